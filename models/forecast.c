@@ -1,0 +1,144 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The per-item forecaster (see forecast.h): turns consumption events into rate
+ * observations and weights for the method chosen, and answers rate and runout.
+ * Methods are chosen with if/else rather than a switch: a jump table on
+ * ARMv6-M would pull in libgcc's __gnu_thumb1_case_* helpers.
+ */
+#include "forecast.h"
+
+#include "fx.h"
+#include "quantile.h"
+
+/* sqrt(pi / 2) in Q32.32: standard deviation / mean absolute deviation of a normal. */
+#define SD_PER_MAD_Q32 UINT64_C(5382943231)
+#define UG_PER_MG 1000
+
+static const char *const method_names[FC_METHOD_COUNT] = {
+    "ses", "holt", "croston", "sba", "tsb",
+};
+
+const char *
+fc_method_to_str(enum fc_method m)
+{
+    if ((unsigned)m >= FC_METHOD_COUNT)
+        return "?";
+    return method_names[m];
+}
+
+void
+fc_init(struct fc *f, int64_t t0_s)
+{
+    f->t_last_s = t0_s;
+    croston_init(&f->cr);
+    ses_init(&f->rate);
+    holt_init(&f->holt);
+    ses_init(&f->freq);
+    ses_init(&f->err);
+}
+
+uint32_t
+fc_events(const struct fc *f)
+{
+    return f->cr.size.n;
+}
+
+/* The method's own rate at elapsed e after the last event, before overdue decay. */
+static int64_t
+method_rate(const struct fc *f, const struct fc_params *p, int64_t growth_s)
+{
+    if (p->method == FC_SES)
+        return ses_forecast(&f->rate);
+    if (p->method == FC_HOLT)
+        return holt_forecast(&f->holt, holt_growth_time(growth_s, p->damp_half_life_s));
+    if (p->method == FC_TSB)
+        return fx_mul_q32(fx_mul(ses_forecast(&f->cr.size), UG_PER_MG),
+                          (uint64_t)ses_forecast(&f->freq));
+    int64_t interval = ses_forecast(&f->cr.interval);
+    int64_t r = fx_muldiv(ses_forecast(&f->cr.size), MODELS_UGPD_PER_MG_PER_S, interval);
+    if (p->method == FC_SBA)
+        r = croston_sba_correct(r, fx_alpha_q32(interval, p->half_life_s));
+    return r;
+}
+
+/* Rate at now, horizon averaged, with overdue decay; requires one event. */
+static int64_t
+rate_at(const struct fc *f, const struct fc_params *p, int64_t now_s, int64_t horizon_s)
+{
+    int64_t e = fx_clamp(fx_sub_sat(now_s, f->t_last_s), 0, MODELS_DT_MAX_S);
+    int64_t h = fx_clamp(horizon_s, 0, MODELS_DT_MAX_S);
+    int64_t r = method_rate(f, p, e + h / 2);
+    if ((p->overdue_decay || p->method == FC_TSB) && e > ses_forecast(&f->cr.interval)) {
+        /* One typical event in the time since the last one: if that is less than */
+        /* the forecast, the silence is an observation and pulls the rate down. */
+        int64_t pending =
+            fx_muldiv(ses_forecast(&f->cr.size), MODELS_UGPD_PER_MG_PER_S, e);
+        if (pending < r)
+            r += fx_mul_q32(pending - r, fx_alpha_q32(e, p->half_life_s));
+    }
+    return fx_clamp(r, 0, MODELS_RATE_MAX_UGPD);
+}
+
+void
+fc_consume(struct fc *f, const struct fc_params *p, int64_t t_s, int64_t mg)
+{
+    mg = fx_clamp(mg, 0, MODELS_MASS_MAX_MG);
+    int64_t dt = fx_clamp(fx_sub_sat(t_s, f->t_last_s), 1, MODELS_DT_MAX_S);
+    uint64_t alpha = fx_alpha_q32(dt, p->half_life_s);
+    int64_t y = fx_muldiv(mg, MODELS_UGPD_PER_MG_PER_S, dt);
+
+    if (f->cr.size.n == 0) {
+        /* Cold start: one event says little; take half its rate as the error. */
+        ses_update(&f->err, y / 2, alpha);
+    } else {
+        int64_t before = rate_at(f, p, f->t_last_s + dt, 0);
+        ses_update(&f->err, (int64_t)fx_abs(y - before), alpha);
+    }
+    f->t_last_s = t_s > f->t_last_s ? t_s : f->t_last_s + 1;
+    croston_demand(&f->cr, mg, dt, alpha);
+    if (p->method == FC_SES) {
+        ses_update(&f->rate, y, alpha);
+    } else if (p->method == FC_HOLT) {
+        struct holt_step w;
+        holt_step_time(&w, dt, p->half_life_s, p->trend_half_life_s,
+                       p->damp_half_life_s);
+        holt_update(&f->holt, y, &w);
+    } else if (p->method == FC_TSB) {
+        /* Events per day in Q32.32: 86400 << 32 fits 49 bits. */
+        int64_t per_day = (int64_t)fx_udiv((uint64_t)MODELS_DAY_S << 32, (uint64_t)dt);
+        ses_update(&f->freq, per_day, alpha);
+    }
+}
+
+void
+fc_rate(const struct fc *f, const struct fc_params *p, int64_t now_s,
+        int64_t horizon_s, struct fc_rate *out)
+{
+    out->interval_s =
+        f->cr.interval.n > 0 ? fx_clamp(ses_forecast(&f->cr.interval), 1, MODELS_DT_MAX_S)
+                             : MODELS_DAY_S;
+    if (f->cr.size.n == 0) {
+        out->rate_ugpd = 0;
+        out->sigma_ugpd = 0;
+        return;
+    }
+    out->rate_ugpd = rate_at(f, p, now_s, horizon_s);
+    out->sigma_ugpd =
+        fx_clamp(fx_mul_q32(ses_forecast(&f->err), SD_PER_MAD_Q32), 0, MODELS_RATE_MAX_UGPD);
+}
+
+void
+fc_runout(const struct fc *f, const struct fc_params *p, int64_t stock_mg,
+          uint32_t service_bp, int64_t now_s, struct runout *out)
+{
+    struct fc_rate r;
+    int32_t z = quant_normal_q16(service_bp);
+    fc_rate(f, p, now_s, 0, &r);
+    runout_predict(stock_mg, r.rate_ugpd, r.sigma_ugpd, r.interval_s, z, now_s, out);
+    if (p->method == FC_HOLT && out->t_mid_s != MODELS_NEVER) {
+        /* The trend moves the rate: use its average until the first estimate. */
+        fc_rate(f, p, now_s, out->t_mid_s - now_s, &r);
+        runout_predict(stock_mg, r.rate_ugpd, r.sigma_ugpd, r.interval_s, z, now_s,
+                       out);
+    }
+}

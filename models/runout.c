@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Runout time and demand over a horizon (see runout.h for the model).
+ */
+#include "runout.h"
+
+#include "fx.h"
+
+/* ug per mg, and ug/day -> mg/s scale: mg * 86.4e6 / (ug/day) = s. */
+#define UG_PER_MG 1000
+
+static int64_t
+at(int64_t now_s, int64_t dt_s)
+{
+    if (dt_s >= MODELS_HORIZON_MAX_S)
+        return MODELS_NEVER;
+    return fx_add_sat(now_s, dt_s);
+}
+
+void
+runout_predict(int64_t stock_mg, int64_t rate_ugpd, int64_t sigma_ugpd,
+               int64_t interval_s, int32_t z_q16, int64_t now_s, struct runout *out)
+{
+    stock_mg = fx_clamp(stock_mg, 0, MODELS_MASS_MAX_MG);
+    sigma_ugpd = fx_clamp(sigma_ugpd, 0, MODELS_RATE_MAX_UGPD);
+    interval_s = fx_clamp(interval_s, 1, MODELS_DT_MAX_S);
+    if (z_q16 < 0)
+        z_q16 = 0;
+    if (rate_ugpd <= 0) {
+        out->t_mid_s = out->t_lo_s = out->t_hi_s = MODELS_NEVER;
+        return;
+    }
+    if (stock_mg == 0) {
+        out->t_mid_s = out->t_lo_s = out->t_hi_s = now_s;
+        return;
+    }
+    int64_t t_mid = fx_muldiv(stock_mg, MODELS_UGPD_PER_MG_PER_S, rate_ugpd);
+    /* c = (z / 2) * (sigma / r) * sqrt(p / T_mid), in Q16.16. */
+    int64_t rel_q16 = fx_muldiv(sigma_ugpd, 65536, rate_ugpd);
+    uint64_t ratio_q32 = t_mid > 0 ? fx_udiv((uint64_t)interval_s << 32, (uint64_t)t_mid)
+                                   : UINT64_MAX;
+    int64_t root_q16 = (int64_t)fx_isqrt(ratio_q32);
+    int64_t c_q16 = fx_muldiv(fx_muldiv(z_q16, rel_q16, 65536), root_q16, 131072);
+    /* Capped at 2^24 (c = 256, bounds 2^18 apart) so that m^2 fits 64 bits. */
+    c_q16 = fx_clamp(c_q16, 0, INT64_C(1) << 24);
+    int64_t s_q16 = (int64_t)fx_isqrt(MODELS_Q32_ONE + (uint64_t)fx_mul(c_q16, c_q16));
+    int64_t m_q16 = s_q16 + c_q16;
+    int64_t m2_q32 = fx_mul(m_q16, m_q16);
+    out->t_mid_s = at(now_s, t_mid);
+    out->t_hi_s = at(now_s, fx_muldiv(t_mid, m2_q32, (int64_t)MODELS_Q32_ONE));
+    out->t_lo_s = at(now_s, fx_muldiv(t_mid, (int64_t)MODELS_Q32_ONE, m2_q32));
+}
+
+int64_t
+runout_demand_mg(int64_t rate_ugpd, int64_t sigma_ugpd, int64_t interval_s,
+                 int32_t z_q16, int64_t horizon_s)
+{
+    rate_ugpd = fx_clamp(rate_ugpd, 0, MODELS_RATE_MAX_UGPD);
+    sigma_ugpd = fx_clamp(sigma_ugpd, 0, MODELS_RATE_MAX_UGPD);
+    interval_s = fx_clamp(interval_s, 1, MODELS_DT_MAX_S);
+    horizon_s = fx_clamp(horizon_s, 0, MODELS_DT_MAX_S);
+    if (z_q16 < 0)
+        z_q16 = 0;
+    int64_t mean_ug = fx_muldiv(rate_ugpd, horizon_s, MODELS_DAY_S);
+    int64_t root = (int64_t)fx_isqrt((uint64_t)fx_mul(interval_s, horizon_s));
+    int64_t spread_ug =
+        fx_muldiv(fx_muldiv(sigma_ugpd, z_q16, 65536), root, MODELS_DAY_S);
+    int64_t mg = fx_div_round(fx_add_sat(mean_ug, spread_ug), UG_PER_MG);
+    return fx_clamp(mg, 0, (int64_t)MODELS_MASS_MAX_MG * UG_PER_MG);
+}
