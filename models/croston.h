@@ -20,6 +20,8 @@
 
 #include <stdint.h>
 
+#include "units.h"
+
 #include "ses.h"
 
 enum croston_variant {

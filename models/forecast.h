@@ -26,6 +26,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "units.h"
+
 #include "croston.h"
 #include "holt.h"
 #include "runout.h"

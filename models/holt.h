@@ -18,6 +18,8 @@
 
 #include <stdint.h>
 
+#include "units.h"
+
 struct holt {
     int64_t level; /* caller's unit (ug/day for rates) */
     int64_t trend; /* caller's unit per period (ug/day per day for rates) */

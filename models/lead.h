@@ -8,6 +8,8 @@
 
 #include <stdint.h>
 
+#include "units.h"
+
 struct lead {
     int64_t mean_s; /* smoothed lead time, seconds */
     int64_t mad_s;  /* smoothed |measured - mean|, seconds */

@@ -15,6 +15,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "units.h"
+
 struct policy_in {
     int64_t stock_mg;     /* settled net stock on the shelf, >= 0 */
     int64_t on_order_mg;  /* ordered and not yet arrived, >= 0 */

@@ -35,20 +35,29 @@ runout_predict(int64_t stock_mg, int64_t rate_ugpd, int64_t sigma_ugpd,
         return;
     }
     int64_t t_mid = fx_muldiv(stock_mg, MODELS_UGPD_PER_MG_PER_S, rate_ugpd);
-    /* c = (z / 2) * (sigma / r) * sqrt(p / T_mid), in Q16.16. */
-    int64_t rel_q16 = fx_muldiv(sigma_ugpd, 65536, rate_ugpd);
-    uint64_t ratio_q32 = t_mid > 0 ? fx_udiv((uint64_t)interval_s << 32, (uint64_t)t_mid)
-                                   : UINT64_MAX;
-    int64_t root_q16 = (int64_t)fx_isqrt(ratio_q32);
-    int64_t c_q16 = fx_muldiv(fx_muldiv(z_q16, rel_q16, 65536), root_q16, 131072);
-    /* Capped at 2^24 (c = 256, bounds 2^18 apart) so that m^2 fits 64 bits. */
-    c_q16 = fx_clamp(c_q16, 0, INT64_C(1) << 24);
-    int64_t s_q16 = (int64_t)fx_isqrt(MODELS_Q32_ONE + (uint64_t)fx_mul(c_q16, c_q16));
-    int64_t m_q16 = s_q16 + c_q16;
-    int64_t m2_q32 = fx_mul(m_q16, m_q16);
+    /*
+     * c = (z / 2) * (sigma / r) * sqrt(p / T_mid) and m = sqrt(1 + c^2) + c in
+     * Q40.24, c capped at 2^20 (bounds a factor 2^42 from T_mid). Beyond c = 181,
+     * c^2 no longer fits, and sqrt(1 + c^2) = c + 1 / (2c) to within 1 / (8 c^3).
+     * m^2 is applied as two factors of m so that it never has to fit on its own.
+     */
+    int64_t rel_q24 = fx_muldiv(sigma_ugpd, INT64_C(1) << 24, rate_ugpd);
+    int64_t ratio_q48 = t_mid > 0 ? fx_muldiv(interval_s, INT64_C(1) << 48, t_mid)
+                                  : INT64_MAX;
+    int64_t root_q24 = (int64_t)fx_isqrt((uint64_t)ratio_q48);
+    int64_t c_q24 = fx_muldiv(fx_muldiv(z_q16, rel_q24, 65536), root_q24, INT64_C(1) << 25);
+    c_q24 = fx_clamp(c_q24, 0, INT64_C(1) << 44);
+    int64_t s_q24 = c_q24 < (INT64_C(181) << 24)
+                        ? (int64_t)fx_isqrt((UINT64_C(1) << 48) +
+                                            (uint64_t)fx_mul(c_q24, c_q24))
+                        : c_q24 + fx_div_round(INT64_C(1) << 47, c_q24);
+    int64_t m_q24 = s_q24 + c_q24;
+    /* The intermediate T_mid * m (or T_mid / m) keeps 12 fractional bits. */
+    int64_t hi_q12 = fx_muldiv(t_mid, m_q24, INT64_C(1) << 12);
+    int64_t lo_q12 = fx_muldiv(t_mid, INT64_C(1) << 36, m_q24);
     out->t_mid_s = at(now_s, t_mid);
-    out->t_hi_s = at(now_s, fx_muldiv(t_mid, m2_q32, (int64_t)MODELS_Q32_ONE));
-    out->t_lo_s = at(now_s, fx_muldiv(t_mid, (int64_t)MODELS_Q32_ONE, m2_q32));
+    out->t_hi_s = at(now_s, fx_muldiv(hi_q12, m_q24, INT64_C(1) << 36));
+    out->t_lo_s = at(now_s, fx_muldiv(lo_q12, INT64_C(1) << 12, m_q24));
 }
 
 int64_t

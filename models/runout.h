@@ -19,6 +19,8 @@
 
 #include <stdint.h>
 
+#include "units.h"
+
 struct runout {
     int64_t t_mid_s; /* expected runout time (absolute s), MODELS_NEVER if none */
     int64_t t_lo_s;  /* early bound at the service level */

@@ -13,6 +13,8 @@
 
 #include <stdint.h>
 
+#include "units.h"
+
 struct ses {
     int64_t level; /* smoothed value, caller's unit; the one-step forecast */
     int64_t mad;   /* smoothed |y - forecast|, same unit, >= 0 */
