@@ -99,10 +99,14 @@ fc_consume(struct fc *f, const struct fc_params *p, int64_t t_s, int64_t mg)
     if (p->method == FC_SES) {
         ses_update(&f->rate, y, alpha);
     } else if (p->method == FC_HOLT) {
-        struct holt_step w;
-        holt_step_time(&w, dt, p->half_life_s, p->trend_half_life_s,
-                       p->damp_half_life_s);
-        holt_update(&f->holt, y, &w);
+        if (f->holt.n == 0) {
+            holt_start(&f->holt, y, 0);
+        } else {
+            struct holt_step w;
+            holt_step_time(&w, dt, p->half_life_s, p->trend_half_life_s,
+                           p->damp_half_life_s);
+            holt_update(&f->holt, y, &w);
+        }
     } else if (p->method == FC_TSB) {
         /* Events per day in Q32.32: 86400 << 32 fits 49 bits. */
         int64_t per_day = (int64_t)fx_udiv((uint64_t)MODELS_DAY_S << 32, (uint64_t)dt);

@@ -7,7 +7,8 @@
  * event (or since fc_init()). The methods:
  *
  *   FC_SES      SES of the observed rate mg/dt                     (ses.h)
- *   FC_HOLT     Holt's trend on the observed rate, days as periods (holt.h)
+ *   FC_HOLT     Holt's trend on the observed rate, days as periods (holt.h),
+ *               started at the first rate with no trend (holt_start())
  *   FC_CROSTON  smoothed size / smoothed interval                  (croston.h)
  *   FC_SBA      Croston with the Syntetos-Boylan correction
  *   FC_TSB      smoothed size * smoothed event frequency, which decays while

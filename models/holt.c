@@ -67,6 +67,16 @@ holt_init(struct holt *h)
     h->n = 0;
 }
 
+void
+holt_start(struct holt *h, int64_t level, int64_t trend)
+{
+    h->level = fx_clamp(level, -MODELS_RATE_MAX_UGPD, MODELS_RATE_MAX_UGPD);
+    h->trend = fx_clamp(trend, -MODELS_RATE_MAX_UGPD, MODELS_RATE_MAX_UGPD);
+    h->first = h->level;
+    h->mad = 0;
+    h->n = 2;
+}
+
 static void
 step(struct holt *h, int64_t y, const struct holt_step *w)
 {

@@ -56,6 +56,15 @@ uint64_t holt_growth_time(int64_t horizon_s, int64_t damp_half_life_s);
 
 void holt_init(struct holt *h);
 
+/*
+ * Start from an explicit level and trend instead of R's simple initialisation;
+ * every later holt_update() is an ordinary step. The event forecaster starts
+ * with the first observed rate and no trend: the difference of two noisy rates
+ * a few minutes apart says nothing about a trend, and as a first slope it would
+ * dominate the forecast for weeks.
+ */
+void holt_start(struct holt *h, int64_t level, int64_t trend);
+
 /* One observation y (clamped to +-MODELS_RATE_MAX_UGPD) with the step's weights. */
 void holt_update(struct holt *h, int64_t y, const struct holt_step *w);
 
