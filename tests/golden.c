@@ -26,11 +26,24 @@ pick(uint64_t *rng, int64_t lo, int64_t hi)
     return lo + (int64_t)(th_rand(rng) % (uint64_t)(hi - lo + 1));
 }
 
+/*
+ * th_rand(rng) >> (th_rand(rng) % 64) in one expression would leave the order of
+ * the two draws to the compiler (C11 6.5p3), and so would several draws in one
+ * initializer list (6.7.9p23): every draw here is its own statement.
+ */
+static uint64_t
+rand_bits(uint64_t *rng)
+{
+    uint64_t v = th_rand(rng);
+    unsigned shift = (unsigned)(th_rand(rng) % 64);
+    return v >> shift;
+}
+
 static void
 write_fx(FILE *out, uint64_t *rng)
 {
     for (int i = 0; i < 64; i++) {
-        uint64_t x = th_rand(rng) >> (th_rand(rng) % 64);
+        uint64_t x = rand_bits(rng);
         fprintf(out, "exp2 %" PRIu64 " %" PRIu64 "\n", x, fx_exp2_neg_q32(x));
     }
     for (int i = 0; i < 64; i++) {
@@ -39,10 +52,10 @@ write_fx(FILE *out, uint64_t *rng)
                 fx_alpha_q32(dt, hl), fx_decay_q32(dt, hl));
     }
     for (int i = 0; i < 64; i++) {
-        int64_t a = (int64_t)th_rand(rng) >> (th_rand(rng) % 64);
-        int64_t b = (int64_t)th_rand(rng) >> (th_rand(rng) % 64);
-        int64_t c = (int64_t)(th_rand(rng) >> (1 + th_rand(rng) % 63)) | 1;
-        uint64_t w = th_rand(rng) >> (th_rand(rng) % 64);
+        int64_t a = (int64_t)rand_bits(rng);
+        int64_t b = -(int64_t)(rand_bits(rng) >> 1);
+        int64_t c = (int64_t)(rand_bits(rng) >> 1) | 1;
+        uint64_t w = rand_bits(rng);
         fprintf(out,
                 "arith %" PRId64 " %" PRId64 " %" PRId64 " %" PRIu64 " -> %" PRId64
                 " %" PRId64 " %" PRId64 " %" PRIu64 "\n",
@@ -59,13 +72,10 @@ write_forecasts(FILE *out, uint64_t *rng)
 {
     for (int m = 0; m < FC_METHOD_COUNT; m++)
         for (int seq = 0; seq < 4; seq++) {
-            struct fc_params p = {
-                .method = (enum fc_method)m,
-                .half_life_s = pick(rng, 3600, 60 * DAY),
-                .trend_half_life_s = pick(rng, DAY, 90 * DAY),
-                .damp_half_life_s = seq % 2 ? pick(rng, DAY, 90 * DAY) : 0,
-                .overdue_decay = seq != 3,
-            };
+            struct fc_params p = {.method = (enum fc_method)m, .overdue_decay = seq != 3};
+            p.half_life_s = pick(rng, 3600, 60 * DAY);
+            p.trend_half_life_s = pick(rng, DAY, 90 * DAY);
+            p.damp_half_life_s = seq % 2 ? pick(rng, DAY, 90 * DAY) : 0;
             fprintf(out, "fc %s hl=%" PRId64 " thl=%" PRId64 " dhl=%" PRId64 " od=%d\n",
                     fc_method_to_str(p.method), p.half_life_s, p.trend_half_life_s,
                     p.damp_half_life_s, p.overdue_decay);
@@ -124,19 +134,18 @@ static void
 write_policy(FILE *out, uint64_t *rng)
 {
     for (int i = 0; i < 64; i++) {
-        struct policy_in in = {
-            .stock_mg = pick(rng, 0, 3000000),
-            .on_order_mg = i % 4 == 0 ? pick(rng, 0, 1000000) : 0,
-            .rate_ugpd = pick(rng, 0, 500000000),
-            .sigma_ugpd = pick(rng, 0, 300000000),
-            .interval_s = pick(rng, 60, 14 * DAY),
-            .lead_time_s = pick(rng, 0, 10 * DAY),
-            .review_s = pick(rng, 0, 2 * DAY),
-            .cover_s = pick(rng, 0, 30 * DAY),
-            .service_bp = (uint32_t)pick(rng, 5000, 9999),
-            .pack_mg = pick(rng, 1, 2000000),
-            .max_packs = (uint32_t)pick(rng, 0, 5),
-        };
+        struct policy_in in;
+        in.stock_mg = pick(rng, 0, 3000000);
+        in.on_order_mg = i % 4 == 0 ? pick(rng, 0, 1000000) : 0;
+        in.rate_ugpd = pick(rng, 0, 500000000);
+        in.sigma_ugpd = pick(rng, 0, 300000000);
+        in.interval_s = pick(rng, 60, 14 * DAY);
+        in.lead_time_s = pick(rng, 0, 10 * DAY);
+        in.review_s = pick(rng, 0, 2 * DAY);
+        in.cover_s = pick(rng, 0, 30 * DAY);
+        in.service_bp = (uint32_t)pick(rng, 5000, 9999);
+        in.pack_mg = pick(rng, 1, 2000000);
+        in.max_packs = (uint32_t)pick(rng, 0, 5);
         struct policy_out o;
         policy_decide(&in, &o);
         fprintf(out,

@@ -1,0 +1,76 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+# The test command (README "Run the tests"; .ci/run calls exactly this):
+#   1. installs the Debian packages the build and the tests need, if missing;
+#   2. builds twice with warnings as errors: a plain build and an
+#      AddressSanitizer + UndefinedBehaviorSanitizer build;
+#   3. runs every test in both builds, and the compiled unit tests once more
+#      under valgrind (leaks are errors);
+#   4. ends with one line "N passed, N failed, N skipped", counting each test
+#      of each run, and exits non-zero if any failed.
+# Safe to run again: builds are updated in place under _build/.
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+
+packaging/install-deps.sh build test
+
+jobs=${CHECK_JOBS:-$(nproc 2>/dev/null || echo 2)}
+
+setup() {
+  dir=$1
+  shift
+  if [ -f "$dir/build.ninja" ]; then
+    meson setup --reconfigure "$dir" "$@" >/dev/null
+  else
+    meson setup "$dir" "$@" >/dev/null
+  fi
+  ninja -C "$dir" -j "$jobs"
+}
+
+runs=""
+run() {
+  dir=$1
+  name=$2
+  log="$dir/meson-logs/testlog$3.json"
+  shift 3
+  echo "== $name"
+  rm -f "$log"
+  meson test -C "$dir" --no-rebuild --print-errorlogs --num-processes "$jobs" "$@" ||
+    true
+  runs="$runs $name=$log"
+}
+
+setup _build/plain -Dwerror=true -Dbuildtype=debugoptimized
+setup _build/sanitize -Dwerror=true -Dbuildtype=debug -Db_sanitize=address,undefined \
+  -Db_lundef=false -Dc_args=-fno-sanitize-recover=all
+
+run _build/plain plain ""
+run _build/sanitize asan+ubsan ""
+run _build/plain valgrind "-valgrind" --setup valgrind
+
+# Count results from meson's JSON logs (one object per test).
+python3 - $runs <<'PY'
+import json, sys
+passed = failed = skipped = 0
+for arg in sys.argv[1:]:
+    name, path = arg.split("=", 1)
+    try:
+        lines = open(path).read().splitlines()
+    except OSError:
+        print(f"{name}: no test log at {path}: counted as one failure")
+        failed += 1
+        continue
+    for line in lines:
+        r = json.loads(line)
+        res = r["result"]
+        if res in ("OK", "EXPECTEDFAIL"):
+            passed += 1
+        elif res == "SKIP":
+            skipped += 1
+        else:
+            failed += 1
+            print(f"FAILED [{name}] {r['name']}: {res}")
+print(f"{passed} passed, {failed} failed, {skipped} skipped")
+sys.exit(1 if failed else 0)
+PY
