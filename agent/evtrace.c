@@ -1,0 +1,495 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Stock event trace reader (see evtrace.h). A line is split into at most 16
+ * space-separated fields; each field is checked against a closed grammar, so a
+ * typo is an error, never a silently different value.
+ */
+#include "evtrace.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define HEADER "# pantry-events v1"
+#define MAX_FIELDS 16
+#define DAY INT64_C(86400)
+#define MAX_GRAMS INT64_C(1000000) /* 1,000 kg: MODELS_MASS_MAX_MG */
+
+static const char *const kind_names[] = {"consume", "refill", "stock"};
+
+void
+evtrace_init(struct evtrace *t)
+{
+    memset(t, 0, sizeof(*t));
+}
+
+void
+evtrace_fini(struct evtrace *t)
+{
+    if (t == NULL)
+        return;
+    free(t->events);
+    evtrace_init(t);
+}
+
+const char *
+evtrace_kind_to_str(enum evtrace_kind k)
+{
+    if ((unsigned)k >= sizeof(kind_names) / sizeof(kind_names[0]))
+        return "?";
+    return kind_names[k];
+}
+
+static int
+fail(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    if (errlen > 0)
+        vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+    return -EINVAL;
+}
+
+/* Unsigned decimal of 1..max_digits digits, whole string. */
+static bool
+parse_uint(const char *s, size_t max_digits, int64_t *out)
+{
+    int64_t v = 0;
+    size_t n = 0;
+    for (; s[n] != '\0'; n++) {
+        if (s[n] < '0' || s[n] > '9' || n >= max_digits)
+            return false;
+        v = v * 10 + (s[n] - '0');
+    }
+    if (n == 0)
+        return false;
+    *out = v;
+    return true;
+}
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm). */
+static int64_t
+days_from_civil(int64_t y, int64_t m, int64_t d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+static int
+days_in_month(int64_t y, int64_t m)
+{
+    static const int dim[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    return m == 2 && leap ? 29 : dim[m - 1];
+}
+
+int
+evtrace_parse_time(const char *s, int64_t *t_s)
+{
+    /* Exactly YYYY-MM-DDTHH:MM:SSZ, UTC. */
+    char part[5];
+    int64_t f[6];
+    static const size_t off[] = {0, 5, 8, 11, 14, 17}, len[] = {4, 2, 2, 2, 2, 2};
+    static const char sep[] = "--T::Z";
+    if (strlen(s) != 20)
+        return -EINVAL;
+    for (int i = 0; i < 6; i++) {
+        memcpy(part, s + off[i], len[i]);
+        part[len[i]] = '\0';
+        if (!parse_uint(part, len[i], &f[i]) || strlen(part) != len[i])
+            return -EINVAL;
+        if (s[off[i] + len[i]] != sep[i])
+            return -EINVAL;
+    }
+    if (f[0] < 1970 || f[0] > 9999 || f[1] < 1 || f[1] > 12 || f[2] < 1 ||
+        f[2] > days_in_month(f[0], f[1]) || f[3] > 23 || f[4] > 59 || f[5] > 59)
+        return -EINVAL;
+    *t_s = days_from_civil(f[0], f[1], f[2]) * DAY + f[3] * 3600 + f[4] * 60 + f[5];
+    return 0;
+}
+
+void
+evtrace_format_time(int64_t t_s, char *buf, size_t len)
+{
+    int64_t days = t_s >= 0 ? t_s / DAY : (t_s - DAY + 1) / DAY;
+    int64_t sod = t_s - days * DAY;
+    /* civil_from_days, the inverse of days_from_civil. */
+    int64_t z = days + 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    int64_t doe = z - era * 146097;
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t y = yoe + era * 400;
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    int64_t mp = (5 * doy + 2) / 153;
+    int64_t d = doy - (153 * mp + 2) / 5 + 1;
+    int64_t m = mp + (mp < 10 ? 3 : -9);
+    y += m <= 2;
+    snprintf(buf, len, "%04lld-%02lld-%02lldT%02lld:%02lld:%02lldZ", (long long)y,
+             (long long)m, (long long)d, (long long)(sod / 3600),
+             (long long)(sod / 60 % 60), (long long)(sod % 60));
+}
+
+int
+evtrace_parse_duration(const char *s, int64_t *sec)
+{
+    size_t n = strlen(s);
+    char num[16];
+    int64_t v, unit;
+    if (n < 2 || n > sizeof(num))
+        return -EINVAL;
+    switch (s[n - 1]) {
+    case 's': unit = 1; break;
+    case 'm': unit = 60; break;
+    case 'h': unit = 3600; break;
+    case 'd': unit = DAY; break;
+    default: return -EINVAL;
+    }
+    memcpy(num, s, n - 1);
+    num[n - 1] = '\0';
+    if (!parse_uint(num, 9, &v))
+        return -EINVAL;
+    /* At most 4 years, the models' duration range. */
+    if (v * unit > MODELS_DT_MAX_S)
+        return -EINVAL;
+    *sec = v * unit;
+    return 0;
+}
+
+int
+evtrace_parse_grams(const char *s, int64_t *mg)
+{
+    char whole[16], frac[4] = "000";
+    const char *dot = strchr(s, '.');
+    size_t wn = dot ? (size_t)(dot - s) : strlen(s);
+    int64_t w, f;
+    if (wn == 0 || wn >= sizeof(whole))
+        return -EINVAL;
+    memcpy(whole, s, wn);
+    whole[wn] = '\0';
+    if (!parse_uint(whole, 7, &w))
+        return -EINVAL;
+    if (dot != NULL) {
+        size_t fn = strlen(dot + 1);
+        if (fn == 0 || fn > 3)
+            return -EINVAL;
+        memcpy(frac, dot + 1, fn);
+        if (!parse_uint(frac, 3, &f))
+            return -EINVAL;
+    } else {
+        f = 0;
+    }
+    if (w > MAX_GRAMS || (w == MAX_GRAMS && f > 0))
+        return -EINVAL;
+    *mg = w * 1000 + f;
+    return 0;
+}
+
+int
+evtrace_find_item(const struct evtrace *t, const char *id)
+{
+    for (size_t i = 0; i < t->n_items; i++)
+        if (strcmp(t->items[i].id, id) == 0)
+            return (int)i;
+    return -1;
+}
+
+static bool
+valid_id(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n >= EVTRACE_ID_MAX)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-'))
+            return false;
+    }
+    return true;
+}
+
+/*
+ * Split into fields at spaces; a field may be key="quoted value" with spaces.
+ * Fields point into buf, which is modified.
+ */
+static int
+split(char *buf, char **fields, size_t *nfields, char *err, size_t errlen)
+{
+    size_t n = 0;
+    char *p = buf;
+    while (*p != '\0') {
+        while (*p == ' ' || *p == '\t')
+            p++;
+        if (*p == '\0')
+            break;
+        if (n == MAX_FIELDS)
+            return fail(err, errlen, "more than %d fields", MAX_FIELDS);
+        fields[n++] = p;
+        bool quoted = false;
+        while (*p != '\0' && (quoted || (*p != ' ' && *p != '\t'))) {
+            if (*p == '"')
+                quoted = !quoted;
+            p++;
+        }
+        if (quoted)
+            return fail(err, errlen, "unterminated quote");
+        if (*p != '\0')
+            *p++ = '\0';
+    }
+    *nfields = n;
+    return 0;
+}
+
+static int
+parse_method(const char *s, enum fc_method *m)
+{
+    for (int i = 0; i < FC_METHOD_COUNT; i++)
+        if (strcmp(s, fc_method_to_str((enum fc_method)i)) == 0) {
+            *m = (enum fc_method)i;
+            return 0;
+        }
+    return -EINVAL;
+}
+
+/* key=value settings of an item line. */
+static int
+item_setting(struct evtrace_item *it, const char *key, const char *val, char *err,
+             size_t errlen)
+{
+    int64_t v;
+    if (strcmp(key, "pack") == 0) {
+        if (evtrace_parse_grams(val, &it->pack_mg) < 0 || it->pack_mg == 0)
+            return fail(err, errlen, "pack: expected grams > 0 (e.g. 500 or 2.5), found '%s'",
+                        val);
+    } else if (strcmp(key, "name") == 0) {
+        size_t n = strlen(val);
+        if (n < 2 || val[0] != '"' || val[n - 1] != '"' || n - 2 >= EVTRACE_NAME_MAX ||
+            memchr(val + 1, '"', n - 2) != NULL)
+            return fail(err, errlen, "name: expected \"text\" of at most %d bytes",
+                        EVTRACE_NAME_MAX - 1);
+        for (size_t i = 1; i + 1 < n; i++)
+            if ((unsigned char)val[i] < 0x20 || val[i] == 0x7f || val[i] == '\\')
+                return fail(err, errlen,
+                            "name: control characters and backslashes are not allowed");
+        memcpy(it->name, val + 1, n - 2);
+        it->name[n - 2] = '\0';
+    } else if (strcmp(key, "lead") == 0 || strcmp(key, "review") == 0 ||
+               strcmp(key, "cover") == 0 || strcmp(key, "half-life") == 0 ||
+               strcmp(key, "trend-half-life") == 0 || strcmp(key, "damping") == 0) {
+        if (evtrace_parse_duration(val, &v) < 0)
+            return fail(err, errlen,
+                        "%s: expected a duration like 90s, 30m, 48h or 14d (at most 4 "
+                        "years), found '%s'",
+                        key, val);
+        if (key[0] == 'l')
+            it->lead_s = v;
+        else if (key[0] == 'r')
+            it->review_s = v;
+        else if (key[0] == 'c')
+            it->cover_s = v;
+        else if (key[0] == 'h')
+            it->fc.half_life_s = v;
+        else if (key[0] == 't')
+            it->fc.trend_half_life_s = v;
+        else
+            it->fc.damp_half_life_s = v;
+        if ((key[0] == 'h' || key[0] == 't') && v == 0)
+            return fail(err, errlen, "%s: must be more than 0", key);
+    } else if (strcmp(key, "service") == 0) {
+        if (!parse_uint(val, 3, &v) || v < 50 || v > 99)
+            return fail(err, errlen,
+                        "service: expected a percentage from 50 to 99, found '%s'", val);
+        it->service_bp = (uint32_t)(v * 100);
+    } else if (strcmp(key, "max-packs") == 0) {
+        if (!parse_uint(val, 3, &v) || v < 1 || v > 100)
+            return fail(err, errlen, "max-packs: expected 1 to 100, found '%s'", val);
+        it->max_packs = (uint32_t)v;
+    } else if (strcmp(key, "method") == 0) {
+        if (parse_method(val, &it->fc.method) < 0)
+            return fail(err, errlen,
+                        "method: expected ses, holt, croston, sba or tsb, found '%s'", val);
+    } else {
+        return fail(err, errlen,
+                    "unknown item setting '%s' (known: pack name lead review cover service "
+                    "max-packs method half-life trend-half-life damping)",
+                    key);
+    }
+    return 0;
+}
+
+static int
+parse_item(struct evtrace *t, char **f, size_t n, char *err, size_t errlen)
+{
+    if (n < 3)
+        return fail(err, errlen, "item: expected 'item ID pack=GRAMS [setting=value ...]'");
+    if (t->n_events > 0)
+        return fail(err, errlen, "items must be declared before the first event");
+    if (!valid_id(f[1]))
+        return fail(err, errlen,
+                    "item id '%s': expected 1 to %d characters of a-z, 0-9, _ and -", f[1],
+                    EVTRACE_ID_MAX - 1);
+    if (evtrace_find_item(t, f[1]) >= 0)
+        return fail(err, errlen, "item '%s' is declared twice", f[1]);
+    if (t->n_items == EVTRACE_MAX_ITEMS)
+        return fail(err, errlen, "more than %d items", EVTRACE_MAX_ITEMS);
+    struct evtrace_item it = {
+        .lead_s = 2 * DAY,
+        .review_s = DAY,
+        .cover_s = 14 * DAY,
+        .service_bp = 9500,
+        .max_packs = 2,
+        .fc = {.method = FC_SES, .half_life_s = 14 * DAY, .trend_half_life_s = 28 * DAY,
+               .damp_half_life_s = 0, .overdue_decay = true},
+    };
+    snprintf(it.id, sizeof(it.id), "%s", f[1]);
+    snprintf(it.name, sizeof(it.name), "%s", f[1]);
+    unsigned seen = 0;
+    for (size_t i = 2; i < n; i++) {
+        char *eq = strchr(f[i], '=');
+        if (eq == NULL)
+            return fail(err, errlen, "item setting '%s': expected key=value", f[i]);
+        *eq = '\0';
+        static const char *const keys[] = {"pack", "name", "lead", "review", "cover",
+                                           "service", "max-packs", "method", "half-life",
+                                           "trend-half-life", "damping"};
+        for (unsigned k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
+            if (strcmp(f[i], keys[k]) == 0) {
+                if (seen & (1u << k))
+                    return fail(err, errlen, "item setting '%s' given twice", f[i]);
+                seen |= 1u << k;
+            }
+        int r = item_setting(&it, f[i], eq + 1, err, errlen);
+        if (r < 0)
+            return r;
+    }
+    if (!(seen & 1u))
+        return fail(err, errlen, "item '%s': pack=GRAMS is required", it.id);
+    t->items[t->n_items++] = it;
+    return 0;
+}
+
+static int
+parse_event(struct evtrace *t, char **f, size_t n, char *err, size_t errlen)
+{
+    struct evtrace_event e;
+    int64_t ts;
+    if (n != 4)
+        return fail(err, errlen,
+                    "expected 'TIME ITEM consume|refill|stock GRAMS', found %zu fields", n);
+    if (evtrace_parse_time(f[0], &ts) < 0)
+        return fail(err, errlen, "time: expected YYYY-MM-DDTHH:MM:SSZ (UTC), found '%s'",
+                    f[0]);
+    int item = evtrace_find_item(t, f[1]);
+    if (item < 0)
+        return fail(err, errlen, "unknown item '%s' (declare it with an item line)", f[1]);
+    int kind = -1;
+    for (int k = 0; k < 3; k++)
+        if (strcmp(f[2], kind_names[k]) == 0)
+            kind = k;
+    if (kind < 0)
+        return fail(err, errlen, "event: expected consume, refill or stock, found '%s'",
+                    f[2]);
+    if (evtrace_parse_grams(f[3], &e.mg) < 0)
+        return fail(err, errlen,
+                    "grams: expected 0 to 1000000 with at most 3 decimals, found '%s'",
+                    f[3]);
+    if (t->n_events > 0 && ts < t->events[t->n_events - 1].t_s)
+        return fail(err, errlen, "time goes backwards (%s is before the previous event)",
+                    f[0]);
+    if (t->n_events == EVTRACE_MAX_EVENTS)
+        return fail(err, errlen, "more than %d events", EVTRACE_MAX_EVENTS);
+    if (t->n_events == t->cap_events) {
+        size_t cap = t->cap_events ? t->cap_events * 2 : 1024;
+        struct evtrace_event *ev = realloc(t->events, cap * sizeof(*ev));
+        if (ev == NULL)
+            return -ENOMEM;
+        t->events = ev;
+        t->cap_events = cap;
+    }
+    e.t_s = ts;
+    e.item = (uint16_t)item;
+    e.kind = (uint8_t)kind;
+    t->events[t->n_events++] = e;
+    return 0;
+}
+
+int
+evtrace_parse_line(struct evtrace *t, const char *line, size_t len, unsigned line_no,
+                   char *err, size_t errlen)
+{
+    char buf[EVTRACE_MAX_LINE + 1];
+    char *f[MAX_FIELDS];
+    size_t n = 0;
+    if (len > EVTRACE_MAX_LINE)
+        return fail(err, errlen, "line longer than %d bytes", EVTRACE_MAX_LINE);
+    if (memchr(line, '\0', len) != NULL)
+        return fail(err, errlen, "NUL byte in line");
+    memcpy(buf, line, len);
+    buf[len] = '\0';
+    if (len > 0 && buf[len - 1] == '\r')
+        buf[--len] = '\0';
+    if (line_no == 1) {
+        if (strcmp(buf, HEADER) != 0)
+            return fail(err, errlen, "expected the header '%s'", HEADER);
+        return 0;
+    }
+    if (buf[0] == '#')
+        return 0;
+    int r = split(buf, f, &n, err, errlen);
+    if (r < 0 || n == 0)
+        return r;
+    if (strcmp(f[0], "item") == 0)
+        return parse_item(t, f, n, err, errlen);
+    return parse_event(t, f, n, err, errlen);
+}
+
+int
+evtrace_load(struct evtrace *t, const char *path, char *err, size_t errlen)
+{
+    char msg[256];
+    char line[EVTRACE_MAX_LINE + 2];
+    unsigned line_no = 0;
+    int r = 0;
+    FILE *f = fopen(path, "r");
+    if (f == NULL) {
+        r = -errno;
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return r;
+    }
+    while (fgets(line, sizeof(line), f) != NULL) {
+        size_t len = strlen(line);
+        line_no++;
+        bool full = len > 0 && line[len - 1] == '\n';
+        if (full)
+            line[--len] = '\0';
+        else if (!feof(f)) {
+            snprintf(err, errlen, "%s:%u: line longer than %d bytes", path, line_no,
+                     EVTRACE_MAX_LINE);
+            r = -EINVAL;
+            goto out;
+        }
+        r = evtrace_parse_line(t, line, len, line_no, msg, sizeof(msg));
+        if (r < 0) {
+            snprintf(err, errlen, "%s:%u: %s", path, line_no,
+                     r == -ENOMEM ? "out of memory" : msg);
+            goto out;
+        }
+    }
+    if (ferror(f)) {
+        r = -EIO;
+        snprintf(err, errlen, "%s: read error", path);
+    } else if (line_no == 0) {
+        r = -EINVAL;
+        snprintf(err, errlen, "%s: empty file (expected the header '%s')", path, HEADER);
+    }
+out:
+    fclose(f);
+    return r;
+}

@@ -1,0 +1,252 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Stock event traces: strict parsing of every field, a message for every kind of
+ * bad line, and times checked against libc's timegm/gmtime_r.
+ */
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+
+#include "evtrace.h"
+#include "harness.h"
+
+static int
+parse_all(struct evtrace *t, const char *const *lines, size_t n, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < n; i++) {
+        int r = evtrace_parse_line(t, lines[i], strlen(lines[i]), (unsigned)i + 1, err,
+                                   errlen);
+        if (r < 0)
+            return r;
+    }
+    return 0;
+}
+
+static void
+test_good_trace(void)
+{
+    static const char *const lines[] = {
+        "# pantry-events v1",
+        "# a comment",
+        "",
+        "item coffee pack=1000 name=\"Coffee beans\" lead=2d service=95 method=ses",
+        "item rice pack=2000.5 method=tsb half-life=21d max-packs=3 review=12h",
+        "2026-10-01T07:30:00Z coffee refill 1000",
+        "2026-10-01T08:02:10Z coffee consume 14.5",
+        "2026-10-01T08:02:10Z rice stock 0.001\r",
+    };
+    struct evtrace t;
+    char err[256] = "";
+    evtrace_init(&t);
+    CHECK_EQ_I64(parse_all(&t, lines, 8, err, sizeof(err)), 0);
+    CHECK_MSG(err[0] == '\0', "%s", err);
+    CHECK_EQ_I64(t.n_items, 2);
+    CHECK_EQ_I64(t.n_events, 3);
+    CHECK(strcmp(t.items[0].name, "Coffee beans") == 0);
+    CHECK(strcmp(t.items[1].name, "rice") == 0);
+    CHECK_EQ_I64(t.items[0].pack_mg, 1000000);
+    CHECK_EQ_I64(t.items[1].pack_mg, 2000500);
+    CHECK_EQ_I64(t.items[0].lead_s, 2 * 86400);
+    CHECK_EQ_I64(t.items[0].service_bp, 9500);
+    CHECK_EQ_I64(t.items[1].fc.method, FC_TSB);
+    CHECK_EQ_I64(t.items[1].fc.half_life_s, 21 * 86400);
+    CHECK_EQ_I64(t.items[1].max_packs, 3);
+    CHECK_EQ_I64(t.items[1].review_s, 12 * 3600);
+    CHECK_EQ_I64(t.events[1].mg, 14500);
+    CHECK_EQ_I64(t.events[1].kind, EVTRACE_CONSUME);
+    CHECK_EQ_I64(t.events[2].mg, 1);
+    CHECK_EQ_I64(t.events[2].item, 1);
+    /* 2026-10-01T07:30:00Z = 1790839800 (date -u -d ... +%s) */
+    CHECK_EQ_I64(t.events[0].t_s, 1790839800);
+    evtrace_fini(&t);
+    evtrace_fini(NULL);
+}
+
+struct bad {
+    const char *line;
+    const char *message; /* a part of the expected message */
+};
+
+/* Each line follows a valid header and a valid item line for "coffee". */
+static const struct bad bad_lines[] = {
+    {"item", "expected 'item ID pack=GRAMS"},
+    {"item tea", "expected 'item ID pack=GRAMS"},
+    {"item Tea pack=1", "item id 'Tea'"},
+    {"item tea name=\"x\"", "pack=GRAMS is required"},
+    {"item coffee pack=1", "declared twice"},
+    {"item tea pack=0", "pack: expected grams > 0"},
+    {"item tea pack=-1", "pack: expected grams"},
+    {"item tea pack=1.2345", "pack: expected grams"},
+    {"item tea pack=1e3", "pack: expected grams"},
+    {"item tea pack=1000001", "pack: expected grams"},
+    {"item tea pack=1 pack=2", "given twice"},
+    {"item tea pack=1 colour=red", "unknown item setting 'colour'"},
+    {"item tea pack=1 lead", "expected key=value"},
+    {"item tea pack=1 lead=2", "lead: expected a duration"},
+    {"item tea pack=1 lead=2w", "lead: expected a duration"},
+    {"item tea pack=1 lead=1500d", "at most 4 years"},
+    {"item tea pack=1 half-life=0d", "half-life: must be more than 0"},
+    {"item tea pack=1 service=100", "service: expected a percentage"},
+    {"item tea pack=1 service=49", "service: expected a percentage"},
+    {"item tea pack=1 max-packs=0", "max-packs: expected 1 to 100"},
+    {"item tea pack=1 method=arima", "method: expected ses, holt"},
+    {"item tea pack=1 name=\"unterminated", "unterminated quote"},
+    {"item tea pack=1 name=\"a\\b\"", "backslashes are not allowed"},
+    {"item tea pack=1 name=noquotes", "name: expected \"text\""},
+    {"2026-10-01T07:30:00Z coffee consume", "expected 'TIME ITEM"},
+    {"2026-10-01 07:30:00 coffee consume 5", "expected 'TIME ITEM"},
+    {"2026-10-01T07:30:00 coffee consume 5", "time: expected YYYY-MM-DDTHH:MM:SSZ"},
+    {"2026-02-29T07:30:00Z coffee consume 5", "time: expected"},
+    {"2026-13-01T07:30:00Z coffee consume 5", "time: expected"},
+    {"1969-12-31T23:59:59Z coffee consume 5", "time: expected"},
+    {"2026-10-01T24:00:00Z coffee consume 5", "time: expected"},
+    {"2026-10-01T07:30:00Z tea consume 5", "unknown item 'tea'"},
+    {"2026-10-01T07:30:00Z coffee eat 5", "expected consume, refill or stock"},
+    {"2026-10-01T07:30:00Z coffee consume -5", "grams: expected"},
+    {"2026-10-01T07:30:00Z coffee consume 5.", "grams: expected"},
+    {"2026-10-01T07:30:00Z coffee consume .5", "grams: expected"},
+    {"2026-10-01T07:30:00Z coffee consume 99999999", "grams: expected"},
+    {"2026-09-30T07:30:00Z coffee consume 5", "time goes backwards"},
+    {"a b c d e f g h i j k l m n o p q", "more than 16 fields"},
+};
+
+static void
+test_bad_lines(void)
+{
+    static const char *const prefix[] = {
+        "# pantry-events v1",
+        "item coffee pack=1000",
+        "2026-09-30T08:00:00Z coffee stock 500",
+    };
+    for (size_t i = 0; i < sizeof(bad_lines) / sizeof(bad_lines[0]); i++) {
+        struct evtrace t;
+        char err[256] = "";
+        evtrace_init(&t);
+        /* item lines must come first: test them without the event line */
+        size_t np = strncmp(bad_lines[i].line, "item", 4) == 0 ? 2 : 3;
+        CHECK_EQ_I64(parse_all(&t, prefix, np, err, sizeof(err)), 0);
+        int r = evtrace_parse_line(&t, bad_lines[i].line, strlen(bad_lines[i].line), 4,
+                                   err, sizeof(err));
+        CHECK_MSG(r == -EINVAL, "'%s' accepted", bad_lines[i].line);
+        CHECK_MSG(strstr(err, bad_lines[i].message) != NULL, "'%s': message '%s'",
+                  bad_lines[i].line, err);
+        evtrace_fini(&t);
+    }
+    printf("# %zu bad lines rejected with their messages\n",
+           sizeof(bad_lines) / sizeof(bad_lines[0]));
+}
+
+static void
+test_header_and_limits(void)
+{
+    struct evtrace t;
+    char err[256];
+    char line[EVTRACE_MAX_LINE + 8];
+    evtrace_init(&t);
+    CHECK_EQ_I64(evtrace_parse_line(&t, "# pantry-events v2", 18, 1, err, sizeof(err)),
+                 -EINVAL);
+    CHECK(strstr(err, "expected the header") != NULL);
+    memset(line, 'a', sizeof(line));
+    CHECK_EQ_I64(evtrace_parse_line(&t, line, EVTRACE_MAX_LINE + 1, 2, err, sizeof(err)),
+                 -EINVAL);
+    CHECK(strstr(err, "longer than") != NULL);
+    CHECK_EQ_I64(evtrace_parse_line(&t, "item a\0b pack=1", 15, 2, err, sizeof(err)),
+                 -EINVAL);
+    CHECK(strstr(err, "NUL") != NULL);
+    for (int i = 0; i < EVTRACE_MAX_ITEMS; i++) {
+        snprintf(line, sizeof(line), "item i%d pack=1", i);
+        CHECK_EQ_I64(evtrace_parse_line(&t, line, strlen(line), 2, err, sizeof(err)), 0);
+    }
+    CHECK_EQ_I64(evtrace_parse_line(&t, "item x pack=1", 13, 2, err, sizeof(err)), -EINVAL);
+    CHECK(strstr(err, "more than 64 items") != NULL);
+    evtrace_fini(&t);
+}
+
+static void
+test_load_errors(void)
+{
+    struct evtrace t;
+    char err[512];
+    char path[] = "/tmp/pantry-evtrace-XXXXXX";
+    evtrace_init(&t);
+    CHECK(evtrace_load(&t, "/nonexistent/trace", err, sizeof(err)) == -ENOENT);
+    CHECK(strstr(err, "/nonexistent/trace") != NULL);
+    int fd = mkstemp(path);
+    CHECK(fd >= 0);
+    FILE *f = fdopen(fd, "w");
+    fputs("# pantry-events v1\nitem coffee pack=1000\n2026-10-01T07:30:00Z coffee eat 5\n",
+          f);
+    fclose(f);
+    CHECK_EQ_I64(evtrace_load(&t, path, err, sizeof(err)), -EINVAL);
+    /* file, line and what was expected */
+    char want[128];
+    snprintf(want, sizeof(want), "%s:3: event: expected consume", path);
+    CHECK_MSG(strstr(err, want) != NULL, "%s", err);
+    evtrace_fini(&t);
+    f = fopen(path, "w");
+    fclose(f);
+    CHECK_EQ_I64(evtrace_load(&t, path, err, sizeof(err)), -EINVAL);
+    CHECK(strstr(err, "empty file") != NULL);
+    evtrace_fini(&t);
+    remove(path);
+}
+
+/* Times against libc over random seconds from 1970 to 9999. */
+static void
+test_time_against_libc(void)
+{
+    uint64_t rng = th_seed(7);
+    for (int i = 0; i < 100000; i++) {
+        int64_t t = (int64_t)(th_rand(&rng) % UINT64_C(253402300800));
+        char buf[32], libc[32];
+        struct tm tm;
+        time_t tt = (time_t)t;
+        gmtime_r(&tt, &tm);
+        strftime(libc, sizeof(libc), "%Y-%m-%dT%H:%M:%SZ", &tm);
+        evtrace_format_time(t, buf, sizeof(buf));
+        CHECK_MSG(strcmp(buf, libc) == 0, "%s vs %s", buf, libc);
+        int64_t back;
+        CHECK_EQ_I64(evtrace_parse_time(libc, &back), 0);
+        CHECK_EQ_I64(back, (int64_t)timegm(&tm));
+        if (th_failures > 10)
+            return;
+    }
+    int64_t s;
+    CHECK_EQ_I64(evtrace_parse_time("2024-02-29T00:00:00Z", &s), 0);
+    CHECK_EQ_I64(evtrace_parse_time("2100-02-29T00:00:00Z", &s), -EINVAL);
+    CHECK_EQ_I64(evtrace_parse_time("2000-02-29T00:00:00Z", &s), 0);
+}
+
+static void
+test_numbers(void)
+{
+    int64_t v;
+    CHECK_EQ_I64(evtrace_parse_grams("0", &v), 0);
+    CHECK_EQ_I64(v, 0);
+    CHECK_EQ_I64(evtrace_parse_grams("1000000", &v), 0);
+    CHECK_EQ_I64(v, MODELS_MASS_MAX_MG);
+    CHECK_EQ_I64(evtrace_parse_grams("1000000.001", &v), -EINVAL);
+    CHECK_EQ_I64(evtrace_parse_grams("12.05", &v), 0);
+    CHECK_EQ_I64(v, 12050);
+    CHECK_EQ_I64(evtrace_parse_grams("", &v), -EINVAL);
+    CHECK_EQ_I64(evtrace_parse_grams("+5", &v), -EINVAL);
+    CHECK_EQ_I64(evtrace_parse_duration("90s", &v), 0);
+    CHECK_EQ_I64(v, 90);
+    CHECK_EQ_I64(evtrace_parse_duration("1461d", &v), 0);
+    CHECK_EQ_I64(v, MODELS_DT_MAX_S);
+    CHECK_EQ_I64(evtrace_parse_duration("1462d", &v), -EINVAL);
+    CHECK_EQ_I64(evtrace_parse_duration("s", &v), -EINVAL);
+    CHECK_EQ_I64(evtrace_parse_duration("99999999999999d", &v), -EINVAL);
+}
+
+int
+main(void)
+{
+    RUN(test_good_trace);
+    RUN(test_bad_lines);
+    RUN(test_header_and_limits);
+    RUN(test_load_errors);
+    RUN(test_time_against_libc);
+    RUN(test_numbers);
+    return th_done();
+}
