@@ -14,7 +14,8 @@
 
 #include <stdint.h>
 
-/* Mass: milligrams as int32_t, 0 .. 1,000 kg (the contract asks for at least 100 kg). */
+/* Mass: milligrams, 0 .. 1,000 kg (the contract asks for at least 100 kg): fits */
+/* int32_t; passed as int64_t and clamped. */
 #define MODELS_MASS_MAX_MG INT32_C(1000000000)
 
 /* Time: seconds since the Unix epoch as int64_t. Durations: seconds as int64_t, */
