@@ -43,6 +43,9 @@ evtrace_kind_to_str(enum evtrace_kind k)
     return kind_names[k];
 }
 
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 static int
 fail(char *err, size_t errlen, const char *fmt, ...)
 {

@@ -6,6 +6,8 @@
 #      AddressSanitizer + UndefinedBehaviorSanitizer build;
 #   3. runs every test in both builds, and the compiled unit tests once more
 #      under valgrind (leaks are errors);
+#   3b. builds a third time with clang and libFuzzer and runs each fuzz target
+#      for FUZZ_SECONDS (default 20) from its checked-in corpus;
 #   4. ends with one line "N passed, N failed, N skipped", counting each test
 #      of each run, and exits non-zero if any failed.
 # Safe to run again: builds are updated in place under _build/.
@@ -45,9 +47,17 @@ setup _build/plain -Dwerror=true -Dbuildtype=debugoptimized
 setup _build/sanitize -Dwerror=true -Dbuildtype=debug -Db_sanitize=address,undefined \
   -Db_lundef=false -Dc_args=-fno-sanitize-recover=all
 
+(
+  CC=clang
+  export CC
+  setup _build/fuzz -Dwerror=true -Dbuildtype=debugoptimized -Dfuzzing=true \
+    -Dfuzz_seconds="${FUZZ_SECONDS:-20}" -Db_sanitize=address,undefined -Db_lundef=false
+)
+
 run _build/plain plain ""
 run _build/sanitize asan+ubsan ""
 run _build/plain valgrind "-valgrind" --setup valgrind
+run _build/fuzz libfuzzer "-fuzz" --suite fuzz
 
 # Count results from meson's JSON logs (one object per test).
 python3 - $runs <<'PY'
