@@ -288,8 +288,8 @@ report_summary(struct report *r, const struct group *g, const struct group_resul
                int n_groups)
 {
     rep(r, "## Summary over scenarios\n\n");
-    rep(r,
-        "Runout MAE 3 days ahead (days) and stockout days per trace, by scenario.\n\n");
+    rep(r, "Runout MAE 3 days ahead (days), stockout days and excess pack-days per "
+           "trace, by scenario.\n\n");
     rep(r, "| method |");
     for (int i = 0; i < n_groups; i++) {
         char name[40];
