@@ -668,7 +668,8 @@ static void
 run_date(char *buf, size_t len)
 {
     const char *sde = getenv("SOURCE_DATE_EPOCH");
-    time_t now = sde != NULL ? (time_t)strtoll(sde, NULL, 10) : time(NULL);
+    time_t now =
+        sde != NULL && *sde != '\0' ? (time_t)strtoll(sde, NULL, 10) : time(NULL);
     struct tm tm;
     gmtime_r(&now, &tm);
     strftime(buf, len, "%Y-%m-%d", &tm);
