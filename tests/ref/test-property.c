@@ -104,6 +104,9 @@ stat_print(const struct stat *s)
  * rounding loss (0 when the spec tolerance already covers it). Fails above both
  * (above spec alone with REF_STRICT=1).
  */
+static void stat_check(struct stat *s, double fx, double ref, double spec, double bound,
+                       const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+
 static void
 stat_check(struct stat *s, double fx, double ref, double spec, double bound,
            const char *fmt, ...)
@@ -975,7 +978,7 @@ test_runout_direct(void)
     struct stat st_dem = {"runout_demand_mg", "mg", .rel_floor = 1000};
     uint64_t rng = seed ^ UINT64_C(0x72756e6f75742121);
     long skipped = 0;
-    for (int i = 0; i < 200000; i++) {
+    for (long i = 0; i < 2 * n_sequences; i++) {
         double stock = round(loguniform(&rng, 1, 1e9));
         double r = round(loguniform(&rng, 1e4, 1e11));
         double sigma = th_unit(&rng) < 0.2 ? 0 : round(r * loguniform(&rng, 1e-3, 30));
@@ -994,7 +997,7 @@ test_runout_direct(void)
         runout_direct_tols(stock, r, sigma, p, z, &t);
         double nowd = (double)now;
         stat_check(&st_m, horizon_of(o.t_mid_s, nowd),
-                   fmin(ro.t_mid_s - nowd, REF_HORIZON_MAX_S), t.mid, 0, "i %d", i);
+                   fmin(ro.t_mid_s - nowd, REF_HORIZON_MAX_S), t.mid, 0, "i %ld", i);
         if (p / big_t > 32700) {
             skipped++; /* known issue: p / T_mid saturates (README.md) */
         } else {
@@ -1045,7 +1048,7 @@ test_policy(void)
     struct stat st_out = {"policy order-up-to", "mg", .rel_floor = 1000};
     uint64_t rng = seed ^ UINT64_C(0x706f6c6963792121);
     long orders = 0, ties = 0;
-    for (int i = 0; i < 100000; i++) {
+    for (long i = 0; i < n_sequences; i++) {
         struct policy_in in;
         struct policy_out out;
         struct ref_policy_in ri;
@@ -1090,14 +1093,14 @@ test_policy(void)
                       Z_TOL * ri.sigma_ugpd * sqrt(ri.interval_s * h2) / DAY_S / 1000;
         CHECK_EQ_I64(out.position_mg, (int64_t)ro.position_mg);
         stat_check(&st_rop, (double)out.reorder_point_mg, ro.reorder_point_mg, tol1, 0,
-                   "i %d", i);
+                   "i %ld", i);
         stat_check(&st_out, (double)out.order_up_to_mg, ro.order_up_to_mg, tol2, 0,
-                   "i %d", i);
+                   "i %ld", i);
         if (fabs(ro.position_mg - ro.reorder_point_mg) <= tol1) {
             ties++;
             continue;
         }
-        CHECK_MSG(out.order == ro.order, "policy %d: order %d, reference %d", i,
+        CHECK_MSG(out.order == ro.order, "policy %ld: order %d, reference %d", i,
                   out.order, ro.order);
         if (out.order && ro.order) {
             orders++;
@@ -1105,7 +1108,7 @@ test_policy(void)
             double lo = packs_for(gap - tol2, ri.pack_mg, in.max_packs);
             double hi = packs_for(gap + tol2, ri.pack_mg, in.max_packs);
             CHECK_MSG(out.packs >= lo && out.packs <= hi,
-                      "policy %d: %u packs, reference %u (%.6g .. %.6g)", i, out.packs,
+                      "policy %ld: %u packs, reference %u (%.6g .. %.6g)", i, out.packs,
                       ro.packs, lo, hi);
         }
     }
@@ -1124,7 +1127,7 @@ test_lead(void)
     struct stat st_mad = {"lead mad", "s", .rel_floor = 60};
     struct stat st_plan = {"lead plan", "s", .rel_floor = 60};
     uint64_t rng = seed ^ UINT64_C(0x6c65616474696d65);
-    for (int i = 0; i < 20000; i++) {
+    for (long i = 0; i < n_sequences / 5; i++) {
         struct lead l;
         struct ref_lead rl;
         double def = round(loguniform(&rng, 3600, 30 * DAY_S));
@@ -1144,15 +1147,16 @@ test_lead(void)
             }
             lead_observe(&l, (int64_t)m, aq);
             ref_lead_observe(&rl, m, a);
-            stat_check(&st_mean, (double)l.mean_s, rl.mean_s, qm, 0, "i %d k %d", i, k);
-            stat_check(&st_mad, (double)l.mad_s, rl.mad_s, qd, 0, "i %d k %d", i, k);
+            stat_check(&st_mean, (double)l.mean_s, rl.mean_s, qm, 0, "i %ld k %d", i,
+                       k);
+            stat_check(&st_mad, (double)l.mad_s, rl.mad_s, qd, 0, "i %ld k %d", i, k);
         }
         int32_t zq = quant_normal_q16((uint32_t)rand_range(&rng, 5000, 9999));
         double z = zq / Q16;
         /* sd = mad sqrt(pi/2) to 1 s, times z to 1 s. */
         double tol = qm + z * sqrt(M_PI / 2) * qd + z * 0.5 + 0.5 + 1e-9 * rl.mad_s * z;
         stat_check(&st_plan, (double)lead_plan_s(&l, zq), ref_lead_plan_s(&rl, z), tol,
-                   0, "i %d", i);
+                   0, "i %ld", i);
     }
     stat_print(&st_mean);
     stat_print(&st_mad);
