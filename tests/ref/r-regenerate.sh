@@ -12,12 +12,14 @@ script=$1
 data=$2
 want=$3
 
+hint="Debian: apt-get install r-base-core r-cran-forecast"
 if ! command -v Rscript >/dev/null 2>&1; then
-  echo "Rscript not found: skipped (Debian: apt-get install r-base-core r-cran-forecast)"
+  echo "Rscript not found: skipped ($hint)"
   exit 77
 fi
-if ! Rscript -e 'suppressPackageStartupMessages(library(forecast))' >/dev/null 2>&1; then
-  echo "R package forecast not installed: skipped (Debian: apt-get install r-cran-forecast)"
+if ! Rscript -e 'suppressPackageStartupMessages(library(forecast))' >/dev/null 2>&1
+then
+  echo "R package forecast not installed: skipped ($hint)"
   exit 77
 fi
 Rscript -e 'cat("R", paste(R.version$major, R.version$minor, sep = "."),
