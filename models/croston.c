@@ -18,8 +18,9 @@ croston_init(struct croston *c)
 void
 croston_demand(struct croston *c, int64_t size, int64_t interval, uint64_t alpha_q32)
 {
-    ses_update(&c->size, fx_clamp(size, 0, MODELS_RATE_MAX_UGPD), alpha_q32);
-    ses_update(&c->interval, fx_clamp(interval, 1, MODELS_RATE_MAX_UGPD), alpha_q32);
+    /* Their absolute errors are never used: smooth the levels only. */
+    ses_step(&c->size, fx_clamp(size, 0, MODELS_RATE_MAX_UGPD), alpha_q32, true);
+    ses_step(&c->interval, fx_clamp(interval, 1, MODELS_RATE_MAX_UGPD), alpha_q32, true);
 }
 
 void
@@ -34,11 +35,11 @@ croston_period(struct croston *c, enum croston_variant v, int64_t y, uint64_t al
     if (v == CROSTON_TSB) {
         if (y > 0 && c->size.n == 0) {
             /* First demand: size y, probability one demand in `since` periods. */
-            ses_update(&c->size, y, alpha_q32);
+            ses_step(&c->size, y, alpha_q32, true);
             c->prob_q32 = fx_udiv(MODELS_Q32_ONE, c->since);
         } else if (c->size.n > 0) {
             if (y > 0)
-                ses_update(&c->size, y, alpha_q32);
+                ses_step(&c->size, y, alpha_q32, true);
             uint64_t target = y > 0 ? MODELS_Q32_ONE : 0;
             c->prob_q32 = (uint64_t)fx_add_sat(
                 (int64_t)c->prob_q32,

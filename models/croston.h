@@ -31,8 +31,8 @@ enum croston_variant {
 };
 
 struct croston {
-    struct ses size;     /* demand size, caller's unit */
-    struct ses interval; /* interval between demands: Q32.32 periods, or seconds */
+    struct ses size;     /* demand size, caller's unit (mad unused, 0) */
+    struct ses interval; /* between demands: Q32.32 periods or seconds (mad 0) */
     uint64_t prob_q32;   /* TSB: probability of demand in a period, [0, 1] */
     uint32_t since;      /* periodic form: periods since the last demand */
 };

@@ -61,9 +61,14 @@ method_rate(const struct fc *f, const struct fc_params *p, int64_t growth_s)
     return r;
 }
 
-/* Rate at now, horizon averaged, with overdue decay; requires one event. */
+/*
+ * Rate at now, horizon averaged, with overdue decay; requires one event.
+ * alpha_e is fx_alpha_q32(now - t_last, half-life) when the caller has it, or
+ * UINT64_MAX to compute it here if needed.
+ */
 static int64_t
-rate_at(const struct fc *f, const struct fc_params *p, int64_t now_s, int64_t horizon_s)
+rate_at(const struct fc *f, const struct fc_params *p, int64_t now_s, int64_t horizon_s,
+        uint64_t alpha_e)
 {
     int64_t e = fx_clamp(fx_sub_sat(now_s, f->t_last_s), 0, MODELS_DT_MAX_S);
     int64_t h = fx_clamp(horizon_s, 0, MODELS_DT_MAX_S);
@@ -73,8 +78,11 @@ rate_at(const struct fc *f, const struct fc_params *p, int64_t now_s, int64_t ho
         /* the forecast, the silence is an observation and pulls the rate down. */
         int64_t pending =
             fx_muldiv(ses_forecast(&f->cr.size), MODELS_UGPD_PER_MG_PER_S, e);
-        if (pending < r)
-            r += fx_mul_q32(pending - r, fx_alpha_q32(e, p->half_life_s));
+        if (pending < r) {
+            if (alpha_e == UINT64_MAX)
+                alpha_e = fx_alpha_q32(e, p->half_life_s);
+            r += fx_mul_q32(pending - r, alpha_e);
+        }
     }
     return fx_clamp(r, 0, MODELS_RATE_MAX_UGPD);
 }
@@ -91,26 +99,27 @@ fc_consume(struct fc *f, const struct fc_params *p, int64_t t_s, int64_t mg)
         /* Cold start: one event says little; take half its rate as the error. */
         ses_update(&f->err, y / 2, alpha);
     } else {
-        int64_t before = rate_at(f, p, f->t_last_s + dt, 0);
+        /* Just before this event, dt after the last: its weight is alpha. */
+        int64_t before = rate_at(f, p, f->t_last_s + dt, 0, alpha);
         ses_update(&f->err, (int64_t)fx_abs(y - before), alpha);
     }
     f->t_last_s = t_s > f->t_last_s ? t_s : f->t_last_s + 1;
     croston_demand(&f->cr, mg, dt, alpha);
     if (p->method == FC_SES) {
-        ses_update(&f->rate, y, alpha);
+        ses_step(&f->rate, y, alpha, true);
     } else if (p->method == FC_HOLT) {
         if (f->holt.n == 0) {
             holt_start(&f->holt, y, 0);
         } else {
             struct holt_step w;
-            holt_step_time(&w, dt, p->half_life_s, p->trend_half_life_s,
-                           p->damp_half_life_s);
+            holt_step_time_alpha(&w, dt, alpha, p->trend_half_life_s,
+                                 p->damp_half_life_s);
             holt_update(&f->holt, y, &w);
         }
     } else if (p->method == FC_TSB) {
         /* Events per day in Q32.32: 86400 << 32 fits 49 bits. */
         int64_t per_day = (int64_t)fx_udiv((uint64_t)MODELS_DAY_S << 32, (uint64_t)dt);
-        ses_update(&f->freq, per_day, alpha);
+        ses_step(&f->freq, per_day, alpha, true);
     }
 }
 
@@ -126,7 +135,7 @@ fc_rate(const struct fc *f, const struct fc_params *p, int64_t now_s,
         out->sigma_ugpd = 0;
         return;
     }
-    out->rate_ugpd = rate_at(f, p, now_s, horizon_s);
+    out->rate_ugpd = rate_at(f, p, now_s, horizon_s, UINT64_MAX);
     out->sigma_ugpd =
         fx_clamp(fx_mul_q32(ses_forecast(&f->err), SD_PER_MAD_Q32), 0, MODELS_RATE_MAX_UGPD);
 }

@@ -11,14 +11,6 @@
  */
 #include "fx.h"
 
-#if defined(__ARM_ARCH_6M__) && !defined(FX_SOFT_ARITH)
-#define FX_SOFT_ARITH 1
-#endif
-
-#if !defined(FX_SOFT_ARITH) && defined(__SIZEOF_INT128__)
-#define FX_HAVE_INT128 1
-#endif
-
 /*
  * 2^32 * (1 - 2^(-i/256)) for i = 0..256, rounded to nearest. Generated with
  * Python's math library; tests/test-fx.c recomputes it with libm and compares.
@@ -79,67 +71,6 @@ struct u128 {
     uint64_t lo;
 };
 
-int64_t
-fx_clamp(int64_t v, int64_t lo, int64_t hi)
-{
-    if (v < lo)
-        return lo;
-    if (v > hi)
-        return hi;
-    return v;
-}
-
-int64_t
-fx_add_sat(int64_t a, int64_t b)
-{
-    if (b > 0 && a > INT64_MAX - b)
-        return INT64_MAX;
-    if (b < 0 && a < INT64_MIN - b)
-        return INT64_MIN;
-    return a + b;
-}
-
-int64_t
-fx_sub_sat(int64_t a, int64_t b)
-{
-    if (b < 0 && a > INT64_MAX + b)
-        return INT64_MAX;
-    if (b > 0 && a < INT64_MIN + b)
-        return INT64_MIN;
-    return a - b;
-}
-
-uint64_t
-fx_abs(int64_t v)
-{
-    return v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-}
-
-/* Magnitude m with sign neg back to int64_t, saturating. */
-static int64_t
-signed_sat(uint64_t m, bool neg)
-{
-    if (neg)
-        return m >= (UINT64_C(1) << 63) ? INT64_MIN : -(int64_t)m;
-    return m > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)m;
-}
-
-uint64_t
-fx_mul_u32(uint32_t a, uint32_t b)
-{
-#ifdef FX_SOFT_ARITH
-    /* Four 16x16->32 partial products: ARMv6-M's MULS keeps only 32 bits. */
-    uint32_t al = a & 0xFFFFu, ah = a >> 16, bl = b & 0xFFFFu, bh = b >> 16;
-    uint32_t ll = al * bl, lh = al * bh, hl = ah * bl, hh = ah * bh;
-    uint32_t mid = (ll >> 16) + (lh & 0xFFFFu) + (hl & 0xFFFFu);
-    uint32_t lo = (ll & 0xFFFFu) | (mid << 16);
-    uint32_t hi = hh + (lh >> 16) + (hl >> 16) + (mid >> 16);
-    return ((uint64_t)hi << 32) | lo;
-#else
-    return (uint64_t)a * b;
-#endif
-}
-
 static struct u128
 mul64(uint64_t a, uint64_t b)
 {
@@ -186,11 +117,10 @@ shr64(uint64_t x, unsigned n)
 }
 
 uint64_t
-fx_udiv(uint64_t n, uint64_t d)
+fx_udiv_soft(uint64_t n, uint64_t d)
 {
     if (d == 0)
         return UINT64_MAX;
-#ifdef FX_SOFT_ARITH
     /* Restoring division, one quotient bit per step: no __aeabi_uldivmod. Only */
     /* constant shifts, which ARMv6-M does inline (variable 64-bit shifts call */
     /* __aeabi_llsl at -Os). */
@@ -205,9 +135,6 @@ fx_udiv(uint64_t n, uint64_t d)
         }
     }
     return q;
-#else
-    return n / d;
-#endif
 }
 
 /*
@@ -240,12 +167,12 @@ udiv128(struct u128 n, uint64_t d)
 }
 
 int64_t
-fx_mul_q32(int64_t x, uint64_t w_q32)
+fx_mul_q32_wide(int64_t x, uint64_t w_q32)
 {
     struct u128 p = add128(mul64(fx_abs(x), w_q32), UINT64_C(1) << 31);
     if (p.hi >> 32)
         return x < 0 ? INT64_MIN : INT64_MAX;
-    return signed_sat((p.hi << 32) | (p.lo >> 32), x < 0);
+    return fx_signed_sat((p.hi << 32) | (p.lo >> 32), x < 0);
 }
 
 int64_t
@@ -255,27 +182,16 @@ fx_mul(int64_t a, int64_t b)
     bool neg = (a < 0) != (b < 0);
     if (p.hi != 0)
         return neg ? INT64_MIN : INT64_MAX;
-    return signed_sat(p.lo, neg);
+    return fx_signed_sat(p.lo, neg);
 }
 
 int64_t
-fx_muldiv(int64_t a, int64_t b, int64_t c)
+fx_muldiv_wide(int64_t a, int64_t b, int64_t c)
 {
     if (c <= 0)
         return 0;
     struct u128 p = add128(mul64(fx_abs(a), fx_abs(b)), (uint64_t)c >> 1);
-    return signed_sat(udiv128(p, (uint64_t)c), (a < 0) != (b < 0));
-}
-
-int64_t
-fx_div_round(int64_t n, int64_t d)
-{
-    if (d == 0)
-        return 0;
-    uint64_t ad = fx_abs(d);
-    /* |n| <= 2^63 and |d| / 2 <= 2^62: the sum cannot wrap. */
-    uint64_t q = fx_udiv(fx_abs(n) + (ad >> 1), ad);
-    return signed_sat(q, (n < 0) != (d < 0));
+    return fx_signed_sat(udiv128(p, (uint64_t)c), (a < 0) != (b < 0));
 }
 
 uint64_t

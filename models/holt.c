@@ -32,16 +32,22 @@ days_q32(int64_t s)
     return fx_udiv((uint64_t)s << 32, (uint64_t)MODELS_DAY_S);
 }
 
+/* tau * (1 - decay) days, tau = h / ln 2: the integral of a decaying trend. */
+static uint64_t
+damped_growth(uint64_t decay_q32, int64_t damp_half_life_s)
+{
+    uint64_t tau_q32 = (uint64_t)fx_mul_q32(
+        (int64_t)days_q32(fx_clamp(damp_half_life_s, 1, MODELS_DT_MAX_S)), INV_LN2_Q32);
+    return (uint64_t)fx_mul_q32((int64_t)tau_q32, MODELS_Q32_ONE - decay_q32);
+}
+
 uint64_t
 holt_growth_time(int64_t horizon_s, int64_t damp_half_life_s)
 {
     horizon_s = fx_clamp(horizon_s, 0, MODELS_DT_MAX_S);
     if (damp_half_life_s <= 0)
         return days_q32(horizon_s);
-    uint64_t tau_q32 = (uint64_t)fx_mul_q32(
-        (int64_t)days_q32(fx_clamp(damp_half_life_s, 1, MODELS_DT_MAX_S)), INV_LN2_Q32);
-    uint64_t kept = MODELS_Q32_ONE - fx_decay_q32(horizon_s, damp_half_life_s);
-    return (uint64_t)fx_mul_q32((int64_t)tau_q32, kept);
+    return damped_growth(fx_decay_q32(horizon_s, damp_half_life_s), damp_half_life_s);
 }
 
 void
@@ -49,12 +55,25 @@ holt_step_time(struct holt_step *w, int64_t dt_s, int64_t half_life_s,
                int64_t trend_half_life_s, int64_t damp_half_life_s)
 {
     dt_s = fx_clamp(dt_s, 1, MODELS_DT_MAX_S);
-    w->alpha_q32 = fx_alpha_q32(dt_s, half_life_s);
+    holt_step_time_alpha(w, dt_s, fx_alpha_q32(dt_s, half_life_s), trend_half_life_s,
+                         damp_half_life_s);
+}
+
+void
+holt_step_time_alpha(struct holt_step *w, int64_t dt_s, uint64_t alpha_q32,
+                     int64_t trend_half_life_s, int64_t damp_half_life_s)
+{
+    dt_s = fx_clamp(dt_s, 1, MODELS_DT_MAX_S);
+    w->alpha_q32 = alpha_q32 > MODELS_Q32_ONE ? MODELS_Q32_ONE : alpha_q32;
     w->beta_q32 = fx_alpha_q32(dt_s, trend_half_life_s);
-    w->growth_q32 = holt_growth_time(dt_s, damp_half_life_s);
-    w->carry_q32 =
-        damp_half_life_s > 0 ? fx_decay_q32(dt_s, damp_half_life_s) : MODELS_Q32_ONE;
     w->dt_q32 = days_q32(dt_s);
+    if (damp_half_life_s <= 0) {
+        w->carry_q32 = MODELS_Q32_ONE;
+        w->growth_q32 = w->dt_q32;
+    } else {
+        w->carry_q32 = fx_decay_q32(dt_s, damp_half_life_s);
+        w->growth_q32 = damped_growth(w->carry_q32, damp_half_life_s);
+    }
 }
 
 void
@@ -85,9 +104,8 @@ step(struct holt *h, int64_t y, const struct holt_step *w)
     int64_t l = fx_add_sat(xhat, fx_mul_q32(e, w->alpha_q32));
     int64_t moved = fx_sub_sat(l, h->level);
     /* Per-period slope of this step; one period needs no division. */
-    int64_t slope = w->dt_q32 == MODELS_Q32_ONE
-                        ? moved
-                        : fx_muldiv(moved, (int64_t)MODELS_Q32_ONE, (int64_t)w->dt_q32);
+    int64_t slope =
+        w->dt_q32 == MODELS_Q32_ONE ? moved : fx_div_q32(moved, (int64_t)w->dt_q32);
     int64_t carried = fx_mul_q32(h->trend, w->carry_q32);
     h->trend = fx_clamp(fx_add_sat(carried, fx_mul_q32(fx_sub_sat(slope, carried),
                                                        w->beta_q32)),
@@ -115,10 +133,8 @@ holt_update(struct holt *h, int64_t y, const struct holt_step *w)
         /* R's "simple" start: l0 = y1, b0 = (y2 - y1) per period, then both */
         /* observations are smoothed in as the first two steps of the recursion. */
         h->level = h->first;
-        h->trend = w->dt_q32 == MODELS_Q32_ONE
-                       ? y - h->first
-                       : fx_muldiv(y - h->first, (int64_t)MODELS_Q32_ONE,
-                                   (int64_t)w->dt_q32);
+        h->trend = w->dt_q32 == MODELS_Q32_ONE ? y - h->first
+                                               : fx_div_q32(y - h->first, (int64_t)w->dt_q32);
         step(h, h->first, w);
     }
     step(h, y, w);

@@ -48,6 +48,10 @@ void holt_step_periodic(struct holt_step *w, uint64_t alpha_q32, uint64_t beta_q
 void holt_step_time(struct holt_step *w, int64_t dt_s, int64_t half_life_s,
                     int64_t trend_half_life_s, int64_t damp_half_life_s);
 
+/* The same with the level weight given (the event forecaster has it already). */
+void holt_step_time_alpha(struct holt_step *w, int64_t dt_s, uint64_t alpha_q32,
+                          int64_t trend_half_life_s, int64_t damp_half_life_s);
+
 /*
  * Trend growth over a horizon of horizon_s seconds (days, Q32.32): horizon in days
  * undamped, tau * (1 - 2^(-H/h)) damped. horizon_s is clamped to [0, DT_MAX].

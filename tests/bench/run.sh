@@ -1,0 +1,58 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Instruction counts of models/ against the double reference, with callgrind:
+# instructions are counted only inside the measure_* loops of bench-models.c,
+# divided by the number of operations (loop overhead of ~5 instructions per
+# iteration included). Counts are repeatable for the same binary and inputs.
+# Usage: run.sh BENCH_MODELS_BINARY [RESULTS.md]
+set -eu
+bench=$1
+out=${2:-}
+n=20000
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+count() {
+  valgrind --tool=callgrind --collect-atstart=no --toggle-collect='measure_*' \
+    --callgrind-out-file="$tmp/cg.out" "$bench" "$@" >/dev/null 2>"$tmp/err" ||
+    { cat "$tmp/err" >&2; exit 1; }
+  total=$(awk '/^(summary|totals):/ {print $2; exit}' "$tmp/cg.out")
+  echo $((total / $4))
+}
+
+{
+  echo "# Benchmarks"
+  echo
+  echo "Instructions per operation, counted by valgrind's callgrind inside the"
+  echo "measured loops only (\`tests/bench/run.sh\`), $n operations each, on"
+  echo "$(uname -m) with $(cc --version | head -n 1), build type of the binary measured."
+  echo "Reproduce: \`meson compile -C build bench\` (rewrites this file)."
+  echo
+  echo "## models/: fixed point against the double reference (tests/ref)"
+  echo
+  echo "| method | update, fixed | update, double | forecast, fixed | forecast, double |"
+  echo "|---|---:|---:|---:|---:|"
+  for m in ses holt croston sba tsb; do
+    uf=$(count fixed update $m $n)
+    ur=$(count ref update $m $n)
+    ff=$(count fixed forecast $m $n)
+    fr=$(count ref forecast $m $n)
+    echo "| $m | $uf | $ur | $ff | $fr |"
+  done
+  echo
+  wf=$(count fixed weight ses $n)
+  wr=$(count ref weight ses $n)
+  echo "Time-aware weight \`1 - 2^(-dt/h)\` alone: $wf instructions fixed"
+  echo "(\`fx_alpha_q32\`), $wr double (\`-expm1(-dt ln2 / h)\` with libm)."
+  echo
+  echo "*update* is one consumption event through \`fc_consume\`: the weight, the"
+  echo "observed rate, the error, size and interval smoothing and the method's own"
+  echo "update. *forecast* is \`fc_runout\`: the rate (with overdue decay) and the"
+  echo "runout time with its 95% interval (two passes for Holt)."
+} >"$tmp/results.md"
+
+if [ -n "$out" ]; then
+  cp "$tmp/results.md" "$out"
+  echo "wrote $out"
+fi
+cat "$tmp/results.md"
