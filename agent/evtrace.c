@@ -314,6 +314,10 @@ item_setting(struct evtrace_item *it, const char *key, const char *val, char *er
         if (!parse_uint(val, 3, &v) || v < 1 || v > 100)
             return fail(err, errlen, "max-packs: expected 1 to 100, found '%s'", val);
         it->max_packs = (uint32_t)v;
+    } else if (strcmp(key, "overdue-decay") == 0) {
+        if (strcmp(val, "yes") != 0 && strcmp(val, "no") != 0)
+            return fail(err, errlen, "overdue-decay: expected yes or no, found '%s'", val);
+        it->fc.overdue_decay = val[0] == 'y';
     } else if (strcmp(key, "method") == 0) {
         if (parse_method(val, &it->fc.method) < 0)
             return fail(err, errlen,
@@ -321,7 +325,7 @@ item_setting(struct evtrace_item *it, const char *key, const char *val, char *er
     } else {
         return fail(err, errlen,
                     "unknown item setting '%s' (known: pack name lead review cover service "
-                    "max-packs method half-life trend-half-life damping)",
+                    "max-packs method half-life trend-half-life damping overdue-decay)",
                     key);
     }
     return 0;
@@ -349,7 +353,7 @@ parse_item(struct evtrace *t, char **f, size_t n, char *err, size_t errlen)
         .service_bp = 9500,
         .max_packs = 2,
         .fc = {.method = FC_SES, .half_life_s = 14 * DAY, .trend_half_life_s = 28 * DAY,
-               .damp_half_life_s = 0, .overdue_decay = true},
+               .damp_half_life_s = 0, .overdue_decay = false},
     };
     snprintf(it.id, sizeof(it.id), "%s", f[1]);
     snprintf(it.name, sizeof(it.name), "%s", f[1]);
@@ -361,7 +365,7 @@ parse_item(struct evtrace *t, char **f, size_t n, char *err, size_t errlen)
         *eq = '\0';
         static const char *const keys[] = {"pack", "name", "lead", "review", "cover",
                                            "service", "max-packs", "method", "half-life",
-                                           "trend-half-life", "damping"};
+                                           "trend-half-life", "damping", "overdue-decay"};
         for (unsigned k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
             if (strcmp(f[i], keys[k]) == 0) {
                 if (seen & (1u << k))

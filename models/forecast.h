@@ -4,7 +4,8 @@
  *
  * Each consumption event (time, milligrams) is one observation at an irregular
  * time. Its weight is 1 - 2^(-dt/half_life), dt the time since the previous
- * event (or since fc_init()). The methods:
+ * event (or since fc_init()), or dt / (time seen so far) while that is larger:
+ * a warm-up that makes the first estimates plain averages. The methods:
  *
  *   FC_SES      SES of the observed rate mg/dt                     (ses.h)
  *   FC_HOLT     Holt's trend on the observed rate, days as periods (holt.h),
@@ -14,7 +15,8 @@
  *   FC_TSB      smoothed size * smoothed event frequency, which decays while
  *               no event arrives
  *
- * Every method also smooths event sizes and intervals (used for uncertainty) and
+ * Every method also smooths event sizes and intervals (used for uncertainty and
+ * overdue decay) with one weight per event, that of the typical interval, and
  * the absolute error of each observed rate against the forecast just before it.
  * With overdue decay (always on for TSB), a query longer after the last event
  * than the typical interval treats the silence as evidence: the rate is moved
@@ -56,7 +58,8 @@ struct fc_params {
 
 struct fc {
     int64_t t_last_s;   /* time of the last event, or of fc_init() */
-    struct croston cr;  /* sizes (mg) and intervals (s) of events */
+    int64_t span_s;     /* time covered by events so far (warm-up), <= 2^40 */
+    struct croston cr;  /* sizes (mg) and intervals (s) of events, both Q48.16 */
     struct ses rate;    /* SES: observed rates (ug/day) */
     struct holt holt;   /* Holt: observed rates (ug/day), trend per day */
     struct ses freq;    /* TSB: events per day, Q32.32 */

@@ -239,17 +239,19 @@ fx_exp2_neg_q32(uint64_t x_q32)
      * 2^-f = 2^(-i/256) * 2^-r with r < 2^-8: the table gives the first factor,
      * a short series the second, 1 - 2^-r = t - t^2/2 + t^3/6 with t = r ln 2
      * (next term < 2^-40). In terms of weights: alpha = A[i] + (1 - A[i]) * a_r.
-     * This keeps the relative error of small weights (events seconds apart,
-     * half-lives of weeks) near one unit in the last place.
+     * The series runs in Q40, so the weight is right to half a unit of Q32 plus
+     * the rounding of x: small weights (events seconds apart, half-lives of
+     * weeks) keep their relative accuracy.
      */
-    uint64_t t = (fx_mul_u32(r, LN2_Q32) + (1u << 31)) >> 32; /* < 2^24 */
-    uint64_t t2 = fx_mul_u32((uint32_t)t, (uint32_t)t); /* t^2 in Q64, < 2^48 */
-    uint64_t t3 = fx_mul_u32((uint32_t)(t2 >> 16), (uint32_t)t) >> 48; /* Q32 */
-    uint64_t ar = t - (t2 >> 33) + (fx_mul_u32((uint32_t)t3, 0x2AAAAAABu) >> 32);
-    uint64_t a = i == 0 ? ar
+    uint64_t t = (fx_mul_u32(r, LN2_Q32) + (1u << 23)) >> 24;         /* Q40, < 2^32 */
+    uint64_t t2 = fx_mul_u32((uint32_t)t, (uint32_t)t);               /* Q80, < 2^63 */
+    uint64_t t3 = fx_mul_u32((uint32_t)(t2 >> 40), (uint32_t)t) >> 40; /* Q40 */
+    uint64_t ar = t - ((t2 + (UINT64_C(1) << 40)) >> 41) +
+                  (fx_mul_u32((uint32_t)t3, 0x2AAAAAABu) >> 32); /* Q40, < 2^32 */
+    uint64_t a = i == 0 ? (ar + (1u << 7)) >> 8
                         : alpha_tab[i] +
                               ((fx_mul_u32(UINT32_MAX - alpha_tab[i] + 1u, (uint32_t)ar) +
-                                (1u << 31)) >> 32);
+                                (UINT64_C(1) << 39)) >> 40);
     uint64_t d = MODELS_Q32_ONE - a;
     if (n == 0)
         return d;

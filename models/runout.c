@@ -42,9 +42,16 @@ runout_predict(int64_t stock_mg, int64_t rate_ugpd, int64_t sigma_ugpd,
      * m^2 is applied as two factors of m so that it never has to fit on its own.
      */
     int64_t rel_q24 = fx_muldiv(sigma_ugpd, INT64_C(1) << 24, rate_ugpd);
-    int64_t ratio_q48 = t_mid > 0 ? fx_muldiv(interval_s, INT64_C(1) << 48, t_mid)
-                                  : INT64_MAX;
-    int64_t root_q24 = (int64_t)fx_isqrt((uint64_t)ratio_q48);
+    /* sqrt(p / T_mid) in Q24: from p / T_mid in Q48 while that fits (< 2^15), */
+    /* else from Q32, 8 bits coarser, which is plenty at that size. */
+    int64_t root_q24;
+    if (t_mid > 0 && (t_mid >= (INT64_C(1) << 40) || interval_s < (t_mid << 14))) {
+        int64_t ratio_q48 = fx_muldiv(interval_s, INT64_C(1) << 48, t_mid);
+        root_q24 = (int64_t)fx_isqrt((uint64_t)ratio_q48);
+    } else {
+        uint64_t t = (uint64_t)(t_mid > 0 ? t_mid : 1);
+        root_q24 = (int64_t)fx_isqrt(fx_udiv((uint64_t)interval_s << 32, t)) << 8;
+    }
     int64_t c_q24 = fx_muldiv(fx_muldiv(z_q16, rel_q24, 65536), root_q24, INT64_C(1) << 25);
     c_q24 = fx_clamp(c_q24, 0, INT64_C(1) << 44);
     int64_t s_q24 = c_q24 < (INT64_C(181) << 24)

@@ -30,7 +30,8 @@ test_good_trace(void)
         "# a comment",
         "",
         "item coffee pack=1000 name=\"Coffee beans\" lead=2d service=95 method=ses",
-        "item rice pack=2000.5 method=tsb half-life=21d max-packs=3 review=12h",
+        "item rice pack=2000.5 method=tsb half-life=21d max-packs=3 review=12h "
+        "overdue-decay=yes",
         "2026-10-01T07:30:00Z coffee refill 1000",
         "2026-10-01T08:02:10Z coffee consume 14.5",
         "2026-10-01T08:02:10Z rice stock 0.001\r",
@@ -52,6 +53,8 @@ test_good_trace(void)
     CHECK_EQ_I64(t.items[1].fc.half_life_s, 21 * 86400);
     CHECK_EQ_I64(t.items[1].max_packs, 3);
     CHECK_EQ_I64(t.items[1].review_s, 12 * 3600);
+    CHECK(!t.items[0].fc.overdue_decay);
+    CHECK(t.items[1].fc.overdue_decay);
     CHECK_EQ_I64(t.events[1].mg, 14500);
     CHECK_EQ_I64(t.events[1].kind, EVTRACE_CONSUME);
     CHECK_EQ_I64(t.events[2].mg, 1);
@@ -90,6 +93,7 @@ static const struct bad bad_lines[] = {
     {"item tea pack=1 service=49", "service: expected a percentage"},
     {"item tea pack=1 max-packs=0", "max-packs: expected 1 to 100"},
     {"item tea pack=1 method=arima", "method: expected ses, holt"},
+    {"item tea pack=1 overdue-decay=maybe", "overdue-decay: expected yes or no"},
     {"item tea pack=1 name=\"unterminated", "unterminated quote"},
     {"item tea pack=1 name=\"a\\b\"", "backslashes are not allowed"},
     {"item tea pack=1 name=noquotes", "name: expected \"text\""},

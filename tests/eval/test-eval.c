@@ -338,11 +338,7 @@ test_forecast_vs_threshold_steady(void)
     for (int m = 0; m < SIM_METHOD_COUNT; m++)
         printf(", %s %u", sim_methods[m].name, fc_days[m]);
     printf("\n");
-    /* Croston and SBA are known to under-forecast (README.md, "Findings"). */
     for (int m = 0; m < SIM_METHOD_COUNT; m++) {
-        enum fc_method fm = sim_methods[m].p.method;
-        if (fm == FC_CROSTON || fm == FC_SBA)
-            continue;
         CHECK_MSG(fc_days[m] <= thr_days, "%s: %u stockout days, threshold %u",
                   sim_methods[m].name, fc_days[m], thr_days);
     }
@@ -376,11 +372,8 @@ test_rate_steady(void)
             trace_fini(&t);
         }
         double mean = sum / n;
-        enum fc_method fm = sim_methods[m].p.method;
         printf("# %s: mean forecast rate %.1f g/day (README: %.0f)\n",
                sim_methods[m].name, mean, README_BASE_G_PER_DAY);
-        if (fm == FC_CROSTON || fm == FC_SBA)
-            continue; /* known under-forecast, README.md "Findings" */
         CHECK_NEAR(mean, README_BASE_G_PER_DAY, 0.1 * README_BASE_G_PER_DAY);
     }
 }
