@@ -134,13 +134,17 @@ int64_t fx_mul(int64_t a, int64_t b);
 static inline int64_t
 fx_muldiv(int64_t a, int64_t b, int64_t c)
 {
-    uint64_t ua = fx_abs(a), ub = fx_abs(b);
-    if (c > 0 && ((ua | ub) >> 32) == 0) {
-        uint64_t p = fx_mul_u32((uint32_t)ua, (uint32_t)ub);
-        if (p < (UINT64_C(1) << 63))
-            return fx_signed_sat(fx_udiv(p + ((uint64_t)c >> 1), (uint64_t)c),
-                                 (a < 0) != (b < 0));
-    }
+    uint64_t ua = fx_abs(a), ub = fx_abs(b), p;
+#ifdef FX_SOFT_ARITH
+    bool fits = ((ua | ub) >> 32) == 0;
+    p = fits ? fx_mul_u32((uint32_t)ua, (uint32_t)ub) : 0;
+#else
+    /* One multiply and an overflow flag where the CPU has them. */
+    bool fits = !__builtin_mul_overflow(ua, ub, &p);
+#endif
+    if (c > 0 && fits && p < (UINT64_C(1) << 63))
+        return fx_signed_sat(fx_udiv(p + ((uint64_t)c >> 1), (uint64_t)c),
+                             (a < 0) != (b < 0));
     return fx_muldiv_wide(a, b, c);
 }
 
