@@ -4,7 +4,8 @@
 #   1. installs the Debian packages the build and the tests need, if missing;
 #   2. builds twice with warnings as errors: a plain build and an
 #      AddressSanitizer + UndefinedBehaviorSanitizer build;
-#   3. runs every test in both builds, and the compiled unit tests once more
+#   3. runs every test in both builds (long ones, suite slow, in the plain
+#      build only), and the compiled unit tests once more
 #      under valgrind (leaks are errors);
 #   3b. builds a third time with clang and libFuzzer and runs each fuzz target
 #      for FUZZ_SECONDS (default 20) from its checked-in corpus;
@@ -55,7 +56,7 @@ setup _build/sanitize -Dwerror=true -Dbuildtype=debug -Db_sanitize=address,undef
 )
 
 run _build/plain plain ""
-run _build/sanitize asan+ubsan ""
+run _build/sanitize asan+ubsan "" --no-suite slow
 run _build/plain valgrind "-valgrind" --setup valgrind
 run _build/fuzz libfuzzer "-fuzz" --suite fuzz
 
