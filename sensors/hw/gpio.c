@@ -1,0 +1,195 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Buttons as GPIO line edge events through the seam (see gpio.h): one epoll fd
+ * over the lines' event fds for the caller's poll loop, edges of all lines
+ * merged oldest first and dated on the caller's clock.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include "gpio.h"
+
+struct gpio_buttons {
+    struct sample_source base; /* first */
+    struct gpio_seam seam;
+    struct gpio_buttons_config cfg;
+    int epoll_fd; /* -1: the seam has no event fds; read every poll_ms */
+};
+
+static void
+set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (err == NULL || errlen == 0)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+}
+
+static int
+gpio_read_edges(struct sample_source *s, int64_t now_ms, struct button_edge *out,
+                size_t max)
+{
+    struct gpio_buttons *src = (struct gpio_buttons *)s;
+    const struct gpio_seam_ops *ops = src->seam.ops;
+    int64_t now_us;
+    size_t n = 0;
+
+    if (max < src->cfg.n_lines)
+        return -ENOBUFS;
+    now_us = ops->now_us(src->seam.ctx);
+    /* Round-robin over the lines, one event each, so a chattering line cannot
+     * starve the others when out is small. */
+    for (bool more = true; more && n < max;) {
+        more = false;
+        for (size_t i = 0; i < src->cfg.n_lines && n < max; i++) {
+            bool rising = false;
+            int64_t t_us = 0;
+            int r = ops->read_event(src->seam.ctx, src->cfg.lines[i], &rising, &t_us);
+
+            if (r < 0)
+                return n > 0 ? (int)n : r;
+            if (r == 0)
+                continue;
+            more = true;
+            /* Age on the monotonic clock, so a wall-clock step cannot skew it. */
+            int64_t age_ms = now_us > t_us ? (now_us - t_us) / 1000 : 0;
+            struct button_edge e = {.t_ms = now_ms - age_ms, .button = (uint16_t)i,
+                                    .pressed = (uint8_t)(rising != src->cfg.active_low)};
+            /* Insertion by time keeps the merged edges oldest first. */
+            size_t k = n++;
+            while (k > 0 && out[k - 1].t_ms > e.t_ms) {
+                out[k] = out[k - 1];
+                k--;
+            }
+            out[k] = e;
+        }
+    }
+    return (int)n;
+}
+
+static int
+gpio_poll_fd(const struct sample_source *s)
+{
+    return ((const struct gpio_buttons *)s)->epoll_fd;
+}
+
+static int64_t
+gpio_next_due_ms(const struct sample_source *s, int64_t now_ms)
+{
+    const struct gpio_buttons *src = (const struct gpio_buttons *)s;
+    return src->epoll_fd >= 0 ? INT64_MAX : now_ms + src->cfg.poll_ms;
+}
+
+static void
+gpio_free(struct sample_source *s)
+{
+    struct gpio_buttons *src = (struct gpio_buttons *)s;
+
+    if (src == NULL)
+        return;
+    if (src->epoll_fd >= 0)
+        close(src->epoll_fd);
+    if (src->seam.ops != NULL && src->seam.ops->release != NULL)
+        src->seam.ops->release(src->seam.ctx);
+    free(src);
+}
+
+static const struct sample_source_ops gpio_ops = {
+    .name = "gpio-buttons",
+    .read_edges = gpio_read_edges,
+    .poll_fd = gpio_poll_fd,
+    .next_due_ms = gpio_next_due_ms,
+    .free = gpio_free,
+};
+
+static int
+check_config(const struct gpio_buttons_config *cfg, char *err, size_t errlen)
+{
+    if (cfg == NULL || cfg->n_lines == 0 || cfg->n_lines > SENSOR_MAX_BUTTONS) {
+        set_err(err, errlen, "gpio buttons: configure 1 to %d lines", SENSOR_MAX_BUTTONS);
+        return -EINVAL;
+    }
+    if (cfg->poll_ms < 1 || cfg->poll_ms > 100) {
+        set_err(err, errlen, "gpio buttons: poll %lld ms: expected 1 to 100 ms",
+                (long long)cfg->poll_ms);
+        return -EINVAL;
+    }
+    for (size_t i = 0; i < cfg->n_lines; i++)
+        for (size_t j = 0; j < i; j++)
+            if (cfg->lines[i] == cfg->lines[j]) {
+                set_err(err, errlen, "gpio buttons %zu and %zu: both on line %u", j, i,
+                        cfg->lines[i]);
+                return -EINVAL;
+            }
+    return 0;
+}
+
+int
+gpio_buttons_new(const struct gpio_buttons_config *cfg, struct gpio_seam seam,
+                 struct sample_source **out, char *err, size_t errlen)
+{
+    struct gpio_buttons *src = NULL;
+    int r;
+
+    if (out != NULL)
+        *out = NULL;
+    if (out == NULL || seam.ops == NULL) {
+        r = -EINVAL;
+        goto out;
+    }
+    r = check_config(cfg, err, errlen);
+    if (r < 0)
+        goto out;
+    src = calloc(1, sizeof(*src));
+    if (src == NULL) {
+        r = -ENOMEM;
+        goto out;
+    }
+    src->base.ops = &gpio_ops;
+    src->seam = seam;
+    src->cfg = *cfg;
+    src->epoll_fd = -1;
+    for (size_t i = 0; i < cfg->n_lines; i++) {
+        int fd;
+
+        r = seam.ops->request_edges(seam.ctx, cfg->lines[i]);
+        if (r < 0) {
+            set_err(err, errlen, "gpio button %zu: line %u: %s (in use, or no such "
+                    "line?)", i, cfg->lines[i], strerror(-r));
+            goto out;
+        }
+        fd = seam.ops->event_fd(seam.ctx, cfg->lines[i]);
+        if (fd < 0)
+            continue;
+        if (src->epoll_fd < 0) {
+            src->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+            if (src->epoll_fd < 0) {
+                r = -errno;
+                set_err(err, errlen, "gpio buttons: epoll: %s", strerror(-r));
+                goto out;
+            }
+        }
+        struct epoll_event ev = {.events = EPOLLIN, .data.u32 = (uint32_t)i};
+        if (epoll_ctl(src->epoll_fd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+            r = -errno;
+            set_err(err, errlen, "gpio buttons: epoll: %s", strerror(-r));
+            goto out;
+        }
+    }
+    *out = &src->base;
+    return 0;
+out:
+    if (src != NULL)
+        gpio_free(&src->base);
+    else if (seam.ops != NULL && seam.ops->release != NULL)
+        seam.ops->release(seam.ctx);
+    return r;
+}

@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The GPIO seam and GPIO buttons. The seam is a small struct of function
+ * pointers over the line operations the HX711 and button backends need
+ * (request input, output or edge events; get and set a value; read an edge
+ * event) and the caller's monotonic microsecond clock. gpio-gpiod.c fills it
+ * with libgpiod v1 when the build has libgpiod; tests fill it with a fake, so
+ * the logic is tested on any machine. Buttons come as edge events of input
+ * lines, with no debounce in the kernel (libgpiod 1.6): see button.h.
+ */
+#ifndef PANTRY_SENSORS_HW_GPIO_H
+#define PANTRY_SENSORS_HW_GPIO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sensor.h"
+
+/*
+ * Line offsets are the chip's (BCM numbers on a Raspberry Pi's gpiochip0).
+ * Every function returns 0 (get_value: the value 0 or 1) or a negative errno.
+ */
+struct gpio_seam_ops {
+    int (*request_input)(void *ctx, unsigned line);
+    int (*request_output)(void *ctx, unsigned line, int value);
+    /* Input with events on both edges. */
+    int (*request_edges)(void *ctx, unsigned line);
+    int (*get_value)(void *ctx, unsigned line);
+    int (*set_value)(void *ctx, unsigned line, int value);
+    /*
+     * The next queued edge of a line requested with request_edges, without
+     * blocking: 1 with *rising and *t_us (when it happened, on the now_us
+     * clock), 0 when none is queued, or a negative errno.
+     */
+    int (*read_event)(void *ctx, unsigned line, bool *rising, int64_t *t_us);
+    /* An fd that polls readable when the line has events; -1 if none. */
+    int (*event_fd)(void *ctx, unsigned line);
+    /* Monotonic time in microseconds: the caller's clock. */
+    int64_t (*now_us)(void *ctx);
+    /* Release every line and ctx itself. */
+    void (*release)(void *ctx);
+};
+
+struct gpio_seam {
+    const struct gpio_seam_ops *ops;
+    void *ctx;
+};
+
+struct gpio_buttons_config {
+    size_t n_lines;                      /* 1..SENSOR_MAX_BUTTONS */
+    unsigned lines[SENSOR_MAX_BUTTONS];  /* button i is line lines[i] */
+    bool active_low;                     /* buttons to ground with pull-ups */
+    int64_t poll_ms; /* when the seam has no event fds: 1..100 ms between reads */
+};
+
+/*
+ * Create a button source over seam, which it owns from then on, also on
+ * failure (it is released then). Requests every line with edge events. Returns
+ * 0 with *out, or a negative errno with *out NULL and a message in err.
+ *
+ * read_edges returns the queued edges of all lines, oldest first, pressed
+ * after active_low is applied, dated now_ms minus their age on the seam's
+ * clock. max must be at least n_lines (else -ENOBUFS). poll_fd is an epoll fd
+ * over the lines' event fds, or -1 when the seam has none; next_due_ms is then
+ * now + poll_ms, else INT64_MAX.
+ */
+int gpio_buttons_new(const struct gpio_buttons_config *cfg, struct gpio_seam seam,
+                     struct sample_source **out, char *err, size_t errlen);
+
+#endif
