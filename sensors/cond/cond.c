@@ -381,6 +381,22 @@ cond_tick(struct cond_channel *ch, int64_t now_ms, struct stock_event *out, size
     return timers(ch, now_ms, out, 0);
 }
 
+int64_t
+cond_next_due_ms(const struct cond_channel *ch)
+{
+    const struct cond_config *c = ch->cfg;
+    int64_t t = INT64_MAX;
+    if (ch->state == COND_FAULT || ch->last_ms == INT64_MIN)
+        return t;
+    if (ch->last_ms < INT64_MAX - c->nodata_ms)
+        t = ch->last_ms + c->nodata_ms;
+    if (ch->state == COND_LIFTED && ch->since_ms + c->away_ms < t)
+        t = ch->since_ms + c->away_ms;
+    if (ch->state == COND_AWAY && ch->since_ms + c->empty_after_ms < t)
+        t = ch->since_ms + c->empty_after_ms;
+    return t;
+}
+
 int
 cond_weight(const struct cond_channel *ch, int64_t now_ms, int64_t *mg,
             int64_t *uncertainty_mg)

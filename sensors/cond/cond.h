@@ -133,6 +133,13 @@ int cond_tick(struct cond_channel *ch, int64_t now_ms, struct stock_event *out,
               size_t max);
 
 /*
+ * When cond_tick() has something to do at the earliest, if no sample comes
+ * first (INT64_MAX: nothing): the no-data, away and empty timers. An event loop
+ * sleeps until the smallest of these over all channels.
+ */
+int64_t cond_next_due_ms(const struct cond_channel *ch);
+
+/*
  * The channel's stock: settled net weight (the weight before the lift while the
  * item is away) and its uncertainty, both mg. Returns 0; -EAGAIN before the first
  * plateau (outputs 0); -EIO during a fault (outputs the last trusted weight and
