@@ -23,6 +23,10 @@ struct gpio_buttons {
 
 static void
 set_err(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+set_err(char *err, size_t errlen, const char *fmt, ...)
 {
     va_list ap;
 
