@@ -13,16 +13,18 @@
  * The classifier runs on debounced changes (press, release, at their dates) and
  * on timeouts:
  *
- *   phase      | press at t           | release at t             | timeout
- *   -----------+----------------------+--------------------------+------------------------
- *   IDLE       | DOWN, down = first=t | -                        | -
- *   DOWN       | -                    | WAIT, up = t             | down+long: LONG(down),
- *              |                      |                          |   LONG_HELD
- *   WAIT       | DOWN2, down = t      | -                        | up+double: SHORT(first),
- *              |                      |                          |   IDLE
- *   DOWN2      | -                    | DOUBLE(first), IDLE      | down+long: SHORT(first),
- *              |                      |                          |   LONG(down), LONG_HELD
- *   LONG_HELD  | -                    | IDLE                     | -
+ *   phase     | press at t          | release at t        | timeout
+ *   ----------+---------------------+---------------------+-----------------------
+ *   IDLE      | DOWN,               | -                   | -
+ *             |   down = first = t  |                     |
+ *   DOWN      | -                   | WAIT, up = t        | at down + long:
+ *             |                     |                     |   LONG(down), LONG_HELD
+ *   WAIT      | DOWN2, down = t     | -                   | at up + double:
+ *             |                     |                     |   SHORT(first), IDLE
+ *   DOWN2     | -                   | DOUBLE(first), IDLE | at down + long:
+ *             |                     |                     |   SHORT(first),
+ *             |                     |                     |   LONG(down), LONG_HELD
+ *   LONG_HELD | -                   | IDLE                | -
  *
  * A press is long when held >= long_ms; two presses make a double when the
  * second begins less than double_ms after the first ends. Debouncing delays a
@@ -47,8 +49,8 @@ int
 button_config_check(const struct button_config *cfg)
 {
     if (cfg == NULL || cfg->debounce_ms < 0 || cfg->debounce_ms > 1000 ||
-        cfg->long_ms <= cfg->debounce_ms || cfg->long_ms > 60000 || cfg->double_ms < 0 ||
-        cfg->double_ms > 10000)
+        cfg->long_ms <= cfg->debounce_ms || cfg->long_ms > 60000 ||
+        cfg->double_ms < 0 || cfg->double_ms > 10000)
         return -EINVAL;
     return 0;
 }
@@ -75,15 +77,16 @@ timeout_ms(const struct button_state *b, const struct button_config *cfg)
 }
 
 static void
-emit(const struct button_state *b, int64_t t_ms, enum press_kind kind, struct press *out,
-     int *n)
+emit(const struct button_state *b, int64_t t_ms, enum press_kind kind,
+     struct press *out, int *n)
 {
     /*
      * One step decides at most a timeout, a settled burst, a second timeout and,
      * with no debounce, the new edge: at most three presses (see the table).
      */
     assert(*n < BUTTON_MAX_PRESSES);
-    out[(*n)++] = (struct press){.t_ms = t_ms, .button = b->button, .kind = (uint8_t)kind};
+    out[(*n)++] =
+        (struct press){.t_ms = t_ms, .button = b->button, .kind = (uint8_t)kind};
 }
 
 static void

@@ -31,7 +31,10 @@ struct button_config {
 };
 
 /* Typical values: 20 ms debounce, 800 ms long press, 400 ms double press. */
-#define BUTTON_CONFIG_DEFAULT {.debounce_ms = 20, .long_ms = 800, .double_ms = 400}
+#define BUTTON_CONFIG_DEFAULT                                                          \
+    {                                                                                  \
+        .debounce_ms = 20, .long_ms = 800, .double_ms = 400                            \
+    }
 
 enum button_phase {
     BUTTON_IDLE,      /* up */
@@ -84,6 +87,7 @@ int button_tick(struct button_state *b, const struct button_config *cfg, int64_t
                 struct press *out, size_t max);
 
 /* When a tick could next decide something; INT64_MAX when only an edge can. */
-int64_t button_next_due_ms(const struct button_state *b, const struct button_config *cfg);
+int64_t button_next_due_ms(const struct button_state *b,
+                           const struct button_config *cfg);
 
 #endif

@@ -23,13 +23,12 @@ struct evdev_source {
     size_t n_keys;
     uint16_t keycodes[SENSOR_MAX_BUTTONS];
     uint8_t pressed[SENSOR_MAX_BUTTONS]; /* last reported level */
-    bool dropping;                        /* after SYN_DROPPED, until SYN_REPORT */
-    size_t partial;                       /* bytes of an incomplete event in buf */
+    bool dropping;                       /* after SYN_DROPPED, until SYN_REPORT */
+    size_t partial;                      /* bytes of an incomplete event in buf */
     unsigned char buf[sizeof(struct input_event)];
 };
 
-static void
-set_err(char *err, size_t errlen, const char *fmt, ...)
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 static void
@@ -59,9 +58,11 @@ evdev_config_check(const struct evdev_config *cfg, char *err, size_t errlen)
         unsigned code = cfg->keycodes[i];
 
         if (code == EVDEV_KEY_POWER) {
-            set_err(err, errlen, "evdev: button %zu: key code 116 (KEY_POWER) shuts "
+            set_err(err, errlen,
+                    "evdev: button %zu: key code 116 (KEY_POWER) shuts "
                     "the Raspberry Pi down when pressed; give the gpio-key overlay "
-                    "another code, e.g. keycode=59 (KEY_F1) and up", i);
+                    "another code, e.g. keycode=59 (KEY_F1) and up",
+                    i);
             return -EINVAL;
         }
         if (code == 0 || code > KEY_MAX) {
@@ -71,8 +72,10 @@ evdev_config_check(const struct evdev_config *cfg, char *err, size_t errlen)
         }
         for (size_t j = 0; j < i; j++) {
             if (cfg->keycodes[j] == code) {
-                set_err(err, errlen, "evdev: key code %u is configured for buttons "
-                        "%zu and %zu", code, j, i);
+                set_err(err, errlen,
+                        "evdev: key code %u is configured for buttons "
+                        "%zu and %zu",
+                        code, j, i);
                 return -EINVAL;
             }
         }
@@ -110,8 +113,8 @@ resync(struct evdev_source *src, int64_t t_ms, struct button_edge *out, size_t n
         uint8_t down = (keys[code / 8] >> (code % 8)) & 1;
         if (down != src->pressed[i]) {
             src->pressed[i] = down;
-            out[n++] = (struct button_edge){.t_ms = t_ms, .button = (uint16_t)i,
-                                            .pressed = down};
+            out[n++] = (struct button_edge){
+                .t_ms = t_ms, .button = (uint16_t)i, .pressed = down};
         }
     }
     return n;
@@ -130,8 +133,8 @@ evdev_read_edges(struct sample_source *s, int64_t now_ms, struct button_edge *ou
     /* While dropping, keep room for a full resync, so no edge is ever lost. */
     while (n < max && (!src->dropping || n + src->n_keys <= max)) {
         struct input_event ev;
-        ssize_t got = read(src->fd, src->buf + src->partial,
-                           sizeof(src->buf) - src->partial);
+        ssize_t got =
+            read(src->fd, src->buf + src->partial, sizeof(src->buf) - src->partial);
 
         if (got < 0 && errno == EINTR)
             continue;
@@ -156,7 +159,8 @@ evdev_read_edges(struct sample_source *s, int64_t now_ms, struct button_edge *ou
             if (b < 0 || (ev.value != 0 && ev.value != 1))
                 continue;
             src->pressed[b] = (uint8_t)ev.value;
-            out[n++] = (struct button_edge){.t_ms = event_ms(&ev), .button = (uint16_t)b,
+            out[n++] = (struct button_edge){.t_ms = event_ms(&ev),
+                                            .button = (uint16_t)b,
                                             .pressed = (uint8_t)ev.value};
         }
     }
@@ -219,9 +223,10 @@ evdev_new(const struct evdev_config *cfg, struct sample_source **out, char *err,
     src->fd = open(cfg->path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     if (src->fd < 0) {
         r = -errno;
-        set_err(err, errlen, "%s: %s (is the gpio-key overlay loaded, and may the "
-                "agent's user read it, e.g. as a member of group input?)", cfg->path,
-                strerror(-r));
+        set_err(err, errlen,
+                "%s: %s (is the gpio-key overlay loaded, and may the "
+                "agent's user read it, e.g. as a member of group input?)",
+                cfg->path, strerror(-r));
         goto out;
     }
     *out = &src->base;

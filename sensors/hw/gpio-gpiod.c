@@ -64,8 +64,8 @@ g_request_edges(void *ctx, unsigned line)
 
     if (l == NULL)
         return neg_errno();
-    return gpiod_line_request_both_edges_events(l, ((struct gpiod_seam *)ctx)->consumer) <
-                   0
+    return gpiod_line_request_both_edges_events(
+               l, ((struct gpiod_seam *)ctx)->consumer) < 0
                ? neg_errno()
                : 0;
 }
@@ -171,9 +171,10 @@ gpio_seam_gpiod_open(const char *chip, const char *consumer,
     if (g->chip == NULL) {
         r = neg_errno();
         if (err != NULL && errlen > 0)
-            snprintf(err, errlen, "GPIO chip '%s': %s (see `gpiodetect`; may the "
-                     "agent's user open /dev/gpiochip*, e.g. in group gpio?)", chip,
-                     strerror(-r));
+            snprintf(err, errlen,
+                     "GPIO chip '%s': %s (see `gpiodetect`; may the "
+                     "agent's user open /dev/gpiochip*, e.g. in group gpio?)",
+                     chip, strerror(-r));
         free(g);
         return r;
     }

@@ -21,8 +21,7 @@ struct gpio_buttons {
     int epoll_fd; /* -1: the seam has no event fds; read every poll_ms */
 };
 
-static void
-set_err(char *err, size_t errlen, const char *fmt, ...)
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 static void
@@ -65,8 +64,10 @@ gpio_read_edges(struct sample_source *s, int64_t now_ms, struct button_edge *out
             more = true;
             /* Age on the monotonic clock, so a wall-clock step cannot skew it. */
             int64_t age_ms = now_us > t_us ? (now_us - t_us) / 1000 : 0;
-            struct button_edge e = {.t_ms = now_ms - age_ms, .button = (uint16_t)i,
-                                    .pressed = (uint8_t)(rising != src->cfg.active_low)};
+            struct button_edge e = {.t_ms = now_ms - age_ms,
+                                    .button = (uint16_t)i,
+                                    .pressed =
+                                        (uint8_t)(rising != src->cfg.active_low)};
             /* Insertion by time keeps the merged edges oldest first. */
             size_t k = n++;
             while (k > 0 && out[k - 1].t_ms > e.t_ms) {
@@ -118,7 +119,8 @@ static int
 check_config(const struct gpio_buttons_config *cfg, char *err, size_t errlen)
 {
     if (cfg == NULL || cfg->n_lines == 0 || cfg->n_lines > SENSOR_MAX_BUTTONS) {
-        set_err(err, errlen, "gpio buttons: configure 1 to %d lines", SENSOR_MAX_BUTTONS);
+        set_err(err, errlen, "gpio buttons: configure 1 to %d lines",
+                SENSOR_MAX_BUTTONS);
         return -EINVAL;
     }
     if (cfg->poll_ms < 1 || cfg->poll_ms > 100) {
@@ -166,8 +168,10 @@ gpio_buttons_new(const struct gpio_buttons_config *cfg, struct gpio_seam seam,
 
         r = seam.ops->request_edges(seam.ctx, cfg->lines[i]);
         if (r < 0) {
-            set_err(err, errlen, "gpio button %zu: line %u: %s (in use, or no such "
-                    "line?)", i, cfg->lines[i], strerror(-r));
+            set_err(err, errlen,
+                    "gpio button %zu: line %u: %s (in use, or no such "
+                    "line?)",
+                    i, cfg->lines[i], strerror(-r));
             goto out;
         }
         fd = seam.ops->event_fd(seam.ctx, cfg->lines[i]);

@@ -48,9 +48,9 @@ struct gpio_seam {
 };
 
 struct gpio_buttons_config {
-    size_t n_lines;                      /* 1..SENSOR_MAX_BUTTONS */
-    unsigned lines[SENSOR_MAX_BUTTONS];  /* button i is line lines[i] */
-    bool active_low;                     /* buttons to ground with pull-ups */
+    size_t n_lines;                     /* 1..SENSOR_MAX_BUTTONS */
+    unsigned lines[SENSOR_MAX_BUTTONS]; /* button i is line lines[i] */
+    bool active_low;                    /* buttons to ground with pull-ups */
     int64_t poll_ms; /* when the seam has no event fds: 1..100 ms between reads */
 };
 

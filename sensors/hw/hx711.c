@@ -32,8 +32,7 @@ struct hx711_source {
     int64_t next_due_ms; /* INT64_MIN: due at once */
 };
 
-static void
-set_err(char *err, size_t errlen, const char *fmt, ...)
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 static void
@@ -124,7 +123,8 @@ hx711_reset(const struct gpio_seam *seam, const struct hx711_chip *chip)
     if (r < 0)
         return r;
     /* A busy wait of ~100 us: the chip needs it, and nothing here may sleep. */
-    while (ops->now_us(seam->ctx) - t0 < HX711_RESET_US && ++spins < HX711_RESET_SPIN_MAX)
+    while (ops->now_us(seam->ctx) - t0 < HX711_RESET_US &&
+           ++spins < HX711_RESET_SPIN_MAX)
         ;
     r = ops->set_value(seam->ctx, chip->sck_line, 0);
     if (r < 0)
@@ -136,8 +136,10 @@ static void
 emit(struct sample *out, size_t *n, int64_t t_ms, size_t ch, enum sample_status st,
      int32_t raw)
 {
-    out[(*n)++] = (struct sample){.t_ms = t_ms, .raw = st == SAMPLE_OK ? raw : 0,
-                                  .channel = (uint16_t)ch, .status = (uint8_t)st};
+    out[(*n)++] = (struct sample){.t_ms = t_ms,
+                                  .raw = st == SAMPLE_OK ? raw : 0,
+                                  .channel = (uint16_t)ch,
+                                  .status = (uint8_t)st};
 }
 
 /* Read chip i: append at most one sample. Returns true while it is not ready. */
@@ -254,7 +256,8 @@ check_config(const struct hx711_config *cfg, char *err, size_t errlen)
     }
     if (cfg->period_ms < 10 || cfg->period_ms > 60000 || cfg->timeout_ms < 100 ||
         cfg->timeout_ms > 10000 || cfg->max_tries < 1 || cfg->max_tries > 10) {
-        set_err(err, errlen, "hx711: expected period 10..60000 ms, timeout 100..10000 "
+        set_err(err, errlen,
+                "hx711: expected period 10..60000 ms, timeout 100..10000 "
                 "ms and 1..10 tries");
         return -EINVAL;
     }
@@ -262,8 +265,10 @@ check_config(const struct hx711_config *cfg, char *err, size_t errlen)
         const struct hx711_chip *c = &cfg->chips[i];
 
         if (hx711_gain_pulses(c->gain) < 0) {
-            set_err(err, errlen, "hx711 %zu: gain %u: expected 128 or 64 (channel A) "
-                    "or 32 (channel B)", i, c->gain);
+            set_err(err, errlen,
+                    "hx711 %zu: gain %u: expected 128 or 64 (channel A) "
+                    "or 32 (channel B)",
+                    i, c->gain);
             return -EINVAL;
         }
         if (c->dout_line == c->sck_line) {
@@ -275,8 +280,10 @@ check_config(const struct hx711_config *cfg, char *err, size_t errlen)
             const struct hx711_chip *d = &cfg->chips[j];
             if (c->dout_line == d->dout_line || c->dout_line == d->sck_line ||
                 c->sck_line == d->dout_line || c->sck_line == d->sck_line) {
-                set_err(err, errlen, "hx711 %zu and %zu share a line: give each chip "
-                        "its own DOUT and PD_SCK", j, i);
+                set_err(err, errlen,
+                        "hx711 %zu and %zu share a line: give each chip "
+                        "its own DOUT and PD_SCK",
+                        j, i);
                 return -EINVAL;
             }
         }
@@ -316,14 +323,18 @@ hx711_new(const struct hx711_config *cfg, struct gpio_seam seam,
         src->st[i] = (struct hx711_state){.wait_since_ms = INT64_MIN, .stale = true};
         r = seam.ops->request_output(seam.ctx, c->sck_line, 0);
         if (r < 0) {
-            set_err(err, errlen, "hx711 %zu: PD_SCK line %u: %s (in use, or no such "
-                    "line?)", i, c->sck_line, strerror(-r));
+            set_err(err, errlen,
+                    "hx711 %zu: PD_SCK line %u: %s (in use, or no such "
+                    "line?)",
+                    i, c->sck_line, strerror(-r));
             goto out;
         }
         r = seam.ops->request_input(seam.ctx, c->dout_line);
         if (r < 0) {
-            set_err(err, errlen, "hx711 %zu: DOUT line %u: %s (in use, or no such "
-                    "line?)", i, c->dout_line, strerror(-r));
+            set_err(err, errlen,
+                    "hx711 %zu: DOUT line %u: %s (in use, or no such "
+                    "line?)",
+                    i, c->dout_line, strerror(-r));
             goto out;
         }
     }

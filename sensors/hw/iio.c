@@ -31,8 +31,7 @@ struct iio_source {
     int64_t next_due_ms; /* INT64_MIN: due at once */
 };
 
-static void
-set_err(char *err, size_t errlen, const char *fmt, ...)
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 static void
@@ -74,8 +73,8 @@ iio_parse_int(const char *text, size_t len, int64_t min, int64_t max, int64_t *o
         return -EINVAL;
     if (range || (!neg && mag > (uint64_t)INT64_MAX))
         return -ERANGE;
-    int64_t v = neg ? (mag == (UINT64_C(1) << 63) ? INT64_MIN : -(int64_t)mag)
-                    : (int64_t)mag;
+    int64_t v =
+        neg ? (mag == (UINT64_C(1) << 63) ? INT64_MIN : -(int64_t)mag) : (int64_t)mag;
     if (v < min || v > max)
         return -ERANGE;
     *out = v;
@@ -194,8 +193,10 @@ iio_find_device(const char *root, const char *want, char *path, size_t pathlen,
     d = opendir(root);
     if (d == NULL) {
         r = -errno;
-        set_err(err, errlen, "%s: %s (is the IIO subsystem there, and the hx711 "
-                "overlay loaded?)", root, strerror(-r));
+        set_err(err, errlen,
+                "%s: %s (is the IIO subsystem there, and the hx711 "
+                "overlay loaded?)",
+                root, strerror(-r));
         return r;
     }
     while ((e = readdir(d)) != NULL) {
@@ -226,19 +227,24 @@ iio_find_device(const char *root, const char *want, char *path, size_t pathlen,
     closedir(d);
 
     if (n_label > 1) {
-        set_err(err, errlen, "%d IIO devices under %s have the label '%s': give "
-                "each a unique label in the device tree", n_label, root, want);
+        set_err(err, errlen,
+                "%d IIO devices under %s have the label '%s': give "
+                "each a unique label in the device tree",
+                n_label, root, want);
         return -EEXIST;
     }
     if (n_label == 0 && n_name > 1) {
-        set_err(err, errlen, "%d IIO devices under %s are named '%s': give each a "
-                "label in the device tree and configure the label", n_name, root,
-                want);
+        set_err(err, errlen,
+                "%d IIO devices under %s are named '%s': give each a "
+                "label in the device tree and configure the label",
+                n_name, root, want);
         return -EEXIST;
     }
     if (n_label == 0 && n_name == 0) {
-        set_err(err, errlen, "no IIO device with label or name '%s' under %s (is the "
-                "hx711 overlay loaded? see `ls %s`)", want, root, root);
+        set_err(err, errlen,
+                "no IIO device with label or name '%s' under %s (is the "
+                "hx711 overlay loaded? see `ls %s`)",
+                want, root, root);
         return -ENOENT;
     }
     if ((size_t)snprintf(path, pathlen, "%s", n_label ? by_label : by_name) >= pathlen)
@@ -396,14 +402,17 @@ iio_new(const struct iio_config *cfg, struct sample_source **out, char *err,
             goto out;
         }
         if ((size_t)snprintf(src->raw_path[i], sizeof(src->raw_path[i]),
-                             "%s/in_voltage%u_raw", dir, c) >= sizeof(src->raw_path[i])) {
+                             "%s/in_voltage%u_raw", dir,
+                             c) >= sizeof(src->raw_path[i])) {
             r = -ENAMETOOLONG;
             goto out;
         }
         if (stat(src->raw_path[i], &st) < 0) {
             r = -errno;
-            set_err(err, errlen, "%s: %s (the hx711 has channels 0 (A, gain 128 or "
-                    "64) and 1 (B, gain 32))", src->raw_path[i], strerror(-r));
+            set_err(err, errlen,
+                    "%s: %s (the hx711 has channels 0 (A, gain 128 or "
+                    "64) and 1 (B, gain 32))",
+                    src->raw_path[i], strerror(-r));
             goto out;
         }
         r = read_scale(dir, c, &src->scale_nano[i], err, errlen);

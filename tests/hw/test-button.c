@@ -13,8 +13,8 @@
 
 #define MAX_OUT 256
 
-static const struct button_config cfg = {.debounce_ms = 20, .long_ms = 800,
-                                         .double_ms = 400};
+static const struct button_config cfg = {
+    .debounce_ms = 20, .long_ms = 800, .double_ms = 400};
 
 struct run {
     struct button_state b;
@@ -417,8 +417,8 @@ test_random(void)
                     t += hold;
                 }
             }
-            want[n_want++] = (struct press){.t_ms = start, .button = 3,
-                                            .kind = (uint8_t)kind};
+            want[n_want++] =
+                (struct press){.t_ms = start, .button = 3, .kind = (uint8_t)kind};
             t += 440 + (int64_t)(th_rand(&rng) % 3000); /* gap >= 440 */
         }
 

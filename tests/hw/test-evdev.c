@@ -85,8 +85,10 @@ test_fifo(void)
 
     /* Only 2 fit (max >= n_keys): the rest stays queued for the next call. */
     const struct input_event four[] = {
-        ev(10, 0, EV_KEY, 59, 1), ev(11, 0, EV_KEY, 59, 0),
-        ev(12, 0, EV_KEY, 60, 0), ev(13, 0, EV_KEY, 60, 1),
+        ev(10, 0, EV_KEY, 59, 1),
+        ev(11, 0, EV_KEY, 59, 0),
+        ev(12, 0, EV_KEY, 60, 0),
+        ev(13, 0, EV_KEY, 60, 1),
     };
     write_all(wfd, four, sizeof(four));
     CHECK_EQ_I64(s->ops->read_edges(s, 0, out, 2), 2);

@@ -34,7 +34,9 @@ static void
 test_iio(void)
 {
     struct iio_config cfg = {.device = env_or("PANTRY_TEST_IIO_DEVICE", "hx711"),
-                             .n_channels = 1, .channels = {0}, .period_ms = 100};
+                             .n_channels = 1,
+                             .channels = {0},
+                             .period_ms = 100};
     struct sample_source *s = NULL;
     struct sample out[1];
     char err[300] = "";

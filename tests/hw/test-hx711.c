@@ -280,7 +280,8 @@ test_read_once(void)
             CHECK_EQ_I64(f.sck, 0);
             settle(&f);
             /* 24 data pulses and the gain pulses: 25, 26 or 27. */
-            CHECK_EQ_I64(f.read_pulses[f.n_reads - 1], 24 + hx711_gain_pulses(gains[g]));
+            CHECK_EQ_I64(f.read_pulses[f.n_reads - 1],
+                         24 + hx711_gain_pulses(gains[g]));
         }
         int32_t raw = 0;
         int before = f.n_reads;
@@ -327,12 +328,13 @@ test_long_pulse_boundary(void)
 static int
 new_source(struct fake *f, unsigned gain, unsigned tries, struct sample_source **s)
 {
-    struct hx711_config cfg = {.n_chips = 1, .period_ms = 100, .timeout_ms = 1000,
-                               .max_tries = tries};
+    struct hx711_config cfg = {
+        .n_chips = 1, .period_ms = 100, .timeout_ms = 1000, .max_tries = tries};
     char err[200] = "";
     int r;
 
-    cfg.chips[0] = (struct hx711_chip){.dout_line = DOUT, .sck_line = SCK, .gain = gain};
+    cfg.chips[0] =
+        (struct hx711_chip){.dout_line = DOUT, .sck_line = SCK, .gain = gain};
     r = hx711_new(&cfg, seam_of(f), s, err, sizeof(err));
     CHECK_MSG(r == 0, "%d %s", r, err);
     return r;
@@ -465,8 +467,8 @@ test_source_retries(void)
 static void
 test_config(void)
 {
-    struct hx711_config cfg = {.n_chips = 2, .period_ms = 100, .timeout_ms = 1000,
-                               .max_tries = 3};
+    struct hx711_config cfg = {
+        .n_chips = 2, .period_ms = 100, .timeout_ms = 1000, .max_tries = 3};
     struct sample_source *s = (struct sample_source *)1;
     char err[200] = "";
     struct fake f;
@@ -498,15 +500,16 @@ test_config(void)
 static void
 test_buttons(void)
 {
-    struct gpio_buttons_config cfg = {.n_lines = 2, .lines = {2, 3}, .active_low = true,
-                                      .poll_ms = 10};
+    struct gpio_buttons_config cfg = {
+        .n_lines = 2, .lines = {2, 3}, .active_low = true, .poll_ms = 10};
     struct button_edge out[8];
     struct sample_source *s = NULL;
     char err[200] = "";
     struct fake f;
 
     fake_init(&f);
-    CHECK_MSG(gpio_buttons_new(&cfg, seam_of(&f), &s, err, sizeof(err)) == 0, "%s", err);
+    CHECK_MSG(gpio_buttons_new(&cfg, seam_of(&f), &s, err, sizeof(err)) == 0, "%s",
+              err);
     if (s == NULL)
         return;
     CHECK_EQ_I64(s->ops->poll_fd(s), -1);

@@ -99,7 +99,9 @@ test_parse_int(void)
         {"0x10", 0, INT64_MIN, INT64_MAX, -EINVAL, 0},
         {"1e3", 0, INT64_MIN, INT64_MAX, -EINVAL, 0},
         {"1.5", 0, INT64_MIN, INT64_MAX, -EINVAL, 0},
-        {"1\0" "2", 3, INT64_MIN, INT64_MAX, -EINVAL, 0},
+        {"1\0"
+         "2",
+         3, INT64_MIN, INT64_MAX, -EINVAL, 0},
         {"42", 1, INT64_MIN, INT64_MAX, 0, 4}, /* only len bytes are read */
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -186,8 +188,8 @@ static struct sample_source *
 open_src(const char *dev, const unsigned *ch, size_t n, int64_t period_ms, int *r,
          char *err, size_t errlen)
 {
-    struct iio_config cfg = {.sysfs_root = root, .device = dev, .n_channels = n,
-                             .period_ms = period_ms};
+    struct iio_config cfg = {
+        .sysfs_root = root, .device = dev, .n_channels = n, .period_ms = period_ms};
     struct sample_source *s = (struct sample_source *)1;
 
     memcpy(cfg.channels, ch, (n > SENSOR_MAX_CHANNELS ? 1 : n) * sizeof(ch[0]));
@@ -251,7 +253,8 @@ test_saturation_and_plain_devices(void)
     char err[256];
     int64_t scale = 0;
     int r;
-    struct sample_source *s = open_src("shelf-right", ch01, 2, 10, &r, err, sizeof(err));
+    struct sample_source *s =
+        open_src("shelf-right", ch01, 2, 10, &r, err, sizeof(err));
 
     CHECK_MSG(r == 0, "%d %s", r, err);
     if (s != NULL) {
