@@ -358,6 +358,7 @@ void
 ref_fc_init(struct ref_fc *f, int64_t t0_s)
 {
     f->t_last_s = t0_s;
+    f->span_s = 0;
     ref_croston_init(&f->cr);
     ref_ses_init(&f->rate);
     ref_holt_init(&f->holt);
@@ -384,9 +385,10 @@ method_rate(const struct ref_fc *f, const struct ref_fc_params *p, double growth
 }
 
 /* forecast.c's rate_at(): horizon-averaged rate with overdue decay. */
+/* alpha_e: the weight of the silence if the caller has it, else NAN. */
 static double
 rate_at(const struct ref_fc *f, const struct ref_fc_params *p, int64_t now_s,
-        double horizon_s)
+        double horizon_s, double alpha_e)
 {
     double e = clampd((double)now_s - (double)f->t_last_s, 0, REF_DT_MAX_S);
     double h = clampd(horizon_s, 0, REF_DT_MAX_S);
@@ -396,9 +398,38 @@ rate_at(const struct ref_fc *f, const struct ref_fc_params *p, int64_t now_s,
         /* Silence as an observation: one typical event in the time elapsed. */
         double pending = f->cr.size.level * REF_UGPD_PER_MG_PER_S / e;
         if (pending < r)
-            r += (pending - r) * ref_alpha(e, p->half_life_s);
+            r += (pending - r) *
+                 (isnan(alpha_e) ? ref_alpha(e, p->half_life_s) : alpha_e);
     }
     return clampd(r, 0, REF_RATE_MAX_UGPD);
+}
+
+double
+ref_fc_event_alpha(const struct ref_fc *f, const struct ref_fc_params *p, double dt_s)
+{
+    double dt = clampd(dt_s, 1, REF_DT_MAX_S);
+    /* forecast.c's warm-up: the share of the time seen so far, while larger. */
+    double span = clampd(f->span_s + dt, 1, REF_SPAN_MAX_S);
+    return fmax(ref_alpha(dt, p->half_life_s), dt / span);
+}
+
+double
+ref_fc_event_weight(const struct ref_fc *f, const struct ref_fc_params *p)
+{
+    /* One weight per event, the typical interval's, with a 1/n warm-up; the */
+    /* interval exact (forecast.c rounds it to the second first). */
+    if (f->cr.interval.n == 0)
+        return 1;
+    return fmax(ref_alpha(f->cr.interval.level, p->half_life_s),
+                1.0 / ((double)f->cr.interval.n + 1));
+}
+
+double
+ref_fc_rate_before(const struct ref_fc *f, const struct ref_fc_params *p, double dt_s)
+{
+    double dt = clampd(dt_s, 1, REF_DT_MAX_S);
+    /* The silence before the event is weighted like the event itself. */
+    return rate_at(f, p, f->t_last_s + (int64_t)dt, 0, ref_fc_event_alpha(f, p, dt));
 }
 
 void
@@ -406,18 +437,18 @@ ref_fc_consume(struct ref_fc *f, const struct ref_fc_params *p, int64_t t_s, dou
 {
     mg = clampd(mg, 0, REF_MASS_MAX_MG);
     double dt = clampd((double)t_s - (double)f->t_last_s, 1, REF_DT_MAX_S);
-    double alpha = ref_alpha(dt, p->half_life_s);
+    double alpha = ref_fc_event_alpha(f, p, dt);
     double y = mg * REF_UGPD_PER_MG_PER_S / dt;
 
     if (f->cr.size.n == 0) {
         /* Cold start: half the first rate stands for its error. */
         ref_ses_update(&f->err, y / 2, alpha);
     } else {
-        double before = rate_at(f, p, f->t_last_s + (int64_t)dt, 0);
-        ref_ses_update(&f->err, fabs(y - before), alpha);
+        ref_ses_update(&f->err, fabs(y - ref_fc_rate_before(f, p, dt)), alpha);
     }
+    f->span_s = clampd(f->span_s + dt, 1, REF_SPAN_MAX_S);
     f->t_last_s = t_s > f->t_last_s ? t_s : f->t_last_s + 1;
-    ref_croston_demand(&f->cr, mg, dt, alpha);
+    ref_croston_demand(&f->cr, mg, dt, ref_fc_event_weight(f, p));
     if (p->method == REF_FC_SES) {
         ref_ses_update(&f->rate, y, alpha);
     } else if (p->method == REF_FC_HOLT) {
@@ -428,6 +459,7 @@ ref_fc_consume(struct ref_fc *f, const struct ref_fc_params *p, int64_t t_s, dou
             struct ref_holt_step w;
             ref_holt_step_time(&w, dt, p->half_life_s, p->trend_half_life_s,
                                p->damp_half_life_s);
+            w.alpha = alpha; /* the event's weight, warm-up included */
             ref_holt_update(&f->holt, y, &w);
         }
     } else if (p->method == REF_FC_TSB) {
@@ -447,7 +479,7 @@ ref_fc_rate(const struct ref_fc *f, const struct ref_fc_params *p, int64_t now_s
         out->sigma_ugpd = 0;
         return;
     }
-    out->rate_ugpd = rate_at(f, p, now_s, horizon_s);
+    out->rate_ugpd = rate_at(f, p, now_s, horizon_s, NAN);
     /* A normal's standard deviation is sqrt(pi / 2) times its mean absolute */
     /* deviation. */
     out->sigma_ugpd = clampd(f->err.level * sqrt(M_PI / 2), 0, REF_RATE_MAX_UGPD);

@@ -29,6 +29,8 @@
 #define REF_UGPD_PER_MG_PER_S 86400000.0 /* 1 mg per s = 8.64e7 ug/day */
 #define REF_HORIZON_MAX_S (100.0 * 366.0 * 86400.0)
 #define REF_NEVER INFINITY
+/* forecast.c's cap on the time covered by events (warm-up), 2^40 s. */
+#define REF_SPAN_MAX_S 1099511627776.0
 
 /* 2^(-dt/h) with dt clamped to [0, DT_MAX]; h <= 0 gives 0 (no memory). */
 double ref_decay(double dt_s, double half_life_s);
@@ -151,6 +153,7 @@ struct ref_fc_params {
 
 struct ref_fc {
     int64_t t_last_s;
+    double span_s;         /* time covered by events (warm-up), <= REF_SPAN_MAX_S */
     struct ref_croston cr; /* sizes mg, intervals s */
     struct ref_ses rate;   /* ug/day */
     struct ref_holt holt;  /* ug/day, trend per day */
@@ -167,6 +170,19 @@ struct ref_fc_rate {
 void ref_fc_init(struct ref_fc *f, int64_t t0_s);
 void ref_fc_consume(struct ref_fc *f, const struct ref_fc_params *p, int64_t t_s,
                     double mg);
+/*
+ * The weights of ref_fc_consume(), for a caller that follows its arithmetic: an
+ * event dt_s after the last one is weighted max(1 - 2^(-dt/h), dt / span), span
+ * the time covered by events including this one (the warm-up); sizes and
+ * intervals get one weight per event, max(1 - 2^(-I/h), 1 / (n + 1)) with I the
+ * smoothed interval and n the intervals seen, 1 for the first.
+ */
+double ref_fc_event_alpha(const struct ref_fc *f, const struct ref_fc_params *p,
+                          double dt_s);
+double ref_fc_event_weight(const struct ref_fc *f, const struct ref_fc_params *p);
+/* The rate just before such an event, its overdue decay weighted by that alpha. */
+double ref_fc_rate_before(const struct ref_fc *f, const struct ref_fc_params *p,
+                          double dt_s);
 void ref_fc_rate(const struct ref_fc *f, const struct ref_fc_params *p, int64_t now_s,
                  double horizon_s, struct ref_fc_rate *out);
 /* used, when not NULL, receives the rate the runout was computed from (Holt: */
