@@ -49,9 +49,9 @@
  * rounding error, up to 1/2 micro-unit per period, and the level adds the trend
  * every period, so after k periods the level may be off by k^2 / 4 + k
  * micro-units: 7e-4 units at k = 51. That is the state's resolution, not a
- * wrong formula (the same cause as known issue "deadband", README.md); Holt's
- * tolerance is the larger of the two, and the points over the plain 1e-4 are
- * counted and printed.
+ * wrong formula (the cause of the event forecaster's former "deadband",
+ * README.md); Holt's tolerance is the larger of the two, and the points over the
+ * plain 1e-4 are counted and printed.
  */
 #define FX_REL_TOL 1e-4
 #define FX_ABS_TOL 1e-4
