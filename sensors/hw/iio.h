@@ -77,6 +77,11 @@ int iio_find_device(const char *root, const char *want, char *path, size_t pathl
  * regular file, empty, unparsable or out of range), never a value. For the
  * hx711 the driver's offset binary is converted to signed counts, and its
  * saturation codes (raw 0 and 0xFFFFFF) become SAMPLE_SATURATED.
+ * Each read() blocks in the kernel until the chip has a conversion (the hx711
+ * driver waits for DOUT and gives up with EIO after its timeout): at 10 SPS
+ * that is up to ~100 ms per read, twice that when it switches between channels
+ * A and B, so a caller with latency limits reads this source from a thread of
+ * its own.
  * poll_fd is -1; next_due_ms is the next multiple of period_ms after the last
  * read (or now + period_ms when the caller fell behind).
  */
