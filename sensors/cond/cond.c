@@ -76,7 +76,9 @@ cond_cal_mg(const struct cond_cal *c, int32_t raw)
 {
     /* |raw - zero| < 2^33 and span_mg <= 2^30: the product fits in 63 bits. */
     int64_t mg = ((int64_t)raw - c->raw_zero) * c->span_mg / c->span_raw;
-    return mg > COND_MG_LIMIT ? COND_MG_LIMIT : mg < -COND_MG_LIMIT ? -COND_MG_LIMIT : mg;
+    return mg > COND_MG_LIMIT    ? COND_MG_LIMIT
+           : mg < -COND_MG_LIMIT ? -COND_MG_LIMIT
+                                 : mg;
 }
 
 void
@@ -120,7 +122,7 @@ cond_config_check(const struct cond_config *c)
 const char *
 cond_state_to_str(enum cond_state s)
 {
-    static const char *const names[] = {"start", "stable", "moving",
+    static const char *const names[] = {"start",  "stable", "moving",
                                         "lifted", "away",   "fault"};
     return (unsigned)s < sizeof(names) / sizeof(names[0]) ? names[s] : "?";
 }
@@ -188,7 +190,8 @@ static int
 plateau_add(struct cond_channel *ch, int64_t t, int32_t v)
 {
     int64_t band = ch->cfg->noise_band_mg;
-    if (ch->pl_n == 0 || (int64_t)v - ch->pl_min > band || (int64_t)ch->pl_max - v > band) {
+    if (ch->pl_n == 0 || (int64_t)v - ch->pl_min > band ||
+        (int64_t)ch->pl_max - v > band) {
         int restarted = ch->pl_n > 0;
         ch->pl_start_ms = t;
         ch->pl_sum = v;
@@ -336,7 +339,8 @@ step(struct cond_channel *ch, int64_t t, int32_t f, struct stock_event *out, int
         n = classify(ch, t, ch->before_mg, p, 1, out, n);
         break;
     case COND_FAULT:
-        if (settled && ch->good_since_ms >= 0 && t - ch->good_since_ms >= c->recover_ms) {
+        if (settled && ch->good_since_ms >= 0 &&
+            t - ch->good_since_ms >= c->recover_ms) {
             ch->weight_mg = p;
             ch->state = COND_STABLE;
             n = emit(ch, out, n, t, STOCK_FAULT_END, p);
@@ -417,6 +421,7 @@ cond_weight(const struct cond_channel *ch, int64_t now_ms, int64_t *mg,
     *mg = ch->state == COND_LIFTED || ch->state == COND_AWAY ? ch->before_mg
                                                              : ch->weight_mg;
     /* Half the band for the plateau, plus the drift since the zero was tracked. */
-    *uncertainty_mg = ch->cfg->noise_band_mg / 2 + ch->cfg->drift_mg_per_h * dt / MS_PER_H;
+    *uncertainty_mg =
+        ch->cfg->noise_band_mg / 2 + ch->cfg->drift_mg_per_h * dt / MS_PER_H;
     return ch->state == COND_FAULT ? -EIO : 0;
 }

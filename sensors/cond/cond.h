@@ -23,9 +23,9 @@
 
 #include "sensor.h"
 
-#define COND_MEDIAN 5                       /* samples in the spike filter */
-#define COND_MAX_EVENTS 4                   /* events one call can return, at most */
-#define COND_MG_LIMIT INT64_C(1000000000)   /* 1 t: any reading beyond is impossible */
+#define COND_MEDIAN 5                     /* samples in the spike filter */
+#define COND_MAX_EVENTS 4                 /* events one call can return, at most */
+#define COND_MG_LIMIT INT64_C(1000000000) /* 1 t: any reading beyond is impossible */
 
 /* raw counts -> mg: mg = (raw - raw_zero) * span_mg / span_raw, rounded toward 0. */
 struct cond_cal {
@@ -47,22 +47,22 @@ int64_t cond_cal_mg(const struct cond_cal *c, int32_t raw);
 
 /* Thresholds of one channel; shared by channels of the same kind, never copied. */
 struct cond_config {
-    int64_t noise_band_mg;   /* a plateau's max - min stays within this */
-    int64_t min_step_mg;     /* settled changes below this are drift: no event */
-    int64_t empty_mg;        /* settled at or below this: nothing on the platform */
-    int64_t zero_band_mg;    /* zero tracking corrects at most this much at once */
-    int64_t move_mg;         /* an excursion this large that comes back: MOVED */
-    int64_t pack_mg;         /* one pack of the item, > 0 */
-    int64_t refill_pct;      /* a rise of at least this % of a pack: REFILL (1..100) */
-    int64_t settle_ms;       /* a plateau must last this long to count */
-    int64_t away_ms;         /* lifted and not back after this: AWAY */
-    int64_t empty_after_ms;  /* away for this long: EMPTY */
-    int64_t nodata_ms;       /* no sample at all for this long: FAULT */
-    int64_t bad_ms;          /* nothing but bad samples for this long: FAULT */
-    int64_t recover_ms;      /* good samples for this long (and settled): FAULT_END */
-    int64_t zero_every_ms;   /* zero tracking at most this often */
-    int64_t drift_mg_per_h;  /* zero wander, 0..1e6: how fast the uncertainty grows */
-    int64_t max_mg;          /* calibrated readings beyond +-max_mg are impossible */
+    int64_t noise_band_mg;  /* a plateau's max - min stays within this */
+    int64_t min_step_mg;    /* settled changes below this are drift: no event */
+    int64_t empty_mg;       /* settled at or below this: nothing on the platform */
+    int64_t zero_band_mg;   /* zero tracking corrects at most this much at once */
+    int64_t move_mg;        /* an excursion this large that comes back: MOVED */
+    int64_t pack_mg;        /* one pack of the item, > 0 */
+    int64_t refill_pct;     /* a rise of at least this % of a pack: REFILL (1..100) */
+    int64_t settle_ms;      /* a plateau must last this long to count */
+    int64_t away_ms;        /* lifted and not back after this: AWAY */
+    int64_t empty_after_ms; /* away for this long: EMPTY */
+    int64_t nodata_ms;      /* no sample at all for this long: FAULT */
+    int64_t bad_ms;         /* nothing but bad samples for this long: FAULT */
+    int64_t recover_ms;     /* good samples for this long (and settled): FAULT_END */
+    int64_t zero_every_ms;  /* zero tracking at most this often */
+    int64_t drift_mg_per_h; /* zero wander, 0..1e6: how fast the uncertainty grows */
+    int64_t max_mg;         /* calibrated readings beyond +-max_mg are impossible */
 };
 
 /*
@@ -92,22 +92,22 @@ const char *cond_state_to_str(enum cond_state s);
 struct cond_channel {
     const struct cond_config *cfg;
     struct cond_cal cal;
-    int64_t zero_mg;        /* zero tracking's correction, subtracted */
-    int64_t zero_at_ms;     /* when the zero was last tracked (or calibrated) */
-    int64_t weight_mg;      /* settled net weight (the baseline) */
-    int64_t before_mg;      /* weight before a lift */
-    int64_t since_ms;       /* start of the lift, of the fault */
-    int64_t excursion_mg;   /* largest |reading - baseline| while moving */
-    int64_t last_ms;        /* last sample of any status, INT64_MIN: none */
-    int64_t bad_since_ms;   /* first bad sample of the current streak, or -1 */
-    int64_t good_since_ms;  /* first good sample after a fault, or -1 */
-    int64_t pl_start_ms;    /* plateau candidate: start, sum, count, range */
+    int64_t zero_mg;       /* zero tracking's correction, subtracted */
+    int64_t zero_at_ms;    /* when the zero was last tracked (or calibrated) */
+    int64_t weight_mg;     /* settled net weight (the baseline) */
+    int64_t before_mg;     /* weight before a lift */
+    int64_t since_ms;      /* start of the lift, of the fault */
+    int64_t excursion_mg;  /* largest |reading - baseline| while moving */
+    int64_t last_ms;       /* last sample of any status, INT64_MIN: none */
+    int64_t bad_since_ms;  /* first bad sample of the current streak, or -1 */
+    int64_t good_since_ms; /* first good sample after a fault, or -1 */
+    int64_t pl_start_ms;   /* plateau candidate: start, sum, count, range */
     int64_t pl_sum;
     int32_t pl_n;
     int32_t pl_min, pl_max; /* mg, |reading| < 2^31 is checked by max_mg */
     int32_t win[COND_MEDIAN];
     uint8_t win_n, win_pos;
-    uint8_t state;          /* enum cond_state */
+    uint8_t state; /* enum cond_state */
     uint16_t channel;
 };
 
@@ -125,8 +125,8 @@ int cond_init(struct cond_channel *ch, uint16_t channel, const struct cond_confi
  * COND_MAX_EVENTS events to out (max must be at least COND_MAX_EVENTS) and
  * returns how many, or -EINVAL if max is too small.
  */
-int cond_sample(struct cond_channel *ch, const struct sample *s, struct stock_event *out,
-                size_t max);
+int cond_sample(struct cond_channel *ch, const struct sample *s,
+                struct stock_event *out, size_t max);
 
 /* Fire timers due at now_ms (no data, away, empty). Same out/return as above. */
 int cond_tick(struct cond_channel *ch, int64_t now_ms, struct stock_event *out,

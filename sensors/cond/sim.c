@@ -25,7 +25,7 @@
 #define WAKE_BEFORE_MS 5000 /* fast mode: full rate from 5 s before a change */
 #define STAY_AFTER_MS 15000 /* ... until 15 s after it */
 #define UNPLUG_MARGIN_MS (10 * INT64_C(60000))
-#define U_SUM_SD 37837      /* sd of a sum of four uniforms on [0, 65536) */
+#define U_SUM_SD 37837 /* sd of a sum of four uniforms on [0, 65536) */
 
 enum act_kind { ACT_POUR, ACT_DISPENSE, ACT_TOPUP, ACT_FINISH, ACT_BUMP, ACT_MOVE };
 
@@ -395,9 +395,15 @@ sample_at(struct sim *s, unsigned i, struct sample *out)
                 out->status = SAMPLE_OK;
                 out->raw = (int32_t)((int64_t)((r >> 8) % 16777216) - 8388608);
                 break;
-            case 1: out->status = SAMPLE_SATURATED; break;
-            case 2: out->status = SAMPLE_INVALID; break;
-            default: out->status = SAMPLE_TIMEOUT; break;
+            case 1:
+                out->status = SAMPLE_SATURATED;
+                break;
+            case 2:
+                out->status = SAMPLE_INVALID;
+                break;
+            default:
+                out->status = SAMPLE_TIMEOUT;
+                break;
             }
         }
     }

@@ -26,20 +26,20 @@
 
 struct sim_config {
     uint64_t seed;
-    int64_t start_ms;         /* first sample */
-    int64_t days;             /* length of the simulation, 1..100000 */
-    unsigned channels;        /* 1..SENSOR_MAX_CHANNELS */
-    int64_t period_ms;        /* sampling period: 100 (10 Hz) or 12 (80 Hz), 1..1000 */
-    int64_t idle_period_ms;   /* fast mode: period away from activity; 0: period_ms */
-    int64_t noise_mg;         /* standard deviation of the ADC noise */
-    int64_t pack_mg;          /* contents of one pack */
-    int64_t container_mg;     /* weight of the container */
-    int64_t uses_per_day;     /* mean actions per channel and day, 1..100 */
-    int64_t min_use_mg;       /* amount of one pour or dispense: min..max */
+    int64_t start_ms;       /* first sample */
+    int64_t days;           /* length of the simulation, 1..100000 */
+    unsigned channels;      /* 1..SENSOR_MAX_CHANNELS */
+    int64_t period_ms;      /* sampling period: 100 (10 Hz) or 12 (80 Hz), 1..1000 */
+    int64_t idle_period_ms; /* fast mode: period away from activity; 0: period_ms */
+    int64_t noise_mg;       /* standard deviation of the ADC noise */
+    int64_t pack_mg;        /* contents of one pack */
+    int64_t container_mg;   /* weight of the container */
+    int64_t uses_per_day;   /* mean actions per channel and day, 1..100 */
+    int64_t min_use_mg;     /* amount of one pour or dispense: min..max */
     int64_t max_use_mg;
-    int64_t wander_mg;        /* zero wander amplitude (daily triangle) */
-    int64_t creep_ppm;        /* creep after a load change, of the change */
-    uint32_t spike_ppm;       /* per sample: a garbage code or a bad status */
+    int64_t wander_mg;         /* zero wander amplitude (daily triangle) */
+    int64_t creep_ppm;         /* creep after a load change, of the change */
+    uint32_t spike_ppm;        /* per sample: a garbage code or a bad status */
     int64_t unplug_every_days; /* mean days between unplugs per channel; 0: never */
 };
 

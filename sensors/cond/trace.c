@@ -106,9 +106,9 @@ static int
 parse_time(struct trace_reader *r, const char *s, int64_t *t, char *err, size_t errlen)
 {
     if (!parse_uint(s, 15, t))
-        return fail(err, errlen,
-                    "time: expected milliseconds since 1970 (1 to 15 digits), found '%s'",
-                    s);
+        return fail(
+            err, errlen,
+            "time: expected milliseconds since 1970 (1 to 15 digits), found '%s'", s);
     if (*t < r->last_t_ms)
         return fail(err, errlen, "time goes backwards: %s after %lld", s,
                     (long long)r->last_t_ms);
@@ -144,9 +144,10 @@ parse_decl(struct trace_reader *r, char **f, size_t n, bool is_channel, char *er
     if (*mask & (UINT32_C(1) << idx))
         return fail(err, errlen, "%s %u is declared twice", what, idx);
     if (!valid_name(f[2]))
-        return fail(err, errlen,
-                    "%s name: expected 1 to %d characters of a-z, 0-9, _ and -, found '%s'",
-                    what, TRACE_NAME_MAX - 1, f[2]);
+        return fail(
+            err, errlen,
+            "%s name: expected 1 to %d characters of a-z, 0-9, _ and -, found '%s'",
+            what, TRACE_NAME_MAX - 1, f[2]);
     *mask |= UINT32_C(1) << idx;
     snprintf(is_channel ? r->channel_names[idx] : r->button_names[idx], TRACE_NAME_MAX,
              "%s", f[2]);
@@ -171,18 +172,19 @@ parse_sample(struct trace_reader *r, char **f, size_t n, struct trace_record *re
     if ((ret = parse_index("channel", f[2], SENSOR_MAX_CHANNELS, &ch, err, errlen)) < 0)
         return ret;
     if (!(r->channel_mask & (UINT32_C(1) << ch)))
-        return fail(err, errlen, "channel %u is not declared (add 'channel %u NAME')", ch,
-                    ch);
+        return fail(err, errlen, "channel %u is not declared (add 'channel %u NAME')",
+                    ch, ch);
     if (trace_parse_status(f[3], &st) < 0)
-        return fail(err, errlen,
-                    "status: expected ok, eio, timeout, saturated or invalid, found '%s'",
-                    f[3]);
+        return fail(
+            err, errlen,
+            "status: expected ok, eio, timeout, saturated or invalid, found '%s'",
+            f[3]);
     if (st == SAMPLE_OK && n != 5)
         return fail(err, errlen, "an ok sample needs its raw value");
     if (st != SAMPLE_OK && n != 4)
         return fail(err, errlen, "a %s sample has no raw value", f[3]);
-    if (st == SAMPLE_OK && (!parse_int(f[4], 7, &raw) || raw < TRACE_RAW_MIN ||
-                            raw > TRACE_RAW_MAX))
+    if (st == SAMPLE_OK &&
+        (!parse_int(f[4], 7, &raw) || raw < TRACE_RAW_MIN || raw > TRACE_RAW_MAX))
         return fail(err, errlen, "raw: expected an integer from %d to %d, found '%s'",
                     TRACE_RAW_MIN, TRACE_RAW_MAX, f[4]);
     rec->kind = TRACE_REC_SAMPLE;
@@ -200,13 +202,15 @@ parse_edge(struct trace_reader *r, char **f, size_t n, struct trace_record *rec,
     int64_t t;
     int ret;
     if (n != 4)
-        return fail(err, errlen, "expected 'e TIME BUTTON down|up', found %zu fields", n);
+        return fail(err, errlen, "expected 'e TIME BUTTON down|up', found %zu fields",
+                    n);
     if ((ret = parse_time(r, f[1], &t, err, errlen)) < 0)
         return ret;
     if ((ret = parse_index("button", f[2], SENSOR_MAX_BUTTONS, &b, err, errlen)) < 0)
         return ret;
     if (!(r->button_mask & (UINT32_C(1) << b)))
-        return fail(err, errlen, "button %u is not declared (add 'button %u NAME')", b, b);
+        return fail(err, errlen, "button %u is not declared (add 'button %u NAME')", b,
+                    b);
     if (strcmp(f[3], "down") != 0 && strcmp(f[3], "up") != 0)
         return fail(err, errlen, "edge: expected down or up, found '%s'", f[3]);
     rec->kind = TRACE_REC_EDGE;
@@ -234,7 +238,8 @@ trace_parse_line(struct trace_reader *r, const char *line, size_t len,
     memcpy(buf, line, len);
     buf[len] = '\0';
     if (len > 0 && buf[len - 1] == '\r')
-        return fail(err, errlen, "carriage return at the end of the line (use \\n only)");
+        return fail(err, errlen,
+                    "carriage return at the end of the line (use \\n only)");
     if (r->line_no == 1) {
         if (strcmp(buf, TRACE_HEADER) != 0)
             return fail(err, errlen, "expected the header '%s'", TRACE_HEADER);
@@ -287,9 +292,10 @@ trace_parse_line(struct trace_reader *r, const char *line, size_t len,
     else if (strcmp(f[0], "e") == 0)
         ret = parse_edge(r, f, n, rec, err, errlen);
     else
-        return fail(err, errlen,
-                    "unknown line '%.20s': expected channel, button, s, e, a or # comment",
-                    f[0]);
+        return fail(
+            err, errlen,
+            "unknown line '%.20s': expected channel, button, s, e, a or # comment",
+            f[0]);
     if (ret < 0)
         return ret;
 record:
@@ -300,8 +306,8 @@ record:
 
 /* ---- the recorder ---- */
 
-static int
-put(struct trace_writer *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int put(struct trace_writer *w, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 static int
 put(struct trace_writer *w, const char *fmt, ...)
@@ -385,7 +391,8 @@ trace_write_sample(struct trace_writer *w, const struct sample *s)
         return -EINVAL;
     advance(w, s->t_ms);
     if (s->status == SAMPLE_OK)
-        return put(w, "s %lld %u ok %ld\n", (long long)s->t_ms, s->channel, (long)s->raw);
+        return put(w, "s %lld %u ok %ld\n", (long long)s->t_ms, s->channel,
+                   (long)s->raw);
     return put(w, "s %lld %u %s\n", (long long)s->t_ms, s->channel,
                sample_status_to_str((enum sample_status)s->status));
 }
@@ -471,7 +478,8 @@ fill(struct replay *r)
                      r->reader.line_no, msg);
             break;
         }
-        r->have_next = r->next.kind == TRACE_REC_SAMPLE || r->next.kind == TRACE_REC_EDGE;
+        r->have_next =
+            r->next.kind == TRACE_REC_SAMPLE || r->next.kind == TRACE_REC_EDGE;
     }
     if (r->error < 0 && !r->have_next)
         return r->error;
@@ -529,7 +537,8 @@ replay_read_edges(struct sample_source *s, int64_t now_ms, struct button_edge *o
         } else {
             if (r->sample_n == SAMPLE_QUEUE)
                 break;
-            r->samples[(r->sample_head + r->sample_n++) % SAMPLE_QUEUE] = r->next.sample;
+            r->samples[(r->sample_head + r->sample_n++) % SAMPLE_QUEUE] =
+                r->next.sample;
         }
         r->have_next = false;
     }
@@ -597,8 +606,8 @@ trace_replay_open_file(FILE *f, const char *name, struct sample_source **out, ch
     int ret = fill(r);
     if (ret == 0 && r->reader.line_no == 0) {
         r->error = -EINVAL;
-        snprintf(r->errmsg, sizeof(r->errmsg), "%s:1: empty file: expected the header '%s'",
-                 r->name, TRACE_HEADER);
+        snprintf(r->errmsg, sizeof(r->errmsg),
+                 "%s:1: empty file: expected the header '%s'", r->name, TRACE_HEADER);
         ret = -EINVAL;
     }
     if (ret < 0) {
@@ -612,7 +621,8 @@ trace_replay_open_file(FILE *f, const char *name, struct sample_source **out, ch
 }
 
 int
-trace_replay_open(const char *path, struct sample_source **out, char *err, size_t errlen)
+trace_replay_open(const char *path, struct sample_source **out, char *err,
+                  size_t errlen)
 {
     FILE *f = fopen(path, "r");
     *out = NULL;

@@ -30,8 +30,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         size_t len = nl ? (size_t)(nl - (data + pos)) : size - pos;
         uint32_t ch = r.channel_mask, bt = r.button_mask;
         err[0] = '\0';
-        if (trace_parse_line(&r, (const char *)data + pos, len, &rec, err, sizeof(err)) <
-            0) {
+        if (trace_parse_line(&r, (const char *)data + pos, len, &rec, err,
+                             sizeof(err)) < 0) {
             FUZZ_ASSERT(memchr(err, '\0', sizeof(err)) != NULL && err[0] != '\0');
             break;
         }
@@ -50,7 +50,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             FUZZ_ASSERT(rec.sample.channel < SENSOR_MAX_CHANNELS);
             FUZZ_ASSERT(r.channel_mask & (UINT32_C(1) << rec.sample.channel));
             FUZZ_ASSERT(rec.sample.status <= SAMPLE_INVALID);
-            FUZZ_ASSERT(rec.sample.raw >= TRACE_RAW_MIN && rec.sample.raw <= TRACE_RAW_MAX);
+            FUZZ_ASSERT(rec.sample.raw >= TRACE_RAW_MIN &&
+                        rec.sample.raw <= TRACE_RAW_MAX);
             FUZZ_ASSERT(trace_write_sample(&w, &rec.sample) == 0);
         } else if (rec.kind == TRACE_REC_EDGE) {
             FUZZ_ASSERT(rec.edge.button < SENSOR_MAX_BUTTONS);
@@ -67,7 +68,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (char *p = out; *p != '\0';) {
         char *nl = strchr(p, '\n');
         FUZZ_ASSERT(nl != NULL);
-        FUZZ_ASSERT(trace_parse_line(&r, p, (size_t)(nl - p), &rec, err, sizeof(err)) == 0);
+        FUZZ_ASSERT(trace_parse_line(&r, p, (size_t)(nl - p), &rec, err, sizeof(err)) ==
+                    0);
         p = nl + 1;
     }
     free(out);

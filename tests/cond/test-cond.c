@@ -22,8 +22,8 @@
 #include "harness.h"
 #include "trace.h"
 
-#define RAW(g) (100000 + (g) * 100) /* whole grams to counts */
-#define NONE 0xff                   /* no sample in this segment */
+#define RAW(g) (100000 + (g)*100) /* whole grams to counts */
+#define NONE 0xff                 /* no sample in this segment */
 #define MAXEV 16
 
 struct seg {
@@ -54,8 +54,8 @@ make_trace(const struct seg *segs, size_t nseg)
         for (; t < segs[i].t_end; t += 100) {
             if (segs[i].status == NONE)
                 continue;
-            struct sample s = {.t_ms = t, .raw = segs[i].raw, .channel = 0,
-                               .status = segs[i].status};
+            struct sample s = {
+                .t_ms = t, .raw = segs[i].raw, .channel = 0, .status = segs[i].status};
             if (trace_write_sample(&w, &s) != 0)
                 TH_FAIL("writing the trace at %lld", (long long)t);
         }
@@ -66,8 +66,8 @@ make_trace(const struct seg *segs, size_t nseg)
 
 /* Replay into a channel; returns the number of events, fills got. */
 static size_t
-run(const struct seg *segs, size_t nseg, struct cond_channel *ch, struct stock_event *got,
-    int64_t *end_ms)
+run(const struct seg *segs, size_t nseg, struct cond_channel *ch,
+    struct stock_event *got, int64_t *end_ms)
 {
     struct sample_source *src = NULL;
     char err[300];
@@ -115,7 +115,8 @@ expect(const char *name, const struct seg *segs, size_t nseg, const struct ev *w
         TH_FAIL("%s: events differ", name);
         for (size_t i = 0; i < n; i++)
             fprintf(stderr, "  got  %lld %s %lld\n", (long long)got[i].t_ms,
-                    stock_kind_to_str((enum stock_kind)got[i].kind), (long long)got[i].mg);
+                    stock_kind_to_str((enum stock_kind)got[i].kind),
+                    (long long)got[i].mg);
         for (size_t i = 0; i < nwant; i++)
             fprintf(stderr, "  want %lld %s %lld\n", (long long)want[i].t_ms,
                     stock_kind_to_str(want[i].kind), (long long)want[i].mg);
@@ -194,8 +195,8 @@ test_lift_and_return(void)
 {
     /* Lifted at 10 s (settled empty at 11.7 s), back 60 g lighter at 40 s. */
     struct cond_channel ch;
-    const struct seg s[] = {{10000, RAW(800), OK}, {40000, RAW(0), OK},
-                            {50000, RAW(740), OK}};
+    const struct seg s[] = {
+        {10000, RAW(800), OK}, {40000, RAW(0), OK}, {50000, RAW(740), OK}};
     const struct ev w[] = {{41700, STOCK_CONSUME, 60000}};
     expect("lift-and-return", s, N(s), w, N(w), &ch);
     int64_t mg, unc;
@@ -208,8 +209,8 @@ test_lift_and_top_up(void)
 {
     /* Lifted with 100 g, back with 620 g: a refill of 520 g across the lift. */
     struct cond_channel ch;
-    const struct seg s[] = {{10000, RAW(100), OK}, {40000, RAW(0), OK},
-                            {50000, RAW(620), OK}};
+    const struct seg s[] = {
+        {10000, RAW(100), OK}, {40000, RAW(0), OK}, {50000, RAW(620), OK}};
     const struct ev w[] = {{41700, STOCK_REFILL, 520000}};
     expect("lift-and-top-up", s, N(s), w, N(w), &ch);
 }
@@ -220,8 +221,8 @@ test_away_and_back(void)
     /* Lifted at 10 s (empty plateau at 11.7 s); AWAY at 11.7 + 120 s; back at
      * 310 s with 700 g: BACK and CONSUME at 311.7 s. */
     struct cond_channel ch;
-    const struct seg s[] = {{10000, RAW(800), OK}, {310000, RAW(0), OK},
-                            {320000, RAW(700), OK}};
+    const struct seg s[] = {
+        {10000, RAW(800), OK}, {310000, RAW(0), OK}, {320000, RAW(700), OK}};
     const struct ev w[] = {{131700, STOCK_AWAY, 800000},
                            {311700, STOCK_BACK, 700000},
                            {311700, STOCK_CONSUME, 100000}};
@@ -238,8 +239,8 @@ test_away_then_empty_then_new_pack(void)
     struct cond_channel ch;
     int64_t saved = cfg.empty_after_ms;
     cfg.empty_after_ms = 600000;
-    const struct seg s[] = {{10000, RAW(800), OK}, {700000, RAW(0), OK},
-                            {710000, RAW(520), OK}};
+    const struct seg s[] = {
+        {10000, RAW(800), OK}, {700000, RAW(0), OK}, {710000, RAW(520), OK}};
     const struct ev w[] = {{131700, STOCK_AWAY, 800000},
                            {611700, STOCK_EMPTY, 800000},
                            {701700, STOCK_REFILL, 520000}};
@@ -253,8 +254,8 @@ test_bump(void)
     /* 300 g more for three samples (10.0-10.2 s): the median shows 1100 g from
      * 10.2 to 10.4 s and 800 g again from 10.5 s, which settles at 12.0 s. */
     struct cond_channel ch;
-    const struct seg s[] = {{10000, RAW(800), OK}, {10300, RAW(1100), OK},
-                            {20000, RAW(800), OK}};
+    const struct seg s[] = {
+        {10000, RAW(800), OK}, {10300, RAW(1100), OK}, {20000, RAW(800), OK}};
     const struct ev w[] = {{12000, STOCK_MOVED, 800000}};
     expect("bump", s, N(s), w, N(w), &ch);
 }
@@ -265,12 +266,12 @@ test_spikes_and_garbage(void)
     /* One 2 kg spike (median rejects it), single saturated, invalid, timeout and
      * EIO samples, and a raw saturation code with status ok: no event at all. */
     struct cond_channel ch;
-    const struct seg s[] = {{10000, RAW(800), OK},    {10100, RAW(2000), OK},
-                            {12000, RAW(800), OK},    {12100, 0, SAMPLE_SATURATED},
-                            {14000, RAW(800), OK},    {14100, 0, SAMPLE_INVALID},
-                            {14200, RAW(800), OK},    {14300, 0, SAMPLE_TIMEOUT},
-                            {14400, RAW(800), OK},    {14500, 8388607, OK},
-                            {16000, RAW(800), OK},    {16100, 0, SAMPLE_EIO},
+    const struct seg s[] = {{10000, RAW(800), OK}, {10100, RAW(2000), OK},
+                            {12000, RAW(800), OK}, {12100, 0, SAMPLE_SATURATED},
+                            {14000, RAW(800), OK}, {14100, 0, SAMPLE_INVALID},
+                            {14200, RAW(800), OK}, {14300, 0, SAMPLE_TIMEOUT},
+                            {14400, RAW(800), OK}, {14500, 8388607, OK},
+                            {16000, RAW(800), OK}, {16100, 0, SAMPLE_EIO},
                             {20000, RAW(800), OK}};
     expect("spikes", s, N(s), NULL, 0, &ch);
     int64_t mg, unc;
@@ -284,11 +285,14 @@ test_fault_eio(void)
     /* Bad samples from 10 s: FAULT at 13 s (bad for 3 s); good again at 20 s but
      * 20 g lighter: FAULT_END at 25 s with the new weight and no consumption. */
     struct cond_channel ch;
-    const struct seg s[] = {{10000, RAW(800), OK},       {12000, 0, SAMPLE_EIO},
-                            {13000, 0, SAMPLE_SATURATED}, {16000, 0, SAMPLE_TIMEOUT},
+    const struct seg s[] = {{10000, RAW(800), OK},
+                            {12000, 0, SAMPLE_EIO},
+                            {13000, 0, SAMPLE_SATURATED},
+                            {16000, 0, SAMPLE_TIMEOUT},
                             {20000, RAW(5000000 / 100), OK}, /* 50 kg: impossible */
                             {30000, RAW(780), OK}};
-    const struct ev w[] = {{13000, STOCK_FAULT, 800000}, {25000, STOCK_FAULT_END, 780000}};
+    const struct ev w[] = {{13000, STOCK_FAULT, 800000},
+                           {25000, STOCK_FAULT_END, 780000}};
     int64_t mg, unc;
     expect("fault-eio", s, N(s), w, N(w), &ch);
     CHECK_EQ_I64(cond_weight(&ch, 30000, &mg, &unc), 0);
@@ -302,9 +306,10 @@ test_fault_no_data(void)
      * 10.9, ..., 14.9 s, when no data has come for 5 s: FAULT at 14.9 s. Samples
      * again at 20 s, 40 g lighter: FAULT_END at 25 s, no consumption. */
     struct cond_channel ch;
-    const struct seg s[] = {{10000, RAW(800), OK}, {20000, 0, NONE},
-                            {30000, RAW(760), OK}};
-    const struct ev w[] = {{14900, STOCK_FAULT, 800000}, {25000, STOCK_FAULT_END, 760000}};
+    const struct seg s[] = {
+        {10000, RAW(800), OK}, {20000, 0, NONE}, {30000, RAW(760), OK}};
+    const struct ev w[] = {{14900, STOCK_FAULT, 800000},
+                           {25000, STOCK_FAULT_END, 760000}};
     int64_t mg, unc;
     expect("fault-nodata", s, N(s), w, N(w), &ch);
     /* During the fault the weight is the last trusted one, with -EIO. */

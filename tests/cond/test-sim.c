@@ -69,7 +69,8 @@ lower(const struct evlist *l, unsigned ch, int64_t t)
     size_t lo = 0, hi = l->n;
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;
-        if (l->ev[mid].channel < ch || (l->ev[mid].channel == ch && l->ev[mid].t_ms < t))
+        if (l->ev[mid].channel < ch ||
+            (l->ev[mid].channel == ch && l->ev[mid].t_ms < t))
             lo = mid + 1;
         else
             hi = mid;
@@ -139,7 +140,8 @@ score(const char *name, struct evlist *truth, struct evlist *det, int64_t band_m
             /* Seen after the configured time away: match on the weight. */
             s.empties_true++;
             j = find(det, used, e->channel, e->t_ms, STOCK_EMPTY, 0, 3 * 3600000);
-            if (j >= 0 && det->ev[j].mg > e->mg - band_mg && det->ev[j].mg < e->mg + band_mg) {
+            if (j >= 0 && det->ev[j].mg > e->mg - band_mg &&
+                det->ev[j].mg < e->mg + band_mg) {
                 used[j] = 1;
                 s.empties_seen++;
             }
@@ -162,7 +164,8 @@ score(const char *name, struct evlist *truth, struct evlist *det, int64_t band_m
             }
             /* The matching FAULT_END is the next truth event of the channel. */
             int64_t fe = e->t_ms;
-            for (size_t k = i + 1; k < truth->n && truth->ev[k].channel == e->channel; k++)
+            for (size_t k = i + 1; k < truth->n && truth->ev[k].channel == e->channel;
+                 k++)
                 if (truth->ev[k].kind == STOCK_FAULT_END) {
                     fe = truth->ev[k].t_ms;
                     break;
@@ -171,8 +174,8 @@ score(const char *name, struct evlist *truth, struct evlist *det, int64_t band_m
                  k < det->n && det->ev[k].channel == e->channel &&
                  det->ev[k].t_ms <= fe + FAULT_AFTER_MS;
                  k++)
-                s.fault_consumption += det->ev[k].kind == STOCK_CONSUME ||
-                                       det->ev[k].kind == STOCK_REFILL;
+                s.fault_consumption +=
+                    det->ev[k].kind == STOCK_CONSUME || det->ev[k].kind == STOCK_REFILL;
             break;
         }
         default:
@@ -191,8 +194,8 @@ score(const char *name, struct evlist *truth, struct evlist *det, int64_t band_m
     }
     free(used);
 
-    double attributed = s.true_mg > 0 ? 100.0 * (double)s.attributed_mg / (double)s.true_mg
-                                      : 0;
+    double attributed =
+        s.true_mg > 0 ? 100.0 * (double)s.attributed_mg / (double)s.true_mg : 0;
     printf("# %s: %ld true consumption events, %.3f kg\n", name, s.consumes,
            (double)s.true_mg / 1e6);
     printf("#   attributed to the right event: %.3f %%\n", attributed);
@@ -411,7 +414,8 @@ test_trace_path(void)
     size_t n_truth;
     sim_truth(s, &n_truth);
     size_t lines = 0;
-    CHECK(fgets(line, sizeof(line), truth) != NULL && strcmp(line, "# pantry-truth v1\n") == 0);
+    CHECK(fgets(line, sizeof(line), truth) != NULL &&
+          strcmp(line, "# pantry-truth v1\n") == 0);
     long long prev = -1;
     while (fgets(line, sizeof(line), truth) != NULL) {
         long long t, mg;

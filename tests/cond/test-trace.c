@@ -50,8 +50,10 @@ test_write_exact(void)
     CHECK_EQ_I64(trace_write_channel(&w, 0, "flour"), 0);
     CHECK_EQ_I64(trace_write_channel(&w, 15, "rice-2"), 0);
     CHECK_EQ_I64(trace_write_button(&w, 3, "b_3"), 0);
-    struct sample s0 = {.t_ms = 1000, .raw = -8388608, .channel = 0, .status = SAMPLE_OK};
-    struct sample s1 = {.t_ms = 1000, .raw = 77, .channel = 15, .status = SAMPLE_TIMEOUT};
+    struct sample s0 = {
+        .t_ms = 1000, .raw = -8388608, .channel = 0, .status = SAMPLE_OK};
+    struct sample s1 = {
+        .t_ms = 1000, .raw = 77, .channel = 15, .status = SAMPLE_TIMEOUT};
     struct button_edge e = {.t_ms = 1100, .button = 3, .pressed = 1};
     CHECK_EQ_I64(trace_write_sample(&w, &s0), 0);
     CHECK_EQ_I64(trace_write_sample(&w, &s1), 0);
@@ -117,8 +119,8 @@ test_round_trip_random(void)
     CHECK_EQ_U64(n, N);
     for (size_t i = 0; i < n && i < N; i++) {
         CHECK(out[i].kind == TRACE_REC_SAMPLE);
-        if (out[i].sample.t_ms != in[i].t_ms ||
-            out[i].sample.raw != in[i].raw || out[i].sample.channel != in[i].channel ||
+        if (out[i].sample.t_ms != in[i].t_ms || out[i].sample.raw != in[i].raw ||
+            out[i].sample.channel != in[i].channel ||
             out[i].sample.status != in[i].status) {
             TH_FAIL("record %zu differs", i);
             break;
@@ -138,15 +140,19 @@ test_bad_lines(void)
     static const struct bad_case cases[] = {
         {"# pantry-samples v2\n", "1: expected the header '# pantry-samples v1'"},
         {"", "1: expected the header '# pantry-samples v1'"},
-        {"# pantry-samples v1\r\n", "1: carriage return at the end of the line (use \\n only)"},
+        {"# pantry-samples v1\r\n",
+         "1: carriage return at the end of the line (use \\n only)"},
         {"# pantry-samples v1\nchannel 16 x\n",
          "2: channel: expected an index from 0 to 15, found '16'"},
         {"# pantry-samples v1\nchannel 01 x\n",
          "2: channel: expected an index from 0 to 15, found '01'"},
         {"# pantry-samples v1\nchannel 0 Flour\n",
-         "2: channel name: expected 1 to 31 characters of a-z, 0-9, _ and -, found 'Flour'"},
-        {"# pantry-samples v1\nchannel 0 a\nchannel 0 b\n", "3: channel 0 is declared twice"},
-        {"# pantry-samples v1\nchannel 0\n", "2: expected 'channel INDEX NAME', found 2 fields"},
+         "2: channel name: expected 1 to 31 characters of a-z, 0-9, _ and -, found "
+         "'Flour'"},
+        {"# pantry-samples v1\nchannel 0 a\nchannel 0 b\n",
+         "3: channel 0 is declared twice"},
+        {"# pantry-samples v1\nchannel 0\n",
+         "2: expected 'channel INDEX NAME', found 2 fields"},
         {"# pantry-samples v1\nbutton 16 x\n",
          "2: button: expected an index from 0 to 15, found '16'"},
         {"# pantry-samples v1\nchannel 0 a\ns 5 0 ok 1\nchannel 1 b\n",
@@ -157,8 +163,10 @@ test_bad_lines(void)
          "3: raw: expected an integer from -8388608 to 8388607, found '8388608'"},
         {"# pantry-samples v1\nchannel 0 a\ns 5 0 ok -0\n",
          "3: raw: expected an integer from -8388608 to 8388607, found '-0'"},
-        {"# pantry-samples v1\nchannel 0 a\ns 5 0 ok\n", "3: an ok sample needs its raw value"},
-        {"# pantry-samples v1\nchannel 0 a\ns 5 0 eio 12\n", "3: a eio sample has no raw value"},
+        {"# pantry-samples v1\nchannel 0 a\ns 5 0 ok\n",
+         "3: an ok sample needs its raw value"},
+        {"# pantry-samples v1\nchannel 0 a\ns 5 0 eio 12\n",
+         "3: a eio sample has no raw value"},
         {"# pantry-samples v1\nchannel 0 a\ns 5 0 fine 12\n",
          "3: status: expected ok, eio, timeout, saturated or invalid, found 'fine'"},
         {"# pantry-samples v1\nchannel 0 a\ns 10 0 eio\ns 9 0 eio\n",
@@ -184,7 +192,8 @@ test_bad_lines(void)
          "2: annotation: expected 1 to 200 bytes of printable ASCII"},
         {"# pantry-samples v1\nsample 5 0 ok 1\n",
          "2: unknown line 'sample': expected channel, button, s, e, a or # comment"},
-        {"# pantry-samples v1\nchannel 0 a\ts\n", "2: control or non-ASCII byte 0x09 in line"},
+        {"# pantry-samples v1\nchannel 0 a\ts\n",
+         "2: control or non-ASCII byte 0x09 in line"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct trace_record recs[4];
@@ -206,8 +215,8 @@ test_bad_lines(void)
             continue;
         }
         CHECK_EQ_I64(r, -EINVAL);
-        CHECK_MSG(strcmp(err, cases[i].want) == 0, "case %zu: got '%s', want '%s'", i, err,
-                  cases[i].want);
+        CHECK_MSG(strcmp(err, cases[i].want) == 0, "case %zu: got '%s', want '%s'", i,
+                  err, cases[i].want);
     }
 
     /* Length cap: 256 bytes pass the length check, 257 do not. */
@@ -255,8 +264,8 @@ test_replay(void)
     char err[300];
     struct sample s[8];
     struct button_edge e[8];
-    CHECK_EQ_I64(trace_replay_open_file(text_file(text), "t.trace", &src, err, sizeof(err)),
-                 0);
+    CHECK_EQ_I64(
+        trace_replay_open_file(text_file(text), "t.trace", &src, err, sizeof(err)), 0);
     if (src == NULL)
         return;
     const struct trace_reader *rd = trace_replay_reader(src);
@@ -294,22 +303,24 @@ test_replay(void)
 
     /* A bad line in the middle: what came before is returned, then the error. */
     text = "# pantry-samples v1\nchannel 0 a\ns 1 0 ok 1\ns 2 0 ok 2\ns 3 0 ok x\n";
-    CHECK_EQ_I64(trace_replay_open_file(text_file(text), "bad.trace", &src, err,
-                                        sizeof(err)),
-                 0);
+    CHECK_EQ_I64(
+        trace_replay_open_file(text_file(text), "bad.trace", &src, err, sizeof(err)),
+        0);
     if (src == NULL)
         return;
     CHECK_EQ_I64(src->ops->read_samples(src, 10, s, 8), 2);
     CHECK_EQ_I64(src->ops->read_samples(src, 10, s, 8), -EINVAL);
-    CHECK_MSG(strcmp(trace_replay_error(src), "bad.trace:5: raw: expected an integer from "
-                                              "-8388608 to 8388607, found 'x'") == 0,
+    CHECK_MSG(strcmp(trace_replay_error(src),
+                     "bad.trace:5: raw: expected an integer from "
+                     "-8388608 to 8388607, found 'x'") == 0,
               "got '%s'", trace_replay_error(src));
     sample_source_free(src);
 
     /* Bad declarations fail at open. */
     text = "# pantry-samples v1\nchannel 0 a\nchannel 0 a\n";
-    CHECK_EQ_I64(trace_replay_open_file(text_file(text), "d.trace", &src, err, sizeof(err)),
-                 -EINVAL);
+    CHECK_EQ_I64(
+        trace_replay_open_file(text_file(text), "d.trace", &src, err, sizeof(err)),
+        -EINVAL);
     CHECK(strcmp(err, "d.trace:3: channel 0 is declared twice") == 0);
     CHECK(src == NULL);
     CHECK_EQ_I64(trace_replay_open("/nonexistent/x.trace", &src, err, sizeof(err)),
@@ -322,7 +333,8 @@ test_replay(void)
         fputc('#', f);
     fputs("\ns 1 0 ok 1\n", f);
     rewind(f);
-    CHECK_EQ_I64(trace_replay_open_file(f, "long.trace", &src, err, sizeof(err)), -EINVAL);
+    CHECK_EQ_I64(trace_replay_open_file(f, "long.trace", &src, err, sizeof(err)),
+                 -EINVAL);
     CHECK_MSG(strcmp(err, "long.trace:3: line longer than 256 bytes") == 0, "got '%s'",
               err);
 }
@@ -342,8 +354,8 @@ test_replay_records_back(void)
     struct sample_source *src = NULL;
     char err[300], *buf = NULL;
     size_t size = 0;
-    CHECK_EQ_I64(trace_replay_open_file(text_file(text), "r.trace", &src, err, sizeof(err)),
-                 0);
+    CHECK_EQ_I64(
+        trace_replay_open_file(text_file(text), "r.trace", &src, err, sizeof(err)), 0);
     if (src == NULL)
         return;
     FILE *f = open_memstream(&buf, &size);
