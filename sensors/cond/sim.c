@@ -52,7 +52,7 @@ struct chan {
     int64_t load_change_ms, load_delta_mg;
     /* the planned or running unplug */
     int64_t unplug_start, unplug_end;
-    int unplug_eio;
+    int unplug_mode; /* 0: silence, 1: EIO samples, 2: timeout samples */
 };
 
 struct sim {
@@ -248,7 +248,7 @@ plan_unplug(struct sim *s, struct chan *c, int64_t after)
     int64_t mean = cfg->unplug_every_days * DAY_MS;
     c->unplug_start = after + uni(c, mean / 2, mean * 3 / 2);
     c->unplug_end = c->unplug_start + uni(c, HOUR_MS, 6 * HOUR_MS);
-    c->unplug_eio = (int)(rnd(c) & 1);
+    c->unplug_mode = (int)(rnd(c) % 3);
     push_truth(s, i, c->unplug_start, STOCK_FAULT, 0);
     push_truth(s, i, c->unplug_end, STOCK_FAULT_END, 0);
 }
@@ -369,8 +369,8 @@ sample_at(struct sim *s, unsigned i, struct sample *out)
         c->pb = c->nb;
     *out = (struct sample){.t_ms = t, .channel = (uint16_t)i, .status = SAMPLE_OK};
     if (t >= c->unplug_start && t < c->unplug_end) {
-        if (c->unplug_eio) {
-            out->status = SAMPLE_EIO;
+        if (c->unplug_mode != 0) {
+            out->status = c->unplug_mode == 1 ? SAMPLE_EIO : SAMPLE_TIMEOUT;
         } else {
             produced = 0;
             c->next_t = c->unplug_end;

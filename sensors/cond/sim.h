@@ -8,7 +8,7 @@
  * top-up refills across a lift, finished packs taken away and replaced hours
  * later, bumps and moves (transients), HX711-like noise, zero wander with the
  * daily temperature cycle, creep after load changes, spikes and garbage codes,
- * and a sensor unplugged for hours (EIO samples or silence). Raw counts relate
+ * and a sensor unplugged for hours (EIO or timeout samples, or silence). Raw counts relate
  * to grams by a per-channel calibration (sim_cal()).
  *
  * A fast mode samples at idle_period_ms away from activity, so 1,000 days of a

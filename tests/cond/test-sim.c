@@ -14,11 +14,12 @@
  *   off by more than the band  matched consumption (a lift-and-return or a
  *               dispense) whose detected amount differs from the truth by more
  *               than the noise band: must be 0.
- *   faults seen  true unplugs with a detected FAULT within 2 minutes: all.
+ *   faults seen  true unplugs with a detected FAULT within 2 minutes, and
+ *               FAULT_END within 5 minutes of the end: all.
  *
  * Usage: test-sim [MODE] where MODE is "unit" (the default: 4 shelves for 1,000
  * days at 10 Hz in the fast mode, 1 shelf for 60 days at 80 Hz, and a 3-day
- * trace through the recorder and replay) or "slow" (2 shelves for 30 days at a
+ * trace through the recorder and replay) or "slow" (2 shelves for 20 days at a
  * real 10 Hz, every sample). The seed comes from TEST_SEED.
  */
 #include <errno.h>
@@ -93,6 +94,7 @@ find(const struct evlist *l, unsigned char *used, unsigned ch, int64_t t, int ki
 struct scores {
     int64_t true_mg, attributed_mg, false_consume_mg;
     long false_consume, false_refills, fault_consumption, off_band, consumes;
+    long fault_ends_true, fault_ends_seen;
     long refills_true, refills_seen, faults_true, faults_seen, empties_true,
         empties_seen, moved_true, moved_seen;
     long samples;
@@ -178,6 +180,15 @@ score(const char *name, struct evlist *truth, struct evlist *det, int64_t band_m
                     det->ev[k].kind == STOCK_CONSUME || det->ev[k].kind == STOCK_REFILL;
             break;
         }
+        case STOCK_FAULT_END:
+            s.fault_ends_true++;
+            j = find(det, used, e->channel, e->t_ms, STOCK_FAULT_END, 0,
+                     FAULT_AFTER_MS);
+            if (j >= 0) {
+                used[j] = 1;
+                s.fault_ends_seen++;
+            }
+            break;
         default:
             break;
         }
@@ -207,6 +218,8 @@ score(const char *name, struct evlist *truth, struct evlist *det, int64_t band_m
            s.refills_true, s.false_refills);
     printf("#   faults seen %ld of %ld, consumption or refill during faults %ld\n",
            s.faults_seen, s.faults_true, s.fault_consumption);
+    printf("#   fault ends seen %ld of %ld (within 5 minutes)\n", s.fault_ends_seen,
+           s.fault_ends_true);
     printf("#   empties seen %ld of %ld, bumps and moves seen %ld of %ld\n",
            s.empties_seen, s.empties_true, s.moved_seen, s.moved_true);
     CHECK_MSG(s.consumes > 0, "%s: no consumption simulated", name);
@@ -216,6 +229,7 @@ score(const char *name, struct evlist *truth, struct evlist *det, int64_t band_m
     CHECK_EQ_I64(s.off_band, 0);
     CHECK_EQ_I64(s.faults_seen, s.faults_true);
     CHECK_EQ_I64(s.refills_seen, s.refills_true);
+    CHECK_EQ_I64(s.fault_ends_seen, s.fault_ends_true);
 }
 
 struct run {
@@ -350,11 +364,11 @@ test_slow_full_rate(void)
 {
     struct sim_config sc;
     struct cond_config cc;
-    sim_config_default(&sc, seed + 2, 30, 2);
-    sc.unplug_every_days = 10;
+    sim_config_default(&sc, seed + 2, 20, 2);
+    sc.unplug_every_days = 7;
     cond_config_default(&cc, sc.pack_mg);
     cc.empty_after_ms = 2 * 3600000;
-    simulate("10 Hz every sample, 30 days", &sc, &cc);
+    simulate("10 Hz every sample, 20 days", &sc, &cc);
 }
 
 /* A trace written by sim_write and replayed gives the same events as the samples. */
