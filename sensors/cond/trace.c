@@ -424,6 +424,46 @@ trace_write_note(struct trace_writer *w, int64_t t_ms, const char *text)
 }
 
 int
+trace_record_due(struct trace_writer *w, struct sample_source *src, int64_t now_ms)
+{
+    struct sample s[TRACE_RECORD_BATCH];
+    struct button_edge e[TRACE_RECORD_BATCH];
+    int total = 0;
+    for (;;) {
+        int ns = 0, ne = 0, r;
+        if (src->ops->read_samples != NULL &&
+            (ns = src->ops->read_samples(src, now_ms, s, TRACE_RECORD_BATCH)) < 0)
+            return ns;
+        if (src->ops->read_edges != NULL &&
+            (ne = src->ops->read_edges(src, now_ms, e, TRACE_RECORD_BATCH)) < 0)
+            return ne;
+        if (ns == 0 && ne == 0)
+            return total;
+        /* Each batch is sorted by time (stable); merge them, samples first on ties. */
+        for (int i = 1; i < ns; i++)
+            for (int j = i; j > 0 && s[j - 1].t_ms > s[j].t_ms; j--) {
+                struct sample x = s[j];
+                s[j] = s[j - 1];
+                s[j - 1] = x;
+            }
+        for (int i = 1; i < ne; i++)
+            for (int j = i; j > 0 && e[j - 1].t_ms > e[j].t_ms; j--) {
+                struct button_edge x = e[j];
+                e[j] = e[j - 1];
+                e[j - 1] = x;
+            }
+        for (int i = 0, j = 0; i < ns || j < ne; total++) {
+            if (j == ne || (i < ns && s[i].t_ms <= e[j].t_ms))
+                r = trace_write_sample(w, &s[i++]);
+            else
+                r = trace_write_edge(w, &e[j++]);
+            if (r < 0)
+                return r;
+        }
+    }
+}
+
+int
 trace_writer_flush(struct trace_writer *w)
 {
     if (w->error == 0 && fflush(w->f) != 0)

@@ -98,6 +98,18 @@ int trace_write_button(struct trace_writer *w, unsigned button, const char *name
 int trace_write_sample(struct trace_writer *w, const struct sample *s);
 int trace_write_edge(struct trace_writer *w, const struct button_edge *e);
 int trace_write_note(struct trace_writer *w, int64_t t_ms, const char *text);
+/*
+ * Record what src has due at now_ms: every sample and edge it returns, merged
+ * into time order (a stable sort of the batch), until it has nothing more due.
+ * Returns the number of records written, the source's negative errno, or
+ * -EINVAL when a record is older than one already written (a source whose
+ * samples and edges are more than TRACE_RECORD_BATCH apart in time order must
+ * be recorded more often).
+ */
+#define TRACE_RECORD_BATCH 256
+struct sample_source;
+int trace_record_due(struct trace_writer *w, struct sample_source *src, int64_t now_ms);
+
 /* fflush; -EIO if anything failed. */
 int trace_writer_flush(struct trace_writer *w);
 

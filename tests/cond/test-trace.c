@@ -339,7 +339,11 @@ test_replay(void)
               err);
 }
 
-/* Record a replay back through the writer: the same text comes out. */
+/*
+ * Record a replay back through the recorder: the same text comes out, also when
+ * an edge is due before a sample in the same batch (edge at 140, sample at 205,
+ * both due at 300) and several records share a time.
+ */
 static void
 test_replay_records_back(void)
 {
@@ -350,7 +354,13 @@ test_replay_records_back(void)
                        "e 5 0 down\n"
                        "s 105 2 saturated\n"
                        "e 140 0 up\n"
-                       "s 205 2 invalid\n";
+                       "s 205 2 invalid\n"
+                       "s 205 2 ok -1\n"
+                       "e 260 0 down\n"
+                       "s 299 2 ok 7\n"
+                       "s 450 2 timeout\n";
+    static const int64_t steps[] = {0, 5, 120, 300, 1000};
+    static const int want_n[] = {0, 2, 1, 5, 1};
     struct sample_source *src = NULL;
     char err[300], *buf = NULL;
     size_t size = 0;
@@ -363,19 +373,8 @@ test_replay_records_back(void)
     trace_writer_init(&w, f);
     trace_write_channel(&w, 2, trace_replay_reader(src)->channel_names[2]);
     trace_write_button(&w, 0, trace_replay_reader(src)->button_names[0]);
-    for (int64_t now = src->ops->next_due_ms(src, 0); now != INT64_MAX;
-         now = src->ops->next_due_ms(src, now)) {
-        struct sample s[4];
-        struct button_edge e[4];
-        int ns = src->ops->read_samples(src, now, s, 4);
-        int ne = src->ops->read_edges(src, now, e, 4);
-        CHECK(ns >= 0 && ne >= 0);
-        /* Samples before edges at the same time: the order the file has. */
-        for (int i = 0; i < ns; i++)
-            CHECK_EQ_I64(trace_write_sample(&w, &s[i]), 0);
-        for (int i = 0; i < ne; i++)
-            CHECK_EQ_I64(trace_write_edge(&w, &e[i]), 0);
-    }
+    for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++)
+        CHECK_EQ_I64(trace_record_due(&w, src, steps[i]), want_n[i]);
     fclose(f);
     CHECK_MSG(strcmp(buf, text) == 0, "recorded:\n%s", buf);
     free(buf);
