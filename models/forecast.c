@@ -22,7 +22,14 @@
 #define Q16_SHIFT 16
 #define Q16_ONE (INT64_C(1) << Q16_SHIFT)
 
-/* The typical interval in whole seconds, >= 1. */
+/* The typical interval in Q16 seconds, and in whole seconds (>= 1). */
+static int64_t
+interval_q16(const struct fc *f)
+{
+    return fx_clamp(ses_forecast(&f->cr.interval), Q16_ONE, MODELS_DT_MAX_S << Q16_SHIFT);
+}
+
+
 static int64_t
 interval_s(const struct fc *f)
 {
@@ -62,20 +69,22 @@ fc_events(const struct fc *f)
 
 /* The method's own rate at elapsed e after the last event, before overdue decay. */
 static int64_t
-method_rate(const struct fc *f, const struct fc_params *p, int64_t growth_s)
+method_rate(const struct fc *f, const struct fc_params *p, int64_t growth_q16)
 {
     if (p->method == FC_SES)
         return ses_forecast(&f->rate);
     if (p->method == FC_HOLT)
-        return holt_forecast(&f->holt, holt_growth_time(growth_s, p->damp_half_life_s));
+        return holt_forecast(&f->holt,
+                             holt_growth_time_q16(growth_q16, p->damp_half_life_s));
     if (p->method == FC_TSB)
-        return fx_mul_q32(fx_muldiv(ses_forecast(&f->cr.size), UG_PER_MG, Q16_ONE),
-                          (uint64_t)ses_forecast(&f->freq));
+        /* size (Q16 mg) * 1000 * events/day (Q32), rounded once at the end */
+        return fx_muldiv(fx_mul(ses_forecast(&f->cr.size), UG_PER_MG),
+                         ses_forecast(&f->freq), INT64_C(1) << 48);
     /* Both in Q16: the scales cancel. */
     int64_t r = fx_muldiv(ses_forecast(&f->cr.size), MODELS_UGPD_PER_MG_PER_S,
                           ses_forecast(&f->cr.interval));
     if (p->method == FC_SBA)
-        r = croston_sba_correct(r, fx_alpha_q32(interval_s(f), p->half_life_s));
+        r = croston_sba_correct(r, fx_alpha_q16(interval_q16(f), p->half_life_s));
     return r;
 }
 
@@ -90,7 +99,8 @@ rate_at(const struct fc *f, const struct fc_params *p, int64_t now_s, int64_t ho
 {
     int64_t e = fx_clamp(fx_sub_sat(now_s, f->t_last_s), 0, MODELS_DT_MAX_S);
     int64_t h = fx_clamp(horizon_s, 0, MODELS_DT_MAX_S);
-    int64_t r = method_rate(f, p, e + h / 2);
+    /* e + h / 2 in Q16: an odd horizon keeps its half second. */
+    int64_t r = method_rate(f, p, (e << Q16_SHIFT) + (h << (Q16_SHIFT - 1)));
     if ((p->overdue_decay || p->method == FC_TSB) &&
         (e << Q16_SHIFT) > ses_forecast(&f->cr.interval)) {
         /* One typical event in the time since the last one: if that is less than */
@@ -146,7 +156,7 @@ fc_consume(struct fc *f, const struct fc_params *p, int64_t t_s, int64_t mg)
     /* The same warm-up per event: 1 / n of the weight for the n-th interval. */
     uint64_t alpha_ev = MODELS_Q32_ONE;
     if (f->cr.interval.n > 0)
-        alpha_ev = max_u64(fx_alpha_q32(interval_s(f), p->half_life_s),
+        alpha_ev = max_u64(fx_alpha_q16(interval_q16(f), p->half_life_s),
                            fx_udiv(MODELS_Q32_ONE, (uint64_t)f->cr.interval.n + 1));
     croston_demand(&f->cr, mg << Q16_SHIFT, dt << Q16_SHIFT, alpha_ev);
     if (p->method == FC_SES) {

@@ -274,6 +274,26 @@ fx_decay_q32(int64_t dt_s, int64_t half_life_s)
 }
 
 uint64_t
+fx_decay_q16(int64_t dt_q16, int64_t half_life_s)
+{
+    if (half_life_s <= 0)
+        return 0;
+    dt_q16 = fx_clamp(dt_q16, 0, MODELS_DT_MAX_S << 16);
+    if (dt_q16 == 0)
+        return MODELS_Q32_ONE;
+    /* dt < 2^43 in Q16, so dt << 16 < 2^59. */
+    uint64_t x = fx_udiv(((uint64_t)dt_q16 << 16) + ((uint64_t)half_life_s >> 1),
+                         (uint64_t)half_life_s);
+    return fx_exp2_neg_q32(x);
+}
+
+uint64_t
+fx_alpha_q16(int64_t dt_q16, int64_t half_life_s)
+{
+    return MODELS_Q32_ONE - fx_decay_q16(dt_q16, half_life_s);
+}
+
+uint64_t
 fx_alpha_q32(int64_t dt_s, int64_t half_life_s)
 {
     return MODELS_Q32_ONE - fx_decay_q32(dt_s, half_life_s);

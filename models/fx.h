@@ -190,4 +190,9 @@ uint64_t fx_exp2_neg_q32(uint64_t x_q32);
 uint64_t fx_decay_q32(int64_t dt_s, int64_t half_life_s);
 uint64_t fx_alpha_q32(int64_t dt_s, int64_t half_life_s);
 
+/* The same with dt in Q48.16 seconds, for durations that are themselves smoothed */
+/* or halved (the typical interval, Holt's mid-horizon). */
+uint64_t fx_decay_q16(int64_t dt_q16, int64_t half_life_s);
+uint64_t fx_alpha_q16(int64_t dt_q16, int64_t half_life_s);
+
 #endif

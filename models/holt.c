@@ -42,12 +42,19 @@ damped_growth(uint64_t decay_q32, int64_t damp_half_life_s)
 }
 
 uint64_t
+holt_growth_time_q16(int64_t horizon_q16, int64_t damp_half_life_s)
+{
+    horizon_q16 = fx_clamp(horizon_q16, 0, MODELS_DT_MAX_S << 16);
+    if (damp_half_life_s <= 0)
+        return fx_udiv((uint64_t)horizon_q16 << 16, (uint64_t)MODELS_DAY_S);
+    return damped_growth(fx_decay_q16(horizon_q16, damp_half_life_s), damp_half_life_s);
+}
+
+uint64_t
 holt_growth_time(int64_t horizon_s, int64_t damp_half_life_s)
 {
-    horizon_s = fx_clamp(horizon_s, 0, MODELS_DT_MAX_S);
-    if (damp_half_life_s <= 0)
-        return days_q32(horizon_s);
-    return damped_growth(fx_decay_q32(horizon_s, damp_half_life_s), damp_half_life_s);
+    return holt_growth_time_q16(fx_clamp(horizon_s, 0, MODELS_DT_MAX_S) << 16,
+                                damp_half_life_s);
 }
 
 void

@@ -58,6 +58,9 @@ void holt_step_time_alpha(struct holt_step *w, int64_t dt_s, uint64_t alpha_q32,
  */
 uint64_t holt_growth_time(int64_t horizon_s, int64_t damp_half_life_s);
 
+/* The same with the horizon in Q48.16 seconds (a half-second horizon counts). */
+uint64_t holt_growth_time_q16(int64_t horizon_q16, int64_t damp_half_life_s);
+
 void holt_init(struct holt *h);
 
 /*

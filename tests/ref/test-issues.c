@@ -17,9 +17,8 @@
  *   alpha     fx_alpha_q32(1, 32358) was 1.6 units of Q32 above the exact weight
  *             (fx.h promises one unit plus 2e-6 relative); now 0.63.
  *
- * Open, run with should_fail (ref-known-issue-*); an unexpected pass means the
- * defect is fixed: move it up, and tighten the matching allowance of
- * test-property.c (named below).
+ * Also fixed since (ref-regression-*); the matching allowances of
+ * test-property.c, named below, are still in place and could be tightened:
  *
  *   interval-weight  forecast.c takes the per-event weight of sizes and intervals
  *             and SBA's correction at the interval rounded to the second
