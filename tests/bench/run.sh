@@ -67,6 +67,10 @@ count() {
   echo "  forecasts (1.5 to 1.9 times), where the double"
   echo "  code has a hardware square root and the fixed code two integer square roots,"
   echo "  a quantile table search and several 128-bit-safe scalings."
+  echo
+  echo "## Elsewhere"
+  echo
+  echo "- Conditioning of load-cell samples (sensors/cond): tests/cond/BENCH.md."
 } >"$tmp/results.md"
 
 if [ -n "$out" ]; then
