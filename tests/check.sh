@@ -20,15 +20,22 @@ packaging/install-deps.sh build test
 
 jobs=${CHECK_JOBS:-$(nproc 2>/dev/null || echo 2)}
 
+# A build that fails is reported and its tests are counted as one failure (no
+# test log), so the summary line is always printed.
 setup() {
   dir=$1
   shift
   if [ -f "$dir/build.ninja" ]; then
-    meson setup --reconfigure "$dir" "$@" >/dev/null
+    meson setup --reconfigure "$dir" "$@" >/dev/null || true
   else
-    meson setup "$dir" "$@" >/dev/null
+    meson setup "$dir" "$@" >/dev/null || true
   fi
-  ninja -C "$dir" -j "$jobs"
+  if ! ninja -C "$dir" -j "$jobs"; then
+    echo "BUILD FAILED: $dir"
+    touch "$dir/.build-failed"
+  else
+    rm -f "$dir/.build-failed"
+  fi
 }
 
 runs=""
@@ -39,9 +46,10 @@ run() {
   shift 3
   echo "== $name"
   rm -f "$log"
+  runs="$runs $name=$log"
+  [ ! -e "$dir/.build-failed" ] || return 0
   meson test -C "$dir" --no-rebuild --print-errorlogs --num-processes "$jobs" "$@" ||
     true
-  runs="$runs $name=$log"
 }
 
 setup _build/plain -Dwerror=true -Dbuildtype=debugoptimized

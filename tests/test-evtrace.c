@@ -30,8 +30,8 @@ test_good_trace(void)
         "# a comment",
         "",
         "item coffee pack=1000 name=\"Coffee beans\" lead=2d service=95 method=ses",
-        "item rice pack=2000.5 method=tsb half-life=21d max-packs=3 review=12h "
-        "overdue-decay=yes",
+        ("item rice pack=2000.5 method=tsb half-life=21d max-packs=3 review=12h "
+         "overdue-decay=yes"),
         "2026-10-01T07:30:00Z coffee refill 1000",
         "2026-10-01T08:02:10Z coffee consume 14.5",
         "2026-10-01T08:02:10Z rice stock 0.001\r",
