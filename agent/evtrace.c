@@ -6,8 +6,9 @@
  */
 #include "evtrace.h"
 
+#include "text.h"
+
 #include <errno.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,37 +44,6 @@ evtrace_kind_to_str(enum evtrace_kind k)
     return kind_names[k];
 }
 
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int
-fail(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    if (errlen > 0)
-        vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    return -EINVAL;
-}
-
-/* Unsigned decimal of 1..max_digits digits, whole string. */
-static bool
-parse_uint(const char *s, size_t max_digits, int64_t *out)
-{
-    int64_t v = 0;
-    size_t n = 0;
-    for (; s[n] != '\0'; n++) {
-        if (s[n] < '0' || s[n] > '9' || n >= max_digits)
-            return false;
-        v = v * 10 + (s[n] - '0');
-    }
-    if (n == 0)
-        return false;
-    *out = v;
-    return true;
-}
-
 /* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm). */
 static int64_t
 days_from_civil(int64_t y, int64_t m, int64_t d)
@@ -107,7 +77,7 @@ evtrace_parse_time(const char *s, int64_t *t_s)
     for (int i = 0; i < 6; i++) {
         memcpy(part, s + off[i], len[i]);
         part[len[i]] = '\0';
-        if (!parse_uint(part, len[i], &f[i]) || strlen(part) != len[i])
+        if (!text_parse_uint(part, len[i], true, &f[i]) || strlen(part) != len[i])
             return -EINVAL;
         if (s[off[i] + len[i]] != sep[i])
             return -EINVAL;
@@ -149,15 +119,24 @@ evtrace_parse_duration(const char *s, int64_t *sec)
     if (n < 2 || n > sizeof(num))
         return -EINVAL;
     switch (s[n - 1]) {
-    case 's': unit = 1; break;
-    case 'm': unit = 60; break;
-    case 'h': unit = 3600; break;
-    case 'd': unit = DAY; break;
-    default: return -EINVAL;
+    case 's':
+        unit = 1;
+        break;
+    case 'm':
+        unit = 60;
+        break;
+    case 'h':
+        unit = 3600;
+        break;
+    case 'd':
+        unit = DAY;
+        break;
+    default:
+        return -EINVAL;
     }
     memcpy(num, s, n - 1);
     num[n - 1] = '\0';
-    if (!parse_uint(num, 9, &v))
+    if (!text_parse_uint(num, 9, true, &v))
         return -EINVAL;
     /* At most 4 years, the models' duration range. */
     if (v * unit > MODELS_DT_MAX_S)
@@ -177,14 +156,14 @@ evtrace_parse_grams(const char *s, int64_t *mg)
         return -EINVAL;
     memcpy(whole, s, wn);
     whole[wn] = '\0';
-    if (!parse_uint(whole, 7, &w))
+    if (!text_parse_uint(whole, 7, true, &w))
         return -EINVAL;
     if (dot != NULL) {
         size_t fn = strlen(dot + 1);
         if (fn == 0 || fn > 3)
             return -EINVAL;
         memcpy(frac, dot + 1, fn);
-        if (!parse_uint(frac, 3, &f))
+        if (!text_parse_uint(frac, 3, true, &f))
             return -EINVAL;
     } else {
         f = 0;
@@ -204,20 +183,6 @@ evtrace_find_item(const struct evtrace *t, const char *id)
     return -1;
 }
 
-static bool
-valid_id(const char *s)
-{
-    size_t n = strlen(s);
-    if (n == 0 || n >= EVTRACE_ID_MAX)
-        return false;
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-'))
-            return false;
-    }
-    return true;
-}
-
 /*
  * Split into fields at spaces; a field may be key="quoted value" with spaces.
  * Fields point into buf, which is modified.
@@ -233,7 +198,7 @@ split(char *buf, char **fields, size_t *nfields, char *err, size_t errlen)
         if (*p == '\0')
             break;
         if (n == MAX_FIELDS)
-            return fail(err, errlen, "more than %d fields", MAX_FIELDS);
+            return text_error(err, errlen, "more than %d fields", MAX_FIELDS);
         fields[n++] = p;
         bool quoted = false;
         while (*p != '\0' && (quoted || (*p != ' ' && *p != '\t'))) {
@@ -242,7 +207,7 @@ split(char *buf, char **fields, size_t *nfields, char *err, size_t errlen)
             p++;
         }
         if (quoted)
-            return fail(err, errlen, "unterminated quote");
+            return text_error(err, errlen, "unterminated quote");
         if (*p != '\0')
             *p++ = '\0';
     }
@@ -269,28 +234,32 @@ item_setting(struct evtrace_item *it, const char *key, const char *val, char *er
     int64_t v;
     if (strcmp(key, "pack") == 0) {
         if (evtrace_parse_grams(val, &it->pack_mg) < 0 || it->pack_mg == 0)
-            return fail(err, errlen, "pack: expected grams > 0 (e.g. 500 or 2.5), found '%s'",
-                        val);
+            return text_error(err, errlen,
+                              "pack: expected grams > 0 (e.g. 500 or 2.5), found '%s'",
+                              val);
     } else if (strcmp(key, "name") == 0) {
         size_t n = strlen(val);
         if (n < 2 || val[0] != '"' || val[n - 1] != '"' || n - 2 >= EVTRACE_NAME_MAX ||
             memchr(val + 1, '"', n - 2) != NULL)
-            return fail(err, errlen, "name: expected \"text\" of at most %d bytes",
-                        EVTRACE_NAME_MAX - 1);
+            return text_error(err, errlen,
+                              "name: expected \"text\" of at most %d bytes",
+                              EVTRACE_NAME_MAX - 1);
         for (size_t i = 1; i + 1 < n; i++)
             if ((unsigned char)val[i] < 0x20 || val[i] == 0x7f || val[i] == '\\')
-                return fail(err, errlen,
-                            "name: control characters and backslashes are not allowed");
+                return text_error(
+                    err, errlen,
+                    "name: control characters and backslashes are not allowed");
         memcpy(it->name, val + 1, n - 2);
         it->name[n - 2] = '\0';
     } else if (strcmp(key, "lead") == 0 || strcmp(key, "review") == 0 ||
                strcmp(key, "cover") == 0 || strcmp(key, "half-life") == 0 ||
                strcmp(key, "trend-half-life") == 0 || strcmp(key, "damping") == 0) {
         if (evtrace_parse_duration(val, &v) < 0)
-            return fail(err, errlen,
-                        "%s: expected a duration like 90s, 30m, 48h or 14d (at most 4 "
-                        "years), found '%s'",
-                        key, val);
+            return text_error(
+                err, errlen,
+                "%s: expected a duration like 90s, 30m, 48h or 14d (at most 4 "
+                "years), found '%s'",
+                key, val);
         if (key[0] == 'l')
             it->lead_s = v;
         else if (key[0] == 'r')
@@ -304,29 +273,34 @@ item_setting(struct evtrace_item *it, const char *key, const char *val, char *er
         else
             it->fc.damp_half_life_s = v;
         if ((key[0] == 'h' || key[0] == 't') && v == 0)
-            return fail(err, errlen, "%s: must be more than 0", key);
+            return text_error(err, errlen, "%s: must be more than 0", key);
     } else if (strcmp(key, "service") == 0) {
-        if (!parse_uint(val, 3, &v) || v < 50 || v > 99)
-            return fail(err, errlen,
-                        "service: expected a percentage from 50 to 99, found '%s'", val);
+        if (!text_parse_uint(val, 3, true, &v) || v < 50 || v > 99)
+            return text_error(
+                err, errlen, "service: expected a percentage from 50 to 99, found '%s'",
+                val);
         it->service_bp = (uint32_t)(v * 100);
     } else if (strcmp(key, "max-packs") == 0) {
-        if (!parse_uint(val, 3, &v) || v < 1 || v > 100)
-            return fail(err, errlen, "max-packs: expected 1 to 100, found '%s'", val);
+        if (!text_parse_uint(val, 3, true, &v) || v < 1 || v > 100)
+            return text_error(err, errlen, "max-packs: expected 1 to 100, found '%s'",
+                              val);
         it->max_packs = (uint32_t)v;
     } else if (strcmp(key, "overdue-decay") == 0) {
         if (strcmp(val, "yes") != 0 && strcmp(val, "no") != 0)
-            return fail(err, errlen, "overdue-decay: expected yes or no, found '%s'", val);
+            return text_error(err, errlen,
+                              "overdue-decay: expected yes or no, found '%s'", val);
         it->fc.overdue_decay = val[0] == 'y';
     } else if (strcmp(key, "method") == 0) {
         if (parse_method(val, &it->fc.method) < 0)
-            return fail(err, errlen,
-                        "method: expected ses, holt, croston, sba or tsb, found '%s'", val);
+            return text_error(
+                err, errlen,
+                "method: expected ses, holt, croston, sba or tsb, found '%s'", val);
     } else {
-        return fail(err, errlen,
-                    "unknown item setting '%s' (known: pack name lead review cover service "
-                    "max-packs method half-life trend-half-life damping overdue-decay)",
-                    key);
+        return text_error(
+            err, errlen,
+            "unknown item setting '%s' (known: pack name lead review cover service "
+            "max-packs method half-life trend-half-life damping overdue-decay)",
+            key);
     }
     return 0;
 }
@@ -335,25 +309,30 @@ static int
 parse_item(struct evtrace *t, char **f, size_t n, char *err, size_t errlen)
 {
     if (n < 3)
-        return fail(err, errlen, "item: expected 'item ID pack=GRAMS [setting=value ...]'");
+        return text_error(err, errlen,
+                          "item: expected 'item ID pack=GRAMS [setting=value ...]'");
     if (t->n_events > 0)
-        return fail(err, errlen, "items must be declared before the first event");
-    if (!valid_id(f[1]))
-        return fail(err, errlen,
-                    "item id '%s': expected 1 to %d characters of a-z, 0-9, _ and -", f[1],
-                    EVTRACE_ID_MAX - 1);
+        return text_error(err, errlen, "items must be declared before the first event");
+    if (!text_is_id(f[1], EVTRACE_ID_MAX))
+        return text_error(
+            err, errlen,
+            "item id '%s': expected 1 to %d characters of a-z, 0-9, _ and -", f[1],
+            EVTRACE_ID_MAX - 1);
     if (evtrace_find_item(t, f[1]) >= 0)
-        return fail(err, errlen, "item '%s' is declared twice", f[1]);
+        return text_error(err, errlen, "item '%s' is declared twice", f[1]);
     if (t->n_items == EVTRACE_MAX_ITEMS)
-        return fail(err, errlen, "more than %d items", EVTRACE_MAX_ITEMS);
+        return text_error(err, errlen, "more than %d items", EVTRACE_MAX_ITEMS);
     struct evtrace_item it = {
         .lead_s = 2 * DAY,
         .review_s = DAY,
         .cover_s = 14 * DAY,
         .service_bp = 9500,
         .max_packs = 2,
-        .fc = {.method = FC_SES, .half_life_s = 14 * DAY, .trend_half_life_s = 28 * DAY,
-               .damp_half_life_s = 0, .overdue_decay = false},
+        .fc = {.method = FC_SES,
+               .half_life_s = 14 * DAY,
+               .trend_half_life_s = 28 * DAY,
+               .damp_half_life_s = 0,
+               .overdue_decay = false},
     };
     snprintf(it.id, sizeof(it.id), "%s", f[1]);
     snprintf(it.name, sizeof(it.name), "%s", f[1]);
@@ -361,15 +340,18 @@ parse_item(struct evtrace *t, char **f, size_t n, char *err, size_t errlen)
     for (size_t i = 2; i < n; i++) {
         char *eq = strchr(f[i], '=');
         if (eq == NULL)
-            return fail(err, errlen, "item setting '%s': expected key=value", f[i]);
+            return text_error(err, errlen, "item setting '%s': expected key=value",
+                              f[i]);
         *eq = '\0';
-        static const char *const keys[] = {"pack", "name", "lead", "review", "cover",
-                                           "service", "max-packs", "method", "half-life",
-                                           "trend-half-life", "damping", "overdue-decay"};
+        static const char *const keys[] = {
+            "pack",    "name",         "lead",   "review",    "cover",
+            "service", "max-packs",    "method", "half-life", "trend-half-life",
+            "damping", "overdue-decay"};
         for (unsigned k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
             if (strcmp(f[i], keys[k]) == 0) {
                 if (seen & (1u << k))
-                    return fail(err, errlen, "item setting '%s' given twice", f[i]);
+                    return text_error(err, errlen, "item setting '%s' given twice",
+                                      f[i]);
                 seen |= 1u << k;
             }
         int r = item_setting(&it, f[i], eq + 1, err, errlen);
@@ -377,7 +359,7 @@ parse_item(struct evtrace *t, char **f, size_t n, char *err, size_t errlen)
             return r;
     }
     if (!(seen & 1u))
-        return fail(err, errlen, "item '%s': pack=GRAMS is required", it.id);
+        return text_error(err, errlen, "item '%s': pack=GRAMS is required", it.id);
     t->items[t->n_items++] = it;
     return 0;
 }
@@ -388,30 +370,32 @@ parse_event(struct evtrace *t, char **f, size_t n, char *err, size_t errlen)
     struct evtrace_event e;
     int64_t ts;
     if (n != 4)
-        return fail(err, errlen,
-                    "expected 'TIME ITEM consume|refill|stock GRAMS', found %zu fields", n);
+        return text_error(
+            err, errlen,
+            "expected 'TIME ITEM consume|refill|stock GRAMS', found %zu fields", n);
     if (evtrace_parse_time(f[0], &ts) < 0)
-        return fail(err, errlen, "time: expected YYYY-MM-DDTHH:MM:SSZ (UTC), found '%s'",
-                    f[0]);
+        return text_error(
+            err, errlen, "time: expected YYYY-MM-DDTHH:MM:SSZ (UTC), found '%s'", f[0]);
     int item = evtrace_find_item(t, f[1]);
     if (item < 0)
-        return fail(err, errlen, "unknown item '%s' (declare it with an item line)", f[1]);
+        return text_error(err, errlen,
+                          "unknown item '%s' (declare it with an item line)", f[1]);
     int kind = -1;
     for (int k = 0; k < 3; k++)
         if (strcmp(f[2], kind_names[k]) == 0)
             kind = k;
     if (kind < 0)
-        return fail(err, errlen, "event: expected consume, refill or stock, found '%s'",
-                    f[2]);
+        return text_error(err, errlen,
+                          "event: expected consume, refill or stock, found '%s'", f[2]);
     if (evtrace_parse_grams(f[3], &e.mg) < 0)
-        return fail(err, errlen,
-                    "grams: expected 0 to 1000000 with at most 3 decimals, found '%s'",
-                    f[3]);
+        return text_error(
+            err, errlen,
+            "grams: expected 0 to 1000000 with at most 3 decimals, found '%s'", f[3]);
     if (t->n_events > 0 && ts < t->events[t->n_events - 1].t_s)
-        return fail(err, errlen, "time goes backwards (%s is before the previous event)",
-                    f[0]);
+        return text_error(
+            err, errlen, "time goes backwards (%s is before the previous event)", f[0]);
     if (t->n_events == EVTRACE_MAX_EVENTS)
-        return fail(err, errlen, "more than %d events", EVTRACE_MAX_EVENTS);
+        return text_error(err, errlen, "more than %d events", EVTRACE_MAX_EVENTS);
     if (t->n_events == t->cap_events) {
         size_t cap = t->cap_events ? t->cap_events * 2 : 1024;
         struct evtrace_event *ev = realloc(t->events, cap * sizeof(*ev));
@@ -435,16 +419,16 @@ evtrace_parse_line(struct evtrace *t, const char *line, size_t len, unsigned lin
     char *f[MAX_FIELDS];
     size_t n = 0;
     if (len > EVTRACE_MAX_LINE)
-        return fail(err, errlen, "line longer than %d bytes", EVTRACE_MAX_LINE);
+        return text_error(err, errlen, "line longer than %d bytes", EVTRACE_MAX_LINE);
     if (memchr(line, '\0', len) != NULL)
-        return fail(err, errlen, "NUL byte in line");
+        return text_error(err, errlen, "NUL byte in line");
     memcpy(buf, line, len);
     buf[len] = '\0';
     if (len > 0 && buf[len - 1] == '\r')
         buf[--len] = '\0';
     if (line_no == 1) {
         if (strcmp(buf, HEADER) != 0)
-            return fail(err, errlen, "expected the header '%s'", HEADER);
+            return text_error(err, errlen, "expected the header '%s'", HEADER);
         return 0;
     }
     if (buf[0] == '#')
@@ -494,7 +478,8 @@ evtrace_load(struct evtrace *t, const char *path, char *err, size_t errlen)
         snprintf(err, errlen, "%s: read error", path);
     } else if (line_no == 0) {
         r = -EINVAL;
-        snprintf(err, errlen, "%s: empty file (expected the header '%s')", path, HEADER);
+        snprintf(err, errlen, "%s: empty file (expected the header '%s')", path,
+                 HEADER);
     }
 out:
     fclose(f);

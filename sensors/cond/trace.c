@@ -7,6 +7,8 @@
  */
 #include "trace.h"
 
+#include "text.h"
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -16,67 +18,11 @@
 #define EDGE_QUEUE 64
 #define SAMPLE_QUEUE 256
 
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int
-fail(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    if (errlen > 0)
-        vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    return -EINVAL;
-}
-
 void
 trace_reader_init(struct trace_reader *r)
 {
     memset(r, 0, sizeof(*r));
     r->last_t_ms = -1;
-}
-
-/* Unsigned decimal of 1..max_digits digits, the whole string, no leading zeros. */
-static bool
-parse_uint(const char *s, size_t max_digits, int64_t *out)
-{
-    int64_t v = 0;
-    size_t n = 0;
-    for (; s[n] != '\0'; n++) {
-        if (s[n] < '0' || s[n] > '9' || n >= max_digits)
-            return false;
-        v = v * 10 + (s[n] - '0');
-    }
-    if (n == 0 || (n > 1 && s[0] == '0'))
-        return false;
-    *out = v;
-    return true;
-}
-
-static bool
-parse_int(const char *s, size_t max_digits, int64_t *out)
-{
-    bool neg = s[0] == '-';
-    int64_t v;
-    if (!parse_uint(s + neg, max_digits, &v) || (neg && v == 0))
-        return false;
-    *out = neg ? -v : v;
-    return true;
-}
-
-static bool
-valid_name(const char *s)
-{
-    size_t n = strlen(s);
-    if (n == 0 || n >= TRACE_NAME_MAX)
-        return false;
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-'))
-            return false;
-    }
-    return true;
 }
 
 static bool
@@ -105,13 +51,13 @@ trace_parse_status(const char *s, enum sample_status *out)
 static int
 parse_time(struct trace_reader *r, const char *s, int64_t *t, char *err, size_t errlen)
 {
-    if (!parse_uint(s, 15, t))
-        return fail(
+    if (!text_parse_uint(s, 15, false, t))
+        return text_error(
             err, errlen,
             "time: expected milliseconds since 1970 (1 to 15 digits), found '%s'", s);
     if (*t < r->last_t_ms)
-        return fail(err, errlen, "time goes backwards: %s after %lld", s,
-                    (long long)r->last_t_ms);
+        return text_error(err, errlen, "time goes backwards: %s after %lld", s,
+                          (long long)r->last_t_ms);
     return 0;
 }
 
@@ -120,9 +66,9 @@ parse_index(const char *what, const char *s, unsigned max, unsigned *out, char *
             size_t errlen)
 {
     int64_t v;
-    if (!parse_uint(s, 3, &v) || v >= max)
-        return fail(err, errlen, "%s: expected an index from 0 to %u, found '%s'", what,
-                    max - 1, s);
+    if (!text_parse_uint(s, 3, false, &v) || v >= max)
+        return text_error(err, errlen, "%s: expected an index from 0 to %u, found '%s'",
+                          what, max - 1, s);
     *out = (unsigned)v;
     return 0;
 }
@@ -132,19 +78,20 @@ parse_decl(struct trace_reader *r, char **f, size_t n, bool is_channel, char *er
            size_t errlen)
 {
     const char *what = is_channel ? "channel" : "button";
-    unsigned max = is_channel ? SENSOR_MAX_CHANNELS : SENSOR_MAX_BUTTONS, idx;
+    unsigned max = is_channel ? SENSOR_MAX_CHANNELS : SENSOR_MAX_BUTTONS, idx = 0;
     uint32_t *mask = is_channel ? &r->channel_mask : &r->button_mask;
     if (n != 3)
-        return fail(err, errlen, "expected '%s INDEX NAME', found %zu fields", what, n);
+        return text_error(err, errlen, "expected '%s INDEX NAME', found %zu fields",
+                          what, n);
     if (r->records_started)
-        return fail(err, errlen, "%s declared after the first record", what);
+        return text_error(err, errlen, "%s declared after the first record", what);
     int ret = parse_index(what, f[1], max, &idx, err, errlen);
     if (ret < 0)
         return ret;
     if (*mask & (UINT32_C(1) << idx))
-        return fail(err, errlen, "%s %u is declared twice", what, idx);
-    if (!valid_name(f[2]))
-        return fail(
+        return text_error(err, errlen, "%s %u is declared twice", what, idx);
+    if (!text_is_id(f[2], TRACE_NAME_MAX))
+        return text_error(
             err, errlen,
             "%s name: expected 1 to %d characters of a-z, 0-9, _ and -, found '%s'",
             what, TRACE_NAME_MAX - 1, f[2]);
@@ -159,34 +106,35 @@ parse_sample(struct trace_reader *r, char **f, size_t n, struct trace_record *re
              char *err, size_t errlen)
 {
     enum sample_status st;
-    unsigned ch;
+    unsigned ch = 0;
     int64_t t, raw = 0;
     int ret;
     if (n < 4 || n > 5)
-        return fail(err, errlen,
-                    "expected 's TIME CHANNEL ok RAW' or 's TIME CHANNEL "
-                    "eio|timeout|saturated|invalid', found %zu fields",
-                    n);
+        return text_error(err, errlen,
+                          "expected 's TIME CHANNEL ok RAW' or 's TIME CHANNEL "
+                          "eio|timeout|saturated|invalid', found %zu fields",
+                          n);
     if ((ret = parse_time(r, f[1], &t, err, errlen)) < 0)
         return ret;
     if ((ret = parse_index("channel", f[2], SENSOR_MAX_CHANNELS, &ch, err, errlen)) < 0)
         return ret;
     if (!(r->channel_mask & (UINT32_C(1) << ch)))
-        return fail(err, errlen, "channel %u is not declared (add 'channel %u NAME')",
-                    ch, ch);
+        return text_error(err, errlen,
+                          "channel %u is not declared (add 'channel %u NAME')", ch, ch);
     if (trace_parse_status(f[3], &st) < 0)
-        return fail(
+        return text_error(
             err, errlen,
             "status: expected ok, eio, timeout, saturated or invalid, found '%s'",
             f[3]);
     if (st == SAMPLE_OK && n != 5)
-        return fail(err, errlen, "an ok sample needs its raw value");
+        return text_error(err, errlen, "an ok sample needs its raw value");
     if (st != SAMPLE_OK && n != 4)
-        return fail(err, errlen, "a %s sample has no raw value", f[3]);
+        return text_error(err, errlen, "a %s sample has no raw value", f[3]);
     if (st == SAMPLE_OK &&
-        (!parse_int(f[4], 7, &raw) || raw < TRACE_RAW_MIN || raw > TRACE_RAW_MAX))
-        return fail(err, errlen, "raw: expected an integer from %d to %d, found '%s'",
-                    TRACE_RAW_MIN, TRACE_RAW_MAX, f[4]);
+        (!text_parse_int(f[4], 7, &raw) || raw < TRACE_RAW_MIN || raw > TRACE_RAW_MAX))
+        return text_error(err, errlen,
+                          "raw: expected an integer from %d to %d, found '%s'",
+                          TRACE_RAW_MIN, TRACE_RAW_MAX, f[4]);
     rec->kind = TRACE_REC_SAMPLE;
     rec->t_ms = t;
     rec->sample = (struct sample){
@@ -198,21 +146,21 @@ static int
 parse_edge(struct trace_reader *r, char **f, size_t n, struct trace_record *rec,
            char *err, size_t errlen)
 {
-    unsigned b;
+    unsigned b = 0;
     int64_t t;
     int ret;
     if (n != 4)
-        return fail(err, errlen, "expected 'e TIME BUTTON down|up', found %zu fields",
-                    n);
+        return text_error(err, errlen,
+                          "expected 'e TIME BUTTON down|up', found %zu fields", n);
     if ((ret = parse_time(r, f[1], &t, err, errlen)) < 0)
         return ret;
     if ((ret = parse_index("button", f[2], SENSOR_MAX_BUTTONS, &b, err, errlen)) < 0)
         return ret;
     if (!(r->button_mask & (UINT32_C(1) << b)))
-        return fail(err, errlen, "button %u is not declared (add 'button %u NAME')", b,
-                    b);
+        return text_error(err, errlen,
+                          "button %u is not declared (add 'button %u NAME')", b, b);
     if (strcmp(f[3], "down") != 0 && strcmp(f[3], "up") != 0)
-        return fail(err, errlen, "edge: expected down or up, found '%s'", f[3]);
+        return text_error(err, errlen, "edge: expected down or up, found '%s'", f[3]);
     rec->kind = TRACE_REC_EDGE;
     rec->t_ms = t;
     rec->edge = (struct button_edge){
@@ -232,17 +180,17 @@ trace_parse_line(struct trace_reader *r, const char *line, size_t len,
     rec->kind = TRACE_REC_NONE;
     r->line_no++;
     if (len > TRACE_LINE_MAX)
-        return fail(err, errlen, "line longer than %d bytes", TRACE_LINE_MAX);
+        return text_error(err, errlen, "line longer than %d bytes", TRACE_LINE_MAX);
     if (memchr(line, '\0', len) != NULL)
-        return fail(err, errlen, "NUL byte in line");
+        return text_error(err, errlen, "NUL byte in line");
     memcpy(buf, line, len);
     buf[len] = '\0';
     if (len > 0 && buf[len - 1] == '\r')
-        return fail(err, errlen,
-                    "carriage return at the end of the line (use \\n only)");
+        return text_error(err, errlen,
+                          "carriage return at the end of the line (use \\n only)");
     if (r->line_no == 1) {
         if (strcmp(buf, TRACE_HEADER) != 0)
-            return fail(err, errlen, "expected the header '%s'", TRACE_HEADER);
+            return text_error(err, errlen, "expected the header '%s'", TRACE_HEADER);
         return 0;
     }
     if (len == 0 || buf[0] == '#')
@@ -253,14 +201,14 @@ trace_parse_line(struct trace_reader *r, const char *line, size_t len,
         char *sp = strchr(buf + 2, ' ');
         int64_t t;
         if (sp == NULL)
-            return fail(err, errlen, "expected 'a TIME TEXT'");
+            return text_error(err, errlen, "expected 'a TIME TEXT'");
         *sp = '\0';
         if ((ret = parse_time(r, buf + 2, &t, err, errlen)) < 0)
             return ret;
         if (!valid_note(sp + 1))
-            return fail(err, errlen,
-                        "annotation: expected 1 to %d bytes of printable ASCII",
-                        TRACE_NOTE_MAX);
+            return text_error(err, errlen,
+                              "annotation: expected 1 to %d bytes of printable ASCII",
+                              TRACE_NOTE_MAX);
         rec->kind = TRACE_REC_NOTE;
         rec->t_ms = t;
         snprintf(rec->note, sizeof(rec->note), "%s", sp + 1);
@@ -269,9 +217,10 @@ trace_parse_line(struct trace_reader *r, const char *line, size_t len,
 
     for (char *p = buf;;) {
         if (*p == ' ' || *p == '\0')
-            return fail(err, errlen, "empty field (fields are separated by one space)");
+            return text_error(err, errlen,
+                              "empty field (fields are separated by one space)");
         if (n == MAX_FIELDS)
-            return fail(err, errlen, "more than %d fields", MAX_FIELDS);
+            return text_error(err, errlen, "more than %d fields", MAX_FIELDS);
         f[n++] = p;
         p = strchr(p, ' ');
         if (p == NULL)
@@ -280,8 +229,8 @@ trace_parse_line(struct trace_reader *r, const char *line, size_t len,
     }
     for (char *p = buf; p < buf + len; p++)
         if (*p != '\0' && ((unsigned char)*p < 0x21 || (unsigned char)*p > 0x7e))
-            return fail(err, errlen, "control or non-ASCII byte 0x%02x in line",
-                        (unsigned char)*p);
+            return text_error(err, errlen, "control or non-ASCII byte 0x%02x in line",
+                              (unsigned char)*p);
 
     if (strcmp(f[0], "channel") == 0)
         return parse_decl(r, f, n, true, err, errlen);
@@ -292,7 +241,7 @@ trace_parse_line(struct trace_reader *r, const char *line, size_t len,
     else if (strcmp(f[0], "e") == 0)
         ret = parse_edge(r, f, n, rec, err, errlen);
     else
-        return fail(
+        return text_error(
             err, errlen,
             "unknown line '%.20s': expected channel, button, s, e, a or # comment",
             f[0]);
@@ -340,8 +289,8 @@ write_decl(struct trace_writer *w, unsigned idx, const char *name, bool is_chann
     uint32_t *mask = is_channel ? &w->state.channel_mask : &w->state.button_mask;
     if (w->error < 0)
         return w->error;
-    if (idx >= max || (*mask & (UINT32_C(1) << idx)) || !valid_name(name) ||
-        w->state.records_started)
+    if (idx >= max || (*mask & (UINT32_C(1) << idx)) ||
+        !text_is_id(name, TRACE_NAME_MAX) || w->state.records_started)
         return -EINVAL;
     *mask |= UINT32_C(1) << idx;
     snprintf(is_channel ? w->state.channel_names[idx] : w->state.button_names[idx],

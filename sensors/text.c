@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Strict text helpers shared by the trace readers (see text.h).
+ */
+#include "text.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+bool
+text_parse_uint(const char *s, size_t max_digits, bool leading_zeros, int64_t *out)
+{
+    int64_t v = 0;
+    size_t n = 0;
+    if (max_digits > 18)
+        max_digits = 18;
+    for (; s[n] != '\0'; n++) {
+        if (s[n] < '0' || s[n] > '9' || n >= max_digits)
+            return false;
+        v = v * 10 + (s[n] - '0');
+    }
+    if (n == 0 || (!leading_zeros && n > 1 && s[0] == '0'))
+        return false;
+    *out = v;
+    return true;
+}
+
+bool
+text_parse_int(const char *s, size_t max_digits, int64_t *out)
+{
+    bool neg = s[0] == '-';
+    int64_t v;
+    if (!text_parse_uint(s + neg, max_digits, false, &v) || (neg && v == 0))
+        return false;
+    *out = neg ? -v : v;
+    return true;
+}
+
+bool
+text_is_id(const char *s, size_t max_len)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n >= max_len)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-'))
+            return false;
+    }
+    return true;
+}
+
+int
+text_error(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    if (errlen > 0)
+        vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+    return -EINVAL;
+}
