@@ -57,7 +57,7 @@ text_error(char *err, size_t errlen, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    if (errlen > 0)
+    if (err != NULL && errlen > 0)
         vsnprintf(err, errlen, fmt, ap);
     va_end(ap);
     return -EINVAL;

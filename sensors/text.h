@@ -25,7 +25,7 @@ bool text_parse_int(const char *s, size_t max_digits, int64_t *out);
 /* 1..max_len-1 characters of a-z, 0-9, '_' and '-'. */
 bool text_is_id(const char *s, size_t max_len);
 
-/* Format a message for the user into err (if errlen > 0); returns -EINVAL. */
+/* Format a message for the user into err (unless NULL or errlen 0); -EINVAL. */
 int text_error(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 

@@ -7,7 +7,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/input.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +15,7 @@
 #include <unistd.h>
 
 #include "evdev.h"
+#include "text.h"
 
 struct evdev_source {
     struct sample_source base; /* first */
@@ -28,54 +28,42 @@ struct evdev_source {
     unsigned char buf[sizeof(struct input_event)];
 };
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (err == NULL || errlen == 0)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
 int
 evdev_config_check(const struct evdev_config *cfg, char *err, size_t errlen)
 {
     if (cfg == NULL || cfg->path == NULL || cfg->path[0] == '\0') {
-        set_err(err, errlen, "evdev: no device path (e.g. /dev/input/event0)");
+        (void)text_error(err, errlen, "evdev: no device path (e.g. /dev/input/event0)");
         return -EINVAL;
     }
     if (cfg->n_keys == 0 || cfg->n_keys > SENSOR_MAX_BUTTONS) {
-        set_err(err, errlen, "evdev: configure 1 to %d key codes", SENSOR_MAX_BUTTONS);
+        (void)text_error(err, errlen, "evdev: configure 1 to %d key codes",
+                         SENSOR_MAX_BUTTONS);
         return -EINVAL;
     }
     for (size_t i = 0; i < cfg->n_keys; i++) {
         unsigned code = cfg->keycodes[i];
 
         if (code == EVDEV_KEY_POWER) {
-            set_err(err, errlen,
-                    "evdev: button %zu: key code 116 (KEY_POWER) shuts "
-                    "the Raspberry Pi down when pressed; give the gpio-key overlay "
-                    "another code, e.g. keycode=59 (KEY_F1) and up",
-                    i);
+            (void)text_error(
+                err, errlen,
+                "evdev: button %zu: key code 116 (KEY_POWER) shuts "
+                "the Raspberry Pi down when pressed; give the gpio-key overlay "
+                "another code, e.g. keycode=59 (KEY_F1) and up",
+                i);
             return -EINVAL;
         }
         if (code == 0 || code > KEY_MAX) {
-            set_err(err, errlen, "evdev: button %zu: key code %u: expected 1 to %d", i,
-                    code, KEY_MAX);
+            (void)text_error(err, errlen,
+                             "evdev: button %zu: key code %u: expected 1 to %d", i,
+                             code, KEY_MAX);
             return -EINVAL;
         }
         for (size_t j = 0; j < i; j++) {
             if (cfg->keycodes[j] == code) {
-                set_err(err, errlen,
-                        "evdev: key code %u is configured for buttons "
-                        "%zu and %zu",
-                        code, j, i);
+                (void)text_error(err, errlen,
+                                 "evdev: key code %u is configured for buttons "
+                                 "%zu and %zu",
+                                 code, j, i);
                 return -EINVAL;
             }
         }
@@ -223,10 +211,10 @@ evdev_new(const struct evdev_config *cfg, struct sample_source **out, char *err,
     src->fd = open(cfg->path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     if (src->fd < 0) {
         r = -errno;
-        set_err(err, errlen,
-                "%s: %s (is the gpio-key overlay loaded, and may the "
-                "agent's user read it, e.g. as a member of group input?)",
-                cfg->path, strerror(-r));
+        (void)text_error(err, errlen,
+                         "%s: %s (is the gpio-key overlay loaded, and may the "
+                         "agent's user read it, e.g. as a member of group input?)",
+                         cfg->path, strerror(-r));
         goto out;
     }
     *out = &src->base;

@@ -6,7 +6,6 @@
  */
 #include <errno.h>
 #include <gpiod.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -5,7 +5,6 @@
  * merged oldest first and dated on the caller's clock.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +12,7 @@
 #include <unistd.h>
 
 #include "gpio.h"
+#include "text.h"
 
 struct gpio_buttons {
     struct sample_source base; /* first */
@@ -20,21 +20,6 @@ struct gpio_buttons {
     struct gpio_buttons_config cfg;
     int epoll_fd; /* -1: the seam has no event fds; read every poll_ms */
 };
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (err == NULL || errlen == 0)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 static int
 gpio_read_edges(struct sample_source *s, int64_t now_ms, struct button_edge *out,
@@ -119,20 +104,22 @@ static int
 check_config(const struct gpio_buttons_config *cfg, char *err, size_t errlen)
 {
     if (cfg == NULL || cfg->n_lines == 0 || cfg->n_lines > SENSOR_MAX_BUTTONS) {
-        set_err(err, errlen, "gpio buttons: configure 1 to %d lines",
-                SENSOR_MAX_BUTTONS);
+        (void)text_error(err, errlen, "gpio buttons: configure 1 to %d lines",
+                         SENSOR_MAX_BUTTONS);
         return -EINVAL;
     }
     if (cfg->poll_ms < 1 || cfg->poll_ms > 100) {
-        set_err(err, errlen, "gpio buttons: poll %lld ms: expected 1 to 100 ms",
-                (long long)cfg->poll_ms);
+        (void)text_error(err, errlen,
+                         "gpio buttons: poll %lld ms: expected 1 to 100 ms",
+                         (long long)cfg->poll_ms);
         return -EINVAL;
     }
     for (size_t i = 0; i < cfg->n_lines; i++)
         for (size_t j = 0; j < i; j++)
             if (cfg->lines[i] == cfg->lines[j]) {
-                set_err(err, errlen, "gpio buttons %zu and %zu: both on line %u", j, i,
-                        cfg->lines[i]);
+                (void)text_error(err, errlen,
+                                 "gpio buttons %zu and %zu: both on line %u", j, i,
+                                 cfg->lines[i]);
                 return -EINVAL;
             }
     return 0;
@@ -168,10 +155,10 @@ gpio_buttons_new(const struct gpio_buttons_config *cfg, struct gpio_seam seam,
 
         r = seam.ops->request_edges(seam.ctx, cfg->lines[i]);
         if (r < 0) {
-            set_err(err, errlen,
-                    "gpio button %zu: line %u: %s (in use, or no such "
-                    "line?)",
-                    i, cfg->lines[i], strerror(-r));
+            (void)text_error(err, errlen,
+                             "gpio button %zu: line %u: %s (in use, or no such "
+                             "line?)",
+                             i, cfg->lines[i], strerror(-r));
             goto out;
         }
         fd = seam.ops->event_fd(seam.ctx, cfg->lines[i]);
@@ -181,14 +168,14 @@ gpio_buttons_new(const struct gpio_buttons_config *cfg, struct gpio_seam seam,
             src->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
             if (src->epoll_fd < 0) {
                 r = -errno;
-                set_err(err, errlen, "gpio buttons: epoll: %s", strerror(-r));
+                (void)text_error(err, errlen, "gpio buttons: epoll: %s", strerror(-r));
                 goto out;
             }
         }
         struct epoll_event ev = {.events = EPOLLIN, .data.u32 = (uint32_t)i};
         if (epoll_ctl(src->epoll_fd, EPOLL_CTL_ADD, fd, &ev) < 0) {
             r = -errno;
-            set_err(err, errlen, "gpio buttons: epoll: %s", strerror(-r));
+            (void)text_error(err, errlen, "gpio buttons: epoll: %s", strerror(-r));
             goto out;
         }
     }

@@ -5,13 +5,13 @@
  * reports one sample per chip and read.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "hx711.h"
+#include "text.h"
 
 /* Reset: hold PD_SCK high this long, well past the 60 us power-down time. */
 #define HX711_RESET_US 100
@@ -31,21 +31,6 @@ struct hx711_source {
     struct hx711_state st[SENSOR_MAX_CHANNELS];
     int64_t next_due_ms; /* INT64_MIN: due at once */
 };
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (err == NULL || errlen == 0)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 int
 hx711_gain_pulses(unsigned gain)
@@ -251,39 +236,41 @@ static int
 check_config(const struct hx711_config *cfg, char *err, size_t errlen)
 {
     if (cfg == NULL || cfg->n_chips == 0 || cfg->n_chips > SENSOR_MAX_CHANNELS) {
-        set_err(err, errlen, "hx711: configure 1 to %d chips", SENSOR_MAX_CHANNELS);
+        (void)text_error(err, errlen, "hx711: configure 1 to %d chips",
+                         SENSOR_MAX_CHANNELS);
         return -EINVAL;
     }
     if (cfg->period_ms < 10 || cfg->period_ms > 60000 || cfg->timeout_ms < 100 ||
         cfg->timeout_ms > 10000 || cfg->max_tries < 1 || cfg->max_tries > 10) {
-        set_err(err, errlen,
-                "hx711: expected period 10..60000 ms, timeout 100..10000 "
-                "ms and 1..10 tries");
+        (void)text_error(err, errlen,
+                         "hx711: expected period 10..60000 ms, timeout 100..10000 "
+                         "ms and 1..10 tries");
         return -EINVAL;
     }
     for (size_t i = 0; i < cfg->n_chips; i++) {
         const struct hx711_chip *c = &cfg->chips[i];
 
         if (hx711_gain_pulses(c->gain) < 0) {
-            set_err(err, errlen,
-                    "hx711 %zu: gain %u: expected 128 or 64 (channel A) "
-                    "or 32 (channel B)",
-                    i, c->gain);
+            (void)text_error(err, errlen,
+                             "hx711 %zu: gain %u: expected 128 or 64 (channel A) "
+                             "or 32 (channel B)",
+                             i, c->gain);
             return -EINVAL;
         }
         if (c->dout_line == c->sck_line) {
-            set_err(err, errlen, "hx711 %zu: DOUT and PD_SCK on the same line %u", i,
-                    c->dout_line);
+            (void)text_error(err, errlen,
+                             "hx711 %zu: DOUT and PD_SCK on the same line %u", i,
+                             c->dout_line);
             return -EINVAL;
         }
         for (size_t j = 0; j < i; j++) {
             const struct hx711_chip *d = &cfg->chips[j];
             if (c->dout_line == d->dout_line || c->dout_line == d->sck_line ||
                 c->sck_line == d->dout_line || c->sck_line == d->sck_line) {
-                set_err(err, errlen,
-                        "hx711 %zu and %zu share a line: give each chip "
-                        "its own DOUT and PD_SCK",
-                        j, i);
+                (void)text_error(err, errlen,
+                                 "hx711 %zu and %zu share a line: give each chip "
+                                 "its own DOUT and PD_SCK",
+                                 j, i);
                 return -EINVAL;
             }
         }
@@ -323,18 +310,18 @@ hx711_new(const struct hx711_config *cfg, struct gpio_seam seam,
         src->st[i] = (struct hx711_state){.wait_since_ms = INT64_MIN, .stale = true};
         r = seam.ops->request_output(seam.ctx, c->sck_line, 0);
         if (r < 0) {
-            set_err(err, errlen,
-                    "hx711 %zu: PD_SCK line %u: %s (in use, or no such "
-                    "line?)",
-                    i, c->sck_line, strerror(-r));
+            (void)text_error(err, errlen,
+                             "hx711 %zu: PD_SCK line %u: %s (in use, or no such "
+                             "line?)",
+                             i, c->sck_line, strerror(-r));
             goto out;
         }
         r = seam.ops->request_input(seam.ctx, c->dout_line);
         if (r < 0) {
-            set_err(err, errlen,
-                    "hx711 %zu: DOUT line %u: %s (in use, or no such "
-                    "line?)",
-                    i, c->dout_line, strerror(-r));
+            (void)text_error(err, errlen,
+                             "hx711 %zu: DOUT line %u: %s (in use, or no such "
+                             "line?)",
+                             i, c->dout_line, strerror(-r));
             goto out;
         }
     }

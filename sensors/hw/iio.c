@@ -8,7 +8,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +16,7 @@
 #include <unistd.h>
 
 #include "iio.h"
+#include "text.h"
 
 #define IIO_PATH_MAX 512
 #define IIO_TEXT_MAX 64
@@ -30,21 +30,6 @@ struct iio_source {
     int64_t period_ms;
     int64_t next_due_ms; /* INT64_MIN: due at once */
 };
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (err == NULL || errlen == 0)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 int
 iio_parse_int(const char *text, size_t len, int64_t min, int64_t max, int64_t *out)
@@ -187,16 +172,17 @@ iio_find_device(const char *root, const char *want, char *path, size_t pathlen,
     if (root == NULL)
         root = IIO_SYSFS_ROOT;
     if (want == NULL || want[0] == '\0' || path == NULL) {
-        set_err(err, errlen, "no IIO device named: set the device's label or name");
+        (void)text_error(err, errlen,
+                         "no IIO device named: set the device's label or name");
         return -EINVAL;
     }
     d = opendir(root);
     if (d == NULL) {
         r = -errno;
-        set_err(err, errlen,
-                "%s: %s (is the IIO subsystem there, and the hx711 "
-                "overlay loaded?)",
-                root, strerror(-r));
+        (void)text_error(err, errlen,
+                         "%s: %s (is the IIO subsystem there, and the hx711 "
+                         "overlay loaded?)",
+                         root, strerror(-r));
         return r;
     }
     while ((e = readdir(d)) != NULL) {
@@ -227,24 +213,24 @@ iio_find_device(const char *root, const char *want, char *path, size_t pathlen,
     closedir(d);
 
     if (n_label > 1) {
-        set_err(err, errlen,
-                "%d IIO devices under %s have the label '%s': give "
-                "each a unique label in the device tree",
-                n_label, root, want);
+        (void)text_error(err, errlen,
+                         "%d IIO devices under %s have the label '%s': give "
+                         "each a unique label in the device tree",
+                         n_label, root, want);
         return -EEXIST;
     }
     if (n_label == 0 && n_name > 1) {
-        set_err(err, errlen,
-                "%d IIO devices under %s are named '%s': give each a "
-                "label in the device tree and configure the label",
-                n_name, root, want);
+        (void)text_error(err, errlen,
+                         "%d IIO devices under %s are named '%s': give each a "
+                         "label in the device tree and configure the label",
+                         n_name, root, want);
         return -EEXIST;
     }
     if (n_label == 0 && n_name == 0) {
-        set_err(err, errlen,
-                "no IIO device with label or name '%s' under %s (is the "
-                "hx711 overlay loaded? see `ls %s`)",
-                want, root, root);
+        (void)text_error(err, errlen,
+                         "no IIO device with label or name '%s' under %s (is the "
+                         "hx711 overlay loaded? see `ls %s`)",
+                         want, root, root);
         return -ENOENT;
     }
     if ((size_t)snprintf(path, pathlen, "%s", n_label ? by_label : by_name) >= pathlen)
@@ -349,12 +335,13 @@ read_scale(const char *dir, unsigned c, int64_t *nano, char *err, size_t errlen)
         n = read_attr(dir, attr, text, sizeof(text));
     }
     if (n < 0) {
-        set_err(err, errlen, "%s/%s: %s", dir, attr, strerror(-n));
+        (void)text_error(err, errlen, "%s/%s: %s", dir, attr, strerror(-n));
         return n;
     }
     *nano = 0;
     if (n > 0 && (n = iio_parse_nano(text, (size_t)n, nano)) < 0) {
-        set_err(err, errlen, "%s/%s: '%s' is not a decimal scale", dir, attr, text);
+        (void)text_error(err, errlen, "%s/%s: '%s' is not a decimal scale", dir, attr,
+                         text);
         return n;
     }
     return 0;
@@ -372,12 +359,13 @@ iio_new(const struct iio_config *cfg, struct sample_source **out, char *err,
         return -EINVAL;
     *out = NULL;
     if (cfg == NULL || cfg->n_channels == 0 || cfg->n_channels > SENSOR_MAX_CHANNELS) {
-        set_err(err, errlen, "iio: configure 1 to %d channels", SENSOR_MAX_CHANNELS);
+        (void)text_error(err, errlen, "iio: configure 1 to %d channels",
+                         SENSOR_MAX_CHANNELS);
         return -EINVAL;
     }
     if (cfg->period_ms < 10 || cfg->period_ms > 60000) {
-        set_err(err, errlen, "iio: period %lld ms: expected 10 to 60000 ms",
-                (long long)cfg->period_ms);
+        (void)text_error(err, errlen, "iio: period %lld ms: expected 10 to 60000 ms",
+                         (long long)cfg->period_ms);
         return -EINVAL;
     }
     r = iio_find_device(cfg->sysfs_root, cfg->device, dir, sizeof(dir), err, errlen);
@@ -397,7 +385,7 @@ iio_new(const struct iio_config *cfg, struct sample_source **out, char *err,
         struct stat st;
 
         if (c > 255) {
-            set_err(err, errlen, "iio: channel %u: expected 0 to 255", c);
+            (void)text_error(err, errlen, "iio: channel %u: expected 0 to 255", c);
             r = -EINVAL;
             goto out;
         }
@@ -409,10 +397,10 @@ iio_new(const struct iio_config *cfg, struct sample_source **out, char *err,
         }
         if (stat(src->raw_path[i], &st) < 0) {
             r = -errno;
-            set_err(err, errlen,
-                    "%s: %s (the hx711 has channels 0 (A, gain 128 or "
-                    "64) and 1 (B, gain 32))",
-                    src->raw_path[i], strerror(-r));
+            (void)text_error(err, errlen,
+                             "%s: %s (the hx711 has channels 0 (A, gain 128 or "
+                             "64) and 1 (B, gain 32))",
+                             src->raw_path[i], strerror(-r));
             goto out;
         }
         r = read_scale(dir, c, &src->scale_nano[i], err, errlen);
