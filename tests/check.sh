@@ -66,7 +66,7 @@ setup _build/sanitize -Dwerror=true -Dbuildtype=debug -Db_sanitize=address,undef
 run _build/plain plain ""
 run _build/sanitize asan+ubsan "" --no-suite slow
 run _build/plain valgrind "-valgrind" --setup valgrind
-run _build/fuzz libfuzzer "-fuzz" --suite fuzz
+run _build/fuzz libfuzzer "" --suite fuzz
 
 # Count results from meson's JSON logs (one object per test).
 python3 - $runs <<'PY'
