@@ -12,11 +12,10 @@ n=20000
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
+here=$(cd "$(dirname "$0")" && pwd)
+
 count() {
-  valgrind --tool=callgrind --collect-atstart=no --toggle-collect='measure_*' \
-    --callgrind-out-file="$tmp/cg.out" "$bench" "$@" >/dev/null 2>"$tmp/err" ||
-    { cat "$tmp/err" >&2; exit 1; }
-  total=$(awk '/^(summary|totals):/ {print $2; exit}' "$tmp/cg.out")
+  total=$(sh "$here/callgrind-count.sh" "$bench" "$@")
   echo $((total / $4))
 }
 

@@ -11,11 +11,11 @@ n=200000
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
+here=$(cd "$(dirname "$0")" && pwd)
+
 count() {
-  valgrind --tool=callgrind --collect-atstart=no --toggle-collect='measure_*' \
-    --callgrind-out-file="$tmp/cg.out" "$bench" "$1" "$n" >"$tmp/stdout" 2>"$tmp/err" ||
-    { cat "$tmp/err" >&2; exit 1; }
-  total=$(awk '/^(summary|totals):/ {print $2; exit}' "$tmp/cg.out")
+  total=$(CALLGRIND_STDOUT="$tmp/stdout" sh "$here/../bench/callgrind-count.sh" \
+    "$bench" "$1" "$n")
   samples=$(sed -n 's/^samples=\([0-9]*\).*/\1/p' "$tmp/stdout")
   echo $((total / samples))
 }
