@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Two-point calibration from averaged readings (see calib.h). The spread check
+ * converts counts to milligrams with the calibration just found, so it speaks
+ * the user's unit whatever the cell's sensitivity and the bridge's polarity.
+ */
+#include "calib.h"
+
+#include <errno.h>
+#include <stdio.h>
+
+#include "text.h"
+
+#define RAW_SAT_HIGH 0x7FFFFF
+#define RAW_SAT_LOW (-0x800000)
+
+void
+calib_avg_init(struct calib_avg *a)
+{
+    *a = (struct calib_avg){.min = INT32_MAX, .max = INT32_MIN};
+}
+
+void
+calib_avg_add(struct calib_avg *a, const struct sample *s)
+{
+    if (s->status != SAMPLE_OK || s->raw >= RAW_SAT_HIGH || s->raw <= RAW_SAT_LOW) {
+        if (a->bad < UINT32_MAX)
+            a->bad++;
+        return;
+    }
+    if (a->n == UINT32_MAX)
+        return;
+    a->n++;
+    a->sum += s->raw;
+    if (s->raw < a->min)
+        a->min = s->raw;
+    if (s->raw > a->max)
+        a->max = s->raw;
+}
+
+int
+calib_avg_mean(const struct calib_avg *a, int32_t *mean)
+{
+    int64_t n = a->n, q;
+
+    if (n == 0)
+        return -ENODATA;
+    /* Round half away from zero; |sum| < 2^23 * 2^32 fits in int64_t. */
+    q = a->sum >= 0 ? (a->sum + n / 2) / n : -((-a->sum + n / 2) / n);
+    *mean = (int32_t)q;
+    return 0;
+}
+
+static int
+check_step(const struct calib_avg *a, const char *what, char *err, size_t errlen)
+{
+    if (a->n == 0) {
+        text_error(err, errlen, "no good reading %s (%u faulty): check the wiring and "
+                   "that the sensor is configured right", what, a->bad);
+        return -ENODATA;
+    }
+    if (a->bad > a->n) {
+        text_error(err, errlen, "%u of %u readings %s were faulty: check the load "
+                   "cell and its wiring", a->bad, a->bad + a->n, what);
+        return -EIO;
+    }
+    return 0;
+}
+
+int
+calib_finish(const struct calib_avg *tare, const struct calib_avg *known,
+             int64_t known_mg, int64_t max_spread_mg, struct cond_cal *cal,
+             int64_t *spread_mg, char *err, size_t errlen)
+{
+    struct cond_cal c;
+    int32_t t, k;
+    int64_t s_tare, s_known;
+    int r;
+
+    if ((r = check_step(tare, "with the platform empty", err, errlen)) < 0 ||
+        (r = check_step(known, "with the known weight", err, errlen)) < 0)
+        return r;
+    calib_avg_mean(tare, &t);
+    calib_avg_mean(known, &k);
+    if ((int64_t)k - t < CALIB_MIN_SPAN_RAW && (int64_t)t - k < CALIB_MIN_SPAN_RAW) {
+        text_error(err, errlen, "the known weight changed the reading by only %lld "
+                   "counts (at least %d expected): is the weight on the platform, and "
+                   "are the cell's signal wires (A+/A-) connected?",
+                   (long long)k - t, CALIB_MIN_SPAN_RAW);
+        return -EINVAL;
+    }
+    if (cond_cal_two_point(&c, t, k, known_mg) < 0) {
+        text_error(err, errlen, "the known weight must be 1 mg to 1 t, not %lld mg",
+                   (long long)known_mg);
+        return -EINVAL;
+    }
+    /* A spread is a difference of counts: calibrate it against a zero of 0. */
+    c.raw_zero = 0;
+    s_tare = cond_cal_mg(&c, tare->max - tare->min);
+    s_known = cond_cal_mg(&c, known->max - known->min);
+    c.raw_zero = t;
+    if (s_tare < 0)
+        s_tare = -s_tare;
+    if (s_known < 0)
+        s_known = -s_known;
+    if (s_tare > max_spread_mg || s_known > max_spread_mg) {
+        text_error(err, errlen, "the readings %s spread over %lld mg (at most %lld "
+                   "allowed): something moved or touched the platform; do it again",
+                   s_tare > max_spread_mg ? "with the platform empty"
+                                          : "with the known weight",
+                   (long long)(s_tare > max_spread_mg ? s_tare : s_known),
+                   (long long)max_spread_mg);
+        return -ERANGE;
+    }
+    *cal = c;
+    *spread_mg = s_tare > s_known ? s_tare : s_known;
+    return 0;
+}
