@@ -67,9 +67,16 @@ count() {
   echo "  code has a hardware square root and the fixed code two integer square roots,"
   echo "  a quantile table search and several 128-bit-safe scalings."
   echo
-  echo "## Elsewhere"
-  echo
-  echo "- Conditioning of load-cell samples (sensors/cond): tests/cond/BENCH.md."
+  # The other modules' benchmarks write their own BENCH.md (each with its own
+  # run target); their numbers are gathered here, one heading level down.
+  tests_dir=$here/..
+  for f in cond/BENCH.md store/BENCH.md; do
+    if [ -f "$tests_dir/$f" ]; then
+      echo
+      echo "<!-- from tests/$f: regenerate there, then rerun this -->"
+      sed 's/^#/##/' "$tests_dir/$f"
+    fi
+  done
 } >"$tmp/results.md"
 
 if [ -n "$out" ]; then
