@@ -1,0 +1,165 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Order states, their transitions and the over-order guard (see orders.h).
+ * Pure: the table below is the whole state machine.
+ *
+ *   from \ event | confirm | puback    | accepted/shipped | rejected | refill    | cancel     | expire
+ *   -------------+---------+-----------+------------------+----------+-----------+------------+--------
+ *   planned      | queued  | EPERM     | EPERM            | EPERM    | EPERM     | cancelled  | expired*
+ *   queued       | EPERM   | published | acknowledged     | rejected | fulfilled | cancelled+ | expired*
+ *   published    | EPERM   | EALREADY  | acknowledged     | rejected | fulfilled | cancelled+ | expired*
+ *   acknowledged | EPERM   | EALREADY  | EALREADY         | rejected | fulfilled | cancelled+ | expired*
+ *   final        | EPERM   | EPERM     | EPERM            | EPERM    | EPERM     | EPERM      | EPERM
+ *
+ *   * when old enough (EAGAIN before)   + inside the cancel window (ETIME after)
+ */
+#include "orders.h"
+
+#include <errno.h>
+#include <string.h>
+
+static const char *const state_names[ORDER_STATE_COUNT] = {
+    "planned", "queued", "published", "acknowledged",
+    "fulfilled", "cancelled", "rejected", "expired",
+};
+
+const char *
+order_state_to_str(enum order_state s)
+{
+    return (unsigned)s < ORDER_STATE_COUNT ? state_names[s] : "?";
+}
+
+int
+order_state_from_str(const char *s, enum order_state *out)
+{
+    for (unsigned i = 0; i < ORDER_STATE_COUNT; i++)
+        if (strcmp(s, state_names[i]) == 0) {
+            *out = (enum order_state)i;
+            return 0;
+        }
+    return -EINVAL;
+}
+
+bool
+order_state_final(enum order_state s)
+{
+    return s >= ORDER_FULFILLED;
+}
+
+const char *
+order_event_to_str(enum order_event e)
+{
+    static const char *const names[] = {
+        "confirm", "puback", "accepted", "shipped", "rejected", "refill", "cancel",
+        "expire",
+    };
+    return (unsigned)e < sizeof(names) / sizeof(names[0]) ? names[e] : "?";
+}
+
+int
+orders_step(enum order_state from, enum order_event ev, int64_t created_ms,
+            int64_t queued_ms, int64_t now_ms, int64_t cancel_window_ms,
+            int64_t expiry_ms, enum order_state *to)
+{
+    bool sent = from == ORDER_QUEUED || from == ORDER_PUBLISHED ||
+                from == ORDER_ACKNOWLEDGED;
+
+    if ((unsigned)from >= ORDER_STATE_COUNT || order_state_final(from))
+        return -EPERM;
+    switch (ev) {
+    case ORDER_EV_CONFIRM:
+        if (from != ORDER_PLANNED)
+            return -EPERM;
+        *to = ORDER_QUEUED;
+        return 0;
+    case ORDER_EV_PUBACK:
+        if (from == ORDER_PLANNED)
+            return -EPERM;
+        if (from != ORDER_QUEUED)
+            return -EALREADY;
+        *to = ORDER_PUBLISHED;
+        return 0;
+    case ORDER_EV_ACCEPTED:
+    case ORDER_EV_SHIPPED:
+        if (from == ORDER_PLANNED)
+            return -EPERM;
+        if (from == ORDER_ACKNOWLEDGED)
+            return -EALREADY;
+        *to = ORDER_ACKNOWLEDGED;
+        return 0;
+    case ORDER_EV_REJECTED:
+        if (!sent)
+            return -EPERM;
+        *to = ORDER_REJECTED;
+        return 0;
+    case ORDER_EV_REFILL:
+        if (!sent)
+            return -EPERM;
+        *to = ORDER_FULFILLED;
+        return 0;
+    case ORDER_EV_CANCEL:
+        /* Saturating: a clock set back gives a negative age, which is inside. */
+        if (sent && now_ms - queued_ms > cancel_window_ms)
+            return -ETIME;
+        *to = ORDER_CANCELLED;
+        return 0;
+    case ORDER_EV_EXPIRE:
+        if (now_ms - (from == ORDER_PLANNED ? created_ms : queued_ms) < expiry_ms)
+            return -EAGAIN;
+        *to = ORDER_EXPIRED;
+        return 0;
+    }
+    return -EPERM;
+}
+
+const char *
+order_verdict_to_str(enum order_verdict v)
+{
+    static const char *const names[] = {
+        "go", "not-needed", "mode-off", "open", "cooldown", "cap", "budget", "no-data",
+    };
+    return (unsigned)v < sizeof(names) / sizeof(names[0]) ? names[v] : "?";
+}
+
+static bool
+over_budget(int64_t spent, int64_t cost, int64_t budget)
+{
+    return budget > 0 && spent + cost > budget;
+}
+
+enum order_verdict
+orders_guard(const struct order_guard_in *in)
+{
+    if (in->mode_off)
+        return ORDER_MODE_OFF;
+    if (!in->manual && !in->data_ok)
+        return ORDER_NO_DATA;
+    if (!in->manual && !in->need)
+        return ORDER_NOT_NEEDED;
+    if (in->open_order)
+        return ORDER_OPEN;
+    if (!in->manual && in->last_order_ms != INT64_MIN &&
+        in->now_ms - in->last_order_ms < in->cooldown_ms)
+        return ORDER_COOLDOWN;
+    if (in->orders_30d >= in->max_orders_30d)
+        return ORDER_CAP;
+    if (over_budget(in->item_spent_cents, in->cost_cents, in->item_budget_cents) ||
+        over_budget(in->household_spent_cents, in->cost_cents,
+                    in->household_budget_cents))
+        return ORDER_BUDGET;
+    return ORDER_GO;
+}
+
+int64_t
+orders_month_start_ms(int64_t t_ms)
+{
+    /* Civil-from-days (H. Hinnant), so no timezone or libc state is involved. */
+    int64_t days = t_ms / 86400000 - (t_ms % 86400000 < 0);
+    int64_t z = days + 719468, era = (z >= 0 ? z : z - 146096) / 146097;
+    int64_t doe = z - era * 146097;
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    int64_t mp = (5 * doy + 2) / 153, d = doy - (153 * mp + 2) / 5 + 1;
+
+    return (days - (d - 1)) * 86400000;
+}
