@@ -16,35 +16,6 @@
 #include "orders.h"
 
 #include <errno.h>
-#include <string.h>
-
-static const char *const state_names[ORDER_STATE_COUNT] = {
-    "planned", "queued", "published", "acknowledged",
-    "fulfilled", "cancelled", "rejected", "expired",
-};
-
-const char *
-order_state_to_str(enum order_state s)
-{
-    return (unsigned)s < ORDER_STATE_COUNT ? state_names[s] : "?";
-}
-
-int
-order_state_from_str(const char *s, enum order_state *out)
-{
-    for (unsigned i = 0; i < ORDER_STATE_COUNT; i++)
-        if (strcmp(s, state_names[i]) == 0) {
-            *out = (enum order_state)i;
-            return 0;
-        }
-    return -EINVAL;
-}
-
-bool
-order_state_final(enum order_state s)
-{
-    return s >= ORDER_FULFILLED;
-}
 
 const char *
 order_event_to_str(enum order_event e)
@@ -57,14 +28,15 @@ order_event_to_str(enum order_event e)
 }
 
 int
-orders_step(enum order_state from, enum order_event ev, int64_t created_ms,
+orders_step(enum store_order_state from, enum order_event ev, int64_t created_ms,
             int64_t queued_ms, int64_t now_ms, int64_t cancel_window_ms,
-            int64_t expiry_ms, enum order_state *to)
+            int64_t expiry_ms, enum store_order_state *to)
 {
     bool sent = from == ORDER_QUEUED || from == ORDER_PUBLISHED ||
                 from == ORDER_ACKNOWLEDGED;
 
-    if ((unsigned)from >= ORDER_STATE_COUNT || order_state_final(from))
+    /* Final states (fulfilled and after) and anything out of range. */
+    if ((unsigned)from >= ORDER_FULFILLED)
         return -EPERM;
     switch (ev) {
     case ORDER_EV_CONFIRM:

@@ -21,24 +21,12 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-enum order_state {
-    ORDER_PLANNED,      /* decided, waiting for confirmation (confirm mode) */
-    ORDER_QUEUED,       /* signed and in the outbox, sequence number taken */
-    ORDER_PUBLISHED,    /* the broker has it (PUBACK) */
-    ORDER_ACKNOWLEDGED, /* the retailer accepted (or shipped) it */
-    ORDER_FULFILLED,    /* the refill arrived */
-    ORDER_CANCELLED,    /* withdrawn by the household */
-    ORDER_REJECTED,     /* refused by the retailer */
-    ORDER_EXPIRED,      /* never confirmed, or never acknowledged, in time */
-};
-#define ORDER_STATE_COUNT 8
+#include "store.h"
 
-/* "planned", "queued", ... as stored; "?" otherwise. */
-const char *order_state_to_str(enum order_state s);
-/* The state for its name; -EINVAL for anything else. */
-int order_state_from_str(const char *s, enum order_state *out);
-/* Fulfilled, cancelled, rejected and expired are final: nothing leaves them. */
-bool order_state_final(enum order_state s);
+/*
+ * The states are the store's (enum store_order_state in store.h: the names as
+ * stored, store_order_state_to_str(), store_order_state_final()).
+ */
 
 enum order_event {
     ORDER_EV_CONFIRM,  /* a double press or pantryctl confirm; auto mode at once */
@@ -72,9 +60,9 @@ const char *order_event_to_str(enum order_event e);
  * Returns 0 with *to, or -EPERM when ev means nothing in `from` (final states
  * included), or the codes above.
  */
-int orders_step(enum order_state from, enum order_event ev, int64_t created_ms,
+int orders_step(enum store_order_state from, enum order_event ev, int64_t created_ms,
                 int64_t queued_ms, int64_t now_ms, int64_t cancel_window_ms,
-                int64_t expiry_ms, enum order_state *to);
+                int64_t expiry_ms, enum store_order_state *to);
 
 /* Why an item is or is not ordered now. */
 enum order_verdict {
