@@ -16,6 +16,9 @@
 #include "orders.h"
 
 #include <errno.h>
+#include <string.h>
+
+#include "evtrace.h"
 
 const char *
 order_event_to_str(enum order_event e)
@@ -125,13 +128,13 @@ orders_guard(const struct order_guard_in *in)
 int64_t
 orders_month_start_ms(int64_t t_ms)
 {
-    /* Civil-from-days (H. Hinnant), so no timezone or libc state is involved. */
-    int64_t days = t_ms / 86400000 - (t_ms % 86400000 < 0);
-    int64_t z = days + 719468, era = (z >= 0 ? z : z - 146096) / 146097;
-    int64_t doe = z - era * 146097;
-    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    int64_t mp = (5 * doy + 2) / 153, d = doy - (153 * mp + 2) / 5 + 1;
+    char day[32];
+    int64_t t_s = t_ms >= 0 ? t_ms / 1000 : 0;
 
-    return (days - (d - 1)) * 86400000;
+    /* YYYY-MM-DDTHH:MM:SSZ -> YYYY-MM-01T00:00:00Z: the calendar is evtrace's. */
+    evtrace_format_time(t_s, day, sizeof(day));
+    memcpy(day + 8, "01T00:00:00Z", 13);
+    if (evtrace_parse_time(day, &t_s) < 0)
+        return 0;
+    return t_s * 1000;
 }
