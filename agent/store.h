@@ -65,7 +65,7 @@ struct cond_cal;
 /* store_prune() keeps orders for at least this long: caps and budgets need them. */
 #define STORE_KEEP_MIN_MS (INT64_C(31) * 24 * 3600 * 1000)
 
-/* Row caps store_prune() enforces on top of the age limit (oldest rows go). */
+/* Default row caps store_prune() enforces on top of the age limit (oldest go). */
 #define STORE_CAP_READINGS 250000
 #define STORE_CAP_EVENTS 250000
 #define STORE_CAP_AUDIT 100000
@@ -100,6 +100,13 @@ const char *store_errmsg(const struct store *db);
 
 /* The schema version of the open file (STORE_SCHEMA_VERSION after store_open()). */
 int store_schema_version(struct store *db);
+
+/*
+ * The SQL of migration step version (1..STORE_SCHEMA_VERSION), which takes a
+ * database from version - 1 to version; NULL outside that range. For tests that
+ * build databases of earlier versions, and for documentation.
+ */
+const char *store_migration_sql(int version);
 
 /*
  * Group writes of events, readings, model states, calibrations and audit rows
@@ -253,6 +260,7 @@ struct store_order {
     char reason[STORE_REASON_MAX];
     int64_t created_ms;
     int64_t updated_ms; /* last transition */
+    int64_t queued_ms;  /* when store_order_queue() queued it, 0 before */
     int64_t seq;        /* per-device sequence number, 0 before queued */
     /*
      * The signed JWS (NULL before queued) and the order's detail as JSON (NULL
@@ -374,9 +382,25 @@ int store_audit(struct store *db, int64_t t_ms, const char *item, const char *wh
  * Delete readings, stock events, audit rows and superseded calibrations older
  * than now_ms - keep_ms, and orders in a final state (with their transitions)
  * last updated before then; never an order that is not final. Then enforce the
- * STORE_CAP_* row caps, oldest first. keep_ms below STORE_KEEP_MIN_MS is
- * -EINVAL. One transaction; *deleted (may be NULL) gets the rows removed.
+ * row caps (STORE_CAP_*, or store_set_caps()), oldest first. keep_ms below
+ * STORE_KEEP_MIN_MS is -EINVAL. One transaction; *deleted (may be NULL) gets the rows
+ * removed.
  */
 int store_prune(struct store *db, int64_t now_ms, int64_t keep_ms, int64_t *deleted);
+
+/* Row caps: rows kept per table at most (final orders: final orders kept). */
+struct store_caps {
+    int64_t readings;
+    int64_t events;
+    int64_t audit;
+    int64_t calibrations; /* besides each item's latest, which always stays */
+    int64_t final_orders;
+};
+
+/*
+ * Replace the STORE_CAP_* defaults for this handle (a small device, a test).
+ * -EINVAL when a cap is below 1.
+ */
+int store_set_caps(struct store *db, const struct store_caps *caps);
 
 #endif

@@ -1,0 +1,1708 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The SQLite store (see store.h; schema and decisions in STORE.md). One
+ * connection per handle, every statement prepared once and cached in the handle,
+ * every SQLite result code translated to an errno in sq_errno(). Migrations are
+ * an ordered array of SQL steps; step k takes user_version k - 1 to k inside its
+ * own transaction, so a crash during an upgrade leaves a database at a version
+ * this code knows, and the next open continues from there. A fresh file is made
+ * by the same steps, so a migrated schema and a fresh one cannot drift apart.
+ */
+#include "store.h"
+
+#include "cond.h"
+#include "sensor.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#define MODEL_MAX_BYTES 65536
+#define PACKS_MAX 10000
+#define PRICE_MAX_CENTS INT64_C(1000000000)
+#define FILE_MODE 0640
+
+/* ---- schema ---- */
+
+#define FINAL_STATES "('fulfilled', 'cancelled', 'rejected', 'expired')"
+
+/*
+ * Never edit a step that has shipped: add a new one. A step that rebuilds a
+ * table must follow SQLite's twelve-step ALTER TABLE recipe (STORE.md).
+ */
+static const char *const migrations[STORE_SCHEMA_VERSION] = {
+    /* 1: the core tables: items, calibrations, stock events, orders. */
+    "CREATE TABLE items (\n"
+    "  id TEXT PRIMARY KEY NOT NULL,\n"
+    "  name TEXT NOT NULL,\n"
+    "  sku TEXT NOT NULL DEFAULT '',\n"
+    "  gtin TEXT NOT NULL DEFAULT '',\n"
+    "  channel INTEGER NOT NULL DEFAULT -1\n"
+    ") WITHOUT ROWID;\n"
+    "CREATE TABLE calibrations (\n"
+    "  item TEXT NOT NULL REFERENCES items (id),\n"
+    "  t_ms INTEGER NOT NULL,\n"
+    "  zero INTEGER NOT NULL,\n"
+    "  span_raw INTEGER NOT NULL CHECK (span_raw <> 0),\n"
+    "  span_mg INTEGER NOT NULL CHECK (span_mg > 0)\n"
+    ");\n"
+    "CREATE INDEX calibrations_item ON calibrations (item, t_ms);\n"
+    "CREATE TABLE events (\n"
+    "  item TEXT NOT NULL REFERENCES items (id),\n"
+    "  t_ms INTEGER NOT NULL,\n"
+    "  kind TEXT NOT NULL,\n"
+    "  mg INTEGER NOT NULL,\n"
+    "  channel INTEGER NOT NULL\n"
+    ");\n"
+    "CREATE INDEX events_item ON events (item, t_ms);\n"
+    "CREATE TABLE orders (\n"
+    "  order_id TEXT NOT NULL UNIQUE,\n"
+    "  item TEXT NOT NULL REFERENCES items (id),\n"
+    "  state TEXT NOT NULL CHECK (state IN ('planned', 'queued', 'published',\n"
+    "    'acknowledged', 'fulfilled', 'cancelled', 'rejected', 'expired')),\n"
+    "  packs INTEGER NOT NULL CHECK (packs >= 1),\n"
+    "  price_cents INTEGER NOT NULL DEFAULT 0 CHECK (price_cents >= 0),\n"
+    "  reason TEXT NOT NULL,\n"
+    "  created_ms INTEGER NOT NULL,\n"
+    "  updated_ms INTEGER NOT NULL,\n"
+    "  seq INTEGER UNIQUE CHECK (seq IS NULL OR seq > 0),\n"
+    "  message TEXT,\n"
+    "  detail TEXT CHECK (detail IS NULL OR json_valid(detail)),\n"
+    "  CHECK ((seq IS NULL) = (message IS NULL))\n"
+    ");\n"
+    "CREATE INDEX orders_item ON orders (item, created_ms);\n"
+    "CREATE TABLE order_transitions (\n"
+    "  order_id TEXT NOT NULL REFERENCES orders (order_id) ON DELETE CASCADE,\n"
+    "  from_state TEXT,\n"
+    "  to_state TEXT NOT NULL,\n"
+    "  t_ms INTEGER NOT NULL,\n"
+    "  note TEXT\n"
+    ");\n"
+    "CREATE INDEX order_transitions_order ON order_transitions (order_id, t_ms);\n"
+    "CREATE TABLE sequence (\n"
+    "  device TEXT PRIMARY KEY NOT NULL,\n"
+    "  last INTEGER NOT NULL CHECK (last >= 0)\n"
+    ");\n"
+    "CREATE TRIGGER sequence_grows BEFORE UPDATE ON sequence\n"
+    "  WHEN NEW.last <= OLD.last OR NEW.device IS NOT OLD.device\n"
+    "BEGIN SELECT RAISE(ABORT, 'sequence numbers only grow'); END;\n"
+    "CREATE TRIGGER sequence_kept BEFORE DELETE ON sequence\n"
+    "BEGIN SELECT RAISE(ABORT, 'sequence numbers are never forgotten'); END;\n",
+
+    /* 2: aggregated readings and learnt model states. */
+    "CREATE TABLE readings (\n"
+    "  start_ms INTEGER NOT NULL,\n"
+    "  item TEXT NOT NULL REFERENCES items (id),\n"
+    "  n INTEGER NOT NULL CHECK (n >= 1),\n"
+    "  min_mg INTEGER NOT NULL,\n"
+    "  max_mg INTEGER NOT NULL CHECK (max_mg >= min_mg),\n"
+    "  mean_mg INTEGER NOT NULL,\n"
+    "  uncertainty_mg INTEGER NOT NULL CHECK (uncertainty_mg >= 0),\n"
+    "  PRIMARY KEY (start_ms, item)\n"
+    ") WITHOUT ROWID;\n"
+    "CREATE TABLE model_states (\n"
+    "  item TEXT PRIMARY KEY NOT NULL REFERENCES items (id),\n"
+    "  t_ms INTEGER NOT NULL,\n"
+    "  format INTEGER NOT NULL,\n"
+    "  size INTEGER NOT NULL,\n"
+    "  state BLOB NOT NULL\n"
+    ") WITHOUT ROWID;\n",
+
+    /*
+     * 3: the audit log, and indexes by time for retention and history. Events are
+     * re-indexed by time alone: new events then touch one index page (the last)
+     * instead of one per item, and prune and history read in index order.
+     */
+    "CREATE TABLE audit (\n"
+    "  t_ms INTEGER NOT NULL,\n"
+    "  item TEXT,\n"
+    "  what TEXT NOT NULL\n"
+    ");\n"
+    "CREATE INDEX audit_t ON audit (t_ms);\n"
+    "DROP INDEX events_item;\n"
+    "CREATE INDEX events_t ON events (t_ms);\n"
+    "CREATE INDEX orders_state ON orders (state, updated_ms);\n"
+    "CREATE INDEX order_transitions_t ON order_transitions (t_ms);\n",
+};
+
+const char *
+store_migration_sql(int version)
+{
+    if (version < 1 || version > STORE_SCHEMA_VERSION)
+        return NULL;
+    return migrations[version - 1];
+}
+
+/* ---- cached statements ---- */
+
+enum stmt_id {
+    S_BEGIN,
+    S_COMMIT,
+    S_ROLLBACK,
+    S_SYNC_FULL,
+    S_SYNC_NORMAL,
+    S_ITEM_PUT,
+    S_ITEM_GET,
+    S_ITEMS,
+    S_CAL_ADD,
+    S_CAL_LATEST,
+    S_EVENT_ADD,
+    S_EVENTS,
+    S_READING_PUT,
+    S_READINGS,
+    S_MODEL_PUT,
+    S_MODEL_GET,
+    S_ORDER_INSERT,
+    S_TRANS_INSERT,
+    S_ORDER_STATE,
+    S_ORDER_MOVE,
+    S_ORDER_QUEUE,
+    S_SEQ_GET,
+    S_SEQ_MAX,
+    S_SEQ_INSERT,
+    S_SEQ_SET,
+    S_ORDER_GET,
+    S_ORDERS_OPEN,
+    S_ORDERS_SINCE,
+    S_ORDERS_COUNTED,
+    S_OUTBOX,
+    S_HISTORY,
+    S_AUDIT_ADD,
+    S_COUNT,
+};
+
+/* queued_ms is the time of the transition to queued (none before). */
+#define ORDER_COLS                                                                     \
+    "order_id, item, state, packs, price_cents, reason, created_ms, updated_ms, seq, " \
+    "message, detail, (SELECT t_ms FROM order_transitions AS q WHERE "                 \
+    "q.order_id = orders.order_id AND q.to_state = 'queued')"
+
+static const char *const stmt_sql[S_COUNT] = {
+    [S_BEGIN] = "BEGIN IMMEDIATE",
+    [S_COMMIT] = "COMMIT",
+    [S_ROLLBACK] = "ROLLBACK",
+    [S_SYNC_FULL] = "PRAGMA synchronous = FULL",
+    [S_SYNC_NORMAL] = "PRAGMA synchronous = NORMAL",
+    [S_ITEM_PUT] = "INSERT INTO items (id, name, sku, gtin, channel) "
+                   "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (id) DO UPDATE SET "
+                   "name = ?2, sku = ?3, gtin = ?4, channel = ?5",
+    [S_ITEM_GET] = "SELECT id, name, sku, gtin, channel FROM items WHERE id = ?1",
+    [S_ITEMS] = "SELECT id, name, sku, gtin, channel FROM items ORDER BY id",
+    [S_CAL_ADD] = "INSERT INTO calibrations (item, t_ms, zero, span_raw, span_mg) "
+                  "VALUES (?1, ?2, ?3, ?4, ?5)",
+    [S_CAL_LATEST] = "SELECT t_ms, zero, span_raw, span_mg FROM calibrations "
+                     "WHERE item = ?1 ORDER BY t_ms DESC, rowid DESC LIMIT 1",
+    [S_EVENT_ADD] = "INSERT INTO events (item, t_ms, kind, mg, channel) "
+                    "VALUES (?1, ?2, ?3, ?4, ?5)",
+    [S_EVENTS] = "SELECT item, t_ms, kind, mg, channel FROM events "
+                 "WHERE t_ms >= ?2 AND t_ms < ?3 AND (?1 IS NULL OR item = ?1) "
+                 "ORDER BY t_ms, rowid",
+    [S_READING_PUT] = "INSERT OR REPLACE INTO readings (start_ms, item, n, min_mg, "
+                      "max_mg, mean_mg, uncertainty_mg) "
+                      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    [S_READINGS] = "SELECT start_ms, n, min_mg, max_mg, mean_mg, uncertainty_mg "
+                   "FROM readings WHERE start_ms >= ?2 AND start_ms < ?3 "
+                   "AND item = ?1 ORDER BY start_ms",
+    [S_MODEL_PUT] = "INSERT OR REPLACE INTO model_states (item, t_ms, format, size, "
+                    "state) VALUES (?1, ?2, ?3, ?4, ?5)",
+    [S_MODEL_GET] = "SELECT t_ms, format, size, state FROM model_states "
+                    "WHERE item = ?1",
+    [S_ORDER_INSERT] = "INSERT INTO orders (order_id, item, state, packs, "
+                       "price_cents, reason, created_ms, updated_ms, detail) "
+                       "VALUES (?1, ?2, 'planned', ?3, ?4, ?5, ?6, ?6, ?7)",
+    [S_TRANS_INSERT] = "INSERT INTO order_transitions (order_id, from_state, "
+                       "to_state, t_ms, note) VALUES (?1, ?2, ?3, ?4, ?5)",
+    [S_ORDER_STATE] = "SELECT state FROM orders WHERE order_id = ?1",
+    [S_ORDER_MOVE] = "UPDATE orders SET state = ?3, updated_ms = ?4 "
+                     "WHERE order_id = ?1 AND state = ?2",
+    [S_ORDER_QUEUE] = "UPDATE orders SET state = 'queued', updated_ms = ?2, "
+                      "seq = ?3, message = ?4 "
+                      "WHERE order_id = ?1 AND state = 'planned'",
+    [S_SEQ_GET] = "SELECT last FROM sequence WHERE device = ?1",
+    [S_SEQ_MAX] = "SELECT coalesce(max(last), 0) FROM sequence",
+    [S_SEQ_INSERT] = "INSERT INTO sequence (device, last) VALUES (?1, ?2)",
+    [S_SEQ_SET] = "UPDATE sequence SET last = ?2 WHERE device = ?1",
+    [S_ORDER_GET] = "SELECT " ORDER_COLS " FROM orders WHERE order_id = ?1",
+    [S_ORDERS_OPEN] =
+        "SELECT " ORDER_COLS " FROM orders WHERE state NOT IN " FINAL_STATES
+        " AND (?1 IS NULL OR item = ?1) "
+        "ORDER BY created_ms, rowid",
+    [S_ORDERS_SINCE] = "SELECT " ORDER_COLS " FROM orders WHERE created_ms >= ?2 "
+                       "AND (?1 IS NULL OR item = ?1) ORDER BY created_ms, rowid",
+    [S_ORDERS_COUNTED] = "SELECT count(*), coalesce(sum(packs * price_cents), 0) "
+                         "FROM orders WHERE created_ms >= ?2 "
+                         "AND (?1 IS NULL OR item = ?1) "
+                         "AND state NOT IN ('cancelled', 'rejected') "
+                         "AND NOT (state = 'expired' AND seq IS NULL)",
+    [S_OUTBOX] = "SELECT " ORDER_COLS " FROM orders WHERE state = 'queued' "
+                 "ORDER BY seq",
+    [S_HISTORY] =
+        "SELECT k, t, item, oid, a, b, note, mg, ch FROM ("
+        "SELECT 0 AS k, tr.t_ms AS t, o.item AS item, tr.order_id AS oid, "
+        "tr.from_state AS a, tr.to_state AS b, tr.note AS note, 0 AS mg, 0 AS ch, "
+        "tr.rowid AS r FROM order_transitions AS tr JOIN orders AS o "
+        "USING (order_id) WHERE ?1 IS NULL OR o.item = ?1 "
+        "UNION ALL SELECT 1, t_ms, item, NULL, kind, NULL, NULL, mg, channel, rowid "
+        "FROM events WHERE ?1 IS NULL OR item = ?1 "
+        "UNION ALL SELECT 2, t_ms, item, NULL, NULL, NULL, what, 0, 0, rowid "
+        "FROM audit WHERE ?1 IS NULL OR item = ?1"
+        ") ORDER BY t DESC, k DESC, r DESC LIMIT ?2",
+    [S_AUDIT_ADD] = "INSERT INTO audit (t_ms, item, what) VALUES (?1, ?2, ?3)",
+};
+
+struct store {
+    sqlite3 *sql;
+    sqlite3_stmt *stmt[S_COUNT];
+    bool rdonly;
+    struct store_caps caps;
+    char device[STORE_ID_MAX]; /* "" until store_set_device() */
+    char err[STORE_ERR_MAX];
+};
+
+/* ---- errors: the one translation of SQLite result codes ---- */
+
+static int
+sq_errno(int rc, int sys_errno)
+{
+    switch (rc & 0xff) {
+    case SQLITE_OK:
+    case SQLITE_ROW:
+    case SQLITE_DONE:
+        return 0;
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+        return -EBUSY;
+    case SQLITE_NOMEM:
+        return -ENOMEM;
+    case SQLITE_READONLY:
+        return -EROFS;
+    case SQLITE_INTERRUPT:
+        return -EINTR;
+    case SQLITE_IOERR:
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+        return -EIO;
+    case SQLITE_FULL:
+        return -ENOSPC;
+    case SQLITE_CANTOPEN:
+        return sys_errno > 0 ? -sys_errno : -ENOENT;
+    case SQLITE_PERM:
+    case SQLITE_AUTH:
+        return -EACCES;
+    case SQLITE_TOOBIG:
+        return -E2BIG;
+    case SQLITE_NOLFS:
+        return -EFBIG;
+    case SQLITE_PROTOCOL:
+        return -EPROTO;
+    case SQLITE_ABORT:
+        return -ECANCELED;
+    case SQLITE_SCHEMA:
+        return -EAGAIN;
+    case SQLITE_MISMATCH:
+    case SQLITE_RANGE:
+        return -EINVAL;
+    case SQLITE_CONSTRAINT:
+        switch (rc) {
+        case SQLITE_CONSTRAINT_FOREIGNKEY:
+            return -ENOENT;
+        case SQLITE_CONSTRAINT_CHECK:
+        case SQLITE_CONSTRAINT_NOTNULL:
+        case SQLITE_CONSTRAINT_TRIGGER:
+#ifdef SQLITE_CONSTRAINT_DATATYPE
+        case SQLITE_CONSTRAINT_DATATYPE:
+#endif
+            return -EINVAL;
+        default: /* unique, primary key, rowid */
+            return -EEXIST;
+        }
+    default:
+        return -EIO;
+    }
+}
+
+/* Translate rc, keeping SQLite's message for store_errmsg(). */
+static int
+fail(struct store *db, int rc)
+{
+    int e = sq_errno(rc, db->sql != NULL ? sqlite3_system_errno(db->sql) : 0);
+    snprintf(db->err, sizeof(db->err), "%s",
+             db->sql != NULL ? sqlite3_errmsg(db->sql) : sqlite3_errstr(rc));
+    return e != 0 ? e : -EIO;
+}
+
+/* A failure of our own: e (negative) with a message. */
+__attribute__((format(printf, 3, 4))) static int
+failf(struct store *db, int e, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(db->err, sizeof(db->err), fmt, ap);
+    va_end(ap);
+    return e;
+}
+
+const char *
+store_errmsg(const struct store *db)
+{
+    return db != NULL ? db->err : "no store";
+}
+
+/* ---- statement helpers ---- */
+
+/* The cached statement id, prepared on first use; NULL with db->err on failure. */
+static sqlite3_stmt *
+stmt(struct store *db, enum stmt_id id, int *e)
+{
+    if (db->stmt[id] == NULL) {
+        int rc = sqlite3_prepare_v3(db->sql, stmt_sql[id], -1,
+                                    SQLITE_PREPARE_PERSISTENT, &db->stmt[id], NULL);
+        if (rc != SQLITE_OK) {
+            *e = fail(db, rc);
+            return NULL;
+        }
+    }
+    return db->stmt[id];
+}
+
+/* Ready for the next use: no row pending (which would hold a read transaction). */
+static void
+done(sqlite3_stmt *st)
+{
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+}
+
+/* Step a statement that returns no rows; reset it. */
+static int
+run(struct store *db, sqlite3_stmt *st)
+{
+    int rc = sqlite3_step(st);
+    int e = rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : fail(db, rc);
+    done(st);
+    return e;
+}
+
+/* Run a statement without parameters. */
+static int
+run_id(struct store *db, enum stmt_id id)
+{
+    int e = 0;
+    sqlite3_stmt *st = stmt(db, id, &e);
+    return st != NULL ? run(db, st) : e;
+}
+
+/* Bind text, NULL as SQL NULL. The string must outlive the step (all ours do). */
+static int
+bind_text(struct store *db, sqlite3_stmt *st, int i, const char *s)
+{
+    int rc = s != NULL ? sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC)
+                       : sqlite3_bind_null(st, i);
+    return rc == SQLITE_OK ? 0 : fail(db, rc);
+}
+
+/* Copy column i into dst[cap]; -EIO if it does not fit (not ours, or corrupt). */
+static int
+col_copy(struct store *db, sqlite3_stmt *st, int i, char *dst, size_t cap)
+{
+    const unsigned char *s = sqlite3_column_text(st, i);
+    size_t n = (size_t)sqlite3_column_bytes(st, i);
+    if (s == NULL)
+        n = 0;
+    if (n >= cap)
+        return failf(db, -EIO, "%s: a value of %zu bytes is longer than %zu",
+                     sqlite3_column_name(st, i), n, cap - 1);
+    memcpy(dst, s != NULL ? (const char *)s : "", n);
+    dst[n] = '\0';
+    return 0;
+}
+
+static bool
+id_ok(const char *s)
+{
+    return s != NULL && s[0] != '\0' && strnlen(s, STORE_ID_MAX) < STORE_ID_MAX;
+}
+
+static bool
+fits(const char *s, size_t cap)
+{
+    return strnlen(s, cap) < cap;
+}
+
+static int
+bad_id(struct store *db, const char *what)
+{
+    return failf(db, -EINVAL, "%s must be 1 to %d bytes", what, STORE_ID_MAX - 1);
+}
+
+/* ---- transactions ---- */
+
+/* In a caller's batch (store_begin()): order functions refuse to run. */
+static bool
+in_tx(struct store *db)
+{
+    return !sqlite3_get_autocommit(db->sql);
+}
+
+/*
+ * Start a write transaction of our own. full: synchronous=FULL until tx_end(),
+ * so the commit is on disk before the function returns (an order, a sequence
+ * number): with NORMAL a power cut may lose the last commits in the WAL.
+ */
+static int
+tx_begin(struct store *db, bool full)
+{
+    int e;
+    if (in_tx(db))
+        return failf(db, -EINVAL, "called inside store_begin()");
+    if (full && (e = run_id(db, S_SYNC_FULL)) < 0)
+        return e;
+    if ((e = run_id(db, S_BEGIN)) < 0 && full)
+        run_id(db, S_SYNC_NORMAL);
+    return e;
+}
+
+/* Commit when e is 0, else roll back; returns e or the commit's failure. */
+static int
+tx_end(struct store *db, int e, bool full)
+{
+    if (e == 0)
+        e = run_id(db, S_COMMIT);
+    if (e < 0 && in_tx(db)) {
+        char keep[STORE_ERR_MAX];
+        memcpy(keep, db->err, sizeof(keep));
+        run_id(db, S_ROLLBACK);
+        memcpy(db->err, keep, sizeof(keep));
+    }
+    if (full)
+        run_id(db, S_SYNC_NORMAL);
+    return e;
+}
+
+int
+store_begin(struct store *db)
+{
+    if (in_tx(db))
+        return failf(db, -EINVAL, "store_begin() inside a batch");
+    return run_id(db, S_BEGIN);
+}
+
+int
+store_commit(struct store *db)
+{
+    /* SQLite rolls a transaction back by itself after some errors (full, I/O). */
+    if (!in_tx(db))
+        return failf(db, -EIO, "no batch to commit (rolled back after an error?)");
+    int e = run_id(db, S_COMMIT);
+    if (e < 0 && in_tx(db)) {
+        char keep[STORE_ERR_MAX];
+        memcpy(keep, db->err, sizeof(keep));
+        run_id(db, S_ROLLBACK);
+        memcpy(db->err, keep, sizeof(keep));
+    }
+    return e;
+}
+
+int
+store_rollback(struct store *db)
+{
+    return in_tx(db) ? run_id(db, S_ROLLBACK) : 0;
+}
+
+int
+store_checkpoint(struct store *db)
+{
+    int busy = 0, rc;
+    rc = sqlite3_wal_checkpoint_v2(db->sql, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL,
+                                   &busy);
+    if (rc != SQLITE_OK)
+        return fail(db, rc);
+    return busy ? failf(db, -EBUSY, "checkpoint incomplete: a reader holds the WAL")
+                : 0;
+}
+
+/* ---- open, migrate, close ---- */
+
+/* One-row, one-column integer query on the raw connection. */
+static int
+query_int(struct store *db, const char *sql, int64_t *out)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *out = sqlite3_column_int64(st, 0);
+        rc = SQLITE_OK;
+    }
+    int e = rc == SQLITE_OK ? 0 : fail(db, rc);
+    sqlite3_finalize(st);
+    return e;
+}
+
+static int
+exec(struct store *db, const char *sql)
+{
+    int rc = sqlite3_exec(db->sql, sql, NULL, NULL, NULL);
+    return rc == SQLITE_OK ? 0 : fail(db, rc);
+}
+
+/* PRAGMA quick_check: "ok", or the first problem as the message. */
+static int
+quick_check(struct store *db)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(db->sql, "PRAGMA quick_check(1)", -1, &st, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(st);
+    int e = 0;
+    if (rc == SQLITE_ROW) {
+        const char *r = (const char *)sqlite3_column_text(st, 0);
+        if (r == NULL || strcmp(r, "ok") != 0) {
+            e = failf(db, -EIO, "integrity check failed: %s", r != NULL ? r : "?");
+            for (char *c = db->err; *c != '\0'; c++)
+                if (*c == '\n')
+                    *c = ' '; /* "*** in database main ***\nPage 5: ..." */
+        }
+    } else {
+        e = fail(db, rc);
+    }
+    sqlite3_finalize(st);
+    return e;
+}
+
+/* Apply the steps after the file's version, each in its own transaction. */
+static int
+migrate(struct store *db)
+{
+    for (;;) {
+        int64_t v;
+        int e = exec(db, "BEGIN IMMEDIATE");
+        if (e < 0)
+            return e;
+        /* Read inside the write lock: another process may have migrated. */
+        if ((e = query_int(db, "PRAGMA user_version", &v)) < 0)
+            goto out;
+        if (v > STORE_SCHEMA_VERSION) {
+            e = failf(db, -EPROTO,
+                      "schema version %lld is newer than this program's (%d): "
+                      "install a newer pantry-agent, or restore a backup",
+                      (long long)v, STORE_SCHEMA_VERSION);
+            goto out;
+        }
+        if (v < 0) {
+            e = failf(db, -EPROTO, "schema version %lld is not ours", (long long)v);
+            goto out;
+        }
+        if (v == STORE_SCHEMA_VERSION)
+            return exec(db, "COMMIT");
+        if ((e = exec(db, migrations[v])) < 0) {
+            char msg[STORE_ERR_MAX];
+            snprintf(msg, sizeof(msg), "%s", db->err);
+            failf(db, e, "migration to schema version %lld failed: %s",
+                  (long long)v + 1, msg);
+            goto out;
+        }
+        char sql[64];
+        snprintf(sql, sizeof(sql), "PRAGMA user_version = %lld", (long long)v + 1);
+        if ((e = exec(db, sql)) < 0 || (e = exec(db, "COMMIT")) < 0)
+            goto out;
+        continue;
+    out:
+        if (!sqlite3_get_autocommit(db->sql)) {
+            char keep[STORE_ERR_MAX];
+            memcpy(keep, db->err, sizeof(keep));
+            exec(db, "ROLLBACK");
+            memcpy(db->err, keep, sizeof(keep));
+        }
+        return e;
+    }
+}
+
+/*
+ * Create the file with mode 0640 before SQLite opens it (SQLite would use 0644
+ * less the umask); the WAL and shared-memory files then get the same mode, as
+ * SQLite copies the database file's. An existing file keeps its mode.
+ */
+static int
+create_file(const char *path)
+{
+    int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, FILE_MODE);
+    if (fd < 0)
+        return errno == EEXIST ? 0 : -errno;
+    int e = fchmod(fd, FILE_MODE) < 0 ? -errno : 0;
+    close(fd);
+    return e;
+}
+
+static void
+copy_err(char *err, size_t errlen, const char *path, const char *msg)
+{
+    if (err != NULL && errlen > 0)
+        snprintf(err, errlen, "%s: %s", path, msg);
+}
+
+int
+store_open(const char *path, unsigned flags, struct store **out, char *err,
+           size_t errlen)
+{
+    struct store *db = NULL;
+    int e;
+    *out = NULL;
+    if (path == NULL || (flags & ~STORE_RDONLY) != 0) {
+        copy_err(err, errlen, path != NULL ? path : "(null)", "bad arguments");
+        return -EINVAL;
+    }
+    db = calloc(1, sizeof(*db));
+    if (db == NULL) {
+        copy_err(err, errlen, path, "out of memory");
+        return -ENOMEM;
+    }
+    db->rdonly = (flags & STORE_RDONLY) != 0;
+    db->caps =
+        (struct store_caps){STORE_CAP_READINGS, STORE_CAP_EVENTS, STORE_CAP_AUDIT,
+                            STORE_CAP_CALIBRATIONS, STORE_CAP_FINAL_ORDERS};
+    if (!db->rdonly && (e = create_file(path)) < 0) {
+        failf(db, e, "cannot create: %s", strerror(-e));
+        goto error;
+    }
+    int oflags = db->rdonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
+    int rc = sqlite3_open_v2(path, &db->sql, oflags | SQLITE_OPEN_NOMUTEX, NULL);
+    if (rc != SQLITE_OK) {
+        e = fail(db, rc);
+        if (e == -ENOENT)
+            failf(db, e, "no store here (the daemon creates it on its first start)");
+        goto error;
+    }
+    sqlite3_extended_result_codes(db->sql, 1);
+    sqlite3_busy_timeout(db->sql, STORE_BUSY_TIMEOUT_MS);
+
+    if ((e = quick_check(db)) < 0) {
+        if (e == -EIO && strstr(db->err, "integrity") == NULL) {
+            char msg[STORE_ERR_MAX];
+            snprintf(msg, sizeof(msg), "%s", db->err);
+            failf(db, e, "not a usable database (%s)", msg);
+        }
+        goto error;
+    }
+    if (db->rdonly) {
+        int64_t v;
+        if ((e = query_int(db, "PRAGMA user_version", &v)) < 0 ||
+            (e = exec(db, "PRAGMA query_only = ON")) < 0)
+            goto error;
+        if (v != STORE_SCHEMA_VERSION) {
+            e = failf(db, -EPROTO,
+                      v > STORE_SCHEMA_VERSION
+                          ? "schema version %lld is newer than this program's (%d): "
+                            "install a newer pantryctl"
+                          : "schema version %lld, this program reads %d: start "
+                            "pantry-agent once to migrate it",
+                      (long long)v, STORE_SCHEMA_VERSION);
+            goto error;
+        }
+    } else {
+        char *mode = NULL;
+        if ((e = exec(db, "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL")) < 0)
+            goto error;
+        sqlite3_stmt *st = NULL;
+        rc = sqlite3_prepare_v2(db->sql, "PRAGMA journal_mode = WAL", -1, &st, NULL);
+        if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+            const char *m = (const char *)sqlite3_column_text(st, 0);
+            mode = strdup(m != NULL ? m : "?");
+            rc = SQLITE_OK;
+        }
+        e = rc == SQLITE_OK ? 0 : fail(db, rc);
+        sqlite3_finalize(st);
+        if (e == 0 && (mode == NULL || strcmp(mode, "wal") != 0))
+            e = failf(db, -EIO, "cannot use WAL mode (journal mode is %s)",
+                      mode != NULL ? mode : "?");
+        free(mode);
+        if (e < 0 || (e = migrate(db)) < 0)
+            goto error;
+    }
+    *out = db;
+    return 0;
+
+error:
+    copy_err(err, errlen, path, db->err);
+    store_close(db);
+    return e;
+}
+
+void
+store_close(struct store *db)
+{
+    if (db == NULL)
+        return;
+    for (size_t i = 0; i < S_COUNT; i++)
+        sqlite3_finalize(db->stmt[i]);
+    sqlite3_close(db->sql);
+    free(db);
+}
+
+int
+store_schema_version(struct store *db)
+{
+    int64_t v;
+    int e = query_int(db, "PRAGMA user_version", &v);
+    return e < 0 ? e : (int)v;
+}
+
+/* ---- items ---- */
+
+int
+store_item_put(struct store *db, const struct store_item *it)
+{
+    int e = 0;
+    if (!id_ok(it->id))
+        return bad_id(db, "an item id");
+    if (!fits(it->name, sizeof(it->name)) || !fits(it->sku, sizeof(it->sku)) ||
+        !fits(it->gtin, sizeof(it->gtin)))
+        return failf(db, -EINVAL, "item %s: a field without its terminating NUL",
+                     it->id);
+    sqlite3_stmt *st = stmt(db, S_ITEM_PUT, &e);
+    if (st == NULL)
+        return e;
+    bind_text(db, st, 1, it->id);
+    bind_text(db, st, 2, it->name);
+    bind_text(db, st, 3, it->sku);
+    bind_text(db, st, 4, it->gtin);
+    sqlite3_bind_int(st, 5, it->channel);
+    return run(db, st);
+}
+
+static int
+item_row(struct store *db, sqlite3_stmt *st, struct store_item *it)
+{
+    int e;
+    memset(it, 0, sizeof(*it));
+    if ((e = col_copy(db, st, 0, it->id, sizeof(it->id))) < 0 ||
+        (e = col_copy(db, st, 1, it->name, sizeof(it->name))) < 0 ||
+        (e = col_copy(db, st, 2, it->sku, sizeof(it->sku))) < 0 ||
+        (e = col_copy(db, st, 3, it->gtin, sizeof(it->gtin))) < 0)
+        return e;
+    it->channel = sqlite3_column_int(st, 4);
+    return 0;
+}
+
+int
+store_item_get(struct store *db, const char *id, struct store_item *out)
+{
+    int e = 0;
+    if (!id_ok(id))
+        return bad_id(db, "an item id");
+    sqlite3_stmt *st = stmt(db, S_ITEM_GET, &e);
+    if (st == NULL)
+        return e;
+    bind_text(db, st, 1, id);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        e = item_row(db, st, out);
+    else if (rc == SQLITE_DONE)
+        e = failf(db, -ENOENT, "no item %s", id);
+    else
+        e = fail(db, rc);
+    done(st);
+    return e;
+}
+
+int
+store_items(struct store *db, int (*cb)(const struct store_item *it, void *ctx),
+            void *ctx)
+{
+    int e = 0, rc;
+    sqlite3_stmt *st = stmt(db, S_ITEMS, &e);
+    if (st == NULL)
+        return e;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct store_item it;
+        if ((e = item_row(db, st, &it)) != 0 || (e = cb(&it, ctx)) != 0)
+            break;
+    }
+    if (e == 0 && rc != SQLITE_DONE)
+        e = fail(db, rc);
+    done(st);
+    return e;
+}
+
+/* ---- calibrations ---- */
+
+int
+store_cal_add(struct store *db, const char *item, int64_t t_ms,
+              const struct cond_cal *cal)
+{
+    int e = 0;
+    if (!id_ok(item))
+        return bad_id(db, "an item id");
+    if (cal->span_raw == 0 || cal->span_mg < 1 || cal->span_mg > COND_MG_LIMIT)
+        return failf(db, -EINVAL, "calibration of %s: span %d counts for %lld mg", item,
+                     (int)cal->span_raw, (long long)cal->span_mg);
+    sqlite3_stmt *st = stmt(db, S_CAL_ADD, &e);
+    if (st == NULL)
+        return e;
+    bind_text(db, st, 1, item);
+    sqlite3_bind_int64(st, 2, t_ms);
+    sqlite3_bind_int64(st, 3, cal->raw_zero);
+    sqlite3_bind_int64(st, 4, cal->span_raw);
+    sqlite3_bind_int64(st, 5, cal->span_mg);
+    return run(db, st);
+}
+
+int
+store_cal_latest(struct store *db, const char *item, struct cond_cal *out,
+                 int64_t *t_ms)
+{
+    int e = 0;
+    if (!id_ok(item))
+        return bad_id(db, "an item id");
+    sqlite3_stmt *st = stmt(db, S_CAL_LATEST, &e);
+    if (st == NULL)
+        return e;
+    bind_text(db, st, 1, item);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        int64_t zero = sqlite3_column_int64(st, 1);
+        int64_t span = sqlite3_column_int64(st, 2);
+        int64_t mg = sqlite3_column_int64(st, 3);
+        if (zero < INT32_MIN || zero > INT32_MAX || span < INT32_MIN ||
+            span > INT32_MAX || span == 0 || mg < 1 || mg > COND_MG_LIMIT) {
+            e = failf(db, -EIO, "calibration of %s out of range", item);
+        } else {
+            out->raw_zero = (int32_t)zero;
+            out->span_raw = (int32_t)span;
+            out->span_mg = mg;
+            if (t_ms != NULL)
+                *t_ms = sqlite3_column_int64(st, 0);
+        }
+    } else if (rc == SQLITE_DONE) {
+        e = failf(db, -ENOENT, "no calibration of %s", item);
+    } else {
+        e = fail(db, rc);
+    }
+    done(st);
+    return e;
+}
+
+/* ---- stock events ---- */
+
+#define STOCK_KIND_COUNT (STOCK_FAULT_END + 1)
+
+static int
+stock_kind_from_str(const char *s)
+{
+    for (int k = 0; k < STOCK_KIND_COUNT; k++)
+        if (s != NULL && strcmp(s, stock_kind_to_str((enum stock_kind)k)) == 0)
+            return k;
+    return -EINVAL;
+}
+
+int
+store_event_add(struct store *db, const char *item, const struct stock_event *ev)
+{
+    int e = 0;
+    if (!id_ok(item))
+        return bad_id(db, "an item id");
+    if (ev->kind >= STOCK_KIND_COUNT)
+        return failf(db, -EINVAL, "stock event of %s: unknown kind %u", item,
+                     (unsigned)ev->kind);
+    sqlite3_stmt *st = stmt(db, S_EVENT_ADD, &e);
+    if (st == NULL)
+        return e;
+    bind_text(db, st, 1, item);
+    sqlite3_bind_int64(st, 2, ev->t_ms);
+    bind_text(db, st, 3, stock_kind_to_str((enum stock_kind)ev->kind));
+    sqlite3_bind_int64(st, 4, ev->mg);
+    sqlite3_bind_int(st, 5, ev->channel);
+    return run(db, st);
+}
+
+int
+store_events(struct store *db, const char *item, int64_t from_ms, int64_t to_ms,
+             int (*cb)(const struct store_event *e, void *ctx), void *ctx)
+{
+    int e = 0, rc;
+    if (item != NULL && !id_ok(item))
+        return bad_id(db, "an item id");
+    sqlite3_stmt *st = stmt(db, S_EVENTS, &e);
+    if (st == NULL)
+        return e;
+    bind_text(db, st, 1, item);
+    sqlite3_bind_int64(st, 2, from_ms);
+    sqlite3_bind_int64(st, 3, to_ms);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct store_event ev;
+        memset(&ev, 0, sizeof(ev));
+        int kind = stock_kind_from_str((const char *)sqlite3_column_text(st, 2));
+        if (kind < 0) {
+            e = failf(db, -EIO, "a stock event of unknown kind '%s'",
+                      (const char *)sqlite3_column_text(st, 2));
+            break;
+        }
+        ev.item = (const char *)sqlite3_column_text(st, 0);
+        ev.ev.t_ms = sqlite3_column_int64(st, 1);
+        ev.ev.kind = (uint8_t)kind;
+        ev.ev.mg = sqlite3_column_int64(st, 3);
+        ev.ev.channel = (uint16_t)sqlite3_column_int(st, 4);
+        if ((e = cb(&ev, ctx)) != 0)
+            break;
+    }
+    if (e == 0 && rc != SQLITE_DONE)
+        e = fail(db, rc);
+    done(st);
+    return e;
+}
+
+/* ---- readings ---- */
+
+int
+store_reading_put(struct store *db, const char *item, const struct store_reading *r)
+{
+    int e = 0;
+    if (!id_ok(item))
+        return bad_id(db, "an item id");
+    if (r->n < 1 || r->min_mg > r->max_mg || r->uncertainty_mg < 0)
+        return failf(db, -EINVAL, "reading of %s: n %lld, min %lld, max %lld mg", item,
+                     (long long)r->n, (long long)r->min_mg, (long long)r->max_mg);
+    sqlite3_stmt *st = stmt(db, S_READING_PUT, &e);
+    if (st == NULL)
+        return e;
+    sqlite3_bind_int64(st, 1, r->start_ms);
+    bind_text(db, st, 2, item);
+    sqlite3_bind_int64(st, 3, r->n);
+    sqlite3_bind_int64(st, 4, r->min_mg);
+    sqlite3_bind_int64(st, 5, r->max_mg);
+    sqlite3_bind_int64(st, 6, r->mean_mg);
+    sqlite3_bind_int64(st, 7, r->uncertainty_mg);
+    return run(db, st);
+}
+
+int
+store_readings(struct store *db, const char *item, int64_t from_ms, int64_t to_ms,
+               int (*cb)(const struct store_reading *r, void *ctx), void *ctx)
+{
+    int e = 0, rc;
+    if (!id_ok(item))
+        return bad_id(db, "an item id");
+    sqlite3_stmt *st = stmt(db, S_READINGS, &e);
+    if (st == NULL)
+        return e;
+    bind_text(db, st, 1, item);
+    sqlite3_bind_int64(st, 2, from_ms);
+    sqlite3_bind_int64(st, 3, to_ms);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct store_reading r = {
+            .start_ms = sqlite3_column_int64(st, 0),
+            .n = sqlite3_column_int64(st, 1),
+            .min_mg = sqlite3_column_int64(st, 2),
+            .max_mg = sqlite3_column_int64(st, 3),
+            .mean_mg = sqlite3_column_int64(st, 4),
+            .uncertainty_mg = sqlite3_column_int64(st, 5),
+        };
+        if ((e = cb(&r, ctx)) != 0)
+            break;
+    }
+    if (e == 0 && rc != SQLITE_DONE)
+        e = fail(db, rc);
+    done(st);
+    return e;
+}
+
+/* ---- model states ---- */
+
+int
+store_model_put(struct store *db, const char *item, int64_t t_ms, int32_t format,
+                const void *blob, size_t size)
+{
+    int e = 0;
+    if (!id_ok(item))
+        return bad_id(db, "an item id");
+    if (blob == NULL || size < 1 || size > MODEL_MAX_BYTES)
+        return failf(db, -EINVAL, "model state of %s: %zu bytes", item, size);
+    sqlite3_stmt *st = stmt(db, S_MODEL_PUT, &e);
+    if (st == NULL)
+        return e;
+    bind_text(db, st, 1, item);
+    sqlite3_bind_int64(st, 2, t_ms);
+    sqlite3_bind_int(st, 3, format);
+    sqlite3_bind_int64(st, 4, (sqlite3_int64)size);
+    int rc = sqlite3_bind_blob(st, 5, blob, (int)size, SQLITE_STATIC);
+    if (rc != SQLITE_OK) {
+        e = fail(db, rc);
+        done(st);
+        return e;
+    }
+    return run(db, st);
+}
+
+int
+store_model_get(struct store *db, const char *item, int32_t format, void *buf,
+                size_t size, int64_t *t_ms)
+{
+    int e = 0;
+    if (!id_ok(item))
+        return bad_id(db, "an item id");
+    sqlite3_stmt *st = stmt(db, S_MODEL_GET, &e);
+    if (st == NULL)
+        return e;
+    bind_text(db, st, 1, item);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        int32_t f = sqlite3_column_int(st, 1);
+        int64_t n = sqlite3_column_int64(st, 2);
+        const void *b = sqlite3_column_blob(st, 3);
+        int64_t len = sqlite3_column_bytes(st, 3);
+        if (f != format || n != (int64_t)size || len != n || b == NULL) {
+            e = failf(db, -ESTALE,
+                      "model state of %s has format %d, %lld bytes; expected %d, %zu",
+                      item, (int)f, (long long)len, (int)format, size);
+        } else {
+            memcpy(buf, b, size);
+            if (t_ms != NULL)
+                *t_ms = sqlite3_column_int64(st, 0);
+        }
+    } else if (rc == SQLITE_DONE) {
+        e = failf(db, -ENOENT, "no model state of %s", item);
+    } else {
+        e = fail(db, rc);
+    }
+    done(st);
+    return e;
+}
+
+/* ---- orders ---- */
+
+static const char *const state_names[ORDER_STATE_COUNT] = {
+    "planned",   "queued",    "published", "acknowledged",
+    "fulfilled", "cancelled", "rejected",  "expired",
+};
+
+const char *
+store_order_state_to_str(enum store_order_state s)
+{
+    return (unsigned)s < ORDER_STATE_COUNT ? state_names[s] : "?";
+}
+
+int
+store_order_state_from_str(const char *s)
+{
+    for (int i = 0; s != NULL && i < ORDER_STATE_COUNT; i++)
+        if (strcmp(s, state_names[i]) == 0)
+            return i;
+    return -EINVAL;
+}
+
+bool
+store_order_state_final(enum store_order_state s)
+{
+    return s == ORDER_FULFILLED || s == ORDER_CANCELLED || s == ORDER_REJECTED ||
+           s == ORDER_EXPIRED;
+}
+
+/* The table in store.h: forward only; never-sent orders only cancel or expire. */
+static bool
+transition_ok(enum store_order_state from, enum store_order_state to)
+{
+    if ((unsigned)from >= ORDER_STATE_COUNT || (unsigned)to >= ORDER_STATE_COUNT)
+        return false;
+    if (store_order_state_final(from) || to == ORDER_PLANNED || to == ORDER_QUEUED)
+        return false;
+    if (from == ORDER_PLANNED)
+        return to == ORDER_CANCELLED || to == ORDER_EXPIRED;
+    return store_order_state_final(to) || to > from;
+}
+
+void
+store_order_fini(struct store_order *o)
+{
+    if (o == NULL)
+        return;
+    free(o->message);
+    free(o->detail_json);
+    o->message = NULL;
+    o->detail_json = NULL;
+}
+
+/* Fill o from an ORDER_COLS row; message and detail point into the row. */
+static int
+order_row(struct store *db, sqlite3_stmt *st, struct store_order *o)
+{
+    int e;
+    memset(o, 0, sizeof(*o));
+    if ((e = col_copy(db, st, 0, o->order_id, sizeof(o->order_id))) < 0 ||
+        (e = col_copy(db, st, 1, o->item, sizeof(o->item))) < 0 ||
+        (e = col_copy(db, st, 5, o->reason, sizeof(o->reason))) < 0)
+        return e;
+    int s = store_order_state_from_str((const char *)sqlite3_column_text(st, 2));
+    if (s < 0)
+        return failf(db, -EIO, "order %s in an unknown state", o->order_id);
+    o->state = (enum store_order_state)s;
+    o->packs = sqlite3_column_int(st, 3);
+    o->price_cents = sqlite3_column_int64(st, 4);
+    o->created_ms = sqlite3_column_int64(st, 6);
+    o->updated_ms = sqlite3_column_int64(st, 7);
+    o->seq = sqlite3_column_int64(st, 8);
+    o->message = (char *)sqlite3_column_text(st, 9);
+    o->detail_json = (char *)sqlite3_column_text(st, 10);
+    o->queued_ms = sqlite3_column_int64(st, 11);
+    return 0;
+}
+
+/* Run an order listing: rows to cb. */
+static int
+order_list(struct store *db, sqlite3_stmt *st,
+           int (*cb)(const struct store_order *o, void *ctx), void *ctx)
+{
+    int e = 0, rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct store_order o;
+        if ((e = order_row(db, st, &o)) != 0 || (e = cb(&o, ctx)) != 0)
+            break;
+    }
+    if (e == 0 && rc != SQLITE_DONE)
+        e = fail(db, rc);
+    done(st);
+    return e;
+}
+
+static int
+transition_row(struct store *db, const char *order_id, const char *from, const char *to,
+               int64_t t_ms, const char *note)
+{
+    int e = 0;
+    char cut[STORE_NOTE_MAX];
+    sqlite3_stmt *st = stmt(db, S_TRANS_INSERT, &e);
+    if (st == NULL)
+        return e;
+    if (note != NULL)
+        snprintf(cut, sizeof(cut), "%s", note);
+    bind_text(db, st, 1, order_id);
+    bind_text(db, st, 2, from);
+    bind_text(db, st, 3, to);
+    sqlite3_bind_int64(st, 4, t_ms);
+    bind_text(db, st, 5, note != NULL ? cut : NULL);
+    return run(db, st);
+}
+
+int
+store_order_create(struct store *db, const struct store_order *o, int64_t t_ms)
+{
+    int e = 0;
+    if (!id_ok(o->order_id))
+        return bad_id(db, "an order id");
+    if (!id_ok(o->item))
+        return bad_id(db, "an item id");
+    if (o->packs < 1 || o->packs > PACKS_MAX || o->price_cents < 0 ||
+        o->price_cents > PRICE_MAX_CENTS || o->reason[0] == '\0' ||
+        !fits(o->reason, sizeof(o->reason)))
+        return failf(db, -EINVAL, "order %s: %d packs at %lld cents, reason '%.15s'",
+                     o->order_id, (int)o->packs, (long long)o->price_cents, o->reason);
+    if ((e = tx_begin(db, true)) < 0)
+        return e;
+    sqlite3_stmt *st = stmt(db, S_ORDER_INSERT, &e);
+    if (st == NULL)
+        goto out;
+    bind_text(db, st, 1, o->order_id);
+    bind_text(db, st, 2, o->item);
+    sqlite3_bind_int(st, 3, o->packs);
+    sqlite3_bind_int64(st, 4, o->price_cents);
+    bind_text(db, st, 5, o->reason);
+    sqlite3_bind_int64(st, 6, t_ms);
+    if ((e = bind_text(db, st, 7, o->detail_json)) < 0) {
+        done(st);
+        goto out;
+    }
+    if ((e = run(db, st)) < 0) {
+        if (e == -EINVAL && o->detail_json != NULL)
+            failf(db, e, "order %s: detail is not valid JSON", o->order_id);
+        goto out;
+    }
+    e = transition_row(db, o->order_id, NULL, "planned", t_ms, NULL);
+out:
+    return tx_end(db, e, true);
+}
+
+/* After an UPDATE ... WHERE state = ? changed nothing: why. */
+static int
+state_mismatch(struct store *db, const char *order_id, const char *expected)
+{
+    int e = 0;
+    sqlite3_stmt *st = stmt(db, S_ORDER_STATE, &e);
+    if (st == NULL)
+        return e;
+    bind_text(db, st, 1, order_id);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        e = failf(db, -ESTALE, "order %s is %s, not %s", order_id,
+                  (const char *)sqlite3_column_text(st, 0), expected);
+    else if (rc == SQLITE_DONE)
+        e = failf(db, -ENOENT, "no order %s", order_id);
+    else
+        e = fail(db, rc);
+    done(st);
+    return e;
+}
+
+int
+store_order_transition(struct store *db, const char *order_id,
+                       enum store_order_state expected_from, enum store_order_state to,
+                       int64_t t_ms, const char *note)
+{
+    int e = 0;
+    if (!id_ok(order_id))
+        return bad_id(db, "an order id");
+    if (!transition_ok(expected_from, to))
+        return failf(db, -EINVAL, "order %s: no transition from %s to %s%s", order_id,
+                     store_order_state_to_str(expected_from),
+                     store_order_state_to_str(to),
+                     to == ORDER_QUEUED ? " (use store_order_queue())" : "");
+    const char *from_s = state_names[expected_from], *to_s = state_names[to];
+    if ((e = tx_begin(db, true)) < 0)
+        return e;
+    sqlite3_stmt *st = stmt(db, S_ORDER_MOVE, &e);
+    if (st == NULL)
+        goto out;
+    bind_text(db, st, 1, order_id);
+    bind_text(db, st, 2, from_s);
+    bind_text(db, st, 3, to_s);
+    sqlite3_bind_int64(st, 4, t_ms);
+    if ((e = run(db, st)) < 0)
+        goto out;
+    if (sqlite3_changes(db->sql) != 1) {
+        e = state_mismatch(db, order_id, from_s);
+        goto out;
+    }
+    e = transition_row(db, order_id, from_s, to_s, t_ms, note);
+out:
+    return tx_end(db, e, true);
+}
+
+int
+store_set_device(struct store *db, const char *device_id)
+{
+    if (!id_ok(device_id))
+        return bad_id(db, "a device id");
+    snprintf(db->device, sizeof(db->device), "%s", device_id);
+    return 0;
+}
+
+/* device's last number into *last; -ENOENT when the device has no row yet. */
+static int
+seq_get(struct store *db, const char *device, int64_t *last)
+{
+    int e = 0;
+    sqlite3_stmt *st = stmt(db, S_SEQ_GET, &e);
+    if (st == NULL)
+        return e;
+    bind_text(db, st, 1, device);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *last = sqlite3_column_int64(st, 0);
+    else if (rc == SQLITE_DONE)
+        e = -ENOENT;
+    else
+        e = fail(db, rc);
+    done(st);
+    return e;
+}
+
+int
+store_seq_last(struct store *db, const char *device_id, int64_t *last)
+{
+    if (!id_ok(device_id))
+        return bad_id(db, "a device id");
+    int e = seq_get(db, device_id, last);
+    if (e == -ENOENT) {
+        *last = 0;
+        e = 0;
+    }
+    return e;
+}
+
+/* Inside a transaction: the device's next number, persisted as its last. */
+static int
+seq_take(struct store *db, int64_t *seq)
+{
+    int64_t last = 0;
+    int e = seq_get(db, db->device, &last);
+    sqlite3_stmt *st;
+    if (e == -ENOENT) {
+        /* A new device id continues from the store's highest: seq stays unique. */
+        e = 0;
+        st = stmt(db, S_SEQ_MAX, &e);
+        if (st == NULL)
+            return e;
+        int rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW)
+            last = sqlite3_column_int64(st, 0);
+        else
+            e = fail(db, rc);
+        done(st);
+        if (e < 0 || (st = stmt(db, S_SEQ_INSERT, &e)) == NULL)
+            return e;
+        bind_text(db, st, 1, db->device);
+        sqlite3_bind_int64(st, 2, last);
+        if ((e = run(db, st)) < 0)
+            return e;
+    } else if (e < 0) {
+        return e;
+    }
+    if (last >= INT64_MAX - 1)
+        return failf(db, -EOVERFLOW, "sequence of %s exhausted", db->device);
+    if ((st = stmt(db, S_SEQ_SET, &e)) == NULL)
+        return e;
+    bind_text(db, st, 1, db->device);
+    sqlite3_bind_int64(st, 2, last + 1);
+    if ((e = run(db, st)) < 0)
+        return e;
+    *seq = last + 1;
+    return 0;
+}
+
+int
+store_order_queue(struct store *db, const char *order_id, int64_t t_ms,
+                  store_build_fn build, void *ctx)
+{
+    int e = 0;
+    int64_t seq = 0;
+    char *msg = NULL;
+    if (!id_ok(order_id))
+        return bad_id(db, "an order id");
+    if (db->device[0] == '\0')
+        return failf(db, -EINVAL, "no device id: call store_set_device() first");
+    if ((e = tx_begin(db, true)) < 0)
+        return e;
+    sqlite3_stmt *st = stmt(db, S_ORDER_STATE, &e);
+    if (st == NULL)
+        goto out;
+    bind_text(db, st, 1, order_id);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_DONE)
+        e = failf(db, -ENOENT, "no order %s", order_id);
+    else if (rc != SQLITE_ROW)
+        e = fail(db, rc);
+    else if (strcmp((const char *)sqlite3_column_text(st, 0), "planned") != 0)
+        e = failf(db, -ESTALE, "order %s is %s, not planned", order_id,
+                  (const char *)sqlite3_column_text(st, 0));
+    done(st);
+    if (e < 0 || (e = seq_take(db, &seq)) < 0)
+        goto out;
+    if ((e = build(seq, ctx, &msg)) < 0) {
+        failf(db, e, "order %s: building the message for sequence %lld failed",
+              order_id, (long long)seq);
+        goto out;
+    }
+    if (msg == NULL) {
+        e = failf(db, -EINVAL, "order %s: build gave no message", order_id);
+        goto out;
+    }
+    if ((st = stmt(db, S_ORDER_QUEUE, &e)) == NULL)
+        goto out;
+    bind_text(db, st, 1, order_id);
+    sqlite3_bind_int64(st, 2, t_ms);
+    sqlite3_bind_int64(st, 3, seq);
+    if ((e = bind_text(db, st, 4, msg)) < 0) {
+        done(st);
+        goto out;
+    }
+    if ((e = run(db, st)) < 0)
+        goto out;
+    e = transition_row(db, order_id, "planned", "queued", t_ms, NULL);
+out:
+    e = tx_end(db, e, true);
+    free(msg);
+    return e;
+}
+
+int
+store_order_get(struct store *db, const char *order_id, struct store_order *out)
+{
+    int e = 0;
+    memset(out, 0, sizeof(*out));
+    if (!id_ok(order_id))
+        return bad_id(db, "an order id");
+    sqlite3_stmt *st = stmt(db, S_ORDER_GET, &e);
+    if (st == NULL)
+        return e;
+    bind_text(db, st, 1, order_id);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        if ((e = order_row(db, st, out)) == 0) {
+            const char *m = out->message, *d = out->detail_json;
+            out->message = m != NULL ? strdup(m) : NULL;
+            out->detail_json = d != NULL ? strdup(d) : NULL;
+            if ((m != NULL && out->message == NULL) ||
+                (d != NULL && out->detail_json == NULL)) {
+                store_order_fini(out);
+                e = failf(db, -ENOMEM, "out of memory");
+            }
+        } else {
+            out->message = out->detail_json = NULL;
+        }
+    } else if (rc == SQLITE_DONE) {
+        e = failf(db, -ENOENT, "no order %s", order_id);
+    } else {
+        e = fail(db, rc);
+    }
+    done(st);
+    return e;
+}
+
+int
+store_orders_open(struct store *db, const char *item,
+                  int (*cb)(const struct store_order *o, void *ctx), void *ctx)
+{
+    int e = 0;
+    if (item != NULL && !id_ok(item))
+        return bad_id(db, "an item id");
+    sqlite3_stmt *st = stmt(db, S_ORDERS_OPEN, &e);
+    if (st == NULL)
+        return e;
+    bind_text(db, st, 1, item);
+    return order_list(db, st, cb, ctx);
+}
+
+int
+store_orders_since(struct store *db, const char *item, int64_t since_ms,
+                   int (*cb)(const struct store_order *o, void *ctx), void *ctx)
+{
+    int e = 0;
+    if (item != NULL && !id_ok(item))
+        return bad_id(db, "an item id");
+    sqlite3_stmt *st = stmt(db, S_ORDERS_SINCE, &e);
+    if (st == NULL)
+        return e;
+    bind_text(db, st, 1, item);
+    sqlite3_bind_int64(st, 2, since_ms);
+    return order_list(db, st, cb, ctx);
+}
+
+int
+store_orders_counted(struct store *db, const char *item, int64_t since_ms,
+                     int64_t *count, int64_t *cents)
+{
+    int e = 0;
+    if (item != NULL && !id_ok(item))
+        return bad_id(db, "an item id");
+    sqlite3_stmt *st = stmt(db, S_ORDERS_COUNTED, &e);
+    if (st == NULL)
+        return e;
+    bind_text(db, st, 1, item);
+    sqlite3_bind_int64(st, 2, since_ms);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        if (count != NULL)
+            *count = sqlite3_column_int64(st, 0);
+        if (cents != NULL)
+            *cents = sqlite3_column_int64(st, 1);
+    } else {
+        e = fail(db, rc);
+    }
+    done(st);
+    return e;
+}
+
+int
+store_outbox(struct store *db, int (*cb)(const struct store_order *o, void *ctx),
+             void *ctx)
+{
+    int e = 0;
+    sqlite3_stmt *st = stmt(db, S_OUTBOX, &e);
+    return st != NULL ? order_list(db, st, cb, ctx) : e;
+}
+
+/* ---- history and audit ---- */
+
+int
+store_history(struct store *db, const char *item, int limit,
+              int (*cb)(const struct store_history *h, void *ctx), void *ctx)
+{
+    int e = 0, rc;
+    if (item != NULL && !id_ok(item))
+        return bad_id(db, "an item id");
+    if (limit < 0)
+        return failf(db, -EINVAL, "history limit %d", limit);
+    sqlite3_stmt *st = stmt(db, S_HISTORY, &e);
+    if (st == NULL)
+        return e;
+    bind_text(db, st, 1, item);
+    sqlite3_bind_int(st, 2, limit);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct store_history h;
+        memset(&h, 0, sizeof(h));
+        int k = sqlite3_column_int(st, 0);
+        const char *a = (const char *)sqlite3_column_text(st, 4);
+        h.t_ms = sqlite3_column_int64(st, 1);
+        h.item = (const char *)sqlite3_column_text(st, 2);
+        h.note = (const char *)sqlite3_column_text(st, 6);
+        h.from = h.to = ORDER_STATE_COUNT;
+        if (k == 0) {
+            h.kind = HISTORY_TRANSITION;
+            h.order_id = (const char *)sqlite3_column_text(st, 3);
+            h.from = a != NULL ? store_order_state_from_str(a) : ORDER_STATE_COUNT;
+            h.to = store_order_state_from_str((const char *)sqlite3_column_text(st, 5));
+            if (h.from < 0 || h.to < 0) {
+                e = failf(db, -EIO, "a transition of order %s to an unknown state",
+                          h.order_id);
+                break;
+            }
+        } else if (k == 1) {
+            int kind = stock_kind_from_str(a);
+            if (kind < 0) {
+                e = failf(db, -EIO, "a stock event of unknown kind '%s'", a);
+                break;
+            }
+            h.kind = HISTORY_EVENT;
+            h.ev.t_ms = h.t_ms;
+            h.ev.kind = (uint8_t)kind;
+            h.ev.mg = sqlite3_column_int64(st, 7);
+            h.ev.channel = (uint16_t)sqlite3_column_int(st, 8);
+        } else {
+            h.kind = HISTORY_AUDIT;
+        }
+        if ((e = cb(&h, ctx)) != 0)
+            break;
+    }
+    if (e == 0 && rc != SQLITE_DONE)
+        e = fail(db, rc);
+    done(st);
+    return e;
+}
+
+int
+store_audit(struct store *db, int64_t t_ms, const char *item, const char *what)
+{
+    int e = 0;
+    char cut[STORE_NOTE_MAX];
+    if (item != NULL && !id_ok(item))
+        return bad_id(db, "an item id");
+    if (what == NULL)
+        return failf(db, -EINVAL, "an audit row needs a text");
+    sqlite3_stmt *st = stmt(db, S_AUDIT_ADD, &e);
+    if (st == NULL)
+        return e;
+    snprintf(cut, sizeof(cut), "%s", what);
+    sqlite3_bind_int64(st, 1, t_ms);
+    bind_text(db, st, 2, item);
+    bind_text(db, st, 3, cut);
+    return run(db, st);
+}
+
+/* ---- retention ---- */
+
+/*
+ * Each statement binds ?1 = the cut-off time and ?2 = the cap. Transitions go
+ * before their orders with the same selection (ordered with a tie-break, so both
+ * statements pick the same rows). Calibrations keep each item's latest.
+ */
+#define VICTIM_ORDERS_AGE                                                              \
+    "SELECT order_id FROM orders WHERE state IN " FINAL_STATES " AND updated_ms < ?1"
+#define VICTIM_ORDERS_CAP                                                              \
+    "SELECT order_id FROM orders WHERE state IN " FINAL_STATES                         \
+    " ORDER BY updated_ms, order_id LIMIT max(0, (SELECT count(*) FROM orders "        \
+    "WHERE state IN " FINAL_STATES ") - ?2)"
+#define LATEST_CALS                                                                    \
+    "SELECT (SELECT c2.rowid FROM calibrations AS c2 WHERE c2.item = i.id "            \
+    "ORDER BY c2.t_ms DESC, c2.rowid DESC LIMIT 1) FROM items AS i"
+
+enum prune_cap { NO_CAP, CAP_READINGS, CAP_EVENTS, CAP_AUDIT, CAP_CALS, CAP_ORDERS };
+
+static const struct {
+    const char *sql;
+    enum prune_cap cap;
+} prune_steps[] = {
+    {"DELETE FROM readings WHERE start_ms < ?1", 0},
+    {"DELETE FROM events WHERE t_ms < ?1", 0},
+    {"DELETE FROM audit WHERE t_ms < ?1", 0},
+    {"DELETE FROM calibrations WHERE t_ms < ?1 AND rowid NOT IN (" LATEST_CALS ")", 0},
+    {"DELETE FROM order_transitions WHERE order_id IN (" VICTIM_ORDERS_AGE ")", 0},
+    {"DELETE FROM orders WHERE order_id IN (" VICTIM_ORDERS_AGE ")", 0},
+    {"DELETE FROM readings WHERE (start_ms, item) IN (SELECT start_ms, item FROM "
+     "readings ORDER BY start_ms LIMIT max(0, (SELECT count(*) FROM readings) - ?2))",
+     CAP_READINGS},
+    {"DELETE FROM events WHERE rowid IN (SELECT rowid FROM events ORDER BY t_ms, "
+     "rowid LIMIT max(0, (SELECT count(*) FROM events) - ?2))",
+     CAP_EVENTS},
+    {"DELETE FROM audit WHERE rowid IN (SELECT rowid FROM audit ORDER BY t_ms, "
+     "rowid LIMIT max(0, (SELECT count(*) FROM audit) - ?2))",
+     CAP_AUDIT},
+    {"DELETE FROM calibrations WHERE rowid IN (SELECT rowid FROM calibrations "
+     "WHERE rowid NOT IN (" LATEST_CALS ") ORDER BY t_ms, rowid LIMIT max(0, "
+     "(SELECT count(*) FROM calibrations WHERE rowid NOT IN (" LATEST_CALS ")) - ?2))",
+     CAP_CALS},
+    {"DELETE FROM order_transitions WHERE order_id IN (" VICTIM_ORDERS_CAP ")",
+     CAP_ORDERS},
+    {"DELETE FROM orders WHERE order_id IN (" VICTIM_ORDERS_CAP ")", CAP_ORDERS},
+};
+
+int
+store_set_caps(struct store *db, const struct store_caps *caps)
+{
+    if (caps->readings < 1 || caps->events < 1 || caps->audit < 1 ||
+        caps->calibrations < 1 || caps->final_orders < 1)
+        return failf(db, -EINVAL, "every row cap must be at least 1");
+    db->caps = *caps;
+    return 0;
+}
+
+static int64_t
+cap_of(const struct store *db, enum prune_cap c)
+{
+    switch (c) {
+    case CAP_READINGS:
+        return db->caps.readings;
+    case CAP_EVENTS:
+        return db->caps.events;
+    case CAP_AUDIT:
+        return db->caps.audit;
+    case CAP_CALS:
+        return db->caps.calibrations;
+    case CAP_ORDERS:
+        return db->caps.final_orders;
+    case NO_CAP:
+        break;
+    }
+    return 0;
+}
+
+int
+store_prune(struct store *db, int64_t now_ms, int64_t keep_ms, int64_t *deleted)
+{
+    int e = 0;
+    int64_t n = 0;
+    if (keep_ms < STORE_KEEP_MIN_MS || now_ms < INT64_MIN + keep_ms)
+        return failf(db, -EINVAL, "keep at least %lld days, not %lld ms",
+                     (long long)(STORE_KEEP_MIN_MS / 86400000), (long long)keep_ms);
+    if ((e = tx_begin(db, false)) < 0)
+        return e;
+    for (size_t i = 0; i < sizeof(prune_steps) / sizeof(prune_steps[0]); i++) {
+        sqlite3_stmt *st = NULL;
+        /* Run once a day or so: not worth a cached statement each. */
+        int rc = sqlite3_prepare_v2(db->sql, prune_steps[i].sql, -1, &st, NULL);
+        if (rc != SQLITE_OK) {
+            e = fail(db, rc);
+            break;
+        }
+        sqlite3_bind_int64(st, 1, now_ms - keep_ms);
+        if (prune_steps[i].cap != NO_CAP)
+            sqlite3_bind_int64(st, 2, cap_of(db, prune_steps[i].cap));
+        rc = sqlite3_step(st);
+        if (rc != SQLITE_DONE)
+            e = fail(db, rc);
+        else
+            n += sqlite3_changes(db->sql);
+        sqlite3_finalize(st);
+        if (e < 0)
+            break;
+    }
+    e = tx_end(db, e, false);
+    if (e == 0 && deleted != NULL)
+        *deleted = n;
+    return e;
+}
