@@ -179,7 +179,10 @@ struct agent_config {
     size_t n_buttons;
 };
 
-/* Every error of one load, in file order (syntax errors stop the parse). */
+/*
+ * The messages of one load, sorted by line. A syntax error stops libconfig's
+ * parse, so it comes alone; every other problem is reported.
+ */
 #define CFG_ERR_MAX 64
 #define CFG_ERR_LEN 256
 struct cfg_errors {
