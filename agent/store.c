@@ -130,6 +130,27 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
     "CREATE INDEX events_t ON events (t_ms);\n"
     "CREATE INDEX orders_state ON orders (state, updated_ms);\n"
     "CREATE INDEX order_transitions_t ON order_transitions (t_ms);\n",
+    /* 4: the daemon's latest view of each item (pantryctl status reads it), and
+     * small named counters such as how far a replay has been processed. */
+    "CREATE TABLE item_views (\n"
+    "  item TEXT PRIMARY KEY NOT NULL REFERENCES items (id) ON DELETE CASCADE,\n"
+    "  t_ms INTEGER NOT NULL,\n"
+    "  stock_mg INTEGER NOT NULL CHECK (stock_mg >= 0),\n"
+    "  uncertainty_mg INTEGER NOT NULL CHECK (uncertainty_mg >= 0),\n"
+    "  rate_ugpd INTEGER NOT NULL,\n"
+    "  sigma_ugpd INTEGER NOT NULL,\n"
+    "  runout_s INTEGER,\n"
+    "  runout_lo_s INTEGER,\n"
+    "  runout_hi_s INTEGER,\n"
+    "  lead_s INTEGER NOT NULL,\n"
+    "  reorder_point_mg INTEGER NOT NULL,\n"
+    "  verdict TEXT NOT NULL,\n"
+    "  fault INTEGER NOT NULL CHECK (fault IN (0, 1))\n"
+    ");\n"
+    "CREATE TABLE meta (\n"
+    "  key TEXT PRIMARY KEY NOT NULL,\n"
+    "  value INTEGER NOT NULL\n"
+    ");\n",
 };
 
 const char *
@@ -175,6 +196,10 @@ enum stmt_id {
     S_OUTBOX,
     S_HISTORY,
     S_AUDIT_ADD,
+    S_VIEW_PUT,
+    S_VIEW_GET,
+    S_META_PUT,
+    S_META_GET,
     S_COUNT,
 };
 
@@ -185,6 +210,15 @@ enum stmt_id {
     "q.order_id = orders.order_id AND q.to_state = 'queued')"
 
 static const char *const stmt_sql[S_COUNT] = {
+    [S_VIEW_PUT] = "INSERT OR REPLACE INTO item_views (item, t_ms, stock_mg, "
+                   "uncertainty_mg, rate_ugpd, sigma_ugpd, runout_s, runout_lo_s, "
+                   "runout_hi_s, lead_s, reorder_point_mg, verdict, fault) "
+                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    [S_VIEW_GET] = "SELECT t_ms, stock_mg, uncertainty_mg, rate_ugpd, sigma_ugpd, "
+                   "runout_s, runout_lo_s, runout_hi_s, lead_s, reorder_point_mg, "
+                   "verdict, fault FROM item_views WHERE item = ?",
+    [S_META_PUT] = "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+    [S_META_GET] = "SELECT value FROM meta WHERE key = ?",
     [S_BEGIN] = "BEGIN IMMEDIATE",
     [S_COMMIT] = "COMMIT",
     [S_ROLLBACK] = "ROLLBACK",
@@ -1592,6 +1626,125 @@ store_audit(struct store *db, int64_t t_ms, const char *item, const char *what)
     bind_text(db, st, 2, item);
     bind_text(db, st, 3, cut);
     return run(db, st);
+}
+
+/* ---- item views and counters ---- */
+
+/* A runout time of INT64_MAX (never) is stored as NULL. */
+static void
+bind_time(sqlite3_stmt *st, int i, int64_t t)
+{
+    if (t == INT64_MAX)
+        sqlite3_bind_null(st, i);
+    else
+        sqlite3_bind_int64(st, i, t);
+}
+
+static int64_t
+column_time(sqlite3_stmt *st, int i)
+{
+    return sqlite3_column_type(st, i) == SQLITE_NULL ? INT64_MAX
+                                                     : sqlite3_column_int64(st, i);
+}
+
+int
+store_view_put(struct store *db, const char *item, const struct store_view *v)
+{
+    int e = 0;
+    if (!id_ok(item))
+        return bad_id(db, "an item id");
+    if (v->verdict[0] == '\0' || !fits(v->verdict, sizeof(v->verdict)) ||
+        v->stock_mg < 0 || v->uncertainty_mg < 0)
+        return failf(db, -EINVAL, "view of %s: bad stock or verdict", item);
+    sqlite3_stmt *st = stmt(db, S_VIEW_PUT, &e);
+    if (st == NULL)
+        return e;
+    bind_text(db, st, 1, item);
+    sqlite3_bind_int64(st, 2, v->t_ms);
+    sqlite3_bind_int64(st, 3, v->stock_mg);
+    sqlite3_bind_int64(st, 4, v->uncertainty_mg);
+    sqlite3_bind_int64(st, 5, v->rate_ugpd);
+    sqlite3_bind_int64(st, 6, v->sigma_ugpd);
+    bind_time(st, 7, v->runout_s);
+    bind_time(st, 8, v->runout_lo_s);
+    bind_time(st, 9, v->runout_hi_s);
+    sqlite3_bind_int64(st, 10, v->lead_s);
+    sqlite3_bind_int64(st, 11, v->reorder_point_mg);
+    bind_text(db, st, 12, v->verdict);
+    sqlite3_bind_int(st, 13, v->fault ? 1 : 0);
+    return run(db, st);
+}
+
+int
+store_view_get(struct store *db, const char *item, struct store_view *out)
+{
+    int e = 0;
+    if (!id_ok(item))
+        return bad_id(db, "an item id");
+    sqlite3_stmt *st = stmt(db, S_VIEW_GET, &e);
+    if (st == NULL)
+        return e;
+    bind_text(db, st, 1, item);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        const unsigned char *verdict = sqlite3_column_text(st, 10);
+        *out = (struct store_view){
+            .t_ms = sqlite3_column_int64(st, 0),
+            .stock_mg = sqlite3_column_int64(st, 1),
+            .uncertainty_mg = sqlite3_column_int64(st, 2),
+            .rate_ugpd = sqlite3_column_int64(st, 3),
+            .sigma_ugpd = sqlite3_column_int64(st, 4),
+            .runout_s = column_time(st, 5),
+            .runout_lo_s = column_time(st, 6),
+            .runout_hi_s = column_time(st, 7),
+            .lead_s = sqlite3_column_int64(st, 8),
+            .reorder_point_mg = sqlite3_column_int64(st, 9),
+            .fault = sqlite3_column_int(st, 11) != 0,
+        };
+        snprintf(out->verdict, sizeof(out->verdict), "%s",
+                 verdict ? (const char *)verdict : "");
+    } else if (rc == SQLITE_DONE) {
+        e = failf(db, -ENOENT, "no view of %s yet", item);
+    } else {
+        e = fail(db, rc);
+    }
+    done(st);
+    return e;
+}
+
+int
+store_meta_put(struct store *db, const char *key, int64_t value)
+{
+    int e = 0;
+    if (!id_ok(key))
+        return bad_id(db, "a key");
+    sqlite3_stmt *st = stmt(db, S_META_PUT, &e);
+    if (st == NULL)
+        return e;
+    bind_text(db, st, 1, key);
+    sqlite3_bind_int64(st, 2, value);
+    return run(db, st);
+}
+
+int
+store_meta_get(struct store *db, const char *key, int64_t *value)
+{
+    int e = 0;
+    if (!id_ok(key))
+        return bad_id(db, "a key");
+    sqlite3_stmt *st = stmt(db, S_META_GET, &e);
+    if (st == NULL)
+        return e;
+    bind_text(db, st, 1, key);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *value = sqlite3_column_int64(st, 0);
+    else if (rc == SQLITE_DONE)
+        e = failf(db, -ENOENT, "no value of %s", key);
+    else
+        e = fail(db, rc);
+    done(st);
+    return e;
 }
 
 /* ---- retention ---- */

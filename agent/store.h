@@ -49,7 +49,7 @@
 struct cond_cal;
 
 /* The schema version this code creates and reads (PRAGMA user_version). */
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 
 #define STORE_ID_MAX 64     /* item and order ids: 1..63 bytes, no NUL */
 #define STORE_NAME_MAX 128  /* item display names, < 128 bytes */
@@ -375,6 +375,32 @@ int store_history(struct store *db, const char *item, int limit,
 
 /* Append what (cut at STORE_NOTE_MAX - 1 bytes) about item (NULL: none) at t_ms. */
 int store_audit(struct store *db, int64_t t_ms, const char *item, const char *what);
+
+/* ---- the daemon's view of each item, and named counters ---- */
+
+/* The latest forecast and decision of an item, written by the daemon at each
+ * review; pantryctl status shows it without asking the daemon. */
+struct store_view {
+    int64_t t_ms; /* of the review */
+    int64_t stock_mg, uncertainty_mg; /* net stock >= 0 and its uncertainty >= 0 */
+    int64_t rate_ugpd, sigma_ugpd;    /* consumption rate and its sd, ug/day */
+    int64_t runout_s, runout_lo_s, runout_hi_s; /* s since the epoch, INT64_MAX never */
+    int64_t lead_s;           /* planned lead time */
+    int64_t reorder_point_mg; /* of the policy */
+    char verdict[16];         /* order_verdict_to_str(): "go", "not-needed", ... */
+    bool fault;               /* the sensor was faulty */
+};
+
+/* Replace item's view (with the same transaction rules as events). */
+int store_view_put(struct store *db, const char *item, const struct store_view *v);
+
+/* Item's view; -ENOENT before the first review. */
+int store_view_get(struct store *db, const char *item, struct store_view *out);
+
+/* A named integer (key: 1..63 bytes), e.g. how far a replay got. */
+int store_meta_put(struct store *db, const char *key, int64_t value);
+/* -ENOENT when never set. */
+int store_meta_get(struct store *db, const char *key, int64_t *value);
 
 /* ---- retention ---- */
 

@@ -121,7 +121,9 @@ test_refuse_newer(void)
     struct store *db = open_new(path, sizeof(path));
     store_close(db);
     sqlite3 *raw = su_raw(path);
-    su_exec(raw, "PRAGMA user_version = 4");
+    char newer[64];
+    snprintf(newer, sizeof(newer), "PRAGMA user_version = %d", STORE_SCHEMA_VERSION + 1);
+    su_exec(raw, newer);
     sqlite3_close(raw);
 
     db = NULL;
@@ -131,9 +133,9 @@ test_refuse_newer(void)
     CHECK_EQ_I64(store_open(path, STORE_RDONLY, &db, err, sizeof(err)), -EPROTO);
     CHECK_MSG(strstr(err, "newer") != NULL, "%s", err);
 
-    /* Nothing was touched: still version 4. */
+    /* Nothing was touched: still the newer version. */
     raw = su_raw(path);
-    CHECK_EQ_I64(su_int(raw, "PRAGMA user_version"), 4);
+    CHECK_EQ_I64(su_int(raw, "PRAGMA user_version"), STORE_SCHEMA_VERSION + 1);
     sqlite3_close(raw);
 
     /* Read-only refuses an older schema instead of migrating it. */

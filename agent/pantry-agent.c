@@ -1,0 +1,792 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * pantry-agent, the daemon: reads the configuration, opens the store, starts the
+ * sensors (or replays a recorded trace on its virtual clock), and runs one
+ * thread that waits in epoll for sensor input, its timers (a timerfd armed for
+ * the earliest due time), signals (a signalfd: SIGTERM/SIGINT stop, SIGHUP
+ * reloads), the control socket of pantryctl, and an eventfd where the MQTT
+ * client's callbacks will hand over their results (issue 5). Nothing busy-waits
+ * and nothing sleeps in a loop. Under systemd it reports READY, STATUS and
+ * WATCHDOG itself; the watchdog is pinged only from this loop, so a hung loop is
+ * restarted.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <libgen.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "clock.h"
+#include "config.h"
+#include "control.h"
+#include "evdev.h"
+#include "evtrace.h"
+#include "gpio.h"
+#include "hx711.h"
+#include "iio.h"
+#include "log.h"
+#include "notify.h"
+#include "pipeline.h"
+#include "store.h"
+#include "trace.h"
+#ifdef PANTRY_HAVE_GPIOD
+#include "gpio-gpiod.h"
+#endif
+
+#ifndef PANTRY_VERSION
+#define PANTRY_VERSION "unknown"
+#endif
+
+#define ERRLEN 512
+#define BATCH 64
+#define MAINT_MS (INT64_C(6) * 3600 * 1000) /* prune and checkpoint this often */
+#define STOP_GRACE_MS 2000
+
+static const char usage_text[] =
+    "Usage: pantry-agent [OPTIONS]\n"
+    "\n"
+    "The pantry shelf daemon: weighs items, learns how fast each is used, and\n"
+    "orders before one runs out.\n"
+    "\n"
+    "  -c, --config FILE        configuration (default " CFG_DEFAULT_PATH ")\n"
+    "      --check-config FILE  check FILE, print every error, exit 0 if it is good\n"
+    "      --replay TRACE       read samples and button edges from a recorded trace\n"
+    "                           (# pantry-samples v1) on its own clock, as fast as\n"
+    "                           possible, instead of the hardware; exit at its end.\n"
+    "                           A store that has seen part of the trace goes on\n"
+    "                           after the last input it committed\n"
+    "  -f, --foreground         log for a terminal (time stamps) even under systemd\n"
+    "  -v, --verbose            log at debug level (overrides log_level)\n"
+    "  -h, --help               show this help\n"
+    "  -V, --version            show the version\n"
+    "\n"
+    "Signals: SIGTERM or SIGINT stop (within 2 s), SIGHUP reloads the configuration\n"
+    "(a bad one is logged and the running one kept).\n"
+    "Exit status: 0 stopped cleanly, 1 failed to start or run, 2 bad usage.\n";
+
+/* A source and where its channels and buttons go in the configuration. */
+struct src {
+    struct sample_source *s;
+    uint16_t chan[SENSOR_MAX_CHANNELS];
+    uint16_t btn[SENSOR_MAX_BUTTONS];
+    const char *what; /* for logs */
+};
+
+struct agent {
+    const char *config_path;
+    const char *replay_path;
+    bool foreground, verbose;
+    struct agent_config *cfg;
+    struct store *db;
+    struct pipeline *pl;
+    struct src srcs[CFG_MAX_CHANNELS + CFG_MAX_BUTTONS];
+    size_t n_srcs;
+    int epfd, sigfd, timerfd, ctlfd, wakefd;
+    bool stop;
+    int64_t wd_ms, next_wd_ms, next_maint_ms;
+    FILE *rec;
+    struct trace_writer recw;
+    int64_t rec_until_ms;
+    int64_t resume_ms; /* replay: input up to this was committed by an earlier run */
+};
+
+/* ---- sources ---- */
+
+static void
+close_sources(struct agent *a)
+{
+    for (size_t i = 0; i < a->n_srcs; i++)
+        sample_source_free(a->srcs[i].s);
+    a->n_srcs = 0;
+}
+
+#ifdef PANTRY_HAVE_GPIOD
+static int
+open_seam(const char *chip, struct gpio_seam *seam, char *err, size_t errlen)
+{
+    return gpio_seam_gpiod_open(chip[0] ? chip : "gpiochip0", "pantry-agent",
+                                clock_mono_us_cb, NULL, seam, err, errlen);
+}
+#endif
+
+static int
+open_channel(const struct cfg_channel *c, struct src *s, char *err, size_t errlen)
+{
+    s->chan[0] = c->index;
+    s->what = c->name;
+    if (c->source == CFG_SRC_IIO) {
+        struct iio_config ic = {.device = c->device, .n_channels = 1,
+                                .channels = {c->input}, .period_ms = c->period_ms};
+        return iio_new(&ic, &s->s, err, errlen);
+    }
+#ifdef PANTRY_HAVE_GPIOD
+    struct hx711_config hc = {.n_chips = 1, .chips = {{c->dout, c->sck, c->gain}},
+                              .period_ms = c->period_ms, .timeout_ms = 1000,
+                              .max_tries = 3};
+    struct gpio_seam seam;
+    int r = open_seam(c->chip, &seam, err, errlen);
+    return r < 0 ? r : hx711_new(&hc, seam, &s->s, err, errlen);
+#else
+    snprintf(err, errlen, "channel %s: hx711 needs libgpiod, and this build has none",
+             c->name);
+    return -ENOTSUP;
+#endif
+}
+
+static int
+open_button(const struct cfg_button *b, uint16_t index, struct src *s, char *err,
+            size_t errlen)
+{
+    s->btn[0] = index;
+    s->what = b->device;
+    if (b->source == CFG_BTN_EVDEV) {
+        struct evdev_config ec = {.path = b->device, .n_keys = 1, .keycodes = {b->key}};
+        return evdev_new(&ec, &s->s, err, errlen);
+    }
+#ifdef PANTRY_HAVE_GPIOD
+    struct gpio_buttons_config gc = {.n_lines = 1, .lines = {b->line},
+                                     .active_low = b->active_low, .poll_ms = 10};
+    struct gpio_seam seam;
+    int r = open_seam(b->device, &seam, err, errlen);
+    return r < 0 ? r : gpio_buttons_new(&gc, seam, &s->s, err, errlen);
+#else
+    snprintf(err, errlen, "button on line %u needs libgpiod, and this build has none",
+             b->line);
+    return -ENOTSUP;
+#endif
+}
+
+static int
+open_sources(struct agent *a)
+{
+    char err[ERRLEN];
+    int r;
+
+    if (a->replay_path != NULL) {
+        struct src *s = &a->srcs[a->n_srcs];
+        for (unsigned i = 0; i < SENSOR_MAX_CHANNELS; i++)
+            s->chan[i] = (uint16_t)i;
+        for (unsigned i = 0; i < SENSOR_MAX_BUTTONS; i++)
+            s->btn[i] = (uint16_t)i;
+        s->what = a->replay_path;
+        if ((r = trace_replay_open(a->replay_path, &s->s, err, sizeof(err))) < 0) {
+            log_error("replay: %s", err);
+            return r;
+        }
+        a->n_srcs++;
+        return 0;
+    }
+    for (size_t i = 0; i < a->cfg->n_channels; i++) {
+        struct src *s = &a->srcs[a->n_srcs];
+        if ((r = open_channel(&a->cfg->channels[i], s, err, sizeof(err))) < 0) {
+            log_error("channel %s: %s", a->cfg->channels[i].name, err);
+            return r;
+        }
+        a->n_srcs++;
+    }
+    for (size_t i = 0; i < a->cfg->n_buttons; i++) {
+        struct src *s = &a->srcs[a->n_srcs];
+        if ((r = open_button(&a->cfg->buttons[i], (uint16_t)i, s, err, sizeof(err))) <
+            0) {
+            log_error("button %zu: %s", i + 1, err);
+            return r;
+        }
+        a->n_srcs++;
+    }
+    return 0;
+}
+
+/* Everything due at now from every source, into the pipeline (and a recording). */
+static int
+read_sources(struct agent *a, int64_t now)
+{
+    struct sample sm[BATCH];
+    struct button_edge ed[BATCH];
+
+    for (size_t i = 0; i < a->n_srcs; i++) {
+        struct src *s = &a->srcs[i];
+        const struct sample_source_ops *ops = s->s->ops;
+        int n;
+        do {
+            n = ops->read_samples ? ops->read_samples(s->s, now, sm, BATCH) : 0;
+            if (n < 0) {
+                log_error("%s: %s%s%s", s->what, strerror(-n),
+                          a->replay_path ? ": " : "",
+                          a->replay_path ? trace_replay_error(s->s) : "");
+                return n;
+            }
+            for (int k = 0; k < n; k++) {
+                if (sm[k].channel >= SENSOR_MAX_CHANNELS || sm[k].t_ms <= a->resume_ms)
+                    continue;
+                sm[k].channel = s->chan[sm[k].channel];
+                if (a->rec != NULL)
+                    trace_write_sample(&a->recw, &sm[k]);
+                pipeline_sample(a->pl, &sm[k]);
+            }
+        } while (n == BATCH);
+        do {
+            n = ops->read_edges ? ops->read_edges(s->s, now, ed, BATCH) : 0;
+            if (n == -ENODEV) {
+                log_error("%s: the input device went away", s->what);
+                return n;
+            }
+            if (n < 0)
+                return n;
+            for (int k = 0; k < n; k++) {
+                if (ed[k].button >= SENSOR_MAX_BUTTONS || ed[k].t_ms <= a->resume_ms)
+                    continue;
+                ed[k].button = s->btn[ed[k].button];
+                if (a->rec != NULL) {
+                    if (ed[k].t_ms < a->recw.state.last_t_ms)
+                        ed[k].t_ms = a->recw.state.last_t_ms;
+                    trace_write_edge(&a->recw, &ed[k]);
+                }
+                pipeline_edge(a->pl, &ed[k]);
+            }
+        } while (n == BATCH);
+    }
+    return 0;
+}
+
+static int64_t
+sources_due(const struct agent *a, int64_t now)
+{
+    int64_t due = INT64_MAX;
+
+    for (size_t i = 0; i < a->n_srcs; i++) {
+        const struct sample_source *s = a->srcs[i].s;
+        if (s->ops->next_due_ms != NULL) {
+            int64_t d = s->ops->next_due_ms(s, now);
+            if (d < due)
+                due = d;
+        }
+    }
+    return due;
+}
+
+/* ---- the control socket ---- */
+
+static void
+stop_recording(struct agent *a)
+{
+    if (a->rec == NULL)
+        return;
+    if (trace_writer_flush(&a->recw) < 0 || fsync(fileno(a->rec)) < 0)
+        log_error("recording: write failed");
+    fclose(a->rec);
+    a->rec = NULL;
+    log_notice("recording finished");
+}
+
+static int
+start_recording(struct agent *a, int64_t now, int64_t seconds, char *path, size_t len,
+                char *msg, size_t msglen)
+{
+    char dir[CFG_PATH_MAX], t[32], name[32];
+
+    if (a->rec != NULL)
+        return snprintf(msg, msglen, "a recording is already running"), -EBUSY;
+    snprintf(dir, sizeof(dir), "%s", a->cfg->store_path);
+    evtrace_format_time(now / 1000, t, sizeof(t));
+    snprintf(path, len, "%s/trace-%s.trace", dirname(dir), t);
+    if ((a->rec = fopen(path, "wx")) == NULL)
+        return snprintf(msg, msglen, "%s: %s", path, strerror(errno)), -errno;
+    trace_writer_init(&a->recw, a->rec);
+    for (size_t i = 0; i < a->cfg->n_channels; i++)
+        trace_write_channel(&a->recw, a->cfg->channels[i].index,
+                            a->cfg->channels[i].name);
+    for (size_t i = 0; i < a->cfg->n_buttons; i++) {
+        snprintf(name, sizeof(name), "button%zu", i);
+        trace_write_button(&a->recw, (unsigned)i, name);
+    }
+    trace_write_note(&a->recw, now, "recorded by pantry-agent " PANTRY_VERSION);
+    a->rec_until_ms = now + seconds * 1000;
+    snprintf(msg, msglen, "recording %" PRId64 " s to %s", seconds, path);
+    log_notice("%s", msg);
+    return 0;
+}
+
+static cJSON *
+status_json(struct agent *a, int64_t now)
+{
+    cJSON *arr = cJSON_CreateArray();
+
+    for (size_t i = 0; arr != NULL && i < a->pl->n_items; i++) {
+        struct pl_view v;
+        cJSON *o = cJSON_CreateObject();
+        pipeline_view(a->pl, i, now, &v);
+        if (o == NULL)
+            break;
+        cJSON_AddStringToObject(o, "item", a->cfg->items[i].id);
+        cJSON_AddNumberToObject(o, "stock_g", (double)v.stock_mg / 1000.0);
+        cJSON_AddNumberToObject(o, "uncertainty_g", (double)v.uncertainty_mg / 1000.0);
+        cJSON_AddNumberToObject(o, "rate_g_per_day", (double)v.rate_ugpd / 1e6);
+        cJSON_AddBoolToObject(o, "fault", a->pl->items[i].fault);
+        cJSON_AddStringToObject(o, "verdict", order_verdict_to_str(v.verdict));
+        cJSON_AddItemToArray(arr, o);
+    }
+    return arr;
+}
+
+static int
+on_request(void *ctx, const struct control_request *req, char *msg, size_t len,
+           cJSON **data)
+{
+    struct agent *a = ctx;
+    int64_t now = clock_wall_ms();
+    int item = -1, r;
+
+    if (req->cmd == CONTROL_PING) {
+        snprintf(msg, len, "pantry-agent %s", PANTRY_VERSION);
+        return 0;
+    }
+    if (req->cmd == CONTROL_STATUS) {
+        *data = status_json(a, now);
+        snprintf(msg, len, "%zu items", a->pl->n_items);
+        return 0;
+    }
+    if (req->cmd == CONTROL_RECORD) {
+        char path[CFG_PATH_MAX + 64];
+        if (a->replay_path != NULL)
+            return snprintf(msg, len, "replaying a trace: nothing to record"), -EPERM;
+        r = start_recording(a, now, req->seconds, path, sizeof(path), msg, len);
+        if (r == 0 && (*data = cJSON_CreateObject()) != NULL)
+            cJSON_AddStringToObject(*data, "path", path);
+        return r;
+    }
+    if ((item = cfg_find_item(a->cfg, req->item)) < 0)
+        return snprintf(msg, len, "no item '%s' in the configuration", req->item),
+               -ENOENT;
+    switch (req->cmd) {
+    case CONTROL_ORDER:
+        r = pipeline_order(a->pl, (size_t)item, "manual", now, msg, len);
+        break;
+    case CONTROL_CONFIRM:
+        r = pipeline_confirm(a->pl, (size_t)item, now, msg, len);
+        break;
+    case CONTROL_CANCEL:
+        r = pipeline_cancel(a->pl, (size_t)item, now, msg, len);
+        break;
+    case CONTROL_TARE:
+        r = pipeline_tare(a->pl, (size_t)item, now, 3000, msg, len);
+        break;
+    case CONTROL_SPAN:
+        r = pipeline_span(a->pl, (size_t)item, req->known_mg, now, 3000, msg, len);
+        break;
+    default:
+        return snprintf(msg, len, "unsupported command"), -EINVAL;
+    }
+    log_notice("pantryctl %s %s: %s", control_cmd_to_str(req->cmd), req->item, msg);
+    return r;
+}
+
+/* ---- start, reload, stop ---- */
+
+static void
+print_errors(const struct cfg_errors *e, bool to_log)
+{
+    for (size_t i = 0; i < e->count; i++) {
+        if (to_log)
+            log_error("%s", e->msg[i]);
+        else
+            fprintf(stderr, "%s\n", e->msg[i]);
+    }
+    if (e->dropped > 0) {
+        if (to_log)
+            log_error("... and %zu more errors", e->dropped);
+        else
+            fprintf(stderr, "... and %zu more errors\n", e->dropped);
+    }
+}
+
+static int
+start_pipeline(struct agent *a, int64_t now)
+{
+    char err[ERRLEN];
+    int r;
+
+    if ((r = pipeline_init(a->pl, a->cfg, a->db, now, err, sizeof(err))) < 0)
+        log_error("%s", err);
+    return r;
+}
+
+/* SIGHUP: a good new configuration replaces the running one, a bad one is logged. */
+static void
+reload(struct agent *a)
+{
+    struct agent_config *next = malloc(sizeof(*next));
+    struct cfg_errors *errs = malloc(sizeof(*errs));
+    int64_t now = clock_wall_ms();
+
+    if (next == NULL || errs == NULL) {
+        log_error("reload: out of memory; keeping the running configuration");
+        goto out;
+    }
+    if (cfg_load(a->config_path, next, errs) < 0) {
+        print_errors(errs, true);
+        log_error("reload: %s has errors; keeping the running configuration",
+                  a->config_path);
+        goto out;
+    }
+    if (strcmp(next->store_path, a->cfg->store_path) != 0 ||
+        strcmp(next->control_socket, a->cfg->control_socket) != 0) {
+        log_error("reload: store and control_socket cannot change without a restart; "
+                  "keeping the running configuration");
+        goto out;
+    }
+    stop_recording(a);
+    pipeline_fini(a->pl);
+    close_sources(a);
+    struct agent_config *old = a->cfg;
+    a->cfg = next;
+    next = NULL;
+    if (open_sources(a) < 0 || start_pipeline(a, now) < 0) {
+        log_error("reload: the new configuration cannot start; going back");
+        close_sources(a);
+        next = a->cfg;
+        a->cfg = old;
+        if (open_sources(a) < 0 || start_pipeline(a, now) < 0) {
+            log_error("reload: the old configuration cannot start either: stopping");
+            a->stop = true;
+        }
+        free(next);
+        next = NULL;
+        goto out;
+    }
+    free(old);
+    log_setup(a->verbose ? CFG_LOG_DEBUG : a->cfg->log_level,
+              !a->foreground && log_stderr_is_journal());
+    log_notice("configuration reloaded: %zu items, %zu channels, %zu buttons",
+               a->cfg->n_items, a->cfg->n_channels, a->cfg->n_buttons);
+out:
+    free(next);
+    free(errs);
+}
+
+static void
+maintain(struct agent *a, int64_t now)
+{
+    int64_t deleted = 0;
+    int64_t keep = a->cfg->retention_s * 1000;
+
+    pipeline_flush(a->pl);
+    if (keep < STORE_KEEP_MIN_MS)
+        keep = STORE_KEEP_MIN_MS;
+    if (store_prune(a->db, now, keep, &deleted) < 0)
+        log_warning("store: pruning failed: %s", store_errmsg(a->db));
+    else if (deleted > 0)
+        log_info("store: pruned %" PRId64 " old rows", deleted);
+    if (store_checkpoint(a->db) < 0)
+        log_debug("store: checkpoint postponed: %s", store_errmsg(a->db));
+    a->next_maint_ms = now + MAINT_MS;
+}
+
+static int
+watch(struct agent *a, int fd)
+{
+    struct epoll_event ev = {.events = EPOLLIN, .data.fd = fd};
+
+    return epoll_ctl(a->epfd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
+}
+
+static int
+setup_fds(struct agent *a)
+{
+    sigset_t set;
+    char err[ERRLEN];
+    int r;
+
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
+    sigprocmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    if ((a->epfd = epoll_create1(EPOLL_CLOEXEC)) < 0 ||
+        (a->sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK)) < 0 ||
+        (a->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK)) < 0 ||
+        (a->wakefd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0) {
+        log_error("cannot set up the event loop: %s", strerror(errno));
+        return -errno;
+    }
+    if ((r = watch(a, a->sigfd)) < 0 || (r = watch(a, a->timerfd)) < 0 ||
+        (r = watch(a, a->wakefd)) < 0)
+        return r;
+    if (a->replay_path == NULL) {
+        if ((r = control_listen(a->cfg->control_socket, &a->ctlfd, err, sizeof(err))) <
+            0) {
+            log_error("control socket: %s", err);
+            return r;
+        }
+        if ((r = watch(a, a->ctlfd)) < 0)
+            return r;
+        for (size_t i = 0; i < a->n_srcs; i++) {
+            const struct sample_source *s = a->srcs[i].s;
+            int fd = s->ops->poll_fd ? s->ops->poll_fd(s) : -1;
+            if (fd >= 0 && (r = watch(a, fd)) < 0)
+                return r;
+        }
+    }
+    return 0;
+}
+
+static void
+arm(struct agent *a, int64_t wait_ms)
+{
+    struct itimerspec its = {0};
+
+    if (wait_ms < 1)
+        wait_ms = 1; /* 0 would disarm */
+    if (wait_ms > 60000)
+        wait_ms = 60000;
+    its.it_value.tv_sec = wait_ms / 1000;
+    its.it_value.tv_nsec = (long)(wait_ms % 1000) * 1000000;
+    timerfd_settime(a->timerfd, 0, &its, NULL);
+}
+
+static void
+on_signals(struct agent *a)
+{
+    struct signalfd_siginfo si;
+
+    while (read(a->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+        if (si.ssi_signo == SIGHUP) {
+            log_notice("SIGHUP: reloading %s", a->config_path);
+            notify_send("RELOADING=1");
+            reload(a);
+            notify_send("READY=1");
+        } else {
+            log_notice("%s: stopping", strsignal((int)si.ssi_signo));
+            a->stop = true;
+        }
+    }
+}
+
+static int
+run_live(struct agent *a)
+{
+    struct epoll_event evs[16];
+    char status[128];
+    int64_t last_status = 0;
+
+    a->wd_ms = notify_watchdog_usec() / 1000;
+    a->next_wd_ms = 0;
+    a->next_maint_ms = clock_wall_ms() + 60000;
+    notify_send("READY=1");
+    log_notice("pantry-agent %s running: %zu items, %zu channels, %zu buttons",
+               PANTRY_VERSION, a->cfg->n_items, a->cfg->n_channels, a->cfg->n_buttons);
+    while (!a->stop) {
+        int64_t now = clock_wall_ms();
+        if (read_sources(a, now) < 0 && a->replay_path != NULL)
+            return 1;
+        pipeline_tick(a->pl, now);
+        if (a->rec != NULL && now >= a->rec_until_ms)
+            stop_recording(a);
+        if (now >= a->next_maint_ms)
+            maintain(a, now);
+        if (a->wd_ms > 0 && now >= a->next_wd_ms) {
+            /* Only a loop that gets here is healthy: the ping proves it. */
+            notify_send("WATCHDOG=1");
+            a->next_wd_ms = now + a->wd_ms / 2;
+        }
+        if (now - last_status >= 60000) {
+            snprintf(status, sizeof(status),
+                     "STATUS=%" PRIu64 " samples, %" PRIu64 " events, %" PRIu64
+                     " orders", a->pl->samples, a->pl->events, a->pl->orders_created);
+            notify_send(status);
+            last_status = now;
+        }
+        int64_t due = sources_due(a, now), d = pipeline_next_due_ms(a->pl);
+        if (d < due)
+            due = d;
+        if (a->wd_ms > 0 && a->next_wd_ms < due)
+            due = a->next_wd_ms;
+        if (a->next_maint_ms < due)
+            due = a->next_maint_ms;
+        if (a->rec != NULL && a->rec_until_ms < due)
+            due = a->rec_until_ms;
+        arm(a, due == INT64_MAX ? 60000 : due - clock_wall_ms());
+        int n = epoll_wait(a->epfd, evs, 16, -1);
+        for (int i = 0; i < n; i++) {
+            int fd = evs[i].data.fd;
+            uint64_t x;
+            if (fd == a->sigfd)
+                on_signals(a);
+            else if (fd == a->ctlfd)
+                while (control_serve(a->ctlfd, on_request, a, 500) > 0)
+                    ;
+            else if (fd == a->timerfd || fd == a->wakefd)
+                (void)!read(fd, &x, sizeof(x));
+            /* source fds: read at the top of the loop */
+        }
+    }
+    notify_send("STOPPING=1");
+    return 0;
+}
+
+/* Replay: the trace's clock, as fast as it can be read; signals still stop it. */
+static int
+run_replay(struct agent *a)
+{
+    struct signalfd_siginfo si;
+    int64_t now = INT64_MIN, checked = 0;
+
+    for (;;) {
+        int64_t due = sources_due(a, now == INT64_MIN ? 0 : now);
+        if (due == INT64_MAX)
+            break;
+        int64_t d = pipeline_next_due_ms(a->pl);
+        if (now != INT64_MIN && d < due)
+            due = d;
+        if (due > now)
+            now = due;
+        if (read_sources(a, now) < 0)
+            return 1;
+        pipeline_tick(a->pl, now);
+        if (++checked % 4096 == 0 && read(a->sigfd, &si, sizeof(si)) > 0 &&
+            si.ssi_signo != SIGHUP) {
+            log_notice("stopped during the replay");
+            break;
+        }
+    }
+    if (now != INT64_MIN)
+        pipeline_tick(a->pl, now);
+    log_notice("replay finished: %" PRIu64 " samples, %" PRIu64 " events, %" PRIu64
+               " orders created, %" PRIu64 " queued", a->pl->samples, a->pl->events,
+               a->pl->orders_created, a->pl->orders_queued);
+    if (a->pl->store_errors > 0)
+        log_error("%" PRIu64 " store operations failed, the last: %s",
+                  a->pl->store_errors, a->pl->last_error);
+    return a->pl->store_errors > 0 ? 1 : 0;
+}
+
+static int
+check_config(const char *path)
+{
+    struct agent_config *c = malloc(sizeof(*c));
+    struct cfg_errors *e = malloc(sizeof(*e));
+    int r = 1;
+
+    if (c == NULL || e == NULL) {
+        fprintf(stderr, "pantry-agent: out of memory\n");
+    } else if (cfg_load(path, c, e) < 0) {
+        print_errors(e, false);
+    } else {
+        printf("%s: ok (%zu items, %zu channels, %zu buttons)\n", path, c->n_items,
+               c->n_channels, c->n_buttons);
+        r = 0;
+    }
+    free(c);
+    free(e);
+    return r;
+}
+
+int
+main(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"config", required_argument, NULL, 'c'},
+        {"check-config", required_argument, NULL, 'C'},
+        {"replay", required_argument, NULL, 'r'},
+        {"foreground", no_argument, NULL, 'f'},
+        {"verbose", no_argument, NULL, 'v'},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0},
+    };
+    struct agent a = {.config_path = CFG_DEFAULT_PATH, .epfd = -1, .sigfd = -1,
+                      .timerfd = -1, .ctlfd = -1, .wakefd = -1};
+    struct cfg_errors *errs = NULL;
+    char err[ERRLEN];
+    int c, rc = 1;
+
+    while ((c = getopt_long(argc, argv, "c:fvhV", opts, NULL)) != -1) {
+        switch (c) {
+        case 'c': a.config_path = optarg; break;
+        case 'C': return check_config(optarg);
+        case 'r': a.replay_path = optarg; break;
+        case 'f': a.foreground = true; break;
+        case 'v': a.verbose = true; break;
+        case 'h': fputs(usage_text, stdout); return 0;
+        case 'V': printf("pantry-agent %s\n", PANTRY_VERSION); return 0;
+        default: fputs("Try 'pantry-agent --help'.\n", stderr); return 2;
+        }
+    }
+    if (optind != argc) {
+        fprintf(stderr, "pantry-agent: unexpected argument '%s'\nTry 'pantry-agent "
+                        "--help'.\n", argv[optind]);
+        return 2;
+    }
+    bool journal = !a.foreground && log_stderr_is_journal();
+    log_setup(a.verbose ? CFG_LOG_DEBUG : CFG_LOG_INFO, journal);
+    a.cfg = malloc(sizeof(*a.cfg));
+    a.pl = malloc(sizeof(*a.pl));
+    errs = malloc(sizeof(*errs));
+    if (a.cfg == NULL || a.pl == NULL || errs == NULL) {
+        log_error("out of memory");
+        goto out;
+    }
+    if (cfg_load(a.config_path, a.cfg, errs) < 0) {
+        print_errors(errs, true);
+        goto out;
+    }
+    log_setup(a.verbose ? CFG_LOG_DEBUG : a.cfg->log_level, journal);
+    if (store_open(a.cfg->store_path, 0, &a.db, err, sizeof(err)) < 0) {
+        log_error("%s", err);
+        goto out;
+    }
+    if (open_sources(&a) < 0 || setup_fds(&a) < 0)
+        goto out;
+    int64_t start = a.replay_path ? 0 : clock_wall_ms();
+    a.resume_ms = INT64_MIN;
+    if (a.replay_path != NULL) {
+        int64_t first = sources_due(&a, 0);
+        start = first == INT64_MAX ? 0 : first;
+        /* A replay into a store that has seen part of it goes on from there. */
+        if (store_meta_get(a.db, PL_META_PROCESSED, &a.resume_ms) == 0) {
+            char t[32];
+            evtrace_format_time(a.resume_ms / 1000, t, sizeof(t));
+            log_notice("replay: the store has processed the trace up to %s; going on "
+                       "from there", t);
+            if (a.resume_ms > start)
+                start = a.resume_ms;
+        } else {
+            a.resume_ms = INT64_MIN;
+        }
+    }
+    if (start_pipeline(&a, start) < 0)
+        goto out;
+    rc = a.replay_path ? run_replay(&a) : run_live(&a);
+    stop_recording(&a);
+    if (pipeline_fini(a.pl) < 0) {
+        log_error("store: the last writes failed: %s", store_errmsg(a.db));
+        rc = 1;
+    }
+out:
+    close_sources(&a);
+    store_close(a.db);
+    if (a.ctlfd >= 0) {
+        unlink(a.cfg->control_socket);
+        close(a.ctlfd);
+    }
+    int fds[] = {a.epfd, a.sigfd, a.timerfd, a.wakefd};
+    for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
+        if (fds[i] >= 0)
+            close(fds[i]);
+    free(a.cfg);
+    free(a.pl);
+    free(errs);
+    return rc;
+}

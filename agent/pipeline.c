@@ -1,0 +1,944 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The pipeline (see pipeline.h): per item, conditioning -> stock events ->
+ * forecaster -> policy -> guard -> order. What each stock event does:
+ *
+ *   consume     feed the forecaster (never during a fault), save the model
+ *   refill      close the item's sent order (fulfilled), learn the lead time from
+ *               queueing to refill; cancel a planned order nobody confirmed
+ *   away/back   nothing but the record (the stock is the weight before the lift)
+ *   empty       what left beyond the container was used up: one more consumption
+ *   moved       nothing but the record
+ *   fault       no decision until fault-end; the audit log says so
+ *   fault-end   the stock restarts from the new settled weight
+ *
+ * After every event, and every review period, the item is reviewed: forecast,
+ * policy, guard. A predicted order is planned (confirm mode) or queued (auto);
+ * an order a person asks for is queued at once. Queued means: signed (issue 5)
+ * and in the outbox, with its sequence number, in one store transaction.
+ */
+#include "pipeline.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "evtrace.h"
+#include "message.h"
+#include "policy.h"
+#include "quantile.h"
+#include "runout.h"
+#include "text.h"
+#include "units.h"
+
+#define DAY_MS INT64_C(86400000)
+#define BATCH_MS 1000 /* an open batch is committed after this much time */
+/* Lead time smoothing weight per measured order, Q32 (0.5: the last few orders). */
+#define LEAD_ALPHA_Q32 (UINT64_C(1) << 31)
+
+static int
+note_err(struct pipeline *p, int r)
+{
+    if (r < 0) {
+        p->store_errors++;
+        snprintf(p->last_error, sizeof(p->last_error), "%s (%s)", store_errmsg(p->db),
+                 strerror(-r));
+    }
+    return r;
+}
+
+static int
+batch(struct pipeline *p, int64_t now_ms)
+{
+    if (p->in_batch)
+        return 0;
+    int r = store_begin(p->db);
+    if (r == 0) {
+        p->in_batch = true;
+        p->batch_ms = now_ms;
+    }
+    return note_err(p, r);
+}
+
+int
+pipeline_flush(struct pipeline *p)
+{
+    if (!p->in_batch)
+        return 0;
+    p->in_batch = false;
+    /* In the same transaction: how far the input has been taken in. */
+    note_err(p, store_meta_put(p->db, PL_META_PROCESSED, p->now_ms));
+    return note_err(p, store_commit(p->db));
+}
+
+static void
+save_view(struct pipeline *p, struct pl_item *it)
+{
+    const struct pl_view *v = &it->view;
+    struct store_view sv = {
+        .t_ms = v->t_ms,
+        .stock_mg = v->stock_mg,
+        .uncertainty_mg = v->uncertainty_mg,
+        .rate_ugpd = v->rate_ugpd,
+        .sigma_ugpd = v->sigma_ugpd,
+        .runout_s = v->runout_s,
+        .runout_lo_s = v->runout_lo_s,
+        .runout_hi_s = v->runout_hi_s,
+        .lead_s = v->lead_s,
+        .reorder_point_mg = v->reorder_point_mg,
+        .fault = it->fault,
+    };
+    snprintf(sv.verdict, sizeof(sv.verdict), "%s", order_verdict_to_str(v->verdict));
+    if (batch(p, v->t_ms) == 0)
+        note_err(p, store_view_put(p->db, it->cfg->id, &sv));
+}
+
+static int64_t
+net_stock(const struct pl_item *it, int64_t weight_mg)
+{
+    int64_t net = weight_mg - it->cfg->container_mg;
+    return net > 0 ? net : 0;
+}
+
+static int
+save_model(struct pipeline *p, struct pl_item *it, int64_t now_ms)
+{
+    it->model.zero_mg = it->cond.zero_mg;
+    it->model.zero_at_ms = it->cond.zero_at_ms;
+    int r = batch(p, now_ms);
+    if (r == 0)
+        r = store_model_put(p->db, it->cfg->id, now_ms, PL_MODEL_FORMAT, &it->model,
+                            sizeof(it->model));
+    return note_err(p, r);
+}
+
+static int
+audit(struct pipeline *p, const struct pl_item *it, int64_t now_ms, const char *fmt,
+      ...) __attribute__((format(printf, 4, 5)));
+
+static int
+audit(struct pipeline *p, const struct pl_item *it, int64_t now_ms, const char *fmt, ...)
+{
+    char text[STORE_NOTE_MAX];
+    va_list ap;
+    int r;
+
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof(text), fmt, ap);
+    va_end(ap);
+    if ((r = batch(p, now_ms)) == 0)
+        r = store_audit(p->db, now_ms, it ? it->cfg->id : NULL, text);
+    return note_err(p, r);
+}
+
+/* ---- the open order of an item ---- */
+
+struct open_order {
+    bool found;
+    struct store_order o; /* strings not kept: message/detail NULL */
+};
+
+static int
+open_cb(const struct store_order *o, void *ctx)
+{
+    struct open_order *oo = ctx;
+
+    oo->found = true;
+    oo->o = *o;
+    oo->o.message = NULL;
+    oo->o.detail_json = NULL;
+    return 0; /* the newest wins; there is one per item */
+}
+
+static int
+open_order(struct pipeline *p, const struct pl_item *it, struct open_order *oo)
+{
+    memset(oo, 0, sizeof(*oo));
+    return note_err(p, store_orders_open(p->db, it->cfg->id, open_cb, oo));
+}
+
+/* ---- reviews ---- */
+
+static void
+forecast(struct pl_item *it, int64_t now_ms, struct policy_out *pol)
+{
+    const struct cfg_item *c = it->cfg;
+    struct pl_view *v = &it->view;
+    struct fc_rate r;
+    struct runout ro;
+    int64_t now_s = now_ms / 1000, w = 0, u = 0;
+    int32_t z = quant_normal_q16(c->service_bp);
+
+    cond_weight(&it->cond, now_ms, &w, &u);
+    v->t_ms = now_ms;
+    v->stock_mg = net_stock(it, w);
+    v->uncertainty_mg = u;
+    v->lead_s = lead_plan_s(&it->model.lead, z);
+    fc_rate(&it->model.fc, &c->fc, now_s, v->lead_s + c->review_s, &r);
+    struct policy_in in = {
+        .stock_mg = v->stock_mg,
+        .on_order_mg = 0, /* one open order per item: the guard stops a second */
+        .rate_ugpd = r.rate_ugpd,
+        .sigma_ugpd = r.sigma_ugpd,
+        .interval_s = r.interval_s,
+        .lead_time_s = v->lead_s,
+        .review_s = c->review_s,
+        .cover_s = c->cover_s,
+        .service_bp = c->service_bp,
+        .pack_mg = c->pack_mg,
+        .max_packs = c->packs_per_order,
+    };
+    policy_decide(&in, pol);
+    v->rate_ugpd = r.rate_ugpd;
+    v->sigma_ugpd = r.sigma_ugpd;
+    v->reorder_point_mg = pol->reorder_point_mg;
+    fc_runout(&it->model.fc, &c->fc, v->stock_mg, c->service_bp, now_s, &ro);
+    v->runout_s = ro.t_mid_s;
+    v->runout_lo_s = ro.t_lo_s;
+    v->runout_hi_s = ro.t_hi_s;
+}
+
+struct build_ctx {
+    struct pipeline *p;
+    const struct pl_item *it;
+    const char *order_id;
+    const char *reason;
+    uint32_t packs;
+    int64_t now_ms;
+};
+
+static int
+build_reorder(int64_t seq, void *ctx, char **message)
+{
+    const struct build_ctx *b = ctx;
+    const struct cfg_item *c = b->it->cfg;
+    const struct pl_view *v = &b->it->view;
+    struct message_reorder m = {
+        .order_id = b->order_id,
+        .device_id = b->p->cfg->device_id,
+        .seq = seq,
+        .iat_s = b->now_ms / 1000,
+        .item_id = c->id,
+        .item_name = c->name,
+        .sku = c->sku,
+        .gtin = c->gtin,
+        .packs = b->packs,
+        .pack_mg = c->pack_mg,
+        .price_cents = c->price_cents,
+        .currency = b->p->cfg->currency,
+        .reason = b->reason,
+        .stock_mg = v->stock_mg,
+        .rate_ugpd = v->rate_ugpd,
+        .runout_s = v->runout_s,
+        .runout_lo_s = v->runout_lo_s,
+        .runout_hi_s = v->runout_hi_s,
+        .service_bp = c->service_bp,
+    };
+    return message_reorder_json(&m, message);
+}
+
+static int
+queue_order(struct pipeline *p, const struct pl_item *it, const char *order_id,
+            const char *reason, uint32_t packs, int64_t now_ms)
+{
+    struct build_ctx b = {p, it, order_id, reason, packs, now_ms};
+    int r;
+
+    if ((r = pipeline_flush(p)) < 0)
+        return r;
+    r = note_err(p, store_order_queue(p->db, order_id, now_ms, build_reorder, &b));
+    if (r == 0) {
+        p->orders_queued++;
+        if (p->queued != NULL)
+            p->queued(p->queued_ctx, order_id);
+    }
+    return r;
+}
+
+/*
+ * "<item>-<YYYYMMDDTHHMMSSZ>-<8 hex digits of the device id's FNV-1a hash>":
+ * at most 31 + 17 + 9 + 2 bytes, unique per item and second on a device, and
+ * across devices as far as a 32-bit hash of their ids goes (a retailer also
+ * keys by the device, which signs the order).
+ */
+static void
+order_id(const struct pipeline *p, const struct pl_item *it, int64_t now_ms,
+         unsigned attempt, char *out, size_t len)
+{
+    char t[32], c[32];
+    size_t k = 0;
+    uint32_t h = 2166136261u;
+
+    for (const char *s = p->cfg->device_id; *s != '\0'; s++)
+        h = (h ^ (uint8_t)*s) * 16777619u;
+    evtrace_format_time(now_ms / 1000, t, sizeof(t));
+    for (const char *s = t; *s != '\0' && k + 1 < sizeof(c); s++)
+        if (*s != '-' && *s != ':')
+            c[k++] = *s;
+    c[k] = '\0';
+    if (attempt == 0)
+        snprintf(out, len, "%.31s-%.16s-%08x", it->cfg->id, c, (unsigned)h);
+    else
+        snprintf(out, len, "%.31s-%.16s-%08x-%u", it->cfg->id, c, (unsigned)h,
+                 attempt % 10);
+}
+
+static int
+latest_cb(const struct store_order *o, void *ctx)
+{
+    int64_t *last = ctx;
+
+    if (o->created_ms > *last)
+        *last = o->created_ms;
+    return 0;
+}
+
+/*
+ * The guard's inputs from the store, then the verdict; *oo gets the open order.
+ * A store that fails gives ORDER_NO_DATA: never order blind.
+ */
+static enum order_verdict
+guard(struct pipeline *p, struct pl_item *it, bool need, bool manual, uint32_t packs,
+      int64_t now_ms, struct open_order *oo)
+{
+    const struct cfg_item *c = it->cfg;
+    int64_t n30 = 0, item_cents = 0, all_cents = 0, last = INT64_MIN;
+    int64_t month = orders_month_start_ms(now_ms);
+
+    /* The cooldown counts from the newest order, whatever became of it. */
+    if (open_order(p, it, oo) < 0 ||
+        note_err(p, store_orders_since(p->db, c->id, now_ms - c->cooldown_s * 1000,
+                                       latest_cb, &last)) < 0 ||
+        note_err(p, store_orders_counted(p->db, c->id, now_ms - 30 * DAY_MS, &n30,
+                                         NULL)) < 0 ||
+        note_err(p, store_orders_counted(p->db, c->id, month, NULL, &item_cents)) < 0 ||
+        note_err(p, store_orders_counted(p->db, NULL, month, NULL, &all_cents)) < 0)
+        return ORDER_NO_DATA;
+    struct order_guard_in in = {
+        .need = need,
+        .manual = manual,
+        .mode_off = c->mode == CFG_MODE_OFF,
+        .data_ok = it->have_stock && !it->fault,
+        .open_order = oo->found,
+        .now_ms = now_ms,
+        .last_order_ms = last,
+        .cooldown_ms = c->cooldown_s * 1000,
+        .orders_30d = n30 > UINT32_MAX ? UINT32_MAX : (uint32_t)n30,
+        .max_orders_30d = c->max_orders_30d,
+        .cost_cents = (int64_t)packs * c->price_cents,
+        .item_spent_cents = item_cents,
+        .item_budget_cents = c->budget_cents,
+        .household_spent_cents = all_cents,
+        .household_budget_cents = p->cfg->monthly_budget_cents,
+    };
+    return orders_guard(&in);
+}
+
+/* Create (and, unless planned, queue) an order of packs of the item. */
+static int
+place(struct pipeline *p, struct pl_item *it, uint32_t packs, const char *reason,
+      bool planned, int64_t now_ms, char *id, size_t idlen)
+{
+    const struct pl_view *v = &it->view;
+    char detail[512];
+    int r;
+
+    snprintf(detail, sizeof(detail),
+             "{\"stock_mg\":%" PRId64 ",\"rate_ugpd\":%" PRId64
+             ",\"reorder_point_mg\":%" PRId64 ",\"lead_s\":%" PRId64 "}",
+             v->stock_mg, v->rate_ugpd, v->reorder_point_mg, v->lead_s);
+    if ((r = pipeline_flush(p)) < 0)
+        return r;
+    r = -EEXIST;
+    for (unsigned attempt = 0; attempt < 10 && r == -EEXIST; attempt++) {
+        struct store_order o = {.packs = (int32_t)packs,
+                                .price_cents = it->cfg->price_cents,
+                                .detail_json = detail};
+        order_id(p, it, now_ms, attempt, o.order_id, sizeof(o.order_id));
+        snprintf(o.item, sizeof(o.item), "%s", it->cfg->id);
+        snprintf(o.reason, sizeof(o.reason), "%s", reason);
+        r = store_order_create(p->db, &o, now_ms);
+        if (r == 0)
+            snprintf(id, idlen, "%s", o.order_id);
+    }
+    if (note_err(p, r) < 0)
+        return r;
+    p->orders_created++;
+    if (planned)
+        return 0;
+    return queue_order(p, it, id, reason, packs, now_ms);
+}
+
+static void
+review(struct pipeline *p, struct pl_item *it, int64_t now_ms)
+{
+    struct policy_out pol;
+    struct open_order oo;
+    char id[STORE_ID_MAX];
+
+    it->next_review_ms = now_ms + it->cfg->review_s * 1000;
+    forecast(it, now_ms, &pol);
+    /*
+     * No predicted order while learning: the first hours of a new shelf give
+     * rates from a handful of pours, which can be anything.
+     */
+    bool learnt = it->model.started_ms > 0 && fc_events(&it->model.fc) >= PL_WARMUP_EVENTS &&
+                  now_ms - it->model.started_ms >= PL_WARMUP_MS;
+    bool need = pol.order && learnt;
+    it->view.verdict = guard(p, it, need, false, pol.packs, now_ms, &oo);
+    save_view(p, it);
+    if (it->view.verdict != ORDER_GO)
+        return;
+    bool planned = it->cfg->mode == CFG_MODE_CONFIRM;
+    if (place(p, it, pol.packs, "predicted", planned, now_ms, id, sizeof(id)) == 0)
+        audit(p, it, now_ms, "order %s: %u pack(s) %s (stock %" PRId64
+              " g, reorder point %" PRId64 " g, rate %" PRId64 " g/day, sd %" PRId64
+              " g/day, lead %" PRId64 " h)", id, pol.packs,
+              planned ? "planned, waiting for confirmation" : "queued",
+              it->view.stock_mg / 1000, it->view.reorder_point_mg / 1000,
+              it->view.rate_ugpd / 1000000, it->view.sigma_ugpd / 1000000,
+              it->view.lead_s / 3600);
+}
+
+/* ---- stock events ---- */
+
+static void
+expire_or_close(struct pipeline *p, struct pl_item *it, enum order_event ev,
+                int64_t now_ms, const char *note)
+{
+    struct open_order oo;
+    enum store_order_state to;
+
+    if (open_order(p, it, &oo) < 0 || !oo.found)
+        return;
+    int r = orders_step(oo.o.state, ev, oo.o.created_ms, oo.o.queued_ms, now_ms,
+                        p->cfg->cancel_window_s * 1000, p->cfg->order_expiry_s * 1000,
+                        &to);
+    if (ev == ORDER_EV_REFILL && oo.o.state == ORDER_PLANNED) {
+        /* Refilled before anyone confirmed: the order is not needed any more. */
+        r = 0;
+        to = ORDER_CANCELLED;
+        note = "refilled before it was confirmed";
+    }
+    if (r < 0 || pipeline_flush(p) < 0)
+        return;
+    if (note_err(p, store_order_transition(p->db, oo.o.order_id, oo.o.state, to,
+                                           now_ms, note)) < 0)
+        return;
+    if (to == ORDER_FULFILLED && oo.o.queued_ms > 0 && now_ms > oo.o.queued_ms) {
+        lead_observe(&it->model.lead, (now_ms - oo.o.queued_ms) / 1000, LEAD_ALPHA_Q32);
+        save_model(p, it, now_ms);
+    }
+}
+
+static void
+consume(struct pipeline *p, struct pl_item *it, int64_t t_ms, int64_t mg)
+{
+    if (mg <= 0)
+        return;
+    fc_consume(&it->model.fc, &it->cfg->fc, t_ms / 1000, mg);
+    save_model(p, it, t_ms);
+}
+
+static void
+on_event(struct pipeline *p, struct pl_item *it, const struct stock_event *ev)
+{
+    char note[64];
+    int64_t w, u;
+
+    p->events++;
+    if (batch(p, ev->t_ms) == 0)
+        note_err(p, store_event_add(p->db, it->cfg->id, ev));
+    switch ((enum stock_kind)ev->kind) {
+    case STOCK_CONSUME:
+        if (!it->fault)
+            consume(p, it, ev->t_ms, ev->mg);
+        break;
+    case STOCK_REFILL:
+        snprintf(note, sizeof(note), "refill of %" PRId64 " g", ev->mg / 1000);
+        expire_or_close(p, it, ORDER_EV_REFILL, ev->t_ms, note);
+        break;
+    case STOCK_EMPTY:
+        consume(p, it, ev->t_ms, net_stock(it, ev->mg));
+        break;
+    case STOCK_FAULT:
+        it->fault = true;
+        it->view.verdict = ORDER_NO_DATA;
+        it->view.t_ms = ev->t_ms;
+        save_view(p, it);
+        audit(p, it, ev->t_ms, "sensor fault on channel %u: no decisions until it "
+              "recovers", ev->channel);
+        break;
+    case STOCK_FAULT_END:
+        it->fault = false;
+        audit(p, it, ev->t_ms, "sensor recovered: %" PRId64 " g on the platform",
+              ev->mg / 1000);
+        break;
+    case STOCK_AWAY:
+    case STOCK_BACK:
+    case STOCK_MOVED:
+        break;
+    }
+    if (cond_weight(&it->cond, ev->t_ms, &w, &u) == 0)
+        it->have_stock = true;
+}
+
+/* ---- readings ---- */
+
+static void
+flush_readings(struct pipeline *p, struct pl_item *it)
+{
+    int64_t w = 0, u = 0;
+
+    if (it->agg_n == 0)
+        return;
+    cond_weight(&it->cond, it->agg_start_ms, &w, &u);
+    struct store_reading r = {
+        .start_ms = it->agg_start_ms,
+        .n = it->agg_n,
+        .min_mg = it->agg_min - it->cfg->container_mg,
+        .max_mg = it->agg_max - it->cfg->container_mg,
+        .mean_mg = it->agg_sum / it->agg_n - it->cfg->container_mg,
+        .uncertainty_mg = u,
+    };
+    if (batch(p, it->agg_start_ms) == 0)
+        note_err(p, store_reading_put(p->db, it->cfg->id, &r));
+    it->agg_n = 0;
+}
+
+static void
+aggregate(struct pipeline *p, struct pl_item *it, const struct sample *s)
+{
+    int64_t interval = p->cfg->aggregate_s * 1000;
+    int64_t start = s->t_ms - s->t_ms % interval;
+    int64_t mg;
+
+    if (s->status != SAMPLE_OK || s->raw >= 0x7FFFFF || s->raw <= -0x800000)
+        return;
+    mg = cond_cal_mg(&it->cond.cal, s->raw) - it->cond.zero_mg;
+    if (mg > it->cfg->cond.max_mg || mg < -it->cfg->cond.max_mg)
+        return;
+    if (it->agg_n > 0 && start != it->agg_start_ms)
+        flush_readings(p, it);
+    if (it->agg_n == 0) {
+        it->agg_start_ms = start;
+        it->agg_min = it->agg_max = mg;
+        it->agg_sum = 0;
+    }
+    it->agg_n++;
+    it->agg_sum += mg;
+    if (mg < it->agg_min)
+        it->agg_min = mg;
+    if (mg > it->agg_max)
+        it->agg_max = mg;
+}
+
+/* ---- entry points ---- */
+
+int
+pipeline_init(struct pipeline *p, const struct agent_config *cfg, struct store *db,
+              int64_t now_ms, char *err, size_t errlen)
+{
+    int r;
+
+    memset(p, 0, sizeof(*p));
+    p->cfg = cfg;
+    p->db = db;
+    p->now_ms = now_ms;
+    for (size_t i = 0; i < SENSOR_MAX_CHANNELS; i++)
+        p->channel_item[i] = -1;
+    if ((r = store_set_device(db, cfg->device_id)) < 0)
+        return text_error(err, errlen, "store: %s", store_errmsg(db)), r;
+    for (size_t i = 0; i < cfg->n_items; i++) {
+        const struct cfg_item *c = &cfg->items[i];
+        const struct cfg_channel *ch = &cfg->channels[c->channel];
+        struct pl_item *it = &p->items[i];
+        struct store_item si = {.channel = ch->index};
+        struct cond_cal cal;
+
+        it->cfg = c;
+        snprintf(si.id, sizeof(si.id), "%s", c->id);
+        snprintf(si.name, sizeof(si.name), "%s", c->name);
+        snprintf(si.sku, sizeof(si.sku), "%s", c->sku);
+        snprintf(si.gtin, sizeof(si.gtin), "%s", c->gtin);
+        if ((r = store_item_put(db, &si)) < 0)
+            return text_error(err, errlen, "store: item %s: %s", c->id,
+                              store_errmsg(db)), r;
+        r = store_cal_latest(db, c->id, &cal, NULL);
+        if (r == -ENOENT && c->has_cal) {
+            cal = c->cal;
+            r = 0;
+        }
+        if (r == -ENOENT)
+            return text_error(err, errlen, "item %s has no calibration: add one to "
+                              "the configuration or run pantryctl calibrate %s",
+                              c->id, c->id), -EINVAL;
+        if (r < 0)
+            return text_error(err, errlen, "store: item %s: %s", c->id,
+                              store_errmsg(db)), r;
+        if ((r = cond_init(&it->cond, ch->index, &c->cond, &cal, now_ms)) < 0)
+            return text_error(err, errlen, "item %s: the calibration is unusable (span "
+                              "0 or out of range)", c->id), r;
+        lead_init(&it->model.lead, c->lead_s);
+        r = store_model_get(db, c->id, PL_MODEL_FORMAT, &it->model, sizeof(it->model),
+                            NULL);
+        if (r == 0) {
+            it->cond.zero_mg = it->model.zero_mg;
+            it->cond.zero_at_ms = it->model.zero_at_ms;
+        } else if (r == -ESTALE || r == -ENOENT) {
+            /*
+             * Observation starts now: the first use then counts over the time
+             * since, not over one second, which would read as tonnes a day.
+             */
+            memset(&it->model, 0, sizeof(it->model));
+            lead_init(&it->model.lead, c->lead_s);
+            fc_init(&it->model.fc, now_ms / 1000);
+            it->model.started_ms = now_ms > 0 ? now_ms : 1;
+            if (r == -ESTALE)
+                audit(p, it, now_ms, "the saved forecast is of another version: "
+                      "learning starts afresh");
+        } else {
+            return text_error(err, errlen, "store: item %s: %s", c->id,
+                              store_errmsg(db)), r;
+        }
+        it->next_review_ms = now_ms + c->review_s * 1000;
+        it->view.verdict = ORDER_NO_DATA;
+        p->channel_item[ch->index] = (int)i;
+    }
+    p->n_items = cfg->n_items;
+    for (size_t i = 0; i < cfg->n_buttons; i++) {
+        struct pl_button *b = &p->buttons[i];
+        b->cfg = &cfg->buttons[i];
+        b->bcfg = (struct button_config){b->cfg->debounce_ms, b->cfg->long_ms,
+                                         b->cfg->double_ms};
+        button_init(&b->st, (uint16_t)i);
+    }
+    p->n_buttons = cfg->n_buttons;
+    return pipeline_flush(p);
+}
+
+int
+pipeline_fini(struct pipeline *p)
+{
+    for (size_t i = 0; i < p->n_items; i++) {
+        flush_readings(p, &p->items[i]);
+        save_model(p, &p->items[i], p->now_ms);
+    }
+    return pipeline_flush(p);
+}
+
+int
+pipeline_sample(struct pipeline *p, const struct sample *s)
+{
+    struct stock_event ev[COND_MAX_EVENTS];
+    struct pl_item *it;
+    int n, idx;
+
+    if (s->channel >= SENSOR_MAX_CHANNELS || (idx = p->channel_item[s->channel]) < 0)
+        return 0;
+    it = &p->items[idx];
+    if (s->t_ms > p->now_ms)
+        p->now_ms = s->t_ms;
+    p->samples++;
+    it->raw[it->raw_pos] = s->raw;
+    it->raw_t[it->raw_pos] = s->t_ms;
+    it->raw_status[it->raw_pos] = s->status;
+    it->raw_pos = (it->raw_pos + 1) % PL_RAW_RING;
+    aggregate(p, it, s);
+    n = cond_sample(&it->cond, s, ev, COND_MAX_EVENTS);
+    for (int k = 0; k < n; k++)
+        on_event(p, it, &ev[k]);
+    if (n > 0 && !it->fault)
+        review(p, it, s->t_ms);
+    if (p->in_batch && s->t_ms - p->batch_ms >= BATCH_MS)
+        pipeline_flush(p);
+    return 0;
+}
+
+static void
+press(struct pipeline *p, const struct pl_button *b, const struct press *pr)
+{
+    enum cfg_action a = pr->kind == PRESS_SHORT  ? b->cfg->on_short
+                        : pr->kind == PRESS_LONG ? b->cfg->on_long
+                                                 : b->cfg->on_double;
+    char msg[256];
+    int r = 0;
+
+    if (a == CFG_ACT_NONE)
+        return;
+    if (b->cfg->item < 0) {
+        /* Without an item only "confirm" means something: confirm every one. */
+        for (size_t i = 0; a == CFG_ACT_CONFIRM && i < p->n_items; i++)
+            pipeline_confirm(p, i, pr->t_ms, msg, sizeof(msg));
+        return;
+    }
+    size_t i = (size_t)b->cfg->item;
+    if (a == CFG_ACT_ORDER)
+        r = pipeline_order(p, i, "button", pr->t_ms, msg, sizeof(msg));
+    else if (a == CFG_ACT_CANCEL)
+        r = pipeline_cancel(p, i, pr->t_ms, msg, sizeof(msg));
+    else
+        r = pipeline_confirm(p, i, pr->t_ms, msg, sizeof(msg));
+    audit(p, &p->items[i], pr->t_ms, "%s press: %s%s", press_kind_to_str(pr->kind),
+          r < 0 ? "refused: " : "", msg);
+}
+
+int
+pipeline_edge(struct pipeline *p, const struct button_edge *e)
+{
+    struct press pr[BUTTON_MAX_PRESSES];
+    struct pl_button *b;
+    int n;
+
+    if (e->button >= p->n_buttons)
+        return 0;
+    b = &p->buttons[e->button];
+    n = button_edge(&b->st, &b->bcfg, e->pressed, e->t_ms, pr, BUTTON_MAX_PRESSES);
+    for (int k = 0; k < n; k++)
+        press(p, b, &pr[k]);
+    return 0;
+}
+
+int
+pipeline_tick(struct pipeline *p, int64_t now_ms)
+{
+    struct stock_event ev[COND_MAX_EVENTS];
+    struct press pr[BUTTON_MAX_PRESSES];
+
+    if (now_ms > p->now_ms)
+        p->now_ms = now_ms;
+    for (size_t i = 0; i < p->n_items; i++) {
+        struct pl_item *it = &p->items[i];
+        if (cond_next_due_ms(&it->cond) <= now_ms) {
+            int n = cond_tick(&it->cond, now_ms, ev, COND_MAX_EVENTS);
+            for (int k = 0; k < n; k++)
+                on_event(p, it, &ev[k]);
+        }
+        if (it->next_review_ms <= now_ms) {
+            expire_or_close(p, it, ORDER_EV_EXPIRE, now_ms, "expired");
+            if (!it->fault)
+                review(p, it, now_ms);
+            else
+                it->next_review_ms = now_ms + it->cfg->review_s * 1000;
+        }
+    }
+    for (size_t i = 0; i < p->n_buttons; i++) {
+        struct pl_button *b = &p->buttons[i];
+        if (button_next_due_ms(&b->st, &b->bcfg) <= now_ms) {
+            int n = button_tick(&b->st, &b->bcfg, now_ms, pr, BUTTON_MAX_PRESSES);
+            for (int k = 0; k < n; k++)
+                press(p, b, &pr[k]);
+        }
+    }
+    if (p->in_batch && now_ms - p->batch_ms >= BATCH_MS)
+        return pipeline_flush(p);
+    return 0;
+}
+
+int64_t
+pipeline_next_due_ms(const struct pipeline *p)
+{
+    int64_t due = INT64_MAX;
+
+    for (size_t i = 0; i < p->n_items; i++) {
+        int64_t d = cond_next_due_ms(&p->items[i].cond);
+        if (d < due)
+            due = d;
+        if (p->items[i].next_review_ms < due)
+            due = p->items[i].next_review_ms;
+    }
+    for (size_t i = 0; i < p->n_buttons; i++) {
+        int64_t d = button_next_due_ms(&p->buttons[i].st, &p->buttons[i].bcfg);
+        if (d < due)
+            due = d;
+    }
+    if (p->in_batch && p->batch_ms + BATCH_MS < due)
+        due = p->batch_ms + BATCH_MS;
+    return due;
+}
+
+/* ---- requests of a person ---- */
+
+static const char *const verdict_text[] = {
+    [ORDER_GO] = "ordered",
+    [ORDER_NOT_NEEDED] = "not needed",
+    [ORDER_MODE_OFF] = "ordering is off for this item",
+    [ORDER_OPEN] = "an order is already open",
+    [ORDER_COOLDOWN] = "too soon after the last order",
+    [ORDER_CAP] = "the limit of orders in 30 days is reached",
+    [ORDER_BUDGET] = "the monthly budget would be exceeded",
+    [ORDER_NO_DATA] = "no reliable weight",
+};
+
+int
+pipeline_order(struct pipeline *p, size_t item, const char *reason, int64_t now_ms,
+               char *msg, size_t len)
+{
+    struct pl_item *it = &p->items[item];
+    struct policy_out pol;
+    struct open_order oo;
+    char id[STORE_ID_MAX];
+    int r;
+
+    forecast(it, now_ms, &pol);
+    uint32_t packs = pol.order && pol.packs > 0 ? pol.packs : 1;
+    enum order_verdict v = guard(p, it, true, true, packs, now_ms, &oo);
+    if (v != ORDER_GO) {
+        text_error(msg, len, "%s: %s", it->cfg->id, verdict_text[v]);
+        return v == ORDER_OPEN ? -EEXIST : -EPERM;
+    }
+    if ((r = place(p, it, packs, reason, false, now_ms, id, sizeof(id))) < 0)
+        return text_error(msg, len, "%s: the store failed: %s", it->cfg->id,
+                          store_errmsg(p->db)), r;
+    snprintf(msg, len, "%s: order %s queued, %u pack(s)", it->cfg->id, id, packs);
+    return 0;
+}
+
+int
+pipeline_confirm(struct pipeline *p, size_t item, int64_t now_ms, char *msg, size_t len)
+{
+    struct pl_item *it = &p->items[item];
+    struct open_order oo;
+    int r;
+
+    if (open_order(p, it, &oo) < 0 || !oo.found || oo.o.state != ORDER_PLANNED)
+        return text_error(msg, len, "%s: no order waits for confirmation", it->cfg->id),
+               -EPERM;
+    struct policy_out pol;
+    forecast(it, now_ms, &pol); /* the message carries the forecast of now */
+    if ((r = queue_order(p, it, oo.o.order_id, oo.o.reason, (uint32_t)oo.o.packs,
+                         now_ms)) < 0)
+        return text_error(msg, len, "%s: the store failed: %s", it->cfg->id,
+                          store_errmsg(p->db)), r;
+    snprintf(msg, len, "%s: order %s confirmed and queued", it->cfg->id, oo.o.order_id);
+    return 0;
+}
+
+int
+pipeline_cancel(struct pipeline *p, size_t item, int64_t now_ms, char *msg, size_t len)
+{
+    struct pl_item *it = &p->items[item];
+    struct open_order oo;
+    enum store_order_state to;
+    int r;
+
+    if (open_order(p, it, &oo) < 0 || !oo.found)
+        return text_error(msg, len, "%s: no open order", it->cfg->id), -EPERM;
+    r = orders_step(oo.o.state, ORDER_EV_CANCEL, oo.o.created_ms, oo.o.queued_ms, now_ms,
+                    p->cfg->cancel_window_s * 1000, p->cfg->order_expiry_s * 1000, &to);
+    if (r == -ETIME)
+        return text_error(msg, len, "%s: order %s can no longer be cancelled (the "
+                          "%" PRId64 "-minute window closed)", it->cfg->id,
+                          oo.o.order_id, p->cfg->cancel_window_s / 60), r;
+    if (r < 0 || (r = pipeline_flush(p)) < 0 ||
+        (r = note_err(p, store_order_transition(p->db, oo.o.order_id, oo.o.state, to,
+                                                now_ms, "cancelled by the household"))) < 0)
+        return text_error(msg, len, "%s: cannot cancel: %s", it->cfg->id,
+                          r == -EPERM ? "not open" : store_errmsg(p->db)), r;
+    snprintf(msg, len, "%s: order %s cancelled", it->cfg->id, oo.o.order_id);
+    return 0;
+}
+
+/* Good raw readings of the last window_ms into a. */
+static void
+recent(const struct pl_item *it, int64_t now_ms, int64_t window_ms, struct calib_avg *a)
+{
+    calib_avg_init(a);
+    for (unsigned k = 0; k < PL_RAW_RING; k++)
+        if (it->raw_t[k] > 0 && it->raw_t[k] > now_ms - window_ms &&
+            it->raw_t[k] <= now_ms) {
+            struct sample s = {.t_ms = it->raw_t[k], .raw = it->raw[k],
+                               .status = it->raw_status[k]};
+            calib_avg_add(a, &s);
+        }
+}
+
+static int
+set_cal(struct pipeline *p, struct pl_item *it, const struct cond_cal *cal,
+        int64_t now_ms, char *msg, size_t len)
+{
+    int r;
+
+    if ((r = pipeline_flush(p)) < 0 ||
+        (r = note_err(p, store_cal_add(p->db, it->cfg->id, now_ms, cal))) < 0)
+        return text_error(msg, len, "%s: the store failed: %s", it->cfg->id,
+                          store_errmsg(p->db)), r;
+    /* A new zero: conditioning settles again from the new calibration. */
+    cond_init(&it->cond, it->cond.channel, &it->cfg->cond, cal, now_ms);
+    it->model.zero_mg = 0;
+    it->model.zero_at_ms = now_ms;
+    save_model(p, it, now_ms);
+    return 0;
+}
+
+int
+pipeline_tare(struct pipeline *p, size_t item, int64_t now_ms, int64_t window_ms,
+              char *msg, size_t len)
+{
+    struct pl_item *it = &p->items[item];
+    struct calib_avg a;
+    struct cond_cal cal = it->cond.cal;
+    int32_t mean;
+
+    recent(it, now_ms, window_ms, &a);
+    if (a.n < 5 || a.bad > a.n)
+        return text_error(msg, len, "%s: not enough good readings in the last %" PRId64
+                          " ms (%u good, %u faulty)", it->cfg->id, window_ms, a.n,
+                          a.bad), -EAGAIN;
+    int64_t spread = cond_cal_mg(&(struct cond_cal){0, cal.span_raw, cal.span_mg},
+                                 a.max - a.min);
+    if (spread < 0)
+        spread = -spread;
+    if (spread > it->cfg->cond.noise_band_mg)
+        return text_error(msg, len, "%s: the platform moved (readings spread over %"
+                          PRId64 " mg): keep still and try again", it->cfg->id,
+                          spread), -ERANGE;
+    calib_avg_mean(&a, &mean);
+    cal.raw_zero = mean;
+    int r = set_cal(p, it, &cal, now_ms, msg, len);
+    if (r == 0)
+        snprintf(msg, len, "%s: tared (zero at %" PRId32 " counts)", it->cfg->id, mean);
+    return r;
+}
+
+int
+pipeline_span(struct pipeline *p, size_t item, int64_t known_mg, int64_t now_ms,
+              int64_t window_ms, char *msg, size_t len)
+{
+    struct pl_item *it = &p->items[item];
+    struct calib_avg tare, known;
+    struct cond_cal cal;
+    int64_t spread;
+    int r;
+
+    /* The zero is the current one: a tare of exactly the calibrated zero. */
+    calib_avg_init(&tare);
+    struct sample z = {.raw = it->cond.cal.raw_zero, .status = SAMPLE_OK};
+    calib_avg_add(&tare, &z);
+    recent(it, now_ms, window_ms, &known);
+    if (known.n < 5)
+        return text_error(msg, len, "%s: not enough good readings in the last %" PRId64
+                          " ms", it->cfg->id, window_ms), -EAGAIN;
+    if ((r = calib_finish(&tare, &known, known_mg, it->cfg->cond.noise_band_mg, &cal,
+                          &spread, msg, len)) < 0)
+        return r;
+    if ((r = set_cal(p, it, &cal, now_ms, msg, len)) == 0)
+        snprintf(msg, len, "%s: calibrated: %" PRId32 " counts for %" PRId64
+                 " mg (noise %" PRId64 " mg)", it->cfg->id, cal.span_raw, cal.span_mg,
+                 spread);
+    return r;
+}
+
+void
+pipeline_view(struct pipeline *p, size_t item, int64_t now_ms, struct pl_view *out)
+{
+    struct policy_out pol;
+    enum order_verdict v = p->items[item].view.verdict;
+
+    forecast(&p->items[item], now_ms, &pol);
+    p->items[item].view.verdict = v;
+    *out = p->items[item].view;
+}
