@@ -367,7 +367,7 @@ describe(const struct ctx *x, const config_setting_t *s, char *buf, size_t len)
         if ((o = find_overflow(x, s)) != NULL)
             snprintf(buf, len, "%s", o->text);
         else
-            snprintf(buf, len, "%g", config_setting_get_float(s));
+            snprintf(buf, len, "%.15g", config_setting_get_float(s));
         break;
     case CONFIG_TYPE_STRING:
         quote(config_setting_get_string(s), buf, len);
