@@ -1,0 +1,114 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""kill -9 of pantry-agent at random points while it replays, 200 times.
+
+A replay into a store that has seen part of the trace goes on after the last
+input it committed, so each restart continues the same household. After every
+kill the store is opened with Python's sqlite3 (not our code) and must:
+- pass PRAGMA integrity_check;
+- never show the sequence counter or the highest order seq going back;
+- still hold every order seen before, in the same or a later state (states
+  only move forward), with its seq and message unchanged once queued;
+- hold no two open orders of one item and no seq twice.
+When a replay reaches the end, the store is removed and a new household
+starts (another epoch), so the kills keep landing in the middle of work.
+
+usage: test-crash.py AGENT MAKE_SHELF      (TEST_SEED=n to replay a run)
+"""
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+
+AGENT, MAKE_SHELF = sys.argv[1], sys.argv[2]
+KILLS = int(os.environ.get("TEST_KILLS", "200"))
+seed = int(os.environ.get("TEST_SEED", str(int(time.time()) % 100000)))
+print("# seed %d (replay with TEST_SEED=%d)" % (seed, seed))
+rng = random.Random(seed)
+RANK = {"planned": 0, "queued": 1, "published": 2, "acknowledged": 3,
+        "fulfilled": 4, "cancelled": 4, "rejected": 4, "expired": 4}
+checks = failures = 0
+
+
+def check(cond, what):
+    global checks, failures
+    checks += 1
+    if not cond:
+        failures += 1
+        print("FAIL:", what, file=sys.stderr)
+
+
+def snapshot(path):
+    db = sqlite3.connect("file:%s?mode=ro" % path, uri=True, timeout=10)
+    try:
+        ok = db.execute("PRAGMA integrity_check").fetchone()[0]
+        orders = {r[0]: r[1:] for r in db.execute(
+            "SELECT order_id, item, state, seq, message FROM orders")}
+        counter = db.execute("SELECT COALESCE(MAX(last), 0) FROM sequence").fetchone()[0]
+    finally:
+        db.close()
+    return ok, orders, counter
+
+
+with tempfile.TemporaryDirectory() as tmp:
+    subprocess.run([MAKE_SHELF, "--seed", str(seed % 1000 + 1), "--days", "40",
+                    "--channels", "4", "--dir", tmp, "--idle-ms", "30000"],
+                   check=True, timeout=300)
+    conf = os.path.join(tmp, "pantry-agent.conf")
+    trace = os.path.join(tmp, "shelf.trace")
+    store = os.path.join(tmp, "pantry.db")
+    seen, counter, epochs, finished, killed = {}, 0, 1, 0, 0
+    for k in range(KILLS):
+        p = subprocess.Popen([AGENT, "--config", conf, "--replay", trace,
+                              "--foreground"], stdout=subprocess.DEVNULL,
+                             stderr=subprocess.PIPE, text=True)
+        try:
+            p.wait(timeout=rng.uniform(0.02, 0.5))
+        except subprocess.TimeoutExpired:
+            p.send_signal(signal.SIGKILL)
+            p.wait()
+            killed += 1
+        err = p.stderr.read()
+        p.stderr.close()
+        if p.returncode not in (0, -signal.SIGKILL):
+            check(False, "run %d exited %d: %s" % (k, p.returncode, err[-500:]))
+        if not os.path.exists(store):
+            continue
+        ok, orders, ctr = snapshot(store)
+        check(ok == "ok", "run %d: integrity_check: %s" % (k, ok))
+        check(ctr >= counter, "run %d: sequence went back %d -> %d" % (k, counter, ctr))
+        counter = ctr
+        for oid, (item, state, seq, msg) in seen.items():
+            now = orders.get(oid)
+            check(now is not None, "run %d: order %s lost" % (k, oid))
+            if now is None:
+                continue
+            check(RANK[now[1]] >= RANK[state], "run %d: %s went back %s -> %s" %
+                  (k, oid, state, now[1]))
+            if seq is not None:
+                check(now[2] == seq and now[3] == msg,
+                      "run %d: %s changed its seq or message" % (k, oid))
+        seqs = [v[2] for v in orders.values() if v[2] is not None]
+        check(len(seqs) == len(set(seqs)), "run %d: a seq used twice" % k)
+        check(not seqs or max(seqs) <= ctr, "run %d: seq above the counter" % k)
+        open_items = [v[0] for v in orders.values() if RANK[v[1]] < 4]
+        check(len(open_items) == len(set(open_items)),
+              "run %d: two open orders of one item" % k)
+        seen = orders
+        if p.returncode == 0:
+            # The household is done: start another one.
+            finished += 1
+            for suffix in ("", "-wal", "-shm"):
+                if os.path.exists(store + suffix):
+                    os.remove(store + suffix)
+            seen, counter, epochs = {}, 0, epochs + 1
+
+print("# %d runs, %d killed, %d replays finished, %d households, %d orders in the "
+      "last" % (KILLS, killed, finished, epochs, len(seen)))
+check(killed >= KILLS // 2, "most runs were killed mid-way (%d)" % killed)
+print("# %d checks, %d failed" % (checks, failures))
+sys.exit(1 if failures else 0)
