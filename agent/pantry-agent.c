@@ -72,6 +72,9 @@ static const char usage_text[] =
     "  -h, --help               show this help\n"
     "  -V, --version            show the version\n"
     "\n"
+    "Environment: PANTRY_IIO_SYSFS_ROOT replaces /sys/bus/iio/devices (for tests\n"
+    "with a fake sysfs tree); NOTIFY_SOCKET and WATCHDOG_USEC come from systemd.\n"
+    "\n"
     "Signals: SIGTERM or SIGINT stop (within 2 s), SIGHUP reloads the configuration\n"
     "(a bad one is logged and the running one kept).\n"
     "Exit status: 0 stopped cleanly, 1 failed to start or run, 2 bad usage.\n";
@@ -127,7 +130,9 @@ open_channel(const struct cfg_channel *c, struct src *s, char *err, size_t errle
     s->chan[0] = c->index;
     s->what = c->name;
     if (c->source == CFG_SRC_IIO) {
-        struct iio_config ic = {.device = c->device, .n_channels = 1,
+        /* PANTRY_IIO_SYSFS_ROOT: a fake sysfs tree, for tests (see --help). */
+        struct iio_config ic = {.sysfs_root = getenv("PANTRY_IIO_SYSFS_ROOT"),
+                                .device = c->device, .n_channels = 1,
                                 .channels = {c->input}, .period_ms = c->period_ms};
         return iio_new(&ic, &s->s, err, errlen);
     }

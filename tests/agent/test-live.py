@@ -1,0 +1,215 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""pantry-agent running live, as systemd would start it, against a fake IIO
+sysfs tree (PANTRY_IIO_SYSFS_ROOT) and an evdev button on a FIFO of
+struct input_event:
+
+- READY=1 on NOTIFY_SOCKET once it runs, WATCHDOG=1 at about half of
+  WATCHDOG_USEC, STOPPING=1 when it stops;
+- the weight written to the fake in_voltage0_raw becomes the item's stock;
+- pantryctl-style requests on the control socket (order, a refused second
+  order, cancel) change the store as they say;
+- a short press on the button (key 59) orders; a long press cancels;
+- SIGHUP with a broken configuration keeps the running one (and says why);
+  SIGHUP with a good one reloads;
+- SIGTERM stops it within 2 s with exit status 0 and removes the socket.
+Waits poll for a condition with a deadline; nothing depends on a fixed sleep.
+
+usage: test-live.py AGENT
+"""
+import json
+import os
+import signal
+import socket
+import sqlite3
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+AGENT = sys.argv[1]
+ZERO = 8388608  # the hx711 driver's offset binary zero
+checks = failures = 0
+
+
+def check(cond, what):
+    global checks, failures
+    checks += 1
+    if not cond:
+        failures += 1
+        print("FAIL:", what, file=sys.stderr)
+
+
+def wait_for(cond, timeout=20.0):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        v = cond()
+        if v:
+            return v
+        time.sleep(0.02)
+    return cond()
+
+
+def put(path, text):
+    with open(path + ".tmp", "w") as f:
+        f.write(text)
+    os.replace(path + ".tmp", path)
+
+
+def call(sock_path, req):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(5)
+    s.connect(sock_path)
+    s.sendall((json.dumps(req) + "\n").encode())
+    data = b""
+    while not data.endswith(b"\n"):
+        chunk = s.recv(4096)
+        if not chunk:
+            break
+        data += chunk
+    s.close()
+    return json.loads(data)
+
+
+CONFIG = """device_id = "live-pi";
+store_path = "{d}/pantry.db";
+control_socket = "{d}/control.sock";
+key_path = "{d}/device.key";
+cancel_window = "15m";
+channels = ( {{ name = "rice"; iio = {{ device = "shelf-rice"; input = 0; }}; period = "50ms"; }} );
+items = ( {{ id = "rice"; channel = "rice"; pack = 1000; container = 0; mode = "confirm";
+            calibration = {{ zero = 0; span_raw = 400000; span = 1000.0; }}; }} );
+buttons = ( {{ evdev = {{ device = "{d}/button"; key = 59; }}; item = "rice"; }} );
+{extra}
+"""
+
+
+def key_events(t, pressed):
+    sec, usec = int(t), int((t % 1) * 1e6)
+    return (struct.pack("qqHHi", sec, usec, 1, 59, 1 if pressed else 0) +
+            struct.pack("qqHHi", sec, usec, 0, 0, 0))
+
+
+with tempfile.TemporaryDirectory() as d:
+    sysfs = os.path.join(d, "sys")
+    dev = os.path.join(sysfs, "iio:device0")
+    os.makedirs(dev)
+    put(os.path.join(dev, "name"), "hx711\n")
+    put(os.path.join(dev, "label"), "shelf-rice\n")
+    raw = os.path.join(dev, "in_voltage0_raw")
+    put(raw, "%d\n" % (ZERO + 300000))  # 750 g
+    fifo = os.path.join(d, "button")
+    os.mkfifo(fifo)
+    conf = os.path.join(d, "pantry-agent.conf")
+    with open(conf, "w") as f:
+        f.write(CONFIG.format(d=d, extra=""))
+    notify_path = os.path.join(d, "notify")
+    notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    notify.bind(notify_path)
+    notify.settimeout(0.2)
+    msgs = []
+
+    def listen():
+        while True:
+            try:
+                m = notify.recv(4096).decode()
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            msgs.append((time.monotonic(), m))
+    threading.Thread(target=listen, daemon=True).start()
+
+    env = dict(os.environ, PANTRY_IIO_SYSFS_ROOT=sysfs, NOTIFY_SOCKET=notify_path,
+               WATCHDOG_USEC="400000")
+    log = open(os.path.join(d, "agent.log"), "w+")
+    p = subprocess.Popen([AGENT, "--config", conf, "--foreground"], env=env,
+                         stdout=log, stderr=log)
+    # The FIFO's writer: opened after the agent opened its end for reading.
+    check(wait_for(lambda: any(m == "READY=1" for _, m in msgs)), "READY=1 sent")
+    bw = open(fifo, "wb", buffering=0)
+    sock = os.path.join(d, "control.sock")
+    check(call(sock, {"cmd": "ping"})["ok"], "ping")
+    check(oct(os.stat(sock).st_mode & 0o777) == "0o660", "socket mode 0660")
+
+    def stock():
+        r = call(sock, {"cmd": "status"})
+        return r["data"][0]["stock_g"] if r["ok"] and r.get("data") else None
+    check(wait_for(lambda: stock() == 750.0), "stock 750 g, got %r" % stock())
+
+    # A manual order is queued at once (the person asked); a second is refused.
+    r = call(sock, {"cmd": "order", "item": "rice"})
+    check(r["ok"] and "queued" in r["message"], "order: %r" % r)
+    r = call(sock, {"cmd": "order", "item": "rice"})
+    check(not r["ok"] and r["error"] == "EEXIST", "second order refused: %r" % r)
+    r = call(sock, {"cmd": "cancel", "item": "rice"})
+    check(r["ok"] and "cancelled" in r["message"], "cancel: %r" % r)
+    r = call(sock, {"cmd": "order", "item": "nope"})
+    check(not r["ok"] and r["error"] == "ENOENT", "unknown item: %r" % r)
+
+    # Button: short press orders, long press (held 1 s) cancels.
+    t = time.time()
+    bw.write(key_events(t, True) + key_events(t + 0.1, False))
+
+    def states():
+        db = sqlite3.connect("file:%s?mode=ro" % os.path.join(d, "pantry.db"), uri=True)
+        rows = db.execute("SELECT state, reason FROM orders ORDER BY created_ms").fetchall()
+        db.close()
+        return rows
+    check(wait_for(lambda: len(states()) == 2 and states()[1] == ("queued", "button")),
+          "short press ordered: %r" % states())
+    t = time.time()
+    bw.write(key_events(t, True) + key_events(t + 1.0, False))
+    check(wait_for(lambda: states()[-1][0] == "cancelled"),
+          "long press cancelled: %r" % states())
+
+    # The weight drops by 100 g and settles: one consumption of about 100 g.
+    put(raw, "%d\n" % (ZERO + 260000))  # 650 g
+    check(wait_for(lambda: stock() == 650.0), "stock 650 g, got %r" % stock())
+
+    # SIGHUP: a broken file is refused, the agent goes on; a good one reloads.
+    with open(conf, "w") as f:
+        f.write(CONFIG.format(d=d, extra="servce_level = 0.9;"))
+    p.send_signal(signal.SIGHUP)
+
+    def logged(text):
+        log.flush()
+        return text in open(os.path.join(d, "agent.log")).read()
+    check(wait_for(lambda: logged("keeping the running configuration")),
+          "bad reload refused")
+    check(logged("servce_level"), "bad reload says why")
+    check(call(sock, {"cmd": "ping"})["ok"], "still serving after a bad reload")
+    with open(conf, "w") as f:
+        f.write(CONFIG.format(d=d, extra='log_level = "debug";'))
+    p.send_signal(signal.SIGHUP)
+    check(wait_for(lambda: logged("configuration reloaded")), "good reload")
+    check(wait_for(lambda: stock() == 650.0), "stock after reload %r" % stock())
+
+    # Watchdog pings every ~200 ms (half of 400 ms) while healthy.
+    n0 = sum(1 for _, m in msgs if m == "WATCHDOG=1")
+    time.sleep(1.0)
+    n1 = sum(1 for _, m in msgs if m == "WATCHDOG=1")
+    check(3 <= n1 - n0 <= 8, "watchdog pings in 1 s: %d" % (n1 - n0))
+
+    t0 = time.monotonic()
+    p.send_signal(signal.SIGTERM)
+    rc = p.wait(timeout=10)
+    check(rc == 0, "exit status %d" % rc)
+    check(time.monotonic() - t0 < 2.0, "stopped within 2 s")
+    check(any(m == "STOPPING=1" for _, m in msgs), "STOPPING=1")
+    check(not os.path.exists(sock), "socket removed")
+    bw.close()
+    notify.close()
+    db = sqlite3.connect(os.path.join(d, "pantry.db"))
+    check(db.execute("PRAGMA integrity_check").fetchone()[0] == "ok", "integrity")
+    cons = db.execute("SELECT SUM(mg) FROM events WHERE kind='consume'").fetchone()[0]
+    check(cons is not None and abs(cons - 100000) <= 1000, "consumed %r mg" % cons)
+    db.close()
+    if failures:
+        log.seek(0)
+        sys.stderr.write(log.read()[-3000:])
+
+print("# %d checks, %d failed" % (checks, failures))
+sys.exit(1 if failures else 0)
