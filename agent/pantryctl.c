@@ -1,0 +1,1567 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * pantryctl: the household's command line. `status`, `forecast` and `history`
+ * read the daemon's store read-only (the latest forecast of each item, its
+ * readings, open orders and history), so they work whether the daemon runs or
+ * not; `order`, `confirm`, `cancel`, `tare`, `calibrate`, `record` and `ping`
+ * ask the running daemon over its control socket (control.h) and print what it
+ * answers. Every command takes --json and prints one JSON object instead. The
+ * commands, their options, the JSON keys and the exit statuses are documented
+ * in agent/PANTRYCTL.md; this file is the only place that prints them.
+ *
+ * Exit status: 0 done, 1 refused or failed, 2 bad usage, 3 the daemon is not
+ * reachable.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cJSON.h>
+
+#include "clock.h"
+#include "config.h"
+#include "control.h"
+#include "evtrace.h"
+#include "store.h"
+#include "text.h"
+
+#ifndef PANTRY_VERSION
+#define PANTRY_VERSION "unknown"
+#endif
+
+#define EXIT_REFUSED 1
+#define EXIT_USAGE 2
+#define EXIT_UNREACHABLE 3
+
+#define MS_PER_DAY INT64_C(86400000)
+
+/* Options; each command accepts the global ones and those in its mask. */
+enum {
+    OPT_DAYS = 1u << 0,
+    OPT_WIDTH = 1u << 1,
+    OPT_HEIGHT = 1u << 2,
+    OPT_ASCII = 1u << 3,
+    OPT_LIMIT = 1u << 4,
+    OPT_WEIGHT = 1u << 5,
+    OPT_SETTLE = 1u << 6,
+    OPT_SECONDS = 1u << 7,
+};
+
+struct opts {
+    const char *config;
+    bool json;
+    int64_t now_ms;     /* --now, else the wall clock */
+    int64_t timeout_ms; /* control socket calls */
+    unsigned given;     /* OPT_* seen */
+    int64_t days, width, height, limit, weight_mg, settle_ms, seconds;
+    bool ascii;
+    const char *item; /* the positional argument, if any */
+};
+
+struct command {
+    const char *name;
+    const char *args;  /* "ITEM", "[ITEM]", "" */
+    unsigned opts;     /* OPT_* allowed */
+    unsigned required; /* OPT_* required */
+    int (*run)(const struct command *cmd, struct opts *o);
+    const char *summary;
+    const char *help; /* the command's own options and details */
+};
+
+static struct agent_config cfg; /* about 30 KB: not on the stack */
+
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int
+usage_error(const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    fputs("pantryctl: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputs("\nTry 'pantryctl --help'.\n", stderr);
+    va_end(ap);
+    return EXIT_USAGE;
+}
+
+static int
+fail(const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    fputs("pantryctl: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    return EXIT_REFUSED;
+}
+
+/* Text from the store or the daemon, printed without its control characters. */
+static void
+put_clean(FILE *f, const char *s)
+{
+    for (; s != NULL && *s != '\0'; s++)
+        fputc((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s, f);
+}
+
+/* Print s cleaned and cut to at most cols characters (UTF-8 sequences count one). */
+static void
+put_cut(const char *s, int cols)
+{
+    for (int n = 0; *s != '\0'; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if ((ch & 0xc0) != 0x80 && n++ == cols)
+            break;
+        putchar(ch < 0x20 || ch == 0x7f ? '?' : ch);
+    }
+}
+
+/* Print a cJSON object as one line and free it; 0, or 1 when out of memory. */
+static int
+print_json(cJSON *o)
+{
+    char *s = o != NULL ? cJSON_PrintUnformatted(o) : NULL;
+    int rc = 0;
+
+    if (s == NULL)
+        rc = fail("out of memory");
+    else
+        printf("%s\n", s);
+    cJSON_free(s);
+    cJSON_Delete(o);
+    return rc;
+}
+
+/* ---- numbers and times for people ---- */
+
+/* Grams: whole grams from 100 g up, one decimal below. */
+static const char *
+fmt_g(int64_t mg, char *buf, size_t len)
+{
+    double g = (double)mg / 1000.0;
+
+    snprintf(buf, len, fabs(g) >= 100.0 ? "%.0f g" : "%.1f g", g);
+    return buf;
+}
+
+/* Local time "YYYY-MM-DD HH:MM". */
+static const char *
+fmt_time(int64_t ms, char *buf, size_t len)
+{
+    time_t t = (time_t)(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
+    struct tm tm;
+
+    if (localtime_r(&t, &tm) == NULL || strftime(buf, len, "%Y-%m-%d %H:%M", &tm) == 0)
+        snprintf(buf, len, "?");
+    return buf;
+}
+
+/* Local date "MM-DD". */
+static const char *
+fmt_day(int64_t ms, char *buf, size_t len)
+{
+    time_t t = (time_t)(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
+    struct tm tm;
+
+    if (localtime_r(&t, &tm) == NULL || strftime(buf, len, "%m-%d", &tm) == 0)
+        snprintf(buf, len, "?");
+    return buf;
+}
+
+/* An absolute runout time in s (INT64_MAX: never) as ms, or -1 for never. */
+static int64_t
+runout_ms(int64_t s)
+{
+    if (s == INT64_MAX || s > INT64_MAX / 1000 || s < 0)
+        return -1;
+    return s * 1000;
+}
+
+static void
+add_ms_or_null(cJSON *o, const char *key, int64_t ms)
+{
+    if (ms < 0)
+        cJSON_AddNullToObject(o, key);
+    else
+        cJSON_AddNumberToObject(o, key, (double)ms);
+}
+
+/* ---- configuration, store ---- */
+
+static int
+load_config(const struct opts *o)
+{
+    static struct cfg_errors errs;
+
+    if (cfg_load(o->config, &cfg, &errs) == 0)
+        return 0;
+    for (size_t i = 0; i < errs.count; i++)
+        fprintf(stderr, "pantryctl: %s\n", errs.msg[i]);
+    if (errs.dropped > 0)
+        fprintf(stderr, "pantryctl: ... and %zu more errors\n", errs.dropped);
+    return EXIT_REFUSED;
+}
+
+/* The configured item named by the command line, or -1 after a message. */
+static int
+find_item(const char *id)
+{
+    int i = cfg_find_item(&cfg, id);
+
+    if (i < 0) {
+        fputs("pantryctl: no item '", stderr);
+        put_clean(stderr, id);
+        fputs("' in the configuration; configured:", stderr);
+        for (size_t k = 0; k < cfg.n_items; k++)
+            fprintf(stderr, " %s", cfg.items[k].id);
+        fputs("\n", stderr);
+    }
+    return i;
+}
+
+static int
+open_store(struct store **db)
+{
+    char err[512];
+    int r = store_open(cfg.store_path, STORE_RDONLY, db, err, sizeof(err));
+
+    if (r < 0)
+        return fail("%s", err);
+    return 0;
+}
+
+struct open_order {
+    bool found;
+    struct store_order o; /* message and detail_json are NULL */
+};
+
+static int
+open_order_cb(const struct store_order *o, void *ctx)
+{
+    struct open_order *oo = ctx;
+
+    /* One open order per item; should there be more, the newest is shown. */
+    oo->found = true;
+    oo->o = *o;
+    oo->o.message = NULL;
+    oo->o.detail_json = NULL;
+    return 0;
+}
+
+/* The item's view; 1 when there is one, 0 when none yet, -errno after a message. */
+static int
+get_view(struct store *db, const char *item, struct store_view *v)
+{
+    int r = store_view_get(db, item, v);
+
+    if (r == -ENOENT)
+        return 0;
+    if (r < 0) {
+        fail("%s: reading its forecast: %s", item, store_errmsg(db));
+        return r;
+    }
+    return 1;
+}
+
+static cJSON *
+view_json(const struct cfg_item *it, const struct store_view *v, int64_t now_ms)
+{
+    cJSON *o = cJSON_CreateObject();
+    int64_t ro = runout_ms(v->runout_s);
+
+    cJSON_AddNumberToObject(o, "t_ms", (double)v->t_ms);
+    cJSON_AddNumberToObject(o, "stock_g", (double)v->stock_mg / 1000.0);
+    cJSON_AddNumberToObject(o, "uncertainty_g", (double)v->uncertainty_mg / 1000.0);
+    cJSON_AddNumberToObject(o, "pack_pct",
+                            round((double)v->stock_mg * 1000.0 / (double)it->pack_mg) /
+                                10.0);
+    cJSON_AddNumberToObject(o, "rate_g_per_day", (double)v->rate_ugpd / 1e6);
+    cJSON_AddNumberToObject(o, "sigma_g_per_day", (double)v->sigma_ugpd / 1e6);
+    if (ro < 0)
+        cJSON_AddNullToObject(o, "days_left");
+    else
+        cJSON_AddNumberToObject(
+            o, "days_left",
+            round((double)(ro - now_ms) / (double)MS_PER_DAY * 10.0) / 10.0);
+    add_ms_or_null(o, "runout_ms", ro);
+    add_ms_or_null(o, "runout_early_ms", runout_ms(v->runout_lo_s));
+    add_ms_or_null(o, "runout_late_ms", runout_ms(v->runout_hi_s));
+    cJSON_AddNumberToObject(o, "lead_s", (double)v->lead_s);
+    cJSON_AddNumberToObject(o, "reorder_point_g", (double)v->reorder_point_mg / 1000.0);
+    cJSON_AddStringToObject(o, "verdict", v->verdict);
+    cJSON_AddBoolToObject(o, "fault", v->fault);
+    return o;
+}
+
+static cJSON *
+order_json(const struct store_order *ord)
+{
+    cJSON *o = cJSON_CreateObject();
+
+    cJSON_AddStringToObject(o, "id", ord->order_id);
+    cJSON_AddStringToObject(o, "state", store_order_state_to_str(ord->state));
+    cJSON_AddNumberToObject(o, "packs", ord->packs);
+    cJSON_AddStringToObject(o, "reason", ord->reason);
+    cJSON_AddNumberToObject(o, "created_ms", (double)ord->created_ms);
+    cJSON_AddNumberToObject(o, "updated_ms", (double)ord->updated_ms);
+    return o;
+}
+
+/* ---- status ---- */
+
+static void
+print_view(const struct cfg_item *it, const struct store_view *v, int64_t now_ms)
+{
+    char a[32], b[32], c[32], d[32];
+    int64_t ro = runout_ms(v->runout_s), lo = runout_ms(v->runout_lo_s),
+            hi = runout_ms(v->runout_hi_s);
+
+    printf("  stock     %s ± %s, %.0f%% of a %s pack (at %s)\n",
+           fmt_g(v->stock_mg, a, 32), fmt_g(v->uncertainty_mg, b, 32),
+           (double)v->stock_mg * 100.0 / (double)it->pack_mg, fmt_g(it->pack_mg, c, 32),
+           fmt_time(v->t_ms, d, 32));
+    if (v->fault)
+        printf("  sensor    FAULT: its readings are not trusted; no order is made from "
+               "them\n");
+    printf("  use       %.1f g/day ± %.1f\n", (double)v->rate_ugpd / 1e6,
+           (double)v->sigma_ugpd / 1e6);
+    if (ro < 0) {
+        printf("  runs out  not foreseen");
+        if (lo >= 0)
+            printf(" (at the earliest %s)", fmt_time(lo, a, 32));
+        printf("\n");
+    } else {
+        double days = (double)(ro - now_ms) / (double)MS_PER_DAY;
+        if (days >= 0)
+            printf("  runs out  in %.1f days, %s", days, fmt_time(ro, a, 32));
+        else
+            printf("  runs out  overdue since %s", fmt_time(ro, a, 32));
+        printf(" (%s .. %s)\n", lo >= 0 ? fmt_time(lo, b, 32) : "?",
+               hi >= 0 ? fmt_time(hi, c, 32) : "never");
+    }
+    printf("  decision  %s; reorder point %s, lead time %.1f days\n", v->verdict,
+           fmt_g(v->reorder_point_mg, a, 32), (double)v->lead_s / 86400.0);
+}
+
+static int
+cmd_status(const struct command *cmd, struct opts *o)
+{
+    struct store *db = NULL;
+    cJSON *root = NULL, *arr = NULL;
+    int rc = EXIT_REFUSED, only = -1;
+    char a[32];
+
+    (void)cmd;
+    if (o->item != NULL && (only = find_item(o->item)) < 0)
+        return EXIT_USAGE;
+    if (open_store(&db) != 0)
+        return EXIT_REFUSED;
+    if (o->json) {
+        root = cJSON_CreateObject();
+        cJSON_AddNumberToObject(root, "now_ms", (double)o->now_ms);
+        arr = cJSON_AddArrayToObject(root, "items");
+    }
+    for (size_t i = 0; i < cfg.n_items; i++) {
+        const struct cfg_item *it = &cfg.items[i];
+        struct store_view v;
+        struct open_order oo = {0};
+        int have;
+
+        if (only >= 0 && (size_t)only != i)
+            continue;
+        if ((have = get_view(db, it->id, &v)) < 0)
+            goto out;
+        if (store_orders_open(db, it->id, open_order_cb, &oo) < 0) {
+            fail("%s: reading its orders: %s", it->id, store_errmsg(db));
+            goto out;
+        }
+        if (o->json) {
+            cJSON *j = cJSON_CreateObject();
+            cJSON_AddStringToObject(j, "id", it->id);
+            cJSON_AddStringToObject(j, "name", it->name);
+            cJSON_AddNumberToObject(j, "pack_g", (double)it->pack_mg / 1000.0);
+            cJSON_AddStringToObject(j, "mode", cfg_mode_to_str(it->mode));
+            if (have)
+                cJSON_AddItemToObject(j, "view", view_json(it, &v, o->now_ms));
+            else
+                cJSON_AddNullToObject(j, "view");
+            if (oo.found)
+                cJSON_AddItemToObject(j, "order", order_json(&oo.o));
+            else
+                cJSON_AddNullToObject(j, "order");
+            cJSON_AddItemToArray(arr, j);
+            continue;
+        }
+        printf("%s%s  ", i > 0 && only < 0 ? "\n" : "", it->id);
+        put_clean(stdout, it->name);
+        printf("  (mode %s)\n", cfg_mode_to_str(it->mode));
+        if (have)
+            print_view(it, &v, o->now_ms);
+        else
+            printf("  no forecast yet: the daemon has not weighed this item\n");
+        if (oo.found)
+            printf("  order     %s %s since %s (%" PRId32 " pack%s, %s)\n",
+                   oo.o.order_id, store_order_state_to_str(oo.o.state),
+                   fmt_time(oo.o.updated_ms, a, 32), oo.o.packs,
+                   oo.o.packs == 1 ? "" : "s", oo.o.reason);
+        else
+            printf("  order     none open\n");
+    }
+    rc = 0;
+    if (o->json) {
+        rc = print_json(root);
+        root = NULL;
+    }
+out:
+    cJSON_Delete(root);
+    store_close(db);
+    return rc;
+}
+
+/* ---- forecast: the chart ---- */
+
+/*
+ * The chart is a grid of cells, each a braille character of 2 x 4 dots (or one
+ * ASCII character). History and the expected line are drawn in dots; the
+ * interval between the early and the late runout line fills whole cells. The
+ * geometry (documented in PANTRYCTL.md, and recomputed by the tests):
+ *
+ *   X = 2 * plot columns dots across, Y = 4 * plot rows dots up;
+ *   time t -> dot x = floor((t - t0) * (X - 1) / (t1 - t0) + 0.5), column x / 2;
+ *   mass m -> dot y = floor(m * (Y - 1) / ymax + 0.5) from the bottom.
+ */
+struct chart {
+    int lw;     /* y label width, "1000 g" */
+    int pw, ph; /* plot columns and rows */
+    int64_t t0_ms, t1_ms;
+    int64_t ymax_mg;
+    uint8_t *hist; /* braille bits of history per cell */
+    uint8_t *fc;   /* braille bits of the expected line */
+    uint8_t *fill; /* 1: inside the runout interval */
+    char *mark;    /* axis marks per column */
+};
+
+/* The braille dot bit of (dx, dy) in a cell, dy from the top (Unicode order). */
+static const uint8_t braille_bit[4][2] = {
+    {0x01, 0x08},
+    {0x02, 0x10},
+    {0x04, 0x20},
+    {0x40, 0x80},
+};
+
+static double
+chart_xd(const struct chart *c, int64_t t_ms)
+{
+    return (double)(t_ms - c->t0_ms) * (double)(2 * c->pw - 1) /
+           (double)(c->t1_ms - c->t0_ms);
+}
+
+static int
+chart_x(const struct chart *c, int64_t t_ms)
+{
+    return (int)floor(chart_xd(c, t_ms) + 0.5);
+}
+
+static double
+chart_yd(const struct chart *c, double mg)
+{
+    return mg * (double)(4 * c->ph - 1) / (double)c->ymax_mg;
+}
+
+/* One dot at (x, y), y from the bottom; outside the plot: nothing. */
+static void
+chart_dot(struct chart *c, uint8_t *layer, int x, int y)
+{
+    int ry = 4 * c->ph - 1 - y;
+
+    if (x < 0 || x >= 2 * c->pw || ry < 0 || ry >= 4 * c->ph)
+        return;
+    layer[(ry / 4) * c->pw + x / 2] |= braille_bit[ry % 4][x % 2];
+}
+
+/*
+ * A line between two points in time and mass, clipped to [t0, t1] first, then
+ * drawn dot by dot (Bresenham) between the rounded end points.
+ */
+static void
+chart_line(struct chart *c, uint8_t *layer, int64_t ta, double ma, int64_t tb,
+           double mb)
+{
+    if (tb < ta || tb < c->t0_ms || ta > c->t1_ms)
+        return;
+    if (ta < c->t0_ms) {
+        ma += (mb - ma) * (double)(c->t0_ms - ta) / (double)(tb - ta);
+        ta = c->t0_ms;
+    }
+    if (tb > c->t1_ms) {
+        mb = ma + (mb - ma) * (double)(c->t1_ms - ta) / (double)(tb - ta);
+        tb = c->t1_ms;
+    }
+    int x0 = chart_x(c, ta), x1 = chart_x(c, tb);
+    int y0 = (int)floor(chart_yd(c, ma) + 0.5), y1 = (int)floor(chart_yd(c, mb) + 0.5);
+    int dx = abs(x1 - x0), dy = -abs(y1 - y0);
+    int sx = x0 < x1 ? 1 : -1, sy = y0 < y1 ? 1 : -1, e = dx + dy;
+    for (;;) {
+        chart_dot(c, layer, x0, y0);
+        if (x0 == x1 && y0 == y1)
+            break;
+        int e2 = 2 * e;
+        if (e2 >= dy) {
+            e += dy;
+            x0 += sx;
+        }
+        if (e2 <= dx) {
+            e += dx;
+            y0 += sy;
+        }
+    }
+}
+
+/* The smallest of 10, 20, 50, 100, 200, 500, ... grams that is >= mg. */
+static int64_t
+nice_ceiling_mg(int64_t mg)
+{
+    static const int64_t steps[] = {1, 2, 5};
+
+    for (int64_t p = 10000; p <= INT64_C(1000000000000); p *= 10)
+        for (int k = 0; k < 3; k++)
+            if (steps[k] * p >= mg)
+                return steps[k] * p;
+    return INT64_C(1000000000000);
+}
+
+struct history_pts {
+    int64_t *t, *mean, *min, *max;
+    size_t n, cap;
+    int64_t max_mg;
+};
+
+static int
+reading_cb(const struct store_reading *r, void *ctx)
+{
+    struct history_pts *h = ctx;
+
+    if (h->n == h->cap) {
+        size_t cap = h->cap ? 2 * h->cap : 256;
+        int64_t *t = realloc(h->t, cap * sizeof(*t));
+        if (t != NULL)
+            h->t = t;
+        int64_t *m = realloc(h->mean, cap * sizeof(*m));
+        if (m != NULL)
+            h->mean = m;
+        int64_t *lo = realloc(h->min, cap * sizeof(*lo));
+        if (lo != NULL)
+            h->min = lo;
+        int64_t *hi = realloc(h->max, cap * sizeof(*hi));
+        if (hi != NULL)
+            h->max = hi;
+        if (t == NULL || m == NULL || lo == NULL || hi == NULL)
+            return -ENOMEM;
+        h->cap = cap;
+    }
+    h->t[h->n] = r->start_ms;
+    h->mean[h->n] = r->mean_mg;
+    h->min[h->n] = r->min_mg;
+    h->max[h->n] = r->max_mg;
+    h->n++;
+    if (r->mean_mg > h->max_mg)
+        h->max_mg = r->mean_mg;
+    return 0;
+}
+
+/* Put label text centred on column col of a line of n columns, if it fits free. */
+static void
+place_label(char *line, bool *used, int n, int col, const char *text, bool right)
+{
+    int len = (int)strlen(text);
+    int start = right ? col - len + 1 : col - len / 2;
+
+    if (len > n)
+        return;
+    if (start < 0)
+        start = 0;
+    if (start + len > n)
+        start = n - len;
+    for (int i = start - 1; i <= start + len; i++)
+        if (i >= 0 && i < n && used[i])
+            return;
+    for (int i = 0; i < len; i++) {
+        line[start + i] = text[i];
+        used[start + i] = true;
+    }
+}
+
+/* Print one cell: history dots win over the expected line, which wins over fill. */
+static void
+put_cell(const struct chart *c, size_t i, bool ascii)
+{
+    unsigned bits = c->hist[i] | c->fc[i];
+
+    if (ascii) {
+        putchar(c->hist[i] ? '#' : c->fc[i] ? '*' : c->fill[i] ? '.' : ' ');
+        return;
+    }
+    if (bits) {
+        unsigned cp = 0x2800 + bits; /* U+2800..U+28FF in UTF-8: three bytes */
+        putchar(0xe0 | (cp >> 12));
+        putchar(0x80 | ((cp >> 6) & 0x3f));
+        putchar(0x80 | (cp & 0x3f));
+    } else {
+        fputs(c->fill[i] ? "░" : " ", stdout);
+    }
+}
+
+static void
+print_chart(const struct chart *c, const struct opts *o)
+{
+    char lab[3][32];
+    int lab_row[3], nlab = 0;
+    int64_t vals[3] = {c->ymax_mg, c->ymax_mg / 2, 0};
+
+    /* y labels: the top, the half (on the row holding its dot) and zero */
+    for (int k = 0; k < 3; k++) {
+        int y = (int)floor(chart_yd(c, (double)vals[k]) + 0.5);
+        int row = (4 * c->ph - 1 - y) / 4;
+        if (k == 1 && (row == 0 || row == c->ph - 1))
+            continue;
+        snprintf(lab[nlab], sizeof(lab[nlab]), "%" PRId64 " g", vals[k] / 1000);
+        lab_row[nlab++] = row;
+    }
+    for (int r = 0; r < c->ph; r++) {
+        const char *l = "";
+        for (int k = 0; k < nlab; k++)
+            if (lab_row[k] == r)
+                l = lab[k];
+        printf("%*s %s", c->lw, l, o->ascii ? (*l ? "+" : "|") : (*l ? "┤" : "│"));
+        for (int x = 0; x < c->pw; x++)
+            put_cell(c, (size_t)(r * c->pw + x), o->ascii);
+        putchar('\n');
+    }
+    /* the time axis with its marks, then dates under them */
+    printf("%*s %s", c->lw, "", o->ascii ? "+" : "└");
+    for (int x = 0; x < c->pw; x++) {
+        switch (c->mark[x]) {
+        case 'r':
+            fputs(o->ascii ? "^" : "▲", stdout);
+            break;
+        case 'n':
+            fputs(o->ascii ? "|" : "┴", stdout);
+            break;
+        case 't':
+            fputs(o->ascii ? "+" : "┬", stdout);
+            break;
+        default:
+            fputs(o->ascii ? "-" : "─", stdout);
+        }
+    }
+    putchar('\n');
+}
+
+static int
+cmd_forecast(const struct command *cmd, struct opts *o)
+{
+    struct store *db = NULL;
+    struct store_view v;
+    struct history_pts h = {0};
+    struct chart c = {0};
+    cJSON *root = NULL;
+    char a[32], b[32], d[32];
+    int rc = EXIT_REFUSED, have, idx;
+
+    (void)cmd;
+    if ((idx = find_item(o->item)) < 0)
+        return EXIT_USAGE;
+    const struct cfg_item *it = &cfg.items[idx];
+    if (open_store(&db) != 0)
+        return EXIT_REFUSED;
+    if ((have = get_view(db, it->id, &v)) < 0)
+        goto out;
+
+    int64_t now = o->now_ms, days_ms = o->days * MS_PER_DAY;
+    c.t0_ms = now - days_ms;
+    int r = store_readings(db, it->id, c.t0_ms, now + 1, reading_cb, &h);
+    if (r < 0) {
+        fail("%s: reading its history: %s", it->id,
+             r == -ENOMEM ? "out of memory" : store_errmsg(db));
+        goto out;
+    }
+    int64_t ro = have ? runout_ms(v.runout_s) : -1;
+    int64_t lo = have ? runout_ms(v.runout_lo_s) : -1;
+    int64_t hi = have ? runout_ms(v.runout_hi_s) : -1;
+    /* The future shown: up to the late runout (else the expected one), at least a
+     * day and at most 4 x the history; without a foreseen runout, as long as the
+     * history. */
+    int64_t end = hi >= 0 ? hi : ro;
+    int64_t future = days_ms;
+    if (end >= 0) {
+        future = end - now;
+        if (future < MS_PER_DAY)
+            future = MS_PER_DAY;
+        if (future > 4 * days_ms)
+            future = 4 * days_ms;
+    }
+    c.t1_ms = now + future;
+    int64_t top = h.max_mg;
+    if (have && v.stock_mg > top)
+        top = v.stock_mg;
+    c.ymax_mg = nice_ceiling_mg(top);
+
+    if (o->json) {
+        root = cJSON_CreateObject();
+        cJSON_AddStringToObject(root, "item", it->id);
+        cJSON_AddStringToObject(root, "name", it->name);
+        cJSON_AddNumberToObject(root, "now_ms", (double)now);
+        cJSON_AddNumberToObject(root, "from_ms", (double)c.t0_ms);
+        cJSON_AddNumberToObject(root, "to_ms", (double)c.t1_ms);
+        cJSON_AddNumberToObject(root, "ymax_g", (double)c.ymax_mg / 1000.0);
+        cJSON *arr = cJSON_AddArrayToObject(root, "readings");
+        for (size_t i = 0; i < h.n; i++) {
+            cJSON *p = cJSON_CreateObject();
+            cJSON_AddNumberToObject(p, "t_ms", (double)h.t[i]);
+            cJSON_AddNumberToObject(p, "mean_g", (double)h.mean[i] / 1000.0);
+            cJSON_AddNumberToObject(p, "min_g", (double)h.min[i] / 1000.0);
+            cJSON_AddNumberToObject(p, "max_g", (double)h.max[i] / 1000.0);
+            cJSON_AddItemToArray(arr, p);
+        }
+        if (have)
+            cJSON_AddItemToObject(root, "view", view_json(it, &v, now));
+        else
+            cJSON_AddNullToObject(root, "view");
+        rc = print_json(root);
+        root = NULL;
+        goto out;
+    }
+
+    /* the header: what the chart says in words, cut to the chart's width */
+    char head[256];
+    size_t hl = (size_t)snprintf(head, sizeof(head), "%s  %s", it->id, it->name);
+    if (have)
+        snprintf(head + hl, sizeof(head) - hl, ": %s, %.1f g/day%s",
+                 fmt_g(v.stock_mg, a, 32), (double)v.rate_ugpd / 1e6,
+                 v.fault ? ", sensor FAULT" : "");
+    else
+        snprintf(head + hl, sizeof(head) - hl, ": no forecast yet");
+    put_cut(head, (int)o->width);
+    putchar('\n');
+    if (h.n == 0 && !have) {
+        printf("Nothing to draw yet: no readings in the last %" PRId64 " days.\n",
+               o->days);
+        rc = 0;
+        goto out;
+    }
+
+    snprintf(a, sizeof(a), "%" PRId64 " g", c.ymax_mg / 1000);
+    c.lw = (int)strlen(a);
+    c.pw = (int)o->width - c.lw - 2;
+    c.ph = (int)o->height;
+    if (c.pw < 10) {
+        rc = usage_error("--width %" PRId64 " leaves no room for the chart", o->width);
+        goto out;
+    }
+    size_t cells = (size_t)c.pw * (size_t)c.ph;
+    c.hist = calloc(cells, 1);
+    c.fc = calloc(cells, 1);
+    c.fill = calloc(cells, 1);
+    c.mark = calloc((size_t)c.pw, 1);
+    if (c.hist == NULL || c.fc == NULL || c.fill == NULL || c.mark == NULL) {
+        fail("out of memory");
+        goto out;
+    }
+
+    /* history: the means joined up, then to the stock of the latest forecast */
+    for (size_t i = 0; i < h.n; i++) {
+        if (i == 0)
+            chart_dot(&c, c.hist, chart_x(&c, h.t[0]),
+                      (int)floor(chart_yd(&c, (double)h.mean[0]) + 0.5));
+        else
+            chart_line(&c, c.hist, h.t[i - 1], (double)h.mean[i - 1], h.t[i],
+                       (double)h.mean[i]);
+    }
+    if (have && h.n > 0 && v.t_ms >= h.t[h.n - 1])
+        chart_line(&c, c.hist, h.t[h.n - 1], (double)h.mean[h.n - 1], v.t_ms,
+                   (double)v.stock_mg);
+
+    if (have) {
+        double s = (double)v.stock_mg;
+        int64_t ts = v.t_ms;
+        /* the expected line, then empty until the end */
+        if (ro >= 0 && ro > ts) {
+            chart_line(&c, c.fc, ts, s, ro, 0);
+            chart_line(&c, c.fc, ro, 0, c.t1_ms, 0);
+        } else if (ro >= 0) {
+            chart_line(&c, c.fc, ts, 0, c.t1_ms, 0);
+        } else {
+            chart_line(&c, c.fc, ts, s, c.t1_ms, s);
+        }
+        /* the interval: cells whose centre lies between the early and late lines */
+        for (int x = 0; x < c.pw; x++) {
+            double tc = (double)c.t0_ms + (2.0 * x + 0.5) *
+                                              (double)(c.t1_ms - c.t0_ms) /
+                                              (double)(2 * c.pw - 1);
+            if (tc < (double)ts || lo < 0)
+                continue; /* no early runout foreseen: no interval either */
+            double early = 0, late = s;
+            if (lo >= 0 && lo > ts)
+                early = fmax(0, s * (1.0 - (tc - (double)ts) / (double)(lo - ts)));
+            if (hi >= 0 && hi > ts)
+                late = fmax(0, s * (1.0 - (tc - (double)ts) / (double)(hi - ts)));
+            else if (hi >= 0)
+                late = 0;
+            for (int row = 0; row < c.ph; row++) {
+                /* the cell's centre: between its 2nd and 3rd dot rows */
+                double yc = (double)(4 * c.ph - 1 - (4 * row + 1)) - 0.5;
+                double mc = yc * (double)c.ymax_mg / (double)(4 * c.ph - 1);
+                if (mc >= early && mc <= late && late > early)
+                    c.fill[row * c.pw + x] = 1;
+            }
+        }
+    }
+
+    /* axis marks: now, then the runout (which wins where they meet) */
+    int xn = chart_x(&c, now) / 2;
+    if (xn >= 0 && xn < c.pw)
+        c.mark[xn] = 'n';
+    int xr = -1;
+    if (ro >= 0) {
+        xr = ro <= c.t1_ms ? chart_x(&c, ro) / 2 : c.pw - 1;
+        if (xr >= 0 && xr < c.pw)
+            c.mark[xr] = 'r';
+    }
+    print_chart(&c, o);
+
+    /* dates under the axis: the runout first, then now, the start and the end */
+    char *line = malloc((size_t)c.pw + 1);
+    bool *used = calloc((size_t)c.pw, sizeof(bool));
+    if (line == NULL || used == NULL) {
+        free(line);
+        free(used);
+        fail("out of memory");
+        goto out;
+    }
+    memset(line, ' ', (size_t)c.pw);
+    line[c.pw] = '\0';
+    if (xr >= 0 && ro <= c.t1_ms)
+        place_label(line, used, c.pw, xr, fmt_day(ro, a, 32), false);
+    place_label(line, used, c.pw, xn, "now", false);
+    place_label(line, used, c.pw, 0, fmt_day(c.t0_ms, a, 32), false);
+    place_label(line, used, c.pw, c.pw - 1, fmt_day(c.t1_ms, a, 32), true);
+    for (int x = c.pw - 1; x >= 0 && line[x] == ' '; x--)
+        line[x] = '\0';
+    printf("%*s  %s\n", c.lw, "", line);
+    free(line);
+    free(used);
+
+    /* the legend, in two lines of at most 40 columns (the narrowest chart) */
+    puts(o->ascii ? "# stock  * expected use  . interval"
+                  : "⠉ stock and expected use  ░ interval");
+    fputs(o->ascii ? "^ runout " : "▲ runout ", stdout);
+    if (!have)
+        printf("unknown: no forecast yet\n");
+    else if (ro < 0)
+        printf("not foreseen\n");
+    else
+        printf("%s (%s..%s)\n", fmt_time(ro, a, 32), lo >= 0 ? fmt_day(lo, b, 32) : "?",
+               hi >= 0 ? fmt_day(hi, d, 32) : "never");
+    rc = 0;
+out:
+    free(h.t);
+    free(h.mean);
+    free(h.min);
+    free(h.max);
+    free(c.hist);
+    free(c.fc);
+    free(c.fill);
+    free(c.mark);
+    cJSON_Delete(root);
+    store_close(db);
+    return rc;
+}
+
+/* ---- history ---- */
+
+struct history_ctx {
+    const struct opts *o;
+    cJSON *arr;
+};
+
+static int
+history_cb(const struct store_history *h, void *ctx)
+{
+    struct history_ctx *hc = ctx;
+    char a[32], b[32];
+
+    if (hc->arr != NULL) {
+        cJSON *j = cJSON_CreateObject();
+        cJSON_AddNumberToObject(j, "t_ms", (double)h->t_ms);
+        if (h->item != NULL)
+            cJSON_AddStringToObject(j, "item", h->item);
+        else
+            cJSON_AddNullToObject(j, "item");
+        switch (h->kind) {
+        case HISTORY_TRANSITION:
+            cJSON_AddStringToObject(j, "kind", "order");
+            cJSON_AddStringToObject(j, "order_id", h->order_id ? h->order_id : "");
+            if (h->from >= 0 && h->from < ORDER_STATE_COUNT)
+                cJSON_AddStringToObject(
+                    j, "from",
+                    store_order_state_to_str((enum store_order_state)h->from));
+            else
+                cJSON_AddNullToObject(j, "from");
+            cJSON_AddStringToObject(
+                j, "to", store_order_state_to_str((enum store_order_state)h->to));
+            break;
+        case HISTORY_EVENT:
+            cJSON_AddStringToObject(j, "kind", "event");
+            cJSON_AddStringToObject(j, "event",
+                                    stock_kind_to_str((enum stock_kind)h->ev.kind));
+            cJSON_AddNumberToObject(j, "g", (double)h->ev.mg / 1000.0);
+            break;
+        default:
+            cJSON_AddStringToObject(j, "kind", "audit");
+        }
+        if (h->note != NULL)
+            cJSON_AddStringToObject(j, "note", h->note);
+        else
+            cJSON_AddNullToObject(j, "note");
+        cJSON_AddItemToArray(hc->arr, j);
+        return 0;
+    }
+    printf("%s  %-12s  ", fmt_time(h->t_ms, a, 32), h->item != NULL ? h->item : "-");
+    switch (h->kind) {
+    case HISTORY_TRANSITION:
+        printf("order %s ", h->order_id ? h->order_id : "?");
+        if (h->from >= 0 && h->from < ORDER_STATE_COUNT)
+            printf("%s -> %s",
+                   store_order_state_to_str((enum store_order_state)h->from),
+                   store_order_state_to_str((enum store_order_state)h->to));
+        else
+            printf("created, %s",
+                   store_order_state_to_str((enum store_order_state)h->to));
+        break;
+    case HISTORY_EVENT: {
+        enum stock_kind k = (enum stock_kind)h->ev.kind;
+        printf("%s", stock_kind_to_str(k));
+        if (k == STOCK_CONSUME || k == STOCK_REFILL)
+            printf(" %s", fmt_g(h->ev.mg, b, 32));
+        else if (k != STOCK_FAULT && k != STOCK_FAULT_END)
+            printf(" (stock %s)", fmt_g(h->ev.mg, b, 32));
+        break;
+    }
+    default:
+        break;
+    }
+    if (h->note != NULL && h->note[0] != '\0') {
+        fputs(h->kind == HISTORY_AUDIT ? "" : ": ", stdout);
+        put_clean(stdout, h->note);
+    }
+    putchar('\n');
+    return 0;
+}
+
+static int
+cmd_history(const struct command *cmd, struct opts *o)
+{
+    struct store *db = NULL;
+    struct history_ctx hc = {o, NULL};
+    cJSON *root = NULL;
+    int rc = EXIT_REFUSED;
+
+    (void)cmd;
+    /* Items no longer configured may still have a history: any valid id goes. */
+    if (o->item != NULL && !text_is_id(o->item, CFG_ID_MAX))
+        return usage_error("history: expected an item id (a-z, 0-9, _ and -), found "
+                           "'%s'",
+                           o->item);
+    if (open_store(&db) != 0)
+        return EXIT_REFUSED;
+    if (o->json) {
+        root = cJSON_CreateObject();
+        hc.arr = cJSON_AddArrayToObject(root, "history");
+    }
+    int r = store_history(db, o->item, (int)o->limit, history_cb, &hc);
+    if (r < 0) {
+        fail("reading the history: %s", store_errmsg(db));
+        goto out;
+    }
+    rc = 0;
+    if (o->json) {
+        rc = print_json(root);
+        root = NULL;
+    }
+out:
+    cJSON_Delete(root);
+    store_close(db);
+    return rc;
+}
+
+/* ---- commands over the control socket ---- */
+
+/* Exit status of a failed control_call(), with the message printed. */
+static int
+call_failed(int r, const char *err, bool json)
+{
+    bool down = r == -ENOENT || r == -ECONNREFUSED || r == -ETIMEDOUT || r == -EACCES ||
+                r == -ENAMETOOLONG || r == -ENOTDIR;
+    char msg[768];
+
+    if (r == -EACCES)
+        snprintf(msg, sizeof(msg),
+                 "%s: not allowed to use the control socket; "
+                 "are you in the pantry-agent's group?",
+                 err);
+    else if (down)
+        snprintf(msg, sizeof(msg), "%s: is pantry-agent running?", err);
+    else
+        snprintf(msg, sizeof(msg), "%s", err);
+    if (json) {
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddBoolToObject(o, "ok", false);
+        cJSON_AddStringToObject(o, "error", control_error_name(r));
+        cJSON_AddStringToObject(o, "message", msg);
+        cJSON_AddBoolToObject(o, "reachable", !down);
+        print_json(o);
+    } else {
+        fprintf(stderr, "pantryctl: %s\n", msg);
+    }
+    return down ? EXIT_UNREACHABLE : EXIT_REFUSED;
+}
+
+/* The answer of a call as JSON: ok, error, message (data is added by callers). */
+static cJSON *
+response_json(const struct control_response *resp)
+{
+    cJSON *o = cJSON_CreateObject();
+
+    cJSON_AddBoolToObject(o, "ok", resp->ok);
+    if (resp->ok)
+        cJSON_AddNullToObject(o, "error");
+    else
+        cJSON_AddStringToObject(o, "error", resp->error);
+    cJSON_AddStringToObject(o, "message", resp->message);
+    return o;
+}
+
+/* Send req; 0 with *resp, or the exit status after a message (*resp empty). */
+static int
+call(const struct opts *o, const struct control_request *req,
+     struct control_response *resp)
+{
+    char err[512];
+    int r = control_call(cfg.control_socket, req, resp, (int)o->timeout_ms, err,
+                         sizeof(err));
+
+    return r < 0 ? call_failed(r, err, o->json) : 0;
+}
+
+/* Print a refusal (text mode) and give its exit status. */
+static int
+refused(const char *what, const struct control_response *resp)
+{
+    fprintf(stderr, "pantryctl: %s refused (%s): ", what, resp->error);
+    put_clean(stderr, resp->message);
+    fputc('\n', stderr);
+    return EXIT_REFUSED;
+}
+
+static int
+cmd_item_request(const struct command *cmd, struct opts *o)
+{
+    struct control_request req = {0};
+    struct control_response resp;
+    int rc;
+
+    if (strcmp(cmd->name, "ping") != 0) {
+        int i = find_item(o->item);
+        if (i < 0)
+            return EXIT_USAGE;
+        snprintf(req.item, sizeof(req.item), "%s", cfg.items[i].id);
+    }
+    if (strcmp(cmd->name, "ping") == 0)
+        req.cmd = CONTROL_PING;
+    else if (strcmp(cmd->name, "order") == 0)
+        req.cmd = CONTROL_ORDER;
+    else if (strcmp(cmd->name, "confirm") == 0)
+        req.cmd = CONTROL_CONFIRM;
+    else if (strcmp(cmd->name, "cancel") == 0)
+        req.cmd = CONTROL_CANCEL;
+    else
+        req.cmd = CONTROL_TARE;
+    if ((rc = call(o, &req, &resp)) != 0)
+        return rc;
+    rc = resp.ok ? 0 : EXIT_REFUSED;
+    if (o->json) {
+        cJSON *j = response_json(&resp);
+        cJSON_AddStringToObject(j, "command", cmd->name);
+        if (req.item[0] != '\0')
+            cJSON_AddStringToObject(j, "item", req.item);
+        else
+            cJSON_AddNullToObject(j, "item");
+        if (print_json(j) != 0)
+            rc = EXIT_REFUSED;
+    } else if (resp.ok) {
+        put_clean(stdout, resp.message);
+        putchar('\n');
+    } else {
+        refused(cmd->name, &resp);
+    }
+    control_response_fini(&resp);
+    return rc;
+}
+
+static int
+cmd_record(const struct command *cmd, struct opts *o)
+{
+    struct control_request req = {.cmd = CONTROL_RECORD, .seconds = o->seconds};
+    struct control_response resp;
+    const char *path = NULL;
+    int rc;
+
+    (void)cmd;
+    if ((rc = call(o, &req, &resp)) != 0)
+        return rc;
+    path = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(resp.data, "path"));
+    rc = resp.ok ? 0 : EXIT_REFUSED;
+    if (o->json) {
+        cJSON *j = response_json(&resp);
+        cJSON_AddStringToObject(j, "command", "record");
+        cJSON_AddNumberToObject(j, "seconds", (double)o->seconds);
+        if (path != NULL)
+            cJSON_AddStringToObject(j, "path", path);
+        else
+            cJSON_AddNullToObject(j, "path");
+        if (print_json(j) != 0)
+            rc = EXIT_REFUSED;
+    } else if (!resp.ok) {
+        refused("record", &resp);
+    } else if (path == NULL) {
+        rc = fail("the daemon did not say where it records: %s", resp.message);
+    } else {
+        put_clean(stderr, resp.message);
+        fputc('\n', stderr);
+        put_clean(stdout, path);
+        putchar('\n');
+    }
+    control_response_fini(&resp);
+    return rc;
+}
+
+/* ---- calibrate ---- */
+
+static bool
+wait_enter(const char *text, const struct opts *o)
+{
+    char line[256];
+
+    (void)o;
+    fputs(text, stderr);
+    fflush(stderr);
+    return fgets(line, sizeof(line), stdin) != NULL;
+}
+
+/* The daemon weighs the last 3 s: the person must keep still that long first. */
+static void
+settle(const struct opts *o)
+{
+    if (o->settle_ms <= 0)
+        return;
+    fprintf(stderr, "  Keep still for %g s ...\n", (double)o->settle_ms / 1000.0);
+    struct timespec ts = {.tv_sec = (time_t)(o->settle_ms / 1000),
+                          .tv_nsec = (long)(o->settle_ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+        ;
+}
+
+static int
+cmd_calibrate(const struct command *cmd, struct opts *o)
+{
+    struct control_request req = {0};
+    struct control_response tare = {0}, span = {0};
+    char line[256], g[32];
+    int rc, idx;
+    cJSON *j = NULL;
+
+    (void)cmd;
+    if ((idx = find_item(o->item)) < 0)
+        return EXIT_USAGE;
+    const struct cfg_item *it = &cfg.items[idx];
+    snprintf(req.item, sizeof(req.item), "%s", it->id);
+
+    /* Is the daemon there at all? Better to know before the first step. */
+    req.cmd = CONTROL_PING;
+    if ((rc = call(o, &req, &tare)) != 0)
+        return rc;
+    control_response_fini(&tare);
+
+    snprintf(line, sizeof(line),
+             "Step 1 of 2: empty the platform of %s (take everything off it), then "
+             "press Enter. ",
+             it->id);
+    if (!wait_enter(line, o))
+        goto eof;
+    settle(o);
+    req.cmd = CONTROL_TARE;
+    if ((rc = call(o, &req, &tare)) != 0)
+        return rc;
+    if (!tare.ok) {
+        rc = EXIT_REFUSED;
+        if (!o->json)
+            refused("tare", &tare);
+        goto done;
+    }
+    if (!o->json) {
+        fputs("  ", stderr);
+        put_clean(stderr, tare.message);
+        fputc('\n', stderr);
+    }
+    snprintf(g, sizeof(g), "%" PRId64 ".%03" PRId64, o->weight_mg / 1000,
+             o->weight_mg % 1000);
+    snprintf(line, sizeof(line),
+             "Step 2 of 2: put %s g on the platform of %s, let go, then press "
+             "Enter. ",
+             g, it->id);
+    if (!wait_enter(line, o))
+        goto eof;
+    settle(o);
+    req.cmd = CONTROL_SPAN;
+    req.known_mg = o->weight_mg;
+    if ((rc = call(o, &req, &span)) != 0) {
+        control_response_fini(&tare);
+        return rc;
+    }
+    rc = span.ok ? 0 : EXIT_REFUSED;
+    if (!o->json) {
+        if (span.ok) {
+            put_clean(stdout, span.message);
+            putchar('\n');
+        } else {
+            refused("span", &span);
+        }
+    }
+done:
+    if (o->json) {
+        j = cJSON_CreateObject();
+        cJSON_AddBoolToObject(j, "ok", rc == 0);
+        cJSON_AddStringToObject(j, "command", "calibrate");
+        cJSON_AddStringToObject(j, "item", it->id);
+        cJSON_AddNumberToObject(j, "weight_g", (double)o->weight_mg / 1000.0);
+        cJSON_AddItemToObject(j, "tare", response_json(&tare));
+        if (span.message[0] != '\0' || span.error[0] != '\0')
+            cJSON_AddItemToObject(j, "span", response_json(&span));
+        else
+            cJSON_AddNullToObject(j, "span");
+        if (print_json(j) != 0)
+            rc = EXIT_REFUSED;
+    }
+    control_response_fini(&tare);
+    control_response_fini(&span);
+    return rc;
+eof:
+    control_response_fini(&tare);
+    return fail("calibration abandoned (end of input): nothing was changed%s",
+                req.cmd == CONTROL_TARE ? " but the tare" : "");
+}
+
+/* ---- the command table, usage, arguments ---- */
+
+static const struct command commands[] = {
+    {"status", "[ITEM]", 0, 0, cmd_status,
+     "stock, use, runout and open order of every item (or ITEM)",
+     "Reads the daemon's store read-only: each item's latest forecast (stock,\n"
+     "use per day, runout with its early..late interval, the order decision)\n"
+     "and its open order. Works whether the daemon runs or not.\n"},
+    {"forecast", "ITEM", OPT_DAYS | OPT_WIDTH | OPT_HEIGHT | OPT_ASCII, 0, cmd_forecast,
+     "a chart of ITEM's stock history and its runout forecast",
+     "Options:\n"
+     "  --days N              history shown, 1..400 days (default 14)\n"
+     "  --width N             chart width in columns, 40..400 (default 78)\n"
+     "  --height N            chart height in rows, 4..100 (default 16)\n"
+     "  --ascii               plain ASCII instead of Unicode braille\n"},
+    {"history", "[ITEM]", OPT_LIMIT, 0, cmd_history,
+     "order transitions, stock events and the audit log, newest first",
+     "Options:\n"
+     "  --limit N             lines at most, 1..100000 (default 20)\n"},
+    {"order", "ITEM", 0, 0, cmd_item_request, "order ITEM now (asks the daemon)",
+     "Asks the daemon to order ITEM now; it checks the mode, the open order,\n"
+     "the caps and the budget, and says what it did.\n"},
+    {"confirm", "ITEM", 0, 0, cmd_item_request,
+     "confirm ITEM's planned order (confirm mode)",
+     "Asks the daemon to send ITEM's planned order (items in confirm mode).\n"},
+    {"cancel", "ITEM", 0, 0, cmd_item_request,
+     "cancel ITEM's open order while the cancel window is open",
+     "Asks the daemon to cancel ITEM's open order. After the retailer's cancel\n"
+     "window it refuses (ETIME).\n"},
+    {"tare", "ITEM", 0, 0, cmd_item_request,
+     "make ITEM's platform as it is now read zero",
+     "Asks the daemon to take its readings of the last 3 s as ITEM's zero.\n"},
+    {"calibrate", "ITEM", OPT_WEIGHT | OPT_SETTLE, OPT_WEIGHT, cmd_calibrate,
+     "guided two-point calibration of ITEM's load cell",
+     "Guides you (on stderr; Enter on stdin) through a tare of the empty\n"
+     "platform and a span with a known weight; the daemon weighs each step from\n"
+     "its readings of the last 3 s, so keep still after pressing Enter.\n"
+     "Options:\n"
+     "  --weight GRAMS        the known weight, e.g. 500 or 499.5 (required)\n"
+     "  --settle-ms MS        wait after Enter, 0..60000 (default 3000)\n"},
+    {"record", "", OPT_SECONDS, OPT_SECONDS, cmd_record,
+     "ask the daemon to record a sample trace; prints its path",
+     "Asks the daemon to record its samples and button edges for N seconds\n"
+     "(for a bug report); prints the trace's path.\n"
+     "Options:\n"
+     "  --seconds N           how long, 1..86400 (required)\n"},
+    {"ping", "", 0, 0, cmd_item_request, "is the daemon running?",
+     "Asks the daemon for its version.\n"},
+};
+#define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static const char global_help[] =
+    "Global options (any command):\n"
+    "  --config FILE         configuration (default " CFG_DEFAULT_PATH ")\n"
+    "  --json                print one JSON object (keys: agent/PANTRYCTL.md)\n"
+    "  --timeout-ms MS       wait for the daemon, 100..600000 (default 5000)\n"
+    "  --now TIME            take TIME (YYYY-MM-DDTHH:MM:SSZ) as now\n"
+    "  -h, --help            show help (of a command: pantryctl COMMAND --help)\n"
+    "  -V, --version         show the version\n"
+    "\n"
+    "Exit status: 0 done, 1 refused or failed, 2 bad usage, 3 the daemon is not\n"
+    "reachable.\n";
+
+static void
+usage(void)
+{
+    printf("Usage: pantryctl [OPTIONS] COMMAND [ARGS]\n\n"
+           "The household's view of pantry-agent: what is in stock, when it runs\n"
+           "out, what is on order; order, confirm, cancel and calibrate.\n\n"
+           "Commands:\n");
+    for (size_t i = 0; i < N_COMMANDS; i++) {
+        char head[32];
+        snprintf(head, sizeof(head), "%s %s", commands[i].name, commands[i].args);
+        printf("  %-20s  %s\n", head, commands[i].summary);
+    }
+    printf("\n%s", global_help);
+}
+
+static void
+command_usage(const struct command *c)
+{
+    printf("Usage: pantryctl [OPTIONS] %s%s%s\n\n%c%s.\n\n%s\n%s", c->name,
+           c->args[0] ? " " : "", c->args, toupper((unsigned char)c->summary[0]),
+           c->summary + 1, c->help, global_help);
+}
+
+static const struct command *
+find_command(const char *name)
+{
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        if (strcmp(commands[i].name, name) == 0)
+            return &commands[i];
+    return NULL;
+}
+
+static bool
+parse_num(const char *s, int64_t min, int64_t max, int64_t *out)
+{
+    int64_t v;
+
+    if (!text_parse_uint(s, 12, false, &v) || v < min || v > max)
+        return false;
+    *out = v;
+    return true;
+}
+
+static const char *const opt_names[] = {"--days",      "--width",  "--height",
+                                        "--ascii",     "--limit",  "--weight",
+                                        "--settle-ms", "--seconds"};
+
+static int
+parse_args(int argc, char **argv, struct opts *o, const struct command **cmd)
+{
+    enum {
+        O_CONFIG = 256,
+        O_JSON,
+        O_TIMEOUT,
+        O_NOW,
+        O_DAYS,
+        O_WIDTH,
+        O_HEIGHT,
+        O_ASCII,
+        O_LIMIT,
+        O_WEIGHT,
+        O_SETTLE,
+        O_SECONDS,
+    };
+    static const struct option lopts[] = {
+        {"config", required_argument, NULL, O_CONFIG},
+        {"json", no_argument, NULL, O_JSON},
+        {"timeout-ms", required_argument, NULL, O_TIMEOUT},
+        {"now", required_argument, NULL, O_NOW},
+        {"days", required_argument, NULL, O_DAYS},
+        {"width", required_argument, NULL, O_WIDTH},
+        {"height", required_argument, NULL, O_HEIGHT},
+        {"ascii", no_argument, NULL, O_ASCII},
+        {"limit", required_argument, NULL, O_LIMIT},
+        {"weight", required_argument, NULL, O_WEIGHT},
+        {"settle-ms", required_argument, NULL, O_SETTLE},
+        {"seconds", required_argument, NULL, O_SECONDS},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0},
+    };
+    bool help = false;
+    int c;
+    int64_t t_s;
+
+    *o = (struct opts){.config = CFG_DEFAULT_PATH,
+                       .now_ms = -1,
+                       .timeout_ms = 5000,
+                       .days = 14,
+                       .width = 78,
+                       .height = 16,
+                       .limit = 20,
+                       .settle_ms = 3000};
+    *cmd = NULL;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":hV", lopts, NULL)) != -1) {
+        switch (c) {
+        case 'h':
+            help = true;
+            break;
+        case 'V':
+            printf("pantryctl %s\n", PANTRY_VERSION);
+            exit(0);
+        case O_CONFIG:
+            o->config = optarg;
+            break;
+        case O_JSON:
+            o->json = true;
+            break;
+        case O_TIMEOUT:
+            if (!parse_num(optarg, 100, 600000, &o->timeout_ms))
+                return usage_error("--timeout-ms: expected 100..600000, found '%s'",
+                                   optarg);
+            break;
+        case O_NOW:
+            if (evtrace_parse_time(optarg, &t_s) < 0)
+                return usage_error("--now: expected YYYY-MM-DDTHH:MM:SSZ, found '%s'",
+                                   optarg);
+            o->now_ms = t_s * 1000;
+            break;
+        case O_DAYS:
+            if (!parse_num(optarg, 1, 400, &o->days))
+                return usage_error("--days: expected 1..400, found '%s'", optarg);
+            o->given |= OPT_DAYS;
+            break;
+        case O_WIDTH:
+            if (!parse_num(optarg, 40, 400, &o->width))
+                return usage_error("--width: expected 40..400, found '%s'", optarg);
+            o->given |= OPT_WIDTH;
+            break;
+        case O_HEIGHT:
+            if (!parse_num(optarg, 4, 100, &o->height))
+                return usage_error("--height: expected 4..100, found '%s'", optarg);
+            o->given |= OPT_HEIGHT;
+            break;
+        case O_ASCII:
+            o->ascii = true;
+            o->given |= OPT_ASCII;
+            break;
+        case O_LIMIT:
+            if (!parse_num(optarg, 1, 100000, &o->limit))
+                return usage_error("--limit: expected 1..100000, found '%s'", optarg);
+            o->given |= OPT_LIMIT;
+            break;
+        case O_WEIGHT:
+            if (evtrace_parse_grams(optarg, &o->weight_mg) < 0 ||
+                o->weight_mg < CONTROL_SPAN_MIN_MG ||
+                o->weight_mg > CONTROL_SPAN_MAX_MG)
+                return usage_error("--weight: expected grams from 0.001 to 1000000 "
+                                   "such as 500 or 499.5, found '%s'",
+                                   optarg);
+            o->given |= OPT_WEIGHT;
+            break;
+        case O_SETTLE:
+            if (!parse_num(optarg, 0, 60000, &o->settle_ms))
+                return usage_error("--settle-ms: expected 0..60000, found '%s'",
+                                   optarg);
+            o->given |= OPT_SETTLE;
+            break;
+        case O_SECONDS:
+            if (!parse_num(optarg, CONTROL_RECORD_MIN_S, CONTROL_RECORD_MAX_S,
+                           &o->seconds))
+                return usage_error("--seconds: expected 1..86400, found '%s'", optarg);
+            o->given |= OPT_SECONDS;
+            break;
+        case ':':
+            return usage_error("%s needs a value", argv[optind - 1]);
+        default:
+            return usage_error("unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind >= argc) {
+        if (help) {
+            usage();
+            exit(0);
+        }
+        return usage_error("expected a command");
+    }
+    const char *name = argv[optind++];
+    if (strcmp(name, "help") == 0) {
+        const struct command *h = optind < argc ? find_command(argv[optind]) : NULL;
+        if (optind < argc && h == NULL)
+            return usage_error("help: unknown command '%s'", argv[optind]);
+        if (h != NULL)
+            command_usage(h);
+        else
+            usage();
+        exit(0);
+    }
+    if ((*cmd = find_command(name)) == NULL)
+        return usage_error("unknown command '%s'", name);
+    if (help) {
+        command_usage(*cmd);
+        exit(0);
+    }
+    for (unsigned k = 0; k < sizeof(opt_names) / sizeof(opt_names[0]); k++) {
+        unsigned bit = 1u << k;
+        if ((o->given & bit) && !((*cmd)->opts & bit))
+            return usage_error("%s takes no %s", name, opt_names[k]);
+        if (((*cmd)->required & bit) && !(o->given & bit))
+            return usage_error("%s needs %s", name, opt_names[k]);
+    }
+    int left = argc - optind;
+    const char *args = (*cmd)->args;
+    if (strcmp(args, "ITEM") == 0 && left != 1)
+        return usage_error("%s: expected one ITEM", name);
+    if (strcmp(args, "[ITEM]") == 0 && left > 1)
+        return usage_error("%s: expected at most one ITEM", name);
+    if (args[0] == '\0' && left != 0)
+        return usage_error("%s takes no arguments, found '%s'", name, argv[optind]);
+    if (left == 1)
+        o->item = argv[optind];
+    return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+    const struct command *cmd;
+    struct opts o;
+    int r = parse_args(argc, argv, &o, &cmd);
+
+    if (r != 0)
+        return r;
+    if (o.now_ms < 0)
+        o.now_ms = clock_wall_ms();
+    if (load_config(&o) != 0)
+        return EXIT_REFUSED;
+    return cmd->run(cmd, &o);
+}

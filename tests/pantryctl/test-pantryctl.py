@@ -1,0 +1,545 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""pantryctl against a real store file and a fake daemon.
+
+make-store fills a store through the store API with items, readings, forecast
+views, orders and history whose numbers are chosen here; a configuration points
+pantryctl at it. status, forecast and history are checked against values and
+chart geometry worked out in this file from those numbers (the formulas of
+agent/PANTRYCTL.md), not against a snapshot of pantryctl's output. The commands
+that talk to the daemon run against a small UNIX socket server written here,
+which checks each request line byte for byte and answers per the protocol;
+with nothing listening pantryctl must exit 3.
+
+Usage: test-pantryctl.py PANTRYCTL MAKE_STORE [B_SANITIZE]
+"""
+import calendar
+import json
+import math
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+TOOL, MAKE_STORE = sys.argv[1], sys.argv[2]
+# Plain builds also run a few commands under valgrind (meson's valgrind setup
+# would wrap python, not the tool); sanitizer builds cannot run under it.
+VALGRIND = (len(sys.argv) > 3 and sys.argv[3] == "none" and shutil.which("valgrind"))
+checks = failures = 0
+
+
+def check(cond, what):
+    global checks, failures
+    checks += 1
+    if not cond:
+        failures += 1
+        print("FAIL:", what, file=sys.stderr)
+
+
+ENV = dict(os.environ, TZ="UTC", LC_ALL="C.UTF-8")
+NOW_TEXT = "2024-05-14T12:00:00Z"
+NOW_S = calendar.timegm((2024, 5, 14, 12, 0, 0))
+NOW_MS = NOW_S * 1000
+DAY_S = 86400
+DAY_MS = DAY_S * 1000
+
+
+def utc(ms, fmt="%Y-%m-%d %H:%M"):
+    return time.strftime(fmt, time.gmtime(ms // 1000))
+
+
+def run(args, stdin="", timeout=60, now=True):
+    base = [TOOL, "--config", CONF] + (["--now", NOW_TEXT] if now else [])
+    return subprocess.run(base + args, input=stdin, capture_output=True, text=True,
+                          timeout=timeout, env=ENV)
+
+
+def run_json(args, **kw):
+    r = run(args + ["--json"], **kw)
+    try:
+        return r, json.loads(r.stdout)
+    except ValueError:
+        check(False, "%s --json: not JSON: %r %r" % (args, r.stdout, r.stderr))
+        return r, None
+
+
+# ---- the store: numbers in store units ----
+
+# rice: readings every 6 h over the last 13 days, falling 50 g/day from 1400 g.
+READ_T0 = NOW_MS - 13 * DAY_MS
+READINGS = []
+for k in range(13 * 4):
+    t = READ_T0 + k * 6 * 3600 * 1000
+    mean = 1400000 - (t - READ_T0) * 50000 // DAY_MS
+    READINGS.append((t, mean))
+VIEW_T_MS = NOW_MS - 600 * 1000
+STOCK_MG = 760000
+RATE_UGPD = 50 * 1000 * 1000
+RUNOUT_S = VIEW_T_MS // 1000 + STOCK_MG * DAY_S // 50000      # 15.2 days later
+RUNOUT_LO_S = VIEW_T_MS // 1000 + 12 * DAY_S
+RUNOUT_HI_S = VIEW_T_MS // 1000 + 19 * DAY_S
+
+commands = [
+    "item rice 0 Basmati rice",
+    "item coffee 1 Coffee beans",
+    "item flour 2 Flour",
+]
+for t, mean in READINGS:
+    commands.append("reading rice %d 90 %d %d %d 2000" % (t, mean - 3000, mean + 3000,
+                                                           mean))
+commands += [
+    "view rice %d %d 3000 %d 5000000 %d %d %d 172800 300000 not-needed 0"
+    % (VIEW_T_MS, STOCK_MG, RATE_UGPD, RUNOUT_S, RUNOUT_LO_S, RUNOUT_HI_S),
+    # coffee: a faulty sensor, no use seen: runout never
+    "view coffee %d 412400 1000 0 0 never never never 259200 150000 no-data 1"
+    % (NOW_MS - 60000),
+    "device test-shelf",
+    # rice: an order planned, then cancelled (final: history only)
+    "order r-1 rice 1 499 predicted %d" % (NOW_MS - 3 * DAY_MS),
+    "transition r-1 planned cancelled %d by pantryctl" % (NOW_MS - 3 * DAY_MS + 60000),
+    # coffee: an open order, published
+    "order c-7 coffee 2 1299 manual %d" % (NOW_MS - 2 * 3600 * 1000),
+    "queue c-7 %d" % (NOW_MS - 3600 * 1000),
+    "transition c-7 queued published %d puback" % (NOW_MS - 1800 * 1000),
+    "event rice consume %d 45000" % (NOW_MS - 3 * 3600 * 1000),
+    "event rice refill %d 2000000" % (NOW_MS - 4 * DAY_MS),
+    "audit %d - daemon started" % (NOW_MS - 5 * 3600 * 1000),
+]
+
+tmp = tempfile.mkdtemp(prefix="pctl-")
+try:
+    STORE = os.path.join(tmp, "pantry.db")
+    SOCK = os.path.join(tmp, "ctl.sock")
+    CONF = os.path.join(tmp, "pantry.conf")
+    r = subprocess.run([MAKE_STORE, STORE], input="\n".join(commands) + "\n",
+                       capture_output=True, text=True, timeout=60)
+    if r.returncode != 0:
+        print("make-store failed:", r.stderr, file=sys.stderr)
+        sys.exit(1)
+    with open(CONF, "w") as f:
+        f.write("""device_id = "test-shelf";
+store_path = "%s";
+control_socket = "%s";
+channels = (
+    { name = "a"; iio = { device = "iio:device0"; input = 0; }; },
+    { name = "b"; iio = { device = "iio:device0"; input = 1; }; },
+    { name = "c"; iio = { device = "iio:device0"; input = 2; }; }
+);
+items = (
+    { id = "rice"; name = "Basmati rice"; channel = "a"; pack = 2000; },
+    { id = "coffee"; name = "Coffee beans"; channel = "b"; pack = 1000;
+      mode = "auto"; },
+    { id = "flour"; name = "Flour"; channel = "c"; pack = 1000; mode = "off"; }
+);
+""" % (STORE, SOCK))
+
+    # ---- usage ----
+    r = run(["--help"])
+    check(r.returncode == 0 and all(c in r.stdout for c in (
+        "status", "forecast", "history", "order", "confirm", "cancel", "tare",
+        "calibrate", "record", "--config", "--json", "Exit status")),
+        "help lists commands: " + r.stdout)
+    r = run(["forecast", "--help"])
+    check(r.returncode == 0 and "--days" in r.stdout and "--ascii" in r.stdout,
+          "forecast --help")
+    r = run(["help", "calibrate"])
+    check(r.returncode == 0 and "--settle-ms" in r.stdout, "help calibrate")
+    r = run(["--version"])
+    check(r.returncode == 0 and r.stdout.startswith("pantryctl "), "version")
+    for args, text in ((["frobnicate"], "unknown command 'frobnicate'"),
+                       ([], "expected a command"),
+                       (["status", "--weight", "5"], "status takes no --weight"),
+                       (["calibrate", "rice"], "calibrate needs --weight"),
+                       (["forecast"], "forecast: expected one ITEM"),
+                       (["forecast", "rice", "--days", "0"], "--days: expected 1..400"),
+                       (["record", "--seconds", "86401"], "--seconds: expected"),
+                       (["order", "rice", "flour"], "expected one ITEM"),
+                       (["ping", "x"], "ping takes no arguments"),
+                       (["--bogus", "status"], "unknown option '--bogus'"),
+                       (["history", "Rice"], "expected an item id")):
+        r = run(args)
+        check(r.returncode == 2 and text in r.stderr,
+              "usage %s: %d %s" % (args, r.returncode, r.stderr))
+    r = run(["order", "tea"])
+    check(r.returncode == 2 and "no item 'tea'" in r.stderr and
+          "rice coffee flour" in r.stderr, "unknown item: " + r.stderr)
+
+    # ---- status ----
+    r = run(["status"])
+    check(r.returncode == 0, "status exit: " + r.stderr)
+    out = r.stdout
+    days_left = (RUNOUT_S - NOW_S) / DAY_S   # 15.19: "15.2"
+    expect = [
+        "rice  Basmati rice  (mode confirm)",
+        "  stock     760 g ± 3.0 g, 38%% of a 2000 g pack (at %s)" % utc(VIEW_T_MS),
+        "  use       50.0 g/day ± 5.0",
+        "  runs out  in %.1f days, %s (%s .. %s)" % (
+            days_left, utc(RUNOUT_S * 1000), utc(RUNOUT_LO_S * 1000),
+            utc(RUNOUT_HI_S * 1000)),
+        "  decision  not-needed; reorder point 300 g, lead time 2.0 days",
+        "  order     none open",
+        "coffee  Coffee beans  (mode auto)",
+        "  stock     412 g ± 1.0 g, 41%% of a 1000 g pack (at %s)"
+        % utc(NOW_MS - 60000),
+        "  sensor    FAULT",
+        "  runs out  not foreseen",
+        "  order     c-7 published since %s (2 packs, manual)" % utc(NOW_MS - 1800000),
+        "flour  Flour  (mode off)",
+        "  no forecast yet",
+    ]
+    for e in expect:
+        check(e in out, "status line %r in:\n%s" % (e, out))
+    check(days_left > 15.15 and days_left < 15.2, "test arithmetic")
+    r = run(["status", "coffee"])
+    check(r.returncode == 0 and "coffee" in r.stdout and "rice" not in r.stdout,
+          "status ITEM")
+
+    r, j = run_json(["status"])
+    if j is not None:
+        items = {i["id"]: i for i in j["items"]}
+        check(j["now_ms"] == NOW_MS, "json now")
+        check([i["id"] for i in j["items"]] == ["rice", "coffee", "flour"],
+              "json order")
+        v = items["rice"]["view"]
+        check(v == {
+            "t_ms": VIEW_T_MS, "stock_g": 760, "uncertainty_g": 3, "pack_pct": 38,
+            "rate_g_per_day": 50, "sigma_g_per_day": 5,
+            "days_left": round(days_left, 1), "runout_ms": RUNOUT_S * 1000,
+            "runout_early_ms": RUNOUT_LO_S * 1000, "runout_late_ms": RUNOUT_HI_S * 1000,
+            "lead_s": 172800, "reorder_point_g": 300, "verdict": "not-needed",
+            "fault": False}, "json rice view: %r" % v)
+        check(items["rice"]["order"] is None and items["rice"]["pack_g"] == 2000 and
+              items["rice"]["name"] == "Basmati rice" and
+              items["rice"]["mode"] == "confirm", "json rice")
+        c = items["coffee"]
+        check(c["view"]["runout_ms"] is None and c["view"]["days_left"] is None and
+              c["view"]["fault"] is True and c["view"]["stock_g"] == 412.4,
+              "json coffee view: %r" % c["view"])
+        check(c["order"] == {"id": "c-7", "state": "published", "packs": 2,
+                             "reason": "manual", "created_ms": NOW_MS - 7200000,
+                             "updated_ms": NOW_MS - 1800000},
+              "json coffee order: %r" % c["order"])
+        check(items["flour"]["view"] is None and items["flour"]["order"] is None,
+              "json flour")
+
+    # ---- forecast: geometry recomputed from PANTRYCTL.md's formulas ----
+    def geometry(width, height, days):
+        t0 = NOW_MS - days * DAY_MS
+        top = max([m for t, m in READINGS if t >= t0] + [STOCK_MG])
+        ymax = next(s * p for p in (10 ** e for e in range(4, 13)) for s in (1, 2, 5)
+                    if s * p >= top)
+        future = min(max(RUNOUT_HI_S * 1000 - NOW_MS, DAY_MS), 4 * days * DAY_MS)
+        t1 = NOW_MS + future
+        lw = len("%d g" % (ymax // 1000))
+        pw = width - lw - 2
+        X, Y = 2 * pw, 4 * height
+
+        def col(t):
+            return math.floor((t - t0) * (X - 1) / (t1 - t0) + 0.5) // 2
+
+        def row(mg):
+            y = math.floor(mg * (Y - 1) / ymax + 0.5)
+            return (Y - 1 - y) // 4
+        return dict(t0=t0, t1=t1, ymax=ymax, lw=lw, pw=pw, col=col, row=row)
+
+    def check_chart(args, width, height, days, ascii_):
+        r = run(["forecast", "rice"] + args)
+        check(r.returncode == 0, "forecast %s: %s" % (args, r.stderr))
+        lines = r.stdout.split("\n")[:-1]
+        g = geometry(width, height, days)
+        check(len(lines) == height + 5, "forecast lines: %d" % len(lines))
+        check(all(len(l) <= width for l in lines),
+              "forecast width %d: %r" % (width, [len(l) for l in lines]))
+        check(lines[0] == "rice  Basmati rice: 760 g, 50.0 g/day", "header " + lines[0])
+        plot = lines[1:1 + height]
+        left = g["lw"] + 2
+        ytick, ybar = ("+", "|") if ascii_ else ("┤", "│")
+        check(plot[0].startswith("%d g %s" % (g["ymax"] // 1000, ytick)),
+              "top label: " + plot[0])
+        check(plot[-1].startswith("%*s %s" % (g["lw"], "0 g", ytick)),
+              "bottom label: " + plot[-1])
+        half_row = g["row"](g["ymax"] // 2)
+        check(plot[half_row].startswith("%*d g %s" % (g["lw"] - 2, g["ymax"] // 2000,
+                                                      ytick)),
+              "half label on row %d: %r" % (half_row, plot[half_row]))
+        axis = lines[1 + height]
+        mark = "^" if ascii_ else "▲"
+        want = g["col"](RUNOUT_S * 1000)
+        check(axis.find(mark) - left == want,
+              "runout column %d, expected %d: %r"
+              % (axis.find(mark) - left, want, axis))
+        now_mark = "|" if ascii_ else "┴"
+        check(axis.find(now_mark) - left == g["col"](NOW_MS), "now column: " + axis)
+        # every reading is a history dot in its cell; nothing is drawn left of t0
+        hist = "#" if ascii_ else None
+        for t, mean in READINGS:
+            if t < g["t0"]:
+                continue
+            cell = plot[g["row"](mean)][left + g["col"](t)]
+            if ascii_:
+                check(cell == hist, "reading at %s %d mg: %r" % (utc(t), mean, cell))
+            else:
+                check(0x2800 < ord(cell) <= 0x28ff,
+                      "braille at %s: %r" % (utc(t), cell))
+        # the expected line reaches zero at the runout, on the bottom row
+        cell = plot[height - 1][left + want]
+        check(cell == "*" if ascii_ else 0x2800 < ord(cell) <= 0x28ff,
+              "expected line at the runout: %r" % cell)
+        # the interval is filled after now only
+        fill = "." if ascii_ else "░"
+        cols = [i - left for l in plot for i, ch in enumerate(l) if ch == fill]
+        check((cols or height < 16) and min(cols + [999]) >= g["col"](VIEW_T_MS) - 1,
+              "interval after now: %r" % cols[:5])
+        # dates: the runout's, under its mark, and "now"
+        labels = lines[2 + height]
+        day = utc(RUNOUT_S * 1000, "%m-%d")
+        at = labels.find(day) - left
+        check(at >= 0 and abs(at + 2 - want) <= 2, "runout date under the mark: %r"
+              % labels)
+        check("now" in labels, "now label: " + labels)
+        check("interval" in lines[3 + height], "legend: " + lines[3 + height])
+        check(lines[4 + height] == "%s runout %s (%s..%s)" % (
+            mark, utc(RUNOUT_S * 1000), utc(RUNOUT_LO_S * 1000, "%m-%d"),
+            utc(RUNOUT_HI_S * 1000, "%m-%d")), "runout line: " + lines[4 + height])
+        return lines
+
+    check_chart(["--ascii"], 78, 16, 14, True)
+    check_chart([], 78, 16, 14, False)
+    check_chart(["--ascii", "--width", "60", "--height", "8", "--days", "7"], 60, 8, 7,
+                True)
+    lines = check_chart(["--width", "120", "--height", "24", "--days", "30"], 120, 24,
+                        30, False)
+
+    r, j = run_json(["forecast", "rice", "--days", "7"])
+    if j is not None:
+        g = geometry(78, 16, 7)
+        check(j["item"] == "rice" and j["now_ms"] == NOW_MS and
+              j["from_ms"] == g["t0"] and j["to_ms"] == g["t1"] and
+              j["ymax_g"] == g["ymax"] / 1000, "forecast json: %r" % {
+                  k: j[k] for k in ("from_ms", "to_ms", "ymax_g")})
+        want = [(t, m) for t, m in READINGS if t >= g["t0"]]
+        check([(p["t_ms"], round(p["mean_g"] * 1000)) for p in j["readings"]] == want,
+              "forecast json readings")
+        check(j["view"]["runout_ms"] == RUNOUT_S * 1000, "forecast json view")
+    r = run(["forecast", "flour"])
+    check(r.returncode == 0 and "Nothing to draw yet" in r.stdout, "forecast no data")
+    r = run(["forecast", "coffee", "--ascii"])
+    check(r.returncode == 0 and "^ runout not foreseen\n" in r.stdout,
+          "forecast never: " + r.stdout)
+
+    # ---- history: newest first ----
+    r = run(["history"])
+    lines = r.stdout.splitlines()
+    check(r.returncode == 0 and len(lines) == 8, "history: %r" % lines)
+    want = [
+        "%s  coffee        order c-7 queued -> published: puback"
+        % utc(NOW_MS - 1800000),
+        "%s  coffee        order c-7 planned -> queued" % utc(NOW_MS - 3600000),
+        "%s  coffee        order c-7 created, planned" % utc(NOW_MS - 7200000),
+        "%s  rice          consume 45.0 g" % utc(NOW_MS - 3 * 3600000),
+        "%s  -             daemon started" % utc(NOW_MS - 5 * 3600000),
+        "%s  rice          order r-1 planned -> cancelled: by pantryctl"
+        % utc(NOW_MS - 3 * DAY_MS + 60000),
+        "%s  rice          order r-1 created, planned" % utc(NOW_MS - 3 * DAY_MS),
+        "%s  rice          refill 2000 g" % utc(NOW_MS - 4 * DAY_MS),
+    ]
+    for w in want:
+        check(any(l.startswith(w) for l in lines), "history line %r in %r" % (w, lines))
+    check([l[:16] for l in lines] == sorted([l[:16] for l in lines], reverse=True),
+          "history newest first")
+    r = run(["history", "--limit", "3"])
+    check(len(r.stdout.splitlines()) == 3, "history --limit")
+    r = run(["history", "rice"])
+    check(r.returncode == 0 and r.stdout and
+          all(" rice " in l for l in r.stdout.splitlines()), "history rice")
+    r, j = run_json(["history", "coffee", "--limit", "2"])
+    if j is not None:
+        check(j["history"] == [
+            {"t_ms": NOW_MS - 1800000, "item": "coffee", "kind": "order",
+             "order_id": "c-7", "from": "queued", "to": "published", "note": "puback"},
+            {"t_ms": NOW_MS - 3600000, "item": "coffee", "kind": "order",
+             "order_id": "c-7", "from": "planned", "to": "queued",
+             "note": j["history"][1]["note"]}], "history json: %r" % j)
+
+    # ---- the daemon is not there ----
+    r = run(["order", "rice"])
+    check(r.returncode == 3 and "is pantry-agent running?" in r.stderr,
+          "no daemon: %d %s" % (r.returncode, r.stderr))
+    r, j = run_json(["cancel", "rice"])
+    check(r.returncode == 3 and j is not None and j["ok"] is False and
+          j["reachable"] is False and j["error"] == "ENOENT", "no daemon json: %r" % j)
+    r = run(["calibrate", "rice", "--weight", "500", "--settle-ms", "0"], stdin="\n\n")
+    check(r.returncode == 3 and "Step 1" not in r.stderr,
+          "calibrate without daemon stops before the steps: " + r.stderr)
+
+    # ---- a fake daemon ----
+    class Fake:
+        def __init__(self, answers, silent=False):
+            self.answers, self.silent, self.seen = answers, silent, []
+            self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            self.sock.bind(SOCK)
+            self.sock.listen(8)
+            self.held = []
+            self.thread = threading.Thread(target=self.serve, daemon=True)
+            self.thread.start()
+
+        def serve(self):
+            while True:
+                try:
+                    c, _ = self.sock.accept()
+                except OSError:
+                    return
+                if self.silent:
+                    self.held.append(c)
+                    continue
+                data = b""
+                while not data.endswith(b"\n"):
+                    k = c.recv(4096)
+                    if not k:
+                        break
+                    data += k
+                line = data.decode()
+                self.seen.append(line)
+                ans = self.answers.get(line.rstrip("\n"))
+                if ans is None:
+                    ans = {"ok": False, "error": "EINVAL",
+                           "message": "unexpected request " + line.strip()}
+                c.sendall((json.dumps(ans) + "\n").encode())
+                c.close()
+
+        def stop(self):
+            self.sock.close()
+            for c in self.held:
+                c.close()
+            os.unlink(SOCK)
+
+    def req(**kw):
+        return json.dumps(kw, separators=(",", ":"))
+
+    fake = Fake({
+        req(cmd="ping"): {"ok": True, "message": "pantry-agent 0.1.0"},
+        req(cmd="order", item="rice"): {"ok": True,
+                                        "message": "ordered 1 pack of rice"},
+        req(cmd="confirm", item="rice"): {"ok": True, "message": "confirmed r-2"},
+        req(cmd="cancel", item="rice"): {"ok": False, "error": "ETIME",
+                                         "message": "the cancel window closed"},
+        req(cmd="tare", item="rice"): {"ok": True, "message": "zero set"},
+        '{"cmd":"span","item":"rice","grams":500.000}':
+            {"ok": True, "message": "calibrated: 421.0 counts/g", "extra": 1},
+        '{"cmd":"span","item":"rice","grams":0.250}':
+            {"ok": False, "error": "ERANGE", "message": "the platform moved"},
+        req(cmd="record", seconds=60): {"ok": True, "message": "recording 60 s",
+                                        "data": {"path": "/var/lib/x/t.trace"}},
+        req(cmd="record", seconds=5): {"ok": False, "error": "EBUSY",
+                                       "message": "a recording is already running"},
+    })
+    try:
+        r = run(["ping"])
+        check(r.returncode == 0 and r.stdout == "pantry-agent 0.1.0\n", "ping")
+        r = run(["order", "rice"])
+        check(r.returncode == 0 and r.stdout == "ordered 1 pack of rice\n",
+              "order: %d %r %r" % (r.returncode, r.stdout, r.stderr))
+        r = run(["confirm", "rice"])
+        check(r.returncode == 0 and "confirmed r-2" in r.stdout, "confirm")
+        r = run(["cancel", "rice"])
+        check(r.returncode == 1 and r.stdout == "" and
+              "cancel refused (ETIME): the cancel window closed" in r.stderr,
+              "cancel refused: %d %r" % (r.returncode, r.stderr))
+        r, j = run_json(["cancel", "rice"])
+        check(r.returncode == 1 and j == {"ok": False, "error": "ETIME",
+                                          "message": "the cancel window closed",
+                                          "command": "cancel", "item": "rice"},
+              "cancel json: %r" % j)
+        r, j = run_json(["order", "rice"])
+        check(r.returncode == 0 and j == {"ok": True, "error": None,
+                                          "message": "ordered 1 pack of rice",
+                                          "command": "order", "item": "rice"},
+              "order json: %r" % j)
+        r = run(["tare", "rice"])
+        check(r.returncode == 0 and r.stdout == "zero set\n", "tare")
+        r = run(["record", "--seconds", "60"])
+        check(r.returncode == 0 and r.stdout == "/var/lib/x/t.trace\n" and
+              "recording 60 s" in r.stderr, "record: %r %r" % (r.stdout, r.stderr))
+        r, j = run_json(["record", "--seconds", "60"])
+        check(j is not None and j["path"] == "/var/lib/x/t.trace" and j["ok"] is True,
+              "record json")
+        r = run(["record", "--seconds", "5"])
+        check(r.returncode == 1 and "EBUSY" in r.stderr, "record refused")
+
+        n = len(fake.seen)
+        r = run(["calibrate", "rice", "--weight", "500", "--settle-ms", "0"],
+                stdin="\n\n")
+        check(r.returncode == 0 and r.stdout == "calibrated: 421.0 counts/g\n",
+              "calibrate: %d %r %r" % (r.returncode, r.stdout, r.stderr))
+        check("Step 1 of 2: empty the platform" in r.stderr and
+              "Step 2 of 2: put 500.000 g on the platform" in r.stderr and
+              "zero set" in r.stderr, "calibrate prompts: " + r.stderr)
+        check(fake.seen[n:] == [req(cmd="ping") + "\n",
+                                req(cmd="tare", item="rice") + "\n",
+                                '{"cmd":"span","item":"rice","grams":500.000}\n'],
+              "calibrate requests: %r" % fake.seen[n:])
+        r, j = run_json(["calibrate", "rice", "--weight", "0.25", "--settle-ms", "0"],
+                        stdin="\n\n")
+        check(r.returncode == 1 and j["ok"] is False and j["weight_g"] == 0.25 and
+              j["tare"]["ok"] is True and j["span"]["error"] == "ERANGE",
+              "calibrate refused json: %r" % j)
+        n = len(fake.seen)
+        r = run(["calibrate", "rice", "--weight", "500", "--settle-ms", "0"],
+                stdin="\n")
+        check(r.returncode == 1 and "abandoned" in r.stderr and
+              fake.seen[n:] == [req(cmd="ping") + "\n", req(cmd="tare", item="rice")
+                                + "\n"], "calibrate EOF: %r" % r.stderr)
+        check(run(["calibrate", "rice", "--weight", "0"]).returncode == 2,
+              "calibrate --weight 0")
+
+        if VALGRIND:
+            vg = ["valgrind", "--quiet", "--error-exitcode=99", "--leak-check=full",
+                  "--errors-for-leak-kinds=definite,indirect"]
+            for args, stdin in ((["status", "--json"], ""), (["status"], ""),
+                                (["forecast", "rice"], ""),
+                                (["forecast", "rice", "--json"], ""),
+                                (["history", "--json"], ""), (["history"], ""),
+                                (["cancel", "rice"], ""),
+                                (["record", "--seconds", "60", "--json"], ""),
+                                (["calibrate", "rice", "--weight", "500",
+                                  "--settle-ms", "0"], "\n\n")):
+                r = subprocess.run(vg + [TOOL, "--config", CONF, "--now", NOW_TEXT,
+                                         "--timeout-ms", "20000"] + args,
+                                   input=stdin, capture_output=True, text=True,
+                                   timeout=300, env=ENV)
+                check(r.returncode != 99, "valgrind %s: %s" % (args, r.stderr))
+    finally:
+        fake.stop()
+
+    # a daemon that takes the connection and never answers: exit 3 after the timeout
+    fake = Fake({}, silent=True)
+    try:
+        t = time.monotonic()
+        r = run(["order", "rice", "--timeout-ms", "300"])
+        check(r.returncode == 3 and "no answer from the daemon within 300 ms" in
+              r.stderr and time.monotonic() - t < 10, "silent daemon: " + r.stderr)
+    finally:
+        fake.stop()
+
+    # ---- failures of the setting ----
+    os.rename(STORE, STORE + ".away")
+    r = run(["status"])
+    check(r.returncode == 1 and STORE in r.stderr, "no store: " + r.stderr)
+    os.rename(STORE + ".away", STORE)
+    with open(CONF + ".bad", "w") as f:
+        f.write('device_id = "x";\nstore_path = 5;\n')
+    r = subprocess.run([TOOL, "--config", CONF + ".bad", "status"], capture_output=True,
+                       text=True, timeout=60, env=ENV)
+    check(r.returncode == 1 and CONF + ".bad:2" in r.stderr, "bad config: " + r.stderr)
+    r = subprocess.run([TOOL, "--config", os.path.join(tmp, "none.conf"), "status"],
+                       capture_output=True, text=True, timeout=60, env=ENV)
+    check(r.returncode == 1 and "none.conf" in r.stderr, "no config: " + r.stderr)
+finally:
+    shutil.rmtree(tmp)
+
+print("# %d checks, %d failed" % (checks, failures))
+sys.exit(1 if failures else 0)
