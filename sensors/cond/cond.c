@@ -420,8 +420,14 @@ cond_weight(const struct cond_channel *ch, int64_t now_ms, int64_t *mg,
     dt = dt < 0 ? 0 : dt > YEAR_MS ? YEAR_MS : dt;
     *mg = ch->state == COND_LIFTED || ch->state == COND_AWAY ? ch->before_mg
                                                              : ch->weight_mg;
-    /* Half the band for the plateau, plus the drift since the zero was tracked. */
-    *uncertainty_mg =
-        ch->cfg->noise_band_mg / 2 + ch->cfg->drift_mg_per_h * dt / MS_PER_H;
+    /*
+     * Half the band for the plateau, plus the drift since the zero was tracked.
+     * Drift does not grow for ever: a load cell's zero wanders with temperature
+     * within a bounded range, so the drift term stops at COND_DRIFT_CAP_BANDS
+     * noise bands (20 g with the defaults) on a platform that is never empty.
+     */
+    int64_t drift = ch->cfg->drift_mg_per_h * dt / MS_PER_H;
+    int64_t cap = ch->cfg->noise_band_mg * COND_DRIFT_CAP_BANDS;
+    *uncertainty_mg = ch->cfg->noise_band_mg / 2 + (drift < cap ? drift : cap);
     return ch->state == COND_FAULT ? -EIO : 0;
 }

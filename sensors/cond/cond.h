@@ -26,6 +26,7 @@
 #define COND_MEDIAN 5                     /* samples in the spike filter */
 #define COND_MAX_EVENTS 4                 /* events one call can return, at most */
 #define COND_MG_LIMIT INT64_C(1000000000) /* 1 t: any reading beyond is impossible */
+#define COND_DRIFT_CAP_BANDS 10 /* the drift uncertainty stops at this many bands */
 
 /* raw counts -> mg: mg = (raw - raw_zero) * span_mg / span_raw, rounded toward 0. */
 struct cond_cal {

@@ -339,6 +339,13 @@ test_zero_tracking(void)
     CHECK_EQ_I64(unc, 1006);
     CHECK_EQ_I64(cond_weight(&ch, 60000 + 3600000, &mg, &unc), 0);
     CHECK_EQ_I64(unc, 1500);
+    /* The drift stops at 10 bands of 2 g: 1 g + 20 g, reached after 40 h. */
+    CHECK_EQ_I64(cond_weight(&ch, 60000 + 39 * 3600000, &mg, &unc), 0);
+    CHECK_EQ_I64(unc, 1000 + 19500);
+    CHECK_EQ_I64(cond_weight(&ch, 60000 + 41 * 3600000, &mg, &unc), 0);
+    CHECK_EQ_I64(unc, 21000);
+    CHECK_EQ_I64(cond_weight(&ch, INT64_C(60000) + INT64_C(3000) * 3600000, &mg, &unc), 0);
+    CHECK_EQ_I64(unc, 21000);
 
     /* A loaded platform never moves the zero. */
     const struct seg s2[] = {{100000, RAW(801), OK}};
