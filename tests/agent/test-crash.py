@@ -23,6 +23,8 @@ import subprocess
 import sys
 import tempfile
 import time
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from checks import VALGRIND_CMD, check, done, failures, put, valgrind_wanted, wait_for  # noqa
 
 AGENT, MAKE_SHELF = sys.argv[1], sys.argv[2]
 KILLS = int(os.environ.get("TEST_KILLS", "200"))
@@ -31,15 +33,7 @@ print("# seed %d (replay with TEST_SEED=%d)" % (seed, seed))
 rng = random.Random(seed)
 RANK = {"planned": 0, "queued": 1, "published": 2, "acknowledged": 3,
         "fulfilled": 4, "cancelled": 4, "rejected": 4, "expired": 4}
-checks = failures = 0
 
-
-def check(cond, what):
-    global checks, failures
-    checks += 1
-    if not cond:
-        failures += 1
-        print("FAIL:", what, file=sys.stderr)
 
 
 def snapshot(path):
@@ -110,5 +104,4 @@ with tempfile.TemporaryDirectory() as tmp:
 print("# %d runs, %d killed, %d replays finished, %d households, %d orders in the "
       "last" % (KILLS, killed, finished, epochs, len(seen)))
 check(killed >= KILLS // 2, "most runs were killed mid-way (%d)" % killed)
-print("# %d checks, %d failed" % (checks, failures))
-sys.exit(1 if failures else 0)
+done()

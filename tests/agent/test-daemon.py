@@ -24,21 +24,15 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from checks import VALGRIND_CMD, check, done, failures, put, valgrind_wanted, wait_for  # noqa
 
 AGENT, MAKE_SHELF = sys.argv[1], sys.argv[2]
 # Plain builds also replay a short shelf under valgrind (meson's valgrind
 # setup would wrap python); sanitizer builds cannot run under it.
-VALGRIND = len(sys.argv) > 3 and sys.argv[3] == "none" and shutil.which("valgrind")
-checks = failures = 0
+VALGRIND = len(sys.argv) > 3 and valgrind_wanted(sys.argv[3])
 DAY = 86400000
 
-
-def check(cond, what):
-    global checks, failures
-    checks += 1
-    if not cond:
-        failures += 1
-        print("FAIL:", what, file=sys.stderr)
 
 
 def read_truth(path):
@@ -157,9 +151,7 @@ def test_replay(tmp, seed, days, channels):
 def test_valgrind(tmp):
     subprocess.run([MAKE_SHELF, "--seed", "3", "--days", "6", "--channels", "2",
                     "--dir", tmp, "--idle-ms", "30000"], check=True, timeout=300)
-    r = subprocess.run(["valgrind", "--quiet", "--error-exitcode=99",
-                        "--leak-check=full", "--errors-for-leak-kinds=definite,indirect",
-                        AGENT, "--config", os.path.join(tmp, "pantry-agent.conf"),
+    r = subprocess.run(VALGRIND_CMD + [AGENT, "--config", os.path.join(tmp, "pantry-agent.conf"),
                         "--replay", os.path.join(tmp, "shelf.trace")],
                        capture_output=True, text=True, timeout=900)
     check(r.returncode == 0, "valgrind replay: exit %d %s" % (r.returncode,
@@ -174,5 +166,4 @@ if VALGRIND:
 with tempfile.TemporaryDirectory() as tmp:
     test_replay(tmp, seed=int(os.environ.get("TEST_SEED", "7")), days=150, channels=4)
 
-print("# %d checks, %d failed" % (checks, failures))
-sys.exit(1 if failures else 0)
+done()

@@ -28,34 +28,14 @@ import sys
 import tempfile
 import threading
 import time
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from checks import VALGRIND_CMD, check, done, failures, put, valgrind_wanted, wait_for  # noqa
 
 AGENT = sys.argv[1]
 ZERO = 8388608  # the hx711 driver's offset binary zero
-checks = failures = 0
 
 
-def check(cond, what):
-    global checks, failures
-    checks += 1
-    if not cond:
-        failures += 1
-        print("FAIL:", what, file=sys.stderr)
 
-
-def wait_for(cond, timeout=20.0):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        v = cond()
-        if v:
-            return v
-        time.sleep(0.02)
-    return cond()
-
-
-def put(path, text):
-    with open(path + ".tmp", "w") as f:
-        f.write(text)
-    os.replace(path + ".tmp", path)
 
 
 def call(sock_path, req):
@@ -207,9 +187,8 @@ with tempfile.TemporaryDirectory() as d:
     cons = db.execute("SELECT SUM(mg) FROM events WHERE kind='consume'").fetchone()[0]
     check(cons is not None and abs(cons - 100000) <= 1000, "consumed %r mg" % cons)
     db.close()
-    if failures:
+    if failures():
         log.seek(0)
         sys.stderr.write(log.read()[-3000:])
 
-print("# %d checks, %d failed" % (checks, failures))
-sys.exit(1 if failures else 0)
+done()

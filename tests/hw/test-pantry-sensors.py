@@ -13,27 +13,16 @@ import sys
 import tempfile
 import threading
 import time
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from checks import VALGRIND_CMD, check, done, failures, put, valgrind_wanted, wait_for  # noqa
 
 TOOL = sys.argv[1]
 # Plain builds also run a few commands under valgrind (meson's valgrind setup
 # would wrap python, not the tool); sanitizer builds cannot run under it.
-VALGRIND = (len(sys.argv) > 2 and sys.argv[2] == "none" and shutil.which("valgrind"))
+VALGRIND = len(sys.argv) > 2 and valgrind_wanted(sys.argv[2])
 ZERO = 8388608
-checks = failures = 0
 
 
-def check(cond, what):
-    global checks, failures
-    checks += 1
-    if not cond:
-        failures += 1
-        print("FAIL:", what, file=sys.stderr)
-
-
-def put(path, text):
-    with open(path + ".tmp", "w") as f:
-        f.write(text)
-    os.replace(path + ".tmp", path)
 
 
 def run(args, **kw):
@@ -183,8 +172,7 @@ with tempfile.TemporaryDirectory() as root:
     check(r.returncode == 1 and "not overwritten" in r.stderr, "record no overwrite")
 
     if VALGRIND:
-        vg = ["valgrind", "--quiet", "--error-exitcode=99", "--leak-check=full",
-              "--errors-for-leak-kinds=definite,indirect"]
+        vg = VALGRIND_CMD
         for args in (["probe", "--json"], ["read", "--iio", "shelf-left", "--count",
                      "2", "--period-ms", "10"], ["record", "--iio", "shelf-left",
                      "--seconds", "1", "--output", out + ".vg"],
@@ -193,5 +181,4 @@ with tempfile.TemporaryDirectory() as root:
                                text=True, timeout=120)
             check(r.returncode != 99, "valgrind %s: %s" % (args[0], r.stderr))
 
-print("# %d checks, %d failed" % (checks, failures))
-sys.exit(1 if failures else 0)
+done()

@@ -1,0 +1,57 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""What the python-driven tests share: counted checks that report and go on,
+the closing summary line, a wait that polls a condition with a deadline (never
+a fixed sleep), an atomic file write for fake sysfs trees, and the valgrind
+command line the plain builds run our programs under."""
+import os
+import shutil
+import sys
+import time
+
+_count = {"checks": 0, "failures": 0}
+
+VALGRIND_CMD = ["valgrind", "--quiet", "--error-exitcode=99", "--leak-check=full",
+                "--errors-for-leak-kinds=definite,indirect"]
+
+
+def check(cond, what):
+    """Count one check; print what failed, and go on."""
+    _count["checks"] += 1
+    if not cond:
+        _count["failures"] += 1
+        print("FAIL:", what, file=sys.stderr)
+    return bool(cond)
+
+
+def failures():
+    return _count["failures"]
+
+
+def done():
+    """Print the summary and exit 1 if anything failed."""
+    print("# %d checks, %d failed" % (_count["checks"], _count["failures"]))
+    sys.exit(1 if _count["failures"] else 0)
+
+
+def wait_for(cond, timeout=20.0):
+    """Poll cond() every 20 ms until it is true or the deadline passes."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        v = cond()
+        if v:
+            return v
+        time.sleep(0.02)
+    return cond()
+
+
+def put(path, text):
+    """Write text to path atomically (a reader never sees half of it)."""
+    with open(path + ".tmp", "w") as f:
+        f.write(text)
+    os.replace(path + ".tmp", path)
+
+
+def valgrind_wanted(sanitize):
+    """Plain builds run some programs under valgrind themselves (meson's
+    valgrind setup would wrap python); sanitizer builds cannot."""
+    return sanitize == "none" and shutil.which("valgrind") is not None
