@@ -165,7 +165,7 @@ struct agent_config {
     int64_t monthly_budget_cents; /* household budget = 120.00 -> 12000, 0 = none */
     char currency[4];             /* ISO 4217: three letters A-Z, default "EUR" */
     int64_t cancel_window_s;      /* 0 .. 1 d, default 15 min */
-    int64_t order_expiry_s;       /* an order never acknowledged expires, 1 h..60 d,
+    int64_t order_expiry_s;       /* unconfirmed or unfulfilled orders expire, 1 h..60 d,
                                      default 7 d */
     int64_t aggregate_s;          /* readings aggregated per interval, 1 min..1 d,
                                      default 15 min */
