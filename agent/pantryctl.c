@@ -409,7 +409,7 @@ cmd_status(const struct command *cmd, struct opts *o)
         if (have)
             print_view(it, &v, o->now_ms);
         else
-            printf("  no forecast yet: the daemon has not weighed this item\n");
+            printf("  no forecast yet: the daemon has not reviewed this item\n");
         if (oo.found)
             printf("  order     %s %s since %s (%" PRId32 " pack%s, %s)\n",
                    oo.o.order_id, store_order_state_to_str(oo.o.state),
