@@ -25,19 +25,13 @@ import tempfile
 import threading
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from checks import VALGRIND_CMD, check, done, valgrind_wanted  # noqa
+
 TOOL, MAKE_STORE = sys.argv[1], sys.argv[2]
 # Plain builds also run a few commands under valgrind (meson's valgrind setup
 # would wrap python, not the tool); sanitizer builds cannot run under it.
-VALGRIND = (len(sys.argv) > 3 and sys.argv[3] == "none" and shutil.which("valgrind"))
-checks = failures = 0
-
-
-def check(cond, what):
-    global checks, failures
-    checks += 1
-    if not cond:
-        failures += 1
-        print("FAIL:", what, file=sys.stderr)
+VALGRIND = len(sys.argv) > 3 and valgrind_wanted(sys.argv[3])
 
 
 ENV = dict(os.environ, TZ="UTC", LC_ALL="C.UTF-8")
@@ -497,8 +491,7 @@ items = (
               "calibrate --weight 0")
 
         if VALGRIND:
-            vg = ["valgrind", "--quiet", "--error-exitcode=99", "--leak-check=full",
-                  "--errors-for-leak-kinds=definite,indirect"]
+            vg = VALGRIND_CMD
             for args, stdin in ((["status", "--json"], ""), (["status"], ""),
                                 (["forecast", "rice"], ""),
                                 (["forecast", "rice", "--json"], ""),
@@ -541,5 +534,4 @@ items = (
 finally:
     shutil.rmtree(tmp)
 
-print("# %d checks, %d failed" % (checks, failures))
-sys.exit(1 if failures else 0)
+done()
