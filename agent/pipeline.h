@@ -22,9 +22,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "button.h"
-#include "calib.h"
-#include "cond.h"
+#include "hw/button.h"
+#include "cond/calib.h"
+#include "cond/cond.h"
 #include "config.h"
 #include "forecast.h"
 #include "lead.h"
