@@ -681,6 +681,22 @@ rss_kb(void)
     return kb;
 }
 
+/* Bytes this process handed to write() (wchar in /proc/self/io), -1 if unknown. */
+static long long
+written_bytes(void)
+{
+    char line[128];
+    long long n = -1;
+    FILE *f = fopen("/proc/self/io", "r");
+
+    while (f != NULL && fgets(line, sizeof(line), f) != NULL)
+        if (sscanf(line, "wchar: %lld", &n) == 1)
+            break;
+    if (f != NULL)
+        fclose(f);
+    return n;
+}
+
 /* Replay: the trace's clock, as fast as it can be read; signals still stop it. */
 static int
 run_replay(struct agent *a)
@@ -703,7 +719,8 @@ run_replay(struct agent *a)
         if (now >= next_day) {
             /* Memory per simulated day: the RSS benchmark reads these lines. */
             if (next_day != INT64_MIN)
-                log_debug("replay: day %" PRId64 ", VmRSS %ld kB", ++day, rss_kb());
+                log_debug("replay: day %" PRId64 ", VmRSS %ld kB, written %lld bytes",
+                          ++day, rss_kb(), written_bytes());
             next_day = now + 86400000;
         }
         if (++checked % 4096 == 0 && read(a->sigfd, &si, sizeof(si)) > 0 &&
