@@ -28,6 +28,7 @@
 #define PACKS_MAX 10000
 #define PRICE_MAX_CENTS INT64_C(1000000000)
 #define FILE_MODE 0640
+#define PAGE_SIZE "1024"
 
 /* ---- schema ---- */
 
@@ -210,14 +211,19 @@ enum stmt_id {
     "q.order_id = orders.order_id AND q.to_state = 'queued')"
 
 static const char *const stmt_sql[S_COUNT] = {
-    [S_VIEW_PUT] = "INSERT OR REPLACE INTO item_views (item, t_ms, stock_mg, "
+    [S_VIEW_PUT] = "INSERT INTO item_views (item, t_ms, stock_mg, "
                    "uncertainty_mg, rate_ugpd, sigma_ugpd, runout_s, runout_lo_s, "
                    "runout_hi_s, lead_s, reorder_point_mg, verdict, fault) "
-                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) "
+                   "ON CONFLICT (item) DO UPDATE SET t_ms = ?2, stock_mg = ?3, "
+                   "uncertainty_mg = ?4, rate_ugpd = ?5, sigma_ugpd = ?6, "
+                   "runout_s = ?7, runout_lo_s = ?8, runout_hi_s = ?9, lead_s = ?10, "
+                   "reorder_point_mg = ?11, verdict = ?12, fault = ?13",
     [S_VIEW_GET] = "SELECT t_ms, stock_mg, uncertainty_mg, rate_ugpd, sigma_ugpd, "
                    "runout_s, runout_lo_s, runout_hi_s, lead_s, reorder_point_mg, "
                    "verdict, fault FROM item_views WHERE item = ?",
-    [S_META_PUT] = "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+    [S_META_PUT] = "INSERT INTO meta (key, value) VALUES (?1, ?2) "
+                   "ON CONFLICT (key) DO UPDATE SET value = ?2",
     [S_META_GET] = "SELECT value FROM meta WHERE key = ?",
     [S_BEGIN] = "BEGIN IMMEDIATE",
     [S_COMMIT] = "COMMIT",
@@ -238,14 +244,16 @@ static const char *const stmt_sql[S_COUNT] = {
     [S_EVENTS] = "SELECT item, t_ms, kind, mg, channel FROM events "
                  "WHERE t_ms >= ?2 AND t_ms < ?3 AND (?1 IS NULL OR item = ?1) "
                  "ORDER BY t_ms, rowid",
-    [S_READING_PUT] = "INSERT OR REPLACE INTO readings (start_ms, item, n, min_mg, "
-                      "max_mg, mean_mg, uncertainty_mg) "
-                      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    [S_READING_PUT] = "INSERT INTO readings (start_ms, item, n, min_mg, max_mg, "
+                      "mean_mg, uncertainty_mg) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
+                      "ON CONFLICT (start_ms, item) DO UPDATE SET n = ?3, "
+                      "min_mg = ?4, max_mg = ?5, mean_mg = ?6, uncertainty_mg = ?7",
     [S_READINGS] = "SELECT start_ms, n, min_mg, max_mg, mean_mg, uncertainty_mg "
                    "FROM readings WHERE start_ms >= ?2 AND start_ms < ?3 "
                    "AND item = ?1 ORDER BY start_ms",
-    [S_MODEL_PUT] = "INSERT OR REPLACE INTO model_states (item, t_ms, format, size, "
-                    "state) VALUES (?1, ?2, ?3, ?4, ?5)",
+    [S_MODEL_PUT] = "INSERT INTO model_states (item, t_ms, format, size, state) "
+                    "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (item) DO UPDATE SET "
+                    "t_ms = ?2, format = ?3, size = ?4, state = ?5",
     [S_MODEL_GET] = "SELECT t_ms, format, size, state FROM model_states "
                     "WHERE item = ?1",
     [S_ORDER_INSERT] = "INSERT INTO orders (order_id, item, state, packs, "
@@ -744,6 +752,11 @@ store_open(const char *path, unsigned flags, struct store **out, char *err,
     } else {
         char *mode = NULL;
         if ((e = exec(db, "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL")) < 0)
+            goto error;
+        /* Only an empty file takes a page size; WAL mode fixes it from then on. */
+        int64_t pages = 0;
+        if ((e = query_int(db, "PRAGMA page_count", &pages)) < 0 ||
+            (pages == 0 && (e = exec(db, "PRAGMA page_size = " PAGE_SIZE)) < 0))
             goto error;
         sqlite3_stmt *st = NULL;
         rc = sqlite3_prepare_v2(db->sql, "PRAGMA journal_mode = WAL", -1, &st, NULL);

@@ -378,17 +378,19 @@ int store_audit(struct store *db, int64_t t_ms, const char *item, const char *wh
 
 /* ---- the daemon's view of each item, and named counters ---- */
 
-/* The latest forecast and decision of an item, written by the daemon at each
- * review; pantryctl status shows it without asking the daemon. */
+/*
+ * The latest forecast and decision of an item, written by the daemon at each
+ * review; pantryctl status shows it without asking the daemon.
+ */
 struct store_view {
-    int64_t t_ms; /* of the review */
+    int64_t t_ms;                     /* of the review */
     int64_t stock_mg, uncertainty_mg; /* net stock >= 0 and its uncertainty >= 0 */
     int64_t rate_ugpd, sigma_ugpd;    /* consumption rate and its sd, ug/day */
     int64_t runout_s, runout_lo_s, runout_hi_s; /* s since the epoch, INT64_MAX never */
-    int64_t lead_s;           /* planned lead time */
-    int64_t reorder_point_mg; /* of the policy */
-    char verdict[16];         /* order_verdict_to_str(): "go", "not-needed", ... */
-    bool fault;               /* the sensor was faulty */
+    int64_t lead_s;                             /* planned lead time */
+    int64_t reorder_point_mg;                   /* of the policy */
+    char verdict[16]; /* order_verdict_to_str(): "go", "not-needed", ... */
+    bool fault;       /* the sensor was faulty */
 };
 
 /* Replace item's view (with the same transaction rules as events). */

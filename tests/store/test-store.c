@@ -89,6 +89,7 @@ test_open(void)
     su_text(raw, "PRAGMA journal_mode", mode, sizeof(mode));
     CHECK_EQ_I64(strcmp(mode, "wal"), 0);
     CHECK_EQ_I64(su_int(raw, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
+    CHECK_EQ_I64(su_int(raw, "PRAGMA page_size"), 1024); /* see STORE.md */
     sqlite3_close(raw);
 
     /* Read-only: reads work, writes are refused, nothing is migrated. */
@@ -122,7 +123,8 @@ test_refuse_newer(void)
     store_close(db);
     sqlite3 *raw = su_raw(path);
     char newer[64];
-    snprintf(newer, sizeof(newer), "PRAGMA user_version = %d", STORE_SCHEMA_VERSION + 1);
+    snprintf(newer, sizeof(newer), "PRAGMA user_version = %d",
+             STORE_SCHEMA_VERSION + 1);
     su_exec(raw, newer);
     sqlite3_close(raw);
 
@@ -929,6 +931,84 @@ test_history(void)
     sqlite3_close(raw);
 }
 
+/* ---- the daemon's views and counters ---- */
+
+static void
+test_views_meta(void)
+{
+    char path[4096], err[256];
+    struct store *db = open_new(path, sizeof(path));
+    item(db, "coffee", 0);
+    struct store_view v = {.t_ms = T0,
+                           .stock_mg = 412000,
+                           .uncertainty_mg = 800,
+                           .rate_ugpd = 14000000,
+                           .sigma_ugpd = 2500000,
+                           .runout_s = T0 / 1000 + 86400,
+                           .runout_lo_s = INT64_MAX,
+                           .runout_hi_s = T0 / 1000 + 2 * 86400,
+                           .lead_s = 172800,
+                           .reorder_point_mg = 60000,
+                           .verdict = "not-needed"};
+    struct store_view got;
+    CHECK_EQ_I64(store_view_get(db, "coffee", &got), -ENOENT);
+    CHECK_EQ_I64(store_view_put(db, "coffee", &v), 0);
+    v.t_ms = T0 + 1000;
+    v.fault = true;
+    snprintf(v.verdict, sizeof(v.verdict), "no-data");
+    CHECK_EQ_I64(store_view_put(db, "coffee", &v), 0); /* replaces */
+    store_close(db);
+    CHECK_EQ_I64(store_open(path, STORE_RDONLY, &db, err, sizeof(err)), 0);
+    memset(&got, 0, sizeof(got));
+    CHECK_EQ_I64(store_view_get(db, "coffee", &got), 0);
+    CHECK_EQ_I64(got.t_ms, T0 + 1000);
+    CHECK_EQ_I64(got.stock_mg, 412000);
+    CHECK_EQ_I64(got.uncertainty_mg, 800);
+    CHECK_EQ_I64(got.rate_ugpd, 14000000);
+    CHECK_EQ_I64(got.sigma_ugpd, 2500000);
+    CHECK_EQ_I64(got.runout_s, T0 / 1000 + 86400);
+    CHECK_EQ_I64(got.runout_lo_s, INT64_MAX); /* never: stored as NULL */
+    CHECK_EQ_I64(got.runout_hi_s, T0 / 1000 + 2 * 86400);
+    CHECK_EQ_I64(got.lead_s, 172800);
+    CHECK_EQ_I64(got.reorder_point_mg, 60000);
+    CHECK_EQ_I64(strcmp(got.verdict, "no-data"), 0);
+    CHECK(got.fault);
+    store_close(db);
+    sqlite3 *raw = su_raw(path);
+    CHECK_EQ_I64(su_int(raw, "SELECT count(*) FROM item_views"), 1);
+    CHECK_EQ_I64(
+        su_int(raw, "SELECT count(*) FROM item_views WHERE runout_lo_s IS NULL"), 1);
+    sqlite3_close(raw);
+
+    CHECK_EQ_I64(store_open(path, 0, &db, err, sizeof(err)), 0);
+    CHECK_EQ_I64(store_view_put(db, "tea", &v), -ENOENT);
+    struct store_view bad = v;
+    bad.stock_mg = -1;
+    CHECK_EQ_I64(store_view_put(db, "coffee", &bad), -EINVAL);
+    bad = v;
+    bad.verdict[0] = '\0';
+    CHECK_EQ_I64(store_view_put(db, "coffee", &bad), -EINVAL);
+
+    int64_t value = 0;
+    CHECK_EQ_I64(store_meta_get(db, "processed_ms", &value), -ENOENT);
+    CHECK_EQ_I64(store_meta_put(db, "processed_ms", T0), 0);
+    CHECK_EQ_I64(store_meta_put(db, "processed_ms", T0 + 5), 0);
+    CHECK_EQ_I64(store_meta_put(db, "other", -7), 0);
+    CHECK_EQ_I64(store_meta_get(db, "processed_ms", &value), 0);
+    CHECK_EQ_I64(value, T0 + 5);
+    CHECK_EQ_I64(store_meta_get(db, "other", &value), 0);
+    CHECK_EQ_I64(value, -7);
+    CHECK_EQ_I64(store_meta_put(db, "", 1), -EINVAL);
+    CHECK_EQ_I64(store_meta_get(db, NULL, &value), -EINVAL);
+    /* In a batch, rolled back with it. */
+    CHECK_EQ_I64(store_begin(db), 0);
+    CHECK_EQ_I64(store_meta_put(db, "other", 99), 0);
+    CHECK_EQ_I64(store_rollback(db), 0);
+    CHECK_EQ_I64(store_meta_get(db, "other", &value), 0);
+    CHECK_EQ_I64(value, -7);
+    store_close(db);
+}
+
 /* ---- batches ---- */
 
 static int
@@ -1320,6 +1400,7 @@ main(int argc, char **argv)
     RUN(test_orders);
     RUN(test_order_queries);
     RUN(test_history);
+    RUN(test_views_meta);
     RUN(test_batch);
     RUN(test_busy);
     RUN(test_prune);
