@@ -1180,13 +1180,13 @@ apply_key(struct ctx *x, config_setting_t *s, const struct key *k, void *obj)
         ok = get_duration(x, s, k->kind == K_DUR_MS, k->min, k->max, &v);
         break;
     case K_BOOL: {
-        bool b;
+        bool b = false; /* read only when get_bool succeeded, but never garbage */
         ok = get_bool(x, s, &b);
         v = b;
         break;
     }
     case K_ENUM: {
-        int e;
+        int e = 0;
         ok = get_enum(x, s, k->names, &e);
         v = e;
         break;
