@@ -751,7 +751,13 @@ store_open(const char *path, unsigned flags, struct store **out, char *err,
         }
     } else {
         char *mode = NULL;
-        if ((e = exec(db, "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL")) < 0)
+        /*
+         * A 256 KiB page cache: the daemon's working set (today's readings,
+         * the items, open orders) is far smaller, and SQLite's default of 2 MB
+         * would be most of the daemon's memory (tests/agent/BENCH.md).
+         */
+        if ((e = exec(db, "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; "
+                          "PRAGMA cache_size = -256")) < 0)
             goto error;
         /* Only an empty file takes a page size; WAL mode fixes it from then on. */
         int64_t pages = 0;
