@@ -36,6 +36,7 @@
 #include "gpio.h"
 #include "hx711.h"
 #include "iio.h"
+#include "keys.h"
 #include "log.h"
 #include "notify.h"
 #include "pipeline.h"
@@ -740,6 +741,35 @@ run_replay(struct agent *a)
     return a->pl->store_errors > 0 ? 1 : 0;
 }
 
+/*
+ * The device key: made on the first start if missing (0600), refused when
+ * group or others may read it. Only its public thumbprint is ever logged.
+ */
+static int
+check_key(const struct agent_config *cfg)
+{
+    struct keys k;
+    char err[ERRLEN], kid[KEYS_B64_PK_LEN + 1];
+    int r = keys_load(cfg->key_path, &k, err, sizeof(err));
+
+    if (r == -ENOENT) {
+        if ((r = keys_generate(cfg->key_path, false, &k, err, sizeof(err))) < 0) {
+            log_error("device key: %s", err);
+            return r;
+        }
+        keys_thumbprint(k.pk, kid);
+        log_notice("made a new device key %s (kid %s)", cfg->key_path, kid);
+    } else if (r < 0) {
+        log_error("device key: %s", err);
+        return r;
+    } else {
+        keys_thumbprint(k.pk, kid);
+        log_info("device key %s (kid %s)", cfg->key_path, kid);
+    }
+    keys_wipe(&k);
+    return 0;
+}
+
 static int
 check_config(const char *path)
 {
@@ -811,6 +841,8 @@ main(int argc, char **argv)
         goto out;
     }
     log_setup(a.verbose ? CFG_LOG_DEBUG : a.cfg->log_level, journal);
+    if (check_key(a.cfg) < 0)
+        goto out;
     if (store_open(a.cfg->store_path, 0, &a.db, err, sizeof(err)) < 0) {
         log_error("%s", err);
         goto out;

@@ -29,6 +29,7 @@
 #include "clock.h"
 #include "config.h"
 #include "control.h"
+#include "keys.h"
 #include "evtrace.h"
 #include "store.h"
 #include "text.h"
@@ -53,6 +54,7 @@ enum {
     OPT_WEIGHT = 1u << 5,
     OPT_SETTLE = 1u << 6,
     OPT_SECONDS = 1u << 7,
+    OPT_FORCE = 1u << 8,
 };
 
 struct opts {
@@ -62,7 +64,7 @@ struct opts {
     int64_t timeout_ms; /* control socket calls */
     unsigned given;     /* OPT_* seen */
     int64_t days, width, height, limit, weight_mg, settle_ms, seconds;
-    bool ascii;
+    bool ascii, force;
     const char *item; /* the positional argument, if any */
 };
 
@@ -1156,6 +1158,37 @@ cmd_record(const struct command *cmd, struct opts *o)
     return rc;
 }
 
+/* ---- keygen ---- */
+
+/*
+ * The device key pair, in the configured key_path (keys.h). Prints the public
+ * JWK and its kid, never the private key.
+ */
+static int
+cmd_keygen(const struct command *cmd, struct opts *o)
+{
+    struct keys k;
+    char err[512], jwk[KEYS_JWK_MAX], kid[KEYS_B64_PK_LEN + 1];
+
+    (void)cmd;
+    if (keys_generate(cfg.key_path, o->force, &k, err, sizeof(err)) < 0)
+        return fail("keygen: %s", err);
+    keys_jwk(k.pk, jwk);
+    keys_thumbprint(k.pk, kid);
+    keys_wipe(&k);
+    if (o->json) {
+        cJSON *j = cJSON_CreateObject();
+        cJSON_AddStringToObject(j, "command", "keygen");
+        cJSON_AddStringToObject(j, "path", cfg.key_path);
+        cJSON_AddStringToObject(j, "kid", kid);
+        cJSON_AddItemToObject(j, "jwk", cJSON_Parse(jwk));
+        return print_json(j) != 0 ? EXIT_REFUSED : 0;
+    }
+    printf("private key %s (mode 0600, never shown)\nkid %s\njwk %s\n", cfg.key_path,
+           kid, jwk);
+    return 0;
+}
+
 /* ---- calibrate ---- */
 
 static bool
@@ -1318,6 +1351,15 @@ static const struct command commands[] = {
      "(for a bug report); prints the trace's path.\n"
      "Options:\n"
      "  --seconds N           how long, 1..86400 (required)\n"},
+    {"keygen", "", OPT_FORCE, 0, cmd_keygen,
+     "make the device's Ed25519 key pair (key_path); prints its public JWK",
+     "Makes a new key pair with libsodium in the configuration's key_path, mode\n"
+     "0600, and prints the public key as a JWK with its RFC 7638 thumbprint (the\n"
+     "kid of signed messages). An existing key is never replaced without --force;\n"
+     "after a replacement, retailers must be given the new public key. Run it as\n"
+     "the service's user. (pantry-agent also makes one on its first start.)\n"
+     "Options:\n"
+     "  --force               replace an existing key\n"},
     {"ping", "", 0, 0, cmd_item_request, "is the daemon running?",
      "Asks the daemon for its version.\n"},
 };
@@ -1380,7 +1422,7 @@ parse_num(const char *s, int64_t min, int64_t max, int64_t *out)
 
 static const char *const opt_names[] = {"--days",      "--width",  "--height",
                                         "--ascii",     "--limit",  "--weight",
-                                        "--settle-ms", "--seconds"};
+                                        "--settle-ms", "--seconds", "--force"};
 
 static int
 parse_args(int argc, char **argv, struct opts *o, const struct command **cmd)
@@ -1398,6 +1440,7 @@ parse_args(int argc, char **argv, struct opts *o, const struct command **cmd)
         O_WEIGHT,
         O_SETTLE,
         O_SECONDS,
+        O_FORCE,
     };
     static const struct option lopts[] = {
         {"config", required_argument, NULL, O_CONFIG},
@@ -1412,6 +1455,7 @@ parse_args(int argc, char **argv, struct opts *o, const struct command **cmd)
         {"weight", required_argument, NULL, O_WEIGHT},
         {"settle-ms", required_argument, NULL, O_SETTLE},
         {"seconds", required_argument, NULL, O_SECONDS},
+        {"force", no_argument, NULL, O_FORCE},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
@@ -1499,6 +1543,10 @@ parse_args(int argc, char **argv, struct opts *o, const struct command **cmd)
                            &o->seconds))
                 return usage_error("--seconds: expected 1..86400, found '%s'", optarg);
             o->given |= OPT_SECONDS;
+            break;
+        case O_FORCE:
+            o->force = true;
+            o->given |= OPT_FORCE;
             break;
         case ':':
             return usage_error("%s needs a value", argv[optind - 1]);

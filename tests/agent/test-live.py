@@ -228,6 +228,19 @@ with tempfile.TemporaryDirectory() as d:
     check(not os.path.exists(sock), "socket removed")
     bw.close()
     notify.close()
+    # The device key was made at the first start, readable by its owner only;
+    # a key others may read stops the agent before it starts anything.
+    key = os.path.join(d, "device.key")
+    check(oct(os.stat(key).st_mode & 0o777) == "0o600", "key made 0600")
+    check(logged("made a new device key"), "key creation logged")
+    check("ed25519:" + open(key).read()[8:20] not in open(os.path.join(
+        d, "agent.log")).read(), "no key material in the log")
+    os.chmod(key, 0o644)
+    r = subprocess.run([AGENT, "--config", conf, "--foreground"], env=env,
+                       capture_output=True, text=True, timeout=30)
+    check(r.returncode == 1 and "chmod 600" in r.stderr, "readable key refused: %r" %
+          r.stderr[-300:])
+    os.chmod(key, 0o600)
     db = sqlite3.connect(os.path.join(d, "pantry.db"))
     check(db.execute("PRAGMA integrity_check").fetchone()[0] == "ok", "integrity")
     cons = db.execute("SELECT SUM(mg) FROM events WHERE kind='consume'").fetchone()[0]

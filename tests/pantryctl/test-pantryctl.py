@@ -13,7 +13,9 @@ with nothing listening pantryctl must exit 3.
 
 Usage: test-pantryctl.py PANTRYCTL MAKE_STORE [B_SANITIZE]
 """
+import base64
 import calendar
+import hashlib
 import json
 import math
 import os
@@ -118,6 +120,7 @@ try:
         f.write("""device_id = "test-shelf";
 store_path = "%s";
 control_socket = "%s";
+key_path = "%s";
 channels = (
     { name = "a"; iio = { device = "iio:device0"; input = 0; }; },
     { name = "b"; iio = { device = "iio:device0"; input = 1; }; },
@@ -129,7 +132,7 @@ items = (
       mode = "auto"; },
     { id = "flour"; name = "Flour"; channel = "c"; pack = 1000; mode = "off"; }
 );
-""" % (STORE, SOCK))
+""" % (STORE, SOCK, os.path.join(tmp, "device.key")))
 
     # ---- usage ----
     r = run(["--help"])
@@ -517,6 +520,29 @@ items = (
               r.stderr and time.monotonic() - t < 10, "silent daemon: " + r.stderr)
     finally:
         fake.stop()
+
+    # ---- keygen: 0600, never overwritten without --force, public JWK only ----
+    key = os.path.join(tmp, "device.key")
+    _, j = run_json(["keygen"])
+    check(j.get("path") == key and oct(os.stat(key).st_mode & 0o777) == "0o600",
+          "keygen made the key 0600: %r" % j)
+    jwk = j.get("jwk", {})
+    check(jwk.get("kty") == "OKP" and jwk.get("crv") == "Ed25519" and
+          len(jwk.get("x", "")) == 43 and set(jwk) == {"kty", "crv", "x"},
+          "keygen JWK: %r" % jwk)
+    # The kid is the RFC 7638 thumbprint, recomputed here with hashlib.
+    canon = '{"crv":"Ed25519","kty":"OKP","x":"%s"}' % jwk.get("x", "")
+    kid = base64.urlsafe_b64encode(hashlib.sha256(canon.encode()).digest())
+    check(j.get("kid") == kid.decode().rstrip("="), "kid is the thumbprint: %r" % j)
+    seed = open(key).read()[8:51]
+    before = open(key).read()
+    r = run(["keygen"])
+    check(r.returncode == 1 and "--force" in r.stderr and open(key).read() == before,
+          "keygen does not overwrite: " + r.stderr)
+    check(seed not in r.stdout + r.stderr, "no key material printed")
+    r = run(["keygen", "--force"])
+    check(r.returncode == 0 and open(key).read() != before and seed not in r.stdout,
+          "keygen --force replaces: " + r.stdout)
 
     # ---- failures of the setting ----
     os.rename(STORE, STORE + ".away")

@@ -1,0 +1,166 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Ed25519 device keys with libsodium (see keys.h). The seed alone is stored:
+ * crypto_sign_seed_keypair() gives the same pair from it on every machine.
+ */
+#include "keys.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "text.h"
+
+#define PREFIX "ed25519:"
+#define SEED_B64_LEN 43
+#define LINE_LEN (sizeof(PREFIX) - 1 + SEED_B64_LEN + 1)
+
+static int
+init_sodium(char *err, size_t errlen)
+{
+    if (sodium_init() < 0)
+        return text_error(err, errlen, "libsodium cannot start"), -EIO;
+    return 0;
+}
+
+void
+keys_wipe(struct keys *k)
+{
+    sodium_memzero(k, sizeof(*k));
+}
+
+int
+keys_generate(const char *path, bool force, struct keys *out, char *err, size_t errlen)
+{
+    uint8_t seed[crypto_sign_SEEDBYTES];
+    char line[LINE_LEN + 1], tmp[4096];
+    int fd = -1, r;
+
+    if ((r = init_sodium(err, errlen)) < 0)
+        return r;
+    if (!force && access(path, F_OK) == 0)
+        return text_error(err, errlen, "%s exists: keep it, or replace it with "
+                          "--force (retailers must then trust the new key)", path),
+               -EEXIST;
+    if (snprintf(tmp, sizeof(tmp), "%s.new", path) >= (int)sizeof(tmp))
+        return text_error(err, errlen, "%s: path too long", path), -ENAMETOOLONG;
+    randombytes_buf(seed, sizeof(seed));
+    crypto_sign_seed_keypair(out->pk, out->sk, seed);
+    memcpy(line, PREFIX, sizeof(PREFIX) - 1);
+    sodium_bin2base64(line + sizeof(PREFIX) - 1, SEED_B64_LEN + 1, seed, sizeof(seed),
+                      sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    line[LINE_LEN - 1] = '\n';
+    sodium_memzero(seed, sizeof(seed));
+    /* 0600 from the start (O_EXCL: never through someone else's file), then an
+     * atomic rename, so a crash leaves the old key or the new one, never half. */
+    unlink(tmp);
+    fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0) {
+        r = -errno;
+        text_error(err, errlen, "%s: %s", tmp, strerror(errno));
+        goto out;
+    }
+    if (write(fd, line, LINE_LEN) != (ssize_t)LINE_LEN || fsync(fd) < 0) {
+        r = -EIO;
+        text_error(err, errlen, "%s: write failed", tmp);
+        goto out;
+    }
+    close(fd);
+    fd = -1;
+    if (!force && access(path, F_OK) == 0) {
+        r = -EEXIST;
+        text_error(err, errlen, "%s appeared meanwhile: not replaced", path);
+        goto out;
+    }
+    if (rename(tmp, path) < 0) {
+        r = -errno;
+        text_error(err, errlen, "%s: %s", path, strerror(errno));
+        goto out;
+    }
+    r = 0;
+out:
+    sodium_memzero(line, sizeof(line));
+    if (fd >= 0)
+        close(fd);
+    if (r < 0) {
+        unlink(tmp);
+        keys_wipe(out);
+    }
+    return r;
+}
+
+int
+keys_load(const char *path, struct keys *out, char *err, size_t errlen)
+{
+    uint8_t seed[crypto_sign_SEEDBYTES];
+    char line[LINE_LEN + 2];
+    struct stat st;
+    size_t seed_len = 0;
+    ssize_t n;
+    int fd, r;
+
+    if ((r = init_sodium(err, errlen)) < 0)
+        return r;
+    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0)
+        return text_error(err, errlen, "%s: %s%s", path, strerror(errno),
+                          errno == ENOENT ? " (make one with pantryctl keygen)" : ""),
+               -errno;
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return text_error(err, errlen, "%s: not a regular file", path), -EACCES;
+    }
+    if (st.st_mode & 077) {
+        close(fd);
+        return text_error(err, errlen, "%s: group or others may access the private "
+                          "key (mode %03o): chmod 600 it, and make a new key if "
+                          "anyone could have read it", path,
+                          (unsigned)(st.st_mode & 0777)), -EACCES;
+    }
+    n = read(fd, line, sizeof(line));
+    close(fd);
+    r = -EINVAL;
+    if (n == (ssize_t)LINE_LEN && memcmp(line, PREFIX, sizeof(PREFIX) - 1) == 0 &&
+        line[LINE_LEN - 1] == '\n' &&
+        sodium_base642bin(seed, sizeof(seed), line + sizeof(PREFIX) - 1, SEED_B64_LEN,
+                          NULL, &seed_len, NULL,
+                          sodium_base64_VARIANT_URLSAFE_NO_PADDING) == 0 &&
+        seed_len == sizeof(seed)) {
+        crypto_sign_seed_keypair(out->pk, out->sk, seed);
+        r = 0;
+    } else {
+        text_error(err, errlen, "%s: not a pantry-agent key (expected one line "
+                   "\"ed25519:\" and 43 base64url characters)", path);
+    }
+    sodium_memzero(seed, sizeof(seed));
+    sodium_memzero(line, sizeof(line));
+    return r;
+}
+
+void
+keys_jwk(const uint8_t pk[KEYS_PK_BYTES], char out[KEYS_JWK_MAX])
+{
+    char x[KEYS_B64_PK_LEN + 1];
+
+    sodium_bin2base64(x, sizeof(x), pk, KEYS_PK_BYTES,
+                      sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    /* RFC 7638 §3.2: the required members only, in lexicographic order, no
+     * whitespace; the same text is the JWK we publish. */
+    snprintf(out, KEYS_JWK_MAX, "{\"crv\":\"Ed25519\",\"kty\":\"OKP\",\"x\":\"%s\"}", x);
+}
+
+void
+keys_thumbprint(const uint8_t pk[KEYS_PK_BYTES], char out[KEYS_B64_PK_LEN + 1])
+{
+    char jwk[KEYS_JWK_MAX];
+    uint8_t h[crypto_hash_sha256_BYTES];
+
+    keys_jwk(pk, jwk);
+    crypto_hash_sha256(h, (const unsigned char *)jwk, strlen(jwk));
+    sodium_bin2base64(out, KEYS_B64_PK_LEN + 1, h, sizeof(h),
+                      sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+}
