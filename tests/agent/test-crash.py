@@ -40,6 +40,10 @@ def snapshot(path):
     db = sqlite3.connect("file:%s?mode=ro" % path, uri=True, timeout=10)
     try:
         ok = db.execute("PRAGMA integrity_check").fetchone()[0]
+        if db.execute("PRAGMA user_version").fetchone()[0] == 0:
+            # Killed before the schema's first transaction committed: an empty
+            # store (a later check fails if orders seen before are gone).
+            return ok, {}, 0
         orders = {r[0]: r[1:] for r in db.execute(
             "SELECT order_id, item, state, seq, message FROM orders")}
         counter = db.execute("SELECT COALESCE(MAX(last), 0) FROM sequence").fetchone()[0]
