@@ -414,15 +414,14 @@ expire_or_close(struct pipeline *p, struct pl_item *it, enum order_event ev,
 
     if (open_order(p, it, &oo) < 0 || !oo.found)
         return;
+    if (ev == ORDER_EV_REFILL && oo.o.state == ORDER_PLANNED) {
+        /* Refilled before anyone confirmed: the order is not needed any more. */
+        ev = ORDER_EV_CANCEL;
+        note = "refilled before it was confirmed";
+    }
     int r = orders_step(oo.o.state, ev, oo.o.created_ms, oo.o.queued_ms, now_ms,
                         p->cfg->cancel_window_s * 1000, p->cfg->order_expiry_s * 1000,
                         &to);
-    if (ev == ORDER_EV_REFILL && oo.o.state == ORDER_PLANNED) {
-        /* Refilled before anyone confirmed: the order is not needed any more. */
-        r = 0;
-        to = ORDER_CANCELLED;
-        note = "refilled before it was confirmed";
-    }
     if (r < 0 || pipeline_flush(p) < 0)
         return;
     if (note_err(p, store_order_transition(p->db, oo.o.order_id, oo.o.state, to,

@@ -148,6 +148,34 @@ def test_replay(tmp, seed, days, channels):
     db.close()
 
 
+def test_confirm_mode(tmp):
+    """In confirm mode nothing leaves the device without a person: orders are
+    planned, and a refill that comes first cancels them."""
+    conf, r = run_shelf(tmp, 5, 60, 2, mode="confirm")
+    check(r.returncode == 0, "confirm replay: %s" % r.stderr[-1000:])
+    truth = read_truth(os.path.join(tmp, "shelf.truth"))
+    db = sqlite3.connect(os.path.join(tmp, "pantry.db"))
+    rows = db.execute("SELECT order_id, item, state, seq FROM orders").fetchall()
+    check(len(rows) >= 2, "confirm mode planned orders: %r" % rows)
+    check(all(seq is None for _, _, _, seq in rows), "nothing queued without a person")
+    check(all(state in ("planned", "cancelled", "expired") for _, _, state, _ in rows),
+          "states: %r" % rows)
+    items = [row[0] for row in db.execute("SELECT id FROM items ORDER BY channel")]
+    for oid, item, state, _ in rows:
+        if state != "cancelled":
+            continue
+        t0, t1, note = db.execute(
+            "SELECT (SELECT t_ms FROM order_transitions WHERE order_id=? AND "
+            "to_state='planned'), t_ms, note FROM order_transitions WHERE order_id=? "
+            "AND to_state='cancelled'", (oid, oid)).fetchone()
+        ch = items.index(item)
+        refilled = [t for t, c, k, mg in truth if c == ch and k == "refill" and
+                    t0 <= t <= t1]
+        check(note == "refilled before it was confirmed" and refilled,
+              "%s cancelled by a true refill: %r %r" % (oid, note, refilled))
+    db.close()
+
+
 def test_valgrind(tmp):
     subprocess.run([MAKE_SHELF, "--seed", "3", "--days", "6", "--channels", "2",
                     "--dir", tmp, "--idle-ms", "30000"], check=True, timeout=300)
@@ -163,6 +191,8 @@ with tempfile.TemporaryDirectory() as tmp:
 if VALGRIND:
     with tempfile.TemporaryDirectory() as tmp:
         test_valgrind(tmp)
+with tempfile.TemporaryDirectory() as tmp:
+    test_confirm_mode(tmp)
 with tempfile.TemporaryDirectory() as tmp:
     test_replay(tmp, seed=int(os.environ.get("TEST_SEED", "7")), days=150, channels=4)
 
