@@ -127,7 +127,7 @@ test_refusals(void)
     /* Malformed tokens. */
     static const char *const bad[] = {
         "", "a", "a.b", "a.b.c.d", ".RXhh.", "eyJhbGciOiJFZERTQSJ9=.e30.AA",
-        "eyJhbGciOiJFZERTQSJ9.RXhhbXBsZSBvZiBFZDI1NTE5IHNpZ25pbmc=." "AA",
+        "eyJhbGciOiJFZERTQSJ9.RXhhbXBsZSBvZiBFZDI1NTE5IHNpZ25pbmc=.AA",
         "W10.e30.AA", "bnVsbA.e30.AA",
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
