@@ -104,6 +104,7 @@ struct agent {
     struct trace_writer recw;
     int64_t rec_until_ms;
     int64_t resume_ms; /* replay: input up to this was committed by an earlier run */
+    struct keys key;   /* the device key; wiped at exit */
 };
 
 /* ---- sources ---- */
@@ -449,6 +450,7 @@ start_pipeline(struct agent *a, int64_t now)
     }
     a->pl->queued = on_queued;
     a->pl->queued_ctx = a;
+    a->pl->key = &a->key;
     return 0;
 }
 
@@ -743,10 +745,11 @@ run_replay(struct agent *a)
 
 /*
  * The device key: made on the first start if missing (0600), refused when
- * group or others may read it. Only its public thumbprint is ever logged.
+ * group or others may read it; it signs every queued order. Only its public
+ * thumbprint is ever logged.
  */
 static int
-check_key(const struct agent_config *cfg)
+load_key(const struct agent_config *cfg, struct keys *out)
 {
     struct keys k;
     char err[ERRLEN], kid[KEYS_B64_PK_LEN + 1];
@@ -766,6 +769,7 @@ check_key(const struct agent_config *cfg)
         keys_thumbprint(k.pk, kid);
         log_info("device key %s (kid %s)", cfg->key_path, kid);
     }
+    *out = k;
     keys_wipe(&k);
     return 0;
 }
@@ -841,7 +845,7 @@ main(int argc, char **argv)
         goto out;
     }
     log_setup(a.verbose ? CFG_LOG_DEBUG : a.cfg->log_level, journal);
-    if (check_key(a.cfg) < 0)
+    if (load_key(a.cfg, &a.key) < 0)
         goto out;
     if (store_open(a.cfg->store_path, 0, &a.db, err, sizeof(err)) < 0) {
         log_error("%s", err);
@@ -885,6 +889,7 @@ out:
     for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
         if (fds[i] >= 0)
             close(fds[i]);
+    keys_wipe(&a.key);
     free(a.cfg);
     free(a.pl);
     free(errs);

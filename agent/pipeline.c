@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "evtrace.h"
+#include "jws.h"
 #include "message.h"
 #include "policy.h"
 #include "quantile.h"
@@ -237,7 +238,16 @@ build_reorder(int64_t seq, void *ctx, char **message)
         .runout_hi_s = v->runout_hi_s,
         .service_bp = c->service_bp,
     };
-    return message_reorder_json(&m, message);
+    char *json = NULL;
+    int r = message_reorder_json(&m, &json);
+    if (r < 0 || b->p->key == NULL) {
+        *message = json;
+        return r;
+    }
+    /* Signed before it is stored: the outbox only ever holds what goes out. */
+    r = jws_sign(b->p->key, "pantry-reorder+jws", json, strlen(json), message);
+    free(json);
+    return r;
 }
 
 static int

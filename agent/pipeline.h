@@ -27,6 +27,7 @@
 #include "cond/cond.h"
 #include "config.h"
 #include "forecast.h"
+#include "keys.h"
 #include "lead.h"
 #include "orders.h"
 #include "sensor.h"
@@ -109,6 +110,9 @@ struct pipeline {
     bool in_batch;
     int64_t batch_ms; /* when the open batch began */
     int64_t now_ms;   /* latest time seen */
+    /* The device key: queued payloads are stored as JWS signed with it (issue 5);
+     * NULL stores the bare JSON payload. The caller's; outlives the pipeline. */
+    const struct keys *key;
     pl_queued_fn queued;
     void *queued_ctx;
     /* counters for logs and tests */

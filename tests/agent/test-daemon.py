@@ -17,15 +17,15 @@ not against the daemon's own idea of them:
 
 usage: test-daemon.py AGENT MAKE_SHELF [sanitize-option]
 """
-import json
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
 import sys
 import tempfile
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from checks import VALGRIND_CMD, check, done, failures, put, valgrind_wanted, wait_for  # noqa
+from checks import VALGRIND_CMD, check, done, failures, jws_parts, put, valgrind_wanted, wait_for  # noqa
 
 AGENT, MAKE_SHELF = sys.argv[1], sys.argv[2]
 # Plain builds also replay a short shelf under valgrind (meson's valgrind
@@ -93,6 +93,9 @@ def test_replay(tmp, seed, days, channels):
     conf, r = run_shelf(tmp, seed, days, channels)
     check(r.returncode == 0, "replay exit %d: %s" % (r.returncode, r.stderr[-2000:]))
     check("replay finished" in r.stderr, "replay summary logged")
+    made = re.search(r"made a new device key \S+ \(kid ([A-Za-z0-9_-]{43})\)", r.stderr)
+    check(made is not None, "device key made and its kid logged")
+    kid = made.group(1) if made else None
     r2 = subprocess.run([AGENT, "--check-config", conf], capture_output=True,
                         text=True)
     check(r2.returncode == 0, "generated config is good: " + r2.stderr)
@@ -117,7 +120,10 @@ def test_replay(tmp, seed, days, channels):
             for a, b in fault_windows(truth, ch):
                 check(not (a <= created <= b), "%s ordered during a fault" % oid)
             if seq is not None:
-                m = json.loads(msg)
+                # Stored signed: a JWS whose kid is the key the agent made.
+                h, m = jws_parts(msg)
+                check(h == {"alg": "EdDSA", "kid": kid, "typ": "pantry-reorder+jws"},
+                      "header of %s: %r" % (oid, h))
                 check(m["order_id"] == oid and m["seq"] == seq and
                       m["item"]["id"] == item and m["type"] == "reorder",
                       "message of %s: %s" % (oid, msg[:200]))

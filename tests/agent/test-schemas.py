@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0-or-later
 """The JSON Schemas of the agent's messages (agent/schemas/) against real
-messages: every reorder payload a replayed shelf queued validates with
+messages: every reorder payload a replayed shelf queued (signed, as the
+outbox holds it) validates with
 python3-jsonschema (Draft 2020-12), and payloads altered in the ways a retailer
 must notice (a field missing or added, a wrong type, seq 0, an unknown reason,
 a price without its currency) do not. The cancel schema is checked against
@@ -18,7 +19,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from checks import check, done  # noqa
+from checks import check, done, jws_parts  # noqa
 
 try:
     import jsonschema
@@ -47,7 +48,7 @@ with tempfile.TemporaryDirectory() as tmp:
                        capture_output=True, text=True, timeout=600)
     check(r.returncode == 0, "replay: " + r.stderr[-500:])
     db = sqlite3.connect(os.path.join(tmp, "pantry.db"))
-    msgs = [json.loads(m) for (m,) in db.execute(
+    msgs = [jws_parts(m)[1] for (m,) in db.execute(
         "SELECT message FROM orders WHERE message IS NOT NULL ORDER BY seq")]
     db.close()
 
