@@ -668,36 +668,25 @@ run_live(struct agent *a)
     return 0;
 }
 
-/* Resident set size in kB from /proc/self/status, -1 if unknown. */
-static long
-rss_kb(void)
-{
-    char line[128];
-    long kb = -1;
-    FILE *f = fopen("/proc/self/status", "r");
-
-    while (f != NULL && fgets(line, sizeof(line), f) != NULL)
-        if (sscanf(line, "VmRSS: %ld kB", &kb) == 1)
-            break;
-    if (f != NULL)
-        fclose(f);
-    return kb;
-}
-
-/* Bytes this process handed to write() (wchar in /proc/self/io), -1 if unknown. */
+/*
+ * The number after "key:" in a /proc file such as /proc/self/status (VmRSS,
+ * kB) or /proc/self/io (wchar: bytes handed to write()); -1 if unknown.
+ */
 static long long
-written_bytes(void)
+proc_value(const char *path, const char *key)
 {
     char line[128];
-    long long n = -1;
-    FILE *f = fopen("/proc/self/io", "r");
+    size_t n = strlen(key);
+    long long v = -1;
+    FILE *f = fopen(path, "r");
 
     while (f != NULL && fgets(line, sizeof(line), f) != NULL)
-        if (sscanf(line, "wchar: %lld", &n) == 1)
+        if (strncmp(line, key, n) == 0 && line[n] == ':' &&
+            sscanf(line + n + 1, "%lld", &v) == 1)
             break;
     if (f != NULL)
         fclose(f);
-    return n;
+    return v;
 }
 
 /* Replay: the trace's clock, as fast as it can be read; signals still stop it. */
@@ -722,8 +711,9 @@ run_replay(struct agent *a)
         if (now >= next_day) {
             /* Memory per simulated day: the RSS benchmark reads these lines. */
             if (next_day != INT64_MIN)
-                log_debug("replay: day %" PRId64 ", VmRSS %ld kB, written %lld bytes",
-                          ++day, rss_kb(), written_bytes());
+                log_debug("replay: day %" PRId64 ", VmRSS %lld kB, written %lld bytes",
+                          ++day, proc_value("/proc/self/status", "VmRSS"),
+                          proc_value("/proc/self/io", "wchar"));
             next_day = now + 86400000;
         }
         if (++checked % 4096 == 0 && read(a->sigfd, &si, sizeof(si)) > 0 &&

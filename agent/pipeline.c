@@ -897,10 +897,7 @@ pipeline_tare(struct pipeline *p, size_t item, int64_t now_ms, int64_t window_ms
         return text_error(msg, len, "%s: not enough good readings in the last %" PRId64
                           " ms (%u good, %u faulty)", it->cfg->id, window_ms, a.n,
                           a.bad), -EAGAIN;
-    int64_t spread = cond_cal_mg(&(struct cond_cal){0, cal.span_raw, cal.span_mg},
-                                 a.max - a.min);
-    if (spread < 0)
-        spread = -spread;
+    int64_t spread = calib_spread_mg(&a, &cal);
     if (spread > it->cfg->cond.noise_band_mg)
         return text_error(msg, len, "%s: the platform moved (readings spread over %"
                           PRId64 " mg): keep still and try again", it->cfg->id,

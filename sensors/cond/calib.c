@@ -51,6 +51,16 @@ calib_avg_mean(const struct calib_avg *a, int32_t *mean)
     return 0;
 }
 
+int64_t
+calib_spread_mg(const struct calib_avg *a, const struct cond_cal *cal)
+{
+    /* A spread is a difference of counts: calibrate it against a zero of 0. */
+    struct cond_cal c = {0, cal->span_raw, cal->span_mg};
+    int64_t mg = a->n > 0 ? cond_cal_mg(&c, a->max - a->min) : 0;
+
+    return mg < 0 ? -mg : mg;
+}
+
 static int
 check_step(const struct calib_avg *a, const char *what, char *err, size_t errlen)
 {
@@ -94,15 +104,8 @@ calib_finish(const struct calib_avg *tare, const struct calib_avg *known,
                    (long long)known_mg);
         return -EINVAL;
     }
-    /* A spread is a difference of counts: calibrate it against a zero of 0. */
-    c.raw_zero = 0;
-    s_tare = cond_cal_mg(&c, tare->max - tare->min);
-    s_known = cond_cal_mg(&c, known->max - known->min);
-    c.raw_zero = t;
-    if (s_tare < 0)
-        s_tare = -s_tare;
-    if (s_known < 0)
-        s_known = -s_known;
+    s_tare = calib_spread_mg(tare, &c);
+    s_known = calib_spread_mg(known, &c);
     if (s_tare > max_spread_mg || s_known > max_spread_mg) {
         text_error(err, errlen, "the readings %s spread over %lld mg (at most %lld "
                    "allowed): something moved or touched the platform; do it again",

@@ -34,6 +34,10 @@ void calib_avg_add(struct calib_avg *a, const struct sample *s);
 /* Mean of the good counts, rounded half away from zero; -ENODATA if none. */
 int calib_avg_mean(const struct calib_avg *a, int32_t *mean);
 
+/* How far the good readings of a spread (max - min) in mg under cal's span,
+ * whatever its sign; 0 without good readings. */
+int64_t calib_spread_mg(const struct calib_avg *a, const struct cond_cal *cal);
+
 /*
  * The calibration from a tare and a known weight of known_mg (1 mg..1 t).
  * Checks, in this order, each with a message in err that says what to do:
