@@ -7,6 +7,7 @@
 #include "evtrace.h"
 
 #include "text.h"
+#include "utc.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -44,70 +45,16 @@ evtrace_kind_to_str(enum evtrace_kind k)
     return kind_names[k];
 }
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm). */
-static int64_t
-days_from_civil(int64_t y, int64_t m, int64_t d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-static int
-days_in_month(int64_t y, int64_t m)
-{
-    static const int dim[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    return m == 2 && leap ? 29 : dim[m - 1];
-}
-
 int
 evtrace_parse_time(const char *s, int64_t *t_s)
 {
-    /* Exactly YYYY-MM-DDTHH:MM:SSZ, UTC. */
-    char part[5];
-    int64_t f[6];
-    static const size_t off[] = {0, 5, 8, 11, 14, 17}, len[] = {4, 2, 2, 2, 2, 2};
-    static const char sep[] = "--T::Z";
-    if (strlen(s) != 20)
-        return -EINVAL;
-    for (int i = 0; i < 6; i++) {
-        memcpy(part, s + off[i], len[i]);
-        part[len[i]] = '\0';
-        if (!text_parse_uint(part, len[i], true, &f[i]) || strlen(part) != len[i])
-            return -EINVAL;
-        if (s[off[i] + len[i]] != sep[i])
-            return -EINVAL;
-    }
-    if (f[0] < 1970 || f[0] > 9999 || f[1] < 1 || f[1] > 12 || f[2] < 1 ||
-        f[2] > days_in_month(f[0], f[1]) || f[3] > 23 || f[4] > 59 || f[5] > 59)
-        return -EINVAL;
-    *t_s = days_from_civil(f[0], f[1], f[2]) * DAY + f[3] * 3600 + f[4] * 60 + f[5];
-    return 0;
+    return utc_parse(s, t_s);
 }
 
 void
 evtrace_format_time(int64_t t_s, char *buf, size_t len)
 {
-    int64_t days = t_s >= 0 ? t_s / DAY : (t_s - DAY + 1) / DAY;
-    int64_t sod = t_s - days * DAY;
-    /* civil_from_days, the inverse of days_from_civil. */
-    int64_t z = days + 719468;
-    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    int64_t doe = z - era * 146097;
-    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t y = yoe + era * 400;
-    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    int64_t mp = (5 * doy + 2) / 153;
-    int64_t d = doy - (153 * mp + 2) / 5 + 1;
-    int64_t m = mp + (mp < 10 ? 3 : -9);
-    y += m <= 2;
-    snprintf(buf, len, "%04lld-%02lld-%02lldT%02lld:%02lld:%02lldZ", (long long)y,
-             (long long)m, (long long)d, (long long)(sod / 3600),
-             (long long)(sod / 60 % 60), (long long)(sod % 60));
+    utc_format(t_s, buf, len);
 }
 
 int

@@ -13,7 +13,7 @@ for h in $(find "$root/models" "$root/sensors" "$root/agent" "$root/retailer" \
   inc=$(dirname "$h")
   if ! printf '#include "%s"\n' "$h" |
       "$cc" -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -I"$root/models" -I"$root/sensors" \
-        -I"$root/agent" -I"$inc" -fsyntax-only -x c -; then
+        -I"$root/agent" -I"$root/agent/msg" -I"$inc" -fsyntax-only -x c -; then
     echo "FAIL: $h does not compile alone"
     fail=1
   fi

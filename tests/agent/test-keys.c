@@ -100,6 +100,69 @@ test_generate(void)
     CHECK_EQ_I64(keys_generate(path, false, &c, err, sizeof(err)), -ENOENT);
 }
 
+#define RFC_X "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"
+#define RFC_KID "kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k"
+
+/* Public JWKs read from trust stores and messages: RFC 8037 A.2's key, and
+ * refusals written by hand. */
+static void
+test_jwk_parse(void)
+{
+    static const struct {
+        const char *text;
+        const char *why; /* "" accepted */
+    } cases[] = {
+        {"{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"x\":\"" RFC_X "\"}", ""},
+        {"{\"crv\":\"Ed25519\",\"kty\":\"OKP\",\"x\":\"" RFC_X "\",\"kid\":\""
+         RFC_KID "\",\"alg\":\"EdDSA\",\"use\":\"sig\",\"note\":[1]}", ""},
+        {"{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"x\":\"" RFC_X "\",\"d\":"
+         "\"nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A\"}", "private key"},
+        {"{\"kty\":\"EC\",\"crv\":\"P-256\",\"x\":\"" RFC_X "\"}", "kty"},
+        {"{\"kty\":\"OKP\",\"crv\":\"X25519\",\"x\":\"" RFC_X "\"}", "kty"},
+        {"{\"kty\":\"OKP\",\"crv\":\"Ed25519\"}", "x:"},
+        {"{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"x\":\"11qYAYKxCrfVS_7TyWQHOg\"}",
+         "x:"},
+        /* the last character with a stray low bit: the same key, another text */
+        {"{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"x\":"
+         "\"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURp\"}", "x:"},
+        {"{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"x\":\"" RFC_X "\",\"kid\":\"k\"}",
+         "thumbprint"},
+        {"{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"x\":\"" RFC_X "\",\"alg\":"
+         "\"HS256\"}", "alg"},
+        {"{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"x\":\"" RFC_X "\",\"use\":"
+         "\"enc\"}", "use"},
+        {"{\"kty\":1,\"crv\":\"Ed25519\",\"x\":\"" RFC_X "\"}", "strings"},
+        {"[\"" RFC_X "\"]", "JSON object"},
+        {"", "bytes"},
+    };
+    uint8_t pk[KEYS_PK_BYTES];
+    char err[256], kid[KEYS_B64_PK_LEN + 1], pub[KEYS_JWK_PUBLISHED_MAX];
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        err[0] = '\0';
+        int r = keys_jwk_parse(cases[i].text, strlen(cases[i].text), pk, err,
+                               sizeof(err));
+        if (cases[i].why[0] == '\0') {
+            CHECK_MSG(r == 0, "case %zu: %s", i, err);
+            keys_thumbprint(pk, kid);
+            CHECK_MSG(strcmp(kid, RFC_KID) == 0, "case %zu: kid %s", i, kid);
+        } else {
+            CHECK_MSG(r == -EINVAL && strstr(err, cases[i].why) != NULL,
+                      "case %zu: got %d '%s', want '%s'", i, r, err, cases[i].why);
+        }
+    }
+    /* The published form reads back as the same key. */
+    CHECK_EQ_I64(keys_jwk_parse(cases[0].text, strlen(cases[0].text), pk, err,
+                                sizeof(err)), 0);
+    keys_jwk_published(pk, pub);
+    CHECK_MSG(strcmp(pub, "{\"crv\":\"Ed25519\",\"kty\":\"OKP\",\"x\":\"" RFC_X
+                          "\",\"kid\":\"" RFC_KID "\",\"alg\":\"EdDSA\",\"use\":"
+                          "\"sig\"}") == 0, "%s", pub);
+    uint8_t again[KEYS_PK_BYTES];
+    CHECK_EQ_I64(keys_jwk_parse(pub, strlen(pub), again, err, sizeof(err)), 0);
+    CHECK(memcmp(pk, again, sizeof(pk)) == 0);
+}
+
 int
 main(void)
 {
@@ -109,6 +172,7 @@ main(void)
         return 1;
     test_rfc8037();
     test_generate();
+    test_jwk_parse();
     char cmd[512];
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
     if (system(cmd) != 0)

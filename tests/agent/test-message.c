@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Reorder and cancel payloads: the exact JSON text for hand-picked values
- * (milligrams printed as exact grams, a never-runout as null, no price when it
- * is unknown), and the refusals of out-of-range values.
+ * The payloads of the contract: the exact JSON text of reorders, cancels,
+ * statuses and acks for hand-picked values (milligrams printed as exact grams,
+ * a never-runout as null, no price when it is unknown), the refusals of
+ * out-of-range values, and the ack parser against a table of hostile inputs
+ * written by hand, each with the reason it must be refused.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -93,10 +95,162 @@ test_cancel(void)
     CHECK(out == NULL);
 }
 
+static void
+test_status(void)
+{
+    char *out = NULL;
+
+    CHECK_EQ_I64(message_status_json("pi", true, "1.2.3", &out), 0);
+    check_text(out, "{\"v\":1,\"type\":\"status\",\"device\":\"pi\",\"state\":"
+                    "\"online\",\"version\":\"1.2.3\"}");
+    free(out);
+    out = NULL;
+    CHECK_EQ_I64(message_status_json("pi", false, "1.2.3", &out), 0);
+    CHECK(out != NULL && strstr(out, "\"state\":\"offline\"") != NULL);
+    free(out);
+}
+
+static void
+test_ack_json(void)
+{
+    struct message_ack a = {.order_id = "rice-20261001T120000Z-0123abcd",
+                            .device = "demo-pi", .seq = 3, .iat_s = 1790856000,
+                            .status = ACK_SHIPPED, .eta_s = 1790856000 + 2 * 86400,
+                            .retailer = "shop-1"};
+    struct message_ack back;
+    char *out = NULL, err[256];
+
+    CHECK_EQ_I64(message_ack_json(&a, &out), 0);
+    check_text(out, "{\"v\":1,\"type\":\"ack\",\"order_id\":"
+                    "\"rice-20261001T120000Z-0123abcd\",\"device\":\"demo-pi\","
+                    "\"seq\":3,\"iat\":1790856000,\"status\":\"shipped\","
+                    "\"eta\":\"2026-10-03T12:00:00Z\",\"retailer\":\"shop-1\"}");
+    /* What is built parses back to the same fields. */
+    CHECK_EQ_I64(message_ack_parse(out, strlen(out), &back, err, sizeof(err)), 0);
+    CHECK(strcmp(back.order_id, a.order_id) == 0 && strcmp(back.device, a.device) == 0);
+    CHECK_EQ_I64(back.seq, 3);
+    CHECK_EQ_I64(back.iat_s, a.iat_s);
+    CHECK_EQ_I64(back.status, ACK_SHIPPED);
+    CHECK_EQ_I64(back.eta_s, a.eta_s);
+    CHECK(strcmp(back.retailer, "shop-1") == 0 && back.reason[0] == '\0');
+    free(out);
+
+    out = NULL;
+    a.status = ACK_ACCEPTED; /* an eta without shipped */
+    CHECK_EQ_I64(message_ack_json(&a, &out), -EINVAL);
+    a.eta_s = 0;
+    a.seq = 0;
+    CHECK_EQ_I64(message_ack_json(&a, &out), -EINVAL);
+    CHECK(out == NULL);
+    a.seq = 9;
+    a.status = ACK_REJECTED;
+    snprintf(a.reason, sizeof(a.reason), "sequence not above 12");
+    CHECK_EQ_I64(message_ack_json(&a, &out), 0);
+    CHECK_EQ_I64(message_ack_parse(out, strlen(out), &back, err, sizeof(err)), 0);
+    CHECK(strcmp(back.reason, "sequence not above 12") == 0);
+    CHECK_EQ_I64(back.status, ACK_REJECTED);
+    free(out);
+}
+
+#define ACK_HEAD "{\"v\":1,\"type\":\"ack\",\"order_id\":\"o-1\",\"device\":\"pi\","
+
+static void
+test_ack_parse(void)
+{
+    static const struct {
+        const char *text;
+        int want;
+        const char *why; /* what the message must say */
+    } cases[] = {
+        {ACK_HEAD "\"seq\":1,\"iat\":0,\"status\":\"accepted\"}", 0, ""},
+        {ACK_HEAD "\"seq\":9007199254740991,\"iat\":5,\"status\":\"cancelled\"}", 0,
+         ""},
+        {"", -EINVAL, "expected 1 to"},
+        {"[]", -EINVAL, "not a JSON object"},
+        {"{\"v\":1", -EINVAL, "not a JSON object"},
+        {ACK_HEAD "\"seq\":1,\"iat\":0,\"status\":\"accepted\",\"x\":{}}", -EINVAL,
+         "nested"},
+        {"{\"a\":[[[[1]]]]}", -EINVAL, "nested"},
+        {ACK_HEAD "\"seq\":1,\"iat\":0,\"status\":\"accepted\",\"extra\":1}", -EINVAL,
+         "unknown member"},
+        {ACK_HEAD "\"seq\":1,\"iat\":0,\"status\":\"accepted\",\"seq\":2}", -EINVAL,
+         "twice"},
+        {"{\"v\":2,\"type\":\"ack\"}", -EPROTO, "schema version 2"},
+        {"{\"v\":\"1\",\"type\":\"ack\"}", -EINVAL, "v:"},
+        {"{\"v\":1,\"type\":\"reorder\"}", -EINVAL, "type"},
+        {"{\"v\":1,\"type\":\"ack\",\"order_id\":\"o.1\"}", -EINVAL, "order_id"},
+        {"{\"v\":1,\"type\":\"ack\",\"order_id\":\"o 1\"}", -EINVAL, "order_id"},
+        {"{\"v\":1,\"type\":\"ack\",\"order_id\":\"\"}", -EINVAL, "order_id"},
+        {"{\"v\":1,\"type\":\"ack\",\"order_id\":\"o\",\"device\":\"p/i\"}", -EINVAL,
+         "device"},
+        {ACK_HEAD "\"seq\":0,\"iat\":0,\"status\":\"accepted\"}", -EINVAL, "seq"},
+        {ACK_HEAD "\"seq\":1.5,\"iat\":0,\"status\":\"accepted\"}", -EINVAL, "seq"},
+        {ACK_HEAD "\"seq\":-1,\"iat\":0,\"status\":\"accepted\"}", -EINVAL, "seq"},
+        {ACK_HEAD "\"seq\":9007199254740992,\"iat\":0,\"status\":\"accepted\"}",
+         -EINVAL, "seq"},
+        /* 2^53 + 1 reads as the double 2^53: refused as that, never rounded in. */
+        {ACK_HEAD "\"seq\":9007199254740993,\"iat\":0,\"status\":\"accepted\"}",
+         -EINVAL, "seq"},
+        {ACK_HEAD "\"seq\":1e400,\"iat\":0,\"status\":\"accepted\"}", -EINVAL, "seq"},
+        {ACK_HEAD "\"seq\":\"1\",\"iat\":0,\"status\":\"accepted\"}", -EINVAL, "seq"},
+        {ACK_HEAD "\"seq\":1,\"iat\":null,\"status\":\"accepted\"}", -EINVAL, "iat"},
+        {ACK_HEAD "\"seq\":1,\"iat\":0,\"status\":\"ok\"}", -EINVAL, "status"},
+        {ACK_HEAD "\"seq\":1,\"iat\":0,\"status\":\"accepted\",\"eta\":"
+                  "\"2026-10-03T12:00:00Z\"}", -EINVAL, "eta"},
+        {ACK_HEAD "\"seq\":1,\"iat\":0,\"status\":\"shipped\",\"eta\":"
+                  "\"2026-10-03 12:00:00\"}", -EINVAL, "eta"},
+        {ACK_HEAD "\"seq\":1,\"iat\":0,\"status\":\"shipped\",\"eta\":"
+                  "\"2026-02-30T12:00:00Z\"}", -EINVAL, "eta"},
+        {ACK_HEAD "\"seq\":1,\"iat\":0,\"status\":\"rejected\",\"reason\":"
+                  "\"a\\u0007b\"}", -EINVAL, "reason"},
+        {ACK_HEAD "\"seq\":1,\"iat\":0,\"status\":\"rejected\",\"reason\":7}",
+         -EINVAL, "reason"},
+        {ACK_HEAD "\"seq\":1,\"iat\":0,\"status\":\"accepted\",\"retailer\":"
+                  "\"shop 1\"}", -EINVAL, "retailer"},
+    };
+    struct message_ack a;
+    char err[256];
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        err[0] = '\0';
+        int r = message_ack_parse(cases[i].text, strlen(cases[i].text), &a, err,
+                                  sizeof(err));
+        CHECK_MSG(r == cases[i].want && strstr(err, cases[i].why) != NULL,
+                  "case %zu %s: got %d '%s', want %d '%s'", i, cases[i].text, r, err,
+                  cases[i].want, cases[i].why);
+    }
+    /* A NUL inside and an oversize text are refused before parsing. */
+    CHECK_EQ_I64(message_ack_parse("{\"v\"\0:1}", 9, &a, err, sizeof(err)), -EINVAL);
+    char *big = malloc(MESSAGE_ACK_MAX + 2);
+    memset(big, ' ', MESSAGE_ACK_MAX + 1);
+    big[0] = '{';
+    big[MESSAGE_ACK_MAX] = '}';
+    big[MESSAGE_ACK_MAX + 1] = '\0';
+    CHECK_EQ_I64(message_ack_parse(big, MESSAGE_ACK_MAX + 1, &a, err, sizeof(err)),
+                 -EINVAL);
+    free(big);
+}
+
+static void
+test_depth(void)
+{
+    CHECK(message_json_depth_ok("{}", 2, 1));
+    CHECK(!message_json_depth_ok("{\"a\":{}}", 8, 1));
+    CHECK(message_json_depth_ok("{\"a\":{}}", 8, 2));
+    CHECK(message_json_depth_ok("[{}][{}]", 8, 2)); /* depth, not count */
+    /* Brackets inside strings, escaped quotes included, do not count. */
+    CHECK(message_json_depth_ok("{\"a\":\"[[[\\\"{{\"}", 14, 1));
+    CHECK(!message_json_depth_ok("[[[[[[", 6, 5));
+}
+
 int
 main(void)
 {
     test_reorder();
     test_cancel();
+    test_status();
+    test_ack_json();
+    test_ack_parse();
+    test_depth();
     return th_done();
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0-or-later
-"""The JSON Schemas of the agent's messages (agent/schemas/) against real
+"""The JSON Schemas of the agent's messages (agent/msg/schemas/) against real
 messages: every reorder payload a replayed shelf queued (signed, as the
 outbox holds it) validates with
 python3-jsonschema (Draft 2020-12), and payloads altered in the ways a retailer

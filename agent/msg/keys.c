@@ -5,8 +5,10 @@
  */
 #include "keys.h"
 
+#include <cjson/cJSON.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
@@ -163,4 +165,103 @@ keys_thumbprint(const uint8_t pk[KEYS_PK_BYTES], char out[KEYS_B64_PK_LEN + 1])
     crypto_hash_sha256(h, (const unsigned char *)jwk, strlen(jwk));
     sodium_bin2base64(out, KEYS_B64_PK_LEN + 1, h, sizeof(h),
                       sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+}
+
+void
+keys_jwk_published(const uint8_t pk[KEYS_PK_BYTES], char out[KEYS_JWK_PUBLISHED_MAX])
+{
+    char x[KEYS_B64_PK_LEN + 1], kid[KEYS_B64_PK_LEN + 1];
+
+    sodium_bin2base64(x, sizeof(x), pk, KEYS_PK_BYTES,
+                      sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    keys_thumbprint(pk, kid);
+    snprintf(out, KEYS_JWK_PUBLISHED_MAX,
+             "{\"crv\":\"Ed25519\",\"kty\":\"OKP\",\"x\":\"%s\",\"kid\":\"%s\","
+             "\"alg\":\"EdDSA\",\"use\":\"sig\"}",
+             x, kid);
+}
+
+/* The string member name of o, NULL when absent, and -1 in *bad if not a string. */
+static const char *
+jwk_str(const cJSON *o, const char *name, bool *bad)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
+
+    if (v == NULL)
+        return NULL;
+    if (!cJSON_IsString(v)) {
+        *bad = true;
+        return NULL;
+    }
+    return v->valuestring;
+}
+
+int
+keys_jwk_parse(const char *text, size_t len, uint8_t pk[KEYS_PK_BYTES], char *err,
+               size_t errlen)
+{
+    char kid[KEYS_B64_PK_LEN + 1], again[KEYS_B64_PK_LEN + 1];
+    const char *kty, *crv, *x, *k, *alg, *use;
+    size_t n = 0;
+    bool bad = false;
+    cJSON *o;
+    int r = -EINVAL;
+
+    if (len == 0 || len > KEYS_JWK_TEXT_MAX || memchr(text, '\0', len) != NULL)
+        return text_error(err, errlen, "JWK: expected 1 to %d bytes of JSON",
+                          KEYS_JWK_TEXT_MAX), -EINVAL;
+    if ((o = cJSON_ParseWithLength(text, len)) == NULL || !cJSON_IsObject(o)) {
+        text_error(err, errlen, "JWK: not a JSON object");
+        goto out;
+    }
+    kty = jwk_str(o, "kty", &bad);
+    crv = jwk_str(o, "crv", &bad);
+    x = jwk_str(o, "x", &bad);
+    k = jwk_str(o, "kid", &bad);
+    alg = jwk_str(o, "alg", &bad);
+    use = jwk_str(o, "use", &bad);
+    if (bad) {
+        text_error(err, errlen, "JWK: kty, crv, x, kid, alg and use must be strings");
+        goto out;
+    }
+    if (cJSON_GetObjectItemCaseSensitive(o, "d") != NULL) {
+        text_error(err, errlen, "JWK: holds a private key (\"d\"): give the public "
+                   "key only, and keep the private one secret");
+        goto out;
+    }
+    if (kty == NULL || strcmp(kty, "OKP") != 0 || crv == NULL ||
+        strcmp(crv, "Ed25519") != 0) {
+        text_error(err, errlen, "JWK: expected kty \"OKP\" and crv \"Ed25519\"");
+        goto out;
+    }
+    if (x == NULL || strlen(x) != KEYS_B64_PK_LEN ||
+        sodium_base642bin(pk, KEYS_PK_BYTES, x, KEYS_B64_PK_LEN, NULL, &n, NULL,
+                          sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
+        n != KEYS_PK_BYTES) {
+        text_error(err, errlen, "JWK: x: expected 43 base64url characters (32 bytes)");
+        goto out;
+    }
+    /* Canonical x only: one key, one text (and one thumbprint). */
+    sodium_bin2base64(again, sizeof(again), pk, KEYS_PK_BYTES,
+                      sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    if (strcmp(again, x) != 0) {
+        text_error(err, errlen, "JWK: x: not canonical base64url");
+        goto out;
+    }
+    keys_thumbprint(pk, kid);
+    if (k != NULL && strcmp(k, kid) != 0) {
+        text_error(err, errlen, "JWK: kid is not the key's RFC 7638 thumbprint %s", kid);
+        goto out;
+    }
+    if ((alg != NULL && strcmp(alg, "EdDSA") != 0 && strcmp(alg, "Ed25519") != 0) ||
+        (use != NULL && strcmp(use, "sig") != 0)) {
+        text_error(err, errlen, "JWK: alg must be EdDSA and use sig when given");
+        goto out;
+    }
+    r = 0;
+out:
+    cJSON_Delete(o);
+    if (r < 0)
+        sodium_memzero(pk, KEYS_PK_BYTES);
+    return r;
 }

@@ -10,8 +10,8 @@
  * File format: one line, "ed25519:" and the 32-byte seed in base64url without
  * padding (43 characters), then "\n". Nothing else is accepted.
  */
-#ifndef PANTRY_AGENT_KEYS_H
-#define PANTRY_AGENT_KEYS_H
+#ifndef PANTRY_MSG_KEYS_H
+#define PANTRY_MSG_KEYS_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -52,5 +52,29 @@ void keys_jwk(const uint8_t pk[KEYS_PK_BYTES], char out[KEYS_JWK_MAX]);
 
 /* The RFC 7638 thumbprint of that JWK: base64url(SHA-256(jwk)), 43 chars + NUL. */
 void keys_thumbprint(const uint8_t pk[KEYS_PK_BYTES], char out[KEYS_B64_PK_LEN + 1]);
+
+/*
+ * The JWK as published on <prefix>/<device>/key (retained) and given to
+ * retailers: the RFC 7638 members plus "kid" (the thumbprint), "alg":"EdDSA"
+ * and "use":"sig". Any standard JOSE library takes it as it is.
+ */
+#define KEYS_JWK_PUBLISHED_MAX 192
+void keys_jwk_published(const uint8_t pk[KEYS_PK_BYTES],
+                        char out[KEYS_JWK_PUBLISHED_MAX]);
+
+#define KEYS_JWK_TEXT_MAX 1024 /* a JWK read from a file or a message, bytes */
+
+/*
+ * Read a public Ed25519 JWK (a trust store file, a retailer's key, a retained
+ * key message): one JSON object of at most KEYS_JWK_TEXT_MAX bytes with kty
+ * "OKP", crv "Ed25519" and x the canonical base64url of 32 bytes. Optional
+ * members must be right when present: kid equal to the RFC 7638 thumbprint,
+ * alg "EdDSA" or "Ed25519", use "sig"; others are ignored (RFC 7517 §4). A
+ * private key member "d" is refused: a private key does not belong where a
+ * public one is expected. Returns 0 with pk filled, or -EINVAL with a message
+ * in err.
+ */
+int keys_jwk_parse(const char *text, size_t len, uint8_t pk[KEYS_PK_BYTES], char *err,
+                   size_t errlen);
 
 #endif

@@ -1,0 +1,336 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Reorder and cancel payloads as JSON (see message.h). cJSON prints numbers with
+ * up to 17 significant digits and checks the round trip, so a mass of whole
+ * milligrams divided by 1000 prints as exactly its three decimals.
+ */
+#include "message.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "text.h"
+#include "units.h"
+#include "utc.h"
+
+static bool
+add_str(cJSON *o, const char *key, const char *v)
+{
+    return v != NULL && cJSON_AddStringToObject(o, key, v) != NULL;
+}
+
+static bool
+add_num(cJSON *o, const char *key, double v)
+{
+    return cJSON_AddNumberToObject(o, key, v) != NULL;
+}
+
+static bool
+add_time(cJSON *o, const char *key, int64_t t_s)
+{
+    char buf[UTC_TEXT_LEN];
+
+    if (t_s == MODELS_NEVER)
+        return cJSON_AddNullToObject(o, key) != NULL;
+    utc_format(t_s, buf, sizeof(buf));
+    return cJSON_AddStringToObject(o, key, buf) != NULL;
+}
+
+static int
+finish(cJSON *root, bool ok, char **out)
+{
+    char *text = ok ? cJSON_PrintUnformatted(root) : NULL;
+
+    cJSON_Delete(root);
+    if (!ok)
+        return -EINVAL;
+    if (text == NULL)
+        return -ENOMEM;
+    *out = text;
+    return 0;
+}
+
+int
+message_reorder_json(const struct message_reorder *m, char **out)
+{
+    cJSON *root, *item, *qty, *fc;
+    bool ok;
+
+    if (m->seq < 1 || m->packs < 1 || m->pack_mg < 1 || m->stock_mg < 0 ||
+        m->price_cents < 0 || m->iat_s < 0)
+        return -EINVAL;
+    if ((root = cJSON_CreateObject()) == NULL)
+        return -ENOMEM;
+    ok = add_num(root, "v", MESSAGE_SCHEMA_VERSION) &&
+         add_str(root, "type", "reorder") && add_str(root, "order_id", m->order_id) &&
+         add_str(root, "device", m->device_id) && add_num(root, "seq", (double)m->seq) &&
+         add_num(root, "iat", (double)m->iat_s) &&
+         (item = cJSON_AddObjectToObject(root, "item")) != NULL &&
+         add_str(item, "id", m->item_id) && add_str(item, "name", m->item_name) &&
+         add_str(item, "sku", m->sku) && add_str(item, "gtin", m->gtin) &&
+         (qty = cJSON_AddObjectToObject(root, "quantity")) != NULL &&
+         add_num(qty, "packs", m->packs) &&
+         add_num(qty, "pack_g", (double)m->pack_mg / 1000.0) &&
+         (m->price_cents == 0 ||
+          (add_num(qty, "price", (double)m->price_cents / 100.0) &&
+           add_str(qty, "currency", m->currency))) &&
+         add_str(root, "reason", m->reason) &&
+         (fc = cJSON_AddObjectToObject(root, "forecast")) != NULL &&
+         add_num(fc, "stock_g", (double)m->stock_mg / 1000.0) &&
+         add_num(fc, "rate_g_per_day", (double)m->rate_ugpd / 1e6) &&
+         add_time(fc, "runout", m->runout_s) &&
+         add_time(fc, "runout_early", m->runout_lo_s) &&
+         add_time(fc, "runout_late", m->runout_hi_s) &&
+         add_num(fc, "service_level", m->service_bp / 10000.0);
+    return finish(root, ok, out);
+}
+
+int
+message_cancel_json(const struct message_cancel *m, char **out)
+{
+    cJSON *root;
+    bool ok;
+
+    if (m->seq < 1 || m->iat_s < 0)
+        return -EINVAL;
+    if ((root = cJSON_CreateObject()) == NULL)
+        return -ENOMEM;
+    ok = add_num(root, "v", MESSAGE_SCHEMA_VERSION) &&
+         add_str(root, "type", "cancel") && add_str(root, "order_id", m->order_id) &&
+         add_str(root, "device", m->device_id) && add_num(root, "seq", (double)m->seq) &&
+         add_num(root, "iat", (double)m->iat_s) && add_str(root, "reason", m->reason);
+    return finish(root, ok, out);
+}
+
+int
+message_status_json(const char *device_id, bool online, const char *version,
+                    char **out)
+{
+    cJSON *root;
+    bool ok;
+
+    if ((root = cJSON_CreateObject()) == NULL)
+        return -ENOMEM;
+    ok = add_num(root, "v", MESSAGE_SCHEMA_VERSION) &&
+         add_str(root, "type", "status") && add_str(root, "device", device_id) &&
+         add_str(root, "state", online ? "online" : "offline") &&
+         add_str(root, "version", version);
+    return finish(root, ok, out);
+}
+
+/* ---- acks ---- */
+
+static const char *const ack_status_names[] = {"accepted", "shipped", "rejected",
+                                                "cancelled"};
+
+const char *
+message_ack_status_to_str(enum message_ack_status s)
+{
+    if ((unsigned)s >= ACK_STATUS_COUNT)
+        return "?";
+    return ack_status_names[s];
+}
+
+int
+message_ack_json(const struct message_ack *a, char **out)
+{
+    cJSON *root;
+    bool ok;
+
+    if (a->seq < 1 || a->seq > MESSAGE_INT_MAX || a->iat_s < 0 ||
+        a->iat_s > MESSAGE_INT_MAX || (unsigned)a->status >= ACK_STATUS_COUNT ||
+        a->eta_s < 0 || (a->eta_s != 0 && a->status != ACK_SHIPPED))
+        return -EINVAL;
+    if ((root = cJSON_CreateObject()) == NULL)
+        return -ENOMEM;
+    ok = add_num(root, "v", MESSAGE_SCHEMA_VERSION) && add_str(root, "type", "ack") &&
+         add_str(root, "order_id", a->order_id) && add_str(root, "device", a->device) &&
+         add_num(root, "seq", (double)a->seq) && add_num(root, "iat", (double)a->iat_s) &&
+         add_str(root, "status", message_ack_status_to_str(a->status)) &&
+         (a->eta_s == 0 || add_time(root, "eta", a->eta_s)) &&
+         (a->reason[0] == '\0' || add_str(root, "reason", a->reason)) &&
+         (a->retailer[0] == '\0' || add_str(root, "retailer", a->retailer));
+    return finish(root, ok, out);
+}
+
+bool
+message_json_depth_ok(const char *text, size_t len, int max_depth)
+{
+    int depth = 0;
+    bool in_str = false;
+
+    for (size_t i = 0; i < len; i++) {
+        char c = text[i];
+        if (in_str) {
+            if (c == '\\')
+                i++; /* the escaped character cannot end the string */
+            else if (c == '"')
+                in_str = false;
+        } else if (c == '"') {
+            in_str = true;
+        } else if (c == '{' || c == '[') {
+            if (++depth > max_depth)
+                return false;
+        } else if (c == '}' || c == ']') {
+            depth--;
+        }
+    }
+    return true;
+}
+
+/* A string member of 1..cap-1 bytes of printable characters (no controls). */
+static bool
+get_text(const cJSON *v, char *dst, size_t cap, bool allow_empty)
+{
+    size_t n;
+
+    if (!cJSON_IsString(v) || (n = strlen(v->valuestring)) >= cap ||
+        (n == 0 && !allow_empty))
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)v->valuestring[i] < 0x20 || v->valuestring[i] == 0x7f)
+            return false;
+    memcpy(dst, v->valuestring, n + 1);
+    return true;
+}
+
+/* An integer in 0..MESSAGE_INT_MAX written as a JSON number without fraction. */
+static bool
+get_int(const cJSON *v, int64_t *out)
+{
+    double d;
+
+    if (!cJSON_IsNumber(v))
+        return false;
+    d = v->valuedouble;
+    if (!(d >= 0 && d <= (double)MESSAGE_INT_MAX) || floor(d) != d)
+        return false;
+    *out = (int64_t)d;
+    return true;
+}
+
+/* Ids of the contract (order, device, retailer): [A-Za-z0-9_-]+. */
+static bool
+id_chars(const char *s)
+{
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+              (*s >= '0' && *s <= '9') || *s == '-' || *s == '_'))
+            return false;
+    return true;
+}
+
+int
+message_ack_parse(const char *text, size_t len, struct message_ack *out, char *err,
+                  size_t errlen)
+{
+    static const char *const known[] = {"v", "type", "order_id", "device", "seq",
+                                        "iat", "status", "eta", "reason", "retailer"};
+    const cJSON *v;
+    cJSON *root = NULL;
+    int64_t version;
+    int r = -EINVAL;
+
+    memset(out, 0, sizeof(*out));
+    if (len == 0 || len > MESSAGE_ACK_MAX || memchr(text, '\0', len) != NULL)
+        return text_error(err, errlen, "ack: expected 1 to %d bytes of JSON",
+                          MESSAGE_ACK_MAX), -EINVAL;
+    if (!message_json_depth_ok(text, len, MESSAGE_ACK_DEPTH))
+        return text_error(err, errlen, "ack: nested deeper than %d levels",
+                          MESSAGE_ACK_DEPTH), -EINVAL;
+    if ((root = cJSON_ParseWithLength(text, len)) == NULL || !cJSON_IsObject(root)) {
+        text_error(err, errlen, "ack: not a JSON object");
+        goto out;
+    }
+    for (const cJSON *c = root->child; c != NULL; c = c->next) {
+        size_t k = 0;
+        while (k < sizeof(known) / sizeof(known[0]) && strcmp(c->string, known[k]) != 0)
+            k++;
+        if (k == sizeof(known) / sizeof(known[0])) {
+            text_error(err, errlen, "ack: unknown member \"%.40s\"", c->string);
+            goto out;
+        }
+        /* cJSON keeps duplicate keys: the first would win silently. */
+        if (cJSON_GetObjectItemCaseSensitive(root, c->string) != c) {
+            text_error(err, errlen, "ack: member \"%s\" given twice", c->string);
+            goto out;
+        }
+    }
+    if (!get_int(cJSON_GetObjectItemCaseSensitive(root, "v"), &version)) {
+        text_error(err, errlen, "ack: v: expected the schema version, an integer");
+        goto out;
+    }
+    if (version != MESSAGE_SCHEMA_VERSION) {
+        text_error(err, errlen, "ack: schema version %lld is not known (this program "
+                   "reads %d)", (long long)version, MESSAGE_SCHEMA_VERSION);
+        r = -EPROTO;
+        goto out;
+    }
+    v = cJSON_GetObjectItemCaseSensitive(root, "type");
+    if (!cJSON_IsString(v) || strcmp(v->valuestring, "ack") != 0) {
+        text_error(err, errlen, "ack: type: expected \"ack\"");
+        goto out;
+    }
+    if (!get_text(cJSON_GetObjectItemCaseSensitive(root, "order_id"), out->order_id,
+                  sizeof(out->order_id), false) || !id_chars(out->order_id)) {
+        text_error(err, errlen, "ack: order_id: expected 1 to %d characters of "
+                   "A-Z a-z 0-9 _ -", MESSAGE_ID_MAX - 1);
+        goto out;
+    }
+    if (!get_text(cJSON_GetObjectItemCaseSensitive(root, "device"), out->device,
+                  sizeof(out->device), false) || !id_chars(out->device)) {
+        text_error(err, errlen, "ack: device: expected 1 to %d characters of "
+                   "A-Z a-z 0-9 _ -", MESSAGE_ID_MAX - 1);
+        goto out;
+    }
+    if (!get_int(cJSON_GetObjectItemCaseSensitive(root, "seq"), &out->seq) ||
+        out->seq < 1) {
+        text_error(err, errlen, "ack: seq: expected an integer from 1 to 2^53 - 1");
+        goto out;
+    }
+    if (!get_int(cJSON_GetObjectItemCaseSensitive(root, "iat"), &out->iat_s)) {
+        text_error(err, errlen, "ack: iat: expected seconds since the epoch");
+        goto out;
+    }
+    v = cJSON_GetObjectItemCaseSensitive(root, "status");
+    out->status = ACK_STATUS_COUNT;
+    for (unsigned k = 0; cJSON_IsString(v) && k < ACK_STATUS_COUNT; k++)
+        if (strcmp(v->valuestring, ack_status_names[k]) == 0)
+            out->status = (enum message_ack_status)k;
+    if (out->status == ACK_STATUS_COUNT) {
+        text_error(err, errlen, "ack: status: expected accepted, shipped, rejected or "
+                   "cancelled");
+        goto out;
+    }
+    if ((v = cJSON_GetObjectItemCaseSensitive(root, "eta")) != NULL &&
+        (out->status != ACK_SHIPPED || !cJSON_IsString(v) ||
+         utc_parse(v->valuestring, &out->eta_s) < 0)) {
+        text_error(err, errlen, "ack: eta: only with status shipped, as "
+                   "YYYY-MM-DDTHH:MM:SSZ");
+        goto out;
+    }
+    if ((v = cJSON_GetObjectItemCaseSensitive(root, "reason")) != NULL &&
+        !get_text(v, out->reason, sizeof(out->reason), true)) {
+        text_error(err, errlen, "ack: reason: expected text under %d bytes without "
+                   "control characters", MESSAGE_REASON_MAX);
+        goto out;
+    }
+    if ((v = cJSON_GetObjectItemCaseSensitive(root, "retailer")) != NULL &&
+        (!get_text(v, out->retailer, sizeof(out->retailer), false) ||
+         !id_chars(out->retailer))) {
+        text_error(err, errlen, "ack: retailer: expected 1 to %d characters of "
+                   "A-Z a-z 0-9 _ -", MESSAGE_ID_MAX - 1);
+        goto out;
+    }
+    r = 0;
+out:
+    cJSON_Delete(root);
+    if (r < 0)
+        memset(out, 0, sizeof(*out));
+    return r;
+}

@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The payloads of the messages of the external contract (README "Topics"):
+ * what the agent sends, a reorder (an item, how much, why, and the forecast
+ * behind it), a cancel of an order id, and its status; and what a retailer
+ * sends back, an ack. They are JSON objects built with libcjson in a fixed key
+ * order, so the same input gives the same bytes; reorders, cancels and (when
+ * the retailer has a key) acks travel signed as JWS (jws.h). Their JSON
+ * Schemas are in schemas/; a change to any of them is a new schema version.
+ *
+ * Units inside: grams with three decimals (exact milligrams), rates in g/day,
+ * times as RFC 3339 UTC strings with seconds, iat in seconds since the epoch.
+ */
+#ifndef PANTRY_MSG_MESSAGE_H
+#define PANTRY_MSG_MESSAGE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define MESSAGE_SCHEMA_VERSION 1
+
+/* JWS typ of each signed message (RFC 7515 §4.1.9). */
+#define MESSAGE_TYP_REORDER "pantry-reorder+jws"
+#define MESSAGE_TYP_CANCEL "pantry-cancel+jws"
+#define MESSAGE_TYP_ACK "pantry-ack+jws"
+
+struct message_reorder {
+    const char *order_id;
+    const char *device_id;
+    int64_t seq;    /* per-device sequence number, >= 1 */
+    int64_t iat_s;  /* issued at */
+    const char *item_id, *item_name, *sku, *gtin; /* sku/gtin "" for none */
+    uint32_t packs;
+    int64_t pack_mg;
+    int64_t price_cents; /* per pack, 0: unknown (then left out) */
+    const char *currency;
+    const char *reason; /* "predicted", "button", "manual" */
+    /* the forecast behind it */
+    int64_t stock_mg;
+    int64_t rate_ugpd;
+    int64_t runout_s, runout_lo_s, runout_hi_s; /* MODELS_NEVER: null */
+    uint32_t service_bp;
+};
+
+struct message_cancel {
+    const char *order_id;
+    const char *device_id;
+    int64_t seq;
+    int64_t iat_s;
+    const char *reason; /* "button", "manual", "refilled" */
+};
+
+/*
+ * Build the JSON text (NUL-terminated, compact, from malloc: the caller frees
+ * it) into *out. Returns 0, -EINVAL for a missing string or a value out of
+ * range, -ENOMEM.
+ */
+int message_reorder_json(const struct message_reorder *m, char **out);
+int message_cancel_json(const struct message_cancel *m, char **out);
+
+/*
+ * The retained status: {"v":1,"type":"status","device":D,"state":"online" or
+ * "offline","version":V}. The broker publishes the offline one as the agent's
+ * last will. Same returns.
+ */
+int message_status_json(const char *device_id, bool online, const char *version,
+                        char **out);
+
+/* ---- acks: a retailer's answer to a reorder or a cancel ---- */
+
+#define MESSAGE_ACK_MAX 4096  /* bytes of an ack as received, JSON or JWS */
+#define MESSAGE_ACK_DEPTH 1   /* JSON nesting: the object and nothing inside */
+#define MESSAGE_ID_MAX 64     /* order and device ids, with the NUL */
+#define MESSAGE_REASON_MAX 128
+
+enum message_ack_status {
+    ACK_ACCEPTED,  /* the retailer took the order */
+    ACK_SHIPPED,   /* ... and shipped it; eta may say when it arrives */
+    ACK_REJECTED,  /* the retailer will not act on it (reason says why) */
+    ACK_CANCELLED, /* the retailer cancelled the order, as a cancel asked */
+};
+#define ACK_STATUS_COUNT 4
+
+/* "accepted", "shipped", "rejected", "cancelled"; "?" for anything else. */
+const char *message_ack_status_to_str(enum message_ack_status s);
+
+struct message_ack {
+    char order_id[MESSAGE_ID_MAX]; /* [A-Za-z0-9_-], like device ids */
+    char device[MESSAGE_ID_MAX];
+    int64_t seq;   /* sequence number of the message acknowledged, >= 1 */
+    int64_t iat_s; /* when the retailer answered, s since the epoch */
+    enum message_ack_status status;
+    int64_t eta_s; /* shipped: expected delivery, s since the epoch; 0: not given */
+    char reason[MESSAGE_REASON_MAX];   /* "" for none */
+    char retailer[MESSAGE_ID_MAX];     /* who answered, "" for not said */
+};
+
+/*
+ * {"v":1,"type":"ack","order_id":..,"device":..,"seq":..,"iat":..,"status":..}
+ * and, when set, "eta" (RFC 3339), "reason", "retailer". Same returns.
+ */
+int message_ack_json(const struct message_ack *a, char **out);
+
+/*
+ * Parse an ack's JSON (len bytes, untrusted): at most MESSAGE_ACK_MAX bytes
+ * and MESSAGE_ACK_DEPTH levels (checked before any parsing), one object with
+ * exactly the members above, each of its type and range (ids as in the
+ * contract, seq 1..MESSAGE_INT_MAX, iat 0..MESSAGE_INT_MAX, a known status, eta only with shipped,
+ * strings without control characters); unknown members and schema versions
+ * other than MESSAGE_SCHEMA_VERSION are refused. Returns 0 with *out filled, or
+ * -EINVAL (-EPROTO for another schema version) with a message in err.
+ */
+int message_ack_parse(const char *text, size_t len, struct message_ack *out, char *err,
+                      size_t errlen);
+
+/*
+ * True when text (len bytes) nests JSON arrays and objects at most max_depth
+ * deep, counting brackets outside strings: a bound checked before a recursive
+ * parser sees untrusted input.
+ */
+bool message_json_depth_ok(const char *text, size_t len, int max_depth);
+
+/*
+ * Integers in messages are 0..2^53 - 1: every one is exact in a double, so no
+ * JSON parser rounds it (2^53 + 1 would read as 2^53, and is refused as that).
+ */
+#define MESSAGE_INT_MAX INT64_C(9007199254740991)
+
+#endif

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * UTC times as RFC 3339 text with whole seconds, "YYYY-MM-DDTHH:MM:SSZ": the
+ * one form used in messages, traces and logs. Proleptic Gregorian calendar,
+ * computed with integers (H. Hinnant's civil-date algorithms), independent of
+ * the C library's time zone handling.
+ */
+#ifndef PANTRY_MSG_UTC_H
+#define PANTRY_MSG_UTC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define UTC_TEXT_LEN 21 /* "2026-10-01T07:30:00Z" and the NUL */
+
+/*
+ * Parse exactly YYYY-MM-DDTHH:MM:SSZ (years 1970..9999, real dates, no leap
+ * second) into seconds since the epoch. Returns 0, or -EINVAL for anything else.
+ */
+int utc_parse(const char *s, int64_t *t_s);
+
+/* Format t_s (any int64 whose year fits four digits) into buf (len >= 21). */
+void utc_format(int64_t t_s, char *buf, size_t len);
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (m 1..12, d 1..31). */
+int64_t utc_days_from_civil(int64_t y, int64_t m, int64_t d);
+
+#endif
