@@ -152,6 +152,22 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
     "  key TEXT PRIMARY KEY NOT NULL,\n"
     "  value INTEGER NOT NULL\n"
     ");\n",
+    /*
+     * 5: signed cancels wait in an outbox of their own until the retailer answers
+     * (an order that left the device and was then cancelled or expired), and a
+     * shipped order's ETA. A rowid table: a row holds a ~600-byte JWS.
+     */
+    "CREATE TABLE cancels (\n"
+    "  order_id TEXT NOT NULL UNIQUE REFERENCES orders (order_id) ON DELETE CASCADE,\n"
+    "  seq INTEGER NOT NULL UNIQUE CHECK (seq > 0),\n"
+    "  message TEXT NOT NULL,\n"
+    "  created_ms INTEGER NOT NULL,\n"
+    "  published_ms INTEGER,\n"
+    "  answered_ms INTEGER,\n"
+    "  answer TEXT CHECK (answer IS NULL OR answer IN ('cancelled', 'rejected')),\n"
+    "  CHECK ((answered_ms IS NULL) = (answer IS NULL))\n"
+    ");\n"
+    "ALTER TABLE orders ADD COLUMN eta_ms INTEGER;\n",
 };
 
 const char *
@@ -195,6 +211,12 @@ enum stmt_id {
     S_ORDERS_SINCE,
     S_ORDERS_COUNTED,
     S_OUTBOX,
+    S_PENDING,
+    S_CANCEL_INSERT,
+    S_CANCEL_PUBLISHED,
+    S_CANCEL_ANSWERED,
+    S_CANCEL_GET,
+    S_ORDER_ETA,
     S_HISTORY,
     S_AUDIT_ADD,
     S_VIEW_PUT,
@@ -208,7 +230,7 @@ enum stmt_id {
 #define ORDER_COLS                                                                     \
     "order_id, item, state, packs, price_cents, reason, created_ms, updated_ms, seq, " \
     "message, detail, (SELECT t_ms FROM order_transitions AS q WHERE "                 \
-    "q.order_id = orders.order_id AND q.to_state = 'queued')"
+    "q.order_id = orders.order_id AND q.to_state = 'queued'), coalesce(eta_ms, 0)"
 
 static const char *const stmt_sql[S_COUNT] = {
     [S_VIEW_PUT] = "INSERT INTO item_views (item, t_ms, stock_mg, "
@@ -285,6 +307,21 @@ static const char *const stmt_sql[S_COUNT] = {
                          "AND NOT (state = 'expired' AND seq IS NULL)",
     [S_OUTBOX] = "SELECT " ORDER_COLS " FROM orders WHERE state = 'queued' "
                  "ORDER BY seq",
+    [S_PENDING] = "SELECT 0, order_id, item, seq, message, state = 'published' "
+                  "FROM orders WHERE state IN ('queued', 'published') "
+                  "UNION ALL SELECT 1, c.order_id, o.item, c.seq, c.message, "
+                  "c.published_ms IS NOT NULL FROM cancels AS c JOIN orders AS o "
+                  "USING (order_id) WHERE c.answered_ms IS NULL ORDER BY 4",
+    [S_CANCEL_INSERT] = "INSERT INTO cancels (order_id, seq, message, created_ms) "
+                        "VALUES (?1, ?2, ?3, ?4)",
+    [S_CANCEL_PUBLISHED] = "UPDATE cancels SET published_ms = ?2 WHERE order_id = ?1 "
+                           "AND published_ms IS NULL",
+    [S_CANCEL_ANSWERED] = "UPDATE cancels SET answered_ms = ?2, answer = ?3, "
+                          "published_ms = coalesce(published_ms, ?2) "
+                          "WHERE order_id = ?1 AND answered_ms IS NULL",
+    [S_CANCEL_GET] = "SELECT seq, published_ms, answered_ms, answer FROM cancels "
+                     "WHERE order_id = ?1",
+    [S_ORDER_ETA] = "UPDATE orders SET eta_ms = ?2 WHERE order_id = ?1",
     [S_HISTORY] =
         "SELECT k, t, item, oid, a, b, note, mg, ch FROM ("
         "SELECT 0 AS k, tr.t_ms AS t, o.item AS item, tr.order_id AS oid, "
@@ -1204,6 +1241,7 @@ order_row(struct store *db, sqlite3_stmt *st, struct store_order *o)
     o->message = (char *)sqlite3_column_text(st, 9);
     o->detail_json = (char *)sqlite3_column_text(st, 10);
     o->queued_ms = sqlite3_column_int64(st, 11);
+    o->eta_ms = sqlite3_column_int64(st, 12);
     return 0;
 }
 
@@ -1418,6 +1456,22 @@ seq_take(struct store *db, int64_t *seq)
     return 0;
 }
 
+/* Inside a transaction: take a number, build the message for it; both or none. */
+static int
+build_for_seq(struct store *db, const char *order_id, store_build_fn build, void *ctx,
+              int64_t *seq, char **msg)
+{
+    int e = seq_take(db, seq);
+    if (e < 0)
+        return e;
+    if ((e = build(*seq, ctx, msg)) < 0)
+        return failf(db, e, "order %s: building the message for sequence %lld failed",
+                     order_id, (long long)*seq);
+    if (*msg == NULL)
+        return failf(db, -EINVAL, "order %s: build gave no message", order_id);
+    return 0;
+}
+
 int
 store_order_queue(struct store *db, const char *order_id, int64_t t_ms,
                   store_build_fn build, void *ctx)
@@ -1444,17 +1498,8 @@ store_order_queue(struct store *db, const char *order_id, int64_t t_ms,
         e = failf(db, -ESTALE, "order %s is %s, not planned", order_id,
                   (const char *)sqlite3_column_text(st, 0));
     done(st);
-    if (e < 0 || (e = seq_take(db, &seq)) < 0)
+    if (e < 0 || (e = build_for_seq(db, order_id, build, ctx, &seq, &msg)) < 0)
         goto out;
-    if ((e = build(seq, ctx, &msg)) < 0) {
-        failf(db, e, "order %s: building the message for sequence %lld failed",
-              order_id, (long long)seq);
-        goto out;
-    }
-    if (msg == NULL) {
-        e = failf(db, -EINVAL, "order %s: build gave no message", order_id);
-        goto out;
-    }
     if ((st = stmt(db, S_ORDER_QUEUE, &e)) == NULL)
         goto out;
     bind_text(db, st, 1, order_id);
@@ -1470,6 +1515,179 @@ store_order_queue(struct store *db, const char *order_id, int64_t t_ms,
 out:
     e = tx_end(db, e, true);
     free(msg);
+    return e;
+}
+
+int
+store_order_withdraw(struct store *db, const char *order_id,
+                     enum store_order_state expected_from, enum store_order_state to,
+                     int64_t t_ms, const char *note, store_build_fn build, void *ctx,
+                     int64_t *cancel_seq)
+{
+    int e = 0;
+    int64_t seq = 0;
+    char *msg = NULL;
+    bool sent = expected_from == ORDER_QUEUED || expected_from == ORDER_PUBLISHED ||
+                expected_from == ORDER_ACKNOWLEDGED;
+    if (cancel_seq != NULL)
+        *cancel_seq = 0;
+    if (!id_ok(order_id))
+        return bad_id(db, "an order id");
+    if ((to != ORDER_CANCELLED && to != ORDER_EXPIRED) || !transition_ok(expected_from, to))
+        return failf(db, -EINVAL, "order %s: cannot withdraw from %s to %s", order_id,
+                     store_order_state_to_str(expected_from),
+                     store_order_state_to_str(to));
+    if (build != NULL && sent && db->device[0] == '\0')
+        return failf(db, -EINVAL, "no device id: call store_set_device() first");
+    if ((e = tx_begin(db, true)) < 0)
+        return e;
+    sqlite3_stmt *st = stmt(db, S_ORDER_MOVE, &e);
+    if (st == NULL)
+        goto out;
+    bind_text(db, st, 1, order_id);
+    bind_text(db, st, 2, state_names[expected_from]);
+    bind_text(db, st, 3, state_names[to]);
+    sqlite3_bind_int64(st, 4, t_ms);
+    if ((e = run(db, st)) < 0)
+        goto out;
+    if (sqlite3_changes(db->sql) != 1) {
+        e = state_mismatch(db, order_id, state_names[expected_from]);
+        goto out;
+    }
+    if ((e = transition_row(db, order_id, state_names[expected_from], state_names[to],
+                            t_ms, note)) < 0)
+        goto out;
+    if (build == NULL || !sent)
+        goto out;
+    if ((e = build_for_seq(db, order_id, build, ctx, &seq, &msg)) < 0 ||
+        (st = stmt(db, S_CANCEL_INSERT, &e)) == NULL)
+        goto out;
+    bind_text(db, st, 1, order_id);
+    sqlite3_bind_int64(st, 2, seq);
+    if ((e = bind_text(db, st, 3, msg)) < 0) {
+        done(st);
+        goto out;
+    }
+    sqlite3_bind_int64(st, 4, t_ms);
+    if ((e = run(db, st)) < 0)
+        goto out;
+    if (cancel_seq != NULL)
+        *cancel_seq = seq;
+out:
+    e = tx_end(db, e, true);
+    if (e < 0 && cancel_seq != NULL)
+        *cancel_seq = 0;
+    free(msg);
+    return e;
+}
+
+int
+store_outbox_pending(struct store *db,
+                     int (*cb)(const struct store_outmsg *m, void *ctx), void *ctx)
+{
+    int e = 0, rc;
+    sqlite3_stmt *st = stmt(db, S_PENDING, &e);
+    if (st == NULL)
+        return e;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct store_outmsg m = {
+            .kind = sqlite3_column_int(st, 0) ? STORE_MSG_CANCEL : STORE_MSG_REORDER,
+            .order_id = (const char *)sqlite3_column_text(st, 1),
+            .item = (const char *)sqlite3_column_text(st, 2),
+            .seq = sqlite3_column_int64(st, 3),
+            .message = (const char *)sqlite3_column_text(st, 4),
+            .published = sqlite3_column_int(st, 5) != 0,
+        };
+        if ((e = cb(&m, ctx)) != 0)
+            break;
+    }
+    if (e == 0 && rc != SQLITE_DONE && rc != SQLITE_ROW)
+        e = fail(db, rc);
+    done(st);
+    return e;
+}
+
+/* One UPDATE of a cancel row by order id, in a FULL transaction: 0, or -ENOENT
+ * when no row changed (no such cancel, or already in that state). */
+static int
+cancel_update(struct store *db, enum stmt_id id, const char *order_id, int64_t t_ms,
+              const char *answer)
+{
+    int e = 0;
+    if (!id_ok(order_id))
+        return bad_id(db, "an order id");
+    if ((e = tx_begin(db, true)) < 0)
+        return e;
+    sqlite3_stmt *st = stmt(db, id, &e);
+    if (st == NULL)
+        goto out;
+    bind_text(db, st, 1, order_id);
+    sqlite3_bind_int64(st, 2, t_ms);
+    if (answer != NULL)
+        bind_text(db, st, 3, answer);
+    if ((e = run(db, st)) == 0 && sqlite3_changes(db->sql) != 1)
+        e = failf(db, -ENOENT, "no open cancel of order %s", order_id);
+out:
+    return tx_end(db, e, true);
+}
+
+int
+store_cancel_published(struct store *db, const char *order_id, int64_t t_ms)
+{
+    return cancel_update(db, S_CANCEL_PUBLISHED, order_id, t_ms, NULL);
+}
+
+int
+store_cancel_answered(struct store *db, const char *order_id, int64_t t_ms,
+                      bool cancelled)
+{
+    return cancel_update(db, S_CANCEL_ANSWERED, order_id, t_ms,
+                         cancelled ? "cancelled" : "rejected");
+}
+
+int
+store_cancel_get(struct store *db, const char *order_id, struct store_cancel *out)
+{
+    int e = 0;
+    memset(out, 0, sizeof(*out));
+    if (!id_ok(order_id))
+        return bad_id(db, "an order id");
+    sqlite3_stmt *st = stmt(db, S_CANCEL_GET, &e);
+    if (st == NULL)
+        return e;
+    bind_text(db, st, 1, order_id);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        const char *a = (const char *)sqlite3_column_text(st, 3);
+        out->seq = sqlite3_column_int64(st, 0);
+        out->published_ms = sqlite3_column_int64(st, 1);
+        out->answered_ms = sqlite3_column_int64(st, 2);
+        out->answered = a != NULL;
+        out->cancelled = a != NULL && strcmp(a, "cancelled") == 0;
+    } else if (rc == SQLITE_DONE) {
+        e = failf(db, -ENOENT, "no cancel of order %s", order_id);
+    } else {
+        e = fail(db, rc);
+    }
+    done(st);
+    return e;
+}
+
+int
+store_order_set_eta(struct store *db, const char *order_id, int64_t eta_ms)
+{
+    int e = 0;
+    if (!id_ok(order_id))
+        return bad_id(db, "an order id");
+    if (eta_ms < 0)
+        return failf(db, -EINVAL, "order %s: a negative ETA", order_id);
+    sqlite3_stmt *st = stmt(db, S_ORDER_ETA, &e);
+    if (st == NULL)
+        return e;
+    bind_text(db, st, 1, order_id);
+    sqlite3_bind_int64(st, 2, eta_ms);
+    if ((e = run(db, st)) == 0 && sqlite3_changes(db->sql) != 1)
+        e = failf(db, -ENOENT, "no order %s", order_id);
     return e;
 }
 
@@ -1794,6 +2012,7 @@ static const struct {
     {"DELETE FROM audit WHERE t_ms < ?1", 0},
     {"DELETE FROM calibrations WHERE t_ms < ?1 AND rowid NOT IN (" LATEST_CALS ")", 0},
     {"DELETE FROM order_transitions WHERE order_id IN (" VICTIM_ORDERS_AGE ")", 0},
+    {"DELETE FROM cancels WHERE order_id IN (" VICTIM_ORDERS_AGE ")", 0},
     {"DELETE FROM orders WHERE order_id IN (" VICTIM_ORDERS_AGE ")", 0},
     {"DELETE FROM readings WHERE (start_ms, item) IN (SELECT start_ms, item FROM "
      "readings ORDER BY start_ms LIMIT max(0, (SELECT count(*) FROM readings) - ?2))",
@@ -1810,6 +2029,7 @@ static const struct {
      CAP_CALS},
     {"DELETE FROM order_transitions WHERE order_id IN (" VICTIM_ORDERS_CAP ")",
      CAP_ORDERS},
+    {"DELETE FROM cancels WHERE order_id IN (" VICTIM_ORDERS_CAP ")", CAP_ORDERS},
     {"DELETE FROM orders WHERE order_id IN (" VICTIM_ORDERS_CAP ")", CAP_ORDERS},
 };
 

@@ -49,7 +49,7 @@
 struct cond_cal;
 
 /* The schema version this code creates and reads (PRAGMA user_version). */
-#define STORE_SCHEMA_VERSION 4
+#define STORE_SCHEMA_VERSION 5
 
 #define STORE_ID_MAX 64     /* item and order ids: 1..63 bytes, no NUL */
 #define STORE_NAME_MAX 128  /* item display names, < 128 bytes */
@@ -269,6 +269,7 @@ struct store_order {
      */
     char *message;
     char *detail_json;
+    int64_t eta_ms; /* the retailer's expected delivery (shipped), 0: none */
 };
 
 /* Free the strings of a struct filled by store_order_get(); o may be NULL. */
@@ -317,6 +318,68 @@ int store_set_device(struct store *db, const char *device_id);
  */
 int store_order_queue(struct store *db, const char *order_id, int64_t t_ms,
                       store_build_fn build, void *ctx);
+
+/*
+ * Withdraw an order: move it from expected_from to `to` (cancelled or expired)
+ * with its transition row and note, and, when it had been queued (it may have
+ * left the device: queued, published or acknowledged) and build is not NULL,
+ * take the device's next sequence number, build(seq, ctx, &message) the
+ * signed cancel and store it in the cancel outbox, all in one transaction with
+ * synchronous=FULL. *cancel_seq (may be NULL) gets the cancel's number, 0 when
+ * none was made. If build fails nothing changes. -ESTALE when the order is not
+ * in expected_from, -ENOENT for no such order, -EINVAL for another `to`, a
+ * transition the table forbids, or a cancel without store_set_device().
+ */
+int store_order_withdraw(struct store *db, const char *order_id,
+                         enum store_order_state expected_from,
+                         enum store_order_state to, int64_t t_ms, const char *note,
+                         store_build_fn build, void *ctx, int64_t *cancel_seq);
+
+/* The retailer's expected delivery of order_id (a shipped ack), ms; -ENOENT. */
+int store_order_set_eta(struct store *db, const char *order_id, int64_t eta_ms);
+
+/* ---- the outbox: signed messages until the retailer answers them ---- */
+
+enum store_msg_kind {
+    STORE_MSG_REORDER, /* an order's signed reorder (orders.message) */
+    STORE_MSG_CANCEL,  /* the signed cancel of a withdrawn order */
+};
+
+struct store_outmsg {
+    enum store_msg_kind kind;
+    const char *order_id; /* strings valid during the callback */
+    const char *item;
+    int64_t seq;
+    const char *message; /* the signed JWS, exactly as it goes out every time */
+    bool published;      /* the broker took it once (PUBACK) */
+};
+
+/*
+ * Every message the retailer has not answered, by sequence number: reorders of
+ * orders queued or published (an acknowledged, rejected or final order needs no
+ * re-send), and cancels without an answer. The MQTT side sends them after every
+ * (re)connect, with the same bytes and number.
+ */
+int store_outbox_pending(struct store *db,
+                         int (*cb)(const struct store_outmsg *m, void *ctx), void *ctx);
+
+/* The broker took the cancel of order_id (PUBACK). -ENOENT: no such unpublished
+ * cancel (a second PUBACK changes nothing). */
+int store_cancel_published(struct store *db, const char *order_id, int64_t t_ms);
+
+/* The retailer answered the cancel: it cancelled the order, or refused (it had
+ * shipped). -ENOENT: no unanswered cancel of order_id. */
+int store_cancel_answered(struct store *db, const char *order_id, int64_t t_ms,
+                          bool cancelled);
+
+struct store_cancel {
+    int64_t seq;
+    int64_t published_ms, answered_ms; /* 0: not yet */
+    bool answered, cancelled;          /* cancelled: the retailer confirmed */
+};
+
+/* The cancel of order_id; -ENOENT when it has none. */
+int store_cancel_get(struct store *db, const char *order_id, struct store_cancel *out);
 
 /* The last sequence number used by device_id (0 if none). */
 int store_seq_last(struct store *db, const char *device_id, int64_t *last);

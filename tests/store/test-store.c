@@ -1222,6 +1222,168 @@ test_checkpoint(void)
     store_close(db);
 }
 
+/* ---- withdrawn orders, signed cancels and the pending outbox ---- */
+
+struct pend_list {
+    int n;
+    int kind[16];
+    char ids[16][STORE_ID_MAX];
+    int64_t seq[16];
+    char msg[16][32];
+    bool published[16];
+};
+
+static int
+collect_pending(const struct store_outmsg *m, void *ctx)
+{
+    struct pend_list *l = ctx;
+    if (l->n >= 16)
+        return 1;
+    l->kind[l->n] = (int)m->kind;
+    snprintf(l->ids[l->n], STORE_ID_MAX, "%s", m->order_id);
+    snprintf(l->msg[l->n], sizeof(l->msg[0]), "%s", m->message);
+    l->seq[l->n] = m->seq;
+    l->published[l->n] = m->published;
+    l->n++;
+    return 0;
+}
+
+static void
+test_cancels(void)
+{
+    char path[4096];
+    struct store *db = open_new(path, sizeof(path));
+    item(db, "coffee", 0);
+    item(db, "tea", 1);
+    CHECK_EQ_I64(store_set_device(db, "dev"), 0);
+    const char *ids[] = {"w1", "w2", "w3", "w4", "w5"};
+    for (int i = 0; i < 5; i++) {
+        struct store_order o = order(ids[i], i % 2 ? "tea" : "coffee", 1, 100);
+        CHECK_EQ_I64(store_order_create(db, &o, T0 + i), 0);
+    }
+    /* w1..w4 queued: seq 1..4; w5 stays planned. */
+    for (int i = 0; i < 4; i++)
+        CHECK_EQ_I64(store_order_queue(db, ids[i], T0 + 10, su_build, "r"), 0);
+    CHECK_EQ_I64(store_order_transition(db, "w2", ORDER_QUEUED, ORDER_PUBLISHED,
+                                        T0 + 20, "puback"), 0);
+    CHECK_EQ_I64(store_order_transition(db, "w3", ORDER_QUEUED, ORDER_ACKNOWLEDGED,
+                                        T0 + 20, "accepted"), 0);
+
+    /* Pending: every reorder the retailer has not answered, by seq. */
+    struct pend_list l = {0};
+    CHECK_EQ_I64(store_outbox_pending(db, collect_pending, &l), 0);
+    CHECK_EQ_I64(l.n, 3);
+    CHECK(strcmp(l.ids[0], "w1") == 0 && l.seq[0] == 1 && !l.published[0]);
+    CHECK(strcmp(l.ids[1], "w2") == 0 && l.seq[1] == 2 && l.published[1]);
+    CHECK(strcmp(l.ids[2], "w4") == 0 && l.seq[2] == 4);
+    CHECK_EQ_I64(strcmp(l.msg[0], "msg-1-r"), 0);
+
+    /* Withdrawing a published order signs a cancel with the next number, in the
+     * same transaction as the transition. */
+    int64_t cseq = -1;
+    CHECK_EQ_I64(store_order_withdraw(db, "w2", ORDER_PUBLISHED, ORDER_CANCELLED,
+                                      T0 + 30, "by hand", su_build, "c", &cseq), 0);
+    CHECK_EQ_I64(cseq, 5);
+    struct store_order got;
+    CHECK_EQ_I64(store_order_get(db, "w2", &got), 0);
+    CHECK_EQ_I64(got.state, ORDER_CANCELLED);
+    CHECK_EQ_I64(got.seq, 2); /* the reorder keeps its own number */
+    store_order_fini(&got);
+    int64_t last = 0;
+    CHECK_EQ_I64(store_seq_last(db, "dev", &last), 0);
+    CHECK_EQ_I64(last, 5);
+    struct store_cancel c;
+    CHECK_EQ_I64(store_cancel_get(db, "w2", &c), 0);
+    CHECK(c.seq == 5 && c.published_ms == 0 && !c.answered);
+    CHECK_EQ_I64(store_cancel_get(db, "w1", &c), -ENOENT);
+
+    /* A planned order never left the device: no cancel, no number. */
+    CHECK_EQ_I64(store_order_withdraw(db, "w5", ORDER_PLANNED, ORDER_CANCELLED, T0 + 31,
+                                      NULL, su_build, "c", &cseq), 0);
+    CHECK_EQ_I64(cseq, 0);
+    CHECK_EQ_I64(store_cancel_get(db, "w5", &c), -ENOENT);
+    CHECK_EQ_I64(store_seq_last(db, "dev", &last), 0);
+    CHECK_EQ_I64(last, 5);
+
+    /* A failing build changes nothing: state, number and outbox stay. */
+    CHECK_EQ_I64(store_order_withdraw(db, "w4", ORDER_QUEUED, ORDER_EXPIRED, T0 + 32,
+                                      NULL, su_build_fail, NULL, &cseq), -EPIPE);
+    CHECK_EQ_I64(cseq, 0);
+    CHECK_EQ_I64(store_order_get(db, "w4", &got), 0);
+    CHECK_EQ_I64(got.state, ORDER_QUEUED);
+    store_order_fini(&got);
+    CHECK_EQ_I64(store_seq_last(db, "dev", &last), 0);
+    CHECK_EQ_I64(last, 5);
+    /* Expiry of a queued order: a cancel too (it may have gone out). */
+    CHECK_EQ_I64(store_order_withdraw(db, "w4", ORDER_QUEUED, ORDER_EXPIRED, T0 + 33,
+                                      "no refill", su_build, "e", &cseq), 0);
+    CHECK_EQ_I64(cseq, 6);
+    /* Refusals: a stale state, a state that is not a withdrawal, no such order. */
+    CHECK_EQ_I64(store_order_withdraw(db, "w4", ORDER_QUEUED, ORDER_CANCELLED, T0 + 34,
+                                      NULL, su_build, "x", &cseq), -ESTALE);
+    CHECK_EQ_I64(store_order_withdraw(db, "w1", ORDER_QUEUED, ORDER_FULFILLED, T0 + 34,
+                                      NULL, su_build, "x", &cseq), -EINVAL);
+    CHECK_EQ_I64(store_order_withdraw(db, "nope", ORDER_QUEUED, ORDER_CANCELLED,
+                                      T0 + 34, NULL, su_build, "x", &cseq), -ENOENT);
+    /* Without a build function (an acknowledged order expiring): no cancel. */
+    CHECK_EQ_I64(store_order_withdraw(db, "w3", ORDER_ACKNOWLEDGED, ORDER_EXPIRED,
+                                      T0 + 35, NULL, NULL, NULL, &cseq), 0);
+    CHECK_EQ_I64(cseq, 0);
+
+    /* Pending now: w1's reorder (1), the cancels of w2 (5) and w4 (6). */
+    memset(&l, 0, sizeof(l));
+    CHECK_EQ_I64(store_outbox_pending(db, collect_pending, &l), 0);
+    CHECK_EQ_I64(l.n, 3);
+    CHECK(strcmp(l.ids[0], "w1") == 0 && l.kind[0] == STORE_MSG_REORDER);
+    CHECK(strcmp(l.ids[1], "w2") == 0 && l.kind[1] == STORE_MSG_CANCEL && l.seq[1] == 5);
+    CHECK_EQ_I64(strcmp(l.msg[1], "msg-5-c"), 0);
+    CHECK(strcmp(l.ids[2], "w4") == 0 && l.kind[2] == STORE_MSG_CANCEL && l.seq[2] == 6);
+
+    /* PUBACK and the retailer's answer; each only once. */
+    CHECK_EQ_I64(store_cancel_published(db, "w2", T0 + 40), 0);
+    CHECK_EQ_I64(store_cancel_published(db, "w2", T0 + 41), -ENOENT);
+    CHECK_EQ_I64(store_cancel_get(db, "w2", &c), 0);
+    CHECK_EQ_I64(c.published_ms, T0 + 40);
+    CHECK_EQ_I64(store_cancel_answered(db, "w2", T0 + 50, true), 0);
+    CHECK_EQ_I64(store_cancel_answered(db, "w2", T0 + 51, false), -ENOENT);
+    CHECK_EQ_I64(store_cancel_get(db, "w2", &c), 0);
+    CHECK(c.answered && c.cancelled && c.answered_ms == T0 + 50);
+    /* An answer without a PUBACK seen (lost on a reconnect) also marks it sent. */
+    CHECK_EQ_I64(store_cancel_answered(db, "w4", T0 + 52, false), 0);
+    CHECK_EQ_I64(store_cancel_get(db, "w4", &c), 0);
+    CHECK(c.answered && !c.cancelled && c.published_ms == T0 + 52);
+    memset(&l, 0, sizeof(l));
+    CHECK_EQ_I64(store_outbox_pending(db, collect_pending, &l), 0);
+    CHECK_EQ_I64(l.n, 1);
+
+    /* The ETA of a shipped order. */
+    CHECK_EQ_I64(store_order_set_eta(db, "w1", T0 + DAY_MS), 0);
+    CHECK_EQ_I64(store_order_get(db, "w1", &got), 0);
+    CHECK_EQ_I64(got.eta_ms, T0 + DAY_MS);
+    store_order_fini(&got);
+    CHECK_EQ_I64(store_order_set_eta(db, "nope", 1), -ENOENT);
+    CHECK_EQ_I64(store_order_set_eta(db, "w1", -1), -EINVAL);
+    store_close(db);
+
+    /* What the store wrote, read back with raw SQL: */
+    sqlite3 *raw = su_raw(path);
+    CHECK_EQ_I64(su_int(raw, "SELECT count(*) FROM cancels"), 2);
+    CHECK_EQ_I64(su_int(raw, "SELECT seq FROM cancels WHERE order_id = 'w4'"), 6);
+    CHECK_EQ_I64(su_int(raw, "SELECT count(*) FROM order_transitions WHERE "
+                             "order_id = 'w4' AND to_state = 'expired'"), 1);
+    /* Pruning an old final order takes its cancel with it. */
+    sqlite3_close(raw);
+    char err[256];
+    CHECK_EQ_I64(store_open(path, 0, &db, err, sizeof(err)), 0);
+    int64_t deleted = 0;
+    CHECK_EQ_I64(store_prune(db, T0 + 100 * DAY_MS, STORE_KEEP_MIN_MS, &deleted), 0);
+    store_close(db);
+    raw = su_raw(path);
+    CHECK_EQ_I64(su_int(raw, "SELECT count(*) FROM cancels"), 0);
+    CHECK_EQ_I64(su_int(raw, "SELECT count(*) FROM orders WHERE order_id = 'w1'"), 1);
+    sqlite3_close(raw);
+}
+
 /* ---- migrations ---- */
 
 /* Rows a database of version v can hold (v >= 1). */
@@ -1258,6 +1420,14 @@ fill(sqlite3 *raw, int v)
     if (v >= 3)
         CHECK_EQ_I64(su_exec(raw, "INSERT INTO audit VALUES "
                                   "  (1790000000500, NULL, 'created at v3');"),
+                     SQLITE_OK);
+    if (v >= 4)
+        CHECK_EQ_I64(su_exec(raw, "INSERT INTO meta VALUES ('processed_ms', 42);"),
+                     SQLITE_OK);
+    if (v >= 5)
+        CHECK_EQ_I64(su_exec(raw, "INSERT INTO cancels (order_id, seq, message, "
+                                  "  created_ms) VALUES ('m1', 8, 'jws-8', 1);"
+                                  "UPDATE orders SET eta_ms = 5 WHERE order_id = 'm1';"),
                      SQLITE_OK);
 }
 
@@ -1404,6 +1574,7 @@ main(int argc, char **argv)
     RUN(test_batch);
     RUN(test_busy);
     RUN(test_prune);
+    RUN(test_cancels);
     RUN(test_checkpoint);
     RUN(test_migrations);
     RUN(test_migration_failure);
