@@ -4,8 +4,8 @@
  * sensors (or replays a recorded trace on its virtual clock), and runs one
  * thread that waits in epoll for sensor input, its timers (a timerfd armed for
  * the earliest due time), signals (a signalfd: SIGTERM/SIGINT stop, SIGHUP
- * reloads), the control socket of pantryctl, and an eventfd where the MQTT
- * client's callbacks will hand over their results (issue 5). Nothing busy-waits
+ * reloads), the control socket of pantryctl, and the eventfd where the MQTT
+ * client's callbacks hand over their results (uplink.h). Nothing busy-waits
  * and nothing sleeps in a loop. Under systemd it reports READY, STATUS and
  * WATCHDOG itself; the watchdog is pinged only from this loop, so a hung loop is
  * restarted.
@@ -14,6 +14,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <libgen.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -41,7 +42,9 @@
 #include "notify.h"
 #include "pipeline.h"
 #include "store.h"
+#include "text.h"
 #include "trace.h"
+#include "uplink.h"
 #ifdef PANTRY_HAVE_GPIOD
 #include "gpio-gpiod.h"
 #endif
@@ -54,6 +57,8 @@
 #define BATCH 64
 #define MAINT_MS (INT64_C(6) * 3600 * 1000) /* prune and checkpoint this often */
 #define STOP_GRACE_MS 2000
+#define GOODBYE_MS 1000 /* of the stop's 2 s: the broker hears "offline" */
+#define LINGER_MS 10000 /* replay: waiting for the retailer's answers, at most */
 
 static const char usage_text[] =
     "Usage: pantry-agent [OPTIONS]\n"
@@ -67,7 +72,12 @@ static const char usage_text[] =
     "                           (# pantry-samples v1) on its own clock, as fast as\n"
     "                           possible, instead of the hardware; exit at its end.\n"
     "                           A store that has seen part of the trace goes on\n"
-    "                           after the last input it committed\n"
+    "                           after the last input it committed. With a broker\n"
+    "                           configured, each message queued is sent at once and\n"
+    "                           the replay waits for the retailer's answer\n"
+    "      --linger SECONDS     replay: how long to wait for an answer, 0..3600\n"
+    "                           (default 10); after one wait in vain it stops\n"
+    "                           waiting, except once more at the end\n"
     "  -f, --foreground         log for a terminal (time stamps) even under systemd\n"
     "  -v, --verbose            log at debug level (overrides log_level)\n"
     "  -h, --help               show this help\n"
@@ -105,6 +115,10 @@ struct agent {
     int64_t rec_until_ms;
     int64_t resume_ms; /* replay: input up to this was committed by an earlier run */
     struct keys key;   /* the device key; wiped at exit */
+    struct uplink *up; /* NULL without a broker */
+    bool queued;       /* the outbox got a message since the last look */
+    int64_t linger_ms;
+    bool linger_spent; /* replay: the retailer did not answer once: stop waiting */
 };
 
 /* ---- sources ---- */
@@ -384,7 +398,7 @@ on_request(void *ctx, const struct control_request *req, char *msg, size_t len,
         r = pipeline_confirm(a->pl, (size_t)item, now, msg, len);
         break;
     case CONTROL_CANCEL:
-        r = pipeline_cancel(a->pl, (size_t)item, now, msg, len);
+        r = pipeline_cancel(a->pl, (size_t)item, "manual", now, msg, len);
         break;
     case CONTROL_TARE:
         r = pipeline_tare(a->pl, (size_t)item, now, 3000, msg, len);
@@ -431,11 +445,24 @@ on_queued(void *ctx, const char *order_id)
                     store_errmsg(a->db));
         return;
     }
+    if (o.state != ORDER_QUEUED) {
+        /* A withdrawn order: its signed cancel went into the outbox. */
+        log_notice("order %s %s: a signed cancel waits in the outbox", o.order_id,
+                   store_order_state_to_str(o.state));
+        store_order_fini(&o);
+        a->queued = true;
+        if (a->up != NULL)
+            uplink_kick(a->up);
+        return;
+    }
     evtrace_format_time(o.queued_ms / 1000, t, sizeof(t));
     log_notice("order %s queued at %s: %d pack(s) of %s (%s), sequence number %" PRId64,
                o.order_id, t, o.packs, o.item, o.reason, o.seq);
     log_debug("order %s message: %s", o.order_id, o.message ? o.message : "");
     store_order_fini(&o);
+    a->queued = true;
+    if (a->up != NULL)
+        uplink_kick(a->up);
 }
 
 static int
@@ -452,6 +479,49 @@ start_pipeline(struct agent *a, int64_t now)
     a->pl->queued_ctx = a;
     a->pl->key = &a->key;
     return 0;
+}
+
+static int
+watch(struct agent *a, int fd)
+{
+    struct epoll_event ev = {.events = EPOLLIN, .data.fd = fd};
+
+    return epoll_ctl(a->epfd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
+}
+
+/* The link to the broker, when one is configured; and its watch in live mode. */
+static int
+start_uplink(struct agent *a)
+{
+    char err[ERRLEN];
+    int r;
+
+    if (a->cfg->broker.url[0] == '\0') {
+        log_info("no broker configured: orders wait in the store's outbox");
+        return 0;
+    }
+    if ((r = uplink_new(a->cfg, &a->key, a->db, a->pl, PANTRY_VERSION, &a->up, err,
+                        sizeof(err))) < 0) {
+        log_error("broker: %s", err);
+        return r;
+    }
+    if (a->epfd >= 0 && (r = watch(a, uplink_fd(a->up))) < 0) {
+        log_error("cannot watch the MQTT client: %s", strerror(-r));
+        return r;
+    }
+    return 0;
+}
+
+static void
+stop_uplink(struct agent *a, int64_t now)
+{
+    if (a->up == NULL)
+        return;
+    uplink_stop(a->up, now, GOODBYE_MS);
+    if (a->epfd >= 0)
+        epoll_ctl(a->epfd, EPOLL_CTL_DEL, uplink_fd(a->up), NULL);
+    uplink_free(a->up);
+    a->up = NULL;
 }
 
 /* SIGHUP: a good new configuration replaces the running one, a bad one is logged. */
@@ -479,6 +549,9 @@ reload(struct agent *a)
         goto out;
     }
     stop_recording(a);
+    /* The link holds the running configuration: it says goodbye and comes back
+     * with the new one (a reconnect; the outbox re-sends what is unanswered). */
+    stop_uplink(a, now);
     pipeline_fini(a->pl);
     close_sources(a);
     struct agent_config *old = a->cfg;
@@ -489,7 +562,7 @@ reload(struct agent *a)
         close_sources(a);
         next = a->cfg;
         a->cfg = old;
-        if (open_sources(a) < 0 || start_pipeline(a, now) < 0) {
+        if (open_sources(a) < 0 || start_pipeline(a, now) < 0 || start_uplink(a) < 0) {
             log_error("reload: the old configuration cannot start either: stopping");
             a->stop = true;
         }
@@ -497,6 +570,9 @@ reload(struct agent *a)
         next = NULL;
         goto out;
     }
+    if (start_uplink(a) < 0)
+        log_error("reload: the broker settings cannot work; orders wait in the outbox "
+                  "until they are fixed");
     free(old);
     log_setup(a->verbose ? CFG_LOG_DEBUG : a->cfg->log_level,
               !a->foreground && log_stderr_is_journal());
@@ -525,13 +601,6 @@ maintain(struct agent *a, int64_t now)
     a->next_maint_ms = now + MAINT_MS;
 }
 
-static int
-watch(struct agent *a, int fd)
-{
-    struct epoll_event ev = {.events = EPOLLIN, .data.fd = fd};
-
-    return epoll_ctl(a->epfd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
-}
 
 static int
 setup_fds(struct agent *a)
@@ -633,6 +702,8 @@ run_live(struct agent *a)
             notify_send("WATCHDOG=1");
             a->next_wd_ms = now + a->wd_ms / 2;
         }
+        int64_t up_wait = a->up ? uplink_work(a->up, clock_mono_us() / 1000, now)
+                                : INT64_MAX;
         if (now - last_status >= 60000) {
             snprintf(status, sizeof(status),
                      "STATUS=%" PRIu64 " samples, %" PRIu64 " events, %" PRIu64
@@ -649,6 +720,8 @@ run_live(struct agent *a)
             due = a->next_maint_ms;
         if (a->rec != NULL && a->rec_until_ms < due)
             due = a->rec_until_ms;
+        if (up_wait != INT64_MAX && now + up_wait < due)
+            due = now + up_wait;
         arm(a, due == INT64_MAX ? 60000 : due - clock_wall_ms());
         int n = epoll_wait(a->epfd, evs, 16, -1);
         for (int i = 0; i < n; i++) {
@@ -661,10 +734,11 @@ run_live(struct agent *a)
                     ;
             else if (fd == a->timerfd || fd == a->wakefd)
                 (void)!read(fd, &x, sizeof(x));
-            /* source fds: read at the top of the loop */
+            /* source fds and the MQTT client's: read at the top of the loop */
         }
     }
     notify_send("STOPPING=1");
+    stop_uplink(a, clock_wall_ms());
     return 0;
 }
 
@@ -689,6 +763,44 @@ proc_value(const char *path, const char *key)
     return v;
 }
 
+/*
+ * Replay with a broker: wait (real time, at most the linger) until the retailer
+ * has answered everything up to the newest message in the outbox, so a replay
+ * sees the answers at the virtual time the orders were made, as a live shelf
+ * would. Returns false when a signal asked to stop.
+ */
+static bool
+replay_wait(struct agent *a, int64_t now, bool at_end)
+{
+    struct signalfd_siginfo si;
+    int64_t target = uplink_pending_max_seq(a->up);
+    int64_t end = clock_mono_us() / 1000 + a->linger_ms;
+
+    for (;;) {
+        int64_t mono = clock_mono_us() / 1000;
+        int64_t wait = uplink_work(a->up, mono, now);
+        int64_t pending = uplink_pending_max_seq(a->up);
+        if (pending == 0 || (!at_end && pending < target))
+            return true;
+        if (mono >= end || (a->linger_spent && !at_end)) {
+            if (!a->linger_spent && !at_end)
+                log_warning("replay: no answer to sequence number %" PRId64 " within "
+                            "%" PRId64 " s; going on without waiting (the outbox keeps "
+                            "every unanswered message)", target, a->linger_ms / 1000);
+            a->linger_spent = true;
+            return true;
+        }
+        if (wait > end - mono)
+            wait = end - mono;
+        struct pollfd pfd[2] = {{.fd = uplink_fd(a->up), .events = POLLIN},
+                                {.fd = a->sigfd, .events = POLLIN}};
+        if (poll(pfd, 2, (int)(wait > 1000 ? 1000 : wait)) > 0 &&
+            (pfd[1].revents & POLLIN) && read(a->sigfd, &si, sizeof(si)) > 0 &&
+            si.ssi_signo != SIGHUP)
+            return false;
+    }
+}
+
 /* Replay: the trace's clock, as fast as it can be read; signals still stop it. */
 static int
 run_replay(struct agent *a)
@@ -708,6 +820,18 @@ run_replay(struct agent *a)
         if (read_sources(a, now) < 0)
             return 1;
         pipeline_tick(a->pl, now);
+        if (a->up != NULL && (a->queued || checked % 1024 == 0)) {
+            bool go_on = true;
+            if (a->queued && a->linger_ms > 0)
+                go_on = replay_wait(a, now, false);
+            else
+                uplink_work(a->up, clock_mono_us() / 1000, now);
+            a->queued = false;
+            if (!go_on) {
+                log_notice("stopped during the replay");
+                break;
+            }
+        }
         if (now >= next_day) {
             /* Memory per simulated day: the RSS benchmark reads these lines. */
             if (next_day != INT64_MIN)
@@ -727,6 +851,18 @@ run_replay(struct agent *a)
     log_notice("replay finished: %" PRIu64 " samples, %" PRIu64 " events, %" PRIu64
                " orders created, %" PRIu64 " queued", a->pl->samples, a->pl->events,
                a->pl->orders_created, a->pl->orders_queued);
+    if (a->up != NULL) {
+        if (a->linger_ms > 0 && uplink_pending_max_seq(a->up) > 0) {
+            log_notice("replay: waiting up to %" PRId64 " s for the outbox to be "
+                       "answered", a->linger_ms / 1000);
+            replay_wait(a, now, true);
+        }
+        int64_t left = uplink_pending_max_seq(a->up);
+        if (left > 0)
+            log_warning("replay: messages up to sequence number %" PRId64 " are still "
+                        "unanswered; they stay in the outbox for the next run", left);
+        stop_uplink(a, now);
+    }
     if (a->pl->store_errors > 0)
         log_error("%" PRIu64 " store operations failed, the last: %s",
                   a->pl->store_errors, a->pl->last_error);
@@ -792,6 +928,7 @@ main(int argc, char **argv)
         {"config", required_argument, NULL, 'c'},
         {"check-config", required_argument, NULL, 'C'},
         {"replay", required_argument, NULL, 'r'},
+        {"linger", required_argument, NULL, 'L'},
         {"foreground", no_argument, NULL, 'f'},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
@@ -799,7 +936,8 @@ main(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     struct agent a = {.config_path = CFG_DEFAULT_PATH, .epfd = -1, .sigfd = -1,
-                      .timerfd = -1, .ctlfd = -1, .wakefd = -1};
+                      .timerfd = -1, .ctlfd = -1, .wakefd = -1, .linger_ms = LINGER_MS};
+    int64_t linger_s = 0;
     struct cfg_errors *errs = NULL;
     char err[ERRLEN];
     int c, rc = 1;
@@ -809,6 +947,14 @@ main(int argc, char **argv)
         case 'c': a.config_path = optarg; break;
         case 'C': return check_config(optarg);
         case 'r': a.replay_path = optarg; break;
+        case 'L':
+            if (!text_parse_uint(optarg, 4, false, &linger_s) || linger_s > 3600) {
+                fprintf(stderr, "pantry-agent: --linger: expected seconds from 0 to "
+                                "3600, found '%s'\n", optarg);
+                return 2;
+            }
+            a.linger_ms = linger_s * 1000;
+            break;
         case 'f': a.foreground = true; break;
         case 'v': a.verbose = true; break;
         case 'h': fputs(usage_text, stdout); return 0;
@@ -860,7 +1006,7 @@ main(int argc, char **argv)
             a.resume_ms = INT64_MIN;
         }
     }
-    if (start_pipeline(&a, start) < 0)
+    if (start_pipeline(&a, start) < 0 || start_uplink(&a) < 0)
         goto out;
     rc = a.replay_path ? run_replay(&a) : run_live(&a);
     stop_recording(&a);
@@ -869,6 +1015,7 @@ main(int argc, char **argv)
         rc = 1;
     }
 out:
+    uplink_free(a.up);
     close_sources(&a);
     store_close(a.db);
     if (a.ctlfd >= 0) {

@@ -245,8 +245,61 @@ build_reorder(int64_t seq, void *ctx, char **message)
         return r;
     }
     /* Signed before it is stored: the outbox only ever holds what goes out. */
-    r = jws_sign(b->p->key, "pantry-reorder+jws", json, strlen(json), message);
+    r = jws_sign(b->p->key, MESSAGE_TYP_REORDER, json, strlen(json), message);
     free(json);
+    return r;
+}
+
+struct cancel_ctx {
+    struct pipeline *p;
+    const char *order_id;
+    const char *reason; /* "button", "manual", "expired" */
+    int64_t now_ms;
+};
+
+static int
+build_cancel(int64_t seq, void *ctx, char **message)
+{
+    const struct cancel_ctx *c = ctx;
+    struct message_cancel m = {.order_id = c->order_id,
+                               .device_id = c->p->cfg->device_id,
+                               .seq = seq,
+                               .iat_s = c->now_ms / 1000,
+                               .reason = c->reason};
+    char *json = NULL;
+    int r = message_cancel_json(&m, &json);
+    if (r < 0 || c->p->key == NULL) {
+        *message = json;
+        return r;
+    }
+    r = jws_sign(c->p->key, MESSAGE_TYP_CANCEL, json, strlen(json), message);
+    free(json);
+    return r;
+}
+
+/*
+ * Move an open order to cancelled or expired. One that may have left the
+ * device (queued or published) gets a signed cancel in the outbox in the same
+ * transaction; so does an acknowledged one that a person cancels (inside the
+ * cancel window). An acknowledged order that expires is not cancelled: the
+ * retailer took it and may have shipped it, and a late delivery is a refill.
+ */
+static int
+withdraw(struct pipeline *p, const struct store_order *o, enum store_order_state to,
+         const char *reason, int64_t now_ms, const char *note)
+{
+    struct cancel_ctx c = {p, o->order_id, reason, now_ms};
+    bool tell = o->state == ORDER_QUEUED || o->state == ORDER_PUBLISHED ||
+                (o->state == ORDER_ACKNOWLEDGED && to == ORDER_CANCELLED);
+    int64_t seq = 0;
+    int r;
+
+    if ((r = pipeline_flush(p)) < 0)
+        return r;
+    r = note_err(p, store_order_withdraw(p->db, o->order_id, o->state, to, now_ms, note,
+                                         tell ? build_cancel : NULL, &c, &seq));
+    if (r == 0 && seq > 0 && p->queued != NULL)
+        p->queued(p->queued_ctx, o->order_id);
     return r;
 }
 
@@ -432,10 +485,15 @@ expire_or_close(struct pipeline *p, struct pl_item *it, enum order_event ev,
     int r = orders_step(oo.o.state, ev, oo.o.created_ms, oo.o.queued_ms, now_ms,
                         p->cfg->cancel_window_s * 1000, p->cfg->order_expiry_s * 1000,
                         &to);
-    if (r < 0 || pipeline_flush(p) < 0)
+    if (r < 0)
         return;
-    if (note_err(p, store_order_transition(p->db, oo.o.order_id, oo.o.state, to,
-                                           now_ms, note)) < 0)
+    if (to == ORDER_CANCELLED || to == ORDER_EXPIRED) {
+        withdraw(p, &oo.o, to, "expired", now_ms, note);
+        return;
+    }
+    if (pipeline_flush(p) < 0 ||
+        note_err(p, store_order_transition(p->db, oo.o.order_id, oo.o.state, to, now_ms,
+                                           note)) < 0)
         return;
     if (to == ORDER_FULFILLED && oo.o.queued_ms > 0 && now_ms > oo.o.queued_ms) {
         lead_observe(&it->model.lead, (now_ms - oo.o.queued_ms) / 1000, LEAD_ALPHA_Q32);
@@ -688,7 +746,7 @@ press(struct pipeline *p, const struct pl_button *b, const struct press *pr)
     if (a == CFG_ACT_ORDER)
         r = pipeline_order(p, i, "button", pr->t_ms, msg, sizeof(msg));
     else if (a == CFG_ACT_CANCEL)
-        r = pipeline_cancel(p, i, pr->t_ms, msg, sizeof(msg));
+        r = pipeline_cancel(p, i, "button", pr->t_ms, msg, sizeof(msg));
     else
         r = pipeline_confirm(p, i, pr->t_ms, msg, sizeof(msg));
     audit(p, &p->items[i], pr->t_ms, "%s press: %s%s", press_kind_to_str(pr->kind),
@@ -827,7 +885,8 @@ pipeline_confirm(struct pipeline *p, size_t item, int64_t now_ms, char *msg, siz
 }
 
 int
-pipeline_cancel(struct pipeline *p, size_t item, int64_t now_ms, char *msg, size_t len)
+pipeline_cancel(struct pipeline *p, size_t item, const char *reason, int64_t now_ms,
+                char *msg, size_t len)
 {
     struct pl_item *it = &p->items[item];
     struct open_order oo;
@@ -842,13 +901,148 @@ pipeline_cancel(struct pipeline *p, size_t item, int64_t now_ms, char *msg, size
         return text_error(msg, len, "%s: order %s can no longer be cancelled (the "
                           "%" PRId64 "-minute window closed)", it->cfg->id,
                           oo.o.order_id, p->cfg->cancel_window_s / 60), r;
-    if (r < 0 || (r = pipeline_flush(p)) < 0 ||
-        (r = note_err(p, store_order_transition(p->db, oo.o.order_id, oo.o.state, to,
-                                                now_ms, "cancelled by the household"))) < 0)
+    if (r < 0 || (r = withdraw(p, &oo.o, to, reason, now_ms,
+                               "cancelled by the household")) < 0)
         return text_error(msg, len, "%s: cannot cancel: %s", it->cfg->id,
                           r == -EPERM ? "not open" : store_errmsg(p->db)), r;
-    snprintf(msg, len, "%s: order %s cancelled", it->cfg->id, oo.o.order_id);
+    snprintf(msg, len, "%s: order %s cancelled%s", it->cfg->id, oo.o.order_id,
+             oo.o.state == ORDER_PLANNED ? "" : "; the retailer is told");
     return 0;
+}
+
+/* ---- what the broker and the retailer say ---- */
+
+static int
+item_of(const struct pipeline *p, const char *id)
+{
+    for (size_t i = 0; i < p->n_items; i++)
+        if (strcmp(p->items[i].cfg->id, id) == 0)
+            return (int)i;
+    return -1;
+}
+
+int
+pipeline_published(struct pipeline *p, enum store_msg_kind kind, const char *order_id,
+                   int64_t now_ms)
+{
+    struct store_order o;
+    enum store_order_state to;
+    int r;
+
+    if ((r = pipeline_flush(p)) < 0)
+        return r;
+    if (kind == STORE_MSG_CANCEL) {
+        r = store_cancel_published(p->db, order_id, now_ms);
+        return r == -ENOENT ? 0 : note_err(p, r); /* a second PUBACK: nothing new */
+    }
+    if ((r = note_err(p, store_order_get(p->db, order_id, &o))) < 0)
+        return r;
+    r = orders_step(o.state, ORDER_EV_PUBACK, o.created_ms, o.queued_ms, now_ms, 0, 0,
+                    &to);
+    if (r == 0)
+        r = note_err(p, store_order_transition(p->db, order_id, o.state, to, now_ms,
+                                               "the broker has it (PUBACK)"));
+    else
+        r = 0; /* a re-send of an order that is further on, or final */
+    store_order_fini(&o);
+    return r;
+}
+
+/* The retailer's answer to a cancel. */
+static int
+cancel_ack(struct pipeline *p, const struct message_ack *a, const struct store_order *o,
+           int64_t now_ms, char *msg, size_t len)
+{
+    int it = item_of(p, o->item);
+    int r;
+
+    if (a->status != ACK_CANCELLED && a->status != ACK_REJECTED)
+        return text_error(msg, len, "ack of the cancel of %s: status %s means nothing "
+                          "for a cancel", o->order_id,
+                          message_ack_status_to_str(a->status)), -EINVAL;
+    r = store_cancel_answered(p->db, o->order_id, now_ms, a->status == ACK_CANCELLED);
+    if (r == -ENOENT)
+        return text_error(msg, len, "the cancel of %s was answered before",
+                          o->order_id), -EALREADY;
+    if (note_err(p, r) < 0)
+        return text_error(msg, len, "store: %s", store_errmsg(p->db)), r;
+    if (a->status == ACK_CANCELLED) {
+        snprintf(msg, len, "the retailer cancelled order %s", o->order_id);
+    } else {
+        snprintf(msg, len, "the retailer refused to cancel order %s%s%s: it may still "
+                 "be delivered", o->order_id, a->reason[0] ? ": " : "", a->reason);
+    }
+    if (it >= 0)
+        audit(p, &p->items[it], now_ms, "%s", msg);
+    return 0;
+}
+
+int
+pipeline_ack(struct pipeline *p, const struct message_ack *a, int64_t now_ms, char *msg,
+             size_t len)
+{
+    static const enum order_event events[] = {
+        [ACK_ACCEPTED] = ORDER_EV_ACCEPTED,
+        [ACK_SHIPPED] = ORDER_EV_SHIPPED,
+        [ACK_REJECTED] = ORDER_EV_REJECTED,
+    };
+    struct store_order o;
+    struct store_cancel c;
+    enum store_order_state to;
+    char note[STORE_NOTE_MAX], eta[32] = "";
+    int r;
+
+    if (strcmp(a->device, p->cfg->device_id) != 0)
+        return text_error(msg, len, "ack for device %s, not this one", a->device),
+               -EINVAL;
+    if ((r = pipeline_flush(p)) < 0)
+        return text_error(msg, len, "store: %s", store_errmsg(p->db)), r;
+    if ((r = store_order_get(p->db, a->order_id, &o)) < 0)
+        return text_error(msg, len, "ack for order %s, which this device does not know",
+                          a->order_id), r;
+    if (o.seq == 0 || a->seq != o.seq) {
+        /* Not the reorder's number: the cancel's, or nothing of ours. */
+        if (store_cancel_get(p->db, a->order_id, &c) == 0 && c.seq == a->seq)
+            r = cancel_ack(p, a, &o, now_ms, msg, len);
+        else
+            r = (text_error(msg, len, "ack for order %s with sequence number %lld, "
+                            "which is neither its reorder's nor its cancel's",
+                            a->order_id, (long long)a->seq),
+                 -ESTALE);
+        store_order_fini(&o);
+        return r;
+    }
+    if (a->status == ACK_CANCELLED) {
+        store_order_fini(&o);
+        return text_error(msg, len, "ack of reorder %s: cancelled answers a cancel",
+                          a->order_id), -EINVAL;
+    }
+    bool eta_new = false;
+    if (a->status == ACK_SHIPPED && a->eta_s > 0) {
+        evtrace_format_time(a->eta_s, eta, sizeof(eta));
+        if (!store_order_state_final(o.state) && o.eta_ms != a->eta_s * 1000)
+            eta_new = note_err(p, store_order_set_eta(p->db, o.order_id,
+                                                      a->eta_s * 1000)) == 0;
+    }
+    snprintf(note, sizeof(note), "%s%s%s%s%s%s%s", message_ack_status_to_str(a->status),
+             a->retailer[0] ? " by " : "", a->retailer, eta[0] ? ", delivery expected " : "",
+             eta, a->reason[0] ? ": " : "", a->reason);
+    r = orders_step(o.state, events[a->status], o.created_ms, o.queued_ms, now_ms, 0, 0,
+                    &to);
+    if (r == 0) {
+        r = note_err(p, store_order_transition(p->db, o.order_id, o.state, to, now_ms,
+                                               note));
+        snprintf(msg, len, "order %s %s: %s", o.order_id, store_order_state_to_str(to),
+                 note);
+    } else {
+        /* Already acknowledged (a second ack, a shipped after accepted), or no
+         * longer open: the answer is noted in the log only. */
+        snprintf(msg, len, "order %s is %s; ack noted: %s", o.order_id,
+                 store_order_state_to_str(o.state), note);
+        r = eta_new ? 0 : -EALREADY;
+    }
+    store_order_fini(&o);
+    return r;
 }
 
 /* Good raw readings of the last window_ms into a. */

@@ -29,6 +29,7 @@
 #include "forecast.h"
 #include "keys.h"
 #include "lead.h"
+#include "message.h"
 #include "orders.h"
 #include "sensor.h"
 #include "store.h"
@@ -94,8 +95,10 @@ struct pl_button {
 };
 
 /*
- * Called for each order queued (after its transaction committed), so the MQTT
- * side can send it; may be NULL.
+ * Called for each message put in the outbox (after its transaction
+ * committed): an order's reorder when it is queued, its cancel when it is
+ * withdrawn after it may have left the device; so the MQTT side can send it.
+ * May be NULL.
  */
 typedef void (*pl_queued_fn)(void *ctx, const char *order_id);
 
@@ -164,8 +167,31 @@ int pipeline_order(struct pipeline *p, size_t item, const char *reason, int64_t 
                    char *msg, size_t len);
 int pipeline_confirm(struct pipeline *p, size_t item, int64_t now_ms, char *msg,
                      size_t len);
-int pipeline_cancel(struct pipeline *p, size_t item, int64_t now_ms, char *msg,
-                    size_t len);
+int pipeline_cancel(struct pipeline *p, size_t item, const char *reason, int64_t now_ms,
+                    char *msg, size_t len);
+
+/*
+ * The broker took the outbox message of order_id (its reorder, or its cancel):
+ * a queued reorder becomes published. A PUBACK of a message that is further
+ * on (a re-send) changes nothing. 0 or a negative errno from the store.
+ */
+int pipeline_published(struct pipeline *p, enum store_msg_kind kind, const char *order_id,
+                       int64_t now_ms);
+
+/*
+ * A retailer's ack (parsed, and authenticated when a retailer key is
+ * configured). For the reorder's sequence number: accepted or shipped ->
+ * acknowledged (shipped also stores the ETA), rejected -> rejected. For the
+ * cancel's: cancelled or rejected is recorded (a refused cancel in the audit
+ * log: the order may still come). Returns 0 with what changed in msg, or a
+ * negative errno with why nothing did: -EINVAL (another device, a status that
+ * does not fit), -ENOENT (unknown order), -ESTALE (a sequence number that is
+ * neither of the order's messages), -EALREADY (nothing new: a repeated answer,
+ * or an order no longer open). A shipped ack with a new ETA for an order already
+ * acknowledged is 0: the ETA is stored.
+ */
+int pipeline_ack(struct pipeline *p, const struct message_ack *a, int64_t now_ms,
+                 char *msg, size_t len);
 
 /*
  * Calibration from the readings of the last window_ms: tare (the platform as it

@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The outbox's sending decisions (see outbox.h and its table). No clock, no
+ * store, no network: the daemon passes what the store says is pending and the
+ * time, and does what the answer says.
+ */
+#include "outbox.h"
+
+#include <string.h>
+
+void
+outbox_init(struct outbox *o, int64_t ack_wait_ms)
+{
+    memset(o, 0, sizeof(*o));
+    o->ack_wait_ms = ack_wait_ms;
+}
+
+void
+outbox_reset(struct outbox *o)
+{
+    outbox_init(o, o->ack_wait_ms);
+}
+
+int
+outbox_next(const struct outbox *o, const struct outbox_msg *pending, size_t n,
+            int64_t now_ms, int64_t *wake_ms)
+{
+    size_t next = n;
+    bool last_pending = false;
+
+    *wake_ms = INT64_MAX;
+    for (size_t i = 0; i < n; i++) {
+        if (pending[i].seq == o->sent_upto)
+            last_pending = true;
+        if (pending[i].seq > o->sent_upto && next == n)
+            next = i;
+    }
+    if (next == n)
+        return -1; /* everything pending went out on this connection */
+    if (o->sent_upto == 0 || !last_pending)
+        return (int)next; /* nothing sent yet, or the last one was answered */
+    if (!o->last_puback)
+        return -1; /* the PUBACK's event wakes the caller */
+    if (now_ms - o->last_sent_ms >= o->ack_wait_ms)
+        return (int)next;
+    *wake_ms = o->last_sent_ms + o->ack_wait_ms;
+    return -1;
+}
+
+void
+outbox_sent(struct outbox *o, const struct outbox_msg *m, int token, int64_t now_ms)
+{
+    if (m->seq > o->sent_upto) {
+        o->sent_upto = m->seq;
+        o->last_sent_ms = now_ms;
+        o->last_puback = false;
+    }
+    if (o->n_flight == OUTBOX_INFLIGHT) {
+        /* The oldest token has waited longest for its PUBACK; a message whose
+         * PUBACK is forgotten is still pending and goes again on reconnect. */
+        memmove(&o->flight[0], &o->flight[1], sizeof(o->flight[0]) * (OUTBOX_INFLIGHT - 1));
+        o->n_flight--;
+    }
+    o->flight[o->n_flight].token = token;
+    o->flight[o->n_flight].msg = *m;
+    o->n_flight++;
+}
+
+bool
+outbox_puback(struct outbox *o, int token, struct outbox_msg *out)
+{
+    for (size_t i = 0; i < o->n_flight; i++) {
+        if (o->flight[i].token != token)
+            continue;
+        *out = o->flight[i].msg;
+        if (out->seq == o->sent_upto)
+            o->last_puback = true;
+        memmove(&o->flight[i], &o->flight[i + 1],
+                sizeof(o->flight[0]) * (o->n_flight - i - 1));
+        o->n_flight--;
+        return true;
+    }
+    return false;
+}

@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * What to send next, and when: the sending side of the outbox, as pure
+ * functions of (state, the pending messages, now). The store holds every
+ * message the retailer has not answered (store_outbox_pending()); this module
+ * decides which of them goes out on the current connection and remembers the
+ * tokens of those in flight, so a PUBACK can be matched to its message.
+ *
+ * Order and pacing: messages go out strictly by sequence number, one at a
+ * time. The next is sent when the one before it was answered by the retailer,
+ * or, failing that, when the broker has taken it (PUBACK) and ack_wait_ms has
+ * passed. Retailers reject a sequence number that is not above the last they
+ * saw; with listeners sharing the load, two messages in flight together could
+ * be checked in the wrong order and a good order refused. Orders are rare, so
+ * waiting for each answer costs nothing; the timeout keeps a household whose
+ * retailer never answers from being stuck on its first message.
+ *
+ * After a reconnect everything unanswered is sent again, from the lowest
+ * number, with the same bytes (retailers drop duplicates by order id).
+ *
+ *   pending (by seq)   sent on this     last sent:            next action
+ *                      connection?      answered / puback
+ *   -----------------  ---------------  --------------------  -------------------
+ *   empty              -                -                     nothing
+ *   m1 m2 ...          none             -                     send m1
+ *   ... mk (sent) ...  up to mk         not answered, no ack  wait for the PUBACK
+ *   ... mk (sent) ...  up to mk         PUBACK, < ack_wait    wait until ack_wait
+ *   ... mk (sent) ...  up to mk         PUBACK, >= ack_wait   send the next after mk
+ *   (mk answered)      up to mk         answered              send the next after mk
+ *
+ * Times are milliseconds on any monotonic clock (not the replay's virtual one).
+ */
+#ifndef PANTRY_AGENT_OUTBOX_H
+#define PANTRY_AGENT_OUTBOX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store.h"
+
+#define OUTBOX_ACK_WAIT_MS 10000 /* default: the retailer's answer, at most */
+#define OUTBOX_INFLIGHT 16       /* tokens remembered (PUBACKs not yet seen) */
+
+/* A message as the outbox needs it (from store_outmsg; strings copied). */
+struct outbox_msg {
+    enum store_msg_kind kind;
+    char order_id[STORE_ID_MAX];
+    int64_t seq;
+};
+
+struct outbox_flight {
+    int token;
+    struct outbox_msg msg;
+};
+
+struct outbox {
+    int64_t ack_wait_ms;
+    int64_t sent_upto;    /* highest seq sent on this connection, 0: none */
+    int64_t last_sent_ms; /* when sent_upto went out */
+    bool last_puback;     /* the broker took sent_upto */
+    struct outbox_flight flight[OUTBOX_INFLIGHT];
+    size_t n_flight;
+};
+
+/* A fresh state (no connection yet). */
+void outbox_init(struct outbox *o, int64_t ack_wait_ms);
+
+/* A new connection: everything unanswered is to be sent again. */
+void outbox_reset(struct outbox *o);
+
+/*
+ * The decision. pending: the unanswered messages by ascending seq (n of them,
+ * as many as the caller read; the first few are enough). Returns the index of
+ * the message to send now, or -1 with *wake_ms set to when to ask again
+ * (INT64_MAX: only after an event, a PUBACK or an answer).
+ */
+int outbox_next(const struct outbox *o, const struct outbox_msg *pending, size_t n,
+                int64_t now_ms, int64_t *wake_ms);
+
+/* Record that m went out now with token (after mqtt_publish() succeeded). */
+void outbox_sent(struct outbox *o, const struct outbox_msg *m, int token, int64_t now_ms);
+
+/*
+ * A PUBACK for token: true with the message it was, false for a token not ours
+ * (a status or key publish, or one from before a reconnect).
+ */
+bool outbox_puback(struct outbox *o, int token, struct outbox_msg *out);
+
+#endif

@@ -1,0 +1,531 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The daemon's link to the broker (see uplink.h). The order of things on a
+ * connection: subscribe to acks first (so no answer to a re-send is missed),
+ * then the retained status and key, then the outbox from its lowest number.
+ * Every message of the outbox is already signed and stored; this module only
+ * ever publishes those bytes, so a re-send is the same message.
+ */
+#include "uplink.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "jws.h"
+#include "log.h"
+#include "mqtt.h"
+#include "outbox.h"
+#include "text.h"
+
+#define PEEK 8 /* pending messages read per decision: more are never needed */
+
+struct uplink {
+    const struct agent_config *cfg;
+    const struct keys *key;
+    struct store *db;
+    struct pipeline *pl;
+    struct mqtt *mq;
+    struct outbox ob;
+    char t_reorder[MQTT_TOPIC_MAX], t_cancel[MQTT_TOPIC_MAX], t_status[MQTT_TOPIC_MAX],
+        t_key[MQTT_TOPIC_MAX], t_ack[MQTT_TOPIC_MAX];
+    char *online, *offline;
+    char jwk[KEYS_JWK_PUBLISHED_MAX];
+    bool have_retailer_pk;
+    uint8_t retailer_pk[KEYS_PK_BYTES];
+    unsigned attempt;
+    int64_t next_connect_ms; /* monotonic */
+    bool kicked, was_connected;
+    int status_token;
+    bool status_acked;
+};
+
+/* ---- untrusted inputs: the credentials file and acks ---- */
+
+int
+uplink_parse_credentials(const char *text, size_t len, char user[UPLINK_CRED_MAX],
+                         char pass[UPLINK_CRED_MAX], char *err, size_t errlen)
+{
+    const char *nl = memchr(text, '\n', len), *end;
+    size_t ul, pl;
+
+    if (memchr(text, '\0', len) != NULL)
+        return text_error(err, errlen, "credentials: a NUL byte in the file"), -EINVAL;
+    if (nl == NULL)
+        return text_error(err, errlen, "credentials: expected the user name on the "
+                          "first line and the password on the second"), -EINVAL;
+    ul = (size_t)(nl - text);
+    end = text + len;
+    if (end > nl + 1 && end[-1] == '\n')
+        end--;
+    pl = (size_t)(end - (nl + 1));
+    if (ul == 0 || ul >= UPLINK_CRED_MAX)
+        return text_error(err, errlen, "credentials: the user name must be 1 to %d "
+                          "bytes", UPLINK_CRED_MAX - 1), -EINVAL;
+    if (pl >= UPLINK_CRED_MAX)
+        return text_error(err, errlen, "credentials: the password must be at most %d "
+                          "bytes", UPLINK_CRED_MAX - 1), -EINVAL;
+    for (size_t i = 0; i < ul; i++)
+        if ((unsigned char)text[i] <= 0x20 || text[i] == 0x7f)
+            return text_error(err, errlen, "credentials: the user name has a space or "
+                              "a control character"), -EINVAL;
+    for (size_t i = 0; i < pl; i++)
+        if ((unsigned char)nl[1 + i] < 0x20 || nl[1 + i] == 0x7f)
+            return text_error(err, errlen, "credentials: the password has a control "
+                              "character or a third line follows"), -EINVAL;
+    memcpy(user, text, ul);
+    user[ul] = '\0';
+    memcpy(pass, nl + 1, pl);
+    pass[pl] = '\0';
+    return 0;
+}
+
+/* Read a small file that must not be readable by group or others. */
+static int
+read_secret(const char *what, const char *path, char *buf, size_t cap, size_t *len,
+            char *err, size_t errlen)
+{
+    struct stat st;
+    ssize_t n;
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+
+    if (fd < 0)
+        return text_error(err, errlen, "%s %s: %s", what, path, strerror(errno)), -errno;
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return text_error(err, errlen, "%s %s: not a regular file", what, path), -EINVAL;
+    }
+    if (st.st_mode & 077) {
+        close(fd);
+        return text_error(err, errlen, "%s %s: group or others may read it (mode %03o): "
+                          "chmod 600 it", what, path, (unsigned)(st.st_mode & 0777)),
+               -EACCES;
+    }
+    n = read(fd, buf, cap);
+    close(fd);
+    if (n < 0 || (size_t)n >= cap)
+        return text_error(err, errlen, "%s %s: unreadable or over %zu bytes", what, path,
+                          cap - 1), -EINVAL;
+    *len = (size_t)n;
+    return 0;
+}
+
+int
+uplink_decode_ack(const char *text, size_t len, const uint8_t *retailer_pk,
+                  struct message_ack *out, char *err, size_t errlen)
+{
+    char kid[KEYS_B64_PK_LEN + 1];
+    struct jws j;
+    int r;
+
+    if (len > 0 && text[0] == '{') {
+        if (retailer_pk != NULL)
+            return text_error(err, errlen, "an unsigned ack, and a retailer key is "
+                              "configured: ignored"), -EPERM;
+        return message_ack_parse(text, len, out, err, errlen);
+    }
+    if (retailer_pk != NULL) {
+        r = jws_verify(text, len, retailer_pk, &j, err, errlen);
+        if (r == -EBADMSG)
+            return text_error(err, errlen, "an ack not signed by the configured "
+                              "retailer key: ignored"), -EPERM;
+    } else {
+        r = jws_decode_unverified(text, len, &j, err, errlen);
+    }
+    if (r < 0)
+        return r == -EPERM || r == -EBADMSG ? -EPERM : -EINVAL;
+    if (strcmp(j.typ, MESSAGE_TYP_ACK) != 0) {
+        r = (text_error(err, errlen, "typ '%s' is not " MESSAGE_TYP_ACK, j.typ), -EINVAL);
+    } else if (retailer_pk != NULL &&
+               (keys_thumbprint(retailer_pk, kid), strcmp(j.kid, kid) != 0)) {
+        r = (text_error(err, errlen, "kid '%s' is not the retailer key's", j.kid), -EPERM);
+    } else {
+        r = message_ack_parse(j.payload, j.payload_len, out, err, errlen);
+    }
+    jws_fini(&j);
+    return r;
+}
+
+/* ---- the link ---- */
+
+static int
+topic(char *dst, const struct agent_config *cfg, const char *what)
+{
+    int n = snprintf(dst, MQTT_TOPIC_MAX, "%s/%s/%s", cfg->topic_prefix, cfg->device_id,
+                     what);
+    return n > 0 && n < MQTT_TOPIC_MAX ? 0 : -ENAMETOOLONG;
+}
+
+int
+uplink_new(const struct agent_config *cfg, const struct keys *key, struct store *db,
+           struct pipeline *pl, const char *version, struct uplink **out, char *err,
+           size_t errlen)
+{
+    const struct cfg_broker *b = &cfg->broker;
+    char buf[2 * UPLINK_CRED_MAX + 4], user[UPLINK_CRED_MAX], pass[UPLINK_CRED_MAX];
+    char jwk[KEYS_JWK_TEXT_MAX + 1];
+    size_t len = 0;
+    bool creds = false;
+    struct uplink *u;
+    int r;
+
+    *out = NULL;
+    if ((u = calloc(1, sizeof(*u))) == NULL)
+        return text_error(err, errlen, "out of memory"), -ENOMEM;
+    u->cfg = cfg;
+    u->key = key;
+    u->db = db;
+    u->pl = pl;
+    u->status_token = -1;
+    outbox_init(&u->ob, OUTBOX_ACK_WAIT_MS);
+    if (topic(u->t_reorder, cfg, "reorder") < 0 || topic(u->t_cancel, cfg, "cancel") < 0 ||
+        topic(u->t_status, cfg, "status") < 0 || topic(u->t_key, cfg, "key") < 0 ||
+        topic(u->t_ack, cfg, "ack") < 0) {
+        r = -ENAMETOOLONG;
+        text_error(err, errlen, "topic prefix and device id make topics over %d bytes",
+                   MQTT_TOPIC_MAX - 1);
+        goto fail;
+    }
+    if (b->credentials_file[0] != '\0') {
+        if ((r = read_secret("credentials", b->credentials_file, buf, sizeof(buf), &len,
+                             err, errlen)) < 0 ||
+            (r = uplink_parse_credentials(buf, len, user, pass, err, errlen)) < 0)
+            goto fail;
+        creds = true;
+    }
+    if (b->retailer_key[0] != '\0') {
+        int fd = open(b->retailer_key, O_RDONLY | O_CLOEXEC);
+        ssize_t n = fd >= 0 ? read(fd, jwk, sizeof(jwk)) : -1;
+        if (fd >= 0)
+            close(fd);
+        if (n < 0) {
+            r = -errno;
+            text_error(err, errlen, "retailer_key %s: %s", b->retailer_key,
+                       strerror(errno));
+            goto fail;
+        }
+        while (n > 0 && (jwk[n - 1] == '\n' || jwk[n - 1] == ' '))
+            n--;
+        char why[192];
+        if ((r = keys_jwk_parse(jwk, (size_t)n, u->retailer_pk, why, sizeof(why))) < 0) {
+            text_error(err, errlen, "retailer_key %s: %s", b->retailer_key, why);
+            goto fail;
+        }
+        u->have_retailer_pk = true;
+    }
+    if ((r = message_status_json(cfg->device_id, true, version, &u->online)) < 0 ||
+        (r = message_status_json(cfg->device_id, false, version, &u->offline)) < 0) {
+        text_error(err, errlen, "status messages: %s", strerror(-r));
+        goto fail;
+    }
+    keys_jwk_published(key->pk, u->jwk);
+    struct mqtt_options mo = {
+        .url = b->url,
+        .client_id = b->client_id[0] ? b->client_id : cfg->device_id,
+        .ca_file = b->ca_file,
+        .ca_path = b->ca_path,
+        .cert_file = b->cert_file,
+        .key_file = b->cert_key_file,
+        .verify = b->verify,
+        .username = creds ? user : NULL,
+        .password = creds ? pass : NULL,
+        .keepalive_s = b->keepalive_s,
+        .session_expiry_s = b->session_expiry_s,
+        .will_topic = u->t_status,
+        .will_payload = u->offline,
+    };
+    r = mqtt_new(&mo, &u->mq, err, errlen);
+    sodium_memzero(pass, sizeof(pass));
+    sodium_memzero(buf, sizeof(buf));
+    if (r < 0)
+        goto fail;
+    *out = u;
+    return 0;
+fail:
+    sodium_memzero(pass, sizeof(pass));
+    sodium_memzero(buf, sizeof(buf));
+    uplink_free(u);
+    return r;
+}
+
+void
+uplink_free(struct uplink *u)
+{
+    if (u == NULL)
+        return;
+    mqtt_free(u->mq);
+    free(u->online);
+    free(u->offline);
+    free(u);
+}
+
+int
+uplink_fd(const struct uplink *u)
+{
+    return mqtt_event_fd(u->mq);
+}
+
+void
+uplink_kick(struct uplink *u)
+{
+    u->kicked = true;
+}
+
+bool
+uplink_connected(const struct uplink *u)
+{
+    return mqtt_connected(u->mq);
+}
+
+struct peek {
+    int64_t from_seq;
+    size_t n;
+    struct outbox_msg m[PEEK];
+    char *text[PEEK];
+    int64_t max_seq;
+};
+
+static int
+peek_cb(const struct store_outmsg *m, void *ctx)
+{
+    struct peek *pk = ctx;
+
+    if (m->seq > pk->max_seq)
+        pk->max_seq = m->seq;
+    if (m->seq < pk->from_seq || pk->n == PEEK)
+        return 0;
+    pk->m[pk->n].kind = m->kind;
+    pk->m[pk->n].seq = m->seq;
+    snprintf(pk->m[pk->n].order_id, sizeof(pk->m[0].order_id), "%s", m->order_id);
+    if ((pk->text[pk->n] = strdup(m->message)) == NULL)
+        return -ENOMEM;
+    pk->n++;
+    return 0;
+}
+
+static void
+peek_fini(struct peek *pk)
+{
+    for (size_t i = 0; i < pk->n; i++)
+        free(pk->text[i]);
+}
+
+int64_t
+uplink_pending_max_seq(struct uplink *u)
+{
+    struct peek pk = {.from_seq = INT64_MAX};
+
+    if (store_outbox_pending(u->db, peek_cb, &pk) < 0)
+        return 0;
+    return pk.max_seq;
+}
+
+/* Send what the outbox allows now; the wait until it may send more. */
+static int64_t
+pump(struct uplink *u, int64_t mono_ms)
+{
+    int64_t wake = INT64_MAX;
+
+    while (mqtt_connected(u->mq)) {
+        struct peek pk = {.from_seq = u->ob.sent_upto};
+        int r = store_outbox_pending(u->db, peek_cb, &pk);
+        int i = r < 0 ? -1 : outbox_next(&u->ob, pk.m, pk.n, mono_ms, &wake);
+        if (r < 0)
+            log_error("outbox: the store failed: %s", store_errmsg(u->db));
+        if (i >= 0) {
+            const struct outbox_msg *m = &pk.m[i];
+            int token = -1;
+            r = mqtt_publish(u->mq, m->kind == STORE_MSG_CANCEL ? u->t_cancel : u->t_reorder,
+                             pk.text[i], strlen(pk.text[i]), false, &token);
+            if (r == 0) {
+                outbox_sent(&u->ob, m, token, mono_ms);
+                log_info("%s of order %s sent (sequence number %" PRId64 ")",
+                         m->kind == STORE_MSG_CANCEL ? "cancel" : "reorder", m->order_id,
+                         m->seq);
+            } else {
+                log_warning("publishing order %s failed: %s; it stays in the outbox",
+                            m->order_id, mqtt_strerror(r));
+                i = -1;
+            }
+        }
+        peek_fini(&pk);
+        if (i < 0)
+            break;
+    }
+    return wake == INT64_MAX ? INT64_MAX : wake - mono_ms;
+}
+
+static void
+on_ack(struct uplink *u, const struct mqtt_event *ev, int64_t now_ms)
+{
+    struct message_ack a;
+    char why[256], msg[384];
+    int r = uplink_decode_ack(ev->payload, ev->len,
+                              u->have_retailer_pk ? u->retailer_pk : NULL, &a, why,
+                              sizeof(why));
+
+    if (r < 0) {
+        log_warning("ack dropped (%zu bytes): %s", ev->len, why);
+        return;
+    }
+    r = pipeline_ack(u->pl, &a, now_ms, msg, sizeof(msg));
+    if (r == 0)
+        log_notice("%s", msg);
+    else if (r == -EALREADY)
+        log_info("%s", msg);
+    else
+        log_warning("ack dropped: %s", msg);
+    u->kicked = true; /* an answer may let the next message go */
+}
+
+static void
+connected(struct uplink *u, const struct mqtt_event *ev)
+{
+    int r;
+
+    log_notice("connected to %s (MQTT %s%s)", u->cfg->broker.url,
+               ev->version == 5 ? "5" : "3.1.1",
+               ev->session_present ? ", session resumed" : "");
+    u->attempt = 0;
+    u->was_connected = true;
+    outbox_reset(&u->ob);
+    if ((r = mqtt_subscribe(u->mq, u->t_ack, NULL)) < 0)
+        log_error("cannot subscribe to %s: %s", u->t_ack, mqtt_strerror(r));
+    if ((r = mqtt_publish(u->mq, u->t_status, u->online, strlen(u->online), true,
+                          NULL)) < 0 ||
+        (r = mqtt_publish(u->mq, u->t_key, u->jwk, strlen(u->jwk), true, NULL)) < 0)
+        log_warning("cannot announce the device: %s", mqtt_strerror(r));
+    u->kicked = true;
+}
+
+static void
+retry_later(struct uplink *u, int64_t mono_ms, const char *what, const char *why)
+{
+    int64_t d = mqtt_backoff_ms(u->attempt, randombytes_random());
+
+    if (u->attempt < 30)
+        u->attempt++;
+    u->next_connect_ms = mono_ms + d;
+    log_warning("%s %s: %s; trying again in %.1f s", what, u->cfg->broker.url,
+                why[0] ? why : "no reason given", (double)d / 1000.0);
+}
+
+static void
+handle(struct uplink *u, struct mqtt_event *ev, int64_t mono_ms, int64_t now_ms)
+{
+    struct outbox_msg m;
+
+    switch (ev->kind) {
+    case MQTT_EV_CONNECTED:
+        connected(u, ev);
+        break;
+    case MQTT_EV_CONNECT_FAILED:
+        retry_later(u, mono_ms, "cannot connect to", ev->text);
+        break;
+    case MQTT_EV_LOST:
+        retry_later(u, mono_ms, "lost the connection to", ev->text);
+        break;
+    case MQTT_EV_PUBACK:
+        if (ev->token == u->status_token)
+            u->status_acked = true;
+        if (outbox_puback(&u->ob, ev->token, &m)) {
+            if (pipeline_published(u->pl, m.kind, m.order_id, now_ms) < 0)
+                log_error("order %s: recording the PUBACK failed: %s", m.order_id,
+                          store_errmsg(u->db));
+            u->kicked = true;
+        }
+        break;
+    case MQTT_EV_PUB_FAILED:
+        log_warning("a publish failed: %s (what is unanswered goes again after the "
+                    "next connect)", ev->text[0] ? ev->text : mqtt_strerror(ev->code));
+        break;
+    case MQTT_EV_MESSAGE:
+        if (strcmp(ev->topic, u->t_ack) == 0)
+            on_ack(u, ev, now_ms);
+        break;
+    case MQTT_EV_SUBSCRIBED:
+        if (ev->code != 0)
+            log_error("the broker refused the subscription to %s (%s): acks cannot "
+                      "arrive", u->t_ack, ev->text[0] ? ev->text : "refused");
+        break;
+    case MQTT_EV_DISCONNECTED:
+        break;
+    }
+}
+
+int64_t
+uplink_work(struct uplink *u, int64_t mono_ms, int64_t now_ms)
+{
+    struct mqtt_event ev;
+    int64_t wait = INT64_MAX;
+    uint64_t dropped = mqtt_dropped(u->mq);
+
+    while (mqtt_next_event(u->mq, &ev)) {
+        handle(u, &ev, mono_ms, now_ms);
+        mqtt_event_fini(&ev);
+    }
+    if (mqtt_dropped(u->mq) != dropped)
+        log_warning("%" PRIu64 " incoming messages dropped (too large or too many)",
+                    mqtt_dropped(u->mq) - dropped);
+    if (!mqtt_connected(u->mq)) {
+        if (mono_ms >= u->next_connect_ms) {
+            int r = mqtt_connect(u->mq);
+            if (r == 0)
+                log_info("connecting to %s", u->cfg->broker.url);
+            else if (r != -EALREADY)
+                retry_later(u, mono_ms, "cannot connect to", mqtt_strerror(r));
+        }
+        if (u->next_connect_ms > mono_ms)
+            wait = u->next_connect_ms - mono_ms;
+        return wait;
+    }
+    u->kicked = false;
+    return pump(u, mono_ms);
+}
+
+void
+uplink_stop(struct uplink *u, int64_t now_ms, int timeout_ms)
+{
+    int64_t end = clock_mono_us() / 1000 + timeout_ms;
+    struct mqtt_event ev;
+    int r;
+
+    if (!mqtt_connected(u->mq))
+        return;
+    /* A clean DISCONNECT does not fire the will: say offline ourselves. */
+    u->status_acked = false;
+    r = mqtt_publish(u->mq, u->t_status, u->offline, strlen(u->offline), true,
+                     &u->status_token);
+    while (r == 0 && !u->status_acked && mqtt_connected(u->mq)) {
+        int64_t left = end - clock_mono_us() / 1000;
+        struct pollfd pfd = {.fd = mqtt_event_fd(u->mq), .events = POLLIN};
+        if (left <= timeout_ms / 2 || poll(&pfd, 1, (int)(left - timeout_ms / 2)) <= 0)
+            break;
+        while (mqtt_next_event(u->mq, &ev)) {
+            handle(u, &ev, clock_mono_us() / 1000, now_ms);
+            mqtt_event_fini(&ev);
+        }
+    }
+    if (mqtt_disconnect(u->mq, timeout_ms / 2) == 0) {
+        bool done = false;
+        while (!done) {
+            int64_t left = end - clock_mono_us() / 1000;
+            struct pollfd pfd = {.fd = mqtt_event_fd(u->mq), .events = POLLIN};
+            if (left <= 0 || poll(&pfd, 1, (int)left) <= 0)
+                break;
+            while (mqtt_next_event(u->mq, &ev)) {
+                done = done || ev.kind == MQTT_EV_DISCONNECTED;
+                mqtt_event_fini(&ev);
+            }
+        }
+    }
+    log_info("disconnected from %s", u->cfg->broker.url);
+}

@@ -1,0 +1,215 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The link's pure parts, against cases worked out by hand: the outbox's
+ * sending decisions (every row of the table in outbox.h), the reconnect
+ * backoff (its bounds for every attempt, and the cap), the credentials file
+ * grammar, and the decoding of acks with and without a retailer key (signed
+ * by the key, by another key, unsigned, with the wrong typ or kid).
+ */
+#include <errno.h>
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+#include "jws.h"
+#include "keys.h"
+#include "mqtt.h"
+#include "outbox.h"
+#include "uplink.h"
+
+static struct outbox_msg
+msg(int64_t seq)
+{
+    struct outbox_msg m;
+
+    memset(&m, 0, sizeof(m));
+    m.kind = seq % 2 ? STORE_MSG_REORDER : STORE_MSG_CANCEL;
+    m.seq = seq;
+    snprintf(m.order_id, sizeof(m.order_id), "o-%lld", (long long)seq);
+    return m;
+}
+
+static void
+test_outbox(void)
+{
+    struct outbox o;
+    struct outbox_msg p[4] = {msg(3), msg(5), msg(6), msg(9)}, got;
+    int64_t wake = 0;
+
+    outbox_init(&o, 1000);
+    /* Nothing pending: nothing to do, no timer. */
+    CHECK_EQ_I64(outbox_next(&o, p, 0, 0, &wake), -1);
+    CHECK_EQ_I64(wake, INT64_MAX);
+    /* Nothing sent on this connection: the lowest number goes first. */
+    CHECK_EQ_I64(outbox_next(&o, p, 4, 0, &wake), 0);
+    outbox_sent(&o, &p[0], 101, 50);
+    /* Sent, no PUBACK yet: wait for the event, no timer. */
+    CHECK_EQ_I64(outbox_next(&o, p, 4, 60, &wake), -1);
+    CHECK_EQ_I64(wake, INT64_MAX);
+    /* A token that is not ours changes nothing. */
+    CHECK(!outbox_puback(&o, 999, &got));
+    CHECK(outbox_puback(&o, 101, &got));
+    CHECK(got.seq == 3 && strcmp(got.order_id, "o-3") == 0);
+    CHECK(!outbox_puback(&o, 101, &got)); /* each token once */
+    /* PUBACK, no answer: wait until 1000 ms after the send. */
+    CHECK_EQ_I64(outbox_next(&o, p, 4, 1049, &wake), -1);
+    CHECK_EQ_I64(wake, 1050);
+    /* The wait is over: the next one. */
+    CHECK_EQ_I64(outbox_next(&o, p, 4, 1050, &wake), 1);
+    outbox_sent(&o, &p[1], 102, 1050);
+    /* Answered before its PUBACK was seen (an ack can overtake it): the next. */
+    CHECK_EQ_I64(outbox_next(&o, p + 2, 2, 1051, &wake), 0);
+    outbox_sent(&o, &p[2], 103, 1051);
+    CHECK_EQ_I64(o.sent_upto, 6);
+    /* A reconnect: everything unanswered goes again, from the lowest. */
+    outbox_reset(&o);
+    CHECK_EQ_I64(o.ack_wait_ms, 1000);
+    CHECK_EQ_I64(outbox_next(&o, p, 4, 2000, &wake), 0);
+    /* Tokens are forgotten oldest first beyond OUTBOX_INFLIGHT. */
+    for (int i = 0; i < OUTBOX_INFLIGHT + 2; i++) {
+        struct outbox_msg m = msg(100 + i);
+        outbox_sent(&o, &m, 1000 + i, 3000);
+    }
+    CHECK(!outbox_puback(&o, 1000, &got));
+    CHECK(!outbox_puback(&o, 1001, &got));
+    CHECK(outbox_puback(&o, 1002, &got) && got.seq == 102);
+    CHECK(outbox_puback(&o, 1000 + OUTBOX_INFLIGHT + 1, &got) && o.last_puback);
+}
+
+static void
+test_backoff(void)
+{
+    /* attempt k waits in [d/2, d) with d = min(60 s, 1 s * 2^k). */
+    for (unsigned k = 0; k < 40; k++) {
+        int64_t d = k >= 6 ? 60000 : 1000LL << k;
+        CHECK_EQ_I64(mqtt_backoff_ms(k, 0), d / 2);
+        CHECK_MSG(mqtt_backoff_ms(k, UINT32_MAX) < d &&
+                      mqtt_backoff_ms(k, UINT32_MAX) >= d - 1,
+                  "attempt %u: %lld", k, (long long)mqtt_backoff_ms(k, UINT32_MAX));
+        CHECK_EQ_I64(mqtt_backoff_ms(k, 0x80000000u), d / 2 + d / 4);
+    }
+    CHECK_EQ_I64(mqtt_backoff_ms(UINT32_MAX, 0), 30000);
+}
+
+static void
+test_credentials(void)
+{
+    static const struct {
+        const char *text;
+        const char *user, *pass; /* NULL: refused */
+    } cases[] = {
+        {"pantry\nsecret\n", "pantry", "secret"},
+        {"pantry\nsecret", "pantry", "secret"},
+        {"pantry\n\n", "pantry", ""},
+        {"pantry\npass word with spaces\n", "pantry", "pass word with spaces"},
+        {"pantry", NULL, NULL},
+        {"\nsecret\n", NULL, NULL},
+        {"pan try\nsecret\n", NULL, NULL},
+        {"pantry\nsecret\nthird\n", NULL, NULL},
+        {"pantry\nsec\tret\n", NULL, NULL},
+        {"pantry\nsecret\n\n", NULL, NULL},
+    };
+    char user[UPLINK_CRED_MAX], pass[UPLINK_CRED_MAX], err[256], big[600];
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        int r = uplink_parse_credentials(cases[i].text, strlen(cases[i].text), user, pass,
+                                         err, sizeof(err));
+        if (cases[i].user != NULL) {
+            CHECK_MSG(r == 0 && strcmp(user, cases[i].user) == 0 &&
+                          strcmp(pass, cases[i].pass) == 0,
+                      "case %zu: %d %s", i, r, err);
+        } else {
+            CHECK_MSG(r == -EINVAL, "case %zu accepted", i);
+            CHECK_MSG(strstr(err, "secret") == NULL, "case %zu: the password in '%s'",
+                      i, err);
+        }
+    }
+    /* Limits: 255 bytes each, and a NUL anywhere. */
+    memset(big, 'a', sizeof(big));
+    big[255] = '\n';
+    CHECK_EQ_I64(uplink_parse_credentials(big, 256 + 255, user, pass, err, sizeof(err)),
+                 0);
+    CHECK_EQ_I64(uplink_parse_credentials(big, 256 + 256, user, pass, err, sizeof(err)),
+                 -EINVAL);
+    big[255] = 'a';
+    big[256] = '\n';
+    CHECK_EQ_I64(uplink_parse_credentials(big, 300, user, pass, err, sizeof(err)),
+                 -EINVAL);
+    CHECK_EQ_I64(uplink_parse_credentials("a\nb\0c", 5, user, pass, err, sizeof(err)),
+                 -EINVAL);
+}
+
+#define ACK "{\"v\":1,\"type\":\"ack\",\"order_id\":\"o-1\",\"device\":\"pi\",\"seq\":3," \
+            "\"iat\":10,\"status\":\"accepted\"}"
+
+static void
+test_decode_ack(void)
+{
+    struct keys shop, other;
+    struct message_ack a;
+    char err[256], *tok = NULL;
+    const char *header_no_kid = "{\"alg\":\"EdDSA\",\"typ\":\"pantry-ack+jws\"}";
+
+    /* RFC 8032 7.1 test keys would do as well; any two distinct seeds. */
+    memset(&shop, 0, sizeof(shop));
+    memset(&other, 0, sizeof(other));
+    uint8_t seed1[32] = {1}, seed2[32] = {2};
+    CHECK_EQ_I64(crypto_sign_seed_keypair(shop.pk, shop.sk, seed1), 0);
+    CHECK_EQ_I64(crypto_sign_seed_keypair(other.pk, other.sk, seed2), 0);
+
+    /* Without a retailer key: plain JSON, and a JWS read without a check. */
+    CHECK_EQ_I64(uplink_decode_ack(ACK, strlen(ACK), NULL, &a, err, sizeof(err)), 0);
+    CHECK(a.seq == 3 && a.status == ACK_ACCEPTED && strcmp(a.order_id, "o-1") == 0);
+    CHECK_EQ_I64(jws_sign(&other, MESSAGE_TYP_ACK, ACK, strlen(ACK), &tok), 0);
+    CHECK_EQ_I64(uplink_decode_ack(tok, strlen(tok), NULL, &a, err, sizeof(err)), 0);
+    /* With one: the same token signed by another key is refused, */
+    CHECK_EQ_I64(uplink_decode_ack(tok, strlen(tok), shop.pk, &a, err, sizeof(err)),
+                 -EPERM);
+    free(tok);
+    /* unsigned is refused, */
+    CHECK_EQ_I64(uplink_decode_ack(ACK, strlen(ACK), shop.pk, &a, err, sizeof(err)),
+                 -EPERM);
+    CHECK(strstr(err, "unsigned") != NULL);
+    /* signed by it: taken. */
+    CHECK_EQ_I64(jws_sign(&shop, MESSAGE_TYP_ACK, ACK, strlen(ACK), &tok), 0);
+    CHECK_EQ_I64(uplink_decode_ack(tok, strlen(tok), shop.pk, &a, err, sizeof(err)), 0);
+    CHECK_EQ_I64(a.seq, 3);
+    /* One changed byte of the payload part: the signature fails. */
+    char *dot = strchr(tok, '.');
+    dot[5] = dot[5] == 'A' ? 'B' : 'A';
+    CHECK(uplink_decode_ack(tok, strlen(tok), shop.pk, &a, err, sizeof(err)) < 0);
+    free(tok);
+    /* Signed by it, but another typ (a reorder's), or no kid: refused. */
+    CHECK_EQ_I64(jws_sign(&shop, MESSAGE_TYP_REORDER, ACK, strlen(ACK), &tok), 0);
+    CHECK_EQ_I64(uplink_decode_ack(tok, strlen(tok), shop.pk, &a, err, sizeof(err)),
+                 -EINVAL);
+    CHECK(strstr(err, "typ") != NULL);
+    free(tok);
+    CHECK_EQ_I64(jws_sign_header(&shop, header_no_kid, ACK, strlen(ACK), &tok), 0);
+    CHECK_EQ_I64(uplink_decode_ack(tok, strlen(tok), shop.pk, &a, err, sizeof(err)),
+                 -EPERM);
+    CHECK(strstr(err, "kid") != NULL);
+    free(tok);
+    /* Not a token, not JSON. */
+    CHECK_EQ_I64(uplink_decode_ack("hello", 5, NULL, &a, err, sizeof(err)), -EINVAL);
+    CHECK_EQ_I64(uplink_decode_ack("", 0, NULL, &a, err, sizeof(err)), -EINVAL);
+    /* A good signature over a bad ack: the ack's own error. */
+    const char *v2 = "{\"v\":2,\"type\":\"ack\"}";
+    CHECK_EQ_I64(jws_sign(&shop, MESSAGE_TYP_ACK, v2, strlen(v2), &tok), 0);
+    CHECK_EQ_I64(uplink_decode_ack(tok, strlen(tok), shop.pk, &a, err, sizeof(err)),
+                 -EPROTO);
+    free(tok);
+    keys_wipe(&shop);
+    keys_wipe(&other);
+}
+
+int
+main(void)
+{
+    RUN(test_outbox);
+    RUN(test_backoff);
+    RUN(test_credentials);
+    RUN(test_decode_ack);
+    return th_done();
+}
