@@ -140,6 +140,17 @@ test_credentials(void)
                  -EINVAL);
 }
 
+/* An ack signed by python3-jwcrypto (an independent JOSE library) with RFC 8037
+ * A.1's example key, whose private half is published (corpus/ack/). */
+static const char jwcrypto_ack[] =
+    "eyJhbGciOiAiRWREU0EiLCAia2lkIjogImtQcktfcW14VldhWVZBOXd3QkY2SXVvM3ZWeno3"
+    "VHhIQ1R3WEJ5Z3JTNGsiLCAidHlwIjogInBhbnRyeS1hY2srandzIn0.eyJ2IjoxLCJ0eXBl"
+    "IjoiYWNrIiwib3JkZXJfaWQiOiJyaWNlLTIwMjYxMDAxVDEyMDAwMFotMDEyM2FiY2QiLCJk"
+    "ZXZpY2UiOiJkZW1vLXBpIiwic2VxIjozLCJpYXQiOjE3OTA4NTYwMDAsInN0YXR1cyI6InNo"
+    "aXBwZWQiLCJldGEiOiIyMDI2LTEwLTAzVDEyOjAwOjAwWiIsInJldGFpbGVyIjoic2hvcC0x"
+    "In0.3PXDLdCOCwJtO1BnPsFidTS6SwRXmJi2ySnhCviFm3NoKztPQuBv9zAbms6eStJy72uK"
+    "t5LFvPr0D4BKH0DhDA";
+
 #define ACK "{\"v\":1,\"type\":\"ack\",\"order_id\":\"o-1\",\"device\":\"pi\",\"seq\":3," \
             "\"iat\":10,\"status\":\"accepted\"}"
 
@@ -200,6 +211,16 @@ test_decode_ack(void)
     CHECK_EQ_I64(uplink_decode_ack(tok, strlen(tok), shop.pk, &a, err, sizeof(err)),
                  -EPROTO);
     free(tok);
+    /* Another library's token, with the RFC's public key as the retailer's. */
+    uint8_t rfc[KEYS_PK_BYTES];
+    const char *rfc_jwk = "{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"x\":"
+                          "\"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo\"}";
+    CHECK_EQ_I64(keys_jwk_parse(rfc_jwk, strlen(rfc_jwk), rfc, err, sizeof(err)), 0);
+    CHECK_EQ_I64(uplink_decode_ack(jwcrypto_ack, strlen(jwcrypto_ack), rfc, &a, err,
+                                   sizeof(err)), 0);
+    CHECK(a.status == ACK_SHIPPED && a.eta_s == 1791028800 && a.seq == 3);
+    CHECK_EQ_I64(uplink_decode_ack(jwcrypto_ack, strlen(jwcrypto_ack), shop.pk, &a, err,
+                                   sizeof(err)), -EPERM);
     keys_wipe(&shop);
     keys_wipe(&other);
 }
