@@ -1,0 +1,435 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Reorder and cancel payloads, validated member by member (see payload.h).
+ * Each object of the schema is a table of its members: name, whether it is
+ * required, and a check. An object is walked once: every member must be in
+ * its table and appear once, then every required one must be there.
+ */
+#include "payload.h"
+
+#include <errno.h>
+#include <math.h>
+#include <string.h>
+
+#include "rutil.h"
+
+#define REORDER_DEPTH 2 /* the payload, and item/quantity/forecast inside it */
+#define CANCEL_DEPTH 1
+
+const char *
+payload_kind_to_str(enum payload_kind k)
+{
+    switch (k) {
+    case PAYLOAD_REORDER:
+        return "reorder";
+    case PAYLOAD_CANCEL:
+        return "cancel";
+    }
+    return "?";
+}
+
+void
+payload_fini(struct payload *p)
+{
+    if (p == NULL)
+        return;
+    cJSON_Delete(p->json);
+    p->json = NULL;
+}
+
+/* ---- checks of single values: true when v is right ---- */
+
+/* A JSON integer (a number without fraction) in lo..hi. */
+static bool
+is_int(const cJSON *v, int64_t lo, int64_t hi, int64_t *out)
+{
+    double d;
+
+    if (!cJSON_IsNumber(v))
+        return false;
+    d = v->valuedouble;
+    if (!(d >= (double)lo && d <= (double)hi) || floor(d) != d)
+        return false;
+    if (out != NULL)
+        *out = (int64_t)d;
+    return true;
+}
+
+/* A finite number; lo_open: > lo instead of >= lo; hi < 0: no maximum. */
+static bool
+is_num(const cJSON *v, double lo, bool lo_open, double hi)
+{
+    double d;
+
+    if (!cJSON_IsNumber(v) || !isfinite(d = v->valuedouble))
+        return false;
+    if (lo_open ? !(d > lo) : !(d >= lo))
+        return false;
+    return hi < 0 || d <= hi;
+}
+
+/* A string of min..max code points (JSON Schema's minLength/maxLength). */
+static bool
+is_text(const cJSON *v, long min, long max)
+{
+    long n;
+
+    if (!cJSON_IsString(v))
+        return false;
+    n = rutil_utf8_count(v->valuestring, strlen(v->valuestring));
+    return n >= min && n <= max;
+}
+
+static bool
+all_in(const char *s, size_t n, const char *set)
+{
+    for (size_t i = 0; i < n; i++)
+        if (s[i] == '\0' || strchr(set, s[i]) == NULL)
+            return false;
+    return true;
+}
+
+#define DIGITS "0123456789"
+#define LOWER_ID "abcdefghijklmnopqrstuvwxyz0123456789_-"
+
+/* ^[a-z0-9_-]{lo,hi}$ */
+static bool
+is_lower_id(const char *s, size_t lo, size_t hi)
+{
+    size_t n = strlen(s);
+
+    return n >= lo && n <= hi && all_in(s, n, LOWER_ID);
+}
+
+/* <item>-YYYYMMDDTHHMMSSZ-<8 hex>: the tail after the item part, 26 bytes. */
+static bool
+order_id_base(const char *s, size_t n)
+{
+    const char *t;
+
+    if (n < 27 || n - 26 > 31 || !all_in(s, n - 26, LOWER_ID))
+        return false;
+    t = s + n - 26;
+    return t[0] == '-' && all_in(t + 1, 8, DIGITS) && t[9] == 'T' &&
+           all_in(t + 10, 6, DIGITS) && t[16] == 'Z' && t[17] == '-' &&
+           all_in(t + 18, 8, "0123456789abcdef");
+}
+
+/* ^[a-z0-9_-]{1,31}-[0-9]{8}T[0-9]{6}Z-[0-9a-f]{8}(-[0-9])?$ */
+static bool
+is_reorder_id(const char *s)
+{
+    size_t n = strlen(s);
+
+    if (order_id_base(s, n))
+        return true;
+    return n >= 2 && s[n - 2] == '-' && all_in(s + n - 1, 1, DIGITS) &&
+           order_id_base(s, n - 2);
+}
+
+/* ^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$ */
+static bool
+is_time_text(const char *s)
+{
+    return strlen(s) == 20 && all_in(s, 4, DIGITS) && s[4] == '-' &&
+           all_in(s + 5, 2, DIGITS) && s[7] == '-' && all_in(s + 8, 2, DIGITS) &&
+           s[10] == 'T' && all_in(s + 11, 2, DIGITS) && s[13] == ':' &&
+           all_in(s + 14, 2, DIGITS) && s[16] == ':' && all_in(s + 17, 2, DIGITS) &&
+           s[19] == 'Z';
+}
+
+static bool
+is_enum(const cJSON *v, const char *const *names)
+{
+    if (!cJSON_IsString(v))
+        return false;
+    for (; *names != NULL; names++)
+        if (strcmp(v->valuestring, *names) == 0)
+            return true;
+    return false;
+}
+
+/* ---- the members of each object ---- */
+
+struct member {
+    const char *name;
+    bool required;
+    const char *expect; /* what the message says was expected */
+};
+
+/*
+ * Every member of o is one of the table's and appears once; every required
+ * one is there. Returns 0 or -EINVAL with a message naming where.
+ */
+static int
+members_ok(const cJSON *o, const char *where, const struct member *table, size_t n,
+           char *err, size_t errlen)
+{
+    for (const cJSON *c = o->child; c != NULL; c = c->next) {
+        size_t k = 0;
+        while (k < n && strcmp(c->string, table[k].name) != 0)
+            k++;
+        if (k == n)
+            return rutil_error(err, errlen, "%s: unknown member \"%.40s\"", where,
+                               c->string);
+        for (const cJSON *d = c->next; d != NULL; d = d->next)
+            if (strcmp(c->string, d->string) == 0)
+                return rutil_error(err, errlen, "%s: member \"%s\" given twice",
+                                   where, c->string);
+    }
+    for (size_t k = 0; k < n; k++)
+        if (table[k].required && cJSON_GetObjectItemCaseSensitive(o, table[k].name) ==
+                                     NULL)
+            return rutil_error(err, errlen, "%s: member \"%s\" is missing (%s)", where,
+                               table[k].name, table[k].expect);
+    return 0;
+}
+
+static int
+bad(char *err, size_t errlen, const char *where, const char *expect)
+{
+    return rutil_error(err, errlen, "%s: expected %s", where, expect);
+}
+
+static const cJSON *
+get(const cJSON *o, const char *name)
+{
+    return cJSON_GetObjectItemCaseSensitive(o, name);
+}
+
+static int
+check_item(const cJSON *item, char *err, size_t errlen)
+{
+    static const struct member table[] = {
+        {"id", true, "the item id"},
+        {"name", true, "the item's name"},
+        {"sku", true, "the retailer's article number or \"\""},
+        {"gtin", true, "a GTIN of 8 or 12 to 14 digits or \"\""},
+    };
+    const cJSON *v;
+    size_t n;
+    int r;
+
+    if (!cJSON_IsObject(item))
+        return bad(err, errlen, "item", "an object");
+    if ((r = members_ok(item, "item", table, 4, err, errlen)) < 0)
+        return r;
+    v = get(item, "id");
+    if (!cJSON_IsString(v) || !is_lower_id(v->valuestring, 1, 31))
+        return bad(err, errlen, "item.id", "1 to 31 characters of a-z 0-9 _ -");
+    if (!is_text(get(item, "name"), 1, 63))
+        return bad(err, errlen, "item.name", "a string of 1 to 63 characters");
+    if (!is_text(get(item, "sku"), 0, 31))
+        return bad(err, errlen, "item.sku", "a string of at most 31 characters");
+    v = get(item, "gtin");
+    if (!cJSON_IsString(v) || !((n = strlen(v->valuestring)) == 0 || n == 8 ||
+                                (n >= 12 && n <= 14)) ||
+        !all_in(v->valuestring, n, DIGITS))
+        return bad(err, errlen, "item.gtin", "\"\" or 8, 12, 13 or 14 digits");
+    return 0;
+}
+
+static int
+check_quantity(const cJSON *q, char *err, size_t errlen)
+{
+    static const struct member table[] = {
+        {"packs", true, "the number of packs"},
+        {"pack_g", true, "grams per pack"},
+        {"price", false, ""},
+        {"currency", false, ""},
+    };
+    const cJSON *price, *cur;
+    int r;
+
+    if (!cJSON_IsObject(q))
+        return bad(err, errlen, "quantity", "an object");
+    if ((r = members_ok(q, "quantity", table, 4, err, errlen)) < 0)
+        return r;
+    if (!is_int(get(q, "packs"), 1, 100, NULL))
+        return bad(err, errlen, "quantity.packs", "an integer from 1 to 100");
+    if (!is_num(get(q, "pack_g"), 0, true, 100000))
+        return bad(err, errlen, "quantity.pack_g", "a number above 0, at most 100000");
+    price = get(q, "price");
+    cur = get(q, "currency");
+    if ((price == NULL) != (cur == NULL))
+        return bad(err, errlen, "quantity", "price and currency together or neither");
+    if (price != NULL && !is_num(price, 0, true, -1))
+        return bad(err, errlen, "quantity.price", "a number above 0");
+    if (cur != NULL && !(cJSON_IsString(cur) && strlen(cur->valuestring) == 3 &&
+                         all_in(cur->valuestring, 3, "ABCDEFGHIJKLMNOPQRSTUVWXYZ")))
+        return bad(err, errlen, "quantity.currency", "three letters A-Z (ISO 4217)");
+    return 0;
+}
+
+static int
+check_forecast(const cJSON *f, char *err, size_t errlen)
+{
+    static const struct member table[] = {
+        {"stock_g", true, "grams in stock"},
+        {"rate_g_per_day", true, "the use rate"},
+        {"runout", true, "a time or null"},
+        {"runout_early", true, "a time or null"},
+        {"runout_late", true, "a time or null"},
+        {"service_level", true, "a number from 0.5 to 0.999"},
+    };
+    static const char *const times[] = {"runout", "runout_early", "runout_late"};
+    int r;
+
+    if (!cJSON_IsObject(f))
+        return bad(err, errlen, "forecast", "an object");
+    if ((r = members_ok(f, "forecast", table, 6, err, errlen)) < 0)
+        return r;
+    if (!is_num(get(f, "stock_g"), 0, false, -1))
+        return bad(err, errlen, "forecast.stock_g", "a number of at least 0");
+    if (!is_num(get(f, "rate_g_per_day"), 0, false, -1))
+        return bad(err, errlen, "forecast.rate_g_per_day", "a number of at least 0");
+    for (size_t k = 0; k < 3; k++) {
+        const cJSON *v = get(f, times[k]);
+        if (!cJSON_IsNull(v) && !(cJSON_IsString(v) && is_time_text(v->valuestring))) {
+            rutil_error(err, errlen, "forecast.%s: expected YYYY-MM-DDTHH:MM:SSZ or "
+                        "null", times[k]);
+            return -EINVAL;
+        }
+    }
+    if (!is_num(get(f, "service_level"), 0.5, false, 0.999))
+        return bad(err, errlen, "forecast.service_level", "a number from 0.5 to 0.999");
+    return 0;
+}
+
+/*
+ * The members both payloads have, the ids first: a rejection for anything
+ * after them can still be acknowledged.
+ */
+static int
+check_common(const cJSON *root, enum payload_kind kind, struct payload *out, char *err,
+             size_t errlen)
+{
+    const char *name = payload_kind_to_str(kind);
+    const cJSON *v;
+
+    v = get(root, "order_id");
+    if (!cJSON_IsString(v) ||
+        !(kind == PAYLOAD_REORDER ? is_reorder_id(v->valuestring)
+                                  : rutil_is_id(v->valuestring, MESSAGE_ID_MAX)))
+        return bad(err, errlen, "order_id",
+                   kind == PAYLOAD_REORDER
+                       ? "<item>-YYYYMMDDTHHMMSSZ-<8 hex>[-<digit>]"
+                       : "1 to 63 characters of A-Z a-z 0-9 _ -");
+    memcpy(out->order_id, v->valuestring, strlen(v->valuestring) + 1);
+    v = get(root, "device");
+    if (!cJSON_IsString(v) || !rutil_is_id(v->valuestring, MESSAGE_ID_MAX))
+        return bad(err, errlen, "device", "1 to 63 characters of A-Z a-z 0-9 _ -");
+    memcpy(out->device, v->valuestring, strlen(v->valuestring) + 1);
+    if (!is_int(get(root, "seq"), 1, MESSAGE_INT_MAX, &out->seq)) {
+        out->seq = 0;
+        return bad(err, errlen, "seq", "an integer from 1 to 2^53 - 1");
+    }
+    if (!is_int(get(root, "iat"), 0, MESSAGE_INT_MAX, &out->iat_s)) {
+        out->iat_s = -1;
+        return bad(err, errlen, "iat", "seconds since the epoch, an integer");
+    }
+    v = get(root, "type");
+    if (!cJSON_IsString(v) ||
+        (strcmp(v->valuestring, "reorder") != 0 && strcmp(v->valuestring, "cancel") != 0))
+        return bad(err, errlen, "type", "\"reorder\" or \"cancel\"");
+    if (strcmp(v->valuestring, name) != 0) {
+        rutil_error(err, errlen, "type: \"%s\" in a %s message", v->valuestring, name);
+        return -EBADR;
+    }
+    return 0;
+}
+
+static int
+check_reorder(const cJSON *root, struct payload *out, char *err, size_t errlen)
+{
+    static const struct member table[] = {
+        {"v", true, "the schema version"}, {"type", true, "\"reorder\""},
+        {"order_id", true, "the order id"}, {"device", true, "the device id"},
+        {"seq", true, "the sequence number"}, {"iat", true, "the time of issue"},
+        {"item", true, "the item"}, {"quantity", true, "the quantity"},
+        {"reason", true, "why"}, {"forecast", true, "the forecast"},
+    };
+    static const char *const reasons[] = {"predicted", "button", "manual", NULL};
+    int r;
+
+    if ((r = check_common(root, PAYLOAD_REORDER, out, err, errlen)) < 0 ||
+        (r = members_ok(root, "reorder", table, 10, err, errlen)) < 0 ||
+        (r = check_item(get(root, "item"), err, errlen)) < 0 ||
+        (r = check_quantity(get(root, "quantity"), err, errlen)) < 0)
+        return r;
+    if (!is_enum(get(root, "reason"), reasons))
+        return bad(err, errlen, "reason", "predicted, button or manual");
+    return check_forecast(get(root, "forecast"), err, errlen);
+}
+
+static int
+check_cancel(const cJSON *root, struct payload *out, char *err, size_t errlen)
+{
+    static const struct member table[] = {
+        {"v", true, "the schema version"}, {"type", true, "\"cancel\""},
+        {"order_id", true, "the order id"}, {"device", true, "the device id"},
+        {"seq", true, "the sequence number"}, {"iat", true, "the time of issue"},
+        {"reason", true, "why"},
+    };
+    static const char *const reasons[] = {"button", "manual", "expired", "refilled",
+                                         NULL};
+    int r;
+
+    if ((r = check_common(root, PAYLOAD_CANCEL, out, err, errlen)) < 0 ||
+        (r = members_ok(root, "cancel", table, 7, err, errlen)) < 0)
+        return r;
+    if (!is_enum(get(root, "reason"), reasons))
+        return bad(err, errlen, "reason", "button, manual, expired or refilled");
+    return 0;
+}
+
+int
+payload_parse(const char *text, size_t len, enum payload_kind kind,
+              struct payload *out, char *err, size_t errlen)
+{
+    const char *end = NULL;
+    cJSON *root = NULL;
+    int64_t version;
+    int r = -EINVAL;
+
+    memset(out, 0, sizeof(*out));
+    out->kind = kind;
+    out->iat_s = -1;
+    if (len == 0 || len > PAYLOAD_MAX || memchr(text, '\0', len) != NULL)
+        return rutil_error(err, errlen, "payload: expected 1 to %d bytes of JSON",
+                           PAYLOAD_MAX);
+    if (rutil_utf8_count(text, len) < 0)
+        return rutil_error(err, errlen, "payload: not UTF-8 (RFC 8259 §8.1)");
+    if (!message_json_depth_ok(text, len,
+                               kind == PAYLOAD_REORDER ? REORDER_DEPTH : CANCEL_DEPTH))
+        return rutil_error(err, errlen, "payload: nested deeper than a %s has",
+                           payload_kind_to_str(kind));
+    root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+    /* cJSON stops after the value: what follows may only be white space. */
+    while (root != NULL && end < text + len && strchr(" \t\r\n", *end) != NULL)
+        end++;
+    if (root == NULL || end != text + len || !cJSON_IsObject(root)) {
+        rutil_error(err, errlen, "payload: not one JSON object");
+        goto out;
+    }
+    /* The ids first, so a rejection of any later member can be acknowledged. */
+    check_common(root, kind, out, NULL, 0);
+    if (!is_int(get(root, "v"), 0, MESSAGE_INT_MAX, &version)) {
+        rutil_error(err, errlen, "v: expected the schema version, an integer");
+        goto out;
+    }
+    if (version != MESSAGE_SCHEMA_VERSION) {
+        rutil_error(err, errlen, "schema version %lld is not known (this program "
+                    "reads %d)", (long long)version, MESSAGE_SCHEMA_VERSION);
+        r = -EPROTO;
+        goto out;
+    }
+    r = kind == PAYLOAD_REORDER ? check_reorder(root, out, err, errlen)
+                                : check_cancel(root, out, err, errlen);
+out:
+    if (r == 0)
+        out->json = root;
+    else
+        cJSON_Delete(root);
+    return r;
+}
