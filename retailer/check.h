@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Everything a retailer decides about one signed message without its memory
+ * of earlier messages: the token (jws_verify: sizes, base64url, header, alg),
+ * whose key it is (the trust store or a pin, and the kid), the signature, the
+ * typ against the topic, the payload (payload.h), the device against the
+ * topic and the key, and the issued-at window. What is left, the duplicate
+ * and sequence rules, needs the ledger (ledger.h) or the database (state.h).
+ *
+ * The order of the checks decides which reason a message gets, and whether
+ * the retailer may answer it at all:
+ *
+ *   step                         fails with                  signer known?
+ *   ---------------------------  --------------------------  -------------
+ *   token form, header           malformed                   no
+ *   alg (only EdDSA/Ed25519)     alg                         no
+ *   device's key                 unknown-device              no
+ *   kid = thumbprint of that key unknown-kid                 no
+ *   Ed25519 signature            signature                   no
+ *   typ of topic (or a known one) typ                        yes
+ *   payload v                    schema                      yes
+ *   payload type = typ           typ                         yes
+ *   payload members              payload                     yes
+ *   payload device = key's       device-mismatch             yes
+ *   iat >= now - max_age         stale                       yes
+ *   iat <= now + max_skew        future                      yes
+ *
+ * Only a message whose signer is known can be acknowledged (a rejection
+ * included); the others are logged and dropped, since anyone could have sent
+ * them.
+ */
+#ifndef PANTRY_RETAILER_CHECK_H
+#define PANTRY_RETAILER_CHECK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "jws.h"
+#include "payload.h"
+#include "trust.h"
+
+/* Stable reason codes: printed, stored and documented; never renumber text. */
+enum check_reason {
+    CHECK_OK,
+    CHECK_MALFORMED,
+    CHECK_ALG,
+    CHECK_SIGNATURE,
+    CHECK_UNKNOWN_DEVICE,
+    CHECK_UNKNOWN_KID,
+    CHECK_TYP,
+    CHECK_SCHEMA,
+    CHECK_PAYLOAD,
+    CHECK_DEVICE_MISMATCH,
+    CHECK_SEQUENCE, /* decided by the ledger, not here */
+    CHECK_STALE,
+    CHECK_FUTURE,
+};
+#define CHECK_REASON_COUNT 13
+
+/* "ok", "malformed", "alg", ... "future"; "?" for anything else. */
+const char *check_reason_to_str(enum check_reason r);
+
+/*
+ * A key for a device the trust store does not have (trust on first use):
+ * returns 1 with pk filled, 0 when there is none, or a negative errno.
+ */
+typedef int check_pin_fn(void *arg, const char *device, uint8_t pk[KEYS_PK_BYTES]);
+
+struct check_config {
+    const struct trust *trust;
+    check_pin_fn *pin; /* NULL: no pins */
+    void *pin_arg;
+    int64_t now_s;      /* the time to judge iat against */
+    int64_t max_age_s;  /* iat older than now - max_age is stale */
+    int64_t max_skew_s; /* iat later than now + max_skew is in the future */
+};
+
+#define CHECK_DETAIL_MAX 256
+
+struct check_result {
+    enum check_reason reason;
+    bool signer_known;   /* the signature verified with the device's key */
+    bool kind_known;     /* kind below is meaningful */
+    enum payload_kind kind;
+    char device[MESSAGE_ID_MAX]; /* the device whose key signed, "" if none */
+    char kid[JWS_FIELD_MAX];
+    struct payload p;    /* ids and times as far as read; p.json when OK */
+    char detail[CHECK_DETAIL_MAX];
+};
+
+/*
+ * Judge token (len bytes, untrusted) received on the topic of topic_device
+ * and topic_kind (listen), or with topic_device NULL (verify: the device is
+ * the one whose trusted key has the token's kid, the kind is the typ's).
+ * Returns 0 with *res filled (free with check_result_fini) whatever the
+ * verdict, or -ENOMEM, or the pin callback's error.
+ */
+int check_token(const struct check_config *c, const char *token, size_t len,
+                const char *topic_device, enum payload_kind topic_kind,
+                struct check_result *res);
+
+/* res may be NULL. */
+void check_result_fini(struct check_result *res);
+
+#endif

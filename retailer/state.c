@@ -1,0 +1,382 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The listener's SQLite file (see state.h). Statements are prepared once; the
+ * database handle is used by one thread at a time (the MQTT client's callback
+ * thread, after the main thread opened it). SQLite result codes are turned
+ * into errnos in one place, sq().
+ */
+#include "state.h"
+
+#include <errno.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rutil.h"
+
+static const char schema_v1[] =
+    "CREATE TABLE device ("
+    " device TEXT PRIMARY KEY,"
+    " last_seq INTEGER NOT NULL);"
+    "CREATE TABLE pin ("
+    " device TEXT PRIMARY KEY,"
+    " jwk TEXT NOT NULL,"
+    " kid TEXT NOT NULL,"
+    " pinned INTEGER NOT NULL);"
+    "CREATE TABLE message ("
+    " device TEXT NOT NULL,"
+    " kind TEXT NOT NULL CHECK (kind IN ('reorder', 'cancel')),"
+    " order_id TEXT NOT NULL,"
+    " seq INTEGER NOT NULL,"
+    " verdict TEXT NOT NULL CHECK (verdict IN ('accepted', 'rejected')),"
+    " reason TEXT,"
+    " detail TEXT,"
+    " acks TEXT,"
+    " token TEXT NOT NULL,"
+    " received INTEGER NOT NULL,"
+    " listener TEXT,"
+    " resent INTEGER NOT NULL DEFAULT 0,"
+    " last_resent INTEGER,"
+    " PRIMARY KEY (device, kind, order_id));";
+
+enum stmt {
+    ST_BEGIN,
+    ST_COMMIT,
+    ST_ROLLBACK,
+    ST_FIND,
+    ST_RESENT,
+    ST_LAST,
+    ST_SET_LAST,
+    ST_INSERT,
+    ST_PIN_GET,
+    ST_PIN_PUT,
+    ST_COUNT
+};
+
+static const char *const stmt_sql[ST_COUNT] = {
+    [ST_BEGIN] = "BEGIN IMMEDIATE",
+    [ST_COMMIT] = "COMMIT",
+    [ST_ROLLBACK] = "ROLLBACK",
+    [ST_FIND] = "SELECT acks, token FROM message WHERE device = ? AND kind = ? AND "
+                "order_id = ?",
+    [ST_RESENT] = "UPDATE message SET resent = resent + 1, last_resent = ? WHERE "
+                  "device = ? AND kind = ? AND order_id = ?",
+    [ST_LAST] = "SELECT last_seq FROM device WHERE device = ?",
+    [ST_SET_LAST] = "INSERT INTO device (device, last_seq) VALUES (?, ?) ON CONFLICT "
+                    "(device) DO UPDATE SET last_seq = excluded.last_seq",
+    [ST_INSERT] = "INSERT INTO message (device, kind, order_id, seq, verdict, reason, "
+                  "detail, acks, token, received, listener) VALUES "
+                  "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    [ST_PIN_GET] = "SELECT jwk FROM pin WHERE device = ?",
+    [ST_PIN_PUT] = "INSERT INTO pin (device, jwk, kid, pinned) VALUES (?, ?, ?, ?)",
+};
+
+struct state {
+    sqlite3 *db;
+    sqlite3_stmt *st[ST_COUNT];
+    char err[256];
+};
+
+const char *
+state_error(const struct state *s)
+{
+    return s->err;
+}
+
+/* The one translation of SQLite results: keeps the message, returns an errno. */
+static int
+sq(struct state *s, int rc, const char *what)
+{
+    if (rc == SQLITE_OK || rc == SQLITE_DONE || rc == SQLITE_ROW)
+        return 0;
+    snprintf(s->err, sizeof(s->err), "%s: %s", what,
+             s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
+    if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+        return -EBUSY;
+    if (rc == SQLITE_NOMEM)
+        return -ENOMEM;
+    return -EIO;
+}
+
+static int
+exec(struct state *s, const char *sql)
+{
+    return sq(s, sqlite3_exec(s->db, sql, NULL, NULL, NULL), sql);
+}
+
+static int
+step(struct state *s, enum stmt i)
+{
+    int rc = sqlite3_step(s->st[i]);
+
+    if (rc == SQLITE_ROW)
+        return 1;
+    return sq(s, rc, stmt_sql[i]);
+}
+
+static sqlite3_stmt *
+reset(struct state *s, enum stmt i)
+{
+    sqlite3_reset(s->st[i]);
+    sqlite3_clear_bindings(s->st[i]);
+    return s->st[i];
+}
+
+static int
+user_version(struct state *s, int *v)
+{
+    sqlite3_stmt *st;
+    int r = sq(s, sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL),
+               "PRAGMA user_version");
+
+    if (r < 0)
+        return r;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        *v = sqlite3_column_int(st, 0);
+    else
+        r = sq(s, sqlite3_errcode(s->db), "PRAGMA user_version");
+    sqlite3_finalize(st);
+    return r;
+}
+
+/* Create the schema, or check it, in a write transaction: listeners may race. */
+static int
+migrate(struct state *s, const char *path, char *err, size_t errlen)
+{
+    char sql[64];
+    int v = 0, r;
+
+    if ((r = exec(s, "BEGIN IMMEDIATE")) < 0)
+        return r;
+    if ((r = user_version(s, &v)) < 0)
+        goto out;
+    if (v > STATE_SCHEMA_VERSION) {
+        r = -EPROTO;
+        rutil_error(err, errlen, "%s: schema version %d was made by a newer "
+                    "pantry-retailer (this one knows %d)", path, v,
+                    STATE_SCHEMA_VERSION);
+        goto out;
+    }
+    if (v == 0) {
+        snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", STATE_SCHEMA_VERSION);
+        if ((r = exec(s, schema_v1)) < 0 || (r = exec(s, sql)) < 0)
+            goto out;
+    }
+    r = exec(s, "COMMIT");
+out:
+    if (r < 0)
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    return r;
+}
+
+int
+state_open(const char *path, struct state **out, char *err, size_t errlen)
+{
+    struct state *s = calloc(1, sizeof(*s));
+    int r;
+
+    *out = NULL;
+    if (s == NULL)
+        return -ENOMEM;
+    r = sq(s, sqlite3_open_v2(path, &s->db,
+                              SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+                                  SQLITE_OPEN_NOMUTEX,
+                              NULL),
+           "open");
+    if (r < 0)
+        goto out;
+    sqlite3_busy_timeout(s->db, STATE_BUSY_TIMEOUT_MS);
+    if ((r = exec(s, "PRAGMA journal_mode = WAL")) < 0 ||
+        (r = exec(s, "PRAGMA synchronous = FULL")) < 0 ||
+        (r = migrate(s, path, err, errlen)) < 0)
+        goto out;
+    for (int i = 0; i < ST_COUNT; i++)
+        if ((r = sq(s, sqlite3_prepare_v2(s->db, stmt_sql[i], -1, &s->st[i], NULL),
+                    stmt_sql[i])) < 0)
+            goto out;
+out:
+    if (r < 0) {
+        if (r != -EPROTO)
+            rutil_error(err, errlen, "database %s: %s", path, s->err);
+        state_close(s);
+        return r;
+    }
+    *out = s;
+    return 0;
+}
+
+void
+state_close(struct state *s)
+{
+    if (s == NULL)
+        return;
+    for (int i = 0; i < ST_COUNT; i++)
+        sqlite3_finalize(s->st[i]);
+    sqlite3_close(s->db);
+    free(s);
+}
+
+static void
+bind_text(sqlite3_stmt *st, int i, const char *v)
+{
+    if (v == NULL)
+        sqlite3_bind_null(st, i);
+    else
+        sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
+}
+
+static void
+bind_key(sqlite3_stmt *st, int first, const struct check_result *res)
+{
+    bind_text(st, first, res->device);
+    bind_text(st, first + 1, payload_kind_to_str(res->kind));
+    bind_text(st, first + 2, res->p.order_id);
+}
+
+/* A duplicate: its stored acks, and the count of re-sends. */
+static int
+duplicate(struct state *s, const struct check_result *res, const char *token,
+          int64_t now_s, char **acks, int *same)
+{
+    sqlite3_stmt *st = s->st[ST_FIND];
+    const unsigned char *a = sqlite3_column_text(st, 0);
+    const unsigned char *t = sqlite3_column_text(st, 1);
+
+    *same = t != NULL && strcmp((const char *)t, token) == 0;
+    if (a != NULL && (*acks = strdup((const char *)a)) == NULL)
+        return -ENOMEM;
+    st = reset(s, ST_RESENT);
+    sqlite3_bind_int64(st, 1, now_s);
+    bind_key(st, 2, res);
+    return step(s, ST_RESENT);
+}
+
+int
+state_judge(struct state *s, struct check_result *res, const char *token,
+            int64_t now_s, const char *listener, state_acks_fn *make_acks, void *arg,
+            char **acks, int *same)
+{
+    enum ledger_verdict v = LEDGER_REJECTED;
+    int64_t last = 0;
+    sqlite3_stmt *st;
+    int r;
+
+    *acks = NULL;
+    *same = 1;
+    if ((r = step(s, ST_BEGIN)) < 0) {
+        reset(s, ST_BEGIN);
+        return r;
+    }
+    reset(s, ST_BEGIN);
+    st = reset(s, ST_FIND);
+    bind_key(st, 1, res);
+    if ((r = step(s, ST_FIND)) < 0)
+        goto out;
+    if (r == 1) {
+        v = LEDGER_DUPLICATE;
+        if ((r = duplicate(s, res, token, now_s, acks, same)) == 0)
+            r = step(s, ST_COMMIT);
+        goto out;
+    }
+    st = reset(s, ST_LAST);
+    bind_text(st, 1, res->device);
+    if ((r = step(s, ST_LAST)) < 0)
+        goto out;
+    if (r == 1)
+        last = sqlite3_column_int64(st, 0);
+    v = ledger_decide(res, false, last);
+    if ((r = make_acks(arg, res, v, acks)) < 0)
+        goto out;
+    st = reset(s, ST_INSERT);
+    bind_key(st, 1, res);
+    sqlite3_bind_int64(st, 4, res->p.seq);
+    bind_text(st, 5, ledger_verdict_to_str(v));
+    bind_text(st, 6, v == LEDGER_ACCEPTED ? NULL : check_reason_to_str(res->reason));
+    bind_text(st, 7, v == LEDGER_ACCEPTED ? NULL : res->detail);
+    bind_text(st, 8, *acks);
+    bind_text(st, 9, token);
+    sqlite3_bind_int64(st, 10, now_s);
+    bind_text(st, 11, listener);
+    if ((r = step(s, ST_INSERT)) < 0)
+        goto out;
+    if (v == LEDGER_ACCEPTED) {
+        st = reset(s, ST_SET_LAST);
+        bind_text(st, 1, res->device);
+        sqlite3_bind_int64(st, 2, res->p.seq);
+        if ((r = step(s, ST_SET_LAST)) < 0)
+            goto out;
+    }
+    r = step(s, ST_COMMIT);
+out:
+    for (int i = ST_FIND; i <= ST_INSERT; i++)
+        reset(s, (enum stmt)i);
+    reset(s, ST_COMMIT);
+    if (r < 0) {
+        step(s, ST_ROLLBACK);
+        reset(s, ST_ROLLBACK);
+        free(*acks);
+        *acks = NULL;
+        return r;
+    }
+    return (int)v;
+}
+
+int
+state_pin_get(struct state *s, const char *device, uint8_t pk[KEYS_PK_BYTES])
+{
+    sqlite3_stmt *st = reset(s, ST_PIN_GET);
+    const unsigned char *jwk;
+    int r;
+
+    bind_text(st, 1, device);
+    if ((r = step(s, ST_PIN_GET)) == 1) {
+        jwk = sqlite3_column_text(st, 0);
+        /* Written by state_pin_put from a parsed key: a bad one is a broken file. */
+        if (jwk == NULL || keys_jwk_parse((const char *)jwk, strlen((const char *)jwk),
+                                          pk, s->err, sizeof(s->err)) < 0)
+            r = -EIO;
+    }
+    reset(s, ST_PIN_GET);
+    return r;
+}
+
+int
+state_pin_put(struct state *s, const char *device, const uint8_t pk[KEYS_PK_BYTES],
+              int64_t now_s)
+{
+    uint8_t old[KEYS_PK_BYTES];
+    char jwk[KEYS_JWK_MAX], kid[KEYS_B64_PK_LEN + 1];
+    sqlite3_stmt *st;
+    int r;
+
+    if ((r = step(s, ST_BEGIN)) < 0) {
+        reset(s, ST_BEGIN);
+        return r;
+    }
+    reset(s, ST_BEGIN);
+    if ((r = state_pin_get(s, device, old)) < 0)
+        goto out;
+    if (r == 1) {
+        r = memcmp(old, pk, KEYS_PK_BYTES) == 0 ? 1 : -EEXIST;
+        goto out;
+    }
+    keys_jwk(pk, jwk);
+    keys_thumbprint(pk, kid);
+    st = reset(s, ST_PIN_PUT);
+    bind_text(st, 1, device);
+    bind_text(st, 2, jwk);
+    bind_text(st, 3, kid);
+    sqlite3_bind_int64(st, 4, now_s);
+    if ((r = step(s, ST_PIN_PUT)) < 0)
+        goto out;
+    r = step(s, ST_COMMIT);
+out:
+    reset(s, ST_PIN_PUT);
+    reset(s, ST_COMMIT);
+    if (r != 0) {
+        step(s, ST_ROLLBACK);
+        reset(s, ST_ROLLBACK);
+    }
+    return r;
+}
