@@ -317,6 +317,11 @@ order_json(const struct store_order *ord)
     cJSON_AddStringToObject(o, "reason", ord->reason);
     cJSON_AddNumberToObject(o, "created_ms", (double)ord->created_ms);
     cJSON_AddNumberToObject(o, "updated_ms", (double)ord->updated_ms);
+    cJSON_AddNumberToObject(o, "seq", (double)ord->seq);
+    if (ord->eta_ms > 0)
+        cJSON_AddNumberToObject(o, "eta_ms", (double)ord->eta_ms);
+    else
+        cJSON_AddNullToObject(o, "eta_ms");
     return o;
 }
 
@@ -412,12 +417,15 @@ cmd_status(const struct command *cmd, struct opts *o)
             print_view(it, &v, o->now_ms);
         else
             printf("  no forecast yet: the daemon has not reviewed this item\n");
-        if (oo.found)
+        if (oo.found) {
             printf("  order     %s %s since %s (%" PRId32 " pack%s, %s)\n",
                    oo.o.order_id, store_order_state_to_str(oo.o.state),
                    fmt_time(oo.o.updated_ms, a, 32), oo.o.packs,
                    oo.o.packs == 1 ? "" : "s", oo.o.reason);
-        else
+            if (oo.o.eta_ms > 0)
+                printf("  delivery  expected %s (the retailer shipped it)\n",
+                       fmt_time(oo.o.eta_ms, a, 32));
+        } else
             printf("  order     none open\n");
     }
     rc = 0;

@@ -14,6 +14,7 @@
  *   order ID ITEM PACKS PRICE_CENTS REASON T_MS
  *   queue ID T_MS
  *   transition ID FROM TO T_MS [NOTE...]
+ *   eta ID ETA_MS
  *   audit T_MS ITEM|- TEXT...
  *
  * Usage: make-store STORE < commands. Exit 0, or 1 with the failing line.
@@ -177,6 +178,8 @@ run(struct store *db, char *line)
         return store_order_transition(db, f[1], (enum store_order_state)from,
                                       (enum store_order_state)to, v[4], rest);
     }
+    if (strcmp(f[0], "eta") == 0 && n == 3)
+        return store_order_set_eta(db, f[1], v[2]);
     if (strcmp(f[0], "audit") == 0 && n == 3)
         return store_audit(db, v[1], strcmp(f[2], "-") == 0 ? NULL : f[2],
                            rest ? rest : "");

@@ -101,6 +101,7 @@ commands += [
     "order c-7 coffee 2 1299 manual %d" % (NOW_MS - 2 * 3600 * 1000),
     "queue c-7 %d" % (NOW_MS - 3600 * 1000),
     "transition c-7 queued published %d puback" % (NOW_MS - 1800 * 1000),
+    "eta c-7 %d" % (NOW_MS + 2 * 86400 * 1000),
     "event rice consume %d 45000" % (NOW_MS - 3 * 3600 * 1000),
     "event rice refill %d 2000000" % (NOW_MS - 4 * DAY_MS),
     "audit %d - daemon started" % (NOW_MS - 5 * 3600 * 1000),
@@ -185,6 +186,7 @@ items = (
         "  sensor    FAULT",
         "  runs out  not foreseen",
         "  order     c-7 published since %s (2 packs, manual)" % utc(NOW_MS - 1800000),
+        "  delivery  expected %s (the retailer shipped it)" % utc(NOW_MS + 2 * 86400000),
         "flour  Flour  (mode off)",
         "  no forecast yet",
     ]
@@ -218,7 +220,8 @@ items = (
               "json coffee view: %r" % c["view"])
         check(c["order"] == {"id": "c-7", "state": "published", "packs": 2,
                              "reason": "manual", "created_ms": NOW_MS - 7200000,
-                             "updated_ms": NOW_MS - 1800000},
+                             "updated_ms": NOW_MS - 1800000, "seq": 1,
+                             "eta_ms": NOW_MS + 2 * 86400000},
               "json coffee order: %r" % c["order"])
         check(items["flour"]["view"] is None and items["flour"]["order"] is None,
               "json flour")
