@@ -9,16 +9,17 @@
 #include <string.h>
 
 void
-outbox_init(struct outbox *o, int64_t ack_wait_ms)
+outbox_init(struct outbox *o, int64_t ack_wait_ms, int64_t resend_ms)
 {
     memset(o, 0, sizeof(*o));
     o->ack_wait_ms = ack_wait_ms;
+    o->resend_ms = o->round_wait_ms = resend_ms;
 }
 
 void
 outbox_reset(struct outbox *o)
 {
-    outbox_init(o, o->ack_wait_ms);
+    outbox_init(o, o->ack_wait_ms, o->resend_ms);
 }
 
 int
@@ -35,8 +36,15 @@ outbox_next(const struct outbox *o, const struct outbox_msg *pending, size_t n,
         if (pending[i].seq > o->sent_upto && next == n)
             next = i;
     }
-    if (next == n)
-        return -1; /* everything pending went out on this connection */
+    if (next == n) {
+        /* Everything pending went out in this round: the next round. */
+        if (n == 0)
+            return -1;
+        if (now_ms - o->last_sent_ms >= o->round_wait_ms)
+            return 0;
+        *wake_ms = o->last_sent_ms + o->round_wait_ms;
+        return -1;
+    }
     if (o->sent_upto == 0 || !last_pending)
         return (int)next; /* nothing sent yet, or the last one was answered */
     if (!o->last_puback)
@@ -50,11 +58,15 @@ outbox_next(const struct outbox *o, const struct outbox_msg *pending, size_t n,
 void
 outbox_sent(struct outbox *o, const struct outbox_msg *m, int token, int64_t now_ms)
 {
-    if (m->seq > o->sent_upto) {
-        o->sent_upto = m->seq;
-        o->last_sent_ms = now_ms;
-        o->last_puback = false;
+    if (m->seq <= o->sent_upto) {
+        /* A new round: the wait before the one after it doubles. */
+        o->round_wait_ms = o->round_wait_ms > OUTBOX_RESEND_MAX_MS / 2
+                               ? OUTBOX_RESEND_MAX_MS
+                               : o->round_wait_ms * 2;
     }
+    o->sent_upto = m->seq;
+    o->last_sent_ms = now_ms;
+    o->last_puback = false;
     if (o->n_flight == OUTBOX_INFLIGHT) {
         /* The oldest token has waited longest for its PUBACK; a message whose
          * PUBACK is forgotten is still pending and goes again on reconnect. */

@@ -16,7 +16,12 @@
  * retailer never answers from being stuck on its first message.
  *
  * After a reconnect everything unanswered is sent again, from the lowest
- * number, with the same bytes (retailers drop duplicates by order id).
+ * number, with the same bytes (retailers drop duplicates by order id). On one
+ * connection, when everything pending went out and some of it is still not
+ * answered, a new round starts resend_ms after the last send, then after
+ * twice that, up to OUTBOX_RESEND_MAX_MS: a retailer that lost a message (its
+ * session gone with a crashed broker) gets it again without a reconnect of
+ * ours, and a household without a retailer is not flooded.
  *
  *   pending (by seq)   sent on this     last sent:            next action
  *                      connection?      answered / puback
@@ -27,7 +32,8 @@
  *   ... mk (sent) ...  up to mk         PUBACK, < ack_wait    wait until ack_wait
  *   ... mk (sent) ...  up to mk         PUBACK, >= ack_wait   send the next after mk
  *   (mk answered)      up to mk         answered              send the next after mk
- *
+ *   all sent, some     all              resend wait passed    a new round: lowest
+ *   unanswered
  * Times are milliseconds on any monotonic clock (not the replay's virtual one).
  */
 #ifndef PANTRY_AGENT_OUTBOX_H
@@ -39,7 +45,7 @@
 
 #include "store.h"
 
-#define OUTBOX_ACK_WAIT_MS 10000 /* default: the retailer's answer, at most */
+#define OUTBOX_RESEND_MAX_MS 3600000 /* the longest wait between rounds */
 #define OUTBOX_INFLIGHT 16       /* tokens remembered (PUBACKs not yet seen) */
 
 /* A message as the outbox needs it (from store_outmsg; strings copied). */
@@ -56,6 +62,7 @@ struct outbox_flight {
 
 struct outbox {
     int64_t ack_wait_ms;
+    int64_t resend_ms, round_wait_ms; /* the first wait between rounds, the next */
     int64_t sent_upto;    /* highest seq sent on this connection, 0: none */
     int64_t last_sent_ms; /* when sent_upto went out */
     bool last_puback;     /* the broker took sent_upto */
@@ -63,8 +70,8 @@ struct outbox {
     size_t n_flight;
 };
 
-/* A fresh state (no connection yet). */
-void outbox_init(struct outbox *o, int64_t ack_wait_ms);
+/* A fresh state (no connection yet). Both waits >= 1 ms. */
+void outbox_init(struct outbox *o, int64_t ack_wait_ms, int64_t resend_ms);
 
 /* A new connection: everything unanswered is to be sent again. */
 void outbox_reset(struct outbox *o);
@@ -78,7 +85,11 @@ void outbox_reset(struct outbox *o);
 int outbox_next(const struct outbox *o, const struct outbox_msg *pending, size_t n,
                 int64_t now_ms, int64_t *wake_ms);
 
-/* Record that m went out now with token (after mqtt_publish() succeeded). */
+/*
+ * Record that m went out now with token (after mqtt_publish() succeeded). A
+ * number not above the last sent starts a new round (and doubles the wait
+ * before the next one).
+ */
 void outbox_sent(struct outbox *o, const struct outbox_msg *m, int token, int64_t now_ms);
 
 /*

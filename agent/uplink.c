@@ -185,7 +185,8 @@ uplink_new(const struct agent_config *cfg, const struct keys *key, struct store 
     u->db = db;
     u->pl = pl;
     u->status_token = -1;
-    outbox_init(&u->ob, OUTBOX_ACK_WAIT_MS);
+    outbox_init(&u->ob, (int64_t)cfg->broker.ack_wait_s * 1000,
+                (int64_t)cfg->broker.resend_s * 1000);
     if (topic(u->t_reorder, cfg, "reorder") < 0 || topic(u->t_cancel, cfg, "cancel") < 0 ||
         topic(u->t_status, cfg, "status") < 0 || topic(u->t_key, cfg, "key") < 0 ||
         topic(u->t_ack, cfg, "ack") < 0) {
@@ -285,7 +286,10 @@ uplink_connected(const struct uplink *u)
     return mqtt_connected(u->mq);
 }
 
+/* The lowest pending message (a new round starts there) and those from
+ * from_seq on, at most PEEK; and the highest number pending. */
 struct peek {
+    bool collect;
     int64_t from_seq;
     size_t n;
     struct outbox_msg m[PEEK];
@@ -300,7 +304,7 @@ peek_cb(const struct store_outmsg *m, void *ctx)
 
     if (m->seq > pk->max_seq)
         pk->max_seq = m->seq;
-    if (m->seq < pk->from_seq || pk->n == PEEK)
+    if (!pk->collect || pk->n == PEEK || (pk->n > 0 && m->seq < pk->from_seq))
         return 0;
     pk->m[pk->n].kind = m->kind;
     pk->m[pk->n].seq = m->seq;
@@ -321,7 +325,7 @@ peek_fini(struct peek *pk)
 int64_t
 uplink_pending_max_seq(struct uplink *u)
 {
-    struct peek pk = {.from_seq = INT64_MAX};
+    struct peek pk = {.collect = false};
 
     if (store_outbox_pending(u->db, peek_cb, &pk) < 0)
         return 0;
@@ -335,7 +339,7 @@ pump(struct uplink *u, int64_t mono_ms)
     int64_t wake = INT64_MAX;
 
     while (mqtt_connected(u->mq)) {
-        struct peek pk = {.from_seq = u->ob.sent_upto};
+        struct peek pk = {.collect = true, .from_seq = u->ob.sent_upto};
         int r = store_outbox_pending(u->db, peek_cb, &pk);
         int i = r < 0 ? -1 : outbox_next(&u->ob, pk.m, pk.n, mono_ms, &wake);
         if (r < 0)

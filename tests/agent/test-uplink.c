@@ -37,7 +37,7 @@ test_outbox(void)
     struct outbox_msg p[4] = {msg(3), msg(5), msg(6), msg(9)}, got;
     int64_t wake = 0;
 
-    outbox_init(&o, 1000);
+    outbox_init(&o, 1000, 5000);
     /* Nothing pending: nothing to do, no timer. */
     CHECK_EQ_I64(outbox_next(&o, p, 0, 0, &wake), -1);
     CHECK_EQ_I64(wake, INT64_MAX);
@@ -62,9 +62,33 @@ test_outbox(void)
     CHECK_EQ_I64(outbox_next(&o, p + 2, 2, 1051, &wake), 0);
     outbox_sent(&o, &p[2], 103, 1051);
     CHECK_EQ_I64(o.sent_upto, 6);
-    /* A reconnect: everything unanswered goes again, from the lowest. */
+    CHECK(outbox_puback(&o, 103, &got) && got.seq == 6);
+    /* 6 is answered, 9 went out after the wait; 3 and 9 stay unanswered: all
+     * sent in this round, so the next round starts 5 s after the last send. */
+    struct outbox_msg q[2] = {msg(3), msg(9)};
+    CHECK_EQ_I64(outbox_next(&o, q, 2, 1052, &wake), 1);
+    outbox_sent(&o, &q[1], 104, 1052);
+    CHECK(outbox_puback(&o, 104, &got));
+    CHECK_EQ_I64(outbox_next(&o, q, 2, 2052, &wake), -1);
+    CHECK_EQ_I64(wake, 6052);
+    CHECK_EQ_I64(outbox_next(&o, q, 2, 6052, &wake), 0);
+    outbox_sent(&o, &q[0], 105, 6052);
+    CHECK_EQ_I64(o.round_wait_ms, 10000); /* doubled for the round after */
+    CHECK(outbox_puback(&o, 105, &got));
+    CHECK_EQ_I64(outbox_next(&o, q, 2, 7052, &wake), 1); /* ack_wait over: 9 */
+    outbox_sent(&o, &q[1], 106, 7052);
+    CHECK(outbox_puback(&o, 106, &got));
+    CHECK_EQ_I64(outbox_next(&o, q, 2, 8000, &wake), -1);
+    CHECK_EQ_I64(wake, 17052);
+    /* The wait between rounds stops doubling at an hour. */
+    for (int i = 0; i < 20; i++)
+        outbox_sent(&o, &q[0], 200 + i, 9000);
+    CHECK_EQ_I64(o.round_wait_ms, OUTBOX_RESEND_MAX_MS);
+    /* A reconnect: everything unanswered goes again, from the lowest, and the
+     * round wait starts over. */
     outbox_reset(&o);
     CHECK_EQ_I64(o.ack_wait_ms, 1000);
+    CHECK_EQ_I64(o.round_wait_ms, 5000);
     CHECK_EQ_I64(outbox_next(&o, p, 4, 2000, &wake), 0);
     /* Tokens are forgotten oldest first beyond OUTBOX_INFLIGHT. */
     for (int i = 0; i < OUTBOX_INFLIGHT + 2; i++) {

@@ -156,6 +156,8 @@ test_defaults(void)
     CHECK(strcmp(cfg.broker.ca_file, "") == 0);
     CHECK(cfg.broker.verify);
     CHECK_EQ_I64(cfg.broker.keepalive_s, 60);
+    CHECK_EQ_I64(cfg.broker.ack_wait_s, 10);
+    CHECK_EQ_I64(cfg.broker.resend_s, 60);
     CHECK_EQ_I64(cfg.broker.session_expiry_s, 604800);
     CHECK_EQ_I64(cfg.monthly_budget_cents, 0);
     CHECK(strcmp(cfg.currency, "EUR") == 0);
@@ -269,6 +271,8 @@ test_full(void)
     CHECK(strcmp(b->credentials_file, "/etc/cred") == 0);
     CHECK(!b->verify);
     CHECK_EQ_I64(b->keepalive_s, 90);
+    CHECK_EQ_I64(b->ack_wait_s, 30);
+    CHECK_EQ_I64(b->resend_s, 300);
     CHECK_EQ_I64(b->session_expiry_s, 4294967295); /* never: 2^32 - 1 */
     CHECK(strcmp(b->client_id, "client-9") == 0);
     CHECK(strcmp(b->retailer_key, "/etc/r.jwk") == 0);
