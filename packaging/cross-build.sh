@@ -1,0 +1,105 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Cross builds for Raspberry Pi OS, arm64 and armhf (packaging/cross/*.ini), with
+# Debian's cross compilers and multiarch -dev packages, and their unit tests
+# (meson suite unit, the golden vectors of models/ included) run under
+# qemu-user through the cross files' exe_wrapper. Each architecture builds in
+# _build/ARCH with warnings as errors; whatever fails to build is reported and
+# its tests are counted as failed ("not built") in the JSON test log that
+# tests/check.sh counts (_build/ARCH/meson-logs/testlog.json), while every test
+# that did build still runs. Prints build and test times, and whether the
+# golden vectors computed under emulation equal tests/golden/models.txt, the
+# ones x86-64 computes.
+#
+# Usage: packaging/cross-build.sh [arm64] [armhf]   (default both)
+# Needs: packaging/install-deps.sh build cross.   Exit status: 0 if all passed.
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+jobs=${CHECK_JOBS:-$(nproc 2>/dev/null || echo 2)}
+[ $# -gt 0 ] || set -- arm64 armhf
+
+status=0
+for arch in "$@"; do
+  case "$arch" in
+    arm64) triplet=aarch64-linux-gnu ;;
+    armhf) triplet=arm-linux-gnueabihf ;;
+    *) echo "cross-build: unknown architecture $arch (arm64, armhf)" >&2; exit 2 ;;
+  esac
+  dir=_build/$arch
+  log=$dir/meson-logs/testlog.json
+  echo "== cross $arch ($triplet, packaging/cross/$triplet.ini)"
+  t0=$(date +%s)
+  if [ -f "$dir/build.ninja" ]; then
+    meson setup --reconfigure "$dir" >/dev/null || true
+  else
+    meson setup "$dir" --cross-file "packaging/cross/$triplet.ini" -Dwerror=true \
+      -Dbuildtype=debugoptimized >/dev/null || true
+  fi
+  if [ ! -f "$dir/build.ninja" ]; then
+    echo "cross-build: meson setup failed for $arch (see $dir/meson-logs/meson-log.txt)"
+    rm -f "$log"
+    status=1
+    continue
+  fi
+  built=yes
+  # -k 0: build every target that can be built, so one test that does not
+  # compile for an architecture does not hide the results of the others.
+  ninja -C "$dir" -k 0 -j "$jobs" >"$dir/cross-build.log" 2>&1 || built=no
+  t1=$(date +%s)
+  if [ "$built" = no ]; then
+    grep -E '^FAILED:|error:' "$dir/cross-build.log" | head -n 20
+    echo "cross-build: BUILD FAILED in part for $arch (whole log: $dir/cross-build.log)"
+    status=1
+  fi
+
+  # The unit tests whose programs exist run; the others are failures "not
+  # built", named as meson names tests in its log ("pantry-agent:unit+models /
+  # fx") and added to that log after the run.
+  names=$(meson introspect --tests "$dir" | python3 -c '
+import json, os, sys
+arch, out = sys.argv[1], open(sys.argv[2], "w")
+for t in json.load(sys.stdin):
+    if "pantry-agent:unit" not in t["suite"]:
+        continue
+    if os.path.exists(t["cmd"][0]):
+        print(t["name"])
+        continue
+    suites = "+".join(s.split(":", 1)[1] for s in t["suite"])
+    name = "pantry-agent:%s / %s" % (suites, t["name"])
+    out.write(json.dumps({"name": name, "result": "FAIL",
+                          "stdout": "not built for " + arch}) + "\n")
+    print("cross-build: %s: not built for %s" % (name, arch), file=sys.stderr)
+' "$arch" "$dir/not-built.json")
+  rm -f "$log"
+  mkdir -p "$dir/meson-logs"
+  # Without names meson would run every test: run none when nothing built.
+  if [ -n "$names" ]; then
+    # shellcheck disable=SC2086
+    meson test -C "$dir" --no-rebuild --print-errorlogs --num-processes "$jobs" \
+      --timeout-multiplier 4 $names || status=1
+  fi
+  t2=$(date +%s)
+  if [ -s "$dir/not-built.json" ]; then
+    cat "$dir/not-built.json" >>"$log"
+    status=1
+  fi
+
+  # The golden vectors under emulation against the file x86-64 reproduces.
+  golden="$dir/golden-$arch.txt"
+  wrapper=$(sed -n "s/^exe_wrapper = \[\(.*\)\]$/\1/p" "packaging/cross/$triplet.ini" |
+    tr -d "'," )
+  if [ -x "$dir/tests/golden-gen" ] && $wrapper "$dir/tests/golden-gen" >"$golden"; then
+    if cmp -s "$golden" tests/golden/models.txt; then
+      verdict="identical to tests/golden/models.txt ($(wc -l <"$golden") lines)"
+    else
+      verdict="DIFFERENT from tests/golden/models.txt: $(cmp "$golden" \
+        tests/golden/models.txt 2>&1 | sed 's/^[^ ]* [^ ]* //')"
+    fi
+  else
+    verdict="not computed (golden-gen did not build or run)"
+  fi
+  echo "cross-build: $arch: built in $((t1 - t0)) s, unit tests under qemu in" \
+    "$((t2 - t1)) s; golden vectors $verdict"
+done
+exit $status
