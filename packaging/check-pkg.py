@@ -1,0 +1,181 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Checks what the packaging installs (tests/check.sh, stage "package"):
+#   deb DIR        the .deb files packaging/build-deb.sh left in DIR: each file
+#                  a hobbyist needs is in pantry-agent (daemon, pantryctl,
+#                  pantry-sensors, unit, sysusers.d, tmpfiles.d, the sample
+#                  configuration as a conffile, man pages, the documents the man
+#                  pages name) and pantry-retailer; the maintainer scripts make
+#                  the user before the state directory and enable nothing; the
+#                  packaged unit passes `systemd-analyze verify` and security
+#                  (check-unit.py) and its man pages render without warnings;
+#                  the packaged daemon accepts the packaged configuration.
+#   install BUILD  `meson install --destdir` of the build BUILD: everything lands
+#                  under DESTDIR/PREFIX, the unit runs PREFIX's daemon with
+#                  PREFIX's configuration, and the man pages are there.
+import glob
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+here = os.path.dirname(os.path.abspath(__file__))
+failures = 0
+
+
+def fail(msg):
+    global failures
+    failures += 1
+    print(f"FAIL: {msg}")
+
+
+def run(*cmd, **kw):
+    return subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          text=True, **kw)
+
+
+AGENT_FILES = [
+    "usr/sbin/pantry-agent",
+    "usr/bin/pantryctl",
+    "usr/bin/pantry-sensors",
+    "lib/systemd/system/pantry-agent.service",
+    "usr/lib/sysusers.d/pantry-agent.conf",
+    "usr/lib/tmpfiles.d/pantry-agent.conf",
+    "etc/pantry-agent/pantry-agent.conf",
+    "usr/share/man/man8/pantry-agent.8.gz",
+    "usr/share/man/man1/pantryctl.1.gz",
+    "usr/share/man/man1/pantry-sensors.1.gz",
+    "usr/share/man/man5/pantry-agent.conf.5.gz",
+    "usr/share/doc/pantry-agent/copyright",
+]
+RETAILER_FILES = [
+    "usr/bin/pantry-retailer",
+    "usr/share/man/man1/pantry-retailer.1.gz",
+]
+
+
+def deb(outdir):
+    arch = run("dpkg", "--print-architecture").stdout.strip()
+    for pkg, files in (("pantry-agent", AGENT_FILES),
+                       ("pantry-retailer", RETAILER_FILES)):
+        debs = glob.glob(os.path.join(outdir, f"{pkg}_*_{arch}.deb"))
+        if len(debs) != 1:
+            fail(f"{len(debs)} {pkg} packages for {arch} in {outdir}, want 1")
+            continue
+        with tempfile.TemporaryDirectory() as x:
+            r = run("dpkg-deb", "-R", debs[0], x)
+            if r.returncode != 0:
+                fail(f"dpkg-deb -R {debs[0]}: {r.stdout}")
+                continue
+            for f in files:
+                if not os.path.exists(os.path.join(x, f)):
+                    fail(f"{pkg} lacks /{f}")
+            if pkg == "pantry-agent":
+                agent_deb(x)
+            print(f"# {os.path.basename(debs[0])}: {os.path.getsize(debs[0])} bytes")
+
+
+def agent_deb(x):
+    ctl = os.path.join(x, "DEBIAN")
+    conffiles = open(os.path.join(ctl, "conffiles")).read().split()
+    if "/etc/pantry-agent/pantry-agent.conf" not in conffiles:
+        fail("the sample configuration is not a conffile")
+    postinst = open(os.path.join(ctl, "postinst")).read()
+    su, tf = postinst.find("systemd-sysusers"), postinst.find("systemd-tmpfiles")
+    if su < 0 or tf < 0 or su > tf:
+        fail("postinst does not run systemd-sysusers before systemd-tmpfiles")
+    if re.search(r"^\s*deb-systemd-helper enable", postinst, re.M) and \
+            "was-enabled" not in postinst:
+        fail("postinst enables the service on installation")
+    control = open(os.path.join(ctl, "control")).read()
+    if not re.search(r"^Depends:.*systemd-sysusers", control, re.M):
+        fail("Depends has no systemd-sysusers provider (postinst runs it)")
+    postrm = open(os.path.join(ctl, "postrm")).read()
+    if "rm -rf /var/lib/pantry-agent" not in postrm:
+        fail("postrm does not remove /var/lib/pantry-agent on purge")
+
+    # The documents the man pages point at are in the package.
+    mans = glob.glob(os.path.join(x, "usr/share/man/man*/*.gz"))
+    for page in mans:
+        text = run("zcat", page).stdout.replace("\\-", "-")
+        for doc in set(re.findall(r"/usr/share/doc/pantry-agent/[\w.]+", text)):
+            if not os.path.exists(x + doc):
+                fail(f"{os.path.basename(page)} names {doc}, not in the package")
+        env = dict(os.environ, MANWIDTH="80", LC_ALL="C.UTF-8")
+        r = subprocess.run(["man", "--warnings", "-E", "UTF-8", "-l", page], env=env,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                           text=True)
+        if r.returncode != 0 or r.stderr:
+            fail(f"{os.path.basename(page)}: {r.stderr.strip()}")
+
+    # The packaged unit as installed, against the packaged daemon.
+    unit = os.path.join(x, "lib/systemd/system/pantry-agent.service")
+    agent = os.path.join(x, "usr/sbin/pantry-agent")
+    check_unit = os.path.join(here, "check-unit.py")
+    for args in (["verify", unit, "/usr/sbin", agent, os.path.join(here, "man")],
+                 ["security", unit, "1.5"]):
+        r = run(sys.executable, check_unit, *args)
+        print(r.stdout, end="")
+        if r.returncode != 0:
+            fail(f"check-unit.py {args[0]} on the packaged unit")
+    conf = os.path.join(x, "etc/pantry-agent/pantry-agent.conf")
+    r = run(agent, "--check-config", conf)
+    if r.returncode != 0:
+        fail(f"the packaged daemon refuses the packaged configuration:\n{r.stdout}")
+
+
+def install(build):
+    prefix = None
+    for line in run("meson", "configure", build).stdout.splitlines():
+        m = re.match(r"\s*prefix\s+(\S+)", line)
+        if m:
+            prefix = m.group(1)
+    if not prefix:
+        fail(f"no prefix in meson configure {build}")
+        return
+    with tempfile.TemporaryDirectory() as dest:
+        r = run("meson", "install", "-C", build, "--no-rebuild", "--destdir", dest)
+        if r.returncode != 0:
+            fail(f"meson install failed:\n{r.stdout}")
+            return
+        found = sorted(os.path.relpath(os.path.join(d, f), dest)
+                       for d, _, fs in os.walk(dest) for f in fs)
+        root = prefix.strip("/")
+        for f in found:
+            if not f.startswith(root + "/"):
+                fail(f"/{f} is outside the prefix {prefix}")
+        etc = "etc" if prefix == "/usr" else f"{root}/etc"
+        want = [f"{root}/sbin/pantry-agent", f"{root}/bin/pantryctl",
+                f"{root}/bin/pantry-sensors", f"{etc}/pantry-agent/pantry-agent.conf",
+                f"{root}/share/man/man8/pantry-agent.8",
+                f"{root}/share/man/man1/pantryctl.1",
+                f"{root}/share/man/man1/pantry-sensors.1",
+                f"{root}/share/man/man5/pantry-agent.conf.5"]
+        units = [f for f in found if f.endswith("systemd/system/pantry-agent.service")]
+        if len(units) != 1:
+            fail(f"{len(units)} units installed, want 1")
+        else:
+            text = open(os.path.join(dest, units[0])).read()
+            start = (f"ExecStart={prefix}/sbin/pantry-agent "
+                     f"--config /{etc}/pantry-agent/")
+            if start not in text:
+                fail(f"the installed unit does not start {prefix}/sbin/pantry-agent "
+                     f"with /{etc}/pantry-agent/pantry-agent.conf")
+        for kind in ("sysusers.d", "tmpfiles.d"):
+            if not any(f.endswith(f"{kind}/pantry-agent.conf") for f in found):
+                fail(f"no {kind}/pantry-agent.conf installed")
+        for f in want:
+            if f not in found:
+                fail(f"meson install made no /{f}")
+        print(f"# meson install, prefix {prefix}: {len(found)} files under "
+              f"DESTDIR{prefix}")
+
+
+def main():
+    {"deb": deb, "install": install}[sys.argv[1]](*sys.argv[2:])
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
