@@ -16,9 +16,9 @@
 #include "rutil.h"
 
 static const char *const reason_names[CHECK_REASON_COUNT] = {
-    "ok",      "malformed", "alg",    "signature",       "unknown-device",
-    "unknown-kid", "typ",   "schema", "payload",         "device-mismatch",
-    "sequence", "stale",    "future",
+    "ok",          "malformed", "alg",    "signature", "unknown-device",
+    "unknown-kid", "typ",       "schema", "payload",   "device-mismatch",
+    "sequence",    "stale",     "future",
 };
 
 const char *
@@ -36,9 +36,8 @@ check_result_fini(struct check_result *res)
         payload_fini(&res->p);
 }
 
-static int
-fail(struct check_result *res, enum check_reason reason, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+static int fail(struct check_result *res, enum check_reason reason, const char *fmt,
+                ...) __attribute__((format(printf, 3, 4)));
 
 static int
 fail(struct check_result *res, enum check_reason reason, const char *fmt, ...)
@@ -87,11 +86,14 @@ choose_key(const struct check_config *c, const struct jws *j, const char *topic_
             char dev[MESSAGE_ID_MAX];
             claimed_device(j, dev);
             if (dev[0] != '\0' && trust_find_device(c->trust, dev) != NULL)
-                return fail(res, CHECK_UNKNOWN_KID, "kid \"%.44s\" is not the key "
-                            "trusted for device %s", j->kid, dev);
-            return fail(res, CHECK_UNKNOWN_DEVICE, "no trusted key has kid "
-                        "\"%.44s\" (device \"%s\" is not in the trust store)", j->kid,
-                        dev);
+                return fail(res, CHECK_UNKNOWN_KID,
+                            "kid \"%.44s\" is not the key "
+                            "trusted for device %s",
+                            j->kid, dev);
+            return fail(res, CHECK_UNKNOWN_DEVICE,
+                        "no trusted key has kid "
+                        "\"%.44s\" (device \"%s\" is not in the trust store)",
+                        j->kid, dev);
         }
         snprintf(res->device, sizeof(res->device), "%s", e->device);
         memcpy(pk, e->pk, KEYS_PK_BYTES);
@@ -104,13 +106,17 @@ choose_key(const struct check_config *c, const struct jws *j, const char *topic_
         if (r < 0)
             return r;
         if (r == 0)
-            return fail(res, CHECK_UNKNOWN_DEVICE, "device %s is not in the trust "
-                        "store%s", topic_device, c->pin ? " and has no pinned key" : "");
+            return fail(res, CHECK_UNKNOWN_DEVICE,
+                        "device %s is not in the trust "
+                        "store%s",
+                        topic_device, c->pin ? " and has no pinned key" : "");
     }
     keys_thumbprint(pk, kid);
     if (strcmp(j->kid, kid) != 0)
-        return fail(res, CHECK_UNKNOWN_KID, "kid \"%.44s\" is not the thumbprint of "
-                    "the key trusted for device %s", j->kid, topic_device);
+        return fail(res, CHECK_UNKNOWN_KID,
+                    "kid \"%.44s\" is not the thumbprint of "
+                    "the key trusted for device %s",
+                    j->kid, topic_device);
     snprintf(res->device, sizeof(res->device), "%s", topic_device);
     return 0;
 }
@@ -137,8 +143,8 @@ check_rules(const struct check_config *c, const struct jws *v, const char *topic
                  payload_kind_to_str(topic_kind), typ_of(topic_kind));
     } else if (strcmp(v->typ, MESSAGE_TYP_REORDER) == 0 ||
                strcmp(v->typ, MESSAGE_TYP_CANCEL) == 0) {
-        res->kind = strcmp(v->typ, MESSAGE_TYP_REORDER) == 0 ? PAYLOAD_REORDER
-                                                             : PAYLOAD_CANCEL;
+        res->kind =
+            strcmp(v->typ, MESSAGE_TYP_REORDER) == 0 ? PAYLOAD_REORDER : PAYLOAD_CANCEL;
         res->kind_known = true;
     } else {
         return fail(res, CHECK_TYP, "typ \"%s\" is not %s or %s", v->typ,
@@ -154,20 +160,23 @@ check_rules(const struct check_config *c, const struct jws *v, const char *topic
     if (strcmp(res->p.device, res->device) != 0) {
         const struct trust_entry *e;
         /* verify: a key may be trusted for more than one device id. */
-        if (topic_device != NULL || (e = trust_find_device(c->trust, res->p.device)) ==
-                                        NULL ||
+        if (topic_device != NULL ||
+            (e = trust_find_device(c->trust, res->p.device)) == NULL ||
             strcmp(e->kid, v->kid) != 0)
-            return fail(res, CHECK_DEVICE_MISMATCH, "payload device %s, signed with "
-                        "the key of %s", res->p.device, res->device);
+            return fail(res, CHECK_DEVICE_MISMATCH,
+                        "payload device %s, signed with "
+                        "the key of %s",
+                        res->p.device, res->device);
         snprintf(res->device, sizeof(res->device), "%s", res->p.device);
     }
     if (res->p.iat_s < c->now_s - c->max_age_s)
         return fail(res, CHECK_STALE, "issued %lld s ago, more than the %lld s allowed",
                     (long long)(c->now_s - res->p.iat_s), (long long)c->max_age_s);
     if (res->p.iat_s > c->now_s + c->max_skew_s)
-        return fail(res, CHECK_FUTURE, "issued %lld s in the future, more than the "
-                    "%lld s allowed", (long long)(res->p.iat_s - c->now_s),
-                    (long long)c->max_skew_s);
+        return fail(res, CHECK_FUTURE,
+                    "issued %lld s in the future, more than the "
+                    "%lld s allowed",
+                    (long long)(res->p.iat_s - c->now_s), (long long)c->max_skew_s);
     return 0;
 }
 

@@ -80,12 +80,12 @@ struct check_config {
 
 struct check_result {
     enum check_reason reason;
-    bool signer_known;   /* the signature verified with the device's key */
-    bool kind_known;     /* kind below is meaningful */
+    bool signer_known; /* the signature verified with the device's key */
+    bool kind_known;   /* kind below is meaningful */
     enum payload_kind kind;
     char device[MESSAGE_ID_MAX]; /* the device whose key signed, "" if none */
     char kid[JWS_FIELD_MAX];
-    struct payload p;    /* ids and times as far as read; p.json when OK */
+    struct payload p; /* ids and times as far as read; p.json when OK */
     char detail[CHECK_DETAIL_MAX];
 };
 

@@ -38,9 +38,11 @@ ledger_decide(struct check_result *res, bool seen, int64_t last_seq)
         return LEDGER_REJECTED;
     if (res->p.seq <= last_seq) {
         res->reason = CHECK_SEQUENCE;
-        snprintf(res->detail, sizeof(res->detail), "new order id %s with sequence "
-                 "number %lld, not above %lld, the last seen from %s", res->p.order_id,
-                 (long long)res->p.seq, (long long)last_seq, res->device);
+        snprintf(res->detail, sizeof(res->detail),
+                 "new order id %s with sequence "
+                 "number %lld, not above %lld, the last seen from %s",
+                 res->p.order_id, (long long)res->p.seq, (long long)last_seq,
+                 res->device);
         payload_fini(&res->p);
         return LEDGER_REJECTED;
     }

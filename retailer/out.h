@@ -24,8 +24,8 @@
  * received at received_s. *line gets malloc'd text without the newline.
  * Returns 0 or -ENOMEM.
  */
-int out_accepted(const struct check_result *res, const char *token,
-                 int64_t received_s, char **line);
+int out_accepted(const struct check_result *res, const char *token, int64_t received_s,
+                 char **line);
 
 /* The verdict line of input line line_no. Same returns. */
 int out_verdict(long line_no, enum ledger_verdict v, const struct check_result *res,

@@ -174,12 +174,12 @@ members_ok(const cJSON *o, const char *where, const struct member *table, size_t
                                c->string);
         for (const cJSON *d = c->next; d != NULL; d = d->next)
             if (strcmp(c->string, d->string) == 0)
-                return rutil_error(err, errlen, "%s: member \"%s\" given twice",
-                                   where, c->string);
+                return rutil_error(err, errlen, "%s: member \"%s\" given twice", where,
+                                   c->string);
     }
     for (size_t k = 0; k < n; k++)
-        if (table[k].required && cJSON_GetObjectItemCaseSensitive(o, table[k].name) ==
-                                     NULL)
+        if (table[k].required &&
+            cJSON_GetObjectItemCaseSensitive(o, table[k].name) == NULL)
             return rutil_error(err, errlen, "%s: member \"%s\" is missing (%s)", where,
                                table[k].name, table[k].expect);
     return 0;
@@ -222,8 +222,8 @@ check_item(const cJSON *item, char *err, size_t errlen)
     if (!is_text(get(item, "sku"), 0, 31))
         return bad(err, errlen, "item.sku", "a string of at most 31 characters");
     v = get(item, "gtin");
-    if (!cJSON_IsString(v) || !((n = strlen(v->valuestring)) == 0 || n == 8 ||
-                                (n >= 12 && n <= 14)) ||
+    if (!cJSON_IsString(v) ||
+        !((n = strlen(v->valuestring)) == 0 || n == 8 || (n >= 12 && n <= 14)) ||
         !all_in(v->valuestring, n, DIGITS))
         return bad(err, errlen, "item.gtin", "\"\" or 8, 12, 13 or 14 digits");
     return 0;
@@ -286,8 +286,10 @@ check_forecast(const cJSON *f, char *err, size_t errlen)
     for (size_t k = 0; k < 3; k++) {
         const cJSON *v = get(f, times[k]);
         if (!cJSON_IsNull(v) && !(cJSON_IsString(v) && is_time_text(v->valuestring))) {
-            rutil_error(err, errlen, "forecast.%s: expected YYYY-MM-DDTHH:MM:SSZ or "
-                        "null", times[k]);
+            rutil_error(err, errlen,
+                        "forecast.%s: expected YYYY-MM-DDTHH:MM:SSZ or "
+                        "null",
+                        times[k]);
             return -EINVAL;
         }
     }
@@ -312,9 +314,8 @@ check_common(const cJSON *root, enum payload_kind kind, struct payload *out, cha
         !(kind == PAYLOAD_REORDER ? is_reorder_id(v->valuestring)
                                   : rutil_is_id(v->valuestring, MESSAGE_ID_MAX)))
         return bad(err, errlen, "order_id",
-                   kind == PAYLOAD_REORDER
-                       ? "<item>-YYYYMMDDTHHMMSSZ-<8 hex>[-<digit>]"
-                       : "1 to 63 characters of A-Z a-z 0-9 _ -");
+                   kind == PAYLOAD_REORDER ? "<item>-YYYYMMDDTHHMMSSZ-<8 hex>[-<digit>]"
+                                           : "1 to 63 characters of A-Z a-z 0-9 _ -");
     memcpy(out->order_id, v->valuestring, strlen(v->valuestring) + 1);
     v = get(root, "device");
     if (!cJSON_IsString(v) || !rutil_is_id(v->valuestring, MESSAGE_ID_MAX))
@@ -329,8 +330,8 @@ check_common(const cJSON *root, enum payload_kind kind, struct payload *out, cha
         return bad(err, errlen, "iat", "seconds since the epoch, an integer");
     }
     v = get(root, "type");
-    if (!cJSON_IsString(v) ||
-        (strcmp(v->valuestring, "reorder") != 0 && strcmp(v->valuestring, "cancel") != 0))
+    if (!cJSON_IsString(v) || (strcmp(v->valuestring, "reorder") != 0 &&
+                               strcmp(v->valuestring, "cancel") != 0))
         return bad(err, errlen, "type", "\"reorder\" or \"cancel\"");
     if (strcmp(v->valuestring, name) != 0) {
         rutil_error(err, errlen, "type: \"%s\" in a %s message", v->valuestring, name);
@@ -343,11 +344,16 @@ static int
 check_reorder(const cJSON *root, struct payload *out, char *err, size_t errlen)
 {
     static const struct member table[] = {
-        {"v", true, "the schema version"}, {"type", true, "\"reorder\""},
-        {"order_id", true, "the order id"}, {"device", true, "the device id"},
-        {"seq", true, "the sequence number"}, {"iat", true, "the time of issue"},
-        {"item", true, "the item"}, {"quantity", true, "the quantity"},
-        {"reason", true, "why"}, {"forecast", true, "the forecast"},
+        {"v", true, "the schema version"},
+        {"type", true, "\"reorder\""},
+        {"order_id", true, "the order id"},
+        {"device", true, "the device id"},
+        {"seq", true, "the sequence number"},
+        {"iat", true, "the time of issue"},
+        {"item", true, "the item"},
+        {"quantity", true, "the quantity"},
+        {"reason", true, "why"},
+        {"forecast", true, "the forecast"},
     };
     static const char *const reasons[] = {"predicted", "button", "manual", NULL};
     int r;
@@ -366,13 +372,16 @@ static int
 check_cancel(const cJSON *root, struct payload *out, char *err, size_t errlen)
 {
     static const struct member table[] = {
-        {"v", true, "the schema version"}, {"type", true, "\"cancel\""},
-        {"order_id", true, "the order id"}, {"device", true, "the device id"},
-        {"seq", true, "the sequence number"}, {"iat", true, "the time of issue"},
+        {"v", true, "the schema version"},
+        {"type", true, "\"cancel\""},
+        {"order_id", true, "the order id"},
+        {"device", true, "the device id"},
+        {"seq", true, "the sequence number"},
+        {"iat", true, "the time of issue"},
         {"reason", true, "why"},
     };
     static const char *const reasons[] = {"button", "manual", "expired", "refilled",
-                                         NULL};
+                                          NULL};
     int r;
 
     if ((r = check_common(root, PAYLOAD_CANCEL, out, err, errlen)) < 0 ||
@@ -384,8 +393,8 @@ check_cancel(const cJSON *root, struct payload *out, char *err, size_t errlen)
 }
 
 int
-payload_parse(const char *text, size_t len, enum payload_kind kind,
-              struct payload *out, char *err, size_t errlen)
+payload_parse(const char *text, size_t len, enum payload_kind kind, struct payload *out,
+              char *err, size_t errlen)
 {
     const char *end = NULL;
     cJSON *root = NULL;
@@ -419,8 +428,10 @@ payload_parse(const char *text, size_t len, enum payload_kind kind,
         goto out;
     }
     if (version != MESSAGE_SCHEMA_VERSION) {
-        rutil_error(err, errlen, "schema version %lld is not known (this program "
-                    "reads %d)", (long long)version, MESSAGE_SCHEMA_VERSION);
+        rutil_error(err, errlen,
+                    "schema version %lld is not known (this program "
+                    "reads %d)",
+                    (long long)version, MESSAGE_SCHEMA_VERSION);
         r = -EPROTO;
         goto out;
     }

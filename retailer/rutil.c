@@ -30,9 +30,8 @@ rutil_is_id(const char *s, size_t max_len)
 
     for (; s[n] != '\0'; n++) {
         char c = s[n];
-        if (n + 1 >= max_len ||
-            !((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-              (c >= '0' && c <= '9') || c == '-' || c == '_'))
+        if (n + 1 >= max_len || !((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                                  (c >= '0' && c <= '9') || c == '-' || c == '_'))
             return false;
     }
     return n > 0;

@@ -153,9 +153,10 @@ migrate(struct state *s, const char *path, char *err, size_t errlen)
         goto out;
     if (v > STATE_SCHEMA_VERSION) {
         r = -EPROTO;
-        rutil_error(err, errlen, "%s: schema version %d was made by a newer "
-                    "pantry-retailer (this one knows %d)", path, v,
-                    STATE_SCHEMA_VERSION);
+        rutil_error(err, errlen,
+                    "%s: schema version %d was made by a newer "
+                    "pantry-retailer (this one knows %d)",
+                    path, v, STATE_SCHEMA_VERSION);
         goto out;
     }
     if (v == 0) {
@@ -179,16 +180,22 @@ state_open(const char *path, struct state **out, char *err, size_t errlen)
     *out = NULL;
     if (s == NULL)
         return -ENOMEM;
-    r = sq(s, sqlite3_open_v2(path, &s->db,
-                              SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-                                  SQLITE_OPEN_NOMUTEX,
-                              NULL),
+    r = sq(s,
+           sqlite3_open_v2(
+               path, &s->db,
+               SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL),
            "open");
     if (r < 0)
         goto out;
     sqlite3_busy_timeout(s->db, STATE_BUSY_TIMEOUT_MS);
-    if ((r = exec(s, "PRAGMA journal_mode = WAL")) < 0 ||
-        (r = exec(s, "PRAGMA synchronous = FULL")) < 0 ||
+    /* Switching to WAL takes an exclusive lock without calling the busy
+     * handler: listeners of a group started together collide here, so retry
+     * for as long as the busy timeout would have waited. */
+    for (int waited = 0; (r = exec(s, "PRAGMA journal_mode = WAL")) == -EBUSY &&
+                         waited < STATE_BUSY_TIMEOUT_MS;
+         waited += 10)
+        sqlite3_sleep(10);
+    if (r < 0 || (r = exec(s, "PRAGMA synchronous = FULL")) < 0 ||
         (r = migrate(s, path, err, errlen)) < 0)
         goto out;
     for (int i = 0; i < ST_COUNT; i++)
@@ -253,9 +260,9 @@ duplicate(struct state *s, const struct check_result *res, const char *token,
 }
 
 int
-state_judge(struct state *s, struct check_result *res, const char *token,
-            int64_t now_s, const char *listener, state_acks_fn *make_acks, void *arg,
-            char **acks, int *same)
+state_judge(struct state *s, struct check_result *res, const char *token, int64_t now_s,
+            const char *listener, state_acks_fn *make_acks, void *arg, char **acks,
+            int *same)
 {
     enum ledger_verdict v = LEDGER_REJECTED;
     int64_t last = 0;

@@ -92,7 +92,7 @@ trust_find_kid(const struct trust *t, const char *kid)
     size_t i = lower_kid(t, kid);
 
     return i < t->n && strcmp(t->e[t->by_kid[i]].kid, kid) == 0 ? &t->e[t->by_kid[i]]
-                                                                 : NULL;
+                                                                : NULL;
 }
 
 static int
@@ -167,8 +167,7 @@ trust_add(struct trust *t, const char *device, const uint8_t pk[KEYS_PK_BYTES])
 
 /* Read one JWK file: at most KEYS_JWK_TEXT_MAX bytes. */
 static int
-read_jwk(int dfd, const char *name, uint8_t pk[KEYS_PK_BYTES], char *err,
-         size_t errlen)
+read_jwk(int dfd, const char *name, uint8_t pk[KEYS_PK_BYTES], char *err, size_t errlen)
 {
     char buf[KEYS_JWK_TEXT_MAX + 1], why[160];
     size_t n = 0;
@@ -223,9 +222,10 @@ trust_load(const char *dir, struct trust **out, char *err, size_t errlen)
         if (n - 4 >= sizeof(device) ||
             (memcpy(device, de->d_name, n - 4), device[n - 4] = '\0',
              !rutil_is_id(device, MESSAGE_ID_MAX))) {
-            r = rutil_error(err, errlen, "trust store %s: %s: the name is not "
-                            "<device-id>.jwk with 1 to 63 of A-Z a-z 0-9 _ -", dir,
-                            de->d_name);
+            r = rutil_error(err, errlen,
+                            "trust store %s: %s: the name is not "
+                            "<device-id>.jwk with 1 to 63 of A-Z a-z 0-9 _ -",
+                            dir, de->d_name);
             goto out;
         }
         if (t->n >= TRUST_MAX_DEVICES) {

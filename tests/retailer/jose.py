@@ -57,11 +57,13 @@ def reorder(device, seq, iat, order_id=None, v=1, **extra):
         "v": v, "type": "reorder",
         "order_id": order_id or "rice-20261001T120000Z-%08x" % seq,
         "device": device, "seq": seq, "iat": iat,
-        "item": {"id": "rice", "name": "Basmati rice", "sku": "R-1", "gtin": "4006381333931"},
+        "item": {"id": "rice", "name": "Basmati rice", "sku": "R-1",
+                 "gtin": "4006381333931"},
         "quantity": {"packs": 2, "pack_g": 500.0, "price": 3.49, "currency": "EUR"},
         "reason": "predicted",
         "forecast": {"stock_g": 120.5, "rate_g_per_day": 80.25,
-                     "runout": "2026-10-03T07:00:00Z", "runout_early": "2026-10-02T20:00:00Z",
+                     "runout": "2026-10-03T07:00:00Z",
+                     "runout_early": "2026-10-02T20:00:00Z",
                      "runout_late": None, "service_level": 0.95},
     }
     p.update(extra)

@@ -39,11 +39,24 @@ static char *
 reorder_json(const char *device, const char *order_id, int64_t seq, int64_t iat)
 {
     struct message_reorder m = {
-        .order_id = order_id, .device_id = device, .seq = seq, .iat_s = iat,
-        .item_id = "rice", .item_name = "Rice", .sku = "", .gtin = "",
-        .packs = 1, .pack_mg = 1000000, .currency = "EUR", .reason = "button",
-        .stock_mg = 0, .rate_ugpd = 0, .runout_s = INT64_MAX, .runout_lo_s = INT64_MAX,
-        .runout_hi_s = INT64_MAX, .service_bp = 9500,
+        .order_id = order_id,
+        .device_id = device,
+        .seq = seq,
+        .iat_s = iat,
+        .item_id = "rice",
+        .item_name = "Rice",
+        .sku = "",
+        .gtin = "",
+        .packs = 1,
+        .pack_mg = 1000000,
+        .currency = "EUR",
+        .reason = "button",
+        .stock_mg = 0,
+        .rate_ugpd = 0,
+        .runout_s = INT64_MAX,
+        .runout_lo_s = INT64_MAX,
+        .runout_hi_s = INT64_MAX,
+        .service_bp = 9500,
     };
     char *text = NULL;
 
@@ -61,8 +74,7 @@ token(const struct keys *k, const char *typ, const char *payload)
 }
 
 static char *
-reorder_token(const struct keys *k, const char *device, int n, int64_t seq,
-              int64_t iat)
+reorder_token(const struct keys *k, const char *device, int n, int64_t seq, int64_t iat)
 {
     char oid[64], *p, *t;
 
@@ -105,8 +117,8 @@ test_jwcrypto_scenario(void)
         return;
     }
     CHECK(trust_new(&t) == 0 && ledger_new(&l) == 0);
-    struct check_config c = {.trust = t, .now_s = NOW, .max_age_s = WEEK,
-                             .max_skew_s = 300};
+    struct check_config c = {
+        .trust = t, .now_s = NOW, .max_age_s = WEEK, .max_skew_s = 300};
     while (getline(&line, &cap, f) > 0) {
         char verdict[16], reason[32];
         int off = 0;
@@ -165,8 +177,12 @@ test_topic_rules(void)
     seed_key(2, &other);
     CHECK(trust_new(&t) == 0 && ledger_new(&l) == 0);
     CHECK(trust_add(t, "pi", pi.pk) == 0);
-    struct check_config c = {.trust = t, .now_s = NOW, .max_age_s = WEEK,
-                             .max_skew_s = 300, .pin = pin_none, .pin_arg = &other};
+    struct check_config c = {.trust = t,
+                             .now_s = NOW,
+                             .max_age_s = WEEK,
+                             .max_skew_s = 300,
+                             .pin = pin_none,
+                             .pin_arg = &other};
 
     tok = reorder_token(&pi, "pi", 1, 5, NOW);
     CHECK_EQ_I64(judge(&c, l, tok, "pi", PAYLOAD_REORDER, &why), LEDGER_ACCEPTED);
@@ -198,7 +214,8 @@ test_topic_rules(void)
     CHECK_EQ_I64(judge(&c, l, tok, "pi", PAYLOAD_REORDER, &why), LEDGER_ACCEPTED);
     free(tok);
     /* No kid at all: not the device's key. */
-    snprintf(hdr, sizeof(hdr), "{\"alg\":\"EdDSA\",\"typ\":\"%s\"}", MESSAGE_TYP_REORDER);
+    snprintf(hdr, sizeof(hdr), "{\"alg\":\"EdDSA\",\"typ\":\"%s\"}",
+             MESSAGE_TYP_REORDER);
     CHECK(jws_sign_header(&pi, hdr, p, strlen(p), &tok) == 0);
     CHECK_EQ_I64(judge(&c, l, tok, "pi", PAYLOAD_REORDER, &why), LEDGER_REJECTED);
     CHECK_EQ_I64(why, CHECK_UNKNOWN_KID);
@@ -221,7 +238,8 @@ test_topic_rules(void)
     memcpy(strstr(p, "00000001"), "00000002", 8);
     *strstr(p, "\"seq\":6") = '\0';
     char *p7 = NULL;
-    CHECK(asprintf(&p7, "%s\"seq\":7,\"iat\":1790856000,\"reason\":\"button\"}", p) > 0);
+    CHECK(asprintf(&p7, "%s\"seq\":7,\"iat\":1790856000,\"reason\":\"button\"}", p) >
+          0);
     tok = token(&pi, MESSAGE_TYP_CANCEL, p7);
     free(p7);
     CHECK_EQ_I64(judge(&c, l, tok, "pi", PAYLOAD_CANCEL, &why), LEDGER_ACCEPTED);
@@ -238,7 +256,7 @@ test_window_edges(void)
         int64_t iat;
         enum check_reason want;
     } rows[] = {
-        {NOW - 3600 - 1, CHECK_STALE}, {NOW - 3600, CHECK_OK}, {NOW, CHECK_OK},
+        {NOW - 3600 - 1, CHECK_STALE}, {NOW - 3600, CHECK_OK},   {NOW, CHECK_OK},
         {NOW + 30, CHECK_OK},          {NOW + 31, CHECK_FUTURE}, {0, CHECK_STALE},
     };
     struct keys pi;
@@ -247,8 +265,8 @@ test_window_edges(void)
     seed_key(1, &pi);
     CHECK(trust_new(&t) == 0 && trust_add(t, "pi", pi.pk) == 0);
     /* --max-age 1h --max-skew 30s */
-    struct check_config c = {.trust = t, .now_s = NOW, .max_age_s = 3600,
-                             .max_skew_s = 30};
+    struct check_config c = {
+        .trust = t, .now_s = NOW, .max_age_s = 3600, .max_skew_s = 30};
     for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
         struct check_result res;
         char *tok = reorder_token(&pi, "pi", 1, 1, rows[i].iat);
@@ -329,8 +347,8 @@ test_state_restarts(void)
     CHECK(mkdtemp(dir) != NULL);
     snprintf(path, sizeof(path), "%s/r.db", dir);
     CHECK(trust_new(&t) == 0 && trust_add(t, "pi", pi.pk) == 0);
-    struct check_config c = {.trust = t, .now_s = NOW, .max_age_s = WEEK,
-                             .max_skew_s = 300};
+    struct check_config c = {
+        .trust = t, .now_s = NOW, .max_age_s = WEEK, .max_skew_s = 300};
     struct acks_arg a = {{&shop, "shop-1", 86400, NOW}, 0};
 
     CHECK(state_open(path, &s, NULL, 0) == 0);

@@ -15,11 +15,12 @@
 #include "harness.h"
 #include "payload.h"
 
-#define ITEM "\"item\":{\"id\":\"rice\",\"name\":\"Basmati\",\"sku\":\"R-1\",\"gtin\":\"\"}"
+#define ITEM                                                                           \
+    "\"item\":{\"id\":\"rice\",\"name\":\"Basmati\",\"sku\":\"R-1\",\"gtin\":\"\"}"
 #define QTY "\"quantity\":{\"packs\":2,\"pack_g\":500}"
 #define FC                                                                             \
-    "\"forecast\":{\"stock_g\":0,\"rate_g_per_day\":12.5,\"runout\":null,"            \
-    "\"runout_early\":null,\"runout_late\":\"2026-10-01T07:30:00Z\","                 \
+    "\"forecast\":{\"stock_g\":0,\"rate_g_per_day\":12.5,\"runout\":null,"             \
+    "\"runout_early\":null,\"runout_late\":\"2026-10-01T07:30:00Z\","                  \
     "\"service_level\":0.95}"
 #define HEAD(v, type, id) "{\"v\":" v ",\"type\":\"" type "\",\"order_id\":\"" id "\","
 #define OID "rice-20261001T120000Z-0a1b2c3d"
@@ -57,36 +58,47 @@ test_reorder_good(void)
         {REORDER(ITEM, QTY, FC, "button"), 0, "reason button"},
         {REORDER(ITEM, QTY, FC, "manual"), 0, "reason manual"},
         {" \n" REORDER(ITEM, QTY, FC, "manual") "\r\n ", 0, "white space around"},
-        {REORDER(ITEM, "\"quantity\":{\"packs\":100,\"pack_g\":100000,\"price\":0.01,"
-                       "\"currency\":\"EUR\"}", FC, "predicted"), 0, "maxima, price"},
-        {REORDER(ITEM, "\"quantity\":{\"packs\":1,\"pack_g\":0.001}", FC, "predicted"), 0,
-         "minima"},
-        {REORDER(ITEM, "\"quantity\":{\"packs\":1.0,\"pack_g\":1e3}", FC, "predicted"), 0,
-         "1.0 is an integer (JSON Schema 2020-12)"},
+        {REORDER(ITEM,
+                 "\"quantity\":{\"packs\":100,\"pack_g\":100000,\"price\":0.01,"
+                 "\"currency\":\"EUR\"}",
+                 FC, "predicted"),
+         0, "maxima, price"},
+        {REORDER(ITEM, "\"quantity\":{\"packs\":1,\"pack_g\":0.001}", FC, "predicted"),
+         0, "minima"},
+        {REORDER(ITEM, "\"quantity\":{\"packs\":1.0,\"pack_g\":1e3}", FC, "predicted"),
+         0, "1.0 is an integer (JSON Schema 2020-12)"},
         {REORDER("\"item\":{\"id\":\"a\",\"name\":\"\\u00e9\",\"sku\":\"\",\"gtin\":"
-                 "\"12345678\"}", QTY, FC, "predicted"), 0, "gtin 8, escaped name"},
+                 "\"12345678\"}",
+                 QTY, FC, "predicted"),
+         0, "gtin 8, escaped name"},
         {REORDER("\"item\":{\"id\":\"a_b-c\",\"name\":\"x\",\"sku\":"
                  "\"1234567890123456789012345678901\",\"gtin\":\"12345678901234\"}",
-                 QTY, FC, "predicted"), 0, "sku of 31, gtin 14"},
-        {REORDER("\"item\":{\"id\":\"a\",\"name\":\"\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
-                 "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
-                 "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
-                 "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
-                 "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
-                 "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
-                 "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
-                 "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\",\"sku\":\"\",\"gtin\":"
-                 "\"\"}", QTY, FC, "predicted"), 0,
-         "name of 63 characters in 126 bytes: maxLength counts characters"},
-        {HEAD("1", "reorder", "a-00000000T000000Z-00000000-9") REST ITEM "," QTY
-         ",\"reason\":\"button\"," FC "}", 0, "order id with a -digit suffix"},
-        {HEAD("1", "reorder", "x-y-20261001T120000Z-ffffffff") REST ITEM "," QTY
-         ",\"reason\":\"button\"," FC "}", 0, "item part with a dash"},
+                 QTY, FC, "predicted"),
+         0, "sku of 31, gtin 14"},
+        {REORDER(
+             "\"item\":{\"id\":\"a\",\"name\":\"\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+             "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+             "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+             "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+             "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+             "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+             "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+             "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\",\"sku\":\"\",\"gtin\":"
+             "\"\"}",
+             QTY, FC, "predicted"),
+         0, "name of 63 characters in 126 bytes: maxLength counts characters"},
+        {HEAD("1", "reorder", "a-00000000T000000Z-00000000-9") REST ITEM
+         "," QTY ",\"reason\":\"button\"," FC "}",
+         0, "order id with a -digit suffix"},
+        {HEAD("1", "reorder", "x-y-20261001T120000Z-ffffffff") REST ITEM
+         "," QTY ",\"reason\":\"button\"," FC "}",
+         0, "item part with a dash"},
         {REORDER(ITEM, QTY,
                  "\"forecast\":{\"stock_g\":1,\"rate_g_per_day\":0,\"runout\":"
                  "\"9999-99-99T99:99:99Z\",\"runout_early\":null,\"runout_late\":null,"
-                 "\"service_level\":0.5}", "predicted"), 0,
-         "the schema's time pattern checks digits, not dates; service level 0.5"},
+                 "\"service_level\":0.5}",
+                 "predicted"),
+         0, "the schema's time pattern checks digits, not dates; service level 0.5"},
     };
     run(PAYLOAD_REORDER, rows, sizeof(rows) / sizeof(rows[0]));
 }
@@ -104,65 +116,93 @@ test_reorder_bad(void)
         {HEAD("0", "reorder", OID) REST ITEM "," QTY ",\"reason\":\"button\"," FC "}",
          -EPROTO, "v 0"},
         {HEAD("\"1\"", "reorder", OID) REST ITEM "," QTY ",\"reason\":\"button\"," FC
-         "}", -EINVAL, "v a string"},
+                                                 "}",
+         -EINVAL, "v a string"},
         {HEAD("1.5", "reorder", OID) REST ITEM "," QTY ",\"reason\":\"button\"," FC "}",
          -EINVAL, "v not an integer"},
         {HEAD("1", "cancel", OID) REST ITEM "," QTY ",\"reason\":\"button\"," FC "}",
          -EBADR, "type cancel in a reorder"},
         {HEAD("1", "order", OID) REST ITEM "," QTY ",\"reason\":\"button\"," FC "}",
          -EINVAL, "type unknown"},
-        {HEAD("1", "reorder", "Rice-20261001T120000Z-0a1b2c3d") REST ITEM "," QTY
-         ",\"reason\":\"button\"," FC "}", -EINVAL, "order id with upper case"},
-        {HEAD("1", "reorder", "rice-20261001T120000Z-0A1B2C3D") REST ITEM "," QTY
-         ",\"reason\":\"button\"," FC "}", -EINVAL, "order id with upper hex"},
-        {HEAD("1", "reorder", "-20261001T120000Z-0a1b2c3d") REST ITEM "," QTY
-         ",\"reason\":\"button\"," FC "}", -EINVAL, "order id without an item part"},
-        {HEAD("1", "reorder", "rice-20261001T120000Z-0a1b2c3d-10") REST ITEM "," QTY
-         ",\"reason\":\"button\"," FC "}", -EINVAL, "suffix of two digits"},
-        {HEAD("1", "reorder", "abcdefghijabcdefghijabcdefghijab-20261001T120000Z-"
+        {HEAD("1", "reorder", "Rice-20261001T120000Z-0a1b2c3d") REST ITEM
+         "," QTY ",\"reason\":\"button\"," FC "}",
+         -EINVAL, "order id with upper case"},
+        {HEAD("1", "reorder", "rice-20261001T120000Z-0A1B2C3D") REST ITEM
+         "," QTY ",\"reason\":\"button\"," FC "}",
+         -EINVAL, "order id with upper hex"},
+        {HEAD("1", "reorder", "-20261001T120000Z-0a1b2c3d") REST ITEM
+         "," QTY ",\"reason\":\"button\"," FC "}",
+         -EINVAL, "order id without an item part"},
+        {HEAD("1", "reorder", "rice-20261001T120000Z-0a1b2c3d-10") REST ITEM
+         "," QTY ",\"reason\":\"button\"," FC "}",
+         -EINVAL, "suffix of two digits"},
+        {HEAD("1", "reorder",
+              "abcdefghijabcdefghijabcdefghijab-20261001T120000Z-"
               "0a1b2c3d") REST ITEM "," QTY ",\"reason\":\"button\"," FC "}",
          -EINVAL, "item part of 32"},
         {HEAD("1", "reorder", OID) "\"device\":\"pi 1\",\"seq\":7,\"iat\":1," ITEM
-         "," QTY ",\"reason\":\"button\"," FC "}", -EINVAL, "device with a space"},
+                                   "," QTY ",\"reason\":\"button\"," FC "}",
+         -EINVAL, "device with a space"},
         {HEAD("1", "reorder", OID) "\"device\":\"pi\",\"seq\":0,\"iat\":1," ITEM "," QTY
-         ",\"reason\":\"button\"," FC "}", -EINVAL, "seq 0"},
+                                   ",\"reason\":\"button\"," FC "}",
+         -EINVAL, "seq 0"},
         {HEAD("1", "reorder", OID) "\"device\":\"pi\",\"seq\":9007199254740992,"
-         "\"iat\":1," ITEM "," QTY ",\"reason\":\"button\"," FC "}", -EINVAL,
-         "seq 2^53: above MESSAGE_INT_MAX"},
-        {HEAD("1", "reorder", OID) "\"device\":\"pi\",\"seq\":true,\"iat\":1," ITEM ","
-         QTY ",\"reason\":\"button\"," FC "}", -EINVAL, "seq a boolean"},
-        {HEAD("1", "reorder", OID) "\"device\":\"pi\",\"seq\":1,\"iat\":-1," ITEM ","
-         QTY ",\"reason\":\"button\"," FC "}", -EINVAL, "iat negative"},
+                                   "\"iat\":1," ITEM "," QTY
+                                   ",\"reason\":\"button\"," FC "}",
+         -EINVAL, "seq 2^53: above MESSAGE_INT_MAX"},
+        {HEAD("1", "reorder", OID) "\"device\":\"pi\",\"seq\":true,\"iat\":1," ITEM
+                                   "," QTY ",\"reason\":\"button\"," FC "}",
+         -EINVAL, "seq a boolean"},
+        {HEAD("1", "reorder", OID) "\"device\":\"pi\",\"seq\":1,\"iat\":-1," ITEM
+                                   "," QTY ",\"reason\":\"button\"," FC "}",
+         -EINVAL, "iat negative"},
         {HEAD("1", "reorder", OID) "\"device\":\"pi\",\"seq\":1," ITEM "," QTY
-         ",\"reason\":\"button\"," FC "}", -EINVAL, "iat missing"},
+                                   ",\"reason\":\"button\"," FC "}",
+         -EINVAL, "iat missing"},
         {REORDER(ITEM, QTY, FC, "cheap"), -EINVAL, "reason unknown"},
-        {REORDER(ITEM, QTY, FC, "predicted") , 0, "(control row: the same, good)"},
+        {REORDER(ITEM, QTY, FC, "predicted"), 0, "(control row: the same, good)"},
         {HEAD("1", "reorder", OID) REST ITEM "," QTY ",\"reason\":\"button\"," FC
-         ",\"note\":1}", -EINVAL, "unknown member"},
+                                             ",\"note\":1}",
+         -EINVAL, "unknown member"},
         {HEAD("1", "reorder", OID) REST ITEM "," QTY ",\"reason\":\"button\","
-         "\"reason\":\"button\"," FC "}", -EINVAL, "a member twice"},
-        {HEAD("1", "reorder", OID) REST ITEM "," QTY ",\"reason\":\"button\"}",
-         -EINVAL, "forecast missing"},
+                                             "\"reason\":\"button\"," FC "}",
+         -EINVAL, "a member twice"},
+        {HEAD("1", "reorder", OID) REST ITEM "," QTY ",\"reason\":\"button\"}", -EINVAL,
+         "forecast missing"},
         {REORDER("\"item\":{\"id\":\"rice\",\"name\":\"\",\"sku\":\"\",\"gtin\":\"\"}",
-                 QTY, FC, "predicted"), -EINVAL, "name empty"},
+                 QTY, FC, "predicted"),
+         -EINVAL, "name empty"},
         {REORDER("\"item\":{\"id\":\"rice\",\"name\":\"x\",\"sku\":\"\",\"gtin\":"
-                 "\"123456789\"}", QTY, FC, "predicted"), -EINVAL, "gtin of 9"},
+                 "\"123456789\"}",
+                 QTY, FC, "predicted"),
+         -EINVAL, "gtin of 9"},
         {REORDER("\"item\":{\"id\":\"rice\",\"name\":\"x\",\"sku\":\"\",\"gtin\":"
-                 "\"123456789012345\"}", QTY, FC, "predicted"), -EINVAL, "gtin of 15"},
+                 "\"123456789012345\"}",
+                 QTY, FC, "predicted"),
+         -EINVAL, "gtin of 15"},
         {REORDER("\"item\":{\"id\":\"rice\",\"name\":\"x\",\"sku\":"
-                 "\"12345678901234567890123456789012\",\"gtin\":\"\"}", QTY, FC,
-                 "predicted"), -EINVAL, "sku of 32"},
+                 "\"12345678901234567890123456789012\",\"gtin\":\"\"}",
+                 QTY, FC, "predicted"),
+         -EINVAL, "sku of 32"},
         {REORDER("\"item\":{\"id\":\"rice\",\"name\":\"x\",\"sku\":\"\"}", QTY, FC,
-                 "predicted"), -EINVAL, "gtin missing"},
+                 "predicted"),
+         -EINVAL, "gtin missing"},
         {REORDER("\"item\":{\"id\":\"rice\",\"name\":\"\xff\",\"sku\":\"\",\"gtin\":"
-                 "\"\"}", QTY, FC, "predicted"), -EINVAL, "not UTF-8"},
-        {REORDER("\"item\":{\"id\":\"rice\",\"name\":\"\xc0\xaf\",\"sku\":\"\",\"gtin\":"
-                 "\"\"}", QTY, FC, "predicted"), -EINVAL, "overlong UTF-8"},
+                 "\"\"}",
+                 QTY, FC, "predicted"),
+         -EINVAL, "not UTF-8"},
+        {REORDER(
+             "\"item\":{\"id\":\"rice\",\"name\":\"\xc0\xaf\",\"sku\":\"\",\"gtin\":"
+             "\"\"}",
+             QTY, FC, "predicted"),
+         -EINVAL, "overlong UTF-8"},
         {REORDER("\"item\":{\"id\":\"Rice\",\"name\":\"x\",\"sku\":\"\",\"gtin\":\"\"}",
-                 QTY, FC, "predicted"), -EINVAL, "item id upper case"},
+                 QTY, FC, "predicted"),
+         -EINVAL, "item id upper case"},
         {REORDER("\"item\":{\"id\":\"rice\",\"name\":\"x\",\"sku\":\"\",\"gtin\":\"\","
-                 "\"x\":{}}", QTY, FC, "predicted"), -EINVAL,
-         "nested deeper than 2 (and unknown)"},
+                 "\"x\":{}}",
+                 QTY, FC, "predicted"),
+         -EINVAL, "nested deeper than 2 (and unknown)"},
         {REORDER(ITEM, "\"quantity\":{\"packs\":0,\"pack_g\":1}", FC, "predicted"),
          -EINVAL, "packs 0"},
         {REORDER(ITEM, "\"quantity\":{\"packs\":101,\"pack_g\":1}", FC, "predicted"),
@@ -170,42 +210,58 @@ test_reorder_bad(void)
         {REORDER(ITEM, "\"quantity\":{\"packs\":1,\"pack_g\":0}", FC, "predicted"),
          -EINVAL, "pack_g 0 (exclusive minimum)"},
         {REORDER(ITEM, "\"quantity\":{\"packs\":1,\"pack_g\":100000.001}", FC,
-                 "predicted"), -EINVAL, "pack_g above 100000"},
+                 "predicted"),
+         -EINVAL, "pack_g above 100000"},
         {REORDER(ITEM, "\"quantity\":{\"packs\":1,\"pack_g\":1e999}", FC, "predicted"),
          -EINVAL, "pack_g infinite"},
         {REORDER(ITEM, "\"quantity\":{\"packs\":1,\"pack_g\":1,\"price\":1}", FC,
-                 "predicted"), -EINVAL, "price without currency"},
+                 "predicted"),
+         -EINVAL, "price without currency"},
         {REORDER(ITEM, "\"quantity\":{\"packs\":1,\"pack_g\":1,\"currency\":\"EUR\"}",
-                 FC, "predicted"), -EINVAL, "currency without price"},
-        {REORDER(ITEM, "\"quantity\":{\"packs\":1,\"pack_g\":1,\"price\":0,"
-                       "\"currency\":\"EUR\"}", FC, "predicted"), -EINVAL, "price 0"},
-        {REORDER(ITEM, "\"quantity\":{\"packs\":1,\"pack_g\":1,\"price\":1,"
-                       "\"currency\":\"eur\"}", FC, "predicted"), -EINVAL,
-         "currency lower case"},
-        {REORDER(ITEM, QTY,
-                 "\"forecast\":{\"stock_g\":-0.001,\"rate_g_per_day\":0,\"runout\":null,"
-                 "\"runout_early\":null,\"runout_late\":null,\"service_level\":0.5}",
-                 "predicted"), -EINVAL, "stock negative"},
+                 FC, "predicted"),
+         -EINVAL, "currency without price"},
+        {REORDER(ITEM,
+                 "\"quantity\":{\"packs\":1,\"pack_g\":1,\"price\":0,"
+                 "\"currency\":\"EUR\"}",
+                 FC, "predicted"),
+         -EINVAL, "price 0"},
+        {REORDER(ITEM,
+                 "\"quantity\":{\"packs\":1,\"pack_g\":1,\"price\":1,"
+                 "\"currency\":\"eur\"}",
+                 FC, "predicted"),
+         -EINVAL, "currency lower case"},
+        {REORDER(
+             ITEM, QTY,
+             "\"forecast\":{\"stock_g\":-0.001,\"rate_g_per_day\":0,\"runout\":null,"
+             "\"runout_early\":null,\"runout_late\":null,\"service_level\":0.5}",
+             "predicted"),
+         -EINVAL, "stock negative"},
         {REORDER(ITEM, QTY,
                  "\"forecast\":{\"stock_g\":0,\"rate_g_per_day\":0,\"runout\":"
                  "\"2026-10-01 07:30:00Z\",\"runout_early\":null,\"runout_late\":null,"
-                 "\"service_level\":0.5}", "predicted"), -EINVAL, "time with a space"},
+                 "\"service_level\":0.5}",
+                 "predicted"),
+         -EINVAL, "time with a space"},
         {REORDER(ITEM, QTY,
                  "\"forecast\":{\"stock_g\":0,\"rate_g_per_day\":0,\"runout\":0,"
                  "\"runout_early\":null,\"runout_late\":null,\"service_level\":0.5}",
-                 "predicted"), -EINVAL, "time a number"},
+                 "predicted"),
+         -EINVAL, "time a number"},
         {REORDER(ITEM, QTY,
                  "\"forecast\":{\"stock_g\":0,\"rate_g_per_day\":0,\"runout\":null,"
                  "\"runout_early\":null,\"runout_late\":null,\"service_level\":0.4999}",
-                 "predicted"), -EINVAL, "service level below 0.5"},
+                 "predicted"),
+         -EINVAL, "service level below 0.5"},
         {REORDER(ITEM, QTY,
                  "\"forecast\":{\"stock_g\":0,\"rate_g_per_day\":0,\"runout\":null,"
                  "\"runout_early\":null,\"runout_late\":null,\"service_level\":1}",
-                 "predicted"), -EINVAL, "service level above 0.999"},
+                 "predicted"),
+         -EINVAL, "service level above 0.999"},
         {REORDER(ITEM, QTY,
                  "\"forecast\":{\"stock_g\":0,\"rate_g_per_day\":0,\"runout\":null,"
                  "\"runout_early\":null,\"service_level\":0.9}",
-                 "predicted"), -EINVAL, "runout_late missing"},
+                 "predicted"),
+         -EINVAL, "runout_late missing"},
     };
     run(PAYLOAD_REORDER, rows, sizeof(rows) / sizeof(rows[0]));
 }
@@ -230,7 +286,8 @@ test_cancel(void)
         {HEAD("1", "cancel", OID) "\"device\":\"pi\",\"seq\":3,\"iat\":0}", -EINVAL,
          "reason missing"},
         {HEAD("1", "cancel", OID) "\"device\":\"pi\",\"seq\":3,\"iat\":0,\"reason\":"
-         "\"button\",\"item\":{}}", -EINVAL, "nested: deeper than a cancel has"},
+                                  "\"button\",\"item\":{}}",
+         -EINVAL, "nested: deeper than a cancel has"},
     };
     run(PAYLOAD_CANCEL, rows, sizeof(rows) / sizeof(rows[0]));
 }

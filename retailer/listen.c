@@ -1,0 +1,577 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The listener (see listen.h for its threads and connection states). The Paho
+ * result codes are turned into messages in one place, paho_error().
+ */
+#include "listen.h"
+
+#include <MQTTAsync.h>
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "out.h"
+#include "rutil.h"
+
+#define BACKOFF_MIN_S 1
+#define BACKOFF_MAX_S 60
+#define DISCONNECT_MS 5000
+#define TOPIC_MAX 512
+
+enum kind {
+    KIND_REORDER = PAYLOAD_REORDER,
+    KIND_CANCEL = PAYLOAD_CANCEL,
+    KIND_KEY,
+};
+
+struct listener {
+    const struct listen_config *c;
+    MQTTAsync client;
+    pthread_t main;
+    pthread_mutex_t lock;
+    /* under lock: what the callbacks tell the main thread */
+    long accepted;
+    int64_t last_msg_ms;
+    bool connect_failed, fatal, disconnected;
+    char fatal_msg[256];
+    /* the callback thread's own */
+    char *buf; /* the token being judged, NUL-terminated */
+};
+
+static void logmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* One line on stderr, written at once (the callbacks and main both log). */
+static void
+logmsg(const char *fmt, ...)
+{
+    char line[1024];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof(line), fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "pantry-retailer: %s\n", line);
+}
+
+static const char *
+paho_error(int rc)
+{
+    const char *s = MQTTAsync_strerror(rc);
+
+    return s != NULL ? s : "unknown Paho error";
+}
+
+static void
+wake(struct listener *l)
+{
+    pthread_kill(l->main, SIGUSR1);
+}
+
+static void
+set_fatal(struct listener *l, const char *what)
+{
+    pthread_mutex_lock(&l->lock);
+    l->fatal = true;
+    snprintf(l->fatal_msg, sizeof(l->fatal_msg), "%s", what);
+    pthread_mutex_unlock(&l->lock);
+    wake(l);
+}
+
+/* <prefix>/<device>/<kind>: the device and kind, or -1. */
+static int
+parse_topic(const struct listen_config *c, const char *topic, size_t n,
+            char device[MESSAGE_ID_MAX])
+{
+    size_t p = strlen(c->prefix);
+    const char *d, *slash;
+
+    if (n <= p + 1 || memcmp(topic, c->prefix, p) != 0 || topic[p] != '/')
+        return -1;
+    d = topic + p + 1;
+    slash = memchr(d, '/', n - p - 1);
+    if (slash == NULL || slash == d || (size_t)(slash - d) >= MESSAGE_ID_MAX)
+        return -1;
+    memcpy(device, d, (size_t)(slash - d));
+    device[slash - d] = '\0';
+    if (!rutil_is_id(device, MESSAGE_ID_MAX))
+        return -1;
+    n -= (size_t)(slash + 1 - topic);
+    slash++;
+    if (n == 7 && memcmp(slash, "reorder", 7) == 0)
+        return KIND_REORDER;
+    if (n == 6 && memcmp(slash, "cancel", 6) == 0)
+        return KIND_CANCEL;
+    if (n == 3 && memcmp(slash, "key", 3) == 0)
+        return KIND_KEY;
+    return -1;
+}
+
+static int
+pin_lookup(void *arg, const char *device, uint8_t pk[KEYS_PK_BYTES])
+{
+    return state_pin_get(arg, device, pk);
+}
+
+static void
+on_send_failure(void *ctx, MQTTAsync_failureData5 *f)
+{
+    (void)ctx;
+    logmsg("an ack was not delivered to the broker: %s (it is sent again when the "
+           "agent re-sends the message)",
+           f->message ? f->message : paho_error(f->code));
+}
+
+/* Publish each line of acks on <prefix>/<device>/ack, QoS 1, not retained. */
+static void
+publish_acks(struct listener *l, const char *device, const char *acks)
+{
+    MQTTAsync_responseOptions opts = MQTTAsync_responseOptions_initializer;
+    char topic[TOPIC_MAX];
+
+    snprintf(topic, sizeof(topic), "%s/%s/ack", l->c->prefix, device);
+    opts.onFailure5 = on_send_failure;
+    opts.context = l;
+    for (const char *p = acks; p != NULL && *p != '\0';) {
+        const char *nl = strchr(p, '\n');
+        size_t n = nl ? (size_t)(nl - p) : strlen(p);
+        MQTTAsync_message m = MQTTAsync_message_initializer;
+        int rc;
+
+        m.payload = (void *)p;
+        m.payloadlen = (int)n;
+        m.qos = 1;
+        m.retained = 0;
+        if ((rc = MQTTAsync_sendMessage(l->client, topic, &m, &opts)) !=
+            MQTTASYNC_SUCCESS)
+            logmsg("cannot publish an ack for %s: %s", device, paho_error(rc));
+        p += n + (nl != NULL);
+    }
+}
+
+static int
+make_acks(void *arg, const struct check_result *res, enum ledger_verdict v, char **acks)
+{
+    return ack_make(arg, res, v, acks);
+}
+
+/* A key message (trust on first use). Returns 1 when done, 0 to be retried. */
+static int
+handle_key(struct listener *l, const char *device, const char *data, size_t len,
+           int64_t now_s)
+{
+    const struct trust_entry *e = trust_find_device(l->c->check.trust, device);
+    char why[256], kid[KEYS_B64_PK_LEN + 1];
+    uint8_t pk[KEYS_PK_BYTES];
+    int r;
+
+    if (len == 0)
+        return 1; /* a retained key cleared */
+    if (keys_jwk_parse(data, len, pk, why, sizeof(why)) < 0) {
+        logmsg("key message of %s ignored: %s", device, why);
+        return 1;
+    }
+    keys_thumbprint(pk, kid);
+    if (e != NULL) {
+        if (memcmp(e->pk, pk, KEYS_PK_BYTES) != 0)
+            logmsg("key message of %s ignored: kid %s is not the trust store's %s "
+                   "(the trust store wins)",
+                   device, kid, e->kid);
+        return 1;
+    }
+    r = state_pin_put(l->c->state, device, pk, now_s);
+    if (r == 0)
+        logmsg("pinned the key of %s on first use: kid %s", device, kid);
+    else if (r == -EEXIST)
+        logmsg("WARNING: REFUSED a different key for device %s (kid %s): the key "
+               "pinned first stays; if the device really has a new key, remove its "
+               "pin from the database",
+               device, kid);
+    else if (r < 0)
+        logmsg("cannot pin the key of %s: %s (will retry)", device,
+               state_error(l->c->state));
+    return r == -EBUSY || r == -EIO ? 0 : 1;
+}
+
+/* Judge, record, answer and print one message. 1: done, 0: retry it later. */
+static int
+handle(struct listener *l, const char *topic, size_t tlen, const char *data, size_t len)
+{
+    const struct listen_config *c = l->c;
+    struct check_config cc = c->check;
+    struct ack_config ac = c->ack;
+    struct check_result res;
+    char device[MESSAGE_ID_MAX], *acks = NULL, *line = NULL;
+    int64_t now_s = c->fixed_now_s > 0 ? c->fixed_now_s : rutil_now_s();
+    int kind = parse_topic(c, topic, tlen, device), r, same;
+
+    if (kind < 0) {
+        logmsg("message on an unexpected topic %.*s ignored",
+               (int)(tlen > 200 ? 200 : tlen), topic);
+        return 1;
+    }
+    if (kind == KIND_KEY)
+        return c->tofu ? handle_key(l, device, data, len, now_s) : 1;
+    if (len > JWS_MAX_LEN) {
+        logmsg("%s of %s dropped: %zu bytes, more than a token may have (%d)",
+               kind == KIND_REORDER ? "reorder" : "cancel", device, len, JWS_MAX_LEN);
+        return 1;
+    }
+    memcpy(l->buf, data, len);
+    l->buf[len] = '\0';
+    cc.now_s = now_s;
+    if (c->tofu) {
+        cc.pin = pin_lookup;
+        cc.pin_arg = c->state;
+    }
+    if ((r = check_token(&cc, l->buf, len, device, (enum payload_kind)kind, &res)) <
+        0) {
+        logmsg("cannot judge a message of %s: %s (will retry)", device, strerror(-r));
+        return 0;
+    }
+    if (!ledger_identified(&res)) {
+        logmsg("%s of %s dropped, not answered (%s): %s", payload_kind_to_str(kind),
+               device, check_reason_to_str(res.reason), res.detail);
+        r = 1;
+        goto out;
+    }
+    ac.now_s = now_s;
+    r = state_judge(c->state, &res, l->buf, now_s, c->client_id, make_acks, &ac, &acks,
+                    &same);
+    if (r < 0) {
+        logmsg("cannot record %s %s of %s: %s (will retry)", payload_kind_to_str(kind),
+               res.p.order_id, device, state_error(c->state));
+        r = 0;
+        goto out;
+    }
+    publish_acks(l, device, acks);
+    if (r == LEDGER_ACCEPTED) {
+        if (out_accepted(&res, l->buf, now_s, &line) == 0) {
+            fputs(line, c->out);
+            fputc('\n', c->out);
+            fflush(c->out);
+        } else {
+            logmsg("accepted %s %s of %s, but out of memory for its line (it is in "
+                   "the database)",
+                   payload_kind_to_str(kind), res.p.order_id, device);
+        }
+        pthread_mutex_lock(&l->lock);
+        l->accepted++;
+        pthread_mutex_unlock(&l->lock);
+    } else if (r == LEDGER_REJECTED) {
+        logmsg("rejected %s %s of %s (%s): %s", payload_kind_to_str(kind),
+               res.p.order_id, device, check_reason_to_str(res.reason), res.detail);
+    } else {
+        logmsg("duplicate %s %s of %s: its ack sent again%s", payload_kind_to_str(kind),
+               res.p.order_id, device,
+               same ? "" : " (WARNING: not the bytes first seen under this order id)");
+    }
+    r = 1;
+out:
+    free(acks);
+    free(line);
+    check_result_fini(&res);
+    return r;
+}
+
+static int
+on_message(void *ctx, char *topic, int tlen, MQTTAsync_message *m)
+{
+    struct listener *l = ctx;
+    size_t n = tlen > 0 ? (size_t)tlen : strlen(topic);
+    int done =
+        handle(l, topic, n, m->payload, m->payloadlen > 0 ? (size_t)m->payloadlen : 0);
+
+    pthread_mutex_lock(&l->lock);
+    l->last_msg_ms = rutil_monotonic_ms();
+    pthread_mutex_unlock(&l->lock);
+    wake(l);
+    if (!done)
+        return 0; /* Paho keeps the message and calls again; no PUBACK yet */
+    MQTTAsync_freeMessage(&m);
+    MQTTAsync_free(topic);
+    return 1;
+}
+
+static void
+on_subscribed(void *ctx, MQTTAsync_successData5 *s)
+{
+    struct listener *l = ctx;
+    int n = s->alt.sub.reasonCodeCount;
+
+    for (int i = 0; i < (n > 0 ? n : 1); i++) {
+        int rc = n > 0 ? (int)s->alt.sub.reasonCodes[i] : (int)s->reasonCode;
+        if (rc >= 0x80) {
+            char what[200];
+            snprintf(what, sizeof(what),
+                     "the broker refused subscription %d: %s "
+                     "(does it support MQTT 5 shared subscriptions?)",
+                     i + 1, MQTTReasonCode_toString((enum MQTTReasonCodes)rc));
+            set_fatal(l, what);
+            return;
+        }
+    }
+    logmsg("subscribed to $share/%s/%s/+/reorder and /cancel%s as %s", l->c->group,
+           l->c->prefix, l->c->tofu ? " (and +/key)" : "", l->c->client_id);
+}
+
+static void
+on_subscribe_failed(void *ctx, MQTTAsync_failureData5 *f)
+{
+    char what[200];
+
+    snprintf(what, sizeof(what), "subscribing failed: %s",
+             f->message ? f->message : paho_error(f->code));
+    set_fatal(ctx, what);
+}
+
+/* Connected, first or again: subscribe (again; a kept session has them). */
+static void
+on_connected(void *ctx, char *cause)
+{
+    struct listener *l = ctx;
+    const struct listen_config *c = l->c;
+    MQTTAsync_responseOptions opts = MQTTAsync_responseOptions_initializer;
+    char t[3][TOPIC_MAX], *topics[3] = {t[0], t[1], t[2]};
+    int qos[3] = {1, 1, 1}, rc;
+
+    (void)cause;
+    snprintf(t[0], TOPIC_MAX, "$share/%s/%s/+/reorder", c->group, c->prefix);
+    snprintf(t[1], TOPIC_MAX, "$share/%s/%s/+/cancel", c->group, c->prefix);
+    snprintf(t[2], TOPIC_MAX, "%s/+/key", c->prefix);
+    opts.onSuccess5 = on_subscribed;
+    opts.onFailure5 = on_subscribe_failed;
+    opts.context = l;
+    logmsg("connected to %s", c->url);
+    rc = MQTTAsync_subscribeMany(l->client, c->tofu ? 3 : 2, topics, qos, &opts);
+    if (rc != MQTTASYNC_SUCCESS) {
+        char what[200];
+        snprintf(what, sizeof(what), "cannot subscribe: %s", paho_error(rc));
+        set_fatal(l, what);
+    }
+}
+
+static void
+on_connect_failed(void *ctx, MQTTAsync_failureData5 *f)
+{
+    struct listener *l = ctx;
+
+    logmsg("cannot connect to %s: %s%s%s", l->c->url,
+           f->message ? f->message : paho_error(f->code), f->reasonCode ? ", " : "",
+           f->reasonCode ? MQTTReasonCode_toString(f->reasonCode) : "");
+    pthread_mutex_lock(&l->lock);
+    l->connect_failed = true;
+    pthread_mutex_unlock(&l->lock);
+    wake(l);
+}
+
+static void
+on_connection_lost(void *ctx, char *cause)
+{
+    struct listener *l = ctx;
+
+    logmsg("connection to %s lost%s%s; reconnecting", l->c->url, cause ? ": " : "",
+           cause ? cause : "");
+}
+
+static void
+on_disconnected(void *ctx, MQTTAsync_successData5 *s)
+{
+    struct listener *l = ctx;
+
+    (void)s;
+    pthread_mutex_lock(&l->lock);
+    l->disconnected = true;
+    pthread_mutex_unlock(&l->lock);
+    wake(l);
+}
+
+static void
+on_disconnect_failed(void *ctx, MQTTAsync_failureData5 *f)
+{
+    (void)f;
+    on_disconnected(ctx, NULL);
+}
+
+static int
+on_tls_error(const char *str, size_t len, void *ctx)
+{
+    (void)ctx;
+    logmsg("TLS: %.*s", (int)(len > 0 && str[len - 1] == '\n' ? len - 1 : len), str);
+    return 0;
+}
+
+/* Wait for a signal up to timeout_ms: the signal, or 0 when the time is up. */
+static int
+wait_signal(const sigset_t *set, int64_t timeout_ms)
+{
+    struct timespec ts = {.tv_sec = timeout_ms / 1000,
+                          .tv_nsec = (long)(timeout_ms % 1000) * 1000000};
+    int sig = sigtimedwait(set, NULL, &ts);
+
+    return sig < 0 ? 0 : sig;
+}
+
+static void
+stop(struct listener *l, const sigset_t *set)
+{
+    MQTTAsync_disconnectOptions d = MQTTAsync_disconnectOptions_initializer5;
+    int64_t end = rutil_monotonic_ms() + DISCONNECT_MS + 1000;
+
+    /* Paho lets queued acks go out during the timeout before it disconnects. */
+    d.timeout = DISCONNECT_MS;
+    d.onSuccess5 = on_disconnected;
+    d.onFailure5 = on_disconnect_failed;
+    d.context = l;
+    if (!MQTTAsync_isConnected(l->client) ||
+        MQTTAsync_disconnect(l->client, &d) != MQTTASYNC_SUCCESS)
+        return;
+    for (;;) {
+        pthread_mutex_lock(&l->lock);
+        bool done = l->disconnected;
+        pthread_mutex_unlock(&l->lock);
+        int64_t left = end - rutil_monotonic_ms();
+        if (done || left <= 0)
+            return;
+        wait_signal(set, left);
+    }
+}
+
+static int
+start_connect(struct listener *l, MQTTAsync_connectOptions *co, char *err,
+              size_t errlen)
+{
+    int rc = MQTTAsync_connect(l->client, co);
+
+    if (rc != MQTTASYNC_SUCCESS)
+        return rutil_error(err, errlen, "cannot connect to %s: %s", l->c->url,
+                           paho_error(rc));
+    return 0;
+}
+
+static bool
+is_tls(const char *url)
+{
+    return strncmp(url, "mqtts://", 8) == 0 || strncmp(url, "ssl://", 6) == 0 ||
+           strncmp(url, "wss://", 6) == 0;
+}
+
+int
+listen_run(const struct listen_config *c, char *err, size_t errlen)
+{
+    MQTTAsync_createOptions cr = MQTTAsync_createOptions_initializer5;
+    MQTTAsync_connectOptions co = MQTTAsync_connectOptions_initializer5;
+    MQTTAsync_SSLOptions ssl = MQTTAsync_SSLOptions_initializer;
+    MQTTProperties props = MQTTProperties_initializer;
+    MQTTProperty expiry = {.identifier = MQTTPROPERTY_CODE_SESSION_EXPIRY_INTERVAL};
+    struct listener l = {.c = c, .main = pthread_self()};
+    sigset_t set;
+    int64_t retry_at = -1, backoff_s = BACKOFF_MIN_S;
+    int r = 0, rc;
+
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGUSR1);
+    /* Blocked before Paho starts its threads, which inherit the mask: only the
+     * main thread takes these signals, in sigtimedwait. */
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    pthread_mutex_init(&l.lock, NULL);
+    l.last_msg_ms = rutil_monotonic_ms();
+    if ((l.buf = malloc(JWS_MAX_LEN + 1)) == NULL) {
+        r = -ENOMEM;
+        goto out;
+    }
+    /* Acks queued while Paho reconnects are sent once it is back. */
+    cr.sendWhileDisconnected = 1;
+    cr.maxBufferedMessages = 10000;
+    rc = MQTTAsync_createWithOptions(&l.client, c->url, c->client_id,
+                                     MQTTCLIENT_PERSISTENCE_NONE, NULL, &cr);
+    if (rc != MQTTASYNC_SUCCESS) {
+        r = rutil_error(err, errlen, "MQTT client for %s: %s", c->url, paho_error(rc));
+        l.client = NULL;
+        goto out;
+    }
+    if ((rc = MQTTAsync_setCallbacks(l.client, &l, on_connection_lost, on_message,
+                                     NULL)) != MQTTASYNC_SUCCESS ||
+        (rc = MQTTAsync_setConnected(l.client, &l, on_connected)) !=
+            MQTTASYNC_SUCCESS) {
+        r = rutil_error(err, errlen, "MQTT callbacks: %s", paho_error(rc));
+        goto out;
+    }
+    expiry.value.integer4 = (unsigned)c->session_expiry_s;
+    MQTTProperties_add(&props, &expiry);
+    co.connectProperties = &props;
+    co.cleanstart = 0; /* the session (and messages for it) outlives a restart */
+    co.keepAliveInterval = 30;
+    co.automaticReconnect = 1;
+    co.minRetryInterval = BACKOFF_MIN_S;
+    co.maxRetryInterval = BACKOFF_MAX_S;
+    co.username = c->user;
+    co.password = c->password;
+    co.onFailure5 = on_connect_failed;
+    co.context = &l;
+    if (is_tls(c->url)) {
+        ssl.trustStore = c->ca_file;
+        ssl.CApath = c->ca_path;
+        ssl.keyStore = c->cert;
+        ssl.privateKey = c->cert_key;
+        ssl.enableServerCertAuth = 1;
+        ssl.verify = 1; /* the certificate must name the host of the URL */
+        ssl.ssl_error_cb = on_tls_error;
+        co.ssl = &ssl;
+    }
+    if ((r = start_connect(&l, &co, err, errlen)) < 0)
+        goto out;
+    for (;;) {
+        int64_t now = rutil_monotonic_ms(), timeout = 3600 * 1000;
+        bool fatal, failed, enough;
+        int64_t idle_left;
+
+        pthread_mutex_lock(&l.lock);
+        fatal = l.fatal;
+        failed = l.connect_failed;
+        l.connect_failed = false;
+        enough = c->count > 0 && l.accepted >= c->count;
+        idle_left = c->exit_idle_s > 0 ? l.last_msg_ms + c->exit_idle_s * 1000 - now
+                                       : INT64_MAX;
+        pthread_mutex_unlock(&l.lock);
+        if (fatal) {
+            r = rutil_error(err, errlen, "%s", l.fatal_msg);
+            r = -EIO;
+            break;
+        }
+        if (enough || idle_left <= 0)
+            break;
+        if (failed) {
+            retry_at = now + backoff_s * 1000;
+            logmsg("trying again in %lld s", (long long)backoff_s);
+            backoff_s = backoff_s * 2 > BACKOFF_MAX_S ? BACKOFF_MAX_S : backoff_s * 2;
+        }
+        if (retry_at >= 0 && now >= retry_at) {
+            retry_at = -1;
+            if ((r = start_connect(&l, &co, err, errlen)) < 0)
+                break;
+            continue;
+        }
+        if (retry_at >= 0 && retry_at - now < timeout)
+            timeout = retry_at - now;
+        if (idle_left < timeout)
+            timeout = idle_left;
+        int sig = wait_signal(&set, timeout);
+        if (sig == SIGTERM || sig == SIGINT) {
+            logmsg("stopping (signal %d)", sig);
+            break;
+        }
+    }
+    stop(&l, &set);
+out:
+    if (l.client != NULL)
+        MQTTAsync_destroy(&l.client);
+    MQTTProperties_free(&props);
+    free(l.buf);
+    pthread_mutex_destroy(&l.lock);
+    return r;
+}

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * `pantry-retailer listen`: an MQTT 5 client (Eclipse Paho, asynchronous) in a
+ * shared-subscription group, judging each reorder and cancel as it arrives,
+ * recording it in the database, printing accepted ones and publishing acks.
+ *
+ * Threads: Paho calls back on its own thread; each message is judged and
+ * recorded there, and the callback returns 1 (after which Paho sends the
+ * PUBACK) only once the database transaction committed. Acks are queued with
+ * MQTTAsync_sendMessage, which never waits. The main thread only waits for
+ * signals (SIGTERM, SIGINT: stop; SIGUSR1: a callback asks it to look at the
+ * counters), retries a first connection that failed, and stops the client.
+ *
+ * Connection states (the first connection is retried by the main thread;
+ * after one succeeded, Paho reconnects by itself with the same backoff):
+ *
+ *   state        event                    next         action
+ *   -----------  -----------------------  -----------  --------------------------
+ *   connecting   CONNACK                  subscribing  SUBSCRIBE (shared, key)
+ *   connecting   failure                  waiting      log; backoff 1 s .. 60 s
+ *   waiting      backoff over             connecting   CONNECT again
+ *   subscribing  SUBACK, all granted      listening    log "subscribed"
+ *   subscribing  SUBACK, one refused      stopping     log; exit status 1
+ *   listening    connection lost          connecting   Paho reconnects (backoff)
+ *   any          SIGTERM, --count reached stopping     DISCONNECT (5 s for acks)
+ *                or --exit-idle
+ */
+#ifndef PANTRY_RETAILER_LISTEN_H
+#define PANTRY_RETAILER_LISTEN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "ack.h"
+#include "check.h"
+#include "state.h"
+
+struct listen_config {
+    const char *url;                                 /* mqtt://, mqtts:// or ssl:// */
+    const char *prefix;                              /* topic prefix, e.g. pantry/v1 */
+    const char *group;                               /* share group name */
+    const char *client_id;                           /* unique per listener */
+    const char *ca_file, *ca_path, *cert, *cert_key; /* TLS, NULL for defaults */
+    const char *user, *password;                     /* NULL: none */
+    int64_t session_expiry_s;
+    bool tofu;                 /* also subscribe to <prefix>/+/key and pin keys */
+    long count;                /* stop after this many accepted messages; 0: never */
+    long exit_idle_s;          /* stop after this long without a message; 0: never */
+    int64_t fixed_now_s;       /* > 0: the clock for every message (tests) */
+    struct check_config check; /* trust store and window; now and pin are set here */
+    struct ack_config ack;     /* key, retailer id, ship eta; now is set here */
+    struct state *state;
+    FILE *out; /* accepted lines */
+};
+
+/*
+ * Run until a signal, the count or the idle time. Returns 0, or a negative
+ * errno with a message in err (bad options for Paho, a refused subscription).
+ */
+int listen_run(const struct listen_config *c, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,631 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * pantry-retailer: what a retailer runs to take signed reorders from pantry
+ * agents. `listen` subscribes in an MQTT 5 share group, judges, records,
+ * prints and acknowledges; `verify` makes the same judgement offline on
+ * tokens read from stdin; `keygen` and `jwk` manage the retailer's own
+ * signing key for acks. This file is only the command line: options, their
+ * checks and messages, and the top of each call chain (the only place that
+ * prints errors). See pantry-retailer(1).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "ack.h"
+#include "check.h"
+#include "keys.h"
+#include "ledger.h"
+#include "listen.h"
+#include "out.h"
+#include "rutil.h"
+#include "state.h"
+#include "trust.h"
+#include "utc.h"
+
+#ifndef RETAILER_VERSION
+#define RETAILER_VERSION "unknown"
+#endif
+
+#define EXIT_USAGE 2
+#define DEFAULT_MAX_AGE_S (7 * 86400)
+#define DEFAULT_MAX_SKEW_S (5 * 60)
+#define CREDENTIALS_MAX 512
+
+static const char usage_main[] =
+    "usage: pantry-retailer COMMAND [OPTIONS]\n"
+    "\n"
+    "Take signed reorders from pantry agents over MQTT.\n"
+    "\n"
+    "commands:\n"
+    "  listen   subscribe in an MQTT 5 share group, verify, record, print, ack\n"
+    "  verify   verify compact JWS lines from stdin offline, one verdict per line\n"
+    "  keygen   make the retailer's Ed25519 key for signing acks\n"
+    "  jwk      print the public JWK of the retailer's key\n"
+    "\n"
+    "`pantry-retailer COMMAND --help` describes each; --version prints the version.\n"
+    "See pantry-retailer(1).\n";
+
+static const char usage_listen[] =
+    "usage: pantry-retailer listen --url URL (--trust DIR | --tofu) [OPTIONS]\n"
+    "\n"
+    "  --url URL              broker: mqtt://HOST:PORT or mqtts://HOST:PORT\n"
+    "  --trust DIR            trust store: DIR/<device-id>.jwk, public JWKs\n"
+    "  --tofu                 also pin a device's first key from "
+    "<prefix>/<device>/key\n"
+    "  --prefix P             topic prefix (default pantry/v1)\n"
+    "  --group G              share group (default pantry-retailer)\n"
+    "  --client-id ID         MQTT client id, unique per listener (default "
+    "G-HOST-PID)\n"
+    "  --session-expiry DUR   how long the broker keeps the session (default 1h)\n"
+    "  --db FILE              SQLite state, shared by the group (default\n"
+    "                         pantry-retailer.db)\n"
+    "  --key FILE             sign acks with this key (pantry-retailer keygen)\n"
+    "  --retailer-id ID       name the retailer in acks\n"
+    "  --ship-eta DUR         also publish a \"shipped\" ack, eta now + DUR\n"
+    "  --max-age DUR          reject iat older than this (default 7d)\n"
+    "  --max-skew DUR         reject iat further in the future (default 5m)\n"
+    "  --now TIME             use TIME (YYYY-MM-DDTHH:MM:SSZ) as the clock (tests)\n"
+    "  --ca-file FILE, --ca-path DIR   CAs for the broker's certificate\n"
+    "  --cert FILE, --cert-key FILE    client certificate and its key\n"
+    "  --credentials FILE     user name and password, one per line (mode 0600)\n"
+    "  --count N              exit after N accepted messages\n"
+    "  --exit-idle SECONDS    exit after that long without a message\n"
+    "\n"
+    "Accepted orders are JSON lines on stdout; the log is on stderr.\n"
+    "DUR is a number and a unit: 30s, 15m, 2h, 7d.\n";
+
+static const char usage_verify[] =
+    "usage: pantry-retailer verify --trust DIR [OPTIONS] < TOKENS\n"
+    "\n"
+    "Reads one compact JWS per line, prints one verdict (JSON) per line, and exits\n"
+    "1 if any was rejected, 2 on bad usage, 0 otherwise. A repeated order id is a\n"
+    "duplicate; a new one must have a higher sequence number than the device's last.\n"
+    "\n"
+    "  --trust DIR            trust store: DIR/<device-id>.jwk, public JWKs\n"
+    "  --max-age DUR          reject iat older than this (default 7d)\n"
+    "  --max-skew DUR         reject iat further in the future (default 5m)\n"
+    "  --now TIME             judge as if it were TIME (YYYY-MM-DDTHH:MM:SSZ)\n";
+
+static const char usage_keygen[] =
+    "usage: pantry-retailer keygen --key FILE [--force]\n"
+    "\n"
+    "Makes an Ed25519 key for signing acks (mode 0600; an existing file is kept\n"
+    "unless --force) and prints its public JWK, for the household's agent\n"
+    "configuration (broker.retailer_key), and its kid.\n";
+
+static const char usage_jwk[] = "usage: pantry-retailer jwk --key FILE\n"
+                                "\n"
+                                "Prints the public JWK of the retailer's key.\n";
+
+static void die_usage(const char *usage, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+die_usage(const char *usage, const char *fmt, ...)
+{
+    va_list ap;
+
+    fputs("pantry-retailer: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputs("\n\n", stderr);
+    fputs(usage, stderr);
+    exit(EXIT_USAGE);
+}
+
+static int64_t
+duration_arg(const char *usage, const char *opt, const char *v)
+{
+    int64_t s;
+
+    if (rutil_parse_duration(v, &s) < 0)
+        die_usage(usage, "%s: '%s' is not a duration such as 30s, 15m, 2h or 7d", opt,
+                  v);
+    return s;
+}
+
+static long
+count_arg(const char *usage, const char *opt, const char *v, long max)
+{
+    char *end;
+    long n;
+
+    errno = 0;
+    n = strtol(v, &end, 10);
+    if (errno != 0 || end == v || *end != '\0' || n < 1 || n > max)
+        die_usage(usage, "%s: '%s' is not a whole number from 1 to %ld", opt, v, max);
+    return n;
+}
+
+static int64_t
+time_arg(const char *usage, const char *v)
+{
+    int64_t t;
+
+    if (utc_parse(v, &t) < 0)
+        die_usage(usage, "--now: '%s' is not a UTC time YYYY-MM-DDTHH:MM:SSZ", v);
+    return t;
+}
+
+/* Options both listen and verify take. Returns 1 when opt was one of them. */
+struct window {
+    int64_t max_age_s, max_skew_s, now_s;
+    const char *trust;
+};
+
+enum {
+    OPT_TRUST = 256,
+    OPT_MAX_AGE,
+    OPT_MAX_SKEW,
+    OPT_NOW,
+    OPT_URL,
+    OPT_TOFU,
+    OPT_PREFIX,
+    OPT_GROUP,
+    OPT_CLIENT_ID,
+    OPT_SESSION_EXPIRY,
+    OPT_DB,
+    OPT_KEY,
+    OPT_RETAILER_ID,
+    OPT_SHIP_ETA,
+    OPT_CA_FILE,
+    OPT_CA_PATH,
+    OPT_CERT,
+    OPT_CERT_KEY,
+    OPT_CREDENTIALS,
+    OPT_COUNT,
+    OPT_EXIT_IDLE,
+    OPT_FORCE,
+    OPT_HELP,
+};
+
+static bool
+window_opt(const char *usage, int opt, struct window *w)
+{
+    switch (opt) {
+    case OPT_TRUST:
+        w->trust = optarg;
+        return true;
+    case OPT_MAX_AGE:
+        w->max_age_s = duration_arg(usage, "--max-age", optarg);
+        return true;
+    case OPT_MAX_SKEW:
+        w->max_skew_s = duration_arg(usage, "--max-skew", optarg);
+        return true;
+    case OPT_NOW:
+        w->now_s = time_arg(usage, optarg);
+        return true;
+    }
+    return false;
+}
+
+static struct trust *
+load_trust(const char *dir)
+{
+    struct trust *t;
+    char err[512];
+
+    if (trust_load(dir, &t, err, sizeof(err)) < 0) {
+        fprintf(stderr, "pantry-retailer: %s\n", err);
+        exit(EXIT_USAGE);
+    }
+    return t;
+}
+
+/* ---- verify ---- */
+
+/* One line of input into buf (NUL-terminated, without "\n" or "\r\n"). *long_line
+ * is set when it did not fit (the rest is skipped). Returns false at EOF. */
+static bool
+read_line(FILE *in, char *buf, size_t cap, size_t *len, bool *long_line)
+{
+    size_t n;
+
+    *long_line = false;
+    if (fgets(buf, (int)cap, in) == NULL)
+        return false;
+    n = strlen(buf);
+    if (n == cap - 1 && buf[n - 1] != '\n') {
+        int ch;
+        *long_line = true;
+        while ((ch = getc(in)) != EOF && ch != '\n')
+            ;
+    }
+    while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+        buf[--n] = '\0';
+    *len = n;
+    return true;
+}
+
+static int
+cmd_verify(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"trust", required_argument, NULL, OPT_TRUST},
+        {"max-age", required_argument, NULL, OPT_MAX_AGE},
+        {"max-skew", required_argument, NULL, OPT_MAX_SKEW},
+        {"now", required_argument, NULL, OPT_NOW},
+        {"help", no_argument, NULL, OPT_HELP},
+        {NULL, 0, NULL, 0},
+    };
+    struct window w = {DEFAULT_MAX_AGE_S, DEFAULT_MAX_SKEW_S, 0, NULL};
+    struct trust *t;
+    struct ledger *l = NULL;
+    char *buf = NULL, *line = NULL;
+    long no = 0, rejected = 0;
+    int opt, r = EXIT_USAGE;
+
+    while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if (opt == OPT_HELP) {
+            fputs(usage_verify, stdout);
+            return 0;
+        }
+        if (!window_opt(usage_verify, opt, &w))
+            die_usage(usage_verify, "unknown option");
+    }
+    if (optind != argc)
+        die_usage(usage_verify, "unexpected argument '%s'", argv[optind]);
+    if (w.trust == NULL)
+        die_usage(usage_verify, "--trust DIR is needed");
+    t = load_trust(w.trust);
+    struct check_config cc = {
+        .trust = t,
+        .now_s = w.now_s > 0 ? w.now_s : rutil_now_s(),
+        .max_age_s = w.max_age_s,
+        .max_skew_s = w.max_skew_s,
+    };
+    if (ledger_new(&l) < 0 || (buf = malloc(JWS_MAX_LEN + 2)) == NULL)
+        goto oom;
+    for (;;) {
+        struct check_result res;
+        size_t n;
+        bool long_line;
+        int v;
+
+        if (!read_line(stdin, buf, JWS_MAX_LEN + 2, &n, &long_line))
+            break;
+        no++;
+        if (n == 0 && !long_line)
+            continue; /* an empty line is no input */
+        if (long_line) {
+            memset(&res, 0, sizeof(res));
+            res.reason = CHECK_MALFORMED;
+            snprintf(res.detail, sizeof(res.detail), "token: longer than %d bytes",
+                     JWS_MAX_LEN);
+            v = LEDGER_REJECTED;
+        } else {
+            if (check_token(&cc, buf, n, NULL, PAYLOAD_REORDER, &res) < 0)
+                goto oom;
+            if ((v = ledger_apply(l, &res)) < 0) {
+                check_result_fini(&res);
+                goto oom;
+            }
+        }
+        rejected += v == LEDGER_REJECTED;
+        int o = out_verdict(no, (enum ledger_verdict)v, &res, &line);
+        check_result_fini(&res);
+        if (o < 0)
+            goto oom;
+        fputs(line, stdout);
+        fputc('\n', stdout);
+        free(line);
+        line = NULL;
+    }
+    if (ferror(stdin)) {
+        perror("pantry-retailer: reading stdin");
+        goto out;
+    }
+    r = rejected > 0 ? 1 : 0;
+    goto out;
+oom:
+    fputs("pantry-retailer: out of memory\n", stderr);
+out:
+    if (fflush(stdout) != 0) {
+        perror("pantry-retailer: writing stdout");
+        r = EXIT_USAGE;
+    }
+    free(buf);
+    ledger_free(l);
+    trust_free(t);
+    return r;
+}
+
+/* ---- listen ---- */
+
+/*
+ * --credentials FILE: two lines, user and password. Refused when group or
+ * others may read it, like a key: it is a secret.
+ */
+static void
+read_credentials(const char *path, char *user, char *password, size_t cap)
+{
+    struct stat st;
+    FILE *f = fopen(path, "r");
+    bool ok;
+
+    if (f == NULL || fstat(fileno(f), &st) < 0) {
+        fprintf(stderr, "pantry-retailer: --credentials %s: %s\n", path,
+                strerror(errno));
+        exit(EXIT_USAGE);
+    }
+    if ((st.st_mode & 077) != 0) {
+        fprintf(stderr,
+                "pantry-retailer: --credentials %s: group or others may read "
+                "it; chmod 600 %s\n",
+                path, path);
+        exit(EXIT_USAGE);
+    }
+    ok = fgets(user, (int)cap, f) != NULL && fgets(password, (int)cap, f) != NULL;
+    fclose(f);
+    user[strcspn(user, "\r\n")] = '\0';
+    password[strcspn(password, "\r\n")] = '\0';
+    if (!ok || user[0] == '\0') {
+        fprintf(stderr,
+                "pantry-retailer: --credentials %s: expected two lines, the "
+                "user name and the password\n",
+                path);
+        exit(EXIT_USAGE);
+    }
+}
+
+static int
+cmd_listen(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"url", required_argument, NULL, OPT_URL},
+        {"trust", required_argument, NULL, OPT_TRUST},
+        {"tofu", no_argument, NULL, OPT_TOFU},
+        {"prefix", required_argument, NULL, OPT_PREFIX},
+        {"group", required_argument, NULL, OPT_GROUP},
+        {"client-id", required_argument, NULL, OPT_CLIENT_ID},
+        {"session-expiry", required_argument, NULL, OPT_SESSION_EXPIRY},
+        {"db", required_argument, NULL, OPT_DB},
+        {"key", required_argument, NULL, OPT_KEY},
+        {"retailer-id", required_argument, NULL, OPT_RETAILER_ID},
+        {"ship-eta", required_argument, NULL, OPT_SHIP_ETA},
+        {"max-age", required_argument, NULL, OPT_MAX_AGE},
+        {"max-skew", required_argument, NULL, OPT_MAX_SKEW},
+        {"now", required_argument, NULL, OPT_NOW},
+        {"ca-file", required_argument, NULL, OPT_CA_FILE},
+        {"ca-path", required_argument, NULL, OPT_CA_PATH},
+        {"cert", required_argument, NULL, OPT_CERT},
+        {"cert-key", required_argument, NULL, OPT_CERT_KEY},
+        {"credentials", required_argument, NULL, OPT_CREDENTIALS},
+        {"count", required_argument, NULL, OPT_COUNT},
+        {"exit-idle", required_argument, NULL, OPT_EXIT_IDLE},
+        {"help", no_argument, NULL, OPT_HELP},
+        {NULL, 0, NULL, 0},
+    };
+    struct window w = {DEFAULT_MAX_AGE_S, DEFAULT_MAX_SKEW_S, 0, NULL};
+    struct listen_config c = {
+        .prefix = "pantry/v1",
+        .group = "pantry-retailer",
+        .session_expiry_s = 3600,
+        .out = stdout,
+    };
+    const char *db = "pantry-retailer.db", *key_path = NULL, *cred = NULL;
+    char client_id[128], host[64], user[CREDENTIALS_MAX], password[CREDENTIALS_MAX];
+    char err[512];
+    struct keys key;
+    struct trust *t;
+    struct state *s = NULL;
+    int opt, r;
+
+    while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if (window_opt(usage_listen, opt, &w))
+            continue;
+        switch (opt) {
+        case OPT_HELP:
+            fputs(usage_listen, stdout);
+            return 0;
+        case OPT_URL:
+            c.url = optarg;
+            break;
+        case OPT_TOFU:
+            c.tofu = true;
+            break;
+        case OPT_PREFIX:
+            c.prefix = optarg;
+            break;
+        case OPT_GROUP:
+            c.group = optarg;
+            break;
+        case OPT_CLIENT_ID:
+            c.client_id = optarg;
+            break;
+        case OPT_SESSION_EXPIRY:
+            c.session_expiry_s = duration_arg(usage_listen, "--session-expiry", optarg);
+            break;
+        case OPT_DB:
+            db = optarg;
+            break;
+        case OPT_KEY:
+            key_path = optarg;
+            break;
+        case OPT_RETAILER_ID:
+            if (!rutil_is_id(optarg, MESSAGE_ID_MAX))
+                die_usage(usage_listen, "--retailer-id: 1 to 63 of A-Z a-z 0-9 _ -");
+            c.ack.retailer = optarg;
+            break;
+        case OPT_SHIP_ETA:
+            c.ack.ship_eta_s = duration_arg(usage_listen, "--ship-eta", optarg);
+            break;
+        case OPT_CA_FILE:
+            c.ca_file = optarg;
+            break;
+        case OPT_CA_PATH:
+            c.ca_path = optarg;
+            break;
+        case OPT_CERT:
+            c.cert = optarg;
+            break;
+        case OPT_CERT_KEY:
+            c.cert_key = optarg;
+            break;
+        case OPT_CREDENTIALS:
+            cred = optarg;
+            break;
+        case OPT_COUNT:
+            c.count = count_arg(usage_listen, "--count", optarg, LONG_MAX);
+            break;
+        case OPT_EXIT_IDLE:
+            c.exit_idle_s = count_arg(usage_listen, "--exit-idle", optarg, 86400 * 365);
+            break;
+        default:
+            die_usage(usage_listen, "unknown option");
+        }
+    }
+    if (optind != argc)
+        die_usage(usage_listen, "unexpected argument '%s'", argv[optind]);
+    if (c.url == NULL)
+        die_usage(usage_listen, "--url is needed");
+    if (w.trust == NULL && !c.tofu)
+        die_usage(usage_listen, "--trust DIR or --tofu is needed: whose keys to trust");
+    if (c.prefix[0] == '\0' || strpbrk(c.prefix, "+#") != NULL ||
+        strlen(c.prefix) > 200 || c.prefix[strlen(c.prefix) - 1] == '/')
+        die_usage(usage_listen, "--prefix: a topic without wildcards or a final '/'");
+    if (!rutil_is_id(c.group, MESSAGE_ID_MAX))
+        die_usage(usage_listen, "--group: 1 to 63 of A-Z a-z 0-9 _ -");
+    if (c.session_expiry_s > UINT32_MAX - 1)
+        die_usage(usage_listen, "--session-expiry: at most 4294967294 s");
+    if ((c.cert == NULL) != (c.cert_key == NULL) && c.cert_key != NULL)
+        die_usage(usage_listen, "--cert-key needs --cert");
+    if (c.client_id == NULL) {
+        if (gethostname(host, sizeof(host)) < 0)
+            snprintf(host, sizeof(host), "host");
+        host[sizeof(host) - 1] = '\0';
+        snprintf(client_id, sizeof(client_id), "%s-%s-%ld", c.group, host,
+                 (long)getpid());
+        c.client_id = client_id;
+    }
+    if (cred != NULL) {
+        read_credentials(cred, user, password, sizeof(user));
+        c.user = user;
+        c.password = password;
+    }
+    if (key_path != NULL) {
+        if (keys_load(key_path, &key, err, sizeof(err)) < 0) {
+            fprintf(stderr, "pantry-retailer: %s\n", err);
+            return EXIT_USAGE;
+        }
+        c.ack.key = &key;
+    }
+    t = load_trust(w.trust);
+    if (state_open(db, &s, err, sizeof(err)) < 0) {
+        fprintf(stderr, "pantry-retailer: %s\n", err);
+        r = EXIT_USAGE;
+        goto out;
+    }
+    c.check.trust = t;
+    c.check.max_age_s = w.max_age_s;
+    c.check.max_skew_s = w.max_skew_s;
+    c.fixed_now_s = w.now_s;
+    c.state = s;
+    fprintf(stderr, "pantry-retailer: %zu trusted device key(s)%s, database %s\n",
+            trust_count(t), c.tofu ? ", trust on first use" : "", db);
+    r = listen_run(&c, err, sizeof(err));
+    if (r < 0)
+        fprintf(stderr, "pantry-retailer: %s\n", err);
+    r = r < 0 ? 1 : 0;
+out:
+    state_close(s);
+    trust_free(t);
+    if (key_path != NULL)
+        keys_wipe(&key);
+    sodium_memzero(password, sizeof(password));
+    return r;
+}
+
+/* ---- keygen, jwk ---- */
+
+static int
+cmd_key(int argc, char **argv, bool generate)
+{
+    static const struct option opts[] = {
+        {"key", required_argument, NULL, OPT_KEY},
+        {"force", no_argument, NULL, OPT_FORCE},
+        {"help", no_argument, NULL, OPT_HELP},
+        {NULL, 0, NULL, 0},
+    };
+    const char *usage = generate ? usage_keygen : usage_jwk;
+    const char *path = NULL;
+    bool force = false;
+    char err[512], jwk[KEYS_JWK_PUBLISHED_MAX], kid[KEYS_B64_PK_LEN + 1];
+    struct keys k;
+    int opt, r;
+
+    while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if (opt == OPT_HELP) {
+            fputs(usage, stdout);
+            return 0;
+        }
+        if (opt == OPT_KEY)
+            path = optarg;
+        else if (opt == OPT_FORCE && generate)
+            force = true;
+        else
+            die_usage(usage, "unknown option");
+    }
+    if (optind != argc)
+        die_usage(usage, "unexpected argument '%s'", argv[optind]);
+    if (path == NULL)
+        die_usage(usage, "--key FILE is needed");
+    r = generate ? keys_generate(path, force, &k, err, sizeof(err))
+                 : keys_load(path, &k, err, sizeof(err));
+    if (r < 0) {
+        fprintf(stderr, "pantry-retailer: %s\n", err);
+        return 1;
+    }
+    keys_jwk_published(k.pk, jwk);
+    keys_thumbprint(k.pk, kid);
+    keys_wipe(&k);
+    puts(jwk);
+    if (generate)
+        fprintf(stderr, "pantry-retailer: wrote %s (mode 0600), kid %s\n", path, kid);
+    return fflush(stdout) == 0 ? 0 : 1;
+}
+
+int
+main(int argc, char **argv)
+{
+    const char *cmd = argc > 1 ? argv[1] : NULL;
+
+    if (sodium_init() < 0) {
+        fputs("pantry-retailer: libsodium failed to start\n", stderr);
+        return 1;
+    }
+    if (cmd == NULL)
+        die_usage(usage_main, "a command is needed");
+    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 ||
+        strcmp(cmd, "help") == 0) {
+        fputs(usage_main, stdout);
+        return 0;
+    }
+    if (strcmp(cmd, "--version") == 0) {
+        printf("pantry-retailer %s\n", RETAILER_VERSION);
+        return 0;
+    }
+    argv[1] = argv[0];
+    argc--;
+    argv++;
+    if (strcmp(cmd, "listen") == 0)
+        return cmd_listen(argc, argv);
+    if (strcmp(cmd, "verify") == 0)
+        return cmd_verify(argc, argv);
+    if (strcmp(cmd, "keygen") == 0)
+        return cmd_key(argc, argv, true);
+    if (strcmp(cmd, "jwk") == 0)
+        return cmd_key(argc, argv, false);
+    die_usage(usage_main, "unknown command '%s'", cmd);
+    return EXIT_USAGE;
+}
