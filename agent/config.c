@@ -171,7 +171,7 @@ cfg_defaults(struct agent_config *c)
     c->log_level = CFG_LOG_INFO;
     c->broker.verify = true;
     c->broker.keepalive_s = 60;
-    c->broker.ack_wait_s = 10;
+    c->broker.ack_wait_s = 600;
     c->broker.resend_s = 60;
     c->broker.session_expiry_s = 7 * DAY_S;
     snprintf(c->currency, sizeof(c->currency), "EUR");
@@ -1438,7 +1438,7 @@ static const struct key broker_keys[] = {
     KEY("credentials_file", K_PATH, false, struct cfg_broker, credentials_file, 0, 0),
     KEY("verify", K_BOOL, false, struct cfg_broker, verify, 0, 0),
     KEY("keepalive", K_DUR_S, false, struct cfg_broker, keepalive_s, 5, 3600),
-    KEY("ack_wait", K_DUR_S, false, struct cfg_broker, ack_wait_s, 1, 3600),
+    KEY("ack_wait", K_DUR_S, false, struct cfg_broker, ack_wait_s, 1, 86400),
     KEY("resend", K_DUR_S, false, struct cfg_broker, resend_s, 1, 86400),
     KFN("session_expiry", false, fn_session_expiry, NULL),
     KFN("client_id", false, fn_client_id, NULL),

@@ -85,7 +85,7 @@ struct cfg_broker {
         cert_key_file[CFG_PATH_MAX], credentials_file[CFG_PATH_MAX];
     bool verify;                     /* TLS server verification, default true */
     int32_t keepalive_s;             /* 5..3600, default 60 */
-    int32_t ack_wait_s;  /* 1..3600, default 10: the retailer's answer before the next */
+    int32_t ack_wait_s;  /* 1..86400, default 600: no retailer known: the next goes */
     int32_t resend_s;    /* 1..86400, default 60: unanswered messages go again */
     int64_t session_expiry_s;        /* 0..2^32-1 (2^32-1: never), default 7 days */
     char client_id[CFG_NAME_MAX];    /* default: the device id */

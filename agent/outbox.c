@@ -19,7 +19,16 @@ outbox_init(struct outbox *o, int64_t ack_wait_ms, int64_t resend_ms)
 void
 outbox_reset(struct outbox *o)
 {
+    bool strict = o->strict;
+
     outbox_init(o, o->ack_wait_ms, o->resend_ms);
+    o->strict = strict;
+}
+
+void
+outbox_set_strict(struct outbox *o)
+{
+    o->strict = true;
 }
 
 int
@@ -36,8 +45,9 @@ outbox_next(const struct outbox *o, const struct outbox_msg *pending, size_t n,
         if (pending[i].seq > o->sent_upto && next == n)
             next = i;
     }
-    if (next == n) {
-        /* Everything pending went out in this round: the next round. */
+    if (next == n || (o->strict && o->sent_upto != 0 && last_pending)) {
+        /* Everything pending went out in this round, or the last one waits for
+         * its answer and nothing may pass it: the next round, from the lowest. */
         if (n == 0)
             return -1;
         if (now_ms - o->last_sent_ms >= o->round_wait_ms)

@@ -7,13 +7,17 @@
  * tokens of those in flight, so a PUBACK can be matched to its message.
  *
  * Order and pacing: messages go out strictly by sequence number, one at a
- * time. The next is sent when the one before it was answered by the retailer,
- * or, failing that, when the broker has taken it (PUBACK) and ack_wait_ms has
- * passed. Retailers reject a sequence number that is not above the last they
- * saw; with listeners sharing the load, two messages in flight together could
- * be checked in the wrong order and a good order refused. Orders are rare, so
- * waiting for each answer costs nothing; the timeout keeps a household whose
- * retailer never answers from being stuck on its first message.
+ * time, and the next only when the retailer has answered the one before it.
+ * Retailers reject a sequence number that is not above the last they saw; a
+ * message that overtook an earlier one (the retailer was reconnecting, or two
+ * listeners sharing the load checked them in the wrong order) would get a good
+ * order refused. Orders are rare: waiting for each answer costs nothing.
+ *
+ * Until a retailer has ever answered this device (strict is false: a household
+ * may publish to its own home automation and no retailer at all), the next
+ * message also goes once the broker has taken the last (PUBACK) and ack_wait_ms
+ * has passed, so such a household is not stuck on its first message. The
+ * first answer makes the outbox strict for good (the daemon remembers it).
  *
  * After a reconnect everything unanswered is sent again, from the lowest
  * number, with the same bytes (retailers drop duplicates by order id). On one
@@ -29,6 +33,7 @@
  *   empty              -                -                     nothing
  *   m1 m2 ...          none             -                     send m1
  *   ... mk (sent) ...  up to mk         not answered, no ack  wait for the PUBACK
+ *   ... mk (sent) ...  up to mk         strict, not answered  a new round (below)
  *   ... mk (sent) ...  up to mk         PUBACK, < ack_wait    wait until ack_wait
  *   ... mk (sent) ...  up to mk         PUBACK, >= ack_wait   send the next after mk
  *   (mk answered)      up to mk         answered              send the next after mk
@@ -61,6 +66,7 @@ struct outbox_flight {
 };
 
 struct outbox {
+    bool strict; /* a retailer answers: never send past an unanswered message */
     int64_t ack_wait_ms;
     int64_t resend_ms, round_wait_ms; /* the first wait between rounds, the next */
     int64_t sent_upto;    /* highest seq sent on this connection, 0: none */
@@ -75,6 +81,9 @@ void outbox_init(struct outbox *o, int64_t ack_wait_ms, int64_t resend_ms);
 
 /* A new connection: everything unanswered is to be sent again. */
 void outbox_reset(struct outbox *o);
+
+/* A retailer answers this device (from now on, or as remembered). */
+void outbox_set_strict(struct outbox *o);
 
 /*
  * The decision. pending: the unanswered messages by ascending seq (n of them,

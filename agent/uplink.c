@@ -27,6 +27,8 @@
 #include "text.h"
 
 #define PEEK 8 /* pending messages read per decision: more are never needed */
+/* The store's meta key that says a retailer has answered this device. */
+#define META_ANSWERED "retailer_answered_ms"
 
 struct uplink {
     const struct agent_config *cfg;
@@ -187,6 +189,9 @@ uplink_new(const struct agent_config *cfg, const struct keys *key, struct store 
     u->status_token = -1;
     outbox_init(&u->ob, (int64_t)cfg->broker.ack_wait_s * 1000,
                 (int64_t)cfg->broker.resend_s * 1000);
+    int64_t answered = 0;
+    if (store_meta_get(db, META_ANSWERED, &answered) == 0 && answered > 0)
+        outbox_set_strict(&u->ob);
     if (topic(u->t_reorder, cfg, "reorder") < 0 || topic(u->t_cancel, cfg, "cancel") < 0 ||
         topic(u->t_status, cfg, "status") < 0 || topic(u->t_key, cfg, "key") < 0 ||
         topic(u->t_ack, cfg, "ack") < 0) {
@@ -387,6 +392,13 @@ on_ack(struct uplink *u, const struct mqtt_event *ev, int64_t now_ms)
         log_info("%s", msg);
     else
         log_warning("ack dropped: %s", msg);
+    if ((r == 0 || r == -EALREADY) && !u->ob.strict) {
+        outbox_set_strict(&u->ob);
+        if (store_meta_put(u->db, META_ANSWERED, now_ms > 0 ? now_ms : 1) < 0)
+            log_warning("store: %s", store_errmsg(u->db));
+        log_notice("a retailer answers this device: from now on each message waits "
+                   "for its answer before the next goes");
+    }
     u->kicked = true; /* an answer may let the next message go */
 }
 

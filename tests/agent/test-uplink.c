@@ -101,6 +101,33 @@ test_outbox(void)
     CHECK(outbox_puback(&o, 1000 + OUTBOX_INFLIGHT + 1, &got) && o.last_puback);
 }
 
+/* Strict: once a retailer answers, nothing passes an unanswered message. */
+static void
+test_outbox_strict(void)
+{
+    struct outbox o;
+    struct outbox_msg p[2] = {msg(4), msg(7)}, got;
+    int64_t wake = 0;
+
+    outbox_init(&o, 1000, 5000);
+    outbox_set_strict(&o);
+    CHECK_EQ_I64(outbox_next(&o, p, 2, 0, &wake), 0);
+    outbox_sent(&o, &p[0], 1, 0);
+    CHECK(outbox_puback(&o, 1, &got));
+    /* Long past ack_wait: 7 still waits; 4 goes again when the round is due. */
+    CHECK_EQ_I64(outbox_next(&o, p, 2, 4999, &wake), -1);
+    CHECK_EQ_I64(wake, 5000);
+    CHECK_EQ_I64(outbox_next(&o, p, 2, 5000, &wake), 0);
+    outbox_sent(&o, &p[0], 2, 5000);
+    CHECK_EQ_I64(outbox_next(&o, p, 2, 9000, &wake), -1);
+    CHECK_EQ_I64(wake, 15000); /* the round wait doubled */
+    /* 4 answered: 7 goes at once. */
+    CHECK_EQ_I64(outbox_next(&o, p + 1, 1, 9001, &wake), 0);
+    /* A reconnect keeps the strictness. */
+    outbox_reset(&o);
+    CHECK(o.strict);
+}
+
 static void
 test_backoff(void)
 {
@@ -253,6 +280,7 @@ int
 main(void)
 {
     RUN(test_outbox);
+    RUN(test_outbox_strict);
     RUN(test_backoff);
     RUN(test_credentials);
     RUN(test_decode_ack);

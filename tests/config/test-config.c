@@ -156,7 +156,7 @@ test_defaults(void)
     CHECK(strcmp(cfg.broker.ca_file, "") == 0);
     CHECK(cfg.broker.verify);
     CHECK_EQ_I64(cfg.broker.keepalive_s, 60);
-    CHECK_EQ_I64(cfg.broker.ack_wait_s, 10);
+    CHECK_EQ_I64(cfg.broker.ack_wait_s, 600);
     CHECK_EQ_I64(cfg.broker.resend_s, 60);
     CHECK_EQ_I64(cfg.broker.session_expiry_s, 604800);
     CHECK_EQ_I64(cfg.monthly_budget_cents, 0);

@@ -72,8 +72,8 @@ class Shelf:
             f.write('store_path = "%s";\nkey_path = "%s/device.key";\n'
                     % (self.store, d))
             f.write('control_socket = "%s";\ncancel_window = "15m";\n' % self.sock)
-            f.write('broker = { url = "%s"; keepalive = "5s"; ack_wait = "2s"; '
-                    'resend = "3s"; %s };\n' % (broker_url, extra_broker))
+            f.write('broker = { url = "%s"; keepalive = "5s"; ack_wait = "60s"; '
+                    'resend = "2s"; %s };\n' % (broker_url, extra_broker))
             f.write("channels = ( %s );\n" % ",\n  ".join(chans))
             f.write("items = ( %s );\n" % ",\n  ".join(items))
 
