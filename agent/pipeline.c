@@ -1037,8 +1037,11 @@ pipeline_ack(struct pipeline *p, const struct message_ack *a, int64_t now_ms, ch
     } else {
         /* Already acknowledged (a second ack, a shipped after accepted), or no
          * longer open: the answer is noted in the log only. */
-        snprintf(msg, len, "order %s is %s; ack noted: %s", o.order_id,
-                 store_order_state_to_str(o.state), note);
+        if (eta_new)
+            snprintf(msg, len, "order %s %s", o.order_id, note);
+        else
+            snprintf(msg, len, "order %s is %s; ack noted: %s", o.order_id,
+                     store_order_state_to_str(o.state), note);
         r = eta_new ? 0 : -EALREADY;
     }
     store_order_fini(&o);

@@ -8,6 +8,7 @@
  *
  *   make-shelf --seed N --days D --channels C --dir DIR [--mode auto|confirm]
  *              [--lead 2d] [--uses U (default 1 a day)] [--idle-ms 2000]
+ *              [--start YYYY-MM-DD (default 2026-10-01)]
  *
  * writes DIR/shelf.trace, DIR/shelf.truth and DIR/pantry-agent.conf (store and
  * control socket inside DIR).
@@ -21,6 +22,7 @@
 
 #include "sim.h"
 #include "text.h"
+#include "utc.h"
 
 static const char *const names[] = {
     "rice", "coffee", "flour", "sugar", "oats", "lentils", "pasta", "tea",
@@ -35,9 +37,13 @@ main(int argc, char **argv)
         {"channels", required_argument, NULL, 'c'}, {"dir", required_argument, NULL, 'o'},
         {"mode", required_argument, NULL, 'm'}, {"lead", required_argument, NULL, 'l'},
         {"uses", required_argument, NULL, 'u'}, {"idle-ms", required_argument, NULL, 'i'},
+        {"start", required_argument, NULL, 'S'},
         {NULL, 0, NULL, 0},
     };
     int64_t seed = 1, days = 30, channels = 4, uses = 0, idle = 2000;
+    /* Midnight UTC, 2026-10-01, so dates in the tests are readable. */
+    int64_t start_s = INT64_C(1790812800);
+    char day[32];
     const char *dir = NULL, *mode = "auto", *lead = "2d";
     struct sim_config sc;
     char path[1024];
@@ -57,6 +63,11 @@ main(int argc, char **argv)
         case 'l': lead = optarg; break;
         case 'u': ok = text_parse_uint(optarg, 3, false, &uses) && uses >= 1; break;
         case 'i': ok = text_parse_uint(optarg, 6, false, &idle); break;
+        case 'S':
+            ok = strlen(optarg) == 10 &&
+                 snprintf(day, sizeof(day), "%sT00:00:00Z", optarg) > 0 &&
+                 utc_parse(day, &start_s) == 0;
+            break;
         default: ok = false;
         }
         if (!ok) {
@@ -70,8 +81,7 @@ main(int argc, char **argv)
         return 2;
     }
     sim_config_default(&sc, (uint64_t)seed, days, (unsigned)channels);
-    /* Start at midnight UTC, 2026-10-01, so dates in the demo are readable. */
-    sc.start_ms = INT64_C(1790812800000);
+    sc.start_ms = start_s * 1000;
     sc.idle_period_ms = idle;
     /* A 1 kg pack used about once a day lasts two weeks: a household's pace. */
     sc.pack_mg = 1000000;
