@@ -1281,10 +1281,10 @@ transition_row(struct store *db, const char *order_id, const char *from, const c
     return run(db, st);
 }
 
-int
-store_order_create(struct store *db, const struct store_order *o, int64_t t_ms)
+/* The checks of a new order's fields, before any transaction. */
+static int
+order_fields_ok(struct store *db, const struct store_order *o)
 {
-    int e = 0;
     if (!id_ok(o->order_id))
         return bad_id(db, "an order id");
     if (!id_ok(o->item))
@@ -1294,11 +1294,17 @@ store_order_create(struct store *db, const struct store_order *o, int64_t t_ms)
         !fits(o->reason, sizeof(o->reason)))
         return failf(db, -EINVAL, "order %s: %d packs at %lld cents, reason '%.15s'",
                      o->order_id, (int)o->packs, (long long)o->price_cents, o->reason);
-    if ((e = tx_begin(db, true)) < 0)
-        return e;
+    return 0;
+}
+
+/* Inside a transaction: the order row, planned, and its first transition. */
+static int
+order_insert(struct store *db, const struct store_order *o, int64_t t_ms)
+{
+    int e = 0;
     sqlite3_stmt *st = stmt(db, S_ORDER_INSERT, &e);
     if (st == NULL)
-        goto out;
+        return e;
     bind_text(db, st, 1, o->order_id);
     bind_text(db, st, 2, o->item);
     sqlite3_bind_int(st, 3, o->packs);
@@ -1307,16 +1313,23 @@ store_order_create(struct store *db, const struct store_order *o, int64_t t_ms)
     sqlite3_bind_int64(st, 6, t_ms);
     if ((e = bind_text(db, st, 7, o->detail_json)) < 0) {
         done(st);
-        goto out;
+        return e;
     }
     if ((e = run(db, st)) < 0) {
         if (e == -EINVAL && o->detail_json != NULL)
             failf(db, e, "order %s: detail is not valid JSON", o->order_id);
-        goto out;
+        return e;
     }
-    e = transition_row(db, o->order_id, NULL, "planned", t_ms, NULL);
-out:
-    return tx_end(db, e, true);
+    return transition_row(db, o->order_id, NULL, "planned", t_ms, NULL);
+}
+
+int
+store_order_create(struct store *db, const struct store_order *o, int64_t t_ms)
+{
+    int e = order_fields_ok(db, o);
+    if (e < 0 || (e = tx_begin(db, true)) < 0)
+        return e;
+    return tx_end(db, order_insert(db, o, t_ms), true);
 }
 
 /* After an UPDATE ... WHERE state = ? changed nothing: why. */
@@ -1340,10 +1353,9 @@ state_mismatch(struct store *db, const char *order_id, const char *expected)
     return e;
 }
 
-int
-store_order_transition(struct store *db, const char *order_id,
-                       enum store_order_state expected_from, enum store_order_state to,
-                       int64_t t_ms, const char *note)
+static int
+transition(struct store *db, const char *order_id, enum store_order_state expected_from,
+           enum store_order_state to, int64_t t_ms, const char *note, bool full)
 {
     int e = 0;
     if (!id_ok(order_id))
@@ -1354,7 +1366,7 @@ store_order_transition(struct store *db, const char *order_id,
                      store_order_state_to_str(to),
                      to == ORDER_QUEUED ? " (use store_order_queue())" : "");
     const char *from_s = state_names[expected_from], *to_s = state_names[to];
-    if ((e = tx_begin(db, true)) < 0)
+    if ((e = tx_begin(db, full)) < 0)
         return e;
     sqlite3_stmt *st = stmt(db, S_ORDER_MOVE, &e);
     if (st == NULL)
@@ -1371,7 +1383,22 @@ store_order_transition(struct store *db, const char *order_id,
     }
     e = transition_row(db, order_id, from_s, to_s, t_ms, note);
 out:
-    return tx_end(db, e, true);
+    return tx_end(db, e, full);
+}
+
+int
+store_order_transition(struct store *db, const char *order_id,
+                       enum store_order_state expected_from, enum store_order_state to,
+                       int64_t t_ms, const char *note)
+{
+    return transition(db, order_id, expected_from, to, t_ms, note, true);
+}
+
+int
+store_order_published(struct store *db, const char *order_id, int64_t t_ms,
+                      const char *note)
+{
+    return transition(db, order_id, ORDER_QUEUED, ORDER_PUBLISHED, t_ms, note, false);
 }
 
 int
@@ -1472,19 +1499,14 @@ build_for_seq(struct store *db, const char *order_id, store_build_fn build, void
     return 0;
 }
 
-int
-store_order_queue(struct store *db, const char *order_id, int64_t t_ms,
-                  store_build_fn build, void *ctx)
+/* Inside a transaction: a planned order gets its number, message and state. */
+static int
+order_queue(struct store *db, const char *order_id, int64_t t_ms, store_build_fn build,
+            void *ctx)
 {
     int e = 0;
     int64_t seq = 0;
     char *msg = NULL;
-    if (!id_ok(order_id))
-        return bad_id(db, "an order id");
-    if (db->device[0] == '\0')
-        return failf(db, -EINVAL, "no device id: call store_set_device() first");
-    if ((e = tx_begin(db, true)) < 0)
-        return e;
     sqlite3_stmt *st = stmt(db, S_ORDER_STATE, &e);
     if (st == NULL)
         goto out;
@@ -1513,9 +1535,41 @@ store_order_queue(struct store *db, const char *order_id, int64_t t_ms,
         goto out;
     e = transition_row(db, order_id, "planned", "queued", t_ms, NULL);
 out:
-    e = tx_end(db, e, true);
     free(msg);
     return e;
+}
+
+/* The checks before queueing: an id and a device to number for. */
+static int
+queue_ok(struct store *db, const char *order_id)
+{
+    if (!id_ok(order_id))
+        return bad_id(db, "an order id");
+    if (db->device[0] == '\0')
+        return failf(db, -EINVAL, "no device id: call store_set_device() first");
+    return 0;
+}
+
+int
+store_order_queue(struct store *db, const char *order_id, int64_t t_ms,
+                  store_build_fn build, void *ctx)
+{
+    int e = queue_ok(db, order_id);
+    if (e < 0 || (e = tx_begin(db, true)) < 0)
+        return e;
+    return tx_end(db, order_queue(db, order_id, t_ms, build, ctx), true);
+}
+
+int
+store_order_create_queued(struct store *db, const struct store_order *o, int64_t t_ms,
+                          store_build_fn build, void *ctx)
+{
+    int e = order_fields_ok(db, o);
+    if (e < 0 || (e = queue_ok(db, o->order_id)) < 0 || (e = tx_begin(db, true)) < 0)
+        return e;
+    if ((e = order_insert(db, o, t_ms)) == 0)
+        e = order_queue(db, o->order_id, t_ms, build, ctx);
+    return tx_end(db, e, true);
 }
 
 int
@@ -1607,16 +1661,16 @@ store_outbox_pending(struct store *db,
     return e;
 }
 
-/* One UPDATE of a cancel row by order id, in a FULL transaction: 0, or -ENOENT
- * when no row changed (no such cancel, or already in that state). */
+/* One UPDATE of a cancel row by order id: 0, or -ENOENT when no row changed
+ * (no such cancel, or already in that state). */
 static int
 cancel_update(struct store *db, enum stmt_id id, const char *order_id, int64_t t_ms,
-              const char *answer)
+              const char *answer, bool full)
 {
     int e = 0;
     if (!id_ok(order_id))
         return bad_id(db, "an order id");
-    if ((e = tx_begin(db, true)) < 0)
+    if ((e = tx_begin(db, full)) < 0)
         return e;
     sqlite3_stmt *st = stmt(db, id, &e);
     if (st == NULL)
@@ -1628,13 +1682,13 @@ cancel_update(struct store *db, enum stmt_id id, const char *order_id, int64_t t
     if ((e = run(db, st)) == 0 && sqlite3_changes(db->sql) != 1)
         e = failf(db, -ENOENT, "no open cancel of order %s", order_id);
 out:
-    return tx_end(db, e, true);
+    return tx_end(db, e, full);
 }
 
 int
 store_cancel_published(struct store *db, const char *order_id, int64_t t_ms)
 {
-    return cancel_update(db, S_CANCEL_PUBLISHED, order_id, t_ms, NULL);
+    return cancel_update(db, S_CANCEL_PUBLISHED, order_id, t_ms, NULL, false);
 }
 
 int
@@ -1642,7 +1696,7 @@ store_cancel_answered(struct store *db, const char *order_id, int64_t t_ms,
                       bool cancelled)
 {
     return cancel_update(db, S_CANCEL_ANSWERED, order_id, t_ms,
-                         cancelled ? "cancelled" : "rejected");
+                         cancelled ? "cancelled" : "rejected", true);
 }
 
 int

@@ -295,6 +295,16 @@ int store_order_transition(struct store *db, const char *order_id,
                            enum store_order_state to, int64_t t_ms, const char *note);
 
 /*
+ * queued -> published after the broker's PUBACK, as store_order_transition()
+ * but with synchronous=NORMAL: the one transition whose loss in a power cut
+ * costs nothing (the order is queued again after the restart and its message
+ * goes again with the same bytes; retailers drop the duplicate), so every
+ * publish saves an fsync. Same errors.
+ */
+int store_order_published(struct store *db, const char *order_id, int64_t t_ms,
+                          const char *note);
+
+/*
  * Builds the message of an order for sequence number seq: sets *message to a
  * NUL-terminated string from malloc() (the store frees it, whatever happens) and
  * returns 0, or returns a negative errno.
@@ -363,8 +373,9 @@ struct store_outmsg {
 int store_outbox_pending(struct store *db,
                          int (*cb)(const struct store_outmsg *m, void *ctx), void *ctx);
 
-/* The broker took the cancel of order_id (PUBACK). -ENOENT: no such unpublished
- * cancel (a second PUBACK changes nothing). */
+/* The broker took the cancel of order_id (PUBACK); synchronous=NORMAL, as
+ * store_order_published(). -ENOENT: no such unpublished cancel (a second PUBACK
+ * changes nothing). */
 int store_cancel_published(struct store *db, const char *order_id, int64_t t_ms);
 
 /* The retailer answered the cancel: it cancelled the order, or refused (it had
@@ -380,6 +391,15 @@ struct store_cancel {
 
 /* The cancel of order_id; -ENOENT when it has none. */
 int store_cancel_get(struct store *db, const char *order_id, struct store_cancel *out);
+
+/*
+ * store_order_create() and store_order_queue() in one transaction with
+ * synchronous=FULL (one fsync where two would do the same): an order decided
+ * and sent at once. Same arguments, same errors; on any failure nothing is
+ * stored and no number is used.
+ */
+int store_order_create_queued(struct store *db, const struct store_order *o,
+                              int64_t t_ms, store_build_fn build, void *ctx);
 
 /* The last sequence number used by device_id (0 if none). */
 int store_seq_last(struct store *db, const char *device_id, int64_t *last);

@@ -1330,6 +1330,24 @@ test_cancels(void)
                                       T0 + 35, NULL, NULL, NULL, &cseq), 0);
     CHECK_EQ_I64(cseq, 0);
 
+    /* Made and queued in one transaction: all of it, or nothing. */
+    struct store_order nq = order("w6", "tea", 2, 100);
+    CHECK_EQ_I64(store_order_create_queued(db, &nq, T0 + 36, su_build_fail, NULL),
+                 -EPIPE);
+    CHECK_EQ_I64(store_order_get(db, "w6", &got), -ENOENT);
+    CHECK_EQ_I64(store_seq_last(db, "dev", &last), 0);
+    CHECK_EQ_I64(last, 6);
+    CHECK_EQ_I64(store_order_create_queued(db, &nq, T0 + 37, su_build, "q"), 0);
+    CHECK_EQ_I64(store_order_get(db, "w6", &got), 0);
+    CHECK(got.state == ORDER_QUEUED && got.seq == 7 && got.queued_ms == T0 + 37 &&
+          got.message != NULL && strcmp(got.message, "msg-7-q") == 0);
+    store_order_fini(&got);
+    CHECK_EQ_I64(store_order_create_queued(db, &nq, T0 + 38, su_build, "q"), -EEXIST);
+    CHECK_EQ_I64(store_seq_last(db, "dev", &last), 0);
+    CHECK_EQ_I64(last, 7);
+    CHECK_EQ_I64(store_order_withdraw(db, "w6", ORDER_QUEUED, ORDER_CANCELLED, T0 + 39,
+                                      NULL, NULL, NULL, &cseq), 0);
+
     /* Pending now: w1's reorder (1), the cancels of w2 (5) and w4 (6). */
     memset(&l, 0, sizeof(l));
     CHECK_EQ_I64(store_outbox_pending(db, collect_pending, &l), 0);
@@ -1371,6 +1389,8 @@ test_cancels(void)
     CHECK_EQ_I64(su_int(raw, "SELECT seq FROM cancels WHERE order_id = 'w4'"), 6);
     CHECK_EQ_I64(su_int(raw, "SELECT count(*) FROM order_transitions WHERE "
                              "order_id = 'w4' AND to_state = 'expired'"), 1);
+    CHECK_EQ_I64(su_int(raw, "SELECT count(*) FROM order_transitions WHERE "
+                             "order_id = 'w6'"), 3); /* planned, queued, cancelled */
     /* Pruning an old final order takes its cancel with it. */
     sqlite3_close(raw);
     char err[256];
