@@ -32,12 +32,13 @@ class Broker:
     """mosquitto on 127.0.0.1:port (a TLS listener when tls is a dict with
     cafile, certfile, keyfile and optionally require_certificate)."""
 
-    def __init__(self, workdir, tls=None, port=None, extra=""):
+    def __init__(self, workdir, tls=None, port=None, extra="", passwords=None):
         self.dir = workdir
         os.makedirs(workdir, exist_ok=True)
         self.tls = tls
         self.port = port or free_port()
         self.extra = extra
+        self.passwords = passwords  # {user: password}: no anonymous clients
         self.proc = None
         self.conf = os.path.join(workdir, "mosquitto.conf")
         self.log = os.path.join(workdir, "mosquitto.log")
@@ -49,7 +50,7 @@ class Broker:
     def _write_conf(self):
         lines = [
             "listener %d 127.0.0.1" % self.port,
-            "allow_anonymous true",
+            "allow_anonymous %s" % ("false" if self.passwords else "true"),
             "persistence true",
             "persistence_location %s/" % self.dir,
             "log_dest file %s" % self.log,
@@ -60,6 +61,14 @@ class Broker:
             "connection_messages true",
             "max_queued_messages 10000",
         ]
+        if self.passwords:
+            pw = os.path.join(self.dir, "passwords")
+            open(pw, "w").close()
+            for user, password in self.passwords.items():
+                subprocess.run([shutil.which("mosquitto_passwd") or
+                                "/usr/bin/mosquitto_passwd", "-b", pw, user, password],
+                               check=True)
+            lines.append("password_file %s" % pw)
         if os.geteuid() == 0:
             # As root, mosquitto would switch to the user "mosquitto", which
             # cannot read the test's private folder.

@@ -83,8 +83,9 @@ class Shelf:
         self.proc = subprocess.Popen(self.wrapper + [self.agent, "--config", self.conf,
                                                      "--foreground", "--verbose"],
                                      env=env, stdout=self.log, stderr=self.log)
-        ok = wait_for(lambda: os.path.exists(self.sock) and self.ping(), 30)
-        if not ok:
+        wait_for(lambda: self.proc.poll() is not None or
+                 (os.path.exists(self.sock) and self.ping()), 30)
+        if self.proc.poll() is not None or not self.ping():
             raise RuntimeError("the agent did not start:\n" + self.tail())
         return self
 

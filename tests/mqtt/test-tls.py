@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0-or-later
-"""TLS between the agent and mosquitto, with a CA and certificates made by
-openssl at test time (tests/broker.py make_pki):
+"""The broker's gates: TLS between the agent and mosquitto, with a CA and
+certificates made by openssl at test time (tests/broker.py make_pki), and a
+user name and password:
 
 - the agent given the right CA connects, announces itself, and an order goes
   through to pantry-retailer (which also talks TLS with the same CA) and back;
@@ -9,7 +10,10 @@ openssl at test time (tests/broker.py make_pki):
 - with `verify = false` the same wrong CA connects (the documented way to
   switch verification off; the default is on);
 - a broker that requires client certificates takes the agent with its
-  certificate and key, and refuses it without.
+  certificate and key, and refuses it without;
+- a broker with a password file takes the agent with the credentials file,
+  refuses a wrong password, and the agent refuses a credentials file that
+  others may read (and never logs the password).
 
 usage: test-tls.py AGENT PANTRYCTL RETAILER
 """
@@ -103,4 +107,41 @@ with tempfile.TemporaryDirectory() as d:
           "no lasting connection without a certificate")
     check(nocert.stop() == 0, "stop")
     strict.stop()
+
+    # User name and password.
+    locked = Broker(os.path.join(d, "broker3"),
+                    passwords={"pantry": "s3cret pass"}).start()
+    good, wrong = os.path.join(d, "good.cred"), os.path.join(d, "wrong.cred")
+    for path, text in ((good, "pantry\ns3cret pass\n"), (wrong, "pantry\nnope\n")):
+        with open(path, "w") as f:
+            f.write(text)
+        os.chmod(path, 0o600)
+    withpw = Shelf(os.path.join(d, "withpw"), AGENT, locked, n=1, device="pw-pi",
+                   extra_broker='credentials_file = "%s";' % good)
+    withpw.start()
+    check(wait_for(lambda: "notice: connected to mqtt://" in withpw.log_text()),
+          "connected with the password:\n%s" % withpw.tail())
+    check("s3cret" not in withpw.log_text(), "the password is never logged")
+    check(withpw.stop() == 0, "stop")
+    wrongpw = Shelf(os.path.join(d, "wrongpw"), AGENT, locked, n=1, device="wpw-pi",
+                    extra_broker='credentials_file = "%s";' % wrong)
+    wrongpw.start()
+    check(wait_for(lambda: "cannot connect to mqtt://" in wrongpw.log_text()),
+          "refused with a wrong password:\n%s" % wrongpw.tail())
+    check("connected to mqtt://" not in wrongpw.log_text().replace(
+        "cannot connect to", ""), "never connected with a wrong password")
+    check(wrongpw.stop() == 0, "stop")
+    os.chmod(good, 0o644)
+    readable = Shelf(os.path.join(d, "readable"), AGENT, locked, n=1, device="rd-pi",
+                     extra_broker='credentials_file = "%s";' % good)
+    try:
+        readable.start()
+        started = True
+    except RuntimeError:
+        started = False
+    check(not started and "group or others may read it" in readable.log_text(),
+          "a readable credentials file is refused:\n%s" % readable.tail())
+    if started:
+        readable.stop()
+    locked.stop()
 done()
