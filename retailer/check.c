@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The stateless checks of one signed message, in the order of the table in
- * check.h. The token is decoded once without its signature to learn the kid
- * (a key is chosen by kid, as a JOSE library does, RFC 7515 §4.1.4), then
- * verified with jws_verify and the chosen key; only the verified payload is
- * validated and used.
+ * check.h. The key is chosen by the topic's device, or by the header's kid as
+ * a JOSE library does (RFC 7515 §4.1.4); the token is then verified with
+ * jws_verify and that key, and only the verified payload is validated and
+ * used. A token is parsed once when it is good: only a rejected one is
+ * decoded again, without verification, to tell which rule it broke (the
+ * signature check is most of the cost of a message, a second parse the
+ * largest part of the rest, tests/retailer/BENCH.md).
  */
 #include "check.h"
 
@@ -12,6 +15,8 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+
+#include <sodium.h>
 
 #include "rutil.h"
 
@@ -72,53 +77,114 @@ claimed_device(const struct jws *j, char out[MESSAGE_ID_MAX])
     cJSON_Delete(root);
 }
 
-/* Choose the key: by the topic's device, or (topic_device NULL) by the kid. */
+/*
+ * The kid in a token's header, read only to choose a key (verify, where no
+ * topic names the device): nothing is trusted from it, jws_verify checks the
+ * whole token afterwards. "" when it cannot be read.
+ */
+static void
+peek_kid(const char *token, size_t len, char kid[JWS_FIELD_MAX])
+{
+    char hdr[JWS_HEADER_MAX + 1];
+    const char *dot = memchr(token, '.', len);
+    const cJSON *v;
+    cJSON *h = NULL;
+    size_t n;
+
+    kid[0] = '\0';
+    if (dot != NULL && sodium_base642bin((unsigned char *)hdr, JWS_HEADER_MAX, token,
+                                         (size_t)(dot - token), NULL, &n, NULL,
+                                         sodium_base64_VARIANT_URLSAFE_NO_PADDING) == 0)
+        h = cJSON_ParseWithLength(hdr, n);
+    v = cJSON_GetObjectItemCaseSensitive(h, "kid");
+    if (cJSON_IsString(v) && strlen(v->valuestring) < JWS_FIELD_MAX)
+        snprintf(kid, JWS_FIELD_MAX, "%s", v->valuestring);
+    cJSON_Delete(h);
+}
+
+/*
+ * Choose the key: by the topic's device (trust store, then pin), or, with
+ * topic_device NULL, by the token's kid. Returns 1 with pk, kid (the key's
+ * thumbprint) and res->device set, 0 when no key is trusted, or the pin
+ * callback's negative errno.
+ */
 static int
-choose_key(const struct check_config *c, const struct jws *j, const char *topic_device,
-           uint8_t pk[KEYS_PK_BYTES], struct check_result *res)
+choose_key(const struct check_config *c, const char *token, size_t len,
+           const char *topic_device, uint8_t pk[KEYS_PK_BYTES],
+           char kid[KEYS_B64_PK_LEN + 1], struct check_result *res)
 {
     const struct trust_entry *e;
-    char kid[KEYS_B64_PK_LEN + 1];
+    char peeked[JWS_FIELD_MAX];
     int r;
 
     if (topic_device == NULL) {
-        if ((e = trust_find_kid(c->trust, j->kid)) == NULL) {
-            char dev[MESSAGE_ID_MAX];
-            claimed_device(j, dev);
-            if (dev[0] != '\0' && trust_find_device(c->trust, dev) != NULL)
-                return fail(res, CHECK_UNKNOWN_KID,
-                            "kid \"%.44s\" is not the key "
-                            "trusted for device %s",
-                            j->kid, dev);
-            return fail(res, CHECK_UNKNOWN_DEVICE,
-                        "no trusted key has kid "
-                        "\"%.44s\" (device \"%s\" is not in the trust store)",
-                        j->kid, dev);
-        }
+        peek_kid(token, len, peeked);
+        if ((e = trust_find_kid(c->trust, peeked)) == NULL)
+            return 0;
         snprintf(res->device, sizeof(res->device), "%s", e->device);
         memcpy(pk, e->pk, KEYS_PK_BYTES);
-        return 0;
+        memcpy(kid, e->kid, sizeof(e->kid));
+        return 1;
     }
     if ((e = trust_find_device(c->trust, topic_device)) != NULL) {
         memcpy(pk, e->pk, KEYS_PK_BYTES);
     } else {
         r = c->pin != NULL ? c->pin(c->pin_arg, topic_device, pk) : 0;
-        if (r < 0)
+        if (r <= 0)
             return r;
-        if (r == 0)
-            return fail(res, CHECK_UNKNOWN_DEVICE,
-                        "device %s is not in the trust "
-                        "store%s",
-                        topic_device, c->pin ? " and has no pinned key" : "");
     }
     keys_thumbprint(pk, kid);
-    if (strcmp(j->kid, kid) != 0)
-        return fail(res, CHECK_UNKNOWN_KID,
-                    "kid \"%.44s\" is not the thumbprint of "
-                    "the key trusted for device %s",
-                    j->kid, topic_device);
     snprintf(res->device, sizeof(res->device), "%s", topic_device);
-    return 0;
+    return 1;
+}
+
+/*
+ * Why a token failed before its signature could count (no key, or a bad
+ * signature): decoded without verification, the first rule of the table it
+ * breaks. Only runs for rejected tokens, so the accepted ones are parsed once.
+ */
+static int
+classify(const struct check_config *c, const char *token, size_t len,
+         const char *topic_device, const char *kid, struct check_result *res)
+{
+    struct jws j;
+    char why[CHECK_DETAIL_MAX], dev[MESSAGE_ID_MAX];
+    int r = jws_decode_unverified(token, len, &j, why, sizeof(why));
+
+    if (r == -ENOMEM)
+        return r;
+    if (r < 0)
+        return fail(res, r == -EPERM ? CHECK_ALG : CHECK_MALFORMED, "%s", why);
+    snprintf(res->kid, sizeof(res->kid), "%s", j.kid);
+    if (kid == NULL && topic_device != NULL) {
+        r = fail(res, CHECK_UNKNOWN_DEVICE, "device %s is not in the trust store%s",
+                 topic_device, c->pin ? " and has no pinned key" : "");
+    } else if (kid == NULL) {
+        claimed_device(&j, dev);
+        if (dev[0] != '\0' && trust_find_device(c->trust, dev) != NULL)
+            r = fail(res, CHECK_UNKNOWN_KID,
+                     "kid \"%.44s\" is not the key trusted "
+                     "for device %s",
+                     j.kid, dev);
+        else
+            r = fail(res, CHECK_UNKNOWN_DEVICE,
+                     "no trusted key has kid \"%.44s\" "
+                     "(device \"%s\" is not in the trust store)",
+                     j.kid, dev);
+        res->device[0] = '\0';
+    } else if (strcmp(j.kid, kid) != 0) {
+        r = fail(res, CHECK_UNKNOWN_KID,
+                 "kid \"%.44s\" is not the thumbprint of the "
+                 "key trusted for device %s",
+                 j.kid, res->device);
+    } else {
+        r = fail(res, CHECK_SIGNATURE,
+                 "signature does not verify with the key of "
+                 "device %s",
+                 res->device);
+    }
+    jws_fini(&j);
+    return r;
 }
 
 static const char *
@@ -185,28 +251,32 @@ check_token(const struct check_config *c, const char *token, size_t len,
             const char *topic_device, enum payload_kind topic_kind,
             struct check_result *res)
 {
-    struct jws j, v;
+    struct jws v;
     uint8_t pk[KEYS_PK_BYTES];
-    char why[CHECK_DETAIL_MAX];
+    char kid[KEYS_B64_PK_LEN + 1], why[CHECK_DETAIL_MAX];
     int r;
 
     memset(res, 0, sizeof(*res));
     res->p.iat_s = -1;
-    memset(&v, 0, sizeof(v));
-    r = jws_decode_unverified(token, len, &j, why, sizeof(why));
-    if (r == -ENOMEM)
+    if ((r = choose_key(c, token, len, topic_device, pk, kid, res)) < 0)
         return r;
-    if (r < 0)
-        return fail(res, r == -EPERM ? CHECK_ALG : CHECK_MALFORMED, "%s", why);
-    snprintf(res->kid, sizeof(res->kid), "%s", j.kid);
-    if ((r = choose_key(c, &j, topic_device, pk, res)) < 0 || res->reason != CHECK_OK)
-        goto out;
+    if (r == 0)
+        return classify(c, token, len, topic_device, NULL, res);
     r = jws_verify(token, len, pk, &v, why, sizeof(why));
     if (r == -ENOMEM)
-        goto out;
-    if (r < 0) {
-        r = fail(res, r == -EBADMSG ? CHECK_SIGNATURE : CHECK_MALFORMED,
-                 "%s (device %s)", why, res->device);
+        return r;
+    if (r == -EBADMSG)
+        return classify(c, token, len, topic_device, kid, res);
+    if (r < 0)
+        return fail(res, r == -EPERM ? CHECK_ALG : CHECK_MALFORMED, "%s", why);
+    snprintf(res->kid, sizeof(res->kid), "%s", v.kid);
+    if (strcmp(v.kid, kid) != 0) {
+        /* Signed by the device's key, but naming another: not taken, as a JOSE
+         * library choosing keys by kid would not have found this one. */
+        r = fail(res, CHECK_UNKNOWN_KID,
+                 "kid \"%.44s\" is not the thumbprint of the "
+                 "key trusted for device %s",
+                 v.kid, res->device);
         goto out;
     }
     res->signer_known = true;
@@ -214,7 +284,6 @@ check_token(const struct check_config *c, const char *token, size_t len,
     if (res->reason != CHECK_OK)
         payload_fini(&res->p);
 out:
-    jws_fini(&j);
     jws_fini(&v);
     return r;
 }

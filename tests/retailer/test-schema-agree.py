@@ -32,11 +32,13 @@ seed = int(os.environ.get("TEST_SEED", random.randrange(1 << 32)))
 print("# seed %d" % seed)
 rnd = random.Random(seed)
 
-schema = {k: Draft202012Validator(json.load(open(os.path.join(SCHEMAS, k + ".schema.json"))))
-          for k in ("reorder", "cancel")}
+schema = {k: Draft202012Validator(
+    json.load(open(os.path.join(SCHEMAS, k + ".schema.json"))))
+    for k in ("reorder", "cancel")}
 
 EDGES = [None, True, False, 0, 1, -1, 0.5, 0.999, 1.5, 2, 100, 101, 100000, 100000.5,
-         9007199254740991, 1e-3, -0.0, "", "a", "A", "a b", "rice", "pi-1", "EUR", "eur",
+         9007199254740991, 1e-3, -0.0, "", "a", "A", "a b", "rice", "pi-1", "EUR",
+         "eur",
          "12345678", "1234567890123", "123456789", "2026-10-01T07:30:00Z",
          "2026-10-01 07:30:00Z", "rice-20261001T120000Z-0a1b2c3d",
          "rice-20261001T120000Z-0a1b2c3d-7", "Rice-20261001T120000Z-0a1b2c3d",
@@ -100,7 +102,8 @@ def deviates(kind, p):
 
 bases = {
     "reorder": [jose.reorder("pi-1", 5, 1790856000, "rice-20261001T120000Z-0a1b2c3d"),
-                {**jose.reorder("pi-1", 5, 1790856000, "rice-20261001T120000Z-0a1b2c3d"),
+                {**jose.reorder("pi-1", 5, 1790856000,
+                                "rice-20261001T120000Z-0a1b2c3d"),
                  "quantity": {"packs": 1, "pack_g": 250}}],
     "cancel": [jose.cancel("pi-1", 6, 1790856000, "rice-20261001T120000Z-0a1b2c3d")],
 }
@@ -114,7 +117,8 @@ text = "".join("%s %s\n" % (k, json.dumps(p, separators=(",", ":"), ensure_ascii
                for k, p in cases)
 r = subprocess.run([CHECKER], input=text.encode(), capture_output=True, timeout=120)
 got = r.stdout.decode().splitlines()
-check(r.returncode == 0 and len(got) == N, "the checker judged %d of %d" % (len(got), N))
+check(r.returncode == 0 and len(got) == N,
+      "the checker judged %d of %d" % (len(got), N))
 mismatch = valid = 0
 for (kind, p), line in zip(cases, got):
     c_ok = line.split(" ", 1)[0] == "0"
