@@ -8,13 +8,16 @@
 # during the build (dh_auto_test, suite unit) unless --no-check.
 #
 # Usage: packaging/build-deb.sh [--out DIR] [--worktree] [--no-check]
-#                               [--no-retailer]
+#                               [--no-retailer] [--host-arch ARCH]
 #   --out DIR       where the .deb, .changes, .buildinfo, build.log and
 #                   lintian.txt go (default _build/deb)
 #   --worktree      build the working tree as it is, not the commit HEAD
 #   --no-check      skip the unit tests (DEB_BUILD_OPTIONS=nocheck)
 #   --no-retailer   build pantry-agent only (build profile
 #                   pkg.pantry-agent.noretailer)
+#   --host-arch ARCH  packages for ARCH (arm64, armhf) on this machine, with
+#                   the cross group of debian-packages.txt; the unit tests are
+#                   not run (packaging/cross-build.sh runs them under qemu)
 # Exit status: 0 built and lintian found no error; 1 the build failed; 2 lintian
 # reported errors. Needs: packaging/install-deps.sh build package.
 set -eu
@@ -23,13 +26,16 @@ out=$top/_build/deb
 worktree=0
 profiles=""
 nocheck=""
+host=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --out) out=$2; shift 2 ;;
     --worktree) worktree=1; shift ;;
     --no-check) nocheck=nocheck; shift ;;
     --no-retailer) profiles=pkg.pantry-agent.noretailer; shift ;;
-    *) echo "usage: $0 [--out DIR] [--worktree] [--no-check] [--no-retailer]" >&2
+    --host-arch) host=$2; nocheck=nocheck; shift 2 ;;
+    *) echo "usage: $0 [--out DIR] [--worktree] [--no-check] [--no-retailer]" \
+         "[--host-arch ARCH]" >&2
        exit 2 ;;
   esac
 done
@@ -63,7 +69,8 @@ echo "build-deb: pantry-agent $version from $what in $src"
 start=$(date +%s)
 cd "$src"
 if ! DEB_BUILD_OPTIONS="${nocheck} ${DEB_BUILD_OPTIONS:-}" \
-    dpkg-buildpackage -us -uc -b ${profiles:+-P"$profiles"} >"$out/build.log" 2>&1; then
+    dpkg-buildpackage -us -uc -b ${host:+-a"$host"} ${profiles:+-P"$profiles"} \
+    >"$out/build.log" 2>&1; then
   tail -n 40 "$out/build.log"
   echo "build-deb: dpkg-buildpackage failed (whole log: $out/build.log)"
   exit 1
