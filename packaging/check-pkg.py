@@ -9,7 +9,8 @@
 #                  the user before the state directory and enable nothing; the
 #                  packaged unit passes `systemd-analyze verify` and security
 #                  (check-unit.py) and its man pages render without warnings;
-#                  the packaged daemon accepts the packaged configuration.
+#                  the packaged daemon accepts the packaged configuration; the
+#                  packages carry the project's version (meson.build).
 #   install BUILD  `meson install --destdir` of the build BUILD: everything lands
 #                  under DESTDIR/PREFIX, the unit runs PREFIX's daemon with
 #                  PREFIX's configuration, and the man pages are there.
@@ -57,6 +58,9 @@ RETAILER_FILES = [
 
 def deb(outdir):
     arch = run("dpkg", "--print-architecture").stdout.strip()
+    # debian/changelog's version follows the project's (meson.build).
+    project = re.search(r"version:\s*'([^']+)'",
+                        open(os.path.join(here, "..", "meson.build")).read())
     for pkg, files in (("pantry-agent", AGENT_FILES),
                        ("pantry-retailer", RETAILER_FILES)):
         debs = glob.glob(os.path.join(outdir, f"{pkg}_*_{arch}.deb"))
@@ -71,6 +75,10 @@ def deb(outdir):
             for f in files:
                 if not os.path.exists(os.path.join(x, f)):
                     fail(f"{pkg} lacks /{f}")
+            version = run("dpkg-deb", "-f", debs[0], "Version").stdout.strip()
+            if not project or version != project.group(1):
+                fail(f"{pkg} is version {version}, the project (meson.build) "
+                     f"{project.group(1) if project else '?'}")
             if pkg == "pantry-agent":
                 agent_deb(x)
             print(f"# {os.path.basename(debs[0])}: {os.path.getsize(debs[0])} bytes")
