@@ -5,10 +5,19 @@
  * everything else. They share only the event queue and the TLS error text,
  * both under one mutex; the connection state is the loop's alone, updated as
  * it takes events, so the loop never acts on a state it has not seen yet.
+ *
+ * Paho is loaded with dlopen() when the first client is made, not linked: a
+ * shelf without a broker never maps it, and a plain mqtt:// broker gets
+ * libpaho-mqtt3a, which does not pull in OpenSSL. Paho with OpenSSL costs
+ * about 2 MB of resident memory before it has sent a byte, and 3 MB once a
+ * connection initialised OpenSSL (tests/bench/RESULTS.md); on a Pi Zero that is
+ * a fifth of the free memory. Loaded libraries are never unloaded: Paho's
+ * threads may still be running code in them.
  */
 #include "mqtt.h"
 
 #include <MQTTAsync.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -20,12 +29,79 @@
 #define URL_MAX 300
 #define FIELD_MAX 512
 
+/* The Paho functions we call, from the library dlopen()ed for the URL. */
+struct paho_api {
+    const char *soname;
+    bool loaded;
+    int (*createWithOptions)(MQTTAsync *, const char *, const char *, int, void *,
+                             MQTTAsync_createOptions *);
+    int (*setCallbacks)(MQTTAsync, void *, MQTTAsync_connectionLost *,
+                        MQTTAsync_messageArrived *, MQTTAsync_deliveryComplete *);
+    int (*connect)(MQTTAsync, const MQTTAsync_connectOptions *);
+    int (*sendMessage)(MQTTAsync, const char *, const MQTTAsync_message *,
+                       MQTTAsync_responseOptions *);
+    int (*subscribe)(MQTTAsync, const char *, int, MQTTAsync_responseOptions *);
+    int (*disconnect)(MQTTAsync, const MQTTAsync_disconnectOptions *);
+    void (*destroy)(MQTTAsync *);
+    void (*freeMessage)(MQTTAsync_message **);
+    void (*free)(void *);
+    int (*propertiesAdd)(MQTTProperties *, const MQTTProperty *);
+    void (*propertiesFree)(MQTTProperties *);
+    const char *(*reasonString)(enum MQTTReasonCodes);
+};
+
+static struct paho_api paho_tls = {.soname = "libpaho-mqtt3as.so.1"},
+                       paho_plain = {.soname = "libpaho-mqtt3a.so.1"};
+static pthread_mutex_t paho_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Load a's library once; 0, or -ENOENT with dlerror()'s text in err. */
+static int
+paho_load(struct paho_api *a, char *err, size_t errlen)
+{
+    void *h;
+    int r = 0;
+
+    pthread_mutex_lock(&paho_lock);
+    if (a->loaded)
+        goto out;
+    if ((h = dlopen(a->soname, RTLD_NOW | RTLD_LOCAL)) == NULL) {
+        snprintf(err, errlen, "%s cannot be loaded (%s): install Debian's "
+                 "libpaho-mqtt1.3", a->soname, dlerror());
+        r = -ENOENT;
+        goto out;
+    }
+    /* POSIX lets a void * from dlsym() become a function pointer. */
+#define SYM(field, name)                                                               \
+    if (r == 0 && (*(void **)&a->field = dlsym(h, name)) == NULL) {                   \
+        snprintf(err, errlen, "%s has no %s: not Paho MQTT C 1.3", a->soname, name); \
+        r = -ENOENT;                                                                   \
+    }
+    SYM(createWithOptions, "MQTTAsync_createWithOptions")
+    SYM(setCallbacks, "MQTTAsync_setCallbacks")
+    SYM(connect, "MQTTAsync_connect")
+    SYM(sendMessage, "MQTTAsync_sendMessage")
+    SYM(subscribe, "MQTTAsync_subscribe")
+    SYM(disconnect, "MQTTAsync_disconnect")
+    SYM(destroy, "MQTTAsync_destroy")
+    SYM(freeMessage, "MQTTAsync_freeMessage")
+    SYM(free, "MQTTAsync_free")
+    SYM(propertiesAdd, "MQTTProperties_add")
+    SYM(propertiesFree, "MQTTProperties_free")
+    SYM(reasonString, "MQTTReasonCode_toString")
+#undef SYM
+    a->loaded = r == 0;
+out:
+    pthread_mutex_unlock(&paho_lock);
+    return r;
+}
+
 struct ev_node {
     struct mqtt_event ev;
     struct ev_node *next;
 };
 
 struct mqtt {
+    const struct paho_api *api;
     MQTTAsync client;
     int client_version;  /* MQTTVERSION_5 or MQTTVERSION_3_1_1 of `client` */
     int next_version;    /* for the next attempt */
@@ -200,8 +276,8 @@ on_message(void *ctx, char *topic, int topic_len, MQTTAsync_message *msg)
         m->dropped++;
         pthread_mutex_unlock(&m->lock);
     }
-    MQTTAsync_freeMessage(&msg);
-    MQTTAsync_free(topic);
+    m->api->freeMessage(&msg);
+    m->api->free(topic);
     return 1; /* taken: Paho acknowledges it */
 }
 
@@ -250,7 +326,7 @@ failed_event(struct mqtt *m, int code, int reason, const char *msg)
     ev.code = code == MQTTASYNC_FAILURE && reason >= 0x80 ? -EPROTO : paho_errno(code);
     if (reason >= 0x80)
         snprintf(ev.text, sizeof(ev.text), "CONNACK reason 0x%02x (%s)", reason,
-                 MQTTReasonCode_toString((enum MQTTReasonCodes)reason));
+                 m->api->reasonString((enum MQTTReasonCodes)reason));
     else
         snprintf(ev.text, sizeof(ev.text), "%s%s%s", msg ? msg : mqtt_strerror(ev.code),
                  tls[0] ? ": " : "", tls);
@@ -285,11 +361,13 @@ static void
 on_pub5(void *ctx, MQTTAsync_successData5 *r)
 {
     /* An MQTT 5 PUBACK may carry a failure reason (0x80 and above). */
+    struct mqtt *m = ctx;
+
     if ((int)r->reasonCode >= 0x80)
-        push_simple(ctx, MQTT_EV_PUB_FAILED, r->token, -EPROTO,
-                    MQTTReasonCode_toString(r->reasonCode));
+        push_simple(m, MQTT_EV_PUB_FAILED, r->token, -EPROTO,
+                    m->api->reasonString(r->reasonCode));
     else
-        push_simple(ctx, MQTT_EV_PUBACK, r->token, 0, NULL);
+        push_simple(m, MQTT_EV_PUBACK, r->token, 0, NULL);
 }
 
 static void
@@ -313,9 +391,11 @@ on_pub_fail(void *ctx, MQTTAsync_failureData *r)
 static void
 on_sub5(void *ctx, MQTTAsync_successData5 *r)
 {
+    struct mqtt *m = ctx;
     int rc = (int)r->reasonCode;
-    push_simple(ctx, MQTT_EV_SUBSCRIBED, r->token, rc >= 0x80 ? rc : 0,
-                rc >= 0x80 ? MQTTReasonCode_toString(r->reasonCode) : NULL);
+
+    push_simple(m, MQTT_EV_SUBSCRIBED, r->token, rc >= 0x80 ? rc : 0,
+                rc >= 0x80 ? m->api->reasonString(r->reasonCode) : NULL);
 }
 
 static void
@@ -381,7 +461,7 @@ make_client(struct mqtt *m)
     int rc;
 
     if (m->client != NULL)
-        MQTTAsync_destroy(&m->client);
+        m->api->destroy(&m->client);
     m->client = NULL;
     /* Paho names the schemes tcp:// and ssl://; ours are their MQTT names. */
     if (strncmp(m->url, "mqtt://", 7) == 0)
@@ -392,14 +472,14 @@ make_client(struct mqtt *m)
         snprintf(uri, sizeof(uri), "%s", m->url);
     co.MQTTVersion = m->next_version;
     co.sendWhileDisconnected = 0;
-    rc = MQTTAsync_createWithOptions(&m->client, uri, m->client_id,
+    rc = m->api->createWithOptions(&m->client, uri, m->client_id,
                                      MQTTCLIENT_PERSISTENCE_NONE, NULL, &co);
     if (rc != MQTTASYNC_SUCCESS) {
         m->client = NULL;
         return paho_errno(rc) == 0 ? -EIO : paho_errno(rc);
     }
     m->client_version = m->next_version;
-    rc = MQTTAsync_setCallbacks(m->client, m, on_lost, on_message, NULL);
+    rc = m->api->setCallbacks(m->client, m, on_lost, on_message, NULL);
     return paho_errno(rc);
 }
 
@@ -446,8 +526,12 @@ mqtt_new(const struct mqtt_options *o, struct mqtt **out, char *err, size_t errl
                         "mqtts://HOST[:PORT]", o->url ? o->url : ""), -EINVAL;
     if (o->client_id == NULL || o->client_id[0] == '\0' || strlen(o->client_id) > 63)
         return snprintf(err, errlen, "client id: expected 1 to 63 bytes"), -EINVAL;
+    struct paho_api *api = tls ? &paho_tls : &paho_plain;
+    if ((r = paho_load(api, err, errlen)) < 0)
+        return r;
     if ((m = calloc(1, sizeof(*m))) == NULL)
         return snprintf(err, errlen, "out of memory"), -ENOMEM;
+    m->api = api;
     m->efd = -1;
     if (pthread_mutex_init(&m->lock, NULL) != 0) {
         free(m);
@@ -502,7 +586,7 @@ mqtt_free(struct mqtt *m)
     if (m == NULL)
         return;
     if (m->client != NULL)
-        MQTTAsync_destroy(&m->client); /* stops Paho's threads: no more callbacks */
+        m->api->destroy(&m->client); /* stops Paho's threads: no more callbacks */
     while (mqtt_next_event(m, &ev))
         mqtt_event_fini(&ev);
     if (m->efd >= 0)
@@ -581,6 +665,9 @@ mqtt_connect(struct mqtt *m)
     if (m->tls) {
         ssl.trustStore = nonempty(m->ca_file);
         ssl.CApath = nonempty(m->ca_path);
+        /* Given CAs replace the system's (which would also cost the parse of
+         * every system certificate, ~1 MB of heap): only they may vouch. */
+        ssl.disableDefaultTrustStore = ssl.trustStore != NULL || ssl.CApath != NULL;
         ssl.keyStore = nonempty(m->cert_file);
         ssl.privateKey = nonempty(m->key_file);
         ssl.enableServerCertAuth = m->verify;
@@ -596,7 +683,7 @@ mqtt_connect(struct mqtt *m)
         co->MQTTVersion = MQTTVERSION_5;
         expiry.identifier = MQTTPROPERTY_CODE_SESSION_EXPIRY_INTERVAL;
         expiry.value.integer4 = (unsigned)(e < 0 ? 0 : e > 0xffffffff ? 0xffffffff : e);
-        if (MQTTProperties_add(&props, &expiry) != 0)
+        if (m->api->propertiesAdd(&props, &expiry) != 0)
             return -ENOMEM;
         co->connectProperties = &props;
         co->onSuccess5 = on_connect5;
@@ -608,8 +695,8 @@ mqtt_connect(struct mqtt *m)
         co->onSuccess = on_connect;
         co->onFailure = on_connect_fail;
     }
-    rc = MQTTAsync_connect(m->client, co);
-    MQTTProperties_free(&props);
+    rc = m->api->connect(m->client, co);
+    m->api->propertiesFree(&props);
     if (rc != MQTTASYNC_SUCCESS)
         return paho_errno(rc) < 0 ? paho_errno(rc) : -EIO;
     m->connecting = true;
@@ -640,7 +727,7 @@ mqtt_publish(struct mqtt *m, const char *topic, const void *payload, size_t len,
         ro.onSuccess = on_pub;
         ro.onFailure = on_pub_fail;
     }
-    rc = MQTTAsync_sendMessage(m->client, topic, &msg, &ro);
+    rc = m->api->sendMessage(m->client, topic, &msg, &ro);
     if (rc != MQTTASYNC_SUCCESS)
         return paho_errno(rc) < 0 ? paho_errno(rc) : -EIO;
     if (token != NULL)
@@ -664,7 +751,7 @@ mqtt_subscribe(struct mqtt *m, const char *topic, int *token)
         ro.onSuccess = on_sub;
         ro.onFailure = on_sub_fail;
     }
-    rc = MQTTAsync_subscribe(m->client, topic, 1, &ro);
+    rc = m->api->subscribe(m->client, topic, 1, &ro);
     if (rc != MQTTASYNC_SUCCESS)
         return paho_errno(rc) < 0 ? paho_errno(rc) : -EIO;
     if (token != NULL)
@@ -691,7 +778,7 @@ mqtt_disconnect(struct mqtt *m, int timeout_ms)
         d->onSuccess = on_disc;
         d->onFailure = on_disc_fail;
     }
-    rc = MQTTAsync_disconnect(m->client, d);
+    rc = m->api->disconnect(m->client, d);
     if (rc != MQTTASYNC_SUCCESS)
         return paho_errno(rc) < 0 ? paho_errno(rc) : -EIO;
     m->connected = false;
