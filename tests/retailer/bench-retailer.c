@@ -116,7 +116,7 @@ main(int argc, char **argv)
     uint8_t(*sig)[crypto_sign_BYTES];
     size_t *signed_len;
     struct keys k;
-    struct trust *t;
+    struct trust *t = NULL;
     char **tok;
     double raw_best = 1e9, full_best = 1e9, ratio[ROUNDS];
     long accepted = 0;

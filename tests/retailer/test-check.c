@@ -106,8 +106,8 @@ test_jwcrypto_scenario(void)
     char path[4096], *line = NULL;
     size_t cap = 0;
     FILE *f;
-    struct trust *t;
-    struct ledger *l;
+    struct trust *t = NULL;
+    struct ledger *l = NULL;
     int lines = 0;
 
     snprintf(path, sizeof(path), "%s/tests/retailer/data/jwcrypto-tokens.txt",
@@ -168,8 +168,8 @@ static void
 test_topic_rules(void)
 {
     struct keys pi, other;
-    struct trust *t;
-    struct ledger *l;
+    struct trust *t = NULL;
+    struct ledger *l = NULL;
     enum check_reason why;
     char *tok, *p, hdr[256], kid[KEYS_B64_PK_LEN + 1];
 
@@ -260,7 +260,7 @@ test_window_edges(void)
         {NOW + 30, CHECK_OK},          {NOW + 31, CHECK_FUTURE}, {0, CHECK_STALE},
     };
     struct keys pi;
-    struct trust *t;
+    struct trust *t = NULL;
 
     seed_key(1, &pi);
     CHECK(trust_new(&t) == 0 && trust_add(t, "pi", pi.pk) == 0);
@@ -337,7 +337,7 @@ test_state_restarts(void)
 {
     char dir[] = "/tmp/test-retailer-XXXXXX", path[128];
     struct keys pi, shop;
-    struct trust *t;
+    struct trust *t = NULL;
     struct state *s;
     char *acks, *first_acks, *tok5, *tok;
     int same;
