@@ -70,14 +70,23 @@ wake(struct listener *l)
     pthread_kill(l->main, SIGUSR1);
 }
 
+/* Set one of the flags the main thread reads, and wake it to read them. */
+static void
+raise_flag(struct listener *l, bool *flag)
+{
+    pthread_mutex_lock(&l->lock);
+    *flag = true;
+    pthread_mutex_unlock(&l->lock);
+    wake(l);
+}
+
 static void
 set_fatal(struct listener *l, const char *what)
 {
     pthread_mutex_lock(&l->lock);
-    l->fatal = true;
     snprintf(l->fatal_msg, sizeof(l->fatal_msg), "%s", what);
     pthread_mutex_unlock(&l->lock);
-    wake(l);
+    raise_flag(l, &l->fatal);
 }
 
 /* <prefix>/<device>/<kind>: the device and kind, or -1. */
@@ -361,10 +370,7 @@ on_connect_failed(void *ctx, MQTTAsync_failureData5 *f)
     logmsg("cannot connect to %s: %s%s%s", l->c->url,
            f->message ? f->message : paho_error(f->code), f->reasonCode ? ", " : "",
            f->reasonCode ? MQTTReasonCode_toString(f->reasonCode) : "");
-    pthread_mutex_lock(&l->lock);
-    l->connect_failed = true;
-    pthread_mutex_unlock(&l->lock);
-    wake(l);
+    raise_flag(l, &l->connect_failed);
 }
 
 static void
@@ -382,10 +388,7 @@ on_disconnected(void *ctx, MQTTAsync_successData5 *s)
     struct listener *l = ctx;
 
     (void)s;
-    pthread_mutex_lock(&l->lock);
-    l->disconnected = true;
-    pthread_mutex_unlock(&l->lock);
-    wake(l);
+    raise_flag(l, &l->disconnected);
 }
 
 static void

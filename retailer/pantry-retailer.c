@@ -157,7 +157,7 @@ time_arg(const char *usage, const char *v)
     return t;
 }
 
-/* Options both listen and verify take. Returns 1 when opt was one of them. */
+/* Options both listen and verify take (window_opt says whether opt was one). */
 struct window {
     int64_t max_age_s, max_skew_s, now_s;
     const char *trust;
@@ -188,6 +188,15 @@ enum {
     OPT_FORCE,
     OPT_HELP,
 };
+
+/* The options of struct window, in both commands' tables. */
+/* clang-format off */
+#define WINDOW_OPTIONS                                   \
+    {"trust", required_argument, NULL, OPT_TRUST},       \
+    {"max-age", required_argument, NULL, OPT_MAX_AGE},   \
+    {"max-skew", required_argument, NULL, OPT_MAX_SKEW}, \
+    {"now", required_argument, NULL, OPT_NOW}
+/* clang-format on */
 
 static bool
 window_opt(const char *usage, int opt, struct window *w)
@@ -251,10 +260,7 @@ static int
 cmd_verify(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"trust", required_argument, NULL, OPT_TRUST},
-        {"max-age", required_argument, NULL, OPT_MAX_AGE},
-        {"max-skew", required_argument, NULL, OPT_MAX_SKEW},
-        {"now", required_argument, NULL, OPT_NOW},
+        WINDOW_OPTIONS,
         {"help", no_argument, NULL, OPT_HELP},
         {NULL, 0, NULL, 0},
     };
@@ -383,7 +389,7 @@ cmd_listen(int argc, char **argv)
 {
     static const struct option opts[] = {
         {"url", required_argument, NULL, OPT_URL},
-        {"trust", required_argument, NULL, OPT_TRUST},
+        WINDOW_OPTIONS,
         {"tofu", no_argument, NULL, OPT_TOFU},
         {"prefix", required_argument, NULL, OPT_PREFIX},
         {"group", required_argument, NULL, OPT_GROUP},
@@ -393,9 +399,6 @@ cmd_listen(int argc, char **argv)
         {"key", required_argument, NULL, OPT_KEY},
         {"retailer-id", required_argument, NULL, OPT_RETAILER_ID},
         {"ship-eta", required_argument, NULL, OPT_SHIP_ETA},
-        {"max-age", required_argument, NULL, OPT_MAX_AGE},
-        {"max-skew", required_argument, NULL, OPT_MAX_SKEW},
-        {"now", required_argument, NULL, OPT_NOW},
         {"ca-file", required_argument, NULL, OPT_CA_FILE},
         {"ca-path", required_argument, NULL, OPT_CA_PATH},
         {"cert", required_argument, NULL, OPT_CERT},

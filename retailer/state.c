@@ -123,6 +123,23 @@ reset(struct state *s, enum stmt i)
     return s->st[i];
 }
 
+/* BEGIN IMMEDIATE: the write lock now, waiting up to the busy timeout. */
+static int
+begin(struct state *s)
+{
+    int r = step(s, ST_BEGIN);
+
+    reset(s, ST_BEGIN);
+    return r;
+}
+
+static void
+rollback(struct state *s)
+{
+    step(s, ST_ROLLBACK);
+    reset(s, ST_ROLLBACK);
+}
+
 static int
 user_version(struct state *s, int *v)
 {
@@ -271,11 +288,8 @@ state_judge(struct state *s, struct check_result *res, const char *token, int64_
 
     *acks = NULL;
     *same = 1;
-    if ((r = step(s, ST_BEGIN)) < 0) {
-        reset(s, ST_BEGIN);
+    if ((r = begin(s)) < 0)
         return r;
-    }
-    reset(s, ST_BEGIN);
     st = reset(s, ST_FIND);
     bind_key(st, 1, res);
     if ((r = step(s, ST_FIND)) < 0)
@@ -320,8 +334,7 @@ out:
         reset(s, (enum stmt)i);
     reset(s, ST_COMMIT);
     if (r < 0) {
-        step(s, ST_ROLLBACK);
-        reset(s, ST_ROLLBACK);
+        rollback(s);
         free(*acks);
         *acks = NULL;
         return r;
@@ -357,11 +370,8 @@ state_pin_put(struct state *s, const char *device, const uint8_t pk[KEYS_PK_BYTE
     sqlite3_stmt *st;
     int r;
 
-    if ((r = step(s, ST_BEGIN)) < 0) {
-        reset(s, ST_BEGIN);
+    if ((r = begin(s)) < 0)
         return r;
-    }
-    reset(s, ST_BEGIN);
     if ((r = state_pin_get(s, device, old)) < 0)
         goto out;
     if (r == 1) {
@@ -381,9 +391,7 @@ state_pin_put(struct state *s, const char *device, const uint8_t pk[KEYS_PK_BYTE
 out:
     reset(s, ST_PIN_PUT);
     reset(s, ST_COMMIT);
-    if (r != 0) {
-        step(s, ST_ROLLBACK);
-        reset(s, ST_ROLLBACK);
-    }
+    if (r != 0)
+        rollback(s); /* nothing was written, or the write failed */
     return r;
 }
