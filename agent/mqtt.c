@@ -817,8 +817,12 @@ mqtt_next_event(struct mqtt *m, struct mqtt_event *ev)
         m->connecting = false;
         m->connected = false;
         /* Never connected yet: the broker may not speak this version. */
-        if (!m->ever_connected)
+        if (!m->ever_connected) {
+            size_t used = strlen(ev->text);
             m->next_version = v5(m) ? MQTTVERSION_3_1_1 : MQTTVERSION_5;
+            snprintf(ev->text + used, sizeof(ev->text) - used, " (with MQTT %s; the next "
+                     "attempt tries %s)", v5(m) ? "5" : "3.1.1", v5(m) ? "3.1.1" : "5");
+        }
         break;
     case MQTT_EV_LOST:
     case MQTT_EV_DISCONNECTED:
