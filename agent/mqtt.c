@@ -703,6 +703,22 @@ mqtt_connect(struct mqtt *m)
     return 0;
 }
 
+/* Response options with the callbacks of the client's version. */
+static void
+responses(struct mqtt *m, MQTTAsync_responseOptions *ro, MQTTAsync_onSuccess5 *ok5,
+          MQTTAsync_onFailure5 *fail5, MQTTAsync_onSuccess *ok,
+          MQTTAsync_onFailure *fail)
+{
+    ro->context = m;
+    if (v5(m)) {
+        ro->onSuccess5 = ok5;
+        ro->onFailure5 = fail5;
+    } else {
+        ro->onSuccess = ok;
+        ro->onFailure = fail;
+    }
+}
+
 int
 mqtt_publish(struct mqtt *m, const char *topic, const void *payload, size_t len,
              bool retain, int *token)
@@ -719,14 +735,7 @@ mqtt_publish(struct mqtt *m, const char *topic, const void *payload, size_t len,
     msg.payloadlen = (int)len;
     msg.qos = 1;
     msg.retained = retain;
-    ro.context = m;
-    if (v5(m)) {
-        ro.onSuccess5 = on_pub5;
-        ro.onFailure5 = on_pub_fail5;
-    } else {
-        ro.onSuccess = on_pub;
-        ro.onFailure = on_pub_fail;
-    }
+    responses(m, &ro, on_pub5, on_pub_fail5, on_pub, on_pub_fail);
     rc = m->api->sendMessage(m->client, topic, &msg, &ro);
     if (rc != MQTTASYNC_SUCCESS)
         return paho_errno(rc) < 0 ? paho_errno(rc) : -EIO;
@@ -743,14 +752,7 @@ mqtt_subscribe(struct mqtt *m, const char *topic, int *token)
 
     if (!m->connected)
         return -ENOTCONN;
-    ro.context = m;
-    if (v5(m)) {
-        ro.onSuccess5 = on_sub5;
-        ro.onFailure5 = on_sub_fail5;
-    } else {
-        ro.onSuccess = on_sub;
-        ro.onFailure = on_sub_fail;
-    }
+    responses(m, &ro, on_sub5, on_sub_fail5, on_sub, on_sub_fail);
     rc = m->api->subscribe(m->client, topic, 1, &ro);
     if (rc != MQTTASYNC_SUCCESS)
         return paho_errno(rc) < 0 ? paho_errno(rc) : -EIO;

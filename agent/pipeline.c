@@ -211,6 +211,25 @@ struct build_ctx {
     int64_t now_ms;
 };
 
+/*
+ * A payload as it goes into the outbox: signed with the device key as a JWS
+ * of typ, or the bare JSON without a key (tests). Takes json (from malloc)
+ * whatever happens; r is the result of building it.
+ */
+static int
+signed_message(const struct pipeline *p, const char *typ, int r, char *json,
+               char **message)
+{
+    if (r < 0 || p->key == NULL) {
+        *message = json;
+        return r;
+    }
+    /* Signed before it is stored: the outbox only ever holds what goes out. */
+    r = jws_sign(p->key, typ, json, strlen(json), message);
+    free(json);
+    return r;
+}
+
 static int
 build_reorder(int64_t seq, void *ctx, char **message)
 {
@@ -240,14 +259,7 @@ build_reorder(int64_t seq, void *ctx, char **message)
     };
     char *json = NULL;
     int r = message_reorder_json(&m, &json);
-    if (r < 0 || b->p->key == NULL) {
-        *message = json;
-        return r;
-    }
-    /* Signed before it is stored: the outbox only ever holds what goes out. */
-    r = jws_sign(b->p->key, MESSAGE_TYP_REORDER, json, strlen(json), message);
-    free(json);
-    return r;
+    return signed_message(b->p, MESSAGE_TYP_REORDER, r, json, message);
 }
 
 struct cancel_ctx {
@@ -268,13 +280,7 @@ build_cancel(int64_t seq, void *ctx, char **message)
                                .reason = c->reason};
     char *json = NULL;
     int r = message_cancel_json(&m, &json);
-    if (r < 0 || c->p->key == NULL) {
-        *message = json;
-        return r;
-    }
-    r = jws_sign(c->p->key, MESSAGE_TYP_CANCEL, json, strlen(json), message);
-    free(json);
-    return r;
+    return signed_message(c->p, MESSAGE_TYP_CANCEL, r, json, message);
 }
 
 /*

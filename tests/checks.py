@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """What the python-driven tests share: counted checks that report and go on,
 the closing summary line, a wait that polls a condition with a deadline (never
-a fixed sleep), an atomic file write for fake sysfs trees, and the valgrind
-command line the plain builds run our programs under."""
+a fixed sleep), an atomic file write for fake sysfs trees, the valgrind
+command line the plain builds run our programs under, and one request on the
+daemon's control socket."""
 import os
 import shutil
 import sys
@@ -55,6 +56,24 @@ def valgrind_wanted(sanitize):
     """Plain builds run some programs under valgrind themselves (meson's
     valgrind setup would wrap python); sanitizer builds cannot."""
     return sanitize == "none" and shutil.which("valgrind") is not None
+
+
+def call(sock_path, req, timeout=10):
+    """One request (a dict) on pantry-agent's control socket; its answer."""
+    import json
+    import socket
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(timeout)
+    s.connect(sock_path)
+    s.sendall((json.dumps(req) + "\n").encode())
+    data = b""
+    while not data.endswith(b"\n"):
+        chunk = s.recv(4096)
+        if not chunk:
+            break
+        data += chunk
+    s.close()
+    return json.loads(data)
 
 
 def jws_parts(token):

@@ -29,28 +29,14 @@ import tempfile
 import threading
 import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from checks import VALGRIND_CMD, check, done, failures, put, valgrind_wanted, wait_for  # noqa
+from checks import (VALGRIND_CMD, call, check, done, failures, put,  # noqa
+                    valgrind_wanted, wait_for)
 
 AGENT = sys.argv[1]
 ZERO = 8388608  # the hx711 driver's offset binary zero
 
 
 
-
-
-def call(sock_path, req):
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.settimeout(5)
-    s.connect(sock_path)
-    s.sendall((json.dumps(req) + "\n").encode())
-    data = b""
-    while not data.endswith(b"\n"):
-        chunk = s.recv(4096)
-        if not chunk:
-            break
-        data += chunk
-    s.close()
-    return json.loads(data)
 
 
 CONFIG = """device_id = "live-pi";

@@ -8,34 +8,17 @@ python3-jwcrypto. Every wait polls with a deadline; nothing sleeps blindly."""
 import json
 import os
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
 import threading
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from checks import put, wait_for  # noqa: E402
+from checks import call, put, wait_for  # noqa: E402
 
 ZERO = 8388608  # the hx711 driver's offset binary zero
 DEVICE = "kitchen-pi"
 PREFIX = "pantry/v1"
-
-
-def call(sock_path, req):
-    """One request on the agent's control socket."""
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.settimeout(10)
-    s.connect(sock_path)
-    s.sendall((json.dumps(req) + "\n").encode())
-    data = b""
-    while not data.endswith(b"\n"):
-        chunk = s.recv(4096)
-        if not chunk:
-            break
-        data += chunk
-    s.close()
-    return json.loads(data)
 
 
 class Shelf:
