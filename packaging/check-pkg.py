@@ -99,6 +99,9 @@ def agent_deb(x):
     control = open(os.path.join(ctl, "control")).read()
     if not re.search(r"^Depends:.*systemd-sysusers", control, re.M):
         fail("Depends has no systemd-sysusers provider (postinst runs it)")
+    # Paho is dlopen()ed by soname (agent/mqtt.c): no shlibs dependency finds it.
+    if not re.search(r"^Depends:.*\blibpaho-mqtt", control, re.M):
+        fail("Depends lacks Paho's library package, which the daemon dlopen()s")
     postrm = open(os.path.join(ctl, "postrm")).read()
     if "rm -rf /var/lib/pantry-agent" not in postrm:
         fail("postrm does not remove /var/lib/pantry-agent on purge")
