@@ -60,6 +60,16 @@ int jws_verify(const char *token, size_t len, const uint8_t pk[KEYS_PK_BYTES],
 int jws_decode_unverified(const char *token, size_t len, struct jws *out, char *err,
                           size_t errlen);
 
+/*
+ * Decode n characters of strict base64url (RFC 7515 §2: the URL-safe alphabet,
+ * no padding, canonical: the unused low bits of the last character zero) into
+ * buf (cap bytes). Returns 0 with *out_len, or -1 for anything else (a stray
+ * character, a length of 1 mod 4, stray bits, too long for cap). Not
+ * constant-time: for public data only.
+ */
+int jws_b64url_decode(const char *s, size_t n, uint8_t *buf, size_t cap,
+                      size_t *out_len);
+
 /* Free the payload; j may be NULL. */
 void jws_fini(struct jws *j);
 

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "message.h"
 #include "text.h"
 
 #define PREFIX "ed25519:"
@@ -210,8 +211,8 @@ keys_jwk_parse(const char *text, size_t len, uint8_t pk[KEYS_PK_BYTES], char *er
     if (len == 0 || len > KEYS_JWK_TEXT_MAX || memchr(text, '\0', len) != NULL)
         return text_error(err, errlen, "JWK: expected 1 to %d bytes of JSON",
                           KEYS_JWK_TEXT_MAX), -EINVAL;
-    if ((o = cJSON_ParseWithLength(text, len)) == NULL || !cJSON_IsObject(o)) {
-        text_error(err, errlen, "JWK: not a JSON object");
+    if ((o = message_json_exact(text, len)) == NULL || !cJSON_IsObject(o)) {
+        text_error(err, errlen, "JWK: not one JSON object");
         goto out;
     }
     kty = jwk_str(o, "kty", &bad);

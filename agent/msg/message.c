@@ -183,6 +183,24 @@ message_json_depth_ok(const char *text, size_t len, int max_depth)
     return true;
 }
 
+cJSON *
+message_json_exact(const char *text, size_t len)
+{
+    const char *end = NULL;
+    cJSON *v = cJSON_ParseWithLengthOpts(text, len, &end, false);
+
+    if (v == NULL)
+        return NULL;
+    while (end < text + len && (*end == ' ' || *end == '\t' || *end == '\n' ||
+                                *end == '\r'))
+        end++;
+    if (end != text + len) {
+        cJSON_Delete(v);
+        return NULL;
+    }
+    return v;
+}
+
 /* A string member of 1..cap-1 bytes of printable characters (no controls). */
 static bool
 get_text(const cJSON *v, char *dst, size_t cap, bool allow_empty)
@@ -243,8 +261,8 @@ message_ack_parse(const char *text, size_t len, struct message_ack *out, char *e
     if (!message_json_depth_ok(text, len, MESSAGE_ACK_DEPTH))
         return text_error(err, errlen, "ack: nested deeper than %d levels",
                           MESSAGE_ACK_DEPTH), -EINVAL;
-    if ((root = cJSON_ParseWithLength(text, len)) == NULL || !cJSON_IsObject(root)) {
-        text_error(err, errlen, "ack: not a JSON object");
+    if ((root = message_json_exact(text, len)) == NULL || !cJSON_IsObject(root)) {
+        text_error(err, errlen, "ack: not one JSON object");
         goto out;
     }
     for (const cJSON *c = root->child; c != NULL; c = c->next) {

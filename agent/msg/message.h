@@ -114,6 +114,16 @@ int message_ack_json(const struct message_ack *a, char **out);
 int message_ack_parse(const char *text, size_t len, struct message_ack *out, char *err,
                       size_t errlen);
 
+struct cJSON;
+
+/*
+ * Parse exactly one JSON value from len bytes of text: cJSON's own parser
+ * stops after the value and would let trailing bytes through ("{}x"), which
+ * in a signed header or an ack is a second reading waiting to happen. Only
+ * white space may follow. Returns the tree (cJSON_Delete() it) or NULL.
+ */
+struct cJSON *message_json_exact(const char *text, size_t len);
+
 /*
  * True when text (len bytes) nests JSON arrays and objects at most max_depth
  * deep, counting brackets outside strings: a bound checked before a recursive

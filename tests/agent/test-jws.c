@@ -129,6 +129,8 @@ test_refusals(void)
         "", "a", "a.b", "a.b.c.d", ".RXhh.", "eyJhbGciOiJFZERTQSJ9=.e30.AA",
         "eyJhbGciOiJFZERTQSJ9.RXhhbXBsZSBvZiBFZDI1NTE5IHNpZ25pbmc=.AA",
         "W10.e30.AA", "bnVsbA.e30.AA",
+        /* a header with bytes after its object: {"alg":"EdDSA"}x */
+        "eyJhbGciOiJFZERTQSJ9eA.e30.AA",
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
         CHECK_MSG(verify(bad[i], &j) == -EINVAL, "bad %zu", i);
@@ -145,6 +147,58 @@ test_refusals(void)
     free(big);
 }
 
+/*
+ * The base64url decoder against libsodium's (an independent implementation):
+ * random bytes encoded by libsodium decode to themselves; random texts are
+ * taken exactly when libsodium's strict decoder takes them and re-encodes
+ * them to the same text (canonical). Seeded, replayable with TEST_SEED.
+ */
+static void
+test_b64_against_sodium(void)
+{
+    static const char alphabet[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_=+/. \n";
+    uint64_t rng = th_seed(20261204);
+    uint8_t bin[300], a[300], b[300];
+    char text[420], again[420];
+    size_t la, lb;
+
+    for (int i = 0; i < 20000; i++) {
+        size_t n = th_rand(&rng) % 200;
+        for (size_t k = 0; k < n; k++)
+            bin[k] = (uint8_t)th_rand(&rng);
+        sodium_bin2base64(text, sizeof(text), bin, n,
+                          sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+        CHECK_MSG(jws_b64url_decode(text, strlen(text), a, sizeof(a), &la) == 0 &&
+                      la == n && memcmp(a, bin, n) == 0,
+                  "round trip of %zu bytes", n);
+        /* A random text: mostly the alphabet, sometimes something else. */
+        size_t m = th_rand(&rng) % 12;
+        for (size_t k = 0; k < m; k++) {
+            unsigned r = (unsigned)(th_rand(&rng) % 1000);
+            text[k] = r < 990 ? alphabet[r % 64] : alphabet[64 + r % 6];
+        }
+        int ours = jws_b64url_decode(text, m, a, sizeof(a), &la);
+        const char *end = NULL;
+        int theirs = sodium_base642bin(b, sizeof(b), text, m, NULL, &lb, &end,
+                                       sodium_base64_VARIANT_URLSAFE_NO_PADDING) == 0 &&
+                             end == text + m
+                         ? 0
+                         : -1;
+        if (theirs == 0) {
+            sodium_bin2base64(again, sizeof(again), b, lb,
+                              sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+            if (strlen(again) != m || memcmp(again, text, m) != 0)
+                theirs = -1; /* not canonical */
+        }
+        CHECK_MSG(ours == theirs && (ours < 0 || (la == lb && memcmp(a, b, la) == 0)),
+                  "text '%.*s': ours %d, libsodium %d", (int)m, text, ours, theirs);
+    }
+    /* cap is respected. */
+    CHECK_EQ_I64(jws_b64url_decode("AAAA", 4, a, 2, &la), -1);
+    CHECK_EQ_I64(jws_b64url_decode("AAAA", 4, a, 3, &la), 0);
+}
+
 int
 main(void)
 {
@@ -152,5 +206,6 @@ main(void)
     test_rfc8037();
     test_round_trip();
     test_refusals();
+    test_b64_against_sodium();
     return th_done();
 }
