@@ -60,36 +60,8 @@ evtrace_format_time(int64_t t_s, char *buf, size_t len)
 int
 evtrace_parse_duration(const char *s, int64_t *sec)
 {
-    size_t n = strlen(s);
-    char num[16];
-    int64_t v, unit;
-    if (n < 2 || n > sizeof(num))
-        return -EINVAL;
-    switch (s[n - 1]) {
-    case 's':
-        unit = 1;
-        break;
-    case 'm':
-        unit = 60;
-        break;
-    case 'h':
-        unit = 3600;
-        break;
-    case 'd':
-        unit = DAY;
-        break;
-    default:
-        return -EINVAL;
-    }
-    memcpy(num, s, n - 1);
-    num[n - 1] = '\0';
-    if (!text_parse_uint(num, 9, true, &v))
-        return -EINVAL;
     /* At most 4 years, the models' duration range. */
-    if (v * unit > MODELS_DT_MAX_S)
-        return -EINVAL;
-    *sec = v * unit;
-    return 0;
+    return utc_parse_duration(s, MODELS_DT_MAX_S, sec);
 }
 
 int

@@ -65,15 +65,17 @@ paho_load(struct paho_api *a, char *err, size_t errlen)
     if (a->loaded)
         goto out;
     if ((h = dlopen(a->soname, RTLD_NOW | RTLD_LOCAL)) == NULL) {
-        snprintf(err, errlen, "%s cannot be loaded (%s): install Debian's "
-                 "libpaho-mqtt1.3", a->soname, dlerror());
+        snprintf(err, errlen,
+                 "%s cannot be loaded (%s): install Debian's "
+                 "libpaho-mqtt1.3",
+                 a->soname, dlerror());
         r = -ENOENT;
         goto out;
     }
     /* POSIX lets a void * from dlsym() become a function pointer. */
 #define SYM(field, name)                                                               \
-    if (r == 0 && (*(void **)&a->field = dlsym(h, name)) == NULL) {                   \
-        snprintf(err, errlen, "%s has no %s: not Paho MQTT C 1.3", a->soname, name); \
+    if (r == 0 && (*(void **)&a->field = dlsym(h, name)) == NULL) {                    \
+        snprintf(err, errlen, "%s has no %s: not Paho MQTT C 1.3", a->soname, name);   \
         r = -ENOENT;                                                                   \
     }
     SYM(createWithOptions, "MQTTAsync_createWithOptions")
@@ -126,8 +128,8 @@ struct mqtt {
 };
 
 static const char *const kind_names[] = {
-    "connected", "connect-failed", "lost", "puback", "publish-failed", "message",
-    "subscribed", "disconnected",
+    "connected",      "connect-failed", "lost",       "puback",
+    "publish-failed", "message",        "subscribed", "disconnected",
 };
 
 const char *
@@ -207,7 +209,8 @@ push(struct mqtt *m, const struct mqtt_event *ev)
     uint64_t one = 1;
 
     pthread_mutex_lock(&m->lock);
-    if (n == NULL || (ev->kind == MQTT_EV_MESSAGE && m->queued_messages >= MQTT_QUEUE_MAX)) {
+    if (n == NULL ||
+        (ev->kind == MQTT_EV_MESSAGE && m->queued_messages >= MQTT_QUEUE_MAX)) {
         /* A flood of messages must not grow memory without bound; the control
          * events are bounded by our own calls and always fit. */
         m->dropped++;
@@ -408,8 +411,8 @@ on_sub(void *ctx, MQTTAsync_successData *r)
 static void
 on_sub_fail5(void *ctx, MQTTAsync_failureData5 *r)
 {
-    push_simple(ctx, MQTT_EV_SUBSCRIBED, r->token, r->reasonCode ? (int)r->reasonCode : 0x80,
-                r->message);
+    push_simple(ctx, MQTT_EV_SUBSCRIBED, r->token,
+                r->reasonCode ? (int)r->reasonCode : 0x80, r->message);
 }
 
 static void
@@ -473,7 +476,7 @@ make_client(struct mqtt *m)
     co.MQTTVersion = m->next_version;
     co.sendWhileDisconnected = 0;
     rc = m->api->createWithOptions(&m->client, uri, m->client_id,
-                                     MQTTCLIENT_PERSISTENCE_NONE, NULL, &co);
+                                   MQTTCLIENT_PERSISTENCE_NONE, NULL, &co);
     if (rc != MQTTASYNC_SUCCESS) {
         m->client = NULL;
         return paho_errno(rc) == 0 ? -EIO : paho_errno(rc);
@@ -522,8 +525,11 @@ mqtt_new(const struct mqtt_options *o, struct mqtt **out, char *err, size_t errl
 
     *out = NULL;
     if (o->url == NULL || !url_ok(o->url, &tls))
-        return snprintf(err, errlen, "broker url '%s': expected mqtt://HOST[:PORT] or "
-                        "mqtts://HOST[:PORT]", o->url ? o->url : ""), -EINVAL;
+        return snprintf(err, errlen,
+                        "broker url '%s': expected mqtt://HOST[:PORT] or "
+                        "mqtts://HOST[:PORT]",
+                        o->url ? o->url : ""),
+               -EINVAL;
     if (o->client_id == NULL || o->client_id[0] == '\0' || strlen(o->client_id) > 63)
         return snprintf(err, errlen, "client id: expected 1 to 63 bytes"), -EINVAL;
     struct paho_api *api = tls ? &paho_tls : &paho_plain;
@@ -541,7 +547,8 @@ mqtt_new(const struct mqtt_options *o, struct mqtt **out, char *err, size_t errl
     snprintf(m->client_id, sizeof(m->client_id), "%s", o->client_id);
     snprintf(m->ca_file, sizeof(m->ca_file), "%s", o->ca_file ? o->ca_file : "");
     snprintf(m->ca_path, sizeof(m->ca_path), "%s", o->ca_path ? o->ca_path : "");
-    snprintf(m->cert_file, sizeof(m->cert_file), "%s", o->cert_file ? o->cert_file : "");
+    snprintf(m->cert_file, sizeof(m->cert_file), "%s",
+             o->cert_file ? o->cert_file : "");
     snprintf(m->key_file, sizeof(m->key_file), "%s", o->key_file ? o->key_file : "");
     m->tls = tls;
     m->verify = o->verify;
@@ -822,8 +829,10 @@ mqtt_next_event(struct mqtt *m, struct mqtt_event *ev)
         if (!m->ever_connected) {
             size_t used = strlen(ev->text);
             m->next_version = v5(m) ? MQTTVERSION_3_1_1 : MQTTVERSION_5;
-            snprintf(ev->text + used, sizeof(ev->text) - used, " (with MQTT %s; the next "
-                     "attempt tries %s)", v5(m) ? "5" : "3.1.1", v5(m) ? "3.1.1" : "5");
+            snprintf(ev->text + used, sizeof(ev->text) - used,
+                     " (with MQTT %s; the next "
+                     "attempt tries %s)",
+                     v5(m) ? "5" : "3.1.1", v5(m) ? "3.1.1" : "5");
         }
         break;
     case MQTT_EV_LOST:

@@ -64,12 +64,12 @@ const char *mqtt_event_to_str(enum mqtt_event_kind k);
 struct mqtt_event {
     enum mqtt_event_kind kind;
     int token;
-    int code;            /* a negative errno, or an MQTT reason code (subscribe) */
-    int version;         /* CONNECTED: 5 or 4 (3.1.1) */
+    int code;    /* a negative errno, or an MQTT reason code (subscribe) */
+    int version; /* CONNECTED: 5 or 4 (3.1.1) */
     bool session_present;
-    char text[160];      /* a reason for people, "" if none */
+    char text[160]; /* a reason for people, "" if none */
     char topic[MQTT_TOPIC_MAX];
-    char *payload;       /* MESSAGE: from malloc, NUL-terminated; mqtt_event_fini() */
+    char *payload; /* MESSAGE: from malloc, NUL-terminated; mqtt_event_fini() */
     size_t len;
 };
 

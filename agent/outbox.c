@@ -80,7 +80,8 @@ outbox_sent(struct outbox *o, const struct outbox_msg *m, int token, int64_t now
     if (o->n_flight == OUTBOX_INFLIGHT) {
         /* The oldest token has waited longest for its PUBACK; a message whose
          * PUBACK is forgotten is still pending and goes again on reconnect. */
-        memmove(&o->flight[0], &o->flight[1], sizeof(o->flight[0]) * (OUTBOX_INFLIGHT - 1));
+        memmove(&o->flight[0], &o->flight[1],
+                sizeof(o->flight[0]) * (OUTBOX_INFLIGHT - 1));
         o->n_flight--;
     }
     o->flight[o->n_flight].token = token;

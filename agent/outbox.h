@@ -51,7 +51,7 @@
 #include "store.h"
 
 #define OUTBOX_RESEND_MAX_MS 3600000 /* the longest wait between rounds */
-#define OUTBOX_INFLIGHT 16       /* tokens remembered (PUBACKs not yet seen) */
+#define OUTBOX_INFLIGHT 16           /* tokens remembered (PUBACKs not yet seen) */
 
 /* A message as the outbox needs it (from store_outmsg; strings copied). */
 struct outbox_msg {
@@ -69,9 +69,9 @@ struct outbox {
     bool strict; /* a retailer answers: never send past an unanswered message */
     int64_t ack_wait_ms;
     int64_t resend_ms, round_wait_ms; /* the first wait between rounds, the next */
-    int64_t sent_upto;    /* highest seq sent on this connection, 0: none */
-    int64_t last_sent_ms; /* when sent_upto went out */
-    bool last_puback;     /* the broker took sent_upto */
+    int64_t sent_upto;                /* highest seq sent on this connection, 0: none */
+    int64_t last_sent_ms;             /* when sent_upto went out */
+    bool last_puback;                 /* the broker took sent_upto */
     struct outbox_flight flight[OUTBOX_INFLIGHT];
     size_t n_flight;
 };
@@ -99,7 +99,8 @@ int outbox_next(const struct outbox *o, const struct outbox_msg *pending, size_t
  * number not above the last sent starts a new round (and doubles the wait
  * before the next one).
  */
-void outbox_sent(struct outbox *o, const struct outbox_msg *m, int token, int64_t now_ms);
+void outbox_sent(struct outbox *o, const struct outbox_msg *m, int token,
+                 int64_t now_ms);
 
 /*
  * A PUBACK for token: true with the message it was, false for a token not ours

@@ -1038,8 +1038,9 @@ pipeline_ack(struct pipeline *p, const struct message_ack *a, int64_t now_ms, ch
                                                       a->eta_s * 1000)) == 0;
     }
     snprintf(note, sizeof(note), "%s%s%s%s%s%s%s", message_ack_status_to_str(a->status),
-             a->retailer[0] ? " by " : "", a->retailer, eta[0] ? ", delivery expected " : "",
-             eta, a->reason[0] ? ": " : "", a->reason);
+             a->retailer[0] ? " by " : "", a->retailer,
+             eta[0] ? ", delivery expected " : "", eta, a->reason[0] ? ": " : "",
+             a->reason);
     r = orders_step(o.state, events[a->status], o.created_ms, o.queued_ms, now_ms, 0, 0,
                     &to);
     if (r == 0) {

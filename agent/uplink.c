@@ -62,27 +62,39 @@ uplink_parse_credentials(const char *text, size_t len, char user[UPLINK_CRED_MAX
     if (memchr(text, '\0', len) != NULL)
         return text_error(err, errlen, "credentials: a NUL byte in the file"), -EINVAL;
     if (nl == NULL)
-        return text_error(err, errlen, "credentials: expected the user name on the "
-                          "first line and the password on the second"), -EINVAL;
+        return text_error(err, errlen,
+                          "credentials: expected the user name on the "
+                          "first line and the password on the second"),
+               -EINVAL;
     ul = (size_t)(nl - text);
     end = text + len;
     if (end > nl + 1 && end[-1] == '\n')
         end--;
     pl = (size_t)(end - (nl + 1));
     if (ul == 0 || ul >= UPLINK_CRED_MAX)
-        return text_error(err, errlen, "credentials: the user name must be 1 to %d "
-                          "bytes", UPLINK_CRED_MAX - 1), -EINVAL;
+        return text_error(err, errlen,
+                          "credentials: the user name must be 1 to %d "
+                          "bytes",
+                          UPLINK_CRED_MAX - 1),
+               -EINVAL;
     if (pl >= UPLINK_CRED_MAX)
-        return text_error(err, errlen, "credentials: the password must be at most %d "
-                          "bytes", UPLINK_CRED_MAX - 1), -EINVAL;
+        return text_error(err, errlen,
+                          "credentials: the password must be at most %d "
+                          "bytes",
+                          UPLINK_CRED_MAX - 1),
+               -EINVAL;
     for (size_t i = 0; i < ul; i++)
         if ((unsigned char)text[i] <= 0x20 || text[i] == 0x7f)
-            return text_error(err, errlen, "credentials: the user name has a space or "
-                              "a control character"), -EINVAL;
+            return text_error(err, errlen,
+                              "credentials: the user name has a space or "
+                              "a control character"),
+                   -EINVAL;
     for (size_t i = 0; i < pl; i++)
         if ((unsigned char)nl[1 + i] < 0x20 || nl[1 + i] == 0x7f)
-            return text_error(err, errlen, "credentials: the password has a control "
-                              "character or a third line follows"), -EINVAL;
+            return text_error(err, errlen,
+                              "credentials: the password has a control "
+                              "character or a third line follows"),
+                   -EINVAL;
     memcpy(user, text, ul);
     user[ul] = '\0';
     memcpy(pass, nl + 1, pl);
@@ -100,22 +112,27 @@ read_secret(const char *what, const char *path, char *buf, size_t cap, size_t *l
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 
     if (fd < 0)
-        return text_error(err, errlen, "%s %s: %s", what, path, strerror(errno)), -errno;
+        return text_error(err, errlen, "%s %s: %s", what, path, strerror(errno)),
+               -errno;
     if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
         close(fd);
-        return text_error(err, errlen, "%s %s: not a regular file", what, path), -EINVAL;
+        return text_error(err, errlen, "%s %s: not a regular file", what, path),
+               -EINVAL;
     }
     if (st.st_mode & 077) {
         close(fd);
-        return text_error(err, errlen, "%s %s: group or others may read it (mode %03o): "
-                          "chmod 600 it", what, path, (unsigned)(st.st_mode & 0777)),
+        return text_error(err, errlen,
+                          "%s %s: group or others may read it (mode %03o): "
+                          "chmod 600 it",
+                          what, path, (unsigned)(st.st_mode & 0777)),
                -EACCES;
     }
     n = read(fd, buf, cap);
     close(fd);
     if (n < 0 || (size_t)n >= cap)
-        return text_error(err, errlen, "%s %s: unreadable or over %zu bytes", what, path,
-                          cap - 1), -EINVAL;
+        return text_error(err, errlen, "%s %s: unreadable or over %zu bytes", what,
+                          path, cap - 1),
+               -EINVAL;
     *len = (size_t)n;
     return 0;
 }
@@ -130,25 +147,31 @@ uplink_decode_ack(const char *text, size_t len, const uint8_t *retailer_pk,
 
     if (len > 0 && text[0] == '{') {
         if (retailer_pk != NULL)
-            return text_error(err, errlen, "an unsigned ack, and a retailer key is "
-                              "configured: ignored"), -EPERM;
+            return text_error(err, errlen,
+                              "an unsigned ack, and a retailer key is "
+                              "configured: ignored"),
+                   -EPERM;
         return message_ack_parse(text, len, out, err, errlen);
     }
     if (retailer_pk != NULL) {
         r = jws_verify(text, len, retailer_pk, &j, err, errlen);
         if (r == -EBADMSG)
-            return text_error(err, errlen, "an ack not signed by the configured "
-                              "retailer key: ignored"), -EPERM;
+            return text_error(err, errlen,
+                              "an ack not signed by the configured "
+                              "retailer key: ignored"),
+                   -EPERM;
     } else {
         r = jws_decode_unverified(text, len, &j, err, errlen);
     }
     if (r < 0)
         return r == -EPERM || r == -EBADMSG ? -EPERM : -EINVAL;
     if (strcmp(j.typ, MESSAGE_TYP_ACK) != 0) {
-        r = (text_error(err, errlen, "typ '%s' is not " MESSAGE_TYP_ACK, j.typ), -EINVAL);
+        r = (text_error(err, errlen, "typ '%s' is not " MESSAGE_TYP_ACK, j.typ),
+             -EINVAL);
     } else if (retailer_pk != NULL &&
                (keys_thumbprint(retailer_pk, kid), strcmp(j.kid, kid) != 0)) {
-        r = (text_error(err, errlen, "kid '%s' is not the retailer key's", j.kid), -EPERM);
+        r = (text_error(err, errlen, "kid '%s' is not the retailer key's", j.kid),
+             -EPERM);
     } else {
         r = message_ack_parse(j.payload, j.payload_len, out, err, errlen);
     }
@@ -192,7 +215,8 @@ uplink_new(const struct agent_config *cfg, const struct keys *key, struct store 
     int64_t answered = 0;
     if (store_meta_get(db, META_ANSWERED, &answered) == 0 && answered > 0)
         outbox_set_strict(&u->ob);
-    if (topic(u->t_reorder, cfg, "reorder") < 0 || topic(u->t_cancel, cfg, "cancel") < 0 ||
+    if (topic(u->t_reorder, cfg, "reorder") < 0 ||
+        topic(u->t_cancel, cfg, "cancel") < 0 ||
         topic(u->t_status, cfg, "status") < 0 || topic(u->t_key, cfg, "key") < 0 ||
         topic(u->t_ack, cfg, "ack") < 0) {
         r = -ENAMETOOLONG;
@@ -221,7 +245,8 @@ uplink_new(const struct agent_config *cfg, const struct keys *key, struct store 
         while (n > 0 && (jwk[n - 1] == '\n' || jwk[n - 1] == ' '))
             n--;
         char why[192];
-        if ((r = keys_jwk_parse(jwk, (size_t)n, u->retailer_pk, why, sizeof(why))) < 0) {
+        if ((r = keys_jwk_parse(jwk, (size_t)n, u->retailer_pk, why, sizeof(why))) <
+            0) {
             text_error(err, errlen, "retailer_key %s: %s", b->retailer_key, why);
             goto fail;
         }
@@ -352,13 +377,14 @@ pump(struct uplink *u, int64_t mono_ms)
         if (i >= 0) {
             const struct outbox_msg *m = &pk.m[i];
             int token = -1;
-            r = mqtt_publish(u->mq, m->kind == STORE_MSG_CANCEL ? u->t_cancel : u->t_reorder,
+            r = mqtt_publish(u->mq,
+                             m->kind == STORE_MSG_CANCEL ? u->t_cancel : u->t_reorder,
                              pk.text[i], strlen(pk.text[i]), false, &token);
             if (r == 0) {
                 outbox_sent(&u->ob, m, token, mono_ms);
                 log_info("%s of order %s sent (sequence number %" PRId64 ")",
-                         m->kind == STORE_MSG_CANCEL ? "cancel" : "reorder", m->order_id,
-                         m->seq);
+                         m->kind == STORE_MSG_CANCEL ? "cancel" : "reorder",
+                         m->order_id, m->seq);
             } else {
                 log_warning("publishing order %s failed: %s; it stays in the outbox",
                             m->order_id, mqtt_strerror(r));
@@ -461,7 +487,8 @@ handle(struct uplink *u, struct mqtt_event *ev, int64_t mono_ms, int64_t now_ms)
         break;
     case MQTT_EV_PUB_FAILED:
         log_warning("a publish failed: %s (what is unanswered goes again after the "
-                    "next connect)", ev->text[0] ? ev->text : mqtt_strerror(ev->code));
+                    "next connect)",
+                    ev->text[0] ? ev->text : mqtt_strerror(ev->code));
         break;
     case MQTT_EV_MESSAGE:
         if (strcmp(ev->topic, u->t_ack) == 0)
@@ -470,7 +497,8 @@ handle(struct uplink *u, struct mqtt_event *ev, int64_t mono_ms, int64_t now_ms)
     case MQTT_EV_SUBSCRIBED:
         if (ev->code != 0)
             log_error("the broker refused the subscription to %s (%s): acks cannot "
-                      "arrive", u->t_ack, ev->text[0] ? ev->text : "refused");
+                      "arrive",
+                      u->t_ack, ev->text[0] ? ev->text : "refused");
         break;
     case MQTT_EV_DISCONNECTED:
         break;

@@ -10,6 +10,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "utc.h"
+
 int
 rutil_error(char *err, size_t errlen, const char *fmt, ...)
 {
@@ -40,37 +42,7 @@ rutil_is_id(const char *s, size_t max_len)
 int
 rutil_parse_duration(const char *s, int64_t *out_s)
 {
-    static const int64_t max_s = INT64_C(100) * 366 * 86400;
-    int64_t v = 0, unit;
-    size_t n = 0;
-
-    while (s[n] >= '0' && s[n] <= '9') {
-        if (n == 9)
-            return -EINVAL;
-        v = v * 10 + (s[n++] - '0');
-    }
-    if (n == 0 || s[n] == '\0' || s[n + 1] != '\0')
-        return -EINVAL;
-    switch (s[n]) {
-    case 's':
-        unit = 1;
-        break;
-    case 'm':
-        unit = 60;
-        break;
-    case 'h':
-        unit = 3600;
-        break;
-    case 'd':
-        unit = 86400;
-        break;
-    default:
-        return -EINVAL;
-    }
-    if (v > max_s / unit)
-        return -EINVAL;
-    *out_s = v * unit;
-    return 0;
+    return utc_parse_duration(s, INT64_C(100) * 366 * 86400, out_s);
 }
 
 long

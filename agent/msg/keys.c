@@ -251,7 +251,8 @@ keys_jwk_parse(const char *text, size_t len, uint8_t pk[KEYS_PK_BYTES], char *er
     }
     keys_thumbprint(pk, kid);
     if (k != NULL && strcmp(k, kid) != 0) {
-        text_error(err, errlen, "JWK: kid is not the key's RFC 7638 thumbprint %s", kid);
+        text_error(err, errlen, "JWK: kid is not the key's RFC 7638 thumbprint %s",
+                   kid);
         goto out;
     }
     if ((alg != NULL && strcmp(alg, "EdDSA") != 0 && strcmp(alg, "Ed25519") != 0) ||

@@ -150,7 +150,8 @@ message_ack_json(const struct message_ack *a, char **out)
         return -ENOMEM;
     ok = add_num(root, "v", MESSAGE_SCHEMA_VERSION) && add_str(root, "type", "ack") &&
          add_str(root, "order_id", a->order_id) && add_str(root, "device", a->device) &&
-         add_num(root, "seq", (double)a->seq) && add_num(root, "iat", (double)a->iat_s) &&
+         add_num(root, "seq", (double)a->seq) &&
+         add_num(root, "iat", (double)a->iat_s) &&
          add_str(root, "status", message_ack_status_to_str(a->status)) &&
          (a->eta_s == 0 || add_time(root, "eta", a->eta_s)) &&
          (a->reason[0] == '\0' || add_str(root, "reason", a->reason)) &&

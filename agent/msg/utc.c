@@ -59,6 +59,41 @@ utc_parse(const char *s, int64_t *t_s)
     return 0;
 }
 
+int
+utc_parse_duration(const char *s, int64_t max_s, int64_t *out_s)
+{
+    int64_t v = 0, unit;
+    size_t n = 0;
+
+    while (s[n] >= '0' && s[n] <= '9') {
+        if (n == 9)
+            return -EINVAL;
+        v = v * 10 + (s[n++] - '0');
+    }
+    if (n == 0 || s[n] == '\0' || s[n + 1] != '\0')
+        return -EINVAL;
+    switch (s[n]) {
+    case 's':
+        unit = 1;
+        break;
+    case 'm':
+        unit = 60;
+        break;
+    case 'h':
+        unit = 3600;
+        break;
+    case 'd':
+        unit = DAY;
+        break;
+    default:
+        return -EINVAL;
+    }
+    if (v > max_s / unit)
+        return -EINVAL;
+    *out_s = v * unit;
+    return 0;
+}
+
 void
 utc_format(int64_t t_s, char *buf, size_t len)
 {

@@ -22,6 +22,14 @@ int utc_parse(const char *s, int64_t *t_s);
 /* Format t_s (any int64 whose year fits four digits) into buf (len >= 21). */
 void utc_format(int64_t t_s, char *buf, size_t len);
 
+/*
+ * A duration as people write it in configurations, traces and options: a
+ * decimal of 1..9 digits and one unit, s, m, h or d, the whole string ("30s",
+ * "15m", "2h", "7d"), at most max_s seconds. Returns 0 with the seconds in
+ * *out_s, or -EINVAL.
+ */
+int utc_parse_duration(const char *s, int64_t max_s, int64_t *out_s);
+
 /* Days since 1970-01-01 of a proleptic Gregorian date (m 1..12, d 1..31). */
 int64_t utc_days_from_civil(int64_t y, int64_t m, int64_t d);
 

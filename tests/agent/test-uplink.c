@@ -164,8 +164,8 @@ test_credentials(void)
     char user[UPLINK_CRED_MAX], pass[UPLINK_CRED_MAX], err[256], big[600];
 
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        int r = uplink_parse_credentials(cases[i].text, strlen(cases[i].text), user, pass,
-                                         err, sizeof(err));
+        int r = uplink_parse_credentials(cases[i].text, strlen(cases[i].text), user,
+                                         pass, err, sizeof(err));
         if (cases[i].user != NULL) {
             CHECK_MSG(r == 0 && strcmp(user, cases[i].user) == 0 &&
                           strcmp(pass, cases[i].pass) == 0,
@@ -202,8 +202,9 @@ static const char jwcrypto_ack[] =
     "In0.3PXDLdCOCwJtO1BnPsFidTS6SwRXmJi2ySnhCviFm3NoKztPQuBv9zAbms6eStJy72uK"
     "t5LFvPr0D4BKH0DhDA";
 
-#define ACK "{\"v\":1,\"type\":\"ack\",\"order_id\":\"o-1\",\"device\":\"pi\",\"seq\":3," \
-            "\"iat\":10,\"status\":\"accepted\"}"
+#define ACK                                                                            \
+    "{\"v\":1,\"type\":\"ack\",\"order_id\":\"o-1\",\"device\":\"pi\",\"seq\":3,"      \
+    "\"iat\":10,\"status\":\"accepted\"}"
 
 static void
 test_decode_ack(void)
@@ -268,10 +269,12 @@ test_decode_ack(void)
                           "\"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo\"}";
     CHECK_EQ_I64(keys_jwk_parse(rfc_jwk, strlen(rfc_jwk), rfc, err, sizeof(err)), 0);
     CHECK_EQ_I64(uplink_decode_ack(jwcrypto_ack, strlen(jwcrypto_ack), rfc, &a, err,
-                                   sizeof(err)), 0);
+                                   sizeof(err)),
+                 0);
     CHECK(a.status == ACK_SHIPPED && a.eta_s == 1791028800 && a.seq == 3);
     CHECK_EQ_I64(uplink_decode_ack(jwcrypto_ack, strlen(jwcrypto_ack), shop.pk, &a, err,
-                                   sizeof(err)), -EPERM);
+                                   sizeof(err)),
+                 -EPERM);
     keys_wipe(&shop);
     keys_wipe(&other);
 }
