@@ -14,6 +14,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <unistd.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <math.h>
@@ -238,6 +239,10 @@ open_store(struct store **db)
     char err[512];
     int r = store_open(cfg.store_path, STORE_RDONLY, db, err, sizeof(err));
 
+    if (r == -EACCES || (r < 0 && access(cfg.store_path, R_OK) < 0 && errno == EACCES))
+        return fail("%s\n(the store is the daemon's; its group may read it: ask an "
+                    "administrator to add you, e.g. sudo adduser $USER pantry-agent, "
+                    "then log in again)", err);
     if (r < 0)
         return fail("%s", err);
     return 0;
