@@ -36,32 +36,34 @@ outbox_next(const struct outbox *o, const struct outbox_msg *pending, size_t n,
             int64_t now_ms, int64_t *wake_ms)
 {
     size_t next = n;
-    bool last_pending = false;
+    bool last_pending = false, blocked;
+    int64_t round_due = o->last_sent_ms + o->round_wait_ms;
 
     *wake_ms = INT64_MAX;
+    if (n == 0)
+        return -1;
     for (size_t i = 0; i < n; i++) {
         if (pending[i].seq == o->sent_upto)
             last_pending = true;
         if (pending[i].seq > o->sent_upto && next == n)
             next = i;
     }
-    if (next == n || (o->strict && o->sent_upto != 0 && last_pending)) {
-        /* Everything pending went out in this round, or the last one waits for
-         * its answer and nothing may pass it: the next round, from the lowest. */
-        if (n == 0)
-            return -1;
-        if (now_ms - o->last_sent_ms >= o->round_wait_ms)
-            return 0;
-        *wake_ms = o->last_sent_ms + o->round_wait_ms;
-        return -1;
-    }
-    if (o->sent_upto == 0 || !last_pending)
-        return (int)next; /* nothing sent yet, or the last one was answered */
-    if (!o->last_puback)
-        return -1; /* the PUBACK's event wakes the caller */
-    if (now_ms - o->last_sent_ms >= o->ack_wait_ms)
+    if (o->sent_upto == 0)
+        return 0; /* nothing sent on this connection yet: the lowest */
+    /* The next may go when there is one and the last sent is answered, or (no
+     * retailer known) it was taken by the broker ack_wait ago. */
+    blocked = next == n || (last_pending && (o->strict || !o->last_puback ||
+                                             now_ms - o->last_sent_ms < o->ack_wait_ms));
+    if (!blocked)
         return (int)next;
-    *wake_ms = o->last_sent_ms + o->ack_wait_ms;
+    /* Waiting: for an answer, a PUBACK, ack_wait; or everything went out. What
+     * is still unanswered goes again, from the lowest, when the round is due. */
+    if (now_ms >= round_due)
+        return 0;
+    *wake_ms = round_due;
+    if (next < n && !o->strict && last_pending && o->last_puback &&
+        o->last_sent_ms + o->ack_wait_ms < *wake_ms)
+        *wake_ms = o->last_sent_ms + o->ack_wait_ms;
     return -1;
 }
 

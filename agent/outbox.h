@@ -27,18 +27,18 @@
  * session gone with a crashed broker) gets it again without a reconnect of
  * ours, and a household without a retailer is not flooded.
  *
- *   pending (by seq)   sent on this     last sent:            next action
- *                      connection?      answered / puback
- *   -----------------  ---------------  --------------------  -------------------
- *   empty              -                -                     nothing
- *   m1 m2 ...          none             -                     send m1
- *   ... mk (sent) ...  up to mk         not answered, no ack  wait for the PUBACK
- *   ... mk (sent) ...  up to mk         strict, not answered  a new round (below)
- *   ... mk (sent) ...  up to mk         PUBACK, < ack_wait    wait until ack_wait
- *   ... mk (sent) ...  up to mk         PUBACK, >= ack_wait   send the next after mk
- *   (mk answered)      up to mk         answered              send the next after mk
- *   all sent, some     all              resend wait passed    a new round: lowest
- *   unanswered
+ *   pending (by seq)   the last sent       next action
+ *   -----------------  ------------------  ------------------------------------
+ *   empty              -                   nothing
+ *   m1 m2 ...          none yet            send m1, the lowest
+ *   ... mk mk+1 ...    answered            send mk+1
+ *   ... mk mk+1 ...    no retailer known,  send mk+1 once ack_wait has passed
+ *                      PUBACK              since mk went out
+ *   ... mk mk+1 ...    otherwise waiting   wait; when resend has passed since
+ *                      (strict, no PUBACK  the last send: a new round from the
+ *                      yet, ack_wait)      lowest unanswered
+ *   ... mk             all went out        the same: a new round when due
+ *
  * Times are milliseconds on any monotonic clock (not the replay's virtual one).
  */
 #ifndef PANTRY_AGENT_OUTBOX_H

@@ -44,9 +44,9 @@ test_outbox(void)
     /* Nothing sent on this connection: the lowest number goes first. */
     CHECK_EQ_I64(outbox_next(&o, p, 4, 0, &wake), 0);
     outbox_sent(&o, &p[0], 101, 50);
-    /* Sent, no PUBACK yet: wait for the event, no timer. */
+    /* Sent, no PUBACK yet: wait for it, or for the round 5 s after the send. */
     CHECK_EQ_I64(outbox_next(&o, p, 4, 60, &wake), -1);
-    CHECK_EQ_I64(wake, INT64_MAX);
+    CHECK_EQ_I64(wake, 5050);
     /* A token that is not ours changes nothing. */
     CHECK(!outbox_puback(&o, 999, &got));
     CHECK(outbox_puback(&o, 101, &got));
@@ -102,6 +102,31 @@ test_outbox(void)
 }
 
 /* Strict: once a retailer answers, nothing passes an unanswered message. */
+/* No retailer known and nothing answers: the head goes again each round even
+ * while the next waits for ack_wait (a first message lost because the
+ * retailer had not subscribed yet must not wait for ack_wait). */
+static void
+test_outbox_lost_head(void)
+{
+    struct outbox o;
+    struct outbox_msg p[2] = {msg(1), msg(2)}, got;
+    int64_t wake = 0;
+
+    outbox_init(&o, 60000, 2000);
+    CHECK_EQ_I64(outbox_next(&o, p, 2, 0, &wake), 0);
+    outbox_sent(&o, &p[0], 1, 0);
+    CHECK(outbox_puback(&o, 1, &got));
+    CHECK_EQ_I64(outbox_next(&o, p, 2, 100, &wake), -1);
+    CHECK_EQ_I64(wake, 2000); /* the round, before ack_wait's 60000 */
+    CHECK_EQ_I64(outbox_next(&o, p, 2, 2000, &wake), 0);
+    outbox_sent(&o, &p[0], 2, 2000);
+    CHECK(outbox_puback(&o, 2, &got));
+    CHECK_EQ_I64(outbox_next(&o, p, 2, 2001, &wake), -1);
+    CHECK_EQ_I64(wake, 6000); /* the round wait doubled */
+    /* Answered: 2 goes at once. */
+    CHECK_EQ_I64(outbox_next(&o, p + 1, 1, 2002, &wake), 0);
+}
+
 static void
 test_outbox_strict(void)
 {
@@ -284,6 +309,7 @@ main(void)
 {
     RUN(test_outbox);
     RUN(test_outbox_strict);
+    RUN(test_outbox_lost_head);
     RUN(test_backoff);
     RUN(test_credentials);
     RUN(test_decode_ack);

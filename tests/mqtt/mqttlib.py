@@ -141,6 +141,7 @@ class Retailer:
     def __init__(self, d, binary, broker, trust, args=(), name="r"):
         self.d, self.binary = d, binary
         self.lines, self.proc = [], None
+        self.subscribed = 0
         self.db = os.path.join(d, "retailer.db")
         self.err_path = os.path.join(d, "retailer-%s.log" % name)
         self.cmd = [binary, "listen", "--url", broker.url, "--trust", trust,
@@ -152,6 +153,11 @@ class Retailer:
         self.proc = subprocess.Popen(self.cmd, stdout=subprocess.PIPE, stderr=self.err,
                                      text=True)
         threading.Thread(target=self._read, daemon=True).start()
+        # A share group drops what is published before a member subscribed.
+        if not wait_for(lambda: self.proc.poll() is not None or
+                        self.log_text().count("subscribed to") > self.subscribed, 20):
+            raise RuntimeError("the retailer did not subscribe:\n" + self.log_text())
+        self.subscribed = self.log_text().count("subscribed to")
         return self
 
     def _read(self):
@@ -175,8 +181,11 @@ class Retailer:
         return rc
 
     def log_text(self):
-        with open(self.err_path) as f:
-            return f.read()
+        try:
+            with open(self.err_path) as f:
+                return f.read()
+        except OSError:
+            return ""
 
 
 class Capture:
