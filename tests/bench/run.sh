@@ -70,7 +70,7 @@ count() {
   # The other modules' benchmarks write their own BENCH.md (each with its own
   # run target); their numbers are gathered here, one heading level down.
   tests_dir=$here/..
-  for f in cond/BENCH.md store/BENCH.md agent/BENCH.md retailer/BENCH.md; do
+  for f in cond/BENCH.md store/BENCH.md agent/BENCH.md mqtt/BENCH.md retailer/BENCH.md; do
     if [ -f "$tests_dir/$f" ]; then
       echo
       echo "<!-- from tests/$f: regenerate there, then rerun this -->"
