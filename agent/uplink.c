@@ -45,7 +45,8 @@ struct uplink {
     uint8_t retailer_pk[KEYS_PK_BYTES];
     unsigned attempt;
     int64_t next_connect_ms; /* monotonic */
-    bool kicked, was_connected;
+    bool kicked;              /* something changed: look at the outbox */
+    int64_t next_pump_ms;     /* monotonic: look again then, kicked or not */
     int status_token;
     bool status_acked;
 };
@@ -389,6 +390,7 @@ pump(struct uplink *u, int64_t mono_ms)
                 log_warning("publishing order %s failed: %s; it stays in the outbox",
                             m->order_id, mqtt_strerror(r));
                 i = -1;
+                wake = mono_ms + 1000; /* Paho was busy: try again in a second */
             }
         }
         peek_fini(&pk);
@@ -437,7 +439,6 @@ connected(struct uplink *u, const struct mqtt_event *ev)
                ev->version == 5 ? "5" : "3.1.1",
                ev->session_present ? ", session resumed" : "");
     u->attempt = 0;
-    u->was_connected = true;
     outbox_reset(&u->ob);
     if ((r = mqtt_subscribe(u->mq, u->t_ack, NULL)) < 0)
         log_error("cannot subscribe to %s: %s", u->t_ack, mqtt_strerror(r));
@@ -531,8 +532,14 @@ uplink_work(struct uplink *u, int64_t mono_ms, int64_t now_ms)
             wait = u->next_connect_ms - mono_ms;
         return wait;
     }
+    /* The loop calls this at every turn (samples, timers): the store is read
+     * only when something changed or the outbox asked to be woken. */
+    if (!u->kicked && mono_ms < u->next_pump_ms)
+        return u->next_pump_ms - mono_ms;
     u->kicked = false;
-    return pump(u, mono_ms);
+    wait = pump(u, mono_ms);
+    u->next_pump_ms = wait == INT64_MAX ? INT64_MAX : mono_ms + wait;
+    return wait;
 }
 
 void
