@@ -720,7 +720,8 @@ run_live(struct agent *a)
             due = a->next_maint_ms;
         if (a->rec != NULL && a->rec_until_ms < due)
             due = a->rec_until_ms;
-        if (up_wait != INT64_MAX && now + up_wait < due)
+        /* No sum that could overflow: compare the waits. */
+        if (up_wait != INT64_MAX && (due == INT64_MAX || up_wait < due - now))
             due = now + up_wait;
         arm(a, due == INT64_MAX ? 60000 : due - clock_wall_ms());
         int n = epoll_wait(a->epfd, evs, 16, -1);

@@ -535,7 +535,7 @@ uplink_work(struct uplink *u, int64_t mono_ms, int64_t now_ms)
     /* The loop calls this at every turn (samples, timers): the store is read
      * only when something changed or the outbox asked to be woken. */
     if (!u->kicked && mono_ms < u->next_pump_ms)
-        return u->next_pump_ms - mono_ms;
+        return u->next_pump_ms == INT64_MAX ? INT64_MAX : u->next_pump_ms - mono_ms;
     u->kicked = false;
     wait = pump(u, mono_ms);
     u->next_pump_ms = wait == INT64_MAX ? INT64_MAX : mono_ms + wait;
