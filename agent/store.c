@@ -210,7 +210,6 @@ enum stmt_id {
     S_ORDERS_OPEN,
     S_ORDERS_SINCE,
     S_ORDERS_COUNTED,
-    S_OUTBOX,
     S_PENDING,
     S_CANCEL_INSERT,
     S_CANCEL_PUBLISHED,
@@ -305,8 +304,6 @@ static const char *const stmt_sql[S_COUNT] = {
                          "AND (?1 IS NULL OR item = ?1) "
                          "AND state NOT IN ('cancelled', 'rejected') "
                          "AND NOT (state = 'expired' AND seq IS NULL)",
-    [S_OUTBOX] = "SELECT " ORDER_COLS " FROM orders WHERE state = 'queued' "
-                 "ORDER BY seq",
     [S_PENDING] = "SELECT 0, order_id, item, seq, message, state = 'published' "
                   "FROM orders WHERE state IN ('queued', 'published') "
                   "UNION ALL SELECT 1, c.order_id, o.item, c.seq, c.message, "
@@ -1831,15 +1828,6 @@ store_orders_counted(struct store *db, const char *item, int64_t since_ms,
     }
     done(st);
     return e;
-}
-
-int
-store_outbox(struct store *db, int (*cb)(const struct store_order *o, void *ctx),
-             void *ctx)
-{
-    int e = 0;
-    sqlite3_stmt *st = stmt(db, S_OUTBOX, &e);
-    return st != NULL ? order_list(db, st, cb, ctx) : e;
 }
 
 /* ---- history and audit ---- */

@@ -425,10 +425,6 @@ int store_orders_since(struct store *db, const char *item, int64_t since_ms,
 int store_orders_counted(struct store *db, const char *item, int64_t since_ms,
                          int64_t *count, int64_t *cents);
 
-/* Queued orders (not sent yet), by sequence number: the outbox. */
-int store_outbox(struct store *db, int (*cb)(const struct store_order *o, void *ctx),
-                 void *ctx);
-
 /* ---- history ---- */
 
 enum store_history_kind {

@@ -711,6 +711,30 @@ test_orders(void)
 }
 
 /* Queries: open, since, counted, outbox; a second device. */
+struct pend_list {
+    int n;
+    int kind[16];
+    char ids[16][STORE_ID_MAX];
+    int64_t seq[16];
+    char msg[16][32];
+    bool published[16];
+};
+
+static int
+collect_pending(const struct store_outmsg *m, void *ctx)
+{
+    struct pend_list *l = ctx;
+    if (l->n >= 16)
+        return 1;
+    l->kind[l->n] = (int)m->kind;
+    snprintf(l->ids[l->n], STORE_ID_MAX, "%s", m->order_id);
+    snprintf(l->msg[l->n], sizeof(l->msg[0]), "%s", m->message);
+    l->seq[l->n] = m->seq;
+    l->published[l->n] = m->published;
+    l->n++;
+    return 0;
+}
+
 static void
 test_order_queries(void)
 {
@@ -799,21 +823,21 @@ test_order_queries(void)
     CHECK_EQ_I64(store_orders_counted(db, "tea", T0 + 6 * DAY_MS, NULL, &cents), 0);
     CHECK_EQ_I64(cents, 0);
 
-    /* The outbox: queued only, by seq. */
+    /* The outbox: queued and published reorders, by seq. */
     struct store_order o = order("c6", "coffee", 1, 1);
     CHECK_EQ_I64(store_order_create(db, &o, t), 0);
     CHECK_EQ_I64(store_order_queue(db, "c6", t, su_build, "x"), 0); /* seq 5 */
     CHECK_EQ_I64(store_order_queue(db, "t2", t, su_build, "y"), 0); /* seq 6 */
-    memset(&l, 0, sizeof(l));
-    CHECK_EQ_I64(store_outbox(db, collect_orders, &l), 0);
-    CHECK_EQ_I64(l.n, 3);
-    CHECK_EQ_I64(strcmp(l.ids[0], "c2"), 0);
-    CHECK_EQ_I64(l.seq[0], 2);
-    CHECK_EQ_I64(strcmp(l.ids[1], "c6"), 0);
-    CHECK_EQ_I64(l.seq[1], 5);
-    CHECK_EQ_I64(strcmp(l.msg[1], "msg-5-x"), 0);
-    CHECK_EQ_I64(strcmp(l.ids[2], "t2"), 0);
-    CHECK_EQ_I64(l.seq[2], 6);
+    struct pend_list pl = {0};
+    CHECK_EQ_I64(store_outbox_pending(db, collect_pending, &pl), 0);
+    CHECK_EQ_I64(pl.n, 3);
+    CHECK_EQ_I64(strcmp(pl.ids[0], "c2"), 0);
+    CHECK_EQ_I64(pl.seq[0], 2);
+    CHECK_EQ_I64(strcmp(pl.ids[1], "c6"), 0);
+    CHECK_EQ_I64(pl.seq[1], 5);
+    CHECK_EQ_I64(strcmp(pl.msg[1], "msg-5-x"), 0);
+    CHECK_EQ_I64(strcmp(pl.ids[2], "t2"), 0);
+    CHECK_EQ_I64(pl.seq[2], 6);
 
     /* A new device id continues from the store's highest number. */
     CHECK_EQ_I64(store_set_device(db, "dev-b"), 0);
@@ -1223,30 +1247,6 @@ test_checkpoint(void)
 }
 
 /* ---- withdrawn orders, signed cancels and the pending outbox ---- */
-
-struct pend_list {
-    int n;
-    int kind[16];
-    char ids[16][STORE_ID_MAX];
-    int64_t seq[16];
-    char msg[16][32];
-    bool published[16];
-};
-
-static int
-collect_pending(const struct store_outmsg *m, void *ctx)
-{
-    struct pend_list *l = ctx;
-    if (l->n >= 16)
-        return 1;
-    l->kind[l->n] = (int)m->kind;
-    snprintf(l->ids[l->n], STORE_ID_MAX, "%s", m->order_id);
-    snprintf(l->msg[l->n], sizeof(l->msg[0]), "%s", m->message);
-    l->seq[l->n] = m->seq;
-    l->published[l->n] = m->published;
-    l->n++;
-    return 0;
-}
 
 static void
 test_cancels(void)
