@@ -432,7 +432,7 @@ print_errors(const struct cfg_errors *e, bool to_log)
     }
 }
 
-/* Every queued order is logged with what it asks for (the MQTT side: issue 5). */
+/* Each message put in the outbox: the link is told, and the order is logged. */
 static void
 on_queued(void *ctx, const char *order_id)
 {
@@ -440,6 +440,10 @@ on_queued(void *ctx, const char *order_id)
     struct store_order o;
     char t[32];
 
+    /* The link learns of it first: the log below may fail to read it back. */
+    a->queued = true;
+    if (a->up != NULL)
+        uplink_kick(a->up);
     if (store_order_get(a->db, order_id, &o) < 0) {
         log_warning("order %s queued, but cannot be read back: %s", order_id,
                     store_errmsg(a->db));
@@ -449,20 +453,13 @@ on_queued(void *ctx, const char *order_id)
         /* A withdrawn order: its signed cancel went into the outbox. */
         log_notice("order %s %s: a signed cancel waits in the outbox", o.order_id,
                    store_order_state_to_str(o.state));
-        store_order_fini(&o);
-        a->queued = true;
-        if (a->up != NULL)
-            uplink_kick(a->up);
-        return;
+    } else {
+        evtrace_format_time(o.queued_ms / 1000, t, sizeof(t));
+        log_notice("order %s queued at %s: %d pack(s) of %s (%s), sequence number "
+                   "%" PRId64, o.order_id, t, o.packs, o.item, o.reason, o.seq);
+        log_debug("order %s message: %s", o.order_id, o.message ? o.message : "");
     }
-    evtrace_format_time(o.queued_ms / 1000, t, sizeof(t));
-    log_notice("order %s queued at %s: %d pack(s) of %s (%s), sequence number %" PRId64,
-               o.order_id, t, o.packs, o.item, o.reason, o.seq);
-    log_debug("order %s message: %s", o.order_id, o.message ? o.message : "");
     store_order_fini(&o);
-    a->queued = true;
-    if (a->up != NULL)
-        uplink_kick(a->up);
 }
 
 static int
@@ -600,7 +597,6 @@ maintain(struct agent *a, int64_t now)
         log_debug("store: checkpoint postponed: %s", store_errmsg(a->db));
     a->next_maint_ms = now + MAINT_MS;
 }
-
 
 static int
 setup_fds(struct agent *a)

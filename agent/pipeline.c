@@ -262,6 +262,14 @@ build_reorder(int64_t seq, void *ctx, char **message)
     return signed_message(b->p, MESSAGE_TYP_REORDER, r, json, message);
 }
 
+/* The outbox got a message for order_id (its transaction committed). */
+static void
+outbox_grew(struct pipeline *p, const char *order_id)
+{
+    if (p->queued != NULL)
+        p->queued(p->queued_ctx, order_id);
+}
+
 struct cancel_ctx {
     struct pipeline *p;
     const char *order_id;
@@ -304,8 +312,8 @@ withdraw(struct pipeline *p, const struct store_order *o, enum store_order_state
         return r;
     r = note_err(p, store_order_withdraw(p->db, o->order_id, o->state, to, now_ms, note,
                                          tell ? build_cancel : NULL, &c, &seq));
-    if (r == 0 && seq > 0 && p->queued != NULL)
-        p->queued(p->queued_ctx, o->order_id);
+    if (r == 0 && seq > 0)
+        outbox_grew(p, o->order_id);
     return r;
 }
 
@@ -321,8 +329,7 @@ queue_order(struct pipeline *p, const struct pl_item *it, const char *order_id,
     r = note_err(p, store_order_queue(p->db, order_id, now_ms, build_reorder, &b));
     if (r == 0) {
         p->orders_queued++;
-        if (p->queued != NULL)
-            p->queued(p->queued_ctx, order_id);
+        outbox_grew(p, order_id);
     }
     return r;
 }
@@ -442,8 +449,7 @@ place(struct pipeline *p, struct pl_item *it, uint32_t packs, const char *reason
     p->orders_created++;
     if (!planned) {
         p->orders_queued++;
-        if (p->queued != NULL)
-            p->queued(p->queued_ctx, id);
+        outbox_grew(p, id);
     }
     return 0;
 }
@@ -925,15 +931,6 @@ pipeline_cancel(struct pipeline *p, size_t item, const char *reason, int64_t now
 
 /* ---- what the broker and the retailer say ---- */
 
-static int
-item_of(const struct pipeline *p, const char *id)
-{
-    for (size_t i = 0; i < p->n_items; i++)
-        if (strcmp(p->items[i].cfg->id, id) == 0)
-            return (int)i;
-    return -1;
-}
-
 int
 pipeline_published(struct pipeline *p, enum store_msg_kind kind, const char *order_id,
                    int64_t now_ms)
@@ -966,7 +963,7 @@ static int
 cancel_ack(struct pipeline *p, const struct message_ack *a, const struct store_order *o,
            int64_t now_ms, char *msg, size_t len)
 {
-    int it = item_of(p, o->item);
+    int it = cfg_find_item(p->cfg, o->item); /* items[i] is cfg->items[i] */
     int r;
 
     if (a->status != ACK_CANCELLED && a->status != ACK_REJECTED)
