@@ -45,10 +45,8 @@ struct uplink {
     uint8_t retailer_pk[KEYS_PK_BYTES];
     unsigned attempt;
     int64_t next_connect_ms; /* monotonic */
-    bool kicked;              /* something changed: look at the outbox */
-    int64_t next_pump_ms;     /* monotonic: look again then, kicked or not */
-    int status_token;
-    bool status_acked;
+    bool kicked;             /* something changed: look at the outbox */
+    int64_t next_pump_ms;    /* monotonic: look again then, kicked or not */
 };
 
 /* ---- untrusted inputs: the credentials file and acks ---- */
@@ -210,7 +208,6 @@ uplink_new(const struct agent_config *cfg, const struct keys *key, struct store 
     u->key = key;
     u->db = db;
     u->pl = pl;
-    u->status_token = -1;
     outbox_init(&u->ob, (int64_t)cfg->broker.ack_wait_s * 1000,
                 (int64_t)cfg->broker.resend_s * 1000);
     int64_t answered = 0;
@@ -318,14 +315,12 @@ uplink_connected(const struct uplink *u)
 }
 
 /* The lowest pending message (a new round starts there) and those from
- * from_seq on, at most PEEK; and the highest number pending. */
+ * from_seq on, at most PEEK. */
 struct peek {
-    bool collect;
     int64_t from_seq;
     size_t n;
     struct outbox_msg m[PEEK];
     char *text[PEEK];
-    int64_t max_seq;
 };
 
 static int
@@ -333,9 +328,7 @@ peek_cb(const struct store_outmsg *m, void *ctx)
 {
     struct peek *pk = ctx;
 
-    if (m->seq > pk->max_seq)
-        pk->max_seq = m->seq;
-    if (!pk->collect || pk->n == PEEK || (pk->n > 0 && m->seq < pk->from_seq))
+    if (pk->n == PEEK || (pk->n > 0 && m->seq < pk->from_seq))
         return 0;
     pk->m[pk->n].kind = m->kind;
     pk->m[pk->n].seq = m->seq;
@@ -353,14 +346,19 @@ peek_fini(struct peek *pk)
         free(pk->text[i]);
 }
 
+static int
+max_seq_cb(const struct store_outmsg *m, void *ctx)
+{
+    *(int64_t *)ctx = m->seq; /* listed by seq: the last is the highest */
+    return 0;
+}
+
 int64_t
 uplink_pending_max_seq(struct uplink *u)
 {
-    struct peek pk = {.collect = false};
+    int64_t max = 0;
 
-    if (store_outbox_pending(u->db, peek_cb, &pk) < 0)
-        return 0;
-    return pk.max_seq;
+    return store_outbox_pending(u->db, max_seq_cb, &max) < 0 ? 0 : max;
 }
 
 /* Send what the outbox allows now; the wait until it may send more. */
@@ -370,7 +368,7 @@ pump(struct uplink *u, int64_t mono_ms)
     int64_t wake = INT64_MAX;
 
     while (mqtt_connected(u->mq)) {
-        struct peek pk = {.collect = true, .from_seq = u->ob.sent_upto};
+        struct peek pk = {.from_seq = u->ob.sent_upto};
         int r = store_outbox_pending(u->db, peek_cb, &pk);
         int i = r < 0 ? -1 : outbox_next(&u->ob, pk.m, pk.n, mono_ms, &wake);
         if (r < 0)
@@ -477,8 +475,6 @@ handle(struct uplink *u, struct mqtt_event *ev, int64_t mono_ms, int64_t now_ms)
         retry_later(u, mono_ms, "lost the connection to", ev->text);
         break;
     case MQTT_EV_PUBACK:
-        if (ev->token == u->status_token)
-            u->status_acked = true;
         if (outbox_puback(&u->ob, ev->token, &m)) {
             if (pipeline_published(u->pl, m.kind, m.order_id, now_ms) < 0)
                 log_error("order %s: recording the PUBACK failed: %s", m.order_id,
@@ -542,41 +538,46 @@ uplink_work(struct uplink *u, int64_t mono_ms, int64_t now_ms)
     return wait;
 }
 
+/*
+ * At stop: take events (handled as usual) until one of kind arrives (a PUBACK:
+ * the one of token) or the monotonic deadline passes. Gives up at once when
+ * the connection is gone and kind needs it.
+ */
+static void
+await_event(struct uplink *u, enum mqtt_event_kind kind, int token, int64_t until_ms,
+            int64_t now_ms)
+{
+    for (;;) {
+        struct mqtt_event ev;
+        bool seen = false;
+        while (mqtt_next_event(u->mq, &ev)) {
+            seen = seen ||
+                   (ev.kind == kind && (kind != MQTT_EV_PUBACK || ev.token == token));
+            handle(u, &ev, clock_mono_us() / 1000, now_ms);
+            mqtt_event_fini(&ev);
+        }
+        int64_t left = until_ms - clock_mono_us() / 1000;
+        struct pollfd pfd = {.fd = mqtt_event_fd(u->mq), .events = POLLIN};
+        if (seen || (kind != MQTT_EV_DISCONNECTED && !mqtt_connected(u->mq)) ||
+            left <= 0 || poll(&pfd, 1, (int)left) <= 0)
+            return;
+    }
+}
+
 void
 uplink_stop(struct uplink *u, int64_t now_ms, int timeout_ms)
 {
     int64_t end = clock_mono_us() / 1000 + timeout_ms;
-    struct mqtt_event ev;
-    int r;
+    int token = -1;
 
     if (!mqtt_connected(u->mq))
         return;
-    /* A clean DISCONNECT does not fire the will: say offline ourselves. */
-    u->status_acked = false;
-    r = mqtt_publish(u->mq, u->t_status, u->offline, strlen(u->offline), true,
-                     &u->status_token);
-    while (r == 0 && !u->status_acked && mqtt_connected(u->mq)) {
-        int64_t left = end - clock_mono_us() / 1000;
-        struct pollfd pfd = {.fd = mqtt_event_fd(u->mq), .events = POLLIN};
-        if (left <= timeout_ms / 2 || poll(&pfd, 1, (int)(left - timeout_ms / 2)) <= 0)
-            break;
-        while (mqtt_next_event(u->mq, &ev)) {
-            handle(u, &ev, clock_mono_us() / 1000, now_ms);
-            mqtt_event_fini(&ev);
-        }
-    }
-    if (mqtt_disconnect(u->mq, timeout_ms / 2) == 0) {
-        bool done = false;
-        while (!done) {
-            int64_t left = end - clock_mono_us() / 1000;
-            struct pollfd pfd = {.fd = mqtt_event_fd(u->mq), .events = POLLIN};
-            if (left <= 0 || poll(&pfd, 1, (int)left) <= 0)
-                break;
-            while (mqtt_next_event(u->mq, &ev)) {
-                done = done || ev.kind == MQTT_EV_DISCONNECTED;
-                mqtt_event_fini(&ev);
-            }
-        }
-    }
+    /* A clean DISCONNECT does not fire the will: say offline ourselves, and
+     * give the broker half the time to take it. */
+    if (mqtt_publish(u->mq, u->t_status, u->offline, strlen(u->offline), true,
+                     &token) == 0)
+        await_event(u, MQTT_EV_PUBACK, token, end - timeout_ms / 2, now_ms);
+    if (mqtt_disconnect(u->mq, timeout_ms / 2) == 0)
+        await_event(u, MQTT_EV_DISCONNECTED, 0, end, now_ms);
     log_info("disconnected from %s", u->cfg->broker.url);
 }
