@@ -49,92 +49,7 @@ struct uplink {
     int64_t next_pump_ms;    /* monotonic: look again then, kicked or not */
 };
 
-/* ---- untrusted inputs: the credentials file and acks ---- */
-
-int
-uplink_parse_credentials(const char *text, size_t len, char user[UPLINK_CRED_MAX],
-                         char pass[UPLINK_CRED_MAX], char *err, size_t errlen)
-{
-    const char *nl = memchr(text, '\n', len), *end;
-    size_t ul, pl;
-
-    if (memchr(text, '\0', len) != NULL)
-        return text_error(err, errlen, "credentials: a NUL byte in the file"), -EINVAL;
-    if (nl == NULL)
-        return text_error(err, errlen,
-                          "credentials: expected the user name on the "
-                          "first line and the password on the second"),
-               -EINVAL;
-    ul = (size_t)(nl - text);
-    end = text + len;
-    if (end > nl + 1 && end[-1] == '\n')
-        end--;
-    pl = (size_t)(end - (nl + 1));
-    if (ul == 0 || ul >= UPLINK_CRED_MAX)
-        return text_error(err, errlen,
-                          "credentials: the user name must be 1 to %d "
-                          "bytes",
-                          UPLINK_CRED_MAX - 1),
-               -EINVAL;
-    if (pl >= UPLINK_CRED_MAX)
-        return text_error(err, errlen,
-                          "credentials: the password must be at most %d "
-                          "bytes",
-                          UPLINK_CRED_MAX - 1),
-               -EINVAL;
-    for (size_t i = 0; i < ul; i++)
-        if ((unsigned char)text[i] <= 0x20 || text[i] == 0x7f)
-            return text_error(err, errlen,
-                              "credentials: the user name has a space or "
-                              "a control character"),
-                   -EINVAL;
-    for (size_t i = 0; i < pl; i++)
-        if ((unsigned char)nl[1 + i] < 0x20 || nl[1 + i] == 0x7f)
-            return text_error(err, errlen,
-                              "credentials: the password has a control "
-                              "character or a third line follows"),
-                   -EINVAL;
-    memcpy(user, text, ul);
-    user[ul] = '\0';
-    memcpy(pass, nl + 1, pl);
-    pass[pl] = '\0';
-    return 0;
-}
-
-/* Read a small file that must not be readable by group or others. */
-static int
-read_secret(const char *what, const char *path, char *buf, size_t cap, size_t *len,
-            char *err, size_t errlen)
-{
-    struct stat st;
-    ssize_t n;
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-
-    if (fd < 0)
-        return text_error(err, errlen, "%s %s: %s", what, path, strerror(errno)),
-               -errno;
-    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-        close(fd);
-        return text_error(err, errlen, "%s %s: not a regular file", what, path),
-               -EINVAL;
-    }
-    if (st.st_mode & 077) {
-        close(fd);
-        return text_error(err, errlen,
-                          "%s %s: group or others may read it (mode %03o): "
-                          "chmod 600 it",
-                          what, path, (unsigned)(st.st_mode & 0777)),
-               -EACCES;
-    }
-    n = read(fd, buf, cap);
-    close(fd);
-    if (n < 0 || (size_t)n >= cap)
-        return text_error(err, errlen, "%s %s: unreadable or over %zu bytes", what,
-                          path, cap - 1),
-               -EINVAL;
-    *len = (size_t)n;
-    return 0;
-}
+/* ---- untrusted input: acks ---- */
 
 int
 uplink_decode_ack(const char *text, size_t len, const uint8_t *retailer_pk,
@@ -194,9 +109,8 @@ uplink_new(const struct agent_config *cfg, const struct keys *key, struct store 
            size_t errlen)
 {
     const struct cfg_broker *b = &cfg->broker;
-    char buf[2 * UPLINK_CRED_MAX + 4], user[UPLINK_CRED_MAX], pass[UPLINK_CRED_MAX];
+    char user[KEYS_CRED_MAX], pass[KEYS_CRED_MAX];
     char jwk[KEYS_JWK_TEXT_MAX + 1];
-    size_t len = 0;
     bool creds = false;
     struct uplink *u;
     int r;
@@ -223,9 +137,8 @@ uplink_new(const struct agent_config *cfg, const struct keys *key, struct store 
         goto fail;
     }
     if (b->credentials_file[0] != '\0') {
-        if ((r = read_secret("credentials", b->credentials_file, buf, sizeof(buf), &len,
-                             err, errlen)) < 0 ||
-            (r = uplink_parse_credentials(buf, len, user, pass, err, errlen)) < 0)
+        if ((r = keys_read_credentials(b->credentials_file, user, pass, err, errlen)) <
+            0)
             goto fail;
         creds = true;
     }
@@ -273,14 +186,12 @@ uplink_new(const struct agent_config *cfg, const struct keys *key, struct store 
     };
     r = mqtt_new(&mo, &u->mq, err, errlen);
     sodium_memzero(pass, sizeof(pass));
-    sodium_memzero(buf, sizeof(buf));
     if (r < 0)
         goto fail;
     *out = u;
     return 0;
 fail:
     sodium_memzero(pass, sizeof(pass));
-    sodium_memzero(buf, sizeof(buf));
     uplink_free(u);
     return r;
 }

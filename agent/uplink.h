@@ -31,8 +31,6 @@
 #include "pipeline.h"
 #include "store.h"
 
-#define UPLINK_CRED_MAX 256 /* user name and password, bytes each with the NUL */
-
 struct uplink;
 
 /*
@@ -77,15 +75,6 @@ int64_t uplink_pending_max_seq(struct uplink *u);
  * connected.
  */
 void uplink_stop(struct uplink *u, int64_t now_ms, int timeout_ms);
-
-/*
- * The credentials file's text (len bytes): "USER\nPASSWORD\n" (the last
- * newline optional), a user name of 1..255 printable bytes without spaces and a
- * password of 0..255 bytes without control characters. Returns 0, or -EINVAL
- * with what is wrong in err (never the password).
- */
-int uplink_parse_credentials(const char *text, size_t len, char user[UPLINK_CRED_MAX],
-                             char pass[UPLINK_CRED_MAX], char *err, size_t errlen);
 
 /*
  * An ack as it arrives (len bytes of JSON or a compact JWS), turned into *out:

@@ -15,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -38,7 +37,6 @@
 #define EXIT_USAGE 2
 #define DEFAULT_MAX_AGE_S (7 * 86400)
 #define DEFAULT_MAX_SKEW_S (5 * 60)
-#define CREDENTIALS_MAX 512
 
 static const char usage_main[] =
     "usage: pantry-retailer COMMAND [OPTIONS]\n"
@@ -349,37 +347,17 @@ out:
 /* ---- listen ---- */
 
 /*
- * --credentials FILE: two lines, user and password. Refused when group or
- * others may read it, like a key: it is a secret.
+ * --credentials FILE: the agent's format (keys_read_credentials(): two lines,
+ * user and password), refused when group or others may read it, like a key:
+ * it is a secret.
  */
 static void
-read_credentials(const char *path, char *user, char *password, size_t cap)
+read_credentials(const char *path, char *user, char *password)
 {
-    struct stat st;
-    FILE *f = fopen(path, "r");
-    bool ok;
+    char err[512];
 
-    if (f == NULL || fstat(fileno(f), &st) < 0) {
-        fprintf(stderr, "pantry-retailer: --credentials %s: %s\n", path,
-                strerror(errno));
-        exit(EXIT_USAGE);
-    }
-    if ((st.st_mode & 077) != 0) {
-        fprintf(stderr,
-                "pantry-retailer: --credentials %s: group or others may read "
-                "it; chmod 600 %s\n",
-                path, path);
-        exit(EXIT_USAGE);
-    }
-    ok = fgets(user, (int)cap, f) != NULL && fgets(password, (int)cap, f) != NULL;
-    fclose(f);
-    user[strcspn(user, "\r\n")] = '\0';
-    password[strcspn(password, "\r\n")] = '\0';
-    if (!ok || user[0] == '\0') {
-        fprintf(stderr,
-                "pantry-retailer: --credentials %s: expected two lines, the "
-                "user name and the password\n",
-                path);
+    if (keys_read_credentials(path, user, password, err, sizeof(err)) < 0) {
+        fprintf(stderr, "pantry-retailer: --credentials: %s\n", err);
         exit(EXIT_USAGE);
     }
 }
@@ -417,7 +395,7 @@ cmd_listen(int argc, char **argv)
         .out = stdout,
     };
     const char *db = "pantry-retailer.db", *key_path = NULL, *cred = NULL;
-    char client_id[128], host[64], user[CREDENTIALS_MAX], password[CREDENTIALS_MAX];
+    char client_id[128], host[64], user[KEYS_CRED_MAX], password[KEYS_CRED_MAX];
     char err[512];
     struct keys key;
     struct trust *t;
@@ -512,7 +490,7 @@ cmd_listen(int argc, char **argv)
         c.client_id = client_id;
     }
     if (cred != NULL) {
-        read_credentials(cred, user, password, sizeof(user));
+        read_credentials(cred, user, password);
         c.user = user;
         c.password = password;
     }

@@ -267,3 +267,101 @@ out:
         sodium_memzero(pk, KEYS_PK_BYTES);
     return r;
 }
+
+int
+keys_read_private(const char *path, const char *what, char *buf, size_t cap,
+                  size_t *len, char *err, size_t errlen)
+{
+    struct stat st;
+    ssize_t n;
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+
+    if (fd < 0)
+        return text_error(err, errlen, "%s %s: %s", what, path, strerror(errno)),
+               -errno;
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return text_error(err, errlen, "%s %s: not a regular file", what, path),
+               -EACCES;
+    }
+    if (st.st_mode & 077) {
+        close(fd);
+        return text_error(err, errlen,
+                          "%s %s: group or others may read it (mode %03o): "
+                          "chmod 600 it",
+                          what, path, (unsigned)(st.st_mode & 0777)),
+               -EACCES;
+    }
+    n = read(fd, buf, cap);
+    close(fd);
+    if (n < 0 || (size_t)n >= cap)
+        return text_error(err, errlen, "%s %s: unreadable or over %zu bytes", what,
+                          path, cap - 1),
+               -EINVAL;
+    *len = (size_t)n;
+    return 0;
+}
+
+int
+keys_parse_credentials(const char *text, size_t len, char user[KEYS_CRED_MAX],
+                         char pass[KEYS_CRED_MAX], char *err, size_t errlen)
+{
+    const char *nl = memchr(text, '\n', len), *end;
+    size_t ul, pl;
+
+    if (memchr(text, '\0', len) != NULL)
+        return text_error(err, errlen, "credentials: a NUL byte in the file"), -EINVAL;
+    if (nl == NULL)
+        return text_error(err, errlen,
+                          "credentials: expected the user name on the "
+                          "first line and the password on the second"),
+               -EINVAL;
+    ul = (size_t)(nl - text);
+    end = text + len;
+    if (end > nl + 1 && end[-1] == '\n')
+        end--;
+    pl = (size_t)(end - (nl + 1));
+    if (ul == 0 || ul >= KEYS_CRED_MAX)
+        return text_error(err, errlen,
+                          "credentials: the user name must be 1 to %d "
+                          "bytes",
+                          KEYS_CRED_MAX - 1),
+               -EINVAL;
+    if (pl >= KEYS_CRED_MAX)
+        return text_error(err, errlen,
+                          "credentials: the password must be at most %d "
+                          "bytes",
+                          KEYS_CRED_MAX - 1),
+               -EINVAL;
+    for (size_t i = 0; i < ul; i++)
+        if ((unsigned char)text[i] <= 0x20 || text[i] == 0x7f)
+            return text_error(err, errlen,
+                              "credentials: the user name has a space or "
+                              "a control character"),
+                   -EINVAL;
+    for (size_t i = 0; i < pl; i++)
+        if ((unsigned char)nl[1 + i] < 0x20 || nl[1 + i] == 0x7f)
+            return text_error(err, errlen,
+                              "credentials: the password has a control "
+                              "character or a third line follows"),
+                   -EINVAL;
+    memcpy(user, text, ul);
+    user[ul] = '\0';
+    memcpy(pass, nl + 1, pl);
+    pass[pl] = '\0';
+    return 0;
+}
+
+int
+keys_read_credentials(const char *path, char user[KEYS_CRED_MAX],
+                      char pass[KEYS_CRED_MAX], char *err, size_t errlen)
+{
+    char buf[2 * KEYS_CRED_MAX + 4];
+    size_t len = 0;
+    int r = keys_read_private(path, "credentials", buf, sizeof(buf), &len, err, errlen);
+
+    if (r == 0)
+        r = keys_parse_credentials(buf, len, user, pass, err, errlen);
+    sodium_memzero(buf, sizeof(buf));
+    return r;
+}

@@ -77,4 +77,29 @@ void keys_jwk_published(const uint8_t pk[KEYS_PK_BYTES],
 int keys_jwk_parse(const char *text, size_t len, uint8_t pk[KEYS_PK_BYTES], char *err,
                    size_t errlen);
 
+/*
+ * Read a small file that holds a secret (a key, a password) into buf: opened
+ * without following a link; refused (-EACCES) unless it is a regular file that
+ * group and others may not access, and (-EINVAL) when it is cap bytes or more.
+ * what names it in messages ("credentials"). Returns 0 with *len, or a
+ * negative errno with a message in err (never the content).
+ */
+int keys_read_private(const char *path, const char *what, char *buf, size_t cap,
+                      size_t *len, char *err, size_t errlen);
+
+#define KEYS_CRED_MAX 256 /* user name and password, bytes each with the NUL */
+
+/*
+ * A credentials file's text (len bytes): "USER\nPASSWORD\n" (the last newline
+ * optional), a user name of 1..255 printable bytes without spaces and a
+ * password of 0..255 bytes without control characters. Returns 0, or -EINVAL
+ * with what is wrong in err (never the password).
+ */
+int keys_parse_credentials(const char *text, size_t len, char user[KEYS_CRED_MAX],
+                           char pass[KEYS_CRED_MAX], char *err, size_t errlen);
+
+/* keys_read_private() and keys_parse_credentials() of the file at path. */
+int keys_read_credentials(const char *path, char user[KEYS_CRED_MAX],
+                          char pass[KEYS_CRED_MAX], char *err, size_t errlen);
+
 #endif

@@ -49,7 +49,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static const char pk_b64[] = "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo";
     uint8_t pk[32];
-    char user[UPLINK_CRED_MAX], pass[UPLINK_CRED_MAX], err[256];
+    char user[KEYS_CRED_MAX], pass[KEYS_CRED_MAX], err[256];
     struct message_ack a;
     size_t n;
 
@@ -63,11 +63,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     memcpy(text, data + 1, size - 1);
     if (data[0] % 3 == 2) {
-        int r = uplink_parse_credentials(text, size - 1, user, pass, err, sizeof(err));
+        int r = keys_parse_credentials(text, size - 1, user, pass, err, sizeof(err));
         FUZZ_ASSERT(r == 0 || r == -EINVAL);
         if (r == 0) {
-            FUZZ_ASSERT(strlen(user) >= 1 && strlen(user) < UPLINK_CRED_MAX);
-            FUZZ_ASSERT(strlen(pass) < UPLINK_CRED_MAX);
+            FUZZ_ASSERT(strlen(user) >= 1 && strlen(user) < KEYS_CRED_MAX);
+            FUZZ_ASSERT(strlen(pass) < KEYS_CRED_MAX);
             for (const char *s = user; *s; s++)
                 FUZZ_ASSERT((unsigned char)*s > 0x20 && *s != 0x7f);
             for (const char *s = pass; *s; s++)

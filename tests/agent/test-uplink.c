@@ -186,10 +186,10 @@ test_credentials(void)
         {"pantry\nsec\tret\n", NULL, NULL},
         {"pantry\nsecret\n\n", NULL, NULL},
     };
-    char user[UPLINK_CRED_MAX], pass[UPLINK_CRED_MAX], err[256], big[600];
+    char user[KEYS_CRED_MAX], pass[KEYS_CRED_MAX], err[256], big[600];
 
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        int r = uplink_parse_credentials(cases[i].text, strlen(cases[i].text), user,
+        int r = keys_parse_credentials(cases[i].text, strlen(cases[i].text), user,
                                          pass, err, sizeof(err));
         if (cases[i].user != NULL) {
             CHECK_MSG(r == 0 && strcmp(user, cases[i].user) == 0 &&
@@ -204,15 +204,15 @@ test_credentials(void)
     /* Limits: 255 bytes each, and a NUL anywhere. */
     memset(big, 'a', sizeof(big));
     big[255] = '\n';
-    CHECK_EQ_I64(uplink_parse_credentials(big, 256 + 255, user, pass, err, sizeof(err)),
+    CHECK_EQ_I64(keys_parse_credentials(big, 256 + 255, user, pass, err, sizeof(err)),
                  0);
-    CHECK_EQ_I64(uplink_parse_credentials(big, 256 + 256, user, pass, err, sizeof(err)),
+    CHECK_EQ_I64(keys_parse_credentials(big, 256 + 256, user, pass, err, sizeof(err)),
                  -EINVAL);
     big[255] = 'a';
     big[256] = '\n';
-    CHECK_EQ_I64(uplink_parse_credentials(big, 300, user, pass, err, sizeof(err)),
+    CHECK_EQ_I64(keys_parse_credentials(big, 300, user, pass, err, sizeof(err)),
                  -EINVAL);
-    CHECK_EQ_I64(uplink_parse_credentials("a\nb\0c", 5, user, pass, err, sizeof(err)),
+    CHECK_EQ_I64(keys_parse_credentials("a\nb\0c", 5, user, pass, err, sizeof(err)),
                  -EINVAL);
 }
 
