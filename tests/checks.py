@@ -58,6 +58,17 @@ def valgrind_wanted(sanitize):
     return sanitize == "none" and shutil.which("valgrind") is not None
 
 
+def read_line(sock):
+    """Bytes from a stream socket up to and with a newline (or until EOF)."""
+    data = b""
+    while not data.endswith(b"\n"):
+        chunk = sock.recv(4096)
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
 def call(sock_path, req, timeout=10):
     """One request (a dict) on pantry-agent's control socket; its answer."""
     import json
@@ -66,12 +77,7 @@ def call(sock_path, req, timeout=10):
     s.settimeout(timeout)
     s.connect(sock_path)
     s.sendall((json.dumps(req) + "\n").encode())
-    data = b""
-    while not data.endswith(b"\n"):
-        chunk = s.recv(4096)
-        if not chunk:
-            break
-        data += chunk
+    data = read_line(s)
     s.close()
     return json.loads(data)
 

@@ -28,7 +28,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from checks import VALGRIND_CMD, check, done, valgrind_wanted  # noqa
+from checks import VALGRIND_CMD, check, done, read_line, valgrind_wanted  # noqa
 
 TOOL, MAKE_STORE = sys.argv[1], sys.argv[2]
 # Plain builds also run a few commands under valgrind (meson's valgrind setup
@@ -396,13 +396,7 @@ items = (
                 if self.silent:
                     self.held.append(c)
                     continue
-                data = b""
-                while not data.endswith(b"\n"):
-                    k = c.recv(4096)
-                    if not k:
-                        break
-                    data += k
-                line = data.decode()
+                line = read_line(c).decode()
                 self.seen.append(line)
                 ans = self.answers.get(line.rstrip("\n"))
                 if ans is None:
