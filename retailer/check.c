@@ -16,7 +16,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <sodium.h>
 
 #include "rutil.h"
 
@@ -92,10 +91,9 @@ peek_kid(const char *token, size_t len, char kid[JWS_FIELD_MAX])
     size_t n;
 
     kid[0] = '\0';
-    if (dot != NULL && sodium_base642bin((unsigned char *)hdr, JWS_HEADER_MAX, token,
-                                         (size_t)(dot - token), NULL, &n, NULL,
-                                         sodium_base64_VARIANT_URLSAFE_NO_PADDING) == 0)
-        h = cJSON_ParseWithLength(hdr, n);
+    if (dot != NULL && jws_b64url_decode(token, (size_t)(dot - token), (uint8_t *)hdr,
+                                         JWS_HEADER_MAX, &n) == 0)
+        h = message_json_exact(hdr, n);
     v = cJSON_GetObjectItemCaseSensitive(h, "kid");
     if (cJSON_IsString(v) && strlen(v->valuestring) < JWS_FIELD_MAX)
         snprintf(kid, JWS_FIELD_MAX, "%s", v->valuestring);

@@ -396,7 +396,6 @@ int
 payload_parse(const char *text, size_t len, enum payload_kind kind, struct payload *out,
               char *err, size_t errlen)
 {
-    const char *end = NULL;
     cJSON *root = NULL;
     int64_t version;
     int r = -EINVAL;
@@ -413,11 +412,8 @@ payload_parse(const char *text, size_t len, enum payload_kind kind, struct paylo
                                kind == PAYLOAD_REORDER ? REORDER_DEPTH : CANCEL_DEPTH))
         return rutil_error(err, errlen, "payload: nested deeper than a %s has",
                            payload_kind_to_str(kind));
-    root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
-    /* cJSON stops after the value: what follows may only be white space. */
-    while (root != NULL && end < text + len && strchr(" \t\r\n", *end) != NULL)
-        end++;
-    if (root == NULL || end != text + len || !cJSON_IsObject(root)) {
+    root = message_json_exact(text, len);
+    if (root == NULL || !cJSON_IsObject(root)) {
         rutil_error(err, errlen, "payload: not one JSON object");
         goto out;
     }
