@@ -1740,17 +1740,28 @@ static const struct key conditioning_keys[] = {
     KEY("zero_band", K_GRAMS, false, struct cfg_item, cond.zero_band_mg, 0, 100000000),
     KEY("move", K_GRAMS, false, struct cfg_item, cond.move_mg, 1, 100000000),
     KEY("refill_pct", K_INT, false, struct cfg_item, cond.refill_pct, 1, 100),
-    KEY("settle", K_DUR_MS, false, struct cfg_item, cond.settle_ms, 0, 60000),
+    KEY("refill_max", K_GRAMS, false, struct cfg_item, cond.refill_max_mg, 0, 100000000),
+    KEY("refill_hold", K_DUR_MS, false, struct cfg_item, cond.refill_hold_ms, 0,
+        DAY_S * 1000),
+    KEY("memory", K_DUR_MS, false, struct cfg_item, cond.memory_ms, 0, 7 * DAY_S * 1000),
+    KEY("plateau", K_DUR_MS, false, struct cfg_item, cond.plateau_ms, 0, 60000),
+    KEY("settle", K_DUR_MS, false, struct cfg_item, cond.settle_ms, 0, HOUR_S * 1000),
+    KEY("move_window", K_DUR_MS, false, struct cfg_item, cond.move_window_ms, 0,
+        HOUR_S * 1000),
     KEY("away", K_DUR_MS, false, struct cfg_item, cond.away_ms, 0, DAY_S * 1000),
     KEY("empty_after", K_DUR_MS, false, struct cfg_item, cond.empty_after_ms, 0,
         60 * DAY_S * 1000),
     KEY("nodata", K_DUR_MS, false, struct cfg_item, cond.nodata_ms, 1, HOUR_S * 1000),
     KEY("bad", K_DUR_MS, false, struct cfg_item, cond.bad_ms, 0, HOUR_S * 1000),
+    KEY("stuck", K_DUR_MS, false, struct cfg_item, cond.stuck_ms, 0, HOUR_S * 1000),
     KEY("recover", K_DUR_MS, false, struct cfg_item, cond.recover_ms, 0, HOUR_S * 1000),
     KEY("zero_every", K_DUR_MS, false, struct cfg_item, cond.zero_every_ms, 0,
         DAY_S * 1000),
     KEYW("drift", K_GRAMS, false, struct cfg_item, cond.drift_mg_per_h, 0, 1000000,
          "grams per hour from 0 to 1000"),
+    KEY("slow_budget", K_GRAMS, false, struct cfg_item, cond.slow_budget_mg, 0, 10000000),
+    KEY("slow_window", K_DUR_MS, false, struct cfg_item, cond.slow_window_ms, 60000,
+        DAY_S * 1000),
     KEY("max", K_GRAMS, false, struct cfg_item, cond.max_mg, 1, INT32_MAX / 2),
 };
 #undef COND
@@ -1782,6 +1793,21 @@ fn_conditioning(struct ctx *x, config_setting_t *s, void *obj)
             setting_error(x, e,
                           "expected grams of at least zero_band (%s, its "
                           "default), found %s",
+                          b, a);
+    }
+    config_setting_t *pl = member(s, "plateau"), *st = member(s, "settle");
+    if (it->cond.settle_ms < it->cond.plateau_ms) {
+        format_duration_ms(it->cond.plateau_ms, a, sizeof(a));
+        format_duration_ms(it->cond.settle_ms, b, sizeof(b));
+        if (st != NULL)
+            setting_error(x, st,
+                          "expected a duration of at least plateau (%s%s), found "
+                          "\"%s\"",
+                          a, pl != NULL ? "" : ", its default", b);
+        else
+            setting_error(x, pl,
+                          "expected a duration of at most settle (%s, its "
+                          "default), found \"%s\"",
                           b, a);
     }
     config_setting_t *w = member(s, "away"), *ea = member(s, "empty_after");
@@ -1835,6 +1861,7 @@ read_item(struct ctx *x, config_setting_t *s, struct cfg_item *it)
     size_t before = x->n_errors;
     read_group(x, s, item_keys, ARRAY_SIZE(item_keys), it);
     it->cond.pack_mg = it->pack_mg;
+    it->cond.container_mg = it->container_mg;
     if (it->name[0] == '\0')
         put_str(it->name, sizeof(it->name), it->id);
     if (x->n_errors != before)

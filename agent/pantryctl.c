@@ -936,12 +936,20 @@ history_cb(const struct store_history *h, void *ctx)
             cJSON_AddStringToObject(
                 j, "to", store_order_state_to_str((enum store_order_state)h->to));
             break;
-        case HISTORY_EVENT:
+        case HISTORY_EVENT: {
+            cJSON *fl = cJSON_AddArrayToObject(j, "flags");
             cJSON_AddStringToObject(j, "kind", "event");
             cJSON_AddStringToObject(j, "event",
                                     stock_kind_to_str((enum stock_kind)h->ev.kind));
             cJSON_AddNumberToObject(j, "g", (double)h->ev.mg / 1000.0);
+            for (unsigned f = 1; f <= STOCK_F_LEFT && fl != NULL; f <<= 1)
+                if (h->ev.flags & f) {
+                    char name[32];
+                    stock_flags_to_str(f, name, sizeof(name));
+                    cJSON_AddItemToArray(fl, cJSON_CreateString(name));
+                }
             break;
+        }
         default:
             cJSON_AddStringToObject(j, "kind", "audit");
         }
@@ -971,6 +979,10 @@ history_cb(const struct store_history *h, void *ctx)
             printf(" %s", fmt_g(h->ev.mg, b, 32));
         else if (k != STOCK_FAULT && k != STOCK_FAULT_END)
             printf(" (stock %s)", fmt_g(h->ev.mg, b, 32));
+        if (h->ev.flags != 0) {
+            stock_flags_to_str(h->ev.flags, b, sizeof(b));
+            printf(" [%s]", b);
+        }
         break;
     }
     default:

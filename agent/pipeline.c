@@ -4,8 +4,10 @@
  * forecaster -> policy -> guard -> order. What each stock event does:
  *
  *   consume     feed the forecaster (never during a fault), save the model
- *   refill      close the item's sent order (fulfilled), learn the lead time from
- *               queueing to refill; cancel a planned order nobody confirmed
+ *   refill      close the item's sent order (fulfilled) when it matches it, and
+ *               learn the lead time from queueing to refill; an unordered refill
+ *               leaves it open; withdraw an order not sent yet (planned or
+ *               queued)
  *   away/back   nothing but the record (the stock is the weight before the lift)
  *   empty       what left beyond the container was used up: one more consumption
  *   moved       nothing but the record
@@ -104,11 +106,18 @@ net_stock(const struct pl_item *it, int64_t weight_mg)
     return net > 0 ? net : 0;
 }
 
+/* The conditioning channel of the item's platform. */
+static struct cond_channel *
+chan(struct pipeline *p, const struct pl_item *it)
+{
+    return &p->shelf.p[it->channel].ch;
+}
+
 static int
 save_model(struct pipeline *p, struct pl_item *it, int64_t now_ms)
 {
-    it->model.zero_mg = it->cond.zero_mg;
-    it->model.zero_at_ms = it->cond.zero_at_ms;
+    it->model.zero_mg = chan(p, it)->zero_mg;
+    it->model.zero_at_ms = chan(p, it)->zero_at_ms;
     int r = batch(p, now_ms);
     if (r == 0)
         r = store_model_put(p->db, it->cfg->id, now_ms, PL_MODEL_FORMAT, &it->model,
@@ -163,8 +172,12 @@ open_order(struct pipeline *p, const struct pl_item *it, struct open_order *oo)
 
 /* ---- reviews ---- */
 
-static void
-forecast(struct pl_item *it, int64_t now_ms, struct policy_out *pol)
+/*
+ * The item's view at now_ms and the policy's answer; returns what shelf_stock()
+ * said of the stock (0: settled, -EBUSY: an episode is open, -EIO: fault).
+ */
+static int
+forecast(struct pipeline *p, struct pl_item *it, int64_t now_ms, struct policy_out *pol)
 {
     const struct cfg_item *c = it->cfg;
     struct pl_view *v = &it->view;
@@ -173,7 +186,7 @@ forecast(struct pl_item *it, int64_t now_ms, struct policy_out *pol)
     int64_t now_s = now_ms / 1000, w = 0, u = 0;
     int32_t z = quant_normal_q16(c->service_bp);
 
-    cond_weight(&it->cond, now_ms, &w, &u);
+    int settled = shelf_stock(&p->shelf, it->channel, now_ms, &w, &u);
     v->t_ms = now_ms;
     v->stock_mg = net_stock(it, w);
     v->uncertainty_mg = u;
@@ -200,6 +213,7 @@ forecast(struct pl_item *it, int64_t now_ms, struct policy_out *pol)
     v->runout_s = ro.t_mid_s;
     v->runout_lo_s = ro.t_lo_s;
     v->runout_hi_s = ro.t_hi_s;
+    return settled;
 }
 
 struct build_ctx {
@@ -462,7 +476,16 @@ review(struct pipeline *p, struct pl_item *it, int64_t now_ms)
     char id[STORE_ID_MAX];
 
     it->next_review_ms = now_ms + it->cfg->review_s * 1000;
-    forecast(it, now_ms, &pol);
+    if (forecast(p, it, now_ms, &pol) == -EBUSY) {
+        /* Never decide from an unsettled shelf: once it has settled. */
+        if (!it->review_due)
+            p->reviews_due++;
+        it->review_due = true;
+        return;
+    }
+    if (it->review_due)
+        p->reviews_due--;
+    it->review_due = false;
     /*
      * No predicted order while learning: the first hours of a new shelf give
      * rates from a handful of pours, which can be anything.
@@ -520,6 +543,54 @@ expire_or_close(struct pipeline *p, struct pl_item *it, enum order_event ev,
     }
 }
 
+/*
+ * A refill closes the item's open order only when it can be its delivery: the
+ * order left the device (published or acknowledged) before the refill, and the
+ * refill is about the ordered packs' grams (a fifth of them, or 50 g, either
+ * way: packaging, a pack a little over or under its label). Anything else is an
+ * unordered refill (a shop's pack, a parcel of something else): the order stays
+ * open and the history says why. An order not yet sent (planned and waiting
+ * for confirmation, or queued and not yet taken by the broker) is not needed
+ * after any refill: it is withdrawn (a queued one with a signed cancel, in case
+ * it went out unacknowledged).
+ */
+static void
+refill(struct pipeline *p, struct pl_item *it, const struct stock_event *ev)
+{
+    struct open_order oo;
+    char note[STORE_NOTE_MAX], when[32];
+
+    if (open_order(p, it, &oo) < 0 || !oo.found)
+        return;
+    evtrace_format_time(ev->t_ms / 1000, when, sizeof(when));
+    if (oo.o.state == ORDER_PLANNED) {
+        snprintf(note, sizeof(note), "refill of %" PRId64 " g at %s", ev->mg / 1000,
+                 when);
+        expire_or_close(p, it, ORDER_EV_REFILL, ev->t_ms, note);
+        return;
+    }
+    if (oo.o.state == ORDER_QUEUED) {
+        snprintf(note, sizeof(note), "refilled (%" PRId64 " g at %s) before it was "
+                 "sent", ev->mg / 1000, when);
+        withdraw(p, &oo.o, ORDER_CANCELLED, "refilled", ev->t_ms, note);
+        return;
+    }
+    int64_t want = (int64_t)oo.o.packs * it->cfg->pack_mg;
+    int64_t tol = want / 5 > PL_MATCH_MIN_MG ? want / 5 : PL_MATCH_MIN_MG;
+    int64_t off = ev->mg - want;
+    bool sent = oo.o.state == ORDER_PUBLISHED || oo.o.state == ORDER_ACKNOWLEDGED;
+    if (!sent || ev->t_ms <= oo.o.queued_ms || off > tol || off < -tol) {
+        audit(p, it, ev->t_ms, "refill of %" PRId64 " g at %s is not order %s (%" PRId32
+              " x %" PRId64 " g%s): the order stays open", ev->mg / 1000, when,
+              oo.o.order_id, oo.o.packs, it->cfg->pack_mg / 1000,
+              sent ? "" : ", not sent yet");
+        return;
+    }
+    snprintf(note, sizeof(note), "fulfilled by the refill of %" PRId64 " g at %s",
+             ev->mg / 1000, when);
+    expire_or_close(p, it, ORDER_EV_REFILL, ev->t_ms, note);
+}
+
 static void
 consume(struct pipeline *p, struct pl_item *it, int64_t t_ms, int64_t mg)
 {
@@ -532,8 +603,9 @@ consume(struct pipeline *p, struct pl_item *it, int64_t t_ms, int64_t mg)
 static void
 on_event(struct pipeline *p, struct pl_item *it, const struct stock_event *ev)
 {
-    char note[64];
+    char why[64];
     int64_t w, u;
+    int r;
 
     p->events++;
     if (batch(p, ev->t_ms) == 0)
@@ -544,8 +616,7 @@ on_event(struct pipeline *p, struct pl_item *it, const struct stock_event *ev)
             consume(p, it, ev->t_ms, ev->mg);
         break;
     case STOCK_REFILL:
-        snprintf(note, sizeof(note), "refill of %" PRId64 " g", ev->mg / 1000);
-        expire_or_close(p, it, ORDER_EV_REFILL, ev->t_ms, note);
+        refill(p, it, ev);
         break;
     case STOCK_EMPTY:
         consume(p, it, ev->t_ms, net_stock(it, ev->mg));
@@ -555,8 +626,9 @@ on_event(struct pipeline *p, struct pl_item *it, const struct stock_event *ev)
         it->view.verdict = ORDER_NO_DATA;
         it->view.t_ms = ev->t_ms;
         save_view(p, it);
-        audit(p, it, ev->t_ms, "sensor fault on channel %u: no decisions until it "
-              "recovers", ev->channel);
+        stock_flags_to_str(ev->flags, why, sizeof(why));
+        audit(p, it, ev->t_ms, "sensor fault on channel %u (%s): no decisions until "
+              "it recovers", ev->channel, why[0] ? why : "bad readings");
         break;
     case STOCK_FAULT_END:
         it->fault = false;
@@ -568,8 +640,13 @@ on_event(struct pipeline *p, struct pl_item *it, const struct stock_event *ev)
     case STOCK_MOVED:
         break;
     }
-    if (cond_weight(&it->cond, ev->t_ms, &w, &u) == 0)
+    r = shelf_stock(&p->shelf, it->channel, ev->t_ms, &w, &u);
+    if (r == 0 || r == -EBUSY)
         it->have_stock = true;
+    /* Every event asks for a review, made once the shelf has settled. */
+    if (!it->review_due)
+        p->reviews_due++;
+    it->review_due = true;
 }
 
 /* ---- readings ---- */
@@ -577,11 +654,11 @@ on_event(struct pipeline *p, struct pl_item *it, const struct stock_event *ev)
 static void
 flush_readings(struct pipeline *p, struct pl_item *it)
 {
-    int64_t w = 0, u = 0;
+    int64_t u;
 
     if (it->agg_n == 0)
         return;
-    cond_weight(&it->cond, it->agg_start_ms, &w, &u);
+    u = cond_uncertainty_mg(chan(p, it), it->agg_start_ms);
     struct store_reading r = {
         .start_ms = it->agg_start_ms,
         .n = it->agg_n,
@@ -604,7 +681,7 @@ aggregate(struct pipeline *p, struct pl_item *it, const struct sample *s)
 
     if (s->status != SAMPLE_OK || s->raw >= 0x7FFFFF || s->raw <= -0x800000)
         return;
-    mg = cond_cal_mg(&it->cond.cal, s->raw) - it->cond.zero_mg;
+    mg = cond_reading_mg(chan(p, it), s->raw);
     if (mg > it->cfg->cond.max_mg || mg < -it->cfg->cond.max_mg)
         return;
     if (it->agg_n > 0 && start != it->agg_start_ms)
@@ -631,6 +708,7 @@ pipeline_init(struct pipeline *p, const struct agent_config *cfg, struct store *
     int r;
 
     memset(p, 0, sizeof(*p));
+    shelf_init(&p->shelf);
     p->cfg = cfg;
     p->db = db;
     p->now_ms = now_ms;
@@ -646,6 +724,7 @@ pipeline_init(struct pipeline *p, const struct agent_config *cfg, struct store *
         struct cond_cal cal;
 
         it->cfg = c;
+        it->channel = ch->index;
         snprintf(si.id, sizeof(si.id), "%s", c->id);
         snprintf(si.name, sizeof(si.name), "%s", c->name);
         snprintf(si.sku, sizeof(si.sku), "%s", c->sku);
@@ -665,15 +744,16 @@ pipeline_init(struct pipeline *p, const struct agent_config *cfg, struct store *
         if (r < 0)
             return text_error(err, errlen, "store: item %s: %s", c->id,
                               store_errmsg(db)), r;
-        if ((r = cond_init(&it->cond, ch->index, &c->cond, &cal, now_ms)) < 0)
-            return text_error(err, errlen, "item %s: the calibration is unusable (span "
-                              "0 or out of range)", c->id), r;
+        if ((r = shelf_add(&p->shelf, ch->index, &c->cond, &cal, now_ms)) < 0)
+            return text_error(err, errlen, "item %s: %s", c->id, r == -EEXIST
+                              ? "its channel has another item" : "the calibration is "
+                              "unusable (span 0 or out of range)"), r;
         lead_init(&it->model.lead, c->lead_s);
         r = store_model_get(db, c->id, PL_MODEL_FORMAT, &it->model, sizeof(it->model),
                             NULL);
         if (r == 0) {
-            it->cond.zero_mg = it->model.zero_mg;
-            it->cond.zero_at_ms = it->model.zero_at_ms;
+            chan(p, it)->zero_mg = it->model.zero_mg;
+            chan(p, it)->zero_at_ms = it->model.zero_at_ms;
         } else if (r == -ESTALE || r == -ENOENT) {
             /*
              * Observation starts now: the first use then counts over the time
@@ -716,16 +796,53 @@ pipeline_fini(struct pipeline *p)
     return pipeline_flush(p);
 }
 
+/* The item whose own platform is channel, or NULL. */
+static struct pl_item *
+item_of(struct pipeline *p, unsigned channel)
+{
+    int i = channel < SENSOR_MAX_CHANNELS ? p->channel_item[channel] : -1;
+    return i < 0 ? NULL : &p->items[i];
+}
+
+static void
+on_events(struct pipeline *p, const struct stock_event *ev, int n)
+{
+    for (int k = 0; k < n; k++) {
+        struct pl_item *it = item_of(p, ev[k].channel);
+        if (it != NULL)
+            on_event(p, it, &ev[k]);
+    }
+}
+
+/* Reviews that wait for the shelf to settle, where it has (faults: none). */
+static void
+reviews(struct pipeline *p, int64_t now_ms)
+{
+    int64_t w, u;
+
+    for (size_t i = 0; i < p->n_items && p->reviews_due > 0; i++) {
+        struct pl_item *it = &p->items[i];
+        if (!it->review_due ||
+            shelf_stock(&p->shelf, it->channel, now_ms, &w, &u) == -EBUSY)
+            continue;
+        if (it->fault) {
+            it->review_due = false;
+            p->reviews_due--;
+        } else {
+            review(p, it, now_ms);
+        }
+    }
+}
+
 int
 pipeline_sample(struct pipeline *p, const struct sample *s)
 {
-    struct stock_event ev[COND_MAX_EVENTS];
-    struct pl_item *it;
-    int n, idx;
+    struct stock_event ev[SHELF_MAX_EVENTS];
+    struct pl_item *it = item_of(p, s->channel);
+    int n;
 
-    if (s->channel >= SENSOR_MAX_CHANNELS || (idx = p->channel_item[s->channel]) < 0)
+    if (it == NULL)
         return 0;
-    it = &p->items[idx];
     if (s->t_ms > p->now_ms)
         p->now_ms = s->t_ms;
     p->samples++;
@@ -734,11 +851,10 @@ pipeline_sample(struct pipeline *p, const struct sample *s)
     it->raw_status[it->raw_pos] = s->status;
     it->raw_pos = (it->raw_pos + 1) % PL_RAW_RING;
     aggregate(p, it, s);
-    n = cond_sample(&it->cond, s, ev, COND_MAX_EVENTS);
-    for (int k = 0; k < n; k++)
-        on_event(p, it, &ev[k]);
-    if (n > 0 && !it->fault)
-        review(p, it, s->t_ms);
+    n = shelf_sample(&p->shelf, s, ev);
+    on_events(p, ev, n);
+    if (p->reviews_due > 0)
+        reviews(p, s->t_ms);
     if (p->in_batch && s->t_ms - p->batch_ms >= BATCH_MS)
         pipeline_flush(p);
     return 0;
@@ -791,18 +907,17 @@ pipeline_edge(struct pipeline *p, const struct button_edge *e)
 int
 pipeline_tick(struct pipeline *p, int64_t now_ms)
 {
-    struct stock_event ev[COND_MAX_EVENTS];
+    struct stock_event ev[SHELF_MAX_EVENTS];
     struct press pr[BUTTON_MAX_PRESSES];
 
     if (now_ms > p->now_ms)
         p->now_ms = now_ms;
+    if (shelf_next_due_ms(&p->shelf) <= now_ms)
+        on_events(p, ev, shelf_tick(&p->shelf, now_ms, ev));
+    if (p->reviews_due > 0)
+        reviews(p, now_ms);
     for (size_t i = 0; i < p->n_items; i++) {
         struct pl_item *it = &p->items[i];
-        if (cond_next_due_ms(&it->cond) <= now_ms) {
-            int n = cond_tick(&it->cond, now_ms, ev, COND_MAX_EVENTS);
-            for (int k = 0; k < n; k++)
-                on_event(p, it, &ev[k]);
-        }
         if (it->next_review_ms <= now_ms) {
             expire_or_close(p, it, ORDER_EV_EXPIRE, now_ms, "expired");
             if (!it->fault)
@@ -827,12 +942,9 @@ pipeline_tick(struct pipeline *p, int64_t now_ms)
 int64_t
 pipeline_next_due_ms(const struct pipeline *p)
 {
-    int64_t due = INT64_MAX;
+    int64_t due = shelf_next_due_ms(&p->shelf);
 
     for (size_t i = 0; i < p->n_items; i++) {
-        int64_t d = cond_next_due_ms(&p->items[i].cond);
-        if (d < due)
-            due = d;
         if (p->items[i].next_review_ms < due)
             due = p->items[i].next_review_ms;
     }
@@ -869,7 +981,7 @@ pipeline_order(struct pipeline *p, size_t item, const char *reason, int64_t now_
     char id[STORE_ID_MAX];
     int r;
 
-    forecast(it, now_ms, &pol);
+    forecast(p, it, now_ms, &pol);
     uint32_t packs = pol.order && pol.packs > 0 ? pol.packs : 1;
     enum order_verdict v = guard(p, it, true, true, packs, now_ms, &oo);
     if (v != ORDER_GO) {
@@ -894,7 +1006,7 @@ pipeline_confirm(struct pipeline *p, size_t item, int64_t now_ms, char *msg, siz
         return text_error(msg, len, "%s: no order waits for confirmation", it->cfg->id),
                -EPERM;
     struct policy_out pol;
-    forecast(it, now_ms, &pol); /* the message carries the forecast of now */
+    forecast(p, it, now_ms, &pol); /* the message carries the forecast of now */
     if ((r = queue_order(p, it, oo.o.order_id, oo.o.reason, (uint32_t)oo.o.packs,
                          now_ms)) < 0)
         return text_error(msg, len, "%s: the store failed: %s", it->cfg->id,
@@ -1084,7 +1196,7 @@ set_cal(struct pipeline *p, struct pl_item *it, const struct cond_cal *cal,
         return text_error(msg, len, "%s: the store failed: %s", it->cfg->id,
                           store_errmsg(p->db)), r;
     /* A new zero: conditioning settles again from the new calibration. */
-    cond_init(&it->cond, it->cond.channel, &it->cfg->cond, cal, now_ms);
+    shelf_recalibrate(&p->shelf, it->channel, cal, now_ms);
     it->model.zero_mg = 0;
     it->model.zero_at_ms = now_ms;
     save_model(p, it, now_ms);
@@ -1097,7 +1209,7 @@ pipeline_tare(struct pipeline *p, size_t item, int64_t now_ms, int64_t window_ms
 {
     struct pl_item *it = &p->items[item];
     struct calib_avg a;
-    struct cond_cal cal = it->cond.cal;
+    struct cond_cal cal = chan(p, it)->cal;
     int32_t mean;
 
     recent(it, now_ms, window_ms, &a);
@@ -1130,7 +1242,7 @@ pipeline_span(struct pipeline *p, size_t item, int64_t known_mg, int64_t now_ms,
 
     /* The zero is the current one: a tare of exactly the calibrated zero. */
     calib_avg_init(&tare);
-    struct sample z = {.raw = it->cond.cal.raw_zero, .status = SAMPLE_OK};
+    struct sample z = {.raw = chan(p, it)->cal.raw_zero, .status = SAMPLE_OK};
     calib_avg_add(&tare, &z);
     recent(it, now_ms, window_ms, &known);
     if (known.n < 5)
@@ -1152,7 +1264,7 @@ pipeline_view(struct pipeline *p, size_t item, int64_t now_ms, struct pl_view *o
     struct policy_out pol;
     enum order_verdict v = p->items[item].view.verdict;
 
-    forecast(&p->items[item], now_ms, &pol);
+    forecast(p, &p->items[item], now_ms, &pol);
     p->items[item].view.verdict = v;
     *out = p->items[item].view;
 }

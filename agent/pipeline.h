@@ -25,6 +25,7 @@
 #include "hw/button.h"
 #include "cond/calib.h"
 #include "cond/cond.h"
+#include "cond/shelf.h"
 #include "config.h"
 #include "forecast.h"
 #include "keys.h"
@@ -46,6 +47,12 @@
 
 /* The store's meta key holding the time of the last committed batch. */
 #define PL_META_PROCESSED "processed_ms"
+
+/*
+ * A refill closes an open order when it is within a fifth of the ordered grams,
+ * or this much, of them (pipeline.c, refill()).
+ */
+#define PL_MATCH_MIN_MG INT64_C(50000)
 
 /* Raw readings kept per channel for tare and calibration requests. */
 #define PL_RAW_RING 64
@@ -73,11 +80,12 @@ struct pl_view {
 
 struct pl_item {
     const struct cfg_item *cfg;
-    struct cond_channel cond;
+    uint16_t channel; /* its platform on the shelf */
     struct pl_model model;
     struct pl_view view;
     bool fault;             /* between FAULT and FAULT_END */
     bool have_stock;        /* a settled weight was seen */
+    bool review_due;        /* a review waits for the shelf to settle */
     int64_t next_review_ms;
     /* readings of the current aggregation interval */
     int64_t agg_start_ms, agg_n, agg_min, agg_max, agg_sum;
@@ -105,12 +113,14 @@ typedef void (*pl_queued_fn)(void *ctx, const char *order_id);
 struct pipeline {
     const struct agent_config *cfg; /* the caller's, outlives the pipeline */
     struct store *db;               /* the caller's */
+    struct shelf shelf;             /* conditioning of every platform */
     struct pl_item items[CFG_MAX_ITEMS];
     size_t n_items;
     int channel_item[SENSOR_MAX_CHANNELS]; /* sample channel -> item, -1: none */
     struct pl_button buttons[CFG_MAX_BUTTONS];
     size_t n_buttons;
     bool in_batch;
+    unsigned reviews_due; /* items whose review waits for the shelf to settle */
     int64_t batch_ms; /* when the open batch began */
     int64_t now_ms;   /* latest time seen */
     /* The device key: queued payloads are stored as JWS signed with it (issue 5);

@@ -168,6 +168,12 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
     "  CHECK ((answered_ms IS NULL) = (answer IS NULL))\n"
     ");\n"
     "ALTER TABLE orders ADD COLUMN eta_ms INTEGER;\n",
+    /*
+     * 6: what more a stock event says (enum stock_flag in sensors/sensor.h: a
+     * slow loss, why a fault began, a load that came or went).
+     */
+    "ALTER TABLE events ADD COLUMN flags INTEGER NOT NULL DEFAULT 0 "
+    "CHECK (flags BETWEEN 0 AND 255);\n",
 };
 
 const char *
@@ -260,9 +266,9 @@ static const char *const stmt_sql[S_COUNT] = {
                   "VALUES (?1, ?2, ?3, ?4, ?5)",
     [S_CAL_LATEST] = "SELECT t_ms, zero, span_raw, span_mg FROM calibrations "
                      "WHERE item = ?1 ORDER BY t_ms DESC, rowid DESC LIMIT 1",
-    [S_EVENT_ADD] = "INSERT INTO events (item, t_ms, kind, mg, channel) "
-                    "VALUES (?1, ?2, ?3, ?4, ?5)",
-    [S_EVENTS] = "SELECT item, t_ms, kind, mg, channel FROM events "
+    [S_EVENT_ADD] = "INSERT INTO events (item, t_ms, kind, mg, channel, flags) "
+                    "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    [S_EVENTS] = "SELECT item, t_ms, kind, mg, channel, flags FROM events "
                  "WHERE t_ms >= ?2 AND t_ms < ?3 AND (?1 IS NULL OR item = ?1) "
                  "ORDER BY t_ms, rowid",
     [S_READING_PUT] = "INSERT INTO readings (start_ms, item, n, min_mg, max_mg, "
@@ -320,14 +326,14 @@ static const char *const stmt_sql[S_COUNT] = {
                      "WHERE order_id = ?1",
     [S_ORDER_ETA] = "UPDATE orders SET eta_ms = ?2 WHERE order_id = ?1",
     [S_HISTORY] =
-        "SELECT k, t, item, oid, a, b, note, mg, ch FROM ("
+        "SELECT k, t, item, oid, a, b, note, mg, ch, fl FROM ("
         "SELECT 0 AS k, tr.t_ms AS t, o.item AS item, tr.order_id AS oid, "
         "tr.from_state AS a, tr.to_state AS b, tr.note AS note, 0 AS mg, 0 AS ch, "
-        "tr.rowid AS r FROM order_transitions AS tr JOIN orders AS o "
+        "0 AS fl, tr.rowid AS r FROM order_transitions AS tr JOIN orders AS o "
         "USING (order_id) WHERE ?1 IS NULL OR o.item = ?1 "
-        "UNION ALL SELECT 1, t_ms, item, NULL, kind, NULL, NULL, mg, channel, rowid "
-        "FROM events WHERE ?1 IS NULL OR item = ?1 "
-        "UNION ALL SELECT 2, t_ms, item, NULL, NULL, NULL, what, 0, 0, rowid "
+        "UNION ALL SELECT 1, t_ms, item, NULL, kind, NULL, NULL, mg, channel, flags, "
+        "rowid FROM events WHERE ?1 IS NULL OR item = ?1 "
+        "UNION ALL SELECT 2, t_ms, item, NULL, NULL, NULL, what, 0, 0, 0, rowid "
         "FROM audit WHERE ?1 IS NULL OR item = ?1"
         ") ORDER BY t DESC, k DESC, r DESC LIMIT ?2",
     [S_AUDIT_ADD] = "INSERT INTO audit (t_ms, item, what) VALUES (?1, ?2, ?3)",
@@ -1007,6 +1013,7 @@ store_event_add(struct store *db, const char *item, const struct stock_event *ev
     bind_text(db, st, 3, stock_kind_to_str((enum stock_kind)ev->kind));
     sqlite3_bind_int64(st, 4, ev->mg);
     sqlite3_bind_int(st, 5, ev->channel);
+    sqlite3_bind_int(st, 6, ev->flags);
     return run(db, st);
 }
 
@@ -1037,6 +1044,7 @@ store_events(struct store *db, const char *item, int64_t from_ms, int64_t to_ms,
         ev.ev.kind = (uint8_t)kind;
         ev.ev.mg = sqlite3_column_int64(st, 3);
         ev.ev.channel = (uint16_t)sqlite3_column_int(st, 4);
+        ev.ev.flags = (uint8_t)sqlite3_column_int(st, 5);
         if ((e = cb(&ev, ctx)) != 0)
             break;
     }
@@ -1876,6 +1884,7 @@ store_history(struct store *db, const char *item, int limit,
             h.ev.kind = (uint8_t)kind;
             h.ev.mg = sqlite3_column_int64(st, 7);
             h.ev.channel = (uint16_t)sqlite3_column_int(st, 8);
+            h.ev.flags = (uint8_t)sqlite3_column_int(st, 9);
         } else {
             h.kind = HISTORY_AUDIT;
         }

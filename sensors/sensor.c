@@ -4,6 +4,8 @@
  */
 #include "sensor.h"
 
+#include <stdio.h>
+
 static const char *
 name_of(const char *const *names, size_t n, unsigned v)
 {
@@ -32,6 +34,26 @@ stock_kind_to_str(enum stock_kind k)
     static const char *const names[] = {"consume", "refill", "away",  "back",
                                         "empty",   "moved",  "fault", "fault-end"};
     return NAME_OF(names, k);
+}
+
+void
+stock_flags_to_str(unsigned flags, char *buf, size_t len)
+{
+    static const char *const names[] = {"slow",    "stuck",   "no data",
+                                        "foreign load", "shifted", "taken away"};
+    size_t k = 0;
+
+    if (len == 0)
+        return;
+    buf[0] = '\0';
+    for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        if (!(flags & (1u << i)))
+            continue;
+        int r = snprintf(buf + k, len - k, "%s%s", k ? ", " : "", names[i]);
+        if (r < 0 || (size_t)r >= len - k)
+            return;
+        k += (size_t)r;
+    }
 }
 
 void

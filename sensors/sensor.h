@@ -74,11 +74,28 @@ enum stock_kind {
 /* "consume", "refill", "away", "back", "empty", "moved", "fault", "fault-end". */
 const char *stock_kind_to_str(enum stock_kind k);
 
+/* What more an event says (stock_event.flags), for the history and the logs. */
+enum stock_flag {
+    STOCK_F_SLOW = 1 << 0,    /* CONSUME: a slow loss (a leak), not one take */
+    STOCK_F_STUCK = 1 << 1,   /* FAULT: the ADC repeats one raw code */
+    STOCK_F_NODATA = 1 << 2,  /* FAULT: no sample at all for too long */
+    STOCK_F_FOREIGN = 1 << 3, /* MOVED: a load that is not the item came or went */
+    STOCK_F_SHIFT = 1 << 4,   /* MOVED: weight moved between platforms */
+    STOCK_F_LEFT = 1 << 5,    /* MOVED: a load set down earlier was taken away */
+};
+
+/*
+ * The names of the flags set in flags, ", "-separated ("slow", "stuck", "no data",
+ * "foreign load", "shifted", "taken away"), into buf (always terminated).
+ */
+void stock_flags_to_str(unsigned flags, char *buf, size_t len);
+
 struct stock_event {
     int64_t t_ms;
     int64_t mg;       /* amount for CONSUME/REFILL; settled net weight otherwise */
-    uint16_t channel;
+    uint16_t channel; /* the item's channel (its weight may stand on another) */
     uint8_t kind;     /* enum stock_kind */
+    uint8_t flags;    /* enum stock_flag */
 };
 
 /*

@@ -1,43 +1,38 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Conditioning of one load-cell channel into stock events (see cond.h). Every
- * good sample is calibrated, zero-corrected and passed through a median of
- * COND_MEDIAN; the filtered value feeds a plateau tracker (a run of values whose
- * max - min stays within noise_band_mg; settled once it has lasted settle_ms and
- * holds 3 values), and the state machine below classifies what happened between
- * two settled plateaus. Bad samples (a status other than ok, the ADC's
- * saturation codes, readings beyond max_mg) never reach the filter.
+ * Conditioning of one load-cell channel (see cond.h). Every good sample is
+ * calibrated, zero-corrected and passed through a median of COND_MEDIAN; the
+ * filtered value feeds a plateau tracker (a run of values whose max - min stays
+ * within noise_band_mg; it counts once it has 3 values and has lasted long
+ * enough), and the state machine below turns plateaus into notes for the shelf.
+ * Bad samples (a status other than ok, the ADC's rail codes, readings beyond
+ * max_mg, a raw code repeated for stuck_ms) never reach the filter.
  *
- * State machine (W: settled weight, B: weight before a lift, P: the mean of a
- * plateau that has just settled or is settled, d = P - W, or P - B after a lift):
+ * State machine (B: base, the settled level; f: the filtered value; P: the mean
+ * of the current plateau; "held T": the plateau has 3 values and lasted T):
  *
- *  state  | input                          | events                 | next
- *  -------+--------------------------------+------------------------+--------
- *  START  | plateau settled                | -                      | STABLE (W=P)
- *  STABLE | value leaves the plateau band  | -                      | MOVING
- *  STABLE | settled (each sample)          | - (W=P refines)        | STABLE
- *  STABLE | settled, W <= empty, |P| <=    | - (zero += P, W=0)     | STABLE
- *         |  zero band, zero_every_ms since|                        |
- *  MOVING | settled, P <= empty < W        | -                      | LIFTED (B=W)
- *  MOVING | settled, d <= -min_step        | CONSUME -d             | STABLE (W=P)
- *  MOVING | settled, d >= refill share     | REFILL d               | STABLE (W=P)
- *  MOVING | settled, min_step <= d < share | MOVED P (never refill) | STABLE (W=P)
- *  MOVING | settled, |d| < min_step,       | MOVED P                | STABLE (W=P)
- *         |  excursion >= move_mg          |                        |
- *  MOVING | settled, |d| < min_step        | - (drift)              | STABLE (W=P)
- *  LIFTED | settled, P > empty             | as MOVING with d=P-B;  | STABLE (W=P)
- *         |                                | no MOVED for |d|<step  |
- *  LIFTED | away_ms since the lift         | AWAY B                 | AWAY
- *  AWAY   | settled, P > empty             | BACK P, then as LIFTED | STABLE (W=P)
- *  AWAY   | empty_after_ms since the lift  | EMPTY B                | STABLE (W=P)
- *  any    | bad samples for bad_ms, or no  | FAULT (W, or B if      | FAULT
- *   but   |  sample for nodata_ms          |  lifted or away)       |
- *  FAULT  |                                |                        |
- *  FAULT  | good samples for recover_ms,   | FAULT_END P (never     | STABLE (W=P)
- *         |  settled                       |  CONSUME or REFILL)    |
+ *  state   | input                             | note            | next
+ *  --------+-----------------------------------+-----------------+---------
+ *  START   | plateau held settle               | FIRST P         | QUIET (B=P)
+ *  QUIET   | |f - B| >= min_step               | OPEN            | EPISODE
+ *  QUIET   | plateau held plateau_ms           | - (B=P follows  | QUIET
+ *          |                                   |  drift; zero    |
+ *          |                                   |  tracking if    |
+ *          |                                   |  empty)         |
+ *  QUIET   | B sank by slow_budget within      | SLOW (the loss) | QUIET
+ *          |  slow_window (or a leak ended)    |                 |
+ *  EPISODE | plateau held settle               | SETTLED P, from | QUIET (B=P)
+ *          |                                   |  B, lo, hi      |
+ *  any but | bad samples for bad_ms, one raw   | FAULT (why)     | FAULT
+ *   FAULT  |  code for stuck_ms, or no sample  |                 |
+ *          |  for nodata_ms                    |                 |
+ *  FAULT   | good samples for recover_ms, and  | FAULT_END P     | QUIET (B=P)
+ *          |  plateau held settle              |  from B         |
  *
- * A lift-and-return therefore gives one CONSUME of the difference across the
- * lift (or nothing), never a drop to zero and a refill.
+ * An episode is never cut short: a cat that shifts its weight every minute, a
+ * bag leaning on a jar, hands at work keep it open, and nothing is reported
+ * until the platform has held one level for the settle period. Several takes in
+ * quick succession are one episode: their grams are its net change.
  */
 #include "cond.h"
 
@@ -91,15 +86,24 @@ cond_config_default(struct cond_config *c, int64_t pack_mg)
         .zero_band_mg = 5000,
         .move_mg = 20000,
         .pack_mg = pack_mg,
+        .container_mg = 0,
         .refill_pct = 50,
-        .settle_ms = 1500,
+        .refill_max_mg = 0,
+        .refill_hold_ms = 30 * 60000,
+        .memory_ms = 24 * MS_PER_H,
+        .plateau_ms = 1500,
+        .settle_ms = 120000,
+        .move_window_ms = 120000,
         .away_ms = 120000,
         .empty_after_ms = 3 * 24 * MS_PER_H,
-        .nodata_ms = 5000,
+        .nodata_ms = 5 * 60000,
         .bad_ms = 3000,
+        .stuck_ms = 3000,
         .recover_ms = 5000,
         .zero_every_ms = 60000,
         .drift_mg_per_h = 500,
+        .slow_budget_mg = 20000,
+        .slow_window_ms = MS_PER_H,
         .max_mg = 10000000,
     };
 }
@@ -110,20 +114,32 @@ cond_config_check(const struct cond_config *c)
     if (c->noise_band_mg < 1 || c->noise_band_mg > 1000000 || c->min_step_mg < 1 ||
         c->empty_mg < 0 || c->zero_band_mg < 0 || c->zero_band_mg > c->empty_mg ||
         c->move_mg < 1 || c->pack_mg < 1 || c->pack_mg > COND_MG_LIMIT ||
-        c->refill_pct < 1 || c->refill_pct > 100 || c->settle_ms < 0 ||
-        c->away_ms < 0 || c->empty_after_ms < c->away_ms || c->nodata_ms < 1 ||
-        c->bad_ms < 0 || c->recover_ms < 0 || c->zero_every_ms < 0 ||
-        c->drift_mg_per_h < 0 || c->drift_mg_per_h > 1000000 || c->max_mg < 1 ||
-        c->max_mg > INT32_MAX / 2)
+        c->container_mg < 0 || c->container_mg > c->max_mg || c->refill_pct < 1 ||
+        c->refill_pct > 100 || c->refill_max_mg < 0 || c->refill_max_mg > c->max_mg ||
+        c->refill_hold_ms < 0 || c->memory_ms < 0 || c->plateau_ms < 0 ||
+        c->settle_ms < c->plateau_ms || c->move_window_ms < 0 || c->away_ms < 0 ||
+        c->empty_after_ms < c->away_ms || c->nodata_ms < 1 || c->bad_ms < 0 ||
+        c->stuck_ms < 0 || c->recover_ms < 0 || c->zero_every_ms < 0 ||
+        c->drift_mg_per_h < 0 || c->drift_mg_per_h > 1000000 ||
+        c->slow_budget_mg < 0 || c->slow_window_ms < COND_SLOW_SLOTS ||
+        c->max_mg < 1 || c->max_mg > INT32_MAX / 2)
         return -EINVAL;
     return 0;
+}
+
+int64_t
+cond_refill_max_mg(const struct cond_config *c)
+{
+    if (c->refill_max_mg > 0)
+        return c->refill_max_mg;
+    /* pack_mg <= 1 t and container <= max_mg: no overflow. */
+    return 3 * c->pack_mg + c->container_mg;
 }
 
 const char *
 cond_state_to_str(enum cond_state s)
 {
-    static const char *const names[] = {"start",  "stable", "moving",
-                                        "lifted", "away",   "fault"};
+    static const char *const names[] = {"start", "quiet", "episode", "fault"};
     return (unsigned)s < sizeof(names) / sizeof(names[0]) ? names[s] : "?";
 }
 
@@ -133,6 +149,17 @@ reset_filters(struct cond_channel *ch)
     ch->win_n = 0;
     ch->win_pos = 0;
     ch->pl_n = 0;
+}
+
+/* Forget the slow-loss history: the loss counts from level from t on. */
+static void
+slow_reset(struct cond_channel *ch, int64_t t, int64_t level)
+{
+    for (int i = 0; i < COND_SLOW_SLOTS; i++)
+        ch->slow_max[i] = (int32_t)level;
+    ch->slow_pos = 0;
+    ch->slow_slot_ms = t;
+    ch->slow_ref_mg = level;
 }
 
 int
@@ -149,39 +176,40 @@ cond_init(struct cond_channel *ch, uint16_t channel, const struct cond_config *c
         .last_ms = INT64_MIN,
         .bad_since_ms = -1,
         .good_since_ms = -1,
+        .slow_last_ms = -1,
         .state = COND_START,
         .channel = channel,
     };
     reset_filters(ch);
+    slow_reset(ch, now_ms, 0);
     return 0;
 }
 
-static int
-emit(struct cond_channel *ch, struct stock_event *out, int n, int64_t t_ms,
-     enum stock_kind kind, int64_t mg)
-{
-    out[n] = (struct stock_event){
-        .t_ms = t_ms, .mg = mg, .channel = ch->channel, .kind = (uint8_t)kind};
-    return n + 1;
-}
-
-/* Median of the last COND_MEDIAN values (of fewer at the start: the upper middle). */
+/*
+ * Median of the last COND_MEDIAN values (of fewer at the start: the upper
+ * middle). The window is kept sorted beside the ring: the oldest value leaves
+ * it and the new one is inserted, a handful of moves instead of a sort.
+ */
 static int32_t
 median_push(struct cond_channel *ch, int32_t v)
 {
-    int32_t s[COND_MEDIAN];
+    int32_t *s = ch->srt;
+    int n = ch->win_n, j;
+
+    if (n == COND_MEDIAN) {
+        int32_t old = ch->win[ch->win_pos];
+        for (j = 0; s[j] != old; j++)
+            ;
+        for (n--; j < n; j++)
+            s[j] = s[j + 1];
+    }
+    for (j = n; j > 0 && s[j - 1] > v; j--)
+        s[j] = s[j - 1];
+    s[j] = v;
     ch->win[ch->win_pos] = v;
-    ch->win_pos = (uint8_t)((ch->win_pos + 1) % COND_MEDIAN);
+    ch->win_pos = (uint8_t)(ch->win_pos + 1 == COND_MEDIAN ? 0 : ch->win_pos + 1);
     if (ch->win_n < COND_MEDIAN)
         ch->win_n++;
-    /* Insertion sort of at most 5 values: fewer instructions than a network here. */
-    for (int i = 0; i < ch->win_n; i++) {
-        int32_t x = ch->win[i];
-        int j = i;
-        for (; j > 0 && s[j - 1] > x; j--)
-            s[j] = s[j - 1];
-        s[j] = x;
-    }
     return s[ch->win_n / 2];
 }
 
@@ -220,53 +248,34 @@ plateau_mean(const struct cond_channel *ch)
     return s >= 0 ? (s + n / 2) / n : -((-s + n / 2) / n);
 }
 
+/* The plateau has 3 values and has lasted ms. */
 static int
-enter_fault(struct cond_channel *ch, int64_t t, struct stock_event *out, int n)
+held(const struct cond_channel *ch, int64_t t, int64_t ms)
 {
-    if (ch->state == COND_LIFTED || ch->state == COND_AWAY)
-        ch->weight_mg = ch->before_mg;
-    n = emit(ch, out, n, t, STOCK_FAULT, ch->weight_mg);
+    return ch->pl_n >= PL_MIN_N && t - ch->pl_start_ms >= ms;
+}
+
+static int
+note(struct cond_note *out, int n, enum cond_note_kind kind, int64_t t, int64_t level,
+     int64_t before)
+{
+    out[n] = (struct cond_note){
+        .t_ms = t, .level_mg = level, .before_mg = before, .kind = (uint8_t)kind};
+    return n + 1;
+}
+
+static int
+enter_fault(struct cond_channel *ch, int64_t t, enum cond_fault why,
+            struct cond_note *out, int n)
+{
+    n = note(out, n, COND_NOTE_FAULT, t, ch->base_mg, ch->base_mg);
+    out[n - 1].why = (uint8_t)why;
     ch->state = COND_FAULT;
-    ch->since_ms = t;
+    ch->why = (uint8_t)why;
+    ch->fault_ms = t;
     ch->good_since_ms = -1;
+    ch->slow_last_ms = -1;
     reset_filters(ch);
-    return n;
-}
-
-static int
-timers(struct cond_channel *ch, int64_t now, struct stock_event *out, int n)
-{
-    const struct cond_config *c = ch->cfg;
-    if (ch->state == COND_LIFTED && now - ch->since_ms >= c->away_ms) {
-        n = emit(ch, out, n, now, STOCK_AWAY, ch->before_mg);
-        ch->state = COND_AWAY;
-    }
-    if (ch->state == COND_AWAY && now - ch->since_ms >= c->empty_after_ms) {
-        n = emit(ch, out, n, now, STOCK_EMPTY, ch->before_mg);
-        ch->state = COND_STABLE;
-    }
-    if (ch->state != COND_FAULT && ch->last_ms != INT64_MIN &&
-        now - ch->last_ms >= c->nodata_ms)
-        n = enter_fault(ch, now, out, n);
-    return n;
-}
-
-/* A settled change from base to p; from_lift when base is the weight before a lift. */
-static int
-classify(struct cond_channel *ch, int64_t t, int64_t base, int64_t p, int from_lift,
-         struct stock_event *out, int n)
-{
-    const struct cond_config *c = ch->cfg;
-    int64_t d = p - base;
-    ch->weight_mg = p;
-    ch->state = COND_STABLE;
-    if (d <= -c->min_step_mg)
-        return emit(ch, out, n, t, STOCK_CONSUME, -d);
-    /* d * 100 with |d| <= 2 * COND_MG_LIMIT cannot overflow. */
-    if (d * 100 >= c->refill_pct * c->pack_mg)
-        return emit(ch, out, n, t, STOCK_REFILL, d);
-    if (d >= c->min_step_mg || (!from_lift && ch->excursion_mg >= c->move_mg))
-        return emit(ch, out, n, t, STOCK_MOVED, p);
     return n;
 }
 
@@ -274,107 +283,193 @@ static void
 track_zero(struct cond_channel *ch, int64_t t, int64_t p)
 {
     const struct cond_config *c = ch->cfg;
-    if (ch->weight_mg > c->empty_mg || p > c->zero_band_mg || p < -c->zero_band_mg ||
+    if (!ch->empty || p > c->zero_band_mg || p < -c->zero_band_mg ||
         t - ch->zero_at_ms < c->zero_every_ms)
         return;
     /* Shift everything already filtered, so the plateau carries on unbroken. */
     int32_t s = (int32_t)p;
     ch->zero_mg += p;
-    for (int i = 0; i < ch->win_n; i++)
+    for (int i = 0; i < ch->win_n; i++) {
         ch->win[i] -= s;
+        ch->srt[i] -= s;
+    }
     ch->pl_sum -= p * ch->pl_n;
     ch->pl_min -= s;
     ch->pl_max -= s;
-    ch->weight_mg = 0;
+    ch->base_mg = 0;
     ch->zero_at_ms = t;
 }
 
+/*
+ * The slow-loss budget, after the quiet level moved to b at t. Each of the
+ * COND_SLOW_SLOTS slots of the window keeps the highest level seen in it; a
+ * level slow_budget below the highest of the window has sunk faster than
+ * thermal drift does (a few grams an hour) and is reported. After a report the
+ * count starts again from the new level, and once a window passes without a
+ * new report, what was lost since the last one is reported too (a leak's tail).
+ */
 static int
-step(struct cond_channel *ch, int64_t t, int32_t f, struct stock_event *out, int n)
+slow_check(struct cond_channel *ch, int64_t t, int64_t b, struct cond_note *out, int n)
 {
     const struct cond_config *c = ch->cfg;
-    int restarted = plateau_add(ch, t, f);
-    int settled = ch->pl_n >= PL_MIN_N && t - ch->pl_start_ms >= c->settle_ms;
-    int64_t p = settled ? plateau_mean(ch) : 0, dev;
+    int64_t slot = c->slow_window_ms / COND_SLOW_SLOTS;
 
+    if (c->slow_budget_mg == 0 || ch->empty || t - ch->slow_slot_ms >= c->slow_window_ms) {
+        slow_reset(ch, t, b);
+        return n;
+    }
+    if (t - ch->slow_slot_ms >= slot) {
+        /* A new slot: the window's highest level is looked up again. */
+        while (t - ch->slow_slot_ms >= slot) {
+            ch->slow_pos = (uint8_t)((ch->slow_pos + 1) % COND_SLOW_SLOTS);
+            ch->slow_max[ch->slow_pos] = (int32_t)b;
+            ch->slow_slot_ms += slot;
+        }
+        ch->slow_ref_mg = b;
+        for (int i = 0; i < COND_SLOW_SLOTS; i++)
+            if (ch->slow_max[i] > ch->slow_ref_mg)
+                ch->slow_ref_mg = ch->slow_max[i];
+    }
+    if (b > ch->slow_max[ch->slow_pos]) {
+        ch->slow_max[ch->slow_pos] = (int32_t)b;
+        if (b > ch->slow_ref_mg)
+            ch->slow_ref_mg = b;
+    }
+    int64_t lost = ch->slow_ref_mg - b;
+    bool tail = ch->slow_last_ms >= 0 && t - ch->slow_last_ms >= c->slow_window_ms;
+    if (tail)
+        lost = ch->slow_tail_mg - b; /* since the last report, however slow */
+    if (lost >= c->slow_budget_mg || (tail && lost >= c->min_step_mg)) {
+        n = note(out, n, COND_NOTE_SLOW, t, lost, b + lost);
+        ch->slow_last_ms = tail ? -1 : t;
+        ch->slow_tail_mg = b;
+        slow_reset(ch, t, b);
+    } else if (tail) {
+        ch->slow_last_ms = -1;
+    }
+    return n;
+}
+
+static int
+step(struct cond_channel *ch, int64_t t, int32_t f, struct cond_note *out, int n)
+{
+    const struct cond_config *c = ch->cfg;
+    int64_t dev;
+
+    plateau_add(ch, t, f);
     switch ((enum cond_state)ch->state) {
     case COND_START:
-        if (settled) {
-            ch->weight_mg = p;
-            ch->state = COND_STABLE;
+        if (held(ch, t, c->settle_ms)) {
+            ch->base_mg = plateau_mean(ch);
+            ch->state = COND_QUIET;
+            slow_reset(ch, t, ch->base_mg);
+            n = note(out, n, COND_NOTE_FIRST, t, ch->base_mg, ch->base_mg);
         }
         break;
-    case COND_STABLE:
-        if (restarted) {
-            dev = f - ch->weight_mg;
-            ch->excursion_mg = dev < 0 ? -dev : dev;
-            ch->state = COND_MOVING;
-        } else if (settled) {
-            ch->weight_mg = p;
+    case COND_QUIET:
+        dev = f - ch->base_mg;
+        if (dev >= c->min_step_mg || dev <= -c->min_step_mg) {
+            ch->state = COND_EPISODE;
+            ch->ep_open_ms = t;
+            ch->ep_lo_mg = ch->ep_hi_mg = f;
+            n = note(out, n, COND_NOTE_OPEN, t, f, ch->base_mg);
+        } else if (held(ch, t, c->plateau_ms)) {
+            int64_t p = plateau_mean(ch);
             track_zero(ch, t, p);
+            /* A leak in progress is watched for its end even on a still level. */
+            if ((p != ch->base_mg || ch->slow_last_ms >= 0) && ch->zero_at_ms != t) {
+                ch->base_mg = p;
+                n = slow_check(ch, t, ch->base_mg, out, n);
+            }
         }
         break;
-    case COND_MOVING:
-        dev = f - ch->weight_mg;
-        dev = dev < 0 ? -dev : dev;
-        if (dev > ch->excursion_mg)
-            ch->excursion_mg = dev;
-        if (!settled)
-            break;
-        if (p <= c->empty_mg && ch->weight_mg > c->empty_mg) {
-            ch->before_mg = ch->weight_mg;
-            ch->weight_mg = p;
-            ch->since_ms = t;
-            ch->state = COND_LIFTED;
-            break;
+    case COND_EPISODE:
+        if (f < ch->ep_lo_mg)
+            ch->ep_lo_mg = f;
+        if (f > ch->ep_hi_mg)
+            ch->ep_hi_mg = f;
+        if (held(ch, t, c->settle_ms)) {
+            int64_t p = plateau_mean(ch);
+            n = note(out, n, COND_NOTE_SETTLED, t, p, ch->base_mg);
+            out[n - 1].lo_mg = ch->ep_lo_mg;
+            out[n - 1].hi_mg = ch->ep_hi_mg;
+            out[n - 1].open_ms = ch->ep_open_ms;
+            ch->base_mg = p;
+            ch->state = COND_QUIET;
+            ch->slow_last_ms = -1;
+            slow_reset(ch, t, p);
         }
-        n = classify(ch, t, ch->weight_mg, p, 0, out, n);
-        break;
-    case COND_LIFTED:
-    case COND_AWAY:
-        if (!settled || p <= c->empty_mg)
-            break;
-        if (ch->state == COND_AWAY)
-            n = emit(ch, out, n, t, STOCK_BACK, p);
-        n = classify(ch, t, ch->before_mg, p, 1, out, n);
         break;
     case COND_FAULT:
-        if (settled && ch->good_since_ms >= 0 &&
-            t - ch->good_since_ms >= c->recover_ms) {
-            ch->weight_mg = p;
-            ch->state = COND_STABLE;
-            n = emit(ch, out, n, t, STOCK_FAULT_END, p);
+        if (ch->good_since_ms >= 0 && t - ch->good_since_ms >= c->recover_ms &&
+            held(ch, t, c->settle_ms)) {
+            int64_t p = plateau_mean(ch);
+            n = note(out, n, COND_NOTE_FAULT_END, t, p, ch->base_mg);
+            ch->base_mg = p;
+            ch->state = COND_QUIET;
+            slow_reset(ch, t, p);
         }
         break;
     }
     return n;
 }
 
+static int
+timers(struct cond_channel *ch, int64_t now, struct cond_note *out, int n)
+{
+    if (ch->state != COND_FAULT && ch->last_ms != INT64_MIN &&
+        now - ch->last_ms >= ch->cfg->nodata_ms)
+        n = enter_fault(ch, now, COND_FAULT_NODATA, out, n);
+    return n;
+}
+
+/* A run of one raw code longer than a live ADC's noise allows. */
+static int
+stuck(struct cond_channel *ch, int64_t t, int32_t raw)
+{
+    if (raw != ch->stuck_raw || ch->stuck_n == 0) {
+        ch->stuck_raw = raw;
+        ch->stuck_n = 1;
+        ch->stuck_since_ms = t;
+        return 0;
+    }
+    if (ch->stuck_n < INT32_MAX)
+        ch->stuck_n++;
+    return ch->cfg->stuck_ms > 0 && ch->stuck_n >= COND_STUCK_MIN_N &&
+           t - ch->stuck_since_ms >= ch->cfg->stuck_ms;
+}
+
 int
-cond_sample(struct cond_channel *ch, const struct sample *s, struct stock_event *out,
-            size_t max)
+cond_sample(struct cond_channel *ch, const struct sample *s,
+            struct cond_note out[COND_MAX_NOTES])
 {
     const struct cond_config *c = ch->cfg;
     int64_t t = s->t_ms, mg = 0;
     int n = 0;
-    if (max < COND_MAX_EVENTS)
-        return -EINVAL;
     if (ch->last_ms != INT64_MIN && t < ch->last_ms)
         return 0;
     n = timers(ch, t, out, n);
     ch->last_ms = t;
 
     int good = s->status == SAMPLE_OK && s->raw != RAW_SAT_HI && s->raw != RAW_SAT_LO;
+    enum cond_fault why = COND_FAULT_BAD;
     if (good) {
         mg = cond_cal_mg(&ch->cal, s->raw) - ch->zero_mg;
         good = mg >= -c->max_mg && mg <= c->max_mg;
+        if (stuck(ch, t, s->raw)) {
+            good = 0;
+            why = COND_FAULT_STUCK;
+        }
+    } else {
+        ch->stuck_n = 0;
     }
     if (!good) {
         if (ch->bad_since_ms < 0)
             ch->bad_since_ms = t;
         ch->good_since_ms = -1;
-        if (ch->state != COND_FAULT && t - ch->bad_since_ms >= c->bad_ms)
-            n = enter_fault(ch, t, out, n);
+        if (ch->state != COND_FAULT &&
+            (why == COND_FAULT_STUCK || t - ch->bad_since_ms >= c->bad_ms))
+            n = enter_fault(ch, t, why, out, n);
         return n;
     }
     ch->bad_since_ms = -1;
@@ -384,42 +479,25 @@ cond_sample(struct cond_channel *ch, const struct sample *s, struct stock_event 
 }
 
 int
-cond_tick(struct cond_channel *ch, int64_t now_ms, struct stock_event *out, size_t max)
+cond_tick(struct cond_channel *ch, int64_t now_ms, struct cond_note *out)
 {
-    if (max < COND_MAX_EVENTS)
-        return -EINVAL;
     return timers(ch, now_ms, out, 0);
 }
 
 int64_t
 cond_next_due_ms(const struct cond_channel *ch)
 {
-    const struct cond_config *c = ch->cfg;
-    int64_t t = INT64_MAX;
-    if (ch->state == COND_FAULT || ch->last_ms == INT64_MIN)
-        return t;
-    if (ch->last_ms < INT64_MAX - c->nodata_ms)
-        t = ch->last_ms + c->nodata_ms;
-    if (ch->state == COND_LIFTED && ch->since_ms + c->away_ms < t)
-        t = ch->since_ms + c->away_ms;
-    if (ch->state == COND_AWAY && ch->since_ms + c->empty_after_ms < t)
-        t = ch->since_ms + c->empty_after_ms;
-    return t;
+    if (ch->state == COND_FAULT || ch->last_ms == INT64_MIN ||
+        ch->last_ms >= INT64_MAX - ch->cfg->nodata_ms)
+        return INT64_MAX;
+    return ch->last_ms + ch->cfg->nodata_ms;
 }
 
-int
-cond_weight(const struct cond_channel *ch, int64_t now_ms, int64_t *mg,
-            int64_t *uncertainty_mg)
+int64_t
+cond_uncertainty_mg(const struct cond_channel *ch, int64_t now_ms)
 {
     int64_t dt = now_ms - ch->zero_at_ms;
-    if (ch->state == COND_START) {
-        *mg = 0;
-        *uncertainty_mg = 0;
-        return -EAGAIN;
-    }
     dt = dt < 0 ? 0 : dt > YEAR_MS ? YEAR_MS : dt;
-    *mg = ch->state == COND_LIFTED || ch->state == COND_AWAY ? ch->before_mg
-                                                             : ch->weight_mg;
     /*
      * Half the band for the plateau, plus the drift since the zero was tracked.
      * Drift does not grow for ever: a load cell's zero wanders with temperature
@@ -428,6 +506,11 @@ cond_weight(const struct cond_channel *ch, int64_t now_ms, int64_t *mg,
      */
     int64_t drift = ch->cfg->drift_mg_per_h * dt / MS_PER_H;
     int64_t cap = ch->cfg->noise_band_mg * COND_DRIFT_CAP_BANDS;
-    *uncertainty_mg = ch->cfg->noise_band_mg / 2 + (drift < cap ? drift : cap);
-    return ch->state == COND_FAULT ? -EIO : 0;
+    return ch->cfg->noise_band_mg / 2 + (drift < cap ? drift : cap);
+}
+
+int64_t
+cond_reading_mg(const struct cond_channel *ch, int32_t raw)
+{
+    return cond_cal_mg(&ch->cal, raw) - ch->zero_mg;
 }

@@ -6,7 +6,9 @@ struct input_event:
 
 - READY=1 on NOTIFY_SOCKET once it runs, WATCHDOG=1 at about half of
   WATCHDOG_USEC, STOPPING=1 when it stops;
-- the weight written to the fake in_voltage0_raw becomes the item's stock;
+- the weight written to the fake in_voltage0_raw becomes the item's stock (a
+  thread keeps the code moving by a count or two, as a live ADC's noise does:
+  a code that never changes is a stuck sensor, and the agent says so);
 - pantryctl-style requests on the control socket (order, a refused second
   order, cancel) change the store as they say;
 - a short press on the button (key 59) orders; a long press cancels;
@@ -14,6 +16,8 @@ struct input_event:
   SIGHUP with a good one reloads;
 - SIGTERM stops it within 2 s with exit status 0 and removes the socket.
 Waits poll for a condition with a deadline; nothing depends on a fixed sleep.
+The item's settle period is 2 s instead of 2 minutes, so that a change of
+weight is judged within the test's patience; everything else is the default.
 
 usage: test-live.py AGENT
 """
@@ -46,7 +50,8 @@ key_path = "{d}/device.key";
 cancel_window = "15m";
 channels = ( {{ name = "rice"; iio = {{ device = "shelf-rice"; input = 0; }}; period = "50ms"; }} );
 items = ( {{ id = "rice"; channel = "rice"; pack = 1000; container = 0; mode = "confirm";
-            calibration = {{ zero = 0; span_raw = 400000; span = 1000.0; }}; }} );
+            calibration = {{ zero = 0; span_raw = 400000; span = 1000.0; }};
+            conditioning = {{ settle = "2s"; }}; }} );
 buttons = ( {{ evdev = {{ device = "{d}/button"; key = 59; }}; item = "rice"; }} );
 {extra}
 """
@@ -65,7 +70,21 @@ with tempfile.TemporaryDirectory() as d:
     put(os.path.join(dev, "name"), "hx711\n")
     put(os.path.join(dev, "label"), "shelf-rice\n")
     raw = os.path.join(dev, "in_voltage0_raw")
-    put(raw, "%d\n" % (ZERO + 300000))  # 750 g
+    level = [ZERO + 300000]  # 750 g
+    stop_noise = threading.Event()
+
+    def noise():
+        # 1 count is 2.5 mg here: far inside the noise band, never a stuck code.
+        k = 0
+        while not stop_noise.is_set():
+            put(raw, "%d\n" % (level[0] + (k % 3) - 1))
+            k += 1
+            stop_noise.wait(0.02)
+    def weigh(code):
+        level[0] = code
+        put(raw, "%d\n" % code)  # at once, not at the noise thread's next turn
+    put(raw, "%d\n" % level[0])
+    threading.Thread(target=noise, daemon=True).start()
     fifo = os.path.join(d, "button")
     os.mkfifo(fifo)
     conf = os.path.join(d, "pantry-agent.conf")
@@ -132,7 +151,7 @@ with tempfile.TemporaryDirectory() as d:
           "long press cancelled: %r" % states())
 
     # The weight drops by 100 g and settles: one consumption of about 100 g.
-    put(raw, "%d\n" % (ZERO + 260000))  # 650 g
+    weigh(ZERO + 260000)  # 650 g
     check(wait_for(lambda: stock() == 650.0), "stock 650 g, got %r" % stock())
 
     # Recording: a v1 trace of the live samples, in the store's folder.
@@ -149,7 +168,11 @@ with tempfile.TemporaryDirectory() as d:
     check(open(path).readline() == "# pantry-samples v1\n", "trace header")
     r = call(sock, {"cmd": "record", "seconds": 1})
     check(r["ok"] or r["error"] == "EBUSY", "second record: %r" % r)
-    put(raw, "%d\n" % (ZERO + 250000))  # 625 g: the window now moves
+    weigh(ZERO + 250000)  # 625 g: the window now moves
+    # The daemon reads every 50 ms and shows no reading before it settles: give
+    # it a few periods, so that its last 3 s hold both levels (as the 3.2 s
+    # sleeps below give it a still window).
+    time.sleep(0.3)
     r = call(sock, {"cmd": "tare", "item": "rice"})
     check(not r["ok"] and r["error"] == "ERANGE" and "moved" in r["message"],
           "tare while moving refused: %r" % r)
@@ -165,7 +188,7 @@ with tempfile.TemporaryDirectory() as d:
     r = call(sock, {"cmd": "tare", "item": "rice"})
     check(r["ok"] and "tared" in r["message"], "tare: %r" % r)
     check(wait_for(lambda: stock() == 0.0), "stock 0 after tare: %r" % stock())
-    put(raw, "%d\n" % (ZERO + 460000))
+    weigh(ZERO + 460000)
     # Wait until the last 3 s hold only the new reading.
     check(wait_for(lambda: stock() not in (None, 0.0)), "weight seen")
     time.sleep(3.2)
@@ -173,7 +196,7 @@ with tempfile.TemporaryDirectory() as d:
     check(r["ok"] and "210000 counts for 500000 mg" in r["message"], "span: %r" % r)
     check(wait_for(lambda: stock() == 500.0), "stock 500 g after span: %r" % stock())
     r = call(sock, {"cmd": "tare", "item": "rice"})
-    put(raw, "%d\n" % (ZERO + 260000))
+    weigh(ZERO + 260000)
     db = sqlite3.connect("file:%s?mode=ro" % os.path.join(d, "pantry.db"), uri=True)
     cals = db.execute("SELECT zero, span_raw, span_mg FROM calibrations ORDER BY "
                       "t_ms, rowid").fetchall()
@@ -205,6 +228,7 @@ with tempfile.TemporaryDirectory() as d:
     n1 = sum(1 for _, m in msgs if m == "WATCHDOG=1")
     check(3 <= n1 - n0 <= 8, "watchdog pings in 1 s: %d" % (n1 - n0))
 
+    stop_noise.set()
     t0 = time.monotonic()
     p.send_signal(signal.SIGTERM)
     rc = p.wait(timeout=10)

@@ -2,20 +2,28 @@
 /*
  * Conditioning at scale against the simulator's ground truth. The simulator
  * knows what really happened (sim_truth); conditioning only sees the samples.
- * Scores, printed for every run:
+ * Conditioning runs as the daemon runs it: every platform on one shelf
+ * (shelf.h), its timers fired when due. Scores, printed for every run:
  *
  *   attributed  share of the truly consumed grams found in the matching detected
- *               CONSUME (same channel, detected 2 s before to 30 s after the true
- *               end of the action): sum over matches of max(0, true - |det - true|)
- *               divided by all true consumption. Must be >= 99 %.
- *   false refills  detected REFILL with no true refill in that window: must be 0.
+ *               CONSUME (same channel, detected 2 s before to the settle period
+ *               plus the move window after the true end of the action, plus the
+ *               idle period in the fast mode): sum over matches of
+ *               max(0, true - |det - true|) divided by all true consumption.
+ *               Must be >= 99 %.
+ *   latency     at full rate, every matched take is reported within the settle
+ *               period plus 2 s of its true end (the median, 99th percentile and
+ *               maximum are printed).
+ *   false refills  detected REFILL with no true refill in its window (which adds
+ *               the refill hold): must be 0.
  *   fault consumption  CONSUME or REFILL detected inside a true unplug (from its
  *               start to 5 minutes after its end): must be 0.
  *   off by more than the band  matched consumption (a lift-and-return or a
  *               dispense) whose detected amount differs from the truth by more
  *               than the noise band: must be 0.
- *   faults seen  true unplugs with a detected FAULT within 2 minutes, and
- *               FAULT_END within 5 minutes of the end: all.
+ *   faults seen  true unplugs with a detected FAULT within 2 minutes (or the
+ *               no-data time, for a silent one), and FAULT_END within 5 minutes
+ *               of the end: all.
  *
  * Usage: test-sim [MODE] where MODE is "unit" (the default: 4 shelves for 1,000
  * days at 10 Hz in the fast mode, 1 shelf for 60 days at 80 Hz, and a 3-day
@@ -28,12 +36,23 @@
 
 #include "cond.h"
 #include "harness.h"
+#include "shelf.h"
 #include "sim.h"
 #include "trace.h"
 
 #define MATCH_BEFORE_MS 2000
-#define MATCH_AFTER_MS 30000
 #define FAULT_AFTER_MS (5 * 60000)
+
+/*
+ * Events are reported once their episode has settled: a take within the settle
+ * period (and 5 s of slack) after the action ended, a refill set down once it
+ * has stood for the refill hold; a transient when it is judged with the moves.
+ */
+static int64_t match_after_ms, refill_after_ms, moved_after_ms;
+/* At full rate, takes must be reported within the settle period and 2 s. */
+static int64_t late_ms;
+/* A fault is seen within 2 minutes (bad samples), or the no-data time (silence). */
+static int64_t fault_after_ms;
 
 struct evlist {
     struct stock_event *ev;
@@ -97,8 +116,17 @@ struct scores {
     long fault_ends_true, fault_ends_seen;
     long refills_true, refills_seen, faults_true, faults_seen, empties_true,
         empties_seen, moved_true, moved_seen;
-    long samples;
+    long samples, late;
+    int64_t *lat; /* latency of each matched take, ms */
+    long n_lat;
 };
+
+static int
+by_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x < y ? -1 : x > y;
+}
 
 static void
 score(const char *name, struct evlist *truth, struct evlist *det, int64_t band_mg,
@@ -106,6 +134,7 @@ score(const char *name, struct evlist *truth, struct evlist *det, int64_t band_m
 {
     struct scores s = {0};
     unsigned char *used = calloc(det->n + 1, 1);
+    s.lat = calloc(truth->n + 1, sizeof(*s.lat));
     qsort(truth->ev, truth->n, sizeof(*truth->ev), by_chan_time);
     qsort(det->ev, det->n, sizeof(*det->ev), by_chan_time);
     for (size_t i = 0; i < truth->n; i++) {
@@ -118,11 +147,12 @@ score(const char *name, struct evlist *truth, struct evlist *det, int64_t band_m
             s.true_mg += e->mg;
             s.consumes++;
             j = find(det, used, e->channel, e->t_ms, STOCK_CONSUME, MATCH_BEFORE_MS,
-                     MATCH_AFTER_MS);
+                     match_after_ms);
             if (j >= 0) {
                 int64_t err = det->ev[j].mg - e->mg;
                 err = err < 0 ? -err : err;
                 used[j] = 1;
+                s.lat[s.n_lat++] = det->ev[j].t_ms - e->t_ms;
                 s.attributed_mg += err < e->mg ? e->mg - err : 0;
                 s.off_band += err > band_mg;
             } else {
@@ -132,7 +162,7 @@ score(const char *name, struct evlist *truth, struct evlist *det, int64_t band_m
         case STOCK_REFILL:
             s.refills_true++;
             j = find(det, used, e->channel, e->t_ms, STOCK_REFILL, MATCH_BEFORE_MS,
-                     MATCH_AFTER_MS);
+                     refill_after_ms);
             if (j >= 0) {
                 used[j] = 1;
                 s.refills_seen++;
@@ -151,7 +181,7 @@ score(const char *name, struct evlist *truth, struct evlist *det, int64_t band_m
         case STOCK_MOVED:
             s.moved_true++;
             j = find(det, used, e->channel, e->t_ms, STOCK_MOVED, MATCH_BEFORE_MS,
-                     MATCH_AFTER_MS);
+                     moved_after_ms);
             if (j >= 0) {
                 used[j] = 1;
                 s.moved_seen++;
@@ -159,7 +189,7 @@ score(const char *name, struct evlist *truth, struct evlist *det, int64_t band_m
             break;
         case STOCK_FAULT: {
             s.faults_true++;
-            j = find(det, used, e->channel, e->t_ms, STOCK_FAULT, 0, 120000);
+            j = find(det, used, e->channel, e->t_ms, STOCK_FAULT, 0, fault_after_ms);
             if (j >= 0) {
                 used[j] = 1;
                 s.faults_seen++;
@@ -214,6 +244,17 @@ score(const char *name, struct evlist *truth, struct evlist *det, int64_t band_m
            (double)s.false_consume_mg / 1e3);
     printf("#   consumption off by more than the %.1f g band (or missed): %ld\n",
            (double)band_mg / 1e3, s.off_band);
+    qsort(s.lat, (size_t)s.n_lat, sizeof(*s.lat), by_i64);
+    if (s.n_lat > 0)
+        printf("#   takes reported after %.1f s (median), %.1f s (99 %%), %.1f s (max)\n",
+               (double)s.lat[s.n_lat / 2] / 1e3, (double)s.lat[s.n_lat * 99 / 100] / 1e3,
+               (double)s.lat[s.n_lat - 1] / 1e3);
+    for (long i = 0; i < s.n_lat && late_ms > 0; i++)
+        s.late += s.lat[i] > late_ms;
+    if (late_ms > 0)
+        printf("#   takes reported later than %.1f s: %ld of %ld\n", (double)late_ms / 1e3,
+               s.late, s.n_lat);
+    free(s.lat);
     printf("#   refills seen %ld of %ld, false refills %ld\n", s.refills_seen,
            s.refills_true, s.false_refills);
     printf("#   faults seen %ld of %ld, consumption or refill during faults %ld\n",
@@ -230,57 +271,54 @@ score(const char *name, struct evlist *truth, struct evlist *det, int64_t band_m
     CHECK_EQ_I64(s.faults_seen, s.faults_true);
     CHECK_EQ_I64(s.refills_seen, s.refills_true);
     CHECK_EQ_I64(s.fault_ends_seen, s.fault_ends_true);
+    CHECK_EQ_I64(s.late, 0);
 }
 
 struct run {
-    struct cond_config cfg;
-    struct cond_channel ch[SENSOR_MAX_CHANNELS];
+    struct cond_config cfg[SENSOR_MAX_CHANNELS];
+    struct shelf shelf;
     struct evlist det;
     unsigned channels;
 };
 
 static void
-run_start(struct run *r, const struct sim *s, const struct sim_config *sc)
+run_start(struct run *r, const struct sim *s, const struct sim_config *sc,
+          const struct cond_config *cc)
 {
+    /* In the fast mode, a plateau is sampled every idle period once quiet. */
+    int64_t slack = 5000 + (sc->idle_period_ms > sc->period_ms ? sc->idle_period_ms : 0);
     memset(&r->det, 0, sizeof(r->det));
     r->channels = sc->channels;
+    shelf_init(&r->shelf);
     for (unsigned i = 0; i < sc->channels; i++) {
         struct cond_cal cal;
         sim_cal(s, i, &cal);
-        CHECK_EQ_I64(cond_init(&r->ch[i], (uint16_t)i, &r->cfg, &cal, sc->start_ms), 0);
+        r->cfg[i] = *cc;
+        r->cfg[i].container_mg = sc->container_mg;
+        CHECK_EQ_I64(shelf_add(&r->shelf, (uint16_t)i, &r->cfg[i], &cal, sc->start_ms),
+                     0);
     }
+    match_after_ms = cc->settle_ms + cc->move_window_ms + slack;
+    refill_after_ms = cc->settle_ms + cc->move_window_ms + cc->refill_hold_ms + slack;
+    moved_after_ms = cc->settle_ms + cc->move_window_ms + slack;
 }
 
 static void
 run_sample(struct run *r, const struct sample *smp)
 {
-    struct stock_event ev[COND_MAX_EVENTS];
+    struct stock_event ev[SHELF_MAX_EVENTS];
     int k;
     /* Timers due before this sample, as an event loop would fire them. */
-    for (;;) {
-        unsigned first = 0;
-        int64_t due = INT64_MAX;
-        for (unsigned i = 0; i < r->channels; i++) {
-            int64_t d = cond_next_due_ms(&r->ch[i]);
-            if (d < due) {
-                due = d;
-                first = i;
-            }
-        }
-        if (due > smp->t_ms)
-            break;
-        /* A due timer always reports something, or the loop would not end. */
-        k = cond_tick(&r->ch[first], due, ev, COND_MAX_EVENTS);
-        if (k <= 0) {
-            TH_FAIL("cond_tick at its due time %lld returned %d", (long long)due, k);
-            break;
-        }
+    for (int64_t due; (due = shelf_next_due_ms(&r->shelf)) <= smp->t_ms;) {
+        k = shelf_tick(&r->shelf, due, ev);
         for (int j = 0; j < k; j++)
             evpush(&r->det, &ev[j]);
+        if (shelf_next_due_ms(&r->shelf) <= due) {
+            TH_FAIL("shelf_tick at %lld left the shelf due again", (long long)due);
+            break;
+        }
     }
-    k = cond_sample(&r->ch[smp->channel], smp, ev, COND_MAX_EVENTS);
-    if (k < 0)
-        TH_FAIL("cond_sample: %d", k);
+    k = shelf_sample(&r->shelf, smp, ev);
     for (int j = 0; j < k; j++)
         evpush(&r->det, &ev[j]);
 }
@@ -308,8 +346,7 @@ simulate(const char *name, const struct sim_config *sc, const struct cond_config
     CHECK_EQ_I64(sim_new(sc, &s), 0);
     if (s == NULL)
         return;
-    r.cfg = *cc;
-    run_start(&r, s, sc);
+    run_start(&r, s, sc, cc);
     while ((ret = sim_next(s, &smp)) == 1) {
         run_sample(&r, &smp);
         n++;
@@ -319,6 +356,8 @@ simulate(const char *name, const struct sim_config *sc, const struct cond_config
     printf("# %s: %u channels, %lld days, %ld samples, %zu true and %zu detected "
            "events\n",
            name, sc->channels, (long long)sc->days, n, truth.n, r.det.n);
+    late_ms = sc->idle_period_ms > sc->period_ms ? 0 : cc->settle_ms + 2000;
+    fault_after_ms = cc->nodata_ms + 10000 > 120000 ? cc->nodata_ms + 10000 : 120000;
     score(name, &truth, &r.det, cc->noise_band_mg, sc->start_ms + sc->days * 86400000);
     free(truth.ev);
     free(r.det.ev);
@@ -389,9 +428,8 @@ test_trace_path(void)
     CHECK_EQ_I64(sim_new(&sc, &s), 0);
     if (s == NULL)
         return;
-    direct.cfg = replayed.cfg = cc;
-    run_start(&direct, s, &sc);
-    run_start(&replayed, s, &sc);
+    run_start(&direct, s, &sc, &cc);
+    run_start(&replayed, s, &sc, &cc);
     while (sim_next(s, &smp) == 1)
         run_sample(&direct, &smp);
 
