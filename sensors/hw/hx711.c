@@ -61,6 +61,7 @@ hx711_read_once(const struct gpio_seam *seam, const struct hx711_chip *chip,
     const struct gpio_seam_ops *ops = seam->ops;
     int pulses = hx711_gain_pulses(chip->gain);
     uint32_t code = 0;
+    int dout_high = 0;
     int r;
 
     if (pulses < 0)
@@ -75,9 +76,17 @@ hx711_read_once(const struct gpio_seam *seam, const struct hx711_chip *chip,
         int bit = 0;
 
         r = ops->set_value(seam->ctx, chip->sck_line, 1);
-        /* The data bit is valid 0.1 us after the rising edge: read it while high. */
+        /*
+         * The data bit is valid 0.1 us after the rising edge: read it while high.
+         * The 25th rising edge pulls DOUT high until the next conversion is
+         * ready; a DOUT still low there is a line stuck low, which would read as
+         * code 0 for ever (a plausible weight) and a ready chip at every look.
+         */
         if (r == 0 && i < 24)
             bit = ops->get_value(seam->ctx, chip->dout_line);
+        else if (r == 0 && i == 24 && (bit = ops->get_value(seam->ctx,
+                                                            chip->dout_line)) >= 0)
+            dout_high = bit, bit = 0;
         int r2 = ops->set_value(seam->ctx, chip->sck_line, 0);
         int64_t t1 = ops->now_us(seam->ctx);
         if (r < 0 || bit < 0 || r2 < 0)
@@ -91,6 +100,8 @@ hx711_read_once(const struct gpio_seam *seam, const struct hx711_chip *chip,
         if (i < 24)
             code = code << 1 | (uint32_t)bit;
     }
+    if (!dout_high)
+        return SAMPLE_INVALID;
     if (code == 0x7FFFFF || code == 0x800000)
         return SAMPLE_SATURATED;
     *raw = hx711_sign_extend(code);

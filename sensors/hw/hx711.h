@@ -46,7 +46,9 @@ int32_t hx711_sign_extend(uint32_t code);
 
 /*
  * One conversion from chip through seam, if DOUT says one is ready. Returns
- * SAMPLE_OK with *raw, SAMPLE_SATURATED; -EAGAIN when not ready; -ETIME when a
+ * SAMPLE_OK with *raw, SAMPLE_SATURATED, SAMPLE_INVALID when DOUT was still low
+ * at the 25th clock pulse (which pulls it high on a live chip: the data line
+ * is stuck low); -EAGAIN when not ready; -ETIME when a
  * clock pulse may have lasted HX711_POWER_DOWN_US or more (the result is
  * garbage; reset the chip); or a line operation's error.
  */

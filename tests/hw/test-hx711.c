@@ -42,6 +42,7 @@ struct fake {
     int gain_pulses; /* set by the last read (1 after power-up) */
     int powerdowns;
     int64_t ready_at_us; /* after a power-down, the first conversion takes time */
+    int dout_stuck_low;  /* the data line is shorted low: DOUT reads 0 always */
     int stretch_pulse;   /* stretch this pulse of each read (1-based), 0 none */
     int stretch_reads;   /* for this many reads */
     int64_t stretch_us;
@@ -87,6 +88,8 @@ ready(const struct fake *f)
 static int
 dout(const struct fake *f)
 {
+    if (f->dout_stuck_low)
+        return 0;
     if (f->reading) {
         /* After the 24th bit DOUT stays low until the 25th pulse pulls it high. */
         if (f->pulses >= 1 && f->pulses <= 24)
@@ -113,8 +116,9 @@ f_get_value(void *ctx, unsigned line)
     struct fake *f = ctx;
     if (f->fail_get)
         return -f->fail_get;
-    /* The host looks at DOUT again only for its next read: the last one is over. */
-    if (f->reading && f->pulses >= 25)
+    /* The host looks at DOUT with the clock low only for its next read: the last
+     * one is over. (With the clock high at the 25th pulse it checks DOUT rose.) */
+    if (f->reading && f->pulses >= 25 && !f->sck)
         finish_read(f);
     return line == DOUT ? dout(f) : f->sck;
 }
@@ -289,6 +293,17 @@ test_read_once(void)
                      -EAGAIN);
         CHECK_EQ_I64(f.n_reads, before);
         CHECK_EQ_I64(f.powerdowns, 0);
+        /* DOUT shorted low: always "ready", every bit 0, and still low at the
+         * 25th pulse: invalid, never a reading of code 0. */
+        f.dout_stuck_low = 1;
+        push(&f, 0x123456);
+        for (int k = 0; k < 3; k++) {
+            raw = 777;
+            CHECK_EQ_I64(hx711_read_once(&(struct gpio_seam){&fake_ops, &f}, &chip,
+                                         &raw), SAMPLE_INVALID);
+            CHECK_EQ_I64(raw, 777);
+            settle(&f);
+        }
     }
 }
 
