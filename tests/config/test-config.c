@@ -340,15 +340,24 @@ test_full(void)
     CHECK_EQ_I64(it->cond.move_mg, 25000);
     CHECK_EQ_I64(it->cond.pack_mg, 2500);
     CHECK_EQ_I64(it->cond.refill_pct, 40);
+    CHECK_EQ_I64(it->cond.refill_max_mg, 3000000);
+    CHECK_EQ_I64(it->cond.refill_hold_ms, 600000);
+    CHECK_EQ_I64(it->cond.memory_ms, 43200000);
+    CHECK_EQ_I64(it->cond.plateau_ms, 1000);
     CHECK_EQ_I64(it->cond.settle_ms, 2000);
+    CHECK_EQ_I64(it->cond.move_window_ms, 90000);
     CHECK_EQ_I64(it->cond.away_ms, 180000);           /* 3 m */
     CHECK_EQ_I64(it->cond.empty_after_ms, 172800000); /* 2 d */
     CHECK_EQ_I64(it->cond.nodata_ms, 8000);
     CHECK_EQ_I64(it->cond.bad_ms, 4000);
+    CHECK_EQ_I64(it->cond.stuck_ms, 5000);
     CHECK_EQ_I64(it->cond.recover_ms, 6000);
     CHECK_EQ_I64(it->cond.zero_every_ms, 120000);
     CHECK_EQ_I64(it->cond.drift_mg_per_h, 250);
+    CHECK_EQ_I64(it->cond.slow_budget_mg, 30000);
+    CHECK_EQ_I64(it->cond.slow_window_ms, 7200000);
     CHECK_EQ_I64(it->cond.max_mg, 20000000);
+    CHECK_EQ_I64(it->cond.container_mg, it->container_mg);
     CHECK_EQ_I64(cond_config_check(&it->cond), 0);
 
     const struct cfg_item *rice = &cfg.items[1];
