@@ -9,7 +9,7 @@
  *   reading ITEM START_MS N MIN_MG MAX_MG MEAN_MG UNCERTAINTY_MG
  *   view ITEM T_MS STOCK_MG UNC_MG RATE_UGPD SIGMA_UGPD RUNOUT_S LO_S HI_S LEAD_S
  *        REORDER_POINT_MG VERDICT FAULT(0|1)                       (one line)
- *   event ITEM KIND T_MS MG
+ *   event ITEM KIND T_MS MG [FLAGS]
  *   device ID
  *   order ID ITEM PACKS PRICE_CENTS REASON T_MS
  *   queue ID T_MS
@@ -149,8 +149,9 @@ run(struct store *db, char *line)
         copy(w.verdict, sizeof(w.verdict), f[12]);
         return store_view_put(db, f[1], &w);
     }
-    if (strcmp(f[0], "event") == 0 && n == 5) {
+    if (strcmp(f[0], "event") == 0 && (n == 5 || (n == 6 && v[5] < 256))) {
         struct stock_event ev = {.t_ms = v[3], .mg = v[4]};
+        ev.flags = n == 6 ? (uint8_t)v[5] : 0;
         int k = kind_of(f[2]);
         if (k < 0)
             return -EINVAL;

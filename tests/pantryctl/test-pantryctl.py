@@ -104,6 +104,9 @@ commands += [
     "eta c-7 %d" % (NOW_MS + 2 * 86400 * 1000),
     "event rice consume %d 45000" % (NOW_MS - 3 * 3600 * 1000),
     "event rice refill %d 2000000" % (NOW_MS - 4 * DAY_MS),
+    # a cat came and went: two records, flags foreign load (8) and taken away (32)
+    "event flour moved %d 6150000 8" % (NOW_MS - 6 * 3600 * 1000),
+    "event flour moved %d 1850000 40" % (NOW_MS - 19800000),
     "audit %d - daemon started" % (NOW_MS - 5 * 3600 * 1000),
 ]
 
@@ -334,7 +337,7 @@ items = (
     # ---- history: newest first ----
     r = run(["history"])
     lines = r.stdout.splitlines()
-    check(r.returncode == 0 and len(lines) == 8, "history: %r" % lines)
+    check(r.returncode == 0 and len(lines) == 10, "history: %r" % lines)
     want = [
         "%s  coffee        order c-7 queued -> published: puback"
         % utc(NOW_MS - 1800000),
@@ -346,11 +349,20 @@ items = (
         % utc(NOW_MS - 3 * DAY_MS + 60000),
         "%s  rice          order r-1 created, planned" % utc(NOW_MS - 3 * DAY_MS),
         "%s  rice          refill 2000 g" % utc(NOW_MS - 4 * DAY_MS),
+        "%s  flour         moved (stock 6150 g) [foreign load]"
+        % utc(NOW_MS - 6 * 3600000),
+        "%s  flour         moved (stock 1850 g) [foreign load, taken away]"
+        % utc(NOW_MS - 19800000),
     ]
     for w in want:
         check(any(l.startswith(w) for l in lines), "history line %r in %r" % (w, lines))
     check([l[:16] for l in lines] == sorted([l[:16] for l in lines], reverse=True),
           "history newest first")
+    r, j = run_json(["history", "flour"])
+    if j is not None:
+        check([(h["event"], h["g"], h["flags"]) for h in j["history"]] ==
+              [("moved", 1850.0, ["foreign load", "taken away"]),
+               ("moved", 6150.0, ["foreign load"])], "history flags json: %r" % j)
     r = run(["history", "--limit", "3"])
     check(len(r.stdout.splitlines()) == 3, "history --limit")
     r = run(["history", "rice"])
