@@ -39,8 +39,8 @@ chan=$(echo "$sizes" | sed -n 's/.*sizeof(struct cond_channel)=\([0-9]*\).*/\1/p
   echo "the judgement of settled episodes, stock events), counted by valgrind's"
   echo "callgrind inside \`measure_shelf()\` only (\`tests/cond/run-bench.sh\`), over"
   echo "every sample of a simulated household (default: takes, refills, lifts, bumps,"
-  echo "noise, drift), on $(uname -m) with $(cc --version | head -n 1), build type of"
-  echo "the binary measured. Reproduce: \`meson compile -C BUILD bench-cond\`."
+  echo "noise, drift), on $(uname -m) with $(cc --version | head -n 1), a"
+  echo "${BUILD_TYPE:-unknown} build. Reproduce: \`meson compile -C BUILD bench-cond\`."
   echo
   echo "| rate | platforms | samples | hours | stock events | instructions per sample | goal |"
   echo "|---|---:|---:|---:|---:|---:|---:|"
