@@ -403,8 +403,12 @@ evtrace_load_file(struct evtrace *t, FILE *f, const char *name, char *err,
         r = text_error(msg, sizeof(msg), "empty file: expected the header '%s'",
                        HEADER);
     } else if (got != TEXT_LINE_EOF) {
+        /* A first line that is not the header says so: another kind of file
+         * (binary, compressed) rarely has a newline in its first bytes. */
         line_no++;
-        r = text_line_error(got, EVTRACE_MAX_LINE, msg, sizeof(msg));
+        if (line_no > 1 || got == TEXT_LINE_ERROR ||
+            (r = evtrace_parse_line(t, line, len, 1, msg, sizeof(msg))) == 0)
+            r = text_line_error(got, EVTRACE_MAX_LINE, msg, sizeof(msg));
     }
 out:
     if (r < 0) {

@@ -251,6 +251,22 @@ test_load_errors(void)
         evtrace_fini(&t);
     }
 
+    /* Another kind of file, with no newline in its first bytes: the header says. */
+    char gz[2000];
+    for (size_t i = 0; i < sizeof(gz); i++)
+        gz[i] = (char)(0x80 + i % 100);
+    evtrace_init(&t);
+    CHECK_EQ_I64(load_text(&t, gz, sizeof(gz), err, sizeof(err)), -EINVAL);
+    CHECK_MSG(strcmp(err,
+                     "x.events:1: expected the header '# pantry-events v1', found "
+                     "a line that is not text (is this a stock event trace?)") == 0,
+              "got '%s'", err);
+    CHECK_EQ_I64(load_text(&t, "# pantry-events v1", 18, err, sizeof(err)), -EINVAL);
+    CHECK_MSG(strcmp(err, "x.events:1: expected a newline at the end of the last line "
+                          "(is the file cut short?)") == 0,
+              "got '%s'", err);
+    evtrace_fini(&t);
+
     /* A line over the limit, in a file, is named by its number. */
     char big[EVTRACE_MAX_LINE + 64];
     int n = snprintf(big, sizeof(big), "# pantry-events v1\n# ");

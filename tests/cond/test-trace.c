@@ -347,6 +347,25 @@ test_replay(void)
                  -EINVAL);
     CHECK_MSG(strcmp(err, "bin.trace:3: NUL byte in line") == 0, "got '%s'", err);
 
+    /* Another kind of file, with no newline in its first bytes: the header says. */
+    g = tmpfile();
+    for (int i = 0; i < 1000; i++)
+        fputc(0x80 + i % 100, g);
+    rewind(g);
+    CHECK_EQ_I64(trace_replay_open_file(g, "gz.trace", &src, err, sizeof(err)),
+                 -EINVAL);
+    CHECK_MSG(strcmp(err, "gz.trace:1: expected the header '# pantry-samples v1', "
+                          "found a line that is not text (is this a sample "
+                          "trace?)") == 0,
+              "got '%s'", err);
+    /* The header alone without its newline is a file cut short. */
+    CHECK_EQ_I64(trace_replay_open_file(text_file(TRACE_HEADER), "h.trace", &src, err,
+                                        sizeof(err)),
+                 -EINVAL);
+    CHECK_MSG(strcmp(err, "h.trace:1: expected a newline at the end of the last line "
+                          "(is the file cut short?)") == 0,
+              "got '%s'", err);
+
     /* A pipe cannot be read twice: refused before anything is read. */
     int fds[2];
     CHECK_EQ_I64(pipe(fds), 0);
