@@ -297,8 +297,9 @@ parse_event(struct evtrace *t, char **f, size_t n, char *err, size_t errlen)
             err, errlen, "time: expected YYYY-MM-DDTHH:MM:SSZ (UTC), found '%s'", f[0]);
     int item = evtrace_find_item(t, f[1]);
     if (item < 0)
-        return text_error(err, errlen,
-                          "unknown item '%s' (declare it with an item line)", f[1]);
+        return text_error(
+            err, errlen,
+            "unknown item '%s': expected an item declared by an item line above", f[1]);
     int kind = -1;
     for (int k = 0; k < 3; k++)
         if (strcmp(f[2], kind_names[k]) == 0)
@@ -310,9 +311,14 @@ parse_event(struct evtrace *t, char **f, size_t n, char *err, size_t errlen)
         return text_error(
             err, errlen,
             "grams: expected 0 to 1000000 with at most 3 decimals, found '%s'", f[3]);
-    if (t->n_events > 0 && ts < t->events[t->n_events - 1].t_s)
-        return text_error(
-            err, errlen, "time goes backwards (%s is before the previous event)", f[0]);
+    if (t->n_events > 0 && ts < t->events[t->n_events - 1].t_s) {
+        char prev[32];
+        evtrace_format_time(t->events[t->n_events - 1].t_s, prev, sizeof(prev));
+        return text_error(err, errlen,
+                          "time: expected %s or later (the previous event's time; time "
+                          "never goes backwards), found '%s'",
+                          prev, f[0]);
+    }
     if (t->n_events == EVTRACE_MAX_EVENTS)
         return text_error(err, errlen, "more than %d events", EVTRACE_MAX_EVENTS);
     if (t->n_events == t->cap_events) {
@@ -330,6 +336,16 @@ parse_event(struct evtrace *t, char **f, size_t n, char *err, size_t errlen)
     return 0;
 }
 
+/* A first line that is not even text: another kind of file. */
+static int
+not_header(char *err, size_t errlen)
+{
+    return text_error(err, errlen,
+                      "expected the header '%s', found a line that is not text (is "
+                      "this a stock event trace?)",
+                      HEADER);
+}
+
 int
 evtrace_parse_line(struct evtrace *t, const char *line, size_t len, unsigned line_no,
                    char *err, size_t errlen)
@@ -338,17 +354,22 @@ evtrace_parse_line(struct evtrace *t, const char *line, size_t len, unsigned lin
     char *f[MAX_FIELDS];
     size_t n = 0;
     if (len > EVTRACE_MAX_LINE)
-        return text_error(err, errlen, "line longer than %d bytes", EVTRACE_MAX_LINE);
+        return text_line_error(TEXT_LINE_LONG, EVTRACE_MAX_LINE, err, errlen);
     if (memchr(line, '\0', len) != NULL)
-        return text_error(err, errlen, "NUL byte in line");
+        return line_no == 1 ? not_header(err, errlen)
+                            : text_error(err, errlen, "NUL byte in line");
     memcpy(buf, line, len);
     buf[len] = '\0';
     if (len > 0 && buf[len - 1] == '\r')
         buf[--len] = '\0';
     if (line_no == 1) {
-        if (strcmp(buf, HEADER) != 0)
-            return text_error(err, errlen, "expected the header '%s'", HEADER);
-        return 0;
+        if (strcmp(buf, HEADER) == 0)
+            return 0;
+        for (size_t i = 0; i < len; i++)
+            if ((unsigned char)buf[i] < 0x20 || (unsigned char)buf[i] > 0x7e)
+                return not_header(err, errlen);
+        return text_error(err, errlen, "expected the header '%s', found '%.40s%s'",
+                          HEADER, buf, len > 40 ? "..." : "");
     }
     if (buf[0] == '#')
         return 0;
@@ -361,46 +382,54 @@ evtrace_parse_line(struct evtrace *t, const char *line, size_t len, unsigned lin
 }
 
 int
+evtrace_load_file(struct evtrace *t, FILE *f, const char *name, char *err,
+                  size_t errlen)
+{
+    char line[EVTRACE_MAX_LINE + 1], msg[256];
+    unsigned line_no = 0;
+    enum text_line got;
+    size_t len;
+    int r = 0;
+
+    while ((got = text_read_line(f, line, EVTRACE_MAX_LINE, &len)) == TEXT_LINE_OK) {
+        r = evtrace_parse_line(t, line, len, ++line_no, msg, sizeof(msg));
+        if (r == -ENOMEM)
+            snprintf(msg, sizeof(msg), "out of memory");
+        if (r < 0)
+            goto out;
+    }
+    if (got == TEXT_LINE_EOF && line_no == 0) {
+        line_no = 1;
+        r = text_error(msg, sizeof(msg), "empty file: expected the header '%s'",
+                       HEADER);
+    } else if (got != TEXT_LINE_EOF) {
+        /* A first line that is not the header says so: another kind of file
+         * (binary, compressed) rarely has a newline in its first bytes. */
+        line_no++;
+        if (line_no > 1 || got == TEXT_LINE_ERROR ||
+            (r = evtrace_parse_line(t, line, len, 1, msg, sizeof(msg))) == 0)
+            r = text_line_error(got, EVTRACE_MAX_LINE, msg, sizeof(msg));
+    }
+out:
+    if (r < 0) {
+        snprintf(err, errlen, "%s:%u: %s", name, line_no, msg);
+        evtrace_fini(t);
+    }
+    return r;
+}
+
+int
 evtrace_load(struct evtrace *t, const char *path, char *err, size_t errlen)
 {
-    char msg[256];
-    char line[EVTRACE_MAX_LINE + 2];
-    unsigned line_no = 0;
-    int r = 0;
     FILE *f = fopen(path, "r");
+    int r;
+
     if (f == NULL) {
         r = -errno;
         snprintf(err, errlen, "%s: %s", path, strerror(errno));
         return r;
     }
-    while (fgets(line, sizeof(line), f) != NULL) {
-        size_t len = strlen(line);
-        line_no++;
-        bool full = len > 0 && line[len - 1] == '\n';
-        if (full)
-            line[--len] = '\0';
-        else if (!feof(f)) {
-            snprintf(err, errlen, "%s:%u: line longer than %d bytes", path, line_no,
-                     EVTRACE_MAX_LINE);
-            r = -EINVAL;
-            goto out;
-        }
-        r = evtrace_parse_line(t, line, len, line_no, msg, sizeof(msg));
-        if (r < 0) {
-            snprintf(err, errlen, "%s:%u: %s", path, line_no,
-                     r == -ENOMEM ? "out of memory" : msg);
-            goto out;
-        }
-    }
-    if (ferror(f)) {
-        r = -EIO;
-        snprintf(err, errlen, "%s: read error", path);
-    } else if (line_no == 0) {
-        r = -EINVAL;
-        snprintf(err, errlen, "%s: empty file (expected the header '%s')", path,
-                 HEADER);
-    }
-out:
+    r = evtrace_load_file(t, f, path, err, errlen);
     fclose(f);
     return r;
 }

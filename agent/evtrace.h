@@ -9,14 +9,17 @@
  *     2026-10-01T07:30:00Z coffee refill 1000
  *     2026-10-01T08:02:10Z coffee consume 14.5
  *
- * The file is untrusted input: every line is bounded and validated, and an error
- * names the file, the line and what was expected.
+ * The file is untrusted input: every line is bounded, validated and ends with a
+ * newline (the last one too: a file cut short is refused, not read as a smaller
+ * number), and an error names the file, the line and what was expected. A trace
+ * with a bad line is refused whole: nothing of it is used.
  */
 #ifndef PANTRY_AGENT_EVTRACE_H
 #define PANTRY_AGENT_EVTRACE_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "forecast.h"
 
@@ -74,11 +77,17 @@ int evtrace_parse_line(struct evtrace *t, const char *line, size_t len,
                        unsigned line_no, char *err, size_t errlen);
 
 /*
- * Read a whole trace from path. Returns 0, or a negative errno with
- * "path:line: message" in err. On failure t holds what was read before the bad
- * line; the caller still calls evtrace_fini().
+ * Read a whole trace from path into the empty t. Returns 0, or a negative errno
+ * (-errno of fopen, -EINVAL for a bad line, an empty file, a line over
+ * EVTRACE_MAX_LINE bytes or a last line without its newline, -EIO, -ENOMEM)
+ * with "path:line: what was expected" in err. On failure t is empty: nothing of
+ * a refused trace is kept. The caller calls evtrace_fini() either way.
  */
 int evtrace_load(struct evtrace *t, const char *path, char *err, size_t errlen);
+
+/* The same from f's position to its end (f stays the caller's); name for errors. */
+int evtrace_load_file(struct evtrace *t, FILE *f, const char *name, char *err,
+                      size_t errlen);
 
 /* Item index by id, or -1. */
 int evtrace_find_item(const struct evtrace *t, const char *id);

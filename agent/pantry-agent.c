@@ -71,6 +71,10 @@ static const char usage_text[] =
     "      --replay TRACE       read samples and button edges from a recorded trace\n"
     "                           (# pantry-samples v1) on its own clock, as fast as\n"
     "                           possible, instead of the hardware; exit at its end.\n"
+    "                           The whole trace is checked first: a bad line is\n"
+    "                           reported as TRACE:LINE: what was expected, and\n"
+    "                           nothing of the trace is replayed or stored (exit 1).\n"
+    "                           TRACE must be a regular file (it is read twice).\n"
     "                           A store that has seen part of the trace goes on\n"
     "                           after the last input it committed. With a broker\n"
     "                           configured, each message queued is sent at once and\n"
@@ -114,6 +118,7 @@ struct agent {
     struct trace_writer recw;
     int64_t rec_until_ms;
     int64_t resume_ms; /* replay: input up to this was committed by an earlier run */
+    int64_t replayed_ms; /* replay: time of the last input given to the pipeline */
     struct keys key;   /* the device key; wiped at exit */
     struct uplink *up; /* NULL without a broker */
     bool queued;       /* the outbox got a message since the last look */
@@ -189,6 +194,46 @@ open_button(const struct cfg_button *b, uint16_t index, struct src *s, char *err
 #endif
 }
 
+/*
+ * A checked trace: what it holds, and whether its channels and buttons are the
+ * configuration's. A mismatch is no error (a bug report's trace may be replayed
+ * against a configuration of one item), but the samples nobody takes are named.
+ */
+static void
+replay_checked(const struct agent *a, const struct sample_source *src)
+{
+    const struct trace_summary *sum = trace_replay_checked(src);
+    const struct trace_reader *rd = trace_replay_reader(src);
+    char t0[32], t1[32];
+    uint32_t configured = 0;
+
+    evtrace_format_time(sum->first_t_ms / 1000, t0, sizeof(t0));
+    evtrace_format_time(sum->last_t_ms / 1000, t1, sizeof(t1));
+    log_info("replay: %s checked: %u lines, %" PRIu64 " samples, %" PRIu64
+             " button edges%s%s%s%s",
+             a->replay_path, sum->lines, sum->samples, sum->edges,
+             sum->first_t_ms >= 0 ? ", " : "", sum->first_t_ms >= 0 ? t0 : "",
+             sum->first_t_ms >= 0 ? " to " : "", sum->first_t_ms >= 0 ? t1 : "");
+    for (size_t i = 0; i < a->cfg->n_channels; i++) {
+        unsigned idx = a->cfg->channels[i].index;
+        configured |= UINT32_C(1) << idx;
+        if (!(rd->channel_mask & (UINT32_C(1) << idx)))
+            log_warning("replay: %s has no channel %u, which the configuration calls "
+                        "%s: it gets no samples",
+                        a->replay_path, idx, a->cfg->channels[i].name);
+    }
+    for (unsigned i = 0; i < SENSOR_MAX_CHANNELS; i++)
+        if ((rd->channel_mask & ~configured) & (UINT32_C(1) << i))
+            log_warning("replay: %s: channel %u (%s) is not in the configuration: its "
+                        "samples are not used",
+                        a->replay_path, i, rd->channel_names[i]);
+    for (unsigned i = (unsigned)a->cfg->n_buttons; i < SENSOR_MAX_BUTTONS; i++)
+        if (rd->button_mask & (UINT32_C(1) << i))
+            log_warning("replay: %s: button %u (%s) is not in the configuration (it "
+                        "has %zu buttons): its presses are not used",
+                        a->replay_path, i, rd->button_names[i], a->cfg->n_buttons);
+}
+
 static int
 open_sources(struct agent *a)
 {
@@ -204,9 +249,12 @@ open_sources(struct agent *a)
         s->what = a->replay_path;
         if ((r = trace_replay_open(a->replay_path, &s->s, err, sizeof(err))) < 0) {
             log_error("replay: %s", err);
+            log_error("replay: %s refused: nothing of it was replayed or stored",
+                      a->replay_path);
             return r;
         }
         a->n_srcs++;
+        replay_checked(a, s->s);
         return 0;
     }
     for (size_t i = 0; i < a->cfg->n_channels; i++) {
@@ -229,6 +277,17 @@ open_sources(struct agent *a)
     return 0;
 }
 
+static void
+source_error(const struct agent *a, const struct src *s, int err)
+{
+    if (err == -ENODEV)
+        log_error("%s: the input device went away", s->what);
+    else if (a->replay_path != NULL && trace_replay_error(s->s)[0] != '\0')
+        log_error("replay: %s", trace_replay_error(s->s));
+    else
+        log_error("%s: %s", s->what, strerror(-err));
+}
+
 /* Everything due at now from every source, into the pipeline (and a recording). */
 static int
 read_sources(struct agent *a, int64_t now)
@@ -243,15 +302,14 @@ read_sources(struct agent *a, int64_t now)
         do {
             n = ops->read_samples ? ops->read_samples(s->s, now, sm, BATCH) : 0;
             if (n < 0) {
-                log_error("%s: %s%s%s", s->what, strerror(-n),
-                          a->replay_path ? ": " : "",
-                          a->replay_path ? trace_replay_error(s->s) : "");
+                source_error(a, s, n);
                 return n;
             }
             for (int k = 0; k < n; k++) {
                 if (sm[k].channel >= SENSOR_MAX_CHANNELS || sm[k].t_ms <= a->resume_ms)
                     continue;
                 sm[k].channel = s->chan[sm[k].channel];
+                a->replayed_ms = sm[k].t_ms;
                 if (a->rec != NULL)
                     trace_write_sample(&a->recw, &sm[k]);
                 pipeline_sample(a->pl, &sm[k]);
@@ -259,16 +317,17 @@ read_sources(struct agent *a, int64_t now)
         } while (n == BATCH);
         do {
             n = ops->read_edges ? ops->read_edges(s->s, now, ed, BATCH) : 0;
-            if (n == -ENODEV) {
-                log_error("%s: the input device went away", s->what);
+            if (n < 0) {
+                /* Live, only a device gone is worth a line each round. */
+                if (n == -ENODEV || a->replay_path != NULL)
+                    source_error(a, s, n);
                 return n;
             }
-            if (n < 0)
-                return n;
             for (int k = 0; k < n; k++) {
                 if (ed[k].button >= SENSOR_MAX_BUTTONS || ed[k].t_ms <= a->resume_ms)
                     continue;
                 ed[k].button = s->btn[ed[k].button];
+                a->replayed_ms = ed[k].t_ms;
                 if (a->rec != NULL) {
                     if (ed[k].t_ms < a->recw.state.last_t_ms)
                         ed[k].t_ms = a->recw.state.last_t_ms;
@@ -798,6 +857,25 @@ replay_wait(struct agent *a, int64_t now, bool at_end)
     }
 }
 
+/*
+ * The trace was checked whole at the open, so this is a file changed during the
+ * replay: say exactly what the store keeps, and how to go on.
+ */
+static void
+replay_stopped(const struct agent *a)
+{
+    char t[32];
+
+    if (a->replayed_ms == INT64_MIN) {
+        log_error("replay: stopped before any input of %s was used", a->replay_path);
+        return;
+    }
+    evtrace_format_time(a->replayed_ms / 1000, t, sizeof(t));
+    log_error("replay: stopped; the store keeps the input of %s up to %s (%" PRId64
+              " ms), and a replay into it goes on after that",
+              a->replay_path, t, a->replayed_ms);
+}
+
 /* Replay: the trace's clock, as fast as it can be read; signals still stop it. */
 static int
 run_replay(struct agent *a)
@@ -814,8 +892,10 @@ run_replay(struct agent *a)
             due = d;
         if (due > now)
             now = due;
-        if (read_sources(a, now) < 0)
+        if (read_sources(a, now) < 0) {
+            replay_stopped(a);
             return 1;
+        }
         pipeline_tick(a->pl, now);
         if (a->up != NULL && (a->queued || checked % 1024 == 0)) {
             bool go_on = true;
@@ -978,13 +1058,17 @@ main(int argc, char **argv)
         goto out;
     }
     log_setup(a.verbose ? CFG_LOG_DEBUG : a.cfg->log_level, journal);
+    /* A trace is checked whole before the key or the store is touched. */
+    a.replayed_ms = INT64_MIN;
+    if (a.replay_path != NULL && open_sources(&a) < 0)
+        goto out;
     if (load_key(a.cfg, &a.key) < 0)
         goto out;
     if (store_open(a.cfg->store_path, 0, &a.db, err, sizeof(err)) < 0) {
         log_error("%s", err);
         goto out;
     }
-    if (open_sources(&a) < 0 || setup_fds(&a) < 0)
+    if ((a.replay_path == NULL && open_sources(&a) < 0) || setup_fds(&a) < 0)
         goto out;
     int64_t start = a.replay_path ? 0 : clock_wall_ms();
     a.resume_ms = INT64_MIN;

@@ -58,6 +58,9 @@ usage(FILE *out)
             "  -h, --help       this help\n"
             "  -V, --version    the version\n"
             "\n"
+            "A trace with a bad line anywhere is refused whole, with TRACE:LINE: what\n"
+            "was expected.\n"
+            "\n"
             "Exit status: 0 on success, 1 if the trace cannot be read, 2 for bad usage.\n");
 }
 

@@ -52,6 +52,51 @@ text_is_id(const char *s, size_t max_len)
     return true;
 }
 
+enum text_line
+text_read_line(FILE *f, char *buf, size_t max, size_t *len)
+{
+    size_t n = 0;
+    int c;
+
+    /* getc, not fgets: a NUL byte must not hide the bytes after it. */
+    while ((c = getc_unlocked(f)) != EOF && c != '\n') {
+        if (n == max) {
+            ungetc(c, f);
+            break;
+        }
+        buf[n++] = (char)c;
+    }
+    buf[n] = '\0';
+    *len = n;
+    if (c == '\n')
+        return TEXT_LINE_OK;
+    if (c != EOF)
+        return TEXT_LINE_LONG;
+    if (ferror(f))
+        return TEXT_LINE_ERROR;
+    return n > 0 ? TEXT_LINE_UNENDED : TEXT_LINE_EOF;
+}
+
+int
+text_line_error(enum text_line what, size_t max, char *err, size_t errlen)
+{
+    switch (what) {
+    case TEXT_LINE_LONG:
+        return text_error(err, errlen,
+                          "expected a line of at most %zu bytes, found a longer one",
+                          max);
+    case TEXT_LINE_UNENDED:
+        return text_error(err, errlen,
+                          "expected a newline at the end of the last line (is the "
+                          "file cut short?)");
+    case TEXT_LINE_ERROR:
+        text_error(err, errlen, "read error: %s", strerror(errno));
+        return -EIO;
+    default:
+        return text_error(err, errlen, "expected a line");
+    }
+}
+
 int
 text_error(char *err, size_t errlen, const char *fmt, ...)
 {

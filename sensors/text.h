@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Strict pieces of the project's line-oriented text formats (stock event
- * traces, sample traces): whole-string decimal numbers with a digit cap,
- * identifiers of [a-z0-9_-], and the error message helper every reader uses.
- * Shared so that each format rejects the same things in the same words.
+ * traces, sample traces): a bounded line reader, whole-string decimal numbers
+ * with a digit cap, identifiers of [a-z0-9_-], and the error message helper
+ * every reader uses. Shared so that each format rejects the same things in the
+ * same words.
  */
 #ifndef PANTRY_SENSORS_TEXT_H
 #define PANTRY_SENSORS_TEXT_H
@@ -11,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 /*
  * An unsigned decimal of 1..max_digits digits (max_digits <= 18), the whole
@@ -24,6 +26,31 @@ bool text_parse_int(const char *s, size_t max_digits, int64_t *out);
 
 /* 1..max_len-1 characters of a-z, 0-9, '_' and '-'. */
 bool text_is_id(const char *s, size_t max_len);
+
+/* What text_read_line() found. */
+enum text_line {
+    TEXT_LINE_EOF,     /* the end of the file, nothing read */
+    TEXT_LINE_OK,      /* a line ended by a newline */
+    TEXT_LINE_UNENDED, /* the file's last bytes, without a newline: cut short? */
+    TEXT_LINE_LONG,    /* more than max bytes before a newline */
+    TEXT_LINE_ERROR,   /* a read error (ferror(f); errno says which) */
+};
+
+/*
+ * Read one line of at most max bytes, without its newline, into buf (max + 1
+ * bytes), NUL-terminated after *len bytes; the line itself may hold NUL bytes,
+ * which callers reject. Memory is bounded by max whatever the file holds: a
+ * longer line stops the read (TEXT_LINE_LONG, *len = max, the rest of the line
+ * is not consumed). With TEXT_LINE_UNENDED, buf holds the unended bytes.
+ */
+enum text_line text_read_line(FILE *f, char *buf, size_t max, size_t *len);
+
+/*
+ * The message for a line that text_read_line() did not return whole (LONG,
+ * UNENDED or ERROR), in the words every reader uses, into err; -EINVAL, or
+ * -EIO for ERROR. No file or line prefix: callers add "file:line: ".
+ */
+int text_line_error(enum text_line what, size_t max, char *err, size_t errlen);
 
 /* Format a message for the user into err (unless NULL or errlen 0); -EINVAL. */
 int text_error(char *err, size_t errlen, const char *fmt, ...)

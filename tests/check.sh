@@ -15,35 +15,109 @@
 #      on them and checks their contents, and checks `meson install --destdir`
 #      of the plain build (packaging/build-deb.sh, packaging/check-pkg.py);
 #   4. ends with one line "N passed, N failed, N skipped", counting each test
-#      of each run (and each step of 3d), and exits non-zero if any failed.
+#      of each run (and each step of 3d), names every failure and the reason of
+#      every skip, and exits non-zero if any failed or if nothing passed.
+#
+# Packages that cannot be installed (a Debian mirror in the middle of a sync, no
+# sudo, ...) stop nothing: packaging/install-deps.sh names them with apt's
+# reason, and every stage that needs one of them (the cross builds without their
+# multiarch -dev packages, the Debian packages without debhelper or lintian, the
+# fuzz build without clang, the valgrind run, a test whose tool is missing) is
+# counted as skipped, with the packages as its reason. A build that fails while
+# its packages are all installed, and a test that fails, count as failures.
 # Safe to run again: builds are updated in place under _build/.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
+mkdir -p _build
 
-packaging/install-deps.sh build test package cross
+deps=_build/install-deps.txt
+rm -f "$deps"
+if ! packaging/install-deps.sh --report "$deps" build test package cross; then
+  echo "== some packages could not be installed (above): the stages that need" \
+    "them are counted as skipped"
+fi
 
 jobs=${CHECK_JOBS:-$(nproc 2>/dev/null || echo 2)}
 
+# Stages skipped here (not meson tests) go to a log of the same form as meson's
+# (one JSON object a line), with their reason, and the summary counts them.
+skiplog=_build/skipped-testlog.json
+rm -f "$skiplog"
+: >"$skiplog"
+runs="skipped=$skiplog"
+skip() {
+  why=$(printf '%s' "$2" | sed 's/\\/\\\\/g; s/"/\\"/g')
+  printf '{"name": "%s", "result": "SKIP", "reason": "%s"}\n' "$1" "$why" >>"$skiplog"
+  echo "== skipped: $1: $2"
+}
+
+installed() {
+  case "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null || true)" in
+    *"install ok installed"*) return 0 ;;
+    *) return 1 ;;
+  esac
+}
+
+# The packages of the groups given, or of one architecture of the cross group
+# (cross:arm64: the cross compiler, qemu-user and the NAME:arm64 packages).
+packages() {
+  for g in "$@"; do
+    case "$g" in
+      cross:arm64) awk '$1 == "cross" && ($2 ~ /:arm64$/ || $2 == "qemu-user" ||
+                        $2 == "gcc-aarch64-linux-gnu") {print $2}' \
+                     packaging/debian-packages.txt ;;
+      cross:armhf) awk '$1 == "cross" && ($2 ~ /:armhf$/ || $2 == "qemu-user" ||
+                        $2 == "gcc-arm-linux-gnueabihf") {print $2}' \
+                     packaging/debian-packages.txt ;;
+      *) awk -v g="$g" '$1 == g {print $2}' packaging/debian-packages.txt ;;
+    esac
+  done
+}
+
+# Why a stage that needs the packages PKG... cannot run: "" when all are
+# installed, else the missing ones and the first reason apt gave.
+missing() {
+  names=""
+  why=""
+  for p in "$@"; do
+    installed "$p" && continue
+    names="$names${names:+, }$p"
+    [ -n "$why" ] ||
+      why=$(awk -F '\t' -v p="$p" '$1 == p {print $2; exit}' "$deps" 2>/dev/null || true)
+  done
+  [ -n "$names" ] || return 0
+  printf 'not installed: %s%s' "$names" "${why:+ (apt: $why)}"
+}
+
+# shellcheck disable=SC2046
+build_missing=$(missing $(packages build))
+
 # A build that fails is reported and its tests are counted as one failure (no
-# test log), so the summary line is always printed.
+# test log), so the summary line is always printed; when packages it needs are
+# missing, the build is skipped with that reason instead.
 setup() {
   dir=$1
   shift
+  rm -f "$dir/.build-failed" "$dir/.build-skipped"
   if [ -f "$dir/build.ninja" ]; then
     meson setup --reconfigure "$dir" "$@" >/dev/null || true
   else
     meson setup "$dir" "$@" >/dev/null || true
   fi
-  if ! ninja -C "$dir" -j "$jobs"; then
+  if [ -f "$dir/build.ninja" ] && ninja -C "$dir" -j "$jobs"; then
+    return 0
+  fi
+  mkdir -p "$dir"
+  if [ -n "$build_missing" ]; then
+    echo "BUILD NOT POSSIBLE: $dir: $build_missing"
+    printf '%s\n' "$build_missing" >"$dir/.build-skipped"
+  else
     echo "BUILD FAILED: $dir"
     touch "$dir/.build-failed"
-  else
-    rm -f "$dir/.build-failed"
   fi
 }
 
-runs=""
 run() {
   dir=$1
   name=$2
@@ -51,6 +125,10 @@ run() {
   shift 3
   echo "== $name"
   rm -f "$log"
+  if [ -e "$dir/.build-skipped" ]; then
+    skip "$name: every test" "the build: $(cat "$dir/.build-skipped")"
+    return 0
+  fi
   runs="$runs $name=$log"
   [ ! -e "$dir/.build-failed" ] || return 0
   meson test -C "$dir" --no-rebuild --print-errorlogs --num-processes "$jobs" "$@" ||
@@ -61,66 +139,109 @@ setup _build/plain -Dwerror=true -Dbuildtype=debugoptimized
 setup _build/sanitize -Dwerror=true -Dbuildtype=debug -Db_sanitize=address,undefined \
   -Db_lundef=false -Dc_args=-fno-sanitize-recover=all
 
-(
-  CC=clang
-  export CC
-  setup _build/fuzz -Dwerror=true -Dbuildtype=debugoptimized -Dfuzzing=true \
-    -Dfuzz_seconds="${FUZZ_SECONDS:-20}" -Db_sanitize=address,undefined -Db_lundef=false
-)
+fuzz_missing=$(missing clang libclang-rt-14-dev)
+if [ -z "$fuzz_missing" ]; then
+  (
+    CC=clang
+    export CC
+    setup _build/fuzz -Dwerror=true -Dbuildtype=debugoptimized -Dfuzzing=true \
+      -Dfuzz_seconds="${FUZZ_SECONDS:-20}" -Db_sanitize=address,undefined \
+      -Db_lundef=false
+  )
+fi
 
 run _build/plain plain ""
 run _build/sanitize asan+ubsan "" --no-suite slow
-run _build/plain valgrind "-valgrind" --setup valgrind
-run _build/fuzz libfuzzer "" --suite fuzz
+valgrind_missing=$(missing valgrind)
+if [ -n "$valgrind_missing" ]; then
+  echo "== valgrind"
+  skip "valgrind: every unit test" "$valgrind_missing"
+else
+  run _build/plain valgrind "-valgrind" --setup valgrind
+fi
+if [ -n "$fuzz_missing" ]; then
+  echo "== libfuzzer"
+  skip "libfuzzer: every fuzz target" "$fuzz_missing"
+else
+  run _build/fuzz libfuzzer "" --suite fuzz
+fi
 
 # Raspberry Pi OS builds: each architecture's unit tests land in its own meson
-# JSON log; a test that did not build is in it as a failure.
+# JSON log; a test that did not build is in it as a failure. An architecture
+# whose cross packages are missing is skipped whole.
 echo "== cross: arm64 and armhf, unit tests under qemu-user"
-CHECK_JOBS=$jobs packaging/cross-build.sh arm64 armhf || true
-runs="$runs arm64=_build/arm64/meson-logs/testlog.json"
-runs="$runs armhf=_build/armhf/meson-logs/testlog.json"
+arches=""
+for arch in arm64 armhf; do
+  # shellcheck disable=SC2046
+  why=$(missing $(packages build "cross:$arch"))
+  if [ -n "$why" ]; then
+    skip "cross $arch: build and unit tests under qemu" "$why"
+  else
+    arches="$arches $arch"
+    runs="$runs $arch=_build/$arch/meson-logs/testlog.json"
+  fi
+done
+if [ -n "$arches" ]; then
+  # shellcheck disable=SC2086
+  CHECK_JOBS=$jobs packaging/cross-build.sh $arches || true
+fi
 
 # Packaging steps are not meson tests: each is written to a log of the same form
 # (one JSON object a line), which the summary counts with the others.
 pkglog=_build/package-testlog.json
 rm -f "$pkglog"
+: >"$pkglog"
 runs="$runs package=$pkglog"
 record() {
   printf '{"name": "%s", "result": "%s"}\n' "$1" "$2" >>"$pkglog"
   echo "== package: $1: $2"
 }
 echo "== package: Debian packages from a clean copy of the tree, lintian"
-deb_rc=0
-packaging/build-deb.sh --worktree --out _build/deb || deb_rc=$?
-if [ "$deb_rc" = 1 ]; then
-  record "deb / build" FAIL
-  record "deb / lintian" FAIL
-  record "deb / contents" FAIL
+# shellcheck disable=SC2046
+deb_missing=$(missing $(packages build package))
+if [ -n "$deb_missing" ]; then
+  for step in build lintian contents; do
+    skip "package: deb / $step" "$deb_missing"
+  done
 else
-  record "deb / build" OK
-  if [ "$deb_rc" = 0 ]; then
-    record "deb / lintian" OK
-  else
+  deb_rc=0
+  packaging/build-deb.sh --worktree --out _build/deb || deb_rc=$?
+  if [ "$deb_rc" = 1 ]; then
+    record "deb / build" FAIL
     record "deb / lintian" FAIL
-  fi
-  if python3 packaging/check-pkg.py deb _build/deb; then
-    record "deb / contents" OK
-  else
     record "deb / contents" FAIL
+  else
+    record "deb / build" OK
+    if [ "$deb_rc" = 0 ]; then
+      record "deb / lintian" OK
+    else
+      record "deb / lintian" FAIL
+    fi
+    if python3 packaging/check-pkg.py deb _build/deb; then
+      record "deb / contents" OK
+    else
+      record "deb / contents" FAIL
+    fi
   fi
 fi
-if [ ! -e _build/plain/.build-failed ] &&
+if [ -e _build/plain/.build-skipped ]; then
+  skip "package: meson install --destdir" "the build: $(cat _build/plain/.build-skipped)"
+elif [ ! -e _build/plain/.build-failed ] &&
   python3 packaging/check-pkg.py install _build/plain; then
   record "meson install --destdir" OK
 else
   record "meson install --destdir" FAIL
 fi
 
-# Count results from meson's JSON logs (one object per test).
-python3 - $runs <<'PY'
+# Count results from meson's JSON logs (one object per test). A skipped test
+# says why on its last line of output (tests/checks.py need()); a stage skipped
+# here carries its reason.
+# shellcheck disable=SC2086
+python3 - "$deps" $runs <<'PY'
 import json, sys
 passed = failed = skipped = 0
-for arg in sys.argv[1:]:
+skips = []
+for arg in sys.argv[2:]:
     name, path = arg.split("=", 1)
     try:
         lines = open(path).read().splitlines()
@@ -135,9 +256,28 @@ for arg in sys.argv[1:]:
             passed += 1
         elif res == "SKIP":
             skipped += 1
+            why = r.get("reason")
+            if why is None:
+                out = [x for x in (r.get("stdout") or "").splitlines() if x.strip()]
+                why = out[-1] if out else "(the test gave no reason)"
+                name_ = f"[{name}] {r['name']}"
+            else:
+                name_ = r["name"]
+            skips.append(f"SKIPPED {name_}: {why}")
         else:
             failed += 1
             print(f"FAILED [{name}] {r['name']}: {res}")
+for s in skips:
+    print(s)
+try:
+    note = [l.split("\t", 1)[1].strip() for l in open(sys.argv[1])
+            if l.startswith("(apt-get update)\t")]
+except OSError:
+    note = []
+if note:
+    print(f"(apt-get update failed: {note[0]})")
 print(f"{passed} passed, {failed} failed, {skipped} skipped")
-sys.exit(1 if failed else 0)
+if passed == 0 and failed == 0:
+    print("nothing was tested: see the skips above")
+sys.exit(1 if failed or passed == 0 else 0)
 PY

@@ -2,8 +2,10 @@
 """What the python-driven tests share: counted checks that report and go on,
 the closing summary line, a wait that polls a condition with a deadline (never
 a fixed sleep), an atomic file write for fake sysfs trees, the valgrind
-command line the plain builds run our programs under, and one request on the
-daemon's control socket."""
+command line the plain builds run our programs under, one request on the
+daemon's control socket, and a skip (exit 77, with its reason) when a tool of
+the test group's packages is missing."""
+import importlib.util
 import os
 import shutil
 import sys
@@ -13,6 +15,21 @@ _count = {"checks": 0, "failures": 0}
 
 VALGRIND_CMD = ["valgrind", "--quiet", "--error-exitcode=99", "--leak-check=full",
                 "--errors-for-leak-kinds=definite,indirect"]
+
+
+def need(package, programs=(), modules=(), paths=()):
+    """Skip the test, with exit status 77 (meson counts it as skipped) and one
+    line that says why, when a program, python module or file of the Debian
+    package `package` is missing. tests/check.sh prints that line as the
+    reason of the skip. packaging/install-deps.sh test installs them all."""
+    gone = [p for p in programs
+            if shutil.which(p) is None and not os.path.exists(os.path.join("/usr/sbin", p))]
+    gone += [m for m in modules if importlib.util.find_spec(m) is None]
+    gone += [f for f in paths if not os.path.exists(f)]
+    if gone:
+        print("SKIP: %s not found: the Debian package %s is not installed "
+              "(packaging/install-deps.sh test)" % (", ".join(gone), package))
+        sys.exit(77)
 
 
 def check(cond, what):

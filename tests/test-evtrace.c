@@ -4,6 +4,7 @@
  * bad line, and times checked against libc's timegm/gmtime_r.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -104,13 +105,16 @@ static const struct bad bad_lines[] = {
     {"2026-13-01T07:30:00Z coffee consume 5", "time: expected"},
     {"1969-12-31T23:59:59Z coffee consume 5", "time: expected"},
     {"2026-10-01T24:00:00Z coffee consume 5", "time: expected"},
-    {"2026-10-01T07:30:00Z tea consume 5", "unknown item 'tea'"},
+    {"2026-10-01T07:30:00Z tea consume 5",
+     "unknown item 'tea': expected an item declared by an item line above"},
     {"2026-10-01T07:30:00Z coffee eat 5", "expected consume, refill or stock"},
     {"2026-10-01T07:30:00Z coffee consume -5", "grams: expected"},
     {"2026-10-01T07:30:00Z coffee consume 5.", "grams: expected"},
     {"2026-10-01T07:30:00Z coffee consume .5", "grams: expected"},
     {"2026-10-01T07:30:00Z coffee consume 99999999", "grams: expected"},
-    {"2026-09-30T07:30:00Z coffee consume 5", "time goes backwards"},
+    {"2026-09-30T07:30:00Z coffee consume 5",
+     "time: expected 2026-09-30T08:00:00Z or later (the previous event's time; time "
+     "never goes backwards), found '2026-09-30T07:30:00Z'"},
     {"a b c d e f g h i j k l m n o p q", "more than 16 fields"},
 };
 
@@ -149,11 +153,14 @@ test_header_and_limits(void)
     evtrace_init(&t);
     CHECK_EQ_I64(evtrace_parse_line(&t, "# pantry-events v2", 18, 1, err, sizeof(err)),
                  -EINVAL);
-    CHECK(strstr(err, "expected the header") != NULL);
+    CHECK(strcmp(err,
+                 "expected the header '# pantry-events v1', found '# pantry-events "
+                 "v2'") == 0);
     memset(line, 'a', sizeof(line));
     CHECK_EQ_I64(evtrace_parse_line(&t, line, EVTRACE_MAX_LINE + 1, 2, err, sizeof(err)),
                  -EINVAL);
-    CHECK(strstr(err, "longer than") != NULL);
+    CHECK(strcmp(err, "expected a line of at most 1024 bytes, found a longer one") ==
+          0);
     CHECK_EQ_I64(evtrace_parse_line(&t, "item a\0b pack=1", 15, 2, err, sizeof(err)),
                  -EINVAL);
     CHECK(strstr(err, "NUL") != NULL);
@@ -164,6 +171,18 @@ test_header_and_limits(void)
     CHECK_EQ_I64(evtrace_parse_line(&t, "item x pack=1", 13, 2, err, sizeof(err)), -EINVAL);
     CHECK(strstr(err, "more than 64 items") != NULL);
     evtrace_fini(&t);
+}
+
+/* Load text (len bytes) as a file named "x.events"; the message in err. */
+static int
+load_text(struct evtrace *t, const char *text, size_t len, char *err, size_t errlen)
+{
+    FILE *f = tmpfile();
+    fwrite(text, 1, len, f);
+    rewind(f);
+    int r = evtrace_load_file(t, f, "x.events", err, errlen);
+    fclose(f);
+    return r;
 }
 
 static void
@@ -187,12 +206,84 @@ test_load_errors(void)
     snprintf(want, sizeof(want), "%s:3: event: expected consume", path);
     CHECK_MSG(strstr(err, want) != NULL, "%s", err);
     evtrace_fini(&t);
-    f = fopen(path, "w");
-    fclose(f);
-    CHECK_EQ_I64(evtrace_load(&t, path, err, sizeof(err)), -EINVAL);
-    CHECK(strstr(err, "empty file") != NULL);
-    evtrace_fini(&t);
     remove(path);
+
+    /* Whole-file cases: the exact message, and nothing kept of a refused trace. */
+    static const struct {
+        const char *text;
+        size_t len; /* 0: strlen */
+        const char *want;
+    } cases[] = {
+        {"", 0, "x.events:1: empty file: expected the header '# pantry-events v1'"},
+        {"# pantry-events v1\nitem coffee pack=1000\n"
+         "2026-10-01T07:30:00Z coffee refill 1000\n2026-10-01T08:30:00Z coffee consume "
+         "1",
+         0,
+         "x.events:4: expected a newline at the end of the last line (is the file cut "
+         "short?)"},
+        {"# pantry-events v1\nitem coffee pack=1000\n"
+         "2026-10-01T07:30:00Z coffee refill 1000\n2026-10-01T07:29:59Z coffee consume "
+         "1\n",
+         0,
+         "x.events:4: time: expected 2026-10-01T07:30:00Z or later (the previous "
+         "event's time; time never goes backwards), found '2026-10-01T07:29:59Z'"},
+        {"# pantry-events v1\nitem coffee pack=1000\n"
+         "2026-10-01T07:30:00Z coffee refill 10\0"
+         "00\n",
+         82, "x.events:3: NUL byte in line"},
+        {"\x1f\x8b\x08\x00\x00\n", 6,
+         "x.events:1: expected the header '# pantry-events v1', found a line that is "
+         "not "
+         "text (is this a stock event trace?)"},
+        {"# pantry-samples v1\n", 0,
+         "x.events:1: expected the header '# pantry-events v1', found '# "
+         "pantry-samples "
+         "v1'"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        size_t len = cases[i].len ? cases[i].len : strlen(cases[i].text);
+        evtrace_init(&t);
+        CHECK_EQ_I64(load_text(&t, cases[i].text, len, err, sizeof(err)), -EINVAL);
+        CHECK_MSG(strcmp(err, cases[i].want) == 0, "case %zu: got '%s', want '%s'", i,
+                  err, cases[i].want);
+        CHECK_EQ_I64(t.n_events, 0);
+        CHECK_EQ_I64(t.n_items, 0);
+        evtrace_fini(&t);
+    }
+
+    /* Another kind of file, with no newline in its first bytes: the header says. */
+    char gz[2000];
+    for (size_t i = 0; i < sizeof(gz); i++)
+        gz[i] = (char)(0x80 + i % 100);
+    evtrace_init(&t);
+    CHECK_EQ_I64(load_text(&t, gz, sizeof(gz), err, sizeof(err)), -EINVAL);
+    CHECK_MSG(strcmp(err,
+                     "x.events:1: expected the header '# pantry-events v1', found "
+                     "a line that is not text (is this a stock event trace?)") == 0,
+              "got '%s'", err);
+    CHECK_EQ_I64(load_text(&t, "# pantry-events v1", 18, err, sizeof(err)), -EINVAL);
+    CHECK_MSG(strcmp(err, "x.events:1: expected a newline at the end of the last line "
+                          "(is the file cut short?)") == 0,
+              "got '%s'", err);
+    evtrace_fini(&t);
+
+    /* A line over the limit, in a file, is named by its number. */
+    char big[EVTRACE_MAX_LINE + 64];
+    int n = snprintf(big, sizeof(big), "# pantry-events v1\n# ");
+    memset(big + n, 'x', sizeof(big) - (size_t)n - 1);
+    big[sizeof(big) - 2] = '\n';
+    big[sizeof(big) - 1] = '\0';
+    evtrace_init(&t);
+    CHECK_EQ_I64(load_text(&t, big, strlen(big), err, sizeof(err)), -EINVAL);
+    CHECK_MSG(strcmp(err, "x.events:2: expected a line of at most 1024 bytes, found a "
+                          "longer one") == 0,
+              "got '%s'", err);
+    /* Exactly at the limit passes. */
+    memset(big + n, 'x', EVTRACE_MAX_LINE - 2);
+    big[n + EVTRACE_MAX_LINE - 2] = '\n';
+    big[n + EVTRACE_MAX_LINE - 1] = '\0';
+    CHECK_EQ_I64(load_text(&t, big, strlen(big), err, sizeof(err)), 0);
+    evtrace_fini(&t);
 }
 
 /*

@@ -13,6 +13,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
 
 #define MAX_FIELDS 6
 #define EDGE_QUEUE 64
@@ -56,8 +57,10 @@ parse_time(struct trace_reader *r, const char *s, int64_t *t, char *err, size_t 
             err, errlen,
             "time: expected milliseconds since 1970 (1 to 15 digits), found '%s'", s);
     if (*t < r->last_t_ms)
-        return text_error(err, errlen, "time goes backwards: %s after %lld", s,
-                          (long long)r->last_t_ms);
+        return text_error(err, errlen,
+                          "time: expected %lld or later (time never goes backwards), "
+                          "found '%s'",
+                          (long long)r->last_t_ms, s);
     return 0;
 }
 
@@ -71,6 +74,22 @@ parse_index(const char *what, const char *s, unsigned max, unsigned *out, char *
                           what, max - 1, s);
     *out = (unsigned)v;
     return 0;
+}
+
+/* A record on an index the header did not declare: say which ones it did. */
+static int
+undeclared(const char *what, unsigned idx, uint32_t mask, char *err, size_t errlen)
+{
+    char list[64] = "";
+    size_t n = 0;
+    for (unsigned i = 0; i < 32 && n < sizeof(list); i++)
+        if (mask & (UINT32_C(1) << i))
+            n += (size_t)snprintf(list + n, sizeof(list) - n, "%s%u", n ? " " : "", i);
+    return text_error(err, errlen,
+                      "%s %u is not declared: expected a declared %s (%s%s), or a line "
+                      "'%s %u NAME' before the first record",
+                      what, idx, what, mask ? "declared: " : "none declared", list,
+                      what, idx);
 }
 
 static int
@@ -119,17 +138,21 @@ parse_sample(struct trace_reader *r, char **f, size_t n, struct trace_record *re
     if ((ret = parse_index("channel", f[2], SENSOR_MAX_CHANNELS, &ch, err, errlen)) < 0)
         return ret;
     if (!(r->channel_mask & (UINT32_C(1) << ch)))
-        return text_error(err, errlen,
-                          "channel %u is not declared (add 'channel %u NAME')", ch, ch);
+        return undeclared("channel", ch, r->channel_mask, err, errlen);
     if (trace_parse_status(f[3], &st) < 0)
         return text_error(
             err, errlen,
             "status: expected ok, eio, timeout, saturated or invalid, found '%s'",
             f[3]);
     if (st == SAMPLE_OK && n != 5)
-        return text_error(err, errlen, "an ok sample needs its raw value");
+        return text_error(err, errlen,
+                          "a sample with status ok needs its raw value: expected "
+                          "'s TIME CHANNEL ok RAW'");
     if (st != SAMPLE_OK && n != 4)
-        return text_error(err, errlen, "a %s sample has no raw value", f[3]);
+        return text_error(err, errlen,
+                          "a sample with status %s has no raw value: expected "
+                          "'s TIME CHANNEL %s'",
+                          f[3], f[3]);
     if (st == SAMPLE_OK &&
         (!text_parse_int(f[4], 7, &raw) || raw < TRACE_RAW_MIN || raw > TRACE_RAW_MAX))
         return text_error(err, errlen,
@@ -157,8 +180,7 @@ parse_edge(struct trace_reader *r, char **f, size_t n, struct trace_record *rec,
     if ((ret = parse_index("button", f[2], SENSOR_MAX_BUTTONS, &b, err, errlen)) < 0)
         return ret;
     if (!(r->button_mask & (UINT32_C(1) << b)))
-        return text_error(err, errlen,
-                          "button %u is not declared (add 'button %u NAME')", b, b);
+        return undeclared("button", b, r->button_mask, err, errlen);
     if (strcmp(f[3], "down") != 0 && strcmp(f[3], "up") != 0)
         return text_error(err, errlen, "edge: expected down or up, found '%s'", f[3]);
     rec->kind = TRACE_REC_EDGE;
@@ -166,6 +188,16 @@ parse_edge(struct trace_reader *r, char **f, size_t n, struct trace_record *rec,
     rec->edge = (struct button_edge){
         .t_ms = t, .button = (uint16_t)b, .pressed = f[3][0] == 'd'};
     return 0;
+}
+
+/* A first line that is not even text: another kind of file. */
+static int
+not_header(char *err, size_t errlen)
+{
+    return text_error(err, errlen,
+                      "expected the header '%s', found a line that is not text (is "
+                      "this a sample trace?)",
+                      TRACE_HEADER);
 }
 
 int
@@ -180,18 +212,23 @@ trace_parse_line(struct trace_reader *r, const char *line, size_t len,
     rec->kind = TRACE_REC_NONE;
     r->line_no++;
     if (len > TRACE_LINE_MAX)
-        return text_error(err, errlen, "line longer than %d bytes", TRACE_LINE_MAX);
+        return text_line_error(TEXT_LINE_LONG, TRACE_LINE_MAX, err, errlen);
     if (memchr(line, '\0', len) != NULL)
-        return text_error(err, errlen, "NUL byte in line");
+        return r->line_no == 1 ? not_header(err, errlen)
+                               : text_error(err, errlen, "NUL byte in line");
     memcpy(buf, line, len);
     buf[len] = '\0';
     if (len > 0 && buf[len - 1] == '\r')
         return text_error(err, errlen,
                           "carriage return at the end of the line (use \\n only)");
     if (r->line_no == 1) {
-        if (strcmp(buf, TRACE_HEADER) != 0)
-            return text_error(err, errlen, "expected the header '%s'", TRACE_HEADER);
-        return 0;
+        if (strcmp(buf, TRACE_HEADER) == 0)
+            return 0;
+        for (size_t i = 0; i < len; i++)
+            if ((unsigned char)buf[i] < 0x20 || (unsigned char)buf[i] > 0x7e)
+                return not_header(err, errlen);
+        return text_error(err, errlen, "expected the header '%s', found '%.40s%s'",
+                          TRACE_HEADER, buf, len > 40 ? "..." : "");
     }
     if (len == 0 || buf[0] == '#')
         return 0;
@@ -420,12 +457,68 @@ trace_writer_flush(struct trace_writer *w)
     return w->error;
 }
 
+/* ---- checking a whole trace ---- */
+
+int
+trace_check_file(FILE *f, const char *name, struct trace_summary *sum, char *err,
+                 size_t errlen)
+{
+    char line[TRACE_LINE_MAX + 1], msg[256];
+    struct trace_reader r;
+    struct trace_record rec;
+    enum text_line got;
+    size_t len;
+    int ret = 0;
+
+    trace_reader_init(&r);
+    *sum = (struct trace_summary){.first_t_ms = -1, .last_t_ms = -1};
+    while ((got = text_read_line(f, line, TRACE_LINE_MAX, &len)) == TEXT_LINE_OK) {
+        if (trace_parse_line(&r, line, len, &rec, msg, sizeof(msg)) < 0) {
+            ret = -EINVAL;
+            goto out;
+        }
+        sum->bytes += (int64_t)len + 1;
+        if (rec.kind == TRACE_REC_SAMPLE)
+            sum->samples++;
+        else if (rec.kind == TRACE_REC_EDGE)
+            sum->edges++;
+        if (rec.kind != TRACE_REC_NONE) {
+            if (sum->first_t_ms < 0)
+                sum->first_t_ms = rec.t_ms;
+            sum->last_t_ms = rec.t_ms;
+        }
+    }
+    if (got == TEXT_LINE_EOF && r.line_no == 0) {
+        r.line_no = 1;
+        ret = text_error(msg, sizeof(msg), "empty file: expected the header '%s'",
+                         TRACE_HEADER);
+    } else if (got != TEXT_LINE_EOF) {
+        /* A first line that is not the header says so: another kind of file
+         * (binary, compressed) rarely has a newline in its first bytes. */
+        bool first = r.line_no == 0;
+        if (first && got != TEXT_LINE_ERROR &&
+            trace_parse_line(&r, line, len, &rec, msg, sizeof(msg)) < 0) {
+            ret = -EINVAL;
+        } else {
+            r.line_no = first ? 1 : r.line_no + 1;
+            ret = text_line_error(got, TRACE_LINE_MAX, msg, sizeof(msg));
+        }
+    }
+out:
+    sum->lines = r.line_no;
+    if (ret < 0 && errlen > 0)
+        snprintf(err, errlen, "%s:%u: %s", name, r.line_no, msg);
+    return ret;
+}
+
 /* ---- replay ---- */
 
 struct replay {
     struct sample_source base; /* first */
     FILE *f;
     char name[128];
+    struct trace_summary checked; /* the first pass, over what is replayed */
+    int64_t pos;                  /* bytes read by the second pass */
     struct trace_reader reader;
     struct trace_record next; /* lookahead record, valid when have_next */
     bool have_next;
@@ -438,32 +531,35 @@ struct replay {
     size_t sample_head, sample_n;
 };
 
-/* Load the next sample or edge into r->next; notes and declarations are skipped. */
+/*
+ * Load the next sample or edge into r->next; notes and declarations are skipped.
+ * Only the bytes the first pass checked are read: a line appended since is not
+ * replayed. An error here means the file changed after it was checked.
+ */
 static int
 fill(struct replay *r)
 {
-    char line[TRACE_LINE_MAX + 2], msg[256];
+    char line[TRACE_LINE_MAX + 1], msg[256];
+    size_t len;
     while (!r->have_next && !r->eof && r->error == 0) {
-        if (fgets(line, sizeof(line), r->f) == NULL) {
-            if (ferror(r->f)) {
-                r->error = -EIO;
-                snprintf(r->errmsg, sizeof(r->errmsg), "%s: read error", r->name);
-            }
+        if (r->pos >= r->checked.bytes) {
             r->eof = true;
             break;
         }
-        size_t len = strlen(line);
-        if (len > 0 && line[len - 1] == '\n')
-            len--;
-        else if (!feof(r->f)) {
-            r->error = -EINVAL;
-            snprintf(r->errmsg, sizeof(r->errmsg), "%s:%u: line longer than %d bytes",
-                     r->name, r->reader.line_no + 1, TRACE_LINE_MAX);
-            break;
+        enum text_line got = text_read_line(r->f, line, TRACE_LINE_MAX, &len);
+        if (got == TEXT_LINE_OK) {
+            r->pos += (int64_t)len + 1;
+            r->error =
+                trace_parse_line(&r->reader, line, len, &r->next, msg, sizeof(msg));
+        } else {
+            r->reader.line_no++;
+            r->error = got == TEXT_LINE_EOF
+                           ? text_error(msg, sizeof(msg), "the file got shorter")
+                           : text_line_error(got, TRACE_LINE_MAX, msg, sizeof(msg));
         }
-        if (trace_parse_line(&r->reader, line, len, &r->next, msg, sizeof(msg)) < 0) {
-            r->error = -EINVAL;
-            snprintf(r->errmsg, sizeof(r->errmsg), "%s:%u: %s", r->name,
+        if (r->error < 0) {
+            snprintf(r->errmsg, sizeof(r->errmsg),
+                     "%s:%u: %s (the file changed after it was checked)", r->name,
                      r->reader.line_no, msg);
             break;
         }
@@ -474,7 +570,6 @@ fill(struct replay *r)
         return r->error;
     return 0;
 }
-
 static int
 replay_read_samples(struct sample_source *s, int64_t now_ms, struct sample *out,
                     size_t max)
@@ -582,6 +677,9 @@ trace_replay_open_file(FILE *f, const char *name, struct sample_source **out, ch
                        size_t errlen)
 {
     struct replay *r = calloc(1, sizeof(*r));
+    off_t start = ftello(f);
+    int ret;
+
     *out = NULL;
     if (r == NULL) {
         fclose(f);
@@ -591,14 +689,31 @@ trace_replay_open_file(FILE *f, const char *name, struct sample_source **out, ch
     r->f = f;
     snprintf(r->name, sizeof(r->name), "%s", name);
     trace_reader_init(&r->reader);
-    /* Read the header and declarations now, so the caller sees them. */
-    int ret = fill(r);
-    if (ret == 0 && r->reader.line_no == 0) {
-        r->error = -EINVAL;
+    /*
+     * Check the whole trace before any of it is replayed, so that a bad line
+     * anywhere is refused before a sample reaches the caller: two passes over
+     * the file with the same parser, never more than a line in memory.
+     */
+    if (start < 0 || fseeko(f, start, SEEK_SET) < 0) {
+        ret = -errno;
         snprintf(r->errmsg, sizeof(r->errmsg),
-                 "%s:1: empty file: expected the header '%s'", r->name, TRACE_HEADER);
-        ret = -EINVAL;
+                 "%s: expected a regular file, found one that cannot be read twice "
+                 "(%s): a trace is checked whole before it is replayed",
+                 r->name, strerror(errno));
+        goto out;
     }
+    if ((ret = trace_check_file(f, r->name, &r->checked, r->errmsg,
+                                sizeof(r->errmsg))) < 0)
+        goto out;
+    clearerr(f);
+    if (fseeko(f, start, SEEK_SET) < 0) {
+        ret = -errno;
+        snprintf(r->errmsg, sizeof(r->errmsg), "%s: %s", r->name, strerror(errno));
+        goto out;
+    }
+    /* Read the header and declarations now, so the caller sees them. */
+    ret = fill(r);
+out:
     if (ret < 0) {
         if (errlen > 0)
             snprintf(err, errlen, "%s", r->errmsg);
@@ -634,4 +749,10 @@ const struct trace_reader *
 trace_replay_reader(const struct sample_source *s)
 {
     return &((const struct replay *)s)->reader;
+}
+
+const struct trace_summary *
+trace_replay_checked(const struct sample_source *s)
+{
+    return &((const struct replay *)s)->checked;
 }

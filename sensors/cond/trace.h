@@ -15,9 +15,12 @@
  *     e 1764072000150 0 down
  *     a 1764072000200 lifted the flour jar
  *
- * A trace is untrusted input: lines are at most TRACE_LINE_MAX bytes, indexes
- * are below SENSOR_MAX_CHANNELS / SENSOR_MAX_BUTTONS, time never goes backwards,
- * and every error names the file, the line and what was expected.
+ * A trace is untrusted input: lines are at most TRACE_LINE_MAX bytes and end
+ * with a newline (the last one too: a file cut short is refused, not read as a
+ * shorter number), indexes are below SENSOR_MAX_CHANNELS / SENSOR_MAX_BUTTONS
+ * and declared, time never goes backwards, and every error names the file, the
+ * line and what was expected. A replay checks the whole file before it returns
+ * a single sample, so a trace with a bad line anywhere has no effect at all.
  */
 #ifndef PANTRY_SENSORS_TRACE_H
 #define PANTRY_SENSORS_TRACE_H
@@ -113,6 +116,27 @@ int trace_record_due(struct trace_writer *w, struct sample_source *src, int64_t 
 /* fflush; -EIO if anything failed. */
 int trace_writer_flush(struct trace_writer *w);
 
+/* What trace_check_file() read. */
+struct trace_summary {
+    unsigned lines;     /* lines read (up to and with the bad one on failure) */
+    int64_t bytes;      /* bytes of the lines checked, newlines included */
+    uint64_t samples;   /* sample records */
+    uint64_t edges;     /* button edge records */
+    int64_t first_t_ms; /* time of the first record, -1 without records */
+    int64_t last_t_ms;  /* time of the last record, -1 without records */
+};
+
+/*
+ * Check a whole trace from f's position to its end, with trace_parse_line() a
+ * line at a time (memory does not grow with the file). Returns 0, -EINVAL with
+ * "name:line: what was expected" in err for the first bad line (also an empty
+ * file, a line over TRACE_LINE_MAX bytes, a last line without its newline), or
+ * -EIO for a read error. f is left at the end or after the bad line; sum is
+ * filled either way.
+ */
+int trace_check_file(FILE *f, const char *name, struct trace_summary *sum, char *err,
+                     size_t errlen);
+
 /*
  * Replay source. Streams the trace (a month at 80 Hz never sits in memory):
  * read_samples(now_ms) returns the samples with t_ms <= now_ms, read_edges the
@@ -120,19 +144,28 @@ int trace_writer_flush(struct trace_writer *w);
  * returned (INT64_MAX at the end), so a caller loops now = next_due_ms() on the
  * trace's virtual clock. Annotations are skipped. poll_fd is -1.
  *
- * A bad line makes read_samples/read_edges return -EINVAL from then on, with
- * "name:line: message" available from trace_replay_error().
+ * The open checks the whole trace first (trace_check_file()) and refuses it for
+ * any bad line, so a source never returns a record of a trace it would later
+ * find bad; the replay then reads only the bytes that were checked. The file
+ * must therefore be seekable (a regular file, not a pipe). Should it change
+ * between the two passes, read_samples/read_edges return -EINVAL from the first
+ * line that differs, with "name:line: message (the file changed after it was
+ * checked)" from trace_replay_error().
  */
 
 /*
  * Open path for replay. On success *out is the caller's (sample_source_free()).
- * Returns 0, -errno of fopen, -EINVAL for a bad header or declaration (message in
- * err as "path:line: ..."), or -ENOMEM.
+ * Returns 0, -errno of fopen or fseeko (-ESPIPE: not seekable), -EINVAL for a bad
+ * line anywhere in the file, -EIO for a read error (message in err as
+ * "path:line: ..."), or -ENOMEM.
  */
 int trace_replay_open(const char *path, struct sample_source **out, char *err,
                       size_t errlen);
 
-/* The same over an open FILE, which the source owns from now on, even on failure. */
+/*
+ * The same over an open FILE, from its current position, which the source owns
+ * from now on, even on failure.
+ */
 int trace_replay_open_file(FILE *f, const char *name, struct sample_source **out,
                            char *err, size_t errlen);
 
@@ -141,5 +174,8 @@ const char *trace_replay_error(const struct sample_source *s);
 
 /* Declarations read so far (names, masks). s must be a replay source. */
 const struct trace_reader *trace_replay_reader(const struct sample_source *s);
+
+/* What the open's check found in the whole trace. s must be a replay source. */
+const struct trace_summary *trace_replay_checked(const struct sample_source *s);
 
 #endif

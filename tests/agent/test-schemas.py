@@ -19,14 +19,9 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from checks import check, done, jws_parts  # noqa
-
-try:
-    import jsonschema
-except ImportError:
-    print("python3-jsonschema is missing: packaging/install-deps.sh test",
-          file=sys.stderr)
-    sys.exit(1)
+from checks import check, done, jws_parts, need  # noqa
+need("python3-jsonschema", modules=["jsonschema"])
+import jsonschema  # noqa: E402
 
 AGENT, MAKE_SHELF, SCHEMAS = sys.argv[1], sys.argv[2], sys.argv[3]
 

@@ -3,11 +3,13 @@
  * Tests of sample traces: the recorder's output read back record for record
  * (fixed and random records), a table of bad lines with the exact message each
  * must give, and the replay source on its virtual clock (what is due when, edges
- * interleaved with samples, errors with file:line).
+ * interleaved with samples, errors with file:line), and that a replay refuses a
+ * bad trace whole, before it returns a single record.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "harness.h"
 #include "trace.h"
@@ -129,6 +131,15 @@ test_round_trip_random(void)
     free(buf);
 }
 
+static FILE *
+text_file(const char *text)
+{
+    FILE *f = tmpfile();
+    fputs(text, f);
+    rewind(f);
+    return f;
+}
+
 struct bad_case {
     const char *text;
     const char *want; /* "LINE: message" */
@@ -138,8 +149,15 @@ static void
 test_bad_lines(void)
 {
     static const struct bad_case cases[] = {
-        {"# pantry-samples v2\n", "1: expected the header '# pantry-samples v1'"},
-        {"", "1: expected the header '# pantry-samples v1'"},
+        {"# pantry-samples v2\n",
+         "1: expected the header '# pantry-samples v1', found '# pantry-samples v2'"},
+        {"", "1: empty file: expected the header '# pantry-samples v1'"},
+        {"\x7f"
+         "ELF\x02\x01\x01\n",
+         "1: expected the header '# pantry-samples v1', found a line that is not text "
+         "(is this a sample trace?)"},
+        {"# pantry-events v1\nitem rice pack=1000\n",
+         "1: expected the header '# pantry-samples v1', found '# pantry-events v1'"},
         {"# pantry-samples v1\r\n",
          "1: carriage return at the end of the line (use \\n only)"},
         {"# pantry-samples v1\nchannel 16 x\n",
@@ -158,19 +176,26 @@ test_bad_lines(void)
         {"# pantry-samples v1\nchannel 0 a\ns 5 0 ok 1\nchannel 1 b\n",
          "4: channel declared after the first record"},
         {"# pantry-samples v1\nchannel 0 a\ns 5 1 ok 1\n",
-         "3: channel 1 is not declared (add 'channel 1 NAME')"},
+         "3: channel 1 is not declared: expected a declared channel (declared: 0), or "
+         "a line 'channel 1 NAME' before the first record"},
+        {"# pantry-samples v1\ns 5 1 ok 1\n",
+         "2: channel 1 is not declared: expected a declared channel (none declared), "
+         "or a line 'channel 1 NAME' before the first record"},
         {"# pantry-samples v1\nchannel 0 a\ns 5 0 ok 8388608\n",
          "3: raw: expected an integer from -8388608 to 8388607, found '8388608'"},
         {"# pantry-samples v1\nchannel 0 a\ns 5 0 ok -0\n",
          "3: raw: expected an integer from -8388608 to 8388607, found '-0'"},
         {"# pantry-samples v1\nchannel 0 a\ns 5 0 ok\n",
-         "3: an ok sample needs its raw value"},
+         "3: a sample with status ok needs its raw value: expected "
+         "'s TIME CHANNEL ok RAW'"},
         {"# pantry-samples v1\nchannel 0 a\ns 5 0 eio 12\n",
-         "3: a eio sample has no raw value"},
+         "3: a sample with status eio has no raw value: expected 's TIME CHANNEL eio'"},
         {"# pantry-samples v1\nchannel 0 a\ns 5 0 fine 12\n",
          "3: status: expected ok, eio, timeout, saturated or invalid, found 'fine'"},
         {"# pantry-samples v1\nchannel 0 a\ns 10 0 eio\ns 9 0 eio\n",
-         "4: time goes backwards: 9 after 10"},
+         "4: time: expected 10 or later (time never goes backwards), found '9'"},
+        {"# pantry-samples v1\nchannel 0 a\ns 10 0 ok 1\na 9 note\n",
+         "4: time: expected 10 or later (time never goes backwards), found '9'"},
         {"# pantry-samples v1\nchannel 0 a\ns 1e3 0 eio\n",
          "3: time: expected milliseconds since 1970 (1 to 15 digits), found '1e3'"},
         {"# pantry-samples v1\nchannel 0 a\ns 1000000000000000 0 eio\n",
@@ -186,7 +211,8 @@ test_bad_lines(void)
         {"# pantry-samples v1\nbutton 2 a\ne 5 2 pressed\n",
          "3: edge: expected down or up, found 'pressed'"},
         {"# pantry-samples v1\nbutton 2 a\ne 5 3 up\n",
-         "3: button 3 is not declared (add 'button 3 NAME')"},
+         "3: button 3 is not declared: expected a declared button (declared: 2), or a "
+         "line 'button 3 NAME' before the first record"},
         {"# pantry-samples v1\na 5\n", "2: expected 'a TIME TEXT'"},
         {"# pantry-samples v1\na 5 caf\xc3\xa9\n",
          "2: annotation: expected 1 to 200 bytes of printable ASCII"},
@@ -197,26 +223,24 @@ test_bad_lines(void)
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct trace_record recs[4];
+        struct sample_source *src = NULL;
         size_t n;
-        char err[300] = "";
-        int r = parse_text(cases[i].text, recs, 4, &n, err, sizeof(err));
-        if (cases[i].text[0] == '\0') {
-            /* An empty text has no line 1: the replay source reports it. */
-            FILE *f = fmemopen((void *)"\n", 0, "r");
-            struct sample_source *src = NULL;
-            char e2[300] = "";
-            f = f != NULL ? f : tmpfile();
-            CHECK_EQ_I64(trace_replay_open_file(f, "empty.trace", &src, e2, sizeof(e2)),
+        char err[300] = "", want[320];
+        /* An empty text has no line 1: only a file can be empty. */
+        if (cases[i].text[0] != '\0') {
+            CHECK_EQ_I64(parse_text(cases[i].text, recs, 4, &n, err, sizeof(err)),
                          -EINVAL);
-            CHECK_MSG(strcmp(e2, "empty.trace:1: empty file: expected the header "
-                                 "'# pantry-samples v1'") == 0,
-                      "got '%s'", e2);
-            CHECK(src == NULL);
-            continue;
+            CHECK_MSG(strcmp(err, cases[i].want) == 0, "case %zu: got '%s', want '%s'",
+                      i, err, cases[i].want);
         }
-        CHECK_EQ_I64(r, -EINVAL);
-        CHECK_MSG(strcmp(err, cases[i].want) == 0, "case %zu: got '%s', want '%s'", i,
-                  err, cases[i].want);
+        /* The replay refuses the same file at open, with its name and the line. */
+        snprintf(want, sizeof(want), "bad.trace:%s", cases[i].want);
+        CHECK_EQ_I64(trace_replay_open_file(text_file(cases[i].text), "bad.trace", &src,
+                                            err, sizeof(err)),
+                     -EINVAL);
+        CHECK_MSG(strcmp(err, want) == 0, "case %zu at open: got '%s', want '%s'", i,
+                  err, want);
+        CHECK(src == NULL);
     }
 
     /* Length cap: 256 bytes pass the length check, 257 do not. */
@@ -231,18 +255,11 @@ test_bad_lines(void)
     memset(line, '#', sizeof(line));
     CHECK_EQ_I64(trace_parse_line(&r, line, 256, &rec, err, sizeof(err)), 0);
     CHECK_EQ_I64(trace_parse_line(&r, line, 257, &rec, err, sizeof(err)), -EINVAL);
-    CHECK(strcmp(err, "line longer than 256 bytes") == 0);
+    CHECK_MSG(strcmp(err, "expected a line of at most 256 bytes, found a longer one") ==
+                  0,
+              "got '%s'", err);
     CHECK_EQ_I64(trace_parse_line(&r, "s\0 1", 4, &rec, err, sizeof(err)), -EINVAL);
     CHECK(strcmp(err, "NUL byte in line") == 0);
-}
-
-static FILE *
-text_file(const char *text)
-{
-    FILE *f = tmpfile();
-    fputs(text, f);
-    rewind(f);
-    return f;
 }
 
 static void
@@ -301,20 +318,67 @@ test_replay(void)
     sample_source_free(src);
     sample_source_free(NULL);
 
-    /* A bad line in the middle: what came before is returned, then the error. */
+    /* A bad line anywhere is refused at open: nothing of the trace is returned. */
     text = "# pantry-samples v1\nchannel 0 a\ns 1 0 ok 1\ns 2 0 ok 2\ns 3 0 ok x\n";
     CHECK_EQ_I64(
         trace_replay_open_file(text_file(text), "bad.trace", &src, err, sizeof(err)),
-        0);
-    if (src == NULL)
-        return;
-    CHECK_EQ_I64(src->ops->read_samples(src, 10, s, 8), 2);
-    CHECK_EQ_I64(src->ops->read_samples(src, 10, s, 8), -EINVAL);
-    CHECK_MSG(strcmp(trace_replay_error(src),
-                     "bad.trace:5: raw: expected an integer from "
-                     "-8388608 to 8388607, found 'x'") == 0,
-              "got '%s'", trace_replay_error(src));
-    sample_source_free(src);
+        -EINVAL);
+    CHECK_MSG(strcmp(err, "bad.trace:5: raw: expected an integer from "
+                          "-8388608 to 8388607, found 'x'") == 0,
+              "got '%s'", err);
+    CHECK(src == NULL);
+
+    /* A last line without its newline may be a number cut short: refused. */
+    text = "# pantry-samples v1\nchannel 0 a\ns 1 0 ok 1\ns 2 0 ok 84";
+    CHECK_EQ_I64(
+        trace_replay_open_file(text_file(text), "cut.trace", &src, err, sizeof(err)),
+        -EINVAL);
+    CHECK_MSG(strcmp(err, "cut.trace:4: expected a newline at the end of the last line "
+                          "(is the file cut short?)") == 0,
+              "got '%s'", err);
+
+    /* Binary garbage: a NUL byte does not hide what follows it. */
+    static const char garbage[] =
+        "# pantry-samples v1\nchannel 0 a\ns 1 0 ok 1\0\xff\n";
+    FILE *g = tmpfile();
+    fwrite(garbage, 1, sizeof(garbage) - 1, g);
+    rewind(g);
+    CHECK_EQ_I64(trace_replay_open_file(g, "bin.trace", &src, err, sizeof(err)),
+                 -EINVAL);
+    CHECK_MSG(strcmp(err, "bin.trace:3: NUL byte in line") == 0, "got '%s'", err);
+
+    /* Another kind of file, with no newline in its first bytes: the header says. */
+    g = tmpfile();
+    for (int i = 0; i < 1000; i++)
+        fputc(0x80 + i % 100, g);
+    rewind(g);
+    CHECK_EQ_I64(trace_replay_open_file(g, "gz.trace", &src, err, sizeof(err)),
+                 -EINVAL);
+    CHECK_MSG(strcmp(err, "gz.trace:1: expected the header '# pantry-samples v1', "
+                          "found a line that is not text (is this a sample "
+                          "trace?)") == 0,
+              "got '%s'", err);
+    /* The header alone without its newline is a file cut short. */
+    CHECK_EQ_I64(trace_replay_open_file(text_file(TRACE_HEADER), "h.trace", &src, err,
+                                        sizeof(err)),
+                 -EINVAL);
+    CHECK_MSG(strcmp(err, "h.trace:1: expected a newline at the end of the last line "
+                          "(is the file cut short?)") == 0,
+              "got '%s'", err);
+
+    /* A pipe cannot be read twice: refused before anything is read. */
+    int fds[2];
+    CHECK_EQ_I64(pipe(fds), 0);
+    CHECK(write(fds[1], "# pantry-samples v1\n", 20) == 20);
+    close(fds[1]);
+    CHECK_EQ_I64(trace_replay_open_file(fdopen(fds[0], "r"), "pipe.trace", &src, err,
+                                        sizeof(err)),
+                 -ESPIPE);
+    CHECK_MSG(strncmp(err,
+                      "pipe.trace: expected a regular file, found one that "
+                      "cannot be read twice",
+                      60) == 0,
+              "got '%s'", err);
 
     /* Bad declarations fail at open. */
     text = "# pantry-samples v1\nchannel 0 a\nchannel 0 a\n";
@@ -335,8 +399,56 @@ test_replay(void)
     rewind(f);
     CHECK_EQ_I64(trace_replay_open_file(f, "long.trace", &src, err, sizeof(err)),
                  -EINVAL);
-    CHECK_MSG(strcmp(err, "long.trace:3: line longer than 256 bytes") == 0, "got '%s'",
-              err);
+    CHECK_MSG(strcmp(err, "long.trace:3: expected a line of at most 256 bytes, found a "
+                          "longer one") == 0,
+              "got '%s'", err);
+
+    /*
+     * Checked, then changed in place before the replay reads it: the replay stops
+     * at the first line that differs and says why. Lines appended after the check
+     * are not replayed.
+     */
+    f = tmpfile();
+    fputs("# pantry-samples v1\nchannel 0 a\n", f);
+    long at = 0; /* where the sample at 9000 starts: far past stdio's buffer */
+    for (int t = 1; t <= 10000; t++) {
+        if (t == 9000)
+            at = ftell(f);
+        fprintf(f, "s %d 0 ok 1\n", t);
+    }
+    rewind(f);
+    CHECK_EQ_I64(trace_replay_open_file(f, "moved.trace", &src, err, sizeof(err)), 0);
+    if (src == NULL)
+        return;
+    CHECK_EQ_I64(trace_replay_checked(src)->samples, 10000);
+    CHECK_EQ_I64(trace_replay_checked(src)->first_t_ms, 1);
+    CHECK_EQ_I64(trace_replay_checked(src)->last_t_ms, 10000);
+    CHECK_EQ_I64(trace_replay_checked(src)->lines, 10002);
+    CHECK_EQ_I64(pwrite(fileno(f), "s 0000", 6, at), 6);
+    int got = 0, k;
+    while ((k = src->ops->read_samples(src, 20000, s, 8)) > 0)
+        got += k;
+    CHECK_EQ_I64(got, 8999);
+    CHECK_EQ_I64(k, -EINVAL);
+    CHECK_MSG(
+        strcmp(trace_replay_error(src),
+               "moved.trace:9002: time: expected milliseconds since 1970 (1 to 15 "
+               "digits), found '0000' (the file changed after it was "
+               "checked)") == 0,
+        "got '%s'", trace_replay_error(src));
+    sample_source_free(src);
+
+    f = tmpfile();
+    fputs("# pantry-samples v1\nchannel 0 a\ns 1 0 ok 1\n", f);
+    rewind(f);
+    CHECK_EQ_I64(trace_replay_open_file(f, "grown.trace", &src, err, sizeof(err)), 0);
+    if (src == NULL)
+        return;
+    CHECK_EQ_I64(pwrite(fileno(f), "s 2 0 ok 2\n", 11, 44), 11);
+    CHECK_EQ_I64(src->ops->read_samples(src, 10, s, 8), 1);
+    CHECK_EQ_I64(src->ops->read_samples(src, 10, s, 8), 0);
+    CHECK_EQ_I64(src->ops->next_due_ms(src, 10), INT64_MAX);
+    sample_source_free(src);
 }
 
 /*

@@ -225,7 +225,19 @@ test_trace_rejects(void)
         const char *text;
         const char *where; /* expected in the message */
     } bad[] = {
-        {"", "tmp:0:"},
+        {"", "tmp:1: empty file: expected the header \"pantry-trace 1\""},
+        {"# only a comment\n",
+         "tmp:1: expected the header \"pantry-trace 1\" before the end of the file"},
+        {"pantry-trace 1\nstart 0\nend 100\nrefill 1 10",
+         "tmp:4: expected a newline at the end of the last line (is the file cut "
+         "short?)"},
+        {"pantry-trace 1\nstart 0\nend 100\nrefill 1 1\x01\n",
+         "tmp:4: control or non-ASCII byte 0x01 in line"},
+        {"pantry-trace 1\nstart 0\nend 100\nrefill 50 10\nuse 40 1\n",
+         "tmp:5: use: expected a time of 50 or later (the previous event's; time never "
+         "goes backwards), found 40"},
+        {"pantry-trace 1\nstart 0\nend 100\nrefill 1 1x\n",
+         "tmp:4: refill: expected milligrams from 1 to 1000000000, found \"1x\""},
         {"use 1 2\n", "tmp:1:"},
         {"pantry-trace 2\n", "tmp:1:"},
         {"pantry-trace 1\nstart 0\nend 100\nrefill 0 10\nuse 5 11\n", "tmp:5:"},
@@ -254,6 +266,27 @@ test_trace_rejects(void)
         CHECK_MSG(strstr(err, bad[i].where) != NULL, "case %zu: \"%s\" lacks \"%s\"", i,
                   err, bad[i].where);
         CHECK(t.n == 0 && t.ev == NULL);
+    }
+    /* A NUL byte does not hide the rest of its line; a long line is named. */
+    {
+        static const char nul[] = "pantry-trace 1\nstart 0\nend 100\nrefill 1 10\0 x\n";
+        char err[256] = "", big[600];
+        struct trace t;
+        FILE *f = fmemopen((void *)nul, sizeof(nul) - 1, "r");
+        CHECK(f != NULL && trace_read(&t, f, "tmp", err, sizeof(err)) == -EINVAL);
+        CHECK_MSG(strcmp(err, "tmp:4: NUL byte in line") == 0, "got \"%s\"", err);
+        if (f != NULL)
+            fclose(f);
+        memset(big, '#', sizeof(big));
+        memcpy(big, "pantry-trace 1\n", 15);
+        big[sizeof(big) - 1] = '\n';
+        f = fmemopen(big, sizeof(big), "r");
+        CHECK(f != NULL && trace_read(&t, f, "tmp", err, sizeof(err)) == -EINVAL);
+        CHECK_MSG(strcmp(err, "tmp:2: expected a line of at most 510 bytes, found a "
+                              "longer one") == 0,
+                  "got \"%s\"", err);
+        if (f != NULL)
+            fclose(f);
     }
     /* Comments, blank lines and CRLF are fine. */
     const char *good = "# x\r\npantry-trace 1\r\n\r\nname x\nseed 3\nstart 0\nend 100\n"

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "harness.h"
+#include "text.h"
 
 #define DAY_S INT64_C(86400)
 #define HOUR_S INT64_C(3600)
@@ -367,6 +368,8 @@ parse_i64(const char *s, int64_t lo, int64_t hi, int64_t *out)
     return 0;
 }
 
+#define LINE_MAX_BYTES 510 /* of a line, without its newline */
+
 #define FAIL(...)                                                                      \
     do {                                                                               \
         int off_ = snprintf(err, err_len, "%s:%u: ", name, line_no);                   \
@@ -379,21 +382,29 @@ parse_i64(const char *s, int64_t lo, int64_t hi, int64_t *out)
 int
 trace_read(struct trace *t, FILE *f, const char *name, char *err, size_t err_len)
 {
-    char buf[512];
+    char buf[LINE_MAX_BYTES + 1], msg[128];
     unsigned line_no = 0;
     bool have_header = false, have_start = false, have_end = false;
     int64_t stock = 0, last_t = INT64_MIN;
+    enum text_line got;
+    size_t len;
     int rc = 0;
 
     trace_init(t);
     snprintf(t->name, sizeof(t->name), "file");
-    while (fgets(buf, sizeof(buf), f) != NULL) {
+    /* The project's bounded line reader: a NUL byte, an over-long line and a
+     * last line cut short (a number read shorter) are errors, not data. */
+    while ((got = text_read_line(f, buf, LINE_MAX_BYTES, &len)) == TEXT_LINE_OK) {
         line_no++;
-        size_t len = strlen(buf);
-        if (len == sizeof(buf) - 1 && buf[len - 1] != '\n' && !feof(f))
-            FAIL("line longer than %zu characters", sizeof(buf) - 2);
-        while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
+        if (memchr(buf, '\0', len) != NULL)
+            FAIL("NUL byte in line");
+        if (len > 0 && buf[len - 1] == '\r')
             buf[--len] = '\0';
+        for (size_t i = 0; i < len; i++) {
+            unsigned char c = (unsigned char)buf[i];
+            if ((c < 0x20 && c != '\t') || c > 0x7e)
+                FAIL("control or non-ASCII byte 0x%02x in line", c);
+        }
         char *p = buf + strspn(buf, " \t");
         if (*p == '\0' || *p == '#')
             continue;
@@ -405,7 +416,7 @@ trace_read(struct trace *t, FILE *f, const char *name, char *err, size_t err_len
         if (!have_header) {
             if (strcmp(key, "pantry-trace") != 0 || a == NULL || strcmp(a, "1") != 0 ||
                 b != NULL)
-                FAIL("expected the header \"pantry-trace 1\"");
+                FAIL("expected the header \"pantry-trace 1\", found \"%.40s\"", p);
             have_header = true;
             continue;
         }
@@ -419,14 +430,16 @@ trace_read(struct trace *t, FILE *f, const char *name, char *err, size_t err_len
             snprintf(t->name, sizeof(t->name), "%s", a);
         } else if (strcmp(key, "seed") == 0) {
             if (b != NULL || parse_i64(a, 0, INT64_MAX, &v) < 0)
-                FAIL("seed takes one non-negative integer");
+                FAIL("seed: expected one non-negative integer, found \"%s\"",
+                     a ? a : "");
             t->seed = (uint64_t)v;
         } else if (strcmp(key, "start") == 0 || strcmp(key, "end") == 0) {
             bool is_start = key[0] == 's';
             if (t->n > 0)
                 FAIL("%s must come before the first event", key);
             if (b != NULL || parse_i64(a, 0, INT64_C(1) << 40, &v) < 0)
-                FAIL("%s takes one time in Unix seconds", key);
+                FAIL("%s: expected one time in Unix seconds, found \"%s\"", key,
+                     a ? a : "");
             if (is_start) {
                 t->start_s = v;
                 have_start = true;
@@ -442,11 +455,16 @@ trace_read(struct trace *t, FILE *f, const char *name, char *err, size_t err_len
                 FAIL("end (%" PRId64 ") must be after start (%" PRId64 ")", t->end_s,
                      t->start_s);
             if (parse_i64(a, t->start_s, t->end_s, &v) < 0)
-                FAIL("%s: time must be an integer in [start, end]", key);
+                FAIL("%s: expected a time in Unix seconds from %" PRId64 " to %" PRId64
+                     " (start to end), found \"%s\"",
+                     key, t->start_s, t->end_s, a ? a : "");
             if (parse_i64(b, 1, INT32_C(1000000000), &mg) < 0)
-                FAIL("%s: milligrams must be an integer in [1, 1000000000]", key);
+                FAIL("%s: expected milligrams from 1 to 1000000000, found \"%s\"", key,
+                     b ? b : "");
             if (v < last_t)
-                FAIL("time %" PRId64 " is before the previous event's", v);
+                FAIL("%s: expected a time of %" PRId64 " or later (the previous "
+                     "event's; time never goes backwards), found %" PRId64,
+                     key, last_t, v);
             if (use && mg > stock)
                 FAIL("use of %" PRId64 " mg but only %" PRId64 " mg on the shelf", mg,
                      stock);
@@ -461,12 +479,17 @@ trace_read(struct trace *t, FILE *f, const char *name, char *err, size_t err_len
                 key);
         }
     }
-    if (ferror(f)) {
+    if (got != TEXT_LINE_EOF) {
         line_no++;
-        FAIL("read error");
+        text_line_error(got, LINE_MAX_BYTES, msg, sizeof(msg));
+        FAIL("%s", msg);
+    }
+    if (!have_header && line_no == 0) {
+        line_no = 1;
+        FAIL("empty file: expected the header \"pantry-trace 1\"");
     }
     if (!have_header)
-        FAIL("empty file: expected the header \"pantry-trace 1\"");
+        FAIL("expected the header \"pantry-trace 1\" before the end of the file");
     if (!have_start || !have_end || t->end_s <= t->start_s)
         FAIL("start and end (end after start) are required");
 out:

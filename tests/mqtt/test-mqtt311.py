@@ -29,14 +29,13 @@ import tempfile
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from broker import free_port  # noqa: E402
-from checks import check, done, wait_for  # noqa: E402
+from checks import check, done, need, wait_for  # noqa: E402
 from mqttlib import DEVICE, PREFIX, Shelf  # noqa: E402
 
 AGENT = sys.argv[1]
 SERVER = "/usr/lib/rabbitmq/bin/rabbitmq-server"
-if not os.path.exists(SERVER):
-    print("rabbitmq-server is not installed (packaging/install-deps.sh test)")
-    sys.exit(77)
+need("rabbitmq-server", paths=[SERVER])
+need("mosquitto-clients", programs=["mosquitto_pub"])
 
 
 class Rabbit:

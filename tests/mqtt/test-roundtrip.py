@@ -32,7 +32,12 @@ import tempfile
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from broker import Broker  # noqa: E402
-from checks import check, done, wait_for  # noqa: E402
+from checks import check, done, need, wait_for  # noqa: E402
+need("mosquitto", programs=["mosquitto"])
+need("mosquitto-clients", programs=["mosquitto_sub", "mosquitto_pub"])
+need("python3-jwcrypto", modules=["jwcrypto"])
+need("python3-jsonschema", modules=["jsonschema"])
+need("node-jose", programs=[sys.argv[4]], paths=["/usr/share/nodejs/jose"])
 from mqttlib import (DEVICE, PREFIX, Capture, Retailer, Shelf,  # noqa: E402
                      jwcrypto_verify, retained)
 

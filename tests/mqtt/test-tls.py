@@ -24,7 +24,11 @@ import tempfile
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from broker import Broker, make_pki  # noqa: E402
-from checks import check, done, wait_for  # noqa: E402
+from checks import check, done, need, wait_for  # noqa: E402
+need("mosquitto", programs=["mosquitto"])
+need("mosquitto-clients", programs=["mosquitto_sub", "mosquitto_pub"])
+need("python3-jwcrypto", modules=["jwcrypto"])
+need("openssl", programs=["openssl"])
 from mqttlib import DEVICE, Retailer, Shelf  # noqa: E402
 
 AGENT, PANTRYCTL, RETAILER = sys.argv[1:4]

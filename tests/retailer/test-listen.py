@@ -34,7 +34,11 @@ here = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(here, ".."))
 sys.path.insert(0, here)
 from broker import Broker, make_pki  # noqa: E402
-from checks import check, done, wait_for  # noqa: E402
+from checks import check, done, need, wait_for  # noqa: E402
+need("mosquitto", programs=["mosquitto"])
+need("mosquitto-clients", programs=["mosquitto_sub", "mosquitto_pub"])
+need("python3-jwcrypto", modules=["jwcrypto"])
+need("openssl", programs=["openssl"])
 import jose  # noqa: E402
 
 RETAILER = os.path.abspath(sys.argv[1])

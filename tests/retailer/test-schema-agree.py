@@ -22,7 +22,9 @@ import sys
 here = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(here, ".."))
 sys.path.insert(0, here)
-from checks import check, done  # noqa: E402
+from checks import check, done, need  # noqa: E402
+need("python3-jwcrypto", modules=["jwcrypto"])
+need("python3-jsonschema", modules=["jsonschema"])
 import jose  # noqa: E402
 from jsonschema import Draft202012Validator  # noqa: E402
 

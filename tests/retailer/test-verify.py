@@ -29,7 +29,8 @@ import tempfile
 here = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(here, ".."))
 sys.path.insert(0, here)
-from checks import check, done  # noqa: E402
+from checks import check, done, need  # noqa: E402
+need("python3-jwcrypto", modules=["jwcrypto"])
 import jose  # noqa: E402
 from jwcrypto import jwk  # noqa: E402
 
