@@ -37,7 +37,11 @@ RANK = {"planned": 0, "queued": 1, "published": 2, "acknowledged": 3,
 
 
 def snapshot(path):
-    db = sqlite3.connect("file:%s?mode=ro" % path, uri=True, timeout=10)
+    # Read-write: a kill in the middle of a transaction leaves a hot journal,
+    # which only a writer may roll back (the agent's next start does the same);
+    # a read-only connection then fails with "attempt to write a readonly
+    # database". Nothing else is written.
+    db = sqlite3.connect(path, timeout=10)
     try:
         ok = db.execute("PRAGMA integrity_check").fetchone()[0]
         if db.execute("PRAGMA user_version").fetchone()[0] == 0:
