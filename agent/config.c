@@ -113,6 +113,7 @@ cfg_item_defaults(struct cfg_item *it, int64_t pack_mg)
         .pack_mg = pack_mg,
         .packs_per_order = 1,
         .lead_s = 2 * DAY_S,
+        .lead_spread_s = -1, /* the lead's own, once it is known */
         .review_s = DAY_S,
         .cover_s = 7 * DAY_S,
         .service_bp = 9500,
@@ -1837,6 +1838,7 @@ static const struct key item_keys[] = {
     KEY("container", K_GRAMS, false, struct cfg_item, container_mg, 0, 100000000),
     KEY("packs_per_order", K_INT, false, struct cfg_item, packs_per_order, 1, 100),
     KEY("lead", K_DUR_S, false, struct cfg_item, lead_s, HOUR_S, 60 * DAY_S),
+    KEY("lead_spread", K_DUR_S, false, struct cfg_item, lead_spread_s, 0, 60 * DAY_S),
     KEY("review", K_DUR_S, false, struct cfg_item, review_s, HOUR_S, 60 * DAY_S),
     KEY("cover", K_DUR_S, false, struct cfg_item, cover_s, 0, 365 * DAY_S),
     KEY("service_level", K_BP, false, struct cfg_item, service_bp, 5000, 9990),
@@ -1862,6 +1864,8 @@ read_item(struct ctx *x, config_setting_t *s, struct cfg_item *it)
     read_group(x, s, item_keys, ARRAY_SIZE(item_keys), it);
     it->cond.pack_mg = it->pack_mg;
     it->cond.container_mg = it->container_mg;
+    if (it->lead_spread_s < 0)
+        it->lead_spread_s = it->lead_s; /* wide: a new device orders early */
     if (it->name[0] == '\0')
         put_str(it->name, sizeof(it->name), it->id);
     if (x->n_errors != before)

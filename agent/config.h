@@ -122,6 +122,7 @@ struct cfg_item {
     int64_t container_mg;     /* container tare 0..100 kg, default 0 */
     uint32_t packs_per_order; /* 1..100, default 1 */
     int64_t lead_s;           /* default lead time, 1 h .. 60 d, default 2 d */
+    int64_t lead_spread_s;    /* its uncertainty (one sd), 0 .. 60 d, default lead_s */
     int64_t review_s;         /* policy review period 1 h .. 60 d, default 1 d */
     int64_t cover_s;          /* extra cover 0 .. 365 d, default 7 d */
     uint32_t service_bp;      /* service_level 0.5..0.999 -> 5000..9990, default 9500 */

@@ -123,7 +123,7 @@ apply(const struct evtrace_item *it, struct item_state *s, const struct evtrace_
             /* The refill that follows an order closes it and measures the lead. */
             struct order *o = &s->orders[s->n_orders - 1];
             o->arrived_s = e->t_s;
-            lead_observe(&s->lead, e->t_s - o->t_s, UINT64_C(1) << 31);
+            lead_observe(&s->lead, e->t_s - o->t_s, UINT64_C(1) << 30);
         }
         s->on_order_mg = 0;
     } else {
@@ -265,7 +265,7 @@ main(int argc, char **argv)
         goto out;
     }
     for (size_t i = 0; i < t.n_items; i++)
-        lead_init(&st[i].lead, t.items[i].lead_s);
+        lead_init(&st[i].lead, t.items[i].lead_s, t.items[i].lead_s);
 
     /* Virtual clock: events in order, reviews every review period in between. */
     for (size_t k = 0; k < t.n_events; k++) {

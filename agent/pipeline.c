@@ -39,8 +39,11 @@
 
 #define DAY_MS INT64_C(86400000)
 #define BATCH_MS 1000 /* an open batch is committed after this much time */
-/* Lead time smoothing weight per measured order, Q32 (0.5: the last few orders). */
-#define LEAD_ALPHA_Q32 (UINT64_C(1) << 31)
+/*
+ * The least weight a measured lead gets, Q32 (1/4: the last few orders count;
+ * before that each order is one more piece of evidence, see lead.h).
+ */
+#define LEAD_FLOOR_Q32 (UINT64_C(1) << 30)
 
 static int
 note_err(struct pipeline *p, int r)
@@ -538,7 +541,7 @@ expire_or_close(struct pipeline *p, struct pl_item *it, enum order_event ev,
                                            note)) < 0)
         return;
     if (to == ORDER_FULFILLED && oo.o.queued_ms > 0 && now_ms > oo.o.queued_ms) {
-        lead_observe(&it->model.lead, (now_ms - oo.o.queued_ms) / 1000, LEAD_ALPHA_Q32);
+        lead_observe(&it->model.lead, (now_ms - oo.o.queued_ms) / 1000, LEAD_FLOOR_Q32);
         save_model(p, it, now_ms);
     }
 }
@@ -748,7 +751,7 @@ pipeline_init(struct pipeline *p, const struct agent_config *cfg, struct store *
             return text_error(err, errlen, "item %s: %s", c->id, r == -EEXIST
                               ? "its channel has another item" : "the calibration is "
                               "unusable (span 0 or out of range)"), r;
-        lead_init(&it->model.lead, c->lead_s);
+        lead_init(&it->model.lead, c->lead_s, c->lead_spread_s);
         r = store_model_get(db, c->id, PL_MODEL_FORMAT, &it->model, sizeof(it->model),
                             NULL);
         if (r == 0) {
@@ -760,7 +763,7 @@ pipeline_init(struct pipeline *p, const struct agent_config *cfg, struct store *
              * since, not over one second, which would read as tonnes a day.
              */
             memset(&it->model, 0, sizeof(it->model));
-            lead_init(&it->model.lead, c->lead_s);
+            lead_init(&it->model.lead, c->lead_s, c->lead_spread_s);
             fc_init(&it->model.fc, now_ms / 1000);
             it->model.started_ms = now_ms > 0 ? now_ms : 1;
             if (r == -ESTALE)

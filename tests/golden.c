@@ -153,7 +153,7 @@ write_policy(FILE *out, uint64_t *rng)
                 o.order, o.packs, o.position_mg, o.reorder_point_mg, o.order_up_to_mg);
     }
     struct lead l;
-    lead_init(&l, 3 * DAY);
+    lead_init(&l, 3 * DAY, DAY);
     for (int i = 0; i < 16; i++) {
         /* Two draws, two statements: as arguments of one call their order would
          * be the compiler's (GCC for ARM and for x86-64 differ). This is the
@@ -161,7 +161,7 @@ write_policy(FILE *out, uint64_t *rng)
         uint64_t w = th_rand(rng) >> 32;
         int64_t obs = pick(rng, DAY, 9 * DAY);
         lead_observe(&l, obs, w);
-        fprintf(out, "lead %" PRId64 " %" PRId64 " %" PRId64 "\n", l.mean_s, l.mad_s,
+        fprintf(out, "lead %" PRId64 " %" PRId64 " %" PRId64 "\n", l.mean_s, l.var_s2,
                 lead_plan_s(&l, 107800));
     }
 }

@@ -121,23 +121,61 @@ test_service_level_raises_reorder_point(void)
 static void
 test_lead_learning(void)
 {
+    const int64_t D = DAY;
     struct lead l;
-    lead_init(&l, 3 * DAY);
-    CHECK_EQ_I64(lead_plan_s(&l, 0), 3 * DAY);
-    /* The first measurement replaces the default. */
-    lead_observe(&l, 2 * DAY, UINT64_C(1) << 31);
-    CHECK_EQ_I64(l.mean_s, 2 * DAY);
-    CHECK_EQ_I64(l.mad_s, 0);
-    /* alpha 1/2: mean halfway to 4 days = 3 days, mad 1 day. */
-    lead_observe(&l, 4 * DAY, UINT64_C(1) << 31);
-    CHECK_EQ_I64(l.mean_s, 3 * DAY);
-    CHECK_EQ_I64(l.mad_s, DAY);
-    /* Planned at z = 1: 3 days + sqrt(pi/2) * 1 day. */
-    CHECK_NEAR(lead_plan_s(&l, 65536), 3 * DAY + 1.2533141 * DAY, 2);
+    /* Prior 3 days, spread 1 day: planned at z = 0 and z = 1. */
+    lead_init(&l, 3 * D, D);
+    CHECK_EQ_I64(lead_plan_s(&l, 0), 3 * D);
+    CHECK_EQ_I64(lead_plan_s(&l, 65536), 4 * D);
+    /*
+     * Weight 1/2 each (the floor): 2 days, d = -1 D: mean 2.5 D, var =
+     * (1/2)(D^2 + (1/2) D^2) = 0.75 D^2 = 5598720000, sd floor(74824.1).
+     */
+    lead_observe(&l, 2 * D, UINT64_C(1) << 31);
+    CHECK_EQ_I64(l.mean_s, 5 * D / 2);
+    CHECK_EQ_I64(l.var_s2, 5598720000);
+    CHECK_EQ_I64(lead_sd_s(&l), 74824);
+    /* 4 days, d = 1.5 D: mean 3.25 D = 280800, var = (1/2)(0.75 + 1.125) D^2 =
+     * 0.9375 D^2 = 6998400000, sd floor(83656.9); z = 1 adds it. */
+    lead_observe(&l, 4 * D, UINT64_C(1) << 31);
+    CHECK_EQ_I64(l.mean_s, 280800);
+    CHECK_EQ_I64(l.var_s2, 6998400000);
+    CHECK_EQ_I64(lead_plan_s(&l, 65536), 280800 + 83656);
+    CHECK_EQ_U64(l.n, 2);
+
+    /*
+     * Weights of evidence without a floor: the prior counts as one order. Prior
+     * 2 days, no spread; 3 days at weight 1/2: mean 2.5 D, var (1/2)(1/2) D^2 =
+     * D^2 / 4, sd 43200; 2.5 days at weight 1/3: mean unchanged, var (2/3) of it,
+     * D^2 / 6 = 1244160000, sd floor(35272.6).
+     */
+    lead_init(&l, 2 * D, 0);
+    lead_observe(&l, 3 * D, 0);
+    CHECK_EQ_I64(l.mean_s, 5 * D / 2);
+    CHECK_EQ_I64(lead_sd_s(&l), 43200);
+    lead_observe(&l, 5 * D / 2, 0);
+    CHECK_EQ_I64(l.mean_s, 5 * D / 2);
+    CHECK(l.var_s2 >= 1244160000 - 1 && l.var_s2 <= 1244160000);
+    CHECK_EQ_I64(lead_sd_s(&l), 35272);
+    /* A long first order (9 days against a 2-day prior of 2 days' spread): the
+     * plan at 95 % (z 1.6449) widens to the whole evidence: mean 5.5 D, var =
+     * (1/2)(4 + (1/2) 49) D^2 = 14.25 D^2, sd 3.775 D: 5.5 + 6.209 = 11.71 D. */
+    lead_init(&l, 2 * D, 2 * D);
+    lead_observe(&l, 9 * D, UINT64_C(1) << 30);
+    CHECK_EQ_I64(l.mean_s, 11 * D / 2);
+    CHECK_NEAR(lead_plan_s(&l, 107800), 5.5 * D + 1.644854 * 3.774917 * D, 60);
+
+    /* Clamps: negative and huge measurements, defaults and spreads. */
     lead_observe(&l, -7, MODELS_Q32_ONE);
     CHECK_EQ_I64(l.mean_s, 0);
-    lead_init(&l, INT64_MAX);
+    CHECK_EQ_I64(l.var_s2, 0);
+    lead_init(&l, INT64_MAX, INT64_MAX);
     CHECK_EQ_I64(l.mean_s, MODELS_DT_MAX_S);
+    CHECK_EQ_I64(lead_sd_s(&l), MODELS_DT_MAX_S);
+    CHECK_EQ_I64(lead_plan_s(&l, 65536 * 8), MODELS_DT_MAX_S);
+    lead_init(&l, -5, -5);
+    CHECK_EQ_I64(l.mean_s, 0);
+    CHECK_EQ_I64(l.var_s2, 0);
 }
 
 int

@@ -274,7 +274,7 @@ sim_closed_loop(const struct trace *t, const struct sim_policy *pol,
     struct lead lead;
     int32_t z = quant_normal_q16(SIM_SERVICE_BP);
     fc_init(&f, t->start_s);
-    lead_init(&lead, SIM_LEAD_NOMINAL_S);
+    lead_init(&lead, SIM_LEAD_NOMINAL_S, 0);
 
     bool forecast = pol->kind == SIM_POLICY_FORECAST;
     int64_t next_review = t->start_s + SIM_REVIEW_AT_S;

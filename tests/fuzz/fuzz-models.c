@@ -44,7 +44,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int64_t t = word(&r);
     fc_init(&f, t);
     struct lead l;
-    lead_init(&l, word(&r));
+    int64_t def = word(&r);
+    lead_init(&l, def, word(&r));
     while (r.n > 0) {
         int64_t op = word(&r);
         int64_t a = word(&r);

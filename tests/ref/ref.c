@@ -537,28 +537,29 @@ ref_policy_decide(const struct ref_policy_in *in, struct ref_policy_out *out)
 }
 
 void
-ref_lead_init(struct ref_lead *l, double default_s)
+ref_lead_init(struct ref_lead *l, double default_s, double spread_s)
 {
+    double sd = clampd(spread_s, 0, REF_DT_MAX_S);
     l->mean_s = clampd(default_s, 0, REF_DT_MAX_S);
-    l->mad_s = 0;
+    l->var_s2 = sd * sd;
     l->n = 0;
 }
 
-void
-ref_lead_observe(struct ref_lead *l, double measured_s, double alpha)
+double
+ref_lead_observe(struct ref_lead *l, double measured_s, double floor)
 {
+    /* The prior counts as one order: weights of evidence 1/2, 1/3, ... */
+    double w = 1.0 / ((double)l->n + 2);
+    floor = clampd(floor, 0, 1);
+    if (w < floor)
+        w = floor;
     measured_s = clampd(measured_s, 0, REF_DT_MAX_S);
-    alpha = clampd(alpha, 0, 1);
-    if (l->n == 0) {
-        /* The first measurement replaces the configured default. */
-        l->mean_s = measured_s;
-        l->mad_s = 0;
-    } else {
-        double e = measured_s - l->mean_s;
-        l->mean_s += alpha * e;
-        l->mad_s += alpha * (fabs(e) - l->mad_s);
-    }
+    double d = measured_s - l->mean_s;
+    l->mean_s = clampd(l->mean_s + w * d, 0, REF_DT_MAX_S);
+    /* West (1979): the exponentially weighted variance. */
+    l->var_s2 = (1 - w) * (l->var_s2 + w * d * d);
     l->n++;
+    return w;
 }
 
 double
@@ -566,5 +567,5 @@ ref_lead_plan_s(const struct ref_lead *l, double z)
 {
     if (z < 0)
         z = 0;
-    return clampd(l->mean_s + z * sqrt(M_PI / 2) * l->mad_s, 0, REF_DT_MAX_S);
+    return clampd(l->mean_s + z * sqrt(l->var_s2), 0, REF_DT_MAX_S);
 }

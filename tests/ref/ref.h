@@ -220,12 +220,13 @@ void ref_policy_decide(const struct ref_policy_in *in, struct ref_policy_out *ou
 /* Lead time learning (lead.h). */
 struct ref_lead {
     double mean_s;
-    double mad_s;
+    double var_s2;
     unsigned long n;
 };
 
-void ref_lead_init(struct ref_lead *l, double default_s);
-void ref_lead_observe(struct ref_lead *l, double measured_s, double alpha);
+void ref_lead_init(struct ref_lead *l, double default_s, double spread_s);
+/* The weight used: max(1 / (n + 2), floor). */
+double ref_lead_observe(struct ref_lead *l, double measured_s, double floor);
 double ref_lead_plan_s(const struct ref_lead *l, double z);
 
 #endif

@@ -1251,42 +1251,48 @@ static void
 test_lead(void)
 {
     struct stat st_mean = {"lead mean", "s", .rel_floor = 60};
-    struct stat st_mad = {"lead mad", "s", .rel_floor = 60};
+    struct stat st_sd = {"lead sd", "s", .rel_floor = 60};
     struct stat st_plan = {"lead plan", "s", .rel_floor = 60};
     uint64_t rng = seed ^ UINT64_C(0x6c65616474696d65);
     for (long i = 0; i < n_sequences / 5; i++) {
         struct lead l;
         struct ref_lead rl;
         double def = round(loguniform(&rng, 3600, 30 * DAY_S));
-        lead_init(&l, (int64_t)def);
-        ref_lead_init(&rl, def);
-        double qm = 0, qd = 0;
+        double spread = round(def * rand_range(&rng, 0, 200) / 100);
+        lead_init(&l, (int64_t)def, (int64_t)spread);
+        ref_lead_init(&rl, def, spread);
+        /*
+         * Rounding: each step rounds the mean and the variance products by at
+         * most a unit (and a Q32 weight by 2^-32); the errors of earlier steps
+         * are carried on with weight (1 - w) < 1. A bound of one unit per step
+         * of the mean, and of one unit plus 2^-31 of the variance per step,
+         * summed over the steps, holds them.
+         */
+        double qm = 0, qv = 0;
         int n = (int)rand_range(&rng, 0, 30);
+        uint64_t floor_q32 = rand_weight(&rng) >> rand_range(&rng, 0, 8);
         for (int k = 0; k < n; k++) {
-            uint64_t aq = rand_weight(&rng);
-            double a = (double)aq / Q32;
             double m = round(loguniform(&rng, 3600, 60 * DAY_S));
-            if (rl.n == 0) {
-                qm = qd = 0;
-            } else {
-                qd = (1 - a) * qd + a * qm + 0.5;
-                qm = qb_ses(qm, rl.n, rl.mean_s, m, 0, a, 0, 1);
-            }
-            lead_observe(&l, (int64_t)m, aq);
-            ref_lead_observe(&rl, m, a);
+            double d = m - rl.mean_s;
+            lead_observe(&l, (int64_t)m, floor_q32);
+            ref_lead_observe(&rl, m, (double)floor_q32 / Q32);
+            qm += 1 + fabs(d) * 0x1p-31;
+            qv += 2 + (rl.var_s2 + d * d) * 0x1p-30 + 2 * fabs(d) * qm;
             stat_check(&st_mean, (double)l.mean_s, rl.mean_s, qm, 0, "i %ld k %d", i,
                        k);
-            stat_check(&st_mad, (double)l.mad_s, rl.mad_s, qd, 0, "i %ld k %d", i, k);
         }
+        double sd = sqrt(rl.var_s2);
+        /* sqrt(v + e) - sqrt(v) <= sqrt(e); the integer root floors by < 1. */
+        double qsd = sqrt(qv) + 1;
+        stat_check(&st_sd, (double)lead_sd_s(&l), sd, qsd, 0, "i %ld", i);
         int32_t zq = quant_normal_q16((uint32_t)rand_range(&rng, 5000, 9999));
         double z = zq / Q16;
-        /* sd = mad sqrt(pi/2) to 1 s, times z to 1 s. */
-        double tol = qm + z * sqrt(M_PI / 2) * qd + z * 0.5 + 0.5 + 1e-9 * rl.mad_s * z;
+        double tol = qm + z * qsd + z * 0.5 + 1 + 1e-9 * sd * z;
         stat_check(&st_plan, (double)lead_plan_s(&l, zq), ref_lead_plan_s(&rl, z), tol,
                    0, "i %ld", i);
     }
     stat_print(&st_mean);
-    stat_print(&st_mad);
+    stat_print(&st_sd);
     stat_print(&st_plan);
 }
 

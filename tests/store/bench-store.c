@@ -405,7 +405,7 @@ main(int argc, char **argv)
         TRY(store_item_put(db, &it));
         memset(&model[i], 0, sizeof(model[i]));
         fc_init(&model[i].fc, T0 / 1000);
-        lead_init(&model[i].lead, 2 * 86400);
+        lead_init(&model[i].lead, 2 * 86400, 2 * 86400);
     }
     struct fc_params fp = {
         .method = FC_SES, .half_life_s = 14 * 86400, .trend_half_life_s = 28 * 86400};

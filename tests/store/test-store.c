@@ -477,7 +477,7 @@ test_model(void)
     fc_init(&a.fc, T0 / 1000);
     for (int i = 1; i <= 20; i++)
         fc_consume(&a.fc, &p, T0 / 1000 + i * 86400, 14000 + 100 * i);
-    lead_init(&a.lead, 2 * 86400);
+    lead_init(&a.lead, 2 * 86400, 2 * 86400);
     lead_observe(&a.lead, 3 * 86400, UINT64_C(1) << 31);
     a.stock_mg = 512345;
 
