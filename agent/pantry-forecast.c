@@ -23,6 +23,7 @@
 #include "lead.h"
 #include "policy.h"
 #include "quantile.h"
+#include "simulate.h"
 
 #define MAX_ORDERS 8
 #define HOUR INT64_C(3600)
@@ -50,8 +51,10 @@ usage(FILE *out)
 {
     fprintf(out,
             "Usage: pantry-forecast [OPTIONS] TRACE\n"
+            "       pantry-forecast simulate --config FILE --demand [ITEM=]FILE... (--help)\n"
             "Replay a stock event trace (format: agent/README.md) through the forecast\n"
-            "and the reorder policy, and report each item.\n"
+            "and the reorder policy, and report each item; or run the daemon's pipeline\n"
+            "closed loop on a simulated shelf (simulate).\n"
             "\n"
             "  -j, --json       one JSON object per item instead of the table\n"
             "  -q, --quiet      no per-order lines\n"
@@ -232,6 +235,8 @@ main(int argc, char **argv)
     };
     bool json = false, quiet = false;
     int c;
+    if (argc > 1 && strcmp(argv[1], "simulate") == 0)
+        return simulate_main(argc - 1, argv + 1);
     while ((c = getopt_long(argc, argv, "jqhV", opts, NULL)) != -1) {
         switch (c) {
         case 'j': json = true; break;

@@ -1,0 +1,399 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * pantry-forecast simulate: a household tries its settings. The configuration
+ * (as pantry-agent reads it), one demand file per item (`t_seconds,grams`
+ * lines: when, counted from the start, and how much the household wanted) and
+ * a lead time model go through the closed loop (closedloop.h): the daemon's
+ * real pipeline weighs a simulated shelf, orders, and deliveries arrive after
+ * a true lead time. The same household is also run with threshold scales and
+ * an oracle; the orders and the scores are printed (or --json).
+ */
+#include "simulate.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "closedloop.h"
+#include "config.h"
+#include "evtrace.h"
+#include "text.h"
+#include "utc.h"
+
+#define LINE_MAX_BYTES 128
+#define USES_MAX 2000000
+/* 2026-01-01T00:00:00Z: demand times count from here. */
+#define SIM_EPOCH_S INT64_C(1767225600)
+#define DAY_S INT64_C(86400)
+
+static void
+usage(FILE *out)
+{
+    fprintf(out,
+            "Usage: pantry-forecast simulate --config FILE --demand [ITEM=]FILE... [OPTIONS]\n"
+            "Run the daemon's pipeline closed loop on a simulated shelf: the household\n"
+            "takes what the demand files say, orders are delivered after a true lead\n"
+            "time; beside it threshold scales and an oracle on the same household.\n"
+            "\n"
+            "  -c, --config FILE     pantry-agent's configuration (items need a calibration)\n"
+            "  -d, --demand [ITEM=]FILE\n"
+            "                        'seconds,grams' lines: when (from the start) and how\n"
+            "                        much is wanted; ITEM= may be left out with one item\n"
+            "  -l, --lead DURATION   the true mean lead time (default: each item's lead)\n"
+            "  -f, --lead-factor LO,HI\n"
+            "                        each order's lead is the mean times a factor drawn\n"
+            "                        uniformly in LO..HI percent (default 80,150)\n"
+            "  -s, --seed N          the draws of the lead times and the noise (default 1)\n"
+            "  -D, --days N          days simulated (default: until a day after the last use)\n"
+            "  -p, --start-packs X   contents at the start, in packs (default 1)\n"
+            "  -t, --threshold PCT   threshold scales to compare, e.g. 20,30 (default 20,30)\n"
+            "  -j, --json            one JSON object\n"
+            "  -q, --quiet           no per-order lines\n"
+            "  -h, --help            this help\n"
+            "\n"
+            "Exit status: 0, 1 when a file cannot be read or the run fails, 2 for bad usage.\n");
+}
+
+/* Read one demand file: 'seconds,grams' lines, '#' comments, empty lines. */
+static int
+read_demand(const char *path, struct cl_use **out, size_t *n, char *err, size_t errlen)
+{
+    char line[LINE_MAX_BYTES + 1], what[160];
+    size_t len, cap = 0, ln = 0;
+    struct cl_use *u = NULL;
+    enum text_line st;
+    int e = 0;
+    FILE *f = fopen(path, "r");
+
+    *out = NULL;
+    *n = 0;
+    if (f == NULL)
+        return text_error(err, errlen, "%s: %s", path, strerror(errno)), -errno;
+    while ((st = text_read_line(f, line, LINE_MAX_BYTES, &len)) != TEXT_LINE_EOF) {
+        ln++;
+        if (st != TEXT_LINE_OK) {
+            e = text_line_error(st, LINE_MAX_BYTES, what, sizeof(what));
+            text_error(err, errlen, "%s:%zu: %s", path, ln, what);
+            goto out;
+        }
+        if (strlen(line) != len) {
+            e = text_error(err, errlen, "%s:%zu: NUL byte in line", path, ln);
+            goto out;
+        }
+        if (len == 0 || line[0] == '#')
+            continue;
+        char *comma = strchr(line, ',');
+        int64_t t, mg;
+        if (comma == NULL) {
+            e = text_error(err, errlen, "%s:%zu: expected 'seconds,grams', found '%s'",
+                           path, ln, line);
+            goto out;
+        }
+        *comma = '\0';
+        if (!text_parse_uint(line, 12, false, &t)) {
+            e = text_error(err, errlen, "%s:%zu: seconds: expected a whole number of "
+                           "seconds from the start, found '%s'", path, ln, line);
+            goto out;
+        }
+        if (*n > 0 && t < u[*n - 1].t_s - SIM_EPOCH_S) {
+            e = text_error(err, errlen, "%s:%zu: seconds: expected %" PRId64
+                           " or later (time never goes backwards), found '%s'", path,
+                           ln, u[*n - 1].t_s - SIM_EPOCH_S, line);
+            goto out;
+        }
+        if (evtrace_parse_grams(comma + 1, &mg) < 0 || mg <= 0 || mg > 100000000) {
+            e = text_error(err, errlen, "%s:%zu: grams: expected grams from 0.001 to "
+                           "100000, found '%s'", path, ln, comma + 1);
+            goto out;
+        }
+        if (*n == USES_MAX) {
+            e = text_error(err, errlen, "%s:%zu: more than %d uses", path, ln, USES_MAX);
+            goto out;
+        }
+        if (*n == cap) {
+            cap = cap ? 2 * cap : 256;
+            struct cl_use *p = realloc(u, cap * sizeof(*u));
+            if (p == NULL) {
+                e = text_error(err, errlen, "out of memory");
+                goto out;
+            }
+            u = p;
+        }
+        u[(*n)++] = (struct cl_use){SIM_EPOCH_S + t, mg};
+    }
+out:
+    fclose(f);
+    if (e < 0) {
+        free(u);
+        *n = 0;
+        return e;
+    }
+    *out = u;
+    return 0;
+}
+
+struct sim_args {
+    const char *config;
+    const char *demand[CFG_MAX_ITEMS];
+    const char *demand_item[CFG_MAX_ITEMS];
+    size_t n_demand;
+    struct cl_config c;
+    int64_t days;
+    int64_t start_packs_milli;
+    uint32_t thresholds[4];
+    size_t n_thresholds;
+    bool json, quiet;
+};
+
+static bool
+parse_pair(const char *s, int64_t *a, int64_t *b, size_t digits)
+{
+    char buf[32];
+    char *comma;
+    if (strlen(s) >= sizeof(buf))
+        return false;
+    strcpy(buf, s);
+    if ((comma = strchr(buf, ',')) == NULL)
+        return false;
+    *comma = '\0';
+    return text_parse_uint(buf, digits, false, a) && text_parse_uint(comma + 1, digits, false, b);
+}
+
+static int
+parse_args(int argc, char **argv, struct sim_args *a)
+{
+    static const struct option opts[] = {
+        {"config", required_argument, NULL, 'c'}, {"demand", required_argument, NULL, 'd'},
+        {"lead", required_argument, NULL, 'l'}, {"lead-factor", required_argument, NULL, 'f'},
+        {"seed", required_argument, NULL, 's'}, {"days", required_argument, NULL, 'D'},
+        {"start-packs", required_argument, NULL, 'p'},
+        {"threshold", required_argument, NULL, 't'}, {"json", no_argument, NULL, 'j'},
+        {"quiet", no_argument, NULL, 'q'}, {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    int64_t x, y;
+    int o;
+
+    cl_config_default(&a->c, SIM_EPOCH_S, SIM_EPOCH_S + DAY_S);
+    a->start_packs_milli = 1000;
+    a->thresholds[0] = 20;
+    a->thresholds[1] = 30;
+    a->n_thresholds = 2;
+    optind = 1;
+    while ((o = getopt_long(argc, argv, "c:d:l:f:s:D:p:t:jqh", opts, NULL)) != -1) {
+        const char *why = NULL;
+        switch (o) {
+        case 'c': a->config = optarg; break;
+        case 'd':
+            if (a->n_demand == CFG_MAX_ITEMS) {
+                why = "--demand: at most one file per item";
+                break;
+            }
+            a->demand_item[a->n_demand] = NULL;
+            a->demand[a->n_demand] = optarg;
+            if (strchr(optarg, '=') != NULL) {
+                char *eq = strchr(optarg, '=');
+                *eq = '\0';
+                a->demand_item[a->n_demand] = optarg;
+                a->demand[a->n_demand] = eq + 1;
+            }
+            a->n_demand++;
+            break;
+        case 'l':
+            if (utc_parse_duration(optarg, 60 * DAY_S, &a->c.lead_mean_s) < 0 ||
+                a->c.lead_mean_s < 60)
+                why = "--lead: expected a duration from 1m to 60d, like 9d or 36h";
+            break;
+        case 'f':
+            if (!parse_pair(optarg, &x, &y, 4) || x < 1 || y < x || y > 1000)
+                why = "--lead-factor: expected LO,HI percent, 1 <= LO <= HI <= 1000";
+            a->c.lead_lo_pct = (uint32_t)x;
+            a->c.lead_hi_pct = (uint32_t)y;
+            break;
+        case 's':
+            if (!text_parse_uint(optarg, 18, false, &x))
+                why = "--seed: expected a whole number";
+            a->c.seed = (uint64_t)x;
+            break;
+        case 'D':
+            if (!text_parse_uint(optarg, 5, false, &a->days) || a->days < 1 ||
+                a->days > 3660)
+                why = "--days: expected 1 to 3660";
+            break;
+        case 'p':
+            if (evtrace_parse_grams(optarg, &a->start_packs_milli) < 0 ||
+                a->start_packs_milli > 100000)
+                why = "--start-packs: expected packs from 0 to 100, like 1 or 0.5";
+            break;
+        case 't': {
+            char buf[64];
+            a->n_thresholds = 0;
+            snprintf(buf, sizeof(buf), "%s", optarg);
+            for (char *tok = strtok(buf, ","); tok != NULL && why == NULL;
+                 tok = strtok(NULL, ",")) {
+                if (a->n_thresholds == 4 || !text_parse_uint(tok, 3, false, &x) ||
+                    x < 1 || x > 100)
+                    why = "--threshold: expected up to 4 percentages 1..100, like 20,30";
+                else
+                    a->thresholds[a->n_thresholds++] = (uint32_t)x;
+            }
+            break;
+        }
+        case 'j': a->json = true; break;
+        case 'q': a->quiet = true; break;
+        case 'h': usage(stdout); return 1;
+        default: usage(stderr); return -1;
+        }
+        if (why != NULL) {
+            fprintf(stderr, "pantry-forecast simulate: %s\n", why);
+            return -1;
+        }
+    }
+    if (a->config == NULL || a->n_demand == 0 || optind != argc) {
+        fprintf(stderr, "pantry-forecast simulate: --config and --demand are needed, and "
+                        "nothing else (see --help)\n");
+        return -1;
+    }
+    return 0;
+}
+
+static void
+print_metrics(const struct agent_config *cfg, const struct cl_result *r,
+              const char *policy, bool json, bool *first)
+{
+    for (size_t i = 0; i < cfg->n_items; i++) {
+        const struct cl_metrics *m = &r->item[i];
+        double lost = m->demand_mg > 0 ? 100.0 * (double)m->lost_mg / (double)m->demand_mg
+                                        : 0;
+        double excess = cl_excess_pack_days(m, cfg->items[i].pack_mg);
+        if (json)
+            printf("%s{\"item\":\"%s\",\"policy\":\"%s\",\"demand_g\":%.1f,"
+                   "\"lost_pct\":%.3f,\"stockout_days\":%d,\"excess_pack_days\":%.2f,"
+                   "\"orders\":%d,\"delivered\":%d}",
+                   *first ? "" : ",", cfg->items[i].id, policy,
+                   (double)m->demand_mg / 1000.0, lost, m->stockout_days, excess,
+                   m->orders, m->delivered);
+        else
+            printf("%-16s %-14s %9.1f %7.2f %9d %14.2f %7d\n", cfg->items[i].id, policy,
+                   (double)m->demand_mg / 1000.0, lost, m->stockout_days, excess,
+                   m->orders);
+        *first = false;
+    }
+}
+
+static void
+print_orders(const struct agent_config *cfg, const struct cl_result *r, bool json)
+{
+    char a[32], b[32];
+    for (size_t k = 0; k < r->n_ord; k++) {
+        const struct cl_order *o = &r->ord[k];
+        utc_format(o->placed_s, a, sizeof(a));
+        if (o->arrive_s > 0)
+            utc_format(o->arrive_s, b, sizeof(b));
+        else
+            snprintf(b, sizeof(b), "never");
+        if (json)
+            printf("%s{\"item\":\"%s\",\"placed\":\"%s\",\"arrives\":\"%s\","
+                   "\"packs\":%u,\"reason\":\"%s\",\"state\":\"%s\"}",
+                   k ? "," : "", cfg->items[o->item].id, a, b, o->packs,
+                   o->predicted ? "predicted" : "manual", o->state);
+        else
+            printf("  %-16s ordered %s, %u pack(s), arrives %s  (%s)\n",
+                   cfg->items[o->item].id, a, o->packs, b, o->state);
+    }
+}
+
+int
+simulate_main(int argc, char **argv)
+{
+    static struct agent_config cfg;
+    struct sim_args a = {0};
+    struct cfg_errors errs;
+    struct cl_item items[CFG_MAX_ITEMS] = {{0}};
+    struct cl_use *uses[CFG_MAX_ITEMS] = {0};
+    char err[512];
+    int ret = 1, r = parse_args(argc, argv, &a);
+
+    if (r != 0)
+        return r > 0 ? 0 : 2;
+    if (cfg_load(a.config, &cfg, &errs) < 0) {
+        for (size_t i = 0; i < errs.count; i++)
+            fprintf(stderr, "%s\n", errs.msg[i]);
+        return 1;
+    }
+    int64_t last = SIM_EPOCH_S;
+    for (size_t k = 0; k < a.n_demand; k++) {
+        int i = a.demand_item[k] != NULL ? cfg_find_item(&cfg, a.demand_item[k])
+                                         : (cfg.n_items == 1 ? 0 : -1);
+        if (i < 0) {
+            fprintf(stderr, "pantry-forecast simulate: --demand %s%s%s: %s\n",
+                    a.demand_item[k] ? a.demand_item[k] : "", a.demand_item[k] ? "=" : "",
+                    a.demand[k], a.demand_item[k] ? "no such item in the configuration"
+                                                   : "say which item: ITEM=FILE");
+            goto out;
+        }
+        if (uses[i] != NULL) {
+            fprintf(stderr, "pantry-forecast simulate: item %s has two demand files\n",
+                    cfg.items[i].id);
+            goto out;
+        }
+        if (read_demand(a.demand[k], &uses[i], &items[i].n_use, err, sizeof(err)) < 0) {
+            fprintf(stderr, "pantry-forecast simulate: %s\n", err);
+            goto out;
+        }
+        items[i].use = uses[i];
+        if (items[i].n_use > 0 && items[i].use[items[i].n_use - 1].t_s > last)
+            last = items[i].use[items[i].n_use - 1].t_s;
+    }
+    for (size_t i = 0; i < cfg.n_items; i++)
+        items[i].start_mg = cfg.items[i].pack_mg * a.start_packs_milli / 1000;
+    a.c.end_s = a.days > 0 ? SIM_EPOCH_S + a.days * DAY_S : last + DAY_S;
+
+    bool first = true;
+    if (a.json)
+        printf("{\"scores\":[");
+    else
+        printf("%-16s %-14s %9s %7s %9s %14s %7s\n", "item", "policy", "demand_g",
+               "lost_%", "stockouts", "excess_packdays", "orders");
+    struct cl_result res;
+    if (cl_run(&cfg, items, &a.c, CL_AGENT, 0, &res, err, sizeof(err)) < 0) {
+        fprintf(stderr, "pantry-forecast simulate: %s\n", err);
+        goto out;
+    }
+    print_metrics(&cfg, &res, "agent", a.json, &first);
+    struct cl_result agent = res;
+    for (size_t k = 0; k <= a.n_thresholds; k++) {
+        char name[24];
+        enum cl_policy p = k < a.n_thresholds ? CL_THRESHOLD : CL_ORACLE;
+        if (cl_run(&cfg, items, &a.c, p, k < a.n_thresholds ? a.thresholds[k] : 0, &res,
+                   err, sizeof(err)) < 0) {
+            fprintf(stderr, "pantry-forecast simulate: %s\n", err);
+            cl_result_fini(&agent);
+            goto out;
+        }
+        if (p == CL_THRESHOLD)
+            snprintf(name, sizeof(name), "threshold-%u%%", a.thresholds[k]);
+        else
+            snprintf(name, sizeof(name), "oracle");
+        print_metrics(&cfg, &res, name, a.json, &first);
+        cl_result_fini(&res);
+    }
+    if (a.json) {
+        printf("],\"agent_orders\":[");
+        print_orders(&cfg, &agent, true);
+        printf("]}\n");
+    } else if (!a.quiet) {
+        printf("\nThe agent's orders:\n");
+        print_orders(&cfg, &agent, false);
+    }
+    cl_result_fini(&agent);
+    ret = 0;
+out:
+    for (size_t i = 0; i < CFG_MAX_ITEMS; i++)
+        free(uses[i]);
+    return ret;
+}
