@@ -228,6 +228,53 @@ cp_naive_scale(const double *y, int n_train)
     return sum / (n_train - 1);
 }
 
+double
+cp_score_add(struct cp_score *s, const double act[CP_HOLDOUT],
+             const double f[CP_HOLDOUT], double scale)
+{
+    double ab = 0.0, sq = 0.0;
+    for (int k = 0; k < CP_HOLDOUT; k++) {
+        double e = act[k] - f[k];
+        ab += fabs(e);
+        sq += e * e;
+    }
+    ab /= CP_HOLDOUT;
+    sq /= CP_HOLDOUT;
+    s->abs_sum += ab;
+    s->sq_sum += sq;
+    s->rmse_sum += sqrt(sq);
+    s->n++;
+    if (scale > 0.0) {
+        s->mase_sum += ab / scale;
+        s->n_scale++;
+    }
+    return sq;
+}
+
+double
+cp_score_mae(const struct cp_score *s)
+{
+    return s->n > 0 ? s->abs_sum / (double)s->n : 0.0;
+}
+
+double
+cp_score_rmse(const struct cp_score *s)
+{
+    return s->n > 0 ? sqrt(s->sq_sum / (double)s->n) : 0.0;
+}
+
+double
+cp_score_rmse_series(const struct cp_score *s)
+{
+    return s->n > 0 ? s->rmse_sum / (double)s->n : 0.0;
+}
+
+double
+cp_score_mase(const struct cp_score *s)
+{
+    return s->n_scale > 0 ? s->mase_sum / (double)s->n_scale : 0.0;
+}
+
 /* Holt over the training months; sse (if not NULL) of months 3 .. n. */
 static void
 holt_run(const double *y, int n_train, double alpha, double beta, struct holt *h,

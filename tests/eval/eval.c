@@ -411,8 +411,7 @@ report_carparts(struct report *r, const struct options *o)
         rc = -EINVAL;
         goto out;
     }
-    double mae_c[CP_METHOD_COUNT] = {0}, mae_r[CP_METHOD_COUNT] = {0};
-    double mase_c[CP_METHOD_COUNT] = {0}, mase_r[CP_METHOD_COUNT] = {0};
+    struct cp_score sc_c[CP_METHOD_COUNT] = {0}, sc_r[CP_METHOD_COUNT] = {0};
     double maxdiff[CP_METHOD_COUNT] = {0};
     size_t scored = 0, with_scale = 0, r_failed = 0;
     for (size_t i = 0; i < d.n; i++) {
@@ -446,19 +445,12 @@ report_carparts(struct report *r, const struct options *o)
             if (m == CP_HOLT)
                 cp_holt_fit(s->y, n_train, &a, &b);
             cp_forecast(s->y, n_train, (enum cp_method)m, a, b, f);
-            double ec = 0.0, er = 0.0;
+            cp_score_add(&sc_c[m], act, f, scale);
+            cp_score_add(&sc_r[m], act, x->f[r_of[m]], scale);
             for (int k = 0; k < CP_HOLDOUT; k++) {
-                ec += fabs(act[k] - f[k]) / CP_HOLDOUT;
-                er += fabs(act[k] - x->f[r_of[m]][k]) / CP_HOLDOUT;
                 double diff = fabs(f[k] - x->f[r_of[m]][k]);
                 if (diff > maxdiff[m])
                     maxdiff[m] = diff;
-            }
-            mae_c[m] += ec;
-            mae_r[m] += er;
-            if (scale > 0.0) {
-                mase_c[m] += ec / scale;
-                mase_r[m] += er / scale;
             }
         }
     }
@@ -467,11 +459,14 @@ report_carparts(struct report *r, const struct options *o)
         "%s: %zu series, %zu empty fields; skipped %zu with nothing observed, %zu "
         "with a gap, %zu with fewer than %d in-sample months; R's holt() failed on "
         "%zu. Scored: %zu series, MASE over the %zu with a non-zero in-sample naive "
-        "error. C: models/ in fixed point (units x 1e6); R: forecast %s.\n\n",
+        "error. MAE and MASE are means over series; RMSE is the root of the mean "
+        "over series of each series' mean squared error (every series-month weighs "
+        "the same). C: models/ in fixed point (units x 1e6); R: forecast %s.\n\n",
         "tests/data/carparts.csv", d.rows, d.na, d.all_na, d.interior, d.too_short,
         CP_MIN_TRAIN, r_failed, scored, with_scale, "8.20");
-    rep(r, "| method | MAE C | MAE R | MASE C | MASE R | max abs(C - R) |\n");
-    rep(r, "|---|---:|---:|---:|---:|---:|\n");
+    rep(r, "| method | MAE C | MAE R | RMSE C | RMSE R | MASE C | MASE R | max abs(C - "
+           "R) |\n");
+    rep(r, "|---|---:|---:|---:|---:|---:|---:|---:|\n");
     static const char *const r_names[CP_METHOD_COUNT] = {
         "naive()",
         "ses()",
@@ -494,10 +489,12 @@ report_carparts(struct report *r, const struct options *o)
         if (m == CP_HOLT && o->no_holt_fit)
             continue;
         rep(r, "| %s vs %s |", c_names[m], r_names[m]);
-        rep_num(r, mae_c[m] / (double)scored, 4);
-        rep_num(r, mae_r[m] / (double)scored, 4);
-        rep_num(r, mase_c[m] / (double)with_scale, 4);
-        rep_num(r, mase_r[m] / (double)with_scale, 4);
+        rep_num(r, cp_score_mae(&sc_c[m]), 4);
+        rep_num(r, cp_score_mae(&sc_r[m]), 4);
+        rep_num(r, cp_score_rmse(&sc_c[m]), 4);
+        rep_num(r, cp_score_rmse(&sc_r[m]), 4);
+        rep_num(r, cp_score_mase(&sc_c[m]), 4);
+        rep_num(r, cp_score_mase(&sc_r[m]), 4);
         rep(r, " %.2g |\n", maxdiff[m]);
     }
     rep(r, "\n");

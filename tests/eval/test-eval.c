@@ -420,6 +420,37 @@ source_path(const char *rel)
     return path;
 }
 
+/*
+ * RMSE over the 2,498 series that every R method forecast, of R's own hold-out
+ * forecasts (carparts-r.csv), computed by an independent Python one-off from
+ * carparts.csv and carparts-r.csv: the root of the mean of all 3 x 2,498
+ * squared errors. The issue quotes R at 0.9755 for ses and 1.106 for the
+ * forecast 0 (not a method here): 1.106 is 1.105884 rounded, but no way of
+ * scoring R's forecasts we tried gives 0.9755 (README.md, "Carparts").
+ */
+static const double r_rmse_python[CP_METHOD_COUNT] = {
+    [CP_NAIVE] = 1.247629, [CP_SES] = 0.978277, [CP_HOLT] = 1.132095,
+    [CP_HOLT_RPAR] = 1.132095, [CP_CROSTON] = 1.118813, [CP_SBA] = 1.108435,
+    [CP_TSB] = 1.006661,
+};
+
+static void
+check_carparts_rmse(const struct cp_score *sc_c, const struct cp_score *sc_r)
+{
+    for (int m = 0; m < CP_METHOD_COUNT; m++) {
+        if (m == CP_HOLT)
+            continue;
+        CHECK_EQ_I64(sc_r[m].n, 2498);
+        double rc = cp_score_rmse(&sc_c[m]), rr = cp_score_rmse(&sc_r[m]);
+        printf("# carparts %s: RMSE C %.6f, R %.6f (Python on R's forecasts %.6f)\n",
+               cp_method_to_str(m), rc, rr, r_rmse_python[m]);
+        /* The file rounds R to 9 digits; the one-off printed 6 decimals. */
+        CHECK_NEAR(rr, r_rmse_python[m], 1e-6);
+        /* Forecasts within 1e-5 (5e-4 for Holt) move the RMSE by no more. */
+        CHECK_NEAR(rc, rr, m == CP_HOLT_RPAR ? 5e-4 : 1e-5);
+    }
+}
+
 static void
 test_carparts(void)
 {
@@ -445,6 +476,7 @@ test_carparts(void)
     CHECK_MSG(rc == 0, "%s", err);
     CHECK_EQ_I64(nr, d.n);
     double worst[CP_METHOD_COUNT] = {0};
+    struct cp_score sc_c[CP_METHOD_COUNT] = {0}, sc_r[CP_METHOD_COUNT] = {0};
     static const enum cp_r_method r_of[CP_METHOD_COUNT] = {
         CP_R_NAIVE, CP_R_SES, CP_R_HOLT, CP_R_HOLT, CP_R_CROSTON, CP_R_SBA, CP_R_TSB,
     };
@@ -453,6 +485,10 @@ test_carparts(void)
         int n_train = s->n - CP_HOLDOUT;
         CHECK(strcmp(s->part, rr[i].part) == 0 && n_train == rr[i].n_train);
         CHECK_NEAR(cp_naive_scale(s->y, n_train), rr[i].scale, 1e-8);
+        /* Scored as README.md says: only where every R method gave a forecast. */
+        bool all_r = true;
+        for (int m = 0; m < CP_R_METHOD_COUNT; m++)
+            all_r &= isfinite(rr[i].f[m][0]);
         for (int m = 0; m < CP_METHOD_COUNT; m++) {
             double f[CP_HOLDOUT];
             if (m == CP_HOLT || !isfinite(rr[i].f[r_of[m]][0]))
@@ -463,8 +499,13 @@ test_carparts(void)
                 double e = fabs(f[k] - rr[i].f[r_of[m]][k]);
                 worst[m] = e > worst[m] ? e : worst[m];
             }
+            if (all_r) {
+                cp_score_add(&sc_c[m], s->y + n_train, f, 0.0);
+                cp_score_add(&sc_r[m], s->y + n_train, rr[i].f[r_of[m]], 0.0);
+            }
         }
     }
+    check_carparts_rmse(sc_c, sc_r);
     /*
      * Units are stored as micro-units, so one rounding is 5e-7, and R's file
      * has 9 significant digits: 1e-5 leaves room for the roundings of 48 months.
