@@ -80,6 +80,12 @@ void cp_forecast(const double *y, int n_train, enum cp_method m, double alpha,
  */
 void cp_holt_fit(const double *y, int n_train, double *alpha, double *beta);
 
+/* A weight in [0, 1] (clamped) as models/ takes it: round(w * 2^32). */
+uint64_t cp_weight_q32(double w);
+/* Units to the integer micro-units models/ gets (rounded), and back. */
+int64_t cp_micro(double v);
+double cp_units(int64_t v);
+
 /* In-sample mean absolute one-step naive error (MASE's scale), 0 if constant. */
 double cp_naive_scale(const double *y, int n_train);
 
