@@ -101,9 +101,12 @@ cpa_base_name(int base, char *buf, size_t len)
         snprintf(buf, len, "%s %g", kind_names[k], alphas[base_alpha(base)]);
 }
 
-/* In-sample one-step forecasts of base b: path[t] for month t, path[n] after. */
+/*
+ * In-sample one-step forecasts of base b from y in micro-units: path[t] for
+ * month t, path[n_train] after the last.
+ */
 static void
-base_path(const double *y, int n_train, int b, int64_t *path)
+base_path(const int64_t *y, int n_train, int b, int64_t *path)
 {
     enum cpa_kind kind = cpa_base_kind(b);
     uint64_t a = cp_weight_q32(alphas[base_alpha(b)]);
@@ -117,7 +120,7 @@ base_path(const double *y, int n_train, int b, int64_t *path)
     croston_init(&c);
     for (int t = 0; t <= n_train; t++) {
         if (kind == CPA_K_NAIVE)
-            path[t] = t > 0 ? cp_micro(y[t - 1]) : 0;
+            path[t] = t > 0 ? y[t - 1] : 0;
         else if (kind == CPA_K_MEAN)
             path[t] = t > 0 ? (sum + t / 2) / t : 0; /* sum >= 0: rounds */
         else if (kind == CPA_K_SES)
@@ -126,12 +129,11 @@ base_path(const double *y, int n_train, int b, int64_t *path)
             path[t] = croston_forecast_period(&c, v, a);
         if (t == n_train)
             break;
-        int64_t yt = cp_micro(y[t]);
-        sum += yt;
+        sum += y[t];
         if (kind == CPA_K_SES)
-            ses_update(&s, yt, a);
+            ses_update(&s, y[t], a);
         else if (kind != CPA_K_NAIVE && kind != CPA_K_MEAN)
-            croston_period(&c, v, yt, a, a);
+            croston_period(&c, v, y[t], a, a);
     }
 }
 
@@ -215,9 +217,11 @@ event_fit(const double *y, int n_train, enum fc_method m, int *k_index, int64_t 
 void
 cpa_fit(const double *y, int n_train, struct cpa_fit *fit)
 {
-    int64_t path[CP_MONTHS_MAX + 1];
+    int64_t path[CP_MONTHS_MAX + 1], ym[CP_MONTHS_MAX];
+    for (int t = 0; t < n_train; t++)
+        ym[t] = cp_micro(y[t]);
     for (int b = 0; b < CPA_BASE_COUNT; b++) {
-        base_path(y, n_train, b, path);
+        base_path(ym, n_train, b, path);
         fit->sse[b] = sse_from(y, n_train, path);
         fit->fc[b] = path[n_train];
         if (b != cpa_base(CPA_K_SES, ALPHA_01))
@@ -227,7 +231,7 @@ cpa_fit(const double *y, int n_train, struct cpa_fit *fit)
         fit->forecast_sum = 0;
         for (int t = CPA_FIT_FROM; t + CP_HOLDOUT <= n_train; t++) {
             for (int k = 0; k < CP_HOLDOUT; k++)
-                fit->actual_sum += cp_micro(y[t + k]);
+                fit->actual_sum += ym[t + k];
             fit->forecast_sum += CP_HOLDOUT * path[t];
         }
     }
@@ -358,6 +362,36 @@ bootstrap(const double *mse, size_t n, int reps, uint64_t seed, struct cpa_resul
     return 0;
 }
 
+/* The means of struct cpa_result's last fields. */
+static void
+level_by_year(const struct cp_series *s, size_t n, const bool *use,
+              struct cpa_result *out)
+{
+    double sum[CP_MONTHS_MAX / 12 + 1] = {0}, f[CP_HOLDOUT], hold = 0.0, ses = 0.0;
+    size_t cnt[CP_MONTHS_MAX / 12 + 1] = {0}, used = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (use != NULL && !use[i])
+            continue;
+        int n_train = s[i].n - CP_HOLDOUT;
+        for (int t = 0; t < n_train; t++) {
+            int year = (s[i].first + t) / 12;
+            sum[year] += s[i].y[t];
+            cnt[year]++;
+            out->years = year + 1 > out->years ? year + 1 : out->years;
+        }
+        cp_forecast(s[i].y, n_train, CP_SES, 0.0, 0.0, f);
+        for (int k = 0; k < CP_HOLDOUT; k++) {
+            hold += s[i].y[n_train + k];
+            ses += f[k];
+        }
+        used++;
+    }
+    for (int y = 0; y < out->years; y++)
+        out->year_mean[y] = cnt[y] > 0 ? sum[y] / (double)cnt[y] : NAN;
+    out->holdout_mean = used > 0 ? hold / (double)(used * CP_HOLDOUT) : NAN;
+    out->ses_mean = used > 0 ? ses / (double)(used * CP_HOLDOUT) : NAN;
+}
+
 int
 cpa_evaluate(const struct cp_series *s, size_t n, const bool *use, int reps,
              uint64_t seed, struct cpa_result *out)
@@ -402,6 +436,7 @@ cpa_evaluate(const struct cp_series *s, size_t n, const bool *use, int reps,
         j++;
     }
     out->n = used;
+    level_by_year(s, n, use, out);
     if (used > 0)
         rc = bootstrap(mse, used, reps, seed, out);
 out:

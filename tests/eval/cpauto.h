@@ -123,6 +123,15 @@ struct cpa_result {
     size_t picks[CPA_METHOD_COUNT][CPA_BASE_COUNT];
     int pooled_best;    /* CPA_POOLED_SELECT's base */
     uint64_t ratio_q32; /* CPA_POOLED_RATIO's factor */
+    /*
+     * Mean demand per series and month: in-sample months by year of the data
+     * (month index / 12, from the first column), the hold-out months, and SES
+     * 0.1's hold-out forecast.
+     */
+    double year_mean[CP_MONTHS_MAX / 12 + 1];
+    int years;
+    double holdout_mean;
+    double ses_mean;
 };
 
 /*

@@ -411,7 +411,7 @@ rep_picks(struct report *r, const struct cpa_result *x, enum cpa_method m)
         count[to] += x->picks[m][b];
     }
     const char *sep = "";
-    rep(r, "`%s` picked", cpa_method_to_str(m));
+    rep(r, "- `%s` picked", cpa_method_to_str(m));
     for (int b = 0; b < CPA_BASE_COUNT; b++) {
         if (count[b] == 0)
             continue;
@@ -477,9 +477,15 @@ report_carparts_auto(struct report *r, const struct cp_data *d, const bool *use)
     rep_picks(r, &x, CPA_EVENT_SES);
     rep_picks(r, &x, CPA_EVENT_TSB);
     rep(r,
-        "`pooled-select` picked %s for every series; `pooled-ratio`'s factor is "
+        "- `pooled-select` picked %s for every series; `pooled-ratio`'s factor is "
         "%.4f.\n\n",
         best, (double)x.ratio_q32 / 4294967296.0);
+    /* carparts.csv starts in January 1998 (tests/data/README.md). */
+    rep(r, "Mean demand per series and month, in-sample:");
+    for (int y = 0; y < x.years; y++)
+        rep(r, "%s %d %.3f", y > 0 ? "," : "", 1998 + y, x.year_mean[y]);
+    rep(r, "; held out: %.3f; ses 0.1's forecast of it: %.3f.\n\n", x.holdout_mean,
+        x.ses_mean);
     return 0;
 }
 
