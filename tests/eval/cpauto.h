@@ -81,7 +81,9 @@ struct cpa_fit {
 
 /*
  * Run every base forecaster and the event forms over y[0 .. n_train) (units,
- * >= 0; CPA_FIT_FROM + CP_HOLDOUT <= n_train <= CP_MONTHS_MAX) into fit.
+ * >= 0; 1 <= n_train <= CP_MONTHS_MAX) into fit. Errors count only after
+ * CPA_FIT_FROM months, and the pooled ratio only from origins with
+ * CP_HOLDOUT in-sample months after them: a shorter series adds none.
  */
 void cpa_fit(const double *y, int n_train, struct cpa_fit *fit);
 
