@@ -53,6 +53,7 @@ tsb <- function(y, h, alpha, beta) {
 d <- read.csv(src, colClasses = "character", check.names = FALSE)
 months <- ncol(d) - 1
 rows <- list()
+means <- c() # in-sample means, for the summary only (not written)
 holt_warnings <- 0
 for (i in seq_len(nrow(d))) {
   v <- suppressWarnings(as.numeric(unlist(d[i, -1])))
@@ -84,6 +85,7 @@ for (i in seq_len(nrow(d))) {
   fc_sba <- fc_croston * (1 - ALPHA / 2)
   fc_tsb <- tsb(as.numeric(train), H, ALPHA, BETA)
   scale <- mean(abs(diff(as.numeric(train))))
+  means <- c(means, mean(as.numeric(train)))
   rows[[length(rows) + 1]] <- c(
     d[i, 1], n, scale, fc_naive[1], fc_ses[1], fc_holt, ab, fc_croston[1], fc_sba[1],
     fc_tsb[1], v[(n + 1):(n + H)])
@@ -107,20 +109,25 @@ close(con)
 
 # R's own summary, the rule pantry-eval applies too: the series where every R
 # method gave a forecast (holt() fails on a few); MAE per series averaged over
-# them; MASE = MAE / scale averaged over those whose scale is not 0 (a constant
-# in-sample series has no naive error to scale by).
+# them; RMSE the root of the mean over them of each series' mean squared error;
+# MASE = MAE / scale averaged over those whose scale is not 0 (a constant
+# in-sample series has no naive error to scale by). zero (forecast 0) and mean
+# (the in-sample mean) are baselines that pantry-eval scores too.
 col <- function(name) sapply(rows, function(x) as.numeric(x[match(name, header)]))
 scale <- col("scale")
 fcs <- list(naive = col("naive"), ses = col("ses"),
             holt = sapply(1:H, function(k) col(paste0("holt", k))),
-            croston = col("croston"), sba = col("sba"), tsb = col("tsb"))
+            croston = col("croston"), sba = col("sba"), tsb = col("tsb"),
+            zero = rep(0, length(rows)), mean = means)
 mae <- sapply(fcs, function(f) rowMeans(abs(matrix(f, length(rows), H) - actual)))
+mse <- sapply(fcs, function(f) rowMeans((matrix(f, length(rows), H) - actual)^2))
 ok <- rowSums(is.na(mae)) == 0
 sc <- ok & scale > 0
 cat(sprintf("carparts: %d series kept, holt() failed on %d and warned on %d\n",
             length(rows), sum(!ok), holt_warnings))
 cat(sprintf("%d series scored, %d with MASE scale > 0\n", sum(ok), sum(sc)))
-cat(sprintf("%-8s %8s %8s\n", "method", "MAE", "MASE"))
+cat(sprintf("%-8s %8s %8s %8s\n", "method", "MAE", "RMSE", "MASE"))
 for (m in names(fcs)) {
-  cat(sprintf("%-8s %8.4f %8.4f\n", m, mean(mae[ok, m]), mean(mae[sc, m] / scale[sc])))
+  cat(sprintf("%-8s %8.4f %8.4f %8.4f\n", m, mean(mae[ok, m]), sqrt(mean(mse[ok, m])),
+              mean(mae[sc, m] / scale[sc])))
 }

@@ -33,8 +33,8 @@ cp_method_to_str(enum cp_method m)
     return method_names[m];
 }
 
-static uint64_t
-q32(double w)
+uint64_t
+cp_weight_q32(double w)
 {
     if (w < 0.0)
         w = 0.0;
@@ -43,14 +43,14 @@ q32(double w)
     return (uint64_t)llround(w * 4294967296.0);
 }
 
-static int64_t
-to_int(double v)
+int64_t
+cp_micro(double v)
 {
     return (int64_t)llround(v * CP_SCALE);
 }
 
-static double
-to_units(int64_t v)
+double
+cp_units(int64_t v)
 {
     return (double)v / CP_SCALE;
 }
@@ -228,21 +228,68 @@ cp_naive_scale(const double *y, int n_train)
     return sum / (n_train - 1);
 }
 
+double
+cp_score_add(struct cp_score *s, const double act[CP_HOLDOUT],
+             const double f[CP_HOLDOUT], double scale)
+{
+    double ab = 0.0, sq = 0.0;
+    for (int k = 0; k < CP_HOLDOUT; k++) {
+        double e = act[k] - f[k];
+        ab += fabs(e);
+        sq += e * e;
+    }
+    ab /= CP_HOLDOUT;
+    sq /= CP_HOLDOUT;
+    s->abs_sum += ab;
+    s->sq_sum += sq;
+    s->rmse_sum += sqrt(sq);
+    s->n++;
+    if (scale > 0.0) {
+        s->mase_sum += ab / scale;
+        s->n_scale++;
+    }
+    return sq;
+}
+
+double
+cp_score_mae(const struct cp_score *s)
+{
+    return s->n > 0 ? s->abs_sum / (double)s->n : 0.0;
+}
+
+double
+cp_score_rmse(const struct cp_score *s)
+{
+    return s->n > 0 ? sqrt(s->sq_sum / (double)s->n) : 0.0;
+}
+
+double
+cp_score_rmse_series(const struct cp_score *s)
+{
+    return s->n > 0 ? s->rmse_sum / (double)s->n : 0.0;
+}
+
+double
+cp_score_mase(const struct cp_score *s)
+{
+    return s->n_scale > 0 ? s->mase_sum / (double)s->n_scale : 0.0;
+}
+
 /* Holt over the training months; sse (if not NULL) of months 3 .. n. */
 static void
 holt_run(const double *y, int n_train, double alpha, double beta, struct holt *h,
          double *sse)
 {
     struct holt_step w;
-    holt_step_periodic(&w, q32(alpha), q32(beta), MODELS_Q32_ONE);
+    holt_step_periodic(&w, cp_weight_q32(alpha), cp_weight_q32(beta), MODELS_Q32_ONE);
     holt_init(h);
     double s = 0.0;
     for (int i = 0; i < n_train; i++) {
         if (i >= 2) {
-            double e = y[i] - to_units(holt_forecast(h, MODELS_Q32_ONE));
+            double e = y[i] - cp_units(holt_forecast(h, MODELS_Q32_ONE));
             s += e * e;
         }
-        holt_update(h, to_int(y[i]), &w);
+        holt_update(h, cp_micro(y[i]), &w);
     }
     if (sse != NULL)
         *sse = s;
@@ -286,7 +333,7 @@ void
 cp_forecast(const double *y, int n_train, enum cp_method m, double alpha, double beta,
             double f[CP_HOLDOUT])
 {
-    uint64_t a = q32(CP_ALPHA), b = q32(CP_TSB_BETA);
+    uint64_t a = cp_weight_q32(CP_ALPHA), b = cp_weight_q32(CP_TSB_BETA);
 
     if (m == CP_NAIVE) {
         for (int k = 0; k < CP_HOLDOUT; k++)
@@ -295,14 +342,14 @@ cp_forecast(const double *y, int n_train, enum cp_method m, double alpha, double
         struct ses s;
         ses_init(&s);
         for (int i = 0; i < n_train; i++)
-            ses_update(&s, to_int(y[i]), a);
+            ses_update(&s, cp_micro(y[i]), a);
         for (int k = 0; k < CP_HOLDOUT; k++)
-            f[k] = to_units(ses_forecast(&s));
+            f[k] = cp_units(ses_forecast(&s));
     } else if (m == CP_HOLT || m == CP_HOLT_RPAR) {
         struct holt h;
         holt_run(y, n_train, alpha, beta, &h, NULL);
         for (int k = 0; k < CP_HOLDOUT; k++)
-            f[k] = to_units(holt_forecast(&h, (uint64_t)(k + 1) << 32));
+            f[k] = cp_units(holt_forecast(&h, (uint64_t)(k + 1) << 32));
     } else {
         enum croston_variant v = m == CP_CROSTON ? CROSTON_CLASSIC
                                  : m == CP_SBA   ? CROSTON_SBA
@@ -310,9 +357,9 @@ cp_forecast(const double *y, int n_train, enum cp_method m, double alpha, double
         struct croston c;
         croston_init(&c);
         for (int i = 0; i < n_train; i++)
-            croston_period(&c, v, to_int(y[i]), a, b);
+            croston_period(&c, v, cp_micro(y[i]), a, b);
         for (int k = 0; k < CP_HOLDOUT; k++)
-            f[k] = to_units(croston_forecast_period(&c, v, a));
+            f[k] = cp_units(croston_forecast_period(&c, v, a));
     }
 }
 

@@ -80,8 +80,45 @@ void cp_forecast(const double *y, int n_train, enum cp_method m, double alpha,
  */
 void cp_holt_fit(const double *y, int n_train, double *alpha, double *beta);
 
+/* A weight in [0, 1] (clamped) as models/ takes it: round(w * 2^32). */
+uint64_t cp_weight_q32(double w);
+/* Units to the integer micro-units models/ gets (rounded), and back. */
+int64_t cp_micro(double v);
+double cp_units(int64_t v);
+
 /* In-sample mean absolute one-step naive error (MASE's scale), 0 if constant. */
 double cp_naive_scale(const double *y, int n_train);
+
+/*
+ * Hold-out errors of one method, summed over series (README.md, "Carparts").
+ * Every series has CP_HOLDOUT months, so the mean over series of the series'
+ * MAE (or MSE) is also the mean over all series-months.
+ */
+struct cp_score {
+    double abs_sum;  /* sum over series of the series' MAE */
+    double sq_sum;   /* sum over series of the series' MSE */
+    double rmse_sum; /* sum over series of the series' RMSE, sqrt(MSE) */
+    double mase_sum; /* sum over series with scale > 0 of MAE / scale */
+    size_t n;        /* series added */
+    size_t n_scale;  /* of which with scale > 0 */
+};
+
+/*
+ * Add one series: actual and forecast hold-out months in units, scale the
+ * in-sample naive error (cp_naive_scale(); 0: no MASE for this series). Returns
+ * the series' MSE.
+ */
+double cp_score_add(struct cp_score *s, const double act[CP_HOLDOUT],
+                    const double f[CP_HOLDOUT], double scale);
+
+/* Mean over series of the series' MAE; 0 with no series. */
+double cp_score_mae(const struct cp_score *s);
+/* sqrt(mean over series of the series' MSE): the project's RMSE; 0 if empty. */
+double cp_score_rmse(const struct cp_score *s);
+/* Mean over series of the series' RMSE (smaller: a root per series); 0 if empty. */
+double cp_score_rmse_series(const struct cp_score *s);
+/* Mean over series with scale > 0 of MAE / scale; 0 if there are none. */
+double cp_score_mase(const struct cp_score *s);
 
 /* What carparts-holdout.R wrote for one series. */
 enum cp_r_method {

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "carparts.h"
+#include "cpauto.h"
 #include "sim.h"
 #include "tracegen.h"
 
@@ -47,6 +48,7 @@ struct options {
     const char *r_results;
     bool no_carparts;
     bool no_holt_fit;
+    bool no_auto;
     bool no_sensitivity;
     const char *out;
     const char *command;
@@ -381,6 +383,112 @@ report_sensitivity(struct report *r, const struct group *g, int n_groups)
     return 0;
 }
 
+#define CPA_BOOT_REPS 1000
+#define CPA_BOOT_SEED UINT64_C(20261205)
+
+/*
+ * Shares of a method's picks: "name x %" for each base or k picked, or for
+ * select each kind (all its weights together).
+ */
+static void
+rep_picks(struct report *r, const struct cpa_result *x, enum cpa_method m)
+{
+    bool event = m == CPA_EVENT_SES || m == CPA_EVENT_TSB;
+    size_t count[CPA_BASE_COUNT] = {0};
+    char name[CPA_BASE_COUNT][32];
+    for (int b = 0; b < CPA_BASE_COUNT; b++) {
+        int to = b;
+        if (m == CPA_SELECT) {
+            to = (int)cpa_base_kind(b);
+            snprintf(name[to], sizeof(name[to]), "%s",
+                     cpa_kind_to_str(cpa_base_kind(b)));
+        } else if (event) {
+            snprintf(name[b], sizeof(name[b]), "k = %d",
+                     b < CPA_K_COUNT ? cpa_k(b) : 0);
+        } else {
+            cpa_base_name(b, name[b], sizeof(name[b]));
+        }
+        count[to] += x->picks[m][b];
+    }
+    const char *sep = "";
+    rep(r, "- `%s` picked", cpa_method_to_str(m));
+    for (int b = 0; b < CPA_BASE_COUNT; b++) {
+        if (count[b] == 0)
+            continue;
+        rep(r, "%s %s %.1f %%", sep, name[b], 100.0 * (double)count[b] / (double)x->n);
+        sep = ",";
+    }
+    rep(r, ".\n");
+}
+
+/* The automatic methods of cpauto.h on the series marked in use. */
+static int
+report_carparts_auto(struct report *r, const struct cp_data *d, const bool *use)
+{
+    static const char *const names[CPA_METHOD_COUNT] = {
+        "zero: forecast 0",
+        "mean: the in-sample mean",
+        "ses-fit: ses, alpha of the grid by in-sample SSE",
+        "select: naive, mean, ses, croston, sba, tsb x grid by in-sample SSE",
+        "comb2: (ses + tsb) / 2, alpha 0.1",
+        "comb3: (ses + sba + tsb) / 3, alpha 0.1",
+        "event-ses: event form ses, half-life k x cadence, k by in-sample SSE",
+        "event-tsb: event form tsb, the same",
+        "pooled-select: one of select's for all series, least in-sample SSE of all",
+        "pooled-ratio: ses 0.1 x in-sample actual / forecast of all series",
+    };
+    struct cpa_result x;
+    int rc = cpa_evaluate(d->s, d->n, use, CPA_BOOT_REPS, CPA_BOOT_SEED, &x);
+    if (rc < 0)
+        return rc;
+    char best[32];
+    cpa_base_name(x.pooled_best, best, sizeof(best));
+    rep(r, "### Automatic methods\n\n");
+    rep(r,
+        "Every method below uses only in-sample months: one-step errors of months "
+        "%d .. %d of each series (grid: alpha 0.02, 0.05, 0.1, 0.2, 0.3, 0.5; TSB's "
+        "beta = alpha; k = 1, 2, 4, 8); the two pooled methods learn from the "
+        "in-sample months of all %zu series. Forecasts by models/ in fixed point. "
+        "RMSE - ses: RMSE minus that of ses alpha 0.1, the 5 %% and 95 %% points of "
+        "a paired bootstrap over series (%d resamples, seed %" PRIu64 "). "
+        "RMSE/series: mean over series of each series' own RMSE.\n\n",
+        CPA_FIT_FROM + 1, d->s[0].n - CP_HOLDOUT, x.n, CPA_BOOT_REPS, CPA_BOOT_SEED);
+    rep(r, "| method | RMSE | RMSE - ses, 90 %% | MAE | MASE | RMSE/series |\n");
+    rep(r, "|---|---:|---:|---:|---:|---:|\n");
+    rep(r, "| ses, alpha 0.1 (R's best) |");
+    rep_num(r, cp_score_rmse(&x.ses), 4);
+    rep(r, " 0 |");
+    rep_num(r, cp_score_mae(&x.ses), 4);
+    rep_num(r, cp_score_mase(&x.ses), 4);
+    rep_num(r, cp_score_rmse_series(&x.ses), 4);
+    rep(r, "\n");
+    for (int m = 0; m < CPA_METHOD_COUNT; m++) {
+        rep(r, "| %s |", names[m]);
+        rep_num(r, cp_score_rmse(&x.score[m]), 4);
+        rep(r, " %+.4f .. %+.4f |", x.diff_lo[m], x.diff_hi[m]);
+        rep_num(r, cp_score_mae(&x.score[m]), 4);
+        rep_num(r, cp_score_mase(&x.score[m]), 4);
+        rep_num(r, cp_score_rmse_series(&x.score[m]), 4);
+        rep(r, "\n");
+    }
+    rep(r, "\n");
+    rep_picks(r, &x, CPA_SES_FIT);
+    rep_picks(r, &x, CPA_SELECT);
+    rep_picks(r, &x, CPA_EVENT_SES);
+    rep_picks(r, &x, CPA_EVENT_TSB);
+    rep(r,
+        "- `pooled-select` picked %s for every series; `pooled-ratio`'s factor is "
+        "%.4f.\n\n",
+        best, (double)x.ratio_q32 / 4294967296.0);
+    /* carparts.csv starts in January 1998 (tests/data/README.md). */
+    rep(r, "Mean demand per series and month, in-sample:");
+    for (int y = 0; y < x.years; y++)
+        rep(r, "%s %d %.3f", y > 0 ? "," : "", 1998 + y, x.year_mean[y]);
+    rep(r, "; held out: %.3f; ses 0.1's forecast of it: %.3f.\n\n", x.holdout_mean,
+        x.ses_mean);
+    return 0;
+}
+
 /* R's method for each of ours. */
 static const enum cp_r_method r_of[CP_METHOD_COUNT] = {
     CP_R_NAIVE, CP_R_SES, CP_R_HOLT, CP_R_HOLT, CP_R_CROSTON, CP_R_SBA, CP_R_TSB,
@@ -392,6 +500,7 @@ report_carparts(struct report *r, const struct options *o)
     char err[512];
     struct cp_data d;
     struct cp_r_row *rr = NULL;
+    bool *use = NULL;
     size_t nr = 0;
     int rc = cp_read(o->carparts, &d, err, sizeof(err));
     if (rc < 0) {
@@ -411,9 +520,13 @@ report_carparts(struct report *r, const struct options *o)
         rc = -EINVAL;
         goto out;
     }
-    double mae_c[CP_METHOD_COUNT] = {0}, mae_r[CP_METHOD_COUNT] = {0};
-    double mase_c[CP_METHOD_COUNT] = {0}, mase_r[CP_METHOD_COUNT] = {0};
+    struct cp_score sc_c[CP_METHOD_COUNT] = {0}, sc_r[CP_METHOD_COUNT] = {0};
     double maxdiff[CP_METHOD_COUNT] = {0};
+    use = calloc(d.n > 0 ? d.n : 1, sizeof(*use));
+    if (use == NULL) {
+        rc = -ENOMEM;
+        goto out;
+    }
     size_t scored = 0, with_scale = 0, r_failed = 0;
     for (size_t i = 0; i < d.n; i++) {
         const struct cp_series *s = &d.s[i];
@@ -435,6 +548,7 @@ report_carparts(struct report *r, const struct options *o)
             r_failed++;
             continue;
         }
+        use[i] = true;
         double scale = cp_naive_scale(s->y, n_train);
         scored++;
         with_scale += scale > 0.0;
@@ -446,19 +560,12 @@ report_carparts(struct report *r, const struct options *o)
             if (m == CP_HOLT)
                 cp_holt_fit(s->y, n_train, &a, &b);
             cp_forecast(s->y, n_train, (enum cp_method)m, a, b, f);
-            double ec = 0.0, er = 0.0;
+            cp_score_add(&sc_c[m], act, f, scale);
+            cp_score_add(&sc_r[m], act, x->f[r_of[m]], scale);
             for (int k = 0; k < CP_HOLDOUT; k++) {
-                ec += fabs(act[k] - f[k]) / CP_HOLDOUT;
-                er += fabs(act[k] - x->f[r_of[m]][k]) / CP_HOLDOUT;
                 double diff = fabs(f[k] - x->f[r_of[m]][k]);
                 if (diff > maxdiff[m])
                     maxdiff[m] = diff;
-            }
-            mae_c[m] += ec;
-            mae_r[m] += er;
-            if (scale > 0.0) {
-                mase_c[m] += ec / scale;
-                mase_r[m] += er / scale;
             }
         }
     }
@@ -467,11 +574,14 @@ report_carparts(struct report *r, const struct options *o)
         "%s: %zu series, %zu empty fields; skipped %zu with nothing observed, %zu "
         "with a gap, %zu with fewer than %d in-sample months; R's holt() failed on "
         "%zu. Scored: %zu series, MASE over the %zu with a non-zero in-sample naive "
-        "error. C: models/ in fixed point (units x 1e6); R: forecast %s.\n\n",
+        "error. MAE and MASE are means over series; RMSE is the root of the mean "
+        "over series of each series' mean squared error (every series-month weighs "
+        "the same). C: models/ in fixed point (units x 1e6); R: forecast %s.\n\n",
         "tests/data/carparts.csv", d.rows, d.na, d.all_na, d.interior, d.too_short,
         CP_MIN_TRAIN, r_failed, scored, with_scale, "8.20");
-    rep(r, "| method | MAE C | MAE R | MASE C | MASE R | max abs(C - R) |\n");
-    rep(r, "|---|---:|---:|---:|---:|---:|\n");
+    rep(r, "| method | MAE C | MAE R | RMSE C | RMSE R | MASE C | MASE R | max abs(C - "
+           "R) |\n");
+    rep(r, "|---|---:|---:|---:|---:|---:|---:|---:|\n");
     static const char *const r_names[CP_METHOD_COUNT] = {
         "naive()",
         "ses()",
@@ -494,14 +604,19 @@ report_carparts(struct report *r, const struct options *o)
         if (m == CP_HOLT && o->no_holt_fit)
             continue;
         rep(r, "| %s vs %s |", c_names[m], r_names[m]);
-        rep_num(r, mae_c[m] / (double)scored, 4);
-        rep_num(r, mae_r[m] / (double)scored, 4);
-        rep_num(r, mase_c[m] / (double)with_scale, 4);
-        rep_num(r, mase_r[m] / (double)with_scale, 4);
+        rep_num(r, cp_score_mae(&sc_c[m]), 4);
+        rep_num(r, cp_score_mae(&sc_r[m]), 4);
+        rep_num(r, cp_score_rmse(&sc_c[m]), 4);
+        rep_num(r, cp_score_rmse(&sc_r[m]), 4);
+        rep_num(r, cp_score_mase(&sc_c[m]), 4);
+        rep_num(r, cp_score_mase(&sc_r[m]), 4);
         rep(r, " %.2g |\n", maxdiff[m]);
     }
     rep(r, "\n");
+    if (!o->no_auto)
+        rc = report_carparts_auto(r, &d, use);
 out:
+    free(use);
     free(rr);
     cp_free(&d);
     return rc;
@@ -557,6 +672,7 @@ usage(FILE *f)
         "  --r-results CSV    R's forecasts (default tests/eval/carparts-r.csv)\n"
         "  --no-carparts      skip the carparts hold-out\n"
         "  --no-holt-fit      skip fitting Holt's weights on carparts (slow)\n"
+        "  --no-auto          skip the automatic methods on carparts\n"
         "  --no-sensitivity   skip the half-life sensitivity runs\n"
         "  --out FILE         also write the report to FILE, keeping its reading\n"
         "  --command TEXT     the command to name in the report\n");
@@ -587,6 +703,7 @@ parse_args(int argc, char **argv, struct options *o)
         {"r-results", required_argument, NULL, 'r'},
         {"no-carparts", no_argument, NULL, 'C'},
         {"no-holt-fit", no_argument, NULL, 'H'},
+        {"no-auto", no_argument, NULL, 'A'},
         {"no-sensitivity", no_argument, NULL, 'N'},
         {"out", required_argument, NULL, 'o'},
         {"command", required_argument, NULL, 'x'},
@@ -637,6 +754,9 @@ parse_args(int argc, char **argv, struct options *o)
             break;
         case 'H':
             o->no_holt_fit = true;
+            break;
+        case 'A':
+            o->no_auto = true;
             break;
         case 'N':
             o->no_sensitivity = true;

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "carparts.h"
+#include "cpauto.h"
 #include "harness.h"
 #include "sim.h"
 #include "tracegen.h"
@@ -420,6 +421,148 @@ source_path(const char *rel)
     return path;
 }
 
+/*
+ * RMSE over the 2,498 series that every R method forecast, of R's own hold-out
+ * forecasts (carparts-r.csv), computed by an independent Python one-off from
+ * carparts.csv and carparts-r.csv: the root of the mean of all 3 x 2,498
+ * squared errors. The issue quotes R at 0.9755 for ses, 1.053 for the mean and
+ * 1.106 for the forecast 0 (check_cpauto_carparts()): 1.106 is 1.105884
+ * rounded, but no way of scoring R's forecasts we tried gives 0.9755 or 1.053
+ * (README.md, "Carparts").
+ */
+static const double r_rmse_python[CP_METHOD_COUNT] = {
+    [CP_NAIVE] = 1.247629,     [CP_SES] = 0.978277,     [CP_HOLT] = 1.132095,
+    [CP_HOLT_RPAR] = 1.132095, [CP_CROSTON] = 1.118813, [CP_SBA] = 1.108435,
+    [CP_TSB] = 1.006661,
+};
+
+static void
+check_carparts_rmse(const struct cp_score *sc_c, const struct cp_score *sc_r)
+{
+    for (int m = 0; m < CP_METHOD_COUNT; m++) {
+        if (m == CP_HOLT)
+            continue;
+        CHECK_EQ_I64(sc_r[m].n, 2498);
+        double rc = cp_score_rmse(&sc_c[m]), rr = cp_score_rmse(&sc_r[m]);
+        printf("# carparts %s: RMSE C %.6f, R %.6f (Python on R's forecasts %.6f)\n",
+               cp_method_to_str(m), rc, rr, r_rmse_python[m]);
+        /* The file rounds R to 9 digits; the one-off printed 6 decimals. */
+        CHECK_NEAR(rr, r_rmse_python[m], 1e-6);
+        /* Forecasts within 1e-5 (5e-4 for Holt) move the RMSE by no more. */
+        CHECK_NEAR(rc, rr, m == CP_HOLT_RPAR ? 5e-4 : 1e-5);
+    }
+}
+
+/*
+ * cpauto on a series worked out by hand: twelve months of 1, then 3, 1, 1
+ * (n_train 15, so in-sample errors count for the last three months only).
+ * naive: errors 2, -2, 0, SSE 8, forecast 1. mean: errors 2, 1 - 15/13, 1 -
+ * 16/14, forecast 17/15. SES alpha: level 1 until month 13, errors 2, -2 a,
+ * -2 a (1 - a), forecast 1 + 2 a (1 - a)^2: alpha 0.5 gives SSE 5.25 and 1.25,
+ * and the smallest alpha of the grid fits best. Pooled ratio over this series
+ * alone: one origin (after month 12), actual 3 + 1 + 1 against 3 x 1, so 5/3
+ * times SES 0.1's 1.162. The event form on 24 months of 2 units: 2 a month.
+ */
+static void
+test_cpauto_by_hand(void)
+{
+    double y[15], f[CP_HOLDOUT];
+    for (int i = 0; i < 12; i++)
+        y[i] = 1.0;
+    y[12] = 3.0;
+    y[13] = 1.0;
+    y[14] = 1.0;
+    struct cpa_fit fit;
+    struct cpa_panel p;
+    cpa_fit(y, 15, &fit);
+    int naive = cpa_base(CPA_K_NAIVE, 0), mean = cpa_base(CPA_K_MEAN, 0);
+    int ses05 = cpa_base(CPA_K_SES, 5), ses01 = cpa_base(CPA_K_SES, 2);
+    CHECK_NEAR(cpa_alpha(5), 0.5, 0.0);
+    CHECK_NEAR(cpa_alpha(2), 0.1, 0.0);
+    CHECK_NEAR(fit.sse[naive], 8.0, 1e-9);
+    CHECK_NEAR(cp_units(fit.fc[naive]), 1.0, 1e-9);
+    double m13 = 1.0 - 15.0 / 13.0, m14 = 1.0 - 16.0 / 14.0;
+    CHECK_NEAR(fit.sse[mean], 4.0 + m13 * m13 + m14 * m14, 1e-5);
+    CHECK_NEAR(cp_units(fit.fc[mean]), 17.0 / 15.0, 1e-6);
+    CHECK_NEAR(fit.sse[ses05], 5.25, 1e-5);
+    CHECK_NEAR(cp_units(fit.fc[ses05]), 1.25, 1e-6);
+    CHECK_NEAR(cp_units(fit.fc[ses01]), 1.162, 1e-6);
+    int pick;
+    cpa_forecast(&fit, NULL, CPA_SES_FIT, f, &pick);
+    CHECK_EQ_I64(pick, cpa_base(CPA_K_SES, 0));
+    cpa_panel_init(&p);
+    cpa_panel_add(&p, &fit);
+    CHECK_NEAR((double)cpa_panel_ratio_q32(&p) / 4294967296.0, 5.0 / 3.0, 1e-9);
+    cpa_forecast(&fit, &p, CPA_POOLED_RATIO, f, &pick);
+    CHECK_NEAR(f[0], 1.162 * 5.0 / 3.0, 1e-6);
+    CHECK_EQ_I64(pick, -1);
+    cpa_forecast(&fit, &p, CPA_ZERO, f, NULL);
+    CHECK(f[0] == 0.0 && f[CP_HOLDOUT - 1] == 0.0);
+
+    double flat[24];
+    for (int i = 0; i < 24; i++)
+        flat[i] = 2.0;
+    cpa_fit(flat, 24, &fit);
+    for (int m = CPA_EVENT_SES; m <= CPA_EVENT_TSB; m++) {
+        cpa_forecast(&fit, NULL, (enum cpa_method)m, f, &pick);
+        CHECK_MSG(fabs(f[0] - 2.0) <= 1e-5, "%s: %.9g a month, expected 2",
+                  cpa_method_to_str((enum cpa_method)m), f[0]);
+        CHECK(pick >= 0 && pick < CPA_K_COUNT);
+    }
+}
+
+/*
+ * The automatic methods over the same 2,498 series against an independent
+ * Python one-off of them (doubles, no micro-unit rounding): the root of the
+ * mean squared error over all series-months. zero is also R's 1.106 (issue 11).
+ */
+static void
+check_cpauto_carparts(const struct cp_data *d, const struct cp_r_row *rr, size_t nr)
+{
+    static const struct {
+        enum cpa_method m;
+        double rmse;
+    } python[] = {
+        {CPA_ZERO, 1.105884},         {CPA_MEAN, 1.055485},  {CPA_SES_FIT, 0.990527},
+        {CPA_SELECT, 0.999840},       {CPA_COMB2, 0.986605}, {CPA_COMB3, 1.002473},
+        {CPA_POOLED_RATIO, 0.973139},
+    };
+    bool *use = calloc(d->n > 0 ? d->n : 1, sizeof(*use));
+    struct cpa_result x;
+    CHECK(use != NULL && nr == d->n);
+    if (use == NULL || nr != d->n) {
+        free(use);
+        return;
+    }
+    for (size_t i = 0; i < d->n; i++) {
+        use[i] = true;
+        for (int m = 0; m < CP_R_METHOD_COUNT; m++)
+            use[i] &= isfinite(rr[i].f[m][0]);
+    }
+    if (getenv("TEST_UNDER_VALGRIND") != NULL) {
+        /* 2 s of valgrind for all: its memory checks need only a few series. */
+        printf("# under valgrind: automatic methods on 250 series, no totals\n");
+        CHECK(cpa_evaluate(d->s, 250, use, 2, 1, &x) == 0);
+        CHECK(x.n > 200 && x.n <= 250);
+        free(use);
+        return;
+    }
+    CHECK(cpa_evaluate(d->s, d->n, use, 1, 1, &x) == 0);
+    CHECK_EQ_I64(x.n, 2498);
+    CHECK_NEAR(cp_score_rmse(&x.ses), 0.978277, 1e-6);
+    for (size_t i = 0; i < sizeof(python) / sizeof(python[0]); i++) {
+        double c = cp_score_rmse(&x.score[python[i].m]);
+        printf("# carparts %s: RMSE %.6f (Python %.6f)\n",
+               cpa_method_to_str(python[i].m), c, python[i].rmse);
+        /* Micro-units against doubles: 1e-6 apart; room for a near tie. */
+        CHECK_NEAR(c, python[i].rmse, 5e-5);
+    }
+    CHECK_NEAR(cp_score_rmse(&x.score[CPA_ZERO]), 1.106, 5e-4);
+    /* The in-sample ratio of all series: 0.899172 in the one-off. */
+    CHECK_NEAR((double)x.ratio_q32 / 4294967296.0, 0.899172, 1e-6);
+    free(use);
+}
+
 static void
 test_carparts(void)
 {
@@ -445,6 +588,7 @@ test_carparts(void)
     CHECK_MSG(rc == 0, "%s", err);
     CHECK_EQ_I64(nr, d.n);
     double worst[CP_METHOD_COUNT] = {0};
+    struct cp_score sc_c[CP_METHOD_COUNT] = {0}, sc_r[CP_METHOD_COUNT] = {0};
     static const enum cp_r_method r_of[CP_METHOD_COUNT] = {
         CP_R_NAIVE, CP_R_SES, CP_R_HOLT, CP_R_HOLT, CP_R_CROSTON, CP_R_SBA, CP_R_TSB,
     };
@@ -453,6 +597,10 @@ test_carparts(void)
         int n_train = s->n - CP_HOLDOUT;
         CHECK(strcmp(s->part, rr[i].part) == 0 && n_train == rr[i].n_train);
         CHECK_NEAR(cp_naive_scale(s->y, n_train), rr[i].scale, 1e-8);
+        /* Scored as README.md says: only where every R method gave a forecast. */
+        bool all_r = true;
+        for (int m = 0; m < CP_R_METHOD_COUNT; m++)
+            all_r &= isfinite(rr[i].f[m][0]);
         for (int m = 0; m < CP_METHOD_COUNT; m++) {
             double f[CP_HOLDOUT];
             if (m == CP_HOLT || !isfinite(rr[i].f[r_of[m]][0]))
@@ -463,8 +611,14 @@ test_carparts(void)
                 double e = fabs(f[k] - rr[i].f[r_of[m]][k]);
                 worst[m] = e > worst[m] ? e : worst[m];
             }
+            if (all_r) {
+                cp_score_add(&sc_c[m], s->y + n_train, f, 0.0);
+                cp_score_add(&sc_r[m], s->y + n_train, rr[i].f[r_of[m]], 0.0);
+            }
         }
     }
+    check_carparts_rmse(sc_c, sc_r);
+    check_cpauto_carparts(&d, rr, nr);
     /*
      * Units are stored as micro-units, so one rounding is 5e-7, and R's file
      * has 9 significant digits: 1e-5 leaves room for the roundings of 48 months.
@@ -499,6 +653,7 @@ main(void)
     RUN(test_closed_loop_by_hand);
     RUN(test_forecast_vs_threshold_steady);
     RUN(test_rate_steady);
+    RUN(test_cpauto_by_hand);
     RUN(test_carparts);
     return th_done();
 }
