@@ -128,7 +128,7 @@ struct ledger {
     struct cl_metrics *m;
     int64_t start_s;
     int64_t horizon_s; /* what "needed" looks ahead: lead * 1.5 + review */
-    int64_t order_mg;  /* what one order brings: any policy holds that much */
+    int64_t order_mg;  /* one pack: any policy holds that much after a delivery */
     int64_t contents;
     size_t next_use;
     int64_t grid_s; /* the next hour the excess is sampled at */
@@ -206,8 +206,10 @@ take(struct ledger *l, int64_t t, int64_t mg)
     if (got < mg) {
         int64_t day = (t - l->start_s) / DAY_S;
         l->m->lost_mg += mg - got;
-        if (day != l->lost_day)
+        if (day != l->lost_day) {
             l->m->stockout_days++;
+            l->m->stockout_days_learnt += l->m->delivered > 0;
+        }
         l->lost_day = day;
     }
     return got;
@@ -237,20 +239,7 @@ horizon_of(const struct agent_config *cfg, const struct cl_config *c, unsigned i
 
 /* ---- the plain policies ---- */
 
-/*
- * When the contents run out with no delivery, from use k on: the time of the
- * first use they cannot serve in full (INT64_MAX: never before the end).
- */
-static int64_t
-runout(const struct ledger *l, int64_t contents)
-{
-    for (size_t k = l->next_use; k < l->w->n_use; k++) {
-        contents -= l->w->use[k].mg;
-        if (contents < 0)
-            return l->w->use[k].t_s;
-    }
-    return INT64_MAX;
-}
+#define PLAIN_ON_WAY 64
 
 struct plain {
     const struct agent_config *cfg;
@@ -259,42 +248,69 @@ struct plain {
     enum cl_policy policy;
     uint32_t pct;
     unsigned item, k;
-    bool on_way;
-    struct cl_order o;
+    int64_t arrive[PLAIN_ON_WAY]; /* packs on their way, by arrival */
+    size_t n_way;
 };
 
 /*
+ * When the shelf runs dry from the next use on, counting the packs on their
+ * way: the time of the first use it cannot serve in full (INT64_MAX: never).
+ */
+static int64_t
+runout_with(const struct ledger *l, const struct plain *pp, int64_t pack)
+{
+    int64_t contents = l->contents;
+    size_t j = 0;
+    for (size_t k = l->next_use; k < l->w->n_use; k++) {
+        for (; j < pp->n_way && pp->arrive[j] <= l->w->use[k].t_s; j++)
+            contents += pack;
+        contents -= l->w->use[k].mg;
+        if (contents < 0)
+            return l->w->use[k].t_s;
+    }
+    return INT64_MAX;
+}
+
+/*
  * The plain policy's decision at now, right after a use or a delivery: the
- * threshold scale orders below its share of a pack; the oracle orders when
- * waiting for the next use would let the shelf run dry before its next order
- * (with its true lead) could arrive.
+ * threshold scale orders one pack below its share of a pack, and never while
+ * one is on its way; the oracle orders one pack whenever waiting for the next
+ * use would let the shelf run dry before a new order (with its true lead)
+ * could arrive, counting what is already on its way (several may be).
  */
 static int
 decide(struct plain *pp, const struct ledger *l, int64_t now)
 {
     const struct cfg_item *it = &pp->cfg->items[pp->item];
     const struct cl_item *w = l->w;
-    if (pp->on_way || now >= pp->c->end_s)
-        return 0;
-    int64_t lead = true_lead(pp->cfg, pp->c, pp->item, pp->k);
-    bool go;
-    if (pp->policy == CL_THRESHOLD) {
-        go = l->contents * 100 < (int64_t)pp->pct * it->pack_mg;
-    } else {
-        int64_t next = l->next_use < w->n_use ? w->use[l->next_use].t_s : pp->c->end_s;
-        int64_t dry = runout(l, l->contents);
-        go = dry != INT64_MAX && (next > now ? next : now) + lead > dry;
+    for (;;) {
+        if (now >= pp->c->end_s || pp->n_way == PLAIN_ON_WAY)
+            return 0;
+        int64_t lead = true_lead(pp->cfg, pp->c, pp->item, pp->k);
+        bool go;
+        if (pp->policy == CL_THRESHOLD) {
+            go = pp->n_way == 0 && l->contents * 100 < (int64_t)pp->pct * it->pack_mg;
+        } else {
+            int64_t next = l->next_use < w->n_use ? w->use[l->next_use].t_s : pp->c->end_s;
+            int64_t dry = runout_with(l, pp, it->pack_mg);
+            go = dry != INT64_MAX && (next > now ? next : now) + lead > dry;
+        }
+        if (!go)
+            return 0;
+        struct cl_order o = {.placed_s = now, .arrive_s = now + lead, .packs = 1,
+                             .item = (uint16_t)pp->item, .predicted = true};
+        if (pp->k++ == 0)
+            pp->r->item[pp->item].first_lead_s = lead;
+        /* Kept in order of arrival (leads differ). */
+        size_t j = pp->n_way++;
+        for (; j > 0 && pp->arrive[j - 1] > o.arrive_s; j--)
+            pp->arrive[j] = pp->arrive[j - 1];
+        pp->arrive[j] = o.arrive_s;
+        pp->r->item[pp->item].orders++;
+        int e = add_order(pp->r, &o);
+        if (e < 0 || pp->policy == CL_THRESHOLD)
+            return e;
     }
-    if (!go)
-        return 0;
-    pp->o = (struct cl_order){.placed_s = now, .arrive_s = now + lead,
-                              .packs = it->packs_per_order, .item = (uint16_t)pp->item,
-                              .predicted = true};
-    if (pp->k++ == 0)
-        pp->r->item[pp->item].first_lead_s = lead;
-    pp->on_way = true;
-    pp->r->item[pp->item].orders++;
-    return add_order(pp->r, &pp->o);
 }
 
 static int
@@ -305,21 +321,22 @@ run_plain(const struct agent_config *cfg, const struct cl_item *items,
     for (size_t i = 0; i < cfg->n_items; i++) {
         const struct cfg_item *it = &cfg->items[i];
         const struct cl_item *w = &items[i];
-        struct plain pp = {cfg, c, r, policy, pct, (unsigned)i, 0, false, {0}};
+        struct plain pp = {cfg, c, r, policy, pct, (unsigned)i, 0, {0}, 0};
         struct ledger l;
         int e;
 
         if ((e = ledger_init(&l, w, &r->item[i], c->start_s, horizon_of(cfg, c, i),
-                            it->pack_mg * it->packs_per_order)) < 0 ||
+                             it->pack_mg)) < 0 ||
             (e = decide(&pp, &l, c->start_s)) < 0)
             return e;
         for (;;) {
             int64_t t = l.next_use < w->n_use ? w->use[l.next_use].t_s : c->end_s;
             t = t < c->end_s ? t : c->end_s;
-            if (pp.on_way && pp.o.arrive_s <= t) {
-                deliver(&l, pp.o.arrive_s, (int64_t)pp.o.packs * it->pack_mg);
-                pp.on_way = false;
-                e = decide(&pp, &l, pp.o.arrive_s);
+            if (pp.n_way > 0 && pp.arrive[0] <= t) {
+                int64_t at = pp.arrive[0];
+                deliver(&l, at, it->pack_mg);
+                memmove(pp.arrive, pp.arrive + 1, --pp.n_way * sizeof(*pp.arrive));
+                e = decide(&pp, &l, at);
             } else if (t >= c->end_s) {
                 break;
             } else {
@@ -703,8 +720,7 @@ run_agent(const struct agent_config *given, const struct cl_item *items,
                                   .next_ms = c->start_s * 1000,
                                   .gross_mg = it->container_mg + items[i].start_mg};
         if ((e = ledger_init(&a.led[i], &items[i], &r->item[i], c->start_s,
-                             horizon_of(&cfg, c, (unsigned)i),
-                             it->pack_mg * it->packs_per_order)) < 0)
+                             horizon_of(&cfg, c, (unsigned)i), it->pack_mg)) < 0)
             goto out;
     }
     if ((e = agent_open(&a, &cfg, err, errlen)) < 0)

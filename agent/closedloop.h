@@ -15,14 +15,14 @@
  * cancelled one is not delivered; an expired one still is.
  *
  * Beside it the same household and retailer with two plain policies: a
- * threshold scale (one order of the item's packs when the contents fall below
- * a share of a pack, none while one is on its way) and an oracle that knows the
- * future demand and the true lead of its next order, and orders at the last
- * moment that still avoids running dry.
+ * threshold scale (one pack ordered when the contents fall below a share of a
+ * pack, none while one is on its way) and an oracle that knows the future
+ * demand and the true lead of its next order, and orders one pack at the last
+ * moment that still avoids running dry (several may be on their way).
  *
  * Scores per item: demand and lost demand, stockout days (calendar days, from
  * the start, with demand that could not be served), excess stock (the time
- * integral, sampled hourly, of the contents above one order's packs and what
+ * integral, sampled hourly, of the contents above one pack and what
  * the next lead time (mean x 1.5) and review period truly need, in pack-days:
  * what ordering early costs), orders placed and delivered.
  *
@@ -87,6 +87,7 @@ struct cl_order {
 struct cl_metrics {
     int64_t demand_mg, lost_mg;
     int32_t stockout_days;
+    int32_t stockout_days_learnt; /* of them, after the first delivery arrived */
     int64_t excess_mg_s; /* divide by pack_mg * 86400 for pack-days */
     int32_t orders, delivered;
     int64_t first_lead_s; /* the true lead of the first order, 0: none */

@@ -111,7 +111,7 @@ cfg_item_defaults(struct cfg_item *it, int64_t pack_mg)
     *it = (struct cfg_item){
         .channel = -1,
         .pack_mg = pack_mg,
-        .packs_per_order = 1,
+        .packs_per_order = 4,
         .lead_s = 2 * DAY_S,
         .lead_spread_s = -1, /* the lead's own, once it is known */
         .review_s = DAY_S,

@@ -120,7 +120,7 @@ struct cfg_item {
     struct cond_cal cal;
     int64_t pack_mg;          /* pack net weight 1 g..100 kg */
     int64_t container_mg;     /* container tare 0..100 kg, default 0 */
-    uint32_t packs_per_order; /* 1..100, default 1 */
+    uint32_t packs_per_order; /* at most, 1..100, default 4 */
     int64_t lead_s;           /* default lead time, 1 h .. 60 d, default 2 d */
     int64_t lead_spread_s;    /* its uncertainty (one sd), 0 .. 60 d, default lead_s */
     int64_t review_s;         /* policy review period 1 h .. 60 d, default 1 d */

@@ -44,6 +44,8 @@
  * before that each order is one more piece of evidence, see lead.h).
  */
 #define LEAD_FLOOR_Q32 (UINT64_C(1) << 30)
+/* z of the lead's bound an order sent stays open for: 3.0902, 99.9 %, Q16. */
+#define LEAD_BOUND_Z_Q16 202520
 
 static int
 note_err(struct pipeline *p, int r)
@@ -309,19 +311,21 @@ build_cancel(int64_t seq, void *ctx, char **message)
 }
 
 /*
- * Move an open order to cancelled or expired. One that may have left the
- * device (queued or published) gets a signed cancel in the outbox in the same
- * transaction; so does an acknowledged one that a person cancels (inside the
- * cancel window). An acknowledged order that expires is not cancelled: the
- * retailer took it and may have shipped it, and a late delivery is a refill.
+ * Move an open order to cancelled or expired. A cancelled one that may have
+ * left the device (queued, published, or acknowledged and inside the cancel
+ * window) gets a signed cancel in the outbox in the same transaction. An
+ * expired one never does: one the retailer never received is withdrawn here
+ * (it leaves the outbox), and one it received may still come: a cancel would
+ * turn a late delivery into a longer outage, and the late delivery is a refill.
  */
 static int
 withdraw(struct pipeline *p, const struct store_order *o, enum store_order_state to,
          const char *reason, int64_t now_ms, const char *note)
 {
     struct cancel_ctx c = {p, o->order_id, reason, now_ms};
-    bool tell = o->state == ORDER_QUEUED || o->state == ORDER_PUBLISHED ||
-                (o->state == ORDER_ACKNOWLEDGED && to == ORDER_CANCELLED);
+    bool tell = to == ORDER_CANCELLED &&
+                (o->state == ORDER_QUEUED || o->state == ORDER_PUBLISHED ||
+                 o->state == ORDER_ACKNOWLEDGED);
     int64_t seq = 0;
     int r;
 
@@ -500,18 +504,42 @@ review(struct pipeline *p, struct pl_item *it, int64_t now_ms)
     save_view(p, it);
     if (it->view.verdict != ORDER_GO)
         return;
-    bool planned = it->cfg->mode == CFG_MODE_CONFIRM;
+    /* After an order expired, the next one is the household's to confirm. */
+    bool planned = it->cfg->mode == CFG_MODE_CONFIRM || it->model.expired_ms > 0;
     if (place(p, it, pol.packs, "predicted", planned, now_ms, id, sizeof(id)) == 0)
         audit(p, it, now_ms, "order %s: %u pack(s) %s (stock %" PRId64
               " g, reorder point %" PRId64 " g, rate %" PRId64 " g/day, sd %" PRId64
               " g/day, lead %" PRId64 " h)", id, pol.packs,
-              planned ? "planned, waiting for confirmation" : "queued",
+              !planned ? "queued"
+              : it->cfg->mode == CFG_MODE_CONFIRM ? "planned, waiting for confirmation"
+                                                 : "planned, waiting for confirmation "
+                                                   "(the last order expired)",
               it->view.stock_mg / 1000, it->view.reorder_point_mg / 1000,
               it->view.rate_ugpd / 1000000, it->view.sigma_ugpd / 1000000,
               it->view.lead_s / 3600);
 }
 
 /* ---- stock events ---- */
+
+/*
+ * How long an order may stay open. One not sent yet: order_expiry. One sent:
+ * not before its lead could still come (the learnt lead's 99.9 % bound and a
+ * review period), nor before two days after the retailer's shipped ETA.
+ */
+static int64_t
+expiry_ms(const struct pipeline *p, const struct pl_item *it, const struct store_order *o)
+{
+    int64_t e = p->cfg->order_expiry_s * 1000;
+    if (o->state == ORDER_PLANNED)
+        return e;
+    int64_t bound = (lead_plan_s(&it->model.lead, LEAD_BOUND_Z_Q16) + it->cfg->review_s) *
+                    1000;
+    if (bound > e)
+        e = bound;
+    if (o->eta_ms > 0 && o->eta_ms - o->queued_ms + 2 * DAY_MS > e)
+        e = o->eta_ms - o->queued_ms + 2 * DAY_MS;
+    return e;
+}
 
 static void
 expire_or_close(struct pipeline *p, struct pl_item *it, enum order_event ev,
@@ -528,10 +556,14 @@ expire_or_close(struct pipeline *p, struct pl_item *it, enum order_event ev,
         note = "refilled before it was confirmed";
     }
     int r = orders_step(oo.o.state, ev, oo.o.created_ms, oo.o.queued_ms, now_ms,
-                        p->cfg->cancel_window_s * 1000, p->cfg->order_expiry_s * 1000,
-                        &to);
+                        p->cfg->cancel_window_s * 1000, expiry_ms(p, it, &oo.o), &to);
     if (r < 0)
         return;
+    if (to == ORDER_EXPIRED && oo.o.state != ORDER_PLANNED) {
+        /* The next predicted order waits for the household (review()). */
+        it->model.expired_ms = now_ms;
+        save_model(p, it, now_ms);
+    }
     if (to == ORDER_CANCELLED || to == ORDER_EXPIRED) {
         withdraw(p, &oo.o, to, "expired", now_ms, note);
         return;
@@ -557,15 +589,74 @@ expire_or_close(struct pipeline *p, struct pl_item *it, enum order_event ev,
  * after any refill: it is withdrawn (a queued one with a signed cancel, in case
  * it went out unacknowledged).
  */
+struct newest {
+    bool found;
+    struct store_order o; /* strings not kept */
+};
+
+static int
+newest_cb(const struct store_order *o, void *ctx)
+{
+    struct newest *n = ctx;
+    if (!n->found || o->created_ms >= n->o.created_ms) {
+        n->found = true;
+        n->o = *o;
+        n->o.message = NULL;
+        n->o.detail_json = NULL;
+    }
+    return 0;
+}
+
+/* Whether a refill of mg is about the grams of o's packs. */
+static bool
+grams_match(const struct pl_item *it, const struct store_order *o, int64_t mg)
+{
+    int64_t want = (int64_t)o->packs * it->cfg->pack_mg;
+    int64_t tol = want / 5 > PL_MATCH_MIN_MG ? want / 5 : PL_MATCH_MIN_MG;
+    return mg - want <= tol && want - mg <= tol;
+}
+
+/*
+ * A refill with no order open may be the late delivery of the item's last
+ * order, which expired: its lead is still learnt (a shop slower than its
+ * bound is the one the plan most needs to know).
+ */
+static void
+late_delivery(struct pipeline *p, struct pl_item *it, const struct stock_event *ev,
+              const char *when)
+{
+    struct newest n;
+    memset(&n, 0, sizeof(n));
+    if (note_err(p, store_orders_since(p->db, it->cfg->id, ev->t_ms - 60 * DAY_MS,
+                                       newest_cb, &n)) < 0 ||
+        !n.found || n.o.state != ORDER_EXPIRED || n.o.queued_ms <= 0 ||
+        ev->t_ms <= n.o.queued_ms || !grams_match(it, &n.o, ev->mg))
+        return;
+    lead_observe(&it->model.lead, (ev->t_ms - n.o.queued_ms) / 1000, LEAD_FLOOR_Q32);
+    save_model(p, it, ev->t_ms);
+    audit(p, it, ev->t_ms, "refill of %" PRId64 " g at %s: the late delivery of expired "
+          "order %s (lead %" PRId64 " h, learnt)", ev->mg / 1000, when, n.o.order_id,
+          (ev->t_ms - n.o.queued_ms) / 3600000);
+}
+
 static void
 refill(struct pipeline *p, struct pl_item *it, const struct stock_event *ev)
 {
     struct open_order oo;
     char note[STORE_NOTE_MAX], when[32];
 
-    if (open_order(p, it, &oo) < 0 || !oo.found)
-        return;
     evtrace_format_time(ev->t_ms / 1000, when, sizeof(when));
+    if (open_order(p, it, &oo) < 0)
+        return;
+    if (!oo.found)
+        late_delivery(p, it, ev, when);
+    if (it->model.expired_ms > 0) {
+        /* Stock came: predicted orders need no confirmation any more. */
+        it->model.expired_ms = 0;
+        save_model(p, it, ev->t_ms);
+    }
+    if (!oo.found)
+        return;
     if (oo.o.state == ORDER_PLANNED) {
         snprintf(note, sizeof(note), "refill of %" PRId64 " g at %s", ev->mg / 1000,
                  when);
@@ -578,11 +669,8 @@ refill(struct pipeline *p, struct pl_item *it, const struct stock_event *ev)
         withdraw(p, &oo.o, ORDER_CANCELLED, "refilled", ev->t_ms, note);
         return;
     }
-    int64_t want = (int64_t)oo.o.packs * it->cfg->pack_mg;
-    int64_t tol = want / 5 > PL_MATCH_MIN_MG ? want / 5 : PL_MATCH_MIN_MG;
-    int64_t off = ev->mg - want;
     bool sent = oo.o.state == ORDER_PUBLISHED || oo.o.state == ORDER_ACKNOWLEDGED;
-    if (!sent || ev->t_ms <= oo.o.queued_ms || off > tol || off < -tol) {
+    if (!sent || ev->t_ms <= oo.o.queued_ms || !grams_match(it, &oo.o, ev->mg)) {
         audit(p, it, ev->t_ms, "refill of %" PRId64 " g at %s is not order %s (%" PRId32
               " x %" PRId64 " g%s): the order stays open", ev->mg / 1000, when,
               oo.o.order_id, oo.o.packs, it->cfg->pack_mg / 1000,

@@ -64,6 +64,8 @@ struct pl_model {
     int64_t zero_mg;    /* conditioning's zero tracking */
     int64_t zero_at_ms;
     int64_t started_ms; /* observation began (fc_init) */
+    int64_t expired_ms; /* a sent order expired then (0: none since the last refill):
+                           the next predicted order waits for confirmation */
 };
 
 /* The forecast and decision of one item at its last review. */

@@ -187,7 +187,7 @@ test_defaults(void)
     CHECK(!it->has_cal);
     CHECK_EQ_I64(it->pack_mg, 500000);
     CHECK_EQ_I64(it->container_mg, 0);
-    CHECK_EQ_U64(it->packs_per_order, 1);
+    CHECK_EQ_U64(it->packs_per_order, 4);
     CHECK_EQ_I64(it->lead_s, 172800);   /* 2 d */
     CHECK_EQ_I64(it->review_s, 86400);  /* 1 d */
     CHECK_EQ_I64(it->cover_s, 604800);  /* 7 d */
