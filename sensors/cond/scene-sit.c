@@ -318,7 +318,7 @@ cat(struct sc_plan *pl)
     split_to(pl, p, q, &on_p, &on_q, impact, share, t, 100);
     split_to(pl, p, q, &on_p, &on_q, m, share, t + 100, 300);
     /* It breathes (its weight on both), shifts now and then, sometimes grooms. */
-    int64_t amp = sc_uni(r, 1, 5) * SC_G, period = sc_uni(r, 1800, 3500);
+    int64_t amp = sc_uni(r, 2, 8) * SC_G, period = sc_uni(r, 1800, 3500);
     sc_wobble(pl, p, t + 400, off, share == 1000 ? amp : amp / 2, period);
     if (share < 1000)
         sc_wobble(pl, q, t + 400, off, amp / 2, period);
