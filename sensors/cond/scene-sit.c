@@ -55,6 +55,14 @@ split_to(struct sc_plan *pl, unsigned p, unsigned q, int64_t *on_p, int64_t *on_
     *on_q = nq;
 }
 
+/* The item's mean use times pct %: a use like the household's own. */
+static int64_t
+usual(const struct sc_plan *pl, unsigned item, int64_t pct)
+{
+    const struct scene_item *it = &pl->s->item[item];
+    return it->rate_mg_per_day / it->uses_per_day * pct / 100;
+}
+
 /* A shop's pack of another size than the ordered one: 60-75 % or 135-180 %. */
 static int64_t
 shop_pack(struct sc_plan *pl, unsigned item)
@@ -175,7 +183,7 @@ draw_kind(struct sc_plan *pl)
         P(2) = sc_uni(r, 2, 20) * SC_SEC;              /* unplugged */
         P(3) = sc_uni(r, 0, 300);                      /* garbage on plugging in */
         P(4) = P(1) >= 3 * SC_MIN && sc_chance(r, 40); /* a use meanwhile */
-        P(5) = sc_uni(r, 10, 80) * SC_G;
+        P(5) = sc_uni(r, 60, 140);                     /* % of a usual use */
         if (P(4)) {
             st->n_steps = 2;
             st->step_t[1] = b + sc_uni(r, 30 * SC_SEC, P(1) - 2 * SC_MIN);
@@ -190,7 +198,7 @@ draw_kind(struct sc_plan *pl)
         break;
     case SCENE_AWAY_DRIFT:
         P(0) = sc_logu(r, SC_HOUR, 8 * SC_HOUR); /* away */
-        P(1) = sc_uni(r, 20, 200) * SC_G;        /* used elsewhere */
+        P(1) = sc_uni(r, 100, 300);              /* used elsewhere: 1-3 usual uses, % */
         st->n_steps = 2;
         st->step_t[1] = b + P(0);
         st->end = st->step_t[1] + 5 * SC_SEC;
@@ -213,8 +221,8 @@ draw_kind(struct sc_plan *pl)
     case SCENE_GAP:
         P(0) = sc_chance(r, 60); /* a pour inside */
         P(1) = P(0) ? sc_uni(r, 3, 60) * SC_SEC : sc_logu(r, SC_MIN, 10 * SC_MIN);
-        P(2) = sc_chance(r, 70); /* every channel */
-        P(3) = sc_uni(r, 10, 80) * SC_G;
+        P(2) = sc_chance(r, 70);   /* every channel */
+        P(3) = sc_uni(r, 60, 140); /* the pour, % of a usual use */
         st->end = b + P(1) + SC_SEC;
         for (unsigned i = 0; i < s->n; i++)
             if (P(2) || i == st->p)
@@ -453,7 +461,8 @@ stuck(struct sc_plan *pl, int k)
     unsigned p = st->p;
     if (k == 1) {
         /* A use nobody could see: the sensor shows the same code throughout. */
-        sc_pour_use(pl, p, st->step_t[1], P(5), st->plats, SCENE_TF_UNOBSERVABLE);
+        sc_pour_use(pl, p, st->step_t[1], usual(pl, p, P(5)), st->plats,
+                    SCENE_TF_UNOBSERVABLE);
         return;
     }
     int64_t t = st->begin, t1 = t + P(1), t2 = t1 + P(2), t3 = t2 + P(3);
@@ -490,10 +499,11 @@ away_drift(struct sc_plan *pl, int k)
         return;
     }
     /* Used elsewhere, brought back lighter. */
-    pl->it[i].contents -= P(1);
-    pl->it[i].gross -= P(1);
+    int64_t mg = usual(pl, i, P(1));
+    pl->it[i].contents -= mg;
+    pl->it[i].gross -= mg;
     int64_t end = sc_place(pl, i, i, i, 1000, st->step_t[1]);
-    sc_truth(pl, end, SCENE_T_CONSUME, i, P(1), st->plats, 0);
+    sc_truth(pl, end, SCENE_T_CONSUME, i, mg, st->plats, 0);
     done(st, end);
 }
 
@@ -554,13 +564,14 @@ gap(struct sc_plan *pl)
     sc_ramp(pl, i, SC_OWNER_FOREIGN, u, 100, h);
     sc_ramp(pl, i, i, u + 150, 200, -it->on[i]);
     sc_ramp(pl, i, SC_OWNER_FOREIGN, u + 150, 200, -h);
-    it->contents -= P(3);
-    it->gross -= P(3);
+    int64_t mg = usual(pl, i, P(3));
+    it->contents -= mg;
+    it->gross -= mg;
     sc_ramp(pl, i, i, u + 350 + air, 200, it->gross);
     it->on[i] = it->gross;
     sc_ramp(pl, i, SC_OWNER_FOREIGN, u + 350 + air, 200, h2);
     sc_ramp(pl, i, SC_OWNER_FOREIGN, u + 850 + air, 100, -h2);
-    sc_truth(pl, u + 950 + air, SCENE_T_CONSUME, i, P(3), 1u << i, 0);
+    sc_truth(pl, u + 950 + air, SCENE_T_CONSUME, i, mg, 1u << i, 0);
 }
 
 static void

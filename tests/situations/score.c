@@ -27,6 +27,10 @@
  *   missed delivery a true delivery that did not close its order within
  *               30 min (from 1 min before).
  *   latency     t_d - the latest t_ref it covers; late beyond settle + 2 s.
+ *
+ * A diagnostic besides: a false order is "clean" when no conditioning error of
+ * its item came before it (no false consume or refill, no take missed or off by
+ * more than 2 g and 10 %): then the forecast and policy alone placed it early.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +46,19 @@
 #define CLOSE_MS (30 * MIN_MS)
 #define CLOCK_MS MIN_MS
 #define LATE_MS 2000
+#define OFF_MG 2000
+
+/* When the first conditioning error of each channel happened (INT64_MAX: none). */
+struct first_err {
+    int64_t t[SCENE_MAX_PLATFORMS];
+};
+
+static void
+err_at(struct first_err *fe, unsigned ch, int64_t t)
+{
+    if (t < fe->t[ch])
+        fe->t[ch] = t;
+}
 
 static void
 lat_push(struct situ_score *sc, int64_t ms)
@@ -152,7 +169,7 @@ is_take(const struct scene_truth *r)
 
 static void
 score_consumes(const struct situ_run *run, const struct situ_result *res, unsigned ch,
-               struct situ_score *sc)
+               struct situ_score *sc, struct first_err *fe)
 {
     size_t n;
     const struct scene_truth *r = scene_truth(run->scene, &n);
@@ -205,14 +222,20 @@ score_consumes(const struct situ_run *run, const struct situ_result *res, unsign
         if (t == 0) {
             sc->false_consumes++;
             sc->false_consume_mg += e->mg;
+            err_at(fe, ch, e->t_ms);
         } else {
             int64_t err = e->mg > t ? e->mg - t : t - e->mg;
             sc->attributed_mg += err < t ? t - err : 0;
+            if (err > OFF_MG && err * 10 > t)
+                err_at(fe, ch, e->t_ms);
             lat_push(sc, e->t_ms - last);
             sc->late += e->t_ms - last > run->policy[ch].settle_ms + LATE_MS;
         }
         prev = e->t_ms;
     }
+    for (size_t i = 0; i < n; i++)
+        if (r[i].channel == ch && is_take(&r[i]) && !covered[i])
+            err_at(fe, ch, ref[i]);
     free(used);
     free(covered);
     free(ref);
@@ -220,7 +243,7 @@ score_consumes(const struct situ_run *run, const struct situ_result *res, unsign
 
 static void
 score_refills(const struct situ_run *run, const struct situ_result *res,
-              struct situ_score *sc)
+              struct situ_score *sc, struct first_err *fe)
 {
     size_t n;
     const struct scene_truth *r = scene_truth(run->scene, &n);
@@ -234,20 +257,24 @@ score_refills(const struct situ_run *run, const struct situ_result *res,
                    r[i].t_ms >= e->t_ms - REFILL_BEFORE_MS &&
                    r[i].t_ms <= e->t_ms + REFILL_AFTER_MS;
         sc->false_refills += !real;
+        if (!real)
+            err_at(fe, e->channel, e->t_ms);
     }
 }
 
 static void
 score_orders(const struct situ_run *run, const struct situ_result *res,
-             struct situ_score *sc)
+             struct situ_score *sc, const struct first_err *fe)
 {
     size_t n;
     const struct scene_truth *r = scene_truth(run->scene, &n);
     for (size_t j = 0; j < res->n_ord; j++) {
         const struct situ_order *o = &res->ord[j];
         if (o->predicted) {
+            bool f = false_order(run, o);
             sc->orders++;
-            sc->false_orders += false_order(run, o);
+            sc->false_orders += f;
+            sc->false_orders_clean += f && o->created_ms < fe->t[o->channel];
         }
         if (o->fulfilled_ms == 0)
             continue;
@@ -278,11 +305,14 @@ void
 situ_score(const struct situ_run *run, const struct situ_result *r,
            struct situ_score *sc)
 {
+    struct first_err fe;
+    for (unsigned ch = 0; ch < SCENE_MAX_PLATFORMS; ch++)
+        fe.t[ch] = INT64_MAX;
     sc->runs++;
     for (unsigned ch = 0; ch < scene_channels(run->scene); ch++)
-        score_consumes(run, r, ch, sc);
-    score_refills(run, r, sc);
-    score_orders(run, r, sc);
+        score_consumes(run, r, ch, sc, &fe);
+    score_refills(run, r, sc, &fe);
+    score_orders(run, r, sc, &fe);
 }
 
 void
@@ -351,6 +381,7 @@ situ_score_add(struct situ_score *a, const struct situ_score *b)
     a->false_refills += b->false_refills;
     a->orders += b->orders;
     a->false_orders += b->false_orders;
+    a->false_orders_clean += b->false_orders_clean;
     a->wrongly_closed += b->wrongly_closed;
     a->deliveries += b->deliveries;
     a->deliveries_missed += b->deliveries_missed;

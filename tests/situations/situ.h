@@ -149,6 +149,8 @@ struct situ_score {
     long false_refills;
     long orders; /* placed by the detector itself */
     long false_orders;
+    long false_orders_clean; /* of those, on a record without a conditioning
+                                error of the item before it: the forecast's doing */
     long wrongly_closed;
     long deliveries, deliveries_missed;
     long late;       /* detections later than settle + 2 s after the take */

@@ -73,14 +73,16 @@ print_run(const char *kind, uint64_t sd, const struct situ_run *run,
     printf("# %s seed %llu: %s\n", kind, (unsigned long long)sd,
            scene_describe(run->scene));
     printf("#   %ld samples, %ld takes of %.1f g; agent: attributed %.2f %%, false "
-           "consumes %ld (%.1f g), refills %ld, orders %ld of %ld, closed %ld, missed "
-           "%ld, late %ld | scale: attributed %.2f %%, false consumes %ld (%.1f g), "
+           "consumes %ld (%.1f g), refills %ld, orders %ld of %ld (%ld clean), closed "
+           "%ld, "
+           "missed %ld, late %ld | scale: attributed %.2f %%, false consumes %ld (%.1f "
+           "g), "
            "refills %ld, orders %ld of %ld, closed %ld, missed %ld\n",
            run->samples, a->takes, (double)a->true_mg / 1e3,
            pct(a->attributed_mg, a->true_mg), a->false_consumes,
            (double)a->false_consume_mg / 1e3, a->false_refills, a->false_orders,
-           a->orders, a->wrongly_closed, a->deliveries_missed, a->late,
-           pct(b->attributed_mg, b->true_mg), b->false_consumes,
+           a->orders, a->false_orders_clean, a->wrongly_closed, a->deliveries_missed,
+           a->late, pct(b->attributed_mg, b->true_mg), b->false_consumes,
            (double)b->false_consume_mg / 1e3, b->false_refills, b->false_orders,
            b->orders, b->wrongly_closed, b->deliveries_missed);
 }
@@ -149,27 +151,29 @@ row(const char *name, struct situ_score *a, struct situ_score *b)
     char la[32], lb[32];
     lat_cell(la, sizeof(la), a);
     lat_cell(lb, sizeof(lb), b);
-    printf(
-        "| %s | %ld | %ld | %.0f | %.2f / %.2f | %ld (%.0f g) / %ld (%.0f g) | "
-        "%ld / %ld | %ld of %ld / %ld of %ld | %ld / %ld | %ld of %ld / %ld of %ld | "
-        "**%ld** / %ld | %s | %s |\n",
-        name, a->runs, a->takes, (double)a->true_mg / 1e3,
-        pct(a->attributed_mg, a->true_mg), pct(b->attributed_mg, b->true_mg),
-        a->false_consumes, (double)a->false_consume_mg / 1e3, b->false_consumes,
-        (double)b->false_consume_mg / 1e3, a->false_refills, b->false_refills,
-        a->false_orders, a->orders, b->false_orders, b->orders, a->wrongly_closed,
-        b->wrongly_closed, a->deliveries_missed, a->deliveries, b->deliveries_missed,
-        b->deliveries, situ_score_false(a), situ_score_false(b), la, lb);
+    printf("| %s | %ld | %ld | %.0f | %.2f / %.2f | %ld (%.0f g) / %ld (%.0f g) | "
+           "%ld / %ld | %ld of %ld (%ld) / %ld of %ld | %ld / %ld | %ld of %ld / %ld "
+           "of %ld | "
+           "**%ld** / %ld | %s | %s |\n",
+           name, a->runs, a->takes, (double)a->true_mg / 1e3,
+           pct(a->attributed_mg, a->true_mg), pct(b->attributed_mg, b->true_mg),
+           a->false_consumes, (double)a->false_consume_mg / 1e3, b->false_consumes,
+           (double)b->false_consume_mg / 1e3, a->false_refills, b->false_refills,
+           a->false_orders, a->orders, a->false_orders_clean, b->false_orders,
+           b->orders, a->wrongly_closed, b->wrongly_closed, a->deliveries_missed,
+           a->deliveries, b->deliveries_missed, b->deliveries, situ_score_false(a),
+           situ_score_false(b), la, lb);
 }
 
 static void
 table(struct kind_total *tot, const bool *ran)
 {
     struct situ_score a = {0}, b = {0};
-    printf("\n| kind | runs | takes | true g | attributed %% agent / scale | false "
-           "consumes agent / scale | false refills | false orders agent / scale | "
-           "wrongly closed | deliveries missed | false events agent / scale | latency "
-           "p50 / max s, agent | scale |\n");
+    printf(
+        "\n| kind | runs | takes | true g | attributed %% agent / scale | false "
+        "consumes agent / scale | false refills | false orders agent (clean) / scale | "
+        "wrongly closed | deliveries missed | false events agent / scale | latency "
+        "p50 / max s, agent | scale |\n");
     printf("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     for (int k = 0; k < SCENE_KIND_COUNT; k++) {
         if (!ran[k])
