@@ -528,6 +528,14 @@ by_t0(const void *a, const void *b)
     return x[1] < y[1] ? -1 : x[1] > y[1];
 }
 
+/* qsort() of a vector; an empty one may hold NULL, which qsort() must not get. */
+static void
+sort(struct sc_vec *v, size_t sz, int (*cmp)(const void *, const void *))
+{
+    if (v->n > 1)
+        qsort(v->p, v->n, sz, cmp);
+}
+
 /* Sort intervals and merge those that overlap or touch. */
 static void
 merge(struct sc_vec *v)
@@ -566,9 +574,9 @@ finish(struct scene *s)
 
     for (unsigned i = 0; i < s->n; i++) {
         struct sc_plat *pf = &s->plat[i];
-        qsort(pf->ramp.p, pf->ramp.n, sizeof(struct sc_ramp), by_ramp);
-        qsort(pf->wob.p, pf->wob.n, sizeof(struct sc_wob), by_t0);
-        qsort(pf->fx.p, pf->fx.n, sizeof(struct sc_fx), by_t0);
+        sort(&pf->ramp, sizeof(struct sc_ramp), by_ramp);
+        sort(&pf->wob, sizeof(struct sc_wob), by_t0);
+        sort(&pf->fx, sizeof(struct sc_fx), by_t0);
         merge(&pf->gap);
         pf->act.n = pf->busy.n = 0;
         const struct sc_ramp *r = pf->ramp.p;
