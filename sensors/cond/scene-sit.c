@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The situations of the generator (scene.h; what each is and why it is fair:
- * sensors/cond/README.md). Each kind has a draw, which picks the platforms,
+ * sensors/cond/scene.md). Each kind has a draw, which picks the platforms,
  * the times of its steps, the windows in which the background household keeps
  * away from the items it touches, and every parameter that decides a time; and
  * steps, which the planner runs at their times with the items as they are then,

@@ -6,7 +6,7 @@
  * known rate from the first hour, and once after the warm-up (3.6 to 4.4 days
  * in) one named situation happens: a cat on the shelf, an object set down, a
  * jar parked on the neighbour's platform, a stuck HX711, a torn bag, a
- * delivery... (enum scene_kind, sensors/cond/README.md). The situations are
+ * delivery... (enum scene_kind, sensors/cond/scene.md). The situations are
  * written from what cats, people, load cells and HX711 boards do, not from what
  * conditioning assumes, but each stays distinguishable in principle: an ideal
  * observer with every sample and the item configuration could tell what
@@ -38,7 +38,7 @@
 #define SCENE_MAX_PLATFORMS 4
 #define SCENE_ID_MAX 16 /* item ids: [a-z], at most 15 characters */
 
-/* What happens once after the warm-up (README.md has the details of each). */
+/* What happens once after the warm-up (scene.md has the details of each). */
 enum scene_kind {
     SCENE_NONE,        /* the background household alone (the control) */
     SCENE_CAT,         /* a 3-6 kg cat sits on one or two platforms, breathing */

@@ -8,7 +8,7 @@
  *   pantryctl --config DIR/pantry-agent.conf history
  *
  * writes DIR/situation.trace (the samples, with the truth as annotations),
- * DIR/situation.truth (sensors/cond/README.md) and DIR/pantry-agent.conf
+ * DIR/situation.truth (sensors/cond/scene.md) and DIR/pantry-agent.conf
  * (what test-situations runs: the shipped defaults; store, key and control
  * socket in DIR). --idle-ms is the fast mode's period where nothing changes,
  * 3000 by default (0: every sample, about 30 MB a day); the full rate lasts

@@ -87,7 +87,25 @@ print_run(const char *kind, uint64_t sd, const struct situ_run *run,
            b->orders, b->wrongly_closed, b->deliveries_missed);
 }
 
-/* Run one kind over n seeds; true if every run completed. */
+/* The agent's consumes and refills as 'ITEM KIND T_MS MG' lines (test-replay.py). */
+static void
+write_events(const char *path, const struct situ_run *run)
+{
+    FILE *f = fopen(path, "a");
+    if (f == NULL) {
+        TH_FAIL("%s: cannot write", path);
+        return;
+    }
+    for (size_t i = 0; i < run->agent.n_ev; i++) {
+        const struct situ_event *e = &run->agent.ev[i];
+        fprintf(f, "%s %s %lld %lld\n", scene_item(run->scene, e->channel)->id,
+                stock_kind_to_str((enum stock_kind)e->kind), (long long)e->t_ms,
+                (long long)e->mg);
+    }
+    fclose(f);
+}
+
+/* Run one kind over n seeds. */
 static void
 run_kind(enum scene_kind k, uint64_t seed, int n, bool goals, struct kind_total *tot)
 {
@@ -114,6 +132,8 @@ run_kind(enum scene_kind k, uint64_t seed, int n, bool goals, struct kind_total 
         situ_score(&run, &run.agent, &a);
         situ_score(&run, &run.base, &b);
         print_run(name, sd, &run, &a, &b);
+        if (getenv("SITU_EVENTS") != NULL)
+            write_events(getenv("SITU_EVENTS"), &run);
         if (getenv("SITU_VERBOSE") != NULL) {
             situ_dump(&run, &run.agent, "agent", stdout);
             if (atoi(getenv("SITU_VERBOSE")) > 1)
