@@ -159,7 +159,7 @@ draw_kind(struct sc_plan *pl)
         P(2) = sc_logu(r, 10 * SC_SEC, 2 * SC_HOUR); /* parked */
         st->n_steps = 2;
         st->step_t[1] = b + P(1) + P(2) + 3 * SC_SEC; /* moved by step 0 */
-        st->end = b + P(1) + P(2) + 10 * SC_SEC;
+        st->end = b + P(1) + P(2) + 30 * SC_SEC;      /* lifts, carries, hands */
         st->plats |= 1u << st->q;
         block(st, st->p, b, st->end);
         block(st, st->q, b, st->end);
