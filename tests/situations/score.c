@@ -1,0 +1,422 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Scores of one detector in one run against the scene's truth (situ.h; the
+ * rules in tests/situations/README.md). Expected values come from the scene
+ * and from models/policy.h fed with the item's true rate, never from the
+ * detector under test.
+ *
+ *   takes       true CONSUME records not inside a true fault.
+ *   t_ref       when a take could first be judged: the first moment from which
+ *               the platforms its episode touched stay still for the item's
+ *               configured settle time, and not before a sample came after it.
+ *   coverage    a detected CONSUME at t_d covers the takes of its channel with
+ *               t_d - 10 min <= t_ref <= t_d + 5 s, not covered before, and
+ *               t_ref after the channel's previous detected CONSUME. attributed
+ *               += max(0, T - |D - T|) (T their grams, D the detected); one
+ *               that covers nothing is a false consume of D. A slow take (a
+ *               leak) is compared with the sum of the detected consumes from
+ *               its start to its end + 10 min, the same way.
+ *   false refill   a detected REFILL with no true refill of its channel from
+ *               3 h before to 10 min after it.
+ *   false order    a detector's own order where the oracle (policy_decide()
+ *               with the true rate and spread, the configured lead, review,
+ *               cover and service level) would order neither at the true
+ *               contents then nor at those after the next 24 h of true use.
+ *   wrongly closed an order fulfilled without a true delivery of it in the
+ *               30 min before (1 min after: clocks of detections).
+ *   missed delivery a true delivery that did not close its order within
+ *               30 min (from 1 min before).
+ *   latency     t_d - the latest t_ref it covers; late beyond settle + 2 s.
+ *
+ * A diagnostic besides: a false order is "clean" when no conditioning error of
+ * its item came before it (no false consume or refill, no take missed or off by
+ * more than 2 g and 10 %): then the forecast and policy alone placed it early.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "policy.h"
+#include "situ.h"
+
+#define MIN_MS INT64_C(60000)
+#define COVER_BEFORE_MS (10 * MIN_MS)
+#define COVER_AFTER_MS 5000
+#define REFILL_BEFORE_MS (180 * MIN_MS)
+#define REFILL_AFTER_MS (10 * MIN_MS)
+#define CLOSE_MS (30 * MIN_MS)
+#define CLOCK_MS MIN_MS
+#define LATE_MS 2000
+#define OFF_MG 2000
+
+/* When the first conditioning error of each channel happened (INT64_MAX: none). */
+struct first_err {
+    int64_t t[SCENE_MAX_PLATFORMS];
+};
+
+static void
+err_at(struct first_err *fe, unsigned ch, int64_t t)
+{
+    if (t < fe->t[ch])
+        fe->t[ch] = t;
+}
+
+static void
+lat_push(struct situ_score *sc, int64_t ms)
+{
+    if (sc->n_lat == sc->cap_lat) {
+        sc->cap_lat = sc->cap_lat ? 2 * sc->cap_lat : 256;
+        sc->lat_ms = realloc(sc->lat_ms, sc->cap_lat * sizeof(*sc->lat_ms));
+        if (sc->lat_ms == NULL)
+            abort();
+    }
+    sc->lat_ms[sc->n_lat++] = ms;
+}
+
+/* The item's true contents at t (a leak under way: in proportion). */
+static int64_t
+contents_at(const struct scene *s, unsigned ch, int64_t t)
+{
+    size_t n;
+    const struct scene_truth *r = scene_truth(s, &n);
+    int64_t c = scene_item(s, ch)->contents_mg;
+    for (size_t i = 0; i < n; i++) {
+        if (r[i].channel != ch ||
+            (r[i].kind != SCENE_T_CONSUME && r[i].kind != SCENE_T_REFILL &&
+             r[i].kind != SCENE_T_GROSS))
+            continue;
+        if (r[i].t_ms <= t) {
+            c = r[i].contents_mg;
+        } else {
+            if ((r[i].flags & SCENE_TF_SLOW) && r[i].start_ms < t)
+                c -= r[i].mg * (t - r[i].start_ms) / (r[i].t_ms - r[i].start_ms);
+            break;
+        }
+    }
+    return c;
+}
+
+/* True use of the item in (t0, t1] (a leak in proportion). */
+static int64_t
+used_between(const struct scene *s, unsigned ch, int64_t t0, int64_t t1)
+{
+    size_t n;
+    const struct scene_truth *r = scene_truth(s, &n);
+    int64_t mg = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (r[i].channel != ch || r[i].kind != SCENE_T_CONSUME)
+            continue;
+        int64_t a = r[i].start_ms > t0 ? r[i].start_ms : t0;
+        int64_t b = r[i].t_ms < t1 ? r[i].t_ms : t1;
+        if (!(r[i].flags & SCENE_TF_SLOW))
+            mg += r[i].t_ms > t0 && r[i].t_ms <= t1 ? r[i].mg : 0;
+        else if (b > a)
+            mg += r[i].mg * (b - a) / (r[i].t_ms - r[i].start_ms);
+    }
+    return mg;
+}
+
+/* Would an oracle that knows the true rate order at this stock? */
+static bool
+oracle(const struct situ_run *run, unsigned ch, int64_t stock_mg)
+{
+    const struct scene_item *it = scene_item(run->scene, ch);
+    const struct situ_policy *p = &run->policy[ch];
+    struct policy_in in = {
+        .stock_mg = stock_mg > 0 ? stock_mg : 0,
+        .on_order_mg = 0,
+        .rate_ugpd = it->rate_mg_per_day * 1000,
+        .sigma_ugpd = it->sigma_mg_per_day * 1000,
+        .interval_s = it->interval_s,
+        .lead_time_s = p->lead_s,
+        .review_s = p->review_s,
+        .cover_s = p->cover_s,
+        .service_bp = p->service_bp,
+        .pack_mg = it->pack_mg,
+        .max_packs = p->packs_per_order,
+    };
+    struct policy_out out;
+    policy_decide(&in, &out);
+    return out.order;
+}
+
+static bool
+false_order(const struct situ_run *run, const struct situ_order *o)
+{
+    int64_t now = contents_at(run->scene, o->channel, o->created_ms);
+    if (oracle(run, o->channel, now))
+        return false;
+    int64_t day = used_between(run->scene, o->channel, o->created_ms,
+                               o->created_ms + 24 * 60 * MIN_MS);
+    return !oracle(run, o->channel, now - day);
+}
+
+/* When take i could first be judged (see the top of the file). */
+static int64_t
+t_ref(const struct situ_run *run, size_t i)
+{
+    size_t n;
+    const struct scene_truth *r = scene_truth(run->scene, &n);
+    int64_t t = scene_quiet_from(run->scene, r[i].plats | 1u << r[i].channel, r[i].t_ms,
+                                 run->policy[r[i].channel].settle_ms);
+    return run->seen_ms[i] != INT64_MAX && run->seen_ms[i] > t ? run->seen_ms[i] : t;
+}
+
+static bool
+is_take(const struct scene_truth *r)
+{
+    return r->kind == SCENE_T_CONSUME && !(r->flags & SCENE_TF_UNOBSERVABLE);
+}
+
+static void
+score_consumes(const struct situ_run *run, const struct situ_result *res, unsigned ch,
+               struct situ_score *sc, struct first_err *fe)
+{
+    size_t n;
+    const struct scene_truth *r = scene_truth(run->scene, &n);
+    unsigned char *used = calloc(res->n_ev + 1, 1), *covered = calloc(n + 1, 1);
+    int64_t *ref = malloc((n + 1) * sizeof(*ref));
+    if (used == NULL || covered == NULL || ref == NULL)
+        abort();
+    for (size_t i = 0; i < n; i++) {
+        if (r[i].channel != ch || !is_take(&r[i]))
+            continue;
+        sc->takes++;
+        sc->true_mg += r[i].mg;
+        ref[i] = t_ref(run, i);
+        if (!(r[i].flags & SCENE_TF_SLOW))
+            continue;
+        /* A leak: every detected consume from its start to 10 min after it. */
+        int64_t d = 0;
+        for (size_t k = 0; k < res->n_ev; k++) {
+            const struct situ_event *e = &res->ev[k];
+            if (e->channel == ch && e->kind == STOCK_CONSUME && !used[k] &&
+                e->t_ms >= r[i].start_ms && e->t_ms <= r[i].t_ms + COVER_BEFORE_MS) {
+                used[k] = 1;
+                d += e->mg;
+            }
+        }
+        int64_t err = d > r[i].mg ? d - r[i].mg : r[i].mg - d;
+        sc->attributed_mg += err < r[i].mg ? r[i].mg - err : 0;
+        covered[i] = 1;
+    }
+    /* Detected events are read back oldest first. */
+    int64_t prev = INT64_MIN;
+    for (size_t k = 0; k < res->n_ev; k++) {
+        const struct situ_event *e = &res->ev[k];
+        if (e->channel != ch || e->kind != STOCK_CONSUME)
+            continue;
+        if (used[k]) {
+            prev = e->t_ms;
+            continue;
+        }
+        int64_t t = 0, last = INT64_MIN;
+        for (size_t i = 0; i < n; i++)
+            if (r[i].channel == ch && is_take(&r[i]) && !covered[i] && ref[i] > prev &&
+                ref[i] >= e->t_ms - COVER_BEFORE_MS &&
+                ref[i] <= e->t_ms + COVER_AFTER_MS) {
+                covered[i] = 1;
+                t += r[i].mg;
+                if (ref[i] > last)
+                    last = ref[i];
+            }
+        if (t == 0) {
+            sc->false_consumes++;
+            sc->false_consume_mg += e->mg;
+            err_at(fe, ch, e->t_ms);
+        } else {
+            int64_t err = e->mg > t ? e->mg - t : t - e->mg;
+            sc->attributed_mg += err < t ? t - err : 0;
+            if (err > OFF_MG && err * 10 > t)
+                err_at(fe, ch, e->t_ms);
+            lat_push(sc, e->t_ms - last);
+            sc->late += e->t_ms - last > run->policy[ch].settle_ms + LATE_MS;
+        }
+        prev = e->t_ms;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (r[i].channel == ch && is_take(&r[i]) && !covered[i])
+            err_at(fe, ch, ref[i]);
+    free(used);
+    free(covered);
+    free(ref);
+}
+
+static void
+score_refills(const struct situ_run *run, const struct situ_result *res,
+              struct situ_score *sc, struct first_err *fe)
+{
+    size_t n;
+    const struct scene_truth *r = scene_truth(run->scene, &n);
+    for (size_t k = 0; k < res->n_ev; k++) {
+        const struct situ_event *e = &res->ev[k];
+        if (e->kind != STOCK_REFILL)
+            continue;
+        bool real = false;
+        for (size_t i = 0; i < n && !real; i++)
+            real = r[i].kind == SCENE_T_REFILL && r[i].channel == e->channel &&
+                   r[i].t_ms >= e->t_ms - REFILL_BEFORE_MS &&
+                   r[i].t_ms <= e->t_ms + REFILL_AFTER_MS;
+        sc->false_refills += !real;
+        if (!real)
+            err_at(fe, e->channel, e->t_ms);
+    }
+}
+
+static void
+score_orders(const struct situ_run *run, const struct situ_result *res,
+             struct situ_score *sc, const struct first_err *fe)
+{
+    size_t n;
+    const struct scene_truth *r = scene_truth(run->scene, &n);
+    for (size_t j = 0; j < res->n_ord; j++) {
+        const struct situ_order *o = &res->ord[j];
+        if (o->predicted) {
+            bool f = false_order(run, o);
+            sc->orders++;
+            sc->false_orders += f;
+            sc->false_orders_clean += f && o->created_ms < fe->t[o->channel];
+        }
+        if (o->fulfilled_ms == 0)
+            continue;
+        bool delivered = false;
+        for (size_t i = 0; i < n && !delivered; i++)
+            delivered = r[i].kind == SCENE_T_REFILL &&
+                        (r[i].flags & SCENE_TF_DELIVERY) && r[i].order >= 0 &&
+                        r[i].order < SITU_MAX_HOUSEHOLD &&
+                        res->household[r[i].order] == (int)j &&
+                        r[i].t_ms >= o->fulfilled_ms - CLOSE_MS &&
+                        r[i].t_ms <= o->fulfilled_ms + CLOCK_MS;
+        sc->wrongly_closed += !delivered;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (r[i].kind != SCENE_T_REFILL || !(r[i].flags & SCENE_TF_DELIVERY))
+            continue;
+        sc->deliveries++;
+        int k = r[i].order >= 0 && r[i].order < SITU_MAX_HOUSEHOLD
+                    ? res->household[r[i].order]
+                    : -1;
+        int64_t f = k >= 0 ? res->ord[k].fulfilled_ms : 0;
+        sc->deliveries_missed +=
+            !(f != 0 && f >= r[i].t_ms - CLOCK_MS && f <= r[i].t_ms + CLOSE_MS);
+    }
+}
+
+void
+situ_score(const struct situ_run *run, const struct situ_result *r,
+           struct situ_score *sc)
+{
+    struct first_err fe;
+    for (unsigned ch = 0; ch < SCENE_MAX_PLATFORMS; ch++)
+        fe.t[ch] = INT64_MAX;
+    sc->runs++;
+    for (unsigned ch = 0; ch < scene_channels(run->scene); ch++)
+        score_consumes(run, r, ch, sc, &fe);
+    score_refills(run, r, sc, &fe);
+    score_orders(run, r, sc, &fe);
+}
+
+void
+situ_dump(const struct situ_run *run, const struct situ_result *r, const char *who,
+          FILE *f)
+{
+    size_t n;
+    const struct scene_truth *t = scene_truth(run->scene, &n);
+    int64_t t0 = scene_start_ms(run->scene);
+    for (unsigned ch = 0; ch < scene_channels(run->scene); ch++) {
+        const struct scene_item *it = scene_item(run->scene, ch);
+        fprintf(
+            f, "## %s, channel %u (%s: pack %lld g, container %lld g, %lld g a day)\n",
+            who, ch, it->id, (long long)it->pack_mg / 1000,
+            (long long)it->container_mg / 1000, (long long)it->rate_mg_per_day / 1000);
+        size_t i = 0, k = 0;
+        while (i < n || k < r->n_ev) {
+            bool truth = k >= r->n_ev || (i < n && t[i].t_ms <= r->ev[k].t_ms);
+            if (truth) {
+                if (t[i].channel == ch || (t[i].plats & 1u << ch))
+                    fprintf(f,
+                            "   %10.4f h  truth %-13s %9.1f g  contents %8.1f g"
+                            "  judged +%.1f s%s%s\n",
+                            (double)(t[i].t_ms - t0) / 3.6e6,
+                            scene_truth_kind_to_str((enum scene_truth_kind)t[i].kind),
+                            (double)t[i].mg / 1e3, (double)t[i].contents_mg / 1e3,
+                            t[i].kind == SCENE_T_CONSUME
+                                ? (double)(t_ref(run, i) - t[i].t_ms) / 1e3
+                                : 0.0,
+                            t[i].channel != ch ? " (another item)" : "",
+                            t[i].flags & SCENE_TF_UNOBSERVABLE ? " (unobservable)"
+                                                               : "");
+                i++;
+            } else {
+                if (r->ev[k].channel == ch)
+                    fprintf(f, "   %10.4f h  %-5s %-13s %9.1f g  (%.3f s)\n",
+                            (double)(r->ev[k].t_ms - t0) / 3.6e6, who,
+                            stock_kind_to_str((enum stock_kind)r->ev[k].kind),
+                            (double)r->ev[k].mg / 1e3,
+                            (double)(r->ev[k].t_ms - t0) / 1e3);
+                k++;
+            }
+        }
+        for (size_t j = 0; j < r->n_ord; j++)
+            if (r->ord[j].channel == ch)
+                fprintf(f,
+                        "   %10.4f h  %-5s order %s (%s), contents then %.1f g%s %s\n",
+                        (double)(r->ord[j].created_ms - t0) / 3.6e6, who, r->ord[j].id,
+                        r->ord[j].predicted ? "predicted" : "household",
+                        (double)contents_at(run->scene, ch, r->ord[j].created_ms) / 1e3,
+                        r->ord[j].predicted && false_order(run, &r->ord[j]) ? ": FALSE"
+                                                                            : "",
+                        r->ord[j].detail);
+    }
+}
+
+void
+situ_score_add(struct situ_score *a, const struct situ_score *b)
+{
+    a->runs += b->runs;
+    a->takes += b->takes;
+    a->true_mg += b->true_mg;
+    a->attributed_mg += b->attributed_mg;
+    a->false_consumes += b->false_consumes;
+    a->false_consume_mg += b->false_consume_mg;
+    a->false_refills += b->false_refills;
+    a->orders += b->orders;
+    a->false_orders += b->false_orders;
+    a->false_orders_clean += b->false_orders_clean;
+    a->wrongly_closed += b->wrongly_closed;
+    a->deliveries += b->deliveries;
+    a->deliveries_missed += b->deliveries_missed;
+    a->late += b->late;
+    for (size_t i = 0; i < b->n_lat; i++)
+        lat_push(a, b->lat_ms[i]);
+}
+
+void
+situ_score_fini(struct situ_score *sc)
+{
+    free(sc->lat_ms);
+    memset(sc, 0, sizeof(*sc));
+}
+
+long
+situ_score_false(const struct situ_score *sc)
+{
+    return sc->false_consumes + sc->false_refills + sc->false_orders +
+           sc->wrongly_closed;
+}
+
+static int
+by_value(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+int64_t
+situ_score_latency(const struct situ_score *sc, int pm)
+{
+    if (sc->n_lat == 0)
+        return -1;
+    qsort(sc->lat_ms, sc->n_lat, sizeof(*sc->lat_ms), by_value);
+    size_t i = sc->n_lat * (size_t)pm / 1000;
+    return sc->lat_ms[i < sc->n_lat ? i : sc->n_lat - 1];
+}
