@@ -2,9 +2,9 @@
 /*
  * Conditioning of one load-cell channel (see cond.h). Every good sample is
  * calibrated, zero-corrected and passed through a median of COND_MEDIAN; the
- * filtered value feeds a plateau tracker (a run of values whose max - min stays
- * within noise_band_mg; it counts once it has 3 values and has lasted long
- * enough), and the state machine below turns plateaus into notes for the shelf.
+ * filtered value feeds a plateau tracker (a run of values whose recent mean
+ * stays within noise_band_mg of the run's own mean; it counts once it has 3
+ * values and has lasted long enough), and the state machine below turns plateaus into notes for the shelf.
  * Bad samples (a status other than ok, the ADC's rail codes, readings beyond
  * max_mg, a raw code repeated for stuck_ms) never reach the filter.
  *
@@ -213,26 +213,50 @@ median_push(struct cond_channel *ch, int32_t v)
     return s[ch->win_n / 2];
 }
 
-/* Add v to the plateau; true when it did not fit and a new plateau started. */
+static void
+plateau_start(struct cond_channel *ch, int64_t t, int32_t v)
+{
+    ch->pl_start_ms = t;
+    ch->pl_sum = v;
+    ch->pl_n = 1;
+    ch->pl_recent[0] = v;
+    ch->pl_n_recent = 1;
+    ch->pl_pos = 1;
+}
+
+/*
+ * Add v to the plateau; true when it did not fit and a new plateau started.
+ * A plateau is left when the mean of its last COND_RECENT values is more than
+ * the noise band from its own mean: a step shows at once (a few grams move
+ * that mean past the band at the first value of the new level), while noise,
+ * averaged, never reaches it, however long the plateau lasts (the band of a
+ * whole plateau's max - min, used before, grows with its length: at 80 Hz a
+ * 2 g band held for minutes was rare). Slow drift moves the mean along.
+ */
 static int
 plateau_add(struct cond_channel *ch, int64_t t, int32_t v)
 {
-    int64_t band = ch->cfg->noise_band_mg;
-    if (ch->pl_n == 0 || (int64_t)v - ch->pl_min > band ||
-        (int64_t)ch->pl_max - v > band) {
-        int restarted = ch->pl_n > 0;
-        ch->pl_start_ms = t;
-        ch->pl_sum = v;
-        ch->pl_n = 1;
-        ch->pl_min = ch->pl_max = v;
-        return restarted;
+    if (ch->pl_n == 0) {
+        plateau_start(ch, t, v);
+        return 0;
+    }
+    ch->pl_recent[ch->pl_pos] = v;
+    ch->pl_pos = (uint8_t)(ch->pl_pos + 1 == COND_RECENT ? 0 : ch->pl_pos + 1);
+    if (ch->pl_n_recent < COND_RECENT)
+        ch->pl_n_recent++;
+    int64_t recent = 0;
+    for (int i = 0; i < ch->pl_n_recent; i++)
+        recent += ch->pl_recent[i];
+    /* |recent / k - sum / n| > band, in integers: |recent n - sum k| > band k n. */
+    int64_t k = ch->pl_n_recent, n = ch->pl_n;
+    int64_t dev = recent * n - ch->pl_sum * k;
+    int64_t lim = ch->cfg->noise_band_mg * k * n;
+    if (dev > lim || dev < -lim) {
+        plateau_start(ch, t, v);
+        return 1;
     }
     ch->pl_sum += v;
     ch->pl_n++;
-    if (v < ch->pl_min)
-        ch->pl_min = v;
-    if (v > ch->pl_max)
-        ch->pl_max = v;
     if (ch->pl_n > PL_CAP_N) {
         ch->pl_sum -= ch->pl_sum / ch->pl_n;
         ch->pl_n--;
@@ -294,8 +318,8 @@ track_zero(struct cond_channel *ch, int64_t t, int64_t p)
         ch->srt[i] -= s;
     }
     ch->pl_sum -= p * ch->pl_n;
-    ch->pl_min -= s;
-    ch->pl_max -= s;
+    for (int i = 0; i < ch->pl_n_recent; i++)
+        ch->pl_recent[i] -= s;
     ch->base_mg = 0;
     ch->zero_at_ms = t;
 }

@@ -36,6 +36,7 @@
 #define COND_DRIFT_CAP_BANDS 10 /* the drift uncertainty stops at this many bands */
 #define COND_SLOW_SLOTS 12      /* the slow-loss window in slots */
 #define COND_STUCK_MIN_N 8      /* a stuck code needs at least this many repeats */
+#define COND_RECENT 4           /* values averaged to tell a plateau was left */
 
 /* raw counts -> mg: mg = (raw - raw_zero) * span_mg / span_raw, rounded toward 0. */
 struct cond_cal {
@@ -61,7 +62,7 @@ int64_t cond_cal_mg(const struct cond_cal *c, int32_t raw);
  * the configuration of the platform concerned.
  */
 struct cond_config {
-    int64_t noise_band_mg;  /* a plateau's max - min stays within this */
+    int64_t noise_band_mg;  /* a plateau's recent mean stays this close to its mean */
     int64_t min_step_mg;    /* changes below this are drift: no episode, no event */
     int64_t empty_mg;       /* a platform at or below this carries nothing */
     int64_t zero_band_mg;   /* zero tracking corrects at most this much at once */
@@ -163,7 +164,10 @@ struct cond_channel {
     int64_t pl_start_ms; /* plateau candidate: start, sum, count, range */
     int64_t pl_sum;
     int32_t pl_n;
-    int32_t pl_min, pl_max; /* mg, |reading| < 2^31 is checked by max_mg */
+    int32_t pl_recent[COND_RECENT]; /* the plateau's last values, newest at
+                                       pl_n_recent - 1 modulo COND_RECENT */
+    uint8_t pl_n_recent;            /* values in pl_recent, <= COND_RECENT */
+    uint8_t pl_pos;
     int32_t win[COND_MEDIAN]; /* the median's window: the ring, and sorted */
     int32_t srt[COND_MEDIAN];
     int32_t stuck_raw; /* the raw code of the current run, and its length */

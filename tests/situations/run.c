@@ -412,6 +412,8 @@ situ_run(const struct scene_config *c, const char *dir, struct situ_run *run)
             .service_bp = it->service_bp,
             .packs_per_order = it->packs_per_order,
             .settle_ms = it->cond.settle_ms,
+            .close_ms = it->cond.settle_ms + it->cond.move_window_ms +
+                        it->cond.refill_hold_ms + 120000,
         };
     }
     remove_store(dir);

@@ -19,19 +19,26 @@
  *   false refill   a detected REFILL with no true refill of its channel from
  *               3 h before to 10 min after it.
  *   false order    a detector's own order where the oracle (policy_decide()
- *               with the true rate and spread, the configured lead, review,
- *               cover and service level) would order neither at the true
- *               contents then nor at those after the next 24 h of true use.
+ *               with the true rate and spread, the configured review, cover
+ *               and service level, and the lead the detector planned with:
+ *               the agent's from its order's detail, wide until a delivery
+ *               was seen) would order neither at the true contents then nor
+ *               at those after the next 24 h of true use. Ordering early for a
+ *               lead not learnt yet is the policy's caution, judged closed
+ *               loop in tests/eval; a false order here is one the readings or
+ *               the learnt rate caused.
  *   wrongly closed an order fulfilled without a true delivery of it in the
- *               30 min before (1 min after: clocks of detections).
+ *               close window before (settle, move window, refill hold and
+ *               2 min, from the configuration; 1 min after: clocks).
  *   missed delivery a true delivery that did not close its order within
- *               30 min (from 1 min before).
+ *               the close window (from 1 min before).
  *   latency     t_d - the latest t_ref it covers; late beyond settle + 2 s.
  *
  * A diagnostic besides: a false order is "clean" when no conditioning error of
  * its item came before it (no false consume or refill, no take missed or off by
  * more than 2 g and 10 %): then the forecast and policy alone placed it early.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -43,7 +50,6 @@
 #define COVER_AFTER_MS 5000
 #define REFILL_BEFORE_MS (180 * MIN_MS)
 #define REFILL_AFTER_MS (10 * MIN_MS)
-#define CLOSE_MS (30 * MIN_MS)
 #define CLOCK_MS MIN_MS
 #define LATE_MS 2000
 #define OFF_MG 2000
@@ -117,7 +123,7 @@ used_between(const struct scene *s, unsigned ch, int64_t t0, int64_t t1)
 
 /* Would an oracle that knows the true rate order at this stock? */
 static bool
-oracle(const struct situ_run *run, unsigned ch, int64_t stock_mg)
+oracle(const struct situ_run *run, unsigned ch, int64_t stock_mg, int64_t lead_s)
 {
     const struct scene_item *it = scene_item(run->scene, ch);
     const struct situ_policy *p = &run->policy[ch];
@@ -127,7 +133,7 @@ oracle(const struct situ_run *run, unsigned ch, int64_t stock_mg)
         .rate_ugpd = it->rate_mg_per_day * 1000,
         .sigma_ugpd = it->sigma_mg_per_day * 1000,
         .interval_s = it->interval_s,
-        .lead_time_s = p->lead_s,
+        .lead_time_s = lead_s,
         .review_s = p->review_s,
         .cover_s = p->cover_s,
         .service_bp = p->service_bp,
@@ -139,15 +145,27 @@ oracle(const struct situ_run *run, unsigned ch, int64_t stock_mg)
     return out.order;
 }
 
+/* The lead the order was planned with ("lead_s" of its detail), else the config's. */
+static int64_t
+planned_lead_s(const struct situ_run *run, const struct situ_order *o)
+{
+    const char *k = strstr(o->detail, "\"lead_s\":");
+    long long v;
+    if (k != NULL && sscanf(k + 9, "%lld", &v) == 1 && v > 0)
+        return (int64_t)v;
+    return run->policy[o->channel].lead_s;
+}
+
 static bool
 false_order(const struct situ_run *run, const struct situ_order *o)
 {
     int64_t now = contents_at(run->scene, o->channel, o->created_ms);
-    if (oracle(run, o->channel, now))
+    int64_t lead = planned_lead_s(run, o);
+    if (oracle(run, o->channel, now, lead))
         return false;
     int64_t day = used_between(run->scene, o->channel, o->created_ms,
                                o->created_ms + 24 * 60 * MIN_MS);
-    return !oracle(run, o->channel, now - day);
+    return !oracle(run, o->channel, now - day, lead);
 }
 
 /* When take i could first be judged (see the top of the file). */
@@ -284,7 +302,7 @@ score_orders(const struct situ_run *run, const struct situ_result *res,
                         (r[i].flags & SCENE_TF_DELIVERY) && r[i].order >= 0 &&
                         r[i].order < SITU_MAX_HOUSEHOLD &&
                         res->household[r[i].order] == (int)j &&
-                        r[i].t_ms >= o->fulfilled_ms - CLOSE_MS &&
+                        r[i].t_ms >= o->fulfilled_ms - run->policy[o->channel].close_ms &&
                         r[i].t_ms <= o->fulfilled_ms + CLOCK_MS;
         sc->wrongly_closed += !delivered;
     }
@@ -297,7 +315,8 @@ score_orders(const struct situ_run *run, const struct situ_result *res,
                     : -1;
         int64_t f = k >= 0 ? res->ord[k].fulfilled_ms : 0;
         sc->deliveries_missed +=
-            !(f != 0 && f >= r[i].t_ms - CLOCK_MS && f <= r[i].t_ms + CLOSE_MS);
+            !(f != 0 && f >= r[i].t_ms - CLOCK_MS &&
+              f <= r[i].t_ms + run->policy[r[i].channel].close_ms);
     }
 }
 

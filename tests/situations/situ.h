@@ -71,6 +71,8 @@ struct situ_policy {
     int64_t lead_s, review_s, cover_s;
     uint32_t service_bp, packs_per_order;
     int64_t settle_ms; /* the item's conditioning settle time */
+    int64_t close_ms;  /* how long after a delivery its order may close: settle,
+                          move window and refill hold, and 2 minutes */
 };
 
 /* Everything one run gives the scorer. */
