@@ -250,10 +250,15 @@ plateau_add(struct cond_channel *ch, int64_t t, int32_t v)
     /* |recent / k - sum / n| > band, in integers: |recent n - sum k| > band k n. */
     int64_t k = ch->pl_n_recent, n = ch->pl_n;
     int64_t dev = recent * n - ch->pl_sum * k;
-    int64_t lim = ch->cfg->noise_band_mg * k * n;
+    int64_t lim = cond_band_mg(ch) * k * n;
     if (dev > lim || dev < -lim) {
         plateau_start(ch, t, v);
         return 1;
+    }
+    if (ch->state == COND_QUIET && n >= 8) {
+        /* The noise of a quiet level: the mean |dev| / (k n), weight 1/256. */
+        int64_t a = (dev < 0 ? -dev : dev) * 256 / (k * n);
+        ch->noise_q8 += (a - ch->noise_q8) / 256;
     }
     ch->pl_sum += v;
     ch->pl_n++;
@@ -392,7 +397,8 @@ step(struct cond_channel *ch, int64_t t, int32_t f, struct cond_note *out, int n
         break;
     case COND_QUIET:
         dev = f - ch->base_mg;
-        if (dev >= c->min_step_mg || dev <= -c->min_step_mg) {
+        int64_t step = cond_step_mg(ch);
+        if (dev >= step || dev <= -step) {
             ch->state = COND_EPISODE;
             ch->ep_open_ms = t;
             ch->ep_lo_mg = ch->ep_hi_mg = f;
@@ -531,6 +537,20 @@ cond_uncertainty_mg(const struct cond_channel *ch, int64_t now_ms)
     int64_t drift = ch->cfg->drift_mg_per_h * dt / MS_PER_H;
     int64_t cap = ch->cfg->noise_band_mg * COND_DRIFT_CAP_BANDS;
     return ch->cfg->noise_band_mg / 2 + (drift < cap ? drift : cap);
+}
+
+int64_t
+cond_band_mg(const struct cond_channel *ch)
+{
+    int64_t b = ch->noise_q8 * 7 / 256;
+    return b > ch->cfg->noise_band_mg ? b : ch->cfg->noise_band_mg;
+}
+
+int64_t
+cond_step_mg(const struct cond_channel *ch)
+{
+    int64_t s = ch->noise_q8 * 11 / 256;
+    return s > ch->cfg->min_step_mg ? s : ch->cfg->min_step_mg;
 }
 
 int64_t

@@ -168,6 +168,7 @@ struct cond_channel {
                                        pl_n_recent - 1 modulo COND_RECENT */
     uint8_t pl_n_recent;            /* values in pl_recent, <= COND_RECENT */
     uint8_t pl_pos;
+    int64_t noise_q8; /* mean |recent mean - level| on a quiet level, mg Q24.8 */
     int32_t win[COND_MEDIAN]; /* the median's window: the ring, and sorted */
     int32_t srt[COND_MEDIAN];
     int32_t stuck_raw; /* the raw code of the current run, and its length */
@@ -213,6 +214,14 @@ int64_t cond_next_due_ms(const struct cond_channel *ch);
  * the zero's drift since it was last tracked, capped (see README.md).
  */
 int64_t cond_uncertainty_mg(const struct cond_channel *ch, int64_t now_ms);
+
+/*
+ * The band and the step this channel uses: the configured ones, or more when
+ * its noise is larger (an HX711 at 80 Hz): 7 and 11 times the mean deviation of
+ * its smoothed readings from their level, measured while it is quiet.
+ */
+int64_t cond_band_mg(const struct cond_channel *ch);
+int64_t cond_step_mg(const struct cond_channel *ch);
 
 /* The calibrated, zero-corrected mg of a raw reading of this channel. */
 int64_t cond_reading_mg(const struct cond_channel *ch, int32_t raw);

@@ -89,8 +89,7 @@ own(const struct shelf_place *p)
 static int64_t
 tol(const struct shelf_place *p, int64_t mg)
 {
-    const struct cond_config *c = cfg_of(p);
-    return max64(max64(c->min_step_mg, 2 * c->noise_band_mg), abs64(mg) / 50);
+    return max64(max64(cond_step_mg(&p->ch), 2 * cond_band_mg(&p->ch)), abs64(mg) / 50);
 }
 
 /* Below this much of the own item left on the platform, the item is off it. */
@@ -454,7 +453,7 @@ judge(struct shelf *s, const unsigned *g, int ng, int64_t now, struct out *o)
         m[k].own = own(p);
         m[k].lifted = m[k].own > off_left(p) &&
                       p->cand.lo_mg <= p->base_mg - m[k].own + off_left(p);
-        if (abs64(m[k].d) < c->min_step_mg) {
+        if (abs64(m[k].d) < cond_step_mg(&p->ch)) {
             m[k].done = true;
             if (ex >= c->move_mg)
                 emit(o, now, g[k], STOCK_MOVED, p->cand.level_mg, 0);
@@ -558,7 +557,7 @@ heading(const struct shelf_place *p)
 {
     const struct cond_channel *ch = &p->ch;
     int64_t now = ch->pl_n > 0 ? ch->pl_sum / ch->pl_n : ch->base_mg;
-    int64_t step = cfg_of(p)->min_step_mg;
+    int64_t step = cond_step_mg(&p->ch);
     return now - ch->base_mg >= step ? 1 : ch->base_mg - now >= step ? -1 : 0;
 }
 
@@ -588,8 +587,8 @@ try_judge(struct shelf *s, int64_t now, int force, struct out *o)
             int64_t tk = 0, tj = 0;
             const struct shelf_place *pk = &s->p[g[k]];
             int64_t w = cfg_of(pk)->move_window_ms, d = pk->cand.level_mg - pk->base_mg;
-            up += d >= cfg_of(pk)->min_step_mg;
-            down += d <= -cfg_of(pk)->min_step_mg;
+            up += d >= cond_step_mg(&pk->ch);
+            down += d <= -cond_step_mg(&pk->ch);
             open_at(pk, &tk);
             for (unsigned j = 0; j < SENSOR_MAX_CHANNELS; j++) {
                 const struct shelf_place *pj = &s->p[j];
