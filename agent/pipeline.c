@@ -581,8 +581,7 @@ expire_or_close(struct pipeline *p, struct pl_item *it, enum order_event ev,
 /*
  * A refill closes the item's open order only when it can be its delivery: the
  * order left the device (published or acknowledged) before the refill, and the
- * refill is about the ordered packs' grams (a fifth of them, or 50 g, either
- * way: packaging, a pack a little over or under its label). Anything else is an
+ * refill is the ordered packs' grams (grams_match()). Anything else is an
  * unordered refill (a shop's pack, a parcel of something else): the order stays
  * open and the history says why. An order not yet sent (planned and waiting
  * for confirmation, or queued and not yet taken by the broker) is not needed
@@ -607,13 +606,25 @@ newest_cb(const struct store_order *o, void *ctx)
     return 0;
 }
 
-/* Whether a refill of mg is about the grams of o's packs. */
-static bool
-grams_match(const struct pl_item *it, const struct store_order *o, int64_t mg)
+/*
+ * How many of o's packs a refill of mg brings: the whole packs j (1 .. packs)
+ * whose grams it is, at most 5 % (or 10 g) under their label and at most 10 %
+ * and 40 g of packaging over it; 0 when none. A retailer may ship a multi-pack
+ * order in parts; a pack from a shop of another size falls outside (the closed
+ * loop's and the situations' shop packs are 60-75 % or 135-180 % of a pack).
+ */
+static uint32_t
+packs_in(const struct pl_item *it, const struct store_order *o, int64_t mg)
 {
-    int64_t want = (int64_t)o->packs * it->cfg->pack_mg;
-    int64_t tol = want / 5 > PL_MATCH_MIN_MG ? want / 5 : PL_MATCH_MIN_MG;
-    return mg - want <= tol && want - mg <= tol;
+    int64_t pack = it->cfg->pack_mg;
+    int64_t j = (mg + pack / 2) / pack;
+    if (j < 1 || j > o->packs)
+        return 0;
+    int64_t want = j * pack;
+    int64_t under = want / 20 > PL_MATCH_UNDER_MG ? want / 20 : PL_MATCH_UNDER_MG;
+    return mg >= want - under && mg <= want + want / 10 + PL_MATCH_PACKAGING_MG
+               ? (uint32_t)j
+               : 0;
 }
 
 /*
@@ -630,7 +641,7 @@ late_delivery(struct pipeline *p, struct pl_item *it, const struct stock_event *
     if (note_err(p, store_orders_since(p->db, it->cfg->id, ev->t_ms - 60 * DAY_MS,
                                        newest_cb, &n)) < 0 ||
         !n.found || n.o.state != ORDER_EXPIRED || n.o.queued_ms <= 0 ||
-        ev->t_ms <= n.o.queued_ms || !grams_match(it, &n.o, ev->mg))
+        ev->t_ms <= n.o.queued_ms || packs_in(it, &n.o, ev->mg) == 0)
         return;
     lead_observe(&it->model.lead, (ev->t_ms - n.o.queued_ms) / 1000, LEAD_FLOOR_Q32);
     save_model(p, it, ev->t_ms);
@@ -670,15 +681,20 @@ refill(struct pipeline *p, struct pl_item *it, const struct stock_event *ev)
         return;
     }
     bool sent = oo.o.state == ORDER_PUBLISHED || oo.o.state == ORDER_ACKNOWLEDGED;
-    if (!sent || ev->t_ms <= oo.o.queued_ms || !grams_match(it, &oo.o, ev->mg)) {
+    uint32_t j = packs_in(it, &oo.o, ev->mg);
+    if (!sent || ev->t_ms <= oo.o.queued_ms || j == 0) {
         audit(p, it, ev->t_ms, "refill of %" PRId64 " g at %s is not order %s (%" PRId32
               " x %" PRId64 " g%s): the order stays open", ev->mg / 1000, when,
               oo.o.order_id, oo.o.packs, it->cfg->pack_mg / 1000,
               sent ? "" : ", not sent yet");
         return;
     }
-    snprintf(note, sizeof(note), "fulfilled by the refill of %" PRId64 " g at %s",
-             ev->mg / 1000, when);
+    if (j < (uint32_t)oo.o.packs)
+        snprintf(note, sizeof(note), "fulfilled by the refill of %" PRId64 " g at %s "
+                 "(%u of its %" PRId32 " packs)", ev->mg / 1000, when, j, oo.o.packs);
+    else
+        snprintf(note, sizeof(note), "fulfilled by the refill of %" PRId64 " g at %s",
+                 ev->mg / 1000, when);
     expire_or_close(p, it, ORDER_EV_REFILL, ev->t_ms, note);
 }
 

@@ -49,10 +49,12 @@
 #define PL_META_PROCESSED "processed_ms"
 
 /*
- * A refill closes an open order when it is within a fifth of the ordered grams,
- * or this much, of them (pipeline.c, refill()).
+ * A refill closes an open order when it is the ordered packs' grams: at most
+ * 5 % or PL_MATCH_UNDER_MG under, at most 10 % and PL_MATCH_PACKAGING_MG over
+ * (pipeline.c, grams_match()).
  */
-#define PL_MATCH_MIN_MG INT64_C(50000)
+#define PL_MATCH_UNDER_MG INT64_C(10000)
+#define PL_MATCH_PACKAGING_MG INT64_C(40000)
 
 /* Raw readings kept per channel for tare and calibration requests. */
 #define PL_RAW_RING 64
