@@ -93,7 +93,7 @@ cond_config_default(struct cond_config *c, int64_t pack_mg)
         .memory_ms = 24 * MS_PER_H,
         .plateau_ms = 1500,
         .settle_ms = 120000,
-        .move_window_ms = 120000,
+        .move_window_ms = 10000,
         .away_ms = 120000,
         .empty_after_ms = 3 * 24 * MS_PER_H,
         .nodata_ms = 5 * 60000,
@@ -424,6 +424,7 @@ step(struct cond_channel *ch, int64_t t, int32_t f, struct cond_note *out, int n
             out[n - 1].lo_mg = ch->ep_lo_mg;
             out[n - 1].hi_mg = ch->ep_hi_mg;
             out[n - 1].open_ms = ch->ep_open_ms;
+            out[n - 1].last_ms = ch->pl_start_ms;
             ch->base_mg = p;
             ch->state = COND_QUIET;
             ch->slow_last_ms = -1;

@@ -75,8 +75,8 @@ struct cond_config {
     int64_t memory_ms;      /* a load set down and taken away within this: no event */
     int64_t plateau_ms;     /* a plateau counts after this long (and 3 values) */
     int64_t settle_ms;      /* an episode ends after one level held this long */
-    int64_t move_window_ms; /* episodes opened this close on two platforms: judged
-                               together (a move, a straddle, a cat) */
+    int64_t move_window_ms; /* changes this close on two platforms: their episodes
+                               are judged together (a straddle, a cat) */
     int64_t away_ms;        /* lifted and not back after this: AWAY */
     int64_t empty_after_ms; /* away for this long: EMPTY */
     int64_t nodata_ms;      /* no sample at all for this long: FAULT */
@@ -95,7 +95,7 @@ struct cond_config {
  * Defaults for a 5 kg cell at 10 Hz: band 2 g, step 3 g, empty 15 g, zero band
  * 5 g, move 20 g, no container, refill 50 % of pack_mg, refill max 3 packs plus
  * the container, refill hold 30 min, memory 24 h, plateau 1.5 s, settle 2 min,
- * move window 2 min, away 2 min, empty after 3 days, no data 5 min, bad 3 s,
+ * move window 10 s, away 2 min, empty after 3 days, no data 5 min, bad 3 s,
  * stuck 3 s, recover 5 s, zero every 60 s, drift 0.5 g/h, slow budget 20 g in
  * 1 h, max 10 kg.
  */
@@ -141,6 +141,7 @@ struct cond_note {
     int64_t lo_mg;     /* SETTLED: the lowest and highest filtered value seen */
     int64_t hi_mg;
     int64_t open_ms; /* SETTLED: when the episode opened */
+    int64_t last_ms; /* SETTLED: when its last level began (its last change) */
     uint8_t kind;    /* enum cond_note_kind */
     uint8_t why;     /* FAULT: enum cond_fault */
 };

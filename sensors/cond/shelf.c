@@ -538,17 +538,48 @@ judge(struct shelf *s, const unsigned *g, int ng, int64_t now, struct out *o)
             update_empty(&s->p[i]);
 }
 
-/* The episode of a place opened when (the open one, or the one that waits). */
-static bool
-open_at(const struct shelf_place *p, int64_t *t)
+/*
+ * How long a settled episode waits for a related one: that one changed at most
+ * the move window after it, so it settles then, plus the plateau's own slack.
+ */
+static int64_t
+wait_max(const struct shelf_place *p)
 {
-    if (p->waiting)
-        *t = p->cand.open_ms;
-    else if (p->ch.state == COND_EPISODE)
-        *t = p->ch.ep_open_ms;
-    else
+    return cfg_of(p)->move_window_ms + cfg_of(p)->plateau_ms + 2000;
+}
+
+/*
+ * When an episode changed the platform: it opened, and its last level began
+ * (for one still open, the current level). False when none is open or waits.
+ */
+static bool
+changes(const struct shelf_place *p, int64_t *first, int64_t *last)
+{
+    if (p->waiting) {
+        *first = p->cand.open_ms;
+        *last = p->cand.last_ms;
+    } else if (p->ch.state == COND_EPISODE) {
+        *first = p->ch.ep_open_ms;
+        *last = p->ch.pl_start_ms;
+    } else {
         return false;
+    }
     return true;
+}
+
+/*
+ * Two episodes are related when they changed their platforms together, within
+ * the move window: a jar set down across two platforms, a cat landing, a cat
+ * shifting its weight, a straddled jar put back. A take on one platform while
+ * something else happens on the other is not: it waits for nothing.
+ */
+static bool
+related(const struct shelf_place *p, const struct shelf_place *q)
+{
+    int64_t a1, b1, a2, b2, w = cfg_of(p)->move_window_ms;
+    return changes(p, &a1, &b1) && changes(q, &a2, &b2) &&
+           (abs64(a1 - a2) <= w || abs64(a1 - b2) <= w || abs64(b1 - a2) <= w ||
+            abs64(b1 - b2) <= w);
 }
 
 /* Where an open episode is heading now: +1 up, -1 down, 0 back near its base. */
@@ -563,8 +594,8 @@ heading(const struct shelf_place *p)
 
 /*
  * Judge what waits and may be judged. The group of a waiting place is every
- * waiting place whose episode opened within the move window of one in the
- * group. It waits (at most the move window) for an open related episode that
+ * waiting place related to one in the group. It waits (at most the move
+ * window, after it settled) for an open related episode that
  * could still make a move or a foreign load with it: one heading up, while
  * the group has a change; one heading down, while the group has a rise. Two
  * takes at once, on two platforms, never wait for each other. With force >= 0,
@@ -584,15 +615,13 @@ try_judge(struct shelf *s, int64_t now, int force, struct out *o)
         g[0] = i;
         in[i] = true;
         for (int k = 0; k < ng; k++) {
-            int64_t tk = 0, tj = 0;
             const struct shelf_place *pk = &s->p[g[k]];
-            int64_t w = cfg_of(pk)->move_window_ms, d = pk->cand.level_mg - pk->base_mg;
+            int64_t d = pk->cand.level_mg - pk->base_mg;
             up += d >= cond_step_mg(&pk->ch);
             down += d <= -cond_step_mg(&pk->ch);
-            open_at(pk, &tk);
             for (unsigned j = 0; j < SENSOR_MAX_CHANNELS; j++) {
                 const struct shelf_place *pj = &s->p[j];
-                if (in[j] || !pj->used || !open_at(pj, &tj) || abs64(tj - tk) > w)
+                if (in[j] || !pj->used || !related(pk, pj))
                     continue;
                 if (pj->waiting) {
                     in[j] = true;
@@ -604,7 +633,7 @@ try_judge(struct shelf *s, int64_t now, int force, struct out *o)
             }
         }
         bool busy = (open_up && up + down > 0) || (open_down && up > 0);
-        if (busy && force != (int)i && now - p->wait_ms < cfg_of(p)->move_window_ms)
+        if (busy && force != (int)i && now - p->wait_ms < wait_max(p))
             continue;
         judge(s, g, ng, now, o);
     }
@@ -693,7 +722,7 @@ place_due(const struct shelf_place *p)
     int64_t due = cond_next_due_ms(&p->ch);
 
     if (p->waiting)
-        due = due < p->wait_ms + c->move_window_ms ? due : p->wait_ms + c->move_window_ms;
+        due = due < p->wait_ms + wait_max(p) ? due : p->wait_ms + wait_max(p);
     for (int k = 0; k < SHELF_LOADS; k++) {
         const struct shelf_load *l = &p->load[k];
         int64_t t = l->kind == SHELF_LOAD_REFILL                            ? c->refill_hold_ms

@@ -298,7 +298,9 @@ run_start(struct run *r, const struct sim *s, const struct sim_config *sc,
         CHECK_EQ_I64(shelf_add(&r->shelf, (uint16_t)i, &r->cfg[i], &cal, sc->start_ms),
                      0);
     }
-    match_after_ms = cc->settle_ms + cc->move_window_ms + slack;
+    /* In the fast mode a level may need a second settle period. */
+    match_after_ms = (sc->idle_period_ms > sc->period_ms ? 2 : 1) * cc->settle_ms +
+                     cc->move_window_ms + slack;
     refill_after_ms = cc->settle_ms + cc->move_window_ms + cc->refill_hold_ms + slack;
     moved_after_ms = cc->settle_ms + cc->move_window_ms + slack;
 }
