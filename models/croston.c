@@ -18,9 +18,9 @@ croston_init(struct croston *c)
 void
 croston_demand(struct croston *c, int64_t size, int64_t interval, uint64_t alpha_q32)
 {
-    /* Their absolute errors are never used: smooth the levels only. */
-    ses_step(&c->size, fx_clamp(size, 0, MODELS_RATE_MAX_UGPD), alpha_q32, true);
-    ses_step(&c->interval, fx_clamp(interval, 1, MODELS_RATE_MAX_UGPD), alpha_q32, true);
+    /* Their absolute errors are the spread of the sizes and of the intervals. */
+    ses_update(&c->size, fx_clamp(size, 0, MODELS_RATE_MAX_UGPD), alpha_q32);
+    ses_update(&c->interval, fx_clamp(interval, 1, MODELS_RATE_MAX_UGPD), alpha_q32);
 }
 
 void

@@ -31,8 +31,9 @@ enum croston_variant {
 };
 
 struct croston {
-    struct ses size;     /* demand size, caller's unit (mad unused, 0) */
-    struct ses interval; /* between demands: Q32.32 periods or seconds (mad 0) */
+    struct ses size;     /* demand size, caller's unit, and its smoothed |error| */
+    struct ses interval; /* between demands: Q32.32 periods or seconds, and its
+                            smoothed |error| */
     uint64_t prob_q32;   /* TSB: probability of demand in a period, [0, 1] */
     uint32_t since;      /* periodic form: periods since the last demand */
 };

@@ -13,6 +13,8 @@
 /* sqrt(pi / 2) in Q32.32: standard deviation / mean absolute deviation of a normal. */
 #define SD_PER_MAD_Q32 UINT64_C(5382943231)
 #define UG_PER_MG 1000
+/* Before this many events, the spreads are at least half the size and interval. */
+#define SIGMA_WARM_EVENTS 4
 
 /*
  * Event sizes (mg) and intervals (s) are smoothed in Q16: with small weights,
@@ -58,7 +60,6 @@ fc_init(struct fc *f, int64_t t0_s)
     ses_init(&f->rate);
     holt_init(&f->holt);
     ses_init(&f->freq);
-    ses_init(&f->err);
 }
 
 uint32_t
@@ -138,14 +139,6 @@ fc_consume(struct fc *f, const struct fc_params *p, int64_t t_s, int64_t mg)
                              (uint64_t)fx_div_q32(dt, f->span_s));
     int64_t y = fx_muldiv(mg, MODELS_UGPD_PER_MG_PER_S, dt);
 
-    if (f->cr.size.n == 0) {
-        /* Cold start: one event says little; take half its rate as the error. */
-        ses_update(&f->err, y / 2, alpha);
-    } else {
-        /* Just before this event, dt after the last: its weight is alpha. */
-        int64_t before = rate_at(f, p, f->t_last_s + dt, 0, alpha);
-        ses_update(&f->err, (int64_t)fx_abs(y - before), alpha);
-    }
     f->t_last_s = t_s > f->t_last_s ? t_s : f->t_last_s + 1;
     /*
      * Sizes and intervals get one weight per event, that of the typical interval:
@@ -177,6 +170,31 @@ fc_consume(struct fc *f, const struct fc_params *p, int64_t t_s, int64_t mg)
     }
 }
 
+/*
+ * The spread of one event's use over its interval p, as a rate (fc_rate). The
+ * spreads are capped at 2^31 mg before they are squared, so the sum fits.
+ */
+static int64_t
+sigma_of(const struct fc *f, int64_t rate_ugpd, int64_t p_s)
+{
+    const int64_t cap = INT64_C(1) << 31;
+    int64_t sd_size = fx_mul_q32(f->cr.size.mad, SD_PER_MAD_Q32) >> Q16_SHIFT;
+    int64_t sd_gap = fx_mul_q32(f->cr.interval.mad, SD_PER_MAD_Q32) >> Q16_SHIFT;
+    if (f->cr.size.n < SIGMA_WARM_EVENTS) {
+        /* One event says little: at least half the size and half the interval. */
+        int64_t half_size = ses_forecast(&f->cr.size) >> (Q16_SHIFT + 1);
+        int64_t half_gap = ses_forecast(&f->cr.interval) >> (Q16_SHIFT + 1);
+        sd_size = sd_size > half_size ? sd_size : half_size;
+        sd_gap = sd_gap > half_gap ? sd_gap : half_gap;
+    }
+    /* rate * sd_interval in mg: ug/day * s / (86400 s/day * 1000 ug/mg). */
+    int64_t b = fx_clamp(fx_muldiv(sd_gap, rate_ugpd, MODELS_UGPD_PER_MG_PER_S), 0, cap);
+    int64_t a = fx_clamp(sd_size, 0, cap);
+    uint64_t c = fx_isqrt((uint64_t)fx_mul(a, a) + (uint64_t)fx_mul(b, b));
+    return fx_clamp(fx_muldiv((int64_t)c, MODELS_UGPD_PER_MG_PER_S, p_s), 0,
+                    MODELS_RATE_MAX_UGPD);
+}
+
 void
 fc_rate(const struct fc *f, const struct fc_params *p, int64_t now_s,
         int64_t horizon_s, struct fc_rate *out)
@@ -188,8 +206,7 @@ fc_rate(const struct fc *f, const struct fc_params *p, int64_t now_s,
         return;
     }
     out->rate_ugpd = rate_at(f, p, now_s, horizon_s, UINT64_MAX);
-    out->sigma_ugpd =
-        fx_clamp(fx_mul_q32(ses_forecast(&f->err), SD_PER_MAD_Q32), 0, MODELS_RATE_MAX_UGPD);
+    out->sigma_ugpd = sigma_of(f, out->rate_ugpd, out->interval_s);
 }
 
 void

@@ -15,9 +15,11 @@
  *   FC_TSB      smoothed size * smoothed event frequency, which decays while
  *               no event arrives
  *
- * Every method also smooths event sizes and intervals (used for uncertainty and
- * overdue decay) with one weight per event, that of the typical interval, and
- * the absolute error of each observed rate against the forecast just before it.
+ * Every method also smooths event sizes and intervals, and their absolute
+ * errors, with one weight per event, that of the typical interval: the sizes'
+ * and the intervals' spreads give the uncertainty of the use over a horizon
+ * (a renewal process: over T the use has variance (T / p)(sd_size^2 +
+ * (rate sd_interval)^2)), and the typical interval gives overdue decay.
  * With overdue decay (always on for TSB), a query longer after the last event
  * than the typical interval treats the silence as evidence: the rate is moved
  * towards "one typical event in the time since the last one", so a holiday
@@ -63,12 +65,18 @@ struct fc {
     struct ses rate;    /* SES: observed rates (ug/day) */
     struct holt holt;   /* Holt: observed rates (ug/day), trend per day */
     struct ses freq;    /* TSB: events per day, Q32.32 */
-    struct ses err;     /* |observed rate - forecast|, ug/day */
 };
 
 struct fc_rate {
     int64_t rate_ugpd;  /* expected consumption rate, >= 0 */
-    int64_t sigma_ugpd; /* standard deviation of one observed rate, >= 0 */
+    /*
+     * The spread of one event's use over its interval p, as a rate, >= 0:
+     * sqrt(sd_size^2 + (rate sd_interval)^2) / p, so that the use over T has
+     * the standard deviation sigma sqrt(p T) (runout.h). The spreads are the
+     * smoothed absolute errors times sqrt(pi / 2); before 4 events at least half
+     * the size and half the interval (one event says little).
+     */
+    int64_t sigma_ugpd;
     int64_t interval_s; /* typical interval between events, >= 1 */
 };
 

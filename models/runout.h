@@ -5,8 +5,9 @@
  *
  * Consumption is modelled as Brownian motion with drift: over T seconds the use
  * has mean r*T and standard deviation sigma * sqrt(p * T), where r is the rate,
- * sigma the standard deviation of one observed rate (one event over its interval
- * p), and p the typical interval between events; many events in T average out.
+ * sigma the spread of one event's use over its interval p, as a rate (from the
+ * spreads of event sizes and intervals, forecast.h), and p the typical interval
+ * between events; many events in T average out.
  * The runout interval solves r*T +- z*sigma*sqrt(p*T) = stock for T:
  *
  *     T_mid = stock / r,   T_lo = T_mid / m^2,   T_hi = T_mid * m^2,

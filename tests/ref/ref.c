@@ -363,7 +363,6 @@ ref_fc_init(struct ref_fc *f, int64_t t0_s)
     ref_ses_init(&f->rate);
     ref_holt_init(&f->holt);
     ref_ses_init(&f->freq);
-    ref_ses_init(&f->err);
 }
 
 /* The method's rate with the trend grown over growth_s after the last event. */
@@ -440,12 +439,6 @@ ref_fc_consume(struct ref_fc *f, const struct ref_fc_params *p, int64_t t_s, dou
     double alpha = ref_fc_event_alpha(f, p, dt);
     double y = mg * REF_UGPD_PER_MG_PER_S / dt;
 
-    if (f->cr.size.n == 0) {
-        /* Cold start: half the first rate stands for its error. */
-        ref_ses_update(&f->err, y / 2, alpha);
-    } else {
-        ref_ses_update(&f->err, fabs(y - ref_fc_rate_before(f, p, dt)), alpha);
-    }
     f->span_s = clampd(f->span_s + dt, 1, REF_SPAN_MAX_S);
     f->t_last_s = t_s > f->t_last_s ? t_s : f->t_last_s + 1;
     ref_croston_demand(&f->cr, mg, dt, ref_fc_event_weight(f, p));
@@ -480,9 +473,26 @@ ref_fc_rate(const struct ref_fc *f, const struct ref_fc_params *p, int64_t now_s
         return;
     }
     out->rate_ugpd = rate_at(f, p, now_s, horizon_s, NAN);
-    /* A normal's standard deviation is sqrt(pi / 2) times its mean absolute */
-    /* deviation. */
-    out->sigma_ugpd = clampd(f->err.level * sqrt(M_PI / 2), 0, REF_RATE_MAX_UGPD);
+    out->sigma_ugpd = ref_fc_sigma(f->cr.size.mad, f->cr.interval.mad, f->cr.size.level,
+                                   f->cr.interval.level, f->cr.size.n, out->rate_ugpd,
+                                   out->interval_s);
+}
+
+double
+ref_fc_sigma(double size_mad, double interval_mad, double size, double interval,
+             unsigned long events, double rate_ugpd, double p_s)
+{
+    /* A normal's standard deviation is sqrt(pi / 2) times its mean absolute
+     * deviation; before 4 events at least half the size and the interval. */
+    double sd_size = size_mad * sqrt(M_PI / 2), sd_gap = interval_mad * sqrt(M_PI / 2);
+    if (events < 4) {
+        sd_size = fmax(sd_size, size / 2);
+        sd_gap = fmax(sd_gap, interval / 2);
+    }
+    double cap = 2147483648.0;
+    double a = fmin(sd_size, cap), b = fmin(sd_gap * rate_ugpd / REF_UGPD_PER_MG_PER_S, cap);
+    /* Over T: variance (T / p)(a^2 + b^2) = (sigma^2 p T) with sigma as a rate. */
+    return clampd(sqrt(a * a + b * b) * REF_UGPD_PER_MG_PER_S / p_s, 0, REF_RATE_MAX_UGPD);
 }
 
 void

@@ -158,8 +158,11 @@ struct ref_fc {
     struct ref_ses rate;   /* ug/day */
     struct ref_holt holt;  /* ug/day, trend per day */
     struct ref_ses freq;   /* events per day */
-    struct ref_ses err;    /* |observed rate - forecast before it|, ug/day */
 };
+
+/* The spread of one event's use as a rate (forecast.h, fc_rate), from its parts. */
+double ref_fc_sigma(double size_mad, double interval_mad, double size, double interval,
+                    unsigned long events, double rate_ugpd, double p_s);
 
 struct ref_fc_rate {
     double rate_ugpd;

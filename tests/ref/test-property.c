@@ -229,7 +229,8 @@ struct qb {
     double interval; /* s */
     double rate;     /* ug/day */
     double freq;     /* events/day */
-    double err;      /* ug/day */
+    double smad;     /* the sizes' smoothed |error|, mg */
+    double imad;     /* the intervals' smoothed |error|, s */
     double level;    /* Holt, ug/day */
     double trend;    /* Holt, ug/day per day */
 };
@@ -400,16 +401,15 @@ qb_consume(struct qb *q, const struct ref_fc *r, const struct ref_fc_params *p,
     double dy = 0.5;
     struct qb old = *q;
 
-    if (r->cr.size.n == 0) {
-        /* y / 2 truncates: one more unit. */
-        q->err = 1.5;
-    } else {
-        double before = ref_fc_rate_before(r, p, dt);
-        double d_before = qb_rate_at(&old, r, p, dt, 0, a, da);
-        q->err = qb_ses(old.err, r->err.n, r->err.level, fabs(y - before),
-                        dy + d_before, a, da, 1);
+    /* One weight per event; the states in Q16, the inputs exact. Their smoothed
+     * |error| is 0 until the second event, then |x - level| is off by the
+     * level's bound. */
+    if (r->cr.size.n > 0) {
+        q->smad = qb_ses(old.smad, r->cr.size.n, r->cr.size.mad,
+                         fabs(mg - r->cr.size.level), old.size, w, dw, 1 / Q16);
+        q->imad = qb_ses(old.imad, r->cr.interval.n, r->cr.interval.mad,
+                         fabs(dt - r->cr.interval.level), old.interval, w, dw, 1 / Q16);
     }
-    /* One weight per event; the states in Q16, the inputs exact. */
     q->size = qb_ses(old.size, r->cr.size.n, r->cr.size.level, mg, 0, w, dw, 1 / Q16);
     q->interval = qb_ses(old.interval, r->cr.interval.n, r->cr.interval.level, dt, 0, w,
                          dw, 1 / Q16);
@@ -605,13 +605,46 @@ trace_event(int k, int64_t t, int64_t dt, double mg, const struct fc *f,
 {
     printf("# ev %d t %" PRId64 " dt %" PRId64 " mg %.0f: size %.6f %.6f (+-%.3g)"
            " interval %.6f %.6f (+-%.3g) rate %" PRId64 " %.6g holt %" PRId64
-           " %.6g (+-%.3g) trend %" PRId64 " %.6g (+-%.3g) freq %.9g %.9g err %" PRId64
-           " %.6g (+-%.3g)\n",
+           " %.6g (+-%.3g) trend %" PRId64 " %.6g (+-%.3g) freq %.9g %.9g size mad"
+           " %.6f %.6f (+-%.3g)\n",
            k, t, dt, mg, (double)f->cr.size.level / Q16, r->cr.size.level, q->size,
            fx_interval(f), r->cr.interval.level, q->interval, f->rate.level,
            r->rate.level, f->holt.level, r->holt.level, q->level, f->holt.trend,
            r->holt.trend, q->trend, (double)f->freq.level / Q32, r->freq.level,
-           f->err.level, r->err.level, q->err);
+           (double)f->cr.size.mad / Q16, r->cr.size.mad, q->smad);
+}
+
+/*
+ * sigma (forecast.h) is a function of the sizes' and intervals' smoothed
+ * |errors| and levels, the rate and the interval p: its bound is the sum over
+ * those parts of how far it moves when each is off by its own bound (first
+ * order, each part at both ends), plus the fixed code's roundings (the two
+ * spreads and the root floored to whole mg or s, the root's input, and the
+ * rate's muldiv: 3 mg and a second of rate, times 86400000 / p). The spec adds
+ * 0.1 % for the weights' own rounding to the same.
+ */
+static void
+sigma_tols(const struct ref_fc *r, const struct qb *q, double rate, double d_rate,
+           double p, double *spec, double *bound)
+{
+    double v[6] = {r->cr.size.mad, r->cr.interval.mad, r->cr.size.level,
+                   r->cr.interval.level, rate, p};
+    double d[6] = {q->smad, q->imad, q->size, q->interval, d_rate, q->interval + 0.5};
+    unsigned long n = r->cr.size.n;
+    double base = ref_fc_sigma(v[0], v[1], v[2], v[3], n, v[4], v[5]), dev = 0;
+    for (int i = 0; i < 6; i++) {
+        double lo[6], hi[6];
+        for (int j = 0; j < 6; j++)
+            lo[j] = hi[j] = v[j];
+        lo[i] = fmax(v[i] - d[i], i == 5 ? 1 : 0);
+        hi[i] = v[i] + d[i];
+        double a = ref_fc_sigma(lo[0], lo[1], lo[2], lo[3], n, lo[4], lo[5]);
+        double b = ref_fc_sigma(hi[0], hi[1], hi[2], hi[3], n, hi[4], hi[5]);
+        dev += fmax(fabs(a - base), fabs(b - base));
+    }
+    double round = (3 + rate / REF_UGPD_PER_MG_PER_S) * REF_UGPD_PER_MG_PER_S / fmax(p, 1) + 2;
+    *bound = dev + round + 1e-9 * base;
+    *spec = *bound + 1e-3 * base;
 }
 
 static void
@@ -641,12 +674,6 @@ run_sequence(long index)
                fp.damp_half_life_s, fp.overdue_decay);
     fc_init(&f, t0);
     ref_fc_init(&r, t0);
-    /*
-     * sigma's spec: the smoothed |error| is a weighted average of |y - before|,
-     * each off by at most the rate tolerance of its `before`; the same weighted
-     * average of those tolerances bounds it.
-     */
-    double err_spec = 0;
 
     for (int k = 0; k < nev; k++) {
         int64_t dt = next_dt(&g);
@@ -665,11 +692,6 @@ run_sequence(long index)
             mg = 0;
         mg = round(fmin(mg, 1e8));
 
-        double a = ref_fc_event_alpha(&r, &rp, dt_eff);
-        if (r.cr.size.n == 0)
-            err_spec = 1;
-        else
-            err_spec += a * (rate_spec(ref_fc_rate_before(&r, &rp, dt_eff)) - err_spec);
         qb_consume(&q, &r, &rp, dt_eff, mg);
         fc_consume(&f, &fp, t, (int64_t)mg);
         ref_fc_consume(&r, &rp, t, mg);
@@ -687,9 +709,9 @@ run_sequence(long index)
         double d_rate = qb_rate_at(&q, &r, &rp, 0, 0, -1, 0);
         stat_check(&st_rate[fp.method], (double)fr.rate_ugpd, rr.rate_ugpd,
                    rate_spec(rr.rate_ugpd), d_rate, "seq %ld ev %d %s", index, k, m);
-        /* sigma: the spec above plus 0.1 % for the weights' own rounding. */
-        double sig_spec = sqrt(M_PI / 2) * err_spec + 1e-3 * rr.sigma_ugpd + 2;
-        double sig_bound = sqrt(M_PI / 2) * q.err + 1e-9 * rr.sigma_ugpd + 1;
+        double sig_spec, sig_bound;
+        sigma_tols(&r, &q, rr.rate_ugpd, fmax(rate_spec(rr.rate_ugpd), d_rate),
+                   rr.interval_s, &sig_spec, &sig_bound);
         stat_check(&st_sigma, (double)fr.sigma_ugpd, rr.sigma_ugpd, sig_spec, sig_bound,
                    "seq %ld ev %d %s", index, k, m);
         /* The interval: 0.1 % or the second it is rounded to. */
@@ -775,6 +797,8 @@ run_sequence(long index)
                 d_used = qb_rate_at(&q, &r, &rp, el, h1, -1, 0) +
                          fabs(r.holt.trend) * dh1 / (2 * DAY_S);
         }
+        sigma_tols(&r, &q, r_used, fmax(rate_spec(r_used), d_used), used.interval_s,
+                   &sig_spec, &sig_bound);
         double h_mid = fmin(rro.t_mid_s - nowd, REF_HORIZON_MAX_S);
         /* T = stock / r: its relative error is the rate's; plus its rounding. */
         double mid_spec = fmax(MID_ABS_TOL_S, MID_REL_TOL * h_mid);
