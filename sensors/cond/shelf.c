@@ -14,6 +14,8 @@
  *  -----+----------------------------------------+-----------------------------
  *   1   | net change under min_step              | nothing (MOVED if it went
  *       |                                        |  far and came back)
+ *       |  own jar lifted alone, back lighter by | CONSUME it (a pinch)
+ *       |   half the band or more                |
  *   2   | a rise R on b, a drop D >= R - tol on a | a move of R from a to b; the
  *       |                                        |  owner of what left a lost
  *       |                                        |  D - R (CONSUME if >= step)
@@ -455,7 +457,14 @@ judge(struct shelf *s, const unsigned *g, int ng, int64_t now, struct out *o)
                       p->cand.lo_mg <= p->base_mg - m[k].own + off_left(p);
         if (abs64(m[k].d) < cond_step_mg(&p->ch)) {
             m[k].done = true;
-            if (ex >= c->move_mg)
+            /*
+             * Its own jar lifted alone and set back lighter: a take smaller than
+             * a step (a pinch of spice). Both levels held a plateau, so half the
+             * band tells it from noise.
+             */
+            if (ng == 1 && m[k].lifted && -m[k].d >= max64(cond_band_mg(&p->ch) / 2, 1000))
+                emit(o, now, g[k], STOCK_CONSUME, -m[k].d, 0);
+            else if (ex >= c->move_mg)
                 emit(o, now, g[k], STOCK_MOVED, p->cand.level_mg, 0);
         } else {
             drops += m[k].d < 0;
