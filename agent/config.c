@@ -115,7 +115,7 @@ cfg_item_defaults(struct cfg_item *it, int64_t pack_mg)
         .lead_s = 2 * DAY_S,
         .lead_spread_s = -1, /* the lead's own, once it is known */
         .review_s = DAY_S,
-        .cover_s = 7 * DAY_S,
+        .cover_s = 0,
         .service_bp = 9500,
         .mode = CFG_MODE_CONFIRM,
         .cooldown_s = DAY_S,
@@ -1878,6 +1878,11 @@ read_item(struct ctx *x, config_setting_t *s, struct cfg_item *it)
                       "expected pack + container within conditioning.max (%s g), "
                       "found %s g",
                       a, b);
+    }
+    /* A whole order poured in at once is a refill, not a foreign load. */
+    if (it->cond.refill_max_mg == 0 && it->packs_per_order > 3) {
+        int64_t m = (int64_t)it->packs_per_order * it->pack_mg + it->container_mg;
+        it->cond.refill_max_mg = m < it->cond.max_mg ? m : it->cond.max_mg;
     }
     /* Guards the rules above; a failure here is a gap in this file's tables. */
     if (cond_config_check(&it->cond) < 0)

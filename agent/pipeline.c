@@ -178,6 +178,18 @@ open_order(struct pipeline *p, const struct pl_item *it, struct open_order *oo)
 /* ---- reviews ---- */
 
 /*
+ * What an order should cover beyond lead and review: the configured cover, and
+ * at least the spacing the order cap allows (30 days / max_orders_30d), so that
+ * a fast-emptying item orders more packs at once instead of running into the cap.
+ */
+static int64_t
+cover_of(const struct cfg_item *c)
+{
+    int64_t spacing = c->max_orders_30d > 0 ? 30 * DAY_MS / 1000 / c->max_orders_30d : 0;
+    return c->cover_s > spacing ? c->cover_s : spacing;
+}
+
+/*
  * The item's view at now_ms and the policy's answer; returns what shelf_stock()
  * said of the stock (0: settled, -EBUSY: an episode is open, -EIO: fault).
  */
@@ -205,7 +217,7 @@ forecast(struct pipeline *p, struct pl_item *it, int64_t now_ms, struct policy_o
         .interval_s = r.interval_s,
         .lead_time_s = v->lead_s,
         .review_s = c->review_s,
-        .cover_s = c->cover_s,
+        .cover_s = cover_of(c),
         .service_bp = c->service_bp,
         .pack_mg = c->pack_mg,
         .max_packs = c->packs_per_order,
@@ -581,12 +593,14 @@ expire_or_close(struct pipeline *p, struct pl_item *it, enum order_event ev,
 /*
  * A refill closes the item's open order only when it can be its delivery: the
  * order left the device (published or acknowledged) before the refill, and the
- * refill is the ordered packs' grams (grams_match()). Anything else is an
+ * refill is the ordered packs' grams (packs_in()). Anything else is an
  * unordered refill (a shop's pack, a parcel of something else): the order stays
  * open and the history says why. An order not yet sent (planned and waiting
  * for confirmation, or queued and not yet taken by the broker) is not needed
  * after any refill: it is withdrawn (a queued one with a signed cancel, in case
- * it went out unacknowledged).
+ * it went out unacknowledged). Deliveries come in the order they were ordered:
+ * while an expired order has not arrived, a refill of its packs is its late
+ * delivery first, and the open order stays open.
  */
 struct newest {
     bool found;
@@ -597,7 +611,7 @@ static int
 newest_cb(const struct store_order *o, void *ctx)
 {
     struct newest *n = ctx;
-    if (!n->found || o->created_ms >= n->o.created_ms) {
+    if (o->state == ORDER_EXPIRED && (!n->found || o->created_ms >= n->o.created_ms)) {
         n->found = true;
         n->o = *o;
         n->o.message = NULL;
@@ -628,11 +642,11 @@ packs_in(const struct pl_item *it, const struct store_order *o, int64_t mg)
 }
 
 /*
- * A refill with no order open may be the late delivery of the item's last
- * order, which expired: its lead is still learnt (a shop slower than its
- * bound is the one the plan most needs to know).
+ * A refill may be the late delivery of the item's newest expired order: its
+ * lead is still learnt (a shop slower than its bound is the one the plan most
+ * needs to know). True when it was.
  */
-static void
+static bool
 late_delivery(struct pipeline *p, struct pl_item *it, const struct stock_event *ev,
               const char *when)
 {
@@ -640,14 +654,15 @@ late_delivery(struct pipeline *p, struct pl_item *it, const struct stock_event *
     memset(&n, 0, sizeof(n));
     if (note_err(p, store_orders_since(p->db, it->cfg->id, ev->t_ms - 60 * DAY_MS,
                                        newest_cb, &n)) < 0 ||
-        !n.found || n.o.state != ORDER_EXPIRED || n.o.queued_ms <= 0 ||
-        ev->t_ms <= n.o.queued_ms || packs_in(it, &n.o, ev->mg) == 0)
-        return;
+        !n.found || n.o.queued_ms <= 0 || ev->t_ms <= n.o.queued_ms ||
+        packs_in(it, &n.o, ev->mg) == 0)
+        return false;
     lead_observe(&it->model.lead, (ev->t_ms - n.o.queued_ms) / 1000, LEAD_FLOOR_Q32);
     save_model(p, it, ev->t_ms);
     audit(p, it, ev->t_ms, "refill of %" PRId64 " g at %s: the late delivery of expired "
           "order %s (lead %" PRId64 " h, learnt)", ev->mg / 1000, when, n.o.order_id,
           (ev->t_ms - n.o.queued_ms) / 3600000);
+    return true;
 }
 
 static void
@@ -659,14 +674,17 @@ refill(struct pipeline *p, struct pl_item *it, const struct stock_event *ev)
     evtrace_format_time(ev->t_ms / 1000, when, sizeof(when));
     if (open_order(p, it, &oo) < 0)
         return;
-    if (!oo.found)
-        late_delivery(p, it, ev, when);
+    /* An order sent before the expired one arrived is delivered after it. */
+    bool late = (!oo.found || it->model.expired_ms > 0) && late_delivery(p, it, ev, when);
     if (it->model.expired_ms > 0) {
         /* Stock came: predicted orders need no confirmation any more. */
         it->model.expired_ms = 0;
         save_model(p, it, ev->t_ms);
     }
-    if (!oo.found)
+    if (oo.found && late && oo.o.state != ORDER_PLANNED && oo.o.state != ORDER_QUEUED)
+        audit(p, it, ev->t_ms, "order %s stays open: it was sent after the expired one",
+              oo.o.order_id);
+    if (!oo.found || (late && oo.o.state != ORDER_PLANNED && oo.o.state != ORDER_QUEUED))
         return;
     if (oo.o.state == ORDER_PLANNED) {
         snprintf(note, sizeof(note), "refill of %" PRId64 " g at %s", ev->mg / 1000,
