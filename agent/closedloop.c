@@ -128,7 +128,8 @@ struct ledger {
     struct cl_metrics *m;
     int64_t start_s;
     int64_t horizon_s; /* what "needed" looks ahead: lead * 1.5 + review */
-    int64_t order_mg;  /* one pack: any policy holds that much after a delivery */
+    int64_t pack_mg;   /* one pack */
+    int64_t allow_mg;  /* the last delivery (a pack at least): its cycle stock */
     int64_t contents;
     size_t next_use;
     int64_t grid_s; /* the next hour the excess is sampled at */
@@ -144,7 +145,8 @@ ledger_init(struct ledger *l, const struct cl_item *w, struct cl_metrics *m,
                          .m = m,
                          .start_s = start_s,
                          .horizon_s = horizon_s,
-                         .order_mg = order_mg,
+                         .pack_mg = order_mg,
+                         .allow_mg = order_mg,
                          .contents = w->start_mg,
                          .grid_s = start_s,
                          .lost_day = -1};
@@ -180,16 +182,16 @@ needed(const struct ledger *l, int64_t t)
 }
 
 /*
- * Excess stock, sampled every hour, up to t: the contents beyond one order's
- * packs (which every policy holds after a delivery) and the true demand until a
- * new order could arrive. What a delivery finds still on the shelf, and how
+ * Excess stock, sampled every hour, up to t: the contents beyond the last
+ * delivery (the cycle stock a policy chose to order, a pack at least) and the
+ * true demand until a new order could arrive. What a delivery finds still on the shelf, and how
  * long it stays, is what ordering early costs.
  */
 static void
 account(struct ledger *l, int64_t t)
 {
     for (; l->grid_s < t; l->grid_s += HOUR_S) {
-        int64_t over = l->contents - l->order_mg - needed(l, l->grid_s);
+        int64_t over = l->contents - l->allow_mg - needed(l, l->grid_s);
         if (over > 0)
             l->m->excess_mg_s += over * HOUR_S;
     }
@@ -207,6 +209,8 @@ take(struct ledger *l, int64_t t, int64_t mg)
         int64_t day = (t - l->start_s) / DAY_S;
         l->m->lost_mg += mg - got;
         if (day != l->lost_day) {
+            if (l->m->stockout_days < 8)
+                l->m->out_day[l->m->stockout_days] = (int32_t)day;
             l->m->stockout_days++;
             l->m->stockout_days_learnt += l->m->delivered > 0;
         }
@@ -220,7 +224,9 @@ deliver(struct ledger *l, int64_t t, int64_t mg)
 {
     account(l, t);
     l->contents += mg;
+    l->allow_mg = mg > l->pack_mg ? mg : l->pack_mg;
     l->m->delivered++;
+    l->m->delivered_mg += mg;
 }
 
 static void

@@ -22,9 +22,10 @@
  *
  * Scores per item: demand and lost demand, stockout days (calendar days, from
  * the start, with demand that could not be served), excess stock (the time
- * integral, sampled hourly, of the contents above one pack and what
- * the next lead time (mean x 1.5) and review period truly need, in pack-days:
- * what ordering early costs), orders placed and delivered.
+ * integral, sampled hourly, of the contents above the last delivery (the cycle
+ * stock the policy chose, one pack at least) and what the next lead time
+ * (mean x 1.5) and review period truly need, in pack-days: what ordering early
+ * costs), orders placed and delivered, grams delivered.
  *
  * Times are Unix seconds unless named _ms; masses mg. Not a pure module: it
  * opens a temporary store (in /dev/shm when there is one) and frees it.
@@ -88,8 +89,10 @@ struct cl_metrics {
     int64_t demand_mg, lost_mg;
     int32_t stockout_days;
     int32_t stockout_days_learnt; /* of them, after the first delivery arrived */
+    int32_t out_day[8]; /* the first stockout days, from 0 */
     int64_t excess_mg_s; /* divide by pack_mg * 86400 for pack-days */
     int32_t orders, delivered;
+    int64_t delivered_mg;
     int64_t first_lead_s; /* the true lead of the first order, 0: none */
 };
 

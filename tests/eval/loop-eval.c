@@ -14,8 +14,7 @@
  *   1. no stockout day once the lead has been observed (after the first
  *      delivery), in every scenario;
  *   2. fewer excess pack-days in total than the 30 % threshold scale;
- *   3. no scenario where the agent orders more than the oracle plus one
- *      (per run, on average over the seeds).
+ *   3. no run where the agent places more orders than the oracle plus one.
  * With --check, exits 1 when a goal in --require does not hold.
  *
  * Usage: pantry-loop-eval [--seeds N] [--days D] [--scenario NAME]... [--out FILE]
@@ -42,6 +41,7 @@ struct sums {
     long stockout_days, stockout_learnt;
     double excess_pd;
     long orders;
+    double packs; /* delivered, in packs */
     long worst_orders_over; /* max over seeds of orders - oracle's */
 };
 
@@ -103,6 +103,7 @@ run_one(enum dm_scenario sc, uint64_t seed, int64_t days, struct sums *s, bool v
         s[p].stockout_learnt += m->stockout_days_learnt;
         s[p].excess_pd += cl_excess_pack_days(m, d.pack_mg);
         s[p].orders += m->orders;
+        s[p].packs += (double)m->delivered_mg / (double)d.pack_mg;
         orders[p] = m->orders;
         if (verbose)
             printf("# %s seed %" PRIu64 " %s: stockout days %d (%d after the first "
@@ -111,6 +112,8 @@ run_one(enum dm_scenario sc, uint64_t seed, int64_t days, struct sums *s, bool v
                    m->stockout_days_learnt,
                    m->demand_mg ? 100.0 * (double)m->lost_mg / (double)m->demand_mg : 0,
                    cl_excess_pack_days(m, d.pack_mg), m->orders);
+        for (int k = 0; verbose && k < m->stockout_days && k < 8; k++)
+            printf("#   ran out on day %d\n", (int)m->out_day[k]);
         for (size_t k = 0; verbose && p == 0 && k < r.n_ord; k++)
             printf("#   order placed day %.2f, %u pack(s), arrives day %.2f, %s\n",
                    (double)(r.ord[k].placed_s - DM_EPOCH_S) / DAY_S, r.ord[k].packs,
@@ -185,10 +188,11 @@ main(int argc, char **argv)
 
     printf("Closed loop, %" PRId64 " seeds x %" PRId64 " days per scenario, the daemon's "
            "pipeline with its shipped defaults (mode auto), true leads the shop's mean x "
-           "U(0.8, 1.5). Sums over the seeds; orders per run on average.\n\n",
+           "U(0.8, 1.5). Sums over the seeds; orders and packs delivered per run on "
+           "average.\n\n",
            seeds, days);
     printf("| scenario | policy | stockout days | after the first delivery | lost "
-           "demand %% | excess pack-days | orders |\n|---|---|---:|---:|---:|---:|---:|\n");
+           "demand %% | excess pack-days | orders | packs |\n|---|---|---:|---:|---:|---:|---:|---:|\n");
     bool goal1 = true, goal3 = true;
     double excess_agent = 0, excess_30 = 0;
     for (int sc = 0; sc < DM_SCENARIO_COUNT; sc++) {
@@ -196,14 +200,15 @@ main(int argc, char **argv)
             continue;
         for (int p = 0; p < POLICIES; p++) {
             const struct sums *s = &all[sc][p];
-            printf("| %s | %s | %ld | %ld | %.2f | %.1f | %.1f |\n",
+            printf("| %s | %s | %ld | %ld | %.2f | %.1f | %.1f | %.1f |\n",
                    p == 0 ? dm_scenario_to_str((enum dm_scenario)sc) : "", policy_names[p],
                    s->stockout_days, s->stockout_learnt,
                    s->demand_mg ? 100.0 * (double)s->lost_mg / (double)s->demand_mg : 0,
-                   s->excess_pd, (double)s->orders / (double)seeds);
+                   s->excess_pd, (double)s->orders / (double)seeds,
+                   s->packs / (double)seeds);
         }
         goal1 = goal1 && all[sc][0].stockout_learnt == 0;
-        goal3 = goal3 && all[sc][0].orders <= all[sc][3].orders + seeds;
+        goal3 = goal3 && all[sc][0].worst_orders_over <= 1;
         excess_agent += all[sc][0].excess_pd;
         excess_30 += all[sc][2].excess_pd;
     }
