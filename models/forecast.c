@@ -15,6 +15,12 @@
 #define UG_PER_MG 1000
 /* Before this many events, the spreads are at least half the size and interval. */
 #define SIGMA_WARM_EVENTS 4
+/* A silence longer than 2^AWAY_SHIFT = 4 typical intervals is absence (a holiday). */
+#define AWAY_SHIFT 2
+/* The fast rate's half-life is the level's divided by this. */
+#define FAST_DIV 4
+/* Events in a row with the fast rate 5/4 of the level (or 4/5): a step. */
+#define SHIFT_EVENTS 4
 
 /*
  * Event sizes (mg) and intervals (s) are smoothed in Q16: with small weights,
@@ -58,6 +64,8 @@ fc_init(struct fc *f, int64_t t0_s)
     f->span_s = 0;
     croston_init(&f->cr);
     ses_init(&f->rate);
+    ses_init(&f->fast);
+    f->shift = 0;
     holt_init(&f->holt);
     ses_init(&f->freq);
 }
@@ -123,11 +131,46 @@ max_u64(uint64_t a, uint64_t b)
     return a > b ? a : b;
 }
 
+/*
+ * SES's level follows a step within a few events: a fast rate (a quarter of the
+ * half-life) that stays beyond 5/4 or under 4/5 of the level for SHIFT_EVENTS
+ * events in a row becomes the level.
+ */
+static void
+follow_step(struct fc *f, const struct fc_params *p, int64_t y, int64_t dt)
+{
+    int64_t h = p->half_life_s / FAST_DIV > 0 ? p->half_life_s / FAST_DIV : 1;
+    uint64_t a = max_u64(fx_alpha_q32(dt, h), (uint64_t)fx_div_q32(dt, f->span_s));
+    ses_step(&f->fast, y, a, true);
+    int64_t slow = ses_forecast(&f->rate), fast = ses_forecast(&f->fast);
+    /* Rates are at most 2^56: three times one fits. */
+    /* fast > 5/4 slow, fast < 4/5 slow (to a unit): the Cortex-M0 has no
+     * 64-bit multiply, and gcc turns x + 4x into one. */
+    if (fast - slow > slow >> 2)
+        f->shift = f->shift > 0 ? f->shift + 1 : 1;
+    else if (fast + (fast >> 2) < slow)
+        f->shift = f->shift < 0 ? f->shift - 1 : -1;
+    else
+        f->shift = 0;
+    if (f->shift >= SHIFT_EVENTS || f->shift <= -SHIFT_EVENTS) {
+        f->rate.level = fast;
+        f->shift = 0;
+    }
+}
+
 void
 fc_consume(struct fc *f, const struct fc_params *p, int64_t t_s, int64_t mg)
 {
     mg = fx_clamp(mg, 0, MODELS_MASS_MAX_MG);
     int64_t dt = fx_clamp(fx_sub_sat(t_s, f->t_last_s), 1, MODELS_DT_MAX_S);
+    /*
+     * Away is not slow use: once the typical interval is known, a silence of
+     * more than 4 of them counts as one typical interval, so the first use after
+     * a holiday does not drag the rate (or the interval) down. (A shift: the
+     * Cortex-M0 has no 64-bit multiply.)
+     */
+    if (f->cr.size.n >= SIGMA_WARM_EVENTS && dt > interval_s(f) << AWAY_SHIFT)
+        dt = interval_s(f);
     /*
      * Warm-up: until about one half-life has been observed, weigh this event by
      * its share of the time seen so far, dt / span, so that the level is the plain
@@ -154,6 +197,7 @@ fc_consume(struct fc *f, const struct fc_params *p, int64_t t_s, int64_t mg)
     croston_demand(&f->cr, mg << Q16_SHIFT, dt << Q16_SHIFT, alpha_ev);
     if (p->method == FC_SES) {
         ses_step(&f->rate, y, alpha, true);
+        follow_step(f, p, y, dt);
     } else if (p->method == FC_HOLT) {
         if (f->holt.n == 0) {
             holt_start(&f->holt, y, 0);

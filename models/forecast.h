@@ -20,6 +20,11 @@
  * and the intervals' spreads give the uncertainty of the use over a horizon
  * (a renewal process: over T the use has variance (T / p)(sd_size^2 +
  * (rate sd_interval)^2)), and the typical interval gives overdue decay.
+ * Away is not slow use: once 4 events are seen, a silence longer than 4 typical
+ * intervals counts as one typical interval (a holiday, not a slower household).
+ * SES follows a step (a new baby): a fast rate with a quarter of the half-life
+ * that stays beyond 5/4 or under 4/5 of the level for 4 events in a row becomes
+ * the level.
  * With overdue decay (always on for TSB), a query longer after the last event
  * than the typical interval treats the silence as evidence: the rate is moved
  * towards "one typical event in the time since the last one", so a holiday
@@ -63,6 +68,8 @@ struct fc {
     int64_t span_s;     /* time covered by events so far (warm-up), <= 2^40 */
     struct croston cr;  /* sizes (mg) and intervals (s) of events, both Q48.16 */
     struct ses rate;    /* SES: observed rates (ug/day) */
+    struct ses fast;    /* SES: the same with a quarter of the half-life */
+    int32_t shift;      /* SES: events in a row with fast above (+) or under (-) */
     struct holt holt;   /* Holt: observed rates (ug/day), trend per day */
     struct ses freq;    /* TSB: events per day, Q32.32 */
 };

@@ -193,6 +193,102 @@ test_holiday_lowers_forecast(void)
     }
 }
 
+/*
+ * Away is not slow use: 100 g a day for 60 days, 14 days of nothing, then 100 g
+ * a day again. The first use after the holiday counts as one ordinary day, so
+ * SES stays at 100 g/day (overdue decay off, the shipped default); without the
+ * rule it would have weighed 100 g / 15 days by 1 - 2^(-15/14), about half.
+ */
+static void
+test_away_is_not_slow_use(void)
+{
+    struct fc_params p = {.method = FC_SES, .half_life_s = 14 * DAY};
+    struct fc f;
+    struct fc_rate r;
+    fc_init(&f, 0);
+    for (int d = 1; d <= 60; d++)
+        fc_consume(&f, &p, d * DAY, 100000);
+    fc_consume(&f, &p, 75 * DAY, 100000);
+    fc_rate(&f, &p, 75 * DAY, 0, &r);
+    CHECK_NEAR(r.rate_ugpd, 100e6, 100e6 * 1e-4);
+    CHECK_EQ_I64(r.interval_s, DAY);
+    /* 4 days is no holiday: 100 g after 4 days is a slower day, weighed. */
+    fc_consume(&f, &p, 79 * DAY, 100000);
+    fc_rate(&f, &p, 79 * DAY, 0, &r);
+    double a = 1 - exp2(-4.0 / 14);
+    CHECK_NEAR(r.rate_ugpd, 100e6 + a * (25e6 - 100e6), 100e6 * 1e-4);
+}
+
+/*
+ * A step: 50 g a day for 90 days, then 100 g a day (a new baby). The 14-day
+ * half-life alone would need about 14 days to reach 75 g/day; the fast rate
+ * (3.5 days) passes 5/4 of the level within days, and after 4 uses in a row
+ * above it the level jumps to it. After 10 days the forecast is above 85 g/day
+ * (SES alone: 70), and a step down is followed the same way.
+ */
+static void
+test_step_is_followed(void)
+{
+    struct fc_params p = {.method = FC_SES, .half_life_s = 14 * DAY};
+    struct fc f;
+    struct fc_rate r;
+    fc_init(&f, 0);
+    int d = 1;
+    for (; d <= 90; d++)
+        fc_consume(&f, &p, d * DAY, 50000);
+    int jumped = 0;
+    for (; d <= 100; d++) {
+        fc_consume(&f, &p, d * DAY, 100000);
+        fc_rate(&f, &p, d * DAY, 0, &r);
+        if (jumped == 0 && r.rate_ugpd > 80e6)
+            jumped = d - 90;
+    }
+    CHECK_MSG(jumped >= 4 && jumped <= 7, "the level followed after %d days", jumped);
+    CHECK_MSG(r.rate_ugpd > 85e6, "rate %lld after 10 days", (long long)r.rate_ugpd);
+    /* Without the rule, SES alone: 1 - 2^(-10/14) of the way, 69.5 g/day. */
+    double alone = 50e6 + (1 - exp2(-10.0 / 14)) * 50e6;
+    CHECK(alone < 70e6);
+    for (; d <= 300; d++)
+        fc_consume(&f, &p, d * DAY, 100000);
+    for (; d <= 310; d++)
+        fc_consume(&f, &p, d * DAY, 40000);
+    fc_rate(&f, &p, 310 * DAY, 0, &r);
+    /* SES alone: 100 - 0.39 * 60 = 76.6 g/day. */
+    CHECK_MSG(r.rate_ugpd < 60e6, "rate %lld 10 days after a step down",
+              (long long)r.rate_ugpd);
+    /* Noise around a steady rate never jumps: +-20 % alternating. */
+    fc_init(&f, 0);
+    for (d = 1; d <= 200; d++)
+        fc_consume(&f, &p, d * DAY, d % 2 ? 120000 : 80000);
+    CHECK_EQ_I64(f.shift, 0);
+    fc_rate(&f, &p, 200 * DAY, 0, &r);
+    CHECK_NEAR(r.rate_ugpd, 100e6, 3e6);
+}
+
+/*
+ * The spread comes from sizes and gaps: 100 g every day spreads not at all, the
+ * same 100 g a day as 50 and 150 g on alternate days spreads by its sizes.
+ */
+static void
+test_sigma_from_sizes_and_gaps(void)
+{
+    struct fc_params p = {.method = FC_SES, .half_life_s = 14 * DAY};
+    struct fc steady, lumpy;
+    struct fc_rate rs, rl;
+    fc_init(&steady, 0);
+    fc_init(&lumpy, 0);
+    for (int d = 1; d <= 120; d++) {
+        fc_consume(&steady, &p, d * DAY, 100000);
+        fc_consume(&lumpy, &p, d * DAY, d % 2 ? 50000 : 150000);
+    }
+    fc_rate(&steady, &p, 120 * DAY, 0, &rs);
+    fc_rate(&lumpy, &p, 120 * DAY, 0, &rl);
+    CHECK_EQ_I64(rs.sigma_ugpd, 0);
+    /* Sizes 50/150 about 100: mean |error| 50 g, sd 50 sqrt(pi/2) = 62.7 g, over
+     * one day: 62.7 g/day, to the smoothing's few percent. */
+    CHECK_NEAR(rl.sigma_ugpd, 62.66e6, 62.66e6 * 0.05);
+}
+
 /* Events out of order or at the same second count as one second apart. */
 static void
 test_event_time_edges(void)
@@ -226,5 +322,8 @@ main(void)
     RUN(test_steady_use);
     RUN(test_holiday_lowers_forecast);
     RUN(test_event_time_edges);
+    RUN(test_away_is_not_slow_use);
+    RUN(test_step_is_followed);
+    RUN(test_sigma_from_sizes_and_gaps);
     return th_done();
 }

@@ -361,6 +361,8 @@ ref_fc_init(struct ref_fc *f, int64_t t0_s)
     f->span_s = 0;
     ref_croston_init(&f->cr);
     ref_ses_init(&f->rate);
+    ref_ses_init(&f->fast);
+    f->shift = 0;
     ref_holt_init(&f->holt);
     ref_ses_init(&f->freq);
 }
@@ -436,6 +438,12 @@ ref_fc_consume(struct ref_fc *f, const struct ref_fc_params *p, int64_t t_s, dou
 {
     mg = clampd(mg, 0, REF_MASS_MAX_MG);
     double dt = clampd((double)t_s - (double)f->t_last_s, 1, REF_DT_MAX_S);
+    /* forecast.h: after 4 events, a silence over 4 typical intervals is one. */
+    if (f->cr.size.n >= 4) {
+        double typ = clampd(round(f->cr.interval.level), 1, REF_DT_MAX_S);
+        if (dt > 4 * typ)
+            dt = typ;
+    }
     double alpha = ref_fc_event_alpha(f, p, dt);
     double y = mg * REF_UGPD_PER_MG_PER_S / dt;
 
@@ -444,6 +452,20 @@ ref_fc_consume(struct ref_fc *f, const struct ref_fc_params *p, int64_t t_s, dou
     ref_croston_demand(&f->cr, mg, dt, ref_fc_event_weight(f, p));
     if (p->method == REF_FC_SES) {
         ref_ses_update(&f->rate, y, alpha);
+        /* forecast.h: a fast rate beyond 5/4 (or under 4/5) of the level for 4
+         * events in a row becomes the level. */
+        double h = fmax(floor((double)p->half_life_s / 4), 1);
+        ref_ses_update(&f->fast, y, fmax(ref_alpha(dt, h), dt / f->span_s));
+        if (f->fast.level > 1.25 * f->rate.level)
+            f->shift = f->shift > 0 ? f->shift + 1 : 1;
+        else if (f->fast.level < f->rate.level * 4 / 5)
+            f->shift = f->shift < 0 ? f->shift - 1 : -1;
+        else
+            f->shift = 0;
+        if (f->shift >= 4 || f->shift <= -4) {
+            f->rate.level = f->fast.level;
+            f->shift = 0;
+        }
     } else if (p->method == REF_FC_HOLT) {
         if (f->holt.n == 0) {
             /* forecast.h: the event form starts at the first rate, no trend. */

@@ -156,6 +156,8 @@ struct ref_fc {
     double span_s;         /* time covered by events (warm-up), <= REF_SPAN_MAX_S */
     struct ref_croston cr; /* sizes mg, intervals s */
     struct ref_ses rate;   /* ug/day */
+    struct ref_ses fast;   /* ug/day, a quarter of the half-life (steps) */
+    int shift;             /* events in a row with fast beyond the level */
     struct ref_holt holt;  /* ug/day, trend per day */
     struct ref_ses freq;   /* events per day */
 };

@@ -228,6 +228,7 @@ struct qb {
     double size;     /* mg */
     double interval; /* s */
     double rate;     /* ug/day */
+    double fast;     /* SES's fast rate (steps), ug/day */
     double freq;     /* events/day */
     double smad;     /* the sizes' smoothed |error|, mg */
     double imad;     /* the intervals' smoothed |error|, s */
@@ -415,6 +416,10 @@ qb_consume(struct qb *q, const struct ref_fc *r, const struct ref_fc_params *p,
                          dw, 1 / Q16);
     if (p->method == REF_FC_SES) {
         q->rate = qb_ses(old.rate, r->rate.n, r->rate.level, y, dy, a, da, 1);
+        /* forecast.c's follow_step(): a quarter of the half-life, the same warm-up. */
+        double h4 = fmax(floor((double)p->half_life_s / 4), 1);
+        double af = fmax(ref_alpha(dt, h4), dt / fmin(r->span_s + dt, REF_SPAN_MAX_S));
+        q->fast = qb_ses(old.fast, r->fast.n, r->fast.level, y, dy, af, D_WEIGHT, 1);
     } else if (p->method == REF_FC_HOLT) {
         if (r->holt.n == 0) {
             q->level = dy;
@@ -460,7 +465,8 @@ static struct stat st_lo = {"runout t_lo - now", "s", .rel_floor = 60};
 static struct stat st_hi = {"runout t_hi - now", "s", .rel_floor = 60};
 /* Runouts over the promise but within what the rate's promise implies. */
 static long n_mid_floor[FC_METHOD_COUNT], n_lo_floor, n_hi_floor;
-static long n_events, n_nudged, n_ambiguous, n_runout_low_rate, n_never;
+static long n_events, n_nudged, n_ambiguous, n_runout_low_rate, n_never, n_away,
+    n_step_ambiguous;
 
 /* One sequence's random workload. */
 struct gen {
@@ -527,6 +533,30 @@ overdue_ambiguous(const struct fc *f, const struct ref_fc *r, const struct fc_pa
         return false;
     double a = fx_interval(f), b = r->cr.interval.level;
     return e >= fmin(a, b) - 1 && e <= fmax(a, b) + 1;
+}
+
+/*
+ * The typical interval both sides round to for away (forecast.c: a silence over
+ * 4 of them is one of them), or 0 when they round it differently.
+ */
+static double
+away_interval(const struct fc *f, const struct ref_fc *r)
+{
+    double a = fmax(floor(fx_interval(f) + 0.5), 1), b = fmax(round(r->cr.interval.level), 1);
+    return a == b ? a : 0;
+}
+
+/*
+ * SES's step rule compares its fast rate with 5/4 and 4/5 of the level: the two
+ * sides may decide differently only when the fast rate is that close to a
+ * threshold, within the bounds.
+ */
+static bool
+step_ambiguous(const struct ref_fc *r, const struct qb *q)
+{
+    double s = r->rate.level, f = r->fast.level;
+    double slack = q->fast + 1.25 * q->rate + 2;
+    return fabs(f - 1.25 * s) <= slack || fabs(f - s * 4 / 5) <= slack;
 }
 
 /*
@@ -682,19 +712,43 @@ run_sequence(long index)
             dt = (int64_t)ceil(hi) + 2 + rand_range(&g.rng, 0, 5);
             n_nudged++;
         }
+        /* Away (forecast.c): both sides must agree whether the silence is one. */
+        double dt_model = (double)dt;
+        if (f.cr.size.n >= 4) {
+            double typ = away_interval(&f, &r);
+            double lo = 4 * fmin(fx_interval(&f), r.cr.interval.level) - 2;
+            if (typ == 0 && dt > lo)
+                dt = (int64_t)fmax(lo, 1);
+            else if (typ > 0 && dt > lo && dt <= 4 * typ + 2)
+                dt = (int64_t)(4 * typ) + 3 + rand_range(&g.rng, 0, 5);
+            dt_model = typ > 0 && dt > 4 * typ ? typ : (double)dt;
+            n_away += dt_model != (double)dt;
+        }
         int64_t t = f.t_last_s + dt;
         double days = (double)(t - t0) / DAY_S;
         double rate = fmin(fmax(g.rate0_ugpd * exp(g.drift_per_day * days), 1e4), 1e11);
-        double dt_eff = fmax((double)dt, 1);
+        /* After a silence taken as away, an ordinary use (a holiday's end). */
+        double dt_eff = fmax(dt_model, 1);
         double mg = rate * dt_eff / REF_UGPD_PER_MG_PER_S *
                     exp(g.size_noise * (2 * th_unit(&g.rng) - 1));
         if (th_unit(&g.rng) < 0.03)
             mg = 0;
         mg = round(fmin(mg, 1e8));
 
-        qb_consume(&q, &r, &rp, dt_eff, mg);
+        qb_consume(&q, &r, &rp, fmax(dt_model, 1), mg);
         fc_consume(&f, &fp, t, (int64_t)mg);
         ref_fc_consume(&r, &rp, t, mg);
+        if (fp.method == FC_SES) {
+            bool ambiguous = step_ambiguous(&r, &q);
+            if (f.shift != r.shift) {
+                /* Decided differently at a threshold: the sequence ends here. */
+                CHECK(ambiguous);
+                n_step_ambiguous++;
+                break;
+            }
+            if (r.shift == 0 && r.rate.level == r.fast.level)
+                q.rate = q.fast; /* a step: the level is the fast rate */
+        }
         n_events++;
         if (index == trace_index)
             trace_event(k, t, dt, mg, &f, &r, &q);
@@ -848,8 +902,10 @@ test_event_sequences(void)
     printf(
         "# %ld sequences, %ld events; %ld intervals moved off the overdue threshold, "
         "%ld queries on it skipped, %ld runouts at rates below 0.01 g/day skipped, "
-        "%ld never\n",
-        n_sequences, n_events, n_nudged, n_ambiguous, n_runout_low_rate, n_never);
+        "%ld never; %ld silences taken as away, %ld sequences ended at a step "
+        "threshold\n",
+        n_sequences, n_events, n_nudged, n_ambiguous, n_runout_low_rate, n_never, n_away,
+        n_step_ambiguous);
     for (int m = 0; m < FC_METHOD_COUNT; m++)
         stat_print(&st_rate[m]);
     for (int m = 0; m < FC_METHOD_COUNT; m++)
