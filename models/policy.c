@@ -24,6 +24,11 @@ policy_decide(const struct policy_in *in, struct policy_out *out)
         runout_demand_mg(in->rate_ugpd, in->sigma_ugpd, in->interval_s, z, horizon);
     out->order_up_to_mg = runout_demand_mg(in->rate_ugpd, in->sigma_ugpd,
                                            in->interval_s, z, horizon + cover);
+    int64_t peak = fx_clamp(in->peak_mg, 0, MODELS_MASS_MAX_MG);
+    if (peak > out->reorder_point_mg) {
+        out->order_up_to_mg = fx_add_sat(out->order_up_to_mg, peak - out->reorder_point_mg);
+        out->reorder_point_mg = peak;
+    }
     if (in->rate_ugpd <= 0 || in->pack_mg <= 0 || in->max_packs == 0)
         return;
     if (out->position_mg > out->reorder_point_mg)

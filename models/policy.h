@@ -8,6 +8,10 @@
  * below it the agent orders enough whole packs to lift the position to the
  * order-up-to level, the use over lead time + review period + cover; at least
  * one pack and at most max_packs. With no consumption (rate 0) it never orders.
+ * The reorder point is at least peak_mg, the most the household used in any
+ * past window of lead time + review (dayuse.h): bursts that come together
+ * (weekend cooking, a laundry day) are covered as they were seen; the
+ * order-up-to level rises with it.
  */
 #ifndef PANTRY_MODELS_POLICY_H
 #define PANTRY_MODELS_POLICY_H
@@ -26,6 +30,7 @@ struct policy_in {
     int64_t lead_time_s;  /* planned lead time (lead_plan_s) */
     int64_t review_s;     /* time until the next chance to order */
     int64_t cover_s;      /* extra time an order should cover, >= 0 */
+    int64_t peak_mg;      /* the most used in a past window of lead + review, >= 0 */
     uint32_t service_bp;  /* service level in basis points */
     int64_t pack_mg;      /* net content of one pack, > 0 */
     uint32_t max_packs;   /* packs per order at most, >= 1 */

@@ -2,6 +2,7 @@
 /*
  * The reorder decision and lead time learning, on scenarios worked by hand.
  */
+#include "dayuse.h"
 #include "harness.h"
 #include "lead.h"
 #include "policy.h"
@@ -178,6 +179,69 @@ test_lead_learning(void)
     CHECK_EQ_I64(l.var_s2, 0);
 }
 
+/*
+ * Use per day: a household cooking 300 g on Saturdays and Sundays and 50 g on
+ * weekdays. After 4 weeks the most used in any 2 days is the weekend's 600 g,
+ * in 4 days 700 g (a weekend and two weekdays), and in 2.5 days 600 g plus
+ * half of what a third day adds (50 g).
+ */
+static void
+test_dayuse_peak(void)
+{
+    struct dayuse d;
+    int64_t t0 = 20000 * DAY; /* a Thursday */
+    dayuse_init(&d, t0);
+    CHECK_EQ_I64(dayuse_peak_mg(&d, t0, 2 * DAY), 0);
+    for (int k = 0; k < 28; k++) {
+        bool weekend = (k + 4) % 7 >= 5; /* day 20000 is a Thursday */
+        dayuse_add(&d, t0 + k * DAY + 8 * 3600, weekend ? 300000 : 50000);
+    }
+    int64_t now = t0 + 27 * DAY + 20 * 3600;
+    CHECK_EQ_I64(dayuse_peak_mg(&d, now, 2 * DAY), 600000);
+    CHECK_EQ_I64(dayuse_peak_mg(&d, now, 4 * DAY), 700000);
+    CHECK_EQ_I64(dayuse_peak_mg(&d, now, 5 * DAY / 2), 625000);
+    CHECK_EQ_I64(dayuse_peak_mg(&d, now, 0), 0);
+    /* Two weeks of nothing: the weekends before are still in the window... */
+    CHECK_EQ_I64(dayuse_peak_mg(&d, now + 14 * DAY, 2 * DAY), 600000);
+    /* ...and four weeks later none is. */
+    CHECK_EQ_I64(dayuse_peak_mg(&d, now + 28 * DAY, 2 * DAY), 0);
+    /* A time before the newest day counts on the newest day; a day's use
+     * saturates at UINT32_MAX mg. */
+    dayuse_add(&d, t0, 1000);
+    CHECK_EQ_I64(d.mg[(20000 + 27) % DAYUSE_DAYS], 51000);
+    for (int k = 0; k < 5; k++)
+        dayuse_add(&d, now, INT64_MAX); /* 1000 kg each, at most */
+    CHECK_EQ_I64(d.mg[(20000 + 27) % DAYUSE_DAYS], UINT32_MAX);
+    /* Under 14 days seen: no peak yet. */
+    dayuse_init(&d, t0);
+    for (int k = 0; k < 12; k++)
+        dayuse_add(&d, t0 + k * DAY, 100000);
+    CHECK_EQ_I64(dayuse_peak_mg(&d, t0 + 12 * DAY, 2 * DAY), 0);
+    CHECK(dayuse_peak_mg(&d, t0 + 13 * DAY, 2 * DAY) == 200000);
+}
+
+/* The peak raises the reorder point and the order-up-to level with it. */
+static void
+test_peak_raises_reorder_point(void)
+{
+    struct policy_in in = base();
+    struct policy_out out;
+    in.stock_mg = 400000;
+    policy_decide(&in, &out);
+    CHECK(!out.order); /* 400 g > 300 g */
+    in.peak_mg = 450000; /* the household once used 450 g in 3 days */
+    policy_decide(&in, &out);
+    CHECK(out.order);
+    CHECK_EQ_I64(out.reorder_point_mg, 450000);
+    CHECK_EQ_I64(out.order_up_to_mg, 1150000);
+    /* 1150 - 400 = 750 g: two packs. A peak under the reorder point changes nothing. */
+    CHECK_EQ_I64(out.packs, 2);
+    in.peak_mg = 200000;
+    policy_decide(&in, &out);
+    CHECK_EQ_I64(out.reorder_point_mg, 300000);
+    CHECK(!out.order);
+}
+
 int
 main(void)
 {
@@ -186,5 +250,7 @@ main(void)
     RUN(test_never_orders_what_nobody_needs);
     RUN(test_service_level_raises_reorder_point);
     RUN(test_lead_learning);
+    RUN(test_dayuse_peak);
+    RUN(test_peak_raises_reorder_point);
     return th_done();
 }
