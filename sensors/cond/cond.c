@@ -132,8 +132,9 @@ cond_refill_max_mg(const struct cond_config *c)
 {
     if (c->refill_max_mg > 0)
         return c->refill_max_mg;
-    /* pack_mg <= 1 t and container <= max_mg: no overflow. */
-    return 3 * c->pack_mg + c->container_mg;
+    /* 3 packs and a tenth for packaging and labels that understate. pack_mg <=
+     * 1 t and container <= max_mg: no overflow. */
+    return 3 * c->pack_mg * 11 / 10 + c->container_mg;
 }
 
 const char *

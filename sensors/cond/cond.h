@@ -70,7 +70,7 @@ struct cond_config {
     int64_t pack_mg;        /* one pack of the item, > 0 */
     int64_t container_mg;   /* the item's container (its tare), 0..max_mg */
     int64_t refill_pct;     /* a rise of at least this % of a pack: REFILL (1..100) */
-    int64_t refill_max_mg;  /* a larger rise is a foreign load; 0: 3 packs + container */
+    int64_t refill_max_mg;  /* a larger rise is a foreign load; 0: 3.3 packs + container */
     int64_t refill_hold_ms; /* a refill set down must stay this long to count */
     int64_t memory_ms;      /* a load set down and taken away within this: no event */
     int64_t plateau_ms;     /* a plateau counts after this long (and 3 values) */
@@ -93,7 +93,7 @@ struct cond_config {
 
 /*
  * Defaults for a 5 kg cell at 10 Hz: band 2 g, step 3 g, empty 15 g, zero band
- * 5 g, move 20 g, no container, refill 50 % of pack_mg, refill max 3 packs plus
+ * 5 g, move 20 g, no container, refill 50 % of pack_mg, refill max 3.3 packs plus
  * the container, refill hold 30 min, memory 24 h, plateau 1.5 s, settle 2 min,
  * move window 10 s, away 2 min, empty after 3 days, no data 5 min, bad 3 s,
  * stuck 3 s, recover 5 s, zero every 60 s, drift 0.5 g/h, slow budget 20 g in

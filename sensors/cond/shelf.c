@@ -28,7 +28,9 @@
  *       |  otherwise                             | CONSUME D
  *   4   | rises left: several                    | foreign loads
  *       | one rise R: fits an item in hand       | BACK; CONSUME what it lacks
- *       |  its own jar back heavier              | BACK; refill held
+ *       |  its own jar back heavier              | BACK; refill held (a new
+ *       |                                        |  pack in its place: CONSUME
+ *       |                                        |  what the old one held)
  *       |  own item lifted and back heavier in   | REFILL R now
  *       |   the same episode                     |
  *       |  R > refill max                        | foreign load
@@ -117,6 +119,15 @@ whole_packs(const struct shelf_place *p, int64_t mg)
     int64_t pack = cfg_of(p)->pack_mg;
     int64_t k = (mg + pack / 2) / pack;
     return k >= 1 && refill_size(p, mg) && abs64(mg - k * pack) <= pack / 10 + 60000;
+}
+
+/* How far mg is from the nearest whole number of packs (at least one). */
+static int64_t
+off_packs(const struct shelf_place *p, int64_t mg)
+{
+    int64_t pack = cfg_of(p)->pack_mg;
+    int64_t k = (mg + pack / 2) / pack;
+    return abs64(mg - (k < 1 ? 1 : k) * pack);
 }
 
 static void
@@ -407,7 +418,15 @@ rise(struct shelf *s, unsigned b, int64_t r, int64_t own_b, bool lifted, int64_t
         if (pb->away_said)
             emit(o, now, b, STOCK_BACK, r, 0);
         pb->away_said = false;
-        load_add(pb, SHELF_LOAD_REFILL, r, r - pb->inhand_mg, now, pb->inhand_mg);
+        int64_t c = cfg_of(pb)->container_mg, was = pb->inhand_mg - c;
+        if (was > 0 && off_packs(pb, r - c) < off_packs(pb, r - pb->inhand_mg)) {
+            /* A new pack in the old one's place (a bottle finished and thrown
+             * away): what the old one held was used, the new one is the refill. */
+            emit(o, now, b, STOCK_CONSUME, was, 0);
+            load_add(pb, SHELF_LOAD_REFILL, r, r - c, now, pb->inhand_mg);
+        } else {
+            load_add(pb, SHELF_LOAD_REFILL, r, r - pb->inhand_mg, now, pb->inhand_mg);
+        }
         pb->inhand_mg = 0;
         return;
     }

@@ -216,10 +216,10 @@ test_calibration(void)
     cond_config_default(&bad, 1000);
     bad.settle_ms = bad.plateau_ms - 1;
     CHECK_EQ_I64(cond_config_check(&bad), -EINVAL);
-    /* The largest refill: 3 packs and the container, unless set. */
+    /* The largest refill: 3 packs and a tenth (1650 g) and the container, unless set. */
     cond_config_default(&bad, 500000);
     bad.container_mg = 250000;
-    CHECK_EQ_I64(cond_refill_max_mg(&bad), 1750000);
+    CHECK_EQ_I64(cond_refill_max_mg(&bad), 1900000);
     bad.refill_max_mg = 900000;
     CHECK_EQ_I64(cond_refill_max_mg(&bad), 900000);
 }
