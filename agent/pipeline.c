@@ -20,6 +20,7 @@
  * and in the outbox, with its sequence number, in one store transaction.
  */
 #include "pipeline.h"
+#include "modelstate.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -123,16 +124,60 @@ save_model(struct pipeline *p, struct pl_item *it, int64_t now_ms)
 {
     it->model.zero_mg = chan(p, it)->zero_mg;
     it->model.zero_at_ms = chan(p, it)->zero_at_ms;
-    int r = batch(p, now_ms);
+    char text[MS_TEXT_MAX];
+    int n = ms_encode(&it->model, text, sizeof(text));
+    int r = n < 0 ? n : batch(p, now_ms);
     if (r == 0)
-        r = store_model_put(p->db, it->cfg->id, now_ms, PL_MODEL_FORMAT, &it->model,
-                            sizeof(it->model));
+        r = store_model_put(p->db, it->cfg->id, now_ms, MS_FORMAT, text, (size_t)n);
     return note_err(p, r);
 }
 
 static int
 audit(struct pipeline *p, const struct pl_item *it, int64_t now_ms, const char *fmt,
       ...) __attribute__((format(printf, 4, 5)));
+
+/*
+ * The item's model: what the store kept (modelstate.h), or a fresh one when it
+ * has none or cannot be read (the audit says why). Observation of a fresh one
+ * starts now: the first use then counts over the time since, not over one
+ * second, which would read as tonnes a day. < 0 only when the store fails.
+ */
+static int
+load_model(struct pipeline *p, struct pl_item *it, int64_t now_ms)
+{
+    const struct cfg_item *c = it->cfg;
+    char blob[MS_TEXT_MAX], why[256];
+    size_t len = 0;
+    int32_t format = 0;
+
+    memset(&it->model, 0, sizeof(it->model));
+    lead_init(&it->model.lead, c->lead_s, c->lead_spread_s);
+    fc_init(&it->model.fc, now_ms / 1000);
+    dayuse_init(&it->model.days, now_ms / 1000);
+    it->model.started_ms = now_ms > 0 ? now_ms : 1;
+    int r = store_model_load(p->db, c->id, &format, blob, sizeof(blob), &len, NULL);
+    if (r == -ENOENT)
+        return 0;
+    if (r == -E2BIG) {
+        audit(p, it, now_ms, "the saved forecast is too large to be ours: learning "
+              "starts afresh");
+        return 0;
+    }
+    if (r < 0)
+        return r;
+    if ((r = ms_decode(format, blob, len, &it->model, why, sizeof(why))) < 0) {
+        audit(p, it, now_ms, "the saved forecast cannot be read (%s): learning starts "
+              "afresh", why);
+        return 0;
+    }
+    chan(p, it)->zero_mg = it->model.zero_mg;
+    chan(p, it)->zero_at_ms = it->model.zero_at_ms;
+    /* The next save writes the current format. */
+    if (format != MS_FORMAT)
+        audit(p, it, now_ms, "the saved forecast of format %d is migrated to format %d",
+              (int)format, MS_FORMAT);
+    return 0;
+}
 
 static int
 audit(struct pipeline *p, const struct pl_item *it, int64_t now_ms, const char *fmt, ...)
@@ -218,6 +263,7 @@ forecast(struct pipeline *p, struct pl_item *it, int64_t now_ms, struct policy_o
         .lead_time_s = v->lead_s,
         .review_s = c->review_s,
         .cover_s = cover_of(c),
+        .peak_mg = dayuse_peak_mg(&it->model.days, now_s, v->lead_s + c->review_s),
         .service_bp = c->service_bp,
         .pack_mg = c->pack_mg,
         .max_packs = c->packs_per_order,
@@ -722,6 +768,7 @@ consume(struct pipeline *p, struct pl_item *it, int64_t t_ms, int64_t mg)
     if (mg <= 0)
         return;
     fc_consume(&it->model.fc, &it->cfg->fc, t_ms / 1000, mg);
+    dayuse_add(&it->model.days, t_ms / 1000, mg);
     save_model(p, it, t_ms);
 }
 
@@ -873,28 +920,9 @@ pipeline_init(struct pipeline *p, const struct agent_config *cfg, struct store *
             return text_error(err, errlen, "item %s: %s", c->id, r == -EEXIST
                               ? "its channel has another item" : "the calibration is "
                               "unusable (span 0 or out of range)"), r;
-        lead_init(&it->model.lead, c->lead_s, c->lead_spread_s);
-        r = store_model_get(db, c->id, PL_MODEL_FORMAT, &it->model, sizeof(it->model),
-                            NULL);
-        if (r == 0) {
-            chan(p, it)->zero_mg = it->model.zero_mg;
-            chan(p, it)->zero_at_ms = it->model.zero_at_ms;
-        } else if (r == -ESTALE || r == -ENOENT) {
-            /*
-             * Observation starts now: the first use then counts over the time
-             * since, not over one second, which would read as tonnes a day.
-             */
-            memset(&it->model, 0, sizeof(it->model));
-            lead_init(&it->model.lead, c->lead_s, c->lead_spread_s);
-            fc_init(&it->model.fc, now_ms / 1000);
-            it->model.started_ms = now_ms > 0 ? now_ms : 1;
-            if (r == -ESTALE)
-                audit(p, it, now_ms, "the saved forecast is of another version: "
-                      "learning starts afresh");
-        } else {
+        if ((r = load_model(p, it, now_ms)) < 0)
             return text_error(err, errlen, "store: item %s: %s", c->id,
                               store_errmsg(db)), r;
-        }
         it->next_review_ms = now_ms + c->review_s * 1000;
         it->view.verdict = ORDER_NO_DATA;
         p->channel_item[ch->index] = (int)i;

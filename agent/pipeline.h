@@ -27,6 +27,7 @@
 #include "cond/cond.h"
 #include "cond/shelf.h"
 #include "config.h"
+#include "dayuse.h"
 #include "forecast.h"
 #include "keys.h"
 #include "lead.h"
@@ -34,9 +35,6 @@
 #include "orders.h"
 #include "sensor.h"
 #include "store.h"
-
-/* The format number of the model state saved per item (struct pl_model). */
-#define PL_MODEL_FORMAT 1
 
 /*
  * Learning period of a new item: no predicted order before this long after
@@ -59,10 +57,11 @@
 /* Raw readings kept per channel for tare and calibration requests. */
 #define PL_RAW_RING 64
 
-/* What is saved in the store per item: everything learnt. */
+/* What is saved in the store per item, field by field (modelstate.h). */
 struct pl_model {
     struct fc fc;
     struct lead lead;
+    struct dayuse days; /* use per day: the peak over a lead time */
     int64_t zero_mg;    /* conditioning's zero tracking */
     int64_t zero_at_ms;
     int64_t started_ms; /* observation began (fc_init) */

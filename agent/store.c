@@ -1171,6 +1171,40 @@ store_model_get(struct store *db, const char *item, int32_t format, void *buf,
     return e;
 }
 
+int
+store_model_load(struct store *db, const char *item, int32_t *format, void *buf,
+                 size_t cap, size_t *len, int64_t *t_ms)
+{
+    int e = 0;
+    if (!id_ok(item))
+        return bad_id(db, "an item id");
+    sqlite3_stmt *st = stmt(db, S_MODEL_GET, &e);
+    if (st == NULL)
+        return e;
+    bind_text(db, st, 1, item);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        const void *b = sqlite3_column_blob(st, 3);
+        int64_t n = sqlite3_column_bytes(st, 3);
+        if (b == NULL || n < 1 || (uint64_t)n > cap) {
+            e = failf(db, -E2BIG, "model state of %s: %lld bytes, at most %zu read",
+                      item, (long long)n, cap);
+        } else {
+            memcpy(buf, b, (size_t)n);
+            *len = (size_t)n;
+            *format = sqlite3_column_int(st, 1);
+            if (t_ms != NULL)
+                *t_ms = sqlite3_column_int64(st, 0);
+        }
+    } else if (rc == SQLITE_DONE) {
+        e = failf(db, -ENOENT, "no model state of %s", item);
+    } else {
+        e = fail(db, rc);
+    }
+    done(st);
+    return e;
+}
+
 /* ---- orders ---- */
 
 static const char *const state_names[ORDER_STATE_COUNT] = {

@@ -212,6 +212,14 @@ int store_model_put(struct store *db, const char *item, int64_t t_ms, int32_t fo
 int store_model_get(struct store *db, const char *item, int32_t format, void *buf,
                     size_t size, int64_t *t_ms);
 
+/*
+ * Read item's state whatever its format: its format into *format, its bytes
+ * into buf (at most cap) and their number into *len, its time into *t_ms (may be
+ * NULL). -ENOENT when there is none, -E2BIG when it is larger than cap.
+ */
+int store_model_load(struct store *db, const char *item, int32_t *format, void *buf,
+                     size_t cap, size_t *len, int64_t *t_ms);
+
 /* ---- orders ---- */
 
 /*

@@ -1,0 +1,207 @@
+-- A store as pantry-agent 0.1.0 (commit c399918) left it: tests/agent/make-shelf
+-- --seed 3 --days 30 --channels 2 --mode auto --idle-ms 30000, replayed with
+-- pantry-agent --replay, then 'DELETE FROM readings; VACUUM' (to keep it small) and
+-- '.dump'. Its model_states are format 1: the raw 240-byte struct pl_model of
+-- 0.1.0. tests/agent/test-modelstate.c loads it; see tests/data/README.md.
+PRAGMA foreign_keys=OFF;
+BEGIN TRANSACTION;
+CREATE TABLE items (
+  id TEXT PRIMARY KEY NOT NULL,
+  name TEXT NOT NULL,
+  sku TEXT NOT NULL DEFAULT '',
+  gtin TEXT NOT NULL DEFAULT '',
+  channel INTEGER NOT NULL DEFAULT -1
+) WITHOUT ROWID;
+INSERT INTO items VALUES('coffee','coffee','','',1);
+INSERT INTO items VALUES('rice','rice','','',0);
+CREATE TABLE calibrations (
+  item TEXT NOT NULL REFERENCES items (id),
+  t_ms INTEGER NOT NULL,
+  zero INTEGER NOT NULL,
+  span_raw INTEGER NOT NULL CHECK (span_raw <> 0),
+  span_mg INTEGER NOT NULL CHECK (span_mg > 0)
+);
+CREATE TABLE events (
+  item TEXT NOT NULL REFERENCES items (id),
+  t_ms INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  mg INTEGER NOT NULL,
+  channel INTEGER NOT NULL
+);
+INSERT INTO events VALUES('rice',1790847488507,'consume',45213,0);
+INSERT INTO events VALUES('coffee',1790900667966,'consume',52634,1);
+INSERT INTO events VALUES('rice',1790906843669,'consume',36750,0);
+INSERT INTO events VALUES('rice',1790948716857,'consume',27511,0);
+INSERT INTO events VALUES('coffee',1790972071948,'consume',53114,1);
+INSERT INTO events VALUES('coffee',1791020887804,'consume',87046,1);
+INSERT INTO events VALUES('rice',1791069334274,'consume',97402,0);
+INSERT INTO events VALUES('coffee',1791104407989,'consume',96336,1);
+INSERT INTO events VALUES('rice',1791202166762,'consume',25222,0);
+INSERT INTO events VALUES('coffee',1791241165244,'moved',872645,1);
+INSERT INTO events VALUES('coffee',1791290651934,'consume',20769,1);
+INSERT INTO events VALUES('rice',1791303260773,'consume',78149,0);
+INSERT INTO events VALUES('rice',1791348379048,'consume',25816,0);
+INSERT INTO events VALUES('rice',1791378137577,'consume',13888,0);
+INSERT INTO events VALUES('coffee',1791385751739,'moved',853154,1);
+INSERT INTO events VALUES('coffee',1791422562504,'consume',105481,1);
+INSERT INTO events VALUES('rice',1791423665132,'consume',47383,0);
+INSERT INTO events VALUES('rice',1791457609627,'refill',1000012,0);
+INSERT INTO events VALUES('rice',1791478263921,'consume',39308,0);
+INSERT INTO events VALUES('coffee',1791495994627,'consume',36586,1);
+INSERT INTO events VALUES('rice',1791564168300,'consume',95344,0);
+INSERT INTO events VALUES('coffee',1791620999038,'consume',64951,1);
+INSERT INTO events VALUES('rice',1791637313786,'consume',43039,0);
+INSERT INTO events VALUES('rice',1791758087017,'consume',68542,0);
+INSERT INTO events VALUES('coffee',1791769791388,'consume',84313,1);
+INSERT INTO events VALUES('coffee',1791804681811,'consume',115694,1);
+INSERT INTO events VALUES('rice',1791875060171,'moved',1110078,0);
+INSERT INTO events VALUES('coffee',1791899427402,'consume',94204,1);
+INSERT INTO events VALUES('rice',1791913174689,'moved',1110151,0);
+INSERT INTO events VALUES('coffee',1791939959929,'away',350005,1);
+INSERT INTO events VALUES('rice',1792020020829,'moved',1109192,0);
+INSERT INTO events VALUES('rice',1792051114903,'consume',25302,0);
+INSERT INTO events VALUES('coffee',1792098881877,'back',1249904,1);
+INSERT INTO events VALUES('coffee',1792098881877,'refill',899899,1);
+INSERT INTO events VALUES('coffee',1792173218798,'consume',42299,1);
+INSERT INTO events VALUES('rice',1792190316002,'consume',49313,0);
+INSERT INTO events VALUES('coffee',1792263143594,'consume',67958,1);
+INSERT INTO events VALUES('coffee',1792290483090,'consume',111575,1);
+INSERT INTO events VALUES('coffee',1792322449491,'consume',53388,1);
+INSERT INTO events VALUES('rice',1792322690741,'moved',1036067,0);
+INSERT INTO events VALUES('coffee',1792361847196,'consume',111731,1);
+INSERT INTO events VALUES('rice',1792400718773,'moved',1035655,0);
+INSERT INTO events VALUES('coffee',1792416246112,'consume',17800,1);
+INSERT INTO events VALUES('rice',1792420461491,'consume',87126,0);
+INSERT INTO events VALUES('coffee',1792485252987,'consume',100166,1);
+INSERT INTO events VALUES('coffee',1792554008871,'consume',89878,1);
+INSERT INTO events VALUES('rice',1792569184741,'consume',70638,0);
+INSERT INTO events VALUES('rice',1792623462009,'consume',91048,0);
+INSERT INTO events VALUES('rice',1792654827152,'moved',786372,0);
+INSERT INTO events VALUES('coffee',1792665668130,'consume',35484,1);
+INSERT INTO events VALUES('coffee',1792685958073,'consume',48401,1);
+INSERT INTO events VALUES('rice',1792724853404,'moved',785749,0);
+INSERT INTO events VALUES('coffee',1792804963919,'consume',77205,1);
+INSERT INTO events VALUES('rice',1792817573237,'consume',68845,0);
+INSERT INTO events VALUES('coffee',1792894748208,'consume',68184,1);
+INSERT INTO events VALUES('rice',1792922615656,'consume',44975,0);
+INSERT INTO events VALUES('coffee',1792963978239,'moved',425497,1);
+INSERT INTO events VALUES('rice',1793014615041,'moved',673354,0);
+INSERT INTO events VALUES('coffee',1793111664937,'moved',426510,1);
+INSERT INTO events VALUES('rice',1793129066189,'moved',672258,0);
+INSERT INTO events VALUES('coffee',1793145597427,'moved',425271,1);
+INSERT INTO events VALUES('rice',1793151357589,'moved',671628,0);
+INSERT INTO events VALUES('rice',1793278045241,'consume',56071,0);
+INSERT INTO events VALUES('coffee',1793298232491,'moved',426263,1);
+INSERT INTO events VALUES('rice',1793325389649,'consume',58056,0);
+INSERT INTO events VALUES('coffee',1793400552207,'consume',120103,1);
+CREATE TABLE orders (
+  order_id TEXT NOT NULL UNIQUE,
+  item TEXT NOT NULL REFERENCES items (id),
+  state TEXT NOT NULL CHECK (state IN ('planned', 'queued', 'published',
+    'acknowledged', 'fulfilled', 'cancelled', 'rejected', 'expired')),
+  packs INTEGER NOT NULL CHECK (packs >= 1),
+  price_cents INTEGER NOT NULL DEFAULT 0 CHECK (price_cents >= 0),
+  reason TEXT NOT NULL,
+  created_ms INTEGER NOT NULL,
+  updated_ms INTEGER NOT NULL,
+  seq INTEGER UNIQUE CHECK (seq IS NULL OR seq > 0),
+  message TEXT,
+  detail TEXT CHECK (detail IS NULL OR json_valid(detail)), eta_ms INTEGER,
+  CHECK ((seq IS NULL) = (message IS NULL))
+);
+INSERT INTO orders VALUES('rice-20261006T161420Z-d8a771be','rice','fulfilled',1,349,'predicted',1791303260773,1791457609627,1,'eyJhbGciOiJFZERTQSIsImtpZCI6IlBNQzhIRWdTV1Q0bTJrZVdCVFBNTHo4NGprbkxSc19JdUFBNHpsdEhWejgiLCJ0eXAiOiJwYW50cnktcmVvcmRlcitqd3MifQ.eyJ2IjoxLCJ0eXBlIjoicmVvcmRlciIsIm9yZGVyX2lkIjoicmljZS0yMDI2MTAwNlQxNjE0MjBaLWQ4YTc3MWJlIiwiZGV2aWNlIjoiZGVtby1waSIsInNlcSI6MSwiaWF0IjoxNzkxMzAzMjYwLCJpdGVtIjp7ImlkIjoicmljZSIsIm5hbWUiOiJyaWNlIiwic2t1IjoiIiwiZ3RpbiI6IiJ9LCJxdWFudGl0eSI6eyJwYWNrcyI6MSwicGFja19nIjoxMDAwLCJwcmljZSI6My40OSwiY3VycmVuY3kiOiJFVVIifSwicmVhc29uIjoicHJlZGljdGVkIiwiZm9yZWNhc3QiOnsic3RvY2tfZyI6MTkzLjQ0NiwicmF0ZV9nX3Blcl9kYXkiOjU0LjY1MzQ3LCJydW5vdXQiOiIyMDI2LTEwLTEwVDA1OjExOjEzWiIsInJ1bm91dF9lYXJseSI6IjIwMjYtMTAtMDhUMTU6Mzg6MjNaIiwicnVub3V0X2xhdGUiOiIyMDI2LTEwLTEzVDAwOjI4OjM0WiIsInNlcnZpY2VfbGV2ZWwiOjAuOTV9fQ.hBrM8wuVT6AVO8XJknpL40Wo4oqhvjYAcZrZ4ZIkfejcBE4Y85y7OSjAY3MtMaNQwjBAFEbxsPa3UTJoSYvtCA','{"stock_mg":193446,"rate_ugpd":54653470,"reorder_point_mg":269340,"lead_s":172800}',NULL);
+INSERT INTO orders VALUES('coffee-20261012T113121Z-d8a771be','coffee','fulfilled',1,349,'predicted',1791804681811,1792098881877,2,'eyJhbGciOiJFZERTQSIsImtpZCI6IlBNQzhIRWdTV1Q0bTJrZVdCVFBNTHo4NGprbkxSc19JdUFBNHpsdEhWejgiLCJ0eXAiOiJwYW50cnktcmVvcmRlcitqd3MifQ.eyJ2IjoxLCJ0eXBlIjoicmVvcmRlciIsIm9yZGVyX2lkIjoiY29mZmVlLTIwMjYxMDEyVDExMzEyMVotZDhhNzcxYmUiLCJkZXZpY2UiOiJkZW1vLXBpIiwic2VxIjoyLCJpYXQiOjE3OTE4MDQ2ODEsIml0ZW0iOnsiaWQiOiJjb2ZmZWUiLCJuYW1lIjoiY29mZmVlIiwic2t1IjoiIiwiZ3RpbiI6IiJ9LCJxdWFudGl0eSI6eyJwYWNrcyI6MSwicGFja19nIjoxMDAwLCJwcmljZSI6My40OSwiY3VycmVuY3kiOiJFVVIifSwicmVhc29uIjoicHJlZGljdGVkIiwiZm9yZWNhc3QiOnsic3RvY2tfZyI6MTk1LjM2MSwicmF0ZV9nX3Blcl9kYXkiOjYyLjQ0OTI1OSwicnVub3V0IjoiMjAyNi0xMC0xNVQxNDozNjowN1oiLCJydW5vdXRfZWFybHkiOiIyMDI2LTEwLTEzVDIzOjM3OjA4WiIsInJ1bm91dF9sYXRlIjoiMjAyNi0xMC0xOFQyMzo0MTowN1oiLCJzZXJ2aWNlX2xldmVsIjowLjk1fX0.UpLCHwy_sIbsjsRuiFM795zUK83t__FEj9SBBJiIMaVN7HLaVik_cgJJEqc4Y2XEh3cxN4tX_rXScptszYG-Aw','{"stock_mg":195361,"rate_ugpd":62449259,"reorder_point_mg":330607,"lead_s":172800}',NULL);
+INSERT INTO orders VALUES('coffee-20261020T083412Z-d8a771be','coffee','queued',1,349,'predicted',1792485252987,1792485252987,3,'eyJhbGciOiJFZERTQSIsImtpZCI6IlBNQzhIRWdTV1Q0bTJrZVdCVFBNTHo4NGprbkxSc19JdUFBNHpsdEhWejgiLCJ0eXAiOiJwYW50cnktcmVvcmRlcitqd3MifQ.eyJ2IjoxLCJ0eXBlIjoicmVvcmRlciIsIm9yZGVyX2lkIjoiY29mZmVlLTIwMjYxMDIwVDA4MzQxMlotZDhhNzcxYmUiLCJkZXZpY2UiOiJkZW1vLXBpIiwic2VxIjozLCJpYXQiOjE3OTI0ODUyNTIsIml0ZW0iOnsiaWQiOiJjb2ZmZWUiLCJuYW1lIjoiY29mZmVlIiwic2t1IjoiIiwiZ3RpbiI6IiJ9LCJxdWFudGl0eSI6eyJwYWNrcyI6MSwicGFja19nIjoxMDAwLCJwcmljZSI6My40OSwiY3VycmVuY3kiOiJFVVIifSwicmVhc29uIjoicHJlZGljdGVkIiwiZm9yZWNhc3QiOnsic3RvY2tfZyI6NDk0Ljk4NSwicmF0ZV9nX3Blcl9kYXkiOjY3Ljk4Nzc3NCwicnVub3V0IjoiMjAyNi0xMC0yN1QxNToxODowN1oiLCJydW5vdXRfZWFybHkiOiIyMDI2LTEwLTI0VDE0OjE2OjIxWiIsInJ1bm91dF9sYXRlIjoiMjAyNi0xMS0wMVQyMDo0NjoxOFoiLCJzZXJ2aWNlX2xldmVsIjowLjk1fX0.id_lD-AHaAJz-chqD21uX6hzMu7wL3Tz1rUrKiXoKzGZQpjxv0J9yl740GUExxqzs58kpVRtmsyIkDp7QMuxCA','{"stock_mg":494985,"rate_ugpd":67987774,"reorder_point_mg":510420,"lead_s":294200}',NULL);
+CREATE TABLE order_transitions (
+  order_id TEXT NOT NULL REFERENCES orders (order_id) ON DELETE CASCADE,
+  from_state TEXT,
+  to_state TEXT NOT NULL,
+  t_ms INTEGER NOT NULL,
+  note TEXT
+);
+INSERT INTO order_transitions VALUES('rice-20261006T161420Z-d8a771be',NULL,'planned',1791303260773,NULL);
+INSERT INTO order_transitions VALUES('rice-20261006T161420Z-d8a771be','planned','queued',1791303260773,NULL);
+INSERT INTO order_transitions VALUES('rice-20261006T161420Z-d8a771be','queued','fulfilled',1791457609627,'refill of 1000 g');
+INSERT INTO order_transitions VALUES('coffee-20261012T113121Z-d8a771be',NULL,'planned',1791804681811,NULL);
+INSERT INTO order_transitions VALUES('coffee-20261012T113121Z-d8a771be','planned','queued',1791804681811,NULL);
+INSERT INTO order_transitions VALUES('coffee-20261012T113121Z-d8a771be','queued','fulfilled',1792098881877,'refill of 899 g');
+INSERT INTO order_transitions VALUES('coffee-20261020T083412Z-d8a771be',NULL,'planned',1792485252987,NULL);
+INSERT INTO order_transitions VALUES('coffee-20261020T083412Z-d8a771be','planned','queued',1792485252987,NULL);
+CREATE TABLE sequence (
+  device TEXT PRIMARY KEY NOT NULL,
+  last INTEGER NOT NULL CHECK (last >= 0)
+);
+INSERT INTO sequence VALUES('demo-pi',3);
+CREATE TABLE readings (
+  start_ms INTEGER NOT NULL,
+  item TEXT NOT NULL REFERENCES items (id),
+  n INTEGER NOT NULL CHECK (n >= 1),
+  min_mg INTEGER NOT NULL,
+  max_mg INTEGER NOT NULL CHECK (max_mg >= min_mg),
+  mean_mg INTEGER NOT NULL,
+  uncertainty_mg INTEGER NOT NULL CHECK (uncertainty_mg >= 0),
+  PRIMARY KEY (start_ms, item)
+) WITHOUT ROWID;
+CREATE TABLE model_states (
+  item TEXT PRIMARY KEY NOT NULL REFERENCES items (id),
+  t_ms INTEGER NOT NULL,
+  format INTEGER NOT NULL,
+  size INTEGER NOT NULL,
+  state BLOB NOT NULL
+) WITHOUT ROWID;
+INSERT INTO model_states VALUES('coffee',1793404795607,1,240,X'e81ee56a00000000687c2700000000000570ed1e0100000000000000000000001800000000000000e9c3fab2010000000000000000000000180000000000000000000000000000000000000000000000d4f15403000000000000000000000000180000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000bb4aa30200000000fa658d01000000001800000000000000387d04000000000000000000000000000100000000000000000000000000000052c4c2f4a001000052c4c2f4a0010000');
+INSERT INTO model_states VALUES('rice',1793404795607,1,240,X'4df9e36a00000000cd562600000000000531afd40000000000000000000000001600000000000000cff330c3010000000000000000000000160000000000000000000000000000000000000000000000c91e6702000000000000000000000000160000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000aaa49b010000000047512901000000001600000000000000ec5a02000000000000000000000000000100000000000000000000000000000052c4c2f4a001000052c4c2f4a0010000');
+CREATE TABLE audit (
+  t_ms INTEGER NOT NULL,
+  item TEXT,
+  what TEXT NOT NULL
+);
+INSERT INTO audit VALUES(1791303260773,'rice','order rice-20261006T161420Z-d8a771be: 1 pack(s) queued (stock 193 g, reorder point 269 g, rate 54 g/day, sd 38 g/day, lead 48 h)');
+INSERT INTO audit VALUES(1791804681811,'coffee','order coffee-20261012T113121Z-d8a771be: 1 pack(s) queued (stock 195 g, reorder point 330 g, rate 62 g/day, sd 46 g/day, lead 48 h)');
+INSERT INTO audit VALUES(1792485252987,'coffee','order coffee-20261020T083412Z-d8a771be: 1 pack(s) queued (stock 494 g, reorder point 510 g, rate 67 g/day, sd 58 g/day, lead 81 h)');
+CREATE TABLE item_views (
+  item TEXT PRIMARY KEY NOT NULL REFERENCES items (id) ON DELETE CASCADE,
+  t_ms INTEGER NOT NULL,
+  stock_mg INTEGER NOT NULL CHECK (stock_mg >= 0),
+  uncertainty_mg INTEGER NOT NULL CHECK (uncertainty_mg >= 0),
+  rate_ugpd INTEGER NOT NULL,
+  sigma_ugpd INTEGER NOT NULL,
+  runout_s INTEGER,
+  runout_lo_s INTEGER,
+  runout_hi_s INTEGER,
+  lead_s INTEGER NOT NULL,
+  reorder_point_mg INTEGER NOT NULL,
+  verdict TEXT NOT NULL,
+  fault INTEGER NOT NULL CHECK (fault IN (0, 1))
+);
+INSERT INTO item_views VALUES('rice',1793325389649,307502,21000,40312521,33811219,1793984444,1793698173,1794490549,154348,219667,'not-needed',0);
+INSERT INTO item_views VALUES('coffee',1793400552207,55372,21000,55898580,55466584,1793486138,1793416772,1793852140,294200,463625,'open',0);
+CREATE TABLE meta (
+  key TEXT PRIMARY KEY NOT NULL,
+  value INTEGER NOT NULL
+);
+INSERT INTO meta VALUES('processed_ms',1793404795607);
+CREATE TABLE cancels (
+  order_id TEXT NOT NULL UNIQUE REFERENCES orders (order_id) ON DELETE CASCADE,
+  seq INTEGER NOT NULL UNIQUE CHECK (seq > 0),
+  message TEXT NOT NULL,
+  created_ms INTEGER NOT NULL,
+  published_ms INTEGER,
+  answered_ms INTEGER,
+  answer TEXT CHECK (answer IS NULL OR answer IN ('cancelled', 'rejected')),
+  CHECK ((answered_ms IS NULL) = (answer IS NULL))
+);
+CREATE INDEX calibrations_item ON calibrations (item, t_ms);
+CREATE INDEX orders_item ON orders (item, created_ms);
+CREATE INDEX order_transitions_order ON order_transitions (order_id, t_ms);
+CREATE INDEX audit_t ON audit (t_ms);
+CREATE INDEX events_t ON events (t_ms);
+CREATE INDEX orders_state ON orders (state, updated_ms);
+CREATE INDEX order_transitions_t ON order_transitions (t_ms);
+CREATE TRIGGER sequence_grows BEFORE UPDATE ON sequence
+  WHEN NEW.last <= OLD.last OR NEW.device IS NOT OLD.device
+BEGIN SELECT RAISE(ABORT, 'sequence numbers only grow'); END;
+CREATE TRIGGER sequence_kept BEFORE DELETE ON sequence
+BEGIN SELECT RAISE(ABORT, 'sequence numbers are never forgotten'); END;
+COMMIT;
+PRAGMA user_version=5;
