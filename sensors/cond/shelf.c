@@ -25,6 +25,8 @@
  *       |  foreign load >= D                     | it (or part) left
  *       |  the guest jar                         | its item is in hand
  *       |  the whole own item                    | in hand (AWAY, EMPTY later)
+ *       |  a load not yet stock (small, held     | the load is lighter by D
+ *       |   refill) lifted and set back lighter  |  (a sip from a mug)
  *       |  otherwise                             | CONSUME D
  *   4   | rises left: several                    | foreign loads
  *       | one rise R: fits an item in hand       | BACK; CONSUME what it lacks
@@ -315,6 +317,26 @@ load_match(const struct shelf_place *p, int64_t mg)
     return best;
 }
 
+/*
+ * A load not yet stock (a small one, a held refill) heavier than d that this
+ * episode lifted off: the level dipped by about its weight, closer to it than
+ * to the own item's. Its index, or -1.
+ */
+static int
+lifted_load(const struct shelf_place *p, int64_t d, int64_t own)
+{
+    int64_t dip = p->base_mg - p->cand.lo_mg;
+    for (int k = 0; k < SHELF_LOADS; k++) {
+        const struct shelf_load *l = &p->load[k];
+        if ((l->kind != SHELF_LOAD_SMALL && l->kind != SHELF_LOAD_REFILL) || l->mg <= d)
+            continue;
+        int64_t off = abs64(dip - l->mg);
+        if (off <= tol(p, l->mg) && off < abs64(dip - own))
+            return k;
+    }
+    return -1;
+}
+
 /* Step 3 for one drop of d on platform a whose own item weighed own_a before. */
 static void
 drop(struct shelf *s, unsigned a, int64_t d, int64_t own_a, int64_t open_ms,
@@ -366,6 +388,15 @@ drop(struct shelf *s, unsigned a, int64_t d, int64_t own_a, int64_t open_ms,
         pa->inhand_mg += own_a;
         pa->inhand_since_ms = open_ms;
         pa->away_said = false;
+        return;
+    }
+    if ((k = lifted_load(pa, d, own_a)) >= 0) {
+        /* A load standing on it was lifted and set back lighter (a mug, a sip
+         * taken): its weight changed, not the item's. */
+        struct shelf_load *l = &pa->load[k];
+        l->mg -= d;
+        l->contents_mg = l->contents_mg > d ? l->contents_mg - d : 0;
+        emit(o, now, a, STOCK_MOVED, pa->cand.level_mg, 0);
         return;
     }
     emit(o, now, a, STOCK_CONSUME, d < own_a || own_a == 0 ? d : own_a, 0);
