@@ -272,11 +272,13 @@ print_metrics(const struct agent_config *cfg, const struct cl_result *r,
         double excess = cl_excess_pack_days(m, cfg->items[i].pack_mg);
         if (json)
             printf("%s{\"item\":\"%s\",\"policy\":\"%s\",\"demand_g\":%.1f,"
-                   "\"lost_pct\":%.3f,\"stockout_days\":%d,\"excess_pack_days\":%.2f,"
-                   "\"orders\":%d,\"delivered\":%d}",
+                   "\"lost_pct\":%.3f,\"stockout_days\":%d,"
+                   "\"stockout_days_after_first_delivery\":%d,\"excess_pack_days\":%.2f,"
+                   "\"orders\":%d,\"delivered\":%d,\"delivered_packs\":%.2f}",
                    *first ? "" : ",", cfg->items[i].id, policy,
-                   (double)m->demand_mg / 1000.0, lost, m->stockout_days, excess,
-                   m->orders, m->delivered);
+                   (double)m->demand_mg / 1000.0, lost, m->stockout_days,
+                   m->stockout_days_learnt, excess, m->orders, m->delivered,
+                   (double)m->delivered_mg / (double)cfg->items[i].pack_mg);
         else
             printf("%-16s %-14s %9.1f %7.2f %9d %14.2f %7d\n", cfg->items[i].id, policy,
                    (double)m->demand_mg / 1000.0, lost, m->stockout_days, excess,

@@ -7,10 +7,14 @@
 #include "demand.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "config.h"
+#include "text.h"
 
 #define DAY_S INT64_C(86400)
 #define HOUR_S INT64_C(3600)
@@ -210,4 +214,22 @@ dm_free(struct dm_run *r)
     free(r->use);
     r->use = NULL;
     r->n_use = 0;
+}
+
+int
+dm_config(const struct dm_run *d, struct agent_config *cfg, char *err, size_t len)
+{
+    struct cfg_errors errs;
+    char conf[1024];
+    snprintf(conf, sizeof(conf),
+             "device_id = \"eval\";\n"
+             "channels = ( { name = \"shelf\"; iio = { device = \"shelf\"; }; } );\n"
+             "items = ( { id = \"%s\"; channel = \"shelf\"; pack = %" PRId64 ".%03" PRId64
+             "; container = %" PRId64 ".%03" PRId64 "; mode = \"auto\";\n"
+             "  calibration = { zero = 0; span_raw = 400000; span = 1000.0; }; } );\n",
+             d->item, d->pack_mg / 1000, d->pack_mg % 1000, d->container_mg / 1000,
+             d->container_mg % 1000);
+    if (cfg_load_string(conf, "eval.conf", cfg, &errs) < 0)
+        return text_error(err, len, "%s", errs.count ? errs.msg[0] : "config"), -EINVAL;
+    return 0;
 }

@@ -59,4 +59,11 @@ int dm_generate(struct dm_run *r, enum dm_scenario s, uint64_t seed, int64_t day
 
 void dm_free(struct dm_run *r);
 
+/*
+ * The configuration a household of run r writes: its item's pack, container
+ * and calibration, mode "auto", and nothing else (every other setting is
+ * agent/config.c's default). 0, or -EINVAL with a message in err.
+ */
+int dm_config(const struct dm_run *r, struct agent_config *cfg, char *err, size_t len);
+
 #endif

@@ -49,24 +49,6 @@ static const char *const policy_names[POLICIES] = {"agent", "threshold 20 %",
                                                    "threshold 30 %", "oracle"};
 
 static int
-config_for(const struct dm_run *d, struct agent_config *cfg, char *err, size_t len)
-{
-    struct cfg_errors errs;
-    char text[1024];
-    snprintf(text, sizeof(text),
-             "device_id = \"eval\";\n"
-             "channels = ( { name = \"shelf\"; iio = { device = \"shelf\"; }; } );\n"
-             "items = ( { id = \"%s\"; channel = \"shelf\"; pack = %" PRId64 ".%03" PRId64
-             "; container = %" PRId64 ".%03" PRId64 "; mode = \"auto\";\n"
-             "  calibration = { zero = 0; span_raw = 400000; span = 1000.0; }; } );\n",
-             d->item, d->pack_mg / 1000, d->pack_mg % 1000, d->container_mg / 1000,
-             d->container_mg % 1000);
-    if (cfg_load_string(text, "eval.conf", cfg, &errs) < 0)
-        return text_error(err, len, "%s", errs.count ? errs.msg[0] : "config"), -EINVAL;
-    return 0;
-}
-
-static int
 run_one(enum dm_scenario sc, uint64_t seed, int64_t days, struct sums *s, bool verbose)
 {
     static struct agent_config cfg;
@@ -77,7 +59,7 @@ run_one(enum dm_scenario sc, uint64_t seed, int64_t days, struct sums *s, bool v
 
     if ((e = dm_generate(&d, sc, seed, days)) < 0)
         return e;
-    if ((e = config_for(&d, &cfg, err, sizeof(err))) < 0) {
+    if ((e = dm_config(&d, &cfg, err, sizeof(err))) < 0) {
         fprintf(stderr, "pantry-loop-eval: %s\n", err);
         dm_free(&d);
         return e;
