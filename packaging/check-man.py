@@ -160,7 +160,7 @@ def main():
                 checked += 1
                 if c not in described:
                     fail(f"command {c} has no entry in COMMANDS")
-                if os.path.basename(a.help_of) == "pantryctl":
+                if os.path.basename(a.help_of) in ("pantryctl", "pantry-forecast"):
                     opts |= options_of(help_text(a.help_of, c))
         if not opts:
             fail("no options found in --help")

@@ -40,6 +40,7 @@ AGENT_FILES = [
     "usr/sbin/pantry-agent",
     "usr/bin/pantryctl",
     "usr/bin/pantry-sensors",
+    "usr/bin/pantry-forecast",
     "lib/systemd/system/pantry-agent.service",
     "usr/lib/sysusers.d/pantry-agent.conf",
     "usr/lib/tmpfiles.d/pantry-agent.conf",
@@ -47,6 +48,7 @@ AGENT_FILES = [
     "usr/share/man/man8/pantry-agent.8.gz",
     "usr/share/man/man1/pantryctl.1.gz",
     "usr/share/man/man1/pantry-sensors.1.gz",
+    "usr/share/man/man1/pantry-forecast.1.gz",
     "usr/share/man/man5/pantry-agent.conf.5.gz",
     "usr/share/doc/pantry-agent/copyright",
 ]
@@ -158,10 +160,12 @@ def install(build):
                 fail(f"/{f} is outside the prefix {prefix}")
         etc = "etc" if prefix == "/usr" else f"{root}/etc"
         want = [f"{root}/sbin/pantry-agent", f"{root}/bin/pantryctl",
-                f"{root}/bin/pantry-sensors", f"{etc}/pantry-agent/pantry-agent.conf",
+                f"{root}/bin/pantry-sensors", f"{root}/bin/pantry-forecast",
+                f"{etc}/pantry-agent/pantry-agent.conf",
                 f"{root}/share/man/man8/pantry-agent.8",
                 f"{root}/share/man/man1/pantryctl.1",
                 f"{root}/share/man/man1/pantry-sensors.1",
+                f"{root}/share/man/man1/pantry-forecast.1",
                 f"{root}/share/man/man5/pantry-agent.conf.5"]
         units = [f for f in found if f.endswith("systemd/system/pantry-agent.service")]
         if len(units) != 1:
