@@ -168,6 +168,17 @@ main(int argc, char **argv)
                 return 1;
     }
 
+    if (out != NULL) {
+        printf("# Reordering closed loop, with what ships\n\n"
+               "Written by `ninja -C <build> loop-eval` (tests/eval/loop-eval.c); the "
+               "reading is in README.md, \"Closed loop with the daemon\". Do not edit "
+               "by hand.\n\nScenarios (tests/eval/demand.c):\n\n");
+        for (int sc = 0; sc < DM_SCENARIO_COUNT; sc++)
+            if (!any || want[sc])
+                printf("- **%s**: %s\n", dm_scenario_to_str((enum dm_scenario)sc),
+                       dm_scenario_describe((enum dm_scenario)sc));
+        printf("\n");
+    }
     printf("Closed loop, %" PRId64 " seeds x %" PRId64 " days per scenario, the daemon's "
            "pipeline with its shipped defaults (mode auto), true leads the shop's mean x "
            "U(0.8, 1.5). Sums over the seeds; orders and packs delivered per run on "
