@@ -1136,9 +1136,14 @@ store_model_put(struct store *db, const char *item, int64_t t_ms, int32_t format
     return run(db, st);
 }
 
-int
-store_model_get(struct store *db, const char *item, int32_t format, void *buf,
-                size_t size, int64_t *t_ms)
+/*
+ * The model state row of item into buf: with exact (get), only of format and
+ * exactly cap bytes (-ESTALE otherwise, buf untouched); without (load), any
+ * format of at most cap bytes (-E2BIG otherwise).
+ */
+static int
+model_read(struct store *db, const char *item, bool exact, int32_t *format, void *buf,
+           size_t cap, size_t *len, int64_t *t_ms)
 {
     int e = 0;
     if (!id_ok(item))
@@ -1152,13 +1157,18 @@ store_model_get(struct store *db, const char *item, int32_t format, void *buf,
         int32_t f = sqlite3_column_int(st, 1);
         int64_t n = sqlite3_column_int64(st, 2);
         const void *b = sqlite3_column_blob(st, 3);
-        int64_t len = sqlite3_column_bytes(st, 3);
-        if (f != format || n != (int64_t)size || len != n || b == NULL) {
+        int64_t got = sqlite3_column_bytes(st, 3);
+        if (exact && (f != *format || n != (int64_t)cap || got != n || b == NULL)) {
             e = failf(db, -ESTALE,
                       "model state of %s has format %d, %lld bytes; expected %d, %zu",
-                      item, (int)f, (long long)len, (int)format, size);
+                      item, (int)f, (long long)got, (int)*format, cap);
+        } else if (!exact && (b == NULL || got < 1 || (uint64_t)got > cap)) {
+            e = failf(db, -E2BIG, "model state of %s: %lld bytes, at most %zu read",
+                      item, (long long)got, cap);
         } else {
-            memcpy(buf, b, size);
+            memcpy(buf, b, (size_t)got);
+            *format = f;
+            *len = (size_t)got;
             if (t_ms != NULL)
                 *t_ms = sqlite3_column_int64(st, 0);
         }
@@ -1172,37 +1182,18 @@ store_model_get(struct store *db, const char *item, int32_t format, void *buf,
 }
 
 int
+store_model_get(struct store *db, const char *item, int32_t format, void *buf,
+                size_t size, int64_t *t_ms)
+{
+    size_t len;
+    return model_read(db, item, true, &format, buf, size, &len, t_ms);
+}
+
+int
 store_model_load(struct store *db, const char *item, int32_t *format, void *buf,
                  size_t cap, size_t *len, int64_t *t_ms)
 {
-    int e = 0;
-    if (!id_ok(item))
-        return bad_id(db, "an item id");
-    sqlite3_stmt *st = stmt(db, S_MODEL_GET, &e);
-    if (st == NULL)
-        return e;
-    bind_text(db, st, 1, item);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        const void *b = sqlite3_column_blob(st, 3);
-        int64_t n = sqlite3_column_bytes(st, 3);
-        if (b == NULL || n < 1 || (uint64_t)n > cap) {
-            e = failf(db, -E2BIG, "model state of %s: %lld bytes, at most %zu read",
-                      item, (long long)n, cap);
-        } else {
-            memcpy(buf, b, (size_t)n);
-            *len = (size_t)n;
-            *format = sqlite3_column_int(st, 1);
-            if (t_ms != NULL)
-                *t_ms = sqlite3_column_int64(st, 0);
-        }
-    } else if (rc == SQLITE_DONE) {
-        e = failf(db, -ENOENT, "no model state of %s", item);
-    } else {
-        e = fail(db, rc);
-    }
-    done(st);
-    return e;
+    return model_read(db, item, false, format, buf, cap, len, t_ms);
 }
 
 /* ---- orders ---- */

@@ -6,13 +6,15 @@
  * workload runs on the fixed-point code and on the double reference of
  * tests/ref, in the same binary and with the same inputs.
  *
- * Usage: bench-models fixed|ref update|forecast|weight METHOD N
+ * Usage: bench-models fixed|ref update|forecast|weight|dayuse METHOD N
+ * (dayuse: the use per day of models/dayuse.h, added and its peak asked, fixed only)
  */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "dayuse.h"
 #include "forecast.h"
 #include "fx.h"
 #include "harness.h"
@@ -69,6 +71,20 @@ measure_ref_forecast(const struct ref_fc *f, const struct ref_fc_params *p,
 }
 
 __attribute__((noinline)) static void
+measure_fixed_dayuse(struct dayuse *d, const struct input *in, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        dayuse_add(d, in[i].t_s, in[i].mg);
+}
+
+__attribute__((noinline)) static void
+measure_fixed_peak(const struct dayuse *d, const struct input *in, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        sink_i += dayuse_peak_mg(d, in[i].t_s, 3 * DAY + in[i].mg % DAY);
+}
+
+__attribute__((noinline)) static void
 measure_fixed_weight(const struct input *in, size_t n)
 {
     for (size_t i = 0; i < n; i++)
@@ -95,7 +111,7 @@ int
 main(int argc, char **argv)
 {
     if (argc != 5) {
-        fprintf(stderr, "usage: bench-models fixed|ref update|forecast|weight METHOD N\n");
+        fprintf(stderr, "usage: bench-models fixed|ref update|forecast|weight|dayuse|peak METHOD N\n");
         return 2;
     }
     int fixed = strcmp(argv[1], "fixed") == 0;
@@ -149,6 +165,20 @@ main(int argc, char **argv)
             measure_fixed_forecast(&f, &p, in, n);
         else
             measure_ref_forecast(&rf, &rp, in, n);
+    } else if (strcmp(op, "dayuse") == 0 || strcmp(op, "peak") == 0) {
+        struct dayuse d;
+        dayuse_init(&d, in[0].t_s);
+        if (op[0] == 'd') {
+            measure_fixed_dayuse(&d, in, n);
+        } else {
+            /* four weeks of use, then queries within the last day */
+            for (int64_t k = 0; k < 28 * 4; k++)
+                dayuse_add(&d, in[0].t_s + k * 6 * 3600, 100000);
+            int64_t end = in[0].t_s + 28 * DAY;
+            for (size_t i = 0; i < n; i++)
+                in[i].t_s = end + (int64_t)(i % 24) * 3600;
+            measure_fixed_peak(&d, in, n);
+        }
     } else if (strcmp(op, "weight") == 0) {
         for (size_t i = 0; i < n; i++)
             in[i].mg = 1 + (int64_t)(th_rand(&rng) % (uint64_t)(7 * DAY));
