@@ -71,10 +71,11 @@ static const char usage_text[] =
     "      --replay TRACE       read samples and button edges from a recorded trace\n"
     "                           (# pantry-samples v1) on its own clock, as fast as\n"
     "                           possible, instead of the hardware; exit at its end.\n"
-    "                           The whole trace is checked first: a bad line is\n"
+    "                           A file is checked whole first: a bad line is\n"
     "                           reported as TRACE:LINE: what was expected, and\n"
     "                           nothing of the trace is replayed or stored (exit 1).\n"
-    "                           TRACE must be a regular file (it is read twice).\n"
+    "                           A pipe is replayed as it comes: a bad line stops it\n"
+    "                           there, and the store keeps what came before (exit 1).\n"
     "                           A store that has seen part of the trace goes on\n"
     "                           after the last input it committed. With a broker\n"
     "                           configured, each message queued is sent at once and\n"
@@ -207,13 +208,19 @@ replay_checked(const struct agent *a, const struct sample_source *src)
     char t0[32], t1[32];
     uint32_t configured = 0;
 
-    evtrace_format_time(sum->first_t_ms / 1000, t0, sizeof(t0));
-    evtrace_format_time(sum->last_t_ms / 1000, t1, sizeof(t1));
-    log_info("replay: %s checked: %u lines, %" PRIu64 " samples, %" PRIu64
-             " button edges%s%s%s%s",
-             a->replay_path, sum->lines, sum->samples, sum->edges,
-             sum->first_t_ms >= 0 ? ", " : "", sum->first_t_ms >= 0 ? t0 : "",
-             sum->first_t_ms >= 0 ? " to " : "", sum->first_t_ms >= 0 ? t1 : "");
+    if (sum == NULL) {
+        log_info("replay: %s is a pipe: it is replayed as it is read, and a bad "
+                 "line stops the replay there (the store keeps what came before)",
+                 a->replay_path);
+    } else {
+        evtrace_format_time(sum->first_t_ms / 1000, t0, sizeof(t0));
+        evtrace_format_time(sum->last_t_ms / 1000, t1, sizeof(t1));
+        log_info("replay: %s checked: %u lines, %" PRIu64 " samples, %" PRIu64
+                 " button edges%s%s%s%s",
+                 a->replay_path, sum->lines, sum->samples, sum->edges,
+                 sum->first_t_ms >= 0 ? ", " : "", sum->first_t_ms >= 0 ? t0 : "",
+                 sum->first_t_ms >= 0 ? " to " : "", sum->first_t_ms >= 0 ? t1 : "");
+    }
     for (size_t i = 0; i < a->cfg->n_channels; i++) {
         unsigned idx = a->cfg->channels[i].index;
         configured |= UINT32_C(1) << idx;
@@ -858,8 +865,8 @@ replay_wait(struct agent *a, int64_t now, bool at_end)
 }
 
 /*
- * The trace was checked whole at the open, so this is a file changed during the
- * replay: say exactly what the store keeps, and how to go on.
+ * A bad line in a pipe (or a file changed during the replay, which was checked
+ * whole at the open): say exactly what the store keeps, and how to go on.
  */
 static void
 replay_stopped(const struct agent *a)

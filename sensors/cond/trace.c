@@ -518,6 +518,7 @@ struct replay {
     FILE *f;
     char name[128];
     struct trace_summary checked; /* the first pass, over what is replayed */
+    bool streaming;               /* a pipe: read once, as it comes, unchecked */
     int64_t pos;                  /* bytes read by the second pass */
     struct trace_reader reader;
     struct trace_record next; /* lookahead record, valid when have_next */
@@ -542,11 +543,15 @@ fill(struct replay *r)
     char line[TRACE_LINE_MAX + 1], msg[256];
     size_t len;
     while (!r->have_next && !r->eof && r->error == 0) {
-        if (r->pos >= r->checked.bytes) {
+        if (!r->streaming && r->pos >= r->checked.bytes) {
             r->eof = true;
             break;
         }
         enum text_line got = text_read_line(r->f, line, TRACE_LINE_MAX, &len);
+        if (got == TEXT_LINE_EOF && r->streaming && r->reader.line_no > 0) {
+            r->eof = true;
+            break;
+        }
         if (got == TEXT_LINE_OK) {
             r->pos += (int64_t)len + 1;
             r->error =
@@ -554,13 +559,16 @@ fill(struct replay *r)
         } else {
             r->reader.line_no++;
             r->error = got == TEXT_LINE_EOF
-                           ? text_error(msg, sizeof(msg), "the file got shorter")
+                           ? text_error(msg, sizeof(msg), "%s",
+                                        r->streaming ? "expected \"" TRACE_HEADER
+                                                       "\", found nothing"
+                                                     : "the file got shorter")
                            : text_line_error(got, TRACE_LINE_MAX, msg, sizeof(msg));
         }
         if (r->error < 0) {
-            snprintf(r->errmsg, sizeof(r->errmsg),
-                     "%s:%u: %s (the file changed after it was checked)", r->name,
-                     r->reader.line_no, msg);
+            snprintf(r->errmsg, sizeof(r->errmsg), "%s:%u: %s%s", r->name,
+                     r->reader.line_no, msg,
+                     r->streaming ? "" : " (the file changed after it was checked)");
             break;
         }
         r->have_next =
@@ -692,14 +700,18 @@ trace_replay_open_file(FILE *f, const char *name, struct sample_source **out, ch
     /*
      * Check the whole trace before any of it is replayed, so that a bad line
      * anywhere is refused before a sample reaches the caller: two passes over
-     * the file with the same parser, never more than a line in memory.
+     * the file with the same parser, never more than a line in memory. A pipe
+     * cannot be read twice: it is replayed as it comes, and a bad line stops it
+     * there (trace_replay_checked() says NULL).
      */
     if (start < 0 || fseeko(f, start, SEEK_SET) < 0) {
-        ret = -errno;
-        snprintf(r->errmsg, sizeof(r->errmsg),
-                 "%s: expected a regular file, found one that cannot be read twice "
-                 "(%s): a trace is checked whole before it is replayed",
-                 r->name, strerror(errno));
+        if (errno != ESPIPE) {
+            ret = -errno;
+            snprintf(r->errmsg, sizeof(r->errmsg), "%s: %s", r->name, strerror(errno));
+            goto out;
+        }
+        r->streaming = true;
+        ret = fill(r);
         goto out;
     }
     if ((ret = trace_check_file(f, r->name, &r->checked, r->errmsg,
@@ -754,5 +766,6 @@ trace_replay_reader(const struct sample_source *s)
 const struct trace_summary *
 trace_replay_checked(const struct sample_source *s)
 {
-    return &((const struct replay *)s)->checked;
+    const struct replay *r = (const struct replay *)s;
+    return r->streaming ? NULL : &r->checked;
 }

@@ -146,17 +146,19 @@ int trace_check_file(FILE *f, const char *name, struct trace_summary *sum, char 
  *
  * The open checks the whole trace first (trace_check_file()) and refuses it for
  * any bad line, so a source never returns a record of a trace it would later
- * find bad; the replay then reads only the bytes that were checked. The file
- * must therefore be seekable (a regular file, not a pipe). Should it change
- * between the two passes, read_samples/read_edges return -EINVAL from the first
- * line that differs, with "name:line: message (the file changed after it was
- * checked)" from trace_replay_error().
+ * find bad; the replay then reads only the bytes that were checked. Should the
+ * file change between the two passes, read_samples/read_edges return -EINVAL
+ * from the first line that differs, with "name:line: message (the file changed
+ * after it was checked)" from trace_replay_error(). A pipe (a recorder feeding
+ * the replay, a trace too large for the disk) cannot be read twice: it is
+ * replayed as it comes, unchecked, and a bad line returns -EINVAL there with
+ * "name:line: message"; the caller says how far it got.
  */
 
 /*
  * Open path for replay. On success *out is the caller's (sample_source_free()).
- * Returns 0, -errno of fopen or fseeko (-ESPIPE: not seekable), -EINVAL for a bad
- * line anywhere in the file, -EIO for a read error (message in err as
+ * Returns 0, -errno of fopen or fseeko, -EINVAL for a bad line anywhere in the
+ * file (of a pipe: in its header and declarations), -EIO for a read error (message in err as
  * "path:line: ..."), or -ENOMEM.
  */
 int trace_replay_open(const char *path, struct sample_source **out, char *err,
@@ -175,7 +177,10 @@ const char *trace_replay_error(const struct sample_source *s);
 /* Declarations read so far (names, masks). s must be a replay source. */
 const struct trace_reader *trace_replay_reader(const struct sample_source *s);
 
-/* What the open's check found in the whole trace. s must be a replay source. */
+/*
+ * What the open's check found in the whole trace; NULL for a pipe, which is not
+ * checked. s must be a replay source.
+ */
 const struct trace_summary *trace_replay_checked(const struct sample_source *s);
 
 #endif

@@ -13,7 +13,9 @@ programs:
 - pantry-forecast on a corrupt stock event trace exits 1 with one line, the
   same kind of message, and prints nothing on stdout;
 - pantry-eval --trace on a corrupt evaluation trace says the same;
-- pantry-agent --help says a trace is checked whole before it is used.
+- pantry-agent --help says a file is checked whole before it is used, and
+  that a pipe is replayed as it comes (a bad line in it stops the replay there,
+  named, and the log says up to when the store keeps the input).
 
 The expected messages are written out here by hand, not taken from the code.
 
@@ -149,12 +151,22 @@ def test_replay(tmp):
         refused(name, r, message)
         check(not os.path.exists(db) and not os.path.exists(key),
               "%s: a store or key was made for a refused trace" % name)
-    # Not a regular file: the trace cannot be checked before it is used.
-    r = replay(conf, tmp, "/dev/stdin", stdin=b"\n".join(head + samples[:10]) + b"\n")
-    refused("a pipe", r, "/dev/stdin: expected a regular file, found one that cannot "
-            "be read twice (Illegal seek): a trace is checked whole before it is "
-            "replayed", "/dev/stdin")
-    check(not os.path.exists(db), "a pipe: a store was made")
+    # A pipe cannot be checked before it is used: it is replayed as it comes, a
+    # bad line stops it there, named, and the log says what the store keeps.
+    t_last = int(samples[9].split()[1])
+    bad_line = b"s %d 0 ok x" % (t_last + 100)
+    r = replay(conf, tmp, "/dev/stdin",
+               stdin=b"\n".join(head + samples[:10] + [bad_line] + samples[10:20]) + b"\n")
+    errs = errors(r.stderr)
+    check(r.returncode == 1, "a pipe with a bad line: exit %d (want 1)" % r.returncode)
+    check(len(errs) == 2 and errs[0].startswith("replay: /dev/stdin:%d: " % (len(head) + 11))
+          and "stopped; the store keeps the input of /dev/stdin up to" in errs[1]
+          and errs[1].endswith("(%d ms), and a replay into it goes on after that"
+                               % t_last),
+          "a pipe with a bad line: the log says %r" % errs)
+    for name in ("pantry.db", "pantry.db-wal", "pantry.db-shm", "device.key"):
+        if os.path.exists(os.path.join(tmp, name)):
+            os.unlink(os.path.join(tmp, name))
 
     # A store that holds the first 2000 samples: a refused trace of what comes
     # next changes no row of it.
@@ -273,9 +285,11 @@ def test_eval(tmp):
 
 def test_help():
     r = subprocess.run([AGENT, "--help"], capture_output=True, text=True)
-    check(r.returncode == 0 and "The whole trace is checked first" in r.stdout and
-          "nothing of the trace is replayed or stored" in r.stdout,
-          "--help says a trace is checked whole")
+    text = " ".join(r.stdout.split())
+    check(r.returncode == 0 and "A file is checked whole first" in text and
+          "nothing of the trace is replayed or stored" in text and
+          "A pipe is replayed as it comes: a bad line stops it there" in text,
+          "--help says a file is checked whole and a pipe is not")
 
 
 with tempfile.TemporaryDirectory() as d:
