@@ -172,8 +172,8 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
      * 6: what more a stock event says (enum stock_flag in sensors/sensor.h: a
      * slow loss, why a fault began, a load that came or went).
      */
-    "ALTER TABLE events ADD COLUMN flags INTEGER NOT NULL DEFAULT 0 "
-    "CHECK (flags BETWEEN 0 AND 255);\n",
+    ("ALTER TABLE events ADD COLUMN flags INTEGER NOT NULL DEFAULT 0 "
+     "CHECK (flags BETWEEN 0 AND 255);\n"),
 };
 
 const char *

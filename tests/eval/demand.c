@@ -27,8 +27,8 @@ static const char *const names[DM_SCENARIO_COUNT] = {
 static const char *const text[DM_SCENARIO_COUNT] = {
     "coffee: 2-4 cups a day of 7-11 g, 500 g packs, 2-day shop",
     "rice: weekday dinners of 60-100 g, weekend cooking of 150-350 g, 1 kg packs",
-    "detergent: 3-9 washes a week of 55-85 g, no washing for two weeks from day "
-    "98, 1.5 kg packs",
+    ("detergent: 3-9 washes a week of 55-85 g, no washing for two weeks from day "
+     "98, 1.5 kg packs"),
     "coffee, with a week of guests (2.5x the cups) from day 60",
     "detergent: 3-5 washes a week, twice as many from day 70 (a new baby)",
     "flour: 1.3 kg packs used 120-200 g a day (a pack in 8 days)",
