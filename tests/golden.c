@@ -146,6 +146,7 @@ write_policy(FILE *out, uint64_t *rng)
         in.service_bp = (uint32_t)pick(rng, 5000, 9999);
         in.pack_mg = pick(rng, 1, 2000000);
         in.max_packs = (uint32_t)pick(rng, 0, 5);
+        in.peak_mg = i % 3 == 0 ? pick(rng, 0, 3000000) : 0;
         struct policy_out o;
         policy_decide(&in, &o);
         fprintf(out,

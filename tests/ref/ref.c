@@ -554,6 +554,11 @@ ref_policy_decide(const struct ref_policy_in *in, struct ref_policy_out *out)
         ref_runout_demand_mg(in->rate_ugpd, in->sigma_ugpd, in->interval_s, z, horizon);
     out->order_up_to_mg = ref_runout_demand_mg(in->rate_ugpd, in->sigma_ugpd,
                                                in->interval_s, z, horizon + cover);
+    double peak = clampd(in->peak_mg, 0, REF_MASS_MAX_MG);
+    if (peak > out->reorder_point_mg) {
+        out->order_up_to_mg += peak - out->reorder_point_mg;
+        out->reorder_point_mg = peak;
+    }
     if (!(in->rate_ugpd > 0) || !(in->pack_mg > 0) || in->max_packs == 0)
         return;
     if (out->position_mg > out->reorder_point_mg)

@@ -209,6 +209,7 @@ struct ref_policy_in {
     uint32_t service_bp;
     double pack_mg;
     uint32_t max_packs;
+    double peak_mg; /* policy.h: the reorder point is at least this */
 };
 
 struct ref_policy_out {
