@@ -1879,11 +1879,6 @@ read_item(struct ctx *x, config_setting_t *s, struct cfg_item *it)
                       "found %s g",
                       a, b);
     }
-    /* A whole order poured in at once is a refill, not a foreign load. */
-    if (it->cond.refill_max_mg == 0 && it->packs_per_order > 3) {
-        int64_t m = (int64_t)it->packs_per_order * it->pack_mg * 11 / 10 + it->container_mg;
-        it->cond.refill_max_mg = m < it->cond.max_mg ? m : it->cond.max_mg;
-    }
     /* Guards the rules above; a failure here is a gap in this file's tables. */
     if (cond_config_check(&it->cond) < 0)
         setting_error(x, s,

@@ -396,6 +396,19 @@ withdraw(struct pipeline *p, const struct store_order *o, enum store_order_state
     return r;
 }
 
+/*
+ * An order's packs are on their way: the shelf takes a rise of them for a
+ * refill even beyond refill_max (a 4-pack order poured into a big bin), until a
+ * refill comes.
+ */
+static void
+expect_delivery(struct pipeline *p, const struct pl_item *it, uint32_t packs)
+{
+    int64_t mg = (int64_t)packs * it->cfg->pack_mg;
+    if (mg > p->shelf.p[it->channel].expect_mg)
+        shelf_expect(&p->shelf, it->channel, mg);
+}
+
 static int
 queue_order(struct pipeline *p, const struct pl_item *it, const char *order_id,
             const char *reason, uint32_t packs, int64_t now_ms)
@@ -409,6 +422,7 @@ queue_order(struct pipeline *p, const struct pl_item *it, const char *order_id,
     if (r == 0) {
         p->orders_queued++;
         outbox_grew(p, order_id);
+        expect_delivery(p, it, packs);
     }
     return r;
 }
@@ -529,6 +543,7 @@ place(struct pipeline *p, struct pl_item *it, uint32_t packs, const char *reason
     if (!planned) {
         p->orders_queued++;
         outbox_grew(p, id);
+        expect_delivery(p, it, packs);
     }
     return 0;
 }
@@ -718,6 +733,8 @@ refill(struct pipeline *p, struct pl_item *it, const struct stock_event *ev)
     char note[STORE_NOTE_MAX], when[32];
 
     evtrace_format_time(ev->t_ms / 1000, when, sizeof(when));
+    /* What was on its way came (or something else did): a later order says again. */
+    shelf_expect(&p->shelf, it->channel, 0);
     if (open_order(p, it, &oo) < 0)
         return;
     /* An order sent before the expired one arrived is delivered after it. */
@@ -923,6 +940,10 @@ pipeline_init(struct pipeline *p, const struct agent_config *cfg, struct store *
         if ((r = load_model(p, it, now_ms)) < 0)
             return text_error(err, errlen, "store: item %s: %s", c->id,
                               store_errmsg(db)), r;
+        /* An order sent before a restart is still on its way. */
+        struct open_order oo;
+        if (open_order(p, it, &oo) == 0 && oo.found && oo.o.state != ORDER_PLANNED)
+            expect_delivery(p, it, (uint32_t)oo.o.packs);
         it->next_review_ms = now_ms + c->review_s * 1000;
         it->view.verdict = ORDER_NO_DATA;
         p->channel_item[ch->index] = (int)i;

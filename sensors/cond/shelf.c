@@ -19,7 +19,8 @@
  *   2   | a rise R on b, a drop D >= R - tol on a | a move of R from a to b; the
  *       |                                        |  owner of what left a lost
  *       |                                        |  D - R (CONSUME if >= step)
- *   3   | drops left: several, all foreign, sums | the foreign load left
+ *   3   | drops left: several, each on loads not | those loads left (however
+ *       |  yet stock (foreign, small, held), sums|  their weight was shared)
  *       |  agree                                 |
  *       | one drop D: a remembered load of D     | it left: no event
  *       |  foreign load >= D                     | it (or part) left
@@ -31,8 +32,8 @@
  *   4   | rises left: several                    | foreign loads
  *       | one rise R: fits an item in hand       | BACK; CONSUME what it lacks
  *       |  its own jar back heavier              | BACK; refill held (a new
- *       |                                        |  pack in its place: CONSUME
- *       |                                        |  what the old one held)
+ *       |                                        |  pack in its place: EMPTY
+ *       |                                        |  for the old one)
  *       |  own item lifted and back heavier in   | REFILL R now
  *       |   the same episode                     |
  *       |  R > refill max                        | foreign load
@@ -106,12 +107,23 @@ off_left(const struct shelf_place *p)
     return max64(c->empty_mg, c->container_mg / 2);
 }
 
+/* The largest rise that can be a refill: refill_max, or a delivery on its way. */
+static int64_t
+refill_max(const struct shelf_place *p)
+{
+    const struct cond_config *c = cfg_of(p);
+    int64_t m = cond_refill_max_mg(c);
+    /* expect_mg <= COND_MG_LIMIT (shelf_expect()): no overflow. */
+    int64_t e = p->expect_mg > 0 ? p->expect_mg + p->expect_mg / 10 + c->container_mg : 0;
+    return e > m ? e : m;
+}
+
 static bool
 refill_size(const struct shelf_place *p, int64_t mg)
 {
     const struct cond_config *c = cfg_of(p);
     /* mg * 100 with mg <= 2 * COND_MG_LIMIT cannot overflow. */
-    return mg * 100 >= c->refill_pct * c->pack_mg && mg <= cond_refill_max_mg(c);
+    return mg * 100 >= c->refill_pct * c->pack_mg && mg <= refill_max(p);
 }
 
 /* A rise of about whole packs (and a little packaging): what a delivery looks like. */
@@ -183,6 +195,13 @@ shelf_init(struct shelf *s)
     for (unsigned i = 0; i < SENSOR_MAX_CHANNELS; i++)
         s->p[i].guest_owner = -1;
     s->due_ms = INT64_MAX;
+}
+
+void
+shelf_expect(struct shelf *s, uint16_t channel, int64_t mg)
+{
+    if (channel < SENSOR_MAX_CHANNELS)
+        s->p[channel].expect_mg = mg < 0 ? 0 : mg > COND_MG_LIMIT ? COND_MG_LIMIT : mg;
 }
 
 int
@@ -275,6 +294,24 @@ foreign_take(struct shelf_place *a, int64_t mg)
             a->load[i].kind = SHELF_LOAD_NONE;
 }
 
+/* A load that is not stock: a small one, or a rise held as a refill (not a jar). */
+static bool
+is_transient(const struct shelf_load *l)
+{
+    return l->kind == SHELF_LOAD_SMALL || (l->kind == SHELF_LOAD_REFILL && l->back_mg == 0);
+}
+
+/* What stands on a platform that is not stock: foreign and transient loads. */
+static int64_t
+transient(const struct shelf_place *p)
+{
+    int64_t t = p->foreign_mg;
+    for (int i = 0; i < SHELF_LOADS; i++)
+        if (is_transient(&p->load[i]))
+            t += p->load[i].mg;
+    return t;
+}
+
 /* Step 2: d_a (a drop of D) on a and d_b (a rise of R) on b are one move. */
 static void
 move(struct shelf *s, unsigned a, unsigned b, int64_t d, int64_t r, int64_t now,
@@ -284,6 +321,23 @@ move(struct shelf *s, unsigned a, unsigned b, int64_t d, int64_t r, int64_t now,
     int64_t t = tol(pa, d);
     unsigned owner = a;
 
+    int64_t held = transient(pa) - pa->foreign_mg;
+    if (held > 0 && d <= held + t) {
+        /*
+         * Part of a load not yet stock moved to another platform: packs put
+         * away do not walk, so it is something alive (a cat that sat down
+         * across two platforms shifting its weight). What is held on both
+         * becomes foreign, never a refill.
+         */
+        for (unsigned k = 0; k < 2; k++) {
+            struct shelf_place *q = k == 0 ? pa : pb;
+            for (int i = 0; i < SHELF_LOADS; i++)
+                if (is_transient(&q->load[i])) {
+                    q->foreign_mg += q->load[i].mg;
+                    q->load[i].kind = SHELF_LOAD_NONE;
+                }
+        }
+    }
     if (pa->foreign_mg > 0 && d <= pa->foreign_mg + t) {
         /* A foreign load shifting its weight (a cat): still foreign. */
         foreign_take(pa, d);
@@ -452,8 +506,9 @@ rise(struct shelf *s, unsigned b, int64_t r, int64_t own_b, bool lifted, int64_t
         int64_t c = cfg_of(pb)->container_mg, was = pb->inhand_mg - c;
         if (was > 0 && off_packs(pb, r - c) < off_packs(pb, r - pb->inhand_mg)) {
             /* A new pack in the old one's place (a bottle finished and thrown
-             * away): what the old one held was used, the new one is the refill. */
-            emit(o, now, b, STOCK_CONSUME, was, 0);
+             * away): the old one is empty (what it held was used up, as after
+             * empty_after), the new one is the refill. */
+            emit(o, now, b, STOCK_EMPTY, pb->inhand_mg, 0);
             load_add(pb, SHELF_LOAD_REFILL, r, r - c, now, pb->inhand_mg);
         } else {
             load_add(pb, SHELF_LOAD_REFILL, r, r - pb->inhand_mg, now, pb->inhand_mg);
@@ -467,7 +522,7 @@ rise(struct shelf *s, unsigned b, int64_t r, int64_t own_b, bool lifted, int64_t
         remember_extra(pb, r, now);
         return;
     }
-    if (r > cond_refill_max_mg(cfg_of(pb))) {
+    if (r > refill_max(pb)) {
         pb->foreign_mg += r;
         load_add(pb, SHELF_LOAD_FOREIGN, r, 0, now, 0);
         emit(o, now, b, STOCK_MOVED, pb->cand.level_mg, STOCK_F_FOREIGN);
@@ -538,15 +593,21 @@ judge(struct shelf *s, const unsigned *g, int ng, int64_t now, struct out *o)
         drops--;
         rises--;
     }
-    /* Step 3: drops. Several at once from foreign loads that add up: they left. */
+    /*
+     * Step 3: drops. Several at once that add up to the loads not yet stock on
+     * their platforms (foreign loads, small loads, rises held as refills): those
+     * left, however their weight was shared out when they came (a cat that
+     * shifted its weight while it sat).
+     */
     int64_t sum_d = 0, sum_f = 0;
     int left = 0, foreign = 0;
     for (int k = 0; k < ng; k++)
         if (!m[k].done && m[k].d < 0) {
+            int64_t t = transient(&s->p[m[k].i]);
             left++;
-            foreign += s->p[m[k].i].foreign_mg > 0;
+            foreign += t > 0;
             sum_d -= m[k].d;
-            sum_f += s->p[m[k].i].foreign_mg;
+            sum_f += t;
         }
     bool all_foreign = left >= 2 && foreign == left &&
                        abs64(sum_d - sum_f) <= tol(&s->p[g[0]], sum_f);
@@ -555,9 +616,12 @@ judge(struct shelf *s, const unsigned *g, int ng, int64_t now, struct out *o)
             continue;
         struct shelf_place *p = &s->p[m[k].i];
         if (all_foreign) {
+            unsigned fl = p->foreign_mg > 0 ? STOCK_F_FOREIGN : 0;
             foreign_take(p, p->foreign_mg);
-            emit(o, now, m[k].i, STOCK_MOVED, p->cand.level_mg,
-                 STOCK_F_FOREIGN | STOCK_F_LEFT);
+            for (int i = 0; i < SHELF_LOADS; i++)
+                if (is_transient(&p->load[i]))
+                    p->load[i].kind = SHELF_LOAD_NONE;
+            emit(o, now, m[k].i, STOCK_MOVED, p->cand.level_mg, fl | STOCK_F_LEFT);
         } else {
             drop(s, m[k].i, -m[k].d, m[k].own, p->cand.open_ms, now, o);
         }

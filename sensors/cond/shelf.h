@@ -73,6 +73,7 @@ struct shelf_place {
     /* the item of this platform, lifted off any platform and not back */
     int64_t inhand_mg;
     int64_t inhand_since_ms;
+    int64_t expect_mg; /* a delivery on its way, net (shelf_expect()), 0: none */
     struct shelf_load load[SHELF_LOADS];
 };
 
@@ -88,6 +89,14 @@ struct shelf {
 
 /* An empty shelf. */
 void shelf_init(struct shelf *s);
+
+/*
+ * A delivery of mg (net, an order's packs) may come to channel's item: a rise up
+ * to it, a tenth more and the container, can be its refill even beyond
+ * refill_max (an order of more packs than a cat weighs in packs); 0 when none
+ * is on its way. The agent says so when an order leaves and when a refill came.
+ */
+void shelf_expect(struct shelf *s, uint16_t channel, int64_t mg);
 
 /*
  * Add the platform of channel with its configuration (which must outlive the

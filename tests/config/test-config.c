@@ -204,7 +204,7 @@ test_defaults(void)
     CHECK_EQ_I64(it->fc.damp_half_life_s, 0);
     CHECK(!it->fc.overdue_decay);
     /* cond_config_default() (cond.h): 2 g, 3 g, 15 g, 5 g, 20 g, 50 %, refill max
-     * 0 (3 packs and a tenth and the container; 4.4 packs here, packs_per_order), hold 30 min,
+     * 0 (3 packs and a tenth and the container), hold 30 min,
      * memory 24 h, plateau 1.5 s, settle 2 min, move window 10 s, away 2 min, 3 d, no data 5 min, bad 3 s,
      * stuck 3 s, recover 5 s, 60 s, 0.5 g/h, slow 20 g in 1 h, 10 kg */
     CHECK_EQ_I64(it->cond.noise_band_mg, 2000);
@@ -214,7 +214,7 @@ test_defaults(void)
     CHECK_EQ_I64(it->cond.move_mg, 20000);
     CHECK_EQ_I64(it->cond.pack_mg, 500000);
     CHECK_EQ_I64(it->cond.refill_pct, 50);
-    CHECK_EQ_I64(it->cond.refill_max_mg, 2200000);
+    CHECK_EQ_I64(it->cond.refill_max_mg, 0);
     CHECK_EQ_I64(it->cond.refill_hold_ms, 1800000);
     CHECK_EQ_I64(it->cond.memory_ms, 86400000);
     CHECK_EQ_I64(it->cond.plateau_ms, 1500);
