@@ -9,7 +9,8 @@
  * max_mg, a raw code repeated for stuck_ms) never reach the filter.
  *
  * State machine (B: base, the settled level; f: the filtered value; P: the mean
- * of the current plateau; "held T": the plateau has 3 values and lasted T):
+ * of the current plateau; "held T": the plateau has 3 values, lasted T, and the
+ * last values are not off it (see plateau_add()):
  *
  *  state   | input                             | note            | next
  *  --------+-----------------------------------+-----------------+---------
@@ -47,6 +48,9 @@
  * from 99.5 % to 99.8 %.
  */
 #define PL_CAP_N 64
+/* Values in a row off a plateau that make a new level (see plateau_add()). */
+#define COND_OFF_N (2 * COND_RECENT)
+#define COND_OFF_BANDS 6
 #define MS_PER_H INT64_C(3600000)
 #define YEAR_MS (INT64_C(366) * 24 * MS_PER_H)
 #define RAW_SAT_HI 8388607
@@ -223,6 +227,7 @@ plateau_start(struct cond_channel *ch, int64_t t, int32_t v)
     ch->pl_recent[0] = v;
     ch->pl_n_recent = 1;
     ch->pl_pos = 1;
+    ch->pl_off_n = 0;
 }
 
 /*
@@ -253,8 +258,43 @@ plateau_add(struct cond_channel *ch, int64_t t, int32_t v)
     int64_t dev = recent * n - ch->pl_sum * k;
     int64_t lim = cond_band_mg(ch) * k * n;
     if (dev > lim || dev < -lim) {
-        plateau_start(ch, t, v);
+        /*
+         * Off the plateau: a new level once it is off by more than
+         * COND_OFF_BANDS bands, or has stayed off for COND_OFF_N values; the
+         * new plateau starts at the first value off. A shorter, smaller
+         * burst, which passed the median, was the plateau's own noise: it
+         * joins the plateau and does not start it (and the settle time)
+         * again. While off, the plateau does not count as held.
+         */
+        if (ch->pl_off_n == 0) {
+            ch->pl_off_ms = t;
+            ch->pl_off_sum = 0;
+        }
+        ch->pl_off_n++;
+        ch->pl_off_sum += v;
+        if (ch->pl_off_n < COND_OFF_N && dev <= COND_OFF_BANDS * lim &&
+            dev >= -COND_OFF_BANDS * lim)
+            return 0;
+        /* The new level began with the first value off: its values (the
+         * newest COND_RECENT of them at most) are the new plateau's. */
+        int m = ch->pl_off_n < COND_RECENT ? ch->pl_off_n : COND_RECENT;
+        int32_t last[COND_RECENT];
+        for (int i = 0; i < m; i++)
+            last[i] = ch->pl_recent[(ch->pl_pos + COND_RECENT - m + i) % COND_RECENT];
+        plateau_start(ch, ch->pl_off_ms, last[0]);
+        for (int i = 1; i < m; i++) {
+            ch->pl_recent[i] = last[i];
+            ch->pl_sum += last[i];
+        }
+        ch->pl_n = m;
+        ch->pl_n_recent = (uint8_t)m;
+        ch->pl_pos = (uint8_t)(m % COND_RECENT);
         return 1;
+    }
+    if (ch->pl_off_n > 0) {
+        ch->pl_sum += ch->pl_off_sum;
+        ch->pl_n += ch->pl_off_n;
+        ch->pl_off_n = 0;
     }
     if (ch->state == COND_QUIET && n >= 8) {
         /* The noise of a quiet level: the mean |dev| / (k n), weight 1/256. */
@@ -282,7 +322,7 @@ plateau_mean(const struct cond_channel *ch)
 static int
 held(const struct cond_channel *ch, int64_t t, int64_t ms)
 {
-    return ch->pl_n >= PL_MIN_N && t - ch->pl_start_ms >= ms;
+    return ch->pl_n >= PL_MIN_N && ch->pl_off_n == 0 && t - ch->pl_start_ms >= ms;
 }
 
 static int

@@ -169,6 +169,9 @@ struct cond_channel {
                                        pl_n_recent - 1 modulo COND_RECENT */
     uint8_t pl_n_recent;            /* values in pl_recent, <= COND_RECENT */
     uint8_t pl_pos;
+    uint8_t pl_off_n;  /* values in a row the recent mean was off the plateau */
+    int64_t pl_off_ms; /* the first of them */
+    int64_t pl_off_sum; /* and their sum */
     int64_t noise_q8; /* mean |recent mean - level| on a quiet level, mg Q24.8 */
     int32_t win[COND_MEDIAN]; /* the median's window: the ring, and sorted */
     int32_t srt[COND_MEDIAN];

@@ -13,7 +13,7 @@
  * its code, so each sample carries a dither of -1, 0 or +1 count (10 mg) in turn,
  * which the median of 5 takes out exactly. Defaults (cond_config_default): band
  * 2 g, step 3 g, empty 15 g, move 20 g, plateau 1.5 s, settle 120 s, move window
- * 120 s, refill hold 30 min, away 2 min, bad 3 s, stuck 3 s, no data 5 min,
+ * 10 s, refill hold 30 min, away 2 min, bad 3 s, stuck 3 s, no data 5 min,
  * recover 5 s, zero every 60 s, drift 0.5 g/h; pack 500 g, refill at 50 %, no
  * container. A clean step at T is seen by the median of 5 at T + 200 ms (the
  * third sample at the new level): the episode opens there, and its last level,
@@ -379,6 +379,41 @@ test_radio_burst(void)
 }
 
 static void
+test_burst_in_settle(void)
+{
+    /*
+     * A 50 g take at T0, then a burst of +10 g for three samples at T0 + 60 s
+     * (static on the line, a hand brushing the shelf). The median shows it from
+     * T0 + 60.2 to 60.4 s; the mean of the last 4 is off the 750 g plateau by
+     * 2.5, 5, 7.5, 7.5, 5 and 2.5 g (T0 + 60.2 .. 60.7 s), less than 6 bands
+     * (12 g) and for fewer than 8 values: the plateau's own noise. The take is
+     * reported when 750 g has held 120 s from T0 + 0.2 s, not 120 s after the
+     * burst.
+     */
+    struct shelf sh;
+    const struct seg s[] = {{T0, RAW(800), OK},
+                            {T0 + 60000, RAW(750), OK},
+                            {T0 + 60300, RAW(760), OK},
+                            {T0 + 200000, RAW(750), OK}};
+    struct stock_event got[MAXEV];
+    const struct lane l = {s, N(s)};
+    size_t n = run(&l, 1, &sh, got);
+    /* The burst's values join the plateau: its mean, forgetting in integers,
+     * may keep a milligram of them. */
+    CHECK_EQ_I64((int64_t)n, 1);
+    CHECK(n == 1 && got[0].t_ms == T0 + 120200 && got[0].kind == STOCK_CONSUME &&
+          got[0].mg >= 49990 && got[0].mg <= 50010);
+    /* Longer than 8 values off (1 s at 10 Hz): a new level, its settle time
+     * starts again from T0 + 60.2 s; back at 750 g from T0 + 61.2 s. */
+    const struct seg s2[] = {{T0, RAW(800), OK},
+                             {T0 + 60000, RAW(750), OK},
+                             {T0 + 61000, RAW(760), OK},
+                             {T0 + 300000, RAW(750), OK}};
+    const struct ev w2[] = {{T0 + 61200 + 120000, 0, STOCK_CONSUME, 50000, 0}};
+    expect("level-in-settle", s2, N(s2), w2, N(w2), &sh);
+}
+
+static void
 test_spikes_and_garbage(void)
 {
     /* One 2 kg spike (median rejects it), single saturated, invalid, timeout and
@@ -657,6 +692,49 @@ test_cat(void)
 }
 
 static void
+test_cat_late_share(void)
+{
+    /*
+     * A cat lands across p0 (800 g jar) and p1 (500 g jar) at T0: 600 g on p0,
+     * 3.7 kg on p1, and stays 40 min. On p1 it fidgets for a minute (4.2 and
+     * 4.3 kg in turn every 10 s), so p1 settles at T0 + 50.2 + 120 s. p0
+     * settles at T0 + 120.2 s and waits the shelf's 13.5 s for p1, heading up:
+     * alone, its 600 g rise is refill-sized and held. When p1's 3.7 kg (more
+     * than any refill) is judged foreign, p0's rise opened with it: the same
+     * load, foreign too. No REFILL after the 30 min hold; the cat jumping off
+     * takes away on each platform the load it set down there, no take.
+     */
+    struct shelf sh;
+    const struct seg p0[] = {
+        {T0, RAW(800), OK}, {T0 + 2400000, RAW(1400), OK}, {T0 + 2700000, RAW(800), OK}};
+    const struct seg p1[] = {{T0, RAW(500), OK},          {T0 + 10000, RAW(4200), OK},
+                             {T0 + 20000, RAW(4300), OK}, {T0 + 30000, RAW(4200), OK},
+                             {T0 + 40000, RAW(4300), OK}, {T0 + 50000, RAW(4200), OK},
+                             {T0 + 2400000, RAW(4300), OK}, {T0 + 2700000, RAW(500), OK}};
+    unsigned f = STOCK_F_FOREIGN, fl = STOCK_F_FOREIGN | STOCK_F_LEFT;
+    const struct ev w[] = {{T0 + 50200 + 120000, 1, STOCK_MOVED, 4300000, f},
+                           {T0 + 50200 + 120000, 0, STOCK_MOVED, 1400000, f},
+                           {T0 + 2400000 + 120200, 0, STOCK_MOVED, 800000, STOCK_F_LEFT},
+                           {T0 + 2400000 + 120200, 1, STOCK_MOVED, 500000, STOCK_F_LEFT}};
+    expect_lanes("cat-late-share", LANES(L(p0), L(p1)), 2, w, N(w), &sh);
+    CHECK_EQ_I64(stock(&sh, 0, T0 + 2700000, 0), 800000);
+    CHECK_EQ_I64(stock(&sh, 1, T0 + 2700000, 0), 500000);
+
+    /* A cat alone on p0 (foreign), then 600 g more onto it (a second cat, a
+     * bag set on the first): nobody pours a refill under a cat, so it is more
+     * of the foreign load, and no REFILL comes after the hold. Both leave as
+     * one drop within the platform's foreign load. */
+    const struct seg c0[] = {{T0, RAW(800), OK},
+                             {T0 + 300000, RAW(5100), OK},
+                             {T0 + 2700000, RAW(5700), OK},
+                             {T0 + 3000000, RAW(800), OK}};
+    const struct ev w2[] = {{T0 + 120200, 0, STOCK_MOVED, 5100000, f},
+                            {T0 + 300000 + 120200, 0, STOCK_MOVED, 5700000, f},
+                            {T0 + 2700000 + 120200, 0, STOCK_MOVED, 800000, fl}};
+    expect("cat-more", c0, N(c0), w2, N(w2), &sh);
+}
+
+static void
 test_groceries_put_away(void)
 {
     /* A pack on p0 and two on p1 within seconds: whole packs each, two refills
@@ -715,6 +793,7 @@ main(void)
     RUN(test_away_then_empty_then_new_pack);
     RUN(test_bump);
     RUN(test_radio_burst);
+    RUN(test_burst_in_settle);
     RUN(test_spikes_and_garbage);
     RUN(test_stuck_codes);
     RUN(test_fault_eio);
@@ -724,6 +803,7 @@ main(void)
     RUN(test_slow_loss_and_thermal_drift);
     RUN(test_move_and_straddle);
     RUN(test_cat);
+    RUN(test_cat_late_share);
     RUN(test_groceries_put_away);
     RUN(test_bad_args);
     return th_done();
