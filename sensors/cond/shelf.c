@@ -34,9 +34,11 @@
  *       |  its own jar back heavier              | BACK; refill held (a new
  *       |                                        |  pack in its place: EMPTY
  *       |                                        |  for the old one)
+ *       |  R > refill max, a foreign load on b,  | foreign load; a refill held
+ *       |   or opened with a foreign rise        |  elsewhere that opened with
+ *       |                                        |  it is foreign too
  *       |  own item lifted and back heavier in   | REFILL R now
  *       |   the same episode                     |
- *       |  R > refill max                        | foreign load
  *       |  R >= refill share                     | refill held: REFILL after
  *       |                                        |  refill_hold if still there
  *       |  otherwise                             | a small load (stock)
@@ -167,6 +169,7 @@ load_add(struct shelf_place *p, enum shelf_load_kind kind, int64_t mg, int64_t c
     p->load[k] = (struct shelf_load){.mg = mg,
                                      .contents_mg = contents,
                                      .since_ms = since,
+                                     .open_ms = p->cand.open_ms,
                                      .back_mg = back,
                                      .kind = (uint8_t)kind};
 }
@@ -195,6 +198,7 @@ shelf_init(struct shelf *s)
     for (unsigned i = 0; i < SENSOR_MAX_CHANNELS; i++)
         s->p[i].guest_owner = -1;
     s->due_ms = INT64_MAX;
+    s->foreign_open_ms = INT64_MIN;
 }
 
 void
@@ -477,6 +481,41 @@ inhand_match(const struct shelf *s, unsigned b, int64_t r)
     return best;
 }
 
+/* A rise of r on platform b is a load that is not stock (MOVED, foreign). */
+static void
+foreign_rise(struct shelf *s, unsigned b, int64_t r, int64_t now, struct out *o)
+{
+    struct shelf_place *pb = &s->p[b];
+    pb->foreign_mg += r;
+    load_add(pb, SHELF_LOAD_FOREIGN, r, 0, now, 0);
+    emit(o, now, b, STOCK_MOVED, pb->cand.level_mg, STOCK_F_FOREIGN);
+    s->foreign_open_ms = pb->cand.open_ms;
+    /* A rise held as a refill on another platform that came with it is the
+     * same load (a cat that landed on two platforms, one settling first). */
+    for (unsigned i = 0; i < SENSOR_MAX_CHANNELS; i++) {
+        struct shelf_place *q = &s->p[i];
+        for (int k = 0; q->used && i != b && k < SHELF_LOADS; k++) {
+            struct shelf_load *l = &q->load[k];
+            if (l->kind != SHELF_LOAD_REFILL || l->back_mg != 0 ||
+                abs64(l->open_ms - pb->cand.open_ms) > cfg_of(pb)->move_window_ms)
+                continue;
+            l->kind = SHELF_LOAD_FOREIGN;
+            l->contents_mg = 0;
+            q->foreign_mg += l->mg;
+            emit(o, now, i, STOCK_MOVED, q->base_mg, STOCK_F_FOREIGN);
+        }
+    }
+}
+
+/* The rise on b opened with one already judged foreign (a cat landing on two
+ * platforms, one of which settled long after the other). */
+static bool
+with_foreign(const struct shelf *s, const struct shelf_place *pb)
+{
+    return s->foreign_open_ms != INT64_MIN &&
+           abs64(pb->cand.open_ms - s->foreign_open_ms) <= cfg_of(pb)->move_window_ms;
+}
+
 /* Step 4 for one rise of r on platform b; lifted: its own item was off meanwhile. */
 static void
 rise(struct shelf *s, unsigned b, int64_t r, int64_t own_b, bool lifted, int64_t now,
@@ -516,16 +555,17 @@ rise(struct shelf *s, unsigned b, int64_t r, int64_t own_b, bool lifted, int64_t
         pb->inhand_mg = 0;
         return;
     }
+    if (r > refill_max(pb) || pb->foreign_mg > 0 || (!lifted && with_foreign(s, pb))) {
+        /* Too much for a refill, more of what stands here and is not stock (a
+         * cat shifting its weight onto this platform: nobody pours a refill
+         * under a cat), or the part of a foreign load that settled late. */
+        foreign_rise(s, b, r, now, o);
+        return;
+    }
     if (lifted && refill_size(pb, r)) {
         /* Lifted and back heavier in one episode: a top-up, nothing transient. */
         emit(o, now, b, STOCK_REFILL, r, 0);
         remember_extra(pb, r, now);
-        return;
-    }
-    if (r > refill_max(pb)) {
-        pb->foreign_mg += r;
-        load_add(pb, SHELF_LOAD_FOREIGN, r, 0, now, 0);
-        emit(o, now, b, STOCK_MOVED, pb->cand.level_mg, STOCK_F_FOREIGN);
         return;
     }
     if (refill_size(pb, r)) {
@@ -642,11 +682,8 @@ judge(struct shelf *s, const unsigned *g, int ng, int64_t now, struct out *o)
     for (int k = 0; k < ng; k++) {
         if (m[k].done)
             continue;
-        struct shelf_place *p = &s->p[m[k].i];
         if (many >= 2 && !packs && !m[k].lifted) {
-            p->foreign_mg += m[k].d;
-            load_add(p, SHELF_LOAD_FOREIGN, m[k].d, 0, now, 0);
-            emit(o, now, m[k].i, STOCK_MOVED, p->cand.level_mg, STOCK_F_FOREIGN);
+            foreign_rise(s, m[k].i, m[k].d, now, o);
         } else {
             rise(s, m[k].i, m[k].d, m[k].own, m[k].lifted, now, o);
         }
@@ -683,7 +720,7 @@ changes(const struct shelf_place *p, int64_t *first, int64_t *last)
         *last = p->cand.last_ms;
     } else if (p->ch.state == COND_EPISODE) {
         *first = p->ch.ep_open_ms;
-        *last = p->ch.pl_start_ms;
+        *last = p->ch.pl_off_n > 0 ? p->ch.pl_off_ms : p->ch.pl_start_ms;
     } else {
         return false;
     }
@@ -711,6 +748,13 @@ heading(const struct shelf_place *p)
 {
     const struct cond_channel *ch = &p->ch;
     int64_t now = ch->pl_n > 0 ? ch->pl_sum / ch->pl_n : ch->base_mg;
+    if (ch->pl_off_n > 0) {
+        /* Leaving its plateau: where the last values are. */
+        int64_t r = 0;
+        for (int i = 0; i < ch->pl_n_recent; i++)
+            r += ch->pl_recent[i];
+        now = r / ch->pl_n_recent;
+    }
     int64_t step = cond_step_mg(&p->ch);
     return now - ch->base_mg >= step ? 1 : ch->base_mg - now >= step ? -1 : 0;
 }

@@ -53,6 +53,7 @@ struct shelf_load {
     int64_t mg;          /* what was set down (and would be taken away) */
     int64_t contents_mg; /* REFILL: the grams of the item it brings */
     int64_t since_ms;
+    int64_t open_ms; /* when the episode that set it down opened */
     int64_t back_mg; /* REFILL that came with an item in hand: its weight then */
     uint8_t kind;    /* enum shelf_load_kind */
 };
@@ -85,6 +86,9 @@ struct shelf {
      * (samples since only push them later, so it is never late).
      */
     int64_t due_ms;
+    /* When the last episode judged a foreign load opened (INT64_MIN: none): a
+     * rise that opened with it is the same load, judged later. */
+    int64_t foreign_open_ms;
 };
 
 /* An empty shelf. */
