@@ -17,9 +17,10 @@
  *   - per kind, the agent's false events (false consumes, false refills, false
  *     orders, wrongly closed orders) no more than the scale's, and fewer in all;
  *   - every take detected within the item's settle time + 2 s of when it could
- *     first be judged: not met yet (a noise burst during the settle time
- *     restarts it); asserted are at most 1 in 1,000 takes later and none later
- *     than two settle times + 2 s, and the count is printed.
+ *     first be judged: not met (a take beside an open episode on another
+ *     platform waits for it, up to the shelf's wait); asserted are at most 1 in
+ *     2,000 takes later and none later than settle + that wait + 2 s, and the
+ *     count is printed.
  *
  * The goals come from the issue, not from the code: they fail where the
  * conditioning does not meet them yet, and the table says where.
@@ -44,26 +45,36 @@ struct kind_total {
 };
 
 static char dir[256];
-static int64_t settle_ms;
+static int64_t settle_ms; /* the shipped defaults' settle time */
+static int64_t wait_ms;   /* and the longest the shelf waits for a related episode */
 
-/* The settle time of the shipped defaults, read from a parsed configuration. */
-static int64_t
-default_settle_ms(void)
+/*
+ * The settle time of the shipped defaults, and the shelf's wait for an episode
+ * on another platform that changed within the move window (sensors/cond/
+ * shelf.c, wait_max(): move window + plateau + 2 s), read from a parsed
+ * configuration. 0, or -1 when it does not load.
+ */
+static int
+shipped_times(void)
 {
     static char text[8192];
     static struct agent_config cfg;
     struct cfg_errors errs;
     struct scene_config c;
     struct scene *s;
-    int64_t ms = -1;
+    int r = -1;
     scene_config_default(&c, SCENE_NONE, 1);
     if (scene_new(&c, &s) < 0)
         return -1;
     if (situ_config_text(s, dir, false, text, sizeof(text)) > 0 &&
-        cfg_load_string(text, "probe.conf", &cfg, &errs) == 0)
-        ms = cfg.items[0].cond.settle_ms;
+        cfg_load_string(text, "probe.conf", &cfg, &errs) == 0) {
+        const struct cond_config *k = &cfg.items[0].cond;
+        settle_ms = k->settle_ms;
+        wait_ms = k->move_window_ms + k->plateau_ms + 2000;
+        r = 0;
+    }
     scene_free(s);
-    return ms;
+    return r;
 }
 
 static double
@@ -232,19 +243,23 @@ check_goals(struct kind_total *tot, const bool *ran)
         situ_score_add(&b, &tot[k].b);
     }
     /*
-     * The issue's goal is every take within settle + 2 s. It is not met yet: a
-     * burst of heavy-tailed noise that the median lets through (or a sampling
-     * gap) during the settle time starts it again, for about 1 take in 1,300
-     * (README.md). What is asserted is that bound, so that it cannot grow
-     * unseen, and that no take waits longer than two settle times.
+     * The issue's goal is every take within settle + 2 s. It is not met: a take
+     * on one platform while an episode on another, which changed within the
+     * move window, is still open (a pack set down beside the jar being put
+     * back) waits for that episode, which may still make a move with it, up to
+     * the shelf's wait (README.md), for about 1 take in 3,000. What is asserted
+     * is that bound, no take later than settle + that wait + 2 s, and at most 1
+     * take in 2,000 late, so that neither can grow unseen.
      */
     printf("takes reported later than settle + 2 s: %ld of %ld (goal 0: %s)\n", a.late,
            a.takes, a.late == 0 ? "met" : "NOT met");
-    CHECK_MSG(a.late * 1000 <= a.takes, "%ld of %ld takes later than settle + 2 s",
+    CHECK_MSG(a.late * 2000 <= a.takes, "%ld of %ld takes later than settle + 2 s",
               a.late, a.takes);
     int64_t worst = situ_score_latency(&a, 1000);
-    CHECK_MSG(worst <= 2 * settle_ms + 2000, "a take reported %.1f s after it could be "
-              "judged, more than two settle times", (double)worst / 1e3);
+    CHECK_MSG(worst <= settle_ms + wait_ms + 2000,
+              "a take reported %.1f s after it could be judged, more than the settle "
+              "time and the shelf's wait for a related episode (%.1f s) + 2 s",
+              (double)worst / 1e3, (double)(settle_ms + wait_ms) / 1e3);
     double attributed = pct(a.attributed_mg, a.true_mg);
     CHECK_MSG(attributed >= 99.0,
               "attributed %.2f %% of the true observable grams < 99 %%", attributed);
@@ -293,9 +308,9 @@ main(int argc, char **argv)
         perror("test-situations: mkdtemp");
         return 1;
     }
-    settle_ms = default_settle_ms();
-    CHECK_MSG(settle_ms >= 0, "the shipped configuration does not load");
-    for (int k = 0; k < SCENE_KIND_COUNT && settle_ms >= 0; k++)
+    int loaded = shipped_times();
+    CHECK_MSG(loaded == 0, "the shipped configuration does not load");
+    for (int k = 0; k < SCENE_KIND_COUNT && loaded == 0; k++)
         if (ran[k])
             run_kind(k, seed, seeds, !valgrind, &tot[k]);
     table(tot, ran);
