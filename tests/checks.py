@@ -9,6 +9,7 @@ import importlib.util
 import os
 import shutil
 import sys
+import threading
 import time
 
 _count = {"checks": 0, "failures": 0}
@@ -63,10 +64,13 @@ def wait_for(cond, timeout=20.0):
 
 
 def put(path, text):
-    """Write text to path atomically (a reader never sees half of it)."""
-    with open(path + ".tmp", "w") as f:
+    """Write text to path atomically (a reader never sees half of it). The
+    temporary file is the writing thread's own: two threads writing one path
+    (a noise thread and a step) must not move each other's file away."""
+    tmp = "%s.tmp.%d.%d" % (path, os.getpid(), threading.get_ident())
+    with open(tmp, "w") as f:
         f.write(text)
-    os.replace(path + ".tmp", path)
+    os.replace(tmp, path)
 
 
 def valgrind_wanted(sanitize):
