@@ -698,14 +698,16 @@ judge(struct shelf *s, const unsigned *g, int ng, int64_t now, struct out *o)
             update_empty(&s->p[i]);
 }
 
-/*
- * How long a settled episode waits for a related one: that one changed at most
- * the move window after it, so it settles then, plus the plateau's own slack.
- */
+int64_t
+shelf_wait_ms(const struct cond_config *c)
+{
+    return c->move_window_ms + c->plateau_ms + 2000;
+}
+
 static int64_t
 wait_max(const struct shelf_place *p)
 {
-    return cfg_of(p)->move_window_ms + cfg_of(p)->plateau_ms + 2000;
+    return shelf_wait_ms(cfg_of(p));
 }
 
 /*

@@ -38,6 +38,7 @@
 
 #include "config.h"
 #include "harness.h"
+#include "shelf.h"
 #include "situ.h"
 
 struct kind_total {
@@ -50,9 +51,9 @@ static int64_t wait_ms;   /* and the longest the shelf waits for a related episo
 
 /*
  * The settle time of the shipped defaults, and the shelf's wait for an episode
- * on another platform that changed within the move window (sensors/cond/
- * shelf.c, wait_max(): move window + plateau + 2 s), read from a parsed
- * configuration. 0, or -1 when it does not load.
+ * on another platform that changed within the move window (shelf_wait_ms():
+ * move window + plateau + 2 s), read from a parsed configuration. 0, or -1 when
+ * it does not load.
  */
 static int
 shipped_times(void)
@@ -70,7 +71,7 @@ shipped_times(void)
         cfg_load_string(text, "probe.conf", &cfg, &errs) == 0) {
         const struct cond_config *k = &cfg.items[0].cond;
         settle_ms = k->settle_ms;
-        wait_ms = k->move_window_ms + k->plateau_ms + 2000;
+        wait_ms = shelf_wait_ms(k);
         r = 0;
     }
     scene_free(s);
