@@ -698,16 +698,15 @@ judge(struct shelf *s, const unsigned *g, int ng, int64_t now, struct out *o)
             update_empty(&s->p[i]);
 }
 
-int64_t
-shelf_wait_ms(const struct cond_config *c)
-{
-    return c->move_window_ms + c->plateau_ms + 2000;
-}
-
+/*
+ * How long a settled episode waits for a related one: that one changed at most
+ * the move window after it, so it settles then, plus the plateau's own slack.
+ */
 static int64_t
 wait_max(const struct shelf_place *p)
 {
-    return shelf_wait_ms(cfg_of(p));
+    const struct cond_config *c = cfg_of(p);
+    return c->move_window_ms + c->plateau_ms + 2000;
 }
 
 /*
@@ -744,9 +743,9 @@ related(const struct shelf_place *p, const struct shelf_place *q)
             abs64(b1 - b2) <= w);
 }
 
-/* Where an open episode is heading now: +1 up, -1 down, 0 back near its base. */
-static int
-heading(const struct shelf_place *p)
+/* How far an open episode has taken its platform from its base, now. */
+static int64_t
+open_change(const struct shelf_place *p)
 {
     const struct cond_channel *ch = &p->ch;
     int64_t now = ch->pl_n > 0 ? ch->pl_sum / ch->pl_n : ch->base_mg;
@@ -757,8 +756,39 @@ heading(const struct shelf_place *p)
             r += ch->pl_recent[i];
         now = r / ch->pl_n_recent;
     }
-    int64_t step = cond_step_mg(&p->ch);
-    return now - ch->base_mg >= step ? 1 : ch->base_mg - now >= step ? -1 : 0;
+    return now - ch->base_mg;
+}
+
+/* Where an open episode is heading now: +1 up, -1 down, 0 back near its base. */
+static int
+heading(const struct shelf_place *p)
+{
+    int64_t d = open_change(p), step = cond_step_mg(&p->ch);
+    return d >= step ? 1 : -d >= step ? -1 : 0;
+}
+
+/*
+ * Whether an open episode heading up may still pair with a group that has
+ * drops only: it is still moving (its level began within the move window), or
+ * one of the drops could hold its rise (judge()'s step 2). A rise larger than
+ * every drop, that has held its level since, can make nothing with them: a
+ * take beside a refill being poured elsewhere does not wait for it.
+ */
+static bool
+may_pair(const struct shelf *s, const unsigned *g, int ng, const struct shelf_place *q,
+         int64_t now)
+{
+    const struct cond_channel *ch = &q->ch;
+    if (ch->pl_off_n > 0 || now - ch->pl_start_ms < cfg_of(q)->move_window_ms)
+        return true;
+    int64_t r = open_change(q);
+    for (int k = 0; k < ng; k++) {
+        const struct shelf_place *p = &s->p[g[k]];
+        int64_t d = p->cand.level_mg - p->base_mg;
+        if (d < 0 && -d + tol(p, d) >= r)
+            return true;
+    }
+    return false;
 }
 
 /*
@@ -766,8 +796,9 @@ heading(const struct shelf_place *p)
  * waiting place related to one in the group. It waits (at most the move
  * window, after it settled) for an open related episode that
  * could still make a move or a foreign load with it: one heading up, while
- * the group has a change; one heading down, while the group has a rise. Two
- * takes at once, on two platforms, never wait for each other. With force >= 0,
+ * the group has a rise, or drops only and it may still pair with one
+ * (may_pair()); one heading down, while the group has a rise. Two takes at
+ * once, on two platforms, never wait for each other. With force >= 0,
  * the group of that place is judged at once (its platform opens a new episode).
  */
 static void
@@ -778,7 +809,7 @@ try_judge(struct shelf *s, int64_t now, int force, struct out *o)
         if (!p->used || !p->waiting)
             continue;
         unsigned g[SENSOR_MAX_CHANNELS];
-        bool in[SENSOR_MAX_CHANNELS] = {false};
+        bool in[SENSOR_MAX_CHANNELS] = {false}, rising[SENSOR_MAX_CHANNELS] = {false};
         int ng = 1, up = 0, down = 0;
         bool open_up = false, open_down = false;
         g[0] = i;
@@ -795,11 +826,17 @@ try_judge(struct shelf *s, int64_t now, int force, struct out *o)
                 if (pj->waiting) {
                     in[j] = true;
                     g[ng++] = j;
+                } else if (heading(pj) > 0) {
+                    rising[j] = open_up = true;
                 } else {
-                    open_up = open_up || heading(pj) > 0;
                     open_down = open_down || heading(pj) < 0;
                 }
             }
+        }
+        if (open_up && up == 0) {
+            open_up = false;
+            for (unsigned j = 0; j < SENSOR_MAX_CHANNELS && !open_up; j++)
+                open_up = rising[j] && may_pair(s, g, ng, &s->p[j], now);
         }
         bool busy = (open_up && up + down > 0) || (open_down && up > 0);
         if (busy && force != (int)i && now - p->wait_ms < wait_max(p))

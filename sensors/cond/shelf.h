@@ -136,13 +136,6 @@ int shelf_tick(struct shelf *s, int64_t now_ms, struct stock_event *out);
 int64_t shelf_next_due_ms(const struct shelf *s);
 
 /*
- * How long a settled episode of a platform with config c waits for a related
- * one: that one changed at most the move window after it, so it settles then,
- * plus the plateau's own slack.
- */
-int64_t shelf_wait_ms(const struct cond_config *c);
-
-/*
  * The stock of the item of channel: its gross weight in mg (container
  * included) and the uncertainty. Returns 0 (settled), -EAGAIN before the first
  * level (outputs 0), -EIO while its platform is in fault (the last trusted

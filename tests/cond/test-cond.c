@@ -647,6 +647,28 @@ test_move_and_straddle(void)
 }
 
 static void
+test_take_beside_refill(void)
+{
+    /*
+     * 30 g scooped from p0's 800 g jar at T0; 5 s later p1's 200 g jar is
+     * lifted and comes back with 500 g more (a top-up). The two episodes are
+     * related (within the move window), but p1's 500 g rise, held since T0 +
+     * 5 s, is more than p0's drop could hold: no move can come of them, and
+     * the take is reported when p0 settles, not when p1 does (the old rule
+     * waited for p1 until T0 + 125.2 s).
+     */
+    struct shelf sh;
+    const struct seg p0[] = {{T0, RAW(800), OK}, {T0 + 400000, RAW(770), OK}};
+    const struct seg p1[] = {
+        {T0 + 3000, RAW(200), OK}, {T0 + 5000, RAW(0), OK}, {T0 + 400000, RAW(700), OK}};
+    const struct ev w[] = {{T0 + 120200, 0, STOCK_CONSUME, 30000, 0},
+                           {T0 + 125200, 1, STOCK_REFILL, 500000, 0}};
+    expect_lanes("take-beside-refill", LANES(L(p0), L(p1)), 2, w, N(w), &sh);
+    CHECK_EQ_I64(stock(&sh, 0, T0 + 400000, 0), 770000);
+    CHECK_EQ_I64(stock(&sh, 1, T0 + 400000, 0), 700000);
+}
+
+static void
 test_cat(void)
 {
     /*
@@ -802,6 +824,7 @@ main(void)
     RUN(test_slow_creep_is_not_a_step);
     RUN(test_slow_loss_and_thermal_drift);
     RUN(test_move_and_straddle);
+    RUN(test_take_beside_refill);
     RUN(test_cat);
     RUN(test_cat_late_share);
     RUN(test_groceries_put_away);

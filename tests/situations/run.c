@@ -271,10 +271,25 @@ fail(struct situ_run *run, const char *what, const char *why)
     return -1;
 }
 
-/* First samples at or after each true record of their channel. */
+/*
+ * First samples of their channel at or after each true record, and at or after
+ * 2 s past when it could first be judged (its platforms quiet, then the settle
+ * time: a gap in the samples there leaves nothing to judge it on until the next
+ * one).
+ */
 struct seen {
-    size_t next[SCENE_MAX_PLATFORMS];
+    size_t next[SCENE_MAX_PLATFORMS], next_ready[SCENE_MAX_PLATFORMS];
+    size_t *by_ready; /* true records in the order of ready_ms */
 };
+
+static const int64_t *ready_key;
+
+static int
+by_ready(const void *a, const void *b)
+{
+    int64_t x = ready_key[*(const size_t *)a], y = ready_key[*(const size_t *)b];
+    return x < y ? -1 : x > y;
+}
 
 static void
 see(struct situ_run *run, struct seen *sn, const struct sample *m)
@@ -285,6 +300,31 @@ see(struct situ_run *run, struct seen *sn, const struct sample *m)
     for (; *i < n && t[*i].t_ms <= m->t_ms; (*i)++)
         if (t[*i].channel == m->channel)
             run->seen_ms[*i] = m->t_ms;
+    size_t *j = &sn->next_ready[m->channel];
+    for (; *j < n && run->ready_ms[sn->by_ready[*j]] + SITU_LATE_MS <= m->t_ms; (*j)++)
+        if (t[sn->by_ready[*j]].channel == m->channel)
+            run->ready_seen_ms[sn->by_ready[*j]] = m->t_ms;
+}
+
+/*
+ * Per true record: when its platforms were quiet from (scene_quiet_from() over
+ * the settle time of its item) and that time plus the settle time, and the
+ * records in the order of the latter (run->ready_ms, sn->by_ready).
+ */
+static void
+ready_times(struct situ_run *run, struct seen *sn)
+{
+    size_t n;
+    const struct scene_truth *t = scene_truth(run->scene, &n);
+    for (size_t i = 0; i < n; i++) {
+        int64_t settle = run->policy[t[i].channel].settle_ms;
+        run->quiet_ms[i] = scene_quiet_from(run->scene, t[i].plats | 1u << t[i].channel,
+                                            t[i].t_ms, settle);
+        run->ready_ms[i] = run->quiet_ms[i] + settle;
+        sn->by_ready[i] = i;
+    }
+    ready_key = run->ready_ms;
+    qsort(sn->by_ready, n, sizeof(*sn->by_ready), by_ready);
 }
 
 static void
@@ -296,18 +336,16 @@ feed(struct loop *l, struct seen *sn, const struct sample *m)
     l->run->samples++;
 }
 
+/* The loop of run_replay(), from the scene's first sample. */
 static int
-replay(struct loop *l)
+replay_loop(struct loop *l, struct seen *sn, const struct sample *first, int have)
 {
     struct situ_run *run = l->run;
-    struct sample next;
-    struct seen sn;
+    struct sample next = *first;
     size_t n;
     const struct scene_truth *t = scene_truth(run->scene, &n);
-    int have = scene_next(run->scene, &next);
     char err[512];
 
-    memset(&sn, 0, sizeof(sn));
     if (have != 1)
         return fail(run, "scene", "no samples");
     if (pipeline_init(l->pl, l->cfg, l->db, next.t_ms, err, sizeof(err)) < 0)
@@ -332,7 +370,7 @@ replay(struct loop *l)
         if (due > l->now)
             l->now = due;
         while (have == 1 && next.t_ms <= l->now) {
-            feed(l, &sn, &next);
+            feed(l, sn, &next);
             have = scene_next(run->scene, &next);
         }
         pipeline_tick(l->pl, l->now);
@@ -352,6 +390,25 @@ replay(struct loop *l)
         store_orders_since(l->db, NULL, 0, order_cb, l) < 0)
         return fail(run, "store", store_errmsg(l->db));
     return 0;
+}
+
+static int
+replay(struct loop *l)
+{
+    struct situ_run *run = l->run;
+    struct sample next;
+    struct seen sn;
+    size_t n;
+    int have = scene_next(run->scene, &next);
+
+    scene_truth(run->scene, &n);    memset(&sn, 0, sizeof(sn));
+    sn.by_ready = malloc((n + 1) * sizeof(*sn.by_ready));
+    if (sn.by_ready == NULL)
+        abort();
+    ready_times(run, &sn);
+    int r = replay_loop(l, &sn, &next, have);
+    free(sn.by_ready);
+    return r;
 }
 
 static void
@@ -391,10 +448,14 @@ situ_run(const struct scene_config *c, const char *dir, struct situ_run *run)
     size_t n;
     scene_truth(run->scene, &n);
     run->seen_ms = malloc((n + 1) * sizeof(*run->seen_ms));
-    if (run->seen_ms == NULL)
+    run->ready_seen_ms = malloc((n + 1) * sizeof(*run->ready_seen_ms));
+    run->quiet_ms = malloc((n + 1) * sizeof(*run->quiet_ms));
+    run->ready_ms = malloc((n + 1) * sizeof(*run->ready_ms));
+    if (run->seen_ms == NULL || run->ready_seen_ms == NULL || run->quiet_ms == NULL ||
+        run->ready_ms == NULL)
         abort();
     for (size_t i = 0; i < n; i++)
-        run->seen_ms[i] = INT64_MAX;
+        run->seen_ms[i] = run->ready_seen_ms[i] = INT64_MAX;
     if (situ_config_text(run->scene, dir, false, text, sizeof(text)) < 0) {
         fail(run, "configuration", "too long");
         goto out;
@@ -438,6 +499,9 @@ situ_run_fini(struct situ_run *run)
 {
     scene_free(run->scene);
     free(run->seen_ms);
+    free(run->ready_seen_ms);
+    free(run->quiet_ms);
+    free(run->ready_ms);
     situ_result_fini(&run->agent);
     situ_result_fini(&run->base);
     memset(run, 0, sizeof(*run));

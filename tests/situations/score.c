@@ -8,7 +8,10 @@
  *   takes       true CONSUME records not inside a true fault.
  *   t_ref       when a take could first be judged: the first moment from which
  *               the platforms its episode touched stay still for the item's
- *               configured settle time, and not before a sample came after it.
+ *               configured settle time, and not before a sample came after it;
+ *               when no sample came from the end of that settle time to 2 s
+ *               after (the time a take may take), the first one after it, less
+ *               the settle time and those 2 s.
  *   coverage    a detected CONSUME at t_d covers the takes of its channel with
  *               t_d - 10 min <= t_ref <= t_d + 5 s, not covered before, and
  *               t_ref after the channel's previous detected CONSUME. attributed
@@ -54,7 +57,6 @@
 #define REFILL_BEFORE_MS (180 * MIN_MS)
 #define REFILL_AFTER_MS (10 * MIN_MS)
 #define CLOCK_MS MIN_MS
-#define LATE_MS 2000
 
 static void
 lat_push(struct situ_score *sc, int64_t ms)
@@ -158,15 +160,46 @@ false_order(const struct situ_run *run, const struct situ_order *o)
     return !oracle(run, o->channel, now - day, lead);
 }
 
-/* When take i could first be judged (see the top of the file). */
+/*
+ * How much earlier than the oracle order o came, in days of the item's true
+ * rate: its true contents then, less the highest stock at which the oracle
+ * would order (with the lead o was planned with), over the true daily rate.
+ */
+static double
+early_days(const struct situ_run *run, const struct situ_order *o)
+{
+    const struct scene_item *it = scene_item(run->scene, o->channel);
+    int64_t now = contents_at(run->scene, o->channel, o->created_ms);
+    int64_t lead = planned_lead_s(run, o), lo = 0, hi = now;
+    if (oracle(run, o->channel, now, lead) || it->rate_mg_per_day <= 0)
+        return 0;
+    while (hi - lo > 1000) { /* the oracle orders at lo, not at hi */
+        int64_t mid = lo + (hi - lo) / 2;
+        if (oracle(run, o->channel, mid, lead))
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return (double)(now - lo) / (double)it->rate_mg_per_day;
+}
+
+/*
+ * When take i could first be judged, less the settle time: its platforms quiet
+ * and it seen; or, when no sample came in the 2 s a take may take after its
+ * platforms were quiet for the settle time, the first one after (see the top of
+ * the file).
+ */
 static int64_t
 t_ref(const struct situ_run *run, size_t i)
 {
     size_t n;
     const struct scene_truth *r = scene_truth(run->scene, &n);
-    int64_t t = scene_quiet_from(run->scene, r[i].plats | 1u << r[i].channel, r[i].t_ms,
-                                 run->policy[r[i].channel].settle_ms);
-    return run->seen_ms[i] != INT64_MAX && run->seen_ms[i] > t ? run->seen_ms[i] : t;
+    int64_t t = run->quiet_ms[i];
+    if (run->seen_ms[i] != INT64_MAX && run->seen_ms[i] > t)
+        t = run->seen_ms[i];
+    int64_t ready =
+        run->ready_seen_ms[i] - run->policy[r[i].channel].settle_ms - SITU_LATE_MS;
+    return run->ready_seen_ms[i] != INT64_MAX && ready > t ? ready : t;
 }
 
 static bool
@@ -234,7 +267,7 @@ score_consumes(const struct situ_run *run, const struct situ_result *res, unsign
             int64_t err = e->mg > t ? e->mg - t : t - e->mg;
             sc->attributed_mg += err < t ? t - err : 0;
             lat_push(sc, e->t_ms - last);
-            sc->late += e->t_ms - last > run->policy[ch].settle_ms + LATE_MS;
+            sc->late += e->t_ms - last > run->policy[ch].settle_ms + SITU_LATE_MS;
         }
         prev = e->t_ms;
     }
@@ -300,7 +333,11 @@ score_orders(const struct situ_run *run, const struct situ_result *res,
             bool f = false_order(run, o);
             sc->orders++;
             sc->false_orders += f;
-            sc->false_orders_clean += f && readings_right(run, res, o);
+            if (f && readings_right(run, res, o)) {
+                double e = early_days(run, o);
+                sc->false_orders_clean++;
+                sc->clean_early_max = e > sc->clean_early_max ? e : sc->clean_early_max;
+            }
         }
         if (o->fulfilled_ms == 0)
             continue;
@@ -383,13 +420,14 @@ situ_dump(const struct situ_run *run, const struct situ_result *r, const char *w
         for (size_t j = 0; j < r->n_ord; j++)
             if (r->ord[j].channel == ch)
                 fprintf(f,
-                        "   %10.4f h  %-5s order %s (%s), contents then %.1f g%s %s\n",
+                        "   %10.4f h  %-5s order %s (%s), contents then %.1f g%s, %.1f "
+                        "days before an oracle's %s\n",
                         (double)(r->ord[j].created_ms - t0) / 3.6e6, who, r->ord[j].id,
                         r->ord[j].predicted ? "predicted" : "household",
                         (double)contents_at(run->scene, ch, r->ord[j].created_ms) / 1e3,
                         r->ord[j].predicted && false_order(run, &r->ord[j]) ? ": FALSE"
                                                                             : "",
-                        r->ord[j].detail);
+                        early_days(run, &r->ord[j]), r->ord[j].detail);
     }
 }
 
@@ -406,6 +444,8 @@ situ_score_add(struct situ_score *a, const struct situ_score *b)
     a->orders += b->orders;
     a->false_orders += b->false_orders;
     a->false_orders_clean += b->false_orders_clean;
+    if (b->clean_early_max > a->clean_early_max)
+        a->clean_early_max = b->clean_early_max;
     a->wrongly_closed += b->wrongly_closed;
     a->deliveries += b->deliveries;
     a->deliveries_missed += b->deliveries_missed;

@@ -28,6 +28,7 @@
 
 #define SITU_ID_MAX 64
 #define SITU_MAX_HOUSEHOLD 4 /* household orders per scene, at most */
+#define SITU_LATE_MS 2000    /* a take is late after its settle time and this */
 
 /* A detected consumption or refill (kind: STOCK_CONSUME or STOCK_REFILL). */
 struct situ_event {
@@ -80,8 +81,14 @@ struct situ_run {
     struct scene *scene;
     struct situ_result agent, base;
     struct situ_policy policy[SCENE_MAX_PLATFORMS];
-    int64_t *seen_ms; /* per true record: the first sample of its channel at or
-                         after it (INT64_MAX: none) */
+    /* Per true record: */
+    int64_t *seen_ms;       /* the first sample of its channel at or after it
+                               (INT64_MAX: none) */
+    int64_t *quiet_ms;      /* when its platforms were quiet from, for the
+                               settle time of its item (scene_quiet_from()) */
+    int64_t *ready_ms;      /* that + the settle time */
+    int64_t *ready_seen_ms; /* the first sample of its channel at or after
+                               ready_ms + SITU_LATE_MS (INT64_MAX: none) */
     long samples;
     char error[640]; /* why the run failed, "" if it did not */
 };
@@ -153,6 +160,8 @@ struct situ_score {
     long false_orders;
     long false_orders_clean; /* of those, on a record without a conditioning
                                 error of the item before it: the forecast's doing */
+    double clean_early_max;  /* the most days of true use one of those came
+                                before the oracle's */
     long wrongly_closed;
     long deliveries, deliveries_missed;
     long late;       /* detections later than settle + 2 s after the take */

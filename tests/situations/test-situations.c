@@ -17,10 +17,7 @@
  *   - per kind, the agent's false events (false consumes, false refills, false
  *     orders, wrongly closed orders) no more than the scale's, and fewer in all;
  *   - every take detected within the item's settle time + 2 s of when it could
- *     first be judged: not met (a take beside an open episode on another
- *     platform waits for it, up to the shelf's wait); asserted are at most 1 in
- *     2,000 takes later and none later than settle + that wait + 2 s, and the
- *     count is printed.
+ *     first be judged (score.c's t_ref).
  *
  * The goals come from the issue, not from the code: they fail where the
  * conditioning does not meet them yet, and the table says where.
@@ -38,7 +35,6 @@
 
 #include "config.h"
 #include "harness.h"
-#include "shelf.h"
 #include "situ.h"
 
 struct kind_total {
@@ -47,13 +43,10 @@ struct kind_total {
 
 static char dir[256];
 static int64_t settle_ms; /* the shipped defaults' settle time */
-static int64_t wait_ms;   /* and the longest the shelf waits for a related episode */
 
 /*
- * The settle time of the shipped defaults, and the shelf's wait for an episode
- * on another platform that changed within the move window (shelf_wait_ms():
- * move window + plateau + 2 s), read from a parsed configuration. 0, or -1 when
- * it does not load.
+ * The settle time of the shipped defaults, read from a parsed configuration. 0,
+ * or -1 when it does not load.
  */
 static int
 shipped_times(void)
@@ -71,7 +64,6 @@ shipped_times(void)
         cfg_load_string(text, "probe.conf", &cfg, &errs) == 0) {
         const struct cond_config *k = &cfg.items[0].cond;
         settle_ms = k->settle_ms;
-        wait_ms = shelf_wait_ms(k);
         r = 0;
     }
     scene_free(s);
@@ -243,24 +235,13 @@ check_goals(struct kind_total *tot, const bool *ran)
         situ_score_add(&a, &tot[k].a);
         situ_score_add(&b, &tot[k].b);
     }
-    /*
-     * The issue's goal is every take within settle + 2 s. It is not met: a take
-     * on one platform while an episode on another, which changed within the
-     * move window, is still open (a pack set down beside the jar being put
-     * back) waits for that episode, which may still make a move with it, up to
-     * the shelf's wait (README.md), for about 1 take in 3,000. What is asserted
-     * is that bound, no take later than settle + that wait + 2 s, and at most 1
-     * take in 2,000 late, so that neither can grow unseen.
-     */
+    printf("false orders on right readings (the forecast's): %ld of %ld, at most %.1f "
+           "days of true use before an oracle's\n",
+           a.false_orders_clean, a.orders, a.clean_early_max);
+    /* Every take within the settle time + 2 s of when it could be judged. */
     printf("takes reported later than settle + 2 s: %ld of %ld (goal 0: %s)\n", a.late,
            a.takes, a.late == 0 ? "met" : "NOT met");
-    CHECK_MSG(a.late * 2000 <= a.takes, "%ld of %ld takes later than settle + 2 s",
-              a.late, a.takes);
-    int64_t worst = situ_score_latency(&a, 1000);
-    CHECK_MSG(worst <= settle_ms + wait_ms + 2000,
-              "a take reported %.1f s after it could be judged, more than the settle "
-              "time and the shelf's wait for a related episode (%.1f s) + 2 s",
-              (double)worst / 1e3, (double)(settle_ms + wait_ms) / 1e3);
+    CHECK_MSG(a.late == 0, "%ld of %ld takes later than settle + 2 s", a.late, a.takes);
     double attributed = pct(a.attributed_mg, a.true_mg);
     CHECK_MSG(attributed >= 99.0,
               "attributed %.2f %% of the true observable grams < 99 %%", attributed);
