@@ -13,6 +13,7 @@
  * change to 10 s after it.
  */
 #include "closedloop.h"
+#include "household.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -29,14 +30,8 @@
 
 #define HOUR_S INT64_C(3600)
 #define DAY_S INT64_C(86400)
-#define LIFT_TAKE_MS 15000
-#define LIFT_DELIVERY_MS 30000
-#define BURST_BEFORE_MS 1000
-#define BURST_AFTER_MS 10000
-#define FAST_MS 100
 #define PUBLISH_AFTER_MS 1000
 #define ACK_AFTER_MS 60000
-#define MAX_DELIVERIES 16
 
 void
 cl_config_default(struct cl_config *c, int64_t start_s, int64_t end_s)
@@ -76,34 +71,18 @@ cl_excess_pack_days(const struct cl_metrics *m, int64_t pack_mg)
     return pack_mg > 0 ? (double)m->excess_mg_s / (double)pack_mg / (double)DAY_S : 0;
 }
 
-/* splitmix64 (Steele, Lea, Flood 2014). */
-static uint64_t
-mix(uint64_t *s)
-{
-    uint64_t z = (*s += UINT64_C(0x9e3779b97f4a7c15));
-    z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
-    z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
-    return z ^ (z >> 31);
-}
-
-static int64_t
-lead_mean(const struct agent_config *cfg, const struct cl_config *c, unsigned item)
-{
-    return c->lead_mean_s > 0 ? c->lead_mean_s : cfg->items[item].lead_s;
-}
-
 /* The true lead of the k-th order of an item: the same for every policy. */
 static int64_t
 true_lead(const struct agent_config *cfg, const struct cl_config *c, unsigned item,
           unsigned k)
 {
     uint64_t s = c->seed * UINT64_C(0x5851f42d4c957f2d) + item * UINT64_C(1000003) + k;
-    mix(&s);
-    uint64_t u = mix(&s) % 1000000;
+    hh_mix(&s);
+    uint64_t u = hh_mix(&s) % 1000000;
     int64_t lo = c->lead_lo_pct, hi = c->lead_hi_pct;
     /* pct * 10^4 + spread: permille-of-permille exact in integers. */
     int64_t f = lo * 10000 + (int64_t)(u * (uint64_t)(hi - lo) / 100);
-    return lead_mean(cfg, c, item) * f / 1000000;
+    return hh_lead_mean_s(cfg, c, item) * f / 1000000;
 }
 
 static int
@@ -119,128 +98,6 @@ add_order(struct cl_result *r, const struct cl_order *o)
     }
     r->ord[r->n_ord++] = *o;
     return 0;
-}
-
-/* ---- the world of one item, the same for every policy ---- */
-
-struct ledger {
-    const struct cl_item *w;
-    struct cl_metrics *m;
-    int64_t start_s;
-    int64_t horizon_s; /* what "needed" looks ahead: lead * 1.5 + review */
-    int64_t pack_mg;   /* one pack */
-    int64_t allow_mg;  /* the last delivery (a pack at least): its cycle stock */
-    int64_t contents;
-    size_t next_use;
-    int64_t grid_s; /* the next hour the excess is sampled at */
-    int64_t lost_day;
-    int64_t *prefix; /* prefix[k] = demand of uses 0..k-1 */
-};
-
-static int
-ledger_init(struct ledger *l, const struct cl_item *w, struct cl_metrics *m,
-            int64_t start_s, int64_t horizon_s, int64_t order_mg)
-{
-    *l = (struct ledger){.w = w,
-                         .m = m,
-                         .start_s = start_s,
-                         .horizon_s = horizon_s,
-                         .pack_mg = order_mg,
-                         .allow_mg = order_mg,
-                         .contents = w->start_mg,
-                         .grid_s = start_s,
-                         .lost_day = -1};
-    l->prefix = malloc((w->n_use + 1) * sizeof(*l->prefix));
-    if (l->prefix == NULL)
-        return -ENOMEM;
-    l->prefix[0] = 0;
-    for (size_t k = 0; k < w->n_use; k++)
-        l->prefix[k + 1] = l->prefix[k] + w->use[k].mg;
-    return 0;
-}
-
-/* The first use at or after t. */
-static size_t
-use_at(const struct cl_item *w, int64_t t)
-{
-    size_t lo = 0, hi = w->n_use;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        if (w->use[mid].t_s < t)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
-}
-
-/* The true demand in [t, t + horizon). */
-static int64_t
-needed(const struct ledger *l, int64_t t)
-{
-    return l->prefix[use_at(l->w, t + l->horizon_s)] - l->prefix[use_at(l->w, t)];
-}
-
-/*
- * Excess stock, sampled every hour, up to t: the contents beyond the last
- * delivery (the cycle stock a policy chose to order, a pack at least) and the
- * true demand until a new order could arrive. What a delivery finds still on the shelf, and how
- * long it stays, is what ordering early costs.
- */
-static void
-account(struct ledger *l, int64_t t)
-{
-    for (; l->grid_s < t; l->grid_s += HOUR_S) {
-        int64_t over = l->contents - l->allow_mg - needed(l, l->grid_s);
-        if (over > 0)
-            l->m->excess_mg_s += over * HOUR_S;
-    }
-}
-
-/* The household wants mg at t: returns what it got. */
-static int64_t
-take(struct ledger *l, int64_t t, int64_t mg)
-{
-    account(l, t);
-    int64_t got = mg < l->contents ? mg : l->contents;
-    l->contents -= got;
-    l->m->demand_mg += mg;
-    if (got < mg) {
-        int64_t day = (t - l->start_s) / DAY_S;
-        l->m->lost_mg += mg - got;
-        if (day != l->lost_day) {
-            if (l->m->stockout_days < 8)
-                l->m->out_day[l->m->stockout_days] = (int32_t)day;
-            l->m->stockout_days++;
-            l->m->stockout_days_learnt += l->m->delivered > 0;
-        }
-        l->lost_day = day;
-    }
-    return got;
-}
-
-static void
-deliver(struct ledger *l, int64_t t, int64_t mg)
-{
-    account(l, t);
-    l->contents += mg;
-    l->allow_mg = mg > l->pack_mg ? mg : l->pack_mg;
-    l->m->delivered++;
-    l->m->delivered_mg += mg;
-}
-
-static void
-ledger_fini(struct ledger *l, int64_t end_s)
-{
-    account(l, end_s);
-    free(l->prefix);
-    l->prefix = NULL;
-}
-
-static int64_t
-horizon_of(const struct agent_config *cfg, const struct cl_config *c, unsigned i)
-{
-    return lead_mean(cfg, c, i) * 3 / 2 + cfg->items[i].review_s;
 }
 
 /* ---- the plain policies ---- */
@@ -263,7 +120,7 @@ struct plain {
  * way: the time of the first use it cannot serve in full (INT64_MAX: never).
  */
 static int64_t
-runout_with(const struct ledger *l, const struct plain *pp, int64_t pack)
+runout_with(const struct hh_ledger *l, const struct plain *pp, int64_t pack)
 {
     int64_t contents = l->contents;
     size_t j = 0;
@@ -285,7 +142,7 @@ runout_with(const struct ledger *l, const struct plain *pp, int64_t pack)
  * could arrive, counting what is already on its way (several may be).
  */
 static int
-decide(struct plain *pp, const struct ledger *l, int64_t now)
+decide(struct plain *pp, const struct hh_ledger *l, int64_t now)
 {
     const struct cfg_item *it = &pp->cfg->items[pp->item];
     const struct cl_item *w = l->w;
@@ -328,10 +185,10 @@ run_plain(const struct agent_config *cfg, const struct cl_item *items,
         const struct cfg_item *it = &cfg->items[i];
         const struct cl_item *w = &items[i];
         struct plain pp = {cfg, c, r, policy, pct, (unsigned)i, 0, {0}, 0};
-        struct ledger l;
+        struct hh_ledger l;
         int e;
 
-        if ((e = ledger_init(&l, w, &r->item[i], c->start_s, horizon_of(cfg, c, i),
+        if ((e = hh_ledger_init(&l, w, &r->item[i], c->start_s, hh_horizon_s(cfg, c, (unsigned)i),
                              it->pack_mg)) < 0 ||
             (e = decide(&pp, &l, c->start_s)) < 0)
             return e;
@@ -340,86 +197,25 @@ run_plain(const struct agent_config *cfg, const struct cl_item *items,
             t = t < c->end_s ? t : c->end_s;
             if (pp.n_way > 0 && pp.arrive[0] <= t) {
                 int64_t at = pp.arrive[0];
-                deliver(&l, at, it->pack_mg);
+                hh_deliver(&l, at, it->pack_mg);
                 memmove(pp.arrive, pp.arrive + 1, --pp.n_way * sizeof(*pp.arrive));
                 e = decide(&pp, &l, at);
             } else if (t >= c->end_s) {
                 break;
             } else {
-                take(&l, t, w->use[l.next_use].mg);
+                hh_take(&l, t, w->use[l.next_use].mg);
                 l.next_use++;
                 e = decide(&pp, &l, t);
             }
             if (e < 0)
-                return ledger_fini(&l, c->end_s), e;
+                return hh_ledger_fini(&l, c->end_s), e;
         }
-        ledger_fini(&l, c->end_s);
+        hh_ledger_fini(&l, c->end_s);
     }
     return 0;
 }
 
 /* ---- the agent: the shelf it weighs ---- */
-
-struct act {
-    int64_t start_ms;
-    int64_t delta_mg; /* < 0 a take, > 0 a delivery */
-};
-
-struct cell {
-    const struct cfg_item *it;
-    struct cond_cal cal;
-    uint16_t channel;
-    uint64_t rng;
-    int64_t next_ms;    /* the next sample */
-    int64_t gross_mg;   /* on the platform while no action runs */
-    bool in_act;        /* lifted now, or just put back */
-    int64_t lift_ms, back_ms, quiet_ms, after_mg;
-    struct act deliveries[MAX_DELIVERIES];
-    size_t n_del;
-};
-
-/* Approximately normal noise of standard deviation sd_mg (a sum of 4 uniforms). */
-static int64_t
-noise(uint64_t *rng, int64_t sd_mg)
-{
-    uint64_t r = mix(rng);
-    int64_t sum = (int64_t)(r & 0xffff) + (int64_t)((r >> 16) & 0xffff) +
-                  (int64_t)((r >> 32) & 0xffff) + (int64_t)(r >> 48) - 2 * 65536;
-    return sum * sd_mg / 37837;
-}
-
-static int32_t
-raw_of(const struct cell *s, int64_t mg)
-{
-    int64_t raw = s->cal.raw_zero + mg * s->cal.span_raw / s->cal.span_mg;
-    return raw > 8388606 ? 8388606 : raw < -8388607 ? -8388607 : (int32_t)raw;
-}
-
-/* What the platform carries at t. */
-static int64_t
-gross_at(struct cell *s, int64_t t)
-{
-    if (s->in_act && t >= s->back_ms) {
-        s->gross_mg = s->after_mg;
-        if (t >= s->quiet_ms)
-            s->in_act = false;
-        return s->gross_mg;
-    }
-    return s->in_act && t >= s->lift_ms ? 0 : s->gross_mg;
-}
-
-/* Start an action at t: the jar is lifted and comes back with delta_mg more. */
-static void
-act_start(struct cell *s, int64_t t, int64_t delta_mg, int64_t lift_for_ms)
-{
-    s->in_act = true;
-    s->lift_ms = t;
-    s->back_ms = t + lift_for_ms;
-    s->quiet_ms = s->back_ms + BURST_AFTER_MS;
-    s->after_mg = s->gross_mg + delta_mg;
-    if (s->next_ms > t)
-        s->next_ms = t;
-}
 
 struct track {
     char id[STORE_ID_MAX];
@@ -436,8 +232,7 @@ struct agent_run {
     struct cl_result *r;
     struct pipeline *pl;
     struct store *db;
-    struct ledger led[CFG_MAX_ITEMS];
-    struct cell cell[CFG_MAX_ITEMS];
+    struct hh_shelf shelf;
     unsigned n_orders[CFG_MAX_ITEMS];
     struct track *tr;
     size_t n_tr, cap_tr;
@@ -573,29 +368,17 @@ orders_due(struct agent_run *a, int64_t now)
                 o->arrive_s = 0; /* the retailer was told in time: nothing comes */
                 continue;
             }
-            struct cell *s = &a->cell[t->item];
-            int64_t mg = (int64_t)o->packs * s->it->pack_mg;
-            if (s->n_del < MAX_DELIVERIES)
-                s->deliveries[s->n_del++] = (struct act){now, mg};
+            hh_shelf_deliver(&a->shelf, t->item,
+                             now, (int64_t)o->packs * a->cfg->items[t->item].pack_mg);
         }
     }
 }
 
-/* The next thing the world does at or after now (actions, orders). */
+/* The next thing the world does at or after now (the shelf, orders). */
 static int64_t
 world_due(const struct agent_run *a)
 {
-    int64_t due = INT64_MAX;
-    for (size_t i = 0; i < a->cfg->n_items; i++) {
-        const struct cell *s = &a->cell[i];
-        const struct ledger *l = &a->led[i];
-        if (s->next_ms < due)
-            due = s->next_ms;
-        if (!s->in_act && l->next_use < l->w->n_use && l->w->use[l->next_use].t_s * 1000 < due)
-            due = l->w->use[l->next_use].t_s * 1000;
-        if (!s->in_act && s->n_del > 0 && s->deliveries[0].start_ms < due)
-            due = s->deliveries[0].start_ms;
-    }
+    int64_t due = hh_shelf_due(&a->shelf);
     for (size_t i = 0; i < a->n_tr; i++) {
         const struct track *t = &a->tr[i];
         int64_t m = t->confirm_ms < t->publish_ms ? t->confirm_ms : t->publish_ms;
@@ -607,53 +390,15 @@ world_due(const struct agent_run *a)
     return due;
 }
 
-/* Start the actions due at now: a delivery first, then the next use. */
-static void
-actions_due(struct agent_run *a, int64_t now)
-{
-    for (size_t i = 0; i < a->cfg->n_items; i++) {
-        struct cell *s = &a->cell[i];
-        struct ledger *l = &a->led[i];
-        if (s->in_act)
-            continue;
-        if (s->n_del > 0 && s->deliveries[0].start_ms <= now) {
-            deliver(l, now / 1000, s->deliveries[0].delta_mg);
-            act_start(s, now, s->deliveries[0].delta_mg, LIFT_DELIVERY_MS);
-            memmove(s->deliveries, s->deliveries + 1, --s->n_del * sizeof(*s->deliveries));
-        } else if (l->next_use < l->w->n_use && l->w->use[l->next_use].t_s * 1000 <= now) {
-            int64_t got = take(l, now / 1000, l->w->use[l->next_use].mg);
-            l->next_use++;
-            if (got > 0)
-                act_start(s, now, -got, LIFT_TAKE_MS);
-        }
-    }
-}
-
-/* The samples due at now; the next sample time of each cell. */
+/* The samples due at now, to the pipeline. */
 static void
 samples_due(struct agent_run *a, int64_t now)
 {
-    for (size_t i = 0; i < a->cfg->n_items; i++) {
-        struct cell *s = &a->cell[i];
-        const struct ledger *l = &a->led[i];
-        if (s->next_ms > now)
-            continue;
-        int64_t g = gross_at(s, now) + noise(&s->rng, a->c->noise_mg);
-        struct sample smp = {.t_ms = now, .raw = raw_of(s, g), .channel = s->channel,
-                             .status = SAMPLE_OK};
-        pipeline_sample(a->pl, &smp);
-        a->r->samples++;
-        /* Fast around an action, sparse otherwise; wake before the next one. */
-        int64_t next = now + (s->in_act ? FAST_MS : a->c->idle_ms);
-        int64_t soon = INT64_MAX;
-        if (l->next_use < l->w->n_use)
-            soon = l->w->use[l->next_use].t_s * 1000;
-        if (s->n_del > 0 && s->deliveries[0].start_ms < soon)
-            soon = s->deliveries[0].start_ms;
-        if (!s->in_act && soon != INT64_MAX && next > soon - BURST_BEFORE_MS)
-            next = soon - BURST_BEFORE_MS > now ? soon - BURST_BEFORE_MS : now + FAST_MS;
-        s->next_ms = next;
-    }
+    struct sample smp[CFG_MAX_ITEMS];
+    size_t n = hh_shelf_samples(&a->shelf, now, smp);
+    for (size_t i = 0; i < n; i++)
+        pipeline_sample(a->pl, &smp[i]);
+    a->r->samples += n;
 }
 
 static int
@@ -715,20 +460,8 @@ run_agent(const struct agent_config *given, const struct cl_item *items,
     int e;
 
     cfg = *given;
-    for (size_t i = 0; i < cfg.n_items; i++) {
-        const struct cfg_item *it = &cfg.items[i];
-        if (!it->has_cal)
-            return text_error(err, errlen, "item %s: the closed loop needs its "
-                              "calibration in the configuration", it->id), -EINVAL;
-        a.cell[i] = (struct cell){.it = it, .cal = it->cal,
-                                  .channel = cfg.channels[it->channel].index,
-                                  .rng = c->seed ^ (UINT64_C(0x2545f4914f6cdd1d) * (i + 1)),
-                                  .next_ms = c->start_s * 1000,
-                                  .gross_mg = it->container_mg + items[i].start_mg};
-        if ((e = ledger_init(&a.led[i], &items[i], &r->item[i], c->start_s,
-                             horizon_of(&cfg, c, (unsigned)i), it->pack_mg)) < 0)
-            goto out;
-    }
+    if ((e = hh_shelf_init(&a.shelf, &cfg, items, c, r->item, err, errlen)) < 0)
+        goto out;
     if ((e = agent_open(&a, &cfg, err, errlen)) < 0)
         goto out;
     int64_t end = c->end_s * 1000, now = c->start_s * 1000;
@@ -741,7 +474,7 @@ run_agent(const struct agent_config *given, const struct cl_item *items,
         if (now >= end)
             break;
         orders_due(&a, now);
-        actions_due(&a, now);
+        hh_shelf_actions(&a.shelf, now);
         samples_due(&a, now);
         pipeline_tick(a.pl, now);
         if ((e = scan_orders(&a)) < 0) {
@@ -753,9 +486,7 @@ run_agent(const struct agent_config *given, const struct cl_item *items,
     final_states(&a);
     e = 0;
 out:
-    for (size_t i = 0; i < cfg.n_items; i++)
-        if (a.led[i].prefix != NULL)
-            ledger_fini(&a.led[i], c->end_s);
+    hh_shelf_fini(&a.shelf, c->end_s);
     agent_close(&a, &cfg);
     return e;
 }
