@@ -42,20 +42,19 @@ hh_horizon_s(const struct agent_config *cfg, const struct cl_config *c, unsigned
 
 /* ---- the world of one item ---- */
 
-
 int
 hh_ledger_init(struct hh_ledger *l, const struct cl_item *w, struct cl_metrics *m,
-            int64_t start_s, int64_t horizon_s, int64_t order_mg)
+               int64_t start_s, int64_t horizon_s, int64_t order_mg)
 {
     *l = (struct hh_ledger){.w = w,
-                         .m = m,
-                         .start_s = start_s,
-                         .horizon_s = horizon_s,
-                         .pack_mg = order_mg,
-                         .allow_mg = order_mg,
-                         .contents = w->start_mg,
-                         .grid_s = start_s,
-                         .lost_day = -1};
+                            .m = m,
+                            .start_s = start_s,
+                            .horizon_s = horizon_s,
+                            .pack_mg = order_mg,
+                            .allow_mg = order_mg,
+                            .contents = w->start_mg,
+                            .grid_s = start_s,
+                            .lost_day = -1};
     l->prefix = malloc((w->n_use + 1) * sizeof(*l->prefix));
     if (l->prefix == NULL)
         return -ENOMEM;
@@ -90,8 +89,8 @@ needed(const struct hh_ledger *l, int64_t t)
 /*
  * Excess stock, sampled every hour, up to t: the contents beyond the last
  * delivery (the cycle stock a policy chose to order, a pack at least) and the
- * true demand until a new order could arrive. What a delivery finds still on the shelf, and how
- * long it stays, is what ordering early costs.
+ * true demand until a new order could arrive. What a delivery finds still on the shelf,
+ * and how long it stays, is what ordering early costs.
  */
 static void
 account(struct hh_ledger *l, int64_t t)
@@ -142,7 +141,6 @@ hh_ledger_fini(struct hh_ledger *l, int64_t end_s)
     l->prefix = NULL;
 }
 
-
 /* ---- the load cell ---- */
 
 /* Approximately normal noise of standard deviation sd_mg (a sum of 4 uniforms). */
@@ -188,7 +186,6 @@ act_start(struct hh_cell *s, int64_t t, int64_t delta_mg, int64_t lift_for_ms)
         s->next_ms = t;
 }
 
-
 /* ---- the shelf ---- */
 
 int
@@ -202,13 +199,18 @@ hh_shelf_init(struct hh_shelf *s, const struct agent_config *cfg,
     for (size_t i = 0; i < cfg->n_items; i++) {
         const struct cfg_item *it = &cfg->items[i];
         if (!it->has_cal)
-            return text_error(err, errlen, "item %s: the simulated shelf needs its "
-                              "calibration in the configuration", it->id), -EINVAL;
-        s->cell[i] = (struct hh_cell){.it = it, .cal = it->cal,
-                                      .channel = cfg->channels[it->channel].index,
-                                      .rng = c->seed ^ (UINT64_C(0x2545f4914f6cdd1d) * (i + 1)),
-                                      .next_ms = c->start_s * 1000,
-                                      .gross_mg = it->container_mg + items[i].start_mg};
+            return text_error(err, errlen,
+                              "item %s: the simulated shelf needs its "
+                              "calibration in the configuration",
+                              it->id),
+                   -EINVAL;
+        s->cell[i] =
+            (struct hh_cell){.it = it,
+                             .cal = it->cal,
+                             .channel = cfg->channels[it->channel].index,
+                             .rng = c->seed ^ (UINT64_C(0x2545f4914f6cdd1d) * (i + 1)),
+                             .next_ms = c->start_s * 1000,
+                             .gross_mg = it->container_mg + items[i].start_mg};
         int e = hh_ledger_init(&s->led[i], &items[i], &m[i], c->start_s,
                                hh_horizon_s(cfg, c, (unsigned)i), it->pack_mg);
         if (e < 0)
@@ -227,7 +229,8 @@ hh_shelf_due(const struct hh_shelf *s)
         const struct hh_ledger *l = &s->led[i];
         if (k->next_ms < due)
             due = k->next_ms;
-        if (!k->in_act && l->next_use < l->w->n_use && l->w->use[l->next_use].t_s * 1000 < due)
+        if (!k->in_act && l->next_use < l->w->n_use &&
+            l->w->use[l->next_use].t_s * 1000 < due)
             due = l->w->use[l->next_use].t_s * 1000;
         if (!k->in_act && k->n_del > 0 && k->deliveries[0].start_ms < due)
             due = k->deliveries[0].start_ms;
@@ -258,8 +261,10 @@ hh_shelf_actions(struct hh_shelf *s, int64_t now)
         if (k->n_del > 0 && k->deliveries[0].start_ms <= now) {
             hh_deliver(l, now / 1000, k->deliveries[0].delta_mg);
             act_start(k, now, k->deliveries[0].delta_mg, LIFT_DELIVERY_MS);
-            memmove(k->deliveries, k->deliveries + 1, --k->n_del * sizeof(*k->deliveries));
-        } else if (l->next_use < l->w->n_use && l->w->use[l->next_use].t_s * 1000 <= now) {
+            memmove(k->deliveries, k->deliveries + 1,
+                    --k->n_del * sizeof(*k->deliveries));
+        } else if (l->next_use < l->w->n_use &&
+                   l->w->use[l->next_use].t_s * 1000 <= now) {
             int64_t got = hh_take(l, now / 1000, l->w->use[l->next_use].mg);
             l->next_use++;
             if (got > 0)
@@ -278,7 +283,9 @@ hh_shelf_samples(struct hh_shelf *s, int64_t now, struct sample *out)
         if (k->next_ms > now)
             continue;
         int64_t g = gross_at(k, now) + noise(&k->rng, s->c->noise_mg);
-        out[n++] = (struct sample){.t_ms = now, .raw = raw_of(k, g), .channel = k->channel,
+        out[n++] = (struct sample){.t_ms = now,
+                                   .raw = raw_of(k, g),
+                                   .channel = k->channel,
                                    .status = SAMPLE_OK};
         /* Fast around an action, sparse otherwise; wake before the next one. */
         int64_t next = now + (k->in_act ? FAST_MS : s->c->idle_ms);
@@ -288,7 +295,8 @@ hh_shelf_samples(struct hh_shelf *s, int64_t now, struct sample *out)
         if (k->n_del > 0 && k->deliveries[0].start_ms < soon)
             soon = k->deliveries[0].start_ms;
         if (!k->in_act && soon != INT64_MAX && next > soon - BURST_BEFORE_MS)
-            next = soon - BURST_BEFORE_MS > now ? soon - BURST_BEFORE_MS : now + FAST_MS;
+            next =
+                soon - BURST_BEFORE_MS > now ? soon - BURST_BEFORE_MS : now + FAST_MS;
         k->next_ms = next;
     }
     return n;

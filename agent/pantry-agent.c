@@ -35,6 +35,7 @@
 #include "evdev.h"
 #include "evtrace.h"
 #include "gpio.h"
+#include "hhsource.h"
 #include "hx711.h"
 #include "iio.h"
 #include "keys.h"
@@ -45,6 +46,7 @@
 #include "text.h"
 #include "trace.h"
 #include "uplink.h"
+#include "utc.h"
 #ifdef PANTRY_HAVE_GPIOD
 #include "gpio-gpiod.h"
 #endif
@@ -83,6 +85,20 @@ static const char usage_text[] =
     "      --linger SECONDS     replay: how long to wait for an answer, 0..3600\n"
     "                           (default 10); after one wait in vain it stops\n"
     "                           waiting, except once more at the end\n"
+    "      --household [ITEM=]FILE\n"
+    "                           instead of the hardware, a simulated household\n"
+    "                           takes what FILE says ('seconds,grams' lines, from\n"
+    "                           the start) from ITEM, each on its load cell (the\n"
+    "                           item's calibration), a pack on the shelf at first;\n"
+    "                           replayed like --replay, on a virtual clock, closed\n"
+    "                           loop: every order a retailer ships arrives at its\n"
+    "                           ETA and is poured in. Repeat for each item; needs a\n"
+    "                           store that has seen no replay\n"
+    "      --household-start TIME\n"
+    "                           when the demand's seconds count from (UTC, like\n"
+    "                           2026-10-22T00:00:00Z; default 2026-01-01)\n"
+    "      --household-days N   days simulated, 1..3660 (default: until a day after\n"
+    "                           the last use)\n"
     "  -f, --foreground         log for a terminal (time stamps) even under systemd\n"
     "  -v, --verbose            log at debug level (overrides log_level)\n"
     "  -h, --help               show this help\n"
@@ -105,7 +121,9 @@ struct src {
 
 struct agent {
     const char *config_path;
-    const char *replay_path;
+    const char *replay_path; /* the trace, or "the household": on a virtual clock */
+    const char *household[CFG_MAX_ITEMS]; /* --household arguments */
+    struct hh_spec hh;
     bool foreground, verbose;
     struct agent_config *cfg;
     struct store *db;
@@ -254,6 +272,14 @@ open_sources(struct agent *a)
         for (unsigned i = 0; i < SENSOR_MAX_BUTTONS; i++)
             s->btn[i] = (uint16_t)i;
         s->what = a->replay_path;
+        if (a->hh.n_demand > 0) {
+            if ((r = hh_source_open(&a->hh, a->cfg, &s->s, err, sizeof(err))) < 0) {
+                log_error("household: %s", err);
+                return r;
+            }
+            a->n_srcs++;
+            return 0;
+        }
         if ((r = trace_replay_open(a->replay_path, &s->s, err, sizeof(err))) < 0) {
             log_error("replay: %s", err);
             log_error("replay: %s refused: nothing of it was replayed or stored",
@@ -289,7 +315,8 @@ source_error(const struct agent *a, const struct src *s, int err)
 {
     if (err == -ENODEV)
         log_error("%s: the input device went away", s->what);
-    else if (a->replay_path != NULL && trace_replay_error(s->s)[0] != '\0')
+    else if (a->replay_path != NULL && a->hh.n_demand == 0 &&
+             trace_replay_error(s->s)[0] != '\0')
         log_error("replay: %s", trace_replay_error(s->s));
     else
         log_error("%s: %s", s->what, strerror(-err));
@@ -935,6 +962,8 @@ run_replay(struct agent *a)
     log_notice("replay finished: %" PRIu64 " samples, %" PRIu64 " events, %" PRIu64
                " orders created, %" PRIu64 " queued", a->pl->samples, a->pl->events,
                a->pl->orders_created, a->pl->orders_queued);
+    if (a->hh.n_demand > 0)
+        log_notice("household: %u deliveries poured in", hh_source_delivered(a->srcs[0].s));
     if (a->up != NULL) {
         if (a->linger_ms > 0 && uplink_pending_max_seq(a->up) > 0) {
             log_notice("replay: waiting up to %" PRId64 " s for the outbox to be "
@@ -1013,6 +1042,9 @@ main(int argc, char **argv)
         {"check-config", required_argument, NULL, 'C'},
         {"replay", required_argument, NULL, 'r'},
         {"linger", required_argument, NULL, 'L'},
+        {"household", required_argument, NULL, 'H'},
+        {"household-start", required_argument, NULL, 'S'},
+        {"household-days", required_argument, NULL, 'D'},
         {"foreground", no_argument, NULL, 'f'},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
@@ -1020,7 +1052,8 @@ main(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     struct agent a = {.config_path = CFG_DEFAULT_PATH, .epfd = -1, .sigfd = -1,
-                      .timerfd = -1, .ctlfd = -1, .wakefd = -1, .linger_ms = LINGER_MS};
+                      .timerfd = -1, .ctlfd = -1, .wakefd = -1, .linger_ms = LINGER_MS,
+                      .hh = {.start_s = HH_EPOCH_S, .start_packs_milli = 1000, .seed = 1}};
     int64_t linger_s = 0;
     struct cfg_errors *errs = NULL;
     char err[ERRLEN];
@@ -1039,6 +1072,29 @@ main(int argc, char **argv)
             }
             a.linger_ms = linger_s * 1000;
             break;
+        case 'H':
+            if (a.hh.n_demand == CFG_MAX_ITEMS) {
+                fprintf(stderr, "pantry-agent: --household: at most %d, one per item\n",
+                        CFG_MAX_ITEMS);
+                return 2;
+            }
+            a.household[a.hh.n_demand++] = optarg;
+            break;
+        case 'S':
+            if (utc_parse(optarg, &a.hh.start_s) < 0) {
+                fprintf(stderr, "pantry-agent: --household-start: expected a UTC time "
+                                "like 2026-10-22T00:00:00Z, found '%s'\n", optarg);
+                return 2;
+            }
+            break;
+        case 'D':
+            if (!text_parse_uint(optarg, 4, false, &a.hh.days) || a.hh.days < 1 ||
+                a.hh.days > 3660) {
+                fprintf(stderr, "pantry-agent: --household-days: expected 1 to 3660, "
+                                "found '%s'\n", optarg);
+                return 2;
+            }
+            break;
         case 'f': a.foreground = true; break;
         case 'v': a.verbose = true; break;
         case 'h': fputs(usage_text, stdout); return 0;
@@ -1050,6 +1106,19 @@ main(int argc, char **argv)
         fprintf(stderr, "pantry-agent: unexpected argument '%s'\nTry 'pantry-agent "
                         "--help'.\n", argv[optind]);
         return 2;
+    }
+    if (a.hh.n_demand > 0 && a.replay_path != NULL) {
+        fprintf(stderr, "pantry-agent: --household and --replay: one or the other\n");
+        return 2;
+    }
+    if (a.hh.n_demand == 0 && (a.hh.start_s != HH_EPOCH_S || a.hh.days != 0)) {
+        fprintf(stderr, "pantry-agent: --household-start and --household-days need "
+                        "--household\n");
+        return 2;
+    }
+    if (a.hh.n_demand > 0) {
+        a.hh.demand = a.household;
+        a.replay_path = "the household";
     }
     bool journal = !a.foreground && log_stderr_is_journal();
     log_setup(a.verbose ? CFG_LOG_DEBUG : CFG_LOG_INFO, journal);
@@ -1065,7 +1134,8 @@ main(int argc, char **argv)
         goto out;
     }
     log_setup(a.verbose ? CFG_LOG_DEBUG : a.cfg->log_level, journal);
-    /* A trace is checked whole before the key or the store is touched. */
+    /* A trace is checked whole, and a household read, before the key or the
+     * store is touched. */
     a.replayed_ms = INT64_MIN;
     if (a.replay_path != NULL && open_sources(&a) < 0)
         goto out;
@@ -1075,7 +1145,11 @@ main(int argc, char **argv)
         log_error("%s", err);
         goto out;
     }
-    if ((a.replay_path == NULL && open_sources(&a) < 0) || setup_fds(&a) < 0)
+    if (a.replay_path == NULL && open_sources(&a) < 0)
+        goto out;
+    if (a.hh.n_demand > 0)
+        hh_source_use_store(a.srcs[0].s, a.db);
+    if (setup_fds(&a) < 0)
         goto out;
     int64_t start = a.replay_path ? 0 : clock_wall_ms();
     a.resume_ms = INT64_MIN;
@@ -1083,7 +1157,13 @@ main(int argc, char **argv)
         int64_t first = sources_due(&a, 0);
         start = first == INT64_MAX ? 0 : first;
         /* A replay into a store that has seen part of it goes on from there. */
-        if (store_meta_get(a.db, PL_META_PROCESSED, &a.resume_ms) == 0) {
+        bool seen = store_meta_get(a.db, PL_META_PROCESSED, &a.resume_ms) == 0;
+        if (seen && a.hh.n_demand > 0) {
+            log_error("household: the store %s has seen a replay already: a simulated "
+                      "household needs a store of its own", a.cfg->store_path);
+            goto out;
+        }
+        if (seen) {
             char t[32];
             evtrace_format_time(a.resume_ms / 1000, t, sizeof(t));
             log_notice("replay: the store has processed the trace up to %s; going on "

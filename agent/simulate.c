@@ -21,13 +21,12 @@
 #include "closedloop.h"
 #include "config.h"
 #include "evtrace.h"
+#include "hhsource.h"
 #include "text.h"
 #include "utc.h"
 
-#define LINE_MAX_BYTES 128
-#define USES_MAX 2000000
 /* 2026-01-01T00:00:00Z: demand times count from here. */
-#define SIM_EPOCH_S INT64_C(1767225600)
+#define SIM_EPOCH_S HH_EPOCH_S
 #define DAY_S INT64_C(86400)
 
 static void
@@ -58,88 +57,9 @@ usage(FILE *out)
             "Exit status: 0, 1 when a file cannot be read or the run fails, 2 for bad usage.\n");
 }
 
-/* Read one demand file: 'seconds,grams' lines, '#' comments, empty lines. */
-static int
-read_demand(const char *path, struct cl_use **out, size_t *n, char *err, size_t errlen)
-{
-    char line[LINE_MAX_BYTES + 1], what[160];
-    size_t len, cap = 0, ln = 0;
-    struct cl_use *u = NULL;
-    enum text_line st;
-    int e = 0;
-    FILE *f = fopen(path, "r");
-
-    *out = NULL;
-    *n = 0;
-    if (f == NULL)
-        return text_error(err, errlen, "%s: %s", path, strerror(errno)), -errno;
-    while ((st = text_read_line(f, line, LINE_MAX_BYTES, &len)) != TEXT_LINE_EOF) {
-        ln++;
-        if (st != TEXT_LINE_OK) {
-            e = text_line_error(st, LINE_MAX_BYTES, what, sizeof(what));
-            text_error(err, errlen, "%s:%zu: %s", path, ln, what);
-            goto out;
-        }
-        if (strlen(line) != len) {
-            e = text_error(err, errlen, "%s:%zu: NUL byte in line", path, ln);
-            goto out;
-        }
-        if (len == 0 || line[0] == '#')
-            continue;
-        char *comma = strchr(line, ',');
-        int64_t t, mg;
-        if (comma == NULL) {
-            e = text_error(err, errlen, "%s:%zu: expected 'seconds,grams', found '%s'",
-                           path, ln, line);
-            goto out;
-        }
-        *comma = '\0';
-        if (!text_parse_uint(line, 12, false, &t)) {
-            e = text_error(err, errlen, "%s:%zu: seconds: expected a whole number of "
-                           "seconds from the start, found '%s'", path, ln, line);
-            goto out;
-        }
-        if (*n > 0 && t < u[*n - 1].t_s - SIM_EPOCH_S) {
-            e = text_error(err, errlen, "%s:%zu: seconds: expected %" PRId64
-                           " or later (time never goes backwards), found '%s'", path,
-                           ln, u[*n - 1].t_s - SIM_EPOCH_S, line);
-            goto out;
-        }
-        if (evtrace_parse_grams(comma + 1, &mg) < 0 || mg <= 0 || mg > 100000000) {
-            e = text_error(err, errlen, "%s:%zu: grams: expected grams from 0.001 to "
-                           "100000, found '%s'", path, ln, comma + 1);
-            goto out;
-        }
-        if (*n == USES_MAX) {
-            e = text_error(err, errlen, "%s:%zu: more than %d uses", path, ln, USES_MAX);
-            goto out;
-        }
-        if (*n == cap) {
-            cap = cap ? 2 * cap : 256;
-            struct cl_use *p = realloc(u, cap * sizeof(*u));
-            if (p == NULL) {
-                e = text_error(err, errlen, "out of memory");
-                goto out;
-            }
-            u = p;
-        }
-        u[(*n)++] = (struct cl_use){SIM_EPOCH_S + t, mg};
-    }
-out:
-    fclose(f);
-    if (e < 0) {
-        free(u);
-        *n = 0;
-        return e;
-    }
-    *out = u;
-    return 0;
-}
-
 struct sim_args {
     const char *config;
-    const char *demand[CFG_MAX_ITEMS];
-    const char *demand_item[CFG_MAX_ITEMS];
+    const char *demand[CFG_MAX_ITEMS]; /* [ITEM=]FILE */
     size_t n_demand;
     struct cl_config c;
     int64_t days;
@@ -189,19 +109,10 @@ parse_args(int argc, char **argv, struct sim_args *a)
         switch (o) {
         case 'c': a->config = optarg; break;
         case 'd':
-            if (a->n_demand == CFG_MAX_ITEMS) {
+            if (a->n_demand == CFG_MAX_ITEMS)
                 why = "--demand: at most one file per item";
-                break;
-            }
-            a->demand_item[a->n_demand] = NULL;
-            a->demand[a->n_demand] = optarg;
-            if (strchr(optarg, '=') != NULL) {
-                char *eq = strchr(optarg, '=');
-                *eq = '\0';
-                a->demand_item[a->n_demand] = optarg;
-                a->demand[a->n_demand] = eq + 1;
-            }
-            a->n_demand++;
+            else
+                a->demand[a->n_demand++] = optarg;
             break;
         case 'l':
             if (utc_parse_duration(optarg, 60 * DAY_S, &a->c.lead_mean_s) < 0 ||
@@ -327,29 +238,11 @@ simulate_main(int argc, char **argv)
             fprintf(stderr, "%s\n", errs.msg[i]);
         return 1;
     }
-    int64_t last = SIM_EPOCH_S;
-    for (size_t k = 0; k < a.n_demand; k++) {
-        int i = a.demand_item[k] != NULL ? cfg_find_item(&cfg, a.demand_item[k])
-                                         : (cfg.n_items == 1 ? 0 : -1);
-        if (i < 0) {
-            fprintf(stderr, "pantry-forecast simulate: --demand %s%s%s: %s\n",
-                    a.demand_item[k] ? a.demand_item[k] : "", a.demand_item[k] ? "=" : "",
-                    a.demand[k], a.demand_item[k] ? "no such item in the configuration"
-                                                   : "say which item: ITEM=FILE");
-            goto out;
-        }
-        if (uses[i] != NULL) {
-            fprintf(stderr, "pantry-forecast simulate: item %s has two demand files\n",
-                    cfg.items[i].id);
-            goto out;
-        }
-        if (read_demand(a.demand[k], &uses[i], &items[i].n_use, err, sizeof(err)) < 0) {
-            fprintf(stderr, "pantry-forecast simulate: %s\n", err);
-            goto out;
-        }
-        items[i].use = uses[i];
-        if (items[i].n_use > 0 && items[i].use[items[i].n_use - 1].t_s > last)
-            last = items[i].use[items[i].n_use - 1].t_s;
+    int64_t last;
+    if (hh_load_demands(&cfg, a.demand, a.n_demand, SIM_EPOCH_S, items, uses, &last, err,
+                        sizeof(err)) < 0) {
+        fprintf(stderr, "pantry-forecast simulate: --demand %s\n", err);
+        goto out;
     }
     for (size_t i = 0; i < cfg.n_items; i++)
         items[i].start_mg = cfg.items[i].pack_mg * a.start_packs_milli / 1000;

@@ -79,6 +79,22 @@ out:
     return r;
 }
 
+/*
+ * How long after the order it is delivered: ship_eta_s, or with a larger
+ * ship_eta_max_s a time between the two drawn from the order id (FNV-1a), so a
+ * duplicate gets the same eta.
+ */
+static int64_t
+ship_after(const struct ack_config *c, const char *order_id)
+{
+    if (c->ship_eta_max_s <= c->ship_eta_s)
+        return c->ship_eta_s;
+    uint64_t h = UINT64_C(14695981039346656037);
+    for (const char *p = order_id; *p != '\0'; p++)
+        h = (h ^ (uint8_t)*p) * UINT64_C(1099511628211);
+    return c->ship_eta_s + (int64_t)(h % (uint64_t)(c->ship_eta_max_s - c->ship_eta_s + 1));
+}
+
 int
 ack_make(const struct ack_config *c, const struct check_result *res,
          enum ledger_verdict v, char **acks)
@@ -105,7 +121,7 @@ ack_make(const struct ack_config *c, const struct check_result *res,
     if (r == 0 && v == LEDGER_ACCEPTED && res->kind == PAYLOAD_REORDER &&
         c->ship_eta_s > 0) {
         a.status = ACK_SHIPPED;
-        a.eta_s = c->now_s + c->ship_eta_s;
+        a.eta_s = (c->eta_from_order ? res->p.iat_s : c->now_s) + ship_after(c, a.order_id);
         r = append(c, &a, acks);
     }
     if (r < 0) {

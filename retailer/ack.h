@@ -5,6 +5,7 @@
  *   verdict    kind     acks published on <prefix>/<device>/ack
  *   ---------  -------  -------------------------------------------------
  *   accepted   reorder  "accepted"; and "shipped" with eta when ship_eta_s
+ *                       (from now, or from the order's iat: a replay's clock)
  *   accepted   cancel   "cancelled"
  *   rejected   either   "rejected", reason "<code>: <detail>" (127 bytes)
  *   duplicate  either   the acks stored for the first sight, byte for byte
@@ -15,6 +16,7 @@
 #ifndef PANTRY_RETAILER_ACK_H
 #define PANTRY_RETAILER_ACK_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "keys.h"
@@ -24,6 +26,9 @@ struct ack_config {
     const struct keys *key; /* NULL: plain JSON */
     const char *retailer;   /* --retailer-id, NULL or "" for none */
     int64_t ship_eta_s;     /* > 0: also a "shipped" ack with eta now + this */
+    int64_t ship_eta_max_s; /* > ship_eta_s: that time drawn in [ship_eta_s, this]
+                               from a hash of the order id */
+    bool eta_from_order;    /* eta from the order's iat instead of now */
     int64_t now_s;
 };
 

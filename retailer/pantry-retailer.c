@@ -69,6 +69,10 @@ static const char usage_listen[] =
     "  --key FILE             sign acks with this key (pantry-retailer keygen)\n"
     "  --retailer-id ID       name the retailer in acks\n"
     "  --ship-eta DUR         also publish a \"shipped\" ack, eta now + DUR\n"
+    "  --ship-eta-max DUR     each order's eta now + a time drawn between\n"
+    "                         --ship-eta and DUR, from its order id\n"
+    "  --eta-from-order       count the eta from the order's issue time, not now\n"
+    "                         (an agent replaying on a virtual clock)\n"
     "  --max-age DUR          reject iat older than this (default 7d)\n"
     "  --max-skew DUR         reject iat further in the future (default 5m)\n"
     "  --now TIME             use TIME (YYYY-MM-DDTHH:MM:SSZ) as the clock (tests)\n"
@@ -176,6 +180,8 @@ enum {
     OPT_KEY,
     OPT_RETAILER_ID,
     OPT_SHIP_ETA,
+    OPT_SHIP_ETA_MAX,
+    OPT_ETA_FROM_ORDER,
     OPT_CA_FILE,
     OPT_CA_PATH,
     OPT_CERT,
@@ -377,6 +383,8 @@ cmd_listen(int argc, char **argv)
         {"key", required_argument, NULL, OPT_KEY},
         {"retailer-id", required_argument, NULL, OPT_RETAILER_ID},
         {"ship-eta", required_argument, NULL, OPT_SHIP_ETA},
+        {"ship-eta-max", required_argument, NULL, OPT_SHIP_ETA_MAX},
+        {"eta-from-order", no_argument, NULL, OPT_ETA_FROM_ORDER},
         {"ca-file", required_argument, NULL, OPT_CA_FILE},
         {"ca-path", required_argument, NULL, OPT_CA_PATH},
         {"cert", required_argument, NULL, OPT_CERT},
@@ -440,6 +448,12 @@ cmd_listen(int argc, char **argv)
             break;
         case OPT_SHIP_ETA:
             c.ack.ship_eta_s = duration_arg(usage_listen, "--ship-eta", optarg);
+            break;
+        case OPT_SHIP_ETA_MAX:
+            c.ack.ship_eta_max_s = duration_arg(usage_listen, "--ship-eta-max", optarg);
+            break;
+        case OPT_ETA_FROM_ORDER:
+            c.ack.eta_from_order = true;
             break;
         case OPT_CA_FILE:
             c.ca_file = optarg;

@@ -1,19 +1,21 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
 # The demo command (README "See it work"): installs what is missing, builds, and
-# tells the whole story of one shelf on a virtual clock, with nothing but
-# loopback:
-#   1. the household simulator (tests/agent/make-shelf) writes 45 days of raw
-#      load-cell samples of four items, ending today, as the HX711s would have
-#      read them, and a configuration with their calibrations;
+# tells the whole story of one shelf on a virtual clock, closed loop, with
+# nothing but loopback:
+#   1. a household (tests/demo-household.py) wants rice, coffee, flour and sugar
+#      for 45 days, ending today; the shelf's configuration holds each load
+#      cell's calibration;
 #   2. a private mosquitto starts on a free loopback port; the device key
 #      (pantryctl keygen) goes into the retailer's trust store, the retailer's
 #      key (pantry-retailer keygen) into the agent's configuration;
-#   3. pantry-retailer listens; pantry-agent replays the samples as fast as it
-#      can: conditioning, the fixed-point forecast, the reorder policy, and each
-#      reorder signed (JWS, EdDSA), stored, published, verified and printed by
-#      the retailer, acknowledged with a signed "shipped", and fulfilled by the
-#      refill that follows;
+#   3. pantry-retailer listens and ships every order it accepts 2 to 3 days
+#      after the order was placed; pantry-agent --household weighs the shelf
+#      the household uses, as fast as it can: conditioning, the fixed-point
+#      forecast, the reorder policy, and each reorder signed (JWS, EdDSA),
+#      stored, published, verified and printed by the retailer, acknowledged
+#      with a signed "shipped" and its ETA; at that ETA the packs arrive on the
+#      shelf, are poured in, and the refill closes the order;
 #   4. the retailer's verdict on the last order, checked again offline
 #      (pantry-retailer verify), and the household's view: pantryctl status,
 #      a forecast chart, the history.
@@ -36,7 +38,7 @@ else
 fi
 if [ ! -f _build/release/build.ninja ] ||
   ! ninja -C _build/release agent/pantry-agent agent/pantryctl retailer/pantry-retailer \
-    tests/agent/make-shelf >/dev/null; then
+    >/dev/null; then
   echo "demo: the programs cannot be built (meson or ninja said why above; a" \
     "missing library names its Debian package)" >&2
   exit 1
@@ -55,15 +57,15 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# The trace ends today, so the orders' issue times are recent.
-start=$(date -u -d "45 days ago" +%Y-%m-%d)
-echo "== 1. A simulated shelf: 4 items on load cells, 45 days from $start, seed 42"
-$bin/tests/agent/make-shelf --seed 42 --days 45 --channels 4 --dir "$work" \
-  --idle-ms 30000 --mode auto --start "$start"
-samples=$(grep -c '^s ' "$work/shelf.trace")
-echo "   $samples raw samples in $work/shelf.trace"
+# The household's 45 days end today, so the orders' issue times are recent.
+start=$(date -u -d "45 days ago" +%Y-%m-%dT00:00:00Z)
+echo "== 1. A household: rice, coffee, flour and sugar on load cells, 45 days from $start"
+python3 tests/demo-household.py "$work" 45 42
+for f in "$work"/*.demand; do
+  printf '   %-7s %3d uses of %s\n' "$(basename "$f" .demand)" \
+    "$(grep -c '^[0-9]' "$f")" "$(basename "$f")"
+done
 echo
-
 echo "== 2. A private broker on loopback, and the keys"
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0));
 print(s.getsockname()[1])')
@@ -102,13 +104,13 @@ broker = { url = "mqtt://127.0.0.1:$port"; retailer_key = "$work/retailer.jwk";
 EOF
 echo
 
-echo "== 3. pantry-retailer listens; pantry-agent replays the shelf on its clock"
-# The retailer takes issue times up to 60 days old: the shelf's 45 days are
-# replayed in seconds, so its orders carry the simulated times.
+echo "== 3. pantry-retailer listens and ships; pantry-agent weighs the household's shelf"
+# The shelf's 45 days go by in seconds, on the household's clock: orders carry
+# its times, and the retailer counts each ETA (2 to 3 days) from the order's.
 $bin/retailer/pantry-retailer listen --url "mqtt://127.0.0.1:$port" \
   --trust "$work/trust" --db "$work/retailer.db" --key "$work/retailer.key" \
-  --retailer-id demo-shop --ship-eta 2d --max-age 60d \
-  >"$work/accepted.jsonl" 2>"$work/retailer.log" &
+  --retailer-id demo-shop --ship-eta 2d --ship-eta-max 3d --eta-from-order \
+  --max-age 60d >"$work/accepted.jsonl" 2>"$work/retailer.log" &
 retailer_pid=$!
 i=0
 until grep -q "subscribed" "$work/retailer.log" 2>/dev/null; do
@@ -120,8 +122,13 @@ until grep -q "subscribed" "$work/retailer.log" 2>/dev/null; do
   fi
   sleep 0.05
 done
-$bin/agent/pantry-agent --config "$work/pantry-agent.conf" \
-  --replay "$work/shelf.trace" --foreground --linger 10 2>&1 |
+household=""
+for f in "$work"/*.demand; do
+  household="$household --household $(basename "$f" .demand)=$f"
+done
+# shellcheck disable=SC2086 # one argument per item
+$bin/agent/pantry-agent --config "$work/pantry-agent.conf" $household \
+  --household-start "$start" --household-days 45 --foreground --linger 10 2>&1 |
   sed -n 's/^[^ ]* notice: /   agent: /p' | grep -v "key\|running\|a retailer answers"
 echo
 echo "   What the retailer printed (one JSON line per accepted order, with its JWS):"
@@ -143,8 +150,7 @@ tail -1 "$work/accepted.jsonl" |
   $bin/retailer/pantry-retailer verify --trust "$work/trust" --max-age 60d |
   sed 's/^/   /'
 echo
-end=$(tail -1 "$work/shelf.trace" | cut -d' ' -f2)
-end_iso=$(date -u -d "@$((end / 1000))" +%Y-%m-%dT%H:%M:%SZ)
+end_iso=$(date -u -d "$start + 45 days" +%Y-%m-%dT%H:%M:%SZ)
 echo "== 5. pantryctl status (the household's view, read from the store)"
 $bin/agent/pantryctl --config "$work/pantry-agent.conf" --now "$end_iso" status
 echo
@@ -156,3 +162,12 @@ $bin/agent/pantryctl --config "$work/pantry-agent.conf" --now "$end_iso" \
 echo
 echo "== 7. The last things that happened to $item (pantryctl history)"
 $bin/agent/pantryctl --config "$work/pantry-agent.conf" history "$item" --limit 8
+echo
+echo "== 8. Rice's orders and deliveries, the takes left out (pantryctl history rice)"
+$bin/agent/pantryctl --config "$work/pantry-agent.conf" history rice --limit 200 |
+  grep -v " consume " | sed 's/^/   /'
+echo
+echo "   Each order arrived at the retailer's ETA, 2 to 3 days after it was placed;"
+echo "   the refill of its packs closed it, and the lead it took is what the agent"
+echo "   plans the next one with (status: \"lead time\", the service level's"
+echo "   quantile of what it has seen and its prior)."

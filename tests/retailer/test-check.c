@@ -349,7 +349,8 @@ test_state_restarts(void)
     CHECK(trust_new(&t) == 0 && trust_add(t, "pi", pi.pk) == 0);
     struct check_config c = {
         .trust = t, .now_s = NOW, .max_age_s = WEEK, .max_skew_s = 300};
-    struct acks_arg a = {{&shop, "shop-1", 86400, NOW}, 0};
+    struct acks_arg a = {
+        {.key = &shop, .retailer = "shop-1", .ship_eta_s = 86400, .now_s = NOW}, 0};
 
     CHECK(state_open(path, &s, NULL, 0) == 0);
     tok5 = reorder_token(&pi, "pi", 1, 5, NOW);
@@ -450,7 +451,7 @@ static void
 test_ack_reason(void)
 {
     struct check_result res;
-    struct ack_config cfg = {NULL, NULL, 0, NOW};
+    struct ack_config cfg = {.now_s = NOW};
     struct message_ack a;
     char *acks = NULL, err[256];
 
@@ -483,6 +484,62 @@ test_ack_reason(void)
     CHECK(acks == NULL);
 }
 
+/* The eta of the "shipped" ack of an accepted reorder (the second ack line). */
+static int64_t
+shipped_eta(const struct ack_config *cfg, struct check_result *res, const char *id)
+{
+    struct message_ack a;
+    char *acks = NULL, err[256];
+    int64_t eta = -1;
+    snprintf(res->p.order_id, sizeof(res->p.order_id), "%s", id);
+    CHECK(ack_make(cfg, res, LEDGER_ACCEPTED, &acks) == 0);
+    const char *nl = acks != NULL ? strchr(acks, '\n') : NULL;
+    if (nl != NULL && nl[1] != '\0') {
+        const char *line = nl + 1;
+        size_t len = strcspn(line, "\n");
+        CHECK_MSG(message_ack_parse(line, len, &a, err, sizeof(err)) == 0, "%s", err);
+        CHECK_EQ_I64(a.status, ACK_SHIPPED);
+        eta = a.eta_s;
+    }
+    free(acks);
+    return eta;
+}
+
+/*
+ * The shipped ack's eta: now + --ship-eta; from the order's iat with
+ * --eta-from-order (an agent on a virtual clock); with --ship-eta-max a time
+ * between the two, the same for the same order id, not the same for all.
+ */
+static void
+test_ack_eta(void)
+{
+    struct check_result res;
+    struct ack_config cfg = {.ship_eta_s = 2 * 86400, .now_s = NOW};
+    const int64_t iat = NOW - 40 * 86400;
+
+    memset(&res, 0, sizeof(res));
+    res.signer_known = res.kind_known = true;
+    res.kind = PAYLOAD_REORDER;
+    strcpy(res.device, "pi");
+    res.p.seq = 3;
+    res.p.iat_s = iat;
+    CHECK_EQ_I64(shipped_eta(&cfg, &res, "o-1"), NOW + 2 * 86400);
+    cfg.eta_from_order = true;
+    CHECK_EQ_I64(shipped_eta(&cfg, &res, "o-1"), iat + 2 * 86400);
+    cfg.ship_eta_max_s = 3 * 86400;
+    bool differ = false;
+    int64_t first = shipped_eta(&cfg, &res, "o-0");
+    for (int k = 0; k < 20; k++) {
+        char id[16];
+        snprintf(id, sizeof(id), "o-%d", k);
+        int64_t e = shipped_eta(&cfg, &res, id);
+        CHECK(e >= iat + 2 * 86400 && e <= iat + 3 * 86400);
+        CHECK_EQ_I64(shipped_eta(&cfg, &res, id), e);
+        differ = differ || e != first;
+    }
+    CHECK(differ);
+}
+
 int
 main(void)
 {
@@ -494,5 +551,6 @@ main(void)
     RUN(test_state_restarts);
     RUN(test_state_newer_schema);
     RUN(test_ack_reason);
+    RUN(test_ack_eta);
     return th_done();
 }
