@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The daemon's state, shared by pantry-agent.c (the event loop, the control
+ * socket, start, reload and stop) and sources.c (its inputs: load cells and
+ * buttons, a recorded trace, or a simulated household). Internal to
+ * pantry-agent.
+ */
+#ifndef PANTRY_AGENT_DAEMON_H
+#define PANTRY_AGENT_DAEMON_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "config.h"
+#include "hhsource.h"
+#include "keys.h"
+#include "pipeline.h"
+#include "sensor.h"
+#include "store.h"
+#include "trace.h"
+#include "uplink.h"
+
+#define ERRLEN 512
+
+/* A source and where its channels and buttons go in the configuration. */
+struct src {
+    struct sample_source *s;
+    uint16_t chan[SENSOR_MAX_CHANNELS];
+    uint16_t btn[SENSOR_MAX_BUTTONS];
+    const char *what; /* for logs */
+};
+
+struct agent {
+    const char *config_path;
+    const char *replay_path; /* the trace, or "the household": on a virtual clock */
+    const char *household[CFG_MAX_ITEMS]; /* --household arguments */
+    struct hh_spec hh;
+    bool foreground, verbose;
+    struct agent_config *cfg;
+    struct store *db;
+    struct pipeline *pl;
+    struct src srcs[CFG_MAX_CHANNELS + CFG_MAX_BUTTONS];
+    size_t n_srcs;
+    int epfd, sigfd, timerfd, ctlfd, wakefd;
+    bool stop;
+    int64_t wd_ms, next_wd_ms, next_maint_ms;
+    FILE *rec;
+    struct trace_writer recw;
+    int64_t rec_until_ms;
+    int64_t resume_ms; /* replay: input up to this was committed by an earlier run */
+    int64_t replayed_ms; /* replay: time of the last input given to the pipeline */
+    struct keys key;   /* the device key; wiped at exit */
+    struct uplink *up; /* NULL without a broker */
+    bool queued;       /* the outbox got a message since the last look */
+    int64_t linger_ms;
+    bool linger_spent; /* replay: the retailer did not answer once: stop waiting */
+};
+
+/*
+ * Open the inputs: the configured load cells and buttons, or with replay_path
+ * the trace (checked whole first) or the household (hh). 0, or a negative
+ * errno after the reason was logged.
+ */
+int sources_open(struct agent *a);
+/* Close them all. */
+void sources_close(struct agent *a);
+/* Everything due at now from every source, into the pipeline (and a recording). */
+int sources_read(struct agent *a, int64_t now);
+/* When a source is due next (INT64_MAX: none ever). */
+int64_t sources_due(const struct agent *a, int64_t now);
+
+#endif
