@@ -52,53 +52,13 @@
 #include <errno.h>
 #include <string.h>
 
-struct out {
-    struct stock_event *ev;
-    int n;
-};
-
-static void
-emit(struct out *o, int64_t t, unsigned ch, enum stock_kind k, int64_t mg,
-     unsigned flags)
-{
-    if (o->n < SHELF_MAX_EVENTS)
-        o->ev[o->n++] = (struct stock_event){.t_ms = t,
-                                             .mg = mg,
-                                             .channel = (uint16_t)ch,
-                                             .kind = (uint8_t)k,
-                                             .flags = (uint8_t)flags};
-}
-
-static int64_t
-max64(int64_t a, int64_t b)
-{
-    return a > b ? a : b;
-}
-
-static int64_t
-abs64(int64_t a)
-{
-    return a < 0 ? -a : a;
-}
-
-static const struct cond_config *
-cfg_of(const struct shelf_place *p)
-{
-    return p->ch.cfg;
-}
+#include "shelf-int.h"
 
 /* The platform's own item on it. */
 static int64_t
 own(const struct shelf_place *p)
 {
     return max64(0, p->base_mg - p->guest_mg - p->foreign_mg);
-}
-
-/* How far two weights of about mg may differ and still be the same thing. */
-static int64_t
-tol(const struct shelf_place *p, int64_t mg)
-{
-    return max64(max64(cond_step_mg(&p->ch), 2 * cond_band_mg(&p->ch)), abs64(mg) / 50);
 }
 
 /* Below this much of the own item left on the platform, the item is off it. */
@@ -585,8 +545,8 @@ struct member {
     bool lifted, done;
 };
 
-static void
-judge(struct shelf *s, const unsigned *g, int ng, int64_t now, struct out *o)
+void
+shelf_judge(struct shelf *s, const unsigned *g, int ng, int64_t now, struct out *o)
 {
     struct member m[SENSOR_MAX_CHANNELS];
     int drops = 0, rises = 0;
@@ -698,153 +658,6 @@ judge(struct shelf *s, const unsigned *g, int ng, int64_t now, struct out *o)
             update_empty(&s->p[i]);
 }
 
-/*
- * How long a settled episode waits for a related one: that one changed at most
- * the move window after it, so it settles then, plus the plateau's own slack.
- */
-static int64_t
-wait_max(const struct shelf_place *p)
-{
-    const struct cond_config *c = cfg_of(p);
-    return c->move_window_ms + c->plateau_ms + 2000;
-}
-
-/*
- * When an episode changed the platform: it opened, and its last level began
- * (for one still open, the current level). False when none is open or waits.
- */
-static bool
-changes(const struct shelf_place *p, int64_t *first, int64_t *last)
-{
-    if (p->waiting) {
-        *first = p->cand.open_ms;
-        *last = p->cand.last_ms;
-    } else if (p->ch.state == COND_EPISODE) {
-        *first = p->ch.ep_open_ms;
-        *last = p->ch.pl_off_n > 0 ? p->ch.pl_off_ms : p->ch.pl_start_ms;
-    } else {
-        return false;
-    }
-    return true;
-}
-
-/*
- * Two episodes are related when they changed their platforms together, within
- * the move window: a jar set down across two platforms, a cat landing, a cat
- * shifting its weight, a straddled jar put back. A take on one platform while
- * something else happens on the other is not: it waits for nothing.
- */
-static bool
-related(const struct shelf_place *p, const struct shelf_place *q)
-{
-    int64_t a1, b1, a2, b2, w = cfg_of(p)->move_window_ms;
-    return changes(p, &a1, &b1) && changes(q, &a2, &b2) &&
-           (abs64(a1 - a2) <= w || abs64(a1 - b2) <= w || abs64(b1 - a2) <= w ||
-            abs64(b1 - b2) <= w);
-}
-
-/* How far an open episode has taken its platform from its base, now. */
-static int64_t
-open_change(const struct shelf_place *p)
-{
-    const struct cond_channel *ch = &p->ch;
-    int64_t now = ch->pl_n > 0 ? ch->pl_sum / ch->pl_n : ch->base_mg;
-    if (ch->pl_off_n > 0) {
-        /* Leaving its plateau: where the last values are. */
-        int64_t r = 0;
-        for (int i = 0; i < ch->pl_n_recent; i++)
-            r += ch->pl_recent[i];
-        now = r / ch->pl_n_recent;
-    }
-    return now - ch->base_mg;
-}
-
-/* Where an open episode is heading now: +1 up, -1 down, 0 back near its base. */
-static int
-heading(const struct shelf_place *p)
-{
-    int64_t d = open_change(p), step = cond_step_mg(&p->ch);
-    return d >= step ? 1 : -d >= step ? -1 : 0;
-}
-
-/*
- * Whether an open episode heading up may still pair with a group that has
- * drops only: it is still moving (its level began within the move window), or
- * one of the drops could hold its rise (judge()'s step 2). A rise larger than
- * every drop, that has held its level since, can make nothing with them: a
- * take beside a refill being poured elsewhere does not wait for it.
- */
-static bool
-may_pair(const struct shelf *s, const unsigned *g, int ng, const struct shelf_place *q,
-         int64_t now)
-{
-    const struct cond_channel *ch = &q->ch;
-    if (ch->pl_off_n > 0 || now - ch->pl_start_ms < cfg_of(q)->move_window_ms)
-        return true;
-    int64_t r = open_change(q);
-    for (int k = 0; k < ng; k++) {
-        const struct shelf_place *p = &s->p[g[k]];
-        int64_t d = p->cand.level_mg - p->base_mg;
-        if (d < 0 && -d + tol(p, d) >= r)
-            return true;
-    }
-    return false;
-}
-
-/*
- * Judge what waits and may be judged. The group of a waiting place is every
- * waiting place related to one in the group. It waits (at most the move
- * window, after it settled) for an open related episode that
- * could still make a move or a foreign load with it: one heading up, while
- * the group has a rise, or drops only and it may still pair with one
- * (may_pair()); one heading down, while the group has a rise. Two takes at
- * once, on two platforms, never wait for each other. With force >= 0,
- * the group of that place is judged at once (its platform opens a new episode).
- */
-static void
-try_judge(struct shelf *s, int64_t now, int force, struct out *o)
-{
-    for (unsigned i = 0; i < SENSOR_MAX_CHANNELS; i++) {
-        struct shelf_place *p = &s->p[i];
-        if (!p->used || !p->waiting)
-            continue;
-        unsigned g[SENSOR_MAX_CHANNELS];
-        bool in[SENSOR_MAX_CHANNELS] = {false}, rising[SENSOR_MAX_CHANNELS] = {false};
-        int ng = 1, up = 0, down = 0;
-        bool open_up = false, open_down = false;
-        g[0] = i;
-        in[i] = true;
-        for (int k = 0; k < ng; k++) {
-            const struct shelf_place *pk = &s->p[g[k]];
-            int64_t d = pk->cand.level_mg - pk->base_mg;
-            up += d >= cond_step_mg(&pk->ch);
-            down += d <= -cond_step_mg(&pk->ch);
-            for (unsigned j = 0; j < SENSOR_MAX_CHANNELS; j++) {
-                const struct shelf_place *pj = &s->p[j];
-                if (in[j] || !pj->used || !related(pk, pj))
-                    continue;
-                if (pj->waiting) {
-                    in[j] = true;
-                    g[ng++] = j;
-                } else if (heading(pj) > 0) {
-                    rising[j] = open_up = true;
-                } else {
-                    open_down = open_down || heading(pj) < 0;
-                }
-            }
-        }
-        if (open_up && up == 0) {
-            open_up = false;
-            for (unsigned j = 0; j < SENSOR_MAX_CHANNELS && !open_up; j++)
-                open_up = rising[j] && may_pair(s, g, ng, &s->p[j], now);
-        }
-        bool busy = (open_up && up + down > 0) || (open_down && up > 0);
-        if (busy && force != (int)i && now - p->wait_ms < wait_max(p))
-            continue;
-        judge(s, g, ng, now, o);
-    }
-}
-
 /* ---- notes from the channels, timers ---- */
 
 static void
@@ -860,7 +673,7 @@ on_note(struct shelf *s, unsigned i, const struct cond_note *n, struct out *o)
         break;
     case COND_NOTE_OPEN:
         if (p->waiting)
-            try_judge(s, n->t_ms, (int)i, o);
+            shelf_try_judge(s, n->t_ms, (int)i, o);
         break;
     case COND_NOTE_SETTLED:
         p->cand = *n;
@@ -977,7 +790,7 @@ timers(struct shelf *s, int64_t now, struct out *o)
                 on_note(s, i, &n, o);
             place_timers(s, i, now, o);
         }
-        try_judge(s, now, -1, o);
+        shelf_try_judge(s, now, -1, o);
     }
     refresh_due(s);
 }
