@@ -72,4 +72,5 @@ def main():
         f.write(config(d))
 
 
-main()
+if __name__ == "__main__":
+    main()
