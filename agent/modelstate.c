@@ -343,3 +343,38 @@ ms_decode(int32_t format, const void *blob, size_t len, struct pl_model *m, char
     text_error(err, errlen, "format %d is not known to this version", (int)format);
     return -ENOTSUP;
 }
+
+void
+ms_fresh(struct pl_model *m, const struct cfg_item *c, int64_t now_ms)
+{
+    memset(m, 0, sizeof(*m));
+    lead_init(&m->lead, c->lead_s, c->lead_spread_s);
+    fc_init(&m->fc, now_ms / 1000);
+    dayuse_init(&m->days, now_ms / 1000);
+    m->started_ms = now_ms > 0 ? now_ms : 1;
+}
+
+int
+ms_load(struct store *db, const struct cfg_item *c, int64_t now_ms, struct pl_model *m,
+        int32_t *format, char *why, size_t whylen)
+{
+    char blob[MS_TEXT_MAX];
+    size_t len = 0;
+
+    ms_fresh(m, c, now_ms);
+    *format = 0;
+    int r = store_model_load(db, c->id, format, blob, sizeof(blob), &len, NULL);
+    if (r == -ENOENT)
+        return 1;
+    if (r == -E2BIG) {
+        snprintf(why, whylen, "larger than %d bytes", MS_TEXT_MAX);
+        return 2;
+    }
+    if (r < 0)
+        return r;
+    if (ms_decode(*format, blob, len, m, why, whylen) < 0) {
+        ms_fresh(m, c, now_ms);
+        return 2;
+    }
+    return 0;
+}

@@ -16,7 +16,8 @@
  * spread); it is read once, migrated field by field (modelstate.c says how), and
  * saved again as format 2.
  *
- * Not pure: it formats text. No allocation; everything fits MS_TEXT_MAX bytes.
+ * Not pure: it formats text, and ms_load() reads the store. No allocation;
+ * everything fits MS_TEXT_MAX bytes.
  */
 #ifndef PANTRY_AGENT_MODELSTATE_H
 #define PANTRY_AGENT_MODELSTATE_H
@@ -24,7 +25,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "config.h"
 #include "pipeline.h"
+#include "store.h"
 
 #define MS_FORMAT 2
 #define MS_TEXT_MAX 4096
@@ -40,5 +43,20 @@ int ms_encode(const struct pl_model *m, char *buf, size_t cap);
  */
 int ms_decode(int32_t format, const void *blob, size_t len, struct pl_model *m,
               char *err, size_t errlen);
+
+/*
+ * A fresh model of item c, observation starting at now_ms: the configured lead
+ * prior, nothing learnt.
+ */
+void ms_fresh(struct pl_model *m, const struct cfg_item *c, int64_t now_ms);
+
+/*
+ * Item c's model as the store keeps it, over a fresh one (ms_fresh()): 0 read
+ * (*format says in which format), 1 none saved, 2 one that cannot be ours or
+ * cannot be read (why says which; *m is fresh); a negative errno when the
+ * store fails.
+ */
+int ms_load(struct store *db, const struct cfg_item *c, int64_t now_ms,
+            struct pl_model *m, int32_t *format, char *why, size_t whylen);
 
 #endif

@@ -32,6 +32,7 @@
 #include "control.h"
 #include "keys.h"
 #include "evtrace.h"
+#include "modelstate.h"
 #include "store.h"
 #include "text.h"
 
@@ -332,6 +333,48 @@ order_json(const struct store_order *ord)
 
 /* ---- status ---- */
 
+/*
+ * What the daemon learnt of item c's lead time (its saved model, or the
+ * configured prior before one is saved). 0, or -errno after a message.
+ */
+static int
+get_lead(struct store *db, const struct cfg_item *c, int64_t now_ms, struct lead *out)
+{
+    static struct pl_model m; /* about 1 KB: not on the stack */
+    char why[256];
+    int32_t format;
+    int r = ms_load(db, c, now_ms, &m, &format, why, sizeof(why));
+
+    if (r < 0)
+        return fail("%s: reading what was learnt: %s", c->id, store_errmsg(db));
+    *out = m.lead;
+    return 0;
+}
+
+static cJSON *
+lead_json(const struct lead *l)
+{
+    cJSON *o = cJSON_CreateObject();
+
+    cJSON_AddNumberToObject(o, "mean_s", (double)l->mean_s);
+    cJSON_AddNumberToObject(o, "sd_s", (double)lead_sd_s(l));
+    cJSON_AddNumberToObject(o, "deliveries", (double)l->n);
+    return o;
+}
+
+static void
+print_lead(const struct lead *l)
+{
+    double mean = (double)l->mean_s / 86400.0, sd = (double)lead_sd_s(l) / 86400.0;
+
+    if (l->n == 0)
+        printf("  lead      %.1f days ± %.1f, the configured prior: no delivery measured "
+               "yet\n", mean, sd);
+    else
+        printf("  lead      %.1f days ± %.1f, learnt from %" PRIu32 " deliver%s\n", mean,
+               sd, l->n, l->n == 1 ? "y" : "ies");
+}
+
 static void
 print_view(const struct cfg_item *it, const struct store_view *v, int64_t now_ms)
 {
@@ -388,6 +431,7 @@ cmd_status(const struct command *cmd, struct opts *o)
         const struct cfg_item *it = &cfg.items[i];
         struct store_view v;
         struct open_order oo = {0};
+        struct lead lead;
         int have;
 
         if (only >= 0 && (size_t)only != i)
@@ -398,6 +442,8 @@ cmd_status(const struct command *cmd, struct opts *o)
             fail("%s: reading its orders: %s", it->id, store_errmsg(db));
             goto out;
         }
+        if (get_lead(db, it, o->now_ms, &lead) < 0)
+            goto out;
         if (o->json) {
             cJSON *j = cJSON_CreateObject();
             cJSON_AddStringToObject(j, "id", it->id);
@@ -412,6 +458,7 @@ cmd_status(const struct command *cmd, struct opts *o)
                 cJSON_AddItemToObject(j, "order", order_json(&oo.o));
             else
                 cJSON_AddNullToObject(j, "order");
+            cJSON_AddItemToObject(j, "lead", lead_json(&lead));
             cJSON_AddItemToArray(arr, j);
             continue;
         }
@@ -422,6 +469,7 @@ cmd_status(const struct command *cmd, struct opts *o)
             print_view(it, &v, o->now_ms);
         else
             printf("  no forecast yet: the daemon has not reviewed this item\n");
+        print_lead(&lead);
         if (oo.found) {
             printf("  order     %s %s since %s (%" PRId32 " pack%s, %s)\n",
                    oo.o.order_id, store_order_state_to_str(oo.o.state),

@@ -145,31 +145,19 @@ audit(struct pipeline *p, const struct pl_item *it, int64_t now_ms, const char *
 static int
 load_model(struct pipeline *p, struct pl_item *it, int64_t now_ms)
 {
-    const struct cfg_item *c = it->cfg;
-    char blob[MS_TEXT_MAX], why[256];
-    size_t len = 0;
+    char why[256];
     int32_t format = 0;
+    int r = ms_load(p->db, it->cfg, now_ms, &it->model, &format, why, sizeof(why));
 
-    memset(&it->model, 0, sizeof(it->model));
-    lead_init(&it->model.lead, c->lead_s, c->lead_spread_s);
-    fc_init(&it->model.fc, now_ms / 1000);
-    dayuse_init(&it->model.days, now_ms / 1000);
-    it->model.started_ms = now_ms > 0 ? now_ms : 1;
-    int r = store_model_load(p->db, c->id, &format, blob, sizeof(blob), &len, NULL);
-    if (r == -ENOENT)
+    if (r == 1)
         return 0;
-    if (r == -E2BIG) {
-        audit(p, it, now_ms, "the saved forecast is too large to be ours: learning "
-              "starts afresh");
-        return 0;
-    }
-    if (r < 0)
-        return r;
-    if ((r = ms_decode(format, blob, len, &it->model, why, sizeof(why))) < 0) {
+    if (r == 2) {
         audit(p, it, now_ms, "the saved forecast cannot be read (%s): learning starts "
               "afresh", why);
         return 0;
     }
+    if (r < 0)
+        return r;
     chan(p, it)->zero_mg = it->model.zero_mg;
     chan(p, it)->zero_at_ms = it->model.zero_at_ms;
     /* The next save writes the current format. */

@@ -168,6 +168,6 @@ $bin/agent/pantryctl --config "$work/pantry-agent.conf" history rice --limit 200
   grep -v " consume " | sed 's/^/   /'
 echo
 echo "   Each order arrived at the retailer's ETA, 2 to 3 days after it was placed;"
-echo "   the refill of its packs closed it, and the lead it took is what the agent"
-echo "   plans the next one with (status: \"lead time\", the service level's"
-echo "   quantile of what it has seen and its prior)."
+echo "   the refill of its packs closed it, and the time it took taught the agent"
+echo "   the lead (status: \"lead\", learnt from the deliveries; \"lead time\" in"
+echo "   the decision, the service level's quantile of it, planned with)."

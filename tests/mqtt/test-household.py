@@ -15,6 +15,8 @@ clock:
   the demand file and those deliveries (the household takes what it wants while
   there is any): the grams consumed within 2 %, the stock at the end within
   25 g;
+- the lead pantryctl status shows is learnt from every delivery, between the
+  prior (2 days) and what they took;
 - a second run into the same store is refused, and so are bad arguments, each
   with a message that names what is wrong, before a key or a store is made.
 
@@ -176,6 +178,15 @@ with tempfile.TemporaryDirectory() as d:
         stock = json.loads(st.stdout)["items"][0]["view"]["stock_g"] if st.returncode == 0 else -1
         check(abs(stock - left) <= 25, "%s: stock %.1f g at the end, the ledger %.1f g" %
               (item, stock, left))
+    # The lead learnt: the configured prior (2 days) and every delivery measured.
+    st = subprocess.run([PANTRYCTL, "--config", conf, "--json", "status", "rice"],
+                        capture_output=True, text=True)
+    lead = json.loads(st.stdout)["items"][0]["lead"] if st.returncode == 0 else {}
+    fulfilled = con.execute("SELECT COUNT(*) FROM orders WHERE item = 'rice' AND state = "
+                            "'fulfilled'").fetchone()[0]
+    check(lead.get("deliveries") == fulfilled >= 2 and
+          2 * DAY <= lead.get("mean_s", 0) <= 3 * DAY + 600,
+          "rice's lead learnt from its %d deliveries, 2 to 3 days: %r" % (fulfilled, lead))
     con.close()
     check("deliveries poured in" in r.stderr, "the agent says how many deliveries came")
 

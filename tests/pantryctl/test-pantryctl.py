@@ -182,6 +182,7 @@ items = (
             days_left, utc(RUNOUT_S * 1000), utc(RUNOUT_LO_S * 1000),
             utc(RUNOUT_HI_S * 1000)),
         "  decision  not-needed; reorder point 300 g, lead time 2.0 days",
+        "  lead      2.0 days ± 2.0, the configured prior: no delivery measured yet",
         "  order     none open",
         "coffee  Coffee beans  (mode auto)",
         "  stock     412 g ± 1.0 g, 41%% of a 1000 g pack (at %s)"
@@ -228,6 +229,9 @@ items = (
               "json coffee order: %r" % c["order"])
         check(items["flour"]["view"] is None and items["flour"]["order"] is None,
               "json flour")
+        check(items["rice"]["lead"] == {"mean_s": 172800, "sd_s": 172800,
+                                        "deliveries": 0},
+              "json rice lead, the prior: %r" % items["rice"].get("lead"))
 
     # ---- forecast: geometry recomputed from PANTRYCTL.md's formulas ----
     def geometry(width, height, days):
