@@ -18,7 +18,7 @@
 #include "pipeline.h"
 #include "sensor.h"
 #include "store.h"
-#include "trace.h"
+#include "cond/trace.h"
 #include "uplink.h"
 
 #define ERRLEN 512
