@@ -35,57 +35,15 @@
 #include "modelstate.h"
 #include "store.h"
 #include "text.h"
+#include "pantryctl.h"
 
 #ifndef PANTRY_VERSION
 #define PANTRY_VERSION "unknown"
 #endif
 
-#define EXIT_REFUSED 1
-#define EXIT_USAGE 2
-#define EXIT_UNREACHABLE 3
+struct agent_config pctl_cfg; /* about 30 KB: not on the stack */
 
-#define MS_PER_DAY INT64_C(86400000)
-
-/* Options; each command accepts the global ones and those in its mask. */
-enum {
-    OPT_DAYS = 1u << 0,
-    OPT_WIDTH = 1u << 1,
-    OPT_HEIGHT = 1u << 2,
-    OPT_ASCII = 1u << 3,
-    OPT_LIMIT = 1u << 4,
-    OPT_WEIGHT = 1u << 5,
-    OPT_SETTLE = 1u << 6,
-    OPT_SECONDS = 1u << 7,
-    OPT_FORCE = 1u << 8,
-};
-
-struct opts {
-    const char *config;
-    bool json;
-    int64_t now_ms;     /* --now, else the wall clock */
-    int64_t timeout_ms; /* control socket calls */
-    unsigned given;     /* OPT_* seen */
-    int64_t days, width, height, limit, weight_mg, settle_ms, seconds;
-    bool ascii, force;
-    const char *item; /* the positional argument, if any */
-};
-
-struct command {
-    const char *name;
-    const char *args;  /* "ITEM", "[ITEM]", "" */
-    unsigned opts;     /* OPT_* allowed */
-    unsigned required; /* OPT_* required */
-    int (*run)(const struct command *cmd, struct opts *o);
-    const char *summary;
-    const char *help; /* the command's own options and details */
-};
-
-static struct agent_config cfg; /* about 30 KB: not on the stack */
-
-static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static int
+int
 usage_error(const char *fmt, ...)
 {
     va_list ap;
@@ -98,7 +56,7 @@ usage_error(const char *fmt, ...)
     return EXIT_USAGE;
 }
 
-static int
+int
 fail(const char *fmt, ...)
 {
     va_list ap;
@@ -120,7 +78,7 @@ put_clean(FILE *f, const char *s)
 }
 
 /* Print s cleaned and cut to at most cols characters (UTF-8 sequences count one). */
-static void
+void
 put_cut(const char *s, int cols)
 {
     for (int n = 0; *s != '\0'; s++) {
@@ -132,7 +90,7 @@ put_cut(const char *s, int cols)
 }
 
 /* Print a cJSON object as one line and free it; 0, or 1 when out of memory. */
-static int
+int
 print_json(cJSON *o)
 {
     char *s = o != NULL ? cJSON_PrintUnformatted(o) : NULL;
@@ -150,7 +108,7 @@ print_json(cJSON *o)
 /* ---- numbers and times for people ---- */
 
 /* Grams: whole grams from 100 g up, one decimal below. */
-static const char *
+const char *
 fmt_g(int64_t mg, char *buf, size_t len)
 {
     double g = (double)mg / 1000.0;
@@ -160,7 +118,7 @@ fmt_g(int64_t mg, char *buf, size_t len)
 }
 
 /* Local time "YYYY-MM-DD HH:MM". */
-static const char *
+const char *
 fmt_time(int64_t ms, char *buf, size_t len)
 {
     time_t t = (time_t)(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
@@ -172,7 +130,7 @@ fmt_time(int64_t ms, char *buf, size_t len)
 }
 
 /* Local date "MM-DD". */
-static const char *
+const char *
 fmt_day(int64_t ms, char *buf, size_t len)
 {
     time_t t = (time_t)(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
@@ -184,7 +142,7 @@ fmt_day(int64_t ms, char *buf, size_t len)
 }
 
 /* An absolute runout time in s (INT64_MAX: never) as ms, or -1 for never. */
-static int64_t
+int64_t
 runout_ms(int64_t s)
 {
     if (s == INT64_MAX || s > INT64_MAX / 1000 || s < 0)
@@ -208,7 +166,7 @@ load_config(const struct opts *o)
 {
     static struct cfg_errors errs;
 
-    if (cfg_load(o->config, &cfg, &errs) == 0)
+    if (cfg_load(o->config, &pctl_cfg, &errs) == 0)
         return 0;
     for (size_t i = 0; i < errs.count; i++)
         fprintf(stderr, "pantryctl: %s\n", errs.msg[i]);
@@ -218,29 +176,29 @@ load_config(const struct opts *o)
 }
 
 /* The configured item named by the command line, or -1 after a message. */
-static int
+int
 find_item(const char *id)
 {
-    int i = cfg_find_item(&cfg, id);
+    int i = cfg_find_item(&pctl_cfg, id);
 
     if (i < 0) {
         fputs("pantryctl: no item '", stderr);
         put_clean(stderr, id);
         fputs("' in the configuration; configured:", stderr);
-        for (size_t k = 0; k < cfg.n_items; k++)
-            fprintf(stderr, " %s", cfg.items[k].id);
+        for (size_t k = 0; k < pctl_cfg.n_items; k++)
+            fprintf(stderr, " %s", pctl_cfg.items[k].id);
         fputs("\n", stderr);
     }
     return i;
 }
 
-static int
+int
 open_store(struct store **db)
 {
     char err[512];
-    int r = store_open(cfg.store_path, STORE_RDONLY, db, err, sizeof(err));
+    int r = store_open(pctl_cfg.store_path, STORE_RDONLY, db, err, sizeof(err));
 
-    if (r == -EACCES || (r < 0 && access(cfg.store_path, R_OK) < 0 && errno == EACCES))
+    if (r == -EACCES || (r < 0 && access(pctl_cfg.store_path, R_OK) < 0 && errno == EACCES))
         return fail("%s\n(the store is the daemon's; its group may read it: ask an "
                     "administrator to add you, e.g. sudo adduser $USER pantry-agent, "
                     "then log in again)", err);
@@ -268,7 +226,7 @@ open_order_cb(const struct store_order *o, void *ctx)
 }
 
 /* The item's view; 1 when there is one, 0 when none yet, -errno after a message. */
-static int
+int
 get_view(struct store *db, const char *item, struct store_view *v)
 {
     int r = store_view_get(db, item, v);
@@ -282,7 +240,7 @@ get_view(struct store *db, const char *item, struct store_view *v)
     return 1;
 }
 
-static cJSON *
+cJSON *
 view_json(const struct cfg_item *it, const struct store_view *v, int64_t now_ms)
 {
     cJSON *o = cJSON_CreateObject();
@@ -427,8 +385,8 @@ cmd_status(const struct command *cmd, struct opts *o)
         cJSON_AddNumberToObject(root, "now_ms", (double)o->now_ms);
         arr = cJSON_AddArrayToObject(root, "items");
     }
-    for (size_t i = 0; i < cfg.n_items; i++) {
-        const struct cfg_item *it = &cfg.items[i];
+    for (size_t i = 0; i < pctl_cfg.n_items; i++) {
+        const struct cfg_item *it = &pctl_cfg.items[i];
         struct store_view v;
         struct open_order oo = {0};
         struct lead lead;
@@ -487,465 +445,6 @@ cmd_status(const struct command *cmd, struct opts *o)
         root = NULL;
     }
 out:
-    cJSON_Delete(root);
-    store_close(db);
-    return rc;
-}
-
-/* ---- forecast: the chart ---- */
-
-/*
- * The chart is a grid of cells, each a braille character of 2 x 4 dots (or one
- * ASCII character). History and the expected line are drawn in dots; the
- * interval between the early and the late runout line fills whole cells. The
- * geometry (documented in PANTRYCTL.md, and recomputed by the tests):
- *
- *   X = 2 * plot columns dots across, Y = 4 * plot rows dots up;
- *   time t -> dot x = floor((t - t0) * (X - 1) / (t1 - t0) + 0.5), column x / 2;
- *   mass m -> dot y = floor(m * (Y - 1) / ymax + 0.5) from the bottom.
- */
-struct chart {
-    int lw;     /* y label width, "1000 g" */
-    int pw, ph; /* plot columns and rows */
-    int64_t t0_ms, t1_ms;
-    int64_t ymax_mg;
-    uint8_t *hist; /* braille bits of history per cell */
-    uint8_t *fc;   /* braille bits of the expected line */
-    uint8_t *fill; /* 1: inside the runout interval */
-    char *mark;    /* axis marks per column */
-};
-
-/* The braille dot bit of (dx, dy) in a cell, dy from the top (Unicode order). */
-static const uint8_t braille_bit[4][2] = {
-    {0x01, 0x08},
-    {0x02, 0x10},
-    {0x04, 0x20},
-    {0x40, 0x80},
-};
-
-static double
-chart_xd(const struct chart *c, int64_t t_ms)
-{
-    return (double)(t_ms - c->t0_ms) * (double)(2 * c->pw - 1) /
-           (double)(c->t1_ms - c->t0_ms);
-}
-
-static int
-chart_x(const struct chart *c, int64_t t_ms)
-{
-    return (int)floor(chart_xd(c, t_ms) + 0.5);
-}
-
-static double
-chart_yd(const struct chart *c, double mg)
-{
-    return mg * (double)(4 * c->ph - 1) / (double)c->ymax_mg;
-}
-
-/* One dot at (x, y), y from the bottom; outside the plot: nothing. */
-static void
-chart_dot(struct chart *c, uint8_t *layer, int x, int y)
-{
-    int ry = 4 * c->ph - 1 - y;
-
-    if (x < 0 || x >= 2 * c->pw || ry < 0 || ry >= 4 * c->ph)
-        return;
-    layer[(ry / 4) * c->pw + x / 2] |= braille_bit[ry % 4][x % 2];
-}
-
-/*
- * A line between two points in time and mass, clipped to [t0, t1] first, then
- * drawn dot by dot (Bresenham) between the rounded end points.
- */
-static void
-chart_line(struct chart *c, uint8_t *layer, int64_t ta, double ma, int64_t tb,
-           double mb)
-{
-    if (tb < ta || tb < c->t0_ms || ta > c->t1_ms)
-        return;
-    if (ta < c->t0_ms) {
-        ma += (mb - ma) * (double)(c->t0_ms - ta) / (double)(tb - ta);
-        ta = c->t0_ms;
-    }
-    if (tb > c->t1_ms) {
-        mb = ma + (mb - ma) * (double)(c->t1_ms - ta) / (double)(tb - ta);
-        tb = c->t1_ms;
-    }
-    int x0 = chart_x(c, ta), x1 = chart_x(c, tb);
-    int y0 = (int)floor(chart_yd(c, ma) + 0.5), y1 = (int)floor(chart_yd(c, mb) + 0.5);
-    int dx = abs(x1 - x0), dy = -abs(y1 - y0);
-    int sx = x0 < x1 ? 1 : -1, sy = y0 < y1 ? 1 : -1, e = dx + dy;
-    for (;;) {
-        chart_dot(c, layer, x0, y0);
-        if (x0 == x1 && y0 == y1)
-            break;
-        int e2 = 2 * e;
-        if (e2 >= dy) {
-            e += dy;
-            x0 += sx;
-        }
-        if (e2 <= dx) {
-            e += dx;
-            y0 += sy;
-        }
-    }
-}
-
-/* The smallest of 10, 20, 50, 100, 200, 500, ... grams that is >= mg. */
-static int64_t
-nice_ceiling_mg(int64_t mg)
-{
-    static const int64_t steps[] = {1, 2, 5};
-
-    for (int64_t p = 10000; p <= INT64_C(1000000000000); p *= 10)
-        for (int k = 0; k < 3; k++)
-            if (steps[k] * p >= mg)
-                return steps[k] * p;
-    return INT64_C(1000000000000);
-}
-
-struct history_pts {
-    int64_t *t, *mean, *min, *max;
-    size_t n, cap;
-    int64_t max_mg;
-};
-
-static int
-reading_cb(const struct store_reading *r, void *ctx)
-{
-    struct history_pts *h = ctx;
-
-    if (h->n == h->cap) {
-        size_t cap = h->cap ? 2 * h->cap : 256;
-        int64_t *t = realloc(h->t, cap * sizeof(*t));
-        if (t != NULL)
-            h->t = t;
-        int64_t *m = realloc(h->mean, cap * sizeof(*m));
-        if (m != NULL)
-            h->mean = m;
-        int64_t *lo = realloc(h->min, cap * sizeof(*lo));
-        if (lo != NULL)
-            h->min = lo;
-        int64_t *hi = realloc(h->max, cap * sizeof(*hi));
-        if (hi != NULL)
-            h->max = hi;
-        if (t == NULL || m == NULL || lo == NULL || hi == NULL)
-            return -ENOMEM;
-        h->cap = cap;
-    }
-    h->t[h->n] = r->start_ms;
-    h->mean[h->n] = r->mean_mg;
-    h->min[h->n] = r->min_mg;
-    h->max[h->n] = r->max_mg;
-    h->n++;
-    if (r->mean_mg > h->max_mg)
-        h->max_mg = r->mean_mg;
-    return 0;
-}
-
-/* Put label text centred on column col of a line of n columns, if it fits free. */
-static void
-place_label(char *line, bool *used, int n, int col, const char *text, bool right)
-{
-    int len = (int)strlen(text);
-    int start = right ? col - len + 1 : col - len / 2;
-
-    if (len > n)
-        return;
-    if (start < 0)
-        start = 0;
-    if (start + len > n)
-        start = n - len;
-    for (int i = start - 1; i <= start + len; i++)
-        if (i >= 0 && i < n && used[i])
-            return;
-    for (int i = 0; i < len; i++) {
-        line[start + i] = text[i];
-        used[start + i] = true;
-    }
-}
-
-/* Print one cell: history dots win over the expected line, which wins over fill. */
-static void
-put_cell(const struct chart *c, size_t i, bool ascii)
-{
-    unsigned bits = c->hist[i] | c->fc[i];
-
-    if (ascii) {
-        putchar(c->hist[i] ? '#' : c->fc[i] ? '*' : c->fill[i] ? '.' : ' ');
-        return;
-    }
-    if (bits) {
-        unsigned cp = 0x2800 + bits; /* U+2800..U+28FF in UTF-8: three bytes */
-        putchar(0xe0 | (cp >> 12));
-        putchar(0x80 | ((cp >> 6) & 0x3f));
-        putchar(0x80 | (cp & 0x3f));
-    } else {
-        fputs(c->fill[i] ? "░" : " ", stdout);
-    }
-}
-
-static void
-print_chart(const struct chart *c, const struct opts *o)
-{
-    char lab[3][32];
-    int lab_row[3], nlab = 0;
-    int64_t vals[3] = {c->ymax_mg, c->ymax_mg / 2, 0};
-
-    /* y labels: the top, the half (on the row holding its dot) and zero */
-    for (int k = 0; k < 3; k++) {
-        int y = (int)floor(chart_yd(c, (double)vals[k]) + 0.5);
-        int row = (4 * c->ph - 1 - y) / 4;
-        if (k == 1 && (row == 0 || row == c->ph - 1))
-            continue;
-        snprintf(lab[nlab], sizeof(lab[nlab]), "%" PRId64 " g", vals[k] / 1000);
-        lab_row[nlab++] = row;
-    }
-    for (int r = 0; r < c->ph; r++) {
-        const char *l = "";
-        for (int k = 0; k < nlab; k++)
-            if (lab_row[k] == r)
-                l = lab[k];
-        printf("%*s %s", c->lw, l, o->ascii ? (*l ? "+" : "|") : (*l ? "┤" : "│"));
-        for (int x = 0; x < c->pw; x++)
-            put_cell(c, (size_t)(r * c->pw + x), o->ascii);
-        putchar('\n');
-    }
-    /* the time axis with its marks, then dates under them */
-    printf("%*s %s", c->lw, "", o->ascii ? "+" : "└");
-    for (int x = 0; x < c->pw; x++) {
-        switch (c->mark[x]) {
-        case 'r':
-            fputs(o->ascii ? "^" : "▲", stdout);
-            break;
-        case 'n':
-            fputs(o->ascii ? "|" : "┴", stdout);
-            break;
-        case 't':
-            fputs(o->ascii ? "+" : "┬", stdout);
-            break;
-        default:
-            fputs(o->ascii ? "-" : "─", stdout);
-        }
-    }
-    putchar('\n');
-}
-
-static int
-cmd_forecast(const struct command *cmd, struct opts *o)
-{
-    struct store *db = NULL;
-    struct store_view v;
-    struct history_pts h = {0};
-    struct chart c = {0};
-    cJSON *root = NULL;
-    char a[32], b[32], d[32];
-    int rc = EXIT_REFUSED, have, idx;
-
-    (void)cmd;
-    if ((idx = find_item(o->item)) < 0)
-        return EXIT_USAGE;
-    const struct cfg_item *it = &cfg.items[idx];
-    if (open_store(&db) != 0)
-        return EXIT_REFUSED;
-    if ((have = get_view(db, it->id, &v)) < 0)
-        goto out;
-
-    int64_t now = o->now_ms, days_ms = o->days * MS_PER_DAY;
-    c.t0_ms = now - days_ms;
-    int r = store_readings(db, it->id, c.t0_ms, now + 1, reading_cb, &h);
-    if (r < 0) {
-        fail("%s: reading its history: %s", it->id,
-             r == -ENOMEM ? "out of memory" : store_errmsg(db));
-        goto out;
-    }
-    int64_t ro = have ? runout_ms(v.runout_s) : -1;
-    int64_t lo = have ? runout_ms(v.runout_lo_s) : -1;
-    int64_t hi = have ? runout_ms(v.runout_hi_s) : -1;
-    /* The future shown: up to the late runout (else the expected one), at least a
-     * day and at most 4 x the history; without a foreseen runout, as long as the
-     * history. */
-    int64_t end = hi >= 0 ? hi : ro;
-    int64_t future = days_ms;
-    if (end >= 0) {
-        future = end - now;
-        if (future < MS_PER_DAY)
-            future = MS_PER_DAY;
-        if (future > 4 * days_ms)
-            future = 4 * days_ms;
-    }
-    c.t1_ms = now + future;
-    int64_t top = h.max_mg;
-    if (have && v.stock_mg > top)
-        top = v.stock_mg;
-    c.ymax_mg = nice_ceiling_mg(top);
-
-    if (o->json) {
-        root = cJSON_CreateObject();
-        cJSON_AddStringToObject(root, "item", it->id);
-        cJSON_AddStringToObject(root, "name", it->name);
-        cJSON_AddNumberToObject(root, "now_ms", (double)now);
-        cJSON_AddNumberToObject(root, "from_ms", (double)c.t0_ms);
-        cJSON_AddNumberToObject(root, "to_ms", (double)c.t1_ms);
-        cJSON_AddNumberToObject(root, "ymax_g", (double)c.ymax_mg / 1000.0);
-        cJSON *arr = cJSON_AddArrayToObject(root, "readings");
-        for (size_t i = 0; i < h.n; i++) {
-            cJSON *p = cJSON_CreateObject();
-            cJSON_AddNumberToObject(p, "t_ms", (double)h.t[i]);
-            cJSON_AddNumberToObject(p, "mean_g", (double)h.mean[i] / 1000.0);
-            cJSON_AddNumberToObject(p, "min_g", (double)h.min[i] / 1000.0);
-            cJSON_AddNumberToObject(p, "max_g", (double)h.max[i] / 1000.0);
-            cJSON_AddItemToArray(arr, p);
-        }
-        if (have)
-            cJSON_AddItemToObject(root, "view", view_json(it, &v, now));
-        else
-            cJSON_AddNullToObject(root, "view");
-        rc = print_json(root);
-        root = NULL;
-        goto out;
-    }
-
-    /* the header: what the chart says in words, cut to the chart's width */
-    char head[256];
-    size_t hl = (size_t)snprintf(head, sizeof(head), "%s  %s", it->id, it->name);
-    if (have)
-        snprintf(head + hl, sizeof(head) - hl, ": %s, %.1f g/day%s",
-                 fmt_g(v.stock_mg, a, 32), (double)v.rate_ugpd / 1e6,
-                 v.fault ? ", sensor FAULT" : "");
-    else
-        snprintf(head + hl, sizeof(head) - hl, ": no forecast yet");
-    put_cut(head, (int)o->width);
-    putchar('\n');
-    if (h.n == 0 && !have) {
-        printf("Nothing to draw yet: no readings in the last %" PRId64 " days.\n",
-               o->days);
-        rc = 0;
-        goto out;
-    }
-
-    snprintf(a, sizeof(a), "%" PRId64 " g", c.ymax_mg / 1000);
-    c.lw = (int)strlen(a);
-    c.pw = (int)o->width - c.lw - 2;
-    c.ph = (int)o->height;
-    if (c.pw < 10) {
-        rc = usage_error("--width %" PRId64 " leaves no room for the chart", o->width);
-        goto out;
-    }
-    size_t cells = (size_t)c.pw * (size_t)c.ph;
-    c.hist = calloc(cells, 1);
-    c.fc = calloc(cells, 1);
-    c.fill = calloc(cells, 1);
-    c.mark = calloc((size_t)c.pw, 1);
-    if (c.hist == NULL || c.fc == NULL || c.fill == NULL || c.mark == NULL) {
-        fail("out of memory");
-        goto out;
-    }
-
-    /* history: the means joined up, then to the stock of the latest forecast */
-    for (size_t i = 0; i < h.n; i++) {
-        if (i == 0)
-            chart_dot(&c, c.hist, chart_x(&c, h.t[0]),
-                      (int)floor(chart_yd(&c, (double)h.mean[0]) + 0.5));
-        else
-            chart_line(&c, c.hist, h.t[i - 1], (double)h.mean[i - 1], h.t[i],
-                       (double)h.mean[i]);
-    }
-    if (have && h.n > 0 && v.t_ms >= h.t[h.n - 1])
-        chart_line(&c, c.hist, h.t[h.n - 1], (double)h.mean[h.n - 1], v.t_ms,
-                   (double)v.stock_mg);
-
-    if (have) {
-        double s = (double)v.stock_mg;
-        int64_t ts = v.t_ms;
-        /* the expected line, then empty until the end */
-        if (ro >= 0 && ro > ts) {
-            chart_line(&c, c.fc, ts, s, ro, 0);
-            chart_line(&c, c.fc, ro, 0, c.t1_ms, 0);
-        } else if (ro >= 0) {
-            chart_line(&c, c.fc, ts, 0, c.t1_ms, 0);
-        } else {
-            chart_line(&c, c.fc, ts, s, c.t1_ms, s);
-        }
-        /* the interval: cells whose centre lies between the early and late lines */
-        for (int x = 0; x < c.pw; x++) {
-            double tc = (double)c.t0_ms + (2.0 * x + 0.5) *
-                                              (double)(c.t1_ms - c.t0_ms) /
-                                              (double)(2 * c.pw - 1);
-            if (tc < (double)ts || lo < 0)
-                continue; /* no early runout foreseen: no interval either */
-            double early = 0, late = s;
-            if (lo >= 0 && lo > ts)
-                early = fmax(0, s * (1.0 - (tc - (double)ts) / (double)(lo - ts)));
-            if (hi >= 0 && hi > ts)
-                late = fmax(0, s * (1.0 - (tc - (double)ts) / (double)(hi - ts)));
-            else if (hi >= 0)
-                late = 0;
-            for (int row = 0; row < c.ph; row++) {
-                /* the cell's centre: between its 2nd and 3rd dot rows */
-                double yc = (double)(4 * c.ph - 1 - (4 * row + 1)) - 0.5;
-                double mc = yc * (double)c.ymax_mg / (double)(4 * c.ph - 1);
-                if (mc >= early && mc <= late && late > early)
-                    c.fill[row * c.pw + x] = 1;
-            }
-        }
-    }
-
-    /* axis marks: now, then the runout (which wins where they meet) */
-    int xn = chart_x(&c, now) / 2;
-    if (xn >= 0 && xn < c.pw)
-        c.mark[xn] = 'n';
-    int xr = -1;
-    if (ro >= 0) {
-        xr = ro <= c.t1_ms ? chart_x(&c, ro) / 2 : c.pw - 1;
-        if (xr >= 0 && xr < c.pw)
-            c.mark[xr] = 'r';
-    }
-    print_chart(&c, o);
-
-    /* dates under the axis: the runout first, then now, the start and the end */
-    char *line = malloc((size_t)c.pw + 1);
-    bool *used = calloc((size_t)c.pw, sizeof(bool));
-    if (line == NULL || used == NULL) {
-        free(line);
-        free(used);
-        fail("out of memory");
-        goto out;
-    }
-    memset(line, ' ', (size_t)c.pw);
-    line[c.pw] = '\0';
-    if (xr >= 0 && ro <= c.t1_ms)
-        place_label(line, used, c.pw, xr, fmt_day(ro, a, 32), false);
-    place_label(line, used, c.pw, xn, "now", false);
-    place_label(line, used, c.pw, 0, fmt_day(c.t0_ms, a, 32), false);
-    place_label(line, used, c.pw, c.pw - 1, fmt_day(c.t1_ms, a, 32), true);
-    for (int x = c.pw - 1; x >= 0 && line[x] == ' '; x--)
-        line[x] = '\0';
-    printf("%*s  %s\n", c.lw, "", line);
-    free(line);
-    free(used);
-
-    /* the legend, in two lines of at most 40 columns (the narrowest chart) */
-    puts(o->ascii ? "# stock  * expected use  . interval"
-                  : "⠉ stock and expected use  ░ interval");
-    fputs(o->ascii ? "^ runout " : "▲ runout ", stdout);
-    if (!have)
-        printf("unknown: no forecast yet\n");
-    else if (ro < 0)
-        printf("not foreseen\n");
-    else
-        printf("%s (%s..%s)\n", fmt_time(ro, a, 32), lo >= 0 ? fmt_day(lo, b, 32) : "?",
-               hi >= 0 ? fmt_day(hi, d, 32) : "never");
-    rc = 0;
-out:
-    free(h.t);
-    free(h.mean);
-    free(h.min);
-    free(h.max);
-    free(c.hist);
-    free(c.fc);
-    free(c.fill);
-    free(c.mark);
     cJSON_Delete(root);
     store_close(db);
     return rc;
@@ -1133,7 +632,7 @@ call(const struct opts *o, const struct control_request *req,
      struct control_response *resp)
 {
     char err[512];
-    int r = control_call(cfg.control_socket, req, resp, (int)o->timeout_ms, err,
+    int r = control_call(pctl_cfg.control_socket, req, resp, (int)o->timeout_ms, err,
                          sizeof(err));
 
     return r < 0 ? call_failed(r, err, o->json) : 0;
@@ -1160,7 +659,7 @@ cmd_item_request(const struct command *cmd, struct opts *o)
         int i = find_item(o->item);
         if (i < 0)
             return EXIT_USAGE;
-        snprintf(req.item, sizeof(req.item), "%s", cfg.items[i].id);
+        snprintf(req.item, sizeof(req.item), "%s", pctl_cfg.items[i].id);
     }
     if (strcmp(cmd->name, "ping") == 0)
         req.cmd = CONTROL_PING;
@@ -1244,7 +743,7 @@ cmd_keygen(const struct command *cmd, struct opts *o)
     char err[512], jwk[KEYS_JWK_MAX], kid[KEYS_B64_PK_LEN + 1];
 
     (void)cmd;
-    if (keys_generate(cfg.key_path, o->force, &k, err, sizeof(err)) < 0)
+    if (keys_generate(pctl_cfg.key_path, o->force, &k, err, sizeof(err)) < 0)
         return fail("keygen: %s", err);
     keys_jwk(k.pk, jwk);
     keys_thumbprint(k.pk, kid);
@@ -1252,12 +751,12 @@ cmd_keygen(const struct command *cmd, struct opts *o)
     if (o->json) {
         cJSON *j = cJSON_CreateObject();
         cJSON_AddStringToObject(j, "command", "keygen");
-        cJSON_AddStringToObject(j, "path", cfg.key_path);
+        cJSON_AddStringToObject(j, "path", pctl_cfg.key_path);
         cJSON_AddStringToObject(j, "kid", kid);
         cJSON_AddItemToObject(j, "jwk", cJSON_Parse(jwk));
         return print_json(j) != 0 ? EXIT_REFUSED : 0;
     }
-    printf("private key %s (mode 0600, never shown)\nkid %s\njwk %s\n", cfg.key_path,
+    printf("private key %s (mode 0600, never shown)\nkid %s\njwk %s\n", pctl_cfg.key_path,
            kid, jwk);
     return 0;
 }
@@ -1300,7 +799,7 @@ cmd_calibrate(const struct command *cmd, struct opts *o)
     (void)cmd;
     if ((idx = find_item(o->item)) < 0)
         return EXIT_USAGE;
-    const struct cfg_item *it = &cfg.items[idx];
+    const struct cfg_item *it = &pctl_cfg.items[idx];
     snprintf(req.item, sizeof(req.item), "%s", it->id);
 
     /* Is the daemon there at all? Better to know before the first step. */

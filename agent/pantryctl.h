@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Internal to pantryctl (pantryctl.c, pantryctl-chart.c): its options and
+ * commands, the configuration it read, and the helpers both use to read the
+ * store and print for people.
+ */
+#ifndef PANTRY_AGENT_PANTRYCTL_H
+#define PANTRY_AGENT_PANTRYCTL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#include "config.h"
+#include "store.h"
+
+#define EXIT_REFUSED 1
+#define EXIT_USAGE 2
+#define EXIT_UNREACHABLE 3
+
+#define MS_PER_DAY INT64_C(86400000)
+
+/* Options; each command accepts the global ones and those in its mask. */
+enum {
+    OPT_DAYS = 1u << 0,
+    OPT_WIDTH = 1u << 1,
+    OPT_HEIGHT = 1u << 2,
+    OPT_ASCII = 1u << 3,
+    OPT_LIMIT = 1u << 4,
+    OPT_WEIGHT = 1u << 5,
+    OPT_SETTLE = 1u << 6,
+    OPT_SECONDS = 1u << 7,
+    OPT_FORCE = 1u << 8,
+};
+
+struct opts {
+    const char *config;
+    bool json;
+    int64_t now_ms;     /* --now, else the wall clock */
+    int64_t timeout_ms; /* control socket calls */
+    unsigned given;     /* OPT_* seen */
+    int64_t days, width, height, limit, weight_mg, settle_ms, seconds;
+    bool ascii, force;
+    const char *item; /* the positional argument, if any */
+};
+
+struct command {
+    const char *name;
+    const char *args;  /* "ITEM", "[ITEM]", "" */
+    unsigned opts;     /* OPT_* allowed */
+    unsigned required; /* OPT_* required */
+    int (*run)(const struct command *cmd, struct opts *o);
+    const char *summary;
+    const char *help; /* the command's own options and details */
+};
+
+extern struct agent_config pctl_cfg; /* the configuration read (--config) */
+
+int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* "pantryctl: ..." on stderr; returns EXIT_REFUSED. */
+int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Print s cleaned and cut to at most cols characters. */
+void put_cut(const char *s, int cols);
+/* Print a cJSON object as one line and free it; 0, or 1 when out of memory. */
+int print_json(cJSON *o);
+/* Grams, a time and a day for people, into buf. */
+const char *fmt_g(int64_t mg, char *buf, size_t len);
+const char *fmt_time(int64_t ms, char *buf, size_t len);
+const char *fmt_day(int64_t ms, char *buf, size_t len);
+/* A runout time of the models (s, MODELS_NEVER) in ms, -1 for never. */
+int64_t runout_ms(int64_t s);
+/* The index of item id in the configuration, or -1 after a usage error. */
+int find_item(const char *id);
+/* The daemon's store, read-only; 0, or EXIT_REFUSED after a message. */
+int open_store(struct store **db);
+/* The item's view; 1 when there is one, 0 when none yet, -errno after a message. */
+int get_view(struct store *db, const char *item, struct store_view *v);
+cJSON *view_json(const struct cfg_item *it, const struct store_view *v, int64_t now_ms);
+
+/* forecast ITEM: the chart (pantryctl-chart.c). */
+int cmd_forecast(const struct command *cmd, struct opts *o);
+
+#endif
