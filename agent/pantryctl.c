@@ -7,7 +7,8 @@
  * ask the running daemon over its control socket (control.h) and print what it
  * answers. Every command takes --json and prints one JSON object instead. The
  * commands, their options, the JSON keys and the exit statuses are documented
- * in agent/PANTRYCTL.md; this file is the only place that prints them.
+ * in agent/PANTRYCTL.md; this file and pantryctl-chart.c are the only places
+ * that print them.
  *
  * Exit status: 0 done, 1 refused or failed, 2 bad usage, 3 the daemon is not
  * reachable.
