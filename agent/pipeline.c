@@ -210,16 +210,49 @@ open_order(struct pipeline *p, const struct pl_item *it, struct open_order *oo)
 
 /* ---- reviews ---- */
 
+#define CAP_SEEN 64
+
+/* The times of the orders that count against the cap (store.h), oldest first. */
+struct cap_scan {
+    int64_t t_ms[CAP_SEEN];
+    size_t n;
+};
+
+static int
+cap_cb(const struct store_order *o, void *ctx)
+{
+    struct cap_scan *c = ctx;
+    bool counted = o->state != ORDER_CANCELLED && o->state != ORDER_REJECTED &&
+                   !(o->state == ORDER_EXPIRED && o->queued_ms == 0);
+    if (counted && c->n < CAP_SEEN)
+        c->t_ms[c->n++] = o->created_ms;
+    return 0;
+}
+
 /*
- * What an order should cover beyond lead and review: the configured cover, and
- * at least the spacing the order cap allows (30 days / max_orders_30d), so that
- * a fast-emptying item orders more packs at once instead of running into the cap.
+ * What an order placed now should cover beyond lead and review: the configured
+ * cover, at least the spacing the order cap allows (30 days / max_orders_30d),
+ * so that a fast-emptying item orders more packs at once instead of running
+ * into the cap; and, when this order would fill the cap, until the cap lets
+ * the next one go (two orders close together at first, then a month's wait).
  */
 static int64_t
-cover_of(const struct cfg_item *c)
+cover_of(struct pipeline *p, const struct cfg_item *c, int64_t now_ms)
 {
     int64_t spacing = c->max_orders_30d > 0 ? 30 * DAY_MS / 1000 / c->max_orders_30d : 0;
-    return c->cover_s > spacing ? c->cover_s : spacing;
+    int64_t cover = c->cover_s > spacing ? c->cover_s : spacing;
+    struct cap_scan cs = {.n = 0};
+    if (c->max_orders_30d == 0 ||
+        note_err(p, store_orders_since(p->db, c->id, now_ms - 30 * DAY_MS, cap_cb, &cs)) < 0)
+        return cover;
+    /* After this order, n + 1 count; the next may go once n + 2 - max have left. */
+    size_t k = cs.n + 2 > c->max_orders_30d ? cs.n + 2 - c->max_orders_30d : 0;
+    if (k > 0 && k <= cs.n) {
+        int64_t wait = (cs.t_ms[k - 1] + 30 * DAY_MS - now_ms) / 1000;
+        if (wait > cover)
+            cover = wait;
+    }
+    return cover;
 }
 
 /*
@@ -250,7 +283,7 @@ forecast(struct pipeline *p, struct pl_item *it, int64_t now_ms, struct policy_o
         .interval_s = r.interval_s,
         .lead_time_s = v->lead_s,
         .review_s = c->review_s,
-        .cover_s = cover_of(c),
+        .cover_s = cover_of(p, c, now_ms),
         .peak_mg = dayuse_peak_mg(&it->model.days, now_s, v->lead_s + c->review_s),
         .service_bp = c->service_bp,
         .pack_mg = c->pack_mg,

@@ -5,6 +5,8 @@
  * the households of demand.h, seeds 1..5. What is asserted comes from the
  * scenario (its shop, its holiday, its step), not from the agent:
  *
+ *  - the order cap: an order that fills it covers until the next may go (a
+ *    9-day shop, seeds 1..20: no stockout after the first delivery);
  *  - a long first lead (a shop that takes 9 days, told nothing): once the
  *    first delivery has come, no stockout day; an order that expired before
  *    its delivery came is delivered first, and later orders no longer expire;
@@ -117,6 +119,25 @@ test_long_first_lead(void)
     }
 }
 
+/*
+ * The order cap (2 in 30 days): a new device's first two orders come close
+ * together, and the third may only go once the first is 30 days old. The
+ * second order covers until then and the third's lead: with a 9-day shop, no
+ * stockout after the first delivery on any of seeds 1..20 (seed 20 ran out on
+ * days 52 and 53 when the second order covered 15 days, the cap's spacing).
+ */
+static void
+test_cap_wait(void)
+{
+    struct outcome o;
+    for (uint64_t seed = 1; seed <= 20; seed++) {
+        if (run(DM_SLOW_SHOP, seed, &o) < 0)
+            continue;
+        CHECK_MSG(o.agent.stockout_days_learnt == 0, "seed %" PRIu64 ": %d stockout "
+                  "days after the first delivery", seed, o.agent.stockout_days_learnt);
+    }
+}
+
 static void
 test_holiday(void)
 {
@@ -214,6 +235,7 @@ main(void)
     }
     RUN(test_seeds_independent);
     RUN(test_long_first_lead);
+    RUN(test_cap_wait);
     RUN(test_holiday);
     RUN(test_step);
     RUN(test_pinches);
