@@ -754,6 +754,15 @@ refill(struct pipeline *p, struct pl_item *it, const struct stock_event *ev)
     char note[STORE_NOTE_MAX], when[32];
 
     evtrace_format_time(ev->t_ms / 1000, when, sizeof(when));
+    /*
+     * A refill of an empty shelf (2 % of a pack or less at the last review): the
+     * time it stood empty was no silence of the household, only use it could
+     * not take and the scale could not see (fc_resume()).
+     */
+    if (it->view.t_ms > 0 && it->view.stock_mg * 50 <= it->cfg->pack_mg) {
+        fc_resume(&it->model.fc, ev->t_ms / 1000);
+        save_model(p, it, ev->t_ms);
+    }
     /* What was on its way came (or something else did): a later order says again. */
     shelf_expect(&p->shelf, it->channel, 0);
     if (open_order(p, it, &oo) < 0)

@@ -214,6 +214,13 @@ fc_consume(struct fc *f, const struct fc_params *p, int64_t t_s, int64_t mg)
     }
 }
 
+void
+fc_resume(struct fc *f, int64_t t_s)
+{
+    if (t_s > f->t_last_s)
+        f->t_last_s = t_s;
+}
+
 /*
  * The spread of one event's use over its interval p, as a rate (fc_rate). The
  * spreads are capped at 2^31 mg before they are squared, so the sum fits.

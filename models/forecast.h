@@ -97,6 +97,14 @@ void fc_init(struct fc *f, int64_t t0_s);
 void fc_consume(struct fc *f, const struct fc_params *p, int64_t t_s, int64_t mg);
 
 /*
+ * Observation resumes at t_s after a time the household could not use the item
+ * (its shelf was empty, and what it wanted never reached the scale): that time
+ * is no silence. The next event's interval counts from t_s when t_s is after
+ * the last event; otherwise nothing changes.
+ */
+void fc_resume(struct fc *f, int64_t t_s);
+
+/*
  * Rate at now_s averaged over the next horizon_s seconds (Holt's trend moves it),
  * with its uncertainty. Before any event every field is 0 except interval_s.
  */

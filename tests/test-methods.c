@@ -5,6 +5,7 @@
  * relies on: steady use gives the true rate, a holiday lowers the forecast.
  */
 #include <math.h>
+#include <string.h>
 
 #include "croston.h"
 #include "forecast.h"
@@ -220,6 +221,39 @@ test_away_is_not_slow_use(void)
 }
 
 /*
+ * An empty shelf is no silence: 100 g a day for 60 days, then the jar is empty
+ * for three and a half days (nothing can be taken), a refill at day 63.5 and
+ * the next 100 g at day 64. With fc_resume() at the refill, that use came half
+ * a day after it: 200 g/day weighed by 1 - 2^(-0.5/14), so SES is at about
+ * 102.4 g/day; without it, 100 g in 4 days (25 g/day) weighed by
+ * 1 - 2^(-4/14) would have pulled it to about 86.5.
+ */
+static void
+test_empty_is_not_silence(void)
+{
+    struct fc_params p = {.method = FC_SES, .half_life_s = 14 * DAY};
+    struct fc f, g;
+    struct fc_rate r;
+    fc_init(&f, 0);
+    for (int d = 1; d <= 60; d++)
+        fc_consume(&f, &p, d * DAY, 100000);
+    g = f;
+    fc_resume(&f, 63 * DAY + DAY / 2);
+    fc_consume(&f, &p, 64 * DAY, 100000);
+    fc_rate(&f, &p, 64 * DAY, 0, &r);
+    double a = 1 - exp2(-0.5 / 14);
+    CHECK_NEAR(r.rate_ugpd, 100e6 + a * (200e6 - 100e6), 100e6 * 1e-4);
+    fc_consume(&g, &p, 64 * DAY, 100000);
+    fc_rate(&g, &p, 64 * DAY, 0, &r);
+    a = 1 - exp2(-4.0 / 14);
+    CHECK_NEAR(r.rate_ugpd, 100e6 + a * (25e6 - 100e6), 100e6 * 1e-4);
+    /* A resume at or before the last event changes nothing. */
+    g = f;
+    fc_resume(&g, 63 * DAY);
+    CHECK(memcmp(&g, &f, sizeof(f)) == 0);
+}
+
+/*
  * A step: 50 g a day for 90 days, then 100 g a day (a new baby). The 14-day
  * half-life alone would need about 14 days to reach 75 g/day; the fast rate
  * (3.5 days) passes 5/4 of the level within days, and after 4 uses in a row
@@ -323,6 +357,7 @@ main(void)
     RUN(test_holiday_lowers_forecast);
     RUN(test_event_time_edges);
     RUN(test_away_is_not_slow_use);
+    RUN(test_empty_is_not_silence);
     RUN(test_step_is_followed);
     RUN(test_sigma_from_sizes_and_gaps);
     return th_done();
