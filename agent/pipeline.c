@@ -21,6 +21,7 @@
  */
 #include "pipeline.h"
 #include "modelstate.h"
+#include "pipeline-int.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -48,8 +49,8 @@
 /* z of the lead's bound an order sent stays open for: 3.0902, 99.9 %, Q16. */
 #define LEAD_BOUND_Z_Q16 202520
 
-static int
-note_err(struct pipeline *p, int r)
+int
+pl_note_err(struct pipeline *p, int r)
 {
     if (r < 0) {
         p->store_errors++;
@@ -69,7 +70,7 @@ batch(struct pipeline *p, int64_t now_ms)
         p->in_batch = true;
         p->batch_ms = now_ms;
     }
-    return note_err(p, r);
+    return pl_note_err(p, r);
 }
 
 int
@@ -79,8 +80,8 @@ pipeline_flush(struct pipeline *p)
         return 0;
     p->in_batch = false;
     /* In the same transaction: how far the input has been taken in. */
-    note_err(p, store_meta_put(p->db, PL_META_PROCESSED, p->now_ms));
-    return note_err(p, store_commit(p->db));
+    pl_note_err(p, store_meta_put(p->db, PL_META_PROCESSED, p->now_ms));
+    return pl_note_err(p, store_commit(p->db));
 }
 
 static void
@@ -102,7 +103,7 @@ save_view(struct pipeline *p, struct pl_item *it)
     };
     snprintf(sv.verdict, sizeof(sv.verdict), "%s", order_verdict_to_str(v->verdict));
     if (batch(p, v->t_ms) == 0)
-        note_err(p, store_view_put(p->db, it->cfg->id, &sv));
+        pl_note_err(p, store_view_put(p->db, it->cfg->id, &sv));
 }
 
 static int64_t
@@ -129,12 +130,8 @@ save_model(struct pipeline *p, struct pl_item *it, int64_t now_ms)
     int r = n < 0 ? n : batch(p, now_ms);
     if (r == 0)
         r = store_model_put(p->db, it->cfg->id, now_ms, MS_FORMAT, text, (size_t)n);
-    return note_err(p, r);
+    return pl_note_err(p, r);
 }
-
-static int
-audit(struct pipeline *p, const struct pl_item *it, int64_t now_ms, const char *fmt,
-      ...) __attribute__((format(printf, 4, 5)));
 
 /*
  * The item's model: what the store kept (modelstate.h), or a fresh one when it
@@ -152,7 +149,7 @@ load_model(struct pipeline *p, struct pl_item *it, int64_t now_ms)
     if (r == 1)
         return 0;
     if (r == 2) {
-        audit(p, it, now_ms, "the saved forecast cannot be read (%s): learning starts "
+        pl_audit(p, it, now_ms, "the saved forecast cannot be read (%s): learning starts "
               "afresh", why);
         return 0;
     }
@@ -162,13 +159,13 @@ load_model(struct pipeline *p, struct pl_item *it, int64_t now_ms)
     chan(p, it)->zero_at_ms = it->model.zero_at_ms;
     /* The next save writes the current format. */
     if (format != MS_FORMAT)
-        audit(p, it, now_ms, "the saved forecast of format %d is migrated to format %d",
+        pl_audit(p, it, now_ms, "the saved forecast of format %d is migrated to format %d",
               (int)format, MS_FORMAT);
     return 0;
 }
 
-static int
-audit(struct pipeline *p, const struct pl_item *it, int64_t now_ms, const char *fmt, ...)
+int
+pl_audit(struct pipeline *p, const struct pl_item *it, int64_t now_ms, const char *fmt, ...)
 {
     char text[STORE_NOTE_MAX];
     va_list ap;
@@ -179,7 +176,7 @@ audit(struct pipeline *p, const struct pl_item *it, int64_t now_ms, const char *
     va_end(ap);
     if ((r = batch(p, now_ms)) == 0)
         r = store_audit(p->db, now_ms, it ? it->cfg->id : NULL, text);
-    return note_err(p, r);
+    return pl_note_err(p, r);
 }
 
 /* ---- the open order of an item ---- */
@@ -205,7 +202,7 @@ static int
 open_order(struct pipeline *p, const struct pl_item *it, struct open_order *oo)
 {
     memset(oo, 0, sizeof(*oo));
-    return note_err(p, store_orders_open(p->db, it->cfg->id, open_cb, oo));
+    return pl_note_err(p, store_orders_open(p->db, it->cfg->id, open_cb, oo));
 }
 
 /* ---- reviews ---- */
@@ -243,7 +240,7 @@ cover_of(struct pipeline *p, const struct cfg_item *c, int64_t now_ms)
     int64_t cover = c->cover_s > spacing ? c->cover_s : spacing;
     struct cap_scan cs = {.n = 0};
     if (c->max_orders_30d == 0 ||
-        note_err(p, store_orders_since(p->db, c->id, now_ms - 30 * DAY_MS, cap_cb, &cs)) < 0)
+        pl_note_err(p, store_orders_since(p->db, c->id, now_ms - 30 * DAY_MS, cap_cb, &cs)) < 0)
         return cover;
     /* After this order, n + 1 count; the next may go once n + 2 - max have left. */
     size_t k = cs.n + 2 > c->max_orders_30d ? cs.n + 2 - c->max_orders_30d : 0;
@@ -410,7 +407,7 @@ withdraw(struct pipeline *p, const struct store_order *o, enum store_order_state
 
     if ((r = pipeline_flush(p)) < 0)
         return r;
-    r = note_err(p, store_order_withdraw(p->db, o->order_id, o->state, to, now_ms, note,
+    r = pl_note_err(p, store_order_withdraw(p->db, o->order_id, o->state, to, now_ms, note,
                                          tell ? build_cancel : NULL, &c, &seq));
     if (r == 0 && seq > 0)
         outbox_grew(p, o->order_id);
@@ -439,7 +436,7 @@ queue_order(struct pipeline *p, const struct pl_item *it, const char *order_id,
 
     if ((r = pipeline_flush(p)) < 0)
         return r;
-    r = note_err(p, store_order_queue(p->db, order_id, now_ms, build_reorder, &b));
+    r = pl_note_err(p, store_order_queue(p->db, order_id, now_ms, build_reorder, &b));
     if (r == 0) {
         p->orders_queued++;
         outbox_grew(p, order_id);
@@ -500,12 +497,12 @@ guard(struct pipeline *p, struct pl_item *it, bool need, bool manual, uint32_t p
 
     /* The cooldown counts from the newest order, whatever became of it. */
     if (open_order(p, it, oo) < 0 ||
-        note_err(p, store_orders_since(p->db, c->id, now_ms - c->cooldown_s * 1000,
+        pl_note_err(p, store_orders_since(p->db, c->id, now_ms - c->cooldown_s * 1000,
                                        latest_cb, &last)) < 0 ||
-        note_err(p, store_orders_counted(p->db, c->id, now_ms - 30 * DAY_MS, &n30,
+        pl_note_err(p, store_orders_counted(p->db, c->id, now_ms - 30 * DAY_MS, &n30,
                                          NULL)) < 0 ||
-        note_err(p, store_orders_counted(p->db, c->id, month, NULL, &item_cents)) < 0 ||
-        note_err(p, store_orders_counted(p->db, NULL, month, NULL, &all_cents)) < 0)
+        pl_note_err(p, store_orders_counted(p->db, c->id, month, NULL, &item_cents)) < 0 ||
+        pl_note_err(p, store_orders_counted(p->db, NULL, month, NULL, &all_cents)) < 0)
         return ORDER_NO_DATA;
     struct order_guard_in in = {
         .need = need,
@@ -558,7 +555,7 @@ place(struct pipeline *p, struct pl_item *it, uint32_t packs, const char *reason
         if (r == 0)
             snprintf(id, idlen, "%s", o.order_id);
     }
-    if (note_err(p, r) < 0)
+    if (pl_note_err(p, r) < 0)
         return r;
     p->orders_created++;
     if (!planned) {
@@ -601,7 +598,7 @@ review(struct pipeline *p, struct pl_item *it, int64_t now_ms)
     /* After an order expired, the next one is the household's to confirm. */
     bool planned = it->cfg->mode == CFG_MODE_CONFIRM || it->model.expired_ms > 0;
     if (place(p, it, pol.packs, "predicted", planned, now_ms, id, sizeof(id)) == 0)
-        audit(p, it, now_ms, "order %s: %u pack(s) %s (stock %" PRId64
+        pl_audit(p, it, now_ms, "order %s: %u pack(s) %s (stock %" PRId64
               " g, reorder point %" PRId64 " g, rate %" PRId64 " g/day, sd %" PRId64
               " g/day, lead %" PRId64 " h)", id, pol.packs,
               !planned ? "queued"
@@ -663,7 +660,7 @@ expire_or_close(struct pipeline *p, struct pl_item *it, enum order_event ev,
         return;
     }
     if (pipeline_flush(p) < 0 ||
-        note_err(p, store_order_transition(p->db, oo.o.order_id, oo.o.state, to, now_ms,
+        pl_note_err(p, store_order_transition(p->db, oo.o.order_id, oo.o.state, to, now_ms,
                                            note)) < 0)
         return;
     if (to == ORDER_FULFILLED && oo.o.queued_ms > 0 && now_ms > oo.o.queued_ms) {
@@ -734,14 +731,14 @@ late_delivery(struct pipeline *p, struct pl_item *it, const struct stock_event *
 {
     struct newest n;
     memset(&n, 0, sizeof(n));
-    if (note_err(p, store_orders_since(p->db, it->cfg->id, ev->t_ms - 60 * DAY_MS,
+    if (pl_note_err(p, store_orders_since(p->db, it->cfg->id, ev->t_ms - 60 * DAY_MS,
                                        newest_cb, &n)) < 0 ||
         !n.found || n.o.queued_ms <= 0 || ev->t_ms <= n.o.queued_ms ||
         packs_in(it, &n.o, ev->mg) == 0)
         return false;
     lead_observe(&it->model.lead, (ev->t_ms - n.o.queued_ms) / 1000, LEAD_FLOOR_Q32);
     save_model(p, it, ev->t_ms);
-    audit(p, it, ev->t_ms, "refill of %" PRId64 " g at %s: the late delivery of expired "
+    pl_audit(p, it, ev->t_ms, "refill of %" PRId64 " g at %s: the late delivery of expired "
           "order %s (lead %" PRId64 " h, learnt)", ev->mg / 1000, when, n.o.order_id,
           (ev->t_ms - n.o.queued_ms) / 3600000);
     return true;
@@ -775,7 +772,7 @@ refill(struct pipeline *p, struct pl_item *it, const struct stock_event *ev)
         save_model(p, it, ev->t_ms);
     }
     if (oo.found && late && oo.o.state != ORDER_PLANNED && oo.o.state != ORDER_QUEUED)
-        audit(p, it, ev->t_ms, "order %s stays open: it was sent after the expired one",
+        pl_audit(p, it, ev->t_ms, "order %s stays open: it was sent after the expired one",
               oo.o.order_id);
     if (!oo.found || (late && oo.o.state != ORDER_PLANNED && oo.o.state != ORDER_QUEUED))
         return;
@@ -794,7 +791,7 @@ refill(struct pipeline *p, struct pl_item *it, const struct stock_event *ev)
     bool sent = oo.o.state == ORDER_PUBLISHED || oo.o.state == ORDER_ACKNOWLEDGED;
     uint32_t j = packs_in(it, &oo.o, ev->mg);
     if (!sent || ev->t_ms <= oo.o.queued_ms || j == 0) {
-        audit(p, it, ev->t_ms, "refill of %" PRId64 " g at %s is not order %s (%" PRId32
+        pl_audit(p, it, ev->t_ms, "refill of %" PRId64 " g at %s is not order %s (%" PRId32
               " x %" PRId64 " g%s): the order stays open", ev->mg / 1000, when,
               oo.o.order_id, oo.o.packs, it->cfg->pack_mg / 1000,
               sent ? "" : ", not sent yet");
@@ -828,7 +825,7 @@ on_event(struct pipeline *p, struct pl_item *it, const struct stock_event *ev)
 
     p->events++;
     if (batch(p, ev->t_ms) == 0)
-        note_err(p, store_event_add(p->db, it->cfg->id, ev));
+        pl_note_err(p, store_event_add(p->db, it->cfg->id, ev));
     switch ((enum stock_kind)ev->kind) {
     case STOCK_CONSUME:
         if (!it->fault)
@@ -846,12 +843,12 @@ on_event(struct pipeline *p, struct pl_item *it, const struct stock_event *ev)
         it->view.t_ms = ev->t_ms;
         save_view(p, it);
         stock_flags_to_str(ev->flags, why, sizeof(why));
-        audit(p, it, ev->t_ms, "sensor fault on channel %u (%s): no decisions until "
+        pl_audit(p, it, ev->t_ms, "sensor fault on channel %u (%s): no decisions until "
               "it recovers", ev->channel, why[0] ? why : "bad readings");
         break;
     case STOCK_FAULT_END:
         it->fault = false;
-        audit(p, it, ev->t_ms, "sensor recovered: %" PRId64 " g on the platform",
+        pl_audit(p, it, ev->t_ms, "sensor recovered: %" PRId64 " g on the platform",
               ev->mg / 1000);
         break;
     case STOCK_AWAY:
@@ -887,7 +884,7 @@ flush_readings(struct pipeline *p, struct pl_item *it)
         .uncertainty_mg = u,
     };
     if (batch(p, it->agg_start_ms) == 0)
-        note_err(p, store_reading_put(p->db, it->cfg->id, &r));
+        pl_note_err(p, store_reading_put(p->db, it->cfg->id, &r));
     it->agg_n = 0;
 }
 
@@ -1088,7 +1085,7 @@ press(struct pipeline *p, const struct pl_button *b, const struct press *pr)
         r = pipeline_cancel(p, i, "button", pr->t_ms, msg, sizeof(msg));
     else
         r = pipeline_confirm(p, i, pr->t_ms, msg, sizeof(msg));
-    audit(p, &p->items[i], pr->t_ms, "%s press: %s%s", press_kind_to_str(pr->kind),
+    pl_audit(p, &p->items[i], pr->t_ms, "%s press: %s%s", press_kind_to_str(pr->kind),
           r < 0 ? "refused: " : "", msg);
 }
 
@@ -1245,135 +1242,7 @@ pipeline_cancel(struct pipeline *p, size_t item, const char *reason, int64_t now
     return 0;
 }
 
-/* ---- what the broker and the retailer say ---- */
-
-int
-pipeline_published(struct pipeline *p, enum store_msg_kind kind, const char *order_id,
-                   int64_t now_ms)
-{
-    struct store_order o;
-    enum store_order_state to;
-    int r;
-
-    if ((r = pipeline_flush(p)) < 0)
-        return r;
-    if (kind == STORE_MSG_CANCEL) {
-        r = store_cancel_published(p->db, order_id, now_ms);
-        return r == -ENOENT ? 0 : note_err(p, r); /* a second PUBACK: nothing new */
-    }
-    if ((r = note_err(p, store_order_get(p->db, order_id, &o))) < 0)
-        return r;
-    r = orders_step(o.state, ORDER_EV_PUBACK, o.created_ms, o.queued_ms, now_ms, 0, 0,
-                    &to);
-    if (r == 0 && to == ORDER_PUBLISHED)
-        r = note_err(p, store_order_published(p->db, order_id, now_ms,
-                                              "the broker has it (PUBACK)"));
-    else
-        r = 0; /* a re-send of an order that is further on, or final */
-    store_order_fini(&o);
-    return r;
-}
-
-/* The retailer's answer to a cancel. */
-static int
-cancel_ack(struct pipeline *p, const struct message_ack *a, const struct store_order *o,
-           int64_t now_ms, char *msg, size_t len)
-{
-    int it = cfg_find_item(p->cfg, o->item); /* items[i] is cfg->items[i] */
-    int r;
-
-    if (a->status != ACK_CANCELLED && a->status != ACK_REJECTED)
-        return text_error(msg, len, "ack of the cancel of %s: status %s means nothing "
-                          "for a cancel", o->order_id,
-                          message_ack_status_to_str(a->status)), -EINVAL;
-    r = store_cancel_answered(p->db, o->order_id, now_ms, a->status == ACK_CANCELLED);
-    if (r == -ENOENT)
-        return text_error(msg, len, "the cancel of %s was answered before",
-                          o->order_id), -EALREADY;
-    if (note_err(p, r) < 0)
-        return text_error(msg, len, "store: %s", store_errmsg(p->db)), r;
-    if (a->status == ACK_CANCELLED) {
-        snprintf(msg, len, "the retailer cancelled order %s", o->order_id);
-    } else {
-        snprintf(msg, len, "the retailer refused to cancel order %s%s%s: it may still "
-                 "be delivered", o->order_id, a->reason[0] ? ": " : "", a->reason);
-    }
-    if (it >= 0)
-        audit(p, &p->items[it], now_ms, "%s", msg);
-    return 0;
-}
-
-int
-pipeline_ack(struct pipeline *p, const struct message_ack *a, int64_t now_ms, char *msg,
-             size_t len)
-{
-    static const enum order_event events[] = {
-        [ACK_ACCEPTED] = ORDER_EV_ACCEPTED,
-        [ACK_SHIPPED] = ORDER_EV_SHIPPED,
-        [ACK_REJECTED] = ORDER_EV_REJECTED,
-    };
-    struct store_order o;
-    struct store_cancel c;
-    enum store_order_state to;
-    char note[STORE_NOTE_MAX], eta[32] = "";
-    int r;
-
-    if (strcmp(a->device, p->cfg->device_id) != 0)
-        return text_error(msg, len, "ack for device %s, not this one", a->device),
-               -EINVAL;
-    if ((r = pipeline_flush(p)) < 0)
-        return text_error(msg, len, "store: %s", store_errmsg(p->db)), r;
-    if ((r = store_order_get(p->db, a->order_id, &o)) < 0)
-        return text_error(msg, len, "ack for order %s, which this device does not know",
-                          a->order_id), r;
-    if (o.seq == 0 || a->seq != o.seq) {
-        /* Not the reorder's number: the cancel's, or nothing of ours. */
-        if (store_cancel_get(p->db, a->order_id, &c) == 0 && c.seq == a->seq)
-            r = cancel_ack(p, a, &o, now_ms, msg, len);
-        else
-            r = (text_error(msg, len, "ack for order %s with sequence number %lld, "
-                            "which is neither its reorder's nor its cancel's",
-                            a->order_id, (long long)a->seq),
-                 -ESTALE);
-        store_order_fini(&o);
-        return r;
-    }
-    if (a->status == ACK_CANCELLED) {
-        store_order_fini(&o);
-        return text_error(msg, len, "ack of reorder %s: cancelled answers a cancel",
-                          a->order_id), -EINVAL;
-    }
-    bool eta_new = false;
-    if (a->status == ACK_SHIPPED && a->eta_s > 0) {
-        evtrace_format_time(a->eta_s, eta, sizeof(eta));
-        if (!store_order_state_final(o.state) && o.eta_ms != a->eta_s * 1000)
-            eta_new = note_err(p, store_order_set_eta(p->db, o.order_id,
-                                                      a->eta_s * 1000)) == 0;
-    }
-    snprintf(note, sizeof(note), "%s%s%s%s%s%s%s", message_ack_status_to_str(a->status),
-             a->retailer[0] ? " by " : "", a->retailer,
-             eta[0] ? ", delivery expected " : "", eta, a->reason[0] ? ": " : "",
-             a->reason);
-    r = orders_step(o.state, events[a->status], o.created_ms, o.queued_ms, now_ms, 0, 0,
-                    &to);
-    if (r == 0) {
-        r = note_err(p, store_order_transition(p->db, o.order_id, o.state, to, now_ms,
-                                               note));
-        snprintf(msg, len, "order %s %s: %s", o.order_id, store_order_state_to_str(to),
-                 note);
-    } else {
-        /* Already acknowledged (a second ack, a shipped after accepted), or no
-         * longer open: the answer is noted in the log only. */
-        if (eta_new)
-            snprintf(msg, len, "order %s %s", o.order_id, note);
-        else
-            snprintf(msg, len, "order %s is %s; ack noted: %s", o.order_id,
-                     store_order_state_to_str(o.state), note);
-        r = eta_new ? 0 : -EALREADY;
-    }
-    store_order_fini(&o);
-    return r;
-}
+/* ---- calibration ---- */
 
 /* Good raw readings of the last window_ms into a. */
 static void
@@ -1396,7 +1265,7 @@ set_cal(struct pipeline *p, struct pl_item *it, const struct cond_cal *cal,
     int r;
 
     if ((r = pipeline_flush(p)) < 0 ||
-        (r = note_err(p, store_cal_add(p->db, it->cfg->id, now_ms, cal))) < 0)
+        (r = pl_note_err(p, store_cal_add(p->db, it->cfg->id, now_ms, cal))) < 0)
         return text_error(msg, len, "%s: the store failed: %s", it->cfg->id,
                           store_errmsg(p->db)), r;
     /* A new zero: conditioning settles again from the new calibration. */
