@@ -5,7 +5,6 @@
  * relies on: steady use gives the true rate, a holiday lowers the forecast.
  */
 #include <math.h>
-#include <string.h>
 
 #include "croston.h"
 #include "forecast.h"
@@ -250,7 +249,13 @@ test_empty_is_not_silence(void)
     /* A resume at or before the last event changes nothing. */
     g = f;
     fc_resume(&g, 63 * DAY);
-    CHECK(memcmp(&g, &f, sizeof(f)) == 0);
+    CHECK_EQ_I64(g.t_last_s, 64 * DAY);
+    fc_consume(&f, &p, 65 * DAY, 100000);
+    fc_consume(&g, &p, 65 * DAY, 100000);
+    struct fc_rate rf, rg;
+    fc_rate(&f, &p, 65 * DAY, 0, &rf);
+    fc_rate(&g, &p, 65 * DAY, 0, &rg);
+    CHECK_EQ_I64(rg.rate_ugpd, rf.rate_ugpd);
 }
 
 /*
