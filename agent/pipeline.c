@@ -227,29 +227,35 @@ cap_cb(const struct store_order *o, void *ctx)
 }
 
 /*
- * What an order placed now should cover beyond lead and review: the configured
- * cover, at least the spacing the order cap allows (30 days / max_orders_30d),
- * so that a fast-emptying item orders more packs at once instead of running
- * into the cap; and, when this order would fill the cap, until the cap lets
- * the next one go (two orders close together at first, then a month's wait).
+ * What an order should cover beyond lead and review: the configured cover, and
+ * at least the spacing the order cap allows (30 days / max_orders_30d), so that
+ * a fast-emptying item orders more packs at once instead of running into the cap.
  */
 static int64_t
-cover_of(struct pipeline *p, const struct cfg_item *c, int64_t now_ms)
+cover_of(const struct cfg_item *c)
 {
     int64_t spacing = c->max_orders_30d > 0 ? 30 * DAY_MS / 1000 / c->max_orders_30d : 0;
-    int64_t cover = c->cover_s > spacing ? c->cover_s : spacing;
+    return c->cover_s > spacing ? c->cover_s : spacing;
+}
+
+/*
+ * How long after now_ms the cap lets the next order go, when an order placed
+ * now fills it (two orders close together at first, then a month's wait); 0
+ * when it does not.
+ */
+static int64_t
+cap_wait_s(struct pipeline *p, const struct cfg_item *c, int64_t now_ms)
+{
     struct cap_scan cs = {.n = 0};
     if (c->max_orders_30d == 0 ||
         pl_note_err(p, store_orders_since(p->db, c->id, now_ms - 30 * DAY_MS, cap_cb, &cs)) < 0)
-        return cover;
+        return 0;
     /* After this order, n + 1 count; the next may go once n + 2 - max have left. */
     size_t k = cs.n + 2 > c->max_orders_30d ? cs.n + 2 - c->max_orders_30d : 0;
-    if (k > 0 && k <= cs.n) {
-        int64_t wait = (cs.t_ms[k - 1] + 30 * DAY_MS - now_ms) / 1000;
-        if (wait > cover)
-            cover = wait;
-    }
-    return cover;
+    if (k == 0 || k > cs.n)
+        return 0;
+    int64_t wait = (cs.t_ms[k - 1] + 30 * DAY_MS - now_ms) / 1000;
+    return wait > 0 ? wait : 0;
 }
 
 /*
@@ -280,13 +286,22 @@ forecast(struct pipeline *p, struct pl_item *it, int64_t now_ms, struct policy_o
         .interval_s = r.interval_s,
         .lead_time_s = v->lead_s,
         .review_s = c->review_s,
-        .cover_s = cover_of(p, c, now_ms),
+        .cover_s = cover_of(c),
         .peak_mg = dayuse_peak_mg(&it->model.days, now_s, v->lead_s + c->review_s),
         .service_bp = c->service_bp,
         .pack_mg = c->pack_mg,
         .max_packs = c->packs_per_order,
     };
     policy_decide(&in, pol);
+    if (pol->order) {
+        /* An order that fills the cap lasts until the cap lets the next one go:
+         * only its packs change, so the store is asked only when ordering. */
+        int64_t wait = cap_wait_s(p, c, now_ms);
+        if (wait > in.cover_s) {
+            in.cover_s = wait;
+            policy_decide(&in, pol);
+        }
+    }
     v->rate_ugpd = r.rate_ugpd;
     v->sigma_ugpd = r.sigma_ugpd;
     v->reorder_point_mg = pol->reorder_point_mg;
