@@ -25,8 +25,6 @@
 #include "text.h"
 #include "utc.h"
 
-/* 2026-01-01T00:00:00Z: demand times count from here. */
-#define SIM_EPOCH_S HH_EPOCH_S
 #define DAY_S INT64_C(86400)
 
 static void
@@ -98,7 +96,7 @@ parse_args(int argc, char **argv, struct sim_args *a)
     int64_t x, y;
     int o;
 
-    cl_config_default(&a->c, SIM_EPOCH_S, SIM_EPOCH_S + DAY_S);
+    cl_config_default(&a->c, HH_EPOCH_S, HH_EPOCH_S + DAY_S);
     a->start_packs_milli = 1000;
     a->thresholds[0] = 20;
     a->thresholds[1] = 30;
@@ -239,14 +237,14 @@ simulate_main(int argc, char **argv)
         return 1;
     }
     int64_t last;
-    if (hh_load_demands(&cfg, a.demand, a.n_demand, SIM_EPOCH_S, items, uses, &last, err,
+    if (hh_load_demands(&cfg, a.demand, a.n_demand, HH_EPOCH_S, items, uses, &last, err,
                         sizeof(err)) < 0) {
         fprintf(stderr, "pantry-forecast simulate: --demand %s\n", err);
         goto out;
     }
     for (size_t i = 0; i < cfg.n_items; i++)
         items[i].start_mg = cfg.items[i].pack_mg * a.start_packs_milli / 1000;
-    a.c.end_s = a.days > 0 ? SIM_EPOCH_S + a.days * DAY_S : last + DAY_S;
+    a.c.end_s = a.days > 0 ? HH_EPOCH_S + a.days * DAY_S : last + DAY_S;
 
     bool first = true;
     if (a.json)
