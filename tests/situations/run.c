@@ -401,7 +401,8 @@ replay(struct loop *l)
     size_t n;
     int have = scene_next(run->scene, &next);
 
-    scene_truth(run->scene, &n);    memset(&sn, 0, sizeof(sn));
+    scene_truth(run->scene, &n);
+    memset(&sn, 0, sizeof(sn));
     sn.by_ready = malloc((n + 1) * sizeof(*sn.by_ready));
     if (sn.by_ready == NULL)
         abort();
