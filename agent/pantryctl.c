@@ -304,8 +304,10 @@ get_lead(struct store *db, const struct cfg_item *c, int64_t now_ms, struct lead
     int32_t format;
     int r = ms_load(db, c, now_ms, &m, &format, why, sizeof(why));
 
-    if (r < 0)
-        return fail("%s: reading what was learnt: %s", c->id, store_errmsg(db));
+    if (r < 0) {
+        fail("%s: reading what was learnt: %s", c->id, store_errmsg(db));
+        return r;
+    }
     *out = m.lead;
     return 0;
 }
