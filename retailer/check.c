@@ -17,7 +17,7 @@
 #include <string.h>
 
 
-#include "rutil.h"
+#include "message.h"
 
 static const char *const reason_names[CHECK_REASON_COUNT] = {
     "ok",          "malformed", "alg",    "signature", "unknown-device",
@@ -71,7 +71,7 @@ claimed_device(const struct jws *j, char out[MESSAGE_ID_MAX])
     if (message_json_depth_ok(j->payload, j->payload_len, 2))
         root = cJSON_ParseWithLength(j->payload, j->payload_len);
     v = cJSON_GetObjectItemCaseSensitive(root, "device");
-    if (cJSON_IsString(v) && rutil_is_id(v->valuestring, MESSAGE_ID_MAX))
+    if (cJSON_IsString(v) && message_is_id(v->valuestring, MESSAGE_ID_MAX))
         snprintf(out, MESSAGE_ID_MAX, "%s", v->valuestring);
     cJSON_Delete(root);
 }

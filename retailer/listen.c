@@ -13,8 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
+#include "message.h"
 #include "out.h"
-#include "rutil.h"
+#include "text.h"
 
 #define BACKOFF_MIN_S 1
 #define BACKOFF_MAX_S 60
@@ -105,7 +107,7 @@ parse_topic(const struct listen_config *c, const char *topic, size_t n,
         return -1;
     memcpy(device, d, (size_t)(slash - d));
     device[slash - d] = '\0';
-    if (!rutil_is_id(device, MESSAGE_ID_MAX))
+    if (!message_is_id(device, MESSAGE_ID_MAX))
         return -1;
     n -= (size_t)(slash + 1 - topic);
     slash++;
@@ -213,7 +215,7 @@ handle(struct listener *l, const char *topic, size_t tlen, const char *data, siz
     struct ack_config ac = c->ack;
     struct check_result res;
     char device[MESSAGE_ID_MAX], *acks = NULL, *line = NULL;
-    int64_t now_s = c->fixed_now_s > 0 ? c->fixed_now_s : rutil_now_s();
+    int64_t now_s = c->fixed_now_s > 0 ? c->fixed_now_s : clock_wall_ms() / 1000;
     int kind = parse_topic(c, topic, tlen, device), r, same;
 
     if (kind < 0) {
@@ -294,7 +296,7 @@ on_message(void *ctx, char *topic, int tlen, MQTTAsync_message *m)
         handle(l, topic, n, m->payload, m->payloadlen > 0 ? (size_t)m->payloadlen : 0);
 
     pthread_mutex_lock(&l->lock);
-    l->last_msg_ms = rutil_monotonic_ms();
+    l->last_msg_ms = clock_mono_us() / 1000;
     pthread_mutex_unlock(&l->lock);
     wake(l);
     if (!done)
@@ -421,7 +423,7 @@ static void
 stop(struct listener *l, const sigset_t *set)
 {
     MQTTAsync_disconnectOptions d = MQTTAsync_disconnectOptions_initializer5;
-    int64_t end = rutil_monotonic_ms() + DISCONNECT_MS + 1000;
+    int64_t end = clock_mono_us() / 1000 + DISCONNECT_MS + 1000;
 
     /* Paho lets queued acks go out during the timeout before it disconnects. */
     d.timeout = DISCONNECT_MS;
@@ -435,7 +437,7 @@ stop(struct listener *l, const sigset_t *set)
         pthread_mutex_lock(&l->lock);
         bool done = l->disconnected;
         pthread_mutex_unlock(&l->lock);
-        int64_t left = end - rutil_monotonic_ms();
+        int64_t left = end - clock_mono_us() / 1000;
         if (done || left <= 0)
             return;
         wait_signal(set, left);
@@ -449,8 +451,8 @@ start_connect(struct listener *l, MQTTAsync_connectOptions *co, char *err,
     int rc = MQTTAsync_connect(l->client, co);
 
     if (rc != MQTTASYNC_SUCCESS)
-        return rutil_error(err, errlen, "cannot connect to %s: %s", l->c->url,
-                           paho_error(rc));
+        return text_error(err, errlen, "cannot connect to %s: %s", l->c->url,
+                          paho_error(rc));
     return 0;
 }
 
@@ -482,7 +484,7 @@ listen_run(const struct listen_config *c, char *err, size_t errlen)
      * main thread takes these signals, in sigtimedwait. */
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     pthread_mutex_init(&l.lock, NULL);
-    l.last_msg_ms = rutil_monotonic_ms();
+    l.last_msg_ms = clock_mono_us() / 1000;
     if ((l.buf = malloc(JWS_MAX_LEN + 1)) == NULL) {
         r = -ENOMEM;
         goto out;
@@ -493,7 +495,7 @@ listen_run(const struct listen_config *c, char *err, size_t errlen)
     rc = MQTTAsync_createWithOptions(&l.client, c->url, c->client_id,
                                      MQTTCLIENT_PERSISTENCE_NONE, NULL, &cr);
     if (rc != MQTTASYNC_SUCCESS) {
-        r = rutil_error(err, errlen, "MQTT client for %s: %s", c->url, paho_error(rc));
+        r = text_error(err, errlen, "MQTT client for %s: %s", c->url, paho_error(rc));
         l.client = NULL;
         goto out;
     }
@@ -501,7 +503,7 @@ listen_run(const struct listen_config *c, char *err, size_t errlen)
                                      NULL)) != MQTTASYNC_SUCCESS ||
         (rc = MQTTAsync_setConnected(l.client, &l, on_connected)) !=
             MQTTASYNC_SUCCESS) {
-        r = rutil_error(err, errlen, "MQTT callbacks: %s", paho_error(rc));
+        r = text_error(err, errlen, "MQTT callbacks: %s", paho_error(rc));
         goto out;
     }
     expiry.value.integer4 = (unsigned)c->session_expiry_s;
@@ -529,7 +531,7 @@ listen_run(const struct listen_config *c, char *err, size_t errlen)
     if ((r = start_connect(&l, &co, err, errlen)) < 0)
         goto out;
     for (;;) {
-        int64_t now = rutil_monotonic_ms(), timeout = 3600 * 1000;
+        int64_t now = clock_mono_us() / 1000, timeout = 3600 * 1000;
         bool fatal, failed, enough;
         int64_t idle_left;
 
@@ -542,7 +544,7 @@ listen_run(const struct listen_config *c, char *err, size_t errlen)
                                        : INT64_MAX;
         pthread_mutex_unlock(&l.lock);
         if (fatal) {
-            r = rutil_error(err, errlen, "%s", l.fatal_msg);
+            r = text_error(err, errlen, "%s", l.fatal_msg);
             r = -EIO;
             break;
         }

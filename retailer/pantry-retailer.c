@@ -21,11 +21,12 @@
 
 #include "ack.h"
 #include "check.h"
+#include "clock.h"
 #include "keys.h"
 #include "ledger.h"
 #include "listen.h"
+#include "message.h"
 #include "out.h"
-#include "rutil.h"
 #include "state.h"
 #include "trust.h"
 #include "utc.h"
@@ -37,6 +38,8 @@
 #define EXIT_USAGE 2
 #define DEFAULT_MAX_AGE_S (7 * 86400)
 #define DEFAULT_MAX_SKEW_S (5 * 60)
+/* The longest duration an option takes: a hundred years. */
+#define DURATION_MAX_S (INT64_C(100) * 366 * 86400)
 
 static const char usage_main[] =
     "usage: pantry-retailer COMMAND [OPTIONS]\n"
@@ -130,7 +133,7 @@ duration_arg(const char *usage, const char *opt, const char *v)
 {
     int64_t s;
 
-    if (rutil_parse_duration(v, &s) < 0)
+    if (utc_parse_duration(v, DURATION_MAX_S, &s) < 0)
         die_usage(usage, "%s: '%s' is not a duration such as 30s, 15m, 2h or 7d", opt,
                   v);
     return s;
@@ -290,7 +293,7 @@ cmd_verify(int argc, char **argv)
     t = load_trust(w.trust);
     struct check_config cc = {
         .trust = t,
-        .now_s = w.now_s > 0 ? w.now_s : rutil_now_s(),
+        .now_s = w.now_s > 0 ? w.now_s : clock_wall_ms() / 1000,
         .max_age_s = w.max_age_s,
         .max_skew_s = w.max_skew_s,
     };
@@ -442,7 +445,7 @@ cmd_listen(int argc, char **argv)
             key_path = optarg;
             break;
         case OPT_RETAILER_ID:
-            if (!rutil_is_id(optarg, MESSAGE_ID_MAX))
+            if (!message_is_id(optarg, MESSAGE_ID_MAX))
                 die_usage(usage_listen, "--retailer-id: 1 to 63 of A-Z a-z 0-9 _ -");
             c.ack.retailer = optarg;
             break;
@@ -489,7 +492,7 @@ cmd_listen(int argc, char **argv)
     if (c.prefix[0] == '\0' || strpbrk(c.prefix, "+#") != NULL ||
         strlen(c.prefix) > 200 || c.prefix[strlen(c.prefix) - 1] == '/')
         die_usage(usage_listen, "--prefix: a topic without wildcards or a final '/'");
-    if (!rutil_is_id(c.group, MESSAGE_ID_MAX))
+    if (!message_is_id(c.group, MESSAGE_ID_MAX))
         die_usage(usage_listen, "--group: 1 to 63 of A-Z a-z 0-9 _ -");
     if (c.session_expiry_s > UINT32_MAX - 1)
         die_usage(usage_listen, "--session-expiry: at most 4294967294 s");

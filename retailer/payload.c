@@ -11,7 +11,8 @@
 #include <math.h>
 #include <string.h>
 
-#include "rutil.h"
+#include "message.h"
+#include "text.h"
 
 #define REORDER_DEPTH 2 /* the payload, and item/quantity/forecast inside it */
 #define CANCEL_DEPTH 1
@@ -76,7 +77,7 @@ is_text(const cJSON *v, long min, long max)
 
     if (!cJSON_IsString(v))
         return false;
-    n = rutil_utf8_count(v->valuestring, strlen(v->valuestring));
+    n = text_utf8_count(v->valuestring, strlen(v->valuestring));
     return n >= min && n <= max;
 }
 
@@ -170,25 +171,25 @@ members_ok(const cJSON *o, const char *where, const struct member *table, size_t
         while (k < n && strcmp(c->string, table[k].name) != 0)
             k++;
         if (k == n)
-            return rutil_error(err, errlen, "%s: unknown member \"%.40s\"", where,
-                               c->string);
+            return text_error(err, errlen, "%s: unknown member \"%.40s\"", where,
+                              c->string);
         for (const cJSON *d = c->next; d != NULL; d = d->next)
             if (strcmp(c->string, d->string) == 0)
-                return rutil_error(err, errlen, "%s: member \"%s\" given twice", where,
-                                   c->string);
+                return text_error(err, errlen, "%s: member \"%s\" given twice", where,
+                                  c->string);
     }
     for (size_t k = 0; k < n; k++)
         if (table[k].required &&
             cJSON_GetObjectItemCaseSensitive(o, table[k].name) == NULL)
-            return rutil_error(err, errlen, "%s: member \"%s\" is missing (%s)", where,
-                               table[k].name, table[k].expect);
+            return text_error(err, errlen, "%s: member \"%s\" is missing (%s)", where,
+                              table[k].name, table[k].expect);
     return 0;
 }
 
 static int
 bad(char *err, size_t errlen, const char *where, const char *expect)
 {
-    return rutil_error(err, errlen, "%s: expected %s", where, expect);
+    return text_error(err, errlen, "%s: expected %s", where, expect);
 }
 
 static const cJSON *
@@ -286,10 +287,10 @@ check_forecast(const cJSON *f, char *err, size_t errlen)
     for (size_t k = 0; k < 3; k++) {
         const cJSON *v = get(f, times[k]);
         if (!cJSON_IsNull(v) && !(cJSON_IsString(v) && is_time_text(v->valuestring))) {
-            rutil_error(err, errlen,
-                        "forecast.%s: expected YYYY-MM-DDTHH:MM:SSZ or "
-                        "null",
-                        times[k]);
+            text_error(err, errlen,
+                       "forecast.%s: expected YYYY-MM-DDTHH:MM:SSZ or "
+                       "null",
+                       times[k]);
             return -EINVAL;
         }
     }
@@ -312,13 +313,13 @@ check_common(const cJSON *root, enum payload_kind kind, struct payload *out, cha
     v = get(root, "order_id");
     if (!cJSON_IsString(v) ||
         !(kind == PAYLOAD_REORDER ? is_reorder_id(v->valuestring)
-                                  : rutil_is_id(v->valuestring, MESSAGE_ID_MAX)))
+                                  : message_is_id(v->valuestring, MESSAGE_ID_MAX)))
         return bad(err, errlen, "order_id",
                    kind == PAYLOAD_REORDER ? "<item>-YYYYMMDDTHHMMSSZ-<8 hex>[-<digit>]"
                                            : "1 to 63 characters of A-Z a-z 0-9 _ -");
     memcpy(out->order_id, v->valuestring, strlen(v->valuestring) + 1);
     v = get(root, "device");
-    if (!cJSON_IsString(v) || !rutil_is_id(v->valuestring, MESSAGE_ID_MAX))
+    if (!cJSON_IsString(v) || !message_is_id(v->valuestring, MESSAGE_ID_MAX))
         return bad(err, errlen, "device", "1 to 63 characters of A-Z a-z 0-9 _ -");
     memcpy(out->device, v->valuestring, strlen(v->valuestring) + 1);
     if (!is_int(get(root, "seq"), 1, MESSAGE_INT_MAX, &out->seq)) {
@@ -334,7 +335,7 @@ check_common(const cJSON *root, enum payload_kind kind, struct payload *out, cha
                                strcmp(v->valuestring, "cancel") != 0))
         return bad(err, errlen, "type", "\"reorder\" or \"cancel\"");
     if (strcmp(v->valuestring, name) != 0) {
-        rutil_error(err, errlen, "type: \"%s\" in a %s message", v->valuestring, name);
+        text_error(err, errlen, "type: \"%s\" in a %s message", v->valuestring, name);
         return -EBADR;
     }
     return 0;
@@ -404,30 +405,30 @@ payload_parse(const char *text, size_t len, enum payload_kind kind, struct paylo
     out->kind = kind;
     out->iat_s = -1;
     if (len == 0 || len > PAYLOAD_MAX || memchr(text, '\0', len) != NULL)
-        return rutil_error(err, errlen, "payload: expected 1 to %d bytes of JSON",
-                           PAYLOAD_MAX);
-    if (rutil_utf8_count(text, len) < 0)
-        return rutil_error(err, errlen, "payload: not UTF-8 (RFC 8259 §8.1)");
+        return text_error(err, errlen, "payload: expected 1 to %d bytes of JSON",
+                          PAYLOAD_MAX);
+    if (text_utf8_count(text, len) < 0)
+        return text_error(err, errlen, "payload: not UTF-8 (RFC 8259 §8.1)");
     if (!message_json_depth_ok(text, len,
                                kind == PAYLOAD_REORDER ? REORDER_DEPTH : CANCEL_DEPTH))
-        return rutil_error(err, errlen, "payload: nested deeper than a %s has",
-                           payload_kind_to_str(kind));
+        return text_error(err, errlen, "payload: nested deeper than a %s has",
+                          payload_kind_to_str(kind));
     root = message_json_exact(text, len);
     if (root == NULL || !cJSON_IsObject(root)) {
-        rutil_error(err, errlen, "payload: not one JSON object");
+        text_error(err, errlen, "payload: not one JSON object");
         goto out;
     }
     /* The ids first, so a rejection of any later member can be acknowledged. */
     check_common(root, kind, out, NULL, 0);
     if (!is_int(get(root, "v"), 0, MESSAGE_INT_MAX, &version)) {
-        rutil_error(err, errlen, "v: expected the schema version, an integer");
+        text_error(err, errlen, "v: expected the schema version, an integer");
         goto out;
     }
     if (version != MESSAGE_SCHEMA_VERSION) {
-        rutil_error(err, errlen,
-                    "schema version %lld is not known (this program "
-                    "reads %d)",
-                    (long long)version, MESSAGE_SCHEMA_VERSION);
+        text_error(err, errlen,
+                   "schema version %lld is not known (this program "
+                   "reads %d)",
+                   (long long)version, MESSAGE_SCHEMA_VERSION);
         r = -EPROTO;
         goto out;
     }

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rutil.h"
+#include "text.h"
 
 static const char schema_v1[] =
     "CREATE TABLE device ("
@@ -170,10 +170,10 @@ migrate(struct state *s, const char *path, char *err, size_t errlen)
         goto out;
     if (v > STATE_SCHEMA_VERSION) {
         r = -EPROTO;
-        rutil_error(err, errlen,
-                    "%s: schema version %d was made by a newer "
-                    "pantry-retailer (this one knows %d)",
-                    path, v, STATE_SCHEMA_VERSION);
+        text_error(err, errlen,
+                   "%s: schema version %d was made by a newer "
+                   "pantry-retailer (this one knows %d)",
+                   path, v, STATE_SCHEMA_VERSION);
         goto out;
     }
     if (v == 0) {
@@ -222,7 +222,7 @@ state_open(const char *path, struct state **out, char *err, size_t errlen)
 out:
     if (r < 0) {
         if (r != -EPROTO)
-            rutil_error(err, errlen, "database %s: %s", path, s->err);
+            text_error(err, errlen, "database %s: %s", path, s->err);
         state_close(s);
         return r;
     }

@@ -16,7 +16,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "rutil.h"
+#include "message.h"
+#include "text.h"
 
 struct trust {
     struct trust_entry *e; /* sorted by device */
@@ -152,7 +153,7 @@ trust_add(struct trust *t, const char *device, const uint8_t pk[KEYS_PK_BYTES])
     size_t i;
     int r;
 
-    if (!rutil_is_id(device, MESSAGE_ID_MAX))
+    if (!message_is_id(device, MESSAGE_ID_MAX))
         return -EINVAL;
     i = lower_device(t, device);
     if (i < t->n && strcmp(t->e[i].device, device) == 0) {
@@ -184,12 +185,12 @@ read_jwk(int dfd, const char *name, uint8_t pk[KEYS_PK_BYTES], char *err, size_t
         n += (size_t)got;
     }
     if (n > KEYS_JWK_TEXT_MAX) {
-        r = rutil_error(err, errlen, "%s: longer than %d bytes, not a JWK", name,
-                        KEYS_JWK_TEXT_MAX);
+        r = text_error(err, errlen, "%s: longer than %d bytes, not a JWK", name,
+                       KEYS_JWK_TEXT_MAX);
         goto out;
     }
     if (keys_jwk_parse(buf, n, pk, why, sizeof(why)) < 0)
-        r = rutil_error(err, errlen, "%s: %s", name, why);
+        r = text_error(err, errlen, "%s: %s", name, why);
 out:
     close(fd);
     return r;
@@ -209,7 +210,7 @@ trust_load(const char *dir, struct trust **out, char *err, size_t errlen)
         goto out;
     if ((d = opendir(dir)) == NULL) {
         r = -errno;
-        rutil_error(err, errlen, "trust store %s: %s", dir, strerror(errno));
+        text_error(err, errlen, "trust store %s: %s", dir, strerror(errno));
         goto out;
     }
     while ((de = readdir(d)) != NULL) {
@@ -221,22 +222,22 @@ trust_load(const char *dir, struct trust **out, char *err, size_t errlen)
             continue;
         if (n - 4 >= sizeof(device) ||
             (memcpy(device, de->d_name, n - 4), device[n - 4] = '\0',
-             !rutil_is_id(device, MESSAGE_ID_MAX))) {
-            r = rutil_error(err, errlen,
-                            "trust store %s: %s: the name is not "
-                            "<device-id>.jwk with 1 to 63 of A-Z a-z 0-9 _ -",
-                            dir, de->d_name);
+             !message_is_id(device, MESSAGE_ID_MAX))) {
+            r = text_error(err, errlen,
+                           "trust store %s: %s: the name is not "
+                           "<device-id>.jwk with 1 to 63 of A-Z a-z 0-9 _ -",
+                           dir, de->d_name);
             goto out;
         }
         if (t->n >= TRUST_MAX_DEVICES) {
-            r = rutil_error(err, errlen, "trust store %s: more than %d devices", dir,
-                            TRUST_MAX_DEVICES);
+            r = text_error(err, errlen, "trust store %s: more than %d devices", dir,
+                           TRUST_MAX_DEVICES);
             goto out;
         }
         char why[256] = "";
         if ((r = read_jwk(dirfd(d), de->d_name, pk, why, sizeof(why))) < 0) {
-            rutil_error(err, errlen, "trust store %s: %s", dir,
-                        why[0] ? why : strerror(-r));
+            text_error(err, errlen, "trust store %s: %s", dir,
+                       why[0] ? why : strerror(-r));
             goto out;
         }
         if ((r = append(t, device, pk)) < 0)

@@ -107,3 +107,44 @@ text_error(char *err, size_t errlen, const char *fmt, ...)
     va_end(ap);
     return -EINVAL;
 }
+
+long
+text_utf8_count(const char *s, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    long count = 0;
+    size_t i = 0;
+
+    while (i < len) {
+        unsigned c = p[i];
+        size_t need;
+        unsigned cp, min;
+
+        if (c < 0x80) {
+            i++;
+            count++;
+            continue;
+        }
+        if (c >= 0xc2 && c <= 0xdf) {
+            need = 1, cp = c & 0x1f, min = 0x80;
+        } else if (c >= 0xe0 && c <= 0xef) {
+            need = 2, cp = c & 0x0f, min = 0x800;
+        } else if (c >= 0xf0 && c <= 0xf4) {
+            need = 3, cp = c & 0x07, min = 0x10000;
+        } else {
+            return -1;
+        }
+        if (len - i <= need)
+            return -1;
+        for (size_t k = 1; k <= need; k++) {
+            if ((p[i + k] & 0xc0) != 0x80)
+                return -1;
+            cp = (cp << 6) | (p[i + k] & 0x3f);
+        }
+        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+            return -1;
+        i += need + 1;
+        count++;
+    }
+    return count;
+}

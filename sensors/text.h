@@ -56,4 +56,11 @@ int text_line_error(enum text_line what, size_t max, char *err, size_t errlen);
 int text_error(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/*
+ * The number of code points in the len bytes at s, or -1 when they are not
+ * well-formed UTF-8 (RFC 3629: no overlong forms, no surrogates, at most
+ * U+10FFFF).
+ */
+long text_utf8_count(const char *s, size_t len);
+
 #endif

@@ -233,15 +233,18 @@ get_int(const cJSON *v, int64_t *out)
     return true;
 }
 
-/* Ids of the contract (order, device, retailer): [A-Za-z0-9_-]+. */
-static bool
-id_chars(const char *s)
+bool
+message_is_id(const char *s, size_t max_len)
 {
-    for (; *s; s++)
-        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-              (*s >= '0' && *s <= '9') || *s == '-' || *s == '_'))
+    size_t n = 0;
+
+    for (; s[n] != '\0'; n++) {
+        char c = s[n];
+        if (n + 1 >= max_len || !((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                                  (c >= '0' && c <= '9') || c == '-' || c == '_'))
             return false;
-    return true;
+    }
+    return n > 0;
 }
 
 int
@@ -296,13 +299,13 @@ message_ack_parse(const char *text, size_t len, struct message_ack *out, char *e
         goto out;
     }
     if (!get_text(cJSON_GetObjectItemCaseSensitive(root, "order_id"), out->order_id,
-                  sizeof(out->order_id), false) || !id_chars(out->order_id)) {
+                  sizeof(out->order_id), false) || !message_is_id(out->order_id, MESSAGE_ID_MAX)) {
         text_error(err, errlen, "ack: order_id: expected 1 to %d characters of "
                    "A-Z a-z 0-9 _ -", MESSAGE_ID_MAX - 1);
         goto out;
     }
     if (!get_text(cJSON_GetObjectItemCaseSensitive(root, "device"), out->device,
-                  sizeof(out->device), false) || !id_chars(out->device)) {
+                  sizeof(out->device), false) || !message_is_id(out->device, MESSAGE_ID_MAX)) {
         text_error(err, errlen, "ack: device: expected 1 to %d characters of "
                    "A-Z a-z 0-9 _ -", MESSAGE_ID_MAX - 1);
         goto out;
@@ -341,7 +344,7 @@ message_ack_parse(const char *text, size_t len, struct message_ack *out, char *e
     }
     if ((v = cJSON_GetObjectItemCaseSensitive(root, "retailer")) != NULL &&
         (!get_text(v, out->retailer, sizeof(out->retailer), false) ||
-         !id_chars(out->retailer))) {
+         !message_is_id(out->retailer, MESSAGE_ID_MAX))) {
         text_error(err, errlen, "ack: retailer: expected 1 to %d characters of "
                    "A-Z a-z 0-9 _ -", MESSAGE_ID_MAX - 1);
         goto out;

@@ -124,6 +124,10 @@ struct cJSON;
  */
 struct cJSON *message_json_exact(const char *text, size_t len);
 
+/* An id of the contract (order, device, retailer): 1..max_len-1 bytes of
+ * [A-Za-z0-9_-], the whole string. */
+bool message_is_id(const char *s, size_t max_len);
+
 /*
  * True when text (len bytes) nests JSON arrays and objects at most max_depth
  * deep, counting brackets outside strings: a bound checked before a recursive

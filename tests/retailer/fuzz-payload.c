@@ -12,8 +12,8 @@
 #include <string.h>
 
 #include "fuzz.h"
+#include "message.h"
 #include "payload.h"
-#include "rutil.h"
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -37,8 +37,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         goto out;
     }
     FUZZ_ASSERT(cJSON_IsObject(p.json));
-    FUZZ_ASSERT(rutil_is_id(p.device, MESSAGE_ID_MAX));
-    FUZZ_ASSERT(rutil_is_id(p.order_id, MESSAGE_ID_MAX));
+    FUZZ_ASSERT(message_is_id(p.device, MESSAGE_ID_MAX));
+    FUZZ_ASSERT(message_is_id(p.order_id, MESSAGE_ID_MAX));
     FUZZ_ASSERT(p.seq >= 1 && p.seq <= MESSAGE_INT_MAX);
     FUZZ_ASSERT(p.iat_s >= 0 && p.iat_s <= MESSAGE_INT_MAX);
     printed = cJSON_PrintUnformatted(p.json);
