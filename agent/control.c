@@ -24,6 +24,7 @@
 
 #include "clock.h"
 #include "control.h"
+#include "jsonread.h"
 
 static const char *const cmd_names[CONTROL_CMD_COUNT] = {
     [CONTROL_PING] = "ping",     [CONTROL_STATUS] = "status",
@@ -128,49 +129,22 @@ item_id_ok(const char *s)
 }
 
 /*
- * The checks cJSON does not make, on the raw bytes: no control characters (RFC
- * 8259 forbids them in strings; outside strings only blanks may appear), no
- * "\u0000" (cJSON would cut the string there), nesting at most
- * CONTROL_DEPTH_MAX (also keeps cJSON's recursion shallow).
+ * What jr_parse() lets through but a request line must not have: a newline
+ * (one request per connection) and control characters outside strings other
+ * than tabs (a stray CR; inside strings jr_parse() names them itself).
  */
 static int
 scan_line(const char *s, size_t n, char *err, size_t errlen)
 {
-    int depth = 0;
-    bool in_str = false;
-
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
         if (c == '\n') {
             set_err(err, errlen, "more than one line: one request per connection");
             return -EINVAL;
         }
-        if (c < 0x20 && !(c == '\t' && !in_str)) {
+        if (c < 0x20 && c != '\t') {
             set_err(err, errlen, "control character 0x%02x at byte %zu", c, i + 1);
             return -EINVAL;
-        }
-        if (in_str) {
-            if (c == '\\' && i + 1 < n) {
-                if (s[i + 1] == 'u' && i + 5 < n && memcmp(s + i + 2, "0000", 4) == 0) {
-                    set_err(err, errlen, "\\u0000 in a string at byte %zu", i + 1);
-                    return -EINVAL;
-                }
-                i++;
-            } else if (c == '"') {
-                in_str = false;
-            }
-            continue;
-        }
-        if (c == '"') {
-            in_str = true;
-        } else if (c == '{' || c == '[') {
-            if (++depth > CONTROL_DEPTH_MAX) {
-                set_err(err, errlen, "JSON nested deeper than %d levels",
-                        CONTROL_DEPTH_MAX);
-                return -EINVAL;
-            }
-        } else if (c == '}' || c == ']') {
-            depth--;
         }
     }
     return 0;
@@ -329,7 +303,6 @@ control_parse_request(const char *line, size_t len, struct control_request *out,
                       char *err, size_t errlen)
 {
     char buf[CONTROL_LINE_MAX + 1];
-    const char *end = NULL;
     cJSON *root = NULL;
     int r;
 
@@ -356,23 +329,10 @@ control_parse_request(const char *line, size_t len, struct control_request *out,
                 "{\"cmd\":\"ping\"}");
         return -EINVAL;
     }
-    root = cJSON_ParseWithLengthOpts(buf, len, &end, false);
-    if (root == NULL) {
-        const char *at = cJSON_GetErrorPtr();
-        size_t pos = 0;
-        if (at != NULL && at >= buf && at <= buf + len)
-            pos = (size_t)(at - buf);
-        set_err(err, errlen, "not valid JSON near byte %zu", pos + 1);
+    if ((root = jr_parse(buf, len, CONTROL_LINE_MAX, CONTROL_DEPTH_MAX, "request", err,
+                         errlen)) == NULL)
         return -EINVAL;
-    }
-    if (end != NULL && end + strspn(end, " \t") != buf + len) {
-        set_err(err, errlen, "text after the JSON object at byte %zu",
-                (size_t)(end + strspn(end, " \t") - buf) + 1);
-        r = -EINVAL;
-        goto out;
-    }
     r = parse_object(root, out, err, errlen);
-out:
     cJSON_Delete(root);
     if (r < 0)
         memset(out, 0, sizeof(*out));

@@ -17,6 +17,7 @@
 #include <string.h>
 
 
+#include "jsonread.h"
 #include "message.h"
 
 static const char *const reason_names[CHECK_REASON_COUNT] = {
@@ -68,8 +69,7 @@ claimed_device(const struct jws *j, char out[MESSAGE_ID_MAX])
     const cJSON *v;
 
     out[0] = '\0';
-    if (message_json_depth_ok(j->payload, j->payload_len, 2))
-        root = cJSON_ParseWithLength(j->payload, j->payload_len);
+    root = jr_parse(j->payload, j->payload_len, PAYLOAD_MAX, 2, "payload", NULL, 0);
     v = cJSON_GetObjectItemCaseSensitive(root, "device");
     if (cJSON_IsString(v) && message_is_id(v->valuestring, MESSAGE_ID_MAX))
         snprintf(out, MESSAGE_ID_MAX, "%s", v->valuestring);
@@ -93,7 +93,7 @@ peek_kid(const char *token, size_t len, char kid[JWS_FIELD_MAX])
     kid[0] = '\0';
     if (dot != NULL && jws_b64url_decode(token, (size_t)(dot - token), (uint8_t *)hdr,
                                          JWS_HEADER_MAX, &n) == 0)
-        h = message_json_exact(hdr, n);
+        h = jr_parse(hdr, n, JWS_HEADER_MAX, 2, "header", NULL, 0);
     v = cJSON_GetObjectItemCaseSensitive(h, "kid");
     if (cJSON_IsString(v) && strlen(v->valuestring) < JWS_FIELD_MAX)
         snprintf(kid, JWS_FIELD_MAX, "%s", v->valuestring);

@@ -11,6 +11,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "jsonread.h"
 #include "message.h"
 #include "text.h"
 
@@ -152,40 +153,6 @@ is_enum(const cJSON *v, const char *const *names)
 
 /* ---- the members of each object ---- */
 
-struct member {
-    const char *name;
-    bool required;
-    const char *expect; /* what the message says was expected */
-};
-
-/*
- * Every member of o is one of the table's and appears once; every required
- * one is there. Returns 0 or -EINVAL with a message naming where.
- */
-static int
-members_ok(const cJSON *o, const char *where, const struct member *table, size_t n,
-           char *err, size_t errlen)
-{
-    for (const cJSON *c = o->child; c != NULL; c = c->next) {
-        size_t k = 0;
-        while (k < n && strcmp(c->string, table[k].name) != 0)
-            k++;
-        if (k == n)
-            return text_error(err, errlen, "%s: unknown member \"%.40s\"", where,
-                              c->string);
-        for (const cJSON *d = c->next; d != NULL; d = d->next)
-            if (strcmp(c->string, d->string) == 0)
-                return text_error(err, errlen, "%s: member \"%s\" given twice", where,
-                                  c->string);
-    }
-    for (size_t k = 0; k < n; k++)
-        if (table[k].required &&
-            cJSON_GetObjectItemCaseSensitive(o, table[k].name) == NULL)
-            return text_error(err, errlen, "%s: member \"%s\" is missing (%s)", where,
-                              table[k].name, table[k].expect);
-    return 0;
-}
-
 static int
 bad(char *err, size_t errlen, const char *where, const char *expect)
 {
@@ -201,11 +168,11 @@ get(const cJSON *o, const char *name)
 static int
 check_item(const cJSON *item, char *err, size_t errlen)
 {
-    static const struct member table[] = {
-        {"id", true, "the item id"},
-        {"name", true, "the item's name"},
-        {"sku", true, "the retailer's article number or \"\""},
-        {"gtin", true, "a GTIN of 8 or 12 to 14 digits or \"\""},
+    static const struct jr_member table[] = {
+        {"id", JR_STRING, true, "the item id"},
+        {"name", JR_STRING, true, "the item's name"},
+        {"sku", JR_STRING, true, "the retailer's article number or \"\""},
+        {"gtin", JR_STRING, true, "a GTIN of 8 or 12 to 14 digits or \"\""},
     };
     const cJSON *v;
     size_t n;
@@ -213,7 +180,7 @@ check_item(const cJSON *item, char *err, size_t errlen)
 
     if (!cJSON_IsObject(item))
         return bad(err, errlen, "item", "an object");
-    if ((r = members_ok(item, "item", table, 4, err, errlen)) < 0)
+    if ((r = jr_members(item, "item", table, 4, err, errlen)) < 0)
         return r;
     v = get(item, "id");
     if (!cJSON_IsString(v) || !is_lower_id(v->valuestring, 1, 31))
@@ -233,18 +200,18 @@ check_item(const cJSON *item, char *err, size_t errlen)
 static int
 check_quantity(const cJSON *q, char *err, size_t errlen)
 {
-    static const struct member table[] = {
-        {"packs", true, "the number of packs"},
-        {"pack_g", true, "grams per pack"},
-        {"price", false, ""},
-        {"currency", false, ""},
+    static const struct jr_member table[] = {
+        {"packs", JR_NUMBER, true, "the number of packs"},
+        {"pack_g", JR_NUMBER, true, "grams per pack"},
+        {"price", JR_NUMBER, false, NULL},
+        {"currency", JR_STRING, false, NULL},
     };
     const cJSON *price, *cur;
     int r;
 
     if (!cJSON_IsObject(q))
         return bad(err, errlen, "quantity", "an object");
-    if ((r = members_ok(q, "quantity", table, 4, err, errlen)) < 0)
+    if ((r = jr_members(q, "quantity", table, 4, err, errlen)) < 0)
         return r;
     if (!is_int(get(q, "packs"), 1, 100, NULL))
         return bad(err, errlen, "quantity.packs", "an integer from 1 to 100");
@@ -265,20 +232,20 @@ check_quantity(const cJSON *q, char *err, size_t errlen)
 static int
 check_forecast(const cJSON *f, char *err, size_t errlen)
 {
-    static const struct member table[] = {
-        {"stock_g", true, "grams in stock"},
-        {"rate_g_per_day", true, "the use rate"},
-        {"runout", true, "a time or null"},
-        {"runout_early", true, "a time or null"},
-        {"runout_late", true, "a time or null"},
-        {"service_level", true, "a number from 0.5 to 0.999"},
+    static const struct jr_member table[] = {
+        {"stock_g", JR_NUMBER, true, "grams in stock"},
+        {"rate_g_per_day", JR_NUMBER, true, "the use rate"},
+        {"runout", JR_STRING | JR_NULL, true, "a time or null"},
+        {"runout_early", JR_STRING | JR_NULL, true, "a time or null"},
+        {"runout_late", JR_STRING | JR_NULL, true, "a time or null"},
+        {"service_level", JR_NUMBER, true, "a number from 0.5 to 0.999"},
     };
     static const char *const times[] = {"runout", "runout_early", "runout_late"};
     int r;
 
     if (!cJSON_IsObject(f))
         return bad(err, errlen, "forecast", "an object");
-    if ((r = members_ok(f, "forecast", table, 6, err, errlen)) < 0)
+    if ((r = jr_members(f, "forecast", table, 6, err, errlen)) < 0)
         return r;
     if (!is_num(get(f, "stock_g"), 0, false, -1))
         return bad(err, errlen, "forecast.stock_g", "a number of at least 0");
@@ -344,23 +311,23 @@ check_common(const cJSON *root, enum payload_kind kind, struct payload *out, cha
 static int
 check_reorder(const cJSON *root, struct payload *out, char *err, size_t errlen)
 {
-    static const struct member table[] = {
-        {"v", true, "the schema version"},
-        {"type", true, "\"reorder\""},
-        {"order_id", true, "the order id"},
-        {"device", true, "the device id"},
-        {"seq", true, "the sequence number"},
-        {"iat", true, "the time of issue"},
-        {"item", true, "the item"},
-        {"quantity", true, "the quantity"},
-        {"reason", true, "why"},
-        {"forecast", true, "the forecast"},
+    static const struct jr_member table[] = {
+        {"v", JR_NUMBER, true, "the schema version"},
+        {"type", JR_STRING, true, "\"reorder\""},
+        {"order_id", JR_STRING, true, "the order id"},
+        {"device", JR_STRING, true, "the device id"},
+        {"seq", JR_NUMBER, true, "the sequence number"},
+        {"iat", JR_NUMBER, true, "the time of issue"},
+        {"item", JR_OBJECT, true, "the item"},
+        {"quantity", JR_OBJECT, true, "the quantity"},
+        {"reason", JR_STRING, true, "why"},
+        {"forecast", JR_OBJECT, true, "the forecast"},
     };
     static const char *const reasons[] = {"predicted", "button", "manual", NULL};
     int r;
 
     if ((r = check_common(root, PAYLOAD_REORDER, out, err, errlen)) < 0 ||
-        (r = members_ok(root, "reorder", table, 10, err, errlen)) < 0 ||
+        (r = jr_members(root, "reorder", table, 10, err, errlen)) < 0 ||
         (r = check_item(get(root, "item"), err, errlen)) < 0 ||
         (r = check_quantity(get(root, "quantity"), err, errlen)) < 0)
         return r;
@@ -372,21 +339,21 @@ check_reorder(const cJSON *root, struct payload *out, char *err, size_t errlen)
 static int
 check_cancel(const cJSON *root, struct payload *out, char *err, size_t errlen)
 {
-    static const struct member table[] = {
-        {"v", true, "the schema version"},
-        {"type", true, "\"cancel\""},
-        {"order_id", true, "the order id"},
-        {"device", true, "the device id"},
-        {"seq", true, "the sequence number"},
-        {"iat", true, "the time of issue"},
-        {"reason", true, "why"},
+    static const struct jr_member table[] = {
+        {"v", JR_NUMBER, true, "the schema version"},
+        {"type", JR_STRING, true, "\"cancel\""},
+        {"order_id", JR_STRING, true, "the order id"},
+        {"device", JR_STRING, true, "the device id"},
+        {"seq", JR_NUMBER, true, "the sequence number"},
+        {"iat", JR_NUMBER, true, "the time of issue"},
+        {"reason", JR_STRING, true, "why"},
     };
     static const char *const reasons[] = {"button", "manual", "expired", "refilled",
                                           NULL};
     int r;
 
     if ((r = check_common(root, PAYLOAD_CANCEL, out, err, errlen)) < 0 ||
-        (r = members_ok(root, "cancel", table, 7, err, errlen)) < 0)
+        (r = jr_members(root, "cancel", table, 7, err, errlen)) < 0)
         return r;
     if (!is_enum(get(root, "reason"), reasons))
         return bad(err, errlen, "reason", "button, manual, expired or refilled");
@@ -404,20 +371,11 @@ payload_parse(const char *text, size_t len, enum payload_kind kind, struct paylo
     memset(out, 0, sizeof(*out));
     out->kind = kind;
     out->iat_s = -1;
-    if (len == 0 || len > PAYLOAD_MAX || memchr(text, '\0', len) != NULL)
-        return text_error(err, errlen, "payload: expected 1 to %d bytes of JSON",
-                          PAYLOAD_MAX);
-    if (text_utf8_count(text, len) < 0)
-        return text_error(err, errlen, "payload: not UTF-8 (RFC 8259 §8.1)");
-    if (!message_json_depth_ok(text, len,
-                               kind == PAYLOAD_REORDER ? REORDER_DEPTH : CANCEL_DEPTH))
-        return text_error(err, errlen, "payload: nested deeper than a %s has",
-                          payload_kind_to_str(kind));
-    root = message_json_exact(text, len);
-    if (root == NULL || !cJSON_IsObject(root)) {
-        text_error(err, errlen, "payload: not one JSON object");
+    root = jr_parse(text, len, PAYLOAD_MAX,
+                    kind == PAYLOAD_REORDER ? REORDER_DEPTH : CANCEL_DEPTH, "payload", err,
+                    errlen);
+    if (root == NULL)
         goto out;
-    }
     /* The ids first, so a rejection of any later member can be acknowledged. */
     check_common(root, kind, out, NULL, 0);
     if (!is_int(get(root, "v"), 0, MESSAGE_INT_MAX, &version)) {

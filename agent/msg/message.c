@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsonread.h"
 #include "text.h"
 #include "units.h"
 #include "utc.h"
@@ -159,49 +160,6 @@ message_ack_json(const struct message_ack *a, char **out)
     return finish(root, ok, out);
 }
 
-bool
-message_json_depth_ok(const char *text, size_t len, int max_depth)
-{
-    int depth = 0;
-    bool in_str = false;
-
-    for (size_t i = 0; i < len; i++) {
-        char c = text[i];
-        if (in_str) {
-            if (c == '\\')
-                i++; /* the escaped character cannot end the string */
-            else if (c == '"')
-                in_str = false;
-        } else if (c == '"') {
-            in_str = true;
-        } else if (c == '{' || c == '[') {
-            if (++depth > max_depth)
-                return false;
-        } else if (c == '}' || c == ']') {
-            depth--;
-        }
-    }
-    return true;
-}
-
-cJSON *
-message_json_exact(const char *text, size_t len)
-{
-    const char *end = NULL;
-    cJSON *v = cJSON_ParseWithLengthOpts(text, len, &end, false);
-
-    if (v == NULL)
-        return NULL;
-    while (end < text + len && (*end == ' ' || *end == '\t' || *end == '\n' ||
-                                *end == '\r'))
-        end++;
-    if (end != text + len) {
-        cJSON_Delete(v);
-        return NULL;
-    }
-    return v;
-}
-
 /* A string member of 1..cap-1 bytes of printable characters (no controls). */
 static bool
 get_text(const cJSON *v, char *dst, size_t cap, bool allow_empty)
@@ -251,38 +209,27 @@ int
 message_ack_parse(const char *text, size_t len, struct message_ack *out, char *err,
                   size_t errlen)
 {
-    static const char *const known[] = {"v", "type", "order_id", "device", "seq",
-                                        "iat", "status", "eta", "reason", "retailer"};
+    static const struct jr_member members[] = {
+        {"v", JR_NUMBER, false, "the schema version"},
+        {"type", JR_STRING, false, "\"ack\""},
+        {"order_id", JR_STRING, false, "the order id"},
+        {"device", JR_STRING, false, "the device id"},
+        {"seq", JR_NUMBER, false, "the sequence number"},
+        {"iat", JR_NUMBER, false, "the time of issue"},
+        {"status", JR_STRING, false, "accepted, shipped, rejected or cancelled"},
+        {"eta", JR_STRING, false, NULL},
+        {"reason", JR_STRING, false, NULL},
+        {"retailer", JR_STRING, false, NULL},
+    };
     const cJSON *v;
     cJSON *root = NULL;
     int64_t version;
     int r = -EINVAL;
 
     memset(out, 0, sizeof(*out));
-    if (len == 0 || len > MESSAGE_ACK_MAX || memchr(text, '\0', len) != NULL)
-        return text_error(err, errlen, "ack: expected 1 to %d bytes of JSON",
-                          MESSAGE_ACK_MAX), -EINVAL;
-    if (!message_json_depth_ok(text, len, MESSAGE_ACK_DEPTH))
-        return text_error(err, errlen, "ack: nested deeper than %d levels",
-                          MESSAGE_ACK_DEPTH), -EINVAL;
-    if ((root = message_json_exact(text, len)) == NULL || !cJSON_IsObject(root)) {
-        text_error(err, errlen, "ack: not one JSON object");
+    if ((root = jr_parse(text, len, MESSAGE_ACK_MAX, MESSAGE_ACK_DEPTH, "ack", err,
+                         errlen)) == NULL)
         goto out;
-    }
-    for (const cJSON *c = root->child; c != NULL; c = c->next) {
-        size_t k = 0;
-        while (k < sizeof(known) / sizeof(known[0]) && strcmp(c->string, known[k]) != 0)
-            k++;
-        if (k == sizeof(known) / sizeof(known[0])) {
-            text_error(err, errlen, "ack: unknown member \"%.40s\"", c->string);
-            goto out;
-        }
-        /* cJSON keeps duplicate keys: the first would win silently. */
-        if (cJSON_GetObjectItemCaseSensitive(root, c->string) != c) {
-            text_error(err, errlen, "ack: member \"%s\" given twice", c->string);
-            goto out;
-        }
-    }
     if (!get_int(cJSON_GetObjectItemCaseSensitive(root, "v"), &version)) {
         text_error(err, errlen, "ack: v: expected the schema version, an integer");
         goto out;
@@ -293,6 +240,10 @@ message_ack_parse(const char *text, size_t len, struct message_ack *out, char *e
         r = -EPROTO;
         goto out;
     }
+    /* Another version may have other members: the table is this version's. */
+    if (jr_members(root, "ack", members, sizeof(members) / sizeof(members[0]), err,
+                   errlen) < 0)
+        goto out;
     v = cJSON_GetObjectItemCaseSensitive(root, "type");
     if (!cJSON_IsString(v) || strcmp(v->valuestring, "ack") != 0) {
         text_error(err, errlen, "ack: type: expected \"ack\"");

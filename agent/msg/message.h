@@ -103,8 +103,8 @@ struct message_ack {
 int message_ack_json(const struct message_ack *a, char **out);
 
 /*
- * Parse an ack's JSON (len bytes, untrusted): at most MESSAGE_ACK_MAX bytes
- * and MESSAGE_ACK_DEPTH levels (checked before any parsing), one object with
+ * Parse an ack's JSON (len bytes, untrusted) with jr_parse() (at most
+ * MESSAGE_ACK_MAX bytes and MESSAGE_ACK_DEPTH levels, exact), one object with
  * exactly the members above, each of its type and range (ids as in the
  * contract, seq 1..MESSAGE_INT_MAX, iat 0..MESSAGE_INT_MAX, a known status, eta only with shipped,
  * strings without control characters); unknown members and schema versions
@@ -114,26 +114,9 @@ int message_ack_json(const struct message_ack *a, char **out);
 int message_ack_parse(const char *text, size_t len, struct message_ack *out, char *err,
                       size_t errlen);
 
-struct cJSON;
-
-/*
- * Parse exactly one JSON value from len bytes of text: cJSON's own parser
- * stops after the value and would let trailing bytes through ("{}x"), which
- * in a signed header or an ack is a second reading waiting to happen. Only
- * white space may follow. Returns the tree (cJSON_Delete() it) or NULL.
- */
-struct cJSON *message_json_exact(const char *text, size_t len);
-
 /* An id of the contract (order, device, retailer): 1..max_len-1 bytes of
  * [A-Za-z0-9_-], the whole string. */
 bool message_is_id(const char *s, size_t max_len);
-
-/*
- * True when text (len bytes) nests JSON arrays and objects at most max_depth
- * deep, counting brackets outside strings: a bound checked before a recursive
- * parser sees untrusted input.
- */
-bool message_json_depth_ok(const char *text, size_t len, int max_depth);
 
 /*
  * Integers in messages are 0..2^53 - 1: every one is exact in a double, so no

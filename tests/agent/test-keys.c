@@ -133,7 +133,7 @@ test_jwk_parse(void)
          "\"enc\"}", "use"},
         {"{\"kty\":1,\"crv\":\"Ed25519\",\"x\":\"" RFC_X "\"}", "strings"},
         {"[\"" RFC_X "\"]", "JSON object"},
-        {"{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"x\":\"" RFC_X "\"}{}", "JSON object"},
+        {"{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"x\":\"" RFC_X "\"}{}", "text after the object"},
         {"", "bytes"},
     };
     uint8_t pk[KEYS_PK_BYTES];
