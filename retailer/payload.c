@@ -289,9 +289,9 @@ check_common(const cJSON *root, enum payload_kind kind, struct payload *out, cha
     if (!cJSON_IsString(v) || !message_is_id(v->valuestring, MESSAGE_ID_MAX))
         return bad(err, errlen, "device", "1 to 63 characters of A-Z a-z 0-9 _ -");
     memcpy(out->device, v->valuestring, strlen(v->valuestring) + 1);
-    if (!is_int(get(root, "seq"), 1, MESSAGE_INT_MAX, &out->seq)) {
+    if (!is_int(get(root, "seq"), 1, MESSAGE_SEQ_MAX, &out->seq)) {
         out->seq = 0;
-        return bad(err, errlen, "seq", "an integer from 1 to 2^53 - 1");
+        return bad(err, errlen, "seq", "an integer from 1 to 2^31 - 1");
     }
     if (!is_int(get(root, "iat"), 0, MESSAGE_INT_MAX, &out->iat_s)) {
         out->iat_s = -1;

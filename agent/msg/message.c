@@ -62,8 +62,8 @@ message_reorder_json(const struct message_reorder *m, char **out)
     cJSON *root, *item, *qty, *fc;
     bool ok;
 
-    if (m->seq < 1 || m->packs < 1 || m->pack_mg < 1 || m->stock_mg < 0 ||
-        m->price_cents < 0 || m->iat_s < 0)
+    if (m->seq < 1 || m->seq > MESSAGE_SEQ_MAX || m->packs < 1 || m->pack_mg < 1 ||
+        m->stock_mg < 0 || m->price_cents < 0 || m->iat_s < 0)
         return -EINVAL;
     if ((root = cJSON_CreateObject()) == NULL)
         return -ENOMEM;
@@ -97,7 +97,7 @@ message_cancel_json(const struct message_cancel *m, char **out)
     cJSON *root;
     bool ok;
 
-    if (m->seq < 1 || m->iat_s < 0)
+    if (m->seq < 1 || m->seq > MESSAGE_SEQ_MAX || m->iat_s < 0)
         return -EINVAL;
     if ((root = cJSON_CreateObject()) == NULL)
         return -ENOMEM;
@@ -143,7 +143,7 @@ message_ack_json(const struct message_ack *a, char **out)
     cJSON *root;
     bool ok;
 
-    if (a->seq < 1 || a->seq > MESSAGE_INT_MAX || a->iat_s < 0 ||
+    if (a->seq < 1 || a->seq > MESSAGE_SEQ_MAX || a->iat_s < 0 ||
         a->iat_s > MESSAGE_INT_MAX || (unsigned)a->status >= ACK_STATUS_COUNT ||
         a->eta_s < 0 || (a->eta_s != 0 && a->status != ACK_SHIPPED))
         return -EINVAL;
@@ -262,8 +262,8 @@ message_ack_parse(const char *text, size_t len, struct message_ack *out, char *e
         goto out;
     }
     if (!get_int(cJSON_GetObjectItemCaseSensitive(root, "seq"), &out->seq) ||
-        out->seq < 1) {
-        text_error(err, errlen, "ack: seq: expected an integer from 1 to 2^53 - 1");
+        out->seq < 1 || out->seq > MESSAGE_SEQ_MAX) {
+        text_error(err, errlen, "ack: seq: expected an integer from 1 to 2^31 - 1");
         goto out;
     }
     if (!get_int(cJSON_GetObjectItemCaseSensitive(root, "iat"), &out->iat_s)) {

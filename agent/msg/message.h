@@ -106,7 +106,7 @@ int message_ack_json(const struct message_ack *a, char **out);
  * Parse an ack's JSON (len bytes, untrusted) with jr_parse() (at most
  * MESSAGE_ACK_MAX bytes and MESSAGE_ACK_DEPTH levels, exact), one object with
  * exactly the members above, each of its type and range (ids as in the
- * contract, seq 1..MESSAGE_INT_MAX, iat 0..MESSAGE_INT_MAX, a known status, eta only with shipped,
+ * contract, seq 1..MESSAGE_SEQ_MAX, iat 0..MESSAGE_INT_MAX, a known status, eta only with shipped,
  * strings without control characters); unknown members and schema versions
  * other than MESSAGE_SCHEMA_VERSION are refused. Returns 0 with *out filled, or
  * -EINVAL (-EPROTO for another schema version) with a message in err.
@@ -123,5 +123,16 @@ bool message_is_id(const char *s, size_t max_len);
  * JSON parser rounds it (2^53 + 1 would read as 2^53, and is refused as that).
  */
 #define MESSAGE_INT_MAX INT64_C(9007199254740991)
+
+/*
+ * Sequence numbers are 1..2^31 - 1. A retailer keeps the highest it has seen
+ * per device, and only a higher one is new: one validly signed message with
+ * the contract's largest integer would lock its device out for good, so the
+ * bound is one a device never reaches by use (a message a minute for 4,000
+ * years) and every integer type holds. A message above it is malformed on
+ * both sides; what a retailer does about a device that reached it (only its
+ * key could have signed that) is in README.md, "What a retailer rejects".
+ */
+#define MESSAGE_SEQ_MAX INT64_C(2147483647)
 
 #endif

@@ -163,8 +163,13 @@ test_ack_parse(void)
         const char *why; /* what the message must say */
     } cases[] = {
         {ACK_HEAD "\"seq\":1,\"iat\":0,\"status\":\"accepted\"}", 0, ""},
-        {ACK_HEAD "\"seq\":9007199254740991,\"iat\":5,\"status\":\"cancelled\"}", 0,
-         ""},
+        {ACK_HEAD "\"seq\":2147483647,\"iat\":9007199254740991,\"status\":"
+                  "\"cancelled\"}",
+         0, ""},
+        /* A signed seq at the contract's largest integer would lock the device
+         * out for good: sequence numbers stop at 2^31 - 1. */
+        {ACK_HEAD "\"seq\":2147483648,\"iat\":5,\"status\":\"cancelled\"}",
+         -EINVAL, "seq: expected an integer from 1 to 2^31 - 1"},
         {"", -EINVAL, "expected 1 to"},
         {"[]", -EINVAL, "ack: expected a JSON object, found an array at byte 1"},
         {"{\"v\":1", -EINVAL, "ack: expected ',' or '}', at the end of the text"},

@@ -146,6 +146,10 @@ test_reorder_bad(void)
         {HEAD("1", "reorder", OID) "\"device\":\"pi\",\"seq\":0,\"iat\":1," ITEM "," QTY
                                    ",\"reason\":\"button\"," FC "}",
          -EINVAL, "seq 0"},
+        {HEAD("1", "reorder", OID) "\"device\":\"pi\",\"seq\":2147483648,"
+                                   "\"iat\":1," ITEM "," QTY
+                                   ",\"reason\":\"button\"," FC "}",
+         -EINVAL, "seq 2^31: above MESSAGE_SEQ_MAX"},
         {HEAD("1", "reorder", OID) "\"device\":\"pi\",\"seq\":9007199254740992,"
                                    "\"iat\":1," ITEM "," QTY
                                    ",\"reason\":\"button\"," FC "}",
