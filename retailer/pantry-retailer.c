@@ -28,6 +28,7 @@
 #include "message.h"
 #include "out.h"
 #include "state.h"
+#include "text.h"
 #include "trust.h"
 #include "utc.h"
 
@@ -240,26 +241,27 @@ load_trust(const char *dir)
 
 /* ---- verify ---- */
 
-/* One line of input into buf (NUL-terminated, without "\n" or "\r\n"). *long_line
- * is set when it did not fit (the rest is skipped). Returns false at EOF. */
+/*
+ * One line of input into buf (JWS_MAX_LEN + 1 bytes), without "\n" or "\r\n",
+ * read whole (getc: a NUL byte does not end it). Returns false at EOF or on a
+ * read error; *long_line when it was longer than a token may be (the rest is
+ * skipped), *nul when it holds a NUL byte (judged by no one: refused).
+ */
 static bool
-read_line(FILE *in, char *buf, size_t cap, size_t *len, bool *long_line)
+read_line(FILE *in, char *buf, size_t *len, bool *long_line, bool *nul)
 {
-    size_t n;
+    enum text_line t = text_read_line(in, buf, JWS_MAX_LEN, len);
+    int ch;
 
-    *long_line = false;
-    if (fgets(buf, (int)cap, in) == NULL)
+    *long_line = t == TEXT_LINE_LONG;
+    if (t == TEXT_LINE_EOF || t == TEXT_LINE_ERROR)
         return false;
-    n = strlen(buf);
-    if (n == cap - 1 && buf[n - 1] != '\n') {
-        int ch;
-        *long_line = true;
+    if (*long_line)
         while ((ch = getc(in)) != EOF && ch != '\n')
             ;
-    }
-    while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
-        buf[--n] = '\0';
-    *len = n;
+    *nul = memchr(buf, '\0', *len) != NULL;
+    while (*len > 0 && buf[*len - 1] == '\r')
+        buf[--*len] = '\0';
     return true;
 }
 
@@ -297,24 +299,32 @@ cmd_verify(int argc, char **argv)
         .max_age_s = w.max_age_s,
         .max_skew_s = w.max_skew_s,
     };
-    if (ledger_new(&l) < 0 || (buf = malloc(JWS_MAX_LEN + 2)) == NULL)
+    if (ledger_new(&l) < 0 || (buf = malloc(JWS_MAX_LEN + 1)) == NULL)
         goto oom;
     for (;;) {
         struct check_result res;
         size_t n;
-        bool long_line;
+        bool long_line, nul;
         int v;
 
-        if (!read_line(stdin, buf, JWS_MAX_LEN + 2, &n, &long_line))
+        if (!read_line(stdin, buf, &n, &long_line, &nul))
             break;
         no++;
         if (n == 0 && !long_line)
             continue; /* an empty line is no input */
-        if (long_line) {
+        if (long_line || nul) {
             memset(&res, 0, sizeof(res));
             res.reason = CHECK_MALFORMED;
-            snprintf(res.detail, sizeof(res.detail), "token: longer than %d bytes",
-                     JWS_MAX_LEN);
+            if (long_line)
+                snprintf(res.detail, sizeof(res.detail), "token: longer than %d bytes",
+                         JWS_MAX_LEN);
+            else
+                snprintf(res.detail, sizeof(res.detail),
+                         "line %ld: a NUL byte at byte %zu; a token is text", no,
+                         (size_t)((char *)memchr(buf, '\0', n) - buf) + 1);
+            if (nul)
+                fprintf(stderr, "pantry-retailer: stdin line %ld: %s (rejected)\n", no,
+                        res.detail);
             v = LEDGER_REJECTED;
         } else {
             if (check_token(&cc, buf, n, NULL, PAYLOAD_REORDER, &res) < 0)
