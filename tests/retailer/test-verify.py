@@ -162,7 +162,7 @@ with tempfile.TemporaryDirectory() as d:
     p = subprocess.run([RETAILER, "verify", "--trust", bad_trust], input="",
                        capture_output=True, text=True)
     check(p.returncode == 2 and "pi.jwk" in p.stderr, "a bad trust file is named")
-    for cmd in ("listen", "verify", "keygen", "jwk"):
+    for cmd in ("listen", "verify", "export", "keygen", "jwk"):
         p = subprocess.run([RETAILER, cmd, "--help"], capture_output=True, text=True)
         check(p.returncode == 0 and
               p.stdout.startswith("usage: pantry-retailer " + cmd),
