@@ -348,7 +348,7 @@ cmd_verify(int argc, char **argv)
                          JWS_MAX_LEN);
             else
                 snprintf(res.detail, sizeof(res.detail),
-                         "line %ld: a NUL byte at byte %zu; a token is text", no,
+                         "token: a NUL byte at byte %zu (a token is text)",
                          (size_t)((char *)memchr(buf, '\0', n) - buf) + 1);
             if (nul)
                 fprintf(stderr, "pantry-retailer: stdin line %ld: %s (rejected)\n", no,
