@@ -231,10 +231,12 @@ def part_payload(d, broker, trust, dev):
     p = jose.reorder(dev.name, 20, NOW, oid(20))
     p["forecast"]["stock_g"] = 9007199254740993
     p["quantity"]["pack_g"] = 500.0
+    p["item"]["name"] = 'Basmati  "rice" \\ 1\tkg, {x: [1, 2]}'
     pretty = json.dumps(p, indent=2).encode()
     plain = json.dumps(p, separators=(",", ":"))
-    check(b"\n" in pretty and "500.0" in plain and "9007199254740993" in plain,
-          "the payloads tested")
+    check(b"\n" in pretty and "500.0" in plain and "9007199254740993" in plain and
+          '"Basmati  \\"rice\\" \\\\ 1\\tkg, {x: [1, 2]}"' in plain,
+          "the payloads tested: %s" % plain)
     pub(broker, "pantry/v1/%s/reorder" % dev.name, dev.sign(pretty))
     check(wait_for(lambda: len(lis.raw().splitlines()) == 1), "one line")
     raw = lis.raw()
