@@ -9,9 +9,14 @@
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sodium.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include "clock.h"
 #include "message.h"
@@ -37,10 +42,11 @@ struct listener {
     /* under lock: what the callbacks tell the main thread */
     long accepted;
     int64_t last_msg_ms;
-    bool connect_failed, fatal, disconnected;
-    char fatal_msg[256];
-    /* the callback thread's own */
-    char *buf; /* the token being judged, NUL-terminated */
+    bool connect_failed, fatal, disconnected, connected_once;
+    char fatal_msg[512];
+    /* the callback thread's own (and the main thread's before Paho starts) */
+    char *buf;       /* the token being judged, NUL-terminated */
+    bool out_broken; /* a hand-off failed: take nothing more */
 };
 
 static void logmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -89,6 +95,101 @@ set_fatal(struct listener *l, const char *what)
     snprintf(l->fatal_msg, sizeof(l->fatal_msg), "%s", what);
     pthread_mutex_unlock(&l->lock);
     raise_flag(l, &l->fatal);
+}
+
+/* The hand-off of accepted messages read back from the database. */
+struct handoff {
+    const struct listen_config *c;
+    struct handoff_key {
+        enum payload_kind kind;
+        char device[MESSAGE_ID_MAX], order_id[MESSAGE_ID_MAX];
+        char *acks; /* with keep_acks: its recorded acks, to publish */
+    } * keys;       /* handed off, to be marked */
+    size_t n, cap;
+    bool keep_acks, write_failed;
+    char err[512];
+};
+
+/* Print one accepted message (out.h), flushed, and note it for marking. */
+static int
+hand_off_one(void *arg, const struct state_order *o)
+{
+    struct handoff *h = arg;
+    struct handoff_key *k;
+    char *line = NULL, why[256];
+    int r;
+
+    if (h->n == h->cap) {
+        size_t cap = h->cap ? h->cap * 2 : 4;
+        if ((k = realloc(h->keys, cap * sizeof(*k))) == NULL)
+            return -ENOMEM;
+        h->keys = k;
+        h->cap = cap;
+    }
+    r = out_accepted(o->kind, o->token, o->token_len, o->received_s, &line, why,
+                     sizeof(why));
+    if (r < 0) {
+        text_error(h->err, sizeof(h->err), "cannot make the line of %s %s of %s: %s",
+                   payload_kind_to_str(o->kind), o->order_id, o->device,
+                   r == -ENOMEM ? strerror(ENOMEM) : why);
+        return r;
+    }
+    r = out_write(h->c->out, line);
+    free(line);
+    if (r < 0) {
+        h->write_failed = true;
+        text_error(h->err, sizeof(h->err),
+                   "cannot hand off %s %s of %s: writing stdout: %s; it is recorded "
+                   "but not acknowledged, and is offered again at the next start "
+                   "(see also pantry-retailer export)",
+                   payload_kind_to_str(o->kind), o->order_id, o->device, strerror(-r));
+        return r;
+    }
+    k = &h->keys[h->n++];
+    k->acks = h->keep_acks && o->acks != NULL ? strdup(o->acks) : NULL;
+    k->kind = o->kind;
+    snprintf(k->device, sizeof(k->device), "%s", o->device);
+    snprintf(k->order_id, sizeof(k->order_id), "%s", o->order_id);
+    return 0;
+}
+
+/*
+ * Hand off the accepted messages of f (those not handed off yet, oldest
+ * first), then record that they were: the database is not written while it
+ * is read. Returns 0 with *count, or a negative errno with a message in h->err
+ * (h->write_failed when stdout refused a line: the listener must stop). What
+ * was printed before a failure is recorded all the same. A failure to record
+ * is only logged: the message is then offered again at the next start.
+ */
+static int
+hand_off(struct handoff *h, const struct state_filter *f, int64_t now_s, long *count)
+{
+    struct state *st = h->c->state;
+    int r = state_accepted_each(st, f, hand_off_one, h);
+
+    if (r < 0 && h->err[0] == '\0')
+        text_error(h->err, sizeof(h->err), "cannot read accepted messages: %s",
+                   r == -ENOMEM ? strerror(ENOMEM) : state_error(st));
+    for (size_t i = 0; i < h->n; i++) {
+        struct handoff_key *k = &h->keys[i];
+        if (state_handed_off(st, k->kind, k->device, k->order_id, now_s) < 0)
+            logmsg("WARNING: %s %s of %s was handed off, but the database could not "
+                   "record it (%s): it is offered again at the next start",
+                   payload_kind_to_str(k->kind), k->order_id, k->device,
+                   state_error(st));
+    }
+    *count = (long)h->n;
+    return r;
+}
+
+static void
+handoff_fini(struct handoff *h)
+{
+    for (size_t i = 0; i < h->n; i++)
+        free(h->keys[i].acks);
+    free(h->keys);
+    h->keys = NULL;
+    h->n = h->cap = 0;
 }
 
 /* <prefix>/<device>/<kind>: the device and kind, or -1. */
@@ -214,10 +315,12 @@ handle(struct listener *l, const char *topic, size_t tlen, const char *data, siz
     struct check_config cc = c->check;
     struct ack_config ac = c->ack;
     struct check_result res;
-    char device[MESSAGE_ID_MAX], *acks = NULL, *line = NULL;
+    char device[MESSAGE_ID_MAX], *acks = NULL;
     int64_t now_s = c->fixed_now_s > 0 ? c->fixed_now_s : clock_wall_ms() / 1000;
-    int kind = parse_topic(c, topic, tlen, device), r, same;
+    int kind = parse_topic(c, topic, tlen, device), r, same, pending;
 
+    if (l->out_broken)
+        return 0; /* stopping: it stays with the broker, for the next start */
     if (kind < 0) {
         logmsg("message on an unexpected topic %.*s ignored",
                (int)(tlen > 200 ? 200 : tlen), topic);
@@ -250,24 +353,50 @@ handle(struct listener *l, const char *topic, size_t tlen, const char *data, siz
     }
     ac.now_s = now_s;
     r = state_judge(c->state, &res, l->buf, now_s, c->client_id, make_acks, &ac, &acks,
-                    &same);
+                    &same, &pending);
     if (r < 0) {
         logmsg("cannot record %s %s of %s: %s (will retry)", payload_kind_to_str(kind),
                res.p.order_id, device, state_error(c->state));
         r = 0;
         goto out;
     }
+    if (pending == STATE_PENDING_OTHER) {
+        logmsg("duplicate %s %s of %s: not answered, as its listener has not handed "
+               "it off yet (it answers once it has, or at its next start)",
+               payload_kind_to_str(kind), res.p.order_id, device);
+        r = 1;
+        goto out;
+    }
+    /* Handed off before it is acknowledged (and before Paho's PUBACK): an
+     * order the device is told was accepted is always in the reader's hands. */
+    if (pending == STATE_PENDING_MINE) {
+        struct state_filter f = {.pending_only = true,
+                                 .device = res.device,
+                                 .kind = res.kind,
+                                 .order_id = res.p.order_id};
+        struct handoff h = {.c = c};
+        long n;
+
+        int ho = hand_off(&h, &f, now_s, &n);
+
+        handoff_fini(&h);
+        if (ho < 0) {
+            if (h.write_failed) {
+                l->out_broken = true;
+                set_fatal(l, h.err);
+            } else {
+                logmsg("%s (will retry)", h.err);
+            }
+            r = 0;
+            goto out;
+        }
+        if (r == LEDGER_DUPLICATE && n > 0)
+            logmsg("%s %s of %s sent again, and handed off now: its first hand-off "
+                   "had failed",
+                   payload_kind_to_str(kind), res.p.order_id, device);
+    }
     publish_acks(l, device, acks);
     if (r == LEDGER_ACCEPTED) {
-        if (out_accepted(&res, l->buf, now_s, &line) == 0) {
-            fputs(line, c->out);
-            fputc('\n', c->out);
-            fflush(c->out);
-        } else {
-            logmsg("accepted %s %s of %s, but out of memory for its line (it is in "
-                   "the database)",
-                   payload_kind_to_str(kind), res.p.order_id, device);
-        }
         pthread_mutex_lock(&l->lock);
         l->accepted++;
         pthread_mutex_unlock(&l->lock);
@@ -282,7 +411,6 @@ handle(struct listener *l, const char *topic, size_t tlen, const char *data, siz
     r = 1;
 out:
     free(acks);
-    free(line);
     check_result_fini(&res);
     return r;
 }
@@ -349,6 +477,9 @@ on_connected(void *ctx, char *cause)
     int qos[3] = {1, 1, 1}, rc;
 
     (void)cause;
+    pthread_mutex_lock(&l->lock);
+    l->connected_once = true;
+    pthread_mutex_unlock(&l->lock);
     snprintf(t[0], TOPIC_MAX, "$share/%s/%s/+/reorder", c->group, c->prefix);
     snprintf(t[1], TOPIC_MAX, "$share/%s/%s/+/cancel", c->group, c->prefix);
     snprintf(t[2], TOPIC_MAX, "%s/+/key", c->prefix);
@@ -382,6 +513,28 @@ on_connection_lost(void *ctx, char *cause)
 
     logmsg("connection to %s lost%s%s; reconnecting", l->c->url, cause ? ": " : "",
            cause ? cause : "");
+}
+
+/* The broker sent DISCONNECT: another client took our client id's session. */
+static void
+on_server_disconnect(void *ctx, MQTTProperties *props, enum MQTTReasonCodes rc)
+{
+    struct listener *l = ctx;
+    char what[300];
+
+    (void)props;
+    if (rc != MQTTREASONCODE_SESSION_TAKEN_OVER) {
+        logmsg("the broker disconnected us: %s; reconnecting",
+               MQTTReasonCode_toString(rc));
+        return;
+    }
+    /* Reconnecting would take the session back and throw the other one out,
+     * for ever: stop instead. */
+    snprintf(what, sizeof(what),
+             "another client connected with client id %s and took over its session: "
+             "each listener needs its own --client-id",
+             l->c->client_id);
+    set_fatal(l, what);
 }
 
 static void
@@ -463,6 +616,83 @@ is_tls(const char *url)
            strncmp(url, "wss://", 6) == 0;
 }
 
+/*
+ * One listener per broker and client id on this host: two would take the
+ * session from each other at every reconnect, for ever (mosquitto 2.0 closes
+ * the old connection without a DISCONNECT that Paho would report). An
+ * abstract Unix socket (Linux) named after both is bound for the process's
+ * life and released by the kernel however it ends. Returns the socket, -1
+ * when it cannot be made (nothing is checked then), or -EADDRINUSE with a
+ * message in err.
+ */
+static int
+claim_client_id(const struct listen_config *c, char *err, size_t errlen)
+{
+    struct sockaddr_un a = {.sun_family = AF_UNIX};
+    crypto_generichash_state st;
+    unsigned char hash[16];
+    char hex[2 * sizeof(hash) + 1];
+    int fd;
+
+    crypto_generichash_init(&st, NULL, 0, sizeof(hash));
+    crypto_generichash_update(&st, (const unsigned char *)c->url, strlen(c->url) + 1);
+    crypto_generichash_update(&st, (const unsigned char *)c->client_id,
+                              strlen(c->client_id));
+    crypto_generichash_final(&st, hash, sizeof(hash));
+    sodium_bin2hex(hex, sizeof(hex), hash, sizeof(hash));
+    /* sun_path[0] stays NUL: the abstract namespace, no file. */
+    snprintf(a.sun_path + 1, sizeof(a.sun_path) - 1, "pantry-retailer-%s", hex);
+    if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+        return -1;
+    if (bind(fd, (struct sockaddr *)&a,
+             (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 +
+                         strlen(a.sun_path + 1))) == 0)
+        return fd;
+    close(fd);
+    if (errno != EADDRINUSE)
+        return -1;
+    text_error(err, errlen,
+               "another listener on this host already uses client id %s with %s: "
+               "each listener needs its own --client-id",
+               c->client_id, c->url);
+    return -EADDRINUSE;
+}
+
+/*
+ * At the start, before any message: hand off again what this listener (its
+ * client id) accepted and never handed off, because stdout failed or the
+ * process died between the commit and the write. Those were never
+ * acknowledged either: h keeps their acks, to be published once connecting.
+ */
+static int
+offer_again(const struct listen_config *c, struct handoff *h, char *err, size_t errlen)
+{
+    struct state_filter f = {.pending_only = true, .listener = c->client_id};
+    int64_t now_s = c->fixed_now_s > 0 ? c->fixed_now_s : clock_wall_ms() / 1000;
+    long n = 0, others = 0;
+    int r;
+
+    h->c = c;
+    h->keep_acks = true;
+    r = hand_off(h, &f, now_s, &n);
+
+    if (n > 0)
+        logmsg("offered again %ld accepted message(s) of %s that were never handed "
+               "off",
+               n, c->client_id);
+    if (r < 0) {
+        text_error(err, errlen, "%s", h->err);
+        return r;
+    }
+    if (state_pending_others(c->state, c->client_id, &others) == 0 && others > 0)
+        logmsg("WARNING: %ld accepted message(s) recorded by other listeners (other "
+               "client ids) are not handed off: each is handed off when its agent "
+               "sends it again, or by its listener's next start; see also "
+               "pantry-retailer export",
+               others);
+    return 0;
+}
+
 int
 listen_run(const struct listen_config *c, char *err, size_t errlen)
 {
@@ -472,9 +702,10 @@ listen_run(const struct listen_config *c, char *err, size_t errlen)
     MQTTProperties props = MQTTProperties_initializer;
     MQTTProperty expiry = {.identifier = MQTTPROPERTY_CODE_SESSION_EXPIRY_INTERVAL};
     struct listener l = {.c = c, .main = pthread_self()};
+    struct handoff offered = {0};
     sigset_t set;
     int64_t retry_at = -1, backoff_s = BACKOFF_MIN_S;
-    int r = 0, rc;
+    int r = 0, rc, claim = -1;
 
     sigemptyset(&set);
     sigaddset(&set, SIGTERM);
@@ -484,11 +715,19 @@ listen_run(const struct listen_config *c, char *err, size_t errlen)
      * main thread takes these signals, in sigtimedwait. */
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     pthread_mutex_init(&l.lock, NULL);
-    l.last_msg_ms = clock_mono_us() / 1000;
+    /* A reader that went away is a write error (EPIPE) to report, not a death. */
+    signal(SIGPIPE, SIG_IGN);
     if ((l.buf = malloc(JWS_MAX_LEN + 1)) == NULL) {
         r = -ENOMEM;
         goto out;
     }
+    if ((claim = claim_client_id(c, err, errlen)) == -EADDRINUSE) {
+        r = claim;
+        goto out;
+    }
+    if ((r = offer_again(c, &offered, err, errlen)) < 0)
+        goto out;
+    l.last_msg_ms = clock_mono_us() / 1000;
     /* Acks queued while Paho reconnects are sent once it is back. */
     cr.sendWhileDisconnected = 1;
     cr.maxBufferedMessages = 10000;
@@ -502,6 +741,8 @@ listen_run(const struct listen_config *c, char *err, size_t errlen)
     if ((rc = MQTTAsync_setCallbacks(l.client, &l, on_connection_lost, on_message,
                                      NULL)) != MQTTASYNC_SUCCESS ||
         (rc = MQTTAsync_setConnected(l.client, &l, on_connected)) !=
+            MQTTASYNC_SUCCESS ||
+        (rc = MQTTAsync_setDisconnected(l.client, &l, on_server_disconnect)) !=
             MQTTASYNC_SUCCESS) {
         r = text_error(err, errlen, "MQTT callbacks: %s", paho_error(rc));
         goto out;
@@ -530,13 +771,18 @@ listen_run(const struct listen_config *c, char *err, size_t errlen)
     }
     if ((r = start_connect(&l, &co, err, errlen)) < 0)
         goto out;
+    /* Queued now, sent once connected (sendWhileDisconnected). */
+    for (size_t i = 0; i < offered.n; i++)
+        publish_acks(&l, offered.keys[i].device, offered.keys[i].acks);
+    handoff_fini(&offered);
     for (;;) {
         int64_t now = clock_mono_us() / 1000, timeout = 3600 * 1000;
-        bool fatal, failed, enough;
+        bool fatal, failed, enough, reached;
         int64_t idle_left;
 
         pthread_mutex_lock(&l.lock);
         fatal = l.fatal;
+        reached = l.connected_once;
         failed = l.connect_failed;
         l.connect_failed = false;
         enough = c->count > 0 && l.accepted >= c->count;
@@ -546,6 +792,13 @@ listen_run(const struct listen_config *c, char *err, size_t errlen)
         if (fatal) {
             r = text_error(err, errlen, "%s", l.fatal_msg);
             r = -EIO;
+            break;
+        }
+        if (idle_left <= 0 && !reached) {
+            r = text_error(err, errlen,
+                           "--exit-idle: the broker at %s was never reached in %ld s",
+                           c->url, c->exit_idle_s);
+            r = -EHOSTUNREACH;
             break;
         }
         if (enough || idle_left <= 0)
@@ -573,6 +826,9 @@ listen_run(const struct listen_config *c, char *err, size_t errlen)
     }
     stop(&l, &set);
 out:
+    if (claim >= 0)
+        close(claim);
+    handoff_fini(&offered);
     if (l.client != NULL)
         MQTTAsync_destroy(&l.client);
     MQTTProperties_free(&props);

@@ -4,10 +4,15 @@
  * shared-subscription group, judging each reorder and cancel as it arrives,
  * recording it in the database, printing accepted ones and publishing acks.
  *
- * Threads: Paho calls back on its own thread; each message is judged and
- * recorded there, and the callback returns 1 (after which Paho sends the
- * PUBACK) only once the database transaction committed. Acks are queued with
- * MQTTAsync_sendMessage, which never waits. The main thread only waits for
+ * Threads: Paho calls back on its own thread; each message is judged,
+ * recorded, handed off (its line written and flushed on the output) and only
+ * then acknowledged there. The callback returns 0 (Paho offers the message
+ * again) when the database was busy; Paho C 1.3 has sent the PUBACK already
+ * when the message arrived, so the database and the device's re-sends, not
+ * the broker, are what recover a message. A failed write of the output stops
+ * the listener; at the next start, the messages of this client id accepted
+ * and never handed off are written again and their acks published. Acks are
+ * queued with MQTTAsync_sendMessage, which never waits. The main thread only waits for
  * signals (SIGTERM, SIGINT: stop; SIGUSR1: a callback asks it to look at the
  * counters), retries a first connection that failed, and stops the client.
  *
@@ -24,6 +29,9 @@
  *   listening    connection lost          connecting   Paho reconnects (backoff)
  *   any          SIGTERM, --count reached stopping     DISCONNECT (5 s for acks)
  *                or --exit-idle
+ *   any          the output fails         stopping     log; exit status 1
+ *   connecting   --exit-idle, never       stopping     log; exit status 1
+ *                connected
  */
 #ifndef PANTRY_RETAILER_LISTEN_H
 #define PANTRY_RETAILER_LISTEN_H
@@ -56,7 +64,9 @@ struct listen_config {
 
 /*
  * Run until a signal, the count or the idle time. Returns 0, or a negative
- * errno with a message in err (bad options for Paho, a refused subscription).
+ * errno with a message in err (bad options for Paho, a refused subscription,
+ * a failed write of c->out, another listener of this client id and URL on
+ * this host: -EADDRINUSE, --exit-idle without ever connecting: -EHOSTUNREACH).
  */
 int listen_run(const struct listen_config *c, char *err, size_t errlen);
 

@@ -2,8 +2,9 @@
 /*
  * pantry-retailer: what a retailer runs to take signed reorders from pantry
  * agents. `listen` subscribes in an MQTT 5 share group, judges, records,
- * prints and acknowledges; `verify` makes the same judgement offline on
- * tokens read from stdin; `keygen` and `jwk` manage the retailer's own
+ * hands off (prints) and acknowledges; `export` prints again what the
+ * database accepted; `verify` makes the same judgement offline on tokens
+ * read from stdin; `keygen` and `jwk` manage the retailer's own
  * signing key for acks. This file is only the command line: options, their
  * checks and messages, and the top of each call chain (the only place that
  * prints errors). See pantry-retailer(1).
@@ -11,6 +12,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +30,7 @@
 #include "message.h"
 #include "out.h"
 #include "state.h"
+#include "text.h"
 #include "trust.h"
 #include "utc.h"
 
@@ -48,6 +51,7 @@ static const char usage_main[] =
     "\n"
     "commands:\n"
     "  listen   subscribe in an MQTT 5 share group, verify, record, print, ack\n"
+    "  export   print again the accepted messages of the database since a time\n"
     "  verify   verify compact JWS lines from stdin offline, one verdict per line\n"
     "  keygen   make the retailer's Ed25519 key for signing acks\n"
     "  jwk      print the public JWK of the retailer's key\n"
@@ -64,8 +68,9 @@ static const char usage_listen[] =
     "<prefix>/<device>/key\n"
     "  --prefix P             topic prefix (default pantry/v1)\n"
     "  --group G              share group (default pantry-retailer)\n"
-    "  --client-id ID         MQTT client id, unique per listener (default "
-    "G-HOST-PID)\n"
+    "  --client-id ID         MQTT client id, one per listener, the same across\n"
+    "                         restarts (default G-HOST: one listener per group\n"
+    "                         and host; give each of several its own)\n"
     "  --session-expiry DUR   how long the broker keeps the session (default 1h)\n"
     "  --db FILE              SQLite state, shared by the group (default\n"
     "                         pantry-retailer.db)\n"
@@ -85,8 +90,31 @@ static const char usage_listen[] =
     "  --count N              exit after N accepted messages\n"
     "  --exit-idle SECONDS    exit after that long without a message\n"
     "\n"
-    "Accepted orders are JSON lines on stdout; the log is on stderr.\n"
+    "Accepted orders are JSON lines on stdout, each written and flushed before the\n"
+    "order is acknowledged; if stdout fails (its reader went away), the listener\n"
+    "stops with status 1 and the order, recorded but unacknowledged, is printed\n"
+    "again at the next start with the same --client-id. The log is on stderr.\n"
+    "\n"
+    "The session (and the messages the broker keeps for it) belongs to the client\n"
+    "id, and lasts --session-expiry after a disconnect. A stopped listener stays in\n"
+    "the share group until then, and the broker keeps its share of the group's\n"
+    "messages for it: restart it with the same client id to take them, or stop it\n"
+    "for good with --session-expiry 0s once. Exit status: 0 at a signal, --count\n"
+    "or --exit-idle; 1 on a failure, or with --exit-idle when the broker was never\n"
+    "reached; 2 on bad usage.\n"
     "DUR is a number and a unit: 30s, 15m, 2h, 7d.\n";
+
+static const char usage_export[] =
+    "usage: pantry-retailer export --since TIME [--db FILE]\n"
+    "\n"
+    "Prints the messages the listeners accepted (reorders and cancels) that were\n"
+    "received at or after TIME (YYYY-MM-DDTHH:MM:SSZ), oldest first, one JSON line\n"
+    "each, as listen printed them, handed off or not: to recover what a reader of\n"
+    "listen's stdout lost. Marks nothing as handed off.\n"
+    "\n"
+    "  --since TIME           the first time of reception to print\n"
+    "  --db FILE              the listeners' SQLite state (default\n"
+    "                         pantry-retailer.db); it must exist\n";
 
 static const char usage_verify[] =
     "usage: pantry-retailer verify --trust DIR [OPTIONS] < TOKENS\n"
@@ -153,12 +181,12 @@ count_arg(const char *usage, const char *opt, const char *v, long max)
 }
 
 static int64_t
-time_arg(const char *usage, const char *v)
+time_arg(const char *usage, const char *opt, const char *v)
 {
     int64_t t;
 
     if (utc_parse(v, &t) < 0)
-        die_usage(usage, "--now: '%s' is not a UTC time YYYY-MM-DDTHH:MM:SSZ", v);
+        die_usage(usage, "%s: '%s' is not a UTC time YYYY-MM-DDTHH:MM:SSZ", opt, v);
     return t;
 }
 
@@ -193,6 +221,7 @@ enum {
     OPT_COUNT,
     OPT_EXIT_IDLE,
     OPT_FORCE,
+    OPT_SINCE,
     OPT_HELP,
 };
 
@@ -219,7 +248,7 @@ window_opt(const char *usage, int opt, struct window *w)
         w->max_skew_s = duration_arg(usage, "--max-skew", optarg);
         return true;
     case OPT_NOW:
-        w->now_s = time_arg(usage, optarg);
+        w->now_s = time_arg(usage, "--now", optarg);
         return true;
     }
     return false;
@@ -240,26 +269,27 @@ load_trust(const char *dir)
 
 /* ---- verify ---- */
 
-/* One line of input into buf (NUL-terminated, without "\n" or "\r\n"). *long_line
- * is set when it did not fit (the rest is skipped). Returns false at EOF. */
+/*
+ * One line of input into buf (JWS_MAX_LEN + 1 bytes), without "\n" or "\r\n",
+ * read whole (getc: a NUL byte does not end it). Returns false at EOF or on a
+ * read error; *long_line when it was longer than a token may be (the rest is
+ * skipped), *nul when it holds a NUL byte (judged by no one: refused).
+ */
 static bool
-read_line(FILE *in, char *buf, size_t cap, size_t *len, bool *long_line)
+read_line(FILE *in, char *buf, size_t *len, bool *long_line, bool *nul)
 {
-    size_t n;
+    enum text_line t = text_read_line(in, buf, JWS_MAX_LEN, len);
+    int ch;
 
-    *long_line = false;
-    if (fgets(buf, (int)cap, in) == NULL)
+    *long_line = t == TEXT_LINE_LONG;
+    if (t == TEXT_LINE_EOF || t == TEXT_LINE_ERROR)
         return false;
-    n = strlen(buf);
-    if (n == cap - 1 && buf[n - 1] != '\n') {
-        int ch;
-        *long_line = true;
+    if (*long_line)
         while ((ch = getc(in)) != EOF && ch != '\n')
             ;
-    }
-    while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
-        buf[--n] = '\0';
-    *len = n;
+    *nul = memchr(buf, '\0', *len) != NULL;
+    while (*len > 0 && buf[*len - 1] == '\r')
+        buf[--*len] = '\0';
     return true;
 }
 
@@ -297,24 +327,32 @@ cmd_verify(int argc, char **argv)
         .max_age_s = w.max_age_s,
         .max_skew_s = w.max_skew_s,
     };
-    if (ledger_new(&l) < 0 || (buf = malloc(JWS_MAX_LEN + 2)) == NULL)
+    if (ledger_new(&l) < 0 || (buf = malloc(JWS_MAX_LEN + 1)) == NULL)
         goto oom;
     for (;;) {
         struct check_result res;
         size_t n;
-        bool long_line;
+        bool long_line, nul;
         int v;
 
-        if (!read_line(stdin, buf, JWS_MAX_LEN + 2, &n, &long_line))
+        if (!read_line(stdin, buf, &n, &long_line, &nul))
             break;
         no++;
         if (n == 0 && !long_line)
             continue; /* an empty line is no input */
-        if (long_line) {
+        if (long_line || nul) {
             memset(&res, 0, sizeof(res));
             res.reason = CHECK_MALFORMED;
-            snprintf(res.detail, sizeof(res.detail), "token: longer than %d bytes",
-                     JWS_MAX_LEN);
+            if (long_line)
+                snprintf(res.detail, sizeof(res.detail), "token: longer than %d bytes",
+                         JWS_MAX_LEN);
+            else
+                snprintf(res.detail, sizeof(res.detail),
+                         "token: a NUL byte at byte %zu (a token is text)",
+                         (size_t)((char *)memchr(buf, '\0', n) - buf) + 1);
+            if (nul)
+                fprintf(stderr, "pantry-retailer: stdin line %ld: %s (rejected)\n", no,
+                        res.detail);
             v = LEDGER_REJECTED;
         } else {
             if (check_token(&cc, buf, n, NULL, PAYLOAD_REORDER, &res) < 0)
@@ -354,6 +392,50 @@ out:
 }
 
 /* ---- listen ---- */
+
+/* A URL Paho takes: SCHEME://HOST[:PORT][/PATH], a scheme it knows. */
+static bool
+url_ok(const char *url)
+{
+    static const char *const schemes[] = {"mqtt://", "mqtts://", "tcp://",
+                                          "ssl://",  "ws://",    "wss://"};
+
+    for (size_t i = 0; i < sizeof(schemes) / sizeof(schemes[0]); i++) {
+        size_t n = strlen(schemes[i]);
+        if (strncmp(url, schemes[i], n) != 0)
+            continue;
+        url += n;
+        if (*url == '\0' || *url == ':' || *url == '/')
+            return false; /* no host */
+        for (; *url != '\0'; url++)
+            if ((unsigned char)*url <= ' ' || (unsigned char)*url >= 0x7f)
+                return false;
+        return true;
+    }
+    return false;
+}
+
+static bool
+client_id_ok(const char *id)
+{
+    size_t n = strlen(id);
+
+    if (n == 0 || n > 127)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)id[i] <= ' ' || (unsigned char)id[i] >= 0x7f)
+            return false;
+    return true;
+}
+
+/* A file (or folder) an option names must be there to read, before anything
+ * is touched; Paho would only say so at the first connection. */
+static void
+need_file(const char *usage, const char *opt, const char *path)
+{
+    if (path != NULL && access(path, R_OK) != 0)
+        die_usage(usage, "%s: cannot read %s: %s", opt, path, strerror(errno));
+}
 
 /*
  * --credentials FILE: the agent's format (keys_read_credentials(): two lines,
@@ -487,6 +569,11 @@ cmd_listen(int argc, char **argv)
         die_usage(usage_listen, "unexpected argument '%s'", argv[optind]);
     if (c.url == NULL)
         die_usage(usage_listen, "--url is needed");
+    if (!url_ok(c.url))
+        die_usage(usage_listen,
+                  "--url: '%s' is not mqtt://HOST:PORT, mqtts://HOST:PORT (or tcp://, "
+                  "ssl://, ws://, wss://)",
+                  c.url);
     if (w.trust == NULL && !c.tofu)
         die_usage(usage_listen, "--trust DIR or --tofu is needed: whose keys to trust");
     if (c.prefix[0] == '\0' || strpbrk(c.prefix, "+#") != NULL ||
@@ -498,14 +585,21 @@ cmd_listen(int argc, char **argv)
         die_usage(usage_listen, "--session-expiry: at most 4294967294 s");
     if ((c.cert == NULL) != (c.cert_key == NULL) && c.cert_key != NULL)
         die_usage(usage_listen, "--cert-key needs --cert");
+    need_file(usage_listen, "--ca-file", c.ca_file);
+    need_file(usage_listen, "--ca-path", c.ca_path);
+    need_file(usage_listen, "--cert", c.cert);
+    need_file(usage_listen, "--cert-key", c.cert_key);
     if (c.client_id == NULL) {
+        /* Stable across restarts, so a restarted listener takes up its session. */
         if (gethostname(host, sizeof(host)) < 0)
             snprintf(host, sizeof(host), "host");
         host[sizeof(host) - 1] = '\0';
-        snprintf(client_id, sizeof(client_id), "%s-%s-%ld", c.group, host,
-                 (long)getpid());
+        snprintf(client_id, sizeof(client_id), "%s-%s", c.group, host);
         c.client_id = client_id;
     }
+    if (!client_id_ok(c.client_id))
+        die_usage(usage_listen,
+                  "--client-id: 1 to 127 bytes of printable ASCII without spaces");
     if (cred != NULL) {
         read_credentials(cred, user, password);
         c.user = user;
@@ -542,6 +636,89 @@ out:
         keys_wipe(&key);
     sodium_memzero(password, sizeof(password));
     return r;
+}
+
+/* ---- export ---- */
+
+struct export
+{
+    bool damaged;  /* a row was skipped */
+    int write_err; /* out_write's error */
+};
+
+static int
+print_order(void *arg, const struct state_order *o)
+{
+    struct export *x = arg;
+    char *line, err[256];
+    int r = out_accepted(o->kind, o->token, o->token_len, o->received_s, &line, err,
+                         sizeof(err));
+
+    if (r == -EINVAL) {
+        /* A damaged row must not hide the others. */
+        fprintf(stderr, "pantry-retailer: %s %s of %s skipped: %s\n",
+                payload_kind_to_str(o->kind), o->order_id, o->device, err);
+        x->damaged = true;
+        return 0;
+    }
+    if (r < 0)
+        return r;
+    x->write_err = out_write(stdout, line);
+    free(line);
+    return x->write_err;
+}
+
+static int
+cmd_export(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"since", required_argument, NULL, OPT_SINCE},
+        {"db", required_argument, NULL, OPT_DB},
+        {"help", no_argument, NULL, OPT_HELP},
+        {NULL, 0, NULL, 0},
+    };
+    const char *db = "pantry-retailer.db";
+    struct state_filter f = {0};
+    struct state *s;
+    struct export x = {0};
+    bool since = false;
+    char err[512];
+    int opt, r;
+
+    while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (opt) {
+        case OPT_HELP:
+            fputs(usage_export, stdout);
+            return 0;
+        case OPT_SINCE:
+            f.since_s = time_arg(usage_export, "--since", optarg);
+            since = true;
+            break;
+        case OPT_DB:
+            db = optarg;
+            break;
+        default:
+            die_usage(usage_export, "unknown option");
+        }
+    }
+    if (optind != argc)
+        die_usage(usage_export, "unexpected argument '%s'", argv[optind]);
+    if (!since)
+        die_usage(usage_export, "--since TIME is needed");
+    if (state_open_existing(db, &s, err, sizeof(err)) < 0) {
+        fprintf(stderr, "pantry-retailer: %s\n", err);
+        return 1;
+    }
+    signal(SIGPIPE, SIG_IGN);
+    r = state_accepted_each(s, &f, print_order, &x);
+    if (x.write_err < 0)
+        fprintf(stderr, "pantry-retailer: writing stdout: %s\n",
+                strerror(-x.write_err));
+    else if (r < 0)
+        fprintf(stderr, "pantry-retailer: database %s: %s\n", db,
+                r == -ENOMEM ? strerror(ENOMEM) : state_error(s));
+    state_close(s);
+    return r < 0 || x.damaged ? 1 : 0;
 }
 
 /* ---- keygen, jwk ---- */
@@ -620,6 +797,8 @@ main(int argc, char **argv)
         return cmd_listen(argc, argv);
     if (strcmp(cmd, "verify") == 0)
         return cmd_verify(argc, argv);
+    if (strcmp(cmd, "export") == 0)
+        return cmd_export(argc, argv);
     if (strcmp(cmd, "keygen") == 0)
         return cmd_key(argc, argv, true);
     if (strcmp(cmd, "jwk") == 0)

@@ -40,6 +40,21 @@ static const char schema_v1[] =
     " last_resent INTEGER,"
     " PRIMARY KEY (device, kind, order_id));";
 
+/*
+ * Version 2: when an accepted message was handed off (written and flushed on
+ * stdout), NULL until then. The accepted messages of a version-1 file were
+ * printed when they were recorded (or lost by a failed write nobody saw):
+ * they count as handed off, so an upgrade re-offers nothing; `export` finds
+ * them again.
+ */
+static const char schema_v2[] =
+    "ALTER TABLE message ADD COLUMN handed_off INTEGER;"
+    "UPDATE message SET handed_off = received WHERE verdict = 'accepted';"
+    "CREATE INDEX message_received ON message (received);";
+
+/* Append-only: migrations[i] takes a file from version i to version i + 1. */
+static const char *const migrations[STATE_SCHEMA_VERSION] = {schema_v1, schema_v2};
+
 enum stmt {
     ST_BEGIN,
     ST_COMMIT,
@@ -51,6 +66,9 @@ enum stmt {
     ST_INSERT,
     ST_PIN_GET,
     ST_PIN_PUT,
+    ST_HANDED_OFF,
+    ST_ACCEPTED,
+    ST_PENDING_OTHERS,
     ST_COUNT
 };
 
@@ -58,8 +76,10 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_BEGIN] = "BEGIN IMMEDIATE",
     [ST_COMMIT] = "COMMIT",
     [ST_ROLLBACK] = "ROLLBACK",
-    [ST_FIND] = "SELECT acks, token FROM message WHERE device = ? AND kind = ? AND "
-                "order_id = ?",
+    /* 1 when accepted, not handed off and recorded by ?4; 2 when by another */
+    [ST_FIND] = "SELECT acks, token, CASE WHEN verdict = 'accepted' AND handed_off "
+                "IS NULL THEN (CASE WHEN listener IS ?4 THEN 1 ELSE 2 END) ELSE 0 END "
+                "FROM message WHERE device = ?1 AND kind = ?2 AND order_id = ?3",
     [ST_RESENT] = "UPDATE message SET resent = resent + 1, last_resent = ? WHERE "
                   "device = ? AND kind = ? AND order_id = ?",
     [ST_LAST] = "SELECT last_seq FROM device WHERE device = ?",
@@ -70,6 +90,17 @@ static const char *const stmt_sql[ST_COUNT] = {
                   "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     [ST_PIN_GET] = "SELECT jwk FROM pin WHERE device = ?",
     [ST_PIN_PUT] = "INSERT INTO pin (device, jwk, kid, pinned) VALUES (?, ?, ?, ?)",
+    [ST_HANDED_OFF] = "UPDATE message SET handed_off = ? WHERE device = ? AND kind = ? "
+                      "AND order_id = ? AND verdict = 'accepted'",
+    /* ?1 since, ?2 only not handed off, ?3 listener or NULL, ?4-6 one message */
+    [ST_ACCEPTED] = "SELECT kind, device, order_id, token, received, acks FROM message "
+                    "WHERE verdict = 'accepted' AND received >= ?1 AND "
+                    "(?2 = 0 OR handed_off IS NULL) AND "
+                    "(?3 IS NULL OR listener IS ?3) AND "
+                    "(?4 IS NULL OR (device = ?4 AND kind = ?5 AND order_id = ?6)) "
+                    "ORDER BY received, rowid",
+    [ST_PENDING_OTHERS] = "SELECT count(*) FROM message WHERE verdict = 'accepted' "
+                          "AND handed_off IS NULL AND listener IS NOT ?",
 };
 
 struct state {
@@ -157,7 +188,10 @@ user_version(struct state *s, int *v)
     return r;
 }
 
-/* Create the schema, or check it, in a write transaction: listeners may race. */
+/*
+ * Create the schema, or bring it up to date, in a write transaction: listeners
+ * may race, and a migration that fails leaves the file as it was.
+ */
 static int
 migrate(struct state *s, const char *path, char *err, size_t errlen)
 {
@@ -176,11 +210,12 @@ migrate(struct state *s, const char *path, char *err, size_t errlen)
                    path, v, STATE_SCHEMA_VERSION);
         goto out;
     }
-    if (v == 0) {
-        snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", STATE_SCHEMA_VERSION);
-        if ((r = exec(s, schema_v1)) < 0 || (r = exec(s, sql)) < 0)
+    for (; v < STATE_SCHEMA_VERSION; v++)
+        if ((r = exec(s, migrations[v])) < 0)
             goto out;
-    }
+    snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", STATE_SCHEMA_VERSION);
+    if ((r = exec(s, sql)) < 0)
+        goto out;
     r = exec(s, "COMMIT");
 out:
     if (r < 0)
@@ -188,8 +223,8 @@ out:
     return r;
 }
 
-int
-state_open(const char *path, struct state **out, char *err, size_t errlen)
+static int
+open_file(const char *path, bool create, struct state **out, char *err, size_t errlen)
 {
     struct state *s = calloc(1, sizeof(*s));
     int r;
@@ -198,9 +233,10 @@ state_open(const char *path, struct state **out, char *err, size_t errlen)
     if (s == NULL)
         return -ENOMEM;
     r = sq(s,
-           sqlite3_open_v2(
-               path, &s->db,
-               SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL),
+           sqlite3_open_v2(path, &s->db,
+                           SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0) |
+                               SQLITE_OPEN_NOMUTEX,
+                           NULL),
            "open");
     if (r < 0)
         goto out;
@@ -228,6 +264,18 @@ out:
     }
     *out = s;
     return 0;
+}
+
+int
+state_open(const char *path, struct state **out, char *err, size_t errlen)
+{
+    return open_file(path, true, out, err, errlen);
+}
+
+int
+state_open_existing(const char *path, struct state **out, char *err, size_t errlen)
+{
+    return open_file(path, false, out, err, errlen);
 }
 
 void
@@ -261,13 +309,14 @@ bind_key(sqlite3_stmt *st, int first, const struct check_result *res)
 /* A duplicate: its stored acks, and the count of re-sends. */
 static int
 duplicate(struct state *s, const struct check_result *res, const char *token,
-          int64_t now_s, char **acks, int *same)
+          int64_t now_s, char **acks, int *same, int *pending)
 {
     sqlite3_stmt *st = s->st[ST_FIND];
     const unsigned char *a = sqlite3_column_text(st, 0);
     const unsigned char *t = sqlite3_column_text(st, 1);
 
     *same = t != NULL && strcmp((const char *)t, token) == 0;
+    *pending = sqlite3_column_int(st, 2);
     if (a != NULL && (*acks = strdup((const char *)a)) == NULL)
         return -ENOMEM;
     st = reset(s, ST_RESENT);
@@ -279,7 +328,7 @@ duplicate(struct state *s, const struct check_result *res, const char *token,
 int
 state_judge(struct state *s, struct check_result *res, const char *token, int64_t now_s,
             const char *listener, state_acks_fn *make_acks, void *arg, char **acks,
-            int *same)
+            int *same, int *pending)
 {
     enum ledger_verdict v = LEDGER_REJECTED;
     int64_t last = 0;
@@ -288,15 +337,17 @@ state_judge(struct state *s, struct check_result *res, const char *token, int64_
 
     *acks = NULL;
     *same = 1;
+    *pending = 0;
     if ((r = begin(s)) < 0)
         return r;
     st = reset(s, ST_FIND);
     bind_key(st, 1, res);
+    bind_text(st, 4, listener);
     if ((r = step(s, ST_FIND)) < 0)
         goto out;
     if (r == 1) {
         v = LEDGER_DUPLICATE;
-        if ((r = duplicate(s, res, token, now_s, acks, same)) == 0)
+        if ((r = duplicate(s, res, token, now_s, acks, same, pending)) == 0)
             r = step(s, ST_COMMIT);
         goto out;
     }
@@ -329,6 +380,7 @@ state_judge(struct state *s, struct check_result *res, const char *token, int64_
             goto out;
     }
     r = step(s, ST_COMMIT);
+    *pending = r == 0 && v == LEDGER_ACCEPTED ? STATE_PENDING_MINE : STATE_PENDING_NO;
 out:
     for (int i = ST_FIND; i <= ST_INSERT; i++)
         reset(s, (enum stmt)i);
@@ -393,5 +445,73 @@ out:
     reset(s, ST_COMMIT);
     if (r != 0)
         rollback(s); /* nothing was written, or the write failed */
+    return r;
+}
+
+int
+state_handed_off(struct state *s, enum payload_kind kind, const char *device,
+                 const char *order_id, int64_t now_s)
+{
+    sqlite3_stmt *st = reset(s, ST_HANDED_OFF);
+    int r;
+
+    sqlite3_bind_int64(st, 1, now_s);
+    bind_text(st, 2, device);
+    bind_text(st, 3, payload_kind_to_str(kind));
+    bind_text(st, 4, order_id);
+    r = step(s, ST_HANDED_OFF);
+    reset(s, ST_HANDED_OFF);
+    return r;
+}
+
+int
+state_accepted_each(struct state *s, const struct state_filter *f, state_order_fn *fn,
+                    void *arg)
+{
+    sqlite3_stmt *st = reset(s, ST_ACCEPTED);
+    int r;
+
+    sqlite3_bind_int64(st, 1, f->since_s);
+    sqlite3_bind_int(st, 2, f->pending_only);
+    bind_text(st, 3, f->listener);
+    bind_text(st, 4, f->device);
+    bind_text(st, 5, f->device != NULL ? payload_kind_to_str(f->kind) : NULL);
+    bind_text(st, 6, f->order_id);
+    while ((r = step(s, ST_ACCEPTED)) == 1) {
+        const char *kind = (const char *)sqlite3_column_text(st, 0);
+        struct state_order o = {
+            .kind = kind != NULL && strcmp(kind, "cancel") == 0 ? PAYLOAD_CANCEL
+                                                                : PAYLOAD_REORDER,
+            .device = (const char *)sqlite3_column_text(st, 1),
+            .order_id = (const char *)sqlite3_column_text(st, 2),
+            .token = (const char *)sqlite3_column_text(st, 3),
+            .token_len = (size_t)sqlite3_column_bytes(st, 3),
+            .received_s = sqlite3_column_int64(st, 4),
+            .acks = (const char *)sqlite3_column_text(st, 5),
+        };
+        if (o.device == NULL || o.order_id == NULL || o.token == NULL) {
+            snprintf(s->err, sizeof(s->err), "a message row without its ids or token");
+            r = -EIO;
+            break;
+        }
+        if ((r = fn(arg, &o)) < 0)
+            break;
+    }
+    reset(s, ST_ACCEPTED);
+    return r;
+}
+
+int
+state_pending_others(struct state *s, const char *listener, long *n)
+{
+    sqlite3_stmt *st = reset(s, ST_PENDING_OTHERS);
+    int r;
+
+    bind_text(st, 1, listener);
+    if ((r = step(s, ST_PENDING_OTHERS)) == 1) {
+        *n = (long)sqlite3_column_int64(st, 0);
+        r = 0;
+    }
+    reset(s, ST_PENDING_OTHERS);
     return r;
 }

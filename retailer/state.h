@@ -4,7 +4,8 @@
  * share group on this machine: each device's last sequence number, the keys
  * pinned on first use, and every identified message seen (device, kind, order
  * id, sequence number, verdict, reason, the acks sent, the token, when it came
- * and how often it came again). WAL, synchronous=FULL (a message the broker
+ * and how often it came again, and for an accepted one when it was handed off
+ * on stdout). WAL, synchronous=FULL (a message the broker
  * was told we have must survive a power cut), busy_timeout, and a schema
  * version in PRAGMA user_version.
  *
@@ -18,16 +19,23 @@
 #ifndef PANTRY_RETAILER_STATE_H
 #define PANTRY_RETAILER_STATE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "keys.h"
 #include "ledger.h"
 
-#define STATE_SCHEMA_VERSION 1
+#define STATE_SCHEMA_VERSION 2
 #define STATE_BUSY_TIMEOUT_MS 10000
 
 struct state;
+
+enum state_pending {
+    STATE_PENDING_NO,
+    STATE_PENDING_MINE,
+    STATE_PENDING_OTHER,
+};
 
 /*
  * Open (creating it and its schema when new) the database at path. Returns 0
@@ -35,6 +43,9 @@ struct state;
  * a newer schema version, -EIO for anything SQLite refused.
  */
 int state_open(const char *path, struct state **out, char *err, size_t errlen);
+
+/* The same for a file that must exist already (export); it may be migrated. */
+int state_open_existing(const char *path, struct state **out, char *err, size_t errlen);
 
 /* s may be NULL. */
 void state_close(struct state *s);
@@ -52,13 +63,61 @@ typedef int state_acks_fn(void *arg, const struct check_result *res,
  * transaction: the table of ledger.h with the database as the ledger. *acks
  * gets the acks to publish (malloc'd, one per line, or NULL): for a duplicate
  * the ones stored with the first sight, else what make_acks made. *same is 0
- * when a duplicate's token differs from the stored one. listener names who
- * recorded it. Returns the verdict, or -EBUSY (the lock was not had within the
- * busy timeout), -EIO, -ENOMEM or make_acks's error, nothing recorded then.
+ * when a duplicate's token differs from the stored one. *pending says whether
+ * the recorded message is accepted and not handed off yet (state_handed_off):
+ * STATE_PENDING_MINE for a new accepted one, and for a duplicate of one this
+ * listener recorded and never handed off (hand it off, then send its acks);
+ * STATE_PENDING_OTHER for a duplicate of one another listener recorded and
+ * has not handed off, maybe at this moment (send no acks: that listener
+ * hands it off and answers, now or at its next start); else
+ * STATE_PENDING_NO. listener names who records it (the MQTT client id).
+ * Returns the verdict, or -EBUSY (the lock was not had within the busy
+ * timeout), -EIO, -ENOMEM or make_acks's error, nothing recorded then.
  */
 int state_judge(struct state *s, struct check_result *res, const char *token,
                 int64_t now_s, const char *listener, state_acks_fn *make_acks,
-                void *arg, char **acks, int *same);
+                void *arg, char **acks, int *same, int *pending);
+
+/*
+ * Record that the accepted message (kind, device, order_id) was handed off at
+ * now_s. Returns 0 (also when there is no such accepted message), -EBUSY or
+ * -EIO.
+ */
+int state_handed_off(struct state *s, enum payload_kind kind, const char *device,
+                     const char *order_id, int64_t now_s);
+
+/* An accepted message as stored; the strings are valid during the call only. */
+struct state_order {
+    enum payload_kind kind;
+    const char *device, *order_id;
+    const char *token; /* as received, NUL-terminated */
+    size_t token_len;
+    int64_t received_s;
+    const char *acks; /* the acks recorded with it, one per line, or NULL */
+};
+
+/* Which accepted messages state_accepted_each() reads. */
+struct state_filter {
+    int64_t since_s;      /* received at or after this */
+    bool pending_only;    /* only those not handed off */
+    const char *listener; /* only those this listener recorded; NULL: any */
+    const char *device;   /* non-NULL: only (device, kind, order_id) */
+    enum payload_kind kind;
+    const char *order_id;
+};
+
+/* Returns 0 to go on, a negative errno to stop (which is returned). */
+typedef int state_order_fn(void *arg, const struct state_order *o);
+
+/*
+ * Call fn for each accepted message that f lets through, oldest received
+ * first. fn must not write to s. Returns 0, fn's error, -EBUSY or -EIO.
+ */
+int state_accepted_each(struct state *s, const struct state_filter *f,
+                        state_order_fn *fn, void *arg);
+
+/* How many accepted messages other listeners never handed off: 0, -EIO. */
+int state_pending_others(struct state *s, const char *listener, long *n);
 
 /* A pinned key: 1 with pk filled, 0 when device has none, or -EIO. */
 int state_pin_get(struct state *s, const char *device, uint8_t pk[KEYS_PK_BYTES]);

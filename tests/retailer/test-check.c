@@ -295,19 +295,108 @@ make_acks(void *arg, const struct check_result *res, enum ledger_verdict v, char
     return ack_make(&a->cfg, res, v, acks);
 }
 
-/* One judgement through the database. */
+/* One judgement through the database, by listener (its *pending, if asked). */
+static int
+judge_as(struct state *s, const struct check_config *c, struct acks_arg *a,
+         const char *tok, const char *listener, char **acks, int *same, int *pending)
+{
+    struct check_result res;
+    int v, p;
+
+    CHECK(check_token(c, tok, strlen(tok), "pi", PAYLOAD_REORDER, &res) == 0);
+    CHECK(ledger_identified(&res));
+    v = state_judge(s, &res, tok, NOW, listener, make_acks, a, acks, same, &p);
+    check_result_fini(&res);
+    if (pending != NULL)
+        *pending = p;
+    return v;
+}
+
 static int
 judge_db(struct state *s, const struct check_config *c, struct acks_arg *a,
          const char *tok, char **acks, int *same)
 {
-    struct check_result res;
-    int v;
+    return judge_as(s, c, a, tok, "test", acks, same, NULL);
+}
 
-    CHECK(check_token(c, tok, strlen(tok), "pi", PAYLOAD_REORDER, &res) == 0);
-    CHECK(ledger_identified(&res));
-    v = state_judge(s, &res, tok, NOW, "test", make_acks, a, acks, same);
-    check_result_fini(&res);
-    return v;
+static int
+count_order(void *arg, const struct state_order *o)
+{
+    (void)o;
+    (*(int *)arg)++;
+    return 0;
+}
+
+/* How many accepted messages f lets through. */
+static int
+count_accepted(struct state *s, struct state_filter f)
+{
+    int n = 0;
+
+    CHECK_EQ_I64(state_accepted_each(s, &f, count_order, &n), 0);
+    return n;
+}
+
+/*
+ * The hand-off record: a new accepted message is pending for its listener;
+ * its duplicate is pending for that listener again until it is marked
+ * handed off, and pending for another listener only as someone else's.
+ */
+static void
+test_state_handoff(void)
+{
+    char dir[] = "/tmp/test-retailer-XXXXXX", path[128], cmd[512];
+    struct keys pi, shop;
+    struct trust *t = NULL;
+    struct state *s;
+    char *acks, *tok;
+    int same, pending;
+    long others;
+
+    seed_key(1, &pi);
+    seed_key(9, &shop);
+    CHECK(mkdtemp(dir) != NULL);
+    snprintf(path, sizeof(path), "%s/r.db", dir);
+    CHECK(trust_new(&t) == 0 && trust_add(t, "pi", pi.pk) == 0);
+    struct check_config c = {
+        .trust = t, .now_s = NOW, .max_age_s = WEEK, .max_skew_s = 300};
+    struct acks_arg a = {{.retailer = "shop-1", .now_s = NOW}, 0};
+
+    CHECK(state_open(path, &s, NULL, 0) == 0);
+    tok = reorder_token(&pi, "pi", 1, 5, NOW);
+    CHECK_EQ_I64(judge_as(s, &c, &a, tok, "one", &acks, &same, &pending),
+                 LEDGER_ACCEPTED);
+    free(acks);
+    CHECK_EQ_I64(pending, STATE_PENDING_MINE);
+    CHECK_EQ_I64(count_accepted(s, (struct state_filter){.pending_only = true}), 1);
+    CHECK_EQ_I64(count_accepted(
+                     s, (struct state_filter){.pending_only = true, .listener = "two"}),
+                 0);
+    CHECK_EQ_I64(state_pending_others(s, "two", &others), 0);
+    CHECK_EQ_I64(others, 1);
+    CHECK_EQ_I64(judge_as(s, &c, &a, tok, "one", &acks, &same, &pending),
+                 LEDGER_DUPLICATE);
+    free(acks);
+    CHECK_EQ_I64(pending, STATE_PENDING_MINE);
+    CHECK_EQ_I64(judge_as(s, &c, &a, tok, "two", &acks, &same, &pending),
+                 LEDGER_DUPLICATE);
+    free(acks);
+    CHECK_EQ_I64(pending, STATE_PENDING_OTHER);
+    CHECK_EQ_I64(state_handed_off(s, PAYLOAD_REORDER, "pi",
+                                  "rice-20261001T120000Z-00000001", NOW),
+                 0);
+    CHECK_EQ_I64(judge_as(s, &c, &a, tok, "one", &acks, &same, &pending),
+                 LEDGER_DUPLICATE);
+    free(acks);
+    CHECK_EQ_I64(pending, STATE_PENDING_NO);
+    CHECK_EQ_I64(count_accepted(s, (struct state_filter){.pending_only = true}), 0);
+    CHECK_EQ_I64(count_accepted(s, (struct state_filter){.since_s = NOW}), 1);
+    CHECK_EQ_I64(count_accepted(s, (struct state_filter){.since_s = NOW + 1}), 0);
+    state_close(s);
+    free(tok);
+    trust_free(t);
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+    CHECK(system(cmd) == 0);
 }
 
 static void
@@ -436,7 +525,7 @@ test_state_newer_schema(void)
     FILE *f = fopen(path, "r+b");
     CHECK(f != NULL);
     if (f != NULL) {
-        uint8_t v[4] = {0, 0, 0, 2};
+        uint8_t v[4] = {0, 0, 0, STATE_SCHEMA_VERSION + 1};
         CHECK(fseek(f, 60, SEEK_SET) == 0 && fwrite(v, 1, 4, f) == 4);
         fclose(f);
     }
@@ -550,6 +639,7 @@ main(void)
     RUN(test_window_edges);
     RUN(test_state_restarts);
     RUN(test_state_newer_schema);
+    RUN(test_state_handoff);
     RUN(test_ack_reason);
     RUN(test_ack_eta);
     return th_done();

@@ -11,6 +11,8 @@ trust folder) and hostile tokens put together by hand (jose.py):
   key's bytes and with its JWK text, an unknown kid, an unknown device, a
   wrong typ, iat too old and in the future, schema version 2: each rejected
   with its reason code;
+- a line is read whole: one holding a NUL byte is refused (malformed), with
+  an error naming the line;
 - exit status 0 when nothing was rejected, 1 when something was, 2 on bad
   usage; --help and --version;
 - keygen writes a 0600 key and prints its public JWK; jwk prints the same
@@ -133,6 +135,19 @@ with tempfile.TemporaryDirectory() as d:
     check(rc == 1 and [v["verdict"] for v in out] == ["rejected", "accepted"] and
           out[0]["reason"] == "malformed", "an overlong line")
 
+    # A line is judged whole: a token, a NUL and garbage is refused, naming the
+    # line, not judged as the token before the NUL.
+    nul = good.encode() + b"\0GARBAGE\n"
+    p = subprocess.run([RETAILER, "verify", "--trust", trust, "--now", NOW_TEXT],
+                       input=b"\n" + nul + good.encode() + b"\n", capture_output=True,
+                       timeout=60)
+    out = [json.loads(x) for x in p.stdout.decode().splitlines()]
+    check(p.returncode == 1 and [v["verdict"] for v in out] == ["rejected", "accepted"]
+          and out[0]["reason"] == "malformed" and out[0]["line"] == 2 and
+          "NUL" in out[0]["detail"], "a line with a NUL byte is refused: %s" % out)
+    check(b"line 2" in p.stderr and b"NUL" in p.stderr,
+          "and the error names the line: %s" % p.stderr)
+
     # Bad usage: exit status 2 and a message.
     for args in (["verify"], ["verify", "--trust", trust, "--max-age", "7x"],
                  ["verify", "--trust", trust, "--now", "2026-13-01T00:00:00Z"],
@@ -147,7 +162,7 @@ with tempfile.TemporaryDirectory() as d:
     p = subprocess.run([RETAILER, "verify", "--trust", bad_trust], input="",
                        capture_output=True, text=True)
     check(p.returncode == 2 and "pi.jwk" in p.stderr, "a bad trust file is named")
-    for cmd in ("listen", "verify", "keygen", "jwk"):
+    for cmd in ("listen", "verify", "export", "keygen", "jwk"):
         p = subprocess.run([RETAILER, cmd, "--help"], capture_output=True, text=True)
         check(p.returncode == 0 and
               p.stdout.startswith("usage: pantry-retailer " + cmd),
