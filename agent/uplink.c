@@ -329,6 +329,8 @@ on_ack(struct uplink *u, const struct mqtt_event *ev, int64_t now_ms)
         log_info("%s", msg);
     else
         log_warning("ack dropped: %s", msg);
+    if (r == 0 || r == -EALREADY)
+        outbox_answered(&u->ob); /* the retailer is there: resend at the base wait */
     if ((r == 0 || r == -EALREADY) && !u->ob.strict) {
         outbox_set_strict(&u->ob);
         if (store_meta_put(u->db, META_ANSWERED, now_ms > 0 ? now_ms : 1) < 0)
