@@ -48,7 +48,10 @@ struct mqtt_options {
 };
 
 enum mqtt_event_kind {
-    MQTT_EV_CONNECTED,      /* version, session_present */
+    /* version, session_present; code 0, or a negative errno (and text) when
+     * TCP_NODELAY could not be set on the socket: the link works, with
+     * Nagle's delays */
+    MQTT_EV_CONNECTED,
     MQTT_EV_CONNECT_FAILED, /* code, text */
     MQTT_EV_LOST,           /* text: the cause, if Paho knows it */
     MQTT_EV_PUBACK,         /* token: the broker has the QoS 1 message */

@@ -349,6 +349,9 @@ connected(struct uplink *u, const struct mqtt_event *ev)
     log_notice("connected to %s (MQTT %s%s)", u->cfg->broker.url,
                ev->version == 5 ? "5" : "3.1.1",
                ev->session_present ? ", session resumed" : "");
+    if (ev->code < 0)
+        log_warning("%s: a message right after an answer may wait up to 40 ms more",
+                    ev->text);
     u->attempt = 0;
     outbox_reset(&u->ob);
     if ((r = mqtt_subscribe(u->mq, u->t_ack, NULL)) < 0)
