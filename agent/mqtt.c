@@ -217,8 +217,9 @@ push(struct mqtt *m, const struct mqtt_event *ev)
     pthread_mutex_lock(&m->lock);
     if (n == NULL ||
         (ev->kind == MQTT_EV_MESSAGE && m->queued_messages >= MQTT_QUEUE_MAX)) {
-        /* A flood of messages must not grow memory without bound; the control
-         * events are bounded by our own calls and always fit. */
+        /* A flood of messages must not grow memory without bound (those
+         * without their payload count too); the control events are bounded
+         * by our own calls and always fit. */
         m->dropped++;
         pthread_mutex_unlock(&m->lock);
         if (n != NULL)
@@ -272,19 +273,22 @@ on_message(void *ctx, char *topic, int topic_len, MQTTAsync_message *msg)
 
     memset(&ev, 0, sizeof(ev));
     ev.kind = MQTT_EV_MESSAGE;
-    if (tl < sizeof(ev.topic) && msg->payloadlen >= 0 &&
-        msg->payloadlen <= MQTT_PAYLOAD_MAX &&
-        (ev.payload = malloc((size_t)msg->payloadlen + 1)) != NULL) {
-        memcpy(ev.topic, topic, tl);
-        memcpy(ev.payload, msg->payload, (size_t)msg->payloadlen);
-        ev.payload[msg->payloadlen] = '\0';
-        ev.len = (size_t)msg->payloadlen;
-        push(m, &ev);
-    } else {
-        pthread_mutex_lock(&m->lock);
-        m->dropped++;
-        pthread_mutex_unlock(&m->lock);
+    ev.len = msg->payloadlen > 0 ? (size_t)msg->payloadlen : 0;
+    /* A message we do not take still reaches the loop, without its payload
+     * and with the reason in code, so the loop can say which one it dropped
+     * and why (once: here nothing is logged). */
+    memcpy(ev.topic, topic, tl < sizeof(ev.topic) ? tl : sizeof(ev.topic) - 1);
+    if (tl >= sizeof(ev.topic))
+        ev.code = -ENAMETOOLONG;
+    else if (ev.len > MQTT_PAYLOAD_MAX)
+        ev.code = -EMSGSIZE;
+    else if ((ev.payload = malloc(ev.len + 1)) == NULL)
+        ev.code = -ENOMEM;
+    if (ev.payload != NULL) {
+        memcpy(ev.payload, msg->payload, ev.len);
+        ev.payload[ev.len] = '\0';
     }
+    push(m, &ev);
     m->api->freeMessage(&msg);
     m->api->free(topic);
     return 1; /* taken: Paho acknowledges it */

@@ -26,6 +26,8 @@
 #include "outbox.h"
 #include "text.h"
 
+#define STR_(x) #x
+#define STR(x) STR_(x)
 #define PEEK 8 /* pending messages read per decision: more are never needed */
 /* The store's meta key that says a retailer has answered this device. */
 #define META_ANSWERED "retailer_answered_ms"
@@ -314,10 +316,20 @@ on_ack(struct uplink *u, const struct mqtt_event *ev, int64_t now_ms)
 {
     struct message_ack a;
     char why[256], msg[384];
-    int r = uplink_decode_ack(ev->payload, ev->len,
-                              u->have_retailer_pk ? u->retailer_pk : NULL, &a, why,
-                              sizeof(why));
+    int r;
 
+    /* Every ack dropped is logged once, here, with why (issue 12). */
+    if (ev->payload == NULL) {
+        log_warning(
+            "ack dropped (%zu bytes): %s", ev->len,
+            ev->code == -EMSGSIZE
+                ? "larger than the " STR(MQTT_PAYLOAD_MAX) " bytes an ack may have"
+                : "no memory to take it");
+        return;
+    }
+    r = uplink_decode_ack(ev->payload, ev->len,
+                          u->have_retailer_pk ? u->retailer_pk : NULL, &a, why,
+                          sizeof(why));
     if (r < 0) {
         log_warning("ack dropped (%zu bytes): %s", ev->len, why);
         return;
@@ -406,6 +418,10 @@ handle(struct uplink *u, struct mqtt_event *ev, int64_t mono_ms, int64_t now_ms)
     case MQTT_EV_MESSAGE:
         if (strcmp(ev->topic, u->t_ack) == 0)
             on_ack(u, ev, now_ms);
+        else /* a session from an older configuration may still deliver one */
+            log_warning("message on %s%s dropped (%zu bytes): this agent takes only %s",
+                        ev->topic, ev->code == -ENAMETOOLONG ? "..." : "", ev->len,
+                        u->t_ack);
         break;
     case MQTT_EV_SUBSCRIBED:
         if (ev->code != 0)
@@ -430,8 +446,9 @@ uplink_work(struct uplink *u, int64_t mono_ms, int64_t now_ms)
         mqtt_event_fini(&ev);
     }
     if (mqtt_dropped(u->mq) != dropped)
-        log_warning("%" PRIu64 " incoming messages dropped (too large or too many)",
-                    mqtt_dropped(u->mq) - dropped);
+        log_warning("%" PRIu64 " incoming messages dropped unread: more than %d were "
+                    "waiting",
+                    mqtt_dropped(u->mq) - dropped, MQTT_QUEUE_MAX);
     if (!mqtt_connected(u->mq)) {
         if (mono_ms >= u->next_connect_ms) {
             int r = mqtt_connect(u->mq);
