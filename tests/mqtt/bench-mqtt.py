@@ -42,6 +42,7 @@ RESTARTS = 4
 # The orders are dated on a virtual clock, a month apart (the 30-day cap
 # never bites): the retailer is told to take any issue time.
 RETAILER_ARGS = ["--max-age", "36500d", "--max-skew", "36500d"]
+RESEND_S = 5  # the agent's resend (60 s by default): a lost message goes again
 
 
 def pct(xs, q):
@@ -49,12 +50,13 @@ def pct(xs, q):
     return xs[min(len(xs) - 1, len(xs) * q // 100)] / 1000.0
 
 
-def bench(d, name, broker, n, answered, nagle, ca=None, restarts=0):
+def bench(d, name, broker, n, answered, nagle, ca=None, restarts=0, rargs=()):
     """Run bench-puback once; (puback_us list, answer_us list)."""
     run = os.path.join(d, name)
     os.makedirs(os.path.join(run, "trust"))
     cmd = [BENCH] + (["--answered"] if answered else []) + (["--nagle"] if nagle else [])
-    cmd += (["--ca-file", ca] if ca else []) + [broker.url, run, str(n)]
+    cmd += (["--ca-file", ca] if ca else []) + ["--resend", str(RESEND_S)]
+    cmd += [broker.url, run, str(n)]
     p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     jwk = p.stdout.readline().split(" ", 2)[2]
     shop = None
@@ -65,7 +67,7 @@ def bench(d, name, broker, n, answered, nagle, ca=None, restarts=0):
         # stays in its share group at the broker and would take every other
         # message (they wait there for it until its session expires).
         shop = Retailer(run, RETAILER, broker, os.path.join(run, "trust"),
-                        RETAILER_ARGS + ["--group", name] +
+                        RETAILER_ARGS + ["--group", name] + list(rargs) +
                         (["--ca-file", ca] if ca else []),
                         name=name).start()
         p.stdin.write("go\n")
@@ -109,17 +111,20 @@ with tempfile.TemporaryDirectory(dir=os.environ.get("BENCH_DIR")) as d:
     fs = subprocess.run(["stat", "-f", "-c", "%T", d], capture_output=True,
                         text=True).stdout.strip()
     lat = []
-    for case, b, n, answered, restarts in (
-            ("idle", broker, N, False, 0),
-            ("back-to-back", broker, N_ANSWERED, True, 0),
-            ("retailer restarted x%d" % RESTARTS, broker, N_ANSWERED, True, RESTARTS),
-            ("back-to-back, mqtts://", tls, N_ANSWERED, True, 0),
-            ("back-to-back, broker set_tcp_nodelay", quick, N_ANSWERED, True, 0)):
+    for case, b, n, answered, restarts, rargs in (
+            ("idle", broker, N, False, 0, ()),
+            ("back-to-back", broker, N_ANSWERED, True, 0, ()),
+            ("retailer restarted x%d" % RESTARTS, broker, N_ANSWERED, True, RESTARTS, ()),
+            ("retailer restarted x%d, session lost" % RESTARTS, broker, N_ANSWERED, True,
+             RESTARTS, ("--session-expiry", "0s")),
+            ("back-to-back, mqtts://", tls, N_ANSWERED, True, 0, ()),
+            ("back-to-back, broker set_tcp_nodelay", quick, N_ANSWERED, True, 0, ())):
         for nagle in (True, False):
             name = "%s-%s" % (case.split()[0].strip(","), "nagle" if nagle else "nodelay")
             name += {tls: "-tls", quick: "-quick"}.get(b, "")
+            name += "-lost" if rargs else ""
             pub, ans = bench(d, name, b, n, answered, nagle,
-                             pki["ca"] if b is tls else None, restarts)
+                             pki["ca"] if b is tls else None, restarts, rargs)
             lat.append((case, "off (before)" if nagle else "on", n, pub,
                         ans if answered else None))
 
@@ -205,6 +210,9 @@ on the same broker.
 - retailer restarted x{restarts}: the same, with the retailer stopped (SIGTERM)
   and started again after {restarts} evenly spaced orders; its session stays
   at the broker, which keeps what is sent meanwhile until it is back.
+- retailer restarted x{restarts}, session lost: the same with the retailer's
+  `--session-expiry 0s`: what was sent to it while it was away is lost, and
+  the agent sends it again after `resend` ({resend} s here, 60 s by default).
 - back-to-back, mqtts://: the same over TLS (a CA made by openssl at run time).
 - back-to-back, broker set_tcp_nodelay: the same with mosquitto's own Nagle
   off too (its `set_tcp_nodelay true`): what is left once the broker does
@@ -232,7 +240,7 @@ resident once a TLS connection is up, as mosquitto_sub's line shows.
 {rows}
 """.format(date=time.strftime("%Y-%m-%d", time.gmtime()), machine=platform.machine(),
            cpu=os.cpu_count(), fs=fs, mosq=(mosq[0] if mosq else "mosquitto").strip(),
-           restarts=RESTARTS, lat_rows=lat_rows, rows=rows)
+           restarts=RESTARTS, resend=RESEND_S, lat_rows=lat_rows, rows=rows)
 with open(OUT, "w") as f:
     f.write(text)
 print(text)
