@@ -322,9 +322,10 @@ on_tls_error(const char *str, size_t len, void *ctx)
  *
  * How: Paho MQTT C neither sets the option nor hands out its socket, and has
  * no hook before or after its connect() (Socket_new() in src/Socket.c of
- * 1.3.12, as Debian 12 ships it, up to 1.3.13; a connect option was proposed
- * upstream, eclipse/paho.mqtt.c issue #530, pull request #1417, in no
- * release). The socket is still a file descriptor of this process: when the
+ * 1.3.12, as Debian 12 ships it, and of 1.3.13; a connect option for it was
+ * proposed upstream later, eclipse/paho.mqtt.c issue #530 and pull request
+ * #1417: once Debian has it, use it instead). The socket is still a file
+ * descriptor of this process: when the
  * connection is up (this runs in Paho's thread, in the success callback of the
  * connect, before anything else is sent on it), every TCP socket of ours whose
  * peer is the broker's port gets the option. mqtts:// runs TLS over that same

@@ -387,6 +387,17 @@ retry_later(struct uplink *u, int64_t mono_ms, const char *what, const char *why
                 why[0] ? why : "no reason given", (double)d / 1000.0);
 }
 
+/* s (a topic from the network) made fit for one log line: control bytes
+ * become '?', in place. */
+static const char *
+printable(char *s)
+{
+    for (char *p = s; *p != '\0'; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            *p = '?';
+    return s;
+}
+
 static void
 handle(struct uplink *u, struct mqtt_event *ev, int64_t mono_ms, int64_t now_ms)
 {
@@ -420,8 +431,8 @@ handle(struct uplink *u, struct mqtt_event *ev, int64_t mono_ms, int64_t now_ms)
             on_ack(u, ev, now_ms);
         else /* a session from an older configuration may still deliver one */
             log_warning("message on %s%s dropped (%zu bytes): this agent takes only %s",
-                        ev->topic, ev->code == -ENAMETOOLONG ? "..." : "", ev->len,
-                        u->t_ack);
+                        printable(ev->topic), ev->code == -ENAMETOOLONG ? "..." : "",
+                        ev->len, u->t_ack);
         break;
     case MQTT_EV_SUBSCRIBED:
         if (ev->code != 0)

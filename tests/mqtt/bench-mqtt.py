@@ -99,6 +99,7 @@ def proc_kb(pid, key):
     return -1
 
 
+load = [os.getloadavg()[0]]  # the machine is shared: say how busy it was
 with tempfile.TemporaryDirectory(dir=os.environ.get("BENCH_DIR")) as d:
     broker = Broker(os.path.join(d, "broker")).start()
     pki = make_pki(os.path.join(d, "pki"))
@@ -170,6 +171,7 @@ with tempfile.TemporaryDirectory(dir=os.environ.get("BENCH_DIR")) as d:
     quick.stop()
     broker.stop()
 
+load.append(os.getloadavg()[0])
 rows = "\n".join("| %s | %d kB | %d kB |" % (k, v[0], v[1]) for k, v in mem.items())
 
 
@@ -189,8 +191,9 @@ text = """# MQTT: latency and memory
 `tests/mqtt/bench-mqtt.py` (`meson compile -C BUILD bench-mqtt`), {date},
 {machine}, {cpu} CPUs shared with other work, {mosq} on loopback (a private
 instance, default settings), the stores on {fs}; the build type of the
-binaries measured (`meson compile` builds them). Regenerate with the command;
-nothing here is written by hand.
+binaries measured (`meson compile` builds them); load average {l0:.1f} at the
+start, {l1:.1f} at the end. Regenerate with the command; nothing here is
+written by hand.
 
 ## Decision -> PUBACK, decision -> answer
 
@@ -240,7 +243,8 @@ resident once a TLS connection is up, as mosquitto_sub's line shows.
 {rows}
 """.format(date=time.strftime("%Y-%m-%d", time.gmtime()), machine=platform.machine(),
            cpu=os.cpu_count(), fs=fs, mosq=(mosq[0] if mosq else "mosquitto").strip(),
-           restarts=RESTARTS, resend=RESEND_S, lat_rows=lat_rows, rows=rows)
+           restarts=RESTARTS, resend=RESEND_S, lat_rows=lat_rows, rows=rows,
+           l0=load[0], l1=load[1])
 with open(OUT, "w") as f:
     f.write(text)
 print(text)
