@@ -8,7 +8,9 @@ python3-jwcrypto (an independent JOSE library) where they need to be:
 too large, signed by another key, unsigned, not a token, another typ, no
 kid, not JSON inside, another schema version, another device, an unknown
 order, a sequence number that is neither the reorder's nor the cancel's,
-and "cancelled" for a reorder.
+and "cancelled" for a reorder; then, the same client id with another device
+id, an ack on the old device's topic, which the broker's session still
+delivers.
 
 After each bad ack comes a good repeated ack of an order already
 acknowledged, which the agent notes ("ack noted"): messages are taken in
@@ -120,5 +122,22 @@ with tempfile.TemporaryDirectory() as d:
               "%s: says it dropped it, and why (%r): %r" % (name, why, lines))
     check(state(shelf, "item1")[1] == "published", "item1 still waits")
     check(shelf.stop() == 0, "stops")
+
+    # The same client id with another device id: the broker's session still
+    # holds the old subscription and delivers an ack for the old device.
+    moved = Shelf(os.path.join(d, "moved"), AGENT, broker, n=1, device="moved-pi",
+                  extra_broker='client_id = "%s";' % DEVICE)
+    os.makedirs(moved.d, exist_ok=True)
+    moved.keygen(PANTRYCTL)
+    moved.start()
+    check(wait_for(lambda: "notice: connected to" in moved.log_text()), "moved: up")
+    before = len(moved.log_text().splitlines())
+    pub(broker, ack(oid1, seq1))
+    check(wait_for(lambda: "dropped" in moved.log_text()), "moved: the old ack")
+    lines = [x for x in moved.log_text().splitlines()[before:] if "ack" in x]
+    check(len(lines) == 1 and "warning: message on %s dropped" % TOPIC in lines[0] and
+          "takes only %s/moved-pi/ack" % PREFIX in lines[0],
+          "moved: one line, naming the topic and why: %r" % lines)
+    check(moved.stop() == 0, "moved: stops")
     broker.stop()
 done()
