@@ -17,13 +17,18 @@
 #include "mqtt.h"
 
 #include <MQTTAsync.h>
+#include <arpa/inet.h>
+#include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #define URL_MAX 300
@@ -119,6 +124,7 @@ struct mqtt {
     bool tls, verify, has_will;
     int keepalive_s;
     int64_t session_expiry_s;
+    unsigned port; /* the broker's TCP port, from the URL */
     /* shared with Paho's thread */
     pthread_mutex_t lock;
     struct ev_node *head, *tail;
@@ -211,8 +217,9 @@ push(struct mqtt *m, const struct mqtt_event *ev)
     pthread_mutex_lock(&m->lock);
     if (n == NULL ||
         (ev->kind == MQTT_EV_MESSAGE && m->queued_messages >= MQTT_QUEUE_MAX)) {
-        /* A flood of messages must not grow memory without bound; the control
-         * events are bounded by our own calls and always fit. */
+        /* A flood of messages must not grow memory without bound (those
+         * without their payload count too); the control events are bounded
+         * by our own calls and always fit. */
         m->dropped++;
         pthread_mutex_unlock(&m->lock);
         if (n != NULL)
@@ -266,19 +273,22 @@ on_message(void *ctx, char *topic, int topic_len, MQTTAsync_message *msg)
 
     memset(&ev, 0, sizeof(ev));
     ev.kind = MQTT_EV_MESSAGE;
-    if (tl < sizeof(ev.topic) && msg->payloadlen >= 0 &&
-        msg->payloadlen <= MQTT_PAYLOAD_MAX &&
-        (ev.payload = malloc((size_t)msg->payloadlen + 1)) != NULL) {
-        memcpy(ev.topic, topic, tl);
-        memcpy(ev.payload, msg->payload, (size_t)msg->payloadlen);
-        ev.payload[msg->payloadlen] = '\0';
-        ev.len = (size_t)msg->payloadlen;
-        push(m, &ev);
-    } else {
-        pthread_mutex_lock(&m->lock);
-        m->dropped++;
-        pthread_mutex_unlock(&m->lock);
+    ev.len = msg->payloadlen > 0 ? (size_t)msg->payloadlen : 0;
+    /* A message we do not take still reaches the loop, without its payload
+     * and with the reason in code, so the loop can say which one it dropped
+     * and why (once: here nothing is logged). */
+    memcpy(ev.topic, topic, tl < sizeof(ev.topic) ? tl : sizeof(ev.topic) - 1);
+    if (tl >= sizeof(ev.topic))
+        ev.code = -ENAMETOOLONG;
+    else if (ev.len > MQTT_PAYLOAD_MAX)
+        ev.code = -EMSGSIZE;
+    else if ((ev.payload = malloc(ev.len + 1)) == NULL)
+        ev.code = -ENOMEM;
+    if (ev.payload != NULL) {
+        memcpy(ev.payload, msg->payload, ev.len);
+        ev.payload[ev.len] = '\0';
     }
+    push(m, &ev);
     m->api->freeMessage(&msg);
     m->api->free(topic);
     return 1; /* taken: Paho acknowledges it */
@@ -302,15 +312,86 @@ on_tls_error(const char *str, size_t len, void *ctx)
     return 0;
 }
 
+/*
+ * Nagle's algorithm off (TCP_NODELAY) on the connection to the broker. Why: a
+ * reorder published right after an answer came found the agent's PUBACK of
+ * that answer not yet acknowledged by the broker, which delays its ACK (up to
+ * 40 ms on Linux); Nagle held the reorder back until then: 30-47 ms to the
+ * PUBACK instead of 3-6 ms (issue 12, tests/mqtt/BENCH.md). Our messages are
+ * few and small: nothing is gained by coalescing them.
+ *
+ * How: Paho MQTT C neither sets the option nor hands out its socket, and has
+ * no hook before or after its connect() (Socket_new() in src/Socket.c of
+ * 1.3.12, as Debian 12 ships it, and of 1.3.13; a connect option for it was
+ * proposed upstream later, eclipse/paho.mqtt.c issue #530 and pull request
+ * #1417: once Debian has it, use it instead). The socket is still a file
+ * descriptor of this process: when the
+ * connection is up (this runs in Paho's thread, in the success callback of the
+ * connect, before anything else is sent on it), every TCP socket of ours whose
+ * peer is the broker's port gets the option. mqtts:// runs TLS over that same
+ * TCP socket, so both schemes are covered; Paho makes a new socket for each
+ * connection, and each CONNECTED sets it again. Another TCP connection of the
+ * agent to a server on the same port (a household broker on 1883) may get it
+ * too: as harmless there, and as useful. Returns how many sockets were set,
+ * or a negative errno (no /proc, no socket found).
+ */
+static int
+set_nodelay(const struct mqtt *m)
+{
+    DIR *d = opendir("/proc/self/fd");
+    struct dirent *de;
+    int n = 0, one = 1, r = 0;
+
+    if (d == NULL)
+        return -errno;
+    while ((de = readdir(d)) != NULL) {
+        struct sockaddr_storage peer;
+        socklen_t plen = sizeof(peer), ilen = sizeof(int);
+        int fd, type = 0, proto = 0;
+        unsigned port = 0;
+        char *end;
+        long v = strtol(de->d_name, &end, 10);
+
+        if (*end != '\0' || end == de->d_name || v < 0 || v == dirfd(d))
+            continue;
+        fd = (int)v;
+        if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &ilen) < 0 ||
+            type != SOCK_STREAM)
+            continue;
+        ilen = sizeof(int);
+        if (getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &proto, &ilen) < 0 ||
+            proto != IPPROTO_TCP ||
+            getpeername(fd, (struct sockaddr *)&peer, &plen) < 0)
+            continue;
+        if (peer.ss_family == AF_INET)
+            port = ntohs(((struct sockaddr_in *)&peer)->sin_port);
+        else if (peer.ss_family == AF_INET6)
+            port = ntohs(((struct sockaddr_in6 *)&peer)->sin6_port);
+        if (port != m->port)
+            continue;
+        if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) == 0)
+            n++;
+        else
+            r = -errno;
+    }
+    closedir(d);
+    return n > 0 ? n : r < 0 ? r : -ENOTSOCK;
+}
+
 static void
 connected_event(struct mqtt *m, int version, int session_present)
 {
     struct mqtt_event ev;
+    int r = set_nodelay(m);
 
     memset(&ev, 0, sizeof(ev));
     ev.kind = MQTT_EV_CONNECTED;
     ev.version = version == MQTTVERSION_5 ? 5 : 4;
     ev.session_present = session_present != 0;
+    if (r < 0) {
+        ev.code = r;
+        snprintf(ev.text, sizeof(ev.text), "TCP_NODELAY not set: %s", strerror(-r));
+    }
     push(m, &ev);
 }
 
@@ -510,6 +591,19 @@ url_ok(const char *url, bool *tls)
     return true;
 }
 
+/* The TCP port of a URL url_ok() took: after the host (or "]"), else the
+ * scheme's default. */
+static unsigned
+url_port(const char *url, bool tls)
+{
+    const char *h = strstr(url, "://") + 3, *b = strrchr(h, ']'), *c;
+
+    c = strrchr(b != NULL ? b : h, ':');
+    if (c != NULL && c[1] != '\0')
+        return (unsigned)strtoul(c + 1, NULL, 10);
+    return tls ? 8883 : 1883;
+}
+
 static char *
 dup_or_null(const char *s)
 {
@@ -551,6 +645,7 @@ mqtt_new(const struct mqtt_options *o, struct mqtt **out, char *err, size_t errl
              o->cert_file ? o->cert_file : "");
     snprintf(m->key_file, sizeof(m->key_file), "%s", o->key_file ? o->key_file : "");
     m->tls = tls;
+    m->port = url_port(o->url, tls);
     m->verify = o->verify;
     m->keepalive_s = o->keepalive_s > 0 ? o->keepalive_s : 60;
     m->session_expiry_s = o->session_expiry_s;

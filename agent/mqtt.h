@@ -27,7 +27,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define MQTT_PAYLOAD_MAX 16384 /* messages received larger than this are dropped */
+#define MQTT_PAYLOAD_MAX 16384 /* received larger than this: no payload (code) */
 #define MQTT_QUEUE_MAX 256     /* received messages waiting; more are dropped */
 #define MQTT_TOPIC_MAX 256
 
@@ -48,14 +48,20 @@ struct mqtt_options {
 };
 
 enum mqtt_event_kind {
-    MQTT_EV_CONNECTED,      /* version, session_present */
+    /* version, session_present; code 0, or a negative errno (and text) when
+     * TCP_NODELAY could not be set on the socket: the link works, with
+     * Nagle's delays */
+    MQTT_EV_CONNECTED,
     MQTT_EV_CONNECT_FAILED, /* code, text */
     MQTT_EV_LOST,           /* text: the cause, if Paho knows it */
     MQTT_EV_PUBACK,         /* token: the broker has the QoS 1 message */
     MQTT_EV_PUB_FAILED,     /* token, code */
-    MQTT_EV_MESSAGE,        /* topic, payload, len */
-    MQTT_EV_SUBSCRIBED,     /* token, code (0 granted, else refused) */
-    MQTT_EV_DISCONNECTED,   /* after mqtt_disconnect() */
+    /* topic, payload, len; or, for a message not taken, payload NULL, len its
+     * size and code -EMSGSIZE (over MQTT_PAYLOAD_MAX), -ENAMETOOLONG (topic
+     * over MQTT_TOPIC_MAX - 1 bytes, truncated in topic) or -ENOMEM */
+    MQTT_EV_MESSAGE,
+    MQTT_EV_SUBSCRIBED,   /* token, code (0 granted, else refused) */
+    MQTT_EV_DISCONNECTED, /* after mqtt_disconnect() */
 };
 
 /* "connected", "connect-failed", ... for logs; "?" otherwise. */
@@ -123,7 +129,8 @@ int mqtt_disconnect(struct mqtt *m, int timeout_ms);
 bool mqtt_next_event(struct mqtt *m, struct mqtt_event *ev);
 void mqtt_event_fini(struct mqtt_event *ev);
 
-/* Messages dropped since the start because they were too large or too many. */
+/* Messages dropped since the start because MQTT_QUEUE_MAX were waiting (or
+ * there was no memory for the event). */
 uint64_t mqtt_dropped(const struct mqtt *m);
 
 /*

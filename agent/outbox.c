@@ -31,6 +31,12 @@ outbox_set_strict(struct outbox *o)
     o->strict = true;
 }
 
+void
+outbox_answered(struct outbox *o)
+{
+    o->round_wait_ms = o->resend_ms;
+}
+
 int
 outbox_next(const struct outbox *o, const struct outbox_msg *pending, size_t n,
             int64_t now_ms, int64_t *wake_ms)

@@ -25,7 +25,9 @@
  * answered, a new round starts resend_ms after the last send, then after
  * twice that, up to OUTBOX_RESEND_MAX_MS: a retailer that lost a message (its
  * session gone with a crashed broker) gets it again without a reconnect of
- * ours, and a household without a retailer is not flooded.
+ * ours, and a household without a retailer is not flooded. An answer from the
+ * retailer brings the wait back to resend_ms: it is up, and the next message
+ * it loses must not wait the hour a silent spell grew the wait to.
  *
  *   pending (by seq)   the last sent       next action
  *   -----------------  ------------------  ------------------------------------
@@ -84,6 +86,12 @@ void outbox_reset(struct outbox *o);
 
 /* A retailer answers this device (from now on, or as remembered). */
 void outbox_set_strict(struct outbox *o);
+
+/*
+ * The retailer answered (a valid ack, a repeated one too): the wait before the
+ * next round starts over at resend_ms.
+ */
+void outbox_answered(struct outbox *o);
 
 /*
  * The decision. pending: the unanswered messages by ascending seq (n of them,

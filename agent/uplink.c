@@ -26,6 +26,8 @@
 #include "outbox.h"
 #include "text.h"
 
+#define STR_(x) #x
+#define STR(x) STR_(x)
 #define PEEK 8 /* pending messages read per decision: more are never needed */
 /* The store's meta key that says a retailer has answered this device. */
 #define META_ANSWERED "retailer_answered_ms"
@@ -314,10 +316,20 @@ on_ack(struct uplink *u, const struct mqtt_event *ev, int64_t now_ms)
 {
     struct message_ack a;
     char why[256], msg[384];
-    int r = uplink_decode_ack(ev->payload, ev->len,
-                              u->have_retailer_pk ? u->retailer_pk : NULL, &a, why,
-                              sizeof(why));
+    int r;
 
+    /* Every ack dropped is logged once, here, with why (issue 12). */
+    if (ev->payload == NULL) {
+        log_warning(
+            "ack dropped (%zu bytes): %s", ev->len,
+            ev->code == -EMSGSIZE
+                ? "larger than the " STR(MQTT_PAYLOAD_MAX) " bytes an ack may have"
+                : "no memory to take it");
+        return;
+    }
+    r = uplink_decode_ack(ev->payload, ev->len,
+                          u->have_retailer_pk ? u->retailer_pk : NULL, &a, why,
+                          sizeof(why));
     if (r < 0) {
         log_warning("ack dropped (%zu bytes): %s", ev->len, why);
         return;
@@ -329,6 +341,8 @@ on_ack(struct uplink *u, const struct mqtt_event *ev, int64_t now_ms)
         log_info("%s", msg);
     else
         log_warning("ack dropped: %s", msg);
+    if (r == 0 || r == -EALREADY)
+        outbox_answered(&u->ob); /* the retailer is there: resend at the base wait */
     if ((r == 0 || r == -EALREADY) && !u->ob.strict) {
         outbox_set_strict(&u->ob);
         if (store_meta_put(u->db, META_ANSWERED, now_ms > 0 ? now_ms : 1) < 0)
@@ -347,6 +361,9 @@ connected(struct uplink *u, const struct mqtt_event *ev)
     log_notice("connected to %s (MQTT %s%s)", u->cfg->broker.url,
                ev->version == 5 ? "5" : "3.1.1",
                ev->session_present ? ", session resumed" : "");
+    if (ev->code < 0)
+        log_warning("%s: a message right after an answer may wait up to 40 ms more",
+                    ev->text);
     u->attempt = 0;
     outbox_reset(&u->ob);
     if ((r = mqtt_subscribe(u->mq, u->t_ack, NULL)) < 0)
@@ -368,6 +385,17 @@ retry_later(struct uplink *u, int64_t mono_ms, const char *what, const char *why
     u->next_connect_ms = mono_ms + d;
     log_warning("%s %s: %s; trying again in %.1f s", what, u->cfg->broker.url,
                 why[0] ? why : "no reason given", (double)d / 1000.0);
+}
+
+/* s (a topic from the network) made fit for one log line: control bytes
+ * become '?', in place. */
+static const char *
+printable(char *s)
+{
+    for (char *p = s; *p != '\0'; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            *p = '?';
+    return s;
 }
 
 static void
@@ -401,6 +429,10 @@ handle(struct uplink *u, struct mqtt_event *ev, int64_t mono_ms, int64_t now_ms)
     case MQTT_EV_MESSAGE:
         if (strcmp(ev->topic, u->t_ack) == 0)
             on_ack(u, ev, now_ms);
+        else /* a session from an older configuration may still deliver one */
+            log_warning("message on %s%s dropped (%zu bytes): this agent takes only %s",
+                        printable(ev->topic), ev->code == -ENAMETOOLONG ? "..." : "",
+                        ev->len, u->t_ack);
         break;
     case MQTT_EV_SUBSCRIBED:
         if (ev->code != 0)
@@ -425,8 +457,9 @@ uplink_work(struct uplink *u, int64_t mono_ms, int64_t now_ms)
         mqtt_event_fini(&ev);
     }
     if (mqtt_dropped(u->mq) != dropped)
-        log_warning("%" PRIu64 " incoming messages dropped (too large or too many)",
-                    mqtt_dropped(u->mq) - dropped);
+        log_warning("%" PRIu64 " incoming messages dropped unread: more than %d were "
+                    "waiting",
+                    mqtt_dropped(u->mq) - dropped, MQTT_QUEUE_MAX);
     if (!mqtt_connected(u->mq)) {
         if (mono_ms >= u->next_connect_ms) {
             int r = mqtt_connect(u->mq);

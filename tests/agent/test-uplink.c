@@ -153,6 +153,38 @@ test_outbox_strict(void)
     CHECK(o.strict);
 }
 
+/* Issue 12: rounds that went unanswered grow the wait; the retailer's answer
+ * brings it back to resend, so the next lost message goes again after 5 s,
+ * not after the 20 s the silent spell grew it to. */
+static void
+test_outbox_answer_resets_wait(void)
+{
+    struct outbox o;
+    struct outbox_msg p[2] = {msg(4), msg(7)}, got;
+    int64_t wake = 0;
+
+    outbox_init(&o, 1000, 5000);
+    outbox_set_strict(&o);
+    CHECK_EQ_I64(outbox_next(&o, p, 2, 0, &wake), 0);
+    outbox_sent(&o, &p[0], 1, 0);
+    CHECK_EQ_I64(outbox_next(&o, p, 2, 5000, &wake), 0); /* round 2 */
+    outbox_sent(&o, &p[0], 2, 5000);
+    CHECK_EQ_I64(outbox_next(&o, p, 2, 15000, &wake), 0); /* round 3, 10 s later */
+    outbox_sent(&o, &p[0], 3, 15000);
+    CHECK_EQ_I64(o.round_wait_ms, 20000);
+    /* 4 answered at 16 s: 7 goes at once, and is not answered. */
+    outbox_answered(&o);
+    CHECK_EQ_I64(outbox_next(&o, p + 1, 1, 16000, &wake), 0);
+    outbox_sent(&o, &p[1], 4, 16000);
+    CHECK(outbox_puback(&o, 4, &got));
+    CHECK_EQ_I64(outbox_next(&o, p + 1, 1, 16001, &wake), -1);
+    CHECK_EQ_I64(wake, 21000); /* 16 s + 5 s, not 16 s + 20 s */
+    CHECK_EQ_I64(outbox_next(&o, p + 1, 1, 21000, &wake), 0);
+    outbox_sent(&o, &p[1], 5, 21000);
+    CHECK_EQ_I64(outbox_next(&o, p + 1, 1, 21001, &wake), -1);
+    CHECK_EQ_I64(wake, 31000); /* and it grows again from there */
+}
+
 static void
 test_backoff(void)
 {
@@ -310,6 +342,7 @@ main(void)
     RUN(test_outbox);
     RUN(test_outbox_strict);
     RUN(test_outbox_lost_head);
+    RUN(test_outbox_answer_resets_wait);
     RUN(test_backoff);
     RUN(test_credentials);
     RUN(test_decode_ack);
