@@ -627,7 +627,10 @@ static int
 run_replay(struct agent *a)
 {
     struct signalfd_siginfo si;
-    int64_t now = INT64_MIN, checked = 0, next_day = INT64_MIN, day = 0;
+    /* A resumed replay starts at the time its store reached, never before: the
+     * input up to it is skipped, and nothing (a PUBACK of a message queued
+     * before the kill, an expiry) may be dated at the skipped samples' times. */
+    int64_t now = a->resume_ms, checked = 0, next_day = INT64_MIN, day = 0;
 
     for (;;) {
         int64_t due = sources_due(a, now == INT64_MIN ? 0 : now);
