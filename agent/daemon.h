@@ -43,6 +43,7 @@ struct agent {
     struct src srcs[CFG_MAX_CHANNELS + CFG_MAX_BUTTONS];
     size_t n_srcs;
     int epfd, sigfd, timerfd, ctlfd, wakefd;
+    int lockfd; /* the store's writer lock (store_lock()), held until exit */
     bool stop;
     int64_t wd_ms, next_wd_ms, next_maint_ms;
     FILE *rec;

@@ -767,7 +767,8 @@ main(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     struct agent a = {.config_path = CFG_DEFAULT_PATH, .epfd = -1, .sigfd = -1,
-                      .timerfd = -1, .ctlfd = -1, .wakefd = -1, .linger_ms = LINGER_MS,
+                      .timerfd = -1, .ctlfd = -1, .wakefd = -1, .lockfd = -1,
+                      .linger_ms = LINGER_MS,
                       .hh = {.start_s = HH_EPOCH_S, .start_packs_milli = 1000, .seed = 1}};
     int64_t linger_s = 0;
     struct cfg_errors *errs = NULL;
@@ -854,6 +855,12 @@ main(int argc, char **argv)
     a.replayed_ms = INT64_MIN;
     if (a.replay_path != NULL && sources_open(&a) < 0)
         goto out;
+    /* One writer per store: a replay into the store of a running daemon (or a
+     * second daemon) is refused before anything is written. */
+    if (store_lock(a.cfg->store_path, &a.lockfd, err, sizeof(err)) < 0) {
+        log_error("%s", err);
+        goto out;
+    }
     if (load_key(a.cfg, &a.key) < 0)
         goto out;
     if (store_open(a.cfg->store_path, 0, &a.db, err, sizeof(err)) < 0) {
@@ -905,7 +912,7 @@ out:
         unlink(a.cfg->control_socket);
         close(a.ctlfd);
     }
-    int fds[] = {a.epfd, a.sigfd, a.timerfd, a.wakefd};
+    int fds[] = {a.epfd, a.sigfd, a.timerfd, a.wakefd, a.lockfd};
     for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
         if (fds[i] >= 0)
             close(fds[i]);

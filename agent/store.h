@@ -95,6 +95,21 @@ int store_open(const char *path, unsigned flags, struct store **out, char *err,
 /* Finalize the cached statements and close. db may be NULL. */
 void store_close(struct store *db);
 
+#define STORE_LOCK_PATH_MAX 4096
+
+/*
+ * The writer lock of the store at store_path (store-lock.c): an exclusive
+ * flock() on store_path.lock (made with mode 0640 if missing), with this
+ * process's pid written in it. Take it before store_open() and keep *fd open
+ * for as long as the process writes the store; the kernel releases it at exit,
+ * however the process ends. Returns 0 and the descriptor in *fd (the caller's,
+ * close-on-exec), or a negative errno with a message for the user in err and *fd
+ * -1: -EBUSY when another process holds it (err names the store, the lock file
+ * and the holder's pid when it wrote one), -ENAMETOOLONG, or open()'s and
+ * flock()'s errors.
+ */
+int store_lock(const char *store_path, int *fd, char *err, size_t errlen);
+
 /* The message of the last failure on db ("" if none). Valid until the next call. */
 const char *store_errmsg(const struct store *db);
 
