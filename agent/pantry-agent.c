@@ -60,7 +60,14 @@ static const char usage_text[] =
     "orders before one runs out.\n"
     "\n"
     "  -c, --config FILE        configuration (default " CFG_DEFAULT_PATH ")\n"
-    "      --check-config FILE  check FILE, print every error, exit 0 if it is good\n"
+    "      --check-config FILE  check FILE, print every error, exit 0 if it is good:\n"
+    "                           its settings, and the files it names (the key and\n"
+    "                           its folder, the store's folder, the broker's\n"
+    "                           credentials, retailer_key and TLS files: there,\n"
+    "                           readable, secrets mode 0600), as this user.\n"
+    "                           Hardware is not probed (pantry-sensors probe)\n"
+    "      --settings-only      with --check-config: the settings alone, not the\n"
+    "                           files (a configuration for another machine)\n"
     "      --replay TRACE       read samples and button edges from a recorded trace\n"
     "                           (# pantry-samples v1) on its own clock, as fast as\n"
     "                           possible, instead of the hardware; exit at its end.\n"
@@ -729,7 +736,7 @@ load_key(const struct agent_config *cfg, struct keys *out)
 }
 
 static int
-check_config(const char *path)
+check_config(const char *path, bool files)
 {
     struct agent_config *c = malloc(sizeof(*c));
     struct cfg_errors *e = malloc(sizeof(*e));
@@ -737,11 +744,19 @@ check_config(const char *path)
 
     if (c == NULL || e == NULL) {
         fprintf(stderr, "pantry-agent: out of memory\n");
-    } else if (cfg_load(path, c, e) < 0) {
+    } else if (cfg_load(path, c, e) < 0 || (files && cfg_check_files(path, c, e) > 0)) {
         print_errors(e, false);
     } else {
         printf("%s: ok (%zu items, %zu channels, %zu buttons)\n", path, c->n_items,
                c->n_channels, c->n_buttons);
+        if (files)
+            printf("files: the key, the store%s are as pantry-agent needs them at "
+                   "start, for this user\n",
+                   c->broker.url[0] ? " and the broker's files" : "");
+        else
+            printf("files: not checked (--settings-only)\n");
+        printf("hardware: not probed: load cells and buttons are checked as settings "
+               "only (pantry-sensors probe reads them)\n");
         r = 0;
     }
     free(c);
@@ -755,6 +770,7 @@ main(int argc, char **argv)
     static const struct option opts[] = {
         {"config", required_argument, NULL, 'c'},
         {"check-config", required_argument, NULL, 'C'},
+        {"settings-only", no_argument, NULL, 'O'},
         {"replay", required_argument, NULL, 'r'},
         {"linger", required_argument, NULL, 'L'},
         {"household", required_argument, NULL, 'H'},
@@ -771,6 +787,8 @@ main(int argc, char **argv)
                       .linger_ms = LINGER_MS,
                       .hh = {.start_s = HH_EPOCH_S, .start_packs_milli = 1000, .seed = 1}};
     int64_t linger_s = 0;
+    const char *check_path = NULL;
+    bool settings_only = false;
     struct cfg_errors *errs = NULL;
     char err[ERRLEN];
     int c, rc = 1;
@@ -778,7 +796,8 @@ main(int argc, char **argv)
     while ((c = getopt_long(argc, argv, "c:fvhV", opts, NULL)) != -1) {
         switch (c) {
         case 'c': a.config_path = optarg; break;
-        case 'C': return check_config(optarg);
+        case 'C': check_path = optarg; break;
+        case 'O': settings_only = true; break;
         case 'r': a.replay_path = optarg; break;
         case 'L':
             if (!text_parse_uint(optarg, 4, false, &linger_s) || linger_s > 3600) {
@@ -818,6 +837,12 @@ main(int argc, char **argv)
         default: fputs("Try 'pantry-agent --help'.\n", stderr); return 2;
         }
     }
+    if (check_path != NULL && optind == argc)
+        return check_config(check_path, !settings_only);
+    if (settings_only && optind == argc) {
+        fprintf(stderr, "pantry-agent: --settings-only needs --check-config\n");
+        return 2;
+    }
     if (optind != argc) {
         fprintf(stderr, "pantry-agent: unexpected argument '%s'\nTry 'pantry-agent "
                         "--help'.\n", argv[optind]);
@@ -845,7 +870,10 @@ main(int argc, char **argv)
         log_error("out of memory");
         goto out;
     }
-    if (cfg_load(a.config_path, a.cfg, errs) < 0) {
+    /* The files it names, as --check-config checks them: a missing key folder
+     * or an unreadable credentials file is said here, by name and setting. */
+    if (cfg_load(a.config_path, a.cfg, errs) < 0 ||
+        cfg_check_files(a.config_path, a.cfg, errs) > 0) {
         print_errors(errs, true);
         goto out;
     }
