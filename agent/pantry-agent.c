@@ -38,6 +38,7 @@
 #include "log.h"
 #include "notify.h"
 #include "pipeline.h"
+#include "resume.h"
 #include "store.h"
 #include "text.h"
 #include "trace.h"
@@ -77,7 +78,8 @@ static const char usage_text[] =
     "                           A pipe is replayed as it comes: a bad line stops it\n"
     "                           there, and the store keeps what came before (exit 1).\n"
     "                           A store that has seen part of the trace goes on\n"
-    "                           after the last input it committed. With a broker\n"
+    "                           after the last input it committed, from the state\n"
+    "                           it had then, as if never stopped. With a broker\n"
     "                           configured, each message queued is sent at once and\n"
     "                           the replay waits for the retailer's answer\n"
     "      --linger SECONDS     replay: how long to wait for an answer, 0..3600\n"
@@ -705,6 +707,34 @@ run_replay(struct agent *a)
 }
 
 /*
+ * A trace replay saves the pipeline's state with every commit; one that
+ * resumes takes it back, so it goes on exactly where the last commit was (the
+ * same events as a replay never stopped), and skips only the inputs that
+ * commit had taken in. Without a usable state (an older store, another
+ * configuration) conditioning starts afresh after every input up to resume_ms.
+ */
+static void
+resume_replay(struct agent *a)
+{
+    char err[ERRLEN], t[32];
+
+    a->resume_n = UINT32_MAX;
+    if (a->resume_ms != INT64_MIN) {
+        evtrace_format_time(a->resume_ms / 1000, t, sizeof(t));
+        if (resume_load(a->pl, a->resume_ms, err, sizeof(err)) == 0) {
+            a->resume_n = a->pl->in_t_ms == a->resume_ms ? a->pl->in_n : 0;
+            log_info("replay: the state of %s restored: going on as if never "
+                     "stopped", t);
+        } else {
+            log_warning("replay: %s; conditioning starts afresh after %s, and the "
+                        "first events may differ from a replay never stopped",
+                        err, t);
+        }
+    }
+    a->pl->resumable = true;
+}
+
+/*
  * The device key: made on the first start if missing (0600), refused when
  * group or others may read it; it signs every queued order. Only its public
  * thumbprint is ever logged.
@@ -924,7 +954,11 @@ main(int argc, char **argv)
             a.resume_ms = INT64_MIN;
         }
     }
-    if (start_pipeline(&a, start) < 0 || start_uplink(&a) < 0)
+    if (start_pipeline(&a, start) < 0)
+        goto out;
+    if (a.replay_path != NULL && a.hh.n_demand == 0)
+        resume_replay(&a);
+    if (start_uplink(&a) < 0)
         goto out;
     rc = a.replay_path ? run_replay(&a) : run_live(&a);
     stop_recording(&a);

@@ -49,7 +49,7 @@
 struct cond_cal;
 
 /* The schema version this code creates and reads (PRAGMA user_version). */
-#define STORE_SCHEMA_VERSION 6
+#define STORE_SCHEMA_VERSION 7
 
 #define STORE_ID_MAX 64     /* item and order ids: 1..63 bytes, no NUL */
 #define STORE_NAME_MAX 128  /* item display names, < 128 bytes */
@@ -505,6 +505,23 @@ int store_view_get(struct store *db, const char *item, struct store_view *out);
 int store_meta_put(struct store *db, const char *key, int64_t value);
 /* -ENOENT when never set. */
 int store_meta_get(struct store *db, const char *key, int64_t *value);
+
+#define STORE_RESUME_MAX 262144 /* bytes of a resume state, at most */
+
+/*
+ * A replay's resume state (agent/resume.h): text of 1..STORE_RESUME_MAX bytes
+ * (not NUL-terminated; len counts them) in the caller's format, as of t_ms.
+ * Replaces the previous one. 0 or a negative errno (-EINVAL: bad len).
+ */
+int store_resume_put(struct store *db, int64_t t_ms, int32_t format, const char *text,
+                     size_t len);
+
+/*
+ * Read it into buf (cap bytes, NUL-terminated), its length into *len, its time
+ * and format. -ENOENT when there is none, -E2BIG when it does not fit.
+ */
+int store_resume_get(struct store *db, int64_t *t_ms, int32_t *format, char *buf,
+                     size_t cap, size_t *len);
 
 /* ---- retention ---- */
 

@@ -15,7 +15,10 @@ starts (another epoch), so the kills keep landing in the middle of work.
 
 Resume never moves time backwards: after each run, no row it added (an event,
 an order transition, an audit line) is dated before the time the store had
-reached when the run began.
+reached when the run began. And a resumed replay is the uninterrupted one:
+every household that reaches the end of the trace, however often it was
+killed on the way, holds the same consumes and refills, to the milligram, as
+one replay of the trace that was never stopped.
 
 Before the kills, one resume with a broker (a private mosquitto): a replay
 of a 150-day shelf cut short without a broker while an order waits in the
@@ -107,6 +110,15 @@ def rows_after(path, marks):
     return out
 
 
+def stock_events(path):
+    db = sqlite3.connect(path, timeout=10)
+    try:
+        return db.execute("SELECT item, t_ms, kind, mg FROM events WHERE kind IN "
+                          "('consume', 'refill') ORDER BY t_ms, item").fetchall()
+    finally:
+        db.close()
+
+
 def check_forward(k, path, before_ms, marks):
     """No row the run added is dated before the time the store had reached."""
     if before_ms is None or marks is None:
@@ -185,7 +197,6 @@ def resume_with_broker(tmp):
                      "'cancel' FROM cancels WHERE published_ms IS NOT NULL").fetchall()
     db.close()
     check(pub, "broker resume: the broker took messages: " + r.stderr[-1500:])
-    print("# broker resume: resumed at %d, taken %r" % (before, pub[:4]))
     late = [p for p in pub if p[1] < before]
     check(not late, "broker resume: taken by the broker before the resume (%d ms): "
           "%r" % (before, late[:3]))
@@ -213,11 +224,13 @@ with tempfile.TemporaryDirectory() as tmp:
                    stderr=subprocess.DEVNULL, check=True, timeout=300)
     span = time.monotonic() - t0
     print("# a whole replay takes %.3f s; kills within 0.9 of that" % span)
+    whole = stock_events(os.path.join(scratch, "pantry.db"))
     if os.path.exists(MOSQUITTO):
         resume_with_broker(tmp)
     else:
         print("# mosquitto not found: the resume with a broker is skipped")
     seen, counter, epochs, finished, killed = {}, 0, 1, 0, 0
+    epoch_kills, resumed = 0, 0
     k = 0
     # Runs until KILLS kills (a run that finishes first does not count), with a
     # bound on the runs so a broken agent cannot loop for ever.
@@ -234,6 +247,7 @@ with tempfile.TemporaryDirectory() as tmp:
             p.send_signal(signal.SIGKILL)
             p.wait()
             killed += 1
+            epoch_kills += 1
         err = p.stderr.read()
         p.stderr.close()
         if p.returncode not in (0, -signal.SIGKILL):
@@ -265,12 +279,22 @@ with tempfile.TemporaryDirectory() as tmp:
         if p.returncode == 0:
             # The household is done: start another one.
             finished += 1
+            if epoch_kills > 0:
+                resumed += 1
+                got = stock_events(store)
+                diff = sorted(set(got) ^ set(whole))
+                check(got == whole, "run %d: a replay resumed %d times differs from "
+                      "the uninterrupted one in %d consumes/refills, the first: %r" %
+                      (k, epoch_kills, len(diff), diff[:4]))
+            epoch_kills = 0
             for suffix in ("", "-wal", "-shm"):
                 if os.path.exists(store + suffix):
                     os.remove(store + suffix)
             seen, counter, epochs = {}, 0, epochs + 1
 
-print("# %d runs, %d killed, %d replays finished, %d households, %d orders in the "
-      "last" % (k, killed, finished, epochs, len(seen)))
+print("# %d runs, %d killed, %d replays finished (%d of them resumed), %d "
+      "households, %d orders in the last" % (k, killed, finished, resumed, epochs,
+                                             len(seen)))
+check(resumed > 0, "no resumed replay reached the end: nothing compared")
 check(killed == KILLS, "%d runs killed mid-way, wanted %d" % (killed, KILLS))
 done()
