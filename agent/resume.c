@@ -381,6 +381,39 @@ walk(struct walk *w, struct shelf *sh, struct pl_item *items, size_t n_items,
     return ok;
 }
 
+/*
+ * What the fields' ranges do not say: the values that index arrays or name
+ * states, so that a damaged row cannot send the code beyond its arrays.
+ */
+static bool
+sane(const struct shelf *sh, const struct pl_item *items, size_t n_items,
+     const struct pl_button *buttons, size_t n_buttons)
+{
+    for (unsigned c = 0; c < SENSOR_MAX_CHANNELS; c++) {
+        const struct shelf_place *pl = &sh->p[c];
+        const struct cond_channel *ch = &pl->ch;
+        if (!pl->used)
+            continue;
+        if (ch->win_n > COND_MEDIAN || ch->win_pos >= COND_MEDIAN ||
+            ch->pl_n_recent > COND_RECENT || ch->pl_pos >= COND_RECENT ||
+            ch->slow_pos >= COND_SLOW_SLOTS || ch->state > COND_FAULT ||
+            ch->cal.span_raw == 0 || pl->guest_owner < -1 ||
+            pl->guest_owner >= SENSOR_MAX_CHANNELS ||
+            pl->cand.kind > COND_NOTE_FAULT_END)
+            return false;
+        for (unsigned k = 0; k < SHELF_LOADS; k++)
+            if (pl->load[k].kind > SHELF_LOAD_FOREIGN)
+                return false;
+    }
+    for (size_t i = 0; i < n_items; i++)
+        if (items[i].agg_n < 0 || (unsigned)items[i].view.verdict > ORDER_NO_DATA)
+            return false;
+    for (size_t i = 0; i < n_buttons; i++)
+        if (buttons[i].st.phase > BUTTON_LONG_HELD)
+            return false;
+    return true;
+}
+
 #define HEADER "pantry-resume"
 
 int
@@ -435,6 +468,10 @@ resume_decode(struct pipeline *p, const char *text, char *err, size_t errlen)
     if (ok && strcmp(rest, "end\n") != 0) {
         ok = false;
         text_error(err, errlen, "expected 'end' after the last record");
+    }
+    if (ok && !sane(sh, items, p->n_items, buttons, p->n_buttons)) {
+        ok = false;
+        text_error(err, errlen, "an index or a state out of its range");
     }
     if (!ok) {
         p->reviews_due = reviews_due;

@@ -18,7 +18,8 @@ an order transition, an audit line) is dated before the time the store had
 reached when the run began. And a resumed replay is the uninterrupted one:
 every household that reaches the end of the trace, however often it was
 killed on the way, holds the same consumes and refills, to the milligram, as
-one replay of the trace that was never stopped.
+one replay of the trace that was never stopped. A resume state that does not
+parse is said in the log and not used.
 
 Before the kills, one resume with a broker (a private mosquitto): a replay
 of a 150-day shelf cut short without a broker while an order waits in the
@@ -203,6 +204,33 @@ def resume_with_broker(tmp):
     check_forward(0, store, before, marks)
 
 
+def damaged_resume(tmp, conf_text, trace):
+    """A resume row that does not parse (a damaged store, another version) is
+    not used: the log says so, conditioning starts afresh, the replay runs."""
+    d = os.path.join(tmp, "damaged")
+    os.mkdir(d)
+    conf = os.path.join(d, "pantry-agent.conf")
+    put(conf, conf_text.replace(tmp + "/", d + "/"))
+    with open(trace) as f:
+        lines = f.readlines()
+    half = os.path.join(d, "half.trace")
+    with open(half, "w") as f:
+        f.writelines(lines[:len(lines) // 3])
+    subprocess.run([AGENT, "--config", conf, "--replay", half], check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=300)
+    store = os.path.join(d, "pantry.db")
+    for bad, why in (("cond 0 ", "cond 0 x"), ("\nend\n", "\n")):
+        db = sqlite3.connect(store)
+        db.execute("UPDATE resume SET state = replace(state, ?, ?)", (bad, why))
+        db.commit()
+        db.close()
+        r = subprocess.run([AGENT, "--config", conf, "--replay", half],
+                           capture_output=True, text=True, timeout=300)
+        check(r.returncode == 0 and "conditioning starts afresh" in r.stderr,
+              "a damaged resume state (%r) is said and not used: %d %s" %
+              (why, r.returncode, r.stderr[-800:]))
+
+
 with tempfile.TemporaryDirectory() as tmp:
     subprocess.run([MAKE_SHELF, "--seed", str(seed % 1000 + 1), "--days", "40",
                     "--channels", "4", "--dir", tmp, "--idle-ms", "30000"],
@@ -225,6 +253,7 @@ with tempfile.TemporaryDirectory() as tmp:
     span = time.monotonic() - t0
     print("# a whole replay takes %.3f s; kills within 0.9 of that" % span)
     whole = stock_events(os.path.join(scratch, "pantry.db"))
+    damaged_resume(tmp, scratch_conf.replace(scratch + "/", tmp + "/"), trace)
     if os.path.exists(MOSQUITTO):
         resume_with_broker(tmp)
     else:
