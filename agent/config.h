@@ -226,6 +226,20 @@ int cfg_load(const char *path, struct agent_config *out, struct cfg_errors *errs
 int cfg_load_string(const char *text, const char *name, struct agent_config *out,
                     struct cfg_errors *errs);
 
+/*
+ * The files c names, checked as pantry-agent uses them at start
+ * (config-files.c), by the user running this: key_path (a key there must load:
+ * a regular file of mode 0600, refused when group or others may read it; a
+ * missing one needs a writable folder, where the first start makes it),
+ * store_path (the file read and writable, or its folder writable), and with a
+ * broker: credentials_file (mode 0600, its format), retailer_key (a public
+ * JWK), ca_file, ca_path, cert_file, cert_key_file (there and readable).
+ * Hardware (channels, buttons) is not probed. Appends "FILE: SETTING PATH:
+ * what is wrong" to e and returns the number of problems (0: all good).
+ */
+int cfg_check_files(const char *file, const struct agent_config *c,
+                    struct cfg_errors *e);
+
 /* Index of the item / channel by id / name, or -1. */
 int cfg_find_item(const struct agent_config *c, const char *id);
 int cfg_find_channel(const struct agent_config *c, const char *name);

@@ -43,12 +43,14 @@ struct agent {
     struct src srcs[CFG_MAX_CHANNELS + CFG_MAX_BUTTONS];
     size_t n_srcs;
     int epfd, sigfd, timerfd, ctlfd, wakefd;
+    int lockfd; /* the store's writer lock (store_lock()), held until exit */
     bool stop;
     int64_t wd_ms, next_wd_ms, next_maint_ms;
     FILE *rec;
     struct trace_writer recw;
     int64_t rec_until_ms;
     int64_t resume_ms; /* replay: input up to this was committed by an earlier run */
+    uint32_t resume_n; /* and of the inputs of resume_ms itself, this many */
     int64_t replayed_ms; /* replay: time of the last input given to the pipeline */
     struct keys key;   /* the device key; wiped at exit */
     struct uplink *up; /* NULL without a broker */

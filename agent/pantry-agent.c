@@ -38,6 +38,7 @@
 #include "log.h"
 #include "notify.h"
 #include "pipeline.h"
+#include "resume.h"
 #include "store.h"
 #include "text.h"
 #include "trace.h"
@@ -60,7 +61,14 @@ static const char usage_text[] =
     "orders before one runs out.\n"
     "\n"
     "  -c, --config FILE        configuration (default " CFG_DEFAULT_PATH ")\n"
-    "      --check-config FILE  check FILE, print every error, exit 0 if it is good\n"
+    "      --check-config FILE  check FILE, print every error, exit 0 if it is good:\n"
+    "                           its settings, and the files it names (the key and\n"
+    "                           its folder, the store's folder, the broker's\n"
+    "                           credentials, retailer_key and TLS files: there,\n"
+    "                           readable, secrets mode 0600), as this user.\n"
+    "                           Hardware is not probed (pantry-sensors probe)\n"
+    "      --settings-only      with --check-config: the settings alone, not the\n"
+    "                           files (a configuration for another machine)\n"
     "      --replay TRACE       read samples and button edges from a recorded trace\n"
     "                           (# pantry-samples v1) on its own clock, as fast as\n"
     "                           possible, instead of the hardware; exit at its end.\n"
@@ -70,7 +78,8 @@ static const char usage_text[] =
     "                           A pipe is replayed as it comes: a bad line stops it\n"
     "                           there, and the store keeps what came before (exit 1).\n"
     "                           A store that has seen part of the trace goes on\n"
-    "                           after the last input it committed. With a broker\n"
+    "                           after the last input it committed, from the state\n"
+    "                           it had then, as if never stopped. With a broker\n"
     "                           configured, each message queued is sent at once and\n"
     "                           the replay waits for the retailer's answer\n"
     "      --linger SECONDS     replay: how long to wait for an answer, 0..3600\n"
@@ -627,7 +636,10 @@ static int
 run_replay(struct agent *a)
 {
     struct signalfd_siginfo si;
-    int64_t now = INT64_MIN, checked = 0, next_day = INT64_MIN, day = 0;
+    /* A resumed replay starts at the time its store reached, never before: the
+     * input up to it is skipped, and nothing (a PUBACK of a message queued
+     * before the kill, an expiry) may be dated at the skipped samples' times. */
+    int64_t now = a->resume_ms, checked = 0, next_day = INT64_MIN, day = 0;
 
     for (;;) {
         int64_t due = sources_due(a, now == INT64_MIN ? 0 : now);
@@ -695,6 +707,34 @@ run_replay(struct agent *a)
 }
 
 /*
+ * A trace replay saves the pipeline's state with every commit; one that
+ * resumes takes it back, so it goes on exactly where the last commit was (the
+ * same events as a replay never stopped), and skips only the inputs that
+ * commit had taken in. Without a usable state (an older store, another
+ * configuration) conditioning starts afresh after every input up to resume_ms.
+ */
+static void
+resume_replay(struct agent *a)
+{
+    char err[ERRLEN], t[32];
+
+    a->resume_n = UINT32_MAX;
+    if (a->resume_ms != INT64_MIN) {
+        evtrace_format_time(a->resume_ms / 1000, t, sizeof(t));
+        if (resume_load(a->pl, a->resume_ms, err, sizeof(err)) == 0) {
+            a->resume_n = a->pl->in_t_ms == a->resume_ms ? a->pl->in_n : 0;
+            log_info("replay: the state of %s restored: going on as if never "
+                     "stopped", t);
+        } else {
+            log_warning("replay: %s; conditioning starts afresh after %s, and the "
+                        "first events may differ from a replay never stopped",
+                        err, t);
+        }
+    }
+    a->pl->resumable = true;
+}
+
+/*
  * The device key: made on the first start if missing (0600), refused when
  * group or others may read it; it signs every queued order. Only its public
  * thumbprint is ever logged.
@@ -726,7 +766,7 @@ load_key(const struct agent_config *cfg, struct keys *out)
 }
 
 static int
-check_config(const char *path)
+check_config(const char *path, bool files)
 {
     struct agent_config *c = malloc(sizeof(*c));
     struct cfg_errors *e = malloc(sizeof(*e));
@@ -734,11 +774,19 @@ check_config(const char *path)
 
     if (c == NULL || e == NULL) {
         fprintf(stderr, "pantry-agent: out of memory\n");
-    } else if (cfg_load(path, c, e) < 0) {
+    } else if (cfg_load(path, c, e) < 0 || (files && cfg_check_files(path, c, e) > 0)) {
         print_errors(e, false);
     } else {
         printf("%s: ok (%zu items, %zu channels, %zu buttons)\n", path, c->n_items,
                c->n_channels, c->n_buttons);
+        if (files)
+            printf("files: the key, the store%s are as pantry-agent needs them at "
+                   "start, for this user\n",
+                   c->broker.url[0] ? " and the broker's files" : "");
+        else
+            printf("files: not checked (--settings-only)\n");
+        printf("hardware: not probed: load cells and buttons are checked as settings "
+               "only (pantry-sensors probe reads them)\n");
         r = 0;
     }
     free(c);
@@ -752,6 +800,7 @@ main(int argc, char **argv)
     static const struct option opts[] = {
         {"config", required_argument, NULL, 'c'},
         {"check-config", required_argument, NULL, 'C'},
+        {"settings-only", no_argument, NULL, 'O'},
         {"replay", required_argument, NULL, 'r'},
         {"linger", required_argument, NULL, 'L'},
         {"household", required_argument, NULL, 'H'},
@@ -764,9 +813,12 @@ main(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     struct agent a = {.config_path = CFG_DEFAULT_PATH, .epfd = -1, .sigfd = -1,
-                      .timerfd = -1, .ctlfd = -1, .wakefd = -1, .linger_ms = LINGER_MS,
+                      .timerfd = -1, .ctlfd = -1, .wakefd = -1, .lockfd = -1,
+                      .linger_ms = LINGER_MS,
                       .hh = {.start_s = HH_EPOCH_S, .start_packs_milli = 1000, .seed = 1}};
     int64_t linger_s = 0;
+    const char *check_path = NULL;
+    bool settings_only = false;
     struct cfg_errors *errs = NULL;
     char err[ERRLEN];
     int c, rc = 1;
@@ -774,7 +826,8 @@ main(int argc, char **argv)
     while ((c = getopt_long(argc, argv, "c:fvhV", opts, NULL)) != -1) {
         switch (c) {
         case 'c': a.config_path = optarg; break;
-        case 'C': return check_config(optarg);
+        case 'C': check_path = optarg; break;
+        case 'O': settings_only = true; break;
         case 'r': a.replay_path = optarg; break;
         case 'L':
             if (!text_parse_uint(optarg, 4, false, &linger_s) || linger_s > 3600) {
@@ -814,6 +867,12 @@ main(int argc, char **argv)
         default: fputs("Try 'pantry-agent --help'.\n", stderr); return 2;
         }
     }
+    if (check_path != NULL && optind == argc)
+        return check_config(check_path, !settings_only);
+    if (settings_only && optind == argc) {
+        fprintf(stderr, "pantry-agent: --settings-only needs --check-config\n");
+        return 2;
+    }
     if (optind != argc) {
         fprintf(stderr, "pantry-agent: unexpected argument '%s'\nTry 'pantry-agent "
                         "--help'.\n", argv[optind]);
@@ -841,7 +900,10 @@ main(int argc, char **argv)
         log_error("out of memory");
         goto out;
     }
-    if (cfg_load(a.config_path, a.cfg, errs) < 0) {
+    /* The files it names, as --check-config checks them: a missing key folder
+     * or an unreadable credentials file is said here, by name and setting. */
+    if (cfg_load(a.config_path, a.cfg, errs) < 0 ||
+        cfg_check_files(a.config_path, a.cfg, errs) > 0) {
         print_errors(errs, true);
         goto out;
     }
@@ -851,6 +913,12 @@ main(int argc, char **argv)
     a.replayed_ms = INT64_MIN;
     if (a.replay_path != NULL && sources_open(&a) < 0)
         goto out;
+    /* One writer per store: a replay into the store of a running daemon (or a
+     * second daemon) is refused before anything is written. */
+    if (store_lock(a.cfg->store_path, &a.lockfd, err, sizeof(err)) < 0) {
+        log_error("%s", err);
+        goto out;
+    }
     if (load_key(a.cfg, &a.key) < 0)
         goto out;
     if (store_open(a.cfg->store_path, 0, &a.db, err, sizeof(err)) < 0) {
@@ -886,7 +954,11 @@ main(int argc, char **argv)
             a.resume_ms = INT64_MIN;
         }
     }
-    if (start_pipeline(&a, start) < 0 || start_uplink(&a) < 0)
+    if (start_pipeline(&a, start) < 0)
+        goto out;
+    if (a.replay_path != NULL && a.hh.n_demand == 0)
+        resume_replay(&a);
+    if (start_uplink(&a) < 0)
         goto out;
     rc = a.replay_path ? run_replay(&a) : run_live(&a);
     stop_recording(&a);
@@ -902,7 +974,7 @@ out:
         unlink(a.cfg->control_socket);
         close(a.ctlfd);
     }
-    int fds[] = {a.epfd, a.sigfd, a.timerfd, a.wakefd};
+    int fds[] = {a.epfd, a.sigfd, a.timerfd, a.wakefd, a.lockfd};
     for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
         if (fds[i] >= 0)
             close(fds[i]);

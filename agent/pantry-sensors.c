@@ -49,8 +49,8 @@ static const char usage_text[] =
     "\n"
     "Commands:\n"
     "  probe                 list IIO devices (the kernel hx711 driver) and their\n"
-    "                        current raw readings\n"
-    "  read                  print live readings of the load cells\n"
+    "                        current readings, in counts\n"
+    "  read                  print live readings of the load cells, in counts\n"
     "  record                write a sample trace of load cells and buttons\n"
     "  calibrate             two-point calibration of one load cell, guided\n"
     "\n"
@@ -82,6 +82,10 @@ static const char usage_text[] =
     "  --json                probe, calibrate: print JSON\n"
     "  -h, --help            show this help\n"
     "  -V, --version         show the version\n"
+    "\n"
+    "Counts are signed ADC counts, the same in probe, read and calibrate, and what\n"
+    "calibration.zero and span_raw take (the hx711 driver's sysfs value 8388608\n"
+    "is 0 counts).\n"
     "\n"
     "Exit status: 0 success, 1 a failure (a message says which), 2 bad usage.\n";
 
@@ -468,6 +472,11 @@ read_attr(const char *dir, const char *attr, char *buf, size_t len)
     return true;
 }
 
+/* What probe's and read's numbers are, printed after them. */
+static const char counts_note[] =
+    "counts: signed ADC counts, the numbers read prints and calibration.zero and\n"
+    "span_raw are in (the hx711 driver's sysfs value 8388608 is 0 counts)\n";
+
 static int
 cmd_probe(const struct opts *o)
 {
@@ -496,15 +505,28 @@ cmd_probe(const struct opts *o)
         else
             printf("%s  name=%s%s%s\n", ents[i]->d_name, name[0] ? name : "?",
                    label[0] ? "  label=" : "", label);
+        /* Counts as the daemon's samples carry them (iio_counts()), not the
+         * sysfs text: the hx711 driver's offset binary would be a second space
+         * of numbers beside those of read and calibration.zero. */
+        bool offset_binary = strcmp(name, IIO_HX711_NAME) == 0;
         for (unsigned in = 0, k = 0; in < 8; in++) {
             char attr[32], text[64];
+            int32_t counts = 0;
             snprintf(attr, sizeof(attr), "in_voltage%u_raw", in);
             if (!read_attr(dir, attr, text, sizeof(text)))
                 continue;
-            if (o->json)
-                printf("%s{\"input\":%u,\"raw\":\"%s\"}", k++ ? "," : "", in, text);
+            enum sample_status st = iio_counts(text, strlen(text), offset_binary,
+                                               &counts);
+            if (o->json && st == SAMPLE_OK)
+                printf("%s{\"input\":%u,\"counts\":%" PRId32 "}", k++ ? "," : "", in,
+                       counts);
+            else if (o->json)
+                printf("%s{\"input\":%u,\"status\":\"%s\"}", k++ ? "," : "", in,
+                       sample_status_to_str(st));
+            else if (st == SAMPLE_OK)
+                printf("  in_voltage%u_raw: %" PRId32 " counts\n", in, counts);
             else
-                printf("  in_voltage%u_raw = %s\n", in, text);
+                printf("  in_voltage%u_raw: %s\n", in, sample_status_to_str(st));
         }
         if (o->json)
             printf("]}");
@@ -518,6 +540,8 @@ cmd_probe(const struct opts *o)
     else if (found == 0)
         printf("no IIO devices under %s: is the hx711 overlay loaded? "
                "(see sensors/WIRING.md)\n", root);
+    else
+        printf("%s", counts_note);
     return 0;
 }
 
@@ -533,7 +557,7 @@ print_sample(const struct opts *o, const struct sample *s)
         printf("%s\n", sample_status_to_str(s->status));
         return;
     }
-    printf("%8" PRId32, s->raw);
+    printf("%8" PRId32 " counts", s->raw);
     if (o->have_cal) {
         int64_t mg = cond_cal_mg(&o->cal, s->raw);
         printf("  %s%" PRId64 ".%03" PRId64 " g", mg < 0 ? "-" : "",

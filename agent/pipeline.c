@@ -22,6 +22,7 @@
 #include "pipeline.h"
 #include "modelstate.h"
 #include "pipeline-int.h"
+#include "resume.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -41,6 +42,18 @@
 
 #define DAY_MS INT64_C(86400000)
 #define BATCH_MS 1000 /* an open batch is committed after this much time */
+/*
+ * A resumable replay's batches: 15 minutes of its virtual time, a millisecond
+ * or so of real time, so that saving the resume state with each commit costs
+ * little (a commit per second of the trace wrote four times the WAL).
+ */
+#define RESUMABLE_BATCH_MS (INT64_C(15) * 60000)
+
+static int64_t
+batch_window(const struct pipeline *p)
+{
+    return p->resumable ? RESUMABLE_BATCH_MS : BATCH_MS;
+}
 /*
  * The least weight a measured lead gets, Q32 (1/4: the last few orders count;
  * before that each order is one more piece of evidence, see lead.h).
@@ -68,7 +81,9 @@ batch(struct pipeline *p, int64_t now_ms)
     int r = store_begin(p->db);
     if (r == 0) {
         p->in_batch = true;
-        p->batch_ms = now_ms;
+        /* A resumable replay's batch lasts its window of input time from now,
+         * whatever the time of what opened it (readings: their interval's). */
+        p->batch_ms = p->resumable && p->now_ms > now_ms ? p->now_ms : now_ms;
     }
     return pl_note_err(p, r);
 }
@@ -79,9 +94,44 @@ pipeline_flush(struct pipeline *p)
     if (!p->in_batch)
         return 0;
     p->in_batch = false;
-    /* In the same transaction: how far the input has been taken in. */
+    /* In the same transaction: how far the input has been taken in, and (a
+     * replay) the state to go on from there. */
     pl_note_err(p, store_meta_put(p->db, PL_META_PROCESSED, p->now_ms));
+    if (p->resumable) {
+        pl_note_err(p, resume_save(p));
+        if (p->in_input)
+            p->flush_due = true;
+    }
     return pl_note_err(p, store_commit(p->db));
+}
+
+/*
+ * An input begins (a sample, an edge at t_ms; a tick: t_ms INT64_MIN): it is
+ * counted (resume.h) before anything of it is done.
+ */
+static void
+input_begin(struct pipeline *p, int64_t t_ms)
+{
+    p->in_input = true;
+    if (t_ms == INT64_MIN)
+        return;
+    if (t_ms != p->in_t_ms) {
+        p->in_t_ms = t_ms;
+        p->in_n = 0;
+    }
+    p->in_n++;
+}
+
+/* It ended: a commit made in its middle is followed by one here. */
+static void
+input_end(struct pipeline *p)
+{
+    p->in_input = false;
+    if (p->flush_due) {
+        p->flush_due = false;
+        if (batch(p, p->now_ms) == 0)
+            pipeline_flush(p);
+    }
 }
 
 static void
@@ -1050,15 +1100,15 @@ reviews(struct pipeline *p, int64_t now_ms)
     }
 }
 
-int
-pipeline_sample(struct pipeline *p, const struct sample *s)
+static void
+sample(struct pipeline *p, const struct sample *s)
 {
     struct stock_event ev[SHELF_MAX_EVENTS];
     struct pl_item *it = item_of(p, s->channel);
     int n;
 
     if (it == NULL)
-        return 0;
+        return;
     if (s->t_ms > p->now_ms)
         p->now_ms = s->t_ms;
     p->samples++;
@@ -1071,7 +1121,15 @@ pipeline_sample(struct pipeline *p, const struct sample *s)
     on_events(p, ev, n);
     if (p->reviews_due > 0)
         reviews(p, s->t_ms);
-    if (p->in_batch && s->t_ms - p->batch_ms >= BATCH_MS)
+}
+
+int
+pipeline_sample(struct pipeline *p, const struct sample *s)
+{
+    input_begin(p, s->t_ms);
+    sample(p, s);
+    input_end(p);
+    if (p->in_batch && s->t_ms - p->batch_ms >= batch_window(p))
         pipeline_flush(p);
     return 0;
 }
@@ -1111,12 +1169,17 @@ pipeline_edge(struct pipeline *p, const struct button_edge *e)
     struct pl_button *b;
     int n;
 
-    if (e->button >= p->n_buttons)
-        return 0;
-    b = &p->buttons[e->button];
-    n = button_edge(&b->st, &b->bcfg, e->pressed, e->t_ms, pr, BUTTON_MAX_PRESSES);
-    for (int k = 0; k < n; k++)
-        press(p, b, &pr[k]);
+    input_begin(p, e->t_ms);
+    /* Time as far as the input went, edges too: a commit says how far. */
+    if (e->t_ms > p->now_ms)
+        p->now_ms = e->t_ms;
+    if (e->button < p->n_buttons) {
+        b = &p->buttons[e->button];
+        n = button_edge(&b->st, &b->bcfg, e->pressed, e->t_ms, pr, BUTTON_MAX_PRESSES);
+        for (int k = 0; k < n; k++)
+            press(p, b, &pr[k]);
+    }
+    input_end(p);
     return 0;
 }
 
@@ -1126,6 +1189,7 @@ pipeline_tick(struct pipeline *p, int64_t now_ms)
     struct stock_event ev[SHELF_MAX_EVENTS];
     struct press pr[BUTTON_MAX_PRESSES];
 
+    input_begin(p, INT64_MIN);
     if (now_ms > p->now_ms)
         p->now_ms = now_ms;
     if (shelf_next_due_ms(&p->shelf) <= now_ms)
@@ -1150,7 +1214,8 @@ pipeline_tick(struct pipeline *p, int64_t now_ms)
                 press(p, b, &pr[k]);
         }
     }
-    if (p->in_batch && now_ms - p->batch_ms >= BATCH_MS)
+    input_end(p);
+    if (p->in_batch && now_ms - p->batch_ms >= batch_window(p))
         return pipeline_flush(p);
     return 0;
 }
@@ -1169,8 +1234,8 @@ pipeline_next_due_ms(const struct pipeline *p)
         if (d < due)
             due = d;
     }
-    if (p->in_batch && p->batch_ms + BATCH_MS < due)
-        due = p->batch_ms + BATCH_MS;
+    if (p->in_batch && p->batch_ms + batch_window(p) < due)
+        due = p->batch_ms + batch_window(p);
     return due;
 }
 

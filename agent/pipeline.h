@@ -131,6 +131,17 @@ struct pipeline {
     const struct keys *key;
     pl_queued_fn queued;
     void *queued_ctx;
+    /*
+     * A replay's resume (resume.h): when resumable, every commit also saves the
+     * in-memory state, and in_t_ms/in_n say how far the input was taken in:
+     * inputs (samples and edges, in the order given) of time in_t_ms, in_n of
+     * them. A commit in the middle of an input (an order's own transaction) is
+     * followed by one at its end (flush_due), so a resumed replay goes on from a
+     * whole input.
+     */
+    bool resumable, in_input, flush_due;
+    int64_t in_t_ms;
+    uint32_t in_n;
     /* counters for logs and tests */
     uint64_t samples, events, orders_created, orders_queued, store_errors;
     char last_error[STORE_ERR_MAX + 32]; /* of the last store failure */

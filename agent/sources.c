@@ -200,6 +200,23 @@ source_error(const struct agent *a, const struct src *s, int err)
         log_error("%s: %s", s->what, strerror(-err));
 }
 
+/*
+ * Replay: an input an earlier run took in, skipped: those before resume_ms, and
+ * the first resume_n of resume_ms itself (the pipeline counts them the same
+ * way, resume.h).
+ */
+static bool
+seen_before(struct agent *a, int64_t t_ms)
+{
+    if (t_ms < a->resume_ms)
+        return true;
+    if (t_ms == a->resume_ms && a->resume_n > 0) {
+        a->resume_n--;
+        return true;
+    }
+    return false;
+}
+
 /* Everything due at now from every source, into the pipeline (and a recording). */
 int
 sources_read(struct agent *a, int64_t now)
@@ -218,7 +235,7 @@ sources_read(struct agent *a, int64_t now)
                 return n;
             }
             for (int k = 0; k < n; k++) {
-                if (sm[k].channel >= SENSOR_MAX_CHANNELS || sm[k].t_ms <= a->resume_ms)
+                if (sm[k].channel >= SENSOR_MAX_CHANNELS || seen_before(a, sm[k].t_ms))
                     continue;
                 sm[k].channel = s->chan[sm[k].channel];
                 a->replayed_ms = sm[k].t_ms;
@@ -236,7 +253,7 @@ sources_read(struct agent *a, int64_t now)
                 return n;
             }
             for (int k = 0; k < n; k++) {
-                if (ed[k].button >= SENSOR_MAX_BUTTONS || ed[k].t_ms <= a->resume_ms)
+                if (ed[k].button >= SENSOR_MAX_BUTTONS || seen_before(a, ed[k].t_ms))
                     continue;
                 ed[k].button = s->btn[ed[k].button];
                 a->replayed_ms = ed[k].t_ms;

@@ -174,6 +174,18 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
      */
     ("ALTER TABLE events ADD COLUMN flags INTEGER NOT NULL DEFAULT 0 "
      "CHECK (flags BETWEEN 0 AND 255);\n"),
+    /*
+     * 7: a replay's state that the other tables do not hold (conditioning of
+     * every platform, items' timers and open aggregates), as of processed_ms,
+     * written in the same transaction, so a killed replay resumes exactly
+     * (agent/resume.h). One row.
+     */
+    "CREATE TABLE resume (\n"
+    "  id INTEGER PRIMARY KEY CHECK (id = 1),\n"
+    "  t_ms INTEGER NOT NULL,\n"
+    "  format INTEGER NOT NULL,\n"
+    "  state TEXT NOT NULL\n"
+    ");\n",
 };
 
 const char *
@@ -228,6 +240,8 @@ enum stmt_id {
     S_VIEW_GET,
     S_META_PUT,
     S_META_GET,
+    S_RESUME_PUT,
+    S_RESUME_GET,
     S_COUNT,
 };
 
@@ -252,6 +266,9 @@ static const char *const stmt_sql[S_COUNT] = {
     [S_META_PUT] = "INSERT INTO meta (key, value) VALUES (?1, ?2) "
                    "ON CONFLICT (key) DO UPDATE SET value = ?2",
     [S_META_GET] = "SELECT value FROM meta WHERE key = ?",
+    [S_RESUME_PUT] = "INSERT OR REPLACE INTO resume (id, t_ms, format, state) "
+                     "VALUES (1, ?1, ?2, ?3)",
+    [S_RESUME_GET] = "SELECT t_ms, format, state FROM resume WHERE id = 1",
     [S_BEGIN] = "BEGIN IMMEDIATE",
     [S_COMMIT] = "COMMIT",
     [S_ROLLBACK] = "ROLLBACK",
@@ -2172,5 +2189,56 @@ store_prune(struct store *db, int64_t now_ms, int64_t keep_ms, int64_t *deleted)
     e = tx_end(db, e, false);
     if (e == 0 && deleted != NULL)
         *deleted = n;
+    return e;
+}
+
+int
+store_resume_put(struct store *db, int64_t t_ms, int32_t format, const char *text,
+                 size_t len)
+{
+    int e = 0;
+    if (text == NULL || len < 1 || len > STORE_RESUME_MAX)
+        return failf(db, -EINVAL, "resume state: %zu bytes", len);
+    sqlite3_stmt *st = stmt(db, S_RESUME_PUT, &e);
+    if (st == NULL)
+        return e;
+    sqlite3_bind_int64(st, 1, t_ms);
+    sqlite3_bind_int(st, 2, format);
+    int rc = sqlite3_bind_text(st, 3, text, (int)len, SQLITE_STATIC);
+    if (rc != SQLITE_OK) {
+        e = fail(db, rc);
+        done(st);
+        return e;
+    }
+    return run(db, st);
+}
+
+int
+store_resume_get(struct store *db, int64_t *t_ms, int32_t *format, char *buf,
+                 size_t cap, size_t *len)
+{
+    int e = 0;
+    sqlite3_stmt *st = stmt(db, S_RESUME_GET, &e);
+    if (st == NULL)
+        return e;
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        const unsigned char *t = sqlite3_column_text(st, 2);
+        size_t n = (size_t)sqlite3_column_bytes(st, 2);
+        if (t == NULL || n >= cap) {
+            e = failf(db, -E2BIG, "resume state: %zu bytes", n);
+        } else {
+            memcpy(buf, t, n);
+            buf[n] = '\0';
+            *len = n;
+            *t_ms = sqlite3_column_int64(st, 0);
+            *format = sqlite3_column_int(st, 1);
+        }
+    } else if (rc == SQLITE_DONE) {
+        e = failf(db, -ENOENT, "no resume state");
+    } else {
+        e = fail(db, rc);
+    }
+    done(st);
     return e;
 }

@@ -49,7 +49,7 @@
 struct cond_cal;
 
 /* The schema version this code creates and reads (PRAGMA user_version). */
-#define STORE_SCHEMA_VERSION 6
+#define STORE_SCHEMA_VERSION 7
 
 #define STORE_ID_MAX 64     /* item and order ids: 1..63 bytes, no NUL */
 #define STORE_NAME_MAX 128  /* item display names, < 128 bytes */
@@ -94,6 +94,21 @@ int store_open(const char *path, unsigned flags, struct store **out, char *err,
 
 /* Finalize the cached statements and close. db may be NULL. */
 void store_close(struct store *db);
+
+#define STORE_LOCK_PATH_MAX 4096
+
+/*
+ * The writer lock of the store at store_path (store-lock.c): an exclusive
+ * flock() on store_path.lock (made with mode 0640 if missing), with this
+ * process's pid written in it. Take it before store_open() and keep *fd open
+ * for as long as the process writes the store; the kernel releases it at exit,
+ * however the process ends. Returns 0 and the descriptor in *fd (the caller's,
+ * close-on-exec), or a negative errno with a message for the user in err and *fd
+ * -1: -EBUSY when another process holds it (err names the store, the lock file
+ * and the holder's pid when it wrote one), -ENAMETOOLONG, or open()'s and
+ * flock()'s errors.
+ */
+int store_lock(const char *store_path, int *fd, char *err, size_t errlen);
 
 /* The message of the last failure on db ("" if none). Valid until the next call. */
 const char *store_errmsg(const struct store *db);
@@ -490,6 +505,23 @@ int store_view_get(struct store *db, const char *item, struct store_view *out);
 int store_meta_put(struct store *db, const char *key, int64_t value);
 /* -ENOENT when never set. */
 int store_meta_get(struct store *db, const char *key, int64_t *value);
+
+#define STORE_RESUME_MAX 262144 /* bytes of a resume state, at most */
+
+/*
+ * A replay's resume state (agent/resume.h): text of 1..STORE_RESUME_MAX bytes
+ * (not NUL-terminated; len counts them) in the caller's format, as of t_ms.
+ * Replaces the previous one. 0 or a negative errno (-EINVAL: bad len).
+ */
+int store_resume_put(struct store *db, int64_t t_ms, int32_t format, const char *text,
+                     size_t len);
+
+/*
+ * Read it into buf (cap bytes, NUL-terminated), its length into *len, its time
+ * and format. -ENOENT when there is none, -E2BIG when it does not fit.
+ */
+int store_resume_get(struct store *db, int64_t *t_ms, int32_t *format, char *buf,
+                     size_t cap, size_t *len);
 
 /* ---- retention ---- */
 

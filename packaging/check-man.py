@@ -187,7 +187,8 @@ def main():
             with tempfile.NamedTemporaryFile("w", suffix=".conf") as f:
                 f.write(unescape(ex.group(1)))
                 f.flush()
-                r = subprocess.run([a.agent, "--check-config", f.name],
+                r = subprocess.run([a.agent, "--check-config", f.name,
+                                    "--settings-only"],
                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                    text=True)
                 checked += 1

@@ -133,7 +133,7 @@ def agent_deb(x):
         if r.returncode != 0:
             fail(f"check-unit.py {args[0]} on the packaged unit")
     conf = os.path.join(x, "etc/pantry-agent/pantry-agent.conf")
-    r = run(agent, "--check-config", conf)
+    r = run(agent, "--check-config", conf, "--settings-only")
     if r.returncode != 0:
         fail(f"the packaged daemon refuses the packaged configuration:\n{r.stdout}")
 

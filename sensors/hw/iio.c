@@ -253,6 +253,26 @@ iio_status_from_errno(int err)
     }
 }
 
+enum sample_status
+iio_counts(const char *text, size_t len, bool offset_binary, int32_t *counts)
+{
+    int64_t v;
+
+    if (offset_binary) {
+        if (iio_parse_int(text, len, 0, 0xFFFFFF, &v) < 0)
+            return SAMPLE_INVALID;
+        if (v == 0 || v == 0xFFFFFF)
+            /* The chip's 0x800000 and 0x7FFFFF after the driver's XOR. */
+            return SAMPLE_SATURATED;
+        *counts = (int32_t)(v - 0x800000);
+        return SAMPLE_OK;
+    }
+    if (iio_parse_int(text, len, INT32_MIN, INT32_MAX, &v) < 0)
+        return SAMPLE_INVALID;
+    *counts = (int32_t)v;
+    return SAMPLE_OK;
+}
+
 static int
 iio_read_samples(struct sample_source *s, int64_t now_ms, struct sample *out,
                  size_t max)
@@ -269,22 +289,11 @@ iio_read_samples(struct sample_source *s, int64_t now_ms, struct sample *out,
         int n = read_text(src->raw_path[i], text, sizeof(text));
 
         out[i] = (struct sample){.t_ms = now_ms, .channel = (uint16_t)i};
-        if (n < 0) {
+        if (n < 0)
             out[i].status = (uint8_t)iio_status_from_errno(-n);
-        } else if (src->offset_binary) {
-            if (iio_parse_int(text, (size_t)n, 0, 0xFFFFFF, &v) < 0)
-                out[i].status = SAMPLE_INVALID;
-            else if (v == 0 || v == 0xFFFFFF)
-                /* The chip's 0x800000 and 0x7FFFFF after the driver's XOR. */
-                out[i].status = SAMPLE_SATURATED;
-            else
-                out[i].raw = (int32_t)(v - 0x800000);
-        } else {
-            if (iio_parse_int(text, (size_t)n, INT32_MIN, INT32_MAX, &v) < 0)
-                out[i].status = SAMPLE_INVALID;
-            else
-                out[i].raw = (int32_t)v;
-        }
+        else
+            out[i].status =
+                (uint8_t)iio_counts(text, (size_t)n, src->offset_binary, &out[i].raw);
     }
     if (src->next_due_ms == INT64_MIN || src->next_due_ms + src->period_ms <= now_ms)
         src->next_due_ms = now_ms + src->period_ms;

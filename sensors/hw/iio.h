@@ -13,6 +13,7 @@
 #ifndef PANTRY_SENSORS_HW_IIO_H
 #define PANTRY_SENSORS_HW_IIO_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -94,6 +95,18 @@ int iio_new(const struct iio_config *cfg, struct sample_source **out, char *err,
  * -ENODATA when it had none, -EINVAL for a bad ch or a source not from iio_new.
  */
 int iio_scale_nano(const struct sample_source *s, size_t ch, int64_t *out_nano);
+
+/*
+ * The text of an in_voltageN_raw as samples carry it: signed ADC counts, the
+ * numbers a calibration's zero and span_raw are in. offset_binary for the
+ * hx711 driver (a device named IIO_HX711_NAME): 0..0xFFFFFF, 0x800000 is 0
+ * counts, and its rail codes 0 and 0xFFFFFF are SAMPLE_SATURATED; otherwise a
+ * signed 32-bit integer. Returns SAMPLE_OK with *counts set, or
+ * SAMPLE_SATURATED or SAMPLE_INVALID (bad text, out of range) with *counts
+ * untouched.
+ */
+enum sample_status iio_counts(const char *text, size_t len, bool offset_binary,
+                              int32_t *counts);
 
 /* The sample status for a read() or open() errno (positive). */
 enum sample_status iio_status_from_errno(int err);

@@ -13,7 +13,10 @@ not against the daemon's own idea of them:
 - sequence numbers run 1..n over queued orders, each message is the reorder
   payload for that order with that number;
 - the readings are aggregated (at most one row per item and interval);
-- --check-config, --help and --version tell the truth; a bad config fails.
+- --check-config, --help and --version tell the truth; a bad config fails;
+- one writer per store: a replay into the store of a running daemon is refused
+  with the store, the lock file and the daemon's pid named, and writes
+  nothing; once the daemon stopped, the same replay runs.
 
 usage: test-daemon.py AGENT MAKE_SHELF [sanitize-option]
 """
@@ -194,8 +197,52 @@ def test_valgrind(tmp):
                                                              r.stderr[-3000:]))
 
 
+def test_lock(tmp):
+    subprocess.run([MAKE_SHELF, "--seed", "3", "--days", "2", "--channels", "1",
+                    "--dir", tmp, "--idle-ms", "30000"], check=True, timeout=300)
+    conf = os.path.join(tmp, "pantry-agent.conf")
+    store = os.path.join(tmp, "pantry.db")
+    trace = os.path.join(tmp, "shelf.trace")
+    # The shelf's one load cell on a fake sysfs tree: the daemon runs live.
+    dev = os.path.join(tmp, "sys", "iio:device0")
+    os.makedirs(dev)
+    put(os.path.join(dev, "name"), "hx711\n")
+    put(os.path.join(dev, "label"), "shelf-rice\n")
+    put(os.path.join(dev, "in_voltage0_raw"), "8688608\n")
+    env = dict(os.environ, PANTRY_IIO_SYSFS_ROOT=os.path.join(tmp, "sys"))
+    log = open(os.path.join(tmp, "daemon.log"), "w")
+    daemon = subprocess.Popen([AGENT, "--config", conf, "--foreground"], env=env,
+                              stdout=log, stderr=log)
+    try:
+        up = wait_for(lambda: daemon.poll() is not None or
+                      os.path.exists(os.path.join(tmp, "control.sock")), 30)
+        check(up and daemon.poll() is None, "the daemon runs live")
+        r = subprocess.run([AGENT, "--config", conf, "--replay", trace], env=env,
+                           capture_output=True, text=True, timeout=120)
+        check(r.returncode == 1 and "store %s is in use by another pantry-agent "
+              "(pid %d, holding %s.lock)" % (store, daemon.pid, store) in r.stderr,
+              "a replay into the daemon's store is refused: %d %s" %
+              (r.returncode, r.stderr[-1000:]))
+        db = sqlite3.connect(store)
+        n = db.execute("SELECT COUNT(*) FROM events WHERE t_ms < ?",
+                       (1800000000000,)).fetchone()[0]
+        db.close()
+        check(n == 0, "the refused replay wrote %d events of its trace" % n)
+    finally:
+        daemon.terminate()
+        daemon.wait(timeout=30)
+        log.close()
+    check(daemon.returncode == 0, "the daemon stopped: %d" % daemon.returncode)
+    r = subprocess.run([AGENT, "--config", conf, "--replay", trace], env=env,
+                       capture_output=True, text=True, timeout=120)
+    check(r.returncode == 0, "the replay runs once the daemon stopped: " +
+          r.stderr[-1000:])
+
+
 with tempfile.TemporaryDirectory() as tmp:
     test_cli(tmp)
+with tempfile.TemporaryDirectory() as tmp:
+    test_lock(tmp)
 if VALGRIND:
     with tempfile.TemporaryDirectory() as tmp:
         test_valgrind(tmp)

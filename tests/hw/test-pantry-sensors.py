@@ -57,15 +57,29 @@ with tempfile.TemporaryDirectory() as root:
     r = run(["read", "--count", "1"] + base)
     check(r.returncode == 1 and "--iio DEVICE" in r.stderr, "no source named")
 
-    # probe: both devices, names, label, raw text as the kernel shows it.
+    # probe: both devices, names, label, and readings in counts, the space of
+    # read and calibration.zero (issue 12: it printed the driver's offset
+    # binary, 8389608 where read said 1000), labelled as such.
     r = run(["probe"] + base)
     check(r.returncode == 0, "probe exit")
     check("iio:device0  name=hx711  label=shelf-left" in r.stdout, "probe: " + r.stdout)
-    check("in_voltage0_raw = %d" % (ZERO + 1000) in r.stdout, "probe raw0")
+    check("in_voltage0_raw: 1000 counts\n" in r.stdout, "probe counts0: " + r.stdout)
+    check("in_voltage1_raw: -5 counts\n" in r.stdout, "probe counts1: " + r.stdout)
+    check(str(ZERO + 1000) not in r.stdout, "probe: no offset binary: " + r.stdout)
+    check("counts: signed ADC counts" in r.stdout and "calibration.zero" in r.stdout,
+          "probe says what counts are: " + r.stdout)
     check("iio:device1  name=bme280" in r.stdout, "probe other device")
     j = json.loads(run(["probe", "--json"] + base).stdout)
-    check(j[0]["label"] == "shelf-left" and j[0]["inputs"][1]["raw"] == str(ZERO - 5),
+    check(j[0]["label"] == "shelf-left" and j[0]["inputs"][0] == {"input": 0,
+          "counts": 1000} and j[0]["inputs"][1] == {"input": 1, "counts": -5},
           "probe json: %r" % j)
+    put(os.path.join(dev, "in_voltage1_raw"), "16777215\n")
+    j = json.loads(run(["probe", "--json"] + base).stdout)
+    check(j[0]["inputs"][1] == {"input": 1, "status": "saturated"},
+          "probe json, the rail code: %r" % j)
+    put(os.path.join(dev, "in_voltage1_raw"), "%d\n" % (ZERO - 5))
+    h = run(["--help"]).stdout
+    check("signed ADC counts" in h and "8388608" in h, "help says what counts are")
     r = run(["probe", "--sysfs-root", os.path.join(root, "nope")])
     check(r.returncode == 1 and "hx711 overlay" in r.stderr, "probe missing root")
 
@@ -78,9 +92,9 @@ with tempfile.TemporaryDirectory() as root:
     check(len(lines) == 6, "read: 3 rounds of 2 channels, got %d" % len(lines))
     check(all(re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\.\d{3} ch[01] ", l)
               for l in lines), "read line format")
-    check(any(re.search(r"ch0 +1000  2\.392 g$", l) for l in lines),
-          "read ch0 grams: %r" % lines[:2])
-    check(any(re.search(r"ch1 +-5  0\.000 g$", l) for l in lines), "read ch1")
+    check(any(re.search(r"ch0 +1000 counts  2\.392 g$", l) for l in lines),
+          "read ch0 grams, the counts probe printed: %r" % lines[:2])
+    check(any(re.search(r"ch1 +-5 counts  0\.000 g$", l) for l in lines), "read ch1")
     put(os.path.join(dev, "in_voltage1_raw"), "junk\n")
     r = run(["read", "--iio", "shelf-left", "--input", "1", "--period-ms", "10",
              "--count", "1"] + base)

@@ -1030,6 +1030,20 @@ test_views_meta(void)
     CHECK_EQ_I64(store_rollback(db), 0);
     CHECK_EQ_I64(store_meta_get(db, "other", &value), 0);
     CHECK_EQ_I64(value, -7);
+
+    /* The resume state: one row, replaced; too large a buffer refused. */
+    char buf[16];
+    size_t len = 0;
+    int32_t format = 0;
+    CHECK_EQ_I64(store_resume_get(db, &value, &format, buf, sizeof(buf), &len),
+                 -ENOENT);
+    CHECK_EQ_I64(store_resume_put(db, T0, 1, "first", 5), 0);
+    CHECK_EQ_I64(store_resume_put(db, T0 + 5, 2, "second state", 12), 0);
+    CHECK_EQ_I64(store_resume_get(db, &value, &format, buf, sizeof(buf), &len), 0);
+    CHECK(value == T0 + 5 && format == 2 && len == 12 &&
+          strcmp(buf, "second state") == 0);
+    CHECK_EQ_I64(store_resume_get(db, &value, &format, buf, 12, &len), -E2BIG);
+    CHECK_EQ_I64(store_resume_put(db, T0, 1, "x", 0), -EINVAL);
     store_close(db);
 }
 
@@ -1414,7 +1428,7 @@ fill(sqlite3 *raw, int v)
                          "INSERT INTO items VALUES ('coffee', 'Coffee', 'S1', '', 0);"
                          "INSERT INTO calibrations VALUES "
                          "  ('coffee', 1790000000000, -100, 8400, 1000000);"
-                         "INSERT INTO events VALUES "
+                         "INSERT INTO events (item, t_ms, kind, mg, channel) VALUES "
                          "  ('coffee', 1790000001000, 'consume', 14000, 0),"
                          "  ('coffee', 1790000002000, 'refill', 500000, 0);"
                          "INSERT INTO orders (order_id, item, state, packs, "
@@ -1448,6 +1462,9 @@ fill(sqlite3 *raw, int v)
         CHECK_EQ_I64(su_exec(raw, "INSERT INTO cancels (order_id, seq, message, "
                                   "  created_ms) VALUES ('m1', 8, 'jws-8', 1);"
                                   "UPDATE orders SET eta_ms = 5 WHERE order_id = 'm1';"),
+                     SQLITE_OK);
+    if (v >= 7)
+        CHECK_EQ_I64(su_exec(raw, "INSERT INTO resume VALUES (1, 42, 1, 'state');"),
                      SQLITE_OK);
 }
 
