@@ -285,7 +285,6 @@ iio_read_samples(struct sample_source *s, int64_t now_ms, struct sample *out,
         return -ENOBUFS;
     for (size_t i = 0; i < src->n_channels; i++) {
         char text[IIO_TEXT_MAX];
-        int64_t v;
         int n = read_text(src->raw_path[i], text, sizeof(text));
 
         out[i] = (struct sample){.t_ms = now_ms, .channel = (uint16_t)i};
