@@ -3,9 +3,13 @@
 # Installs the Debian packages of the given groups (see debian-packages.txt) that
 # are not installed yet, with apt-get (through sudo when not root). Safe to run
 # any number of times: with everything present it changes nothing and asks for
-# nothing. A package written NAME:ARCH (the cross group's multiarch -dev
-# packages) first needs ARCH as a foreign architecture of dpkg: it is added, and
-# the apt lists refreshed, when missing.
+# nothing. A package written NAME:ARCH (the package-cross group's multiarch -dev
+# packages, for packaging/build-deb.sh --host-arch) first needs ARCH as a
+# foreign architecture of dpkg: it is added, and the apt lists refreshed, when
+# missing. The group sysroot is not for it: those are the arm64/armhf packages
+# packaging/cross-sysroot.sh downloads and unpacks for the tested cross builds
+# (packaging/cross-build.sh), never installed on the machine; their compilers
+# and qemu-user are the group cross.
 #
 # A package that cannot be installed stops nothing else. The package lists are
 # refreshed when they are a day old, when an architecture was added, or when an
@@ -35,6 +39,11 @@ fi
 tries=${INSTALL_DEPS_TRIES:-3}
 
 for group in "$@"; do
+  if [ "$group" = sysroot ]; then
+    echo "install-deps: the sysroot group is not installed: packaging/cross-sysroot.sh" \
+      "downloads it for the cross builds" >&2
+    exit 2
+  fi
   if ! awk -v g="$group" '$1 == g {found = 1} END {exit !found}' \
       "$here/debian-packages.txt"; then
     echo "install-deps: unknown group '$group' (see $here/debian-packages.txt)" >&2

@@ -9,8 +9,10 @@
 #      under valgrind (leaks are errors);
 #   3b. builds a third time with clang and libFuzzer and runs each fuzz target
 #      for FUZZ_SECONDS (default 20) from its checked-in corpus;
-#   3c. cross-builds for Raspberry Pi OS arm64 and armhf and runs the unit tests
-#      (golden vectors included) under qemu-user (packaging/cross-build.sh);
+#   3c. cross-builds for Raspberry Pi OS arm64 and armhf, against sysroots of
+#      Debian's arm64/armhf packages downloaded for them (nothing of those
+#      architectures installed), and runs the unit tests (golden vectors
+#      included) under qemu-user (packaging/cross-build.sh, cross-sysroot.sh);
 #   3d. builds the Debian packages from a clean copy of the tree, runs lintian
 #      on them and checks their contents, and checks `meson install --destdir`
 #      of the plain build (packaging/build-deb.sh, packaging/check-pkg.py);
@@ -20,11 +22,13 @@
 #
 # Packages that cannot be installed (a Debian mirror in the middle of a sync, no
 # sudo, ...) stop nothing: packaging/install-deps.sh names them with apt's
-# reason, and every stage that needs one of them (the cross builds without their
-# multiarch -dev packages, the Debian packages without debhelper or lintian, the
+# reason, and every stage that needs one of them (a cross build without its
+# compiler or qemu-user, the Debian packages without debhelper or lintian, the
 # fuzz build without clang, the valgrind run, a test whose tool is missing) is
-# counted as skipped, with the packages as its reason. A build that fails while
-# its packages are all installed, and a test that fails, count as failures.
+# counted as skipped, with the packages as its reason; so is a cross build whose
+# sysroot packages cannot be downloaded (after retries), with apt's reason. A
+# build that fails while its packages are all there, and a test that fails,
+# count as failures.
 # Safe to run again: builds are updated in place under _build/.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -60,14 +64,14 @@ installed() {
 }
 
 # The packages of the groups given, or of one architecture of the cross group
-# (cross:arm64: the cross compiler, qemu-user and the NAME:arm64 packages).
+# (cross:arm64: its cross compiler, qemu-user and the archive keyring).
 packages() {
   for g in "$@"; do
     case "$g" in
-      cross:arm64) awk '$1 == "cross" && ($2 ~ /:arm64$/ || $2 == "qemu-user" ||
+      cross:arm64) awk '$1 == "cross" && ($2 !~ /^gcc-/ ||
                         $2 == "gcc-aarch64-linux-gnu") {print $2}' \
                      packaging/debian-packages.txt ;;
-      cross:armhf) awk '$1 == "cross" && ($2 ~ /:armhf$/ || $2 == "qemu-user" ||
+      cross:armhf) awk '$1 == "cross" && ($2 !~ /^gcc-/ ||
                         $2 == "gcc-arm-linux-gnueabihf") {print $2}' \
                      packaging/debian-packages.txt ;;
       *) awk -v g="$g" '$1 == g {print $2}' packaging/debian-packages.txt ;;
@@ -167,13 +171,16 @@ else
 fi
 
 # Raspberry Pi OS builds: each architecture's unit tests land in its own meson
-# JSON log; a test that did not build is in it as a failure. An architecture
-# whose cross packages are missing is skipped whole.
+# JSON log; a test that did not build is in it as a failure, and an architecture
+# whose sysroot could not be downloaded as one skip with apt's reason
+# (packaging/cross-build.sh). An architecture whose compiler, qemu-user or build
+# tools are not installed is skipped whole here. The machine's own -dev
+# packages play no part: the libraries come from the sysroot.
 echo "== cross: arm64 and armhf, unit tests under qemu-user"
 arches=""
 for arch in arm64 armhf; do
   # shellcheck disable=SC2046
-  why=$(missing $(packages build "cross:$arch"))
+  why=$(missing meson ninja-build pkg-config python3 $(packages "cross:$arch"))
   if [ -n "$why" ]; then
     skip "cross $arch: build and unit tests under qemu" "$why"
   else

@@ -17,6 +17,7 @@ usage: test-simulate.py PANTRY-FORECAST
 import datetime
 import json
 import os
+import shlex
 import subprocess
 import sys
 import tempfile
@@ -24,7 +25,9 @@ import tempfile
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 from checks import check, done  # noqa
 
-PROG = sys.argv[1]
+# In a cross build meson names the emulator (qemu-aarch64 -L SYSROOT ...) that
+# runs the program; a script test has to put it in front itself.
+PROG = shlex.split(os.environ.get("MESON_EXE_WRAPPER", "")) + [sys.argv[1]]
 DAY = 86400
 
 CONF = """device_id = "sim";
@@ -38,7 +41,7 @@ items = ( { id = "coffee"; channel = "a"; pack = 500; container = 300; mode = "a
 
 
 def run(*args):
-    return subprocess.run([PROG, "simulate", *args], stdout=subprocess.PIPE,
+    return subprocess.run([*PROG, "simulate", *args], stdout=subprocess.PIPE,
                           stderr=subprocess.PIPE, text=True)
 
 
