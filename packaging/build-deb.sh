@@ -16,7 +16,8 @@
 #   --no-retailer   build pantry-agent only (build profile
 #                   pkg.pantry-agent.noretailer)
 #   --host-arch ARCH  packages for ARCH (arm64, armhf) on this machine, with
-#                   the cross group of debian-packages.txt; the unit tests are
+#                   the cross and package-cross groups of debian-packages.txt
+#                   (multiarch -dev packages on this machine); the unit tests are
 #                   not run (packaging/cross-build.sh runs them under qemu)
 # Exit status: 0 built and lintian found no error; 1 the build failed; 2 lintian
 # reported errors. Needs: packaging/install-deps.sh build package.
