@@ -5,7 +5,8 @@
  * below, saved in each batch's transaction and read back by a resumed replay.
  * Decoding is strict and all-or-nothing: the records must come in the order
  * the running pipeline would write them (the same platforms, items and
- * buttons), every value in its field's range, or nothing is changed.
+ * buttons), every value in its field's range (a bool 0 or 1), or nothing is
+ * changed.
  */
 #include "resume.h"
 
@@ -25,17 +26,19 @@ struct field {
     unsigned char size; /* bytes of one element: 1, 2, 4 or 8 */
     bool sgn;
     unsigned char n; /* elements */
+    bool flag;       /* a bool: 0 or 1 only (any other byte is no bool) */
 };
 
 #define MEMBER(T, m) (((T *)0)->m)
+#define IS_BOOL(x) _Generic((x), bool : true, default : false)
 #define F(T, m, sgn)                                                                   \
     {                                                                                  \
-#m, offsetof(T, m), sizeof(MEMBER(T, m)), sgn, 1                               \
+#m, offsetof(T, m), sizeof(MEMBER(T, m)), sgn, 1, IS_BOOL(MEMBER(T, m))        \
     }
 #define A(T, m, sgn)                                                                   \
     {                                                                                  \
 #m, offsetof(T, m), sizeof(MEMBER(T, m)[0]), sgn,                              \
-            sizeof(MEMBER(T, m)) / sizeof(MEMBER(T, m)[0])                             \
+            sizeof(MEMBER(T, m)) / sizeof(MEMBER(T, m)[0]), IS_BOOL(MEMBER(T, m)[0])   \
     }
 #define S true
 #define U false
@@ -188,6 +191,8 @@ set(void *base, const struct field *f, unsigned k, int64_t v)
     unsigned char *p = (unsigned char *)base + f->off + (size_t)k * f->size;
     int bits = 8 * f->size;
 
+    if (f->flag && v != 0 && v != 1)
+        return false;
     if (bits < 64 &&
         (f->sgn ? v < -(INT64_C(1) << (bits - 1)) || v >= (INT64_C(1) << (bits - 1))
                 : v < 0 || v >= (INT64_C(1) << bits)))
@@ -383,17 +388,21 @@ walk(struct walk *w, struct shelf *sh, struct pl_item *items, size_t n_items,
 
 /*
  * What the fields' ranges do not say: the values that index arrays or name
- * states, so that a damaged row cannot send the code beyond its arrays.
+ * states, so that a damaged row cannot send the code beyond its arrays, and
+ * every place of the configuration (was: p's shelf) still used.
  */
 static bool
-sane(const struct shelf *sh, const struct pl_item *items, size_t n_items,
-     const struct pl_button *buttons, size_t n_buttons)
+sane(const struct shelf *was, const struct shelf *sh, const struct pl_item *items,
+     size_t n_items, const struct pl_button *buttons, size_t n_buttons)
 {
     for (unsigned c = 0; c < SENSOR_MAX_CHANNELS; c++) {
         const struct shelf_place *pl = &sh->p[c];
         const struct cond_channel *ch = &pl->ch;
-        if (!pl->used)
+        /* The places are the configuration's: a record may not drop one. */
+        if (!was->p[c].used)
             continue;
+        if (!pl->used)
+            return false;
         if (ch->win_n > COND_MEDIAN || ch->win_pos >= COND_MEDIAN ||
             ch->pl_n_recent > COND_RECENT || ch->pl_pos >= COND_RECENT ||
             ch->slow_pos >= COND_SLOW_SLOTS || ch->state > COND_FAULT ||
@@ -469,7 +478,7 @@ resume_decode(struct pipeline *p, const char *text, char *err, size_t errlen)
         ok = false;
         text_error(err, errlen, "expected 'end' after the last record");
     }
-    if (ok && !sane(sh, items, p->n_items, buttons, p->n_buttons)) {
+    if (ok && !sane(&p->shelf, sh, items, p->n_items, buttons, p->n_buttons)) {
         ok = false;
         text_error(err, errlen, "an index or a state out of its range");
     }
