@@ -68,6 +68,7 @@ enum stmt {
     ST_PIN_PUT,
     ST_HANDED_OFF,
     ST_ACCEPTED,
+    ST_ACCEPTED_ONE,
     ST_PENDING_OTHERS,
     ST_COUNT
 };
@@ -99,6 +100,13 @@ static const char *const stmt_sql[ST_COUNT] = {
                     "(?3 IS NULL OR listener IS ?3) AND "
                     "(?4 IS NULL OR (device = ?4 AND kind = ?5 AND order_id = ?6)) "
                     "ORDER BY received, rowid",
+    /* The same for one message, by its key: the hand-off of every accepted
+     * order asks this, and the OR above would scan the table each time. */
+    [ST_ACCEPTED_ONE] = "SELECT kind, device, order_id, token, received, acks FROM "
+                        "message WHERE device = ?4 AND kind = ?5 AND order_id = ?6 AND "
+                        "verdict = 'accepted' AND received >= ?1 AND "
+                        "(?2 = 0 OR handed_off IS NULL) AND "
+                        "(?3 IS NULL OR listener IS ?3)",
     [ST_PENDING_OTHERS] = "SELECT count(*) FROM message WHERE verdict = 'accepted' "
                           "AND handed_off IS NULL AND listener IS NOT ?",
 };
@@ -479,7 +487,8 @@ int
 state_accepted_each(struct state *s, const struct state_filter *f, state_order_fn *fn,
                     void *arg)
 {
-    sqlite3_stmt *st = reset(s, ST_ACCEPTED);
+    enum stmt id = f->device != NULL ? ST_ACCEPTED_ONE : ST_ACCEPTED;
+    sqlite3_stmt *st = reset(s, id);
     int r;
 
     sqlite3_bind_int64(st, 1, f->since_s);
@@ -488,7 +497,7 @@ state_accepted_each(struct state *s, const struct state_filter *f, state_order_f
     bind_text(st, 4, f->device);
     bind_text(st, 5, f->device != NULL ? payload_kind_to_str(f->kind) : NULL);
     bind_text(st, 6, f->order_id);
-    while ((r = step(s, ST_ACCEPTED)) == 1) {
+    while ((r = step(s, id)) == 1) {
         const char *kind = (const char *)sqlite3_column_text(st, 0);
         struct state_order o = {
             .kind = kind != NULL && strcmp(kind, "cancel") == 0 ? PAYLOAD_CANCEL
@@ -508,7 +517,7 @@ state_accepted_each(struct state *s, const struct state_filter *f, state_order_f
         if ((r = fn(arg, &o)) < 0)
             break;
     }
-    reset(s, ST_ACCEPTED);
+    reset(s, id);
     return r;
 }
 
