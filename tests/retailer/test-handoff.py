@@ -27,10 +27,8 @@ Waits poll with deadlines; nothing sleeps a fixed time.
 
 usage: test-handoff.py PANTRY_RETAILER
 """
-import atexit
 import json
 import os
-import signal
 import sqlite3
 import subprocess
 import sys
@@ -45,100 +43,11 @@ need("mosquitto", programs=["mosquitto"])
 need("mosquitto-clients", programs=["mosquitto_sub", "mosquitto_pub"])
 need("python3-jwcrypto", modules=["jwcrypto"])
 import jose  # noqa: E402
+from listenlib import Acks, Listener, oid, pub  # noqa: E402
 
 RETAILER = os.path.abspath(sys.argv[1])
 NOW_TEXT = "2026-10-01T12:00:00Z"
 NOW = 1790856000
-_procs = []
-
-
-@atexit.register
-def _kill_all():
-    for p in _procs:
-        if p.poll() is None:
-            p.kill()
-            p.wait()
-
-
-def oid(n, item="rice"):
-    return "%s-20261001T120000Z-%08x" % (item, n)
-
-
-def read(path):
-    try:
-        with open(path, "rb") as f:
-            return f.read().decode()
-    except OSError:
-        return ""
-
-
-class Listener:
-    """pantry-retailer listen, stderr in a file, stdout in a file or an fd."""
-
-    def __init__(self, d, name, url, *args, stdout=None):
-        self.out = os.path.join(d, name + ".out")
-        self.err = os.path.join(d, name + ".err")
-        self.proc = subprocess.Popen(
-            [RETAILER, "listen", "--url", url] + list(args),
-            stdout=stdout if stdout is not None else open(self.out, "ab"),
-            stderr=open(self.err, "ab"), cwd=d)
-        _procs.append(self.proc)
-
-    def raw(self):
-        return read(self.out)
-
-    def lines(self):
-        return [json.loads(x) for x in self.raw().splitlines()]
-
-    def log(self):
-        return read(self.err)
-
-    def subscribed(self):
-        return wait_for(lambda: "subscribed to" in self.log() or
-                        self.proc.poll() is not None) and "subscribed to" in self.log()
-
-    def exited(self, timeout=30):
-        return wait_for(lambda: self.proc.poll() is not None, timeout)
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-        try:
-            return self.proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            return self.proc.wait()
-
-
-class Acks:
-    """mosquitto_sub on <prefix>/+/ack, and a probe topic to know it listens."""
-
-    def __init__(self, d, broker):
-        self.path = os.path.join(d, "acks-%d.txt" % len(_procs))
-        self.broker = broker
-        self.proc = subprocess.Popen(
-            ["mosquitto_sub", "-p", str(broker.port), "-h", "127.0.0.1", "-q", "1",
-             "-v", "-t", "pantry/v1/+/ack", "-t", "probe"],
-            stdout=open(self.path, "w"))
-        _procs.append(self.proc)
-        check(wait_for(self._probe), "mosquitto_sub listens")
-
-    def _probe(self):
-        pub(self.broker, "probe", "x")
-        return "probe x" in read(self.path)
-
-    def all(self):
-        return [line for line in read(self.path).splitlines()
-                if not line.startswith("probe ")]
-
-    def stop(self):
-        self.proc.terminate()
-        self.proc.wait()
-
-
-def pub(broker, topic, payload):
-    subprocess.run(["mosquitto_pub", "-p", str(broker.port), "-h", "127.0.0.1",
-                    "-q", "1", "-t", topic, "-m", payload], check=True, timeout=20)
 
 
 def pub_many(broker, topic, payloads):
@@ -167,7 +76,7 @@ def part_pipe(d, broker, trust, dev):
     args = ["--trust", trust, "--now", NOW_TEXT, "--client-id", "pipe", "--group",
             "pipe", "--db", "pipe.db"]
     r, w = os.pipe()
-    lis = Listener(d, "pipe-dead", broker.url, *args, stdout=w)
+    lis = Listener(RETAILER, d, "pipe-dead", broker.url, *args, stdout=w)
     os.close(w)
     check(lis.subscribed(), "the listener subscribes: %s" % lis.log())
     os.close(r)  # the reader goes away
@@ -178,30 +87,30 @@ def part_pipe(d, broker, trust, dev):
           lis.proc.returncode)
     check("cannot hand off reorder %s of %s: writing stdout: Broken pipe" %
           (oid(1), dev.name) in lis.log(), "and says why: %s" % lis.log()[-600:])
-    check(acks.all() == [], "the order is not acknowledged: %s" % acks.all())
+    check(acks.lines() == [], "the order is not acknowledged: %s" % acks.lines())
     rows = db_rows(os.path.join(d, "pipe.db"),
                    "SELECT verdict, handed_off FROM message WHERE order_id = '%s'" %
                    oid(1))
     check(rows == [("accepted", None)], "recorded, not handed off: %s" % rows)
 
-    lis = Listener(d, "pipe", broker.url, *args)
-    check(wait_for(lambda: len(acks.all()) == 1),
+    lis = Listener(RETAILER, d, "pipe", broker.url, *args)
+    check(wait_for(lambda: len(acks.lines()) == 1),
           "restarted, it acknowledges the order: %s" % lis.log())
     check("offered again 1 accepted message(s)" in lis.log(),
           "the restart offers the order again: %s" % lis.log())
     lines = lis.lines()
     check(len(lines) == 1 and lines[0].get("order_id") == oid(1) and
           lines[0].get("jws") == token, "one line, the order: %s" % lines)
-    check('"status":"accepted"' in (acks.all() or [""])[0], "an accepted ack")
+    check('"status":"accepted"' in (acks.lines() or [""])[0], "an accepted ack")
     check(lis.subscribed(), "and listens")
     pub(broker, "pantry/v1/%s/reorder" % dev.name, token)  # the agent re-sends
-    check(wait_for(lambda: len(acks.all()) == 2) and acks.all()[1] == acks.all()[0],
-          "the re-send gets the same ack again: %s" % acks.all())
+    check(wait_for(lambda: len(acks.lines()) == 2) and acks.lines()[1] == acks.lines()[0],
+          "the re-send gets the same ack again: %s" % acks.lines())
     rows = db_rows(os.path.join(d, "pipe.db"),
                    "SELECT handed_off FROM message WHERE order_id = '%s'" % oid(1))
     check(rows == [(NOW,)], "marked handed off: %s" % rows)
     check(lis.stop() == 0, "it stops cleanly")
-    lis = Listener(d, "pipe", broker.url, *(args + ["--exit-idle", "1"]))
+    lis = Listener(RETAILER, d, "pipe", broker.url, *(args + ["--exit-idle", "1"]))
     check(lis.exited() and lis.proc.returncode == 0, "started again: %s" % lis.log())
     check(len(lis.lines()) == 1, "nothing is offered twice: %s" % lis.lines())
     acks.stop()
@@ -225,7 +134,7 @@ def part_export(d, listened):
 
 
 def part_payload(d, broker, trust, dev):
-    lis = Listener(d, "payload", broker.url, "--trust", trust, "--now", NOW_TEXT,
+    lis = Listener(RETAILER, d, "payload", broker.url, "--trust", trust, "--now", NOW_TEXT,
                    "--client-id", "payload", "--group", "payload", "--db", "pl.db")
     check(lis.subscribed(), "subscribed: %s" % lis.log())
     p = jose.reorder(dev.name, 20, NOW, oid(20))
@@ -251,10 +160,10 @@ def part_payload(d, broker, trust, dev):
 def part_client_id(d, broker, trust, devices):
     args = ["--trust", trust, "--now", NOW_TEXT, "--group", "stable", "--db",
             "stable.db"]
-    first = Listener(d, "stable-1", broker.url, *args)
+    first = Listener(RETAILER, d, "stable-1", broker.url, *args)
     check(first.subscribed(), "a listener with the default client id")
     check(first.stop() == 0, "stopped")
-    second = Listener(d, "stable-2", broker.url, *args)
+    second = Listener(RETAILER, d, "stable-2", broker.url, *args)
     check(second.subscribed(), "a new one")
     total = 0
     for i, dev in enumerate(devices):
@@ -270,10 +179,10 @@ def part_client_id(d, broker, trust, devices):
     check(first.lines() == [], "nothing went to the stopped one")
 
     # Two listeners with one client id on one host: the second refuses to start.
-    one = Listener(d, "same-1", broker.url, "--trust", trust, "--client-id", "same",
+    one = Listener(RETAILER, d, "same-1", broker.url, "--trust", trust, "--client-id", "same",
                    "--group", "same", "--db", "same.db")
     check(one.subscribed(), "a listener with client id same")
-    two = Listener(d, "same-2", broker.url, "--trust", trust, "--client-id", "same",
+    two = Listener(RETAILER, d, "same-2", broker.url, "--trust", trust, "--client-id", "same",
                    "--group", "same", "--db", "same.db")
     check(two.exited() and two.proc.returncode == 1 and
           "already uses client id same" in two.log(),
@@ -332,7 +241,7 @@ def part_migrate(d, broker, trust, dev):
                 "'old')", (dev.name, oid(50), token, NOW))
     con.commit()
     con.close()
-    lis = Listener(d, "v1", broker.url, "--trust", trust, "--db", "v1.db",
+    lis = Listener(RETAILER, d, "v1", broker.url, "--trust", trust, "--db", "v1.db",
                    "--client-id", "old", "--group", "v1", "--exit-idle", "1")
     check(lis.exited() and lis.proc.returncode == 0, "a version-1 file opens")
     check(lis.lines() == [] and "offered again" not in lis.log(),

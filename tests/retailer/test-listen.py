@@ -21,10 +21,8 @@ Waits poll with deadlines; nothing sleeps a fixed time.
 
 usage: test-listen.py PANTRY_RETAILER
 """
-import atexit
 import json
 import os
-import signal
 import subprocess
 import sys
 import tempfile
@@ -40,102 +38,11 @@ need("mosquitto-clients", programs=["mosquitto_sub", "mosquitto_pub"])
 need("python3-jwcrypto", modules=["jwcrypto"])
 need("openssl", programs=["openssl"])
 import jose  # noqa: E402
+from listenlib import Acks, Listener, oid, pub  # noqa: E402
 
 RETAILER = os.path.abspath(sys.argv[1])
-_procs = []
-
-
-@atexit.register
-def _kill_all():
-    """A failed test must not leave a subscriber or a listener holding its pipes."""
-    for p in _procs:
-        if p.poll() is None:
-            p.kill()
-            p.wait()
 NOW_TEXT = "2026-10-01T12:00:00Z"
 NOW = 1790856000
-
-
-def oid(n, item="rice"):
-    return "%s-20261001T120000Z-%08x" % (item, n)
-
-
-def read(path):
-    try:
-        with open(path) as f:
-            return f.read()
-    except OSError:
-        return ""
-
-
-class Listener:
-    """pantry-retailer listen with stdout and stderr in files."""
-
-    def __init__(self, d, name, url, *args):
-        self.out = os.path.join(d, name + ".out")
-        self.err = os.path.join(d, name + ".err")
-        self.proc = subprocess.Popen(
-            [RETAILER, "listen", "--url", url] + list(args),
-            stdout=open(self.out, "a"), stderr=open(self.err, "a"), cwd=d)
-        _procs.append(self.proc)
-
-    def lines(self):
-        return [json.loads(x) for x in read(self.out).splitlines()]
-
-    def log(self):
-        return read(self.err)
-
-    def subscribed(self, n=1):
-        return wait_for(lambda: self.log().count("subscribed to") >= n or
-                        self.proc.poll() is not None) and \
-            self.log().count("subscribed to") >= n
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-        try:
-            return self.proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            return self.proc.wait()
-
-
-class Acks:
-    """mosquitto_sub on <prefix>/+/ack (and a probe topic to know it listens)."""
-
-    def __init__(self, d, broker, tls_args=()):
-        self.path = os.path.join(d, "acks-%d.txt" % broker.port)
-        self.broker = broker
-        self.tls = list(tls_args)
-        self.proc = subprocess.Popen(
-            ["mosquitto_sub", "-p", str(broker.port), "-h", "127.0.0.1", "-q", "1",
-             "-v", "-t", "pantry/v1/+/ack", "-t", "probe"] + self.tls,
-            stdout=open(self.path, "w"))
-        _procs.append(self.proc)
-        ok = wait_for(lambda: self._probe())
-        check(ok, "mosquitto_sub listens")
-
-    def _probe(self):
-        pub(self.broker, "probe", "x", self.tls)
-        return "probe x" in read(self.path)
-
-    def all(self):
-        out = []
-        for line in read(self.path).splitlines():
-            topic, _, payload = line.partition(" ")
-            if topic != "probe":
-                out.append((topic, payload))
-        return out
-
-    def stop(self):
-        self.proc.terminate()
-        self.proc.wait()
-
-
-def pub(broker, topic, payload, tls=(), retain=False):
-    subprocess.run(["mosquitto_pub", "-p", str(broker.port), "-h", "127.0.0.1",
-                    "-q", "1", "-t", topic, "-m", payload] + list(tls) +
-                   (["-r"] if retain else []), check=True, timeout=20)
 
 
 def ack_payload(token, retailer_jwk):
@@ -156,7 +63,7 @@ def part_one(d, broker):
     acks = Acks(d, broker)
     args = ["--trust", trust, "--key", key, "--retailer-id", "shop-1", "--ship-eta",
             "2d", "--now", NOW_TEXT, "--client-id", "one", "--db", "one.db"]
-    lis = Listener(d, "one", broker.url, *args)
+    lis = Listener(RETAILER, d, "one", broker.url, *args)
     check(lis.subscribed(), "the listener subscribes: %s" % lis.log())
     topic = "pantry/v1/pi-1/reorder"
 
@@ -235,7 +142,7 @@ def part_one(d, broker):
     # While it is down, an order waits in its session (clean start false).
     waiting = pi.sign(jose.reorder("pi-1", 7, NOW, oid(10)))
     pub(broker, topic, waiting)
-    lis = Listener(d, "one", broker.url, *(args + ["--count", "1"]))
+    lis = Listener(RETAILER, d, "one", broker.url, *(args + ["--count", "1"]))
     check(wait_for(lambda: lis.proc.poll() is not None, 30) and
           lis.proc.returncode == 0,
           "restarted, it takes the order that waited and stops at --count 1")
@@ -243,7 +150,7 @@ def part_one(d, broker):
           "the waiting order is accepted after the restart")
     # After a restart the database still knows the first order.
     n = len(acks.all())
-    lis = Listener(d, "one", broker.url, *(args + ["--exit-idle", "1"]))
+    lis = Listener(RETAILER, d, "one", broker.url, *(args + ["--exit-idle", "1"]))
     check(lis.subscribed(), "restarted again")
     pub(broker, topic, first)
     check(wait_for(lambda: len(acks.all()) == n + 2), "the first order's acks again")
@@ -259,7 +166,7 @@ def part_tofu(d, broker):
     acks = Acks(d, broker)
     # Each part has its own share group: a stopped listener's session (clean
     # start false) keeps its share of the group's messages until it expires.
-    lis = Listener(d, "tofu", broker.url, "--tofu", "--now", NOW_TEXT, "--db",
+    lis = Listener(RETAILER, d, "tofu", broker.url, "--tofu", "--now", NOW_TEXT, "--db",
                    "tofu.db", "--client-id", "tofu", "--group", "tofu")
     check(lis.subscribed(), "tofu listener subscribes: %s" % lis.log())
     pub(broker, "pantry/v1/pi-tofu/key", dev.public_jwk(), retain=True)
@@ -280,7 +187,7 @@ def part_tofu(d, broker):
     lis.stop()
     # A listener without --tofu does not use the pins.
     os.makedirs(os.path.join(d, "trust"), exist_ok=True)
-    lis = Listener(d, "notofu", broker.url, "--trust", os.path.join(d, "trust"),
+    lis = Listener(RETAILER, d, "notofu", broker.url, "--trust", os.path.join(d, "trust"),
                    "--now", NOW_TEXT, "--db", "tofu.db", "--client-id", "notofu",
                    "--group", "notofu")
     check(lis.subscribed(), "a listener without --tofu")
@@ -304,14 +211,14 @@ def part_tls(d):
         dev = jose.Device("pi-tls")
         dev.write_trust(trust)
         tls = ["--cafile", pki["ca"]]
-        lis = Listener(d, "tls", broker.url, "--trust", trust, "--now", NOW_TEXT,
+        lis = Listener(RETAILER, d, "tls", broker.url, "--trust", trust, "--now", NOW_TEXT,
                        "--db", "tls.db", "--ca-file", pki["ca"], "--client-id", "tls")
         check(lis.subscribed(), "TLS with the right CA: %s" % lis.log())
         pub(broker, "pantry/v1/pi-tls/reorder",
             dev.sign(jose.reorder("pi-tls", 1, NOW, oid(1))), tls)
         check(wait_for(lambda: len(lis.lines()) == 1), "an order over TLS")
         lis.stop()
-        bad = Listener(d, "tls-bad", broker.url, "--trust", trust, "--now", NOW_TEXT,
+        bad = Listener(RETAILER, d, "tls-bad", broker.url, "--trust", trust, "--now", NOW_TEXT,
                        "--db", "tls.db", "--ca-file", pki["other_ca"], "--client-id",
                        "tls-bad")
         check(wait_for(lambda: "cannot connect" in bad.log()),
@@ -332,7 +239,7 @@ def part_group(d, broker):
     tokens = [[dev.sign(jose.reorder(dev.name, r + 1, NOW, oid(r + 1, "g")))
                for r in range(rounds)] for dev in devices]
     acks = Acks(d, broker)
-    group = [Listener(d, "g%d" % i, broker.url, "--trust", trust, "--now", NOW_TEXT,
+    group = [Listener(RETAILER, d, "g%d" % i, broker.url, "--trust", trust, "--now", NOW_TEXT,
                       "--db", "group.db", "--group", "shop", "--client-id", "g%d" % i)
              for i in range(3)]
     check(all(g.subscribed() for g in group),
