@@ -42,6 +42,21 @@ bad_at(struct lex *l, const char *fmt, ...)
     return -1;
 }
 
+/*
+ * name as messages quote it: at most 40 bytes, printable ASCII, anything else
+ * '?' (a name may hold any character, and messages go to logs and sockets).
+ */
+static const char *
+quoted(const char *name, char *buf, size_t len)
+{
+    size_t i = 0;
+
+    for (; name[i] != '\0' && i + 1 < len && i < 40; i++)
+        buf[i] = name[i] >= 0x20 && name[i] < 0x7f ? name[i] : '?';
+    buf[i] = '\0';
+    return buf;
+}
+
 static void
 skip_ws(struct lex *l)
 {
@@ -269,7 +284,7 @@ jr_parse(const char *text, size_t len, size_t max_len, int max_depth, const char
                           (size_t)(nul - text) + 1),
                NULL;
     if (text_utf8_count(text, len) < 0)
-        return text_error(err, errlen, "%s: not UTF-8 (RFC 8259 §8.1)", what), NULL;
+        return text_error(err, errlen, "%s: not UTF-8 (RFC 8259, section 8.1)", what), NULL;
     skip_ws(&l);
     if (l.i >= l.n || l.s[l.i] != '{')
         return bad_at(&l, "expected a JSON object, found %s", found(&l)), NULL;
@@ -286,7 +301,9 @@ jr_parse(const char *text, size_t len, size_t max_len, int max_depth, const char
                           what),
                NULL;
     if ((dup = twice(root)) != NULL) {
-        text_error(err, errlen, "%s: member \"%.40s\" given twice", what, dup);
+        char q[41];
+        text_error(err, errlen, "%s: member \"%s\" given twice", what,
+                   quoted(dup, q, sizeof(q)));
         cJSON_Delete(root);
         return NULL;
     }
@@ -340,7 +357,7 @@ int
 jr_members(const cJSON *o, const char *where, const struct jr_member *table, size_t n,
            char *err, size_t errlen)
 {
-    char want[80];
+    char want[80], q[41];
 
     if (!cJSON_IsObject(o))
         return text_error(err, errlen, "%s: expected an object", where);
@@ -358,11 +375,12 @@ jr_members(const cJSON *o, const char *where, const struct jr_member *table, siz
                     break;
                 at += (size_t)w;
             }
-            return text_error(err, errlen, "%s: unknown member \"%.40s\" (known: %s)",
-                              where, c->string, known);
+            return text_error(err, errlen, "%s: unknown member \"%s\" (known: %s)",
+                              where, quoted(c->string, q, sizeof(q)), known);
         }
         if (!(type_of(c) & table[k].types))
-            return text_error(err, errlen, "%s.%s: expected %s", where, c->string,
+            return text_error(err, errlen, "%s.%s: expected %s", where,
+                              quoted(c->string, q, sizeof(q)),
                               jr_types_text(table[k].types, want, sizeof(want)));
     }
     for (size_t k = 0; k < n && table[k].name != NULL; k++)

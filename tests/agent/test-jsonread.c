@@ -57,6 +57,9 @@ test_parse(void)
         {"{\"o\":{\"b\":1,\"b\":2}}", "member \"b\" given twice"},
         {"{\"l\":[{\"c\":1,\"c\":2}]}", "member \"c\" given twice"},
         {"{\"a\":1,\"A\":2}", ""},
+        /* names are quoted as printable ASCII only */
+        {"{\"\\u0001\xc3\xa9\":1,\"\\u0001\xc3\xa9\":2}", "member \"???\" given twice"},
+        {"{\"a\":\"\xff\"}", "t: not UTF-8 (RFC 8259, section 8.1)"},
         /* depth: the object is 1 */
         {"{\"a\":{\"b\":[1]}}", ""},
         {"{\"a\":{\"b\":[[1]]}}", "nested deeper than 3 levels at byte 12"},
