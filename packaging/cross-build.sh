@@ -1,60 +1,74 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
-# Cross builds for Raspberry Pi OS, arm64 and armhf, with Debian's cross
-# compilers against a sysroot of Debian's arm64/armhf packages
-# (packaging/cross-sysroot.sh downloads and unpacks it into _build/sysroot/ARCH;
-# nothing of the foreign architecture is installed on the machine), and their
-# unit tests (meson suite unit, the golden vectors of models/ included) run
-# under qemu-user with that sysroot (-L) through the cross files' exe_wrapper
-# (packaging/cross/TRIPLET.ini, then the sysroot's, then cross/sysroot.ini).
-# Each architecture builds in _build/ARCH with warnings as errors; whatever
+# Cross builds for Raspberry Pi OS, per Debian release (bookworm, Raspberry Pi
+# OS 12; trixie, Raspberry Pi OS 13) and architecture (arm64, armhf), with
+# Debian's cross compilers against a sysroot of that release's arm64/armhf
+# packages (packaging/cross-sysroot.sh downloads and unpacks it into
+# _build/sysroot/RELEASE-ARCH; nothing of the foreign architecture or release is
+# installed on the machine), and their unit tests (meson suite unit, the golden
+# vectors of models/ and the 2038 test included) run under qemu-user with that
+# sysroot (-L) through the cross files' exe_wrapper (packaging/cross/TRIPLET.ini,
+# then the sysroot's RELEASE-ARCH.ini, then cross/sysroot.ini). trixie's armhf
+# builds with a 64-bit time_t, as its libraries are (the sysroot's abi_args);
+# bookworm's armhf has the 32-bit time_t of its ABI.
+# Each target builds in _build/RELEASE-ARCH with warnings as errors; whatever
 # fails to build is reported and its tests are counted as failed ("not built")
 # in the JSON test log that tests/check.sh counts
-# (_build/ARCH/meson-logs/testlog.json), while every test that did build still
-# runs. An architecture whose sysroot cannot be had (its packages cannot be
+# (_build/RELEASE-ARCH/meson-logs/testlog.json), while every test that did build
+# still runs. A target whose sysroot cannot be had (its packages cannot be
 # downloaded, after retries) is skipped: its log then holds one skipped entry
 # with apt's reason, which tests/check.sh counts and names. Prints the sysroot,
 # build and test times, and whether the golden vectors computed under
 # emulation equal tests/golden/models.txt, the ones x86-64 computes.
 #
-# Usage: packaging/cross-build.sh [arm64] [armhf]   (default both)
+# Usage: packaging/cross-build.sh [RELEASE-ARCH...]
+#   (default bookworm-arm64 bookworm-armhf trixie-arm64 trixie-armhf)
 # Needs: packaging/install-deps.sh build cross (the compilers, qemu-user; not
-# the libraries).   Exit status: 0 if all passed; 1 if anything failed or an
-# architecture was skipped.
+# the libraries).   Exit status: 0 if all passed; 1 if anything failed or a
+# target was skipped.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 jobs=${CHECK_JOBS:-$(nproc 2>/dev/null || echo 2)}
-[ $# -gt 0 ] || set -- arm64 armhf
+[ $# -gt 0 ] || set -- bookworm-arm64 bookworm-armhf trixie-arm64 trixie-armhf
 
 status=0
-for arch in "$@"; do
+for target in "$@"; do
+  release=${target%%-*}
+  arch=${target#*-}
+  case "$release" in
+    bookworm | trixie) ;;
+    *) echo "cross-build: unknown target $target (RELEASE-ARCH: bookworm or trixie," \
+         "arm64 or armhf)" >&2; exit 2 ;;
+  esac
   case "$arch" in
     # Test timeouts times 4 (arm64) or 8 (armhf): emulated 32-bit ARM is the
     # slower by far (situations 163 s on arm64, 664 s on armhf, of 300 s x N).
     arm64) triplet=aarch64-linux-gnu multiplier=4 ;;
     armhf) triplet=arm-linux-gnueabihf multiplier=8 ;;
-    *) echo "cross-build: unknown architecture $arch (arm64, armhf)" >&2; exit 2 ;;
+    *) echo "cross-build: unknown target $target (RELEASE-ARCH: bookworm or trixie," \
+         "arm64 or armhf)" >&2; exit 2 ;;
   esac
-  dir=_build/$arch
+  dir=_build/$target
   log=$dir/meson-logs/testlog.json
-  echo "== cross $arch ($triplet, packaging/cross/$triplet.ini, sysroot _build/sysroot/$arch)"
+  echo "== cross $target ($triplet, packaging/cross/$triplet.ini," \
+    "sysroot _build/sysroot/$target)"
   rm -f "$log"
   ts=$(date +%s)
-  if ! packaging/cross-sysroot.sh "$arch"; then
-    why=$(cat "_build/sysroot/$arch.failed" 2>/dev/null ||
-      echo "packaging/cross-sysroot.sh $arch failed (above)")
+  if ! packaging/cross-sysroot.sh "$release" "$arch"; then
+    why=$(cat "_build/sysroot/$target.failed" 2>/dev/null ||
+      echo "packaging/cross-sysroot.sh $release $arch failed (above)")
     mkdir -p "$dir/meson-logs"
     python3 -c '
 import json, sys
 print(json.dumps({"name": "cross %s: build and unit tests under qemu" % sys.argv[1],
                   "result": "SKIP", "reason": "no sysroot: " + sys.argv[2]}))
-' "$arch" "$why" >"$log"
-    echo "== skipped: cross $arch: build and unit tests under qemu: no sysroot: $why"
+' "$target" "$why" >"$log"
+    echo "== skipped: cross $target: build and unit tests under qemu: no sysroot: $why"
     status=1
     continue
   fi
-  sysroot=$top/_build/sysroot/$arch
+  sysroot=$top/_build/sysroot/$target
   t0=$(date +%s)
   # A build dir configured before the sysroot (with multiarch packages) starts
   # again: --reconfigure keeps the cross files it was made with.
@@ -66,11 +80,11 @@ print(json.dumps({"name": "cross %s: build and unit tests under qemu" % sys.argv
     meson setup --reconfigure "$dir" >/dev/null || true
   else
     meson setup "$dir" --cross-file "packaging/cross/$triplet.ini" \
-      --cross-file "_build/sysroot/$arch.ini" --cross-file packaging/cross/sysroot.ini \
+      --cross-file "_build/sysroot/$target.ini" --cross-file packaging/cross/sysroot.ini \
       -Dwerror=true -Dbuildtype=debugoptimized >/dev/null || true
   fi
   if [ ! -f "$dir/build.ninja" ]; then
-    echo "cross-build: meson setup failed for $arch (see $dir/meson-logs/meson-log.txt)"
+    echo "cross-build: meson setup failed for $target (see $dir/meson-logs/meson-log.txt)"
     rm -f "$log"
     status=1
     continue
@@ -82,7 +96,7 @@ print(json.dumps({"name": "cross %s: build and unit tests under qemu" % sys.argv
   t1=$(date +%s)
   if [ "$built" = no ]; then
     grep -E '^FAILED:|error:' "$dir/cross-build.log" | head -n 20
-    echo "cross-build: BUILD FAILED in part for $arch (whole log: $dir/cross-build.log)"
+    echo "cross-build: BUILD FAILED in part for $target (whole log: $dir/cross-build.log)"
     status=1
   fi
 
@@ -103,7 +117,7 @@ for t in json.load(sys.stdin):
     out.write(json.dumps({"name": name, "result": "FAIL",
                           "stdout": "not built for " + arch}) + "\n")
     print("cross-build: %s: not built for %s" % (name, arch), file=sys.stderr)
-' "$arch" "$dir/not-built.json")
+' "$target" "$dir/not-built.json")
   rm -f "$log"
   mkdir -p "$dir/meson-logs"
   # Without names meson would run every test: run none when nothing built.
@@ -119,7 +133,7 @@ for t in json.load(sys.stdin):
   fi
 
   # The golden vectors under emulation against the file x86-64 reproduces.
-  golden="$dir/golden-$arch.txt"
+  golden="$dir/golden-$target.txt"
   wrapper="$(sed -n "s/^qemu = \[\(.*\)\]$/\1/p" "packaging/cross/$triplet.ini" |
     tr -d "',") -L $sysroot"
   if [ -x "$dir/tests/golden-gen" ] && $wrapper "$dir/tests/golden-gen" >"$golden"; then
@@ -132,7 +146,7 @@ for t in json.load(sys.stdin):
   else
     verdict="not computed (golden-gen did not build or run)"
   fi
-  echo "cross-build: $arch: sysroot in $((t0 - ts)) s, built in $((t1 - t0)) s," \
+  echo "cross-build: $target: sysroot in $((t0 - ts)) s, built in $((t1 - t0)) s," \
     "unit tests under qemu in $((t2 - t1)) s; golden vectors $verdict"
 done
 exit $status

@@ -1,19 +1,21 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
-# Makes the sysroot a Raspberry Pi cross build compiles, links and runs its
-# tests against: Debian's arm64 or armhf -dev packages of the sysroot group of
-# debian-packages.txt and every library they depend on, downloaded and unpacked
-# (dpkg-deb -x) into _build/sysroot/ARCH, with nothing installed on this
-# machine. So the cross builds do not depend on the versions of the machine's
+# Makes the sysroot a build for one Debian release and architecture compiles,
+# links and runs its tests against: that release's -dev packages of the sysroot
+# group of debian-packages.txt (and of the group sysroot-ARCH, if any) and every
+# library they depend on, downloaded and unpacked (dpkg-deb -x) into
+# _build/sysroot/RELEASE-ARCH, with nothing installed on this machine. Raspberry
+# Pi OS is built on Debian: bookworm (12) and trixie (13), arm64 and armhf; amd64
+# is for a retailer's server (and trixie's amd64 packages on this bookworm
+# machine). So the cross builds do not depend on the versions of the machine's
 # own packages, which multiarch (libfoo-dev:arm64 installed beside amd64) needs
 # to be the same on both architectures, and an image's libssl3 or
 # linux-libc-dev newer than the foreign architecture's could block them.
 #
 # apt-get resolves and downloads the packages with a private configuration
 # for ARCH alone (its own sources list, package lists, empty dpkg status and
-# download cache under _build/sysroot/ARCH.apt; root is not needed), from the
-# Debian release CROSS_SUITE (default bookworm, which Raspberry Pi OS bookworm
-# is built on) at CROSS_MIRROR (default http://deb.debian.org/debian) and
+# download cache under _build/sysroot/RELEASE-ARCH.apt; root is not needed),
+# from the Debian release RELEASE at CROSS_MIRROR (default http://deb.debian.org/debian) and
 # CROSS_SECURITY_MIRROR (http://deb.debian.org/debian-security), checked with
 # /usr/share/keyrings/debian-archive-keyring.gpg. The machine's apt.conf
 # (proxies) still applies. A failed `apt-get update` or download (a mirror in
@@ -21,46 +23,60 @@
 # apart. Absolute symbolic links in the packages are made relative, so the
 # sysroot is whole under its own root (qemu -L, gcc --sysroot).
 #
-# Then it writes _build/sysroot/ARCH.ini, a meson cross file of one constant,
-# sysroot, which packaging/cross/sysroot.ini uses (packaging/cross-build.sh:
+# Then it writes _build/sysroot/RELEASE-ARCH.ini, a meson cross file of one
+# constant, sysroot, which packaging/cross/sysroot.ini uses (packaging/cross-build.sh:
 # the triplet's .ini, then this, then sysroot.ini). A sysroot under a day old
 # made from the same package list is used as it is; an older one is refreshed,
 # and kept when the refresh fails (said on stderr).
 #
-# Usage: packaging/cross-sysroot.sh ARCH   (arm64 or armhf)
+# Usage: packaging/cross-sysroot.sh RELEASE ARCH
+#   RELEASE: bookworm or trixie; ARCH: arm64, armhf or amd64
 # Exit status: 0 the sysroot is there; 1 it could not be made: the reason, with
-# apt's words, on stderr and in _build/sysroot/ARCH.failed (one line); 2 bad
-# usage.
+# apt's words, on stderr and in _build/sysroot/RELEASE-ARCH.failed (one line);
+# 2 bad usage.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
-[ $# -eq 1 ] || { echo "usage: $0 arm64|armhf" >&2; exit 2; }
-arch=$1
+usage="usage: $0 bookworm|trixie arm64|armhf|amd64"
+[ $# -eq 2 ] || { echo "$usage" >&2; exit 2; }
+suite=$1
+arch=$2
+case "$suite" in
+  bookworm | trixie) ;;
+  *) echo "cross-sysroot: unknown release $suite (bookworm, trixie)" >&2; exit 2 ;;
+esac
 case "$arch" in
   arm64) triplet=aarch64-linux-gnu ;;
   armhf) triplet=arm-linux-gnueabihf ;;
-  *) echo "cross-sysroot: unknown architecture $arch (arm64, armhf)" >&2; exit 2 ;;
+  amd64) triplet=x86_64-linux-gnu ;;
+  *) echo "cross-sysroot: unknown architecture $arch (arm64, armhf, amd64)" >&2; exit 2 ;;
 esac
-suite=${CROSS_SUITE:-bookworm}
 mirror=${CROSS_MIRROR:-http://deb.debian.org/debian}
 security=${CROSS_SECURITY_MIRROR:-http://deb.debian.org/debian-security}
 keyring=/usr/share/keyrings/debian-archive-keyring.gpg
 tries=${CROSS_TRIES:-3}
 
 base=$top/_build/sysroot
-root=$base/$arch
-work=$base/$arch.apt
-failed=$base/$arch.failed
+name=$suite-$arch
+root=$base/$name
+work=$base/$name.apt
+failed=$base/$name.failed
 mkdir -p "$base"
 rm -f "$failed"
 
-wanted=$(awk '$1 == "sysroot" {print $2}' packaging/debian-packages.txt | tr '\n' ' ')
+wanted=$(awk -v a="sysroot-$arch" '$1 == "sysroot" || $1 == a {print $2}' \
+  packaging/debian-packages.txt | tr '\n' ' ')
 wanted=${wanted% }
 
-# The constant the cross files need; written whenever the sysroot is usable.
+# The constants the cross files need; written whenever the sysroot is usable.
+# abi_args: trixie's armhf libraries are built with a 64-bit time_t and off_t
+# (Debian's "t64" transition), which a 32-bit target's C library gives only
+# when asked; bookworm's armhf libraries have the 32-bit time_t of their ABI.
 write_ini() {
-  printf '%s\n' "# Written by packaging/cross-sysroot.sh: the $arch sysroot." \
-    "[constants]" "sysroot = '$root'" >"$base/$arch.ini"
+  abi=""
+  [ "$suite-$arch" = trixie-armhf ] && abi="'-D_TIME_BITS=64', '-D_FILE_OFFSET_BITS=64'"
+  printf '%s\n' "# Written by packaging/cross-sysroot.sh: the $suite $arch sysroot." \
+    "[constants]" "sysroot = '$root'" "abi_args = [$abi]" >"$base/$name.ini"
 }
 
 # A sysroot made from the same packages less than a day ago is used as it is.
@@ -74,13 +90,13 @@ fi
 fail() {
   if [ -f "$root/.sysroot" ] &&
     [ "$(sed -n 's/^wanted: //p' "$root/.sysroot")" = "$wanted" ]; then
-    echo "cross-sysroot: $arch: could not refresh the sysroot ($1); using the one" \
+    echo "cross-sysroot: $name: could not refresh the sysroot ($1); using the one" \
       "of $(sed -n 's/^made: //p' "$root/.sysroot")" >&2
     write_ini
     exit 0
   fi
   printf '%s\n' "$1" >"$failed"
-  echo "cross-sysroot: $arch: no sysroot: $1" >&2
+  echo "cross-sysroot: $name: no sysroot: $1" >&2
   exit 1
 }
 
@@ -123,7 +139,7 @@ retry() {
   while ! apt_get "$@" >"$log" 2>&1 ||
     grep -Eq '^(E: |W: Failed to fetch|W: Some index files failed)' "$log"; do
     [ "$n" -lt "$tries" ] || return 1
-    echo "cross-sysroot: $arch: apt-get $1 failed (try $n of $tries): $(apt_reason "$log");" \
+    echo "cross-sysroot: $name: apt-get $1 failed (try $n of $tries): $(apt_reason "$log");" \
       "again in $((n * 5)) s" >&2
     sleep $((n * 5))
     n=$((n + 1))
@@ -133,17 +149,17 @@ retry() {
 }
 
 start=$(date +%s)
-retry update || fail "apt-get update for $arch: $(apt_reason "$log")"
+retry update || fail "apt-get update for $name: $(apt_reason "$log")"
 # The packages and their dependencies, as apt resolves them from nothing
 # installed: "Inst NAME (VERSION ARCHIVES [ARCH])".
 # shellcheck disable=SC2086
 apt_get install -s $wanted >"$log" 2>&1 ||
-  fail "$arch packages cannot be resolved: $(apt_reason "$log")"
+  fail "$name packages cannot be resolved: $(apt_reason "$log")"
 debs=$(sed -n 's/^Inst \([^ ]*\) (\([^ ]*\) .*\[\([a-z0-9]*\)\])$/\1_\2_\3.deb/p' "$log" |
   sed 's/:/%3a/g')
-[ -n "$debs" ] || fail "apt resolved no $arch packages from: $wanted"
+[ -n "$debs" ] || fail "apt resolved no $name packages from: $wanted"
 # shellcheck disable=SC2086
-retry install -y -d $wanted || fail "download of the $arch packages: $(apt_reason "$log")"
+retry install -y -d $wanted || fail "download of the $name packages: $(apt_reason "$log")"
 
 rm -rf "$root.new"
 mkdir -p "$root.new"
@@ -151,6 +167,14 @@ for deb in $debs; do
   [ -f "$work/cache/archives/$deb" ] || fail "apt did not download $deb"
   dpkg-deb -x "$work/cache/archives/$deb" "$root.new" ||
     fail "dpkg-deb -x $deb failed"
+done
+# trixie's packages put everything under /usr, where base-files (not unpacked
+# here) makes /lib a link to usr/lib: the dynamic loader the binaries name
+# (/lib/ld-linux-armhf.so.3) and libc.so's linker script are found through it.
+for d in bin sbin lib lib64; do
+  if [ -d "$root.new/usr/$d" ] && [ ! -e "$root.new/$d" ]; then
+    ln -s "usr/$d" "$root.new/$d"
+  fi
 done
 # Absolute links (/usr/lib/.../libfoo.so -> /lib/...) point into the sysroot.
 find "$root.new" -type l | while read -r link; do
@@ -173,5 +197,5 @@ for f in "$work/cache/archives/"*.deb; do
   printf '%s\n' "$debs" | grep -qxF "${f##*/}" || rm -f "$f"
 done
 write_ini
-echo "cross-sysroot: $arch: $(echo "$debs" | wc -w) packages ($triplet) in" \
+echo "cross-sysroot: $name: $(echo "$debs" | wc -w) packages ($triplet) in" \
   "$root, $(du -sh "$root" | cut -f1), in $(($(date +%s) - start)) s"

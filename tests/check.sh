@@ -9,10 +9,12 @@
 #      under valgrind (leaks are errors);
 #   3b. builds a third time with clang and libFuzzer and runs each fuzz target
 #      for FUZZ_SECONDS (default 20) from its checked-in corpus;
-#   3c. cross-builds for Raspberry Pi OS arm64 and armhf, against sysroots of
-#      Debian's arm64/armhf packages downloaded for them (nothing of those
-#      architectures installed), and runs the unit tests (golden vectors
-#      included) under qemu-user (packaging/cross-build.sh, cross-sysroot.sh);
+#   3c. cross-builds for Raspberry Pi OS arm64 and armhf on Debian 12
+#      (bookworm) and 13 (trixie), against sysroots of each release's
+#      arm64/armhf packages downloaded for them (nothing of those architectures
+#      or releases installed), and runs the unit tests (golden vectors and the
+#      2038 test included) under qemu-user (packaging/cross-build.sh,
+#      cross-sysroot.sh);
 #   3d. builds the Debian packages from a clean copy of the tree, runs lintian
 #      on them and checks their contents, and checks `meson install --destdir`
 #      of the plain build (packaging/build-deb.sh, packaging/check-pkg.py);
@@ -170,27 +172,28 @@ else
   run _build/fuzz libfuzzer "" --suite fuzz
 fi
 
-# Raspberry Pi OS builds: each architecture's unit tests land in its own meson
-# JSON log; a test that did not build is in it as a failure, and an architecture
-# whose sysroot could not be downloaded as one skip with apt's reason
-# (packaging/cross-build.sh). An architecture whose compiler, qemu-user or build
-# tools are not installed is skipped whole here. The machine's own -dev
-# packages play no part: the libraries come from the sysroot.
-echo "== cross: arm64 and armhf, unit tests under qemu-user"
-arches=""
-for arch in arm64 armhf; do
+# Raspberry Pi OS builds, per Debian release (bookworm, trixie) and
+# architecture: each target's unit tests land in its own meson JSON log; a test
+# that did not build is in it as a failure, and a target whose sysroot could not
+# be downloaded as one skip with apt's reason (packaging/cross-build.sh). An
+# architecture whose compiler, qemu-user or build tools are not installed is
+# skipped whole here. The machine's own -dev packages play no part: the
+# libraries come from the sysroot.
+echo "== cross: bookworm and trixie, arm64 and armhf, unit tests under qemu-user"
+targets=""
+for target in bookworm-arm64 bookworm-armhf trixie-arm64 trixie-armhf; do
   # shellcheck disable=SC2046
-  why=$(missing meson ninja-build pkg-config python3 $(packages "cross:$arch"))
+  why=$(missing meson ninja-build pkg-config python3 $(packages "cross:${target#*-}"))
   if [ -n "$why" ]; then
-    skip "cross $arch: build and unit tests under qemu" "$why"
+    skip "cross $target: build and unit tests under qemu" "$why"
   else
-    arches="$arches $arch"
-    runs="$runs $arch=_build/$arch/meson-logs/testlog.json"
+    targets="$targets $target"
+    runs="$runs $target=_build/$target/meson-logs/testlog.json"
   fi
 done
-if [ -n "$arches" ]; then
+if [ -n "$targets" ]; then
   # shellcheck disable=SC2086
-  CHECK_JOBS=$jobs packaging/cross-build.sh $arches || true
+  CHECK_JOBS=$jobs packaging/cross-build.sh $targets || true
 fi
 
 # Packaging steps are not meson tests: each is written to a log of the same form
