@@ -4,19 +4,45 @@ would start it, on a fake IIO sysfs tree, asked to order through its control
 socket), a retailer (pantry-retailer listen, its accepted lines read as they
 come), a capture of everything on the broker (mosquitto_sub), reading the
 agent's store with Python's sqlite3 (not our code), and verifying tokens with
-python3-jwcrypto. Every wait polls with a deadline; nothing sleeps blindly."""
+python3-jwcrypto. Every wait polls with a deadline; nothing sleeps blindly.
+In a cross build (meson sets MESON_EXE_WRAPPER: qemu-user with the release's
+sysroot) the programs run under the emulator: emulated(), below."""
+import atexit
 import json
 import os
+import shlex
+import shutil
 import signal
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import threading
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 from checks import call, put, wait_for  # noqa: E402
 
 ZERO = 8388608  # the hx711 driver's offset binary zero
+
+
+def emulated(*programs):
+    """The programs as paths to run: in a cross build, each becomes a script
+    (in a directory removed at exit) that runs it under MESON_EXE_WRAPPER, so
+    every command line of a test (and the agent's own, as systemd would start
+    it) stays as it is."""
+    wrap = shlex.split(os.environ.get("MESON_EXE_WRAPPER", ""))
+    if not wrap:
+        return programs if len(programs) != 1 else programs[0]
+    d = tempfile.mkdtemp(prefix="emulated-")
+    atexit.register(shutil.rmtree, d, True)
+    out = []
+    for p in programs:
+        path = os.path.join(d, os.path.basename(p))
+        with open(path, "w") as f:
+            f.write("#!/bin/sh\nexec %s \"$@\"\n" % " ".join(map(shlex.quote, wrap + [p])))
+        os.chmod(path, 0o755)
+        out.append(path)
+    return out if len(out) != 1 else out[0]
 DEVICE = "kitchen-pi"
 PREFIX = "pantry/v1"
 

@@ -39,9 +39,10 @@ need("python3-jwcrypto", modules=["jwcrypto"])
 need("python3-jsonschema", modules=["jsonschema"])
 need("node-jose", programs=[sys.argv[4]], paths=["/usr/share/nodejs/jose"])
 from mqttlib import (DEVICE, PREFIX, Capture, Retailer, Shelf,  # noqa: E402
-                     jwcrypto_verify, retained)
+                     emulated, jwcrypto_verify, retained)
 
-AGENT, PANTRYCTL, RETAILER, NODE, SCHEMAS = sys.argv[1:6]
+AGENT, PANTRYCTL, RETAILER = emulated(*sys.argv[1:4])
+NODE, SCHEMAS = sys.argv[4:6]
 try:
     import jsonschema
     from jwcrypto import jwk as jwk_mod, jws as jws_mod

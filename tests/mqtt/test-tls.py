@@ -29,9 +29,9 @@ need("mosquitto", programs=["mosquitto"])
 need("mosquitto-clients", programs=["mosquitto_sub", "mosquitto_pub"])
 need("python3-jwcrypto", modules=["jwcrypto"])
 need("openssl", programs=["openssl"])
-from mqttlib import DEVICE, Retailer, Shelf  # noqa: E402
+from mqttlib import DEVICE, Retailer, Shelf, emulated  # noqa: E402
 
-AGENT, PANTRYCTL, RETAILER = sys.argv[1:4]
+AGENT, PANTRYCTL, RETAILER = emulated(*sys.argv[1:4])
 
 
 def connected(shelf):
