@@ -240,21 +240,21 @@ fake_gpiochip_edge(unsigned chip, unsigned line, bool rising, uint64_t ts_ns)
     f->seqno++;
     global_seqno++;
     if (f->type == F_EVENT_V1) {
-        struct gpioevent_data ev = {
-            .timestamp = ts_ns,
-            .id = rising ? GPIOEVENT_EVENT_RISING_EDGE : GPIOEVENT_EVENT_FALLING_EDGE,
-        };
+        struct gpioevent_data ev;
+        memset(&ev, 0, sizeof(ev)); /* the padding too: it goes to the reader */
+        ev.timestamp = ts_ns;
+        ev.id = rising ? GPIOEVENT_EVENT_RISING_EDGE : GPIOEVENT_EVENT_FALLING_EDGE;
         w = write(f->write_fd, &ev, sizeof(ev));
         return w == (ssize_t)sizeof(ev) ? 0 : -EIO;
     } else {
-        struct gpio_v2_line_event ev = {
-            .timestamp_ns = ts_ns,
-            .id = rising ? GPIO_V2_LINE_EVENT_RISING_EDGE
-                         : GPIO_V2_LINE_EVENT_FALLING_EDGE,
-            .offset = line,
-            .seqno = (uint32_t)global_seqno,
-            .line_seqno = (uint32_t)f->seqno,
-        };
+        struct gpio_v2_line_event ev;
+        memset(&ev, 0, sizeof(ev));
+        ev.timestamp_ns = ts_ns;
+        ev.id =
+            rising ? GPIO_V2_LINE_EVENT_RISING_EDGE : GPIO_V2_LINE_EVENT_FALLING_EDGE;
+        ev.offset = line;
+        ev.seqno = (uint32_t)global_seqno;
+        ev.line_seqno = (uint32_t)f->seqno;
         if (!fake_gpiochip_monotonic(chip, line)) {
             /* What the kernel would stamp on the other clock: far from ts_ns. */
             struct timespec rt, mono;
