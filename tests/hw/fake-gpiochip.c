@@ -413,64 +413,49 @@ close(int fd)
     return REAL(close)(fd);
 }
 
-static void
-fill_stat(struct stat *st, int chip)
-{
-    memset(st, 0, sizeof(*st));
-    st->st_mode = S_IFCHR | 0660;
-    st->st_rdev = makedev(FAKE_GPIOCHIP_MAJOR, (unsigned)chip);
-    st->st_nlink = 1;
-}
-
 int
-stat(const char *path, struct stat *st)
+fake_gpiochip_path_rdev(const char *path, dev_t *rdev)
 {
     bool is_dev;
     int chip = dev_index(path, &is_dev);
 
     if (!is_dev)
-        return REAL(stat)(path, st);
+        return 0;
     if (chip < 0) {
         errno = ENOENT;
         return -1;
     }
-    fill_stat(st, chip);
-    return 0;
+    *rdev = makedev(FAKE_GPIOCHIP_MAJOR, (unsigned)chip);
+    return 1;
 }
 
-int
-lstat(const char *path, struct stat *st)
-{
-    bool is_dev;
-    int chip = dev_index(path, &is_dev);
-
-    if (!is_dev)
-        return REAL(lstat)(path, st);
-    if (chip < 0) {
-        errno = ENOENT;
-        return -1;
+/*
+ * stat and lstat (a fake chip is no symbolic link) for one struct type: the
+ * plain names, and the LFS ones (open64 and stat64 are what a library built
+ * with _FILE_OFFSET_BITS=64 calls). fake-gpiochip-t64.c does the same for the
+ * names 32-bit ARM code with 64-bit time_t calls.
+ */
+#define FAKE_STAT(fn, stat_t)                                                          \
+    int fn(const char *path, stat_t *st)                                               \
+    {                                                                                  \
+        dev_t rdev;                                                                    \
+        int r = fake_gpiochip_path_rdev(path, &rdev);                                  \
+                                                                                       \
+        if (r == 0)                                                                    \
+            return REAL(fn)(path, st);                                                 \
+        if (r < 0)                                                                     \
+            return -1;                                                                 \
+        memset(st, 0, sizeof(*st));                                                    \
+        st->st_mode = S_IFCHR | 0660;                                                  \
+        st->st_rdev = rdev;                                                            \
+        st->st_nlink = 1;                                                              \
+        return 0;                                                                      \
     }
-    fill_stat(st, chip);
-    return 0;
-}
 
-#if defined(__LP64__)
-/* LP64: struct stat64 is struct stat; code built with LFS calls these. (On
- * 32-bit ARM with 64-bit time_t libgpiod calls __stat64_time64 and friends,
- * with glibc's internal struct: not interposed here, the armhf build skips
- * this test.) */
-int
-stat64(const char *path, struct stat64 *st)
-{
-    return stat(path, (struct stat *)st);
-}
-
-int
-lstat64(const char *path, struct stat64 *st)
-{
-    return lstat(path, (struct stat *)st);
-}
-#endif
+FAKE_STAT(stat, struct stat)
+FAKE_STAT(lstat, struct stat)
+FAKE_STAT(stat64, struct stat64)
+FAKE_STAT(lstat64, struct stat64)
 
 int
 access(const char *path, int mode)
@@ -515,60 +500,58 @@ realpath(const char *path, char *resolved)
     return resolved;
 }
 
-int
-scandir(const char *dir, struct dirent ***names, int (*filter)(const struct dirent *),
-        int (*compar)(const struct dirent **, const struct dirent **))
-{
-    struct dirent **out;
-    int n = 0;
-
-    if (strcmp(dir, "/dev") != 0)
-        return REAL(scandir)(dir, names, filter, compar);
-    /* Only the fake chips: a real /dev is no business of these tests. */
-    out = calloc(FAKE_GPIOCHIP_MAX_CHIPS, sizeof(*out));
-    if (out == NULL)
-        return -1;
-    for (unsigned i = 0; i < FAKE_GPIOCHIP_MAX_CHIPS; i++) {
-        struct dirent *d;
-
-        if (!chips[i].present)
-            continue;
-        d = calloc(1, sizeof(*d));
-        if (d == NULL) {
-            while (n > 0)
-                free(out[--n]);
-            free(out);
-            return -1;
-        }
-        d->d_type = DT_CHR;
-        snprintf(d->d_name, sizeof(d->d_name), "gpiochip%u", i);
-        if (filter != NULL && !filter(d)) {
-            free(d);
-            continue;
-        }
-        out[n++] = d;
+/*
+ * scandir of /dev lists only the fake chips (a real /dev is no business of
+ * these tests); other directories are the real ones. For struct dirent and
+ * struct dirent64 (scandir64: what LFS code calls).
+ */
+#define FAKE_SCANDIR(fn, dirent_t)                                                     \
+    int fn(const char *dir, dirent_t ***names, int (*filter)(const dirent_t *),        \
+           int (*compar)(const dirent_t **, const dirent_t **))                        \
+    {                                                                                  \
+        dirent_t **out;                                                                \
+        int n = 0;                                                                     \
+                                                                                       \
+        if (strcmp(dir, "/dev") != 0)                                                  \
+            return REAL(fn)(dir, names, filter, compar);                               \
+        out = calloc(FAKE_GPIOCHIP_MAX_CHIPS, sizeof(*out));                           \
+        if (out == NULL)                                                               \
+            return -1;                                                                 \
+        for (unsigned i = 0; i < FAKE_GPIOCHIP_MAX_CHIPS; i++) {                       \
+            dirent_t *d;                                                               \
+                                                                                       \
+            if (!chips[i].present)                                                     \
+                continue;                                                              \
+            d = calloc(1, sizeof(*d));                                                 \
+            if (d == NULL) {                                                           \
+                while (n > 0)                                                          \
+                    free(out[--n]);                                                    \
+                free(out);                                                             \
+                return -1;                                                             \
+            }                                                                          \
+            d->d_type = DT_CHR;                                                        \
+            snprintf(d->d_name, sizeof(d->d_name), "gpiochip%u", i);                   \
+            if (filter != NULL && !filter(d)) {                                        \
+                free(d);                                                               \
+                continue;                                                              \
+            }                                                                          \
+            out[n++] = d;                                                              \
+        }                                                                              \
+        /* Insertion sort: qsort's comparator type is not compar's. */                 \
+        for (int i = 1; compar != NULL && i < n; i++)                                  \
+            for (int j = i; j > 0 && compar((const dirent_t **)&out[j - 1],            \
+                                            (const dirent_t **)&out[j]) > 0;           \
+                 j--) {                                                                \
+                dirent_t *t = out[j];                                                  \
+                out[j] = out[j - 1];                                                   \
+                out[j - 1] = t;                                                        \
+            }                                                                          \
+        *names = out;                                                                  \
+        return n;                                                                      \
     }
-    if (compar != NULL)
-        qsort(out, (size_t)n, sizeof(*out),
-              (int (*)(const void *, const void *))compar);
-    *names = out;
-    return n;
-}
 
-#if defined(__LP64__)
-/* What code built with LFS calls (the headers redirect scandir to it). */
-int
-scandir64(const char *dir, struct dirent64 ***names,
-          int (*filter)(const struct dirent64 *),
-          int (*compar)(const struct dirent64 **, const struct dirent64 **))
-{
-    if (strcmp(dir, "/dev") != 0)
-        return REAL(scandir64)(dir, names, filter, compar);
-    return scandir(dir, (struct dirent ***)names,
-                   (int (*)(const struct dirent *))filter,
-                   (int (*)(const struct dirent **, const struct dirent **))compar);
-}
-#endif
+FAKE_SCANDIR(scandir, struct dirent)
+FAKE_SCANDIR(scandir64, struct dirent64)
 
 /* ---- ioctls ---- */
 
@@ -815,9 +798,26 @@ request_ioctl(struct ffd *f, unsigned long req, void *arg)
 }
 
 int
-ioctl(int fd, unsigned long req, ...)
+fake_gpiochip_ioctl(int fd, unsigned long req, void *arg, int *ret)
 {
     struct ffd *f = ffd_of(fd);
+    int r;
+
+    if (f == NULL)
+        return 0;
+    r = f->type == F_CHIP ? chip_ioctl(f, req, arg) : request_ioctl(f, req, arg);
+    if (r < 0) {
+        errno = -r;
+        *ret = -1;
+    } else {
+        *ret = 0;
+    }
+    return 1;
+}
+
+int
+ioctl(int fd, unsigned long req, ...)
+{
     va_list ap;
     void *arg;
     int r;
@@ -825,12 +825,5 @@ ioctl(int fd, unsigned long req, ...)
     va_start(ap, req);
     arg = va_arg(ap, void *);
     va_end(ap);
-    if (f == NULL)
-        return REAL(ioctl)(fd, req, arg);
-    r = f->type == F_CHIP ? chip_ioctl(f, req, arg) : request_ioctl(f, req, arg);
-    if (r < 0) {
-        errno = -r;
-        return -1;
-    }
-    return 0;
+    return fake_gpiochip_ioctl(fd, req, arg, &r) ? r : REAL(ioctl)(fd, req, arg);
 }

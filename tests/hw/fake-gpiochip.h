@@ -16,6 +16,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #define FAKE_GPIOCHIP_MAX_CHIPS 4
 #define FAKE_GPIOCHIP_MAX_LINES 32
@@ -69,5 +70,14 @@ int fake_gpiochip_edge(unsigned chip, unsigned line, bool rising, uint64_t ts_ns
 
 /* Open fds of the fake chips and their requests: 0 after a full release. */
 int fake_gpiochip_open_fds(void);
+
+/*
+ * For the interposers of fake-gpiochip-t64.c, which see other struct types:
+ * path_rdev gives 1 with the device number of a fake /dev/gpiochipN, -1 with
+ * errno for a /dev/gpiochip* that is not there, 0 for other paths; ioctl
+ * gives 1 with the result in *ret for an fd of the fake, else 0.
+ */
+int fake_gpiochip_path_rdev(const char *path, dev_t *rdev);
+int fake_gpiochip_ioctl(int fd, unsigned long req, void *arg, int *ret);
 
 #endif
