@@ -3,10 +3,10 @@
  * The GPIO seam and GPIO buttons. The seam is a small struct of function
  * pointers over the line operations the HX711 and button backends need
  * (request input, output or edge events; get and set a value; read an edge
- * event) and the caller's monotonic microsecond clock. gpio-gpiod.c fills it
- * with libgpiod v1 when the build has libgpiod; tests fill it with a fake, so
- * the logic is tested on any machine. Buttons come as edge events of input
- * lines, with no debounce in the kernel (libgpiod 1.6): see button.h.
+ * event) and the caller's monotonic microsecond clock. gpio-gpiod.c (libgpiod
+ * v1) or gpio-gpiod2.c (v2) fills it when the build has libgpiod; tests fill
+ * it with a fake, so the logic is tested on any machine. Buttons come as edge
+ * events of input lines, with no debounce in the kernel: see button.h.
  */
 #ifndef PANTRY_SENSORS_HW_GPIO_H
 #define PANTRY_SENSORS_HW_GPIO_H
