@@ -21,7 +21,8 @@
 #                  met by the release's own version (the sysroot's packages, or
 #                  the machine's for its own release); the programs are built
 #                  with dpkg-buildflags' hardening (BIND_NOW) and debug
-#                  information (a -dbgsym package).
+#                  information (a -dbgsym package), and on trixie armhf with a
+#                  64-bit time_t (no 32-bit clock_gettime and the like).
 #   unit DIR ARCH ROOT
 #                  the unit of DIR's pantry-agent package for ARCH through
 #                  `systemd-analyze verify` and `security` of another release,
@@ -161,6 +162,19 @@ def check_elf(x, pkg):
                      "(dpkg-buildflags' hardening)")
 
 
+def check_time64(x, pkg, release, arch):
+    """trixie's armhf is built with a 64-bit time_t, as its libraries are
+    (the sysroot's abi_args): a program calls glibc's 64-bit time functions
+    (__clock_gettime64), never the 32-bit clock_gettime, which fails in 2038."""
+    if (release, arch) != ("trixie", "armhf"):
+        return
+    for d in ("usr/bin", "usr/sbin"):
+        for f in glob.glob(os.path.join(x, d, "*")):
+            syms = run("readelf", "--dyn-syms", "-W", f).stdout
+            if re.search(r"\s(clock_gettime|time|localtime_r|gmtime_r)@", syms):
+                fail(f"{pkg}: /{os.path.relpath(f, x)} uses a 32-bit time_t call")
+
+
 def deb(outdir, release, arch):
     suffix = RELEASES[release][0]
     # debian/changelog's version follows the project's (meson.build).
@@ -194,6 +208,7 @@ def deb(outdir, release, arch):
             control = open(os.path.join(x, "DEBIAN", "control")).read()
             check_depends(pkg, control, release, arch)
             check_elf(x, pkg)
+            check_time64(x, pkg, release, arch)
             if pkg == "pantry-agent":
                 agent_deb(x, release, arch)
             print(f"# {os.path.basename(debs[0])}: {os.path.getsize(debs[0])} bytes")
