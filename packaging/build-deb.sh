@@ -1,52 +1,107 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
-# Builds the Debian packages pantry-agent and pantry-retailer from a clean copy
-# of the tree, with dpkg-buildpackage and debhelper (packaging/debian/), then
-# runs lintian on them. Nothing of an earlier build is reused: the copy holds
-# only the files git knows (committed, or with --worktree also changed and new
-# ones not ignored), with packaging/debian/ as debian/. The unit tests run
-# during the build (dh_auto_test, suite unit) unless --no-check.
+# Builds the Debian packages pantry-agent and pantry-retailer for one Debian
+# release (bookworm, Debian 12 and Raspberry Pi OS 12; trixie, 13) and one
+# architecture (amd64, arm64, armhf) from a clean copy of the tree, with
+# dpkg-buildpackage and debhelper (packaging/debian/), then runs lintian on
+# them. Nothing of an earlier build is reused: the copy holds only the files git
+# knows (committed, or with --worktree also changed and new ones not ignored),
+# with packaging/debian/ as debian/, and its changelog's version gets the
+# release's suffix (0.1.0+deb12, 0.1.0+deb13: a trixie package is newer than a
+# bookworm one) and distribution.
 #
-# Usage: packaging/build-deb.sh [--out DIR] [--worktree] [--no-check]
-#                               [--no-retailer] [--host-arch ARCH]
+# The machine's own release and architecture (Debian 12, amd64 here) build
+# natively with the machine's packages, and the unit tests run during the build
+# (dh_auto_test, suite unit) unless --no-check. Every other one builds against a
+# sysroot of that release's packages (packaging/cross-sysroot.sh, reused when
+# under a day old) with the cross files packaging/cross-build.sh tests with
+# (dpkg-buildpackage -a ARCH -d: the build dependencies are in the sysroot, not
+# installed), without the tests (cross-build.sh runs them under qemu), and
+# dpkg-shlibdeps takes the Depends from the sysroot's libraries and their
+# symbols and shlibs files, so they name that release's packages.
+#
+# Usage: packaging/build-deb.sh [--release RELEASE] [--host-arch ARCH]
+#                               [--out DIR] [--worktree] [--no-check]
+#                               [--no-retailer]
+#   --release RELEASE  bookworm or trixie (default: the machine's)
+#   --host-arch ARCH   amd64, arm64 or armhf (default: the machine's)
 #   --out DIR       where the .deb, .changes, .buildinfo, build.log and
-#                   lintian.txt go (default _build/deb)
+#                   lintian.txt go (default _build/deb/RELEASE-ARCH)
 #   --worktree      build the working tree as it is, not the commit HEAD
 #   --no-check      skip the unit tests (DEB_BUILD_OPTIONS=nocheck)
 #   --no-retailer   build pantry-agent only (build profile
 #                   pkg.pantry-agent.noretailer)
-#   --host-arch ARCH  packages for ARCH (arm64, armhf) on this machine, with
-#                   the cross and package-cross groups of debian-packages.txt
-#                   (multiarch -dev packages on this machine); the unit tests are
-#                   not run (packaging/cross-build.sh runs them under qemu)
 # Exit status: 0 built and lintian found no error; 1 the build failed; 2 lintian
-# reported errors. Needs: packaging/install-deps.sh build package.
+# reported errors; 3 it cannot be built here: no sysroot (apt's reason) or no
+# compiler, said on the last line of stderr and in DIR/skipped.txt; 4 bad usage.
+# Needs: packaging/install-deps.sh build package (and cross for a sysroot build).
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
-out=$top/_build/deb
+out=""
 worktree=0
 profiles=""
 nocheck=""
-host=""
+codename=$(sed -n 's/^VERSION_CODENAME=//p' /etc/os-release 2>/dev/null || true)
+release=$codename
+host=$(dpkg --print-architecture)
+usage="usage: $0 [--release bookworm|trixie] [--host-arch amd64|arm64|armhf]
+       [--out DIR] [--worktree] [--no-check] [--no-retailer]"
 while [ $# -gt 0 ]; do
   case "$1" in
-    --out) out=$2; shift 2 ;;
+    --release) [ $# -ge 2 ] || { echo "$usage" >&2; exit 4; }; release=$2; shift 2 ;;
+    --host-arch) [ $# -ge 2 ] || { echo "$usage" >&2; exit 4; }; host=$2; shift 2 ;;
+    --out) [ $# -ge 2 ] || { echo "$usage" >&2; exit 4; }; out=$2; shift 2 ;;
     --worktree) worktree=1; shift ;;
     --no-check) nocheck=nocheck; shift ;;
     --no-retailer) profiles=pkg.pantry-agent.noretailer; shift ;;
-    --host-arch) host=$2; nocheck=nocheck; shift 2 ;;
-    *) echo "usage: $0 [--out DIR] [--worktree] [--no-check] [--no-retailer]" \
-         "[--host-arch ARCH]" >&2
-       exit 2 ;;
+    *) echo "$usage" >&2; exit 4 ;;
   esac
 done
+case "$release" in
+  bookworm) suffix=+deb12 ;;
+  trixie) suffix=+deb13 ;;
+  *) echo "build-deb: unknown release '$release' (bookworm, trixie)" >&2; exit 4 ;;
+esac
+case "$host" in
+  amd64) triplet=x86_64-linux-gnu ;;
+  arm64) triplet=aarch64-linux-gnu ;;
+  armhf) triplet=arm-linux-gnueabihf ;;
+  *) echo "build-deb: unknown architecture '$host' (amd64, arm64, armhf)" >&2; exit 4 ;;
+esac
+target=$release-$host
+[ -n "$out" ] || out=$top/_build/deb/$target
+case "$out" in /*) ;; *) out=$(pwd)/$out ;; esac
 
 changelog=$top/packaging/debian/changelog
-version=$(sed -n '1s/^pantry-agent (\([^)]*\)).*/\1/p' "$changelog")
-src=$out/src/pantry-agent-$version
+upstream=$(sed -n '1s/^pantry-agent (\([^)]*\)).*/\1/p' "$changelog")
+version=$upstream$suffix
+src=$out/src/pantry-agent-$upstream
 rm -rf "$out"
 mkdir -p "$src"
-case "$out" in /*) ;; *) out=$(pwd)/$out; src=$(pwd)/$src ;; esac
+
+# Cannot be built on this machine: say why (exit 3, which tests/check.sh counts
+# as a skip with this reason).
+cannot() {
+  printf '%s\n' "$1" >"$out/skipped.txt"
+  echo "build-deb: $target cannot be built here: $1" >&2
+  exit 3
+}
+
+# Not the machine's own release and architecture: against a sysroot.
+sysroot=""
+machine=$codename-$(dpkg --print-architecture)
+if [ "$target" != "$machine" ]; then
+  gcc=gcc
+  [ "$host" = "$(dpkg --print-architecture)" ] || gcc=$triplet-gcc
+  command -v "$gcc" >/dev/null 2>&1 ||
+    cannot "no $gcc (packaging/install-deps.sh cross)"
+  if ! "$top/packaging/cross-sysroot.sh" "$release" "$host"; then
+    cannot "no sysroot: $(cat "$top/_build/sysroot/$target.failed" 2>/dev/null ||
+      echo "packaging/cross-sysroot.sh $release $host failed")"
+  fi
+  sysroot=$top/_build/sysroot/$target
+  nocheck=nocheck
+fi
 
 # The clean copy. Without git (a release tarball) the tree is copied less _build.
 cd "$top"
@@ -65,12 +120,17 @@ else
   what="$top"
 fi
 cp -r packaging/debian "$src/debian"
-echo "build-deb: pantry-agent $version from $what in $src"
+# The release's version and distribution on the newest entry.
+sed -i "1s/^pantry-agent ([^)]*) [a-z-]*;/pantry-agent ($version) $release;/" \
+  "$src/debian/changelog"
+echo "build-deb: pantry-agent $version for $release $host from $what in $src" \
+  "${sysroot:+against $sysroot}"
 
 start=$(date +%s)
 cd "$src"
-if ! DEB_BUILD_OPTIONS="${nocheck} ${DEB_BUILD_OPTIONS:-}" \
-    dpkg-buildpackage -us -uc -b ${host:+-a"$host"} ${profiles:+-P"$profiles"} \
+# -d: against a sysroot the build dependencies are there, not installed.
+if ! DEB_BUILD_OPTIONS="${nocheck} ${DEB_BUILD_OPTIONS:-}" PANTRY_SYSROOT="$sysroot" \
+    dpkg-buildpackage -us -uc -b -a"$host" ${sysroot:+-d} ${profiles:+-P"$profiles"} \
     >"$out/build.log" 2>&1; then
   tail -n 40 "$out/build.log"
   echo "build-deb: dpkg-buildpackage failed (whole log: $out/build.log)"

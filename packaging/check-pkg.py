@@ -1,7 +1,9 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Checks what the packaging installs (tests/check.sh, stage "package"):
-#   deb DIR        the .deb files packaging/build-deb.sh left in DIR: each file
+#   deb DIR RELEASE ARCH
+#                  the .deb files packaging/build-deb.sh left in DIR for the
+#                  Debian release RELEASE (bookworm, trixie) and ARCH: each file
 #                  a hobbyist needs is in pantry-agent (daemon, pantryctl,
 #                  pantry-sensors, unit, sysusers.d, tmpfiles.d, the sample
 #                  configuration as a conffile, man pages, the documents the man
@@ -9,8 +11,24 @@
 #                  the user before the state directory and enable nothing; the
 #                  packaged unit passes `systemd-analyze verify` and security
 #                  (check-unit.py) and its man pages render without warnings;
-#                  the packaged daemon accepts the packaged configuration; the
-#                  packages carry the project's version (meson.build).
+#                  the packaged daemon accepts the packaged configuration (run
+#                  under qemu-user with the release's sysroot when it is not
+#                  the machine's); the packages carry the project's version
+#                  (meson.build) with the release's suffix (+deb12, +deb13) and
+#                  the .changes the release as distribution; Depends names the
+#                  release's library packages (libgpiod2 and libconfig9 on
+#                  bookworm, libgpiod3 and libconfig11 on trixie), each bound
+#                  met by the release's own version (the sysroot's packages, or
+#                  the machine's for its own release); the programs are built
+#                  with dpkg-buildflags' hardening (BIND_NOW) and debug
+#                  information (a -dbgsym package), and on trixie armhf with a
+#                  64-bit time_t (no 32-bit clock_gettime and the like).
+#   unit DIR ARCH ROOT
+#                  the unit of DIR's pantry-agent package for ARCH through
+#                  `systemd-analyze verify` and `security` of another release,
+#                  ROOT's (check-unit.py; trixie's systemd 257 from the trixie
+#                  amd64 sysroot); exit 77 (skipped, with the reason) when ROOT
+#                  has no systemd-analyze that runs here.
 #   install BUILD  `meson install --destdir` of the build BUILD: everything lands
 #                  under DESTDIR/PREFIX, the unit runs PREFIX's daemon with
 #                  PREFIX's configuration, and the man pages are there.
@@ -58,17 +76,123 @@ RETAILER_FILES = [
 ]
 
 
-def deb(outdir):
-    arch = run("dpkg", "--print-architecture").stdout.strip()
+# Per release: the version suffix, and the library packages each package must
+# depend on (the sonames differ: libgpiod v1 and v2, libconfig 1.5 and 1.7).
+# A name of the other release's list must not appear.
+RELEASES = {
+    "bookworm": ("+deb12", {
+        "pantry-agent": ["libc6", "libcjson1", "libconfig9", "libgpiod2",
+                         "libpaho-mqtt1.3", "libsodium23", "libsqlite3-0"],
+        "pantry-retailer": ["libc6", "libcjson1", "libpaho-mqtt1.3", "libsodium23",
+                            "libsqlite3-0"]}),
+    "trixie": ("+deb13", {
+        "pantry-agent": ["libc6", "libcjson1", "libconfig11", "libgpiod3",
+                         "libpaho-mqtt1.3", "libsodium23", "libsqlite3-0"],
+        "pantry-retailer": ["libc6", "libcjson1", "libpaho-mqtt1.3", "libsodium23",
+                            "libsqlite3-0"]}),
+}
+QEMU = {"amd64": ["qemu-x86_64"], "arm64": ["qemu-aarch64", "-cpu", "cortex-a53"],
+        "armhf": ["qemu-arm", "-cpu", "cortex-a7"]}
+
+
+def machine():
+    """(release codename, architecture) of this machine."""
+    codename = ""
+    for line in open("/etc/os-release"):
+        if line.startswith("VERSION_CODENAME="):
+            codename = line.split("=", 1)[1].strip().strip('"')
+    return codename, run("dpkg", "--print-architecture").stdout.strip()
+
+
+def release_versions(release, arch):
+    """{package: version} of the release's libraries: the sysroot's packages
+    (packaging/cross-sysroot.sh lists them in .sysroot), or the machine's."""
+    if (release, arch) == machine():
+        r = run("dpkg-query", "-W", "-f", "${Package} ${Version}\n")
+        return dict(line.split(" ", 1) for line in r.stdout.splitlines())
+    marker = os.path.join(here, "..", "_build", "sysroot", f"{release}-{arch}",
+                          ".sysroot")
+    out = {}
+    for line in open(marker):
+        m = re.match(r"package: ([^_]+)_([^_]+)_[^_]+\.deb$", line.strip())
+        if m:
+            out[m.group(1)] = m.group(2).replace("%3a", ":")
+    return out
+
+
+def check_depends(pkg, control, release, arch):
+    """Depends names the release's libraries, with bounds the release meets."""
+    want = RELEASES[release][1][pkg]
+    others = {n for r, (_, p) in RELEASES.items() if r != release for n in p[pkg]}
+    m = re.search(r"^Depends: (.*)$", control, re.M)
+    deps = {}
+    for alt in (m.group(1) if m else "").split(","):
+        for d in alt.split("|"):
+            dm = re.match(r"\s*([a-z0-9.+-]+)(?::\S+)?\s*(?:\(\s*(\S+)\s*(\S+)\s*\))?",
+                          d)
+            if dm:
+                deps[dm.group(1)] = (dm.group(2), dm.group(3))
+    print(f"# {pkg} {release} {arch} Depends: {m.group(1) if m else ''}")
+    have = release_versions(release, arch)
+    for name in want:
+        if name not in deps:
+            fail(f"{pkg} for {release} does not depend on {name}")
+    for name, (op, ver) in deps.items():
+        if name in others and name not in want:
+            fail(f"{pkg} for {release} depends on {name}, a library of another release")
+        if op and name in want:
+            if name not in have:
+                fail(f"{pkg} for {release} depends on {name} ({op} {ver}), "
+                     f"which {release} {arch} does not have")
+            elif run("dpkg", "--compare-versions", have[name], op.replace(">=", "ge"),
+                     ver).returncode != 0:
+                fail(f"{pkg} for {release} depends on {name} ({op} {ver}), "
+                     f"but {release} has {have[name]}")
+
+
+def check_elf(x, pkg):
+    """The programs were built with dpkg-buildflags (-Wl,-z,now of the
+    hardening, -g for the -dbgsym package), which meson's cross files could
+    otherwise replace."""
+    for d in ("usr/bin", "usr/sbin"):
+        for f in glob.glob(os.path.join(x, d, "*")):
+            r = run("readelf", "-d", f)
+            if not re.search(r"\(FLAGS\).*BIND_NOW|\(BIND_NOW\)", r.stdout):
+                fail(f"{pkg}: /{os.path.relpath(f, x)} is not linked with -z now "
+                     "(dpkg-buildflags' hardening)")
+
+
+def check_time64(x, pkg, release, arch):
+    """trixie's armhf is built with a 64-bit time_t, as its libraries are
+    (the sysroot's abi_args): a program calls glibc's 64-bit time functions
+    (__clock_gettime64), never the 32-bit clock_gettime, which fails in 2038."""
+    if (release, arch) != ("trixie", "armhf"):
+        return
+    for d in ("usr/bin", "usr/sbin"):
+        for f in glob.glob(os.path.join(x, d, "*")):
+            syms = run("readelf", "--dyn-syms", "-W", f).stdout
+            if re.search(r"\s(clock_gettime|time|localtime_r|gmtime_r)@", syms):
+                fail(f"{pkg}: /{os.path.relpath(f, x)} uses a 32-bit time_t call")
+
+
+def deb(outdir, release, arch):
+    suffix = RELEASES[release][0]
     # debian/changelog's version follows the project's (meson.build).
     project = re.search(r"version:\s*'([^']+)'",
                         open(os.path.join(here, "..", "meson.build")).read())
+    changes = glob.glob(os.path.join(outdir, f"pantry-agent_*_{arch}.changes"))
+    if len(changes) != 1:
+        fail(f"{len(changes)} .changes for {arch} in {outdir}, want 1")
+    elif not re.search(rf"^Distribution: {release}$", open(changes[0]).read(), re.M):
+        fail(f"{os.path.basename(changes[0])}: the distribution is not {release}")
     for pkg, files in (("pantry-agent", AGENT_FILES),
                        ("pantry-retailer", RETAILER_FILES)):
         debs = glob.glob(os.path.join(outdir, f"{pkg}_*_{arch}.deb"))
         if len(debs) != 1:
             fail(f"{len(debs)} {pkg} packages for {arch} in {outdir}, want 1")
             continue
+        if not glob.glob(os.path.join(outdir, f"{pkg}-dbgsym_*_{arch}.deb")):
+            fail(f"no {pkg}-dbgsym package: built without debug information")
         with tempfile.TemporaryDirectory() as x:
             r = run("dpkg-deb", "-R", debs[0], x)
             if r.returncode != 0:
@@ -78,15 +202,19 @@ def deb(outdir):
                 if not os.path.exists(os.path.join(x, f)):
                     fail(f"{pkg} lacks /{f}")
             version = run("dpkg-deb", "-f", debs[0], "Version").stdout.strip()
-            if not project or version != project.group(1):
-                fail(f"{pkg} is version {version}, the project (meson.build) "
-                     f"{project.group(1) if project else '?'}")
+            if not project or version != project.group(1) + suffix:
+                fail(f"{pkg} is version {version}, want the project's (meson.build) "
+                     f"{project.group(1) if project else '?'} with {suffix}")
+            control = open(os.path.join(x, "DEBIAN", "control")).read()
+            check_depends(pkg, control, release, arch)
+            check_elf(x, pkg)
+            check_time64(x, pkg, release, arch)
             if pkg == "pantry-agent":
-                agent_deb(x)
+                agent_deb(x, release, arch)
             print(f"# {os.path.basename(debs[0])}: {os.path.getsize(debs[0])} bytes")
 
 
-def agent_deb(x):
+def agent_deb(x, release, arch):
     ctl = os.path.join(x, "DEBIAN")
     conffiles = open(os.path.join(ctl, "conffiles")).read().split()
     if "/etc/pantry-agent/pantry-agent.conf" not in conffiles:
@@ -133,9 +261,36 @@ def agent_deb(x):
         if r.returncode != 0:
             fail(f"check-unit.py {args[0]} on the packaged unit")
     conf = os.path.join(x, "etc/pantry-agent/pantry-agent.conf")
-    r = run(agent, "--check-config", conf, "--settings-only")
+    wrapper = []
+    if (release, arch) != machine():
+        sysroot = os.path.join(here, "..", "_build", "sysroot", f"{release}-{arch}")
+        wrapper = QEMU[arch] + ["-L", os.path.abspath(sysroot)]
+    r = run(*wrapper, agent, "--check-config", conf, "--settings-only")
     if r.returncode != 0:
         fail(f"the packaged daemon refuses the packaged configuration:\n{r.stdout}")
+
+
+def unit(outdir, arch, root):
+    debs = glob.glob(os.path.join(outdir, f"pantry-agent_*_{arch}.deb"))
+    if len(debs) != 1:
+        fail(f"{len(debs)} pantry-agent packages for {arch} in {outdir}, want 1")
+        return
+    with tempfile.TemporaryDirectory() as x:
+        r = run("dpkg-deb", "-x", debs[0], x)
+        if r.returncode != 0:
+            fail(f"dpkg-deb -x {debs[0]}: {r.stdout}")
+            return
+        unit = os.path.join(x, "lib/systemd/system/pantry-agent.service")
+        agent = os.path.join(x, "usr/sbin/pantry-agent")
+        check_unit = os.path.join(here, "check-unit.py")
+        for args in (["verify", unit, "/usr/sbin", agent, os.path.join(here, "man"),
+                      root], ["security", unit, "1.5", root]):
+            r = run(sys.executable, check_unit, *args)
+            print(r.stdout, end="")
+            if r.returncode == 77:
+                sys.exit(77)
+            if r.returncode != 0:
+                fail(f"check-unit.py {args[0]} with {root}'s systemd-analyze")
 
 
 def install(build):
@@ -188,7 +343,7 @@ def install(build):
 
 
 def main():
-    {"deb": deb, "install": install}[sys.argv[1]](*sys.argv[2:])
+    {"deb": deb, "unit": unit, "install": install}[sys.argv[1]](*sys.argv[2:])
     return 1 if failures else 0
 
 

@@ -8,13 +8,18 @@
 #             found in the source tree (verify runs man for each);
 #   security  `systemd-analyze security --offline=yes` rates the unit's exposure
 #             at most MAX (1.5), and prints the rating;
+# verify and security use the machine's systemd-analyze (systemd 252 on Debian
+# 12), or with ROOT another release's, run from that root with its own dynamic
+# loader and libraries: the trixie amd64 sysroot of packaging/cross-sysroot.sh
+# holds trixie's systemd (257), the release's unit checker; without it in ROOT
+# the check is skipped (exit 77) with the reason;
 #   accounts  systemd-sysusers and systemd-tmpfiles, run on an empty root, make
 #             the user, its groups and the state directory the unit expects, and
 #             the unit's directories are those of the daemon's default paths as
 #             agent/CONFIG.md documents them.
 #
-# Usage: check-unit.py verify UNIT SBIN AGENT MANDIR
-#        check-unit.py security UNIT MAX
+# Usage: check-unit.py verify UNIT SBIN AGENT MANDIR [ROOT]
+#        check-unit.py security UNIT MAX [ROOT]
 #        check-unit.py accounts UNIT SYSUSERS TMPFILES CONFIG.md
 import os
 import re
@@ -44,6 +49,37 @@ def need(prog):
     return path
 
 
+def analyze_cmd(root):
+    """The command that runs systemd-analyze: the machine's, or ROOT's through
+    ROOT's dynamic loader with ROOT's libraries (systemd's private ones too), so
+    nothing of the machine's C library mixes in. Prints its version."""
+    if root is None:
+        cmd = [need("systemd-analyze")]
+    else:
+        root = os.path.abspath(root)
+        loader = os.path.join(root, "lib64/ld-linux-x86-64.so.2")
+        prog = os.path.join(root, "usr/bin/systemd-analyze")
+        for f in (loader, prog):
+            if not os.path.exists(f):
+                print(f"SKIP: {f} is missing: no systemd in {root} "
+                      "(packaging/cross-sysroot.sh trixie amd64)")
+                sys.exit(77)
+        libs = os.path.join(root, "usr/lib/x86_64-linux-gnu")
+        cmd = [loader, "--library-path", f"{libs}:{libs}/systemd", prog]
+    r = subprocess.run(cmd + ["--version"], stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, text=True)
+    first = r.stdout.splitlines()[0] if r.stdout else ""
+    if r.returncode != 0 or not first.startswith("systemd "):
+        if root is None:
+            fail(f"systemd-analyze --version: {r.stdout.strip()}")
+            sys.exit(1)
+        print(f"SKIP: {root}'s systemd-analyze does not run here: "
+              f"{r.stdout.strip() or 'exit %d' % r.returncode}")
+        sys.exit(77)
+    print(f"# {first} ({'the machine' if root is None else root})")
+    return cmd
+
+
 def unit_settings(path):
     """{key: [values]} of the [Service] and [Unit] sections (comments dropped)."""
     out = {}
@@ -64,8 +100,8 @@ def one(settings, key):
     return v[0]
 
 
-def verify(unit, sbin, agent, mandir):
-    analyze = need("systemd-analyze")
+def verify(unit, sbin, agent, mandir, root=None):
+    analyze = analyze_cmd(root)
     with tempfile.TemporaryDirectory() as tmp:
         src = open(unit, encoding="utf-8").read()
         installed = os.path.join(sbin, "pantry-agent")
@@ -85,7 +121,7 @@ def verify(unit, sbin, agent, mandir):
             os.symlink(os.path.abspath(os.path.join(mandir, page)),
                        os.path.join(manroot, "man" + sec, page))
         env = dict(os.environ, MANPATH=manroot, SYSTEMD_LOG_LEVEL="notice")
-        r = subprocess.run([analyze, "verify", "--man=yes", copy], env=env,
+        r = subprocess.run(analyze + ["verify", "--man=yes", copy], env=env,
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         for line in r.stdout.splitlines():
             fail(f"systemd-analyze verify: {line}")
@@ -95,11 +131,11 @@ def verify(unit, sbin, agent, mandir):
           f"{'clean' if failures == 0 else 'problems'}")
 
 
-def security(unit, limit):
-    analyze = need("systemd-analyze")
+def security(unit, limit, root=None):
+    analyze = analyze_cmd(root)
     tenths = round(float(limit) * 10)
-    r = subprocess.run([analyze, "security", "--offline=yes", f"--threshold={tenths}",
-                        "--no-pager", unit],
+    r = subprocess.run(analyze + ["security", "--offline=yes", f"--threshold={tenths}",
+                                  "--no-pager", unit],
                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     m = re.search(r"Overall exposure level for \S+: (\d+\.\d)", r.stdout)
     if not m:

@@ -23,8 +23,11 @@
 # apart. Absolute symbolic links in the packages are made relative, so the
 # sysroot is whole under its own root (qemu -L, gcc --sysroot).
 #
-# Then it writes _build/sysroot/RELEASE-ARCH.ini, a meson cross file of one
-# constant, sysroot, which packaging/cross/sysroot.ini uses (packaging/cross-build.sh:
+# The packages' symbols and shlibs files are gathered in DEBIAN/symbols and
+# DEBIAN/shlibs of the sysroot, for dpkg-shlibdeps -S (packaging/build-deb.sh).
+#
+# Then it writes _build/sysroot/RELEASE-ARCH.ini, a meson cross file of the
+# constants sysroot, abi_args and link_args, which packaging/cross/sysroot.ini uses (packaging/cross-build.sh:
 # the triplet's .ini, then this, then sysroot.ini). A sysroot under a day old
 # made from the same package list is used as it is; an older one is refreshed,
 # and kept when the refresh fails (said on stderr).
@@ -72,15 +75,24 @@ wanted=${wanted% }
 # abi_args: trixie's armhf libraries are built with a 64-bit time_t and off_t
 # (Debian's "t64" transition), which a 32-bit target's C library gives only
 # when asked; bookworm's armhf libraries have the 32-bit time_t of their ABI.
+# link_args: the machine's own gcc (amd64) looks for the C library's start
+# files and libraries in the machine's /usr/lib/x86_64-linux-gnu before the
+# sysroot's (a cross compiler looks in its sysroot only): -B and -L put the
+# sysroot's first.
 write_ini() {
   abi=""
   [ "$suite-$arch" = trixie-armhf ] && abi="'-D_TIME_BITS=64', '-D_FILE_OFFSET_BITS=64'"
+  link=""
+  [ "$arch" = "$(dpkg --print-architecture)" ] &&
+    link="'-B$root/usr/lib/$triplet/', '-L$root/usr/lib/$triplet'"
   printf '%s\n' "# Written by packaging/cross-sysroot.sh: the $suite $arch sysroot." \
-    "[constants]" "sysroot = '$root'" "abi_args = [$abi]" >"$base/$name.ini"
+    "[constants]" "sysroot = '$root'" "abi_args = [$abi]" "link_args = [$link]" \
+    >"$base/$name.ini"
 }
 
 # A sysroot made from the same packages less than a day ago is used as it is.
-if [ -f "$root/.sysroot" ] && [ "$(sed -n 's/^wanted: //p' "$root/.sysroot")" = "$wanted" ] &&
+if [ -f "$root/.sysroot" ] && [ -f "$root/DEBIAN/shlibs" ] &&
+  [ "$(sed -n 's/^wanted: //p' "$root/.sysroot")" = "$wanted" ] &&
   [ -n "$(find "$root/.sysroot" -mmin -1440)" ]; then
   write_ini
   exit 0
@@ -176,6 +188,22 @@ for d in bin sbin lib lib64; do
     ln -s "usr/$d" "$root.new/$d"
   fi
 done
+# The libraries' dependency information for dpkg-shlibdeps (packaging/
+# build-deb.sh runs it with -S SYSROOT): every package's symbols and shlibs
+# files in one DEBIAN/symbols and DEBIAN/shlibs, as in a package build tree,
+# so a .deb built against the sysroot depends on this release's packages.
+mkdir -p "$root.new/DEBIAN"
+: >"$root.new/DEBIAN/symbols"
+: >"$root.new/DEBIAN/shlibs"
+ctl=$work/control
+for deb in $debs; do
+  rm -rf "$ctl"
+  dpkg-deb -e "$work/cache/archives/$deb" "$ctl" || fail "dpkg-deb -e $deb failed"
+  for f in symbols shlibs; do
+    [ ! -f "$ctl/$f" ] || cat "$ctl/$f" >>"$root.new/DEBIAN/$f"
+  done
+done
+rm -rf "$ctl"
 # Absolute links (/usr/lib/.../libfoo.so -> /lib/...) point into the sysroot.
 find "$root.new" -type l | while read -r link; do
   target=$(readlink "$link")

@@ -3,23 +3,19 @@
 # Installs the Debian packages of the given groups (see debian-packages.txt) that
 # are not installed yet, with apt-get (through sudo when not root). Safe to run
 # any number of times: with everything present it changes nothing and asks for
-# nothing. A package written NAME:ARCH (the package-cross group's multiarch -dev
-# packages, for packaging/build-deb.sh --host-arch) first needs ARCH as a
-# foreign architecture of dpkg: it is added, and the apt lists refreshed, when
-# missing. The group sysroot is not for it: those are the arm64/armhf packages
-# packaging/cross-sysroot.sh downloads and unpacks for the tested cross builds
-# (packaging/cross-build.sh), never installed on the machine; their compilers
-# and qemu-user are the group cross.
+# nothing. Only the machine's own architecture: the sysroot groups are not for
+# it, those are the packages of a Debian release and architecture that
+# packaging/cross-sysroot.sh downloads and unpacks for the cross builds and
+# the .deb builds for a Pi (packaging/cross-build.sh, build-deb.sh), never
+# installed on the machine; their compilers and qemu-user are the group cross.
 #
 # A package that cannot be installed stops nothing else. The package lists are
-# refreshed when they are a day old, when an architecture was added, or when an
-# install fails, with `apt-get update` tried 3 times (INSTALL_DEPS_TRIES) a few
-# seconds apart: a Debian mirror in the middle of a sync ("File has unexpected
-# size ... Mirror sync in progress?") serves an incomplete index for a minute or
-# two, and then multiarch packages cannot match the installed versions ("held
-# broken packages"). Each group is installed on its own, and a group that fails
-# one package at a time, so one group that cannot be installed does not keep the
-# others out. At the end every package that is still missing is named with apt's
+# refreshed when they are a day old, or when an install fails, with `apt-get
+# update` tried 3 times (INSTALL_DEPS_TRIES) a few seconds apart: a Debian mirror
+# in the middle of a sync ("File has unexpected size ... Mirror sync in
+# progress?") serves an incomplete index for a minute or two. Each group is
+# installed on its own, and a group that fails one package at a time, so one
+# group that cannot be installed does not keep the others out. At the end every package that is still missing is named with apt's
 # reason, on stderr and, with --report FILE, in FILE (one "PACKAGE<TAB>REASON"
 # line each; empty when all are installed), which tests/check.sh reads to skip
 # the stages that need them.
@@ -39,8 +35,8 @@ fi
 tries=${INSTALL_DEPS_TRIES:-3}
 
 for group in "$@"; do
-  if [ "$group" = sysroot ]; then
-    echo "install-deps: the sysroot group is not installed: packaging/cross-sysroot.sh" \
+  if [ "${group%%-*}" = sysroot ]; then
+    echo "install-deps: the $group group is not installed: packaging/cross-sysroot.sh" \
       "downloads it for the cross builds" >&2
     exit 2
   fi
@@ -162,21 +158,8 @@ apt_install() {
   apt_get install -y -q --no-install-recommends "$@" >"$tmp/install.log" 2>&1
 }
 
-# Foreign architectures of NAME:ARCH packages, added once (apt then needs their
-# package lists).
-# shellcheck disable=SC2086
-arches=$(printf '%s\n' $all_missing | sed -n 's/^[^:]*:\([a-z0-9]*\)$/\1/p' | sort -u)
-for arch in $arches; do
-  if [ "$arch" != "$(dpkg --print-architecture)" ] &&
-    ! dpkg --print-foreign-architectures | grep -qx "$arch"; then
-    echo "install-deps: adding the foreign architecture $arch"
-    $sudo dpkg --add-architecture "$arch" || true
-    need_update=1
-  fi
-done
 # An apt cache that is empty or a day old may not know the packages: refresh it.
-if [ -n "${need_update:-}" ] ||
-  [ -z "$(find /var/lib/apt/lists -maxdepth 1 -name '*Packages*' -mtime -1 2>/dev/null)" ]
+if [ -z "$(find /var/lib/apt/lists -maxdepth 1 -name '*Packages*' -mtime -1 2>/dev/null)" ]
 then
   update_lists || true
 fi
