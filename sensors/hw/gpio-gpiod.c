@@ -57,14 +57,22 @@ g_request_output(void *ctx, unsigned line, int value)
 }
 
 static int
-g_request_edges(void *ctx, unsigned line)
+g_request_edges(void *ctx, unsigned line, enum gpio_bias bias)
 {
     struct gpiod_line *l = line_of(ctx, line);
+    int flags = 0;
 
     if (l == NULL)
         return neg_errno();
-    return gpiod_line_request_both_edges_events(
-               l, ((struct gpiod_seam *)ctx)->consumer) < 0
+    /* The bias flags are libgpiod 1.5's (the kernel's since 5.5). */
+    if (bias == GPIO_BIAS_PULL_UP)
+        flags = GPIOD_LINE_REQUEST_FLAG_BIAS_PULL_UP;
+    else if (bias == GPIO_BIAS_PULL_DOWN)
+        flags = GPIOD_LINE_REQUEST_FLAG_BIAS_PULL_DOWN;
+    else if (bias != GPIO_BIAS_AS_IS)
+        return -EINVAL;
+    return gpiod_line_request_both_edges_events_flags(
+               l, ((struct gpiod_seam *)ctx)->consumer, flags) < 0
                ? neg_errno()
                : 0;
 }

@@ -3,7 +3,8 @@
  * The GPIO seam (gpio.h) over libgpiod, built only when the build found it
  * (meson's gpiod option): gpio-gpiod.c over v1 (1.6), or gpio-gpiod2.c over v2
  * (2.x), by the version found. Lines are requested from one chip with the
- * given consumer name, which `gpioinfo` shows, each line on its own. Edge
+ * given consumer name, which `gpioinfo` shows, each line on its own; edge
+ * requests carry the bias asked (the kernel's uAPI has it since Linux 5.5). Edge
  * timestamps are on CLOCK_MONOTONIC (v1: the kernel's uAPI v1 default since
  * Linux 5.7; v2: requested explicitly), so the caller's now_us must read
  * CLOCK_MONOTONIC too.

@@ -52,12 +52,12 @@ find_line(struct gpiod2_seam *g, unsigned offset)
 }
 
 /*
- * Request one line with settings filled by the caller's direction, edge and
- * output value; -EBUSY when this seam holds the line already.
+ * Request one line with settings filled by the caller's direction, edge, bias
+ * and output value; -EBUSY when this seam holds the line already.
  */
 static int
 request_line(struct gpiod2_seam *g, unsigned offset, enum gpiod_line_direction dir,
-             enum gpiod_line_edge edge, int value)
+             enum gpiod_line_edge edge, enum gpiod_line_bias bias, int value)
 {
     struct gpiod_line_settings *ls = NULL;
     struct gpiod_line_config *lc = NULL;
@@ -82,6 +82,7 @@ request_line(struct gpiod2_seam *g, unsigned offset, enum gpiod_line_direction d
          gpiod_line_settings_set_output_value(
              ls, value ? GPIOD_LINE_VALUE_ACTIVE : GPIOD_LINE_VALUE_INACTIVE) < 0) ||
         gpiod_line_settings_set_edge_detection(ls, edge) < 0 ||
+        gpiod_line_settings_set_bias(ls, bias) < 0 ||
         (edge != GPIOD_LINE_EDGE_NONE &&
          gpiod_line_settings_set_event_clock(ls, GPIOD_LINE_CLOCK_MONOTONIC) < 0) ||
         gpiod_line_config_add_line_settings(lc, &offset, 1, ls) < 0) {
@@ -115,20 +116,32 @@ out:
 static int
 g_request_input(void *ctx, unsigned line)
 {
-    return request_line(ctx, line, GPIOD_LINE_DIRECTION_INPUT, GPIOD_LINE_EDGE_NONE, 0);
+    return request_line(ctx, line, GPIOD_LINE_DIRECTION_INPUT, GPIOD_LINE_EDGE_NONE,
+                        GPIOD_LINE_BIAS_AS_IS, 0);
 }
 
 static int
 g_request_output(void *ctx, unsigned line, int value)
 {
     return request_line(ctx, line, GPIOD_LINE_DIRECTION_OUTPUT, GPIOD_LINE_EDGE_NONE,
-                        value);
+                        GPIOD_LINE_BIAS_AS_IS, value);
 }
 
 static int
-g_request_edges(void *ctx, unsigned line)
+g_request_edges(void *ctx, unsigned line, enum gpio_bias bias)
 {
-    return request_line(ctx, line, GPIOD_LINE_DIRECTION_INPUT, GPIOD_LINE_EDGE_BOTH, 0);
+    enum gpiod_line_bias b;
+
+    if (bias == GPIO_BIAS_PULL_UP)
+        b = GPIOD_LINE_BIAS_PULL_UP;
+    else if (bias == GPIO_BIAS_PULL_DOWN)
+        b = GPIOD_LINE_BIAS_PULL_DOWN;
+    else if (bias == GPIO_BIAS_AS_IS)
+        b = GPIOD_LINE_BIAS_AS_IS;
+    else
+        return -EINVAL;
+    return request_line(ctx, line, GPIOD_LINE_DIRECTION_INPUT, GPIOD_LINE_EDGE_BOTH, b,
+                        0);
 }
 
 static int

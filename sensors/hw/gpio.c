@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Buttons as GPIO line edge events through the seam (see gpio.h): one epoll fd
- * over the lines' event fds for the caller's poll loop, edges of all lines
- * merged oldest first and dated on the caller's clock.
+ * Buttons as GPIO line edge events through the seam (see gpio.h), each line
+ * with the bias that holds a released button off: one epoll fd over the
+ * lines' event fds for the caller's poll loop, edges of all lines merged
+ * oldest first and dated on the caller's clock.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -20,6 +21,20 @@ struct gpio_buttons {
     struct gpio_buttons_config cfg;
     int epoll_fd; /* -1: the seam has no event fds; read every poll_ms */
 };
+
+const char *
+gpio_bias_to_str(enum gpio_bias bias)
+{
+    switch (bias) {
+    case GPIO_BIAS_AS_IS:
+        return "as-is";
+    case GPIO_BIAS_PULL_UP:
+        return "pull-up";
+    case GPIO_BIAS_PULL_DOWN:
+        return "pull-down";
+    }
+    return "?";
+}
 
 static int
 gpio_read_edges(struct sample_source *s, int64_t now_ms, struct button_edge *out,
@@ -130,6 +145,7 @@ gpio_buttons_new(const struct gpio_buttons_config *cfg, struct gpio_seam seam,
                  struct sample_source **out, char *err, size_t errlen)
 {
     struct gpio_buttons *src = NULL;
+    enum gpio_bias bias;
     int r;
 
     if (out != NULL)
@@ -150,15 +166,19 @@ gpio_buttons_new(const struct gpio_buttons_config *cfg, struct gpio_seam seam,
     src->seam = seam;
     src->cfg = *cfg;
     src->epoll_fd = -1;
+    /* The bias holds a released button at its inactive level: the pin's own
+     * (a Pi's BCM 9..27 pull down at reset) would read a button to ground as
+     * pressed for good. */
+    bias = cfg->active_low ? GPIO_BIAS_PULL_UP : GPIO_BIAS_PULL_DOWN;
     for (size_t i = 0; i < cfg->n_lines; i++) {
         int fd;
 
-        r = seam.ops->request_edges(seam.ctx, cfg->lines[i]);
+        r = seam.ops->request_edges(seam.ctx, cfg->lines[i], bias);
         if (r < 0) {
             (void)text_error(err, errlen,
-                             "gpio button %zu: line %u: %s (in use, or no such "
-                             "line?)",
-                             i, cfg->lines[i], strerror(-r));
+                             "gpio button %zu: line %u with %s: %s (in use, no such "
+                             "line, or a kernel before 5.5 without bias?)",
+                             i, cfg->lines[i], gpio_bias_to_str(bias), strerror(-r));
             goto out;
         }
         fd = seam.ops->event_fd(seam.ctx, cfg->lines[i]);

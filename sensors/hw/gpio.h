@@ -18,14 +18,31 @@
 #include "sensor.h"
 
 /*
+ * The internal bias resistor asked for an input line. An input that nothing
+ * drives (an open button) reads what the bias pulls it to; as-is leaves the
+ * pin with whatever it had: on a Raspberry Pi, what the firmware set (BCM 0..8
+ * pull up, 9..27 pull down at reset) or the last request left.
+ */
+enum gpio_bias {
+    GPIO_BIAS_AS_IS = 0, /* none requested */
+    GPIO_BIAS_PULL_UP,
+    GPIO_BIAS_PULL_DOWN,
+};
+
+/* "as-is", "pull-up" or "pull-down"; "?" for no enum gpio_bias. */
+const char *gpio_bias_to_str(enum gpio_bias bias);
+
+/*
  * Line offsets are the chip's (BCM numbers on a Raspberry Pi's gpiochip0).
  * Every function returns 0 (get_value: the value 0 or 1) or a negative errno.
  */
 struct gpio_seam_ops {
+    /* Input with no bias requested (HX711's DOUT: the chip drives it). */
     int (*request_input)(void *ctx, unsigned line);
     int (*request_output)(void *ctx, unsigned line, int value);
-    /* Input with events on both edges. */
-    int (*request_edges)(void *ctx, unsigned line);
+    /* Input with events on both edges and the given bias. A chip without
+     * bias support takes the request and ignores the bias (as the kernel). */
+    int (*request_edges)(void *ctx, unsigned line, enum gpio_bias bias);
     int (*get_value)(void *ctx, unsigned line);
     int (*set_value)(void *ctx, unsigned line, int value);
     /*
@@ -50,14 +67,16 @@ struct gpio_seam {
 struct gpio_buttons_config {
     size_t n_lines;                     /* 1..SENSOR_MAX_BUTTONS */
     unsigned lines[SENSOR_MAX_BUTTONS]; /* button i is line lines[i] */
-    bool active_low;                    /* buttons to ground with pull-ups */
+    bool active_low; /* pressed pulls low: buttons to ground (else to 3V3) */
     int64_t poll_ms; /* when the seam has no event fds: 1..100 ms between reads */
 };
 
 /*
  * Create a button source over seam, which it owns from then on, also on
- * failure (it is released then). Requests every line with edge events. Returns
- * 0 with *out, or a negative errno with *out NULL and a message in err.
+ * failure (it is released then). Requests every line with edge events and the
+ * internal bias that holds a released button off: pull-up when active_low (a
+ * button to ground), pull-down when not (a button to 3V3). Returns 0 with
+ * *out, or a negative errno with *out NULL and a message in err.
  *
  * read_edges returns the queued edges of all lines, oldest first, pressed
  * after active_low is applied, dated now_ms minus their age on the seam's

@@ -39,6 +39,9 @@
 struct fline {
     enum fake_gpiochip_use use;
     int value;
+    bool driven;                  /* from outside: value does not follow pull */
+    enum fake_gpiochip_bias pull; /* the pin's resistor (never _DISABLED) */
+    enum fake_gpiochip_bias bias; /* what the request holding it asked */
     char consumer[GPIO_MAX_NAME_SIZE];
     uint64_t v2_flags; /* 0 for v1 requests */
     int req;           /* index in fds[] of the request holding it, or -1 */
@@ -168,6 +171,34 @@ void
 fake_gpiochip_set_input(unsigned chip, unsigned line, int value)
 {
     chips[chip].lines[line].value = value != 0;
+    chips[chip].lines[line].driven = true;
+}
+
+/* The level of a line nothing drives: its pull's, else the one it had. */
+static int
+pulled_level(const struct fline *l)
+{
+    if (l->pull == FAKE_GPIO_PULL_UP)
+        return 1;
+    if (l->pull == FAKE_GPIO_PULL_DOWN)
+        return 0;
+    return l->value;
+}
+
+void
+fake_gpiochip_set_pull(unsigned chip, unsigned line, enum fake_gpiochip_bias pull)
+{
+    struct fline *l = &chips[chip].lines[line];
+
+    l->pull = pull == FAKE_GPIO_BIAS_DISABLED ? FAKE_GPIO_BIAS_NONE : pull;
+    if (!l->driven && l->use != FAKE_GPIO_OUTPUT)
+        l->value = pulled_level(l);
+}
+
+enum fake_gpiochip_bias
+fake_gpiochip_bias(unsigned chip, unsigned line)
+{
+    return chips[chip].lines[line].bias;
 }
 
 int
@@ -265,6 +296,25 @@ fake_gpiochip_edge(unsigned chip, unsigned line, bool rising, uint64_t ts_ns)
         w = write(f->write_fd, &ev, sizeof(ev));
         return w == (ssize_t)sizeof(ev) ? 0 : -EIO;
     }
+}
+
+int
+fake_gpiochip_drive(unsigned chip, unsigned line, int value, uint64_t ts_ns)
+{
+    struct fline *l;
+    int level;
+
+    if (chip >= FAKE_GPIOCHIP_MAX_CHIPS || line >= chips[chip].n_lines)
+        return -ENOENT;
+    l = &chips[chip].lines[line];
+    if (l->use == FAKE_GPIO_OUTPUT)
+        return -EBUSY;
+    l->driven = value >= 0;
+    level = l->driven ? value != 0 : pulled_level(l);
+    if (level != l->value && l->use == FAKE_GPIO_EDGES)
+        return fake_gpiochip_edge(chip, line, level, ts_ns);
+    l->value = level;
+    return 0;
 }
 
 /* ---- the interposed libc calls ---- */
@@ -394,6 +444,7 @@ free_request(struct ffd *f)
         l->use = FAKE_GPIO_FREE;
         l->consumer[0] = '\0';
         l->v2_flags = 0;
+        l->bias = FAKE_GPIO_BIAS_NONE; /* the pin keeps its pull */
         l->req = -1;
     }
     if (f->write_fd >= 0)
@@ -555,10 +606,52 @@ FAKE_SCANDIR(scandir64, struct dirent64)
 
 /* ---- ioctls ---- */
 
-/* Take lines for a request at fds[] slot f; EBUSY/EINVAL as the kernel. */
+/* The bias of a request's flags; -EINVAL for more than one, as the kernel. */
+static int
+bias_of(bool up, bool down, bool off, enum fake_gpiochip_bias *bias)
+{
+    if (up + down + off > 1)
+        return -EINVAL;
+    *bias = up     ? FAKE_GPIO_PULL_UP
+            : down ? FAKE_GPIO_PULL_DOWN
+            : off  ? FAKE_GPIO_BIAS_DISABLED
+                   : FAKE_GPIO_BIAS_NONE;
+    return 0;
+}
+
+static int
+bias_of_v1(uint32_t handleflags, enum fake_gpiochip_bias *bias)
+{
+    return bias_of(handleflags & GPIOHANDLE_REQUEST_BIAS_PULL_UP,
+                   handleflags & GPIOHANDLE_REQUEST_BIAS_PULL_DOWN,
+                   handleflags & GPIOHANDLE_REQUEST_BIAS_DISABLE, bias);
+}
+
+/* The line info flags of a bias, v1's or v2's. */
+static uint64_t
+bias_flags(enum fake_gpiochip_bias bias, bool v2)
+{
+    switch (bias) {
+    case FAKE_GPIO_PULL_UP:
+        return v2 ? GPIO_V2_LINE_FLAG_BIAS_PULL_UP : GPIOLINE_FLAG_BIAS_PULL_UP;
+    case FAKE_GPIO_PULL_DOWN:
+        return v2 ? GPIO_V2_LINE_FLAG_BIAS_PULL_DOWN : GPIOLINE_FLAG_BIAS_PULL_DOWN;
+    case FAKE_GPIO_BIAS_DISABLED:
+        return v2 ? GPIO_V2_LINE_FLAG_BIAS_DISABLED : GPIOLINE_FLAG_BIAS_DISABLE;
+    default:
+        return 0;
+    }
+}
+
+/*
+ * Take lines for a request at fds[] slot f; EBUSY/EINVAL as the kernel. A
+ * bias asked sets the pin's pull before edges are detected (the kernel sets
+ * the bias with the direction, then the edge interrupt), so an input nothing
+ * drives moves to it with no edge.
+ */
 static int
 claim(struct ffd *f, const char *consumer, enum fake_gpiochip_use use,
-      uint64_t v2_flags)
+      uint64_t v2_flags, enum fake_gpiochip_bias bias)
 {
     struct fchip *c = &chips[f->chip];
 
@@ -574,6 +667,9 @@ claim(struct ffd *f, const char *consumer, enum fake_gpiochip_use use,
         struct fline *l = &c->lines[f->offsets[i]];
         l->use = use;
         l->v2_flags = v2_flags;
+        l->bias = bias;
+        if (bias != FAKE_GPIO_BIAS_NONE)
+            fake_gpiochip_set_pull(f->chip, f->offsets[i], bias);
         l->req = (int)(f - fds);
         snprintf(l->consumer, sizeof(l->consumer), "%s", consumer);
     }
@@ -627,7 +723,8 @@ chip_ioctl(struct ffd *cf, unsigned long req, void *arg)
             return -EINVAL;
         l = &c->lines[info->line_offset];
         info->flags = (l->use != FAKE_GPIO_FREE ? GPIOLINE_FLAG_KERNEL : 0) |
-                      (l->use == FAKE_GPIO_OUTPUT ? GPIOLINE_FLAG_IS_OUT : 0);
+                      (l->use == FAKE_GPIO_OUTPUT ? GPIOLINE_FLAG_IS_OUT : 0) |
+                      (uint32_t)bias_flags(l->bias, false);
         memset(info->name, 0, sizeof(info->name));
         snprintf(info->consumer, sizeof(info->consumer), "%s", l->consumer);
         return 0;
@@ -641,8 +738,8 @@ chip_ioctl(struct ffd *cf, unsigned long req, void *arg)
         l = &c->lines[off];
         memset(info, 0, sizeof(*info));
         info->offset = off;
-        info->flags =
-            l->v2_flags | (l->use != FAKE_GPIO_FREE ? GPIO_V2_LINE_FLAG_USED : 0);
+        info->flags = l->v2_flags | bias_flags(l->bias, true) |
+                      (l->use != FAKE_GPIO_FREE ? GPIO_V2_LINE_FLAG_USED : 0);
         if (l->use == FAKE_GPIO_FREE)
             info->flags |= GPIO_V2_LINE_FLAG_INPUT;
         snprintf(info->consumer, sizeof(info->consumer), "%s", l->consumer);
@@ -651,15 +748,17 @@ chip_ioctl(struct ffd *cf, unsigned long req, void *arg)
     case GPIO_GET_LINEHANDLE_IOCTL: {
         struct gpiohandle_request *hr = arg;
         bool out = hr->flags & GPIOHANDLE_REQUEST_OUTPUT;
+        enum fake_gpiochip_bias bias;
         if (out == !!(hr->flags & GPIOHANDLE_REQUEST_INPUT) ||
-            hr->lines > FAKE_GPIOCHIP_MAX_LINES)
+            hr->lines > FAKE_GPIOCHIP_MAX_LINES || bias_of_v1(hr->flags, &bias) < 0)
             return -EINVAL;
         r = new_request(cf, F_HANDLE_V1, &f);
         if (r < 0)
             return r;
         f->n = hr->lines;
         memcpy(f->offsets, hr->lineoffsets, f->n * sizeof(f->offsets[0]));
-        r = claim(f, hr->consumer_label, out ? FAKE_GPIO_OUTPUT : FAKE_GPIO_INPUT, 0);
+        r = claim(f, hr->consumer_label, out ? FAKE_GPIO_OUTPUT : FAKE_GPIO_INPUT, 0,
+                  bias);
         if (r < 0) {
             drop_request(f);
             return r;
@@ -671,15 +770,18 @@ chip_ioctl(struct ffd *cf, unsigned long req, void *arg)
     }
     case GPIO_GET_LINEEVENT_IOCTL: {
         struct gpioevent_request *er = arg;
+        enum fake_gpiochip_bias bias;
         if ((er->handleflags & GPIOHANDLE_REQUEST_OUTPUT) ||
             er->eventflags != GPIOEVENT_REQUEST_BOTH_EDGES)
             return -EINVAL; /* the seam only asks for both edges */
+        if (bias_of_v1(er->handleflags, &bias) < 0)
+            return -EINVAL;
         r = new_request(cf, F_EVENT_V1, &f);
         if (r < 0)
             return r;
         f->n = 1;
         f->offsets[0] = er->lineoffset;
-        r = claim(f, er->consumer_label, FAKE_GPIO_EDGES, 0);
+        r = claim(f, er->consumer_label, FAKE_GPIO_EDGES, 0, bias);
         if (r < 0) {
             drop_request(f);
             return r;
@@ -692,6 +794,7 @@ chip_ioctl(struct ffd *cf, unsigned long req, void *arg)
         uint64_t flags = lr->config.flags;
         uint64_t values = 0, values_mask = 0;
         enum fake_gpiochip_use use;
+        enum fake_gpiochip_bias bias;
         if (lr->num_lines == 0 || lr->num_lines > FAKE_GPIOCHIP_MAX_LINES ||
             lr->config.num_attrs > GPIO_V2_LINE_NUM_ATTRS_MAX)
             return -EINVAL;
@@ -706,6 +809,10 @@ chip_ioctl(struct ffd *cf, unsigned long req, void *arg)
             }
         }
         if (!!(flags & GPIO_V2_LINE_FLAG_INPUT) == !!(flags & GPIO_V2_LINE_FLAG_OUTPUT))
+            return -EINVAL;
+        if (bias_of(flags & GPIO_V2_LINE_FLAG_BIAS_PULL_UP,
+                    flags & GPIO_V2_LINE_FLAG_BIAS_PULL_DOWN,
+                    flags & GPIO_V2_LINE_FLAG_BIAS_DISABLED, &bias) < 0)
             return -EINVAL;
         if ((flags & GPIO_V2_LINE_FLAG_OUTPUT) &&
             (flags & (GPIO_V2_LINE_FLAG_EDGE_RISING | GPIO_V2_LINE_FLAG_EDGE_FALLING)))
@@ -726,7 +833,7 @@ chip_ioctl(struct ffd *cf, unsigned long req, void *arg)
             return r;
         f->n = lr->num_lines;
         memcpy(f->offsets, lr->offsets, f->n * sizeof(f->offsets[0]));
-        r = claim(f, lr->consumer, use, flags);
+        r = claim(f, lr->consumer, use, flags, bias);
         if (r < 0) {
             drop_request(f);
             return r;

@@ -9,7 +9,10 @@
  * the real /dev/gpiochip* are hidden. Requests are real pipes, so poll and
  * read work on them: queued edges are struct gpioevent_data (v1) or struct
  * gpio_v2_line_event (v2) written into the pipe. Input values follow the
- * test's hooks; the values the code sets are handed to them. Not thread safe.
+ * test's hooks; the values the code sets are handed to them. Each line has a
+ * pin with a pull resistor: what a request's bias asked for, else what it had
+ * (set by the test, as a Pi's firmware sets it); an input nothing drives (a
+ * released button) reads what its pull pulls it to. Not thread safe.
  */
 #ifndef PANTRY_TESTS_HW_FAKE_GPIOCHIP_H
 #define PANTRY_TESTS_HW_FAKE_GPIOCHIP_H
@@ -31,6 +34,14 @@ enum fake_gpiochip_use {
     FAKE_GPIO_EDGES, /* input with events on both edges */
 };
 
+/* A request's bias as the fake chip saw it, and a pin's pull resistor. */
+enum fake_gpiochip_bias {
+    FAKE_GPIO_BIAS_NONE = 0, /* request: none asked (as-is); pin: no resistor */
+    FAKE_GPIO_PULL_UP,
+    FAKE_GPIO_PULL_DOWN,
+    FAKE_GPIO_BIAS_DISABLED, /* request: bias off asked explicitly */
+};
+
 struct fake_gpiochip_hooks {
     /* The code set an output line (also its initial value when requested). */
     void (*set)(void *ctx, unsigned chip, unsigned line, int value);
@@ -47,8 +58,30 @@ void fake_gpiochip_add(unsigned index, const char *label, unsigned n_lines);
 
 void fake_gpiochip_set_hooks(const struct fake_gpiochip_hooks *hooks);
 
-/* Set an input's own value (no edge is queued). */
+/* Set an input's own value, driven from outside from then on (no edge is
+ * queued). */
 void fake_gpiochip_set_input(unsigned chip, unsigned line, int value);
+
+/*
+ * The pin's pull before a request asks one: what a Raspberry Pi's firmware
+ * leaves (BCM 0..8 up, 9..27 down). A line added has none. A request asking
+ * pull-up, pull-down or bias off sets the pin's pull, which stays after the
+ * line is released, as on a Pi.
+ */
+void fake_gpiochip_set_pull(unsigned chip, unsigned line, enum fake_gpiochip_bias pull);
+
+/* The bias the line's request asked for (FAKE_GPIO_BIAS_NONE when free). */
+enum fake_gpiochip_bias fake_gpiochip_bias(unsigned chip, unsigned line);
+
+/*
+ * Drive an input from outside to value 0 or 1 (a pressed button), or with
+ * value -1 stop driving it (a released button): its level then follows the
+ * pin's pull (with none it stays where it was: a floating pin). A level change
+ * on a line requested with edges queues that edge at ts_ns, as
+ * fake_gpiochip_edge. Returns 0, -ENOENT for no such line, -EBUSY for a line
+ * the code has as an output.
+ */
+int fake_gpiochip_drive(unsigned chip, unsigned line, int value, uint64_t ts_ns);
 
 /* The value last driven on an output line. */
 int fake_gpiochip_output(unsigned chip, unsigned line);

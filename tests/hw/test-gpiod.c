@@ -5,9 +5,12 @@
  * fake-gpiochip.h at the kernel boundary: opening a chip by name, number,
  * path and label, and a missing one; requests, values, edges (order, kind,
  * timestamps on CLOCK_MONOTONIC in us) and their pollable fds; release
- * closing everything. Then the logic above the seam: an HX711 read whose DOUT
- * answers the PD_SCK pulses the source sets, and GPIO buttons seeing a press.
- * The same file passes with v1 and v2.
+ * closing everything; the bias each request asked, as the kernel sees it.
+ * Then the logic above the seam: an HX711 read whose DOUT answers the PD_SCK
+ * pulses the source sets, GPIO buttons seeing a press, and buttons on a Pi's
+ * pins whose reset pull is the wrong way for them, seen pressed and released
+ * through the pull-up or pull-down they ask for. The same file passes with v1
+ * and v2.
  */
 #include <errno.h>
 #include <poll.h>
@@ -135,6 +138,7 @@ test_lines(void)
     /* Input: values follow the chip; setting an input is refused. */
     CHECK_EQ_I64(o->request_input(c, 6), 0);
     CHECK_EQ_I64(fake_gpiochip_use(0, 6), FAKE_GPIO_INPUT);
+    CHECK_EQ_I64(fake_gpiochip_bias(0, 6), FAKE_GPIO_BIAS_NONE);
     fake_gpiochip_set_input(0, 6, 1);
     CHECK_EQ_I64(o->get_value(c, 6), 1);
     fake_gpiochip_set_input(0, 6, 0);
@@ -146,9 +150,16 @@ test_lines(void)
     CHECK(o->request_input(c, 6) < 0);
 
     /* Edges: none queued, then two in order, with monotonic timestamps. */
-    CHECK_EQ_I64(o->request_edges(c, 17), 0);
+    CHECK_EQ_I64(o->request_edges(c, 17, GPIO_BIAS_PULL_UP), 0);
     CHECK_EQ_I64(fake_gpiochip_use(0, 17), FAKE_GPIO_EDGES);
     CHECK(fake_gpiochip_monotonic(0, 17));
+    /* The bias each edge request asks reaches the kernel. */
+    CHECK_EQ_I64(fake_gpiochip_bias(0, 17), FAKE_GPIO_PULL_UP);
+    CHECK_EQ_I64(o->request_edges(c, 18, GPIO_BIAS_PULL_DOWN), 0);
+    CHECK_EQ_I64(fake_gpiochip_bias(0, 18), FAKE_GPIO_PULL_DOWN);
+    CHECK_EQ_I64(o->request_edges(c, 19, GPIO_BIAS_AS_IS), 0);
+    CHECK_EQ_I64(fake_gpiochip_use(0, 19), FAKE_GPIO_EDGES);
+    CHECK_EQ_I64(fake_gpiochip_bias(0, 19), FAKE_GPIO_BIAS_NONE);
     CHECK_EQ_I64(o->read_event(c, 17, &rising, &t_us), 0);
     int fd = o->event_fd(c, 17);
     CHECK(fd >= 0);
@@ -174,11 +185,12 @@ test_lines(void)
     CHECK_EQ_I64(o->event_fd(c, 5), -1); /* an output has no events */
 
     /* Release closes the chip and every request, and frees the lines. */
-    CHECK_EQ_I64(fake_gpiochip_open_fds(), 4);
+    CHECK_EQ_I64(fake_gpiochip_open_fds(), 6);
     o->release(c);
     CHECK_EQ_I64(fake_gpiochip_open_fds(), 0);
     CHECK_EQ_I64(fake_gpiochip_use(0, 5), FAKE_GPIO_FREE);
     CHECK_EQ_I64(fake_gpiochip_use(0, 17), FAKE_GPIO_FREE);
+    CHECK_EQ_I64(fake_gpiochip_bias(0, 17), FAKE_GPIO_BIAS_NONE);
 }
 
 /* An HX711 on lines DOUT 23, PD_SCK 24 of chip 0: DOUT answers the pulses. */
@@ -254,6 +266,7 @@ test_hx711(void)
         return;
     CHECK_EQ_I64(fake_gpiochip_use(0, SCK), FAKE_GPIO_OUTPUT);
     CHECK_EQ_I64(fake_gpiochip_use(0, DOUT), FAKE_GPIO_INPUT);
+    CHECK_EQ_I64(fake_gpiochip_bias(0, DOUT), FAKE_GPIO_BIAS_NONE); /* chip-driven */
     CHECK_EQ_I64(s->ops->read_samples(s, 1000, out, 2), 1);
     CHECK_EQ_I64(out[0].status, SAMPLE_OK);
     CHECK_EQ_I64(out[0].raw, -4096);      /* 0xFFF000, two's complement */
@@ -289,6 +302,8 @@ test_buttons(void)
         return;
     CHECK_EQ_I64(fake_gpiochip_use(1, 2), FAKE_GPIO_EDGES);
     CHECK_EQ_I64(fake_gpiochip_use(1, 3), FAKE_GPIO_EDGES);
+    CHECK_EQ_I64(fake_gpiochip_bias(1, 2), FAKE_GPIO_PULL_UP); /* active low */
+    CHECK_EQ_I64(fake_gpiochip_bias(1, 3), FAKE_GPIO_PULL_UP);
     CHECK(s->ops->poll_fd(s) >= 0); /* the event fds are real */
 
     /* A press on button 1 (falling: active low) 300 ms before now, released
@@ -310,6 +325,61 @@ test_buttons(void)
     CHECK_EQ_I64(fake_gpiochip_open_fds(), 0);
 }
 
+/*
+ * One button on a Pi's pin whose reset pull is the wrong way for it, pressed
+ * at 9.7 s and released at 9.8 s, read at 10 s: with the bias the source asks,
+ * the released button reads released and both edges come out; with the pin's
+ * own pull it would read pressed for good and show no edge at all.
+ */
+static void
+press_and_release(unsigned line, bool active_low, enum fake_gpiochip_bias reset_pull)
+{
+    struct gpio_buttons_config cfg = {
+        .n_lines = 1, .lines = {line}, .active_low = active_low, .poll_ms = 10};
+    struct sample_source *s = NULL;
+    struct button_edge out[4] = {0};
+    struct gpio_seam seam = {0};
+    char err[300];
+    int released = active_low ? 1 : 0;
+
+    fake_gpiochip_reset();
+    fake_gpiochip_add(0, "pinctrl-bcm2835", 32);
+    fake_gpiochip_set_pull(0, line, reset_pull);
+    CHECK_MSG(open_chip("gpiochip0", &seam, err, sizeof(err)) == 0, "%s", err);
+    if (seam.ops == NULL)
+        return;
+    CHECK_MSG(gpio_buttons_new(&cfg, seam, &s, err, sizeof(err)) == 0, "%s", err);
+    if (s == NULL)
+        return;
+    CHECK_EQ_I64(fake_gpiochip_bias(0, line),
+                 active_low ? FAKE_GPIO_PULL_UP : FAKE_GPIO_PULL_DOWN);
+    /* The source owns the seam; its ops still read the line's level. */
+    CHECK_MSG(seam.ops->get_value(seam.ctx, line) == released,
+              "line %u: a released button reads %s", line,
+              released ? "low: pressed" : "high: pressed");
+
+    clock_us = 9999999;
+    CHECK_EQ_I64(fake_gpiochip_drive(0, line, !released, 9700000000u), 0);
+    CHECK_EQ_I64(fake_gpiochip_drive(0, line, -1, 9800000000u), 0);
+    CHECK_EQ_I64(s->ops->read_edges(s, 50000, out, 4), 2);
+    CHECK_EQ_I64(out[0].pressed, 1);
+    CHECK_EQ_I64(out[0].t_ms, 49700);
+    CHECK_EQ_I64(out[1].pressed, 0);
+    CHECK_EQ_I64(out[1].t_ms, 49800);
+    CHECK_EQ_I64(seam.ops->get_value(seam.ctx, line), released);
+    sample_source_free(s);
+    CHECK_EQ_I64(fake_gpiochip_open_fds(), 0);
+}
+
+static void
+test_button_pulls(void)
+{
+    /* A button to ground on GPIO 17, which resets to pull-down. */
+    press_and_release(17, true, FAKE_GPIO_PULL_DOWN);
+    /* A button to 3V3 on GPIO 4, which resets to pull-up. */
+    press_and_release(4, false, FAKE_GPIO_PULL_UP);
+}
+
 int
 main(void)
 {
@@ -317,6 +387,7 @@ main(void)
     RUN(test_lines);
     RUN(test_hx711);
     RUN(test_buttons);
+    RUN(test_button_pulls);
     fake_gpiochip_reset();
     return th_done();
 }

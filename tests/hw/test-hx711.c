@@ -52,6 +52,7 @@ struct fake {
     struct fake_edge ev[4][8];
     int nev[4], evhead[4];
     int event_fd[4];
+    int bias[4]; /* as requested with edges; -1: not requested */
 };
 
 static int
@@ -73,10 +74,14 @@ f_request_output(void *ctx, unsigned line, int value)
 }
 
 static int
-f_request_edges(void *ctx, unsigned line)
+f_request_edges(void *ctx, unsigned line, enum gpio_bias bias)
 {
     struct fake *f = ctx;
-    return (int)line == f->fail_request ? -EBUSY : 0;
+    if ((int)line == f->fail_request)
+        return -EBUSY;
+    if (line < 4)
+        f->bias[line] = (int)bias;
+    return 0;
 }
 
 static int
@@ -208,6 +213,8 @@ fake_init(struct fake *f)
     memset(f, 0, sizeof(*f));
     f->fail_request = -1;
     f->gain_pulses = 1;
+    for (int i = 0; i < 4; i++)
+        f->bias[i] = -1;
     for (int i = 0; i < 4; i++)
         f->event_fd[i] = -1;
 }
@@ -529,6 +536,10 @@ test_buttons(void)
         return;
     CHECK_EQ_I64(s->ops->poll_fd(s), -1);
     CHECK_EQ_I64(s->ops->next_due_ms(s, 1000), 1010);
+    /* Buttons to ground: the pull-up holds a released one high. */
+    CHECK_EQ_I64(f.bias[2], GPIO_BIAS_PULL_UP);
+    CHECK_EQ_I64(f.bias[3], GPIO_BIAS_PULL_UP);
+    CHECK_EQ_I64(f.bias[0], -1);
     /* Active low: falling is a press. The fake clock reads 1 us at the next call
      * (1 more than 0), so an edge at t_us is (1 - t_us) / 1000 ms old... */
     f.t_us = 9999999; /* ...and now_us returns 10000000: 10 s */
@@ -557,6 +568,9 @@ test_buttons(void)
     f.event_fd[3] = p[0];
     cfg.active_low = false;
     CHECK(gpio_buttons_new(&cfg, seam_of(&f), &s, err, sizeof(err)) == 0);
+    /* Buttons to 3V3: the pull-down holds a released one low. */
+    CHECK_EQ_I64(f.bias[2], GPIO_BIAS_PULL_DOWN);
+    CHECK_EQ_I64(f.bias[3], GPIO_BIAS_PULL_DOWN);
     if (s != NULL) {
         struct epoll_event ev;
         CHECK(s->ops->poll_fd(s) >= 0);
@@ -582,6 +596,8 @@ test_buttons(void)
     f.fail_request = 3;
     CHECK_EQ_I64(gpio_buttons_new(&cfg, seam_of(&f), &s, err, sizeof(err)), -EBUSY);
     CHECK(s == NULL);
+    /* The message names the line and the bias asked for it. */
+    CHECK_MSG(strstr(err, "line 3 with pull-down") != NULL, "%s", err);
 }
 
 int
