@@ -432,6 +432,15 @@ items = (
                 c.close()
 
         def stop(self):
+            # Wake the accept() of serve() and wait for it before closing: a
+            # thread still inside accept() on a closed descriptor number would
+            # take the next fake's connections (the number is reused) and
+            # answer them with this fake's answers.
+            try:
+                self.sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            self.thread.join(30)
             self.sock.close()
             for c in self.held:
                 c.close()
