@@ -28,17 +28,6 @@
 
 #include "fake-gpiochip.h"
 
-static void *
-next_fn(const char *name)
-{
-    void *f = dlsym(RTLD_NEXT, name);
-    if (f == NULL) {
-        fprintf(stderr, "fake-gpiochip: no next definition of %s\n", name);
-        abort();
-    }
-    return f;
-}
-
 static int
 fill(const char *path, struct stat *st, const char *next)
 {
@@ -46,7 +35,7 @@ fill(const char *path, struct stat *st, const char *next)
     int r = fake_gpiochip_path_rdev(path, &rdev);
 
     if (r == 0)
-        return ((int (*)(const char *, struct stat *))next_fn(next))(path, st);
+        return ((int (*)(const char *, struct stat *))fake_gpiochip_real(next))(path, st);
     if (r < 0)
         return -1;
     memset(st, 0, sizeof(*st));
@@ -81,7 +70,7 @@ ioctl(int fd, unsigned long req, ...)
     va_end(ap);
     if (fake_gpiochip_ioctl(fd, req, arg, &r))
         return r;
-    return ((int (*)(int, unsigned long, ...))next_fn("__ioctl_time64"))(fd, req, arg);
+    return ((int (*)(int, unsigned long, ...))fake_gpiochip_real("__ioctl_time64"))(fd, req, arg);
 }
 
 #else

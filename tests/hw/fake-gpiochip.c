@@ -71,10 +71,10 @@ static struct ffd fds[MAX_FDS];
 static struct fake_gpiochip_hooks hooks;
 static uint64_t global_seqno;
 
-#define REAL(name) ((__typeof__(&name))real_fn(#name))
+#define REAL(name) ((__typeof__(&name))fake_gpiochip_real(#name))
 
-static void *
-real_fn(const char *name)
+void *
+fake_gpiochip_real(const char *name)
 {
     void *f = dlsym(RTLD_NEXT, name);
     if (f == NULL) {

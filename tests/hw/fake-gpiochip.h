@@ -111,6 +111,9 @@ int fake_gpiochip_open_fds(void);
  * gives 1 with the result in *ret for an fd of the fake, else 0.
  */
 int fake_gpiochip_path_rdev(const char *path, dev_t *rdev);
+
+/* The C library's own definition of name (dlsym RTLD_NEXT); aborts if none. */
+void *fake_gpiochip_real(const char *name);
 int fake_gpiochip_ioctl(int fd, unsigned long req, void *arg, int *ret);
 
 #endif
