@@ -39,6 +39,7 @@
 #include "notify.h"
 #include "pipeline.h"
 #include "resume.h"
+#include "status.h"
 #include "store.h"
 #include "text.h"
 #include "trace.h"
@@ -153,28 +154,6 @@ start_recording(struct agent *a, int64_t now, int64_t seconds, char *path, size_
     return 0;
 }
 
-static cJSON *
-status_json(struct agent *a, int64_t now)
-{
-    cJSON *arr = cJSON_CreateArray();
-
-    for (size_t i = 0; arr != NULL && i < a->pl->n_items; i++) {
-        struct pl_view v;
-        cJSON *o = cJSON_CreateObject();
-        pipeline_view(a->pl, i, now, &v);
-        if (o == NULL)
-            break;
-        cJSON_AddStringToObject(o, "item", a->cfg->items[i].id);
-        cJSON_AddNumberToObject(o, "stock_g", (double)v.stock_mg / 1000.0);
-        cJSON_AddNumberToObject(o, "uncertainty_g", (double)v.uncertainty_mg / 1000.0);
-        cJSON_AddNumberToObject(o, "rate_g_per_day", (double)v.rate_ugpd / 1e6);
-        cJSON_AddBoolToObject(o, "fault", a->pl->items[i].fault);
-        cJSON_AddStringToObject(o, "verdict", order_verdict_to_str(v.verdict));
-        cJSON_AddItemToArray(arr, o);
-    }
-    return arr;
-}
-
 static int
 on_request(void *ctx, const struct control_request *req, char *msg, size_t len,
            cJSON **data)
@@ -188,7 +167,7 @@ on_request(void *ctx, const struct control_request *req, char *msg, size_t len,
         return 0;
     }
     if (req->cmd == CONTROL_STATUS) {
-        *data = status_json(a, now);
+        *data = status_answer(a->pl, now, NULL);
         snprintf(msg, len, "%zu items", a->pl->n_items);
         return 0;
     }

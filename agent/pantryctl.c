@@ -1,14 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * pantryctl: the household's command line. `status`, `forecast` and `history`
+ * pantryctl: the household's command line. `status` asks the running daemon
+ * and falls back to the store (pantryctl-status.c); `forecast` and `history`
  * read the daemon's store read-only (the latest forecast of each item, its
  * readings, open orders and history), so they work whether the daemon runs or
  * not; `order`, `confirm`, `cancel`, `tare`, `calibrate`, `record` and `ping`
  * ask the running daemon over its control socket (control.h) and print what it
  * answers. Every command takes --json and prints one JSON object instead. The
  * commands, their options, the JSON keys and the exit statuses are documented
- * in agent/PANTRYCTL.md; this file and pantryctl-chart.c are the only places
- * that print them.
+ * in agent/PANTRYCTL.md; this file, pantryctl-chart.c and pantryctl-status.c
+ * are the only places that print them.
  *
  * Exit status: 0 done, 1 refused or failed, 2 bad usage, 3 the daemon is not
  * reachable.
@@ -71,7 +72,7 @@ fail(const char *fmt, ...)
 }
 
 /* Text from the store or the daemon, printed without its control characters. */
-static void
+void
 put_clean(FILE *f, const char *s)
 {
     for (; s != NULL && *s != '\0'; s++)
@@ -146,7 +147,8 @@ fmt_day(int64_t ms, char *buf, size_t len)
 int64_t
 runout_ms(int64_t s)
 {
-    if (s == INT64_MAX || s > INT64_MAX / 1000 || s < 0)
+    /* 0 is no time at all (a view saved before any forecast), not 1970. */
+    if (s == INT64_MAX || s > INT64_MAX / 1000 || s <= 0)
         return -1;
     return s * 1000;
 }
@@ -208,24 +210,6 @@ open_store(struct store **db)
     return 0;
 }
 
-struct open_order {
-    bool found;
-    struct store_order o; /* message and detail_json are NULL */
-};
-
-static int
-open_order_cb(const struct store_order *o, void *ctx)
-{
-    struct open_order *oo = ctx;
-
-    /* One open order per item; should there be more, the newest is shown. */
-    oo->found = true;
-    oo->o = *o;
-    oo->o.message = NULL;
-    oo->o.detail_json = NULL;
-    return 0;
-}
-
 /* The item's view; 1 when there is one, 0 when none yet, -errno after a message. */
 int
 get_view(struct store *db, const char *item, struct store_view *v)
@@ -269,188 +253,6 @@ view_json(const struct cfg_item *it, const struct store_view *v, int64_t now_ms)
     cJSON_AddStringToObject(o, "verdict", v->verdict);
     cJSON_AddBoolToObject(o, "fault", v->fault);
     return o;
-}
-
-static cJSON *
-order_json(const struct store_order *ord)
-{
-    cJSON *o = cJSON_CreateObject();
-
-    cJSON_AddStringToObject(o, "id", ord->order_id);
-    cJSON_AddStringToObject(o, "state", store_order_state_to_str(ord->state));
-    cJSON_AddNumberToObject(o, "packs", ord->packs);
-    cJSON_AddStringToObject(o, "reason", ord->reason);
-    cJSON_AddNumberToObject(o, "created_ms", (double)ord->created_ms);
-    cJSON_AddNumberToObject(o, "updated_ms", (double)ord->updated_ms);
-    cJSON_AddNumberToObject(o, "seq", (double)ord->seq);
-    if (ord->eta_ms > 0)
-        cJSON_AddNumberToObject(o, "eta_ms", (double)ord->eta_ms);
-    else
-        cJSON_AddNullToObject(o, "eta_ms");
-    return o;
-}
-
-/* ---- status ---- */
-
-/*
- * What the daemon learnt of item c's lead time (its saved model, or the
- * configured prior before one is saved). 0, or -errno after a message.
- */
-static int
-get_lead(struct store *db, const struct cfg_item *c, int64_t now_ms, struct lead *out)
-{
-    static struct pl_model m; /* about 1 KB: not on the stack */
-    char why[256];
-    int32_t format;
-    int r = ms_load(db, c, now_ms, &m, &format, why, sizeof(why));
-
-    if (r < 0) {
-        fail("%s: reading what was learnt: %s", c->id, store_errmsg(db));
-        return r;
-    }
-    *out = m.lead;
-    return 0;
-}
-
-static cJSON *
-lead_json(const struct lead *l)
-{
-    cJSON *o = cJSON_CreateObject();
-
-    cJSON_AddNumberToObject(o, "mean_s", (double)l->mean_s);
-    cJSON_AddNumberToObject(o, "sd_s", (double)lead_sd_s(l));
-    cJSON_AddNumberToObject(o, "deliveries", (double)l->n);
-    return o;
-}
-
-static void
-print_lead(const struct lead *l)
-{
-    double mean = (double)l->mean_s / 86400.0, sd = (double)lead_sd_s(l) / 86400.0;
-
-    if (l->n == 0)
-        printf("  lead      %.1f days ± %.1f, the configured prior: no delivery measured "
-               "yet\n", mean, sd);
-    else
-        printf("  lead      %.1f days ± %.1f, learnt from %" PRIu32 " deliver%s\n", mean,
-               sd, l->n, l->n == 1 ? "y" : "ies");
-}
-
-static void
-print_view(const struct cfg_item *it, const struct store_view *v, int64_t now_ms)
-{
-    char a[32], b[32], c[32], d[32];
-    int64_t ro = runout_ms(v->runout_s), lo = runout_ms(v->runout_lo_s),
-            hi = runout_ms(v->runout_hi_s);
-
-    printf("  stock     %s ± %s, %.0f%% of a %s pack (at %s)\n",
-           fmt_g(v->stock_mg, a, 32), fmt_g(v->uncertainty_mg, b, 32),
-           (double)v->stock_mg * 100.0 / (double)it->pack_mg, fmt_g(it->pack_mg, c, 32),
-           fmt_time(v->t_ms, d, 32));
-    if (v->fault)
-        printf("  sensor    FAULT: its readings are not trusted; no order is made from "
-               "them\n");
-    printf("  use       %.1f g/day ± %.1f\n", (double)v->rate_ugpd / 1e6,
-           (double)v->sigma_ugpd / 1e6);
-    if (ro < 0) {
-        printf("  runs out  not foreseen");
-        if (lo >= 0)
-            printf(" (at the earliest %s)", fmt_time(lo, a, 32));
-        printf("\n");
-    } else {
-        double days = (double)(ro - now_ms) / (double)MS_PER_DAY;
-        if (days >= 0)
-            printf("  runs out  in %.1f days, %s", days, fmt_time(ro, a, 32));
-        else
-            printf("  runs out  overdue since %s", fmt_time(ro, a, 32));
-        printf(" (%s .. %s)\n", lo >= 0 ? fmt_time(lo, b, 32) : "?",
-               hi >= 0 ? fmt_time(hi, c, 32) : "never");
-    }
-    printf("  decision  %s; reorder point %s, lead time %.1f days\n", v->verdict,
-           fmt_g(v->reorder_point_mg, a, 32), (double)v->lead_s / 86400.0);
-}
-
-static int
-cmd_status(const struct command *cmd, struct opts *o)
-{
-    struct store *db = NULL;
-    cJSON *root = NULL, *arr = NULL;
-    int rc = EXIT_REFUSED, only = -1;
-    char a[32];
-
-    (void)cmd;
-    if (o->item != NULL && (only = find_item(o->item)) < 0)
-        return EXIT_USAGE;
-    if (open_store(&db) != 0)
-        return EXIT_REFUSED;
-    if (o->json) {
-        root = cJSON_CreateObject();
-        cJSON_AddNumberToObject(root, "now_ms", (double)o->now_ms);
-        arr = cJSON_AddArrayToObject(root, "items");
-    }
-    for (size_t i = 0; i < pctl_cfg.n_items; i++) {
-        const struct cfg_item *it = &pctl_cfg.items[i];
-        struct store_view v;
-        struct open_order oo = {0};
-        struct lead lead;
-        int have;
-
-        if (only >= 0 && (size_t)only != i)
-            continue;
-        if ((have = get_view(db, it->id, &v)) < 0)
-            goto out;
-        if (store_orders_open(db, it->id, open_order_cb, &oo) < 0) {
-            fail("%s: reading its orders: %s", it->id, store_errmsg(db));
-            goto out;
-        }
-        if (get_lead(db, it, o->now_ms, &lead) < 0)
-            goto out;
-        if (o->json) {
-            cJSON *j = cJSON_CreateObject();
-            cJSON_AddStringToObject(j, "id", it->id);
-            cJSON_AddStringToObject(j, "name", it->name);
-            cJSON_AddNumberToObject(j, "pack_g", (double)it->pack_mg / 1000.0);
-            cJSON_AddStringToObject(j, "mode", cfg_mode_to_str(it->mode));
-            if (have)
-                cJSON_AddItemToObject(j, "view", view_json(it, &v, o->now_ms));
-            else
-                cJSON_AddNullToObject(j, "view");
-            if (oo.found)
-                cJSON_AddItemToObject(j, "order", order_json(&oo.o));
-            else
-                cJSON_AddNullToObject(j, "order");
-            cJSON_AddItemToObject(j, "lead", lead_json(&lead));
-            cJSON_AddItemToArray(arr, j);
-            continue;
-        }
-        printf("%s%s  ", i > 0 && only < 0 ? "\n" : "", it->id);
-        put_clean(stdout, it->name);
-        printf("  (mode %s)\n", cfg_mode_to_str(it->mode));
-        if (have)
-            print_view(it, &v, o->now_ms);
-        else
-            printf("  no forecast yet: the daemon has not reviewed this item\n");
-        print_lead(&lead);
-        if (oo.found) {
-            printf("  order     %s %s since %s (%" PRId32 " pack%s, %s)\n",
-                   oo.o.order_id, store_order_state_to_str(oo.o.state),
-                   fmt_time(oo.o.updated_ms, a, 32), oo.o.packs,
-                   oo.o.packs == 1 ? "" : "s", oo.o.reason);
-            if (oo.o.eta_ms > 0)
-                printf("  delivery  expected %s (the retailer shipped it)\n",
-                       fmt_time(oo.o.eta_ms, a, 32));
-        } else
-            printf("  order     none open\n");
-    }
-    rc = 0;
-    if (o->json) {
-        rc = print_json(root);
-        root = NULL;
-    }
-out:
-    cJSON_Delete(root);
-    store_close(db);
-    return rc;
 }
 
 /* ---- history ---- */
@@ -885,9 +687,11 @@ eof:
 static const struct command commands[] = {
     {"status", "[ITEM]", 0, 0, cmd_status,
      "stock, use, runout and open order of every item (or ITEM)",
-     "Reads the daemon's store read-only: each item's latest forecast (stock,\n"
-     "use per day, runout with its early..late interval, the order decision)\n"
-     "and its open order. Works whether the daemon runs or not.\n"},
+     "Asks the running daemon (1 s, or --timeout-ms) for each item's stock,\n"
+     "use per day, runout with its early..late interval and order decision;\n"
+     "when no daemon answers, shows what it saved in the store, and says\n"
+     "which. Adds the open order. While an item is learning (4 uses, 3 days)\n"
+     "no rate or runout is shown.\n"},
     {"forecast", "ITEM", OPT_DAYS | OPT_WIDTH | OPT_HEIGHT | OPT_ASCII, 0, cmd_forecast,
      "a chart of ITEM's stock history and its runout forecast",
      "Options:\n"
@@ -1067,6 +871,7 @@ parse_args(int argc, char **argv, struct opts *o, const struct command **cmd)
             if (!parse_num(optarg, 100, 600000, &o->timeout_ms))
                 return usage_error("--timeout-ms: expected 100..600000, found '%s'",
                                    optarg);
+            o->timeout_given = true;
             break;
         case O_NOW:
             if (evtrace_parse_time(optarg, &t_s) < 0)

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Internal to pantryctl (pantryctl.c, pantryctl-chart.c): its options and
- * commands, the configuration it read, and the helpers both use to read the
- * store and print for people.
+ * Internal to pantryctl (pantryctl.c, pantryctl-chart.c, pantryctl-status.c):
+ * its options and commands, the configuration it read, and the helpers they
+ * share to read the store and print for people.
  */
 #ifndef PANTRY_AGENT_PANTRYCTL_H
 #define PANTRY_AGENT_PANTRYCTL_H
@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <cjson/cJSON.h>
 
@@ -40,6 +41,7 @@ struct opts {
     bool json;
     int64_t now_ms;     /* --now, else the wall clock */
     int64_t timeout_ms; /* control socket calls */
+    bool timeout_given; /* --timeout-ms was given */
     unsigned given;     /* OPT_* seen */
     int64_t days, width, height, limit, weight_mg, settle_ms, seconds;
     bool ascii, force;
@@ -61,6 +63,8 @@ extern struct agent_config pctl_cfg; /* the configuration read (--config) */
 int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* "pantryctl: ..." on stderr; returns EXIT_REFUSED. */
 int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Print s without its control characters (shown as ?). */
+void put_clean(FILE *f, const char *s);
 /* Print s cleaned and cut to at most cols characters. */
 void put_cut(const char *s, int cols);
 /* Print a cJSON object as one line and free it; 0, or 1 when out of memory. */
@@ -69,7 +73,7 @@ int print_json(cJSON *o);
 const char *fmt_g(int64_t mg, char *buf, size_t len);
 const char *fmt_time(int64_t ms, char *buf, size_t len);
 const char *fmt_day(int64_t ms, char *buf, size_t len);
-/* A runout time of the models (s, MODELS_NEVER) in ms, -1 for never. */
+/* A runout time of the models (s, MODELS_NEVER) in ms; -1 for never or none (0). */
 int64_t runout_ms(int64_t s);
 /* The index of item id in the configuration, or -1 after a usage error. */
 int find_item(const char *id);
@@ -78,6 +82,9 @@ int open_store(struct store **db);
 /* The item's view; 1 when there is one, 0 when none yet, -errno after a message. */
 int get_view(struct store *db, const char *item, struct store_view *v);
 cJSON *view_json(const struct cfg_item *it, const struct store_view *v, int64_t now_ms);
+
+/* status [ITEM]: live from the daemon, else saved (pantryctl-status.c). */
+int cmd_status(const struct command *cmd, struct opts *o);
 
 /* forecast ITEM: the chart (pantryctl-chart.c). */
 int cmd_forecast(const struct command *cmd, struct opts *o);

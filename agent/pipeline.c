@@ -23,6 +23,7 @@
 #include "modelstate.h"
 #include "pipeline-int.h"
 #include "resume.h"
+#include "status.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -653,9 +654,9 @@ review(struct pipeline *p, struct pl_item *it, int64_t now_ms)
      * No predicted order while learning: the first hours of a new shelf give
      * rates from a handful of pours, which can be anything.
      */
-    bool learnt = it->model.started_ms > 0 && fc_events(&it->model.fc) >= PL_WARMUP_EVENTS &&
-                  now_ms - it->model.started_ms >= PL_WARMUP_MS;
-    bool need = pol.order && learnt;
+    struct status_learning learning;
+    status_learning_of(&it->model, now_ms, &learning);
+    bool need = pol.order && learning.done;
     it->view.verdict = guard(p, it, need, false, pol.packs, now_ms, &oo);
     save_view(p, it);
     if (it->view.verdict != ORDER_GO)
@@ -913,6 +914,9 @@ on_event(struct pipeline *p, struct pl_item *it, const struct stock_event *ev)
         break;
     case STOCK_FAULT_END:
         it->fault = false;
+        /* The saved view says so at once, not at the next review. */
+        it->view.t_ms = ev->t_ms;
+        save_view(p, it);
         pl_audit(p, it, ev->t_ms, "sensor recovered: %" PRId64 " g on the platform",
               ev->mg / 1000);
         break;
@@ -1056,8 +1060,17 @@ int
 pipeline_fini(struct pipeline *p)
 {
     for (size_t i = 0; i < p->n_items; i++) {
-        flush_readings(p, &p->items[i]);
-        save_model(p, &p->items[i], p->now_ms);
+        struct pl_item *it = &p->items[i];
+        struct pl_view v;
+        int64_t w, u;
+        flush_readings(p, it);
+        save_model(p, it, p->now_ms);
+        /* pantryctl status shows the saved view while the daemon is stopped:
+         * the stock as it was at the stop, not at the last review. */
+        if (shelf_stock(&p->shelf, it->channel, p->now_ms, &w, &u) != -EAGAIN) {
+            pipeline_view(p, i, p->now_ms, &v);
+            save_view(p, it);
+        }
     }
     return pipeline_flush(p);
 }

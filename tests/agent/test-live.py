@@ -121,7 +121,7 @@ with tempfile.TemporaryDirectory() as d:
 
     def stock():
         r = call(sock, {"cmd": "status"})
-        return r["data"][0]["stock_g"] if r["ok"] and r.get("data") else None
+        return r["data"]["items"][0]["stock_g"] if r["ok"] and r.get("data") else None
     check(wait_for(lambda: stock() == 750.0), "stock 750 g, got %r" % stock())
 
     # A manual order is queued at once (the person asked); a second is refused.

@@ -9,6 +9,7 @@
  *   reading ITEM START_MS N MIN_MG MAX_MG MEAN_MG UNCERTAINTY_MG
  *   view ITEM T_MS STOCK_MG UNC_MG RATE_UGPD SIGMA_UGPD RUNOUT_S LO_S HI_S LEAD_S
  *        REORDER_POINT_MG VERDICT FAULT(0|1)                       (one line)
+ *   model ITEM STARTED_MS USES          (what was learnt: the learning period)
  *   event ITEM KIND T_MS MG [FLAGS]
  *   device ID
  *   order ID ITEM PACKS PRICE_CENTS REASON T_MS
@@ -25,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "modelstate.h"
 #include "sensor.h"
 #include "store.h"
 
@@ -148,6 +150,19 @@ run(struct store *db, char *line)
         };
         copy(w.verdict, sizeof(w.verdict), f[12]);
         return store_view_put(db, f[1], &w);
+    }
+    if (strcmp(f[0], "model") == 0 && n == 4) {
+        /* What was learnt: observation began at v[2], v[3] uses seen; the
+         * lead is the configuration's default prior (2 days, spread 2 days). */
+        static struct pl_model m;
+        struct cfg_item c = {.lead_s = 2 * 86400, .lead_spread_s = 2 * 86400};
+        char text[MS_TEXT_MAX];
+        ms_fresh(&m, &c, v[2]);
+        m.fc.cr.size.n = (uint32_t)v[3];
+        int len = ms_encode(&m, text, sizeof(text));
+        if (len < 0)
+            return len;
+        return store_model_put(db, f[1], v[2], MS_FORMAT, text, (size_t)len);
     }
     if (strcmp(f[0], "event") == 0 && (n == 5 || (n == 6 && v[5] < 256))) {
         struct stock_event ev = {.t_ms = v[3], .mg = v[4]};

@@ -103,6 +103,9 @@ commands += [
     # coffee: a faulty sensor, no use seen: runout never
     "view coffee %d 412400 1000 0 0 never never never 259200 150000 no-data 1"
     % (NOW_MS - 60000),
+    # rice learnt long ago (30 uses in 20 days); coffee is learning (2 uses, 1 day)
+    "model rice %d 30" % (NOW_MS - 20 * DAY_MS),
+    "model coffee %d 2" % (NOW_MS - DAY_MS - 3600 * 1000),
     "device test-shelf",
     # rice: an order planned, then cancelled (final: history only)
     "order r-1 rice 1 499 predicted %d" % (NOW_MS - 3 * DAY_MS),
@@ -184,6 +187,8 @@ items = (
     check(r.returncode == 0, "status exit: " + r.stderr)
     out = r.stdout
     days_left = (RUNOUT_S - NOW_S) / DAY_S   # 15.19: "15.2"
+    check(out.startswith("saved at %s, the daemon is not running\n" % utc(NOW_MS - 60000)),
+          "status says the state is saved, the newest view's time:\n" + out)
     expect = [
         "rice  Basmati rice  (mode confirm)",
         "  stock     760 g ± 3.0 g, 38%% of a 2000 g pack (at %s)" % utc(VIEW_T_MS),
@@ -198,7 +203,9 @@ items = (
         "  stock     412 g ± 1.0 g, 41%% of a 1000 g pack (at %s)"
         % utc(NOW_MS - 60000),
         "  sensor    FAULT",
-        "  runs out  not foreseen",
+        "  learning: 2 of 4 uses, day 1 of 3; no rate or runout until then",
+        "  runs out  not foreseen yet",
+        "  decision  no-data; lead time 3.0 days",
         "  order     c-7 published since %s (2 packs, manual)" % utc(NOW_MS - 1800000),
         "  delivery  expected %s (the retailer shipped it)" % utc(NOW_MS + 2 * 86400000),
         "flour  Flour  (mode off)",
@@ -224,13 +231,19 @@ items = (
             "days_left": round(days_left, 1), "runout_ms": RUNOUT_S * 1000,
             "runout_early_ms": RUNOUT_LO_S * 1000, "runout_late_ms": RUNOUT_HI_S * 1000,
             "lead_s": 172800, "reorder_point_g": 300, "verdict": "not-needed",
-            "fault": False}, "json rice view: %r" % v)
+            "fault": False, "learning": None}, "json rice view: %r" % v)
+        check(j["source"] == "store" and "the daemon is not running" in j["daemon_error"],
+              "json source: %r" % j)
         check(items["rice"]["order"] is None and items["rice"]["pack_g"] == 2000 and
               items["rice"]["name"] == "Basmati rice" and
               items["rice"]["mode"] == "confirm", "json rice")
         c = items["coffee"]
         check(c["view"]["runout_ms"] is None and c["view"]["days_left"] is None and
-              c["view"]["fault"] is True and c["view"]["stock_g"] == 412.4,
+              c["view"]["fault"] is True and c["view"]["stock_g"] == 412.4 and
+              c["view"]["rate_g_per_day"] is None and
+              c["view"]["reorder_point_g"] is None and
+              c["view"]["learning"] == {"uses": 2, "uses_needed": 4, "days": 1,
+                                        "days_needed": 3},
               "json coffee view: %r" % c["view"])
         check(c["order"] == {"id": "c-7", "state": "published", "packs": 2,
                              "reason": "manual", "created_ms": NOW_MS - 7200000,
