@@ -167,7 +167,10 @@ on_request(void *ctx, const struct control_request *req, char *msg, size_t len,
         return 0;
     }
     if (req->cmd == CONTROL_STATUS) {
-        *data = status_answer(a->pl, now, NULL);
+        struct status_link link;
+        if (a->up != NULL)
+            uplink_status(a->up, &link);
+        *data = status_answer(a->pl, now, a->up != NULL ? &link : NULL);
         snprintf(msg, len, "%zu items", a->pl->n_items);
         return 0;
     }

@@ -339,6 +339,89 @@ print_status_view(const struct cfg_item *it, const struct item_status *s,
                (double)s->lead_s / 86400.0);
 }
 
+/* A time of the daemon's link object: 1 with *ms, 0 null or absent, -1 bad. */
+static int
+link_time(const cJSON *o, const char *key, int64_t *ms)
+{
+    const cJSON *j = cJSON_GetObjectItemCaseSensitive(o, key);
+
+    if (j == NULL || cJSON_IsNull(j))
+        return 0;
+    return get_num(o, key, 1, ms) == 1 && *ms > 0 ? 1 : -1;
+}
+
+/*
+ * The daemon's "link" (null: no broker configured) checked and printed for
+ * people (text) or copied (JSON). 0, or -EPROTO naming the bad key in *bad.
+ */
+static int
+show_link(const cJSON *link, cJSON *root, const char **bad)
+{
+    const cJSON *conn, *ans, *err, *st, *ord, *msg;
+    int64_t since = 0, outbox = -1, t = 0;
+    char a[32];
+    int k;
+
+    if (cJSON_IsNull(link)) {
+        if (root != NULL)
+            cJSON_AddNullToObject(root, "link");
+        else
+            printf("link      no broker configured: orders wait in the outbox\n\n");
+        return 0;
+    }
+    conn = cJSON_GetObjectItemCaseSensitive(link, "connected");
+    ans = cJSON_GetObjectItemCaseSensitive(link, "last_answer");
+    err = cJSON_GetObjectItemCaseSensitive(link, "last_error");
+    if (!cJSON_IsBool(conn))
+        return *bad = "link.connected", -EPROTO;
+    if ((k = link_time(link, "since_ms", &since)) < 0)
+        return *bad = "link.since_ms", -EPROTO;
+    if (get_num(link, "outbox", 1, &outbox) < 0 || outbox < -1)
+        return *bad = "link.outbox", -EPROTO;
+    if (!cJSON_IsNull(ans)) {
+        st = cJSON_GetObjectItemCaseSensitive(ans, "status");
+        ord = cJSON_GetObjectItemCaseSensitive(ans, "order");
+        if (!cJSON_IsObject(ans) || !cJSON_IsString(st) || !cJSON_IsString(ord) ||
+            link_time(ans, "t_ms", &t) != 1)
+            return *bad = "link.last_answer", -EPROTO;
+    }
+    if (!cJSON_IsNull(err)) {
+        msg = cJSON_GetObjectItemCaseSensitive(err, "message");
+        if (!cJSON_IsObject(err) || !cJSON_IsString(msg) ||
+            link_time(err, "t_ms", &t) != 1)
+            return *bad = "link.last_error", -EPROTO;
+    }
+    if (root != NULL) {
+        cJSON_AddItemToObject(root, "link", cJSON_Duplicate(link, true));
+        return 0;
+    }
+    printf("link      %s", cJSON_IsTrue(conn) ? "connected" : "not connected");
+    if (k == 1)
+        printf(" since %s", fmt_time(since, a, 32));
+    if (outbox >= 0)
+        printf("; %" PRId64 " message%s in the outbox", outbox, outbox == 1 ? "" : "s");
+    printf("\n");
+    if (!cJSON_IsNull(ans)) {
+        link_time(ans, "t_ms", &t);
+        printf("          last answer: ");
+        put_clean(stdout, cJSON_GetObjectItemCaseSensitive(ans, "status")->valuestring);
+        printf(" for ");
+        put_clean(stdout, cJSON_GetObjectItemCaseSensitive(ans, "order")->valuestring);
+        printf(" at %s\n", fmt_time(t, a, 32));
+    } else {
+        printf("          last answer: none yet\n");
+    }
+    if (!cJSON_IsNull(err)) {
+        link_time(err, "t_ms", &t);
+        printf("          last error: ");
+        put_clean(stdout,
+                  cJSON_GetObjectItemCaseSensitive(err, "message")->valuestring);
+        printf(" at %s\n", fmt_time(t, a, 32));
+    }
+    printf("\n");
+    return 0;
+}
+
 /* ---- the command ---- */
 
 /*
@@ -405,21 +488,27 @@ cmd_status(const struct command *cmd, struct opts *o)
             cJSON_AddStringToObject(root, "daemon_error", why);
         arr = cJSON_AddArrayToObject(root, "items");
     }
-    if (!o->json) {
-        if (live) {
+    if (live) {
+        const char *bad = NULL;
+        if (!o->json)
             printf("live from the daemon at %s\n\n", fmt_time(o->now_ms, a, 32));
-        } else {
-            for (size_t i = 0; i < pctl_cfg.n_items; i++) {
-                struct store_view v;
-                if ((only < 0 || (size_t)only == i) &&
-                    get_view(db, pctl_cfg.items[i].id, &v) == 1 && v.t_ms > saved_ms)
-                    saved_ms = v.t_ms;
-            }
-            if (saved_ms > 0)
-                printf("saved at %s, %s\n\n", fmt_time(saved_ms, a, 32), why);
-            else
-                printf("nothing saved yet, %s\n\n", why);
+        if (show_link(link, root, &bad) < 0) {
+            fail("the daemon's status answer is not understood (\"%s\")", bad);
+            goto out;
         }
+    } else if (o->json) {
+        cJSON_AddNullToObject(root, "link");
+    } else {
+        for (size_t i = 0; i < pctl_cfg.n_items; i++) {
+            struct store_view v;
+            if ((only < 0 || (size_t)only == i) &&
+                get_view(db, pctl_cfg.items[i].id, &v) == 1 && v.t_ms > saved_ms)
+                saved_ms = v.t_ms;
+        }
+        if (saved_ms > 0)
+            printf("saved at %s, %s\n\n", fmt_time(saved_ms, a, 32), why);
+        else
+            printf("nothing saved yet, %s\n\n", why);
     }
     for (size_t i = 0; i < pctl_cfg.n_items; i++) {
         const struct cfg_item *it = &pctl_cfg.items[i];

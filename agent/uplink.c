@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <poll.h>
+#include <stdarg.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,6 +50,7 @@ struct uplink {
     int64_t next_connect_ms; /* monotonic */
     bool kicked;             /* something changed: look at the outbox */
     int64_t next_pump_ms;    /* monotonic: look again then, kicked or not */
+    struct status_link link; /* what pantryctl status shows of the link */
 };
 
 /* ---- untrusted input: acks ---- */
@@ -274,6 +276,25 @@ uplink_pending_max_seq(struct uplink *u)
     return store_outbox_pending(u->db, max_seq_cb, &max) < 0 ? 0 : max;
 }
 
+static int
+count_cb(const struct store_outmsg *m, void *ctx)
+{
+    (void)m;
+    ++*(int64_t *)ctx;
+    return 0;
+}
+
+void
+uplink_status(struct uplink *u, struct status_link *out)
+{
+    *out = u->link;
+    out->configured = true;
+    out->connected = mqtt_connected(u->mq);
+    out->outbox = 0;
+    if (store_outbox_pending(u->db, count_cb, &out->outbox) < 0)
+        out->outbox = -1;
+}
+
 /* Send what the outbox allows now; the wait until it may send more. */
 static int64_t
 pump(struct uplink *u, int64_t mono_ms)
@@ -311,6 +332,18 @@ pump(struct uplink *u, int64_t mono_ms)
     return wake == INT64_MAX ? INT64_MAX : wake - mono_ms;
 }
 
+/* The link's last error, for pantryctl status (it is logged by the caller). */
+static void
+note_error(struct uplink *u, int64_t now_ms, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(u->link.last_error, sizeof(u->link.last_error), fmt, ap);
+    va_end(ap);
+    u->link.last_error_ms = now_ms;
+}
+
 static void
 on_ack(struct uplink *u, const struct mqtt_event *ev, int64_t now_ms)
 {
@@ -320,6 +353,7 @@ on_ack(struct uplink *u, const struct mqtt_event *ev, int64_t now_ms)
 
     /* Every ack dropped is logged once, here, with why (issue 12). */
     if (ev->payload == NULL) {
+        note_error(u, now_ms, "an ack was dropped: too large");
         log_warning(
             "ack dropped (%zu bytes): %s", ev->len,
             ev->code == -EMSGSIZE
@@ -331,6 +365,7 @@ on_ack(struct uplink *u, const struct mqtt_event *ev, int64_t now_ms)
                           u->have_retailer_pk ? u->retailer_pk : NULL, &a, why,
                           sizeof(why));
     if (r < 0) {
+        note_error(u, now_ms, "an ack was dropped: %s", why);
         log_warning("ack dropped (%zu bytes): %s", ev->len, why);
         return;
     }
@@ -341,6 +376,15 @@ on_ack(struct uplink *u, const struct mqtt_event *ev, int64_t now_ms)
         log_info("%s", msg);
     else
         log_warning("ack dropped: %s", msg);
+    if (r == 0 || r == -EALREADY) {
+        snprintf(u->link.last_answer, sizeof(u->link.last_answer), "%s",
+                 message_ack_status_to_str(a.status));
+        snprintf(u->link.last_answer_order, sizeof(u->link.last_answer_order), "%s",
+                 a.order_id);
+        u->link.last_answer_ms = now_ms;
+    } else {
+        note_error(u, now_ms, "an ack was dropped: %s", msg);
+    }
     if (r == 0 || r == -EALREADY)
         outbox_answered(&u->ob); /* the retailer is there: resend at the base wait */
     if ((r == 0 || r == -EALREADY) && !u->ob.strict) {
@@ -354,10 +398,12 @@ on_ack(struct uplink *u, const struct mqtt_event *ev, int64_t now_ms)
 }
 
 static void
-connected(struct uplink *u, const struct mqtt_event *ev)
+connected(struct uplink *u, const struct mqtt_event *ev, int64_t now_ms)
 {
     int r;
 
+    u->link.connected = true;
+    u->link.since_ms = now_ms;
     log_notice("connected to %s (MQTT %s%s)", u->cfg->broker.url,
                ev->version == 5 ? "5" : "3.1.1",
                ev->session_present ? ", session resumed" : "");
@@ -376,10 +422,16 @@ connected(struct uplink *u, const struct mqtt_event *ev)
 }
 
 static void
-retry_later(struct uplink *u, int64_t mono_ms, const char *what, const char *why)
+retry_later(struct uplink *u, int64_t mono_ms, int64_t now_ms, const char *what,
+            const char *why)
 {
     int64_t d = mqtt_backoff_ms(u->attempt, randombytes_random());
 
+    if (u->link.connected)
+        u->link.since_ms = now_ms; /* not connected since then */
+    u->link.connected = false;
+    note_error(u, now_ms, "%s %s: %s", what, u->cfg->broker.url,
+               why[0] ? why : "no reason given");
     if (u->attempt < 30)
         u->attempt++;
     u->next_connect_ms = mono_ms + d;
@@ -405,13 +457,13 @@ handle(struct uplink *u, struct mqtt_event *ev, int64_t mono_ms, int64_t now_ms)
 
     switch (ev->kind) {
     case MQTT_EV_CONNECTED:
-        connected(u, ev);
+        connected(u, ev, now_ms);
         break;
     case MQTT_EV_CONNECT_FAILED:
-        retry_later(u, mono_ms, "cannot connect to", ev->text);
+        retry_later(u, mono_ms, now_ms, "cannot connect to", ev->text);
         break;
     case MQTT_EV_LOST:
-        retry_later(u, mono_ms, "lost the connection to", ev->text);
+        retry_later(u, mono_ms, now_ms, "lost the connection to", ev->text);
         break;
     case MQTT_EV_PUBACK:
         if (outbox_puback(&u->ob, ev->token, &m)) {
@@ -422,6 +474,8 @@ handle(struct uplink *u, struct mqtt_event *ev, int64_t mono_ms, int64_t now_ms)
         }
         break;
     case MQTT_EV_PUB_FAILED:
+        note_error(u, now_ms, "a publish failed: %s",
+                   ev->text[0] ? ev->text : mqtt_strerror(ev->code));
         log_warning("a publish failed: %s (what is unanswered goes again after the "
                     "next connect)",
                     ev->text[0] ? ev->text : mqtt_strerror(ev->code));
@@ -441,6 +495,9 @@ handle(struct uplink *u, struct mqtt_event *ev, int64_t mono_ms, int64_t now_ms)
                       u->t_ack, ev->text[0] ? ev->text : "refused");
         break;
     case MQTT_EV_DISCONNECTED:
+        if (u->link.connected)
+            u->link.since_ms = now_ms;
+        u->link.connected = false;
         break;
     }
 }
@@ -466,7 +523,7 @@ uplink_work(struct uplink *u, int64_t mono_ms, int64_t now_ms)
             if (r == 0)
                 log_info("connecting to %s", u->cfg->broker.url);
             else if (r != -EALREADY)
-                retry_later(u, mono_ms, "cannot connect to", mqtt_strerror(r));
+                retry_later(u, mono_ms, now_ms, "cannot connect to", mqtt_strerror(r));
         }
         if (u->next_connect_ms > mono_ms)
             wait = u->next_connect_ms - mono_ms;

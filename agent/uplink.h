@@ -29,6 +29,7 @@
 #include "config.h"
 #include "keys.h"
 #include "pipeline.h"
+#include "status.h"
 #include "store.h"
 
 struct uplink;
@@ -68,6 +69,13 @@ bool uplink_connected(const struct uplink *u);
  * nothing pending). A replay waits for it to drop below what it just queued.
  */
 int64_t uplink_pending_max_seq(struct uplink *u);
+
+/*
+ * What pantryctl status shows of the link (status.h): connected since when (or
+ * not since when), the messages in the outbox not yet answered (-1: the store
+ * failed), the retailer's last answer and the last error, with their times.
+ */
+void uplink_status(struct uplink *u, struct status_link *out);
 
 /*
  * Say goodbye: publish the retained "offline" status, wait for its PUBACK and
