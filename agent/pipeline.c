@@ -12,7 +12,9 @@
  *   empty       what left beyond the container was used up: one more consumption
  *   moved       nothing but the record
  *   fault       no decision until fault-end; the audit log says so
- *   fault-end   the stock restarts from the new settled weight
+ *   fault-end   the stock restarts from the new settled weight; the view is
+ *               saved at once. A new calibration (tare, span) during a fault
+ *               records one itself: the fresh channel has no fault to end
  *
  * After every event, and every review period, the item is reviewed: forecast,
  * policy, guard. A predicted order is planned (confirm mode) or queued (auto);
@@ -1366,6 +1368,19 @@ set_cal(struct pipeline *p, struct pl_item *it, const struct cond_cal *cal,
     it->model.zero_mg = 0;
     it->model.zero_at_ms = now_ms;
     save_model(p, it, now_ms);
+    if (it->fault) {
+        /* The fresh channel has no fault to end: the old one's ends here (a
+         * wrong zero corrected), in the history too. Still faulty, it is
+         * found again within the stuck time. */
+        struct stock_event ev = {.t_ms = now_ms, .channel = it->channel,
+                                 .kind = STOCK_FAULT_END};
+        it->fault = false;
+        if (batch(p, now_ms) == 0)
+            pl_note_err(p, store_event_add(p->db, it->cfg->id, &ev));
+        pl_audit(p, it, now_ms, "sensor fault ended by the new calibration");
+        it->view.t_ms = now_ms;
+        save_view(p, it);
+    }
     return 0;
 }
 

@@ -10,14 +10,16 @@ reads, in text and --json (issue 14, "status"):
   daemon is not running", source "store");
 - unknowns and faults: a sensor stuck from the start is a fault before any
   forecast; the saved view then has no runout (null, "not foreseen yet",
-  never 1970); when the readings move again the fault ends in the saved view
-  at once (no review needed) and the history shows it ending;
+  never 1970); when the readings move again the fault ends, live and saved,
+  and the history shows it ending; a new zero (a wrong one, then corrected)
+  while the fault lasts ends it too, where it used to stay for good;
 - the learning period: one 50 g pour minutes after the first start shows
   "learning: 1 of 4 uses, day 0 of 3" and no rate, runout or reorder point.
 
 A second configuration with a control socket nobody listens on reads the
 store while the daemon runs (what status shows when no daemon answers).
-Waits poll for a condition with a deadline; nothing depends on a fixed sleep.
+Waits poll for a condition with a deadline; the one sleep gives a tare the
+3 s of still readings it takes, as test-live.py does.
 
 usage: test-status.py AGENT PANTRYCTL
 """
@@ -29,6 +31,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 from checks import call, check, done, failures, put, wait_for  # noqa
 
@@ -228,6 +231,34 @@ with tempfile.TemporaryDirectory() as d:
               "live: the fault ended:\n" + text)
         hist = s.ctl("history", "rice")
         check("fault-end" in hist and "sensor recovered" in hist,
+              "history shows the fault ending:\n" + hist)
+        s.halt()
+    finally:
+        s.close()
+
+# ---- a wrong zero corrected during a fault ends the fault ----
+with tempfile.TemporaryDirectory() as d:
+    s = Shelf(d, 750, noisy=False)
+    try:
+        check(wait_for(lambda: "fault" in s.events()), "a stuck code is a fault")
+        # The readings move again; before the conditioning ends the fault of
+        # its own, a tare (750 g on the platform: a wrong zero) restarts it.
+        # The tare takes the last 3 s of readings, which must all be still.
+        s.noisy.set()
+        time.sleep(3.2)
+        check("fault-end" not in s.events(), "the fault has not ended yet")
+        r = call(s.sock, {"cmd": "tare", "item": "rice"})
+        check(r["ok"] and "tared" in r["message"], "tare: %r" % r)
+        check(wait_for(lambda: "fault-end" in s.events()),
+              "the new calibration ends the fault: %r" % s.events())
+        text, j = s.status()
+        check("FAULT" not in text and view(j).get("fault") is False,
+              "live: no fault after the new zero:\n" + text)
+        text, j = s.status(store=True)
+        check("FAULT" not in text and view(j).get("fault") is False and
+              "1970" not in text, "saved: no fault after the new zero:\n" + text)
+        hist = s.ctl("history", "rice")
+        check("fault-end" in hist and "fault ended by the new calibration" in hist,
               "history shows the fault ending:\n" + hist)
         s.halt()
     finally:
