@@ -351,11 +351,12 @@ link_time(const cJSON *o, const char *key, int64_t *ms)
 }
 
 /*
- * The daemon's "link" (null: no broker configured) checked and printed for
- * people (text) or copied (JSON). 0, or -EPROTO naming the bad key in *bad.
+ * The daemon's "link" (null: no broker configured) checked, and when print,
+ * printed for people (root NULL) or copied into root. 0, or -EPROTO naming the
+ * bad key in *bad (nothing printed).
  */
 static int
-show_link(const cJSON *link, cJSON *root, const char **bad)
+show_link(const cJSON *link, bool print, cJSON *root, const char **bad)
 {
     const cJSON *conn, *ans, *err, *st, *ord, *msg;
     int64_t since = 0, outbox = -1, t = 0;
@@ -363,6 +364,8 @@ show_link(const cJSON *link, cJSON *root, const char **bad)
     int k;
 
     if (cJSON_IsNull(link)) {
+        if (!print)
+            return 0;
         if (root != NULL)
             cJSON_AddNullToObject(root, "link");
         else
@@ -391,6 +394,8 @@ show_link(const cJSON *link, cJSON *root, const char **bad)
             link_time(err, "t_ms", &t) != 1)
             return *bad = "link.last_error", -EPROTO;
     }
+    if (!print)
+        return 0;
     if (root != NULL) {
         cJSON_AddItemToObject(root, "link", cJSON_Duplicate(link, true));
         return 0;
@@ -425,15 +430,18 @@ show_link(const cJSON *link, cJSON *root, const char **bad)
 /* ---- the command ---- */
 
 /*
- * Ask the daemon; 0 with its answer's items (and *link) in *resp, or -errno
- * with why not in why (the daemon is not running, did not answer, answered
- * what is not the protocol).
+ * Ask the daemon, and check its whole answer before anything is printed: 0
+ * with the answer in *resp, each configured item's view in st[] and the link
+ * in *link; or -errno with why not in why (the daemon is not running, did not
+ * answer, or answered what is not understood, naming the key), *resp empty.
  */
 static int
-ask_daemon(const struct opts *o, struct control_response *resp, const cJSON **items,
+ask_daemon(const struct opts *o, struct control_response *resp, struct item_status *st,
            const cJSON **link, char *why, size_t len)
 {
     struct control_request req = {.cmd = CONTROL_STATUS};
+    const char *bad = NULL, *id = NULL;
+    const cJSON *items;
     char err[512];
     int timeout = o->timeout_given ? (int)o->timeout_ms : STATUS_TIMEOUT_MS;
     int r =
@@ -447,12 +455,25 @@ ask_daemon(const struct opts *o, struct control_response *resp, const cJSON **it
         snprintf(why, len, "the daemon did not answer (%s)", err);
         return r;
     }
-    *items = cJSON_GetObjectItemCaseSensitive(resp->data, "items");
+    items = cJSON_GetObjectItemCaseSensitive(resp->data, "items");
     *link = cJSON_GetObjectItemCaseSensitive(resp->data, "link");
-    if (!resp->ok || !cJSON_IsArray(*items) ||
-        !(cJSON_IsNull(*link) || cJSON_IsObject(*link))) {
-        snprintf(why, len, "the daemon's answer is not understood (%s)",
-                 resp->ok ? "no \"items\" array or \"link\"" : resp->error);
+    if (!resp->ok)
+        bad = resp->error;
+    else if (!cJSON_IsArray(items))
+        bad = "items";
+    else if (!cJSON_IsNull(*link) && !cJSON_IsObject(*link))
+        bad = "link";
+    else
+        show_link(*link, false, NULL, &bad);
+    for (size_t i = 0; bad == NULL && i < pctl_cfg.n_items; i++) {
+        const cJSON *d = daemon_item(items, pctl_cfg.items[i].id);
+        memset(&st[i], 0, sizeof(st[i]));
+        if (d != NULL && from_daemon(d, &st[i], &bad) < 0)
+            id = pctl_cfg.items[i].id;
+    }
+    if (bad != NULL) {
+        snprintf(why, len, "the daemon's answer is not understood (\"%s\"%s%s)", bad,
+                 id != NULL ? " of item " : "", id != NULL ? id : "");
         control_response_fini(resp);
         return -EPROTO;
     }
@@ -463,8 +484,9 @@ int
 cmd_status(const struct command *cmd, struct opts *o)
 {
     static struct pl_model m; /* about 1 KB: not on the stack */
+    static struct item_status live_st[CFG_MAX_ITEMS];
     struct control_response resp = {0};
-    const cJSON *items = NULL, *link = NULL;
+    const cJSON *link = NULL;
     struct store *db = NULL;
     cJSON *root = NULL, *arr = NULL;
     int rc = EXIT_REFUSED, only = -1;
@@ -475,7 +497,7 @@ cmd_status(const struct command *cmd, struct opts *o)
     (void)cmd;
     if (o->item != NULL && (only = find_item(o->item)) < 0)
         return EXIT_USAGE;
-    live = ask_daemon(o, &resp, &items, &link, why, sizeof(why)) == 0;
+    live = ask_daemon(o, &resp, live_st, &link, why, sizeof(why)) == 0;
     if (open_store(&db) != 0)
         goto out;
     if (o->json) {
@@ -492,10 +514,7 @@ cmd_status(const struct command *cmd, struct opts *o)
         const char *bad = NULL;
         if (!o->json)
             printf("live from the daemon at %s\n\n", fmt_time(o->now_ms, a, 32));
-        if (show_link(link, root, &bad) < 0) {
-            fail("the daemon's status answer is not understood (\"%s\")", bad);
-            goto out;
-        }
+        show_link(link, true, root, &bad); /* checked by ask_daemon() */
     } else if (o->json) {
         cJSON_AddNullToObject(root, "link");
     } else {
@@ -515,7 +534,6 @@ cmd_status(const struct command *cmd, struct opts *o)
         struct item_status s = {0};
         struct store_view v;
         struct open_order oo = {0};
-        const char *bad = NULL;
         int have;
 
         if (only >= 0 && (size_t)only != i)
@@ -523,12 +541,7 @@ cmd_status(const struct command *cmd, struct opts *o)
         if (get_model(db, it, o->now_ms, &m) < 0)
             goto out;
         if (live) {
-            const cJSON *d = daemon_item(items, it->id);
-            if (d != NULL && from_daemon(d, &s, &bad) < 0) {
-                fail("%s: the daemon's status answer is not understood (\"%s\")",
-                     it->id, bad);
-                goto out;
-            }
+            s = live_st[i];
         } else {
             if ((have = get_view(db, it->id, &v)) < 0)
                 goto out;

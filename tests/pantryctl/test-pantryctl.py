@@ -566,6 +566,89 @@ items = (
     finally:
         fake.stop()
 
+    # ---- status live from the daemon: its answer shown, a bad one not trusted ----
+    LIVE_RICE = {"item": "rice", "t_ms": NOW_MS - 1000, "stock_g": 747.5,
+                 "uncertainty_g": 1.5, "rate_g_per_day": 40, "sigma_g_per_day": 4,
+                 "runout_ms": NOW_MS + 10 * DAY_MS,
+                 "runout_early_ms": NOW_MS + 8 * DAY_MS,
+                 "runout_late_ms": NOW_MS + 12 * DAY_MS, "lead_s": 86400,
+                 "reorder_point_g": 200, "verdict": "not-needed", "fault": False,
+                 "learning": None}
+    LIVE_COFFEE = {"item": "coffee", "t_ms": NOW_MS - 1000, "stock_g": None,
+                   "uncertainty_g": None, "rate_g_per_day": None,
+                   "sigma_g_per_day": None, "runout_ms": None, "runout_early_ms": None,
+                   "runout_late_ms": None, "lead_s": 259200, "reorder_point_g": None,
+                   "verdict": "no-data", "fault": True,
+                   "learning": {"uses": 1, "uses_needed": 4, "days": 0,
+                                "days_needed": 3}}
+    LINK = {"connected": True, "since_ms": NOW_MS - 3600000, "outbox": 2,
+            "last_answer": {"status": "shipped", "order": "c-7",
+                            "t_ms": NOW_MS - 600000},
+            "last_error": None}
+
+    def status_fake(items, link):
+        return Fake({req(cmd="status"): {"ok": True, "message": "2 items",
+                                         "data": {"items": items, "link": link}}})
+    fake = status_fake([LIVE_RICE, LIVE_COFFEE], LINK)  # flour: not in it
+    try:
+        r = run(["status"])
+        out = r.stdout
+        check(r.returncode == 0 and out.startswith(
+            "live from the daemon at %s\n\nlink      connected since %s; 2 messages "
+            "in the outbox\n          last answer: shipped for c-7 at %s\n"
+            % (utc(NOW_MS), utc(NOW_MS - 3600000), utc(NOW_MS - 600000))),
+            "live status, link:\n" + out + r.stderr)
+        for e in [
+            "  stock     748 g ± 1.5 g, 37%% of a 2000 g pack (at %s)" % utc(NOW_MS - 1000),
+            "  use       40.0 g/day ± 4.0",
+            "  runs out  in 10.0 days, %s (%s .. %s)" % (
+                utc(NOW_MS + 10 * DAY_MS), utc(NOW_MS + 8 * DAY_MS),
+                utc(NOW_MS + 12 * DAY_MS)),
+            "  decision  not-needed; reorder point 200 g, lead time 1.0 days",
+            "  stock     not known yet: no settled weight seen\n  sensor    FAULT",
+            "  learning: 1 of 4 uses, day 0 of 3; no rate or runout until then\n"
+            "  runs out  not foreseen yet\n  decision  no-data; lead time 3.0 days",
+            "  order     c-7 published since",
+            "flour  Flour  (mode off)\n  not known to the running daemon",
+        ]:
+            check(e in out, "live status line %r in:\n%s" % (e, out))
+        r, j = run_json(["status"])
+        if j is not None:
+            items = {i["id"]: i for i in j["items"]}
+            check(j["source"] == "daemon" and j["daemon_error"] is None and
+                  j["link"] == LINK, "json live: %r" % j)
+            v = items["rice"]["view"]
+            check(v["stock_g"] == 747.5 and v["days_left"] == 10.0 and
+                  v["pack_pct"] == 37.4 and v["learning"] is None and
+                  v["reorder_point_g"] == 200, "json live rice: %r" % v)
+            v = items["coffee"]["view"]
+            check(v["stock_g"] is None and v["pack_pct"] is None and
+                  v["rate_g_per_day"] is None and v["fault"] is True and
+                  v["learning"] == LIVE_COFFEE["learning"], "json live coffee: %r" % v)
+            check(items["flour"]["view"] is None, "json live flour")
+    finally:
+        fake.stop()
+    # What is not the protocol is not shown: the saved state, saying why.
+    for items, link, why in (
+            ([dict(LIVE_RICE, stock_g="747")], None, '"stock_g" of item rice'),
+            ([dict(LIVE_RICE, learning={"uses": -1})], None,
+             '"learning.uses" of item rice'),
+            ([LIVE_RICE], dict(LINK, outbox=-5), '"link.outbox"'),
+            ([LIVE_RICE], dict(LINK, last_answer={"status": 1}), '"link.last_answer"'),
+            ({"rice": 1}, None, '"items"')):
+        fake = status_fake(items, link)
+        try:
+            r = run(["status"])
+            check(r.returncode == 0 and r.stdout.startswith("saved at ") and
+                  "the daemon's answer is not understood (%s)" % why in
+                  r.stdout.splitlines()[0] and "747" not in r.stdout,
+                  "bad answer %s: %r %r" % (why, r.stdout[:300], r.stderr))
+            r, j = run_json(["status"])
+            check(j is not None and j["source"] == "store" and why in j["daemon_error"],
+                  "json bad answer %s: %r" % (why, j))
+        finally:
+            fake.stop()
+
     # ---- keygen: 0600, never overwritten without --force, public JWK only ----
     key = os.path.join(tmp, "device.key")
     _, j = run_json(["keygen"])
