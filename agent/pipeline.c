@@ -1376,10 +1376,14 @@ pipeline_tare(struct pipeline *p, size_t item, int64_t now_ms, int64_t window_ms
                           PRId64 " mg): keep still and try again", it->cfg->id,
                           spread), -ERANGE;
     calib_avg_mean(&a, &mean);
+    /* What the platform read before: a loaded one gets a warning. */
+    int64_t before_mg = cond_cal_mg(&cal, mean) - chan(p, it)->zero_mg;
     cal.raw_zero = mean;
     int r = set_cal(p, it, &cal, now_ms, msg, len);
-    if (r == 0)
-        snprintf(msg, len, "%s: tared (zero at %" PRId32 " counts)", it->cfg->id, mean);
+    if (r == 0) {
+        pl_cal_tare_told(p, it, before_mg, now_ms, msg, len);
+        r = pipeline_flush(p);
+    }
     return r;
 }
 
@@ -1404,10 +1408,11 @@ pipeline_span(struct pipeline *p, size_t item, int64_t known_mg, int64_t now_ms,
     if ((r = calib_finish(&tare, &known, known_mg, it->cfg->cond.noise_band_mg, &cal,
                           &spread, msg, len)) < 0)
         return r;
-    if ((r = set_cal(p, it, &cal, now_ms, msg, len)) == 0)
-        snprintf(msg, len, "%s: calibrated: %" PRId32 " counts for %" PRId64
-                 " mg (noise %" PRId64 " mg)", it->cfg->id, cal.span_raw, cal.span_mg,
-                 spread);
+    struct cond_cal old = chan(p, it)->cal;
+    if ((r = set_cal(p, it, &cal, now_ms, msg, len)) == 0) {
+        pl_cal_span_told(p, it, &old, &cal, spread, now_ms, msg, len);
+        r = pipeline_flush(p);
+    }
     return r;
 }
 

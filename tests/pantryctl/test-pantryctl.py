@@ -505,7 +505,7 @@ items = (
         check(r.returncode == 0 and r.stdout == "calibrated: 421.0 counts/g\n",
               "calibrate: %d %r %r" % (r.returncode, r.stdout, r.stderr))
         check("Step 1 of 2: empty the platform" in r.stderr and
-              "Step 2 of 2: put 500.000 g on the platform" in r.stderr and
+              "Step 2 of 2: put 500 g on the platform" in r.stderr and
               "zero set" in r.stderr, "calibrate prompts: " + r.stderr)
         check(fake.seen[n:] == [req(cmd="ping") + "\n",
                                 req(cmd="tare", item="rice") + "\n",
@@ -513,6 +513,8 @@ items = (
               "calibrate requests: %r" % fake.seen[n:])
         r, j = run_json(["calibrate", "rice", "--weight", "0.25", "--settle-ms", "0"],
                         stdin="\n\n")
+        check("Step 2 of 2: put 0.25 g on the platform" in r.stderr,
+              "calibrate prompt in grams: %r" % r.stderr)
         check(r.returncode == 1 and j["ok"] is False and j["weight_g"] == 0.25 and
               j["tare"]["ok"] is True and j["span"]["error"] == "ERANGE",
               "calibrate refused json: %r" % j)
