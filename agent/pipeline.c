@@ -663,16 +663,17 @@ review(struct pipeline *p, struct pl_item *it, int64_t now_ms)
     /* After an order expired, the next one is the household's to confirm. */
     bool planned = it->cfg->mode == CFG_MODE_CONFIRM || it->model.expired_ms > 0;
     if (place(p, it, pol.packs, "predicted", planned, now_ms, id, sizeof(id)) == 0)
-        pl_audit(p, it, now_ms, "order %s: %u pack(s) %s (stock %" PRId64
-              " g, reorder point %" PRId64 " g, rate %" PRId64 " g/day, sd %" PRId64
-              " g/day, lead %" PRId64 " h)", id, pol.packs,
+        /* In pantryctl status's units: g/day and days to one decimal. */
+        pl_audit(p, it, now_ms, "order %s: %u pack%s %s (stock %" PRId64
+              " g, reorder point %" PRId64 " g, use %.1f g/day ± %.1f, lead %.1f days)",
+              id, pol.packs, pol.packs == 1 ? "" : "s",
               !planned ? "queued"
               : it->cfg->mode == CFG_MODE_CONFIRM ? "planned, waiting for confirmation"
                                                  : "planned, waiting for confirmation "
                                                    "(the last order expired)",
               it->view.stock_mg / 1000, it->view.reorder_point_mg / 1000,
-              it->view.rate_ugpd / 1000000, it->view.sigma_ugpd / 1000000,
-              it->view.lead_s / 3600);
+              (double)it->view.rate_ugpd / 1e6, (double)it->view.sigma_ugpd / 1e6,
+              (double)it->view.lead_s / 86400.0);
 }
 
 /* ---- stock events ---- */
@@ -804,8 +805,8 @@ late_delivery(struct pipeline *p, struct pl_item *it, const struct stock_event *
     lead_observe(&it->model.lead, (ev->t_ms - n.o.queued_ms) / 1000, LEAD_FLOOR_Q32);
     save_model(p, it, ev->t_ms);
     pl_audit(p, it, ev->t_ms, "refill of %" PRId64 " g at %s: the late delivery of expired "
-          "order %s (lead %" PRId64 " h, learnt)", ev->mg / 1000, when, n.o.order_id,
-          (ev->t_ms - n.o.queued_ms) / 3600000);
+          "order %s (lead %.1f days, learnt)", ev->mg / 1000, when, n.o.order_id,
+          (double)(ev->t_ms - n.o.queued_ms) / 86400000.0);
     return true;
 }
 
