@@ -191,6 +191,17 @@ with open(MAN) as f:
     man = f.read()
 check("not probed" in man and "settings\\-only" in man and "0600" in man,
       "the man page says what --check-config checks")
+# Issue 14: the sample configuration said to restart after a change, where
+# the README and the man page say reload (SIGHUP keeps the running file when
+# the new one is bad); a restart is only for the store and socket paths.
+sample = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
+                      "packaging", "pantry-agent.conf")
+with open(sample) as f:
+    head = " ".join(line.lstrip("# ").strip() for line in f.readlines()[:12])
+check("reload the agent (`systemctl reload pantry-agent`)" in head and
+      "Only store_path and control_socket need a restart" in head and
+      "systemctl reload pantry-agent" in man.replace("\\-", "-"),
+      "the sample configuration says reload, as the man page does: %r" % head)
 r = subprocess.run([AGENT, "--settings-only"], capture_output=True, text=True)
 check(r.returncode == 2, "--settings-only alone: bad usage")
 done()
