@@ -944,6 +944,12 @@ static const struct command commands[] = {
      "the service's user. (pantry-agent also makes one on its first start.)\n"
      "Options:\n"
      "  --force               replace an existing key\n"},
+    {"pubkey", "", 0, 0, cmd_pubkey,
+     "print the device's public key (JWK) and its kid, from key_path",
+     "Prints the public key of the configuration's key_path as the JWK the\n"
+     "daemon publishes (retained, on <topic_prefix>/<device_id>/key) for the\n"
+     "retailer, and its RFC 7638 thumbprint (the kid of signed messages). The\n"
+     "key file is the service's (mode 0600): run it as the service's user.\n"},
     {"ping", "", 0, 0, cmd_item_request, "is the daemon running?",
      "Asks the daemon for its version.\n"},
 };

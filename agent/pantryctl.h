@@ -81,5 +81,7 @@ cJSON *view_json(const struct cfg_item *it, const struct store_view *v, int64_t 
 
 /* forecast ITEM: the chart (pantryctl-chart.c). */
 int cmd_forecast(const struct command *cmd, struct opts *o);
+/* pubkey: the device's public JWK and kid (pantryctl-pubkey.c). */
+int cmd_pubkey(const struct command *cmd, struct opts *o);
 
 #endif
