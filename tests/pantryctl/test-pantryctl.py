@@ -592,6 +592,11 @@ items = (
                            "kid": p["kid"], "alg": "EdDSA", "use": "sig"} and
           p["jwk"]["x"] != jwk.get("x") and seed not in json.dumps(p),
           "pubkey after --force: %r" % p)
+    if VALGRIND:
+        for args in (["pubkey"], ["pubkey", "--json"]):
+            r = subprocess.run(VALGRIND_CMD + WRAP + [TOOL, "--config", CONF] + args,
+                               capture_output=True, text=True, timeout=300, env=ENV)
+            check(r.returncode == 0, "valgrind %s: %s" % (args, r.stderr))
     os.chmod(key, 0o644)
     r = run(["pubkey"])
     check(r.returncode == 1 and key in r.stderr and r.stdout == "",
