@@ -269,8 +269,9 @@ on_queued(void *ctx, const char *order_id)
                    store_order_state_to_str(o.state));
     } else {
         evtrace_format_time(o.queued_ms / 1000, t, sizeof(t));
-        log_notice("order %s queued at %s: %d pack(s) of %s (%s), sequence number "
-                   "%" PRId64, o.order_id, t, o.packs, o.item, o.reason, o.seq);
+        log_notice("order %s queued at %s: %d pack%s of %s (%s), sequence number "
+                   "%" PRId64, o.order_id, t, o.packs, o.packs == 1 ? "" : "s", o.item,
+                   o.reason, o.seq);
         log_debug("order %s message: %s", o.order_id, o.message ? o.message : "");
     }
     store_order_fini(&o);

@@ -1273,7 +1273,8 @@ pipeline_order(struct pipeline *p, size_t item, const char *reason, int64_t now_
     if ((r = place(p, it, packs, reason, false, now_ms, id, sizeof(id))) < 0)
         return text_error(msg, len, "%s: the store failed: %s", it->cfg->id,
                           store_errmsg(p->db)), r;
-    snprintf(msg, len, "%s: order %s queued, %u pack(s)", it->cfg->id, id, packs);
+    snprintf(msg, len, "%s: order %s queued, %u pack%s", it->cfg->id, id, packs,
+             packs == 1 ? "" : "s");
     return 0;
 }
 

@@ -23,6 +23,7 @@ usage: test-live.py AGENT
 """
 import json
 import os
+import re
 import signal
 import socket
 import sqlite3
@@ -126,7 +127,8 @@ with tempfile.TemporaryDirectory() as d:
 
     # A manual order is queued at once (the person asked); a second is refused.
     r = call(sock, {"cmd": "order", "item": "rice"})
-    check(r["ok"] and "queued" in r["message"], "order: %r" % r)
+    check(r["ok"] and re.fullmatch(r"rice: order \S+ queued, (1 pack|\d+ packs)",
+                                   r["message"]) is not None, "order: %r" % r)
     r = call(sock, {"cmd": "order", "item": "rice"})
     check(not r["ok"] and r["error"] == "EEXIST", "second order refused: %r" % r)
     r = call(sock, {"cmd": "cancel", "item": "rice"})
