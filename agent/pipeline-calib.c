@@ -19,9 +19,8 @@ mag(int64_t v)
     return v < 0 ? -v : v; /* masses here are far from INT64_MIN */
 }
 
-/* Grams for people, as pantryctl prints them: whole from 100 g, one decimal below. */
-static const char *
-grams(int64_t mg, char *buf, size_t len)
+const char *
+pl_cal_grams(int64_t mg, char *buf, size_t len)
 {
     int64_t a = mag(mg), tenths = (a + 50) / 100;
     const char *sign = mg < 0 && tenths > 0 ? "-" : "";
@@ -34,6 +33,21 @@ grams(int64_t mg, char *buf, size_t len)
     return buf;
 }
 
+/* A known weight as it was given: "500 g", "499.5 g", "0.25 g". */
+static const char *
+exact_grams(int64_t mg, char *buf, size_t len)
+{
+    int64_t a = mag(mg);
+    char frac[8];
+    int n = snprintf(frac, sizeof(frac), "%03" PRId64, a % 1000);
+
+    while (n > 0 && frac[n - 1] == '0')
+        frac[--n] = '\0';
+    snprintf(buf, len, "%s%" PRId64 "%s%s g", mg < 0 ? "-" : "", a / 1000,
+             n > 0 ? "." : "", frac);
+    return buf;
+}
+
 void
 pl_cal_tare_told(struct pipeline *p, const struct pl_item *it, int64_t before_mg,
                  int64_t now_ms, char *msg, size_t len)
@@ -41,7 +55,7 @@ pl_cal_tare_told(struct pipeline *p, const struct pl_item *it, int64_t before_mg
     const char *id = it->cfg->id;
     char g[32];
 
-    grams(before_mg, g, sizeof(g));
+    pl_cal_grams(before_mg, g, sizeof(g));
     if (before_mg > it->cfg->cond.empty_mg) {
         snprintf(
             msg, len,
@@ -71,11 +85,12 @@ pl_cal_span_told(struct pipeline *p, const struct pl_item *it,
     int64_t num = (int64_t)cal->span_raw * old->span_mg;
     int64_t was_mg =
         (num + (num < 0 ? -1 : 1) * mag(old->span_raw) / 2) / old->span_raw;
-    char known[32], was[32], noise[32], change[64] = "";
+    char known[32], was[32], noise[32] = "under 0.1 g", change[64] = "";
 
-    grams(cal->span_mg, known, sizeof(known));
-    grams(was_mg, was, sizeof(was));
-    grams(noise_mg, noise, sizeof(noise));
+    exact_grams(cal->span_mg, known, sizeof(known));
+    pl_cal_grams(was_mg, was, sizeof(was));
+    if (noise_mg >= 50) /* else it would read "0.0 g" */
+        pl_cal_grams(noise_mg, noise, sizeof(noise));
     if (was_mg > 0) {
         /* Every reading is multiplied by span_mg / was_mg: tenths of a percent. */
         int64_t permille = (cal->span_mg * 1000 + was_mg / 2) / was_mg - 1000;

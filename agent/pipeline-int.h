@@ -17,6 +17,10 @@ int pl_note_err(struct pipeline *p, int r);
 int pl_audit(struct pipeline *p, const struct pl_item *it, int64_t now_ms,
              const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
+/* mg as grams for people, as pantryctl prints them: whole from 100 g, one
+ * decimal below ("625 g", "3.2 g"), into buf; returns buf. */
+const char *pl_cal_grams(int64_t mg, char *buf, size_t len);
+
 /*
  * What a tare of item it did (pipeline-calib.c): before_mg is what the platform
  * read just before (by the calibration replaced, zero tracking included). The

@@ -1373,10 +1373,11 @@ pipeline_tare(struct pipeline *p, size_t item, int64_t now_ms, int64_t window_ms
                           " ms (%u good, %u faulty)", it->cfg->id, window_ms, a.n,
                           a.bad), -EAGAIN;
     int64_t spread = calib_spread_mg(&a, &cal);
+    char g[32];
     if (spread > it->cfg->cond.noise_band_mg)
-        return text_error(msg, len, "%s: the platform moved (readings spread over %"
-                          PRId64 " mg): keep still and try again", it->cfg->id,
-                          spread), -ERANGE;
+        return text_error(msg, len, "%s: the platform moved (readings spread over %s): "
+                          "keep still and try again", it->cfg->id,
+                          pl_cal_grams(spread, g, sizeof(g))), -ERANGE;
     calib_avg_mean(&a, &mean);
     /* What the platform read before: a loaded one gets a warning. */
     int64_t before_mg = cond_cal_mg(&cal, mean) - chan(p, it)->zero_mg;
@@ -1384,7 +1385,7 @@ pipeline_tare(struct pipeline *p, size_t item, int64_t now_ms, int64_t window_ms
     int r = set_cal(p, it, &cal, now_ms, msg, len);
     if (r == 0) {
         pl_cal_tare_told(p, it, before_mg, now_ms, msg, len);
-        r = pipeline_flush(p);
+        pipeline_flush(p); /* the audit line; a failure is noted, the tare stands */
     }
     return r;
 }
@@ -1413,7 +1414,7 @@ pipeline_span(struct pipeline *p, size_t item, int64_t known_mg, int64_t now_ms,
     struct cond_cal old = chan(p, it)->cal;
     if ((r = set_cal(p, it, &cal, now_ms, msg, len)) == 0) {
         pl_cal_span_told(p, it, &old, &cal, spread, now_ms, msg, len);
-        r = pipeline_flush(p);
+        pipeline_flush(p);
     }
     return r;
 }
