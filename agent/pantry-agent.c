@@ -251,8 +251,9 @@ on_queued(void *ctx, const char *order_id)
                    store_order_state_to_str(o.state));
     } else {
         evtrace_format_time(o.queued_ms / 1000, t, sizeof(t));
-        log_notice("order %s queued at %s: %d pack(s) of %s (%s), sequence number "
-                   "%" PRId64, o.order_id, t, o.packs, o.item, o.reason, o.seq);
+        log_notice("order %s queued at %s: %d pack%s of %s (%s), sequence number "
+                   "%" PRId64, o.order_id, t, o.packs, o.packs == 1 ? "" : "s", o.item,
+                   o.reason, o.seq);
         log_debug("order %s message: %s", o.order_id, o.message ? o.message : "");
     }
     store_order_fini(&o);
@@ -317,10 +318,21 @@ stop_uplink(struct agent *a, int64_t now)
     a->up = NULL;
 }
 
+/* "1 item, 2 channels, 0 buttons": what a configuration has, for the log. */
+static const char *
+counts(const struct agent_config *c, char *buf, size_t len)
+{
+    snprintf(buf, len, "%zu item%s, %zu channel%s, %zu button%s", c->n_items,
+             c->n_items == 1 ? "" : "s", c->n_channels, c->n_channels == 1 ? "" : "s",
+             c->n_buttons, c->n_buttons == 1 ? "" : "s");
+    return buf;
+}
+
 /* SIGHUP: a good new configuration replaces the running one, a bad one is logged. */
 static void
 reload(struct agent *a)
 {
+    char n[96];
     struct agent_config *next = malloc(sizeof(*next));
     struct cfg_errors *errs = malloc(sizeof(*errs));
     int64_t now = clock_wall_ms();
@@ -369,8 +381,7 @@ reload(struct agent *a)
     free(old);
     log_setup(a->verbose ? CFG_LOG_DEBUG : a->cfg->log_level,
               !a->foreground && log_stderr_is_journal());
-    log_notice("configuration reloaded: %zu items, %zu channels, %zu buttons",
-               a->cfg->n_items, a->cfg->n_channels, a->cfg->n_buttons);
+    log_notice("configuration reloaded: %s", counts(a->cfg, n, sizeof(n)));
 out:
     free(next);
     free(errs);
@@ -470,6 +481,7 @@ on_signals(struct agent *a)
 static int
 run_live(struct agent *a)
 {
+    char cnt[96];
     struct epoll_event evs[16];
     char status[128];
     int64_t last_status = 0;
@@ -478,8 +490,8 @@ run_live(struct agent *a)
     a->next_wd_ms = 0;
     a->next_maint_ms = clock_wall_ms() + 60000;
     notify_send("READY=1");
-    log_notice("pantry-agent %s running: %zu items, %zu channels, %zu buttons",
-               PANTRY_VERSION, a->cfg->n_items, a->cfg->n_channels, a->cfg->n_buttons);
+    log_notice("pantry-agent %s running: %s", PANTRY_VERSION,
+               counts(a->cfg, cnt, sizeof(cnt)));
     while (!a->stop) {
         int64_t now = clock_wall_ms();
         if (sources_read(a, now) < 0 && a->replay_path != NULL)
@@ -750,6 +762,7 @@ load_key(const struct agent_config *cfg, struct keys *out)
 static int
 check_config(const char *path, bool files)
 {
+    char n[96];
     struct agent_config *c = malloc(sizeof(*c));
     struct cfg_errors *e = malloc(sizeof(*e));
     int r = 1;
@@ -759,8 +772,7 @@ check_config(const char *path, bool files)
     } else if (cfg_load(path, c, e) < 0 || (files && cfg_check_files(path, c, e) > 0)) {
         print_errors(e, false);
     } else {
-        printf("%s: ok (%zu items, %zu channels, %zu buttons)\n", path, c->n_items,
-               c->n_channels, c->n_buttons);
+        printf("%s: ok (%s)\n", path, counts(c, n, sizeof(n)));
         if (files)
             printf("files: the key, the store%s are as pantry-agent needs them at "
                    "start, for this user\n",

@@ -634,8 +634,15 @@ cmd_calibrate(const struct command *cmd, struct opts *o)
         put_clean(stderr, tare.message);
         fputc('\n', stderr);
     }
+    /* Grams as they were given: 500, 499.5, 0.25 (no trailing zeros). */
     snprintf(g, sizeof(g), "%" PRId64 ".%03" PRId64, o->weight_mg / 1000,
              o->weight_mg % 1000);
+    for (size_t n = strlen(g); g[n - 1] == '0' || g[n - 1] == '.'; n--) {
+        bool dot = g[n - 1] == '.';
+        g[n - 1] = '\0';
+        if (dot)
+            break;
+    }
     snprintf(line, sizeof(line),
              "Step 2 of 2: put %s g on the platform of %s, let go, then press "
              "Enter. ",
@@ -715,7 +722,9 @@ static const struct command commands[] = {
      "window it refuses (ETIME).\n"},
     {"tare", "ITEM", 0, 0, cmd_item_request,
      "make ITEM's platform as it is now read zero",
-     "Asks the daemon to take its readings of the last 3 s as ITEM's zero.\n"},
+     "Asks the daemon to take its readings of the last 3 s as ITEM's zero. It\n"
+     "says in grams what the platform read before, and warns when it was not\n"
+     "empty (a tare is for the empty platform).\n"},
     {"calibrate", "ITEM", OPT_WEIGHT | OPT_SETTLE, OPT_WEIGHT, cmd_calibrate,
      "guided two-point calibration of ITEM's load cell",
      "Guides you (on stderr; Enter on stdin) through a tare of the empty\n"
@@ -739,6 +748,12 @@ static const struct command commands[] = {
      "the service's user. (pantry-agent also makes one on its first start.)\n"
      "Options:\n"
      "  --force               replace an existing key\n"},
+    {"pubkey", "", 0, 0, cmd_pubkey,
+     "print the device's public key (JWK) and its kid, from key_path",
+     "Prints the public key of the configuration's key_path as the JWK the\n"
+     "daemon publishes (retained, on <topic_prefix>/<device_id>/key) for the\n"
+     "retailer, and its RFC 7638 thumbprint (the kid of signed messages). The\n"
+     "key file is the service's (mode 0600): run it as the service's user.\n"},
     {"ping", "", 0, 0, cmd_item_request, "is the daemon running?",
      "Asks the daemon for its version.\n"},
 };

@@ -88,5 +88,7 @@ int cmd_status(const struct command *cmd, struct opts *o);
 
 /* forecast ITEM: the chart (pantryctl-chart.c). */
 int cmd_forecast(const struct command *cmd, struct opts *o);
+/* pubkey: the device's public JWK and kid (pantryctl-pubkey.c). */
+int cmd_pubkey(const struct command *cmd, struct opts *o);
 
 #endif

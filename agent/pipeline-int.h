@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Internal to the pipeline (pipeline.c, pipeline-acks.c): a store failure
- * noted for the logs, and the audit log.
+ * Internal to the pipeline (pipeline.c, pipeline-acks.c, pipeline-calib.c): a
+ * store failure noted for the logs, the audit log, and what a calibration did.
  */
 #ifndef PANTRY_AGENT_PIPELINE_INT_H
 #define PANTRY_AGENT_PIPELINE_INT_H
@@ -16,5 +16,28 @@ int pl_note_err(struct pipeline *p, int r);
 /* A line of the audit log about item it (NULL: the device), in the open batch. */
 int pl_audit(struct pipeline *p, const struct pl_item *it, int64_t now_ms,
              const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* mg as grams for people, as pantryctl prints them: whole from 100 g, one
+ * decimal below ("625 g", "3.2 g"), into buf; returns buf. */
+const char *pl_cal_grams(int64_t mg, char *buf, size_t len);
+
+/*
+ * What a tare of item it did (pipeline-calib.c): before_mg is what the platform
+ * read just before (by the calibration replaced, zero tracking included). The
+ * answer for the person goes into msg (with a warning when the platform was not
+ * empty: more than the item's empty threshold), a line into the audit log.
+ */
+void pl_cal_tare_told(struct pipeline *p, const struct pl_item *it, int64_t before_mg,
+                      int64_t now_ms, char *msg, size_t len);
+
+/*
+ * What a span of item it did: cal replaced old (same zero), noise_mg is the
+ * spread of its readings. The answer in grams into msg, a line into the audit
+ * log: the known weight, what old read for it, and how much every reading
+ * changes.
+ */
+void pl_cal_span_told(struct pipeline *p, const struct pl_item *it,
+                      const struct cond_cal *old, const struct cond_cal *cal,
+                      int64_t noise_mg, int64_t now_ms, char *msg, size_t len);
 
 #endif

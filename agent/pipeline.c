@@ -666,16 +666,17 @@ review(struct pipeline *p, struct pl_item *it, int64_t now_ms)
     /* After an order expired, the next one is the household's to confirm. */
     bool planned = it->cfg->mode == CFG_MODE_CONFIRM || it->model.expired_ms > 0;
     if (place(p, it, pol.packs, "predicted", planned, now_ms, id, sizeof(id)) == 0)
-        pl_audit(p, it, now_ms, "order %s: %u pack(s) %s (stock %" PRId64
-              " g, reorder point %" PRId64 " g, rate %" PRId64 " g/day, sd %" PRId64
-              " g/day, lead %" PRId64 " h)", id, pol.packs,
+        /* In pantryctl status's units: g/day and days to one decimal. */
+        pl_audit(p, it, now_ms, "order %s: %u pack%s %s (stock %" PRId64
+              " g, reorder point %" PRId64 " g, use %.1f g/day ± %.1f, lead %.1f days)",
+              id, pol.packs, pol.packs == 1 ? "" : "s",
               !planned ? "queued"
               : it->cfg->mode == CFG_MODE_CONFIRM ? "planned, waiting for confirmation"
                                                  : "planned, waiting for confirmation "
                                                    "(the last order expired)",
               it->view.stock_mg / 1000, it->view.reorder_point_mg / 1000,
-              it->view.rate_ugpd / 1000000, it->view.sigma_ugpd / 1000000,
-              it->view.lead_s / 3600);
+              (double)it->view.rate_ugpd / 1e6, (double)it->view.sigma_ugpd / 1e6,
+              (double)it->view.lead_s / 86400.0);
 }
 
 /* ---- stock events ---- */
@@ -807,8 +808,8 @@ late_delivery(struct pipeline *p, struct pl_item *it, const struct stock_event *
     lead_observe(&it->model.lead, (ev->t_ms - n.o.queued_ms) / 1000, LEAD_FLOOR_Q32);
     save_model(p, it, ev->t_ms);
     pl_audit(p, it, ev->t_ms, "refill of %" PRId64 " g at %s: the late delivery of expired "
-          "order %s (lead %" PRId64 " h, learnt)", ev->mg / 1000, when, n.o.order_id,
-          (ev->t_ms - n.o.queued_ms) / 3600000);
+          "order %s (lead %.1f days, learnt)", ev->mg / 1000, when, n.o.order_id,
+          (double)(ev->t_ms - n.o.queued_ms) / 86400000.0);
     return true;
 }
 
@@ -1287,7 +1288,8 @@ pipeline_order(struct pipeline *p, size_t item, const char *reason, int64_t now_
     if ((r = place(p, it, packs, reason, false, now_ms, id, sizeof(id))) < 0)
         return text_error(msg, len, "%s: the store failed: %s", it->cfg->id,
                           store_errmsg(p->db)), r;
-    snprintf(msg, len, "%s: order %s queued, %u pack(s)", it->cfg->id, id, packs);
+    snprintf(msg, len, "%s: order %s queued, %u pack%s", it->cfg->id, id, packs,
+             packs == 1 ? "" : "s");
     return 0;
 }
 
@@ -1399,15 +1401,20 @@ pipeline_tare(struct pipeline *p, size_t item, int64_t now_ms, int64_t window_ms
                           " ms (%u good, %u faulty)", it->cfg->id, window_ms, a.n,
                           a.bad), -EAGAIN;
     int64_t spread = calib_spread_mg(&a, &cal);
+    char g[32];
     if (spread > it->cfg->cond.noise_band_mg)
-        return text_error(msg, len, "%s: the platform moved (readings spread over %"
-                          PRId64 " mg): keep still and try again", it->cfg->id,
-                          spread), -ERANGE;
+        return text_error(msg, len, "%s: the platform moved (readings spread over %s): "
+                          "keep still and try again", it->cfg->id,
+                          pl_cal_grams(spread, g, sizeof(g))), -ERANGE;
     calib_avg_mean(&a, &mean);
+    /* What the platform read before: a loaded one gets a warning. */
+    int64_t before_mg = cond_cal_mg(&cal, mean) - chan(p, it)->zero_mg;
     cal.raw_zero = mean;
     int r = set_cal(p, it, &cal, now_ms, msg, len);
-    if (r == 0)
-        snprintf(msg, len, "%s: tared (zero at %" PRId32 " counts)", it->cfg->id, mean);
+    if (r == 0) {
+        pl_cal_tare_told(p, it, before_mg, now_ms, msg, len);
+        pipeline_flush(p); /* the audit line; a failure is noted, the tare stands */
+    }
     return r;
 }
 
@@ -1432,10 +1439,11 @@ pipeline_span(struct pipeline *p, size_t item, int64_t known_mg, int64_t now_ms,
     if ((r = calib_finish(&tare, &known, known_mg, it->cfg->cond.noise_band_mg, &cal,
                           &spread, msg, len)) < 0)
         return r;
-    if ((r = set_cal(p, it, &cal, now_ms, msg, len)) == 0)
-        snprintf(msg, len, "%s: calibrated: %" PRId32 " counts for %" PRId64
-                 " mg (noise %" PRId64 " mg)", it->cfg->id, cal.span_raw, cal.span_mg,
-                 spread);
+    struct cond_cal old = chan(p, it)->cal;
+    if ((r = set_cal(p, it, &cal, now_ms, msg, len)) == 0) {
+        pl_cal_span_told(p, it, &old, &cal, spread, now_ms, msg, len);
+        pipeline_flush(p);
+    }
     return r;
 }
 

@@ -213,8 +213,9 @@ print_orders(const struct agent_config *cfg, const struct cl_result *r, bool jso
                    k ? "," : "", cfg->items[o->item].id, a, b, o->packs,
                    o->predicted ? "predicted" : "manual", o->state);
         else
-            printf("  %-16s ordered %s, %u pack(s), arrives %s  (%s)\n",
-                   cfg->items[o->item].id, a, o->packs, b, o->state);
+            printf("  %-16s ordered %s, %u pack%s, arrives %s  (%s)\n",
+                   cfg->items[o->item].id, a, o->packs, o->packs == 1 ? "" : "s", b,
+                   o->state);
     }
 }
 

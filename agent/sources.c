@@ -180,7 +180,8 @@ sources_open(struct agent *a)
         struct src *s = &a->srcs[a->n_srcs];
         if ((r = open_button(&a->cfg->buttons[i], (uint16_t)i, s, err, sizeof(err))) <
             0) {
-            log_error("button %zu: %s", i + 1, err);
+            /* Named as the configuration names it: buttons.[0] is the first. */
+            log_error("buttons.[%zu]: %s", i, err);
             return r;
         }
         a->n_srcs++;

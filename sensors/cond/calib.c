@@ -12,6 +12,21 @@
 #include "text.h"
 
 #define RAW_SAT_HIGH 0x7FFFFF
+
+/* mg as grams for people, without trailing zeros: "0.047 g", "2 g", "499.5 g". */
+static const char *
+grams(int64_t mg, char *buf, size_t len)
+{
+    unsigned long long a = mg < 0 ? 0ULL - (unsigned long long)mg : (unsigned long long)mg;
+    char frac[8];
+    int n = snprintf(frac, sizeof(frac), "%03llu", a % 1000);
+
+    while (n > 0 && frac[n - 1] == '0')
+        frac[--n] = '\0';
+    snprintf(buf, len, "%s%llu%s%s g", mg < 0 ? "-" : "", a / 1000, n > 0 ? "." : "", frac);
+    return buf;
+}
+
 #define RAW_SAT_LOW (-0x800000)
 
 void
@@ -100,19 +115,21 @@ calib_finish(const struct calib_avg *tare, const struct calib_avg *known,
         return -EINVAL;
     }
     if (cond_cal_two_point(&c, t, k, known_mg) < 0) {
-        text_error(err, errlen, "the known weight must be 1 mg to 1 t, not %lld mg",
-                   (long long)known_mg);
+        char g[32];
+        text_error(err, errlen, "the known weight must be 0.001 g to 1000000 g, not %s",
+                   grams(known_mg, g, sizeof(g)));
         return -EINVAL;
     }
     s_tare = calib_spread_mg(tare, &c);
     s_known = calib_spread_mg(known, &c);
     if (s_tare > max_spread_mg || s_known > max_spread_mg) {
-        text_error(err, errlen, "the readings %s spread over %lld mg (at most %lld "
+        char g[32], h[32];
+        text_error(err, errlen, "the readings %s spread over %s (at most %s "
                    "allowed): something moved or touched the platform; do it again",
                    s_tare > max_spread_mg ? "with the platform empty"
                                           : "with the known weight",
-                   (long long)(s_tare > max_spread_mg ? s_tare : s_known),
-                   (long long)max_spread_mg);
+                   grams(s_tare > max_spread_mg ? s_tare : s_known, g, sizeof(g)),
+                   grams(max_spread_mg, h, sizeof(h)));
         return -ERANGE;
     }
     *cal = c;

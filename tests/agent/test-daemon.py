@@ -145,6 +145,18 @@ def test_replay(tmp, seed, days, channels):
             check(not spare, "%s: %d orders in one pack cycle: %r" %
                   (item, len(inside), [(o[0], o[1]) for o in inside]))
 
+    # The audit line of each predicted order speaks as pantryctl status does
+    # (issue 14: it said "lead 253 h" where status said "10.5 days"): use in
+    # g/day and lead in days, to one decimal, and "1 pack", "2 packs".
+    notes = [n for (n,) in db.execute("SELECT what FROM audit WHERE what LIKE "
+                                      "'order %: % pack%'")]
+    line = re.compile(r"order \S+: (1 pack|[2-9][0-9]* packs) queued \(stock \d+ g, "
+                      r"reorder point \d+ g, use \d+\.\d g/day ± \d+\.\d, "
+                      r"lead \d+\.\d days\)$")
+    check(notes and all(line.match(n) for n in notes),
+          "order audit lines in status's units: %r" %
+          [n for n in notes if not line.match(n)][:3])
+
     # Reorders and cancels (an order withdrawn after it was queued) share them.
     seqs = sorted([row[0] for row in db.execute("SELECT seq FROM orders WHERE seq IS "
                                                 "NOT NULL")] +

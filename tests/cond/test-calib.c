@@ -91,7 +91,8 @@ test_finish(void)
     cal = (struct cond_cal){0};
     CHECK_EQ_I64(calib_finish(&tare, &known, 500000, 40, &cal, &spread, err,
                               sizeof(err)), -ERANGE);
-    CHECK(strstr(err, "with the platform empty spread over 47 mg") != NULL);
+    CHECK(strstr(err, "with the platform empty spread over 0.047 g (at most 0.04 g "
+                      "allowed)") != NULL);
     CHECK_EQ_I64(cal.span_raw, 0); /* unchanged */
 
     /* The weight barely moved the reading: 99 counts. */
@@ -106,7 +107,7 @@ test_finish(void)
                               sizeof(err)), 0);
     CHECK_EQ_I64(calib_finish(&tare, &known, 0, 2000, &cal, &spread, err,
                               sizeof(err)), -EINVAL);
-    CHECK(strstr(err, "1 mg to 1 t") != NULL);
+    CHECK(strstr(err, "must be 0.001 g to 1000000 g, not 0 g") != NULL);
 
     /* No good reading; more bad than good. */
     struct calib_avg empty;

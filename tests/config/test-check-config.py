@@ -74,7 +74,7 @@ with tempfile.TemporaryDirectory() as d:
     good = conf(d, "good")
     r = check_config(good)
     check(r.returncode == 0, "good: exit 0: " + r.stderr)
-    check(r.stdout.startswith(good + ": ok (1 items, 1 channels, 0 buttons)\n"),
+    check(r.stdout.startswith(good + ": ok (1 item, 1 channel, 0 buttons)\n"),
           "good: ok line: " + r.stdout)
     check("hardware: not probed" in r.stdout and "pantry-sensors probe" in r.stdout,
           "good: says the hardware is not probed: " + r.stdout)
@@ -161,6 +161,29 @@ with tempfile.TemporaryDirectory() as d:
     check(r.returncode == 1 and len(r.stderr.splitlines()) == 4,
           "four problems, four lines: %r" % r.stderr)
 
+    # Issue 14: counts in words ("1 item", not "1 items"), and a button the
+    # daemon cannot open is named as the configuration names it (buttons.[1] is
+    # the second), not counted from 1. The load cell is a fake sysfs tree.
+    dev = os.path.join(d, "sys", "iio:device0")
+    os.makedirs(dev)
+    put(os.path.join(dev, "name"), "hx711\n")
+    put(os.path.join(dev, "label"), "shelf-rice\n")
+    put(os.path.join(dev, "in_voltage0_raw"), "8388608\n")
+    path = conf(d, "buttons", broker="buttons = ( { evdev = { device = \"%s/b0\"; "
+                "key = 59; }; item = \"rice\"; }, "
+                "{ evdev = { device = \"%s/b1\"; key = 60; }; item = \"rice\"; } );"
+                % (d, d))
+    os.mkfifo(os.path.join(d, "b0"))
+    r = check_config(path)
+    check(r.returncode == 0 and
+          r.stdout.startswith(path + ": ok (1 item, 1 channel, 2 buttons)\n"),
+          "counts in words: %r" % r.stdout)
+    r = subprocess.run([AGENT, "--config", path, "--foreground"], capture_output=True,
+                       text=True, timeout=60,
+                       env=dict(os.environ, PANTRY_IIO_SYSFS_ROOT=os.path.dirname(dev)))
+    check(r.returncode == 1 and "error: buttons.[1]: %s/b1: No such file" % d
+          in r.stderr, "the second button is buttons.[1]: %r" % r.stderr)
+
 r = subprocess.run([AGENT, "--help"], capture_output=True, text=True)
 check("Hardware is not probed" in r.stdout and "--settings-only" in r.stdout and
       "secrets mode 0600" in r.stdout, "--help says what is checked: " + r.stdout)
@@ -168,6 +191,17 @@ with open(MAN) as f:
     man = f.read()
 check("not probed" in man and "settings\\-only" in man and "0600" in man,
       "the man page says what --check-config checks")
+# Issue 14: the sample configuration said to restart after a change, where
+# the README and the man page say reload (SIGHUP keeps the running file when
+# the new one is bad); a restart is only for the store and socket paths.
+sample = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
+                      "packaging", "pantry-agent.conf")
+with open(sample) as f:
+    head = " ".join(line.lstrip("# ").strip() for line in f.readlines()[:12])
+check("reload the agent (`systemctl reload pantry-agent`)" in head and
+      "Only store_path and control_socket need a restart" in head and
+      "systemctl reload pantry-agent" in man.replace("\\-", "-"),
+      "the sample configuration says reload, as the man page does: %r" % head)
 r = subprocess.run([AGENT, "--settings-only"], capture_output=True, text=True)
 check(r.returncode == 2, "--settings-only alone: bad usage")
 done()

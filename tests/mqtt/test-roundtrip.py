@@ -134,6 +134,21 @@ with tempfile.TemporaryDirectory() as d:
     check(st.returncode == 0 and oid + " acknowledged" in st.stdout and
           "delivery  expected" in st.stdout, "pantryctl status:\n%s" % st.stdout)
 
+    # pantryctl pubkey (issue 14) prints, from the key file, the very JWK the
+    # daemon publishes retained, and a signed reorder verifies with it alone.
+    pk = subprocess.run([PANTRYCTL, "--config", shelf.conf, "pubkey", "--json"],
+                        capture_output=True, text=True)
+    pj = json.loads(pk.stdout or "{}")
+    check(pk.returncode == 0 and pj.get("jwk") == key and pj.get("kid") == key["kid"],
+          "pantryctl pubkey is the retained key: %r %r" % (pj, pk.stderr))
+    check(pj.get("jwk") is not None and
+          jwcrypto_verify(json.dumps(pj["jwk"]), msg0) is not None,
+          "the reorder verifies with pantryctl pubkey's JWK (jwcrypto)")
+    pk = subprocess.run([PANTRYCTL, "--config", shelf.conf, "pubkey"],
+                        capture_output=True, text=True)
+    check(pk.returncode == 0 and pk.stdout == "kid %s\njwk %s\n" % (key["kid"], key_text),
+          "pantryctl pubkey, text: %r" % pk.stdout)
+
     # 2. A cancel inside the window.
     r = shelf.cancel("item0")
     check(r["ok"] and "retailer is told" in r["message"], "cancel: %r" % r)

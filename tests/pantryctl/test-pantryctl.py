@@ -518,7 +518,7 @@ items = (
         check(r.returncode == 0 and r.stdout == "calibrated: 421.0 counts/g\n",
               "calibrate: %d %r %r" % (r.returncode, r.stdout, r.stderr))
         check("Step 1 of 2: empty the platform" in r.stderr and
-              "Step 2 of 2: put 500.000 g on the platform" in r.stderr and
+              "Step 2 of 2: put 500 g on the platform" in r.stderr and
               "zero set" in r.stderr, "calibrate prompts: " + r.stderr)
         check(fake.seen[n:] == [req(cmd="ping") + "\n",
                                 req(cmd="tare", item="rice") + "\n",
@@ -526,6 +526,8 @@ items = (
               "calibrate requests: %r" % fake.seen[n:])
         r, j = run_json(["calibrate", "rice", "--weight", "0.25", "--settle-ms", "0"],
                         stdin="\n\n")
+        check("Step 2 of 2: put 0.25 g on the platform" in r.stderr,
+              "calibrate prompt in grams: %r" % r.stderr)
         check(r.returncode == 1 and j["ok"] is False and j["weight_g"] == 0.25 and
               j["tare"]["ok"] is True and j["span"]["error"] == "ERANGE",
               "calibrate refused json: %r" % j)
@@ -651,6 +653,10 @@ items = (
 
     # ---- keygen: 0600, never overwritten without --force, public JWK only ----
     key = os.path.join(tmp, "device.key")
+    # pubkey before there is a key: says where and what makes one.
+    r = run(["pubkey"])
+    check(r.returncode == 1 and key in r.stderr and "pantryctl keygen" in r.stderr and
+          r.stdout == "", "pubkey without a key: %r" % r.stderr)
     _, j = run_json(["keygen"])
     check(j.get("path") == key and oct(os.stat(key).st_mode & 0o777) == "0o600",
           "keygen made the key 0600: %r" % j)
@@ -671,6 +677,27 @@ items = (
     r = run(["keygen", "--force"])
     check(r.returncode == 0 and open(key).read() != before and seed not in r.stdout,
           "keygen --force replaces: " + r.stdout)
+    # pubkey: the new key's published JWK (RFC 7638 members, kid, alg, use),
+    # never the seed; a key others may read is refused, with what to do.
+    _, p = run_json(["pubkey"])
+    seed = open(key).read()[8:51]
+    canon = '{"crv":"Ed25519","kty":"OKP","x":"%s"}' % p.get("jwk", {}).get("x", "")
+    kid = base64.urlsafe_b64encode(hashlib.sha256(canon.encode()).digest())
+    check(p.get("kid") == kid.decode().rstrip("=") and
+          p.get("jwk") == {"crv": "Ed25519", "kty": "OKP", "x": p["jwk"]["x"],
+                           "kid": p["kid"], "alg": "EdDSA", "use": "sig"} and
+          p["jwk"]["x"] != jwk.get("x") and seed not in json.dumps(p),
+          "pubkey after --force: %r" % p)
+    if VALGRIND:
+        for args in (["pubkey"], ["pubkey", "--json"]):
+            r = subprocess.run(VALGRIND_CMD + WRAP + [TOOL, "--config", CONF] + args,
+                               capture_output=True, text=True, timeout=300, env=ENV)
+            check(r.returncode == 0, "valgrind %s: %s" % (args, r.stderr))
+    os.chmod(key, 0o644)
+    r = run(["pubkey"])
+    check(r.returncode == 1 and key in r.stderr and r.stdout == "",
+          "pubkey of a key others may read: %r" % r.stderr)
+    os.chmod(key, 0o600)
 
     # ---- failures of the setting ----
     os.rename(STORE, STORE + ".away")
