@@ -9,13 +9,15 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "jsonread.h"
 #include "message.h"
 #include "text.h"
 
-#define REORDER_DEPTH 2 /* the payload, and item/quantity/forecast inside it */
+/* the payload; item, quantity, forecast, wishes; wishes.products; a product */
+#define REORDER_DEPTH 4
 #define CANCEL_DEPTH 1
 
 const char *
@@ -266,6 +268,96 @@ check_forecast(const cJSON *f, char *err, size_t errlen)
     return 0;
 }
 
+/* { "sku": ..., "gtin": ... }, one of them not "" (reorder v2). */
+static int
+check_product(const cJSON *p, size_t i, char *err, size_t errlen)
+{
+    static const struct jr_member table[] = {
+        {"sku", JR_STRING, true, "the retailer's article number or \"\""},
+        {"gtin", JR_STRING, true, "a GTIN of 8 or 12 to 14 digits or \"\""},
+    };
+    char where[40];
+    const cJSON *v;
+    size_t n;
+    int r;
+
+    snprintf(where, sizeof(where), "wishes.products[%zu]", i);
+    if (!cJSON_IsObject(p))
+        return bad(err, errlen, where, "an object");
+    if ((r = jr_members(p, where, table, 2, err, errlen)) < 0)
+        return r;
+    if (!is_text(get(p, "sku"), 0, 31))
+        return text_error(err, errlen,
+                          "%s.sku: expected a string of at most 31 "
+                          "characters",
+                          where);
+    v = get(p, "gtin");
+    if (!cJSON_IsString(v) ||
+        !((n = strlen(v->valuestring)) == 0 || n == 8 || (n >= 12 && n <= 14)) ||
+        !all_in(v->valuestring, n, DIGITS))
+        return text_error(err, errlen,
+                          "%s.gtin: expected \"\" or 8, 12, 13 or 14 "
+                          "digits",
+                          where);
+    if (get(p, "sku")->valuestring[0] == '\0' && n == 0)
+        return text_error(err, errlen, "%s: expected a sku or a gtin, found neither",
+                          where);
+    return 0;
+}
+
+/*
+ * The household's wishes (reorder v2): ranked products, none exactly when the
+ * retailer chooses, pack bounds around quantity.packs, an optional ceiling.
+ */
+static int
+check_wishes(const cJSON *w, const cJSON *qty, char *err, size_t errlen)
+{
+    static const struct jr_member table[] = {
+        {"products", JR_ARRAY, true, "the ranked products"},
+        {"retailer_chooses", JR_BOOL, true, "true or false"},
+        {"packs_min", JR_NUMBER, true, "the fewest packs"},
+        {"packs_max", JR_NUMBER, true, "the most packs"},
+        {"price_max", JR_NUMBER, false, NULL},
+        {"currency", JR_STRING, false, NULL},
+    };
+    const cJSON *list, *price, *cur;
+    int64_t lo, hi, packs;
+    int n, r;
+
+    if (!cJSON_IsObject(w))
+        return bad(err, errlen, "wishes", "an object");
+    if ((r = jr_members(w, "wishes", table, 6, err, errlen)) < 0)
+        return r;
+    list = get(w, "products");
+    if ((n = cJSON_GetArraySize(list)) > MESSAGE_PRODUCTS_MAX)
+        return bad(err, errlen, "wishes.products", "at most 8 products");
+    for (int i = 0; i < n; i++)
+        if ((r = check_product(cJSON_GetArrayItem(list, i), (size_t)i, err, errlen)) <
+            0)
+            return r;
+    if (cJSON_IsTrue(get(w, "retailer_chooses")) != (n == 0))
+        return bad(err, errlen, "wishes.retailer_chooses",
+                   "true with no products, false with some");
+    if (!is_int(get(w, "packs_min"), 1, 100, &lo))
+        return bad(err, errlen, "wishes.packs_min", "an integer from 1 to 100");
+    if (!is_int(get(w, "packs_max"), 1, 100, &hi))
+        return bad(err, errlen, "wishes.packs_max", "an integer from 1 to 100");
+    /* quantity was checked before: packs is an integer from 1 to 100 */
+    packs = (int64_t)get(qty, "packs")->valuedouble;
+    if (!(lo <= packs && packs <= hi))
+        return bad(err, errlen, "wishes", "packs_min <= quantity.packs <= packs_max");
+    price = get(w, "price_max");
+    cur = get(w, "currency");
+    if ((price == NULL) != (cur == NULL))
+        return bad(err, errlen, "wishes", "price_max and currency together or neither");
+    if (price != NULL && !is_num(price, 0, true, -1))
+        return bad(err, errlen, "wishes.price_max", "a number above 0");
+    if (cur != NULL && !(cJSON_IsString(cur) && strlen(cur->valuestring) == 3 &&
+                         all_in(cur->valuestring, 3, "ABCDEFGHIJKLMNOPQRSTUVWXYZ")))
+        return bad(err, errlen, "wishes.currency", "three letters A-Z (ISO 4217)");
+    return 0;
+}
+
 /*
  * The members both payloads have, the ids first: a rejection for anything
  * after them can still be acknowledged.
@@ -309,7 +401,8 @@ check_common(const cJSON *root, enum payload_kind kind, struct payload *out, cha
 }
 
 static int
-check_reorder(const cJSON *root, struct payload *out, char *err, size_t errlen)
+check_reorder(const cJSON *root, int64_t version, struct payload *out, char *err,
+              size_t errlen)
 {
     static const struct jr_member table[] = {
         {"v", JR_NUMBER, true, "the schema version"},
@@ -322,18 +415,25 @@ check_reorder(const cJSON *root, struct payload *out, char *err, size_t errlen)
         {"quantity", JR_OBJECT, true, "the quantity"},
         {"reason", JR_STRING, true, "why"},
         {"forecast", JR_OBJECT, true, "the forecast"},
+        {"wishes", JR_OBJECT, true, "the household's wishes"}, /* version 2 only */
     };
     static const char *const reasons[] = {"predicted", "button", "manual", NULL};
     int r;
 
     if ((r = check_common(root, PAYLOAD_REORDER, out, err, errlen)) < 0 ||
-        (r = jr_members(root, "reorder", table, 10, err, errlen)) < 0 ||
+        (r = jr_members(root, "reorder", table, version == MESSAGE_REORDER_V2 ? 11 : 10,
+                        err, errlen)) < 0 ||
         (r = check_item(get(root, "item"), err, errlen)) < 0 ||
         (r = check_quantity(get(root, "quantity"), err, errlen)) < 0)
         return r;
     if (!is_enum(get(root, "reason"), reasons))
         return bad(err, errlen, "reason", "predicted, button or manual");
-    return check_forecast(get(root, "forecast"), err, errlen);
+    if ((r = check_forecast(get(root, "forecast"), err, errlen)) < 0)
+        return r;
+    out->version = (int)version;
+    if (version == MESSAGE_REORDER_V2)
+        return check_wishes(get(root, "wishes"), get(root, "quantity"), err, errlen);
+    return 0;
 }
 
 static int
@@ -382,15 +482,22 @@ payload_parse(const char *text, size_t len, enum payload_kind kind, struct paylo
         text_error(err, errlen, "v: expected the schema version, an integer");
         goto out;
     }
-    if (version != MESSAGE_SCHEMA_VERSION) {
-        text_error(err, errlen,
-                   "schema version %lld is not known (this program "
-                   "reads %d)",
-                   (long long)version, MESSAGE_SCHEMA_VERSION);
+    if (version != MESSAGE_SCHEMA_VERSION &&
+        !(kind == PAYLOAD_REORDER && version == MESSAGE_REORDER_V2)) {
+        if (kind == PAYLOAD_REORDER)
+            text_error(err, errlen,
+                       "schema version %lld is not known (this program reads %d and "
+                       "%d)",
+                       (long long)version, MESSAGE_SCHEMA_VERSION, MESSAGE_REORDER_V2);
+        else
+            text_error(err, errlen,
+                       "schema version %lld is not known (this program "
+                       "reads %d)",
+                       (long long)version, MESSAGE_SCHEMA_VERSION);
         r = -EPROTO;
         goto out;
     }
-    r = kind == PAYLOAD_REORDER ? check_reorder(root, out, err, errlen)
+    r = kind == PAYLOAD_REORDER ? check_reorder(root, version, out, err, errlen)
                                 : check_cancel(root, out, err, errlen);
 out:
     if (r == 0)

@@ -56,6 +56,55 @@ finish(cJSON *root, bool ok, char **out)
     return 0;
 }
 
+static bool
+wishes_ok(const struct message_reorder *m)
+{
+    const struct message_wishes *w = m->wishes;
+
+    if (w->n_products > MESSAGE_PRODUCTS_MAX ||
+        (w->n_products > 0 && w->products == NULL) || w->packs_min < 1 ||
+        w->packs_min > m->packs || m->packs > w->packs_max || w->packs_max > 100 ||
+        w->price_max_cents < 0 || w->price_max_cents > 1000000)
+        return false;
+    for (size_t i = 0; i < w->n_products; i++) {
+        const struct message_product *p = &w->products[i];
+        if (p->sku == NULL || p->gtin == NULL ||
+            (p->sku[0] == '\0' && p->gtin[0] == '\0'))
+            return false;
+    }
+    return true;
+}
+
+/* "wishes": {"products": [{"sku", "gtin"}...], "retailer_chooses", "packs_min",
+ * "packs_max"[, "price_max", "currency"]} */
+static bool
+add_wishes(cJSON *root, const struct message_reorder *m)
+{
+    const struct message_wishes *w = m->wishes;
+    cJSON *o, *list, *p;
+
+    if ((o = cJSON_AddObjectToObject(root, "wishes")) == NULL ||
+        (list = cJSON_AddArrayToObject(o, "products")) == NULL)
+        return false;
+    for (size_t i = 0; i < w->n_products; i++) {
+        if ((p = cJSON_CreateObject()) == NULL)
+            return false;
+        if (!cJSON_AddItemToArray(list, p)) {
+            cJSON_Delete(p);
+            return false;
+        }
+        if (!add_str(p, "sku", w->products[i].sku) ||
+            !add_str(p, "gtin", w->products[i].gtin))
+            return false;
+    }
+    return cJSON_AddBoolToObject(o, "retailer_chooses", w->n_products == 0) != NULL &&
+           add_num(o, "packs_min", w->packs_min) &&
+           add_num(o, "packs_max", w->packs_max) &&
+           (w->price_max_cents == 0 ||
+            (add_num(o, "price_max", (double)w->price_max_cents / 100.0) &&
+             add_str(o, "currency", m->currency)));
+}
+
 int
 message_reorder_json(const struct message_reorder *m, char **out)
 {
@@ -63,13 +112,16 @@ message_reorder_json(const struct message_reorder *m, char **out)
     bool ok;
 
     if (m->seq < 1 || m->seq > MESSAGE_SEQ_MAX || m->packs < 1 || m->pack_mg < 1 ||
-        m->stock_mg < 0 || m->price_cents < 0 || m->iat_s < 0)
+        m->stock_mg < 0 || m->price_cents < 0 || m->iat_s < 0 ||
+        (m->wishes != NULL && !wishes_ok(m)))
         return -EINVAL;
     if ((root = cJSON_CreateObject()) == NULL)
         return -ENOMEM;
-    ok = add_num(root, "v", MESSAGE_SCHEMA_VERSION) &&
+    ok = add_num(root, "v",
+                 m->wishes != NULL ? MESSAGE_REORDER_V2 : MESSAGE_SCHEMA_VERSION) &&
          add_str(root, "type", "reorder") && add_str(root, "order_id", m->order_id) &&
-         add_str(root, "device", m->device_id) && add_num(root, "seq", (double)m->seq) &&
+         add_str(root, "device", m->device_id) &&
+         add_num(root, "seq", (double)m->seq) &&
          add_num(root, "iat", (double)m->iat_s) &&
          (item = cJSON_AddObjectToObject(root, "item")) != NULL &&
          add_str(item, "id", m->item_id) && add_str(item, "name", m->item_name) &&
@@ -87,7 +139,8 @@ message_reorder_json(const struct message_reorder *m, char **out)
          add_time(fc, "runout", m->runout_s) &&
          add_time(fc, "runout_early", m->runout_lo_s) &&
          add_time(fc, "runout_late", m->runout_hi_s) &&
-         add_num(fc, "service_level", m->service_bp / 10000.0);
+         add_num(fc, "service_level", m->service_bp / 10000.0) &&
+         (m->wishes == NULL || add_wishes(root, m));
     return finish(root, ok, out);
 }
 

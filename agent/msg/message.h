@@ -19,11 +19,38 @@
 #include <stdint.h>
 
 #define MESSAGE_SCHEMA_VERSION 1
+/*
+ * A reorder that carries the household's wishes (struct message_wishes) is
+ * schema version 2 (schemas/reorder-v2.schema.json); one without is version 1.
+ * Cancels, statuses and acks stay at MESSAGE_SCHEMA_VERSION.
+ */
+#define MESSAGE_REORDER_V2 2
+#define MESSAGE_PRODUCTS_MAX 8 /* ranked products in a reorder v2 */
 
 /* JWS typ of each signed message (RFC 7515 §4.1.9). */
 #define MESSAGE_TYP_REORDER "pantry-reorder+jws"
 #define MESSAGE_TYP_CANCEL "pantry-cancel+jws"
 #define MESSAGE_TYP_ACK "pantry-ack+jws"
+
+/* One product the household accepts: an article number and/or a GTIN. */
+struct message_product {
+    const char *sku;  /* the retailer's article number, 0..31 bytes, "" for none */
+    const char *gtin; /* 8 or 12..14 digits, "" for none; not both "" */
+};
+
+/*
+ * The household's wishes of a reorder v2. products are ranked, the first is
+ * the preferred one, the others acceptable substitutes; none at all says the
+ * retailer chooses ("retailer_chooses": true). The retailer may deliver
+ * packs_min..packs_max packs (1..100, packs_min <= packs <= packs_max) of at
+ * most price_max_cents per pack (in the reorder's currency; 0: no ceiling).
+ */
+struct message_wishes {
+    const struct message_product *products; /* n_products of them, may be NULL if 0 */
+    size_t n_products;                      /* 0..MESSAGE_PRODUCTS_MAX */
+    uint32_t packs_min, packs_max;
+    int64_t price_max_cents; /* 0..10^6 */
+};
 
 struct message_reorder {
     const char *order_id;
@@ -41,6 +68,8 @@ struct message_reorder {
     int64_t rate_ugpd;
     int64_t runout_s, runout_lo_s, runout_hi_s; /* MODELS_NEVER: null */
     uint32_t service_bp;
+    /* NULL: a schema version 1 reorder; else version 2 with "wishes" */
+    const struct message_wishes *wishes;
 };
 
 struct message_cancel {
@@ -54,7 +83,8 @@ struct message_cancel {
 /*
  * Build the JSON text (NUL-terminated, compact, from malloc: the caller frees
  * it) into *out. Returns 0, -EINVAL for a missing string or a value out of
- * range, -ENOMEM.
+ * range (for a reorder v2 also: a product without sku and gtin, more than
+ * MESSAGE_PRODUCTS_MAX, packs outside packs_min..packs_max), -ENOMEM.
  */
 int message_reorder_json(const struct message_reorder *m, char **out);
 int message_cancel_json(const struct message_cancel *m, char **out);

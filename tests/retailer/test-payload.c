@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The payload validator against payloads written by hand: good reorders and
- * cancels (at the edges of every range the schemas give), and a table of bad
- * ones, each with the rule of reorder.schema.json or cancel.schema.json (or of
- * JSON itself) that it breaks, and the return the header promises. The
- * schemas are the source: each row was checked by reading them, and
+ * The payload validator against payloads written by hand: good reorders (of
+ * schema versions 1 and 2) and cancels (at the edges of every range the schemas give),
+ * and a table of bad ones, each with the rule of reorder.schema.json or
+ * cancel.schema.json (or of JSON itself) that it breaks, and the return the header
+ * promises. The schemas are the source: each row was checked by reading them, and
  * test-schema-agree.py compares the validator with python3-jsonschema on
  * thousands of mutated payloads.
  */
@@ -111,8 +111,8 @@ test_reorder_bad(void)
         {"[]", -EINVAL, "not an object"},
         {REORDER(ITEM, QTY, FC, "predicted") "x", -EINVAL, "trailing bytes"},
         {REORDER(ITEM, QTY, FC, "predicted") "{}", -EINVAL, "two objects"},
-        {HEAD("2", "reorder", OID) REST "\"anything\":1}", -EPROTO,
-         "v 2: another schema, whatever its members"},
+        {HEAD("3", "reorder", OID) REST "\"anything\":1}", -EPROTO,
+         "v 3: another schema, whatever its members"},
         {HEAD("0", "reorder", OID) REST ITEM "," QTY ",\"reason\":\"button\"," FC "}",
          -EPROTO, "v 0"},
         {HEAD("\"1\"", "reorder", OID) REST ITEM "," QTY ",\"reason\":\"button\"," FC
@@ -270,6 +270,83 @@ test_reorder_bad(void)
     run(PAYLOAD_REORDER, rows, sizeof(rows) / sizeof(rows[0]));
 }
 
+/* Schema version 2 (reorder-v2.schema.json): version 1 and "wishes". */
+#define REORDER2(qty, wishes)                                                          \
+    HEAD("2", "reorder", OID)                                                          \
+    REST ITEM "," qty ",\"reason\":\"predicted\"," FC ",\"wishes\":{" wishes "}}"
+#define PRODUCTS                                                                       \
+    "\"products\":[{\"sku\":\"R-1\",\"gtin\":\"\"},{\"sku\":\"\","                     \
+    "\"gtin\":\"12345678\"}],\"retailer_chooses\":false,"
+#define BOUNDS "\"packs_min\":1,\"packs_max\":4"
+
+static void
+test_reorder_v2(void)
+{
+    static const struct row rows[] = {
+        {REORDER2(QTY, PRODUCTS BOUNDS), 0, "ranked products, pack bounds"},
+        {REORDER2(QTY, PRODUCTS BOUNDS ",\"price_max\":3.99,\"currency\":\"EUR\""), 0,
+         "and a price ceiling"},
+        {REORDER2(QTY, "\"products\":[],\"retailer_chooses\":true," BOUNDS), 0,
+         "no product named: the retailer chooses"},
+        {REORDER2(QTY, PRODUCTS "\"packs_min\":2,\"packs_max\":2"), 0,
+         "bounds equal to packs"},
+        {REORDER2(QTY, "\"products\":[{\"sku\":\"a\",\"gtin\":\"\"},{\"sku\":\"b\","
+                       "\"gtin\":\"\"},{\"sku\":\"c\",\"gtin\":\"\"},{\"sku\":\"d\","
+                       "\"gtin\":\"\"},{\"sku\":\"e\",\"gtin\":\"\"},{\"sku\":\"f\","
+                       "\"gtin\":\"\"},{\"sku\":\"g\",\"gtin\":\"\"},{\"sku\":\"h\","
+                       "\"gtin\":\"\"}],\"retailer_chooses\":false," BOUNDS),
+         0, "8 products"},
+        {REORDER2(QTY, "\"products\":[{\"sku\":\"a\",\"gtin\":\"\"},{\"sku\":\"b\","
+                       "\"gtin\":\"\"},{\"sku\":\"c\",\"gtin\":\"\"},{\"sku\":\"d\","
+                       "\"gtin\":\"\"},{\"sku\":\"e\",\"gtin\":\"\"},{\"sku\":\"f\","
+                       "\"gtin\":\"\"},{\"sku\":\"g\",\"gtin\":\"\"},{\"sku\":\"h\","
+                       "\"gtin\":\"\"},{\"sku\":\"i\",\"gtin\":\"\"}],"
+                       "\"retailer_chooses\":false," BOUNDS),
+         -EINVAL, "9 products"},
+        {HEAD("2", "reorder", OID) REST ITEM "," QTY ",\"reason\":\"predicted\"," FC
+                                             "}",
+         -EINVAL, "version 2 without wishes"},
+        {HEAD("1", "reorder", OID) REST ITEM "," QTY ",\"reason\":\"predicted\"," FC
+                                             ",\"wishes\":{" PRODUCTS BOUNDS "}}",
+         -EINVAL, "version 1 with wishes"},
+        {REORDER2(QTY, "\"products\":[],\"retailer_chooses\":false," BOUNDS), -EINVAL,
+         "no product, and the retailer may not choose"},
+        {REORDER2(QTY, PRODUCTS BOUNDS), 0, "again: the row above is not sticky"},
+        {REORDER2(QTY, "\"products\":[{\"sku\":\"R-1\",\"gtin\":\"\"}],"
+                       "\"retailer_chooses\":true," BOUNDS),
+         -EINVAL, "products, yet the retailer chooses"},
+        {REORDER2(QTY, "\"products\":[{\"sku\":\"\",\"gtin\":\"\"}],"
+                       "\"retailer_chooses\":false," BOUNDS),
+         -EINVAL, "a product with neither code"},
+        {REORDER2(
+             QTY,
+             "\"products\":[{\"sku\":\"R-1\"}],\"retailer_chooses\":false," BOUNDS),
+         -EINVAL, "a product without gtin"},
+        {REORDER2(QTY, "\"products\":[{\"sku\":\"R-1\",\"gtin\":\"1234567\"}],"
+                       "\"retailer_chooses\":false," BOUNDS),
+         -EINVAL, "a gtin of 7 digits"},
+        {REORDER2(QTY, "\"products\":[\"R-1\"],\"retailer_chooses\":false," BOUNDS),
+         -EINVAL, "a product that is not an object"},
+        {REORDER2(QTY, PRODUCTS "\"packs_min\":3,\"packs_max\":4"), -EINVAL,
+         "packs (2) below packs_min"},
+        {REORDER2(QTY, PRODUCTS "\"packs_min\":1,\"packs_max\":1"), -EINVAL,
+         "packs (2) above packs_max"},
+        {REORDER2(QTY, PRODUCTS "\"packs_min\":0,\"packs_max\":4"), -EINVAL,
+         "packs_min 0"},
+        {REORDER2(QTY, PRODUCTS "\"packs_min\":1,\"packs_max\":101"), -EINVAL,
+         "packs_max 101"},
+        {REORDER2(QTY, PRODUCTS BOUNDS ",\"price_max\":3.99"), -EINVAL,
+         "a ceiling without currency"},
+        {REORDER2(QTY, PRODUCTS BOUNDS ",\"price_max\":0,\"currency\":\"EUR\""),
+         -EINVAL, "a ceiling of 0"},
+        {REORDER2(QTY, PRODUCTS BOUNDS ",\"window\":1"), -EINVAL, "an unknown wish"},
+        {REORDER2(QTY, PRODUCTS "\"packs_min\":1"), -EINVAL, "packs_max missing"},
+        {REORDER2(QTY, "\"products\":[],\"retailer_chooses\":1," BOUNDS), -EINVAL,
+         "retailer_chooses not a boolean"},
+    };
+    run(PAYLOAD_REORDER, rows, sizeof(rows) / sizeof(rows[0]));
+}
+
 #define CANCEL(v, type, id, reason)                                                    \
     HEAD(v, type, id) "\"device\":\"pi\",\"seq\":3,\"iat\":0,\"reason\":\"" reason "\"}"
 
@@ -300,7 +377,7 @@ test_cancel(void)
 static void
 test_partial_ids(void)
 {
-    const char *t = HEAD("2", "reorder", OID) REST "\"new\":true}";
+    const char *t = HEAD("3", "reorder", OID) REST "\"new\":true}";
     struct payload p;
 
     CHECK_EQ_I64(payload_parse(t, strlen(t), PAYLOAD_REORDER, &p, NULL, 0), -EPROTO);
@@ -325,6 +402,7 @@ main(void)
 {
     RUN(test_reorder_good);
     RUN(test_reorder_bad);
+    RUN(test_reorder_v2);
     RUN(test_cancel);
     RUN(test_partial_ids);
     return th_done();
