@@ -27,6 +27,7 @@
 #include <libconfig.h>
 
 #include "config.h"
+#include "config-wishes.h"
 #include "evtrace.h"
 #include "text.h"
 
@@ -112,6 +113,7 @@ cfg_item_defaults(struct cfg_item *it, int64_t pack_mg)
         .channel = -1,
         .pack_mg = pack_mg,
         .packs_per_order = 4,
+        .packs_min = 1,
         .lead_s = 2 * DAY_S,
         .lead_spread_s = -1, /* the lead's own, once it is known */
         .review_s = DAY_S,
@@ -1600,23 +1602,6 @@ read_channel(struct ctx *x, config_setting_t *s, struct cfg_channel *ch)
 /* ------------------------------------------------------------------------ */
 /* Items */
 
-/* GS1 check digit: weights 3 and 1 from the right, excluding the check digit. */
-static bool
-gtin_ok(const char *v)
-{
-    size_t n = strlen(v);
-    unsigned sum = 0;
-
-    if (n != 8 && n != 12 && n != 13 && n != 14)
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if (!is_digit(v[i]))
-            return false;
-    for (size_t i = 0; i + 1 < n; i++)
-        sum += (unsigned)(v[n - 2 - i] - '0') * (i % 2 == 0 ? 3 : 1);
-    return (10 - sum % 10) % 10 == (unsigned)(v[n - 1] - '0');
-}
-
 static void
 fn_gtin(struct ctx *x, config_setting_t *s, void *obj)
 {
@@ -1627,7 +1612,7 @@ fn_gtin(struct ctx *x, config_setting_t *s, void *obj)
 
     if (v == NULL)
         return;
-    if (v[0] != '\0' && !gtin_ok(v))
+    if (v[0] != '\0' && !cfg_gtin_ok(v))
         value_error(x, s, expected, NULL);
     else
         put_str(it->gtin, sizeof(it->gtin), v);
@@ -1651,6 +1636,16 @@ fn_sku(struct ctx *x, config_setting_t *s, void *obj)
         value_error(x, s, expected, NULL);
     else
         put_str(it->sku, sizeof(it->sku), v);
+}
+
+static void
+fn_substitutes(struct ctx *x, config_setting_t *s, void *obj)
+{
+    const config_setting_t *where = s;
+    char err[CFG_ERR_LEN - 64];
+
+    if (cfg_wishes_substitutes(s, obj, &where, err, sizeof(err)) < 0)
+        setting_error(x, where, "%s", err);
 }
 
 /* Resolved once every channel is known (check_references). */
@@ -1837,6 +1832,9 @@ static const struct key item_keys[] = {
     KEY("pack", K_GRAMS, true, struct cfg_item, pack_mg, 1000, 100000000),
     KEY("container", K_GRAMS, false, struct cfg_item, container_mg, 0, 100000000),
     KEY("packs_per_order", K_INT, false, struct cfg_item, packs_per_order, 1, 100),
+    KEY("packs_min", K_INT, false, struct cfg_item, packs_min, 1, 100),
+    KFN("substitutes", false, fn_substitutes, NULL),
+    KEY("price_max", K_MONEY, false, struct cfg_item, price_max_cents, 0, 1000000),
     KEY("lead", K_DUR_S, false, struct cfg_item, lead_s, HOUR_S, 60 * DAY_S),
     KEY("lead_spread", K_DUR_S, false, struct cfg_item, lead_spread_s, 0, 60 * DAY_S),
     KEY("review", K_DUR_S, false, struct cfg_item, review_s, HOUR_S, 60 * DAY_S),
@@ -1870,6 +1868,15 @@ read_item(struct ctx *x, config_setting_t *s, struct cfg_item *it)
         put_str(it->name, sizeof(it->name), it->id);
     if (x->n_errors != before)
         return;
+    if (it->packs_min > it->packs_per_order)
+        setting_error(x, member(s, "packs_min"),
+                      "expected at most packs_per_order (%u), "
+                      "found %u",
+                      it->packs_per_order, it->packs_min);
+    if (it->n_substitutes > 0 && it->sku[0] == '\0' && it->gtin[0] == '\0')
+        setting_error(x, member(s, "substitutes"),
+                      "expected the item's own sku or gtin (the preferred product) "
+                      "beside substitutes, found neither");
     /* A full container must be a reading conditioning believes possible. */
     if (it->pack_mg + it->container_mg > it->cond.max_mg) {
         format_fixed(it->cond.max_mg, 1000, a, sizeof(a));

@@ -107,6 +107,13 @@ struct cfg_channel {
     int32_t period_ms; /* between reads, 10..60000, default 100 */
 };
 
+/* A substitute product of an item: an article number and/or a GTIN. */
+#define CFG_MAX_SUBSTITUTES 7 /* with the item's own code, 8 ranked products */
+struct cfg_product {
+    char sku[CFG_ID_MAX];    /* as cfg_item.sku, or "" */
+    char gtin[CFG_GTIN_MAX]; /* as cfg_item.gtin, or ""; not both "" */
+};
+
 struct cfg_item {
     char id[CFG_ID_MAX];     /* [a-z0-9_-], 1..31: the item in topics and the store */
     char name[CFG_NAME_MAX]; /* display name, default the id; no control characters */
@@ -121,6 +128,12 @@ struct cfg_item {
     int64_t pack_mg;          /* pack net weight 1 g..100 kg */
     int64_t container_mg;     /* container tare 0..100 kg, default 0 */
     uint32_t packs_per_order; /* at most, 1..100, default 4 */
+    uint32_t packs_min;       /* the retailer may send fewer, down to this: 1..
+                                 packs_per_order, default 1 (config-wishes.h) */
+    /* accepted in rank order after sku/gtin (which must be set to have any) */
+    struct cfg_product substitutes[CFG_MAX_SUBSTITUTES];
+    size_t n_substitutes;
+    int64_t price_max_cents;  /* ceiling per pack, 0..1000000, 0 = none (default) */
     int64_t lead_s;           /* default lead time, 1 h .. 60 d, default 2 d */
     int64_t lead_spread_s;    /* its uncertainty (one sd), 0 .. 60 d, default lead_s */
     int64_t review_s;         /* policy review period 1 h .. 60 d, default 1 d */

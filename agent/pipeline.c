@@ -31,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config-wishes.h"
 #include "evtrace.h"
 #include "jws.h"
 #include "message.h"
@@ -396,6 +397,8 @@ build_reorder(int64_t seq, void *ctx, char **message)
     const struct build_ctx *b = ctx;
     const struct cfg_item *c = b->it->cfg;
     const struct pl_view *v = &b->it->view;
+    struct message_product products[MESSAGE_PRODUCTS_MAX];
+    struct message_wishes w;
     struct message_reorder m = {
         .order_id = b->order_id,
         .device_id = b->p->cfg->device_id,
@@ -416,9 +419,13 @@ build_reorder(int64_t seq, void *ctx, char **message)
         .runout_lo_s = v->runout_lo_s,
         .runout_hi_s = v->runout_hi_s,
         .service_bp = c->service_bp,
+        .wishes = &w,
     };
     char *json = NULL;
-    int r = message_reorder_json(&m, &json);
+    int r;
+
+    cfg_wishes_message(c, b->packs, &w, products);
+    r = message_reorder_json(&m, &json);
     return signed_message(b->p, MESSAGE_TYP_REORDER, r, json, message);
 }
 

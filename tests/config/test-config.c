@@ -188,6 +188,9 @@ test_defaults(void)
     CHECK_EQ_I64(it->pack_mg, 500000);
     CHECK_EQ_I64(it->container_mg, 0);
     CHECK_EQ_U64(it->packs_per_order, 4);
+    CHECK_EQ_U64(it->packs_min, 1);
+    CHECK_EQ_I64(it->price_max_cents, 0);
+    CHECK_EQ_U64(it->n_substitutes, 0);
     CHECK_EQ_I64(it->lead_s, 172800);   /* 2 d */
     CHECK_EQ_I64(it->review_s, 86400);  /* 1 d */
     CHECK_EQ_I64(it->cover_s, 0);       /* the cap's spacing covers */
@@ -314,6 +317,13 @@ test_full(void)
     CHECK_EQ_I64(it->pack_mg, 2500);        /* 2.5 g */
     CHECK_EQ_I64(it->container_mg, 350250); /* 350.25 g */
     CHECK_EQ_U64(it->packs_per_order, 3);
+    CHECK_EQ_U64(it->packs_min, 2);
+    CHECK_EQ_I64(it->price_max_cents, 35);
+    CHECK_EQ_U64(it->n_substitutes, 2);
+    CHECK(strcmp(it->substitutes[0].sku, "ABC-3") == 0 &&
+          it->substitutes[0].gtin[0] == 0);
+    CHECK(strcmp(it->substitutes[1].sku, "X") == 0 &&
+          strcmp(it->substitutes[1].gtin, "4006381333931") == 0);
     CHECK_EQ_I64(it->lead_s, 129600);   /* 36 h */
     CHECK_EQ_I64(it->review_s, 43200);  /* 12 h */
     CHECK_EQ_I64(it->cover_s, 1209600); /* 14 d */
