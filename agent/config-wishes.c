@@ -9,8 +9,10 @@
 #include "config-wishes.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 bool
 cfg_gtin_ok(const char *v)
@@ -73,6 +75,139 @@ fail(const config_setting_t *s, const config_setting_t **where, char *err,
     *where = s;
     snprintf(err, errlen, "expected %s, found %s", expected, what);
     return -EINVAL;
+}
+
+static const char *const day_names[] = {"mon", "tue", "wed", "thu",
+                                        "fri", "sat", "sun"};
+
+static int
+day_of(const char *s, size_t n)
+{
+    for (int i = 0; i < 7; i++)
+        if (n == 3 && memcmp(s, day_names[i], 3) == 0)
+            return i;
+    return -1;
+}
+
+/* "HH:MM" of 00:00..24:00 at s (5 bytes) in minutes, or -1. */
+static int
+minutes_of(const char *s)
+{
+    int h, m;
+
+    if (!(s[0] >= '0' && s[0] <= '9' && s[1] >= '0' && s[1] <= '9' && s[2] == ':' &&
+          s[3] >= '0' && s[3] <= '5' && s[4] >= '0' && s[4] <= '9'))
+        return -1;
+    h = (s[0] - '0') * 10 + (s[1] - '0');
+    m = (s[3] - '0') * 10 + (s[4] - '0');
+    if (h > 24 || (h == 24 && m != 0))
+        return -1;
+    return h * 60 + m;
+}
+
+/* "DAYS HH:MM-HH:MM" into *w; false when it is not one. */
+static bool
+parse_window(const char *v, struct delivery_window *w)
+{
+    const char *sp = strchr(v, ' ');
+    const char *p = v;
+    unsigned days = 0;
+    int from, until;
+
+    if (sp == NULL || strlen(sp + 1) != 11 || sp[6] != '-')
+        return false;
+    if ((size_t)(sp - v) == 5 && memcmp(v, "daily", 5) == 0) {
+        days = DELIVERY_DAYS_ALL;
+    } else {
+        while (p < sp) {
+            const char *end = memchr(p, ',', (size_t)(sp - p));
+            const char *dash;
+            int a, b;
+
+            if (end == NULL)
+                end = sp;
+            dash = memchr(p, '-', (size_t)(end - p));
+            a = day_of(p, (size_t)((dash ? dash : end) - p));
+            b = dash ? day_of(dash + 1, (size_t)(end - dash - 1)) : a;
+            if (a < 0 || b < 0)
+                return false;
+            for (int d = a;; d = (d + 1) % 7) { /* "fri-mon" wraps the week */
+                days |= 1u << d;
+                if (d == b)
+                    break;
+            }
+            p = end == sp ? sp : end + 1;
+            if (end != sp && p == sp)
+                return false; /* a trailing comma */
+        }
+    }
+    from = minutes_of(sp + 1);
+    until = minutes_of(sp + 7);
+    if (days == 0 || from < 0 || until < 0 || from >= until || from >= 1440)
+        return false;
+    *w = (struct delivery_window){(uint8_t)days, (uint16_t)from, (uint16_t)until};
+    return true;
+}
+
+int
+cfg_wishes_windows(const config_setting_t *s, struct cfg_delivery *d,
+                   const config_setting_t **where, char *err, size_t errlen)
+{
+    struct delivery_window read[DELIVERY_MAX_WINDOWS];
+    int n;
+
+    if (config_setting_type(s) != CONFIG_TYPE_LIST &&
+        config_setting_type(s) != CONFIG_TYPE_ARRAY)
+        return fail(s, where, err, errlen,
+                    "a list of windows like \"mon-fri 07:00-09:00\"");
+    if ((n = config_setting_length(s)) > DELIVERY_MAX_WINDOWS)
+        return fail(s, where, err, errlen, "at most 8 windows");
+    for (int i = 0; i < n; i++) {
+        const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
+        if (config_setting_type(e) != CONFIG_TYPE_STRING ||
+            !parse_window(config_setting_get_string(e), &read[i]))
+            return fail(e, where, err, errlen,
+                        "days (\"daily\", or mon..sun, comma-separated, ranges like "
+                        "\"mon-fri\") and local hours HH:MM-HH:MM, like "
+                        "\"mon-fri 07:00-09:00\"");
+    }
+    memcpy(d->windows, read, (size_t)n * sizeof(read[0]));
+    d->n_windows = (size_t)n;
+    return 0;
+}
+
+void
+cfg_window_format(const struct delivery_window *w, char *buf, size_t len)
+{
+    char days[40] = "";
+    size_t at = 0;
+
+    if ((w->days & DELIVERY_DAYS_ALL) == DELIVERY_DAYS_ALL)
+        snprintf(days, sizeof(days), "daily");
+    else
+        for (int i = 0; i < 7; i++)
+            if (w->days & (1u << i))
+                at += (size_t)snprintf(days + at, sizeof(days) - at, "%s%s",
+                                       at ? "," : "", day_names[i]);
+    snprintf(buf, len, "%s %02u:%02u-%02u:%02u", days, w->from_min / 60u,
+             w->from_min % 60u, w->until_min / 60u, w->until_min % 60u);
+}
+
+void
+cfg_delivery_of(const struct agent_config *c, const struct cfg_item *it,
+                struct cfg_delivery *out)
+{
+    const struct cfg_delivery *own = &it->delivery;
+
+    *out = c->delivery;
+    if (own->has_place)
+        memcpy(out->place, own->place, sizeof(out->place));
+    if (own->has_windows) {
+        memcpy(out->windows, own->windows, sizeof(out->windows));
+        out->n_windows = own->n_windows;
+    }
+    if (own->has_earliest)
+        out->earliest_s = own->earliest_s;
 }
 
 /* One { sku = "..."; gtin = "..."; } group into *p. */
@@ -141,21 +276,48 @@ cfg_wishes_substitutes(const config_setting_t *s, struct cfg_item *it,
 }
 
 void
-cfg_wishes_message(const struct cfg_item *it, uint32_t packs, struct message_wishes *w,
-                   struct message_product products[MESSAGE_PRODUCTS_MAX])
+cfg_wishes_message(const struct agent_config *c, const struct cfg_item *it,
+                   uint32_t packs, int32_t utc_offset_s, int64_t now_s,
+                   int64_t runout_s, struct message_wishes *w,
+                   struct message_product products[MESSAGE_PRODUCTS_MAX],
+                   struct cfg_delivery *dl)
 {
     size_t n = 0;
+    int64_t not_before = MODELS_NEVER;
 
     if (it->sku[0] != '\0' || it->gtin[0] != '\0')
         products[n++] = (struct message_product){.sku = it->sku, .gtin = it->gtin};
     for (size_t i = 0; n > 0 && i < it->n_substitutes && n < MESSAGE_PRODUCTS_MAX; i++)
         products[n++] = (struct message_product){.sku = it->substitutes[i].sku,
                                                  .gtin = it->substitutes[i].gtin};
+    cfg_delivery_of(c, it, dl);
+    if (dl->earliest_s > 0 && runout_s != MODELS_NEVER) {
+        not_before = runout_s - dl->earliest_s;
+        if (not_before < now_s)
+            not_before = now_s;
+    }
     *w = (struct message_wishes){
         .products = products,
         .n_products = n,
         .packs_min = it->packs_min < packs ? it->packs_min : packs,
         .packs_max = it->packs_per_order > packs ? it->packs_per_order : packs,
         .price_max_cents = it->price_max_cents,
+        .delivery = {.place = dl->place,
+                     .windows = dl->windows,
+                     .n_windows = dl->n_windows,
+                     .utc_offset_s = utc_offset_s,
+                     .not_before_s = not_before},
     };
+}
+
+int32_t
+cfg_utc_offset_s(int64_t t_s)
+{
+    time_t t = (time_t)t_s;
+    struct tm tm;
+
+    if (localtime_r(&t, &tm) == NULL || tm.tm_gmtoff % 60 != 0 ||
+        tm.tm_gmtoff > DELIVERY_OFFSET_MAX_S || tm.tm_gmtoff < -DELIVERY_OFFSET_MAX_S)
+        return 0;
+    return (int32_t)tm.tm_gmtoff;
 }

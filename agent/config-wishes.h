@@ -35,14 +35,43 @@ int cfg_wishes_substitutes(const config_setting_t *s, struct cfg_item *it,
                            const config_setting_t **where, char *err, size_t errlen);
 
 /*
- * The wishes of a reorder v2 of packs packs (1..100) of item it: its own code
- * (when it has one) and its substitutes, ranked, in products (which w points
- * into: keep both, and it, alive while w is used); none when the item names no
- * product, so the retailer chooses. packs_min is the item's, but no more than
- * packs; packs_max is packs_per_order, but no less than packs.
+ * Read delivery windows = ( "mon-fri 07:00-09:00", "sat,sun 10:00-14:00",
+ * "daily 18:00-24:00", ... ) from the list s (untrusted: at most
+ * DELIVERY_MAX_WINDOWS strings: days as "daily", or a comma list of mon..sun
+ * and ranges like "fri-mon"; then HH:MM-HH:MM in local time, from before
+ * until, until up to 24:00) into d->windows. Same returns as above; d is
+ * unchanged on failure.
  */
-void cfg_wishes_message(const struct cfg_item *it, uint32_t packs,
-                        struct message_wishes *w,
-                        struct message_product products[MESSAGE_PRODUCTS_MAX]);
+int cfg_wishes_windows(const config_setting_t *s, struct cfg_delivery *d,
+                       const config_setting_t **where, char *err, size_t errlen);
+
+/* "mon-fri 07:00-09:00" of a window, as the configuration writes it (for
+ * pantryctl and logs); buf of at least 48 bytes. */
+void cfg_window_format(const struct delivery_window *w, char *buf, size_t len);
+
+/* The delivery of item it: each setting the item gives, else the household's. */
+void cfg_delivery_of(const struct agent_config *c, const struct cfg_item *it,
+                     struct cfg_delivery *out);
+
+/*
+ * The wishes of a reorder v2 of packs packs (1..100) of item it of
+ * configuration c: its own code (when it has one) and its substitutes, ranked,
+ * in products; none when the item names no product, so the retailer chooses.
+ * packs_min is the item's, but no more than packs; packs_max is
+ * packs_per_order, but no less than packs. The delivery is cfg_delivery_of()
+ * kept in *dl, with utc_offset_s (the household's at issue), and not_before
+ * runout_s less the earliest setting (none when either is unknown or 0, never
+ * before now_s). w points into products and dl: keep them, c and it alive
+ * while w is used.
+ */
+void cfg_wishes_message(const struct agent_config *c, const struct cfg_item *it,
+                        uint32_t packs, int32_t utc_offset_s, int64_t now_s,
+                        int64_t runout_s, struct message_wishes *w,
+                        struct message_product products[MESSAGE_PRODUCTS_MAX],
+                        struct cfg_delivery *dl);
+
+/* The local time's offset from UTC at t_s (the TZ of the process), seconds,
+ * whole minutes within +-18 h; 0 when it cannot be told. */
+int32_t cfg_utc_offset_s(int64_t t_s);
 
 #endif

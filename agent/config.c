@@ -178,6 +178,7 @@ cfg_defaults(struct agent_config *c)
     c->broker.resend_s = 60;
     c->broker.session_expiry_s = 7 * DAY_S;
     snprintf(c->currency, sizeof(c->currency), "EUR");
+    snprintf(c->delivery.place, sizeof(c->delivery.place), "home");
     c->cancel_window_s = 15 * MIN_S;
     c->order_expiry_s = 7 * DAY_S;
     c->aggregate_s = 15 * MIN_S;
@@ -1648,6 +1649,42 @@ fn_substitutes(struct ctx *x, config_setting_t *s, void *obj)
         setting_error(x, where, "%s", err);
 }
 
+/* delivery = { place; windows; earliest; }, the household's or an item's */
+static void
+fn_windows(struct ctx *x, config_setting_t *s, void *obj)
+{
+    const config_setting_t *where = s;
+    char err[CFG_ERR_LEN - 64];
+
+    if (cfg_wishes_windows(s, obj, &where, err, sizeof(err)) < 0)
+        setting_error(x, where, "%s", err);
+}
+
+static const struct key delivery_keys[] = {
+    KEY("place", K_ID, false, struct cfg_delivery, place, 0, 0),
+    KFN("windows", false, fn_windows, NULL),
+    KEY("earliest", K_DUR_S, false, struct cfg_delivery, earliest_s, 0, 60 * DAY_S),
+};
+
+static void
+fn_delivery(struct ctx *x, config_setting_t *s, void *obj)
+{
+    struct cfg_delivery *d = obj;
+
+    if (!want_group(x, s, "place = ...; windows = ( ... ); earliest = ...;"))
+        return;
+    read_group(x, s, delivery_keys, ARRAY_SIZE(delivery_keys), d);
+    d->has_place = member(s, "place") != NULL;
+    d->has_windows = member(s, "windows") != NULL;
+    d->has_earliest = member(s, "earliest") != NULL;
+}
+
+static void
+fn_item_delivery(struct ctx *x, config_setting_t *s, void *obj)
+{
+    fn_delivery(x, s, &((struct cfg_item *)obj)->delivery);
+}
+
 /* Resolved once every channel is known (check_references). */
 static void
 fn_item_channel(struct ctx *x, config_setting_t *s, void *obj)
@@ -1835,6 +1872,7 @@ static const struct key item_keys[] = {
     KEY("packs_min", K_INT, false, struct cfg_item, packs_min, 1, 100),
     KFN("substitutes", false, fn_substitutes, NULL),
     KEY("price_max", K_MONEY, false, struct cfg_item, price_max_cents, 0, 1000000),
+    KFN("delivery", false, fn_item_delivery, NULL),
     KEY("lead", K_DUR_S, false, struct cfg_item, lead_s, HOUR_S, 60 * DAY_S),
     KEY("lead_spread", K_DUR_S, false, struct cfg_item, lead_spread_s, 0, 60 * DAY_S),
     KEY("review", K_DUR_S, false, struct cfg_item, review_s, HOUR_S, 60 * DAY_S),
@@ -2088,6 +2126,12 @@ fn_buttons(struct ctx *x, config_setting_t *s, void *obj)
     }
 }
 
+static void
+fn_top_delivery(struct ctx *x, config_setting_t *s, void *obj)
+{
+    fn_delivery(x, s, &((struct agent_config *)obj)->delivery);
+}
+
 static const struct key top_keys[] = {
     KFN("device_id", true, fn_top_device_id,
         "1 to 63 characters of A-Z, a-z, 0-9, _ and - (an MQTT topic level)"),
@@ -2104,6 +2148,7 @@ static const struct key top_keys[] = {
     KEY("monthly_budget", K_MONEY, false, struct agent_config, monthly_budget_cents, 0,
         100000000),
     KFN("currency", false, fn_currency, NULL),
+    KFN("delivery", false, fn_top_delivery, NULL),
     KEY("cancel_window", K_DUR_S, false, struct agent_config, cancel_window_s, 0,
         DAY_S),
     KEY("order_expiry", K_DUR_S, false, struct agent_config, order_expiry_s, HOUR_S,

@@ -27,6 +27,7 @@
 #include <stdint.h>
 
 #include "cond/cond.h"
+#include "delivery.h"
 #include "forecast.h"
 
 #define CFG_MAX_ITEMS 32
@@ -107,6 +108,20 @@ struct cfg_channel {
     int32_t period_ms; /* between reads, 10..60000, default 100 */
 };
 
+/*
+ * Where and when deliveries may come: delivery = { place = "home"; windows =
+ * ( "mon-fri 07:00-09:00", ... ); earliest = "3d"; } for the household, and
+ * the same group in an item overrides the settings it gives (config-wishes.h).
+ */
+#define CFG_PLACE_MAX 32
+struct cfg_delivery {
+    char place[CFG_PLACE_MAX]; /* a label the retailer maps: [a-z0-9_-], 1..31 */
+    struct delivery_window windows[DELIVERY_MAX_WINDOWS]; /* local time */
+    size_t n_windows;                                     /* 0: any time */
+    int64_t earliest_s; /* at most this long before the runout, 0..60 d; 0: any */
+    bool has_place, has_windows, has_earliest; /* given (an item's override) */
+};
+
 /* A substitute product of an item: an article number and/or a GTIN. */
 #define CFG_MAX_SUBSTITUTES 7 /* with the item's own code, 8 ranked products */
 struct cfg_product {
@@ -134,6 +149,7 @@ struct cfg_item {
     struct cfg_product substitutes[CFG_MAX_SUBSTITUTES];
     size_t n_substitutes;
     int64_t price_max_cents;  /* ceiling per pack, 0..1000000, 0 = none (default) */
+    struct cfg_delivery delivery; /* the settings given override the household's */
     int64_t lead_s;           /* default lead time, 1 h .. 60 d, default 2 d */
     int64_t lead_spread_s;    /* its uncertainty (one sd), 0 .. 60 d, default lead_s */
     int64_t review_s;         /* policy review period 1 h .. 60 d, default 1 d */
@@ -180,6 +196,7 @@ struct agent_config {
     struct cfg_broker broker;
     int64_t monthly_budget_cents; /* household budget = 120.00 -> 12000, 0 = none */
     char currency[4];             /* ISO 4217: three letters A-Z, default "EUR" */
+    struct cfg_delivery delivery; /* default place "home", any time, no earliest */
     int64_t cancel_window_s;      /* 0 .. 1 d, default 15 min */
     int64_t order_expiry_s;       /* unconfirmed or unfulfilled orders expire, 1 h..60 d,
                                      default 7 d */

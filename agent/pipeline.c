@@ -399,6 +399,7 @@ build_reorder(int64_t seq, void *ctx, char **message)
     const struct pl_view *v = &b->it->view;
     struct message_product products[MESSAGE_PRODUCTS_MAX];
     struct message_wishes w;
+    struct cfg_delivery dl;
     struct message_reorder m = {
         .order_id = b->order_id,
         .device_id = b->p->cfg->device_id,
@@ -424,7 +425,8 @@ build_reorder(int64_t seq, void *ctx, char **message)
     char *json = NULL;
     int r;
 
-    cfg_wishes_message(c, b->packs, &w, products);
+    cfg_wishes_message(b->p->cfg, c, b->packs, cfg_utc_offset_s(b->now_ms / 1000),
+                       b->now_ms / 1000, v->runout_s, &w, products, &dl);
     r = message_reorder_json(&m, &json);
     return signed_message(b->p, MESSAGE_TYP_REORDER, r, json, message);
 }

@@ -16,8 +16,8 @@
 #include "message.h"
 #include "text.h"
 
-/* the payload; item, quantity, forecast, wishes; wishes.products; a product */
-#define REORDER_DEPTH 4
+/* root 1, wishes 2, delivery 3, windows 4, a window 5, its days 6 */
+#define REORDER_DEPTH 6
 #define CANCEL_DEPTH 1
 
 const char *
@@ -305,6 +305,118 @@ check_product(const cJSON *p, size_t i, char *err, size_t errlen)
     return 0;
 }
 
+/* "HH:MM" of 00:00..23:59, or 24:00 when to_24: minutes, or -1. */
+static int
+hhmm(const cJSON *v, bool to_24)
+{
+    const char *s;
+    int h, m;
+
+    if (!cJSON_IsString(v) || strlen(s = v->valuestring) != 5 || s[2] != ':' ||
+        !all_in(s, 2, DIGITS) || !all_in(s + 3, 2, DIGITS))
+        return -1;
+    h = (s[0] - '0') * 10 + (s[1] - '0');
+    m = (s[3] - '0') * 10 + (s[4] - '0');
+    if (m > 59 || h > 24 || (h == 24 && (m != 0 || !to_24)))
+        return -1;
+    return h * 60 + m;
+}
+
+/* {"days": [..], "from", "until"}: days unique, from before until. */
+static int
+check_window(const cJSON *win, size_t i, char *err, size_t errlen)
+{
+    static const struct jr_member table[] = {
+        {"days", JR_ARRAY, true, "the days of the week"},
+        {"from", JR_STRING, true, "HH:MM"},
+        {"until", JR_STRING, true, "HH:MM"},
+    };
+    static const char *const names[] = {"mon", "tue", "wed", "thu",
+                                        "fri", "sat", "sun", NULL};
+    char where[48];
+    const cJSON *days, *d;
+    unsigned seen = 0;
+    int n, from, until, r;
+
+    snprintf(where, sizeof(where), "wishes.delivery.windows[%zu]", i);
+    if (!cJSON_IsObject(win))
+        return bad(err, errlen, where, "an object");
+    if ((r = jr_members(win, where, table, 3, err, errlen)) < 0)
+        return r;
+    days = get(win, "days");
+    n = cJSON_GetArraySize(days);
+    if (n < 1 || n > 7)
+        return text_error(err, errlen, "%s.days: expected 1 to 7 days", where);
+    cJSON_ArrayForEach(d, days)
+    {
+        unsigned k = 0;
+        if (!is_enum(d, names))
+            return text_error(err, errlen,
+                              "%s.days: expected mon, tue, wed, thu, fri, "
+                              "sat or sun",
+                              where);
+        while (strcmp(names[k], d->valuestring) != 0)
+            k++;
+        if (seen & (1u << k))
+            return text_error(err, errlen, "%s.days: %s twice", where, names[k]);
+        seen |= 1u << k;
+    }
+    if ((from = hhmm(get(win, "from"), false)) < 0)
+        return text_error(err, errlen, "%s.from: expected HH:MM from 00:00 to 23:59",
+                          where);
+    if ((until = hhmm(get(win, "until"), true)) < 0)
+        return text_error(err, errlen, "%s.until: expected HH:MM from 00:00 to 24:00",
+                          where);
+    if (from >= until)
+        return text_error(err, errlen, "%s: expected from before until", where);
+    return 0;
+}
+
+/* Where and when the delivery may come (reorder v2). */
+static int
+check_delivery(const cJSON *dl, char *err, size_t errlen)
+{
+    static const struct jr_member table[] = {
+        {"place", JR_STRING, true, "a place label"},
+        {"windows", JR_ARRAY, true, "the delivery windows"},
+        {"utc_offset", JR_STRING, true, "+HH:MM"},
+        {"not_before", JR_STRING | JR_NULL, true, "a time or null"},
+    };
+    const cJSON *v;
+    int n, r;
+
+    if (!cJSON_IsObject(dl))
+        return bad(err, errlen, "wishes.delivery", "an object");
+    if ((r = jr_members(dl, "wishes.delivery", table, 4, err, errlen)) < 0)
+        return r;
+    v = get(dl, "place");
+    if (!is_lower_id(v->valuestring, 1, 31))
+        return bad(err, errlen, "wishes.delivery.place",
+                   "a label of 1 to 31 characters a-z 0-9 _ -");
+    v = get(dl, "windows");
+    if ((n = cJSON_GetArraySize(v)) > DELIVERY_MAX_WINDOWS)
+        return bad(err, errlen, "wishes.delivery.windows", "at most 8 windows");
+    for (int i = 0; i < n; i++)
+        if ((r = check_window(cJSON_GetArrayItem(v, i), (size_t)i, err, errlen)) < 0)
+            return r;
+    v = get(dl, "utc_offset");
+    {
+        const char *s = v->valuestring;
+        int h, m;
+        if (strlen(s) != 6 || (s[0] != '+' && s[0] != '-') || s[3] != ':' ||
+            !all_in(s + 1, 2, DIGITS) || !all_in(s + 4, 2, DIGITS) ||
+            (h = (s[1] - '0') * 10 + (s[2] - '0')) > 18 ||
+            (m = (s[4] - '0') * 10 + (s[5] - '0')) > 59 || (h == 18 && m != 0))
+            return bad(err, errlen, "wishes.delivery.utc_offset",
+                       "+HH:MM or -HH:MM within 18:00");
+    }
+    v = get(dl, "not_before");
+    if (!cJSON_IsNull(v) && !is_time_text(v->valuestring))
+        return bad(err, errlen, "wishes.delivery.not_before",
+                   "YYYY-MM-DDTHH:MM:SSZ or null");
+    return 0;
+}
+
 /*
  * The household's wishes (reorder v2): ranked products, none exactly when the
  * retailer chooses, pack bounds around quantity.packs, an optional ceiling.
@@ -319,6 +431,7 @@ check_wishes(const cJSON *w, const cJSON *qty, char *err, size_t errlen)
         {"packs_max", JR_NUMBER, true, "the most packs"},
         {"price_max", JR_NUMBER, false, NULL},
         {"currency", JR_STRING, false, NULL},
+        {"delivery", JR_OBJECT, true, "where and when"},
     };
     const cJSON *list, *price, *cur;
     int64_t lo, hi, packs;
@@ -326,7 +439,7 @@ check_wishes(const cJSON *w, const cJSON *qty, char *err, size_t errlen)
 
     if (!cJSON_IsObject(w))
         return bad(err, errlen, "wishes", "an object");
-    if ((r = jr_members(w, "wishes", table, 6, err, errlen)) < 0)
+    if ((r = jr_members(w, "wishes", table, 7, err, errlen)) < 0)
         return r;
     list = get(w, "products");
     if ((n = cJSON_GetArraySize(list)) > MESSAGE_PRODUCTS_MAX)
@@ -355,7 +468,7 @@ check_wishes(const cJSON *w, const cJSON *qty, char *err, size_t errlen)
     if (cur != NULL && !(cJSON_IsString(cur) && strlen(cur->valuestring) == 3 &&
                          all_in(cur->valuestring, 3, "ABCDEFGHIJKLMNOPQRSTUVWXYZ")))
         return bad(err, errlen, "wishes.currency", "three letters A-Z (ISO 4217)");
-    return 0;
+    return check_delivery(get(w, "delivery"), err, errlen);
 }
 
 /*

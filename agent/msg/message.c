@@ -56,6 +56,83 @@ finish(cJSON *root, bool ok, char **out)
     return 0;
 }
 
+static const char *const day_names[] = {"mon", "tue", "wed", "thu",
+                                        "fri", "sat", "sun"};
+
+static bool
+delivery_ok(const struct message_delivery *d)
+{
+    size_t n = d->place != NULL ? strlen(d->place) : 0;
+
+    if (n < 1 || n > 31 ||
+        strspn(d->place, "abcdefghijklmnopqrstuvwxyz0123456789_-") != n ||
+        d->n_windows > DELIVERY_MAX_WINDOWS ||
+        (d->n_windows > 0 && d->windows == NULL) || d->utc_offset_s % 60 != 0 ||
+        d->utc_offset_s > DELIVERY_OFFSET_MAX_S ||
+        d->utc_offset_s < -DELIVERY_OFFSET_MAX_S ||
+        (d->not_before_s != MODELS_NEVER && d->not_before_s < 0))
+        return false;
+    for (size_t i = 0; i < d->n_windows; i++) {
+        const struct delivery_window *w = &d->windows[i];
+        if ((w->days & DELIVERY_DAYS_ALL) == 0 || (w->days & ~DELIVERY_DAYS_ALL) != 0 ||
+            w->from_min >= w->until_min || w->until_min > 1440)
+            return false;
+    }
+    return true;
+}
+
+static bool
+add_hhmm(cJSON *o, const char *key, unsigned min)
+{
+    char buf[16];
+
+    snprintf(buf, sizeof(buf), "%02u:%02u", min / 60, min % 60);
+    return add_str(o, key, buf);
+}
+
+/* "delivery": {"place", "windows": [{"days": [..], "from", "until"}..],
+ * "utc_offset": "+HH:MM", "not_before": time or null} */
+static bool
+add_delivery(cJSON *o, const struct message_delivery *d)
+{
+    cJSON *dl, *list, *win, *days;
+    int32_t off = d->utc_offset_s < 0 ? -d->utc_offset_s : d->utc_offset_s;
+    char buf[16];
+
+    if ((dl = cJSON_AddObjectToObject(o, "delivery")) == NULL ||
+        !add_str(dl, "place", d->place) ||
+        (list = cJSON_AddArrayToObject(dl, "windows")) == NULL)
+        return false;
+    for (size_t i = 0; i < d->n_windows; i++) {
+        if ((win = cJSON_CreateObject()) == NULL)
+            return false;
+        if (!cJSON_AddItemToArray(list, win)) {
+            cJSON_Delete(win);
+            return false;
+        }
+        if ((days = cJSON_AddArrayToObject(win, "days")) == NULL)
+            return false;
+        for (unsigned k = 0; k < 7; k++) {
+            cJSON *name;
+            if (!(d->windows[i].days & (1u << k)))
+                continue;
+            if ((name = cJSON_CreateString(day_names[k])) == NULL)
+                return false;
+            if (!cJSON_AddItemToArray(days, name)) {
+                cJSON_Delete(name);
+                return false;
+            }
+        }
+        if (!add_hhmm(win, "from", d->windows[i].from_min) ||
+            !add_hhmm(win, "until", d->windows[i].until_min))
+            return false;
+    }
+    snprintf(buf, sizeof(buf), "%c%02d:%02d", d->utc_offset_s < 0 ? '-' : '+',
+             (int)(off / 3600), (int)(off % 3600 / 60));
+    return add_str(dl, "utc_offset", buf) &&
+           add_time(dl, "not_before", d->not_before_s);
+}
+
 static bool
 wishes_ok(const struct message_reorder *m)
 {
@@ -65,6 +142,8 @@ wishes_ok(const struct message_reorder *m)
         (w->n_products > 0 && w->products == NULL) || w->packs_min < 1 ||
         w->packs_min > m->packs || m->packs > w->packs_max || w->packs_max > 100 ||
         w->price_max_cents < 0 || w->price_max_cents > 1000000)
+        return false;
+    if (!delivery_ok(&w->delivery))
         return false;
     for (size_t i = 0; i < w->n_products; i++) {
         const struct message_product *p = &w->products[i];
@@ -102,7 +181,8 @@ add_wishes(cJSON *root, const struct message_reorder *m)
            add_num(o, "packs_max", w->packs_max) &&
            (w->price_max_cents == 0 ||
             (add_num(o, "price_max", (double)w->price_max_cents / 100.0) &&
-             add_str(o, "currency", m->currency)));
+             add_str(o, "currency", m->currency))) &&
+           add_delivery(o, &w->delivery);
 }
 
 int

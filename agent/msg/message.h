@@ -18,6 +18,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "delivery.h"
+
 #define MESSAGE_SCHEMA_VERSION 1
 /*
  * A reorder that carries the household's wishes (struct message_wishes) is
@@ -45,11 +47,27 @@ struct message_product {
  * packs_min..packs_max packs (1..100, packs_min <= packs <= packs_max) of at
  * most price_max_cents per pack (in the reorder's currency; 0: no ceiling).
  */
+/*
+ * Where and when a reorder v2 may be delivered: a place label the retailer
+ * maps to an address it holds ([a-z0-9_-], 1..31), the weekly windows in the
+ * household's local time (none: any time) with that time's offset from UTC
+ * when the order was issued (-18 h..+18 h, whole minutes), and the earliest
+ * time a delivery is welcome (MODELS_NEVER: no limit).
+ */
+struct message_delivery {
+    const char *place;
+    const struct delivery_window *windows; /* n_windows, models/delivery.h */
+    size_t n_windows;                      /* 0..DELIVERY_MAX_WINDOWS */
+    int32_t utc_offset_s;
+    int64_t not_before_s;
+};
+
 struct message_wishes {
     const struct message_product *products; /* n_products of them, may be NULL if 0 */
     size_t n_products;                      /* 0..MESSAGE_PRODUCTS_MAX */
     uint32_t packs_min, packs_max;
     int64_t price_max_cents; /* 0..10^6 */
+    struct message_delivery delivery;
 };
 
 struct message_reorder {
@@ -84,7 +102,9 @@ struct message_cancel {
  * Build the JSON text (NUL-terminated, compact, from malloc: the caller frees
  * it) into *out. Returns 0, -EINVAL for a missing string or a value out of
  * range (for a reorder v2 also: a product without sku and gtin, more than
- * MESSAGE_PRODUCTS_MAX, packs outside packs_min..packs_max), -ENOMEM.
+ * MESSAGE_PRODUCTS_MAX, packs outside packs_min..packs_max, a place that is
+ * not a label, a window out of range, an offset not in whole minutes or
+ * beyond 18 h), -ENOMEM.
  */
 int message_reorder_json(const struct message_reorder *m, char **out);
 int message_cancel_json(const struct message_cancel *m, char **out);

@@ -84,11 +84,18 @@ static void
 test_reorder_v2(void)
 {
     static const struct message_product ranked[] = {{"R-1", ""}, {"", "96385074"}};
+    static const struct delivery_window windows[] = {{0x1f, 7 * 60, 9 * 60},
+                                                     {0x60, 18 * 60 + 30, 24 * 60}};
     struct message_wishes w = {.products = ranked,
                                .n_products = 2,
                                .packs_min = 1,
                                .packs_max = 4,
-                               .price_max_cents = 399};
+                               .price_max_cents = 399,
+                               .delivery = {.place = "parcel-locker",
+                                            .windows = windows,
+                                            .n_windows = 2,
+                                            .utc_offset_s = -(5 * 3600 + 30 * 60),
+                                            .not_before_s = 1790856000 + 86400}};
     struct message_reorder m = {
         .order_id = "rice-20261001T120000Z-0a1b2c3d",
         .device_id = "pi",
@@ -121,17 +128,27 @@ test_reorder_v2(void)
                "\"runout_late\":null,\"service_level\":0.95},\"wishes\":{\"products\":"
                "[{\"sku\":\"R-1\",\"gtin\":\"\"},{\"sku\":\"\",\"gtin\":"
                "\"96385074\"}],\"retailer_chooses\":false,\"packs_min\":1,"
-               "\"packs_max\":4,\"price_max\":3.99,\"currency\":\"EUR\"}}");
+               "\"packs_max\":4,\"price_max\":3.99,\"currency\":\"EUR\","
+               "\"delivery\":{\"place\":\"parcel-locker\",\"windows\":[{\"days\":"
+               "[\"mon\",\"tue\",\"wed\",\"thu\",\"fri\"],\"from\":\"07:00\",\"until\":"
+               "\"09:00\"},{\"days\":[\"sat\",\"sun\"],\"from\":\"18:30\",\"until\":"
+               "\"24:00\"}],\"utc_offset\":\"-05:30\",\"not_before\":"
+               "\"2026-10-02T12:00:00Z\"}}}");
     free(out);
 
     /* No product named: the retailer chooses; no ceiling: none in the text. */
     w.n_products = 0;
     w.price_max_cents = 0;
+    w.delivery.n_windows = 0;
+    w.delivery.utc_offset_s = 0;
+    w.delivery.not_before_s = MODELS_NEVER;
     out = NULL;
     CHECK_EQ_I64(message_reorder_json(&m, &out), 0);
     CHECK(out != NULL &&
-          strstr(out, ",\"wishes\":{\"products\":[],\"retailer_chooses\""
-                      ":true,\"packs_min\":1,\"packs_max\":4}}") != NULL);
+          strstr(out, ",\"wishes\":{\"products\":[],\"retailer_chooses\":true,"
+                      "\"packs_min\":1,\"packs_max\":4,\"delivery\":{\"place\":"
+                      "\"parcel-locker\",\"windows\":[],\"utc_offset\":\"+00:00\","
+                      "\"not_before\":null}}}") != NULL);
     free(out);
 
     /* Refused: packs outside the bounds, a product without a code, too many. */
@@ -148,6 +165,21 @@ test_reorder_v2(void)
     CHECK_EQ_I64(message_reorder_json(&m, &out), -EINVAL);
     w.products = ranked;
     w.n_products = MESSAGE_PRODUCTS_MAX + 1;
+    CHECK_EQ_I64(message_reorder_json(&m, &out), -EINVAL);
+    w.n_products = 2;
+    w.delivery.place = "Main Street 1"; /* a label, never an address */
+    CHECK_EQ_I64(message_reorder_json(&m, &out), -EINVAL);
+    w.delivery.place = "home";
+    w.delivery.utc_offset_s = 90; /* not whole minutes */
+    CHECK_EQ_I64(message_reorder_json(&m, &out), -EINVAL);
+    w.delivery.utc_offset_s = 0;
+    w.delivery.windows = windows;
+    w.delivery.n_windows = 1;
+    CHECK_EQ_I64(message_reorder_json(&m, &out), 0);
+    free(out);
+    out = NULL;
+    static const struct delivery_window backwards[] = {{0x01, 9 * 60, 7 * 60}};
+    w.delivery.windows = backwards;
     CHECK_EQ_I64(message_reorder_json(&m, &out), -EINVAL);
     CHECK(out == NULL);
 }

@@ -5,8 +5,11 @@ messages: every reorder a replayed shelf queued (signed, as the outbox holds
 it) verifies with python3-jwcrypto given only the device's public JWK (from
 pantryctl keygen), is schema version 2 and validates with python3-jsonschema
 (Draft 2020-12) against reorder-v2.schema.json: the first item, configured
-with a sku, substitutes, packs_min and price_max, carries them ranked as its
-wishes; the others name no product, and say the retailer chooses. Payloads
+with a sku, substitutes, packs_min, price_max and a delivery of its own,
+carries them ranked as its wishes; the others name no product, say the
+retailer chooses, and carry the household's delivery place and windows; the
+earliest setting gives not_before (the runout less 5 days, never before the
+order). Payloads
 altered in the ways a retailer must notice (a field missing or added, a wrong
 type, seq 0, an unknown reason, a price without its currency, wishes without
 products that do not let the retailer choose, schema version 1 with wishes)
@@ -14,6 +17,7 @@ do not validate. The cancel schema is checked against written-out examples.
 
 usage: test-schemas.py AGENT MAKE_SHELF SCHEMA_DIR PANTRYCTL
 """
+import calendar
 import copy
 import json
 import os
@@ -21,6 +25,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 from checks import check, done, need  # noqa
@@ -44,9 +49,16 @@ reorder1, reorder, cancel = (validator("reorder"), validator("reorder-v2"),
 
 # The first item's wishes, as a household writes them (agent/CONFIG.md).
 WISHES = ('sku = "R-1"; gtin = "4006381333931"; packs_min = 1; price_max = 3.99;\n'
-          '    substitutes = ( { gtin = "96385074"; }, { sku = "R-2"; } );\n    ')
+          '    substitutes = ( { gtin = "96385074"; }, { sku = "R-2"; } );\n'
+          '    delivery = { place = "office"; windows = ( "mon-fri 09:00-17:00" ); };\n    ')
+HOUSEHOLD = ('delivery = { place = "parcel-locker"; earliest = "5d";\n'
+             '             windows = ( "sat,sun 10:00-12:00", "wed 18:00-24:00" ); };\n')
 WANT_PRODUCTS = [{"sku": "R-1", "gtin": "4006381333931"},
                  {"sku": "", "gtin": "96385074"}, {"sku": "R-2", "gtin": ""}]
+
+
+def utc(text):
+    return calendar.timegm(time.strptime(text, "%Y-%m-%dT%H:%M:%SZ"))
 
 
 def verified(key, token):
@@ -68,7 +80,7 @@ with tempfile.TemporaryDirectory() as tmp:
         text = f.read()
     first = text.index("  { id = ") + len("  { ")
     with open(conf, "w") as f:
-        f.write(text[:first] + WISHES + text[first:])
+        f.write(HOUSEHOLD + text[:first] + WISHES + text[first:])
     first_item = text[first:].split('"')[1]
     r = subprocess.run([PANTRYCTL, "--config", conf, "--json", "keygen"],
                        capture_output=True, text=True, timeout=60)
@@ -76,7 +88,8 @@ with tempfile.TemporaryDirectory() as tmp:
     key = jwk.JWK.from_json(json.dumps(json.loads(r.stdout)["jwk"]))
     r = subprocess.run([AGENT, "--config", os.path.join(tmp, "pantry-agent.conf"),
                         "--replay", os.path.join(tmp, "shelf.trace")],
-                       capture_output=True, text=True, timeout=600)
+                       capture_output=True, text=True, timeout=600,
+                       env=dict(os.environ, TZ="UTC"))
     check(r.returncode == 0, "replay: " + r.stderr[-500:])
     db = sqlite3.connect(os.path.join(tmp, "pantry.db"))
     msgs = [verified(key, m) for (m,) in db.execute(
@@ -98,6 +111,29 @@ for m in msgs:
               "price_max" not in w, "no product named: %s" % w)
     check(w.get("packs_min", 0) <= m["quantity"]["packs"] <= w.get("packs_max", 0),
           "packs within the bounds: %s" % m)
+    dl = w.get("delivery", {})
+    # The replay runs with TZ=UTC (below): the offset is +00:00.
+    if m["item"]["id"] == first_item:
+        check(dl.get("place") == "office" and dl.get("windows") == [
+            {"days": ["mon", "tue", "wed", "thu", "fri"], "from": "09:00",
+             "until": "17:00"}] and dl.get("utc_offset") == "+00:00",
+            "the item's own delivery: %s" % dl)
+    else:
+        check(dl.get("place") == "parcel-locker" and dl.get("windows") == [
+            {"days": ["sat", "sun"], "from": "10:00", "until": "12:00"},
+            {"days": ["wed"], "from": "18:00", "until": "24:00"}],
+            "the household's delivery: %s" % dl)
+    # earliest (the household's 5 days, the item keeps it): not before the
+    # runout less 5 days, and never before the order.
+    runout = m["forecast"]["runout"]
+    if runout is not None and dl.get("not_before") is not None:
+        nb, ro = utc(dl["not_before"]), utc(runout)
+        check(nb == max(m["iat"], ro - 5 * 86400),
+              "not_before %s for runout %s at %d" % (dl["not_before"], runout,
+                                                      m["iat"]))
+    else:
+        check(runout is None and dl.get("not_before") is None,
+              "not_before null only without a runout: %s" % dl)
 check(any(m["item"]["id"] == first_item for m in msgs) and
       any(m["item"]["id"] != first_item for m in msgs), "orders of both kinds")
 

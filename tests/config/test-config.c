@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "config-wishes.h"
 #include "harness.h"
 
 static const char *src_dir;
@@ -161,6 +162,9 @@ test_defaults(void)
     CHECK_EQ_I64(cfg.broker.session_expiry_s, 604800);
     CHECK_EQ_I64(cfg.monthly_budget_cents, 0);
     CHECK(strcmp(cfg.currency, "EUR") == 0);
+    CHECK(strcmp(cfg.delivery.place, "home") == 0);
+    CHECK_EQ_U64(cfg.delivery.n_windows, 0);
+    CHECK_EQ_I64(cfg.delivery.earliest_s, 0);
     CHECK_EQ_I64(cfg.cancel_window_s, 900);
     CHECK_EQ_I64(cfg.order_expiry_s, 604800);
     CHECK_EQ_I64(cfg.aggregate_s, 900);
@@ -270,6 +274,16 @@ test_full(void)
     CHECK_EQ_I64(cfg.log_level, CFG_LOG_DEBUG);
     CHECK_EQ_I64(cfg.monthly_budget_cents, 12050); /* 120.5 */
     CHECK(strcmp(cfg.currency, "CHF") == 0);
+    CHECK(strcmp(cfg.delivery.place, "parcel-locker") == 0);
+    CHECK_EQ_I64(cfg.delivery.earliest_s, 3 * 86400);
+    CHECK_EQ_U64(cfg.delivery.n_windows, 3);
+    CHECK_EQ_U64(cfg.delivery.windows[0].days, 0x1f); /* mon..fri */
+    CHECK_EQ_U64(cfg.delivery.windows[0].from_min, 420);
+    CHECK_EQ_U64(cfg.delivery.windows[0].until_min, 540);
+    CHECK_EQ_U64(cfg.delivery.windows[1].days, 0x71); /* fri, sat, sun, mon */
+    CHECK_EQ_U64(cfg.delivery.windows[1].from_min, 1110);
+    CHECK_EQ_U64(cfg.delivery.windows[1].until_min, 1440);
+    CHECK_EQ_U64(cfg.delivery.windows[2].days, 0x7f);
     CHECK_EQ_I64(cfg.cancel_window_s, 600);   /* 10 m */
     CHECK_EQ_I64(cfg.order_expiry_s, 129600); /* 36 h */
     CHECK_EQ_I64(cfg.aggregate_s, 300);       /* 5 m */
@@ -318,6 +332,21 @@ test_full(void)
     CHECK_EQ_I64(it->container_mg, 350250); /* 350.25 g */
     CHECK_EQ_U64(it->packs_per_order, 3);
     CHECK_EQ_U64(it->packs_min, 2);
+    {
+        struct cfg_delivery d;
+        char text[48];
+        cfg_delivery_of(&cfg, it, &d);
+        CHECK(strcmp(d.place, "office") == 0);
+        CHECK_EQ_I64(d.earliest_s, 3 * 86400); /* the household's */
+        CHECK_EQ_U64(d.n_windows, 1);
+        CHECK_EQ_U64(d.windows[0].days, 0x0a); /* tue, thu */
+        cfg_window_format(&d.windows[0], text, sizeof(text));
+        CHECK(strcmp(text, "tue,thu 10:00-11:00") == 0);
+        cfg_delivery_of(&cfg, &cfg.items[1], &d);
+        CHECK(strcmp(d.place, "parcel-locker") == 0 && d.n_windows == 3);
+        cfg_window_format(&d.windows[1], text, sizeof(text));
+        CHECK(strcmp(text, "mon,fri,sat,sun 18:30-24:00") == 0);
+    }
     CHECK_EQ_I64(it->price_max_cents, 35);
     CHECK_EQ_U64(it->n_substitutes, 2);
     CHECK(strcmp(it->substitutes[0].sku, "ABC-3") == 0 &&

@@ -77,7 +77,14 @@ def reorder2(device, seq, iat, order_id=None, **extra):
     p["wishes"] = {"products": [{"sku": "R-1", "gtin": "4006381333931"},
                                 {"sku": "", "gtin": "12345678"}],
                    "retailer_chooses": False, "packs_min": 1, "packs_max": 4,
-                   "price_max": 3.99, "currency": "EUR"}
+                   "price_max": 3.99, "currency": "EUR",
+                   "delivery": {"place": "home",
+                                "windows": [{"days": ["mon", "tue", "wed", "thu", "fri"],
+                                             "from": "07:00", "until": "09:00"},
+                                            {"days": ["sat"], "from": "10:00",
+                                             "until": "24:00"}],
+                                "utc_offset": "+02:00",
+                                "not_before": "2026-10-02T00:00:00Z"}}
     p.update(extra)
     return p
 

@@ -277,7 +277,12 @@ test_reorder_bad(void)
 #define PRODUCTS                                                                       \
     "\"products\":[{\"sku\":\"R-1\",\"gtin\":\"\"},{\"sku\":\"\","                     \
     "\"gtin\":\"12345678\"}],\"retailer_chooses\":false,"
-#define BOUNDS "\"packs_min\":1,\"packs_max\":4"
+#define DELIVERY(windows, rest)                                                        \
+    ",\"delivery\":{\"place\":\"home\",\"windows\":[" windows "]," rest "}"
+#define WIN "{\"days\":[\"mon\",\"sat\"],\"from\":\"07:00\",\"until\":\"09:30\"}"
+#define WHEN "\"utc_offset\":\"+02:00\",\"not_before\":null"
+#define BOUNDS "\"packs_min\":1,\"packs_max\":4" DELIVERY(WIN, WHEN)
+#define BOUNDS_ONLY "\"packs_min\":1,\"packs_max\":4"
 
 static void
 test_reorder_v2(void)
@@ -288,8 +293,8 @@ test_reorder_v2(void)
          "and a price ceiling"},
         {REORDER2(QTY, "\"products\":[],\"retailer_chooses\":true," BOUNDS), 0,
          "no product named: the retailer chooses"},
-        {REORDER2(QTY, PRODUCTS "\"packs_min\":2,\"packs_max\":2"), 0,
-         "bounds equal to packs"},
+        {REORDER2(QTY, PRODUCTS "\"packs_min\":2,\"packs_max\":2" DELIVERY("", WHEN)),
+         0, "bounds equal to packs"},
         {REORDER2(QTY, "\"products\":[{\"sku\":\"a\",\"gtin\":\"\"},{\"sku\":\"b\","
                        "\"gtin\":\"\"},{\"sku\":\"c\",\"gtin\":\"\"},{\"sku\":\"d\","
                        "\"gtin\":\"\"},{\"sku\":\"e\",\"gtin\":\"\"},{\"sku\":\"f\","
@@ -327,20 +332,79 @@ test_reorder_v2(void)
          -EINVAL, "a gtin of 7 digits"},
         {REORDER2(QTY, "\"products\":[\"R-1\"],\"retailer_chooses\":false," BOUNDS),
          -EINVAL, "a product that is not an object"},
-        {REORDER2(QTY, PRODUCTS "\"packs_min\":3,\"packs_max\":4"), -EINVAL,
-         "packs (2) below packs_min"},
-        {REORDER2(QTY, PRODUCTS "\"packs_min\":1,\"packs_max\":1"), -EINVAL,
-         "packs (2) above packs_max"},
-        {REORDER2(QTY, PRODUCTS "\"packs_min\":0,\"packs_max\":4"), -EINVAL,
-         "packs_min 0"},
-        {REORDER2(QTY, PRODUCTS "\"packs_min\":1,\"packs_max\":101"), -EINVAL,
-         "packs_max 101"},
+        {REORDER2(QTY, PRODUCTS "\"packs_min\":3,\"packs_max\":4" DELIVERY(WIN, WHEN)),
+         -EINVAL, "packs (2) below packs_min"},
+        {REORDER2(QTY, PRODUCTS "\"packs_min\":1,\"packs_max\":1" DELIVERY(WIN, WHEN)),
+         -EINVAL, "packs (2) above packs_max"},
+        {REORDER2(QTY, PRODUCTS "\"packs_min\":0,\"packs_max\":4" DELIVERY(WIN, WHEN)),
+         -EINVAL, "packs_min 0"},
+        {REORDER2(QTY,
+                  PRODUCTS "\"packs_min\":1,\"packs_max\":101" DELIVERY(WIN, WHEN)),
+         -EINVAL, "packs_max 101"},
         {REORDER2(QTY, PRODUCTS BOUNDS ",\"price_max\":3.99"), -EINVAL,
          "a ceiling without currency"},
         {REORDER2(QTY, PRODUCTS BOUNDS ",\"price_max\":0,\"currency\":\"EUR\""),
          -EINVAL, "a ceiling of 0"},
         {REORDER2(QTY, PRODUCTS BOUNDS ",\"window\":1"), -EINVAL, "an unknown wish"},
-        {REORDER2(QTY, PRODUCTS "\"packs_min\":1"), -EINVAL, "packs_max missing"},
+        {REORDER2(QTY, PRODUCTS "\"packs_min\":1" DELIVERY(WIN, WHEN)), -EINVAL,
+         "packs_max missing"},
+        {REORDER2(QTY, PRODUCTS BOUNDS_ONLY), -EINVAL, "delivery missing"},
+        {REORDER2(QTY, PRODUCTS BOUNDS_ONLY DELIVERY(
+                           WIN "," WIN "," WIN "," WIN "," WIN "," WIN "," WIN "," WIN,
+                           "\"utc_offset\":\"-18:00\",\"not_before\":"
+                           "\"2026-10-02T00:00:00Z\"")),
+         0, "8 windows, offset -18:00, a not_before"},
+        {REORDER2(QTY,
+                  PRODUCTS BOUNDS_ONLY DELIVERY(WIN "," WIN "," WIN "," WIN "," WIN
+                                                    "," WIN "," WIN "," WIN "," WIN,
+                                                WHEN)),
+         -EINVAL, "9 windows"},
+        {REORDER2(
+             QTY,
+             PRODUCTS BOUNDS_ONLY DELIVERY(
+                 "{\"days\":[\"sun\"],\"from\":\"00:00\",\"until\":\"24:00\"}", WHEN)),
+         0, "a whole day"},
+        {REORDER2(
+             QTY,
+             PRODUCTS BOUNDS_ONLY DELIVERY(
+                 "{\"days\":[\"sun\"],\"from\":\"24:00\",\"until\":\"24:00\"}", WHEN)),
+         -EINVAL, "from 24:00"},
+        {REORDER2(
+             QTY,
+             PRODUCTS BOUNDS_ONLY DELIVERY(
+                 "{\"days\":[\"sun\"],\"from\":\"10:00\",\"until\":\"09:00\"}", WHEN)),
+         -EINVAL, "until before from (stricter than the schema)"},
+        {REORDER2(QTY, PRODUCTS BOUNDS_ONLY DELIVERY(
+                           "{\"days\":[\"sun\",\"sun\"],\"from\":\"10:00\",\"until\":"
+                           "\"11:00\"}",
+                           WHEN)),
+         -EINVAL, "a day twice"},
+        {REORDER2(QTY,
+                  PRODUCTS BOUNDS_ONLY DELIVERY(
+                      "{\"days\":[],\"from\":\"10:00\",\"until\":\"11:00\"}", WHEN)),
+         -EINVAL, "no day"},
+        {REORDER2(
+             QTY,
+             PRODUCTS BOUNDS_ONLY DELIVERY(
+                 "{\"days\":[\"Mon\"],\"from\":\"10:00\",\"until\":\"11:00\"}", WHEN)),
+         -EINVAL, "a day in capitals"},
+        {REORDER2(QTY, PRODUCTS BOUNDS_ONLY DELIVERY(
+                           "{\"days\":[\"mon\"],\"from\":\"7:00\",\"until\":\"11:00\"}",
+                           WHEN)),
+         -EINVAL, "H:MM"},
+        {REORDER2(QTY, PRODUCTS BOUNDS_ONLY DELIVERY(
+                           "", "\"utc_offset\":\"+18:01\",\"not_before\":null")),
+         -EINVAL, "offset beyond 18 h"},
+        {REORDER2(QTY, PRODUCTS BOUNDS_ONLY DELIVERY(
+                           "", "\"utc_offset\":\"02:00\",\"not_before\":null")),
+         -EINVAL, "offset without sign"},
+        {REORDER2(QTY, PRODUCTS BOUNDS_ONLY DELIVERY(
+                           "", "\"utc_offset\":\"+02:00\",\"not_before\":\"soon\"")),
+         -EINVAL, "not_before not a time"},
+        {REORDER2(QTY, PRODUCTS BOUNDS_ONLY
+                  ",\"delivery\":{\"place\":\"Main Street 1\",\"windows\":[]," WHEN
+                  "}"),
+         -EINVAL, "a street address as the place"},
         {REORDER2(QTY, "\"products\":[],\"retailer_chooses\":1," BOUNDS), -EINVAL,
          "retailer_chooses not a boolean"},
     };
