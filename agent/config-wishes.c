@@ -310,6 +310,22 @@ cfg_wishes_message(const struct agent_config *c, const struct cfg_item *it,
     };
 }
 
+int64_t
+cfg_delivery_lead_s(const struct agent_config *c, const struct cfg_item *it,
+                    int64_t now_s, int64_t lead_s)
+{
+    struct cfg_delivery d;
+    int64_t t;
+
+    cfg_delivery_of(c, it, &d);
+    if (d.n_windows == 0 || lead_s < 0)
+        return lead_s;
+    /* The offset of now: a window across a DST change may be an hour off. */
+    t = delivery_next(d.windows, d.n_windows, cfg_utc_offset_s(now_s), NULL, 0,
+                      now_s + lead_s);
+    return t == MODELS_NEVER ? lead_s : t - now_s;
+}
+
 int32_t
 cfg_utc_offset_s(int64_t t_s)
 {

@@ -70,6 +70,16 @@ void cfg_wishes_message(const struct agent_config *c, const struct cfg_item *it,
                         struct message_product products[MESSAGE_PRODUCTS_MAX],
                         struct cfg_delivery *dl);
 
+/*
+ * The lead to plan item it's order with at now_s: lead_s (the learned lead at
+ * the service level, >= 0) stretched to the first moment a delivery may come
+ * after it (delivery_next() over the item's windows in the local time of
+ * now_s). So when the next allowed window is after the predicted runout, the
+ * policy sees a longer lead and orders earlier. lead_s when nothing limits it.
+ */
+int64_t cfg_delivery_lead_s(const struct agent_config *c, const struct cfg_item *it,
+                            int64_t now_s, int64_t lead_s);
+
 /* The local time's offset from UTC at t_s (the TZ of the process), seconds,
  * whole minutes within +-18 h; 0 when it cannot be told. */
 int32_t cfg_utc_offset_s(int64_t t_s);

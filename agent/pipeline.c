@@ -327,7 +327,8 @@ forecast(struct pipeline *p, struct pl_item *it, int64_t now_ms, struct policy_o
     v->t_ms = now_ms;
     v->stock_mg = net_stock(it, w);
     v->uncertainty_mg = u;
-    v->lead_s = lead_plan_s(&it->model.lead, z);
+    /* The learned lead, stretched to the household's next delivery window. */
+    v->lead_s = cfg_delivery_lead_s(p->cfg, c, now_s, lead_plan_s(&it->model.lead, z));
     fc_rate(&it->model.fc, &c->fc, now_s, v->lead_s + c->review_s, &r);
     struct policy_in in = {
         .stock_mg = v->stock_mg,

@@ -1,0 +1,83 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""The policy plans against the household's delivery windows (issue 14): one
+simulated shelf (make-shelf, the daemon's real pipeline in --replay) is
+replayed twice, as is and with deliveries allowed only on Sunday mornings.
+Until an item's first order the two runs see the same stock and forecast; a
+window after the runout stretches the lead the policy plans with (the wait
+for the next window), so with the window every item's first predicted order
+goes out no later than without, and at least one goes out earlier. Each order
+made under the window carries it in its wishes.
+
+usage: test-plan-windows.py AGENT MAKE_SHELF
+"""
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from checks import check, done, jws_parts  # noqa: E402
+
+AGENT, MAKE_SHELF = sys.argv[1], sys.argv[2]
+WINDOW = 'delivery = { windows = ( "sun 10:00-11:00" ); };\n'
+
+
+def replay(d, extra):
+    conf = os.path.join(d, "pantry-agent.conf")
+    if extra:
+        with open(conf) as f:
+            text = f.read()
+        with open(conf, "w") as f:
+            f.write(extra + text)
+    r = subprocess.run([AGENT, "--config", conf, "--replay",
+                        os.path.join(d, "shelf.trace")],
+                       capture_output=True, text=True, timeout=600,
+                       env=dict(os.environ, TZ="UTC"))
+    check(r.returncode == 0, "replay: " + r.stderr[-500:])
+    db = sqlite3.connect(os.path.join(d, "pantry.db"))
+    orders = [jws_parts(m)[1] for (m,) in db.execute(
+        "SELECT message FROM orders WHERE message IS NOT NULL ORDER BY seq")]
+    db.close()
+    first = {}
+    for o in orders:
+        if o["reason"] == "predicted":
+            first.setdefault(o["item"]["id"], o)
+    return orders, first
+
+
+with tempfile.TemporaryDirectory() as tmp:
+    plain, windowed = os.path.join(tmp, "plain"), os.path.join(tmp, "windowed")
+    os.mkdir(plain)
+    subprocess.run([MAKE_SHELF, "--seed", "8", "--days", "40", "--channels", "3",
+                    "--dir", plain, "--idle-ms", "30000"], check=True, timeout=300)
+    shutil.copytree(plain, windowed)
+    # make-shelf writes its own folder into the configuration: point it here.
+    conf = os.path.join(windowed, "pantry-agent.conf")
+    with open(conf) as f:
+        text = f.read().replace(plain, windowed)
+    with open(conf, "w") as f:
+        f.write(text)
+    _, a = replay(plain, "")
+    orders_b, b = replay(windowed, WINDOW)
+
+check(len(a) >= 2 and set(a) == set(b), "first orders of the same items: %s %s"
+      % (sorted(a), sorted(b)))
+earlier = 0
+for item in sorted(a):
+    if item not in b:
+        continue
+    ta, tb = a[item]["iat"], b[item]["iat"]
+    check(tb <= ta, "%s: the window never delays the first order (%d > %d)"
+          % (item, tb, ta))
+    earlier += tb < ta
+    print("# %s: first order at %d without the window, %d with it (%+.1f h)"
+          % (item, ta, tb, (tb - ta) / 3600))
+check(earlier >= 1, "a window after the runout makes some order go out earlier")
+for o in orders_b:
+    check(o["wishes"]["delivery"]["windows"] == [
+        {"days": ["sun"], "from": "10:00", "until": "11:00"}],
+        "the order carries the window: %s" % o["wishes"]["delivery"])
+done()
