@@ -176,6 +176,80 @@ cfg_wishes_windows(const config_setting_t *s, struct cfg_delivery *d,
     return 0;
 }
 
+/* "YYYY-MM-DD" or "YYYY-MM-DD HH:MM", local time, as seconds since the epoch. */
+static bool
+parse_local(const char *v, int64_t *out)
+{
+    struct tm tm = {.tm_isdst = -1};
+    size_t n = strlen(v);
+    time_t t;
+    int y, mo, d, h = 0, mi = 0;
+    char tail;
+
+    if (n == 10) {
+        if (sscanf(v, "%4d-%2d-%2d%c", &y, &mo, &d, &tail) != 3)
+            return false;
+    } else if (n == 16) {
+        if (sscanf(v, "%4d-%2d-%2d %2d:%2d%c", &y, &mo, &d, &h, &mi, &tail) != 5 ||
+            v[10] != ' ')
+            return false;
+    } else {
+        return false;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (!((v[i] >= '0' && v[i] <= '9') || ((i == 4 || i == 7) && v[i] == '-') ||
+              (i == 10 && v[i] == ' ') || (i == 13 && v[i] == ':')))
+            return false;
+    if (y < 2000 || y > 2200 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 ||
+        mi > 59)
+        return false;
+    tm.tm_year = y - 1900;
+    tm.tm_mon = mo - 1;
+    tm.tm_mday = d;
+    tm.tm_hour = h;
+    tm.tm_min = mi;
+    if ((t = mktime(&tm)) == (time_t)-1 || tm.tm_mday != d)
+        return false; /* mktime normalises 31 April into 1 May: refused */
+    *out = (int64_t)t;
+    return true;
+}
+
+int
+cfg_wishes_away(const config_setting_t *s, struct agent_config *c,
+                const config_setting_t **where, char *err, size_t errlen)
+{
+    static const char when[] = "\"YYYY-MM-DD\" or \"YYYY-MM-DD HH:MM\" (local time)";
+    struct delivery_away read[DELIVERY_MAX_AWAY];
+    int n;
+
+    if (config_setting_type(s) != CONFIG_TYPE_LIST ||
+        (n = config_setting_length(s)) > DELIVERY_MAX_AWAY)
+        return fail(
+            s, where, err, errlen,
+            "a list ( { from = \"...\"; until = \"...\"; }, ... ) of at most 8");
+    for (int i = 0; i < n; i++) {
+        const config_setting_t *g = config_setting_get_elem(s, (unsigned)i), *f, *u;
+        if (config_setting_type(g) != CONFIG_TYPE_GROUP ||
+            config_setting_length(g) != 2 ||
+            (f = config_setting_get_member(g, "from")) == NULL ||
+            (u = config_setting_get_member(g, "until")) == NULL)
+            return fail(
+                g, where, err, errlen,
+                "a group { from = \"...\"; until = \"...\"; } and nothing else");
+        if (config_setting_type(f) != CONFIG_TYPE_STRING ||
+            !parse_local(config_setting_get_string(f), &read[i].from_s))
+            return fail(f, where, err, errlen, when);
+        if (config_setting_type(u) != CONFIG_TYPE_STRING ||
+            !parse_local(config_setting_get_string(u), &read[i].until_s))
+            return fail(u, where, err, errlen, when);
+        if (read[i].until_s <= read[i].from_s)
+            return fail(u, where, err, errlen, "a time after from");
+    }
+    memcpy(c->away, read, (size_t)n * sizeof(read[0]));
+    c->n_away = (size_t)n;
+    return 0;
+}
+
 void
 cfg_window_format(const struct delivery_window *w, char *buf, size_t len)
 {
@@ -306,7 +380,10 @@ cfg_wishes_message(const struct agent_config *c, const struct cfg_item *it,
                      .windows = dl->windows,
                      .n_windows = dl->n_windows,
                      .utc_offset_s = utc_offset_s,
-                     .not_before_s = not_before},
+                     .not_before_s = not_before,
+                     .away = c->away,
+                     .n_away = c->n_away,
+                     .now_s = now_s},
     };
 }
 
@@ -318,11 +395,11 @@ cfg_delivery_lead_s(const struct agent_config *c, const struct cfg_item *it,
     int64_t t;
 
     cfg_delivery_of(c, it, &d);
-    if (d.n_windows == 0 || lead_s < 0)
+    if ((d.n_windows == 0 && c->n_away == 0) || lead_s < 0)
         return lead_s;
     /* The offset of now: a window across a DST change may be an hour off. */
-    t = delivery_next(d.windows, d.n_windows, cfg_utc_offset_s(now_s), NULL, 0,
-                      now_s + lead_s);
+    t = delivery_next(d.windows, d.n_windows, cfg_utc_offset_s(now_s), c->away,
+                      c->n_away, now_s + lead_s);
     return t == MODELS_NEVER ? lead_s : t - now_s;
 }
 

@@ -45,6 +45,16 @@ int cfg_wishes_substitutes(const config_setting_t *s, struct cfg_item *it,
 int cfg_wishes_windows(const config_setting_t *s, struct cfg_delivery *d,
                        const config_setting_t **where, char *err, size_t errlen);
 
+/*
+ * Read away = ( { from = "2026-12-20"; until = "2027-01-03 18:00"; }, ... )
+ * from the list s (untrusted: at most DELIVERY_MAX_AWAY groups of exactly
+ * from and until, each "YYYY-MM-DD" (local midnight) or "YYYY-MM-DD HH:MM" in
+ * the local time of the process, from before until) into c->away as UTC.
+ * Same returns as above; c is unchanged on failure.
+ */
+int cfg_wishes_away(const config_setting_t *s, struct agent_config *c,
+                    const config_setting_t **where, char *err, size_t errlen);
+
 /* "mon-fri 07:00-09:00" of a window, as the configuration writes it (for
  * pantryctl and logs); buf of at least 48 bytes. */
 void cfg_window_format(const struct delivery_window *w, char *buf, size_t len);

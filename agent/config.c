@@ -2127,6 +2127,16 @@ fn_buttons(struct ctx *x, config_setting_t *s, void *obj)
 }
 
 static void
+fn_away(struct ctx *x, config_setting_t *s, void *obj)
+{
+    const config_setting_t *where = s;
+    char err[CFG_ERR_LEN - 64];
+
+    if (cfg_wishes_away(s, obj, &where, err, sizeof(err)) < 0)
+        setting_error(x, where, "%s", err);
+}
+
+static void
 fn_top_delivery(struct ctx *x, config_setting_t *s, void *obj)
 {
     fn_delivery(x, s, &((struct agent_config *)obj)->delivery);
@@ -2149,6 +2159,7 @@ static const struct key top_keys[] = {
         100000000),
     KFN("currency", false, fn_currency, NULL),
     KFN("delivery", false, fn_top_delivery, NULL),
+    KFN("away", false, fn_away, NULL),
     KEY("cancel_window", K_DUR_S, false, struct agent_config, cancel_window_s, 0,
         DAY_S),
     KEY("order_expiry", K_DUR_S, false, struct agent_config, order_expiry_s, HOUR_S,

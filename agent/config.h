@@ -197,6 +197,10 @@ struct agent_config {
     int64_t monthly_budget_cents; /* household budget = 120.00 -> 12000, 0 = none */
     char currency[4];             /* ISO 4217: three letters A-Z, default "EUR" */
     struct cfg_delivery delivery; /* default place "home", any time, no earliest */
+    /* away = ( { from = "2026-12-20"; until = "2027-01-03 18:00"; }, ... ): local
+     * dates (midnight) or date and time, as UTC [from, until), from < until */
+    struct delivery_away away[DELIVERY_MAX_AWAY];
+    size_t n_away;
     int64_t cancel_window_s;      /* 0 .. 1 d, default 15 min */
     int64_t order_expiry_s;       /* unconfirmed or unfulfilled orders expire, 1 h..60 d,
                                      default 7 d */

@@ -372,6 +372,33 @@ check_window(const cJSON *win, size_t i, char *err, size_t errlen)
     return 0;
 }
 
+/* {"from": time, "until": time}, from before until (same format: as text). */
+static int
+check_away(const cJSON *a, size_t i, char *err, size_t errlen)
+{
+    static const struct jr_member table[] = {
+        {"from", JR_STRING, true, "YYYY-MM-DDTHH:MM:SSZ"},
+        {"until", JR_STRING, true, "YYYY-MM-DDTHH:MM:SSZ"},
+    };
+    char where[48];
+    int r;
+
+    snprintf(where, sizeof(where), "wishes.delivery.away[%zu]", i);
+    if (!cJSON_IsObject(a))
+        return bad(err, errlen, where, "an object");
+    if ((r = jr_members(a, where, table, 2, err, errlen)) < 0)
+        return r;
+    if (!is_time_text(get(a, "from")->valuestring) ||
+        !is_time_text(get(a, "until")->valuestring))
+        return text_error(err, errlen,
+                          "%s: expected from and until as "
+                          "YYYY-MM-DDTHH:MM:SSZ",
+                          where);
+    if (strcmp(get(a, "from")->valuestring, get(a, "until")->valuestring) >= 0)
+        return text_error(err, errlen, "%s: expected from before until", where);
+    return 0;
+}
+
 /* Where and when the delivery may come (reorder v2). */
 static int
 check_delivery(const cJSON *dl, char *err, size_t errlen)
@@ -381,13 +408,14 @@ check_delivery(const cJSON *dl, char *err, size_t errlen)
         {"windows", JR_ARRAY, true, "the delivery windows"},
         {"utc_offset", JR_STRING, true, "+HH:MM"},
         {"not_before", JR_STRING | JR_NULL, true, "a time or null"},
+        {"away", JR_ARRAY, true, "the away periods"},
     };
     const cJSON *v;
     int n, r;
 
     if (!cJSON_IsObject(dl))
         return bad(err, errlen, "wishes.delivery", "an object");
-    if ((r = jr_members(dl, "wishes.delivery", table, 4, err, errlen)) < 0)
+    if ((r = jr_members(dl, "wishes.delivery", table, 5, err, errlen)) < 0)
         return r;
     v = get(dl, "place");
     if (!is_lower_id(v->valuestring, 1, 31))
@@ -414,6 +442,12 @@ check_delivery(const cJSON *dl, char *err, size_t errlen)
     if (!cJSON_IsNull(v) && !is_time_text(v->valuestring))
         return bad(err, errlen, "wishes.delivery.not_before",
                    "YYYY-MM-DDTHH:MM:SSZ or null");
+    v = get(dl, "away");
+    if ((n = cJSON_GetArraySize(v)) > DELIVERY_MAX_AWAY)
+        return bad(err, errlen, "wishes.delivery.away", "at most 8 away periods");
+    for (int i = 0; i < n; i++)
+        if ((r = check_away(cJSON_GetArrayItem(v, i), (size_t)i, err, errlen)) < 0)
+            return r;
     return 0;
 }
 

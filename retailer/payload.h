@@ -16,7 +16,8 @@
  * be [A-Za-z0-9_-]{1,63}, because the ack that answers it must carry the id
  * and ack.schema.json allows nothing else, and a reorder v2's wishes must
  * bound its packs (packs_min <= quantity.packs <= packs_max) and each delivery
- * window must end after it starts, which JSON Schema cannot say.
+ * window and away period must end after it starts, which JSON Schema cannot
+ * say.
  */
 #ifndef PANTRY_RETAILER_PAYLOAD_H
 #define PANTRY_RETAILER_PAYLOAD_H

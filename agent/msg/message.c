@@ -70,8 +70,12 @@ delivery_ok(const struct message_delivery *d)
         (d->n_windows > 0 && d->windows == NULL) || d->utc_offset_s % 60 != 0 ||
         d->utc_offset_s > DELIVERY_OFFSET_MAX_S ||
         d->utc_offset_s < -DELIVERY_OFFSET_MAX_S ||
-        (d->not_before_s != MODELS_NEVER && d->not_before_s < 0))
+        (d->not_before_s != MODELS_NEVER && d->not_before_s < 0) ||
+        d->n_away > DELIVERY_MAX_AWAY || (d->n_away > 0 && d->away == NULL))
         return false;
+    for (size_t i = 0; i < d->n_away; i++)
+        if (d->away[i].from_s < 0 || d->away[i].until_s <= d->away[i].from_s)
+            return false;
     for (size_t i = 0; i < d->n_windows; i++) {
         const struct delivery_window *w = &d->windows[i];
         if ((w->days & DELIVERY_DAYS_ALL) == 0 || (w->days & ~DELIVERY_DAYS_ALL) != 0 ||
@@ -129,8 +133,24 @@ add_delivery(cJSON *o, const struct message_delivery *d)
     }
     snprintf(buf, sizeof(buf), "%c%02d:%02d", d->utc_offset_s < 0 ? '-' : '+',
              (int)(off / 3600), (int)(off % 3600 / 60));
-    return add_str(dl, "utc_offset", buf) &&
-           add_time(dl, "not_before", d->not_before_s);
+    if (!add_str(dl, "utc_offset", buf) ||
+        !add_time(dl, "not_before", d->not_before_s) ||
+        (list = cJSON_AddArrayToObject(dl, "away")) == NULL)
+        return false;
+    for (size_t i = 0; i < d->n_away; i++) {
+        if (d->away[i].until_s <= d->now_s)
+            continue; /* over: nothing for the retailer to plan around */
+        if ((win = cJSON_CreateObject()) == NULL)
+            return false;
+        if (!cJSON_AddItemToArray(list, win)) {
+            cJSON_Delete(win);
+            return false;
+        }
+        if (!add_time(win, "from", d->away[i].from_s) ||
+            !add_time(win, "until", d->away[i].until_s))
+            return false;
+    }
+    return true;
 }
 
 static bool

@@ -51,8 +51,9 @@ struct message_product {
  * Where and when a reorder v2 may be delivered: a place label the retailer
  * maps to an address it holds ([a-z0-9_-], 1..31), the weekly windows in the
  * household's local time (none: any time) with that time's offset from UTC
- * when the order was issued (-18 h..+18 h, whole minutes), and the earliest
- * time a delivery is welcome (MODELS_NEVER: no limit).
+ * when the order was issued (-18 h..+18 h, whole minutes), the earliest
+ * time a delivery is welcome (MODELS_NEVER: no limit), and the household's
+ * away periods ("away": [{"from", "until"}], UTC).
  */
 struct message_delivery {
     const char *place;
@@ -60,6 +61,11 @@ struct message_delivery {
     size_t n_windows;                      /* 0..DELIVERY_MAX_WINDOWS */
     int32_t utc_offset_s;
     int64_t not_before_s;
+    /* away periods: no delivery inside; only those still to end after now_s
+     * go into the order */
+    const struct delivery_away *away; /* n_away, 0..DELIVERY_MAX_AWAY */
+    size_t n_away;
+    int64_t now_s;
 };
 
 struct message_wishes {

@@ -84,6 +84,9 @@ static void
 test_reorder_v2(void)
 {
     static const struct message_product ranked[] = {{"R-1", ""}, {"", "96385074"}};
+    /* one over before the order (left out), one to come */
+    static const struct delivery_away away[] = {{1790000000, 1790800000},
+                                                {1791590400, 1792195200}};
     static const struct delivery_window windows[] = {{0x1f, 7 * 60, 9 * 60},
                                                      {0x60, 18 * 60 + 30, 24 * 60}};
     struct message_wishes w = {.products = ranked,
@@ -95,7 +98,10 @@ test_reorder_v2(void)
                                             .windows = windows,
                                             .n_windows = 2,
                                             .utc_offset_s = -(5 * 3600 + 30 * 60),
-                                            .not_before_s = 1790856000 + 86400}};
+                                            .not_before_s = 1790856000 + 86400,
+                                            .away = away,
+                                            .n_away = 2,
+                                            .now_s = 1790856000}};
     struct message_reorder m = {
         .order_id = "rice-20261001T120000Z-0a1b2c3d",
         .device_id = "pi",
@@ -133,13 +139,16 @@ test_reorder_v2(void)
                "[\"mon\",\"tue\",\"wed\",\"thu\",\"fri\"],\"from\":\"07:00\",\"until\":"
                "\"09:00\"},{\"days\":[\"sat\",\"sun\"],\"from\":\"18:30\",\"until\":"
                "\"24:00\"}],\"utc_offset\":\"-05:30\",\"not_before\":"
-               "\"2026-10-02T12:00:00Z\"}}}");
+               "\"2026-10-02T12:00:00Z\",\"away\":[{\"from\":\"2026-10-10T00:00:00Z\","
+               "\"until\":"
+               "\"2026-10-17T00:00:00Z\"}]}}}");
     free(out);
 
     /* No product named: the retailer chooses; no ceiling: none in the text. */
     w.n_products = 0;
     w.price_max_cents = 0;
     w.delivery.n_windows = 0;
+    w.delivery.n_away = 0;
     w.delivery.utc_offset_s = 0;
     w.delivery.not_before_s = MODELS_NEVER;
     out = NULL;
@@ -148,7 +157,7 @@ test_reorder_v2(void)
           strstr(out, ",\"wishes\":{\"products\":[],\"retailer_chooses\":true,"
                       "\"packs_min\":1,\"packs_max\":4,\"delivery\":{\"place\":"
                       "\"parcel-locker\",\"windows\":[],\"utc_offset\":\"+00:00\","
-                      "\"not_before\":null}}}") != NULL);
+                      "\"not_before\":null,\"away\":[]}}}") != NULL);
     free(out);
 
     /* Refused: packs outside the bounds, a product without a code, too many. */

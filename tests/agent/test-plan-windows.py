@@ -7,7 +7,11 @@ Until an item's first order the two runs see the same stock and forecast; a
 window after the runout stretches the lead the policy plans with (the wait
 for the next window), so with the window every item's first predicted order
 goes out no later than without, and at least one goes out earlier. Each order
-made under the window carries it in its wishes.
+made under the window carries it in its wishes. A third replay has no window
+but an away period (household configuration) from half a day after the first
+order of the plain run for a fortnight: no delivery can come inside it, so
+that first order goes out earlier, none later, and the orders made before the
+period ends carry it in their wishes.
 
 usage: test-plan-windows.py AGENT MAKE_SHELF
 """
@@ -17,6 +21,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 from checks import check, done, jws_parts  # noqa: E402
@@ -60,8 +65,23 @@ with tempfile.TemporaryDirectory() as tmp:
         text = f.read().replace(plain, windowed)
     with open(conf, "w") as f:
         f.write(text)
+    away = os.path.join(tmp, "away")
+    shutil.copytree(plain, away)
+    conf = os.path.join(away, "pantry-agent.conf")
+    with open(conf) as f:
+        text = f.read().replace(plain, away)
+    with open(conf, "w") as f:
+        f.write(text)
     _, a = replay(plain, "")
     orders_b, b = replay(windowed, WINDOW)
+    t_first = min(o["iat"] for o in a.values())
+    away_from = (t_first + 43200) // 60 * 60
+    away_until = away_from + 14 * 86400
+
+    def local(t):
+        return time.strftime("%Y-%m-%d %H:%M", time.gmtime(t))  # TZ=UTC
+    orders_c, c = replay(away, 'away = ( { from = "%s"; until = "%s"; } );\n'
+                         % (local(away_from), local(away_until)))
 
 check(len(a) >= 2 and set(a) == set(b), "first orders of the same items: %s %s"
       % (sorted(a), sorted(b)))
@@ -76,6 +96,23 @@ for item in sorted(a):
     print("# %s: first order at %d without the window, %d with it (%+.1f h)"
           % (item, ta, tb, (tb - ta) / 3600))
 check(earlier >= 1, "a window after the runout makes some order go out earlier")
+earlier = 0
+for item in sorted(a):
+    if item not in c:
+        continue
+    check(c[item]["iat"] <= a[item]["iat"], "%s: the away period never delays the "
+          "first order" % item)
+    earlier += c[item]["iat"] < a[item]["iat"]
+    print("# %s: first order %+.1f h with the away period"
+          % (item, (c[item]["iat"] - a[item]["iat"]) / 3600))
+check(earlier >= 1, "an away period over the runout makes an order go out earlier")
+stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(away_from))
+for o in orders_c:
+    want = [] if o["iat"] >= away_until else [
+        {"from": stamp,
+         "until": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(away_until))}]
+    check(o["wishes"]["delivery"]["away"] == want,
+          "the order carries the away period: %s" % o["wishes"]["delivery"])
 for o in orders_b:
     check(o["wishes"]["delivery"]["windows"] == [
         {"days": ["sun"], "from": "10:00", "until": "11:00"}],

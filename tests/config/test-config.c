@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -165,6 +166,7 @@ test_defaults(void)
     CHECK(strcmp(cfg.delivery.place, "home") == 0);
     CHECK_EQ_U64(cfg.delivery.n_windows, 0);
     CHECK_EQ_I64(cfg.delivery.earliest_s, 0);
+    CHECK_EQ_U64(cfg.n_away, 0);
     CHECK_EQ_I64(cfg.cancel_window_s, 900);
     CHECK_EQ_I64(cfg.order_expiry_s, 604800);
     CHECK_EQ_I64(cfg.aggregate_s, 900);
@@ -284,6 +286,10 @@ test_full(void)
     CHECK_EQ_U64(cfg.delivery.windows[1].from_min, 1110);
     CHECK_EQ_U64(cfg.delivery.windows[1].until_min, 1440);
     CHECK_EQ_U64(cfg.delivery.windows[2].days, 0x7f);
+    CHECK_EQ_U64(cfg.n_away, 2);
+    CHECK_EQ_I64(cfg.away[0].from_s, INT64_C(1797724800));  /* 2026-12-20T00:00Z */
+    CHECK_EQ_I64(cfg.away[0].until_s, INT64_C(1798999200)); /* 2027-01-03T18:00Z */
+    CHECK_EQ_I64(cfg.away[1].until_s - cfg.away[1].from_s, 3600);
     CHECK_EQ_I64(cfg.cancel_window_s, 600);   /* 10 m */
     CHECK_EQ_I64(cfg.order_expiry_s, 129600); /* 36 h */
     CHECK_EQ_I64(cfg.aggregate_s, 300);       /* 5 m */
@@ -724,6 +730,9 @@ int
 main(int argc, char **argv)
 {
     src_dir = argc > 1 ? argv[1] : ".";
+    /* away dates are local time: the expected seconds are UTC's */
+    setenv("TZ", "UTC", 1);
+    tzset();
     RUN(test_defaults);
     RUN(test_full);
     RUN(test_sample);

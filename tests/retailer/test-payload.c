@@ -280,7 +280,7 @@ test_reorder_bad(void)
 #define DELIVERY(windows, rest)                                                        \
     ",\"delivery\":{\"place\":\"home\",\"windows\":[" windows "]," rest "}"
 #define WIN "{\"days\":[\"mon\",\"sat\"],\"from\":\"07:00\",\"until\":\"09:30\"}"
-#define WHEN "\"utc_offset\":\"+02:00\",\"not_before\":null"
+#define WHEN "\"utc_offset\":\"+02:00\",\"not_before\":null,\"away\":[]"
 #define BOUNDS "\"packs_min\":1,\"packs_max\":4" DELIVERY(WIN, WHEN)
 #define BOUNDS_ONLY "\"packs_min\":1,\"packs_max\":4"
 
@@ -349,10 +349,12 @@ test_reorder_v2(void)
         {REORDER2(QTY, PRODUCTS "\"packs_min\":1" DELIVERY(WIN, WHEN)), -EINVAL,
          "packs_max missing"},
         {REORDER2(QTY, PRODUCTS BOUNDS_ONLY), -EINVAL, "delivery missing"},
-        {REORDER2(QTY, PRODUCTS BOUNDS_ONLY DELIVERY(
-                           WIN "," WIN "," WIN "," WIN "," WIN "," WIN "," WIN "," WIN,
-                           "\"utc_offset\":\"-18:00\",\"not_before\":"
-                           "\"2026-10-02T00:00:00Z\"")),
+        {REORDER2(QTY,
+                  PRODUCTS BOUNDS_ONLY DELIVERY(
+                      WIN "," WIN "," WIN "," WIN "," WIN "," WIN "," WIN "," WIN,
+                      "\"utc_offset\":\"-18:00\",\"not_before\":"
+                      "\"2026-10-02T00:00:00Z\",\"away\":[{\"from\":"
+                      "\"2026-10-10T00:00:00Z\",\"until\":\"2026-10-17T00:00:00Z\"}]")),
          0, "8 windows, offset -18:00, a not_before"},
         {REORDER2(QTY,
                   PRODUCTS BOUNDS_ONLY DELIVERY(WIN "," WIN "," WIN "," WIN "," WIN
@@ -392,19 +394,37 @@ test_reorder_v2(void)
                            "{\"days\":[\"mon\"],\"from\":\"7:00\",\"until\":\"11:00\"}",
                            WHEN)),
          -EINVAL, "H:MM"},
-        {REORDER2(QTY, PRODUCTS BOUNDS_ONLY DELIVERY(
-                           "", "\"utc_offset\":\"+18:01\",\"not_before\":null")),
+        {REORDER2(QTY,
+                  PRODUCTS BOUNDS_ONLY DELIVERY(
+                      "", "\"utc_offset\":\"+18:01\",\"not_before\":null,\"away\":[]")),
          -EINVAL, "offset beyond 18 h"},
-        {REORDER2(QTY, PRODUCTS BOUNDS_ONLY DELIVERY(
-                           "", "\"utc_offset\":\"02:00\",\"not_before\":null")),
+        {REORDER2(QTY,
+                  PRODUCTS BOUNDS_ONLY DELIVERY(
+                      "", "\"utc_offset\":\"02:00\",\"not_before\":null,\"away\":[]")),
          -EINVAL, "offset without sign"},
-        {REORDER2(QTY, PRODUCTS BOUNDS_ONLY DELIVERY(
-                           "", "\"utc_offset\":\"+02:00\",\"not_before\":\"soon\"")),
+        {REORDER2(
+             QTY,
+             PRODUCTS BOUNDS_ONLY DELIVERY(
+                 "", "\"utc_offset\":\"+02:00\",\"not_before\":\"soon\",\"away\":[]")),
          -EINVAL, "not_before not a time"},
         {REORDER2(QTY, PRODUCTS BOUNDS_ONLY
                   ",\"delivery\":{\"place\":\"Main Street 1\",\"windows\":[]," WHEN
                   "}"),
          -EINVAL, "a street address as the place"},
+        {REORDER2(QTY,
+                  PRODUCTS BOUNDS_ONLY DELIVERY(
+                      "", "\"utc_offset\":\"+02:00\",\"not_before\":null,\"away\":[{"
+                          "\"from\":\"2026-10-17T00:00:00Z\",\"until\":"
+                          "\"2026-10-10T00:00:00Z\"}]")),
+         -EINVAL, "an away period that ends before it starts"},
+        {REORDER2(QTY,
+                  PRODUCTS BOUNDS_ONLY DELIVERY(
+                      "", "\"utc_offset\":\"+02:00\",\"not_before\":null,\"away\":[{"
+                          "\"from\":\"2026-10-17T00:00:00Z\"}]")),
+         -EINVAL, "an away period without until"},
+        {REORDER2(QTY, PRODUCTS BOUNDS_ONLY DELIVERY(
+                           "", "\"utc_offset\":\"+02:00\",\"not_before\":null")),
+         -EINVAL, "away missing"},
         {REORDER2(QTY, "\"products\":[],\"retailer_chooses\":1," BOUNDS), -EINVAL,
          "retailer_chooses not a boolean"},
     };

@@ -9,8 +9,8 @@ of edge values of every JSON type), are judged by both; valid for one must be
 valid for the other. The two deliberate differences (payload.h) are applied
 to jsonschema's verdict before comparing: integers above 2^53 - 1, a
 cancel's order id outside [A-Za-z0-9_-], and a reorder v2's packs outside its
-wishes' packs_min..packs_max or a delivery window that does not end after
-it starts. Seeded: TEST_SEED=N replays a run.
+wishes' packs_min..packs_max, or a delivery window or away period that does
+not end after it starts. Seeded: TEST_SEED=N replays a run.
 
 usage: test-schema-agree.py PAYLOAD_CHECK SCHEMA_DIR
 """
@@ -123,7 +123,10 @@ def deviates(kind, p):
     if kind == "reorder" and isinstance(w, dict) and \
             isinstance(w.get("delivery"), dict) and \
             isinstance(w["delivery"].get("windows"), list):
-        for win in w["delivery"]["windows"]:
+        spans = list(w["delivery"]["windows"])
+        if isinstance(w["delivery"].get("away"), list):
+            spans += w["delivery"]["away"]
+        for win in spans:
             if isinstance(win, dict) and isinstance(win.get("from"), str) and \
                     isinstance(win.get("until"), str) and win["from"] >= win["until"]:
                 return True
@@ -143,7 +146,8 @@ bases = {
                  "wishes": {"products": [], "retailer_chooses": True, "packs_min": 2,
                             "packs_max": 2,
                             "delivery": {"place": "p", "windows": [],
-                                         "utc_offset": "-05:30", "not_before": None}}}],
+                                         "utc_offset": "-05:30", "not_before": None,
+                                         "away": []}}}],
     "cancel": [jose.cancel("pi-1", 6, 1790856000, "rice-20261001T120000Z-0a1b2c3d")],
 }
 cases = []
