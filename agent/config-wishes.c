@@ -259,10 +259,22 @@ cfg_window_format(const struct delivery_window *w, char *buf, size_t len)
     if ((w->days & DELIVERY_DAYS_ALL) == DELIVERY_DAYS_ALL)
         snprintf(days, sizeof(days), "daily");
     else
-        for (int i = 0; i < 7; i++)
-            if (w->days & (1u << i))
+        for (int i = 0; i < 7; i++) {
+            int j = i;
+            if (!(w->days & (1u << i)))
+                continue;
+            while (j + 1 < 7 && (w->days & (1u << (j + 1))))
+                j++;
+            /* three days or more in a row as a range: "mon-fri" */
+            if (j - i >= 2)
+                at += (size_t)snprintf(days + at, sizeof(days) - at, "%s%s-%s",
+                                       at ? "," : "", day_names[i], day_names[j]);
+            else
                 at += (size_t)snprintf(days + at, sizeof(days) - at, "%s%s",
                                        at ? "," : "", day_names[i]);
+            if (j - i >= 2)
+                i = j;
+        }
     snprintf(buf, len, "%s %02u:%02u-%02u:%02u", days, w->from_min / 60u,
              w->from_min % 60u, w->until_min / 60u, w->until_min % 60u);
 }

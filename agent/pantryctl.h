@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Internal to pantryctl (pantryctl.c, pantryctl-chart.c): its options and
- * commands, the configuration it read, and the helpers both use to read the
+ * Internal to pantryctl (pantryctl.c, pantryctl-chart.c, pantryctl-wishes.c): its
+ * options and commands, the configuration it read, and the helpers both use to read the
  * store and print for people.
  */
 #ifndef PANTRY_AGENT_PANTRYCTL_H
@@ -81,5 +81,8 @@ cJSON *view_json(const struct cfg_item *it, const struct store_view *v, int64_t 
 
 /* forecast ITEM: the chart (pantryctl-chart.c). */
 int cmd_forecast(const struct command *cmd, struct opts *o);
+
+/* wishes [ITEM]: products, delivery and away periods (pantryctl-wishes.c). */
+int cmd_wishes(const struct command *cmd, struct opts *o);
 
 #endif

@@ -351,7 +351,9 @@ test_full(void)
         cfg_delivery_of(&cfg, &cfg.items[1], &d);
         CHECK(strcmp(d.place, "parcel-locker") == 0 && d.n_windows == 3);
         cfg_window_format(&d.windows[1], text, sizeof(text));
-        CHECK(strcmp(text, "mon,fri,sat,sun 18:30-24:00") == 0);
+        CHECK(strcmp(text, "mon,fri-sun 18:30-24:00") == 0);
+        cfg_window_format(&d.windows[0], text, sizeof(text));
+        CHECK(strcmp(text, "mon-fri 07:00-09:00") == 0);
     }
     CHECK_EQ_I64(it->price_max_cents, 35);
     CHECK_EQ_U64(it->n_substitutes, 2);
