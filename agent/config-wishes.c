@@ -229,13 +229,41 @@ cfg_wishes_away(const config_setting_t *s, struct agent_config *c,
             "a list ( { from = \"...\"; until = \"...\"; }, ... ) of at most 8");
     for (int i = 0; i < n; i++) {
         const config_setting_t *g = config_setting_get_elem(s, (unsigned)i), *f, *u;
-        if (config_setting_type(g) != CONFIG_TYPE_GROUP ||
-            config_setting_length(g) != 2 ||
-            (f = config_setting_get_member(g, "from")) == NULL ||
-            (u = config_setting_get_member(g, "until")) == NULL)
-            return fail(
-                g, where, err, errlen,
-                "a group { from = \"...\"; until = \"...\"; } and nothing else");
+        const config_setting_t *arr;
+        int members;
+        if (config_setting_type(g) != CONFIG_TYPE_GROUP)
+            return fail(g, where, err, errlen,
+                        "a group { from = \"...\"; until = \"...\"; arrive = ...; }");
+        if ((f = config_setting_get_member(g, "from")) == NULL ||
+            (u = config_setting_get_member(g, "until")) == NULL) {
+            *where = g;
+            snprintf(err, errlen, "expected from and until in the group, found no %s",
+                     f == NULL ? "from" : "until");
+            return -EINVAL;
+        }
+        arr = config_setting_get_member(g, "arrive");
+        members = config_setting_length(g);
+        for (int k = 0; members != (arr != NULL ? 3 : 2) && k < members; k++) {
+            const config_setting_t *m = config_setting_get_elem(g, (unsigned)k);
+            const char *name = config_setting_name(m);
+            if (strcmp(name, "from") != 0 && strcmp(name, "until") != 0 &&
+                strcmp(name, "arrive") != 0) {
+                *where = m;
+                snprintf(err, errlen,
+                         "expected from, until or arrive, found a setting \"%.40s\"",
+                         name);
+                return -EINVAL;
+            }
+        }
+        read[i].before = false;
+        if (arr != NULL) {
+            const char *v = config_setting_type(arr) == CONFIG_TYPE_STRING
+                                ? config_setting_get_string(arr)
+                                : "";
+            if (strcmp(v, "before") != 0 && strcmp(v, "after") != 0)
+                return fail(arr, where, err, errlen, "\"before\" or \"after\"");
+            read[i].before = v[0] == 'b';
+        }
         if (config_setting_type(f) != CONFIG_TYPE_STRING ||
             !parse_local(config_setting_get_string(f), &read[i].from_s))
             return fail(f, where, err, errlen, when);
@@ -406,12 +434,19 @@ cfg_delivery_lead_s(const struct agent_config *c, const struct cfg_item *it,
     struct cfg_delivery d;
     int64_t t;
 
+    struct delivery_away away[DELIVERY_MAX_AWAY];
+
     cfg_delivery_of(c, it, &d);
     if ((d.n_windows == 0 && c->n_away == 0) || lead_s < 0)
         return lead_s;
+    for (size_t i = 0; i < c->n_away; i++) {
+        away[i] = c->away[i];
+        if (away[i].before)
+            away[i].from_s -= it->review_s; /* review_s >= 1 h: still from < until */
+    }
     /* The offset of now: a window across a DST change may be an hour off. */
-    t = delivery_next(d.windows, d.n_windows, cfg_utc_offset_s(now_s), c->away,
-                      c->n_away, now_s + lead_s);
+    t = delivery_next(d.windows, d.n_windows, cfg_utc_offset_s(now_s), away, c->n_away,
+                      now_s + lead_s);
     return t == MODELS_NEVER ? lead_s : t - now_s;
 }
 

@@ -47,9 +47,10 @@ int cfg_wishes_windows(const config_setting_t *s, struct cfg_delivery *d,
 
 /*
  * Read away = ( { from = "2026-12-20"; until = "2027-01-03 18:00"; }, ... )
- * from the list s (untrusted: at most DELIVERY_MAX_AWAY groups of exactly
- * from and until, each "YYYY-MM-DD" (local midnight) or "YYYY-MM-DD HH:MM" in
- * the local time of the process, from before until) into c->away as UTC.
+ * from the list s (untrusted: at most DELIVERY_MAX_AWAY groups of from and
+ * until, each "YYYY-MM-DD" (local midnight) or "YYYY-MM-DD HH:MM" in the
+ * local time of the process, from before until, and optionally arrive =
+ * "after" (the default) or "before") into c->away as UTC.
  * Same returns as above; c is unchanged on failure.
  */
 int cfg_wishes_away(const config_setting_t *s, struct agent_config *c,
@@ -84,8 +85,11 @@ void cfg_wishes_message(const struct agent_config *c, const struct cfg_item *it,
  * The lead to plan item it's order with at now_s: lead_s (the learned lead at
  * the service level, >= 0) stretched to the first moment a delivery may come
  * after it (delivery_next() over the item's windows in the local time of
- * now_s). So when the next allowed window is after the predicted runout, the
- * policy sees a longer lead and orders earlier. lead_s when nothing limits it.
+ * now_s, and the away periods). So when the next allowed window is after the
+ * predicted runout, the policy sees a longer lead and orders earlier. An away
+ * period whose delivery should arrive before it is planned as starting one
+ * review period earlier: the last review from which a delivery can still come
+ * before it already plans across it. lead_s when nothing limits it.
  */
 int64_t cfg_delivery_lead_s(const struct agent_config *c, const struct cfg_item *it,
                             int64_t now_s, int64_t lead_s);

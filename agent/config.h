@@ -197,8 +197,9 @@ struct agent_config {
     int64_t monthly_budget_cents; /* household budget = 120.00 -> 12000, 0 = none */
     char currency[4];             /* ISO 4217: three letters A-Z, default "EUR" */
     struct cfg_delivery delivery; /* default place "home", any time, no earliest */
-    /* away = ( { from = "2026-12-20"; until = "2027-01-03 18:00"; }, ... ): local
-     * dates (midnight) or date and time, as UTC [from, until), from < until */
+    /* away = ( { from = "2026-12-20"; until = "2027-01-03 18:00"; arrive =
+     * "before"; }, ... ): local dates (midnight) or date and time, as UTC
+     * [from, until), from < until; arrive "after" (default) or "before" */
     struct delivery_away away[DELIVERY_MAX_AWAY];
     size_t n_away;
     int64_t cancel_window_s;      /* 0 .. 1 d, default 15 min */

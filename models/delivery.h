@@ -14,6 +14,7 @@
 #ifndef PANTRY_MODELS_DELIVERY_H
 #define PANTRY_MODELS_DELIVERY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -34,6 +35,8 @@ struct delivery_window {
 
 struct delivery_away {
     int64_t from_s, until_s; /* [from, until), from < until */
+    bool before; /* deliveries wanted before from rather than after until; the
+                    agent plans with it, delivery_next() does not read it */
 };
 
 /*

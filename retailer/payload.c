@@ -379,15 +379,19 @@ check_away(const cJSON *a, size_t i, char *err, size_t errlen)
     static const struct jr_member table[] = {
         {"from", JR_STRING, true, "YYYY-MM-DDTHH:MM:SSZ"},
         {"until", JR_STRING, true, "YYYY-MM-DDTHH:MM:SSZ"},
+        {"arrive", JR_STRING, true, "before or after"},
     };
+    static const char *const arrive[] = {"before", "after", NULL};
     char where[48];
     int r;
 
     snprintf(where, sizeof(where), "wishes.delivery.away[%zu]", i);
     if (!cJSON_IsObject(a))
         return bad(err, errlen, where, "an object");
-    if ((r = jr_members(a, where, table, 2, err, errlen)) < 0)
+    if ((r = jr_members(a, where, table, 3, err, errlen)) < 0)
         return r;
+    if (!is_enum(get(a, "arrive"), arrive))
+        return text_error(err, errlen, "%s.arrive: expected before or after", where);
     if (!is_time_text(get(a, "from")->valuestring) ||
         !is_time_text(get(a, "until")->valuestring))
         return text_error(err, errlen,

@@ -58,9 +58,11 @@ test_away(void)
 {
     const struct delivery_window morning[] = {{MON_FRI, 7 * 60, 9 * 60}};
     /* Away Friday 00:00Z to Monday 00:00Z: Monday 07:00Z, 2026-10-05. */
-    const struct delivery_away weekend[] = {{T0 + 12 * H, T0 + 12 * H + 3 * DAY}};
-    const struct delivery_away chained[] = {{T0 + DAY, T0 + 2 * DAY}, {T0, T0 + DAY}};
-    const struct delivery_away empty[] = {{T0 + DAY, T0 + DAY}};
+    const struct delivery_away weekend[] = {
+        {T0 + 12 * H, T0 + 12 * H + 3 * DAY, false}};
+    const struct delivery_away chained[] = {{T0 + DAY, T0 + 2 * DAY, false},
+                                            {T0, T0 + DAY, true}};
+    const struct delivery_away empty[] = {{T0 + DAY, T0 + DAY, false}};
 
     CHECK_EQ_I64(delivery_next(morning, 1, 0, weekend, 1, T0), INT64_C(1791183600));
     /* Without windows: the end of the away periods, found in any order. */

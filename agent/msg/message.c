@@ -147,7 +147,8 @@ add_delivery(cJSON *o, const struct message_delivery *d)
             return false;
         }
         if (!add_time(win, "from", d->away[i].from_s) ||
-            !add_time(win, "until", d->away[i].until_s))
+            !add_time(win, "until", d->away[i].until_s) ||
+            !add_str(win, "arrive", d->away[i].before ? "before" : "after"))
             return false;
     }
     return true;

@@ -53,7 +53,8 @@ struct message_product {
  * household's local time (none: any time) with that time's offset from UTC
  * when the order was issued (-18 h..+18 h, whole minutes), the earliest
  * time a delivery is welcome (MODELS_NEVER: no limit), and the household's
- * away periods ("away": [{"from", "until"}], UTC).
+ * away periods ("away": [{"from", "until", "arrive"}], UTC; arrive "before"
+ * or "after": when the household wants the delivery instead).
  */
 struct message_delivery {
     const char *place;

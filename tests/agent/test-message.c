@@ -85,8 +85,8 @@ test_reorder_v2(void)
 {
     static const struct message_product ranked[] = {{"R-1", ""}, {"", "96385074"}};
     /* one over before the order (left out), one to come */
-    static const struct delivery_away away[] = {{1790000000, 1790800000},
-                                                {1791590400, 1792195200}};
+    static const struct delivery_away away[] = {{1790000000, 1790800000, false},
+                                                {1791590400, 1792195200, true}};
     static const struct delivery_window windows[] = {{0x1f, 7 * 60, 9 * 60},
                                                      {0x60, 18 * 60 + 30, 24 * 60}};
     struct message_wishes w = {.products = ranked,
@@ -141,7 +141,7 @@ test_reorder_v2(void)
                "\"24:00\"}],\"utc_offset\":\"-05:30\",\"not_before\":"
                "\"2026-10-02T12:00:00Z\",\"away\":[{\"from\":\"2026-10-10T00:00:00Z\","
                "\"until\":"
-               "\"2026-10-17T00:00:00Z\"}]}}}");
+               "\"2026-10-17T00:00:00Z\",\"arrive\":\"before\"}]}}}");
     free(out);
 
     /* No product named: the retailer chooses; no ceiling: none in the text. */

@@ -11,7 +11,11 @@ made under the window carries it in its wishes. A third replay has no window
 but an away period (household configuration) from half a day after the first
 order of the plain run for a fortnight: no delivery can come inside it, so
 that first order goes out earlier, none later, and the orders made before the
-period ends carry it in their wishes.
+period ends carry it in their wishes. A fourth replay asks for deliveries
+before the period (arrive = "before", planned as if it began a review period
+earlier): no first order later than with "after", and its orders say
+"before". (On this shelf the first orders come at the same times: the test
+does not show the earlier planning, only that it does no harm.)
 
 usage: test-plan-windows.py AGENT MAKE_SHELF
 """
@@ -72,6 +76,13 @@ with tempfile.TemporaryDirectory() as tmp:
         text = f.read().replace(plain, away)
     with open(conf, "w") as f:
         f.write(text)
+    before = os.path.join(tmp, "before")
+    shutil.copytree(plain, before)
+    conf = os.path.join(before, "pantry-agent.conf")
+    with open(conf) as f:
+        text = f.read().replace(plain, before)
+    with open(conf, "w") as f:
+        f.write(text)
     _, a = replay(plain, "")
     orders_b, b = replay(windowed, WINDOW)
     t_first = min(o["iat"] for o in a.values())
@@ -82,6 +93,8 @@ with tempfile.TemporaryDirectory() as tmp:
         return time.strftime("%Y-%m-%d %H:%M", time.gmtime(t))  # TZ=UTC
     orders_c, c = replay(away, 'away = ( { from = "%s"; until = "%s"; } );\n'
                          % (local(away_from), local(away_until)))
+    orders_d, d = replay(before, 'away = ( { from = "%s"; until = "%s"; arrive = '
+                         '"before"; } );\n' % (local(away_from), local(away_until)))
 
 check(len(a) >= 2 and set(a) == set(b), "first orders of the same items: %s %s"
       % (sorted(a), sorted(b)))
@@ -106,11 +119,21 @@ for item in sorted(a):
     print("# %s: first order %+.1f h with the away period"
           % (item, (c[item]["iat"] - a[item]["iat"]) / 3600))
 check(earlier >= 1, "an away period over the runout makes an order go out earlier")
+for item in sorted(a):
+    if item in c and item in d:
+        check(d[item]["iat"] <= c[item]["iat"], "%s: arrive = before never orders "
+              "later than after" % item)
+        print("# %s: first order %+.1f h with arrive = before, against after"
+              % (item, (d[item]["iat"] - c[item]["iat"]) / 3600))
+for o in orders_d:
+    check(all(x["arrive"] == "before" for x in o["wishes"]["delivery"]["away"]),
+          "arrive = before is carried: %s" % o["wishes"]["delivery"])
 stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(away_from))
 for o in orders_c:
     want = [] if o["iat"] >= away_until else [
         {"from": stamp,
-         "until": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(away_until))}]
+         "until": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(away_until)),
+         "arrive": "after"}]
     check(o["wishes"]["delivery"]["away"] == want,
           "the order carries the away period: %s" % o["wishes"]["delivery"])
 for o in orders_b:

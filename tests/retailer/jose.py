@@ -86,7 +86,8 @@ def reorder2(device, seq, iat, order_id=None, **extra):
                                 "utc_offset": "+02:00",
                                 "not_before": "2026-10-02T00:00:00Z",
                                 "away": [{"from": "2026-10-10T00:00:00Z",
-                                          "until": "2026-10-17T18:00:00Z"}]}}
+                                          "until": "2026-10-17T18:00:00Z",
+                                          "arrive": "after"}]}}
     p.update(extra)
     return p
 

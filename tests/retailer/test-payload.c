@@ -354,7 +354,8 @@ test_reorder_v2(void)
                       WIN "," WIN "," WIN "," WIN "," WIN "," WIN "," WIN "," WIN,
                       "\"utc_offset\":\"-18:00\",\"not_before\":"
                       "\"2026-10-02T00:00:00Z\",\"away\":[{\"from\":"
-                      "\"2026-10-10T00:00:00Z\",\"until\":\"2026-10-17T00:00:00Z\"}]")),
+                      "\"2026-10-10T00:00:00Z\",\"until\":\"2026-10-17T00:00:00Z\","
+                      "\"arrive\":\"before\"}]")),
          0, "8 windows, offset -18:00, a not_before"},
         {REORDER2(QTY,
                   PRODUCTS BOUNDS_ONLY DELIVERY(WIN "," WIN "," WIN "," WIN "," WIN
@@ -422,6 +423,12 @@ test_reorder_v2(void)
                       "", "\"utc_offset\":\"+02:00\",\"not_before\":null,\"away\":[{"
                           "\"from\":\"2026-10-17T00:00:00Z\"}]")),
          -EINVAL, "an away period without until"},
+        {REORDER2(QTY,
+                  PRODUCTS BOUNDS_ONLY DELIVERY(
+                      "", "\"utc_offset\":\"+02:00\",\"not_before\":null,\"away\":[{"
+                          "\"from\":\"2026-10-10T00:00:00Z\",\"until\":"
+                          "\"2026-10-17T00:00:00Z\",\"arrive\":\"during\"}]")),
+         -EINVAL, "arrive neither before nor after"},
         {REORDER2(QTY, PRODUCTS BOUNDS_ONLY DELIVERY(
                            "", "\"utc_offset\":\"+02:00\",\"not_before\":null")),
          -EINVAL, "away missing"},
