@@ -290,6 +290,7 @@ test_full(void)
     CHECK_EQ_I64(cfg.away[0].from_s, INT64_C(1797724800));  /* 2026-12-20T00:00Z */
     CHECK_EQ_I64(cfg.away[0].until_s, INT64_C(1798999200)); /* 2027-01-03T18:00Z */
     CHECK_EQ_I64(cfg.away[1].until_s - cfg.away[1].from_s, 3600);
+    CHECK(!cfg.away[0].before && cfg.away[1].before);
     CHECK_EQ_I64(cfg.cancel_window_s, 600);   /* 10 m */
     CHECK_EQ_I64(cfg.order_expiry_s, 129600); /* 36 h */
     CHECK_EQ_I64(cfg.aggregate_s, 300);       /* 5 m */
