@@ -191,20 +191,20 @@ out_verdict(long line_no, enum ledger_verdict v, const struct check_result *res,
 
     if (root == NULL)
         return -ENOMEM;
-    ok =
-        cJSON_AddNumberToObject(root, "line", (double)line_no) &&
-        cJSON_AddStringToObject(root, "verdict", ledger_verdict_to_str(v)) &&
-        (v != LEDGER_REJECTED ||
-         cJSON_AddStringToObject(root, "reason", check_reason_to_str(res->reason))) &&
-        cJSON_AddStringToObject(root, "detail",
-                                v == LEDGER_REJECTED    ? res->detail
-                                : v == LEDGER_DUPLICATE ? "seen before"
-                                                        : "ok") &&
-        (res->device[0] == '\0' ||
-         cJSON_AddStringToObject(root, "device", res->device)) &&
-        (res->p.order_id[0] == '\0' ||
-         cJSON_AddStringToObject(root, "order_id", res->p.order_id)) &&
-        (res->p.seq == 0 || cJSON_AddNumberToObject(root, "seq", (double)res->p.seq)) &&
-        (v != LEDGER_ACCEPTED || add_wishes(root, res));
+    ok = cJSON_AddNumberToObject(root, "line", (double)line_no) &&
+         cJSON_AddStringToObject(root, "verdict", ledger_verdict_to_str(v)) &&
+         (v != LEDGER_REJECTED ||
+          cJSON_AddStringToObject(root, "reason", check_reason_to_str(res->reason))) &&
+         cJSON_AddStringToObject(root, "detail",
+                                 v == LEDGER_REJECTED    ? res->detail
+                                 : v == LEDGER_DUPLICATE ? "seen before"
+                                                         : "ok") &&
+         (res->device[0] == '\0' ||
+          cJSON_AddStringToObject(root, "device", res->device)) &&
+         (res->p.order_id[0] == '\0' ||
+          cJSON_AddStringToObject(root, "order_id", res->p.order_id)) &&
+         (res->p.seq == 0 || cJSON_AddNumberToObject(root, "seq", (double)res->p.seq));
+    /* the household's wishes of an accepted reorder v2 */
+    ok = ok && (v != LEDGER_ACCEPTED || add_wishes(root, res));
     return finish(root, ok, line);
 }
