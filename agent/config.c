@@ -27,6 +27,7 @@
 #include <libconfig.h>
 
 #include "config.h"
+#include "config-wishes.h"
 #include "evtrace.h"
 #include "text.h"
 
@@ -112,6 +113,7 @@ cfg_item_defaults(struct cfg_item *it, int64_t pack_mg)
         .channel = -1,
         .pack_mg = pack_mg,
         .packs_per_order = 4,
+        .packs_min = 1,
         .lead_s = 2 * DAY_S,
         .lead_spread_s = -1, /* the lead's own, once it is known */
         .review_s = DAY_S,
@@ -176,6 +178,7 @@ cfg_defaults(struct agent_config *c)
     c->broker.resend_s = 60;
     c->broker.session_expiry_s = 7 * DAY_S;
     snprintf(c->currency, sizeof(c->currency), "EUR");
+    snprintf(c->delivery.place, sizeof(c->delivery.place), "home");
     c->cancel_window_s = 15 * MIN_S;
     c->order_expiry_s = 7 * DAY_S;
     c->aggregate_s = 15 * MIN_S;
@@ -1600,23 +1603,6 @@ read_channel(struct ctx *x, config_setting_t *s, struct cfg_channel *ch)
 /* ------------------------------------------------------------------------ */
 /* Items */
 
-/* GS1 check digit: weights 3 and 1 from the right, excluding the check digit. */
-static bool
-gtin_ok(const char *v)
-{
-    size_t n = strlen(v);
-    unsigned sum = 0;
-
-    if (n != 8 && n != 12 && n != 13 && n != 14)
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if (!is_digit(v[i]))
-            return false;
-    for (size_t i = 0; i + 1 < n; i++)
-        sum += (unsigned)(v[n - 2 - i] - '0') * (i % 2 == 0 ? 3 : 1);
-    return (10 - sum % 10) % 10 == (unsigned)(v[n - 1] - '0');
-}
-
 static void
 fn_gtin(struct ctx *x, config_setting_t *s, void *obj)
 {
@@ -1627,7 +1613,7 @@ fn_gtin(struct ctx *x, config_setting_t *s, void *obj)
 
     if (v == NULL)
         return;
-    if (v[0] != '\0' && !gtin_ok(v))
+    if (v[0] != '\0' && !cfg_gtin_ok(v))
         value_error(x, s, expected, NULL);
     else
         put_str(it->gtin, sizeof(it->gtin), v);
@@ -1651,6 +1637,52 @@ fn_sku(struct ctx *x, config_setting_t *s, void *obj)
         value_error(x, s, expected, NULL);
     else
         put_str(it->sku, sizeof(it->sku), v);
+}
+
+static void
+fn_substitutes(struct ctx *x, config_setting_t *s, void *obj)
+{
+    const config_setting_t *where = s;
+    char err[CFG_ERR_LEN - 64];
+
+    if (cfg_wishes_substitutes(s, obj, &where, err, sizeof(err)) < 0)
+        setting_error(x, where, "%s", err);
+}
+
+/* delivery = { place; windows; earliest; }, the household's or an item's */
+static void
+fn_windows(struct ctx *x, config_setting_t *s, void *obj)
+{
+    const config_setting_t *where = s;
+    char err[CFG_ERR_LEN - 64];
+
+    if (cfg_wishes_windows(s, obj, &where, err, sizeof(err)) < 0)
+        setting_error(x, where, "%s", err);
+}
+
+static const struct key delivery_keys[] = {
+    KEY("place", K_ID, false, struct cfg_delivery, place, 0, 0),
+    KFN("windows", false, fn_windows, NULL),
+    KEY("earliest", K_DUR_S, false, struct cfg_delivery, earliest_s, 0, 60 * DAY_S),
+};
+
+static void
+fn_delivery(struct ctx *x, config_setting_t *s, void *obj)
+{
+    struct cfg_delivery *d = obj;
+
+    if (!want_group(x, s, "place = ...; windows = ( ... ); earliest = ...;"))
+        return;
+    read_group(x, s, delivery_keys, ARRAY_SIZE(delivery_keys), d);
+    d->has_place = member(s, "place") != NULL;
+    d->has_windows = member(s, "windows") != NULL;
+    d->has_earliest = member(s, "earliest") != NULL;
+}
+
+static void
+fn_item_delivery(struct ctx *x, config_setting_t *s, void *obj)
+{
+    fn_delivery(x, s, &((struct cfg_item *)obj)->delivery);
 }
 
 /* Resolved once every channel is known (check_references). */
@@ -1837,6 +1869,10 @@ static const struct key item_keys[] = {
     KEY("pack", K_GRAMS, true, struct cfg_item, pack_mg, 1000, 100000000),
     KEY("container", K_GRAMS, false, struct cfg_item, container_mg, 0, 100000000),
     KEY("packs_per_order", K_INT, false, struct cfg_item, packs_per_order, 1, 100),
+    KEY("packs_min", K_INT, false, struct cfg_item, packs_min, 1, 100),
+    KFN("substitutes", false, fn_substitutes, NULL),
+    KEY("price_max", K_MONEY, false, struct cfg_item, price_max_cents, 0, 1000000),
+    KFN("delivery", false, fn_item_delivery, NULL),
     KEY("lead", K_DUR_S, false, struct cfg_item, lead_s, HOUR_S, 60 * DAY_S),
     KEY("lead_spread", K_DUR_S, false, struct cfg_item, lead_spread_s, 0, 60 * DAY_S),
     KEY("review", K_DUR_S, false, struct cfg_item, review_s, HOUR_S, 60 * DAY_S),
@@ -1870,6 +1906,15 @@ read_item(struct ctx *x, config_setting_t *s, struct cfg_item *it)
         put_str(it->name, sizeof(it->name), it->id);
     if (x->n_errors != before)
         return;
+    if (it->packs_min > it->packs_per_order)
+        setting_error(x, member(s, "packs_min"),
+                      "expected at most packs_per_order (%u), "
+                      "found %u",
+                      it->packs_per_order, it->packs_min);
+    if (it->n_substitutes > 0 && it->sku[0] == '\0' && it->gtin[0] == '\0')
+        setting_error(x, member(s, "substitutes"),
+                      "expected the item's own sku or gtin (the preferred product) "
+                      "beside substitutes, found neither");
     /* A full container must be a reading conditioning believes possible. */
     if (it->pack_mg + it->container_mg > it->cond.max_mg) {
         format_fixed(it->cond.max_mg, 1000, a, sizeof(a));
@@ -2081,6 +2126,22 @@ fn_buttons(struct ctx *x, config_setting_t *s, void *obj)
     }
 }
 
+static void
+fn_away(struct ctx *x, config_setting_t *s, void *obj)
+{
+    const config_setting_t *where = s;
+    char err[CFG_ERR_LEN - 64];
+
+    if (cfg_wishes_away(s, obj, &where, err, sizeof(err)) < 0)
+        setting_error(x, where, "%s", err);
+}
+
+static void
+fn_top_delivery(struct ctx *x, config_setting_t *s, void *obj)
+{
+    fn_delivery(x, s, &((struct agent_config *)obj)->delivery);
+}
+
 static const struct key top_keys[] = {
     KFN("device_id", true, fn_top_device_id,
         "1 to 63 characters of A-Z, a-z, 0-9, _ and - (an MQTT topic level)"),
@@ -2097,6 +2158,8 @@ static const struct key top_keys[] = {
     KEY("monthly_budget", K_MONEY, false, struct agent_config, monthly_budget_cents, 0,
         100000000),
     KFN("currency", false, fn_currency, NULL),
+    KFN("delivery", false, fn_top_delivery, NULL),
+    KFN("away", false, fn_away, NULL),
     KEY("cancel_window", K_DUR_S, false, struct agent_config, cancel_window_s, 0,
         DAY_S),
     KEY("order_expiry", K_DUR_S, false, struct agent_config, order_expiry_s, HOUR_S,

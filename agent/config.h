@@ -27,6 +27,7 @@
 #include <stdint.h>
 
 #include "cond/cond.h"
+#include "delivery.h"
 #include "forecast.h"
 
 #define CFG_MAX_ITEMS 32
@@ -107,6 +108,27 @@ struct cfg_channel {
     int32_t period_ms; /* between reads, 10..60000, default 100 */
 };
 
+/*
+ * Where and when deliveries may come: delivery = { place = "home"; windows =
+ * ( "mon-fri 07:00-09:00", ... ); earliest = "3d"; } for the household, and
+ * the same group in an item overrides the settings it gives (config-wishes.h).
+ */
+#define CFG_PLACE_MAX 32
+struct cfg_delivery {
+    char place[CFG_PLACE_MAX]; /* a label the retailer maps: [a-z0-9_-], 1..31 */
+    struct delivery_window windows[DELIVERY_MAX_WINDOWS]; /* local time */
+    size_t n_windows;                                     /* 0: any time */
+    int64_t earliest_s; /* at most this long before the runout, 0..60 d; 0: any */
+    bool has_place, has_windows, has_earliest; /* given (an item's override) */
+};
+
+/* A substitute product of an item: an article number and/or a GTIN. */
+#define CFG_MAX_SUBSTITUTES 7 /* with the item's own code, 8 ranked products */
+struct cfg_product {
+    char sku[CFG_ID_MAX];    /* as cfg_item.sku, or "" */
+    char gtin[CFG_GTIN_MAX]; /* as cfg_item.gtin, or ""; not both "" */
+};
+
 struct cfg_item {
     char id[CFG_ID_MAX];     /* [a-z0-9_-], 1..31: the item in topics and the store */
     char name[CFG_NAME_MAX]; /* display name, default the id; no control characters */
@@ -121,6 +143,13 @@ struct cfg_item {
     int64_t pack_mg;          /* pack net weight 1 g..100 kg */
     int64_t container_mg;     /* container tare 0..100 kg, default 0 */
     uint32_t packs_per_order; /* at most, 1..100, default 4 */
+    uint32_t packs_min;       /* the retailer may send fewer, down to this: 1..
+                                 packs_per_order, default 1 (config-wishes.h) */
+    /* accepted in rank order after sku/gtin (which must be set to have any) */
+    struct cfg_product substitutes[CFG_MAX_SUBSTITUTES];
+    size_t n_substitutes;
+    int64_t price_max_cents;  /* ceiling per pack, 0..1000000, 0 = none (default) */
+    struct cfg_delivery delivery; /* the settings given override the household's */
     int64_t lead_s;           /* default lead time, 1 h .. 60 d, default 2 d */
     int64_t lead_spread_s;    /* its uncertainty (one sd), 0 .. 60 d, default lead_s */
     int64_t review_s;         /* policy review period 1 h .. 60 d, default 1 d */
@@ -167,6 +196,12 @@ struct agent_config {
     struct cfg_broker broker;
     int64_t monthly_budget_cents; /* household budget = 120.00 -> 12000, 0 = none */
     char currency[4];             /* ISO 4217: three letters A-Z, default "EUR" */
+    struct cfg_delivery delivery; /* default place "home", any time, no earliest */
+    /* away = ( { from = "2026-12-20"; until = "2027-01-03 18:00"; arrive =
+     * "before"; }, ... ): local dates (midnight) or date and time, as UTC
+     * [from, until), from < until; arrive "after" (default) or "before" */
+    struct delivery_away away[DELIVERY_MAX_AWAY];
+    size_t n_away;
     int64_t cancel_window_s;      /* 0 .. 1 d, default 15 min */
     int64_t order_expiry_s;       /* unconfirmed or unfulfilled orders expire, 1 h..60 d,
                                      default 7 d */

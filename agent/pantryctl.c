@@ -710,6 +710,11 @@ static const struct command commands[] = {
      "order transitions, stock events and the audit log, newest first",
      "Options:\n"
      "  --limit N             lines at most, 1..100000 (default 20)\n"},
+    {"wishes", "[ITEM]", 0, 0, cmd_wishes,
+     "what orders say the household wants: products, delivery, away",
+     "Reads the configuration: each item's ranked products (or that the\n"
+     "retailer chooses), pack bounds, price ceiling, delivery place and windows,\n"
+     "and the household's away periods, as every reorder carries them.\n"},
     {"order", "ITEM", 0, 0, cmd_item_request, "order ITEM now (asks the daemon)",
      "Asks the daemon to order ITEM now; it checks the mode, the open order,\n"
      "the caps and the budget, and says what it did.\n"},

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Internal to pantryctl (pantryctl.c, pantryctl-chart.c, pantryctl-status.c):
- * its options and commands, the configuration it read, and the helpers they
- * share to read the store and print for people.
+ * Internal to pantryctl (pantryctl.c, pantryctl-chart.c, pantryctl-status.c,
+ * pantryctl-pubkey.c, pantryctl-wishes.c): its options and commands, the
+ * configuration it read, and the helpers they share to read the store and
+ * print for people.
  */
 #ifndef PANTRY_AGENT_PANTRYCTL_H
 #define PANTRY_AGENT_PANTRYCTL_H
@@ -90,5 +91,8 @@ int cmd_status(const struct command *cmd, struct opts *o);
 int cmd_forecast(const struct command *cmd, struct opts *o);
 /* pubkey: the device's public JWK and kid (pantryctl-pubkey.c). */
 int cmd_pubkey(const struct command *cmd, struct opts *o);
+
+/* wishes [ITEM]: products, delivery and away periods (pantryctl-wishes.c). */
+int cmd_wishes(const struct command *cmd, struct opts *o);
 
 #endif

@@ -34,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config-wishes.h"
 #include "evtrace.h"
 #include "jws.h"
 #include "message.h"
@@ -329,7 +330,8 @@ forecast(struct pipeline *p, struct pl_item *it, int64_t now_ms, struct policy_o
     v->t_ms = now_ms;
     v->stock_mg = net_stock(it, w);
     v->uncertainty_mg = u;
-    v->lead_s = lead_plan_s(&it->model.lead, z);
+    /* The learned lead, stretched to the household's next delivery window. */
+    v->lead_s = cfg_delivery_lead_s(p->cfg, c, now_s, lead_plan_s(&it->model.lead, z));
     fc_rate(&it->model.fc, &c->fc, now_s, v->lead_s + c->review_s, &r);
     struct policy_in in = {
         .stock_mg = v->stock_mg,
@@ -399,6 +401,9 @@ build_reorder(int64_t seq, void *ctx, char **message)
     const struct build_ctx *b = ctx;
     const struct cfg_item *c = b->it->cfg;
     const struct pl_view *v = &b->it->view;
+    struct message_product products[MESSAGE_PRODUCTS_MAX];
+    struct message_wishes w;
+    struct cfg_delivery dl;
     struct message_reorder m = {
         .order_id = b->order_id,
         .device_id = b->p->cfg->device_id,
@@ -419,9 +424,14 @@ build_reorder(int64_t seq, void *ctx, char **message)
         .runout_lo_s = v->runout_lo_s,
         .runout_hi_s = v->runout_hi_s,
         .service_bp = c->service_bp,
+        .wishes = &w,
     };
     char *json = NULL;
-    int r = message_reorder_json(&m, &json);
+    int r;
+
+    cfg_wishes_message(b->p->cfg, c, b->packs, cfg_utc_offset_s(b->now_ms / 1000),
+                       b->now_ms / 1000, v->runout_s, &w, products, &dl);
+    r = message_reorder_json(&m, &json);
     return signed_message(b->p, MESSAGE_TYP_REORDER, r, json, message);
 }
 

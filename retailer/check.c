@@ -69,7 +69,7 @@ claimed_device(const struct jws *j, char out[MESSAGE_ID_MAX])
     const cJSON *v;
 
     out[0] = '\0';
-    root = jr_parse(j->payload, j->payload_len, PAYLOAD_MAX, 2, "payload", NULL, 0);
+    root = jr_parse(j->payload, j->payload_len, PAYLOAD_MAX, 6, "payload", NULL, 0);
     v = cJSON_GetObjectItemCaseSensitive(root, "device");
     if (cJSON_IsString(v) && message_is_id(v->valuestring, MESSAGE_ID_MAX))
         snprintf(out, MESSAGE_ID_MAX, "%s", v->valuestring);

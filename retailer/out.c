@@ -164,6 +164,24 @@ out_write(FILE *f, const char *line)
     return 0;
 }
 
+/* The household's wishes of an accepted reorder v2, as signed (validated). */
+static bool
+add_wishes(cJSON *root, const struct check_result *res)
+{
+    const cJSON *w = cJSON_GetObjectItemCaseSensitive(res->p.json, "wishes");
+    cJSON *copy;
+
+    if (res->p.json == NULL || w == NULL)
+        return true;
+    if ((copy = cJSON_Duplicate(w, true)) == NULL)
+        return false;
+    if (!cJSON_AddItemToObject(root, "wishes", copy)) {
+        cJSON_Delete(copy);
+        return false;
+    }
+    return true;
+}
+
 int
 out_verdict(long line_no, enum ledger_verdict v, const struct check_result *res,
             char **line)
@@ -186,5 +204,7 @@ out_verdict(long line_no, enum ledger_verdict v, const struct check_result *res,
          (res->p.order_id[0] == '\0' ||
           cJSON_AddStringToObject(root, "order_id", res->p.order_id)) &&
          (res->p.seq == 0 || cJSON_AddNumberToObject(root, "seq", (double)res->p.seq));
+    /* the household's wishes of an accepted reorder v2 */
+    ok = ok && (v != LEDGER_ACCEPTED || add_wishes(root, res));
     return finish(root, ok, line);
 }

@@ -12,6 +12,8 @@
  * verify, per input line:
  *   {"line":N,"verdict":"accepted"|"duplicate"|"rejected","reason":<code>,
  *    "detail":..,"device":..,"order_id":..,"seq":..}
+ *    and, for an accepted reorder of schema version 2, "wishes":{..} (its
+ *    products, pack bounds and price ceiling, as signed)
  * where reason is absent unless rejected, and device, order_id and seq are
  * absent when they could not be read (or, for device, trusted).
  */

@@ -56,6 +56,156 @@ finish(cJSON *root, bool ok, char **out)
     return 0;
 }
 
+static const char *const day_names[] = {"mon", "tue", "wed", "thu",
+                                        "fri", "sat", "sun"};
+
+static bool
+delivery_ok(const struct message_delivery *d)
+{
+    size_t n = d->place != NULL ? strlen(d->place) : 0;
+
+    if (n < 1 || n > 31 ||
+        strspn(d->place, "abcdefghijklmnopqrstuvwxyz0123456789_-") != n ||
+        d->n_windows > DELIVERY_MAX_WINDOWS ||
+        (d->n_windows > 0 && d->windows == NULL) || d->utc_offset_s % 60 != 0 ||
+        d->utc_offset_s > DELIVERY_OFFSET_MAX_S ||
+        d->utc_offset_s < -DELIVERY_OFFSET_MAX_S ||
+        (d->not_before_s != MODELS_NEVER && d->not_before_s < 0) ||
+        d->n_away > DELIVERY_MAX_AWAY || (d->n_away > 0 && d->away == NULL))
+        return false;
+    for (size_t i = 0; i < d->n_away; i++)
+        if (d->away[i].from_s < 0 || d->away[i].until_s <= d->away[i].from_s)
+            return false;
+    for (size_t i = 0; i < d->n_windows; i++) {
+        const struct delivery_window *w = &d->windows[i];
+        if ((w->days & DELIVERY_DAYS_ALL) == 0 || (w->days & ~DELIVERY_DAYS_ALL) != 0 ||
+            w->from_min >= w->until_min || w->until_min > 1440)
+            return false;
+    }
+    return true;
+}
+
+static bool
+add_hhmm(cJSON *o, const char *key, unsigned min)
+{
+    char buf[16];
+
+    snprintf(buf, sizeof(buf), "%02u:%02u", min / 60, min % 60);
+    return add_str(o, key, buf);
+}
+
+/* "delivery": {"place", "windows": [{"days": [..], "from", "until"}..],
+ * "utc_offset": "+HH:MM", "not_before": time or null} */
+static bool
+add_delivery(cJSON *o, const struct message_delivery *d)
+{
+    cJSON *dl, *list, *win, *days;
+    int32_t off = d->utc_offset_s < 0 ? -d->utc_offset_s : d->utc_offset_s;
+    char buf[16];
+
+    if ((dl = cJSON_AddObjectToObject(o, "delivery")) == NULL ||
+        !add_str(dl, "place", d->place) ||
+        (list = cJSON_AddArrayToObject(dl, "windows")) == NULL)
+        return false;
+    for (size_t i = 0; i < d->n_windows; i++) {
+        if ((win = cJSON_CreateObject()) == NULL)
+            return false;
+        if (!cJSON_AddItemToArray(list, win)) {
+            cJSON_Delete(win);
+            return false;
+        }
+        if ((days = cJSON_AddArrayToObject(win, "days")) == NULL)
+            return false;
+        for (unsigned k = 0; k < 7; k++) {
+            cJSON *name;
+            if (!(d->windows[i].days & (1u << k)))
+                continue;
+            if ((name = cJSON_CreateString(day_names[k])) == NULL)
+                return false;
+            if (!cJSON_AddItemToArray(days, name)) {
+                cJSON_Delete(name);
+                return false;
+            }
+        }
+        if (!add_hhmm(win, "from", d->windows[i].from_min) ||
+            !add_hhmm(win, "until", d->windows[i].until_min))
+            return false;
+    }
+    snprintf(buf, sizeof(buf), "%c%02d:%02d", d->utc_offset_s < 0 ? '-' : '+',
+             (int)(off / 3600), (int)(off % 3600 / 60));
+    if (!add_str(dl, "utc_offset", buf) ||
+        !add_time(dl, "not_before", d->not_before_s) ||
+        (list = cJSON_AddArrayToObject(dl, "away")) == NULL)
+        return false;
+    for (size_t i = 0; i < d->n_away; i++) {
+        if (d->away[i].until_s <= d->now_s)
+            continue; /* over: nothing for the retailer to plan around */
+        if ((win = cJSON_CreateObject()) == NULL)
+            return false;
+        if (!cJSON_AddItemToArray(list, win)) {
+            cJSON_Delete(win);
+            return false;
+        }
+        if (!add_time(win, "from", d->away[i].from_s) ||
+            !add_time(win, "until", d->away[i].until_s) ||
+            !add_str(win, "arrive", d->away[i].before ? "before" : "after"))
+            return false;
+    }
+    return true;
+}
+
+static bool
+wishes_ok(const struct message_reorder *m)
+{
+    const struct message_wishes *w = m->wishes;
+
+    if (w->n_products > MESSAGE_PRODUCTS_MAX ||
+        (w->n_products > 0 && w->products == NULL) || w->packs_min < 1 ||
+        w->packs_min > m->packs || m->packs > w->packs_max || w->packs_max > 100 ||
+        w->price_max_cents < 0 || w->price_max_cents > 1000000)
+        return false;
+    if (!delivery_ok(&w->delivery))
+        return false;
+    for (size_t i = 0; i < w->n_products; i++) {
+        const struct message_product *p = &w->products[i];
+        if (p->sku == NULL || p->gtin == NULL ||
+            (p->sku[0] == '\0' && p->gtin[0] == '\0'))
+            return false;
+    }
+    return true;
+}
+
+/* "wishes": {"products": [{"sku", "gtin"}...], "retailer_chooses", "packs_min",
+ * "packs_max"[, "price_max", "currency"]} */
+static bool
+add_wishes(cJSON *root, const struct message_reorder *m)
+{
+    const struct message_wishes *w = m->wishes;
+    cJSON *o, *list, *p;
+
+    if ((o = cJSON_AddObjectToObject(root, "wishes")) == NULL ||
+        (list = cJSON_AddArrayToObject(o, "products")) == NULL)
+        return false;
+    for (size_t i = 0; i < w->n_products; i++) {
+        if ((p = cJSON_CreateObject()) == NULL)
+            return false;
+        if (!cJSON_AddItemToArray(list, p)) {
+            cJSON_Delete(p);
+            return false;
+        }
+        if (!add_str(p, "sku", w->products[i].sku) ||
+            !add_str(p, "gtin", w->products[i].gtin))
+            return false;
+    }
+    return cJSON_AddBoolToObject(o, "retailer_chooses", w->n_products == 0) != NULL &&
+           add_num(o, "packs_min", w->packs_min) &&
+           add_num(o, "packs_max", w->packs_max) &&
+           (w->price_max_cents == 0 ||
+            (add_num(o, "price_max", (double)w->price_max_cents / 100.0) &&
+             add_str(o, "currency", m->currency))) &&
+           add_delivery(o, &w->delivery);
+}
+
 int
 message_reorder_json(const struct message_reorder *m, char **out)
 {
@@ -63,13 +213,16 @@ message_reorder_json(const struct message_reorder *m, char **out)
     bool ok;
 
     if (m->seq < 1 || m->seq > MESSAGE_SEQ_MAX || m->packs < 1 || m->pack_mg < 1 ||
-        m->stock_mg < 0 || m->price_cents < 0 || m->iat_s < 0)
+        m->stock_mg < 0 || m->price_cents < 0 || m->iat_s < 0 ||
+        (m->wishes != NULL && !wishes_ok(m)))
         return -EINVAL;
     if ((root = cJSON_CreateObject()) == NULL)
         return -ENOMEM;
-    ok = add_num(root, "v", MESSAGE_SCHEMA_VERSION) &&
+    ok = add_num(root, "v",
+                 m->wishes != NULL ? MESSAGE_REORDER_V2 : MESSAGE_SCHEMA_VERSION) &&
          add_str(root, "type", "reorder") && add_str(root, "order_id", m->order_id) &&
-         add_str(root, "device", m->device_id) && add_num(root, "seq", (double)m->seq) &&
+         add_str(root, "device", m->device_id) &&
+         add_num(root, "seq", (double)m->seq) &&
          add_num(root, "iat", (double)m->iat_s) &&
          (item = cJSON_AddObjectToObject(root, "item")) != NULL &&
          add_str(item, "id", m->item_id) && add_str(item, "name", m->item_name) &&
@@ -87,7 +240,8 @@ message_reorder_json(const struct message_reorder *m, char **out)
          add_time(fc, "runout", m->runout_s) &&
          add_time(fc, "runout_early", m->runout_lo_s) &&
          add_time(fc, "runout_late", m->runout_hi_s) &&
-         add_num(fc, "service_level", m->service_bp / 10000.0);
+         add_num(fc, "service_level", m->service_bp / 10000.0) &&
+         (m->wishes == NULL || add_wishes(root, m));
     return finish(root, ok, out);
 }
 

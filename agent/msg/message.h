@@ -18,12 +18,64 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "delivery.h"
+
 #define MESSAGE_SCHEMA_VERSION 1
+/*
+ * A reorder that carries the household's wishes (struct message_wishes) is
+ * schema version 2 (schemas/reorder-v2.schema.json); one without is version 1.
+ * Cancels, statuses and acks stay at MESSAGE_SCHEMA_VERSION.
+ */
+#define MESSAGE_REORDER_V2 2
+#define MESSAGE_PRODUCTS_MAX 8 /* ranked products in a reorder v2 */
 
 /* JWS typ of each signed message (RFC 7515 §4.1.9). */
 #define MESSAGE_TYP_REORDER "pantry-reorder+jws"
 #define MESSAGE_TYP_CANCEL "pantry-cancel+jws"
 #define MESSAGE_TYP_ACK "pantry-ack+jws"
+
+/* One product the household accepts: an article number and/or a GTIN. */
+struct message_product {
+    const char *sku;  /* the retailer's article number, 0..31 bytes, "" for none */
+    const char *gtin; /* 8 or 12..14 digits, "" for none; not both "" */
+};
+
+/*
+ * The household's wishes of a reorder v2. products are ranked, the first is
+ * the preferred one, the others acceptable substitutes; none at all says the
+ * retailer chooses ("retailer_chooses": true). The retailer may deliver
+ * packs_min..packs_max packs (1..100, packs_min <= packs <= packs_max) of at
+ * most price_max_cents per pack (in the reorder's currency; 0: no ceiling).
+ */
+/*
+ * Where and when a reorder v2 may be delivered: a place label the retailer
+ * maps to an address it holds ([a-z0-9_-], 1..31), the weekly windows in the
+ * household's local time (none: any time) with that time's offset from UTC
+ * when the order was issued (-18 h..+18 h, whole minutes), the earliest
+ * time a delivery is welcome (MODELS_NEVER: no limit), and the household's
+ * away periods ("away": [{"from", "until", "arrive"}], UTC; arrive "before"
+ * or "after": when the household wants the delivery instead).
+ */
+struct message_delivery {
+    const char *place;
+    const struct delivery_window *windows; /* n_windows, models/delivery.h */
+    size_t n_windows;                      /* 0..DELIVERY_MAX_WINDOWS */
+    int32_t utc_offset_s;
+    int64_t not_before_s;
+    /* away periods: no delivery inside; only those still to end after now_s
+     * go into the order */
+    const struct delivery_away *away; /* n_away, 0..DELIVERY_MAX_AWAY */
+    size_t n_away;
+    int64_t now_s;
+};
+
+struct message_wishes {
+    const struct message_product *products; /* n_products of them, may be NULL if 0 */
+    size_t n_products;                      /* 0..MESSAGE_PRODUCTS_MAX */
+    uint32_t packs_min, packs_max;
+    int64_t price_max_cents; /* 0..10^6 */
+    struct message_delivery delivery;
+};
 
 struct message_reorder {
     const char *order_id;
@@ -41,6 +93,8 @@ struct message_reorder {
     int64_t rate_ugpd;
     int64_t runout_s, runout_lo_s, runout_hi_s; /* MODELS_NEVER: null */
     uint32_t service_bp;
+    /* NULL: a schema version 1 reorder; else version 2 with "wishes" */
+    const struct message_wishes *wishes;
 };
 
 struct message_cancel {
@@ -54,7 +108,10 @@ struct message_cancel {
 /*
  * Build the JSON text (NUL-terminated, compact, from malloc: the caller frees
  * it) into *out. Returns 0, -EINVAL for a missing string or a value out of
- * range, -ENOMEM.
+ * range (for a reorder v2 also: a product without sku and gtin, more than
+ * MESSAGE_PRODUCTS_MAX, packs outside packs_min..packs_max, a place that is
+ * not a label, a window out of range, an offset not in whole minutes or
+ * beyond 18 h), -ENOMEM.
  */
 int message_reorder_json(const struct message_reorder *m, char **out);
 int message_cancel_json(const struct message_cancel *m, char **out);

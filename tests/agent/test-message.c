@@ -48,22 +48,23 @@ test_reorder(void)
     char *out = NULL;
 
     CHECK_EQ_I64(message_reorder_json(&m, &out), 0);
-    check_text(out,
-               "{\"v\":1,\"type\":\"reorder\",\"order_id\":\"pi-rice-20261001T120000Z\","
-               "\"device\":\"pi\",\"seq\":42,\"iat\":1790856000,"
-               "\"item\":{\"id\":\"rice\",\"name\":\"Basmati \\\"rice\\\"\",\"sku\":"
-               "\"R-1\",\"gtin\":\"\"},"
-               "\"quantity\":{\"packs\":2,\"pack_g\":500,\"price\":3.49,"
-               "\"currency\":\"EUR\"},\"reason\":\"predicted\","
-               "\"forecast\":{\"stock_g\":1234.567,\"rate_g_per_day\":12.345678,"
-               "\"runout\":\"2026-10-02T12:00:00Z\",\"runout_early\":"
-               "\"2026-10-01T13:00:00Z\",\"runout_late\":null,\"service_level\":0.95}}");
+    check_text(
+        out, "{\"v\":1,\"type\":\"reorder\",\"order_id\":\"pi-rice-20261001T120000Z\","
+             "\"device\":\"pi\",\"seq\":42,\"iat\":1790856000,"
+             "\"item\":{\"id\":\"rice\",\"name\":\"Basmati \\\"rice\\\"\",\"sku\":"
+             "\"R-1\",\"gtin\":\"\"},"
+             "\"quantity\":{\"packs\":2,\"pack_g\":500,\"price\":3.49,"
+             "\"currency\":\"EUR\"},\"reason\":\"predicted\","
+             "\"forecast\":{\"stock_g\":1234.567,\"rate_g_per_day\":12.345678,"
+             "\"runout\":\"2026-10-02T12:00:00Z\",\"runout_early\":"
+             "\"2026-10-01T13:00:00Z\",\"runout_late\":null,\"service_level\":0.95}}");
     free(out);
 
     m.price_cents = 0; /* unknown price: no price, no currency */
     out = NULL;
     CHECK_EQ_I64(message_reorder_json(&m, &out), 0);
-    CHECK(out != NULL && strstr(out, "\"quantity\":{\"packs\":2,\"pack_g\":500},") != NULL);
+    CHECK(out != NULL &&
+          strstr(out, "\"quantity\":{\"packs\":2,\"pack_g\":500},") != NULL);
     free(out);
 
     out = NULL;
@@ -78,16 +79,131 @@ test_reorder(void)
     CHECK(out == NULL);
 }
 
+/* Schema version 2: the same reorder with the household's wishes at the end. */
+static void
+test_reorder_v2(void)
+{
+    static const struct message_product ranked[] = {{"R-1", ""}, {"", "96385074"}};
+    /* one over before the order (left out), one to come */
+    static const struct delivery_away away[] = {{1790000000, 1790800000, false},
+                                                {1791590400, 1792195200, true}};
+    static const struct delivery_window windows[] = {{0x1f, 7 * 60, 9 * 60},
+                                                     {0x60, 18 * 60 + 30, 24 * 60}};
+    struct message_wishes w = {.products = ranked,
+                               .n_products = 2,
+                               .packs_min = 1,
+                               .packs_max = 4,
+                               .price_max_cents = 399,
+                               .delivery = {.place = "parcel-locker",
+                                            .windows = windows,
+                                            .n_windows = 2,
+                                            .utc_offset_s = -(5 * 3600 + 30 * 60),
+                                            .not_before_s = 1790856000 + 86400,
+                                            .away = away,
+                                            .n_away = 2,
+                                            .now_s = 1790856000}};
+    struct message_reorder m = {
+        .order_id = "rice-20261001T120000Z-0a1b2c3d",
+        .device_id = "pi",
+        .seq = 7,
+        .iat_s = 1790856000,
+        .item_id = "rice",
+        .item_name = "Rice",
+        .sku = "R-1",
+        .gtin = "",
+        .packs = 2,
+        .pack_mg = 500000,
+        .currency = "EUR",
+        .reason = "predicted",
+        .runout_s = MODELS_NEVER,
+        .runout_lo_s = MODELS_NEVER,
+        .runout_hi_s = MODELS_NEVER,
+        .service_bp = 9500,
+        .wishes = &w,
+    };
+    char *out = NULL;
+
+    CHECK_EQ_I64(message_reorder_json(&m, &out), 0);
+    check_text(out,
+               "{\"v\":2,\"type\":\"reorder\",\"order_id\":"
+               "\"rice-20261001T120000Z-0a1b2c3d\",\"device\":\"pi\",\"seq\":7,"
+               "\"iat\":1790856000,\"item\":{\"id\":\"rice\",\"name\":\"Rice\","
+               "\"sku\":\"R-1\",\"gtin\":\"\"},\"quantity\":{\"packs\":2,"
+               "\"pack_g\":500},\"reason\":\"predicted\",\"forecast\":{\"stock_g\":0,"
+               "\"rate_g_per_day\":0,\"runout\":null,\"runout_early\":null,"
+               "\"runout_late\":null,\"service_level\":0.95},\"wishes\":{\"products\":"
+               "[{\"sku\":\"R-1\",\"gtin\":\"\"},{\"sku\":\"\",\"gtin\":"
+               "\"96385074\"}],\"retailer_chooses\":false,\"packs_min\":1,"
+               "\"packs_max\":4,\"price_max\":3.99,\"currency\":\"EUR\","
+               "\"delivery\":{\"place\":\"parcel-locker\",\"windows\":[{\"days\":"
+               "[\"mon\",\"tue\",\"wed\",\"thu\",\"fri\"],\"from\":\"07:00\",\"until\":"
+               "\"09:00\"},{\"days\":[\"sat\",\"sun\"],\"from\":\"18:30\",\"until\":"
+               "\"24:00\"}],\"utc_offset\":\"-05:30\",\"not_before\":"
+               "\"2026-10-02T12:00:00Z\",\"away\":[{\"from\":\"2026-10-10T00:00:00Z\","
+               "\"until\":"
+               "\"2026-10-17T00:00:00Z\",\"arrive\":\"before\"}]}}}");
+    free(out);
+
+    /* No product named: the retailer chooses; no ceiling: none in the text. */
+    w.n_products = 0;
+    w.price_max_cents = 0;
+    w.delivery.n_windows = 0;
+    w.delivery.n_away = 0;
+    w.delivery.utc_offset_s = 0;
+    w.delivery.not_before_s = MODELS_NEVER;
+    out = NULL;
+    CHECK_EQ_I64(message_reorder_json(&m, &out), 0);
+    CHECK(out != NULL &&
+          strstr(out, ",\"wishes\":{\"products\":[],\"retailer_chooses\":true,"
+                      "\"packs_min\":1,\"packs_max\":4,\"delivery\":{\"place\":"
+                      "\"parcel-locker\",\"windows\":[],\"utc_offset\":\"+00:00\","
+                      "\"not_before\":null,\"away\":[]}}}") != NULL);
+    free(out);
+
+    /* Refused: packs outside the bounds, a product without a code, too many. */
+    out = NULL;
+    w.packs_min = 3;
+    CHECK_EQ_I64(message_reorder_json(&m, &out), -EINVAL);
+    w.packs_min = 1;
+    w.packs_max = 1;
+    CHECK_EQ_I64(message_reorder_json(&m, &out), -EINVAL);
+    w.packs_max = 4;
+    static const struct message_product none[] = {{"", ""}};
+    w.products = none;
+    w.n_products = 1;
+    CHECK_EQ_I64(message_reorder_json(&m, &out), -EINVAL);
+    w.products = ranked;
+    w.n_products = MESSAGE_PRODUCTS_MAX + 1;
+    CHECK_EQ_I64(message_reorder_json(&m, &out), -EINVAL);
+    w.n_products = 2;
+    w.delivery.place = "Main Street 1"; /* a label, never an address */
+    CHECK_EQ_I64(message_reorder_json(&m, &out), -EINVAL);
+    w.delivery.place = "home";
+    w.delivery.utc_offset_s = 90; /* not whole minutes */
+    CHECK_EQ_I64(message_reorder_json(&m, &out), -EINVAL);
+    w.delivery.utc_offset_s = 0;
+    w.delivery.windows = windows;
+    w.delivery.n_windows = 1;
+    CHECK_EQ_I64(message_reorder_json(&m, &out), 0);
+    free(out);
+    out = NULL;
+    static const struct delivery_window backwards[] = {{0x01, 9 * 60, 7 * 60}};
+    w.delivery.windows = backwards;
+    CHECK_EQ_I64(message_reorder_json(&m, &out), -EINVAL);
+    CHECK(out == NULL);
+}
+
 static void
 test_cancel(void)
 {
-    struct message_cancel m = {.order_id = "o-1", .device_id = "pi", .seq = 7,
-                               .iat_s = 5, .reason = "button"};
+    struct message_cancel m = {
+        .order_id = "o-1", .device_id = "pi", .seq = 7, .iat_s = 5, .reason = "button"};
     char *out = NULL;
 
     CHECK_EQ_I64(message_cancel_json(&m, &out), 0);
-    check_text(out, "{\"v\":1,\"type\":\"cancel\",\"order_id\":\"o-1\",\"device\":\"pi\","
-                    "\"seq\":7,\"iat\":5,\"reason\":\"button\"}");
+    check_text(out,
+               "{\"v\":1,\"type\":\"cancel\",\"order_id\":\"o-1\",\"device\":\"pi\","
+               "\"seq\":7,\"iat\":5,\"reason\":\"button\"}");
     free(out);
     m.reason = NULL;
     out = NULL;
@@ -114,8 +230,11 @@ static void
 test_ack_json(void)
 {
     struct message_ack a = {.order_id = "rice-20261001T120000Z-0123abcd",
-                            .device = "demo-pi", .seq = 3, .iat_s = 1790856000,
-                            .status = ACK_SHIPPED, .eta_s = 1790856000 + 2 * 86400,
+                            .device = "demo-pi",
+                            .seq = 3,
+                            .iat_s = 1790856000,
+                            .status = ACK_SHIPPED,
+                            .eta_s = 1790856000 + 2 * 86400,
                             .retailer = "shop-1"};
     struct message_ack back;
     char *out = NULL, err[256];
@@ -168,8 +287,8 @@ test_ack_parse(void)
          0, ""},
         /* A signed seq at the contract's largest integer would lock the device
          * out for good: sequence numbers stop at 2^31 - 1. */
-        {ACK_HEAD "\"seq\":2147483648,\"iat\":5,\"status\":\"cancelled\"}",
-         -EINVAL, "seq: expected an integer from 1 to 2^31 - 1"},
+        {ACK_HEAD "\"seq\":2147483648,\"iat\":5,\"status\":\"cancelled\"}", -EINVAL,
+         "seq: expected an integer from 1 to 2^31 - 1"},
         {"", -EINVAL, "expected 1 to"},
         {"[]", -EINVAL, "ack: expected a JSON object, found an array at byte 1"},
         {"{\"v\":1", -EINVAL, "ack: expected ',' or '}', at the end of the text"},
@@ -215,17 +334,22 @@ test_ack_parse(void)
         {ACK_HEAD "\"seq\":1,\"iat\":null,\"status\":\"accepted\"}", -EINVAL, "iat"},
         {ACK_HEAD "\"seq\":1,\"iat\":0,\"status\":\"ok\"}", -EINVAL, "status"},
         {ACK_HEAD "\"seq\":1,\"iat\":0,\"status\":\"accepted\",\"eta\":"
-                  "\"2026-10-03T12:00:00Z\"}", -EINVAL, "eta"},
+                  "\"2026-10-03T12:00:00Z\"}",
+         -EINVAL, "eta"},
         {ACK_HEAD "\"seq\":1,\"iat\":0,\"status\":\"shipped\",\"eta\":"
-                  "\"2026-10-03 12:00:00\"}", -EINVAL, "eta"},
+                  "\"2026-10-03 12:00:00\"}",
+         -EINVAL, "eta"},
         {ACK_HEAD "\"seq\":1,\"iat\":0,\"status\":\"shipped\",\"eta\":"
-                  "\"2026-02-30T12:00:00Z\"}", -EINVAL, "eta"},
+                  "\"2026-02-30T12:00:00Z\"}",
+         -EINVAL, "eta"},
         {ACK_HEAD "\"seq\":1,\"iat\":0,\"status\":\"rejected\",\"reason\":"
-                  "\"a\\u0007b\"}", -EINVAL, "reason"},
-        {ACK_HEAD "\"seq\":1,\"iat\":0,\"status\":\"rejected\",\"reason\":7}",
+                  "\"a\\u0007b\"}",
          -EINVAL, "reason"},
+        {ACK_HEAD "\"seq\":1,\"iat\":0,\"status\":\"rejected\",\"reason\":7}", -EINVAL,
+         "reason"},
         {ACK_HEAD "\"seq\":1,\"iat\":0,\"status\":\"accepted\",\"retailer\":"
-                  "\"shop 1\"}", -EINVAL, "retailer"},
+                  "\"shop 1\"}",
+         -EINVAL, "retailer"},
     };
     struct message_ack a;
     char err[256];
@@ -254,6 +378,7 @@ int
 main(void)
 {
     test_reorder();
+    test_reorder_v2();
     test_cancel();
     test_status();
     test_ack_json();

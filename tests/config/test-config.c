@@ -16,9 +16,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "config.h"
+#include "config-wishes.h"
 #include "harness.h"
 
 static const char *src_dir;
@@ -161,6 +163,10 @@ test_defaults(void)
     CHECK_EQ_I64(cfg.broker.session_expiry_s, 604800);
     CHECK_EQ_I64(cfg.monthly_budget_cents, 0);
     CHECK(strcmp(cfg.currency, "EUR") == 0);
+    CHECK(strcmp(cfg.delivery.place, "home") == 0);
+    CHECK_EQ_U64(cfg.delivery.n_windows, 0);
+    CHECK_EQ_I64(cfg.delivery.earliest_s, 0);
+    CHECK_EQ_U64(cfg.n_away, 0);
     CHECK_EQ_I64(cfg.cancel_window_s, 900);
     CHECK_EQ_I64(cfg.order_expiry_s, 604800);
     CHECK_EQ_I64(cfg.aggregate_s, 900);
@@ -188,6 +194,9 @@ test_defaults(void)
     CHECK_EQ_I64(it->pack_mg, 500000);
     CHECK_EQ_I64(it->container_mg, 0);
     CHECK_EQ_U64(it->packs_per_order, 4);
+    CHECK_EQ_U64(it->packs_min, 1);
+    CHECK_EQ_I64(it->price_max_cents, 0);
+    CHECK_EQ_U64(it->n_substitutes, 0);
     CHECK_EQ_I64(it->lead_s, 172800);   /* 2 d */
     CHECK_EQ_I64(it->review_s, 86400);  /* 1 d */
     CHECK_EQ_I64(it->cover_s, 0);       /* the cap's spacing covers */
@@ -267,6 +276,21 @@ test_full(void)
     CHECK_EQ_I64(cfg.log_level, CFG_LOG_DEBUG);
     CHECK_EQ_I64(cfg.monthly_budget_cents, 12050); /* 120.5 */
     CHECK(strcmp(cfg.currency, "CHF") == 0);
+    CHECK(strcmp(cfg.delivery.place, "parcel-locker") == 0);
+    CHECK_EQ_I64(cfg.delivery.earliest_s, 3 * 86400);
+    CHECK_EQ_U64(cfg.delivery.n_windows, 3);
+    CHECK_EQ_U64(cfg.delivery.windows[0].days, 0x1f); /* mon..fri */
+    CHECK_EQ_U64(cfg.delivery.windows[0].from_min, 420);
+    CHECK_EQ_U64(cfg.delivery.windows[0].until_min, 540);
+    CHECK_EQ_U64(cfg.delivery.windows[1].days, 0x71); /* fri, sat, sun, mon */
+    CHECK_EQ_U64(cfg.delivery.windows[1].from_min, 1110);
+    CHECK_EQ_U64(cfg.delivery.windows[1].until_min, 1440);
+    CHECK_EQ_U64(cfg.delivery.windows[2].days, 0x7f);
+    CHECK_EQ_U64(cfg.n_away, 2);
+    CHECK_EQ_I64(cfg.away[0].from_s, INT64_C(1797724800));  /* 2026-12-20T00:00Z */
+    CHECK_EQ_I64(cfg.away[0].until_s, INT64_C(1798999200)); /* 2027-01-03T18:00Z */
+    CHECK_EQ_I64(cfg.away[1].until_s - cfg.away[1].from_s, 3600);
+    CHECK(!cfg.away[0].before && cfg.away[1].before);
     CHECK_EQ_I64(cfg.cancel_window_s, 600);   /* 10 m */
     CHECK_EQ_I64(cfg.order_expiry_s, 129600); /* 36 h */
     CHECK_EQ_I64(cfg.aggregate_s, 300);       /* 5 m */
@@ -314,6 +338,30 @@ test_full(void)
     CHECK_EQ_I64(it->pack_mg, 2500);        /* 2.5 g */
     CHECK_EQ_I64(it->container_mg, 350250); /* 350.25 g */
     CHECK_EQ_U64(it->packs_per_order, 3);
+    CHECK_EQ_U64(it->packs_min, 2);
+    {
+        struct cfg_delivery d;
+        char text[48];
+        cfg_delivery_of(&cfg, it, &d);
+        CHECK(strcmp(d.place, "office") == 0);
+        CHECK_EQ_I64(d.earliest_s, 3 * 86400); /* the household's */
+        CHECK_EQ_U64(d.n_windows, 1);
+        CHECK_EQ_U64(d.windows[0].days, 0x0a); /* tue, thu */
+        cfg_window_format(&d.windows[0], text, sizeof(text));
+        CHECK(strcmp(text, "tue,thu 10:00-11:00") == 0);
+        cfg_delivery_of(&cfg, &cfg.items[1], &d);
+        CHECK(strcmp(d.place, "parcel-locker") == 0 && d.n_windows == 3);
+        cfg_window_format(&d.windows[1], text, sizeof(text));
+        CHECK(strcmp(text, "mon,fri-sun 18:30-24:00") == 0);
+        cfg_window_format(&d.windows[0], text, sizeof(text));
+        CHECK(strcmp(text, "mon-fri 07:00-09:00") == 0);
+    }
+    CHECK_EQ_I64(it->price_max_cents, 35);
+    CHECK_EQ_U64(it->n_substitutes, 2);
+    CHECK(strcmp(it->substitutes[0].sku, "ABC-3") == 0 &&
+          it->substitutes[0].gtin[0] == 0);
+    CHECK(strcmp(it->substitutes[1].sku, "X") == 0 &&
+          strcmp(it->substitutes[1].gtin, "4006381333931") == 0);
     CHECK_EQ_I64(it->lead_s, 129600);   /* 36 h */
     CHECK_EQ_I64(it->review_s, 43200);  /* 12 h */
     CHECK_EQ_I64(it->cover_s, 1209600); /* 14 d */
@@ -685,6 +733,9 @@ int
 main(int argc, char **argv)
 {
     src_dir = argc > 1 ? argv[1] : ".";
+    /* away dates are local time: the expected seconds are UTC's */
+    setenv("TZ", "UTC", 1);
+    tzset();
     RUN(test_defaults);
     RUN(test_full);
     RUN(test_sample);

@@ -192,7 +192,7 @@ with tempfile.TemporaryDirectory() as d:
     tokens = [(m[1].rsplit("/", 1)[1], m[2]) for m in cap.msgs
               if m[1].endswith("/reorder") or m[1].endswith("/cancel")]
     check(len(tokens) >= 4, "tokens captured: %d" % len(tokens))
-    vr, vc = validator("reorder"), validator("cancel")
+    vr, vc = validator("reorder-v2"), validator("cancel")  # the agent sends v2
     for kind, tok in tokens:
         got = jwcrypto_verify(key_text, tok)
         check(got is not None, "jwcrypto verifies %s %s" % (kind, tok[:40]))

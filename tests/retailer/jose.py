@@ -70,6 +70,28 @@ def reorder(device, seq, iat, order_id=None, v=1, **extra):
     return p
 
 
+def reorder2(device, seq, iat, order_id=None, **extra):
+    """A schema-valid reorder v2 payload (reorder-v2.schema.json): v1 and the
+    household's wishes (two ranked products, pack bounds, a price ceiling)."""
+    p = reorder(device, seq, iat, order_id, v=2)
+    p["wishes"] = {"products": [{"sku": "R-1", "gtin": "4006381333931"},
+                                {"sku": "", "gtin": "12345678"}],
+                   "retailer_chooses": False, "packs_min": 1, "packs_max": 4,
+                   "price_max": 3.99, "currency": "EUR",
+                   "delivery": {"place": "home",
+                                "windows": [{"days": ["mon", "tue", "wed", "thu", "fri"],
+                                             "from": "07:00", "until": "09:00"},
+                                            {"days": ["sat"], "from": "10:00",
+                                             "until": "24:00"}],
+                                "utc_offset": "+02:00",
+                                "not_before": "2026-10-02T00:00:00Z",
+                                "away": [{"from": "2026-10-10T00:00:00Z",
+                                          "until": "2026-10-17T18:00:00Z",
+                                          "arrive": "after"}]}}
+    p.update(extra)
+    return p
+
+
 def cancel(device, seq, iat, order_id, reason="button"):
     return {"v": 1, "type": "cancel", "order_id": order_id, "device": device,
             "seq": seq, "iat": iat, "reason": reason}

@@ -145,7 +145,7 @@ test_jwcrypto_scenario(void)
                       "fixture line %d: reason %s, want %s", lines,
                       check_reason_to_str(got), reason);
     }
-    CHECK_EQ_I64(lines, 25);
+    CHECK_EQ_I64(lines, 27);
     free(line);
     fclose(f);
     ledger_free(l);

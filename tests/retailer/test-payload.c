@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The payload validator against payloads written by hand: good reorders and
- * cancels (at the edges of every range the schemas give), and a table of bad
- * ones, each with the rule of reorder.schema.json or cancel.schema.json (or of
- * JSON itself) that it breaks, and the return the header promises. The
- * schemas are the source: each row was checked by reading them, and
+ * The payload validator against payloads written by hand: good reorders (of
+ * schema versions 1 and 2) and cancels (at the edges of every range the schemas give),
+ * and a table of bad ones, each with the rule of reorder.schema.json or
+ * cancel.schema.json (or of JSON itself) that it breaks, and the return the header
+ * promises. The schemas are the source: each row was checked by reading them, and
  * test-schema-agree.py compares the validator with python3-jsonschema on
  * thousands of mutated payloads.
  */
@@ -111,8 +111,8 @@ test_reorder_bad(void)
         {"[]", -EINVAL, "not an object"},
         {REORDER(ITEM, QTY, FC, "predicted") "x", -EINVAL, "trailing bytes"},
         {REORDER(ITEM, QTY, FC, "predicted") "{}", -EINVAL, "two objects"},
-        {HEAD("2", "reorder", OID) REST "\"anything\":1}", -EPROTO,
-         "v 2: another schema, whatever its members"},
+        {HEAD("3", "reorder", OID) REST "\"anything\":1}", -EPROTO,
+         "v 3: another schema, whatever its members"},
         {HEAD("0", "reorder", OID) REST ITEM "," QTY ",\"reason\":\"button\"," FC "}",
          -EPROTO, "v 0"},
         {HEAD("\"1\"", "reorder", OID) REST ITEM "," QTY ",\"reason\":\"button\"," FC
@@ -270,6 +270,174 @@ test_reorder_bad(void)
     run(PAYLOAD_REORDER, rows, sizeof(rows) / sizeof(rows[0]));
 }
 
+/* Schema version 2 (reorder-v2.schema.json): version 1 and "wishes". */
+#define REORDER2(qty, wishes)                                                          \
+    HEAD("2", "reorder", OID)                                                          \
+    REST ITEM "," qty ",\"reason\":\"predicted\"," FC ",\"wishes\":{" wishes "}}"
+#define PRODUCTS                                                                       \
+    "\"products\":[{\"sku\":\"R-1\",\"gtin\":\"\"},{\"sku\":\"\","                     \
+    "\"gtin\":\"12345678\"}],\"retailer_chooses\":false,"
+#define DELIVERY(windows, rest)                                                        \
+    ",\"delivery\":{\"place\":\"home\",\"windows\":[" windows "]," rest "}"
+#define WIN "{\"days\":[\"mon\",\"sat\"],\"from\":\"07:00\",\"until\":\"09:30\"}"
+#define WHEN "\"utc_offset\":\"+02:00\",\"not_before\":null,\"away\":[]"
+#define BOUNDS "\"packs_min\":1,\"packs_max\":4" DELIVERY(WIN, WHEN)
+#define BOUNDS_ONLY "\"packs_min\":1,\"packs_max\":4"
+
+static void
+test_reorder_v2(void)
+{
+    static const struct row rows[] = {
+        {REORDER2(QTY, PRODUCTS BOUNDS), 0, "ranked products, pack bounds"},
+        {REORDER2(QTY, PRODUCTS BOUNDS ",\"price_max\":3.99,\"currency\":\"EUR\""), 0,
+         "and a price ceiling"},
+        {REORDER2(QTY, "\"products\":[],\"retailer_chooses\":true," BOUNDS), 0,
+         "no product named: the retailer chooses"},
+        {REORDER2(QTY, PRODUCTS "\"packs_min\":2,\"packs_max\":2" DELIVERY("", WHEN)),
+         0, "bounds equal to packs"},
+        {REORDER2(QTY, "\"products\":[{\"sku\":\"a\",\"gtin\":\"\"},{\"sku\":\"b\","
+                       "\"gtin\":\"\"},{\"sku\":\"c\",\"gtin\":\"\"},{\"sku\":\"d\","
+                       "\"gtin\":\"\"},{\"sku\":\"e\",\"gtin\":\"\"},{\"sku\":\"f\","
+                       "\"gtin\":\"\"},{\"sku\":\"g\",\"gtin\":\"\"},{\"sku\":\"h\","
+                       "\"gtin\":\"\"}],\"retailer_chooses\":false," BOUNDS),
+         0, "8 products"},
+        {REORDER2(QTY, "\"products\":[{\"sku\":\"a\",\"gtin\":\"\"},{\"sku\":\"b\","
+                       "\"gtin\":\"\"},{\"sku\":\"c\",\"gtin\":\"\"},{\"sku\":\"d\","
+                       "\"gtin\":\"\"},{\"sku\":\"e\",\"gtin\":\"\"},{\"sku\":\"f\","
+                       "\"gtin\":\"\"},{\"sku\":\"g\",\"gtin\":\"\"},{\"sku\":\"h\","
+                       "\"gtin\":\"\"},{\"sku\":\"i\",\"gtin\":\"\"}],"
+                       "\"retailer_chooses\":false," BOUNDS),
+         -EINVAL, "9 products"},
+        {HEAD("2", "reorder", OID) REST ITEM "," QTY ",\"reason\":\"predicted\"," FC
+                                             "}",
+         -EINVAL, "version 2 without wishes"},
+        {HEAD("1", "reorder", OID) REST ITEM "," QTY ",\"reason\":\"predicted\"," FC
+                                             ",\"wishes\":{" PRODUCTS BOUNDS "}}",
+         -EINVAL, "version 1 with wishes"},
+        {REORDER2(QTY, "\"products\":[],\"retailer_chooses\":false," BOUNDS), -EINVAL,
+         "no product, and the retailer may not choose"},
+        {REORDER2(QTY, PRODUCTS BOUNDS), 0, "again: the row above is not sticky"},
+        {REORDER2(QTY, "\"products\":[{\"sku\":\"R-1\",\"gtin\":\"\"}],"
+                       "\"retailer_chooses\":true," BOUNDS),
+         -EINVAL, "products, yet the retailer chooses"},
+        {REORDER2(QTY, "\"products\":[{\"sku\":\"\",\"gtin\":\"\"}],"
+                       "\"retailer_chooses\":false," BOUNDS),
+         -EINVAL, "a product with neither code"},
+        {REORDER2(
+             QTY,
+             "\"products\":[{\"sku\":\"R-1\"}],\"retailer_chooses\":false," BOUNDS),
+         -EINVAL, "a product without gtin"},
+        {REORDER2(QTY, "\"products\":[{\"sku\":\"R-1\",\"gtin\":\"1234567\"}],"
+                       "\"retailer_chooses\":false," BOUNDS),
+         -EINVAL, "a gtin of 7 digits"},
+        {REORDER2(QTY, "\"products\":[\"R-1\"],\"retailer_chooses\":false," BOUNDS),
+         -EINVAL, "a product that is not an object"},
+        {REORDER2(QTY, PRODUCTS "\"packs_min\":3,\"packs_max\":4" DELIVERY(WIN, WHEN)),
+         -EINVAL, "packs (2) below packs_min"},
+        {REORDER2(QTY, PRODUCTS "\"packs_min\":1,\"packs_max\":1" DELIVERY(WIN, WHEN)),
+         -EINVAL, "packs (2) above packs_max"},
+        {REORDER2(QTY, PRODUCTS "\"packs_min\":0,\"packs_max\":4" DELIVERY(WIN, WHEN)),
+         -EINVAL, "packs_min 0"},
+        {REORDER2(QTY,
+                  PRODUCTS "\"packs_min\":1,\"packs_max\":101" DELIVERY(WIN, WHEN)),
+         -EINVAL, "packs_max 101"},
+        {REORDER2(QTY, PRODUCTS BOUNDS ",\"price_max\":3.99"), -EINVAL,
+         "a ceiling without currency"},
+        {REORDER2(QTY, PRODUCTS BOUNDS ",\"price_max\":0,\"currency\":\"EUR\""),
+         -EINVAL, "a ceiling of 0"},
+        {REORDER2(QTY, PRODUCTS BOUNDS ",\"window\":1"), -EINVAL, "an unknown wish"},
+        {REORDER2(QTY, PRODUCTS "\"packs_min\":1" DELIVERY(WIN, WHEN)), -EINVAL,
+         "packs_max missing"},
+        {REORDER2(QTY, PRODUCTS BOUNDS_ONLY), -EINVAL, "delivery missing"},
+        {REORDER2(QTY,
+                  PRODUCTS BOUNDS_ONLY DELIVERY(
+                      WIN "," WIN "," WIN "," WIN "," WIN "," WIN "," WIN "," WIN,
+                      "\"utc_offset\":\"-18:00\",\"not_before\":"
+                      "\"2026-10-02T00:00:00Z\",\"away\":[{\"from\":"
+                      "\"2026-10-10T00:00:00Z\",\"until\":\"2026-10-17T00:00:00Z\","
+                      "\"arrive\":\"before\"}]")),
+         0, "8 windows, offset -18:00, a not_before"},
+        {REORDER2(QTY,
+                  PRODUCTS BOUNDS_ONLY DELIVERY(WIN "," WIN "," WIN "," WIN "," WIN
+                                                    "," WIN "," WIN "," WIN "," WIN,
+                                                WHEN)),
+         -EINVAL, "9 windows"},
+        {REORDER2(
+             QTY,
+             PRODUCTS BOUNDS_ONLY DELIVERY(
+                 "{\"days\":[\"sun\"],\"from\":\"00:00\",\"until\":\"24:00\"}", WHEN)),
+         0, "a whole day"},
+        {REORDER2(
+             QTY,
+             PRODUCTS BOUNDS_ONLY DELIVERY(
+                 "{\"days\":[\"sun\"],\"from\":\"24:00\",\"until\":\"24:00\"}", WHEN)),
+         -EINVAL, "from 24:00"},
+        {REORDER2(
+             QTY,
+             PRODUCTS BOUNDS_ONLY DELIVERY(
+                 "{\"days\":[\"sun\"],\"from\":\"10:00\",\"until\":\"09:00\"}", WHEN)),
+         -EINVAL, "until before from (stricter than the schema)"},
+        {REORDER2(QTY, PRODUCTS BOUNDS_ONLY DELIVERY(
+                           "{\"days\":[\"sun\",\"sun\"],\"from\":\"10:00\",\"until\":"
+                           "\"11:00\"}",
+                           WHEN)),
+         -EINVAL, "a day twice"},
+        {REORDER2(QTY,
+                  PRODUCTS BOUNDS_ONLY DELIVERY(
+                      "{\"days\":[],\"from\":\"10:00\",\"until\":\"11:00\"}", WHEN)),
+         -EINVAL, "no day"},
+        {REORDER2(
+             QTY,
+             PRODUCTS BOUNDS_ONLY DELIVERY(
+                 "{\"days\":[\"Mon\"],\"from\":\"10:00\",\"until\":\"11:00\"}", WHEN)),
+         -EINVAL, "a day in capitals"},
+        {REORDER2(QTY, PRODUCTS BOUNDS_ONLY DELIVERY(
+                           "{\"days\":[\"mon\"],\"from\":\"7:00\",\"until\":\"11:00\"}",
+                           WHEN)),
+         -EINVAL, "H:MM"},
+        {REORDER2(QTY,
+                  PRODUCTS BOUNDS_ONLY DELIVERY(
+                      "", "\"utc_offset\":\"+18:01\",\"not_before\":null,\"away\":[]")),
+         -EINVAL, "offset beyond 18 h"},
+        {REORDER2(QTY,
+                  PRODUCTS BOUNDS_ONLY DELIVERY(
+                      "", "\"utc_offset\":\"02:00\",\"not_before\":null,\"away\":[]")),
+         -EINVAL, "offset without sign"},
+        {REORDER2(
+             QTY,
+             PRODUCTS BOUNDS_ONLY DELIVERY(
+                 "", "\"utc_offset\":\"+02:00\",\"not_before\":\"soon\",\"away\":[]")),
+         -EINVAL, "not_before not a time"},
+        {REORDER2(QTY, PRODUCTS BOUNDS_ONLY
+                  ",\"delivery\":{\"place\":\"Main Street 1\",\"windows\":[]," WHEN
+                  "}"),
+         -EINVAL, "a street address as the place"},
+        {REORDER2(QTY,
+                  PRODUCTS BOUNDS_ONLY DELIVERY(
+                      "", "\"utc_offset\":\"+02:00\",\"not_before\":null,\"away\":[{"
+                          "\"from\":\"2026-10-17T00:00:00Z\",\"until\":"
+                          "\"2026-10-10T00:00:00Z\"}]")),
+         -EINVAL, "an away period that ends before it starts"},
+        {REORDER2(QTY,
+                  PRODUCTS BOUNDS_ONLY DELIVERY(
+                      "", "\"utc_offset\":\"+02:00\",\"not_before\":null,\"away\":[{"
+                          "\"from\":\"2026-10-17T00:00:00Z\"}]")),
+         -EINVAL, "an away period without until"},
+        {REORDER2(QTY,
+                  PRODUCTS BOUNDS_ONLY DELIVERY(
+                      "", "\"utc_offset\":\"+02:00\",\"not_before\":null,\"away\":[{"
+                          "\"from\":\"2026-10-10T00:00:00Z\",\"until\":"
+                          "\"2026-10-17T00:00:00Z\",\"arrive\":\"during\"}]")),
+         -EINVAL, "arrive neither before nor after"},
+        {REORDER2(QTY, PRODUCTS BOUNDS_ONLY DELIVERY(
+                           "", "\"utc_offset\":\"+02:00\",\"not_before\":null")),
+         -EINVAL, "away missing"},
+        {REORDER2(QTY, "\"products\":[],\"retailer_chooses\":1," BOUNDS), -EINVAL,
+         "retailer_chooses not a boolean"},
+    };
+    run(PAYLOAD_REORDER, rows, sizeof(rows) / sizeof(rows[0]));
+}
+
 #define CANCEL(v, type, id, reason)                                                    \
     HEAD(v, type, id) "\"device\":\"pi\",\"seq\":3,\"iat\":0,\"reason\":\"" reason "\"}"
 
@@ -300,7 +468,7 @@ test_cancel(void)
 static void
 test_partial_ids(void)
 {
-    const char *t = HEAD("2", "reorder", OID) REST "\"new\":true}";
+    const char *t = HEAD("3", "reorder", OID) REST "\"new\":true}";
     struct payload p;
 
     CHECK_EQ_I64(payload_parse(t, strlen(t), PAYLOAD_REORDER, &p, NULL, 0), -EPROTO);
@@ -325,6 +493,7 @@ main(void)
 {
     RUN(test_reorder_good);
     RUN(test_reorder_bad);
+    RUN(test_reorder_v2);
     RUN(test_cancel);
     RUN(test_partial_ids);
     return th_done();

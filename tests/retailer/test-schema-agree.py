@@ -1,13 +1,16 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0-or-later
 """The payload validator agrees with python3-jsonschema (Draft 2020-12) on the
-schemas themselves (agent/msg/schemas/reorder.schema.json and
-cancel.schema.json): thousands of payloads, each a valid one with one to
+schemas themselves (agent/msg/schemas/reorder.schema.json, its version 2
+reorder-v2.schema.json, chosen by the payload's "v", and cancel.schema.json):
+thousands of payloads, each a valid one with one to
 three random mutations (a member removed, added, or given a value from a list
 of edge values of every JSON type), are judged by both; valid for one must be
 valid for the other. The two deliberate differences (payload.h) are applied
-to jsonschema's verdict before comparing: integers above 2^53 - 1, and a
-cancel's order id outside [A-Za-z0-9_-]. Seeded: TEST_SEED=N replays a run.
+to jsonschema's verdict before comparing: integers above 2^53 - 1, a
+cancel's order id outside [A-Za-z0-9_-], and a reorder v2's packs outside its
+wishes' packs_min..packs_max, or a delivery window or away period that does
+not end after it starts. Seeded: TEST_SEED=N replays a run.
 
 usage: test-schema-agree.py PAYLOAD_CHECK SCHEMA_DIR
 """
@@ -36,7 +39,16 @@ rnd = random.Random(seed)
 
 schema = {k: Draft202012Validator(
     json.load(open(os.path.join(SCHEMAS, k + ".schema.json"))))
-    for k in ("reorder", "cancel")}
+    for k in ("reorder", "reorder-v2", "cancel")}
+
+
+def schema_of(kind, p):
+    """A reorder's schema by its version: 2 has its own, anything else is
+    judged by version 1's (whose "v" is const 1)."""
+    v = p.get("v")
+    if kind == "reorder" and type(v) in (int, float) and v == 2:
+        return schema["reorder-v2"]
+    return schema[kind]
 
 EDGES = [None, True, False, 0, 1, -1, 0.5, 0.999, 1.5, 2, 100, 101, 100000, 100000.5,
          9007199254740991, 1e-3, -0.0, "", "a", "A", "a b", "rice", "pi-1", "EUR",
@@ -50,11 +62,16 @@ EDGES = [None, True, False, 0, 1, -1, 0.5, 0.999, 1.5, 2, 100, 101, 100000, 1000
 
 
 def paths(obj, prefix=()):
-    """Every member path in obj (objects only; payloads have no arrays)."""
+    """Every member path in obj, into objects and the objects in arrays (a
+    reorder v2's products)."""
     for k, v in obj.items():
         yield prefix + (k,)
         if isinstance(v, dict):
             yield from paths(v, prefix + (k,))
+        elif isinstance(v, list):
+            for i, e in enumerate(v):
+                if isinstance(e, dict):
+                    yield from paths(e, prefix + (k, i))
 
 
 def mutate(p):
@@ -91,12 +108,31 @@ def deviates(kind, p):
     def big(v):
         return isinstance(v, (int, float)) and not isinstance(v, bool) and \
             abs(v) > 9007199254740991
+    # Only members C reads as integers stop at 2^53 - 1; numbers (price,
+    # stock_g, ...) have no such bound on either side.
     for path in paths(p):
         v = p
         for k in path:
             v = v[k]
-        if big(v):
+        if path[-1] in ("v", "seq", "iat", "packs", "packs_min", "packs_max") and \
+                big(v):
             return True
+    q, w = p.get("quantity"), p.get("wishes")
+    if kind == "reorder" and isinstance(q, dict) and isinstance(w, dict):
+        packs, lo, hi = q.get("packs"), w.get("packs_min"), w.get("packs_max")
+        if all(type(x) in (int, float) for x in (packs, lo, hi)) and \
+                not lo <= packs <= hi:
+            return True
+    if kind == "reorder" and isinstance(w, dict) and \
+            isinstance(w.get("delivery"), dict) and \
+            isinstance(w["delivery"].get("windows"), list):
+        spans = list(w["delivery"]["windows"])
+        if isinstance(w["delivery"].get("away"), list):
+            spans += w["delivery"]["away"]
+        for win in spans:
+            if isinstance(win, dict) and isinstance(win.get("from"), str) and \
+                    isinstance(win.get("until"), str) and win["from"] >= win["until"]:
+                return True
     oid = p.get("order_id")
     return kind == "cancel" and isinstance(oid, str) and \
         not re.fullmatch(r"[A-Za-z0-9_-]{1,63}", oid)
@@ -106,7 +142,15 @@ bases = {
     "reorder": [jose.reorder("pi-1", 5, 1790856000, "rice-20261001T120000Z-0a1b2c3d"),
                 {**jose.reorder("pi-1", 5, 1790856000,
                                 "rice-20261001T120000Z-0a1b2c3d"),
-                 "quantity": {"packs": 1, "pack_g": 250}}],
+                 "quantity": {"packs": 1, "pack_g": 250}},
+                jose.reorder2("pi-1", 5, 1790856000, "rice-20261001T120000Z-0a1b2c3d"),
+                {**jose.reorder2("pi-1", 5, 1790856000,
+                                 "rice-20261001T120000Z-0a1b2c3d"),
+                 "wishes": {"products": [], "retailer_chooses": True, "packs_min": 2,
+                            "packs_max": 2,
+                            "delivery": {"place": "p", "windows": [],
+                                         "utc_offset": "-05:30", "not_before": None,
+                                         "away": []}}}],
     "cancel": [jose.cancel("pi-1", 6, 1790856000, "rice-20261001T120000Z-0a1b2c3d")],
 }
 cases = []
@@ -124,7 +168,7 @@ check(r.returncode == 0 and len(got) == N,
 mismatch = valid = 0
 for (kind, p), line in zip(cases, got):
     c_ok = line.split(" ", 1)[0] == "0"
-    s_ok = schema[kind].is_valid(p) and not deviates(kind, p)
+    s_ok = schema_of(kind, p).is_valid(p) and not deviates(kind, p)
     valid += s_ok
     if c_ok != s_ok:
         mismatch += 1

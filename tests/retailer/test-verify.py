@@ -9,8 +9,10 @@ trust folder) and hostile tokens put together by hand (jose.py):
 - forged (another key, the device's kid), altered (one payload byte), a lower
   sequence number with a new order id, alg none, HS256 keyed with the public
   key's bytes and with its JWK text, an unknown kid, an unknown device, a
-  wrong typ, iat too old and in the future, schema version 2: each rejected
+  wrong typ, iat too old and in the future, schema version 3: each rejected
   with its reason code;
+- a reorder of schema version 2 is accepted and its verdict line prints the
+  household's wishes as signed; a version 2 without wishes is rejected;
 - a line is read whole: one holding a NUL byte is refused (malformed), with
   an error naming the line;
 - exit status 0 when nothing was rejected, 1 when something was, 2 on bad
@@ -94,10 +96,15 @@ with tempfile.TemporaryDirectory() as d:
          "rejected", "stale"),
         ("in the future", pi.sign(jose.reorder(pi.name, 15, NOW + 301, oid(13))),
          "rejected", "future"),
-        ("schema version 2", pi.sign(jose.reorder(pi.name, 16, NOW, oid(14), v=2)),
+        ("schema version 3", pi.sign(jose.reorder(pi.name, 16, NOW, oid(14), v=3)),
          "rejected", "schema"),
         ("after all that, a new order", pi.sign(jose.reorder(pi.name, 7, NOW, oid(15))),
          "accepted", None),
+        ("schema version 2, with wishes", pi.sign(jose.reorder2(pi.name, 17, NOW,
+                                                                oid(16))),
+         "accepted", None),
+        ("schema version 2 without wishes",
+         pi.sign(jose.reorder(pi.name, 18, NOW, oid(17), v=2)), "rejected", "payload"),
     ]
     rc, out, err = verify(trust, [c[1] for c in cases])
     check(rc == 1, "exit status 1 when something was rejected (got %d: %s)" % (rc, err))
@@ -115,6 +122,11 @@ with tempfile.TemporaryDirectory() as d:
             check("reason" not in v, "%s: no reason unless rejected" % name)
     check(out[0].get("device") == pi.name and out[0].get("order_id") == oid(1) and
           out[0].get("seq") == 5, "the verdict names device, order id and seq")
+    # The household's wishes are printed with an accepted v2, as signed.
+    check(len(out) == len(cases) and
+          out[-2].get("wishes") == jose.reorder2(pi.name, 17, NOW)["wishes"],
+          "the wishes of a reorder v2: %s" % (out[-2:],))
+    check("wishes" not in out[0], "no wishes in a version 1 verdict")
 
     # Only good lines and duplicates: exit status 0. An empty line is no input.
     rc, out, _ = verify(trust, [good, "", good])

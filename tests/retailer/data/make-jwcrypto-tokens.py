@@ -47,7 +47,7 @@ line("rejected", "alg",
 line("rejected", "unknown-kid", other.sign(jose.reorder("pi", 9, NOW, oid(10))))
 line("rejected", "unknown-device", other.sign(jose.reorder("other", 9, NOW, oid(11))))
 line("rejected", "typ", pi.sign(jose.reorder("pi", 9, NOW, oid(12)), typ="JWT"))
-line("rejected", "schema", pi.sign(jose.reorder("pi", 9, NOW, oid(13), v=2)))
+line("rejected", "schema", pi.sign(jose.reorder("pi", 9, NOW, oid(13), v=3)))
 bad = jose.reorder("pi", 9, NOW, oid(14))
 bad["quantity"]["packs"] = 0
 line("rejected", "payload", pi.sign(bad))
@@ -62,4 +62,7 @@ line("duplicate", "-", pi.sign(jose.cancel("pi", 13, NOW, oid(1)), typ=jose.TYP_
 line("duplicate", "-", pi.sign(jose.reorder("pi", 3, NOW, oid(3))))
 line("rejected", "malformed", "not-a-token")
 line("accepted", "-", pi.sign(jose.reorder("pi", 14, NOW, oid(20)), alg="EdDSA"))
+# Schema version 2: the household's wishes; and one without them is malformed.
+line("accepted", "-", pi.sign(jose.reorder2("pi", 15, NOW, oid(21))))
+line("rejected", "payload", pi.sign(jose.reorder("pi", 16, NOW, oid(22), v=2)))
 print("\n".join(out))
