@@ -17,4 +17,7 @@ int pl_note_err(struct pipeline *p, int r);
 int pl_audit(struct pipeline *p, const struct pl_item *it, int64_t now_ms,
              const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
+/* Save item it's model (modelstate.h) in the open batch. */
+int pl_save_model(struct pipeline *p, struct pl_item *it, int64_t now_ms);
+
 #endif

@@ -26,6 +26,7 @@
 #include "cond/calib.h"
 #include "cond/cond.h"
 #include "cond/shelf.h"
+#include "adjust.h"
 #include "config.h"
 #include "dayuse.h"
 #include "forecast.h"
@@ -67,6 +68,7 @@ struct pl_model {
     int64_t started_ms; /* observation began (fc_init) */
     int64_t expired_ms; /* a sent order expired then (0: none since the last refill):
                            the next predicted order waits for confirmation */
+    struct adjust adj;  /* learnt from corrections (learn.h) */
 };
 
 /* The forecast and decision of one item at its last review. */

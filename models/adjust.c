@@ -27,7 +27,7 @@ adjust_init(struct adjust *a)
     a->shift_s = 0;
     a->size_bp = BP_ONE;
     a->streak = 0;
-    a->ask_first = false;
+    a->ask_first = 0;
     a->events = 0;
     a->last_t_s = 0;
     a->last_kind = 0;
@@ -78,7 +78,7 @@ adjust_event(struct adjust *a, const struct adjust_cfg *c, enum adjust_kind k,
     a->shift_s = fx_clamp(fx_add_sat(before, delta), -max, max);
     a->last_delta_s = a->shift_s - before;
     if (c->ask_after > 0 && a->streak >= c->ask_after)
-        a->ask_first = true;
+        a->ask_first = 1;
     a->events = a->events < UINT32_MAX ? a->events + 1 : a->events;
     a->last_t_s = t_s;
     a->last_kind = (uint32_t)k;

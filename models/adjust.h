@@ -57,7 +57,7 @@ struct adjust {
     int64_t shift_s;      /* learnt reorder point shift, seconds of use; > 0: earlier */
     uint32_t size_bp;     /* learnt order-size scale, 10000 = as planned */
     uint32_t streak;      /* cancels, refusals, rejections in a row */
-    bool ask_first;       /* predicted orders wait for a person's confirmation */
+    uint32_t ask_first;   /* 1: predicted orders wait for a person's confirmation */
     uint32_t events;      /* corrections seen since the last reset */
     int64_t last_t_s;     /* time of the last correction, 0: none */
     uint32_t last_kind;   /* its enum adjust_kind */
