@@ -31,7 +31,7 @@ learn_correct(struct pipeline *p, struct pl_item *it, enum adjust_kind k, int64_
     struct adjust_cfg c;
     char d[24], s[24];
 
-    if (fc_events(&it->model.fc) < PL_WARMUP_EVENTS)
+    if (p->no_learning || fc_events(&it->model.fc) < PL_WARMUP_EVENTS)
         return 0;
     adjust_cfg_default(&c);
     uint32_t asked = it->model.adj.ask_first;
@@ -58,6 +58,23 @@ learn_reset(struct pipeline *p, struct pl_item *it, int64_t now_ms)
     int r = pl_save_model(p, it, now_ms);
     int r2 = pl_audit(p, it, now_ms, LEARN_AUDIT_PREFIX "reset by the household");
     return r < 0 ? r : r2;
+}
+
+int
+learn_reset_request(struct pipeline *p, size_t item, int64_t now_ms, char *msg,
+                    size_t len)
+{
+    struct pl_item *it = &p->items[item];
+    bool had = it->model.adj.events > 0;
+    int r = learn_reset(p, it, now_ms);
+    if (r < 0)
+        return snprintf(msg, len, "%s: the store failed: %s", it->cfg->id,
+                        store_errmsg(p->db)),
+               r;
+    snprintf(msg, len, "%s: %s", it->cfg->id,
+             had ? "what its policy learnt from corrections is forgotten"
+                 : "nothing was learnt; nothing to forget");
+    return 0;
 }
 
 static const char *const because[ADJUST_KINDS] = {

@@ -32,7 +32,8 @@ struct pl_item;
  * One correction of kind k of item it at now_ms; gap_s as adjust_event() takes
  * it; why (may be NULL) names the order or event, for the audit line. Nothing
  * is learnt before the item's forecast has warmed up (PL_WARMUP_EVENTS): the
- * first orders of a new shelf are no evidence about the policy.
+ * first orders of a new shelf are no evidence about the policy; nor while
+ * p->no_learning is set.
  */
 int learn_correct(struct pipeline *p, struct pl_item *it, enum adjust_kind k,
                   int64_t gap_s, int64_t now_ms, const char *why);
@@ -40,12 +41,17 @@ int learn_correct(struct pipeline *p, struct pl_item *it, enum adjust_kind k,
 /* Forget what item it learnt (the policy goes back to its configuration). */
 int learn_reset(struct pipeline *p, struct pl_item *it, int64_t now_ms);
 
+/* learn_reset() of item index item for the control socket: msg says what was
+ * done; 0 or a negative errno of the store. */
+int learn_reset_request(struct pipeline *p, size_t item, int64_t now_ms, char *msg,
+                        size_t len);
+
 /*
  * The one-line reason of an adjustment into buf (NUL-terminated, cut to len),
  * in the local time zone; "" when nothing is learnt. Returns the length it
  * wanted (as snprintf), 0 for nothing. Examples:
  *   "ordering about 2 days earlier since you ordered by hand on 3 March"
- *   "ordering about 1 day later and 10 % smaller since you refused a delivery
+ *   "ordering about 1 day later and 10 % less since you refused a delivery
  *    on 5 March; asks first"
  */
 int learn_status_line(const struct adjust *a, char *buf, size_t len);

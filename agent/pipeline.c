@@ -845,9 +845,10 @@ refill(struct pipeline *p, struct pl_item *it, const struct stock_event *ev)
     /* An order sent before the expired one arrived is delivered after it. */
     bool late = (!oo.found || it->model.expired_ms > 0) && late_delivery(p, it, ev, when);
     /* It stood empty with no order on its way: the plan came too late (learn.h).
-     * A sent order delivered late is the lead's to learn (lead.h), not this. */
-    if (empty && !late &&
-        !(oo.found && (oo.o.state == ORDER_PUBLISHED || oo.o.state == ORDER_ACKNOWLEDGED)))
+     * A sent order delivered late is the lead's to learn (lead.h), not this,
+     * unless what was learnt had made the plan later. */
+    bool on_way = oo.found && (oo.o.state == ORDER_PUBLISHED || oo.o.state == ORDER_ACKNOWLEDGED);
+    if (empty && !late && (!on_way || it->model.adj.shift_s < 0))
         learn_correct(p, it, ADJUST_STOCKOUT, 0, ev->t_ms, NULL);
     if (it->model.expired_ms > 0) {
         /* Stock came: predicted orders need no confirmation any more. */
@@ -1293,8 +1294,12 @@ pipeline_order(struct pipeline *p, size_t item, const char *reason, int64_t now_
         return text_error(msg, len, "%s: the store failed: %s", it->cfg->id,
                           store_errmsg(p->db)), r;
     snprintf(msg, len, "%s: order %s queued, %u pack(s)", it->cfg->id, id, packs);
+    /* Ordered by hand before the plan's point: the plan is late by the gap. On an
+     * empty shelf with nothing on order (the guard let it go), it ran out. */
     if (gap > 0 && gap != MODELS_NEVER && it->have_stock && !it->fault)
         learn_correct(p, it, ADJUST_MANUAL, gap, now_ms, id);
+    else if (it->have_stock && !it->fault && it->view.stock_mg * 50 <= it->cfg->pack_mg)
+        learn_correct(p, it, ADJUST_STOCKOUT, 0, now_ms, id);
     return 0;
 }
 

@@ -144,6 +144,7 @@ struct pipeline {
     bool resumable, in_input, flush_due;
     int64_t in_t_ms;
     uint32_t in_n;
+    bool no_learning; /* corrections teach nothing (the closed loop's baseline) */
     /* counters for logs and tests */
     uint64_t samples, events, orders_created, orders_queued, store_errors;
     char last_error[STORE_ERR_MAX + 32]; /* of the last store failure */

@@ -13,7 +13,7 @@
 void
 adjust_cfg_default(struct adjust_cfg *c)
 {
-    c->step_s = MODELS_DAY_S;
+    c->step_s = MODELS_DAY_S / 2;
     c->max_shift_s = 7 * MODELS_DAY_S;
     c->size_step_bp = 1000u;
     c->size_min_bp = 5000u;

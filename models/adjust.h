@@ -64,7 +64,8 @@ struct adjust {
     int64_t last_delta_s; /* how much it moved shift_s */
 };
 
-/* Shipped defaults: step 1 day, shift within +-7 days, size 50 % .. 200 % in
+/* Shipped defaults: step half a day (a day let a household that cancels
+ * orders it finds early run out: tests/eval/CLOSED-LOOP.md), shift within +-7 days, size 50 % .. 200 % in
  * steps of 10 %, ask first after 3 cancels in a row. */
 void adjust_cfg_default(struct adjust_cfg *c);
 

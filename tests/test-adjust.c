@@ -48,6 +48,8 @@ test_cancels_order_later_then_ask(void)
     struct adjust_cfg c;
     struct adjust a;
     adjust_cfg_default(&c);
+    CHECK_EQ_I64(c.step_s, DAY / 2); /* shipped: half a day */
+    c.step_s = DAY;                  /* whole days below */
     adjust_init(&a);
     adjust_event(&a, &c, ADJUST_CANCEL, 0, 1000);
     adjust_event(&a, &c, ADJUST_CANCEL, 0, 2000);
@@ -81,6 +83,7 @@ test_late_orders_earlier_and_larger(void)
     struct adjust_cfg c;
     struct adjust a;
     adjust_cfg_default(&c);
+    c.step_s = DAY;
     adjust_init(&a);
     adjust_event(&a, &c, ADJUST_MANUAL, 3 * DAY, 10);
     CHECK_EQ_I64(a.shift_s, 3 * DAY / 2);

@@ -7,10 +7,10 @@
  *  - an order by hand at 1000 g, days before the plan's reorder point, moves
  *    the point earlier by half that gap; it is saved with the model (a
  *    restarted daemon keeps it) and the audit trail says why;
- *  - a predicted order cancelled moves the point a day later; the third in a
+ *  - a predicted order cancelled moves the point half a day later; the third in a
  *    row makes the next predicted order wait for confirmation;
  *  - a manual order cancelled, or one at the reorder point, teaches nothing;
- *  - an empty shelf refilled (a stockout) moves the point a day earlier and
+ *  - an empty shelf refilled (a stockout) moves the point half a day earlier and
  *    orders 10 % more; the retailer's rejection counts towards asking first;
  *  - a reset forgets it all, and says so.
  */
@@ -247,7 +247,7 @@ test_cancels_move_later_then_ask(void)
         CHECK_MSG(id[0] != '\0', "no predicted order %d", k);
         CHECK_EQ_I64(state_of(r.db, id), ORDER_QUEUED);
         CHECK_EQ_I64(pipeline_cancel(&r.pl, 0, "button", r.now, msg, sizeof(msg)), 0);
-        CHECK_EQ_I64(r.pl.items[0].model.adj.shift_s, -(k + 1) * 86400);
+        CHECK_EQ_I64(r.pl.items[0].model.adj.shift_s, -(k + 1) * 43200);
         CHECK_EQ_I64(r.pl.items[0].model.adj.ask_first, k == 2);
     }
     CHECK(history_has(r.db, "learn: cancel"));
@@ -283,7 +283,7 @@ test_stockout_moves_earlier_and_larger(void)
     CHECK_EQ_I64(r.pl.items[0].model.adj.events, 0);
     /* The household brings a pack from the shop. */
     feed(&r, r.now + 60 * MIN, 1400);
-    CHECK_EQ_I64(r.pl.items[0].model.adj.shift_s, 86400);
+    CHECK_EQ_I64(r.pl.items[0].model.adj.shift_s, 43200);
     CHECK_EQ_U64(r.pl.items[0].model.adj.size_bp, 11000);
     CHECK(history_has(r.db, "learn: stockout"));
     rig_close(&r);
