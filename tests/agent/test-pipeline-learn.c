@@ -11,7 +11,8 @@
  *    row makes the next predicted order wait for confirmation;
  *  - a manual order cancelled, or one at the reorder point, teaches nothing;
  *  - an empty shelf refilled (a stockout) moves the point half a day earlier and
- *    orders 10 % more; the retailer's rejection counts towards asking first;
+ *    orders 10 % more; the retailer's rejection counts towards asking first
+ *    and moves nothing;
  *  - a reset forgets it all, and says so.
  */
 #include <errno.h>
@@ -290,6 +291,37 @@ test_stockout_moves_earlier_and_larger(void)
 }
 
 static void
+test_rejection_counts_towards_asking(void)
+{
+    static struct rig r;
+    char msg[512], id[STORE_ID_MAX];
+    struct message_ack a;
+    struct store_order o;
+
+    rig_open(&r, "rejected");
+    warm_up(&r);
+    CHECK_EQ_I64(pipeline_order(&r.pl, 0, "manual", r.now, msg, sizeof(msg)), 0);
+    int64_t shift = r.pl.items[0].model.adj.shift_s; /* the manual order's */
+    open_order(&r, id);
+    CHECK_EQ_I64(pipeline_published(&r.pl, STORE_MSG_REORDER, id, r.now + 1000), 0);
+    memset(&a, 0, sizeof(a));
+    snprintf(a.order_id, sizeof(a.order_id), "%s", id);
+    snprintf(a.device, sizeof(a.device), "kitchen");
+    CHECK_EQ_I64(store_order_get(r.db, id, &o), 0);
+    a.seq = o.seq;
+    store_order_fini(&o);
+    a.status = ACK_REJECTED;
+    CHECK_EQ_I64(pipeline_ack(&r.pl, &a, r.now + 2000, msg, sizeof(msg)), 0);
+    CHECK_EQ_I64(state_of(r.db, id), ORDER_REJECTED);
+    /* No timing learnt from it; one towards asking first. */
+    CHECK_EQ_I64(r.pl.items[0].model.adj.shift_s, shift);
+    CHECK_EQ_U64(r.pl.items[0].model.adj.streak, 1);
+    CHECK_EQ_U64(r.pl.items[0].model.adj.last_kind, ADJUST_REJECTED);
+    CHECK(history_has(r.db, "learn: rejected"));
+    rig_close(&r);
+}
+
+static void
 test_nothing_learnt_while_warming_up(void)
 {
     static struct rig r;
@@ -314,6 +346,7 @@ main(void)
     RUN(test_manual_order_moves_earlier);
     RUN(test_cancels_move_later_then_ask);
     RUN(test_stockout_moves_earlier_and_larger);
+    RUN(test_rejection_counts_towards_asking);
     RUN(test_nothing_learnt_while_warming_up);
     char cmd[300];
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
