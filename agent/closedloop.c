@@ -46,6 +46,7 @@ cl_config_default(struct cl_config *c, int64_t start_s, int64_t end_s)
         .idle_ms = 30000,
         .confirm_s = 12 * HOUR_S,
         .noise_mg = 300,
+        .early_s = 3 * DAY_S,
     };
 }
 
@@ -223,6 +224,7 @@ struct track {
     unsigned k;       /* the item's k-th order */
     int64_t publish_ms, ack_ms, confirm_ms, arrive_ms; /* INT64_MAX: none */
     size_t ord;       /* index into the result's orders */
+    bool confirmed;   /* by the household: it does not think again */
 };
 
 struct agent_run {
@@ -237,6 +239,7 @@ struct agent_run {
     struct track *tr;
     size_t n_tr, cap_tr;
     uint64_t seen_created, seen_queued;
+    int64_t next_manual_ms[CFG_MAX_ITEMS]; /* corrects: the next order by hand */
     char dir[200];
 };
 
@@ -329,6 +332,69 @@ state_of(struct agent_run *a, const char *id, int64_t *seq)
     return s;
 }
 
+/* ---- the household that corrects the agent ---- */
+
+/* A correction at now (ms) of item: counted in its quarter of the run. */
+static void
+corrected(struct agent_run *a, unsigned item, int64_t now, bool manual)
+{
+    struct cl_metrics *m = &a->r->item[item];
+    int64_t q = (now / 1000 - a->c->start_s) * 4 / (a->c->end_s - a->c->start_s);
+    m->corrections_q[q < 0 ? 0 : q > 3 ? 3 : q]++;
+    if (manual)
+        m->manual++;
+    else
+        m->cancels++;
+}
+
+/* Whether the household finds an order of item too early at now (ms): the
+ * contents last beyond the true mean lead and early_s, by its own use. */
+static bool
+too_early(const struct agent_run *a, unsigned item, int64_t now)
+{
+    const struct hh_ledger *l = &a->shelf.led[item];
+    const struct cl_item *w = l->w;
+    int64_t until = now / 1000 + hh_lead_mean_s(a->cfg, a->c, item) + a->c->early_s;
+    size_t lo = l->next_use, hi = w->n_use;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (w->use[mid].t_s < until)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return l->contents > l->prefix[lo] - l->prefix[l->next_use];
+}
+
+/* Cancel (or decline) order t if the household finds it too early. */
+static bool
+cancel_early(struct agent_run *a, struct track *t, int64_t now)
+{
+    char msg[512];
+    if (!a->c->corrects || t->confirmed || !a->r->ord[t->ord].predicted ||
+        !too_early(a, t->item, now) ||
+        pipeline_cancel(a->pl, t->item, "household", now, msg, sizeof(msg)) < 0)
+        return false;
+    corrected(a, t->item, now, false);
+    t->confirm_ms = t->publish_ms = t->arrive_ms = INT64_MAX;
+    a->r->ord[t->ord].arrive_s = 0;
+    return true;
+}
+
+/* The household orders by hand what ran out with nothing on its way. */
+static void
+manual_due(struct agent_run *a, int64_t now)
+{
+    char msg[512];
+    for (size_t i = 0; a->c->corrects && i < a->cfg->n_items; i++) {
+        if (a->shelf.led[i].contents > 0 || now < a->next_manual_ms[i])
+            continue;
+        a->next_manual_ms[i] = now + DAY_S * 1000;
+        if (pipeline_order(a->pl, i, "manual", now, msg, sizeof(msg)) == 0)
+            corrected(a, (unsigned)i, now, true);
+    }
+}
+
 /* The retailer and the household, for every order due at now. */
 static void
 orders_due(struct agent_run *a, int64_t now)
@@ -340,8 +406,13 @@ orders_due(struct agent_run *a, int64_t now)
         struct track *t = &a->tr[i];
         if (t->confirm_ms <= now) {
             t->confirm_ms = INT64_MAX;
+            if (cancel_early(a, t, now))
+                continue;
+            t->confirmed = true;
             pipeline_confirm(a->pl, t->item, now, msg, sizeof(msg));
         }
+        if (t->publish_ms <= now && cancel_early(a, t, now))
+            continue;
         if (t->publish_ms <= now) {
             t->publish_ms = INT64_MAX;
             pipeline_published(a->pl, STORE_MSG_REORDER, t->id, now);
@@ -464,6 +535,7 @@ run_agent(const struct agent_config *given, const struct cl_item *items,
         goto out;
     if ((e = agent_open(&a, &cfg, err, errlen)) < 0)
         goto out;
+    a.pl->no_learning = c->no_learning;
     int64_t end = c->end_s * 1000, now = c->start_s * 1000;
     while (now < end) {
         int64_t due = world_due(&a), d = pipeline_next_due_ms(a.pl);
@@ -475,6 +547,7 @@ run_agent(const struct agent_config *given, const struct cl_item *items,
             break;
         orders_due(&a, now);
         hh_shelf_actions(&a.shelf, now);
+        manual_due(&a, now);
         samples_due(&a, now);
         pipeline_tick(a.pl, now);
         if ((e = scan_orders(&a)) < 0) {
@@ -501,7 +574,7 @@ cl_run(const struct agent_config *cfg, const struct cl_item *items,
     memset(out, 0, sizeof(*out));
     if (c->end_s <= c->start_s || c->lead_lo_pct < 1 || c->lead_hi_pct < c->lead_lo_pct ||
         c->lead_hi_pct > 1000 || c->idle_ms < 100 || c->idle_ms > 600000 ||
-        c->confirm_s < 0 || c->noise_mg < 0 || cfg->n_items == 0 ||
+        c->confirm_s < 0 || c->noise_mg < 0 || c->early_s < 0 || cfg->n_items == 0 ||
         (policy == CL_THRESHOLD && (threshold_pct < 1 || threshold_pct > 100)))
         return text_error(err, errlen, "closed loop: a setting out of range"), -EINVAL;
     for (size_t i = 0; i < cfg->n_items; i++)

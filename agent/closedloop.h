@@ -12,7 +12,9 @@
  * packs arrive after a true lead time (the mean times a factor drawn per order,
  * the same draws for every policy) and are poured into the jar. An order that
  * waits for confirmation is confirmed by the household after a while; a
- * cancelled one is not delivered; an expired one still is.
+ * cancelled one is not delivered; an expired one still is. With `corrects`,
+ * the household also cancels orders that come too early and orders by hand
+ * when it runs out, and the corrections are counted per quarter of the run.
  *
  * Beside it the same household and retailer with two plain policies: a
  * threshold scale (one pack ordered when the contents fall below a share of a
@@ -62,6 +64,16 @@ struct cl_config {
     int64_t idle_ms;      /* sampling period while nothing changes (30 s) */
     int64_t confirm_s;    /* a planned order is confirmed this long after (12 h) */
     int64_t noise_mg;     /* standard deviation of the load cell's noise (0.3 g) */
+    /*
+     * A household that corrects the agent (agent/learn.h): it cancels a
+     * predicted order (or declines one waiting for confirmation) that comes too
+     * early, when the contents would last longer than the true mean lead plus
+     * early_s (3 days), and orders by hand (reason "manual") when the jar is
+     * empty and nothing is on its way, at most once a day.
+     */
+    bool corrects;
+    int64_t early_s;
+    bool no_learning; /* the agent does not learn from corrections (a baseline) */
 };
 
 /* Defaults (the values in brackets above) for start_s .. end_s. */
@@ -94,6 +106,10 @@ struct cl_metrics {
     int32_t orders, delivered;
     int64_t delivered_mg;
     int64_t first_lead_s; /* the true lead of the first order, 0: none */
+    /* corrects: predicted orders cancelled or declined, orders by hand, and
+     * both per quarter of the run (the agent only) */
+    int32_t cancels, manual;
+    int32_t corrections_q[4];
 };
 
 struct cl_result {

@@ -31,6 +31,7 @@ static const char *const cmd_names[CONTROL_CMD_COUNT] = {
     [CONTROL_ORDER] = "order",   [CONTROL_CONFIRM] = "confirm",
     [CONTROL_CANCEL] = "cancel", [CONTROL_TARE] = "tare",
     [CONTROL_SPAN] = "span",     [CONTROL_RECORD] = "record",
+    [CONTROL_RESET_LEARNING] = "reset-learning",
 };
 
 /* Which keys besides "cmd" each command takes: all of them are required. */
@@ -44,6 +45,7 @@ static const unsigned cmd_keys[CONTROL_CMD_COUNT] = {
     [CONTROL_TARE] = KEY_ITEM,
     [CONTROL_SPAN] = KEY_ITEM | KEY_GRAMS,
     [CONTROL_RECORD] = KEY_SECONDS,
+    [CONTROL_RESET_LEARNING] = KEY_ITEM,
 };
 
 static const struct {

@@ -11,6 +11,7 @@
  *   {"cmd":"order","item":"rice"}               {"cmd":"confirm","item":"rice"}
  *   {"cmd":"cancel","item":"rice"}              {"cmd":"tare","item":"rice"}
  *   {"cmd":"span","item":"rice","grams":500.0}  {"cmd":"record","seconds":60}
+ *   {"cmd":"reset-learning","item":"rice"}
  *
  *   {"ok":true,"message":"...","data":...}      ("data" optional, any JSON)
  *   {"ok":false,"error":"EPERM","message":"..."}
@@ -70,8 +71,9 @@ enum control_cmd {
     CONTROL_TARE,    /* item: the platform as it is now becomes zero */
     CONTROL_SPAN,    /* item, known_mg: that much is on the platform now */
     CONTROL_RECORD,  /* seconds: record a trace; data: {"path": ...} */
+    CONTROL_RESET_LEARNING, /* item: forget what corrections taught (learn.h) */
 };
-#define CONTROL_CMD_COUNT 8
+#define CONTROL_CMD_COUNT 9
 
 struct control_request {
     enum control_cmd cmd;

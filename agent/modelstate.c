@@ -65,6 +65,15 @@ static const struct ms_field fields[] = {
     F("zero_at_ms", zero_at_ms, MS_I64, -T62, T62),
     F("started_ms", started_ms, MS_I64, 0, T62),
     F("expired_ms", expired_ms, MS_I64, 0, T62),
+    /* Learnt from corrections (learn.h); absent in older saves: nothing learnt. */
+    F("adj.shift_s", adj.shift_s, MS_I64, -MODELS_DT_MAX_S, MODELS_DT_MAX_S),
+    F("adj.size_bp", adj.size_bp, MS_U32, 0, 100000), /* 0: as planned */
+    F("adj.streak", adj.streak, MS_U32, 0, UINT32_MAX),
+    F("adj.ask_first", adj.ask_first, MS_U32, 0, 1),
+    F("adj.events", adj.events, MS_U32, 0, UINT32_MAX),
+    F("adj.last_t_s", adj.last_t_s, MS_I64, 0, T40),
+    F("adj.last_kind", adj.last_kind, MS_U32, 0, ADJUST_KINDS - 1),
+    F("adj.last_delta_s", adj.last_delta_s, MS_I64, -MODELS_DT_MAX_S, MODELS_DT_MAX_S),
 };
 #define N_FIELDS (sizeof(fields) / sizeof(fields[0]))
 
@@ -351,6 +360,7 @@ ms_fresh(struct pl_model *m, const struct cfg_item *c, int64_t now_ms)
     lead_init(&m->lead, c->lead_s, c->lead_spread_s);
     fc_init(&m->fc, now_ms / 1000);
     dayuse_init(&m->days, now_ms / 1000);
+    adjust_init(&m->adj);
     m->started_ms = now_ms > 0 ? now_ms : 1;
 }
 

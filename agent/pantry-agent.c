@@ -37,6 +37,7 @@
 #include "keys.h"
 #include "log.h"
 #include "notify.h"
+#include "learn.h"
 #include "pipeline.h"
 #include "resume.h"
 #include "status.h"
@@ -198,6 +199,9 @@ on_request(void *ctx, const struct control_request *req, char *msg, size_t len,
         break;
     case CONTROL_TARE:
         r = pipeline_tare(a->pl, (size_t)item, now, 3000, msg, len);
+        break;
+    case CONTROL_RESET_LEARNING:
+        r = learn_reset_request(a->pl, (size_t)item, now, msg, len);
         break;
     case CONTROL_SPAN:
         r = pipeline_span(a->pl, (size_t)item, req->known_mg, now, 3000, msg, len);

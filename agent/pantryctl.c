@@ -474,6 +474,8 @@ cmd_item_request(const struct command *cmd, struct opts *o)
         req.cmd = CONTROL_CONFIRM;
     else if (strcmp(cmd->name, "cancel") == 0)
         req.cmd = CONTROL_CANCEL;
+    else if (strcmp(cmd->name, "reset-learning") == 0)
+        req.cmd = CONTROL_RESET_LEARNING;
     else
         req.cmd = CONTROL_TARE;
     if ((rc = call(o, &req, &resp)) != 0)
@@ -759,6 +761,20 @@ static const struct command commands[] = {
      "daemon publishes (retained, on <topic_prefix>/<device_id>/key) for the\n"
      "retailer, and its RFC 7638 thumbprint (the kid of signed messages). The\n"
      "key file is the service's (mode 0600): run it as the service's user.\n"},
+    {"policy", "[ITEM]", OPT_LIMIT, 0, cmd_policy,
+     "what the policy learnt from your corrections, and its audit trail",
+     "Reads the daemon's store read-only: for every item (or ITEM) why and how\n"
+     "its orders moved (earlier after orders by hand and stockouts, later after\n"
+     "cancelled predicted orders, in whole packs more or less), whether predicted\n"
+     "orders wait for confirmation (after 3 cancels in a row), and each\n"
+     "correction, newest first. pantryctl reset-learning ITEM forgets it.\n"
+     "Options:\n"
+     "  --limit N             trail lines per item at most, 1..100000 (default 20)\n"},
+    {"reset-learning", "ITEM", 0, 0, cmd_item_request,
+     "forget what ITEM's policy learnt from corrections (asks the daemon)",
+     "Asks the daemon to forget ITEM's learnt shift, order size and \"ask me\n"
+     "first\": its orders go back to the configuration. The audit trail keeps\n"
+     "the reset.\n"},
     {"ping", "", 0, 0, cmd_item_request, "is the daemon running?",
      "Asks the daemon for its version.\n"},
 };

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "evtrace.h"
+#include "learn.h"
 #include "message.h"
 #include "orders.h"
 #include "pipeline-int.h"
@@ -130,6 +131,9 @@ pipeline_ack(struct pipeline *p, const struct message_ack *a, int64_t now_ms, ch
                                                note));
         snprintf(msg, len, "order %s %s: %s", o.order_id, store_order_state_to_str(to),
                  note);
+        for (size_t i = 0; r == 0 && to == ORDER_REJECTED && i < p->n_items; i++)
+            if (strcmp(p->items[i].cfg->id, o.item) == 0)
+                learn_correct(p, &p->items[i], ADJUST_REJECTED, 0, now_ms, o.order_id);
     } else {
         /* Already acknowledged (a second ack, a shipped after accepted), or no
          * longer open: the answer is noted in the log only. */

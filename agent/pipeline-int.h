@@ -39,5 +39,7 @@ void pl_cal_tare_told(struct pipeline *p, const struct pl_item *it, int64_t befo
 void pl_cal_span_told(struct pipeline *p, const struct pl_item *it,
                       const struct cond_cal *old, const struct cond_cal *cal,
                       int64_t noise_mg, int64_t now_ms, char *msg, size_t len);
+/* Save item it's model (modelstate.h) in the open batch. */
+int pl_save_model(struct pipeline *p, struct pl_item *it, int64_t now_ms);
 
 #endif

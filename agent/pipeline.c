@@ -37,6 +37,7 @@
 #include "config-wishes.h"
 #include "evtrace.h"
 #include "jws.h"
+#include "learn.h"
 #include "message.h"
 #include "policy.h"
 #include "quantile.h"
@@ -185,6 +186,12 @@ save_model(struct pipeline *p, struct pl_item *it, int64_t now_ms)
     if (r == 0)
         r = store_model_put(p->db, it->cfg->id, now_ms, MS_FORMAT, text, (size_t)n);
     return pl_note_err(p, r);
+}
+
+int
+pl_save_model(struct pipeline *p, struct pl_item *it, int64_t now_ms)
+{
+    return save_model(p, it, now_ms);
 }
 
 /*
@@ -342,11 +349,12 @@ forecast(struct pipeline *p, struct pl_item *it, int64_t now_ms, struct policy_o
         .lead_time_s = v->lead_s,
         .review_s = c->review_s,
         .cover_s = cover_of(c),
-        .peak_mg = dayuse_peak_mg(&it->model.days, now_s, v->lead_s + c->review_s),
         .service_bp = c->service_bp,
         .pack_mg = c->pack_mg,
         .max_packs = c->packs_per_order,
     };
+    adjust_apply(&it->model.adj, &in); /* what corrections taught (learn.h) */
+    in.peak_mg = dayuse_peak_mg(&it->model.days, now_s, in.lead_time_s + in.review_s);
     policy_decide(&in, pol);
     if (pol->order) {
         /* An order that fills the cap lasts until the cap lets the next one go:
@@ -673,8 +681,10 @@ review(struct pipeline *p, struct pl_item *it, int64_t now_ms)
     save_view(p, it);
     if (it->view.verdict != ORDER_GO)
         return;
-    /* After an order expired, the next one is the household's to confirm. */
-    bool planned = it->cfg->mode == CFG_MODE_CONFIRM || it->model.expired_ms > 0;
+    /* After an order expired, or repeated cancels (learn.h), the next one is the
+     * household's to confirm. */
+    bool planned = it->cfg->mode == CFG_MODE_CONFIRM || it->model.expired_ms > 0 ||
+                   it->model.adj.ask_first;
     if (place(p, it, pol.packs, "predicted", planned, now_ms, id, sizeof(id)) == 0)
         /* In pantryctl status's units: g/day and days to one decimal. */
         pl_audit(p, it, now_ms, "order %s: %u pack%s %s (stock %" PRId64
@@ -682,8 +692,10 @@ review(struct pipeline *p, struct pl_item *it, int64_t now_ms)
               id, pol.packs, pol.packs == 1 ? "" : "s",
               !planned ? "queued"
               : it->cfg->mode == CFG_MODE_CONFIRM ? "planned, waiting for confirmation"
-                                                 : "planned, waiting for confirmation "
-                                                   "(the last order expired)",
+              : it->model.expired_ms > 0 ? "planned, waiting for confirmation "
+                                           "(the last order expired)"
+                                         : "planned, waiting for confirmation "
+                                           "(learnt after repeated cancels)",
               it->view.stock_mg / 1000, it->view.reorder_point_mg / 1000,
               (double)it->view.rate_ugpd / 1e6, (double)it->view.sigma_ugpd / 1e6,
               (double)it->view.lead_s / 86400.0);
@@ -835,7 +847,8 @@ refill(struct pipeline *p, struct pl_item *it, const struct stock_event *ev)
      * time it stood empty was no silence of the household, only use it could
      * not take and the scale could not see (fc_resume()).
      */
-    if (it->view.t_ms > 0 && it->view.stock_mg * 50 <= it->cfg->pack_mg) {
+    bool empty = it->view.t_ms > 0 && it->view.stock_mg * 50 <= it->cfg->pack_mg;
+    if (empty) {
         fc_resume(&it->model.fc, ev->t_ms / 1000);
         save_model(p, it, ev->t_ms);
     }
@@ -845,6 +858,12 @@ refill(struct pipeline *p, struct pl_item *it, const struct stock_event *ev)
         return;
     /* An order sent before the expired one arrived is delivered after it. */
     bool late = (!oo.found || it->model.expired_ms > 0) && late_delivery(p, it, ev, when);
+    /* It stood empty with no order on its way: the plan came too late (learn.h).
+     * A sent order delivered late is the lead's to learn (lead.h), not this,
+     * unless what was learnt had made the plan later. */
+    bool on_way = oo.found && (oo.o.state == ORDER_PUBLISHED || oo.o.state == ORDER_ACKNOWLEDGED);
+    if (empty && !late && (!on_way || it->model.adj.shift_s < 0))
+        learn_correct(p, it, ADJUST_STOCKOUT, 0, ev->t_ms, NULL);
     if (it->model.expired_ms > 0) {
         /* Stock came: predicted orders need no confirmation any more. */
         it->model.expired_ms = 0;
@@ -1289,6 +1308,8 @@ pipeline_order(struct pipeline *p, size_t item, const char *reason, int64_t now_
     int r;
 
     forecast(p, it, now_ms, &pol);
+    /* How long before the plan's point a person orders: evidence it is late. */
+    int64_t gap = adjust_gap_s(it->view.stock_mg, pol.reorder_point_mg, it->view.rate_ugpd);
     uint32_t packs = pol.order && pol.packs > 0 ? pol.packs : 1;
     enum order_verdict v = guard(p, it, true, true, packs, now_ms, &oo);
     if (v != ORDER_GO) {
@@ -1300,6 +1321,12 @@ pipeline_order(struct pipeline *p, size_t item, const char *reason, int64_t now_
                           store_errmsg(p->db)), r;
     snprintf(msg, len, "%s: order %s queued, %u pack%s", it->cfg->id, id, packs,
              packs == 1 ? "" : "s");
+    /* Ordered by hand before the plan's point: the plan is late by the gap. On an
+     * empty shelf with nothing on order (the guard let it go), it ran out. */
+    if (gap > 0 && gap != MODELS_NEVER && it->have_stock && !it->fault)
+        learn_correct(p, it, ADJUST_MANUAL, gap, now_ms, id);
+    else if (it->have_stock && !it->fault && it->view.stock_mg * 50 <= it->cfg->pack_mg)
+        learn_correct(p, it, ADJUST_STOCKOUT, 0, now_ms, id);
     return 0;
 }
 
@@ -1346,6 +1373,10 @@ pipeline_cancel(struct pipeline *p, size_t item, const char *reason, int64_t now
                           r == -EPERM ? "not open" : store_errmsg(p->db)), r;
     snprintf(msg, len, "%s: order %s cancelled%s", it->cfg->id, oo.o.order_id,
              oo.o.state == ORDER_PLANNED ? "" : "; the retailer is told");
+    /* A predicted order the household did not want came too early (learn.h); a
+     * cancelled order of its own is a change of mind. */
+    if (strcmp(oo.o.reason, "predicted") == 0)
+        learn_correct(p, it, ADJUST_CANCEL, 0, now_ms, oo.o.order_id);
     return 0;
 }
 

@@ -26,6 +26,7 @@
 #include "cond/calib.h"
 #include "cond/cond.h"
 #include "cond/shelf.h"
+#include "adjust.h"
 #include "config.h"
 #include "dayuse.h"
 #include "forecast.h"
@@ -67,6 +68,7 @@ struct pl_model {
     int64_t started_ms; /* observation began (fc_init) */
     int64_t expired_ms; /* a sent order expired then (0: none since the last refill):
                            the next predicted order waits for confirmation */
+    struct adjust adj;  /* learnt from corrections (learn.h) */
 };
 
 /* The forecast and decision of one item at its last review. */
@@ -142,6 +144,7 @@ struct pipeline {
     bool resumable, in_input, flush_due;
     int64_t in_t_ms;
     uint32_t in_n;
+    bool no_learning; /* corrections teach nothing (the closed loop's baseline) */
     /* counters for logs and tests */
     uint64_t samples, events, orders_created, orders_queued, store_errors;
     char last_error[STORE_ERR_MAX + 32]; /* of the last store failure */

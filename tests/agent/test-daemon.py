@@ -23,6 +23,7 @@ usage: test-daemon.py AGENT MAKE_SHELF [sanitize-option]
 import os
 import re
 import shutil
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -240,6 +241,18 @@ def test_lock(tmp):
                        (1800000000000,)).fetchone()[0]
         db.close()
         check(n == 0, "the refused replay wrote %d events of its trace" % n)
+        # reset-learning reaches the pipeline (agent/learn.h): nothing learnt yet.
+        db = sqlite3.connect(store)
+        item = db.execute("SELECT id FROM items ORDER BY id LIMIT 1").fetchone()[0]
+        db.close()
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.settimeout(10)
+        s.connect(os.path.join(tmp, "control.sock"))
+        s.sendall(b'{"cmd":"reset-learning","item":"%s"}\n' % item.encode())
+        answer = s.makefile("rb").readline()
+        s.close()
+        check(answer == b'{"ok":true,"message":"%s: nothing was learnt; nothing to '
+              b'forget"}\n' % item.encode(), "reset-learning: %r" % answer)
     finally:
         daemon.terminate()
         daemon.wait(timeout=30)

@@ -55,6 +55,9 @@ filled(struct pl_model *m)
     m->zero_at_ms = 1790000000031;
     m->started_ms = 1790000000032;
     m->expired_ms = 33;
+    m->adj = (struct adjust){.shift_s = -34, .size_bp = 35, .streak = 36, .ask_first = 1,
+                             .events = 37, .last_t_s = 38, .last_kind = 3,
+                             .last_delta_s = -39};
 }
 
 static void
@@ -83,6 +86,9 @@ test_round_trip(void)
     CHECK(strstr(text, "\ndays.mg=29,1029,2029,") != NULL);
     CHECK(strstr(text, ",26029,27029\n") != NULL);
     CHECK(strstr(text, "\nexpired_ms=33\n") != NULL);
+    CHECK(strstr(text, "\nadj.shift_s=-34\nadj.size_bp=35\nadj.streak=36\n"
+                       "adj.ask_first=1\nadj.events=37\nadj.last_t_s=38\n"
+                       "adj.last_kind=3\nadj.last_delta_s=-39\n") != NULL);
     fresh(&b);
     CHECK_EQ_I64(ms_decode(MS_FORMAT, text, (size_t)n, &b, err, sizeof(err)), 0);
     CHECK_EQ_I64(b.fc.cr.interval.mad, 7007);
@@ -90,9 +96,22 @@ test_round_trip(void)
     CHECK_EQ_I64(b.lead.n, 27);
     CHECK_EQ_I64(b.days.mg[13], 13029);
     CHECK_EQ_I64(b.started_ms, 1790000000032);
+    CHECK_EQ_I64(b.adj.shift_s, -34);
+    CHECK_EQ_I64(b.adj.ask_first, 1);
+    CHECK_EQ_I64(b.adj.last_delta_s, -39);
     /* Every field came through: the same text again. */
     CHECK_EQ_I64(ms_encode(&b, again, sizeof(again)), n);
     CHECK(memcmp(text, again, (size_t)n) == 0);
+    /* Learning is bounded on the way in too: an unknown kind of correction. */
+    char bad[MS_TEXT_MAX];
+    memcpy(bad, text, (size_t)n);
+    char *k = strstr(bad, "adj.last_kind=3");
+    CHECK(k != NULL);
+    if (k != NULL)
+        k[strlen("adj.last_kind=")] = '5';
+    fresh(&b);
+    CHECK_EQ_I64(ms_decode(MS_FORMAT, bad, (size_t)n, &b, err, sizeof(err)), -EINVAL);
+    CHECK(strstr(err, "adj.last_kind = 5 is outside 0..4") != NULL);
     /* Too small a buffer. */
     CHECK_EQ_I64(ms_encode(&a, text, 100), -ENOSPC);
 }

@@ -113,7 +113,8 @@ run(struct store *db, char *line)
 
     if (line[0] == '\0' || line[0] == '#')
         return 0;
-    if (strncmp(line, "item ", 5) == 0 || strncmp(line, "audit ", 6) == 0)
+    if (strncmp(line, "item ", 5) == 0 || strncmp(line, "audit ", 6) == 0 ||
+        strncmp(line, "model ", 6) == 0)
         n = split(line, f, 3, &rest);
     else if (strncmp(line, "transition ", 11) == 0)
         n = split(line, f, 5, &rest);
@@ -196,6 +197,18 @@ run(struct store *db, char *line)
     }
     if (strcmp(f[0], "eta") == 0 && n == 3)
         return store_order_set_eta(db, f[1], v[2]);
+    /* model ITEM T_MS: a model state of format 2 whose lines follow, "\n" as
+     * "|" (ms_decode() checks them when the daemon or pantryctl reads it) */
+    if (strcmp(f[0], "model") == 0 && n == 3 && rest != NULL) {
+        char text[4096];
+        size_t len = strlen(rest);
+        if (len + 2 > sizeof(text))
+            return -EINVAL;
+        for (size_t k = 0; k < len; k++)
+            text[k] = rest[k] == '|' ? '\n' : rest[k];
+        text[len] = '\n';
+        return store_model_put(db, f[1], v[2], 2, text, len + 1);
+    }
     if (strcmp(f[0], "audit") == 0 && n == 3)
         return store_audit(db, v[1], strcmp(f[2], "-") == 0 ? NULL : f[2],
                            rest ? rest : "");

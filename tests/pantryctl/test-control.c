@@ -308,7 +308,7 @@ test_round_trip(void)
         struct control_request in, out;
         memset(&in, 0, sizeof(in));
         in.cmd = (enum control_cmd)c;
-        if (c >= CONTROL_ORDER && c <= CONTROL_SPAN)
+        if ((c >= CONTROL_ORDER && c <= CONTROL_SPAN) || c == CONTROL_RESET_LEARNING)
             strcpy(in.item, "olive-oil_1");
         if (c == CONTROL_SPAN)
             in.known_mg = 999999999;
@@ -324,8 +324,9 @@ test_round_trip(void)
 static void
 test_names(void)
 {
-    static const char *const cmds[] = {"ping",   "status", "order", "confirm",
-                                       "cancel", "tare",   "span",  "record"};
+    static const char *const cmds[] = {"ping", "status", "order",  "confirm",
+                                       "cancel", "tare", "span", "record",
+                                       "reset-learning"};
     for (int c = 0; c < CONTROL_CMD_COUNT; c++)
         CHECK_STR(control_cmd_to_str((enum control_cmd)c), cmds[c]);
     CHECK_STR(control_cmd_to_str((enum control_cmd)CONTROL_CMD_COUNT), "?");

@@ -1,0 +1,356 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The pipeline learning from corrections (agent/learn.h), on a real store in a
+ * temp folder, fed raw samples as the daemon feeds them. A household of 100 g
+ * of rice a day (1 kg packs, no cooldown) after four days of learning its rate:
+ *
+ *  - an order by hand at 1000 g, days before the plan's reorder point, moves
+ *    the point earlier by half that gap; it is saved with the model (a
+ *    restarted daemon keeps it) and the audit trail says why;
+ *  - a predicted order cancelled moves the point half a day later; the third in a
+ *    row makes the next predicted order wait for confirmation;
+ *  - a manual order cancelled, or one at the reorder point, teaches nothing;
+ *  - an empty shelf refilled (a stockout) moves the point half a day earlier and
+ *    orders 10 % more; the retailer's rejection counts towards asking first
+ *    and moves nothing;
+ *  - a reset forgets it all, and says so.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "harness.h"
+#include "learn.h"
+#include "pipeline.h"
+#include "store.h"
+
+#define T0 INT64_C(1790812800000) /* 2026-10-01T00:00:00Z */
+#define MIN INT64_C(60000)
+#define HOUR (60 * MIN)
+#define DAY (24 * HOUR)
+
+static char dir[256];
+
+/* 1 kg packs, no container; 400 counts per gram, zero at 0 counts. */
+static const char conf_fmt[] =
+    "device_id = \"kitchen\";\n"
+    "store_path = \"%s/pantry-%s.db\";\n"
+    "key_path = \"%s/device.key\";\n"
+    "control_socket = \"%s/control.sock\";\n"
+    "channels = ( { name = \"rice\"; iio = { device = \"shelf-rice\"; }; } );\n"
+    "items = ( { id = \"rice\"; channel = \"rice\"; pack = 1000; mode = \"auto\";\n"
+    "            cooldown = \"0s\"; container = %s;\n"
+    "            calibration = { zero = 0; span_raw = 400000; span = 1000.0; }; } );\n";
+
+struct rig {
+    struct agent_config cfg;
+    struct pipeline pl;
+    struct store *db;
+    int64_t now;
+    unsigned k; /* dither phase */
+};
+
+/* The empty container's grams ("0": none), as the configuration writes it. */
+static const char *container = "0";
+
+static void
+rig_open(struct rig *r, const char *name)
+{
+    struct cfg_errors errs;
+    char text[2048], err[512];
+
+    snprintf(text, sizeof(text), conf_fmt, dir, name, dir, dir, container);
+    CHECK_EQ_I64(cfg_load_string(text, "test.conf", &r->cfg, &errs), 0);
+    CHECK_EQ_I64(store_open(r->cfg.store_path, 0, &r->db, err, sizeof(err)), 0);
+    CHECK_EQ_I64(pipeline_init(&r->pl, &r->cfg, r->db, T0, err, sizeof(err)), 0);
+    r->now = T0;
+}
+
+static void
+rig_close(struct rig *r)
+{
+    pipeline_fini(&r->pl);
+    store_close(r->db);
+}
+
+/*
+ * Samples of weight g (grams; raw code given when code >= 0) every period_ms
+ * until `until`, each with a dither of a count, the pipeline's timers fired
+ * when due as pantry-agent's replay loop fires them.
+ */
+static void
+feed_code(struct rig *r, int64_t until, int64_t g, int32_t code, int64_t period_ms)
+{
+    for (; r->now < until; r->now += period_ms) {
+        int64_t due;
+        while ((due = pipeline_next_due_ms(&r->pl)) <= r->now)
+            pipeline_tick(&r->pl, due);
+        struct sample s = {.t_ms = r->now, .channel = 0, .status = SAMPLE_OK};
+        s.raw = code >= 0 ? code : (int32_t)(g * 400) + (int32_t)(r->k++ % 3) - 1;
+        pipeline_sample(&r->pl, &s);
+    }
+    pipeline_tick(&r->pl, r->now);
+    pipeline_flush(&r->pl);
+}
+
+static void
+feed(struct rig *r, int64_t until, int64_t g)
+{
+    feed_code(r, until, g, -1, 100);
+}
+
+static int
+newest_cb(const struct store_order *o, void *ctx)
+{
+    snprintf(ctx, STORE_ID_MAX, "%s", o->order_id);
+    return 0;
+}
+
+static enum store_order_state
+state_of(struct store *db, const char *id)
+{
+    struct store_order o;
+    enum store_order_state s = ORDER_STATE_COUNT;
+    if (store_order_get(db, id, &o) == 0)
+        s = o.state;
+    store_order_fini(&o);
+    return s;
+}
+
+struct find {
+    const char *text;
+    int found;
+};
+
+static int
+history_cb(const struct store_history *h, void *ctx)
+{
+    struct find *f = ctx;
+    f->found += h->note != NULL && strstr(h->note, f->text) != NULL;
+    return 0;
+}
+
+/* Whether the item's history has a note with text in it. */
+static int
+history_has(struct store *db, const char *text)
+{
+    struct find f = {text, 0};
+    CHECK_EQ_I64(store_history(db, "rice", 200, history_cb, &f), 0);
+    return f.found;
+}
+
+static int
+count_cb(const struct store_order *o, void *ctx)
+{
+    (void)o;
+    ++*(int *)ctx;
+    return 0;
+}
+
+static int
+orders(struct store *db)
+{
+    int n = 0;
+    CHECK_EQ_I64(store_orders_since(db, "rice", 0, count_cb, &n), 0);
+    return n;
+}
+
+/* Four days of 100 g a day, 1400 g down to 1000 g (as test-pipeline-refill). */
+static void
+warm_up(struct rig *r)
+{
+    int64_t g = 1400;
+    feed_code(r, T0 + 12 * HOUR, g, -1, 10000);
+    for (int d = 0; d < 4; d++) {
+        g -= 100;
+        feed(r, T0 + d * DAY + 12 * HOUR + 5 * MIN, g);
+        feed_code(r, T0 + (d + 1) * DAY + 12 * HOUR, g, -1, 10000);
+    }
+}
+
+/* The open order's id into id ("" for none). */
+static void
+open_order(struct rig *r, char *id)
+{
+    id[0] = '\0';
+    CHECK_EQ_I64(store_orders_open(r->db, "rice", newest_cb, id), 0);
+}
+
+static void
+test_manual_order_moves_earlier(void)
+{
+    static struct rig r;
+    struct pl_view v;
+    char msg[512], id[STORE_ID_MAX];
+
+    rig_open(&r, "manual");
+    warm_up(&r);
+    CHECK_EQ_I64(orders(r.db), 0);
+    CHECK_EQ_I64(r.pl.items[0].model.adj.shift_s, 0);
+    pipeline_view(&r.pl, 0, r.now, &v);
+    /* Days before the reorder point: (stock - point) / rate, by hand. */
+    CHECK(v.stock_mg > v.reorder_point_mg + 100000);
+    int64_t gap = (v.stock_mg - v.reorder_point_mg) * 86400000 / v.rate_ugpd;
+    CHECK_MSG(gap > 86400 / 2, "stock %" PRId64 " point %" PRId64 " rate %" PRId64,
+              v.stock_mg, v.reorder_point_mg, v.rate_ugpd);
+    CHECK_EQ_I64(pipeline_order(&r.pl, 0, "manual", r.now, msg, sizeof(msg)), 0);
+    int64_t want = gap / 2 < 7 * 86400 ? gap / 2 : 7 * 86400;
+    /* adjust_gap_s() rounds where this truncates: a second at most. */
+    CHECK_NEAR(r.pl.items[0].model.adj.shift_s, want, 1);
+    CHECK(history_has(r.db, "learn: manual"));
+    /* The next plan's point lies a shift's use (100 g/day) higher. */
+    struct pl_view w;
+    pipeline_view(&r.pl, 0, r.now, &w);
+    CHECK(w.reorder_point_mg >= v.reorder_point_mg + want * 100000 / 86400 - 1000);
+    char line[200];
+    CHECK(learn_status_line(&r.pl.items[0].model.adj, line, sizeof(line)) > 0);
+    CHECK_MSG(strstr(line, "earlier since you ordered by hand on 5 October") != NULL,
+              "%s", line);
+    /* Cancelled, a manual order teaches nothing more. */
+    int64_t s = r.pl.items[0].model.adj.shift_s;
+    open_order(&r, id);
+    CHECK_EQ_I64(pipeline_cancel(&r.pl, 0, "button", r.now, msg, sizeof(msg)), 0);
+    CHECK_EQ_I64(r.pl.items[0].model.adj.shift_s, s);
+    rig_close(&r);
+    /* A restarted daemon keeps what was learnt. */
+    rig_open(&r, "manual");
+    CHECK_EQ_I64(r.pl.items[0].model.adj.shift_s, s);
+    CHECK_EQ_I64(learn_reset(&r.pl, &r.pl.items[0], r.now), 0);
+    CHECK_EQ_I64(r.pl.items[0].model.adj.shift_s, 0);
+    CHECK(history_has(r.db, "learn: reset by the household"));
+    rig_close(&r);
+    rig_open(&r, "manual");
+    CHECK_EQ_I64(r.pl.items[0].model.adj.shift_s, 0);
+    CHECK_EQ_I64(r.pl.items[0].model.adj.events, 0);
+    rig_close(&r);
+}
+
+static void
+test_cancels_move_later_then_ask(void)
+{
+    static struct rig r;
+    char msg[512], id[STORE_ID_MAX];
+
+    rig_open(&r, "cancels");
+    warm_up(&r);
+    /* Down to 100 g: the plan orders at each review; the household cancels each
+     * predicted order at once (in the cancel window). */
+    for (int k = 0; k < 3; k++) {
+        id[0] = '\0';
+        for (int64_t end = r.now + 2 * DAY; id[0] == '\0' && r.now < end;) {
+            feed(&r, r.now + 10 * MIN, 100);
+            open_order(&r, id);
+        }
+        CHECK_MSG(id[0] != '\0', "no predicted order %d", k);
+        CHECK_EQ_I64(state_of(r.db, id), ORDER_QUEUED);
+        CHECK_EQ_I64(pipeline_cancel(&r.pl, 0, "button", r.now, msg, sizeof(msg)), 0);
+        CHECK_EQ_I64(r.pl.items[0].model.adj.shift_s, -(k + 1) * 43200);
+        CHECK_EQ_I64(r.pl.items[0].model.adj.ask_first, k == 2);
+    }
+    CHECK(history_has(r.db, "learn: cancel"));
+    CHECK(history_has(r.db, "predicted orders now wait for confirmation"));
+    id[0] = '\0';
+    for (int64_t end = r.now + 2 * DAY; id[0] == '\0' && r.now < end;) {
+        feed(&r, r.now + 10 * MIN, 100);
+        open_order(&r, id);
+    }
+    CHECK(id[0] != '\0');
+    CHECK_EQ_I64(state_of(r.db, id), ORDER_PLANNED);
+    CHECK(history_has(r.db, "(learnt after repeated cancels)"));
+    rig_close(&r);
+}
+
+static void
+test_stockout_moves_earlier_and_larger(void)
+{
+    static struct rig r;
+
+    /* A 400 g jar: an empty one still weighs (an empty platform would read as
+     * the jar taken away). */
+    container = "400";
+    rig_open(&r, "stockout");
+    container = "0";
+    r.cfg.items[0].mode = CFG_MODE_OFF; /* nothing ordered: the shelf runs empty */
+    warm_up(&r);                        /* 1000 g gross: 600 g of rice */
+    for (int64_t g = 900; g >= 400; g -= 100) {
+        feed(&r, r.now + 10 * MIN, g);
+        feed_code(&r, r.now + 4 * HOUR, g, -1, 10000);
+    }
+    CHECK_EQ_I64(r.pl.items[0].view.stock_mg / 1000, 0);
+    CHECK_EQ_I64(r.pl.items[0].model.adj.events, 0);
+    /* The household brings a pack from the shop. */
+    feed(&r, r.now + 60 * MIN, 1400);
+    CHECK_EQ_I64(r.pl.items[0].model.adj.shift_s, 43200);
+    CHECK_EQ_U64(r.pl.items[0].model.adj.size_bp, 11000);
+    CHECK(history_has(r.db, "learn: stockout"));
+    rig_close(&r);
+}
+
+static void
+test_rejection_counts_towards_asking(void)
+{
+    static struct rig r;
+    char msg[512], id[STORE_ID_MAX];
+    struct message_ack a;
+    struct store_order o;
+
+    rig_open(&r, "rejected");
+    warm_up(&r);
+    CHECK_EQ_I64(pipeline_order(&r.pl, 0, "manual", r.now, msg, sizeof(msg)), 0);
+    int64_t shift = r.pl.items[0].model.adj.shift_s; /* the manual order's */
+    open_order(&r, id);
+    CHECK_EQ_I64(pipeline_published(&r.pl, STORE_MSG_REORDER, id, r.now + 1000), 0);
+    memset(&a, 0, sizeof(a));
+    snprintf(a.order_id, sizeof(a.order_id), "%s", id);
+    snprintf(a.device, sizeof(a.device), "kitchen");
+    CHECK_EQ_I64(store_order_get(r.db, id, &o), 0);
+    a.seq = o.seq;
+    store_order_fini(&o);
+    a.status = ACK_REJECTED;
+    CHECK_EQ_I64(pipeline_ack(&r.pl, &a, r.now + 2000, msg, sizeof(msg)), 0);
+    CHECK_EQ_I64(state_of(r.db, id), ORDER_REJECTED);
+    /* No timing learnt from it; one towards asking first. */
+    CHECK_EQ_I64(r.pl.items[0].model.adj.shift_s, shift);
+    CHECK_EQ_U64(r.pl.items[0].model.adj.streak, 1);
+    CHECK_EQ_U64(r.pl.items[0].model.adj.last_kind, ADJUST_REJECTED);
+    CHECK(history_has(r.db, "learn: rejected"));
+    rig_close(&r);
+}
+
+static void
+test_nothing_learnt_while_warming_up(void)
+{
+    static struct rig r;
+    char msg[512];
+
+    rig_open(&r, "young");
+    feed(&r, T0 + 10 * MIN, 1400);
+    CHECK_EQ_I64(pipeline_order(&r.pl, 0, "manual", r.now, msg, sizeof(msg)), 0);
+    CHECK_EQ_I64(r.pl.items[0].model.adj.events, 0);
+    CHECK(!history_has(r.db, "learn:"));
+    rig_close(&r);
+}
+
+int
+main(void)
+{
+    const char *tmp = getenv("TMPDIR");
+    snprintf(dir, sizeof(dir), "%s/pl-learn-XXXXXX", tmp ? tmp : "/tmp");
+    if (mkdtemp(dir) == NULL)
+        return 1;
+    setenv("TZ", "UTC", 1);
+    RUN(test_manual_order_moves_earlier);
+    RUN(test_cancels_move_later_then_ask);
+    RUN(test_stockout_moves_earlier_and_larger);
+    RUN(test_rejection_counts_towards_asking);
+    RUN(test_nothing_learnt_while_warming_up);
+    char cmd[300];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    if (system(cmd) != 0)
+        return 1;
+    return th_done();
+}
