@@ -47,23 +47,6 @@ trail_cb(const struct store_history *h, void *ctx)
     return 0;
 }
 
-int
-learn_reason(struct store *db, const struct cfg_item *c, int64_t now_ms, char *buf,
-             size_t len)
-{
-    struct pl_model m;
-    int32_t format = 0;
-    char why[256];
-
-    if (len > 0)
-        buf[0] = '\0';
-    int r = ms_load(db, c, now_ms, &m, &format, why, sizeof(why));
-    if (r < 0)
-        return r;
-    learn_status_line(&m.adj, buf, len);
-    return 0;
-}
-
 /* One item: its adjustment and trail, printed or added to arr. */
 static int
 show_item(struct store *db, const struct cfg_item *c, struct opts *o, cJSON *arr)

@@ -21,6 +21,7 @@
 #include <cJSON.h>
 
 #include "control.h"
+#include "learn.h"
 #include "modelstate.h"
 #include "pantryctl.h"
 #include "status.h"
@@ -534,6 +535,7 @@ cmd_status(const struct command *cmd, struct opts *o)
         struct item_status s = {0};
         struct store_view v;
         struct open_order oo = {0};
+        char learnt[256];
         int have;
 
         if (only >= 0 && (size_t)only != i)
@@ -555,6 +557,8 @@ cmd_status(const struct command *cmd, struct opts *o)
             fail("%s: reading its orders: %s", it->id, store_errmsg(db));
             goto out;
         }
+        /* What the policy learnt from the household's corrections (learn.h). */
+        learn_status_line(&m.adj, learnt, sizeof(learnt));
         if (o->json) {
             cJSON *j = cJSON_CreateObject();
             cJSON_AddStringToObject(j, "id", it->id);
@@ -570,6 +574,10 @@ cmd_status(const struct command *cmd, struct opts *o)
             else
                 cJSON_AddNullToObject(j, "order");
             cJSON_AddItemToObject(j, "lead", lead_json(&m.lead));
+            if (learnt[0] != '\0')
+                cJSON_AddStringToObject(j, "learnt", learnt);
+            else
+                cJSON_AddNullToObject(j, "learnt");
             cJSON_AddItemToArray(arr, j);
             continue;
         }
@@ -583,6 +591,11 @@ cmd_status(const struct command *cmd, struct opts *o)
         else
             printf("  no forecast yet: the daemon has not reviewed this item\n");
         print_lead(&m.lead);
+        if (learnt[0] != '\0') {
+            printf("  learnt    ");
+            put_clean(stdout, learnt);
+            printf("\n");
+        }
         if (oo.found) {
             printf("  order     %s %s since %s (%" PRId32 " pack%s, %s)\n",
                    oo.o.order_id, store_order_state_to_str(oo.o.state),

@@ -88,13 +88,6 @@ cJSON *view_json(const struct cfg_item *it, const struct store_view *v, int64_t 
 int cmd_status(const struct command *cmd, struct opts *o);
 /* policy [ITEM]: what was learnt from corrections (pantryctl-learn.c). */
 int cmd_policy(const struct command *cmd, struct opts *o);
-/*
- * Item c's one-line reason of what its policy learnt (learn_status_line()),
- * from its model in the store, into buf; "" when nothing is learnt or no model
- * can be read. Returns 0, or -errno when the store fails (for status).
- */
-int learn_reason(struct store *db, const struct cfg_item *c, int64_t now_ms, char *buf,
-                 size_t len);
 
 /* forecast ITEM: the chart (pantryctl-chart.c). */
 int cmd_forecast(const struct command *cmd, struct opts *o);

@@ -10,6 +10,7 @@
  *   view ITEM T_MS STOCK_MG UNC_MG RATE_UGPD SIGMA_UGPD RUNOUT_S LO_S HI_S LEAD_S
  *        REORDER_POINT_MG VERDICT FAULT(0|1)                       (one line)
  *   model ITEM STARTED_MS USES          (what was learnt: the learning period)
+ *   modeltext ITEM T_MS LINE|LINE|...   (a model state of format 2, as saved)
  *   event ITEM KIND T_MS MG [FLAGS]
  *   device ID
  *   order ID ITEM PACKS PRICE_CENTS REASON T_MS
@@ -114,7 +115,7 @@ run(struct store *db, char *line)
     if (line[0] == '\0' || line[0] == '#')
         return 0;
     if (strncmp(line, "item ", 5) == 0 || strncmp(line, "audit ", 6) == 0 ||
-        strncmp(line, "model ", 6) == 0)
+        strncmp(line, "modeltext ", 10) == 0)
         n = split(line, f, 3, &rest);
     else if (strncmp(line, "transition ", 11) == 0)
         n = split(line, f, 5, &rest);
@@ -197,9 +198,9 @@ run(struct store *db, char *line)
     }
     if (strcmp(f[0], "eta") == 0 && n == 3)
         return store_order_set_eta(db, f[1], v[2]);
-    /* model ITEM T_MS: a model state of format 2 whose lines follow, "\n" as
+    /* modeltext ITEM T_MS: a model state of format 2 whose lines follow, "\n" as
      * "|" (ms_decode() checks them when the daemon or pantryctl reads it) */
-    if (strcmp(f[0], "model") == 0 && n == 3 && rest != NULL) {
+    if (strcmp(f[0], "modeltext") == 0 && n == 3 && rest != NULL) {
         char text[4096];
         size_t len = strlen(rest);
         if (len + 2 > sizeof(text))

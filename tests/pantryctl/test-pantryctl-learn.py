@@ -49,9 +49,9 @@ try:
     commands = [
         "item rice 0 Basmati rice",
         "item coffee 1 Coffee beans",
-        "model rice %d %s" % (NOW_MS - 3600000, MODEL),
+        "modeltext rice %d %s" % (NOW_MS - 3600000, MODEL),
         # coffee: a model saved before learning existed
-        "model coffee %d pantry-model 2|lead.n=2" % (NOW_MS - 3600000),
+        "modeltext coffee %d pantry-model 2|lead.n=2" % (NOW_MS - 3600000),
         "audit %d rice learn: stockout: reorder point +0.5 days (now +0.5 days), "
         "order size 110 %%" % (NOW_MS - 20 * DAY_S * 1000),
         "audit %d rice learn: manual rice-42: reorder point +1.8 days (now +2.3 days), "
@@ -97,6 +97,20 @@ items = (
     check("order rice-42 queued" not in out, "policy: other audit lines left out")
     check("coffee\n  nothing learnt from corrections\n" in out,
           "policy: an older model learnt nothing: %r" % out)
+    # ---- status says the same in one line (the store: no daemon runs) ----
+    r = run(["status"])
+    check(r.returncode == 0 and "\n  learnt    ordering about 2 days earlier and 10 % "
+          "more since you ordered by hand on 3 May\n" in r.stdout,
+          "status: the learnt line: %r" % r.stdout)
+    check("coffee" in r.stdout and r.stdout.count("  learnt    ") == 1,
+          "status: no learnt line for coffee: %r" % r.stdout)
+    r = run(["status", "--json"])
+    try:
+        items = {i["id"]: i for i in json.loads(r.stdout)["items"]}
+        check(items["rice"]["learnt"].startswith("ordering about 2 days earlier") and
+              items["coffee"]["learnt"] is None, "status --json learnt: %r" % items)
+    except (ValueError, KeyError, TypeError, AttributeError) as e:
+        check(False, "status --json: %r (%s)" % (r.stdout, e))
     r = run(["policy", "rice", "--limit", "1"])
     check(r.returncode == 0 and "manual rice-42" in r.stdout and
           "stockout:" not in r.stdout, "policy --limit 1: %r" % r.stdout)
