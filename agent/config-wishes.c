@@ -176,9 +176,8 @@ cfg_wishes_windows(const config_setting_t *s, struct cfg_delivery *d,
     return 0;
 }
 
-/* "YYYY-MM-DD" or "YYYY-MM-DD HH:MM", local time, as seconds since the epoch. */
-static bool
-parse_local(const char *v, int64_t *out)
+bool
+cfg_parse_local(const char *v, int64_t *out)
 {
     struct tm tm = {.tm_isdst = -1};
     size_t n = strlen(v);
@@ -265,16 +264,16 @@ cfg_wishes_away(const config_setting_t *s, struct agent_config *c,
             read[i].before = v[0] == 'b';
         }
         if (config_setting_type(f) != CONFIG_TYPE_STRING ||
-            !parse_local(config_setting_get_string(f), &read[i].from_s))
+            !cfg_parse_local(config_setting_get_string(f), &read[i].from_s))
             return fail(f, where, err, errlen, when);
         if (config_setting_type(u) != CONFIG_TYPE_STRING ||
-            !parse_local(config_setting_get_string(u), &read[i].until_s))
+            !cfg_parse_local(config_setting_get_string(u), &read[i].until_s))
             return fail(u, where, err, errlen, when);
         if (read[i].until_s <= read[i].from_s)
             return fail(u, where, err, errlen, "a time after from");
     }
     memcpy(c->away, read, (size_t)n * sizeof(read[0]));
-    c->n_away = (size_t)n;
+    c->n_away = c->n_away_conf = (size_t)n;
     return 0;
 }
 
