@@ -120,7 +120,11 @@ away_request(struct agent_config *c, struct store *db,
                         "ended",
                         b),
                -EINVAL;
-    if (c->n_away >= DELIVERY_MAX_AWAY)
+    /* Stored periods that have ended no longer count: they go with this add. */
+    size_t n = c->n_away_conf;
+    for (size_t i = c->n_away_conf; i < c->n_away; i++)
+        n += c->away[i].until_s * 1000 > now_ms;
+    if (n >= DELIVERY_MAX_AWAY)
         return snprintf(msg, len,
                         "already %d away periods, configured and set: remove one first",
                         DELIVERY_MAX_AWAY),
@@ -129,8 +133,12 @@ away_request(struct agent_config *c, struct store *db,
                            .until_ms = req->until_s * 1000,
                            .before = req->before,
                            .created_ms = now_ms};
-    if ((e = store_away_add(db, &p, &id)) < 0)
-        return snprintf(msg, len, "cannot write the store: %s", store_errmsg(db)), e;
+    if ((e = store_begin(db)) < 0 || (e = store_away_prune(db, now_ms)) < 0 ||
+        (e = store_away_add(db, &p, &id)) < 0 || (e = store_commit(db)) < 0) {
+        snprintf(msg, len, "cannot write the store: %s", store_errmsg(db));
+        store_rollback(db);
+        return e;
+    }
     away_merge(c, db);
     return snprintf(msg, len, "away period %lld: %s until %s, deliveries %s it",
                     (long long)id, a, b, req->before ? "before" : "after"),

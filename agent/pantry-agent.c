@@ -185,6 +185,10 @@ on_request(void *ctx, const struct control_request *req, char *msg, size_t len,
         return r;
     }
     if (req->cmd == CONTROL_AWAY) {
+        /* Written at once, outside the pipeline's batch: pantryctl is told
+         * only what is on disk. */
+        if ((r = pipeline_flush(a->pl)) < 0)
+            return snprintf(msg, len, "store: %s", store_errmsg(a->db)), r;
         r = away_request(a->cfg, a->db, req, now, msg, len, data);
         if (req->from_s != 0 || req->remove != 0)
             log_notice("pantryctl away: %s", msg);

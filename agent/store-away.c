@@ -77,6 +77,23 @@ store_away_remove(struct store *db, int64_t id)
 }
 
 int
+store_away_prune(struct store *db, int64_t now_ms)
+{
+    int e = 0, rc;
+    sqlite3_stmt *st;
+
+    if (store_rdonly_(db))
+        return -EROFS;
+    if ((st = prepare(db, "DELETE FROM away WHERE until_ms <= ?", &e)) == NULL)
+        return e;
+    sqlite3_bind_int64(st, 1, now_ms);
+    if ((rc = sqlite3_step(st)) != SQLITE_DONE)
+        e = store_fail_(db, rc);
+    sqlite3_finalize(st);
+    return e;
+}
+
+int
 store_away_list(struct store *db, struct store_away *out, size_t cap, size_t *n)
 {
     int e = 0, rc;

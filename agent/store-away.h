@@ -33,6 +33,10 @@ int store_away_add(struct store *db, const struct store_away *a, int64_t *id);
 /* Remove period id. 0, -ENOENT when there is none, or a negative errno. */
 int store_away_remove(struct store *db, int64_t id);
 
+/* Remove the periods that ended at or before now_ms (until_ms <= now_ms). 0,
+ * -EROFS, or a negative errno. */
+int store_away_prune(struct store *db, int64_t now_ms);
+
 /*
  * The stored periods by from_ms, then id, into out (cap of them), their number
  * in *n. 0, -E2BIG when there are more than cap (the first cap are in out), or

@@ -12,7 +12,8 @@ period, no first order goes out later, at least one earlier, and the orders
 made before it ends carry it in their wishes, as with a configured period
 (test-plan-windows). Bad arguments are refused naming the argument (exit 2),
 a refusal of the daemon is exit 1, and neither changes the stored periods;
-the ninth period in all is refused; --remove removes one.
+the ninth period in all is refused, though a stored one that has ended
+does not count (it goes with the next add); --remove removes one.
 
 usage: test-away.py AGENT PANTRYCTL MAKE_SHELF
 """
@@ -179,6 +180,30 @@ with tempfile.TemporaryDirectory() as tmp:
               % (k + 2, r.stderr))
     check(stored(away) == [(away_from * 1000, away_until * 1000, 0)],
           "one left, as given: %s" % stored(away))
+    d.stop()
+
+    # A stored period that has ended does not count against the 8, and goes
+    # with the next add.
+    db = sqlite3.connect(os.path.join(away, "pantry.db"))
+    db.execute("INSERT INTO away (from_ms, until_ms, before, created_ms) "
+               "VALUES (1577836800000, 1577923200000, 0, 0)")
+    db.commit()
+    db.close()
+    d = Daemon(away)
+    ids = []
+    for k in range(7):
+        r = ctl(away, "away", "--from", local(away_until + 86400 * (k + 1)),
+                "--until", local(away_until + 86400 * (k + 1) + 3600))
+        check(r.returncode == 0 and r.stdout.startswith("away period "),
+              "with an ended one stored, period %d: %r" % (k + 2, r.stderr))
+        if r.returncode == 0:
+            ids.append(r.stdout.split()[2].rstrip(":"))
+    check(len(stored(away)) == 8 and
+          all(u > 1577923200000 for (_, u, _) in stored(away)),
+          "the ended one went with the add: %s" % stored(away))
+    for i in ids:
+        r = ctl(away, "away", "--remove", i)
+        check(r.returncode == 0, "remove %s: %r" % (i, r.stderr))
     d.stop()
 
     d = Daemon(away)
