@@ -7,6 +7,7 @@
  * the whole list is right.
  */
 #include "config-wishes.h"
+#include "window.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -77,78 +78,6 @@ fail(const config_setting_t *s, const config_setting_t **where, char *err,
     return -EINVAL;
 }
 
-static const char *const day_names[] = {"mon", "tue", "wed", "thu",
-                                        "fri", "sat", "sun"};
-
-static int
-day_of(const char *s, size_t n)
-{
-    for (int i = 0; i < 7; i++)
-        if (n == 3 && memcmp(s, day_names[i], 3) == 0)
-            return i;
-    return -1;
-}
-
-/* "HH:MM" of 00:00..24:00 at s (5 bytes) in minutes, or -1. */
-static int
-minutes_of(const char *s)
-{
-    int h, m;
-
-    if (!(s[0] >= '0' && s[0] <= '9' && s[1] >= '0' && s[1] <= '9' && s[2] == ':' &&
-          s[3] >= '0' && s[3] <= '5' && s[4] >= '0' && s[4] <= '9'))
-        return -1;
-    h = (s[0] - '0') * 10 + (s[1] - '0');
-    m = (s[3] - '0') * 10 + (s[4] - '0');
-    if (h > 24 || (h == 24 && m != 0))
-        return -1;
-    return h * 60 + m;
-}
-
-/* "DAYS HH:MM-HH:MM" into *w; false when it is not one. */
-static bool
-parse_window(const char *v, struct delivery_window *w)
-{
-    const char *sp = strchr(v, ' ');
-    const char *p = v;
-    unsigned days = 0;
-    int from, until;
-
-    if (sp == NULL || strlen(sp + 1) != 11 || sp[6] != '-')
-        return false;
-    if ((size_t)(sp - v) == 5 && memcmp(v, "daily", 5) == 0) {
-        days = DELIVERY_DAYS_ALL;
-    } else {
-        while (p < sp) {
-            const char *end = memchr(p, ',', (size_t)(sp - p));
-            const char *dash;
-            int a, b;
-
-            if (end == NULL)
-                end = sp;
-            dash = memchr(p, '-', (size_t)(end - p));
-            a = day_of(p, (size_t)((dash ? dash : end) - p));
-            b = dash ? day_of(dash + 1, (size_t)(end - dash - 1)) : a;
-            if (a < 0 || b < 0)
-                return false;
-            for (int d = a;; d = (d + 1) % 7) { /* "fri-mon" wraps the week */
-                days |= 1u << d;
-                if (d == b)
-                    break;
-            }
-            p = end == sp ? sp : end + 1;
-            if (end != sp && p == sp)
-                return false; /* a trailing comma */
-        }
-    }
-    from = minutes_of(sp + 1);
-    until = minutes_of(sp + 7);
-    if (days == 0 || from < 0 || until < 0 || from >= until || from >= 1440)
-        return false;
-    *w = (struct delivery_window){(uint8_t)days, (uint16_t)from, (uint16_t)until};
-    return true;
-}
-
 int
 cfg_wishes_windows(const config_setting_t *s, struct cfg_delivery *d,
                    const config_setting_t **where, char *err, size_t errlen)
@@ -165,7 +94,7 @@ cfg_wishes_windows(const config_setting_t *s, struct cfg_delivery *d,
     for (int i = 0; i < n; i++) {
         const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
         if (config_setting_type(e) != CONFIG_TYPE_STRING ||
-            !parse_window(config_setting_get_string(e), &read[i]))
+            !window_parse(config_setting_get_string(e), &read[i]))
             return fail(e, where, err, errlen,
                         "days (\"daily\", or mon..sun, comma-separated, ranges like "
                         "\"mon-fri\") and local hours HH:MM-HH:MM, like "
@@ -176,9 +105,8 @@ cfg_wishes_windows(const config_setting_t *s, struct cfg_delivery *d,
     return 0;
 }
 
-/* "YYYY-MM-DD" or "YYYY-MM-DD HH:MM", local time, as seconds since the epoch. */
-static bool
-parse_local(const char *v, int64_t *out)
+bool
+cfg_parse_local(const char *v, int64_t *out)
 {
     struct tm tm = {.tm_isdst = -1};
     size_t n = strlen(v);
@@ -265,46 +193,23 @@ cfg_wishes_away(const config_setting_t *s, struct agent_config *c,
             read[i].before = v[0] == 'b';
         }
         if (config_setting_type(f) != CONFIG_TYPE_STRING ||
-            !parse_local(config_setting_get_string(f), &read[i].from_s))
+            !cfg_parse_local(config_setting_get_string(f), &read[i].from_s))
             return fail(f, where, err, errlen, when);
         if (config_setting_type(u) != CONFIG_TYPE_STRING ||
-            !parse_local(config_setting_get_string(u), &read[i].until_s))
+            !cfg_parse_local(config_setting_get_string(u), &read[i].until_s))
             return fail(u, where, err, errlen, when);
         if (read[i].until_s <= read[i].from_s)
             return fail(u, where, err, errlen, "a time after from");
     }
     memcpy(c->away, read, (size_t)n * sizeof(read[0]));
-    c->n_away = (size_t)n;
+    c->n_away = c->n_away_conf = (size_t)n;
     return 0;
 }
 
 void
 cfg_window_format(const struct delivery_window *w, char *buf, size_t len)
 {
-    char days[40] = "";
-    size_t at = 0;
-
-    if ((w->days & DELIVERY_DAYS_ALL) == DELIVERY_DAYS_ALL)
-        snprintf(days, sizeof(days), "daily");
-    else
-        for (int i = 0; i < 7; i++) {
-            int j = i;
-            if (!(w->days & (1u << i)))
-                continue;
-            while (j + 1 < 7 && (w->days & (1u << (j + 1))))
-                j++;
-            /* three days or more in a row as a range: "mon-fri" */
-            if (j - i >= 2)
-                at += (size_t)snprintf(days + at, sizeof(days) - at, "%s%s-%s",
-                                       at ? "," : "", day_names[i], day_names[j]);
-            else
-                at += (size_t)snprintf(days + at, sizeof(days) - at, "%s%s",
-                                       at ? "," : "", day_names[i]);
-            if (j - i >= 2)
-                i = j;
-        }
-    snprintf(buf, len, "%s %02u:%02u-%02u:%02u", days, w->from_min / 60u,
-             w->from_min % 60u, w->until_min / 60u, w->until_min % 60u);
+    window_format(w, buf, len);
 }
 
 void

@@ -56,6 +56,11 @@ int cfg_wishes_windows(const config_setting_t *s, struct cfg_delivery *d,
 int cfg_wishes_away(const config_setting_t *s, struct agent_config *c,
                     const config_setting_t **where, char *err, size_t errlen);
 
+/* "YYYY-MM-DD" (local midnight) or "YYYY-MM-DD HH:MM" in the local time of
+ * the process, years 2000..2200, exactly so (no other length, no 31 April),
+ * as seconds since the epoch in *out; false (out unchanged) otherwise. */
+bool cfg_parse_local(const char *v, int64_t *out);
+
 /* "mon-fri 07:00-09:00" of a window, as the configuration writes it (for
  * pantryctl and logs); buf of at least 48 bytes. */
 void cfg_window_format(const struct delivery_window *w, char *buf, size_t len);

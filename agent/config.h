@@ -202,6 +202,8 @@ struct agent_config {
      * [from, until), from < until; arrive "after" (default) or "before" */
     struct delivery_away away[DELIVERY_MAX_AWAY];
     size_t n_away;
+    size_t n_away_conf; /* of them the configuration's; the daemon appends those
+                           set with pantryctl away (agent/away.h) */
     int64_t cancel_window_s;      /* 0 .. 1 d, default 15 min */
     int64_t order_expiry_s;       /* unconfirmed or unfulfilled orders expire, 1 h..60 d,
                                      default 7 d */

@@ -32,10 +32,24 @@ static const char *const cmd_names[CONTROL_CMD_COUNT] = {
     [CONTROL_CANCEL] = "cancel", [CONTROL_TARE] = "tare",
     [CONTROL_SPAN] = "span",     [CONTROL_RECORD] = "record",
     [CONTROL_RESET_LEARNING] = "reset-learning",
+    [CONTROL_AWAY] = "away",
 };
 
 /* Which keys besides "cmd" each command takes: all of them are required. */
-enum { KEY_ITEM = 1, KEY_GRAMS = 2, KEY_SECONDS = 4 };
+enum {
+    KEY_ITEM = 1,
+    KEY_GRAMS = 2,
+    KEY_SECONDS = 4,
+    KEY_FROM = 8,
+    KEY_UNTIL = 16,
+    KEY_ARRIVE = 32,
+    KEY_REMOVE = 64,
+};
+#define KEY_COUNT 7
+/* Keys a command may have (away's combinations: check_away()). */
+static const unsigned cmd_optional[CONTROL_CMD_COUNT] = {
+    [CONTROL_AWAY] = KEY_FROM | KEY_UNTIL | KEY_ARRIVE | KEY_REMOVE,
+};
 static const unsigned cmd_keys[CONTROL_CMD_COUNT] = {
     [CONTROL_PING] = 0,
     [CONTROL_STATUS] = 0,
@@ -46,6 +60,7 @@ static const unsigned cmd_keys[CONTROL_CMD_COUNT] = {
     [CONTROL_SPAN] = KEY_ITEM | KEY_GRAMS,
     [CONTROL_RECORD] = KEY_SECONDS,
     [CONTROL_RESET_LEARNING] = KEY_ITEM,
+    [CONTROL_AWAY] = 0,
 };
 
 static const struct {
@@ -170,10 +185,68 @@ json_type(const cJSON *v)
     return "something else";
 }
 
+/* A whole number from min to max in v ("name" for the message). */
+static int
+whole(const cJSON *v, const char *name, int64_t min, int64_t max, int64_t *out,
+      char *err, size_t errlen)
+{
+    double d = cJSON_IsNumber(v) ? v->valuedouble : 0;
+
+    if (!cJSON_IsNumber(v)) {
+        set_err(err, errlen, "\"%s\" must be a number, found %s", name, json_type(v));
+        return -EINVAL;
+    }
+    if (!(d >= (double)min && d <= (double)max) || d != (double)(int64_t)d) {
+        set_err(err, errlen,
+                "\"%s\" must be a whole number from %lld to %lld, found %g", name,
+                (long long)min, (long long)max, d);
+        return -EINVAL;
+    }
+    *out = (int64_t)d;
+    return 0;
+}
+
+/* away: from and until together (arrive optional), or remove alone, or none. */
+static int
+check_away(const cJSON *from, const cJSON *until, const cJSON *arrive,
+           const cJSON *remove, struct control_request *out, char *err, size_t errlen)
+{
+    if (remove != NULL && (from != NULL || until != NULL || arrive != NULL)) {
+        set_err(err, errlen, "away takes \"remove\" alone, or \"from\" and \"until\"");
+        return -EINVAL;
+    }
+    if (remove != NULL)
+        return whole(remove, "remove", 1, CONTROL_AWAY_ID_MAX, &out->remove, err,
+                     errlen);
+    if (from == NULL && until == NULL && arrive == NULL)
+        return 0;
+    if (from == NULL || until == NULL) {
+        set_err(err, errlen, "away needs \"from\" and \"until\" together");
+        return -EINVAL;
+    }
+    if (whole(from, "from", 0, CONTROL_TIME_MAX_S, &out->from_s, err, errlen) < 0 ||
+        whole(until, "until", 0, CONTROL_TIME_MAX_S, &out->until_s, err, errlen) < 0)
+        return -EINVAL;
+    if (out->until_s <= out->from_s) {
+        set_err(err, errlen, "\"until\" must be after \"from\"");
+        return -EINVAL;
+    }
+    if (arrive != NULL) {
+        if (!cJSON_IsString(arrive) || (strcmp(arrive->valuestring, "after") != 0 &&
+                                        strcmp(arrive->valuestring, "before") != 0)) {
+            set_err(err, errlen, "\"arrive\" must be \"after\" or \"before\"");
+            return -EINVAL;
+        }
+        out->before = arrive->valuestring[0] == 'b';
+    }
+    return 0;
+}
+
 static int
 parse_object(const cJSON *root, struct control_request *out, char *err, size_t errlen)
 {
     const cJSON *cmd = NULL, *item = NULL, *grams = NULL, *seconds = NULL, *v;
+    const cJSON *from = NULL, *until = NULL, *arrive = NULL, *remove = NULL;
     char q[48];
     unsigned have = 0;
     int c;
@@ -200,9 +273,22 @@ parse_object(const cJSON *root, struct control_request *out, char *err, size_t e
         } else if (strcmp(v->string, "seconds") == 0) {
             slot = &seconds;
             bit = KEY_SECONDS;
+        } else if (strcmp(v->string, "from") == 0) {
+            slot = &from;
+            bit = KEY_FROM;
+        } else if (strcmp(v->string, "until") == 0) {
+            slot = &until;
+            bit = KEY_UNTIL;
+        } else if (strcmp(v->string, "arrive") == 0) {
+            slot = &arrive;
+            bit = KEY_ARRIVE;
+        } else if (strcmp(v->string, "remove") == 0) {
+            slot = &remove;
+            bit = KEY_REMOVE;
         } else {
             set_err(err, errlen,
-                    "unknown key \"%s\" (known: cmd, item, grams, seconds)",
+                    "unknown key \"%s\" (known: cmd, item, grams, seconds, from, "
+                    "until, arrive, remove)",
                     quote(v->string, q, sizeof(q)));
             return -EINVAL;
         }
@@ -216,7 +302,7 @@ parse_object(const cJSON *root, struct control_request *out, char *err, size_t e
     if (cmd == NULL) {
         set_err(err, errlen,
                 "no \"cmd\": expected one of ping, status, order, "
-                "confirm, cancel, tare, span, record");
+                "confirm, cancel, tare, span, record, reset-learning, away");
         return -EINVAL;
     }
     if (!cJSON_IsString(cmd)) {
@@ -229,15 +315,16 @@ parse_object(const cJSON *root, struct control_request *out, char *err, size_t e
     if (c == CONTROL_CMD_COUNT) {
         set_err(err, errlen,
                 "unknown command \"%s\" (known: ping, status, order, "
-                "confirm, cancel, tare, span, record)",
+                "confirm, cancel, tare, span, record, reset-learning, away)",
                 quote(cmd->valuestring, q, sizeof(q)));
         return -EINVAL;
     }
     out->cmd = (enum control_cmd)c;
-    static const char *const key_names[] = {"item", "grams", "seconds"};
-    for (unsigned k = 0; k < 3; k++) {
+    static const char *const key_names[KEY_COUNT] = {
+        "item", "grams", "seconds", "from", "until", "arrive", "remove"};
+    for (unsigned k = 0; k < KEY_COUNT; k++) {
         unsigned bit = 1u << k;
-        if ((have & bit) && !(cmd_keys[c] & bit)) {
+        if ((have & bit) && !((cmd_keys[c] | cmd_optional[c]) & bit)) {
             set_err(err, errlen, "%s takes no \"%s\"", cmd_names[c], key_names[k]);
             return -EINVAL;
         }
@@ -297,7 +384,8 @@ parse_object(const cJSON *root, struct control_request *out, char *err, size_t e
         }
         out->seconds = (int64_t)s;
     }
-    return 0;
+    return c == CONTROL_AWAY ? check_away(from, until, arrive, remove, out, err, errlen)
+                             : 0;
 }
 
 int
@@ -359,7 +447,20 @@ control_format_request(const struct control_request *r, char *buf, size_t len)
     if ((keys & KEY_SECONDS) &&
         (r->seconds < CONTROL_RECORD_MIN_S || r->seconds > CONTROL_RECORD_MAX_S))
         return -EINVAL;
-    if (keys == 0)
+    if (r->cmd == CONTROL_AWAY && r->remove != 0)
+        n = r->remove < 1 || r->remove > CONTROL_AWAY_ID_MAX
+                ? -1
+                : snprintf(buf, len, "{\"cmd\":\"away\",\"remove\":%lld}\n",
+                           (long long)r->remove);
+    else if (r->cmd == CONTROL_AWAY && (r->from_s != 0 || r->until_s != 0))
+        n = r->from_s < 0 || r->until_s <= r->from_s || r->until_s > CONTROL_TIME_MAX_S
+                ? -1
+                : snprintf(buf, len,
+                           "{\"cmd\":\"away\",\"from\":%lld,\"until\":%lld,"
+                           "\"arrive\":\"%s\"}\n",
+                           (long long)r->from_s, (long long)r->until_s,
+                           r->before ? "before" : "after");
+    else if (keys == 0)
         n = snprintf(buf, len, "{\"cmd\":\"%s\"}\n", cmd_names[r->cmd]);
     else if (keys == KEY_ITEM)
         n = snprintf(buf, len, "{\"cmd\":\"%s\",\"item\":\"%s\"}\n", cmd_names[r->cmd],

@@ -12,13 +12,17 @@
  *   {"cmd":"cancel","item":"rice"}              {"cmd":"tare","item":"rice"}
  *   {"cmd":"span","item":"rice","grams":500.0}  {"cmd":"record","seconds":60}
  *   {"cmd":"reset-learning","item":"rice"}
+ *   {"cmd":"away"}  {"cmd":"away","remove":3}
+ *   {"cmd":"away","from":1797800000,"until":1798900000,"arrive":"after"}
  *
  *   {"ok":true,"message":"...","data":...}      ("data" optional, any JSON)
  *   {"ok":false,"error":"EPERM","message":"..."}
  *
  * Requests are untrusted input and parsed strictly: every key required by the
  * command and no other, the right JSON types, item ids of [a-z0-9_-]{1,31},
- * grams in 0.001..1000000, seconds in 1..86400 (an integer), nesting no deeper
+ * grams in 0.001..1000000, seconds in 1..86400 (an integer), away's from and
+ * until together (integers, from < until, arrive "after" or "before" optional)
+ * or remove alone (an integer >= 1), nesting no deeper
  * than 4, no control characters, one line of at most CONTROL_LINE_MAX bytes.
  * A rejected request is answered {"ok":false,"error":"EINVAL",...} with a
  * message saying what to fix; the handler never sees it.
@@ -64,7 +68,7 @@ struct cJSON;
 
 enum control_cmd {
     CONTROL_PING,    /* is the daemon there? */
-    CONTROL_STATUS,  /* data: an array of the items' views */
+    CONTROL_STATUS,  /* data: {"items": [views], "link": {...}} (status.h) */
     CONTROL_ORDER,   /* item: order it now */
     CONTROL_CONFIRM, /* item: confirm its planned order */
     CONTROL_CANCEL,  /* item: cancel its open order (cancel window) */
@@ -72,14 +76,23 @@ enum control_cmd {
     CONTROL_SPAN,    /* item, known_mg: that much is on the platform now */
     CONTROL_RECORD,  /* seconds: record a trace; data: {"path": ...} */
     CONTROL_RESET_LEARNING, /* item: forget what corrections taught (learn.h) */
+    CONTROL_AWAY,    /* from_s, until_s, before: add an away period; remove:
+                        remove one; neither: list them (data) */
 };
-#define CONTROL_CMD_COUNT 9
+#define CONTROL_CMD_COUNT 10
+/* away: times in seconds since the epoch, 0 .. 9999-12-31T23:59:59Z; ids
+ * 1 .. 2^53 - 1. */
+#define CONTROL_TIME_MAX_S INT64_C(253402300799)
+#define CONTROL_AWAY_ID_MAX INT64_C(9007199254740991)
 
 struct control_request {
     enum control_cmd cmd;
     char item[CONTROL_ITEM_MAX]; /* order .. span; "" otherwise */
     int64_t known_mg;            /* span: grams * 1000, rounded; 0 otherwise */
     int64_t seconds;             /* record; 0 otherwise */
+    int64_t from_s, until_s;     /* away (add): from < until; 0 otherwise */
+    bool before;                 /* away (add): "arrive":"before" */
+    int64_t remove;              /* away: the period to remove; 0 otherwise */
 };
 
 /* "ping", "status", "order", ...; "?" for anything else. */

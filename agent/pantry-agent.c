@@ -29,6 +29,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "away.h"
 #include "clock.h"
 #include "config.h"
 #include "control.h"
@@ -184,6 +185,16 @@ on_request(void *ctx, const struct control_request *req, char *msg, size_t len,
             cJSON_AddStringToObject(*data, "path", path);
         return r;
     }
+    if (req->cmd == CONTROL_AWAY) {
+        /* Written at once, outside the pipeline's batch: pantryctl is told
+         * only what is on disk. */
+        if ((r = pipeline_flush(a->pl)) < 0)
+            return snprintf(msg, len, "store: %s", store_errmsg(a->db)), r;
+        r = away_request(a->cfg, a->db, req, now, msg, len, data);
+        if (req->from_s != 0 || req->remove != 0)
+            log_notice("pantryctl away: %s", msg);
+        return r;
+    }
     if ((item = cfg_find_item(a->cfg, req->item)) < 0)
         return snprintf(msg, len, "no item '%s' in the configuration", req->item),
                -ENOENT;
@@ -269,6 +280,13 @@ start_pipeline(struct agent *a, int64_t now)
     char err[ERRLEN];
     int r;
 
+    /* The configured away periods, then those set with pantryctl away. */
+    if ((r = away_merge(a->cfg, a->db)) < 0)
+        log_error("away periods set with pantryctl away cannot be read: %s",
+                  store_errmsg(a->db));
+    else if (r > 0)
+        log_warning("%d away periods set with pantryctl away are left out: at most "
+                    "%d in all", r, DELIVERY_MAX_AWAY);
     if ((r = pipeline_init(a->pl, a->cfg, a->db, now, err, sizeof(err))) < 0) {
         log_error("%s", err);
         return r;

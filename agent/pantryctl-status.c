@@ -60,6 +60,51 @@ open_order_cb(const struct store_order *o, void *ctx)
     return 0;
 }
 
+/* The item's latest order when the retailer rejected it, with the ack's note
+ * ("rejected by R: window: ..."): what the household must know to act. */
+struct rejected {
+    bool found;
+    char order_id[STORE_ID_MAX];
+    int64_t t_ms;
+    char note[STORE_NOTE_MAX];
+};
+
+static int
+last_order_cb(const struct store_order *o, void *ctx)
+{
+    struct rejected *rj = ctx;
+
+    rj->found = o->state == ORDER_REJECTED;
+    snprintf(rj->order_id, sizeof(rj->order_id), "%s", o->order_id);
+    rj->t_ms = o->updated_ms;
+    return 0;
+}
+
+static int
+rejection_note_cb(const struct store_history *h, void *ctx)
+{
+    struct rejected *rj = ctx;
+
+    if (h->kind == HISTORY_TRANSITION && h->to == ORDER_REJECTED &&
+        rj->note[0] == '\0' && strcmp(h->order_id, rj->order_id) == 0 &&
+        h->note != NULL)
+        snprintf(rj->note, sizeof(rj->note), "%s", h->note);
+    return 0;
+}
+
+/* The latest order of item within 30 days, if rejected, into *rj. */
+static int
+last_rejected(struct store *db, const char *item, int64_t now_ms, struct rejected *rj)
+{
+    int r;
+
+    memset(rj, 0, sizeof(*rj));
+    r = store_orders_since(db, item, now_ms - 30 * MS_PER_DAY, last_order_cb, rj);
+    if (r == 0 && rj->found)
+        r = store_history(db, item, 1000, rejection_note_cb, rj);
+    return r;
+}
+
 static cJSON *
 order_json(const struct store_order *ord)
 {
@@ -553,7 +598,9 @@ cmd_status(const struct command *cmd, struct opts *o)
                 from_store(&v, &l, &s);
             }
         }
-        if (store_orders_open(db, it->id, open_order_cb, &oo) < 0) {
+        struct rejected rj = {.found = false};
+        if (store_orders_open(db, it->id, open_order_cb, &oo) < 0 ||
+            (!oo.found && last_rejected(db, it->id, o->now_ms, &rj) < 0)) {
             fail("%s: reading its orders: %s", it->id, store_errmsg(db));
             goto out;
         }
@@ -573,6 +620,12 @@ cmd_status(const struct command *cmd, struct opts *o)
                 cJSON_AddItemToObject(j, "order", order_json(&oo.o));
             else
                 cJSON_AddNullToObject(j, "order");
+            if (rj.found) {
+                cJSON *r = cJSON_AddObjectToObject(j, "rejected");
+                cJSON_AddStringToObject(r, "id", rj.order_id);
+                cJSON_AddNumberToObject(r, "t_ms", (double)rj.t_ms);
+                cJSON_AddStringToObject(r, "note", rj.note);
+            }
             cJSON_AddItemToObject(j, "lead", lead_json(&m.lead));
             if (learnt[0] != '\0')
                 cJSON_AddStringToObject(j, "learnt", learnt);
@@ -604,6 +657,11 @@ cmd_status(const struct command *cmd, struct opts *o)
             if (oo.o.eta_ms > 0)
                 printf("  delivery  expected %s (the retailer shipped it)\n",
                        fmt_time(oo.o.eta_ms, a, 32));
+        } else if (rj.found) {
+            printf("  order     none open; the last, %s, was rejected %s: ",
+                   rj.order_id, fmt_time(rj.t_ms, a, 32));
+            put_clean(stdout, rj.note[0] ? rj.note : "no reason given");
+            putchar('\n');
         } else
             printf("  order     none open\n");
     }

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "away.h"
 #include "config-wishes.h"
 #include "pantryctl.h"
 #include "utc.h"
@@ -99,6 +100,25 @@ item_lines(const struct cfg_item *it)
     putchar('\n');
 }
 
+/*
+ * Add the away periods set with pantryctl away, from the daemon's store when
+ * it can be read (none yet, or not allowed to read it: the configured ones
+ * alone), as the daemon plans with them.
+ */
+static void
+stored_away(void)
+{
+    struct store *db = NULL;
+    char err[256];
+
+    if (store_open(pctl_cfg.store_path, STORE_RDONLY, &db, err, sizeof(err)) < 0)
+        return;
+    if (away_merge(&pctl_cfg, db) < 0)
+        fprintf(stderr, "pantryctl: away periods set with pantryctl away: %s\n",
+                store_errmsg(db));
+    store_close(db);
+}
+
 int
 cmd_wishes(const struct command *cmd, struct opts *o)
 {
@@ -108,6 +128,7 @@ cmd_wishes(const struct command *cmd, struct opts *o)
     (void)cmd;
     if (o->item != NULL && (only = find_item(o->item)) < 0)
         return EXIT_USAGE;
+    stored_away();
     if (o->json) {
         cJSON *root = cJSON_CreateObject(), *arr;
         cJSON_AddStringToObject(root, "command", "wishes");

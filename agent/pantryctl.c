@@ -417,7 +417,7 @@ call_failed(int r, const char *err, bool json)
 }
 
 /* The answer of a call as JSON: ok, error, message (data is added by callers). */
-static cJSON *
+cJSON *
 response_json(const struct control_response *resp)
 {
     cJSON *o = cJSON_CreateObject();
@@ -432,7 +432,7 @@ response_json(const struct control_response *resp)
 }
 
 /* Send req; 0 with *resp, or the exit status after a message (*resp empty). */
-static int
+int
 call(const struct opts *o, const struct control_request *req,
      struct control_response *resp)
 {
@@ -444,7 +444,7 @@ call(const struct opts *o, const struct control_request *req,
 }
 
 /* Print a refusal (text mode) and give its exit status. */
-static int
+int
 refused(const char *what, const struct control_response *resp)
 {
     fprintf(stderr, "pantryctl: %s refused (%s): ", what, resp->error);
@@ -716,7 +716,8 @@ static const struct command commands[] = {
      "what orders say the household wants: products, delivery, away",
      "Reads the configuration: each item's ranked products (or that the\n"
      "retailer chooses), pack bounds, price ceiling, delivery place and windows,\n"
-     "and the household's away periods, as every reorder carries them.\n"},
+     "and the household's away periods, as every reorder carries them (with\n"
+     "those set with pantryctl away, when the store can be read).\n"},
     {"order", "ITEM", 0, 0, cmd_item_request, "order ITEM now (asks the daemon)",
      "Asks the daemon to order ITEM now; it checks the mode, the open order,\n"
      "the caps and the budget, and says what it did.\n"},
@@ -775,6 +776,21 @@ static const struct command commands[] = {
      "Asks the daemon to forget ITEM's learnt shift, order size and \"ask me\n"
      "first\": its orders go back to the configuration. The audit trail keeps\n"
      "the reset.\n"},
+    {"away", "", OPT_FROM | OPT_UNTIL | OPT_ARRIVE | OPT_REMOVE, 0, cmd_away,
+     "list, add or remove the household's away periods (asks the daemon)",
+     "Without options, lists the away periods the daemon plans with: the\n"
+     "configured ones and those set here, with their ids. With --from and\n"
+     "--until, adds one: no delivery is planned inside it, and every reorder\n"
+     "carries it. The daemon keeps it in its store across restarts. At most 8\n"
+     "in all; it must not have ended. Configured ones are removed from the\n"
+     "configuration, not here.\n"
+     "Options:\n"
+     "  --from TIME           start: YYYY-MM-DD (local midnight) or\n"
+     "                        \"YYYY-MM-DD HH:MM\" in local time\n"
+     "  --until TIME          end, after --from (same forms)\n"
+     "  --arrive WHEN         after (default) or before: when the delivery\n"
+     "                        should come\n"
+     "  --remove ID           remove the period ID set with pantryctl away\n"},
     {"ping", "", 0, 0, cmd_item_request, "is the daemon running?",
      "Asks the daemon for its version.\n"},
 };
@@ -838,7 +854,9 @@ parse_num(const char *s, int64_t min, int64_t max, int64_t *out)
 
 static const char *const opt_names[] = {"--days",      "--width",  "--height",
                                         "--ascii",     "--limit",  "--weight",
-                                        "--settle-ms", "--seconds", "--force"};
+                                        "--settle-ms", "--seconds", "--force",
+                                        "--from",      "--until",  "--arrive",
+                                        "--remove"};
 
 static int
 parse_args(int argc, char **argv, struct opts *o, const struct command **cmd)
@@ -857,6 +875,10 @@ parse_args(int argc, char **argv, struct opts *o, const struct command **cmd)
         O_SETTLE,
         O_SECONDS,
         O_FORCE,
+        O_FROM,
+        O_UNTIL,
+        O_ARRIVE,
+        O_REMOVE,
     };
     static const struct option lopts[] = {
         {"config", required_argument, NULL, O_CONFIG},
@@ -872,6 +894,10 @@ parse_args(int argc, char **argv, struct opts *o, const struct command **cmd)
         {"settle-ms", required_argument, NULL, O_SETTLE},
         {"seconds", required_argument, NULL, O_SECONDS},
         {"force", no_argument, NULL, O_FORCE},
+        {"from", required_argument, NULL, O_FROM},
+        {"until", required_argument, NULL, O_UNTIL},
+        {"arrive", required_argument, NULL, O_ARRIVE},
+        {"remove", required_argument, NULL, O_REMOVE},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
@@ -964,6 +990,25 @@ parse_args(int argc, char **argv, struct opts *o, const struct command **cmd)
         case O_FORCE:
             o->force = true;
             o->given |= OPT_FORCE;
+            break;
+        case O_FROM:
+            o->from = optarg;
+            o->given |= OPT_FROM;
+            break;
+        case O_UNTIL:
+            o->until = optarg;
+            o->given |= OPT_UNTIL;
+            break;
+        case O_ARRIVE:
+            o->arrive = optarg;
+            o->given |= OPT_ARRIVE;
+            break;
+        case O_REMOVE:
+            if (!parse_num(optarg, 1, CONTROL_AWAY_ID_MAX, &o->remove))
+                return usage_error("--remove: expected an id of pantryctl away, 1 or "
+                                   "more, found '%s'",
+                                   optarg);
+            o->given |= OPT_REMOVE;
             break;
         case ':':
             return usage_error("%s needs a value", argv[optind - 1]);

@@ -35,6 +35,10 @@ enum {
     OPT_SETTLE = 1u << 6,
     OPT_SECONDS = 1u << 7,
     OPT_FORCE = 1u << 8,
+    OPT_FROM = 1u << 9,
+    OPT_UNTIL = 1u << 10,
+    OPT_ARRIVE = 1u << 11,
+    OPT_REMOVE = 1u << 12,
 };
 
 struct opts {
@@ -46,7 +50,9 @@ struct opts {
     unsigned given;     /* OPT_* seen */
     int64_t days, width, height, limit, weight_mg, settle_ms, seconds;
     bool ascii, force;
-    const char *item; /* the positional argument, if any */
+    const char *from, *until, *arrive; /* away: as given */
+    int64_t remove;                    /* away: 0 for none */
+    const char *item;                  /* the positional argument, if any */
 };
 
 struct command {
@@ -93,6 +99,19 @@ int cmd_policy(const struct command *cmd, struct opts *o);
 int cmd_forecast(const struct command *cmd, struct opts *o);
 /* pubkey: the device's public JWK and kid (pantryctl-pubkey.c). */
 int cmd_pubkey(const struct command *cmd, struct opts *o);
+
+struct control_request;
+struct control_response;
+/* Send req; 0 with *resp, or the exit status after a message (*resp empty). */
+int call(const struct opts *o, const struct control_request *req,
+         struct control_response *resp);
+/* The answer of a call as JSON: ok, error, message (data is added by callers). */
+cJSON *response_json(const struct control_response *resp);
+/* Print a refusal (text mode) and give its exit status. */
+int refused(const char *what, const struct control_response *resp);
+
+/* away: list, add or remove away periods over the daemon (pantryctl-away.c). */
+int cmd_away(const struct command *cmd, struct opts *o);
 
 /* wishes [ITEM]: products, delivery and away periods (pantryctl-wishes.c). */
 int cmd_wishes(const struct command *cmd, struct opts *o);

@@ -9,6 +9,7 @@
  * by the same steps, so a migrated schema and a fresh one cannot drift apart.
  */
 #include "store.h"
+#include "store-int.h"
 
 #include "cond.h"
 #include "sensor.h"
@@ -185,6 +186,17 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
     "  t_ms INTEGER NOT NULL,\n"
     "  format INTEGER NOT NULL,\n"
     "  state TEXT NOT NULL\n"
+    ");\n",
+    /*
+     * 8: the household's away periods set with pantryctl away (store-away.c),
+     * merged with the configured ones for planning. [from_ms, until_ms).
+     */
+    "CREATE TABLE away (\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  from_ms INTEGER NOT NULL CHECK (from_ms >= 0),\n"
+    "  until_ms INTEGER NOT NULL CHECK (until_ms > from_ms),\n"
+    "  before INTEGER NOT NULL CHECK (before IN (0, 1)),\n"
+    "  created_ms INTEGER NOT NULL\n"
     ");\n",
 };
 
@@ -446,6 +458,25 @@ failf(struct store *db, int e, const char *fmt, ...)
     vsnprintf(db->err, sizeof(db->err), fmt, ap);
     va_end(ap);
     return e;
+}
+
+/* For the store's other files (store-int.h). */
+sqlite3 *
+store_sql_(struct store *db)
+{
+    return db->sql;
+}
+
+int
+store_fail_(struct store *db, int rc)
+{
+    return fail(db, rc);
+}
+
+bool
+store_rdonly_(const struct store *db)
+{
+    return db->rdonly;
 }
 
 const char *

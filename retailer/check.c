@@ -14,8 +14,9 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
-
+#include <time.h>
 
 #include "jsonread.h"
 #include "message.h"
@@ -23,7 +24,7 @@
 static const char *const reason_names[CHECK_REASON_COUNT] = {
     "ok",          "malformed", "alg",    "signature", "unknown-device",
     "unknown-kid", "typ",       "schema", "payload",   "device-mismatch",
-    "sequence",    "stale",     "future",
+    "sequence",    "stale",     "future", "window",
 };
 
 const char *
@@ -191,6 +192,88 @@ typ_of(enum payload_kind k)
     return k == PAYLOAD_REORDER ? MESSAGE_TYP_REORDER : MESSAGE_TYP_CANCEL;
 }
 
+/* The local time's offset from UTC at t_s in the TZ of the process, seconds. */
+static int32_t
+local_offset_s(int64_t t_s)
+{
+    time_t t = (time_t)t_s;
+    struct tm tm;
+
+    if (localtime_r(&t, &tm) == NULL || tm.tm_gmtoff < -18 * 3600 ||
+        tm.tm_gmtoff > 18 * 3600)
+        return 0;
+    return (int32_t)tm.tm_gmtoff;
+}
+
+/*
+ * A reorder v2's delivery windows (validated by payload_parse(): days of
+ * mon..sun, HH:MM) into w, their number in *n, and the order's UTC offset;
+ * false when it has none to read (version 1).
+ */
+static bool
+order_windows(const cJSON *json, struct delivery_window *w, size_t *n, int32_t *off_s)
+{
+    const cJSON *d = cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(json, "wishes"), "delivery");
+    const cJSON *list = cJSON_GetObjectItemCaseSensitive(d, "windows"), *e;
+    const char *off =
+        cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(d, "utc_offset"));
+    int h, m;
+
+    *n = 0;
+    if (!cJSON_IsArray(list) || off == NULL || strlen(off) != 6 ||
+        sscanf(off + 1, "%2d:%2d", &h, &m) != 2)
+        return false;
+    *off_s = (off[0] == '-' ? -1 : 1) * (h * 3600 + m * 60);
+    cJSON_ArrayForEach(e, list)
+    {
+        char text[64] = "";
+        size_t at = 0;
+        const cJSON *day;
+        cJSON_ArrayForEach(day, cJSON_GetObjectItemCaseSensitive(e, "days"))
+        {
+            const char *s = cJSON_GetStringValue(day);
+            if (s != NULL && at + 5 < sizeof(text))
+                at += (size_t)snprintf(text + at, sizeof(text) - at, "%s%s",
+                                       at ? "," : "", s);
+        }
+        const char *f =
+            cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, "from"));
+        const char *u =
+            cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, "until"));
+        if (*n == DELIVERY_MAX_WINDOWS || f == NULL || u == NULL)
+            return false;
+        snprintf(text + at, sizeof(text) - at, " %s-%s", f, u);
+        if (!window_parse(text, &w[*n]))
+            return false;
+        (*n)++;
+    }
+    return true;
+}
+
+/* A reorder v2 whose windows meet none of the retailer's: "window". */
+static int
+check_windows(const struct check_config *c, struct check_result *res)
+{
+    struct delivery_window w[DELIVERY_MAX_WINDOWS];
+    char theirs[64], ours[64];
+    size_t n;
+    int32_t off_s, ours_s = local_offset_s(res->p.iat_s);
+
+    if (res->kind != PAYLOAD_REORDER || res->p.version < MESSAGE_REORDER_V2 ||
+        !order_windows(res->p.json, w, &n, &off_s) ||
+        window_meets(w, n, off_s, c->windows, c->n_windows, ours_s))
+        return 0;
+    window_format(&w[0], theirs, sizeof(theirs));
+    window_format(&c->windows[0], ours, sizeof(ours));
+    return fail(res, CHECK_WINDOW,
+                "no delivery window of the order (%s%s, UTC%c%02d:%02d) meets ours "
+                "(%s%s, UTC%c%02d:%02d)",
+                theirs, n > 1 ? ", ..." : "", off_s < 0 ? '-' : '+', abs(off_s) / 3600,
+                abs(off_s) % 3600 / 60, ours, c->n_windows > 1 ? ", ..." : "",
+                ours_s < 0 ? '-' : '+', abs(ours_s) / 3600, abs(ours_s) % 3600 / 60);
+}
+
 /* The rules a verified message must keep, each failure with its reason. */
 static int
 check_rules(const struct check_config *c, const struct jws *v, const char *topic_device,
@@ -241,7 +324,7 @@ check_rules(const struct check_config *c, const struct jws *v, const char *topic
                     "issued %lld s in the future, more than the "
                     "%lld s allowed",
                     (long long)(res->p.iat_s - c->now_s), (long long)c->max_skew_s);
-    return 0;
+    return c->n_windows > 0 ? check_windows(c, res) : 0;
 }
 
 int

@@ -24,6 +24,9 @@
  *   payload device = key's       device-mismatch             yes
  *   iat >= now - max_age         stale                       yes
  *   iat <= now + max_skew        future                      yes
+ *   a reorder v2's delivery      window                      yes
+ *   windows meet the retailer's
+ *   (when it has windows)
  *
  * Only a message whose signer is known can be acknowledged (a rejection
  * included); the others are logged and dropped, since anyone could have sent
@@ -39,6 +42,7 @@
 #include "jws.h"
 #include "payload.h"
 #include "trust.h"
+#include "window.h"
 
 /* Stable reason codes: printed, stored and documented; never renumber text. */
 enum check_reason {
@@ -55,8 +59,9 @@ enum check_reason {
     CHECK_SEQUENCE, /* decided by the ledger, not here */
     CHECK_STALE,
     CHECK_FUTURE,
+    CHECK_WINDOW, /* a reorder none of whose delivery windows meets ours */
 };
-#define CHECK_REASON_COUNT 13
+#define CHECK_REASON_COUNT 14
 
 /* "ok", "malformed", "alg", ... "future"; "?" for anything else. */
 const char *check_reason_to_str(enum check_reason r);
@@ -74,6 +79,11 @@ struct check_config {
     int64_t now_s;      /* the time to judge iat against */
     int64_t max_age_s;  /* iat older than now - max_age is stale */
     int64_t max_skew_s; /* iat later than now + max_skew is in the future */
+    /* The retailer's delivery windows in its local time (TZ), n_windows 0..8
+     * (0: it delivers any time): a reorder v2 none of whose windows meets
+     * one of these, at the order's iat, is rejected with "window". */
+    const struct delivery_window *windows;
+    size_t n_windows;
 };
 
 #define CHECK_DETAIL_MAX 256

@@ -33,6 +33,7 @@
 #include "text.h"
 #include "trust.h"
 #include "utc.h"
+#include "window.h"
 
 #ifndef RETAILER_VERSION
 #define RETAILER_VERSION "unknown"
@@ -83,6 +84,9 @@ static const char usage_listen[] =
     "                         (an agent replaying on a virtual clock)\n"
     "  --max-age DUR          reject iat older than this (default 7d)\n"
     "  --max-skew DUR         reject iat further in the future (default 5m)\n"
+    "  --windows \"DAYS HH:MM-HH:MM\"  when we deliver, local time (up to 8 times;\n"
+    "                         default any time): reject (window) a reorder none\n"
+    "                         of whose delivery windows meets one of these\n"
     "  --now TIME             use TIME (YYYY-MM-DDTHH:MM:SSZ) as the clock (tests)\n"
     "  --ca-file FILE, --ca-path DIR   CAs for the broker's certificate\n"
     "  --cert FILE, --cert-key FILE    client certificate and its key\n"
@@ -126,6 +130,9 @@ static const char usage_verify[] =
     "  --trust DIR            trust store: DIR/<device-id>.jwk, public JWKs\n"
     "  --max-age DUR          reject iat older than this (default 7d)\n"
     "  --max-skew DUR         reject iat further in the future (default 5m)\n"
+    "  --windows \"DAYS HH:MM-HH:MM\"  when we deliver, local time (up to 8 times;\n"
+    "                         default any time): reject (window) a reorder none\n"
+    "                         of whose delivery windows meets one of these\n"
     "  --now TIME             judge as if it were TIME (YYYY-MM-DDTHH:MM:SSZ)\n";
 
 static const char usage_keygen[] =
@@ -194,6 +201,8 @@ time_arg(const char *usage, const char *opt, const char *v)
 struct window {
     int64_t max_age_s, max_skew_s, now_s;
     const char *trust;
+    struct delivery_window windows[DELIVERY_MAX_WINDOWS]; /* --windows */
+    size_t n_windows;
 };
 
 enum {
@@ -223,6 +232,7 @@ enum {
     OPT_FORCE,
     OPT_SINCE,
     OPT_HELP,
+    OPT_WINDOWS,
 };
 
 /* The options of struct window, in both commands' tables. */
@@ -231,7 +241,8 @@ enum {
     {"trust", required_argument, NULL, OPT_TRUST},       \
     {"max-age", required_argument, NULL, OPT_MAX_AGE},   \
     {"max-skew", required_argument, NULL, OPT_MAX_SKEW}, \
-    {"now", required_argument, NULL, OPT_NOW}
+    {"now", required_argument, NULL, OPT_NOW},           \
+    {"windows", required_argument, NULL, OPT_WINDOWS}
 /* clang-format on */
 
 static bool
@@ -249,6 +260,17 @@ window_opt(const char *usage, int opt, struct window *w)
         return true;
     case OPT_NOW:
         w->now_s = time_arg(usage, "--now", optarg);
+        return true;
+    case OPT_WINDOWS:
+        if (w->n_windows == DELIVERY_MAX_WINDOWS)
+            die_usage(usage, "--windows: at most %d", DELIVERY_MAX_WINDOWS);
+        if (!window_parse(optarg, &w->windows[w->n_windows]))
+            die_usage(usage,
+                      "--windows: '%s' is not days and local hours like "
+                      "\"mon-fri 08:00-18:00\" (days: daily, or mon..sun, "
+                      "comma-separated, ranges like sat-sun)",
+                      optarg);
+        w->n_windows++;
         return true;
     }
     return false;
@@ -301,7 +323,8 @@ cmd_verify(int argc, char **argv)
         {"help", no_argument, NULL, OPT_HELP},
         {NULL, 0, NULL, 0},
     };
-    struct window w = {DEFAULT_MAX_AGE_S, DEFAULT_MAX_SKEW_S, 0, NULL};
+    struct window w = {.max_age_s = DEFAULT_MAX_AGE_S,
+                       .max_skew_s = DEFAULT_MAX_SKEW_S};
     struct trust *t;
     struct ledger *l = NULL;
     char *buf = NULL, *line = NULL;
@@ -326,6 +349,8 @@ cmd_verify(int argc, char **argv)
         .now_s = w.now_s > 0 ? w.now_s : clock_wall_ms() / 1000,
         .max_age_s = w.max_age_s,
         .max_skew_s = w.max_skew_s,
+        .windows = w.windows,
+        .n_windows = w.n_windows,
     };
     if (ledger_new(&l) < 0 || (buf = malloc(JWS_MAX_LEN + 1)) == NULL)
         goto oom;
@@ -480,7 +505,8 @@ cmd_listen(int argc, char **argv)
         {"help", no_argument, NULL, OPT_HELP},
         {NULL, 0, NULL, 0},
     };
-    struct window w = {DEFAULT_MAX_AGE_S, DEFAULT_MAX_SKEW_S, 0, NULL};
+    struct window w = {.max_age_s = DEFAULT_MAX_AGE_S,
+                       .max_skew_s = DEFAULT_MAX_SKEW_S};
     struct listen_config c = {
         .prefix = "pantry/v1",
         .group = "pantry-retailer",
@@ -621,6 +647,8 @@ cmd_listen(int argc, char **argv)
     c.check.trust = t;
     c.check.max_age_s = w.max_age_s;
     c.check.max_skew_s = w.max_skew_s;
+    c.check.windows = w.windows;
+    c.check.n_windows = w.n_windows;
     c.fixed_now_s = w.now_s;
     c.state = s;
     fprintf(stderr, "pantry-retailer: %zu trusted device key(s)%s, database %s\n",

@@ -41,7 +41,7 @@ def help_options(text):
 
 # What the program says.
 top = run("--help")
-commands = re.findall(r"^  ([a-z]+)(?: [^ ].*?)?  ", top.split("Commands:\n")[1]
+commands = re.findall(r"^  ([a-z][a-z-]*)(?: [^ ].*?)?  ", top.split("Commands:\n")[1]
                       .split("\n\n")[0], re.M)
 glob = help_options(top.split("Global options")[1])
 own = {}
@@ -76,7 +76,7 @@ body = md.split("\n## Commands\n")[1].split("\n## ")[0]
 sections = {}
 for part in re.split(r"^### ", body, flags=re.M)[1:]:
     head, _, text = part.partition("\n")
-    for name in re.findall(r"(?:^|, )([a-z]+)", head):
+    for name in re.findall(r"(?:^|, )([a-z][a-z-]*)", head):
         sections[name] = head + "\n" + text
 gtable = md.split("\n## Global options\n")[1].split("\n## ")[0]
 rows = "\n".join(line for line in gtable.splitlines() if line.startswith("| `"))

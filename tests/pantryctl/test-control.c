@@ -110,16 +110,18 @@ test_bad(void)
         {"42", -EINVAL, "request: expected a JSON object, found a number at byte 1"},
         {"{}", -EINVAL,
          "no \"cmd\": expected one of ping, status, order, confirm, cancel, tare, "
-         "span, record"},
+         "span, record, reset-learning, away"},
         {"{\"cmd\":1}", -EINVAL, "\"cmd\" must be a string, found a number"},
         {"{\"cmd\":null}", -EINVAL, "\"cmd\" must be a string, found null"},
         {"{\"cmd\":\"PING\"}", -EINVAL,
          "unknown command \"PING\" (known: ping, status, order, confirm, cancel, tare, "
-         "span, record)"},
+         "span, record, reset-learning, away)"},
         {"{\"cmd\":\"ping\",\"verbose\":true}", -EINVAL,
-         "unknown key \"verbose\" (known: cmd, item, grams, seconds)"},
+         "unknown key \"verbose\" (known: cmd, item, grams, seconds, from, until, "
+         "arrive, remove)"},
         {"{\"Cmd\":\"ping\"}", -EINVAL,
-         "unknown key \"Cmd\" (known: cmd, item, grams, seconds)"},
+         "unknown key \"Cmd\" (known: cmd, item, grams, seconds, from, until, "
+         "arrive, remove)"},
         {"{\"cmd\":\"ping\",\"cmd\":\"status\"}", -EINVAL,
          "request: member \"cmd\" given twice"},
         {"{\"cmd\":\"order\",\"item\":\"a\",\"item\":\"b\"}", -EINVAL,
@@ -184,7 +186,27 @@ test_bad(void)
         /* brackets inside strings do not count */
         {"{\"cmd\":\"[[[[[[\"}", -EINVAL,
          "unknown command \"[[[[[[\" (known: ping, status, order, confirm, cancel, "
-         "tare, span, record)"},
+         "tare, span, record, reset-learning, away)"},
+        /* away: from and until together, or remove alone */
+        {"{\"cmd\":\"away\",\"from\":10}", -EINVAL,
+         "away needs \"from\" and \"until\" together"},
+        {"{\"cmd\":\"away\",\"arrive\":\"after\"}", -EINVAL,
+         "away needs \"from\" and \"until\" together"},
+        {"{\"cmd\":\"away\",\"from\":10,\"until\":10}", -EINVAL,
+         "\"until\" must be after \"from\""},
+        {"{\"cmd\":\"away\",\"from\":-1,\"until\":10}", -EINVAL,
+         "\"from\" must be a whole number from 0 to 253402300799, found -1"},
+        {"{\"cmd\":\"away\",\"from\":1,\"until\":2.5}", -EINVAL,
+         "\"until\" must be a whole number from 0 to 253402300799, found 2.5"},
+        {"{\"cmd\":\"away\",\"from\":\"1\",\"until\":2}", -EINVAL,
+         "\"from\" must be a number, found a string"},
+        {"{\"cmd\":\"away\",\"from\":1,\"until\":2,\"arrive\":\"soon\"}", -EINVAL,
+         "\"arrive\" must be \"after\" or \"before\""},
+        {"{\"cmd\":\"away\",\"remove\":0}", -EINVAL,
+         "\"remove\" must be a whole number from 1 to 9007199254740991, found 0"},
+        {"{\"cmd\":\"away\",\"remove\":1,\"from\":1,\"until\":2}", -EINVAL,
+         "away takes \"remove\" alone, or \"from\" and \"until\""},
+        {"{\"cmd\":\"status\",\"remove\":1}", -EINVAL, "status takes no \"remove\""},
         {"{\"cmd\":\"pi\tng\"}", -EINVAL,
          "request: control character 0x09 in a string (escape it) at byte 11"},
         {"{\"cmd\":\"ping\"}\n{\"cmd\":\"ping\"}", -EINVAL,
@@ -314,19 +336,41 @@ test_round_trip(void)
             in.known_mg = 999999999;
         if (c == CONTROL_RECORD)
             in.seconds = 86400;
+        if (c == CONTROL_AWAY) {
+            in.from_s = 1798156800;
+            in.until_s = 1799366400;
+            in.before = true;
+        }
         int n = control_format_request(&in, buf, sizeof(buf));
         CHECK(n > 0);
         CHECK_EQ_I64(control_parse_request(buf, (size_t)n, &out, err, sizeof(err)), 0);
         CHECK(memcmp(&in, &out, sizeof(in)) == 0);
     }
+    /* away's other two forms: remove one, list them */
+    struct control_request in, out;
+    memset(&in, 0, sizeof(in));
+    in.cmd = CONTROL_AWAY;
+    in.remove = 7;
+    int n = control_format_request(&in, buf, sizeof(buf));
+    CHECK_STR(buf, "{\"cmd\":\"away\",\"remove\":7}\n");
+    CHECK_EQ_I64(control_parse_request(buf, (size_t)n, &out, err, sizeof(err)), 0);
+    CHECK(memcmp(&in, &out, sizeof(in)) == 0);
+    in.remove = 0;
+    n = control_format_request(&in, buf, sizeof(buf));
+    CHECK_STR(buf, "{\"cmd\":\"away\"}\n");
+    CHECK_EQ_I64(control_parse_request(buf, (size_t)n, &out, err, sizeof(err)), 0);
+    CHECK(memcmp(&in, &out, sizeof(in)) == 0);
+    in.from_s = 5;
+    in.until_s = 5;
+    CHECK_EQ_I64(control_format_request(&in, buf, sizeof(buf)), -EINVAL);
 }
 
 static void
 test_names(void)
 {
-    static const char *const cmds[] = {"ping", "status", "order",  "confirm",
-                                       "cancel", "tare", "span", "record",
-                                       "reset-learning"};
+    static const char *const cmds[] = {"ping",   "status", "order",          "confirm",
+                                       "cancel", "tare",   "span",           "record",
+                                       "reset-learning", "away"};
     for (int c = 0; c < CONTROL_CMD_COUNT; c++)
         CHECK_STR(control_cmd_to_str((enum control_cmd)c), cmds[c]);
     CHECK_STR(control_cmd_to_str((enum control_cmd)CONTROL_CMD_COUNT), "?");

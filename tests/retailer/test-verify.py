@@ -128,6 +128,44 @@ with tempfile.TemporaryDirectory() as d:
           "the wishes of a reorder v2: %s" % (out[-2:],))
     check("wishes" not in out[0], "no wishes in a version 1 verdict")
 
+    # --windows: a reorder v2 none of whose windows (mon-fri 07:00-09:00 and
+    # sat 10:00-24:00 at +02:00, i.e. 05:00-07:00 and sat 08:00-22:00 UTC)
+    # meets the retailer's, in its own local time, is rejected with "window";
+    # a version 1 reorder says no windows and is accepted.
+    v2 = pi.sign(jose.reorder2(pi.name, 17, NOW, oid(16)))
+    v1 = pi.sign(jose.reorder(pi.name, 18, NOW, oid(17)))
+    for spec, tz, verdict in [
+            (["mon-fri 08:00-18:00"], "UTC", "rejected"),
+            (["mon-fri 06:00-18:00"], "UTC", "accepted"),
+            (["mon-fri 07:00-08:00"], "UTC", "rejected"),  # [07, 08) after [05, 07)
+            (["mon-fri 07:00-08:00"], "Etc/GMT-2", "accepted"),  # 05:00 UTC
+            (["sun 00:00-24:00", "sat 21:00-22:00"], "UTC", "accepted"),
+            (["sun 00:00-24:00"], "UTC", "rejected")]:
+        args = []
+        for w in spec:
+            args += ["--windows", w]
+        os.environ["TZ"] = tz
+        rc, out, err = verify(trust, [v2, v1], *args)
+        check(len(out) == 2 and out[0]["verdict"] == verdict and
+              out[1]["verdict"] == "accepted",
+              "%s in %s: %s, want %s (%s)" % (spec, tz, out, verdict, err))
+        if verdict == "rejected" and len(out) == 2:
+            check(out[0].get("reason") == "window" and
+                  "no delivery window of the order (mon-fri 07:00-09:00, ..., "
+                  "UTC+02:00) meets ours (%s" % spec[0] in out[0].get("detail", ""),
+                  "the window rejection says why: %s" % out[0])
+    os.environ["TZ"] = "UTC"
+    for bad in ["mon-fri 8:00-18:00", "weekdays 08:00-18:00", "mon 18:00-08:00"]:
+        p = subprocess.run([RETAILER, "verify", "--trust", trust, "--windows", bad],
+                           input="", capture_output=True, text=True, timeout=60)
+        check(p.returncode == 2 and "--windows: '%s'" % bad in p.stderr,
+              "bad --windows %r: %d %s" % (bad, p.returncode, p.stderr))
+    p = subprocess.run([RETAILER, "verify", "--trust", trust] +
+                       ["--windows", "daily 08:00-09:00"] * 9,
+                       input="", capture_output=True, text=True, timeout=60)
+    check(p.returncode == 2 and "--windows: at most 8" in p.stderr,
+          "nine --windows: %d %s" % (p.returncode, p.stderr))
+
     # Only good lines and duplicates: exit status 0. An empty line is no input.
     rc, out, _ = verify(trust, [good, "", good])
     check(rc == 0, "exit 0 without rejections (got %d)" % rc)
