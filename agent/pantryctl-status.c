@@ -286,32 +286,14 @@ daemon_item(const cJSON *items, const char *id)
 
 /* ---- printing ---- */
 
-static void
-add_g_or_null(cJSON *o, const char *key, bool known, int64_t mg)
-{
-    if (known)
-        cJSON_AddNumberToObject(o, key, (double)mg / 1000.0);
-    else
-        cJSON_AddNullToObject(o, key);
-}
-
-static void
-add_ms_or_null(cJSON *o, const char *key, int64_t ms)
-{
-    if (ms < 0)
-        cJSON_AddNullToObject(o, key);
-    else
-        cJSON_AddNumberToObject(o, key, (double)ms);
-}
-
 static cJSON *
 status_view_json(const struct cfg_item *it, const struct item_status *s, int64_t now_ms)
 {
     cJSON *o = cJSON_CreateObject();
 
     cJSON_AddNumberToObject(o, "t_ms", (double)s->t_ms);
-    add_g_or_null(o, "stock_g", s->stock_known, s->stock_mg);
-    add_g_or_null(o, "uncertainty_g", s->stock_known, s->uncertainty_mg);
+    status_add_g(o, "stock_g", s->stock_known, s->stock_mg);
+    status_add_g(o, "uncertainty_g", s->stock_known, s->uncertainty_mg);
     if (s->stock_known)
         cJSON_AddNumberToObject(
             o, "pack_pct",
@@ -331,11 +313,11 @@ status_view_json(const struct cfg_item *it, const struct item_status *s, int64_t
         cJSON_AddNumberToObject(
             o, "days_left",
             round((double)(s->runout_ms - now_ms) / (double)MS_PER_DAY * 10.0) / 10.0);
-    add_ms_or_null(o, "runout_ms", s->runout_ms);
-    add_ms_or_null(o, "runout_early_ms", s->early_ms);
-    add_ms_or_null(o, "runout_late_ms", s->late_ms);
+    status_add_ms(o, "runout_ms", s->runout_ms);
+    status_add_ms(o, "runout_early_ms", s->early_ms);
+    status_add_ms(o, "runout_late_ms", s->late_ms);
     cJSON_AddNumberToObject(o, "lead_s", (double)s->lead_s);
-    add_g_or_null(o, "reorder_point_g", s->rp_known, s->reorder_point_mg);
+    status_add_g(o, "reorder_point_g", s->rp_known, s->reorder_point_mg);
     cJSON_AddStringToObject(o, "verdict", s->verdict);
     cJSON_AddBoolToObject(o, "fault", s->fault);
     cJSON_AddItemToObject(o, "learning", status_learning_json(&s->learn));

@@ -36,6 +36,7 @@
 #include "evtrace.h"
 #include "modelstate.h"
 #include "store.h"
+#include "status.h"
 #include "text.h"
 #include "pantryctl.h"
 
@@ -153,15 +154,6 @@ runout_ms(int64_t s)
     return s * 1000;
 }
 
-static void
-add_ms_or_null(cJSON *o, const char *key, int64_t ms)
-{
-    if (ms < 0)
-        cJSON_AddNullToObject(o, key);
-    else
-        cJSON_AddNumberToObject(o, key, (double)ms);
-}
-
 /* ---- configuration, store ---- */
 
 static int
@@ -245,9 +237,9 @@ view_json(const struct cfg_item *it, const struct store_view *v, int64_t now_ms)
         cJSON_AddNumberToObject(
             o, "days_left",
             round((double)(ro - now_ms) / (double)MS_PER_DAY * 10.0) / 10.0);
-    add_ms_or_null(o, "runout_ms", ro);
-    add_ms_or_null(o, "runout_early_ms", runout_ms(v->runout_lo_s));
-    add_ms_or_null(o, "runout_late_ms", runout_ms(v->runout_hi_s));
+    status_add_ms(o, "runout_ms", ro);
+    status_add_ms(o, "runout_early_ms", runout_ms(v->runout_lo_s));
+    status_add_ms(o, "runout_late_ms", runout_ms(v->runout_hi_s));
     cJSON_AddNumberToObject(o, "lead_s", (double)v->lead_s);
     cJSON_AddNumberToObject(o, "reorder_point_g", (double)v->reorder_point_mg / 1000.0);
     cJSON_AddStringToObject(o, "verdict", v->verdict);

@@ -53,8 +53,8 @@ add_time(cJSON *o, const char *key, bool known, int64_t s)
         cJSON_AddNullToObject(o, key);
 }
 
-static void
-add_g(cJSON *o, const char *key, bool known, int64_t mg)
+void
+status_add_g(cJSON *o, const char *key, bool known, int64_t mg)
 {
     if (known)
         cJSON_AddNumberToObject(o, key, (double)mg / 1000.0);
@@ -62,8 +62,8 @@ add_g(cJSON *o, const char *key, bool known, int64_t mg)
         cJSON_AddNullToObject(o, key);
 }
 
-static void
-add_ms(cJSON *o, const char *key, int64_t ms)
+void
+status_add_ms(cJSON *o, const char *key, int64_t ms)
 {
     if (ms > 0)
         cJSON_AddNumberToObject(o, key, (double)ms);
@@ -91,8 +91,8 @@ item_json(struct pipeline *pl, size_t i, int64_t now_ms)
     bool rate = l.done, runout = l.done && stock && !it->fault;
     cJSON_AddStringToObject(o, "item", it->cfg->id);
     cJSON_AddNumberToObject(o, "t_ms", (double)v.t_ms);
-    add_g(o, "stock_g", stock, v.stock_mg);
-    add_g(o, "uncertainty_g", stock, v.uncertainty_mg);
+    status_add_g(o, "stock_g", stock, v.stock_mg);
+    status_add_g(o, "uncertainty_g", stock, v.uncertainty_mg);
     if (rate) {
         cJSON_AddNumberToObject(o, "rate_g_per_day", (double)v.rate_ugpd / 1e6);
         cJSON_AddNumberToObject(o, "sigma_g_per_day", (double)v.sigma_ugpd / 1e6);
@@ -104,7 +104,7 @@ item_json(struct pipeline *pl, size_t i, int64_t now_ms)
     add_time(o, "runout_early_ms", runout, v.runout_lo_s);
     add_time(o, "runout_late_ms", runout, v.runout_hi_s);
     cJSON_AddNumberToObject(o, "lead_s", (double)v.lead_s);
-    add_g(o, "reorder_point_g", rate, v.reorder_point_mg);
+    status_add_g(o, "reorder_point_g", rate, v.reorder_point_mg);
     cJSON_AddStringToObject(o, "verdict", order_verdict_to_str(v.verdict));
     cJSON_AddBoolToObject(o, "fault", it->fault);
     cJSON_AddItemToObject(o, "learning", status_learning_json(&l));
@@ -119,7 +119,7 @@ link_json(const struct status_link *k)
     if (o == NULL)
         return NULL;
     cJSON_AddBoolToObject(o, "connected", k->connected);
-    add_ms(o, "since_ms", k->since_ms);
+    status_add_ms(o, "since_ms", k->since_ms);
     if (k->outbox >= 0)
         cJSON_AddNumberToObject(o, "outbox", (double)k->outbox);
     else

@@ -45,6 +45,13 @@ struct status_link {
 };
 
 /* {"learning": ...}'s value: null when done, else its counts. NULL: no memory. */
+/*
+ * Grams (mg / 1000) under key in o when known, else null; a time in ms when
+ * it is one (> 0), else null. The JSON of both the socket and pantryctl.
+ */
+void status_add_g(cJSON *o, const char *key, bool known, int64_t mg);
+void status_add_ms(cJSON *o, const char *key, int64_t ms);
+
 cJSON *status_learning_json(const struct status_learning *l);
 
 /*
