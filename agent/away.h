@@ -32,8 +32,8 @@ int away_merge(struct agent_config *c, struct store *db);
  * The daemon's answer to req (CONTROL_AWAY) at now_ms: add the period (refused
  * with -EINVAL when it has ended, -ENOSPC when c already holds
  * DELIVERY_MAX_AWAY configured ones and stored ones not ended; stored ones
- * that have ended are removed with the add), remove one (-ENOENT: no such stored period; configured
- * ones are the configuration's) or list them all in *data as
+ * that have ended are removed with the add), remove one (-ENOENT: no such stored
+ * period; configured ones are the configuration's) or list them all in *data as
  * [{"id":N|null,"from":"...Z","until":"...Z","arrive":"after","configured":b}]
  * (id null for configured ones). After a change c->away is merged again.
  * A sentence for the person in msg either way; nothing changed on failure.

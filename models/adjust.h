@@ -65,8 +65,8 @@ struct adjust {
 };
 
 /* Shipped defaults: step half a day (a day let a household that cancels
- * orders it finds early run out: tests/eval/CLOSED-LOOP.md), shift within +-7 days, size 50 % .. 200 % in
- * steps of 10 %, ask first after 3 cancels in a row. */
+ * orders it finds early run out: tests/eval/CLOSED-LOOP.md), shift within +-7 days,
+ * size 50 % .. 200 % in steps of 10 %, ask first after 3 cancels in a row. */
 void adjust_cfg_default(struct adjust_cfg *c);
 
 /* No learning: shift 0, size 100 %, no streak, no ask. */
