@@ -333,7 +333,7 @@ pump(struct uplink *u, int64_t mono_ms)
 }
 
 /* The link's last error, for pantryctl status (it is logged by the caller). */
-static void
+static void __attribute__((format(printf, 3, 4)))
 note_error(struct uplink *u, int64_t now_ms, const char *fmt, ...)
 {
     va_list ap;
