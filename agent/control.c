@@ -132,6 +132,18 @@ quote(const char *s, char *buf, size_t len)
     return buf;
 }
 
+/* The command names, ", " between them, for a message; returns buf. */
+static const char *
+cmd_list(char *buf, size_t len)
+{
+    size_t n = 0;
+
+    buf[0] = '\0';
+    for (int c = 0; c < CONTROL_CMD_COUNT && n < len; c++)
+        n += (size_t)snprintf(buf + n, len - n, "%s%s", c > 0 ? ", " : "", cmd_names[c]);
+    return buf;
+}
+
 static bool
 item_id_ok(const char *s)
 {
@@ -247,7 +259,7 @@ parse_object(const cJSON *root, struct control_request *out, char *err, size_t e
 {
     const cJSON *cmd = NULL, *item = NULL, *grams = NULL, *seconds = NULL, *v;
     const cJSON *from = NULL, *until = NULL, *arrive = NULL, *remove = NULL;
-    char q[48];
+    char q[48], names[128];
     unsigned have = 0;
     int c;
 
@@ -300,9 +312,8 @@ parse_object(const cJSON *root, struct control_request *out, char *err, size_t e
         have |= bit;
     }
     if (cmd == NULL) {
-        set_err(err, errlen,
-                "no \"cmd\": expected one of ping, status, order, "
-                "confirm, cancel, tare, span, record, reset-learning, away");
+        set_err(err, errlen, "no \"cmd\": expected one of %s",
+                cmd_list(names, sizeof(names)));
         return -EINVAL;
     }
     if (!cJSON_IsString(cmd)) {
@@ -313,10 +324,8 @@ parse_object(const cJSON *root, struct control_request *out, char *err, size_t e
         if (strcmp(cmd->valuestring, cmd_names[c]) == 0)
             break;
     if (c == CONTROL_CMD_COUNT) {
-        set_err(err, errlen,
-                "unknown command \"%s\" (known: ping, status, order, "
-                "confirm, cancel, tare, span, record, reset-learning, away)",
-                quote(cmd->valuestring, q, sizeof(q)));
+        set_err(err, errlen, "unknown command \"%s\" (known: %s)",
+                quote(cmd->valuestring, q, sizeof(q)), cmd_list(names, sizeof(names)));
         return -EINVAL;
     }
     out->cmd = (enum control_cmd)c;
