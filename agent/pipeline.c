@@ -168,6 +168,13 @@ net_stock(const struct pl_item *it, int64_t weight_mg)
     return net > 0 ? net : 0;
 }
 
+/* The item's last view saw its shelf empty: at most 2 % of a pack left. */
+static bool
+view_empty(const struct pl_item *it)
+{
+    return it->view.stock_mg * 50 <= it->cfg->pack_mg;
+}
+
 /* The conditioning channel of the item's platform. */
 static struct cond_channel *
 chan(struct pipeline *p, const struct pl_item *it)
@@ -175,8 +182,8 @@ chan(struct pipeline *p, const struct pl_item *it)
     return &p->shelf.p[it->channel].ch;
 }
 
-static int
-save_model(struct pipeline *p, struct pl_item *it, int64_t now_ms)
+int
+pl_save_model(struct pipeline *p, struct pl_item *it, int64_t now_ms)
 {
     it->model.zero_mg = chan(p, it)->zero_mg;
     it->model.zero_at_ms = chan(p, it)->zero_at_ms;
@@ -186,12 +193,6 @@ save_model(struct pipeline *p, struct pl_item *it, int64_t now_ms)
     if (r == 0)
         r = store_model_put(p->db, it->cfg->id, now_ms, MS_FORMAT, text, (size_t)n);
     return pl_note_err(p, r);
-}
-
-int
-pl_save_model(struct pipeline *p, struct pl_item *it, int64_t now_ms)
-{
-    return save_model(p, it, now_ms);
 }
 
 /*
@@ -744,7 +745,7 @@ expire_or_close(struct pipeline *p, struct pl_item *it, enum order_event ev,
     if (to == ORDER_EXPIRED && oo.o.state != ORDER_PLANNED) {
         /* The next predicted order waits for the household (review()). */
         it->model.expired_ms = now_ms;
-        save_model(p, it, now_ms);
+        pl_save_model(p, it, now_ms);
     }
     if (to == ORDER_CANCELLED || to == ORDER_EXPIRED) {
         withdraw(p, &oo.o, to, "expired", now_ms, note);
@@ -756,7 +757,7 @@ expire_or_close(struct pipeline *p, struct pl_item *it, enum order_event ev,
         return;
     if (to == ORDER_FULFILLED && oo.o.queued_ms > 0 && now_ms > oo.o.queued_ms) {
         lead_observe(&it->model.lead, (now_ms - oo.o.queued_ms) / 1000, LEAD_FLOOR_Q32);
-        save_model(p, it, now_ms);
+        pl_save_model(p, it, now_ms);
     }
 }
 
@@ -828,7 +829,7 @@ late_delivery(struct pipeline *p, struct pl_item *it, const struct stock_event *
         packs_in(it, &n.o, ev->mg) == 0)
         return false;
     lead_observe(&it->model.lead, (ev->t_ms - n.o.queued_ms) / 1000, LEAD_FLOOR_Q32);
-    save_model(p, it, ev->t_ms);
+    pl_save_model(p, it, ev->t_ms);
     pl_audit(p, it, ev->t_ms, "refill of %" PRId64 " g at %s: the late delivery of expired "
           "order %s (lead %.1f days, learnt)", ev->mg / 1000, when, n.o.order_id,
           (double)(ev->t_ms - n.o.queued_ms) / 86400000.0);
@@ -847,10 +848,10 @@ refill(struct pipeline *p, struct pl_item *it, const struct stock_event *ev)
      * time it stood empty was no silence of the household, only use it could
      * not take and the scale could not see (fc_resume()).
      */
-    bool empty = it->view.t_ms > 0 && it->view.stock_mg * 50 <= it->cfg->pack_mg;
+    bool empty = it->view.t_ms > 0 && view_empty(it);
     if (empty) {
         fc_resume(&it->model.fc, ev->t_ms / 1000);
-        save_model(p, it, ev->t_ms);
+        pl_save_model(p, it, ev->t_ms);
     }
     /* What was on its way came (or something else did): a later order says again. */
     shelf_expect(&p->shelf, it->channel, 0);
@@ -867,7 +868,7 @@ refill(struct pipeline *p, struct pl_item *it, const struct stock_event *ev)
     if (it->model.expired_ms > 0) {
         /* Stock came: predicted orders need no confirmation any more. */
         it->model.expired_ms = 0;
-        save_model(p, it, ev->t_ms);
+        pl_save_model(p, it, ev->t_ms);
     }
     if (oo.found && late && oo.o.state != ORDER_PLANNED && oo.o.state != ORDER_QUEUED)
         pl_audit(p, it, ev->t_ms, "order %s stays open: it was sent after the expired one",
@@ -911,7 +912,7 @@ consume(struct pipeline *p, struct pl_item *it, int64_t t_ms, int64_t mg)
         return;
     fc_consume(&it->model.fc, &it->cfg->fc, t_ms / 1000, mg);
     dayuse_add(&it->model.days, t_ms / 1000, mg);
-    save_model(p, it, t_ms);
+    pl_save_model(p, it, t_ms);
 }
 
 static void
@@ -1096,7 +1097,7 @@ pipeline_fini(struct pipeline *p)
         struct pl_view v;
         int64_t w, u;
         flush_readings(p, it);
-        save_model(p, it, p->now_ms);
+        pl_save_model(p, it, p->now_ms);
         /* pantryctl status shows the saved view while the daemon is stopped:
          * the stock as it was at the stop, not at the last review. */
         if (shelf_stock(&p->shelf, it->channel, p->now_ms, &w, &u) != -EAGAIN) {
@@ -1325,7 +1326,7 @@ pipeline_order(struct pipeline *p, size_t item, const char *reason, int64_t now_
      * empty shelf with nothing on order (the guard let it go), it ran out. */
     if (gap > 0 && gap != MODELS_NEVER && it->have_stock && !it->fault)
         learn_correct(p, it, ADJUST_MANUAL, gap, now_ms, id);
-    else if (it->have_stock && !it->fault && it->view.stock_mg * 50 <= it->cfg->pack_mg)
+    else if (it->have_stock && !it->fault && view_empty(it))
         learn_correct(p, it, ADJUST_STOCKOUT, 0, now_ms, id);
     return 0;
 }
@@ -1410,7 +1411,7 @@ set_cal(struct pipeline *p, struct pl_item *it, const struct cond_cal *cal,
     shelf_recalibrate(&p->shelf, it->channel, cal, now_ms);
     it->model.zero_mg = 0;
     it->model.zero_at_ms = now_ms;
-    save_model(p, it, now_ms);
+    pl_save_model(p, it, now_ms);
     if (it->fault) {
         /* The fresh channel has no fault to end: the old one's ends here (a
          * wrong zero corrected), in the history too. Still faulty, it is
