@@ -347,23 +347,43 @@ corrected(struct agent_run *a, unsigned item, int64_t now, bool manual)
         m->cancels++;
 }
 
+/* The first use of w at or after t_s among uses lo .. hi - 1 (hi if none). */
+static size_t
+use_at(const struct cl_item *w, int64_t t_s, size_t lo, size_t hi)
+{
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (w->use[mid].t_s < t_s)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+#define JUDGE_PAST_S (28 * DAY_S)
+
 /* Whether the household finds an order of item too early at now (ms): the
- * contents last beyond the true mean lead and early_s, by its own use. */
+ * contents last beyond the true mean lead and early_s, at its use of the last
+ * 28 days (or, foreseeing, by the uses to come). */
 static bool
 too_early(const struct agent_run *a, unsigned item, int64_t now)
 {
     const struct hh_ledger *l = &a->shelf.led[item];
     const struct cl_item *w = l->w;
-    int64_t until = now / 1000 + hh_lead_mean_s(a->cfg, a->c, item) + a->c->early_s;
-    size_t lo = l->next_use, hi = w->n_use;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        if (w->use[mid].t_s < until)
-            lo = mid + 1;
-        else
-            hi = mid;
+    int64_t ahead = hh_lead_mean_s(a->cfg, a->c, item) + a->c->early_s;
+    if (a->c->foresees) {
+        size_t hi = use_at(w, now / 1000 + ahead, l->next_use, w->n_use);
+        return l->contents > l->prefix[hi] - l->prefix[l->next_use];
     }
-    return l->contents > l->prefix[lo] - l->prefix[l->next_use];
+    int64_t from = now / 1000 - JUDGE_PAST_S;
+    from = from > a->c->start_s ? from : a->c->start_s;
+    int64_t span = now / 1000 - from;
+    int64_t used = l->prefix[l->next_use] - l->prefix[use_at(w, from, 0, l->next_use)];
+    if (span <= 0 || used <= 0)
+        return l->contents > 0;
+    /* contents / (used / span) > ahead, without the division */
+    return (double)l->contents * (double)span > (double)used * (double)ahead;
 }
 
 /* Cancel (or decline) order t if the household finds it too early. */

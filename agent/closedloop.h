@@ -69,9 +69,13 @@ struct cl_config {
      * predicted order (or declines one waiting for confirmation) that comes too
      * early, when the contents would last longer than the true mean lead plus
      * early_s (3 days), and orders by hand (reason "manual") when the jar is
-     * empty and nothing is on its way, at most once a day.
+     * empty and nothing is on its way, at most once a day. "Would last" is
+     * judged as a person does, by the jar and the household's own use of the
+     * last 28 days; with `foresees`, by the uses to come (a household that
+     * knows its next weeks: its cancels then carry what no forecast can know).
      */
     bool corrects;
+    bool foresees;
     int64_t early_s;
     bool no_learning; /* the agent does not learn from corrections (a baseline) */
 };
