@@ -24,30 +24,85 @@ days_text(int64_t s, char *buf, size_t len)
     snprintf(buf, len, "%c%" PRId64 ".%" PRId64, s < 0 ? '-' : '+', a / 10, a % 10);
 }
 
+/* What the policy does now, for the audit: "orders with at most 8.5 days of use
+ * left", "orders +1.5 days earlier", "orders as planned". */
+static void
+state_text(const struct adjust *a, char *buf, size_t len)
+{
+    char d[24];
+    if (a->ceil_s > 0) {
+        days_text(a->ceil_s, d, sizeof(d));
+        snprintf(buf, len, "orders with at most %s days of use left", d + 1);
+    } else if (a->shift_s != 0) {
+        days_text(a->shift_s, d, sizeof(d));
+        snprintf(buf, len, "orders %s days %s", d + 1, a->shift_s > 0 ? "earlier" : "later");
+    } else {
+        snprintf(buf, len, "orders as planned");
+    }
+}
+
+/* The plan's horizon before any adjustment, as forecast() last saw it. */
+static int64_t
+plan_horizon_s(const struct pl_item *it)
+{
+    return it->view.lead_s + it->cfg->review_s;
+}
+
+bool
+learn_made_later(const struct pl_item *it)
+{
+    const struct adjust *a = &it->model.adj;
+    return a->shift_s < 0 || (a->ceil_s > 0 && a->ceil_s < plan_horizon_s(it));
+}
+
 int
 learn_correct(struct pipeline *p, struct pl_item *it, enum adjust_kind k, int64_t gap_s,
               int64_t now_ms, const char *why)
 {
     struct adjust_cfg c;
-    char d[24], s[24];
+    char d[24], s[96];
 
     if (p->no_learning || fc_events(&it->model.fc) < PL_WARMUP_EVENTS)
         return 0;
     adjust_cfg_default(&c);
     uint32_t asked = it->model.adj.ask_first;
-    adjust_event(&it->model.adj, &c, k, gap_s, now_ms / 1000);
+    adjust_event(&it->model.adj, &c, k, gap_s, plan_horizon_s(it), now_ms / 1000);
     const struct adjust *a = &it->model.adj;
     int r = pl_save_model(p, it, now_ms);
     days_text(a->last_delta_s, d, sizeof(d));
-    days_text(a->shift_s, s, sizeof(s));
+    state_text(a, s, sizeof(s));
     int r2 = pl_audit(p, it, now_ms,
-                      LEARN_AUDIT_PREFIX "%s%s%s: reorder point %s days (now %s days), "
+                      LEARN_AUDIT_PREFIX "%s%s%s: reorder point %s days (now %s), "
                                          "order size %" PRIu32 " %%%s",
                       adjust_kind_to_str((uint32_t)k), why ? " " : "", why ? why : "",
                       d, s, a->size_bp / 100,
                       a->ask_first && !asked ? "; predicted orders now wait for "
                                                "confirmation"
                                              : "");
+    return r < 0 ? r : r2;
+}
+
+int
+learn_kept(struct pipeline *p, struct pl_item *it, int64_t now_ms, const char *why)
+{
+    struct adjust_cfg c;
+    char d[24], s[96];
+
+    if (p->no_learning || fc_events(&it->model.fc) < PL_WARMUP_EVENTS)
+        return 0;
+    adjust_cfg_default(&c);
+    uint32_t streak = it->model.adj.streak;
+    int64_t moved = adjust_kept(&it->model.adj, &c, plan_horizon_s(it));
+    if (moved == 0 && streak == it->model.adj.streak)
+        return 0;
+    int r = pl_save_model(p, it, now_ms);
+    if (moved == 0)
+        return r;
+    days_text(moved, d, sizeof(d));
+    state_text(&it->model.adj, s, sizeof(s));
+    int r2 = pl_audit(p, it, now_ms,
+                      LEARN_AUDIT_PREFIX "kept %s: reorder point %s days (now %s)",
+                      why ? why : "an order", d, s);
     return r < 0 ? r : r2;
 }
 
@@ -88,8 +143,8 @@ static const char *const because[ADJUST_KINDS] = {
 int
 learn_status_line(const struct adjust *a, char *buf, size_t len)
 {
-    char when[64] = "", days[48] = "", size[48] = "";
-    bool moved = a->shift_s != 0 || a->size_bp != 10000;
+    char when[64] = "", days[64] = "", size[48] = "";
+    bool moved = a->shift_s != 0 || a->ceil_s > 0 || a->size_bp != 10000;
 
     if (len > 0)
         buf[0] = '\0';
@@ -104,7 +159,14 @@ learn_status_line(const struct adjust *a, char *buf, size_t len)
         memmove(when + 4, when + 5, strlen(when + 5) + 1);
     int64_t abs_s = a->shift_s < 0 ? -a->shift_s : a->shift_s;
     int64_t nd = (abs_s + DAY_S / 2) / DAY_S;
-    if (a->shift_s != 0 && nd == 0)
+    if (a->ceil_s > 0) {
+        int64_t cd = (a->ceil_s + DAY_S / 2) / DAY_S;
+        if (cd == 0)
+            snprintf(days, sizeof(days), "with less than a day of use left");
+        else
+            snprintf(days, sizeof(days), "with at most about %" PRId64 " day%s of use left",
+                     cd, cd == 1 ? "" : "s");
+    } else if (a->shift_s != 0 && nd == 0)
         snprintf(days, sizeof(days), "a little %s",
                  a->shift_s > 0 ? "earlier" : "later");
     else if (a->shift_s != 0)

@@ -17,6 +17,7 @@
 #ifndef PANTRY_AGENT_LEARN_H
 #define PANTRY_AGENT_LEARN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -38,6 +39,16 @@ struct pl_item;
 int learn_correct(struct pipeline *p, struct pl_item *it, enum adjust_kind k,
                   int64_t gap_s, int64_t now_ms, const char *why);
 
+/* Whether what item it learnt makes its plan later than configured now. */
+bool learn_made_later(const struct pl_item *it);
+
+/*
+ * A predicted order of item it (why names it, may be NULL) was delivered while
+ * the shelf still held stock: adjust_kept(), saved, and an audit line when the
+ * learnt ceiling moved. Same conditions as learn_correct().
+ */
+int learn_kept(struct pipeline *p, struct pl_item *it, int64_t now_ms, const char *why);
+
 /* Forget what item it learnt (the policy goes back to its configuration). */
 int learn_reset(struct pipeline *p, struct pl_item *it, int64_t now_ms);
 
@@ -51,8 +62,8 @@ int learn_reset_request(struct pipeline *p, size_t item, int64_t now_ms, char *m
  * in the local time zone; "" when nothing is learnt. Returns the length it
  * wanted (as snprintf), 0 for nothing. Examples:
  *   "ordering about 2 days earlier since you ordered by hand on 3 March"
- *   "ordering about 1 day later and 10 % less since you refused a delivery
- *    on 5 March; asks first"
+ *   "ordering with at most about 6 days of use left and 10 % less since you
+ *    refused a delivery on 5 March; asks first"
  */
 int learn_status_line(const struct adjust *a, char *buf, size_t len);
 

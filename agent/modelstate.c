@@ -67,6 +67,7 @@ static const struct ms_field fields[] = {
     F("expired_ms", expired_ms, MS_I64, 0, T62),
     /* Learnt from corrections (learn.h); absent in older saves: nothing learnt. */
     F("adj.shift_s", adj.shift_s, MS_I64, -MODELS_DT_MAX_S, MODELS_DT_MAX_S),
+    F("adj.ceil_s", adj.ceil_s, MS_I64, 0, MODELS_DT_MAX_S), /* 0: none */
     F("adj.size_bp", adj.size_bp, MS_U32, 0, 100000), /* 0: as planned */
     F("adj.streak", adj.streak, MS_U32, 0, UINT32_MAX),
     F("adj.ask_first", adj.ask_first, MS_U32, 0, 1),

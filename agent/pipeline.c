@@ -863,7 +863,7 @@ refill(struct pipeline *p, struct pl_item *it, const struct stock_event *ev)
      * A sent order delivered late is the lead's to learn (lead.h), not this,
      * unless what was learnt had made the plan later. */
     bool on_way = oo.found && (oo.o.state == ORDER_PUBLISHED || oo.o.state == ORDER_ACKNOWLEDGED);
-    if (empty && !late && (!on_way || it->model.adj.shift_s < 0))
+    if (empty && !late && (!on_way || learn_made_later(it)))
         learn_correct(p, it, ADJUST_STOCKOUT, 0, ev->t_ms, NULL);
     if (it->model.expired_ms > 0) {
         /* Stock came: predicted orders need no confirmation any more. */
@@ -903,6 +903,9 @@ refill(struct pipeline *p, struct pl_item *it, const struct stock_event *ev)
         snprintf(note, sizeof(note), "fulfilled by the refill of %" PRId64 " g at %s",
                  ev->mg / 1000, when);
     expire_or_close(p, it, ORDER_EV_REFILL, ev->t_ms, note);
+    /* A predicted order that came before the shelf ran dry was wanted (learn.h). */
+    if (!empty && strcmp(oo.o.reason, "predicted") == 0)
+        learn_kept(p, it, ev->t_ms, oo.o.order_id);
 }
 
 static void

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Learning from corrections (see adjust.h): a bounded shift of the reorder
- * point and a bounded scale of the order size, moved by each correction.
+ * Learning from corrections (see adjust.h): a bounded shift of the plan's
+ * horizon earlier, a ceiling on it later, and a bounded scale of the order
+ * size, moved by each correction.
  */
 #include "adjust.h"
 
@@ -19,12 +20,14 @@ adjust_cfg_default(struct adjust_cfg *c)
     c->size_min_bp = 5000u;
     c->size_max_bp = 20000u;
     c->ask_after = 3u;
+    c->relax_step_s = MODELS_DAY_S / 4;
 }
 
 void
 adjust_init(struct adjust *a)
 {
     a->shift_s = 0;
+    a->ceil_s = 0;
     a->size_bp = BP_ONE;
     a->streak = 0;
     a->ask_first = 0;
@@ -48,17 +51,59 @@ size_move(uint32_t size_bp, const struct adjust_cfg *c, int sign)
     return (uint32_t)fx_clamp(v, lo, hi);
 }
 
+/* The horizon in use for a plan of horizon h (both in seconds of use). */
+static int64_t
+horizon_in_use(const struct adjust *a, int64_t h)
+{
+    int64_t e = fx_clamp(fx_add_sat(h, a->shift_s), 0, MODELS_DT_MAX_S);
+    return a->ceil_s > 0 && a->ceil_s < e ? a->ceil_s : e;
+}
+
+/* d seconds earlier: on the ceiling while there is one, else on the shift. */
+static void
+earlier(struct adjust *a, int64_t d, int64_t h, int64_t max)
+{
+    if (a->ceil_s > 0) {
+        int64_t c = fx_add_sat(a->ceil_s, d);
+        if (c < h) {
+            a->ceil_s = c;
+            return;
+        }
+        a->ceil_s = 0;
+        d = c - h;
+        if (a->shift_s < 0)
+            a->shift_s = 0;
+    }
+    a->shift_s = fx_clamp(fx_add_sat(a->shift_s, d), -max, max);
+}
+
+/* step seconds later: off the shift while it is earlier, else a ceiling. */
+static void
+later(struct adjust *a, int64_t step, int64_t h, int64_t max)
+{
+    if (a->shift_s > 0) {
+        a->shift_s = a->shift_s > step ? a->shift_s - step : 0;
+        return;
+    }
+    int64_t c = fx_sub_sat(horizon_in_use(a, h), step);
+    int64_t floor = h - max > 1 ? h - max : 1;
+    a->ceil_s = c > floor ? c : floor;
+}
+
 void
 adjust_event(struct adjust *a, const struct adjust_cfg *c, enum adjust_kind k,
-             int64_t gap_s, int64_t t_s)
+             int64_t gap_s, int64_t horizon_s, int64_t t_s)
 {
     if ((uint32_t)k >= (uint32_t)ADJUST_KINDS)
         return;
     int64_t max = fx_clamp(c->max_shift_s, 0, MODELS_DT_MAX_S);
     int64_t step = fx_clamp(c->step_s, 1, MODELS_DT_MAX_S);
-    int64_t delta = 0;
+    int64_t h = fx_clamp(horizon_s, 0, MODELS_DT_MAX_S);
+    a->shift_s = fx_clamp(a->shift_s, -max, max);
+    a->ceil_s = fx_clamp(a->ceil_s, 0, MODELS_DT_MAX_S);
+    int64_t before = horizon_in_use(a, h);
     if (k == ADJUST_CANCEL || k == ADJUST_REFUSED) {
-        delta = -step;
+        later(a, step, h, max);
         a->streak = a->streak < UINT32_MAX ? a->streak + 1 : a->streak;
         if (k == ADJUST_REFUSED)
             a->size_bp = size_move(a->size_bp, c, -1);
@@ -67,21 +112,33 @@ adjust_event(struct adjust *a, const struct adjust_cfg *c, enum adjust_kind k,
     } else {
         /* Half the gap: one hurried hand order should not swing the plan by all of it.
          */
-        delta = k == ADJUST_MANUAL && gap_s > 0
-                    ? fx_clamp(gap_s / 2, 1, max > 0 ? max : 1)
-                    : step;
+        earlier(a,
+                k == ADJUST_MANUAL && gap_s > 0 ? fx_clamp(gap_s / 2, 1, max > 0 ? max : 1)
+                                                : step,
+                h, max);
         a->streak = 0;
         if (k == ADJUST_STOCKOUT)
             a->size_bp = size_move(a->size_bp, c, +1);
     }
-    int64_t before = fx_clamp(a->shift_s, -max, max);
-    a->shift_s = fx_clamp(fx_add_sat(before, delta), -max, max);
-    a->last_delta_s = a->shift_s - before;
+    a->last_delta_s = horizon_in_use(a, h) - before;
     if (c->ask_after > 0 && a->streak >= c->ask_after)
         a->ask_first = 1;
     a->events = a->events < UINT32_MAX ? a->events + 1 : a->events;
     a->last_t_s = t_s;
     a->last_kind = (uint32_t)k;
+}
+
+int64_t
+adjust_kept(struct adjust *a, const struct adjust_cfg *c, int64_t horizon_s)
+{
+    int64_t h = fx_clamp(horizon_s, 0, MODELS_DT_MAX_S);
+    a->streak = 0;
+    if (a->ceil_s <= 0)
+        return 0;
+    int64_t before = horizon_in_use(a, h);
+    int64_t up = fx_add_sat(a->ceil_s, fx_clamp(c->relax_step_s, 0, MODELS_DT_MAX_S));
+    a->ceil_s = up < h ? up : 0;
+    return horizon_in_use(a, h) - before;
 }
 
 void
@@ -97,6 +154,14 @@ adjust_apply(const struct adjust *a, struct policy_in *in)
         review -= take;
         shift += take;
         lead = lead + shift > 0 ? lead + shift : 0;
+    }
+    /* A learnt ceiling cuts the horizon the same way, review first. */
+    int64_t ceil = fx_clamp(a->ceil_s, 0, MODELS_DT_MAX_S);
+    if (ceil > 0 && lead + review > ceil) {
+        int64_t cut = lead + review - ceil;
+        int64_t take = cut < review ? cut : review;
+        review -= take;
+        lead -= cut - take;
     }
     in->review_s = review;
     in->lead_time_s = lead;

@@ -247,9 +247,15 @@ test_cancels_move_later_then_ask(void)
         }
         CHECK_MSG(id[0] != '\0', "no predicted order %d", k);
         CHECK_EQ_I64(state_of(r.db, id), ORDER_QUEUED);
+        /* "Later" is a ceiling, half a day below the plan's horizon (lead +
+         * review) and then below itself. */
+        const struct pl_item *it = &r.pl.items[0];
+        int64_t in_use = k == 0 ? it->view.lead_s + it->cfg->review_s : it->model.adj.ceil_s;
         CHECK_EQ_I64(pipeline_cancel(&r.pl, 0, "button", r.now, msg, sizeof(msg)), 0);
-        CHECK_EQ_I64(r.pl.items[0].model.adj.shift_s, -(k + 1) * 43200);
-        CHECK_EQ_I64(r.pl.items[0].model.adj.ask_first, k == 2);
+        CHECK_EQ_I64(it->model.adj.ceil_s, in_use - 43200);
+        CHECK_EQ_I64(it->model.adj.last_delta_s, -43200);
+        CHECK_EQ_I64(it->model.adj.shift_s, 0);
+        CHECK_EQ_I64(it->model.adj.ask_first, k == 2);
     }
     CHECK(history_has(r.db, "learn: cancel"));
     CHECK(history_has(r.db, "predicted orders now wait for confirmation"));
@@ -261,6 +267,48 @@ test_cancels_move_later_then_ask(void)
     CHECK(id[0] != '\0');
     CHECK_EQ_I64(state_of(r.db, id), ORDER_PLANNED);
     CHECK(history_has(r.db, "(learnt after repeated cancels)"));
+    rig_close(&r);
+}
+
+/* Feed 100 g until a predicted order is open; its id into id. */
+static void
+await_order(struct rig *r, char *id)
+{
+    id[0] = '\0';
+    for (int64_t end = r->now + 2 * DAY; id[0] == '\0' && r->now < end;) {
+        feed(r, r->now + 10 * MIN, 100);
+        open_order(r, id);
+    }
+    CHECK_MSG(id[0] != '\0', "no predicted order by %" PRId64, r->now);
+}
+
+static void
+test_kept_order_raises_the_ceiling(void)
+{
+    static struct rig r;
+    char msg[512], id[STORE_ID_MAX];
+
+    rig_open(&r, "kept");
+    warm_up(&r);
+    await_order(&r, id);
+    CHECK_EQ_I64(pipeline_cancel(&r.pl, 0, "button", r.now, msg, sizeof(msg)), 0);
+    int64_t ceil = r.pl.items[0].model.adj.ceil_s;
+    CHECK(ceil > 0);
+    CHECK(!history_has(r.db, "learn: kept"));
+    /* The next predicted order goes out and comes with 100 g still there. */
+    await_order(&r, id);
+    CHECK_EQ_I64(state_of(r.db, id), ORDER_QUEUED);
+    CHECK_EQ_I64(pipeline_published(&r.pl, STORE_MSG_REORDER, id, r.now), 0);
+    feed(&r, r.now + HOUR, 1100);
+    CHECK_EQ_I64(state_of(r.db, id), ORDER_FULFILLED);
+    CHECK_EQ_I64(r.pl.items[0].model.adj.ceil_s, ceil + DAY / 1000 / 4);
+    CHECK_EQ_U64(r.pl.items[0].model.adj.events, 1); /* no correction */
+    CHECK(history_has(r.db, "learn: kept"));
+    CHECK(history_has(r.db, "days of use left"));
+    rig_close(&r);
+    /* A restarted daemon keeps the ceiling. */
+    rig_open(&r, "kept");
+    CHECK_EQ_I64(r.pl.items[0].model.adj.ceil_s, ceil + DAY / 1000 / 4);
     rig_close(&r);
 }
 
@@ -345,6 +393,7 @@ main(void)
     setenv("TZ", "UTC", 1);
     RUN(test_manual_order_moves_earlier);
     RUN(test_cancels_move_later_then_ask);
+    RUN(test_kept_order_raises_the_ceiling);
     RUN(test_stockout_moves_earlier_and_larger);
     RUN(test_rejection_counts_towards_asking);
     RUN(test_nothing_learnt_while_warming_up);
