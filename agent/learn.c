@@ -35,7 +35,8 @@ state_text(const struct adjust *a, char *buf, size_t len)
         snprintf(buf, len, "orders with at most %s days of use left", d + 1);
     } else if (a->shift_s != 0) {
         days_text(a->shift_s, d, sizeof(d));
-        snprintf(buf, len, "orders %s days %s", d + 1, a->shift_s > 0 ? "earlier" : "later");
+        snprintf(buf, len, "orders %s days %s", d + 1,
+                 a->shift_s > 0 ? "earlier" : "later");
     } else {
         snprintf(buf, len, "orders as planned");
     }
@@ -164,8 +165,9 @@ learn_status_line(const struct adjust *a, char *buf, size_t len)
         if (cd == 0)
             snprintf(days, sizeof(days), "with less than a day of use left");
         else
-            snprintf(days, sizeof(days), "with at most about %" PRId64 " day%s of use left",
-                     cd, cd == 1 ? "" : "s");
+            snprintf(days, sizeof(days),
+                     "with at most about %" PRId64 " day%s of use left", cd,
+                     cd == 1 ? "" : "s");
     } else if (a->shift_s != 0 && nd == 0)
         snprintf(days, sizeof(days), "a little %s",
                  a->shift_s > 0 ? "earlier" : "later");

@@ -113,8 +113,9 @@ adjust_event(struct adjust *a, const struct adjust_cfg *c, enum adjust_kind k,
         /* Half the gap: one hurried hand order should not swing the plan by all of it.
          */
         earlier(a,
-                k == ADJUST_MANUAL && gap_s > 0 ? fx_clamp(gap_s / 2, 1, max > 0 ? max : 1)
-                                                : step,
+                k == ADJUST_MANUAL && gap_s > 0
+                    ? fx_clamp(gap_s / 2, 1, max > 0 ? max : 1)
+                    : step,
                 h, max);
         a->streak = 0;
         if (k == ADJUST_STOCKOUT)

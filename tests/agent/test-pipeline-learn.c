@@ -250,7 +250,8 @@ test_cancels_move_later_then_ask(void)
         /* "Later" is a ceiling, half a day below the plan's horizon (lead +
          * review) and then below itself. */
         const struct pl_item *it = &r.pl.items[0];
-        int64_t in_use = k == 0 ? it->view.lead_s + it->cfg->review_s : it->model.adj.ceil_s;
+        int64_t in_use =
+            k == 0 ? it->view.lead_s + it->cfg->review_s : it->model.adj.ceil_s;
         CHECK_EQ_I64(pipeline_cancel(&r.pl, 0, "button", r.now, msg, sizeof(msg)), 0);
         CHECK_EQ_I64(it->model.adj.ceil_s, in_use - 43200);
         CHECK_EQ_I64(it->model.adj.last_delta_s, -43200);
