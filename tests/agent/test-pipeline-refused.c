@@ -12,7 +12,9 @@
  *    one in the streak);
  *  - an order by hand refused is closed the same way and teaches nothing;
  *  - no open order, or one not sent yet, is refused with a clear message and
- *    nothing changes.
+ *    nothing changes;
+ *  - an item configured with learn = false learns from no correction: a
+ *    predicted order cancelled, or refused at the door, moves nothing.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -293,6 +295,30 @@ test_refusals_that_change_nothing(void)
     rig_close(&r);
 }
 
+static void
+test_learn_off(void)
+{
+    static struct rig r;
+    char msg[512], id[STORE_ID_MAX];
+    struct adjust none;
+
+    adjust_init(&none);
+    rig_open(&r, "nolearn", " learn = false;");
+    CHECK(!r.cfg.items[0].learn);
+    warm_up(&r);
+    until_predicted(&r, id);
+    CHECK_EQ_I64(pipeline_cancel(&r.pl, 0, "button", r.now, msg, sizeof(msg)), 0);
+    CHECK_EQ_I64(state_of(r.db, id), ORDER_CANCELLED);
+    CHECK(memcmp(&none, &r.pl.items[0].model.adj, sizeof(none)) == 0);
+    until_predicted(&r, id);
+    sent_and_accepted(&r, id);
+    CHECK_EQ_I64(pipeline_refused(&r.pl, 0, NULL, r.now + DAY, msg, sizeof(msg)), 0);
+    CHECK_EQ_I64(state_of(r.db, id), ORDER_CANCELLED);
+    CHECK(memcmp(&none, &r.pl.items[0].model.adj, sizeof(none)) == 0);
+    CHECK_EQ_I64(history_has(r.db, "learn:"), 0);
+    rig_close(&r);
+}
+
 int
 main(void)
 {
@@ -304,6 +330,7 @@ main(void)
     RUN(test_refused_predicted_order);
     RUN(test_refused_manual_order_teaches_nothing);
     RUN(test_refusals_that_change_nothing);
+    RUN(test_learn_off);
     char cmd[300];
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
     if (system(cmd) != 0)
