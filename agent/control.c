@@ -413,7 +413,8 @@ parse_object(const cJSON *root, struct control_request *out, char *err, size_t e
         out->seconds = (int64_t)s;
     }
     if (reason != NULL && !cJSON_IsString(reason)) {
-        set_err(err, errlen, "\"reason\" must be a string, found %s", json_type(reason));
+        set_err(err, errlen, "\"reason\" must be a string, found %s",
+                json_type(reason));
         return -EINVAL;
     }
     if (reason != NULL && (reason->valuestring[0] == '\0' ||
@@ -489,7 +490,8 @@ format_refused(const struct control_request *r, char *buf, size_t len)
         esc[k++] = *s;
     }
     esc[k] = '\0';
-    return snprintf(buf, len, "{\"cmd\":\"refused\",\"item\":\"%s\",\"reason\":\"%s\"}\n",
+    return snprintf(buf, len,
+                    "{\"cmd\":\"refused\",\"item\":\"%s\",\"reason\":\"%s\"}\n",
                     r->item, esc);
 }
 

@@ -607,7 +607,8 @@ check_cancel(const cJSON *root, struct payload *out, char *err, size_t errlen)
         (r = jr_members(root, "cancel", table, 7, err, errlen)) < 0)
         return r;
     if (!is_enum(get(root, "reason"), reasons))
-        return bad(err, errlen, "reason", "button, manual, expired, refilled or refused");
+        return bad(err, errlen, "reason",
+                   "button, manual, expired, refilled or refused");
     return 0;
 }
 

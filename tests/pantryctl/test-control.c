@@ -219,9 +219,10 @@ test_bad(void)
          "\"reason\" must be text without control characters"},
         {"{\"cmd\":\"refused\",\"item\":\"rice\",\"reason\":\"x\\u007f\"}", -EINVAL,
          "\"reason\" must be text without control characters"},
-        {"{\"cmd\":\"refused\",\"item\":\"rice\",\"reason\":\"12345678901234567890123456789"
-         "01234567890123456789012345678901234567890123456789012345678901234567890123456789"
-         "012345678901\"}", -EINVAL, "\"reason\" must be 1 to 120 bytes of text, found 121"},
+        {"{\"cmd\":\"refused\",\"item\":\"rice\",\"reason\":\""
+         "1234567890123456789012345678901234567890123456789012345678901234567890"
+         "123456789012345678901234567890123456789012345678901\"}",
+         -EINVAL, "\"reason\" must be 1 to 120 bytes of text, found 121"},
         {"{\"cmd\":\"pi\tng\"}", -EINVAL,
          "request: control character 0x09 in a string (escape it) at byte 11"},
         {"{\"cmd\":\"ping\"}\n{\"cmd\":\"ping\"}", -EINVAL,
@@ -387,6 +388,11 @@ test_round_trip(void)
     n = control_format_request(&in, buf, sizeof(buf));
     CHECK_STR(buf, "{\"cmd\":\"refused\",\"item\":\"rice\",\"reason\":"
                    "\"the \\\"wrong\\\" brand \\\\ cr\xc3\xa8me\"}\n");
+    CHECK_EQ_I64(control_parse_request(buf, (size_t)n, &out, err, sizeof(err)), 0);
+    CHECK(memcmp(&in, &out, sizeof(in)) == 0);
+    memset(in.reason, 'x', CONTROL_REASON_MAX - 1); /* 120 bytes: the most */
+    n = control_format_request(&in, buf, sizeof(buf));
+    CHECK(n > 0);
     CHECK_EQ_I64(control_parse_request(buf, (size_t)n, &out, err, sizeof(err)), 0);
     CHECK(memcmp(&in, &out, sizeof(in)) == 0);
     memset(in.reason, 'x', sizeof(in.reason)); /* no NUL */
