@@ -122,6 +122,7 @@ cfg_item_defaults(struct cfg_item *it, int64_t pack_mg)
         .mode = CFG_MODE_CONFIRM,
         .cooldown_s = DAY_S,
         .max_orders_30d = 2,
+        .learn = true,
         /* The forecaster's defaults are those of stock event traces (evtrace.c). */
         .fc = {.method = FC_SES,
                .half_life_s = 14 * DAY_S,
@@ -1883,6 +1884,7 @@ static const struct key item_keys[] = {
     KEY("max_orders_30d", K_INT, false, struct cfg_item, max_orders_30d, 1, 30),
     KEY("price", K_MONEY, false, struct cfg_item, price_cents, 0, 1000000),
     KEY("budget", K_MONEY, false, struct cfg_item, budget_cents, 0, 10000000),
+    KEY("learn", K_BOOL, false, struct cfg_item, learn, 0, 0),
     KFN("calibration", false, fn_calibration, NULL),
     KFN("forecast", false, fn_forecast, NULL),
     KFN("conditioning", false, fn_conditioning, NULL),

@@ -160,6 +160,7 @@ struct cfg_item {
     uint32_t max_orders_30d;  /* 1..30, default 2 */
     int64_t price_cents;  /* price = 4.99 -> 499; 0..1000000; 0 = unknown (default) */
     int64_t budget_cents; /* per-item monthly budget 0..10000000, 0 = none (default) */
+    bool learn;           /* corrections teach the policy (learn.h), default true */
     /* forecast = { method = "ses"; half_life = "14d"; trend_half_life = "28d";
      * damp_half_life = "off"; overdue_decay = false; } optional; these defaults
      * are evtrace's (agent/evtrace.c) */

@@ -32,7 +32,7 @@ static const char *const cmd_names[CONTROL_CMD_COUNT] = {
     [CONTROL_CANCEL] = "cancel", [CONTROL_TARE] = "tare",
     [CONTROL_SPAN] = "span",     [CONTROL_RECORD] = "record",
     [CONTROL_RESET_LEARNING] = "reset-learning",
-    [CONTROL_AWAY] = "away",
+    [CONTROL_AWAY] = "away",     [CONTROL_REFUSED] = "refused",
 };
 
 /* Which keys besides "cmd" each command takes: all of them are required. */
@@ -44,11 +44,13 @@ enum {
     KEY_UNTIL = 16,
     KEY_ARRIVE = 32,
     KEY_REMOVE = 64,
+    KEY_REASON = 128,
 };
-#define KEY_COUNT 7
+#define KEY_COUNT 8
 /* Keys a command may have (away's combinations: check_away()). */
 static const unsigned cmd_optional[CONTROL_CMD_COUNT] = {
     [CONTROL_AWAY] = KEY_FROM | KEY_UNTIL | KEY_ARRIVE | KEY_REMOVE,
+    [CONTROL_REFUSED] = KEY_REASON,
 };
 static const unsigned cmd_keys[CONTROL_CMD_COUNT] = {
     [CONTROL_PING] = 0,
@@ -61,6 +63,7 @@ static const unsigned cmd_keys[CONTROL_CMD_COUNT] = {
     [CONTROL_RECORD] = KEY_SECONDS,
     [CONTROL_RESET_LEARNING] = KEY_ITEM,
     [CONTROL_AWAY] = 0,
+    [CONTROL_REFUSED] = KEY_ITEM,
 };
 
 static const struct {
@@ -218,6 +221,18 @@ whole(const cJSON *v, const char *name, int64_t min, int64_t max, int64_t *out,
     return 0;
 }
 
+/* refused's reason: 1 .. CONTROL_REASON_MAX - 1 bytes, no control characters. */
+static bool
+reason_ok(const char *s)
+{
+    size_t n = 0;
+
+    for (; s[n] != '\0'; n++)
+        if ((unsigned char)s[n] < 0x20 || s[n] == 0x7f)
+            return false;
+    return n >= 1 && n < CONTROL_REASON_MAX;
+}
+
 /* away: from and until together (arrive optional), or remove alone, or none. */
 static int
 check_away(const cJSON *from, const cJSON *until, const cJSON *arrive,
@@ -259,6 +274,7 @@ parse_object(const cJSON *root, struct control_request *out, char *err, size_t e
 {
     const cJSON *cmd = NULL, *item = NULL, *grams = NULL, *seconds = NULL, *v;
     const cJSON *from = NULL, *until = NULL, *arrive = NULL, *remove = NULL;
+    const cJSON *reason = NULL;
     char q[48], names[128];
     unsigned have = 0;
     int c;
@@ -297,10 +313,13 @@ parse_object(const cJSON *root, struct control_request *out, char *err, size_t e
         } else if (strcmp(v->string, "remove") == 0) {
             slot = &remove;
             bit = KEY_REMOVE;
+        } else if (strcmp(v->string, "reason") == 0) {
+            slot = &reason;
+            bit = KEY_REASON;
         } else {
             set_err(err, errlen,
                     "unknown key \"%s\" (known: cmd, item, grams, seconds, from, "
-                    "until, arrive, remove)",
+                    "until, arrive, remove, reason)",
                     quote(v->string, q, sizeof(q)));
             return -EINVAL;
         }
@@ -330,7 +349,7 @@ parse_object(const cJSON *root, struct control_request *out, char *err, size_t e
     }
     out->cmd = (enum control_cmd)c;
     static const char *const key_names[KEY_COUNT] = {
-        "item", "grams", "seconds", "from", "until", "arrive", "remove"};
+        "item", "grams", "seconds", "from", "until", "arrive", "remove", "reason"};
     for (unsigned k = 0; k < KEY_COUNT; k++) {
         unsigned bit = 1u << k;
         if ((have & bit) && !((cmd_keys[c] | cmd_optional[c]) & bit)) {
@@ -393,6 +412,25 @@ parse_object(const cJSON *root, struct control_request *out, char *err, size_t e
         }
         out->seconds = (int64_t)s;
     }
+    if (reason != NULL && !cJSON_IsString(reason)) {
+        set_err(err, errlen, "\"reason\" must be a string, found %s",
+                json_type(reason));
+        return -EINVAL;
+    }
+    if (reason != NULL && (reason->valuestring[0] == '\0' ||
+                           strlen(reason->valuestring) >= CONTROL_REASON_MAX)) {
+        set_err(err, errlen, "\"reason\" must be 1 to %d bytes of text, found %zu",
+                CONTROL_REASON_MAX - 1, strlen(reason->valuestring));
+        return -EINVAL;
+    }
+    /* jr_parse() let through well-formed UTF-8 only, but an escape such as
+     * "\u0007" is a control character all the same. */
+    if (reason != NULL && !reason_ok(reason->valuestring)) {
+        set_err(err, errlen, "\"reason\" must be text without control characters");
+        return -EINVAL;
+    }
+    if (reason != NULL)
+        strcpy(out->reason, reason->valuestring);
     return c == CONTROL_AWAY ? check_away(from, until, arrive, remove, out, err, errlen)
                              : 0;
 }
@@ -438,6 +476,25 @@ control_parse_request(const char *line, size_t len, struct control_request *out,
     return r;
 }
 
+/* refused with a reason (checked), its quotes and backslashes escaped; as
+ * snprintf. */
+static int
+format_refused(const struct control_request *r, char *buf, size_t len)
+{
+    char esc[2 * CONTROL_REASON_MAX];
+    size_t k = 0;
+
+    for (const char *s = r->reason; *s != '\0'; s++) {
+        if (*s == '"' || *s == '\\')
+            esc[k++] = '\\';
+        esc[k++] = *s;
+    }
+    esc[k] = '\0';
+    return snprintf(buf, len,
+                    "{\"cmd\":\"refused\",\"item\":\"%s\",\"reason\":\"%s\"}\n",
+                    r->item, esc);
+}
+
 int
 control_format_request(const struct control_request *r, char *buf, size_t len)
 {
@@ -456,7 +513,11 @@ control_format_request(const struct control_request *r, char *buf, size_t len)
     if ((keys & KEY_SECONDS) &&
         (r->seconds < CONTROL_RECORD_MIN_S || r->seconds > CONTROL_RECORD_MAX_S))
         return -EINVAL;
-    if (r->cmd == CONTROL_AWAY && r->remove != 0)
+    if (r->cmd == CONTROL_REFUSED && r->reason[0] != '\0')
+        n = memchr(r->reason, '\0', sizeof(r->reason)) == NULL || !reason_ok(r->reason)
+                ? -1
+                : format_refused(r, buf, len);
+    else if (r->cmd == CONTROL_AWAY && r->remove != 0)
         n = r->remove < 1 || r->remove > CONTROL_AWAY_ID_MAX
                 ? -1
                 : snprintf(buf, len, "{\"cmd\":\"away\",\"remove\":%lld}\n",

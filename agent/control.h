@@ -14,6 +14,7 @@
  *   {"cmd":"reset-learning","item":"rice"}
  *   {"cmd":"away"}  {"cmd":"away","remove":3}
  *   {"cmd":"away","from":1797800000,"until":1798900000,"arrive":"after"}
+ *   {"cmd":"refused","item":"rice"}  {"cmd":"refused","item":"rice","reason":"damaged"}
  *
  *   {"ok":true,"message":"...","data":...}      ("data" optional, any JSON)
  *   {"ok":false,"error":"EPERM","message":"..."}
@@ -22,7 +23,8 @@
  * command and no other, the right JSON types, item ids of [a-z0-9_-]{1,31},
  * grams in 0.001..1000000, seconds in 1..86400 (an integer), away's from and
  * until together (integers, from < until, arrive "after" or "before" optional)
- * or remove alone (an integer >= 1), nesting no deeper
+ * or remove alone (an integer >= 1), refused's reason (optional) 1 to
+ * CONTROL_REASON_MAX - 1 bytes of UTF-8 text, nesting no deeper
  * than 4, no control characters, one line of at most CONTROL_LINE_MAX bytes.
  * A rejected request is answered {"ok":false,"error":"EINVAL",...} with a
  * message saying what to fix; the handler never sees it.
@@ -65,6 +67,8 @@ struct cJSON;
 /* record: seconds, 1 .. 1 day. */
 #define CONTROL_RECORD_MIN_S 1
 #define CONTROL_RECORD_MAX_S 86400
+/* refused: the household's reason, with its NUL (120 bytes of text at most). */
+#define CONTROL_REASON_MAX 121
 
 enum control_cmd {
     CONTROL_PING,    /* is the daemon there? */
@@ -78,8 +82,10 @@ enum control_cmd {
     CONTROL_RESET_LEARNING, /* item: forget what corrections taught (learn.h) */
     CONTROL_AWAY,    /* from_s, until_s, before: add an away period; remove:
                         remove one; neither: list them (data) */
+    CONTROL_REFUSED, /* item, reason (may be ""): its delivery was refused at the
+                        door (pipeline_refused()) */
 };
-#define CONTROL_CMD_COUNT 10
+#define CONTROL_CMD_COUNT 11
 /* away: times in seconds since the epoch, 0 .. 9999-12-31T23:59:59Z; ids
  * 1 .. 2^53 - 1. */
 #define CONTROL_TIME_MAX_S INT64_C(253402300799)
@@ -93,6 +99,7 @@ struct control_request {
     int64_t from_s, until_s;     /* away (add): from < until; 0 otherwise */
     bool before;                 /* away (add): "arrive":"before" */
     int64_t remove;              /* away: the period to remove; 0 otherwise */
+    char reason[CONTROL_REASON_MAX]; /* refused: "" for none given */
 };
 
 /* "ping", "status", "order", ...; "?" for anything else. */

@@ -63,7 +63,8 @@ learn_correct(struct pipeline *p, struct pl_item *it, enum adjust_kind k, int64_
     struct adjust_cfg c;
     char d[24], s[96];
 
-    if (p->no_learning || fc_events(&it->model.fc) < PL_WARMUP_EVENTS)
+    if (p->no_learning || !it->cfg->learn ||
+        fc_events(&it->model.fc) < PL_WARMUP_EVENTS)
         return 0;
     adjust_cfg_default(&c);
     uint32_t asked = it->model.adj.ask_first;

@@ -34,7 +34,7 @@ struct pl_item;
  * it; why (may be NULL) names the order or event, for the audit line. Nothing
  * is learnt before the item's forecast has warmed up (PL_WARMUP_EVENTS): the
  * first orders of a new shelf are no evidence about the policy; nor while
- * p->no_learning is set.
+ * p->no_learning is set, nor for an item configured with learn = false.
  */
 int learn_correct(struct pipeline *p, struct pl_item *it, enum adjust_kind k,
                   int64_t gap_s, int64_t now_ms, const char *why);

@@ -214,6 +214,9 @@ on_request(void *ctx, const struct control_request *req, char *msg, size_t len,
     case CONTROL_RESET_LEARNING:
         r = learn_reset_request(a->pl, (size_t)item, now, msg, len);
         break;
+    case CONTROL_REFUSED:
+        r = pipeline_refused(a->pl, (size_t)item, req->reason, now, msg, len);
+        break;
     case CONTROL_SPAN:
         r = pipeline_span(a->pl, (size_t)item, req->known_mg, now, 3000, msg, len);
         break;

@@ -64,6 +64,7 @@ show_item(struct store *db, const struct cfg_item *c, struct opts *o, cJSON *arr
     if (arr != NULL) {
         cJSON *j = cJSON_CreateObject();
         cJSON_AddStringToObject(j, "item", c->id);
+        cJSON_AddBoolToObject(j, "learn", c->learn);
         cJSON_AddNumberToObject(j, "shift_s", (double)a->shift_s);
         cJSON_AddNumberToObject(j, "size_pct",
                                 (double)(a->size_bp ? a->size_bp : 10000) / 100);
@@ -85,6 +86,8 @@ show_item(struct store *db, const struct cfg_item *c, struct opts *o, cJSON *arr
         cJSON_AddItemToArray(arr, j);
     } else {
         printf("%s\n  %s\n", c->id, line[0] ? line : "nothing learnt from corrections");
+        if (!c->learn)
+            printf("  learning off for this item (configuration)\n");
         printf("  reorder point %+.1f days, order size %u %%, predicted orders %s, "
                "%u correction(s)\n",
                (double)a->shift_s / 86400,

@@ -783,6 +783,16 @@ static const struct command commands[] = {
      "  --arrive WHEN         after (default) or before: when the delivery\n"
      "                        should come\n"
      "  --remove ID           remove the period ID set with pantryctl away\n"},
+    {"refused", "ITEM", OPT_REASON, 0, cmd_refused,
+     "ITEM's delivery was refused at the door (asks the daemon)",
+     "Tells the daemon that the household refused the delivery of ITEM's open\n"
+     "order at the door (wrong product, damaged, not wanted). The order is closed\n"
+     "as cancelled (refused) in the history, the retailer gets a signed cancel\n"
+     "saying so, and a predicted order teaches the policy to order later and\n"
+     "less (pantryctl policy). An order not sent yet cannot have come: cancel it\n"
+     "instead.\n"
+     "Options:\n"
+     "  --reason TEXT         why, kept in the history: 1..120 bytes of text\n"},
     {"ping", "", 0, 0, cmd_item_request, "is the daemon running?",
      "Asks the daemon for its version.\n"},
 };
@@ -848,7 +858,7 @@ static const char *const opt_names[] = {"--days",      "--width",  "--height",
                                         "--ascii",     "--limit",  "--weight",
                                         "--settle-ms", "--seconds", "--force",
                                         "--from",      "--until",  "--arrive",
-                                        "--remove"};
+                                        "--remove",    "--reason"};
 
 static int
 parse_args(int argc, char **argv, struct opts *o, const struct command **cmd)
@@ -871,6 +881,7 @@ parse_args(int argc, char **argv, struct opts *o, const struct command **cmd)
         O_UNTIL,
         O_ARRIVE,
         O_REMOVE,
+        O_REASON,
     };
     static const struct option lopts[] = {
         {"config", required_argument, NULL, O_CONFIG},
@@ -890,6 +901,7 @@ parse_args(int argc, char **argv, struct opts *o, const struct command **cmd)
         {"until", required_argument, NULL, O_UNTIL},
         {"arrive", required_argument, NULL, O_ARRIVE},
         {"remove", required_argument, NULL, O_REMOVE},
+        {"reason", required_argument, NULL, O_REASON},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
@@ -1001,6 +1013,10 @@ parse_args(int argc, char **argv, struct opts *o, const struct command **cmd)
                                    "more, found '%s'",
                                    optarg);
             o->given |= OPT_REMOVE;
+            break;
+        case O_REASON:
+            o->reason = optarg;
+            o->given |= OPT_REASON;
             break;
         case ':':
             return usage_error("%s needs a value", argv[optind - 1]);

@@ -39,6 +39,7 @@ enum {
     OPT_UNTIL = 1u << 10,
     OPT_ARRIVE = 1u << 11,
     OPT_REMOVE = 1u << 12,
+    OPT_REASON = 1u << 13,
 };
 
 struct opts {
@@ -52,6 +53,7 @@ struct opts {
     bool ascii, force;
     const char *from, *until, *arrive; /* away: as given */
     int64_t remove;                    /* away: 0 for none */
+    const char *reason;                /* refused: as given, NULL for none */
     const char *item;                  /* the positional argument, if any */
 };
 
@@ -112,6 +114,10 @@ int refused(const char *what, const struct control_response *resp);
 
 /* away: list, add or remove away periods over the daemon (pantryctl-away.c). */
 int cmd_away(const struct command *cmd, struct opts *o);
+
+/* refused ITEM [--reason TEXT]: a delivery refused at the door
+ * (pantryctl-refused.c). */
+int cmd_refused(const struct command *cmd, struct opts *o);
 
 /* wishes [ITEM]: products, delivery and away periods (pantryctl-wishes.c). */
 int cmd_wishes(const struct command *cmd, struct opts *o);

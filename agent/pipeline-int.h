@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Internal to the pipeline (pipeline.c, pipeline-acks.c, pipeline-calib.c): a
- * store failure noted for the logs, the audit log, and what a calibration did.
+ * Internal to the pipeline (pipeline.c, pipeline-acks.c, pipeline-calib.c,
+ * pipeline-refused.c): a store failure noted for the logs, the audit log, what a
+ * calibration did, and an open order withdrawn.
  */
 #ifndef PANTRY_AGENT_PIPELINE_INT_H
 #define PANTRY_AGENT_PIPELINE_INT_H
@@ -39,6 +40,16 @@ void pl_cal_tare_told(struct pipeline *p, const struct pl_item *it, int64_t befo
 void pl_cal_span_told(struct pipeline *p, const struct pl_item *it,
                       const struct cond_cal *old, const struct cond_cal *cal,
                       int64_t noise_mg, int64_t now_ms, char *msg, size_t len);
+/*
+ * Move open order o to cancelled or expired (o->state: its state now), with
+ * note in its history; a cancelled one that may have left the device gets its
+ * signed cancel (reason as message.h's cancel takes it) in the outbox, in the
+ * same store transaction. 0 or a negative errno of the store (noted).
+ */
+int pl_withdraw(struct pipeline *p, const struct store_order *o,
+                enum store_order_state to, const char *reason, int64_t now_ms,
+                const char *note);
+
 /* Save item it's model (modelstate.h) in the open batch. */
 int pl_save_model(struct pipeline *p, struct pl_item *it, int64_t now_ms);
 

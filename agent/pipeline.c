@@ -501,6 +501,13 @@ withdraw(struct pipeline *p, const struct store_order *o, enum store_order_state
     return r;
 }
 
+int
+pl_withdraw(struct pipeline *p, const struct store_order *o, enum store_order_state to,
+            const char *reason, int64_t now_ms, const char *note)
+{
+    return withdraw(p, o, to, reason, now_ms, note);
+}
+
 /*
  * An order's packs are on their way: the shelf takes a rise of them for a
  * refill even beyond refill_max (a 4-pack order poured into a big bin), until a

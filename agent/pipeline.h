@@ -198,6 +198,18 @@ int pipeline_cancel(struct pipeline *p, size_t item, const char *reason, int64_t
                     char *msg, size_t len);
 
 /*
+ * The household refused the delivery of item's open order at the door
+ * (pipeline-refused.c); why is its reason (NULL or "": none given), kept in
+ * the order's history. A sent order (published, acknowledged) becomes
+ * cancelled, the retailer gets a signed cancel with reason "refused", and a
+ * predicted order teaches the policy (learn.h, ADJUST_REFUSED). Returns 0 with
+ * a sentence in msg, or -EPERM (no open order; one not sent yet: cancel it
+ * instead) or a store error, with the reason in msg.
+ */
+int pipeline_refused(struct pipeline *p, size_t item, const char *why, int64_t now_ms,
+                     char *msg, size_t len);
+
+/*
  * The broker took the outbox message of order_id (its reorder, or its cancel):
  * a queued reorder becomes published. A PUBACK of a message that is further
  * on (a re-send) changes nothing. 0 or a negative errno from the store.

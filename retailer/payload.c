@@ -600,14 +600,15 @@ check_cancel(const cJSON *root, struct payload *out, char *err, size_t errlen)
         {"reason", JR_STRING, true, "why"},
     };
     static const char *const reasons[] = {"button", "manual", "expired", "refilled",
-                                          NULL};
+                                          "refused", NULL};
     int r;
 
     if ((r = check_common(root, PAYLOAD_CANCEL, out, err, errlen)) < 0 ||
         (r = jr_members(root, "cancel", table, 7, err, errlen)) < 0)
         return r;
     if (!is_enum(get(root, "reason"), reasons))
-        return bad(err, errlen, "reason", "button, manual, expired or refilled");
+        return bad(err, errlen, "reason",
+                   "button, manual, expired, refilled or refused");
     return 0;
 }
 

@@ -102,7 +102,7 @@ struct message_cancel {
     const char *device_id;
     int64_t seq;
     int64_t iat_s;
-    const char *reason; /* "button", "manual", "expired", "refilled" */
+    const char *reason; /* "button", "manual", "expired", "refilled", "refused" */
 };
 
 /*

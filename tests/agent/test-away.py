@@ -146,6 +146,23 @@ with tempfile.TemporaryDirectory() as tmp:
         r = ctl(away, "away", *args)
         check(r.returncode == 2 and msg in r.stderr, "away %s: exit %d %r"
               % (" ".join(args), r.returncode, r.stderr))
+    # pantryctl refused goes to the same daemon: no order is open yet (exit 1,
+    # the daemon's reason); a bad --reason never leaves pantryctl (exit 2).
+    r = ctl(away, "refused", "rice", "--reason", "wrong brand")
+    check(r.returncode == 1 and "refused refused (EPERM): rice: no open order" in
+          r.stderr, "refused, nothing open: %d %r" % (r.returncode, r.stderr))
+    r = ctl(away, "--json", "refused", "rice")
+    j = json.loads(r.stdout) if r.stdout else {}
+    check(r.returncode == 1 and j.get("ok") is False and j.get("error") == "EPERM" and
+          j.get("command") == "refused" and j.get("item") == "rice" and
+          j.get("reason") is None, "refused --json: %d %r" % (r.returncode, r.stdout))
+    for args, msg in ((("--reason", ""), "--reason: expected 1 to 120 bytes"),
+                      (("--reason", "x" * 121), "--reason: expected 1 to 120 bytes"),
+                      (("--reason", "a\tb"), "--reason: control character 0x09"),
+                      (("--remove", "1"), "refused takes no --remove")):
+        r = ctl(away, "refused", "rice", *args)
+        check(r.returncode == 2 and msg in r.stderr, "refused %s: %d %r"
+              % (args, r.returncode, r.stderr))
     # The daemon checks too: a period that has ended, straight on the socket.
     ans = call(os.path.join(away, "control.sock"),
                {"cmd": "away", "from": 1000, "until": 2000})

@@ -10,7 +10,8 @@ struct input_event:
   thread keeps the code moving by a count or two, as a live ADC's noise does:
   a code that never changes is a stuck sensor, and the agent says so);
 - pantryctl-style requests on the control socket (order, a refused second
-  order, cancel) change the store as they say;
+  order, cancel, a refused delivery of an order not sent) change the store as
+  they say, or are refused with the reason;
 - a short press on the button (key 59) orders; a long press cancels;
 - SIGHUP with a broken configuration keeps the running one (and says why);
   SIGHUP with a good one reloads;
@@ -131,8 +132,20 @@ with tempfile.TemporaryDirectory() as d:
                                    r["message"]) is not None, "order: %r" % r)
     r = call(sock, {"cmd": "order", "item": "rice"})
     check(not r["ok"] and r["error"] == "EEXIST", "second order refused: %r" % r)
+    # Refused at the door (pantryctl refused): a queued order was not sent (no
+    # broker here), so it cannot have come; the daemon says to cancel it.
+    r = call(sock, {"cmd": "refused", "item": "rice", "reason": "damaged"})
+    check(not r["ok"] and r["error"] == "EPERM" and
+          "was not sent yet, so it cannot have come: cancel it instead" in r["message"],
+          "refused before sending: %r" % r)
+    r = call(sock, {"cmd": "refused", "item": "rice", "reason": "x\u0007"})
+    check(not r["ok"] and r["error"] == "EINVAL" and "\"reason\"" in r["message"],
+          "refused with a control character: %r" % r)
     r = call(sock, {"cmd": "cancel", "item": "rice"})
     check(r["ok"] and "cancelled" in r["message"], "cancel: %r" % r)
+    r = call(sock, {"cmd": "refused", "item": "rice"})
+    check(not r["ok"] and r["error"] == "EPERM" and "no open order" in r["message"],
+          "refused with no open order: %r" % r)
     r = call(sock, {"cmd": "order", "item": "nope"})
     check(not r["ok"] and r["error"] == "ENOENT", "unknown item: %r" % r)
 

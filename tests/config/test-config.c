@@ -206,6 +206,7 @@ test_defaults(void)
     CHECK_EQ_U64(it->max_orders_30d, 2);
     CHECK_EQ_I64(it->price_cents, 0);
     CHECK_EQ_I64(it->budget_cents, 0);
+    CHECK(it->learn);
     /* evtrace's forecaster defaults: SES, 14 d, 28 d, undamped, no decay */
     CHECK_EQ_I64(it->fc.method, FC_SES);
     CHECK_EQ_I64(it->fc.half_life_s, 1209600);
@@ -372,6 +373,7 @@ test_full(void)
     CHECK_EQ_U64(it->max_orders_30d, 30);
     CHECK_EQ_I64(it->price_cents, 29);    /* 0.29 * 100 = 28.999999999999996 */
     CHECK_EQ_I64(it->budget_cents, 4000); /* 40 */
+    CHECK(!it->learn);
     CHECK(it->has_cal);
     CHECK_EQ_I64(it->cal.raw_zero, -8388);
     CHECK_EQ_I64(it->cal.span_raw, -421000);

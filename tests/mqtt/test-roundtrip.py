@@ -9,7 +9,9 @@ pantry-agent (fake sysfs tree) and pantry-retailer listen:
   (the line carries the exact token the agent stored), acknowledged with a
   signed "shipped" ack; the store says acknowledged with the ETA, and so does
   pantryctl status;
-- a cancel inside the window is signed, accepted, answered "cancelled";
+- a cancel inside the window is signed, accepted, answered "cancelled"; so is
+  the cancel of reason "refused" of pantryctl refused (a delivery refused at
+  the door);
 - with the retailer away, a published order waits; an unsigned ack and one
   signed by another key are ignored (the agent has the retailer's key); the
   retailer comes back and the order is acknowledged once;
@@ -188,11 +190,24 @@ with tempfile.TemporaryDirectory() as d:
     r = shelf.order("item2")
     check(wait_for(lambda: (state(shelf, "item2") or (0, ""))[1] == "acknowledged"),
           "item2 acknowledged")
-    check(wait_for(lambda: len(cap.on("ack")) >= 6), "acks captured")
+    # Its delivery refused at the door (pantryctl refused), long after the
+    # order: cancelled, and the retailer told with a signed cancel of reason
+    # "refused", which it accepts and answers (checked below with the others).
+    oid2 = state(shelf, "item2")[0]
+    r = subprocess.run([PANTRYCTL, "--config", shelf.conf, "refused", "item2",
+                        "--reason", "damaged bag"], capture_output=True, text=True)
+    check(r.returncode == 0 and "closed as refused at the door" in r.stdout,
+          "pantryctl refused: %d %r %r" % (r.returncode, r.stdout, r.stderr))
+    check(wait_for(lambda: shelf.cancels().get(oid2, (0, 0, 0, None))[3] ==
+                   "cancelled"), "the refusal's cancel answered: %r" % shelf.cancels())
+    check(oid2 in [x["order_id"] for x in shop.accepted("cancel")],
+          "the retailer printed the refusal's cancel: %r" % shop.accepted("cancel"))
+    check(wait_for(lambda: len(cap.on("ack")) >= 7), "acks captured")
     tokens = [(m[1].rsplit("/", 1)[1], m[2]) for m in cap.msgs
               if m[1].endswith("/reorder") or m[1].endswith("/cancel")]
     check(len(tokens) >= 4, "tokens captured: %d" % len(tokens))
     vr, vc = validator("reorder-v2"), validator("cancel")  # the agent sends v2
+    refused_sent = 0
     for kind, tok in tokens:
         got = jwcrypto_verify(key_text, tok)
         check(got is not None, "jwcrypto verifies %s %s" % (kind, tok[:40]))
@@ -203,6 +218,8 @@ with tempfile.TemporaryDirectory() as d:
                          "typ": "pantry-%s+jws" % kind}, "header: %r" % header)
         errs = list((vr if kind == "reorder" else vc).iter_errors(payload))
         check(not errs, "%s payload valid: %s" % (kind, errs[:1]))
+        refused_sent += kind == "cancel" and payload.get("reason") == "refused"
+    check(refused_sent >= 1, "the cancel of reason refused went out: %d" % refused_sent)
     keyfile = os.path.join(d, "published.jwk")
     with open(keyfile, "w") as f:
         f.write(key_text)

@@ -67,7 +67,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (rc == 0) {
         FUZZ_ASSERT(err[0] == '\0');
         FUZZ_ASSERT((unsigned)r.cmd < CONTROL_CMD_COUNT);
-        bool has_item = r.cmd >= CONTROL_ORDER && r.cmd <= CONTROL_SPAN;
+        bool has_item = (r.cmd >= CONTROL_ORDER && r.cmd <= CONTROL_SPAN) ||
+                        r.cmd == CONTROL_RESET_LEARNING || r.cmd == CONTROL_REFUSED;
         if (has_item)
             FUZZ_ASSERT(id_ok(r.item));
         else
@@ -80,12 +81,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             FUZZ_ASSERT(r.seconds >= 1 && r.seconds <= 86400);
         else
             FUZZ_ASSERT(r.seconds == 0);
+        /* refused's reason: "" or text without control characters, bounded */
+        FUZZ_ASSERT(memchr(r.reason, '\0', sizeof(r.reason)) != NULL);
+        if (r.cmd != CONTROL_REFUSED)
+            FUZZ_ASSERT(all_zero(r.reason, sizeof(r.reason)));
+        for (const char *p = r.reason; *p != '\0'; p++)
+            FUZZ_ASSERT((unsigned char)*p >= 0x20 && *p != 0x7f);
         /* the accepted request always has a line, which parses back to it */
         int n = control_format_request(&r, line, sizeof(line));
         FUZZ_ASSERT(n > 0 && (size_t)n == strlen(line) && line[n - 1] == '\n');
         FUZZ_ASSERT(control_parse_request(line, (size_t)n, &again, NULL, 0) == 0);
         FUZZ_ASSERT(again.cmd == r.cmd && strcmp(again.item, r.item) == 0 &&
-                    again.known_mg == r.known_mg && again.seconds == r.seconds);
+                    again.known_mg == r.known_mg && again.seconds == r.seconds &&
+                    strcmp(again.reason, r.reason) == 0);
     } else {
         FUZZ_ASSERT(all_zero(&r, sizeof(r)));
         FUZZ_ASSERT(err[0] != '\0');

@@ -110,18 +110,18 @@ test_bad(void)
         {"42", -EINVAL, "request: expected a JSON object, found a number at byte 1"},
         {"{}", -EINVAL,
          "no \"cmd\": expected one of ping, status, order, confirm, cancel, tare, "
-         "span, record, reset-learning, away"},
+         "span, record, reset-learning, away, refused"},
         {"{\"cmd\":1}", -EINVAL, "\"cmd\" must be a string, found a number"},
         {"{\"cmd\":null}", -EINVAL, "\"cmd\" must be a string, found null"},
         {"{\"cmd\":\"PING\"}", -EINVAL,
          "unknown command \"PING\" (known: ping, status, order, confirm, cancel, tare, "
-         "span, record, reset-learning, away)"},
+         "span, record, reset-learning, away, refused)"},
         {"{\"cmd\":\"ping\",\"verbose\":true}", -EINVAL,
          "unknown key \"verbose\" (known: cmd, item, grams, seconds, from, until, "
-         "arrive, remove)"},
+         "arrive, remove, reason)"},
         {"{\"Cmd\":\"ping\"}", -EINVAL,
          "unknown key \"Cmd\" (known: cmd, item, grams, seconds, from, until, "
-         "arrive, remove)"},
+         "arrive, remove, reason)"},
         {"{\"cmd\":\"ping\",\"cmd\":\"status\"}", -EINVAL,
          "request: member \"cmd\" given twice"},
         {"{\"cmd\":\"order\",\"item\":\"a\",\"item\":\"b\"}", -EINVAL,
@@ -186,7 +186,7 @@ test_bad(void)
         /* brackets inside strings do not count */
         {"{\"cmd\":\"[[[[[[\"}", -EINVAL,
          "unknown command \"[[[[[[\" (known: ping, status, order, confirm, cancel, "
-         "tare, span, record, reset-learning, away)"},
+         "tare, span, record, reset-learning, away, refused)"},
         /* away: from and until together, or remove alone */
         {"{\"cmd\":\"away\",\"from\":10}", -EINVAL,
          "away needs \"from\" and \"until\" together"},
@@ -207,6 +207,22 @@ test_bad(void)
         {"{\"cmd\":\"away\",\"remove\":1,\"from\":1,\"until\":2}", -EINVAL,
          "away takes \"remove\" alone, or \"from\" and \"until\""},
         {"{\"cmd\":\"status\",\"remove\":1}", -EINVAL, "status takes no \"remove\""},
+        /* refused: item required, reason optional text */
+        {"{\"cmd\":\"refused\"}", -EINVAL, "refused needs \"item\""},
+        {"{\"cmd\":\"cancel\",\"item\":\"rice\",\"reason\":\"x\"}", -EINVAL,
+         "cancel takes no \"reason\""},
+        {"{\"cmd\":\"refused\",\"item\":\"rice\",\"reason\":7}", -EINVAL,
+         "\"reason\" must be a string, found a number"},
+        {"{\"cmd\":\"refused\",\"item\":\"rice\",\"reason\":\"\"}", -EINVAL,
+         "\"reason\" must be 1 to 120 bytes of text, found 0"},
+        {"{\"cmd\":\"refused\",\"item\":\"rice\",\"reason\":\"bad\\u0007\"}", -EINVAL,
+         "\"reason\" must be text without control characters"},
+        {"{\"cmd\":\"refused\",\"item\":\"rice\",\"reason\":\"x\\u007f\"}", -EINVAL,
+         "\"reason\" must be text without control characters"},
+        {"{\"cmd\":\"refused\",\"item\":\"rice\",\"reason\":\""
+         "1234567890123456789012345678901234567890123456789012345678901234567890"
+         "123456789012345678901234567890123456789012345678901\"}",
+         -EINVAL, "\"reason\" must be 1 to 120 bytes of text, found 121"},
         {"{\"cmd\":\"pi\tng\"}", -EINVAL,
          "request: control character 0x09 in a string (escape it) at byte 11"},
         {"{\"cmd\":\"ping\"}\n{\"cmd\":\"ping\"}", -EINVAL,
@@ -330,7 +346,8 @@ test_round_trip(void)
         struct control_request in, out;
         memset(&in, 0, sizeof(in));
         in.cmd = (enum control_cmd)c;
-        if ((c >= CONTROL_ORDER && c <= CONTROL_SPAN) || c == CONTROL_RESET_LEARNING)
+        if ((c >= CONTROL_ORDER && c <= CONTROL_SPAN) || c == CONTROL_RESET_LEARNING ||
+            c == CONTROL_REFUSED)
             strcpy(in.item, "olive-oil_1");
         if (c == CONTROL_SPAN)
             in.known_mg = 999999999;
@@ -363,6 +380,25 @@ test_round_trip(void)
     in.from_s = 5;
     in.until_s = 5;
     CHECK_EQ_I64(control_format_request(&in, buf, sizeof(buf)), -EINVAL);
+    /* refused with a reason: quotes and backslashes escaped, UTF-8 kept */
+    memset(&in, 0, sizeof(in));
+    in.cmd = CONTROL_REFUSED;
+    strcpy(in.item, "rice");
+    strcpy(in.reason, "the \"wrong\" brand \\ cr\xc3\xa8me");
+    n = control_format_request(&in, buf, sizeof(buf));
+    CHECK_STR(buf, "{\"cmd\":\"refused\",\"item\":\"rice\",\"reason\":"
+                   "\"the \\\"wrong\\\" brand \\\\ cr\xc3\xa8me\"}\n");
+    CHECK_EQ_I64(control_parse_request(buf, (size_t)n, &out, err, sizeof(err)), 0);
+    CHECK(memcmp(&in, &out, sizeof(in)) == 0);
+    memset(in.reason, 'x', CONTROL_REASON_MAX - 1); /* 120 bytes: the most */
+    n = control_format_request(&in, buf, sizeof(buf));
+    CHECK(n > 0);
+    CHECK_EQ_I64(control_parse_request(buf, (size_t)n, &out, err, sizeof(err)), 0);
+    CHECK(memcmp(&in, &out, sizeof(in)) == 0);
+    memset(in.reason, 'x', sizeof(in.reason)); /* no NUL */
+    CHECK_EQ_I64(control_format_request(&in, buf, sizeof(buf)), -EINVAL);
+    strcpy(in.reason, "bad\x01");
+    CHECK_EQ_I64(control_format_request(&in, buf, sizeof(buf)), -EINVAL);
 }
 
 static void
@@ -370,7 +406,7 @@ test_names(void)
 {
     static const char *const cmds[] = {"ping",   "status", "order",          "confirm",
                                        "cancel", "tare",   "span",           "record",
-                                       "reset-learning", "away"};
+                                       "reset-learning", "away", "refused"};
     for (int c = 0; c < CONTROL_CMD_COUNT; c++)
         CHECK_STR(control_cmd_to_str((enum control_cmd)c), cmds[c]);
     CHECK_STR(control_cmd_to_str((enum control_cmd)CONTROL_CMD_COUNT), "?");

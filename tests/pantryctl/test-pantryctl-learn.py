@@ -5,7 +5,8 @@
 make-store writes a model state whose adj.* fields (what the policy learnt
 from corrections) and audit lines ("learn: ...") are chosen here; `policy`
 must show them, in words and in --json, with the numbers worked out here. A
-model saved before learning existed (no adj.* fields) reads as nothing learnt.
+model saved before learning existed (no adj.* fields) reads as nothing learnt;
+an item configured with learn = false says so.
 `reset-learning ITEM` must send exactly {"cmd":"reset-learning","item":ITEM}
 to the daemon's socket (a fake one here) and print its answer; an unknown item
 is a usage error, and nothing listening is exit 3.
@@ -74,7 +75,7 @@ channels = (
 );
 items = (
     { id = "rice"; name = "Basmati rice"; channel = "a"; pack = 2000; },
-    { id = "coffee"; name = "Coffee beans"; channel = "b"; pack = 1000; }
+    { id = "coffee"; name = "Coffee beans"; channel = "b"; pack = 1000; learn = false; }
 );
 """ % (STORE, SOCK, os.path.join(tmp, "device.key")))
 
@@ -95,8 +96,10 @@ items = (
     j = out.find("2024-04-24 12:00  stockout:")
     check(0 < i < j, "policy: the trail, newest first: %r" % out)
     check("order rice-42 queued" not in out, "policy: other audit lines left out")
-    check("coffee\n  nothing learnt from corrections\n" in out,
-          "policy: an older model learnt nothing: %r" % out)
+    check("coffee\n  nothing learnt from corrections\n  learning off for this item "
+          "(configuration)\n" in out, "policy: an older model learnt nothing, and "
+          "coffee's learn = false is said: %r" % out)
+    check(out.count("learning off") == 1, "policy: rice learns: %r" % out)
     # ---- status says the same in one line (the store: no daemon runs) ----
     r = run(["status"])
     check(r.returncode == 0 and "\n  learnt    ordering about 2 days earlier and 10 % "
@@ -135,6 +138,8 @@ items = (
     check([e["t_ms"] for e in rice["trail"]] == [LAST_S * 1000, NOW_MS - 20 * DAY_S * 1000]
           and rice["trail"][0]["what"].startswith("manual rice-42"),
           "policy --json: trail %r" % rice["trail"])
+    check(rice["learn"] is True and coffee["learn"] is False,
+          "policy --json: learn %r %r" % (rice.get("learn"), coffee.get("learn")))
     check(coffee["shift_s"] == 0 and coffee["last"] is None and coffee["reason"] is None
           and coffee["trail"] == [], "policy --json: coffee %r" % coffee)
 

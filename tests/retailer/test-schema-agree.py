@@ -57,7 +57,8 @@ EDGES = [None, True, False, 0, 1, -1, 0.5, 0.999, 1.5, 2, 100, 101, 100000, 1000
          "2026-10-01 07:30:00Z", "rice-20261001T120000Z-0a1b2c3d",
          "rice-20261001T120000Z-0a1b2c3d-7", "Rice-20261001T120000Z-0a1b2c3d",
          "x" * 31, "x" * 32, "x" * 63, "x" * 64, "\u00e9" * 63, "\u00e9" * 64,
-         "predicted", "button", "manual", "expired", "refilled", "reorder", "cancel",
+         "predicted", "button", "manual", "expired", "refilled", "refused", "reorder",
+         "cancel",
          [], [1], {}, {"a": 1}]
 
 
