@@ -66,6 +66,10 @@ show_item(struct store *db, const struct cfg_item *c, struct opts *o, cJSON *arr
         cJSON_AddStringToObject(j, "item", c->id);
         cJSON_AddBoolToObject(j, "learn", c->learn);
         cJSON_AddNumberToObject(j, "shift_s", (double)a->shift_s);
+        if (a->ceil_s > 0)
+            cJSON_AddNumberToObject(j, "ceiling_s", (double)a->ceil_s);
+        else
+            cJSON_AddNullToObject(j, "ceiling_s");
         cJSON_AddNumberToObject(j, "size_pct",
                                 (double)(a->size_bp ? a->size_bp : 10000) / 100);
         cJSON_AddBoolToObject(j, "ask_first", a->ask_first != 0);
@@ -88,9 +92,13 @@ show_item(struct store *db, const struct cfg_item *c, struct opts *o, cJSON *arr
         printf("%s\n  %s\n", c->id, line[0] ? line : "nothing learnt from corrections");
         if (!c->learn)
             printf("  learning off for this item (configuration)\n");
-        printf("  reorder point %+.1f days, order size %u %%, predicted orders %s, "
+        char at_most[64] = "";
+        if (a->ceil_s > 0)
+            snprintf(at_most, sizeof(at_most), " (orders with at most %.1f days of use left)",
+                     (double)a->ceil_s / 86400);
+        printf("  reorder point %+.1f days%s, order size %u %%, predicted orders %s, "
                "%u correction(s)\n",
-               (double)a->shift_s / 86400,
+               (double)a->shift_s / 86400, at_most,
                (unsigned)(a->size_bp ? a->size_bp : 10000) / 100,
                a->ask_first ? "wait for confirmation" : "go as configured",
                (unsigned)a->events);

@@ -42,6 +42,11 @@ MODEL = ("pantry-model 2|adj.shift_s=%d|adj.size_bp=11000|adj.streak=0|adj.ask_f
          "|adj.events=2|adj.last_t_s=%d|adj.last_kind=3|adj.last_delta_s=155520"
          % (SHIFT_S, LAST_S))
 
+# oats: three predicted orders cancelled, the last on 3 May: orders with at most
+# 6 days of use left (a ceiling, models/adjust.h), one of them in a row.
+OATS = ("pantry-model 2|adj.ceil_s=%d|adj.streak=1|adj.events=3|adj.last_t_s=%d"
+        "|adj.last_kind=0|adj.last_delta_s=-43200" % (6 * DAY_S, LAST_S))
+
 tmp = tempfile.mkdtemp(prefix="pctl-learn-")
 try:
     STORE = os.path.join(tmp, "pantry.db")
@@ -50,6 +55,8 @@ try:
     commands = [
         "item rice 0 Basmati rice",
         "item coffee 1 Coffee beans",
+        "item oats 2 Rolled oats",
+        "modeltext oats %d %s" % (NOW_MS - 3600000, OATS),
         "modeltext rice %d %s" % (NOW_MS - 3600000, MODEL),
         # coffee: a model saved before learning existed
         "modeltext coffee %d pantry-model 2|lead.n=2" % (NOW_MS - 3600000),
@@ -71,11 +78,13 @@ control_socket = "%s";
 key_path = "%s";
 channels = (
     { name = "a"; iio = { device = "iio:device0"; input = 0; }; },
-    { name = "b"; iio = { device = "iio:device0"; input = 1; }; }
+    { name = "b"; iio = { device = "iio:device0"; input = 1; }; },
+    { name = "c"; iio = { device = "iio:device0"; input = 2; }; }
 );
 items = (
     { id = "rice"; name = "Basmati rice"; channel = "a"; pack = 2000; },
-    { id = "coffee"; name = "Coffee beans"; channel = "b"; pack = 1000; learn = false; }
+    { id = "coffee"; name = "Coffee beans"; channel = "b"; pack = 1000; learn = false; },
+    { id = "oats"; name = "Rolled oats"; channel = "c"; pack = 500; }
 );
 """ % (STORE, SOCK, os.path.join(tmp, "device.key")))
 
@@ -91,6 +100,9 @@ items = (
           "hand on 3 May\n" in out, "policy: the reason line: %r" % out)
     check("reorder point +2.3 days, order size 110 %, predicted orders go as "
           "configured, 2 correction(s)" in out, "policy: the numbers: %r" % out)
+    check("oats\n  ordering with at most about 6 days of use left since you cancelled "
+          "an order on 3 May\n  reorder point +0.0 days (orders with at most 6.0 days "
+          "of use left), order size 100 %" in out, "policy: a ceiling: %r" % out)
     # the trail: learn lines only, newest first, without the prefix
     i = out.find("2024-05-03 12:00  manual rice-42")
     j = out.find("2024-04-24 12:00  stockout:")
@@ -105,8 +117,10 @@ items = (
     check(r.returncode == 0 and "\n  learnt    ordering about 2 days earlier and 10 % "
           "more since you ordered by hand on 3 May\n" in r.stdout,
           "status: the learnt line: %r" % r.stdout)
-    check("coffee" in r.stdout and r.stdout.count("  learnt    ") == 1,
-          "status: no learnt line for coffee: %r" % r.stdout)
+    check("coffee" in r.stdout and r.stdout.count("  learnt    ") == 2 and
+          "\n  learnt    ordering with at most about 6 days of use left since you "
+          "cancelled an order on 3 May\n" in r.stdout,
+          "status: no learnt line for coffee, oats' ceiling: %r" % r.stdout)
     r = run(["status", "--json"])
     try:
         items = {i["id"]: i for i in json.loads(r.stdout)["items"]}
@@ -128,7 +142,10 @@ items = (
     except ValueError:
         check(False, "policy --json: not JSON: %r" % r.stdout)
         sys.exit(done())
-    rice, coffee = j["items"]
+    rice, coffee, oats = j["items"]
+    check(oats["ceiling_s"] == 6 * DAY_S and oats["shift_s"] == 0 and
+          oats["last"]["delta_s"] == -43200, "policy --json: oats %r" % oats)
+    check(rice["ceiling_s"] is None, "policy --json: no ceiling for rice %r" % rice)
     check(rice["item"] == "rice" and rice["shift_s"] == SHIFT_S and
           rice["size_pct"] == 110 and rice["ask_first"] is False and
           rice["corrections"] == 2, "policy --json: rice %r" % rice)
