@@ -20,9 +20,9 @@
  * shelf (the lead prior is wide) would then make every later order late. And
  * because cancels are heard but wanted orders are not, a ceiling that only
  * fell would sink until the shelf ran dry: every predicted order delivered
- * with stock left (adjust_kept()) raises it a little, a quarter of a step, and
- * the ceiling settles where about one predicted order in five is cancelled,
- * not below where the household wants its orders (tests/eval/README.md).
+ * with stock left (adjust_kept()) raises it a quarter day, half a step: it
+ * balances at one cancel in three predicted orders, near where the household
+ * wants its orders rather than below (tests/eval/README.md).
  *
  * Update rules (H: the plan's horizon now, lead + review before any
  * adjustment; eff: the horizon in use, min(H + shift, ceiling); gap: how far
@@ -89,7 +89,7 @@ struct adjust {
 /* Shipped defaults: step half a day (a day let a household that cancels
  * orders it finds early run out: tests/eval/CLOSED-LOOP.md), shift and ceiling
  * within 7 days of the plan, size 50 % .. 200 % in steps of 10 %, ask first
- * after 3 cancels in a row, a kept order raises the ceiling by an eighth of a day. */
+ * after 3 cancels in a row, a kept order raises the ceiling by a quarter day. */
 void adjust_cfg_default(struct adjust_cfg *c);
 
 /* No learning: shift 0, no ceiling, size 100 %, no streak, no ask. */

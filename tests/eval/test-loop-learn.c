@@ -3,7 +3,8 @@
  * The policy learning from corrections, closed loop (issue 14): the daemon's
  * pipeline with its shipped defaults on the households of demand.h (coffee and
  * rice, seeds 1..3), with a household that cancels predicted orders it finds
- * too early and orders by hand when it runs out (closedloop.h, `corrects`),
+ * too early, by its jar and its use of the last 28 days, and orders by hand
+ * when it runs out (closedloop.h, `corrects`),
  * once with the shipped learning (agent/learn.h) and once without. Asserted,
  * over the seeds:
  *
