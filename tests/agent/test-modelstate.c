@@ -55,8 +55,8 @@ filled(struct pl_model *m)
     m->zero_at_ms = 1790000000031;
     m->started_ms = 1790000000032;
     m->expired_ms = 33;
-    m->adj = (struct adjust){.shift_s = -34, .size_bp = 35, .streak = 36, .ask_first = 1,
-                             .events = 37, .last_t_s = 38, .last_kind = 3,
+    m->adj = (struct adjust){.shift_s = -34, .ceil_s = 40, .size_bp = 35, .streak = 36,
+                             .ask_first = 1, .events = 37, .last_t_s = 38, .last_kind = 3,
                              .last_delta_s = -39};
 }
 
@@ -86,7 +86,8 @@ test_round_trip(void)
     CHECK(strstr(text, "\ndays.mg=29,1029,2029,") != NULL);
     CHECK(strstr(text, ",26029,27029\n") != NULL);
     CHECK(strstr(text, "\nexpired_ms=33\n") != NULL);
-    CHECK(strstr(text, "\nadj.shift_s=-34\nadj.size_bp=35\nadj.streak=36\n"
+    CHECK(strstr(text, "\nadj.shift_s=-34\nadj.ceil_s=40\nadj.size_bp=35\n"
+                       "adj.streak=36\n"
                        "adj.ask_first=1\nadj.events=37\nadj.last_t_s=38\n"
                        "adj.last_kind=3\nadj.last_delta_s=-39\n") != NULL);
     fresh(&b);
@@ -97,6 +98,7 @@ test_round_trip(void)
     CHECK_EQ_I64(b.days.mg[13], 13029);
     CHECK_EQ_I64(b.started_ms, 1790000000032);
     CHECK_EQ_I64(b.adj.shift_s, -34);
+    CHECK_EQ_I64(b.adj.ceil_s, 40);
     CHECK_EQ_I64(b.adj.ask_first, 1);
     CHECK_EQ_I64(b.adj.last_delta_s, -39);
     /* Every field came through: the same text again. */
@@ -168,6 +170,7 @@ test_bad_text(void)
     bad("pantry-model 2\nfc.rate.level=1\nlead.mean_s=99999999999\n",
         "line 3: lead.mean_s = 99999999999 is outside 0..");
     bad("pantry-model 2\ndays.days=0\n", "line 2: days.days = 0 is outside 1..28");
+    bad("pantry-model 2\nadj.ceil_s=-1\n", "line 2: adj.ceil_s = -1 is outside 0..");
     bad("pantry-model 2\nlead.n=1\nlead.n=1\n", "line 3: lead.n given twice");
     bad("pantry-model 2\ndays.mg=1,2,3\n", "line 2: days.mg needs 28 values");
     bad("pantry-model 2\ndays.mg=1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,"
