@@ -21,68 +21,10 @@
 #include "config.h"
 #include "harness.h"
 #include "pipeline.h"
+#include "rice-rig.h"
 #include "store.h"
 
-#define T0 INT64_C(1790812800000) /* 2026-10-01T00:00:00Z */
-#define MIN INT64_C(60000)
-#define HOUR (60 * MIN)
-#define DAY (24 * HOUR)
-
 static char dir[256];
-
-/* 1 kg packs, ordering off (the stock only falls); 400 counts per gram. */
-static const char conf_fmt[] =
-    "device_id = \"kitchen\";\n"
-    "store_path = \"%s/pantry-%s.db\";\n"
-    "key_path = \"%s/device.key\";\n"
-    "control_socket = \"%s/control.sock\";\n"
-    "%s\n"
-    "channels = ( { name = \"rice\"; iio = { device = \"shelf-rice\"; }; } );\n"
-    "items = ( { id = \"rice\"; channel = \"rice\"; pack = 1000; mode = \"off\";\n"
-    "            calibration = { zero = 0; span_raw = 400000; span = 1000.0; }; } );\n";
-
-struct rig {
-    struct agent_config cfg;
-    struct pipeline pl;
-    struct store *db;
-    int64_t now;
-    unsigned k;
-};
-
-static void
-rig_open(struct rig *r, const char *name, const char *extra)
-{
-    struct cfg_errors errs;
-    char text[2048], err[512];
-
-    snprintf(text, sizeof(text), conf_fmt, dir, name, dir, dir, extra);
-    CHECK_EQ_I64(cfg_load_string(text, "test.conf", &r->cfg, &errs), 0);
-    CHECK_EQ_I64(store_open(r->cfg.store_path, 0, &r->db, err, sizeof(err)), 0);
-    CHECK_EQ_I64(pipeline_init(&r->pl, &r->cfg, r->db, T0, err, sizeof(err)), 0);
-    r->now = T0;
-}
-
-static void
-rig_close(struct rig *r)
-{
-    pipeline_fini(&r->pl);
-    store_close(r->db);
-}
-
-static void
-feed_every(struct rig *r, int64_t until, int64_t g, int64_t period_ms)
-{
-    for (; r->now < until; r->now += period_ms) {
-        int64_t due;
-        while ((due = pipeline_next_due_ms(&r->pl)) <= r->now)
-            pipeline_tick(&r->pl, due);
-        struct sample s = {.t_ms = r->now, .channel = 0, .status = SAMPLE_OK};
-        s.raw = (int32_t)(g * 400) + (int32_t)(r->k++ % 3) - 1;
-        pipeline_sample(&r->pl, &s);
-    }
-    pipeline_tick(&r->pl, r->now);
-    pipeline_flush(&r->pl);
-}
 
 /* Days day0 .. day1 - 1: a 100 g take at noon of each when use, *g falling. */
 static void
@@ -111,7 +53,7 @@ run(const char *name, const char *extra, int64_t out[3])
     static struct rig r;
     int64_t g = 5000;
 
-    rig_open(&r, name, extra);
+    rig_open(&r, dir, name, extra, "mode = \"off\";"); /* the stock only falls */
     CHECK_EQ_U64(r.cfg.n_away, extra[0] != '\0');
     days(&r, 0, 28, true, &g);
     out[0] = rate_g_per_day_x10(&r);

@@ -26,121 +26,22 @@
 #include "harness.h"
 #include "learn.h"
 #include "pipeline.h"
+#include "rice-rig.h"
 #include "store.h"
 
-#define T0 INT64_C(1790812800000) /* 2026-10-01T00:00:00Z */
-#define MIN INT64_C(60000)
-#define HOUR (60 * MIN)
-#define DAY (24 * HOUR)
-
 static char dir[256];
-
-/* 1 kg packs, no container; 400 counts per gram, zero at 0 counts. */
-static const char conf_fmt[] =
-    "device_id = \"kitchen\";\n"
-    "store_path = \"%s/pantry-%s.db\";\n"
-    "key_path = \"%s/device.key\";\n"
-    "control_socket = \"%s/control.sock\";\n"
-    "channels = ( { name = \"rice\"; iio = { device = \"shelf-rice\"; }; } );\n"
-    "items = ( { id = \"rice\"; channel = \"rice\"; pack = 1000; mode = \"auto\";\n"
-    "            cooldown = \"0s\"; container = %s;\n"
-    "            calibration = { zero = 0; span_raw = 400000; span = 1000.0; }; } );\n";
-
-struct rig {
-    struct agent_config cfg;
-    struct pipeline pl;
-    struct store *db;
-    int64_t now;
-    unsigned k; /* dither phase */
-};
 
 /* The empty container's grams ("0": none), as the configuration writes it. */
 static const char *container = "0";
 
+/* Ordering on, no cooldown, the container's grams. */
 static void
-rig_open(struct rig *r, const char *name)
+open_rice(struct rig *r, const char *name)
 {
-    struct cfg_errors errs;
-    char text[2048], err[512];
-
-    snprintf(text, sizeof(text), conf_fmt, dir, name, dir, dir, container);
-    CHECK_EQ_I64(cfg_load_string(text, "test.conf", &r->cfg, &errs), 0);
-    CHECK_EQ_I64(store_open(r->cfg.store_path, 0, &r->db, err, sizeof(err)), 0);
-    CHECK_EQ_I64(pipeline_init(&r->pl, &r->cfg, r->db, T0, err, sizeof(err)), 0);
-    r->now = T0;
-}
-
-static void
-rig_close(struct rig *r)
-{
-    pipeline_fini(&r->pl);
-    store_close(r->db);
-}
-
-/*
- * Samples of weight g (grams; raw code given when code >= 0) every period_ms
- * until `until`, each with a dither of a count, the pipeline's timers fired
- * when due as pantry-agent's replay loop fires them.
- */
-static void
-feed_code(struct rig *r, int64_t until, int64_t g, int32_t code, int64_t period_ms)
-{
-    for (; r->now < until; r->now += period_ms) {
-        int64_t due;
-        while ((due = pipeline_next_due_ms(&r->pl)) <= r->now)
-            pipeline_tick(&r->pl, due);
-        struct sample s = {.t_ms = r->now, .channel = 0, .status = SAMPLE_OK};
-        s.raw = code >= 0 ? code : (int32_t)(g * 400) + (int32_t)(r->k++ % 3) - 1;
-        pipeline_sample(&r->pl, &s);
-    }
-    pipeline_tick(&r->pl, r->now);
-    pipeline_flush(&r->pl);
-}
-
-static void
-feed(struct rig *r, int64_t until, int64_t g)
-{
-    feed_code(r, until, g, -1, 100);
-}
-
-static int
-newest_cb(const struct store_order *o, void *ctx)
-{
-    snprintf(ctx, STORE_ID_MAX, "%s", o->order_id);
-    return 0;
-}
-
-static enum store_order_state
-state_of(struct store *db, const char *id)
-{
-    struct store_order o;
-    enum store_order_state s = ORDER_STATE_COUNT;
-    if (store_order_get(db, id, &o) == 0)
-        s = o.state;
-    store_order_fini(&o);
-    return s;
-}
-
-struct find {
-    const char *text;
-    int found;
-};
-
-static int
-history_cb(const struct store_history *h, void *ctx)
-{
-    struct find *f = ctx;
-    f->found += h->note != NULL && strstr(h->note, f->text) != NULL;
-    return 0;
-}
-
-/* Whether the item's history has a note with text in it. */
-static int
-history_has(struct store *db, const char *text)
-{
-    struct find f = {text, 0};
-    CHECK_EQ_I64(store_history(db, "rice", 200, history_cb, &f), 0);
-    return f.found;
+    char item[128];
+    snprintf(item, sizeof(item), "mode = \"auto\"; cooldown = \"0s\"; container = %s;",
+             container);
+    rig_open(r, dir, name, "", item);
 }
 
 static int
@@ -159,27 +60,6 @@ orders(struct store *db)
     return n;
 }
 
-/* Four days of 100 g a day, 1400 g down to 1000 g (as test-pipeline-refill). */
-static void
-warm_up(struct rig *r)
-{
-    int64_t g = 1400;
-    feed_code(r, T0 + 12 * HOUR, g, -1, 10000);
-    for (int d = 0; d < 4; d++) {
-        g -= 100;
-        feed(r, T0 + d * DAY + 12 * HOUR + 5 * MIN, g);
-        feed_code(r, T0 + (d + 1) * DAY + 12 * HOUR, g, -1, 10000);
-    }
-}
-
-/* The open order's id into id ("" for none). */
-static void
-open_order(struct rig *r, char *id)
-{
-    id[0] = '\0';
-    CHECK_EQ_I64(store_orders_open(r->db, "rice", newest_cb, id), 0);
-}
-
 static void
 test_manual_order_moves_earlier(void)
 {
@@ -187,7 +67,7 @@ test_manual_order_moves_earlier(void)
     struct pl_view v;
     char msg[512], id[STORE_ID_MAX];
 
-    rig_open(&r, "manual");
+    open_rice(&r, "manual");
     warm_up(&r);
     CHECK_EQ_I64(orders(r.db), 0);
     CHECK_EQ_I64(r.pl.items[0].model.adj.shift_s, 0);
@@ -217,13 +97,13 @@ test_manual_order_moves_earlier(void)
     CHECK_EQ_I64(r.pl.items[0].model.adj.shift_s, s);
     rig_close(&r);
     /* A restarted daemon keeps what was learnt. */
-    rig_open(&r, "manual");
+    open_rice(&r, "manual");
     CHECK_EQ_I64(r.pl.items[0].model.adj.shift_s, s);
     CHECK_EQ_I64(learn_reset(&r.pl, &r.pl.items[0], r.now), 0);
     CHECK_EQ_I64(r.pl.items[0].model.adj.shift_s, 0);
     CHECK(history_has(r.db, "learn: reset by the household"));
     rig_close(&r);
-    rig_open(&r, "manual");
+    open_rice(&r, "manual");
     CHECK_EQ_I64(r.pl.items[0].model.adj.shift_s, 0);
     CHECK_EQ_I64(r.pl.items[0].model.adj.events, 0);
     rig_close(&r);
@@ -235,7 +115,7 @@ test_cancels_move_later_then_ask(void)
     static struct rig r;
     char msg[512], id[STORE_ID_MAX];
 
-    rig_open(&r, "cancels");
+    open_rice(&r, "cancels");
     warm_up(&r);
     /* Down to 100 g: the plan orders at each review; the household cancels each
      * predicted order at once (in the cancel window). */
@@ -289,7 +169,7 @@ test_kept_order_raises_the_ceiling(void)
     static struct rig r;
     char msg[512], id[STORE_ID_MAX];
 
-    rig_open(&r, "kept");
+    open_rice(&r, "kept");
     warm_up(&r);
     await_order(&r, id);
     CHECK_EQ_I64(pipeline_cancel(&r.pl, 0, "button", r.now, msg, sizeof(msg)), 0);
@@ -308,7 +188,7 @@ test_kept_order_raises_the_ceiling(void)
     CHECK(history_has(r.db, "days of use left"));
     rig_close(&r);
     /* A restarted daemon keeps the ceiling. */
-    rig_open(&r, "kept");
+    open_rice(&r, "kept");
     CHECK_EQ_I64(r.pl.items[0].model.adj.ceil_s, ceil + DAY / 1000 / 4);
     rig_close(&r);
 }
@@ -321,7 +201,7 @@ test_stockout_moves_earlier_and_larger(void)
     /* A 400 g jar: an empty one still weighs (an empty platform would read as
      * the jar taken away). */
     container = "400";
-    rig_open(&r, "stockout");
+    open_rice(&r, "stockout");
     container = "0";
     r.cfg.items[0].mode = CFG_MODE_OFF; /* nothing ordered: the shelf runs empty */
     warm_up(&r);                        /* 1000 g gross: 600 g of rice */
@@ -347,7 +227,7 @@ test_rejection_counts_towards_asking(void)
     struct message_ack a;
     struct store_order o;
 
-    rig_open(&r, "rejected");
+    open_rice(&r, "rejected");
     warm_up(&r);
     CHECK_EQ_I64(pipeline_order(&r.pl, 0, "manual", r.now, msg, sizeof(msg)), 0);
     int64_t shift = r.pl.items[0].model.adj.shift_s; /* the manual order's */
@@ -376,7 +256,7 @@ test_nothing_learnt_while_warming_up(void)
     static struct rig r;
     char msg[512];
 
-    rig_open(&r, "young");
+    open_rice(&r, "young");
     feed(&r, T0 + 10 * MIN, 1400);
     CHECK_EQ_I64(pipeline_order(&r.pl, 0, "manual", r.now, msg, sizeof(msg)), 0);
     CHECK_EQ_I64(r.pl.items[0].model.adj.events, 0);

@@ -27,136 +27,18 @@
 #include "harness.h"
 #include "learn.h"
 #include "pipeline.h"
+#include "rice-rig.h"
 #include "store.h"
-
-#define T0 INT64_C(1790812800000) /* 2026-10-01T00:00:00Z */
-#define MIN INT64_C(60000)
-#define HOUR (60 * MIN)
-#define DAY (24 * HOUR)
 
 static char dir[256];
 
-/* 1 kg packs; 400 counts per gram, zero at 0 counts. */
-static const char conf_fmt[] =
-    "device_id = \"kitchen\";\n"
-    "store_path = \"%s/pantry-%s.db\";\n"
-    "key_path = \"%s/device.key\";\n"
-    "control_socket = \"%s/control.sock\";\n"
-    "channels = ( { name = \"rice\"; iio = { device = \"shelf-rice\"; }; } );\n"
-    "items = ( { id = \"rice\"; channel = \"rice\"; pack = 1000; mode = \"auto\";\n"
-    "            cooldown = \"0s\";%s\n"
-    "            calibration = { zero = 0; span_raw = 400000; span = 1000.0; }; } );\n";
-
-struct rig {
-    struct agent_config cfg;
-    struct pipeline pl;
-    struct store *db;
-    int64_t now;
-    unsigned k; /* dither phase */
-};
-
-/* extra: more settings of the item ("" for none). */
+/* Ordering on, no cooldown; extra: more settings of the item ("" for none). */
 static void
-rig_open(struct rig *r, const char *name, const char *extra)
+open_rice(struct rig *r, const char *name, const char *extra)
 {
-    struct cfg_errors errs;
-    char text[2048], err[512];
-
-    snprintf(text, sizeof(text), conf_fmt, dir, name, dir, dir, extra);
-    CHECK_EQ_I64(cfg_load_string(text, "test.conf", &r->cfg, &errs), 0);
-    CHECK_EQ_I64(store_open(r->cfg.store_path, 0, &r->db, err, sizeof(err)), 0);
-    CHECK_EQ_I64(pipeline_init(&r->pl, &r->cfg, r->db, T0, err, sizeof(err)), 0);
-    r->now = T0;
-}
-
-static void
-rig_close(struct rig *r)
-{
-    pipeline_fini(&r->pl);
-    store_close(r->db);
-}
-
-/* Samples of g grams every period_ms until `until`, timers fired when due. */
-static void
-feed_every(struct rig *r, int64_t until, int64_t g, int64_t period_ms)
-{
-    for (; r->now < until; r->now += period_ms) {
-        int64_t due;
-        while ((due = pipeline_next_due_ms(&r->pl)) <= r->now)
-            pipeline_tick(&r->pl, due);
-        struct sample s = {.t_ms = r->now, .channel = 0, .status = SAMPLE_OK};
-        s.raw = (int32_t)(g * 400) + (int32_t)(r->k++ % 3) - 1;
-        pipeline_sample(&r->pl, &s);
-    }
-    pipeline_tick(&r->pl, r->now);
-    pipeline_flush(&r->pl);
-}
-
-static void
-feed(struct rig *r, int64_t until, int64_t g)
-{
-    feed_every(r, until, g, 100);
-}
-
-/* Four days of 100 g a day, 1400 g down to 1000 g. */
-static void
-warm_up(struct rig *r)
-{
-    int64_t g = 1400;
-    feed_every(r, T0 + 12 * HOUR, g, 10000);
-    for (int d = 0; d < 4; d++) {
-        g -= 100;
-        feed(r, T0 + d * DAY + 12 * HOUR + 5 * MIN, g);
-        feed_every(r, T0 + (d + 1) * DAY + 12 * HOUR, g, 10000);
-    }
-}
-
-static int
-newest_cb(const struct store_order *o, void *ctx)
-{
-    snprintf(ctx, STORE_ID_MAX, "%s", o->order_id);
-    return 0;
-}
-
-/* The open order's id into id ("" for none). */
-static void
-open_order(struct rig *r, char *id)
-{
-    id[0] = '\0';
-    CHECK_EQ_I64(store_orders_open(r->db, "rice", newest_cb, id), 0);
-}
-
-static enum store_order_state
-state_of(struct store *db, const char *id)
-{
-    struct store_order o;
-    enum store_order_state s = ORDER_STATE_COUNT;
-    if (store_order_get(db, id, &o) == 0)
-        s = o.state;
-    store_order_fini(&o);
-    return s;
-}
-
-struct find {
-    const char *text;
-    int found;
-};
-
-static int
-history_cb(const struct store_history *h, void *ctx)
-{
-    struct find *f = ctx;
-    f->found += h->note != NULL && strstr(h->note, f->text) != NULL;
-    return 0;
-}
-
-/* How many notes of the item's history have text in them. */
-static int
-history_has(struct store *db, const char *text)
-{
-    struct find f = {text, 0};
-    CHECK_EQ_I64(store_history(db, "rice", 200, history_cb, &f), 0);
-    return f.found;
+    char item[256];
+    snprintf(item, sizeof(item), "mode = \"auto\"; cooldown = \"0s\";%s", extra);
+    rig_open(r, dir, name, "", item);
 }
 
 struct outbox_find {
@@ -211,7 +93,7 @@ test_refused_predicted_order(void)
     static struct rig r;
     char msg[512], id[STORE_ID_MAX];
 
-    rig_open(&r, "predicted", "");
+    open_rice(&r, "predicted", "");
     warm_up(&r);
     until_predicted(&r, id);
     CHECK_EQ_I64(state_of(r.db, id), ORDER_QUEUED);
@@ -247,7 +129,7 @@ test_refused_predicted_order(void)
     /* Nothing left to refuse; and the refusal was saved with the model. */
     CHECK_EQ_I64(pipeline_refused(&r.pl, 0, NULL, r.now, msg, sizeof(msg)), -EPERM);
     rig_close(&r);
-    rig_open(&r, "predicted", "");
+    open_rice(&r, "predicted", "");
     CHECK_EQ_U64(r.pl.items[0].model.adj.size_bp, 9000);
     CHECK_EQ_U64(r.pl.items[0].model.adj.streak, 1);
     rig_close(&r);
@@ -259,7 +141,7 @@ test_refused_manual_order_teaches_nothing(void)
     static struct rig r;
     char msg[512], id[STORE_ID_MAX];
 
-    rig_open(&r, "manual", "");
+    open_rice(&r, "manual", "");
     warm_up(&r);
     CHECK_EQ_I64(pipeline_order(&r.pl, 0, "manual", r.now, msg, sizeof(msg)), 0);
     open_order(&r, id);
@@ -279,7 +161,7 @@ test_refusals_that_change_nothing(void)
     static struct rig r;
     char msg[512], id[STORE_ID_MAX];
 
-    rig_open(&r, "errors", "");
+    open_rice(&r, "errors", "");
     warm_up(&r);
     CHECK_EQ_I64(pipeline_refused(&r.pl, 0, "x", r.now, msg, sizeof(msg)), -EPERM);
     CHECK_MSG(strcmp(msg, "rice: no open order: nothing was on its way") == 0, "%s",
@@ -305,7 +187,7 @@ test_learn_off(void)
     struct adjust none;
 
     adjust_init(&none);
-    rig_open(&r, "nolearn", " learn = false;");
+    open_rice(&r, "nolearn", " learn = false;");
     CHECK(!r.cfg.items[0].learn);
     warm_up(&r);
     until_predicted(&r, id);
