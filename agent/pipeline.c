@@ -481,9 +481,9 @@ build_cancel(int64_t seq, void *ctx, char **message)
  * (it leaves the outbox), and one it received may still come: a cancel would
  * turn a late delivery into a longer outage, and the late delivery is a refill.
  */
-static int
-withdraw(struct pipeline *p, const struct store_order *o, enum store_order_state to,
-         const char *reason, int64_t now_ms, const char *note)
+int
+pl_withdraw(struct pipeline *p, const struct store_order *o, enum store_order_state to,
+            const char *reason, int64_t now_ms, const char *note)
 {
     struct cancel_ctx c = {p, o->order_id, reason, now_ms};
     bool tell = to == ORDER_CANCELLED &&
@@ -499,13 +499,6 @@ withdraw(struct pipeline *p, const struct store_order *o, enum store_order_state
     if (r == 0 && seq > 0)
         outbox_grew(p, o->order_id);
     return r;
-}
-
-int
-pl_withdraw(struct pipeline *p, const struct store_order *o, enum store_order_state to,
-            const char *reason, int64_t now_ms, const char *note)
-{
-    return withdraw(p, o, to, reason, now_ms, note);
 }
 
 /*
@@ -755,7 +748,7 @@ expire_or_close(struct pipeline *p, struct pl_item *it, enum order_event ev,
         pl_save_model(p, it, now_ms);
     }
     if (to == ORDER_CANCELLED || to == ORDER_EXPIRED) {
-        withdraw(p, &oo.o, to, "expired", now_ms, note);
+        pl_withdraw(p, &oo.o, to, "expired", now_ms, note);
         return;
     }
     if (pipeline_flush(p) < 0 ||
@@ -891,7 +884,7 @@ refill(struct pipeline *p, struct pl_item *it, const struct stock_event *ev)
     if (oo.o.state == ORDER_QUEUED) {
         snprintf(note, sizeof(note), "refilled (%" PRId64 " g at %s) before it was "
                  "sent", ev->mg / 1000, when);
-        withdraw(p, &oo.o, ORDER_CANCELLED, "refilled", ev->t_ms, note);
+        pl_withdraw(p, &oo.o, ORDER_CANCELLED, "refilled", ev->t_ms, note);
         return;
     }
     bool sent = oo.o.state == ORDER_PUBLISHED || oo.o.state == ORDER_ACKNOWLEDGED;
@@ -1378,8 +1371,8 @@ pipeline_cancel(struct pipeline *p, size_t item, const char *reason, int64_t now
         return text_error(msg, len, "%s: order %s can no longer be cancelled (the "
                           "%" PRId64 "-minute window closed)", it->cfg->id,
                           oo.o.order_id, p->cfg->cancel_window_s / 60), r;
-    if (r < 0 || (r = withdraw(p, &oo.o, to, reason, now_ms,
-                               "cancelled by the household")) < 0)
+    if (r < 0 || (r = pl_withdraw(p, &oo.o, to, reason, now_ms,
+                                  "cancelled by the household")) < 0)
         return text_error(msg, len, "%s: cannot cancel: %s", it->cfg->id,
                           r == -EPERM ? "not open" : store_errmsg(p->db)), r;
     snprintf(msg, len, "%s: order %s cancelled%s", it->cfg->id, oo.o.order_id,
