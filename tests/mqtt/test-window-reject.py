@@ -11,6 +11,7 @@ meet the household's is acknowledged.
 
 usage: test-window-reject.py AGENT PANTRYCTL RETAILER
 """
+import atexit
 import json
 import os
 import subprocess
@@ -34,6 +35,7 @@ def states(shelf, item):
 
 with tempfile.TemporaryDirectory() as d:
     broker = Broker(os.path.join(d, "broker")).start()
+    atexit.register(broker.stop)  # whatever happens below: no broker left running
     shelf = Shelf(os.path.join(d, "shelf"), AGENT, broker, n=2)
     os.makedirs(shelf.d, exist_ok=True)
     with open(shelf.conf, "a") as f:
