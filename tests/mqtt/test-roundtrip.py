@@ -123,8 +123,20 @@ with tempfile.TemporaryDirectory() as d:
           "the retailer printed the order with the stored token: %r" % lines)
     db = shelf.orders()
     import sqlite3
+
+    def eta_of():
+        con = sqlite3.connect("file:%s?mode=ro" % shelf.store, uri=True)
+        try:
+            return con.execute("SELECT eta_ms FROM orders WHERE order_id = ?",
+                               (oid,)).fetchone()
+        finally:
+            con.close()
+
+    # The ETA comes with the retailer's second ack ("shipped"), which may land
+    # after the first made the order acknowledged (slow under qemu).
+    wait_for(lambda: (eta_of() or (None,))[0] is not None)
+    eta = eta_of()
     con = sqlite3.connect("file:%s?mode=ro" % shelf.store, uri=True)
-    eta = con.execute("SELECT eta_ms FROM orders WHERE order_id = ?", (oid,)).fetchone()
     trans = [t[0] for t in con.execute("SELECT to_state FROM order_transitions WHERE "
                                        "order_id = ? ORDER BY rowid", (oid,))]
     con.close()
