@@ -2,11 +2,12 @@
 /*
  * Internal to the pipeline (pipeline.c, pipeline-acks.c, pipeline-calib.c,
  * pipeline-refused.c): a store failure noted for the logs, the audit log, what a
- * calibration did, and an open order withdrawn.
+ * calibration did, an item's open order, and an open order withdrawn.
  */
 #ifndef PANTRY_AGENT_PIPELINE_INT_H
 #define PANTRY_AGENT_PIPELINE_INT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "pipeline.h"
@@ -49,6 +50,16 @@ void pl_cal_span_told(struct pipeline *p, const struct pl_item *it,
 int pl_withdraw(struct pipeline *p, const struct store_order *o,
                 enum store_order_state to, const char *reason, int64_t now_ms,
                 const char *note);
+
+/* An item's open order (there is one at most). */
+struct open_order {
+    bool found;
+    struct store_order o; /* strings not kept: message/detail NULL */
+};
+
+/* Item it's open order into oo (found false: none); 0 or a negative errno of
+ * the store (noted). */
+int pl_open_order(struct pipeline *p, const struct pl_item *it, struct open_order *oo);
 
 /* Save item it's model (modelstate.h) in the open batch. */
 int pl_save_model(struct pipeline *p, struct pl_item *it, int64_t now_ms);

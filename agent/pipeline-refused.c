@@ -18,55 +18,43 @@
 #include "pipeline-int.h"
 #include "text.h"
 
-/* The item's open order (one per item); strings not kept. */
-static int
-open_cb(const struct store_order *o, void *ctx)
-{
-    struct store_order *out = ctx;
-
-    *out = *o;
-    out->message = NULL;
-    out->detail_json = NULL;
-    return 0;
-}
-
 int
 pipeline_refused(struct pipeline *p, size_t item, const char *why, int64_t now_ms,
                  char *msg, size_t len)
 {
     struct pl_item *it = &p->items[item];
-    struct store_order o;
+    struct open_order oo;
     char note[STORE_NOTE_MAX];
     int r;
 
-    memset(&o, 0, sizeof(o));
-    if (pl_note_err(p, store_orders_open(p->db, it->cfg->id, open_cb, &o)) < 0)
+    if (pl_open_order(p, it, &oo) < 0)
         return text_error(msg, len, "%s: the store failed: %s", it->cfg->id,
                           store_errmsg(p->db)),
                -EIO;
-    if (o.order_id[0] == '\0')
+    const struct store_order *o = &oo.o;
+    if (!oo.found)
         return text_error(msg, len, "%s: no open order: nothing was on its way",
                           it->cfg->id),
                -EPERM;
-    if (o.state == ORDER_PLANNED || o.state == ORDER_QUEUED)
+    if (o->state == ORDER_PLANNED || o->state == ORDER_QUEUED)
         return text_error(msg, len,
                           "%s: order %s was not sent yet, so it cannot have come: "
                           "cancel it instead (pantryctl cancel %s)",
-                          it->cfg->id, o.order_id, it->cfg->id),
+                          it->cfg->id, o->order_id, it->cfg->id),
                -EPERM;
     snprintf(note, sizeof(note), "refused at the door%s%s", why && *why ? ": " : "",
              why && *why ? why : "");
-    if ((r = pl_withdraw(p, &o, ORDER_CANCELLED, "refused", now_ms, note)) < 0)
+    if ((r = pl_withdraw(p, o, ORDER_CANCELLED, "refused", now_ms, note)) < 0)
         return text_error(msg, len, "%s: the store failed: %s", it->cfg->id,
                           store_errmsg(p->db)),
                r;
     shelf_expect(&p->shelf, it->channel, 0); /* its packs are not coming */
     snprintf(msg, len,
              "%s: order %s closed as refused at the door; the retailer is told",
-             it->cfg->id, o.order_id);
+             it->cfg->id, o->order_id);
     /* A predicted order sent back was not wanted then, or not that much (learn.h);
      * one the household ordered itself says nothing about the policy. */
-    if (strcmp(o.reason, "predicted") == 0)
-        learn_correct(p, it, ADJUST_REFUSED, 0, now_ms, o.order_id);
+    if (strcmp(o->reason, "predicted") == 0)
+        learn_correct(p, it, ADJUST_REFUSED, 0, now_ms, o->order_id);
     return 0;
 }

@@ -243,11 +243,6 @@ pl_audit(struct pipeline *p, const struct pl_item *it, int64_t now_ms, const cha
 
 /* ---- the open order of an item ---- */
 
-struct open_order {
-    bool found;
-    struct store_order o; /* strings not kept: message/detail NULL */
-};
-
 static int
 open_cb(const struct store_order *o, void *ctx)
 {
@@ -260,8 +255,8 @@ open_cb(const struct store_order *o, void *ctx)
     return 0; /* the newest wins; there is one per item */
 }
 
-static int
-open_order(struct pipeline *p, const struct pl_item *it, struct open_order *oo)
+int
+pl_open_order(struct pipeline *p, const struct pl_item *it, struct open_order *oo)
 {
     memset(oo, 0, sizeof(*oo));
     return pl_note_err(p, store_orders_open(p->db, it->cfg->id, open_cb, oo));
@@ -583,7 +578,7 @@ guard(struct pipeline *p, struct pl_item *it, bool need, bool manual, uint32_t p
     int64_t month = orders_month_start_ms(now_ms);
 
     /* The cooldown counts from the newest order, whatever became of it. */
-    if (open_order(p, it, oo) < 0 ||
+    if (pl_open_order(p, it, oo) < 0 ||
         pl_note_err(p, store_orders_since(p->db, c->id, now_ms - c->cooldown_s * 1000,
                                        latest_cb, &last)) < 0 ||
         pl_note_err(p, store_orders_counted(p->db, c->id, now_ms - 30 * DAY_MS, &n30,
@@ -731,7 +726,7 @@ expire_or_close(struct pipeline *p, struct pl_item *it, enum order_event ev,
     struct open_order oo;
     enum store_order_state to;
 
-    if (open_order(p, it, &oo) < 0 || !oo.found)
+    if (pl_open_order(p, it, &oo) < 0 || !oo.found)
         return;
     if (ev == ORDER_EV_REFILL && oo.o.state == ORDER_PLANNED) {
         /* Refilled before anyone confirmed: the order is not needed any more. */
@@ -855,7 +850,7 @@ refill(struct pipeline *p, struct pl_item *it, const struct stock_event *ev)
     }
     /* What was on its way came (or something else did): a later order says again. */
     shelf_expect(&p->shelf, it->channel, 0);
-    if (open_order(p, it, &oo) < 0)
+    if (pl_open_order(p, it, &oo) < 0)
         return;
     /* An order sent before the expired one arrived is delivered after it. */
     bool late = (!oo.found || it->model.expired_ms > 0) && late_delivery(p, it, ev, when);
@@ -1074,7 +1069,7 @@ pipeline_init(struct pipeline *p, const struct agent_config *cfg, struct store *
                               store_errmsg(db)), r;
         /* An order sent before a restart is still on its way. */
         struct open_order oo;
-        if (open_order(p, it, &oo) == 0 && oo.found && oo.o.state != ORDER_PLANNED)
+        if (pl_open_order(p, it, &oo) == 0 && oo.found && oo.o.state != ORDER_PLANNED)
             expect_delivery(p, it, (uint32_t)oo.o.packs);
         it->next_review_ms = now_ms + c->review_s * 1000;
         it->view.verdict = ORDER_NO_DATA;
@@ -1341,7 +1336,7 @@ pipeline_confirm(struct pipeline *p, size_t item, int64_t now_ms, char *msg, siz
     struct open_order oo;
     int r;
 
-    if (open_order(p, it, &oo) < 0 || !oo.found || oo.o.state != ORDER_PLANNED)
+    if (pl_open_order(p, it, &oo) < 0 || !oo.found || oo.o.state != ORDER_PLANNED)
         return text_error(msg, len, "%s: no order waits for confirmation", it->cfg->id),
                -EPERM;
     struct policy_out pol;
@@ -1363,7 +1358,7 @@ pipeline_cancel(struct pipeline *p, size_t item, const char *reason, int64_t now
     enum store_order_state to;
     int r;
 
-    if (open_order(p, it, &oo) < 0 || !oo.found)
+    if (pl_open_order(p, it, &oo) < 0 || !oo.found)
         return text_error(msg, len, "%s: no open order", it->cfg->id), -EPERM;
     r = orders_step(oo.o.state, ORDER_EV_CANCEL, oo.o.created_ms, oo.o.queued_ms, now_ms,
                     p->cfg->cancel_window_s * 1000, p->cfg->order_expiry_s * 1000, &to);
