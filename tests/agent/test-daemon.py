@@ -22,14 +22,13 @@ usage: test-daemon.py AGENT MAKE_SHELF [sanitize-option]
 """
 import os
 import re
-import shutil
 import socket
 import sqlite3
 import subprocess
 import sys
 import tempfile
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from checks import VALGRIND_CMD, check, done, failures, jws_parts, put, valgrind_wanted, wait_for  # noqa
+from checks import VALGRIND_CMD, check, done, jws_parts, put, valgrind_wanted, wait_for
 
 AGENT, MAKE_SHELF = sys.argv[1], sys.argv[2]
 # Plain builds also replay a short shelf under valgrind (meson's valgrind

@@ -22,7 +22,6 @@ weight is judged within the test's patience; everything else is the default.
 
 usage: test-live.py AGENT
 """
-import json
 import os
 import re
 import signal
@@ -35,8 +34,8 @@ import tempfile
 import threading
 import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from checks import (VALGRIND_CMD, call, check, done, failures, put,  # noqa
-                    valgrind_wanted, wait_for)
+from checks import (call, check, done, failures, put,
+                    wait_for)
 
 AGENT = sys.argv[1]
 ZERO = 8388608  # the hx711 driver's offset binary zero
