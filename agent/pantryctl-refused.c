@@ -33,7 +33,6 @@ int
 cmd_refused(const struct command *cmd, struct opts *o)
 {
     struct control_request req;
-    struct control_response resp;
     int rc;
 
     memset(&req, 0, sizeof(req));
@@ -45,25 +44,5 @@ cmd_refused(const struct command *cmd, struct opts *o)
     if (o->reason != NULL &&
         (rc = reason_of(o->reason, req.reason, sizeof(req.reason))))
         return rc;
-    if ((rc = call(o, &req, &resp)) != 0)
-        return rc;
-    rc = resp.ok ? 0 : EXIT_REFUSED;
-    if (o->json) {
-        cJSON *j = response_json(&resp);
-        cJSON_AddStringToObject(j, "command", cmd->name);
-        cJSON_AddStringToObject(j, "item", req.item);
-        if (req.reason[0] != '\0')
-            cJSON_AddStringToObject(j, "reason", req.reason);
-        else
-            cJSON_AddNullToObject(j, "reason");
-        if (print_json(j) != 0)
-            rc = EXIT_REFUSED;
-    } else if (resp.ok) {
-        put_clean(stdout, resp.message);
-        putchar('\n');
-    } else {
-        refused(cmd->name, &resp);
-    }
-    control_response_fini(&resp);
-    return rc;
+    return item_call(cmd, o, &req, true);
 }

@@ -445,12 +445,43 @@ refused(const char *what, const struct control_response *resp)
     return EXIT_REFUSED;
 }
 
+int
+item_call(const struct command *cmd, struct opts *o, const struct control_request *req,
+          bool with_reason)
+{
+    struct control_response resp;
+    int rc;
+
+    if ((rc = call(o, req, &resp)) != 0)
+        return rc;
+    rc = resp.ok ? 0 : EXIT_REFUSED;
+    if (o->json) {
+        cJSON *j = response_json(&resp);
+        cJSON_AddStringToObject(j, "command", cmd->name);
+        if (req->item[0] != '\0')
+            cJSON_AddStringToObject(j, "item", req->item);
+        else
+            cJSON_AddNullToObject(j, "item");
+        if (with_reason && req->reason[0] != '\0')
+            cJSON_AddStringToObject(j, "reason", req->reason);
+        else if (with_reason)
+            cJSON_AddNullToObject(j, "reason");
+        if (print_json(j) != 0)
+            rc = EXIT_REFUSED;
+    } else if (resp.ok) {
+        put_clean(stdout, resp.message);
+        putchar('\n');
+    } else {
+        refused(cmd->name, &resp);
+    }
+    control_response_fini(&resp);
+    return rc;
+}
+
 static int
 cmd_item_request(const struct command *cmd, struct opts *o)
 {
     struct control_request req = {0};
-    struct control_response resp;
-    int rc;
 
     if (strcmp(cmd->name, "ping") != 0) {
         int i = find_item(o->item);
@@ -470,26 +501,7 @@ cmd_item_request(const struct command *cmd, struct opts *o)
         req.cmd = CONTROL_RESET_LEARNING;
     else
         req.cmd = CONTROL_TARE;
-    if ((rc = call(o, &req, &resp)) != 0)
-        return rc;
-    rc = resp.ok ? 0 : EXIT_REFUSED;
-    if (o->json) {
-        cJSON *j = response_json(&resp);
-        cJSON_AddStringToObject(j, "command", cmd->name);
-        if (req.item[0] != '\0')
-            cJSON_AddStringToObject(j, "item", req.item);
-        else
-            cJSON_AddNullToObject(j, "item");
-        if (print_json(j) != 0)
-            rc = EXIT_REFUSED;
-    } else if (resp.ok) {
-        put_clean(stdout, resp.message);
-        putchar('\n');
-    } else {
-        refused(cmd->name, &resp);
-    }
-    control_response_fini(&resp);
-    return rc;
+    return item_call(cmd, o, &req, false);
 }
 
 static int
