@@ -15,6 +15,7 @@
 #include "config.h"
 #include "hhsource.h"
 #include "keys.h"
+#include "mqttfeed.h"
 #include "pipeline.h"
 #include "sensor.h"
 #include "store.h"
@@ -57,6 +58,8 @@ struct agent {
     bool queued;       /* the outbox got a message since the last look */
     int64_t linger_ms;
     bool linger_spent; /* replay: the retailer did not answer once: stop waiting */
+    struct mqttfeed *feed; /* scales and buttons on the home broker, or NULL; one
+                              of srcs (mqttfeed.h) */
 };
 
 /*
