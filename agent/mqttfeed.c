@@ -286,16 +286,18 @@ scale_message(struct mqttfeed *f, struct feed_chan *c, const char *topic, const 
                      raw ? "ADC counts like \"-8123\"" : "grams like \"1234.5\"", seen);
             return refuse(-EINVAL, why, whylen, topic, what);
         }
-        double v = strtod(text, NULL);
-        double lim = raw ? 8388607.0 : 83886.07;
-        if (!isfinite(v) || v > lim || v < -lim - (raw ? 1.0 : 0.0)) {
+        /* The range is checked on the rounded counts, the sample's value:
+         * "-8388608.6" rounds beyond the 24 bits. 1e9 keeps llround defined. */
+        double v = strtod(text, NULL) * (raw ? 1.0 : 100.0);
+        long long n = isfinite(v) && fabs(v) < 1e9 ? llround(v) : INT64_MAX;
+        if (n > 8388607 || n < (raw ? -8388608 : -8388607)) {
             snprintf(what, sizeof(what), "expected %s, found '%s'",
                      raw ? "counts from -8388608 to 8388607"
                          : "grams from -83886.07 to 83886.07",
                      seen);
             return refuse(-ERANGE, why, whylen, topic, what);
         }
-        s.raw = (int32_t)lround(raw ? v : v * 100.0);
+        s.raw = (int32_t)n;
         c->nan_logged = false;
     }
     f->q[f->q_n++] = s;

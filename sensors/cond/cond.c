@@ -146,7 +146,7 @@ cond_config_feed(struct cond_config *c, int64_t interval_ms, int64_t stale_ms)
         c->empty_after_ms = c->away_ms;
     c->move_window_ms = at_least(2 * interval_ms, c->move_window_ms);
     c->recover_ms = at_least(2 * interval_ms, c->recover_ms);
-    c->bad_ms = interval_ms;
+    c->bad_ms = at_least(interval_ms, c->bad_ms);
     c->nodata_ms = at_least(stale_ms + 2 * interval_ms, c->nodata_ms);
     c->stuck_ms = 0;
 }

@@ -24,13 +24,19 @@
 
 #define SCALE "esphome-pantry/sensor/rice_scale/state"
 #define BUTTON "zigbee2mqtt/pantry_button"
+#define RAW "esphome-pantry/sensor/flour_raw/state"
 #define T0 INT64_C(1764072000000)
 
 static const char conf_text[] =
     "device_id = \"test\";\n"
     "channels = ( { name = \"shelf2\"; mqtt = { topic = \"" SCALE "\";\n"
-    "  format = \"grams\"; interval = \"60s\"; }; } );\n"
-    "items = ( { id = \"rice\"; channel = \"shelf2\"; pack = 1000; } );\n"
+    "  format = \"grams\"; interval = \"60s\"; }; },\n"
+    "  { name = \"shelf3\"; mqtt = { topic = \"" RAW "\"; format = \"raw\";\n"
+    "    interval = \"5m\"; }; } );\n"
+    "items = ( { id = \"rice\"; channel = \"shelf2\"; pack = 1000; },\n"
+    "  { id = \"flour\"; channel = \"shelf3\"; pack = 1000;\n"
+    "    calibration = { zero = 8000; span_raw = 400000; span = 1000.0; };\n"
+    "    conditioning = { settle = \"10m\"; }; } );\n"
     "buttons = ( { item = \"rice\"; zigbee2mqtt = { topic = \"" BUTTON "\";\n"
     "  actions = { single = \"order\"; double = \"confirm\"; hold = \"cancel\";\n"
     "              release = \"none\"; }; }; } );\n";
@@ -71,9 +77,10 @@ static void
 test_registry(void)
 {
     struct mqttfeed *f = feed_new();
-    CHECK_EQ_U64(mqttfeed_n_topics(f), 2);
+    CHECK_EQ_U64(mqttfeed_n_topics(f), 3);
     CHECK(strcmp(mqttfeed_topic(f, 0), SCALE) == 0);
-    CHECK(strcmp(mqttfeed_topic(f, 1), BUTTON) == 0);
+    CHECK(strcmp(mqttfeed_topic(f, 1), RAW) == 0);
+    CHECK(strcmp(mqttfeed_topic(f, 2), BUTTON) == 0);
     /* The item on a grams feed has the identity calibration: 100 counts, 1 g. */
     CHECK(cfg.items[0].has_cal && cfg.items[0].cal.raw_zero == 0 &&
           cfg.items[0].cal.span_raw == 100 && cfg.items[0].cal.span_mg == 1000);
@@ -81,6 +88,18 @@ test_registry(void)
     CHECK_EQ_I64(cfg.items[0].cond.settle_ms, 180000);
     CHECK_EQ_I64(cfg.items[0].cond.stuck_ms, 0);
     CHECK_EQ_I64(cfg.items[0].cond.bad_ms, 60000);
+    CHECK_EQ_I64(cfg.items[0].cond.away_ms, 180000);
+    CHECK_EQ_I64(cfg.items[0].cond.nodata_ms, 300000);
+    /* A raw feed keeps its calibration; 5 min: silent after 10, no data only
+     * after 10 + 2 * 5 min; the settle the item gives is kept as given. */
+    const struct cond_config *fl = &cfg.items[1].cond;
+    CHECK(cfg.items[1].cal.raw_zero == 8000 && cfg.items[1].cal.span_raw == 400000);
+    CHECK_EQ_I64(fl->settle_ms, 600000);
+    CHECK_EQ_I64(fl->away_ms, 900000);
+    CHECK_EQ_I64(fl->bad_ms, 300000);
+    CHECK_EQ_I64(fl->nodata_ms, 1200000);
+    CHECK_EQ_I64(fl->move_window_ms, 600000);
+    CHECK_EQ_I64(fl->stuck_ms, 0);
     mqttfeed_free(f);
 }
 
@@ -147,6 +166,40 @@ test_scale_payloads(void)
     CHECK_EQ_I64(
         msg(f, "esphome-pantry/sensor/other/state", "10", false, T0 + 5000, why), 0);
     CHECK(why[0] == '\0');
+    mqttfeed_free(f);
+}
+
+static void
+test_raw_payloads(void)
+{
+    struct mqttfeed *f = feed_new();
+    struct sample s[64];
+    char why[400];
+
+    static const struct {
+        const char *p;
+        int r;
+        int32_t raw;
+    } cases[] = {
+        {"123456", 1, 123456},       {"-8388608", 1, -8388608},
+        {"8388607", 1, 8388607},     {"12.6", 1, 13},
+        {"-8388608.4", 1, -8388608}, {"-8388608.6", -ERANGE, 0},
+        {"8388607.5", -ERANGE, 0},   {"8388608", -ERANGE, 0},
+        {"1e3", -EINVAL, 0},         {"0x10", -EINVAL, 0},
+        {"+5", -EINVAL, 0},          {"--5", -EINVAL, 0},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        int64_t t = T0 + 1000 * (int64_t)(i + 1);
+        CHECK_MSG(msg(f, RAW, cases[i].p, false, t, why) == cases[i].r, "'%s': %s",
+                  cases[i].p, why);
+        int n = samples(f, t, s);
+        CHECK_EQ_I64(n, cases[i].r == 1);
+        if (n == 1)
+            CHECK(s[0].raw == cases[i].raw && s[0].channel == 1 &&
+                  s[0].status == SAMPLE_OK);
+        if (cases[i].r == -ERANGE)
+            CHECK(strstr(why, "expected counts from -8388608 to 8388607") != NULL);
+    }
     mqttfeed_free(f);
 }
 
@@ -331,6 +384,7 @@ main(void)
     }
     RUN(test_registry);
     RUN(test_scale_payloads);
+    RUN(test_raw_payloads);
     RUN(test_retained_start);
     RUN(test_buttons);
     RUN(test_feed_conditioning);
