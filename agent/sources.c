@@ -329,3 +329,13 @@ sources_due(const struct agent *a, int64_t now)
     }
     return due;
 }
+
+void
+sources_feed_message(void *ctx, const char *topic, const char *payload, size_t len,
+                     bool retained, int64_t now_ms)
+{
+    struct agent *a = ctx;
+
+    if (a->feed != NULL)
+        mqttfeed_on_message(a->feed, topic, payload, len, retained, now_ms);
+}
