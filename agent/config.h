@@ -121,7 +121,8 @@ struct cfg_channel {
     uint16_t dout, sck;
     uint16_t gain;
     int32_t period_ms; /* between reads, 10..60000, default 100 */
-    struct cfg_feed feed; /* mqtt (config-feeds.h) */
+    /* mqtt: topic, format, interval (config-feeds.h) */
+    struct cfg_feed feed;
 };
 
 /*
@@ -210,7 +211,8 @@ struct cfg_button {
     /* defaults 20, 800, 400 (sensors/hw/button.h): debounce 0..1000,
      * debounce < long <= 60000, double 0..10000 (0: no double presses) */
     int32_t debounce_ms, long_ms, double_ms;
-    struct cfg_z2m z2m; /* zigbee2mqtt (config-feeds.h) */
+    /* zigbee2mqtt: topic, actions (config-feeds.h) */
+    struct cfg_z2m z2m;
 };
 
 struct agent_config {

@@ -58,8 +58,8 @@ struct agent {
     bool queued;       /* the outbox got a message since the last look */
     int64_t linger_ms;
     bool linger_spent; /* replay: the retailer did not answer once: stop waiting */
-    struct mqttfeed *feed; /* scales and buttons on the home broker, or NULL; one
-                              of srcs (mqttfeed.h) */
+    /* The scales and buttons on the home broker, or NULL; one of srcs. */
+    struct mqttfeed *feed;
 };
 
 /*
@@ -81,7 +81,7 @@ int64_t sources_due(const struct agent *a, int64_t now);
  * happens without a feed. The topics to subscribe are a->feed's
  * (mqttfeed_n_topics(), mqttfeed_topic()).
  */
-void sources_feed_message(void *ctx, const char *topic, const char *payload,
-                          size_t len, bool retained, int64_t now_ms);
+void sources_feed_message(void *ctx, const char *topic, const char *payload, size_t len,
+                          bool retained, int64_t now_ms);
 
 #endif

@@ -165,8 +165,7 @@ open_feed(struct agent *a)
     s->s = mqttfeed_source(f);
     s->what = "the home broker";
     a->feed = f;
-    log_info("home broker: %zu scale and button topics to read",
-             mqttfeed_n_topics(f));
+    log_info("home broker: %zu scale and button topics to read", mqttfeed_n_topics(f));
     return 0;
 }
 
