@@ -28,6 +28,7 @@
 
 #include "config.h"
 #include "config-wishes.h"
+#include "config-feeds.h"
 #include "evtrace.h"
 #include "text.h"
 
@@ -51,8 +52,8 @@
 /* Names */
 
 static const char *const mode_names[] = {"auto", "confirm", "off", NULL};
-static const char *const source_names[] = {"iio", "hx711", NULL};
-static const char *const button_source_names[] = {"gpio", "evdev", NULL};
+static const char *const source_names[] = {"iio", "hx711", "mqtt", NULL};
+static const char *const button_source_names[] = {"gpio", "evdev", "zigbee2mqtt", NULL};
 static const char *const action_names[] = {"none", "order", "cancel", "confirm", NULL};
 static const char *const log_names[] = {"error", "warning", "notice",
                                         "info",  "debug",   NULL};
@@ -1577,11 +1578,23 @@ fn_hx711(struct ctx *x, config_setting_t *s, void *obj)
                       ch->sck);
 }
 
+/* mqtt = { topic; format; interval; }: a scale on the home broker */
+static void
+fn_mqtt(struct ctx *x, config_setting_t *s, void *obj)
+{
+    const config_setting_t *where = s;
+    char err[CFG_ERR_LEN - 64];
+
+    if (cfg_feeds_channel(s, obj, &where, err, sizeof(err)) < 0)
+        setting_error(x, where, "%s", err);
+}
+
 static const struct key channel_keys[] = {
     KEY("name", K_ID, true, struct cfg_channel, name, 0, 0),
     KEY("index", K_INT, false, struct cfg_channel, index, 0, CFG_MAX_CHANNELS - 1),
     KFN("iio", false, fn_iio, NULL),
     KFN("hx711", false, fn_hx711, NULL),
+    KFN("mqtt", false, fn_mqtt, NULL),
     KEY("period", K_DUR_MS, false, struct cfg_channel, period_ms, 10, 60000),
 };
 
@@ -1589,15 +1602,21 @@ static void
 read_channel(struct ctx *x, config_setting_t *s, struct cfg_channel *ch)
 {
     config_setting_t *iio = member(s, "iio"), *hx = member(s, "hx711");
+    config_setting_t *mq = member(s, "mqtt");
+    config_setting_t *two = NULL;
 
-    if (iio == NULL && hx == NULL)
+    if (iio == NULL && hx == NULL && mq == NULL)
         setting_error(x, s,
-                      "expected one of iio = { ... } or hx711 = { ... }, found "
-                      "neither");
-    else if (iio != NULL && hx != NULL)
+                      "expected one of iio = { ... }, hx711 = { ... } or mqtt = "
+                      "{ ... }, found neither");
+    if (iio != NULL && hx != NULL)
         setting_error(x,
                       config_setting_index(iio) > config_setting_index(hx) ? iio : hx,
                       "expected one of iio or hx711, found both");
+    else if (mq != NULL && (iio != NULL || hx != NULL))
+        two = mq;
+    if (two != NULL)
+        setting_error(x, two, "expected one of iio, hx711 or mqtt, found two");
     read_group(x, s, channel_keys, ARRAY_SIZE(channel_keys), ch);
 }
 
@@ -2000,9 +2019,21 @@ fn_button_item(struct ctx *x, config_setting_t *s, void *obj)
         x->btn_item[x->c->n_buttons] = s;
 }
 
+/* zigbee2mqtt = { topic; actions; }: a button on the home broker */
+static void
+fn_zigbee2mqtt(struct ctx *x, config_setting_t *s, void *obj)
+{
+    const config_setting_t *where = s;
+    char err[CFG_ERR_LEN - 64];
+
+    if (cfg_feeds_button(s, obj, &where, err, sizeof(err)) < 0)
+        setting_error(x, where, "%s", err);
+}
+
 static const struct key button_keys[] = {
     KFN("gpio", false, fn_gpio, NULL),
     KFN("evdev", false, fn_evdev, NULL),
+    KFN("zigbee2mqtt", false, fn_zigbee2mqtt, NULL),
     KFN("item", false, fn_button_item, NULL),
     KENUM("short", struct cfg_button, on_short, action_names),
     KENUM("long", struct cfg_button, on_long, action_names),
@@ -2016,15 +2047,20 @@ static void
 read_button(struct ctx *x, config_setting_t *s, struct cfg_button *b)
 {
     config_setting_t *g = member(s, "gpio"), *e = member(s, "evdev");
+    config_setting_t *z = member(s, "zigbee2mqtt"), *two = NULL;
 
     cfg_button_defaults(b);
-    if (g == NULL && e == NULL)
+    if (g == NULL && e == NULL && z == NULL)
         setting_error(x, s,
-                      "expected one of gpio = { ... } or evdev = { ... }, found "
-                      "neither");
-    else if (g != NULL && e != NULL)
+                      "expected one of gpio = { ... }, evdev = { ... } or "
+                      "zigbee2mqtt = { ... }, found neither");
+    if (g != NULL && e != NULL)
         setting_error(x, config_setting_index(g) > config_setting_index(e) ? g : e,
                       "expected one of gpio or evdev, found both");
+    else if (z != NULL && (g != NULL || e != NULL))
+        two = z;
+    if (two != NULL)
+        setting_error(x, two, "expected one of gpio, evdev or zigbee2mqtt, found two");
     size_t before = x->n_errors;
     read_group(x, s, button_keys, ARRAY_SIZE(button_keys), b);
     if (x->n_errors == before && b->long_ms <= b->debounce_ms) {
@@ -2569,6 +2605,13 @@ load_text(const char *text, const char *name, struct agent_config *out,
     check_gpio_lines(x);
     check_items(x);
     check_buttons(x);
+    if (x->n_errors == 0) {
+        const config_setting_t *where = root;
+        char err[CFG_ERR_LEN - 64];
+        if (cfg_feeds_check(out, x->chan_set, x->item_set, x->btn_set, &where, err,
+                            sizeof(err)) < 0)
+            setting_error(x, where, "%s", err);
+    }
     if (out->broker.client_id[0] == '\0')
         put_str(out->broker.client_id, sizeof(out->broker.client_id), out->device_id);
     r = x->n_errors == 0 ? 0 : -EINVAL;

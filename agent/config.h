@@ -51,14 +51,16 @@ enum cfg_mode {
 enum cfg_source {
     CFG_SRC_IIO,   /* Linux IIO (kernel hx711 driver), sensors/hw/iio.h */
     CFG_SRC_HX711, /* HX711 bit-banged over libgpiod, sensors/hw/hx711.h */
+    CFG_SRC_MQTT,  /* a scale's state topic on the home broker, mqttfeed.h */
 };
-#define CFG_SOURCE_COUNT 2
+#define CFG_SOURCE_COUNT 3
 
 enum cfg_button_source {
     CFG_BTN_GPIO,  /* a GPIO line over libgpiod, sensors/hw/gpio.h */
     CFG_BTN_EVDEV, /* a key of an input device (gpio-key overlay), evdev.h */
+    CFG_BTN_Z2M,   /* a zigbee2mqtt device on the home broker, mqttfeed.h */
 };
-#define CFG_BUTTON_SOURCE_COUNT 2
+#define CFG_BUTTON_SOURCE_COUNT 3
 
 enum cfg_action {
     CFG_ACT_NONE,    /* ignore the press */
@@ -93,6 +95,19 @@ struct cfg_broker {
     char retailer_key[CFG_PATH_MAX]; /* JWK file; when set, acks must be signed by it */
 };
 
+/* A scale that publishes over MQTT: mqtt = { topic = ...; format = "grams";
+ * interval = "60s"; } in a channel (config-feeds.h, mqttfeed.h). */
+#define CFG_FEED_TOPIC_MAX 128
+enum cfg_feed_format {
+    CFG_FEED_GRAMS, /* the number is grams (ESPHome's calibrated sensor) */
+    CFG_FEED_RAW,   /* the number is ADC counts, calibrated like an hx711's */
+};
+struct cfg_feed {
+    char topic[CFG_FEED_TOPIC_MAX]; /* no wildcard, no empty level */
+    enum cfg_feed_format format;    /* default grams */
+    int32_t interval_ms;            /* the scale's update interval, 1 s..1 h, 60 s */
+};
+
 struct cfg_channel {
     char name[CFG_ID_MAX]; /* [a-z0-9_-], what items refer to */
     uint16_t index;        /* sample channel 0..15, default its position in the list */
@@ -106,6 +121,8 @@ struct cfg_channel {
     uint16_t dout, sck;
     uint16_t gain;
     int32_t period_ms; /* between reads, 10..60000, default 100 */
+    /* mqtt: topic, format, interval (config-feeds.h) */
+    struct cfg_feed feed;
 };
 
 /*
@@ -171,6 +188,17 @@ struct cfg_item {
     struct cond_config cond;
 };
 
+/* A zigbee2mqtt button: zigbee2mqtt = { topic = ...; actions = { single =
+ * "order"; ... }; } in a button (config-feeds.h, mqttfeed.h). */
+#define CFG_Z2M_ACTIONS 8
+#define CFG_Z2M_ACTION_MAX 32
+struct cfg_z2m {
+    char topic[CFG_FEED_TOPIC_MAX];
+    char names[CFG_Z2M_ACTIONS][CFG_Z2M_ACTION_MAX]; /* z2m's action values */
+    enum cfg_action actions[CFG_Z2M_ACTIONS];        /* what each one does */
+    size_t n_actions; /* default single order, double confirm, hold cancel */
+};
+
 struct cfg_button {
     enum cfg_button_source source;
     /* evdev: /dev/input/... (absolute); gpio: gpiochip (default "gpiochip0") */
@@ -183,6 +211,8 @@ struct cfg_button {
     /* defaults 20, 800, 400 (sensors/hw/button.h): debounce 0..1000,
      * debounce < long <= 60000, double 0..10000 (0: no double presses) */
     int32_t debounce_ms, long_ms, double_ms;
+    /* zigbee2mqtt: topic, actions (config-feeds.h) */
+    struct cfg_z2m z2m;
 };
 
 struct agent_config {

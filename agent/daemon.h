@@ -15,6 +15,7 @@
 #include "config.h"
 #include "hhsource.h"
 #include "keys.h"
+#include "mqttfeed.h"
 #include "pipeline.h"
 #include "sensor.h"
 #include "store.h"
@@ -57,6 +58,8 @@ struct agent {
     bool queued;       /* the outbox got a message since the last look */
     int64_t linger_ms;
     bool linger_spent; /* replay: the retailer did not answer once: stop waiting */
+    /* The scales and buttons on the home broker, or NULL; one of srcs. */
+    struct mqttfeed *feed;
 };
 
 /*
@@ -71,5 +74,14 @@ void sources_close(struct agent *a);
 int sources_read(struct agent *a, int64_t now);
 /* When a source is due next (INT64_MAX: none ever). */
 int64_t sources_due(const struct agent *a, int64_t now);
+/*
+ * A message of the home broker for the scales and buttons on it (ctx: the
+ * agent), for the home link's callback: it goes to a->feed as it is now, so
+ * the callback stays right across a reload that reopens the sources; nothing
+ * happens without a feed. The topics to subscribe are a->feed's
+ * (mqttfeed_n_topics(), mqttfeed_topic()).
+ */
+void sources_feed_message(void *ctx, const char *topic, const char *payload, size_t len,
+                          bool retained, int64_t now_ms);
 
 #endif

@@ -1228,6 +1228,18 @@ pipeline_edge(struct pipeline *p, const struct button_edge *e)
 }
 
 int
+pipeline_press(struct pipeline *p, const struct press *pr)
+{
+    input_begin(p, pr->t_ms);
+    if (pr->t_ms > p->now_ms)
+        p->now_ms = pr->t_ms;
+    if (pr->button < p->n_buttons)
+        press(p, &p->buttons[pr->button], pr);
+    input_end(p);
+    return 0;
+}
+
+int
 pipeline_tick(struct pipeline *p, int64_t now_ms)
 {
     struct stock_event ev[SHELF_MAX_EVENTS];

@@ -176,6 +176,9 @@ int pipeline_sample(struct pipeline *p, const struct sample *s);
 
 /* One button edge (button = index into cfg->buttons). */
 int pipeline_edge(struct pipeline *p, const struct button_edge *e);
+/* One press a device classified itself (button = index into cfg->buttons),
+ * acted on as the button's press of that kind. */
+int pipeline_press(struct pipeline *p, const struct press *pr);
 
 /* Timers due at now_ms: conditioning, buttons, reviews, order expiry. */
 int pipeline_tick(struct pipeline *p, int64_t now_ms);

@@ -19,6 +19,7 @@
 #include "hx711.h"
 #include "iio.h"
 #include "log.h"
+#include "mqttfeed.h"
 #ifdef PANTRY_HAVE_GPIOD
 #include "gpio-gpiod.h"
 #endif
@@ -31,6 +32,7 @@ sources_close(struct agent *a)
     for (size_t i = 0; i < a->n_srcs; i++)
         sample_source_free(a->srcs[i].s);
     a->n_srcs = 0;
+    a->feed = NULL; /* it was one of them */
 }
 
 #ifdef PANTRY_HAVE_GPIOD
@@ -137,6 +139,36 @@ replay_checked(const struct agent *a, const struct sample_source *src)
                         a->replay_path, i, rd->button_names[i], a->cfg->n_buttons);
 }
 
+/*
+ * The scales and buttons on the home broker: one source for all of them,
+ * touching no hardware; its samples and presses carry the configuration's
+ * channel and button indexes already. The home broker's link hands it its
+ * messages (mqttfeed_on_message(a->feed, ...)) and subscribes its topics.
+ */
+static int
+open_feed(struct agent *a)
+{
+    struct mqttfeed *f;
+    int r;
+
+    if ((r = mqttfeed_new(a->cfg, clock_wall_ms(), &f)) < 0) {
+        log_error("scales and buttons on MQTT: %s", strerror(-r));
+        return r;
+    }
+    if (f == NULL)
+        return 0;
+    struct src *s = &a->srcs[a->n_srcs++];
+    for (unsigned i = 0; i < SENSOR_MAX_CHANNELS; i++)
+        s->chan[i] = (uint16_t)i;
+    for (unsigned i = 0; i < SENSOR_MAX_BUTTONS; i++)
+        s->btn[i] = (uint16_t)i;
+    s->s = mqttfeed_source(f);
+    s->what = "the home broker";
+    a->feed = f;
+    log_info("home broker: %zu scale and button topics to read", mqttfeed_n_topics(f));
+    return 0;
+}
+
 int
 sources_open(struct agent *a)
 {
@@ -170,6 +202,8 @@ sources_open(struct agent *a)
     }
     for (size_t i = 0; i < a->cfg->n_channels; i++) {
         struct src *s = &a->srcs[a->n_srcs];
+        if (a->cfg->channels[i].source == CFG_SRC_MQTT)
+            continue; /* the feed's, below */
         if ((r = open_channel(&a->cfg->channels[i], s, err, sizeof(err))) < 0) {
             log_error("channel %s: %s", a->cfg->channels[i].name, err);
             return r;
@@ -178,6 +212,8 @@ sources_open(struct agent *a)
     }
     for (size_t i = 0; i < a->cfg->n_buttons; i++) {
         struct src *s = &a->srcs[a->n_srcs];
+        if (a->cfg->buttons[i].source == CFG_BTN_Z2M)
+            continue;
         if ((r = open_button(&a->cfg->buttons[i], (uint16_t)i, s, err, sizeof(err))) <
             0) {
             /* Named as the configuration names it: buttons.[0] is the first. */
@@ -186,7 +222,7 @@ sources_open(struct agent *a)
         }
         a->n_srcs++;
     }
-    return 0;
+    return open_feed(a);
 }
 
 static void
@@ -266,6 +302,13 @@ sources_read(struct agent *a, int64_t now)
                 pipeline_edge(a->pl, &ed[k]);
             }
         } while (n == BATCH);
+        struct press pr[BATCH];
+        do {
+            n = ops->read_presses ? ops->read_presses(s->s, now, pr, BATCH) : 0;
+            for (int k = 0; k < n; k++)
+                if (pr[k].button < SENSOR_MAX_BUTTONS)
+                    pipeline_press(a->pl, &pr[k]);
+        } while (n == BATCH);
     }
     return 0;
 }
@@ -284,4 +327,14 @@ sources_due(const struct agent *a, int64_t now)
         }
     }
     return due;
+}
+
+void
+sources_feed_message(void *ctx, const char *topic, const char *payload, size_t len,
+                     bool retained, int64_t now_ms)
+{
+    struct agent *a = ctx;
+
+    if (a->feed != NULL)
+        mqttfeed_on_message(a->feed, topic, payload, len, retained, now_ms);
 }

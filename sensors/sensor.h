@@ -122,6 +122,10 @@ struct sample_source_ops {
     int64_t (*next_due_ms)(const struct sample_source *s, int64_t now_ms);
     /* Release everything; s may not be used afterwards. */
     void (*free)(struct sample_source *s);
+    /* Presses a device classified itself (a zigbee2mqtt button says "single"
+     * or "hold"), as read_edges: they bypass the edge classifier. */
+    int (*read_presses)(struct sample_source *s, int64_t now_ms, struct press *out,
+                        size_t max);
 };
 
 struct sample_source {

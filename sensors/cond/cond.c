@@ -131,6 +131,26 @@ cond_config_check(const struct cond_config *c)
     return 0;
 }
 
+static int64_t
+at_least(int64_t v, int64_t floor)
+{
+    return v > floor ? v : floor;
+}
+
+void
+cond_config_feed(struct cond_config *c, int64_t interval_ms, int64_t stale_ms)
+{
+    c->settle_ms = at_least(3 * interval_ms, c->settle_ms);
+    c->away_ms = at_least(3 * interval_ms, c->away_ms);
+    if (c->empty_after_ms < c->away_ms)
+        c->empty_after_ms = c->away_ms;
+    c->move_window_ms = at_least(2 * interval_ms, c->move_window_ms);
+    c->recover_ms = at_least(2 * interval_ms, c->recover_ms);
+    c->bad_ms = at_least(interval_ms, c->bad_ms);
+    c->nodata_ms = at_least(stale_ms + 2 * interval_ms, c->nodata_ms);
+    c->stuck_ms = 0;
+}
+
 int64_t
 cond_refill_max_mg(const struct cond_config *c)
 {

@@ -104,6 +104,22 @@ void cond_config_default(struct cond_config *c, int64_t pack_mg);
 /* 0, or -EINVAL when a value is out of its range (see the fields). */
 int cond_config_check(const struct cond_config *c);
 
+/*
+ * The timing of c for a platform read every interval_ms (1 s..1 h), a scale
+ * that publishes over MQTT, rather than the 10 Hz a local ADC gives; the
+ * feed reports itself silent (a SAMPLE_TIMEOUT sample, then one every
+ * interval) stale_ms (>= interval_ms) after its last message. Windows that
+ * count in time, not in samples, stretch so they still hold a few samples:
+ * settle, away, move window and recover to 3, 3, 2 and 2 intervals (never
+ * less than the defaults); bad samples count after one interval (two in a row
+ * make a fault, and a silent feed's fault comes at stale_ms + interval_ms); no
+ * data only after the feed's own rule had its say; and no stuck-code rule,
+ * since a scale that rounds and filters repeats its value while nothing moves.
+ * The median of COND_MEDIAN samples stays: at one a minute it delays a step
+ * by two samples and keeps out a load that stays for fewer than three.
+ */
+void cond_config_feed(struct cond_config *c, int64_t interval_ms, int64_t stale_ms);
+
 /* The largest rise that can be a refill: refill_max_mg, or its default. */
 int64_t cond_refill_max_mg(const struct cond_config *c);
 

@@ -717,7 +717,9 @@ test_to_str(void)
     CHECK(strcmp(cfg_source_to_str((enum cfg_source) - 1), "?") == 0);
     CHECK(strcmp(cfg_button_source_to_str(CFG_BTN_GPIO), "gpio") == 0);
     CHECK(strcmp(cfg_button_source_to_str(CFG_BTN_EVDEV), "evdev") == 0);
-    CHECK(strcmp(cfg_button_source_to_str((enum cfg_button_source)2), "?") == 0);
+    CHECK(strcmp(cfg_source_to_str(CFG_SRC_MQTT), "mqtt") == 0);
+    CHECK(strcmp(cfg_button_source_to_str(CFG_BTN_Z2M), "zigbee2mqtt") == 0);
+    CHECK(strcmp(cfg_button_source_to_str((enum cfg_button_source)3), "?") == 0);
     CHECK(strcmp(cfg_action_to_str(CFG_ACT_NONE), "none") == 0);
     CHECK(strcmp(cfg_action_to_str(CFG_ACT_ORDER), "order") == 0);
     CHECK(strcmp(cfg_action_to_str(CFG_ACT_CANCEL), "cancel") == 0);
