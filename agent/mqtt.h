@@ -77,6 +77,7 @@ struct mqtt_event {
     char topic[MQTT_TOPIC_MAX];
     char *payload; /* MESSAGE: from malloc, NUL-terminated; mqtt_event_fini() */
     size_t len;
+    bool retained; /* MESSAGE: the broker's retained copy (sent at subscribe) */
 };
 
 struct mqtt;
