@@ -54,6 +54,7 @@ struct agent {
     int64_t replayed_ms; /* replay: time of the last input given to the pipeline */
     struct keys key;   /* the device key; wiped at exit */
     struct uplink *up; /* NULL without a broker */
+    struct home *home; /* NULL without a home broker (daemon-home.c) */
     bool queued;       /* the outbox got a message since the last look */
     int64_t linger_ms;
     bool linger_spent; /* replay: the retailer did not answer once: stop waiting */
@@ -71,5 +72,12 @@ void sources_close(struct agent *a);
 int sources_read(struct agent *a, int64_t now);
 /* When a source is due next (INT64_MAX: none ever). */
 int64_t sources_due(const struct agent *a, int64_t now);
+
+/* The home broker (daemon-home.c, home.h): made and watched when configured
+ * (0, or a negative errno after the reason was logged); its work, returning
+ * the ms until it needs to run again; its goodbye and free. */
+int daemon_home_start(struct agent *a);
+int64_t daemon_home_work(struct agent *a, int64_t now);
+void daemon_home_stop(struct agent *a, int64_t now);
 
 #endif

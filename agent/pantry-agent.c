@@ -35,6 +35,7 @@
 #include "control.h"
 #include "daemon.h"
 #include "evtrace.h"
+#include "home.h"
 #include "keys.h"
 #include "log.h"
 #include "notify.h"
@@ -258,6 +259,8 @@ on_queued(void *ctx, const char *order_id)
     a->queued = true;
     if (a->up != NULL)
         uplink_kick(a->up);
+    if (a->home != NULL)
+        home_kick(a->home);
     if (store_order_get(a->db, order_id, &o) < 0) {
         log_warning("order %s queued, but cannot be read back: %s", order_id,
                     store_errmsg(a->db));
@@ -315,6 +318,8 @@ start_uplink(struct agent *a)
     char err[ERRLEN];
     int r;
 
+    if ((r = daemon_home_start(a)) < 0)
+        return r;
     if (a->cfg->broker.url[0] == '\0') {
         log_info("no broker configured: orders wait in the store's outbox");
         return 0;
@@ -334,6 +339,7 @@ start_uplink(struct agent *a)
 static void
 stop_uplink(struct agent *a, int64_t now)
 {
+    daemon_home_stop(a, now);
     if (a->up == NULL)
         return;
     uplink_stop(a->up, now, GOODBYE_MS);
@@ -533,6 +539,9 @@ run_live(struct agent *a)
         }
         int64_t up_wait = a->up ? uplink_work(a->up, clock_mono_us() / 1000, now)
                                 : INT64_MAX;
+        int64_t home_wait = daemon_home_work(a, now);
+        if (home_wait < up_wait)
+            up_wait = home_wait;
         if (now - last_status >= 60000) {
             snprintf(status, sizeof(status),
                      "STATUS=%" PRIu64 " samples, %" PRIu64 " events, %" PRIu64
@@ -674,6 +683,7 @@ run_replay(struct agent *a)
             return 1;
         }
         pipeline_tick(a->pl, now);
+        daemon_home_work(a, now);
         if (a->up != NULL && (a->queued || checked % 1024 == 0)) {
             bool go_on = true;
             if (a->queued && a->linger_ms > 0)
@@ -717,8 +727,8 @@ run_replay(struct agent *a)
         if (left > 0)
             log_warning("replay: messages up to sequence number %" PRId64 " are still "
                         "unanswered; they stay in the outbox for the next run", left);
-        stop_uplink(a, now);
     }
+    stop_uplink(a, now); /* the home broker's goodbye too */
     if (a->pl->store_errors > 0)
         log_error("%" PRIu64 " store operations failed, the last: %s",
                   a->pl->store_errors, a->pl->last_error);
@@ -986,6 +996,7 @@ main(int argc, char **argv)
         rc = 1;
     }
 out:
+    home_free(a.home); /* stopped with the uplink, or never connected */
     uplink_free(a.up);
     sources_close(&a);
     store_close(a.db);
