@@ -68,7 +68,8 @@ static const char usage_text[] =
     "      --check-config FILE  check FILE, print every error, exit 0 if it is good:\n"
     "                           its settings, and the files it names (the key and\n"
     "                           its folder, the store's folder, the broker's\n"
-    "                           credentials, retailer_key and TLS files: there,\n"
+    "                           credentials, retailer_key and TLS files, the home\n"
+    "                           broker's credentials and TLS files: there,\n"
     "                           readable, secrets mode 0600), as this user.\n"
     "                           Hardware is not probed (pantry-sensors probe)\n"
     "      --settings-only      with --check-config: the settings alone, not the\n"
@@ -809,9 +810,10 @@ check_config(const char *path, bool files)
     } else {
         printf("%s: ok (%s)\n", path, counts(c, n, sizeof(n)));
         if (files)
-            printf("files: the key, the store%s are as pantry-agent needs them at "
+            printf("files: the key, the store%s%s are as pantry-agent needs them at "
                    "start, for this user\n",
-                   c->broker.url[0] ? " and the broker's files" : "");
+                   c->broker.url[0] ? " and the broker's files" : "",
+                   c->home.broker.url[0] ? " and the home broker's files" : "");
         else
             printf("files: not checked (--settings-only)\n");
         printf("hardware: not probed: load cells and buttons are checked as settings "
