@@ -634,7 +634,8 @@ home_stop(struct home *h, int64_t now_ms, int timeout_ms)
 
     if (!mqtt_connected(h->mq))
         return;
-    states(h, now_ms, h->link_last == 1);
+    /* The retailer's link goes with the daemon: say so, not what was. */
+    states(h, now_ms, false);
     /* A clean DISCONNECT does not fire the will: say offline ourselves. */
     if (mqtt_publish(h->mq, h->t_status, "offline", 7, true, &token) < 0)
         token = -1;

@@ -81,7 +81,8 @@ bool home_connected(const struct home *h);
 uint64_t home_states_published(const struct home *h);
 
 /*
- * Say goodbye: the states as they are now, the retained "offline", a clean
+ * Say goodbye: the states as they are now, the retailer link "disconnected"
+ * (it goes with the daemon), the retained "offline", a clean
  * DISCONNECT, at most timeout_ms in all (real time). Safe when not connected.
  */
 void home_stop(struct home *h, int64_t now_ms, int timeout_ms);

@@ -216,6 +216,8 @@ with tempfile.TemporaryDirectory() as d:
         check(shelf.stop() == 0, "stopped cleanly")
         check(retained_all(home, HP + "/status").get(HP + "/status") == "offline",
               "offline retained at stop")
+        check(retained_all(home, HP + "/link").get(HP + "/link") == "disconnected",
+              "the retailer link disconnected at stop")
         before = orders(shelf.store)
         shelf.start()
         check(wait_for(lambda: "a retained message" in shelf.log_text()),
