@@ -27,9 +27,11 @@
 #include "status.h"
 #include "text.h"
 
-/* Of now_ms: states are looked at this often, and whenever the pipeline had
- * an event, a review or a fault (fingerprint()), or an order (home_kick()). */
-#define STATE_EVERY_MS 60000
+/* Of now_ms: states are looked at this often, and whenever what a person
+ * reads of them may have changed (fingerprint()) or an order was queued
+ * (home_kick()). A look costs a store query and two JSON texts per item:
+ * at every minute, a 30-day replay took 18 times as long. */
+#define STATE_EVERY_MS (15 * 60000)
 /* A state whose only change is drift (the runout moved by minutes, the
  * uncertainty grew by a gram, as they do at every review of an item nobody
  * touched) waits this long after the last one; a change of stock, rate,
@@ -583,15 +585,22 @@ handle(struct home *h, struct mqtt_event *ev, int64_t mono_ms, int64_t now_ms)
     }
 }
 
-/* What changes when a state may have: events, reviews, faults. Cheap (no
- * store), so the loop may ask at every turn, a replay at every sample. */
+/* What changes at once what a person reads of a state: events, orders,
+ * faults, and a review's stock (to the gram), rate (to the tenth of a gram a
+ * day) and verdict. Cheap (no store, no JSON), so the loop may ask at every
+ * turn, a replay at every sample; what drifts with time alone (the runout's
+ * minutes, the end of learning) waits for STATE_EVERY_MS. */
 static uint64_t
 fingerprint(const struct pipeline *pl)
 {
     uint64_t f = pl->events * 31 + pl->orders_created;
 
-    for (size_t i = 0; i < pl->n_items; i++)
-        f = f * 31 + (uint64_t)pl->items[i].view.t_ms + pl->items[i].fault;
+    for (size_t i = 0; i < pl->n_items; i++) {
+        const struct pl_item *it = &pl->items[i];
+        f = f * 31 + (uint64_t)(it->view.stock_mg / 1000);
+        f = f * 31 + (uint64_t)(it->view.rate_ugpd / 100000);
+        f = f * 31 + (uint64_t)it->view.verdict * 2 + it->fault;
+    }
     return f;
 }
 

@@ -65,7 +65,8 @@ int home_subscribe(struct home *h, const char *topic_filter);
 
 /*
  * Everything due: the client's events, a connect when the backoff allows, the
- * states that changed (looked at once per minute of now_ms, or at once after
+ * states that changed (looked at every 15 minutes of now_ms, at once when
+ * what a person reads may have changed, and after
  * home_kick()). link_connected: the retailer's link now. Returns the
  * milliseconds until it needs to run again (INT64_MAX: only on an event).
  */
