@@ -38,6 +38,9 @@ daemon_home_start(struct agent *a)
         log_error("home broker: %s", err);
         return r;
     }
+    /* Feeds (MQTT-fed sensors) plug in here, at every start and reload:
+     * home_set_feed(a->home, ...) and home_subscribe(a->home, ...) for each
+     * topic they read; a reload makes a new link. */
     if (a->epfd >= 0 && a->replay_path == NULL) {
         struct epoll_event ev = {.events = EPOLLIN, .data.fd = home_fd(a->home)};
         if (epoll_ctl(a->epfd, EPOLL_CTL_ADD, ev.data.fd, &ev) < 0) {
