@@ -317,13 +317,13 @@ static int
 start_uplink(struct agent *a)
 {
     char err[ERRLEN];
-    int r;
+    /* The home broker first (it says why it failed); its failure keeps no
+     * order from the retailer's link, and is returned at the end. */
+    int r, home_r = daemon_home_start(a);
 
-    if ((r = daemon_home_start(a)) < 0)
-        return r;
     if (a->cfg->broker.url[0] == '\0') {
         log_info("no broker configured: orders wait in the store's outbox");
-        return 0;
+        return home_r;
     }
     if ((r = uplink_new(a->cfg, &a->key, a->db, a->pl, PANTRY_VERSION, &a->up, err,
                         sizeof(err))) < 0) {
@@ -334,7 +334,7 @@ start_uplink(struct agent *a)
         log_error("cannot watch the MQTT client: %s", strerror(-r));
         return r;
     }
-    return 0;
+    return home_r;
 }
 
 static void
@@ -408,8 +408,8 @@ reload(struct agent *a)
         goto out;
     }
     if (start_uplink(a) < 0)
-        log_error("reload: the broker settings cannot work; orders wait in the outbox "
-                  "until they are fixed");
+        log_error("reload: the broker or home settings cannot work (above); without "
+                  "a link to the retailer orders wait in the outbox until fixed");
     free(old);
     log_setup(a->verbose ? CFG_LOG_DEBUG : a->cfg->log_level,
               !a->foreground && log_stderr_is_journal());

@@ -22,6 +22,7 @@ usage: test-home.py AGENT SCHEMA
 """
 import json
 import os
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -245,6 +246,20 @@ with tempfile.TemporaryDirectory() as d:
         pub(home, "%s/item0/command" % HP, b"order")
         check(not wait_for(lambda: orders(shelf.store) != before, 2),
               "commands off, and the store changed")
+
+        # A reload whose home broker cannot work (its credentials file is
+        # gone) keeps the link to the retailer.
+        ups = shelf.log_text().count("notice: connected to")
+        with open(shelf.conf) as f:
+            kept = [x for x in f if not x.startswith("home = ")]
+        with open(shelf.conf, "w") as f:
+            f.writelines(kept)
+        add_home(shelf, home, 'credentials_file = "%s/gone";' % d)
+        shelf.proc.send_signal(signal.SIGHUP)
+        check(wait_for(lambda: "error: home broker: credentials" in shelf.log_text()),
+              "the bad home link logged\n" + shelf.tail())
+        check(wait_for(lambda: shelf.log_text().count("notice: connected to") > ups),
+              "the retailer's link back after the reload\n" + shelf.tail())
         shelf.stop()
 
         # A replay of 30 days of a household: states only when they change.
