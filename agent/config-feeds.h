@@ -18,12 +18,8 @@
 
 #include "config.h"
 
-/*
- * TODO(lead, issue 15): the home broker's group is the home helper's; once it
- * is merged this is (c)->home_url_set, and a feed without it is an error
- * (cfg_feeds_check()). Until then every feed passes this check.
- */
-#define CFG_FEEDS_HOME_GIVEN(c) ((void)(c), true)
+/* A home broker is configured: scales and buttons on MQTT need one. */
+#define CFG_FEEDS_HOME_GIVEN(c) ((c)->home.broker.url[0] != '\0')
 
 /* The feed is silent (a fault follows) this long after its last message:
  * two intervals, at least 30 s (a Wi-Fi scale's reconnect). */

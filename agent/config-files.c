@@ -117,7 +117,8 @@ check_store(const char *file, const struct agent_config *c, struct cfg_errors *e
 }
 
 static void
-check_broker(const char *file, const struct cfg_broker *b, struct cfg_errors *e)
+check_broker(const char *file, const char *g, const struct cfg_broker *b,
+             struct cfg_errors *e)
 {
     char err[CFG_ERR_LEN], user[KEYS_CRED_MAX], pass[KEYS_CRED_MAX];
     char jwk[KEYS_JWK_TEXT_MAX + 1];
@@ -126,7 +127,7 @@ check_broker(const char *file, const struct cfg_broker *b, struct cfg_errors *e)
 
     if (b->credentials_file[0] != '\0' &&
         keys_read_credentials(b->credentials_file, user, pass, err, sizeof(err)) < 0)
-        add(e, "%s: broker.credentials_file: %s", file, err);
+        add(e, "%s: %s.credentials_file: %s", file, g, err);
     sodium_memzero(pass, sizeof(pass));
     if (b->retailer_key[0] != '\0') {
         int fd = open(b->retailer_key, O_RDONLY | O_CLOEXEC);
@@ -142,10 +143,15 @@ check_broker(const char *file, const struct cfg_broker *b, struct cfg_errors *e)
         if (n >= 0 && keys_jwk_parse(jwk, len, pk, err, sizeof(err)) < 0)
             add(e, "%s: broker.retailer_key %s: %s", file, b->retailer_key, err);
     }
-    readable(file, "broker.ca_file", b->ca_file, false, e);
-    readable(file, "broker.ca_path", b->ca_path, true, e);
-    readable(file, "broker.cert_file", b->cert_file, false, e);
-    readable(file, "broker.cert_key_file", b->cert_key_file, false, e);
+    char what[32];
+    snprintf(what, sizeof(what), "%s.ca_file", g);
+    readable(file, what, b->ca_file, false, e);
+    snprintf(what, sizeof(what), "%s.ca_path", g);
+    readable(file, what, b->ca_path, true, e);
+    snprintf(what, sizeof(what), "%s.cert_file", g);
+    readable(file, what, b->cert_file, false, e);
+    snprintf(what, sizeof(what), "%s.cert_key_file", g);
+    readable(file, what, b->cert_key_file, false, e);
 }
 
 int
@@ -156,6 +162,8 @@ cfg_check_files(const char *file, const struct agent_config *c, struct cfg_error
     check_key(file, c, e);
     check_store(file, c, e);
     if (c->broker.url[0] != '\0')
-        check_broker(file, &c->broker, e);
+        check_broker(file, "broker", &c->broker, e);
+    if (c->home.broker.url[0] != '\0')
+        check_broker(file, "home", &c->home.broker, e);
     return (int)(e->count + e->dropped - before);
 }

@@ -29,6 +29,7 @@
 #include "config.h"
 #include "config-wishes.h"
 #include "config-feeds.h"
+#include "config-home.h"
 #include "evtrace.h"
 #include "text.h"
 
@@ -185,6 +186,7 @@ cfg_defaults(struct agent_config *c)
     c->order_expiry_s = 7 * DAY_S;
     c->aggregate_s = 15 * MIN_S;
     c->retention_s = 400 * DAY_S;
+    cfg_home_defaults(&c->home);
 }
 
 int
@@ -1475,6 +1477,79 @@ fn_broker(struct ctx *x, config_setting_t *s, void *obj)
         }
 }
 
+/* The home broker (config-home.h): the broker's settings that make sense for
+ * it, read into its struct cfg_broker (the first member of struct cfg_home, so
+ * fn_url and fn_client_id take either), and its own. */
+
+static void
+home_prefix(struct ctx *x, config_setting_t *s, char *dst)
+{
+    static const char expected[] =
+        "topic levels of A-Z, a-z, 0-9, _ . and - joined by /, at most 127 "
+        "characters";
+    const char *v = get_str(x, s, expected);
+
+    if (v == NULL)
+        return;
+    if (!cfg_home_prefix_ok(v))
+        value_error(x, s, expected, NULL);
+    else
+        put_str(dst, CFG_HOME_PREFIX_MAX, v);
+}
+
+static void
+fn_home_prefix(struct ctx *x, config_setting_t *s, void *obj)
+{
+    home_prefix(x, s, ((struct cfg_home *)obj)->prefix);
+}
+
+static void
+fn_home_discovery_prefix(struct ctx *x, config_setting_t *s, void *obj)
+{
+    home_prefix(x, s, ((struct cfg_home *)obj)->discovery_prefix);
+}
+
+static const struct key home_keys[] = {
+    KFN("url", false, fn_url, NULL),
+    KEY("ca_file", K_PATH, false, struct cfg_home, broker.ca_file, 0, 0),
+    KEY("ca_path", K_PATH, false, struct cfg_home, broker.ca_path, 0, 0),
+    KEY("cert_file", K_PATH, false, struct cfg_home, broker.cert_file, 0, 0),
+    KEY("cert_key_file", K_PATH, false, struct cfg_home, broker.cert_key_file, 0, 0),
+    KEY("credentials_file", K_PATH, false, struct cfg_home, broker.credentials_file, 0,
+        0),
+    KEY("verify", K_BOOL, false, struct cfg_home, broker.verify, 0, 0),
+    KEY("keepalive", K_DUR_S, false, struct cfg_home, broker.keepalive_s, 5, 3600),
+    KFN("session_expiry", false, fn_session_expiry, NULL),
+    KFN("client_id", false, fn_client_id, NULL),
+    KFN("prefix", false, fn_home_prefix, NULL),
+    KFN("discovery_prefix", false, fn_home_discovery_prefix, NULL),
+    KEY("discovery", K_BOOL, false, struct cfg_home, discovery, 0, 0),
+    KEY("commands", K_BOOL, false, struct cfg_home, commands, 0, 0),
+};
+
+static void
+fn_home(struct ctx *x, config_setting_t *s, void *obj)
+{
+    static const char *const tls_only[] = {"ca_file", "ca_path", "cert_file",
+                                           "cert_key_file"};
+    struct cfg_home *h = &((struct agent_config *)obj)->home;
+
+    if (!want_group(x, s, "url = ...; ..."))
+        return;
+    read_group(x, s, home_keys, ARRAY_SIZE(home_keys), h);
+    if (h->broker.url[0] != '\0' && url_tls(h->broker.url) == 0)
+        for (size_t i = 0; i < ARRAY_SIZE(tls_only); i++) {
+            config_setting_t *t = member(s, tls_only[i]);
+            if (t != NULL && config_setting_type(t) == CONFIG_TYPE_STRING &&
+                config_setting_get_string(t)[0] != '\0')
+                setting_error(
+                    x, t,
+                    "expected no TLS file with the unencrypted url \"%.60s\", "
+                    "found one (use mqtts:// or ssl://)",
+                    h->broker.url);
+        }
+}
+
 /* ------------------------------------------------------------------------ */
 /* Channels */
 
@@ -2211,6 +2286,7 @@ static const struct key top_keys[] = {
     KFN("items", true, fn_items,
         "a list ( { id = ...; channel = ...; pack = ...; }, ... )"),
     KFN("buttons", false, fn_buttons, NULL),
+    KFN("home", false, fn_home, NULL),
 };
 
 /* ------------------------------------------------------------------------ */
@@ -2614,6 +2690,7 @@ load_text(const char *text, const char *name, struct agent_config *out,
     }
     if (out->broker.client_id[0] == '\0')
         put_str(out->broker.client_id, sizeof(out->broker.client_id), out->device_id);
+    cfg_home_finish(&out->home, out->device_id);
     r = x->n_errors == 0 ? 0 : -EINVAL;
     sort_messages(x);
 out:

@@ -108,6 +108,20 @@ struct cfg_feed {
     int32_t interval_ms;            /* the scale's update interval, 1 s..1 h, 60 s */
 };
 
+/*
+ * The household's own broker (issue 15, CONFIG.md "Home broker"): home = {
+ * url = ...; ... }, the TLS and credential settings of broker (ack_wait,
+ * resend and retailer_key are not taken), and what goes there.
+ */
+#define CFG_HOME_PREFIX_MAX 128
+struct cfg_home {
+    struct cfg_broker broker; /* url "" (the default): no home broker */
+    char prefix[CFG_HOME_PREFIX_MAX];           /* default "pantry": state topics' root */
+    char discovery_prefix[CFG_HOME_PREFIX_MAX]; /* default "homeassistant" */
+    bool discovery;                             /* default true */
+    bool commands;                              /* default false */
+};
+
 struct cfg_channel {
     char name[CFG_ID_MAX]; /* [a-z0-9_-], what items refer to */
     uint16_t index;        /* sample channel 0..15, default its position in the list */
@@ -248,6 +262,7 @@ struct agent_config {
     size_t n_items;
     struct cfg_button buttons[CFG_MAX_BUTTONS];
     size_t n_buttons;
+    struct cfg_home home; /* the household's broker, optional (config-home.h) */
 };
 
 /*

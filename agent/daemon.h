@@ -55,6 +55,7 @@ struct agent {
     int64_t replayed_ms; /* replay: time of the last input given to the pipeline */
     struct keys key;   /* the device key; wiped at exit */
     struct uplink *up; /* NULL without a broker */
+    struct home *home; /* NULL without a home broker (daemon-home.c) */
     bool queued;       /* the outbox got a message since the last look */
     int64_t linger_ms;
     bool linger_spent; /* replay: the retailer did not answer once: stop waiting */
@@ -83,5 +84,12 @@ int64_t sources_due(const struct agent *a, int64_t now);
  */
 void sources_feed_message(void *ctx, const char *topic, const char *payload, size_t len,
                           bool retained, int64_t now_ms);
+
+/* The home broker (daemon-home.c, home.h): made and watched when configured
+ * (0, or a negative errno after the reason was logged); its work, returning
+ * the ms until it needs to run again; its goodbye and free. */
+int daemon_home_start(struct agent *a);
+int64_t daemon_home_work(struct agent *a, int64_t now);
+void daemon_home_stop(struct agent *a, int64_t now);
 
 #endif

@@ -273,8 +273,8 @@ on_message(void *ctx, char *topic, int topic_len, MQTTAsync_message *msg)
 
     memset(&ev, 0, sizeof(ev));
     ev.kind = MQTT_EV_MESSAGE;
-    ev.retained = msg->retained != 0;
     ev.len = msg->payloadlen > 0 ? (size_t)msg->payloadlen : 0;
+    ev.retained = msg->retained != 0;
     /* A message we do not take still reaches the loop, without its payload
      * and with the reason in code, so the loop can say which one it dropped
      * and why (once: here nothing is logged). */

@@ -251,7 +251,6 @@ scale_message(struct mqttfeed *f, struct feed_chan *c, const char *topic, const 
     struct sample s = {.t_ms = now_ms, .channel = c->channel, .status = SAMPLE_OK};
     bool raw = c->cfg->feed.format == CFG_FEED_RAW;
 
-    shown(p, len, seen, sizeof(seen));
     if (len > MQTTFEED_SCALE_MAX) {
         snprintf(why, whylen,
                  "%s: expected a number of at most %d bytes, found %zu "
@@ -259,6 +258,7 @@ scale_message(struct mqttfeed *f, struct feed_chan *c, const char *topic, const 
                  topic, MQTTFEED_SCALE_MAX, len);
         return -EMSGSIZE;
     }
+    shown(p, len, seen, sizeof(seen));
     memcpy(text, p, len);
     text[len] = '\0';
     if (retained && c->seen)
@@ -391,6 +391,20 @@ mqttfeed_message(struct mqttfeed *f, const char *topic, const char *payload, siz
     why[0] = '\0';
     if (f == NULL || topic == NULL)
         return 0;
+    /* A message the link did not take (over MQTT_PAYLOAD_MAX, or no memory)
+     * comes without its payload: refused, when it is on a topic of ours. */
+    if (payload == NULL) {
+        for (size_t i = 0; i < f->n_chans + f->n_btns; i++)
+            if (strcmp(i < f->n_chans ? f->chans[i].cfg->feed.topic
+                                      : f->btns[i - f->n_chans].cfg->z2m.topic,
+                       topic) == 0) {
+                snprintf(why, whylen,
+                         "%s: a message of %zu bytes the link could not take: ignored",
+                         topic, len);
+                return -EMSGSIZE;
+            }
+        return 0;
+    }
     for (size_t i = 0; i < f->n_chans; i++)
         if (strcmp(f->chans[i].cfg->feed.topic, topic) == 0)
             return scale_message(f, &f->chans[i], topic, payload, len, retained, now_ms,

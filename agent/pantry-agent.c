@@ -35,6 +35,7 @@
 #include "control.h"
 #include "daemon.h"
 #include "evtrace.h"
+#include "home.h"
 #include "keys.h"
 #include "log.h"
 #include "notify.h"
@@ -67,7 +68,8 @@ static const char usage_text[] =
     "      --check-config FILE  check FILE, print every error, exit 0 if it is good:\n"
     "                           its settings, and the files it names (the key and\n"
     "                           its folder, the store's folder, the broker's\n"
-    "                           credentials, retailer_key and TLS files: there,\n"
+    "                           credentials, retailer_key and TLS files, the home\n"
+    "                           broker's credentials and TLS files: there,\n"
     "                           readable, secrets mode 0600), as this user.\n"
     "                           Hardware is not probed (pantry-sensors probe)\n"
     "      --settings-only      with --check-config: the settings alone, not the\n"
@@ -258,6 +260,8 @@ on_queued(void *ctx, const char *order_id)
     a->queued = true;
     if (a->up != NULL)
         uplink_kick(a->up);
+    if (a->home != NULL)
+        home_kick(a->home);
     if (store_order_get(a->db, order_id, &o) < 0) {
         log_warning("order %s queued, but cannot be read back: %s", order_id,
                     store_errmsg(a->db));
@@ -313,11 +317,13 @@ static int
 start_uplink(struct agent *a)
 {
     char err[ERRLEN];
-    int r;
+    /* The home broker first (it says why it failed); its failure keeps no
+     * order from the retailer's link, and is returned at the end. */
+    int r, home_r = daemon_home_start(a);
 
     if (a->cfg->broker.url[0] == '\0') {
         log_info("no broker configured: orders wait in the store's outbox");
-        return 0;
+        return home_r;
     }
     if ((r = uplink_new(a->cfg, &a->key, a->db, a->pl, PANTRY_VERSION, &a->up, err,
                         sizeof(err))) < 0) {
@@ -328,12 +334,13 @@ start_uplink(struct agent *a)
         log_error("cannot watch the MQTT client: %s", strerror(-r));
         return r;
     }
-    return 0;
+    return home_r;
 }
 
 static void
 stop_uplink(struct agent *a, int64_t now)
 {
+    daemon_home_stop(a, now);
     if (a->up == NULL)
         return;
     uplink_stop(a->up, now, GOODBYE_MS);
@@ -401,8 +408,8 @@ reload(struct agent *a)
         goto out;
     }
     if (start_uplink(a) < 0)
-        log_error("reload: the broker settings cannot work; orders wait in the outbox "
-                  "until they are fixed");
+        log_error("reload: the broker or home settings cannot work (above); without "
+                  "a link to the retailer orders wait in the outbox until fixed");
     free(old);
     log_setup(a->verbose ? CFG_LOG_DEBUG : a->cfg->log_level,
               !a->foreground && log_stderr_is_journal());
@@ -533,6 +540,9 @@ run_live(struct agent *a)
         }
         int64_t up_wait = a->up ? uplink_work(a->up, clock_mono_us() / 1000, now)
                                 : INT64_MAX;
+        int64_t home_wait = daemon_home_work(a, now);
+        if (home_wait < up_wait)
+            up_wait = home_wait;
         if (now - last_status >= 60000) {
             snprintf(status, sizeof(status),
                      "STATUS=%" PRIu64 " samples, %" PRIu64 " events, %" PRIu64
@@ -674,6 +684,7 @@ run_replay(struct agent *a)
             return 1;
         }
         pipeline_tick(a->pl, now);
+        daemon_home_work(a, now);
         if (a->up != NULL && (a->queued || checked % 1024 == 0)) {
             bool go_on = true;
             if (a->queued && a->linger_ms > 0)
@@ -717,8 +728,8 @@ run_replay(struct agent *a)
         if (left > 0)
             log_warning("replay: messages up to sequence number %" PRId64 " are still "
                         "unanswered; they stay in the outbox for the next run", left);
-        stop_uplink(a, now);
     }
+    stop_uplink(a, now); /* the home broker's goodbye too */
     if (a->pl->store_errors > 0)
         log_error("%" PRIu64 " store operations failed, the last: %s",
                   a->pl->store_errors, a->pl->last_error);
@@ -799,9 +810,10 @@ check_config(const char *path, bool files)
     } else {
         printf("%s: ok (%s)\n", path, counts(c, n, sizeof(n)));
         if (files)
-            printf("files: the key, the store%s are as pantry-agent needs them at "
+            printf("files: the key, the store%s%s are as pantry-agent needs them at "
                    "start, for this user\n",
-                   c->broker.url[0] ? " and the broker's files" : "");
+                   c->broker.url[0] ? " and the broker's files" : "",
+                   c->home.broker.url[0] ? " and the home broker's files" : "");
         else
             printf("files: not checked (--settings-only)\n");
         printf("hardware: not probed: load cells and buttons are checked as settings "
@@ -986,6 +998,7 @@ main(int argc, char **argv)
         rc = 1;
     }
 out:
+    home_free(a.home); /* stopped with the uplink, or never connected */
     uplink_free(a.up);
     sources_close(&a);
     store_close(a.db);

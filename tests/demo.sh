@@ -18,7 +18,9 @@
 #      shelf, are poured in, and the refill closes the order;
 #   4. the retailer's verdict on the last order, checked again offline
 #      (pantry-retailer verify), and the household's view: pantryctl status,
-#      a forecast chart, the history.
+#      a forecast chart, the history;
+#   5. what Home Assistant finds on the household's own broker (a second
+#      mosquitto): the retained per-item states and discovery configs.
 # Everything it starts is stopped, and its folder removed, at the end.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -47,9 +49,11 @@ fi
 bin=_build/release
 work=$(mktemp -d "${TMPDIR:-/tmp}/pantry-demo.XXXXXX")
 broker_pid=""
+home_pid=""
 retailer_pid=""
 cleanup() {
   [ -z "$retailer_pid" ] || kill "$retailer_pid" 2>/dev/null || true
+  [ -z "$home_pid" ] || kill "$home_pid" 2>/dev/null || true
   [ -z "$broker_pid" ] || kill "$broker_pid" 2>/dev/null || true
   wait 2>/dev/null || true
   rm -rf "$work"
@@ -90,6 +94,14 @@ while time.monotonic() < end:
 sys.exit("mosquitto did not start")
 PY
 echo "   mosquitto listens on 127.0.0.1:$port"
+# The household's own broker (Home Assistant's): states and discovery go
+# there, never to the retailer's.
+home_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0));
+print(s.getsockname()[1])')
+sed "s/^listener $port /listener $home_port /" "$work/mosquitto.conf" >"$work/home.conf"
+"$mosquitto" -c "$work/home.conf" >"$work/home-mosquitto.log" 2>&1 &
+home_pid=$!
+echo "   the household's own broker (Home Assistant's) listens on 127.0.0.1:$home_port"
 mkdir "$work/trust"
 $bin/agent/pantryctl --config "$work/pantry-agent.conf" --json keygen |
   python3 -c 'import json, sys; print(json.dumps(json.load(sys.stdin)["jwk"]))' \
@@ -101,6 +113,7 @@ echo "   retailer key made (pantry-retailer keygen); the agent trusts only its a
 cat >>"$work/pantry-agent.conf" <<EOF
 broker = { url = "mqtt://127.0.0.1:$port"; retailer_key = "$work/retailer.jwk";
            resend = "2s"; };
+home = { url = "mqtt://127.0.0.1:$home_port"; commands = true; };
 EOF
 echo
 
@@ -171,3 +184,10 @@ echo "   Each order arrived at the retailer's ETA, 2 to 3 days after it was plac
 echo "   the refill of its packs closed it, and the time it took taught the agent"
 echo "   the lead (status: \"lead\", learnt from the deliveries; \"lead time\" in"
 echo "   the decision, the service level's quantile of it, planned with)."
+echo
+echo "== 9. What Home Assistant finds on the household's broker (retained; payloads cut,"
+echo "   rice's discovery configs shown: every item has the same six)"
+echo "   mosquitto_sub -v -t 'homeassistant/#' -t 'pantry/#' --retained-only"
+mosquitto_sub -h 127.0.0.1 -p "$home_port" -v -t 'homeassistant/#' -t 'pantry/#' \
+  --retained-only -W 2 2>/dev/null | grep -E '^pantry/|/rice_|/retailer_link/' |
+  sort | cut -c1-150 | sed 's/^/   /' || true

@@ -19,6 +19,7 @@
 
 static const char conf_text[] =
     "device_id = \"fuzz\";\n"
+    "home = { url = \"mqtt://127.0.0.1\"; };\n"
     "channels = ( { name = \"g\"; mqtt = { topic = \"esphome/sensor/g/state\"; }; },\n"
     "  { name = \"r\"; mqtt = { topic = \"esphome/sensor/r/state\"; format = \"raw\"; "
     "}; } );\n"

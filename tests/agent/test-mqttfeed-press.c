@@ -41,6 +41,7 @@ test_z2m_orders_and_cancels(void)
     char id[STORE_ID_MAX];
 
     rig_open(&r, dir, "z2m",
+             "home = { url = \"mqtt://127.0.0.1\"; };\n"
              "buttons = ( { item = \"rice\"; zigbee2mqtt = { topic = \"" BUTTON
              "\"; }; } );",
              "");

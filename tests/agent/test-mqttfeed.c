@@ -29,6 +29,7 @@
 
 static const char conf_text[] =
     "device_id = \"test\";\n"
+    "home = { url = \"mqtt://127.0.0.1\"; };\n"
     "channels = ( { name = \"shelf2\"; mqtt = { topic = \"" SCALE "\";\n"
     "  format = \"grams\"; interval = \"60s\"; }; },\n"
     "  { name = \"shelf3\"; mqtt = { topic = \"" RAW "\"; format = \"raw\";\n"

@@ -131,6 +131,21 @@ with tempfile.TemporaryDirectory() as d:
           "expected the user name on the first line" in r.stderr,
           "malformed credentials: " + r.stderr)
 
+    # The home broker's credentials (issue 15): the same 0600 rule, named as
+    # the home group's.
+    hcreds = os.path.join(d, "home-credentials")
+    put(hcreds, "ha\nsecret\n")
+    os.chmod(hcreds, 0o644)
+    path = conf(d, "home", broker='home = { url = "mqtt://127.0.0.1:1"; '
+                'credentials_file = "%s"; };' % hcreds)
+    refused(path, "home.conf: home.credentials_file: credentials %s: group or "
+            "others may read it (mode 644): chmod 600 it" % hcreds,
+            "home credentials readable by others")
+    os.chmod(hcreds, 0o600)
+    r = check_config(path)
+    check(r.returncode == 0 and "the home broker's files" in r.stdout,
+          "good home credentials pass: " + r.stdout + r.stderr)
+
     # The retailer's key: missing, not a JWK, good.
     rk = os.path.join(d, "retailer.jwk")
     broker = 'broker = { url = "mqtt://127.0.0.1:1"; retailer_key = "%s"; };' % rk

@@ -172,6 +172,15 @@ test_defaults(void)
     CHECK_EQ_I64(cfg.aggregate_s, 900);
     CHECK_EQ_I64(cfg.retention_s, 400 * 86400);
     CHECK_EQ_U64(cfg.n_channels + cfg.n_items + cfg.n_buttons, 0);
+    /* No home broker; its defaults as CONFIG.md "Home broker" says. */
+    CHECK(strcmp(cfg.home.broker.url, "") == 0);
+    CHECK(strcmp(cfg.home.prefix, "pantry") == 0);
+    CHECK(strcmp(cfg.home.discovery_prefix, "homeassistant") == 0);
+    CHECK(cfg.home.discovery);
+    CHECK(!cfg.home.commands);
+    CHECK(cfg.home.broker.verify);
+    CHECK_EQ_I64(cfg.home.broker.keepalive_s, 60);
+    CHECK_EQ_I64(cfg.home.broker.session_expiry_s, 0);
 
     /* The smallest valid file: everything else takes its default. */
     if (load_good("device_id = \"d\";\n"
@@ -179,6 +188,7 @@ test_defaults(void)
                   "items = ( { id = \"i\"; channel = \"c\"; pack = 500; } );\n") != 0)
         return;
     CHECK(strcmp(cfg.broker.client_id, "d") == 0); /* the device id */
+    CHECK(strcmp(cfg.home.broker.client_id, "d-home") == 0);
     CHECK_EQ_U64(cfg.n_channels, 1);
     const struct cfg_channel *ch = &cfg.channels[0];
     CHECK_EQ_I64(ch->index, 0);
@@ -705,6 +715,40 @@ test_messages(void)
     CHECK(errs.count > 0 && strncmp(errs.msg[0], "<string>:1: device_id: ", 23) == 0);
 }
 
+/* home = { ... } with every setting: values worked out from CONFIG.md. */
+static void
+test_home(void)
+{
+    if (load_good("device_id = \"abcdefghij0123456789abcdefghij0123456789"
+                  "abcdefghij0123456789abc\";\n"
+                  "channels = ( { name = \"c\"; hx711 = { dout = 2; sck = 3; }; } );\n"
+                  "items = ( { id = \"i\"; channel = \"c\"; pack = 500; } );\n"
+                  "home = { url = \"mqtts://ha.lan:8884\";\n"
+                  "  ca_file = \"/etc/ha-ca.pem\";\n"
+                  "  credentials_file = \"/etc/pantry-agent/home-credentials\";\n"
+                  "  verify = false; keepalive = \"30s\"; session_expiry = \"1h\";\n"
+                  "  prefix = \"house/pantry\"; discovery_prefix = \"ha\";\n"
+                  "  discovery = false; commands = true; };\n") != 0)
+        return;
+    const struct cfg_home *h = &cfg.home;
+    CHECK(strcmp(h->broker.url, "mqtts://ha.lan:8884") == 0);
+    CHECK(strcmp(h->broker.ca_file, "/etc/ha-ca.pem") == 0);
+    CHECK(strcmp(h->broker.credentials_file, "/etc/pantry-agent/home-credentials") ==
+          0);
+    CHECK(!h->broker.verify);
+    CHECK_EQ_I64(h->broker.keepalive_s, 30);
+    CHECK_EQ_I64(h->broker.session_expiry_s, 3600);
+    CHECK(strcmp(h->prefix, "house/pantry") == 0);
+    CHECK(strcmp(h->discovery_prefix, "ha") == 0);
+    CHECK(!h->discovery);
+    CHECK(h->commands);
+    /* The 63-byte device id cut to 58, and "-home": 63 bytes. */
+    CHECK(strcmp(h->broker.client_id,
+                 "abcdefghij0123456789abcdefghij0123456789abcdefghij01234567-home") == 0);
+    /* The retailer's broker is untouched by it. */
+    CHECK(strcmp(cfg.broker.url, "") == 0);
+}
+
 static void
 test_to_str(void)
 {
@@ -750,6 +794,7 @@ main(int argc, char **argv)
     RUN(test_many_errors);
     RUN(test_messages);
     RUN(test_to_str);
+    RUN(test_home);
     RUN(test_bad_files);
     return th_done();
 }
