@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "broker.h"
 #include "clock.h"
 #include "hadisco.h"
 #include "keys.h"
@@ -75,8 +76,6 @@ home_new(const struct agent_config *cfg, struct pipeline *pl, const char *versio
 {
     const struct cfg_home *hc = &cfg->home;
     const struct cfg_broker *b = &hc->broker;
-    char user[KEYS_CRED_MAX], pass[KEYS_CRED_MAX];
-    bool creds = false;
     struct home *h;
     int r;
 
@@ -106,35 +105,12 @@ home_new(const struct agent_config *cfg, struct pipeline *pl, const char *versio
         goto fail;
     }
     strcat(h->t_disco, "/+/config");
-    if (b->credentials_file[0] != '\0') {
-        if ((r = keys_read_credentials(b->credentials_file, user, pass, err, errlen)) <
-            0)
-            goto fail;
-        creds = true;
-    }
-    struct mqtt_options mo = {
-        .url = b->url,
-        .client_id = b->client_id,
-        .ca_file = b->ca_file,
-        .ca_path = b->ca_path,
-        .cert_file = b->cert_file,
-        .key_file = b->cert_key_file,
-        .verify = b->verify,
-        .username = creds ? user : NULL,
-        .password = creds ? pass : NULL,
-        .keepalive_s = b->keepalive_s,
-        .session_expiry_s = b->session_expiry_s,
-        .will_topic = h->t_status,
-        .will_payload = "offline",
-    };
-    r = mqtt_new(&mo, &h->mq, err, errlen);
-    sodium_memzero(pass, sizeof(pass));
+    r = broker_client_new(b, b->client_id, h->t_status, "offline", &h->mq, err, errlen);
     if (r < 0)
         goto fail;
     *out = h;
     return 0;
 fail:
-    sodium_memzero(pass, sizeof(pass));
     home_free(h);
     return r;
 }

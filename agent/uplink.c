@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "broker.h"
 #include "clock.h"
 #include "jws.h"
 #include "log.h"
@@ -113,9 +114,7 @@ uplink_new(const struct agent_config *cfg, const struct keys *key, struct store 
            size_t errlen)
 {
     const struct cfg_broker *b = &cfg->broker;
-    char user[KEYS_CRED_MAX], pass[KEYS_CRED_MAX];
     char jwk[KEYS_JWK_TEXT_MAX + 1];
-    bool creds = false;
     struct uplink *u;
     int r;
 
@@ -139,12 +138,6 @@ uplink_new(const struct agent_config *cfg, const struct keys *key, struct store 
         text_error(err, errlen, "topic prefix and device id make topics over %d bytes",
                    MQTT_TOPIC_MAX - 1);
         goto fail;
-    }
-    if (b->credentials_file[0] != '\0') {
-        if ((r = keys_read_credentials(b->credentials_file, user, pass, err, errlen)) <
-            0)
-            goto fail;
-        creds = true;
     }
     if (b->retailer_key[0] != '\0') {
         int fd = open(b->retailer_key, O_RDONLY | O_CLOEXEC);
@@ -173,29 +166,13 @@ uplink_new(const struct agent_config *cfg, const struct keys *key, struct store 
         goto fail;
     }
     keys_jwk_published(key->pk, u->jwk);
-    struct mqtt_options mo = {
-        .url = b->url,
-        .client_id = b->client_id[0] ? b->client_id : cfg->device_id,
-        .ca_file = b->ca_file,
-        .ca_path = b->ca_path,
-        .cert_file = b->cert_file,
-        .key_file = b->cert_key_file,
-        .verify = b->verify,
-        .username = creds ? user : NULL,
-        .password = creds ? pass : NULL,
-        .keepalive_s = b->keepalive_s,
-        .session_expiry_s = b->session_expiry_s,
-        .will_topic = u->t_status,
-        .will_payload = u->offline,
-    };
-    r = mqtt_new(&mo, &u->mq, err, errlen);
-    sodium_memzero(pass, sizeof(pass));
+    r = broker_client_new(b, b->client_id[0] ? b->client_id : cfg->device_id, u->t_status,
+                          u->offline, &u->mq, err, errlen);
     if (r < 0)
         goto fail;
     *out = u;
     return 0;
 fail:
-    sodium_memzero(pass, sizeof(pass));
     uplink_free(u);
     return r;
 }
