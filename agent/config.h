@@ -169,6 +169,11 @@ struct cfg_item {
      * starts from cond_config_default(&cond, pack_mg) and passes
      * cond_config_check(). cond.pack_mg == pack_mg. */
     struct cond_config cond;
+    /* Grocy (config-grocy.h): grocy_product = 12; the product id, 0 = none (default);
+     * grocy_unit_g = 1.0; grams per unit of the product's stock quantity unit,
+     * 0.001 g .. 100 kg, 0 = 1 g (default) */
+    int64_t grocy_product;
+    int64_t grocy_unit_mg;
 };
 
 struct cfg_button {
@@ -183,6 +188,20 @@ struct cfg_button {
     /* defaults 20, 800, 400 (sensors/hw/button.h): debounce 0..1000,
      * debounce < long <= 60000, double 0..10000 (0: no double presses) */
     int32_t debounce_ms, long_ms, double_ms;
+};
+
+/* grocy = { ... } in the household: the stock kept in Grocy (config-grocy.h) */
+enum cfg_grocy_mode {
+    CFG_GROCY_OFF,      /* no grocy group */
+    CFG_GROCY_STOCK,    /* consumes and refills posted to the product's stock */
+    CFG_GROCY_SHOPPING, /* besides, predicted orders go to the shopping list only */
+};
+#define CFG_GROCY_URL_MAX 256
+struct cfg_grocy {
+    enum cfg_grocy_mode mode;
+    char url[CFG_GROCY_URL_MAX];    /* http(s)://host[:port]/path of the API, no '/' at end */
+    char api_key_file[CFG_PATH_MAX]; /* absolute; the key on its first line, mode 0600 */
+    int64_t timeout_ms;             /* one request, 1 s .. 5 min, default 30 s */
 };
 
 struct agent_config {
@@ -218,6 +237,7 @@ struct agent_config {
     size_t n_items;
     struct cfg_button buttons[CFG_MAX_BUTTONS];
     size_t n_buttons;
+    struct cfg_grocy grocy; /* grocy = { url; api_key_file; mode; } (config-grocy.h) */
 };
 
 /*
