@@ -61,6 +61,11 @@ struct open_order {
  * the store (noted). */
 int pl_open_order(struct pipeline *p, const struct pl_item *it, struct open_order *oo);
 
+/* Stock event ev of item it as a call to the household's Grocy, queued in the
+ * open batch (pipeline-grocy.c); nothing without a grocy group or product. */
+void pl_grocy_event(struct pipeline *p, const struct pl_item *it,
+                    const struct stock_event *ev);
+
 /* Save item it's model (modelstate.h) in the open batch. */
 int pl_save_model(struct pipeline *p, struct pl_item *it, int64_t now_ms);
 

@@ -921,8 +921,9 @@ on_event(struct pipeline *p, struct pl_item *it, const struct stock_event *ev)
     int r;
 
     p->events++;
-    if (batch(p, ev->t_ms) == 0)
-        pl_note_err(p, store_event_add(p->db, it->cfg->id, ev));
+    if (batch(p, ev->t_ms) == 0 &&
+        pl_note_err(p, store_event_add(p->db, it->cfg->id, ev)) == 0)
+        pl_grocy_event(p, it, ev);
     switch ((enum stock_kind)ev->kind) {
     case STOCK_CONSUME:
         if (!it->fault)
