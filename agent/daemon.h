@@ -57,6 +57,7 @@ struct agent {
     bool queued;       /* the outbox got a message since the last look */
     int64_t linger_ms;
     bool linger_spent; /* replay: the retailer did not answer once: stop waiting */
+    struct grocy *grocy; /* NULL without grocy = { ... } or in a replay */
 };
 
 /*
@@ -71,5 +72,15 @@ void sources_close(struct agent *a);
 int sources_read(struct agent *a, int64_t now);
 /* When a source is due next (INT64_MAX: none ever). */
 int64_t sources_due(const struct agent *a, int64_t now);
+
+/*
+ * The household's Grocy (grocy.c): started in live mode when configured, with
+ * its eventfd watched; 0, or a negative errno after the reason was logged
+ * (a key file others may read is refused). Stopped (NULL is fine).
+ */
+int grocy_start(struct agent *a);
+void grocy_stop(struct agent *a);
+/* Its work at now (wall ms); how long it may wait (ms, INT64_MAX: no timer). */
+int64_t grocy_due(struct agent *a, int64_t now);
 
 #endif

@@ -315,6 +315,8 @@ start_uplink(struct agent *a)
     char err[ERRLEN];
     int r;
 
+    if ((r = grocy_start(a)) < 0)
+        return r;
     if (a->cfg->broker.url[0] == '\0') {
         log_info("no broker configured: orders wait in the store's outbox");
         return 0;
@@ -334,6 +336,7 @@ start_uplink(struct agent *a)
 static void
 stop_uplink(struct agent *a, int64_t now)
 {
+    grocy_stop(a);
     if (a->up == NULL)
         return;
     uplink_stop(a->up, now, GOODBYE_MS);
@@ -533,6 +536,9 @@ run_live(struct agent *a)
         }
         int64_t up_wait = a->up ? uplink_work(a->up, clock_mono_us() / 1000, now)
                                 : INT64_MAX;
+        int64_t g_wait = grocy_due(a, now);
+        if (g_wait < up_wait)
+            up_wait = g_wait;
         if (now - last_status >= 60000) {
             snprintf(status, sizeof(status),
                      "STATUS=%" PRIu64 " samples, %" PRIu64 " events, %" PRIu64
@@ -986,6 +992,7 @@ main(int argc, char **argv)
         rc = 1;
     }
 out:
+    grocy_stop(&a);
     uplink_free(a.up);
     sources_close(&a);
     store_close(a.db);
