@@ -1,0 +1,288 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""pantry-agent's Grocy link (agent/grocy.h), live on a fake IIO shelf, against
+a stand-in Grocy (grocyfake.py: every request checked against Grocy 4.6.0's
+API description, counted, applied to a stock per product):
+
+- a consume and a refill reach Grocy as /consume and /add of the item's
+  product, in the product's unit (grocy_unit_g = 10: 100 g is 10 units);
+- Grocy down, two consumes, Grocy up: each delivered once, in order;
+- a 400 fails the row at once: kept as 'failed' with Grocy's message, never
+  sent again, and the queue goes on;
+- a 500 is retried, the same call;
+- bad answers to a 200 (junk, more than 64 KiB, wrong types) are logged and
+  the call becomes an /inventory of the stock after it, so nothing is counted
+  twice whether or not the first one landed;
+- kill -9 while a POST waits for its answer (Grocy applied it): after the
+  restart the row goes as an /inventory, never a second /consume;
+- at the end, Grocy's stock is the shelf's, to the gram;
+- an API key file others may read is refused (--check-config and the daemon).
+Without the stand-in's python3-jsonschema the test is skipped.
+
+A real Grocy is tried too when GROCY_URL and GROCY_API_KEY (and GROCY_PRODUCT,
+default 1) are given: one consume of 1 unit is posted and must come back done.
+
+usage: test-grocy.py AGENT
+"""
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from checks import call, check, done, need, put, wait_for  # noqa: E402
+
+need("python3-jsonschema", modules=["jsonschema"])
+from grocyfake import FakeGrocy  # noqa: E402
+
+AGENT = sys.argv[1]
+ZERO = 8388608
+KEY = "grocy-test-key-0123456789abcdefghijklmnopqrstuvwx"
+PRODUCT = 12
+
+CONFIG = """device_id = "grocy-pi";
+store_path = "{d}/pantry.db";
+control_socket = "{d}/control.sock";
+key_path = "{d}/device.key";
+channels = ( {{ name = "rice"; iio = {{ device = "shelf-rice"; input = 0; }}; period = "50ms"; }} );
+items = ( {{ id = "rice"; channel = "rice"; pack = 1000; mode = "off";
+            calibration = {{ zero = 0; span_raw = 400000; span = 1000.0; }};
+            conditioning = {{ settle = "2s"; refill_hold = "1s"; }};
+            grocy_product = {product}; grocy_unit_g = {unit}; }} );
+grocy = {{ url = "{url}"; api_key_file = "{d}/grocy.key"; timeout = "{timeout}"; }};
+"""
+
+
+def code(g):
+    return ZERO + int(g * 400)
+
+
+def rows(d):
+    db = sqlite3.connect("file:%s?mode=ro" % os.path.join(d, "pantry.db"), uri=True)
+    try:
+        return db.execute("SELECT id, op, amount_mg, stock_mg, state, tries, detail "
+                          "FROM grocy_calls ORDER BY id").fetchall()
+    finally:
+        db.close()
+
+
+class Shelf:
+    def __init__(self, d, url, unit=10, timeout="5s", product=PRODUCT):
+        self.d = d
+        dev = os.path.join(d, "sys", "iio:device0")
+        os.makedirs(dev, exist_ok=True)
+        put(os.path.join(dev, "name"), "hx711\n")
+        put(os.path.join(dev, "label"), "shelf-rice\n")
+        self.raw = os.path.join(dev, "in_voltage0_raw")
+        self.level = code(750)
+        put(self.raw, "%d\n" % self.level)
+        self.stop_noise = threading.Event()
+        threading.Thread(target=self.noise, daemon=True).start()
+        self.conf = os.path.join(d, "pantry-agent.conf")
+        with open(self.conf, "w") as f:
+            f.write(CONFIG.format(d=d, url=url, unit=unit, timeout=timeout,
+                                  product=product))
+        self.sock = os.path.join(d, "control.sock")
+        self.proc = None
+        self.log = os.path.join(d, "agent.log")
+
+    def noise(self):
+        k = 0
+        while not self.stop_noise.is_set():
+            put(self.raw, "%d\n" % (self.level + (k % 3) - 1))
+            k += 1
+            self.stop_noise.wait(0.02)
+
+    def weigh(self, g):
+        self.level = code(g)
+        put(self.raw, "%d\n" % self.level)
+
+    def start(self):
+        env = dict(os.environ, PANTRY_IIO_SYSFS_ROOT=os.path.join(self.d, "sys"))
+        with open(self.log, "a") as log:
+            self.proc = subprocess.Popen([AGENT, "--config", self.conf, "--foreground",
+                                          "--verbose"], env=env, stdout=log, stderr=log)
+        ok = wait_for(lambda: self.proc.poll() is not None or self.ping(), 30)
+        return ok and self.proc.poll() is None
+
+    def ping(self):
+        try:
+            return call(self.sock, {"cmd": "ping"})["ok"]
+        except OSError:
+            return False
+
+    def stock(self):
+        try:
+            r = call(self.sock, {"cmd": "status"})
+        except OSError:
+            return None
+        return r["data"]["items"][0]["stock_g"] if r["ok"] and r.get("data") else None
+
+    def stop(self, sig=signal.SIGTERM):
+        self.proc.send_signal(sig)
+        rc = self.proc.wait(timeout=20)
+        self.proc = None
+        return rc
+
+    def text(self):
+        with open(self.log) as f:
+            return f.read()
+
+
+def near(a, b, tol=0.5):
+    return a is not None and b is not None and abs(a - b) <= tol
+
+
+def test_fake(d):
+    key = os.path.join(d, "grocy.key")
+    put(key, KEY + "\n")
+    os.chmod(key, 0o600)
+    grocy = FakeGrocy(KEY, stock={PRODUCT: 75.0}).start()
+    shelf = Shelf(d, grocy.url)
+    check(shelf.start(), "the agent starts: " + shelf.text()[-2000:])
+    check(wait_for(lambda: shelf.stock() == 750.0), "stock 750 g: %r" % shelf.stock())
+
+    # A consume of 100 g: 10 units of 10 g.
+    shelf.weigh(650)
+    check(wait_for(lambda: len(grocy.of("/consume")) == 1), "consume posted")
+    c = grocy.of("/consume")[:1]
+    check(c and c[0]["params"] == {"productId": PRODUCT} and
+          near(c[0]["body"]["amount"], 10.0, 0.01),
+          "consume of 10 units of product 12: %r" % c)
+    # A refill of 1000 g: 100 units.
+    shelf.weigh(1650)
+    check(wait_for(lambda: len(grocy.of("/add")) == 1), "add posted")
+    a = grocy.of("/add")[:1]
+    check(a and a[0]["params"] == {"productId": PRODUCT} and
+          near(a[0]["body"]["amount"], 100.0, 0.01), "add of 100 units: %r" % a)
+    check(wait_for(lambda: all(r[4] == "done" for r in rows(d))),
+          "rows done: %r" % rows(d))
+
+    # Grocy down: two consumes wait; Grocy up (same port): each once.
+    port = grocy.port
+    grocy.stop()
+    shelf.weigh(1450)
+    check(wait_for(lambda: shelf.stock() == 1450.0), "1450 g")
+    shelf.weigh(1300)
+    check(wait_for(lambda: shelf.stock() == 1300.0), "1300 g")
+    check(wait_for(lambda: any(r[5] >= 1 and r[4] == "pending" for r in rows(d))),
+          "a try failed while Grocy was down: %r" % rows(d))
+    n_before = len(grocy.calls)
+    grocy2 = FakeGrocy(KEY, port=port, stock=grocy.stock).start()
+    check(wait_for(lambda: len(grocy2.of("/consume")) == 2, 40),
+          "both consumes after Grocy came back: %r" % grocy2.calls)
+    amounts = [round(x["body"]["amount"], 1) for x in grocy2.of("/consume")]
+    check(amounts == [20.0, 15.0], "each once, in order: %r" % amounts)
+    check(len(grocy.calls) == n_before, "nothing reached the stopped server")
+    grocy = grocy2
+
+    # 400: failed, kept, not sent again; the queue goes on.
+    grocy.mode = "reject"
+    shelf.weigh(1200)
+    check(wait_for(lambda: any(r[4] == "failed" for r in rows(d))),
+          "a 400 fails the row: %r" % rows(d))
+    failed = [r for r in rows(d) if r[4] == "failed"]
+    check(failed and "HTTP 400" in failed[0][6] and
+          "Product does not exist" in failed[0][6] and failed[0][5] == 1,
+          "Grocy's message kept, one try: %r" % failed)
+    grocy.mode = "ok"
+    rejected = len(grocy.calls)
+    shelf.weigh(1100)
+    check(wait_for(lambda: len(grocy.calls) == rejected + 1), "the queue goes on")
+    check(grocy.calls[-1]["template"].endswith("/consume") and
+          grocy.calls[-1]["mode"] == "ok", "the next consume, not the failed one")
+    # The failed consume of 10 units was not applied by this Grocy: say so.
+    grocy.stock[PRODUCT] -= 10.0
+
+    # 500: the same call again, after a backoff.
+    grocy.mode = "fail"
+    shelf.weigh(1000)
+    check(wait_for(lambda: any(c["mode"] == "fail" for c in grocy.calls)), "a 500")
+    grocy.mode = "ok"
+    check(wait_for(lambda: grocy.calls[-1]["mode"] == "ok" and
+                   grocy.calls[-1]["template"].endswith("/consume"), 30),
+          "the 500's consume sent again as it was: %r" % grocy.calls[-2:])
+
+    # Bad answers to a 200: logged, and the stock after the event goes instead.
+    for mode, g in (("junk", 900), ("huge", 800), ("wrongtypes", 700)):
+        grocy.mode = mode
+        n = len(grocy.calls)
+        shelf.weigh(g)
+        check(wait_for(lambda: len(grocy.calls) > n), "%s: posted" % mode)
+        grocy.mode = "ok"
+        check(wait_for(lambda: grocy.calls[-1]["template"].endswith("/inventory"), 30),
+              "%s: an inventory follows: %r" % (mode, grocy.calls[-2:]))
+        inv = grocy.calls[-1]["body"]["new_amount"]
+        check(near(inv, g / 10, 0.05), "%s: new_amount %r = %d g" % (mode, inv, g))
+        check(wait_for(lambda: all(r[4] != "sending" for r in rows(d))), "%s: settled" % mode)
+    log = shelf.text()
+    check("not JSON" in log and "more than 65536 bytes" in log and
+          "not an integer" in log, "each bad answer logged")
+    check(KEY not in log, "the API key is never logged")
+
+    # kill -9 while the POST waits for its answer (Grocy applied it).
+    grocy.mode = "hold"
+    grocy.release.clear()
+    n = len(grocy.calls)
+    shelf.weigh(600)
+    check(wait_for(lambda: len(grocy.calls) > n), "the held consume reached Grocy")
+    check(any(r[4] == "sending" for r in rows(d)), "its row is 'sending'")
+    shelf.stop(signal.SIGKILL)
+    grocy.mode = "ok"
+    grocy.release.set()
+    check(shelf.start(), "restarted")
+    check(wait_for(lambda: len(grocy.calls) > n + 1 and
+                   all(r[4] in ("done", "failed") for r in rows(d)), 30),
+          "the row settled after the restart: %r" % rows(d))
+    after = [c["template"].split("/")[-1] for c in grocy.calls[n:]]
+    check(after == ["consume", "inventory"], "no second consume: %r" % after)
+    check(near(grocy.calls[-1]["body"]["new_amount"], 60.0, 0.05),
+          "the inventory says 600 g: %r" % grocy.calls[-1])
+    check(wait_for(lambda: near(shelf.stock(), 600.0, 0.01)), "shelf 600 g")
+    check(near(grocy.stock[PRODUCT], 60.0, 0.05),
+          "Grocy's stock is the shelf's: %r units" % grocy.stock[PRODUCT])
+    check(grocy.errors == [], "every request matched the API: %r" % grocy.errors)
+    check(shelf.stop() == 0, "stops cleanly")
+    shelf.stop_noise.set()
+    grocy.stop()
+
+    # A key file others may read: refused by --check-config and the daemon.
+    os.chmod(key, 0o644)
+    r = subprocess.run([AGENT, "--check-config", shelf.conf], capture_output=True,
+                       text=True, timeout=60)
+    check(r.returncode != 0 and "grocy.api_key_file" in r.stderr + r.stdout and
+          "0644" in r.stderr + r.stdout, "--check-config refuses 0644: %r" % (r,))
+    env = dict(os.environ, PANTRY_IIO_SYSFS_ROOT=os.path.join(d, "sys"))
+    r = subprocess.run([AGENT, "--config", shelf.conf, "--foreground"], env=env,
+                       capture_output=True, text=True, timeout=60)
+    check(r.returncode != 0 and key in r.stderr and "chmod 600" in r.stderr and
+          KEY not in r.stderr, "the daemon refuses 0644: %r" % (r,))
+
+
+def test_real(d):
+    url, api_key = os.environ.get("GROCY_URL"), os.environ.get("GROCY_API_KEY")
+    if not url or not api_key:
+        print("# real Grocy skipped: GROCY_URL and GROCY_API_KEY are not set")
+        return
+    product = int(os.environ.get("GROCY_PRODUCT", "1"))
+    key = os.path.join(d, "grocy.key")
+    put(key, api_key + "\n")
+    os.chmod(key, 0o600)
+    shelf = Shelf(d, url, unit=100, timeout="30s", product=product)
+    check(shelf.start(), "the agent starts against %s" % url)
+    check(wait_for(lambda: shelf.stock() == 750.0), "750 g")
+    shelf.weigh(650)
+    check(wait_for(lambda: rows(d) and rows(d)[-1][4] in ("done", "failed"), 60),
+          "real Grocy answered: %r" % rows(d))
+    check(rows(d)[-1][4] == "done", "real Grocy took the consume: %r" % rows(d))
+    shelf.stop()
+    shelf.stop_noise.set()
+
+
+with tempfile.TemporaryDirectory() as d:
+    test_fake(d)
+with tempfile.TemporaryDirectory() as d:
+    test_real(d)
+done()
