@@ -545,7 +545,9 @@ grocy_start(struct agent *a)
     char err[ERRLEN];
     int r;
 
-    if (a->grocy != NULL || a->cfg->grocy.mode == CFG_GROCY_OFF || a->epfd < 0)
+    /* A replay queues its calls in the store; a live daemon sends them. */
+    if (a->grocy != NULL || a->cfg->grocy.mode == CFG_GROCY_OFF ||
+        a->replay_path != NULL || a->epfd < 0)
         return 0;
     if ((r = grocy_new(a->cfg, a->db, &a->grocy, err, sizeof(err))) < 0) {
         log_error("grocy: %s", err);
