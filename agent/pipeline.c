@@ -681,6 +681,8 @@ review(struct pipeline *p, struct pl_item *it, int64_t now_ms)
      * household's to confirm. */
     bool planned = it->cfg->mode == CFG_MODE_CONFIRM || it->model.expired_ms > 0 ||
                    it->model.adj.ask_first;
+    if (pl_grocy_listed(p, it, pol.packs, now_ms))
+        return;
     if (place(p, it, pol.packs, "predicted", planned, now_ms, id, sizeof(id)) == 0)
         /* In pantryctl status's units: g/day and days to one decimal. */
         pl_audit(p, it, now_ms, "order %s: %u pack%s %s (stock %" PRId64

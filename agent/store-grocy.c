@@ -185,3 +185,28 @@ store_grocy_counts(struct store *db, int64_t *pending, int64_t *failed, char *la
     sqlite3_finalize(st);
     return e;
 }
+
+int
+store_grocy_listed(struct store *db, const char *item, const char *refill_kind,
+                   bool *listed)
+{
+    int e = 0, rc;
+    sqlite3_stmt *st = prepare(
+        db,
+        "SELECT EXISTS (SELECT 1 FROM grocy_calls WHERE item = ?1 AND op = "
+        "'shopping' AND created_ms >= coalesce((SELECT max(t_ms) FROM events WHERE "
+        "item = ?1 AND kind = ?2), 0))",
+        &e);
+
+    if (st == NULL)
+        return e;
+    sqlite3_bind_text(st, 1, item, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, refill_kind, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    if (rc != SQLITE_ROW)
+        e = store_fail_(db, rc);
+    else
+        *listed = sqlite3_column_int(st, 0) != 0;
+    sqlite3_finalize(st);
+    return e;
+}

@@ -11,6 +11,7 @@
 #ifndef PANTRY_AGENT_STORE_GROCY_H
 #define PANTRY_AGENT_STORE_GROCY_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "store.h"
@@ -59,6 +60,12 @@ int store_grocy_next(struct store *db, struct store_grocy_call *out);
  * on its own (outside any batch); 0 or a negative errno. */
 int store_grocy_update(struct store *db, const struct store_grocy_call *c,
                        int64_t now_ms);
+
+/* Whether item has a shopping-list row (in any state) created at or after its
+ * last stock event of kind refill_kind (stock_kind_to_str(STOCK_REFILL)), or
+ * ever when it has none: *listed. 0 or a negative errno. */
+int store_grocy_listed(struct store *db, const char *item, const char *refill_kind,
+                       bool *listed);
 
 /* How many rows are pending or sending, and failed; and the newest failure's
  * detail into last (len bytes, "" when none). 0 or a negative errno. */

@@ -22,7 +22,13 @@ Without the stand-in's python3-jsonschema the test is skipped.
 A real Grocy is tried too when GROCY_URL and GROCY_API_KEY (and GROCY_PRODUCT,
 default 1) are given: one consume of 1 unit is posted and must come back done.
 
-usage: test-grocy.py AGENT
+Shopping-list mode: a simulated shelf of 40 days (make-shelf, mode auto) is
+replayed with grocy mode "shopping_list": no order is made (none in the store,
+nothing in the outbox), each predicted need is one shopping-list row, never a
+second before the refill that answers it; then the live daemon sends each row
+once (add-product of the product, packs in the product's unit).
+
+usage: test-grocy.py AGENT MAKE_SHELF
 """
 import os
 import signal
@@ -37,7 +43,7 @@ from checks import call, check, done, need, put, wait_for  # noqa: E402
 need("python3-jsonschema", modules=["jsonschema"])
 from grocyfake import FakeGrocy  # noqa: E402
 
-AGENT = sys.argv[1]
+AGENT, MAKE_SHELF = sys.argv[1], sys.argv[2]
 ZERO = 8388608
 KEY = "grocy-test-key-0123456789abcdefghijklmnopqrstuvwx"
 PRODUCT = 12
@@ -238,7 +244,7 @@ def test_fake(d):
           "the row settled after the restart: %r" % rows(d))
     after = [c["template"].split("/")[-1] for c in grocy.calls[n:]]
     check(after == ["consume", "inventory"], "no second consume: %r" % after)
-    check(near(grocy.calls[-1]["body"]["new_amount"], 60.0, 0.05),
+    check(near(grocy.calls[-1]["body"].get("new_amount"), 60.0, 0.05),
           "the inventory says 600 g: %r" % grocy.calls[-1])
     check(wait_for(lambda: near(shelf.stock(), 600.0, 0.01)), "shelf 600 g")
     check(near(grocy.stock[PRODUCT], 60.0, 0.05),
@@ -259,6 +265,66 @@ def test_fake(d):
                        capture_output=True, text=True, timeout=60)
     check(r.returncode != 0 and key in r.stderr and "chmod 600" in r.stderr and
           KEY not in r.stderr, "the daemon refuses 0644: %r" % (r,))
+
+
+def test_shopping(d):
+    subprocess.run([MAKE_SHELF, "--seed", "3", "--days", "40", "--channels", "1",
+                    "--dir", d, "--mode", "auto"], check=True, stdout=subprocess.DEVNULL)
+    key = os.path.join(d, "grocy.key")
+    put(key, KEY + "\n")
+    os.chmod(key, 0o600)
+    grocy = FakeGrocy(KEY).start()
+    conf = os.path.join(d, "pantry-agent.conf")
+    with open(conf) as f:
+        text = f.read()
+    check('mode = "auto";' in text, "make-shelf's item orders on its own")
+    text = text.replace('mode = "auto";', 'mode = "auto"; grocy_product = 7; '
+                        'grocy_unit_g = 10;')
+    text += ('grocy = { url = "%s"; api_key_file = "%s"; mode = "shopping_list"; };\n'
+             % (grocy.url, key))
+    with open(conf, "w") as f:
+        f.write(text)
+    r = subprocess.run([AGENT, "--config", conf, "--replay", os.path.join(d, "shelf.trace")],
+                       capture_output=True, text=True, timeout=300)
+    check(r.returncode == 0, "replay: %r" % r.stderr[-2000:])
+    db = sqlite3.connect("file:%s?mode=ro" % os.path.join(d, "pantry.db"), uri=True)
+    orders = db.execute("SELECT count(*) FROM orders").fetchone()[0]
+    listed = db.execute("SELECT created_ms, amount_mg FROM grocy_calls "
+                        "WHERE op = 'shopping' ORDER BY id").fetchall()
+    refills = [t for (t,) in db.execute(
+        "SELECT t_ms FROM events WHERE kind = 'refill' ORDER BY t_ms")]
+    audit = db.execute("SELECT count(*) FROM audit WHERE what LIKE "
+                       "'%shopping list%nothing sent to a retailer'").fetchone()[0]
+    db.close()
+    check(orders == 0, "no order in shopping-list mode: %d" % orders)
+    check(len(listed) >= 2 and audit == len(listed),
+          "needs listed, each said in the audit log: %r, %d" % (listed, audit))
+    for a, b in zip(listed, listed[1:]):
+        check(any(a[0] <= t <= b[0] for t in refills),
+              "a refill between two entries: %r %r %r" % (a, b, refills))
+    check(grocy.calls == [], "a replay sends nothing")
+    # Live: the rows go to Grocy, each once.
+    dev = os.path.join(d, "sys", "iio:device0")
+    os.makedirs(dev)
+    put(os.path.join(dev, "name"), "hx711\n")
+    put(os.path.join(dev, "label"), "shelf-rice\n")
+    put(os.path.join(dev, "in_voltage0_raw"), "%d\n" % ZERO)
+    env = dict(os.environ, PANTRY_IIO_SYSFS_ROOT=os.path.join(d, "sys"))
+    with open(os.path.join(d, "live.log"), "w") as log:
+        p = subprocess.Popen([AGENT, "--config", conf, "--foreground"], env=env,
+                             stdout=log, stderr=log)
+        check(wait_for(lambda: len(grocy.of("/add-product")) >= len(listed), 60),
+              "the entries reach Grocy: %r" % grocy.of("/add-product"))
+        check(wait_for(lambda: rows(d) and all(r[4] == "done" for r in rows(d)), 30),
+              "every row done")
+        p.send_signal(signal.SIGTERM)
+        p.wait(timeout=20)
+    sent = grocy.of("/add-product")
+    check([(c["body"]["product_id"], c["body"]["product_amount"]) for c in sent] ==
+          [(7, mg / 10000) for _, mg in listed], "each entry once, in packs' units: %r"
+          % [c["body"] for c in sent])
+    check(grocy.errors == [], "every request matched the API: %r" % grocy.errors)
+    grocy.stop()
 
 
 def test_real(d):
@@ -283,6 +349,8 @@ def test_real(d):
 
 with tempfile.TemporaryDirectory() as d:
     test_fake(d)
+with tempfile.TemporaryDirectory() as d:
+    test_shopping(d)
 with tempfile.TemporaryDirectory() as d:
     test_real(d)
 done()
