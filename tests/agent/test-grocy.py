@@ -28,8 +28,11 @@ nothing in the outbox), each predicted need is one shopping-list row, never a
 second before the refill that answers it; then the live daemon sends each row
 once (add-product of the product, packs in the product's unit).
 
-usage: test-grocy.py AGENT MAKE_SHELF
+pantryctl status shows the queue: calls waiting, failed, the last refusal.
+
+usage: test-grocy.py AGENT MAKE_SHELF PANTRYCTL
 """
+import json
 import os
 import signal
 import sqlite3
@@ -43,7 +46,7 @@ from checks import call, check, done, need, put, wait_for  # noqa: E402
 need("python3-jsonschema", modules=["jsonschema"])
 from grocyfake import FakeGrocy  # noqa: E402
 
-AGENT, MAKE_SHELF = sys.argv[1], sys.argv[2]
+AGENT, MAKE_SHELF, PANTRYCTL = sys.argv[1], sys.argv[2], sys.argv[3]
 ZERO = 8388608
 KEY = "grocy-test-key-0123456789abcdefghijklmnopqrstuvwx"
 PRODUCT = 12
@@ -253,6 +256,18 @@ def test_fake(d):
     check(shelf.stop() == 0, "stops cleanly")
     shelf.stop_noise.set()
     grocy.stop()
+
+    # pantryctl status: the queue, from the store.
+    r = subprocess.run([PANTRYCTL, "--config", shelf.conf, "status"],
+                       capture_output=True, text=True, timeout=60)
+    check(r.returncode == 0 and "grocy     0 calls waiting, 1 failed; the last: Grocy "
+          "refused it: HTTP 400: Product does not exist or is inactive" in r.stdout,
+          "pantryctl status: %r" % (r,))
+    r = subprocess.run([PANTRYCTL, "--config", shelf.conf, "--json", "status"],
+                       capture_output=True, text=True, timeout=60)
+    js = json.loads(r.stdout) if r.returncode == 0 else {}
+    check(js.get("grocy", {}).get("pending") == 0 and js["grocy"]["failed"] == 1 and
+          "HTTP 400" in js["grocy"]["last_failure"], "status --json: %r" % (r,))
 
     # A key file others may read: refused by --check-config and the daemon.
     os.chmod(key, 0o644)
