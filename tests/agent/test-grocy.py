@@ -28,6 +28,7 @@ nothing in the outbox), each predicted need is one shopping-list row, never a
 second before the refill that answers it; then the live daemon sends each row
 once (add-product of the product, packs in the product's unit).
 
+TEST_VALGRIND=1 runs the live daemon of the first part under valgrind.
 pantryctl status shows the queue: calls waiting, failed, the last refusal.
 
 usage: test-grocy.py AGENT MAKE_SHELF PANTRYCTL
@@ -41,7 +42,7 @@ import sys
 import tempfile
 import threading
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from checks import call, check, done, need, put, wait_for  # noqa: E402
+from checks import VALGRIND_CMD, call, check, done, need, put, wait_for  # noqa: E402
 
 need("python3-jsonschema", modules=["jsonschema"])
 from grocyfake import FakeGrocy  # noqa: E402
@@ -50,6 +51,9 @@ AGENT, MAKE_SHELF, PANTRYCTL = sys.argv[1], sys.argv[2], sys.argv[3]
 ZERO = 8388608
 KEY = "grocy-test-key-0123456789abcdefghijklmnopqrstuvwx"
 PRODUCT = 12
+# TEST_VALGRIND=1: the live daemon under memcheck (its exit status 99 on an
+# error or a leak fails "stops cleanly").
+WRAP = VALGRIND_CMD if os.environ.get("TEST_VALGRIND") == "1" else []
 
 CONFIG = """device_id = "grocy-pi";
 store_path = "{d}/pantry.db";
@@ -111,7 +115,7 @@ class Shelf:
     def start(self):
         env = dict(os.environ, PANTRY_IIO_SYSFS_ROOT=os.path.join(self.d, "sys"))
         with open(self.log, "a") as log:
-            self.proc = subprocess.Popen([AGENT, "--config", self.conf, "--foreground",
+            self.proc = subprocess.Popen(WRAP + [AGENT, "--config", self.conf, "--foreground",
                                           "--verbose"], env=env, stdout=log, stderr=log)
         ok = wait_for(lambda: self.proc.poll() is not None or self.ping(), 30)
         return ok and self.proc.poll() is None
