@@ -140,14 +140,15 @@ cfg_grocy_read(const config_setting_t *s, struct cfg_grocy *g,
         } else {
             *where = m;
             snprintf(err, errlen,
-                     "unknown setting (known: url, api_key_file, mode, "
-                     "timeout)");
+                     "expected url, api_key_file, mode or timeout, found a setting "
+                     "\"%.40s\"",
+                     name);
             return -EINVAL;
         }
     }
     if (!have_url || !have_key) {
         *where = s;
-        snprintf(err, errlen, "expected %s in the grocy group",
+        snprintf(err, errlen, "expected %s in the group, found none",
                  !have_url ? "url" : "api_key_file");
         return -EINVAL;
     }
