@@ -13,6 +13,8 @@ API description, counted, applied to a stock per product):
 - bad answers to a 200 (junk, more than 64 KiB, wrong types) are logged and
   the call becomes an /inventory of the stock after it, so nothing is counted
   twice whether or not the first one landed;
+- no answer within the timeout (Grocy applied it): an /inventory follows,
+  not a second /consume;
 - kill -9 while a POST waits for its answer (Grocy applied it): after the
   restart the row goes as an /inventory, never a second /consume;
 - at the end, Grocy's stock is the shelf's, to the gram;
@@ -235,13 +237,31 @@ def test_fake(d):
           "not an integer" in log, "each bad answer logged")
     check(KEY not in log, "the API key is never logged")
 
+    # No answer within the timeout (5 s here; Grocy applied the consume): in
+    # doubt, so the stock after it goes as an inventory, not a second consume.
+    grocy.mode = "hold"
+    grocy.release.clear()
+    n = len(grocy.calls)
+    shelf.weigh(650)
+    check(wait_for(lambda: len(grocy.calls) > n), "the consume reached Grocy")
+    grocy.mode = "ok"
+    check(wait_for(lambda: len(grocy.calls) > n + 1, 30), "sent again after the timeout")
+    grocy.release.set()
+    after = [c["template"].split("/")[-1] for c in grocy.calls[n:]]
+    check(after == ["consume", "inventory"] and
+          near(grocy.calls[-1]["body"].get("new_amount"), 65.0, 0.05),
+          "a timeout: one consume, then the inventory of 650 g: %r" % grocy.calls[n:])
+    check(wait_for(lambda: "no answer: Timeout was reached" in shelf.text()),
+          "the timeout logged")
+    check(wait_for(lambda: all(r[4] != "sending" for r in rows(d))), "timeout: settled")
+
     # kill -9 while the POST waits for its answer (Grocy applied it).
     grocy.mode = "hold"
     grocy.release.clear()
     n = len(grocy.calls)
     shelf.weigh(600)
     check(wait_for(lambda: len(grocy.calls) > n), "the held consume reached Grocy")
-    check(any(r[4] == "sending" for r in rows(d)), "its row is 'sending'")
+    check(wait_for(lambda: any(r[4] == "sending" for r in rows(d)), 2), "sending")
     shelf.stop(signal.SIGKILL)
     grocy.mode = "ok"
     grocy.release.set()
