@@ -15,7 +15,8 @@ answered 400 and kept in `errors`, which a test checks is empty.
 (400 with an error_message), "fail" (500), "junk", "huge", "wrongtypes" (a 200
 whose body is not what the description says; the call is applied first, as a
 Grocy that answered badly after doing it would), "hold" (applied, then no
-answer until `release` is set)."""
+answer until `release` is set). With `tls` (an ssl.SSLContext) it serves
+HTTPS."""
 import json
 import os
 import re
@@ -29,7 +30,7 @@ SPEC_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data
 
 
 class FakeGrocy:
-    def __init__(self, key, base="/api", port=0, stock=None):
+    def __init__(self, key, base="/api", port=0, stock=None, tls=None):
         with open(SPEC_PATH) as f:
             self.spec = json.load(f)
         self.key, self.base = key, base
@@ -44,6 +45,7 @@ class FakeGrocy:
             rx = "^" + re.sub(r"\\\{([^}]+)\\\}", r"(?P<\1>[^/]+)", re.escape(path)) + "$"
             self.ops.append((re.compile(rx), path, item))
         self.port = port
+        self.tls = tls  # an ssl.SSLContext: serve HTTPS
         self.server = None
 
     def start(self):
@@ -67,6 +69,11 @@ class FakeGrocy:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
         self.server.daemon_threads = True
+        if self.tls is not None:
+            # A refused handshake is what a TLS test expects: not an error here.
+            self.server.handle_error = lambda *args: None
+            self.server.socket = self.tls.wrap_socket(self.server.socket,
+                                                      server_side=True)
         self.port = self.server.server_address[1]
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         return self
@@ -79,7 +86,8 @@ class FakeGrocy:
 
     @property
     def url(self):
-        return "http://127.0.0.1:%d%s" % (self.port, self.base)
+        return "%s://127.0.0.1:%d%s" % ("https" if self.tls else "http", self.port,
+                                          self.base)
 
     def validator(self, schema):
         # OpenAPI 3.1 schemas are JSON Schema 2020-12; their $refs point into

@@ -24,6 +24,9 @@ Without the stand-in's python3-jsonschema the test is skipped.
 A real Grocy is tried too when GROCY_URL and GROCY_API_KEY (and GROCY_PRODUCT,
 default 1) are given: one consume of 1 unit is posted and must come back done.
 
+TLS: against an HTTPS stand-in with a self-signed certificate the call is not
+sent (certificates are always verified) and waits in the queue.
+
 Shopping-list mode: a simulated shelf of 40 days (make-shelf, mode auto) is
 replayed with grocy mode "shopping_list": no order is made (none in the store,
 nothing in the outbox), each predicted need is one shopping-list row, never a
@@ -38,6 +41,7 @@ usage: test-grocy.py AGENT MAKE_SHELF PANTRYCTL
 import json
 import os
 import signal
+import ssl
 import sqlite3
 import subprocess
 import sys
@@ -366,6 +370,35 @@ def test_shopping(d):
     grocy.stop()
 
 
+def test_tls(d):
+    """A self-signed certificate is refused: nothing reaches the server."""
+    cert, pkey = os.path.join(d, "cert.pem"), os.path.join(d, "key.pem")
+    r = subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                        "ec_paramgen_curve:P-256", "-nodes", "-days", "2",
+                        "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                        "-keyout", pkey, "-out", cert], capture_output=True, timeout=60)
+    if r.returncode != 0:
+        print("# TLS part skipped: openssl cannot make a certificate: %r" % r.stderr)
+        return
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(cert, pkey)
+    key = os.path.join(d, "grocy.key")
+    put(key, KEY + "\n")
+    os.chmod(key, 0o600)
+    grocy = FakeGrocy(KEY, tls=ctx).start()
+    shelf = Shelf(d, grocy.url)
+    check(shelf.start(), "the agent starts (https)")
+    check(wait_for(lambda: shelf.stock() == 750.0), "750 g")
+    shelf.weigh(650)
+    check(wait_for(lambda: "not sent: SSL peer certificate" in shelf.text(), 30),
+          "a self-signed certificate is refused: %s" % shelf.text()[-1500:])
+    check(grocy.calls == [] and rows(d) and rows(d)[0][4] == "pending",
+          "nothing sent; the call waits: %r" % rows(d))
+    check(shelf.stop() == 0, "stops cleanly")
+    shelf.stop_noise.set()
+    grocy.stop()
+
+
 def test_real(d):
     url, api_key = os.environ.get("GROCY_URL"), os.environ.get("GROCY_API_KEY")
     if not url or not api_key:
@@ -390,6 +423,8 @@ with tempfile.TemporaryDirectory() as d:
     test_fake(d)
 with tempfile.TemporaryDirectory() as d:
     test_shopping(d)
+with tempfile.TemporaryDirectory() as d:
+    test_tls(d)
 with tempfile.TemporaryDirectory() as d:
     test_real(d)
 done()
