@@ -163,6 +163,8 @@ cfg_check_files(const char *file, const struct agent_config *c, struct cfg_error
         if (cfg_grocy_key_load(c->grocy.api_key_file, key, err, sizeof(err)) < 0)
             add(e, "%s: grocy.api_key_file: %s", file, err);
         sodium_memzero(key, sizeof(key));
+        if (c->grocy.ca_file[0] != '\0' && access(c->grocy.ca_file, R_OK) < 0)
+            add(e, "%s: grocy.ca_file %s: %s", file, c->grocy.ca_file, strerror(errno));
     }
     return (int)(e->count + e->dropped - before);
 }

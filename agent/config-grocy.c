@@ -133,6 +133,11 @@ cfg_grocy_read(const config_setting_t *s, struct cfg_grocy *g,
                 r.mode = CFG_GROCY_SHOPPING;
             else
                 return bad(m, where, err, errlen, "\"stock\" or \"shopping_list\"");
+        } else if (strcmp(name, "ca_file") == 0) {
+            if (v == NULL || v[0] != '/' || strlen(v) >= sizeof(r.ca_file))
+                return bad(m, where, err, errlen,
+                           "an absolute path of at most 255 bytes");
+            snprintf(r.ca_file, sizeof(r.ca_file), "%s", v);
         } else if (strcmp(name, "timeout") == 0) {
             if (v == NULL || utc_parse_duration(v, 300, &sec) < 0 || sec < 1)
                 return bad(m, where, err, errlen, "a duration from \"1s\" to \"5m\"");
@@ -140,7 +145,8 @@ cfg_grocy_read(const config_setting_t *s, struct cfg_grocy *g,
         } else {
             *where = m;
             snprintf(err, errlen,
-                     "expected url, api_key_file, mode or timeout, found a setting "
+                     "expected url, api_key_file, mode, timeout or ca_file, found a "
+                     "setting "
                      "\"%.40s\"",
                      name);
             return -EINVAL;

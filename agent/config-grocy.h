@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The household's Grocy in the configuration (CONFIG.md, "Grocy"): the
- * grocy = { url; api_key_file; mode; timeout; } group, read here so config.c
+ * grocy = { url; api_key_file; mode; timeout; ca_file; } group, read here so config.c
  * does not grow, and the API key file read for the daemon (mode 0600 or
  * stricter, refused when anyone but the owner may read it; the key is never
  * logged). Each function reports what is wrong and where; config.c turns that
@@ -20,11 +20,13 @@
 
 /*
  * Read grocy = { url = "https://grocy.example/api"; api_key_file = "/etc/...";
- * mode = "stock" | "shopping_list"; timeout = "30s"; } from the group s
+ * mode = "stock" | "shopping_list"; timeout = "30s"; ca_file = "/etc/...";
+ * } from the group s
  * (untrusted: url http:// or https://, a host, no user info, query or
  * fragment, printable ASCII, at most CFG_GROCY_URL_MAX - 1 bytes, a trailing
  * '/' dropped; api_key_file absolute; mode default "stock"; timeout 1 s .. 5
- * min, default 30 s; nothing else) into g. Returns 0, or -EINVAL with *where
+ * min, default 30 s; ca_file absolute, default "" (the system's CAs); nothing
+ * else) into g. Returns 0, or -EINVAL with *where
  * the setting at fault and "expected ..., found ..." in err; g is unchanged
  * then.
  */

@@ -202,6 +202,7 @@ struct cfg_grocy {
     char url[CFG_GROCY_URL_MAX];    /* http(s)://host[:port]/path of the API, no '/' at end */
     char api_key_file[CFG_PATH_MAX]; /* absolute; the key on its first line, mode 0600 */
     int64_t timeout_ms;             /* one request, 1 s .. 5 min, default 30 s */
+    char ca_file[CFG_PATH_MAX];     /* absolute, or "": the system's CAs (default) */
 };
 
 struct agent_config {

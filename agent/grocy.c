@@ -117,9 +117,11 @@ worker(void *arg)
             curl_easy_setopt(
                 h, CURLOPT_CONNECTTIMEOUT_MS,
                 (long)(g->cfg->timeout_ms < 10000 ? g->cfg->timeout_ms : 10000));
-            /* TLS verified against the system's CAs, never switched off. */
+            /* TLS verified (the system's CAs, or ca_file), never switched off. */
             curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
             curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+            if (g->cfg->ca_file[0] != '\0')
+                curl_easy_setopt(h, CURLOPT_CAINFO, g->cfg->ca_file);
             curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
             curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
             curl_easy_setopt(h, CURLOPT_WRITEDATA, g);

@@ -25,7 +25,8 @@ A real Grocy is tried too when GROCY_URL and GROCY_API_KEY (and GROCY_PRODUCT,
 default 1) are given: one consume of 1 unit is posted and must come back done.
 
 TLS: against an HTTPS stand-in with a self-signed certificate the call is not
-sent (certificates are always verified) and waits in the queue.
+sent (certificates are always verified) and waits in the queue; with the
+certificate as grocy.ca_file it goes, once.
 
 Shopping-list mode: a simulated shelf of 40 days (make-shelf, mode auto) is
 replayed with grocy mode "shopping_list": no order is made (none in the store,
@@ -70,7 +71,7 @@ items = ( {{ id = "rice"; channel = "rice"; pack = 1000; mode = "off";
             calibration = {{ zero = 0; span_raw = 400000; span = 1000.0; }};
             conditioning = {{ settle = "2s"; refill_hold = "1s"; }};
             grocy_product = {product}; grocy_unit_g = {unit}; }} );
-grocy = {{ url = "{url}"; api_key_file = "{d}/grocy.key"; timeout = "{timeout}"; }};
+grocy = {{ url = "{url}"; api_key_file = "{d}/grocy.key"; timeout = "{timeout}"; {extra}}};
 """
 
 
@@ -88,7 +89,7 @@ def rows(d):
 
 
 class Shelf:
-    def __init__(self, d, url, unit=10, timeout="5s", product=PRODUCT):
+    def __init__(self, d, url, unit=10, timeout="5s", product=PRODUCT, extra=""):
         self.d = d
         dev = os.path.join(d, "sys", "iio:device0")
         os.makedirs(dev, exist_ok=True)
@@ -102,7 +103,7 @@ class Shelf:
         self.conf = os.path.join(d, "pantry-agent.conf")
         with open(self.conf, "w") as f:
             f.write(CONFIG.format(d=d, url=url, unit=unit, timeout=timeout,
-                                  product=product))
+                                  product=product, extra=extra))
         self.sock = os.path.join(d, "control.sock")
         self.proc = None
         self.log = os.path.join(d, "agent.log")
@@ -394,6 +395,13 @@ def test_tls(d):
           "a self-signed certificate is refused: %s" % shelf.text()[-1500:])
     check(grocy.calls == [] and rows(d) and rows(d)[0][4] == "pending",
           "nothing sent; the call waits: %r" % rows(d))
+    check(shelf.stop() == 0, "stops cleanly")
+    shelf.stop_noise.set()
+    # With that certificate as ca_file (a household's own CA), the call goes.
+    shelf = Shelf(d, grocy.url, extra='ca_file = "%s"; ' % cert)
+    check(shelf.start(), "the agent starts with ca_file")
+    check(wait_for(lambda: len(grocy.calls) == 1 and rows(d)[0][4] == "done", 30),
+          "sent once with ca_file: %r %r" % (grocy.calls, rows(d)))
     check(shelf.stop() == 0, "stops cleanly")
     shelf.stop_noise.set()
     grocy.stop()
