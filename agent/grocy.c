@@ -34,6 +34,8 @@
 
 struct grocy {
     const struct cfg_grocy *cfg;
+    int64_t retention_ms; /* done rows are kept this long (the configuration's) */
+    int64_t next_prune_ms;
     struct store *db;
     int efd;
     pthread_t th;
@@ -164,6 +166,7 @@ grocy_new(const struct agent_config *cfg, struct store *db, struct grocy **out,
         return -ENOMEM;
     }
     g->cfg = &cfg->grocy;
+    g->retention_ms = cfg->retention_s * 1000;
     g->db = db;
     snprintf(hdr, sizeof(hdr), "GROCY-API-KEY: %s", key);
     explicit_bzero(key, sizeof(key));
@@ -505,6 +508,17 @@ grocy_work(struct grocy *g, struct pipeline *pl, int64_t now_ms)
     if (g->busy) {
         pipeline_flush(pl);
         answered(g, now_ms);
+    }
+    if (now_ms >= g->next_prune_ms) {
+        /* Done rows go after the retention, like events; hourly is enough. */
+        int64_t n = 0;
+        pipeline_flush(pl);
+        if ((e = store_grocy_prune(g->db, now_ms - g->retention_ms, &n)) < 0)
+            log_error("grocy: pruning the queue: %s (%s)", store_errmsg(g->db),
+                      strerror(-e));
+        else if (n > 0)
+            log_info("grocy: %" PRId64 " calls done before the retention pruned", n);
+        g->next_prune_ms = now_ms + 3600 * 1000;
     }
     for (;;) {
         struct store_grocy_call *c = &g->cur;

@@ -210,3 +210,25 @@ store_grocy_listed(struct store *db, const char *item, const char *refill_kind,
     sqlite3_finalize(st);
     return e;
 }
+
+int
+store_grocy_prune(struct store *db, int64_t before_ms, int64_t *deleted)
+{
+    int e = 0, rc;
+    sqlite3_stmt *st;
+
+    if (store_rdonly_(db))
+        return -EROFS;
+    st = prepare(db, "DELETE FROM grocy_calls WHERE state = 'done' AND updated_ms < ?",
+                 &e);
+    if (st == NULL)
+        return e;
+    sqlite3_bind_int64(st, 1, before_ms);
+    rc = sqlite3_step(st);
+    if (rc != SQLITE_DONE)
+        e = store_fail_(db, rc);
+    else if (deleted != NULL)
+        *deleted = sqlite3_changes(store_sql_(db));
+    sqlite3_finalize(st);
+    return e;
+}

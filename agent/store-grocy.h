@@ -67,6 +67,10 @@ int store_grocy_update(struct store *db, const struct store_grocy_call *c,
 int store_grocy_listed(struct store *db, const char *item, const char *refill_kind,
                        bool *listed);
 
+/* Delete the rows done before before_ms (failed ones stay for pantryctl);
+ * *deleted how many (may be NULL). 0 or a negative errno. */
+int store_grocy_prune(struct store *db, int64_t before_ms, int64_t *deleted);
+
 /* How many rows are pending or sending, and failed; and the newest failure's
  * detail into last (len bytes, "" when none). 0 or a negative errno. */
 int store_grocy_counts(struct store *db, int64_t *pending, int64_t *failed, char *last,
