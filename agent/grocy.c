@@ -458,6 +458,18 @@ answered(struct grocy *g, int64_t now_ms)
                   "sent again",
                   c->id, store_grocy_op_to_str(c->op), c->item, c->product, c->detail);
         save(g, c, now_ms);
+        /* Grocy's count is off from the shelf's now (a consume of more than it
+         * has, say): the shelf's newest stock, after whatever is queued. */
+        if (c->op == GROCY_OP_CONSUME || c->op == GROCY_OP_ADD) {
+            int e = store_grocy_correct(g->db, c->item, now_ms);
+            if (e < 0)
+                log_error("grocy: the store failed: %s (%s)", store_errmsg(g->db),
+                          strerror(-e));
+            else
+                log_notice("grocy: an inventory of %s follows, to correct Grocy's "
+                           "stock",
+                           c->item);
+        }
     } else if (http >= 500 && http < 600) {
         snprintf(why, sizeof(why), "Grocy answered HTTP %ld", http);
         retry(g, c, why, now_ms);

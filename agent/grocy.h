@@ -13,6 +13,8 @@
  *   ----------------------------------- -------------------------- -------------------
  *   2xx and the body the API promises   done                       done
  *   4xx                                 failed (kept, not retried) failed
+ *                                       + an inventory of the
+ *                                       newest stock, queued last
  *   5xx; cannot connect or resolve      retried as it is, backoff  retried, backoff
  *   no answer after sending (timeout,   becomes an /inventory of   inventory: retried;
  *   cut), a 2xx with a bad body, or the the stock after its event, shopping: failed

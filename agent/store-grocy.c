@@ -232,3 +232,29 @@ store_grocy_prune(struct store *db, int64_t before_ms, int64_t *deleted)
     sqlite3_finalize(st);
     return e;
 }
+
+int
+store_grocy_correct(struct store *db, const char *item, int64_t now_ms)
+{
+    int e = 0, rc;
+    sqlite3_stmt *st;
+
+    if (store_rdonly_(db))
+        return -EROFS;
+    st = prepare(db,
+                 "INSERT INTO grocy_calls (item, product, op, amount_mg, stock_mg, "
+                 "unit_mg, state, created_ms, updated_ms) "
+                 "SELECT item, product, 'inventory', 0, stock_mg, unit_mg, 'pending', "
+                 "?2, ?2 FROM grocy_calls WHERE item = ?1 AND op <> 'shopping' "
+                 "ORDER BY id DESC LIMIT 1",
+                 &e);
+    if (st == NULL)
+        return e;
+    sqlite3_bind_text(st, 1, item, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, now_ms);
+    rc = sqlite3_step(st);
+    if (rc != SQLITE_DONE)
+        e = store_fail_(db, rc);
+    sqlite3_finalize(st);
+    return e;
+}

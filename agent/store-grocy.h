@@ -67,6 +67,12 @@ int store_grocy_update(struct store *db, const struct store_grocy_call *c,
 int store_grocy_listed(struct store *db, const char *item, const char *refill_kind,
                        bool *listed);
 
+/* Queue, at the end, an inventory of item's newest known stock (the stock_mg
+ * of its newest stock row), at now_ms: what corrects Grocy after a consume or
+ * add it refused. 0 (nothing when the item has no stock row) or a negative
+ * errno. */
+int store_grocy_correct(struct store *db, const char *item, int64_t now_ms);
+
 /* Delete the rows done before before_ms (failed ones stay for pantryctl);
  * *deleted how many (may be NULL). 0 or a negative errno. */
 int store_grocy_prune(struct store *db, int64_t before_ms, int64_t *deleted);

@@ -12,7 +12,7 @@ with what the description says the response is (a StockLogEntry array, or
 answered 400 and kept in `errors`, which a test checks is empty.
 
 `mode` makes it misbehave on purpose for the next requests: "ok", "reject"
-(400 with an error_message), "fail" (500), "junk", "huge", "wrongtypes" (a 200
+(400 with an error_message; "reject-once": the next request only), "fail" (500), "junk", "huge", "wrongtypes" (a 200
 whose body is not what the description says; the call is applied first, as a
 Grocy that answered badly after doing it would), "hold" (applied, then no
 answer until `release` is set). With `tls` (an ssl.SSLContext) it serves
@@ -151,7 +151,10 @@ class FakeGrocy:
             mode = self.mode
             self.calls.append({"method": method.upper(), "template": template,
                                "params": params, "body": body, "mode": mode})
-        if mode == "reject":
+        if mode == "reject-once":
+            with self.lock:
+                self.mode = "ok"
+        if mode in ("reject", "reject-once"):
             err = {"error_message": "Product does not exist or is inactive"}
             self.validator(op["responses"]["400"]["content"]["application/json"]
                            ["schema"]).validate(err)

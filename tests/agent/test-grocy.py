@@ -8,7 +8,8 @@ API description, counted, applied to a stock per product):
   product, in the product's unit (grocy_unit_g = 10: 100 g is 10 units);
 - Grocy down, two consumes, Grocy up: each delivered once, in order;
 - a 400 fails the row at once: kept as 'failed' with Grocy's message, never
-  sent again, and the queue goes on;
+  sent again; an /inventory of the shelf's stock follows to correct Grocy,
+  and the queue goes on;
 - a 500 is retried, the same call;
 - bad answers to a 200 (junk, more than 64 KiB, wrong types) are logged and
   the call becomes an /inventory of the stock after it, so nothing is counted
@@ -198,8 +199,10 @@ def test_fake(d):
     check(len(grocy.calls) == n_before, "nothing reached the stopped server")
     grocy = grocy2
 
-    # 400: failed, kept, not sent again; the queue goes on.
-    grocy.mode = "reject"
+    # 400: failed, kept, not sent again; an inventory of the shelf's stock
+    # follows to correct Grocy; the queue goes on.
+    grocy.mode = "reject-once"
+    n = len(grocy.calls)
     shelf.weigh(1200)
     check(wait_for(lambda: any(r[4] == "failed" for r in rows(d))),
           "a 400 fails the row: %r" % rows(d))
@@ -207,14 +210,18 @@ def test_fake(d):
     check(failed and "HTTP 400" in failed[0][6] and
           "Product does not exist" in failed[0][6] and failed[0][5] == 1,
           "Grocy's message kept, one try: %r" % failed)
-    grocy.mode = "ok"
-    rejected = len(grocy.calls)
+    check(wait_for(lambda: len(grocy.calls) == n + 2 and
+                   all(r[4] != "pending" for r in rows(d))),
+          "an inventory follows: %r" % grocy.calls[n:])
+    after = [(c["template"].split("/")[-1], c["mode"]) for c in grocy.calls[n:]]
+    check(after == [("consume", "reject-once"), ("inventory", "ok")] and
+          near(grocy.calls[-1]["body"].get("new_amount"), 120.0, 0.05),
+          "the refused consume, then the inventory of 1200 g: %r" % grocy.calls[n:])
     shelf.weigh(1100)
-    check(wait_for(lambda: len(grocy.calls) == rejected + 1), "the queue goes on")
+    check(wait_for(lambda: len(grocy.calls) == n + 3), "the queue goes on")
     check(grocy.calls[-1]["template"].endswith("/consume") and
-          grocy.calls[-1]["mode"] == "ok", "the next consume, not the failed one")
-    # The failed consume of 10 units was not applied by this Grocy: say so.
-    grocy.stock[PRODUCT] -= 10.0
+          near(grocy.calls[-1]["body"]["amount"], 10.0, 0.01),
+          "the next consume, not the failed one again: %r" % grocy.calls[-1])
 
     # 500: the same call again, after a backoff.
     grocy.mode = "fail"

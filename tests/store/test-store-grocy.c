@@ -4,7 +4,8 @@
  * oldest first, pending or sending only; a bad row is refused and changes
  * nothing; the table's CHECKs hold against raw SQL; an update moves a row;
  * counts and the last refusal; "listed since the last refill"; pruning keeps
- * failed rows and recent ones; and the queue survives closing and reopening.
+ * failed rows and recent ones; a correction queues the newest stock as an
+ * inventory; and the queue survives closing and reopening.
  */
 #include "harness.h"
 #include "util.h"
@@ -123,6 +124,36 @@ test_queue(void)
     CHECK_EQ_I64(n, 1);
     store_close(db);
 
+    /* a correction: an inventory of the newest stock row's stock, last */
+    db = NULL;
+    CHECK_EQ_I64(store_open(path, 0, &db, err, sizeof(err)), 0);
+    CHECK_EQ_I64(store_grocy_correct(db, "oats", T0 + 40), 0); /* none: nothing */
+    c = call_of(GROCY_OP_CONSUME, 1000, T0 + 41);
+    c.stock_mg = 321000;
+    CHECK_EQ_I64(store_grocy_add(db, &c), 0);
+    CHECK_EQ_I64(store_grocy_correct(db, "rice", T0 + 42), 0);
+    CHECK_EQ_I64(store_grocy_counts(db, &pending, &failed, last, sizeof(last)), 0);
+    CHECK_EQ_I64(pending, 3);
+    sqlite3 *raw2 = su_raw(path);
+    sqlite3_stmt *q = NULL;
+    CHECK_EQ_I64(sqlite3_prepare_v2(raw2,
+                                    "SELECT op, stock_mg, state FROM grocy_calls "
+                                    "ORDER BY id DESC LIMIT 1",
+                                    -1, &q, NULL),
+                 SQLITE_OK);
+    CHECK_EQ_I64(sqlite3_step(q), SQLITE_ROW);
+    CHECK_EQ_I64(strcmp((const char *)sqlite3_column_text(q, 0), "inventory"), 0);
+    CHECK_EQ_I64(sqlite3_column_int64(q, 1), 321000);
+    CHECK_EQ_I64(strcmp((const char *)sqlite3_column_text(q, 2), "pending"), 0);
+    sqlite3_finalize(q);
+    sqlite3_close(raw2);
+    store_close(db);
+    db = NULL;
+    CHECK_EQ_I64(store_open(path, 0, &db, err, sizeof(err)), 0);
+    CHECK_EQ_I64(store_grocy_counts(db, &pending, &failed, last, sizeof(last)), 0);
+    CHECK_EQ_I64(pending, 3);
+    store_close(db);
+
     /* reopened: the shopping row is next, the failed one still counted */
     db = NULL;
     CHECK_EQ_I64(store_open(path, 0, &db, err, sizeof(err)), 0);
@@ -130,7 +161,7 @@ test_queue(void)
     CHECK_EQ_I64(c.op, GROCY_OP_SHOPPING);
     CHECK_EQ_I64(c.amount_mg, 2000000);
     CHECK_EQ_I64(store_grocy_counts(db, &pending, &failed, last, sizeof(last)), 0);
-    CHECK_EQ_I64(pending, 1);
+    CHECK_EQ_I64(pending, 3);
     CHECK_EQ_I64(failed, 1);
     store_close(db);
 }
