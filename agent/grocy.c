@@ -449,7 +449,17 @@ answered(struct grocy *g, int64_t now_ms)
     pthread_mutex_unlock(&g->mu);
     g->busy = false;
 
-    if (http >= 400 && http < 500) {
+    if (http == 401 || http == 403 || http == 404 || http == 405 || http == 408 ||
+        http == 429) {
+        /* Not this call's fault but the link's (a wrong key or URL, a busy
+         * server): failing it would fail every call after it too. */
+        snprintf(why, sizeof(why), "Grocy answered HTTP %ld (%s)", http,
+                 http == 401 || http == 403   ? "the API key is refused: check "
+                                                "api_key_file"
+                 : http == 404 || http == 405 ? "is url Grocy's API?"
+                                              : "busy");
+        retry(g, c, why, now_ms);
+    } else if (http >= 400 && http < 500) {
         error_message(g->answer, too_big ? 0 : len, why, 120);
         c->state = GROCY_FAILED;
         snprintf(c->detail, sizeof(c->detail), "Grocy refused it: HTTP %ld: %s", http,

@@ -12,7 +12,9 @@
  *   answer                              stock call (consume/add)   shopping/inventory
  *   ----------------------------------- -------------------------- -------------------
  *   2xx and the body the API promises   done                       done
- *   4xx                                 failed (kept, not retried) failed
+ *   401, 403, 404, 405, 408, 429        retried as it is, backoff  retried, backoff
+ *   (the key, the URL: the link's fault, not the call's)
+ *   any other 4xx                       failed (kept, not retried) failed
  *                                       + an inventory of the
  *                                       newest stock, queued last
  *   5xx; cannot connect or resolve      retried as it is, backoff  retried, backoff

@@ -9,7 +9,8 @@ A request that passes is counted and applied to a stock per product (consume
 subtracts, add adds, inventory sets; the shopping list sums), and answered
 with what the description says the response is (a StockLogEntry array, or
 204), itself validated against the response schema. A request that fails is
-answered 400 and kept in `errors`, which a test checks is empty.
+answered 400 and kept in `errors`, which a test checks is empty; one with
+another API key is answered 401 and counted in `unauthorized`.
 
 `mode` makes it misbehave on purpose for the next requests: "ok", "reject"
 (400 with an error_message; "reject-once": the next request only), "fail" (500), "junk", "huge", "wrongtypes" (a 200
@@ -35,6 +36,7 @@ class FakeGrocy:
             self.spec = json.load(f)
         self.key, self.base = key, base
         self.calls, self.errors = [], []
+        self.unauthorized = 0
         self.stock = dict(stock or {})
         self.shopping = {}
         self.mode = "ok"
@@ -126,7 +128,12 @@ class FakeGrocy:
         if op is None:
             return self.refuse(h, "%s has no %s" % (template, method.upper()))
         if h.headers.get("GROCY-API-KEY") != self.key:
-            return self.refuse(h, "GROCY-API-KEY missing or wrong")
+            if h.headers.get("GROCY-API-KEY"):
+                # Grocy's answer to a key it does not know.
+                with self.lock:
+                    self.unauthorized += 1
+                return self.answer(h, 401, {"error_message": "Unauthorized"})
+            return self.refuse(h, "GROCY-API-KEY missing")
         params = {}
         for p in op.get("parameters", []) + item.get("parameters", []):
             if p["in"] == "path":

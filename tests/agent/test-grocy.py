@@ -7,6 +7,7 @@ API description, counted, applied to a stock per product):
 - a consume and a refill reach Grocy as /consume and /add of the item's
   product, in the product's unit (grocy_unit_g = 10: 100 g is 10 units);
 - Grocy down, two consumes, Grocy up: each delivered once, in order;
+- a 401 (a key Grocy does not know) keeps the call waiting, retried;
 - a 400 fails the row at once: kept as 'failed' with Grocy's message, never
   sent again; an /inventory of the shelf's stock follows to correct Grocy,
   and the queue goes on;
@@ -160,6 +161,24 @@ def test_fake(d):
     key = os.path.join(d, "grocy.key")
     put(key, KEY + "\n")
     os.chmod(key, 0o600)
+    # A key Grocy does not know (401): the call waits and is retried, it does
+    # not fail (every call after it would fail too).
+    grocy = FakeGrocy("another-key").start()
+    shelf = Shelf(d, grocy.url)
+    check(shelf.start(), "the agent starts: " + shelf.text()[-2000:])
+    check(wait_for(lambda: shelf.stock() == 750.0), "stock 750 g: %r" % shelf.stock())
+    shelf.weigh(700)
+    check(wait_for(lambda: grocy.unauthorized >= 1 and rows(d) and
+                   rows(d)[0][5] >= 1 and rows(d)[0][4] == "pending"),
+          "401: the call waits: %r" % rows(d))
+    check("the API key is refused" in shelf.text(), "401 logged")
+    check(shelf.stop() == 0, "stops")
+    shelf.stop_noise.set()
+    grocy.stop()
+    for f in os.listdir(d):  # a new store: the queue starts empty
+        if f.startswith("pantry.db"):
+            os.unlink(os.path.join(d, f))
+
     grocy = FakeGrocy(KEY, stock={PRODUCT: 75.0}).start()
     shelf = Shelf(d, grocy.url)
     check(shelf.start(), "the agent starts: " + shelf.text()[-2000:])
