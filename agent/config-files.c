@@ -11,6 +11,7 @@
  * is pantry-sensors' job.
  */
 #include "config.h"
+#include "config-grocy.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -165,5 +166,13 @@ cfg_check_files(const char *file, const struct agent_config *c, struct cfg_error
         check_broker(file, "broker", &c->broker, e);
     if (c->home.broker.url[0] != '\0')
         check_broker(file, "home", &c->home.broker, e);
+    if (c->grocy.mode != CFG_GROCY_OFF) {
+        char key[CFG_GROCY_KEY_MAX + 1], err[200];
+        if (cfg_grocy_key_load(c->grocy.api_key_file, key, err, sizeof(err)) < 0)
+            add(e, "%s: grocy.api_key_file: %s", file, err);
+        sodium_memzero(key, sizeof(key));
+        if (c->grocy.ca_file[0] != '\0' && access(c->grocy.ca_file, R_OK) < 0)
+            add(e, "%s: grocy.ca_file %s: %s", file, c->grocy.ca_file, strerror(errno));
+    }
     return (int)(e->count + e->dropped - before);
 }

@@ -30,6 +30,7 @@
 #include "config-wishes.h"
 #include "config-feeds.h"
 #include "config-home.h"
+#include "config-grocy.h"
 #include "evtrace.h"
 #include "text.h"
 
@@ -1982,6 +1983,8 @@ static const struct key item_keys[] = {
     KFN("calibration", false, fn_calibration, NULL),
     KFN("forecast", false, fn_forecast, NULL),
     KFN("conditioning", false, fn_conditioning, NULL),
+    KEY("grocy_product", K_INT, false, struct cfg_item, grocy_product, 1, INT32_MAX),
+    KEY("grocy_unit_g", K_GRAMS, false, struct cfg_item, grocy_unit_mg, 1, 100000000),
 };
 
 static void
@@ -2255,6 +2258,18 @@ fn_top_delivery(struct ctx *x, config_setting_t *s, void *obj)
     fn_delivery(x, s, &((struct agent_config *)obj)->delivery);
 }
 
+/* grocy = { url; api_key_file; mode; timeout; } (config-grocy.h) */
+static void
+fn_grocy(struct ctx *x, config_setting_t *s, void *obj)
+{
+    const config_setting_t *where = s;
+    char err[CFG_ERR_LEN - 64];
+
+    if (cfg_grocy_read(s, &((struct agent_config *)obj)->grocy, &where, err,
+                       sizeof(err)) < 0)
+        setting_error(x, where, "%s", err);
+}
+
 static const struct key top_keys[] = {
     KFN("device_id", true, fn_top_device_id,
         "1 to 63 characters of A-Z, a-z, 0-9, _ and - (an MQTT topic level)"),
@@ -2287,6 +2302,7 @@ static const struct key top_keys[] = {
         "a list ( { id = ...; channel = ...; pack = ...; }, ... )"),
     KFN("buttons", false, fn_buttons, NULL),
     KFN("home", false, fn_home, NULL),
+    KFN("grocy", false, fn_grocy, NULL),
 };
 
 /* ------------------------------------------------------------------------ */

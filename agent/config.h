@@ -200,6 +200,11 @@ struct cfg_item {
      * starts from cond_config_default(&cond, pack_mg) and passes
      * cond_config_check(). cond.pack_mg == pack_mg. */
     struct cond_config cond;
+    /* Grocy (config-grocy.h): grocy_product = 12; the product id, 0 = none (default);
+     * grocy_unit_g = 1.0; grams per unit of the product's stock quantity unit,
+     * 0.001 g .. 100 kg, 0 = 1 g (default) */
+    int64_t grocy_product;
+    int64_t grocy_unit_mg;
 };
 
 /* A zigbee2mqtt button: zigbee2mqtt = { topic = ...; actions = { single =
@@ -227,6 +232,21 @@ struct cfg_button {
     int32_t debounce_ms, long_ms, double_ms;
     /* zigbee2mqtt: topic, actions (config-feeds.h) */
     struct cfg_z2m z2m;
+};
+
+/* grocy = { ... } in the household: the stock kept in Grocy (config-grocy.h) */
+enum cfg_grocy_mode {
+    CFG_GROCY_OFF,      /* no grocy group */
+    CFG_GROCY_STOCK,    /* consumes and refills posted to the product's stock */
+    CFG_GROCY_SHOPPING, /* besides, predicted orders go to the shopping list only */
+};
+#define CFG_GROCY_URL_MAX 256
+struct cfg_grocy {
+    enum cfg_grocy_mode mode;
+    char url[CFG_GROCY_URL_MAX];    /* http(s)://host[:port]/path of the API, no '/' at end */
+    char api_key_file[CFG_PATH_MAX]; /* absolute; the key on its first line, mode 0600 */
+    int64_t timeout_ms;             /* one request, 1 s .. 5 min, default 30 s */
+    char ca_file[CFG_PATH_MAX];     /* absolute, or "": the system's CAs (default) */
 };
 
 struct agent_config {
@@ -263,6 +283,7 @@ struct agent_config {
     struct cfg_button buttons[CFG_MAX_BUTTONS];
     size_t n_buttons;
     struct cfg_home home; /* the household's broker, optional (config-home.h) */
+    struct cfg_grocy grocy; /* grocy = { url; api_key_file; mode; } (config-grocy.h) */
 };
 
 /*

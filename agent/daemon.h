@@ -61,6 +61,7 @@ struct agent {
     bool linger_spent; /* replay: the retailer did not answer once: stop waiting */
     /* The scales and buttons on the home broker, or NULL; one of srcs. */
     struct mqttfeed *feed;
+    struct grocy *grocy; /* NULL without grocy = { ... } or in a replay */
 };
 
 /*
@@ -91,5 +92,15 @@ void sources_feed_message(void *ctx, const char *topic, const char *payload, siz
 int daemon_home_start(struct agent *a);
 int64_t daemon_home_work(struct agent *a, int64_t now);
 void daemon_home_stop(struct agent *a, int64_t now);
+
+/*
+ * The household's Grocy (grocy.c): started in live mode when configured, with
+ * its eventfd watched; 0, or a negative errno after the reason was logged
+ * (a key file others may read is refused). Stopped (NULL is fine).
+ */
+int grocy_start(struct agent *a);
+void grocy_stop(struct agent *a);
+/* Its work at now (wall ms); how long it may wait (ms, INT64_MAX: no timer). */
+int64_t grocy_due(struct agent *a, int64_t now);
 
 #endif

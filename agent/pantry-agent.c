@@ -321,6 +321,8 @@ start_uplink(struct agent *a)
      * order from the retailer's link, and is returned at the end. */
     int r, home_r = daemon_home_start(a);
 
+    if ((r = grocy_start(a)) < 0)
+        return r;
     if (a->cfg->broker.url[0] == '\0') {
         log_info("no broker configured: orders wait in the store's outbox");
         return home_r;
@@ -341,6 +343,7 @@ static void
 stop_uplink(struct agent *a, int64_t now)
 {
     daemon_home_stop(a, now);
+    grocy_stop(a);
     if (a->up == NULL)
         return;
     uplink_stop(a->up, now, GOODBYE_MS);
@@ -543,6 +546,9 @@ run_live(struct agent *a)
         int64_t home_wait = daemon_home_work(a, now);
         if (home_wait < up_wait)
             up_wait = home_wait;
+        int64_t g_wait = grocy_due(a, now);
+        if (g_wait < up_wait)
+            up_wait = g_wait;
         if (now - last_status >= 60000) {
             snprintf(status, sizeof(status),
                      "STATUS=%" PRIu64 " samples, %" PRIu64 " events, %" PRIu64
@@ -999,6 +1005,7 @@ main(int argc, char **argv)
     }
 out:
     home_free(a.home); /* stopped with the uplink, or never connected */
+    grocy_stop(&a);
     uplink_free(a.up);
     sources_close(&a);
     store_close(a.db);

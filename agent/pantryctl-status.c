@@ -24,6 +24,7 @@
 #include "learn.h"
 #include "modelstate.h"
 #include "pantryctl.h"
+#include "store-grocy.h"
 #include "status.h"
 #include "store.h"
 
@@ -508,6 +509,40 @@ ask_daemon(const struct opts *o, struct control_response *resp, struct item_stat
     return 0;
 }
 
+/* The Grocy queue (store-grocy.h), with grocy = { ... } configured: how many
+ * calls wait, how many Grocy refused and the last refusal. 0 or -1 (said). */
+static int
+grocy_status(struct store *db, cJSON *root)
+{
+    int64_t pending = 0, failed = 0;
+    char last[320];
+
+    if (pctl_cfg.grocy.mode == CFG_GROCY_OFF)
+        return 0;
+    if (store_grocy_counts(db, &pending, &failed, last, sizeof(last)) < 0) {
+        fail("grocy: reading its queue: %s", store_errmsg(db));
+        return -1;
+    }
+    if (root != NULL) {
+        cJSON *g = cJSON_AddObjectToObject(root, "grocy");
+        cJSON_AddNumberToObject(g, "pending", (double)pending);
+        cJSON_AddNumberToObject(g, "failed", (double)failed);
+        if (failed > 0)
+            cJSON_AddStringToObject(g, "last_failure", last);
+        else
+            cJSON_AddNullToObject(g, "last_failure");
+        return 0;
+    }
+    printf("\ngrocy     %" PRId64 " call%s waiting, %" PRId64 " failed", pending,
+           pending == 1 ? "" : "s", failed);
+    if (failed > 0) {
+        printf("; the last: ");
+        put_clean(stdout, last);
+    }
+    printf("\n");
+    return 0;
+}
+
 int
 cmd_status(const struct command *cmd, struct opts *o)
 {
@@ -647,6 +682,8 @@ cmd_status(const struct command *cmd, struct opts *o)
         } else
             printf("  order     none open\n");
     }
+    if (grocy_status(db, root) < 0)
+        goto out;
     rc = 0;
     if (o->json) {
         rc = print_json(root);

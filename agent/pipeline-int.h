@@ -61,6 +61,21 @@ struct open_order {
  * the store (noted). */
 int pl_open_order(struct pipeline *p, const struct pl_item *it, struct open_order *oo);
 
+/* Stock event ev of item it as a call to the household's Grocy, queued in the
+ * open batch (pipeline-grocy.c); nothing without a grocy group or product. */
+void pl_grocy_event(struct pipeline *p, const struct pl_item *it,
+                    const struct stock_event *ev);
+
+/*
+ * In shopping-list mode (grocy mode "shopping_list", the item has a product),
+ * a predicted need of packs is Grocy's shopping list's, not an order: one row
+ * in the open batch with its audit line, none when the item is on the list
+ * since its last refill. Returns whether it took the need (the caller then
+ * makes no order).
+ */
+bool pl_grocy_listed(struct pipeline *p, const struct pl_item *it, uint32_t packs,
+                     int64_t now_ms);
+
 /* Save item it's model (modelstate.h) in the open batch. */
 int pl_save_model(struct pipeline *p, struct pl_item *it, int64_t now_ms);
 

@@ -681,6 +681,8 @@ review(struct pipeline *p, struct pl_item *it, int64_t now_ms)
      * household's to confirm. */
     bool planned = it->cfg->mode == CFG_MODE_CONFIRM || it->model.expired_ms > 0 ||
                    it->model.adj.ask_first;
+    if (pl_grocy_listed(p, it, pol.packs, now_ms))
+        return;
     if (place(p, it, pol.packs, "predicted", planned, now_ms, id, sizeof(id)) == 0)
         /* In pantryctl status's units: g/day and days to one decimal. */
         pl_audit(p, it, now_ms, "order %s: %u pack%s %s (stock %" PRId64
@@ -921,8 +923,9 @@ on_event(struct pipeline *p, struct pl_item *it, const struct stock_event *ev)
     int r;
 
     p->events++;
-    if (batch(p, ev->t_ms) == 0)
-        pl_note_err(p, store_event_add(p->db, it->cfg->id, ev));
+    if (batch(p, ev->t_ms) == 0 &&
+        pl_note_err(p, store_event_add(p->db, it->cfg->id, ev)) == 0)
+        pl_grocy_event(p, it, ev);
     switch ((enum stock_kind)ev->kind) {
     case STOCK_CONSUME:
         if (!it->fault)

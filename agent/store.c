@@ -198,6 +198,27 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
     "  before INTEGER NOT NULL CHECK (before IN (0, 1)),\n"
     "  created_ms INTEGER NOT NULL\n"
     ");\n",
+    /*
+     * 9: the calls to the household's Grocy (store-grocy.c), one row each, added
+     * in the transaction of the stock event (or order) that causes it, sent in
+     * id order; state 'sending' is written before the POST (STORE.md, "Grocy").
+     */
+    "CREATE TABLE grocy_calls (\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  item TEXT NOT NULL,\n"
+    "  product INTEGER NOT NULL CHECK (product > 0),\n"
+    "  op TEXT NOT NULL CHECK (op IN ('consume', 'add', 'inventory', 'shopping')),\n"
+    "  amount_mg INTEGER NOT NULL CHECK (amount_mg >= 0),\n"
+    "  stock_mg INTEGER NOT NULL CHECK (stock_mg >= 0),\n"
+    "  unit_mg INTEGER NOT NULL CHECK (unit_mg > 0),\n"
+    "  state TEXT NOT NULL CHECK (state IN ('pending', 'sending', 'done', 'failed')),\n"
+    "  tries INTEGER NOT NULL DEFAULT 0,\n"
+    "  next_ms INTEGER NOT NULL DEFAULT 0,\n"
+    "  created_ms INTEGER NOT NULL,\n"
+    "  updated_ms INTEGER NOT NULL,\n"
+    "  detail TEXT NOT NULL DEFAULT ''\n"
+    ");\n"
+    "CREATE INDEX grocy_calls_state ON grocy_calls (state, id);\n",
 };
 
 const char *

@@ -49,7 +49,7 @@
 struct cond_cal;
 
 /* The schema version this code creates and reads (PRAGMA user_version). */
-#define STORE_SCHEMA_VERSION 8
+#define STORE_SCHEMA_VERSION 9
 
 #define STORE_ID_MAX 64     /* item and order ids: 1..63 bytes, no NUL */
 #define STORE_NAME_MAX 128  /* item display names, < 128 bytes */

@@ -81,13 +81,13 @@ RETAILER_FILES = [
 # A name of the other release's list must not appear.
 RELEASES = {
     "bookworm": ("+deb12", {
-        "pantry-agent": ["libc6", "libcjson1", "libconfig9", "libgpiod2",
+        "pantry-agent": ["libc6", "libcjson1", "libconfig9", "libcurl4", "libgpiod2",
                          "libpaho-mqtt1.3", "libsodium23", "libsqlite3-0"],
         "pantry-retailer": ["libc6", "libcjson1", "libpaho-mqtt1.3", "libsodium23",
                             "libsqlite3-0"]}),
     "trixie": ("+deb13", {
-        "pantry-agent": ["libc6", "libcjson1", "libconfig11", "libgpiod3",
-                         "libpaho-mqtt1.3", "libsodium23", "libsqlite3-0"],
+        "pantry-agent": ["libc6", "libcjson1", "libconfig11", "libcurl4t64",
+                         "libgpiod3", "libpaho-mqtt1.3", "libsodium23", "libsqlite3-0"],
         "pantry-retailer": ["libc6", "libcjson1", "libpaho-mqtt1.3", "libsodium23",
                             "libsqlite3-0"]}),
 }

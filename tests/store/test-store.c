@@ -1466,6 +1466,12 @@ fill(sqlite3 *raw, int v)
     if (v >= 7)
         CHECK_EQ_I64(su_exec(raw, "INSERT INTO resume VALUES (1, 42, 1, 'state');"),
                      SQLITE_OK);
+    if (v >= 9)
+        CHECK_EQ_I64(su_exec(raw, "INSERT INTO grocy_calls (item, product, op, "
+                                  "  amount_mg, stock_mg, unit_mg, state, created_ms, "
+                                  "  updated_ms) VALUES ('coffee', 12, 'consume', "
+                                  "  14000, 486000, 1000, 'sending', 1, 1);"),
+                     SQLITE_OK);
 }
 
 static int

@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * What the household's Grocy is told of a stock event (pipeline-int.h): a
+ * consume, a refill or an item taken as used up becomes a row of the store's
+ * Grocy queue (store-grocy.h) in the batch that stores the event, so the event
+ * and its call are kept or lost together. Sending is grocy.c's.
+ */
+#include "pipeline-int.h"
+#include "store-grocy.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+
+#include "shelf.h"
+
+void
+pl_grocy_event(struct pipeline *p, const struct pl_item *it,
+               const struct stock_event *ev)
+{
+    struct store_grocy_call c = {
+        .product = it->cfg->grocy_product,
+        .unit_mg = it->cfg->grocy_unit_mg > 0 ? it->cfg->grocy_unit_mg : 1000,
+        .created_ms = ev->t_ms,
+    };
+    int64_t w = 0, u = 0;
+
+    if (p->cfg->grocy.mode == CFG_GROCY_OFF || c.product <= 0)
+        return;
+    switch ((enum stock_kind)ev->kind) {
+    case STOCK_CONSUME:
+        if (it->fault || ev->mg <= 0)
+            return;
+        c.op = GROCY_OP_CONSUME;
+        break;
+    case STOCK_REFILL:
+        if (ev->mg <= 0)
+            return;
+        c.op = GROCY_OP_ADD;
+        break;
+    case STOCK_EMPTY:
+        /* Used up: the absolute zero, whatever Grocy counted before. */
+        c.op = GROCY_OP_INVENTORY;
+        break;
+    default:
+        return;
+    }
+    c.amount_mg = ev->kind == STOCK_EMPTY ? 0 : ev->mg;
+    if (ev->kind != STOCK_EMPTY &&
+        shelf_stock(&p->shelf, it->channel, ev->t_ms, &w, &u) >= 0 && w > 0)
+        c.stock_mg = w - it->cfg->container_mg > 0 ? w - it->cfg->container_mg : 0;
+    snprintf(c.item, sizeof(c.item), "%s", it->cfg->id);
+    pl_note_err(p, store_grocy_add(p->db, &c));
+}
+
+bool
+pl_grocy_listed(struct pipeline *p, const struct pl_item *it, uint32_t packs,
+                int64_t now_ms)
+{
+    bool listed = false;
+
+    if (p->cfg->grocy.mode != CFG_GROCY_SHOPPING || it->cfg->grocy_product <= 0)
+        return false;
+    if (pl_note_err(p, store_grocy_listed(p->db, it->cfg->id,
+                                          stock_kind_to_str(STOCK_REFILL), &listed)) <
+            0 ||
+        listed)
+        return true; /* on the list since the last refill: not twice */
+    struct store_grocy_call c = {
+        .product = it->cfg->grocy_product,
+        .unit_mg = it->cfg->grocy_unit_mg > 0 ? it->cfg->grocy_unit_mg : 1000,
+        .op = GROCY_OP_SHOPPING,
+        .amount_mg = (int64_t)packs * it->cfg->pack_mg,
+        .stock_mg = it->view.stock_mg > 0 ? it->view.stock_mg : 0,
+        .created_ms = now_ms,
+    };
+    snprintf(c.item, sizeof(c.item), "%s", it->cfg->id);
+    /* The audit line opens the batch the row goes into: both or neither. */
+    if (pl_audit(p, it, now_ms,
+                 "predicted need: %u pack%s (%" PRId64 " g) put on Grocy's shopping "
+                 "list (product %" PRId64 "); no order, nothing sent to a retailer",
+                 packs, packs == 1 ? "" : "s", c.amount_mg / 1000, c.product) == 0)
+        pl_note_err(p, store_grocy_add(p->db, &c));
+    return true;
+}
