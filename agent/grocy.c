@@ -5,9 +5,16 @@
  * more to watch), one transfer at a time is all the queue's order allows, and
  * the thread touches nothing but its request and answer, under one mutex. The
  * store, the logs and every decision stay on the loop's thread.
+ *
+ * libcurl is loaded with dlopen() when Grocy is configured, not linked, as
+ * mqtt.c loads Paho: linked, its 30 libraries (OpenSSL, GnuTLS, Kerberos,
+ * LDAP, ...) were mapped and relocated in every daemon, and the RSS of a shelf
+ * with no Grocy went from 4.7 MB to 10.6 MB (tests/agent/BENCH-home.md). The
+ * package depends on it all the same (debian/rules, curl:Depends).
  */
 #include "grocy.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
@@ -59,6 +66,55 @@ struct grocy {
     bool checked_start; /* the 'sending' row of an earlier run looked at */
 };
 
+/* The libcurl functions we call, from libcurl.so.4 dlopen()ed once. */
+static struct {
+    bool loaded;
+    CURL *(*easy_init)(void);
+    void (*easy_reset)(CURL *);
+    CURLcode (*easy_setopt)(CURL *, CURLoption, ...);
+    CURLcode (*easy_perform)(CURL *);
+    CURLcode (*easy_getinfo)(CURL *, CURLINFO, ...);
+    void (*easy_cleanup)(CURL *);
+    const char *(*easy_strerror)(CURLcode);
+    struct curl_slist *(*slist_append)(struct curl_slist *, const char *);
+    void (*slist_free_all)(struct curl_slist *);
+} curl;
+
+/* Load libcurl once (only the loop's thread calls this); 0, or -ENOENT with
+ * the reason in err. Never unloaded. */
+static int
+curl_load(char *err, size_t errlen)
+{
+    static const char soname[] = "libcurl.so.4";
+    void *h;
+
+    if (curl.loaded)
+        return 0;
+    if ((h = dlopen(soname, RTLD_NOW | RTLD_LOCAL)) == NULL) {
+        snprintf(err, errlen, "%s cannot be loaded (%s): install Debian's libcurl4",
+                 soname, dlerror());
+        return -ENOENT;
+    }
+    /* POSIX lets a void * from dlsym() become a function pointer. */
+#define SYM(field, name)                                                               \
+    if ((*(void **)&curl.field = dlsym(h, name)) == NULL) {                            \
+        snprintf(err, errlen, "%s has no %s", soname, name);                           \
+        return -ENOENT;                                                                \
+    }
+    SYM(easy_init, "curl_easy_init")
+    SYM(easy_reset, "curl_easy_reset")
+    SYM(easy_setopt, "curl_easy_setopt")
+    SYM(easy_perform, "curl_easy_perform")
+    SYM(easy_getinfo, "curl_easy_getinfo")
+    SYM(easy_cleanup, "curl_easy_cleanup")
+    SYM(easy_strerror, "curl_easy_strerror")
+    SYM(slist_append, "curl_slist_append")
+    SYM(slist_free_all, "curl_slist_free_all")
+#undef SYM
+    curl.loaded = true;
+    return 0;
+}
+
 /* ---- the worker ---- */
 
 static size_t
@@ -89,7 +145,7 @@ static void *
 worker(void *arg)
 {
     struct grocy *g = arg;
-    CURL *h = curl_easy_init();
+    CURL *h = curl.easy_init();
     char url[sizeof(g->url)], body[sizeof(g->body)];
     uint64_t one = 1;
 
@@ -109,29 +165,29 @@ worker(void *arg)
         long http = 0;
         CURLcode cc = CURLE_FAILED_INIT;
         if (h != NULL) {
-            curl_easy_reset(h);
-            curl_easy_setopt(h, CURLOPT_URL, url);
-            curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-            curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-            curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
-            curl_easy_setopt(h, CURLOPT_HTTPHEADER, g->hdrs);
-            curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)g->cfg->timeout_ms);
-            curl_easy_setopt(
+            curl.easy_reset(h);
+            curl.easy_setopt(h, CURLOPT_URL, url);
+            curl.easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+            curl.easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+            curl.easy_setopt(h, CURLOPT_POSTFIELDS, body);
+            curl.easy_setopt(h, CURLOPT_HTTPHEADER, g->hdrs);
+            curl.easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)g->cfg->timeout_ms);
+            curl.easy_setopt(
                 h, CURLOPT_CONNECTTIMEOUT_MS,
                 (long)(g->cfg->timeout_ms < 10000 ? g->cfg->timeout_ms : 10000));
             /* TLS verified (the system's CAs, or ca_file), never switched off. */
-            curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
-            curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+            curl.easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
+            curl.easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
             if (g->cfg->ca_file[0] != '\0')
-                curl_easy_setopt(h, CURLOPT_CAINFO, g->cfg->ca_file);
-            curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
-            curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
-            curl_easy_setopt(h, CURLOPT_WRITEDATA, g);
-            curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
-            curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
-            curl_easy_setopt(h, CURLOPT_XFERINFODATA, g);
-            cc = curl_easy_perform(h);
-            curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &http);
+                curl.easy_setopt(h, CURLOPT_CAINFO, g->cfg->ca_file);
+            curl.easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+            curl.easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
+            curl.easy_setopt(h, CURLOPT_WRITEDATA, g);
+            curl.easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+            curl.easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+            curl.easy_setopt(h, CURLOPT_XFERINFODATA, g);
+            cc = curl.easy_perform(h);
+            curl.easy_getinfo(h, CURLINFO_RESPONSE_CODE, &http);
         }
 
         pthread_mutex_lock(&g->mu);
@@ -141,7 +197,7 @@ worker(void *arg)
         (void)!write(g->efd, &one, sizeof(one));
     }
     pthread_mutex_unlock(&g->mu);
-    curl_easy_cleanup(h);
+    curl.easy_cleanup(h);
     return NULL;
 }
 
@@ -156,7 +212,8 @@ grocy_new(const struct agent_config *cfg, struct store *db, struct grocy **out,
     int e;
 
     *out = NULL;
-    if ((e = cfg_grocy_key_load(cfg->grocy.api_key_file, key, err, errlen)) < 0)
+    if ((e = curl_load(err, errlen)) < 0 ||
+        (e = cfg_grocy_key_load(cfg->grocy.api_key_file, key, err, errlen)) < 0)
         return e;
     if ((g = calloc(1, sizeof(*g))) == NULL ||
         (g->answer = malloc(ANSWER_MAX + 1)) == NULL) {
@@ -170,13 +227,13 @@ grocy_new(const struct agent_config *cfg, struct store *db, struct grocy **out,
     g->db = db;
     snprintf(hdr, sizeof(hdr), "GROCY-API-KEY: %s", key);
     explicit_bzero(key, sizeof(key));
-    struct curl_slist *l = curl_slist_append(NULL, "Content-Type: application/json");
+    struct curl_slist *l = curl.slist_append(NULL, "Content-Type: application/json");
     if (l != NULL)
-        l = curl_slist_append(l, "Accept: application/json");
-    struct curl_slist *l2 = l != NULL ? curl_slist_append(l, hdr) : NULL;
+        l = curl.slist_append(l, "Accept: application/json");
+    struct curl_slist *l2 = l != NULL ? curl.slist_append(l, hdr) : NULL;
     explicit_bzero(hdr, sizeof(hdr));
     if (l2 == NULL) {
-        curl_slist_free_all(l);
+        curl.slist_free_all(l);
         e = -ENOMEM;
         snprintf(err, errlen, "out of memory");
         goto fail;
@@ -223,7 +280,7 @@ grocy_free(struct grocy *g)
         /* The key is in one of the header strings: wipe it before it goes. */
         for (struct curl_slist *s = g->hdrs; s != NULL; s = s->next)
             explicit_bzero(s->data, strlen(s->data));
-        curl_slist_free_all(g->hdrs);
+        curl.slist_free_all(g->hdrs);
         pthread_cond_destroy(&g->cv);
         pthread_mutex_destroy(&g->mu);
     }
@@ -488,14 +545,14 @@ answered(struct grocy *g, int64_t now_ms)
                (http == 0 && cc == CURLE_SSL_CONNECT_ERROR) ||
                cc == CURLE_PEER_FAILED_VERIFICATION) {
         /* Nothing was sent: the same call again. */
-        snprintf(why, sizeof(why), "not sent: %s", curl_easy_strerror(cc));
+        snprintf(why, sizeof(why), "not sent: %s", curl.easy_strerror(cc));
         retry(g, c, why, now_ms);
     } else if (too_big) {
         snprintf(why, sizeof(why), "an answer (HTTP %ld) of more than %d bytes", http,
                  ANSWER_MAX);
         in_doubt(g, c, why, now_ms);
     } else if (cc != CURLE_OK) {
-        snprintf(why, sizeof(why), "no answer: %s", curl_easy_strerror(cc));
+        snprintf(why, sizeof(why), "no answer: %s", curl.easy_strerror(cc));
         in_doubt(g, c, why, now_ms);
     } else if (c->op == GROCY_OP_SHOPPING ? http != 204 || len != 0 : http != 200) {
         snprintf(why, sizeof(why), "an unexpected answer: HTTP %ld with %zu bytes",

@@ -19,6 +19,7 @@ its threads (their wake-ups). The goal (issue 15): RSS within 6 MB with both
 brokers and Grocy on. Writes a Markdown table to OUT and prints it.
 
 usage: bench-rss-home.py AGENT OUT.md [SECONDS]
+BENCH_SETUPS="home" measures only those setups; BENCH_KEEP=1 keeps the folder.
 """
 import os
 import platform
@@ -47,8 +48,9 @@ HZ = os.sysconf("SC_CLK_TCK")
 
 
 def code(g):
-    """The raw count of g grams (span 1000 g = 400000 counts, zero 0)."""
-    return int(g * 400)
+    """The raw count of g grams as the IIO file has it (offset binary around
+    ZERO; the calibration's span is 1000 g = 400000 counts)."""
+    return ZERO + int(g * 400)
 
 
 class Shelf:
@@ -133,6 +135,7 @@ def sample(pid):
         except OSError:
             pass
     return {"rss": int(st["VmRSS"][0]), "hwm": int(st["VmHWM"][0]),
+            "anon": int(st["RssAnon"][0]), "file": int(st["RssFile"][0]),
             "pss": int(st["smaps_Pss"][0]), "cpu": cpu, "switches": switches,
             "threads": int(st["Threads"][0])}
 
@@ -199,6 +202,7 @@ def run(name, root):
         "name": name,
         "rss_max": max(s["rss"] for s in samples), "rss_end": last["rss"],
         "pss_end": last["pss"], "hwm": last["hwm"], "threads": last["threads"],
+        "anon_end": last["anon"], "file_end": last["file"],
         "cpu_pct": 100.0 * cpu_s / SECONDS,
         "wakeups": (last["switches"] - first["switches"]) / SECONDS,
         "grocy_calls": calls if grocy else None,
@@ -207,10 +211,12 @@ def run(name, root):
 
 def main():
     root = tempfile.mkdtemp(prefix="pantry-rss-home.")
+    setups = os.environ.get("BENCH_SETUPS", "none retailer home home-tls").split()
     try:
-        rows = [run(n, root) for n in ("none", "retailer", "home", "home-tls")]
+        rows = [run(n, root) for n in setups]
     finally:
-        shutil.rmtree(root, ignore_errors=True)
+        if os.environ.get("BENCH_KEEP") != "1":
+            shutil.rmtree(root, ignore_errors=True)
     rev = subprocess.run(["git", "-C", HERE, "describe", "--always", "--dirty"],
                          capture_output=True, text=True).stdout.strip() or "?"
     out = [
@@ -225,15 +231,17 @@ def main():
         "with both brokers and Grocy on."
         % (rev, platform.machine(), os.cpu_count(), WARMUP, SECONDS),
         "",
-        "| setup | RSS max | RSS end | PSS end | threads | CPU % | wake-ups/s | Grocy calls |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| setup | RSS max | RSS end | of it anonymous | of it files | PSS end | threads "
+        "| CPU % | wake-ups/s | Grocy calls |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     what = {"none": "no broker, no Grocy", "retailer": "retailer's broker, mqtt://",
             "home": "both brokers mqtt://, Grocy http://",
             "home-tls": "both brokers mqtts://, Grocy https://"}
     for r in rows:
-        out.append("| %s | %d | %d | %d | %d | %.1f | %.0f | %s |" % (
-            what[r["name"]], r["rss_max"], r["rss_end"], r["pss_end"], r["threads"],
+        out.append("| %s | %d | %d | %d | %d | %d | %d | %.1f | %.0f | %s |" % (
+            what[r["name"]], r["rss_max"], r["rss_end"], r["anon_end"], r["file_end"],
+            r["pss_end"], r["threads"],
             r["cpu_pct"], r["wakeups"],
             "-" if r["grocy_calls"] is None else r["grocy_calls"]))
     text = "\n".join(out) + "\n"
