@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "config-found.h"
 #include "cond.h"
 #include "evtrace.h"
 
@@ -24,38 +25,6 @@ cfg_feed_stale_ms(const struct cfg_feed *f)
 {
     int64_t s = 2 * (int64_t)f->interval_ms;
     return s > FEED_STALE_FLOOR_MS ? s : FEED_STALE_FLOOR_MS;
-}
-
-static void
-found(const config_setting_t *s, char *buf, size_t len)
-{
-    switch (config_setting_type(s)) {
-    case CONFIG_TYPE_STRING:
-        snprintf(buf, len, "\"%.60s\"", config_setting_get_string(s));
-        break;
-    case CONFIG_TYPE_GROUP:
-        snprintf(buf, len, "a group");
-        break;
-    case CONFIG_TYPE_LIST:
-    case CONFIG_TYPE_ARRAY:
-        snprintf(buf, len, "a list");
-        break;
-    default:
-        snprintf(buf, len, "a number or a boolean");
-        break;
-    }
-}
-
-static int
-fail(const config_setting_t *s, const config_setting_t **where, char *err,
-     size_t errlen, const char *expected)
-{
-    char what[80];
-
-    found(s, what, sizeof(what));
-    *where = s;
-    snprintf(err, errlen, "expected %s, found %s", expected, what);
-    return -EINVAL;
 }
 
 /* The members of group s must be among names (NULL-terminated). */
@@ -111,7 +80,7 @@ get_topic(const config_setting_t *g, char *dst, const config_setting_t **where,
     }
     if (config_setting_type(t) != CONFIG_TYPE_STRING ||
         !topic_ok(config_setting_get_string(t)))
-        return fail(t, where, err, errlen, expected);
+        return cfg_expected(t, where, err, errlen, expected);
     snprintf(dst, CFG_FEED_TOPIC_MAX, "%s", config_setting_get_string(t));
     return 0;
 }
@@ -126,7 +95,7 @@ cfg_feeds_channel(const config_setting_t *s, struct cfg_channel *ch,
     int r;
 
     if (config_setting_type(s) != CONFIG_TYPE_GROUP)
-        return fail(s, where, err, errlen, "a group { topic = \"...\"; }");
+        return cfg_expected(s, where, err, errlen, "a group { topic = \"...\"; }");
     if ((r = known_members(s, keys, "topic, format, interval", where, err, errlen)) <
             0 ||
         (r = get_topic(s, f.topic, where, err, errlen)) < 0)
@@ -140,14 +109,14 @@ cfg_feeds_channel(const config_setting_t *s, struct cfg_channel *ch,
         else if (strcmp(v, "raw") == 0)
             f.format = CFG_FEED_RAW;
         else
-            return fail(m, where, err, errlen, "\"grams\" or \"raw\"");
+            return cfg_expected(m, where, err, errlen, "\"grams\" or \"raw\"");
     }
     if ((m = config_setting_get_member(s, "interval")) != NULL) {
         int64_t sec;
         if (config_setting_type(m) != CONFIG_TYPE_STRING ||
             evtrace_parse_duration(config_setting_get_string(m), &sec) < 0 || sec < 1 ||
             sec > 3600)
-            return fail(m, where, err, errlen,
+            return cfg_expected(m, where, err, errlen,
                         "a duration from 1s to 1h (like \"60s\", \"5m\")");
         f.interval_ms = (int32_t)(sec * 1000);
     }
@@ -195,14 +164,14 @@ cfg_feeds_button(const config_setting_t *s, struct cfg_button *b,
     int r;
 
     if (config_setting_type(s) != CONFIG_TYPE_GROUP)
-        return fail(s, where, err, errlen, "a group { topic = \"...\"; }");
+        return cfg_expected(s, where, err, errlen, "a group { topic = \"...\"; }");
     if ((r = known_members(s, keys, "topic, actions", where, err, errlen)) < 0 ||
         (r = get_topic(s, z.topic, where, err, errlen)) < 0)
         return r;
     if ((a = config_setting_get_member(s, "actions")) != NULL) {
         int n = config_setting_length(a);
         if (config_setting_type(a) != CONFIG_TYPE_GROUP || n < 1 || n > CFG_Z2M_ACTIONS)
-            return fail(a, where, err, errlen,
+            return cfg_expected(a, where, err, errlen,
                         "a group of 1 to 8 actions like { single = \"order\"; "
                         "double = \"confirm\"; hold = \"cancel\"; }");
         z.n_actions = 0;
@@ -219,7 +188,7 @@ cfg_feeds_button(const config_setting_t *s, struct cfg_button *b,
             }
             if (config_setting_type(m) != CONFIG_TYPE_STRING ||
                 !cfg_feeds_action(config_setting_get_string(m), &act))
-                return fail(m, where, err, errlen,
+                return cfg_expected(m, where, err, errlen,
                             "\"order\", \"cancel\", \"confirm\" or \"none\"");
             snprintf(z.names[z.n_actions], CFG_Z2M_ACTION_MAX, "%s", name);
             z.actions[z.n_actions++] = act;

@@ -15,40 +15,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "config-found.h"
 #include "utc.h"
-
-/* What the user wrote, for "found ...": a string quoted, else its kind. */
-static void
-found(const config_setting_t *s, char *buf, size_t len)
-{
-    switch (config_setting_type(s)) {
-    case CONFIG_TYPE_STRING:
-        snprintf(buf, len, "\"%.60s\"", config_setting_get_string(s));
-        break;
-    case CONFIG_TYPE_GROUP:
-        snprintf(buf, len, "a group");
-        break;
-    case CONFIG_TYPE_LIST:
-    case CONFIG_TYPE_ARRAY:
-        snprintf(buf, len, "a list");
-        break;
-    default:
-        snprintf(buf, len, "a number or a boolean");
-        break;
-    }
-}
-
-static int
-bad(const config_setting_t *s, const config_setting_t **where, char *err, size_t len,
-    const char *expected)
-{
-    char f[80];
-
-    found(s, f, sizeof(f));
-    *where = s;
-    snprintf(err, len, "expected %s, found %s", expected, f);
-    return -EINVAL;
-}
 
 /* http:// or https://, a host of [A-Za-z0-9.-] or [v6], an optional port, an
  * optional path; printable ASCII without space, quote, backslash, '?', '#', '@'. */
@@ -106,7 +74,7 @@ cfg_grocy_read(const config_setting_t *s, struct cfg_grocy *g,
     int64_t sec;
 
     if (config_setting_type(s) != CONFIG_TYPE_GROUP)
-        return bad(s, where, err, errlen,
+        return cfg_expected(s, where, err, errlen,
                    "a group { url = ...; api_key_file = ...; mode = ...; }");
     for (int i = 0; i < config_setting_length(s); i++) {
         const config_setting_t *m = config_setting_get_elem(s, (unsigned)i);
@@ -116,13 +84,13 @@ cfg_grocy_read(const config_setting_t *s, struct cfg_grocy *g,
                             : NULL;
         if (strcmp(name, "url") == 0) {
             if (v == NULL || !url_ok(v, r.url, sizeof(r.url)))
-                return bad(m, where, err, errlen,
+                return cfg_expected(m, where, err, errlen,
                            "the API's URL, http(s)://host[:port]/path (at most 255 "
                            "bytes, no user, query or fragment)");
             have_url = true;
         } else if (strcmp(name, "api_key_file") == 0) {
             if (v == NULL || v[0] != '/' || strlen(v) >= sizeof(r.api_key_file))
-                return bad(m, where, err, errlen,
+                return cfg_expected(m, where, err, errlen,
                            "an absolute path of at most 255 bytes");
             snprintf(r.api_key_file, sizeof(r.api_key_file), "%s", v);
             have_key = true;
@@ -132,15 +100,15 @@ cfg_grocy_read(const config_setting_t *s, struct cfg_grocy *g,
             else if (v != NULL && strcmp(v, "shopping_list") == 0)
                 r.mode = CFG_GROCY_SHOPPING;
             else
-                return bad(m, where, err, errlen, "\"stock\" or \"shopping_list\"");
+                return cfg_expected(m, where, err, errlen, "\"stock\" or \"shopping_list\"");
         } else if (strcmp(name, "ca_file") == 0) {
             if (v == NULL || v[0] != '/' || strlen(v) >= sizeof(r.ca_file))
-                return bad(m, where, err, errlen,
+                return cfg_expected(m, where, err, errlen,
                            "an absolute path of at most 255 bytes");
             snprintf(r.ca_file, sizeof(r.ca_file), "%s", v);
         } else if (strcmp(name, "timeout") == 0) {
             if (v == NULL || utc_parse_duration(v, 300, &sec) < 0 || sec < 1)
-                return bad(m, where, err, errlen, "a duration from \"1s\" to \"5m\"");
+                return cfg_expected(m, where, err, errlen, "a duration from \"1s\" to \"5m\"");
             r.timeout_ms = sec * 1000;
         } else {
             *where = m;

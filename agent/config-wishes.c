@@ -7,6 +7,7 @@
  * the whole list is right.
  */
 #include "config-wishes.h"
+#include "config-found.h"
 #include "window.h"
 
 #include <errno.h>
@@ -45,39 +46,6 @@ cfg_sku_ok(const char *v)
     return true;
 }
 
-/* What the user wrote, for "found ...": a string quoted, else its kind. */
-static void
-found(const config_setting_t *s, char *buf, size_t len)
-{
-    switch (config_setting_type(s)) {
-    case CONFIG_TYPE_STRING:
-        snprintf(buf, len, "\"%.40s\"", config_setting_get_string(s));
-        break;
-    case CONFIG_TYPE_GROUP:
-        snprintf(buf, len, "a group");
-        break;
-    case CONFIG_TYPE_LIST:
-    case CONFIG_TYPE_ARRAY:
-        snprintf(buf, len, "a list of %d", config_setting_length(s));
-        break;
-    default:
-        snprintf(buf, len, "a number or a boolean");
-        break;
-    }
-}
-
-static int
-fail(const config_setting_t *s, const config_setting_t **where, char *err,
-     size_t errlen, const char *expected)
-{
-    char what[64];
-
-    found(s, what, sizeof(what));
-    *where = s;
-    snprintf(err, errlen, "expected %s, found %s", expected, what);
-    return -EINVAL;
-}
-
 int
 cfg_wishes_windows(const config_setting_t *s, struct cfg_delivery *d,
                    const config_setting_t **where, char *err, size_t errlen)
@@ -87,15 +55,15 @@ cfg_wishes_windows(const config_setting_t *s, struct cfg_delivery *d,
 
     if (config_setting_type(s) != CONFIG_TYPE_LIST &&
         config_setting_type(s) != CONFIG_TYPE_ARRAY)
-        return fail(s, where, err, errlen,
+        return cfg_expected(s, where, err, errlen,
                     "a list of windows like \"mon-fri 07:00-09:00\"");
     if ((n = config_setting_length(s)) > DELIVERY_MAX_WINDOWS)
-        return fail(s, where, err, errlen, "at most 8 windows");
+        return cfg_expected(s, where, err, errlen, "at most 8 windows");
     for (int i = 0; i < n; i++) {
         const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
         if (config_setting_type(e) != CONFIG_TYPE_STRING ||
             !window_parse(config_setting_get_string(e), &read[i]))
-            return fail(e, where, err, errlen,
+            return cfg_expected(e, where, err, errlen,
                         "days (\"daily\", or mon..sun, comma-separated, ranges like "
                         "\"mon-fri\") and local hours HH:MM-HH:MM, like "
                         "\"mon-fri 07:00-09:00\"");
@@ -152,7 +120,7 @@ cfg_wishes_away(const config_setting_t *s, struct agent_config *c,
 
     if (config_setting_type(s) != CONFIG_TYPE_LIST ||
         (n = config_setting_length(s)) > DELIVERY_MAX_AWAY)
-        return fail(
+        return cfg_expected(
             s, where, err, errlen,
             "a list ( { from = \"...\"; until = \"...\"; }, ... ) of at most 8");
     for (int i = 0; i < n; i++) {
@@ -160,7 +128,7 @@ cfg_wishes_away(const config_setting_t *s, struct agent_config *c,
         const config_setting_t *arr;
         int members;
         if (config_setting_type(g) != CONFIG_TYPE_GROUP)
-            return fail(g, where, err, errlen,
+            return cfg_expected(g, where, err, errlen,
                         "a group { from = \"...\"; until = \"...\"; arrive = ...; }");
         if ((f = config_setting_get_member(g, "from")) == NULL ||
             (u = config_setting_get_member(g, "until")) == NULL) {
@@ -189,17 +157,17 @@ cfg_wishes_away(const config_setting_t *s, struct agent_config *c,
                                 ? config_setting_get_string(arr)
                                 : "";
             if (strcmp(v, "before") != 0 && strcmp(v, "after") != 0)
-                return fail(arr, where, err, errlen, "\"before\" or \"after\"");
+                return cfg_expected(arr, where, err, errlen, "\"before\" or \"after\"");
             read[i].before = v[0] == 'b';
         }
         if (config_setting_type(f) != CONFIG_TYPE_STRING ||
             !cfg_parse_local(config_setting_get_string(f), &read[i].from_s))
-            return fail(f, where, err, errlen, when);
+            return cfg_expected(f, where, err, errlen, when);
         if (config_setting_type(u) != CONFIG_TYPE_STRING ||
             !cfg_parse_local(config_setting_get_string(u), &read[i].until_s))
-            return fail(u, where, err, errlen, when);
+            return cfg_expected(u, where, err, errlen, when);
         if (read[i].until_s <= read[i].from_s)
-            return fail(u, where, err, errlen, "a time after from");
+            return cfg_expected(u, where, err, errlen, "a time after from");
     }
     memcpy(c->away, read, (size_t)n * sizeof(read[0]));
     c->n_away = c->n_away_conf = (size_t)n;
@@ -238,7 +206,7 @@ read_product(const config_setting_t *g, struct cfg_product *p,
     int n;
 
     if (config_setting_type(g) != CONFIG_TYPE_GROUP)
-        return fail(g, where, err, errlen, group);
+        return cfg_expected(g, where, err, errlen, group);
     memset(p, 0, sizeof(*p));
     n = config_setting_length(g);
     for (int i = 0; i < n; i++) {
@@ -249,13 +217,13 @@ read_product(const config_setting_t *g, struct cfg_product *p,
                             : NULL;
         if (strcmp(name, "sku") == 0) {
             if (v == NULL || !cfg_sku_ok(v))
-                return fail(m, where, err, errlen,
+                return cfg_expected(m, where, err, errlen,
                             "1 to 31 printable ASCII characters without quotes or "
                             "backslashes");
             memcpy(p->sku, v, strlen(v) + 1);
         } else if (strcmp(name, "gtin") == 0) {
             if (v == NULL || !cfg_gtin_ok(v))
-                return fail(m, where, err, errlen,
+                return cfg_expected(m, where, err, errlen,
                             "a GTIN of 8, 12, 13 or 14 digits with a valid check "
                             "digit");
             memcpy(p->gtin, v, strlen(v) + 1);
@@ -283,7 +251,7 @@ cfg_wishes_substitutes(const config_setting_t *s, struct cfg_item *it,
 
     if (config_setting_type(s) != CONFIG_TYPE_LIST ||
         (n = config_setting_length(s)) > CFG_MAX_SUBSTITUTES)
-        return fail(s, where, err, errlen,
+        return cfg_expected(s, where, err, errlen,
                     "a list ( { sku = \"...\"; gtin = \"...\"; }, ... ) of at most 7");
     for (int i = 0; i < n; i++)
         if ((r = read_product(config_setting_get_elem(s, (unsigned)i), &read[i], where,
