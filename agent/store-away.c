@@ -12,21 +12,6 @@
 
 #include "store-int.h"
 
-/* Prepare sql; NULL with the error in *e. */
-static sqlite3_stmt *
-prepare(struct store *db, const char *sql, int *e)
-{
-    sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(store_sql_(db), sql, -1, &st, NULL);
-
-    if (rc != SQLITE_OK) {
-        *e = store_fail_(db, rc);
-        sqlite3_finalize(st);
-        return NULL;
-    }
-    return st;
-}
-
 int
 store_away_add(struct store *db, const struct store_away *a, int64_t *id)
 {
@@ -37,7 +22,7 @@ store_away_add(struct store *db, const struct store_away *a, int64_t *id)
         return -EINVAL;
     if (store_rdonly_(db))
         return -EROFS;
-    st = prepare(db,
+    st = store_prepare_(db,
                  "INSERT INTO away (from_ms, until_ms, before, created_ms) "
                  "VALUES (?, ?, ?, ?)",
                  &e);
@@ -64,7 +49,7 @@ store_away_remove(struct store *db, int64_t id)
 
     if (store_rdonly_(db))
         return -EROFS;
-    if ((st = prepare(db, "DELETE FROM away WHERE id = ?", &e)) == NULL)
+    if ((st = store_prepare_(db, "DELETE FROM away WHERE id = ?", &e)) == NULL)
         return e;
     sqlite3_bind_int64(st, 1, id);
     rc = sqlite3_step(st);
@@ -84,7 +69,7 @@ store_away_prune(struct store *db, int64_t now_ms)
 
     if (store_rdonly_(db))
         return -EROFS;
-    if ((st = prepare(db, "DELETE FROM away WHERE until_ms <= ?", &e)) == NULL)
+    if ((st = store_prepare_(db, "DELETE FROM away WHERE until_ms <= ?", &e)) == NULL)
         return e;
     sqlite3_bind_int64(st, 1, now_ms);
     if ((rc = sqlite3_step(st)) != SQLITE_DONE)
@@ -101,7 +86,7 @@ store_away_list(struct store *db, struct store_away *out, size_t cap, size_t *n)
     size_t k = 0;
 
     *n = 0;
-    st = prepare(db,
+    st = store_prepare_(db,
                  "SELECT id, from_ms, until_ms, before, created_ms FROM away "
                  "ORDER BY from_ms, id",
                  &e);

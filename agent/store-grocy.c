@@ -36,21 +36,6 @@ from_str(const char *const *names, const unsigned char *s)
     return -1;
 }
 
-/* Prepare sql; NULL with the error in *e. */
-static sqlite3_stmt *
-prepare(struct store *db, const char *sql, int *e)
-{
-    sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(store_sql_(db), sql, -1, &st, NULL);
-
-    if (rc != SQLITE_OK) {
-        *e = store_fail_(db, rc);
-        sqlite3_finalize(st);
-        return NULL;
-    }
-    return st;
-}
-
 int
 store_grocy_add(struct store *db, const struct store_grocy_call *c)
 {
@@ -62,7 +47,7 @@ store_grocy_add(struct store *db, const struct store_grocy_call *c)
         return -EINVAL;
     if (store_rdonly_(db))
         return -EROFS;
-    st = prepare(db,
+    st = store_prepare_(db,
                  "INSERT INTO grocy_calls (item, product, op, amount_mg, stock_mg, "
                  "unit_mg, state, created_ms, updated_ms) "
                  "VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?)",
@@ -88,7 +73,7 @@ int
 store_grocy_next(struct store *db, struct store_grocy_call *out)
 {
     int e = 0, rc;
-    sqlite3_stmt *st = prepare(db,
+    sqlite3_stmt *st = store_prepare_(db,
                                "SELECT id, item, product, op, amount_mg, stock_mg, "
                                "unit_mg, state, tries, next_ms, created_ms, detail "
                                "FROM grocy_calls WHERE state IN ('pending', 'sending') "
@@ -136,7 +121,7 @@ store_grocy_update(struct store *db, const struct store_grocy_call *c, int64_t n
 
     if (store_rdonly_(db))
         return -EROFS;
-    st = prepare(db,
+    st = store_prepare_(db,
                  "UPDATE grocy_calls SET op = ?, state = ?, tries = ?, next_ms = ?, "
                  "detail = ?, updated_ms = ? WHERE id = ?",
                  &e);
@@ -163,7 +148,7 @@ store_grocy_counts(struct store *db, int64_t *pending, int64_t *failed, char *la
                    size_t len)
 {
     int e = 0, rc;
-    sqlite3_stmt *st = prepare(
+    sqlite3_stmt *st = store_prepare_(
         db,
         "SELECT (SELECT count(*) FROM grocy_calls WHERE state IN ('pending', "
         "'sending')), (SELECT count(*) FROM grocy_calls WHERE state = 'failed'), "
@@ -191,7 +176,7 @@ store_grocy_listed(struct store *db, const char *item, const char *refill_kind,
                    bool *listed)
 {
     int e = 0, rc;
-    sqlite3_stmt *st = prepare(
+    sqlite3_stmt *st = store_prepare_(
         db,
         "SELECT EXISTS (SELECT 1 FROM grocy_calls WHERE item = ?1 AND op = "
         "'shopping' AND created_ms >= coalesce((SELECT max(t_ms) FROM events WHERE "
@@ -219,7 +204,7 @@ store_grocy_prune(struct store *db, int64_t before_ms, int64_t *deleted)
 
     if (store_rdonly_(db))
         return -EROFS;
-    st = prepare(db, "DELETE FROM grocy_calls WHERE state = 'done' AND updated_ms < ?",
+    st = store_prepare_(db, "DELETE FROM grocy_calls WHERE state = 'done' AND updated_ms < ?",
                  &e);
     if (st == NULL)
         return e;
@@ -241,7 +226,7 @@ store_grocy_correct(struct store *db, const char *item, int64_t now_ms)
 
     if (store_rdonly_(db))
         return -EROFS;
-    st = prepare(db,
+    st = store_prepare_(db,
                  "INSERT INTO grocy_calls (item, product, op, amount_mg, stock_mg, "
                  "unit_mg, state, created_ms, updated_ms) "
                  "SELECT item, product, 'inventory', 0, stock_mg, unit_mg, 'pending', "

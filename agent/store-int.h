@@ -20,6 +20,10 @@ sqlite3 *store_sql_(struct store *db);
  * store_errmsg(). */
 int store_fail_(struct store *db, int rc);
 
+/* Prepare sql (not cached: for the store's side files); NULL with the
+ * negative errno of store_fail_() in *e. */
+sqlite3_stmt *store_prepare_(struct store *db, const char *sql, int *e);
+
 /* Whether db was opened with STORE_RDONLY. */
 bool store_rdonly_(const struct store *db);
 

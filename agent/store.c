@@ -494,6 +494,20 @@ store_fail_(struct store *db, int rc)
     return fail(db, rc);
 }
 
+sqlite3_stmt *
+store_prepare_(struct store *db, const char *sql, int *e)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL);
+
+    if (rc != SQLITE_OK) {
+        *e = fail(db, rc);
+        sqlite3_finalize(st);
+        return NULL;
+    }
+    return st;
+}
+
 bool
 store_rdonly_(const struct store *db)
 {
