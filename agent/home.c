@@ -219,15 +219,24 @@ open_cb(const struct store_order *o, void *ctx)
     return 0;
 }
 
+/* v / d (d > 0) rounded half away from zero, without overflow for any v
+ * (an unknown runout is MODELS_NEVER, INT64_MAX). */
 static int64_t
 round_div(int64_t v, int64_t d)
 {
-    return v >= 0 ? (v + d / 2) / d : -((-v + d / 2) / d);
+    int64_t q = v / d, r = v % d;
+
+    if (r >= 0 ? r >= d - r : -r >= d + r)
+        q += v >= 0 ? 1 : -1;
+    return q;
 }
 
+/* s to the nearest minute; a time too far to round (never) as it is. */
 static int64_t
 minute(int64_t s)
 {
+    if (s > INT64_MAX / 2 || s < INT64_MIN / 2)
+        return s;
     return round_div(s, 60) * 60;
 }
 
