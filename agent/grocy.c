@@ -1,204 +1,238 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The link to the household's Grocy (grocy.h). A worker thread rather than
- * curl's multi interface in the loop: the loop stays as it is (one eventfd
- * more to watch), one transfer at a time is all the queue's order allows, and
- * the thread touches nothing but its request and answer, under one mutex. The
- * store, the logs and every decision stay on the loop's thread.
+ * The link to the household's Grocy (grocy.h). The HTTP goes through a child
+ * process, the Grocy sender (grocy-sender.c, grocy-wire.h): started when a
+ * call is due, one request at a time, ended when the queue has been quiet for
+ * SENDER_IDLE_MS. The store, the logs and every decision stay here, on the
+ * loop's thread; the sender only posts and answers.
  *
- * libcurl is loaded with dlopen() when Grocy is configured, not linked, as
- * mqtt.c loads Paho: linked, its 30 libraries (OpenSSL, GnuTLS, Kerberos,
- * LDAP, ...) were mapped and relocated in every daemon, and the RSS of a shelf
- * with no Grocy went from 4.7 MB to 10.6 MB (tests/agent/BENCH-home.md). The
- * package depends on it all the same (debian/rules, curl:Depends).
+ * libcurl and its 30 libraries are loaded in the sender only: in the daemon
+ * they stayed mapped for good and took a shelf with Grocy from 5.4 MB to
+ * 13.8 MB RSS (tests/agent/BENCH-rss-home.md). The package depends on it all
+ * the same (debian/rules, curl:Depends).
+ *
+ * The loop watches one epoll fd of ours (grocy_fd), which holds the sender's
+ * socket while there is a sender: the loop's own registration never changes.
  */
 #include "grocy.h"
 
-#include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
-#include <pthread.h>
-#include <stdatomic.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
-#include <curl/curl.h>
+#include <curl/curl.h> /* CURLcode's values only: the sender loads libcurl */
 
 #include "config-grocy.h"
 #include "daemon.h"
+#include "grocy-wire.h"
 #include "log.h"
 #include "store-grocy.h"
 
-#define ANSWER_MAX 65536 /* bytes of an answer kept; more is a bad answer */
+#define ANSWER_MAX GROCY_ANSWER_MAX
 #define BACKOFF_FIRST_MS 5000
 #define BACKOFF_MAX_MS (10 * 60000)
+#define SENDER_IDLE_MS 5000   /* a sender with nothing to send ends after this */
+#define SENDER_HELLO_MS 10000 /* the first sender has this long to say it is ready */
+#define SENDER_GRACE_MS 30000 /* past the call's timeout, a silent sender is ended */
+
+extern char **environ;
 
 struct grocy {
     const struct cfg_grocy *cfg;
     int64_t retention_ms; /* done rows are kept this long (the configuration's) */
     int64_t next_prune_ms;
     struct store *db;
-    int efd;
-    pthread_t th;
-    bool started;
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    atomic_bool stop;
-    /* under mu: the request (have_req) and its answer (have_res) */
-    bool have_req, have_res;
-    char url[CFG_GROCY_URL_MAX + 64];
-    char body[256];
-    struct curl_slist *hdrs; /* the worker's; built once */
-    long http;
-    CURLcode cc;
-    char *answer;
-    size_t answer_len;
-    bool too_big;
-    /* the loop's */
+    int efd;            /* our epoll fd: the sender's socket while it runs */
+    char exe[PATH_MAX]; /* the daemon's executable, started as the sender */
+    char key[CFG_GROCY_KEY_MAX + 1]; /* the API key; wiped in grocy_free() */
+    /* the sender */
+    pid_t pid;           /* -1: none */
+    bool reaped;         /* it exited and was waited for; its socket is still open */
+    int sock;            /* our end of its socket pair */
+    bool hello;          /* it said it is ready */
+    int64_t idle_end_ms; /* it is ended at this time when nothing is due (0: unset) */
+    int64_t busy_end_ms; /* a sender silent past this is ended */
+    int64_t spawns;      /* senders started, for the log */
+    /* the call under way */
     bool busy;
     struct store_grocy_call cur;
-    bool checked_start; /* the 'sending' row of an earlier run looked at */
+    char url[CFG_GROCY_URL_MAX + 64];
+    char body[GROCY_BODY_MAX];
+    union {
+        struct grocy_wire_ans head;
+        unsigned char bytes[GROCY_ANS_MAX + 1];
+    } * ans;
 };
 
-/* The libcurl functions we call, from libcurl.so.4 dlopen()ed once. */
-static struct {
-    bool loaded;
-    CURL *(*easy_init)(void);
-    void (*easy_reset)(CURL *);
-    CURLcode (*easy_setopt)(CURL *, CURLoption, ...);
-    CURLcode (*easy_perform)(CURL *);
-    CURLcode (*easy_getinfo)(CURL *, CURLINFO, ...);
-    void (*easy_cleanup)(CURL *);
-    const char *(*easy_strerror)(CURLcode);
-    struct curl_slist *(*slist_append)(struct curl_slist *, const char *);
-    void (*slist_free_all)(struct curl_slist *);
-} curl;
+/* ---- the sender ---- */
 
-/* Load libcurl once (only the loop's thread calls this); 0, or -ENOENT with
- * the reason in err. Never unloaded. */
 static int
-curl_load(char *err, size_t errlen)
+sender_start(struct grocy *g, char *err, size_t errlen)
 {
-    static const char soname[] = "libcurl.so.4";
-    void *h;
+    char *const argv[] = {(char *)"pantry-agent", (char *)GROCY_SENDER_ARG, NULL};
+    posix_spawn_file_actions_t fa;
+    posix_spawnattr_t at;
+    sigset_t none, dfl;
+    int sv[2], e;
 
-    if (curl.loaded)
-        return 0;
-    if ((h = dlopen(soname, RTLD_NOW | RTLD_LOCAL)) == NULL) {
-        snprintf(err, errlen, "%s cannot be loaded (%s): install Debian's libcurl4",
-                 soname, dlerror());
-        return -ENOENT;
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+        e = -errno;
+        snprintf(err, errlen, "socketpair: %s", strerror(-e));
+        return e;
     }
-    /* POSIX lets a void * from dlsym() become a function pointer. */
-#define SYM(field, name)                                                               \
-    if ((*(void **)&curl.field = dlsym(h, name)) == NULL) {                            \
-        snprintf(err, errlen, "%s has no %s", soname, name);                           \
-        return -ENOENT;                                                                \
+    if (sv[1] == GROCY_SENDER_FD) {
+        /* dup2() onto itself would keep its close-on-exec flag. */
+        int fd = fcntl(sv[1], F_DUPFD_CLOEXEC, GROCY_SENDER_FD + 1);
+        close(sv[1]);
+        sv[1] = fd;
     }
-    SYM(easy_init, "curl_easy_init")
-    SYM(easy_reset, "curl_easy_reset")
-    SYM(easy_setopt, "curl_easy_setopt")
-    SYM(easy_perform, "curl_easy_perform")
-    SYM(easy_getinfo, "curl_easy_getinfo")
-    SYM(easy_cleanup, "curl_easy_cleanup")
-    SYM(easy_strerror, "curl_easy_strerror")
-    SYM(slist_append, "curl_slist_append")
-    SYM(slist_free_all, "curl_slist_free_all")
-#undef SYM
-    curl.loaded = true;
+    sigemptyset(&none);
+    sigemptyset(&dfl);
+    sigaddset(&dfl, SIGTERM);
+    sigaddset(&dfl, SIGINT);
+    sigaddset(&dfl, SIGHUP);
+    sigaddset(&dfl, SIGPIPE);
+    posix_spawn_file_actions_init(&fa);
+    posix_spawnattr_init(&at);
+    posix_spawn_file_actions_adddup2(&fa, sv[1], GROCY_SENDER_FD);
+    /* The loop's signals are blocked for its signalfd: not in the sender. */
+    posix_spawnattr_setsigmask(&at, &none);
+    posix_spawnattr_setsigdefault(&at, &dfl);
+    posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    e = sv[1] < 0 ? errno : posix_spawn(&g->pid, g->exe, &fa, &at, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    posix_spawnattr_destroy(&at);
+    if (sv[1] >= 0)
+        close(sv[1]);
+    if (e != 0) {
+        close(sv[0]);
+        g->pid = -1;
+        snprintf(err, errlen, "cannot start the Grocy sender %s: %s", g->exe,
+                 strerror(e));
+        return -e;
+    }
+    struct epoll_event ev = {.events = EPOLLIN, .data.fd = sv[0]};
+    epoll_ctl(g->efd, EPOLL_CTL_ADD, sv[0], &ev);
+    g->sock = sv[0];
+    g->hello = false;
+    g->idle_end_ms = 0;
+    g->spawns++;
     return 0;
 }
 
-/* ---- the worker ---- */
-
-static size_t
-on_data(char *ptr, size_t size, size_t n, void *ctx)
+/* End the sender (it may be sending: then what it sent is in doubt). */
+static void
+sender_end(struct grocy *g)
 {
-    struct grocy *g = ctx;
-    size_t len = size * n;
+    int st;
 
-    if (g->answer_len + len > ANSWER_MAX) {
-        g->too_big = true;
-        return 0; /* curl stops with CURLE_WRITE_ERROR */
+    if (g->pid < 0)
+        return;
+    epoll_ctl(g->efd, EPOLL_CTL_DEL, g->sock, NULL);
+    close(g->sock);
+    g->sock = -1;
+    if (!g->reaped) {
+        kill(g->pid, SIGKILL);
+        while (waitpid(g->pid, &st, 0) < 0 && errno == EINTR)
+            ;
     }
-    memcpy(g->answer + g->answer_len, ptr, len);
-    g->answer_len += len;
-    return len;
+    g->pid = -1;
+    g->reaped = false;
 }
 
+/*
+ * One message from the sender, into g->ans: its length, 0 when there is none
+ * yet, or -1 when the sender is gone or said something no sender says (the
+ * reason in why).
+ */
+static ssize_t
+sender_read(struct grocy *g, char *why, size_t whylen)
+{
+    ssize_t n;
+
+    do
+        n = recv(g->sock, g->ans->bytes, sizeof(g->ans->bytes),
+                 MSG_DONTWAIT | MSG_TRUNC);
+    while (n < 0 && errno == EINTR);
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+        return 0;
+    if (n <= 0) {
+        /* Its end closes only as it exits: wait for its status. */
+        int st = 0;
+        pid_t p;
+        while ((p = waitpid(g->pid, &st, 0)) < 0 && errno == EINTR)
+            ;
+        g->reaped = p == g->pid; /* sender_end() then only closes the socket */
+        if (g->reaped && WIFSIGNALED(st))
+            snprintf(why, whylen, "the Grocy sender was killed by signal %d",
+                     WTERMSIG(st));
+        else
+            snprintf(why, whylen, "the Grocy sender stopped");
+        return -1;
+    }
+    const struct grocy_wire_ans *a = &g->ans->head;
+    if ((size_t)n < sizeof(*a) || (size_t)n > GROCY_ANS_MAX ||
+        a->version != GROCY_WIRE_VERSION ||
+        (a->kind != GROCY_WIRE_HELLO && a->kind != GROCY_WIRE_ANSWER) ||
+        memchr(a->text, '\0', sizeof(a->text)) == NULL ||
+        (a->kind == GROCY_WIRE_ANSWER && !g->busy)) {
+        snprintf(why, whylen,
+                 "the Grocy sender said something it should not (another "
+                 "version? restart pantry-agent)");
+        return -1;
+    }
+    if (a->kind == GROCY_WIRE_HELLO && (g->hello || a->text[0] != '\0')) {
+        snprintf(why, whylen, "%s",
+                 a->text[0] != '\0' ? a->text : "the Grocy sender said hello twice");
+        return -1;
+    }
+    return n;
+}
+
+/* Post g->url with g->body through the sender; 0, or -1 with why. */
 static int
-on_progress(void *ctx, curl_off_t a, curl_off_t b, curl_off_t c, curl_off_t d)
+sender_send(struct grocy *g, char *why, size_t whylen)
 {
-    struct grocy *g = ctx;
+    unsigned char msg[GROCY_REQ_MAX];
+    struct grocy_wire_req r = {
+        .version = GROCY_WIRE_VERSION,
+        .timeout_ms = (uint32_t)g->cfg->timeout_ms,
+        .url_len = (uint16_t)strlen(g->url),
+        .body_len = (uint16_t)strlen(g->body),
+        .key_len = (uint16_t)strlen(g->key),
+        .ca_len = (uint16_t)strlen(g->cfg->ca_file),
+    };
+    const char *part[4] = {g->url, g->body, g->key, g->cfg->ca_file};
+    const size_t n[4] = {r.url_len, r.body_len, r.key_len, r.ca_len};
+    size_t len = sizeof(r);
+    ssize_t sent;
 
-    (void)a, (void)b, (void)c, (void)d;
-    return atomic_load(&g->stop) ? 1 : 0;
-}
-
-static void *
-worker(void *arg)
-{
-    struct grocy *g = arg;
-    CURL *h = curl.easy_init();
-    char url[sizeof(g->url)], body[sizeof(g->body)];
-    uint64_t one = 1;
-
-    pthread_mutex_lock(&g->mu);
-    for (;;) {
-        while (!g->have_req && !atomic_load(&g->stop))
-            pthread_cond_wait(&g->cv, &g->mu);
-        if (atomic_load(&g->stop))
-            break;
-        memcpy(url, g->url, sizeof(url));
-        memcpy(body, g->body, sizeof(body));
-        g->have_req = false;
-        g->answer_len = 0;
-        g->too_big = false;
-        pthread_mutex_unlock(&g->mu);
-
-        long http = 0;
-        CURLcode cc = CURLE_FAILED_INIT;
-        if (h != NULL) {
-            curl.easy_reset(h);
-            curl.easy_setopt(h, CURLOPT_URL, url);
-            curl.easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-            curl.easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-            curl.easy_setopt(h, CURLOPT_POSTFIELDS, body);
-            curl.easy_setopt(h, CURLOPT_HTTPHEADER, g->hdrs);
-            curl.easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)g->cfg->timeout_ms);
-            curl.easy_setopt(
-                h, CURLOPT_CONNECTTIMEOUT_MS,
-                (long)(g->cfg->timeout_ms < 10000 ? g->cfg->timeout_ms : 10000));
-            /* TLS verified (the system's CAs, or ca_file), never switched off. */
-            curl.easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
-            curl.easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
-            if (g->cfg->ca_file[0] != '\0')
-                curl.easy_setopt(h, CURLOPT_CAINFO, g->cfg->ca_file);
-            curl.easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
-            curl.easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
-            curl.easy_setopt(h, CURLOPT_WRITEDATA, g);
-            curl.easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
-            curl.easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
-            curl.easy_setopt(h, CURLOPT_XFERINFODATA, g);
-            cc = curl.easy_perform(h);
-            curl.easy_getinfo(h, CURLINFO_RESPONSE_CODE, &http);
-        }
-
-        pthread_mutex_lock(&g->mu);
-        g->http = http;
-        g->cc = cc;
-        g->have_res = true;
-        (void)!write(g->efd, &one, sizeof(one));
+    memcpy(msg, &r, sizeof(r));
+    for (size_t i = 0; i < 4; i++) {
+        memcpy(msg + len, part[i], n[i]);
+        len += n[i];
     }
-    pthread_mutex_unlock(&g->mu);
-    curl.easy_cleanup(h);
-    return NULL;
+    sent = send(g->sock, msg, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+    explicit_bzero(msg, sizeof(msg));
+    if (sent == (ssize_t)len)
+        return 0;
+    snprintf(why, whylen, "the Grocy sender cannot be reached: %s",
+             sent < 0 ? strerror(errno) : "a short write");
+    return -1;
 }
 
 /* ---- the loop's side ---- */
@@ -207,50 +241,52 @@ int
 grocy_new(const struct agent_config *cfg, struct store *db, struct grocy **out,
           char *err, size_t errlen)
 {
-    char key[CFG_GROCY_KEY_MAX + 1], hdr[CFG_GROCY_KEY_MAX + 32];
     struct grocy *g;
+    ssize_t n;
     int e;
 
     *out = NULL;
-    if ((e = curl_load(err, errlen)) < 0 ||
-        (e = cfg_grocy_key_load(cfg->grocy.api_key_file, key, err, errlen)) < 0)
-        return e;
     if ((g = calloc(1, sizeof(*g))) == NULL ||
-        (g->answer = malloc(ANSWER_MAX + 1)) == NULL) {
+        (g->ans = malloc(sizeof(*g->ans))) == NULL) {
         free(g);
-        explicit_bzero(key, sizeof(key));
         snprintf(err, errlen, "out of memory");
         return -ENOMEM;
     }
     g->cfg = &cfg->grocy;
     g->retention_ms = cfg->retention_s * 1000;
     g->db = db;
-    snprintf(hdr, sizeof(hdr), "GROCY-API-KEY: %s", key);
-    explicit_bzero(key, sizeof(key));
-    struct curl_slist *l = curl.slist_append(NULL, "Content-Type: application/json");
-    if (l != NULL)
-        l = curl.slist_append(l, "Accept: application/json");
-    struct curl_slist *l2 = l != NULL ? curl.slist_append(l, hdr) : NULL;
-    explicit_bzero(hdr, sizeof(hdr));
-    if (l2 == NULL) {
-        curl.slist_free_all(l);
-        e = -ENOMEM;
-        snprintf(err, errlen, "out of memory");
+    g->pid = -1;
+    g->sock = -1;
+    if ((e = cfg_grocy_key_load(cfg->grocy.api_key_file, g->key, err, errlen)) < 0)
         goto fail;
-    }
-    g->hdrs = l2;
-    pthread_mutex_init(&g->mu, NULL);
-    pthread_cond_init(&g->cv, NULL);
-    if ((g->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0) {
+    if ((g->efd = epoll_create1(EPOLL_CLOEXEC)) < 0) {
         e = -errno;
-        snprintf(err, errlen, "eventfd: %s", strerror(-e));
+        snprintf(err, errlen, "epoll_create1: %s", strerror(-e));
         goto fail;
     }
-    if ((e = -pthread_create(&g->th, NULL, worker, g)) < 0) {
-        snprintf(err, errlen, "cannot start the Grocy thread: %s", strerror(-e));
+    /* Under valgrind /proc/self/exe is the tool; its readlink() is ours. */
+    if ((n = readlink("/proc/self/exe", g->exe, sizeof(g->exe) - 1)) <= 0) {
+        e = -errno;
+        snprintf(err, errlen, "cannot find the daemon's executable: %s", strerror(-e));
         goto fail;
     }
-    g->started = true;
+    g->exe[n] = '\0';
+    /* The first sender at start: a missing libcurl is said now, not at the
+     * first call. It stays for the calls the queue may hold. */
+    if ((e = sender_start(g, err, errlen)) < 0)
+        goto fail;
+    struct pollfd p = {.fd = g->sock, .events = POLLIN};
+    if ((e = poll(&p, 1, SENDER_HELLO_MS)) <= 0) {
+        snprintf(err, errlen, "the Grocy sender did not start within %d s",
+                 SENDER_HELLO_MS / 1000);
+        e = -ETIMEDOUT;
+        goto fail;
+    }
+    if (sender_read(g, err, errlen) <= 0) {
+        e = -ENOENT;
+        goto fail;
+    }
+    g->hello = true;
     *out = g;
     return 0;
 fail:
@@ -269,24 +305,11 @@ grocy_free(struct grocy *g)
 {
     if (g == NULL)
         return;
-    if (g->started) {
-        pthread_mutex_lock(&g->mu);
-        atomic_store(&g->stop, true);
-        pthread_cond_signal(&g->cv);
-        pthread_mutex_unlock(&g->mu);
-        pthread_join(g->th, NULL);
-    }
-    if (g->hdrs != NULL) {
-        /* The key is in one of the header strings: wipe it before it goes. */
-        for (struct curl_slist *s = g->hdrs; s != NULL; s = s->next)
-            explicit_bzero(s->data, strlen(s->data));
-        curl.slist_free_all(g->hdrs);
-        pthread_cond_destroy(&g->cv);
-        pthread_mutex_destroy(&g->mu);
-    }
+    sender_end(g);
+    explicit_bzero(g->key, sizeof(g->key));
     if (g->efd > 0)
         close(g->efd);
-    free(g->answer);
+    free(g->ans);
     free(g);
 }
 
@@ -304,12 +327,12 @@ amount_json(int64_t amount_mg, int64_t unit_mg, char *buf, size_t len)
         buf[--n] = '\0';
 }
 
+/* The POST of call c, into g->url and g->body. */
 static void
 request(struct grocy *g, const struct store_grocy_call *c)
 {
     char amount[48];
 
-    pthread_mutex_lock(&g->mu);
     switch (c->op) {
     case GROCY_OP_CONSUME:
     case GROCY_OP_ADD:
@@ -339,9 +362,6 @@ request(struct grocy *g, const struct store_grocy_call *c)
                  c->product, amount, c->item);
         break;
     }
-    g->have_req = true;
-    pthread_cond_signal(&g->cv);
-    pthread_mutex_unlock(&g->mu);
 }
 
 static bool
@@ -489,21 +509,20 @@ retry(struct grocy *g, struct store_grocy_call *c, const char *why, int64_t now_
     save(g, c, now_ms);
 }
 
+/* The sender's answer to g->cur: the message of n bytes in g->ans. */
 static void
-answered(struct grocy *g, int64_t now_ms)
+answered(struct grocy *g, size_t n, int64_t now_ms)
 {
     struct store_grocy_call *c = &g->cur;
-    char why[200];
+    const struct grocy_wire_ans *a = &g->ans->head;
+    long http = a->http;
+    CURLcode cc = (CURLcode)a->cc;
+    bool too_big = a->too_big != 0;
+    size_t len = n - sizeof(*a);
+    char *answer = (char *)g->ans->bytes + sizeof(*a), why[200];
     const char *bad;
 
-    pthread_mutex_lock(&g->mu);
-    long http = g->http;
-    CURLcode cc = g->cc;
-    bool too_big = g->too_big;
-    size_t len = g->answer_len;
-    g->answer[len] = '\0';
-    g->have_res = false;
-    pthread_mutex_unlock(&g->mu);
+    answer[len] = '\0';
     g->busy = false;
 
     if (http == 401 || http == 403 || http == 404 || http == 405 || http == 408 ||
@@ -517,7 +536,7 @@ answered(struct grocy *g, int64_t now_ms)
                                               : "busy");
         retry(g, c, why, now_ms);
     } else if (http >= 400 && http < 500) {
-        error_message(g->answer, too_big ? 0 : len, why, 120);
+        error_message(answer, too_big ? 0 : len, why, 120);
         c->state = GROCY_FAILED;
         snprintf(c->detail, sizeof(c->detail), "Grocy refused it: HTTP %ld: %s", http,
                  why);
@@ -545,21 +564,21 @@ answered(struct grocy *g, int64_t now_ms)
                (http == 0 && cc == CURLE_SSL_CONNECT_ERROR) ||
                cc == CURLE_PEER_FAILED_VERIFICATION) {
         /* Nothing was sent: the same call again. */
-        snprintf(why, sizeof(why), "not sent: %s", curl.easy_strerror(cc));
+        snprintf(why, sizeof(why), "not sent: %s", a->text);
         retry(g, c, why, now_ms);
     } else if (too_big) {
         snprintf(why, sizeof(why), "an answer (HTTP %ld) of more than %d bytes", http,
                  ANSWER_MAX);
         in_doubt(g, c, why, now_ms);
     } else if (cc != CURLE_OK) {
-        snprintf(why, sizeof(why), "no answer: %s", curl.easy_strerror(cc));
+        snprintf(why, sizeof(why), "no answer: %s", a->text);
         in_doubt(g, c, why, now_ms);
     } else if (c->op == GROCY_OP_SHOPPING ? http != 204 || len != 0 : http != 200) {
         snprintf(why, sizeof(why), "an unexpected answer: HTTP %ld with %zu bytes",
                  http, len);
         in_doubt(g, c, why, now_ms);
     } else if (c->op != GROCY_OP_SHOPPING &&
-               (bad = check_stock_answer(g->answer, len, c)) != NULL) {
+               (bad = check_stock_answer(answer, len, c)) != NULL) {
         snprintf(why, sizeof(why), "a bad answer (HTTP 200): %s", bad);
         in_doubt(g, c, why, now_ms);
     } else {
@@ -571,38 +590,83 @@ answered(struct grocy *g, int64_t now_ms)
     }
 }
 
+/*
+ * The sender is gone, or said something no sender says: ended. A call it held
+ * is in doubt once it had said hello (it may have posted it); before that it
+ * never read it, and the same call goes again.
+ */
+static void
+lost(struct grocy *g, const char *why, int64_t now_ms)
+{
+    bool started = g->hello;
+
+    sender_end(g);
+    if (!g->busy) {
+        log_warning("grocy: %s", why);
+        return;
+    }
+    g->busy = false;
+    if (started)
+        in_doubt(g, &g->cur, why, now_ms);
+    else
+        retry(g, &g->cur, why, now_ms);
+}
+
+/* Nothing to send for wait ms: a sender quiet for SENDER_IDLE_MS is ended. */
+static int64_t
+idle(struct grocy *g, int64_t now_ms, int64_t wait)
+{
+    if (g->pid < 0)
+        return wait;
+    if (g->idle_end_ms == 0 || g->idle_end_ms > now_ms + SENDER_IDLE_MS)
+        g->idle_end_ms = now_ms + SENDER_IDLE_MS;
+    if (now_ms >= g->idle_end_ms) {
+        sender_end(g);
+        return wait;
+    }
+    return wait < g->idle_end_ms - now_ms ? wait : g->idle_end_ms - now_ms;
+}
+
 int64_t
 grocy_work(struct grocy *g, struct pipeline *pl, int64_t now_ms)
 {
-    uint64_t x;
-    bool have;
+    char why[200];
+    ssize_t n;
     int e;
 
-    (void)!read(g->efd, &x, sizeof(x));
-    pthread_mutex_lock(&g->mu);
-    have = g->have_res;
-    pthread_mutex_unlock(&g->mu);
-    if (g->busy && !have)
-        return INT64_MAX;
+    while (g->pid >= 0 && (n = sender_read(g, why, sizeof(why))) != 0) {
+        pipeline_flush(pl);
+        if (n < 0) {
+            lost(g, why, now_ms);
+        } else if (g->ans->head.kind == GROCY_WIRE_HELLO) {
+            g->hello = true;
+        } else {
+            answered(g, (size_t)n, now_ms);
+            g->idle_end_ms = now_ms + SENDER_IDLE_MS;
+        }
+    }
+    if (g->busy && now_ms < g->busy_end_ms)
+        return g->busy_end_ms - now_ms;
     if (g->busy) {
         pipeline_flush(pl);
-        answered(g, now_ms);
+        lost(g, "the Grocy sender gave no answer, past the timeout", now_ms);
     }
     if (now_ms >= g->next_prune_ms) {
         /* Done rows go after the retention, like events; hourly is enough. */
-        int64_t n = 0;
+        int64_t pruned = 0;
         pipeline_flush(pl);
-        if ((e = store_grocy_prune(g->db, now_ms - g->retention_ms, &n)) < 0)
+        if ((e = store_grocy_prune(g->db, now_ms - g->retention_ms, &pruned)) < 0)
             log_error("grocy: pruning the queue: %s (%s)", store_errmsg(g->db),
                       strerror(-e));
-        else if (n > 0)
-            log_info("grocy: %" PRId64 " calls done before the retention pruned", n);
+        else if (pruned > 0)
+            log_info("grocy: %" PRId64 " calls done before the retention pruned",
+                     pruned);
         g->next_prune_ms = now_ms + 3600 * 1000;
     }
     for (;;) {
         struct store_grocy_call *c = &g->cur;
         if ((e = store_grocy_next(g->db, c)) == -ENOENT)
-            return INT64_MAX;
+            return idle(g, now_ms, INT64_MAX);
         if (e < 0) {
             log_error("grocy: the store failed: %s (%s)", store_errmsg(g->db),
                       strerror(-e));
@@ -618,17 +682,27 @@ grocy_work(struct grocy *g, struct pipeline *pl, int64_t now_ms)
             continue;
         }
         if (c->next_ms > now_ms)
-            return c->next_ms - now_ms;
-        c->state = GROCY_SENDING;
+            return idle(g, now_ms, c->next_ms - now_ms);
         c->tries++;
+        if (g->pid < 0 && sender_start(g, why, sizeof(why)) < 0) {
+            retry(g, c, why, now_ms); /* nothing was sent */
+            continue;
+        }
+        c->state = GROCY_SENDING;
         if ((e = store_grocy_update(g->db, c, now_ms)) < 0) {
             log_error("grocy: call %" PRId64 ": the store failed: %s (%s)", c->id,
                       store_errmsg(g->db), strerror(-e));
             return 60000;
         }
         request(g, c);
+        if (sender_send(g, why, sizeof(why)) < 0) {
+            sender_end(g);
+            retry(g, c, why, now_ms); /* it never had it */
+            continue;
+        }
         g->busy = true;
-        return INT64_MAX;
+        g->busy_end_ms = now_ms + g->cfg->timeout_ms + SENDER_GRACE_MS;
+        return g->busy_end_ms - now_ms;
     }
 }
 

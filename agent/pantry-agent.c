@@ -35,6 +35,7 @@
 #include "control.h"
 #include "daemon.h"
 #include "evtrace.h"
+#include "grocy-wire.h"
 #include "home.h"
 #include "keys.h"
 #include "log.h"
@@ -860,6 +861,9 @@ main(int argc, char **argv)
     char err[ERRLEN];
     int c, rc = 1;
 
+    /* The daemon's own Grocy sender, started by grocy.c (grocy-wire.h). */
+    if (argc == 2 && strcmp(argv[1], GROCY_SENDER_ARG) == 0)
+        return grocy_sender_main();
     while ((c = getopt_long(argc, argv, "c:fvhV", opts, NULL)) != -1) {
         switch (c) {
         case 'c': a.config_path = optarg; break;

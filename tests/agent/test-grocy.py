@@ -17,8 +17,12 @@ API description, counted, applied to a stock per product):
   twice whether or not the first one landed;
 - no answer within the timeout (Grocy applied it): an /inventory follows,
   not a second /consume;
-- kill -9 while a POST waits for its answer (Grocy applied it): after the
-  restart the row goes as an /inventory, never a second /consume;
+- the Grocy sender (the child process that does the HTTP) killed while a POST
+  waits: the same, an /inventory follows; with the queue quiet the sender
+  ends (the daemon has no child);
+- kill -9 while a POST waits for its answer (Grocy applied it): the sender
+  goes with the daemon; after the restart the row goes as an /inventory,
+  never a second /consume;
 - at the end, Grocy's stock is the shelf's, to the gram;
 - an API key file others may read is refused (--check-config and the daemon).
 Without the stand-in's python3-jsonschema the test is skipped.
@@ -151,6 +155,31 @@ class Shelf:
     def text(self):
         with open(self.log) as f:
             return f.read()
+
+
+def senders(pid):
+    """The children of pid that are Grocy senders."""
+    out = []
+    for e in os.listdir("/proc"):
+        try:
+            with open("/proc/%s/stat" % e) as f:
+                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+            with open("/proc/%s/cmdline" % e, "rb") as f:
+                argv = f.read().split(b"\0")
+        except (OSError, ValueError, IndexError):
+            continue
+        if ppid == pid and b"--grocy-sender" in argv:
+            out.append(int(e))
+    return out
+
+
+def alive(pid):
+    """pid runs (a zombie waiting for its reaper does not)."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
 
 
 def near(a, b, tol=0.5):
@@ -286,6 +315,29 @@ def test_fake(d):
           "the timeout logged")
     check(wait_for(lambda: all(r[4] != "sending" for r in rows(d))), "timeout: settled")
 
+    # The sender killed while the POST waits (Grocy applied it): in doubt too.
+    grocy.mode = "hold"
+    grocy.release.clear()
+    n = len(grocy.calls)
+    shelf.weigh(625)
+    check(wait_for(lambda: len(grocy.calls) > n), "the consume reached Grocy")
+    kids = senders(shelf.proc.pid)
+    check(len(kids) == 1, "one sender while a call goes: %r" % kids)
+    if kids:
+        os.kill(kids[0], signal.SIGKILL)
+    grocy.mode = "ok"
+    check(wait_for(lambda: len(grocy.calls) > n + 1, 30), "sent again after the kill")
+    grocy.release.set()
+    after = [c["template"].split("/")[-1] for c in grocy.calls[n:]]
+    check(after == ["consume", "inventory"] and
+          near(grocy.calls[-1]["body"].get("new_amount"), 62.5, 0.05),
+          "a killed sender: one consume, then the inventory of 625 g: %r" % grocy.calls[n:])
+    check("the Grocy sender was killed by signal 9" in shelf.text(), "the kill logged")
+    check(wait_for(lambda: all(r[4] != "sending" for r in rows(d))), "kill: settled")
+    # Quiet: the sender ends (SENDER_IDLE_MS, 5 s), and libcurl with it.
+    check(wait_for(lambda: senders(shelf.proc.pid) == [], 20),
+          "no sender once the queue is quiet: %r" % senders(shelf.proc.pid))
+
     # kill -9 while the POST waits for its answer (Grocy applied it).
     grocy.mode = "hold"
     grocy.release.clear()
@@ -293,7 +345,10 @@ def test_fake(d):
     shelf.weigh(600)
     check(wait_for(lambda: len(grocy.calls) > n), "the held consume reached Grocy")
     check(wait_for(lambda: any(r[4] == "sending" for r in rows(d)), 2), "sending")
+    kids = senders(shelf.proc.pid)
     shelf.stop(signal.SIGKILL)
+    check(len(kids) == 1 and wait_for(lambda: not alive(kids[0]), 10),
+          "the sender goes with the daemon: %r" % kids)
     grocy.mode = "ok"
     grocy.release.set()
     check(shelf.start(), "restarted")
@@ -323,6 +378,12 @@ def test_fake(d):
     js = json.loads(r.stdout) if r.returncode == 0 else {}
     check(js.get("grocy", {}).get("pending") == 0 and js["grocy"]["failed"] == 1 and
           "HTTP 400" in js["grocy"]["last_failure"], "status --json: %r" % (r,))
+
+    # The sender's mode by hand: refused, with why.
+    r = subprocess.run([AGENT, "--grocy-sender"], capture_output=True, text=True,
+                       timeout=60, stdin=subprocess.DEVNULL)
+    check(r.returncode == 2 and "not for use by hand" in r.stderr,
+          "--grocy-sender by hand: %r" % (r,))
 
     # A key file others may read: refused by --check-config and the daemon.
     os.chmod(key, 0o644)
