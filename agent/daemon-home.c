@@ -5,10 +5,12 @@
  * reload and fallback all pass here), said goodbye to with it, and worked
  * from the live loop and the replay. A replay waits (real time, at most
  * HOME_CONNECT_WAIT_MS) for the first connection, so the states of a replay
- * that takes less than a connect still reach the broker.
+ * that takes less than a connect still reach the broker. Its state goes to
+ * pantryctl status, also when the configured link could not be made.
  */
 #include <errno.h>
 #include <poll.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
 
@@ -32,10 +34,14 @@ daemon_home_start(struct agent *a)
     char err[256];
     int r;
 
+    a->home_error[0] = '\0';
     if (a->cfg->home.broker.url[0] == '\0')
         return 0;
     if ((r = home_new(a->cfg, a->pl, PANTRY_VERSION, &a->home, err, sizeof(err))) < 0) {
         log_error("home broker: %s", err);
+        /* err names files and settings, never a credential (keys.h). */
+        snprintf(a->home_error, sizeof(a->home_error), "%s", err);
+        a->home_error_ms = clock_wall_ms();
         return r;
     }
     /* The scales and buttons on the home broker (mqttfeed.h): their topics,
@@ -81,6 +87,20 @@ daemon_home_work(struct agent *a, int64_t now)
         return INT64_MAX;
     return home_work(a->home, clock_mono_us() / 1000, now,
                      a->up != NULL && uplink_connected(a->up));
+}
+
+void
+daemon_home_status(const struct agent *a, struct status_home *out)
+{
+    if (a->home != NULL) {
+        home_status(a->home, out);
+        return;
+    }
+    memset(out, 0, sizeof(*out));
+    out->configured = a->cfg->home.broker.url[0] != '\0';
+    snprintf(out->url, sizeof(out->url), "%s", a->cfg->home.broker.url);
+    snprintf(out->last_error, sizeof(out->last_error), "%s", a->home_error);
+    out->last_error_ms = a->home_error_ms;
 }
 
 void

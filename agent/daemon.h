@@ -18,6 +18,7 @@
 #include "mqttfeed.h"
 #include "pipeline.h"
 #include "sensor.h"
+#include "status.h"
 #include "store.h"
 #include "cond/trace.h"
 #include "uplink.h"
@@ -56,6 +57,10 @@ struct agent {
     struct keys key;   /* the device key; wiped at exit */
     struct uplink *up; /* NULL without a broker */
     struct home *home; /* NULL without a home broker (daemon-home.c) */
+    /* Why a configured home link could not be made, and when (wall ms), for
+     * pantryctl status; "" when it was made. */
+    char home_error[256];
+    int64_t home_error_ms;
     bool queued;       /* the outbox got a message since the last look */
     int64_t linger_ms;
     bool linger_spent; /* replay: the retailer did not answer once: stop waiting */
@@ -92,6 +97,9 @@ void sources_feed_message(void *ctx, const char *topic, const char *payload, siz
 int daemon_home_start(struct agent *a);
 int64_t daemon_home_work(struct agent *a, int64_t now);
 void daemon_home_stop(struct agent *a, int64_t now);
+/* What pantryctl status shows of the home link: home_status(), or when the
+ * configured link could not be made, not connected with the reason. */
+void daemon_home_status(const struct agent *a, struct status_home *out);
 
 /*
  * The household's Grocy (grocy.c): started in live mode when configured, with

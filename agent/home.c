@@ -61,6 +61,12 @@ struct home {
     unsigned attempt;
     int64_t next_connect_ms; /* monotonic */
     uint64_t published;
+    /* For pantryctl status (home_status()), in now_ms: connected, or lost,
+     * at (0: never connected); the last failure and when. */
+    bool up;
+    int64_t since_ms;
+    char last_error[256];
+    int64_t last_error_ms;
 };
 
 static int
@@ -179,6 +185,18 @@ uint64_t
 home_states_published(const struct home *h)
 {
     return h->published;
+}
+
+void
+home_status(const struct home *h, struct status_home *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->configured = true;
+    out->connected = mqtt_connected(h->mq);
+    out->since_ms = h->since_ms;
+    snprintf(out->url, sizeof(out->url), "%s", h->cfg->home.broker.url);
+    snprintf(out->last_error, sizeof(out->last_error), "%s", h->last_error);
+    out->last_error_ms = h->last_error_ms;
 }
 
 static void
@@ -512,9 +530,11 @@ subscribe(struct home *h, const char *t)
 }
 
 static void
-connected(struct home *h)
+connected(struct home *h, int64_t now_ms)
 {
     log_notice("home: connected to %s", h->cfg->home.broker.url);
+    h->up = true;
+    h->since_ms = now_ms;
     h->attempt = 0;
     subscribe(h, h->t_disco);
     subscribe(h, h->t_ha);
@@ -527,11 +547,25 @@ connected(struct home *h)
     forget(h);
 }
 
+/* The link is down since now_ms (if it was up). */
 static void
-retry_later(struct home *h, int64_t mono_ms, const char *what, const char *why)
+went_down(struct home *h, int64_t now_ms)
+{
+    if (h->up)
+        h->since_ms = now_ms;
+    h->up = false;
+}
+
+static void
+retry_later(struct home *h, int64_t mono_ms, int64_t now_ms, const char *what,
+            const char *why)
 {
     int64_t d = mqtt_backoff_ms(h->attempt, randombytes_random());
 
+    went_down(h, now_ms);
+    text_error(h->last_error, sizeof(h->last_error), "%s %s: %s", what,
+               h->cfg->home.broker.url, why[0] ? why : "no reason given");
+    h->last_error_ms = now_ms;
     if (h->attempt < 30)
         h->attempt++;
     h->next_connect_ms = mono_ms + d;
@@ -545,13 +579,16 @@ handle(struct home *h, struct mqtt_event *ev, int64_t mono_ms, int64_t now_ms)
 {
     switch (ev->kind) {
     case MQTT_EV_CONNECTED:
-        connected(h);
+        connected(h, now_ms);
         break;
     case MQTT_EV_CONNECT_FAILED:
-        retry_later(h, mono_ms, "cannot connect to", ev->text);
+        retry_later(h, mono_ms, now_ms, "cannot connect to", ev->text);
         break;
     case MQTT_EV_LOST:
-        retry_later(h, mono_ms, "lost the connection to", ev->text);
+        retry_later(h, mono_ms, now_ms, "lost the connection to", ev->text);
+        break;
+    case MQTT_EV_DISCONNECTED:
+        went_down(h, now_ms);
         break;
     case MQTT_EV_MESSAGE:
         on_message(h, ev, now_ms);
@@ -604,7 +641,7 @@ home_work(struct home *h, int64_t mono_ms, int64_t now_ms, bool link_connected)
             if (r == 0)
                 log_info("home: connecting to %s", h->cfg->home.broker.url);
             else if (r != -EALREADY)
-                retry_later(h, mono_ms, "cannot connect to", mqtt_strerror(r));
+                retry_later(h, mono_ms, now_ms, "cannot connect to", mqtt_strerror(r));
         }
         return h->next_connect_ms > mono_ms ? h->next_connect_ms - mono_ms : INT64_MAX;
     }

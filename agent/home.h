@@ -26,6 +26,7 @@
 
 #include "config.h"
 #include "pipeline.h"
+#include "status.h"
 
 struct home;
 
@@ -80,6 +81,13 @@ bool home_connected(const struct home *h);
 
 /* States published since the start (for logs and tests). */
 uint64_t home_states_published(const struct home *h);
+
+/*
+ * What pantryctl status shows of the link (status.h): its URL (no
+ * credentials), connected since when (or not since when, in now_ms of
+ * home_work()), the last failure and its time.
+ */
+void home_status(const struct home *h, struct status_home *out);
 
 /*
  * Say goodbye: the states as they are now, the retailer link "disconnected"

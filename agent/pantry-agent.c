@@ -173,9 +173,11 @@ on_request(void *ctx, const struct control_request *req, char *msg, size_t len,
     }
     if (req->cmd == CONTROL_STATUS) {
         struct status_link link;
+        struct status_home home;
         if (a->up != NULL)
             uplink_status(a->up, &link);
-        *data = status_answer(a->pl, now, a->up != NULL ? &link : NULL);
+        daemon_home_status(a, &home);
+        *data = status_answer(a->pl, now, a->up != NULL ? &link : NULL, &home);
         snprintf(msg, len, "%zu items", a->pl->n_items);
         return 0;
     }

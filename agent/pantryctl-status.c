@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * pantryctl status: what is in stock, how fast it goes, when it runs out, what
- * is on order, and the link to the retailer. The running daemon is asked first
+ * is on order, the link to the retailer and the one to the household's own
+ * broker (home = { ... }). The running daemon is asked first
  * (its "status" answer, status.h: the live stock of every item, refreshed at
  * the request); when no daemon answers, the views it saved in the store are
  * shown instead, and the output says which ("live from the daemon", "saved at
@@ -398,7 +399,7 @@ show_link(const cJSON *link, bool print, cJSON *root, const char **bad)
         if (root != NULL)
             cJSON_AddNullToObject(root, "link");
         else
-            printf("link      no broker configured: orders wait in the outbox\n\n");
+            printf("link      no broker configured: orders wait in the outbox\n");
         return 0;
     }
     conn = cJSON_GetObjectItemCaseSensitive(link, "connected");
@@ -452,6 +453,70 @@ show_link(const cJSON *link, bool print, cJSON *root, const char **bad)
                   cJSON_GetObjectItemCaseSensitive(err, "message")->valuestring);
         printf(" at %s\n", fmt_time(t, a, 32));
     }
+    return 0;
+}
+
+/*
+ * The daemon's "home" (null: no home broker configured; absent: a daemon that
+ * does not tell) checked, and when print, printed for people (root NULL, with
+ * the blank line that ends the links' block) or copied into root. 0, or
+ * -EPROTO naming the bad key in *bad (nothing printed). Its url is the
+ * configured scheme://host[:port], which holds no credentials.
+ */
+static int
+show_home(const cJSON *home, bool print, cJSON *root, const char **bad)
+{
+    const cJSON *conn, *url, *err, *msg;
+    int64_t since = 0, t = 0;
+    char a[32];
+    int k;
+
+    if (home == NULL || cJSON_IsNull(home)) {
+        if (!print)
+            return 0;
+        if (root != NULL)
+            cJSON_AddNullToObject(root, "home");
+        else if (home != NULL)
+            printf("home      not configured\n\n");
+        else
+            printf("\n");
+        return 0;
+    }
+    conn = cJSON_GetObjectItemCaseSensitive(home, "connected");
+    url = cJSON_GetObjectItemCaseSensitive(home, "url");
+    err = cJSON_GetObjectItemCaseSensitive(home, "last_error");
+    if (!cJSON_IsObject(home))
+        return *bad = "home", -EPROTO;
+    if (!cJSON_IsBool(conn))
+        return *bad = "home.connected", -EPROTO;
+    if (!cJSON_IsString(url))
+        return *bad = "home.url", -EPROTO;
+    if ((k = link_time(home, "since_ms", &since)) < 0)
+        return *bad = "home.since_ms", -EPROTO;
+    if (!cJSON_IsNull(err)) {
+        msg = cJSON_GetObjectItemCaseSensitive(err, "message");
+        if (!cJSON_IsObject(err) || !cJSON_IsString(msg) ||
+            link_time(err, "t_ms", &t) != 1)
+            return *bad = "home.last_error", -EPROTO;
+    }
+    if (!print)
+        return 0;
+    if (root != NULL) {
+        cJSON_AddItemToObject(root, "home", cJSON_Duplicate(home, true));
+        return 0;
+    }
+    printf("home      %s to ", cJSON_IsTrue(conn) ? "connected" : "not connected");
+    put_clean(stdout, url->valuestring);
+    if (k == 1)
+        printf(" since %s", fmt_time(since, a, 32));
+    printf("\n");
+    if (!cJSON_IsNull(err)) {
+        link_time(err, "t_ms", &t);
+        printf("          last error: ");
+        put_clean(stdout,
+                  cJSON_GetObjectItemCaseSensitive(err, "message")->valuestring);
+        printf(" at %s\n", fmt_time(t, a, 32));
+    }
     printf("\n");
     return 0;
 }
@@ -460,13 +525,13 @@ show_link(const cJSON *link, bool print, cJSON *root, const char **bad)
 
 /*
  * Ask the daemon, and check its whole answer before anything is printed: 0
- * with the answer in *resp, each configured item's view in st[] and the link
- * in *link; or -errno with why not in why (the daemon is not running, did not
+ * with the answer in *resp, each configured item's view in st[] and the links
+ * in *link and *home; or -errno with why not in why (the daemon is not running, did not
  * answer, or answered what is not understood, naming the key), *resp empty.
  */
 static int
 ask_daemon(const struct opts *o, struct control_response *resp, struct item_status *st,
-           const cJSON **link, char *why, size_t len)
+           const cJSON **link, const cJSON **home, char *why, size_t len)
 {
     struct control_request req = {.cmd = CONTROL_STATUS};
     const char *bad = NULL, *id = NULL;
@@ -486,14 +551,15 @@ ask_daemon(const struct opts *o, struct control_response *resp, struct item_stat
     }
     items = cJSON_GetObjectItemCaseSensitive(resp->data, "items");
     *link = cJSON_GetObjectItemCaseSensitive(resp->data, "link");
+    *home = cJSON_GetObjectItemCaseSensitive(resp->data, "home");
     if (!resp->ok)
         bad = resp->error;
     else if (!cJSON_IsArray(items))
         bad = "items";
     else if (!cJSON_IsNull(*link) && !cJSON_IsObject(*link))
         bad = "link";
-    else
-        show_link(*link, false, NULL, &bad);
+    else if (show_link(*link, false, NULL, &bad) == 0)
+        show_home(*home, false, NULL, &bad);
     for (size_t i = 0; bad == NULL && i < pctl_cfg.n_items; i++) {
         const cJSON *d = daemon_item(items, pctl_cfg.items[i].id);
         memset(&st[i], 0, sizeof(st[i]));
@@ -549,7 +615,7 @@ cmd_status(const struct command *cmd, struct opts *o)
     static struct pl_model m; /* about 1 KB: not on the stack */
     static struct item_status live_st[CFG_MAX_ITEMS];
     struct control_response resp = {0};
-    const cJSON *link = NULL;
+    const cJSON *link = NULL, *home = NULL;
     struct store *db = NULL;
     cJSON *root = NULL, *arr = NULL;
     int rc = EXIT_REFUSED, only = -1;
@@ -560,7 +626,7 @@ cmd_status(const struct command *cmd, struct opts *o)
     (void)cmd;
     if (o->item != NULL && (only = find_item(o->item)) < 0)
         return EXIT_USAGE;
-    live = ask_daemon(o, &resp, live_st, &link, why, sizeof(why)) == 0;
+    live = ask_daemon(o, &resp, live_st, &link, &home, why, sizeof(why)) == 0;
     if (open_store(&db) != 0)
         goto out;
     if (o->json) {
@@ -578,8 +644,10 @@ cmd_status(const struct command *cmd, struct opts *o)
         if (!o->json)
             printf("live from the daemon at %s\n\n", fmt_time(o->now_ms, a, 32));
         show_link(link, true, root, &bad); /* checked by ask_daemon() */
+        show_home(home, true, root, &bad);
     } else if (o->json) {
         cJSON_AddNullToObject(root, "link");
+        cJSON_AddNullToObject(root, "home");
     } else {
         for (size_t i = 0; i < pctl_cfg.n_items; i++) {
             struct store_view v;

@@ -3,8 +3,9 @@
  * The daemon's side of `pantryctl status` (status.h): the learning period of
  * an item, and the "status" answer of the control socket, built from the
  * pipeline's views refreshed at the time of the request and from what the
- * link to the broker reports. Values that are not known (yet) go out as
- * JSON null, so that no reader takes a 0 for a stock or an epoch for a date.
+ * links to the retailer's broker and to the home broker report. Values that
+ * are not known (yet) go out as JSON null, so that no reader takes a 0 for a
+ * stock or an epoch for a date.
  */
 #include "status.h"
 
@@ -142,8 +143,29 @@ link_json(const struct status_link *k)
     return o;
 }
 
+static cJSON *
+home_json(const struct status_home *k)
+{
+    cJSON *o = cJSON_CreateObject();
+
+    if (o == NULL)
+        return NULL;
+    cJSON_AddStringToObject(o, "url", k->url);
+    cJSON_AddBoolToObject(o, "connected", k->connected);
+    status_add_ms(o, "since_ms", k->since_ms);
+    if (k->last_error[0] != '\0') {
+        cJSON *e = cJSON_AddObjectToObject(o, "last_error");
+        cJSON_AddStringToObject(e, "message", k->last_error);
+        cJSON_AddNumberToObject(e, "t_ms", (double)k->last_error_ms);
+    } else {
+        cJSON_AddNullToObject(o, "last_error");
+    }
+    return o;
+}
+
 cJSON *
-status_answer(struct pipeline *pl, int64_t now_ms, const struct status_link *link)
+status_answer(struct pipeline *pl, int64_t now_ms, const struct status_link *link,
+              const struct status_home *home)
 {
     cJSON *root = cJSON_CreateObject(), *arr;
 
@@ -159,6 +181,10 @@ status_answer(struct pipeline *pl, int64_t now_ms, const struct status_link *lin
         cJSON_AddNullToObject(root, "link");
     else
         cJSON_AddItemToObject(root, "link", link_json(link));
+    if (home == NULL || !home->configured)
+        cJSON_AddNullToObject(root, "home");
+    else
+        cJSON_AddItemToObject(root, "home", home_json(home));
     return root;
 nomem:
     cJSON_Delete(root);

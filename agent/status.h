@@ -3,10 +3,11 @@
  * What `pantryctl status` shows, shared by the daemon and pantryctl: the
  * learning period of an item (its one definition, which the pipeline also
  * uses to hold back predicted orders), and the daemon's answer to the control
- * socket's "status" request, a JSON object {"items": [...], "link": {...}}
- * (agent/PANTRYCTL.md, "The control socket"). Unknown values are JSON null,
- * never 0 or the epoch: the stock before a settled weight was seen, the rate,
- * runout and reorder point while learning, the runout during a sensor fault.
+ * socket's "status" request, a JSON object {"items": [...], "link": {...},
+ * "home": {...}} (agent/PANTRYCTL.md, "The control socket"). Unknown values
+ * are JSON null, never 0 or the epoch: the stock before a settled weight was
+ * seen, the rate, runout and reorder point while learning, the runout during
+ * a sensor fault.
  */
 #ifndef PANTRY_AGENT_STATUS_H
 #define PANTRY_AGENT_STATUS_H
@@ -16,6 +17,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "config.h"
 #include "pipeline.h"
 
 /* Where an item is in its learning period (PL_WARMUP_EVENTS, PL_WARMUP_MS). */
@@ -44,6 +46,21 @@ struct status_link {
     int64_t last_error_ms;      /* when; 0: none */
 };
 
+/*
+ * The link to the household's own broker (home = { ... }, home.h), as the
+ * daemon knows it now. The URL is the configured one, scheme://host[:port]
+ * (the configuration takes nothing else: no user or password in it); the
+ * credentials stay in their file and are never shown.
+ */
+struct status_home {
+    bool configured;        /* a home broker is configured */
+    bool connected;         /* connected now */
+    int64_t since_ms;       /* connected, or lost, at (wall clock ms); 0: never was */
+    char url[CFG_PATH_MAX]; /* the broker's URL */
+    char last_error[256];   /* the last failure on the link, "" none */
+    int64_t last_error_ms;  /* when; 0: none */
+};
+
 /* {"learning": ...}'s value: null when done, else its counts. NULL: no memory. */
 /*
  * Grams (mg / 1000) under key in o when known, else null; a time in ms when
@@ -56,11 +73,11 @@ cJSON *status_learning_json(const struct status_learning *l);
 
 /*
  * The daemon's answer to "status" at now_ms: every item's view refreshed now
- * (pipeline_view()), with its learning period, and the link (NULL: none
- * configured). Returns a new object owned by the caller, or NULL when out of
- * memory.
+ * (pipeline_view()), with its learning period, the link to the retailer and
+ * the link to the home broker (NULL or not configured: JSON null). Returns a
+ * new object owned by the caller, or NULL when out of memory.
  */
 cJSON *status_answer(struct pipeline *pl, int64_t now_ms,
-                     const struct status_link *link);
+                     const struct status_link *link, const struct status_home *home);
 
 #endif

@@ -16,9 +16,13 @@ Assistant would:
   retained command change nothing in the store and are logged;
 - commands off: no buttons, and an "order" changes nothing;
 - an item removed from the configuration: its configs emptied at the restart;
-- no consumption data on the retailer's broker; "offline" retained at stop.
+- no consumption data on the retailer's broker; "offline" retained at stop;
+- pantryctl status (text and --json) shows the home link: connected to its
+  URL while the home mosquitto runs, not connected with the last error once
+  it is stopped, connected again when it is back, and not connected with the
+  reason after a reload whose home link cannot be made; never a credential.
 
-usage: test-home.py AGENT SCHEMA
+usage: test-home.py AGENT SCHEMA PANTRYCTL
 """
 import json
 import os
@@ -40,7 +44,7 @@ import jinja2  # noqa: E402
 import jsonschema  # noqa: E402
 from mqttlib import DEVICE, Capture, Shelf  # noqa: E402
 
-AGENT, SCHEMA = sys.argv[1:3]
+AGENT, SCHEMA, PANTRYCTL = sys.argv[1:4]
 HP = "pantry/%s" % DEVICE  # the home prefix's device root
 DISCO = "homeassistant"
 with open(SCHEMA) as f:
@@ -51,12 +55,17 @@ VALIDATOR = jsonschema.Draft202012Validator(STATE_SCHEMA)
 # <object_id>/config, node_id and object_id of [a-zA-Z0-9_-].
 COMPONENTS = {"sensor", "binary_sensor", "button"}
 ID_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-")
+# The home broker takes only this user (as a household's mosquitto would): the
+# agent reads them from its credentials file, and status must never show them.
+HOME_USER, HOME_PW = "hass-pantry", "Wh1sk-pw-7731"
+AUTH = ["-u", HOME_USER, "-P", HOME_PW]
+CRED = None  # the credentials file, written below
 
 
 def retained_all(broker, topic):
     """{topic: payload} retained now under the filter topic."""
     r = subprocess.run(["mosquitto_sub", "-h", "127.0.0.1", "-p", str(broker.port),
-                        "-t", topic, "-v", "-W", "1", "--retained-only"],
+                        "-t", topic, "-v", "-W", "1", "--retained-only"] + AUTH,
                        capture_output=True, text=True)
     out = {}
     for line in r.stdout.splitlines():
@@ -68,6 +77,7 @@ def retained_all(broker, topic):
 def pub(broker, topic, payload, retain=False):
     cmd = ["mosquitto_pub", "-h", "127.0.0.1", "-p", str(broker.port), "-q", "1",
            "-t", topic] + (["-s"] if payload else ["-n"]) + (["-r"] if retain else [])
+    cmd += AUTH
     subprocess.run(cmd, input=payload, check=True, timeout=20)
 
 
@@ -85,8 +95,35 @@ def render(template, state):
 
 
 def add_home(shelf, home, extra=""):
+    if "credentials_file" not in extra:
+        extra += ' credentials_file = "%s";' % CRED
     with open(shelf.conf, "a") as f:
         f.write('home = { url = "%s"; keepalive = "5s"; %s };\n' % (home.url, extra))
+
+
+def home_status(shelf):
+    """pantryctl status's home line(s) and --json "home" of the live agent."""
+    env = dict(os.environ, TZ="UTC", LC_ALL="C.UTF-8")
+    r = subprocess.run([PANTRYCTL, "--config", shelf.conf, "status"],
+                       capture_output=True, text=True, timeout=60, env=env)
+    rj = subprocess.run([PANTRYCTL, "--config", shelf.conf, "status", "--json"],
+                        capture_output=True, text=True, timeout=60, env=env)
+    check(r.returncode == 0 and rj.returncode == 0 and
+          r.stdout.startswith("live from the daemon"),
+          "status: %r %r" % (r.stdout[:200], r.stderr + rj.stderr))
+    lines = r.stdout.splitlines()
+    text = "\n".join(next(([x] + [y for y in lines[i + 1:i + 2]
+                                   if y.startswith("          ")]
+                            for i, x in enumerate(lines) if x.startswith("home  ")),
+                           []))
+    try:
+        j = json.loads(rj.stdout)
+    except ValueError:
+        j = {}
+    check("home" in j, "json home: %r" % rj.stdout[:300])
+    out = r.stdout + rj.stdout
+    check(HOME_PW not in out and HOME_USER not in out, "a credential shown:\n" + out)
+    return text, j.get("home"), out
 
 
 def check_configs(configs, states, items, commands):
@@ -153,9 +190,13 @@ def check_configs(configs, states, items, commands):
 
 with tempfile.TemporaryDirectory() as d:
     retail = Broker(os.path.join(d, "retail")).start()
-    home = Broker(os.path.join(d, "home")).start()
+    home = Broker(os.path.join(d, "home"), passwords={HOME_USER: HOME_PW}).start()
+    CRED = os.path.join(d, "home.cred")
+    with open(CRED, "w") as f:
+        f.write("%s\n%s\n" % (HOME_USER, HOME_PW))
+    os.chmod(CRED, 0o600)
     rcap = Capture(retail, topic="#")
-    hcap = Capture(home, topic="#")
+    hcap = Capture(home, topic="#", extra=AUTH)
     sd = os.path.join(d, "shelf")
     shelf = Shelf(sd, AGENT, retail, n=2)
     add_home(shelf, home, "commands = true;")
@@ -169,6 +210,15 @@ with tempfile.TemporaryDirectory() as d:
               "online retained")
         check(wait_for(lambda: retained_all(home, HP + "/link").get(HP + "/link") ==
                        "connected"), "the retailer link: connected")
+        # pantryctl status: the home link beside the retailer's, connected.
+        text, hj, _ = home_status(shelf)
+        check(text.startswith("home      connected to %s since " % home.url),
+              "status home connected: %r" % text)
+        check(isinstance(hj, dict) and hj.get("url") == home.url and
+              hj.get("connected") is True and
+              isinstance(hj.get("since_ms"), (int, float)) and hj["since_ms"] > 0 and
+              "last_error" in hj and hj["last_error"] is None,
+              "json home connected: %r" % hj)
         states = {t.split("/")[2]: json.loads(p)
                   for t, p in retained_all(home, HP + "/+/state").items()}
         for item, st in states.items():
@@ -247,6 +297,32 @@ with tempfile.TemporaryDirectory() as d:
         check(not wait_for(lambda: orders(shelf.store) != before, 2),
               "commands off, and the store changed")
 
+        # The home broker goes away: pantryctl status says so, and when it is
+        # back, connected again (its retained messages kept on disk).
+        hcap.stop()
+        home.stop()
+        check(wait_for(lambda: "home: lost the connection to" in shelf.log_text(), 30),
+              "the agent saw the home broker go\n" + shelf.tail())
+        gone = ("lost the connection to %s" % home.url,
+                "cannot connect to %s" % home.url)
+        text, hj, _ = home_status(shelf)
+        check(text.startswith("home      not connected to %s since " % home.url) and
+              any("\n          last error: " + g in text for g in gone),
+              "status home lost: %r" % text)
+        check(isinstance(hj, dict) and hj.get("connected") is False and
+              hj.get("since_ms", 0) > 0 and
+              (hj.get("last_error") or {}).get("message", "").startswith(gone) and
+              (hj.get("last_error") or {}).get("t_ms", 0) > 0,
+              "json home lost: %r" % hj)
+        home.start()
+        hcap = Capture(home, topic="#", extra=AUTH)
+        check(wait_for(lambda: (home_status(shelf)[1] or {}).get("connected") is True,
+                       30), "json home connected again\n" + shelf.tail())
+        text, hj, _ = home_status(shelf)
+        check(text.startswith("home      connected to %s since " % home.url) and
+              "last error: lost the connection to" in text,
+              "status home back, the last error kept: %r" % text)
+
         # A reload whose home broker cannot work (its credentials file is
         # gone) keeps the link to the retailer.
         ups = shelf.log_text().count("notice: connected to")
@@ -260,6 +336,15 @@ with tempfile.TemporaryDirectory() as d:
               "the bad home link logged\n" + shelf.tail())
         check(wait_for(lambda: shelf.log_text().count("notice: connected to") > ups),
               "the retailer's link back after the reload\n" + shelf.tail())
+        # The home link configured but not made: not connected, and why.
+        text, hj, _ = home_status(shelf)
+        check(text.startswith("home      not connected to %s\n" % home.url) and
+              "last error: credentials %s/gone: " % d in text,
+              "status home not made: %r" % text)
+        check(isinstance(hj, dict) and hj.get("connected") is False and
+              hj.get("since_ms") is None and "/gone" in
+              (hj.get("last_error") or {}).get("message", ""),
+              "json home not made: %r" % hj)
         shelf.stop()
 
         # A replay of 30 days of a household: states only when they change.

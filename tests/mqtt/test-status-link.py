@@ -10,7 +10,8 @@ published with mosquitto_pub, and pantryctl status read as a user would
 - the retailer's "accepted": the last answer, its order and time, the outbox
   empty again;
 - an ack that is not one: the last error says it was dropped;
-- the broker gone: not connected since then, the last error says so.
+- the broker gone: not connected since then, the last error says so;
+- no home = { ... } group: the home link "not configured" (null in JSON).
 
 usage: test-status-link.py AGENT PANTRYCTL
 """
@@ -45,10 +46,15 @@ def status(shelf):
     rj = subprocess.run([PANTRYCTL, "--config", shelf.conf, "status", "--json"],
                         capture_output=True, text=True, timeout=60, env=env)
     try:
-        link = json.loads(rj.stdout).get("link") or {}
+        j = json.loads(rj.stdout)
+        link = j.get("link") or {}
+        check("home" in j and j["home"] is None, "json home without a home group: %r"
+              % j.get("home", "absent"))
     except ValueError:
         check(False, "status --json: %r %r" % (rj.stdout, rj.stderr))
         link = {}
+    check("\nhome      not configured\n" in r.stdout,
+          "home not configured:\n" + r.stdout)
     return r.stdout, link
 
 

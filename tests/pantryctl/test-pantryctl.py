@@ -587,19 +587,30 @@ items = (
             "last_answer": {"status": "shipped", "order": "c-7",
                             "t_ms": NOW_MS - 600000},
             "last_error": None}
+    HOME = {"url": "mqtt://homebroker:1883", "connected": False,
+            "since_ms": NOW_MS - 120000,
+            "last_error": {"message": "lost the connection to mqtt://homebroker:1883: "
+                           "gone\n\x1b[2J", "t_ms": NOW_MS - 120000}}
 
-    def status_fake(items, link):
+    def status_fake(items, link, home=None):
+        data = {"items": items, "link": link}
+        if home != "absent":
+            data["home"] = home
         return Fake({req(cmd="status"): {"ok": True, "message": "2 items",
-                                         "data": {"items": items, "link": link}}})
-    fake = status_fake([LIVE_RICE, LIVE_COFFEE], LINK)  # flour: not in it
+                                         "data": data}})
+    fake = status_fake([LIVE_RICE, LIVE_COFFEE], LINK, HOME)  # flour: not in it
     try:
         r = run(["status"])
         out = r.stdout
         check(r.returncode == 0 and out.startswith(
             "live from the daemon at %s\n\nlink      connected since %s; 2 messages "
             "in the outbox\n          last answer: shipped for c-7 at %s\n"
-            % (utc(NOW_MS), utc(NOW_MS - 3600000), utc(NOW_MS - 600000))),
-            "live status, link:\n" + out + r.stderr)
+            "home      not connected to mqtt://homebroker:1883 since %s\n"
+            "          last error: lost the connection to mqtt://homebroker:1883: "
+            "gone??[2J at %s\n\nrice  "
+            % (utc(NOW_MS), utc(NOW_MS - 3600000), utc(NOW_MS - 600000),
+               utc(NOW_MS - 120000), utc(NOW_MS - 120000))),
+            "live status, link and home:\n" + out + r.stderr)
         for e in [
             "  stock     748 g ± 1.5 g, 37%% of a 2000 g pack (at %s)" % utc(NOW_MS - 1000),
             "  use       40.0 g/day ± 4.0",
@@ -618,7 +629,7 @@ items = (
         if j is not None:
             items = {i["id"]: i for i in j["items"]}
             check(j["source"] == "daemon" and j["daemon_error"] is None and
-                  j["link"] == LINK, "json live: %r" % j)
+                  j["link"] == LINK and j["home"] == HOME, "json live: %r" % j)
             v = items["rice"]["view"]
             check(v["stock_g"] == 747.5 and v["days_left"] == 10.0 and
                   v["pack_pct"] == 37.4 and v["learning"] is None and
@@ -630,6 +641,20 @@ items = (
             check(items["flour"]["view"] is None, "json live flour")
     finally:
         fake.stop()
+    # No home broker configured (null), and a daemon that does not say (absent).
+    for home, line in ((None, "home      not configured\n\n"), ("absent", "\n")):
+        fake = status_fake([LIVE_RICE], None, home)
+        try:
+            r = run(["status"])
+            check(r.returncode == 0 and "\nlink      no broker configured: orders "
+                  "wait in the outbox\n%srice  " % line in r.stdout and
+                  r.stdout.count("home  ") == (home is None),
+                  "home %r:\n%s%s" % (home, r.stdout, r.stderr))
+            r, j = run_json(["status"])
+            check(j is not None and j["source"] == "daemon" and "home" in j and
+                  j["home"] is None, "json home %r: %r" % (home, j))
+        finally:
+            fake.stop()
     # What is not the protocol is not shown: the saved state, saying why.
     for items, link, why in (
             ([dict(LIVE_RICE, stock_g="747")], None, '"stock_g" of item rice'),
@@ -637,8 +662,14 @@ items = (
              '"learning.uses" of item rice'),
             ([LIVE_RICE], dict(LINK, outbox=-5), '"link.outbox"'),
             ([LIVE_RICE], dict(LINK, last_answer={"status": 1}), '"link.last_answer"'),
+            ([LIVE_RICE], (LINK, dict(HOME, connected="yes")), '"home.connected"'),
+            ([LIVE_RICE], (LINK, dict(HOME, url=None)), '"home.url"'),
+            ([LIVE_RICE], (LINK, dict(HOME, since_ms=0)), '"home.since_ms"'),
+            ([LIVE_RICE], (LINK, dict(HOME, last_error={"message": "x"})),
+             '"home.last_error"'),
+            ([LIVE_RICE], (LINK, "up"), '"home"'),
             ({"rice": 1}, None, '"items"')):
-        fake = status_fake(items, link)
+        fake = status_fake(items, *(link if isinstance(link, tuple) else (link,)))
         try:
             r = run(["status"])
             check(r.returncode == 0 and r.stdout.startswith("saved at ") and
