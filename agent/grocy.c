@@ -67,6 +67,9 @@ struct grocy {
     int64_t idle_end_ms; /* it is ended at this time when nothing is due (0: unset) */
     int64_t busy_end_ms; /* a sender silent past this is ended */
     int64_t spawns;      /* senders started, for the log */
+    /* the queue: read again only when the store was written or a row is due */
+    int64_t seen_writes; /* store_grocy_writes() when it was last read */
+    int64_t next_row_ms; /* its next row's time then (0: read it now) */
     /* the call under way */
     bool busy;
     struct store_grocy_call cur;
@@ -636,6 +639,7 @@ grocy_work(struct grocy *g, struct pipeline *pl, int64_t now_ms)
 
     while (g->pid >= 0 && (n = sender_read(g, why, sizeof(why))) != 0) {
         pipeline_flush(pl);
+        g->next_row_ms = 0;
         if (n < 0) {
             lost(g, why, now_ms);
         } else if (g->ans->head.kind == GROCY_WIRE_HELLO) {
@@ -650,7 +654,14 @@ grocy_work(struct grocy *g, struct pipeline *pl, int64_t now_ms)
     if (g->busy) {
         pipeline_flush(pl);
         lost(g, "the Grocy sender gave no answer, past the timeout", now_ms);
+        g->next_row_ms = 0;
     }
+    /* Called on every turn of the loop: no SELECT unless something moved. */
+    int64_t writes = store_grocy_writes(g->db);
+    if (writes == g->seen_writes && g->next_row_ms != 0 && now_ms < g->next_row_ms &&
+        now_ms < g->next_prune_ms)
+        return idle(g, now_ms,
+                    g->next_row_ms == INT64_MAX ? INT64_MAX : g->next_row_ms - now_ms);
     if (now_ms >= g->next_prune_ms) {
         /* Done rows go after the retention, like events; hourly is enough. */
         int64_t pruned = 0;
@@ -665,8 +676,12 @@ grocy_work(struct grocy *g, struct pipeline *pl, int64_t now_ms)
     }
     for (;;) {
         struct store_grocy_call *c = &g->cur;
-        if ((e = store_grocy_next(g->db, c)) == -ENOENT)
+        g->seen_writes = store_grocy_writes(g->db);
+        g->next_row_ms = 0;
+        if ((e = store_grocy_next(g->db, c)) == -ENOENT) {
+            g->next_row_ms = INT64_MAX;
             return idle(g, now_ms, INT64_MAX);
+        }
         if (e < 0) {
             log_error("grocy: the store failed: %s (%s)", store_errmsg(g->db),
                       strerror(-e));
@@ -681,8 +696,10 @@ grocy_work(struct grocy *g, struct pipeline *pl, int64_t now_ms)
             in_doubt(g, c, "was being sent when the daemon stopped", now_ms);
             continue;
         }
-        if (c->next_ms > now_ms)
+        if (c->next_ms > now_ms) {
+            g->next_row_ms = c->next_ms;
             return idle(g, now_ms, c->next_ms - now_ms);
+        }
         c->tries++;
         if (g->pid < 0 && sender_start(g, why, sizeof(why)) < 0) {
             retry(g, c, why, now_ms); /* nothing was sent */

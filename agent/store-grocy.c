@@ -243,3 +243,9 @@ store_grocy_correct(struct store *db, const char *item, int64_t now_ms)
     sqlite3_finalize(st);
     return e;
 }
+
+int64_t
+store_grocy_writes(struct store *db)
+{
+    return sqlite3_total_changes64(store_sql_(db));
+}

@@ -73,6 +73,11 @@ int store_grocy_listed(struct store *db, const char *item, const char *refill_ki
  * errno. */
 int store_grocy_correct(struct store *db, const char *item, int64_t now_ms);
 
+/* A number that changes whenever a row of the store may have been written on
+ * this connection (the queue's or any other): the queue need not be read
+ * again while it stays the same and nothing it holds has come due. */
+int64_t store_grocy_writes(struct store *db);
+
 /* Delete the rows done before before_ms (failed ones stay for pantryctl);
  * *deleted how many (may be NULL). 0 or a negative errno. */
 int store_grocy_prune(struct store *db, int64_t before_ms, int64_t *deleted);
