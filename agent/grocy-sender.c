@@ -98,44 +98,16 @@ reply(int fd, uint32_t kind, const char *text)
     return send(fd, ans.bytes, sizeof(ans.head) + body_len, MSG_NOSIGNAL) < 0 ? -1 : 0;
 }
 
-/* The strings of a request, each copied NUL-terminated into out (4 of them,
- * sizes given). false when the message is not one the daemon sends. */
-static bool
-parse(const unsigned char *msg, size_t len, char *out[4], const size_t cap[4],
-      uint32_t *timeout_ms)
-{
-    struct grocy_wire_req r;
-    size_t at = sizeof(r);
-
-    if (len < sizeof(r))
-        return false;
-    memcpy(&r, msg, sizeof(r));
-    const size_t n[4] = {r.url_len, r.body_len, r.key_len, r.ca_len};
-    if (r.version != GROCY_WIRE_VERSION || r.timeout_ms == 0 ||
-        r.timeout_ms > 10 * 60000)
-        return false;
-    *timeout_ms = r.timeout_ms;
-    for (size_t i = 0; i < 4; i++) {
-        if (n[i] >= cap[i] || n[i] > len - at || memchr(msg + at, '\0', n[i]) != NULL)
-            return false;
-        memcpy(out[i], msg + at, n[i]);
-        out[i][n[i]] = '\0';
-        at += n[i];
-    }
-    return at == len && out[0][0] != '\0';
-}
-
 /* One POST; its answer in ans. */
 static void
-post(CURL *h, const char *url, const char *body, const char *key, const char *ca,
-     uint32_t timeout_ms)
+post(CURL *h, const struct grocy_req *r)
 {
     char hdr[CFG_GROCY_KEY_MAX + 32];
     struct curl_slist *l = curl.slist_append(NULL, "Content-Type: application/json");
     long http = 0;
     CURLcode cc = CURLE_OUT_OF_MEMORY;
 
-    snprintf(hdr, sizeof(hdr), "GROCY-API-KEY: %s", key);
+    snprintf(hdr, sizeof(hdr), "GROCY-API-KEY: %s", r->key);
     if (l != NULL)
         l = curl.slist_append(l, "Accept: application/json");
     struct curl_slist *all = l != NULL ? curl.slist_append(l, hdr) : NULL;
@@ -144,19 +116,19 @@ post(CURL *h, const char *url, const char *body, const char *key, const char *ca
     body_len = 0;
     if (all != NULL) {
         curl.easy_reset(h);
-        curl.easy_setopt(h, CURLOPT_URL, url);
+        curl.easy_setopt(h, CURLOPT_URL, r->url);
         curl.easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
         curl.easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-        curl.easy_setopt(h, CURLOPT_POSTFIELDS, body);
+        curl.easy_setopt(h, CURLOPT_POSTFIELDS, r->body);
         curl.easy_setopt(h, CURLOPT_HTTPHEADER, all);
-        curl.easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)timeout_ms);
+        curl.easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)r->timeout_ms);
         curl.easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
-                         (long)(timeout_ms < 10000 ? timeout_ms : 10000));
+                         (long)(r->timeout_ms < 10000 ? r->timeout_ms : 10000));
         /* TLS verified (the system's CAs, or ca_file), never switched off. */
         curl.easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
         curl.easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
-        if (ca[0] != '\0')
-            curl.easy_setopt(h, CURLOPT_CAINFO, ca);
+        if (r->ca_file[0] != '\0')
+            curl.easy_setopt(h, CURLOPT_CAINFO, r->ca_file);
         curl.easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
         curl.easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
         cc = curl.easy_perform(h);
@@ -175,11 +147,9 @@ post(CURL *h, const char *url, const char *body, const char *key, const char *ca
 int
 grocy_sender_main(void)
 {
-    static unsigned char req[GROCY_REQ_MAX + 1];
-    char url[CFG_GROCY_URL_MAX + 64], body[GROCY_BODY_MAX], key[CFG_GROCY_KEY_MAX + 1],
-        ca[CFG_PATH_MAX], err[sizeof(ans.head.text)];
-    char *out[4] = {url, body, key, ca};
-    const size_t cap[4] = {sizeof(url), sizeof(body), sizeof(key), sizeof(ca)};
+    static unsigned char msg[GROCY_REQ_MAX + 1];
+    static struct grocy_req req;
+    char err[sizeof(ans.head.text)];
     int fd = GROCY_SENDER_FD, type = 0;
     socklen_t tl = sizeof(type);
     CURL *h;
@@ -206,16 +176,14 @@ grocy_sender_main(void)
     if (reply(fd, GROCY_WIRE_HELLO, "") < 0)
         return 1;
     for (;;) {
-        uint32_t timeout_ms;
-        ssize_t n = recv(fd, req, sizeof(req), MSG_TRUNC);
+        ssize_t n = recv(fd, msg, sizeof(msg), MSG_TRUNC);
 
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0) /* the daemon closed its end: done */
             break;
-        bool ok =
-            (size_t)n < sizeof(req) && parse(req, (size_t)n, out, cap, &timeout_ms);
-        explicit_bzero(req, sizeof(req));
+        bool ok = grocy_wire_req_read(msg, (size_t)n, &req);
+        explicit_bzero(msg, sizeof(msg));
         if (!ok) {
             /* Only a daemon of another build sends this: say so and stop. */
             memset(&ans.head, 0, sizeof(ans.head));
@@ -224,8 +192,8 @@ grocy_sender_main(void)
                   "the Grocy sender got a request it cannot read");
             break;
         }
-        post(h, url, body, key, ca, timeout_ms);
-        explicit_bzero(key, sizeof(key));
+        post(h, &req);
+        explicit_bzero(&req, sizeof(req));
         if (reply(fd, GROCY_WIRE_ANSWER, curl.easy_strerror((CURLcode)ans.head.cc)) < 0)
             break;
     }

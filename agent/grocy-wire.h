@@ -17,6 +17,8 @@
 #ifndef PANTRY_AGENT_GROCY_WIRE_H
 #define PANTRY_AGENT_GROCY_WIRE_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "config-grocy.h"
@@ -58,6 +60,28 @@ struct grocy_wire_ans {
 };
 
 #define GROCY_ANS_MAX (sizeof(struct grocy_wire_ans) + GROCY_ANSWER_MAX)
+
+/* A request, as its two ends hold it. */
+struct grocy_req {
+    uint32_t timeout_ms; /* 1 .. 600000 */
+    char url[CFG_GROCY_URL_MAX + 64];
+    char body[GROCY_BODY_MAX];
+    char key[CFG_GROCY_KEY_MAX + 1];
+    char ca_file[CFG_PATH_MAX]; /* "": the system's CAs */
+};
+
+/* r as a message into msg (GROCY_REQ_MAX bytes): its length, 0 when r is not
+ * one grocy_wire_req_read() takes back. */
+size_t grocy_wire_req_write(const struct grocy_req *r, unsigned char *msg);
+
+/* The request in the len bytes of msg, exactly as grocy_wire_req_write()
+ * writes one; false for anything else (out then holds no key). */
+bool grocy_wire_req_read(const unsigned char *msg, size_t len, struct grocy_req *out);
+
+/* The sender's message of len bytes (its length as recv() with MSG_TRUNC
+ * tells it): its kind, or 0 with why when no sender of this build says it. */
+uint32_t grocy_wire_ans_check(const unsigned char *msg, size_t len, char *why,
+                              size_t whylen);
 
 /* The sender's main (grocy-sender.c): the process exits with it. */
 int grocy_sender_main(void);

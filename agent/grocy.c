@@ -38,6 +38,7 @@
 
 #include "config-grocy.h"
 #include "daemon.h"
+#include "grocy-answer.h"
 #include "grocy-wire.h"
 #include "log.h"
 #include "store-grocy.h"
@@ -58,7 +59,6 @@ struct grocy {
     struct store *db;
     int efd;            /* our epoll fd: the sender's socket while it runs */
     char exe[PATH_MAX]; /* the daemon's executable, started as the sender */
-    char key[CFG_GROCY_KEY_MAX + 1]; /* the API key; wiped in grocy_free() */
     /* the sender */
     pid_t pid;           /* -1: none */
     bool reaped;         /* it exited and was waited for; its socket is still open */
@@ -73,8 +73,7 @@ struct grocy {
     /* the call under way */
     bool busy;
     struct store_grocy_call cur;
-    char url[CFG_GROCY_URL_MAX + 64];
-    char body[GROCY_BODY_MAX];
+    struct grocy_req req; /* its POST, and the API key (wiped in grocy_free()) */
     union {
         struct grocy_wire_ans head;
         unsigned char bytes[GROCY_ANS_MAX + 1];
@@ -188,14 +187,11 @@ sender_read(struct grocy *g, char *why, size_t whylen)
         return -1;
     }
     const struct grocy_wire_ans *a = &g->ans->head;
-    if ((size_t)n < sizeof(*a) || (size_t)n > GROCY_ANS_MAX ||
-        a->version != GROCY_WIRE_VERSION ||
-        (a->kind != GROCY_WIRE_HELLO && a->kind != GROCY_WIRE_ANSWER) ||
-        memchr(a->text, '\0', sizeof(a->text)) == NULL ||
-        (a->kind == GROCY_WIRE_ANSWER && !g->busy)) {
-        snprintf(why, whylen,
-                 "the Grocy sender said something it should not (another "
-                 "version? restart pantry-agent)");
+    uint32_t kind = grocy_wire_ans_check(g->ans->bytes, (size_t)n, why, whylen);
+    if (kind == 0)
+        return -1;
+    if (kind == GROCY_WIRE_ANSWER && !g->busy) {
+        snprintf(why, whylen, "the Grocy sender answered what was not asked");
         return -1;
     }
     if (a->kind == GROCY_WIRE_HELLO && (g->hello || a->text[0] != '\0')) {
@@ -206,35 +202,22 @@ sender_read(struct grocy *g, char *why, size_t whylen)
     return n;
 }
 
-/* Post g->url with g->body through the sender; 0, or -1 with why. */
+/* Post g->req through the sender; 0, or -1 with why. */
 static int
 sender_send(struct grocy *g, char *why, size_t whylen)
 {
     unsigned char msg[GROCY_REQ_MAX];
-    struct grocy_wire_req r = {
-        .version = GROCY_WIRE_VERSION,
-        .timeout_ms = (uint32_t)g->cfg->timeout_ms,
-        .url_len = (uint16_t)strlen(g->url),
-        .body_len = (uint16_t)strlen(g->body),
-        .key_len = (uint16_t)strlen(g->key),
-        .ca_len = (uint16_t)strlen(g->cfg->ca_file),
-    };
-    const char *part[4] = {g->url, g->body, g->key, g->cfg->ca_file};
-    const size_t n[4] = {r.url_len, r.body_len, r.key_len, r.ca_len};
-    size_t len = sizeof(r);
-    ssize_t sent;
+    size_t len = grocy_wire_req_write(&g->req, msg);
+    ssize_t sent = len > 0 ? send(g->sock, msg, len, MSG_NOSIGNAL | MSG_DONTWAIT) : -1;
+    int e = errno;
 
-    memcpy(msg, &r, sizeof(r));
-    for (size_t i = 0; i < 4; i++) {
-        memcpy(msg + len, part[i], n[i]);
-        len += n[i];
-    }
-    sent = send(g->sock, msg, len, MSG_NOSIGNAL | MSG_DONTWAIT);
     explicit_bzero(msg, sizeof(msg));
-    if (sent == (ssize_t)len)
+    if (len > 0 && sent == (ssize_t)len)
         return 0;
     snprintf(why, whylen, "the Grocy sender cannot be reached: %s",
-             sent < 0 ? strerror(errno) : "a short write");
+             len == 0   ? "a request too long"
+             : sent < 0 ? strerror(e)
+                        : "a short write");
     return -1;
 }
 
@@ -260,8 +243,10 @@ grocy_new(const struct agent_config *cfg, struct store *db, struct grocy **out,
     g->db = db;
     g->pid = -1;
     g->sock = -1;
-    if ((e = cfg_grocy_key_load(cfg->grocy.api_key_file, g->key, err, errlen)) < 0)
+    if ((e = cfg_grocy_key_load(cfg->grocy.api_key_file, g->req.key, err, errlen)) < 0)
         goto fail;
+    g->req.timeout_ms = (uint32_t)cfg->grocy.timeout_ms;
+    snprintf(g->req.ca_file, sizeof(g->req.ca_file), "%s", cfg->grocy.ca_file);
     if ((g->efd = epoll_create1(EPOLL_CLOEXEC)) < 0) {
         e = -errno;
         snprintf(err, errlen, "epoll_create1: %s", strerror(-e));
@@ -309,7 +294,7 @@ grocy_free(struct grocy *g)
     if (g == NULL)
         return;
     sender_end(g);
-    explicit_bzero(g->key, sizeof(g->key));
+    explicit_bzero(&g->req, sizeof(g->req));
     if (g->efd > 0)
         close(g->efd);
     free(g->ans);
@@ -330,7 +315,7 @@ amount_json(int64_t amount_mg, int64_t unit_mg, char *buf, size_t len)
         buf[--n] = '\0';
 }
 
-/* The POST of call c, into g->url and g->body. */
+/* The POST of call c, into g->req. */
 static void
 request(struct grocy *g, const struct store_grocy_call *c)
 {
@@ -340,9 +325,9 @@ request(struct grocy *g, const struct store_grocy_call *c)
     case GROCY_OP_CONSUME:
     case GROCY_OP_ADD:
         amount_json(c->amount_mg, c->unit_mg, amount, sizeof(amount));
-        snprintf(g->url, sizeof(g->url), "%s/stock/products/%" PRId64 "/%s",
+        snprintf(g->req.url, sizeof(g->req.url), "%s/stock/products/%" PRId64 "/%s",
                  g->cfg->url, c->product, store_grocy_op_to_str(c->op));
-        snprintf(g->body, sizeof(g->body),
+        snprintf(g->req.body, sizeof(g->req.body),
                  c->op == GROCY_OP_CONSUME
                      ? "{\"amount\":%s,\"transaction_type\":\"consume\","
                        "\"spoiled\":false}"
@@ -351,103 +336,20 @@ request(struct grocy *g, const struct store_grocy_call *c)
         break;
     case GROCY_OP_INVENTORY:
         amount_json(c->stock_mg, c->unit_mg, amount, sizeof(amount));
-        snprintf(g->url, sizeof(g->url), "%s/stock/products/%" PRId64 "/inventory",
-                 g->cfg->url, c->product);
-        snprintf(g->body, sizeof(g->body), "{\"new_amount\":%s}", amount);
+        snprintf(g->req.url, sizeof(g->req.url),
+                 "%s/stock/products/%" PRId64 "/inventory", g->cfg->url, c->product);
+        snprintf(g->req.body, sizeof(g->req.body), "{\"new_amount\":%s}", amount);
         break;
     case GROCY_OP_SHOPPING:
         amount_json(c->amount_mg, c->unit_mg, amount, sizeof(amount));
-        snprintf(g->url, sizeof(g->url), "%s/stock/shoppinglist/add-product",
+        snprintf(g->req.url, sizeof(g->req.url), "%s/stock/shoppinglist/add-product",
                  g->cfg->url);
-        snprintf(g->body, sizeof(g->body),
+        snprintf(g->req.body, sizeof(g->req.body),
                  "{\"product_id\":%" PRId64 ",\"product_amount\":%s,"
                  "\"note\":\"pantry-agent: %s\"}",
                  c->product, amount, c->item);
         break;
     }
-}
-
-static bool
-is_int(const cJSON *v)
-{
-    return cJSON_IsNumber(v) && v->valuedouble >= -9007199254740991.0 &&
-           v->valuedouble <= 9007199254740991.0 &&
-           (double)(int64_t)v->valuedouble == v->valuedouble;
-}
-
-/*
- * The body of a 200 to a stock call as Grocy 4.6's API describes it: an array
- * of StockLogEntry objects whose known members have their types (unknown ones
- * pass: Grocy's stock log has more columns than the description), product_id,
- * when given, ours. At least one entry, but for an inventory that changed
- * nothing. Returns NULL, or what is wrong.
- */
-static const char *
-check_stock_answer(const char *text, size_t len, const struct store_grocy_call *c)
-{
-    static const char *const ints[] = {"id", "product_id"};
-    static const char *const strs[] = {
-        "best_before_date", "purchased_date",   "used_date", "stock_id",
-        "transaction_id",   "transaction_type", "note",      "row_created_timestamp"};
-    const char *why = NULL;
-    cJSON *root = cJSON_ParseWithLengthOpts(text, len, NULL, false);
-    const cJSON *e;
-
-    if (root == NULL)
-        return "not JSON";
-    if (!cJSON_IsArray(root))
-        why = "not a JSON array of stock log entries";
-    else if (cJSON_GetArraySize(root) == 0 && c->op != GROCY_OP_INVENTORY)
-        why = "no stock log entry";
-    cJSON_ArrayForEach(e, root)
-    {
-        if (why != NULL)
-            break;
-        const cJSON *v;
-        if (!cJSON_IsObject(e)) {
-            why = "a stock log entry that is not an object";
-            break;
-        }
-        for (size_t i = 0; why == NULL && i < 2; i++)
-            if ((v = cJSON_GetObjectItemCaseSensitive(e, ints[i])) != NULL &&
-                !is_int(v))
-                why = "a stock log entry's id or product_id that is not an integer";
-        for (size_t i = 0; why == NULL && i < 8; i++)
-            if ((v = cJSON_GetObjectItemCaseSensitive(e, strs[i])) != NULL &&
-                !cJSON_IsString(v) && !cJSON_IsNull(v))
-                why = "a stock log entry's text member that is not a string";
-        if (why == NULL &&
-            (v = cJSON_GetObjectItemCaseSensitive(e, "amount")) != NULL &&
-            !cJSON_IsNumber(v))
-            why = "a stock log entry's amount that is not a number";
-        if (why == NULL &&
-            (v = cJSON_GetObjectItemCaseSensitive(e, "spoiled")) != NULL &&
-            !cJSON_IsBool(v) && !is_int(v))
-            why = "a stock log entry's spoiled that is not a boolean";
-        if (why == NULL &&
-            (v = cJSON_GetObjectItemCaseSensitive(e, "product_id")) != NULL &&
-            (int64_t)v->valuedouble != c->product)
-            why = "a stock log entry of another product";
-        if (why != NULL)
-            break;
-    }
-    cJSON_Delete(root);
-    return why;
-}
-
-/* Grocy's error_message of a 4xx, printable ASCII only, into buf. */
-static void
-error_message(const char *text, size_t len, char *buf, size_t buflen)
-{
-    cJSON *root = cJSON_ParseWithLengthOpts(text, len, NULL, false);
-    const cJSON *m = cJSON_GetObjectItemCaseSensitive(root, "error_message");
-    const char *s = cJSON_IsString(m) ? m->valuestring : "no error message";
-    size_t j = 0;
-
-    for (size_t i = 0; s[i] != '\0' && j + 1 < buflen && i < 200; i++)
-        buf[j++] = s[i] >= 0x20 && s[i] < 0x7f ? s[i] : '?';
-    buf[j] = '\0';
-    cJSON_Delete(root);
 }
 
 static int64_t
@@ -539,7 +441,7 @@ answered(struct grocy *g, size_t n, int64_t now_ms)
                                               : "busy");
         retry(g, c, why, now_ms);
     } else if (http >= 400 && http < 500) {
-        error_message(answer, too_big ? 0 : len, why, 120);
+        grocy_answer_error(answer, too_big ? 0 : len, why, 120);
         c->state = GROCY_FAILED;
         snprintf(c->detail, sizeof(c->detail), "Grocy refused it: HTTP %ld: %s", http,
                  why);
@@ -581,7 +483,7 @@ answered(struct grocy *g, size_t n, int64_t now_ms)
                  http, len);
         in_doubt(g, c, why, now_ms);
     } else if (c->op != GROCY_OP_SHOPPING &&
-               (bad = check_stock_answer(answer, len, c)) != NULL) {
+               (bad = grocy_answer_stock(answer, len, c->op, c->product)) != NULL) {
         snprintf(why, sizeof(why), "a bad answer (HTTP 200): %s", bad);
         in_doubt(g, c, why, now_ms);
     } else {
