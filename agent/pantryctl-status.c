@@ -380,6 +380,33 @@ link_time(const cJSON *o, const char *key, int64_t *ms)
     return get_num(o, key, 1, ms) == 1 && *ms > 0 ? 1 : -1;
 }
 
+/* A link's "last_error": null, or {message: text, t_ms: a time}. */
+static bool
+last_error_ok(const cJSON *err)
+{
+    int64_t t;
+
+    return cJSON_IsNull(err) ||
+           (cJSON_IsObject(err) &&
+            cJSON_IsString(cJSON_GetObjectItemCaseSensitive(err, "message")) &&
+            link_time(err, "t_ms", &t) == 1);
+}
+
+/* A link's checked "last_error", under its line (nothing when null). */
+static void
+print_last_error(const cJSON *err)
+{
+    int64_t t = 0;
+    char a[32];
+
+    if (cJSON_IsNull(err))
+        return;
+    link_time(err, "t_ms", &t);
+    printf("          last error: ");
+    put_clean(stdout, cJSON_GetObjectItemCaseSensitive(err, "message")->valuestring);
+    printf(" at %s\n", fmt_time(t, a, 32));
+}
+
 /*
  * The daemon's "link" (null: no broker configured) checked, and when print,
  * printed for people (root NULL) or copied into root. 0, or -EPROTO naming the
@@ -388,7 +415,7 @@ link_time(const cJSON *o, const char *key, int64_t *ms)
 static int
 show_link(const cJSON *link, bool print, cJSON *root, const char **bad)
 {
-    const cJSON *conn, *ans, *err, *st, *ord, *msg;
+    const cJSON *conn, *ans, *err, *st, *ord;
     int64_t since = 0, outbox = -1, t = 0;
     char a[32];
     int k;
@@ -418,12 +445,8 @@ show_link(const cJSON *link, bool print, cJSON *root, const char **bad)
             link_time(ans, "t_ms", &t) != 1)
             return *bad = "link.last_answer", -EPROTO;
     }
-    if (!cJSON_IsNull(err)) {
-        msg = cJSON_GetObjectItemCaseSensitive(err, "message");
-        if (!cJSON_IsObject(err) || !cJSON_IsString(msg) ||
-            link_time(err, "t_ms", &t) != 1)
-            return *bad = "link.last_error", -EPROTO;
-    }
+    if (!last_error_ok(err))
+        return *bad = "link.last_error", -EPROTO;
     if (!print)
         return 0;
     if (root != NULL) {
@@ -446,13 +469,7 @@ show_link(const cJSON *link, bool print, cJSON *root, const char **bad)
     } else {
         printf("          last answer: none yet\n");
     }
-    if (!cJSON_IsNull(err)) {
-        link_time(err, "t_ms", &t);
-        printf("          last error: ");
-        put_clean(stdout,
-                  cJSON_GetObjectItemCaseSensitive(err, "message")->valuestring);
-        printf(" at %s\n", fmt_time(t, a, 32));
-    }
+    print_last_error(err);
     return 0;
 }
 
@@ -466,8 +483,8 @@ show_link(const cJSON *link, bool print, cJSON *root, const char **bad)
 static int
 show_home(const cJSON *home, bool print, cJSON *root, const char **bad)
 {
-    const cJSON *conn, *url, *err, *msg;
-    int64_t since = 0, t = 0;
+    const cJSON *conn, *url, *err;
+    int64_t since = 0;
     char a[32];
     int k;
 
@@ -493,12 +510,8 @@ show_home(const cJSON *home, bool print, cJSON *root, const char **bad)
         return *bad = "home.url", -EPROTO;
     if ((k = link_time(home, "since_ms", &since)) < 0)
         return *bad = "home.since_ms", -EPROTO;
-    if (!cJSON_IsNull(err)) {
-        msg = cJSON_GetObjectItemCaseSensitive(err, "message");
-        if (!cJSON_IsObject(err) || !cJSON_IsString(msg) ||
-            link_time(err, "t_ms", &t) != 1)
-            return *bad = "home.last_error", -EPROTO;
-    }
+    if (!last_error_ok(err))
+        return *bad = "home.last_error", -EPROTO;
     if (!print)
         return 0;
     if (root != NULL) {
@@ -510,13 +523,7 @@ show_home(const cJSON *home, bool print, cJSON *root, const char **bad)
     if (k == 1)
         printf(" since %s", fmt_time(since, a, 32));
     printf("\n");
-    if (!cJSON_IsNull(err)) {
-        link_time(err, "t_ms", &t);
-        printf("          last error: ");
-        put_clean(stdout,
-                  cJSON_GetObjectItemCaseSensitive(err, "message")->valuestring);
-        printf(" at %s\n", fmt_time(t, a, 32));
-    }
+    print_last_error(err);
     printf("\n");
     return 0;
 }

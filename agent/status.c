@@ -112,6 +112,19 @@ item_json(struct pipeline *pl, size_t i, int64_t now_ms)
     return o;
 }
 
+/* A link's "last_error": {message, t_ms}, or null when message is "". */
+static void
+add_last_error(cJSON *o, const char *message, int64_t t_ms)
+{
+    if (message[0] != '\0') {
+        cJSON *e = cJSON_AddObjectToObject(o, "last_error");
+        cJSON_AddStringToObject(e, "message", message);
+        cJSON_AddNumberToObject(e, "t_ms", (double)t_ms);
+    } else {
+        cJSON_AddNullToObject(o, "last_error");
+    }
+}
+
 static cJSON *
 link_json(const struct status_link *k)
 {
@@ -133,13 +146,7 @@ link_json(const struct status_link *k)
     } else {
         cJSON_AddNullToObject(o, "last_answer");
     }
-    if (k->last_error[0] != '\0') {
-        cJSON *e = cJSON_AddObjectToObject(o, "last_error");
-        cJSON_AddStringToObject(e, "message", k->last_error);
-        cJSON_AddNumberToObject(e, "t_ms", (double)k->last_error_ms);
-    } else {
-        cJSON_AddNullToObject(o, "last_error");
-    }
+    add_last_error(o, k->last_error, k->last_error_ms);
     return o;
 }
 
@@ -153,13 +160,7 @@ home_json(const struct status_home *k)
     cJSON_AddStringToObject(o, "url", k->url);
     cJSON_AddBoolToObject(o, "connected", k->connected);
     status_add_ms(o, "since_ms", k->since_ms);
-    if (k->last_error[0] != '\0') {
-        cJSON *e = cJSON_AddObjectToObject(o, "last_error");
-        cJSON_AddStringToObject(e, "message", k->last_error);
-        cJSON_AddNumberToObject(e, "t_ms", (double)k->last_error_ms);
-    } else {
-        cJSON_AddNullToObject(o, "last_error");
-    }
+    add_last_error(o, k->last_error, k->last_error_ms);
     return o;
 }
 
