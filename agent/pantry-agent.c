@@ -320,12 +320,13 @@ static int
 start_uplink(struct agent *a)
 {
     char err[ERRLEN];
-    /* The home broker first (it says why it failed); its failure keeps no
-     * order from the retailer's link, and is returned at the end. */
-    int r, home_r = daemon_home_start(a);
+    /* The home broker and Grocy first (each says why it failed); their
+     * failure keeps no order from the retailer's link, and is returned at the
+     * end. Grocy's calls wait in the store meanwhile. */
+    int r, home_r = daemon_home_start(a), grocy_r = grocy_start(a);
 
-    if ((r = grocy_start(a)) < 0)
-        return r;
+    if (home_r == 0)
+        home_r = grocy_r;
     if (a->cfg->broker.url[0] == '\0') {
         log_info("no broker configured: orders wait in the store's outbox");
         return home_r;
