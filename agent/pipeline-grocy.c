@@ -8,9 +8,11 @@
 #include "pipeline-int.h"
 #include "store-grocy.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 
+#include "log.h"
 #include "shelf.h"
 
 void
@@ -49,6 +51,38 @@ pl_grocy_event(struct pipeline *p, const struct pl_item *it,
         shelf_stock(&p->shelf, it->channel, ev->t_ms, &w, &u) >= 0 && w > 0)
         c.stock_mg = w - it->cfg->container_mg > 0 ? w - it->cfg->container_mg : 0;
     snprintf(c.item, sizeof(c.item), "%s", it->cfg->id);
+    pl_note_err(p, store_grocy_add(p->db, &c));
+}
+
+void
+pl_grocy_settled(struct pipeline *p, struct pl_item *it, int64_t stock_mg,
+                 int64_t now_ms)
+{
+    int64_t told = 0, step = it->cfg->cond.min_step_mg > 0 ? it->cfg->cond.min_step_mg : 1;
+    int e;
+
+    if (it->grocy_checked)
+        return;
+    it->grocy_checked = true;
+    if (p->cfg->grocy.mode == CFG_GROCY_OFF || it->cfg->grocy_product <= 0 || it->fault ||
+        stock_mg < 0)
+        return;
+    if ((e = store_grocy_told(p->db, it->cfg->id, &told)) == -ENOENT)
+        return;
+    if (pl_note_err(p, e) < 0 || (stock_mg - told < step &&
+                                  told - stock_mg < step))
+        return;
+    struct store_grocy_call c = {
+        .product = it->cfg->grocy_product,
+        .unit_mg = it->cfg->grocy_unit_mg > 0 ? it->cfg->grocy_unit_mg : 1000,
+        .op = GROCY_OP_INVENTORY,
+        .stock_mg = stock_mg,
+        .created_ms = now_ms,
+    };
+    snprintf(c.item, sizeof(c.item), "%s", it->cfg->id);
+    log_info("grocy: %s holds %" PRId64 " g, Grocy was last told %" PRId64
+             " g: an inventory goes",
+             it->cfg->id, stock_mg / 1000, told / 1000);
     pl_note_err(p, store_grocy_add(p->db, &c));
 }
 

@@ -66,6 +66,14 @@ int pl_open_order(struct pipeline *p, const struct pl_item *it, struct open_orde
 void pl_grocy_event(struct pipeline *p, const struct pl_item *it,
                     const struct stock_event *ev);
 
+/* Item it's first settled stock since the pipeline started (stock_mg, net of
+ * its container) held against the stock Grocy was last told: a change of at
+ * least the item's min_step while the daemon was stopped or reloading, which
+ * made no stock event, is queued as an inventory. Nothing for an item never
+ * told. Once per start: it->grocy_checked. */
+void pl_grocy_settled(struct pipeline *p, struct pl_item *it, int64_t stock_mg,
+                      int64_t now_ms);
+
 /*
  * In shopping-list mode (grocy mode "shopping_list", the item has a product),
  * a predicted need of packs is Grocy's shopping list's, not an order: one row

@@ -1168,6 +1168,14 @@ sample(struct pipeline *p, const struct sample *s)
     on_events(p, ev, n);
     if (p->reviews_due > 0)
         reviews(p, s->t_ms);
+    if (!it->grocy_checked) {
+        /* Its first settled stock since the start, for Grocy. */
+        int64_t w, u;
+        if (p->cfg->grocy.mode == CFG_GROCY_OFF || it->cfg->grocy_product <= 0)
+            it->grocy_checked = true;
+        else if (shelf_stock(&p->shelf, it->channel, p->now_ms, &w, &u) == 0)
+            pl_grocy_settled(p, it, net_stock(it, w), p->now_ms);
+    }
 }
 
 int

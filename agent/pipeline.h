@@ -91,6 +91,7 @@ struct pl_item {
     bool fault;             /* between FAULT and FAULT_END */
     bool have_stock;        /* a settled weight was seen */
     bool review_due;        /* a review waits for the shelf to settle */
+    bool grocy_checked;     /* its settled stock was held against Grocy's (pl_grocy_settled) */
     int64_t next_review_ms;
     /* readings of the current aggregation interval */
     int64_t agg_start_ms, agg_n, agg_min, agg_max, agg_sum;

@@ -249,3 +249,24 @@ store_grocy_writes(struct store *db)
 {
     return sqlite3_total_changes64(store_sql_(db));
 }
+
+int
+store_grocy_told(struct store *db, const char *item, int64_t *stock_mg)
+{
+    int e = 0, rc;
+    sqlite3_stmt *st = store_prepare_(db,
+                                      "SELECT stock_mg FROM grocy_calls WHERE item = ? "
+                                      "AND op <> 'shopping' ORDER BY id DESC LIMIT 1",
+                                      &e);
+
+    if (st == NULL)
+        return e;
+    sqlite3_bind_text(st, 1, item, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *stock_mg = sqlite3_column_int64(st, 0);
+    else
+        e = rc == SQLITE_DONE ? -ENOENT : store_fail_(db, rc);
+    sqlite3_finalize(st);
+    return e;
+}

@@ -73,6 +73,11 @@ int store_grocy_listed(struct store *db, const char *item, const char *refill_ki
  * errno. */
 int store_grocy_correct(struct store *db, const char *item, int64_t now_ms);
 
+/* The stock Grocy was last told for item: the stock_mg of its newest row that
+ * is not a shopping-list one, into *stock_mg. 0, -ENOENT when it has none, or
+ * a negative errno. */
+int store_grocy_told(struct store *db, const char *item, int64_t *stock_mg);
+
 /* A number that changes whenever a row of the store may have been written on
  * this connection (the queue's or any other): the queue need not be read
  * again while it stays the same and nothing it holds has come due. */

@@ -79,6 +79,23 @@ def valgrind_wanted(sanitize):
     return sanitize == "none" and shutil.which("valgrind") is not None
 
 
+def children(pid, arg):
+    """The pids of the running processes whose parent is pid and whose
+    command line has the word arg (bytes), from /proc."""
+    out = []
+    for e in os.listdir("/proc"):
+        try:
+            with open("/proc/%s/stat" % e) as f:
+                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+            with open("/proc/%s/cmdline" % e, "rb") as f:
+                argv = f.read().split(b"\0")
+        except (OSError, ValueError, IndexError):
+            continue
+        if ppid == pid and arg in argv:
+            out.append(int(e))
+    return out
+
+
 def read_line(sock):
     """Bytes from a stream socket up to and with a newline (or until EOF)."""
     data = b""

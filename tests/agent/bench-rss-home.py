@@ -41,7 +41,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, ".."))
 sys.path.insert(0, HERE)
 from broker import Broker, make_pki  # noqa: E402
-from checks import call, put, wait_for  # noqa: E402
+from checks import children, call, put, wait_for  # noqa: E402
 from grocyfake import FakeGrocy  # noqa: E402
 
 AGENT, OUT = sys.argv[1], sys.argv[2]
@@ -118,18 +118,7 @@ def config(d, brokers, grocy, tls_ca):
 
 def senders(pid):
     """The daemon's children that are Grocy senders."""
-    out = []
-    for e in os.listdir("/proc"):
-        try:
-            with open("/proc/%s/stat" % e) as f:
-                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
-            with open("/proc/%s/cmdline" % e, "rb") as f:
-                argv = f.read().split(b"\0")
-        except (OSError, ValueError, IndexError):
-            continue
-        if ppid == pid and b"--grocy-sender" in argv:
-            out.append(int(e))
-    return out
+    return children(pid, b"--grocy-sender")
 
 
 def child_memory(pid):

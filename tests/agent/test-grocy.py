@@ -24,6 +24,10 @@ API description, counted, applied to a stock per product):
   goes with the daemon; after the restart the row goes as an /inventory,
   never a second /consume;
 - at the end, Grocy's stock is the shelf's, to the gram;
+- SIGHUP with another Grocy URL: the next call goes to the new one only;
+- a change made while the daemon is stopped (no stock event sees it) goes to
+  Grocy as an inventory of the first settled stock at the next start; a
+  restart without one sends nothing;
 - an API key file others may read is refused (--check-config and the daemon).
 Without the stand-in's python3-jsonschema the test is skipped.
 
@@ -54,8 +58,9 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from checks import VALGRIND_CMD, call, check, done, need, put, wait_for  # noqa: E402
+from checks import children, VALGRIND_CMD, call, check, done, need, put, wait_for  # noqa: E402
 
 need("python3-jsonschema", modules=["jsonschema"])
 from grocyfake import FakeGrocy  # noqa: E402
@@ -159,18 +164,7 @@ class Shelf:
 
 def senders(pid):
     """The children of pid that are Grocy senders."""
-    out = []
-    for e in os.listdir("/proc"):
-        try:
-            with open("/proc/%s/stat" % e) as f:
-                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
-            with open("/proc/%s/cmdline" % e, "rb") as f:
-                argv = f.read().split(b"\0")
-        except (OSError, ValueError, IndexError):
-            continue
-        if ppid == pid and b"--grocy-sender" in argv:
-            out.append(int(e))
-    return out
+    return children(pid, b"--grocy-sender")
 
 
 def alive(pid):
@@ -363,9 +357,41 @@ def test_fake(d):
     check(near(grocy.stock[PRODUCT], 60.0, 0.05),
           "Grocy's stock is the shelf's: %r units" % grocy.stock[PRODUCT])
     check(grocy.errors == [], "every request matched the API: %r" % grocy.errors)
+
+    # SIGHUP with another Grocy URL: the next call goes there, none to the old.
+    moved = FakeGrocy(KEY, stock=dict(grocy.stock)).start()
+    with open(shelf.conf, "w") as f:
+        f.write(CONFIG.format(d=d, url=moved.url, unit=10, timeout="5s",
+                              product=PRODUCT, extra=""))
+    n = len(grocy.calls)
+    shelf.proc.send_signal(signal.SIGHUP)
+    check(wait_for(lambda: "configuration reloaded" in shelf.text()), "reloaded")
+    # The reloaded pipeline reads the shelf again before it is told of a change.
+    check(wait_for(lambda: near(shelf.stock(), 600.0, 0.01)), "600 g after the reload")
+    time.sleep(3)
+    shelf.weigh(580)
+    check(wait_for(lambda: len(moved.of("/consume")) == 1, 30),
+          "after the reload the consume goes to the new URL: %r" % moved.calls)
+    check(len(grocy.calls) == n, "nothing more to the old URL: %r" % grocy.calls[n:])
+    check(near(moved.stock[PRODUCT], 58.0, 0.05),
+          "the new Grocy's stock is the shelf's: %r" % moved.stock[PRODUCT])
+
+    # Taken while the daemon was stopped: no stock event saw it, so at the
+    # next start the settled stock goes to Grocy as an inventory.
+    check(wait_for(lambda: all(r[4] == "done" for r in rows(d)[-1:])), "settled")
+    check(shelf.stop() == 0, "stops")
+    shelf.weigh(540)
+    check(shelf.start(), "starts again")
+    check(wait_for(lambda: len(moved.of("/inventory")) == 1, 30),
+          "the change made while stopped reaches Grocy: %r" % moved.calls)
+    check(near(moved.calls[-1]["body"].get("new_amount"), 54.0, 0.05) and
+          near(moved.stock[PRODUCT], 54.0, 0.05),
+          "as an inventory of 540 g: %r" % moved.calls[-1])
+    check("Grocy was last told 580 g" in shelf.text(), "logged")
     check(shelf.stop() == 0, "stops cleanly")
     shelf.stop_noise.set()
     grocy.stop()
+    moved.stop()
 
     # pantryctl status: the queue, from the store.
     r = subprocess.run([PANTRYCTL, "--config", shelf.conf, "status"],
