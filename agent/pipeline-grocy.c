@@ -58,19 +58,19 @@ void
 pl_grocy_settled(struct pipeline *p, struct pl_item *it, int64_t stock_mg,
                  int64_t now_ms)
 {
-    int64_t told = 0, step = it->cfg->cond.min_step_mg > 0 ? it->cfg->cond.min_step_mg : 1;
+    int64_t told = 0,
+            step = it->cfg->cond.min_step_mg > 0 ? it->cfg->cond.min_step_mg : 1;
     int e;
 
     if (it->grocy_checked)
         return;
     it->grocy_checked = true;
-    if (p->cfg->grocy.mode == CFG_GROCY_OFF || it->cfg->grocy_product <= 0 || it->fault ||
-        stock_mg < 0)
+    if (p->cfg->grocy.mode == CFG_GROCY_OFF || it->cfg->grocy_product <= 0 ||
+        it->fault || stock_mg < 0)
         return;
     if ((e = store_grocy_told(p->db, it->cfg->id, &told)) == -ENOENT)
         return;
-    if (pl_note_err(p, e) < 0 || (stock_mg - told < step &&
-                                  told - stock_mg < step))
+    if (pl_note_err(p, e) < 0 || (stock_mg - told < step && told - stock_mg < step))
         return;
     struct store_grocy_call c = {
         .product = it->cfg->grocy_product,
