@@ -14,7 +14,8 @@
 #      arm64/armhf packages downloaded for them (nothing of those architectures
 #      or releases installed), and runs the unit tests (golden vectors and the
 #      2038 test included) under qemu-user (packaging/cross-build.sh,
-#      cross-sysroot.sh);
+#      cross-sysroot.sh); the closed-loop evaluations and long property runs
+#      only on bookworm, skipped with that reason on trixie;
 #   3d. builds the Debian packages for bookworm and trixie, amd64, arm64 and
 #      armhf (against the release's sysroot where it is not the machine's)
 #      from a clean copy of the tree, runs lintian on them and checks their
