@@ -43,7 +43,6 @@
 #include "log.h"
 #include "store-grocy.h"
 
-#define ANSWER_MAX GROCY_ANSWER_MAX
 #define BACKOFF_FIRST_MS 5000
 #define BACKOFF_MAX_MS (10 * 60000)
 #define SENDER_IDLE_MS 5000   /* a sender with nothing to send ends after this */
@@ -66,7 +65,6 @@ struct grocy {
     bool hello;          /* it said it is ready */
     int64_t idle_end_ms; /* it is ended at this time when nothing is due (0: unset) */
     int64_t busy_end_ms; /* a sender silent past this is ended */
-    int64_t spawns;      /* senders started, for the log */
     /* the queue: read again only when the store was written or a row is due */
     int64_t seen_writes; /* store_grocy_writes() when it was last read */
     int64_t next_row_ms; /* its next row's time then (0: read it now) */
@@ -132,7 +130,6 @@ sender_start(struct grocy *g, char *err, size_t errlen)
     g->sock = sv[0];
     g->hello = false;
     g->idle_end_ms = 0;
-    g->spawns++;
     return 0;
 }
 
@@ -473,7 +470,7 @@ answered(struct grocy *g, size_t n, int64_t now_ms)
         retry(g, c, why, now_ms);
     } else if (too_big) {
         snprintf(why, sizeof(why), "an answer (HTTP %ld) of more than %d bytes", http,
-                 ANSWER_MAX);
+                 GROCY_ANSWER_MAX);
         in_doubt(g, c, why, now_ms);
     } else if (cc != CURLE_OK) {
         snprintf(why, sizeof(why), "no answer: %s", a->text);

@@ -70,7 +70,8 @@ void pl_grocy_event(struct pipeline *p, const struct pl_item *it,
  * its container) held against the stock Grocy was last told: a change of at
  * least the item's min_step while the daemon was stopped or reloading, which
  * made no stock event, is queued as an inventory. Nothing for an item never
- * told. Once per start: it->grocy_checked. */
+ * told. Once per start: it->grocy_checked. The caller has checked that Grocy
+ * and the item's product are configured. */
 void pl_grocy_settled(struct pipeline *p, struct pl_item *it, int64_t stock_mg,
                       int64_t now_ms);
 
