@@ -14,6 +14,8 @@ endpoints read with urllib and http.client:
    TYPE before its samples; histogram buckets cumulative, +Inf == _count)
    counts exactly those, and the acks published;
 4. 404 for another path, 405 (with Allow) for POST, HEAD without a body;
+   at most 16 connections (the 17th closed at once), an idle one closed by
+   the server, a POST body not read; [::1]:PORT when IPv6 is there;
 5. the broker stopped: /health 503 "broker: not connected" and
    broker_connected 0; started again: 200, and one reconnect counted.
 Waits poll with deadlines; nothing sleeps a fixed time.
@@ -214,6 +216,84 @@ def part_args(d, trust):
     check(not os.path.exists(os.path.join(d, "bad.db")), "and creates no database")
 
 
+def closed_by_server(sock, timeout=30):
+    """Whether the server closes sock (read gives EOF or a reset) in time."""
+    sock.settimeout(timeout)
+    try:
+        return sock.recv(1) == b""
+    except ConnectionResetError:
+        return True
+    except socket.timeout:
+        return False
+
+
+def part_bounds(mport):
+    """16 connections at most (the 17th is closed at once, while the 16 stay
+    open), an idle one closed by the server (10 s), a request body unread."""
+    idle = [socket.create_connection(("127.0.0.1", mport)) for _ in range(16)]
+    try:
+        extra = socket.create_connection(("127.0.0.1", mport))
+        check(closed_by_server(extra), "the 17th connection is closed")
+        extra.close()
+        for s in idle[1:]:
+            s.settimeout(0)
+            try:
+                gone = s.recv(1) == b""
+            except BlockingIOError:
+                gone = False
+            except ConnectionResetError:
+                gone = True
+            check(not gone, "the 16 others are still open")
+        check(closed_by_server(idle[0]), "an idle connection is closed by the server")
+    finally:
+        for s in idle:
+            s.close()
+    check(wait_for(lambda: health(mport)[0] == 200), "and it answers again")
+    # A POST with a body it must not read: 405 at once, the body unread.
+    c = http.client.HTTPConnection("127.0.0.1", mport, timeout=10)
+    try:
+        c.request("POST", "/metrics", body=b"x" * 100000)
+        status = c.getresponse().status
+    except (ConnectionResetError, BrokenPipeError):
+        status = "reset"
+    finally:
+        c.close()
+    check(status in (405, "reset"), "a POST body is not read: %s" % status)
+
+
+def part_ipv6(d, trust):
+    """--metrics [::1]:PORT, when this machine has IPv6 on loopback."""
+    try:
+        s = socket.socket(socket.AF_INET6)
+        s.bind(("::1", 0))
+        port = s.getsockname()[1]
+        s.close()
+    except OSError as e:
+        print("# IPv6 part skipped: %s" % e)
+        return
+    lis = Listener(RETAILER, d, "v6", "mqtt://127.0.0.1:1", "--trust", trust,
+                   "--db", "v6.db", "--metrics", "[::1]:%d" % port)
+    try:
+        def status():
+            try:
+                return get_host("::1", port, "/health")[0]
+            except OSError:
+                return None
+        check(wait_for(lambda: status() == 503), "[::1]: /health 503, no broker")
+    finally:
+        check(lis.stop() == 0, "and it stops at SIGTERM with status 0")
+
+
+def get_host(host, port, path):
+    c = http.client.HTTPConnection(host, port, timeout=10)
+    try:
+        c.request("GET", path)
+        r = c.getresponse()
+        return r.status, r.read()
+    finally:
+        c.close()
+
+
 def part_serve(d, trust, dev):
     broker = Broker(os.path.join(d, "broker"))
     mport = free_port()
@@ -280,6 +360,7 @@ def part_serve(d, trust, dev):
         status, headers, body = get(mport, "/metrics", "HEAD")
         check(status == 200 and body == b"", "HEAD: 200, no body: %d %r" %
               (status, body[:40]))
+        part_bounds(mport)
 
         broker.stop()
         check(wait_for(lambda: health(mport)[0] == 503),
@@ -306,6 +387,7 @@ with tempfile.TemporaryDirectory() as d:
     dev = jose.Device("pi-1")
     dev.write_trust(trust)
     part_args(d, trust)
+    part_ipv6(d, trust)
     part_serve(d, trust, dev)
 
 done()
