@@ -14,6 +14,7 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,8 +40,9 @@ union addr {
 
 /* "A.B.C.D:PORT" or "[ADDR]:PORT" into a; 0 or -EINVAL with err. */
 static int
-parse_addr(const char *s, union addr *a, socklen_t *alen, char *err, size_t errlen)
+parse_addr(const char *text, union addr *a, socklen_t *alen, char *err, size_t errlen)
 {
+    const char *s = text;
     char host[ADDR_MAX];
     const char *colon, *port_text;
     size_t hlen;
@@ -91,7 +93,7 @@ bad:
                       "--metrics: '%.*s' is not ADDR:PORT: an IPv4 address such as "
                       "127.0.0.1:9464 or an IPv6 one in brackets such as [::1]:9464, "
                       "port 1 to 65535",
-                      ADDR_MAX * 2, s - (v6 ? 1 : 0));
+                      ADDR_MAX * 2, text);
 }
 
 int
@@ -213,7 +215,7 @@ metrics_http_start(const char *addr, struct metrics_http **out, char *err,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)MEMORY_LIMIT, MHD_OPTION_END);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (h->daemon == NULL) {
-        r = text_error(err, errlen, "--metrics %s: libmicrohttpd did not start", addr);
+        text_error(err, errlen, "--metrics %s: libmicrohttpd did not start", addr);
         r = -EIO;
         goto fail;
     }

@@ -207,7 +207,8 @@ def part_args(d, trust):
           in r.stderr, "and says so: %s" % r.stderr)
     check(not os.path.exists(os.path.join(d, "busy.db")), "and creates no database")
     for bad in ("127.0.0.1", "127.0.0.1:0", "127.0.0.1:65536", "::1:80", "[::1]80",
-                "localhost:80", "127.0.0.1: 80", "127.0.0.1:+80", "[::1]:"):
+                "localhost:80", "127.0.0.1: 80", "127.0.0.1:+80", "[::1]:", "[::1",
+                "[::1]:99999999"):
         r = subprocess.run([RETAILER, "listen", "--url", "mqtt://127.0.0.1:1",
                             "--trust", trust, "--db", "bad.db", "--metrics", bad],
                            cwd=d, capture_output=True, text=True, timeout=30)
