@@ -12,7 +12,8 @@ endpoints read with urllib and http.client:
    forged (signature, dropped), /metrics parsed strictly here (every sample
    a name, optional labels with escapes, a number; every family with HELP and
    TYPE before its samples; histogram buckets cumulative, +Inf == _count)
-   counts exactly those, and the acks published;
+   counts exactly those, and the acks published (and python3-prometheus-client,
+   when installed, reads the same samples);
 4. 404 for another path, 405 (with Allow) for POST, HEAD without a body;
    at most 16 connections (the 17th closed at once), an idle one closed by
    the server, a POST body not read; [::1]:PORT when IPv6 is there;
@@ -171,7 +172,27 @@ def scrape(port):
     check(ctype.startswith("text/plain; version=0.0.4"), "content type %s" % ctype)
     problems, samples, types = parse(text)
     check(problems == [], "the text parses strictly: %s\n%s" % (problems, text))
+    check_with_client(text, samples)
     return samples, types
+
+
+def check_with_client(text, samples):
+    """When python3-prometheus-client is installed (not needed): its parser
+    reads the same families and samples as ours."""
+    try:
+        from prometheus_client.parser import text_string_to_metric_families
+    except ImportError:
+        return
+    theirs = {}
+    try:
+        for fam in text_string_to_metric_families(text):
+            for smp in fam.samples:
+                theirs[(smp.name, frozenset(smp.labels.items()))] = smp.value
+    except ValueError as e:
+        check(False, "prometheus_client parses the text: %s" % e)
+        return
+    check(theirs == samples, "prometheus_client reads what we read: %s" %
+          (set(theirs.items()) ^ set(samples.items())))
 
 
 def value(samples, name, **labels):
