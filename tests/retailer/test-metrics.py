@@ -18,7 +18,9 @@ endpoints read with urllib and http.client:
    at most 16 connections (the 17th closed at once), an idle one closed by
    the server, a POST body not read; [::1]:PORT when IPv6 is there;
 5. the broker stopped: /health 503 "broker: not connected" and
-   broker_connected 0; started again: 200, and one reconnect counted.
+   broker_connected 0; started again: 200, and one reconnect counted;
+6. the database locked by another writer: /health 503 with the reason and a
+   busy error counted; unlocked: the order accepted, /health 200.
 Waits poll with deadlines; nothing sleeps a fixed time.
 
 usage: test-metrics.py PANTRY_RETAILER
@@ -28,6 +30,7 @@ import math
 import os
 import re
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -316,6 +319,31 @@ def get_host(host, port, path):
         c.close()
 
 
+def part_db_busy(d, broker, mport, dev, acks, lis):
+    """The database locked by another writer past the listener's busy timeout
+    (10 s): /health 503 with the reason and a busy error counted; the lock
+    released, the message (retried by Paho) is accepted and /health is 200."""
+    con = sqlite3.connect(os.path.join(d, "m.db"), isolation_level=None, timeout=30)
+    try:
+        con.execute("BEGIN IMMEDIATE")
+        pub(broker, "pantry/v1/%s/reorder" % dev.name,
+            dev.sign(jose.reorder(dev.name, 4, NOW, oid(4))))
+        check(wait_for(lambda: health(mport)[0] == 503, 60),
+              "/health 503 while the database is locked: %s" % lis.log()[-300:])
+        check(health(mport) == (503, "database: the last transaction failed (busy)\n"),
+              "and says why: %s" % (health(mport),))
+    finally:
+        con.execute("ROLLBACK")
+        con.close()
+    check(wait_for(lambda: len(acks.lines()) == 6, 60), "the order is accepted after")
+    check(wait_for(lambda: health(mport)[0] == 200), "/health 200 again")
+    samples = scrape(mport)[0]
+    check(value(samples, "db_errors_total", kind="busy") >= 1, "a busy error counted")
+    check("cannot record reorder %s" % oid(4) in lis.log(), "logged: %s" % lis.log()[-300:])
+    check(value(samples, "messages_total", verdict="accepted", reason="ok") == 4,
+          "4 accepted")
+
+
 def part_serve(d, trust, dev):
     broker = Broker(os.path.join(d, "broker"))
     mport = free_port()
@@ -396,6 +424,7 @@ def part_serve(d, trust, dev):
         samples = scrape(mport)[0]
         check(value(samples, "broker_connected") == 1 and
               value(samples, "broker_reconnects_total") == 1, "one reconnect counted")
+        part_db_busy(d, broker, mport, dev, acks, lis)
         acks.stop()
         check(lis.stop() == 0, "the listener stops cleanly: %s" % lis.log()[-300:])
     finally:
