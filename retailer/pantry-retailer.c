@@ -651,14 +651,15 @@ cmd_listen(int argc, char **argv)
         }
         c.ack.key = &key;
     }
-    /* Before the database: a port in use must change nothing. */
+    /* Before the server's thread reads it; and the server before the
+     * database: a port in use must change nothing. */
+    metrics_init(RETAILER_VERSION, clock_wall_ms());
     if (metrics_addr != NULL &&
         metrics_http_start(metrics_addr, &mh, err, sizeof(err)) < 0) {
         fprintf(stderr, "pantry-retailer: %s\n", err);
         r = 1;
         goto out_keys;
     }
-    metrics_init(RETAILER_VERSION, clock_wall_ms());
     t = load_trust(w.trust);
     if (state_open(db, &s, err, sizeof(err)) < 0) {
         fprintf(stderr, "pantry-retailer: %s\n", err);
