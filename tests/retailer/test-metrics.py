@@ -305,6 +305,9 @@ def part_ipv6(d, trust):
             except OSError:
                 return None
         check(wait_for(lambda: status() == 503), "[::1]: /health 503, no broker")
+        # SIGTERM is the listener's to handle once it tries the broker (before,
+        # it ends the process as it did before --metrics).
+        check(wait_for(lambda: "cannot connect" in lis.log()), "it tries the broker")
     finally:
         check(lis.stop() == 0, "and it stops at SIGTERM with status 0")
 
