@@ -29,6 +29,8 @@ static const double bucket_s[] = {
     0.05,   0.1,     0.25,   0.5,   1,      2.5,   5,    10,
 };
 #define BUCKETS (sizeof(bucket_s) / sizeof(bucket_s[0]))
+_Static_assert(sizeof(bucket_le) / sizeof(bucket_le[0]) == BUCKETS,
+               "one printed bound per bucket");
 
 struct histogram {
     const char *name, *help;
