@@ -20,6 +20,7 @@
 
 #include "clock.h"
 #include "message.h"
+#include "metrics.h"
 #include "out.h"
 #include "text.h"
 
@@ -228,9 +229,18 @@ pin_lookup(void *arg, const char *device, uint8_t pk[KEYS_PK_BYTES])
 }
 
 static void
+on_send_success(void *ctx, MQTTAsync_successData5 *s)
+{
+    (void)ctx;
+    (void)s;
+    metrics_ack_done(true);
+}
+
+static void
 on_send_failure(void *ctx, MQTTAsync_failureData5 *f)
 {
     (void)ctx;
+    metrics_ack_done(false);
     logmsg("an ack was not delivered to the broker: %s (it is sent again when the "
            "agent re-sends the message)",
            f->message ? f->message : paho_error(f->code));
@@ -244,6 +254,7 @@ publish_acks(struct listener *l, const char *device, const char *acks)
     char topic[TOPIC_MAX];
 
     snprintf(topic, sizeof(topic), "%s/%s/ack", l->c->prefix, device);
+    opts.onSuccess5 = on_send_success;
     opts.onFailure5 = on_send_failure;
     opts.context = l;
     for (const char *p = acks; p != NULL && *p != '\0';) {
@@ -256,9 +267,12 @@ publish_acks(struct listener *l, const char *device, const char *acks)
         m.payloadlen = (int)n;
         m.qos = 1;
         m.retained = 0;
+        metrics_ack_queued();
         if ((rc = MQTTAsync_sendMessage(l->client, topic, &m, &opts)) !=
-            MQTTASYNC_SUCCESS)
+            MQTTASYNC_SUCCESS) {
+            metrics_ack_done(false);
             logmsg("cannot publish an ack for %s: %s", device, paho_error(rc));
+        }
         p += n + (nl != NULL);
     }
 }
@@ -318,6 +332,7 @@ handle(struct listener *l, const char *topic, size_t tlen, const char *data, siz
     char device[MESSAGE_ID_MAX], *acks = NULL;
     int64_t now_s = c->fixed_now_s > 0 ? c->fixed_now_s : clock_wall_ms() / 1000;
     int kind = parse_topic(c, topic, tlen, device), r, same, pending;
+    int64_t t0_us;
 
     if (l->out_broken)
         return 0; /* stopping: it stays with the broker, for the next start */
@@ -329,6 +344,7 @@ handle(struct listener *l, const char *topic, size_t tlen, const char *data, siz
     if (kind == KIND_KEY)
         return c->tofu ? handle_key(l, device, data, len, now_s) : 1;
     if (len > JWS_MAX_LEN) {
+        metrics_message(METRICS_DROPPED, CHECK_MALFORMED);
         logmsg("%s of %s dropped: %zu bytes, more than a token may have (%d)",
                kind == KIND_REORDER ? "reorder" : "cancel", device, len, JWS_MAX_LEN);
         return 1;
@@ -340,27 +356,35 @@ handle(struct listener *l, const char *topic, size_t tlen, const char *data, siz
         cc.pin = pin_lookup;
         cc.pin_arg = c->state;
     }
+    t0_us = clock_mono_us();
     if ((r = check_token(&cc, l->buf, len, device, (enum payload_kind)kind, &res)) <
         0) {
         logmsg("cannot judge a message of %s: %s (will retry)", device, strerror(-r));
         return 0;
     }
+    metrics_verify((double)(clock_mono_us() - t0_us) / 1e6);
     if (!ledger_identified(&res)) {
+        metrics_message(METRICS_DROPPED, res.reason);
         logmsg("%s of %s dropped, not answered (%s): %s", payload_kind_to_str(kind),
                device, check_reason_to_str(res.reason), res.detail);
         r = 1;
         goto out;
     }
     ac.now_s = now_s;
+    t0_us = clock_mono_us();
     r = state_judge(c->state, &res, l->buf, now_s, c->client_id, make_acks, &ac, &acks,
                     &same, &pending);
+    metrics_judge((double)(clock_mono_us() - t0_us) / 1e6);
     if (r < 0) {
+        metrics_db_error(r);
         logmsg("cannot record %s %s of %s: %s (will retry)", payload_kind_to_str(kind),
                res.p.order_id, device, state_error(c->state));
         r = 0;
         goto out;
     }
+    metrics_db_ok();
     if (pending == STATE_PENDING_OTHER) {
+        metrics_message(METRICS_DUPLICATE, CHECK_OK);
         logmsg("duplicate %s %s of %s: not answered, as its listener has not handed "
                "it off yet (it answers once it has, or at its next start)",
                payload_kind_to_str(kind), res.p.order_id, device);
@@ -377,7 +401,9 @@ handle(struct listener *l, const char *topic, size_t tlen, const char *data, siz
         struct handoff h = {.c = c};
         long n;
 
+        t0_us = clock_mono_us();
         int ho = hand_off(&h, &f, now_s, &n);
+        metrics_handoff((double)(clock_mono_us() - t0_us) / 1e6);
 
         handoff_fini(&h);
         if (ho < 0) {
@@ -396,6 +422,7 @@ handle(struct listener *l, const char *topic, size_t tlen, const char *data, siz
                    payload_kind_to_str(kind), res.p.order_id, device);
     }
     publish_acks(l, device, acks);
+    metrics_judged((enum ledger_verdict)r, &res);
     if (r == LEDGER_ACCEPTED) {
         pthread_mutex_lock(&l->lock);
         l->accepted++;
@@ -477,6 +504,7 @@ on_connected(void *ctx, char *cause)
     int qos[3] = {1, 1, 1}, rc;
 
     (void)cause;
+    metrics_broker(true);
     pthread_mutex_lock(&l->lock);
     l->connected_once = true;
     pthread_mutex_unlock(&l->lock);
@@ -511,6 +539,7 @@ on_connection_lost(void *ctx, char *cause)
 {
     struct listener *l = ctx;
 
+    metrics_broker(false);
     logmsg("connection to %s lost%s%s; reconnecting", l->c->url, cause ? ": " : "",
            cause ? cause : "");
 }
@@ -523,6 +552,7 @@ on_server_disconnect(void *ctx, MQTTProperties *props, enum MQTTReasonCodes rc)
     char what[300];
 
     (void)props;
+    metrics_broker(false);
     if (rc != MQTTREASONCODE_SESSION_TAKEN_OVER) {
         logmsg("the broker disconnected us: %s; reconnecting",
                MQTTReasonCode_toString(rc));

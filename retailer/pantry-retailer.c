@@ -28,6 +28,8 @@
 #include "ledger.h"
 #include "listen.h"
 #include "message.h"
+#include "metrics-http.h"
+#include "metrics.h"
 #include "out.h"
 #include "state.h"
 #include "text.h"
@@ -93,6 +95,8 @@ static const char usage_listen[] =
     "  --credentials FILE     user name and password, one per line (mode 0600)\n"
     "  --count N              exit after N accepted messages\n"
     "  --exit-idle SECONDS    exit after that long without a message\n"
+    "  --metrics ADDR:PORT    serve /metrics (Prometheus) and /health there, e.g.\n"
+    "                         127.0.0.1:9464 or [::1]:9464 (default: off)\n"
     "\n"
     "Accepted orders are JSON lines on stdout, each written and flushed before the\n"
     "order is acknowledged; if stdout fails (its reader went away), the listener\n"
@@ -229,6 +233,7 @@ enum {
     OPT_CREDENTIALS,
     OPT_COUNT,
     OPT_EXIT_IDLE,
+    OPT_METRICS,
     OPT_FORCE,
     OPT_SINCE,
     OPT_HELP,
@@ -502,6 +507,7 @@ cmd_listen(int argc, char **argv)
         {"credentials", required_argument, NULL, OPT_CREDENTIALS},
         {"count", required_argument, NULL, OPT_COUNT},
         {"exit-idle", required_argument, NULL, OPT_EXIT_IDLE},
+        {"metrics", required_argument, NULL, OPT_METRICS},
         {"help", no_argument, NULL, OPT_HELP},
         {NULL, 0, NULL, 0},
     };
@@ -514,6 +520,8 @@ cmd_listen(int argc, char **argv)
         .out = stdout,
     };
     const char *db = "pantry-retailer.db", *key_path = NULL, *cred = NULL;
+    const char *metrics_addr = NULL;
+    struct metrics_http *mh = NULL;
     char client_id[128], host[64], user[KEYS_CRED_MAX], password[KEYS_CRED_MAX];
     char err[512];
     struct keys key;
@@ -587,6 +595,11 @@ cmd_listen(int argc, char **argv)
         case OPT_EXIT_IDLE:
             c.exit_idle_s = count_arg(usage_listen, "--exit-idle", optarg, 86400 * 365);
             break;
+        case OPT_METRICS:
+            if (metrics_http_check(optarg, err, sizeof(err)) < 0)
+                die_usage(usage_listen, "%s", err);
+            metrics_addr = optarg;
+            break;
         default:
             die_usage(usage_listen, "unknown option");
         }
@@ -638,6 +651,15 @@ cmd_listen(int argc, char **argv)
         }
         c.ack.key = &key;
     }
+    /* Before the server's thread reads it; and the server before the
+     * database: a port in use must change nothing. */
+    metrics_init(RETAILER_VERSION, clock_wall_ms());
+    if (metrics_addr != NULL &&
+        metrics_http_start(metrics_addr, &mh, err, sizeof(err)) < 0) {
+        fprintf(stderr, "pantry-retailer: %s\n", err);
+        r = 1;
+        goto out_keys;
+    }
     t = load_trust(w.trust);
     if (state_open(db, &s, err, sizeof(err)) < 0) {
         fprintf(stderr, "pantry-retailer: %s\n", err);
@@ -660,6 +682,8 @@ cmd_listen(int argc, char **argv)
 out:
     state_close(s);
     trust_free(t);
+out_keys:
+    metrics_http_stop(mh);
     if (key_path != NULL)
         keys_wipe(&key);
     sodium_memzero(password, sizeof(password));
