@@ -284,7 +284,7 @@ def unit(outdir, arch, root):
         agent = os.path.join(x, "usr/sbin/pantry-agent")
         check_unit = os.path.join(here, "check-unit.py")
         for args in (["verify", unit, "/usr/sbin", agent, os.path.join(here, "man"),
-                      root], ["security", unit, "1.5", root]):
+                      "--root", root], ["security", unit, "1.5", root]):
             r = run(sys.executable, check_unit, *args)
             print(r.stdout, end="")
             if r.returncode == 77:
