@@ -29,6 +29,7 @@
 #include "ledger.h"
 #include "listen.h"
 #include "message.h"
+#include "notify.h"
 #include "out.h"
 #include "state.h"
 #include "text.h"
@@ -683,6 +684,12 @@ cmd_listen(int argc, char **argv)
     c.state = s;
     fprintf(stderr, "pantry-retailer: %zu trusted device key(s)%s, database %s\n",
             trust_count(t), c.tofu ? ", trust on first use" : "", db);
+    /* Under systemd (Type=notify): every option, file and the database are
+     * good; the broker is reached, and retried, from here on, as the agent's
+     * READY=1 does not wait for its broker either. */
+    if (notify_send("READY=1") < 0)
+        fprintf(stderr, "pantry-retailer: NOTIFY_SOCKET: cannot tell systemd we are "
+                        "ready\n");
     r = listen_run(&c, err, sizeof(err));
     if (r < 0)
         fprintf(stderr, "pantry-retailer: %s\n", err);

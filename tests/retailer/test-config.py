@@ -16,6 +16,9 @@ pantry-retailer.conf(5)) against a real mosquitto on a free loopback port
    syntax error, a missing file, a file that is a folder;
 4. packaging/pantry-retailer.conf, the sample the package installs, is read
    without an error (its settings are all listen's).
+5. under systemd (Type=notify) the listener sends READY=1 to $NOTIFY_SOCKET
+   (a datagram socket of the test's) once the file and the database are good,
+   and nothing when the file is refused.
 Waits poll with deadlines; nothing sleeps a fixed time.
 
 usage: test-config.py PANTRY_RETAILER SAMPLE_CONF
@@ -23,6 +26,7 @@ usage: test-config.py PANTRY_RETAILER SAMPLE_CONF
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -231,6 +235,36 @@ def part_sample(d, dev):
           "the sample is read: %d %s" % (p.returncode, p.stderr[-400:]))
 
 
+def part_notify(d, dev):
+    w = workdir(d, "notify", dev)
+    conf = write_conf(os.path.join(w, "n.conf"),
+                      'url = "mqtt://127.0.0.1:%d";\ntrust = "trust";\nexit-idle = 1;\n'
+                      % free_port())
+    bad = write_conf(os.path.join(w, "bad.conf"), 'url = 1.5;\n')
+    for path, want in ((bad, 2), (conf, 1)):
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        sock.bind(os.path.join(w, "notify.sock"))
+        try:
+            p = subprocess.run([RETAILER, "listen", "--config", path], cwd=w,
+                               capture_output=True, timeout=60,
+                               env=dict(os.environ,
+                                        NOTIFY_SOCKET=os.path.join(w, "notify.sock")))
+            sock.setblocking(False)
+            got = []
+            while True:
+                try:
+                    got.append(sock.recv(4096))
+                except BlockingIOError:
+                    break
+        finally:
+            sock.close()
+            os.unlink(os.path.join(w, "notify.sock"))
+        check(p.returncode == want and
+              got == ([b"READY=1"] if want == 1 else []),
+              "%s: status %d, notified %s: %s" % (os.path.basename(path), p.returncode,
+                                                 got, p.stderr[-300:]))
+
+
 with tempfile.TemporaryDirectory() as d:
     dev = jose.Device("pi-cfg")
     k = subprocess.run([RETAILER, "keygen", "--key", os.path.join(d, "ack.key")],
@@ -238,6 +272,7 @@ with tempfile.TemporaryDirectory() as d:
     check(k.returncode == 0, "keygen: %s" % k.stderr)
     part_errors(d, dev)
     part_sample(d, dev)
+    part_notify(d, dev)
     broker = Broker(os.path.join(d, "broker")).start()
     try:
         part_same(d, broker, dev)
