@@ -324,6 +324,8 @@ def retailer_deb(x, release, arch):
         os.mkdir(os.path.join(d, "devices"))
         key = os.path.join(d, "ack.key")
         run(*wrapper, prog, "keygen", "--key", key)
+        with open(os.path.join(d, "devices", "dev-1.jwk"), "w") as f:
+            f.write(run(*wrapper, prog, "jwk", "--key", key).stdout)
         r = run(*wrapper, prog, "listen", "--config", conf, "--url", "mqtt://127.0.0.1:9",
                 "--trust", os.path.join(d, "devices"), "--key", key,
                 "--db", os.path.join(d, "x.db"), "--exit-idle", "1", timeout=120)

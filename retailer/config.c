@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -155,24 +156,71 @@ out:
     return r;
 }
 
-/* libconfig would read an @include'd file with none of read_file's checks:
- * a line starting with @include is refused (conservatively, even inside a
- * text spanning lines). */
+/*
+ * Two things libconfig 1.5 must not see, found by following its tokens
+ * (comments and strings skipped, lines counted):
+ *  - @include at the start of a line: it would read the named file with none
+ *    of read_file()'s checks; refused;
+ *  - a string where no value may start (after something other than = : [ ( ,
+ *    or another string): its parser leaks the string that is the token of a
+ *    syntax error (no %destructor in its grammar), so the string is replaced
+ *    in place by " 0 " and spaces, newlines kept: the same syntax error on
+ *    the same line, without the leak.
+ */
 static int
-refuse_include(const char *path, const char *text, char *err, size_t errlen)
+prescan(const char *path, char *text, char *err, size_t errlen)
 {
     unsigned line = 1;
+    bool line_start = true;
+    char prev = '=';
 
-    for (const char *p = text; *p != '\0'; line++) {
-        p += strspn(p, " \t\r\f");
-        if (strncmp(p, "@include", 8) == 0) {
+    for (char *p = text; *p != '\0';) {
+        char ch = *p;
+        if (ch == '\n') {
+            line++;
+            line_start = true;
+            p++;
+            continue;
+        }
+        if (ch == ' ' || ch == '\t' || ch == '\r' || ch == '\f') {
+            p++;
+            continue;
+        }
+        bool at_start = line_start;
+        line_start = false;
+        if (ch == '#' || (ch == '/' && p[1] == '/')) {
+            p += strcspn(p, "\n");
+            continue;
+        }
+        if (ch == '/' && p[1] == '*') {
+            for (p += 2; *p != '\0' && !(p[0] == '*' && p[1] == '/'); p++)
+                line += *p == '\n';
+            p += *p != '\0' ? 2 : 0;
+            continue;
+        }
+        if (ch == '@' && at_start && strncmp(p, "@include", 8) == 0) {
             errf(err, errlen, "%s:%u: @include: every setting must be in this one file",
                  path, line);
             return -EINVAL;
         }
-        p = strchr(p, '\n');
-        if (p == NULL)
-            break;
+        if (ch == '"') {
+            char *start = p;
+            for (p++; *p != '\0' && *p != '"'; p++) {
+                if (*p == '\\' && p[1] != '\0')
+                    p++;
+                line += *p == '\n';
+            }
+            p += *p != '\0';
+            if (strchr("=:[(,\"", prev) == NULL) {
+                for (char *q = start; q < p; q++)
+                    if (*q != '\n')
+                        *q = ' ';
+                start[0] = '0';
+            }
+            prev = '"';
+            continue;
+        }
+        prev = ch;
         p++;
     }
     return 0;
@@ -334,7 +382,7 @@ config_args_make(const struct option *opts, int argc, char **argv,
         r = -ENOMEM;
         goto out;
     }
-    if ((r = refuse_include(path, text, err, errlen)) < 0)
+    if ((r = prescan(path, text, err, errlen)) < 0)
         goto out;
     if (config_read_string(&cf, text) != CONFIG_TRUE) {
         errf(err, errlen, "%s:%d: %s", path, config_error_line(&cf),
