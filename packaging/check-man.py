@@ -16,6 +16,7 @@
 # Usage: check-man.py PAGE --version V [--help-of PROG] [--commands]
 #                         [--config-md CONFIG.md --agent PANTRY-AGENT]
 #                         [--listen-of PANTRY-RETAILER]
+#                         [--subcommands A,B,...: the options of PROG A --help...]
 import argparse
 import os
 import re
@@ -179,6 +180,7 @@ def main():
     ap.add_argument("--config-md")
     ap.add_argument("--agent")
     ap.add_argument("--listen-of")
+    ap.add_argument("--subcommands")
     a = ap.parse_args()
 
     src = open(a.page, encoding="utf-8").read()
@@ -221,6 +223,12 @@ def main():
                     fail(f"command {c} has no entry in COMMANDS")
                 if os.path.basename(a.help_of) in ("pantryctl", "pantry-forecast"):
                     opts |= options_of(help_text(a.help_of, c))
+        for c in (a.subcommands or "").split(","):
+            if c:
+                checked += 1
+                if c not in set(tags(secs.get("COMMANDS", []))):
+                    fail(f"command {c} has no entry in COMMANDS")
+                opts |= options_of(help_text(a.help_of, c))
         if not opts:
             fail("no options found in --help")
         for o in sorted(opts):
