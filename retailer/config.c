@@ -367,6 +367,8 @@ config_args_make(const struct option *opts, int argc, char **argv,
         goto out;
     }
     path = scan_argv(opts, argc, argv, given);
+    if (path != NULL && path[0] == '\0')
+        goto argv_only; /* --config '': no file, not even the default */
     if (path == NULL) {
         r = read_file(CONFIG_DEFAULT_PATH, &text, err, errlen);
         if (r == -ENOENT)

@@ -35,7 +35,8 @@ struct config_args {
 /*
  * Makes the arguments listen parses: finds --config FILE in argv (parsed with
  * opts, which must hold {"config", required_argument, ...}), or takes
- * CONFIG_DEFAULT_PATH if that exists, and reads the file: a regular file of at
+ * CONFIG_DEFAULT_PATH if that exists (--config '' reads none), and reads the
+ * file: a regular file of at
  * most CONFIG_FILE_MAX bytes, owned by root or the caller, writable by no one
  * else, with no @include. Every setting must name a long option of opts other
  * than config and help: a text or a whole number for an option with an

@@ -218,6 +218,12 @@ def part_errors(d, dev):
     p = run(w, "--config", os.path.join(w, "missing.conf"))
     check(p.returncode == 2 and b"missing.conf: No such file" in p.stderr,
           "a missing --config: %s" % p.stderr)
+    p = run(w, "--config", "", "--url", "mqtt://127.0.0.1:%d" % free_port(),
+            "--trust", "trust", "--exit-idle", "1", "--db", "empty.db")
+    check(p.returncode == 1 and b"never reached" in p.stderr and
+          os.path.exists(os.path.join(w, "empty.db")),
+          "--config '' reads no file: %s" % p.stderr[-300:])
+    os.unlink(os.path.join(w, "empty.db"))
     p = run(w, "--config", w)
     check(p.returncode == 2 and b"not a regular file" in p.stderr,
           "a folder as --config: %s" % p.stderr)
