@@ -353,7 +353,7 @@ config_args_make(const struct option *opts, int argc, char **argv,
     char *text = NULL;
     const char *path;
     size_t n_opts = 0;
-    int r;
+    int r = 0;
 
     memset(out, 0, sizeof(*out));
     config_init(&cf);
