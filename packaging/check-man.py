@@ -6,14 +6,22 @@
 # and it describes what independent sources say exists: every option and
 # command of the program's own --help output (of each pantryctl command too),
 # every setting in agent/CONFIG.md's tables; and the configuration example in
-# pantry-agent.conf(5) passes `pantry-agent --check-config`.
+# pantry-agent.conf(5) passes `pantry-agent --check-config`. For
+# pantry-retailer.conf(5) (--listen-of): every long option of `pantry-retailer
+# listen --help` but --config and --help is a setting with an entry, and
+# listen takes the EXAMPLE (its paths moved to a temporary folder by the
+# command line, its broker a closed port): exit 1 for the broker never
+# reached, not 2 for a refused file.
 #
 # Usage: check-man.py PAGE --version V [--help-of PROG] [--commands]
 #                         [--config-md CONFIG.md --agent PANTRY-AGENT]
+#                         [--listen-of PANTRY-RETAILER]
+#                         [--subcommands A,B,...: the options of PROG A --help...]
 import argparse
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -112,6 +120,57 @@ def config_settings(config_md):
     return names
 
 
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def listen_settings(prog, src, secs):
+    """pantry-retailer.conf(5) against `PROG listen --help` and PROG itself."""
+    checked = 0
+    opts = {o[2:] for o in options_of(help_text(prog, "listen"))
+            if o.startswith("--")} - {"help", "config"}
+    if len(opts) < 20:
+        fail(f"only {len(opts)} options found in {prog} listen --help")
+    described = set()
+    for lines in secs.values():
+        described |= set(tags(lines))
+    for o in sorted(opts):
+        checked += 1
+        if o not in described:
+            fail(f"setting {o} (listen --{o}) has no entry")
+    for t in sorted(set(tags(secs.get("SETTINGS", []))) - opts):
+        fail(f"entry {t} is no option of listen")
+    ex = re.search(r"^\.SH EXAMPLE\n(?:.*\n)*?\.EX\n((?:.*\n)*?)\.EE", src, re.M)
+    if not ex:
+        fail("no .EX block under EXAMPLE")
+        return checked
+    with tempfile.TemporaryDirectory() as d:
+        conf = os.path.join(d, "example.conf")
+        with open(conf, "w") as f:
+            f.write(unescape(ex.group(1)))
+        os.chmod(conf, 0o644)
+        os.mkdir(os.path.join(d, "devices"))
+        key = os.path.join(d, "ack.key")
+        subprocess.run([prog, "keygen", "--key", key], capture_output=True)
+        # One device (the key's public half): an empty trust store is legal,
+        # but qsort(NULL, 0) in trust.c trips UBSan in the sanitizer build.
+        with open(os.path.join(d, "devices", "dev-1.jwk"), "w") as f:
+            subprocess.run([prog, "jwk", "--key", key], stdout=f)
+        port = free_port()
+        r = subprocess.run([prog, "listen", "--config", conf, "--url",
+                            f"mqtt://127.0.0.1:{port}", "--ca-file", conf,
+                            "--trust", os.path.join(d, "devices"), "--key", key,
+                            "--db", os.path.join(d, "x.db"), "--exit-idle", "1"],
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                           text=True, timeout=60)
+        checked += 1
+        if r.returncode != 1 or "never reached" not in r.stdout:
+            fail(f"listen does not take the EXAMPLE (exit {r.returncode}):\n{r.stdout}")
+    return checked
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("page")
@@ -120,6 +179,8 @@ def main():
     ap.add_argument("--commands", action="store_true")
     ap.add_argument("--config-md")
     ap.add_argument("--agent")
+    ap.add_argument("--listen-of")
+    ap.add_argument("--subcommands")
     a = ap.parse_args()
 
     src = open(a.page, encoding="utf-8").read()
@@ -162,6 +223,12 @@ def main():
                     fail(f"command {c} has no entry in COMMANDS")
                 if os.path.basename(a.help_of) in ("pantryctl", "pantry-forecast"):
                     opts |= options_of(help_text(a.help_of, c))
+        for c in (a.subcommands or "").split(","):
+            if c:
+                checked += 1
+                if c not in set(tags(secs.get("COMMANDS", []))):
+                    fail(f"command {c} has no entry in COMMANDS")
+                opts |= options_of(help_text(a.help_of, c))
         if not opts:
             fail("no options found in --help")
         for o in sorted(opts):
@@ -194,6 +261,9 @@ def main():
                 checked += 1
                 if r.returncode != 0:
                     fail(f"the EXAMPLE does not pass --check-config:\n{r.stdout}")
+
+    if a.listen_of:
+        checked += listen_settings(a.listen_of, src, secs)
 
     print(f"# {name}: {checked} names checked, {failures} failures")
     return 1 if failures else 0

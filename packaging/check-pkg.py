@@ -7,7 +7,10 @@
 #                  a hobbyist needs is in pantry-agent (daemon, pantryctl,
 #                  pantry-sensors, unit, sysusers.d, tmpfiles.d, the sample
 #                  configuration as a conffile, man pages, the documents the man
-#                  pages name) and pantry-retailer; the maintainer scripts make
+#                  pages name) and pantry-retailer (its unit, sysusers.d,
+#                  tmpfiles.d, sample configuration as a conffile, man pages,
+#                  the packaged listener taking that configuration); the
+#                  maintainer scripts make
 #                  the user before the state directory and enable nothing; the
 #                  packaged unit passes `systemd-analyze verify` and security
 #                  (check-unit.py) and its man pages render without warnings;
@@ -30,8 +33,9 @@
 #                  amd64 sysroot); exit 77 (skipped, with the reason) when ROOT
 #                  has no systemd-analyze that runs here.
 #   install BUILD  `meson install --destdir` of the build BUILD: everything lands
-#                  under DESTDIR/PREFIX, the unit runs PREFIX's daemon with
-#                  PREFIX's configuration, and the man pages are there.
+#                  under DESTDIR/PREFIX, the units run PREFIX's daemon and
+#                  retailer with PREFIX's configuration, and the man pages are
+#                  there.
 import glob
 import os
 import re
@@ -72,7 +76,12 @@ AGENT_FILES = [
 ]
 RETAILER_FILES = [
     "usr/bin/pantry-retailer",
+    "lib/systemd/system/pantry-retailer.service",
+    "usr/lib/sysusers.d/pantry-retailer.conf",
+    "usr/lib/tmpfiles.d/pantry-retailer.conf",
+    "etc/pantry-retailer/pantry-retailer.conf",
     "usr/share/man/man1/pantry-retailer.1.gz",
+    "usr/share/man/man5/pantry-retailer.conf.5.gz",
 ]
 
 
@@ -83,12 +92,12 @@ RELEASES = {
     "bookworm": ("+deb12", {
         "pantry-agent": ["libc6", "libcjson1", "libconfig9", "libcurl4", "libgpiod2",
                          "libpaho-mqtt1.3", "libsodium23", "libsqlite3-0"],
-        "pantry-retailer": ["libc6", "libcjson1", "libmicrohttpd12", "libpaho-mqtt1.3",
-                            "libsodium23", "libsqlite3-0"]}),
+        "pantry-retailer": ["libc6", "libcjson1", "libconfig9", "libmicrohttpd12",
+                            "libpaho-mqtt1.3", "libsodium23", "libsqlite3-0"]}),
     "trixie": ("+deb13", {
         "pantry-agent": ["libc6", "libcjson1", "libconfig11", "libcurl4t64",
                          "libgpiod3", "libpaho-mqtt1.3", "libsodium23", "libsqlite3-0"],
-        "pantry-retailer": ["libc6", "libcjson1", "libmicrohttpd12t64",
+        "pantry-retailer": ["libc6", "libcjson1", "libconfig11", "libmicrohttpd12t64",
                             "libpaho-mqtt1.3", "libsodium23", "libsqlite3-0"]}),
 }
 QEMU = {"amd64": ["qemu-x86_64"], "arm64": ["qemu-aarch64", "-cpu", "cortex-a53"],
@@ -211,6 +220,8 @@ def deb(outdir, release, arch):
             check_time64(x, pkg, release, arch)
             if pkg == "pantry-agent":
                 agent_deb(x, release, arch)
+            else:
+                retailer_deb(x, release, arch)
             print(f"# {os.path.basename(debs[0])}: {os.path.getsize(debs[0])} bytes")
 
 
@@ -270,6 +281,58 @@ def agent_deb(x, release, arch):
         fail(f"the packaged daemon refuses the packaged configuration:\n{r.stdout}")
 
 
+def retailer_deb(x, release, arch):
+    """The retailer's service as packaged: a conffile, the user made before
+    its state directory, nothing enabled, the unit checked as installed, and
+    the packaged listener taking the packaged configuration (its paths moved
+    to a temporary folder, its broker a closed port: exit 1, never reached)."""
+    ctl = os.path.join(x, "DEBIAN")
+    conffiles = open(os.path.join(ctl, "conffiles")).read().split()
+    if "/etc/pantry-retailer/pantry-retailer.conf" not in conffiles:
+        fail("pantry-retailer: the sample configuration is not a conffile")
+    postinst = open(os.path.join(ctl, "postinst")).read()
+    su, tf = postinst.find("systemd-sysusers"), postinst.find("systemd-tmpfiles")
+    if su < 0 or tf < 0 or su > tf:
+        fail("pantry-retailer: postinst does not run systemd-sysusers before "
+             "systemd-tmpfiles")
+    if re.search(r"^\s*deb-systemd-helper enable", postinst, re.M) and \
+            "was-enabled" not in postinst:
+        fail("pantry-retailer: postinst enables the service on installation")
+    control = open(os.path.join(ctl, "control")).read()
+    if not re.search(r"^Depends:.*systemd-sysusers", control, re.M):
+        fail("pantry-retailer: Depends has no systemd-sysusers provider")
+    unit = os.path.join(x, "lib/systemd/system/pantry-retailer.service")
+    prog = os.path.join(x, "usr/bin/pantry-retailer")
+    check_unit = os.path.join(here, "check-unit.py")
+    for args in (["verify", unit, "/usr/bin", prog, os.path.join(here, "man"),
+                  os.path.join(here, "..", "retailer")],
+                 ["security", unit, "1.5"]):
+        r = run(sys.executable, check_unit, *args)
+        print(r.stdout, end="")
+        if r.returncode != 0:
+            fail(f"check-unit.py {args[0]} on the packaged pantry-retailer.service")
+    wrapper = []
+    if (release, arch) != machine():
+        sysroot = os.path.join(here, "..", "_build", "sysroot", f"{release}-{arch}")
+        wrapper = QEMU[arch] + ["-L", os.path.abspath(sysroot)]
+    with tempfile.TemporaryDirectory() as d:
+        conf = os.path.join(d, "pantry-retailer.conf")
+        with open(conf, "w") as f:
+            f.write(open(os.path.join(x, "etc/pantry-retailer/pantry-retailer.conf"))
+                    .read())
+        os.chmod(conf, 0o644)
+        os.mkdir(os.path.join(d, "devices"))
+        key = os.path.join(d, "ack.key")
+        run(*wrapper, prog, "keygen", "--key", key)
+        with open(os.path.join(d, "devices", "dev-1.jwk"), "w") as f:
+            f.write(run(*wrapper, prog, "jwk", "--key", key).stdout)
+        r = run(*wrapper, prog, "listen", "--config", conf, "--url", "mqtt://127.0.0.1:9",
+                "--trust", os.path.join(d, "devices"), "--key", key,
+                "--db", os.path.join(d, "x.db"), "--exit-idle", "1", timeout=120)
+        if r.returncode != 1 or "never reached" not in r.stdout:
+            fail(f"the packaged listener refuses the packaged configuration:\n{r.stdout}")
+
+
 def unit(outdir, arch, root):
     debs = glob.glob(os.path.join(outdir, f"pantry-agent_*_{arch}.deb"))
     if len(debs) != 1:
@@ -284,7 +347,7 @@ def unit(outdir, arch, root):
         agent = os.path.join(x, "usr/sbin/pantry-agent")
         check_unit = os.path.join(here, "check-unit.py")
         for args in (["verify", unit, "/usr/sbin", agent, os.path.join(here, "man"),
-                      root], ["security", unit, "1.5", root]):
+                      "--root", root], ["security", unit, "1.5", root]):
             r = run(sys.executable, check_unit, *args)
             print(r.stdout, end="")
             if r.returncode == 77:
@@ -321,7 +384,11 @@ def install(build):
                 f"{root}/share/man/man1/pantryctl.1",
                 f"{root}/share/man/man1/pantry-sensors.1",
                 f"{root}/share/man/man1/pantry-forecast.1",
-                f"{root}/share/man/man5/pantry-agent.conf.5"]
+                f"{root}/share/man/man5/pantry-agent.conf.5",
+                f"{root}/bin/pantry-retailer",
+                f"{etc}/pantry-retailer/pantry-retailer.conf",
+                f"{root}/share/man/man1/pantry-retailer.1",
+                f"{root}/share/man/man5/pantry-retailer.conf.5"]
         units = [f for f in found if f.endswith("systemd/system/pantry-agent.service")]
         if len(units) != 1:
             fail(f"{len(units)} units installed, want 1")
@@ -332,9 +399,19 @@ def install(build):
             if start not in text:
                 fail(f"the installed unit does not start {prefix}/sbin/pantry-agent "
                      f"with /{etc}/pantry-agent/pantry-agent.conf")
+        units = [f for f in found
+                 if f.endswith("systemd/system/pantry-retailer.service")]
+        if len(units) != 1:
+            fail(f"{len(units)} retailer units installed, want 1")
+        elif (f"ExecStart={prefix}/bin/pantry-retailer listen --config "
+              f"/{etc}/pantry-retailer/pantry-retailer.conf\n"
+              not in open(os.path.join(dest, units[0])).read()):
+            fail(f"the installed pantry-retailer.service does not start "
+                 f"{prefix}/bin/pantry-retailer with /{etc}/pantry-retailer/")
         for kind in ("sysusers.d", "tmpfiles.d"):
-            if not any(f.endswith(f"{kind}/pantry-agent.conf") for f in found):
-                fail(f"no {kind}/pantry-agent.conf installed")
+            for name in ("pantry-agent", "pantry-retailer"):
+                if not any(f.endswith(f"{kind}/{name}.conf") for f in found):
+                    fail(f"no {kind}/{name}.conf installed")
         for f in want:
             if f not in found:
                 fail(f"meson install made no /{f}")

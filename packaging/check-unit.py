@@ -16,11 +16,15 @@
 #   accounts  systemd-sysusers and systemd-tmpfiles, run on an empty root, make
 #             the user, its groups and the state directory the unit expects, and
 #             the unit's directories are those of the daemon's default paths as
-#             agent/CONFIG.md documents them.
+#             agent/CONFIG.md documents them, or (pantry-retailer) those of the
+#             paths in the sample configuration the package installs.
+# The same checks serve both units: pantry-agent.service and
+# pantry-retailer.service; PROGRAM is the built program ExecStart= runs from
+# BINDIR once installed.
 #
-# Usage: check-unit.py verify UNIT SBIN AGENT MANDIR [ROOT]
+# Usage: check-unit.py verify UNIT BINDIR PROGRAM MANDIR... [--root ROOT]
 #        check-unit.py security UNIT MAX [ROOT]
-#        check-unit.py accounts UNIT SYSUSERS TMPFILES CONFIG.md
+#        check-unit.py accounts UNIT SYSUSERS TMPFILES CONFIG.md|SAMPLE.conf
 import os
 import re
 import shutil
@@ -100,11 +104,15 @@ def one(settings, key):
     return v[0]
 
 
-def verify(unit, sbin, agent, mandir, root=None):
+def verify(unit, sbin, agent, *mandirs):
+    mandirs, root = list(mandirs), None
+    if "--root" in mandirs:
+        root = mandirs[mandirs.index("--root") + 1]
+        mandirs = mandirs[:mandirs.index("--root")]
     analyze = analyze_cmd(root)
     with tempfile.TemporaryDirectory() as tmp:
         src = open(unit, encoding="utf-8").read()
-        installed = os.path.join(sbin, "pantry-agent")
+        installed = os.path.join(sbin, os.path.basename(agent))
         new, n = re.subn(r"^ExecStart=" + re.escape(installed) + r"(\s)",
                          lambda m: "ExecStart=" + os.path.abspath(agent) + m.group(1),
                          src, flags=re.M)
@@ -115,11 +123,14 @@ def verify(unit, sbin, agent, mandir, root=None):
             f.write(new)
         # man looks pages up in MANPATH's manN/ folders.
         manroot = os.path.join(tmp, "man")
-        for page in os.listdir(mandir):
-            sec = page.rpartition(".")[2]
-            os.makedirs(os.path.join(manroot, "man" + sec), exist_ok=True)
-            os.symlink(os.path.abspath(os.path.join(mandir, page)),
-                       os.path.join(manroot, "man" + sec, page))
+        for mandir in mandirs:
+            for page in os.listdir(mandir):
+                sec = page.rpartition(".")[2]
+                if not re.fullmatch(r"[1-8]", sec):
+                    continue
+                os.makedirs(os.path.join(manroot, "man" + sec), exist_ok=True)
+                os.symlink(os.path.abspath(os.path.join(mandir, page)),
+                           os.path.join(manroot, "man" + sec, page))
         env = dict(os.environ, MANPATH=manroot, SYSTEMD_LOG_LEVEL="notice")
         r = subprocess.run(analyze + ["verify", "--man=yes", copy], env=env,
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -161,24 +172,46 @@ def config_defaults(config_md):
     return out
 
 
+def sample_paths(conf):
+    """{setting: "/path"} of a sample libconfig file's uncommented settings."""
+    out = {}
+    for line in open(conf, encoding="utf-8"):
+        m = re.match(r'\s*([a-z][a-z0-9_-]*)\s*=\s*"(/[^"]*)"\s*;', line)
+        if m:
+            out[m.group(1)] = m.group(2)
+    return out
+
+
 def accounts(unit, sysusers, tmpfiles, config_md):
     s = unit_settings(unit)
     user, group = one(s, "User"), one(s, "Group")
-    state, runtime = one(s, "StateDirectory"), one(s, "RuntimeDirectory")
+    retailer = config_md.endswith(".conf")
+    state = one(s, "StateDirectory")
+    runtime = None if retailer else one(s, "RuntimeDirectory")
     confdir = one(s, "ConfigurationDirectory")
     state_mode = one(s, "StateDirectoryMode")
 
-    d = config_defaults(config_md)
-    for key, base, want in (("store_path", "/var/lib", state),
-                            ("key_path", "/var/lib", state),
-                            ("control_socket", "/run", runtime)):
-        if key not in d:
-            fail(f"no default of {key} in {config_md}")
-        elif os.path.dirname(d[key]) != os.path.join(base, want):
-            fail(f"{key} defaults to {d[key]}, outside {base}/{want} of the unit")
+    if retailer:
+        # The sample's database and ack key in the state directory (the one
+        # place the sandbox lets it write), its trust store in /etc's.
+        d = sample_paths(config_md)
+        checks = (("db", "/var/lib", state), ("key", "/var/lib", state),
+                  ("trust", "/etc", confdir))
+        conf_name = "pantry-retailer.conf"
+    else:
+        d = config_defaults(config_md)
+        checks = (("store_path", "/var/lib", state), ("key_path", "/var/lib", state),
+                  ("control_socket", "/run", runtime))
+        conf_name = "pantry-agent.conf"
+    for key, base, want in checks:
+        path = d.get(key)
+        if path is None:
+            fail(f"no {key} in {config_md}")
+        elif not (path + "/").startswith(os.path.join(base, want) + "/"):
+            fail(f"{key} is {path}, outside {base}/{want} of the unit")
     m = re.search(r"--config (\S+)", one(s, "ExecStart"))
-    if not m or not m.group(1).endswith(f"/{confdir}/pantry-agent.conf"):
-        fail(f"ExecStart= reads no pantry-agent.conf in a folder {confdir}/")
+    if not m or not m.group(1).endswith(f"/{confdir}/{conf_name}"):
+        fail(f"ExecStart= reads no {conf_name} in a folder {confdir}/")
 
     with tempfile.TemporaryDirectory() as root:
         os.makedirs(os.path.join(root, "etc"))
@@ -224,7 +257,8 @@ def accounts(unit, sysusers, tmpfiles, config_md):
         if f"{stat.S_IMODE(st.st_mode):04o}" != state_mode:
             fail(f"/var/lib/{state} has mode {stat.S_IMODE(st.st_mode):04o}, "
                  f"StateDirectoryMode= is {state_mode}")
-    print(f"# {user}:{group}, /var/lib/{state} {state_mode}, /run/{runtime}, "
+    run = f", /run/{runtime}" if runtime else ""
+    print(f"# {user}:{group}, /var/lib/{state} {state_mode}{run}, "
           f"/etc/{confdir}: consistent")
 
 

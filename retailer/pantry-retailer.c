@@ -24,12 +24,14 @@
 #include "ack.h"
 #include "check.h"
 #include "clock.h"
+#include "config.h"
 #include "keys.h"
 #include "ledger.h"
 #include "listen.h"
 #include "message.h"
 #include "metrics-http.h"
 #include "metrics.h"
+#include "notify.h"
 #include "out.h"
 #include "state.h"
 #include "text.h"
@@ -97,6 +99,10 @@ static const char usage_listen[] =
     "  --exit-idle SECONDS    exit after that long without a message\n"
     "  --metrics ADDR:PORT    serve /metrics (Prometheus) and /health there, e.g.\n"
     "                         127.0.0.1:9464 or [::1]:9464 (default: off)\n"
+    "  --config FILE          read these options from FILE first, the command line\n"
+    "                         winning (default " CONFIG_DEFAULT_PATH ",\n"
+    "                         when it exists; '' for none); see\n"
+    "                         pantry-retailer.conf(5)\n"
     "\n"
     "Accepted orders are JSON lines on stdout, each written and flushed before the\n"
     "order is acknowledged; if stdout fails (its reader went away), the listener\n"
@@ -153,15 +159,28 @@ static const char usage_jwk[] = "usage: pantry-retailer jwk --key FILE\n"
 static void die_usage(const char *usage, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* listen's configuration file, so that die_usage() can name the line of an
+ * option the file set (config.h). */
+static struct config_args listen_conf;
+static const struct option *listen_opts;
+
 static void
 die_usage(const char *usage, const char *fmt, ...)
 {
+    char msg[1024], name[64], where[PATH_MAX + 16];
     va_list ap;
 
-    fputs("pantry-retailer: ", stderr);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
+    fputs("pantry-retailer: ", stderr);
+    /* "--NAME: ..." about an option the file set: say where. */
+    if (listen_opts != NULL && strncmp(msg, "--", 2) == 0 &&
+        sscanf(msg + 2, "%63[a-z0-9-]", name) == 1 &&
+        config_args_where(&listen_conf, listen_opts, name, where, sizeof(where)) !=
+            NULL)
+        fprintf(stderr, "%s: ", where);
+    fputs(msg, stderr);
     fputs("\n\n", stderr);
     fputs(usage, stderr);
     exit(EXIT_USAGE);
@@ -238,6 +257,7 @@ enum {
     OPT_SINCE,
     OPT_HELP,
     OPT_WINDOWS,
+    OPT_CONFIG,
 };
 
 /* The options of struct window, in both commands' tables. */
@@ -508,6 +528,7 @@ cmd_listen(int argc, char **argv)
         {"count", required_argument, NULL, OPT_COUNT},
         {"exit-idle", required_argument, NULL, OPT_EXIT_IDLE},
         {"metrics", required_argument, NULL, OPT_METRICS},
+        {"config", required_argument, NULL, OPT_CONFIG},
         {"help", no_argument, NULL, OPT_HELP},
         {NULL, 0, NULL, 0},
     };
@@ -529,6 +550,15 @@ cmd_listen(int argc, char **argv)
     struct state *s = NULL;
     int opt, r;
 
+    /* The configuration file's settings become options before argv's. */
+    if ((r = config_args_make(opts, argc, argv, &listen_conf, err, sizeof(err))) < 0) {
+        fprintf(stderr, "pantry-retailer: %s\n", err);
+        config_args_fini(&listen_conf);
+        return EXIT_USAGE;
+    }
+    listen_opts = opts;
+    argc = listen_conf.argc;
+    argv = listen_conf.argv;
     while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         if (window_opt(usage_listen, opt, &w))
             continue;
@@ -600,6 +630,8 @@ cmd_listen(int argc, char **argv)
                 die_usage(usage_listen, "%s", err);
             metrics_addr = optarg;
             break;
+        case OPT_CONFIG:
+            break; /* read by config_args_make() */
         default:
             die_usage(usage_listen, "unknown option");
         }
@@ -675,6 +707,12 @@ cmd_listen(int argc, char **argv)
     c.state = s;
     fprintf(stderr, "pantry-retailer: %zu trusted device key(s)%s, database %s\n",
             trust_count(t), c.tofu ? ", trust on first use" : "", db);
+    /* Under systemd (Type=notify): every option, file and the database are
+     * good; the broker is reached, and retried, from here on, as the agent's
+     * READY=1 does not wait for its broker either. */
+    if (notify_send("READY=1") < 0)
+        fprintf(stderr, "pantry-retailer: NOTIFY_SOCKET: cannot tell systemd we are "
+                        "ready\n");
     r = listen_run(&c, err, sizeof(err));
     if (r < 0)
         fprintf(stderr, "pantry-retailer: %s\n", err);
@@ -687,6 +725,7 @@ out_keys:
     if (key_path != NULL)
         keys_wipe(&key);
     sodium_memzero(password, sizeof(password));
+    config_args_fini(&listen_conf);
     return r;
 }
 

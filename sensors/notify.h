@@ -4,8 +4,8 @@
  * $NOTIFY_SOCKET ("READY=1", "STATUS=...", "WATCHDOG=1", "STOPPING=1"). Without
  * NOTIFY_SOCKET (not started by systemd) every call does nothing and succeeds.
  */
-#ifndef PANTRY_AGENT_NOTIFY_H
-#define PANTRY_AGENT_NOTIFY_H
+#ifndef PANTRY_NOTIFY_H
+#define PANTRY_NOTIFY_H
 
 #include <stdint.h>
 

@@ -1,0 +1,255 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""The retailer's load test: tests/bench/load-retailer's simulated devices
+publish signed reorders to a private mosquitto; LISTENERS `pantry-retailer
+listen` processes in one share group record them in one private PostgreSQL
+and hand them to a webhook served here, which counts every call by its
+Idempotency-Key and checks its signature.
+
+Two runs:
+  steady  nothing goes wrong: orders answered per second, publish-to-ack
+          latency (p50, p90, p99), and the listeners' CPU time per order
+          against the bare Ed25519 verify of the same tokens on one core;
+  chaos   the same load while one listener is killed (SIGKILL) and started
+          again, and PostgreSQL is restarted: every order answered, accepted
+          exactly once in the database, and handed to the webhook under its
+          own key (calls per key counted: a listener killed between the
+          webhook's answer and its commit calls again with the same key).
+
+With --check (the test in the suite, small numbers) it exits 1 when a rule
+fails; otherwise it prints the figures and, with --out, rewrites that file.
+Exit 77 when PostgreSQL or mosquitto is not installed.
+
+usage: run-load.py PANTRY_RETAILER LOAD_RETAILER [--devices N] [--orders K]
+       [--listeners L] [--check] [--out FILE]
+"""
+import argparse
+import hashlib
+import hmac
+import http.server
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+here = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(here, ".."))
+sys.path.insert(0, here)
+from broker import Broker  # noqa: E402
+from checks import check, done, need, wait_for  # noqa: E402
+from pglib import Postgres  # noqa: E402
+import listenlib  # noqa: E402
+
+need("mosquitto", programs=["mosquitto"])
+need("postgresql", paths=[Postgres.bindir() or "/usr/lib/postgresql"])
+
+
+class Orders(http.server.BaseHTTPRequestHandler):
+    """The retailer's order system: counts calls by Idempotency-Key."""
+    calls = {}
+    bad_signatures = 0
+    secret = b""
+    lock = threading.Lock()
+
+    def do_POST(self):
+        n = int(self.headers.get("Content-Length", "0"))
+        body = self.rfile.read(n) if 0 < n <= 1 << 20 else b""
+        key = self.headers.get("Idempotency-Key", "")
+        good = verify_signature(self.headers, body, Orders.secret)
+        with Orders.lock:
+            Orders.calls[key] = Orders.calls.get(key, 0) + 1
+            if not good:
+                Orders.bad_signatures += 1
+        self.send_response(200 if good else 400)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+def verify_signature(headers, body, secret):
+    """The HMAC of the body as retailer/README.md says ("t=UNIX,v1=HEX" over
+    "t.body")."""
+    sig = headers.get("Pantry-Signature", "")
+    parts = dict(p.split("=", 1) for p in sig.split(",") if "=" in p)
+    if "t" not in parts or "v1" not in parts:
+        return False
+    mac = hmac.new(secret, parts["t"].encode() + b"." + body, hashlib.sha256)
+    return hmac.compare_digest(mac.hexdigest(), parts["v1"])
+
+
+def cpu_seconds(pid):
+    """utime + stime of a process from /proc, seconds (0 once it is gone)."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except OSError:
+        return 0.0
+
+
+class Run:
+    def __init__(self, args, d, name):
+        self.args, self.d, self.name = args, os.path.join(d, name), name
+        os.makedirs(self.d)
+        self.broker = Broker(os.path.join(self.d, "broker")).start()
+        self.pg = Postgres(os.path.join(self.d, "pg")).start()
+        self.listeners = [None] * args.listeners
+        self.cpu = [0.0] * args.listeners
+        Orders.calls = {}
+        Orders.bad_signatures = 0
+        self.http = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Orders)
+        threading.Thread(target=self.http.serve_forever, daemon=True).start()
+
+    def listener_args(self, i):
+        a = self.args
+        return ["--trust", a.trust, "--key", a.ack_key, "--db", self.pg.url,
+                "--client-id", "load-%d" % i, "--group", "load",
+                "--webhook", "http://127.0.0.1:%d/orders" % self.http.server_port,
+                "--webhook-secret", a.secret_file]
+
+    def start_listener(self, i):
+        self.listeners[i] = listenlib.Listener(
+            self.args.retailer, self.d, "listener-%d" % i, self.broker.url,
+            *self.listener_args(i))
+        check(self.listeners[i].subscribed(), "listener %d subscribed" % i)
+
+    def kill_listener(self, i):
+        p = self.listeners[i].proc
+        self.cpu[i] += cpu_seconds(p.pid)
+        p.kill()
+        p.wait()
+
+    def listener_cpu(self):
+        return sum(self.cpu) + sum(cpu_seconds(x.proc.pid) for x in self.listeners
+                                   if x.proc.poll() is None)
+
+    def load(self, chaos):
+        a = self.args
+        n = a.devices * a.orders
+        for i in range(a.listeners):
+            self.start_listener(i)
+        cpu0 = self.listener_cpu()
+        gen = subprocess.Popen(
+            [a.load, "run", "--url", self.broker.url, "--devices", str(a.devices),
+             "--orders", str(a.orders), "--timeout", str(a.timeout),
+             "--resend", "15"],
+            stdout=subprocess.PIPE, stderr=open(os.path.join(self.d, "load.err"), "w"),
+            text=True)
+        events = []
+        if chaos:
+            def handed_off():
+                return len(Orders.calls)
+            wait_for(lambda: handed_off() >= n // 3 or gen.poll() is not None,
+                     a.timeout)
+            self.kill_listener(1)
+            events.append("listener 1 killed at %d orders" % handed_off())
+            time.sleep(1)
+            self.start_listener(1)
+            wait_for(lambda: handed_off() >= 2 * n // 3 or gen.poll() is not None,
+                     a.timeout)
+            self.pg.restart()
+            events.append("PostgreSQL restarted at %d orders" % handed_off())
+        out, _ = gen.communicate(timeout=a.timeout + 60)
+        cpu = self.listener_cpu() - cpu0
+        result = json.loads(out) if out.strip() else {}
+        # The listeners keep handing off for a moment after the last ack.
+        wait_for(lambda: len(Orders.calls) >= n, 30)
+        for x in self.listeners:
+            check(x.stop() == 0, "%s: a listener stops cleanly" % self.name)
+        rows = self.pg.query("SELECT count(*), count(DISTINCT order_id) FROM message "
+                             "WHERE verdict = 'accepted'")
+        result.update({
+            "listener_cpu_s": round(cpu, 2),
+            "accepted_rows": int(rows[0][0]),
+            "distinct_accepted": int(rows[0][1]),
+            "webhook_keys": len(Orders.calls),
+            "webhook_calls": sum(Orders.calls.values()),
+            "webhook_max_calls_per_key": max(Orders.calls.values(), default=0),
+            "bad_signatures": Orders.bad_signatures,
+            "events": events,
+        })
+        if cpu > 0:
+            result["orders_per_listener_cpu_s"] = round(n / cpu, 1)
+            result["ratio_to_raw_verify"] = round(
+                n / cpu / result.get("raw_verify_per_s_one_core", 1e9), 3)
+        self.check(result, n)
+        return result
+
+    def check(self, r, n):
+        what = self.name + ": "
+        check(r.get("answered") == n, what + "every order answered (%s of %d)" %
+              (r.get("answered"), n))
+        check(r.get("accepted") == n, what + "every order accepted")
+        check(r["accepted_rows"] == n and r["distinct_accepted"] == n,
+              what + "each order accepted exactly once in PostgreSQL (%d rows)" %
+              r["accepted_rows"])
+        check(r["webhook_keys"] == n, what + "the webhook got every order (%d keys)"
+              % r["webhook_keys"])
+        check(r["bad_signatures"] == 0, what + "every webhook call signed")
+
+    def stop(self):
+        for x in self.listeners:
+            if x is not None:
+                x.stop()
+        self.http.shutdown()
+        self.pg.stop()
+        self.broker.stop()
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("retailer")
+    p.add_argument("load")
+    p.add_argument("--devices", type=int, default=10000)
+    p.add_argument("--orders", type=int, default=1)
+    p.add_argument("--listeners", type=int, default=3)
+    p.add_argument("--timeout", type=int, default=900)
+    p.add_argument("--check", action="store_true")
+    p.add_argument("--out")
+    a = p.parse_args()
+    a.retailer, a.load = os.path.abspath(a.retailer), os.path.abspath(a.load)
+    with tempfile.TemporaryDirectory(prefix="pantry-load-") as d:
+        a.trust = os.path.join(d, "trust")
+        subprocess.run([a.load, "keys", a.trust, str(a.devices)], check=True)
+        a.ack_key = os.path.join(d, "ack.key")
+        subprocess.run([a.retailer, "keygen", "--key", a.ack_key], check=True,
+                       capture_output=True)
+        a.secret_file = os.path.join(d, "webhook.secret")
+        Orders.secret = os.urandom(32).hex().encode()
+        fd = os.open(a.secret_file, os.O_WRONLY | os.O_CREAT, 0o600)
+        os.write(fd, Orders.secret + b"\n")
+        os.close(fd)
+        results = {}
+        for name, chaos in (("steady", False), ("chaos", True)):
+            run = Run(a, d, name)
+            try:
+                results[name] = run.load(chaos)
+            finally:
+                run.stop()
+            print(name, json.dumps(results[name]), flush=True)
+    if a.out:
+        write_results(a, results)
+    if a.check:
+        done()
+
+
+def write_results(a, results):
+    with open(a.out, "w") as f:
+        f.write("# The retailer under load\n\n")
+        f.write("Written by `tests/retailer/run-load.py` (%d devices, %d order(s) "
+                "each, %d listeners in one share group, one PostgreSQL, a webhook "
+                "served by the test), %s.\n\n" %
+                (a.devices, a.orders, a.listeners, time.strftime("%Y-%m-%d")))
+        for name, r in results.items():
+            f.write("## %s\n\n```\n%s\n```\n\n" % (name, json.dumps(r, indent=1)))
+
+
+if __name__ == "__main__":
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
+    main()
