@@ -117,6 +117,8 @@ cmp_kid(const void *a, const void *b, void *arg)
 static void
 sort_all(struct trust *t)
 {
+    if (t->n == 0)
+        return; /* e and by_kid are NULL then: qsort's arguments must not be */
     qsort(t->e, t->n, sizeof(*t->e), cmp_device);
     for (size_t i = 0; i < t->n; i++)
         t->by_kid[i] = i;
