@@ -535,3 +535,61 @@ state_pending_others(struct state *s, const char *listener, long *n)
     reset(s, ST_PENDING_OTHERS);
     return r;
 }
+
+/* A statement prepared for one call (rare paths; the array above is for the hot
+ * ones). */
+static int
+prepare_once(struct state *s, const char *sql, sqlite3_stmt **st)
+{
+    return sq(s, sqlite3_prepare_v2(s->db, sql, -1, st, NULL), sql);
+}
+
+int
+state_refuse(struct state *s, enum payload_kind kind, const char *device,
+             const char *order_id, const char *detail, state_refuse_acks_fn *make_acks,
+             void *arg, char **acks)
+{
+    static const char find_sql[] =
+        "SELECT seq FROM message WHERE device = ?1 AND kind = ?2 AND order_id = ?3 "
+        "AND verdict = 'accepted' AND handed_off IS NULL";
+    static const char refuse_sql[] =
+        "UPDATE message SET verdict = 'rejected', reason = 'refused', detail = ?4, "
+        "acks = ?5 WHERE device = ?1 AND kind = ?2 AND order_id = ?3";
+    sqlite3_stmt *find = NULL, *upd = NULL;
+    int r;
+
+    *acks = NULL;
+    if ((r = begin(s)) < 0)
+        return r;
+    if ((r = prepare_once(s, find_sql, &find)) < 0 ||
+        (r = prepare_once(s, refuse_sql, &upd)) < 0)
+        goto out;
+    bind_text(find, 1, device);
+    bind_text(find, 2, payload_kind_to_str(kind));
+    bind_text(find, 3, order_id);
+    if ((r = sqlite3_step(find)) != SQLITE_ROW) {
+        r = sq(s, r, find_sql); /* 0: no such message */
+        goto out;
+    }
+    if ((r = make_acks(arg, sqlite3_column_int64(find, 0), acks)) < 0)
+        goto out;
+    bind_text(upd, 1, device);
+    bind_text(upd, 2, payload_kind_to_str(kind));
+    bind_text(upd, 3, order_id);
+    bind_text(upd, 4, detail);
+    bind_text(upd, 5, *acks);
+    if ((r = sq(s, sqlite3_step(upd), refuse_sql)) < 0)
+        goto out;
+    if ((r = step(s, ST_COMMIT)) == 0)
+        r = 1;
+    reset(s, ST_COMMIT);
+out:
+    sqlite3_finalize(find);
+    sqlite3_finalize(upd);
+    if (r <= 0) {
+        rollback(s);
+        free(*acks);
+        *acks = NULL;
+    }
+    return r;
+}

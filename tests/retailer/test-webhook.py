@@ -1,0 +1,363 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""The hand-off by webhook (`listen --webhook`), against a real mosquitto on
+a free loopback port (tests/broker.py), tokens made by python3-jwcrypto, a
+real HTTP server in this process (http.server in a thread) that records every
+request and checks its signature with python's own hmac, and the database read
+with python's sqlite3:
+
+1. an order is POSTed once, with Idempotency-Key <device>.reorder.<order id>,
+   Content-Type application/json, a Pantry-Signature that verifies, and the
+   body of the stdout line (the token, the payload); nothing on stdout; while
+   the server holds its answer the device has no ack; after the 2xx it gets
+   the accepted ack and the order is marked handed off;
+2. 503 twice then 200: three POSTs with one key, exactly one accepted ack;
+3. 422 with {"reason": ...}: a rejected ack "refused: <reason>" (control
+   characters replaced), the record rejected with reason refused; the
+   device's re-send gets the same ack and makes no second POST;
+4. no server at first: the listener retries, and delivers once one listens;
+5. killed (-9) while the server holds a request: restarted, the order is
+   POSTed again with the same key, and the server counts one distinct key per
+   order; both orders acknowledged once delivered;
+6. a secret file others may read (0644) is refused with an error naming it,
+   before any database is made.
+Waits poll with deadlines; nothing sleeps a fixed time.
+
+usage: test-webhook.py PANTRY_RETAILER
+"""
+import hashlib
+import hmac
+import http.server
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+
+here = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(here, ".."))
+sys.path.insert(0, here)
+from broker import Broker, free_port  # noqa: E402
+from checks import check, done, need, wait_for  # noqa: E402
+need("mosquitto", programs=["mosquitto"])
+need("mosquitto-clients", programs=["mosquitto_sub", "mosquitto_pub"])
+need("python3-jwcrypto", modules=["jwcrypto"])
+import jose  # noqa: E402
+from listenlib import Acks, Listener, oid, pub  # noqa: E402
+
+RETAILER = os.path.abspath(sys.argv[1])
+NOW_TEXT = "2026-10-01T12:00:00Z"
+NOW = 1790856000
+SECRET = b"s3cret-of-the-order-system-0123456789"
+
+
+class Hook:
+    """The order system: records every POST (headers, body, whether its
+    signature verified), answers from a script of (status, body) (then 200),
+    and holds its answer while hold is set."""
+
+    def __init__(self, port=None):
+        self.port = port or free_port()
+        self.requests = []
+        self.script = []
+        self.hold = threading.Event()   # set: answers wait for release
+        self.release = threading.Event()
+        self.lock = threading.Lock()
+        self.server = None
+
+    @property
+    def url(self):
+        return "http://127.0.0.1:%d/pantry" % self.port
+
+    def start(self):
+        hook = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_POST(self):
+                n = int(self.headers.get("Content-Length", "0"))
+                body = self.rfile.read(n)
+                with hook.lock:
+                    hook.requests.append({"headers": dict(self.headers), "body": body,
+                                          "signed": verify(self.headers, body)})
+                    status, answer = hook.script.pop(0) if hook.script else (200, b"")
+                if hook.hold.is_set():
+                    hook.release.wait(60)
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(answer)))
+                    self.end_headers()
+                    self.wfile.write(answer)
+                except OSError:
+                    pass  # the listener died meanwhile
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self):
+        if self.server is not None:
+            self.release.set()
+            self.server.shutdown()
+            self.server.server_close()
+            self.server = None
+
+    def keys(self):
+        with self.lock:
+            return [r["headers"].get("Idempotency-Key") for r in self.requests]
+
+
+def verify(headers, body):
+    """Pantry-Signature: t=T,v1=HEX with HEX = HMAC-SHA256(secret, "T." + body)."""
+    sig = headers.get("Pantry-Signature", "")
+    parts = dict(p.split("=", 1) for p in sig.split(",") if "=" in p)
+    if "t" not in parts or "v1" not in parts:
+        return False
+    mac = hmac.new(SECRET, parts["t"].encode() + b"." + body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(mac, parts["v1"]) and parts["t"] == str(NOW)
+
+
+def db_rows(path, sql):
+    con = sqlite3.connect(path)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def listener(d, broker, trust, name, hook_url, *extra):
+    return Listener(RETAILER, d, name, broker.url, "--trust", trust, "--now", NOW_TEXT,
+                    "--client-id", name, "--group", name, "--db", name + ".db",
+                    "--webhook", hook_url, "--webhook-secret",
+                    os.path.join(d, "secret"), *extra)
+
+
+def quiet(acks):
+    """A round trip through the broker on the ack subscriber's connection, so
+    acks published before it would have arrived."""
+    acks._probe()
+    return True
+
+
+def part_basic(d, broker, trust, dev):
+    hook = Hook().start()
+    acks = Acks(d, broker)
+    lis = listener(d, broker, trust, "basic", hook.url)
+    try:
+        check(lis.subscribed(), "subscribed: %s" % lis.log())
+        hook.hold.set()
+        token = dev.sign(jose.reorder(dev.name, 1, NOW, oid(1)))
+        pub(broker, "pantry/v1/%s/reorder" % dev.name, token)
+        check(wait_for(lambda: len(hook.requests) == 1), "the order is POSTed: %s" %
+              lis.log())
+        r = hook.requests[0]
+        key = "%s.reorder.%s" % (dev.name, oid(1))
+        check(r["headers"].get("Idempotency-Key") == key,
+              "Idempotency-Key %s: %s" % (key, r["headers"]))
+        check(r["headers"].get("Content-Type") == "application/json",
+              "Content-Type: %s" % r["headers"])
+        check(r["signed"], "the signature verifies: %s" % r["headers"])
+        body = json.loads(r["body"])
+        check(body.get("accepted") == "reorder" and body.get("jws") == token and
+              body.get("order_id") == oid(1) and body.get("device") == dev.name and
+              body.get("payload", {}).get("seq") == 1, "the body: %s" % body)
+        check(quiet(acks) and acks.lines() == [],
+              "no ack while the order system holds its answer: %s" % acks.lines())
+        hook.release.set()
+        check(wait_for(lambda: len(acks.lines()) == 1), "then the ack: %s" % lis.log())
+        check('"status":"accepted"' in (acks.lines() or [""])[0], "accepted: %s" %
+              acks.lines())
+        check(wait_for(lambda: db_rows(os.path.join(d, "basic.db"),
+                                       "SELECT handed_off FROM message") == [(NOW,)]),
+              "marked handed off")
+        check(lis.stop() == 0, "stops cleanly: %s" % lis.log()[-500:])
+        check(lis.raw() == "", "nothing on stdout: %r" % lis.raw())
+        check(len(hook.requests) == 1, "one POST: %s" % hook.keys())
+        check(SECRET.decode() not in lis.log(), "the secret is not logged")
+    finally:
+        lis.stop()
+        acks.stop()
+        hook.stop()
+
+
+def part_retry(d, broker, trust, dev):
+    hook = Hook().start()
+    hook.script = [(503, b"busy"), (503, b"")]
+    acks = Acks(d, broker)
+    lis = listener(d, broker, trust, "retry", hook.url)
+    try:
+        check(lis.subscribed(), "subscribed: %s" % lis.log())
+        pub(broker, "pantry/v1/%s/reorder" % dev.name,
+            dev.sign(jose.reorder(dev.name, 1, NOW, oid(2))))
+        check(wait_for(lambda: len(acks.lines()) == 1, 60),
+              "acknowledged after the 200: %s" % lis.log())
+        key = "%s.reorder.%s" % (dev.name, oid(2))
+        check(hook.keys() == [key] * 3, "three POSTs, one key: %s" % hook.keys())
+        check(all(r["signed"] for r in hook.requests), "each signed")
+        check(lis.log().count("HTTP status 503") == 2, "two retries logged: %s" %
+              lis.log())
+        check(quiet(acks) and len(acks.lines()) == 1 and
+              '"status":"accepted"' in acks.lines()[0],
+              "exactly one accepted ack: %s" % acks.lines())
+        check(wait_for(lambda: db_rows(os.path.join(d, "retry.db"),
+                                       "SELECT handed_off FROM message") == [(NOW,)]),
+              "handed off")
+    finally:
+        lis.stop()
+        acks.stop()
+        hook.stop()
+
+
+def part_refuse(d, broker, trust, dev):
+    hook = Hook().start()
+    hook.script = [(422, json.dumps({"reason": "no rice\u0001 left", "code": 7}).encode())]
+    acks = Acks(d, broker)
+    lis = listener(d, broker, trust, "refuse", hook.url)
+    try:
+        check(lis.subscribed(), "subscribed: %s" % lis.log())
+        token = dev.sign(jose.reorder(dev.name, 1, NOW, oid(3)))
+        pub(broker, "pantry/v1/%s/reorder" % dev.name, token)
+        check(wait_for(lambda: len(acks.lines()) == 1), "answered: %s" % lis.log())
+        ack = json.loads(acks.lines()[0].split(" ", 1)[1]) if acks.lines() else {}
+        check(ack.get("status") == "rejected" and
+              ack.get("reason") == "refused: no rice? left",
+              "a rejected ack with the order system's reason: %s" % ack)
+        rows = db_rows(os.path.join(d, "refuse.db"),
+                       "SELECT verdict, reason, detail, handed_off FROM message")
+        check(rows == [("rejected", "refused", "no rice? left", None)],
+              "recorded rejected, not accepted: %s" % rows)
+        pub(broker, "pantry/v1/%s/reorder" % dev.name, token)  # the device re-sends
+        check(wait_for(lambda: len(acks.lines()) == 2) and
+              acks.lines()[1] == acks.lines()[0], "the re-send gets the same ack: %s" %
+              acks.lines())
+        check(len(hook.requests) == 1, "and no second POST: %s" % hook.keys())
+        p = subprocess.run([RETAILER, "export", "--db", "refuse.db", "--since", NOW_TEXT],
+                           cwd=d, capture_output=True, timeout=30)
+        check(p.returncode == 0 and p.stdout == b"", "export has no refused order: %s" %
+              p.stdout)
+    finally:
+        lis.stop()
+        acks.stop()
+        hook.stop()
+
+
+def part_down(d, broker, trust, dev):
+    hook = Hook()  # not started: nothing listens on its port
+    acks = Acks(d, broker)
+    lis = listener(d, broker, trust, "down", hook.url)
+    try:
+        check(lis.subscribed(), "subscribed: %s" % lis.log())
+        pub(broker, "pantry/v1/%s/reorder" % dev.name,
+            dev.sign(jose.reorder(dev.name, 1, NOW, oid(4))))
+        check(wait_for(lambda: "not delivered" in lis.log()),
+              "the POST fails: %s" % lis.log())
+        check(quiet(acks) and acks.lines() == [], "no ack: %s" % acks.lines())
+        hook.start()
+        check(wait_for(lambda: len(acks.lines()) == 1, 60),
+              "delivered once the order system is up: %s" % lis.log())
+        check(hook.keys() == ["%s.reorder.%s" % (dev.name, oid(4))],
+              "one POST reached it: %s" % hook.keys())
+    finally:
+        lis.stop()
+        acks.stop()
+        hook.stop()
+
+
+def part_kill(d, broker, trust, dev):
+    hook = Hook().start()
+    acks = Acks(d, broker)
+    lis = listener(d, broker, trust, "kill", hook.url)
+    try:
+        check(lis.subscribed(), "subscribed: %s" % lis.log())
+        hook.hold.set()
+        pub(broker, "pantry/v1/%s/reorder" % dev.name,
+            dev.sign(jose.reorder(dev.name, 1, NOW, oid(5))))
+        check(wait_for(lambda: len(hook.requests) == 1), "POSTed: %s" % lis.log())
+        pub(broker, "pantry/v1/%s/reorder" % dev.name,
+            dev.sign(jose.reorder(dev.name, 2, NOW, oid(6))))
+        check(wait_for(lambda: len(db_rows(os.path.join(d, "kill.db"),
+                                           "SELECT 1 FROM message")) == 2),
+              "the second order is recorded meanwhile")
+        lis.proc.kill()
+        lis.proc.wait()
+        hook.hold.clear()
+        hook.release.set()
+        check(quiet(acks) and acks.lines() == [], "nothing acknowledged: %s" %
+              acks.lines())
+        lis = listener(d, broker, trust, "kill", hook.url)
+        check(wait_for(lambda: len(acks.lines()) == 2),
+              "restarted, it delivers and acknowledges both: %s" % lis.log())
+        keys = hook.keys()
+        k5 = "%s.reorder.%s" % (dev.name, oid(5))
+        k6 = "%s.reorder.%s" % (dev.name, oid(6))
+        check(keys[:2] == [k5, k5] and keys[2:] == [k6],
+              "the held order POSTed again with its key, then the next: %s" % keys)
+        check(len(set(keys)) == 2, "distinct keys = orders: %s" % keys)
+        rows = db_rows(os.path.join(d, "kill.db"),
+                       "SELECT count(*) FROM message WHERE handed_off IS NOT NULL")
+        check(wait_for(lambda: db_rows(os.path.join(d, "kill.db"),
+                                       "SELECT count(*) FROM message WHERE handed_off "
+                                       "IS NOT NULL") == [(2,)]),
+              "both handed off: %s" % rows)
+    finally:
+        lis.stop()
+        acks.stop()
+        hook.stop()
+
+
+def part_secret(d, trust):
+    bad = os.path.join(d, "secret-public")
+    with open(bad, "wb") as f:
+        f.write(SECRET)
+    os.chmod(bad, 0o644)
+    p = subprocess.run([RETAILER, "listen", "--url", "mqtt://127.0.0.1:1", "--trust",
+                        trust, "--db", "never.db", "--webhook", "http://127.0.0.1:1/x",
+                        "--webhook-secret", bad], cwd=d, capture_output=True, timeout=30)
+    err = p.stderr.decode()
+    check(p.returncode == 2 and "--webhook-secret" in err and bad in err and
+          "0600" in err, "a secret others may read is refused: %d %s" %
+          (p.returncode, err))
+    check(SECRET.decode() not in err, "without printing it")
+    check(not os.path.exists(os.path.join(d, "never.db")), "before any database")
+    short = os.path.join(d, "secret-short")
+    with open(short, "wb") as f:
+        f.write(b"short\n")
+    os.chmod(short, 0o600)
+    p = subprocess.run([RETAILER, "listen", "--url", "mqtt://127.0.0.1:1", "--trust",
+                        trust, "--db", "never.db", "--webhook", "http://127.0.0.1:1/x",
+                        "--webhook-secret", short], cwd=d, capture_output=True, timeout=30)
+    check(p.returncode == 2 and b"16 to 1024 bytes" in p.stderr,
+          "a short secret is refused: %s" % p.stderr)
+    p = subprocess.run([RETAILER, "listen", "--url", "mqtt://127.0.0.1:1", "--trust",
+                        trust, "--db", "never.db", "--webhook", "ftp://x/y"], cwd=d,
+                       capture_output=True, timeout=30)
+    check(p.returncode == 2 and b"--webhook: 'ftp://x/y'" in p.stderr,
+          "a webhook URL that is not http(s) is refused: %s" % p.stderr)
+
+
+with tempfile.TemporaryDirectory() as d:
+    trust = os.path.join(d, "trust")
+    os.mkdir(trust)
+    devices = [jose.Device("pi-%d" % i) for i in range(5)]
+    for dev in devices:
+        dev.write_trust(trust)
+    with open(os.path.join(d, "secret"), "wb") as f:
+        f.write(SECRET + b"\n")
+    os.chmod(os.path.join(d, "secret"), 0o600)
+    broker = Broker(os.path.join(d, "broker")).start()
+    try:
+        part_secret(d, trust)
+        part_basic(d, broker, trust, devices[0])
+        part_retry(d, broker, trust, devices[1])
+        part_refuse(d, broker, trust, devices[2])
+        part_down(d, broker, trust, devices[3])
+        part_kill(d, broker, trust, devices[4])
+    finally:
+        broker.stop()
+done()
