@@ -538,7 +538,7 @@ cmd_listen(int argc, char **argv)
     char client_id[128], host[64], user[KEYS_CRED_MAX], password[KEYS_CRED_MAX];
     char err[512];
     struct keys key;
-    struct trust *t;
+    struct trust *t = NULL;
     struct state *s = NULL;
     int opt, r;
 
@@ -663,15 +663,6 @@ cmd_listen(int argc, char **argv)
                   "--client-id: 1 to 127 bytes of printable ASCII without spaces");
     if (wc.url == NULL && (wc.ca_file || wc.secret_path))
         die_usage(usage_listen, "--webhook-ca and --webhook-secret need --webhook");
-    if (wc.url != NULL) {
-        /* Checked (and the secret read) before the database is opened. */
-        if (webhook_new(&wc, &wh, err, sizeof(err)) < 0) {
-            fprintf(stderr, "pantry-retailer: %s\n", err);
-            return EXIT_USAGE;
-        }
-        c.webhook = wh;
-        c.db_path = db;
-    }
     if (cred != NULL) {
         read_credentials(cred, user, password);
         c.user = user;
@@ -680,10 +671,20 @@ cmd_listen(int argc, char **argv)
     if (key_path != NULL) {
         if (keys_load(key_path, &key, err, sizeof(err)) < 0) {
             fprintf(stderr, "pantry-retailer: %s\n", err);
-            webhook_free(wh);
             return EXIT_USAGE;
         }
         c.ack.key = &key;
+    }
+    if (wc.url != NULL) {
+        /* Checked (and the secret read) before the database is opened. */
+        wc.key = c.ack.key;
+        if (webhook_new(&wc, &wh, err, sizeof(err)) < 0) {
+            fprintf(stderr, "pantry-retailer: %s\n", err);
+            r = EXIT_USAGE;
+            goto out;
+        }
+        c.webhook = wh;
+        c.db_path = db;
     }
     t = load_trust(w.trust);
     if (state_open(db, &s, err, sizeof(err)) < 0) {

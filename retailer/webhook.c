@@ -24,6 +24,7 @@ struct webhook {
     CURL *curl;
     char *url, *ca_file;
     long timeout_s;
+    const struct keys *key;
     unsigned char secret[WEBHOOK_SECRET_MAX];
     size_t secret_len; /* 0: requests are not signed */
     /* the answer being read */
@@ -142,6 +143,7 @@ webhook_new(const struct webhook_config *c, struct webhook **out, char *err,
     if ((w = calloc(1, sizeof(*w))) == NULL)
         return -ENOMEM;
     w->timeout_s = c->timeout_s > 0 ? c->timeout_s : 30;
+    w->key = c->key;
     if ((w->url = strdup(c->url)) == NULL ||
         (c->ca_file != NULL && (w->ca_file = strdup(c->ca_file)) == NULL) ||
         (w->curl = curl_easy_init()) == NULL) {
@@ -214,6 +216,33 @@ signature(const struct webhook *w, const char *body, int64_t now_s, char *out,
     sodium_memzero(&st, sizeof(st));
 }
 
+/* "Pantry-Signature-Ed25519: t=T,kid=KID,sig=B64URL" of "T.body". */
+static int
+ed25519_signature(const struct webhook *w, const char *body, int64_t now_s, char *out,
+                  size_t outlen)
+{
+    unsigned char sig[crypto_sign_BYTES];
+    char t[32], kid[KEYS_B64_PK_LEN + 1],
+        b64[sodium_base64_ENCODED_LEN(crypto_sign_BYTES,
+                                      sodium_base64_VARIANT_URLSAFE_NO_PADDING)];
+    size_t tn = (size_t)snprintf(t, sizeof(t), "%lld.", (long long)now_s),
+           bn = strlen(body);
+    unsigned char *msg = malloc(tn + bn);
+
+    if (msg == NULL)
+        return -ENOMEM;
+    memcpy(msg, t, tn);
+    memcpy(msg + tn, body, bn);
+    crypto_sign_detached(sig, NULL, msg, tn + bn, w->key->sk);
+    free(msg);
+    sodium_bin2base64(b64, sizeof(b64), sig, sizeof(sig),
+                      sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    keys_thumbprint(w->key->pk, kid);
+    snprintf(out, outlen, "Pantry-Signature-Ed25519: t=%lld,kid=%s,sig=%s",
+             (long long)now_s, kid, b64);
+    return 0;
+}
+
 /*
  * A refusal's reason: the body must be one JSON object whose "reason" is a
  * string (other members are let through); kept as printable ASCII (others
@@ -269,6 +298,13 @@ webhook_post(struct webhook *w, const char *key, const char *body, int64_t now_s
     if (w->secret_len > 0) {
         signature(w, body, now_s, line, sizeof(line));
         if ((more = curl_slist_append(h, line)) == NULL)
+            goto nomem;
+        h = more;
+    }
+    if (w->key != NULL) {
+        char ed[320];
+        if (ed25519_signature(w, body, now_s, ed, sizeof(ed)) < 0 ||
+            (more = curl_slist_append(h, ed)) == NULL)
             goto nomem;
         h = more;
     }

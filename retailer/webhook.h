@@ -19,7 +19,12 @@
  * Each request carries Content-Type: application/json, Idempotency-Key:
  * <device>.<kind>.<order_id> (order ids are chosen by devices and only unique
  * per device and kind, as the ledger keys them), and with a secret
- * Pantry-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">.
+ * Pantry-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">;
+ * with the retailer's key (--key, the one that signs acks)
+ * Pantry-Signature-Ed25519: t=<t>,kid=<RFC 7638 thumbprint>,sig=<base64url,
+ * unpadded, of the Ed25519 signature of "<t>.<body>">. The order system checks
+ * t against its clock (a replay carries an old t) and the MAC or signature
+ * over exactly the bytes it received.
  * The answer is untrusted: at most WEBHOOK_ANSWER_MAX bytes are read (more
  * fails the request, to be retried), a refusal's body is parsed strictly
  * (jr_parse) and its reason kept only as printable ASCII, cut at
@@ -33,6 +38,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "keys.h"
+
 #define WEBHOOK_ANSWER_MAX 4096
 #define WEBHOOK_REASON_MAX 100 /* "refused: " and this fit an ack's 127 bytes */
 #define WEBHOOK_SECRET_MIN 16
@@ -43,6 +50,7 @@ struct webhook_config {
     const char *ca_file;     /* NULL: the system's CAs */
     const char *secret_path; /* NULL: unsigned; else 0600, 16..1024 bytes */
     long timeout_s;          /* whole request, > 0 */
+    const struct keys *key;  /* NULL, or also sign with it; must outlive w */
 };
 
 enum webhook_outcome {

@@ -25,6 +25,7 @@ Waits poll with deadlines; nothing sleeps a fixed time.
 
 usage: test-webhook.py PANTRY_RETAILER
 """
+import base64
 import hashlib
 import hmac
 import http.server
@@ -44,6 +45,9 @@ from checks import check, done, need, wait_for  # noqa: E402
 need("mosquitto", programs=["mosquitto"])
 need("mosquitto-clients", programs=["mosquitto_sub", "mosquitto_pub"])
 need("python3-jwcrypto", modules=["jwcrypto"])
+need("python3-cryptography", modules=["cryptography"])
+from cryptography.hazmat.primitives.asymmetric.ed25519 import \
+    Ed25519PublicKey  # noqa: E402
 import jose  # noqa: E402
 from listenlib import Acks, Listener, oid, pub  # noqa: E402
 
@@ -123,6 +127,26 @@ def verify(headers, body):
     return hmac.compare_digest(mac, parts["v1"]) and parts["t"] == str(NOW)
 
 
+def unb64(text):
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def verify_ed25519(headers, body, jwk_text):
+    """Pantry-Signature-Ed25519: t=T,kid=KID,sig=B64URL of "T." + body, checked
+    with python3-cryptography against the retailer's public JWK."""
+    sig = headers.get("Pantry-Signature-Ed25519", "")
+    parts = dict(p.split("=", 1) for p in sig.split(",") if "=" in p)
+    jwk_ = json.loads(jwk_text)
+    if parts.get("t") != str(NOW) or parts.get("kid") != jwk_.get("kid"):
+        return False
+    try:
+        Ed25519PublicKey.from_public_bytes(unb64(jwk_["x"])).verify(
+            unb64(parts["sig"]), parts["t"].encode() + b"." + body)
+        return True
+    except Exception:
+        return False
+
+
 def db_rows(path, sql):
     con = sqlite3.connect(path)
     try:
@@ -136,6 +160,17 @@ def listener(d, broker, trust, name, hook_url, *extra):
                     "--client-id", name, "--group", name, "--db", name + ".db",
                     "--webhook", hook_url, "--webhook-secret",
                     os.path.join(d, "secret"), *extra)
+
+
+def texts(acks):
+    """Each ack's JSON text ("topic json"), a signed one's payload decoded."""
+    out = []
+    for line in acks.lines():
+        topic, _, payload = line.partition(" ")
+        if not payload.startswith("{") and payload.count(".") == 2:
+            payload = unb64(payload.split(".")[1]).decode()
+        out.append(topic + " " + payload)
+    return out
 
 
 def quiet(acks):
@@ -153,8 +188,8 @@ def barrier(broker, acks, dev, n, before):
     the acks once it has come; `before` acks were expected before it."""
     pub(broker, "pantry/v1/%s/reorder" % dev.name,
         dev.sign(jose.reorder(dev.name, n, NOW, oid(900 + n, "barrier"))))
-    wait_for(lambda: any("barrier" in x for x in acks.lines()))
-    lines = acks.lines()
+    wait_for(lambda: any("barrier" in x for x in texts(acks)))
+    lines = texts(acks)
     check(len(lines) == before + 1 and "barrier" in lines[-1] and
           '"status":"rejected"' in lines[-1], "the barrier's ack: %s" % lines)
     return lines[:before]
@@ -163,7 +198,11 @@ def barrier(broker, acks, dev, n, before):
 def part_basic(d, broker, trust, dev):
     hook = Hook().start()
     acks = Acks(d, broker)
-    lis = listener(d, broker, trust, "basic", hook.url)
+    key = os.path.join(d, "ack.key")
+    subprocess.run([RETAILER, "keygen", "--key", key], check=True, capture_output=True)
+    jwk_text = subprocess.run([RETAILER, "jwk", "--key", key], check=True,
+                              capture_output=True).stdout.decode()
+    lis = listener(d, broker, trust, "basic", hook.url, "--key", key)
     try:
         check(lis.subscribed(), "subscribed: %s" % lis.log())
         hook.hold.set()
@@ -178,16 +217,21 @@ def part_basic(d, broker, trust, dev):
         check(r["headers"].get("Content-Type") == "application/json",
               "Content-Type: %s" % r["headers"])
         check(r["signed"], "the signature verifies: %s" % r["headers"])
+        check(verify_ed25519(r["headers"], r["body"], jwk_text),
+              "the Ed25519 signature verifies with the retailer's JWK: %s / %s" %
+              (r["headers"], jwk_text))
+        check(not verify_ed25519(r["headers"], r["body"] + b" ", jwk_text),
+              "and not for other bytes")
         body = json.loads(r["body"])
         check(body.get("accepted") == "reorder" and body.get("jws") == token and
               body.get("order_id") == oid(1) and body.get("device") == dev.name and
               body.get("payload", {}).get("seq") == 1, "the body: %s" % body)
         check(barrier(broker, acks, dev, 1, 0) == [],
-              "no ack while the order system holds its answer: %s" % acks.lines())
+              "no ack while the order system holds its answer: %s" % texts(acks))
         hook.release.set()
-        check(wait_for(lambda: len(acks.lines()) == 2), "then the ack: %s" % lis.log())
-        check('"status":"accepted"' in (acks.lines() + ["", ""])[1] and
-              oid(1) in (acks.lines() + ["", ""])[1], "accepted: %s" % acks.lines())
+        check(wait_for(lambda: len(texts(acks)) == 2), "then the ack: %s" % lis.log())
+        check('"status":"accepted"' in (texts(acks) + ["", ""])[1] and
+              oid(1) in (texts(acks) + ["", ""])[1], "accepted: %s" % texts(acks))
         check(wait_for(lambda: db_rows(os.path.join(d, "basic.db"),
                                        "SELECT handed_off FROM message WHERE verdict "
                                        "= 'accepted'") == [(NOW,)]),
@@ -211,16 +255,16 @@ def part_retry(d, broker, trust, dev):
         check(lis.subscribed(), "subscribed: %s" % lis.log())
         pub(broker, "pantry/v1/%s/reorder" % dev.name,
             dev.sign(jose.reorder(dev.name, 1, NOW, oid(2))))
-        check(wait_for(lambda: len(acks.lines()) == 1, 60),
+        check(wait_for(lambda: len(texts(acks)) == 1, 60),
               "acknowledged after the 200: %s" % lis.log())
         key = "%s.reorder.%s" % (dev.name, oid(2))
         check(hook.keys() == [key] * 3, "three POSTs, one key: %s" % hook.keys())
         check(all(r["signed"] for r in hook.requests), "each signed")
         check(lis.log().count("HTTP status 503") == 2, "two retries logged: %s" %
               lis.log())
-        check(quiet(acks) and len(acks.lines()) == 1 and
-              '"status":"accepted"' in acks.lines()[0],
-              "exactly one accepted ack: %s" % acks.lines())
+        check(quiet(acks) and len(texts(acks)) == 1 and
+              '"status":"accepted"' in texts(acks)[0],
+              "exactly one accepted ack: %s" % texts(acks))
         check(wait_for(lambda: db_rows(os.path.join(d, "retry.db"),
                                        "SELECT handed_off FROM message") == [(NOW,)]),
               "handed off")
@@ -239,8 +283,8 @@ def part_refuse(d, broker, trust, dev):
         check(lis.subscribed(), "subscribed: %s" % lis.log())
         token = dev.sign(jose.reorder(dev.name, 1, NOW, oid(3)))
         pub(broker, "pantry/v1/%s/reorder" % dev.name, token)
-        check(wait_for(lambda: len(acks.lines()) == 1), "answered: %s" % lis.log())
-        ack = json.loads(acks.lines()[0].split(" ", 1)[1]) if acks.lines() else {}
+        check(wait_for(lambda: len(texts(acks)) == 1), "answered: %s" % lis.log())
+        ack = json.loads(texts(acks)[0].split(" ", 1)[1]) if texts(acks) else {}
         check(ack.get("status") == "rejected" and
               ack.get("reason") == "refused: no rice? left",
               "a rejected ack with the order system's reason: %s" % ack)
@@ -249,9 +293,9 @@ def part_refuse(d, broker, trust, dev):
         check(rows == [("rejected", "refused", "no rice? left", None)],
               "recorded rejected, not accepted: %s" % rows)
         pub(broker, "pantry/v1/%s/reorder" % dev.name, token)  # the device re-sends
-        check(wait_for(lambda: len(acks.lines()) == 2) and
-              acks.lines()[1] == acks.lines()[0], "the re-send gets the same ack: %s" %
-              acks.lines())
+        check(wait_for(lambda: len(texts(acks)) == 2) and
+              texts(acks)[1] == texts(acks)[0], "the re-send gets the same ack: %s" %
+              texts(acks))
         check(len(hook.requests) == 1, "and no second POST: %s" % hook.keys())
         p = subprocess.run([RETAILER, "export", "--db", "refuse.db", "--since", NOW_TEXT],
                            cwd=d, capture_output=True, timeout=30)
@@ -273,9 +317,9 @@ def part_down(d, broker, trust, dev):
             dev.sign(jose.reorder(dev.name, 1, NOW, oid(4))))
         check(wait_for(lambda: "not delivered" in lis.log()),
               "the POST fails: %s" % lis.log())
-        check(barrier(broker, acks, dev, 1, 0) == [], "no ack: %s" % acks.lines())
+        check(barrier(broker, acks, dev, 1, 0) == [], "no ack: %s" % texts(acks))
         hook.start()
-        check(wait_for(lambda: len(acks.lines()) == 2, 60),
+        check(wait_for(lambda: len(texts(acks)) == 2, 60),
               "delivered once the order system is up: %s" % lis.log())
         check(hook.keys() == ["%s.reorder.%s" % (dev.name, oid(4))],
               "one POST reached it: %s" % hook.keys())
@@ -304,10 +348,10 @@ def part_kill(d, broker, trust, dev):
         lis.proc.wait()
         hook.hold.clear()
         hook.release.set()
-        check(quiet(acks) and acks.lines() == [], "nothing acknowledged: %s" %
-              acks.lines())
+        check(quiet(acks) and texts(acks) == [], "nothing acknowledged: %s" %
+              texts(acks))
         lis = listener(d, broker, trust, "kill", hook.url)
-        check(wait_for(lambda: len(acks.lines()) == 2),
+        check(wait_for(lambda: len(texts(acks)) == 2),
               "restarted, it delivers and acknowledges both: %s" % lis.log())
         keys = hook.keys()
         k5 = "%s.reorder.%s" % (dev.name, oid(5))
