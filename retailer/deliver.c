@@ -101,7 +101,7 @@ order_fini(struct order *o)
     memset(o, 0, sizeof(*o));
 }
 
-/* The first (oldest) row only: -ECANCELED stops the reading after it. */
+/* Copy the head of the queue out of the database's row. */
 static int
 take_first(void *arg, const struct state_order *row)
 {
@@ -118,22 +118,19 @@ take_first(void *arg, const struct state_order *row)
         return r;
     if (row->acks != NULL && (o->acks = strdup(row->acks)) == NULL)
         return -ENOMEM;
-    return -ECANCELED;
+    return 0;
 }
 
 /* 1 with the head of the queue in *o, 0 when it is empty, or a negative errno. */
 static int
 next_order(struct deliver *d, struct order *o)
 {
-    struct state_filter f = {.pending_only = true, .listener = d->c.listener};
-    int r = state_accepted_each(d->state, &f, take_first, o);
+    int r = state_pending_first(d->state, d->c.listener, take_first, o);
 
-    if (r == -ECANCELED)
-        return 1;
     if (r < 0 && o->err[0] == '\0')
         snprintf(o->err, sizeof(o->err), "%s",
                  r == -ENOMEM ? strerror(ENOMEM) : state_error(d->state));
-    return r < 0 ? r : 0;
+    return r;
 }
 
 /* The n-th wait (n >= 1): 1 s doubling to 5 min, plus up to half again. */

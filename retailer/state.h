@@ -26,7 +26,7 @@
 #include "keys.h"
 #include "ledger.h"
 
-#define STATE_SCHEMA_VERSION 2
+#define STATE_SCHEMA_VERSION 3
 #define STATE_BUSY_TIMEOUT_MS 10000
 
 struct state;
@@ -147,5 +147,15 @@ typedef int state_refuse_acks_fn(void *arg, int64_t seq, char **acks);
 int state_refuse(struct state *s, enum payload_kind kind, const char *device,
                  const char *order_id, const char *detail,
                  state_refuse_acks_fn *make_acks, void *arg, char **acks);
+
+/*
+ * Call fn for the oldest accepted message listener recorded and has not
+ * handed off (the webhook's queue, in the order accepted), through an index
+ * of those alone: the cost does not grow with the messages handed off
+ * before. fn must not write to s. Returns 1 when there was one (and fn
+ * returned 0), 0 when there is none, fn's error, -EBUSY or -EIO.
+ */
+int state_pending_first(struct state *s, const char *listener, state_order_fn *fn,
+                        void *arg);
 
 #endif
