@@ -250,7 +250,7 @@ def part_retry(d, broker, trust, dev):
     hook = Hook().start()
     hook.script = [(503, b"busy"), (503, b"")]
     acks = Acks(d, broker)
-    lis = listener(d, broker, trust, "retry", hook.url)
+    lis = listener(d, broker, trust, "retry", hook.url, "--count", "2")
     try:
         check(lis.subscribed(), "subscribed: %s" % lis.log())
         pub(broker, "pantry/v1/%s/reorder" % dev.name,
@@ -259,15 +259,27 @@ def part_retry(d, broker, trust, dev):
               "acknowledged after the 200: %s" % lis.log())
         key = "%s.reorder.%s" % (dev.name, oid(2))
         check(hook.keys() == [key] * 3, "three POSTs, one key: %s" % hook.keys())
+        check(lis.proc.poll() is None, "--count 2: one delivered, still running")
+        pub(broker, "pantry/v1/%s/cancel" % dev.name,
+            dev.sign(jose.cancel(dev.name, 2, NOW, oid(2)), typ=jose.TYP_CANCEL))
+        check(lis.exited() and lis.proc.returncode == 0,
+              "--count counts orders delivered: the cancel is the second (%s)" %
+              lis.log()[-400:])
+        check(hook.keys()[3:] == ["%s.cancel.%s" % (dev.name, oid(2))],
+              "the cancel POSTed with its own key: %s" % hook.keys())
+        check(json.loads(hook.requests[-1]["body"]).get("accepted") == "cancel",
+              "as a cancel")
+        check(wait_for(lambda: len(texts(acks)) == 2) and
+              '"status":"cancelled"' in texts(acks)[1], "and cancelled: %s" %
+              texts(acks))
         check(all(r["signed"] for r in hook.requests), "each signed")
         check(lis.log().count("HTTP status 503") == 2, "two retries logged: %s" %
               lis.log())
-        check(quiet(acks) and len(texts(acks)) == 1 and
+        check(quiet(acks) and len(texts(acks)) == 2 and
               '"status":"accepted"' in texts(acks)[0],
               "exactly one accepted ack: %s" % texts(acks))
-        check(wait_for(lambda: db_rows(os.path.join(d, "retry.db"),
-                                       "SELECT handed_off FROM message") == [(NOW,)]),
-              "handed off")
+        check(db_rows(os.path.join(d, "retry.db"), "SELECT handed_off FROM message")
+              == [(NOW,), (NOW,)], "both handed off")
     finally:
         lis.stop()
         acks.stop()
