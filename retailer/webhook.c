@@ -336,17 +336,16 @@ webhook_post(struct webhook *w, const char *key, const char *body, int64_t now_s
     if (w->ca_file != NULL)
         curl_easy_setopt(w->curl, CURLOPT_CAINFO, w->ca_file);
     rc = curl_easy_perform(w->curl);
-    if (rc != CURLE_OK) {
-        if (w->answer_too_long)
-            text_error(err, errlen, "the answer is longer than %d bytes",
-                       WEBHOOK_ANSWER_MAX);
-        else
-            text_error(err, errlen, "%s",
-                       cerr[0] != '\0' ? cerr : curl_easy_strerror(rc));
+    /* A body too long to read still came after its status line: a 2xx or a
+     * refusal has been said, and is taken (a refusal's reason unread). */
+    if (rc != CURLE_OK && !(rc == CURLE_WRITE_ERROR && w->answer_too_long)) {
+        text_error(err, errlen, "%s", cerr[0] != '\0' ? cerr : curl_easy_strerror(rc));
         r = WEBHOOK_RETRY;
         goto out;
     }
     curl_easy_getinfo(w->curl, CURLINFO_RESPONSE_CODE, &status);
+    if (w->answer_too_long)
+        w->answer_len = 0; /* not parsed: cut, it is not JSON */
     w->answer[w->answer_len] = '\0';
     if (status >= 200 && status <= 299) {
         r = WEBHOOK_DELIVERED;
@@ -354,7 +353,8 @@ webhook_post(struct webhook *w, const char *key, const char *body, int64_t now_s
         refusal_reason(w, reason, reasonlen);
         r = WEBHOOK_REFUSED;
     } else {
-        text_error(err, errlen, "HTTP status %ld", status);
+        text_error(err, errlen, "HTTP status %ld%s", status,
+                   w->answer_too_long ? " (and an answer too long to read)" : "");
         r = WEBHOOK_RETRY;
     }
 out:

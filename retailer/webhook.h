@@ -25,8 +25,9 @@
  * unpadded, of the Ed25519 signature of "<t>.<body>">. The order system checks
  * t against its clock (a replay carries an old t) and the MAC or signature
  * over exactly the bytes it received.
- * The answer is untrusted: at most WEBHOOK_ANSWER_MAX bytes are read (more
- * fails the request, to be retried), a refusal's body is parsed strictly
+ * The answer is untrusted: at most WEBHOOK_ANSWER_MAX bytes are read (the
+ * status decides all the same; a longer refusal gives no reason), a refusal's
+ * body is parsed strictly
  * (jr_parse) and its reason kept only as printable ASCII, cut at
  * WEBHOOK_REASON_MAX bytes.
  */

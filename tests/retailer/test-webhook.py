@@ -15,7 +15,8 @@ with python's sqlite3:
 3. 422 with {"reason": ...}: a rejected ack "refused: <reason>" (control
    characters replaced), the record rejected with reason refused; the
    device's re-send gets the same ack and makes no second POST;
-4. no server at first: the listener retries, and delivers once one listens;
+4. no server at first: the listener retries, and delivers once one listens
+   (its 200 has a 10,000-byte body: not read, and the 2xx still counts);
 5. killed (-9) while the server holds a request: restarted, the order is
    POSTed again with the same key, and the server counts one distinct key per
    order; both orders acknowledged once delivered;
@@ -321,6 +322,7 @@ def part_refuse(d, broker, trust, dev):
 
 def part_down(d, broker, trust, dev):
     hook = Hook()  # not started: nothing listens on its port
+    hook.script = [(200, b"x" * 10000)]  # a 2xx with an answer too long to read
     acks = Acks(d, broker)
     lis = listener(d, broker, trust, "down", hook.url)
     try:
