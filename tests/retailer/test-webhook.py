@@ -20,7 +20,9 @@ with python's sqlite3:
 5. killed (-9) while the server holds a request: restarted, the order is
    POSTed again with the same key, and the server counts one distinct key per
    order; both orders acknowledged once delivered;
-6. a secret file others may read (0644) is refused with an error naming it,
+6. over https, a server certificate of another CA than --webhook-ca's is
+   refused (retried, logged), and the right CA delivers after a restart;
+7. a secret file others may read (0644) is refused with an error naming it,
    before any database is made.
 Waits poll with deadlines; nothing sleeps a fixed time.
 
@@ -33,6 +35,7 @@ import http.server
 import json
 import os
 import sqlite3
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -41,10 +44,11 @@ import threading
 here = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(here, ".."))
 sys.path.insert(0, here)
-from broker import Broker, free_port  # noqa: E402
+from broker import Broker, free_port, make_pki  # noqa: E402
 from checks import check, done, need, wait_for  # noqa: E402
 need("mosquitto", programs=["mosquitto"])
 need("mosquitto-clients", programs=["mosquitto_sub", "mosquitto_pub"])
+need("openssl", programs=["openssl"])
 need("python3-jwcrypto", modules=["jwcrypto"])
 need("python3-cryptography", modules=["cryptography"])
 from cryptography.hazmat.primitives.asymmetric.ed25519 import \
@@ -63,8 +67,9 @@ class Hook:
     signature verified), answers from a script of (status, body) (then 200),
     and holds its answer while hold is set."""
 
-    def __init__(self, port=None):
+    def __init__(self, port=None, tls=None):
         self.port = port or free_port()
+        self.tls = tls  # (certificate, key): https
         self.requests = []
         self.script = []
         self.hold = threading.Event()   # set: answers wait for release
@@ -74,7 +79,7 @@ class Hook:
 
     @property
     def url(self):
-        return "http://127.0.0.1:%d/pantry" % self.port
+        return "%s://127.0.0.1:%d/pantry" % ("https" if self.tls else "http", self.port)
 
     def start(self):
         hook = self
@@ -101,8 +106,17 @@ class Hook:
                 except OSError:
                     pass  # the listener died meanwhile
 
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
-        self.server.daemon_threads = True
+        class Server(http.server.ThreadingHTTPServer):
+            daemon_threads = True
+
+            def handle_error(self, request, address):
+                pass  # a refused handshake: the listener's log says why
+
+        self.server = Server(("127.0.0.1", self.port), Handler)
+        if self.tls:
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            ctx.load_cert_chain(*self.tls)
+            self.server.socket = ctx.wrap_socket(self.server.socket, server_side=True)
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         return self
 
@@ -385,6 +399,31 @@ def part_kill(d, broker, trust, dev):
         hook.stop()
 
 
+def part_tls(d, broker, trust, dev):
+    pki = make_pki(os.path.join(d, "pki"))
+    hook = Hook(tls=(pki["server_cert"], pki["server_key"])).start()
+    acks = Acks(d, broker)
+    lis = listener(d, broker, trust, "tls", hook.url, "--webhook-ca", pki["other_ca"])
+    try:
+        check(lis.subscribed(), "subscribed: %s" % lis.log())
+        pub(broker, "pantry/v1/%s/reorder" % dev.name,
+            dev.sign(jose.reorder(dev.name, 1, NOW, oid(7))))
+        check(wait_for(lambda: "not delivered" in lis.log()),
+              "a certificate of another CA is refused: %s" % lis.log())
+        check("certificate" in lis.log(), "and the log says so: %s" % lis.log())
+        check(hook.requests == [], "no request got through")
+        check(lis.stop() == 0, "stops while it backs off: %s" % lis.log()[-300:])
+        lis = listener(d, broker, trust, "tls", hook.url, "--webhook-ca", pki["ca"])
+        check(wait_for(lambda: len(texts(acks)) == 1),
+              "with the right CA it delivers at its next start: %s" % lis.log())
+        check(hook.keys() == ["%s.reorder.%s" % (dev.name, oid(7))] and
+              hook.requests[0]["signed"], "over https, signed: %s" % hook.keys())
+    finally:
+        lis.stop()
+        acks.stop()
+        hook.stop()
+
+
 def part_secret(d, trust):
     bad = os.path.join(d, "secret-public")
     with open(bad, "wb") as f:
@@ -418,7 +457,7 @@ def part_secret(d, trust):
 with tempfile.TemporaryDirectory() as d:
     trust = os.path.join(d, "trust")
     os.mkdir(trust)
-    devices = [jose.Device("pi-%d" % i) for i in range(5)]
+    devices = [jose.Device("pi-%d" % i) for i in range(6)]
     for dev in devices:
         dev.write_trust(trust)
     with open(os.path.join(d, "secret"), "wb") as f:
@@ -432,6 +471,7 @@ with tempfile.TemporaryDirectory() as d:
         part_refuse(d, broker, trust, devices[2])
         part_down(d, broker, trust, devices[3])
         part_kill(d, broker, trust, devices[4])
+        part_tls(d, broker, trust, devices[5])
     finally:
         broker.stop()
 done()
