@@ -9,12 +9,10 @@
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "jsonread.h"
@@ -68,48 +66,27 @@ url_ok(const char *url)
 }
 
 /*
- * The secret: the file's bytes less one final newline, refused when group
- * or others may read the file (it signs what the order system trusts).
+ * The secret: the file's bytes less one final newline, read with
+ * keys_read_private (no link followed; refused when group or others have
+ * access: it signs what the order system trusts).
  */
 static int
 read_secret(struct webhook *w, const char *path, char *err, size_t errlen)
 {
-    unsigned char buf[WEBHOOK_SECRET_MAX + 3];
-    struct stat sb;
-    ssize_t n;
+    char buf[WEBHOOK_SECRET_MAX + 3];
     size_t len = 0;
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW), r = 0;
+    int r = keys_read_private(path, "--webhook-secret", buf, sizeof(buf), &len, err,
+                              errlen);
 
-    if (fd < 0)
-        return text_error(err, errlen, "--webhook-secret: cannot open %s: %s", path,
-                          strerror(errno));
-    if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
-        r = text_error(err, errlen, "--webhook-secret: %s is not a regular file", path);
+    if (r < 0)
         goto out;
-    }
-    if ((sb.st_mode & 077) != 0) {
-        text_error(err, errlen,
-                   "--webhook-secret: %s may be read by group or others (mode %04o): "
-                   "it must be 0600 (chmod 600 %s)",
-                   path, (unsigned)(sb.st_mode & 07777), path);
-        r = -EACCES;
-        goto out;
-    }
-    while (len < sizeof(buf) && (n = read(fd, buf + len, sizeof(buf) - len)) != 0) {
-        if (n < 0) {
-            r = text_error(err, errlen, "--webhook-secret: reading %s: %s", path,
-                           strerror(errno));
-            goto out;
-        }
-        len += (size_t)n;
-    }
     if (len > 0 && buf[len - 1] == '\n')
         len--;
     if (len > 0 && buf[len - 1] == '\r')
         len--;
     if (len < WEBHOOK_SECRET_MIN || len > WEBHOOK_SECRET_MAX) {
         r = text_error(err, errlen,
-                       "--webhook-secret: %s must hold %d to %d bytes (a final newline "
+                       "--webhook-secret %s: must hold %d to %d bytes (a final newline "
                        "is not counted)",
                        path, WEBHOOK_SECRET_MIN, WEBHOOK_SECRET_MAX);
         goto out;
@@ -118,7 +95,6 @@ read_secret(struct webhook *w, const char *path, char *err, size_t errlen)
     w->secret_len = len;
 out:
     sodium_memzero(buf, sizeof(buf));
-    close(fd);
     return r;
 }
 

@@ -434,7 +434,7 @@ def part_secret(d, trust):
                         "--webhook-secret", bad], cwd=d, capture_output=True, timeout=30)
     err = p.stderr.decode()
     check(p.returncode == 2 and "--webhook-secret" in err and bad in err and
-          "0600" in err, "a secret others may read is refused: %d %s" %
+          "chmod 600" in err, "a secret others may read is refused: %d %s" %
           (p.returncode, err))
     check(SECRET.decode() not in err, "without printing it")
     check(not os.path.exists(os.path.join(d, "never.db")), "before any database")
