@@ -756,6 +756,9 @@ listen_run(const struct listen_config *c, char *err, size_t errlen)
     /* Acks queued while Paho reconnects are sent once it is back. */
     cr.sendWhileDisconnected = 1;
     cr.maxBufferedMessages = 10000;
+    /* The webhook's worker may answer an order left from a previous run
+     * before the first CONNECT is even sent. */
+    cr.allowDisconnectedSendAtAnyTime = c->webhook != NULL;
     rc = MQTTAsync_createWithOptions(&l.client, c->url, c->client_id,
                                      MQTTCLIENT_PERSISTENCE_NONE, NULL, &cr);
     if (rc != MQTTASYNC_SUCCESS) {
