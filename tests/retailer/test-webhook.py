@@ -474,4 +474,9 @@ with tempfile.TemporaryDirectory() as d:
         part_tls(d, broker, trust, devices[5])
     finally:
         broker.stop()
+    logs = "".join(open(os.path.join(d, f), errors="replace").read()
+                   for f in sorted(os.listdir(d)) if f.endswith(".err"))
+    check("Sanitizer" not in logs and "runtime error" not in logs,
+          "no listener reported a sanitizer error: %s" % logs[-2000:])
+    check(SECRET.decode() not in logs, "no log holds the secret")
 done()
