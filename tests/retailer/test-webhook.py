@@ -22,7 +22,8 @@ with python's sqlite3:
    order; both orders acknowledged once delivered;
 6. over https, a server certificate of another CA than --webhook-ca's is
    refused (retried, logged), and the right CA delivers after a restart;
-7. a secret file others may read (0644) is refused with an error naming it,
+7. SIGTERM while a POST is held aborts it: exit 0, no ack, still queued;
+8. a secret file others may read (0644) is refused with an error naming it,
    before any database is made.
 Waits poll with deadlines; nothing sleeps a fixed time.
 
@@ -424,6 +425,27 @@ def part_tls(d, broker, trust, dev):
         hook.stop()
 
 
+def part_term(d, broker, trust, dev):
+    hook = Hook().start()
+    hook.hold.set()
+    acks = Acks(d, broker)
+    lis = listener(d, broker, trust, "term", hook.url)
+    try:
+        check(lis.subscribed(), "subscribed: %s" % lis.log())
+        pub(broker, "pantry/v1/%s/reorder" % dev.name,
+            dev.sign(jose.reorder(dev.name, 1, NOW, oid(8))))
+        check(wait_for(lambda: len(hook.requests) == 1), "POSTed: %s" % lis.log())
+        check(lis.stop() == 0, "SIGTERM during a held POST: it aborts the POST and "
+              "exits 0: %s" % lis.log()[-400:])
+        check(quiet(acks) and texts(acks) == [], "unanswered: %s" % texts(acks))
+        check(db_rows(os.path.join(d, "term.db"), "SELECT verdict, handed_off FROM "
+                      "message") == [("accepted", None)], "still queued")
+    finally:
+        lis.stop()
+        acks.stop()
+        hook.stop()
+
+
 def part_secret(d, trust):
     bad = os.path.join(d, "secret-public")
     with open(bad, "wb") as f:
@@ -457,7 +479,7 @@ def part_secret(d, trust):
 with tempfile.TemporaryDirectory() as d:
     trust = os.path.join(d, "trust")
     os.mkdir(trust)
-    devices = [jose.Device("pi-%d" % i) for i in range(6)]
+    devices = [jose.Device("pi-%d" % i) for i in range(7)]
     for dev in devices:
         dev.write_trust(trust)
     with open(os.path.join(d, "secret"), "wb") as f:
@@ -472,6 +494,7 @@ with tempfile.TemporaryDirectory() as d:
         part_down(d, broker, trust, devices[3])
         part_kill(d, broker, trust, devices[4])
         part_tls(d, broker, trust, devices[5])
+        part_term(d, broker, trust, devices[6])
     finally:
         broker.stop()
     logs = "".join(open(os.path.join(d, f), errors="replace").read()
