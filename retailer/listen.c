@@ -46,8 +46,8 @@ struct listener {
     bool connect_failed, fatal, disconnected, connected_once;
     char fatal_msg[512];
     /* the callback thread's own (and the main thread's before Paho starts) */
-    char *buf;       /* the token being judged, NUL-terminated */
-    bool out_broken; /* a hand-off failed: take nothing more */
+    char *buf;               /* the token being judged, NUL-terminated */
+    bool out_broken;         /* a hand-off failed: take nothing more */
     struct deliver *deliver; /* with --webhook: the worker that hands off */
 };
 
