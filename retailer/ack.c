@@ -130,3 +130,29 @@ ack_make(const struct ack_config *c, const struct check_result *res,
     }
     return r;
 }
+
+int
+ack_refused(const struct ack_config *c, const char *device, const char *order_id,
+            int64_t seq, const char *reason, char **acks)
+{
+    struct message_ack a;
+    int r;
+
+    *acks = NULL;
+    memset(&a, 0, sizeof(a));
+    snprintf(a.order_id, sizeof(a.order_id), "%s", order_id);
+    snprintf(a.device, sizeof(a.device), "%s", device);
+    snprintf(a.retailer, sizeof(a.retailer), "%s", c->retailer ? c->retailer : "");
+    a.seq = seq;
+    a.iat_s = c->now_s;
+    a.status = ACK_REJECTED;
+    snprintf(a.reason, sizeof(a.reason), "refused: %s", reason);
+    for (char *p = a.reason; *p != '\0'; p++)
+        if ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7f)
+            *p = '?';
+    if ((r = append(c, &a, acks)) < 0) {
+        free(*acks);
+        *acks = NULL;
+    }
+    return r;
+}

@@ -40,4 +40,13 @@ struct ack_config {
 int ack_make(const struct ack_config *c, const struct check_result *res,
              enum ledger_verdict v, char **acks);
 
+/*
+ * The ack for a message the retailer's order system refused after it was
+ * accepted here (the webhook): "rejected", reason "refused: <reason>" (reason
+ * printable ASCII, cut to fit 127 bytes). *acks as for ack_make. Returns 0,
+ * -EINVAL (an id the ack cannot carry), -ENOMEM.
+ */
+int ack_refused(const struct ack_config *c, const char *device, const char *order_id,
+                int64_t seq, const char *reason, char **acks);
+
 #endif

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "deliver.h"
 #include "message.h"
 #include "metrics.h"
 #include "out.h"
@@ -46,8 +47,9 @@ struct listener {
     bool connect_failed, fatal, disconnected, connected_once;
     char fatal_msg[512];
     /* the callback thread's own (and the main thread's before Paho starts) */
-    char *buf;       /* the token being judged, NUL-terminated */
-    bool out_broken; /* a hand-off failed: take nothing more */
+    char *buf;               /* the token being judged, NUL-terminated */
+    bool out_broken;         /* a hand-off failed: take nothing more */
+    struct deliver *deliver; /* with --webhook: the worker that hands off */
 };
 
 static void logmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -391,6 +393,13 @@ handle(struct listener *l, const char *topic, size_t tlen, const char *data, siz
         r = 1;
         goto out;
     }
+    /* With a webhook, the worker POSTs it and answers the device after the
+     * order system's answer; this thread never waits for it. */
+    if (pending == STATE_PENDING_MINE && l->deliver != NULL) {
+        deliver_kick(l->deliver);
+        r = 1;
+        goto out;
+    }
     /* Handed off before it is acknowledged (and before Paho's PUBACK): an
      * order the device is told was accepted is always in the reader's hands. */
     if (pending == STATE_PENDING_MINE) {
@@ -440,6 +449,21 @@ out:
     free(acks);
     check_result_fini(&res);
     return r;
+}
+
+/* The worker answered an order: its acks out, and one more accepted. */
+static void
+on_answered(void *arg, const char *device, const char *acks, bool delivered)
+{
+    struct listener *l = arg;
+
+    publish_acks(l, device, acks);
+    if (delivered) {
+        pthread_mutex_lock(&l->lock);
+        l->accepted++;
+        pthread_mutex_unlock(&l->lock);
+        wake(l);
+    }
 }
 
 static int
@@ -704,7 +728,8 @@ offer_again(const struct listen_config *c, struct handoff *h, char *err, size_t 
 
     h->c = c;
     h->keep_acks = true;
-    r = hand_off(h, &f, now_s, &n);
+    /* The webhook's worker finds them itself, once it runs. */
+    r = c->webhook != NULL ? 0 : hand_off(h, &f, now_s, &n);
 
     if (n > 0)
         logmsg("offered again %ld accepted message(s) of %s that were never handed "
@@ -761,6 +786,9 @@ listen_run(const struct listen_config *c, char *err, size_t errlen)
     /* Acks queued while Paho reconnects are sent once it is back. */
     cr.sendWhileDisconnected = 1;
     cr.maxBufferedMessages = 10000;
+    /* The webhook's worker may answer an order left from a previous run
+     * before the first CONNECT is even sent. */
+    cr.allowDisconnectedSendAtAnyTime = c->webhook != NULL;
     rc = MQTTAsync_createWithOptions(&l.client, c->url, c->client_id,
                                      MQTTCLIENT_PERSISTENCE_NONE, NULL, &cr);
     if (rc != MQTTASYNC_SUCCESS) {
@@ -776,6 +804,19 @@ listen_run(const struct listen_config *c, char *err, size_t errlen)
             MQTTASYNC_SUCCESS) {
         r = text_error(err, errlen, "MQTT callbacks: %s", paho_error(rc));
         goto out;
+    }
+    if (c->webhook != NULL) {
+        /* Before the first message can arrive; its acks wait in Paho's
+         * buffer until connected (sendWhileDisconnected). */
+        struct deliver_config dc = {.db_path = c->db_path,
+                                    .listener = c->client_id,
+                                    .webhook = c->webhook,
+                                    .ack = c->ack,
+                                    .fixed_now_s = c->fixed_now_s,
+                                    .answered = on_answered,
+                                    .arg = &l};
+        if ((r = deliver_start(&dc, &l.deliver, err, errlen)) < 0)
+            goto out;
     }
     expiry.value.integer4 = (unsigned)c->session_expiry_s;
     MQTTProperties_add(&props, &expiry);
@@ -854,8 +895,12 @@ listen_run(const struct listen_config *c, char *err, size_t errlen)
             break;
         }
     }
+    /* The worker first: an order it is answering gets its acks queued. */
+    deliver_stop(l.deliver);
+    l.deliver = NULL;
     stop(&l, &set);
 out:
+    deliver_stop(l.deliver);
     if (claim >= 0)
         close(claim);
     handoff_fini(&offered);

@@ -43,6 +43,7 @@
 #include "ack.h"
 #include "check.h"
 #include "state.h"
+#include "webhook.h"
 
 struct listen_config {
     const char *url;                                 /* mqtt://, mqtts:// or ssl:// */
@@ -59,7 +60,9 @@ struct listen_config {
     struct check_config check; /* trust store and window; now and pin are set here */
     struct ack_config ack;     /* key, retailer id, ship eta; now is set here */
     struct state *state;
-    FILE *out; /* accepted lines */
+    FILE *out;               /* accepted lines, when webhook is NULL */
+    struct webhook *webhook; /* non-NULL: the hand-off is this (deliver.h) */
+    const char *db_path;     /* with webhook: the worker's own connection */
 };
 
 /*

@@ -37,6 +37,7 @@
 #include "text.h"
 #include "trust.h"
 #include "utc.h"
+#include "webhook.h"
 #include "window.h"
 
 #ifndef RETAILER_VERSION
@@ -95,7 +96,8 @@ static const char usage_listen[] =
     "  --ca-file FILE, --ca-path DIR   CAs for the broker's certificate\n"
     "  --cert FILE, --cert-key FILE    client certificate and its key\n"
     "  --credentials FILE     user name and password, one per line (mode 0600)\n"
-    "  --count N              exit after N accepted messages\n"
+    "  --count N              exit after N accepted messages (with --webhook:\n"
+    "                         delivered)\n"
     "  --exit-idle SECONDS    exit after that long without a message\n"
     "  --metrics ADDR:PORT    serve /metrics (Prometheus) and /health there, e.g.\n"
     "                         127.0.0.1:9464 or [::1]:9464 (default: off)\n"
@@ -103,11 +105,21 @@ static const char usage_listen[] =
     "                         winning (default " CONFIG_DEFAULT_PATH ",\n"
     "                         when it exists; '' for none); see\n"
     "                         pantry-retailer.conf(5)\n"
+    "  --webhook URL          hand orders off by POST to http(s)://HOST/PATH\n"
+    "                         instead of stdout\n"
+    "  --webhook-ca FILE      CAs for the webhook's certificate (default: the\n"
+    "                         system's)\n"
+    "  --webhook-secret FILE  sign each POST: Pantry-Signature, HMAC-SHA256 with\n"
+    "                         the file's secret (mode 0600, 16 to 1024 bytes)\n"
+    "  --webhook-timeout DUR  give up on one POST after this (default 30s)\n"
     "\n"
     "Accepted orders are JSON lines on stdout, each written and flushed before the\n"
     "order is acknowledged; if stdout fails (its reader went away), the listener\n"
     "stops with status 1 and the order, recorded but unacknowledged, is printed\n"
-    "again at the next start with the same --client-id. The log is on stderr.\n"
+    "again at the next start with the same --client-id. With --webhook, each is\n"
+    "POSTed instead, retried (1 s to 5 min apart) until the order system answers\n"
+    "2xx (then acknowledged) or 409/422 (then rejected, \"refused: REASON\").\n"
+    "The log is on stderr.\n"
     "\n"
     "The session (and the messages the broker keeps for it) belongs to the client\n"
     "id, and lasts --session-expiry after a disconnect. A stopped listener stays in\n"
@@ -253,6 +265,10 @@ enum {
     OPT_COUNT,
     OPT_EXIT_IDLE,
     OPT_METRICS,
+    OPT_WEBHOOK,
+    OPT_WEBHOOK_CA,
+    OPT_WEBHOOK_SECRET,
+    OPT_WEBHOOK_TIMEOUT,
     OPT_FORCE,
     OPT_SINCE,
     OPT_HELP,
@@ -529,9 +545,15 @@ cmd_listen(int argc, char **argv)
         {"exit-idle", required_argument, NULL, OPT_EXIT_IDLE},
         {"metrics", required_argument, NULL, OPT_METRICS},
         {"config", required_argument, NULL, OPT_CONFIG},
+        {"webhook", required_argument, NULL, OPT_WEBHOOK},
+        {"webhook-ca", required_argument, NULL, OPT_WEBHOOK_CA},
+        {"webhook-secret", required_argument, NULL, OPT_WEBHOOK_SECRET},
+        {"webhook-timeout", required_argument, NULL, OPT_WEBHOOK_TIMEOUT},
         {"help", no_argument, NULL, OPT_HELP},
         {NULL, 0, NULL, 0},
     };
+    struct webhook_config wc = {.timeout_s = 30};
+    struct webhook *wh = NULL;
     struct window w = {.max_age_s = DEFAULT_MAX_AGE_S,
                        .max_skew_s = DEFAULT_MAX_SKEW_S};
     struct listen_config c = {
@@ -546,7 +568,7 @@ cmd_listen(int argc, char **argv)
     char client_id[128], host[64], user[KEYS_CRED_MAX], password[KEYS_CRED_MAX];
     char err[512];
     struct keys key;
-    struct trust *t;
+    struct trust *t = NULL;
     struct state *s = NULL;
     int opt, r;
 
@@ -632,6 +654,20 @@ cmd_listen(int argc, char **argv)
             break;
         case OPT_CONFIG:
             break; /* read by config_args_make() */
+        case OPT_WEBHOOK:
+            wc.url = optarg;
+            break;
+        case OPT_WEBHOOK_CA:
+            wc.ca_file = optarg;
+            break;
+        case OPT_WEBHOOK_SECRET:
+            wc.secret_path = optarg;
+            break;
+        case OPT_WEBHOOK_TIMEOUT:
+            wc.timeout_s = duration_arg(usage_listen, "--webhook-timeout", optarg);
+            if (wc.timeout_s < 1 || wc.timeout_s > 3600)
+                die_usage(usage_listen, "--webhook-timeout: 1s to 1h");
+            break;
         default:
             die_usage(usage_listen, "unknown option");
         }
@@ -671,6 +707,8 @@ cmd_listen(int argc, char **argv)
     if (!client_id_ok(c.client_id))
         die_usage(usage_listen,
                   "--client-id: 1 to 127 bytes of printable ASCII without spaces");
+    if (wc.url == NULL && (wc.ca_file || wc.secret_path))
+        die_usage(usage_listen, "--webhook-ca and --webhook-secret need --webhook");
     if (cred != NULL) {
         read_credentials(cred, user, password);
         c.user = user;
@@ -683,6 +721,17 @@ cmd_listen(int argc, char **argv)
         }
         c.ack.key = &key;
     }
+    if (wc.url != NULL) {
+        /* Checked (and the secret read) before the database is opened. */
+        wc.key = c.ack.key;
+        if (webhook_new(&wc, &wh, err, sizeof(err)) < 0) {
+            fprintf(stderr, "pantry-retailer: %s\n", err);
+            r = EXIT_USAGE;
+            goto out;
+        }
+        c.webhook = wh;
+        c.db_path = db;
+    }
     /* Before the server's thread reads it; and the server before the
      * database: a port in use must change nothing. */
     metrics_init(RETAILER_VERSION, clock_wall_ms());
@@ -690,7 +739,7 @@ cmd_listen(int argc, char **argv)
         metrics_http_start(metrics_addr, &mh, err, sizeof(err)) < 0) {
         fprintf(stderr, "pantry-retailer: %s\n", err);
         r = 1;
-        goto out_keys;
+        goto out;
     }
     t = load_trust(w.trust);
     if (state_open(db, &s, err, sizeof(err)) < 0) {
@@ -719,8 +768,8 @@ cmd_listen(int argc, char **argv)
     r = r < 0 ? 1 : 0;
 out:
     state_close(s);
+    webhook_free(wh);
     trust_free(t);
-out_keys:
     metrics_http_stop(mh);
     if (key_path != NULL)
         keys_wipe(&key);

@@ -52,8 +52,18 @@ static const char schema_v2[] =
     "UPDATE message SET handed_off = received WHERE verdict = 'accepted';"
     "CREATE INDEX message_received ON message (received);";
 
+/*
+ * Version 3: an index of the accepted messages not handed off yet, per
+ * listener, oldest first: the webhook's queue (state_pending_first). Partial,
+ * so it holds only the queue, however long the table grows.
+ */
+static const char schema_v3[] =
+    "CREATE INDEX message_pending ON message (listener, received) "
+    "WHERE verdict = 'accepted' AND handed_off IS NULL;";
+
 /* Append-only: migrations[i] takes a file from version i to version i + 1. */
-static const char *const migrations[STATE_SCHEMA_VERSION] = {schema_v1, schema_v2};
+static const char *const migrations[STATE_SCHEMA_VERSION] = {schema_v1, schema_v2,
+                                                             schema_v3};
 
 enum stmt {
     ST_BEGIN,
@@ -533,5 +543,106 @@ state_pending_others(struct state *s, const char *listener, long *n)
         r = 0;
     }
     reset(s, ST_PENDING_OTHERS);
+    return r;
+}
+
+/* A statement prepared for one call (rare paths; the array above is for the hot
+ * ones). */
+static int
+prepare_once(struct state *s, const char *sql, sqlite3_stmt **st)
+{
+    return sq(s, sqlite3_prepare_v2(s->db, sql, -1, st, NULL), sql);
+}
+
+int
+state_refuse(struct state *s, enum payload_kind kind, const char *device,
+             const char *order_id, const char *detail, state_refuse_acks_fn *make_acks,
+             void *arg, char **acks)
+{
+    static const char find_sql[] =
+        "SELECT seq FROM message WHERE device = ?1 AND kind = ?2 AND order_id = ?3 "
+        "AND verdict = 'accepted' AND handed_off IS NULL";
+    static const char refuse_sql[] =
+        "UPDATE message SET verdict = 'rejected', reason = 'refused', detail = ?4, "
+        "acks = ?5 WHERE device = ?1 AND kind = ?2 AND order_id = ?3";
+    sqlite3_stmt *find = NULL, *upd = NULL;
+    int r;
+
+    *acks = NULL;
+    if ((r = begin(s)) < 0)
+        return r;
+    if ((r = prepare_once(s, find_sql, &find)) < 0 ||
+        (r = prepare_once(s, refuse_sql, &upd)) < 0)
+        goto out;
+    bind_text(find, 1, device);
+    bind_text(find, 2, payload_kind_to_str(kind));
+    bind_text(find, 3, order_id);
+    if ((r = sqlite3_step(find)) != SQLITE_ROW) {
+        r = sq(s, r, find_sql); /* 0: no such message */
+        goto out;
+    }
+    if ((r = make_acks(arg, sqlite3_column_int64(find, 0), acks)) < 0)
+        goto out;
+    bind_text(upd, 1, device);
+    bind_text(upd, 2, payload_kind_to_str(kind));
+    bind_text(upd, 3, order_id);
+    bind_text(upd, 4, detail);
+    bind_text(upd, 5, *acks);
+    if ((r = sq(s, sqlite3_step(upd), refuse_sql)) < 0)
+        goto out;
+    if ((r = step(s, ST_COMMIT)) == 0)
+        r = 1;
+    reset(s, ST_COMMIT);
+out:
+    sqlite3_finalize(find);
+    sqlite3_finalize(upd);
+    if (r <= 0) {
+        rollback(s);
+        free(*acks);
+        *acks = NULL;
+    }
+    return r;
+}
+
+int
+state_pending_first(struct state *s, const char *listener, state_order_fn *fn,
+                    void *arg)
+{
+    /* The WHERE repeats the index's own, so SQLite can use it. */
+    static const char sql[] =
+        "SELECT kind, device, order_id, token, received, acks FROM message "
+        "INDEXED BY message_pending WHERE listener = ?1 AND verdict = 'accepted' "
+        "AND handed_off IS NULL ORDER BY received, rowid LIMIT 1";
+    sqlite3_stmt *st = NULL;
+    int r;
+
+    if ((r = prepare_once(s, sql, &st)) < 0)
+        return r;
+    bind_text(st, 1, listener);
+    if ((r = sqlite3_step(st)) != SQLITE_ROW) {
+        r = sq(s, r, sql);
+        goto out;
+    }
+    const char *kind = (const char *)sqlite3_column_text(st, 0);
+    struct state_order o = {
+        .kind = kind != NULL && strcmp(kind, "cancel") == 0 ? PAYLOAD_CANCEL
+                                                            : PAYLOAD_REORDER,
+        .device = (const char *)sqlite3_column_text(st, 1),
+        .order_id = (const char *)sqlite3_column_text(st, 2),
+        .token = (const char *)sqlite3_column_text(st, 3),
+        .token_len = (size_t)sqlite3_column_bytes(st, 3),
+        .received_s = sqlite3_column_int64(st, 4),
+        .acks = (const char *)sqlite3_column_text(st, 5),
+    };
+    if (o.device == NULL || o.order_id == NULL || o.token == NULL) {
+        snprintf(s->err, sizeof(s->err), "a message row without its ids or token");
+        r = -EIO;
+        goto out;
+    }
+    r = fn(arg, &o);
+    if (r == 0)
+        r = 1;
+out:
+    sqlite3_finalize(st);
     return r;
 }

@@ -26,7 +26,7 @@
 #include "keys.h"
 #include "ledger.h"
 
-#define STATE_SCHEMA_VERSION 2
+#define STATE_SCHEMA_VERSION 3
 #define STATE_BUSY_TIMEOUT_MS 10000
 
 struct state;
@@ -132,5 +132,30 @@ int state_pin_put(struct state *s, const char *device, const uint8_t pk[KEYS_PK_
 
 /* The last SQLite error message, for logs. */
 const char *state_error(const struct state *s);
+
+/*
+ * The order system refused the accepted message (kind, device, order_id)
+ * that was not handed off yet: in one transaction, read its sequence number,
+ * have make_acks(arg, seq, acks) make the rejected acks, and turn the record
+ * into a rejection (reason "refused", detail, those acks). The device's
+ * sequence counter stays where the acceptance put it (the number was used).
+ * Returns 1 with *acks (malloc'd, or NULL) when done, 0 when there is no such
+ * message (handed off, or refused, already), -EBUSY, -EIO or make_acks's
+ * error (nothing changed then).
+ */
+typedef int state_refuse_acks_fn(void *arg, int64_t seq, char **acks);
+int state_refuse(struct state *s, enum payload_kind kind, const char *device,
+                 const char *order_id, const char *detail,
+                 state_refuse_acks_fn *make_acks, void *arg, char **acks);
+
+/*
+ * Call fn for the oldest accepted message listener recorded and has not
+ * handed off (the webhook's queue, in the order accepted), through an index
+ * of those alone: the cost does not grow with the messages handed off
+ * before. fn must not write to s. Returns 1 when there was one (and fn
+ * returned 0), 0 when there is none, fn's error, -EBUSY or -EIO.
+ */
+int state_pending_first(struct state *s, const char *listener, state_order_fn *fn,
+                        void *arg);
 
 #endif
