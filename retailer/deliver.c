@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "clock.h"
+#include "metrics.h"
 #include "out.h"
 #include "state.h"
 #include "text.h"
@@ -212,6 +213,7 @@ run(void *arg)
     while (!atomic_load(&d->stop)) {
         struct order o = {0};
         char reason[WEBHOOK_REASON_MAX + 1], why[512], key[3 * MESSAGE_ID_MAX];
+        int64_t t0_us;
         int r;
 
         pthread_mutex_lock(&d->lock);
@@ -227,8 +229,11 @@ run(void *arg)
         /* Order ids are the device's: unique per device and kind only. */
         snprintf(key, sizeof(key), "%s.%s.%s", o.device, payload_kind_to_str(o.kind),
                  o.order_id);
+        t0_us = clock_mono_us();
         r = webhook_post(d->c.webhook, key, o.body, now_s(d), &d->stop, reason,
                          sizeof(reason), why, sizeof(why));
+        /* A POST's time, answered or not: the hand-off latency of the metrics. */
+        metrics_handoff((double)(clock_mono_us() - t0_us) / 1e6);
         if (r == WEBHOOK_DELIVERED) {
             failures = 0;
             delivered(d, &o);
