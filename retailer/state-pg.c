@@ -58,21 +58,31 @@ static const char *const migrations[STATE_SCHEMA_VERSION] = {schema_v1, schema_v
 /* Listeners starting together serialise their migrations on this lock. */
 #define MIGRATE_LOCK "7061727472657431" /* "pantret1" */
 
-#define SQL_LOCK_DEVICE                                                                \
-    "INSERT INTO device (device, last_seq) VALUES ($1, 0) ON CONFLICT (device) "       \
-    "DO UPDATE SET last_seq = device.last_seq RETURNING last_seq"
-#define SQL_FIND                                                                       \
-    "SELECT acks, token, CASE WHEN verdict = 'accepted' AND handed_off IS NULL "       \
-    "THEN (CASE WHEN listener IS NOT DISTINCT FROM $4 THEN 1 ELSE 2 END) ELSE 0 "      \
-    "END FROM message WHERE device = $1 AND kind = $2 AND order_id = $3"
+/*
+ * The device's row, locked (made at last_seq 0 when new, which means what no
+ * row means), and the message's row if it was recorded, in one round trip:
+ * last_seq, then acks, token, pending (1 when accepted, not handed off and
+ * recorded by $4; 2 when by another) or NULLs. The look-up's snapshot is the
+ * statement's, taken before the lock was had: a row committed while this
+ * waited is not seen, and the insert then hits the primary key (23505) and
+ * the transaction runs again, seeing it.
+ */
+#define SQL_LOCK_FIND                                                                  \
+    "WITH d AS (INSERT INTO device (device, last_seq) VALUES ($1, 0) ON CONFLICT "     \
+    "(device) DO UPDATE SET last_seq = device.last_seq RETURNING last_seq) "           \
+    "SELECT d.last_seq, m.acks, m.token, CASE WHEN m.verdict = 'accepted' AND "        \
+    "m.handed_off IS NULL THEN (CASE WHEN m.listener IS NOT DISTINCT FROM $4 "         \
+    "THEN 1 ELSE 2 END) ELSE 0 END FROM d LEFT JOIN message m ON m.device = $1 "       \
+    "AND m.kind = $2 AND m.order_id = $3"
 #define SQL_RESENT                                                                     \
     "UPDATE message SET resent = resent + 1, last_resent = $4 WHERE device = $1 "      \
     "AND kind = $2 AND order_id = $3"
+/* The message's row, and for an accepted one the device's new last_seq. */
 #define SQL_INSERT                                                                     \
-    "INSERT INTO message (device, kind, order_id, seq, verdict, reason, detail, "      \
-    "acks, token, received, listener) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, "    \
-    "$10, $11)"
-#define SQL_SET_LAST "UPDATE device SET last_seq = $2 WHERE device = $1"
+    "WITH i AS (INSERT INTO message (device, kind, order_id, seq, verdict, "           \
+    "reason, detail, acks, token, received, listener) VALUES ($1, $2, $3, $4, $5, "    \
+    "$6, $7, $8, $9, $10, $11)) UPDATE device SET last_seq = $4 WHERE device = $1 "    \
+    "AND $5 = 'accepted'"
 #define SQL_COLUMNS "SELECT kind, device, order_id, token, received, acks FROM message "
 #define SQL_ACCEPTED                                                                   \
     SQL_COLUMNS "WHERE verdict = 'accepted' AND received >= $1 AND ($2 = 0 OR "        \
@@ -214,9 +224,11 @@ tx(struct state_pg *p, bool with_tx, body_fn *body, void *arg)
             if (with_tx && r >= 0) {
                 int c = exec(p, "COMMIT");
                 r = c < 0 ? c : r;
-            } else if (with_tx && PQstatus(p->conn) == CONNECTION_OK) {
-                PQclear(PQexec(p->conn, "ROLLBACK"));
             }
+            /* A failed body, or a failed statement of a string of them. */
+            if (r < 0 && PQstatus(p->conn) == CONNECTION_OK &&
+                PQtransactionStatus(p->conn) != PQTRANS_IDLE)
+                PQclear(PQexec(p->conn, "ROLLBACK"));
         }
         if (r != -EAGAIN && r != -ENOTCONN)
             return r;
@@ -376,17 +388,19 @@ judge_body(struct state_pg *p, void *arg)
     *j->pending = STATE_PENDING_NO;
     snprintf(seq, sizeof(seq), "%lld", (long long)res->p.seq);
     snprintf(now, sizeof(now), "%lld", (long long)j->now_s);
-    if ((r = run(p, SQL_LOCK_DEVICE, 1, key, &q)) < 0)
+    if ((r = run(p, SQL_LOCK_FIND, 4, key, &q)) < 0)
         return r;
+    if (PQntuples(q) != 1) {
+        keep(p, "locking the device", "no row");
+        PQclear(q);
+        return -EIO;
+    }
     last = strtoll(PQgetvalue(q, 0, 0), NULL, 10);
-    PQclear(q);
-    if ((r = run(p, SQL_FIND, 4, key, &q)) < 0)
-        return r;
-    if (PQntuples(q) == 1) {
+    if (!PQgetisnull(q, 0, 2)) {
         j->v = LEDGER_DUPLICATE;
-        *j->same = strcmp(PQgetvalue(q, 0, 1), j->token) == 0;
-        *j->pending = atoi(PQgetvalue(q, 0, 2));
-        if (!PQgetisnull(q, 0, 0) && (*j->acks = strdup(PQgetvalue(q, 0, 0))) == NULL)
+        *j->same = strcmp(PQgetvalue(q, 0, 2), j->token) == 0;
+        *j->pending = atoi(PQgetvalue(q, 0, 3));
+        if (!PQgetisnull(q, 0, 1) && (*j->acks = strdup(PQgetvalue(q, 0, 1))) == NULL)
             r = -ENOMEM;
         PQclear(q);
         const char *rs[4] = {res->device, kind, res->p.order_id, now};
@@ -409,9 +423,6 @@ judge_body(struct state_pg *p, void *arg)
                            now,
                            j->listener};
     if ((r = run(p, SQL_INSERT, 11, ins, NULL)) < 0)
-        return r;
-    const char *set[2] = {res->device, seq};
-    if (ok && (r = run(p, SQL_SET_LAST, 2, set, NULL)) < 0)
         return r;
     *j->pending = ok ? STATE_PENDING_MINE : STATE_PENDING_NO;
     return 0;
@@ -438,33 +449,48 @@ state_pg_judge(struct state_pg *p, struct check_result *res, const char *token,
 }
 
 struct handed {
-    const char *v[4];
+    const char *device, *kind, *order_id;
+    int64_t now_s;
 };
 
+/*
+ * One round trip: the mark is as cheap as it can be (it follows every
+ * accepted order), so its four statements go as one string, the values quoted
+ * by libpq. The mark may be lost to a crash of the server (see state.c): no
+ * wait for the WAL flush, as SQLite's synchronous = NORMAL there.
+ */
 static int
 handed_body(struct state_pg *p, void *arg)
 {
     struct handed *h = arg;
+    char *dev = PQescapeLiteral(p->conn, h->device, strlen(h->device));
+    char *kind = PQescapeLiteral(p->conn, h->kind, strlen(h->kind));
+    char *id = PQescapeLiteral(p->conn, h->order_id, strlen(h->order_id));
+    char *sql = NULL;
+    int r = -ENOMEM;
 
-    /* The mark may be lost to a crash of the server (see state.c): no wait
-     * for the WAL flush, as SQLite's synchronous = NORMAL there. */
-    if (exec(p, "SET LOCAL synchronous_commit = off") < 0)
-        return -EAGAIN;
-    return run(p,
-               "UPDATE message SET handed_off = $1 WHERE device = $2 AND kind = $3 "
-               "AND order_id = $4 AND verdict = 'accepted'",
-               4, h->v, NULL);
+    if (dev != NULL && kind != NULL && id != NULL &&
+        asprintf(&sql,
+                 "BEGIN; SET LOCAL synchronous_commit = off; UPDATE message SET "
+                 "handed_off = %lld WHERE device = %s AND kind = %s AND order_id = "
+                 "%s AND verdict = 'accepted'; COMMIT",
+                 (long long)h->now_s, dev, kind, id) >= 0) {
+        r = exec(p, sql);
+        free(sql);
+    }
+    PQfreemem(dev);
+    PQfreemem(kind);
+    PQfreemem(id);
+    return r;
 }
 
 int
 state_pg_handed_off(struct state_pg *p, enum payload_kind kind, const char *device,
                     const char *order_id, int64_t now_s)
 {
-    char now[24];
-    struct handed h = {{now, device, payload_kind_to_str(kind), order_id}};
+    struct handed h = {device, payload_kind_to_str(kind), order_id, now_s};
 
-    snprintf(now, sizeof(now), "%lld", (long long)now_s);
-    return tx(p, true, handed_body, &h);
+    return tx(p, false, handed_body, &h);
 }
 
 struct query {
