@@ -318,6 +318,12 @@ def part_refused(d, broker, pg, trust):
           "hostile=1.db is a SQLite file: %s" % lis.log())
 
 
+p = subprocess.run([RETAILER, "export", "--db", "host=/nonexistent", "--since", NOW_TEXT],
+                   capture_output=True, text=True, timeout=30)
+if "built without PostgreSQL" in p.stderr:
+    print("SKIP: pantry-retailer was built without PostgreSQL (-Dpostgresql=disabled "
+          "or no libpq-dev)")
+    sys.exit(77)
 bindir = pg_bindir()
 if bindir is None:
     print("SKIP: initdb not found: the Debian package postgresql is not installed "
