@@ -17,8 +17,11 @@ by python3-jwcrypto; rows read with psql.
    record, and retries), started again, and restarted (pg_ctl restart) in the
    middle of a later batch: all 200 orders of one device accepted, in order,
    each once;
-4. a database of a newer schema version is refused, with the version named;
-5. connection strings that do not parse, or name no reachable server, are an
+4. keys pinned on first use, a different one refused; an order whose
+   hand-off failed is counted by another client id and offered again by its
+   own listener at its next start;
+5. a database of a newer schema version is refused, with the version named;
+6. connection strings that do not parse, or name no reachable server, are an
    error (status 2) before any broker is tried, and a password in them is
    never printed.
 Waits poll with deadlines; nothing sleeps a fixed time.
@@ -273,6 +276,45 @@ def part_restart(d, broker, pg, trust, dev):
     check(rows == [["accepted", "200", "200"]], "200 accepted rows, handed off: %s" % rows)
 
 
+def part_tofu_recovery(d, broker, pg):
+    """Pins on first use, and the re-offer at start of an order never handed
+    off, on PostgreSQL."""
+    pg.createdb("tofu")
+    db = pg.conninfo("tofu")
+    dev, later = jose.Device("pg-tofu"), jose.Device("pg-tofu")
+    args = ["--tofu", "--now", NOW_TEXT, "--db", db, "--client-id", "tofu", "--group",
+            "tofu"]
+    r, w = os.pipe()
+    lis = Listener(RETAILER, d, "tofu-dead", broker.url, *args, stdout=w)
+    os.close(w)
+    check(lis.subscribed(), "tofu listener subscribes: %s" % lis.log())
+    os.close(r)  # the reader of its stdout goes away
+    pub(broker, "pantry/v1/pg-tofu/key", dev.public_jwk(), retain=True)
+    check(wait_for(lambda: "pinned the key of pg-tofu" in lis.log()), "the key is pinned")
+    pub(broker, "pantry/v1/pg-tofu/key", later.public_jwk(), retain=True)
+    check(wait_for(lambda: "REFUSED a different key for device pg-tofu" in lis.log()),
+          "a different later key is refused")
+    pub(broker, "pantry/v1/pg-tofu/key", "", retain=True)
+    token = dev.sign(jose.reorder("pg-tofu", 1, NOW, oid(1, "tofu")))
+    pub(broker, "pantry/v1/pg-tofu/reorder", token)
+    check(lis.exited() and lis.proc.returncode == 1,
+          "a failed hand-off stops the listener: %s" % lis.log()[-300:])
+    check(pg.sql("tofu", "SELECT verdict, handed_off IS NULL FROM message") ==
+          [["accepted", "t"]], "recorded, not handed off")
+    other = Listener(RETAILER, d, "tofu-other", broker.url, "--tofu", "--db", db,
+                     "--client-id", "other", "--group", "other", "--exit-idle", "1")
+    check(other.exited() and "1 accepted message(s)" in other.log() and
+          other.lines() == [], "another client id counts it, offers nothing: %s" %
+          other.log())
+    lis = Listener(RETAILER, d, "tofu", broker.url, *(args + ["--exit-idle", "1"]))
+    check(lis.exited() and lis.proc.returncode == 0 and
+          "offered again 1 accepted message(s)" in lis.log() and
+          [x["jws"] for x in lis.lines()] == [token],
+          "restarted, it offers the order again: %s" % lis.log())
+    check(pg.sql("tofu", "SELECT handed_off FROM message") == [[str(NOW)]],
+          "and marks it handed off")
+
+
 def part_refused(d, broker, pg, trust):
     """A newer schema, and connection strings that lead nowhere."""
     pg.createdb("newer")
@@ -348,6 +390,7 @@ with tempfile.TemporaryDirectory() as d:
         part_same(d, broker, pg, trust, devices[0])
         part_group(d, broker, pg)
         part_restart(d, broker, pg, trust, devices[1])
+        part_tofu_recovery(d, broker, pg)
         part_refused(d, broker, pg, trust)
     finally:
         if broker is not None:
