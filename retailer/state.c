@@ -18,7 +18,9 @@
 
 #ifdef RETAILER_HAVE_LIBPQ
 #include "state-pg.h"
-/* A state opened with a connection string is PostgreSQL's: hand the call on. */
+/* A state opened with a connection string is PostgreSQL's: hand the call on.
+ * Every public function starts with this; one that does not would run its
+ * SQLite statements on a state that has none. */
 #define ON_PG(s, call)                                                             \
     do {                                                                           \
         if ((s)->pg != NULL)                                                       \
