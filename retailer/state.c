@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The listener's SQLite file (see state.h); a state opened with a PostgreSQL
- * connection string hands every call to state-pg.c instead. Statements are prepared once; the
- * database handle is used by one thread at a time (the MQTT client's callback
- * thread, after the main thread opened it). SQLite result codes are turned
- * into errnos in one place, sq().
+ * connection string hands every call to state-pg.c instead. Statements are
+ * prepared once; the database handle is used by one thread at a time (the MQTT
+ * client's callback thread, after the main thread opened it). SQLite result
+ * codes are turned into errnos in one place, sq().
  */
 #include "state.h"
 
@@ -21,10 +21,10 @@
 /* A state opened with a connection string is PostgreSQL's: hand the call on.
  * Every public function starts with this; one that does not would run its
  * SQLite statements on a state that has none. */
-#define ON_PG(s, call)                                                             \
-    do {                                                                           \
-        if ((s)->pg != NULL)                                                       \
-            return call;                                                           \
+#define ON_PG(s, call)                                                                 \
+    do {                                                                               \
+        if ((s)->pg != NULL)                                                           \
+            return call;                                                               \
     } while (0)
 #else
 #define ON_PG(s, call) ((void)0)
