@@ -237,6 +237,9 @@ def part_group(d, broker, pg):
     check(rows == [["accepted", str(n), str(2 * n)]],
           "one accepted row per order, two re-sends each: %s" % rows)
     print("# accepted per listener: %s" % [len(g.lines()) for g in group])
+    with open(pg.log, errors="replace") as f:
+        races = f.read().count("duplicate key value violates unique constraint")
+    print("# unique-key races lost and run again (server log): %d" % races)
 
 
 def part_restart(d, broker, pg, trust, dev):
