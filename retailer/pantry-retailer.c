@@ -78,8 +78,10 @@ static const char usage_listen[] =
     "                         restarts (default G-HOST: one listener per group\n"
     "                         and host; give each of several its own)\n"
     "  --session-expiry DUR   how long the broker keeps the session (default 1h)\n"
-    "  --db FILE              SQLite state, shared by the group (default\n"
-    "                         pantry-retailer.db)\n"
+    "  --db FILE|CONNINFO     SQLite state, shared by the group (default\n"
+    "                         pantry-retailer.db), or a PostgreSQL database:\n"
+    "                         postgresql://... or host=... dbname=... (no\n"
+    "                         password here: use ~/.pgpass)\n"
     "  --key FILE             sign acks with this key (pantry-retailer keygen)\n"
     "  --retailer-id ID       name the retailer in acks\n"
     "  --ship-eta DUR         also publish a \"shipped\" ack, eta now + DUR\n"
@@ -131,7 +133,7 @@ static const char usage_listen[] =
     "DUR is a number and a unit: 30s, 15m, 2h, 7d.\n";
 
 static const char usage_export[] =
-    "usage: pantry-retailer export --since TIME [--db FILE]\n"
+    "usage: pantry-retailer export --since TIME [--db FILE|CONNINFO]\n"
     "\n"
     "Prints the messages the listeners accepted (reorders and cancels) that were\n"
     "received at or after TIME (YYYY-MM-DDTHH:MM:SSZ), oldest first, one JSON line\n"
@@ -139,8 +141,9 @@ static const char usage_export[] =
     "listen's stdout lost. Marks nothing as handed off.\n"
     "\n"
     "  --since TIME           the first time of reception to print\n"
-    "  --db FILE              the listeners' SQLite state (default\n"
-    "                         pantry-retailer.db); it must exist\n";
+    "  --db FILE|CONNINFO     the listeners' SQLite state (default\n"
+    "                         pantry-retailer.db) or PostgreSQL database; it\n"
+    "                         must exist\n";
 
 static const char usage_verify[] =
     "usage: pantry-retailer verify --trust DIR [OPTIONS] < TOKENS\n"
@@ -565,6 +568,7 @@ cmd_listen(int argc, char **argv)
     const char *db = "pantry-retailer.db", *key_path = NULL, *cred = NULL;
     const char *metrics_addr = NULL;
     struct metrics_http *mh = NULL;
+    char db_name[256];
     char client_id[128], host[64], user[KEYS_CRED_MAX], password[KEYS_CRED_MAX];
     char err[512];
     struct keys key;
@@ -742,6 +746,7 @@ cmd_listen(int argc, char **argv)
         goto out;
     }
     t = load_trust(w.trust);
+    state_db_name(db, db_name, sizeof(db_name));
     if (state_open(db, &s, err, sizeof(err)) < 0) {
         fprintf(stderr, "pantry-retailer: %s\n", err);
         r = EXIT_USAGE;
@@ -755,7 +760,7 @@ cmd_listen(int argc, char **argv)
     c.fixed_now_s = w.now_s;
     c.state = s;
     fprintf(stderr, "pantry-retailer: %zu trusted device key(s)%s, database %s\n",
-            trust_count(t), c.tofu ? ", trust on first use" : "", db);
+            trust_count(t), c.tofu ? ", trust on first use" : "", db_name);
     /* Under systemd (Type=notify): every option, file and the database are
      * good; the broker is reached, and retried, from here on, as the agent's
      * READY=1 does not wait for its broker either. */
@@ -818,6 +823,7 @@ cmd_export(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     const char *db = "pantry-retailer.db";
+    char db_name[256];
     struct state_filter f = {0};
     struct state *s;
     struct export x = {0};
@@ -845,6 +851,7 @@ cmd_export(int argc, char **argv)
         die_usage(usage_export, "unexpected argument '%s'", argv[optind]);
     if (!since)
         die_usage(usage_export, "--since TIME is needed");
+    state_db_name(db, db_name, sizeof(db_name));
     if (state_open_existing(db, &s, err, sizeof(err)) < 0) {
         fprintf(stderr, "pantry-retailer: %s\n", err);
         return 1;
@@ -855,7 +862,7 @@ cmd_export(int argc, char **argv)
         fprintf(stderr, "pantry-retailer: writing stdout: %s\n",
                 strerror(-x.write_err));
     else if (r < 0)
-        fprintf(stderr, "pantry-retailer: database %s: %s\n", db,
+        fprintf(stderr, "pantry-retailer: database %s: %s\n", db_name,
                 r == -ENOMEM ? strerror(ENOMEM) : state_error(s));
     state_close(s);
     return r < 0 || x.damaged ? 1 : 0;

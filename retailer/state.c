@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The listener's SQLite file (see state.h). Statements are prepared once; the
- * database handle is used by one thread at a time (the MQTT client's callback
- * thread, after the main thread opened it). SQLite result codes are turned
- * into errnos in one place, sq().
+ * The listener's SQLite file (see state.h); a state opened with a PostgreSQL
+ * connection string hands every call to state-pg.c instead. Statements are
+ * prepared once; the database handle is used by one thread at a time (the MQTT
+ * client's callback thread, after the main thread opened it). SQLite result
+ * codes are turned into errnos in one place, sq().
  */
 #include "state.h"
 
@@ -14,6 +15,20 @@
 #include <string.h>
 
 #include "text.h"
+
+#ifdef RETAILER_HAVE_LIBPQ
+#include "state-pg.h"
+/* A state opened with a connection string is PostgreSQL's: hand the call on.
+ * Every public function starts with this; one that does not would run its
+ * SQLite statements on a state that has none. */
+#define ON_PG(s, call)                                                                 \
+    do {                                                                               \
+        if ((s)->pg != NULL)                                                           \
+            return call;                                                               \
+    } while (0)
+#else
+#define ON_PG(s, call) ((void)0)
+#endif
 
 static const char schema_v1[] =
     "CREATE TABLE device ("
@@ -122,6 +137,7 @@ static const char *const stmt_sql[ST_COUNT] = {
 };
 
 struct state {
+    struct state_pg *pg; /* a PostgreSQL database, and then nothing else */
     sqlite3 *db;
     sqlite3_stmt *st[ST_COUNT];
     char err[256];
@@ -130,6 +146,7 @@ struct state {
 const char *
 state_error(const struct state *s)
 {
+    ON_PG(s, state_pg_error(s->pg));
     return s->err;
 }
 
@@ -250,6 +267,22 @@ open_file(const char *path, bool create, struct state **out, char *err, size_t e
     *out = NULL;
     if (s == NULL)
         return -ENOMEM;
+    if (state_db_is_pg(path)) {
+#ifdef RETAILER_HAVE_LIBPQ
+        if ((r = state_pg_open(path, !create, &s->pg, err, errlen)) < 0) {
+            free(s);
+            return r;
+        }
+        *out = s;
+        return 0;
+#else
+        free(s);
+        text_error(err, errlen,
+                   "--db: a PostgreSQL connection string, and this "
+                   "pantry-retailer was built without PostgreSQL (libpq)");
+        return -ENOTSUP;
+#endif
+    }
     r = sq(s,
            sqlite3_open_v2(path, &s->db,
                            SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0) |
@@ -301,6 +334,9 @@ state_close(struct state *s)
 {
     if (s == NULL)
         return;
+#ifdef RETAILER_HAVE_LIBPQ
+    state_pg_close(s->pg);
+#endif
     for (int i = 0; i < ST_COUNT; i++)
         sqlite3_finalize(s->st[i]);
     sqlite3_close(s->db);
@@ -353,6 +389,8 @@ state_judge(struct state *s, struct check_result *res, const char *token, int64_
     sqlite3_stmt *st;
     int r;
 
+    ON_PG(s, state_pg_judge(s->pg, res, token, now_s, listener, make_acks, arg, acks,
+                            same, pending));
     *acks = NULL;
     *same = 1;
     *pending = 0;
@@ -415,6 +453,7 @@ out:
 int
 state_pin_get(struct state *s, const char *device, uint8_t pk[KEYS_PK_BYTES])
 {
+    ON_PG(s, state_pg_pin_get(s->pg, device, pk));
     sqlite3_stmt *st = reset(s, ST_PIN_GET);
     const unsigned char *jwk;
     int r;
@@ -440,6 +479,7 @@ state_pin_put(struct state *s, const char *device, const uint8_t pk[KEYS_PK_BYTE
     sqlite3_stmt *st;
     int r;
 
+    ON_PG(s, state_pg_pin_put(s->pg, device, pk, now_s));
     if ((r = begin(s)) < 0)
         return r;
     if ((r = state_pin_get(s, device, old)) < 0)
@@ -473,6 +513,7 @@ state_handed_off(struct state *s, enum payload_kind kind, const char *device,
     sqlite3_stmt *st;
     int r;
 
+    ON_PG(s, state_pg_handed_off(s->pg, kind, device, order_id, now_s));
     /*
      * The mark alone may be lost to a power cut (WAL without its fsync: the
      * commit is safe from a crash of this process, not of the machine); then
@@ -497,6 +538,7 @@ int
 state_accepted_each(struct state *s, const struct state_filter *f, state_order_fn *fn,
                     void *arg)
 {
+    ON_PG(s, state_pg_accepted_each(s->pg, f, fn, arg));
     enum stmt id = f->device != NULL ? ST_ACCEPTED_ONE : ST_ACCEPTED;
     sqlite3_stmt *st = reset(s, id);
     int r;
@@ -534,6 +576,7 @@ state_accepted_each(struct state *s, const struct state_filter *f, state_order_f
 int
 state_pending_others(struct state *s, const char *listener, long *n)
 {
+    ON_PG(s, state_pg_pending_others(s->pg, listener, n));
     sqlite3_stmt *st = reset(s, ST_PENDING_OTHERS);
     int r;
 
@@ -568,6 +611,7 @@ state_refuse(struct state *s, enum payload_kind kind, const char *device,
     sqlite3_stmt *find = NULL, *upd = NULL;
     int r;
 
+    ON_PG(s, state_pg_refuse(s->pg, kind, device, order_id, detail, make_acks, arg, acks));
     *acks = NULL;
     if ((r = begin(s)) < 0)
         return r;
@@ -616,6 +660,7 @@ state_pending_first(struct state *s, const char *listener, state_order_fn *fn,
     sqlite3_stmt *st = NULL;
     int r;
 
+    ON_PG(s, state_pg_pending_first(s->pg, listener, fn, arg));
     if ((r = prepare_once(s, sql, &st)) < 0)
         return r;
     bind_text(st, 1, listener);

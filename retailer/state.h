@@ -14,7 +14,8 @@
  * listeners can never both find an order new and both accept it. At a
  * retailer's real scale the listeners run on many machines and share one
  * database server (PostgreSQL, SELECT ... FOR UPDATE or a unique insert in
- * one transaction) instead; that is out of scope here.
+ * one transaction) instead: state_open() given a connection string opens
+ * that (state-pg.h), with the same API, schema and rules.
  */
 #ifndef PANTRY_RETAILER_STATE_H
 #define PANTRY_RETAILER_STATE_H
@@ -157,5 +158,20 @@ int state_refuse(struct state *s, enum payload_kind kind, const char *device,
  */
 int state_pending_first(struct state *s, const char *listener, state_order_fn *fn,
                         void *arg);
+
+/*
+ * Whether --db's text db names a PostgreSQL database rather than a SQLite
+ * file: it starts with postgresql:// or postgres://, or with KEY= (spaces
+ * allowed around the =) where KEY is a libpq parameter (host, hostaddr, port,
+ * dbname, user, password, passfile, service, sslmode, ...: state-db.c).
+ */
+bool state_db_is_pg(const char *db);
+
+/*
+ * db as it may be logged, in buf (truncated to len): a file path as it is, a
+ * connection string only by its database, host, port and user, never its
+ * password.
+ */
+void state_db_name(const char *db, char *buf, size_t len);
 
 #endif
