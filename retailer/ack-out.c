@@ -30,6 +30,7 @@ struct ackout {
     size_t window;    /* at most this many in flight */
     bool pumping;     /* a thread is handing acks to Paho */
     bool pump_again;  /* and must look once more when it is done */
+    bool closed;      /* ackout_close: nothing more to Paho */
     long delivered, failed;
 };
 
@@ -90,7 +91,7 @@ pump(struct ackout *q)
     q->pumping = true;
     for (;;) {
         q->pump_again = false;
-        while (q->n > 0 && q->in_flight < q->window) {
+        while (!q->closed && q->n > 0 && q->in_flight < q->window) {
             struct ack_item it = q->ring[q->head];
             MQTTAsync_responseOptions opts = MQTTAsync_responseOptions_initializer;
             MQTTAsync_message m = MQTTAsync_message_initializer;
@@ -172,11 +173,13 @@ ackout_push(struct ackout *q, const char *topic, const char *payload, size_t len
     memcpy(it.payload, payload, len);
     it.len = (int)len;
     pthread_mutex_lock(&q->lock);
-    if (q->n == ACKOUT_QUEUE_MAX) {
+    if (q->closed || q->n == ACKOUT_QUEUE_MAX) {
+        int r = q->closed ? -ESHUTDOWN : -ENOBUFS;
+
         pthread_mutex_unlock(&q->lock);
         free(it.topic);
         free(it.payload);
-        return -ENOBUFS;
+        return r;
     }
     q->ring[(q->head + q->n) % ACKOUT_QUEUE_MAX] = it;
     q->n++;
@@ -194,6 +197,16 @@ ackout_window(struct ackout *q, int receive_max)
     q->window = w > ACKOUT_WINDOW_MAX ? ACKOUT_WINDOW_MAX : w;
     pthread_mutex_unlock(&q->lock);
     pump(q);
+}
+
+void
+ackout_close(struct ackout *q)
+{
+    /* A pump on another thread stops before its next ack; one inside
+     * MQTTAsync_sendMessage now finishes that call first. */
+    pthread_mutex_lock(&q->lock);
+    q->closed = true;
+    pthread_mutex_unlock(&q->lock);
 }
 
 size_t

@@ -49,7 +49,7 @@ void ackout_free(struct ackout *q);
  * Queue one ack (payload of len bytes) for topic, both copied. Returns 0,
  * -ENOBUFS when ACKOUT_QUEUE_MAX acks are waiting already (the ack is not
  * queued: the device re-sends its message and gets it then), -ENOMEM,
- * -EINVAL for a payload over INT_MAX bytes.
+ * -EINVAL for a payload over INT_MAX bytes, -ESHUTDOWN after ackout_close.
  */
 int ackout_push(struct ackout *q, const char *topic, const char *payload, size_t len);
 
@@ -58,6 +58,14 @@ int ackout_push(struct ackout *q, const char *topic, const char *payload, size_t
  * 65,535 when absent), capped at ACKOUT_WINDOW_MAX; pumps the queue.
  */
 void ackout_window(struct ackout *q, int receive_max);
+
+/*
+ * Hand nothing more to Paho: after it, ackout_push refuses with -ESHUTDOWN and
+ * the callbacks of acks still in flight only count. Call it before the client
+ * is disconnected or destroyed (Paho calls onFailure of what it discards from
+ * inside MQTTAsync_destroy).
+ */
+void ackout_close(struct ackout *q);
 
 /* The acks queued or in flight (not yet delivered nor failed). */
 size_t ackout_pending(struct ackout *q);

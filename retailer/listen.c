@@ -245,7 +245,11 @@ publish_acks(struct listener *l, const char *device, const char *acks)
         size_t n = nl ? (size_t)(nl - p) : strlen(p);
         int r = ackout_push(l->acks, topic, p, n);
 
-        if (r == -ENOBUFS)
+        if (r == -ESHUTDOWN)
+            logmsg("an ack for %s not sent: the listener is stopping (the device "
+                   "re-sends its message and gets it then)",
+                   device);
+        else if (r == -ENOBUFS)
             logmsg("an ack for %s not sent: %d acks are waiting for the broker already "
                    "(the device re-sends its message and gets it then)",
                    device, ACKOUT_QUEUE_MAX);
@@ -880,11 +884,14 @@ listen_run(const struct listen_config *c, char *err, size_t errlen)
     pthread_mutex_unlock(&l.lock);
     if (reached)
         drain(&l, &set);
+    ackout_close(l.acks);
     stop(&l, &set);
 out:
     if (claim >= 0)
         close(claim);
     handoff_fini(&offered);
+    if (l.acks != NULL)
+        ackout_close(l.acks);
     if (l.client != NULL)
         MQTTAsync_destroy(&l.client);
     ackout_free(l.acks); /* after Paho: no callback of it runs any more */
