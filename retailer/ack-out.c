@@ -21,6 +21,7 @@ struct ack_item {
 struct ackout {
     MQTTAsync client;
     void (*on_idle)(void *);
+    void (*on_fail)(void *, int, const char *);
     void *arg;
     pthread_mutex_t lock;
     /* under lock */
@@ -38,11 +39,12 @@ static void pump(struct ackout *q);
 
 /* One ack done, either way: free its place in the window, send the next. */
 static void
-done(struct ackout *q, bool ok)
+done(struct ackout *q, bool ok, int code, const char *message)
 {
-    bool idle;
+    bool idle, closed;
 
     pthread_mutex_lock(&q->lock);
+    closed = q->closed;
     if (q->in_flight > 0)
         q->in_flight--;
     if (ok)
@@ -50,6 +52,8 @@ done(struct ackout *q, bool ok)
     else
         q->failed++;
     pthread_mutex_unlock(&q->lock);
+    if (!ok && !closed && q->on_fail != NULL)
+        q->on_fail(q->arg, code, message);
     pump(q);
     pthread_mutex_lock(&q->lock);
     idle = q->in_flight == 0 && q->n == 0;
@@ -62,16 +66,15 @@ static void
 on_success(void *ctx, MQTTAsync_successData5 *s)
 {
     (void)s;
-    done(ctx, true);
+    done(ctx, true, MQTTASYNC_SUCCESS, NULL);
 }
 
 static void
 on_failure(void *ctx, MQTTAsync_failureData5 *f)
 {
-    (void)f;
     /* Not lost work: the device re-sends, and a duplicate's stored ack is
-     * published again. The listener logs the count when it stops. */
-    done(ctx, false);
+     * published again. */
+    done(ctx, false, f->code, f->message);
 }
 
 /*
@@ -112,6 +115,8 @@ pump(struct ackout *q)
             rc = MQTTAsync_sendMessage(q->client, it.topic, &m, &opts);
             free(it.topic);
             free(it.payload);
+            if (rc != MQTTASYNC_SUCCESS && q->on_fail != NULL)
+                q->on_fail(q->arg, rc, NULL);
             pthread_mutex_lock(&q->lock);
             if (rc != MQTTASYNC_SUCCESS) {
                 q->in_flight--;
@@ -126,7 +131,8 @@ pump(struct ackout *q)
 }
 
 int
-ackout_new(struct ackout **q, MQTTAsync client, void (*on_idle)(void *), void *arg)
+ackout_new(struct ackout **q, MQTTAsync client, void (*on_idle)(void *),
+           void (*on_fail)(void *, int, const char *), void *arg)
 {
     struct ackout *a = calloc(1, sizeof(*a));
 
@@ -135,6 +141,7 @@ ackout_new(struct ackout **q, MQTTAsync client, void (*on_idle)(void *), void *a
         return -ENOMEM;
     a->client = client;
     a->on_idle = on_idle;
+    a->on_fail = on_fail;
     a->arg = arg;
     a->window = ACKOUT_WINDOW_DEFAULT;
     pthread_mutex_init(&a->lock, NULL);

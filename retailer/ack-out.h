@@ -38,10 +38,13 @@ struct ackout;
 
 /*
  * A queue publishing through client (not owned; it must outlive the queue's
- * use). on_idle(arg) is called, on the callback's thread, whenever the last
- * ack in flight or queued is done (delivered or failed). Returns 0 or -ENOMEM.
+ * use). On the thread of the event: on_idle(arg) whenever the last ack in
+ * flight or queued is done (delivered or failed); on_fail(arg, code, message)
+ * for an ack Paho refused or failed before ackout_close, with Paho's result
+ * code and its message (NULL when it gave none). Returns 0 or -ENOMEM.
  */
-int ackout_new(struct ackout **q, MQTTAsync client, void (*on_idle)(void *), void *arg);
+int ackout_new(struct ackout **q, MQTTAsync client, void (*on_idle)(void *),
+               void (*on_fail)(void *, int, const char *), void *arg);
 
 void ackout_free(struct ackout *q);
 

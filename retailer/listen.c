@@ -506,6 +506,15 @@ on_connect_ok(void *ctx, MQTTAsync_successData5 *s)
     ackout_window(l->acks, max);
 }
 
+static void
+on_ack_failed(void *ctx, int code, const char *message)
+{
+    (void)ctx;
+    logmsg("an ack was not delivered to the broker: %s (it is sent again when the "
+           "agent re-sends the message)",
+           message != NULL ? message : paho_error(code));
+}
+
 /* No ack queued or in flight: the main thread may be draining. */
 static void
 on_acks_idle(void *ctx)
@@ -788,7 +797,7 @@ listen_run(const struct listen_config *c, char *err, size_t errlen)
         l.client = NULL;
         goto out;
     }
-    if (ackout_new(&l.acks, l.client, on_acks_idle, &l) < 0) {
+    if (ackout_new(&l.acks, l.client, on_acks_idle, on_ack_failed, &l) < 0) {
         r = -ENOMEM;
         goto out;
     }
