@@ -9,8 +9,9 @@
  * flight, and its send thread wakes for a new command (MQTTAsync_sendMessage
  * signals it) or after a 1 s wait, never for a PUBACK. Acks queued in Paho
  * beyond the window (20 on a default mosquitto) therefore went out about 20
- * a second. A publish handed to Paho from the PUBACK's onSuccess wakes the
- * send thread at once, and the window is free for it.
+ * a second (eclipse-paho/paho.mqtt.c#1457, fixed for 1.4). A publish handed
+ * to Paho from the PUBACK's onSuccess wakes the send thread at once, and the
+ * window is free for it.
  *
  *   event                        action
  *   ---------------------------  ----------------------------------------------
