@@ -18,6 +18,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "ack-out.h"
 #include "clock.h"
 #include "deliver.h"
 #include "message.h"
@@ -28,6 +29,7 @@
 #define BACKOFF_MIN_S 1
 #define BACKOFF_MAX_S 60
 #define DISCONNECT_MS 5000
+#define DRAIN_MS 10000 /* at most, for the acks still queued when stopping */
 #define TOPIC_MAX 512
 
 enum kind {
@@ -39,6 +41,7 @@ enum kind {
 struct listener {
     const struct listen_config *c;
     MQTTAsync client;
+    struct ackout *acks; /* the acks to publish (ack-out.h) */
     pthread_t main;
     pthread_mutex_t lock;
     /* under lock: what the callbacks tell the main thread */
@@ -230,51 +233,33 @@ pin_lookup(void *arg, const char *device, uint8_t pk[KEYS_PK_BYTES])
     return state_pin_get(arg, device, pk);
 }
 
-static void
-on_send_success(void *ctx, MQTTAsync_successData5 *s)
-{
-    (void)ctx;
-    (void)s;
-    metrics_ack_done(true);
-}
-
-static void
-on_send_failure(void *ctx, MQTTAsync_failureData5 *f)
-{
-    (void)ctx;
-    metrics_ack_done(false);
-    logmsg("an ack was not delivered to the broker: %s (it is sent again when the "
-           "agent re-sends the message)",
-           f->message ? f->message : paho_error(f->code));
-}
-
-/* Publish each line of acks on <prefix>/<device>/ack, QoS 1, not retained. */
+/*
+ * Queue each line of acks for <prefix>/<device>/ack (QoS 1, not retained);
+ * ack-out.c hands them to Paho as fast as the broker takes them.
+ */
 static void
 publish_acks(struct listener *l, const char *device, const char *acks)
 {
-    MQTTAsync_responseOptions opts = MQTTAsync_responseOptions_initializer;
     char topic[TOPIC_MAX];
 
     snprintf(topic, sizeof(topic), "%s/%s/ack", l->c->prefix, device);
-    opts.onSuccess5 = on_send_success;
-    opts.onFailure5 = on_send_failure;
-    opts.context = l;
     for (const char *p = acks; p != NULL && *p != '\0';) {
         const char *nl = strchr(p, '\n');
         size_t n = nl ? (size_t)(nl - p) : strlen(p);
-        MQTTAsync_message m = MQTTAsync_message_initializer;
-        int rc;
+        int r = ackout_push(l->acks, topic, p, n);
 
-        m.payload = (void *)p;
-        m.payloadlen = (int)n;
-        m.qos = 1;
-        m.retained = 0;
-        metrics_ack_queued();
-        if ((rc = MQTTAsync_sendMessage(l->client, topic, &m, &opts)) !=
-            MQTTASYNC_SUCCESS) {
-            metrics_ack_done(false);
-            logmsg("cannot publish an ack for %s: %s", device, paho_error(rc));
-        }
+        if (r == -ESHUTDOWN)
+            logmsg("an ack for %s not sent: the listener is stopping (the device "
+                   "re-sends its message and gets it then)",
+                   device);
+        else if (r == -ENOBUFS)
+            logmsg("an ack for %s not sent: %d acks are waiting for the broker already "
+                   "(the device re-sends its message and gets it then)",
+                   device, ACKOUT_QUEUE_MAX);
+        else if (r < 0)
+            logmsg("an ack for %s not sent: %s (the device re-sends its message and "
+                   "gets it then)",
+                   device, strerror(-r));
         p += n + (nl != NULL);
     }
 }
@@ -547,6 +532,35 @@ on_connected(void *ctx, char *cause)
     }
 }
 
+/* CONNACK of a connection we asked for: how many acks may be in flight. */
+static void
+on_connect_ok(void *ctx, MQTTAsync_successData5 *s)
+{
+    struct listener *l = ctx;
+    int max = 0; /* absent: 65,535 (MQTT 5, 3.2.2.3.3) */
+
+    if (MQTTProperties_hasProperty(&s->properties, MQTTPROPERTY_CODE_RECEIVE_MAXIMUM))
+        max = MQTTProperties_getNumericValue(&s->properties,
+                                             MQTTPROPERTY_CODE_RECEIVE_MAXIMUM);
+    ackout_window(l->acks, max);
+}
+
+static void
+on_ack_failed(void *ctx, int code, const char *message)
+{
+    (void)ctx;
+    logmsg("an ack was not delivered to the broker: %s (it is sent again when the "
+           "agent re-sends the message)",
+           message != NULL ? message : paho_error(code));
+}
+
+/* No ack queued or in flight: the main thread may be draining. */
+static void
+on_acks_idle(void *ctx)
+{
+    wake(ctx);
+}
+
 static void
 on_connect_failed(void *ctx, MQTTAsync_failureData5 *f)
 {
@@ -626,13 +640,45 @@ wait_signal(const sigset_t *set, int64_t timeout_ms)
     return sig < 0 ? 0 : sig;
 }
 
+/*
+ * Before disconnecting: wait until every queued ack is delivered (PUBACK) or
+ * failed, for DRAIN_MS at most or until a second SIGTERM or SIGINT. Messages
+ * still arriving are judged meanwhile, and their acks waited for too.
+ */
+static void
+drain(struct listener *l, const sigset_t *set)
+{
+    int64_t start = clock_mono_us() / 1000, end = start + DRAIN_MS;
+    size_t left = ackout_pending(l->acks);
+    long delivered, failed;
+
+    if (left > 0)
+        logmsg("waiting for %zu ack(s) to reach the broker (%d s at most)", left,
+               DRAIN_MS / 1000);
+    while ((left = ackout_pending(l->acks)) > 0) {
+        int64_t wait = end - clock_mono_us() / 1000;
+        if (wait <= 0)
+            break;
+        int sig = wait_signal(set, wait);
+        if (sig == SIGTERM || sig == SIGINT) {
+            logmsg("stopping at once (signal %d)", sig);
+            break;
+        }
+    }
+    ackout_counts(l->acks, &delivered, &failed);
+    if (left > 0 || failed > 0)
+        logmsg("WARNING: %zu ack(s) not delivered when stopping, %ld refused or "
+               "failed (%ld delivered): not lost, as each device sends its message "
+               "again and a duplicate gets its stored ack",
+               left, failed, delivered);
+}
+
 static void
 stop(struct listener *l, const sigset_t *set)
 {
     MQTTAsync_disconnectOptions d = MQTTAsync_disconnectOptions_initializer5;
     int64_t end = clock_mono_us() / 1000 + DISCONNECT_MS + 1000;
 
-    /* Paho lets queued acks go out during the timeout before it disconnects. */
     d.timeout = DISCONNECT_MS;
     d.onSuccess5 = on_disconnected;
     d.onFailure5 = on_disconnect_failed;
@@ -796,6 +842,10 @@ listen_run(const struct listen_config *c, char *err, size_t errlen)
         l.client = NULL;
         goto out;
     }
+    if (ackout_new(&l.acks, l.client, on_acks_idle, on_ack_failed, &l) < 0) {
+        r = -ENOMEM;
+        goto out;
+    }
     if ((rc = MQTTAsync_setCallbacks(l.client, &l, on_connection_lost, on_message,
                                      NULL)) != MQTTASYNC_SUCCESS ||
         (rc = MQTTAsync_setConnected(l.client, &l, on_connected)) !=
@@ -828,6 +878,7 @@ listen_run(const struct listen_config *c, char *err, size_t errlen)
     co.maxRetryInterval = BACKOFF_MAX_S;
     co.username = c->user;
     co.password = c->password;
+    co.onSuccess5 = on_connect_ok;
     co.onFailure5 = on_connect_failed;
     co.context = &l;
     if (is_tls(c->url)) {
@@ -898,14 +949,23 @@ listen_run(const struct listen_config *c, char *err, size_t errlen)
     /* The worker first: an order it is answering gets its acks queued. */
     deliver_stop(l.deliver);
     l.deliver = NULL;
+    pthread_mutex_lock(&l.lock);
+    bool reached = l.connected_once;
+    pthread_mutex_unlock(&l.lock);
+    if (reached)
+        drain(&l, &set);
+    ackout_close(l.acks);
     stop(&l, &set);
 out:
     deliver_stop(l.deliver);
     if (claim >= 0)
         close(claim);
     handoff_fini(&offered);
+    if (l.acks != NULL)
+        ackout_close(l.acks);
     if (l.client != NULL)
         MQTTAsync_destroy(&l.client);
+    ackout_free(l.acks); /* after Paho: no callback of it runs any more */
     MQTTProperties_free(&props);
     free(l.buf);
     pthread_mutex_destroy(&l.lock);

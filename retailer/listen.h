@@ -12,9 +12,11 @@
  * the broker, are what recover a message. A failed write of the output stops
  * the listener; at the next start, the messages of this client id accepted
  * and never handed off are written again and their acks published. Acks are
- * queued with MQTTAsync_sendMessage, which never waits. The main thread only waits for
- * signals (SIGTERM, SIGINT: stop; SIGUSR1: a callback asks it to look at the
- * counters), retries a first connection that failed, and stops the client.
+ * queued in ack-out.c, which hands them to Paho as fast as the broker takes
+ * them, and never waits. The main thread only waits for signals (SIGTERM,
+ * SIGINT: stop; SIGUSR1: a callback asks it to look at the counters), retries
+ * a first connection that failed, waits for the queued acks and stops the
+ * client.
  *
  * Connection states (the first connection is retried by the main thread;
  * after one succeeded, Paho reconnects by itself with the same backoff):
@@ -27,8 +29,10 @@
  *   subscribing  SUBACK, all granted      listening    log "subscribed"
  *   subscribing  SUBACK, one refused      stopping     log; exit status 1
  *   listening    connection lost          connecting   Paho reconnects (backoff)
- *   any          SIGTERM, --count reached stopping     DISCONNECT (5 s for acks)
+ *   any          SIGTERM, --count reached draining     wait for the queued acks
  *                or --exit-idle
+ *   draining     all acks delivered,      stopping     DISCONNECT; log the acks
+ *                10 s, or a 2nd signal                 left, if any
  *   any          the output fails         stopping     log; exit status 1
  *   connecting   --exit-idle, never       stopping     log; exit status 1
  *                connected
