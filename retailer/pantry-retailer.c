@@ -747,9 +747,12 @@ cmd_listen(int argc, char **argv)
     }
     t = load_trust(w.trust);
     state_db_name(db, db_name, sizeof(db_name));
-    if (state_open(db, &s, err, sizeof(err)) < 0) {
-        fprintf(stderr, "pantry-retailer: %s\n", err);
-        r = EXIT_USAGE;
+    if ((r = state_open(db, &s, err, sizeof(err))) < 0) {
+        /* A database server that did not answer is not bad usage: a failure,
+         * which systemd's Restart= tries again. */
+        fprintf(stderr, "pantry-retailer: %s%s\n", err,
+                r == -ENOTCONN ? " (no answer for 10 s; exit status 1)" : "");
+        r = r == -ENOTCONN ? 1 : EXIT_USAGE;
         goto out;
     }
     c.check.trust = t;

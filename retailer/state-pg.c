@@ -329,9 +329,26 @@ state_pg_open(const char *conninfo, bool existing, struct state_pg **out, char *
         r = -ENOMEM;
         goto out;
     }
-    if (PQstatus(p->conn) != CONNECTION_OK) {
-        keep(p, "connecting", PQerrorMessage(p->conn));
-        goto out;
+    /* A server that does not answer, or answers that it is starting or
+     * shutting down (a restart), is waited for as long as a transaction
+     * would be; then -ENOTCONN, a failure to try again later (systemd's
+     * Restart=), not a mistake in the string. */
+    for (long waited = 0, pause = 100; PQstatus(p->conn) != CONNECTION_OK;) {
+        PGPing ping = PQping(conninfo);
+
+        if (ping != PQPING_REJECT && ping != PQPING_NO_RESPONSE) {
+            keep(p, "connecting", PQerrorMessage(p->conn));
+            goto out;
+        }
+        if (waited >= STATE_BUSY_TIMEOUT_MS) {
+            keep(p, "connecting", PQerrorMessage(p->conn));
+            r = -ENOTCONN;
+            goto out;
+        }
+        pause_ms(pause);
+        waited += pause;
+        pause = pause * 2 > 1000 ? 1000 : pause * 2;
+        PQreset(p->conn);
     }
     /* Quiet the server's notices (CREATE ... IF NOT EXISTS and the like). */
     if ((r = exec(p, "SET client_min_messages = warning")) < 0)

@@ -41,7 +41,9 @@ enum state_pending {
 /*
  * Open (creating it and its schema when new) the database at path. Returns 0
  * with *out, or a negative errno with a message in err: -EPROTO for a file of
- * a newer schema version, -EIO for anything SQLite refused.
+ * a newer schema version, -EIO for anything SQLite refused; for a PostgreSQL
+ * connection string, -ENOTCONN when the server did not answer, or said it
+ * was starting or shutting down, for STATE_BUSY_TIMEOUT_MS.
  */
 int state_open(const char *path, struct state **out, char *err, size_t errlen);
 

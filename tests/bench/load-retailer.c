@@ -216,8 +216,8 @@ on_sent(void *ctx, MQTTAsync_successData *r)
     (void)r;
     pthread_mutex_lock(&L.lock);
     p->inflight--;
-    pump(p);
     pthread_mutex_unlock(&L.lock);
+    pump(p);
 }
 
 static void
@@ -229,10 +229,11 @@ on_send_failed(void *ctx, MQTTAsync_failureData *r)
     pthread_mutex_lock(&L.lock);
     p->inflight--;
     L.lost_publishes++; /* the re-send timer publishes it again */
-    pump(p);
     pthread_mutex_unlock(&L.lock);
+    pump(p);
 }
 
+/* With L.lock held: order i is ready to publish. */
 static void
 make_ready(long i)
 {
@@ -243,39 +244,54 @@ make_ready(long i)
     L.ready_len++;
 }
 
-/* With L.lock held: publish ready orders while p's window has room. */
+/*
+ * Publish ready orders while p's window has room. Called without L.lock:
+ * Paho holds its own lock while it runs our callbacks, which take L.lock, so
+ * a thread holding L.lock must never wait for Paho's (MQTTAsync_sendMessage).
+ */
 static void
 pump(struct publisher *p)
 {
     long n = L.devices * L.orders;
 
-    while (p->inflight < L.window && L.ready_len > 0) {
-        long i = L.ready[L.ready_head];
-        struct order *o = &L.o[i];
-        char topic[128];
+    for (;;) {
         MQTTAsync_responseOptions ro = MQTTAsync_responseOptions_initializer;
         MQTTAsync_message msg = MQTTAsync_message_initializer;
+        char topic[128];
+        long i = -1;
 
-        L.ready_head = (L.ready_head + 1) % n;
-        L.ready_len--;
-        if (o->state != ST_READY)
-            continue;
+        pthread_mutex_lock(&L.lock);
+        while (i < 0 && p->inflight < L.window && L.ready_len > 0) {
+            long j = L.ready[L.ready_head];
+
+            L.ready_head = (L.ready_head + 1) % n;
+            L.ready_len--;
+            if (L.o[j].state == ST_READY)
+                i = j;
+        }
+        if (i >= 0) {
+            L.o[i].state = ST_FLIGHT;
+            L.o[i].sent = now_mono();
+            if (L.first == 0)
+                L.first = L.o[i].sent;
+            p->inflight++;
+        }
+        pthread_mutex_unlock(&L.lock);
+        if (i < 0)
+            return;
         snprintf(topic, sizeof(topic), "%s/load-%05ld/reorder", L.prefix, i / L.orders);
-        msg.payload = o->token;
-        msg.payloadlen = (int)strlen(o->token);
+        msg.payload = L.o[i].token; /* never changes */
+        msg.payloadlen = (int)strlen(L.o[i].token);
         msg.qos = 1;
         ro.onSuccess = on_sent;
         ro.onFailure = on_send_failed;
         ro.context = p;
-        o->state = ST_FLIGHT;
-        o->sent = now_mono();
-        if (L.first == 0)
-            L.first = o->sent;
         if (MQTTAsync_sendMessage(p->client, topic, &msg, &ro) != MQTTASYNC_SUCCESS) {
-            L.lost_publishes++;
-            continue;
+            pthread_mutex_lock(&L.lock);
+            p->inflight--;
+            L.lost_publishes++; /* still in flight: the re-send timer takes it */
+            pthread_mutex_unlock(&L.lock);
         }
-        p->inflight++;
     }
 }
 
@@ -337,12 +353,12 @@ on_ack(void *ctx, char *topic, int tlen, MQTTAsync_message *m)
             L.last = t;
             if (k + 1 < L.orders)
                 make_ready(d * L.orders + k + 1);
-            pump_all();
             if (L.done == L.devices * L.orders)
                 pthread_cond_signal(&L.done_cv);
         }
     }
     pthread_mutex_unlock(&L.lock);
+    pump_all();
     cJSON_Delete(j);
     MQTTAsync_freeMessage(&m);
     MQTTAsync_free(topic);
@@ -490,7 +506,9 @@ cmd_run(int argc, char **argv)
     pthread_mutex_lock(&L.lock);
     for (long d = 0; d < L.devices; d++)
         make_ready(d * L.orders);
+    pthread_mutex_unlock(&L.lock);
     pump_all();
+    pthread_mutex_lock(&L.lock);
     deadline = now_mono() + (double)timeout;
     next_check = now_mono() + 1;
     while (L.done < n && now_mono() < deadline) {
@@ -511,7 +529,9 @@ cmd_run(int argc, char **argv)
                 L.resends++;
                 make_ready(i);
             }
+        pthread_mutex_unlock(&L.lock);
         pump_all();
+        pthread_mutex_lock(&L.lock);
     }
     done = L.done;
     pthread_mutex_unlock(&L.lock);

@@ -41,11 +41,13 @@ sys.path.insert(0, os.path.join(here, ".."))
 sys.path.insert(0, here)
 from broker import Broker  # noqa: E402
 from checks import check, done, need, wait_for  # noqa: E402
-from pglib import Postgres  # noqa: E402
+from pglib import Postgres, why_not  # noqa: E402
 import listenlib  # noqa: E402
 
 need("mosquitto", programs=["mosquitto"])
-need("postgresql", paths=[Postgres.bindir() or "/usr/lib/postgresql"])
+if why_not() is not None:
+    print("SKIP: " + why_not())
+    sys.exit(77)
 
 
 class Orders(http.server.BaseHTTPRequestHandler):
@@ -98,7 +100,8 @@ class Run:
         self.args, self.d, self.name = args, os.path.join(d, name), name
         os.makedirs(self.d)
         self.broker = Broker(os.path.join(self.d, "broker")).start()
-        self.pg = Postgres(os.path.join(self.d, "pg")).start()
+        self.pg = Postgres(fsync=True).start()
+        self.pg.createdb("pantry")
         self.listeners = [None] * args.listeners
         self.cpu = [0.0] * args.listeners
         Orders.calls = {}
@@ -108,16 +111,20 @@ class Run:
 
     def listener_args(self, i):
         a = self.args
-        return ["--trust", a.trust, "--key", a.ack_key, "--db", self.pg.url,
+        return ["--trust", a.trust, "--key", a.ack_key, "--db", self.pg.conninfo("pantry"),
                 "--client-id", "load-%d" % i, "--group", "load",
                 "--webhook", "http://127.0.0.1:%d/orders" % self.http.server_port,
                 "--webhook-secret", a.secret_file]
 
     def start_listener(self, i):
+        # The log is appended to: a restarted listener's subscription is the
+        # next one in it.
+        before = listenlib.read(os.path.join(self.d, "listener-%d.err" % i))
         self.listeners[i] = listenlib.Listener(
             self.args.retailer, self.d, "listener-%d" % i, self.broker.url,
             *self.listener_args(i))
-        check(self.listeners[i].subscribed(), "listener %d subscribed" % i)
+        check(self.listeners[i].subscribed(before.count("subscribed to") + 1),
+              "%s: listener %d subscribed" % (self.name, i))
 
     def kill_listener(self, i):
         p = self.listeners[i].proc
@@ -162,8 +169,8 @@ class Run:
         wait_for(lambda: len(Orders.calls) >= n, 30)
         for x in self.listeners:
             check(x.stop() == 0, "%s: a listener stops cleanly" % self.name)
-        rows = self.pg.query("SELECT count(*), count(DISTINCT order_id) FROM message "
-                             "WHERE verdict = 'accepted'")
+        rows = self.pg.sql("pantry", "SELECT count(*), count(DISTINCT order_id) FROM "
+                           "message WHERE verdict = 'accepted'")
         result.update({
             "listener_cpu_s": round(cpu, 2),
             "accepted_rows": int(rows[0][0]),
@@ -198,7 +205,7 @@ class Run:
             if x is not None:
                 x.stop()
         self.http.shutdown()
-        self.pg.stop()
+        self.pg.cleanup()
         self.broker.stop()
 
 
@@ -212,9 +219,18 @@ def main():
     p.add_argument("--timeout", type=int, default=900)
     p.add_argument("--check", action="store_true")
     p.add_argument("--out")
+    p.add_argument("--runs", default="steady,chaos",
+                   help="which runs, of steady and chaos")
+    p.add_argument("--keep", action="store_true",
+                   help="keep the folder of logs (its name is printed)")
     a = p.parse_args()
     a.retailer, a.load = os.path.abspath(a.retailer), os.path.abspath(a.load)
-    with tempfile.TemporaryDirectory(prefix="pantry-load-") as d:
+    tmp = tempfile.TemporaryDirectory(prefix="pantry-load-")
+    d = tmp.name
+    if a.keep:
+        d = tempfile.mkdtemp(prefix="pantry-load-")
+        print("logs in", d, flush=True)
+    with tmp:
         a.trust = os.path.join(d, "trust")
         subprocess.run([a.load, "keys", a.trust, str(a.devices)], check=True)
         a.ack_key = os.path.join(d, "ack.key")
@@ -227,6 +243,8 @@ def main():
         os.close(fd)
         results = {}
         for name, chaos in (("steady", False), ("chaos", True)):
+            if name not in a.runs.split(","):
+                continue
             run = Run(a, d, name)
             try:
                 results[name] = run.load(chaos)
