@@ -7,10 +7,11 @@
  *       writes the trust store of N devices, DIR/load-NNNNN.jwk; each device's
  *       key comes from its number, so every run makes the same keys.
  *   load-retailer run --url URL --devices N [--orders K] [--publishers P]
- *       [--window W] [--prefix PREFIX] [--resend S] [--timeout S]
+ *       [--window W] [--prefix PREFIX] [--resend S] [--timeout S] [--rate R]
  *       signs K reorders per device (sequence 1..K), measures the bare Ed25519
  *       verify rate of those tokens on one core, then publishes them at QoS 1
- *       and waits for every order's ack on PREFIX/+/ack.
+ *       (all at once, or R a second at most) and waits for every order's ack
+ *       on PREFIX/+/ack.
  *
  * Like an agent, a device has at most one order in flight: its next order is
  * published only when the previous one was answered, so a share group of
@@ -82,6 +83,8 @@ static struct {
     long by_status[4]; /* accepted, rejected, other, unparsable */
     long resends, lost_publishes;
     double first, last;
+    double rate, t0; /* --rate: publishes a second at most since t0; 0: no limit */
+    long published;
 } L = {.lock = PTHREAD_MUTEX_INITIALIZER, .done_cv = PTHREAD_COND_INITIALIZER};
 
 static double
@@ -261,7 +264,8 @@ pump(struct publisher *p)
         long i = -1;
 
         pthread_mutex_lock(&L.lock);
-        while (i < 0 && p->inflight < L.window && L.ready_len > 0) {
+        while (i < 0 && p->inflight < L.window && L.ready_len > 0 &&
+               (L.rate == 0 || (double)L.published < (now_mono() - L.t0) * L.rate)) {
             long j = L.ready[L.ready_head];
 
             L.ready_head = (L.ready_head + 1) % n;
@@ -269,6 +273,7 @@ pump(struct publisher *p)
             if (L.o[j].state == ST_READY)
                 i = j;
         }
+        L.published += i >= 0;
         if (i >= 0) {
             L.o[i].state = ST_FLIGHT;
             L.o[i].sent = now_mono();
@@ -454,6 +459,8 @@ cmd_run(int argc, char **argv)
             resend = arg_long(o, v, 1, 3600);
         else if (strcmp(o, "--timeout") == 0)
             timeout = arg_long(o, v, 1, 86400);
+        else if (strcmp(o, "--rate") == 0)
+            L.rate = (double)arg_long(o, v, 1, 1000000);
         else {
             fprintf(stderr, "load-retailer: unknown option %s\n", o);
             return 2;
@@ -506,6 +513,7 @@ cmd_run(int argc, char **argv)
     pthread_mutex_lock(&L.lock);
     for (long d = 0; d < L.devices; d++)
         make_ready(d * L.orders);
+    L.t0 = now_mono();
     pthread_mutex_unlock(&L.lock);
     pump_all();
     pthread_mutex_lock(&L.lock);
@@ -516,11 +524,25 @@ cmd_run(int argc, char **argv)
         double t;
 
         clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_sec += 1;
+        if (L.rate > 0) { /* the pace is kept from here: wake every 5 ms */
+            ts.tv_nsec += 5000000;
+            if (ts.tv_nsec >= 1000000000) {
+                ts.tv_sec++;
+                ts.tv_nsec -= 1000000000;
+            }
+        } else {
+            ts.tv_sec += 1;
+        }
         pthread_cond_timedwait(&L.done_cv, &L.lock, &ts);
         t = now_mono();
-        if (t < next_check)
+        if (t < next_check) {
+            if (L.rate > 0) {
+                pthread_mutex_unlock(&L.lock);
+                pump_all();
+                pthread_mutex_lock(&L.lock);
+            }
             continue;
+        }
         next_check = t + 1;
         /* Re-send what waited too long for its answer, as an agent does. */
         for (long i = 0; i < n; i++)
@@ -579,6 +601,6 @@ main(int argc, char **argv)
     fprintf(stderr, "usage: load-retailer keys DIR N\n"
                     "       load-retailer run --url URL --devices N [--orders K] "
                     "[--publishers P] [--window W] [--prefix PREFIX] [--resend S] "
-                    "[--timeout S]\n");
+                    "[--timeout S] [--rate R]\n");
     return 2;
 }
