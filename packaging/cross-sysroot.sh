@@ -163,11 +163,12 @@ retry() {
 start=$(date +%s)
 retry update || fail "apt-get update for $name: $(apt_reason "$log")"
 # The packages and their dependencies, as apt resolves them from nothing
-# installed: "Inst NAME (VERSION ARCHIVES [ARCH])".
+# installed: "Inst NAME (VERSION ARCHIVES [ARCH])", with " []" after it for a
+# package apt must unpack before its dependencies (libgcc-s1, a loop with libc6).
 # shellcheck disable=SC2086
 apt_get install -s $wanted >"$log" 2>&1 ||
   fail "$name packages cannot be resolved: $(apt_reason "$log")"
-debs=$(sed -n 's/^Inst \([^ ]*\) (\([^ ]*\) .*\[\([a-z0-9]*\)\])$/\1_\2_\3.deb/p' "$log" |
+debs=$(sed -n 's/^Inst \([^ ]*\) (\([^ ]*\) .*\[\([a-z0-9]*\)\])\( \[\]\)\{0,1\}$/\1_\2_\3.deb/p' "$log" |
   sed 's/:/%3a/g')
 [ -n "$debs" ] || fail "apt resolved no $name packages from: $wanted"
 # shellcheck disable=SC2086

@@ -586,6 +586,16 @@ cmd_run(int argc, char **argv)
             m ? lat[m - 1] : 0.0, sign_rate, verify_rate);
 #undef PCT
     }
+    fflush(stdout); /* before a sanitizer's report may _exit */
+    for (int k = 0; k < L.publishers; k++)
+        MQTTAsync_destroy(&L.pub[k].client);
+    MQTTAsync_destroy(&sub);
+    for (long i = 0; i < n; i++)
+        free(L.o[i].token);
+    free(L.o);
+    free(L.ready);
+    free(pk);
+    free(lat);
     return done == n ? 0 : 1;
 }
 
