@@ -540,6 +540,23 @@ query(struct state_pg *p, struct query *q)
     return tx(p, false, query_body, q);
 }
 
+/* An accepted message from row i of (kind, device, order_id, token,
+ * received, acks); the strings are the result's. */
+static void
+row_order(PGresult *res, int i, struct state_order *o)
+{
+    *o = (struct state_order){
+        .kind = strcmp(PQgetvalue(res, i, 0), "cancel") == 0 ? PAYLOAD_CANCEL
+                                                             : PAYLOAD_REORDER,
+        .device = PQgetvalue(res, i, 1),
+        .order_id = PQgetvalue(res, i, 2),
+        .token = PQgetvalue(res, i, 3),
+        .token_len = (size_t)PQgetlength(res, i, 3),
+        .received_s = strtoll(PQgetvalue(res, i, 4), NULL, 10),
+        .acks = PQgetisnull(res, i, 5) ? NULL : PQgetvalue(res, i, 5),
+    };
+}
+
 int
 state_pg_accepted_each(struct state_pg *p, const struct state_filter *f,
                        state_order_fn *fn, void *arg)
@@ -559,16 +576,9 @@ state_pg_accepted_each(struct state_pg *p, const struct state_filter *f,
     if ((r = query(p, &q)) < 0)
         return r;
     for (int i = 0; i < PQntuples(q.res) && r == 0; i++) {
-        struct state_order o = {
-            .kind = strcmp(PQgetvalue(q.res, i, 0), "cancel") == 0 ? PAYLOAD_CANCEL
-                                                                   : PAYLOAD_REORDER,
-            .device = PQgetvalue(q.res, i, 1),
-            .order_id = PQgetvalue(q.res, i, 2),
-            .token = PQgetvalue(q.res, i, 3),
-            .token_len = (size_t)PQgetlength(q.res, i, 3),
-            .received_s = strtoll(PQgetvalue(q.res, i, 4), NULL, 10),
-            .acks = PQgetisnull(q.res, i, 5) ? NULL : PQgetvalue(q.res, i, 5),
-        };
+        struct state_order o;
+
+        row_order(q.res, i, &o);
         r = fn(arg, &o);
     }
     PQclear(q.res);
@@ -678,16 +688,9 @@ state_pg_pending_first(struct state_pg *p, const char *listener, state_order_fn 
         PQclear(q.res);
         return 0;
     }
-    struct state_order o = {
-        .kind = strcmp(PQgetvalue(q.res, 0, 0), "cancel") == 0 ? PAYLOAD_CANCEL
-                                                               : PAYLOAD_REORDER,
-        .device = PQgetvalue(q.res, 0, 1),
-        .order_id = PQgetvalue(q.res, 0, 2),
-        .token = PQgetvalue(q.res, 0, 3),
-        .token_len = (size_t)PQgetlength(q.res, 0, 3),
-        .received_s = strtoll(PQgetvalue(q.res, 0, 4), NULL, 10),
-        .acks = PQgetisnull(q.res, 0, 5) ? NULL : PQgetvalue(q.res, 0, 5),
-    };
+    struct state_order o;
+
+    row_order(q.res, 0, &o);
     r = fn(arg, &o);
     PQclear(q.res);
     return r == 0 ? 1 : r;

@@ -534,6 +534,30 @@ state_handed_off(struct state *s, enum payload_kind kind, const char *device,
     return r < 0 ? r : back;
 }
 
+/* An accepted message from a row of (kind, device, order_id, token, received,
+ * acks): 0, or -EIO for a row without its ids or token. */
+static int
+row_order(struct state *s, sqlite3_stmt *st, struct state_order *o)
+{
+    const char *kind = (const char *)sqlite3_column_text(st, 0);
+
+    *o = (struct state_order){
+        .kind = kind != NULL && strcmp(kind, "cancel") == 0 ? PAYLOAD_CANCEL
+                                                            : PAYLOAD_REORDER,
+        .device = (const char *)sqlite3_column_text(st, 1),
+        .order_id = (const char *)sqlite3_column_text(st, 2),
+        .token = (const char *)sqlite3_column_text(st, 3),
+        .token_len = (size_t)sqlite3_column_bytes(st, 3),
+        .received_s = sqlite3_column_int64(st, 4),
+        .acks = (const char *)sqlite3_column_text(st, 5),
+    };
+    if (o->device == NULL || o->order_id == NULL || o->token == NULL) {
+        snprintf(s->err, sizeof(s->err), "a message row without its ids or token");
+        return -EIO;
+    }
+    return 0;
+}
+
 int
 state_accepted_each(struct state *s, const struct state_filter *f, state_order_fn *fn,
                     void *arg)
@@ -550,22 +574,10 @@ state_accepted_each(struct state *s, const struct state_filter *f, state_order_f
     bind_text(st, 5, f->device != NULL ? payload_kind_to_str(f->kind) : NULL);
     bind_text(st, 6, f->order_id);
     while ((r = step(s, id)) == 1) {
-        const char *kind = (const char *)sqlite3_column_text(st, 0);
-        struct state_order o = {
-            .kind = kind != NULL && strcmp(kind, "cancel") == 0 ? PAYLOAD_CANCEL
-                                                                : PAYLOAD_REORDER,
-            .device = (const char *)sqlite3_column_text(st, 1),
-            .order_id = (const char *)sqlite3_column_text(st, 2),
-            .token = (const char *)sqlite3_column_text(st, 3),
-            .token_len = (size_t)sqlite3_column_bytes(st, 3),
-            .received_s = sqlite3_column_int64(st, 4),
-            .acks = (const char *)sqlite3_column_text(st, 5),
-        };
-        if (o.device == NULL || o.order_id == NULL || o.token == NULL) {
-            snprintf(s->err, sizeof(s->err), "a message row without its ids or token");
-            r = -EIO;
+        struct state_order o;
+
+        if ((r = row_order(s, st, &o)) < 0)
             break;
-        }
         if ((r = fn(arg, &o)) < 0)
             break;
     }
@@ -611,7 +623,8 @@ state_refuse(struct state *s, enum payload_kind kind, const char *device,
     sqlite3_stmt *find = NULL, *upd = NULL;
     int r;
 
-    ON_PG(s, state_pg_refuse(s->pg, kind, device, order_id, detail, make_acks, arg, acks));
+    ON_PG(s,
+          state_pg_refuse(s->pg, kind, device, order_id, detail, make_acks, arg, acks));
     *acks = NULL;
     if ((r = begin(s)) < 0)
         return r;
@@ -668,22 +681,10 @@ state_pending_first(struct state *s, const char *listener, state_order_fn *fn,
         r = sq(s, r, sql);
         goto out;
     }
-    const char *kind = (const char *)sqlite3_column_text(st, 0);
-    struct state_order o = {
-        .kind = kind != NULL && strcmp(kind, "cancel") == 0 ? PAYLOAD_CANCEL
-                                                            : PAYLOAD_REORDER,
-        .device = (const char *)sqlite3_column_text(st, 1),
-        .order_id = (const char *)sqlite3_column_text(st, 2),
-        .token = (const char *)sqlite3_column_text(st, 3),
-        .token_len = (size_t)sqlite3_column_bytes(st, 3),
-        .received_s = sqlite3_column_int64(st, 4),
-        .acks = (const char *)sqlite3_column_text(st, 5),
-    };
-    if (o.device == NULL || o.order_id == NULL || o.token == NULL) {
-        snprintf(s->err, sizeof(s->err), "a message row without its ids or token");
-        r = -EIO;
+    struct state_order o;
+
+    if ((r = row_order(s, st, &o)) < 0)
         goto out;
-    }
     r = fn(arg, &o);
     if (r == 0)
         r = 1;
