@@ -45,8 +45,8 @@ static void
 test_render(void)
 {
     static const char *const want[] = {
-        "# HELP pantry_retailer_verify_seconds Time to verify one token "
-        "(check_token: key, signature, payload).",
+        ("# HELP pantry_retailer_verify_seconds Time to verify one token "
+         "(check_token: key, signature, payload)."),
         "# TYPE pantry_retailer_verify_seconds histogram",
         /* 0 (from -1), 0.0001 (on the edge) */
         "pantry_retailer_verify_seconds_bucket{le=\"0.0001\"} 2",
