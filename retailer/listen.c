@@ -44,6 +44,13 @@ struct listener {
     struct ackout *acks; /* the acks to publish (ack-out.h) */
     pthread_t main;
     pthread_mutex_t lock;
+    /*
+     * Held by the callback thread while it judges a message; the main thread
+     * takes it to set closing, after which no message is judged (its ack could
+     * no longer be queued) and each stays with the broker.
+     */
+    pthread_mutex_t judging;
+    bool closing; /* under judging */
     /* under lock: what the callbacks tell the main thread */
     long accepted;
     int64_t last_msg_ms;
@@ -456,8 +463,13 @@ on_message(void *ctx, char *topic, int tlen, MQTTAsync_message *m)
 {
     struct listener *l = ctx;
     size_t n = tlen > 0 ? (size_t)tlen : strlen(topic);
-    int done =
-        handle(l, topic, n, m->payload, m->payloadlen > 0 ? (size_t)m->payloadlen : 0);
+    int done = 0;
+
+    pthread_mutex_lock(&l->judging);
+    if (!l->closing)
+        done = handle(l, topic, n, m->payload,
+                      m->payloadlen > 0 ? (size_t)m->payloadlen : 0);
+    pthread_mutex_unlock(&l->judging);
 
     pthread_mutex_lock(&l->lock);
     l->last_msg_ms = clock_mono_us() / 1000;
@@ -640,31 +652,49 @@ wait_signal(const sigset_t *set, int64_t timeout_ms)
     return sig < 0 ? 0 : sig;
 }
 
+/* Wait until no ack is queued, until end (ms) or a second SIGTERM/SIGINT. */
+static bool
+drain_until(struct listener *l, const sigset_t *set, int64_t end)
+{
+    while (ackout_pending(l->acks) > 0) {
+        int64_t wait = end - clock_mono_us() / 1000;
+        if (wait <= 0)
+            return true;
+        int sig = wait_signal(set, wait);
+        if (sig == SIGTERM || sig == SIGINT) {
+            logmsg("stopping at once (signal %d)", sig);
+            return false;
+        }
+    }
+    return true;
+}
+
 /*
  * Before disconnecting: wait until every queued ack is delivered (PUBACK) or
  * failed, for DRAIN_MS at most or until a second SIGTERM or SIGINT. Messages
- * still arriving are judged meanwhile, and their acks waited for too.
+ * still arriving are judged meanwhile, and their acks waited for too. Then
+ * judging stops (a message judged after it would be recorded with its ack
+ * refused by the closed queue), and the acks of the last message judged are
+ * waited for within the same DRAIN_MS.
  */
 static void
 drain(struct listener *l, const sigset_t *set)
 {
-    int64_t start = clock_mono_us() / 1000, end = start + DRAIN_MS;
+    int64_t end = clock_mono_us() / 1000 + DRAIN_MS;
     size_t left = ackout_pending(l->acks);
     long delivered, failed;
+    bool patient;
 
     if (left > 0)
         logmsg("waiting for %zu ack(s) to reach the broker (%d s at most)", left,
                DRAIN_MS / 1000);
-    while ((left = ackout_pending(l->acks)) > 0) {
-        int64_t wait = end - clock_mono_us() / 1000;
-        if (wait <= 0)
-            break;
-        int sig = wait_signal(set, wait);
-        if (sig == SIGTERM || sig == SIGINT) {
-            logmsg("stopping at once (signal %d)", sig);
-            break;
-        }
-    }
+    patient = drain_until(l, set, end);
+    pthread_mutex_lock(&l->judging);
+    l->closing = true;
+    pthread_mutex_unlock(&l->judging);
+    if (patient)
+        drain_until(l, set, end);
+    left = ackout_pending(l->acks);
     ackout_counts(l->acks, &delivered, &failed);
     if (left > 0 || failed > 0)
         logmsg("WARNING: %zu ack(s) not delivered when stopping, %ld refused or "
@@ -816,6 +846,7 @@ listen_run(const struct listen_config *c, char *err, size_t errlen)
      * main thread takes these signals, in sigtimedwait. */
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     pthread_mutex_init(&l.lock, NULL);
+    pthread_mutex_init(&l.judging, NULL);
     /* A reader that went away is a write error (EPIPE) to report, not a death. */
     signal(SIGPIPE, SIG_IGN);
     if ((l.buf = malloc(JWS_MAX_LEN + 1)) == NULL) {
@@ -952,8 +983,13 @@ listen_run(const struct listen_config *c, char *err, size_t errlen)
     pthread_mutex_lock(&l.lock);
     bool reached = l.connected_once;
     pthread_mutex_unlock(&l.lock);
-    if (reached)
+    if (reached) {
         drain(&l, &set);
+    } else {
+        pthread_mutex_lock(&l.judging);
+        l.closing = true;
+        pthread_mutex_unlock(&l.judging);
+    }
     ackout_close(l.acks);
     stop(&l, &set);
 out:
@@ -969,5 +1005,6 @@ out:
     MQTTProperties_free(&props);
     free(l.buf);
     pthread_mutex_destroy(&l.lock);
+    pthread_mutex_destroy(&l.judging);
     return r;
 }
