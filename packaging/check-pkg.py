@@ -92,13 +92,15 @@ RELEASES = {
     "bookworm": ("+deb12", {
         "pantry-agent": ["libc6", "libcjson1", "libconfig9", "libcurl4", "libgpiod2",
                          "libpaho-mqtt1.3", "libsodium23", "libsqlite3-0"],
-        "pantry-retailer": ["libc6", "libcjson1", "libconfig9", "libmicrohttpd12",
-                            "libpaho-mqtt1.3", "libsodium23", "libsqlite3-0"]}),
+        "pantry-retailer": ["libc6", "libcjson1", "libconfig9", "libcurl4",
+                            "libmicrohttpd12", "libpaho-mqtt1.3", "libpq5",
+                            "libsodium23", "libsqlite3-0"]}),
     "trixie": ("+deb13", {
         "pantry-agent": ["libc6", "libcjson1", "libconfig11", "libcurl4t64",
                          "libgpiod3", "libpaho-mqtt1.3", "libsodium23", "libsqlite3-0"],
-        "pantry-retailer": ["libc6", "libcjson1", "libconfig11", "libmicrohttpd12t64",
-                            "libpaho-mqtt1.3", "libsodium23", "libsqlite3-0"]}),
+        "pantry-retailer": ["libc6", "libcjson1", "libconfig11", "libcurl4t64",
+                            "libmicrohttpd12t64", "libpaho-mqtt1.3", "libpq5",
+                            "libsodium23", "libsqlite3-0"]}),
 }
 QEMU = {"amd64": ["qemu-x86_64"], "arm64": ["qemu-aarch64", "-cpu", "cortex-a53"],
         "armhf": ["qemu-arm", "-cpu", "cortex-a7"]}
