@@ -29,7 +29,33 @@ struct deliver {
     pthread_cond_t cond;
     bool kicked; /* under lock */
     atomic_bool stop;
+    /* Orders waiting (the queue depth of the metrics): counted in the ledger
+     * at start, one more per new order, one less per answer, 0 when empty. */
+    atomic_long queued;
 };
+
+static void
+set_queued(struct deliver *d, long n)
+{
+    atomic_store(&d->queued, n < 0 ? 0 : n);
+    metrics_queue_depth(n);
+}
+
+static void
+add_queued(struct deliver *d, long n)
+{
+    long now = atomic_fetch_add(&d->queued, n) + n;
+
+    metrics_queue_depth(now);
+}
+
+static int
+count_one(void *arg, const struct state_order *o)
+{
+    (void)o;
+    ++*(long *)arg;
+    return 0;
+}
 
 /* The order at the head of the queue, copied out of the database's row. */
 struct order {
@@ -179,6 +205,7 @@ delivered(struct deliver *d, const struct order *o)
         if (r >= 0 || until_recorded(d, o, r, "delivered"))
             break;
     }
+    add_queued(d, -1);
     d->c.answered(d->c.arg, o->device, o->acks, true);
 }
 
@@ -199,6 +226,7 @@ refused(struct deliver *d, const struct order *o, const char *reason)
         if (r >= 0 || until_recorded(d, o, r, "refused"))
             break;
     }
+    add_queued(d, -1);
     if (r == 1)
         d->c.answered(d->c.arg, o->device, acks, false);
     free(acks);
@@ -220,6 +248,8 @@ run(void *arg)
         d->kicked = false; /* before reading: a kick after it is not lost */
         pthread_mutex_unlock(&d->lock);
         if ((r = next_order(d, &o)) <= 0) {
+            if (r == 0)
+                set_queued(d, 0);
             if (r < 0)
                 logmsg("cannot read the orders to deliver: %s (trying again)", o.err);
             order_fini(&o);
@@ -266,10 +296,15 @@ deliver_start(const struct deliver_config *c, struct deliver **out, char *err,
         return -ENOMEM;
     d->c = *c;
     atomic_init(&d->stop, false);
+    atomic_init(&d->queued, 0);
     if ((r = state_open(c->db_path, &d->state, err, errlen)) < 0) {
         free(d);
         return r;
     }
+    struct state_filter f = {.pending_only = true, .listener = c->listener};
+    long waiting = 0;
+    if (state_accepted_each(d->state, &f, count_one, &waiting) == 0)
+        set_queued(d, waiting);
     pthread_mutex_init(&d->lock, NULL);
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -288,8 +323,10 @@ deliver_start(const struct deliver_config *c, struct deliver **out, char *err,
 }
 
 void
-deliver_kick(struct deliver *d)
+deliver_kick(struct deliver *d, bool new_order)
 {
+    if (new_order)
+        add_queued(d, 1);
     pthread_mutex_lock(&d->lock);
     d->kicked = true;
     pthread_cond_signal(&d->cond);

@@ -62,8 +62,12 @@ struct deliver;
 int deliver_start(const struct deliver_config *c, struct deliver **out, char *err,
                   size_t errlen);
 
-/* A new order may be waiting: look now (unless backing off). Never blocks long. */
-void deliver_kick(struct deliver *d);
+/*
+ * An order may be waiting: look now (unless backing off). new_order: it was
+ * just accepted (one more in the queue depth of the metrics), not a
+ * duplicate of one waiting. Never blocks long.
+ */
+void deliver_kick(struct deliver *d, bool new_order);
 
 /*
  * Stop the worker (a request under way is aborted: its order stays, to be

@@ -388,7 +388,7 @@ handle(struct listener *l, const char *topic, size_t tlen, const char *data, siz
     /* With a webhook, the worker POSTs it and answers the device after the
      * order system's answer; this thread never waits for it. */
     if (pending == STATE_PENDING_MINE && l->deliver != NULL) {
-        deliver_kick(l->deliver);
+        deliver_kick(l->deliver, r == LEDGER_ACCEPTED);
         r = 1;
         goto out;
     }

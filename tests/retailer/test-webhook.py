@@ -35,12 +35,14 @@ import hmac
 import http.server
 import json
 import os
+import re
 import sqlite3
 import ssl
 import subprocess
 import sys
 import tempfile
 import threading
+import urllib.request
 
 here = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(here, ".."))
@@ -335,23 +337,50 @@ def part_refuse(d, broker, trust, dev):
         hook.stop()
 
 
+def queue_depth(port):
+    """The listener's handoff_queue_depth gauge, from its /metrics (None
+    when it does not answer)."""
+    try:
+        with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port,
+                                    timeout=10) as r:
+            text = r.read().decode()
+    except OSError:
+        return None
+    m = re.search(r"^pantry_retailer_handoff_queue_depth (\d+)$", text, re.M)
+    return int(m.group(1)) if m else None
+
+
 def part_down(d, broker, trust, dev):
     hook = Hook()  # not started: nothing listens on its port
     hook.script = [(200, b"x" * 10000)]  # a 2xx with an answer too long to read
     acks = Acks(d, broker)
-    lis = listener(d, broker, trust, "down", hook.url)
+    mport = free_port()
+    lis = listener(d, broker, trust, "down", hook.url, "--metrics",
+                   "127.0.0.1:%d" % mport)
     try:
         check(lis.subscribed(), "subscribed: %s" % lis.log())
-        pub(broker, "pantry/v1/%s/reorder" % dev.name,
-            dev.sign(jose.reorder(dev.name, 1, NOW, oid(4))))
+        check(queue_depth(mport) == 0, "queue depth 0 at first")
+        for seq in (1, 2):
+            pub(broker, "pantry/v1/%s/reorder" % dev.name,
+                dev.sign(jose.reorder(dev.name, seq, NOW, oid(3 + seq))))
         check(wait_for(lambda: "not delivered" in lis.log()),
               "the POST fails: %s" % lis.log())
         check(barrier(broker, acks, dev, 1, 0) == [], "no ack: %s" % texts(acks))
+        check(queue_depth(mport) == 2, "queue depth 2: %s" % queue_depth(mport))
+        # The queue is the ledger's: a restart counts it again.
+        check(lis.stop() == 0, "stops: %s" % lis.log()[-300:])
+        lis = listener(d, broker, trust, "down", hook.url, "--metrics",
+                       "127.0.0.1:%d" % mport)
+        check(lis.subscribed(2), "subscribed again: %s" % lis.log())
+        check(queue_depth(mport) == 2, "queue depth 2 after a restart: %s %s" %
+              (queue_depth(mport), lis.log()))
         hook.start()
-        check(wait_for(lambda: len(texts(acks)) == 2, 60),
+        check(wait_for(lambda: len(texts(acks)) == 3, 60),
               "delivered once the order system is up: %s" % lis.log())
-        check(hook.keys() == ["%s.reorder.%s" % (dev.name, oid(4))],
-              "one POST reached it: %s" % hook.keys())
+        check(hook.keys() == ["%s.reorder.%s" % (dev.name, oid(s)) for s in (4, 5)],
+              "one POST of each reached it: %s" % hook.keys())
+        check(wait_for(lambda: queue_depth(mport) == 0), "queue depth 0 again: %s" %
+              queue_depth(mport))
     finally:
         lis.stop()
         acks.stop()
