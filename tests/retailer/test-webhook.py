@@ -14,7 +14,8 @@ with python's sqlite3:
 2. 503 twice then 200: three POSTs with one key, exactly one accepted ack;
 3. 422 with {"reason": ...}: a rejected ack "refused: <reason>" (control
    characters replaced), the record rejected with reason refused; the
-   device's re-send gets the same ack and makes no second POST;
+   device's re-send gets the same ack and makes no second POST; the same on
+   a private PostgreSQL (pglib.py) when its binaries are installed;
 4. no server at first: the listener retries, and delivers once one listens
    (its 200 has a 10,000-byte body: not read, and the 2xx still counts);
 5. killed (-9) while the server holds a request: restarted, the order is
@@ -58,6 +59,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import \
     Ed25519PublicKey  # noqa: E402
 import jose  # noqa: E402
 from listenlib import Acks, Listener, oid, pub  # noqa: E402
+from pglib import Postgres, why_not  # noqa: E402
 
 RETAILER = os.path.abspath(sys.argv[1])
 NOW_TEXT = "2026-10-01T12:00:00Z"
@@ -173,9 +175,9 @@ def db_rows(path, sql):
         con.close()
 
 
-def listener(d, broker, trust, name, hook_url, *extra):
+def listener(d, broker, trust, name, hook_url, *extra, db=None):
     return Listener(RETAILER, d, name, broker.url, "--trust", trust, "--now", NOW_TEXT,
-                    "--client-id", name, "--group", name, "--db", name + ".db",
+                    "--client-id", name, "--group", name, "--db", db or name + ".db",
                     "--webhook", hook_url, "--webhook-secret",
                     os.path.join(d, "secret"), *extra)
 
@@ -304,11 +306,24 @@ def part_retry(d, broker, trust, dev):
         hook.stop()
 
 
-def part_refuse(d, broker, trust, dev):
+def part_refuse(d, broker, trust, dev, pg=None):
+    """On SQLite, or with pg (a started pglib.Postgres) on PostgreSQL."""
+    name = "refuse" if pg is None else "refusepg"
+    if pg is None:
+        db = name + ".db"
+
+        def rows_of(query):
+            return db_rows(os.path.join(d, db), query)
+    else:
+        pg.createdb(name)
+        db = pg.conninfo(name)
+
+        def rows_of(query):
+            return [tuple(None if v == "" else v for v in r) for r in pg.sql(name, query)]
     hook = Hook().start()
     hook.script = [(422, json.dumps({"reason": "no rice\u0001 left", "code": 7}).encode())]
     acks = Acks(d, broker)
-    lis = listener(d, broker, trust, "refuse", hook.url)
+    lis = listener(d, broker, trust, name, hook.url, db=db)
     try:
         check(lis.subscribed(), "subscribed: %s" % lis.log())
         token = dev.sign(jose.reorder(dev.name, 1, NOW, oid(3)))
@@ -318,8 +333,7 @@ def part_refuse(d, broker, trust, dev):
         check(ack.get("status") == "rejected" and
               ack.get("reason") == "refused: no rice? left",
               "a rejected ack with the order system's reason: %s" % ack)
-        rows = db_rows(os.path.join(d, "refuse.db"),
-                       "SELECT verdict, reason, detail, handed_off FROM message")
+        rows = rows_of("SELECT verdict, reason, detail, handed_off FROM message")
         check(rows == [("rejected", "refused", "no rice? left", None)],
               "recorded rejected, not accepted: %s" % rows)
         pub(broker, "pantry/v1/%s/reorder" % dev.name, token)  # the device re-sends
@@ -327,7 +341,7 @@ def part_refuse(d, broker, trust, dev):
               texts(acks)[1] == texts(acks)[0], "the re-send gets the same ack: %s" %
               texts(acks))
         check(len(hook.requests) == 1, "and no second POST: %s" % hook.keys())
-        p = subprocess.run([RETAILER, "export", "--db", "refuse.db", "--since", NOW_TEXT],
+        p = subprocess.run([RETAILER, "export", "--db", db, "--since", NOW_TEXT],
                            cwd=d, capture_output=True, timeout=30)
         check(p.returncode == 0 and p.stdout == b"", "export has no refused order: %s" %
               p.stdout)
@@ -520,6 +534,14 @@ with tempfile.TemporaryDirectory() as d:
         part_basic(d, broker, trust, devices[0])
         part_retry(d, broker, trust, devices[1])
         part_refuse(d, broker, trust, devices[2])
+        if why_not() is None:
+            pg = Postgres().start()
+            try:
+                part_refuse(d, broker, trust, devices[2], pg)
+            finally:
+                pg.cleanup()
+        else:
+            print("# the refusal on PostgreSQL not checked: %s" % why_not())
         part_down(d, broker, trust, devices[3])
         part_kill(d, broker, trust, devices[4])
         part_tls(d, broker, trust, devices[5])
