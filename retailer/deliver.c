@@ -217,8 +217,6 @@ refused(struct deliver *d, const struct order *o, const char *reason)
     void *arg[3] = {&ac, (void *)o, (void *)reason};
     int r;
 
-    logmsg("%s %s of %s refused by the order system: %s", payload_kind_to_str(o->kind),
-           o->order_id, o->device, reason);
     for (;;) {
         ac.now_s = now_s(d);
         r = state_refuse(d->state, o->kind, o->device, o->order_id, reason,
@@ -247,7 +245,18 @@ run(void *arg)
         pthread_mutex_lock(&d->lock);
         d->kicked = false; /* before reading: a kick after it is not lost */
         pthread_mutex_unlock(&d->lock);
-        if ((r = next_order(d, &o)) <= 0) {
+        if ((r = next_order(d, &o)) == -EINVAL && o.found) {
+            /* The ledger's copy of the order cannot be read (a damaged row):
+             * no POST can carry it, and retrying would hold every order
+             * behind it for ever. The device is told, and may order again. */
+            logmsg("WARNING: %s %s of %s cannot be handed off: its stored copy is "
+                   "damaged (%s)",
+                   payload_kind_to_str(o.kind), o.order_id, o.device, o.err);
+            refused(d, &o, "its stored copy is damaged");
+            order_fini(&o);
+            continue;
+        }
+        if (r <= 0) {
             if (r == 0)
                 set_queued(d, 0);
             if (r < 0)
@@ -269,6 +278,8 @@ run(void *arg)
             delivered(d, &o);
         } else if (r == WEBHOOK_REFUSED) {
             failures = 0;
+            logmsg("%s %s of %s refused by the order system: %s",
+                   payload_kind_to_str(o.kind), o.order_id, o.device, reason);
             refused(d, &o, reason);
         } else if (!atomic_load(&d->stop)) {
             int64_t ms = backoff_ms(++failures);

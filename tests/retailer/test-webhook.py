@@ -20,7 +20,9 @@ with python's sqlite3:
    (its 200 has a 10,000-byte body: not read, and the 2xx still counts);
 5. killed (-9) while the server holds a request: restarted, the order is
    POSTed again with the same key, and the server counts one distinct key per
-   order; both orders acknowledged once delivered;
+   order; both orders acknowledged once delivered; a queued order whose
+   stored token was damaged is refused with that reason, not retried for
+   ever, and the order behind it delivered;
 6. over https, a server certificate of another CA than --webhook-ca's is
    refused (retried, logged), and the right CA delivers after a restart;
 7. SIGTERM while a POST is held aborts it: exit 0, no ack, still queued;
@@ -401,6 +403,48 @@ def part_down(d, broker, trust, dev):
         hook.stop()
 
 
+def part_damaged(d, broker, trust, dev):
+    """A queued order whose stored token was damaged in the database: refused
+    with the reason, and the order behind it still delivered."""
+    hook = Hook()  # not started yet
+    acks = Acks(d, broker)
+    lis = listener(d, broker, trust, "damaged", hook.url)
+    try:
+        check(lis.subscribed(), "subscribed: %s" % lis.log())
+        pub(broker, "pantry/v1/%s/reorder" % dev.name,
+            dev.sign(jose.reorder(dev.name, 1, NOW, oid(7))))
+        check(wait_for(lambda: "not delivered" in lis.log()),
+              "the POST fails: %s" % lis.log())
+        check(lis.stop() == 0, "stops: %s" % lis.log()[-300:])
+        con = sqlite3.connect(os.path.join(d, "damaged.db"))
+        with con:
+            con.execute("UPDATE message SET token = 'e30.e30.e30'")
+        con.close()
+        hook.start()
+        lis = listener(d, broker, trust, "damaged", hook.url)
+        check(lis.subscribed(2), "subscribed again: %s" % lis.log())
+        pub(broker, "pantry/v1/%s/reorder" % dev.name,
+            dev.sign(jose.reorder(dev.name, 2, NOW, oid(8))))
+        check(wait_for(lambda: len(texts(acks)) == 2), "both answered: %s" % lis.log())
+        by_id = {}
+        for line in texts(acks):
+            a = json.loads(line.split(" ", 1)[1])
+            by_id[a.get("order_id")] = (a.get("status"), a.get("reason"))
+        check(by_id.get(oid(7)) == ("rejected", "refused: its stored copy is damaged"),
+              "the damaged one rejected with the reason: %s" % by_id)
+        check(by_id.get(oid(8), ("",))[0] == "accepted",
+              "the one behind it accepted: %s" % by_id)
+        check(hook.keys() == ["%s.reorder.%s" % (dev.name, oid(8))],
+              "only the readable one POSTed: %s" % hook.keys())
+        check("stored copy is damaged" in lis.log() and
+              "refused by the order system" not in lis.log(),
+              "logged as damaged, not as the order system's refusal: %s" % lis.log())
+    finally:
+        lis.stop()
+        acks.stop()
+        hook.stop()
+
+
 def part_kill(d, broker, trust, dev):
     hook = Hook().start()
     acks = Acks(d, broker)
@@ -522,7 +566,7 @@ def part_secret(d, trust):
 with tempfile.TemporaryDirectory() as d:
     trust = os.path.join(d, "trust")
     os.mkdir(trust)
-    devices = [jose.Device("pi-%d" % i) for i in range(7)]
+    devices = [jose.Device("pi-%d" % i) for i in range(8)]
     for dev in devices:
         dev.write_trust(trust)
     with open(os.path.join(d, "secret"), "wb") as f:
@@ -544,6 +588,7 @@ with tempfile.TemporaryDirectory() as d:
             print("# the refusal on PostgreSQL not checked: %s" % why_not())
         part_down(d, broker, trust, devices[3])
         part_kill(d, broker, trust, devices[4])
+        part_damaged(d, broker, trust, devices[7])
         part_tls(d, broker, trust, devices[5])
         part_term(d, broker, trust, devices[6])
     finally:
