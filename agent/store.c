@@ -10,6 +10,7 @@
  */
 #include "store.h"
 #include "store-int.h"
+#include "store-io.h"
 
 #include "cond.h"
 #include "sensor.h"
@@ -848,6 +849,9 @@ store_open(const char *path, unsigned flags, struct store **out, char *err,
     }
     sqlite3_extended_result_codes(db->sql, 1);
     sqlite3_busy_timeout(db->sql, STORE_BUSY_TIMEOUT_MS);
+    /* Commits counted for the daemon's figures of wear (store-io.h). */
+    if (!db->rdonly)
+        sqlite3_commit_hook(db->sql, store_io_commit_hook, NULL);
 
     if ((e = quick_check(db)) < 0) {
         if (e == -EIO && strstr(db->err, "integrity") == NULL) {
