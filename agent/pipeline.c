@@ -86,9 +86,13 @@ batch(struct pipeline *p, int64_t now_ms)
     int r = store_begin(p->db);
     if (r == 0) {
         p->in_batch = true;
-        /* A resumable replay's batch lasts its window of input time from now,
-         * whatever the time of what opened it (readings: their interval's). */
-        p->batch_ms = p->resumable && p->now_ms > now_ms ? p->now_ms : now_ms;
+        /* A batch lasts its window of input time from now, whatever the time
+         * of what opened it. Readings come with their interval's start, a
+         * quarter hour ago: counted from that, the first item's row was
+         * committed alone and every item cost a commit (issue 17); counted
+         * from now, the rows of all items, whose samples cross the quarter
+         * hour within a tenth of a second, share one. */
+        p->batch_ms = p->now_ms > now_ms ? p->now_ms : now_ms;
     }
     return pl_note_err(p, r);
 }
@@ -991,6 +995,26 @@ flush_readings(struct pipeline *p, struct pl_item *it)
     it->agg_n = 0;
 }
 
+/*
+ * Time reached a new aggregation interval: the rows of every item's interval
+ * that ended are written now, together, into one batch (one commit a quarter
+ * hour for the whole shelf, not one per item: issue 17). Input comes in time
+ * order, so no sample of an ended interval is still to come.
+ */
+static void
+close_readings(struct pipeline *p, int64_t now_ms)
+{
+    int64_t interval = p->cfg->aggregate_s * 1000;
+    int64_t start = now_ms - now_ms % interval;
+
+    if (start <= p->agg_closed_ms)
+        return;
+    p->agg_closed_ms = start;
+    for (size_t i = 0; i < p->n_items; i++)
+        if (p->items[i].agg_n > 0 && p->items[i].agg_start_ms < start)
+            flush_readings(p, &p->items[i]);
+}
+
 static void
 aggregate(struct pipeline *p, struct pl_item *it, const struct sample *s)
 {
@@ -1003,6 +1027,8 @@ aggregate(struct pipeline *p, struct pl_item *it, const struct sample *s)
     mg = cond_reading_mg(chan(p, it), s->raw);
     if (mg > it->cfg->cond.max_mg || mg < -it->cfg->cond.max_mg)
         return;
+    if (start < p->agg_closed_ms)
+        return; /* late for an interval already written (input out of order) */
     if (it->agg_n > 0 && start != it->agg_start_ms)
         flush_readings(p, it);
     if (it->agg_n == 0) {
@@ -1159,6 +1185,7 @@ sample(struct pipeline *p, const struct sample *s)
     if (s->t_ms > p->now_ms)
         p->now_ms = s->t_ms;
     p->samples++;
+    close_readings(p, s->t_ms);
     it->raw[it->raw_pos] = s->raw;
     it->raw_t[it->raw_pos] = s->t_ms;
     it->raw_status[it->raw_pos] = s->status;
@@ -1259,6 +1286,7 @@ pipeline_tick(struct pipeline *p, int64_t now_ms)
     input_begin(p, INT64_MIN);
     if (now_ms > p->now_ms)
         p->now_ms = now_ms;
+    close_readings(p, now_ms);
     if (shelf_next_due_ms(&p->shelf) <= now_ms)
         on_events(p, ev, shelf_tick(&p->shelf, now_ms, ev));
     if (p->reviews_due > 0)

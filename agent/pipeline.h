@@ -129,6 +129,8 @@ struct pipeline {
     unsigned reviews_due; /* items whose review waits for the shelf to settle */
     int64_t batch_ms; /* when the open batch began */
     int64_t now_ms;   /* latest time seen */
+    /* Readings of intervals that began before this are written (0: none yet). */
+    int64_t agg_closed_ms;
     /* The device key: queued payloads are stored as JWS signed with it (issue 5);
      * NULL stores the bare JSON payload. The caller's; outlives the pipeline. */
     const struct keys *key;
