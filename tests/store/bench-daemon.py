@@ -217,7 +217,7 @@ lines += [
     "  `--household` committed each item's row on its own, 4 commits a quarter",
     "  hour. At commit f09fe4f (the counters in, the batching not yet), the same",
     "  30-day household gave per day 391.3 commits, 655.5 pages of 4 KiB",
-    "  (2.68 MB), 1.07 MB of write() bytes and 3.5 syncs (more WAL frames, so",
+    "  (2.68 MB), 1.06 MB of write() bytes and 3.5 syncs (more WAL frames, so",
     "  more automatic checkpoints).",
     "- A trace replay (`--replay`) batches 15 minutes of the trace's time (its",
     "  resume state is saved with every commit), so it commits about as often.",
