@@ -7,7 +7,8 @@ auto mode, no broker, so orders wait in the outbox), a real SQLite file.
 Batching, from the daemon's own counts (the `store: day N, C commits, ...`
 lines of --verbose, agent/store-io.h), for every whole simulated day:
 - at least one commit per quarter hour that has readings rows (the counter
-  counts: every window's rows were committed);
+  counts: every window's rows were committed); the bytes counted agree with
+  the kernel's wchar (/proc/self/io) less the log's own bytes;
 - at most one commit per quarter hour for the readings of all four items,
   plus one for each row of anything else that day (events, order
   transitions, audit lines) and the four maintenance runs (every 6 h). One
@@ -142,6 +143,23 @@ with tempfile.TemporaryDirectory() as tmp:
               "4 KiB, %d bytes, %d syncs" %
               (n, commits, windows, others, days[n + 1][1] - days[n][1],
                days[n + 1][2] - days[n][2], days[n + 1][4] - days[n][4]))
+
+    # The VFS's byte count against the kernel's: wchar of /proc/self/io, logged
+    # on the line before each day's store line, is every byte the daemon handed
+    # to write(): the store's, the log's before that line, and the few of the
+    # key and lock files at the start. So wchar - store bytes - log bytes is
+    # the same every day.
+    err = r.stderr.encode()
+    rest, seen = set(), 0
+    for m in re.finditer(rb"replay: day (\d+), VmRSS \d+ kB, written (\d+) bytes", err):
+        n = int(m.group(1))
+        if n in days:
+            line_start = err.rfind(b"\n", 0, m.start()) + 1
+            rest.add(int(m.group(2)) - days[n][2] - line_start)
+            seen += 1
+    check(len(rest) == 1 and seen >= DAYS - 2,
+          "write() bytes: /proc/self/io's wchar less the store's count less the "
+          "log's bytes, the same on each of %d days: %r" % (seen, sorted(rest)))
 
     key = os.path.join(ref_dir, "device.key")
     for k in range(KILLS):
