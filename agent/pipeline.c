@@ -1007,11 +1007,15 @@ close_readings(struct pipeline *p, int64_t now_ms)
     int64_t interval = p->cfg->aggregate_s * 1000;
     int64_t start = now_ms - now_ms % interval;
 
-    if (start <= p->agg_closed_ms)
+    if (start == p->agg_closed_ms)
         return;
+    if (start < p->agg_closed_ms && start >= p->agg_closed_ms - interval)
+        return; /* a sample a little late: aggregate() leaves it out */
+    /* Forward; or the wall clock stepped back further (a live daemon): the
+     * open rows are written as they are and aggregation starts from here. */
     p->agg_closed_ms = start;
     for (size_t i = 0; i < p->n_items; i++)
-        if (p->items[i].agg_n > 0 && p->items[i].agg_start_ms < start)
+        if (p->items[i].agg_n > 0 && p->items[i].agg_start_ms != start)
             flush_readings(p, &p->items[i]);
 }
 
