@@ -21,6 +21,7 @@
 #include "ack-out.h"
 #include "clock.h"
 #include "deliver.h"
+#include "keytab.h"
 #include "message.h"
 #include "metrics.h"
 #include "out.h"
@@ -234,10 +235,21 @@ parse_topic(const struct listen_config *c, const char *topic, size_t n,
     return -1;
 }
 
+/*
+ * A key of a device not in the trust store: the key table's, read from the
+ * database for each message (a revocation counts from the next one), then,
+ * with --tofu, its pin when the table knows nothing of it.
+ */
 static int
-pin_lookup(void *arg, const char *device, uint8_t pk[KEYS_PK_BYTES])
+key_lookup(void *arg, const char *device, const char *kid, int64_t now_s,
+           uint8_t pk[KEYS_PK_BYTES], char *why, size_t whylen)
 {
-    return state_pin_get(arg, device, pk);
+    const struct listen_config *c = arg;
+    int r = keytab_lookup(c->state, device, kid, now_s, pk, why, whylen);
+
+    if (r == 0 && why[0] == '\0' && c->tofu)
+        return state_pin_get(c->state, device, pk);
+    return r == KEYTAB_OTHER_KID ? CHECK_KEY_OTHER_KID : r;
 }
 
 /*
@@ -277,7 +289,31 @@ make_acks(void *arg, const struct check_result *res, enum ledger_verdict v, char
     return ack_make(arg, res, v, acks);
 }
 
-/* A key message (trust on first use). Returns 1 when done, 0 to be retried. */
+/* A key message under the enrolment rule (--enrol): 1 done, 0 retry it. */
+static int
+enrol_key(struct listener *l, const char *device, const uint8_t pk[KEYS_PK_BYTES],
+          const char *kid, int64_t now_s)
+{
+    char why[256];
+    int r = keytab_offer(l->c->state, device, pk, l->c->overlap_s, now_s, why,
+                         sizeof(why));
+
+    if (r == 0)
+        logmsg("enrolled the key of %s from its key topic: kid %s", device, kid);
+    else if (r == KEYTAB_ROTATED)
+        logmsg("rotated the key of %s from its key topic: kid %s, the old key(s) "
+               "valid for %lld s more",
+               device, kid, (long long)l->c->overlap_s);
+    else if (r == -EPERM)
+        logmsg("WARNING: REFUSED the key of device %s (kid %s): %s", device, kid, why);
+    else if (r < 0)
+        logmsg("cannot enrol the key of %s: %s (will retry)", device,
+               state_error(l->c->state));
+    return r == -EBUSY || r == -EIO ? 0 : 1;
+}
+
+/* A key message (trust on first use, or enrolment). Returns 1 when done, 0 to
+ * be retried. */
 static int
 handle_key(struct listener *l, const char *device, const char *data, size_t len,
            int64_t now_s)
@@ -301,6 +337,8 @@ handle_key(struct listener *l, const char *device, const char *data, size_t len,
                    device, kid, e->kid);
         return 1;
     }
+    if (l->c->enrol)
+        return enrol_key(l, device, pk, kid, now_s);
     r = state_pin_put(l->c->state, device, pk, now_s);
     if (r == 0)
         logmsg("pinned the key of %s on first use: kid %s", device, kid);
@@ -336,7 +374,7 @@ handle(struct listener *l, const char *topic, size_t tlen, const char *data, siz
         return 1;
     }
     if (kind == KIND_KEY)
-        return c->tofu ? handle_key(l, device, data, len, now_s) : 1;
+        return c->tofu || c->enrol ? handle_key(l, device, data, len, now_s) : 1;
     if (len > JWS_MAX_LEN) {
         metrics_message(METRICS_DROPPED, CHECK_MALFORMED);
         logmsg("%s of %s dropped: %zu bytes, more than a token may have (%d)",
@@ -346,10 +384,8 @@ handle(struct listener *l, const char *topic, size_t tlen, const char *data, siz
     memcpy(l->buf, data, len);
     l->buf[len] = '\0';
     cc.now_s = now_s;
-    if (c->tofu) {
-        cc.pin = pin_lookup;
-        cc.pin_arg = c->state;
-    }
+    cc.pin = key_lookup;
+    cc.pin_arg = (void *)c;
     t0_us = clock_mono_us();
     if ((r = check_token(&cc, l->buf, len, device, (enum payload_kind)kind, &res)) <
         0) {
@@ -501,7 +537,7 @@ on_subscribed(void *ctx, MQTTAsync_successData5 *s)
         }
     }
     logmsg("subscribed to $share/%s/%s/+/reorder and /cancel%s as %s", l->c->group,
-           l->c->prefix, l->c->tofu ? " (and +/key)" : "", l->c->client_id);
+           l->c->prefix, l->c->tofu || l->c->enrol ? " (and +/key)" : "", l->c->client_id);
 }
 
 static void
@@ -536,7 +572,7 @@ on_connected(void *ctx, char *cause)
     opts.onFailure5 = on_subscribe_failed;
     opts.context = l;
     logmsg("connected to %s", c->url);
-    rc = MQTTAsync_subscribeMany(l->client, c->tofu ? 3 : 2, topics, qos, &opts);
+    rc = MQTTAsync_subscribeMany(l->client, c->tofu || c->enrol ? 3 : 2, topics, qos, &opts);
     if (rc != MQTTASYNC_SUCCESS) {
         char what[200];
         snprintf(what, sizeof(what), "cannot subscribe: %s", paho_error(rc));
