@@ -110,8 +110,8 @@ def part_same(d, broker, pg, trust, dev):
           "accepted, sequence, stale, accepted, the cancel: %s" % verdicts)
     check(pg.sql("same", "SELECT resent FROM message WHERE kind = 'reorder' AND "
                  "order_id = '%s'" % oid(1)) == [["1"]], "the duplicate counted")
-    check(pg.sql("same", "SELECT version FROM schema_version") == [["3"]],
-          "schema version 3 in schema_version")
+    check(pg.sql("same", "SELECT version FROM schema_version") == [["4"]],
+          "schema version 4 in schema_version")
     check(pg.sql("same", "SELECT to_regclass('message_pending') IS NOT NULL") ==
           [["t"]], "the webhook queue's index made by migration 3")
     p = subprocess.run([RETAILER, "export", "--db", pg.conninfo("same"), "--since",
