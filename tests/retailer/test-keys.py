@@ -100,6 +100,7 @@ def jwk_file(d, dev, name=None):
 
 
 def part_cli(d, ledger):
+    print("# the %s ledger: %s" % (DRIVER, ledger.db))
     a1, a2, b = jose.Device("pi-a"), jose.Device("pi-a"), jose.Device("pi-b")
     p = keys(ledger, "add", "pi-a", jwk_file(d, a1))
     check(p.returncode == 0 and "enrolled" in p.stderr, "keys add: %s" % p.stderr)

@@ -256,7 +256,7 @@ def part_refused(d, broker, pg, trust):
     lis = Listener(RETAILER, d, "newer2", broker.url, "--trust", trust, "--db",
                    pg.conninfo("newer"), "--client-id", "newer")
     check(lis.exited() and lis.proc.returncode == 2 and
-          "schema version 99 was made by a newer pantry-retailer (this one knows 3)"
+          "schema version 99 was made by a newer pantry-retailer (this one knows 4)"
           in lis.log(), "a newer schema is refused: %s" % lis.log())
     check(pg.sql("newer", "SELECT version FROM schema_version") == [["99"]],
           "and left as it was")
