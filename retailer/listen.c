@@ -295,8 +295,8 @@ enrol_key(struct listener *l, const char *device, const uint8_t pk[KEYS_PK_BYTES
           const char *kid, int64_t now_s)
 {
     char why[256];
-    int r = keytab_offer(l->c->state, device, pk, l->c->overlap_s, now_s, why,
-                         sizeof(why));
+    int r =
+        keytab_offer(l->c->state, device, pk, l->c->overlap_s, now_s, why, sizeof(why));
 
     if (r == 0)
         logmsg("enrolled the key of %s from its key topic: kid %s", device, kid);
@@ -537,7 +537,8 @@ on_subscribed(void *ctx, MQTTAsync_successData5 *s)
         }
     }
     logmsg("subscribed to $share/%s/%s/+/reorder and /cancel%s as %s", l->c->group,
-           l->c->prefix, l->c->tofu || l->c->enrol ? " (and +/key)" : "", l->c->client_id);
+           l->c->prefix, l->c->tofu || l->c->enrol ? " (and +/key)" : "",
+           l->c->client_id);
 }
 
 static void
@@ -572,7 +573,8 @@ on_connected(void *ctx, char *cause)
     opts.onFailure5 = on_subscribe_failed;
     opts.context = l;
     logmsg("connected to %s", c->url);
-    rc = MQTTAsync_subscribeMany(l->client, c->tofu || c->enrol ? 3 : 2, topics, qos, &opts);
+    rc = MQTTAsync_subscribeMany(l->client, c->tofu || c->enrol ? 3 : 2, topics, qos,
+                                 &opts);
     if (rc != MQTTASYNC_SUCCESS) {
         char what[200];
         snprintf(what, sizeof(what), "cannot subscribe: %s", paho_error(rc));

@@ -709,8 +709,9 @@ cmd_listen(int argc, char **argv)
     /* Enrolment is a rule the operator sets; trust on first use takes any
      * first key. Both at once would make the rule mean nothing. */
     if (c.tofu && c.enrol)
-        die_usage(usage_listen, "--tofu and --enrol exclude each other: --enrol takes "
-                                "keys only for registered devices, --tofu any first key");
+        die_usage(usage_listen,
+                  "--tofu and --enrol exclude each other: --enrol takes "
+                  "keys only for registered devices, --tofu any first key");
     if (c.prefix[0] == '\0' || strpbrk(c.prefix, "+#") != NULL ||
         strlen(c.prefix) > 200 || c.prefix[strlen(c.prefix) - 1] == '/')
         die_usage(usage_listen, "--prefix: a topic without wildcards or a final '/'");
@@ -786,11 +787,15 @@ cmd_listen(int argc, char **argv)
     c.check.n_windows = w.n_windows;
     c.fixed_now_s = w.now_s;
     c.state = s;
-    fprintf(stderr,
-            "pantry-retailer: %zu trusted device key(s) in files, then the key table%s, "
-            "database %s\n",
-            trust_count(t),
-            c.tofu ? " and trust on first use" : c.enrol ? " and enrolment" : "", db_name);
+    fprintf(
+        stderr,
+        "pantry-retailer: %zu trusted device key(s) in files, then the key table%s, "
+        "database %s\n",
+        trust_count(t),
+        c.tofu    ? " and trust on first use"
+        : c.enrol ? " and enrolment"
+                  : "",
+        db_name);
     /* Under systemd (Type=notify): every option, file and the database are
      * good; the broker is reached, and retried, from here on, as the agent's
      * READY=1 does not wait for its broker either. */

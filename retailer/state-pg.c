@@ -121,7 +121,7 @@ static const char *const migrations[STATE_SCHEMA_VERSION] = {schema_v1, schema_v
 
 struct state_pg {
     PGconn *conn;
-    bool in_tx; /* in state_pg_tx's body: a query runs once, in it */
+    bool in_tx;     /* in state_pg_tx's body: a query runs once, in it */
     char *password; /* from the connection string, to blank it in messages */
     char err[256];
 };
