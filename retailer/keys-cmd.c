@@ -11,7 +11,6 @@
 #include "keys-cmd.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -170,46 +169,69 @@ struct keys_args {
     bool until, overlap;
 };
 
+/*
+ * Options are read by hand, not by getopt: a kid (base64url) or a device id
+ * may start with '-', and getopt would take "-Rx..." for short options.
+ * Only a word starting with "--" is an option; after "--" none is.
+ */
 static void
 parse_args(int argc, char **argv, struct keys_args *a, const char **db)
 {
-    static const struct option opts[] = {
-        {"db", required_argument, NULL, OPT_DB},
-        {"now", required_argument, NULL, OPT_NOW},
-        {"until", required_argument, NULL, OPT_UNTIL},
-        {"overlap", required_argument, NULL, OPT_OVERLAP},
-        {"help", no_argument, NULL, OPT_HELP},
-        {NULL, 0, NULL, 0},
-    };
-    int opt, n;
-    char **arg;
+    static const char *const names[] = {"db", "now", "until", "overlap", "help"};
+    char *pos[8], **arg = pos;
+    bool only_pos = false;
+    int n = 0;
 
-    while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (opt) {
-        case OPT_HELP:
+    for (int i = 1; i < argc; i++) {
+        const char *w = argv[i], *name = w + 2, *eq, *v = NULL;
+        size_t len;
+        int opt = -1;
+
+        if (only_pos || strncmp(w, "--", 2) != 0) {
+            if (n == (int)(sizeof(pos) / sizeof(pos[0])))
+                die_usage("too many arguments");
+            pos[n++] = argv[i];
+            continue;
+        }
+        if (w[2] == '\0') {
+            only_pos = true;
+            continue;
+        }
+        eq = strchr(name, '=');
+        len = eq != NULL ? (size_t)(eq - name) : strlen(name);
+        for (int k = 0; k < (int)(sizeof(names) / sizeof(names[0])); k++)
+            if (strlen(names[k]) == len && strncmp(names[k], name, len) == 0)
+                opt = OPT_DB + k;
+        if (opt == -1)
+            die_usage("unknown option '%.80s'", w);
+        if (opt == OPT_HELP) {
             fputs(usage_keys, stdout);
             exit(0);
+        }
+        if (eq != NULL)
+            v = eq + 1;
+        else if (i + 1 < argc)
+            v = argv[++i];
+        else
+            die_usage("--%s needs a value", names[opt - OPT_DB]);
+        switch (opt) {
         case OPT_DB:
-            *db = optarg;
+            *db = v;
             break;
         case OPT_NOW:
-            if (utc_parse(optarg, &a->now_s) < 0)
-                die_usage("--now: '%s' is not a UTC time YYYY-MM-DDTHH:MM:SSZ", optarg);
+            if (utc_parse(v, &a->now_s) < 0)
+                die_usage("--now: '%s' is not a UTC time YYYY-MM-DDTHH:MM:SSZ", v);
             break;
         case OPT_UNTIL:
-            a->until_s = number_arg("--until", optarg);
+            a->until_s = number_arg("--until", v);
             a->until = true;
             break;
-        case OPT_OVERLAP:
-            a->overlap_s = number_arg("--overlap", optarg);
+        default:
+            a->overlap_s = number_arg("--overlap", v);
             a->overlap = true;
             break;
-        default:
-            die_usage("unknown option");
         }
     }
-    arg = argv + optind;
-    n = argc - optind;
     if (n == 0)
         die_usage("a command is needed: list, add, expect, revoke, rotate or import");
     a->cmd = arg[0];

@@ -736,6 +736,8 @@ cmd_listen(int argc, char **argv)
     if (!client_id_ok(c.client_id))
         die_usage(usage_listen,
                   "--client-id: 1 to 127 bytes of printable ASCII without spaces");
+    if (c.overlap_s != KEYTAB_OVERLAP_DEFAULT_S && !c.enrol)
+        die_usage(usage_listen, "--rotate-overlap needs --enrol");
     if (wc.url == NULL && (wc.ca_file || wc.secret_path))
         die_usage(usage_listen, "--webhook-ca and --webhook-secret need --webhook");
     if (cred != NULL) {

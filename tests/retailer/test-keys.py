@@ -18,7 +18,10 @@ exit 77 when its binaries are absent), keys made by python3-jwcrypto:
    the next order; a rotation (the new kid registered, the new key published):
    both keys' orders accepted during the overlap, and on the listener's fixed
    clock after it the old key's order dropped with "expired";
-3. two listeners on one ledger: a revocation made by the command line counts
+3. the --trust files win: a filed device's key in the table is not used, a
+   device without a file is served by the table; --rotate-overlap without
+   --enrol is bad usage;
+4. two listeners on one ledger: a revocation made by the command line counts
    for the next order either of them judges.
 Waits poll with deadlines; nothing sleeps a fixed time.
 
@@ -145,6 +148,19 @@ def part_cli(d, ledger):
     check(("pi-a\t%s\trevoked\t%d\t-\toperator\t%d\n" % (a2.kid, LATER, LATER)) in got,
           "the revoked key is listed so:\n%s" % got)
 
+    # A kid (base64url) or a device id may start with "-": not an option.
+    dash = jose.Device("-pi-dash")
+    while not dash.kid.startswith("-"):
+        dash = jose.Device("-pi-dash")
+    p = keys(ledger, "add", "-pi-dash", jwk_file(d, dash))
+    check(p.returncode == 0, "keys add of a device id starting with '-': %s" % p.stderr)
+    p = keys(ledger, "revoke", "-pi-dash", dash.kid)
+    check(p.returncode == 0, "keys revoke of a kid starting with '-' (%s): %s" %
+          (dash.kid, p.stderr))
+    got = listing(ledger)
+    check(got.startswith("-pi-dash\t%s\trevoked\t%d\t-\toperator\t%d\n" %
+                         (dash.kid, NOW, NOW)), "listed first, revoked:\n%s" % got)
+
     # Import of a trust folder: all or none.
     trust = os.path.join(d, "trust-" + os.path.basename(ledger.db)[-8:])
     os.mkdir(trust)
@@ -268,11 +284,11 @@ def part_enrol(d, broker, ledger):
         jose.Device("pi-e1"), jose.Device("pi-x"), jose.Device("pi-e2"),
         jose.Device("pi-e2"), jose.Device("pi-e3"), jose.Device("pi-e3"),
         jose.Device("pi-late"), jose.Device("pi-e1"))
-    check(keys(ledger, "expect", "pi-e1").returncode == 0, "register pi-e1")
-    check(keys(ledger, "expect", "pi-e2", e2.kid).returncode == 0, "register pi-e2")
-    check(keys(ledger, "expect", "pi-e3").returncode == 0, "register pi-e3")
-    check(keys(ledger, "expect", "pi-late", "--until", str(NOW - 60),
-               now=EARLY_TEXT).returncode == 0, "register pi-late until NOW - 60")
+    for args, now in ((["pi-e1"], NOW_TEXT), (["pi-e2", e2.kid], NOW_TEXT),
+                      (["pi-e3"], NOW_TEXT),
+                      (["pi-late", "--until", str(NOW - 60)], EARLY_TEXT)):
+        p = keys(ledger, "expect", *args, now=now)
+        check(p.returncode == 0, "register %s: %s" % (args, p.stderr))
     p = subprocess.run([RETAILER, "listen", "--url", broker.url, "--enrol", "--tofu",
                         "--db", ledger.db], capture_output=True, text=True, timeout=60)
     check(p.returncode == 2 and "exclude each other" in p.stderr,
@@ -361,6 +377,39 @@ def part_enrol(d, broker, ledger):
         pub(broker, "pantry/v1/%s/key" % dev, "", retain=True)
 
 
+def part_files(d, broker, ledger):
+    """A device with a --trust file is judged by the file alone, whatever the
+    key table holds for it; the table serves the devices the files do not
+    name."""
+    trust = os.path.join(d, "files-" + DRIVER)
+    os.mkdir(trust)
+    filed, tabled, other = (jose.Device("pi-f"), jose.Device("pi-f"),
+                            jose.Device("pi-g"))
+    filed.write_trust(trust)
+    check(keys(ledger, "add", "pi-f", jwk_file(d, tabled)).returncode == 0, "add pi-f")
+    check(keys(ledger, "add", "pi-g", jwk_file(d, other)).returncode == 0, "add pi-g")
+    p = subprocess.run([RETAILER, "listen", "--url", broker.url, "--rotate-overlap",
+                        "1h", "--db", ledger.db], capture_output=True, text=True,
+                       timeout=60)
+    check(p.returncode == 2 and "--rotate-overlap needs --enrol" in p.stderr,
+          "--rotate-overlap without --enrol is bad usage: %s" % p.stderr)
+    lis = Listener(RETAILER, d, "files-" + DRIVER, broker.url, "--trust", trust,
+                   "--now", NOW_TEXT, "--db", ledger.db, "--client-id", "files",
+                   "--group", "files-" + DRIVER)
+    check(lis.subscribed(), "a listener with --trust")
+    order(broker, tabled, 1, NOW)
+    check(wait_for(lambda: "reorder of pi-f dropped, not answered (unknown-kid)" in
+                   lis.log()), "the table's key of a filed device is not used: %s" %
+          lis.log())
+    order(broker, filed, 2, NOW)
+    check(wait_for(lambda: accepted(lis, filed, 2)), "the file's key is")
+    order(broker, other, 1, NOW)
+    check(wait_for(lambda: accepted(lis, other, 1)),
+          "the table serves a device without a file")
+    check(not accepted(lis, tabled, 1), "the table's pi-f order was not accepted")
+    lis.stop()
+
+
 def part_two(d, broker, ledger):
     """Two listeners, one ledger, one share group: a revocation by the command
     line counts for whichever judges the next order."""
@@ -408,6 +457,7 @@ with tempfile.TemporaryDirectory() as d:
         part_cli(d, Ledger(d, "cli", pg))
         part_migrate(d, Ledger(d, "migrate", pg))
         part_enrol(d, broker, Ledger(d, "enrol", pg))
+        part_files(d, broker, Ledger(d, "files", pg))
         part_two(d, broker, Ledger(d, "two", pg))
     finally:
         if broker is not None:
