@@ -55,6 +55,8 @@ static const char usage_keys[] =
     "  --db FILE|CONNINFO            the ledger (default pantry-retailer.db)\n"
     "  --now TIME                    the clock, YYYY-MM-DDTHH:MM:SSZ (tests)\n"
     "\n"
+    "Options may come anywhere; only words starting with -- are options (a kid\n"
+    "may start with -), and none after --.\n"
     "Exit status: 0; 1 when the table refused the change or the database failed\n"
     "(nothing changed); 2 on bad usage (nothing changed).\n";
 
