@@ -134,6 +134,16 @@ why_not(const struct dev_key *k, const char *device, int64_t now_s, char *why,
                    k->kid, device, (long long)k->until_s);
 }
 
+/* Whether kid has the form of a thumbprint: 43 characters of base64url. */
+static bool
+kid_form(const char *kid)
+{
+    size_t n = strspn(kid, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                           "0123456789-_");
+
+    return n == KEYS_B64_PK_LEN && kid[n] == '\0';
+}
+
 int
 keytab_lookup(struct state *s, const char *device, const char *kid, int64_t now_s,
               uint8_t pk[KEYS_PK_BYTES], char *why, size_t whylen)
@@ -144,6 +154,11 @@ keytab_lookup(struct state *s, const char *device, const char *kid, int64_t now_
 
     if (whylen > 0)
         why[0] = '\0';
+    /* The header's kid is untrusted: one that cannot be a thumbprint (bytes
+     * the database's encoding may refuse, too) matches no key, and is not
+     * sent to the database at all. */
+    if (!kid_form(kid))
+        kid = "";
     if ((r = read_keys(s, device, kid, now_s, &d)) < 0)
         return r;
     k = find_kid(&d, kid);
@@ -156,8 +171,8 @@ keytab_lookup(struct state *s, const char *device, const char *kid, int64_t now_
     if (k != NULL)
         why_not(k, device, now_s, why, whylen);
     if (count_valid(&d, now_s) > 0) {
-        if (k == NULL)
-            text_error(why, whylen, "kid \"%.44s\" is not a key of device %s", kid,
+        if (k == NULL && kid[0] != '\0')
+            text_error(why, whylen, "kid \"%s\" is not a key of device %s", kid,
                        device);
         return KEYTAB_OTHER_KID;
     }

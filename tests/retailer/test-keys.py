@@ -406,6 +406,13 @@ def part_files(d, broker, ledger):
     order(broker, other, 1, NOW)
     check(wait_for(lambda: accepted(lis, other, 1)),
           "the table serves a device without a file")
+    # A header kid that cannot be a thumbprint matches no key (and is not sent
+    # to the database: a text its encoding refuses would stall the message).
+    pub(broker, "pantry/v1/pi-g/reorder",
+        other.sign(jose.reorder("pi-g", 2, NOW, oid(2, "pi-g")), kid="k\u00e9y\u2603"))
+    check(wait_for(lambda: "reorder of pi-g dropped, not answered (unknown-kid): kid "
+                   "\"k\u00e9y\u2603\" is not a key of device pi-g" in lis.log()),
+          "a kid of another form is unknown-kid: %s" % lis.log())
     check(not accepted(lis, tabled, 1), "the table's pi-f order was not accepted")
     lis.stop()
 
