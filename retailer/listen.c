@@ -21,7 +21,7 @@
 #include "ack-out.h"
 #include "clock.h"
 #include "deliver.h"
-#include "keytab.h"
+#include "listen-keys.h"
 #include "message.h"
 #include "metrics.h"
 #include "out.h"
@@ -236,23 +236,6 @@ parse_topic(const struct listen_config *c, const char *topic, size_t n,
 }
 
 /*
- * A key of a device not in the trust store: the key table's, read from the
- * database for each message (a revocation counts from the next one), then,
- * with --tofu, its pin when the table knows nothing of it.
- */
-static int
-key_lookup(void *arg, const char *device, const char *kid, int64_t now_s,
-           uint8_t pk[KEYS_PK_BYTES], char *why, size_t whylen)
-{
-    const struct listen_config *c = arg;
-    int r = keytab_lookup(c->state, device, kid, now_s, pk, why, whylen);
-
-    if (r == 0 && why[0] == '\0' && c->tofu)
-        return state_pin_get(c->state, device, pk);
-    return r == KEYTAB_OTHER_KID ? CHECK_KEY_OTHER_KID : r;
-}
-
-/*
  * Queue each line of acks for <prefix>/<device>/ack (QoS 1, not retained);
  * ack-out.c hands them to Paho as fast as the broker takes them.
  */
@@ -289,70 +272,6 @@ make_acks(void *arg, const struct check_result *res, enum ledger_verdict v, char
     return ack_make(arg, res, v, acks);
 }
 
-/* A key message under the enrolment rule (--enrol): 1 done, 0 retry it. */
-static int
-enrol_key(struct listener *l, const char *device, const uint8_t pk[KEYS_PK_BYTES],
-          const char *kid, int64_t now_s)
-{
-    char why[256];
-    int r =
-        keytab_offer(l->c->state, device, pk, l->c->overlap_s, now_s, why, sizeof(why));
-
-    if (r == 0)
-        logmsg("enrolled the key of %s from its key topic: kid %s", device, kid);
-    else if (r == KEYTAB_ROTATED)
-        logmsg("rotated the key of %s from its key topic: kid %s, the old key(s) "
-               "valid for %lld s more",
-               device, kid, (long long)l->c->overlap_s);
-    else if (r == -EPERM)
-        logmsg("WARNING: REFUSED the key of device %s (kid %s): %s", device, kid, why);
-    else if (r < 0)
-        logmsg("cannot enrol the key of %s: %s (will retry)", device,
-               state_error(l->c->state));
-    return r == -EBUSY || r == -EIO ? 0 : 1;
-}
-
-/* A key message (trust on first use, or enrolment). Returns 1 when done, 0 to
- * be retried. */
-static int
-handle_key(struct listener *l, const char *device, const char *data, size_t len,
-           int64_t now_s)
-{
-    const struct trust_entry *e = trust_find_device(l->c->check.trust, device);
-    char why[256], kid[KEYS_B64_PK_LEN + 1];
-    uint8_t pk[KEYS_PK_BYTES];
-    int r;
-
-    if (len == 0)
-        return 1; /* a retained key cleared */
-    if (keys_jwk_parse(data, len, pk, why, sizeof(why)) < 0) {
-        logmsg("key message of %s ignored: %s", device, why);
-        return 1;
-    }
-    keys_thumbprint(pk, kid);
-    if (e != NULL) {
-        if (memcmp(e->pk, pk, KEYS_PK_BYTES) != 0)
-            logmsg("key message of %s ignored: kid %s is not the trust store's %s "
-                   "(the trust store wins)",
-                   device, kid, e->kid);
-        return 1;
-    }
-    if (l->c->enrol)
-        return enrol_key(l, device, pk, kid, now_s);
-    r = state_pin_put(l->c->state, device, pk, now_s);
-    if (r == 0)
-        logmsg("pinned the key of %s on first use: kid %s", device, kid);
-    else if (r == -EEXIST)
-        logmsg("WARNING: REFUSED a different key for device %s (kid %s): the key "
-               "pinned first stays; if the device really has a new key, remove its "
-               "pin from the database",
-               device, kid);
-    else if (r < 0)
-        logmsg("cannot pin the key of %s: %s (will retry)", device,
-               state_error(l->c->state));
-    return r == -EBUSY || r == -EIO ? 0 : 1;
-}
-
 /* Judge, record, answer and print one message. 1: done, 0: retry it later. */
 static int
 handle(struct listener *l, const char *topic, size_t tlen, const char *data, size_t len)
@@ -374,7 +293,8 @@ handle(struct listener *l, const char *topic, size_t tlen, const char *data, siz
         return 1;
     }
     if (kind == KIND_KEY)
-        return c->tofu || c->enrol ? handle_key(l, device, data, len, now_s) : 1;
+        return c->tofu || c->enrol ? listen_key_message(c, device, data, len, now_s)
+                                   : 1;
     if (len > JWS_MAX_LEN) {
         metrics_message(METRICS_DROPPED, CHECK_MALFORMED);
         logmsg("%s of %s dropped: %zu bytes, more than a token may have (%d)",
@@ -384,7 +304,7 @@ handle(struct listener *l, const char *topic, size_t tlen, const char *data, siz
     memcpy(l->buf, data, len);
     l->buf[len] = '\0';
     cc.now_s = now_s;
-    cc.pin = key_lookup;
+    cc.pin = listen_key_lookup;
     cc.pin_arg = (void *)c;
     t0_us = clock_mono_us();
     if ((r = check_token(&cc, l->buf, len, device, (enum payload_kind)kind, &res)) <
