@@ -2,7 +2,8 @@
 /*
  * The listener's memory, in one SQLite file shared by every listener of a
  * share group on this machine: each device's last sequence number, the keys
- * pinned on first use, and every identified message seen (device, kind, order
+ * pinned on first use, the table of device keys and the enrolments (keytab.h),
+ * and every identified message seen (device, kind, order
  * id, sequence number, verdict, reason, the acks sent, the token, when it came
  * and how often it came again, and for an accepted one when it was handed off
  * on stdout). WAL, synchronous=FULL (a message the broker
