@@ -101,16 +101,25 @@ peek_kid(const char *token, size_t len, char kid[JWS_FIELD_MAX])
     cJSON_Delete(h);
 }
 
+/* Why the pin callback found no key: its detail, and whether the device has
+ * another. */
+struct key_miss {
+    bool other_kid;
+    char why[CHECK_DETAIL_MAX];
+};
+
 /*
- * Choose the key: by the topic's device (trust store, then pin), or, with
- * topic_device NULL, by the token's kid. Returns 1 with pk, kid (the key's
- * thumbprint) and res->device set, 0 when no key is trusted, or the pin
+ * Choose the key: by the topic's device (trust store, then the callback:
+ * key table and pin, by the header's kid), or, with topic_device NULL, by
+ * the token's kid. Returns 1 with pk, kid (the key's thumbprint) and
+ * res->device set, 0 when no key is trusted (miss says why), or the
  * callback's negative errno.
  */
 static int
 choose_key(const struct check_config *c, const char *token, size_t len,
            const char *topic_device, uint8_t pk[KEYS_PK_BYTES],
-           char kid[KEYS_B64_PK_LEN + 1], struct check_result *res)
+           char kid[KEYS_B64_PK_LEN + 1], struct check_result *res,
+           struct key_miss *miss)
 {
     const struct trust_entry *e;
     char peeked[JWS_FIELD_MAX];
@@ -127,10 +136,18 @@ choose_key(const struct check_config *c, const char *token, size_t len,
     }
     if ((e = trust_find_device(c->trust, topic_device)) != NULL) {
         memcpy(pk, e->pk, KEYS_PK_BYTES);
-    } else {
-        r = c->pin != NULL ? c->pin(c->pin_arg, topic_device, pk) : 0;
+    } else if (c->pin != NULL) {
+        peek_kid(token, len, peeked);
+        r = c->pin(c->pin_arg, topic_device, peeked, c->now_s, pk, miss->why,
+                   sizeof(miss->why));
+        if (r == CHECK_KEY_OTHER_KID) {
+            miss->other_kid = true;
+            return 0;
+        }
         if (r <= 0)
             return r;
+    } else {
+        return 0;
     }
     keys_thumbprint(pk, kid);
     snprintf(res->device, sizeof(res->device), "%s", topic_device);
@@ -144,7 +161,8 @@ choose_key(const struct check_config *c, const char *token, size_t len,
  */
 static int
 classify(const struct check_config *c, const char *token, size_t len,
-         const char *topic_device, const char *kid, struct check_result *res)
+         const char *topic_device, const char *kid, const struct key_miss *miss,
+         struct check_result *res)
 {
     struct jws j;
     char why[CHECK_DETAIL_MAX], dev[MESSAGE_ID_MAX];
@@ -155,9 +173,15 @@ classify(const struct check_config *c, const char *token, size_t len,
     if (r < 0)
         return fail(res, r == -EPERM ? CHECK_ALG : CHECK_MALFORMED, "%s", why);
     snprintf(res->kid, sizeof(res->kid), "%s", j.kid);
-    if (kid == NULL && topic_device != NULL) {
+    if (kid == NULL && topic_device != NULL && miss->why[0] != '\0') {
+        r = fail(res, miss->other_kid ? CHECK_UNKNOWN_KID : CHECK_UNKNOWN_DEVICE, "%s",
+                 miss->why);
+    } else if (kid == NULL && topic_device != NULL && miss->other_kid) {
+        r = fail(res, CHECK_UNKNOWN_KID, "kid \"%.44s\" is not a key of device %s",
+                 j.kid, topic_device);
+    } else if (kid == NULL && topic_device != NULL) {
         r = fail(res, CHECK_UNKNOWN_DEVICE, "device %s is not in the trust store%s",
-                 topic_device, c->pin ? " and has no pinned key" : "");
+                 topic_device, c->pin ? ", the key table or the pins" : "");
     } else if (kid == NULL) {
         claimed_device(&j, dev);
         if (dev[0] != '\0' && trust_find_device(c->trust, dev) != NULL)
@@ -333,21 +357,22 @@ check_token(const struct check_config *c, const char *token, size_t len,
             struct check_result *res)
 {
     struct jws v;
+    struct key_miss miss = {0};
     uint8_t pk[KEYS_PK_BYTES];
     char kid[KEYS_B64_PK_LEN + 1], why[CHECK_DETAIL_MAX];
     int r;
 
     memset(res, 0, sizeof(*res));
     res->p.iat_s = -1;
-    if ((r = choose_key(c, token, len, topic_device, pk, kid, res)) < 0)
+    if ((r = choose_key(c, token, len, topic_device, pk, kid, res, &miss)) < 0)
         return r;
     if (r == 0)
-        return classify(c, token, len, topic_device, NULL, res);
+        return classify(c, token, len, topic_device, NULL, &miss, res);
     r = jws_verify(token, len, pk, &v, why, sizeof(why));
     if (r == -ENOMEM)
         return r;
     if (r == -EBADMSG)
-        return classify(c, token, len, topic_device, kid, res);
+        return classify(c, token, len, topic_device, kid, &miss, res);
     if (r < 0)
         return fail(res, r == -EPERM ? CHECK_ALG : CHECK_MALFORMED, "%s", why);
     snprintf(res->kid, sizeof(res->kid), "%s", v.kid);

@@ -67,10 +67,17 @@ enum check_reason {
 const char *check_reason_to_str(enum check_reason r);
 
 /*
- * A key for a device the trust store does not have (trust on first use):
- * returns 1 with pk filled, 0 when there is none, or a negative errno.
+ * A key for a device the trust store does not have (the ledger's key table,
+ * keytab.h, then a key pinned on first use), chosen by the kid of the
+ * token's header (unverified: only a choice, the signature decides): returns
+ * 1 with pk filled; 0 when the device has no key; CHECK_KEY_OTHER_KID when
+ * it has one but not with this kid (a revoked or rotated-out one, say); or a
+ * negative errno. For 0 and CHECK_KEY_OTHER_KID, why (whylen bytes) may get
+ * a detail for the rejection ("" for the usual one).
  */
-typedef int check_pin_fn(void *arg, const char *device, uint8_t pk[KEYS_PK_BYTES]);
+#define CHECK_KEY_OTHER_KID 2
+typedef int check_pin_fn(void *arg, const char *device, const char *kid, int64_t now_s,
+                         uint8_t pk[KEYS_PK_BYTES], char *why, size_t whylen);
 
 struct check_config {
     const struct trust *trust;

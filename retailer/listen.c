@@ -21,6 +21,7 @@
 #include "ack-out.h"
 #include "clock.h"
 #include "deliver.h"
+#include "listen-keys.h"
 #include "message.h"
 #include "metrics.h"
 #include "out.h"
@@ -234,12 +235,6 @@ parse_topic(const struct listen_config *c, const char *topic, size_t n,
     return -1;
 }
 
-static int
-pin_lookup(void *arg, const char *device, uint8_t pk[KEYS_PK_BYTES])
-{
-    return state_pin_get(arg, device, pk);
-}
-
 /*
  * Queue each line of acks for <prefix>/<device>/ack (QoS 1, not retained);
  * ack-out.c hands them to Paho as fast as the broker takes them.
@@ -277,44 +272,6 @@ make_acks(void *arg, const struct check_result *res, enum ledger_verdict v, char
     return ack_make(arg, res, v, acks);
 }
 
-/* A key message (trust on first use). Returns 1 when done, 0 to be retried. */
-static int
-handle_key(struct listener *l, const char *device, const char *data, size_t len,
-           int64_t now_s)
-{
-    const struct trust_entry *e = trust_find_device(l->c->check.trust, device);
-    char why[256], kid[KEYS_B64_PK_LEN + 1];
-    uint8_t pk[KEYS_PK_BYTES];
-    int r;
-
-    if (len == 0)
-        return 1; /* a retained key cleared */
-    if (keys_jwk_parse(data, len, pk, why, sizeof(why)) < 0) {
-        logmsg("key message of %s ignored: %s", device, why);
-        return 1;
-    }
-    keys_thumbprint(pk, kid);
-    if (e != NULL) {
-        if (memcmp(e->pk, pk, KEYS_PK_BYTES) != 0)
-            logmsg("key message of %s ignored: kid %s is not the trust store's %s "
-                   "(the trust store wins)",
-                   device, kid, e->kid);
-        return 1;
-    }
-    r = state_pin_put(l->c->state, device, pk, now_s);
-    if (r == 0)
-        logmsg("pinned the key of %s on first use: kid %s", device, kid);
-    else if (r == -EEXIST)
-        logmsg("WARNING: REFUSED a different key for device %s (kid %s): the key "
-               "pinned first stays; if the device really has a new key, remove its "
-               "pin from the database",
-               device, kid);
-    else if (r < 0)
-        logmsg("cannot pin the key of %s: %s (will retry)", device,
-               state_error(l->c->state));
-    return r == -EBUSY || r == -EIO ? 0 : 1;
-}
-
 /* Judge, record, answer and print one message. 1: done, 0: retry it later. */
 static int
 handle(struct listener *l, const char *topic, size_t tlen, const char *data, size_t len)
@@ -336,7 +293,8 @@ handle(struct listener *l, const char *topic, size_t tlen, const char *data, siz
         return 1;
     }
     if (kind == KIND_KEY)
-        return c->tofu ? handle_key(l, device, data, len, now_s) : 1;
+        return c->tofu || c->enrol ? listen_key_message(c, device, data, len, now_s)
+                                   : 1;
     if (len > JWS_MAX_LEN) {
         metrics_message(METRICS_DROPPED, CHECK_MALFORMED);
         logmsg("%s of %s dropped: %zu bytes, more than a token may have (%d)",
@@ -346,10 +304,8 @@ handle(struct listener *l, const char *topic, size_t tlen, const char *data, siz
     memcpy(l->buf, data, len);
     l->buf[len] = '\0';
     cc.now_s = now_s;
-    if (c->tofu) {
-        cc.pin = pin_lookup;
-        cc.pin_arg = c->state;
-    }
+    cc.pin = listen_key_lookup;
+    cc.pin_arg = (void *)c;
     t0_us = clock_mono_us();
     if ((r = check_token(&cc, l->buf, len, device, (enum payload_kind)kind, &res)) <
         0) {
@@ -501,7 +457,8 @@ on_subscribed(void *ctx, MQTTAsync_successData5 *s)
         }
     }
     logmsg("subscribed to $share/%s/%s/+/reorder and /cancel%s as %s", l->c->group,
-           l->c->prefix, l->c->tofu ? " (and +/key)" : "", l->c->client_id);
+           l->c->prefix, l->c->tofu || l->c->enrol ? " (and +/key)" : "",
+           l->c->client_id);
 }
 
 static void
@@ -536,7 +493,8 @@ on_connected(void *ctx, char *cause)
     opts.onFailure5 = on_subscribe_failed;
     opts.context = l;
     logmsg("connected to %s", c->url);
-    rc = MQTTAsync_subscribeMany(l->client, c->tofu ? 3 : 2, topics, qos, &opts);
+    rc = MQTTAsync_subscribeMany(l->client, c->tofu || c->enrol ? 3 : 2, topics, qos,
+                                 &opts);
     if (rc != MQTTASYNC_SUCCESS) {
         char what[200];
         snprintf(what, sizeof(what), "cannot subscribe: %s", paho_error(rc));

@@ -58,6 +58,8 @@ struct listen_config {
     const char *user, *password;                     /* NULL: none */
     int64_t session_expiry_s;
     bool tofu;                 /* also subscribe to <prefix>/+/key and pin keys */
+    bool enrol;                /* subscribe to <prefix>/+/key, keytab_offer() */
+    int64_t overlap_s;         /* --enrol: a rotated-out key's time left */
     long count;                /* stop after this many accepted messages; 0: never */
     long exit_idle_s;          /* stop after this long without a message; 0: never */
     int64_t fixed_now_s;       /* > 0: the clock for every message (tests) */

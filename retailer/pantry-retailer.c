@@ -25,7 +25,9 @@
 #include "check.h"
 #include "clock.h"
 #include "config.h"
+#include "keys-cmd.h"
 #include "keys.h"
+#include "keytab.h"
 #include "ledger.h"
 #include "listen.h"
 #include "message.h"
@@ -61,17 +63,25 @@ static const char usage_main[] =
     "  verify   verify compact JWS lines from stdin offline, one verdict per line\n"
     "  keygen   make the retailer's Ed25519 key for signing acks\n"
     "  jwk      print the public JWK of the retailer's key\n"
+    "  keys     list, add, register, revoke and rotate device keys in the database\n"
     "\n"
     "`pantry-retailer COMMAND --help` describes each; --version prints the version.\n"
     "See pantry-retailer(1).\n";
 
 static const char usage_listen[] =
-    "usage: pantry-retailer listen --url URL (--trust DIR | --tofu) [OPTIONS]\n"
+    "usage: pantry-retailer listen --url URL [--trust DIR] [--enrol | --tofu]\n"
+    "       [OPTIONS]\n"
     "\n"
     "  --url URL              broker: mqtt://HOST:PORT or mqtts://HOST:PORT\n"
-    "  --trust DIR            trust store: DIR/<device-id>.jwk, public JWKs\n"
+    "  --trust DIR            trust store: DIR/<device-id>.jwk, public JWKs (wins\n"
+    "                         over the database's key table, pantry-retailer keys)\n"
+    "  --enrol                take keys from <prefix>/<device>/key into the key\n"
+    "                         table, for devices registered with `keys expect`\n"
+    "  --rotate-overlap DUR   --enrol: how long a rotated-out key still counts\n"
+    "                         (default 7d)\n"
     "  --tofu                 also pin a device's first key from "
     "<prefix>/<device>/key\n"
+    "                         (a development aid; not with --enrol)\n"
     "  --prefix P             topic prefix (default pantry/v1)\n"
     "  --group G              share group (default pantry-retailer)\n"
     "  --client-id ID         MQTT client id, one per listener, the same across\n"
@@ -277,6 +287,8 @@ enum {
     OPT_HELP,
     OPT_WINDOWS,
     OPT_CONFIG,
+    OPT_ENROL,
+    OPT_ROTATE_OVERLAP,
 };
 
 /* The options of struct window, in both commands' tables. */
@@ -529,6 +541,8 @@ cmd_listen(int argc, char **argv)
         {"url", required_argument, NULL, OPT_URL},
         WINDOW_OPTIONS,
         {"tofu", no_argument, NULL, OPT_TOFU},
+        {"enrol", no_argument, NULL, OPT_ENROL},
+        {"rotate-overlap", required_argument, NULL, OPT_ROTATE_OVERLAP},
         {"prefix", required_argument, NULL, OPT_PREFIX},
         {"group", required_argument, NULL, OPT_GROUP},
         {"client-id", required_argument, NULL, OPT_CLIENT_ID},
@@ -563,6 +577,7 @@ cmd_listen(int argc, char **argv)
         .prefix = "pantry/v1",
         .group = "pantry-retailer",
         .session_expiry_s = 3600,
+        .overlap_s = KEYTAB_OVERLAP_DEFAULT_S,
         .out = stdout,
     };
     const char *db = "pantry-retailer.db", *key_path = NULL, *cred = NULL;
@@ -597,6 +612,12 @@ cmd_listen(int argc, char **argv)
             break;
         case OPT_TOFU:
             c.tofu = true;
+            break;
+        case OPT_ENROL:
+            c.enrol = true;
+            break;
+        case OPT_ROTATE_OVERLAP:
+            c.overlap_s = duration_arg(usage_listen, "--rotate-overlap", optarg);
             break;
         case OPT_PREFIX:
             c.prefix = optarg;
@@ -685,8 +706,12 @@ cmd_listen(int argc, char **argv)
                   "--url: '%s' is not mqtt://HOST:PORT, mqtts://HOST:PORT (or tcp://, "
                   "ssl://, ws://, wss://)",
                   c.url);
-    if (w.trust == NULL && !c.tofu)
-        die_usage(usage_listen, "--trust DIR or --tofu is needed: whose keys to trust");
+    /* Enrolment is a rule the operator sets; trust on first use takes any
+     * first key. Both at once would make the rule mean nothing. */
+    if (c.tofu && c.enrol)
+        die_usage(usage_listen,
+                  "--tofu and --enrol exclude each other: --enrol takes "
+                  "keys only for registered devices, --tofu any first key");
     if (c.prefix[0] == '\0' || strpbrk(c.prefix, "+#") != NULL ||
         strlen(c.prefix) > 200 || c.prefix[strlen(c.prefix) - 1] == '/')
         die_usage(usage_listen, "--prefix: a topic without wildcards or a final '/'");
@@ -711,6 +736,8 @@ cmd_listen(int argc, char **argv)
     if (!client_id_ok(c.client_id))
         die_usage(usage_listen,
                   "--client-id: 1 to 127 bytes of printable ASCII without spaces");
+    if (c.overlap_s != KEYTAB_OVERLAP_DEFAULT_S && !c.enrol)
+        die_usage(usage_listen, "--rotate-overlap needs --enrol");
     if (wc.url == NULL && (wc.ca_file || wc.secret_path))
         die_usage(usage_listen, "--webhook-ca and --webhook-secret need --webhook");
     if (cred != NULL) {
@@ -762,8 +789,15 @@ cmd_listen(int argc, char **argv)
     c.check.n_windows = w.n_windows;
     c.fixed_now_s = w.now_s;
     c.state = s;
-    fprintf(stderr, "pantry-retailer: %zu trusted device key(s)%s, database %s\n",
-            trust_count(t), c.tofu ? ", trust on first use" : "", db_name);
+    fprintf(
+        stderr,
+        "pantry-retailer: %zu trusted device key(s) in files, then the key table%s, "
+        "database %s\n",
+        trust_count(t),
+        c.tofu    ? " and trust on first use"
+        : c.enrol ? " and enrolment"
+                  : "",
+        db_name);
     /* Under systemd (Type=notify): every option, file and the database are
      * good; the broker is reached, and retried, from here on, as the agent's
      * READY=1 does not wait for its broker either. */
@@ -953,6 +987,8 @@ main(int argc, char **argv)
         return cmd_key(argc, argv, true);
     if (strcmp(cmd, "jwk") == 0)
         return cmd_key(argc, argv, false);
+    if (strcmp(cmd, "keys") == 0)
+        return keys_cmd(argc, argv);
     die_usage(usage_main, "unknown command '%s'", cmd);
     return EXIT_USAGE;
 }

@@ -58,9 +58,28 @@ static const char schema_v3[] =
     "CREATE INDEX message_pending ON message (listener, received, rowid) "
     "WHERE verdict = 'accepted' AND handed_off IS NULL;";
 
+/* Version 4, as state.c's: the table of device keys and the enrolments. */
+static const char schema_v4[] =
+    "CREATE TABLE device_key ("
+    " device TEXT NOT NULL,"
+    " kid TEXT NOT NULL,"
+    " jwk TEXT NOT NULL,"
+    " state TEXT NOT NULL CHECK (state IN ('enrolled', 'revoked')),"
+    " valid_from BIGINT NOT NULL,"
+    " valid_until BIGINT,"
+    " source TEXT NOT NULL CHECK (source IN ('operator', 'key-topic', 'imported')),"
+    " added BIGINT NOT NULL,"
+    " revoked BIGINT,"
+    " PRIMARY KEY (device, kid));"
+    "CREATE TABLE enrolment ("
+    " device TEXT PRIMARY KEY,"
+    " kid TEXT,"
+    " expires BIGINT,"
+    " added BIGINT NOT NULL);";
+
 /* Append-only: migrations[i] takes a database from version i to i + 1. */
 static const char *const migrations[STATE_SCHEMA_VERSION] = {schema_v1, schema_v2,
-                                                             schema_v3};
+                                                             schema_v3, schema_v4};
 
 /* Listeners starting together serialise their migrations on this lock. */
 #define MIGRATE_LOCK "7061727472657431" /* "pantret1" */
@@ -102,6 +121,7 @@ static const char *const migrations[STATE_SCHEMA_VERSION] = {schema_v1, schema_v
 
 struct state_pg {
     PGconn *conn;
+    bool in_tx;     /* in state_pg_tx's body: a query runs once, in it */
     char *password; /* from the connection string, to blank it in messages */
     char err[256];
 };
@@ -753,4 +773,54 @@ state_pg_refuse(struct state_pg *p, enum payload_kind kind, const char *device,
     }
     *acks = f.acks;
     return r;
+}
+
+/* The generic seam of state.h (state_query, state_tx), for keytab.c. */
+
+int
+state_pg_query(struct state_pg *p, const char *sql, int n, const char *const *v,
+               state_row_fn *fn, void *arg)
+{
+    const char *cols[16];
+    struct query q = {sql, n, v, NULL};
+    int r = p->in_tx ? run(p, sql, n, v, &q.res) : query(p, &q);
+    int nf;
+
+    if (r < 0)
+        return r;
+    nf = PQnfields(q.res);
+    if (nf > (int)(sizeof(cols) / sizeof(cols[0])))
+        r = -EINVAL;
+    for (int i = 0; i < PQntuples(q.res) && r == 0 && fn != NULL; i++) {
+        for (int j = 0; j < nf; j++)
+            cols[j] = PQgetisnull(q.res, i, j) ? NULL : PQgetvalue(q.res, i, j);
+        r = fn(arg, nf, cols);
+    }
+    PQclear(q.res);
+    return r;
+}
+
+struct generic_tx {
+    int (*body)(void *arg);
+    void *arg;
+};
+
+static int
+generic_body(struct state_pg *p, void *arg)
+{
+    struct generic_tx *g = arg;
+    int r;
+
+    p->in_tx = true;
+    r = g->body(g->arg);
+    p->in_tx = false;
+    return r;
+}
+
+int
+state_pg_tx(struct state_pg *p, int (*body)(void *arg), void *arg)
+{
+    struct generic_tx g = {body, arg};
+
+    return tx(p, true, generic_body, &g);
 }

@@ -46,4 +46,9 @@ int state_pg_refuse(struct state_pg *p, enum payload_kind kind, const char *devi
 int state_pg_pending_first(struct state_pg *p, const char *listener, state_order_fn *fn,
                            void *arg);
 
+/* state_query and state_tx (state.h): body(arg) runs in the transaction. */
+int state_pg_query(struct state_pg *p, const char *sql, int n, const char *const *v,
+                   state_row_fn *fn, void *arg);
+int state_pg_tx(struct state_pg *p, int (*body)(void *arg), void *arg);
+
 #endif

@@ -76,9 +76,31 @@ static const char schema_v3[] =
     "CREATE INDEX message_pending ON message (listener, received) "
     "WHERE verdict = 'accepted' AND handed_off IS NULL;";
 
+/*
+ * Version 4: the table of device keys (keytab.h) and the operator's
+ * enrolments, the rule under which a key from the key topic is taken.
+ */
+static const char schema_v4[] =
+    "CREATE TABLE device_key ("
+    " device TEXT NOT NULL,"
+    " kid TEXT NOT NULL,"
+    " jwk TEXT NOT NULL,"
+    " state TEXT NOT NULL CHECK (state IN ('enrolled', 'revoked')),"
+    " valid_from INTEGER NOT NULL,"
+    " valid_until INTEGER,"
+    " source TEXT NOT NULL CHECK (source IN ('operator', 'key-topic', 'imported')),"
+    " added INTEGER NOT NULL,"
+    " revoked INTEGER,"
+    " PRIMARY KEY (device, kid));"
+    "CREATE TABLE enrolment ("
+    " device TEXT PRIMARY KEY,"
+    " kid TEXT,"
+    " expires INTEGER,"
+    " added INTEGER NOT NULL);";
+
 /* Append-only: migrations[i] takes a file from version i to version i + 1. */
 static const char *const migrations[STATE_SCHEMA_VERSION] = {schema_v1, schema_v2,
-                                                             schema_v3};
+                                                             schema_v3, schema_v4};
 
 enum stmt {
     ST_BEGIN,
@@ -690,5 +712,80 @@ state_pending_first(struct state *s, const char *listener, state_order_fn *fn,
         r = 1;
 out:
     sqlite3_finalize(st);
+    return r;
+}
+
+int
+state_query(struct state *s, const char *sql, int nparams, const char *const *params,
+            state_row_fn *fn, void *arg)
+{
+    const char *cols[16];
+    sqlite3_stmt *st = NULL;
+    char name[16];
+    int r, n;
+
+    ON_PG(s, state_pg_query(s->pg, sql, nparams, params, fn, arg));
+    if ((r = prepare_once(s, sql, &st)) < 0)
+        return r;
+    for (int i = 0; i < nparams; i++) {
+        snprintf(name, sizeof(name), "$%d", i + 1);
+        int at = sqlite3_bind_parameter_index(st, name);
+        if (at > 0)
+            bind_text(st, at, params[i]);
+    }
+    n = sqlite3_column_count(st);
+    if (n > (int)(sizeof(cols) / sizeof(cols[0]))) {
+        r = -EINVAL;
+        goto out;
+    }
+    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+        for (int i = 0; i < n; i++)
+            cols[i] = (const char *)sqlite3_column_text(st, i);
+        if (fn != NULL && (r = fn(arg, n, cols)) < 0)
+            goto out;
+    }
+    r = sq(s, r, sql);
+out:
+    sqlite3_finalize(st);
+    return r;
+}
+
+#ifdef RETAILER_HAVE_LIBPQ
+struct tx_call {
+    struct state *s;
+    state_tx_fn *body;
+    void *arg;
+};
+
+static int
+tx_call(void *arg)
+{
+    struct tx_call *t = arg;
+
+    return t->body(t->s, t->arg);
+}
+#endif
+
+int
+state_tx(struct state *s, state_tx_fn *body, void *arg)
+{
+    int r;
+
+#ifdef RETAILER_HAVE_LIBPQ
+    if (s->pg != NULL) {
+        struct tx_call t = {s, body, arg};
+        return state_pg_tx(s->pg, tx_call, &t);
+    }
+#endif
+    if ((r = begin(s)) < 0)
+        return r;
+    if ((r = body(s, arg)) >= 0) {
+        int c = step(s, ST_COMMIT);
+        reset(s, ST_COMMIT);
+        if (c < 0)
+            r = c;
+    }
+    if (r < 0)
+        rollback(s);
     return r;
 }

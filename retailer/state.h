@@ -2,7 +2,8 @@
 /*
  * The listener's memory, in one SQLite file shared by every listener of a
  * share group on this machine: each device's last sequence number, the keys
- * pinned on first use, and every identified message seen (device, kind, order
+ * pinned on first use, the table of device keys and the enrolments (keytab.h),
+ * and every identified message seen (device, kind, order
  * id, sequence number, verdict, reason, the acks sent, the token, when it came
  * and how often it came again, and for an accepted one when it was handed off
  * on stdout). WAL, synchronous=FULL (a message the broker
@@ -27,7 +28,7 @@
 #include "keys.h"
 #include "ledger.h"
 
-#define STATE_SCHEMA_VERSION 3
+#define STATE_SCHEMA_VERSION 4
 #define STATE_BUSY_TIMEOUT_MS 10000
 
 struct state;
@@ -160,6 +161,27 @@ int state_refuse(struct state *s, enum payload_kind kind, const char *device,
  */
 int state_pending_first(struct state *s, const char *listener, state_order_fn *fn,
                         void *arg);
+
+/*
+ * A small seam for modules that keep their own tables in the ledger (keytab.h)
+ * and write their SQL once for both drivers: parameters are $1..$N, given as
+ * text (NULL for SQL NULL; CAST($N AS BIGINT) where a number is meant), and
+ * each row comes to fn as its columns' text (NULL for SQL NULL), valid during
+ * the call. fn returns 0 to go on or a negative errno to stop (returned).
+ * state_query returns 0, fn's error, -EBUSY, -EIO or -ENOMEM.
+ */
+typedef int state_row_fn(void *arg, int ncols, const char *const *cols);
+int state_query(struct state *s, const char *sql, int nparams,
+                const char *const *params, state_row_fn *fn, void *arg);
+
+/*
+ * Run body(s, arg) in one write transaction (SQLite: BEGIN IMMEDIATE;
+ * PostgreSQL: run again whole after a serialization failure or a lost
+ * connection, so body must only touch the database). body returns >= 0 to
+ * commit (its value is returned) or a negative errno to roll back.
+ */
+typedef int state_tx_fn(struct state *s, void *arg);
+int state_tx(struct state *s, state_tx_fn *body, void *arg);
 
 /*
  * Whether --db's text db names a PostgreSQL database rather than a SQLite

@@ -48,6 +48,12 @@ trust_count(const struct trust *t)
     return t->n;
 }
 
+const struct trust_entry *
+trust_at(const struct trust *t, size_t i)
+{
+    return i < t->n ? &t->e[i] : NULL;
+}
+
 /* First position whose device is >= device. */
 static size_t
 lower_device(const struct trust *t, const char *device)

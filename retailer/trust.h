@@ -48,6 +48,9 @@ const struct trust_entry *trust_find_kid(const struct trust *t, const char *kid)
 
 size_t trust_count(const struct trust *t);
 
+/* Entry i (0 .. trust_count - 1, by device id), or NULL past the end. */
+const struct trust_entry *trust_at(const struct trust *t, size_t i);
+
 /* t may be NULL. */
 void trust_free(struct trust *t);
 

@@ -153,10 +153,15 @@ test_jwcrypto_scenario(void)
 }
 
 static int
-pin_none(void *arg, const char *device, uint8_t pk[KEYS_PK_BYTES])
+pin_none(void *arg, const char *device, const char *kid, int64_t now_s,
+         uint8_t pk[KEYS_PK_BYTES], char *why, size_t whylen)
 {
     const struct keys *k = arg;
 
+    (void)kid;
+    (void)now_s;
+    (void)why;
+    (void)whylen;
     if (strcmp(device, "pinned") != 0)
         return 0;
     memcpy(pk, k->pk, KEYS_PK_BYTES);

@@ -246,7 +246,7 @@ def part_migrate(d, broker, trust, dev):
     check(lis.exited() and lis.proc.returncode == 0, "a version-1 file opens")
     check(lis.lines() == [] and "offered again" not in lis.log(),
           "its orders count as handed off: %s" % lis.lines())
-    check(db_rows(path, "PRAGMA user_version") == [(3,)] and
+    check(db_rows(path, "PRAGMA user_version") == [(4,)] and
           db_rows(path, "SELECT handed_off FROM message") == [(NOW,)],
           "upgraded to the current version, handed off when received")
     p = export(d, "--db", "v1.db", "--since", NOW_TEXT)

@@ -110,8 +110,8 @@ def part_same(d, broker, pg, trust, dev):
           "accepted, sequence, stale, accepted, the cancel: %s" % verdicts)
     check(pg.sql("same", "SELECT resent FROM message WHERE kind = 'reorder' AND "
                  "order_id = '%s'" % oid(1)) == [["1"]], "the duplicate counted")
-    check(pg.sql("same", "SELECT version FROM schema_version") == [["3"]],
-          "schema version 3 in schema_version")
+    check(pg.sql("same", "SELECT version FROM schema_version") == [["4"]],
+          "schema version 4 in schema_version")
     check(pg.sql("same", "SELECT to_regclass('message_pending') IS NOT NULL") ==
           [["t"]], "the webhook queue's index made by migration 3")
     p = subprocess.run([RETAILER, "export", "--db", pg.conninfo("same"), "--since",
@@ -256,7 +256,7 @@ def part_refused(d, broker, pg, trust):
     lis = Listener(RETAILER, d, "newer2", broker.url, "--trust", trust, "--db",
                    pg.conninfo("newer"), "--client-id", "newer")
     check(lis.exited() and lis.proc.returncode == 2 and
-          "schema version 99 was made by a newer pantry-retailer (this one knows 3)"
+          "schema version 99 was made by a newer pantry-retailer (this one knows 4)"
           in lis.log(), "a newer schema is refused: %s" % lis.log())
     check(pg.sql("newer", "SELECT version FROM schema_version") == [["99"]],
           "and left as it was")
