@@ -116,22 +116,57 @@ shr64(uint64_t x, unsigned n)
 #endif
 }
 
+/*
+ * Restoring division of n by a d below 2^31: the remainder then fits 32 bits,
+ * and n takes the quotient bits in as its own bits move out (after 64 steps n
+ * is the quotient). On ARMv6-M a step is a 64-bit shift and 32-bit arithmetic,
+ * about half the instructions of the general loop; every divisor of an update
+ * (half-lives, intervals, spans) is this small.
+ */
+static uint64_t
+udiv_small(uint64_t n, uint32_t d)
+{
+    /* n in two 32-bit halves, so that a step is a few 32-bit shifts on ARMv6-M */
+    /* (gcc keeps a uint64_t there in the stack frame). */
+    uint32_t hi = (uint32_t)(n >> 32), lo = (uint32_t)n, r = 0;
+    int bits = 64;
+    /*
+     * The leading quotient bits are 0 while what has been brought down stays
+     * below d: take eight of them per step (the remainder is then just those
+     * bits of n). Weights divide 2^49 by 2^20 or so, a 29-bit quotient: this
+     * halves the loop.
+     */
+    while (bits > 0 && (r >> 24) == 0 && ((r << 8) | (hi >> 24)) < d) {
+        r = (r << 8) | (hi >> 24);
+        hi = (hi << 8) | (lo >> 24);
+        lo <<= 8;
+        bits -= 8;
+    }
+    for (; bits > 0; bits--) {
+        r = (r << 1) | (hi >> 31);
+        hi = (hi << 1) | (lo >> 31);
+        lo <<= 1;
+        if (r >= d) {
+            r -= d;
+            lo |= 1u;
+        }
+    }
+    return ((uint64_t)hi << 32) | lo;
+}
+
 uint64_t
 fx_udiv_soft(uint64_t n, uint64_t d)
 {
     if (d == 0)
         return UINT64_MAX;
+    if ((d >> 31) == 0)
+        return udiv_small(n, (uint32_t)d);
     /* Restoring division, one quotient bit per step: no __aeabi_uldivmod. Only */
     /* constant shifts, which ARMv6-M does inline (variable 64-bit shifts call */
     /* __aeabi_llsl at -Os). */
     uint64_t q = 0, r = 0;
     int i = 0;
-    /*
-     * The leading quotient bits are 0 while what has been brought down stays
-     * below d: take eight of them per step (the remainder is then just those
-     * bits of n). Weights divide 2^49 by 2^20 or so, a 29-bit quotient, and
-     * this halves the loop, the most of an update on a Cortex-M0.
-     */
+    /* Leading zero quotient bits eight at a time, as in udiv_small. */
     while (i < 64 && (r >> 56) == 0 && ((r << 8) | (n >> 56)) < d) {
         r = (r << 8) | (n >> 56);
         n <<= 8;
