@@ -120,8 +120,8 @@ shr64(uint64_t x, unsigned n)
  * Restoring division of n by a d below 2^31: the remainder then fits 32 bits,
  * and n takes the quotient bits in as its own bits move out (after 64 steps n
  * is the quotient). On ARMv6-M a step is a 64-bit shift and 32-bit arithmetic,
- * about half the instructions of the general loop; every divisor of an update
- * (half-lives, intervals, spans) is this small.
+ * about half the instructions of the general loop. An update's divisors are
+ * this small: half-lives, intervals and the time observed (2^31 s is 68 years).
  */
 static uint64_t
 udiv_small(uint64_t n, uint32_t d)
