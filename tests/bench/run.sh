@@ -105,7 +105,8 @@ m0cc=$(arm-none-eabi-gcc --version 2>/dev/null | head -n 1 || echo "no arm-none-
   echo "## Against the goals (issues 2, 11 and 17)"
   echo
   echo "- *At most $budget instructions per update including the weight*, on"
-  echo "  $(uname -m):${verdict%,}. The weights bound it: an update"
+  echo "  $(uname -m):${verdict%,}."
+  echo "  The weights bound it: an update"
   echo "  computes one per event for sizes and intervals, and the method's own; in"
   echo "  all, Croston and SBA 1, TSB 2, SES 3 (its fast rate has a quarter of the"
   echo "  half-life), Holt 4 (also trend and damping). At $wf instructions a weight,"
@@ -125,7 +126,8 @@ m0cc=$(arm-none-eabi-gcc --version 2>/dev/null | head -n 1 || echo "no arm-none-
   echo "- On a Cortex-M0 most of an update is division: ARMv6-M has none, and"
   echo "  every weight divides dt by a half-life, and the observed rate is mg over dt. The"
   echo "  soft division takes the leading zero quotient bits a byte at a time and"
-  echo "  keeps a 32-bit remainder for divisors below 2^31 (all of an update's)."
+  echo "  keeps a 32-bit remainder for divisors below 2^31 (an update's: half-lives,"
+  echo "  intervals and the time observed, 2^31 s being 68 years)."
   echo
   # The other modules' benchmarks write their own BENCH.md (each with its own
   # run target); their numbers are gathered here, one heading level down.
