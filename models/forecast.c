@@ -132,6 +132,29 @@ max_u64(uint64_t a, uint64_t b)
 }
 
 /*
+ * max(alpha, floor(2^32 / (n + 1))) for n >= 1: the weight of the typical
+ * interval, or the warm-up share of the (n + 1)-th interval if larger. The
+ * share is at most alpha exactly when 2^32 < (alpha + 1)(n + 1). Without a
+ * divide (Cortex-M0) that product is checked first, so the division loop runs
+ * only in the first events; with one, the division is fewer instructions.
+ */
+static inline uint64_t
+warm_event(uint64_t alpha, uint32_t n)
+{
+#ifdef FX_SOFT_ARITH
+    if (alpha >= MODELS_Q32_ONE)
+        return alpha;
+    if (n < UINT32_MAX) {
+        /* < (2^32 - 1)^2 + 2^32: no overflow */
+        uint64_t prod = fx_mul_u32((uint32_t)alpha, n + 1u) + n + 1u;
+        if (prod > MODELS_Q32_ONE)
+            return alpha;
+    }
+#endif
+    return max_u64(alpha, fx_udiv(MODELS_Q32_ONE, (uint64_t)n + 1));
+}
+
+/*
  * SES's level follows a step within a few events: a fast rate (a quarter of the
  * half-life) that stays beyond 5/4 or under 4/5 of the level for SHIFT_EVENTS
  * events in a row becomes the level.
@@ -221,8 +244,8 @@ fc_consume(struct fc *f, const struct fc_params *p, int64_t t_s, int64_t mg)
     /* The same warm-up per event: 1 / n of the weight for the n-th interval. */
     uint64_t alpha_ev = MODELS_Q32_ONE;
     if (f->cr.interval.n > 0)
-        alpha_ev = max_u64(fx_alpha_q16(interval_q16(f), p->half_life_s),
-                           fx_udiv(MODELS_Q32_ONE, (uint64_t)f->cr.interval.n + 1));
+        alpha_ev = warm_event(fx_alpha_q16(interval_q16(f), p->half_life_s),
+                              f->cr.interval.n);
     croston_demand(&f->cr, mg << Q16_SHIFT, dt << Q16_SHIFT, alpha_ev);
     /*
      * The time-aware weight, the warm-up share and the observed rate are only
