@@ -34,9 +34,9 @@
 static int64_t
 interval_q16(const struct fc *f)
 {
-    return fx_clamp(ses_forecast(&f->cr.interval), Q16_ONE, MODELS_DT_MAX_S << Q16_SHIFT);
+    return fx_clamp(ses_forecast(&f->cr.interval), Q16_ONE,
+                    MODELS_DT_MAX_S << Q16_SHIFT);
 }
-
 
 static int64_t
 interval_s(const struct fc *f)
@@ -132,15 +132,39 @@ max_u64(uint64_t a, uint64_t b)
 }
 
 /*
+ * max(alpha, floor(2^32 / (n + 1))) for n >= 1: the weight of the typical
+ * interval, or the warm-up share of the (n + 1)-th interval if larger. The
+ * share is at most alpha exactly when 2^32 < (alpha + 1)(n + 1). Without a
+ * divide (Cortex-M0) that product is checked first, so the division loop runs
+ * only in the first events; with one, the division is fewer instructions.
+ */
+static inline uint64_t
+warm_event(uint64_t alpha, uint32_t n)
+{
+#ifdef FX_SOFT_ARITH
+    if (alpha >= MODELS_Q32_ONE)
+        return alpha;
+    if (n < UINT32_MAX) {
+        /* < (2^32 - 1)^2 + 2^32: no overflow */
+        uint64_t prod = fx_mul_u32((uint32_t)alpha, n + 1u) + n + 1u;
+        if (prod > MODELS_Q32_ONE)
+            return alpha;
+    }
+#endif
+    return max_u64(alpha, fx_udiv(MODELS_Q32_ONE, (uint64_t)n + 1));
+}
+
+/*
  * SES's level follows a step within a few events: a fast rate (a quarter of the
  * half-life) that stays beyond 5/4 or under 4/5 of the level for SHIFT_EVENTS
  * events in a row becomes the level.
  */
 static void
-follow_step(struct fc *f, const struct fc_params *p, int64_t y, int64_t dt)
+follow_step(struct fc *f, const struct fc_params *p, int64_t y, int64_t dt,
+            uint64_t warm_q32)
 {
     int64_t h = p->half_life_s / FAST_DIV > 0 ? p->half_life_s / FAST_DIV : 1;
-    uint64_t a = max_u64(fx_alpha_q32(dt, h), (uint64_t)fx_div_q32(dt, f->span_s));
+    uint64_t a = max_u64(fx_alpha_q32(dt, h), warm_q32);
     ses_step(&f->fast, y, a, true);
     int64_t slow = ses_forecast(&f->rate), fast = ses_forecast(&f->fast);
     /* Rates are at most 2^56: three times one fits. */
@@ -158,6 +182,43 @@ follow_step(struct fc *f, const struct fc_params *p, int64_t y, int64_t dt)
     }
 }
 
+/*
+ * The method's own step for one event dt seconds after the last (after the away
+ * rule, the span already counting it) of mg milligrams: SES, Holt and TSB.
+ */
+static void
+rate_step(struct fc *f, const struct fc_params *p, int64_t dt, int64_t mg)
+{
+    /*
+     * Warm-up: until about one half-life has been observed, weigh this event by
+     * its share of the time seen so far, dt / span, so that the level is the plain
+     * time-weighted average of everything seen instead of leaning on the first
+     * observation. Afterwards 1 - 2^(-dt/h) is the larger weight.
+     */
+    uint64_t warm = (uint64_t)fx_div_q32(dt, f->span_s);
+    uint64_t alpha = max_u64(fx_alpha_q32(dt, p->half_life_s), warm);
+    if (p->method == FC_TSB) {
+        /* Events per day in Q32.32: 86400 << 32 fits 49 bits. */
+        int64_t per_day = (int64_t)fx_udiv((uint64_t)MODELS_DAY_S << 32, (uint64_t)dt);
+        ses_step(&f->freq, per_day, alpha, true);
+        return;
+    }
+    int64_t y = fx_muldiv(mg, MODELS_UGPD_PER_MG_PER_S, dt);
+    if (p->method == FC_SES) {
+        ses_step(&f->rate, y, alpha, true);
+        follow_step(f, p, y, dt, warm);
+    } else if (p->method == FC_HOLT) {
+        if (f->holt.n == 0) {
+            holt_start(&f->holt, y, 0);
+        } else {
+            struct holt_step w;
+            holt_step_time_alpha(&w, dt, alpha, p->trend_half_life_s,
+                                 p->damp_half_life_s);
+            holt_update(&f->holt, y, &w);
+        }
+    }
+}
+
 void
 fc_consume(struct fc *f, const struct fc_params *p, int64_t t_s, int64_t mg)
 {
@@ -171,16 +232,7 @@ fc_consume(struct fc *f, const struct fc_params *p, int64_t t_s, int64_t mg)
      */
     if (f->cr.size.n >= SIGMA_WARM_EVENTS && dt > interval_s(f) << AWAY_SHIFT)
         dt = interval_s(f);
-    /*
-     * Warm-up: until about one half-life has been observed, weigh this event by
-     * its share of the time seen so far, dt / span, so that the level is the plain
-     * time-weighted average of everything seen instead of leaning on the first
-     * observation. Afterwards 1 - 2^(-dt/h) is the larger weight.
-     */
     f->span_s = fx_clamp(fx_add_sat(f->span_s, dt), 1, INT64_C(1) << 40);
-    uint64_t alpha = max_u64(fx_alpha_q32(dt, p->half_life_s),
-                             (uint64_t)fx_div_q32(dt, f->span_s));
-    int64_t y = fx_muldiv(mg, MODELS_UGPD_PER_MG_PER_S, dt);
 
     f->t_last_s = t_s > f->t_last_s ? t_s : f->t_last_s + 1;
     /*
@@ -192,26 +244,16 @@ fc_consume(struct fc *f, const struct fc_params *p, int64_t t_s, int64_t mg)
     /* The same warm-up per event: 1 / n of the weight for the n-th interval. */
     uint64_t alpha_ev = MODELS_Q32_ONE;
     if (f->cr.interval.n > 0)
-        alpha_ev = max_u64(fx_alpha_q16(interval_q16(f), p->half_life_s),
-                           fx_udiv(MODELS_Q32_ONE, (uint64_t)f->cr.interval.n + 1));
+        alpha_ev = warm_event(fx_alpha_q16(interval_q16(f), p->half_life_s),
+                              f->cr.interval.n);
     croston_demand(&f->cr, mg << Q16_SHIFT, dt << Q16_SHIFT, alpha_ev);
-    if (p->method == FC_SES) {
-        ses_step(&f->rate, y, alpha, true);
-        follow_step(f, p, y, dt);
-    } else if (p->method == FC_HOLT) {
-        if (f->holt.n == 0) {
-            holt_start(&f->holt, y, 0);
-        } else {
-            struct holt_step w;
-            holt_step_time_alpha(&w, dt, alpha, p->trend_half_life_s,
-                                 p->damp_half_life_s);
-            holt_update(&f->holt, y, &w);
-        }
-    } else if (p->method == FC_TSB) {
-        /* Events per day in Q32.32: 86400 << 32 fits 49 bits. */
-        int64_t per_day = (int64_t)fx_udiv((uint64_t)MODELS_DAY_S << 32, (uint64_t)dt);
-        ses_step(&f->freq, per_day, alpha, true);
-    }
+    /*
+     * The time-aware weight, the warm-up share and the observed rate are only
+     * worked out for the methods that use them (tests/bench/RESULTS.md): Croston
+     * and SBA smooth sizes and intervals alone, with the weight per event.
+     */
+    if (p->method != FC_CROSTON && p->method != FC_SBA)
+        rate_step(f, p, dt, mg);
 }
 
 void
@@ -239,7 +281,8 @@ sigma_of(const struct fc *f, int64_t rate_ugpd, int64_t p_s)
         sd_gap = sd_gap > half_gap ? sd_gap : half_gap;
     }
     /* rate * sd_interval in mg: ug/day * s / (86400 s/day * 1000 ug/mg). */
-    int64_t b = fx_clamp(fx_muldiv(sd_gap, rate_ugpd, MODELS_UGPD_PER_MG_PER_S), 0, cap);
+    int64_t b =
+        fx_clamp(fx_muldiv(sd_gap, rate_ugpd, MODELS_UGPD_PER_MG_PER_S), 0, cap);
     int64_t a = fx_clamp(sd_size, 0, cap);
     uint64_t c = fx_isqrt((uint64_t)fx_mul(a, a) + (uint64_t)fx_mul(b, b));
     return fx_clamp(fx_muldiv((int64_t)c, MODELS_UGPD_PER_MG_PER_S, p_s), 0,
@@ -247,8 +290,8 @@ sigma_of(const struct fc *f, int64_t rate_ugpd, int64_t p_s)
 }
 
 void
-fc_rate(const struct fc *f, const struct fc_params *p, int64_t now_s,
-        int64_t horizon_s, struct fc_rate *out)
+fc_rate(const struct fc *f, const struct fc_params *p, int64_t now_s, int64_t horizon_s,
+        struct fc_rate *out)
 {
     out->interval_s = f->cr.interval.n > 0 ? interval_s(f) : MODELS_DAY_S;
     if (f->cr.size.n == 0) {

@@ -116,16 +116,63 @@ shr64(uint64_t x, unsigned n)
 #endif
 }
 
+/*
+ * Restoring division of n by a d below 2^31: the remainder then fits 32 bits,
+ * and n takes the quotient bits in as its own bits move out (after 64 steps n
+ * is the quotient). On ARMv6-M a step is a 64-bit shift and 32-bit arithmetic,
+ * about half the instructions of the general loop. An update's divisors are
+ * this small: half-lives, intervals and the time observed (2^31 s is 68 years).
+ */
+static uint64_t
+udiv_small(uint64_t n, uint32_t d)
+{
+    /* n in two 32-bit halves, so that a step is a few 32-bit shifts on ARMv6-M */
+    /* (gcc keeps a uint64_t there in the stack frame). */
+    uint32_t hi = (uint32_t)(n >> 32), lo = (uint32_t)n, r = 0;
+    int bits = 64;
+    /*
+     * The leading quotient bits are 0 while what has been brought down stays
+     * below d: take eight of them per step (the remainder is then just those
+     * bits of n). Weights divide 2^49 by 2^20 or so, a 29-bit quotient: this
+     * halves the loop.
+     */
+    while (bits > 0 && (r >> 24) == 0 && ((r << 8) | (hi >> 24)) < d) {
+        r = (r << 8) | (hi >> 24);
+        hi = (hi << 8) | (lo >> 24);
+        lo <<= 8;
+        bits -= 8;
+    }
+    for (; bits > 0; bits--) {
+        r = (r << 1) | (hi >> 31);
+        hi = (hi << 1) | (lo >> 31);
+        lo <<= 1;
+        if (r >= d) {
+            r -= d;
+            lo |= 1u;
+        }
+    }
+    return ((uint64_t)hi << 32) | lo;
+}
+
 uint64_t
 fx_udiv_soft(uint64_t n, uint64_t d)
 {
     if (d == 0)
         return UINT64_MAX;
+    if ((d >> 31) == 0)
+        return udiv_small(n, (uint32_t)d);
     /* Restoring division, one quotient bit per step: no __aeabi_uldivmod. Only */
     /* constant shifts, which ARMv6-M does inline (variable 64-bit shifts call */
     /* __aeabi_llsl at -Os). */
     uint64_t q = 0, r = 0;
-    for (int i = 0; i < 64; i++) {
+    int i = 0;
+    /* Leading zero quotient bits eight at a time, as in udiv_small. */
+    while (i < 64 && (r >> 56) == 0 && ((r << 8) | (n >> 56)) < d) {
+        r = (r << 8) | (n >> 56);
+        n <<= 8;
+        i += 8;
+    }
+    for (; i < 64; i++) {
         r = (r << 1) | (n >> 63);
         n <<= 1;
         q <<= 1;
@@ -227,8 +274,13 @@ fx_isqrt(uint64_t v)
 #endif
 }
 
-uint64_t
-fx_exp2_neg_q32(uint64_t x_q32)
+/*
+ * The body of fx_exp2_neg_q32, inline in the four weight functions below: an
+ * update takes two or three weights, and the calls from alpha to decay to
+ * 2^-x cost about a fifth of each.
+ */
+static inline uint64_t
+exp2_neg(uint64_t x_q32)
 {
     uint64_t n = x_q32 >> 32;
     if (n > 32)
@@ -260,41 +312,59 @@ fx_exp2_neg_q32(uint64_t x_q32)
 }
 
 uint64_t
-fx_decay_q32(int64_t dt_s, int64_t half_life_s)
+fx_exp2_neg_q32(uint64_t x_q32)
 {
-    if (half_life_s <= 0)
-        return 0;
+    return exp2_neg(x_q32);
+}
+
+/* 2^(-dt / half_life), dt in seconds; half_life_s > 0. */
+static inline uint64_t
+decay_s(int64_t dt_s, int64_t half_life_s)
+{
     dt_s = fx_clamp(dt_s, 0, MODELS_DT_MAX_S);
     if (dt_s == 0)
         return MODELS_Q32_ONE;
     /* dt < 2^27, so dt << 32 < 2^59: x = dt / half_life in Q32.32 without overflow. */
     uint64_t x = fx_udiv(((uint64_t)dt_s << 32) + ((uint64_t)half_life_s >> 1),
                          (uint64_t)half_life_s);
-    return fx_exp2_neg_q32(x);
+    return exp2_neg(x);
 }
 
-uint64_t
-fx_decay_q16(int64_t dt_q16, int64_t half_life_s)
+/* The same with dt in Q48.16 seconds. */
+static inline uint64_t
+decay_q16(int64_t dt_q16, int64_t half_life_s)
 {
-    if (half_life_s <= 0)
-        return 0;
     dt_q16 = fx_clamp(dt_q16, 0, MODELS_DT_MAX_S << 16);
     if (dt_q16 == 0)
         return MODELS_Q32_ONE;
     /* dt < 2^43 in Q16, so dt << 16 < 2^59. */
     uint64_t x = fx_udiv(((uint64_t)dt_q16 << 16) + ((uint64_t)half_life_s >> 1),
                          (uint64_t)half_life_s);
-    return fx_exp2_neg_q32(x);
+    return exp2_neg(x);
+}
+
+uint64_t
+fx_decay_q32(int64_t dt_s, int64_t half_life_s)
+{
+    return half_life_s <= 0 ? 0 : decay_s(dt_s, half_life_s);
+}
+
+uint64_t
+fx_decay_q16(int64_t dt_q16, int64_t half_life_s)
+{
+    return half_life_s <= 0 ? 0 : decay_q16(dt_q16, half_life_s);
 }
 
 uint64_t
 fx_alpha_q16(int64_t dt_q16, int64_t half_life_s)
 {
-    return MODELS_Q32_ONE - fx_decay_q16(dt_q16, half_life_s);
+    return half_life_s <= 0 ? MODELS_Q32_ONE
+                            : MODELS_Q32_ONE - decay_q16(dt_q16, half_life_s);
 }
 
 uint64_t
 fx_alpha_q32(int64_t dt_s, int64_t half_life_s)
 {
-    return MODELS_Q32_ONE - fx_decay_q32(dt_s, half_life_s);
+    return half_life_s <= 0 ? MODELS_Q32_ONE
+                            : MODELS_Q32_ONE - decay_s(dt_s, half_life_s);
 }
