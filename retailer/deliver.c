@@ -20,6 +20,7 @@
 #include "out.h"
 #include "state.h"
 #include "text.h"
+#include "logmsg.h"
 
 struct deliver {
     struct deliver_config c;
@@ -65,20 +66,6 @@ struct order {
     char *body, *acks;
     char err[256];
 };
-
-static void logmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void
-logmsg(const char *fmt, ...)
-{
-    char line[1024];
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(line, sizeof(line), fmt, ap);
-    va_end(ap);
-    fprintf(stderr, "pantry-retailer: webhook: %s\n", line);
-}
 
 static int64_t
 now_s(const struct deliver *d)
@@ -191,7 +178,7 @@ until_recorded(struct deliver *d, const struct order *o, int r, const char *what
 {
     if (r >= 0)
         return true;
-    logmsg("%s %s of %s: cannot record that it was %s: %s (trying again)",
+    logmsg("webhook: %s %s of %s: cannot record that it was %s: %s (trying again)",
            payload_kind_to_str(o->kind), o->order_id, o->device, what,
            state_error(d->state));
     return wait_for(d, DELIVER_BACKOFF_MIN_MS, false); /* true: stopping */
@@ -249,7 +236,8 @@ run(void *arg)
             /* The ledger's copy of the order cannot be read (a damaged row):
              * no POST can carry it, and retrying would hold every order
              * behind it for ever. The device is told, and may order again. */
-            logmsg("WARNING: %s %s of %s cannot be handed off: its stored copy is "
+            logmsg("webhook: WARNING: %s %s of %s cannot be handed off: its stored "
+                   "copy is "
                    "damaged (%s)",
                    payload_kind_to_str(o.kind), o.order_id, o.device, o.err);
             refused(d, &o, "its stored copy is damaged");
@@ -260,7 +248,8 @@ run(void *arg)
             if (r == 0)
                 set_queued(d, 0);
             if (r < 0)
-                logmsg("cannot read the orders to deliver: %s (trying again)", o.err);
+                logmsg("webhook: cannot read the orders to deliver: %s (trying again)",
+                       o.err);
             order_fini(&o);
             wait_for(d, r < 0 ? backoff_ms(++failures) : -1, r == 0);
             continue;
@@ -278,12 +267,13 @@ run(void *arg)
             delivered(d, &o);
         } else if (r == WEBHOOK_REFUSED) {
             failures = 0;
-            logmsg("%s %s of %s refused by the order system: %s",
+            logmsg("webhook: %s %s of %s refused by the order system: %s",
                    payload_kind_to_str(o.kind), o.order_id, o.device, reason);
             refused(d, &o, reason);
         } else if (!atomic_load(&d->stop)) {
             int64_t ms = backoff_ms(++failures);
-            logmsg("%s %s of %s not delivered: %s; trying again in %lld ms (attempt "
+            logmsg("webhook: %s %s of %s not delivered: %s; trying again in %lld ms "
+                   "(attempt "
                    "%u)",
                    payload_kind_to_str(o.kind), o.order_id, o.device,
                    r == -ENOMEM ? strerror(ENOMEM) : why, (long long)ms, failures);

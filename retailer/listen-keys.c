@@ -13,21 +13,7 @@
 #include <string.h>
 
 #include "keytab.h"
-
-static void logmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-/* One line on stderr, written at once, as listen.c's. */
-static void
-logmsg(const char *fmt, ...)
-{
-    char line[1024];
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(line, sizeof(line), fmt, ap);
-    va_end(ap);
-    fprintf(stderr, "pantry-retailer: %s\n", line);
-}
+#include "logmsg.h"
 
 int
 listen_key_lookup(void *arg, const char *device, const char *kid, int64_t now_s,

@@ -26,6 +26,7 @@
 #include "metrics.h"
 #include "out.h"
 #include "text.h"
+#include "logmsg.h"
 
 #define BACKOFF_MIN_S 1
 #define BACKOFF_MAX_S 60
@@ -62,21 +63,6 @@ struct listener {
     bool out_broken;         /* a hand-off failed: take nothing more */
     struct deliver *deliver; /* with --webhook: the worker that hands off */
 };
-
-static void logmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-/* One line on stderr, written at once (the callbacks and main both log). */
-static void
-logmsg(const char *fmt, ...)
-{
-    char line[1024];
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(line, sizeof(line), fmt, ap);
-    va_end(ap);
-    fprintf(stderr, "pantry-retailer: %s\n", line);
-}
 
 static const char *
 paho_error(int rc)
