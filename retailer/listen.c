@@ -316,7 +316,6 @@ handle_key(struct listener *l, const char *device, const char *data, size_t len,
     return r == -EBUSY || r == -EIO ? 0 : 1;
 }
 
-/* Judge, record, answer and print one message. 1: done, 0: retry it later. */
 /*
  * One more accepted. The main thread is woken only when that reaches --count:
  * a signal per message costs the listener several system calls and a context
@@ -336,6 +335,7 @@ count_accepted(struct listener *l)
         wake(l);
 }
 
+/* Judge, record, answer and print one message. 1: done, 0: retry it later. */
 static int
 handle(struct listener *l, const char *topic, size_t tlen, const char *data, size_t len)
 {
