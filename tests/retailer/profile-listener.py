@@ -12,7 +12,11 @@ clock); tests/retailer/BENCH-load.md's "Where a listener's CPU goes" was made
 with it.
 
 usage: profile-listener.py PANTRY_RETAILER LOAD_RETAILER [--devices N]
-       [--rate R] [--db pg|sqlite] [--webhook] [--key] [--keep DIR]
+       [--rate R] [--db pg|sqlite] [--webhook] [--key] [--strace]
+       [--keep DIR]
+
+--strace: instead of callgrind, strace -f -c attached to the listener once
+it has subscribed (the system calls, which callgrind does not see).
 """
 import argparse
 import http.server
