@@ -233,8 +233,15 @@ run2(struct state_pg *p, const char *sql1, int n1, const char *const *v1,
     if (r == 0 && !synced)
         r = pq(p, NULL, "reading a pipeline's end");
 out:
-    if (PQpipelineStatus(p->conn) != PQ_PIPELINE_OFF)
-        PQexitPipelineMode(p->conn);
+    /* A pipeline that cannot be left (results still owed: a send failed
+     * half-way) would refuse every later PQexec(): a new connection instead,
+     * and the transaction runs again on it. */
+    if (PQpipelineStatus(p->conn) != PQ_PIPELINE_OFF &&
+        PQexitPipelineMode(p->conn) != 1) {
+        keep(p, "leaving pipeline mode", PQerrorMessage(p->conn));
+        PQreset(p->conn);
+        r = -ENOTCONN;
+    }
     PQclear(res[0]);
     if (r == 0 && out2 != NULL)
         *out2 = res[1];
