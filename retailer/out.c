@@ -45,22 +45,27 @@ put_str(struct buf *b, const char *s)
 static void
 put_json_str(struct buf *b, const char *s, size_t n)
 {
+    size_t run = 0; /* s[run..i) needs no escape: copied in one put() */
+
     put(b, "\"", 1);
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
         char esc[8];
 
+        if (c != '"' && c != '\\' && c >= 0x20)
+            continue;
+        put(b, s + run, i - run);
+        run = i + 1;
         if (c == '"' || c == '\\') {
             esc[0] = '\\';
             esc[1] = (char)c;
             put(b, esc, 2);
-        } else if (c < 0x20) {
+        } else {
             snprintf(esc, sizeof(esc), "\\u%04x", c);
             put(b, esc, 6);
-        } else {
-            put(b, (const char *)&c, 1);
         }
     }
+    put(b, s + run, n - run);
     put(b, "\"", 1);
 }
 
