@@ -101,6 +101,33 @@ def verify_signature(headers, body, secret):
     return hmac.compare_digest(mac.hexdigest(), parts["v1"])
 
 
+def commit():
+    """The source's commit, "+changes" when the tree differs from it."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    try:
+        rev = subprocess.run(["git", "-C", here, "rev-parse", "--short=10", "HEAD"],
+                             capture_output=True, text=True, timeout=30).stdout.strip()
+        dirty = subprocess.run(["git", "-C", here, "status", "--porcelain",
+                                "--untracked-files=no"], capture_output=True,
+                               text=True, timeout=30).stdout.strip()
+    except OSError:
+        return "unknown"
+    return (rev or "unknown") + (" +changes" if dirty else "")
+
+
+def build_type(retailer):
+    """The meson buildtype of the build dir the retailer binary is in."""
+    d = os.path.dirname(os.path.abspath(retailer))
+    while d != "/" and not os.path.exists(os.path.join(d, "meson-info")):
+        d = os.path.dirname(d)
+    try:
+        with open(os.path.join(d, "meson-info", "intro-buildoptions.json")) as f:
+            opts = json.load(f)
+        return "buildtype " + next(o["value"] for o in opts if o["name"] == "buildtype")
+    except (OSError, ValueError, StopIteration):
+        return "(build type unknown)"
+
+
 def cpu_seconds(pid):
     """(utime, stime) of a process from /proc, seconds ((0, 0) once it is
     gone)."""
@@ -332,7 +359,8 @@ def write_results(a, results):
     with open(a.out, "w") as f:
         f.write("# The retailer under load\n\n")
         f.write("Written by `meson compile -C BUILD bench-retailer-load` "
-                "(tests/retailer/run-load.py, tests/bench/load-retailer.c) on %s: "
+                "(tests/retailer/run-load.py, tests/bench/load-retailer.c) on %s, "
+                "commit %s, the retailer built %s: "
                 "%d devices, %d signed reorder(s) each, published at QoS 1 by 4 "
                 "connections to a private mosquitto 2.0 (default receive maximum "
                 "20); %d `pantry-retailer listen` in one share group with signed "
@@ -343,8 +371,8 @@ def write_results(a, results):
                 "listener killed (SIGKILL) at a third and started again, "
                 "PostgreSQL restarted (pg_ctl restart -m fast) at two thirds. A "
                 "device has one order in flight, as an agent does.\n\n" %
-                (time.strftime("%Y-%m-%d"), a.devices, a.orders, a.listeners,
-                 os.cpu_count()))
+                (time.strftime("%Y-%m-%d"), commit(), build_type(a.retailer),
+                 a.devices, a.orders, a.listeners, os.cpu_count()))
         f.write("| | %s |\n|---|%s\n" % (" | ".join(names), "---|" * len(names)))
         for label, key, fmt in rows:
             cells = []
