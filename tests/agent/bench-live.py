@@ -110,8 +110,8 @@ def sample(pid):
             "threads": int(st["Threads"][0])}
 
 
-def smaps(pid, n=12):
-    """The n mappings with the most Rss: (kB Rss, kB Pss, path)."""
+def smaps(pid):
+    """{mapping: [kB Rss, kB Pss]}, a mapping named by its file or [heap], [anon]..."""
     maps, cur = {}, None
     with open("/proc/%d/smaps" % pid) as f:
         for line in f:
@@ -123,8 +123,12 @@ def smaps(pid, n=12):
                 maps[cur][0] += int(parts[1])
             elif parts[0] == "Pss:":
                 maps[cur][1] += int(parts[1])
-    top = sorted(maps.items(), key=lambda x: -x[1][0])[:n]
-    return "\n".join("  %6d %6d %s" % (v[0], v[1], k) for k, v in top)
+    return maps
+
+
+def top(maps, n=12):
+    return "\n".join("  %6d %6d %s" % (v[0], v[1], k)
+                     for k, v in sorted(maps.items(), key=lambda x: -x[1][0])[:n])
 
 
 def measure(name, proc, ready):
@@ -137,8 +141,9 @@ def measure(name, proc, ready):
         for _ in range(SECONDS):
             time.sleep(1)
             samples.append(sample(proc.pid))
+        maps = smaps(proc.pid)
         if os.environ.get("BENCH_SMAPS") == "1":
-            sys.stderr.write("%s: Rss Pss kB by mapping\n%s\n" % (name, smaps(proc.pid)))
+            sys.stderr.write("%s: Rss Pss kB by mapping\n%s\n" % (name, top(maps)))
     finally:
         proc.terminate()
         proc.wait(timeout=30)
@@ -148,7 +153,7 @@ def measure(name, proc, ready):
             "pss": last["pss"], "threads": last["threads"],
             "cpu_pct": 100.0 * (last["cpu"] - first["cpu"]) / HZ / SECONDS,
             "wakeups": (last["switches"] - first["switches"]) / SECONDS,
-            "code": proc.returncode}
+            "code": proc.returncode, "maps": maps}
 
 
 def run(name, root, pki):
@@ -238,6 +243,26 @@ def main():
             what[kind], {"idle": "idle", "10hz": "8 x 10 Hz", "tls": "subscribed"}[load],
             r["rss_max"], r["rss"], r["file"], r["anon"], r["pss"], r["threads"],
             r["cpu_pct"], r["wakeups"]))
+    # Where the memory is with TLS: the libraries, the daemon's and
+    # mosquitto_sub's, from the last sample's /proc/PID/smaps.
+    by = {r["name"]: r["maps"] for r in rows}
+    tls = [n for n in ("mqtts-10hz", "mqtts-idle") if n in by]
+    if tls and "mosquitto_sub-tls" in by:
+        a, b = by[tls[0]], by["mosquitto_sub-tls"]
+        names = sorted(set(a) | set(b), key=lambda k: -max(a.get(k, [0])[0],
+                                                              b.get(k, [0])[0]))
+        out += ["", "Where the resident memory is with TLS (/proc/PID/smaps at the end, "
+                "kB; a library's Rss counts every page of it mapped in the process, "
+                "shared or not; Pss divides each page by the processes that map it):",
+                "", "| mapping | pantry-agent %s Rss | Pss | mosquitto_sub Rss | Pss |"
+                % tls[0].split("-")[1].replace("10hz", "8 x 10 Hz"),
+                "|---|---:|---:|---:|---:|"]
+        for k in names:
+            ra, rb = a.get(k, [0, 0]), b.get(k, [0, 0])
+            if max(ra[0], rb[0]) >= 100:
+                out.append("| %s | %d | %d | %d | %d |" % (
+                    os.path.basename(k) if k.startswith("/") else k,
+                    ra[0], ra[1], rb[0], rb[1]))
     text = "\n".join(out) + "\n"
     # OUT's own section: what comes before it (bench-rss.sh's) is kept.
     try:
