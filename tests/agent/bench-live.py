@@ -94,7 +94,7 @@ def sample(pid):
                 st["smaps_" + k] = v.split()
     with open("/proc/%d/stat" % pid) as f:
         fields = f.read().rsplit(")", 1)[1].split()
-    switches = 0
+    switches = run_ns = 0
     for t in os.listdir("/proc/%d/task" % pid):
         try:
             with open("/proc/%d/task/%s/status" % (pid, t)) as f:
@@ -102,11 +102,14 @@ def sample(pid):
                     if line.startswith(("voluntary_ctxt_switches",
                                         "nonvoluntary_ctxt_switches")):
                         switches += int(line.split()[1])
+            with open("/proc/%d/task/%s/schedstat" % (pid, t)) as f:
+                run_ns += int(f.read().split()[0])
         except OSError:
             pass
     return {"rss": int(st["VmRSS"][0]), "file": int(st["RssFile"][0]),
             "anon": int(st["RssAnon"][0]), "pss": int(st["smaps_Pss"][0]),
-            "cpu": int(fields[11]) + int(fields[12]), "switches": switches,
+            "cpu": int(fields[11]) + int(fields[12]), "run_ns": run_ns,
+            "switches": switches,
             "threads": int(st["Threads"][0])}
 
 
@@ -152,6 +155,7 @@ def measure(name, proc, ready):
             "rss": last["rss"], "file": last["file"], "anon": last["anon"],
             "pss": last["pss"], "threads": last["threads"],
             "cpu_pct": 100.0 * (last["cpu"] - first["cpu"]) / HZ / SECONDS,
+            "run_pct": 100.0 * (last["run_ns"] - first["run_ns"]) / 1e9 / SECONDS,
             "wakeups": (last["switches"] - first["switches"]) / SECONDS,
             "code": proc.returncode, "maps": maps}
 
@@ -228,21 +232,22 @@ def main():
         "for mqtts://. After %d s of warm-up the process is sampled every second "
         "for %d s: RSS and PSS in kB (VmRSS, RssFile, RssAnon of /proc/PID/status; "
         "Pss of /proc/PID/smaps_rollup) at the end, RSS max over the window, CPU %% "
-        "of one core (utime + stime), wake-ups per second (voluntary and involuntary "
+        "of one core (utime + stime, in clock ticks of 10 ms; and the time on a CPU of "
+        "all its threads from /proc/PID/task/*/schedstat, in ns), wake-ups per second (voluntary and involuntary "
         "context switches of all its threads). Goal (issue 17): RSS <= 6144 kB, and "
         "with TLS below mosquitto_sub with TLS."
         % (rev, platform.machine(), os.cpu_count(), WARMUP, SECONDS),
         "",
         "| setup | load | RSS max | RSS | of it files | of it anonymous | PSS | threads "
-        "| CPU % | wake-ups/s |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| CPU % (ticks) | CPU % (schedstat) | wake-ups/s |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
         kind, load = r["name"].split("-")
-        out.append("| %s | %s | %d | %d | %d | %d | %d | %d | %.2f | %.1f |" % (
+        out.append("| %s | %s | %d | %d | %d | %d | %d | %d | %.2f | %.3f | %.1f |" % (
             what[kind], {"idle": "idle", "10hz": "8 x 10 Hz", "tls": "subscribed"}[load],
             r["rss_max"], r["rss"], r["file"], r["anon"], r["pss"], r["threads"],
-            r["cpu_pct"], r["wakeups"]))
+            r["cpu_pct"], r["run_pct"], r["wakeups"]))
     # Where the memory is with TLS: the libraries, the daemon's and
     # mosquitto_sub's, from the last sample's /proc/PID/smaps.
     by = {r["name"]: r["maps"] for r in rows}
