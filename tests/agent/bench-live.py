@@ -208,6 +208,9 @@ def run(name, root, pki):
 
 
 def main():
+    # The commit measured: the binary is the one built when the run starts.
+    rev = subprocess.run(["git", "-C", HERE, "describe", "--always", "--dirty"],
+                         capture_output=True, text=True).stdout.strip() or "?"
     root = tempfile.mkdtemp(prefix="pantry-live.")
     setups = os.environ.get("BENCH_SETUPS", " ".join(ALL)).split()
     try:
@@ -216,8 +219,6 @@ def main():
     finally:
         if os.environ.get("BENCH_KEEP") != "1":
             shutil.rmtree(root, ignore_errors=True)
-    rev = subprocess.run(["git", "-C", HERE, "describe", "--always", "--dirty"],
-                         capture_output=True, text=True).stdout.strip() or "?"
     what = {"none": "no broker", "mqtt": "mqtt://", "mqtts": "mqtts://",
             "mosquitto_sub": "mosquitto_sub, TLS (for comparison)"}
     out = [
@@ -268,6 +269,25 @@ def main():
                 out.append("| %s | %d | %d | %d | %d |" % (
                     os.path.basename(k) if k.startswith("/") else k,
                     ra[0], ra[1], rb[0], rb[1]))
+        r_a = next(r for r in rows if r["name"] == tls[0])
+        r_b = next(r for r in rows if r["name"] == "mosquitto_sub-tls")
+        ssl_a = sum(v[0] for k, v in a.items() if "/libssl" in k or "/libcrypto" in k)
+        ssl_b = sum(v[0] for k, v in b.items() if "/libssl" in k or "/libcrypto" in k)
+        own = sorted(((v[0] - b.get(k, [0])[0], k) for k, v in a.items()), reverse=True)
+        out += ["", "Reading: with TLS the daemon's RSS is %d kB, %d kB %s mosquitto_sub's "
+                "%d kB (goal: below it), and %s the 6144 kB budget; its PSS is %d kB "
+                "against mosquitto_sub's %d kB. OpenSSL (libcrypto and libssl) is %d kB "
+                "of the daemon's RSS and %d kB of mosquitto_sub's: the kernel maps a "
+                "library's pages that are in the page cache around each page fault, so "
+                "the RSS of a shared library in use is most of its size whatever the "
+                "program touches. The difference lies in what the daemon maps besides: "
+                "%s." % (
+                    r_a["rss"], abs(r_a["rss"] - r_b["rss"]),
+                    "above" if r_a["rss"] > r_b["rss"] else "below", r_b["rss"],
+                    "over" if r_a["rss"] > 6144 else "within", r_a["pss"], r_b["pss"],
+                    ssl_a, ssl_b,
+                    ", ".join("%s %d kB" % (os.path.basename(k) if k.startswith("/")
+                                            else k, d) for d, k in own[:6] if d > 0))]
     text = "\n".join(out) + "\n"
     # OUT's own section: what comes before it (bench-rss.sh's) is kept.
     try:
