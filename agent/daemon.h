@@ -36,6 +36,7 @@ struct src {
 struct agent {
     const char *config_path;
     const char *replay_path; /* the trace, or "the household": on a virtual clock */
+    bool hh_live; /* --household-live: the household on the real clock, replay_path NULL */
     const char *household[CFG_MAX_ITEMS]; /* --household arguments */
     struct hh_spec hh;
     bool foreground, verbose;

@@ -275,6 +275,8 @@ hh_source_open(const struct hh_spec *spec, const struct agent_config *cfg,
                       spec->days > 0 ? spec->start_s + spec->days * DAY_S
                                      : last + DAY_S);
     h->c.seed = spec->seed;
+    if (spec->period_ms > 0)
+        h->c.idle_ms = spec->period_ms;
     for (size_t i = 0; i < cfg->n_items; i++)
         h->items[i].start_mg = cfg->items[i].pack_mg * spec->start_packs_milli / 1000;
     if ((e = hh_shelf_init(&h->shelf, cfg, h->items, &h->c, h->m, err, errlen)) < 0)

@@ -106,6 +106,15 @@ static const char usage_text[] =
     "                           2026-10-22T00:00:00Z; default 2026-01-01)\n"
     "      --household-days N   days simulated, 1..3660 (default: until a day after\n"
     "                           the last use)\n"
+    "      --household-period MS\n"
+    "                           the household's load cells read every MS while\n"
+    "                           nothing changes, 100..600000 (default 30000; 100\n"
+    "                           is the hardware's 10 Hz); every 100 ms around a\n"
+    "                           take or a delivery\n"
+    "      --household-live     the household on the real clock, starting now, as\n"
+    "                           a household runs the daemon: the live loop, the\n"
+    "                           control socket, no --household-start; after its\n"
+    "                           last day it runs on without samples until stopped\n"
     "  -f, --foreground         log for a terminal (time stamps) even under systemd\n"
     "  -v, --verbose            log at debug level (overrides log_level)\n"
     "  -h, --help               show this help\n"
@@ -869,6 +878,8 @@ main(int argc, char **argv)
         {"household", required_argument, NULL, 'H'},
         {"household-start", required_argument, NULL, 'S'},
         {"household-days", required_argument, NULL, 'D'},
+        {"household-period", required_argument, NULL, 'P'},
+        {"household-live", no_argument, NULL, 'N'},
         {"foreground", no_argument, NULL, 'f'},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
@@ -926,6 +937,15 @@ main(int argc, char **argv)
                 return 2;
             }
             break;
+        case 'P':
+            if (!text_parse_uint(optarg, 6, false, &a.hh.period_ms) ||
+                a.hh.period_ms < 100 || a.hh.period_ms > 600000) {
+                fprintf(stderr, "pantry-agent: --household-period: expected "
+                                "milliseconds from 100 to 600000, found '%s'\n", optarg);
+                return 2;
+            }
+            break;
+        case 'N': a.hh_live = true; break;
         case 'f': a.foreground = true; break;
         case 'v': a.verbose = true; break;
         case 'h': fputs(usage_text, stdout); return 0;
@@ -948,15 +968,22 @@ main(int argc, char **argv)
         fprintf(stderr, "pantry-agent: --household and --replay: one or the other\n");
         return 2;
     }
-    if (a.hh.n_demand == 0 && (a.hh.start_s != HH_EPOCH_S || a.hh.days != 0)) {
-        fprintf(stderr, "pantry-agent: --household-start and --household-days need "
-                        "--household\n");
+    if (a.hh.n_demand == 0 && (a.hh.start_s != HH_EPOCH_S || a.hh.days != 0 ||
+                               a.hh.period_ms != 0 || a.hh_live)) {
+        fprintf(stderr, "pantry-agent: --household-start, --household-days, "
+                        "--household-period and --household-live need --household\n");
         return 2;
     }
-    if (a.hh.n_demand > 0) {
-        a.hh.demand = a.household;
-        a.replay_path = "the household";
+    if (a.hh_live && a.hh.start_s != HH_EPOCH_S) {
+        fprintf(stderr, "pantry-agent: --household-live starts now: no "
+                        "--household-start\n");
+        return 2;
     }
+    a.hh.demand = a.household;
+    if (a.hh_live) /* the next whole second, so the first sample is not late */
+        a.hh.start_s = clock_wall_ms() / 1000 + 1;
+    else if (a.hh.n_demand > 0)
+        a.replay_path = "the household";
     bool journal = !a.foreground && log_stderr_is_journal();
     log_setup(a.verbose ? CFG_LOG_DEBUG : CFG_LOG_INFO, journal);
     a.cfg = malloc(sizeof(*a.cfg));
@@ -977,7 +1004,7 @@ main(int argc, char **argv)
     /* A trace is checked whole, and a household read, before the key or the
      * store is touched. */
     a.replayed_ms = INT64_MIN;
-    if (a.replay_path != NULL && sources_open(&a) < 0)
+    if ((a.replay_path != NULL || a.hh_live) && sources_open(&a) < 0)
         goto out;
     /* One writer per store: a replay into the store of a running daemon (or a
      * second daemon) is refused before anything is written. */
@@ -995,7 +1022,7 @@ main(int argc, char **argv)
         log_error("%s", err);
         goto out;
     }
-    if (a.replay_path == NULL && sources_open(&a) < 0)
+    if (a.replay_path == NULL && !a.hh_live && sources_open(&a) < 0)
         goto out;
     if (a.hh.n_demand > 0)
         hh_source_use_store(a.srcs[0].s, a.db);

@@ -175,13 +175,13 @@ sources_open(struct agent *a)
     char err[ERRLEN];
     int r;
 
-    if (a->replay_path != NULL) {
+    if (a->replay_path != NULL || a->hh.n_demand > 0) {
         struct src *s = &a->srcs[a->n_srcs];
         for (unsigned i = 0; i < SENSOR_MAX_CHANNELS; i++)
             s->chan[i] = (uint16_t)i;
         for (unsigned i = 0; i < SENSOR_MAX_BUTTONS; i++)
             s->btn[i] = (uint16_t)i;
-        s->what = a->replay_path;
+        s->what = a->hh.n_demand > 0 ? "the household" : a->replay_path;
         if (a->hh.n_demand > 0) {
             if ((r = hh_source_open(&a->hh, a->cfg, &s->s, err, sizeof(err))) < 0) {
                 log_error("household: %s", err);

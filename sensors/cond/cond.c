@@ -298,7 +298,8 @@ plateau_add(struct cond_channel *ch, int64_t t, int32_t v)
         /* The new level began with the first value off: its values (the
          * newest COND_RECENT of them at most) are the new plateau's. */
         int m = ch->pl_off_n < COND_RECENT ? ch->pl_off_n : COND_RECENT;
-        int32_t last[COND_RECENT];
+        /* m >= 1 (pl_off_n was just counted); gcc -O3 cannot see it. */
+        int32_t last[COND_RECENT] = {0};
         for (int i = 0; i < m; i++)
             last[i] = ch->pl_recent[(ch->pl_pos + COND_RECENT - m + i) % COND_RECENT];
         plateau_start(ch, ch->pl_off_ms, last[0]);

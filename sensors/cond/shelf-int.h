@@ -69,8 +69,9 @@ void shelf_judge(struct shelf *s, const unsigned *g, int ng, int64_t now, struct
 
 /*
  * Judge what waits and may be judged (shelf-wait.c); with force >= 0, the
- * group of that place at once.
+ * group of that place at once. Returns how many groups were judged (0: the
+ * shelf is as it was).
  */
-void shelf_try_judge(struct shelf *s, int64_t now, int force, struct out *o);
+int shelf_try_judge(struct shelf *s, int64_t now, int force, struct out *o);
 
 #endif

@@ -99,9 +99,11 @@ may_pair(const struct shelf *s, const unsigned *g, int ng, const struct shelf_pl
  * once, on two platforms, never wait for each other. With force >= 0,
  * the group of that place is judged at once (its platform opens a new episode).
  */
-void
+int
 shelf_try_judge(struct shelf *s, int64_t now, int force, struct out *o)
 {
+    int judged = 0;
+
     for (unsigned i = 0; i < SENSOR_MAX_CHANNELS; i++) {
         struct shelf_place *p = &s->p[i];
         if (!p->used || !p->waiting)
@@ -140,5 +142,7 @@ shelf_try_judge(struct shelf *s, int64_t now, int force, struct out *o)
         if (busy && force != (int)i && now - p->wait_ms < wait_max(p))
             continue;
         shelf_judge(s, g, ng, now, o);
+        judged++;
     }
+    return judged;
 }

@@ -23,10 +23,11 @@ count() {
   echo "$((total / samples)) $samples $events $hours"
 }
 
-# A day of 4 platforms at 10 Hz; a quarter day of one platform at 80 Hz.
+# A day of 4 platforms at 10 Hz; a day of one platform at 80 Hz (a quarter of a
+# day held no stock event).
 set -- $(count 10 4 3456000)
 i10=$1 s10=$2 e10=$3 h10=$4
-set -- $(count 80 1 1728000)
+set -- $(count 80 1 6912000)
 i80=$1 s80=$2 e80=$3 h80=$4
 sizes=$("$bench" 10 1 1)
 place=$(echo "$sizes" | sed -n 's/.*sizeof(struct shelf_place)=\([0-9]*\).*/\1/p')
