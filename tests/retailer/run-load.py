@@ -356,6 +356,7 @@ def write_results(a, results):
             kept = old[old.index(PROFILE_HEADING):]
     except OSError:
         pass
+    rev = commit()  # before the file is rewritten: it is in the tree
     with open(a.out, "w") as f:
         f.write("# The retailer under load\n\n")
         f.write("Written by `meson compile -C BUILD bench-retailer-load` "
@@ -371,7 +372,7 @@ def write_results(a, results):
                 "listener killed (SIGKILL) at a third and started again, "
                 "PostgreSQL restarted (pg_ctl restart -m fast) at two thirds. A "
                 "device has one order in flight, as an agent does.\n\n" %
-                (time.strftime("%Y-%m-%d"), commit(), build_type(a.retailer),
+                (time.strftime("%Y-%m-%d"), rev, build_type(a.retailer),
                  a.devices, a.orders, a.listeners, os.cpu_count()))
         f.write("| | %s |\n|---|%s\n" % (" | ".join(names), "---|" * len(names)))
         for label, key, fmt in rows:
