@@ -68,7 +68,8 @@ enum {
     OPT_HELP,
 };
 
-static void die_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static _Noreturn void die_usage(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
 
 static void
 die_usage(const char *fmt, ...)
@@ -89,7 +90,7 @@ static int64_t
 number_arg(const char *opt, const char *v)
 {
     char *end;
-    long long n;
+    long long n = 0;
 
     errno = 0;
     if (v[0] < '0' || v[0] > '9' || (n = strtoll(v, &end, 10), errno != 0) ||
