@@ -245,8 +245,12 @@ run(void *arg)
             continue;
         }
         if (r <= 0) {
-            if (r == 0)
+            /* Empty: the gauge is 0 unless an order was accepted since the
+             * read began (its kick, under the same lock, counted it). */
+            pthread_mutex_lock(&d->lock);
+            if (r == 0 && !d->kicked)
                 set_queued(d, 0);
+            pthread_mutex_unlock(&d->lock);
             if (r < 0)
                 logmsg("webhook: cannot read the orders to deliver: %s (trying again)",
                        o.err);
@@ -326,9 +330,9 @@ deliver_start(const struct deliver_config *c, struct deliver **out, char *err,
 void
 deliver_kick(struct deliver *d, bool new_order)
 {
+    pthread_mutex_lock(&d->lock);
     if (new_order)
         add_queued(d, 1);
-    pthread_mutex_lock(&d->lock);
     d->kicked = true;
     pthread_cond_signal(&d->cond);
     pthread_mutex_unlock(&d->lock);
