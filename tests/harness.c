@@ -8,6 +8,8 @@
 
 int th_failures;
 int th_checks;
+int th_tests;
+static int th_reported_failures; /* failures inside RUN(), already reported */
 
 uint64_t
 th_seed(uint64_t fallback)
@@ -35,10 +37,31 @@ th_unit(uint64_t *state)
     return (double)(th_rand(state) >> 11) * (1.0 / 9007199254740992.0);
 }
 
+void
+th_report(const char *name, int failed)
+{
+    th_reported_failures += failed;
+    printf("%s %d - %s\n", failed == 0 ? "ok" : "not ok", ++th_tests, name);
+    fflush(stdout);
+}
+
+int
+th_skip(const char *reason)
+{
+    printf("1..0 # SKIP %s\n", reason);
+    fprintf(stderr, "skipped: %s\n", reason);
+    return 0;
+}
+
 int
 th_done(void)
 {
+    int outside = th_failures - th_reported_failures;
+
+    if (th_tests == 0 || outside > 0)
+        th_report(th_tests == 0 ? "checks" : "checks outside a named test", outside);
     printf("# %d checks, %d failed\n", th_checks, th_failures);
+    printf("1..%d\n", th_tests);
     return th_failures == 0 ? 0 : 1;
 }
 

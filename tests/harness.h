@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The project's tiny test harness: checks that report file, line and both values,
- * count failures, and a main() helper that prints a TAP-like summary. A test
- * program exits 0 when every check passed, 1 otherwise, and 77 to be skipped
- * (meson's convention). Randomised tests take their seed from TEST_SEED when set
- * and always print the seed they used.
+ * count failures, and TAP output (version 12) that meson's `protocol: 'tap'`
+ * counts: "ok N - name" for each test function run, the plan "1..N" at the end,
+ * and "1..0 # SKIP reason" for a program that cannot run here. Anything else on
+ * stdout starts with "# ". A test program exits 0 when every check passed and
+ * 1 otherwise. Randomised tests take their seed from TEST_SEED when set and
+ * always print the seed they used.
  */
 #ifndef PANTRY_TESTS_HARNESS_H
 #define PANTRY_TESTS_HARNESS_H
@@ -16,6 +18,7 @@
 
 extern int th_failures;
 extern int th_checks;
+extern int th_tests;
 
 #define TH_FAIL(...)                                                                   \
     do {                                                                               \
@@ -63,13 +66,20 @@ extern int th_checks;
             TH_FAIL("|%s - %s| <= %g: %.9g vs %.9g", #a, #b, th_t, th_a, th_b);        \
     } while (0)
 
-/* Run one named test function and report it. */
+/* Run one named test function and report it as one TAP test point. */
 #define RUN(fn)                                                                        \
     do {                                                                               \
         int th_before = th_failures;                                                   \
         fn();                                                                          \
-        printf("%s %s\n", th_failures == th_before ? "ok" : "not ok", #fn);            \
+        th_report(#fn, th_failures - th_before);                                       \
     } while (0)
+
+/* One TAP test point: "ok N - name", or "not ok" when failed is not 0. */
+void th_report(const char *name, int failed);
+
+/* The whole program cannot run here: prints the TAP skip plan with the reason
+ * and returns the exit status to return from main (0, as TAP wants). */
+int th_skip(const char *reason);
 
 /* Seed from TEST_SEED or the default, printed so a failure can be replayed. */
 uint64_t th_seed(uint64_t fallback);
@@ -79,7 +89,9 @@ uint64_t th_rand(uint64_t *state);
 /* Uniform double in [0, 1). */
 double th_unit(uint64_t *state);
 
-/* Final line and exit status. */
+/* Reports checks made outside any RUN() as a test point of their own (or as
+ * the only one when there was no RUN()), prints the plan, and returns the exit
+ * status: 0 when every check passed, 1 otherwise. */
 int th_done(void);
 
 /* Path of a file under tests/data (TEST_DATA_DIR set by meson). */

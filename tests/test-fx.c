@@ -15,8 +15,8 @@
 int
 main(void)
 {
-    puts("# skipped: no __int128 on this target; the golden vectors check fx.h");
-    return 77;
+    puts("1..0 # SKIP no __int128 on this target; the golden vectors check fx.h");
+    return 0;
 }
 #else
 
