@@ -34,8 +34,6 @@
 
 /* ---- schema ---- */
 
-#define FINAL_STATES "('fulfilled', 'cancelled', 'rejected', 'expired')"
-
 /*
  * Never edit a step that has shipped: add a new one. A step that rebuilds a
  * table must follow SQLite's twelve-step ALTER TABLE recipe (STORE.md).
@@ -232,52 +230,6 @@ store_migration_sql(int version)
 
 /* ---- cached statements ---- */
 
-enum stmt_id {
-    S_BEGIN,
-    S_COMMIT,
-    S_ROLLBACK,
-    S_SYNC_FULL,
-    S_SYNC_NORMAL,
-    S_ITEM_PUT,
-    S_ITEM_GET,
-    S_ITEMS,
-    S_CAL_ADD,
-    S_CAL_LATEST,
-    S_EVENT_ADD,
-    S_EVENTS,
-    S_READING_PUT,
-    S_READINGS,
-    S_MODEL_PUT,
-    S_MODEL_GET,
-    S_ORDER_INSERT,
-    S_TRANS_INSERT,
-    S_ORDER_STATE,
-    S_ORDER_MOVE,
-    S_ORDER_QUEUE,
-    S_SEQ_GET,
-    S_SEQ_MAX,
-    S_SEQ_INSERT,
-    S_SEQ_SET,
-    S_ORDER_GET,
-    S_ORDERS_OPEN,
-    S_ORDERS_SINCE,
-    S_ORDERS_COUNTED,
-    S_PENDING,
-    S_CANCEL_INSERT,
-    S_CANCEL_PUBLISHED,
-    S_CANCEL_ANSWERED,
-    S_CANCEL_GET,
-    S_ORDER_ETA,
-    S_HISTORY,
-    S_AUDIT_ADD,
-    S_VIEW_PUT,
-    S_VIEW_GET,
-    S_META_PUT,
-    S_META_GET,
-    S_RESUME_PUT,
-    S_RESUME_GET,
-    S_COUNT,
-};
 
 /* queued_ms is the time of the transition to queued (none before). */
 #define ORDER_COLS                                                                     \
@@ -390,14 +342,6 @@ static const char *const stmt_sql[S_COUNT] = {
     [S_AUDIT_ADD] = "INSERT INTO audit (t_ms, item, what) VALUES (?1, ?2, ?3)",
 };
 
-struct store {
-    sqlite3 *sql;
-    sqlite3_stmt *stmt[S_COUNT];
-    bool rdonly;
-    struct store_caps caps;
-    char device[STORE_ID_MAX]; /* "" until store_set_device() */
-    char err[STORE_ERR_MAX];
-};
 
 /* ---- errors: the one translation of SQLite result codes ---- */
 
@@ -462,8 +406,8 @@ sq_errno(int rc, int sys_errno)
 }
 
 /* Translate rc, keeping SQLite's message for store_errmsg(). */
-static int
-fail(struct store *db, int rc)
+int
+store_fail_(struct store *db, int rc)
 {
     int e = sq_errno(rc, db->sql != NULL ? sqlite3_system_errno(db->sql) : 0);
     snprintf(db->err, sizeof(db->err), "%s",
@@ -472,8 +416,8 @@ fail(struct store *db, int rc)
 }
 
 /* A failure of our own: e (negative) with a message. */
-__attribute__((format(printf, 3, 4))) static int
-failf(struct store *db, int e, const char *fmt, ...)
+int
+store_failf_(struct store *db, int e, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -489,12 +433,6 @@ store_sql_(struct store *db)
     return db->sql;
 }
 
-int
-store_fail_(struct store *db, int rc)
-{
-    return fail(db, rc);
-}
-
 sqlite3_stmt *
 store_prepare_(struct store *db, const char *sql, int *e)
 {
@@ -502,7 +440,7 @@ store_prepare_(struct store *db, const char *sql, int *e)
     int rc = sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL);
 
     if (rc != SQLITE_OK) {
-        *e = fail(db, rc);
+        *e = store_fail_(db, rc);
         sqlite3_finalize(st);
         return NULL;
     }
@@ -524,14 +462,14 @@ store_errmsg(const struct store *db)
 /* ---- statement helpers ---- */
 
 /* The cached statement id, prepared on first use; NULL with db->err on failure. */
-static sqlite3_stmt *
-stmt(struct store *db, enum stmt_id id, int *e)
+sqlite3_stmt *
+store_stmt_(struct store *db, enum stmt_id id, int *e)
 {
     if (db->stmt[id] == NULL) {
         int rc = sqlite3_prepare_v3(db->sql, stmt_sql[id], -1,
                                     SQLITE_PREPARE_PERSISTENT, &db->stmt[id], NULL);
         if (rc != SQLITE_OK) {
-            *e = fail(db, rc);
+            *e = store_fail_(db, rc);
             return NULL;
         }
     }
@@ -539,138 +477,138 @@ stmt(struct store *db, enum stmt_id id, int *e)
 }
 
 /* Ready for the next use: no row pending (which would hold a read transaction). */
-static void
-done(sqlite3_stmt *st)
+void
+store_done_(sqlite3_stmt *st)
 {
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
 }
 
 /* Step a statement that returns no rows; reset it. */
-static int
-run(struct store *db, sqlite3_stmt *st)
+int
+store_run_(struct store *db, sqlite3_stmt *st)
 {
     int rc = sqlite3_step(st);
-    int e = rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : fail(db, rc);
-    done(st);
+    int e = rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : store_fail_(db, rc);
+    store_done_(st);
     return e;
 }
 
 /* Run a statement without parameters. */
-static int
-run_id(struct store *db, enum stmt_id id)
+int
+store_run_id_(struct store *db, enum stmt_id id)
 {
     int e = 0;
-    sqlite3_stmt *st = stmt(db, id, &e);
-    return st != NULL ? run(db, st) : e;
+    sqlite3_stmt *st = store_stmt_(db, id, &e);
+    return st != NULL ? store_run_(db, st) : e;
 }
 
 /* Bind text, NULL as SQL NULL. The string must outlive the step (all ours do). */
-static int
-bind_text(struct store *db, sqlite3_stmt *st, int i, const char *s)
+int
+store_bind_text_(struct store *db, sqlite3_stmt *st, int i, const char *s)
 {
     int rc = s != NULL ? sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC)
                        : sqlite3_bind_null(st, i);
-    return rc == SQLITE_OK ? 0 : fail(db, rc);
+    return rc == SQLITE_OK ? 0 : store_fail_(db, rc);
 }
 
 /* Copy column i into dst[cap]; -EIO if it does not fit (not ours, or corrupt). */
-static int
-col_copy(struct store *db, sqlite3_stmt *st, int i, char *dst, size_t cap)
+int
+store_col_copy_(struct store *db, sqlite3_stmt *st, int i, char *dst, size_t cap)
 {
     const unsigned char *s = sqlite3_column_text(st, i);
     size_t n = (size_t)sqlite3_column_bytes(st, i);
     if (s == NULL)
         n = 0;
     if (n >= cap)
-        return failf(db, -EIO, "%s: a value of %zu bytes is longer than %zu",
+        return store_failf_(db, -EIO, "%s: a value of %zu bytes is longer than %zu",
                      sqlite3_column_name(st, i), n, cap - 1);
     memcpy(dst, s != NULL ? (const char *)s : "", n);
     dst[n] = '\0';
     return 0;
 }
 
-static bool
-id_ok(const char *s)
+bool
+store_id_ok_(const char *s)
 {
     return s != NULL && s[0] != '\0' && strnlen(s, STORE_ID_MAX) < STORE_ID_MAX;
 }
 
-static bool
-fits(const char *s, size_t cap)
+bool
+store_fits_(const char *s, size_t cap)
 {
     return strnlen(s, cap) < cap;
 }
 
-static int
-bad_id(struct store *db, const char *what)
+int
+store_bad_id_(struct store *db, const char *what)
 {
-    return failf(db, -EINVAL, "%s must be 1 to %d bytes", what, STORE_ID_MAX - 1);
+    return store_failf_(db, -EINVAL, "%s must be 1 to %d bytes", what, STORE_ID_MAX - 1);
 }
 
 /* ---- transactions ---- */
 
 /* In a caller's batch (store_begin()): order functions refuse to run. */
-static bool
-in_tx(struct store *db)
+bool
+store_in_tx_(struct store *db)
 {
     return !sqlite3_get_autocommit(db->sql);
 }
 
 /*
- * Start a write transaction of our own. full: synchronous=FULL until tx_end(),
+ * Start a write transaction of our own. full: synchronous=FULL until store_tx_end_(),
  * so the commit is on disk before the function returns (an order, a sequence
  * number): with NORMAL a power cut may lose the last commits in the WAL.
  */
-static int
-tx_begin(struct store *db, bool full)
+int
+store_tx_begin_(struct store *db, bool full)
 {
     int e;
-    if (in_tx(db))
-        return failf(db, -EINVAL, "called inside store_begin()");
-    if (full && (e = run_id(db, S_SYNC_FULL)) < 0)
+    if (store_in_tx_(db))
+        return store_failf_(db, -EINVAL, "called inside store_begin()");
+    if (full && (e = store_run_id_(db, S_SYNC_FULL)) < 0)
         return e;
-    if ((e = run_id(db, S_BEGIN)) < 0 && full)
-        run_id(db, S_SYNC_NORMAL);
+    if ((e = store_run_id_(db, S_BEGIN)) < 0 && full)
+        store_run_id_(db, S_SYNC_NORMAL);
     return e;
 }
 
 /* Commit when e is 0, else roll back; returns e or the commit's failure. */
-static int
-tx_end(struct store *db, int e, bool full)
+int
+store_tx_end_(struct store *db, int e, bool full)
 {
     if (e == 0)
-        e = run_id(db, S_COMMIT);
-    if (e < 0 && in_tx(db)) {
+        e = store_run_id_(db, S_COMMIT);
+    if (e < 0 && store_in_tx_(db)) {
         char keep[STORE_ERR_MAX];
         memcpy(keep, db->err, sizeof(keep));
-        run_id(db, S_ROLLBACK);
+        store_run_id_(db, S_ROLLBACK);
         memcpy(db->err, keep, sizeof(keep));
     }
     if (full)
-        run_id(db, S_SYNC_NORMAL);
+        store_run_id_(db, S_SYNC_NORMAL);
     return e;
 }
 
 int
 store_begin(struct store *db)
 {
-    if (in_tx(db))
-        return failf(db, -EINVAL, "store_begin() inside a batch");
-    return run_id(db, S_BEGIN);
+    if (store_in_tx_(db))
+        return store_failf_(db, -EINVAL, "store_begin() inside a batch");
+    return store_run_id_(db, S_BEGIN);
 }
 
 int
 store_commit(struct store *db)
 {
     /* SQLite rolls a transaction back by itself after some errors (full, I/O). */
-    if (!in_tx(db))
-        return failf(db, -EIO, "no batch to commit (rolled back after an error?)");
-    int e = run_id(db, S_COMMIT);
-    if (e < 0 && in_tx(db)) {
+    if (!store_in_tx_(db))
+        return store_failf_(db, -EIO, "no batch to commit (rolled back after an error?)");
+    int e = store_run_id_(db, S_COMMIT);
+    if (e < 0 && store_in_tx_(db)) {
         char keep[STORE_ERR_MAX];
         memcpy(keep, db->err, sizeof(keep));
-        run_id(db, S_ROLLBACK);
+        store_run_id_(db, S_ROLLBACK);
         memcpy(db->err, keep, sizeof(keep));
     }
     return e;
@@ -679,7 +617,7 @@ store_commit(struct store *db)
 int
 store_rollback(struct store *db)
 {
-    return in_tx(db) ? run_id(db, S_ROLLBACK) : 0;
+    return store_in_tx_(db) ? store_run_id_(db, S_ROLLBACK) : 0;
 }
 
 int
@@ -689,16 +627,16 @@ store_checkpoint(struct store *db)
     rc = sqlite3_wal_checkpoint_v2(db->sql, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL,
                                    &busy);
     if (rc != SQLITE_OK)
-        return fail(db, rc);
-    return busy ? failf(db, -EBUSY, "checkpoint incomplete: a reader holds the WAL")
+        return store_fail_(db, rc);
+    return busy ? store_failf_(db, -EBUSY, "checkpoint incomplete: a reader holds the WAL")
                 : 0;
 }
 
 /* ---- open, migrate, close ---- */
 
 /* One-row, one-column integer query on the raw connection. */
-static int
-query_int(struct store *db, const char *sql, int64_t *out)
+int
+store_query_int_(struct store *db, const char *sql, int64_t *out)
 {
     sqlite3_stmt *st = NULL;
     int rc = sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL);
@@ -708,16 +646,16 @@ query_int(struct store *db, const char *sql, int64_t *out)
         *out = sqlite3_column_int64(st, 0);
         rc = SQLITE_OK;
     }
-    int e = rc == SQLITE_OK ? 0 : fail(db, rc);
+    int e = rc == SQLITE_OK ? 0 : store_fail_(db, rc);
     sqlite3_finalize(st);
     return e;
 }
 
-static int
-exec(struct store *db, const char *sql)
+int
+store_exec_(struct store *db, const char *sql)
 {
     int rc = sqlite3_exec(db->sql, sql, NULL, NULL, NULL);
-    return rc == SQLITE_OK ? 0 : fail(db, rc);
+    return rc == SQLITE_OK ? 0 : store_fail_(db, rc);
 }
 
 /* PRAGMA quick_check: "ok", or the first problem as the message. */
@@ -732,13 +670,13 @@ quick_check(struct store *db)
     if (rc == SQLITE_ROW) {
         const char *r = (const char *)sqlite3_column_text(st, 0);
         if (r == NULL || strcmp(r, "ok") != 0) {
-            e = failf(db, -EIO, "integrity check failed: %s", r != NULL ? r : "?");
+            e = store_failf_(db, -EIO, "integrity check failed: %s", r != NULL ? r : "?");
             for (char *c = db->err; *c != '\0'; c++)
                 if (*c == '\n')
                     *c = ' '; /* "*** in database main ***\nPage 5: ..." */
         }
     } else {
-        e = fail(db, rc);
+        e = store_fail_(db, rc);
     }
     sqlite3_finalize(st);
     return e;
@@ -750,42 +688,42 @@ migrate(struct store *db)
 {
     for (;;) {
         int64_t v;
-        int e = exec(db, "BEGIN IMMEDIATE");
+        int e = store_exec_(db, "BEGIN IMMEDIATE");
         if (e < 0)
             return e;
         /* Read inside the write lock: another process may have migrated. */
-        if ((e = query_int(db, "PRAGMA user_version", &v)) < 0)
+        if ((e = store_query_int_(db, "PRAGMA user_version", &v)) < 0)
             goto out;
         if (v > STORE_SCHEMA_VERSION) {
-            e = failf(db, -EPROTO,
+            e = store_failf_(db, -EPROTO,
                       "schema version %lld is newer than this program's (%d): "
                       "install a newer pantry-agent, or restore a backup",
                       (long long)v, STORE_SCHEMA_VERSION);
             goto out;
         }
         if (v < 0) {
-            e = failf(db, -EPROTO, "schema version %lld is not ours", (long long)v);
+            e = store_failf_(db, -EPROTO, "schema version %lld is not ours", (long long)v);
             goto out;
         }
         if (v == STORE_SCHEMA_VERSION)
-            return exec(db, "COMMIT");
-        if ((e = exec(db, migrations[v])) < 0) {
+            return store_exec_(db, "COMMIT");
+        if ((e = store_exec_(db, migrations[v])) < 0) {
             char msg[STORE_ERR_MAX];
             snprintf(msg, sizeof(msg), "%s", db->err);
-            failf(db, e, "migration to schema version %lld failed: %s",
+            store_failf_(db, e, "migration to schema version %lld failed: %s",
                   (long long)v + 1, msg);
             goto out;
         }
         char sql[64];
         snprintf(sql, sizeof(sql), "PRAGMA user_version = %lld", (long long)v + 1);
-        if ((e = exec(db, sql)) < 0 || (e = exec(db, "COMMIT")) < 0)
+        if ((e = store_exec_(db, sql)) < 0 || (e = store_exec_(db, "COMMIT")) < 0)
             goto out;
         continue;
     out:
         if (!sqlite3_get_autocommit(db->sql)) {
             char keep[STORE_ERR_MAX];
             memcpy(keep, db->err, sizeof(keep));
-            exec(db, "ROLLBACK");
+            store_exec_(db, "ROLLBACK");
             memcpy(db->err, keep, sizeof(keep));
         }
         return e;
@@ -836,15 +774,15 @@ store_open(const char *path, unsigned flags, struct store **out, char *err,
         (struct store_caps){STORE_CAP_READINGS, STORE_CAP_EVENTS, STORE_CAP_AUDIT,
                             STORE_CAP_CALIBRATIONS, STORE_CAP_FINAL_ORDERS};
     if (!db->rdonly && (e = create_file(path)) < 0) {
-        failf(db, e, "cannot create: %s", strerror(-e));
+        store_failf_(db, e, "cannot create: %s", strerror(-e));
         goto error;
     }
     int oflags = db->rdonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
     int rc = sqlite3_open_v2(path, &db->sql, oflags | SQLITE_OPEN_NOMUTEX, NULL);
     if (rc != SQLITE_OK) {
-        e = fail(db, rc);
+        e = store_fail_(db, rc);
         if (e == -ENOENT)
-            failf(db, e, "no store here (the daemon creates it on its first start)");
+            store_failf_(db, e, "no store here (the daemon creates it on its first start)");
         goto error;
     }
     sqlite3_extended_result_codes(db->sql, 1);
@@ -857,17 +795,17 @@ store_open(const char *path, unsigned flags, struct store **out, char *err,
         if (e == -EIO && strstr(db->err, "integrity") == NULL) {
             char msg[STORE_ERR_MAX];
             snprintf(msg, sizeof(msg), "%s", db->err);
-            failf(db, e, "not a usable database (%s)", msg);
+            store_failf_(db, e, "not a usable database (%s)", msg);
         }
         goto error;
     }
     if (db->rdonly) {
         int64_t v;
-        if ((e = query_int(db, "PRAGMA user_version", &v)) < 0 ||
-            (e = exec(db, "PRAGMA query_only = ON")) < 0)
+        if ((e = store_query_int_(db, "PRAGMA user_version", &v)) < 0 ||
+            (e = store_exec_(db, "PRAGMA query_only = ON")) < 0)
             goto error;
         if (v != STORE_SCHEMA_VERSION) {
-            e = failf(db, -EPROTO,
+            e = store_failf_(db, -EPROTO,
                       v > STORE_SCHEMA_VERSION
                           ? "schema version %lld is newer than this program's (%d): "
                             "install a newer pantryctl"
@@ -883,13 +821,13 @@ store_open(const char *path, unsigned flags, struct store **out, char *err,
          * the items, open orders) is far smaller, and SQLite's default of 2 MB
          * would be most of the daemon's memory (tests/agent/BENCH.md).
          */
-        if ((e = exec(db, "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; "
+        if ((e = store_exec_(db, "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; "
                           "PRAGMA cache_size = -256")) < 0)
             goto error;
         /* Only an empty file takes a page size; WAL mode fixes it from then on. */
         int64_t pages = 0;
-        if ((e = query_int(db, "PRAGMA page_count", &pages)) < 0 ||
-            (pages == 0 && (e = exec(db, "PRAGMA page_size = " PAGE_SIZE)) < 0))
+        if ((e = store_query_int_(db, "PRAGMA page_count", &pages)) < 0 ||
+            (pages == 0 && (e = store_exec_(db, "PRAGMA page_size = " PAGE_SIZE)) < 0))
             goto error;
         sqlite3_stmt *st = NULL;
         rc = sqlite3_prepare_v2(db->sql, "PRAGMA journal_mode = WAL", -1, &st, NULL);
@@ -898,10 +836,10 @@ store_open(const char *path, unsigned flags, struct store **out, char *err,
             mode = strdup(m != NULL ? m : "?");
             rc = SQLITE_OK;
         }
-        e = rc == SQLITE_OK ? 0 : fail(db, rc);
+        e = rc == SQLITE_OK ? 0 : store_fail_(db, rc);
         sqlite3_finalize(st);
         if (e == 0 && (mode == NULL || strcmp(mode, "wal") != 0))
-            e = failf(db, -EIO, "cannot use WAL mode (journal mode is %s)",
+            e = store_failf_(db, -EIO, "cannot use WAL mode (journal mode is %s)",
                       mode != NULL ? mode : "?");
         free(mode);
         if (e < 0 || (e = migrate(db)) < 0)
@@ -931,7 +869,7 @@ int
 store_schema_version(struct store *db)
 {
     int64_t v;
-    int e = query_int(db, "PRAGMA user_version", &v);
+    int e = store_query_int_(db, "PRAGMA user_version", &v);
     return e < 0 ? e : (int)v;
 }
 
@@ -941,21 +879,21 @@ int
 store_item_put(struct store *db, const struct store_item *it)
 {
     int e = 0;
-    if (!id_ok(it->id))
-        return bad_id(db, "an item id");
-    if (!fits(it->name, sizeof(it->name)) || !fits(it->sku, sizeof(it->sku)) ||
-        !fits(it->gtin, sizeof(it->gtin)))
-        return failf(db, -EINVAL, "item %s: a field without its terminating NUL",
+    if (!store_id_ok_(it->id))
+        return store_bad_id_(db, "an item id");
+    if (!store_fits_(it->name, sizeof(it->name)) || !store_fits_(it->sku, sizeof(it->sku)) ||
+        !store_fits_(it->gtin, sizeof(it->gtin)))
+        return store_failf_(db, -EINVAL, "item %s: a field without its terminating NUL",
                      it->id);
-    sqlite3_stmt *st = stmt(db, S_ITEM_PUT, &e);
+    sqlite3_stmt *st = store_stmt_(db, S_ITEM_PUT, &e);
     if (st == NULL)
         return e;
-    bind_text(db, st, 1, it->id);
-    bind_text(db, st, 2, it->name);
-    bind_text(db, st, 3, it->sku);
-    bind_text(db, st, 4, it->gtin);
+    store_bind_text_(db, st, 1, it->id);
+    store_bind_text_(db, st, 2, it->name);
+    store_bind_text_(db, st, 3, it->sku);
+    store_bind_text_(db, st, 4, it->gtin);
     sqlite3_bind_int(st, 5, it->channel);
-    return run(db, st);
+    return store_run_(db, st);
 }
 
 static int
@@ -963,10 +901,10 @@ item_row(struct store *db, sqlite3_stmt *st, struct store_item *it)
 {
     int e;
     memset(it, 0, sizeof(*it));
-    if ((e = col_copy(db, st, 0, it->id, sizeof(it->id))) < 0 ||
-        (e = col_copy(db, st, 1, it->name, sizeof(it->name))) < 0 ||
-        (e = col_copy(db, st, 2, it->sku, sizeof(it->sku))) < 0 ||
-        (e = col_copy(db, st, 3, it->gtin, sizeof(it->gtin))) < 0)
+    if ((e = store_col_copy_(db, st, 0, it->id, sizeof(it->id))) < 0 ||
+        (e = store_col_copy_(db, st, 1, it->name, sizeof(it->name))) < 0 ||
+        (e = store_col_copy_(db, st, 2, it->sku, sizeof(it->sku))) < 0 ||
+        (e = store_col_copy_(db, st, 3, it->gtin, sizeof(it->gtin))) < 0)
         return e;
     it->channel = sqlite3_column_int(st, 4);
     return 0;
@@ -976,20 +914,20 @@ int
 store_item_get(struct store *db, const char *id, struct store_item *out)
 {
     int e = 0;
-    if (!id_ok(id))
-        return bad_id(db, "an item id");
-    sqlite3_stmt *st = stmt(db, S_ITEM_GET, &e);
+    if (!store_id_ok_(id))
+        return store_bad_id_(db, "an item id");
+    sqlite3_stmt *st = store_stmt_(db, S_ITEM_GET, &e);
     if (st == NULL)
         return e;
-    bind_text(db, st, 1, id);
+    store_bind_text_(db, st, 1, id);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW)
         e = item_row(db, st, out);
     else if (rc == SQLITE_DONE)
-        e = failf(db, -ENOENT, "no item %s", id);
+        e = store_failf_(db, -ENOENT, "no item %s", id);
     else
-        e = fail(db, rc);
-    done(st);
+        e = store_fail_(db, rc);
+    store_done_(st);
     return e;
 }
 
@@ -998,7 +936,7 @@ store_items(struct store *db, int (*cb)(const struct store_item *it, void *ctx),
             void *ctx)
 {
     int e = 0, rc;
-    sqlite3_stmt *st = stmt(db, S_ITEMS, &e);
+    sqlite3_stmt *st = store_stmt_(db, S_ITEMS, &e);
     if (st == NULL)
         return e;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -1007,8 +945,8 @@ store_items(struct store *db, int (*cb)(const struct store_item *it, void *ctx),
             break;
     }
     if (e == 0 && rc != SQLITE_DONE)
-        e = fail(db, rc);
-    done(st);
+        e = store_fail_(db, rc);
+    store_done_(st);
     return e;
 }
 
@@ -1019,20 +957,20 @@ store_cal_add(struct store *db, const char *item, int64_t t_ms,
               const struct cond_cal *cal)
 {
     int e = 0;
-    if (!id_ok(item))
-        return bad_id(db, "an item id");
+    if (!store_id_ok_(item))
+        return store_bad_id_(db, "an item id");
     if (cal->span_raw == 0 || cal->span_mg < 1 || cal->span_mg > COND_MG_LIMIT)
-        return failf(db, -EINVAL, "calibration of %s: span %d counts for %lld mg", item,
+        return store_failf_(db, -EINVAL, "calibration of %s: span %d counts for %lld mg", item,
                      (int)cal->span_raw, (long long)cal->span_mg);
-    sqlite3_stmt *st = stmt(db, S_CAL_ADD, &e);
+    sqlite3_stmt *st = store_stmt_(db, S_CAL_ADD, &e);
     if (st == NULL)
         return e;
-    bind_text(db, st, 1, item);
+    store_bind_text_(db, st, 1, item);
     sqlite3_bind_int64(st, 2, t_ms);
     sqlite3_bind_int64(st, 3, cal->raw_zero);
     sqlite3_bind_int64(st, 4, cal->span_raw);
     sqlite3_bind_int64(st, 5, cal->span_mg);
-    return run(db, st);
+    return store_run_(db, st);
 }
 
 int
@@ -1040,12 +978,12 @@ store_cal_latest(struct store *db, const char *item, struct cond_cal *out,
                  int64_t *t_ms)
 {
     int e = 0;
-    if (!id_ok(item))
-        return bad_id(db, "an item id");
-    sqlite3_stmt *st = stmt(db, S_CAL_LATEST, &e);
+    if (!store_id_ok_(item))
+        return store_bad_id_(db, "an item id");
+    sqlite3_stmt *st = store_stmt_(db, S_CAL_LATEST, &e);
     if (st == NULL)
         return e;
-    bind_text(db, st, 1, item);
+    store_bind_text_(db, st, 1, item);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
         int64_t zero = sqlite3_column_int64(st, 1);
@@ -1053,7 +991,7 @@ store_cal_latest(struct store *db, const char *item, struct cond_cal *out,
         int64_t mg = sqlite3_column_int64(st, 3);
         if (zero < INT32_MIN || zero > INT32_MAX || span < INT32_MIN ||
             span > INT32_MAX || span == 0 || mg < 1 || mg > COND_MG_LIMIT) {
-            e = failf(db, -EIO, "calibration of %s out of range", item);
+            e = store_failf_(db, -EIO, "calibration of %s out of range", item);
         } else {
             out->raw_zero = (int32_t)zero;
             out->span_raw = (int32_t)span;
@@ -1062,11 +1000,11 @@ store_cal_latest(struct store *db, const char *item, struct cond_cal *out,
                 *t_ms = sqlite3_column_int64(st, 0);
         }
     } else if (rc == SQLITE_DONE) {
-        e = failf(db, -ENOENT, "no calibration of %s", item);
+        e = store_failf_(db, -ENOENT, "no calibration of %s", item);
     } else {
-        e = fail(db, rc);
+        e = store_fail_(db, rc);
     }
-    done(st);
+    store_done_(st);
     return e;
 }
 
@@ -1087,21 +1025,21 @@ int
 store_event_add(struct store *db, const char *item, const struct stock_event *ev)
 {
     int e = 0;
-    if (!id_ok(item))
-        return bad_id(db, "an item id");
+    if (!store_id_ok_(item))
+        return store_bad_id_(db, "an item id");
     if (ev->kind >= STOCK_KIND_COUNT)
-        return failf(db, -EINVAL, "stock event of %s: unknown kind %u", item,
+        return store_failf_(db, -EINVAL, "stock event of %s: unknown kind %u", item,
                      (unsigned)ev->kind);
-    sqlite3_stmt *st = stmt(db, S_EVENT_ADD, &e);
+    sqlite3_stmt *st = store_stmt_(db, S_EVENT_ADD, &e);
     if (st == NULL)
         return e;
-    bind_text(db, st, 1, item);
+    store_bind_text_(db, st, 1, item);
     sqlite3_bind_int64(st, 2, ev->t_ms);
-    bind_text(db, st, 3, stock_kind_to_str((enum stock_kind)ev->kind));
+    store_bind_text_(db, st, 3, stock_kind_to_str((enum stock_kind)ev->kind));
     sqlite3_bind_int64(st, 4, ev->mg);
     sqlite3_bind_int(st, 5, ev->channel);
     sqlite3_bind_int(st, 6, ev->flags);
-    return run(db, st);
+    return store_run_(db, st);
 }
 
 int
@@ -1109,12 +1047,12 @@ store_events(struct store *db, const char *item, int64_t from_ms, int64_t to_ms,
              int (*cb)(const struct store_event *e, void *ctx), void *ctx)
 {
     int e = 0, rc;
-    if (item != NULL && !id_ok(item))
-        return bad_id(db, "an item id");
-    sqlite3_stmt *st = stmt(db, S_EVENTS, &e);
+    if (item != NULL && !store_id_ok_(item))
+        return store_bad_id_(db, "an item id");
+    sqlite3_stmt *st = store_stmt_(db, S_EVENTS, &e);
     if (st == NULL)
         return e;
-    bind_text(db, st, 1, item);
+    store_bind_text_(db, st, 1, item);
     sqlite3_bind_int64(st, 2, from_ms);
     sqlite3_bind_int64(st, 3, to_ms);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -1122,7 +1060,7 @@ store_events(struct store *db, const char *item, int64_t from_ms, int64_t to_ms,
         memset(&ev, 0, sizeof(ev));
         int kind = stock_kind_from_str((const char *)sqlite3_column_text(st, 2));
         if (kind < 0) {
-            e = failf(db, -EIO, "a stock event of unknown kind '%s'",
+            e = store_failf_(db, -EIO, "a stock event of unknown kind '%s'",
                       (const char *)sqlite3_column_text(st, 2));
             break;
         }
@@ -1136,8 +1074,8 @@ store_events(struct store *db, const char *item, int64_t from_ms, int64_t to_ms,
             break;
     }
     if (e == 0 && rc != SQLITE_DONE)
-        e = fail(db, rc);
-    done(st);
+        e = store_fail_(db, rc);
+    store_done_(st);
     return e;
 }
 
@@ -1147,22 +1085,22 @@ int
 store_reading_put(struct store *db, const char *item, const struct store_reading *r)
 {
     int e = 0;
-    if (!id_ok(item))
-        return bad_id(db, "an item id");
+    if (!store_id_ok_(item))
+        return store_bad_id_(db, "an item id");
     if (r->n < 1 || r->min_mg > r->max_mg || r->uncertainty_mg < 0)
-        return failf(db, -EINVAL, "reading of %s: n %lld, min %lld, max %lld mg", item,
+        return store_failf_(db, -EINVAL, "reading of %s: n %lld, min %lld, max %lld mg", item,
                      (long long)r->n, (long long)r->min_mg, (long long)r->max_mg);
-    sqlite3_stmt *st = stmt(db, S_READING_PUT, &e);
+    sqlite3_stmt *st = store_stmt_(db, S_READING_PUT, &e);
     if (st == NULL)
         return e;
     sqlite3_bind_int64(st, 1, r->start_ms);
-    bind_text(db, st, 2, item);
+    store_bind_text_(db, st, 2, item);
     sqlite3_bind_int64(st, 3, r->n);
     sqlite3_bind_int64(st, 4, r->min_mg);
     sqlite3_bind_int64(st, 5, r->max_mg);
     sqlite3_bind_int64(st, 6, r->mean_mg);
     sqlite3_bind_int64(st, 7, r->uncertainty_mg);
-    return run(db, st);
+    return store_run_(db, st);
 }
 
 int
@@ -1170,12 +1108,12 @@ store_readings(struct store *db, const char *item, int64_t from_ms, int64_t to_m
                int (*cb)(const struct store_reading *r, void *ctx), void *ctx)
 {
     int e = 0, rc;
-    if (!id_ok(item))
-        return bad_id(db, "an item id");
-    sqlite3_stmt *st = stmt(db, S_READINGS, &e);
+    if (!store_id_ok_(item))
+        return store_bad_id_(db, "an item id");
+    sqlite3_stmt *st = store_stmt_(db, S_READINGS, &e);
     if (st == NULL)
         return e;
-    bind_text(db, st, 1, item);
+    store_bind_text_(db, st, 1, item);
     sqlite3_bind_int64(st, 2, from_ms);
     sqlite3_bind_int64(st, 3, to_ms);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -1191,8 +1129,8 @@ store_readings(struct store *db, const char *item, int64_t from_ms, int64_t to_m
             break;
     }
     if (e == 0 && rc != SQLITE_DONE)
-        e = fail(db, rc);
-    done(st);
+        e = store_fail_(db, rc);
+    store_done_(st);
     return e;
 }
 
@@ -1203,24 +1141,24 @@ store_model_put(struct store *db, const char *item, int64_t t_ms, int32_t format
                 const void *blob, size_t size)
 {
     int e = 0;
-    if (!id_ok(item))
-        return bad_id(db, "an item id");
+    if (!store_id_ok_(item))
+        return store_bad_id_(db, "an item id");
     if (blob == NULL || size < 1 || size > MODEL_MAX_BYTES)
-        return failf(db, -EINVAL, "model state of %s: %zu bytes", item, size);
-    sqlite3_stmt *st = stmt(db, S_MODEL_PUT, &e);
+        return store_failf_(db, -EINVAL, "model state of %s: %zu bytes", item, size);
+    sqlite3_stmt *st = store_stmt_(db, S_MODEL_PUT, &e);
     if (st == NULL)
         return e;
-    bind_text(db, st, 1, item);
+    store_bind_text_(db, st, 1, item);
     sqlite3_bind_int64(st, 2, t_ms);
     sqlite3_bind_int(st, 3, format);
     sqlite3_bind_int64(st, 4, (sqlite3_int64)size);
     int rc = sqlite3_bind_blob(st, 5, blob, (int)size, SQLITE_STATIC);
     if (rc != SQLITE_OK) {
-        e = fail(db, rc);
-        done(st);
+        e = store_fail_(db, rc);
+        store_done_(st);
         return e;
     }
-    return run(db, st);
+    return store_run_(db, st);
 }
 
 /*
@@ -1233,12 +1171,12 @@ model_read(struct store *db, const char *item, bool exact, int32_t *format, void
            size_t cap, size_t *len, int64_t *t_ms)
 {
     int e = 0;
-    if (!id_ok(item))
-        return bad_id(db, "an item id");
-    sqlite3_stmt *st = stmt(db, S_MODEL_GET, &e);
+    if (!store_id_ok_(item))
+        return store_bad_id_(db, "an item id");
+    sqlite3_stmt *st = store_stmt_(db, S_MODEL_GET, &e);
     if (st == NULL)
         return e;
-    bind_text(db, st, 1, item);
+    store_bind_text_(db, st, 1, item);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
         int32_t f = sqlite3_column_int(st, 1);
@@ -1246,11 +1184,11 @@ model_read(struct store *db, const char *item, bool exact, int32_t *format, void
         const void *b = sqlite3_column_blob(st, 3);
         int64_t got = sqlite3_column_bytes(st, 3);
         if (exact && (f != *format || n != (int64_t)cap || got != n || b == NULL)) {
-            e = failf(db, -ESTALE,
+            e = store_failf_(db, -ESTALE,
                       "model state of %s has format %d, %lld bytes; expected %d, %zu",
                       item, (int)f, (long long)got, (int)*format, cap);
         } else if (!exact && (b == NULL || got < 1 || (uint64_t)got > cap)) {
-            e = failf(db, -E2BIG, "model state of %s: %lld bytes, at most %zu read",
+            e = store_failf_(db, -E2BIG, "model state of %s: %lld bytes, at most %zu read",
                       item, (long long)got, cap);
         } else {
             memcpy(buf, b, (size_t)got);
@@ -1260,11 +1198,11 @@ model_read(struct store *db, const char *item, bool exact, int32_t *format, void
                 *t_ms = sqlite3_column_int64(st, 0);
         }
     } else if (rc == SQLITE_DONE) {
-        e = failf(db, -ENOENT, "no model state of %s", item);
+        e = store_failf_(db, -ENOENT, "no model state of %s", item);
     } else {
-        e = fail(db, rc);
+        e = store_fail_(db, rc);
     }
-    done(st);
+    store_done_(st);
     return e;
 }
 
@@ -1342,13 +1280,13 @@ order_row(struct store *db, sqlite3_stmt *st, struct store_order *o)
 {
     int e;
     memset(o, 0, sizeof(*o));
-    if ((e = col_copy(db, st, 0, o->order_id, sizeof(o->order_id))) < 0 ||
-        (e = col_copy(db, st, 1, o->item, sizeof(o->item))) < 0 ||
-        (e = col_copy(db, st, 5, o->reason, sizeof(o->reason))) < 0)
+    if ((e = store_col_copy_(db, st, 0, o->order_id, sizeof(o->order_id))) < 0 ||
+        (e = store_col_copy_(db, st, 1, o->item, sizeof(o->item))) < 0 ||
+        (e = store_col_copy_(db, st, 5, o->reason, sizeof(o->reason))) < 0)
         return e;
     int s = store_order_state_from_str((const char *)sqlite3_column_text(st, 2));
     if (s < 0)
-        return failf(db, -EIO, "order %s in an unknown state", o->order_id);
+        return store_failf_(db, -EIO, "order %s in an unknown state", o->order_id);
     o->state = (enum store_order_state)s;
     o->packs = sqlite3_column_int(st, 3);
     o->price_cents = sqlite3_column_int64(st, 4);
@@ -1374,8 +1312,8 @@ order_list(struct store *db, sqlite3_stmt *st,
             break;
     }
     if (e == 0 && rc != SQLITE_DONE)
-        e = fail(db, rc);
-    done(st);
+        e = store_fail_(db, rc);
+    store_done_(st);
     return e;
 }
 
@@ -1385,31 +1323,31 @@ transition_row(struct store *db, const char *order_id, const char *from, const c
 {
     int e = 0;
     char cut[STORE_NOTE_MAX];
-    sqlite3_stmt *st = stmt(db, S_TRANS_INSERT, &e);
+    sqlite3_stmt *st = store_stmt_(db, S_TRANS_INSERT, &e);
     if (st == NULL)
         return e;
     if (note != NULL)
         snprintf(cut, sizeof(cut), "%s", note);
-    bind_text(db, st, 1, order_id);
-    bind_text(db, st, 2, from);
-    bind_text(db, st, 3, to);
+    store_bind_text_(db, st, 1, order_id);
+    store_bind_text_(db, st, 2, from);
+    store_bind_text_(db, st, 3, to);
     sqlite3_bind_int64(st, 4, t_ms);
-    bind_text(db, st, 5, note != NULL ? cut : NULL);
-    return run(db, st);
+    store_bind_text_(db, st, 5, note != NULL ? cut : NULL);
+    return store_run_(db, st);
 }
 
 /* The checks of a new order's fields, before any transaction. */
 static int
 order_fields_ok(struct store *db, const struct store_order *o)
 {
-    if (!id_ok(o->order_id))
-        return bad_id(db, "an order id");
-    if (!id_ok(o->item))
-        return bad_id(db, "an item id");
+    if (!store_id_ok_(o->order_id))
+        return store_bad_id_(db, "an order id");
+    if (!store_id_ok_(o->item))
+        return store_bad_id_(db, "an item id");
     if (o->packs < 1 || o->packs > PACKS_MAX || o->price_cents < 0 ||
         o->price_cents > PRICE_MAX_CENTS || o->reason[0] == '\0' ||
-        !fits(o->reason, sizeof(o->reason)))
-        return failf(db, -EINVAL, "order %s: %d packs at %lld cents, reason '%.15s'",
+        !store_fits_(o->reason, sizeof(o->reason)))
+        return store_failf_(db, -EINVAL, "order %s: %d packs at %lld cents, reason '%.15s'",
                      o->order_id, (int)o->packs, (long long)o->price_cents, o->reason);
     return 0;
 }
@@ -1419,22 +1357,22 @@ static int
 order_insert(struct store *db, const struct store_order *o, int64_t t_ms)
 {
     int e = 0;
-    sqlite3_stmt *st = stmt(db, S_ORDER_INSERT, &e);
+    sqlite3_stmt *st = store_stmt_(db, S_ORDER_INSERT, &e);
     if (st == NULL)
         return e;
-    bind_text(db, st, 1, o->order_id);
-    bind_text(db, st, 2, o->item);
+    store_bind_text_(db, st, 1, o->order_id);
+    store_bind_text_(db, st, 2, o->item);
     sqlite3_bind_int(st, 3, o->packs);
     sqlite3_bind_int64(st, 4, o->price_cents);
-    bind_text(db, st, 5, o->reason);
+    store_bind_text_(db, st, 5, o->reason);
     sqlite3_bind_int64(st, 6, t_ms);
-    if ((e = bind_text(db, st, 7, o->detail_json)) < 0) {
-        done(st);
+    if ((e = store_bind_text_(db, st, 7, o->detail_json)) < 0) {
+        store_done_(st);
         return e;
     }
-    if ((e = run(db, st)) < 0) {
+    if ((e = store_run_(db, st)) < 0) {
         if (e == -EINVAL && o->detail_json != NULL)
-            failf(db, e, "order %s: detail is not valid JSON", o->order_id);
+            store_failf_(db, e, "order %s: detail is not valid JSON", o->order_id);
         return e;
     }
     return transition_row(db, o->order_id, NULL, "planned", t_ms, NULL);
@@ -1444,9 +1382,9 @@ int
 store_order_create(struct store *db, const struct store_order *o, int64_t t_ms)
 {
     int e = order_fields_ok(db, o);
-    if (e < 0 || (e = tx_begin(db, true)) < 0)
+    if (e < 0 || (e = store_tx_begin_(db, true)) < 0)
         return e;
-    return tx_end(db, order_insert(db, o, t_ms), true);
+    return store_tx_end_(db, order_insert(db, o, t_ms), true);
 }
 
 /* After an UPDATE ... WHERE state = ? changed nothing: why. */
@@ -1454,19 +1392,19 @@ static int
 state_mismatch(struct store *db, const char *order_id, const char *expected)
 {
     int e = 0;
-    sqlite3_stmt *st = stmt(db, S_ORDER_STATE, &e);
+    sqlite3_stmt *st = store_stmt_(db, S_ORDER_STATE, &e);
     if (st == NULL)
         return e;
-    bind_text(db, st, 1, order_id);
+    store_bind_text_(db, st, 1, order_id);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW)
-        e = failf(db, -ESTALE, "order %s is %s, not %s", order_id,
+        e = store_failf_(db, -ESTALE, "order %s is %s, not %s", order_id,
                   (const char *)sqlite3_column_text(st, 0), expected);
     else if (rc == SQLITE_DONE)
-        e = failf(db, -ENOENT, "no order %s", order_id);
+        e = store_failf_(db, -ENOENT, "no order %s", order_id);
     else
-        e = fail(db, rc);
-    done(st);
+        e = store_fail_(db, rc);
+    store_done_(st);
     return e;
 }
 
@@ -1475,24 +1413,24 @@ transition(struct store *db, const char *order_id, enum store_order_state expect
            enum store_order_state to, int64_t t_ms, const char *note, bool full)
 {
     int e = 0;
-    if (!id_ok(order_id))
-        return bad_id(db, "an order id");
+    if (!store_id_ok_(order_id))
+        return store_bad_id_(db, "an order id");
     if (!transition_ok(expected_from, to))
-        return failf(db, -EINVAL, "order %s: no transition from %s to %s%s", order_id,
+        return store_failf_(db, -EINVAL, "order %s: no transition from %s to %s%s", order_id,
                      store_order_state_to_str(expected_from),
                      store_order_state_to_str(to),
                      to == ORDER_QUEUED ? " (use store_order_queue())" : "");
     const char *from_s = state_names[expected_from], *to_s = state_names[to];
-    if ((e = tx_begin(db, full)) < 0)
+    if ((e = store_tx_begin_(db, full)) < 0)
         return e;
-    sqlite3_stmt *st = stmt(db, S_ORDER_MOVE, &e);
+    sqlite3_stmt *st = store_stmt_(db, S_ORDER_MOVE, &e);
     if (st == NULL)
         goto out;
-    bind_text(db, st, 1, order_id);
-    bind_text(db, st, 2, from_s);
-    bind_text(db, st, 3, to_s);
+    store_bind_text_(db, st, 1, order_id);
+    store_bind_text_(db, st, 2, from_s);
+    store_bind_text_(db, st, 3, to_s);
     sqlite3_bind_int64(st, 4, t_ms);
-    if ((e = run(db, st)) < 0)
+    if ((e = store_run_(db, st)) < 0)
         goto out;
     if (sqlite3_changes(db->sql) != 1) {
         e = state_mismatch(db, order_id, from_s);
@@ -1500,7 +1438,7 @@ transition(struct store *db, const char *order_id, enum store_order_state expect
     }
     e = transition_row(db, order_id, from_s, to_s, t_ms, note);
 out:
-    return tx_end(db, e, full);
+    return store_tx_end_(db, e, full);
 }
 
 int
@@ -1521,8 +1459,8 @@ store_order_published(struct store *db, const char *order_id, int64_t t_ms,
 int
 store_set_device(struct store *db, const char *device_id)
 {
-    if (!id_ok(device_id))
-        return bad_id(db, "a device id");
+    if (!store_id_ok_(device_id))
+        return store_bad_id_(db, "a device id");
     snprintf(db->device, sizeof(db->device), "%s", device_id);
     return 0;
 }
@@ -1532,26 +1470,26 @@ static int
 seq_get(struct store *db, const char *device, int64_t *last)
 {
     int e = 0;
-    sqlite3_stmt *st = stmt(db, S_SEQ_GET, &e);
+    sqlite3_stmt *st = store_stmt_(db, S_SEQ_GET, &e);
     if (st == NULL)
         return e;
-    bind_text(db, st, 1, device);
+    store_bind_text_(db, st, 1, device);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW)
         *last = sqlite3_column_int64(st, 0);
     else if (rc == SQLITE_DONE)
         e = -ENOENT;
     else
-        e = fail(db, rc);
-    done(st);
+        e = store_fail_(db, rc);
+    store_done_(st);
     return e;
 }
 
 int
 store_seq_last(struct store *db, const char *device_id, int64_t *last)
 {
-    if (!id_ok(device_id))
-        return bad_id(db, "a device id");
+    if (!store_id_ok_(device_id))
+        return store_bad_id_(db, "a device id");
     int e = seq_get(db, device_id, last);
     if (e == -ENOENT) {
         *last = 0;
@@ -1570,31 +1508,31 @@ seq_take(struct store *db, int64_t *seq)
     if (e == -ENOENT) {
         /* A new device id continues from the store's highest: seq stays unique. */
         e = 0;
-        st = stmt(db, S_SEQ_MAX, &e);
+        st = store_stmt_(db, S_SEQ_MAX, &e);
         if (st == NULL)
             return e;
         int rc = sqlite3_step(st);
         if (rc == SQLITE_ROW)
             last = sqlite3_column_int64(st, 0);
         else
-            e = fail(db, rc);
-        done(st);
-        if (e < 0 || (st = stmt(db, S_SEQ_INSERT, &e)) == NULL)
+            e = store_fail_(db, rc);
+        store_done_(st);
+        if (e < 0 || (st = store_stmt_(db, S_SEQ_INSERT, &e)) == NULL)
             return e;
-        bind_text(db, st, 1, db->device);
+        store_bind_text_(db, st, 1, db->device);
         sqlite3_bind_int64(st, 2, last);
-        if ((e = run(db, st)) < 0)
+        if ((e = store_run_(db, st)) < 0)
             return e;
     } else if (e < 0) {
         return e;
     }
     if (last >= INT64_MAX - 1)
-        return failf(db, -EOVERFLOW, "sequence of %s exhausted", db->device);
-    if ((st = stmt(db, S_SEQ_SET, &e)) == NULL)
+        return store_failf_(db, -EOVERFLOW, "sequence of %s exhausted", db->device);
+    if ((st = store_stmt_(db, S_SEQ_SET, &e)) == NULL)
         return e;
-    bind_text(db, st, 1, db->device);
+    store_bind_text_(db, st, 1, db->device);
     sqlite3_bind_int64(st, 2, last + 1);
-    if ((e = run(db, st)) < 0)
+    if ((e = store_run_(db, st)) < 0)
         return e;
     *seq = last + 1;
     return 0;
@@ -1609,10 +1547,10 @@ build_for_seq(struct store *db, const char *order_id, store_build_fn build, void
     if (e < 0)
         return e;
     if ((e = build(*seq, ctx, msg)) < 0)
-        return failf(db, e, "order %s: building the message for sequence %lld failed",
+        return store_failf_(db, e, "order %s: building the message for sequence %lld failed",
                      order_id, (long long)*seq);
     if (*msg == NULL)
-        return failf(db, -EINVAL, "order %s: build gave no message", order_id);
+        return store_failf_(db, -EINVAL, "order %s: build gave no message", order_id);
     return 0;
 }
 
@@ -1624,31 +1562,31 @@ order_queue(struct store *db, const char *order_id, int64_t t_ms, store_build_fn
     int e = 0;
     int64_t seq = 0;
     char *msg = NULL;
-    sqlite3_stmt *st = stmt(db, S_ORDER_STATE, &e);
+    sqlite3_stmt *st = store_stmt_(db, S_ORDER_STATE, &e);
     if (st == NULL)
         goto out;
-    bind_text(db, st, 1, order_id);
+    store_bind_text_(db, st, 1, order_id);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_DONE)
-        e = failf(db, -ENOENT, "no order %s", order_id);
+        e = store_failf_(db, -ENOENT, "no order %s", order_id);
     else if (rc != SQLITE_ROW)
-        e = fail(db, rc);
+        e = store_fail_(db, rc);
     else if (strcmp((const char *)sqlite3_column_text(st, 0), "planned") != 0)
-        e = failf(db, -ESTALE, "order %s is %s, not planned", order_id,
+        e = store_failf_(db, -ESTALE, "order %s is %s, not planned", order_id,
                   (const char *)sqlite3_column_text(st, 0));
-    done(st);
+    store_done_(st);
     if (e < 0 || (e = build_for_seq(db, order_id, build, ctx, &seq, &msg)) < 0)
         goto out;
-    if ((st = stmt(db, S_ORDER_QUEUE, &e)) == NULL)
+    if ((st = store_stmt_(db, S_ORDER_QUEUE, &e)) == NULL)
         goto out;
-    bind_text(db, st, 1, order_id);
+    store_bind_text_(db, st, 1, order_id);
     sqlite3_bind_int64(st, 2, t_ms);
     sqlite3_bind_int64(st, 3, seq);
-    if ((e = bind_text(db, st, 4, msg)) < 0) {
-        done(st);
+    if ((e = store_bind_text_(db, st, 4, msg)) < 0) {
+        store_done_(st);
         goto out;
     }
-    if ((e = run(db, st)) < 0)
+    if ((e = store_run_(db, st)) < 0)
         goto out;
     e = transition_row(db, order_id, "planned", "queued", t_ms, NULL);
 out:
@@ -1660,10 +1598,10 @@ out:
 static int
 queue_ok(struct store *db, const char *order_id)
 {
-    if (!id_ok(order_id))
-        return bad_id(db, "an order id");
+    if (!store_id_ok_(order_id))
+        return store_bad_id_(db, "an order id");
     if (db->device[0] == '\0')
-        return failf(db, -EINVAL, "no device id: call store_set_device() first");
+        return store_failf_(db, -EINVAL, "no device id: call store_set_device() first");
     return 0;
 }
 
@@ -1672,9 +1610,9 @@ store_order_queue(struct store *db, const char *order_id, int64_t t_ms,
                   store_build_fn build, void *ctx)
 {
     int e = queue_ok(db, order_id);
-    if (e < 0 || (e = tx_begin(db, true)) < 0)
+    if (e < 0 || (e = store_tx_begin_(db, true)) < 0)
         return e;
-    return tx_end(db, order_queue(db, order_id, t_ms, build, ctx), true);
+    return store_tx_end_(db, order_queue(db, order_id, t_ms, build, ctx), true);
 }
 
 int
@@ -1682,11 +1620,11 @@ store_order_create_queued(struct store *db, const struct store_order *o, int64_t
                           store_build_fn build, void *ctx)
 {
     int e = order_fields_ok(db, o);
-    if (e < 0 || (e = queue_ok(db, o->order_id)) < 0 || (e = tx_begin(db, true)) < 0)
+    if (e < 0 || (e = queue_ok(db, o->order_id)) < 0 || (e = store_tx_begin_(db, true)) < 0)
         return e;
     if ((e = order_insert(db, o, t_ms)) == 0)
         e = order_queue(db, o->order_id, t_ms, build, ctx);
-    return tx_end(db, e, true);
+    return store_tx_end_(db, e, true);
 }
 
 int
@@ -1702,24 +1640,24 @@ store_order_withdraw(struct store *db, const char *order_id,
                 expected_from == ORDER_ACKNOWLEDGED;
     if (cancel_seq != NULL)
         *cancel_seq = 0;
-    if (!id_ok(order_id))
-        return bad_id(db, "an order id");
+    if (!store_id_ok_(order_id))
+        return store_bad_id_(db, "an order id");
     if ((to != ORDER_CANCELLED && to != ORDER_EXPIRED) || !transition_ok(expected_from, to))
-        return failf(db, -EINVAL, "order %s: cannot withdraw from %s to %s", order_id,
+        return store_failf_(db, -EINVAL, "order %s: cannot withdraw from %s to %s", order_id,
                      store_order_state_to_str(expected_from),
                      store_order_state_to_str(to));
     if (build != NULL && sent && db->device[0] == '\0')
-        return failf(db, -EINVAL, "no device id: call store_set_device() first");
-    if ((e = tx_begin(db, true)) < 0)
+        return store_failf_(db, -EINVAL, "no device id: call store_set_device() first");
+    if ((e = store_tx_begin_(db, true)) < 0)
         return e;
-    sqlite3_stmt *st = stmt(db, S_ORDER_MOVE, &e);
+    sqlite3_stmt *st = store_stmt_(db, S_ORDER_MOVE, &e);
     if (st == NULL)
         goto out;
-    bind_text(db, st, 1, order_id);
-    bind_text(db, st, 2, state_names[expected_from]);
-    bind_text(db, st, 3, state_names[to]);
+    store_bind_text_(db, st, 1, order_id);
+    store_bind_text_(db, st, 2, state_names[expected_from]);
+    store_bind_text_(db, st, 3, state_names[to]);
     sqlite3_bind_int64(st, 4, t_ms);
-    if ((e = run(db, st)) < 0)
+    if ((e = store_run_(db, st)) < 0)
         goto out;
     if (sqlite3_changes(db->sql) != 1) {
         e = state_mismatch(db, order_id, state_names[expected_from]);
@@ -1731,21 +1669,21 @@ store_order_withdraw(struct store *db, const char *order_id,
     if (build == NULL || !sent)
         goto out;
     if ((e = build_for_seq(db, order_id, build, ctx, &seq, &msg)) < 0 ||
-        (st = stmt(db, S_CANCEL_INSERT, &e)) == NULL)
+        (st = store_stmt_(db, S_CANCEL_INSERT, &e)) == NULL)
         goto out;
-    bind_text(db, st, 1, order_id);
+    store_bind_text_(db, st, 1, order_id);
     sqlite3_bind_int64(st, 2, seq);
-    if ((e = bind_text(db, st, 3, msg)) < 0) {
-        done(st);
+    if ((e = store_bind_text_(db, st, 3, msg)) < 0) {
+        store_done_(st);
         goto out;
     }
     sqlite3_bind_int64(st, 4, t_ms);
-    if ((e = run(db, st)) < 0)
+    if ((e = store_run_(db, st)) < 0)
         goto out;
     if (cancel_seq != NULL)
         *cancel_seq = seq;
 out:
-    e = tx_end(db, e, true);
+    e = store_tx_end_(db, e, true);
     if (e < 0 && cancel_seq != NULL)
         *cancel_seq = 0;
     free(msg);
@@ -1757,7 +1695,7 @@ store_outbox_pending(struct store *db,
                      int (*cb)(const struct store_outmsg *m, void *ctx), void *ctx)
 {
     int e = 0, rc;
-    sqlite3_stmt *st = stmt(db, S_PENDING, &e);
+    sqlite3_stmt *st = store_stmt_(db, S_PENDING, &e);
     if (st == NULL)
         return e;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -1773,8 +1711,8 @@ store_outbox_pending(struct store *db,
             break;
     }
     if (e == 0 && rc != SQLITE_DONE && rc != SQLITE_ROW)
-        e = fail(db, rc);
-    done(st);
+        e = store_fail_(db, rc);
+    store_done_(st);
     return e;
 }
 
@@ -1785,21 +1723,21 @@ cancel_update(struct store *db, enum stmt_id id, const char *order_id, int64_t t
               const char *answer, bool full)
 {
     int e = 0;
-    if (!id_ok(order_id))
-        return bad_id(db, "an order id");
-    if ((e = tx_begin(db, full)) < 0)
+    if (!store_id_ok_(order_id))
+        return store_bad_id_(db, "an order id");
+    if ((e = store_tx_begin_(db, full)) < 0)
         return e;
-    sqlite3_stmt *st = stmt(db, id, &e);
+    sqlite3_stmt *st = store_stmt_(db, id, &e);
     if (st == NULL)
         goto out;
-    bind_text(db, st, 1, order_id);
+    store_bind_text_(db, st, 1, order_id);
     sqlite3_bind_int64(st, 2, t_ms);
     if (answer != NULL)
-        bind_text(db, st, 3, answer);
-    if ((e = run(db, st)) == 0 && sqlite3_changes(db->sql) != 1)
-        e = failf(db, -ENOENT, "no open cancel of order %s", order_id);
+        store_bind_text_(db, st, 3, answer);
+    if ((e = store_run_(db, st)) == 0 && sqlite3_changes(db->sql) != 1)
+        e = store_failf_(db, -ENOENT, "no open cancel of order %s", order_id);
 out:
-    return tx_end(db, e, full);
+    return store_tx_end_(db, e, full);
 }
 
 int
@@ -1821,12 +1759,12 @@ store_cancel_get(struct store *db, const char *order_id, struct store_cancel *ou
 {
     int e = 0;
     memset(out, 0, sizeof(*out));
-    if (!id_ok(order_id))
-        return bad_id(db, "an order id");
-    sqlite3_stmt *st = stmt(db, S_CANCEL_GET, &e);
+    if (!store_id_ok_(order_id))
+        return store_bad_id_(db, "an order id");
+    sqlite3_stmt *st = store_stmt_(db, S_CANCEL_GET, &e);
     if (st == NULL)
         return e;
-    bind_text(db, st, 1, order_id);
+    store_bind_text_(db, st, 1, order_id);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
         const char *a = (const char *)sqlite3_column_text(st, 3);
@@ -1836,11 +1774,11 @@ store_cancel_get(struct store *db, const char *order_id, struct store_cancel *ou
         out->answered = a != NULL;
         out->cancelled = a != NULL && strcmp(a, "cancelled") == 0;
     } else if (rc == SQLITE_DONE) {
-        e = failf(db, -ENOENT, "no cancel of order %s", order_id);
+        e = store_failf_(db, -ENOENT, "no cancel of order %s", order_id);
     } else {
-        e = fail(db, rc);
+        e = store_fail_(db, rc);
     }
-    done(st);
+    store_done_(st);
     return e;
 }
 
@@ -1848,17 +1786,17 @@ int
 store_order_set_eta(struct store *db, const char *order_id, int64_t eta_ms)
 {
     int e = 0;
-    if (!id_ok(order_id))
-        return bad_id(db, "an order id");
+    if (!store_id_ok_(order_id))
+        return store_bad_id_(db, "an order id");
     if (eta_ms < 0)
-        return failf(db, -EINVAL, "order %s: a negative ETA", order_id);
-    sqlite3_stmt *st = stmt(db, S_ORDER_ETA, &e);
+        return store_failf_(db, -EINVAL, "order %s: a negative ETA", order_id);
+    sqlite3_stmt *st = store_stmt_(db, S_ORDER_ETA, &e);
     if (st == NULL)
         return e;
-    bind_text(db, st, 1, order_id);
+    store_bind_text_(db, st, 1, order_id);
     sqlite3_bind_int64(st, 2, eta_ms);
-    if ((e = run(db, st)) == 0 && sqlite3_changes(db->sql) != 1)
-        e = failf(db, -ENOENT, "no order %s", order_id);
+    if ((e = store_run_(db, st)) == 0 && sqlite3_changes(db->sql) != 1)
+        e = store_failf_(db, -ENOENT, "no order %s", order_id);
     return e;
 }
 
@@ -1867,12 +1805,12 @@ store_order_get(struct store *db, const char *order_id, struct store_order *out)
 {
     int e = 0;
     memset(out, 0, sizeof(*out));
-    if (!id_ok(order_id))
-        return bad_id(db, "an order id");
-    sqlite3_stmt *st = stmt(db, S_ORDER_GET, &e);
+    if (!store_id_ok_(order_id))
+        return store_bad_id_(db, "an order id");
+    sqlite3_stmt *st = store_stmt_(db, S_ORDER_GET, &e);
     if (st == NULL)
         return e;
-    bind_text(db, st, 1, order_id);
+    store_bind_text_(db, st, 1, order_id);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
         if ((e = order_row(db, st, out)) == 0) {
@@ -1882,17 +1820,17 @@ store_order_get(struct store *db, const char *order_id, struct store_order *out)
             if ((m != NULL && out->message == NULL) ||
                 (d != NULL && out->detail_json == NULL)) {
                 store_order_fini(out);
-                e = failf(db, -ENOMEM, "out of memory");
+                e = store_failf_(db, -ENOMEM, "out of memory");
             }
         } else {
             out->message = out->detail_json = NULL;
         }
     } else if (rc == SQLITE_DONE) {
-        e = failf(db, -ENOENT, "no order %s", order_id);
+        e = store_failf_(db, -ENOENT, "no order %s", order_id);
     } else {
-        e = fail(db, rc);
+        e = store_fail_(db, rc);
     }
-    done(st);
+    store_done_(st);
     return e;
 }
 
@@ -1901,12 +1839,12 @@ store_orders_open(struct store *db, const char *item,
                   int (*cb)(const struct store_order *o, void *ctx), void *ctx)
 {
     int e = 0;
-    if (item != NULL && !id_ok(item))
-        return bad_id(db, "an item id");
-    sqlite3_stmt *st = stmt(db, S_ORDERS_OPEN, &e);
+    if (item != NULL && !store_id_ok_(item))
+        return store_bad_id_(db, "an item id");
+    sqlite3_stmt *st = store_stmt_(db, S_ORDERS_OPEN, &e);
     if (st == NULL)
         return e;
-    bind_text(db, st, 1, item);
+    store_bind_text_(db, st, 1, item);
     return order_list(db, st, cb, ctx);
 }
 
@@ -1915,12 +1853,12 @@ store_orders_since(struct store *db, const char *item, int64_t since_ms,
                    int (*cb)(const struct store_order *o, void *ctx), void *ctx)
 {
     int e = 0;
-    if (item != NULL && !id_ok(item))
-        return bad_id(db, "an item id");
-    sqlite3_stmt *st = stmt(db, S_ORDERS_SINCE, &e);
+    if (item != NULL && !store_id_ok_(item))
+        return store_bad_id_(db, "an item id");
+    sqlite3_stmt *st = store_stmt_(db, S_ORDERS_SINCE, &e);
     if (st == NULL)
         return e;
-    bind_text(db, st, 1, item);
+    store_bind_text_(db, st, 1, item);
     sqlite3_bind_int64(st, 2, since_ms);
     return order_list(db, st, cb, ctx);
 }
@@ -1930,12 +1868,12 @@ store_orders_counted(struct store *db, const char *item, int64_t since_ms,
                      int64_t *count, int64_t *cents)
 {
     int e = 0;
-    if (item != NULL && !id_ok(item))
-        return bad_id(db, "an item id");
-    sqlite3_stmt *st = stmt(db, S_ORDERS_COUNTED, &e);
+    if (item != NULL && !store_id_ok_(item))
+        return store_bad_id_(db, "an item id");
+    sqlite3_stmt *st = store_stmt_(db, S_ORDERS_COUNTED, &e);
     if (st == NULL)
         return e;
-    bind_text(db, st, 1, item);
+    store_bind_text_(db, st, 1, item);
     sqlite3_bind_int64(st, 2, since_ms);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
@@ -1944,9 +1882,9 @@ store_orders_counted(struct store *db, const char *item, int64_t since_ms,
         if (cents != NULL)
             *cents = sqlite3_column_int64(st, 1);
     } else {
-        e = fail(db, rc);
+        e = store_fail_(db, rc);
     }
-    done(st);
+    store_done_(st);
     return e;
 }
 
@@ -1957,14 +1895,14 @@ store_history(struct store *db, const char *item, int limit,
               int (*cb)(const struct store_history *h, void *ctx), void *ctx)
 {
     int e = 0, rc;
-    if (item != NULL && !id_ok(item))
-        return bad_id(db, "an item id");
+    if (item != NULL && !store_id_ok_(item))
+        return store_bad_id_(db, "an item id");
     if (limit < 0)
-        return failf(db, -EINVAL, "history limit %d", limit);
-    sqlite3_stmt *st = stmt(db, S_HISTORY, &e);
+        return store_failf_(db, -EINVAL, "history limit %d", limit);
+    sqlite3_stmt *st = store_stmt_(db, S_HISTORY, &e);
     if (st == NULL)
         return e;
-    bind_text(db, st, 1, item);
+    store_bind_text_(db, st, 1, item);
     sqlite3_bind_int(st, 2, limit);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         struct store_history h;
@@ -1981,14 +1919,14 @@ store_history(struct store *db, const char *item, int limit,
             h.from = a != NULL ? store_order_state_from_str(a) : ORDER_STATE_COUNT;
             h.to = store_order_state_from_str((const char *)sqlite3_column_text(st, 5));
             if (h.from < 0 || h.to < 0) {
-                e = failf(db, -EIO, "a transition of order %s to an unknown state",
+                e = store_failf_(db, -EIO, "a transition of order %s to an unknown state",
                           h.order_id);
                 break;
             }
         } else if (k == 1) {
             int kind = stock_kind_from_str(a);
             if (kind < 0) {
-                e = failf(db, -EIO, "a stock event of unknown kind '%s'", a);
+                e = store_failf_(db, -EIO, "a stock event of unknown kind '%s'", a);
                 break;
             }
             h.kind = HISTORY_EVENT;
@@ -2004,8 +1942,8 @@ store_history(struct store *db, const char *item, int limit,
             break;
     }
     if (e == 0 && rc != SQLITE_DONE)
-        e = fail(db, rc);
-    done(st);
+        e = store_fail_(db, rc);
+    store_done_(st);
     return e;
 }
 
@@ -2014,18 +1952,18 @@ store_audit(struct store *db, int64_t t_ms, const char *item, const char *what)
 {
     int e = 0;
     char cut[STORE_NOTE_MAX];
-    if (item != NULL && !id_ok(item))
-        return bad_id(db, "an item id");
+    if (item != NULL && !store_id_ok_(item))
+        return store_bad_id_(db, "an item id");
     if (what == NULL)
-        return failf(db, -EINVAL, "an audit row needs a text");
-    sqlite3_stmt *st = stmt(db, S_AUDIT_ADD, &e);
+        return store_failf_(db, -EINVAL, "an audit row needs a text");
+    sqlite3_stmt *st = store_stmt_(db, S_AUDIT_ADD, &e);
     if (st == NULL)
         return e;
     snprintf(cut, sizeof(cut), "%s", what);
     sqlite3_bind_int64(st, 1, t_ms);
-    bind_text(db, st, 2, item);
-    bind_text(db, st, 3, cut);
-    return run(db, st);
+    store_bind_text_(db, st, 2, item);
+    store_bind_text_(db, st, 3, cut);
+    return store_run_(db, st);
 }
 
 /* ---- item views and counters ---- */
@@ -2051,15 +1989,15 @@ int
 store_view_put(struct store *db, const char *item, const struct store_view *v)
 {
     int e = 0;
-    if (!id_ok(item))
-        return bad_id(db, "an item id");
-    if (v->verdict[0] == '\0' || !fits(v->verdict, sizeof(v->verdict)) ||
+    if (!store_id_ok_(item))
+        return store_bad_id_(db, "an item id");
+    if (v->verdict[0] == '\0' || !store_fits_(v->verdict, sizeof(v->verdict)) ||
         v->stock_mg < 0 || v->uncertainty_mg < 0)
-        return failf(db, -EINVAL, "view of %s: bad stock or verdict", item);
-    sqlite3_stmt *st = stmt(db, S_VIEW_PUT, &e);
+        return store_failf_(db, -EINVAL, "view of %s: bad stock or verdict", item);
+    sqlite3_stmt *st = store_stmt_(db, S_VIEW_PUT, &e);
     if (st == NULL)
         return e;
-    bind_text(db, st, 1, item);
+    store_bind_text_(db, st, 1, item);
     sqlite3_bind_int64(st, 2, v->t_ms);
     sqlite3_bind_int64(st, 3, v->stock_mg);
     sqlite3_bind_int64(st, 4, v->uncertainty_mg);
@@ -2070,21 +2008,21 @@ store_view_put(struct store *db, const char *item, const struct store_view *v)
     bind_time(st, 9, v->runout_hi_s);
     sqlite3_bind_int64(st, 10, v->lead_s);
     sqlite3_bind_int64(st, 11, v->reorder_point_mg);
-    bind_text(db, st, 12, v->verdict);
+    store_bind_text_(db, st, 12, v->verdict);
     sqlite3_bind_int(st, 13, v->fault ? 1 : 0);
-    return run(db, st);
+    return store_run_(db, st);
 }
 
 int
 store_view_get(struct store *db, const char *item, struct store_view *out)
 {
     int e = 0;
-    if (!id_ok(item))
-        return bad_id(db, "an item id");
-    sqlite3_stmt *st = stmt(db, S_VIEW_GET, &e);
+    if (!store_id_ok_(item))
+        return store_bad_id_(db, "an item id");
+    sqlite3_stmt *st = store_stmt_(db, S_VIEW_GET, &e);
     if (st == NULL)
         return e;
-    bind_text(db, st, 1, item);
+    store_bind_text_(db, st, 1, item);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
         const unsigned char *verdict = sqlite3_column_text(st, 10);
@@ -2104,11 +2042,11 @@ store_view_get(struct store *db, const char *item, struct store_view *out)
         snprintf(out->verdict, sizeof(out->verdict), "%s",
                  verdict ? (const char *)verdict : "");
     } else if (rc == SQLITE_DONE) {
-        e = failf(db, -ENOENT, "no view of %s yet", item);
+        e = store_failf_(db, -ENOENT, "no view of %s yet", item);
     } else {
-        e = fail(db, rc);
+        e = store_fail_(db, rc);
     }
-    done(st);
+    store_done_(st);
     return e;
 }
 
@@ -2116,34 +2054,34 @@ int
 store_meta_put(struct store *db, const char *key, int64_t value)
 {
     int e = 0;
-    if (!id_ok(key))
-        return bad_id(db, "a key");
-    sqlite3_stmt *st = stmt(db, S_META_PUT, &e);
+    if (!store_id_ok_(key))
+        return store_bad_id_(db, "a key");
+    sqlite3_stmt *st = store_stmt_(db, S_META_PUT, &e);
     if (st == NULL)
         return e;
-    bind_text(db, st, 1, key);
+    store_bind_text_(db, st, 1, key);
     sqlite3_bind_int64(st, 2, value);
-    return run(db, st);
+    return store_run_(db, st);
 }
 
 int
 store_meta_get(struct store *db, const char *key, int64_t *value)
 {
     int e = 0;
-    if (!id_ok(key))
-        return bad_id(db, "a key");
-    sqlite3_stmt *st = stmt(db, S_META_GET, &e);
+    if (!store_id_ok_(key))
+        return store_bad_id_(db, "a key");
+    sqlite3_stmt *st = store_stmt_(db, S_META_GET, &e);
     if (st == NULL)
         return e;
-    bind_text(db, st, 1, key);
+    store_bind_text_(db, st, 1, key);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW)
         *value = sqlite3_column_int64(st, 0);
     else if (rc == SQLITE_DONE)
-        e = failf(db, -ENOENT, "no value of %s", key);
+        e = store_failf_(db, -ENOENT, "no value of %s", key);
     else
-        e = fail(db, rc);
-    done(st);
+        e = store_fail_(db, rc);
+    store_done_(st);
     return e;
 }
 
@@ -2201,7 +2139,7 @@ store_set_caps(struct store *db, const struct store_caps *caps)
 {
     if (caps->readings < 1 || caps->events < 1 || caps->audit < 1 ||
         caps->calibrations < 1 || caps->final_orders < 1)
-        return failf(db, -EINVAL, "every row cap must be at least 1");
+        return store_failf_(db, -EINVAL, "every row cap must be at least 1");
     db->caps = *caps;
     return 0;
 }
@@ -2232,16 +2170,16 @@ store_prune(struct store *db, int64_t now_ms, int64_t keep_ms, int64_t *deleted)
     int e = 0;
     int64_t n = 0;
     if (keep_ms < STORE_KEEP_MIN_MS || now_ms < INT64_MIN + keep_ms)
-        return failf(db, -EINVAL, "keep at least %lld days, not %lld ms",
+        return store_failf_(db, -EINVAL, "keep at least %lld days, not %lld ms",
                      (long long)(STORE_KEEP_MIN_MS / 86400000), (long long)keep_ms);
-    if ((e = tx_begin(db, false)) < 0)
+    if ((e = store_tx_begin_(db, false)) < 0)
         return e;
     for (size_t i = 0; i < sizeof(prune_steps) / sizeof(prune_steps[0]); i++) {
         sqlite3_stmt *st = NULL;
         /* Run once a day or so: not worth a cached statement each. */
         int rc = sqlite3_prepare_v2(db->sql, prune_steps[i].sql, -1, &st, NULL);
         if (rc != SQLITE_OK) {
-            e = fail(db, rc);
+            e = store_fail_(db, rc);
             break;
         }
         sqlite3_bind_int64(st, 1, now_ms - keep_ms);
@@ -2249,14 +2187,14 @@ store_prune(struct store *db, int64_t now_ms, int64_t keep_ms, int64_t *deleted)
             sqlite3_bind_int64(st, 2, cap_of(db, prune_steps[i].cap));
         rc = sqlite3_step(st);
         if (rc != SQLITE_DONE)
-            e = fail(db, rc);
+            e = store_fail_(db, rc);
         else
             n += sqlite3_changes(db->sql);
         sqlite3_finalize(st);
         if (e < 0)
             break;
     }
-    e = tx_end(db, e, false);
+    e = store_tx_end_(db, e, false);
     if (e == 0 && deleted != NULL)
         *deleted = n;
     return e;
@@ -2268,19 +2206,19 @@ store_resume_put(struct store *db, int64_t t_ms, int32_t format, const char *tex
 {
     int e = 0;
     if (text == NULL || len < 1 || len > STORE_RESUME_MAX)
-        return failf(db, -EINVAL, "resume state: %zu bytes", len);
-    sqlite3_stmt *st = stmt(db, S_RESUME_PUT, &e);
+        return store_failf_(db, -EINVAL, "resume state: %zu bytes", len);
+    sqlite3_stmt *st = store_stmt_(db, S_RESUME_PUT, &e);
     if (st == NULL)
         return e;
     sqlite3_bind_int64(st, 1, t_ms);
     sqlite3_bind_int(st, 2, format);
     int rc = sqlite3_bind_text(st, 3, text, (int)len, SQLITE_STATIC);
     if (rc != SQLITE_OK) {
-        e = fail(db, rc);
-        done(st);
+        e = store_fail_(db, rc);
+        store_done_(st);
         return e;
     }
-    return run(db, st);
+    return store_run_(db, st);
 }
 
 int
@@ -2288,7 +2226,7 @@ store_resume_get(struct store *db, int64_t *t_ms, int32_t *format, char *buf,
                  size_t cap, size_t *len)
 {
     int e = 0;
-    sqlite3_stmt *st = stmt(db, S_RESUME_GET, &e);
+    sqlite3_stmt *st = store_stmt_(db, S_RESUME_GET, &e);
     if (st == NULL)
         return e;
     int rc = sqlite3_step(st);
@@ -2296,7 +2234,7 @@ store_resume_get(struct store *db, int64_t *t_ms, int32_t *format, char *buf,
         const unsigned char *t = sqlite3_column_text(st, 2);
         size_t n = (size_t)sqlite3_column_bytes(st, 2);
         if (t == NULL || n >= cap) {
-            e = failf(db, -E2BIG, "resume state: %zu bytes", n);
+            e = store_failf_(db, -E2BIG, "resume state: %zu bytes", n);
         } else {
             memcpy(buf, t, n);
             buf[n] = '\0';
@@ -2305,10 +2243,10 @@ store_resume_get(struct store *db, int64_t *t_ms, int32_t *format, char *buf,
             *format = sqlite3_column_int(st, 1);
         }
     } else if (rc == SQLITE_DONE) {
-        e = failf(db, -ENOENT, "no resume state");
+        e = store_failf_(db, -ENOENT, "no resume state");
     } else {
-        e = fail(db, rc);
+        e = store_fail_(db, rc);
     }
-    done(st);
+    store_done_(st);
     return e;
 }
