@@ -132,6 +132,13 @@ int store_query_int_(struct store *db, const char *sql, int64_t *out);
 /* Run SQL text (no rows, no parameters) on the raw connection. */
 int store_exec_(struct store *db, const char *sql);
 
+/*
+ * Bring a writable store to STORE_SCHEMA_VERSION (store-schema.c): each missing
+ * step in its own transaction; -EPROTO for a version newer than ours or
+ * negative, with the message in db->err.
+ */
+int store_migrate_(struct store *db);
+
 /* ---- for the side files (store-away.c, store-grocy.c) ---- */
 
 /* The connection of db (never NULL for an open store). */
