@@ -11,6 +11,7 @@
 #include "store.h"
 #include "store-int.h"
 #include "store-io.h"
+#include "text.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -219,7 +220,7 @@ store_failf_(struct store *db, int e, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(db->err, sizeof(db->err), fmt, ap);
+    text_verror(db->err, sizeof(db->err), fmt, ap);
     va_end(ap);
     return e;
 }
@@ -499,8 +500,7 @@ create_file(const char *path)
 static void
 copy_err(char *err, size_t errlen, const char *path, const char *msg)
 {
-    if (err != NULL && errlen > 0)
-        snprintf(err, errlen, "%s: %s", path, msg);
+    text_error(err, errlen, "%s: %s", path, msg);
 }
 
 int
