@@ -503,6 +503,61 @@ copy_err(char *err, size_t errlen, const char *path, const char *msg)
     text_error(err, errlen, "%s: %s", path, msg);
 }
 
+/* A reader (pantryctl): the schema must be exactly ours; nothing is written. */
+static int
+open_rdonly(struct store *db)
+{
+    int64_t v;
+    int e;
+    if ((e = store_query_int_(db, "PRAGMA user_version", &v)) < 0 ||
+        (e = store_exec_(db, "PRAGMA query_only = ON")) < 0)
+        return e;
+    if (v != STORE_SCHEMA_VERSION)
+        return store_failf_(db, -EPROTO,
+                            v > STORE_SCHEMA_VERSION
+                                ? "schema version %lld is newer than this program's "
+                                  "(%d): install a newer pantryctl"
+                                : "schema version %lld, this program reads %d: start "
+                                  "pantry-agent once to migrate it",
+                            (long long)v, STORE_SCHEMA_VERSION);
+    return 0;
+}
+
+/* The daemon: its pragmas, the page size of a new file, WAL mode, migrations. */
+static int
+open_writable(struct store *db)
+{
+    char *mode = NULL;
+    int e, rc;
+    /*
+     * A 256 KiB page cache: the daemon's working set (today's readings,
+     * the items, open orders) is far smaller, and SQLite's default of 2 MB
+     * would be most of the daemon's memory (tests/agent/BENCH.md).
+     */
+    if ((e = store_exec_(db, "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; "
+                             "PRAGMA cache_size = -256")) < 0)
+        return e;
+    /* Only an empty file takes a page size; WAL mode fixes it from then on. */
+    int64_t pages = 0;
+    if ((e = store_query_int_(db, "PRAGMA page_count", &pages)) < 0 ||
+        (pages == 0 && (e = store_exec_(db, "PRAGMA page_size = " PAGE_SIZE)) < 0))
+        return e;
+    sqlite3_stmt *st = NULL;
+    rc = sqlite3_prepare_v2(db->sql, "PRAGMA journal_mode = WAL", -1, &st, NULL);
+    if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *m = (const char *)sqlite3_column_text(st, 0);
+        mode = strdup(m != NULL ? m : "?");
+        rc = SQLITE_OK;
+    }
+    e = rc == SQLITE_OK ? 0 : store_fail_(db, rc);
+    sqlite3_finalize(st);
+    if (e == 0 && (mode == NULL || strcmp(mode, "wal") != 0))
+        e = store_failf_(db, -EIO, "cannot use WAL mode (journal mode is %s)",
+                         mode != NULL ? mode : "?");
+    free(mode);
+    return e < 0 ? e : store_migrate_(db);
+}
+
 int
 store_open(const char *path, unsigned flags, struct store **out, char *err,
            size_t errlen)
@@ -549,52 +604,8 @@ store_open(const char *path, unsigned flags, struct store **out, char *err,
         }
         goto error;
     }
-    if (db->rdonly) {
-        int64_t v;
-        if ((e = store_query_int_(db, "PRAGMA user_version", &v)) < 0 ||
-            (e = store_exec_(db, "PRAGMA query_only = ON")) < 0)
-            goto error;
-        if (v != STORE_SCHEMA_VERSION) {
-            e = store_failf_(db, -EPROTO,
-                      v > STORE_SCHEMA_VERSION
-                          ? "schema version %lld is newer than this program's (%d): "
-                            "install a newer pantryctl"
-                          : "schema version %lld, this program reads %d: start "
-                            "pantry-agent once to migrate it",
-                      (long long)v, STORE_SCHEMA_VERSION);
-            goto error;
-        }
-    } else {
-        char *mode = NULL;
-        /*
-         * A 256 KiB page cache: the daemon's working set (today's readings,
-         * the items, open orders) is far smaller, and SQLite's default of 2 MB
-         * would be most of the daemon's memory (tests/agent/BENCH.md).
-         */
-        if ((e = store_exec_(db, "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; "
-                          "PRAGMA cache_size = -256")) < 0)
-            goto error;
-        /* Only an empty file takes a page size; WAL mode fixes it from then on. */
-        int64_t pages = 0;
-        if ((e = store_query_int_(db, "PRAGMA page_count", &pages)) < 0 ||
-            (pages == 0 && (e = store_exec_(db, "PRAGMA page_size = " PAGE_SIZE)) < 0))
-            goto error;
-        sqlite3_stmt *st = NULL;
-        rc = sqlite3_prepare_v2(db->sql, "PRAGMA journal_mode = WAL", -1, &st, NULL);
-        if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-            const char *m = (const char *)sqlite3_column_text(st, 0);
-            mode = strdup(m != NULL ? m : "?");
-            rc = SQLITE_OK;
-        }
-        e = rc == SQLITE_OK ? 0 : store_fail_(db, rc);
-        sqlite3_finalize(st);
-        if (e == 0 && (mode == NULL || strcmp(mode, "wal") != 0))
-            e = store_failf_(db, -EIO, "cannot use WAL mode (journal mode is %s)",
-                      mode != NULL ? mode : "?");
-        free(mode);
-        if (e < 0 || (e = store_migrate_(db)) < 0)
-            goto error;
-    }
+    if ((e = db->rdonly ? open_rdonly(db) : open_writable(db)) < 0)
+        goto error;
     *out = db;
     return 0;
 
