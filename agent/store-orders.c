@@ -147,8 +147,9 @@ order_fields_ok(struct store *db, const struct store_order *o)
     if (o->packs < 1 || o->packs > PACKS_MAX || o->price_cents < 0 ||
         o->price_cents > PRICE_MAX_CENTS || o->reason[0] == '\0' ||
         !store_fits_(o->reason, sizeof(o->reason)))
-        return store_failf_(db, -EINVAL, "order %s: %d packs at %lld cents, reason '%.15s'",
-                     o->order_id, (int)o->packs, (long long)o->price_cents, o->reason);
+        return store_failf_(
+            db, -EINVAL, "order %s: %d packs at %lld cents, reason '%.15s'",
+            o->order_id, (int)o->packs, (long long)o->price_cents, o->reason);
     return 0;
 }
 
@@ -199,7 +200,7 @@ state_mismatch(struct store *db, const char *order_id, const char *expected)
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW)
         e = store_failf_(db, -ESTALE, "order %s is %s, not %s", order_id,
-                  (const char *)sqlite3_column_text(st, 0), expected);
+                         (const char *)sqlite3_column_text(st, 0), expected);
     else if (rc == SQLITE_DONE)
         e = store_failf_(db, -ENOENT, "no order %s", order_id);
     else
@@ -216,10 +217,10 @@ transition(struct store *db, const char *order_id, enum store_order_state expect
     if (!store_id_ok_(order_id))
         return store_bad_id_(db, "an order id");
     if (!transition_ok(expected_from, to))
-        return store_failf_(db, -EINVAL, "order %s: no transition from %s to %s%s", order_id,
-                     store_order_state_to_str(expected_from),
-                     store_order_state_to_str(to),
-                     to == ORDER_QUEUED ? " (use store_order_queue())" : "");
+        return store_failf_(db, -EINVAL, "order %s: no transition from %s to %s%s",
+                            order_id, store_order_state_to_str(expected_from),
+                            store_order_state_to_str(to),
+                            to == ORDER_QUEUED ? " (use store_order_queue())" : "");
     const char *from_s = state_names[expected_from], *to_s = state_names[to];
     if ((e = store_tx_begin_(db, full)) < 0)
         return e;
@@ -347,8 +348,9 @@ build_for_seq(struct store *db, const char *order_id, store_build_fn build, void
     if (e < 0)
         return e;
     if ((e = build(*seq, ctx, msg)) < 0)
-        return store_failf_(db, e, "order %s: building the message for sequence %lld failed",
-                     order_id, (long long)*seq);
+        return store_failf_(db, e,
+                            "order %s: building the message for sequence %lld failed",
+                            order_id, (long long)*seq);
     if (*msg == NULL)
         return store_failf_(db, -EINVAL, "order %s: build gave no message", order_id);
     return 0;
@@ -373,7 +375,7 @@ order_queue(struct store *db, const char *order_id, int64_t t_ms, store_build_fn
         e = store_fail_(db, rc);
     else if (strcmp((const char *)sqlite3_column_text(st, 0), "planned") != 0)
         e = store_failf_(db, -ESTALE, "order %s is %s, not planned", order_id,
-                  (const char *)sqlite3_column_text(st, 0));
+                         (const char *)sqlite3_column_text(st, 0));
     store_done_(st);
     if (e < 0 || (e = build_for_seq(db, order_id, build, ctx, &seq, &msg)) < 0)
         goto out;
@@ -420,7 +422,8 @@ store_order_create_queued(struct store *db, const struct store_order *o, int64_t
                           store_build_fn build, void *ctx)
 {
     int e = order_fields_ok(db, o);
-    if (e < 0 || (e = queue_ok(db, o->order_id)) < 0 || (e = store_tx_begin_(db, true)) < 0)
+    if (e < 0 || (e = queue_ok(db, o->order_id)) < 0 ||
+        (e = store_tx_begin_(db, true)) < 0)
         return e;
     if ((e = order_insert(db, o, t_ms)) == 0)
         e = order_queue(db, o->order_id, t_ms, build, ctx);
@@ -442,10 +445,11 @@ store_order_withdraw(struct store *db, const char *order_id,
         *cancel_seq = 0;
     if (!store_id_ok_(order_id))
         return store_bad_id_(db, "an order id");
-    if ((to != ORDER_CANCELLED && to != ORDER_EXPIRED) || !transition_ok(expected_from, to))
-        return store_failf_(db, -EINVAL, "order %s: cannot withdraw from %s to %s", order_id,
-                     store_order_state_to_str(expected_from),
-                     store_order_state_to_str(to));
+    if ((to != ORDER_CANCELLED && to != ORDER_EXPIRED) ||
+        !transition_ok(expected_from, to))
+        return store_failf_(db, -EINVAL, "order %s: cannot withdraw from %s to %s",
+                            order_id, store_order_state_to_str(expected_from),
+                            store_order_state_to_str(to));
     if (build != NULL && sent && db->device[0] == '\0')
         return store_failf_(db, -EINVAL, "no device id: call store_set_device() first");
     if ((e = store_tx_begin_(db, true)) < 0)

@@ -98,7 +98,8 @@ store_prune(struct store *db, int64_t now_ms, int64_t keep_ms, int64_t *deleted)
     int64_t n = 0;
     if (keep_ms < STORE_KEEP_MIN_MS || now_ms < INT64_MIN + keep_ms)
         return store_failf_(db, -EINVAL, "keep at least %lld days, not %lld ms",
-                     (long long)(STORE_KEEP_MIN_MS / 86400000), (long long)keep_ms);
+                            (long long)(STORE_KEEP_MIN_MS / 86400000),
+                            (long long)keep_ms);
     if ((e = store_tx_begin_(db, false)) < 0)
         return e;
     for (size_t i = 0; i < sizeof(prune_steps) / sizeof(prune_steps[0]); i++) {

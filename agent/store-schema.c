@@ -226,13 +226,14 @@ store_migrate_(struct store *db)
             goto out;
         if (v > STORE_SCHEMA_VERSION) {
             e = store_failf_(db, -EPROTO,
-                      "schema version %lld is newer than this program's (%d): "
-                      "install a newer pantry-agent, or restore a backup",
-                      (long long)v, STORE_SCHEMA_VERSION);
+                             "schema version %lld is newer than this program's (%d): "
+                             "install a newer pantry-agent, or restore a backup",
+                             (long long)v, STORE_SCHEMA_VERSION);
             goto out;
         }
         if (v < 0) {
-            e = store_failf_(db, -EPROTO, "schema version %lld is not ours", (long long)v);
+            e = store_failf_(db, -EPROTO, "schema version %lld is not ours",
+                             (long long)v);
             goto out;
         }
         if (v == STORE_SCHEMA_VERSION)
@@ -241,7 +242,7 @@ store_migrate_(struct store *db)
             char msg[STORE_ERR_MAX];
             snprintf(msg, sizeof(msg), "%s", db->err);
             store_failf_(db, e, "migration to schema version %lld failed: %s",
-                  (long long)v + 1, msg);
+                         (long long)v + 1, msg);
             goto out;
         }
         char sql[64];

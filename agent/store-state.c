@@ -29,10 +29,11 @@ store_item_put(struct store *db, const struct store_item *it)
     int e = 0;
     if (!store_id_ok_(it->id))
         return store_bad_id_(db, "an item id");
-    if (!store_fits_(it->name, sizeof(it->name)) || !store_fits_(it->sku, sizeof(it->sku)) ||
+    if (!store_fits_(it->name, sizeof(it->name)) ||
+        !store_fits_(it->sku, sizeof(it->sku)) ||
         !store_fits_(it->gtin, sizeof(it->gtin)))
         return store_failf_(db, -EINVAL, "item %s: a field without its terminating NUL",
-                     it->id);
+                            it->id);
     sqlite3_stmt *st = store_stmt_(db, S_ITEM_PUT, &e);
     if (st == NULL)
         return e;
@@ -108,8 +109,9 @@ store_cal_add(struct store *db, const char *item, int64_t t_ms,
     if (!store_id_ok_(item))
         return store_bad_id_(db, "an item id");
     if (cal->span_raw == 0 || cal->span_mg < 1 || cal->span_mg > COND_MG_LIMIT)
-        return store_failf_(db, -EINVAL, "calibration of %s: span %d counts for %lld mg", item,
-                     (int)cal->span_raw, (long long)cal->span_mg);
+        return store_failf_(db, -EINVAL,
+                            "calibration of %s: span %d counts for %lld mg", item,
+                            (int)cal->span_raw, (long long)cal->span_mg);
     sqlite3_stmt *st = store_stmt_(db, S_CAL_ADD, &e);
     if (st == NULL)
         return e;
@@ -177,7 +179,7 @@ store_event_add(struct store *db, const char *item, const struct stock_event *ev
         return store_bad_id_(db, "an item id");
     if (ev->kind >= STOCK_KIND_COUNT)
         return store_failf_(db, -EINVAL, "stock event of %s: unknown kind %u", item,
-                     (unsigned)ev->kind);
+                            (unsigned)ev->kind);
     sqlite3_stmt *st = store_stmt_(db, S_EVENT_ADD, &e);
     if (st == NULL)
         return e;
@@ -209,7 +211,7 @@ store_events(struct store *db, const char *item, int64_t from_ms, int64_t to_ms,
         int kind = stock_kind_from_str((const char *)sqlite3_column_text(st, 2));
         if (kind < 0) {
             e = store_failf_(db, -EIO, "a stock event of unknown kind '%s'",
-                      (const char *)sqlite3_column_text(st, 2));
+                             (const char *)sqlite3_column_text(st, 2));
             break;
         }
         ev.item = (const char *)sqlite3_column_text(st, 0);
@@ -236,8 +238,9 @@ store_reading_put(struct store *db, const char *item, const struct store_reading
     if (!store_id_ok_(item))
         return store_bad_id_(db, "an item id");
     if (r->n < 1 || r->min_mg > r->max_mg || r->uncertainty_mg < 0)
-        return store_failf_(db, -EINVAL, "reading of %s: n %lld, min %lld, max %lld mg", item,
-                     (long long)r->n, (long long)r->min_mg, (long long)r->max_mg);
+        return store_failf_(db, -EINVAL, "reading of %s: n %lld, min %lld, max %lld mg",
+                            item, (long long)r->n, (long long)r->min_mg,
+                            (long long)r->max_mg);
     sqlite3_stmt *st = store_stmt_(db, S_READING_PUT, &e);
     if (st == NULL)
         return e;
@@ -332,12 +335,14 @@ model_read(struct store *db, const char *item, bool exact, int32_t *format, void
         const void *b = sqlite3_column_blob(st, 3);
         int64_t got = sqlite3_column_bytes(st, 3);
         if (exact && (f != *format || n != (int64_t)cap || got != n || b == NULL)) {
-            e = store_failf_(db, -ESTALE,
-                      "model state of %s has format %d, %lld bytes; expected %d, %zu",
-                      item, (int)f, (long long)got, (int)*format, cap);
+            e = store_failf_(
+                db, -ESTALE,
+                "model state of %s has format %d, %lld bytes; expected %d, %zu", item,
+                (int)f, (long long)got, (int)*format, cap);
         } else if (!exact && (b == NULL || got < 1 || (uint64_t)got > cap)) {
-            e = store_failf_(db, -E2BIG, "model state of %s: %lld bytes, at most %zu read",
-                      item, (long long)got, cap);
+            e = store_failf_(db, -E2BIG,
+                             "model state of %s: %lld bytes, at most %zu read", item,
+                             (long long)got, cap);
         } else {
             memcpy(buf, b, (size_t)got);
             *format = f;
@@ -400,8 +405,9 @@ store_history(struct store *db, const char *item, int limit,
             h.from = a != NULL ? store_order_state_from_str(a) : ORDER_STATE_COUNT;
             h.to = store_order_state_from_str((const char *)sqlite3_column_text(st, 5));
             if (h.from < 0 || h.to < 0) {
-                e = store_failf_(db, -EIO, "a transition of order %s to an unknown state",
-                          h.order_id);
+                e = store_failf_(db, -EIO,
+                                 "a transition of order %s to an unknown state",
+                                 h.order_id);
                 break;
             }
         } else if (k == 1) {

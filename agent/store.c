@@ -29,7 +29,6 @@
 
 /* ---- cached statements ---- */
 
-
 /* queued_ms is the time of the transition to queued (none before). */
 #define ORDER_COLS                                                                     \
     "order_id, item, state, packs, price_cents, reason, created_ms, updated_ms, seq, " \
@@ -140,7 +139,6 @@ static const char *const stmt_sql[S_COUNT] = {
         ") ORDER BY t DESC, k DESC, r DESC LIMIT ?2",
     [S_AUDIT_ADD] = "INSERT INTO audit (t_ms, item, what) VALUES (?1, ?2, ?3)",
 };
-
 
 /* ---- errors: the one translation of SQLite result codes ---- */
 
@@ -321,7 +319,7 @@ store_col_copy_(struct store *db, sqlite3_stmt *st, int i, char *dst, size_t cap
         n = 0;
     if (n >= cap)
         return store_failf_(db, -EIO, "%s: a value of %zu bytes is longer than %zu",
-                     sqlite3_column_name(st, i), n, cap - 1);
+                            sqlite3_column_name(st, i), n, cap - 1);
     memcpy(dst, s != NULL ? (const char *)s : "", n);
     dst[n] = '\0';
     return 0;
@@ -342,7 +340,8 @@ store_fits_(const char *s, size_t cap)
 int
 store_bad_id_(struct store *db, const char *what)
 {
-    return store_failf_(db, -EINVAL, "%s must be 1 to %d bytes", what, STORE_ID_MAX - 1);
+    return store_failf_(db, -EINVAL, "%s must be 1 to %d bytes", what,
+                        STORE_ID_MAX - 1);
 }
 
 /* ---- transactions ---- */
@@ -402,7 +401,8 @@ store_commit(struct store *db)
 {
     /* SQLite rolls a transaction back by itself after some errors (full, I/O). */
     if (!store_in_tx_(db))
-        return store_failf_(db, -EIO, "no batch to commit (rolled back after an error?)");
+        return store_failf_(db, -EIO,
+                            "no batch to commit (rolled back after an error?)");
     int e = store_run_id_(db, S_COMMIT);
     if (e < 0 && store_in_tx_(db)) {
         char keep[STORE_ERR_MAX];
@@ -427,7 +427,8 @@ store_checkpoint(struct store *db)
                                    &busy);
     if (rc != SQLITE_OK)
         return store_fail_(db, rc);
-    return busy ? store_failf_(db, -EBUSY, "checkpoint incomplete: a reader holds the WAL")
+    return busy ? store_failf_(db, -EBUSY,
+                               "checkpoint incomplete: a reader holds the WAL")
                 : 0;
 }
 
@@ -469,7 +470,8 @@ quick_check(struct store *db)
     if (rc == SQLITE_ROW) {
         const char *r = (const char *)sqlite3_column_text(st, 0);
         if (r == NULL || strcmp(r, "ok") != 0) {
-            e = store_failf_(db, -EIO, "integrity check failed: %s", r != NULL ? r : "?");
+            e = store_failf_(db, -EIO, "integrity check failed: %s",
+                             r != NULL ? r : "?");
             for (char *c = db->err; *c != '\0'; c++)
                 if (*c == '\n')
                     *c = ' '; /* "*** in database main ***\nPage 5: ..." */
@@ -587,7 +589,8 @@ store_open(const char *path, unsigned flags, struct store **out, char *err,
     if (rc != SQLITE_OK) {
         e = store_fail_(db, rc);
         if (e == -ENOENT)
-            store_failf_(db, e, "no store here (the daemon creates it on its first start)");
+            store_failf_(db, e,
+                         "no store here (the daemon creates it on its first start)");
         goto error;
     }
     sqlite3_extended_result_codes(db->sql, 1);
