@@ -16,9 +16,10 @@
 #include "orders.h"
 
 #include <errno.h>
-#include <string.h>
 
-#include "evtrace.h"
+#include "utc.h"
+
+#define DAY_S INT64_C(86400)
 
 const char *
 order_event_to_str(enum order_event e)
@@ -128,13 +129,18 @@ orders_guard(const struct order_guard_in *in)
 int64_t
 orders_month_start_ms(int64_t t_ms)
 {
-    char day[32];
-    int64_t t_s = t_ms >= 0 ? t_ms / 1000 : 0;
-
-    /* YYYY-MM-DDTHH:MM:SSZ -> YYYY-MM-01T00:00:00Z: the calendar is evtrace's. */
-    evtrace_format_time(t_s, day, sizeof(day));
-    memcpy(day + 8, "01T00:00:00Z", 13);
-    if (evtrace_parse_time(day, &t_s) < 0)
+    /* The agent never runs before 1970: a negative time is the epoch's month. */
+    if (t_ms < 0)
         return 0;
-    return t_s * 1000;
+    int64_t days = t_ms / 1000 / DAY_S;
+    /* 146097 days make 400 Gregorian years, so this guess is the year or one off. */
+    int64_t y = 1970 + days * 400 / 146097;
+    while (utc_days_from_civil(y, 1, 1) > days)
+        y--;
+    while (utc_days_from_civil(y + 1, 1, 1) <= days)
+        y++;
+    int64_t m = 12;
+    while (utc_days_from_civil(y, m, 1) > days)
+        m--;
+    return utc_days_from_civil(y, m, 1) * DAY_S * 1000;
 }

@@ -106,7 +106,10 @@ struct order_guard_in {
  */
 enum order_verdict orders_guard(const struct order_guard_in *in);
 
-/* Start of the UTC calendar month holding t_ms >= 0 (budgets are per month). */
+/*
+ * Start of the UTC calendar month holding t_ms, in ms since the epoch (budgets
+ * are per month); 0 for a negative t_ms. Any t_ms >= 0 has its answer.
+ */
 int64_t orders_month_start_ms(int64_t t_ms);
 
 #endif

@@ -1,19 +1,17 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The SQLite store (see store.h; schema and decisions in STORE.md). One
- * connection per handle, every statement prepared once and cached in the handle,
- * every SQLite result code translated to an errno in sq_errno(). Migrations are
- * an ordered array of SQL steps; step k takes user_version k - 1 to k inside its
- * own transaction, so a crash during an upgrade leaves a database at a version
- * this code knows, and the next open continues from there. A fresh file is made
- * by the same steps, so a migrated schema and a fresh one cannot drift apart.
+ * The SQLite store's core (see store.h; schema and decisions in STORE.md): the
+ * handle and its connection, every statement prepared once and cached in the
+ * handle, every SQLite result code translated to an errno in sq_errno(), the
+ * transactions, and opening (checked, configured, migrated) and closing. What
+ * the store holds is in its other files, one concern each: store-schema.c (the
+ * migrations), store-state.c (items, readings, models, history, views),
+ * store-orders.c (orders and their outbox), store-prune.c (retention).
  */
 #include "store.h"
 #include "store-int.h"
 #include "store-io.h"
-
-#include "cond.h"
-#include "sensor.h"
+#include "text.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -26,258 +24,10 @@
 
 #include <sqlite3.h>
 
-#define MODEL_MAX_BYTES 65536
-#define PACKS_MAX 10000
-#define PRICE_MAX_CENTS INT64_C(1000000000)
 #define FILE_MODE 0640
 #define PAGE_SIZE "1024"
 
-/* ---- schema ---- */
-
-#define FINAL_STATES "('fulfilled', 'cancelled', 'rejected', 'expired')"
-
-/*
- * Never edit a step that has shipped: add a new one. A step that rebuilds a
- * table must follow SQLite's twelve-step ALTER TABLE recipe (STORE.md).
- */
-static const char *const migrations[STORE_SCHEMA_VERSION] = {
-    /* 1: the core tables: items, calibrations, stock events, orders. */
-    "CREATE TABLE items (\n"
-    "  id TEXT PRIMARY KEY NOT NULL,\n"
-    "  name TEXT NOT NULL,\n"
-    "  sku TEXT NOT NULL DEFAULT '',\n"
-    "  gtin TEXT NOT NULL DEFAULT '',\n"
-    "  channel INTEGER NOT NULL DEFAULT -1\n"
-    ") WITHOUT ROWID;\n"
-    "CREATE TABLE calibrations (\n"
-    "  item TEXT NOT NULL REFERENCES items (id),\n"
-    "  t_ms INTEGER NOT NULL,\n"
-    "  zero INTEGER NOT NULL,\n"
-    "  span_raw INTEGER NOT NULL CHECK (span_raw <> 0),\n"
-    "  span_mg INTEGER NOT NULL CHECK (span_mg > 0)\n"
-    ");\n"
-    "CREATE INDEX calibrations_item ON calibrations (item, t_ms);\n"
-    "CREATE TABLE events (\n"
-    "  item TEXT NOT NULL REFERENCES items (id),\n"
-    "  t_ms INTEGER NOT NULL,\n"
-    "  kind TEXT NOT NULL,\n"
-    "  mg INTEGER NOT NULL,\n"
-    "  channel INTEGER NOT NULL\n"
-    ");\n"
-    "CREATE INDEX events_item ON events (item, t_ms);\n"
-    "CREATE TABLE orders (\n"
-    "  order_id TEXT NOT NULL UNIQUE,\n"
-    "  item TEXT NOT NULL REFERENCES items (id),\n"
-    "  state TEXT NOT NULL CHECK (state IN ('planned', 'queued', 'published',\n"
-    "    'acknowledged', 'fulfilled', 'cancelled', 'rejected', 'expired')),\n"
-    "  packs INTEGER NOT NULL CHECK (packs >= 1),\n"
-    "  price_cents INTEGER NOT NULL DEFAULT 0 CHECK (price_cents >= 0),\n"
-    "  reason TEXT NOT NULL,\n"
-    "  created_ms INTEGER NOT NULL,\n"
-    "  updated_ms INTEGER NOT NULL,\n"
-    "  seq INTEGER UNIQUE CHECK (seq IS NULL OR seq > 0),\n"
-    "  message TEXT,\n"
-    "  detail TEXT CHECK (detail IS NULL OR json_valid(detail)),\n"
-    "  CHECK ((seq IS NULL) = (message IS NULL))\n"
-    ");\n"
-    "CREATE INDEX orders_item ON orders (item, created_ms);\n"
-    "CREATE TABLE order_transitions (\n"
-    "  order_id TEXT NOT NULL REFERENCES orders (order_id) ON DELETE CASCADE,\n"
-    "  from_state TEXT,\n"
-    "  to_state TEXT NOT NULL,\n"
-    "  t_ms INTEGER NOT NULL,\n"
-    "  note TEXT\n"
-    ");\n"
-    "CREATE INDEX order_transitions_order ON order_transitions (order_id, t_ms);\n"
-    "CREATE TABLE sequence (\n"
-    "  device TEXT PRIMARY KEY NOT NULL,\n"
-    "  last INTEGER NOT NULL CHECK (last >= 0)\n"
-    ");\n"
-    "CREATE TRIGGER sequence_grows BEFORE UPDATE ON sequence\n"
-    "  WHEN NEW.last <= OLD.last OR NEW.device IS NOT OLD.device\n"
-    "BEGIN SELECT RAISE(ABORT, 'sequence numbers only grow'); END;\n"
-    "CREATE TRIGGER sequence_kept BEFORE DELETE ON sequence\n"
-    "BEGIN SELECT RAISE(ABORT, 'sequence numbers are never forgotten'); END;\n",
-
-    /* 2: aggregated readings and learnt model states. */
-    "CREATE TABLE readings (\n"
-    "  start_ms INTEGER NOT NULL,\n"
-    "  item TEXT NOT NULL REFERENCES items (id),\n"
-    "  n INTEGER NOT NULL CHECK (n >= 1),\n"
-    "  min_mg INTEGER NOT NULL,\n"
-    "  max_mg INTEGER NOT NULL CHECK (max_mg >= min_mg),\n"
-    "  mean_mg INTEGER NOT NULL,\n"
-    "  uncertainty_mg INTEGER NOT NULL CHECK (uncertainty_mg >= 0),\n"
-    "  PRIMARY KEY (start_ms, item)\n"
-    ") WITHOUT ROWID;\n"
-    "CREATE TABLE model_states (\n"
-    "  item TEXT PRIMARY KEY NOT NULL REFERENCES items (id),\n"
-    "  t_ms INTEGER NOT NULL,\n"
-    "  format INTEGER NOT NULL,\n"
-    "  size INTEGER NOT NULL,\n"
-    "  state BLOB NOT NULL\n"
-    ") WITHOUT ROWID;\n",
-
-    /*
-     * 3: the audit log, and indexes by time for retention and history. Events are
-     * re-indexed by time alone: new events then touch one index page (the last)
-     * instead of one per item, and prune and history read in index order.
-     */
-    "CREATE TABLE audit (\n"
-    "  t_ms INTEGER NOT NULL,\n"
-    "  item TEXT,\n"
-    "  what TEXT NOT NULL\n"
-    ");\n"
-    "CREATE INDEX audit_t ON audit (t_ms);\n"
-    "DROP INDEX events_item;\n"
-    "CREATE INDEX events_t ON events (t_ms);\n"
-    "CREATE INDEX orders_state ON orders (state, updated_ms);\n"
-    "CREATE INDEX order_transitions_t ON order_transitions (t_ms);\n",
-    /* 4: the daemon's latest view of each item (pantryctl status reads it), and
-     * small named counters such as how far a replay has been processed. */
-    "CREATE TABLE item_views (\n"
-    "  item TEXT PRIMARY KEY NOT NULL REFERENCES items (id) ON DELETE CASCADE,\n"
-    "  t_ms INTEGER NOT NULL,\n"
-    "  stock_mg INTEGER NOT NULL CHECK (stock_mg >= 0),\n"
-    "  uncertainty_mg INTEGER NOT NULL CHECK (uncertainty_mg >= 0),\n"
-    "  rate_ugpd INTEGER NOT NULL,\n"
-    "  sigma_ugpd INTEGER NOT NULL,\n"
-    "  runout_s INTEGER,\n"
-    "  runout_lo_s INTEGER,\n"
-    "  runout_hi_s INTEGER,\n"
-    "  lead_s INTEGER NOT NULL,\n"
-    "  reorder_point_mg INTEGER NOT NULL,\n"
-    "  verdict TEXT NOT NULL,\n"
-    "  fault INTEGER NOT NULL CHECK (fault IN (0, 1))\n"
-    ");\n"
-    "CREATE TABLE meta (\n"
-    "  key TEXT PRIMARY KEY NOT NULL,\n"
-    "  value INTEGER NOT NULL\n"
-    ");\n",
-    /*
-     * 5: signed cancels wait in an outbox of their own until the retailer answers
-     * (an order that left the device and was then cancelled or expired), and a
-     * shipped order's ETA. A rowid table: a row holds a ~600-byte JWS.
-     */
-    "CREATE TABLE cancels (\n"
-    "  order_id TEXT NOT NULL UNIQUE REFERENCES orders (order_id) ON DELETE CASCADE,\n"
-    "  seq INTEGER NOT NULL UNIQUE CHECK (seq > 0),\n"
-    "  message TEXT NOT NULL,\n"
-    "  created_ms INTEGER NOT NULL,\n"
-    "  published_ms INTEGER,\n"
-    "  answered_ms INTEGER,\n"
-    "  answer TEXT CHECK (answer IS NULL OR answer IN ('cancelled', 'rejected')),\n"
-    "  CHECK ((answered_ms IS NULL) = (answer IS NULL))\n"
-    ");\n"
-    "ALTER TABLE orders ADD COLUMN eta_ms INTEGER;\n",
-    /*
-     * 6: what more a stock event says (enum stock_flag in sensors/sensor.h: a
-     * slow loss, why a fault began, a load that came or went).
-     */
-    ("ALTER TABLE events ADD COLUMN flags INTEGER NOT NULL DEFAULT 0 "
-     "CHECK (flags BETWEEN 0 AND 255);\n"),
-    /*
-     * 7: a replay's state that the other tables do not hold (conditioning of
-     * every platform, items' timers and open aggregates), as of processed_ms,
-     * written in the same transaction, so a killed replay resumes exactly
-     * (agent/resume.h). One row.
-     */
-    "CREATE TABLE resume (\n"
-    "  id INTEGER PRIMARY KEY CHECK (id = 1),\n"
-    "  t_ms INTEGER NOT NULL,\n"
-    "  format INTEGER NOT NULL,\n"
-    "  state TEXT NOT NULL\n"
-    ");\n",
-    /*
-     * 8: the household's away periods set with pantryctl away (store-away.c),
-     * merged with the configured ones for planning. [from_ms, until_ms).
-     */
-    "CREATE TABLE away (\n"
-    "  id INTEGER PRIMARY KEY,\n"
-    "  from_ms INTEGER NOT NULL CHECK (from_ms >= 0),\n"
-    "  until_ms INTEGER NOT NULL CHECK (until_ms > from_ms),\n"
-    "  before INTEGER NOT NULL CHECK (before IN (0, 1)),\n"
-    "  created_ms INTEGER NOT NULL\n"
-    ");\n",
-    /*
-     * 9: the calls to the household's Grocy (store-grocy.c), one row each, added
-     * in the transaction of the stock event (or order) that causes it, sent in
-     * id order; state 'sending' is written before the POST (STORE.md, "Grocy").
-     */
-    "CREATE TABLE grocy_calls (\n"
-    "  id INTEGER PRIMARY KEY,\n"
-    "  item TEXT NOT NULL,\n"
-    "  product INTEGER NOT NULL CHECK (product > 0),\n"
-    "  op TEXT NOT NULL CHECK (op IN ('consume', 'add', 'inventory', 'shopping')),\n"
-    "  amount_mg INTEGER NOT NULL CHECK (amount_mg >= 0),\n"
-    "  stock_mg INTEGER NOT NULL CHECK (stock_mg >= 0),\n"
-    "  unit_mg INTEGER NOT NULL CHECK (unit_mg > 0),\n"
-    "  state TEXT NOT NULL CHECK (state IN ('pending', 'sending', 'done', 'failed')),\n"
-    "  tries INTEGER NOT NULL DEFAULT 0,\n"
-    "  next_ms INTEGER NOT NULL DEFAULT 0,\n"
-    "  created_ms INTEGER NOT NULL,\n"
-    "  updated_ms INTEGER NOT NULL,\n"
-    "  detail TEXT NOT NULL DEFAULT ''\n"
-    ");\n"
-    "CREATE INDEX grocy_calls_state ON grocy_calls (state, id);\n",
-};
-
-const char *
-store_migration_sql(int version)
-{
-    if (version < 1 || version > STORE_SCHEMA_VERSION)
-        return NULL;
-    return migrations[version - 1];
-}
-
 /* ---- cached statements ---- */
-
-enum stmt_id {
-    S_BEGIN,
-    S_COMMIT,
-    S_ROLLBACK,
-    S_SYNC_FULL,
-    S_SYNC_NORMAL,
-    S_ITEM_PUT,
-    S_ITEM_GET,
-    S_ITEMS,
-    S_CAL_ADD,
-    S_CAL_LATEST,
-    S_EVENT_ADD,
-    S_EVENTS,
-    S_READING_PUT,
-    S_READINGS,
-    S_MODEL_PUT,
-    S_MODEL_GET,
-    S_ORDER_INSERT,
-    S_TRANS_INSERT,
-    S_ORDER_STATE,
-    S_ORDER_MOVE,
-    S_ORDER_QUEUE,
-    S_SEQ_GET,
-    S_SEQ_MAX,
-    S_SEQ_INSERT,
-    S_SEQ_SET,
-    S_ORDER_GET,
-    S_ORDERS_OPEN,
-    S_ORDERS_SINCE,
-    S_ORDERS_COUNTED,
-    S_PENDING,
-    S_CANCEL_INSERT,
-    S_CANCEL_PUBLISHED,
-    S_CANCEL_ANSWERED,
-    S_CANCEL_GET,
-    S_ORDER_ETA,
-    S_HISTORY,
-    S_AUDIT_ADD,
-    S_VIEW_PUT,
-    S_VIEW_GET,
-    S_META_PUT,
-    S_META_GET,
-    S_RESUME_PUT,
-    S_RESUME_GET,
-    S_COUNT,
-};
 
 /* queued_ms is the time of the transition to queued (none before). */
 #define ORDER_COLS                                                                     \
@@ -390,15 +140,6 @@ static const char *const stmt_sql[S_COUNT] = {
     [S_AUDIT_ADD] = "INSERT INTO audit (t_ms, item, what) VALUES (?1, ?2, ?3)",
 };
 
-struct store {
-    sqlite3 *sql;
-    sqlite3_stmt *stmt[S_COUNT];
-    bool rdonly;
-    struct store_caps caps;
-    char device[STORE_ID_MAX]; /* "" until store_set_device() */
-    char err[STORE_ERR_MAX];
-};
-
 /* ---- errors: the one translation of SQLite result codes ---- */
 
 static int
@@ -462,8 +203,8 @@ sq_errno(int rc, int sys_errno)
 }
 
 /* Translate rc, keeping SQLite's message for store_errmsg(). */
-static int
-fail(struct store *db, int rc)
+int
+store_fail_(struct store *db, int rc)
 {
     int e = sq_errno(rc, db->sql != NULL ? sqlite3_system_errno(db->sql) : 0);
     snprintf(db->err, sizeof(db->err), "%s",
@@ -472,12 +213,12 @@ fail(struct store *db, int rc)
 }
 
 /* A failure of our own: e (negative) with a message. */
-__attribute__((format(printf, 3, 4))) static int
-failf(struct store *db, int e, const char *fmt, ...)
+int
+store_failf_(struct store *db, int e, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(db->err, sizeof(db->err), fmt, ap);
+    text_verror(db->err, sizeof(db->err), fmt, ap);
     va_end(ap);
     return e;
 }
@@ -489,12 +230,6 @@ store_sql_(struct store *db)
     return db->sql;
 }
 
-int
-store_fail_(struct store *db, int rc)
-{
-    return fail(db, rc);
-}
-
 sqlite3_stmt *
 store_prepare_(struct store *db, const char *sql, int *e)
 {
@@ -502,7 +237,7 @@ store_prepare_(struct store *db, const char *sql, int *e)
     int rc = sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL);
 
     if (rc != SQLITE_OK) {
-        *e = fail(db, rc);
+        *e = store_fail_(db, rc);
         sqlite3_finalize(st);
         return NULL;
     }
@@ -524,14 +259,14 @@ store_errmsg(const struct store *db)
 /* ---- statement helpers ---- */
 
 /* The cached statement id, prepared on first use; NULL with db->err on failure. */
-static sqlite3_stmt *
-stmt(struct store *db, enum stmt_id id, int *e)
+sqlite3_stmt *
+store_stmt_(struct store *db, enum stmt_id id, int *e)
 {
     if (db->stmt[id] == NULL) {
         int rc = sqlite3_prepare_v3(db->sql, stmt_sql[id], -1,
                                     SQLITE_PREPARE_PERSISTENT, &db->stmt[id], NULL);
         if (rc != SQLITE_OK) {
-            *e = fail(db, rc);
+            *e = store_fail_(db, rc);
             return NULL;
         }
     }
@@ -539,138 +274,140 @@ stmt(struct store *db, enum stmt_id id, int *e)
 }
 
 /* Ready for the next use: no row pending (which would hold a read transaction). */
-static void
-done(sqlite3_stmt *st)
+void
+store_done_(sqlite3_stmt *st)
 {
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
 }
 
 /* Step a statement that returns no rows; reset it. */
-static int
-run(struct store *db, sqlite3_stmt *st)
+int
+store_run_(struct store *db, sqlite3_stmt *st)
 {
     int rc = sqlite3_step(st);
-    int e = rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : fail(db, rc);
-    done(st);
+    int e = rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : store_fail_(db, rc);
+    store_done_(st);
     return e;
 }
 
 /* Run a statement without parameters. */
-static int
-run_id(struct store *db, enum stmt_id id)
+int
+store_run_id_(struct store *db, enum stmt_id id)
 {
     int e = 0;
-    sqlite3_stmt *st = stmt(db, id, &e);
-    return st != NULL ? run(db, st) : e;
+    sqlite3_stmt *st = store_stmt_(db, id, &e);
+    return st != NULL ? store_run_(db, st) : e;
 }
 
 /* Bind text, NULL as SQL NULL. The string must outlive the step (all ours do). */
-static int
-bind_text(struct store *db, sqlite3_stmt *st, int i, const char *s)
+int
+store_bind_text_(struct store *db, sqlite3_stmt *st, int i, const char *s)
 {
     int rc = s != NULL ? sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC)
                        : sqlite3_bind_null(st, i);
-    return rc == SQLITE_OK ? 0 : fail(db, rc);
+    return rc == SQLITE_OK ? 0 : store_fail_(db, rc);
 }
 
 /* Copy column i into dst[cap]; -EIO if it does not fit (not ours, or corrupt). */
-static int
-col_copy(struct store *db, sqlite3_stmt *st, int i, char *dst, size_t cap)
+int
+store_col_copy_(struct store *db, sqlite3_stmt *st, int i, char *dst, size_t cap)
 {
     const unsigned char *s = sqlite3_column_text(st, i);
     size_t n = (size_t)sqlite3_column_bytes(st, i);
     if (s == NULL)
         n = 0;
     if (n >= cap)
-        return failf(db, -EIO, "%s: a value of %zu bytes is longer than %zu",
-                     sqlite3_column_name(st, i), n, cap - 1);
+        return store_failf_(db, -EIO, "%s: a value of %zu bytes is longer than %zu",
+                            sqlite3_column_name(st, i), n, cap - 1);
     memcpy(dst, s != NULL ? (const char *)s : "", n);
     dst[n] = '\0';
     return 0;
 }
 
-static bool
-id_ok(const char *s)
+bool
+store_id_ok_(const char *s)
 {
     return s != NULL && s[0] != '\0' && strnlen(s, STORE_ID_MAX) < STORE_ID_MAX;
 }
 
-static bool
-fits(const char *s, size_t cap)
+bool
+store_fits_(const char *s, size_t cap)
 {
     return strnlen(s, cap) < cap;
 }
 
-static int
-bad_id(struct store *db, const char *what)
+int
+store_bad_id_(struct store *db, const char *what)
 {
-    return failf(db, -EINVAL, "%s must be 1 to %d bytes", what, STORE_ID_MAX - 1);
+    return store_failf_(db, -EINVAL, "%s must be 1 to %d bytes", what,
+                        STORE_ID_MAX - 1);
 }
 
 /* ---- transactions ---- */
 
 /* In a caller's batch (store_begin()): order functions refuse to run. */
-static bool
-in_tx(struct store *db)
+bool
+store_in_tx_(struct store *db)
 {
     return !sqlite3_get_autocommit(db->sql);
 }
 
 /*
- * Start a write transaction of our own. full: synchronous=FULL until tx_end(),
+ * Start a write transaction of our own. full: synchronous=FULL until store_tx_end_(),
  * so the commit is on disk before the function returns (an order, a sequence
  * number): with NORMAL a power cut may lose the last commits in the WAL.
  */
-static int
-tx_begin(struct store *db, bool full)
+int
+store_tx_begin_(struct store *db, bool full)
 {
     int e;
-    if (in_tx(db))
-        return failf(db, -EINVAL, "called inside store_begin()");
-    if (full && (e = run_id(db, S_SYNC_FULL)) < 0)
+    if (store_in_tx_(db))
+        return store_failf_(db, -EINVAL, "called inside store_begin()");
+    if (full && (e = store_run_id_(db, S_SYNC_FULL)) < 0)
         return e;
-    if ((e = run_id(db, S_BEGIN)) < 0 && full)
-        run_id(db, S_SYNC_NORMAL);
+    if ((e = store_run_id_(db, S_BEGIN)) < 0 && full)
+        store_run_id_(db, S_SYNC_NORMAL);
     return e;
 }
 
 /* Commit when e is 0, else roll back; returns e or the commit's failure. */
-static int
-tx_end(struct store *db, int e, bool full)
+int
+store_tx_end_(struct store *db, int e, bool full)
 {
     if (e == 0)
-        e = run_id(db, S_COMMIT);
-    if (e < 0 && in_tx(db)) {
+        e = store_run_id_(db, S_COMMIT);
+    if (e < 0 && store_in_tx_(db)) {
         char keep[STORE_ERR_MAX];
         memcpy(keep, db->err, sizeof(keep));
-        run_id(db, S_ROLLBACK);
+        store_run_id_(db, S_ROLLBACK);
         memcpy(db->err, keep, sizeof(keep));
     }
     if (full)
-        run_id(db, S_SYNC_NORMAL);
+        store_run_id_(db, S_SYNC_NORMAL);
     return e;
 }
 
 int
 store_begin(struct store *db)
 {
-    if (in_tx(db))
-        return failf(db, -EINVAL, "store_begin() inside a batch");
-    return run_id(db, S_BEGIN);
+    if (store_in_tx_(db))
+        return store_failf_(db, -EINVAL, "store_begin() inside a batch");
+    return store_run_id_(db, S_BEGIN);
 }
 
 int
 store_commit(struct store *db)
 {
     /* SQLite rolls a transaction back by itself after some errors (full, I/O). */
-    if (!in_tx(db))
-        return failf(db, -EIO, "no batch to commit (rolled back after an error?)");
-    int e = run_id(db, S_COMMIT);
-    if (e < 0 && in_tx(db)) {
+    if (!store_in_tx_(db))
+        return store_failf_(db, -EIO,
+                            "no batch to commit (rolled back after an error?)");
+    int e = store_run_id_(db, S_COMMIT);
+    if (e < 0 && store_in_tx_(db)) {
         char keep[STORE_ERR_MAX];
         memcpy(keep, db->err, sizeof(keep));
-        run_id(db, S_ROLLBACK);
+        store_run_id_(db, S_ROLLBACK);
         memcpy(db->err, keep, sizeof(keep));
     }
     return e;
@@ -679,7 +416,7 @@ store_commit(struct store *db)
 int
 store_rollback(struct store *db)
 {
-    return in_tx(db) ? run_id(db, S_ROLLBACK) : 0;
+    return store_in_tx_(db) ? store_run_id_(db, S_ROLLBACK) : 0;
 }
 
 int
@@ -689,16 +426,17 @@ store_checkpoint(struct store *db)
     rc = sqlite3_wal_checkpoint_v2(db->sql, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL,
                                    &busy);
     if (rc != SQLITE_OK)
-        return fail(db, rc);
-    return busy ? failf(db, -EBUSY, "checkpoint incomplete: a reader holds the WAL")
+        return store_fail_(db, rc);
+    return busy ? store_failf_(db, -EBUSY,
+                               "checkpoint incomplete: a reader holds the WAL")
                 : 0;
 }
 
 /* ---- open, migrate, close ---- */
 
 /* One-row, one-column integer query on the raw connection. */
-static int
-query_int(struct store *db, const char *sql, int64_t *out)
+int
+store_query_int_(struct store *db, const char *sql, int64_t *out)
 {
     sqlite3_stmt *st = NULL;
     int rc = sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL);
@@ -708,16 +446,16 @@ query_int(struct store *db, const char *sql, int64_t *out)
         *out = sqlite3_column_int64(st, 0);
         rc = SQLITE_OK;
     }
-    int e = rc == SQLITE_OK ? 0 : fail(db, rc);
+    int e = rc == SQLITE_OK ? 0 : store_fail_(db, rc);
     sqlite3_finalize(st);
     return e;
 }
 
-static int
-exec(struct store *db, const char *sql)
+int
+store_exec_(struct store *db, const char *sql)
 {
     int rc = sqlite3_exec(db->sql, sql, NULL, NULL, NULL);
-    return rc == SQLITE_OK ? 0 : fail(db, rc);
+    return rc == SQLITE_OK ? 0 : store_fail_(db, rc);
 }
 
 /* PRAGMA quick_check: "ok", or the first problem as the message. */
@@ -732,64 +470,17 @@ quick_check(struct store *db)
     if (rc == SQLITE_ROW) {
         const char *r = (const char *)sqlite3_column_text(st, 0);
         if (r == NULL || strcmp(r, "ok") != 0) {
-            e = failf(db, -EIO, "integrity check failed: %s", r != NULL ? r : "?");
+            e = store_failf_(db, -EIO, "integrity check failed: %s",
+                             r != NULL ? r : "?");
             for (char *c = db->err; *c != '\0'; c++)
                 if (*c == '\n')
                     *c = ' '; /* "*** in database main ***\nPage 5: ..." */
         }
     } else {
-        e = fail(db, rc);
+        e = store_fail_(db, rc);
     }
     sqlite3_finalize(st);
     return e;
-}
-
-/* Apply the steps after the file's version, each in its own transaction. */
-static int
-migrate(struct store *db)
-{
-    for (;;) {
-        int64_t v;
-        int e = exec(db, "BEGIN IMMEDIATE");
-        if (e < 0)
-            return e;
-        /* Read inside the write lock: another process may have migrated. */
-        if ((e = query_int(db, "PRAGMA user_version", &v)) < 0)
-            goto out;
-        if (v > STORE_SCHEMA_VERSION) {
-            e = failf(db, -EPROTO,
-                      "schema version %lld is newer than this program's (%d): "
-                      "install a newer pantry-agent, or restore a backup",
-                      (long long)v, STORE_SCHEMA_VERSION);
-            goto out;
-        }
-        if (v < 0) {
-            e = failf(db, -EPROTO, "schema version %lld is not ours", (long long)v);
-            goto out;
-        }
-        if (v == STORE_SCHEMA_VERSION)
-            return exec(db, "COMMIT");
-        if ((e = exec(db, migrations[v])) < 0) {
-            char msg[STORE_ERR_MAX];
-            snprintf(msg, sizeof(msg), "%s", db->err);
-            failf(db, e, "migration to schema version %lld failed: %s",
-                  (long long)v + 1, msg);
-            goto out;
-        }
-        char sql[64];
-        snprintf(sql, sizeof(sql), "PRAGMA user_version = %lld", (long long)v + 1);
-        if ((e = exec(db, sql)) < 0 || (e = exec(db, "COMMIT")) < 0)
-            goto out;
-        continue;
-    out:
-        if (!sqlite3_get_autocommit(db->sql)) {
-            char keep[STORE_ERR_MAX];
-            memcpy(keep, db->err, sizeof(keep));
-            exec(db, "ROLLBACK");
-            memcpy(db->err, keep, sizeof(keep));
-        }
-        return e;
-    }
 }
 
 /*
@@ -811,8 +502,62 @@ create_file(const char *path)
 static void
 copy_err(char *err, size_t errlen, const char *path, const char *msg)
 {
-    if (err != NULL && errlen > 0)
-        snprintf(err, errlen, "%s: %s", path, msg);
+    text_error(err, errlen, "%s: %s", path, msg);
+}
+
+/* A reader (pantryctl): the schema must be exactly ours; nothing is written. */
+static int
+open_rdonly(struct store *db)
+{
+    int64_t v;
+    int e;
+    if ((e = store_query_int_(db, "PRAGMA user_version", &v)) < 0 ||
+        (e = store_exec_(db, "PRAGMA query_only = ON")) < 0)
+        return e;
+    if (v != STORE_SCHEMA_VERSION)
+        return store_failf_(db, -EPROTO,
+                            v > STORE_SCHEMA_VERSION
+                                ? "schema version %lld is newer than this program's "
+                                  "(%d): install a newer pantryctl"
+                                : "schema version %lld, this program reads %d: start "
+                                  "pantry-agent once to migrate it",
+                            (long long)v, STORE_SCHEMA_VERSION);
+    return 0;
+}
+
+/* The daemon: its pragmas, the page size of a new file, WAL mode, migrations. */
+static int
+open_writable(struct store *db)
+{
+    char *mode = NULL;
+    int e, rc;
+    /*
+     * A 256 KiB page cache: the daemon's working set (today's readings,
+     * the items, open orders) is far smaller, and SQLite's default of 2 MB
+     * would be most of the daemon's memory (tests/agent/BENCH.md).
+     */
+    if ((e = store_exec_(db, "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; "
+                             "PRAGMA cache_size = -256")) < 0)
+        return e;
+    /* Only an empty file takes a page size; WAL mode fixes it from then on. */
+    int64_t pages = 0;
+    if ((e = store_query_int_(db, "PRAGMA page_count", &pages)) < 0 ||
+        (pages == 0 && (e = store_exec_(db, "PRAGMA page_size = " PAGE_SIZE)) < 0))
+        return e;
+    sqlite3_stmt *st = NULL;
+    rc = sqlite3_prepare_v2(db->sql, "PRAGMA journal_mode = WAL", -1, &st, NULL);
+    if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *m = (const char *)sqlite3_column_text(st, 0);
+        mode = strdup(m != NULL ? m : "?");
+        rc = SQLITE_OK;
+    }
+    e = rc == SQLITE_OK ? 0 : store_fail_(db, rc);
+    sqlite3_finalize(st);
+    if (e == 0 && (mode == NULL || strcmp(mode, "wal") != 0))
+        e = store_failf_(db, -EIO, "cannot use WAL mode (journal mode is %s)",
+                         mode != NULL ? mode : "?");
+    free(mode);
+    return e < 0 ? e : store_migrate_(db);
 }
 
 int
@@ -836,15 +581,16 @@ store_open(const char *path, unsigned flags, struct store **out, char *err,
         (struct store_caps){STORE_CAP_READINGS, STORE_CAP_EVENTS, STORE_CAP_AUDIT,
                             STORE_CAP_CALIBRATIONS, STORE_CAP_FINAL_ORDERS};
     if (!db->rdonly && (e = create_file(path)) < 0) {
-        failf(db, e, "cannot create: %s", strerror(-e));
+        store_failf_(db, e, "cannot create: %s", strerror(-e));
         goto error;
     }
     int oflags = db->rdonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
     int rc = sqlite3_open_v2(path, &db->sql, oflags | SQLITE_OPEN_NOMUTEX, NULL);
     if (rc != SQLITE_OK) {
-        e = fail(db, rc);
+        e = store_fail_(db, rc);
         if (e == -ENOENT)
-            failf(db, e, "no store here (the daemon creates it on its first start)");
+            store_failf_(db, e,
+                         "no store here (the daemon creates it on its first start)");
         goto error;
     }
     sqlite3_extended_result_codes(db->sql, 1);
@@ -857,56 +603,12 @@ store_open(const char *path, unsigned flags, struct store **out, char *err,
         if (e == -EIO && strstr(db->err, "integrity") == NULL) {
             char msg[STORE_ERR_MAX];
             snprintf(msg, sizeof(msg), "%s", db->err);
-            failf(db, e, "not a usable database (%s)", msg);
+            store_failf_(db, e, "not a usable database (%s)", msg);
         }
         goto error;
     }
-    if (db->rdonly) {
-        int64_t v;
-        if ((e = query_int(db, "PRAGMA user_version", &v)) < 0 ||
-            (e = exec(db, "PRAGMA query_only = ON")) < 0)
-            goto error;
-        if (v != STORE_SCHEMA_VERSION) {
-            e = failf(db, -EPROTO,
-                      v > STORE_SCHEMA_VERSION
-                          ? "schema version %lld is newer than this program's (%d): "
-                            "install a newer pantryctl"
-                          : "schema version %lld, this program reads %d: start "
-                            "pantry-agent once to migrate it",
-                      (long long)v, STORE_SCHEMA_VERSION);
-            goto error;
-        }
-    } else {
-        char *mode = NULL;
-        /*
-         * A 256 KiB page cache: the daemon's working set (today's readings,
-         * the items, open orders) is far smaller, and SQLite's default of 2 MB
-         * would be most of the daemon's memory (tests/agent/BENCH.md).
-         */
-        if ((e = exec(db, "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; "
-                          "PRAGMA cache_size = -256")) < 0)
-            goto error;
-        /* Only an empty file takes a page size; WAL mode fixes it from then on. */
-        int64_t pages = 0;
-        if ((e = query_int(db, "PRAGMA page_count", &pages)) < 0 ||
-            (pages == 0 && (e = exec(db, "PRAGMA page_size = " PAGE_SIZE)) < 0))
-            goto error;
-        sqlite3_stmt *st = NULL;
-        rc = sqlite3_prepare_v2(db->sql, "PRAGMA journal_mode = WAL", -1, &st, NULL);
-        if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-            const char *m = (const char *)sqlite3_column_text(st, 0);
-            mode = strdup(m != NULL ? m : "?");
-            rc = SQLITE_OK;
-        }
-        e = rc == SQLITE_OK ? 0 : fail(db, rc);
-        sqlite3_finalize(st);
-        if (e == 0 && (mode == NULL || strcmp(mode, "wal") != 0))
-            e = failf(db, -EIO, "cannot use WAL mode (journal mode is %s)",
-                      mode != NULL ? mode : "?");
-        free(mode);
-        if (e < 0 || (e = migrate(db)) < 0)
-            goto error;
-    }
+    if ((e = db->rdonly ? open_rdonly(db) : open_writable(db)) < 0)
+        goto error;
     *out = db;
     return 0;
 
@@ -925,1390 +627,4 @@ store_close(struct store *db)
         sqlite3_finalize(db->stmt[i]);
     sqlite3_close(db->sql);
     free(db);
-}
-
-int
-store_schema_version(struct store *db)
-{
-    int64_t v;
-    int e = query_int(db, "PRAGMA user_version", &v);
-    return e < 0 ? e : (int)v;
-}
-
-/* ---- items ---- */
-
-int
-store_item_put(struct store *db, const struct store_item *it)
-{
-    int e = 0;
-    if (!id_ok(it->id))
-        return bad_id(db, "an item id");
-    if (!fits(it->name, sizeof(it->name)) || !fits(it->sku, sizeof(it->sku)) ||
-        !fits(it->gtin, sizeof(it->gtin)))
-        return failf(db, -EINVAL, "item %s: a field without its terminating NUL",
-                     it->id);
-    sqlite3_stmt *st = stmt(db, S_ITEM_PUT, &e);
-    if (st == NULL)
-        return e;
-    bind_text(db, st, 1, it->id);
-    bind_text(db, st, 2, it->name);
-    bind_text(db, st, 3, it->sku);
-    bind_text(db, st, 4, it->gtin);
-    sqlite3_bind_int(st, 5, it->channel);
-    return run(db, st);
-}
-
-static int
-item_row(struct store *db, sqlite3_stmt *st, struct store_item *it)
-{
-    int e;
-    memset(it, 0, sizeof(*it));
-    if ((e = col_copy(db, st, 0, it->id, sizeof(it->id))) < 0 ||
-        (e = col_copy(db, st, 1, it->name, sizeof(it->name))) < 0 ||
-        (e = col_copy(db, st, 2, it->sku, sizeof(it->sku))) < 0 ||
-        (e = col_copy(db, st, 3, it->gtin, sizeof(it->gtin))) < 0)
-        return e;
-    it->channel = sqlite3_column_int(st, 4);
-    return 0;
-}
-
-int
-store_item_get(struct store *db, const char *id, struct store_item *out)
-{
-    int e = 0;
-    if (!id_ok(id))
-        return bad_id(db, "an item id");
-    sqlite3_stmt *st = stmt(db, S_ITEM_GET, &e);
-    if (st == NULL)
-        return e;
-    bind_text(db, st, 1, id);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-        e = item_row(db, st, out);
-    else if (rc == SQLITE_DONE)
-        e = failf(db, -ENOENT, "no item %s", id);
-    else
-        e = fail(db, rc);
-    done(st);
-    return e;
-}
-
-int
-store_items(struct store *db, int (*cb)(const struct store_item *it, void *ctx),
-            void *ctx)
-{
-    int e = 0, rc;
-    sqlite3_stmt *st = stmt(db, S_ITEMS, &e);
-    if (st == NULL)
-        return e;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        struct store_item it;
-        if ((e = item_row(db, st, &it)) != 0 || (e = cb(&it, ctx)) != 0)
-            break;
-    }
-    if (e == 0 && rc != SQLITE_DONE)
-        e = fail(db, rc);
-    done(st);
-    return e;
-}
-
-/* ---- calibrations ---- */
-
-int
-store_cal_add(struct store *db, const char *item, int64_t t_ms,
-              const struct cond_cal *cal)
-{
-    int e = 0;
-    if (!id_ok(item))
-        return bad_id(db, "an item id");
-    if (cal->span_raw == 0 || cal->span_mg < 1 || cal->span_mg > COND_MG_LIMIT)
-        return failf(db, -EINVAL, "calibration of %s: span %d counts for %lld mg", item,
-                     (int)cal->span_raw, (long long)cal->span_mg);
-    sqlite3_stmt *st = stmt(db, S_CAL_ADD, &e);
-    if (st == NULL)
-        return e;
-    bind_text(db, st, 1, item);
-    sqlite3_bind_int64(st, 2, t_ms);
-    sqlite3_bind_int64(st, 3, cal->raw_zero);
-    sqlite3_bind_int64(st, 4, cal->span_raw);
-    sqlite3_bind_int64(st, 5, cal->span_mg);
-    return run(db, st);
-}
-
-int
-store_cal_latest(struct store *db, const char *item, struct cond_cal *out,
-                 int64_t *t_ms)
-{
-    int e = 0;
-    if (!id_ok(item))
-        return bad_id(db, "an item id");
-    sqlite3_stmt *st = stmt(db, S_CAL_LATEST, &e);
-    if (st == NULL)
-        return e;
-    bind_text(db, st, 1, item);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        int64_t zero = sqlite3_column_int64(st, 1);
-        int64_t span = sqlite3_column_int64(st, 2);
-        int64_t mg = sqlite3_column_int64(st, 3);
-        if (zero < INT32_MIN || zero > INT32_MAX || span < INT32_MIN ||
-            span > INT32_MAX || span == 0 || mg < 1 || mg > COND_MG_LIMIT) {
-            e = failf(db, -EIO, "calibration of %s out of range", item);
-        } else {
-            out->raw_zero = (int32_t)zero;
-            out->span_raw = (int32_t)span;
-            out->span_mg = mg;
-            if (t_ms != NULL)
-                *t_ms = sqlite3_column_int64(st, 0);
-        }
-    } else if (rc == SQLITE_DONE) {
-        e = failf(db, -ENOENT, "no calibration of %s", item);
-    } else {
-        e = fail(db, rc);
-    }
-    done(st);
-    return e;
-}
-
-/* ---- stock events ---- */
-
-#define STOCK_KIND_COUNT (STOCK_FAULT_END + 1)
-
-static int
-stock_kind_from_str(const char *s)
-{
-    for (int k = 0; k < STOCK_KIND_COUNT; k++)
-        if (s != NULL && strcmp(s, stock_kind_to_str((enum stock_kind)k)) == 0)
-            return k;
-    return -EINVAL;
-}
-
-int
-store_event_add(struct store *db, const char *item, const struct stock_event *ev)
-{
-    int e = 0;
-    if (!id_ok(item))
-        return bad_id(db, "an item id");
-    if (ev->kind >= STOCK_KIND_COUNT)
-        return failf(db, -EINVAL, "stock event of %s: unknown kind %u", item,
-                     (unsigned)ev->kind);
-    sqlite3_stmt *st = stmt(db, S_EVENT_ADD, &e);
-    if (st == NULL)
-        return e;
-    bind_text(db, st, 1, item);
-    sqlite3_bind_int64(st, 2, ev->t_ms);
-    bind_text(db, st, 3, stock_kind_to_str((enum stock_kind)ev->kind));
-    sqlite3_bind_int64(st, 4, ev->mg);
-    sqlite3_bind_int(st, 5, ev->channel);
-    sqlite3_bind_int(st, 6, ev->flags);
-    return run(db, st);
-}
-
-int
-store_events(struct store *db, const char *item, int64_t from_ms, int64_t to_ms,
-             int (*cb)(const struct store_event *e, void *ctx), void *ctx)
-{
-    int e = 0, rc;
-    if (item != NULL && !id_ok(item))
-        return bad_id(db, "an item id");
-    sqlite3_stmt *st = stmt(db, S_EVENTS, &e);
-    if (st == NULL)
-        return e;
-    bind_text(db, st, 1, item);
-    sqlite3_bind_int64(st, 2, from_ms);
-    sqlite3_bind_int64(st, 3, to_ms);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        struct store_event ev;
-        memset(&ev, 0, sizeof(ev));
-        int kind = stock_kind_from_str((const char *)sqlite3_column_text(st, 2));
-        if (kind < 0) {
-            e = failf(db, -EIO, "a stock event of unknown kind '%s'",
-                      (const char *)sqlite3_column_text(st, 2));
-            break;
-        }
-        ev.item = (const char *)sqlite3_column_text(st, 0);
-        ev.ev.t_ms = sqlite3_column_int64(st, 1);
-        ev.ev.kind = (uint8_t)kind;
-        ev.ev.mg = sqlite3_column_int64(st, 3);
-        ev.ev.channel = (uint16_t)sqlite3_column_int(st, 4);
-        ev.ev.flags = (uint8_t)sqlite3_column_int(st, 5);
-        if ((e = cb(&ev, ctx)) != 0)
-            break;
-    }
-    if (e == 0 && rc != SQLITE_DONE)
-        e = fail(db, rc);
-    done(st);
-    return e;
-}
-
-/* ---- readings ---- */
-
-int
-store_reading_put(struct store *db, const char *item, const struct store_reading *r)
-{
-    int e = 0;
-    if (!id_ok(item))
-        return bad_id(db, "an item id");
-    if (r->n < 1 || r->min_mg > r->max_mg || r->uncertainty_mg < 0)
-        return failf(db, -EINVAL, "reading of %s: n %lld, min %lld, max %lld mg", item,
-                     (long long)r->n, (long long)r->min_mg, (long long)r->max_mg);
-    sqlite3_stmt *st = stmt(db, S_READING_PUT, &e);
-    if (st == NULL)
-        return e;
-    sqlite3_bind_int64(st, 1, r->start_ms);
-    bind_text(db, st, 2, item);
-    sqlite3_bind_int64(st, 3, r->n);
-    sqlite3_bind_int64(st, 4, r->min_mg);
-    sqlite3_bind_int64(st, 5, r->max_mg);
-    sqlite3_bind_int64(st, 6, r->mean_mg);
-    sqlite3_bind_int64(st, 7, r->uncertainty_mg);
-    return run(db, st);
-}
-
-int
-store_readings(struct store *db, const char *item, int64_t from_ms, int64_t to_ms,
-               int (*cb)(const struct store_reading *r, void *ctx), void *ctx)
-{
-    int e = 0, rc;
-    if (!id_ok(item))
-        return bad_id(db, "an item id");
-    sqlite3_stmt *st = stmt(db, S_READINGS, &e);
-    if (st == NULL)
-        return e;
-    bind_text(db, st, 1, item);
-    sqlite3_bind_int64(st, 2, from_ms);
-    sqlite3_bind_int64(st, 3, to_ms);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        struct store_reading r = {
-            .start_ms = sqlite3_column_int64(st, 0),
-            .n = sqlite3_column_int64(st, 1),
-            .min_mg = sqlite3_column_int64(st, 2),
-            .max_mg = sqlite3_column_int64(st, 3),
-            .mean_mg = sqlite3_column_int64(st, 4),
-            .uncertainty_mg = sqlite3_column_int64(st, 5),
-        };
-        if ((e = cb(&r, ctx)) != 0)
-            break;
-    }
-    if (e == 0 && rc != SQLITE_DONE)
-        e = fail(db, rc);
-    done(st);
-    return e;
-}
-
-/* ---- model states ---- */
-
-int
-store_model_put(struct store *db, const char *item, int64_t t_ms, int32_t format,
-                const void *blob, size_t size)
-{
-    int e = 0;
-    if (!id_ok(item))
-        return bad_id(db, "an item id");
-    if (blob == NULL || size < 1 || size > MODEL_MAX_BYTES)
-        return failf(db, -EINVAL, "model state of %s: %zu bytes", item, size);
-    sqlite3_stmt *st = stmt(db, S_MODEL_PUT, &e);
-    if (st == NULL)
-        return e;
-    bind_text(db, st, 1, item);
-    sqlite3_bind_int64(st, 2, t_ms);
-    sqlite3_bind_int(st, 3, format);
-    sqlite3_bind_int64(st, 4, (sqlite3_int64)size);
-    int rc = sqlite3_bind_blob(st, 5, blob, (int)size, SQLITE_STATIC);
-    if (rc != SQLITE_OK) {
-        e = fail(db, rc);
-        done(st);
-        return e;
-    }
-    return run(db, st);
-}
-
-/*
- * The model state row of item into buf: with exact (get), only of format and
- * exactly cap bytes (-ESTALE otherwise, buf untouched); without (load), any
- * format of at most cap bytes (-E2BIG otherwise).
- */
-static int
-model_read(struct store *db, const char *item, bool exact, int32_t *format, void *buf,
-           size_t cap, size_t *len, int64_t *t_ms)
-{
-    int e = 0;
-    if (!id_ok(item))
-        return bad_id(db, "an item id");
-    sqlite3_stmt *st = stmt(db, S_MODEL_GET, &e);
-    if (st == NULL)
-        return e;
-    bind_text(db, st, 1, item);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        int32_t f = sqlite3_column_int(st, 1);
-        int64_t n = sqlite3_column_int64(st, 2);
-        const void *b = sqlite3_column_blob(st, 3);
-        int64_t got = sqlite3_column_bytes(st, 3);
-        if (exact && (f != *format || n != (int64_t)cap || got != n || b == NULL)) {
-            e = failf(db, -ESTALE,
-                      "model state of %s has format %d, %lld bytes; expected %d, %zu",
-                      item, (int)f, (long long)got, (int)*format, cap);
-        } else if (!exact && (b == NULL || got < 1 || (uint64_t)got > cap)) {
-            e = failf(db, -E2BIG, "model state of %s: %lld bytes, at most %zu read",
-                      item, (long long)got, cap);
-        } else {
-            memcpy(buf, b, (size_t)got);
-            *format = f;
-            *len = (size_t)got;
-            if (t_ms != NULL)
-                *t_ms = sqlite3_column_int64(st, 0);
-        }
-    } else if (rc == SQLITE_DONE) {
-        e = failf(db, -ENOENT, "no model state of %s", item);
-    } else {
-        e = fail(db, rc);
-    }
-    done(st);
-    return e;
-}
-
-int
-store_model_get(struct store *db, const char *item, int32_t format, void *buf,
-                size_t size, int64_t *t_ms)
-{
-    size_t len;
-    return model_read(db, item, true, &format, buf, size, &len, t_ms);
-}
-
-int
-store_model_load(struct store *db, const char *item, int32_t *format, void *buf,
-                 size_t cap, size_t *len, int64_t *t_ms)
-{
-    return model_read(db, item, false, format, buf, cap, len, t_ms);
-}
-
-/* ---- orders ---- */
-
-static const char *const state_names[ORDER_STATE_COUNT] = {
-    "planned",   "queued",    "published", "acknowledged",
-    "fulfilled", "cancelled", "rejected",  "expired",
-};
-
-const char *
-store_order_state_to_str(enum store_order_state s)
-{
-    return (unsigned)s < ORDER_STATE_COUNT ? state_names[s] : "?";
-}
-
-int
-store_order_state_from_str(const char *s)
-{
-    for (int i = 0; s != NULL && i < ORDER_STATE_COUNT; i++)
-        if (strcmp(s, state_names[i]) == 0)
-            return i;
-    return -EINVAL;
-}
-
-bool
-store_order_state_final(enum store_order_state s)
-{
-    return s == ORDER_FULFILLED || s == ORDER_CANCELLED || s == ORDER_REJECTED ||
-           s == ORDER_EXPIRED;
-}
-
-/* The table in store.h: forward only; never-sent orders only cancel or expire. */
-static bool
-transition_ok(enum store_order_state from, enum store_order_state to)
-{
-    if ((unsigned)from >= ORDER_STATE_COUNT || (unsigned)to >= ORDER_STATE_COUNT)
-        return false;
-    if (store_order_state_final(from) || to == ORDER_PLANNED || to == ORDER_QUEUED)
-        return false;
-    if (from == ORDER_PLANNED)
-        return to == ORDER_CANCELLED || to == ORDER_EXPIRED;
-    return store_order_state_final(to) || to > from;
-}
-
-void
-store_order_fini(struct store_order *o)
-{
-    if (o == NULL)
-        return;
-    free(o->message);
-    free(o->detail_json);
-    o->message = NULL;
-    o->detail_json = NULL;
-}
-
-/* Fill o from an ORDER_COLS row; message and detail point into the row. */
-static int
-order_row(struct store *db, sqlite3_stmt *st, struct store_order *o)
-{
-    int e;
-    memset(o, 0, sizeof(*o));
-    if ((e = col_copy(db, st, 0, o->order_id, sizeof(o->order_id))) < 0 ||
-        (e = col_copy(db, st, 1, o->item, sizeof(o->item))) < 0 ||
-        (e = col_copy(db, st, 5, o->reason, sizeof(o->reason))) < 0)
-        return e;
-    int s = store_order_state_from_str((const char *)sqlite3_column_text(st, 2));
-    if (s < 0)
-        return failf(db, -EIO, "order %s in an unknown state", o->order_id);
-    o->state = (enum store_order_state)s;
-    o->packs = sqlite3_column_int(st, 3);
-    o->price_cents = sqlite3_column_int64(st, 4);
-    o->created_ms = sqlite3_column_int64(st, 6);
-    o->updated_ms = sqlite3_column_int64(st, 7);
-    o->seq = sqlite3_column_int64(st, 8);
-    o->message = (char *)sqlite3_column_text(st, 9);
-    o->detail_json = (char *)sqlite3_column_text(st, 10);
-    o->queued_ms = sqlite3_column_int64(st, 11);
-    o->eta_ms = sqlite3_column_int64(st, 12);
-    return 0;
-}
-
-/* Run an order listing: rows to cb. */
-static int
-order_list(struct store *db, sqlite3_stmt *st,
-           int (*cb)(const struct store_order *o, void *ctx), void *ctx)
-{
-    int e = 0, rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        struct store_order o;
-        if ((e = order_row(db, st, &o)) != 0 || (e = cb(&o, ctx)) != 0)
-            break;
-    }
-    if (e == 0 && rc != SQLITE_DONE)
-        e = fail(db, rc);
-    done(st);
-    return e;
-}
-
-static int
-transition_row(struct store *db, const char *order_id, const char *from, const char *to,
-               int64_t t_ms, const char *note)
-{
-    int e = 0;
-    char cut[STORE_NOTE_MAX];
-    sqlite3_stmt *st = stmt(db, S_TRANS_INSERT, &e);
-    if (st == NULL)
-        return e;
-    if (note != NULL)
-        snprintf(cut, sizeof(cut), "%s", note);
-    bind_text(db, st, 1, order_id);
-    bind_text(db, st, 2, from);
-    bind_text(db, st, 3, to);
-    sqlite3_bind_int64(st, 4, t_ms);
-    bind_text(db, st, 5, note != NULL ? cut : NULL);
-    return run(db, st);
-}
-
-/* The checks of a new order's fields, before any transaction. */
-static int
-order_fields_ok(struct store *db, const struct store_order *o)
-{
-    if (!id_ok(o->order_id))
-        return bad_id(db, "an order id");
-    if (!id_ok(o->item))
-        return bad_id(db, "an item id");
-    if (o->packs < 1 || o->packs > PACKS_MAX || o->price_cents < 0 ||
-        o->price_cents > PRICE_MAX_CENTS || o->reason[0] == '\0' ||
-        !fits(o->reason, sizeof(o->reason)))
-        return failf(db, -EINVAL, "order %s: %d packs at %lld cents, reason '%.15s'",
-                     o->order_id, (int)o->packs, (long long)o->price_cents, o->reason);
-    return 0;
-}
-
-/* Inside a transaction: the order row, planned, and its first transition. */
-static int
-order_insert(struct store *db, const struct store_order *o, int64_t t_ms)
-{
-    int e = 0;
-    sqlite3_stmt *st = stmt(db, S_ORDER_INSERT, &e);
-    if (st == NULL)
-        return e;
-    bind_text(db, st, 1, o->order_id);
-    bind_text(db, st, 2, o->item);
-    sqlite3_bind_int(st, 3, o->packs);
-    sqlite3_bind_int64(st, 4, o->price_cents);
-    bind_text(db, st, 5, o->reason);
-    sqlite3_bind_int64(st, 6, t_ms);
-    if ((e = bind_text(db, st, 7, o->detail_json)) < 0) {
-        done(st);
-        return e;
-    }
-    if ((e = run(db, st)) < 0) {
-        if (e == -EINVAL && o->detail_json != NULL)
-            failf(db, e, "order %s: detail is not valid JSON", o->order_id);
-        return e;
-    }
-    return transition_row(db, o->order_id, NULL, "planned", t_ms, NULL);
-}
-
-int
-store_order_create(struct store *db, const struct store_order *o, int64_t t_ms)
-{
-    int e = order_fields_ok(db, o);
-    if (e < 0 || (e = tx_begin(db, true)) < 0)
-        return e;
-    return tx_end(db, order_insert(db, o, t_ms), true);
-}
-
-/* After an UPDATE ... WHERE state = ? changed nothing: why. */
-static int
-state_mismatch(struct store *db, const char *order_id, const char *expected)
-{
-    int e = 0;
-    sqlite3_stmt *st = stmt(db, S_ORDER_STATE, &e);
-    if (st == NULL)
-        return e;
-    bind_text(db, st, 1, order_id);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-        e = failf(db, -ESTALE, "order %s is %s, not %s", order_id,
-                  (const char *)sqlite3_column_text(st, 0), expected);
-    else if (rc == SQLITE_DONE)
-        e = failf(db, -ENOENT, "no order %s", order_id);
-    else
-        e = fail(db, rc);
-    done(st);
-    return e;
-}
-
-static int
-transition(struct store *db, const char *order_id, enum store_order_state expected_from,
-           enum store_order_state to, int64_t t_ms, const char *note, bool full)
-{
-    int e = 0;
-    if (!id_ok(order_id))
-        return bad_id(db, "an order id");
-    if (!transition_ok(expected_from, to))
-        return failf(db, -EINVAL, "order %s: no transition from %s to %s%s", order_id,
-                     store_order_state_to_str(expected_from),
-                     store_order_state_to_str(to),
-                     to == ORDER_QUEUED ? " (use store_order_queue())" : "");
-    const char *from_s = state_names[expected_from], *to_s = state_names[to];
-    if ((e = tx_begin(db, full)) < 0)
-        return e;
-    sqlite3_stmt *st = stmt(db, S_ORDER_MOVE, &e);
-    if (st == NULL)
-        goto out;
-    bind_text(db, st, 1, order_id);
-    bind_text(db, st, 2, from_s);
-    bind_text(db, st, 3, to_s);
-    sqlite3_bind_int64(st, 4, t_ms);
-    if ((e = run(db, st)) < 0)
-        goto out;
-    if (sqlite3_changes(db->sql) != 1) {
-        e = state_mismatch(db, order_id, from_s);
-        goto out;
-    }
-    e = transition_row(db, order_id, from_s, to_s, t_ms, note);
-out:
-    return tx_end(db, e, full);
-}
-
-int
-store_order_transition(struct store *db, const char *order_id,
-                       enum store_order_state expected_from, enum store_order_state to,
-                       int64_t t_ms, const char *note)
-{
-    return transition(db, order_id, expected_from, to, t_ms, note, true);
-}
-
-int
-store_order_published(struct store *db, const char *order_id, int64_t t_ms,
-                      const char *note)
-{
-    return transition(db, order_id, ORDER_QUEUED, ORDER_PUBLISHED, t_ms, note, false);
-}
-
-int
-store_set_device(struct store *db, const char *device_id)
-{
-    if (!id_ok(device_id))
-        return bad_id(db, "a device id");
-    snprintf(db->device, sizeof(db->device), "%s", device_id);
-    return 0;
-}
-
-/* device's last number into *last; -ENOENT when the device has no row yet. */
-static int
-seq_get(struct store *db, const char *device, int64_t *last)
-{
-    int e = 0;
-    sqlite3_stmt *st = stmt(db, S_SEQ_GET, &e);
-    if (st == NULL)
-        return e;
-    bind_text(db, st, 1, device);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-        *last = sqlite3_column_int64(st, 0);
-    else if (rc == SQLITE_DONE)
-        e = -ENOENT;
-    else
-        e = fail(db, rc);
-    done(st);
-    return e;
-}
-
-int
-store_seq_last(struct store *db, const char *device_id, int64_t *last)
-{
-    if (!id_ok(device_id))
-        return bad_id(db, "a device id");
-    int e = seq_get(db, device_id, last);
-    if (e == -ENOENT) {
-        *last = 0;
-        e = 0;
-    }
-    return e;
-}
-
-/* Inside a transaction: the device's next number, persisted as its last. */
-static int
-seq_take(struct store *db, int64_t *seq)
-{
-    int64_t last = 0;
-    int e = seq_get(db, db->device, &last);
-    sqlite3_stmt *st;
-    if (e == -ENOENT) {
-        /* A new device id continues from the store's highest: seq stays unique. */
-        e = 0;
-        st = stmt(db, S_SEQ_MAX, &e);
-        if (st == NULL)
-            return e;
-        int rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW)
-            last = sqlite3_column_int64(st, 0);
-        else
-            e = fail(db, rc);
-        done(st);
-        if (e < 0 || (st = stmt(db, S_SEQ_INSERT, &e)) == NULL)
-            return e;
-        bind_text(db, st, 1, db->device);
-        sqlite3_bind_int64(st, 2, last);
-        if ((e = run(db, st)) < 0)
-            return e;
-    } else if (e < 0) {
-        return e;
-    }
-    if (last >= INT64_MAX - 1)
-        return failf(db, -EOVERFLOW, "sequence of %s exhausted", db->device);
-    if ((st = stmt(db, S_SEQ_SET, &e)) == NULL)
-        return e;
-    bind_text(db, st, 1, db->device);
-    sqlite3_bind_int64(st, 2, last + 1);
-    if ((e = run(db, st)) < 0)
-        return e;
-    *seq = last + 1;
-    return 0;
-}
-
-/* Inside a transaction: take a number, build the message for it; both or none. */
-static int
-build_for_seq(struct store *db, const char *order_id, store_build_fn build, void *ctx,
-              int64_t *seq, char **msg)
-{
-    int e = seq_take(db, seq);
-    if (e < 0)
-        return e;
-    if ((e = build(*seq, ctx, msg)) < 0)
-        return failf(db, e, "order %s: building the message for sequence %lld failed",
-                     order_id, (long long)*seq);
-    if (*msg == NULL)
-        return failf(db, -EINVAL, "order %s: build gave no message", order_id);
-    return 0;
-}
-
-/* Inside a transaction: a planned order gets its number, message and state. */
-static int
-order_queue(struct store *db, const char *order_id, int64_t t_ms, store_build_fn build,
-            void *ctx)
-{
-    int e = 0;
-    int64_t seq = 0;
-    char *msg = NULL;
-    sqlite3_stmt *st = stmt(db, S_ORDER_STATE, &e);
-    if (st == NULL)
-        goto out;
-    bind_text(db, st, 1, order_id);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_DONE)
-        e = failf(db, -ENOENT, "no order %s", order_id);
-    else if (rc != SQLITE_ROW)
-        e = fail(db, rc);
-    else if (strcmp((const char *)sqlite3_column_text(st, 0), "planned") != 0)
-        e = failf(db, -ESTALE, "order %s is %s, not planned", order_id,
-                  (const char *)sqlite3_column_text(st, 0));
-    done(st);
-    if (e < 0 || (e = build_for_seq(db, order_id, build, ctx, &seq, &msg)) < 0)
-        goto out;
-    if ((st = stmt(db, S_ORDER_QUEUE, &e)) == NULL)
-        goto out;
-    bind_text(db, st, 1, order_id);
-    sqlite3_bind_int64(st, 2, t_ms);
-    sqlite3_bind_int64(st, 3, seq);
-    if ((e = bind_text(db, st, 4, msg)) < 0) {
-        done(st);
-        goto out;
-    }
-    if ((e = run(db, st)) < 0)
-        goto out;
-    e = transition_row(db, order_id, "planned", "queued", t_ms, NULL);
-out:
-    free(msg);
-    return e;
-}
-
-/* The checks before queueing: an id and a device to number for. */
-static int
-queue_ok(struct store *db, const char *order_id)
-{
-    if (!id_ok(order_id))
-        return bad_id(db, "an order id");
-    if (db->device[0] == '\0')
-        return failf(db, -EINVAL, "no device id: call store_set_device() first");
-    return 0;
-}
-
-int
-store_order_queue(struct store *db, const char *order_id, int64_t t_ms,
-                  store_build_fn build, void *ctx)
-{
-    int e = queue_ok(db, order_id);
-    if (e < 0 || (e = tx_begin(db, true)) < 0)
-        return e;
-    return tx_end(db, order_queue(db, order_id, t_ms, build, ctx), true);
-}
-
-int
-store_order_create_queued(struct store *db, const struct store_order *o, int64_t t_ms,
-                          store_build_fn build, void *ctx)
-{
-    int e = order_fields_ok(db, o);
-    if (e < 0 || (e = queue_ok(db, o->order_id)) < 0 || (e = tx_begin(db, true)) < 0)
-        return e;
-    if ((e = order_insert(db, o, t_ms)) == 0)
-        e = order_queue(db, o->order_id, t_ms, build, ctx);
-    return tx_end(db, e, true);
-}
-
-int
-store_order_withdraw(struct store *db, const char *order_id,
-                     enum store_order_state expected_from, enum store_order_state to,
-                     int64_t t_ms, const char *note, store_build_fn build, void *ctx,
-                     int64_t *cancel_seq)
-{
-    int e = 0;
-    int64_t seq = 0;
-    char *msg = NULL;
-    bool sent = expected_from == ORDER_QUEUED || expected_from == ORDER_PUBLISHED ||
-                expected_from == ORDER_ACKNOWLEDGED;
-    if (cancel_seq != NULL)
-        *cancel_seq = 0;
-    if (!id_ok(order_id))
-        return bad_id(db, "an order id");
-    if ((to != ORDER_CANCELLED && to != ORDER_EXPIRED) || !transition_ok(expected_from, to))
-        return failf(db, -EINVAL, "order %s: cannot withdraw from %s to %s", order_id,
-                     store_order_state_to_str(expected_from),
-                     store_order_state_to_str(to));
-    if (build != NULL && sent && db->device[0] == '\0')
-        return failf(db, -EINVAL, "no device id: call store_set_device() first");
-    if ((e = tx_begin(db, true)) < 0)
-        return e;
-    sqlite3_stmt *st = stmt(db, S_ORDER_MOVE, &e);
-    if (st == NULL)
-        goto out;
-    bind_text(db, st, 1, order_id);
-    bind_text(db, st, 2, state_names[expected_from]);
-    bind_text(db, st, 3, state_names[to]);
-    sqlite3_bind_int64(st, 4, t_ms);
-    if ((e = run(db, st)) < 0)
-        goto out;
-    if (sqlite3_changes(db->sql) != 1) {
-        e = state_mismatch(db, order_id, state_names[expected_from]);
-        goto out;
-    }
-    if ((e = transition_row(db, order_id, state_names[expected_from], state_names[to],
-                            t_ms, note)) < 0)
-        goto out;
-    if (build == NULL || !sent)
-        goto out;
-    if ((e = build_for_seq(db, order_id, build, ctx, &seq, &msg)) < 0 ||
-        (st = stmt(db, S_CANCEL_INSERT, &e)) == NULL)
-        goto out;
-    bind_text(db, st, 1, order_id);
-    sqlite3_bind_int64(st, 2, seq);
-    if ((e = bind_text(db, st, 3, msg)) < 0) {
-        done(st);
-        goto out;
-    }
-    sqlite3_bind_int64(st, 4, t_ms);
-    if ((e = run(db, st)) < 0)
-        goto out;
-    if (cancel_seq != NULL)
-        *cancel_seq = seq;
-out:
-    e = tx_end(db, e, true);
-    if (e < 0 && cancel_seq != NULL)
-        *cancel_seq = 0;
-    free(msg);
-    return e;
-}
-
-int
-store_outbox_pending(struct store *db,
-                     int (*cb)(const struct store_outmsg *m, void *ctx), void *ctx)
-{
-    int e = 0, rc;
-    sqlite3_stmt *st = stmt(db, S_PENDING, &e);
-    if (st == NULL)
-        return e;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        struct store_outmsg m = {
-            .kind = sqlite3_column_int(st, 0) ? STORE_MSG_CANCEL : STORE_MSG_REORDER,
-            .order_id = (const char *)sqlite3_column_text(st, 1),
-            .item = (const char *)sqlite3_column_text(st, 2),
-            .seq = sqlite3_column_int64(st, 3),
-            .message = (const char *)sqlite3_column_text(st, 4),
-            .published = sqlite3_column_int(st, 5) != 0,
-        };
-        if ((e = cb(&m, ctx)) != 0)
-            break;
-    }
-    if (e == 0 && rc != SQLITE_DONE && rc != SQLITE_ROW)
-        e = fail(db, rc);
-    done(st);
-    return e;
-}
-
-/* One UPDATE of a cancel row by order id: 0, or -ENOENT when no row changed
- * (no such cancel, or already in that state). */
-static int
-cancel_update(struct store *db, enum stmt_id id, const char *order_id, int64_t t_ms,
-              const char *answer, bool full)
-{
-    int e = 0;
-    if (!id_ok(order_id))
-        return bad_id(db, "an order id");
-    if ((e = tx_begin(db, full)) < 0)
-        return e;
-    sqlite3_stmt *st = stmt(db, id, &e);
-    if (st == NULL)
-        goto out;
-    bind_text(db, st, 1, order_id);
-    sqlite3_bind_int64(st, 2, t_ms);
-    if (answer != NULL)
-        bind_text(db, st, 3, answer);
-    if ((e = run(db, st)) == 0 && sqlite3_changes(db->sql) != 1)
-        e = failf(db, -ENOENT, "no open cancel of order %s", order_id);
-out:
-    return tx_end(db, e, full);
-}
-
-int
-store_cancel_published(struct store *db, const char *order_id, int64_t t_ms)
-{
-    return cancel_update(db, S_CANCEL_PUBLISHED, order_id, t_ms, NULL, false);
-}
-
-int
-store_cancel_answered(struct store *db, const char *order_id, int64_t t_ms,
-                      bool cancelled)
-{
-    return cancel_update(db, S_CANCEL_ANSWERED, order_id, t_ms,
-                         cancelled ? "cancelled" : "rejected", true);
-}
-
-int
-store_cancel_get(struct store *db, const char *order_id, struct store_cancel *out)
-{
-    int e = 0;
-    memset(out, 0, sizeof(*out));
-    if (!id_ok(order_id))
-        return bad_id(db, "an order id");
-    sqlite3_stmt *st = stmt(db, S_CANCEL_GET, &e);
-    if (st == NULL)
-        return e;
-    bind_text(db, st, 1, order_id);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        const char *a = (const char *)sqlite3_column_text(st, 3);
-        out->seq = sqlite3_column_int64(st, 0);
-        out->published_ms = sqlite3_column_int64(st, 1);
-        out->answered_ms = sqlite3_column_int64(st, 2);
-        out->answered = a != NULL;
-        out->cancelled = a != NULL && strcmp(a, "cancelled") == 0;
-    } else if (rc == SQLITE_DONE) {
-        e = failf(db, -ENOENT, "no cancel of order %s", order_id);
-    } else {
-        e = fail(db, rc);
-    }
-    done(st);
-    return e;
-}
-
-int
-store_order_set_eta(struct store *db, const char *order_id, int64_t eta_ms)
-{
-    int e = 0;
-    if (!id_ok(order_id))
-        return bad_id(db, "an order id");
-    if (eta_ms < 0)
-        return failf(db, -EINVAL, "order %s: a negative ETA", order_id);
-    sqlite3_stmt *st = stmt(db, S_ORDER_ETA, &e);
-    if (st == NULL)
-        return e;
-    bind_text(db, st, 1, order_id);
-    sqlite3_bind_int64(st, 2, eta_ms);
-    if ((e = run(db, st)) == 0 && sqlite3_changes(db->sql) != 1)
-        e = failf(db, -ENOENT, "no order %s", order_id);
-    return e;
-}
-
-int
-store_order_get(struct store *db, const char *order_id, struct store_order *out)
-{
-    int e = 0;
-    memset(out, 0, sizeof(*out));
-    if (!id_ok(order_id))
-        return bad_id(db, "an order id");
-    sqlite3_stmt *st = stmt(db, S_ORDER_GET, &e);
-    if (st == NULL)
-        return e;
-    bind_text(db, st, 1, order_id);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        if ((e = order_row(db, st, out)) == 0) {
-            const char *m = out->message, *d = out->detail_json;
-            out->message = m != NULL ? strdup(m) : NULL;
-            out->detail_json = d != NULL ? strdup(d) : NULL;
-            if ((m != NULL && out->message == NULL) ||
-                (d != NULL && out->detail_json == NULL)) {
-                store_order_fini(out);
-                e = failf(db, -ENOMEM, "out of memory");
-            }
-        } else {
-            out->message = out->detail_json = NULL;
-        }
-    } else if (rc == SQLITE_DONE) {
-        e = failf(db, -ENOENT, "no order %s", order_id);
-    } else {
-        e = fail(db, rc);
-    }
-    done(st);
-    return e;
-}
-
-int
-store_orders_open(struct store *db, const char *item,
-                  int (*cb)(const struct store_order *o, void *ctx), void *ctx)
-{
-    int e = 0;
-    if (item != NULL && !id_ok(item))
-        return bad_id(db, "an item id");
-    sqlite3_stmt *st = stmt(db, S_ORDERS_OPEN, &e);
-    if (st == NULL)
-        return e;
-    bind_text(db, st, 1, item);
-    return order_list(db, st, cb, ctx);
-}
-
-int
-store_orders_since(struct store *db, const char *item, int64_t since_ms,
-                   int (*cb)(const struct store_order *o, void *ctx), void *ctx)
-{
-    int e = 0;
-    if (item != NULL && !id_ok(item))
-        return bad_id(db, "an item id");
-    sqlite3_stmt *st = stmt(db, S_ORDERS_SINCE, &e);
-    if (st == NULL)
-        return e;
-    bind_text(db, st, 1, item);
-    sqlite3_bind_int64(st, 2, since_ms);
-    return order_list(db, st, cb, ctx);
-}
-
-int
-store_orders_counted(struct store *db, const char *item, int64_t since_ms,
-                     int64_t *count, int64_t *cents)
-{
-    int e = 0;
-    if (item != NULL && !id_ok(item))
-        return bad_id(db, "an item id");
-    sqlite3_stmt *st = stmt(db, S_ORDERS_COUNTED, &e);
-    if (st == NULL)
-        return e;
-    bind_text(db, st, 1, item);
-    sqlite3_bind_int64(st, 2, since_ms);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        if (count != NULL)
-            *count = sqlite3_column_int64(st, 0);
-        if (cents != NULL)
-            *cents = sqlite3_column_int64(st, 1);
-    } else {
-        e = fail(db, rc);
-    }
-    done(st);
-    return e;
-}
-
-/* ---- history and audit ---- */
-
-int
-store_history(struct store *db, const char *item, int limit,
-              int (*cb)(const struct store_history *h, void *ctx), void *ctx)
-{
-    int e = 0, rc;
-    if (item != NULL && !id_ok(item))
-        return bad_id(db, "an item id");
-    if (limit < 0)
-        return failf(db, -EINVAL, "history limit %d", limit);
-    sqlite3_stmt *st = stmt(db, S_HISTORY, &e);
-    if (st == NULL)
-        return e;
-    bind_text(db, st, 1, item);
-    sqlite3_bind_int(st, 2, limit);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        struct store_history h;
-        memset(&h, 0, sizeof(h));
-        int k = sqlite3_column_int(st, 0);
-        const char *a = (const char *)sqlite3_column_text(st, 4);
-        h.t_ms = sqlite3_column_int64(st, 1);
-        h.item = (const char *)sqlite3_column_text(st, 2);
-        h.note = (const char *)sqlite3_column_text(st, 6);
-        h.from = h.to = ORDER_STATE_COUNT;
-        if (k == 0) {
-            h.kind = HISTORY_TRANSITION;
-            h.order_id = (const char *)sqlite3_column_text(st, 3);
-            h.from = a != NULL ? store_order_state_from_str(a) : ORDER_STATE_COUNT;
-            h.to = store_order_state_from_str((const char *)sqlite3_column_text(st, 5));
-            if (h.from < 0 || h.to < 0) {
-                e = failf(db, -EIO, "a transition of order %s to an unknown state",
-                          h.order_id);
-                break;
-            }
-        } else if (k == 1) {
-            int kind = stock_kind_from_str(a);
-            if (kind < 0) {
-                e = failf(db, -EIO, "a stock event of unknown kind '%s'", a);
-                break;
-            }
-            h.kind = HISTORY_EVENT;
-            h.ev.t_ms = h.t_ms;
-            h.ev.kind = (uint8_t)kind;
-            h.ev.mg = sqlite3_column_int64(st, 7);
-            h.ev.channel = (uint16_t)sqlite3_column_int(st, 8);
-            h.ev.flags = (uint8_t)sqlite3_column_int(st, 9);
-        } else {
-            h.kind = HISTORY_AUDIT;
-        }
-        if ((e = cb(&h, ctx)) != 0)
-            break;
-    }
-    if (e == 0 && rc != SQLITE_DONE)
-        e = fail(db, rc);
-    done(st);
-    return e;
-}
-
-int
-store_audit(struct store *db, int64_t t_ms, const char *item, const char *what)
-{
-    int e = 0;
-    char cut[STORE_NOTE_MAX];
-    if (item != NULL && !id_ok(item))
-        return bad_id(db, "an item id");
-    if (what == NULL)
-        return failf(db, -EINVAL, "an audit row needs a text");
-    sqlite3_stmt *st = stmt(db, S_AUDIT_ADD, &e);
-    if (st == NULL)
-        return e;
-    snprintf(cut, sizeof(cut), "%s", what);
-    sqlite3_bind_int64(st, 1, t_ms);
-    bind_text(db, st, 2, item);
-    bind_text(db, st, 3, cut);
-    return run(db, st);
-}
-
-/* ---- item views and counters ---- */
-
-/* A runout time of INT64_MAX (never) is stored as NULL. */
-static void
-bind_time(sqlite3_stmt *st, int i, int64_t t)
-{
-    if (t == INT64_MAX)
-        sqlite3_bind_null(st, i);
-    else
-        sqlite3_bind_int64(st, i, t);
-}
-
-static int64_t
-column_time(sqlite3_stmt *st, int i)
-{
-    return sqlite3_column_type(st, i) == SQLITE_NULL ? INT64_MAX
-                                                     : sqlite3_column_int64(st, i);
-}
-
-int
-store_view_put(struct store *db, const char *item, const struct store_view *v)
-{
-    int e = 0;
-    if (!id_ok(item))
-        return bad_id(db, "an item id");
-    if (v->verdict[0] == '\0' || !fits(v->verdict, sizeof(v->verdict)) ||
-        v->stock_mg < 0 || v->uncertainty_mg < 0)
-        return failf(db, -EINVAL, "view of %s: bad stock or verdict", item);
-    sqlite3_stmt *st = stmt(db, S_VIEW_PUT, &e);
-    if (st == NULL)
-        return e;
-    bind_text(db, st, 1, item);
-    sqlite3_bind_int64(st, 2, v->t_ms);
-    sqlite3_bind_int64(st, 3, v->stock_mg);
-    sqlite3_bind_int64(st, 4, v->uncertainty_mg);
-    sqlite3_bind_int64(st, 5, v->rate_ugpd);
-    sqlite3_bind_int64(st, 6, v->sigma_ugpd);
-    bind_time(st, 7, v->runout_s);
-    bind_time(st, 8, v->runout_lo_s);
-    bind_time(st, 9, v->runout_hi_s);
-    sqlite3_bind_int64(st, 10, v->lead_s);
-    sqlite3_bind_int64(st, 11, v->reorder_point_mg);
-    bind_text(db, st, 12, v->verdict);
-    sqlite3_bind_int(st, 13, v->fault ? 1 : 0);
-    return run(db, st);
-}
-
-int
-store_view_get(struct store *db, const char *item, struct store_view *out)
-{
-    int e = 0;
-    if (!id_ok(item))
-        return bad_id(db, "an item id");
-    sqlite3_stmt *st = stmt(db, S_VIEW_GET, &e);
-    if (st == NULL)
-        return e;
-    bind_text(db, st, 1, item);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        const unsigned char *verdict = sqlite3_column_text(st, 10);
-        *out = (struct store_view){
-            .t_ms = sqlite3_column_int64(st, 0),
-            .stock_mg = sqlite3_column_int64(st, 1),
-            .uncertainty_mg = sqlite3_column_int64(st, 2),
-            .rate_ugpd = sqlite3_column_int64(st, 3),
-            .sigma_ugpd = sqlite3_column_int64(st, 4),
-            .runout_s = column_time(st, 5),
-            .runout_lo_s = column_time(st, 6),
-            .runout_hi_s = column_time(st, 7),
-            .lead_s = sqlite3_column_int64(st, 8),
-            .reorder_point_mg = sqlite3_column_int64(st, 9),
-            .fault = sqlite3_column_int(st, 11) != 0,
-        };
-        snprintf(out->verdict, sizeof(out->verdict), "%s",
-                 verdict ? (const char *)verdict : "");
-    } else if (rc == SQLITE_DONE) {
-        e = failf(db, -ENOENT, "no view of %s yet", item);
-    } else {
-        e = fail(db, rc);
-    }
-    done(st);
-    return e;
-}
-
-int
-store_meta_put(struct store *db, const char *key, int64_t value)
-{
-    int e = 0;
-    if (!id_ok(key))
-        return bad_id(db, "a key");
-    sqlite3_stmt *st = stmt(db, S_META_PUT, &e);
-    if (st == NULL)
-        return e;
-    bind_text(db, st, 1, key);
-    sqlite3_bind_int64(st, 2, value);
-    return run(db, st);
-}
-
-int
-store_meta_get(struct store *db, const char *key, int64_t *value)
-{
-    int e = 0;
-    if (!id_ok(key))
-        return bad_id(db, "a key");
-    sqlite3_stmt *st = stmt(db, S_META_GET, &e);
-    if (st == NULL)
-        return e;
-    bind_text(db, st, 1, key);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-        *value = sqlite3_column_int64(st, 0);
-    else if (rc == SQLITE_DONE)
-        e = failf(db, -ENOENT, "no value of %s", key);
-    else
-        e = fail(db, rc);
-    done(st);
-    return e;
-}
-
-/* ---- retention ---- */
-
-/*
- * Each statement binds ?1 = the cut-off time and ?2 = the cap. Transitions go
- * before their orders with the same selection (ordered with a tie-break, so both
- * statements pick the same rows). Calibrations keep each item's latest.
- */
-#define VICTIM_ORDERS_AGE                                                              \
-    "SELECT order_id FROM orders WHERE state IN " FINAL_STATES " AND updated_ms < ?1"
-#define VICTIM_ORDERS_CAP                                                              \
-    "SELECT order_id FROM orders WHERE state IN " FINAL_STATES                         \
-    " ORDER BY updated_ms, order_id LIMIT max(0, (SELECT count(*) FROM orders "        \
-    "WHERE state IN " FINAL_STATES ") - ?2)"
-#define LATEST_CALS                                                                    \
-    "SELECT (SELECT c2.rowid FROM calibrations AS c2 WHERE c2.item = i.id "            \
-    "ORDER BY c2.t_ms DESC, c2.rowid DESC LIMIT 1) FROM items AS i"
-
-enum prune_cap { NO_CAP, CAP_READINGS, CAP_EVENTS, CAP_AUDIT, CAP_CALS, CAP_ORDERS };
-
-static const struct {
-    const char *sql;
-    enum prune_cap cap;
-} prune_steps[] = {
-    {"DELETE FROM readings WHERE start_ms < ?1", 0},
-    {"DELETE FROM events WHERE t_ms < ?1", 0},
-    {"DELETE FROM audit WHERE t_ms < ?1", 0},
-    {"DELETE FROM calibrations WHERE t_ms < ?1 AND rowid NOT IN (" LATEST_CALS ")", 0},
-    {"DELETE FROM order_transitions WHERE order_id IN (" VICTIM_ORDERS_AGE ")", 0},
-    {"DELETE FROM cancels WHERE order_id IN (" VICTIM_ORDERS_AGE ")", 0},
-    {"DELETE FROM orders WHERE order_id IN (" VICTIM_ORDERS_AGE ")", 0},
-    {"DELETE FROM readings WHERE (start_ms, item) IN (SELECT start_ms, item FROM "
-     "readings ORDER BY start_ms LIMIT max(0, (SELECT count(*) FROM readings) - ?2))",
-     CAP_READINGS},
-    {"DELETE FROM events WHERE rowid IN (SELECT rowid FROM events ORDER BY t_ms, "
-     "rowid LIMIT max(0, (SELECT count(*) FROM events) - ?2))",
-     CAP_EVENTS},
-    {"DELETE FROM audit WHERE rowid IN (SELECT rowid FROM audit ORDER BY t_ms, "
-     "rowid LIMIT max(0, (SELECT count(*) FROM audit) - ?2))",
-     CAP_AUDIT},
-    {"DELETE FROM calibrations WHERE rowid IN (SELECT rowid FROM calibrations "
-     "WHERE rowid NOT IN (" LATEST_CALS ") ORDER BY t_ms, rowid LIMIT max(0, "
-     "(SELECT count(*) FROM calibrations WHERE rowid NOT IN (" LATEST_CALS ")) - ?2))",
-     CAP_CALS},
-    {"DELETE FROM order_transitions WHERE order_id IN (" VICTIM_ORDERS_CAP ")",
-     CAP_ORDERS},
-    {"DELETE FROM cancels WHERE order_id IN (" VICTIM_ORDERS_CAP ")", CAP_ORDERS},
-    {"DELETE FROM orders WHERE order_id IN (" VICTIM_ORDERS_CAP ")", CAP_ORDERS},
-};
-
-int
-store_set_caps(struct store *db, const struct store_caps *caps)
-{
-    if (caps->readings < 1 || caps->events < 1 || caps->audit < 1 ||
-        caps->calibrations < 1 || caps->final_orders < 1)
-        return failf(db, -EINVAL, "every row cap must be at least 1");
-    db->caps = *caps;
-    return 0;
-}
-
-static int64_t
-cap_of(const struct store *db, enum prune_cap c)
-{
-    switch (c) {
-    case CAP_READINGS:
-        return db->caps.readings;
-    case CAP_EVENTS:
-        return db->caps.events;
-    case CAP_AUDIT:
-        return db->caps.audit;
-    case CAP_CALS:
-        return db->caps.calibrations;
-    case CAP_ORDERS:
-        return db->caps.final_orders;
-    case NO_CAP:
-        break;
-    }
-    return 0;
-}
-
-int
-store_prune(struct store *db, int64_t now_ms, int64_t keep_ms, int64_t *deleted)
-{
-    int e = 0;
-    int64_t n = 0;
-    if (keep_ms < STORE_KEEP_MIN_MS || now_ms < INT64_MIN + keep_ms)
-        return failf(db, -EINVAL, "keep at least %lld days, not %lld ms",
-                     (long long)(STORE_KEEP_MIN_MS / 86400000), (long long)keep_ms);
-    if ((e = tx_begin(db, false)) < 0)
-        return e;
-    for (size_t i = 0; i < sizeof(prune_steps) / sizeof(prune_steps[0]); i++) {
-        sqlite3_stmt *st = NULL;
-        /* Run once a day or so: not worth a cached statement each. */
-        int rc = sqlite3_prepare_v2(db->sql, prune_steps[i].sql, -1, &st, NULL);
-        if (rc != SQLITE_OK) {
-            e = fail(db, rc);
-            break;
-        }
-        sqlite3_bind_int64(st, 1, now_ms - keep_ms);
-        if (prune_steps[i].cap != NO_CAP)
-            sqlite3_bind_int64(st, 2, cap_of(db, prune_steps[i].cap));
-        rc = sqlite3_step(st);
-        if (rc != SQLITE_DONE)
-            e = fail(db, rc);
-        else
-            n += sqlite3_changes(db->sql);
-        sqlite3_finalize(st);
-        if (e < 0)
-            break;
-    }
-    e = tx_end(db, e, false);
-    if (e == 0 && deleted != NULL)
-        *deleted = n;
-    return e;
-}
-
-int
-store_resume_put(struct store *db, int64_t t_ms, int32_t format, const char *text,
-                 size_t len)
-{
-    int e = 0;
-    if (text == NULL || len < 1 || len > STORE_RESUME_MAX)
-        return failf(db, -EINVAL, "resume state: %zu bytes", len);
-    sqlite3_stmt *st = stmt(db, S_RESUME_PUT, &e);
-    if (st == NULL)
-        return e;
-    sqlite3_bind_int64(st, 1, t_ms);
-    sqlite3_bind_int(st, 2, format);
-    int rc = sqlite3_bind_text(st, 3, text, (int)len, SQLITE_STATIC);
-    if (rc != SQLITE_OK) {
-        e = fail(db, rc);
-        done(st);
-        return e;
-    }
-    return run(db, st);
-}
-
-int
-store_resume_get(struct store *db, int64_t *t_ms, int32_t *format, char *buf,
-                 size_t cap, size_t *len)
-{
-    int e = 0;
-    sqlite3_stmt *st = stmt(db, S_RESUME_GET, &e);
-    if (st == NULL)
-        return e;
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        const unsigned char *t = sqlite3_column_text(st, 2);
-        size_t n = (size_t)sqlite3_column_bytes(st, 2);
-        if (t == NULL || n >= cap) {
-            e = failf(db, -E2BIG, "resume state: %zu bytes", n);
-        } else {
-            memcpy(buf, t, n);
-            buf[n] = '\0';
-            *len = n;
-            *t_ms = sqlite3_column_int64(st, 0);
-            *format = sqlite3_column_int(st, 1);
-        }
-    } else if (rc == SQLITE_DONE) {
-        e = failf(db, -ENOENT, "no resume state");
-    } else {
-        e = fail(db, rc);
-    }
-    done(st);
-    return e;
 }

@@ -102,10 +102,16 @@ text_error(char *err, size_t errlen, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    if (err != NULL && errlen > 0)
-        vsnprintf(err, errlen, fmt, ap);
+    text_verror(err, errlen, fmt, ap);
     va_end(ap);
     return -EINVAL;
+}
+
+void
+text_verror(char *err, size_t errlen, const char *fmt, va_list ap)
+{
+    if (err != NULL && errlen > 0)
+        vsnprintf(err, errlen, fmt, ap);
 }
 
 long

@@ -9,6 +9,7 @@
 #ifndef PANTRY_SENSORS_TEXT_H
 #define PANTRY_SENSORS_TEXT_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -55,6 +56,11 @@ int text_line_error(enum text_line what, size_t max, char *err, size_t errlen);
 /* Format a message for the user into err (unless NULL or errlen 0); -EINVAL. */
 int text_error(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* text_error() for wrappers that take their own arguments (and return their own
+ * code); ap is used up, as by vsnprintf(). */
+void text_verror(char *err, size_t errlen, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
 
 /*
  * The number of code points in the len bytes at s, or -1 when they are not

@@ -176,6 +176,32 @@ test_month(void)
                                           : INT64_C(0x7fffffff) * 1000;
     CHECK_EQ_I64(orders_month_start_ms(0), 0);
     CHECK_EQ_I64(orders_month_start_ms(1772323199999), 1769904000000); /* Feb 2026 */
+    /* Fixed points; the expected values are `date -u -d ... +%s`, pasted. */
+    static const struct {
+        int64_t t_s, want_s;
+    } fixed[] = {
+        {2678399, 0},                 /* 1970-01-31T23:59:59 */
+        {1709251199, 1706745600},     /* 2024-02-29T23:59:59, a leap day */
+        {1709251200, 1709251200},     /* 2024-03-01, exactly the start */
+        {1798761599, 1796083200},     /* 2026-12-31T23:59:59 */
+        {1798761600, 1798761600},     /* 2027-01-01, a new year */
+        {951804000, 949363200},       /* 2000-02-29T06:00, 400-year leap */
+        {4107542399, 4105123200},     /* 2100-02-28T23:59:59, no leap day */
+        {4107585600, 4107542400},     /* 2100-03-01T12:00 */
+        {253402300799, 253399622400}, /* 9999-12-31T23:59:59 */
+    };
+    for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++) {
+        CHECK_EQ_I64(orders_month_start_ms(fixed[i].t_s * 1000 + 999),
+                     fixed[i].want_s * 1000);
+        CHECK_EQ_I64(orders_month_start_ms(fixed[i].want_s * 1000),
+                     fixed[i].want_s * 1000);
+    }
+    /* Before the epoch: the epoch (the agent never runs then). */
+    CHECK_EQ_I64(orders_month_start_ms(-1), 0);
+    CHECK_EQ_I64(orders_month_start_ms(INT64_MIN), 0);
+    /* The far end: INT64_MAX ms is in August 292278994; its month start from
+     * Python's datetime and the calendar's 400-year period of 146097 days. */
+    CHECK_EQ_I64(orders_month_start_ms(INT64_MAX), INT64_C(9223372035446400000));
     for (int i = 0; i < 20000; i++) {
         int64_t t_ms = (int64_t)(th_rand(&x) % (uint64_t)span_ms);
         time_t t = (time_t)(t_ms / 1000);
