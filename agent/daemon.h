@@ -92,6 +92,19 @@ int64_t sources_due(const struct agent *a, int64_t now);
 void sources_feed_message(void *ctx, const char *topic, const char *payload, size_t len,
                           bool retained, int64_t now_ms);
 
+/*
+ * A request of pantryctl on the control socket (daemon-control.c), the
+ * control_handler of control_serve() with ctx the agent: 0 or a negative
+ * errno, msg the answer for people, *data what --json adds (NULL for none).
+ */
+struct control_request;
+struct cJSON;
+int daemon_control_request(void *ctx, const struct control_request *req, char *msg,
+                           size_t len, struct cJSON **data);
+/* End a recording started over the control socket, flushed and synced;
+ * nothing without one. */
+void daemon_stop_recording(struct agent *a);
+
 /* The home broker (daemon-home.c, home.h): made and watched when configured
  * (0, or a negative errno after the reason was logged); its work, returning
  * the ms until it needs to run again; its goodbye and free. */
