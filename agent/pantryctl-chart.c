@@ -277,7 +277,7 @@ cmd_forecast(const struct command *cmd, struct opts *o)
     c.t0_ms = now - days_ms;
     int r = store_readings(db, it->id, c.t0_ms, now + 1, reading_cb, &h);
     if (r < 0) {
-        fail("%s: reading its history: %s", it->id,
+        cli_fail("%s: reading its history: %s", it->id,
              r == -ENOMEM ? "out of memory" : store_errmsg(db));
         goto out;
     }
@@ -351,7 +351,7 @@ cmd_forecast(const struct command *cmd, struct opts *o)
     c.pw = (int)o->width - c.lw - 2;
     c.ph = (int)o->height;
     if (c.pw < 10) {
-        rc = usage_error("--width %" PRId64 " leaves no room for the chart", o->width);
+        rc = cli_usage_error("--width %" PRId64 " leaves no room for the chart", o->width);
         goto out;
     }
     size_t cells = (size_t)c.pw * (size_t)c.ph;
@@ -360,7 +360,7 @@ cmd_forecast(const struct command *cmd, struct opts *o)
     c.fill = calloc(cells, 1);
     c.mark = calloc((size_t)c.pw, 1);
     if (c.hist == NULL || c.fc == NULL || c.fill == NULL || c.mark == NULL) {
-        fail("out of memory");
+        cli_fail("out of memory");
         goto out;
     }
 
@@ -431,7 +431,7 @@ cmd_forecast(const struct command *cmd, struct opts *o)
     if (line == NULL || used == NULL) {
         free(line);
         free(used);
-        fail("out of memory");
+        cli_fail("out of memory");
         goto out;
     }
     memset(line, ' ', (size_t)c.pw);

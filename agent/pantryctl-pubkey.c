@@ -25,7 +25,7 @@ cmd_pubkey(const struct command *cmd, struct opts *o)
 
     (void)cmd;
     if ((r = keys_load(pctl_cfg.key_path, &k, err, sizeof(err))) < 0)
-        return fail("pubkey: %s%s", err,
+        return cli_fail("pubkey: %s%s", err,
                     r == -EACCES   ? " (the key is the service's: run pantryctl pubkey "
                                      "as its user, e.g. sudo -u pantry-agent)"
                     : r == -ENOENT ? " (pantry-agent makes it at its first start; "

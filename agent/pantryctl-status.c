@@ -139,7 +139,7 @@ get_model(struct store *db, const struct cfg_item *c, int64_t now_ms,
     int r = ms_load(db, c, now_ms, m, &format, why, sizeof(why));
 
     if (r < 0) {
-        fail("%s: reading what was learnt: %s", c->id, store_errmsg(db));
+        cli_fail("%s: reading what was learnt: %s", c->id, store_errmsg(db));
         return r;
     }
     return 0;
@@ -593,7 +593,7 @@ grocy_status(struct store *db, cJSON *root)
     if (pctl_cfg.grocy.mode == CFG_GROCY_OFF)
         return 0;
     if (store_grocy_counts(db, &pending, &failed, last, sizeof(last)) < 0) {
-        fail("grocy: reading its queue: %s", store_errmsg(db));
+        cli_fail("grocy: reading its queue: %s", store_errmsg(db));
         return -1;
     }
     if (root != NULL) {
@@ -693,7 +693,7 @@ cmd_status(const struct command *cmd, struct opts *o)
         struct rejected rj = {.found = false};
         if (store_orders_open(db, it->id, open_order_cb, &oo) < 0 ||
             (!oo.found && last_rejected(db, it->id, o->now_ms, &rj) < 0)) {
-            fail("%s: reading its orders: %s", it->id, store_errmsg(db));
+            cli_fail("%s: reading its orders: %s", it->id, store_errmsg(db));
             goto out;
         }
         /* What the policy learnt from the household's corrections (learn.h). */

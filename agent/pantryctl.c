@@ -20,8 +20,8 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,32 +45,6 @@
 #endif
 
 struct agent_config pctl_cfg; /* about 30 KB: not on the stack */
-
-int
-usage_error(const char *fmt, ...)
-{
-    va_list ap;
-
-    va_start(ap, fmt);
-    fputs("pantryctl: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputs("\nTry 'pantryctl --help'.\n", stderr);
-    va_end(ap);
-    return EXIT_USAGE;
-}
-
-int
-fail(const char *fmt, ...)
-{
-    va_list ap;
-
-    va_start(ap, fmt);
-    fputs("pantryctl: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
-    return EXIT_REFUSED;
-}
 
 /* Text from the store or the daemon, printed without its control characters. */
 void
@@ -100,7 +74,7 @@ print_json(cJSON *o)
     int rc = 0;
 
     if (s == NULL)
-        rc = fail("out of memory");
+        rc = cli_fail("out of memory");
     else
         printf("%s\n", s);
     cJSON_free(s);
@@ -194,11 +168,11 @@ open_store(struct store **db)
     int r = store_open(pctl_cfg.store_path, STORE_RDONLY, db, err, sizeof(err));
 
     if (r == -EACCES || (r < 0 && access(pctl_cfg.store_path, R_OK) < 0 && errno == EACCES))
-        return fail("%s\n(the store is the daemon's; its group may read it: ask an "
+        return cli_fail("%s\n(the store is the daemon's; its group may read it: ask an "
                     "administrator to add you, e.g. sudo adduser $USER pantry-agent, "
                     "then log in again)", err);
     if (r < 0)
-        return fail("%s", err);
+        return cli_fail("%s", err);
     return 0;
 }
 
@@ -211,7 +185,7 @@ get_view(struct store *db, const char *item, struct store_view *v)
     if (r == -ENOENT)
         return 0;
     if (r < 0) {
-        fail("%s: reading its forecast: %s", item, store_errmsg(db));
+        cli_fail("%s: reading its forecast: %s", item, store_errmsg(db));
         return r;
     }
     return 1;
@@ -351,7 +325,7 @@ cmd_history(const struct command *cmd, struct opts *o)
     (void)cmd;
     /* Items no longer configured may still have a history: any valid id goes. */
     if (o->item != NULL && !text_is_id(o->item, CFG_ID_MAX))
-        return usage_error("history: expected an item id (a-z, 0-9, _ and -), found "
+        return cli_usage_error("history: expected an item id (a-z, 0-9, _ and -), found "
                            "'%s'",
                            o->item);
     if (open_store(&db) != 0)
@@ -362,7 +336,7 @@ cmd_history(const struct command *cmd, struct opts *o)
     }
     int r = store_history(db, o->item, (int)o->limit, history_cb, &hc);
     if (r < 0) {
-        fail("reading the history: %s", store_errmsg(db));
+        cli_fail("reading the history: %s", store_errmsg(db));
         goto out;
     }
     rc = 0;
@@ -530,7 +504,7 @@ cmd_record(const struct command *cmd, struct opts *o)
     } else if (!resp.ok) {
         refused("record", &resp);
     } else if (path == NULL) {
-        rc = fail("the daemon did not say where it records: %s", resp.message);
+        rc = cli_fail("the daemon did not say where it records: %s", resp.message);
     } else {
         put_clean(stderr, resp.message);
         fputc('\n', stderr);
@@ -555,7 +529,7 @@ cmd_keygen(const struct command *cmd, struct opts *o)
 
     (void)cmd;
     if (keys_generate(pctl_cfg.key_path, o->force, &k, err, sizeof(err)) < 0)
-        return fail("keygen: %s", err);
+        return cli_fail("keygen: %s", err);
     keys_jwk(k.pk, jwk);
     keys_thumbprint(k.pk, kid);
     keys_wipe(&k);
@@ -691,7 +665,7 @@ done:
     return rc;
 eof:
     control_response_fini(&tare);
-    return fail("calibration abandoned (end of input): nothing was changed%s",
+    return cli_fail("calibration abandoned (end of input): nothing was changed%s",
                 req.cmd == CONTROL_TARE ? " but the tare" : "");
 }
 
@@ -855,72 +829,219 @@ find_command(const char *name)
     return NULL;
 }
 
-static bool
-parse_num(const char *s, int64_t min, int64_t max, int64_t *out)
-{
-    int64_t v;
-
-    if (!text_parse_uint(s, 12, false, &v) || v < min || v > max)
-        return false;
-    *out = v;
-    return true;
-}
-
 static const char *const opt_names[] = {"--days",      "--width",  "--height",
                                         "--ascii",     "--limit",  "--weight",
                                         "--settle-ms", "--seconds", "--force",
                                         "--from",      "--until",  "--arrive",
                                         "--remove",    "--reason"};
 
+/* getopt_long's values of the long options. */
+enum {
+    O_CONFIG = 256,
+    O_JSON,
+    O_TIMEOUT,
+    O_NOW,
+    O_DAYS,
+    O_WIDTH,
+    O_HEIGHT,
+    O_ASCII,
+    O_LIMIT,
+    O_WEIGHT,
+    O_SETTLE,
+    O_SECONDS,
+    O_FORCE,
+    O_FROM,
+    O_UNTIL,
+    O_ARRIVE,
+    O_REMOVE,
+    O_REASON,
+};
+
+static const struct option lopts[] = {
+    {"config", required_argument, NULL, O_CONFIG},
+    {"json", no_argument, NULL, O_JSON},
+    {"timeout-ms", required_argument, NULL, O_TIMEOUT},
+    {"now", required_argument, NULL, O_NOW},
+    {"days", required_argument, NULL, O_DAYS},
+    {"width", required_argument, NULL, O_WIDTH},
+    {"height", required_argument, NULL, O_HEIGHT},
+    {"ascii", no_argument, NULL, O_ASCII},
+    {"limit", required_argument, NULL, O_LIMIT},
+    {"weight", required_argument, NULL, O_WEIGHT},
+    {"settle-ms", required_argument, NULL, O_SETTLE},
+    {"seconds", required_argument, NULL, O_SECONDS},
+    {"force", no_argument, NULL, O_FORCE},
+    {"from", required_argument, NULL, O_FROM},
+    {"until", required_argument, NULL, O_UNTIL},
+    {"arrive", required_argument, NULL, O_ARRIVE},
+    {"remove", required_argument, NULL, O_REMOVE},
+    {"reason", required_argument, NULL, O_REASON},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},
+    {NULL, 0, NULL, 0},
+};
+
+/* The options that take a plain number: its range, its field of struct opts,
+ * its OPT_* bit (0 for a global option). */
+static const struct num_opt {
+    int id;
+    const char *name;
+    int64_t min, max;
+    size_t off;
+    unsigned bit;
+} num_opts[] = {
+    {O_TIMEOUT, "--timeout-ms", 100, 600000, offsetof(struct opts, timeout_ms), 0},
+    {O_DAYS, "--days", 1, 400, offsetof(struct opts, days), OPT_DAYS},
+    {O_WIDTH, "--width", 40, 400, offsetof(struct opts, width), OPT_WIDTH},
+    {O_HEIGHT, "--height", 4, 100, offsetof(struct opts, height), OPT_HEIGHT},
+    {O_LIMIT, "--limit", 1, 100000, offsetof(struct opts, limit), OPT_LIMIT},
+    {O_SETTLE, "--settle-ms", 0, 60000, offsetof(struct opts, settle_ms), OPT_SETTLE},
+    {O_SECONDS, "--seconds", CONTROL_RECORD_MIN_S, CONTROL_RECORD_MAX_S,
+     offsetof(struct opts, seconds), OPT_SECONDS},
+};
+
+static int
+parse_num_option(const struct num_opt *n, const char *arg, struct opts *o)
+{
+    int64_t *field = (int64_t *)(void *)((char *)o + n->off);
+
+    if (!cli_parse_num(arg, n->min, n->max, field))
+        return cli_usage_error("%s: expected %" PRId64 "..%" PRId64 ", found '%s'",
+                               n->name, n->min, n->max, arg);
+    if (n->id == O_TIMEOUT)
+        o->timeout_given = true;
+    o->given |= n->bit;
+    return 0;
+}
+
+/* One option c with its value arg: 0, an exit status after a message, or -1
+ * for an option pantryctl does not have. */
+static int
+parse_option(int c, const char *arg, struct opts *o, bool *help)
+{
+    int64_t t_s;
+
+    for (size_t i = 0; i < sizeof(num_opts) / sizeof(num_opts[0]); i++)
+        if (num_opts[i].id == c)
+            return parse_num_option(&num_opts[i], arg, o);
+    switch (c) {
+    case 'h':
+        *help = true;
+        return 0;
+    case 'V':
+        printf("pantryctl %s\n", PANTRY_VERSION);
+        exit(0);
+    case O_CONFIG:
+        o->config = arg;
+        return 0;
+    case O_JSON:
+        o->json = true;
+        return 0;
+    case O_NOW:
+        if (evtrace_parse_time(arg, &t_s) < 0)
+            return cli_usage_error("--now: expected YYYY-MM-DDTHH:MM:SSZ, found '%s'",
+                                   arg);
+        o->now_ms = t_s * 1000;
+        return 0;
+    case O_ASCII:
+        o->ascii = true;
+        o->given |= OPT_ASCII;
+        return 0;
+    case O_WEIGHT:
+        if (evtrace_parse_grams(arg, &o->weight_mg) < 0 ||
+            o->weight_mg < CONTROL_SPAN_MIN_MG || o->weight_mg > CONTROL_SPAN_MAX_MG)
+            return cli_usage_error("--weight: expected grams from 0.001 to 1000000 "
+                                   "such as 500 or 499.5, found '%s'",
+                                   arg);
+        o->given |= OPT_WEIGHT;
+        return 0;
+    case O_FORCE:
+        o->force = true;
+        o->given |= OPT_FORCE;
+        return 0;
+    case O_FROM:
+        o->from = arg;
+        o->given |= OPT_FROM;
+        return 0;
+    case O_UNTIL:
+        o->until = arg;
+        o->given |= OPT_UNTIL;
+        return 0;
+    case O_ARRIVE:
+        o->arrive = arg;
+        o->given |= OPT_ARRIVE;
+        return 0;
+    case O_REMOVE:
+        if (!cli_parse_num(arg, 1, CONTROL_AWAY_ID_MAX, &o->remove))
+            return cli_usage_error("--remove: expected an id of pantryctl away, 1 or "
+                                   "more, found '%s'",
+                                   arg);
+        o->given |= OPT_REMOVE;
+        return 0;
+    case O_REASON:
+        o->reason = arg;
+        o->given |= OPT_REASON;
+        return 0;
+    default:
+        return -1;
+    }
+}
+
+/* After the options: `help [COMMAND]`, or the command, its options and its
+ * ITEM checked. 0 with *cmd, or an exit status after a message. */
+static int
+parse_command(int argc, char **argv, struct opts *o, bool help,
+              const struct command **cmd)
+{
+    if (optind >= argc) {
+        if (help) {
+            usage();
+            exit(0);
+        }
+        return cli_usage_error("expected a command");
+    }
+    const char *name = argv[optind++];
+    if (strcmp(name, "help") == 0) {
+        const struct command *h = optind < argc ? find_command(argv[optind]) : NULL;
+        if (optind < argc && h == NULL)
+            return cli_usage_error("help: unknown command '%s'", argv[optind]);
+        if (h != NULL)
+            command_usage(h);
+        else
+            usage();
+        exit(0);
+    }
+    if ((*cmd = find_command(name)) == NULL)
+        return cli_usage_error("unknown command '%s'", name);
+    if (help) {
+        command_usage(*cmd);
+        exit(0);
+    }
+    for (unsigned k = 0; k < sizeof(opt_names) / sizeof(opt_names[0]); k++) {
+        unsigned bit = 1u << k;
+        if ((o->given & bit) && !((*cmd)->opts & bit))
+            return cli_usage_error("%s takes no %s", name, opt_names[k]);
+        if (((*cmd)->required & bit) && !(o->given & bit))
+            return cli_usage_error("%s needs %s", name, opt_names[k]);
+    }
+    int left = argc - optind;
+    const char *args = (*cmd)->args;
+    if (strcmp(args, "ITEM") == 0 && left != 1)
+        return cli_usage_error("%s: expected one ITEM", name);
+    if (strcmp(args, "[ITEM]") == 0 && left > 1)
+        return cli_usage_error("%s: expected at most one ITEM", name);
+    if (args[0] == '\0' && left != 0)
+        return cli_usage_error("%s takes no arguments, found '%s'", name, argv[optind]);
+    if (left == 1)
+        o->item = argv[optind];
+    return 0;
+}
+
 static int
 parse_args(int argc, char **argv, struct opts *o, const struct command **cmd)
 {
-    enum {
-        O_CONFIG = 256,
-        O_JSON,
-        O_TIMEOUT,
-        O_NOW,
-        O_DAYS,
-        O_WIDTH,
-        O_HEIGHT,
-        O_ASCII,
-        O_LIMIT,
-        O_WEIGHT,
-        O_SETTLE,
-        O_SECONDS,
-        O_FORCE,
-        O_FROM,
-        O_UNTIL,
-        O_ARRIVE,
-        O_REMOVE,
-        O_REASON,
-    };
-    static const struct option lopts[] = {
-        {"config", required_argument, NULL, O_CONFIG},
-        {"json", no_argument, NULL, O_JSON},
-        {"timeout-ms", required_argument, NULL, O_TIMEOUT},
-        {"now", required_argument, NULL, O_NOW},
-        {"days", required_argument, NULL, O_DAYS},
-        {"width", required_argument, NULL, O_WIDTH},
-        {"height", required_argument, NULL, O_HEIGHT},
-        {"ascii", no_argument, NULL, O_ASCII},
-        {"limit", required_argument, NULL, O_LIMIT},
-        {"weight", required_argument, NULL, O_WEIGHT},
-        {"settle-ms", required_argument, NULL, O_SETTLE},
-        {"seconds", required_argument, NULL, O_SECONDS},
-        {"force", no_argument, NULL, O_FORCE},
-        {"from", required_argument, NULL, O_FROM},
-        {"until", required_argument, NULL, O_UNTIL},
-        {"arrive", required_argument, NULL, O_ARRIVE},
-        {"remove", required_argument, NULL, O_REMOVE},
-        {"reason", required_argument, NULL, O_REASON},
-        {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},
-        {NULL, 0, NULL, 0},
-    };
     bool help = false;
-    int c;
-    int64_t t_s;
+    int c, r;
 
     *o = (struct opts){.config = CFG_DEFAULT_PATH,
                        .now_ms = -1,
@@ -933,151 +1054,15 @@ parse_args(int argc, char **argv, struct opts *o, const struct command **cmd)
     *cmd = NULL;
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":hV", lopts, NULL)) != -1) {
-        switch (c) {
-        case 'h':
-            help = true;
-            break;
-        case 'V':
-            printf("pantryctl %s\n", PANTRY_VERSION);
-            exit(0);
-        case O_CONFIG:
-            o->config = optarg;
-            break;
-        case O_JSON:
-            o->json = true;
-            break;
-        case O_TIMEOUT:
-            if (!parse_num(optarg, 100, 600000, &o->timeout_ms))
-                return usage_error("--timeout-ms: expected 100..600000, found '%s'",
-                                   optarg);
-            o->timeout_given = true;
-            break;
-        case O_NOW:
-            if (evtrace_parse_time(optarg, &t_s) < 0)
-                return usage_error("--now: expected YYYY-MM-DDTHH:MM:SSZ, found '%s'",
-                                   optarg);
-            o->now_ms = t_s * 1000;
-            break;
-        case O_DAYS:
-            if (!parse_num(optarg, 1, 400, &o->days))
-                return usage_error("--days: expected 1..400, found '%s'", optarg);
-            o->given |= OPT_DAYS;
-            break;
-        case O_WIDTH:
-            if (!parse_num(optarg, 40, 400, &o->width))
-                return usage_error("--width: expected 40..400, found '%s'", optarg);
-            o->given |= OPT_WIDTH;
-            break;
-        case O_HEIGHT:
-            if (!parse_num(optarg, 4, 100, &o->height))
-                return usage_error("--height: expected 4..100, found '%s'", optarg);
-            o->given |= OPT_HEIGHT;
-            break;
-        case O_ASCII:
-            o->ascii = true;
-            o->given |= OPT_ASCII;
-            break;
-        case O_LIMIT:
-            if (!parse_num(optarg, 1, 100000, &o->limit))
-                return usage_error("--limit: expected 1..100000, found '%s'", optarg);
-            o->given |= OPT_LIMIT;
-            break;
-        case O_WEIGHT:
-            if (evtrace_parse_grams(optarg, &o->weight_mg) < 0 ||
-                o->weight_mg < CONTROL_SPAN_MIN_MG ||
-                o->weight_mg > CONTROL_SPAN_MAX_MG)
-                return usage_error("--weight: expected grams from 0.001 to 1000000 "
-                                   "such as 500 or 499.5, found '%s'",
-                                   optarg);
-            o->given |= OPT_WEIGHT;
-            break;
-        case O_SETTLE:
-            if (!parse_num(optarg, 0, 60000, &o->settle_ms))
-                return usage_error("--settle-ms: expected 0..60000, found '%s'",
-                                   optarg);
-            o->given |= OPT_SETTLE;
-            break;
-        case O_SECONDS:
-            if (!parse_num(optarg, CONTROL_RECORD_MIN_S, CONTROL_RECORD_MAX_S,
-                           &o->seconds))
-                return usage_error("--seconds: expected 1..86400, found '%s'", optarg);
-            o->given |= OPT_SECONDS;
-            break;
-        case O_FORCE:
-            o->force = true;
-            o->given |= OPT_FORCE;
-            break;
-        case O_FROM:
-            o->from = optarg;
-            o->given |= OPT_FROM;
-            break;
-        case O_UNTIL:
-            o->until = optarg;
-            o->given |= OPT_UNTIL;
-            break;
-        case O_ARRIVE:
-            o->arrive = optarg;
-            o->given |= OPT_ARRIVE;
-            break;
-        case O_REMOVE:
-            if (!parse_num(optarg, 1, CONTROL_AWAY_ID_MAX, &o->remove))
-                return usage_error("--remove: expected an id of pantryctl away, 1 or "
-                                   "more, found '%s'",
-                                   optarg);
-            o->given |= OPT_REMOVE;
-            break;
-        case O_REASON:
-            o->reason = optarg;
-            o->given |= OPT_REASON;
-            break;
-        case ':':
-            return usage_error("%s needs a value", argv[optind - 1]);
-        default:
-            return usage_error("unknown option '%s'", argv[optind - 1]);
-        }
+        if (c == ':')
+            return cli_usage_error("%s needs a value", argv[optind - 1]);
+        r = parse_option(c, optarg, o, &help);
+        if (r < 0)
+            return cli_usage_error("unknown option '%s'", argv[optind - 1]);
+        if (r > 0)
+            return r;
     }
-    if (optind >= argc) {
-        if (help) {
-            usage();
-            exit(0);
-        }
-        return usage_error("expected a command");
-    }
-    const char *name = argv[optind++];
-    if (strcmp(name, "help") == 0) {
-        const struct command *h = optind < argc ? find_command(argv[optind]) : NULL;
-        if (optind < argc && h == NULL)
-            return usage_error("help: unknown command '%s'", argv[optind]);
-        if (h != NULL)
-            command_usage(h);
-        else
-            usage();
-        exit(0);
-    }
-    if ((*cmd = find_command(name)) == NULL)
-        return usage_error("unknown command '%s'", name);
-    if (help) {
-        command_usage(*cmd);
-        exit(0);
-    }
-    for (unsigned k = 0; k < sizeof(opt_names) / sizeof(opt_names[0]); k++) {
-        unsigned bit = 1u << k;
-        if ((o->given & bit) && !((*cmd)->opts & bit))
-            return usage_error("%s takes no %s", name, opt_names[k]);
-        if (((*cmd)->required & bit) && !(o->given & bit))
-            return usage_error("%s needs %s", name, opt_names[k]);
-    }
-    int left = argc - optind;
-    const char *args = (*cmd)->args;
-    if (strcmp(args, "ITEM") == 0 && left != 1)
-        return usage_error("%s: expected one ITEM", name);
-    if (strcmp(args, "[ITEM]") == 0 && left > 1)
-        return usage_error("%s: expected at most one ITEM", name);
-    if (args[0] == '\0' && left != 0)
-        return usage_error("%s takes no arguments, found '%s'", name, argv[optind]);
-    if (left == 1)
-        o->item = argv[optind];
-    return 0;
+    return parse_command(argc, argv, o, help, cmd);
 }
 
 int
@@ -1085,8 +1070,10 @@ main(int argc, char **argv)
 {
     const struct command *cmd;
     struct opts o;
-    int r = parse_args(argc, argv, &o, &cmd);
+    int r;
 
+    cli_set_prog("pantryctl");
+    r = parse_args(argc, argv, &o, &cmd);
     if (r != 0)
         return r;
     if (o.now_ms < 0)

@@ -15,6 +15,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "cli-util.h"
 #include "config.h"
 #include "store.h"
 
@@ -69,9 +70,6 @@ struct command {
 
 extern struct agent_config pctl_cfg; /* the configuration read (--config) */
 
-int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* "pantryctl: ..." on stderr; returns EXIT_REFUSED. */
-int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Print s without its control characters (shown as ?). */
 void put_clean(FILE *f, const char *s);
 /* Print s cleaned and cut to at most cols characters. */
