@@ -144,8 +144,9 @@ parse_hx711(const char *s, struct hx711_chip *c)
             *p = '\0';
             f[n++] = p + 1;
         }
-    if (n < 2 || !cli_parse_num(f[0], 0, 511, &dout) || !cli_parse_num(f[1], 0, 511, &sck) ||
-        dout == sck || (n == 3 && !cli_parse_num(f[2], 32, 128, &gain)) ||
+    if (n < 2 || !cli_parse_num(f[0], 0, 511, &dout) ||
+        !cli_parse_num(f[1], 0, 511, &sck) || dout == sck ||
+        (n == 3 && !cli_parse_num(f[2], 32, 128, &gain)) ||
         hx711_gain_pulses((unsigned)gain) < 0)
         return false;
     *c = (struct hx711_chip){(unsigned)dout, (unsigned)sck, (unsigned)gain};
@@ -223,17 +224,19 @@ parse_args(int argc, char **argv, struct opts *o)
             o->iio_device = optarg;
             break;
         case O_INPUT:
-            if (o->n_inputs == SENSOR_MAX_CHANNELS || !cli_parse_num(optarg, 0, 255, &v))
-                return cli_usage_error("--input: expected 0..255 (at most 16), found '%s'",
-                                   optarg);
+            if (o->n_inputs == SENSOR_MAX_CHANNELS ||
+                !cli_parse_num(optarg, 0, 255, &v))
+                return cli_usage_error(
+                    "--input: expected 0..255 (at most 16), found '%s'", optarg);
             o->inputs[o->n_inputs++] = (unsigned)v;
             break;
         case O_HX711:
             if (o->n_chips == SENSOR_MAX_CHANNELS ||
                 !parse_hx711(optarg, &o->chips[o->n_chips]))
-                return cli_usage_error("--hx711: expected DOUT:SCK[:GAIN] with two "
-                                   "different lines and gain 128, 64 or 32, found '%s'",
-                                   optarg);
+                return cli_usage_error(
+                    "--hx711: expected DOUT:SCK[:GAIN] with two "
+                    "different lines and gain 128, 64 or 32, found '%s'",
+                    optarg);
             o->n_chips++;
             break;
         case O_CHIP:
@@ -242,7 +245,7 @@ parse_args(int argc, char **argv, struct opts *o)
         case O_PERIOD:
             if (!cli_parse_num(optarg, 10, 60000, &o->period_ms))
                 return cli_usage_error("--period-ms: expected 10..60000, found '%s'",
-                                   optarg);
+                                       optarg);
             break;
         case O_SYSFS:
             o->sysfs_root = optarg;
@@ -252,25 +255,29 @@ parse_args(int argc, char **argv, struct opts *o)
             break;
         case O_KEY:
             if (o->n_keys == SENSOR_MAX_BUTTONS || !cli_parse_num(optarg, 1, 767, &v))
-                return cli_usage_error("--key: expected a key code 1..767 (at most 16), "
-                                   "found '%s'", optarg);
+                return cli_usage_error(
+                    "--key: expected a key code 1..767 (at most 16), "
+                    "found '%s'",
+                    optarg);
             o->keys[o->n_keys++] = (uint16_t)v;
             break;
         case O_LINE:
             if (o->n_lines == SENSOR_MAX_BUTTONS || !cli_parse_num(optarg, 0, 511, &v))
                 return cli_usage_error("--button-line: expected a line 0..511 (at most "
-                                   "16), found '%s'", optarg);
+                                       "16), found '%s'",
+                                       optarg);
             o->lines[o->n_lines++] = (unsigned)v;
             break;
         case O_COUNT:
             if (!cli_parse_num(optarg, 1, INT64_C(1000000000), &o->count))
-                return cli_usage_error("--count: expected a positive number, found '%s'",
-                                   optarg);
+                return cli_usage_error(
+                    "--count: expected a positive number, found '%s'", optarg);
             break;
         case O_CAL:
             if (!parse_cal(optarg, &o->cal))
                 return cli_usage_error("--cal: expected ZERO:SPAN_RAW:GRAMS (counts, "
-                                   "non-zero counts, grams), found '%s'", optarg);
+                                       "non-zero counts, grams), found '%s'",
+                                       optarg);
             o->have_cal = true;
             break;
         case O_OUTPUT:
@@ -279,7 +286,7 @@ parse_args(int argc, char **argv, struct opts *o)
         case O_SECONDS:
             if (!cli_parse_num(optarg, 1, INT64_C(31536000), &o->seconds))
                 return cli_usage_error("--seconds: expected 1..31536000, found '%s'",
-                                   optarg);
+                                       optarg);
             break;
         case O_NOTE:
             o->note = optarg;
@@ -287,15 +294,18 @@ parse_args(int argc, char **argv, struct opts *o)
         case O_WEIGHT:
             if (evtrace_parse_grams(optarg, &o->weight_mg) < 0 || o->weight_mg == 0)
                 return cli_usage_error("--weight: expected grams such as 500 or 499.5, "
-                                   "found '%s'", optarg);
+                                       "found '%s'",
+                                       optarg);
             break;
         case O_SAMPLES:
             if (!cli_parse_num(optarg, 5, 10000, &o->samples))
-                return cli_usage_error("--samples: expected 5..10000, found '%s'", optarg);
+                return cli_usage_error("--samples: expected 5..10000, found '%s'",
+                                       optarg);
             break;
         case O_SPREAD:
             if (evtrace_parse_grams(optarg, &o->max_spread_mg) < 0)
-                return cli_usage_error("--max-spread: expected grams, found '%s'", optarg);
+                return cli_usage_error("--max-spread: expected grams, found '%s'",
+                                       optarg);
             break;
         case O_JSON:
             o->json = true;
@@ -306,7 +316,7 @@ parse_args(int argc, char **argv, struct opts *o)
     }
     if (optind != argc - 1)
         return cli_usage_error("%s", optind >= argc ? "expected a command"
-                                                : "expected one command");
+                                                    : "expected one command");
     o->cmd = argv[optind];
     return 0;
 }

@@ -23,7 +23,8 @@ away_request_of(const struct opts *o, struct control_request *req)
     req->cmd = CONTROL_AWAY;
     if (o->given & OPT_REMOVE) {
         if (o->given & (OPT_FROM | OPT_UNTIL | OPT_ARRIVE))
-            return cli_usage_error("away: --remove takes no --from, --until or --arrive");
+            return cli_usage_error(
+                "away: --remove takes no --from, --until or --arrive");
         req->remove = o->remove;
         return 0;
     }
@@ -38,16 +39,17 @@ away_request_of(const struct opts *o, struct control_request *req)
     if (!cfg_parse_local(o->until, &req->until_s))
         return cli_usage_error("--until: expected %s, found '%s'", when, o->until);
     if (req->until_s <= req->from_s)
-        return cli_usage_error("--until: expected a time after --from ('%s'), found '%s'",
-                           o->from, o->until);
+        return cli_usage_error(
+            "--until: expected a time after --from ('%s'), found '%s'", o->from,
+            o->until);
     if (req->until_s * 1000 <= o->now_ms)
         return cli_usage_error("--until: '%s' has passed; an away period must not have "
-                           "ended",
-                           o->until);
+                               "ended",
+                               o->until);
     if (o->arrive != NULL) {
         if (strcmp(o->arrive, "after") != 0 && strcmp(o->arrive, "before") != 0)
             return cli_usage_error("--arrive: expected after or before, found '%s'",
-                               o->arrive);
+                                   o->arrive);
         req->before = o->arrive[0] == 'b';
     }
     return 0;

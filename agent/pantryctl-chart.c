@@ -278,7 +278,7 @@ cmd_forecast(const struct command *cmd, struct opts *o)
     int r = store_readings(db, it->id, c.t0_ms, now + 1, reading_cb, &h);
     if (r < 0) {
         cli_fail("%s: reading its history: %s", it->id,
-             r == -ENOMEM ? "out of memory" : store_errmsg(db));
+                 r == -ENOMEM ? "out of memory" : store_errmsg(db));
         goto out;
     }
     int64_t ro = have ? runout_ms(v.runout_s) : -1;
@@ -351,7 +351,8 @@ cmd_forecast(const struct command *cmd, struct opts *o)
     c.pw = (int)o->width - c.lw - 2;
     c.ph = (int)o->height;
     if (c.pw < 10) {
-        rc = cli_usage_error("--width %" PRId64 " leaves no room for the chart", o->width);
+        rc = cli_usage_error("--width %" PRId64 " leaves no room for the chart",
+                             o->width);
         goto out;
     }
     size_t cells = (size_t)c.pw * (size_t)c.ph;

@@ -168,9 +168,11 @@ open_store(struct store **db)
     int r = store_open(pctl_cfg.store_path, STORE_RDONLY, db, err, sizeof(err));
 
     if (r == -EACCES || (r < 0 && access(pctl_cfg.store_path, R_OK) < 0 && errno == EACCES))
-        return cli_fail("%s\n(the store is the daemon's; its group may read it: ask an "
-                    "administrator to add you, e.g. sudo adduser $USER pantry-agent, "
-                    "then log in again)", err);
+        return cli_fail(
+            "%s\n(the store is the daemon's; its group may read it: ask an "
+            "administrator to add you, e.g. sudo adduser $USER pantry-agent, "
+            "then log in again)",
+            err);
     if (r < 0)
         return cli_fail("%s", err);
     return 0;
@@ -325,9 +327,10 @@ cmd_history(const struct command *cmd, struct opts *o)
     (void)cmd;
     /* Items no longer configured may still have a history: any valid id goes. */
     if (o->item != NULL && !text_is_id(o->item, CFG_ID_MAX))
-        return cli_usage_error("history: expected an item id (a-z, 0-9, _ and -), found "
-                           "'%s'",
-                           o->item);
+        return cli_usage_error(
+            "history: expected an item id (a-z, 0-9, _ and -), found "
+            "'%s'",
+            o->item);
     if (open_store(&db) != 0)
         return EXIT_REFUSED;
     if (o->json) {
@@ -666,7 +669,7 @@ done:
 eof:
     control_response_fini(&tare);
     return cli_fail("calibration abandoned (end of input): nothing was changed%s",
-                req.cmd == CONTROL_TARE ? " but the tare" : "");
+                    req.cmd == CONTROL_TARE ? " but the tare" : "");
 }
 
 /* ---- the command table, usage, arguments ---- */
