@@ -8,8 +8,9 @@
  * ask the running daemon over its control socket (control.h) and print what it
  * answers. Every command takes --json and prints one JSON object instead. The
  * commands, their options, the JSON keys and the exit statuses are documented
- * in agent/PANTRYCTL.md; this file, pantryctl-chart.c and pantryctl-status.c
- * are the only places that print them.
+ * in agent/PANTRYCTL.md; this file and the other pantryctl-*.c files (one
+ * per command or concern: the arguments, the chart, status, history,
+ * calibrate, ...) are the only places that print them.
  *
  * Exit status: 0 done, 1 refused or failed, 2 bad usage, 3 the daemon is not
  * reachable.
@@ -17,7 +18,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <unistd.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdbool.h>
@@ -33,7 +33,6 @@
 #include "config.h"
 #include "control.h"
 #include "keys.h"
-#include "evtrace.h"
 #include "modelstate.h"
 #include "store.h"
 #include "status.h"
@@ -221,136 +220,6 @@ view_json(const struct cfg_item *it, const struct store_view *v, int64_t now_ms)
     cJSON_AddStringToObject(o, "verdict", v->verdict);
     cJSON_AddBoolToObject(o, "fault", v->fault);
     return o;
-}
-
-/* ---- history ---- */
-
-struct history_ctx {
-    const struct opts *o;
-    cJSON *arr;
-};
-
-static int
-history_cb(const struct store_history *h, void *ctx)
-{
-    struct history_ctx *hc = ctx;
-    char a[32], b[32];
-
-    if (hc->arr != NULL) {
-        cJSON *j = cJSON_CreateObject();
-        cJSON_AddNumberToObject(j, "t_ms", (double)h->t_ms);
-        if (h->item != NULL)
-            cJSON_AddStringToObject(j, "item", h->item);
-        else
-            cJSON_AddNullToObject(j, "item");
-        switch (h->kind) {
-        case HISTORY_TRANSITION:
-            cJSON_AddStringToObject(j, "kind", "order");
-            cJSON_AddStringToObject(j, "order_id", h->order_id ? h->order_id : "");
-            if (h->from >= 0 && h->from < ORDER_STATE_COUNT)
-                cJSON_AddStringToObject(
-                    j, "from",
-                    store_order_state_to_str((enum store_order_state)h->from));
-            else
-                cJSON_AddNullToObject(j, "from");
-            cJSON_AddStringToObject(
-                j, "to", store_order_state_to_str((enum store_order_state)h->to));
-            break;
-        case HISTORY_EVENT: {
-            cJSON *fl = cJSON_AddArrayToObject(j, "flags");
-            cJSON_AddStringToObject(j, "kind", "event");
-            cJSON_AddStringToObject(j, "event",
-                                    stock_kind_to_str((enum stock_kind)h->ev.kind));
-            cJSON_AddNumberToObject(j, "g", (double)h->ev.mg / 1000.0);
-            for (unsigned f = 1; f <= STOCK_F_LEFT && fl != NULL; f <<= 1)
-                if (h->ev.flags & f) {
-                    char name[32];
-                    stock_flags_to_str(f, name, sizeof(name));
-                    cJSON_AddItemToArray(fl, cJSON_CreateString(name));
-                }
-            break;
-        }
-        default:
-            cJSON_AddStringToObject(j, "kind", "audit");
-        }
-        if (h->note != NULL)
-            cJSON_AddStringToObject(j, "note", h->note);
-        else
-            cJSON_AddNullToObject(j, "note");
-        cJSON_AddItemToArray(hc->arr, j);
-        return 0;
-    }
-    printf("%s  %-12s  ", fmt_time(h->t_ms, a, 32), h->item != NULL ? h->item : "-");
-    switch (h->kind) {
-    case HISTORY_TRANSITION:
-        printf("order %s ", h->order_id ? h->order_id : "?");
-        if (h->from >= 0 && h->from < ORDER_STATE_COUNT)
-            printf("%s -> %s",
-                   store_order_state_to_str((enum store_order_state)h->from),
-                   store_order_state_to_str((enum store_order_state)h->to));
-        else
-            printf("created, %s",
-                   store_order_state_to_str((enum store_order_state)h->to));
-        break;
-    case HISTORY_EVENT: {
-        enum stock_kind k = (enum stock_kind)h->ev.kind;
-        printf("%s", stock_kind_to_str(k));
-        if (k == STOCK_CONSUME || k == STOCK_REFILL)
-            printf(" %s", fmt_g(h->ev.mg, b, 32));
-        else if (k != STOCK_FAULT && k != STOCK_FAULT_END)
-            printf(" (stock %s)", fmt_g(h->ev.mg, b, 32));
-        if (h->ev.flags != 0) {
-            stock_flags_to_str(h->ev.flags, b, sizeof(b));
-            printf(" [%s]", b);
-        }
-        break;
-    }
-    default:
-        break;
-    }
-    if (h->note != NULL && h->note[0] != '\0') {
-        fputs(h->kind == HISTORY_AUDIT ? "" : ": ", stdout);
-        put_clean(stdout, h->note);
-    }
-    putchar('\n');
-    return 0;
-}
-
-static int
-cmd_history(const struct command *cmd, struct opts *o)
-{
-    struct store *db = NULL;
-    struct history_ctx hc = {o, NULL};
-    cJSON *root = NULL;
-    int rc = EXIT_REFUSED;
-
-    (void)cmd;
-    /* Items no longer configured may still have a history: any valid id goes. */
-    if (o->item != NULL && !text_is_id(o->item, CFG_ID_MAX))
-        return cli_usage_error(
-            "history: expected an item id (a-z, 0-9, _ and -), found "
-            "'%s'",
-            o->item);
-    if (open_store(&db) != 0)
-        return EXIT_REFUSED;
-    if (o->json) {
-        root = cJSON_CreateObject();
-        hc.arr = cJSON_AddArrayToObject(root, "history");
-    }
-    int r = store_history(db, o->item, (int)o->limit, history_cb, &hc);
-    if (r < 0) {
-        cli_fail("reading the history: %s", store_errmsg(db));
-        goto out;
-    }
-    rc = 0;
-    if (o->json) {
-        rc = print_json(root);
-        root = NULL;
-    }
-out:
-    cJSON_Delete(root);
-    store_close(db);
-    return rc;
 }
 
 /* ---- commands over the control socket ---- */
@@ -549,129 +418,6 @@ cmd_keygen(const struct command *cmd, struct opts *o)
     return 0;
 }
 
-/* ---- calibrate ---- */
-
-static bool
-wait_enter(const char *text, const struct opts *o)
-{
-    char line[256];
-
-    (void)o;
-    fputs(text, stderr);
-    fflush(stderr);
-    return fgets(line, sizeof(line), stdin) != NULL;
-}
-
-/* The daemon weighs the last 3 s: the person must keep still that long first. */
-static void
-settle(const struct opts *o)
-{
-    if (o->settle_ms <= 0)
-        return;
-    fprintf(stderr, "  Keep still for %g s ...\n", (double)o->settle_ms / 1000.0);
-    struct timespec ts = {.tv_sec = (time_t)(o->settle_ms / 1000),
-                          .tv_nsec = (long)(o->settle_ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-        ;
-}
-
-static int
-cmd_calibrate(const struct command *cmd, struct opts *o)
-{
-    struct control_request req = {0};
-    struct control_response tare = {0}, span = {0};
-    char line[256], g[32];
-    int rc, idx;
-    cJSON *j = NULL;
-
-    (void)cmd;
-    if ((idx = find_item(o->item)) < 0)
-        return EXIT_USAGE;
-    const struct cfg_item *it = &pctl_cfg.items[idx];
-    snprintf(req.item, sizeof(req.item), "%s", it->id);
-
-    /* Is the daemon there at all? Better to know before the first step. */
-    req.cmd = CONTROL_PING;
-    if ((rc = call(o, &req, &tare)) != 0)
-        return rc;
-    control_response_fini(&tare);
-
-    snprintf(line, sizeof(line),
-             "Step 1 of 2: empty the platform of %s (take everything off it), then "
-             "press Enter. ",
-             it->id);
-    if (!wait_enter(line, o))
-        goto eof;
-    settle(o);
-    req.cmd = CONTROL_TARE;
-    if ((rc = call(o, &req, &tare)) != 0)
-        return rc;
-    if (!tare.ok) {
-        rc = EXIT_REFUSED;
-        if (!o->json)
-            refused("tare", &tare);
-        goto done;
-    }
-    if (!o->json) {
-        fputs("  ", stderr);
-        put_clean(stderr, tare.message);
-        fputc('\n', stderr);
-    }
-    /* Grams as they were given: 500, 499.5, 0.25 (no trailing zeros). */
-    snprintf(g, sizeof(g), "%" PRId64 ".%03" PRId64, o->weight_mg / 1000,
-             o->weight_mg % 1000);
-    for (size_t n = strlen(g); g[n - 1] == '0' || g[n - 1] == '.'; n--) {
-        bool dot = g[n - 1] == '.';
-        g[n - 1] = '\0';
-        if (dot)
-            break;
-    }
-    snprintf(line, sizeof(line),
-             "Step 2 of 2: put %s g on the platform of %s, let go, then press "
-             "Enter. ",
-             g, it->id);
-    if (!wait_enter(line, o))
-        goto eof;
-    settle(o);
-    req.cmd = CONTROL_SPAN;
-    req.known_mg = o->weight_mg;
-    if ((rc = call(o, &req, &span)) != 0) {
-        control_response_fini(&tare);
-        return rc;
-    }
-    rc = span.ok ? 0 : EXIT_REFUSED;
-    if (!o->json) {
-        if (span.ok) {
-            put_clean(stdout, span.message);
-            putchar('\n');
-        } else {
-            refused("span", &span);
-        }
-    }
-done:
-    if (o->json) {
-        j = cJSON_CreateObject();
-        cJSON_AddBoolToObject(j, "ok", rc == 0);
-        cJSON_AddStringToObject(j, "command", "calibrate");
-        cJSON_AddStringToObject(j, "item", it->id);
-        cJSON_AddNumberToObject(j, "weight_g", (double)o->weight_mg / 1000.0);
-        cJSON_AddItemToObject(j, "tare", response_json(&tare));
-        if (span.message[0] != '\0' || span.error[0] != '\0')
-            cJSON_AddItemToObject(j, "span", response_json(&span));
-        else
-            cJSON_AddNullToObject(j, "span");
-        if (print_json(j) != 0)
-            rc = EXIT_REFUSED;
-    }
-    control_response_fini(&tare);
-    control_response_fini(&span);
-    return rc;
-eof:
-    control_response_fini(&tare);
-    return cli_fail("calibration abandoned (end of input): nothing was changed%s",
-                    req.cmd == CONTROL_TARE ? " but the tare" : "");
-}
-
 /* ---- the command table, usage, arguments ---- */
 
 static const struct command commands[] = {
@@ -800,7 +546,7 @@ static const char global_help[] =
     "Exit status: 0 done, 1 refused or failed, 2 bad usage, 3 the daemon is not\n"
     "reachable.\n";
 
-static void
+void
 usage(void)
 {
     printf("Usage: pantryctl [OPTIONS] COMMAND [ARGS]\n\n"
@@ -815,7 +561,7 @@ usage(void)
     printf("\n%s", global_help);
 }
 
-static void
+void
 command_usage(const struct command *c)
 {
     printf("Usage: pantryctl [OPTIONS] %s%s%s\n\n%c%s.\n\n%s\n%s", c->name,
@@ -823,249 +569,13 @@ command_usage(const struct command *c)
            c->summary + 1, c->help, global_help);
 }
 
-static const struct command *
+const struct command *
 find_command(const char *name)
 {
     for (size_t i = 0; i < N_COMMANDS; i++)
         if (strcmp(commands[i].name, name) == 0)
             return &commands[i];
     return NULL;
-}
-
-static const char *const opt_names[] = {"--days",      "--width",  "--height",
-                                        "--ascii",     "--limit",  "--weight",
-                                        "--settle-ms", "--seconds", "--force",
-                                        "--from",      "--until",  "--arrive",
-                                        "--remove",    "--reason"};
-
-/* getopt_long's values of the long options. */
-enum {
-    O_CONFIG = 256,
-    O_JSON,
-    O_TIMEOUT,
-    O_NOW,
-    O_DAYS,
-    O_WIDTH,
-    O_HEIGHT,
-    O_ASCII,
-    O_LIMIT,
-    O_WEIGHT,
-    O_SETTLE,
-    O_SECONDS,
-    O_FORCE,
-    O_FROM,
-    O_UNTIL,
-    O_ARRIVE,
-    O_REMOVE,
-    O_REASON,
-};
-
-static const struct option lopts[] = {
-    {"config", required_argument, NULL, O_CONFIG},
-    {"json", no_argument, NULL, O_JSON},
-    {"timeout-ms", required_argument, NULL, O_TIMEOUT},
-    {"now", required_argument, NULL, O_NOW},
-    {"days", required_argument, NULL, O_DAYS},
-    {"width", required_argument, NULL, O_WIDTH},
-    {"height", required_argument, NULL, O_HEIGHT},
-    {"ascii", no_argument, NULL, O_ASCII},
-    {"limit", required_argument, NULL, O_LIMIT},
-    {"weight", required_argument, NULL, O_WEIGHT},
-    {"settle-ms", required_argument, NULL, O_SETTLE},
-    {"seconds", required_argument, NULL, O_SECONDS},
-    {"force", no_argument, NULL, O_FORCE},
-    {"from", required_argument, NULL, O_FROM},
-    {"until", required_argument, NULL, O_UNTIL},
-    {"arrive", required_argument, NULL, O_ARRIVE},
-    {"remove", required_argument, NULL, O_REMOVE},
-    {"reason", required_argument, NULL, O_REASON},
-    {"help", no_argument, NULL, 'h'},
-    {"version", no_argument, NULL, 'V'},
-    {NULL, 0, NULL, 0},
-};
-
-/* The options that take a plain number: its range, its field of struct opts,
- * its OPT_* bit (0 for a global option). */
-static const struct num_opt {
-    int id;
-    const char *name;
-    int64_t min, max;
-    size_t off;
-    unsigned bit;
-} num_opts[] = {
-    {O_TIMEOUT, "--timeout-ms", 100, 600000, offsetof(struct opts, timeout_ms), 0},
-    {O_DAYS, "--days", 1, 400, offsetof(struct opts, days), OPT_DAYS},
-    {O_WIDTH, "--width", 40, 400, offsetof(struct opts, width), OPT_WIDTH},
-    {O_HEIGHT, "--height", 4, 100, offsetof(struct opts, height), OPT_HEIGHT},
-    {O_LIMIT, "--limit", 1, 100000, offsetof(struct opts, limit), OPT_LIMIT},
-    {O_SETTLE, "--settle-ms", 0, 60000, offsetof(struct opts, settle_ms), OPT_SETTLE},
-    {O_SECONDS, "--seconds", CONTROL_RECORD_MIN_S, CONTROL_RECORD_MAX_S,
-     offsetof(struct opts, seconds), OPT_SECONDS},
-};
-
-static int
-parse_num_option(const struct num_opt *n, const char *arg, struct opts *o)
-{
-    int64_t *field = (int64_t *)(void *)((char *)o + n->off);
-
-    if (!cli_parse_num(arg, n->min, n->max, field))
-        return cli_usage_error("%s: expected %" PRId64 "..%" PRId64 ", found '%s'",
-                               n->name, n->min, n->max, arg);
-    if (n->id == O_TIMEOUT)
-        o->timeout_given = true;
-    o->given |= n->bit;
-    return 0;
-}
-
-/* One option c with its value arg: 0, an exit status after a message, or -1
- * for an option pantryctl does not have. */
-static int
-parse_option(int c, const char *arg, struct opts *o, bool *help)
-{
-    int64_t t_s;
-
-    for (size_t i = 0; i < sizeof(num_opts) / sizeof(num_opts[0]); i++)
-        if (num_opts[i].id == c)
-            return parse_num_option(&num_opts[i], arg, o);
-    switch (c) {
-    case 'h':
-        *help = true;
-        return 0;
-    case 'V':
-        printf("pantryctl %s\n", PANTRY_VERSION);
-        exit(0);
-    case O_CONFIG:
-        o->config = arg;
-        return 0;
-    case O_JSON:
-        o->json = true;
-        return 0;
-    case O_NOW:
-        if (evtrace_parse_time(arg, &t_s) < 0)
-            return cli_usage_error("--now: expected YYYY-MM-DDTHH:MM:SSZ, found '%s'",
-                                   arg);
-        o->now_ms = t_s * 1000;
-        return 0;
-    case O_ASCII:
-        o->ascii = true;
-        o->given |= OPT_ASCII;
-        return 0;
-    case O_WEIGHT:
-        if (evtrace_parse_grams(arg, &o->weight_mg) < 0 ||
-            o->weight_mg < CONTROL_SPAN_MIN_MG || o->weight_mg > CONTROL_SPAN_MAX_MG)
-            return cli_usage_error("--weight: expected grams from 0.001 to 1000000 "
-                                   "such as 500 or 499.5, found '%s'",
-                                   arg);
-        o->given |= OPT_WEIGHT;
-        return 0;
-    case O_FORCE:
-        o->force = true;
-        o->given |= OPT_FORCE;
-        return 0;
-    case O_FROM:
-        o->from = arg;
-        o->given |= OPT_FROM;
-        return 0;
-    case O_UNTIL:
-        o->until = arg;
-        o->given |= OPT_UNTIL;
-        return 0;
-    case O_ARRIVE:
-        o->arrive = arg;
-        o->given |= OPT_ARRIVE;
-        return 0;
-    case O_REMOVE:
-        if (!cli_parse_num(arg, 1, CONTROL_AWAY_ID_MAX, &o->remove))
-            return cli_usage_error("--remove: expected an id of pantryctl away, 1 or "
-                                   "more, found '%s'",
-                                   arg);
-        o->given |= OPT_REMOVE;
-        return 0;
-    case O_REASON:
-        o->reason = arg;
-        o->given |= OPT_REASON;
-        return 0;
-    default:
-        return -1;
-    }
-}
-
-/* After the options: `help [COMMAND]`, or the command, its options and its
- * ITEM checked. 0 with *cmd, or an exit status after a message. */
-static int
-parse_command(int argc, char **argv, struct opts *o, bool help,
-              const struct command **cmd)
-{
-    if (optind >= argc) {
-        if (help) {
-            usage();
-            exit(0);
-        }
-        return cli_usage_error("expected a command");
-    }
-    const char *name = argv[optind++];
-    if (strcmp(name, "help") == 0) {
-        const struct command *h = optind < argc ? find_command(argv[optind]) : NULL;
-        if (optind < argc && h == NULL)
-            return cli_usage_error("help: unknown command '%s'", argv[optind]);
-        if (h != NULL)
-            command_usage(h);
-        else
-            usage();
-        exit(0);
-    }
-    if ((*cmd = find_command(name)) == NULL)
-        return cli_usage_error("unknown command '%s'", name);
-    if (help) {
-        command_usage(*cmd);
-        exit(0);
-    }
-    for (unsigned k = 0; k < sizeof(opt_names) / sizeof(opt_names[0]); k++) {
-        unsigned bit = 1u << k;
-        if ((o->given & bit) && !((*cmd)->opts & bit))
-            return cli_usage_error("%s takes no %s", name, opt_names[k]);
-        if (((*cmd)->required & bit) && !(o->given & bit))
-            return cli_usage_error("%s needs %s", name, opt_names[k]);
-    }
-    int left = argc - optind;
-    const char *args = (*cmd)->args;
-    if (strcmp(args, "ITEM") == 0 && left != 1)
-        return cli_usage_error("%s: expected one ITEM", name);
-    if (strcmp(args, "[ITEM]") == 0 && left > 1)
-        return cli_usage_error("%s: expected at most one ITEM", name);
-    if (args[0] == '\0' && left != 0)
-        return cli_usage_error("%s takes no arguments, found '%s'", name, argv[optind]);
-    if (left == 1)
-        o->item = argv[optind];
-    return 0;
-}
-
-static int
-parse_args(int argc, char **argv, struct opts *o, const struct command **cmd)
-{
-    bool help = false;
-    int c, r;
-
-    *o = (struct opts){.config = CFG_DEFAULT_PATH,
-                       .now_ms = -1,
-                       .timeout_ms = 5000,
-                       .days = 14,
-                       .width = 78,
-                       .height = 16,
-                       .limit = 20,
-                       .settle_ms = 3000};
-    *cmd = NULL;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":hV", lopts, NULL)) != -1) {
-        if (c == ':')
-            return cli_usage_error("%s needs a value", argv[optind - 1]);
-        r = parse_option(c, optarg, o, &help);
-        if (r < 0)
-            return cli_usage_error("unknown option '%s'", argv[optind - 1]);
-        if (r > 0)
-            return r;
-    }
-    return parse_command(argc, argv, o, help, cmd);
 }
 
 int

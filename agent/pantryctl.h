@@ -90,6 +90,22 @@ int open_store(struct store **db);
 int get_view(struct store *db, const char *item, struct store_view *v);
 cJSON *view_json(const struct cfg_item *it, const struct store_view *v, int64_t now_ms);
 
+/* The command named name, or NULL (pantryctl.c). */
+const struct command *find_command(const char *name);
+/* pantryctl --help, and one command's help, on stdout (pantryctl.c). */
+void usage(void);
+void command_usage(const struct command *c);
+/*
+ * The options and the command (pantryctl-args.c): 0 with *o and *cmd, or an
+ * exit status after a message; --version and help print and exit 0.
+ */
+int parse_args(int argc, char **argv, struct opts *o, const struct command **cmd);
+
+/* history [ITEM]: the store's history (pantryctl-history.c). */
+int cmd_history(const struct command *cmd, struct opts *o);
+/* calibrate ITEM --weight GRAMS: tare, then span (pantryctl-calibrate.c). */
+int cmd_calibrate(const struct command *cmd, struct opts *o);
+
 /* status [ITEM]: live from the daemon, else saved (pantryctl-status.c). */
 int cmd_status(const struct command *cmd, struct opts *o);
 /* policy [ITEM]: what was learnt from corrections (pantryctl-learn.c). */
