@@ -42,6 +42,39 @@ settle(const struct opts *o)
         ;
 }
 
+/* Grams as they were given: 500, 499.5, 0.25 (no trailing zeros). */
+static void
+grams_as_given(int64_t mg, char *g, size_t len)
+{
+    snprintf(g, len, "%" PRId64 ".%03" PRId64, mg / 1000, mg % 1000);
+    for (size_t n = strlen(g); g[n - 1] == '0' || g[n - 1] == '.'; n--) {
+        bool dot = g[n - 1] == '.';
+        g[n - 1] = '\0';
+        if (dot)
+            break;
+    }
+}
+
+/* --json: the outcome (rc), the weight and both answers (span null when the
+ * daemon was not asked); 0, or 1 when out of memory. */
+static int
+print_result(const struct opts *o, const struct cfg_item *it, int rc,
+             const struct control_response *tare, const struct control_response *span)
+{
+    cJSON *j = cJSON_CreateObject();
+
+    cJSON_AddBoolToObject(j, "ok", rc == 0);
+    cJSON_AddStringToObject(j, "command", "calibrate");
+    cJSON_AddStringToObject(j, "item", it->id);
+    cJSON_AddNumberToObject(j, "weight_g", (double)o->weight_mg / 1000.0);
+    cJSON_AddItemToObject(j, "tare", response_json(tare));
+    if (span->message[0] != '\0' || span->error[0] != '\0')
+        cJSON_AddItemToObject(j, "span", response_json(span));
+    else
+        cJSON_AddNullToObject(j, "span");
+    return print_json(j);
+}
+
 int
 cmd_calibrate(const struct command *cmd, struct opts *o)
 {
@@ -49,7 +82,6 @@ cmd_calibrate(const struct command *cmd, struct opts *o)
     struct control_response tare = {0}, span = {0};
     char line[256], g[32];
     int rc, idx;
-    cJSON *j = NULL;
 
     (void)cmd;
     if ((idx = find_item(o->item)) < 0)
@@ -84,15 +116,7 @@ cmd_calibrate(const struct command *cmd, struct opts *o)
         put_clean(stderr, tare.message);
         fputc('\n', stderr);
     }
-    /* Grams as they were given: 500, 499.5, 0.25 (no trailing zeros). */
-    snprintf(g, sizeof(g), "%" PRId64 ".%03" PRId64, o->weight_mg / 1000,
-             o->weight_mg % 1000);
-    for (size_t n = strlen(g); g[n - 1] == '0' || g[n - 1] == '.'; n--) {
-        bool dot = g[n - 1] == '.';
-        g[n - 1] = '\0';
-        if (dot)
-            break;
-    }
+    grams_as_given(o->weight_mg, g, sizeof(g));
     snprintf(line, sizeof(line),
              "Step 2 of 2: put %s g on the platform of %s, let go, then press "
              "Enter. ",
@@ -116,20 +140,8 @@ cmd_calibrate(const struct command *cmd, struct opts *o)
         }
     }
 done:
-    if (o->json) {
-        j = cJSON_CreateObject();
-        cJSON_AddBoolToObject(j, "ok", rc == 0);
-        cJSON_AddStringToObject(j, "command", "calibrate");
-        cJSON_AddStringToObject(j, "item", it->id);
-        cJSON_AddNumberToObject(j, "weight_g", (double)o->weight_mg / 1000.0);
-        cJSON_AddItemToObject(j, "tare", response_json(&tare));
-        if (span.message[0] != '\0' || span.error[0] != '\0')
-            cJSON_AddItemToObject(j, "span", response_json(&span));
-        else
-            cJSON_AddNullToObject(j, "span");
-        if (print_json(j) != 0)
-            rc = EXIT_REFUSED;
-    }
+    if (o->json && print_result(o, it, rc, &tare, &span) != 0)
+        rc = EXIT_REFUSED;
     control_response_fini(&tare);
     control_response_fini(&span);
     return rc;

@@ -18,56 +18,59 @@ struct history_ctx {
     cJSON *arr;
 };
 
-static int
-history_cb(const struct store_history *h, void *ctx)
+/* One line of the history as a JSON object. */
+static cJSON *
+history_json(const struct store_history *h)
 {
-    struct history_ctx *hc = ctx;
+    cJSON *j = cJSON_CreateObject();
+
+    cJSON_AddNumberToObject(j, "t_ms", (double)h->t_ms);
+    if (h->item != NULL)
+        cJSON_AddStringToObject(j, "item", h->item);
+    else
+        cJSON_AddNullToObject(j, "item");
+    switch (h->kind) {
+    case HISTORY_TRANSITION:
+        cJSON_AddStringToObject(j, "kind", "order");
+        cJSON_AddStringToObject(j, "order_id", h->order_id ? h->order_id : "");
+        if (h->from >= 0 && h->from < ORDER_STATE_COUNT)
+            cJSON_AddStringToObject(
+                j, "from", store_order_state_to_str((enum store_order_state)h->from));
+        else
+            cJSON_AddNullToObject(j, "from");
+        cJSON_AddStringToObject(
+            j, "to", store_order_state_to_str((enum store_order_state)h->to));
+        break;
+    case HISTORY_EVENT: {
+        cJSON *fl = cJSON_AddArrayToObject(j, "flags");
+        cJSON_AddStringToObject(j, "kind", "event");
+        cJSON_AddStringToObject(j, "event",
+                                stock_kind_to_str((enum stock_kind)h->ev.kind));
+        cJSON_AddNumberToObject(j, "g", (double)h->ev.mg / 1000.0);
+        for (unsigned f = 1; f <= STOCK_F_LEFT && fl != NULL; f <<= 1)
+            if (h->ev.flags & f) {
+                char name[32];
+                stock_flags_to_str(f, name, sizeof(name));
+                cJSON_AddItemToArray(fl, cJSON_CreateString(name));
+            }
+        break;
+    }
+    default:
+        cJSON_AddStringToObject(j, "kind", "audit");
+    }
+    if (h->note != NULL)
+        cJSON_AddStringToObject(j, "note", h->note);
+    else
+        cJSON_AddNullToObject(j, "note");
+    return j;
+}
+
+/* One line of the history for people. */
+static void
+history_print(const struct store_history *h)
+{
     char a[32], b[32];
 
-    if (hc->arr != NULL) {
-        cJSON *j = cJSON_CreateObject();
-        cJSON_AddNumberToObject(j, "t_ms", (double)h->t_ms);
-        if (h->item != NULL)
-            cJSON_AddStringToObject(j, "item", h->item);
-        else
-            cJSON_AddNullToObject(j, "item");
-        switch (h->kind) {
-        case HISTORY_TRANSITION:
-            cJSON_AddStringToObject(j, "kind", "order");
-            cJSON_AddStringToObject(j, "order_id", h->order_id ? h->order_id : "");
-            if (h->from >= 0 && h->from < ORDER_STATE_COUNT)
-                cJSON_AddStringToObject(
-                    j, "from",
-                    store_order_state_to_str((enum store_order_state)h->from));
-            else
-                cJSON_AddNullToObject(j, "from");
-            cJSON_AddStringToObject(
-                j, "to", store_order_state_to_str((enum store_order_state)h->to));
-            break;
-        case HISTORY_EVENT: {
-            cJSON *fl = cJSON_AddArrayToObject(j, "flags");
-            cJSON_AddStringToObject(j, "kind", "event");
-            cJSON_AddStringToObject(j, "event",
-                                    stock_kind_to_str((enum stock_kind)h->ev.kind));
-            cJSON_AddNumberToObject(j, "g", (double)h->ev.mg / 1000.0);
-            for (unsigned f = 1; f <= STOCK_F_LEFT && fl != NULL; f <<= 1)
-                if (h->ev.flags & f) {
-                    char name[32];
-                    stock_flags_to_str(f, name, sizeof(name));
-                    cJSON_AddItemToArray(fl, cJSON_CreateString(name));
-                }
-            break;
-        }
-        default:
-            cJSON_AddStringToObject(j, "kind", "audit");
-        }
-        if (h->note != NULL)
-            cJSON_AddStringToObject(j, "note", h->note);
-        else
-            cJSON_AddNullToObject(j, "note");
-        cJSON_AddItemToArray(hc->arr, j);
-        return 0;
-    }
     printf("%s  %-12s  ", fmt_time(h->t_ms, a, 32), h->item != NULL ? h->item : "-");
     switch (h->kind) {
     case HISTORY_TRANSITION:
@@ -101,6 +104,17 @@ history_cb(const struct store_history *h, void *ctx)
         put_clean(stdout, h->note);
     }
     putchar('\n');
+}
+
+static int
+history_cb(const struct store_history *h, void *ctx)
+{
+    struct history_ctx *hc = ctx;
+
+    if (hc->arr != NULL)
+        cJSON_AddItemToArray(hc->arr, history_json(h));
+    else
+        history_print(h);
     return 0;
 }
 
