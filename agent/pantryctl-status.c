@@ -616,35 +616,32 @@ grocy_status(struct store *db, cJSON *root)
     return 0;
 }
 
-int
-cmd_status(const struct command *cmd, struct opts *o)
-{
-    static struct pl_model m; /* about 1 KB: not on the stack */
-    static struct item_status live_st[CFG_MAX_ITEMS];
-    struct control_response resp = {0};
-    const cJSON *link = NULL, *home = NULL;
-    struct store *db = NULL;
-    cJSON *root = NULL, *arr = NULL;
-    int rc = EXIT_REFUSED, only = -1;
-    int64_t saved_ms = 0;
-    char a[32], why[640];
-    bool live;
+/* What status shows of one item, gathered from the daemon or the store. */
+struct item_facts {
+    struct item_status s;
+    struct open_order oo;
+    struct rejected rj;
+    char learnt[256]; /* what the policy learnt, "" for nothing */
+};
 
-    (void)cmd;
-    if (o->item != NULL && (only = find_item(o->item)) < 0)
-        return EXIT_USAGE;
-    live = ask_daemon(o, &resp, live_st, &link, &home, why, sizeof(why)) == 0;
-    if (open_store(&db) != 0)
-        goto out;
+/* Where the figures come from: the daemon (with its links), or the store and
+ * why not the daemon; --json starts root with it and its *arr of items. */
+static void
+show_source(const struct opts *o, struct store *db, int only, bool live,
+            const cJSON *link, const cJSON *home, const char *why, cJSON *root,
+            cJSON **arr)
+{
+    int64_t saved_ms = 0;
+    char a[32];
+
     if (o->json) {
-        root = cJSON_CreateObject();
         cJSON_AddNumberToObject(root, "now_ms", (double)o->now_ms);
         cJSON_AddStringToObject(root, "source", live ? "daemon" : "store");
         if (live)
             cJSON_AddNullToObject(root, "daemon_error");
         else
             cJSON_AddStringToObject(root, "daemon_error", why);
-        arr = cJSON_AddArrayToObject(root, "items");
+        *arr = cJSON_AddArrayToObject(root, "items");
     }
     if (live) {
         const char *bad = NULL;
@@ -667,95 +664,151 @@ cmd_status(const struct command *cmd, struct opts *o)
         else
             printf("nothing saved yet, %s\n\n", why);
     }
+}
+
+/* Item it's status (the daemon's live one, else from the store), its open or
+ * last rejected order and what was learnt; 0, or -1 after a message. */
+static int
+gather_item(struct store *db, const struct cfg_item *it, const struct item_status *live,
+            const struct pl_model *m, int64_t now_ms, struct item_facts *f)
+{
+    struct store_view v;
+    int have;
+
+    if (live != NULL) {
+        f->s = *live;
+    } else {
+        if ((have = get_view(db, it->id, &v)) < 0)
+            return -1;
+        if (have) {
+            struct status_learning l;
+            status_learning_of(m, now_ms, &l);
+            from_store(&v, &l, &f->s);
+        }
+    }
+    if (store_orders_open(db, it->id, open_order_cb, &f->oo) < 0 ||
+        (!f->oo.found && last_rejected(db, it->id, now_ms, &f->rj) < 0)) {
+        cli_fail("%s: reading its orders: %s", it->id, store_errmsg(db));
+        return -1;
+    }
+    /* What the policy learnt from the household's corrections (learn.h). */
+    learn_status_line(&m->adj, f->learnt, sizeof(f->learnt));
+    return 0;
+}
+
+static cJSON *
+item_json(const struct cfg_item *it, const struct item_facts *f,
+          const struct pl_model *m, int64_t now_ms)
+{
+    cJSON *j = cJSON_CreateObject();
+
+    cJSON_AddStringToObject(j, "id", it->id);
+    cJSON_AddStringToObject(j, "name", it->name);
+    cJSON_AddNumberToObject(j, "pack_g", (double)it->pack_mg / 1000.0);
+    cJSON_AddStringToObject(j, "mode", cfg_mode_to_str(it->mode));
+    if (f->s.have)
+        cJSON_AddItemToObject(j, "view", status_view_json(it, &f->s, now_ms));
+    else
+        cJSON_AddNullToObject(j, "view");
+    if (f->oo.found)
+        cJSON_AddItemToObject(j, "order", order_json(&f->oo.o));
+    else
+        cJSON_AddNullToObject(j, "order");
+    if (f->rj.found) {
+        cJSON *r = cJSON_AddObjectToObject(j, "rejected");
+        cJSON_AddStringToObject(r, "id", f->rj.order_id);
+        cJSON_AddNumberToObject(r, "t_ms", (double)f->rj.t_ms);
+        cJSON_AddStringToObject(r, "note", f->rj.note);
+    }
+    cJSON_AddItemToObject(j, "lead", lead_json(&m->lead));
+    if (f->learnt[0] != '\0')
+        cJSON_AddStringToObject(j, "learnt", f->learnt);
+    else
+        cJSON_AddNullToObject(j, "learnt");
+    return j;
+}
+
+/* The item's order line: the open order, else the last rejected one. */
+static void
+print_order(const struct item_facts *f)
+{
+    char a[32];
+
+    if (f->oo.found) {
+        printf("  order     %s %s since %s (%" PRId32 " pack%s, %s)\n",
+               f->oo.o.order_id, store_order_state_to_str(f->oo.o.state),
+               fmt_time(f->oo.o.updated_ms, a, 32), f->oo.o.packs,
+               f->oo.o.packs == 1 ? "" : "s", f->oo.o.reason);
+        if (f->oo.o.eta_ms > 0)
+            printf("  delivery  expected %s (the retailer shipped it)\n",
+                   fmt_time(f->oo.o.eta_ms, a, 32));
+    } else if (f->rj.found) {
+        printf("  order     none open; the last, %s, was rejected %s: ", f->rj.order_id,
+               fmt_time(f->rj.t_ms, a, 32));
+        put_clean(stdout, f->rj.note[0] ? f->rj.note : "no reason given");
+        putchar('\n');
+    } else
+        printf("  order     none open\n");
+}
+
+/* The item for people; first: no blank line before it. */
+static void
+print_item(const struct cfg_item *it, const struct item_facts *f,
+           const struct pl_model *m, bool first, bool live, int64_t now_ms)
+{
+    printf("%s%s  ", first ? "" : "\n", it->id);
+    put_clean(stdout, it->name);
+    printf("  (mode %s)\n", cfg_mode_to_str(it->mode));
+    if (f->s.have)
+        print_status_view(it, &f->s, now_ms);
+    else if (live)
+        printf("  not known to the running daemon (another configuration?)\n");
+    else
+        printf("  no forecast yet: the daemon has not reviewed this item\n");
+    print_lead(&m->lead);
+    if (f->learnt[0] != '\0') {
+        printf("  learnt    ");
+        put_clean(stdout, f->learnt);
+        printf("\n");
+    }
+    print_order(f);
+}
+
+int
+cmd_status(const struct command *cmd, struct opts *o)
+{
+    static struct pl_model m; /* about 1 KB: not on the stack */
+    static struct item_status live_st[CFG_MAX_ITEMS];
+    struct control_response resp = {0};
+    const cJSON *link = NULL, *home = NULL;
+    struct store *db = NULL;
+    cJSON *root = NULL, *arr = NULL;
+    int rc = EXIT_REFUSED, only = -1;
+    char why[640];
+    bool live;
+
+    (void)cmd;
+    if (o->item != NULL && (only = find_item(o->item)) < 0)
+        return EXIT_USAGE;
+    live = ask_daemon(o, &resp, live_st, &link, &home, why, sizeof(why)) == 0;
+    if (open_store(&db) != 0)
+        goto out;
+    if (o->json)
+        root = cJSON_CreateObject();
+    show_source(o, db, only, live, link, home, why, root, &arr);
     for (size_t i = 0; i < pctl_cfg.n_items; i++) {
         const struct cfg_item *it = &pctl_cfg.items[i];
-        struct item_status s = {0};
-        struct store_view v;
-        struct open_order oo = {0};
-        char learnt[256];
-        int have;
+        struct item_facts f = {.rj = {.found = false}};
 
         if (only >= 0 && (size_t)only != i)
             continue;
-        if (get_model(db, it, o->now_ms, &m) < 0)
+        if (get_model(db, it, o->now_ms, &m) < 0 ||
+            gather_item(db, it, live ? &live_st[i] : NULL, &m, o->now_ms, &f) < 0)
             goto out;
-        if (live) {
-            s = live_st[i];
-        } else {
-            if ((have = get_view(db, it->id, &v)) < 0)
-                goto out;
-            if (have) {
-                struct status_learning l;
-                status_learning_of(&m, o->now_ms, &l);
-                from_store(&v, &l, &s);
-            }
-        }
-        struct rejected rj = {.found = false};
-        if (store_orders_open(db, it->id, open_order_cb, &oo) < 0 ||
-            (!oo.found && last_rejected(db, it->id, o->now_ms, &rj) < 0)) {
-            cli_fail("%s: reading its orders: %s", it->id, store_errmsg(db));
-            goto out;
-        }
-        /* What the policy learnt from the household's corrections (learn.h). */
-        learn_status_line(&m.adj, learnt, sizeof(learnt));
-        if (o->json) {
-            cJSON *j = cJSON_CreateObject();
-            cJSON_AddStringToObject(j, "id", it->id);
-            cJSON_AddStringToObject(j, "name", it->name);
-            cJSON_AddNumberToObject(j, "pack_g", (double)it->pack_mg / 1000.0);
-            cJSON_AddStringToObject(j, "mode", cfg_mode_to_str(it->mode));
-            if (s.have)
-                cJSON_AddItemToObject(j, "view", status_view_json(it, &s, o->now_ms));
-            else
-                cJSON_AddNullToObject(j, "view");
-            if (oo.found)
-                cJSON_AddItemToObject(j, "order", order_json(&oo.o));
-            else
-                cJSON_AddNullToObject(j, "order");
-            if (rj.found) {
-                cJSON *r = cJSON_AddObjectToObject(j, "rejected");
-                cJSON_AddStringToObject(r, "id", rj.order_id);
-                cJSON_AddNumberToObject(r, "t_ms", (double)rj.t_ms);
-                cJSON_AddStringToObject(r, "note", rj.note);
-            }
-            cJSON_AddItemToObject(j, "lead", lead_json(&m.lead));
-            if (learnt[0] != '\0')
-                cJSON_AddStringToObject(j, "learnt", learnt);
-            else
-                cJSON_AddNullToObject(j, "learnt");
-            cJSON_AddItemToArray(arr, j);
-            continue;
-        }
-        printf("%s%s  ", i > 0 && only < 0 ? "\n" : "", it->id);
-        put_clean(stdout, it->name);
-        printf("  (mode %s)\n", cfg_mode_to_str(it->mode));
-        if (s.have)
-            print_status_view(it, &s, o->now_ms);
-        else if (live)
-            printf("  not known to the running daemon (another configuration?)\n");
+        if (o->json)
+            cJSON_AddItemToArray(arr, item_json(it, &f, &m, o->now_ms));
         else
-            printf("  no forecast yet: the daemon has not reviewed this item\n");
-        print_lead(&m.lead);
-        if (learnt[0] != '\0') {
-            printf("  learnt    ");
-            put_clean(stdout, learnt);
-            printf("\n");
-        }
-        if (oo.found) {
-            printf("  order     %s %s since %s (%" PRId32 " pack%s, %s)\n",
-                   oo.o.order_id, store_order_state_to_str(oo.o.state),
-                   fmt_time(oo.o.updated_ms, a, 32), oo.o.packs,
-                   oo.o.packs == 1 ? "" : "s", oo.o.reason);
-            if (oo.o.eta_ms > 0)
-                printf("  delivery  expected %s (the retailer shipped it)\n",
-                       fmt_time(oo.o.eta_ms, a, 32));
-        } else if (rj.found) {
-            printf("  order     none open; the last, %s, was rejected %s: ",
-                   rj.order_id, fmt_time(rj.t_ms, a, 32));
-            put_clean(stdout, rj.note[0] ? rj.note : "no reason given");
-            putchar('\n');
-        } else
-            printf("  order     none open\n");
+            print_item(it, &f, &m, i == 0 || only >= 0, live, o->now_ms);
     }
     if (grocy_status(db, root) < 0)
         goto out;
