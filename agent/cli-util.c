@@ -18,16 +18,25 @@ cli_set_prog(const char *name)
     prog = name;
 }
 
+/* "PROG: " and the message, without its end of line. */
+static void say(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
+
+static void
+say(const char *fmt, va_list ap)
+{
+    fprintf(stderr, "%s: ", prog);
+    vfprintf(stderr, fmt, ap);
+}
+
 int
 cli_usage_error(const char *fmt, ...)
 {
     va_list ap;
 
     va_start(ap, fmt);
-    fprintf(stderr, "%s: ", prog);
-    vfprintf(stderr, fmt, ap);
-    fprintf(stderr, "\nTry '%s --help'.\n", prog);
+    say(fmt, ap);
     va_end(ap);
+    fprintf(stderr, "\nTry '%s --help'.\n", prog);
     return CLI_EXIT_USAGE;
 }
 
@@ -37,10 +46,9 @@ cli_fail(const char *fmt, ...)
     va_list ap;
 
     va_start(ap, fmt);
-    fprintf(stderr, "%s: ", prog);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    say(fmt, ap);
     va_end(ap);
+    fputc('\n', stderr);
     return CLI_EXIT_FAILED;
 }
 
