@@ -122,6 +122,20 @@ replay_stopped(const struct agent *a)
               a->replay_path, t, a->replayed_ms);
 }
 
+/* Memory and the store's writes after simulated day `day`: the RSS and the
+ * store benchmarks read these lines. */
+static void
+log_day(int64_t day)
+{
+    char when[48];
+
+    log_debug("replay: day %" PRId64 ", VmRSS %lld kB, written %lld bytes", day,
+              proc_value("/proc/self/status", "VmRSS"),
+              proc_value("/proc/self/io", "wchar"));
+    snprintf(when, sizeof(when), "day %" PRId64 ", ", day);
+    daemon_log_store_io(CFG_LOG_DEBUG, when);
+}
+
 /* Replay: the trace's clock, as fast as it can be read; signals still stop it. */
 int
 daemon_run_replay(struct agent *a)
@@ -160,16 +174,8 @@ daemon_run_replay(struct agent *a)
             }
         }
         if (now >= next_day) {
-            /* Memory per simulated day: the RSS benchmark reads these lines. */
             if (next_day != INT64_MIN)
-                log_debug("replay: day %" PRId64 ", VmRSS %lld kB, written %lld bytes",
-                          ++day, proc_value("/proc/self/status", "VmRSS"),
-                          proc_value("/proc/self/io", "wchar"));
-            if (next_day != INT64_MIN) {
-                char when[48];
-                snprintf(when, sizeof(when), "day %" PRId64 ", ", day);
-                daemon_log_store_io(CFG_LOG_DEBUG, when);
-            }
+                log_day(++day);
             next_day = now + 86400000;
         }
         if (++checked % 4096 == 0 && read(a->sigfd, &si, sizeof(si)) > 0 &&
