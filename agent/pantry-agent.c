@@ -721,8 +721,8 @@ parse_args(int argc, char **argv, struct agent *a)
         return 2;
     }
     if (optind != argc) {
-        fprintf(stderr, "pantry-agent: unexpected argument '%s'\\nTry 'pantry-agent "
-                        "--help'.\\n", argv[optind]);
+        fprintf(stderr, "pantry-agent: unexpected argument '%s'\nTry 'pantry-agent "
+                        "--help'.\n", argv[optind]);
         return 2;
     }
     return check_household_args(a);
