@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Internal to pantryctl (pantryctl.c, pantryctl-chart.c, pantryctl-status.c,
- * pantryctl-pubkey.c, pantryctl-wishes.c): its options and commands, the
+ * Internal to pantryctl (pantryctl.c and the pantryctl-*.c files: the
+ * arguments, one file per command or two): its options and commands, the
  * configuration it read, and the helpers they share to read the store and
- * print for people.
+ * print for people. Messages and exit statuses go through cli-util.h.
  */
 #ifndef PANTRY_AGENT_PANTRYCTL_H
 #define PANTRY_AGENT_PANTRYCTL_H
