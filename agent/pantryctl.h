@@ -106,6 +106,17 @@ int cmd_history(const struct command *cmd, struct opts *o);
 /* calibrate ITEM --weight GRAMS: tare, then span (pantryctl-calibrate.c). */
 int cmd_calibrate(const struct command *cmd, struct opts *o);
 
+/* A number of the daemon's answer (key of o) scaled to an integer: 1 known
+ * with *out, 0 null (*out -1), -1 bad (pantryctl-status.c). */
+int pctl_json_num(const cJSON *o, const char *key, double scale, int64_t *out);
+/*
+ * The daemon's "link" and "home" objects checked, and when print, printed for
+ * people (root NULL) or copied into root; 0, or -EPROTO naming the bad key in
+ * *bad, nothing printed (pantryctl-links.c).
+ */
+int show_link(const cJSON *link, bool print, cJSON *root, const char **bad);
+int show_home(const cJSON *home, bool print, cJSON *root, const char **bad);
+
 /* status [ITEM]: live from the daemon, else saved (pantryctl-status.c). */
 int cmd_status(const struct command *cmd, struct opts *o);
 /* policy [ITEM]: what was learnt from corrections (pantryctl-learn.c). */
