@@ -93,28 +93,34 @@ fmt_g(int64_t mg, char *buf, size_t len)
     return buf;
 }
 
-/* Local time "YYYY-MM-DD HH:MM". */
-const char *
-fmt_time(int64_t ms, char *buf, size_t len)
+/* ms (floored to the second) as local time: the date and time, or with
+ * day_only "MM-DD"; "?" when it cannot be shown. The formats are literals so
+ * the compiler checks them. */
+static const char *
+fmt_local(int64_t ms, bool day_only, char *buf, size_t len)
 {
     time_t t = (time_t)(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
     struct tm tm;
 
-    if (localtime_r(&t, &tm) == NULL || strftime(buf, len, "%Y-%m-%d %H:%M", &tm) == 0)
+    if (localtime_r(&t, &tm) == NULL ||
+        (day_only ? strftime(buf, len, "%m-%d", &tm)
+                  : strftime(buf, len, "%Y-%m-%d %H:%M", &tm)) == 0)
         snprintf(buf, len, "?");
     return buf;
+}
+
+/* Local time "YYYY-MM-DD HH:MM". */
+const char *
+fmt_time(int64_t ms, char *buf, size_t len)
+{
+    return fmt_local(ms, false, buf, len);
 }
 
 /* Local date "MM-DD". */
 const char *
 fmt_day(int64_t ms, char *buf, size_t len)
 {
-    time_t t = (time_t)(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
-    struct tm tm;
-
-    if (localtime_r(&t, &tm) == NULL || strftime(buf, len, "%m-%d", &tm) == 0)
-        snprintf(buf, len, "?");
-    return buf;
+    return fmt_local(ms, true, buf, len);
 }
 
 /* An absolute runout time in s (INT64_MAX: never) as ms, or -1 for never. */
