@@ -609,14 +609,24 @@ parse_option(int c, struct agent *a, const char **check_path, bool *settings_onl
     int64_t linger_s = 0;
 
     switch (c) {
-    case 'c': a->config_path = optarg; break;
-    case 'C': *check_path = optarg; break;
-    case 'O': *settings_only = true; break;
-    case 'r': a->replay_path = optarg; break;
+    case 'c':
+        a->config_path = optarg;
+        break;
+    case 'C':
+        *check_path = optarg;
+        break;
+    case 'O':
+        *settings_only = true;
+        break;
+    case 'r':
+        a->replay_path = optarg;
+        break;
     case 'L':
         if (!text_parse_uint(optarg, 4, false, &linger_s) || linger_s > 3600) {
-            fprintf(stderr, "pantry-agent: --linger: expected seconds from 0 to "
-                            "3600, found '%s'\n", optarg);
+            fprintf(stderr,
+                    "pantry-agent: --linger: expected seconds from 0 to "
+                    "3600, found '%s'\n",
+                    optarg);
             return 2;
         }
         a->linger_ms = linger_s * 1000;
@@ -631,33 +641,51 @@ parse_option(int c, struct agent *a, const char **check_path, bool *settings_onl
         break;
     case 'S':
         if (utc_parse(optarg, &a->hh.start_s) < 0) {
-            fprintf(stderr, "pantry-agent: --household-start: expected a UTC time "
-                            "like 2026-10-22T00:00:00Z, found '%s'\n", optarg);
+            fprintf(stderr,
+                    "pantry-agent: --household-start: expected a UTC time "
+                    "like 2026-10-22T00:00:00Z, found '%s'\n",
+                    optarg);
             return 2;
         }
         break;
     case 'D':
         if (!text_parse_uint(optarg, 4, false, &a->hh.days) || a->hh.days < 1 ||
             a->hh.days > 3660) {
-            fprintf(stderr, "pantry-agent: --household-days: expected 1 to 3660, "
-                            "found '%s'\n", optarg);
+            fprintf(stderr,
+                    "pantry-agent: --household-days: expected 1 to 3660, "
+                    "found '%s'\n",
+                    optarg);
             return 2;
         }
         break;
     case 'P':
         if (!text_parse_uint(optarg, 6, false, &a->hh.period_ms) ||
             a->hh.period_ms < 100 || a->hh.period_ms > 600000) {
-            fprintf(stderr, "pantry-agent: --household-period: expected "
-                            "milliseconds from 100 to 600000, found '%s'\n", optarg);
+            fprintf(stderr,
+                    "pantry-agent: --household-period: expected "
+                    "milliseconds from 100 to 600000, found '%s'\n",
+                    optarg);
             return 2;
         }
         break;
-    case 'N': a->hh_live = true; break;
-    case 'f': a->foreground = true; break;
-    case 'v': a->verbose = true; break;
-    case 'h': fputs(usage_text, stdout); return 0;
-    case 'V': printf("pantry-agent %s\n", PANTRY_VERSION); return 0;
-    default: fputs("Try 'pantry-agent --help'.\n", stderr); return 2;
+    case 'N':
+        a->hh_live = true;
+        break;
+    case 'f':
+        a->foreground = true;
+        break;
+    case 'v':
+        a->verbose = true;
+        break;
+    case 'h':
+        fputs(usage_text, stdout);
+        return 0;
+    case 'V':
+        printf("pantry-agent %s\n", PANTRY_VERSION);
+        return 0;
+    default:
+        fputs("Try 'pantry-agent --help'.\n", stderr);
+        return 2;
     }
     return -1;
 }
@@ -731,10 +759,16 @@ parse_args(int argc, char **argv, struct agent *a)
 int
 main(int argc, char **argv)
 {
-    struct agent a = {.config_path = CFG_DEFAULT_PATH, .epfd = -1, .sigfd = -1,
-                      .timerfd = -1, .ctlfd = -1, .wakefd = -1, .lockfd = -1,
-                      .linger_ms = LINGER_MS,
-                      .hh = {.start_s = HH_EPOCH_S, .start_packs_milli = 1000, .seed = 1}};
+    struct agent a = {
+        .config_path = CFG_DEFAULT_PATH,
+        .epfd = -1,
+        .sigfd = -1,
+        .timerfd = -1,
+        .ctlfd = -1,
+        .wakefd = -1,
+        .lockfd = -1,
+        .linger_ms = LINGER_MS,
+        .hh = {.start_s = HH_EPOCH_S, .start_packs_milli = 1000, .seed = 1}};
     struct cfg_errors *errs = NULL;
     int rc = 1;
 

@@ -229,7 +229,7 @@ from_daemon(const cJSON *o, struct item_status *s, const char **bad)
     s->have = true;
 #define NUM(key, scale, dst, known)                                                    \
     do {                                                                               \
-        if ((k = pctl_json_num(o, key, scale, &(dst))) < 0)                                  \
+        if ((k = pctl_json_num(o, key, scale, &(dst))) < 0)                            \
             return *bad = key, -EPROTO;                                                \
         known = k == 1;                                                                \
     } while (0)
