@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The daemon's state, shared by pantry-agent.c (the event loop, the control
- * socket, start, reload and stop) and sources.c (its inputs: load cells and
- * buttons, a recorded trace, or a simulated household). Internal to
- * pantry-agent.
+ * The daemon's state, shared by pantry-agent.c (options, the live event
+ * loop, start, reload and stop), daemon-control.c (the control socket's
+ * requests), daemon-replay.c (the replay loop), daemon-home.c (the home
+ * broker) and sources.c (its inputs: load cells and buttons, a recorded trace,
+ * or a simulated household). Internal to pantry-agent.
  */
 #ifndef PANTRY_AGENT_DAEMON_H
 #define PANTRY_AGENT_DAEMON_H
@@ -91,6 +92,37 @@ int64_t sources_due(const struct agent *a, int64_t now);
  */
 void sources_feed_message(void *ctx, const char *topic, const char *payload, size_t len,
                           bool retained, int64_t now_ms);
+
+/*
+ * A request of pantryctl on the control socket (daemon-control.c), the
+ * control_handler of control_serve() with ctx the agent: 0 or a negative
+ * errno, msg the answer for people, *data what --json adds (NULL for none).
+ */
+struct control_request;
+struct cJSON;
+int daemon_control_request(void *ctx, const struct control_request *req, char *msg,
+                           size_t len, struct cJSON **data);
+/* End a recording started over the control socket, flushed and synced;
+ * nothing without one. */
+void daemon_stop_recording(struct agent *a);
+
+/* The uplink and the home broker stopped, with their goodbyes; Grocy stopped
+ * (pantry-agent.c). */
+void daemon_stop_uplink(struct agent *a, int64_t now);
+
+/*
+ * The replay (daemon-replay.c). daemon_replay_start(): where it starts (*start:
+ * its first input, or where an earlier run into the store stopped, kept in
+ * a->resume_ms); 0, or -1 after the reason was logged (a household needs a
+ * store of its own). daemon_resume_replay(): the pipeline's state of that run
+ * read back (resume.h). daemon_run_replay(): the loop to the end of the
+ * inputs or a stop signal; the exit status. daemon_log_store_io(): the
+ * store's writes since the start at priority, after when ("day 3, ").
+ */
+int daemon_replay_start(struct agent *a, int64_t *start);
+void daemon_resume_replay(struct agent *a);
+int daemon_run_replay(struct agent *a);
+void daemon_log_store_io(enum cfg_log priority, const char *when);
 
 /* The home broker (daemon-home.c, home.h): made and watched when configured
  * (0, or a negative errno after the reason was logged); its work, returning

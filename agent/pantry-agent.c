@@ -13,7 +13,6 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
-#include <libgen.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -40,7 +39,6 @@
 #include "keys.h"
 #include "log.h"
 #include "notify.h"
-#include "learn.h"
 #include "pipeline.h"
 #include "resume.h"
 #include "status.h"
@@ -126,121 +124,6 @@ static const char usage_text[] =
     "Signals: SIGTERM or SIGINT stop (within 2 s), SIGHUP reloads the configuration\n"
     "(a bad one is logged and the running one kept).\n"
     "Exit status: 0 stopped cleanly, 1 failed to start or run, 2 bad usage.\n";
-
-/* ---- the control socket ---- */
-
-static void
-stop_recording(struct agent *a)
-{
-    if (a->rec == NULL)
-        return;
-    if (trace_writer_flush(&a->recw) < 0 || fsync(fileno(a->rec)) < 0)
-        log_error("recording: write failed");
-    fclose(a->rec);
-    a->rec = NULL;
-    log_notice("recording finished");
-}
-
-static int
-start_recording(struct agent *a, int64_t now, int64_t seconds, char *path, size_t len,
-                char *msg, size_t msglen)
-{
-    char dir[CFG_PATH_MAX], t[32], name[32];
-
-    if (a->rec != NULL)
-        return snprintf(msg, msglen, "a recording is already running"), -EBUSY;
-    snprintf(dir, sizeof(dir), "%s", a->cfg->store_path);
-    evtrace_format_time(now / 1000, t, sizeof(t));
-    snprintf(path, len, "%s/trace-%s.trace", dirname(dir), t);
-    if ((a->rec = fopen(path, "wx")) == NULL)
-        return snprintf(msg, msglen, "%s: %s", path, strerror(errno)), -errno;
-    trace_writer_init(&a->recw, a->rec);
-    for (size_t i = 0; i < a->cfg->n_channels; i++)
-        trace_write_channel(&a->recw, a->cfg->channels[i].index,
-                            a->cfg->channels[i].name);
-    for (size_t i = 0; i < a->cfg->n_buttons; i++) {
-        snprintf(name, sizeof(name), "button%zu", i);
-        trace_write_button(&a->recw, (unsigned)i, name);
-    }
-    trace_write_note(&a->recw, now, "recorded by pantry-agent " PANTRY_VERSION);
-    a->rec_until_ms = now + seconds * 1000;
-    snprintf(msg, msglen, "recording %" PRId64 " s to %s", seconds, path);
-    log_notice("%s", msg);
-    return 0;
-}
-
-static int
-on_request(void *ctx, const struct control_request *req, char *msg, size_t len,
-           cJSON **data)
-{
-    struct agent *a = ctx;
-    int64_t now = clock_wall_ms();
-    int item = -1, r;
-
-    if (req->cmd == CONTROL_PING) {
-        snprintf(msg, len, "pantry-agent %s", PANTRY_VERSION);
-        return 0;
-    }
-    if (req->cmd == CONTROL_STATUS) {
-        struct status_link link;
-        struct status_home home;
-        if (a->up != NULL)
-            uplink_status(a->up, &link);
-        daemon_home_status(a, &home);
-        *data = status_answer(a->pl, now, a->up != NULL ? &link : NULL, &home);
-        snprintf(msg, len, "%zu items", a->pl->n_items);
-        return 0;
-    }
-    if (req->cmd == CONTROL_RECORD) {
-        char path[CFG_PATH_MAX + 64];
-        if (a->replay_path != NULL)
-            return snprintf(msg, len, "replaying a trace: nothing to record"), -EPERM;
-        r = start_recording(a, now, req->seconds, path, sizeof(path), msg, len);
-        if (r == 0 && (*data = cJSON_CreateObject()) != NULL)
-            cJSON_AddStringToObject(*data, "path", path);
-        return r;
-    }
-    if (req->cmd == CONTROL_AWAY) {
-        /* Written at once, outside the pipeline's batch: pantryctl is told
-         * only what is on disk. */
-        if ((r = pipeline_flush(a->pl)) < 0)
-            return snprintf(msg, len, "store: %s", store_errmsg(a->db)), r;
-        r = away_request(a->cfg, a->db, req, now, msg, len, data);
-        if (req->from_s != 0 || req->remove != 0)
-            log_notice("pantryctl away: %s", msg);
-        return r;
-    }
-    if ((item = cfg_find_item(a->cfg, req->item)) < 0)
-        return snprintf(msg, len, "no item '%s' in the configuration", req->item),
-               -ENOENT;
-    switch (req->cmd) {
-    case CONTROL_ORDER:
-        r = pipeline_order(a->pl, (size_t)item, "manual", now, msg, len);
-        break;
-    case CONTROL_CONFIRM:
-        r = pipeline_confirm(a->pl, (size_t)item, now, msg, len);
-        break;
-    case CONTROL_CANCEL:
-        r = pipeline_cancel(a->pl, (size_t)item, "manual", now, msg, len);
-        break;
-    case CONTROL_TARE:
-        r = pipeline_tare(a->pl, (size_t)item, now, 3000, msg, len);
-        break;
-    case CONTROL_RESET_LEARNING:
-        r = learn_reset_request(a->pl, (size_t)item, now, msg, len);
-        break;
-    case CONTROL_REFUSED:
-        r = pipeline_refused(a->pl, (size_t)item, req->reason, now, msg, len);
-        break;
-    case CONTROL_SPAN:
-        r = pipeline_span(a->pl, (size_t)item, req->known_mg, now, 3000, msg, len);
-        break;
-    default:
-        return snprintf(msg, len, "unsupported command"), -EINVAL;
-    }
-    log_notice("pantryctl %s %s: %s", control_cmd_to_str(req->cmd), req->item, msg);
-    return r;
-}
 
 /* ---- start, reload, stop ---- */
 
@@ -353,8 +236,8 @@ start_uplink(struct agent *a)
     return home_r;
 }
 
-static void
-stop_uplink(struct agent *a, int64_t now)
+void
+daemon_stop_uplink(struct agent *a, int64_t now)
 {
     daemon_home_stop(a, now);
     grocy_stop(a);
@@ -402,10 +285,10 @@ reload(struct agent *a)
                   "keeping the running configuration");
         goto out;
     }
-    stop_recording(a);
+    daemon_stop_recording(a);
     /* The link holds the running configuration: it says goodbye and comes back
      * with the new one (a reconnect; the outbox re-sends what is unanswered). */
-    stop_uplink(a, now);
+    daemon_stop_uplink(a, now);
     pipeline_fini(a->pl);
     sources_close(a);
     struct agent_config *old = a->cfg;
@@ -547,7 +430,7 @@ run_live(struct agent *a)
             return 1;
         pipeline_tick(a->pl, now);
         if (a->rec != NULL && now >= a->rec_until_ms)
-            stop_recording(a);
+            daemon_stop_recording(a);
         if (now >= a->next_maint_ms)
             maintain(a, now);
         if (a->wd_ms > 0 && now >= a->next_wd_ms) {
@@ -590,7 +473,7 @@ run_live(struct agent *a)
             if (fd == a->sigfd)
                 on_signals(a);
             else if (fd == a->ctlfd)
-                while (control_serve(a->ctlfd, on_request, a, 500) > 0)
+                while (control_serve(a->ctlfd, daemon_control_request, a, 500) > 0)
                     ;
             else if (fd == a->timerfd || fd == a->wakefd)
                 (void)!read(fd, &x, sizeof(x));
@@ -598,218 +481,10 @@ run_live(struct agent *a)
         }
     }
     notify_send("STOPPING=1");
-    stop_uplink(a, clock_wall_ms());
+    daemon_stop_uplink(a, clock_wall_ms());
     return 0;
 }
 
-/*
- * The store's writes since the start (store-io.h), cumulative: the store
- * benchmark (tests/store/bench-daemon.py) reads these lines, a day's figures
- * being the difference of two.
- */
-static void
-log_store_io(enum cfg_log priority, const char *when)
-{
-    struct store_io io;
-    store_io_get(&io);
-    log_msg(priority,
-            "store: %s%" PRIu64 " commits, %" PRIu64 " pages of 4 KiB dirtied, %" PRIu64
-            " bytes in %" PRIu64 " writes, %" PRIu64 " syncs",
-            when, io.commits, io.pages_4k, io.write_bytes, io.writes, io.syncs);
-}
-
-/*
- * The number after "key:" in a /proc file such as /proc/self/status (VmRSS,
- * kB) or /proc/self/io (wchar: bytes handed to write()); -1 if unknown.
- */
-static long long
-proc_value(const char *path, const char *key)
-{
-    char line[128];
-    size_t n = strlen(key);
-    long long v = -1;
-    FILE *f = fopen(path, "r");
-
-    while (f != NULL && fgets(line, sizeof(line), f) != NULL)
-        if (strncmp(line, key, n) == 0 && line[n] == ':' &&
-            sscanf(line + n + 1, "%lld", &v) == 1)
-            break;
-    if (f != NULL)
-        fclose(f);
-    return v;
-}
-
-/*
- * Replay with a broker: wait (real time, at most the linger) until the retailer
- * has answered everything up to the newest message in the outbox, so a replay
- * sees the answers at the virtual time the orders were made, as a live shelf
- * would. Returns false when a signal asked to stop.
- */
-static bool
-replay_wait(struct agent *a, int64_t now, bool at_end)
-{
-    struct signalfd_siginfo si;
-    int64_t target = uplink_pending_max_seq(a->up);
-    int64_t end = clock_mono_us() / 1000 + a->linger_ms;
-
-    for (;;) {
-        int64_t mono = clock_mono_us() / 1000;
-        int64_t wait = uplink_work(a->up, mono, now);
-        int64_t pending = uplink_pending_max_seq(a->up);
-        if (pending == 0 || (!at_end && pending < target))
-            return true;
-        if (mono >= end || (a->linger_spent && !at_end)) {
-            if (!a->linger_spent && !at_end)
-                log_warning("replay: no answer to sequence number %" PRId64 " within "
-                            "%" PRId64 " s; going on without waiting (the outbox keeps "
-                            "every unanswered message)", target, a->linger_ms / 1000);
-            a->linger_spent = true;
-            return true;
-        }
-        if (wait > end - mono)
-            wait = end - mono;
-        struct pollfd pfd[2] = {{.fd = uplink_fd(a->up), .events = POLLIN},
-                                {.fd = a->sigfd, .events = POLLIN}};
-        if (poll(pfd, 2, (int)(wait > 1000 ? 1000 : wait)) > 0 &&
-            (pfd[1].revents & POLLIN) && read(a->sigfd, &si, sizeof(si)) > 0 &&
-            si.ssi_signo != SIGHUP)
-            return false;
-    }
-}
-
-/*
- * A bad line in a pipe (or a file changed during the replay, which was checked
- * whole at the open): say exactly what the store keeps, and how to go on.
- */
-static void
-replay_stopped(const struct agent *a)
-{
-    char t[32];
-
-    if (a->replayed_ms == INT64_MIN) {
-        log_error("replay: stopped before any input of %s was used", a->replay_path);
-        return;
-    }
-    evtrace_format_time(a->replayed_ms / 1000, t, sizeof(t));
-    log_error("replay: stopped; the store keeps the input of %s up to %s (%" PRId64
-              " ms), and a replay into it goes on after that",
-              a->replay_path, t, a->replayed_ms);
-}
-
-/* Replay: the trace's clock, as fast as it can be read; signals still stop it. */
-static int
-run_replay(struct agent *a)
-{
-    struct signalfd_siginfo si;
-    /* A resumed replay starts at the time its store reached, never before: the
-     * input up to it is skipped, and nothing (a PUBACK of a message queued
-     * before the kill, an expiry) may be dated at the skipped samples' times. */
-    int64_t now = a->resume_ms, checked = 0, next_day = INT64_MIN, day = 0;
-
-    for (;;) {
-        int64_t due = sources_due(a, now == INT64_MIN ? 0 : now);
-        if (due == INT64_MAX)
-            break;
-        int64_t d = pipeline_next_due_ms(a->pl);
-        if (now != INT64_MIN && d < due)
-            due = d;
-        if (due > now)
-            now = due;
-        if (sources_read(a, now) < 0) {
-            replay_stopped(a);
-            return 1;
-        }
-        pipeline_tick(a->pl, now);
-        daemon_home_work(a, now);
-        if (a->up != NULL && (a->queued || checked % 1024 == 0)) {
-            bool go_on = true;
-            if (a->queued && a->linger_ms > 0)
-                go_on = replay_wait(a, now, false);
-            else
-                uplink_work(a->up, clock_mono_us() / 1000, now);
-            a->queued = false;
-            if (!go_on) {
-                log_notice("stopped during the replay");
-                break;
-            }
-        }
-        if (now >= next_day) {
-            /* Memory per simulated day: the RSS benchmark reads these lines. */
-            if (next_day != INT64_MIN)
-                log_debug("replay: day %" PRId64 ", VmRSS %lld kB, written %lld bytes",
-                          ++day, proc_value("/proc/self/status", "VmRSS"),
-                          proc_value("/proc/self/io", "wchar"));
-            if (next_day != INT64_MIN) {
-                char when[48];
-                snprintf(when, sizeof(when), "day %" PRId64 ", ", day);
-                log_store_io(CFG_LOG_DEBUG, when);
-            }
-            next_day = now + 86400000;
-        }
-        if (++checked % 4096 == 0 && read(a->sigfd, &si, sizeof(si)) > 0 &&
-            si.ssi_signo != SIGHUP) {
-            log_notice("stopped during the replay");
-            break;
-        }
-    }
-    if (now != INT64_MIN)
-        pipeline_tick(a->pl, now);
-    log_notice("replay finished: %" PRIu64 " samples, %" PRIu64 " events, %" PRIu64
-               " orders created, %" PRIu64 " queued", a->pl->samples, a->pl->events,
-               a->pl->orders_created, a->pl->orders_queued);
-    if (a->hh.n_demand > 0)
-        log_notice("household: %u deliveries poured in", hh_source_delivered(a->srcs[0].s));
-    if (a->up != NULL) {
-        if (a->linger_ms > 0 && uplink_pending_max_seq(a->up) > 0) {
-            log_notice("replay: waiting up to %" PRId64 " s for the outbox to be "
-                       "answered", a->linger_ms / 1000);
-            replay_wait(a, now, true);
-        }
-        int64_t left = uplink_pending_max_seq(a->up);
-        if (left > 0)
-            log_warning("replay: messages up to sequence number %" PRId64 " are still "
-                        "unanswered; they stay in the outbox for the next run", left);
-    }
-    stop_uplink(a, now); /* the home broker's goodbye too */
-    if (a->pl->store_errors > 0)
-        log_error("%" PRIu64 " store operations failed, the last: %s",
-                  a->pl->store_errors, a->pl->last_error);
-    return a->pl->store_errors > 0 ? 1 : 0;
-}
-
-/*
- * A trace replay saves the pipeline's state with every commit; one that
- * resumes takes it back, so it goes on exactly where the last commit was (the
- * same events as a replay never stopped), and skips only the inputs that
- * commit had taken in. Without a usable state (an older store, another
- * configuration) conditioning starts afresh after every input up to resume_ms.
- */
-static void
-resume_replay(struct agent *a)
-{
-    char err[ERRLEN], t[32];
-
-    a->resume_n = UINT32_MAX;
-    if (a->resume_ms != INT64_MIN) {
-        evtrace_format_time(a->resume_ms / 1000, t, sizeof(t));
-        if (resume_load(a->pl, a->resume_ms, err, sizeof(err)) == 0) {
-            a->resume_n = a->pl->in_t_ms == a->resume_ms ? a->pl->in_n : 0;
-            log_info("replay: the state of %s restored: going on as if never "
-                     "stopped", t);
-        } else {
-            log_warning("replay: %s; conditioning starts afresh after %s, and the "
-                        "first events may differ from a replay never stopped",
-                        err, t);
-        }
-    }
-    a->pl->resumable = true;
-}
-
-/*
- * The device key: made on the first start if missing (0600), refused when
- * group or others may read it; it signs every queued order. Only its public
- * thumbprint is ever logged.
- */
 static int
 load_key(const struct agent_config *cfg, struct keys *out)
 {
@@ -866,8 +541,182 @@ check_config(const char *path, bool files)
     return r;
 }
 
-int
-main(int argc, char **argv)
+/*
+ * The store locked (one writer per store: a replay into the store of a running
+ * daemon, or a second daemon, is refused before anything is written), the key
+ * read, the store opened, the live inputs opened (a trace or a household was
+ * opened and checked before) and the fds watched. 0, or -1 after the reason
+ * was logged.
+ */
+static int
+open_store_and_inputs(struct agent *a)
+{
+    char err[ERRLEN];
+
+    if (store_lock(a->cfg->store_path, &a->lockfd, err, sizeof(err)) < 0) {
+        log_error("%s", err);
+        return -1;
+    }
+    if (load_key(a->cfg, &a->key) < 0)
+        return -1;
+    /* The store's writes counted from here on (store-io.h); without it the
+     * store works the same, and the counts stay 0. */
+    if (store_io_install() < 0)
+        log_warning("store: cannot count its writes (no SQLite VFS to wrap)");
+    if (store_open(a->cfg->store_path, 0, &a->db, err, sizeof(err)) < 0) {
+        log_error("%s", err);
+        return -1;
+    }
+    if (a->replay_path == NULL && !a->hh_live && sources_open(a) < 0)
+        return -1;
+    if (a->hh.n_demand > 0)
+        hh_source_use_store(a->srcs[0].s, a->db);
+    return setup_fds(a) < 0 ? -1 : 0;
+}
+
+/* Everything main() started, stopped and freed (what was not started is
+ * skipped); the store's write counts since the start logged. */
+static void
+close_all(struct agent *a)
+{
+    home_free(a->home); /* stopped with the uplink, or never connected */
+    grocy_stop(a);
+    uplink_free(a->up);
+    sources_close(a);
+    if (a->db != NULL) {
+        store_close(a->db); /* its last checkpoint counted too */
+        daemon_log_store_io(CFG_LOG_NOTICE, "since the start, ");
+    }
+    if (a->ctlfd >= 0) {
+        unlink(a->cfg->control_socket);
+        close(a->ctlfd);
+    }
+    int fds[] = {a->epfd, a->sigfd, a->timerfd, a->wakefd, a->lockfd};
+    for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
+        if (fds[i] >= 0)
+            close(fds[i]);
+    keys_wipe(&a->key);
+    free(a->cfg);
+    free(a->pl);
+}
+
+/* One option of the command line into a (check_path, settings_only: those of
+ * --check-config); -1 to go on, else the exit status after a message, or of
+ * --help and --version. */
+static int
+parse_option(int c, struct agent *a, const char **check_path, bool *settings_only)
+{
+    int64_t linger_s = 0;
+
+    switch (c) {
+    case 'c':
+        a->config_path = optarg;
+        break;
+    case 'C':
+        *check_path = optarg;
+        break;
+    case 'O':
+        *settings_only = true;
+        break;
+    case 'r':
+        a->replay_path = optarg;
+        break;
+    case 'L':
+        if (!text_parse_uint(optarg, 4, false, &linger_s) || linger_s > 3600) {
+            fprintf(stderr,
+                    "pantry-agent: --linger: expected seconds from 0 to "
+                    "3600, found '%s'\n",
+                    optarg);
+            return 2;
+        }
+        a->linger_ms = linger_s * 1000;
+        break;
+    case 'H':
+        if (a->hh.n_demand == CFG_MAX_ITEMS) {
+            fprintf(stderr, "pantry-agent: --household: at most %d, one per item\n",
+                    CFG_MAX_ITEMS);
+            return 2;
+        }
+        a->household[a->hh.n_demand++] = optarg;
+        break;
+    case 'S':
+        if (utc_parse(optarg, &a->hh.start_s) < 0) {
+            fprintf(stderr,
+                    "pantry-agent: --household-start: expected a UTC time "
+                    "like 2026-10-22T00:00:00Z, found '%s'\n",
+                    optarg);
+            return 2;
+        }
+        break;
+    case 'D':
+        if (!text_parse_uint(optarg, 4, false, &a->hh.days) || a->hh.days < 1 ||
+            a->hh.days > 3660) {
+            fprintf(stderr,
+                    "pantry-agent: --household-days: expected 1 to 3660, "
+                    "found '%s'\n",
+                    optarg);
+            return 2;
+        }
+        break;
+    case 'P':
+        if (!text_parse_uint(optarg, 6, false, &a->hh.period_ms) ||
+            a->hh.period_ms < 100 || a->hh.period_ms > 600000) {
+            fprintf(stderr,
+                    "pantry-agent: --household-period: expected "
+                    "milliseconds from 100 to 600000, found '%s'\n",
+                    optarg);
+            return 2;
+        }
+        break;
+    case 'N':
+        a->hh_live = true;
+        break;
+    case 'f':
+        a->foreground = true;
+        break;
+    case 'v':
+        a->verbose = true;
+        break;
+    case 'h':
+        fputs(usage_text, stdout);
+        return 0;
+    case 'V':
+        printf("pantry-agent %s\n", PANTRY_VERSION);
+        return 0;
+    default:
+        fputs("Try 'pantry-agent --help'.\n", stderr);
+        return 2;
+    }
+    return -1;
+}
+
+/* The household's options, which go together (and not with --replay); -1 to
+ * go on, else the exit status after a message. */
+static int
+check_household_args(const struct agent *a)
+{
+    if (a->hh.n_demand > 0 && a->replay_path != NULL) {
+        fprintf(stderr, "pantry-agent: --household and --replay: one or the other\n");
+        return 2;
+    }
+    if (a->hh.n_demand == 0 && (a->hh.start_s != HH_EPOCH_S || a->hh.days != 0 ||
+                                a->hh.period_ms != 0 || a->hh_live)) {
+        fprintf(stderr, "pantry-agent: --household-start, --household-days, "
+                        "--household-period and --household-live need --household\n");
+        return 2;
+    }
+    if (a->hh_live && a->hh.start_s != HH_EPOCH_S) {
+        fprintf(stderr, "pantry-agent: --household-live starts now: no "
+                        "--household-start\n");
+        return 2;
+    }
+    return -1;
+}
+
+/* The command line into a: -1 to run the daemon, else the exit status (a
+ * usage error, --help, --version, or --check-config done). */
+static int
+parse_args(int argc, char **argv, struct agent *a)
 {
     static const struct option opts[] = {
         {"config", required_argument, NULL, 'c'},
@@ -886,73 +735,13 @@ main(int argc, char **argv)
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
     };
-    struct agent a = {.config_path = CFG_DEFAULT_PATH, .epfd = -1, .sigfd = -1,
-                      .timerfd = -1, .ctlfd = -1, .wakefd = -1, .lockfd = -1,
-                      .linger_ms = LINGER_MS,
-                      .hh = {.start_s = HH_EPOCH_S, .start_packs_milli = 1000, .seed = 1}};
-    int64_t linger_s = 0;
     const char *check_path = NULL;
     bool settings_only = false;
-    struct cfg_errors *errs = NULL;
-    char err[ERRLEN];
-    int c, rc = 1;
+    int c, r;
 
-    /* The daemon's own Grocy sender, started by grocy.c (grocy-wire.h). */
-    if (argc == 2 && strcmp(argv[1], GROCY_SENDER_ARG) == 0)
-        return grocy_sender_main();
-    while ((c = getopt_long(argc, argv, "c:fvhV", opts, NULL)) != -1) {
-        switch (c) {
-        case 'c': a.config_path = optarg; break;
-        case 'C': check_path = optarg; break;
-        case 'O': settings_only = true; break;
-        case 'r': a.replay_path = optarg; break;
-        case 'L':
-            if (!text_parse_uint(optarg, 4, false, &linger_s) || linger_s > 3600) {
-                fprintf(stderr, "pantry-agent: --linger: expected seconds from 0 to "
-                                "3600, found '%s'\n", optarg);
-                return 2;
-            }
-            a.linger_ms = linger_s * 1000;
-            break;
-        case 'H':
-            if (a.hh.n_demand == CFG_MAX_ITEMS) {
-                fprintf(stderr, "pantry-agent: --household: at most %d, one per item\n",
-                        CFG_MAX_ITEMS);
-                return 2;
-            }
-            a.household[a.hh.n_demand++] = optarg;
-            break;
-        case 'S':
-            if (utc_parse(optarg, &a.hh.start_s) < 0) {
-                fprintf(stderr, "pantry-agent: --household-start: expected a UTC time "
-                                "like 2026-10-22T00:00:00Z, found '%s'\n", optarg);
-                return 2;
-            }
-            break;
-        case 'D':
-            if (!text_parse_uint(optarg, 4, false, &a.hh.days) || a.hh.days < 1 ||
-                a.hh.days > 3660) {
-                fprintf(stderr, "pantry-agent: --household-days: expected 1 to 3660, "
-                                "found '%s'\n", optarg);
-                return 2;
-            }
-            break;
-        case 'P':
-            if (!text_parse_uint(optarg, 6, false, &a.hh.period_ms) ||
-                a.hh.period_ms < 100 || a.hh.period_ms > 600000) {
-                fprintf(stderr, "pantry-agent: --household-period: expected "
-                                "milliseconds from 100 to 600000, found '%s'\n", optarg);
-                return 2;
-            }
-            break;
-        case 'N': a.hh_live = true; break;
-        case 'f': a.foreground = true; break;
-        case 'v': a.verbose = true; break;
-        case 'h': fputs(usage_text, stdout); return 0;
-        case 'V': printf("pantry-agent %s\n", PANTRY_VERSION); return 0;
-        default: fputs("Try 'pantry-agent --help'.\n", stderr); return 2;
-        }
-    }
+    while ((c = getopt_long(argc, argv, "c:fvhV", opts, NULL)) != -1)
+        if ((r = parse_option(c, a, &check_path, &settings_only)) >= 0)
+            return r;
     if (check_path != NULL && optind == argc)
         return check_config(check_path, !settings_only);
     if (settings_only && optind == argc) {
@@ -964,21 +753,31 @@ main(int argc, char **argv)
                         "--help'.\n", argv[optind]);
         return 2;
     }
-    if (a.hh.n_demand > 0 && a.replay_path != NULL) {
-        fprintf(stderr, "pantry-agent: --household and --replay: one or the other\n");
-        return 2;
-    }
-    if (a.hh.n_demand == 0 && (a.hh.start_s != HH_EPOCH_S || a.hh.days != 0 ||
-                               a.hh.period_ms != 0 || a.hh_live)) {
-        fprintf(stderr, "pantry-agent: --household-start, --household-days, "
-                        "--household-period and --household-live need --household\n");
-        return 2;
-    }
-    if (a.hh_live && a.hh.start_s != HH_EPOCH_S) {
-        fprintf(stderr, "pantry-agent: --household-live starts now: no "
-                        "--household-start\n");
-        return 2;
-    }
+    return check_household_args(a);
+}
+
+int
+main(int argc, char **argv)
+{
+    struct agent a = {
+        .config_path = CFG_DEFAULT_PATH,
+        .epfd = -1,
+        .sigfd = -1,
+        .timerfd = -1,
+        .ctlfd = -1,
+        .wakefd = -1,
+        .lockfd = -1,
+        .linger_ms = LINGER_MS,
+        .hh = {.start_s = HH_EPOCH_S, .start_packs_milli = 1000, .seed = 1}};
+    struct cfg_errors *errs = NULL;
+    int rc = 1;
+
+    /* The daemon's own Grocy sender, started by grocy.c (grocy-wire.h). */
+    if (argc == 2 && strcmp(argv[1], GROCY_SENDER_ARG) == 0)
+        return grocy_sender_main();
+    if ((rc = parse_args(argc, argv, &a)) >= 0)
+        return rc;
+    rc = 1;
     a.hh.demand = a.household;
     if (a.hh_live) /* the next whole second, so the first sample is not late */
         a.hh.start_s = clock_wall_ms() / 1000 + 1;
@@ -1006,83 +805,26 @@ main(int argc, char **argv)
     a.replayed_ms = INT64_MIN;
     if ((a.replay_path != NULL || a.hh_live) && sources_open(&a) < 0)
         goto out;
-    /* One writer per store: a replay into the store of a running daemon (or a
-     * second daemon) is refused before anything is written. */
-    if (store_lock(a.cfg->store_path, &a.lockfd, err, sizeof(err)) < 0) {
-        log_error("%s", err);
-        goto out;
-    }
-    if (load_key(a.cfg, &a.key) < 0)
-        goto out;
-    /* The store's writes counted from here on (store-io.h); without it the
-     * store works the same, and the counts stay 0. */
-    if (store_io_install() < 0)
-        log_warning("store: cannot count its writes (no SQLite VFS to wrap)");
-    if (store_open(a.cfg->store_path, 0, &a.db, err, sizeof(err)) < 0) {
-        log_error("%s", err);
-        goto out;
-    }
-    if (a.replay_path == NULL && !a.hh_live && sources_open(&a) < 0)
-        goto out;
-    if (a.hh.n_demand > 0)
-        hh_source_use_store(a.srcs[0].s, a.db);
-    if (setup_fds(&a) < 0)
+    if (open_store_and_inputs(&a) < 0)
         goto out;
     int64_t start = a.replay_path ? 0 : clock_wall_ms();
     a.resume_ms = INT64_MIN;
-    if (a.replay_path != NULL) {
-        int64_t first = sources_due(&a, 0);
-        start = first == INT64_MAX ? 0 : first;
-        /* A replay into a store that has seen part of it goes on from there. */
-        bool seen = store_meta_get(a.db, PL_META_PROCESSED, &a.resume_ms) == 0;
-        if (seen && a.hh.n_demand > 0) {
-            log_error("household: the store %s has seen a replay already: a simulated "
-                      "household needs a store of its own", a.cfg->store_path);
-            goto out;
-        }
-        if (seen) {
-            char t[32];
-            evtrace_format_time(a.resume_ms / 1000, t, sizeof(t));
-            log_notice("replay: the store has processed the trace up to %s; going on "
-                       "from there", t);
-            if (a.resume_ms > start)
-                start = a.resume_ms;
-        } else {
-            a.resume_ms = INT64_MIN;
-        }
-    }
+    if (a.replay_path != NULL && daemon_replay_start(&a, &start) < 0)
+        goto out;
     if (start_pipeline(&a, start) < 0)
         goto out;
     if (a.replay_path != NULL && a.hh.n_demand == 0)
-        resume_replay(&a);
+        daemon_resume_replay(&a);
     if (start_uplink(&a) < 0)
         goto out;
-    rc = a.replay_path ? run_replay(&a) : run_live(&a);
-    stop_recording(&a);
+    rc = a.replay_path ? daemon_run_replay(&a) : run_live(&a);
+    daemon_stop_recording(&a);
     if (pipeline_fini(a.pl) < 0) {
         log_error("store: the last writes failed: %s", store_errmsg(a.db));
         rc = 1;
     }
 out:
-    home_free(a.home); /* stopped with the uplink, or never connected */
-    grocy_stop(&a);
-    uplink_free(a.up);
-    sources_close(&a);
-    if (a.db != NULL) {
-        store_close(a.db); /* its last checkpoint counted too */
-        log_store_io(CFG_LOG_NOTICE, "since the start, ");
-    }
-    if (a.ctlfd >= 0) {
-        unlink(a.cfg->control_socket);
-        close(a.ctlfd);
-    }
-    int fds[] = {a.epfd, a.sigfd, a.timerfd, a.wakefd, a.lockfd};
-    for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
-        if (fds[i] >= 0)
-            close(fds[i]);
-    keys_wipe(&a.key);
-    free(a.cfg);
-    free(a.pl);
+    close_all(&a);
     free(errs);
     return rc;
 }

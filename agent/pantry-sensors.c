@@ -13,7 +13,6 @@
 #include <inttypes.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +22,7 @@
 #include <unistd.h>
 
 #include "calib.h"
+#include "cli-util.h"
 #include "clock.h"
 #include "evdev.h"
 #include "evtrace.h"
@@ -126,32 +126,6 @@ on_signal(int sig)
     stop_requested = 1;
 }
 
-static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static int
-usage_error(const char *fmt, ...)
-{
-    va_list ap;
-
-    va_start(ap, fmt);
-    fprintf(stderr, "pantry-sensors: ");
-    vfprintf(stderr, fmt, ap);
-    fprintf(stderr, "\nTry 'pantry-sensors --help'.\n");
-    va_end(ap);
-    return 2;
-}
-
-static bool
-parse_num(const char *s, int64_t min, int64_t max, int64_t *out)
-{
-    int64_t v;
-
-    if (!text_parse_uint(s, 12, false, &v) || v < min || v > max)
-        return false;
-    *out = v;
-    return true;
-}
-
 /* "DOUT:SCK[:GAIN]" */
 static bool
 parse_hx711(const char *s, struct hx711_chip *c)
@@ -170,8 +144,9 @@ parse_hx711(const char *s, struct hx711_chip *c)
             *p = '\0';
             f[n++] = p + 1;
         }
-    if (n < 2 || !parse_num(f[0], 0, 511, &dout) || !parse_num(f[1], 0, 511, &sck) ||
-        dout == sck || (n == 3 && !parse_num(f[2], 32, 128, &gain)) ||
+    if (n < 2 || !cli_parse_num(f[0], 0, 511, &dout) ||
+        !cli_parse_num(f[1], 0, 511, &sck) || dout == sck ||
+        (n == 3 && !cli_parse_num(f[2], 32, 128, &gain)) ||
         hx711_gain_pulses((unsigned)gain) < 0)
         return false;
     *c = (struct hx711_chip){(unsigned)dout, (unsigned)sck, (unsigned)gain};
@@ -199,140 +174,184 @@ parse_cal(const char *s, struct cond_cal *cal)
            span > -16777216 && span < 16777216;
 }
 
+enum {
+    O_IIO = 256,
+    O_INPUT,
+    O_HX711,
+    O_CHIP,
+    O_PERIOD,
+    O_SYSFS,
+    O_EVDEV,
+    O_KEY,
+    O_LINE,
+    O_COUNT,
+    O_CAL,
+    O_OUTPUT,
+    O_SECONDS,
+    O_NOTE,
+    O_WEIGHT,
+    O_SAMPLES,
+    O_SPREAD,
+    O_JSON,
+};
+
+static const struct option lopts[] = {
+    {"iio", required_argument, NULL, O_IIO},
+    {"input", required_argument, NULL, O_INPUT},
+    {"hx711", required_argument, NULL, O_HX711},
+    {"chip", required_argument, NULL, O_CHIP},
+    {"period-ms", required_argument, NULL, O_PERIOD},
+    {"sysfs-root", required_argument, NULL, O_SYSFS},
+    {"evdev", required_argument, NULL, O_EVDEV},
+    {"key", required_argument, NULL, O_KEY},
+    {"button-line", required_argument, NULL, O_LINE},
+    {"count", required_argument, NULL, O_COUNT},
+    {"cal", required_argument, NULL, O_CAL},
+    {"output", required_argument, NULL, O_OUTPUT},
+    {"seconds", required_argument, NULL, O_SECONDS},
+    {"note", required_argument, NULL, O_NOTE},
+    {"weight", required_argument, NULL, O_WEIGHT},
+    {"samples", required_argument, NULL, O_SAMPLES},
+    {"max-spread", required_argument, NULL, O_SPREAD},
+    {"json", no_argument, NULL, O_JSON},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},
+    {NULL, 0, NULL, 0},
+};
+
+/* A load-cell or button option (those before O_COUNT): 0, or the exit status
+ * after a message. */
+static int
+parse_hw_option(int c, struct opts *o)
+{
+    int64_t v;
+
+    switch (c) {
+    case O_IIO:
+        if (o->iio_device != NULL)
+            return cli_usage_error("%s: only one --iio device at a time", optarg);
+        o->iio_device = optarg;
+        return 0;
+    case O_INPUT:
+        if (o->n_inputs == SENSOR_MAX_CHANNELS || !cli_parse_num(optarg, 0, 255, &v))
+            return cli_usage_error("--input: expected 0..255 (at most 16), found '%s'",
+                                   optarg);
+        o->inputs[o->n_inputs++] = (unsigned)v;
+        return 0;
+    case O_HX711:
+        if (o->n_chips == SENSOR_MAX_CHANNELS ||
+            !parse_hx711(optarg, &o->chips[o->n_chips]))
+            return cli_usage_error("--hx711: expected DOUT:SCK[:GAIN] with two "
+                                   "different lines and gain 128, 64 or 32, found '%s'",
+                                   optarg);
+        o->n_chips++;
+        return 0;
+    case O_CHIP:
+        o->chip = optarg;
+        return 0;
+    case O_PERIOD:
+        if (!cli_parse_num(optarg, 10, 60000, &o->period_ms))
+            return cli_usage_error("--period-ms: expected 10..60000, found '%s'",
+                                   optarg);
+        return 0;
+    case O_SYSFS:
+        o->sysfs_root = optarg;
+        return 0;
+    case O_EVDEV:
+        o->evdev = optarg;
+        return 0;
+    case O_KEY:
+        if (o->n_keys == SENSOR_MAX_BUTTONS || !cli_parse_num(optarg, 1, 767, &v))
+            return cli_usage_error("--key: expected a key code 1..767 (at most 16), "
+                                   "found '%s'",
+                                   optarg);
+        o->keys[o->n_keys++] = (uint16_t)v;
+        return 0;
+    case O_LINE:
+        if (o->n_lines == SENSOR_MAX_BUTTONS || !cli_parse_num(optarg, 0, 511, &v))
+            return cli_usage_error("--button-line: expected a line 0..511 (at most "
+                                   "16), found '%s'",
+                                   optarg);
+        o->lines[o->n_lines++] = (unsigned)v;
+        return 0;
+    default:
+        return 2;
+    }
+}
+
+/* An option of one command (O_COUNT on): 0, or the exit status after a message. */
+static int
+parse_run_option(int c, struct opts *o)
+{
+    switch (c) {
+    case O_COUNT:
+        if (!cli_parse_num(optarg, 1, INT64_C(1000000000), &o->count))
+            return cli_usage_error("--count: expected a positive number, found '%s'",
+                                   optarg);
+        return 0;
+    case O_CAL:
+        if (!parse_cal(optarg, &o->cal))
+            return cli_usage_error("--cal: expected ZERO:SPAN_RAW:GRAMS (counts, "
+                                   "non-zero counts, grams), found '%s'",
+                                   optarg);
+        o->have_cal = true;
+        return 0;
+    case O_OUTPUT:
+        o->output = optarg;
+        return 0;
+    case O_SECONDS:
+        if (!cli_parse_num(optarg, 1, INT64_C(31536000), &o->seconds))
+            return cli_usage_error("--seconds: expected 1..31536000, found '%s'",
+                                   optarg);
+        return 0;
+    case O_NOTE:
+        o->note = optarg;
+        return 0;
+    case O_WEIGHT:
+        if (evtrace_parse_grams(optarg, &o->weight_mg) < 0 || o->weight_mg == 0)
+            return cli_usage_error("--weight: expected grams such as 500 or 499.5, "
+                                   "found '%s'",
+                                   optarg);
+        return 0;
+    case O_SAMPLES:
+        if (!cli_parse_num(optarg, 5, 10000, &o->samples))
+            return cli_usage_error("--samples: expected 5..10000, found '%s'", optarg);
+        return 0;
+    case O_SPREAD:
+        if (evtrace_parse_grams(optarg, &o->max_spread_mg) < 0)
+            return cli_usage_error("--max-spread: expected grams, found '%s'", optarg);
+        return 0;
+    case O_JSON:
+        o->json = true;
+        return 0;
+    default:
+        return 2;
+    }
+}
+
 static int
 parse_args(int argc, char **argv, struct opts *o)
 {
-    enum {
-        O_IIO = 256, O_INPUT, O_HX711, O_CHIP, O_PERIOD, O_SYSFS, O_EVDEV, O_KEY,
-        O_LINE, O_COUNT, O_CAL, O_OUTPUT, O_SECONDS, O_NOTE, O_WEIGHT, O_SAMPLES,
-        O_SPREAD, O_JSON,
-    };
-    static const struct option lopts[] = {
-        {"iio", required_argument, NULL, O_IIO},
-        {"input", required_argument, NULL, O_INPUT},
-        {"hx711", required_argument, NULL, O_HX711},
-        {"chip", required_argument, NULL, O_CHIP},
-        {"period-ms", required_argument, NULL, O_PERIOD},
-        {"sysfs-root", required_argument, NULL, O_SYSFS},
-        {"evdev", required_argument, NULL, O_EVDEV},
-        {"key", required_argument, NULL, O_KEY},
-        {"button-line", required_argument, NULL, O_LINE},
-        {"count", required_argument, NULL, O_COUNT},
-        {"cal", required_argument, NULL, O_CAL},
-        {"output", required_argument, NULL, O_OUTPUT},
-        {"seconds", required_argument, NULL, O_SECONDS},
-        {"note", required_argument, NULL, O_NOTE},
-        {"weight", required_argument, NULL, O_WEIGHT},
-        {"samples", required_argument, NULL, O_SAMPLES},
-        {"max-spread", required_argument, NULL, O_SPREAD},
-        {"json", no_argument, NULL, O_JSON},
-        {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},
-        {NULL, 0, NULL, 0},
-    };
-    int c;
-    int64_t v;
+    int c, r;
 
     *o = (struct opts){.chip = "gpiochip0", .period_ms = 100, .count = -1,
                        .seconds = -1, .samples = 50, .max_spread_mg = 2000};
     while ((c = getopt_long(argc, argv, "hV", lopts, NULL)) != -1) {
-        switch (c) {
-        case 'h':
+        if (c == 'h') {
             fputs(usage_text, stdout);
             exit(0);
-        case 'V':
+        }
+        if (c == 'V') {
             printf("pantry-sensors %s\n", PANTRY_VERSION);
             exit(0);
-        case O_IIO:
-            if (o->iio_device != NULL)
-                return usage_error("%s: only one --iio device at a time", optarg);
-            o->iio_device = optarg;
-            break;
-        case O_INPUT:
-            if (o->n_inputs == SENSOR_MAX_CHANNELS || !parse_num(optarg, 0, 255, &v))
-                return usage_error("--input: expected 0..255 (at most 16), found '%s'",
-                                   optarg);
-            o->inputs[o->n_inputs++] = (unsigned)v;
-            break;
-        case O_HX711:
-            if (o->n_chips == SENSOR_MAX_CHANNELS ||
-                !parse_hx711(optarg, &o->chips[o->n_chips]))
-                return usage_error("--hx711: expected DOUT:SCK[:GAIN] with two "
-                                   "different lines and gain 128, 64 or 32, found '%s'",
-                                   optarg);
-            o->n_chips++;
-            break;
-        case O_CHIP:
-            o->chip = optarg;
-            break;
-        case O_PERIOD:
-            if (!parse_num(optarg, 10, 60000, &o->period_ms))
-                return usage_error("--period-ms: expected 10..60000, found '%s'",
-                                   optarg);
-            break;
-        case O_SYSFS:
-            o->sysfs_root = optarg;
-            break;
-        case O_EVDEV:
-            o->evdev = optarg;
-            break;
-        case O_KEY:
-            if (o->n_keys == SENSOR_MAX_BUTTONS || !parse_num(optarg, 1, 767, &v))
-                return usage_error("--key: expected a key code 1..767 (at most 16), "
-                                   "found '%s'", optarg);
-            o->keys[o->n_keys++] = (uint16_t)v;
-            break;
-        case O_LINE:
-            if (o->n_lines == SENSOR_MAX_BUTTONS || !parse_num(optarg, 0, 511, &v))
-                return usage_error("--button-line: expected a line 0..511 (at most "
-                                   "16), found '%s'", optarg);
-            o->lines[o->n_lines++] = (unsigned)v;
-            break;
-        case O_COUNT:
-            if (!parse_num(optarg, 1, INT64_C(1000000000), &o->count))
-                return usage_error("--count: expected a positive number, found '%s'",
-                                   optarg);
-            break;
-        case O_CAL:
-            if (!parse_cal(optarg, &o->cal))
-                return usage_error("--cal: expected ZERO:SPAN_RAW:GRAMS (counts, "
-                                   "non-zero counts, grams), found '%s'", optarg);
-            o->have_cal = true;
-            break;
-        case O_OUTPUT:
-            o->output = optarg;
-            break;
-        case O_SECONDS:
-            if (!parse_num(optarg, 1, INT64_C(31536000), &o->seconds))
-                return usage_error("--seconds: expected 1..31536000, found '%s'",
-                                   optarg);
-            break;
-        case O_NOTE:
-            o->note = optarg;
-            break;
-        case O_WEIGHT:
-            if (evtrace_parse_grams(optarg, &o->weight_mg) < 0 || o->weight_mg == 0)
-                return usage_error("--weight: expected grams such as 500 or 499.5, "
-                                   "found '%s'", optarg);
-            break;
-        case O_SAMPLES:
-            if (!parse_num(optarg, 5, 10000, &o->samples))
-                return usage_error("--samples: expected 5..10000, found '%s'", optarg);
-            break;
-        case O_SPREAD:
-            if (evtrace_parse_grams(optarg, &o->max_spread_mg) < 0)
-                return usage_error("--max-spread: expected grams, found '%s'", optarg);
-            break;
-        case O_JSON:
-            o->json = true;
-            break;
-        default:
-            return 2;
         }
+        r = c < O_COUNT ? parse_hw_option(c, o) : parse_run_option(c, o);
+        if (r != 0)
+            return r;
     }
     if (optind != argc - 1)
-        return usage_error("%s", optind >= argc ? "expected a command"
-                                                : "expected one command");
+        return cli_usage_error("%s", optind >= argc ? "expected a command"
+                                                    : "expected one command");
     o->cmd = argv[optind];
     return 0;
 }
@@ -631,7 +650,7 @@ cmd_record(const struct opts *o)
     int64_t start, last_flush;
 
     if (o->output == NULL)
-        return usage_error("%s", "record: --output FILE is required");
+        return cli_usage_error("%s", "record: --output FILE is required");
     if (open_cells(o, &src[0]) < 0 || open_buttons(o, &src[1]) < 0)
         goto out;
     if ((f = fopen(o->output, "wx")) == NULL) {
@@ -730,9 +749,9 @@ cmd_calibrate(const struct opts *o)
     int rc = 1, r;
 
     if (o->weight_mg == 0)
-        return usage_error("%s", "calibrate: --weight GRAMS is required");
+        return cli_usage_error("%s", "calibrate: --weight GRAMS is required");
     if ((o->iio_device && o->n_inputs > 1) || o->n_chips > 1)
-        return usage_error("%s", "calibrate: one load cell at a time");
+        return cli_usage_error("%s", "calibrate: one load cell at a time");
     if (open_cells(o, &cells) < 0)
         goto out;
     snprintf(line, sizeof(line),
@@ -785,8 +804,10 @@ main(int argc, char **argv)
 {
     struct opts o;
     struct sigaction sa = {.sa_handler = on_signal};
-    int r = parse_args(argc, argv, &o);
+    int r;
 
+    cli_set_prog("pantry-sensors");
+    r = parse_args(argc, argv, &o);
     if (r != 0)
         return r;
     sigaction(SIGINT, &sa, NULL);
@@ -799,5 +820,5 @@ main(int argc, char **argv)
         return cmd_record(&o);
     if (strcmp(o.cmd, "calibrate") == 0)
         return cmd_calibrate(&o);
-    return usage_error("unknown command '%s'", o.cmd);
+    return cli_usage_error("unknown command '%s'", o.cmd);
 }

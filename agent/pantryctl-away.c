@@ -23,31 +23,33 @@ away_request_of(const struct opts *o, struct control_request *req)
     req->cmd = CONTROL_AWAY;
     if (o->given & OPT_REMOVE) {
         if (o->given & (OPT_FROM | OPT_UNTIL | OPT_ARRIVE))
-            return usage_error("away: --remove takes no --from, --until or --arrive");
+            return cli_usage_error(
+                "away: --remove takes no --from, --until or --arrive");
         req->remove = o->remove;
         return 0;
     }
     if (!(o->given & (OPT_FROM | OPT_UNTIL | OPT_ARRIVE)))
         return 0; /* list */
     if (!(o->given & OPT_FROM))
-        return usage_error("away: --until needs --from");
+        return cli_usage_error("away: --until needs --from");
     if (!(o->given & OPT_UNTIL))
-        return usage_error("away: --from needs --until");
+        return cli_usage_error("away: --from needs --until");
     if (!cfg_parse_local(o->from, &req->from_s))
-        return usage_error("--from: expected %s, found '%s'", when, o->from);
+        return cli_usage_error("--from: expected %s, found '%s'", when, o->from);
     if (!cfg_parse_local(o->until, &req->until_s))
-        return usage_error("--until: expected %s, found '%s'", when, o->until);
+        return cli_usage_error("--until: expected %s, found '%s'", when, o->until);
     if (req->until_s <= req->from_s)
-        return usage_error("--until: expected a time after --from ('%s'), found '%s'",
-                           o->from, o->until);
+        return cli_usage_error(
+            "--until: expected a time after --from ('%s'), found '%s'", o->from,
+            o->until);
     if (req->until_s * 1000 <= o->now_ms)
-        return usage_error("--until: '%s' has passed; an away period must not have "
-                           "ended",
-                           o->until);
+        return cli_usage_error("--until: '%s' has passed; an away period must not have "
+                               "ended",
+                               o->until);
     if (o->arrive != NULL) {
         if (strcmp(o->arrive, "after") != 0 && strcmp(o->arrive, "before") != 0)
-            return usage_error("--arrive: expected after or before, found '%s'",
-                               o->arrive);
+            return cli_usage_error("--arrive: expected after or before, found '%s'",
+                                   o->arrive);
         req->before = o->arrive[0] == 'b';
     }
     return 0;
@@ -106,7 +108,7 @@ cmd_away(const struct command *cmd, struct opts *o)
         refused(cmd->name, &resp);
     } else if (req.from_s == 0 && req.remove == 0) {
         if (!cJSON_IsArray(resp.data))
-            rc = fail("away: the daemon's answer holds no list");
+            rc = cli_fail("away: the daemon's answer holds no list");
         else
             print_list(resp.data);
     } else {

@@ -253,222 +253,302 @@ print_chart(const struct chart *c, const struct opts *o)
     putchar('\n');
 }
 
-int
-cmd_forecast(const struct command *cmd, struct opts *o)
-{
-    struct store *db = NULL;
+/* What an item's chart is drawn from. */
+struct forecast_in {
+    const struct cfg_item *it;
     struct store_view v;
-    struct history_pts h = {0};
-    struct chart c = {0};
-    cJSON *root = NULL;
-    char a[32], b[32], d[32];
-    int rc = EXIT_REFUSED, have, idx;
+    int have;             /* 1: v holds the latest forecast */
+    struct history_pts h; /* the readings of the last --days */
+    int64_t now;          /* ms */
+    int64_t ro, lo, hi;   /* the runouts in ms (expected, early, late), -1: none */
+};
 
-    (void)cmd;
-    if ((idx = find_item(o->item)) < 0)
-        return EXIT_USAGE;
-    const struct cfg_item *it = &pctl_cfg.items[idx];
-    if (open_store(&db) != 0)
-        return EXIT_REFUSED;
-    if ((have = get_view(db, it->id, &v)) < 0)
-        goto out;
-
-    int64_t now = o->now_ms, days_ms = o->days * MS_PER_DAY;
-    c.t0_ms = now - days_ms;
-    int r = store_readings(db, it->id, c.t0_ms, now + 1, reading_cb, &h);
-    if (r < 0) {
-        fail("%s: reading its history: %s", it->id,
-             r == -ENOMEM ? "out of memory" : store_errmsg(db));
-        goto out;
-    }
-    int64_t ro = have ? runout_ms(v.runout_s) : -1;
-    int64_t lo = have ? runout_ms(v.runout_lo_s) : -1;
-    int64_t hi = have ? runout_ms(v.runout_hi_s) : -1;
-    /* The future shown: up to the late runout (else the expected one), at least a
-     * day and at most 4 x the history; without a foreseen runout, as long as the
-     * history. */
-    int64_t end = hi >= 0 ? hi : ro;
+/* The time and mass ranges: the future shown is up to the late runout (else the
+ * expected one), at least a day and at most 4 x the history; without a foreseen
+ * runout, as long as the history. */
+static void
+frame_chart(struct chart *c, const struct forecast_in *f, int64_t days_ms)
+{
+    int64_t end = f->hi >= 0 ? f->hi : f->ro;
     int64_t future = days_ms;
+
     if (end >= 0) {
-        future = end - now;
+        future = end - f->now;
         if (future < MS_PER_DAY)
             future = MS_PER_DAY;
         if (future > 4 * days_ms)
             future = 4 * days_ms;
     }
-    c.t1_ms = now + future;
-    int64_t top = h.max_mg;
-    if (have && v.stock_mg > top)
-        top = v.stock_mg;
-    c.ymax_mg = nice_ceiling_mg(top);
+    c->t1_ms = f->now + future;
+    int64_t top = f->h.max_mg;
+    if (f->have && f->v.stock_mg > top)
+        top = f->v.stock_mg;
+    c->ymax_mg = nice_ceiling_mg(top);
+}
 
-    if (o->json) {
-        root = cJSON_CreateObject();
-        cJSON_AddStringToObject(root, "item", it->id);
-        cJSON_AddStringToObject(root, "name", it->name);
-        cJSON_AddNumberToObject(root, "now_ms", (double)now);
-        cJSON_AddNumberToObject(root, "from_ms", (double)c.t0_ms);
-        cJSON_AddNumberToObject(root, "to_ms", (double)c.t1_ms);
-        cJSON_AddNumberToObject(root, "ymax_g", (double)c.ymax_mg / 1000.0);
-        cJSON *arr = cJSON_AddArrayToObject(root, "readings");
-        for (size_t i = 0; i < h.n; i++) {
-            cJSON *p = cJSON_CreateObject();
-            cJSON_AddNumberToObject(p, "t_ms", (double)h.t[i]);
-            cJSON_AddNumberToObject(p, "mean_g", (double)h.mean[i] / 1000.0);
-            cJSON_AddNumberToObject(p, "min_g", (double)h.min[i] / 1000.0);
-            cJSON_AddNumberToObject(p, "max_g", (double)h.max[i] / 1000.0);
-            cJSON_AddItemToArray(arr, p);
-        }
-        if (have)
-            cJSON_AddItemToObject(root, "view", view_json(it, &v, now));
-        else
-            cJSON_AddNullToObject(root, "view");
-        rc = print_json(root);
-        root = NULL;
-        goto out;
+/* --json: the ranges, the readings and the view; the exit status. */
+static int
+print_forecast_json(const struct chart *c, const struct forecast_in *f)
+{
+    const struct history_pts *h = &f->h;
+    cJSON *root = cJSON_CreateObject();
+
+    cJSON_AddStringToObject(root, "item", f->it->id);
+    cJSON_AddStringToObject(root, "name", f->it->name);
+    cJSON_AddNumberToObject(root, "now_ms", (double)f->now);
+    cJSON_AddNumberToObject(root, "from_ms", (double)c->t0_ms);
+    cJSON_AddNumberToObject(root, "to_ms", (double)c->t1_ms);
+    cJSON_AddNumberToObject(root, "ymax_g", (double)c->ymax_mg / 1000.0);
+    cJSON *arr = cJSON_AddArrayToObject(root, "readings");
+    for (size_t i = 0; i < h->n; i++) {
+        cJSON *p = cJSON_CreateObject();
+        cJSON_AddNumberToObject(p, "t_ms", (double)h->t[i]);
+        cJSON_AddNumberToObject(p, "mean_g", (double)h->mean[i] / 1000.0);
+        cJSON_AddNumberToObject(p, "min_g", (double)h->min[i] / 1000.0);
+        cJSON_AddNumberToObject(p, "max_g", (double)h->max[i] / 1000.0);
+        cJSON_AddItemToArray(arr, p);
     }
+    if (f->have)
+        cJSON_AddItemToObject(root, "view", view_json(f->it, &f->v, f->now));
+    else
+        cJSON_AddNullToObject(root, "view");
+    return print_json(root);
+}
 
-    /* the header: what the chart says in words, cut to the chart's width */
-    char head[256];
-    size_t hl = (size_t)snprintf(head, sizeof(head), "%s  %s", it->id, it->name);
-    if (have)
+/* The header: what the chart says in words, cut to the chart's width. */
+static void
+print_header(const struct forecast_in *f, const struct opts *o)
+{
+    char head[256], a[32];
+    size_t hl = (size_t)snprintf(head, sizeof(head), "%s  %s", f->it->id, f->it->name);
+
+    if (f->have)
         snprintf(head + hl, sizeof(head) - hl, ": %s, %.1f g/day%s",
-                 fmt_g(v.stock_mg, a, 32), (double)v.rate_ugpd / 1e6,
-                 v.fault ? ", sensor FAULT" : "");
+                 fmt_g(f->v.stock_mg, a, 32), (double)f->v.rate_ugpd / 1e6,
+                 f->v.fault ? ", sensor FAULT" : "");
     else
         snprintf(head + hl, sizeof(head) - hl, ": no forecast yet");
     put_cut(head, (int)o->width);
     putchar('\n');
-    if (h.n == 0 && !have) {
+}
+
+/* The plot's size from --width and --height and its layers; 0, or the exit
+ * status after a message. */
+static int
+alloc_chart(struct chart *c, const struct opts *o)
+{
+    char a[32];
+
+    snprintf(a, sizeof(a), "%" PRId64 " g", c->ymax_mg / 1000);
+    c->lw = (int)strlen(a);
+    c->pw = (int)o->width - c->lw - 2;
+    c->ph = (int)o->height;
+    if (c->pw < 10)
+        return cli_usage_error("--width %" PRId64 " leaves no room for the chart",
+                               o->width);
+    size_t cells = (size_t)c->pw * (size_t)c->ph;
+    c->hist = calloc(cells, 1);
+    c->fc = calloc(cells, 1);
+    c->fill = calloc(cells, 1);
+    c->mark = calloc((size_t)c->pw, 1);
+    if (c->hist == NULL || c->fc == NULL || c->fill == NULL || c->mark == NULL)
+        return cli_fail("out of memory");
+    return 0;
+}
+
+/* History: the means joined up, then to the stock of the latest forecast. */
+static void
+draw_history(struct chart *c, const struct forecast_in *f)
+{
+    const struct history_pts *h = &f->h;
+
+    for (size_t i = 0; i < h->n; i++) {
+        if (i == 0)
+            chart_dot(c, c->hist, chart_x(c, h->t[0]),
+                      (int)floor(chart_yd(c, (double)h->mean[0]) + 0.5));
+        else
+            chart_line(c, c->hist, h->t[i - 1], (double)h->mean[i - 1], h->t[i],
+                       (double)h->mean[i]);
+    }
+    if (f->have && h->n > 0 && f->v.t_ms >= h->t[h->n - 1])
+        chart_line(c, c->hist, h->t[h->n - 1], (double)h->mean[h->n - 1], f->v.t_ms,
+                   (double)f->v.stock_mg);
+}
+
+/* The interval: cells whose centre lies between the early and late lines. */
+static void
+fill_interval(struct chart *c, const struct forecast_in *f)
+{
+    double s = (double)f->v.stock_mg;
+    int64_t ts = f->v.t_ms, lo = f->lo, hi = f->hi;
+
+    for (int x = 0; x < c->pw; x++) {
+        double tc = (double)c->t0_ms + (2.0 * x + 0.5) * (double)(c->t1_ms - c->t0_ms) /
+                                           (double)(2 * c->pw - 1);
+        if (tc < (double)ts || lo < 0)
+            continue; /* no early runout foreseen: no interval either */
+        double early = 0, late = s;
+        if (lo >= 0 && lo > ts)
+            early = fmax(0, s * (1.0 - (tc - (double)ts) / (double)(lo - ts)));
+        if (hi >= 0 && hi > ts)
+            late = fmax(0, s * (1.0 - (tc - (double)ts) / (double)(hi - ts)));
+        else if (hi >= 0)
+            late = 0;
+        for (int row = 0; row < c->ph; row++) {
+            /* the cell's centre: between its 2nd and 3rd dot rows */
+            double yc = (double)(4 * c->ph - 1 - (4 * row + 1)) - 0.5;
+            double mc = yc * (double)c->ymax_mg / (double)(4 * c->ph - 1);
+            if (mc >= early && mc <= late && late > early)
+                c->fill[row * c->pw + x] = 1;
+        }
+    }
+}
+
+/* The forecast: the expected line, then empty until the end; the interval. */
+static void
+draw_forecast(struct chart *c, const struct forecast_in *f)
+{
+    double s = (double)f->v.stock_mg;
+    int64_t ts = f->v.t_ms, ro = f->ro;
+
+    if (ro >= 0 && ro > ts) {
+        chart_line(c, c->fc, ts, s, ro, 0);
+        chart_line(c, c->fc, ro, 0, c->t1_ms, 0);
+    } else if (ro >= 0) {
+        chart_line(c, c->fc, ts, 0, c->t1_ms, 0);
+    } else {
+        chart_line(c, c->fc, ts, s, c->t1_ms, s);
+    }
+    fill_interval(c, f);
+}
+
+/* Dates under the axis: the runout first, then now, the start and the end;
+ * xn and xr the columns of now and of the runout (-1: none). 0, or the exit
+ * status after a message. */
+static int
+print_dates(const struct chart *c, const struct forecast_in *f, int xn, int xr)
+{
+    char a[32];
+    char *line = malloc((size_t)c->pw + 1);
+    bool *used = calloc((size_t)c->pw, sizeof(bool));
+
+    if (line == NULL || used == NULL) {
+        free(line);
+        free(used);
+        return cli_fail("out of memory");
+    }
+    memset(line, ' ', (size_t)c->pw);
+    line[c->pw] = '\0';
+    if (xr >= 0 && f->ro <= c->t1_ms)
+        place_label(line, used, c->pw, xr, fmt_day(f->ro, a, 32), false);
+    place_label(line, used, c->pw, xn, "now", false);
+    place_label(line, used, c->pw, 0, fmt_day(c->t0_ms, a, 32), false);
+    place_label(line, used, c->pw, c->pw - 1, fmt_day(c->t1_ms, a, 32), true);
+    for (int x = c->pw - 1; x >= 0 && line[x] == ' '; x--)
+        line[x] = '\0';
+    printf("%*s  %s\n", c->lw, "", line);
+    free(line);
+    free(used);
+    return 0;
+}
+
+/* The legend, in two lines of at most 40 columns (the narrowest chart). */
+static void
+print_legend(const struct forecast_in *f, const struct opts *o)
+{
+    char a[32], b[32], d[32];
+
+    puts(o->ascii ? "# stock  * expected use  . interval"
+                  : "⠉ stock and expected use  ░ interval");
+    fputs(o->ascii ? "^ runout " : "▲ runout ", stdout);
+    if (!f->have)
+        printf("unknown: no forecast yet\n");
+    else if (f->ro < 0)
+        printf("not foreseen\n");
+    else
+        printf("%s (%s..%s)\n", fmt_time(f->ro, a, 32),
+               f->lo >= 0 ? fmt_day(f->lo, b, 32) : "?",
+               f->hi >= 0 ? fmt_day(f->hi, d, 32) : "never");
+}
+
+/* The chart for people, after the header; the exit status. */
+static int
+draw_and_print(struct chart *c, const struct forecast_in *f, const struct opts *o)
+{
+    int rc = alloc_chart(c, o);
+
+    if (rc != 0)
+        return rc;
+    draw_history(c, f);
+    if (f->have)
+        draw_forecast(c, f);
+    /* axis marks: now, then the runout (which wins where they meet) */
+    int xn = chart_x(c, f->now) / 2;
+    if (xn >= 0 && xn < c->pw)
+        c->mark[xn] = 'n';
+    int xr = -1;
+    if (f->ro >= 0) {
+        xr = f->ro <= c->t1_ms ? chart_x(c, f->ro) / 2 : c->pw - 1;
+        if (xr >= 0 && xr < c->pw)
+            c->mark[xr] = 'r';
+    }
+    print_chart(c, o);
+    if ((rc = print_dates(c, f, xn, xr)) != 0)
+        return rc;
+    print_legend(f, o);
+    return 0;
+}
+
+int
+cmd_forecast(const struct command *cmd, struct opts *o)
+{
+    struct store *db = NULL;
+    struct forecast_in f = {.now = o->now_ms};
+    struct chart c = {0};
+    int rc = EXIT_REFUSED, idx;
+
+    (void)cmd;
+    if ((idx = find_item(o->item)) < 0)
+        return EXIT_USAGE;
+    f.it = &pctl_cfg.items[idx];
+    if (open_store(&db) != 0)
+        return EXIT_REFUSED;
+    if ((f.have = get_view(db, f.it->id, &f.v)) < 0)
+        goto out;
+
+    int64_t days_ms = o->days * MS_PER_DAY;
+    c.t0_ms = f.now - days_ms;
+    int r = store_readings(db, f.it->id, c.t0_ms, f.now + 1, reading_cb, &f.h);
+    if (r < 0) {
+        cli_fail("%s: reading its history: %s", f.it->id,
+                 r == -ENOMEM ? "out of memory" : store_errmsg(db));
+        goto out;
+    }
+    f.ro = f.have ? runout_ms(f.v.runout_s) : -1;
+    f.lo = f.have ? runout_ms(f.v.runout_lo_s) : -1;
+    f.hi = f.have ? runout_ms(f.v.runout_hi_s) : -1;
+    frame_chart(&c, &f, days_ms);
+    if (o->json) {
+        rc = print_forecast_json(&c, &f);
+        goto out;
+    }
+    print_header(&f, o);
+    if (f.h.n == 0 && !f.have) {
         printf("Nothing to draw yet: no readings in the last %" PRId64 " days.\n",
                o->days);
         rc = 0;
         goto out;
     }
-
-    snprintf(a, sizeof(a), "%" PRId64 " g", c.ymax_mg / 1000);
-    c.lw = (int)strlen(a);
-    c.pw = (int)o->width - c.lw - 2;
-    c.ph = (int)o->height;
-    if (c.pw < 10) {
-        rc = usage_error("--width %" PRId64 " leaves no room for the chart", o->width);
-        goto out;
-    }
-    size_t cells = (size_t)c.pw * (size_t)c.ph;
-    c.hist = calloc(cells, 1);
-    c.fc = calloc(cells, 1);
-    c.fill = calloc(cells, 1);
-    c.mark = calloc((size_t)c.pw, 1);
-    if (c.hist == NULL || c.fc == NULL || c.fill == NULL || c.mark == NULL) {
-        fail("out of memory");
-        goto out;
-    }
-
-    /* history: the means joined up, then to the stock of the latest forecast */
-    for (size_t i = 0; i < h.n; i++) {
-        if (i == 0)
-            chart_dot(&c, c.hist, chart_x(&c, h.t[0]),
-                      (int)floor(chart_yd(&c, (double)h.mean[0]) + 0.5));
-        else
-            chart_line(&c, c.hist, h.t[i - 1], (double)h.mean[i - 1], h.t[i],
-                       (double)h.mean[i]);
-    }
-    if (have && h.n > 0 && v.t_ms >= h.t[h.n - 1])
-        chart_line(&c, c.hist, h.t[h.n - 1], (double)h.mean[h.n - 1], v.t_ms,
-                   (double)v.stock_mg);
-
-    if (have) {
-        double s = (double)v.stock_mg;
-        int64_t ts = v.t_ms;
-        /* the expected line, then empty until the end */
-        if (ro >= 0 && ro > ts) {
-            chart_line(&c, c.fc, ts, s, ro, 0);
-            chart_line(&c, c.fc, ro, 0, c.t1_ms, 0);
-        } else if (ro >= 0) {
-            chart_line(&c, c.fc, ts, 0, c.t1_ms, 0);
-        } else {
-            chart_line(&c, c.fc, ts, s, c.t1_ms, s);
-        }
-        /* the interval: cells whose centre lies between the early and late lines */
-        for (int x = 0; x < c.pw; x++) {
-            double tc = (double)c.t0_ms + (2.0 * x + 0.5) *
-                                              (double)(c.t1_ms - c.t0_ms) /
-                                              (double)(2 * c.pw - 1);
-            if (tc < (double)ts || lo < 0)
-                continue; /* no early runout foreseen: no interval either */
-            double early = 0, late = s;
-            if (lo >= 0 && lo > ts)
-                early = fmax(0, s * (1.0 - (tc - (double)ts) / (double)(lo - ts)));
-            if (hi >= 0 && hi > ts)
-                late = fmax(0, s * (1.0 - (tc - (double)ts) / (double)(hi - ts)));
-            else if (hi >= 0)
-                late = 0;
-            for (int row = 0; row < c.ph; row++) {
-                /* the cell's centre: between its 2nd and 3rd dot rows */
-                double yc = (double)(4 * c.ph - 1 - (4 * row + 1)) - 0.5;
-                double mc = yc * (double)c.ymax_mg / (double)(4 * c.ph - 1);
-                if (mc >= early && mc <= late && late > early)
-                    c.fill[row * c.pw + x] = 1;
-            }
-        }
-    }
-
-    /* axis marks: now, then the runout (which wins where they meet) */
-    int xn = chart_x(&c, now) / 2;
-    if (xn >= 0 && xn < c.pw)
-        c.mark[xn] = 'n';
-    int xr = -1;
-    if (ro >= 0) {
-        xr = ro <= c.t1_ms ? chart_x(&c, ro) / 2 : c.pw - 1;
-        if (xr >= 0 && xr < c.pw)
-            c.mark[xr] = 'r';
-    }
-    print_chart(&c, o);
-
-    /* dates under the axis: the runout first, then now, the start and the end */
-    char *line = malloc((size_t)c.pw + 1);
-    bool *used = calloc((size_t)c.pw, sizeof(bool));
-    if (line == NULL || used == NULL) {
-        free(line);
-        free(used);
-        fail("out of memory");
-        goto out;
-    }
-    memset(line, ' ', (size_t)c.pw);
-    line[c.pw] = '\0';
-    if (xr >= 0 && ro <= c.t1_ms)
-        place_label(line, used, c.pw, xr, fmt_day(ro, a, 32), false);
-    place_label(line, used, c.pw, xn, "now", false);
-    place_label(line, used, c.pw, 0, fmt_day(c.t0_ms, a, 32), false);
-    place_label(line, used, c.pw, c.pw - 1, fmt_day(c.t1_ms, a, 32), true);
-    for (int x = c.pw - 1; x >= 0 && line[x] == ' '; x--)
-        line[x] = '\0';
-    printf("%*s  %s\n", c.lw, "", line);
-    free(line);
-    free(used);
-
-    /* the legend, in two lines of at most 40 columns (the narrowest chart) */
-    puts(o->ascii ? "# stock  * expected use  . interval"
-                  : "⠉ stock and expected use  ░ interval");
-    fputs(o->ascii ? "^ runout " : "▲ runout ", stdout);
-    if (!have)
-        printf("unknown: no forecast yet\n");
-    else if (ro < 0)
-        printf("not foreseen\n");
-    else
-        printf("%s (%s..%s)\n", fmt_time(ro, a, 32), lo >= 0 ? fmt_day(lo, b, 32) : "?",
-               hi >= 0 ? fmt_day(hi, d, 32) : "never");
-    rc = 0;
+    rc = draw_and_print(&c, &f, o);
 out:
-    free(h.t);
-    free(h.mean);
-    free(h.min);
-    free(h.max);
+    free(f.h.t);
+    free(f.h.mean);
+    free(f.h.min);
+    free(f.h.max);
     free(c.hist);
     free(c.fc);
     free(c.fill);
     free(c.mark);
-    cJSON_Delete(root);
     store_close(db);
     return rc;
 }

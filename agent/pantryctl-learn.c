@@ -57,7 +57,7 @@ show_item(struct store *db, const struct cfg_item *c, struct opts *o, cJSON *arr
 
     int r = ms_load(db, c, o->now_ms, &m, &format, why, sizeof(why));
     if (r < 0)
-        return fail("%s: reading its model: %s", c->id, store_errmsg(db));
+        return cli_fail("%s: reading its model: %s", c->id, store_errmsg(db));
     const struct adjust *a = &m.adj;
     learn_status_line(a, line, sizeof(line));
     struct trail_ctx t = {o, NULL, 0};
@@ -104,7 +104,7 @@ show_item(struct store *db, const struct cfg_item *c, struct opts *o, cJSON *arr
                (unsigned)a->events);
     }
     if (store_history(db, c->id, TRAIL_SCAN, trail_cb, &t) < 0)
-        return fail("%s: reading its audit trail: %s", c->id, store_errmsg(db));
+        return cli_fail("%s: reading its audit trail: %s", c->id, store_errmsg(db));
     return 0;
 }
 

@@ -25,12 +25,13 @@ cmd_pubkey(const struct command *cmd, struct opts *o)
 
     (void)cmd;
     if ((r = keys_load(pctl_cfg.key_path, &k, err, sizeof(err))) < 0)
-        return fail("pubkey: %s%s", err,
-                    r == -EACCES   ? " (the key is the service's: run pantryctl pubkey "
-                                     "as its user, e.g. sudo -u pantry-agent)"
-                    : r == -ENOENT ? " (pantry-agent makes it at its first start; "
-                                     "or run pantryctl keygen)"
-                                   : "");
+        return cli_fail("pubkey: %s%s", err,
+                        r == -EACCES
+                            ? " (the key is the service's: run pantryctl pubkey "
+                              "as its user, e.g. sudo -u pantry-agent)"
+                        : r == -ENOENT ? " (pantry-agent makes it at its first start; "
+                                         "or run pantryctl keygen)"
+                                       : "");
     keys_jwk_published(k.pk, jwk);
     keys_thumbprint(k.pk, kid);
     keys_wipe(&k);

@@ -19,12 +19,12 @@ reason_of(const char *s, char *out, size_t len)
     size_t n = strlen(s);
 
     if (n == 0 || n >= len)
-        return usage_error("--reason: expected 1 to %zu bytes of text, found %zu",
-                           len - 1, n);
+        return cli_usage_error("--reason: expected 1 to %zu bytes of text, found %zu",
+                               len - 1, n);
     for (size_t i = 0; i < n; i++)
         if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
-            return usage_error("--reason: control character 0x%02x at byte %zu",
-                               (unsigned char)s[i], i + 1);
+            return cli_usage_error("--reason: control character 0x%02x at byte %zu",
+                                   (unsigned char)s[i], i + 1);
     memcpy(out, s, n + 1);
     return 0;
 }

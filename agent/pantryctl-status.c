@@ -139,7 +139,7 @@ get_model(struct store *db, const struct cfg_item *c, int64_t now_ms,
     int r = ms_load(db, c, now_ms, m, &format, why, sizeof(why));
 
     if (r < 0) {
-        fail("%s: reading what was learnt: %s", c->id, store_errmsg(db));
+        cli_fail("%s: reading what was learnt: %s", c->id, store_errmsg(db));
         return r;
     }
     return 0;
@@ -201,9 +201,8 @@ from_store(const struct store_view *v, const struct status_learning *l,
     snprintf(s->verdict, sizeof(s->verdict), "%s", v->verdict);
 }
 
-/* A number of the daemon's answer scaled to an integer; 1 known, 0 null, -1 bad. */
-static int
-get_num(const cJSON *o, const char *key, double scale, int64_t *out)
+int
+pctl_json_num(const cJSON *o, const char *key, double scale, int64_t *out)
 {
     const cJSON *j = cJSON_GetObjectItemCaseSensitive(o, key);
 
@@ -230,7 +229,7 @@ from_daemon(const cJSON *o, struct item_status *s, const char **bad)
     s->have = true;
 #define NUM(key, scale, dst, known)                                                    \
     do {                                                                               \
-        if ((k = get_num(o, key, scale, &(dst))) < 0)                                  \
+        if ((k = pctl_json_num(o, key, scale, &(dst))) < 0)                            \
             return *bad = key, -EPROTO;                                                \
         known = k == 1;                                                                \
     } while (0)
@@ -257,15 +256,15 @@ from_daemon(const cJSON *o, struct item_status *s, const char **bad)
     if (!s->learn.done) {
         if (!cJSON_IsObject(learn))
             return *bad = "learning", -EPROTO;
-        if (get_num(learn, "uses", 1, &n) != 1 || n < 0 || n > UINT32_MAX)
+        if (pctl_json_num(learn, "uses", 1, &n) != 1 || n < 0 || n > UINT32_MAX)
             return *bad = "learning.uses", -EPROTO;
         s->learn.uses = (uint32_t)n;
-        if (get_num(learn, "uses_needed", 1, &n) != 1 || n < 0 || n > UINT32_MAX)
+        if (pctl_json_num(learn, "uses_needed", 1, &n) != 1 || n < 0 || n > UINT32_MAX)
             return *bad = "learning.uses_needed", -EPROTO;
         s->learn.uses_needed = (uint32_t)n;
-        if (get_num(learn, "days", 1, &s->learn.days) != 1 || s->learn.days < 0)
+        if (pctl_json_num(learn, "days", 1, &s->learn.days) != 1 || s->learn.days < 0)
             return *bad = "learning.days", -EPROTO;
-        if (get_num(learn, "days_needed", 1, &s->learn.days_needed) != 1)
+        if (pctl_json_num(learn, "days_needed", 1, &s->learn.days_needed) != 1)
             return *bad = "learning.days_needed", -EPROTO;
     }
     return 0;
@@ -369,165 +368,6 @@ print_status_view(const struct cfg_item *it, const struct item_status *s,
                (double)s->lead_s / 86400.0);
 }
 
-/* A time of the daemon's link object: 1 with *ms, 0 null or absent, -1 bad. */
-static int
-link_time(const cJSON *o, const char *key, int64_t *ms)
-{
-    const cJSON *j = cJSON_GetObjectItemCaseSensitive(o, key);
-
-    if (j == NULL || cJSON_IsNull(j))
-        return 0;
-    return get_num(o, key, 1, ms) == 1 && *ms > 0 ? 1 : -1;
-}
-
-/* A link's "last_error": null, or {message: text, t_ms: a time}. */
-static bool
-last_error_ok(const cJSON *err)
-{
-    int64_t t;
-
-    return cJSON_IsNull(err) ||
-           (cJSON_IsObject(err) &&
-            cJSON_IsString(cJSON_GetObjectItemCaseSensitive(err, "message")) &&
-            link_time(err, "t_ms", &t) == 1);
-}
-
-/* A link's checked "last_error", under its line (nothing when null). */
-static void
-print_last_error(const cJSON *err)
-{
-    int64_t t = 0;
-    char a[32];
-
-    if (cJSON_IsNull(err))
-        return;
-    link_time(err, "t_ms", &t);
-    printf("          last error: ");
-    put_clean(stdout, cJSON_GetObjectItemCaseSensitive(err, "message")->valuestring);
-    printf(" at %s\n", fmt_time(t, a, 32));
-}
-
-/*
- * The daemon's "link" (null: no broker configured) checked, and when print,
- * printed for people (root NULL) or copied into root. 0, or -EPROTO naming the
- * bad key in *bad (nothing printed).
- */
-static int
-show_link(const cJSON *link, bool print, cJSON *root, const char **bad)
-{
-    const cJSON *conn, *ans, *err, *st, *ord;
-    int64_t since = 0, outbox = -1, t = 0;
-    char a[32];
-    int k;
-
-    if (cJSON_IsNull(link)) {
-        if (!print)
-            return 0;
-        if (root != NULL)
-            cJSON_AddNullToObject(root, "link");
-        else
-            printf("link      no broker configured: orders wait in the outbox\n");
-        return 0;
-    }
-    conn = cJSON_GetObjectItemCaseSensitive(link, "connected");
-    ans = cJSON_GetObjectItemCaseSensitive(link, "last_answer");
-    err = cJSON_GetObjectItemCaseSensitive(link, "last_error");
-    if (!cJSON_IsBool(conn))
-        return *bad = "link.connected", -EPROTO;
-    if ((k = link_time(link, "since_ms", &since)) < 0)
-        return *bad = "link.since_ms", -EPROTO;
-    if (get_num(link, "outbox", 1, &outbox) < 0 || outbox < -1)
-        return *bad = "link.outbox", -EPROTO;
-    if (!cJSON_IsNull(ans)) {
-        st = cJSON_GetObjectItemCaseSensitive(ans, "status");
-        ord = cJSON_GetObjectItemCaseSensitive(ans, "order");
-        if (!cJSON_IsObject(ans) || !cJSON_IsString(st) || !cJSON_IsString(ord) ||
-            link_time(ans, "t_ms", &t) != 1)
-            return *bad = "link.last_answer", -EPROTO;
-    }
-    if (!last_error_ok(err))
-        return *bad = "link.last_error", -EPROTO;
-    if (!print)
-        return 0;
-    if (root != NULL) {
-        cJSON_AddItemToObject(root, "link", cJSON_Duplicate(link, true));
-        return 0;
-    }
-    printf("link      %s", cJSON_IsTrue(conn) ? "connected" : "not connected");
-    if (k == 1)
-        printf(" since %s", fmt_time(since, a, 32));
-    if (outbox >= 0)
-        printf("; %" PRId64 " message%s in the outbox", outbox, outbox == 1 ? "" : "s");
-    printf("\n");
-    if (!cJSON_IsNull(ans)) {
-        link_time(ans, "t_ms", &t);
-        printf("          last answer: ");
-        put_clean(stdout, cJSON_GetObjectItemCaseSensitive(ans, "status")->valuestring);
-        printf(" for ");
-        put_clean(stdout, cJSON_GetObjectItemCaseSensitive(ans, "order")->valuestring);
-        printf(" at %s\n", fmt_time(t, a, 32));
-    } else {
-        printf("          last answer: none yet\n");
-    }
-    print_last_error(err);
-    return 0;
-}
-
-/*
- * The daemon's "home" (null: no home broker configured; absent: a daemon that
- * does not tell) checked, and when print, printed for people (root NULL, with
- * the blank line that ends the links' block) or copied into root. 0, or
- * -EPROTO naming the bad key in *bad (nothing printed). Its url is the
- * configured scheme://host[:port], which holds no credentials.
- */
-static int
-show_home(const cJSON *home, bool print, cJSON *root, const char **bad)
-{
-    const cJSON *conn, *url, *err;
-    int64_t since = 0;
-    char a[32];
-    int k;
-
-    if (home == NULL || cJSON_IsNull(home)) {
-        if (!print)
-            return 0;
-        if (root != NULL)
-            cJSON_AddNullToObject(root, "home");
-        else if (home != NULL)
-            printf("home      not configured\n\n");
-        else
-            printf("\n");
-        return 0;
-    }
-    conn = cJSON_GetObjectItemCaseSensitive(home, "connected");
-    url = cJSON_GetObjectItemCaseSensitive(home, "url");
-    err = cJSON_GetObjectItemCaseSensitive(home, "last_error");
-    if (!cJSON_IsObject(home))
-        return *bad = "home", -EPROTO;
-    if (!cJSON_IsBool(conn))
-        return *bad = "home.connected", -EPROTO;
-    if (!cJSON_IsString(url))
-        return *bad = "home.url", -EPROTO;
-    if ((k = link_time(home, "since_ms", &since)) < 0)
-        return *bad = "home.since_ms", -EPROTO;
-    if (!last_error_ok(err))
-        return *bad = "home.last_error", -EPROTO;
-    if (!print)
-        return 0;
-    if (root != NULL) {
-        cJSON_AddItemToObject(root, "home", cJSON_Duplicate(home, true));
-        return 0;
-    }
-    printf("home      %s to ", cJSON_IsTrue(conn) ? "connected" : "not connected");
-    put_clean(stdout, url->valuestring);
-    if (k == 1)
-        printf(" since %s", fmt_time(since, a, 32));
-    printf("\n");
-    print_last_error(err);
-    printf("\n");
-    return 0;
-}
-
 /* ---- the command ---- */
 
 /*
@@ -593,7 +433,7 @@ grocy_status(struct store *db, cJSON *root)
     if (pctl_cfg.grocy.mode == CFG_GROCY_OFF)
         return 0;
     if (store_grocy_counts(db, &pending, &failed, last, sizeof(last)) < 0) {
-        fail("grocy: reading its queue: %s", store_errmsg(db));
+        cli_fail("grocy: reading its queue: %s", store_errmsg(db));
         return -1;
     }
     if (root != NULL) {
@@ -616,35 +456,32 @@ grocy_status(struct store *db, cJSON *root)
     return 0;
 }
 
-int
-cmd_status(const struct command *cmd, struct opts *o)
-{
-    static struct pl_model m; /* about 1 KB: not on the stack */
-    static struct item_status live_st[CFG_MAX_ITEMS];
-    struct control_response resp = {0};
-    const cJSON *link = NULL, *home = NULL;
-    struct store *db = NULL;
-    cJSON *root = NULL, *arr = NULL;
-    int rc = EXIT_REFUSED, only = -1;
-    int64_t saved_ms = 0;
-    char a[32], why[640];
-    bool live;
+/* What status shows of one item, gathered from the daemon or the store. */
+struct item_facts {
+    struct item_status s;
+    struct open_order oo;
+    struct rejected rj;
+    char learnt[256]; /* what the policy learnt, "" for nothing */
+};
 
-    (void)cmd;
-    if (o->item != NULL && (only = find_item(o->item)) < 0)
-        return EXIT_USAGE;
-    live = ask_daemon(o, &resp, live_st, &link, &home, why, sizeof(why)) == 0;
-    if (open_store(&db) != 0)
-        goto out;
+/* Where the figures come from: the daemon (with its links), or the store and
+ * why not the daemon; --json starts root with it and its *arr of items. */
+static void
+show_source(const struct opts *o, struct store *db, int only, bool live,
+            const cJSON *link, const cJSON *home, const char *why, cJSON *root,
+            cJSON **arr)
+{
+    int64_t saved_ms = 0;
+    char a[32];
+
     if (o->json) {
-        root = cJSON_CreateObject();
         cJSON_AddNumberToObject(root, "now_ms", (double)o->now_ms);
         cJSON_AddStringToObject(root, "source", live ? "daemon" : "store");
         if (live)
             cJSON_AddNullToObject(root, "daemon_error");
         else
             cJSON_AddStringToObject(root, "daemon_error", why);
-        arr = cJSON_AddArrayToObject(root, "items");
+        *arr = cJSON_AddArrayToObject(root, "items");
     }
     if (live) {
         const char *bad = NULL;
@@ -667,95 +504,151 @@ cmd_status(const struct command *cmd, struct opts *o)
         else
             printf("nothing saved yet, %s\n\n", why);
     }
+}
+
+/* Item it's status (the daemon's live one, else from the store), its open or
+ * last rejected order and what was learnt; 0, or -1 after a message. */
+static int
+gather_item(struct store *db, const struct cfg_item *it, const struct item_status *live,
+            const struct pl_model *m, int64_t now_ms, struct item_facts *f)
+{
+    struct store_view v;
+    int have;
+
+    if (live != NULL) {
+        f->s = *live;
+    } else {
+        if ((have = get_view(db, it->id, &v)) < 0)
+            return -1;
+        if (have) {
+            struct status_learning l;
+            status_learning_of(m, now_ms, &l);
+            from_store(&v, &l, &f->s);
+        }
+    }
+    if (store_orders_open(db, it->id, open_order_cb, &f->oo) < 0 ||
+        (!f->oo.found && last_rejected(db, it->id, now_ms, &f->rj) < 0)) {
+        cli_fail("%s: reading its orders: %s", it->id, store_errmsg(db));
+        return -1;
+    }
+    /* What the policy learnt from the household's corrections (learn.h). */
+    learn_status_line(&m->adj, f->learnt, sizeof(f->learnt));
+    return 0;
+}
+
+static cJSON *
+item_json(const struct cfg_item *it, const struct item_facts *f,
+          const struct pl_model *m, int64_t now_ms)
+{
+    cJSON *j = cJSON_CreateObject();
+
+    cJSON_AddStringToObject(j, "id", it->id);
+    cJSON_AddStringToObject(j, "name", it->name);
+    cJSON_AddNumberToObject(j, "pack_g", (double)it->pack_mg / 1000.0);
+    cJSON_AddStringToObject(j, "mode", cfg_mode_to_str(it->mode));
+    if (f->s.have)
+        cJSON_AddItemToObject(j, "view", status_view_json(it, &f->s, now_ms));
+    else
+        cJSON_AddNullToObject(j, "view");
+    if (f->oo.found)
+        cJSON_AddItemToObject(j, "order", order_json(&f->oo.o));
+    else
+        cJSON_AddNullToObject(j, "order");
+    if (f->rj.found) {
+        cJSON *r = cJSON_AddObjectToObject(j, "rejected");
+        cJSON_AddStringToObject(r, "id", f->rj.order_id);
+        cJSON_AddNumberToObject(r, "t_ms", (double)f->rj.t_ms);
+        cJSON_AddStringToObject(r, "note", f->rj.note);
+    }
+    cJSON_AddItemToObject(j, "lead", lead_json(&m->lead));
+    if (f->learnt[0] != '\0')
+        cJSON_AddStringToObject(j, "learnt", f->learnt);
+    else
+        cJSON_AddNullToObject(j, "learnt");
+    return j;
+}
+
+/* The item's order line: the open order, else the last rejected one. */
+static void
+print_order(const struct item_facts *f)
+{
+    char a[32];
+
+    if (f->oo.found) {
+        printf("  order     %s %s since %s (%" PRId32 " pack%s, %s)\n",
+               f->oo.o.order_id, store_order_state_to_str(f->oo.o.state),
+               fmt_time(f->oo.o.updated_ms, a, 32), f->oo.o.packs,
+               f->oo.o.packs == 1 ? "" : "s", f->oo.o.reason);
+        if (f->oo.o.eta_ms > 0)
+            printf("  delivery  expected %s (the retailer shipped it)\n",
+                   fmt_time(f->oo.o.eta_ms, a, 32));
+    } else if (f->rj.found) {
+        printf("  order     none open; the last, %s, was rejected %s: ", f->rj.order_id,
+               fmt_time(f->rj.t_ms, a, 32));
+        put_clean(stdout, f->rj.note[0] ? f->rj.note : "no reason given");
+        putchar('\n');
+    } else
+        printf("  order     none open\n");
+}
+
+/* The item for people; first: no blank line before it. */
+static void
+print_item(const struct cfg_item *it, const struct item_facts *f,
+           const struct pl_model *m, bool first, bool live, int64_t now_ms)
+{
+    printf("%s%s  ", first ? "" : "\n", it->id);
+    put_clean(stdout, it->name);
+    printf("  (mode %s)\n", cfg_mode_to_str(it->mode));
+    if (f->s.have)
+        print_status_view(it, &f->s, now_ms);
+    else if (live)
+        printf("  not known to the running daemon (another configuration?)\n");
+    else
+        printf("  no forecast yet: the daemon has not reviewed this item\n");
+    print_lead(&m->lead);
+    if (f->learnt[0] != '\0') {
+        printf("  learnt    ");
+        put_clean(stdout, f->learnt);
+        printf("\n");
+    }
+    print_order(f);
+}
+
+int
+cmd_status(const struct command *cmd, struct opts *o)
+{
+    static struct pl_model m; /* about 1 KB: not on the stack */
+    static struct item_status live_st[CFG_MAX_ITEMS];
+    struct control_response resp = {0};
+    const cJSON *link = NULL, *home = NULL;
+    struct store *db = NULL;
+    cJSON *root = NULL, *arr = NULL;
+    int rc = EXIT_REFUSED, only = -1;
+    char why[640];
+    bool live;
+
+    (void)cmd;
+    if (o->item != NULL && (only = find_item(o->item)) < 0)
+        return EXIT_USAGE;
+    live = ask_daemon(o, &resp, live_st, &link, &home, why, sizeof(why)) == 0;
+    if (open_store(&db) != 0)
+        goto out;
+    if (o->json)
+        root = cJSON_CreateObject();
+    show_source(o, db, only, live, link, home, why, root, &arr);
     for (size_t i = 0; i < pctl_cfg.n_items; i++) {
         const struct cfg_item *it = &pctl_cfg.items[i];
-        struct item_status s = {0};
-        struct store_view v;
-        struct open_order oo = {0};
-        char learnt[256];
-        int have;
+        struct item_facts f = {.rj = {.found = false}};
 
         if (only >= 0 && (size_t)only != i)
             continue;
-        if (get_model(db, it, o->now_ms, &m) < 0)
+        if (get_model(db, it, o->now_ms, &m) < 0 ||
+            gather_item(db, it, live ? &live_st[i] : NULL, &m, o->now_ms, &f) < 0)
             goto out;
-        if (live) {
-            s = live_st[i];
-        } else {
-            if ((have = get_view(db, it->id, &v)) < 0)
-                goto out;
-            if (have) {
-                struct status_learning l;
-                status_learning_of(&m, o->now_ms, &l);
-                from_store(&v, &l, &s);
-            }
-        }
-        struct rejected rj = {.found = false};
-        if (store_orders_open(db, it->id, open_order_cb, &oo) < 0 ||
-            (!oo.found && last_rejected(db, it->id, o->now_ms, &rj) < 0)) {
-            fail("%s: reading its orders: %s", it->id, store_errmsg(db));
-            goto out;
-        }
-        /* What the policy learnt from the household's corrections (learn.h). */
-        learn_status_line(&m.adj, learnt, sizeof(learnt));
-        if (o->json) {
-            cJSON *j = cJSON_CreateObject();
-            cJSON_AddStringToObject(j, "id", it->id);
-            cJSON_AddStringToObject(j, "name", it->name);
-            cJSON_AddNumberToObject(j, "pack_g", (double)it->pack_mg / 1000.0);
-            cJSON_AddStringToObject(j, "mode", cfg_mode_to_str(it->mode));
-            if (s.have)
-                cJSON_AddItemToObject(j, "view", status_view_json(it, &s, o->now_ms));
-            else
-                cJSON_AddNullToObject(j, "view");
-            if (oo.found)
-                cJSON_AddItemToObject(j, "order", order_json(&oo.o));
-            else
-                cJSON_AddNullToObject(j, "order");
-            if (rj.found) {
-                cJSON *r = cJSON_AddObjectToObject(j, "rejected");
-                cJSON_AddStringToObject(r, "id", rj.order_id);
-                cJSON_AddNumberToObject(r, "t_ms", (double)rj.t_ms);
-                cJSON_AddStringToObject(r, "note", rj.note);
-            }
-            cJSON_AddItemToObject(j, "lead", lead_json(&m.lead));
-            if (learnt[0] != '\0')
-                cJSON_AddStringToObject(j, "learnt", learnt);
-            else
-                cJSON_AddNullToObject(j, "learnt");
-            cJSON_AddItemToArray(arr, j);
-            continue;
-        }
-        printf("%s%s  ", i > 0 && only < 0 ? "\n" : "", it->id);
-        put_clean(stdout, it->name);
-        printf("  (mode %s)\n", cfg_mode_to_str(it->mode));
-        if (s.have)
-            print_status_view(it, &s, o->now_ms);
-        else if (live)
-            printf("  not known to the running daemon (another configuration?)\n");
+        if (o->json)
+            cJSON_AddItemToArray(arr, item_json(it, &f, &m, o->now_ms));
         else
-            printf("  no forecast yet: the daemon has not reviewed this item\n");
-        print_lead(&m.lead);
-        if (learnt[0] != '\0') {
-            printf("  learnt    ");
-            put_clean(stdout, learnt);
-            printf("\n");
-        }
-        if (oo.found) {
-            printf("  order     %s %s since %s (%" PRId32 " pack%s, %s)\n",
-                   oo.o.order_id, store_order_state_to_str(oo.o.state),
-                   fmt_time(oo.o.updated_ms, a, 32), oo.o.packs,
-                   oo.o.packs == 1 ? "" : "s", oo.o.reason);
-            if (oo.o.eta_ms > 0)
-                printf("  delivery  expected %s (the retailer shipped it)\n",
-                       fmt_time(oo.o.eta_ms, a, 32));
-        } else if (rj.found) {
-            printf("  order     none open; the last, %s, was rejected %s: ",
-                   rj.order_id, fmt_time(rj.t_ms, a, 32));
-            put_clean(stdout, rj.note[0] ? rj.note : "no reason given");
-            putchar('\n');
-        } else
-            printf("  order     none open\n");
+            print_item(it, &f, &m, i == 0 || only >= 0, live, o->now_ms);
     }
     if (grocy_status(db, root) < 0)
         goto out;

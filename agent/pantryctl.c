@@ -8,8 +8,9 @@
  * ask the running daemon over its control socket (control.h) and print what it
  * answers. Every command takes --json and prints one JSON object instead. The
  * commands, their options, the JSON keys and the exit statuses are documented
- * in agent/PANTRYCTL.md; this file, pantryctl-chart.c and pantryctl-status.c
- * are the only places that print them.
+ * in agent/PANTRYCTL.md; this file and the other pantryctl-*.c files (one
+ * per command or concern: the arguments, the chart, status, history,
+ * calibrate, ...) are the only places that print them.
  *
  * Exit status: 0 done, 1 refused or failed, 2 bad usage, 3 the daemon is not
  * reachable.
@@ -17,11 +18,10 @@
 #include <ctype.h>
 #include <errno.h>
 #include <unistd.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,7 +33,6 @@
 #include "config.h"
 #include "control.h"
 #include "keys.h"
-#include "evtrace.h"
 #include "modelstate.h"
 #include "store.h"
 #include "status.h"
@@ -45,32 +44,6 @@
 #endif
 
 struct agent_config pctl_cfg; /* about 30 KB: not on the stack */
-
-int
-usage_error(const char *fmt, ...)
-{
-    va_list ap;
-
-    va_start(ap, fmt);
-    fputs("pantryctl: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputs("\nTry 'pantryctl --help'.\n", stderr);
-    va_end(ap);
-    return EXIT_USAGE;
-}
-
-int
-fail(const char *fmt, ...)
-{
-    va_list ap;
-
-    va_start(ap, fmt);
-    fputs("pantryctl: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
-    return EXIT_REFUSED;
-}
 
 /* Text from the store or the daemon, printed without its control characters. */
 void
@@ -100,7 +73,7 @@ print_json(cJSON *o)
     int rc = 0;
 
     if (s == NULL)
-        rc = fail("out of memory");
+        rc = cli_fail("out of memory");
     else
         printf("%s\n", s);
     cJSON_free(s);
@@ -120,28 +93,34 @@ fmt_g(int64_t mg, char *buf, size_t len)
     return buf;
 }
 
-/* Local time "YYYY-MM-DD HH:MM". */
-const char *
-fmt_time(int64_t ms, char *buf, size_t len)
+/* ms (floored to the second) as local time: the date and time, or with
+ * day_only "MM-DD"; "?" when it cannot be shown. The formats are literals so
+ * the compiler checks them. */
+static const char *
+fmt_local(int64_t ms, bool day_only, char *buf, size_t len)
 {
     time_t t = (time_t)(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
     struct tm tm;
 
-    if (localtime_r(&t, &tm) == NULL || strftime(buf, len, "%Y-%m-%d %H:%M", &tm) == 0)
+    if (localtime_r(&t, &tm) == NULL ||
+        (day_only ? strftime(buf, len, "%m-%d", &tm)
+                  : strftime(buf, len, "%Y-%m-%d %H:%M", &tm)) == 0)
         snprintf(buf, len, "?");
     return buf;
+}
+
+/* Local time "YYYY-MM-DD HH:MM". */
+const char *
+fmt_time(int64_t ms, char *buf, size_t len)
+{
+    return fmt_local(ms, false, buf, len);
 }
 
 /* Local date "MM-DD". */
 const char *
 fmt_day(int64_t ms, char *buf, size_t len)
 {
-    time_t t = (time_t)(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
-    struct tm tm;
-
-    if (localtime_r(&t, &tm) == NULL || strftime(buf, len, "%m-%d", &tm) == 0)
-        snprintf(buf, len, "?");
-    return buf;
+    return fmt_local(ms, true, buf, len);
 }
 
 /* An absolute runout time in s (INT64_MAX: never) as ms, or -1 for never. */
@@ -194,11 +173,13 @@ open_store(struct store **db)
     int r = store_open(pctl_cfg.store_path, STORE_RDONLY, db, err, sizeof(err));
 
     if (r == -EACCES || (r < 0 && access(pctl_cfg.store_path, R_OK) < 0 && errno == EACCES))
-        return fail("%s\n(the store is the daemon's; its group may read it: ask an "
-                    "administrator to add you, e.g. sudo adduser $USER pantry-agent, "
-                    "then log in again)", err);
+        return cli_fail(
+            "%s\n(the store is the daemon's; its group may read it: ask an "
+            "administrator to add you, e.g. sudo adduser $USER pantry-agent, "
+            "then log in again)",
+            err);
     if (r < 0)
-        return fail("%s", err);
+        return cli_fail("%s", err);
     return 0;
 }
 
@@ -211,7 +192,7 @@ get_view(struct store *db, const char *item, struct store_view *v)
     if (r == -ENOENT)
         return 0;
     if (r < 0) {
-        fail("%s: reading its forecast: %s", item, store_errmsg(db));
+        cli_fail("%s: reading its forecast: %s", item, store_errmsg(db));
         return r;
     }
     return 1;
@@ -245,135 +226,6 @@ view_json(const struct cfg_item *it, const struct store_view *v, int64_t now_ms)
     cJSON_AddStringToObject(o, "verdict", v->verdict);
     cJSON_AddBoolToObject(o, "fault", v->fault);
     return o;
-}
-
-/* ---- history ---- */
-
-struct history_ctx {
-    const struct opts *o;
-    cJSON *arr;
-};
-
-static int
-history_cb(const struct store_history *h, void *ctx)
-{
-    struct history_ctx *hc = ctx;
-    char a[32], b[32];
-
-    if (hc->arr != NULL) {
-        cJSON *j = cJSON_CreateObject();
-        cJSON_AddNumberToObject(j, "t_ms", (double)h->t_ms);
-        if (h->item != NULL)
-            cJSON_AddStringToObject(j, "item", h->item);
-        else
-            cJSON_AddNullToObject(j, "item");
-        switch (h->kind) {
-        case HISTORY_TRANSITION:
-            cJSON_AddStringToObject(j, "kind", "order");
-            cJSON_AddStringToObject(j, "order_id", h->order_id ? h->order_id : "");
-            if (h->from >= 0 && h->from < ORDER_STATE_COUNT)
-                cJSON_AddStringToObject(
-                    j, "from",
-                    store_order_state_to_str((enum store_order_state)h->from));
-            else
-                cJSON_AddNullToObject(j, "from");
-            cJSON_AddStringToObject(
-                j, "to", store_order_state_to_str((enum store_order_state)h->to));
-            break;
-        case HISTORY_EVENT: {
-            cJSON *fl = cJSON_AddArrayToObject(j, "flags");
-            cJSON_AddStringToObject(j, "kind", "event");
-            cJSON_AddStringToObject(j, "event",
-                                    stock_kind_to_str((enum stock_kind)h->ev.kind));
-            cJSON_AddNumberToObject(j, "g", (double)h->ev.mg / 1000.0);
-            for (unsigned f = 1; f <= STOCK_F_LEFT && fl != NULL; f <<= 1)
-                if (h->ev.flags & f) {
-                    char name[32];
-                    stock_flags_to_str(f, name, sizeof(name));
-                    cJSON_AddItemToArray(fl, cJSON_CreateString(name));
-                }
-            break;
-        }
-        default:
-            cJSON_AddStringToObject(j, "kind", "audit");
-        }
-        if (h->note != NULL)
-            cJSON_AddStringToObject(j, "note", h->note);
-        else
-            cJSON_AddNullToObject(j, "note");
-        cJSON_AddItemToArray(hc->arr, j);
-        return 0;
-    }
-    printf("%s  %-12s  ", fmt_time(h->t_ms, a, 32), h->item != NULL ? h->item : "-");
-    switch (h->kind) {
-    case HISTORY_TRANSITION:
-        printf("order %s ", h->order_id ? h->order_id : "?");
-        if (h->from >= 0 && h->from < ORDER_STATE_COUNT)
-            printf("%s -> %s",
-                   store_order_state_to_str((enum store_order_state)h->from),
-                   store_order_state_to_str((enum store_order_state)h->to));
-        else
-            printf("created, %s",
-                   store_order_state_to_str((enum store_order_state)h->to));
-        break;
-    case HISTORY_EVENT: {
-        enum stock_kind k = (enum stock_kind)h->ev.kind;
-        printf("%s", stock_kind_to_str(k));
-        if (k == STOCK_CONSUME || k == STOCK_REFILL)
-            printf(" %s", fmt_g(h->ev.mg, b, 32));
-        else if (k != STOCK_FAULT && k != STOCK_FAULT_END)
-            printf(" (stock %s)", fmt_g(h->ev.mg, b, 32));
-        if (h->ev.flags != 0) {
-            stock_flags_to_str(h->ev.flags, b, sizeof(b));
-            printf(" [%s]", b);
-        }
-        break;
-    }
-    default:
-        break;
-    }
-    if (h->note != NULL && h->note[0] != '\0') {
-        fputs(h->kind == HISTORY_AUDIT ? "" : ": ", stdout);
-        put_clean(stdout, h->note);
-    }
-    putchar('\n');
-    return 0;
-}
-
-static int
-cmd_history(const struct command *cmd, struct opts *o)
-{
-    struct store *db = NULL;
-    struct history_ctx hc = {o, NULL};
-    cJSON *root = NULL;
-    int rc = EXIT_REFUSED;
-
-    (void)cmd;
-    /* Items no longer configured may still have a history: any valid id goes. */
-    if (o->item != NULL && !text_is_id(o->item, CFG_ID_MAX))
-        return usage_error("history: expected an item id (a-z, 0-9, _ and -), found "
-                           "'%s'",
-                           o->item);
-    if (open_store(&db) != 0)
-        return EXIT_REFUSED;
-    if (o->json) {
-        root = cJSON_CreateObject();
-        hc.arr = cJSON_AddArrayToObject(root, "history");
-    }
-    int r = store_history(db, o->item, (int)o->limit, history_cb, &hc);
-    if (r < 0) {
-        fail("reading the history: %s", store_errmsg(db));
-        goto out;
-    }
-    rc = 0;
-    if (o->json) {
-        rc = print_json(root);
-        root = NULL;
-    }
-out:
-    cJSON_Delete(root);
-    store_close(db);
-    return rc;
 }
 
 /* ---- commands over the control socket ---- */
@@ -530,7 +382,7 @@ cmd_record(const struct command *cmd, struct opts *o)
     } else if (!resp.ok) {
         refused("record", &resp);
     } else if (path == NULL) {
-        rc = fail("the daemon did not say where it records: %s", resp.message);
+        rc = cli_fail("the daemon did not say where it records: %s", resp.message);
     } else {
         put_clean(stderr, resp.message);
         fputc('\n', stderr);
@@ -555,7 +407,7 @@ cmd_keygen(const struct command *cmd, struct opts *o)
 
     (void)cmd;
     if (keys_generate(pctl_cfg.key_path, o->force, &k, err, sizeof(err)) < 0)
-        return fail("keygen: %s", err);
+        return cli_fail("keygen: %s", err);
     keys_jwk(k.pk, jwk);
     keys_thumbprint(k.pk, kid);
     keys_wipe(&k);
@@ -570,129 +422,6 @@ cmd_keygen(const struct command *cmd, struct opts *o)
     printf("private key %s (mode 0600, never shown)\nkid %s\njwk %s\n", pctl_cfg.key_path,
            kid, jwk);
     return 0;
-}
-
-/* ---- calibrate ---- */
-
-static bool
-wait_enter(const char *text, const struct opts *o)
-{
-    char line[256];
-
-    (void)o;
-    fputs(text, stderr);
-    fflush(stderr);
-    return fgets(line, sizeof(line), stdin) != NULL;
-}
-
-/* The daemon weighs the last 3 s: the person must keep still that long first. */
-static void
-settle(const struct opts *o)
-{
-    if (o->settle_ms <= 0)
-        return;
-    fprintf(stderr, "  Keep still for %g s ...\n", (double)o->settle_ms / 1000.0);
-    struct timespec ts = {.tv_sec = (time_t)(o->settle_ms / 1000),
-                          .tv_nsec = (long)(o->settle_ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-        ;
-}
-
-static int
-cmd_calibrate(const struct command *cmd, struct opts *o)
-{
-    struct control_request req = {0};
-    struct control_response tare = {0}, span = {0};
-    char line[256], g[32];
-    int rc, idx;
-    cJSON *j = NULL;
-
-    (void)cmd;
-    if ((idx = find_item(o->item)) < 0)
-        return EXIT_USAGE;
-    const struct cfg_item *it = &pctl_cfg.items[idx];
-    snprintf(req.item, sizeof(req.item), "%s", it->id);
-
-    /* Is the daemon there at all? Better to know before the first step. */
-    req.cmd = CONTROL_PING;
-    if ((rc = call(o, &req, &tare)) != 0)
-        return rc;
-    control_response_fini(&tare);
-
-    snprintf(line, sizeof(line),
-             "Step 1 of 2: empty the platform of %s (take everything off it), then "
-             "press Enter. ",
-             it->id);
-    if (!wait_enter(line, o))
-        goto eof;
-    settle(o);
-    req.cmd = CONTROL_TARE;
-    if ((rc = call(o, &req, &tare)) != 0)
-        return rc;
-    if (!tare.ok) {
-        rc = EXIT_REFUSED;
-        if (!o->json)
-            refused("tare", &tare);
-        goto done;
-    }
-    if (!o->json) {
-        fputs("  ", stderr);
-        put_clean(stderr, tare.message);
-        fputc('\n', stderr);
-    }
-    /* Grams as they were given: 500, 499.5, 0.25 (no trailing zeros). */
-    snprintf(g, sizeof(g), "%" PRId64 ".%03" PRId64, o->weight_mg / 1000,
-             o->weight_mg % 1000);
-    for (size_t n = strlen(g); g[n - 1] == '0' || g[n - 1] == '.'; n--) {
-        bool dot = g[n - 1] == '.';
-        g[n - 1] = '\0';
-        if (dot)
-            break;
-    }
-    snprintf(line, sizeof(line),
-             "Step 2 of 2: put %s g on the platform of %s, let go, then press "
-             "Enter. ",
-             g, it->id);
-    if (!wait_enter(line, o))
-        goto eof;
-    settle(o);
-    req.cmd = CONTROL_SPAN;
-    req.known_mg = o->weight_mg;
-    if ((rc = call(o, &req, &span)) != 0) {
-        control_response_fini(&tare);
-        return rc;
-    }
-    rc = span.ok ? 0 : EXIT_REFUSED;
-    if (!o->json) {
-        if (span.ok) {
-            put_clean(stdout, span.message);
-            putchar('\n');
-        } else {
-            refused("span", &span);
-        }
-    }
-done:
-    if (o->json) {
-        j = cJSON_CreateObject();
-        cJSON_AddBoolToObject(j, "ok", rc == 0);
-        cJSON_AddStringToObject(j, "command", "calibrate");
-        cJSON_AddStringToObject(j, "item", it->id);
-        cJSON_AddNumberToObject(j, "weight_g", (double)o->weight_mg / 1000.0);
-        cJSON_AddItemToObject(j, "tare", response_json(&tare));
-        if (span.message[0] != '\0' || span.error[0] != '\0')
-            cJSON_AddItemToObject(j, "span", response_json(&span));
-        else
-            cJSON_AddNullToObject(j, "span");
-        if (print_json(j) != 0)
-            rc = EXIT_REFUSED;
-    }
-    control_response_fini(&tare);
-    control_response_fini(&span);
-    return rc;
-eof:
-    control_response_fini(&tare);
-    return fail("calibration abandoned (end of input): nothing was changed%s",
-                req.cmd == CONTROL_TARE ? " but the tare" : "");
 }
 
 /* ---- the command table, usage, arguments ---- */
@@ -823,7 +552,7 @@ static const char global_help[] =
     "Exit status: 0 done, 1 refused or failed, 2 bad usage, 3 the daemon is not\n"
     "reachable.\n";
 
-static void
+void
 usage(void)
 {
     printf("Usage: pantryctl [OPTIONS] COMMAND [ARGS]\n\n"
@@ -838,7 +567,7 @@ usage(void)
     printf("\n%s", global_help);
 }
 
-static void
+void
 command_usage(const struct command *c)
 {
     printf("Usage: pantryctl [OPTIONS] %s%s%s\n\n%c%s.\n\n%s\n%s", c->name,
@@ -846,7 +575,7 @@ command_usage(const struct command *c)
            c->summary + 1, c->help, global_help);
 }
 
-static const struct command *
+const struct command *
 find_command(const char *name)
 {
     for (size_t i = 0; i < N_COMMANDS; i++)
@@ -855,238 +584,15 @@ find_command(const char *name)
     return NULL;
 }
 
-static bool
-parse_num(const char *s, int64_t min, int64_t max, int64_t *out)
-{
-    int64_t v;
-
-    if (!text_parse_uint(s, 12, false, &v) || v < min || v > max)
-        return false;
-    *out = v;
-    return true;
-}
-
-static const char *const opt_names[] = {"--days",      "--width",  "--height",
-                                        "--ascii",     "--limit",  "--weight",
-                                        "--settle-ms", "--seconds", "--force",
-                                        "--from",      "--until",  "--arrive",
-                                        "--remove",    "--reason"};
-
-static int
-parse_args(int argc, char **argv, struct opts *o, const struct command **cmd)
-{
-    enum {
-        O_CONFIG = 256,
-        O_JSON,
-        O_TIMEOUT,
-        O_NOW,
-        O_DAYS,
-        O_WIDTH,
-        O_HEIGHT,
-        O_ASCII,
-        O_LIMIT,
-        O_WEIGHT,
-        O_SETTLE,
-        O_SECONDS,
-        O_FORCE,
-        O_FROM,
-        O_UNTIL,
-        O_ARRIVE,
-        O_REMOVE,
-        O_REASON,
-    };
-    static const struct option lopts[] = {
-        {"config", required_argument, NULL, O_CONFIG},
-        {"json", no_argument, NULL, O_JSON},
-        {"timeout-ms", required_argument, NULL, O_TIMEOUT},
-        {"now", required_argument, NULL, O_NOW},
-        {"days", required_argument, NULL, O_DAYS},
-        {"width", required_argument, NULL, O_WIDTH},
-        {"height", required_argument, NULL, O_HEIGHT},
-        {"ascii", no_argument, NULL, O_ASCII},
-        {"limit", required_argument, NULL, O_LIMIT},
-        {"weight", required_argument, NULL, O_WEIGHT},
-        {"settle-ms", required_argument, NULL, O_SETTLE},
-        {"seconds", required_argument, NULL, O_SECONDS},
-        {"force", no_argument, NULL, O_FORCE},
-        {"from", required_argument, NULL, O_FROM},
-        {"until", required_argument, NULL, O_UNTIL},
-        {"arrive", required_argument, NULL, O_ARRIVE},
-        {"remove", required_argument, NULL, O_REMOVE},
-        {"reason", required_argument, NULL, O_REASON},
-        {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},
-        {NULL, 0, NULL, 0},
-    };
-    bool help = false;
-    int c;
-    int64_t t_s;
-
-    *o = (struct opts){.config = CFG_DEFAULT_PATH,
-                       .now_ms = -1,
-                       .timeout_ms = 5000,
-                       .days = 14,
-                       .width = 78,
-                       .height = 16,
-                       .limit = 20,
-                       .settle_ms = 3000};
-    *cmd = NULL;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":hV", lopts, NULL)) != -1) {
-        switch (c) {
-        case 'h':
-            help = true;
-            break;
-        case 'V':
-            printf("pantryctl %s\n", PANTRY_VERSION);
-            exit(0);
-        case O_CONFIG:
-            o->config = optarg;
-            break;
-        case O_JSON:
-            o->json = true;
-            break;
-        case O_TIMEOUT:
-            if (!parse_num(optarg, 100, 600000, &o->timeout_ms))
-                return usage_error("--timeout-ms: expected 100..600000, found '%s'",
-                                   optarg);
-            o->timeout_given = true;
-            break;
-        case O_NOW:
-            if (evtrace_parse_time(optarg, &t_s) < 0)
-                return usage_error("--now: expected YYYY-MM-DDTHH:MM:SSZ, found '%s'",
-                                   optarg);
-            o->now_ms = t_s * 1000;
-            break;
-        case O_DAYS:
-            if (!parse_num(optarg, 1, 400, &o->days))
-                return usage_error("--days: expected 1..400, found '%s'", optarg);
-            o->given |= OPT_DAYS;
-            break;
-        case O_WIDTH:
-            if (!parse_num(optarg, 40, 400, &o->width))
-                return usage_error("--width: expected 40..400, found '%s'", optarg);
-            o->given |= OPT_WIDTH;
-            break;
-        case O_HEIGHT:
-            if (!parse_num(optarg, 4, 100, &o->height))
-                return usage_error("--height: expected 4..100, found '%s'", optarg);
-            o->given |= OPT_HEIGHT;
-            break;
-        case O_ASCII:
-            o->ascii = true;
-            o->given |= OPT_ASCII;
-            break;
-        case O_LIMIT:
-            if (!parse_num(optarg, 1, 100000, &o->limit))
-                return usage_error("--limit: expected 1..100000, found '%s'", optarg);
-            o->given |= OPT_LIMIT;
-            break;
-        case O_WEIGHT:
-            if (evtrace_parse_grams(optarg, &o->weight_mg) < 0 ||
-                o->weight_mg < CONTROL_SPAN_MIN_MG ||
-                o->weight_mg > CONTROL_SPAN_MAX_MG)
-                return usage_error("--weight: expected grams from 0.001 to 1000000 "
-                                   "such as 500 or 499.5, found '%s'",
-                                   optarg);
-            o->given |= OPT_WEIGHT;
-            break;
-        case O_SETTLE:
-            if (!parse_num(optarg, 0, 60000, &o->settle_ms))
-                return usage_error("--settle-ms: expected 0..60000, found '%s'",
-                                   optarg);
-            o->given |= OPT_SETTLE;
-            break;
-        case O_SECONDS:
-            if (!parse_num(optarg, CONTROL_RECORD_MIN_S, CONTROL_RECORD_MAX_S,
-                           &o->seconds))
-                return usage_error("--seconds: expected 1..86400, found '%s'", optarg);
-            o->given |= OPT_SECONDS;
-            break;
-        case O_FORCE:
-            o->force = true;
-            o->given |= OPT_FORCE;
-            break;
-        case O_FROM:
-            o->from = optarg;
-            o->given |= OPT_FROM;
-            break;
-        case O_UNTIL:
-            o->until = optarg;
-            o->given |= OPT_UNTIL;
-            break;
-        case O_ARRIVE:
-            o->arrive = optarg;
-            o->given |= OPT_ARRIVE;
-            break;
-        case O_REMOVE:
-            if (!parse_num(optarg, 1, CONTROL_AWAY_ID_MAX, &o->remove))
-                return usage_error("--remove: expected an id of pantryctl away, 1 or "
-                                   "more, found '%s'",
-                                   optarg);
-            o->given |= OPT_REMOVE;
-            break;
-        case O_REASON:
-            o->reason = optarg;
-            o->given |= OPT_REASON;
-            break;
-        case ':':
-            return usage_error("%s needs a value", argv[optind - 1]);
-        default:
-            return usage_error("unknown option '%s'", argv[optind - 1]);
-        }
-    }
-    if (optind >= argc) {
-        if (help) {
-            usage();
-            exit(0);
-        }
-        return usage_error("expected a command");
-    }
-    const char *name = argv[optind++];
-    if (strcmp(name, "help") == 0) {
-        const struct command *h = optind < argc ? find_command(argv[optind]) : NULL;
-        if (optind < argc && h == NULL)
-            return usage_error("help: unknown command '%s'", argv[optind]);
-        if (h != NULL)
-            command_usage(h);
-        else
-            usage();
-        exit(0);
-    }
-    if ((*cmd = find_command(name)) == NULL)
-        return usage_error("unknown command '%s'", name);
-    if (help) {
-        command_usage(*cmd);
-        exit(0);
-    }
-    for (unsigned k = 0; k < sizeof(opt_names) / sizeof(opt_names[0]); k++) {
-        unsigned bit = 1u << k;
-        if ((o->given & bit) && !((*cmd)->opts & bit))
-            return usage_error("%s takes no %s", name, opt_names[k]);
-        if (((*cmd)->required & bit) && !(o->given & bit))
-            return usage_error("%s needs %s", name, opt_names[k]);
-    }
-    int left = argc - optind;
-    const char *args = (*cmd)->args;
-    if (strcmp(args, "ITEM") == 0 && left != 1)
-        return usage_error("%s: expected one ITEM", name);
-    if (strcmp(args, "[ITEM]") == 0 && left > 1)
-        return usage_error("%s: expected at most one ITEM", name);
-    if (args[0] == '\0' && left != 0)
-        return usage_error("%s takes no arguments, found '%s'", name, argv[optind]);
-    if (left == 1)
-        o->item = argv[optind];
-    return 0;
-}
-
 int
 main(int argc, char **argv)
 {
     const struct command *cmd;
     struct opts o;
-    int r = parse_args(argc, argv, &o, &cmd);
+    int r;
 
+    cli_set_prog("pantryctl");
+    r = parse_args(argc, argv, &o, &cmd);
     if (r != 0)
         return r;
     if (o.now_ms < 0)

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Internal to pantryctl (pantryctl.c, pantryctl-chart.c, pantryctl-status.c,
- * pantryctl-pubkey.c, pantryctl-wishes.c): its options and commands, the
+ * Internal to pantryctl (pantryctl.c and the pantryctl-*.c files: the
+ * arguments, one file per command or two): its options and commands, the
  * configuration it read, and the helpers they share to read the store and
- * print for people.
+ * print for people. Messages and exit statuses go through cli-util.h.
  */
 #ifndef PANTRY_AGENT_PANTRYCTL_H
 #define PANTRY_AGENT_PANTRYCTL_H
@@ -15,6 +15,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "cli-util.h"
 #include "config.h"
 #include "store.h"
 
@@ -69,9 +70,6 @@ struct command {
 
 extern struct agent_config pctl_cfg; /* the configuration read (--config) */
 
-int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* "pantryctl: ..." on stderr; returns EXIT_REFUSED. */
-int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Print s without its control characters (shown as ?). */
 void put_clean(FILE *f, const char *s);
 /* Print s cleaned and cut to at most cols characters. */
@@ -91,6 +89,33 @@ int open_store(struct store **db);
 /* The item's view; 1 when there is one, 0 when none yet, -errno after a message. */
 int get_view(struct store *db, const char *item, struct store_view *v);
 cJSON *view_json(const struct cfg_item *it, const struct store_view *v, int64_t now_ms);
+
+/* The command named name, or NULL (pantryctl.c). */
+const struct command *find_command(const char *name);
+/* pantryctl --help, and one command's help, on stdout (pantryctl.c). */
+void usage(void);
+void command_usage(const struct command *c);
+/*
+ * The options and the command (pantryctl-args.c): 0 with *o and *cmd, or an
+ * exit status after a message; --version and help print and exit 0.
+ */
+int parse_args(int argc, char **argv, struct opts *o, const struct command **cmd);
+
+/* history [ITEM]: the store's history (pantryctl-history.c). */
+int cmd_history(const struct command *cmd, struct opts *o);
+/* calibrate ITEM --weight GRAMS: tare, then span (pantryctl-calibrate.c). */
+int cmd_calibrate(const struct command *cmd, struct opts *o);
+
+/* A number of the daemon's answer (key of o) scaled to an integer: 1 known
+ * with *out, 0 null (*out -1), -1 bad (pantryctl-status.c). */
+int pctl_json_num(const cJSON *o, const char *key, double scale, int64_t *out);
+/*
+ * The daemon's "link" and "home" objects checked, and when print, printed for
+ * people (root NULL) or copied into root; 0, or -EPROTO naming the bad key in
+ * *bad, nothing printed (pantryctl-links.c).
+ */
+int show_link(const cJSON *link, bool print, cJSON *root, const char **bad);
+int show_home(const cJSON *home, bool print, cJSON *root, const char **bad);
 
 /* status [ITEM]: live from the daemon, else saved (pantryctl-status.c). */
 int cmd_status(const struct command *cmd, struct opts *o);

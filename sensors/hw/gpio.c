@@ -6,6 +6,7 @@
  * oldest first and dated on the caller's clock.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include <unistd.h>
 
 #include "gpio.h"
+#include "gpio-source.h"
 #include "text.h"
 
 struct gpio_buttons {
@@ -116,8 +118,10 @@ static const struct sample_source_ops gpio_ops = {
 };
 
 static int
-check_config(const struct gpio_buttons_config *cfg, char *err, size_t errlen)
+check_config(const void *cfg_v, char *err, size_t errlen)
 {
+    const struct gpio_buttons_config *cfg = cfg_v;
+
     if (cfg == NULL || cfg->n_lines == 0 || cfg->n_lines > SENSOR_MAX_BUTTONS) {
         (void)text_error(err, errlen, "gpio buttons: configure 1 to %d lines",
                          SENSOR_MAX_BUTTONS);
@@ -140,30 +144,16 @@ check_config(const struct gpio_buttons_config *cfg, char *err, size_t errlen)
     return 0;
 }
 
-int
-gpio_buttons_new(const struct gpio_buttons_config *cfg, struct gpio_seam seam,
-                 struct sample_source **out, char *err, size_t errlen)
+/* The lines requested with their bias, their event fds in one epoll set. */
+static int
+setup(struct sample_source *s, const void *cfg_v, char *err, size_t errlen)
 {
-    struct gpio_buttons *src = NULL;
+    struct gpio_buttons *src = (struct gpio_buttons *)s;
+    const struct gpio_buttons_config *cfg = cfg_v;
+    struct gpio_seam seam = src->seam;
     enum gpio_bias bias;
     int r;
 
-    if (out != NULL)
-        *out = NULL;
-    if (out == NULL || seam.ops == NULL) {
-        r = -EINVAL;
-        goto out;
-    }
-    r = check_config(cfg, err, errlen);
-    if (r < 0)
-        goto out;
-    src = calloc(1, sizeof(*src));
-    if (src == NULL) {
-        r = -ENOMEM;
-        goto out;
-    }
-    src->base.ops = &gpio_ops;
-    src->seam = seam;
     src->cfg = *cfg;
     src->epoll_fd = -1;
     /* The bias holds a released button at its inactive level: the pin's own
@@ -179,7 +169,7 @@ gpio_buttons_new(const struct gpio_buttons_config *cfg, struct gpio_seam seam,
                              "gpio button %zu: line %u with %s: %s (in use, no such "
                              "line, or a kernel before 5.5 without bias?)",
                              i, cfg->lines[i], gpio_bias_to_str(bias), strerror(-r));
-            goto out;
+            return r;
         }
         fd = seam.ops->event_fd(seam.ctx, cfg->lines[i]);
         if (fd < 0)
@@ -189,22 +179,30 @@ gpio_buttons_new(const struct gpio_buttons_config *cfg, struct gpio_seam seam,
             if (src->epoll_fd < 0) {
                 r = -errno;
                 (void)text_error(err, errlen, "gpio buttons: epoll: %s", strerror(-r));
-                goto out;
+                return r;
             }
         }
         struct epoll_event ev = {.events = EPOLLIN, .data.u32 = (uint32_t)i};
         if (epoll_ctl(src->epoll_fd, EPOLL_CTL_ADD, fd, &ev) < 0) {
             r = -errno;
             (void)text_error(err, errlen, "gpio buttons: epoll: %s", strerror(-r));
-            goto out;
+            return r;
         }
     }
-    *out = &src->base;
     return 0;
-out:
-    if (src != NULL)
-        gpio_free(&src->base);
-    else if (seam.ops != NULL && seam.ops->release != NULL)
-        seam.ops->release(seam.ctx);
-    return r;
+}
+
+static const struct gpio_source_kind gpio_kind = {
+    .size = sizeof(struct gpio_buttons),
+    .seam_offset = offsetof(struct gpio_buttons, seam),
+    .ops = &gpio_ops,
+    .check = check_config,
+    .setup = setup,
+};
+
+int
+gpio_buttons_new(const struct gpio_buttons_config *cfg, struct gpio_seam seam,
+                 struct sample_source **out, char *err, size_t errlen)
+{
+    return gpio_source_new(&gpio_kind, cfg, seam, out, err, errlen);
 }

@@ -6,10 +6,12 @@
  */
 #include <errno.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "gpio-source.h"
 #include "hx711.h"
 #include "text.h"
 
@@ -244,8 +246,10 @@ static const struct sample_source_ops hx711_ops = {
 };
 
 static int
-check_config(const struct hx711_config *cfg, char *err, size_t errlen)
+check_config(const void *cfg_v, char *err, size_t errlen)
 {
+    const struct hx711_config *cfg = cfg_v;
+
     if (cfg == NULL || cfg->n_chips == 0 || cfg->n_chips > SENSOR_MAX_CHANNELS) {
         (void)text_error(err, errlen, "hx711: configure 1 to %d chips",
                          SENSOR_MAX_CHANNELS);
@@ -289,29 +293,15 @@ check_config(const struct hx711_config *cfg, char *err, size_t errlen)
     return 0;
 }
 
-int
-hx711_new(const struct hx711_config *cfg, struct gpio_seam seam,
-          struct sample_source **out, char *err, size_t errlen)
+/* Each chip's PD_SCK an output held low (powered up), its DOUT an input. */
+static int
+setup(struct sample_source *s, const void *cfg_v, char *err, size_t errlen)
 {
-    struct hx711_source *src = NULL;
+    struct hx711_source *src = (struct hx711_source *)s;
+    const struct hx711_config *cfg = cfg_v;
+    struct gpio_seam seam = src->seam;
     int r;
 
-    if (out != NULL)
-        *out = NULL;
-    if (out == NULL || seam.ops == NULL) {
-        r = -EINVAL;
-        goto out;
-    }
-    r = check_config(cfg, err, errlen);
-    if (r < 0)
-        goto out;
-    src = calloc(1, sizeof(*src));
-    if (src == NULL) {
-        r = -ENOMEM;
-        goto out;
-    }
-    src->base.ops = &hx711_ops;
-    src->seam = seam;
     src->cfg = *cfg;
     src->next_due_ms = INT64_MIN;
     for (size_t i = 0; i < cfg->n_chips; i++) {
@@ -325,7 +315,7 @@ hx711_new(const struct hx711_config *cfg, struct gpio_seam seam,
                              "hx711 %zu: PD_SCK line %u: %s (in use, or no such "
                              "line?)",
                              i, c->sck_line, strerror(-r));
-            goto out;
+            return r;
         }
         r = seam.ops->request_input(seam.ctx, c->dout_line);
         if (r < 0) {
@@ -333,15 +323,23 @@ hx711_new(const struct hx711_config *cfg, struct gpio_seam seam,
                              "hx711 %zu: DOUT line %u: %s (in use, or no such "
                              "line?)",
                              i, c->dout_line, strerror(-r));
-            goto out;
+            return r;
         }
     }
-    *out = &src->base;
     return 0;
-out:
-    if (src != NULL)
-        hx711_free(&src->base);
-    else if (seam.ops != NULL && seam.ops->release != NULL)
-        seam.ops->release(seam.ctx);
-    return r;
+}
+
+static const struct gpio_source_kind hx711_kind = {
+    .size = sizeof(struct hx711_source),
+    .seam_offset = offsetof(struct hx711_source, seam),
+    .ops = &hx711_ops,
+    .check = check_config,
+    .setup = setup,
+};
+
+int
+hx711_new(const struct hx711_config *cfg, struct gpio_seam seam,
+          struct sample_source **out, char *err, size_t errlen)
+{
+    return gpio_source_new(&hx711_kind, cfg, seam, out, err, errlen);
 }
