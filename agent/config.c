@@ -7,11 +7,11 @@
  * first) and each message names the file, the line, the setting's path, what was
  * expected and what was found. agent/CONFIG.md is the user's reference.
  *
- * Two things libconfig 1.5 does not do are done here, in a pass over the text
- * before it parses: integer literals that do not fit are found (libconfig wraps
- * 3000000000 to -1294967296 without a word, and on armhf saturates it), and
- * @include is refused, so a configuration is always one file that names its
- * own lines.
+ * Two things libconfig 1.5 does not do are done in a pass over the text before
+ * it parses (config-scan.c): integer literals that do not fit are found
+ * (libconfig wraps 3000000000 to -1294967296 without a word, and on armhf
+ * saturates it), and @include is refused, so a configuration is always one
+ * file that names its own lines.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -31,6 +31,7 @@
 #include "config-feeds.h"
 #include "config-home.h"
 #include "config-grocy.h"
+#include "config-scan.h"
 #include "evtrace.h"
 #include "text.h"
 
@@ -41,10 +42,7 @@
 
 /* A file bigger than this is not a configuration (32 items take about 30 KB). */
 #define CFG_FILE_MAX (1024 * 1024)
-/* libconfig keeps a setting's line in an unsigned short. */
-#define CFG_LINES_MAX 65535
-
-#define PATH_LEN 160   /* a setting's path in messages */
+#define PATH_LEN CFG_SCAN_PATH_LEN /* a setting's path in messages */
 #define FOUND_LEN 200  /* what was found: SHOWN_CHARS bytes, each escaped at worst */
 #define SHOWN_CHARS 40 /* characters of a string shown in a message */
 
@@ -211,22 +209,12 @@ cfg_find_channel(const struct agent_config *c, const char *name)
 /* ------------------------------------------------------------------------ */
 /* Messages */
 
-/* A literal the pre-pass found too large for libconfig (see the top comment). */
-struct overflow {
-    char path[PATH_LEN];
-    char text[32];
-};
-#define MAX_OVERFLOWS 16
-
 struct ctx {
     const char *file;
     struct cfg_errors *errs;
     size_t n_errors; /* all of them, stored or not */
     struct agent_config *c;
-    struct overflow ov[MAX_OVERFLOWS];
-    size_t n_ov;
-    const char *bad_string; /* see prescan() */
-    size_t bad_string_len;
+    struct cfg_scan scan; /* what the pre-pass found (config-scan.h) */
     /* Settings kept for the checks across the file (valid until config_destroy). */
     config_setting_t *chan_set[CFG_MAX_CHANNELS];
     config_setting_t *item_set[CFG_MAX_ITEMS];
@@ -346,17 +334,17 @@ quote(const char *s, char *buf, size_t len)
     buf[o] = '\0';
 }
 
-static const struct overflow *
+static const struct cfg_overflow *
 find_overflow(const struct ctx *x, const config_setting_t *s)
 {
     char path[PATH_LEN];
 
-    if (x->n_ov == 0)
+    if (x->scan.n_ov == 0)
         return NULL;
     path_of(s, path, sizeof(path));
-    for (size_t i = 0; i < x->n_ov; i++)
-        if (strcmp(x->ov[i].path, path) == 0)
-            return &x->ov[i];
+    for (size_t i = 0; i < x->scan.n_ov; i++)
+        if (strcmp(x->scan.ov[i].path, path) == 0)
+            return &x->scan.ov[i];
     return NULL;
 }
 
@@ -364,7 +352,7 @@ find_overflow(const struct ctx *x, const config_setting_t *s)
 static void
 describe(const struct ctx *x, const config_setting_t *s, char *buf, size_t len)
 {
-    const struct overflow *o;
+    const struct cfg_overflow *o;
 
     switch (config_setting_type(s)) {
     case CONFIG_TYPE_INT:
@@ -477,245 +465,6 @@ did_you_mean(const char *word, const char *const *cands, size_t n, char q, char 
         buf[0] = '\0';
 }
 
-/* ------------------------------------------------------------------------ */
-/* The pre-pass over the text (see the top comment) */
-
-enum frame_kind { FRAME_GROUP, FRAME_LIST };
-
-struct frame {
-    enum frame_kind kind;
-    char name[48]; /* FRAME_GROUP: the setting being read */
-    int index;     /* FRAME_LIST (lists and arrays): the element being read */
-};
-
-#define MAX_FRAMES 8
-
-static bool
-is_name_start(char ch)
-{
-    return (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || ch == '*';
-}
-
-static bool
-is_name_char(char ch)
-{
-    return is_name_start(ch) || (ch >= '0' && ch <= '9') || ch == '-' || ch == '_';
-}
-
-static bool
-is_digit(char ch)
-{
-    return ch >= '0' && ch <= '9';
-}
-
-static void
-frames_path(const struct frame *f, size_t depth, char *buf, size_t len)
-{
-    size_t o = 0;
-
-    buf[0] = '\0';
-    for (size_t i = 0; i < depth && o < len; i++) {
-        const char *dot = i > 0 ? "." : "";
-        int n;
-        if (f[i].kind == FRAME_GROUP)
-            n = snprintf(buf + o, len - o, "%s%s", dot, f[i].name);
-        else
-            n = snprintf(buf + o, len - o, "%s[%d]", dot, f[i].index);
-        o += n > 0 ? (size_t)n : 0;
-    }
-}
-
-/* Whether a numeric literal fits where libconfig 1.5 stores it. */
-static bool
-literal_fits(const char *t, size_t n)
-{
-    char buf[64];
-    bool is_float = false, hex = false, is_long = false;
-
-    if (n >= sizeof(buf))
-        return false;
-    memcpy(buf, t, n);
-    buf[n] = '\0';
-    while (n > 0 && buf[n - 1] == 'L') {
-        buf[--n] = '\0';
-        is_long = true;
-    }
-    const char *p = buf + (buf[0] == '+' || buf[0] == '-');
-    if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X'))
-        hex = true;
-    else
-        is_float = strpbrk(buf, ".eE") != NULL;
-    errno = 0;
-    if (is_float) {
-        double d = strtod(buf, NULL);
-        return !(errno == ERANGE && (d > 1 || d < -1));
-    }
-    if (hex) {
-        unsigned long long u = strtoull(p, NULL, 16);
-        return errno == 0 && (is_long ? u <= INT64_MAX : u <= INT32_MAX);
-    }
-    long long v = strtoll(buf, NULL, 10);
-    if (errno != 0)
-        return false;
-    return is_long || (v >= INT32_MIN && v <= INT32_MAX);
-}
-
-/* The previous token, as far as the pre-pass needs to know it. */
-enum prev_token {
-    PREV_NONE,
-    PREV_VALUE_START, /* = : ( [ or a comma in a list: a value may follow */
-    PREV_STRING,      /* a string: another one may follow (concatenation) */
-    PREV_OTHER,       /* anything after which a string is a syntax error */
-};
-
-/* Open brackets whose kind is remembered, for commas; deeper ones count as lists. */
-#define MAX_KINDS 256
-
-/*
- * Follow the text's structure as libconfig's grammar does (names, { } ( ) [ ],
- * commas; strings and comments skipped) far enough to
- *  - name the setting of every numeric literal that does not fit (x->ov),
- *  - find @include lines,
- *  - find the first string where no value may start (x->bad_string): libconfig
- *    1.5 leaks a string that is the token of a syntax error (its grammar has
- *    no %destructor), so load_text() hands it a copy with " 0 " there instead,
- *    which is the same syntax error on the same line without the leak.
- * Returns false when the text cannot be used at all (an @include, too many
- * lines).
- */
-static bool
-prescan(struct ctx *x, const char *text)
-{
-    struct frame f[MAX_FRAMES];
-    enum frame_kind kinds[MAX_KINDS];
-    size_t depth = 1, extra = 0; /* frames beyond MAX_FRAMES are only counted */
-    size_t nest = 0;             /* open brackets of any depth */
-    enum prev_token prev = PREV_NONE;
-    unsigned line = 1;
-    bool line_start = true, ok = true;
-    const char *p = text;
-
-    f[0] = (struct frame){.kind = FRAME_GROUP};
-    while (*p != '\0') {
-        char ch = *p;
-        if (ch == '\n') {
-            if (++line > CFG_LINES_MAX) {
-                add_message(x, "%s:%u: expected at most %d lines, found more", x->file,
-                            line, CFG_LINES_MAX);
-                return false;
-            }
-            line_start = true;
-            p++;
-            continue;
-        }
-        if (ch == ' ' || ch == '\t' || ch == '\r' || ch == '\f') {
-            p++;
-            continue;
-        }
-        bool at_start = line_start;
-        line_start = false;
-        if (ch == '#' || (ch == '/' && p[1] == '/')) {
-            while (*p != '\0' && *p != '\n')
-                p++;
-            continue;
-        }
-        if (ch == '/' && p[1] == '*') {
-            for (p += 2; *p != '\0' && !(p[0] == '*' && p[1] == '/'); p++)
-                line += *p == '\n';
-            p += *p != '\0' ? 2 : 0;
-            continue;
-        }
-        enum prev_token next = PREV_OTHER;
-        if (ch == '@') {
-            if (at_start && strncmp(p, "@include", 8) == 0) {
-                add_message(x,
-                            "%s:%u: @include: expected every setting in this one "
-                            "file, found an @include",
-                            x->file, line);
-                ok = false;
-            }
-            p++;
-        } else if (ch == '"') {
-            const char *start = p;
-            for (p++; *p != '\0' && *p != '"'; p++) {
-                if (*p == '\\' && p[1] != '\0')
-                    p++;
-                line += *p == '\n';
-            }
-            p += *p != '\0';
-            if (prev != PREV_VALUE_START && prev != PREV_STRING &&
-                x->bad_string == NULL) {
-                x->bad_string = start;
-                x->bad_string_len = (size_t)(p - start);
-            }
-            next = PREV_STRING;
-        } else if (is_name_start(ch)) {
-            const char *start = p;
-            while (is_name_char(*p))
-                p++;
-            const char *q = p;
-            while (*q == ' ' || *q == '\t')
-                q++;
-            if ((*q == '=' || *q == ':') && extra == 0 &&
-                f[depth - 1].kind == FRAME_GROUP) {
-                size_t n = (size_t)(p - start);
-                if (n >= sizeof(f[0].name))
-                    n = sizeof(f[0].name) - 1;
-                memcpy(f[depth - 1].name, start, n);
-                f[depth - 1].name[n] = '\0';
-            }
-        } else if (is_digit(ch) || ((ch == '-' || ch == '+' || ch == '.') &&
-                                    (is_digit(p[1]) || p[1] == '.'))) {
-            const char *start = p;
-            p++;
-            while (is_name_char(*p) || *p == '.' ||
-                   ((*p == '+' || *p == '-') && (p[-1] == 'e' || p[-1] == 'E')))
-                p++;
-            if (!literal_fits(start, (size_t)(p - start)) && extra == 0 &&
-                x->n_ov < MAX_OVERFLOWS) {
-                struct overflow *o = &x->ov[x->n_ov++];
-                frames_path(f, depth, o->path, sizeof(o->path));
-                size_t n = (size_t)(p - start);
-                if (n >= sizeof(o->text))
-                    n = sizeof(o->text) - 4;
-                snprintf(o->text, sizeof(o->text), "%.*s%s", (int)n, start,
-                         n < (size_t)(p - start) ? "..." : "");
-            }
-        } else if (ch == '{' || ch == '(' || ch == '[') {
-            enum frame_kind kind = ch == '{' ? FRAME_GROUP : FRAME_LIST;
-            if (nest < MAX_KINDS)
-                kinds[nest] = kind;
-            nest++;
-            if (depth < MAX_FRAMES && extra == 0)
-                f[depth++] = (struct frame){.kind = kind};
-            else
-                extra++;
-            next = ch == '{' ? PREV_OTHER : PREV_VALUE_START;
-            p++;
-        } else if (ch == '}' || ch == ')' || ch == ']') {
-            nest -= nest > 0;
-            if (extra > 0)
-                extra--;
-            else if (depth > 1)
-                depth--;
-            p++;
-        } else if (ch == ',') {
-            if (extra == 0 && f[depth - 1].kind == FRAME_LIST)
-                f[depth - 1].index++;
-            /* Unsure (nested too deep): say a value may follow, never flag. */
-            if (nest == 0 || nest > MAX_KINDS || kinds[nest - 1] == FRAME_LIST)
-                next = nest == 0 ? PREV_OTHER : PREV_VALUE_START;
-            p++;
-        } else if (ch == '=' || ch == ':') {
-            next = PREV_VALUE_START;
-            p++;
-        } else {
-            p++;
-        }
-        prev = next;
-    }
-    return ok;
-}
 
 /* ------------------------------------------------------------------------ */
 /* Values */
@@ -2549,12 +2298,12 @@ duplicate_name(const char *text, unsigned line, char *buf, size_t len)
     if (p == NULL)
         return;
     while (*p != '\0' && *p != '\n') {
-        if (!is_name_start(*p)) {
+        if (!cfg_scan_name_start(*p)) {
             p++;
             continue;
         }
         const char *start = p;
-        while (is_name_char(*p))
+        while (cfg_scan_name_char(*p))
             p++;
         const char *q = p;
         while (*q == ' ' || *q == '\t')
@@ -2601,7 +2350,8 @@ message_line(const struct ctx *x, const char *msg)
 {
     size_t n = strlen(x->file);
 
-    if (strncmp(msg, x->file, n) != 0 || msg[n] != ':' || !is_digit(msg[n + 1]))
+    if (strncmp(msg, x->file, n) != 0 || msg[n] != ':' ||
+        msg[n + 1] < '0' || msg[n + 1] > '9')
         return 0;
     return strtoul(msg + n + 1, NULL, 10);
 }
@@ -2632,11 +2382,20 @@ sort_messages(const struct ctx *x)
     }
 }
 
-/* text with x->bad_string replaced by " 0 " and the newlines it held. */
+/* A problem the pre-pass found, as "FILE:LINE: what". */
+static void
+scan_problem(void *arg, unsigned line, const char *what)
+{
+    struct ctx *x = arg;
+
+    add_message(x, "%s:%u: %s", x->file, line, what);
+}
+
+/* text with x->scan.bad_string replaced by " 0 " and the newlines it held. */
 static char *
 without_bad_string(const struct ctx *x, const char *text)
 {
-    size_t len = strlen(text), head = (size_t)(x->bad_string - text);
+    size_t len = strlen(text), head = (size_t)(x->scan.bad_string - text);
     char *copy = malloc(len + 4);
 
     if (copy == NULL)
@@ -2647,10 +2406,10 @@ without_bad_string(const struct ctx *x, const char *text)
     copy[o++] = '0';
     copy[o++] = ' ';
     /* k newlines in a string of at least k + 1 bytes: 3 + k <= its length + 2 */
-    for (size_t i = 0; i < x->bad_string_len; i++)
-        if (x->bad_string[i] == '\n')
+    for (size_t i = 0; i < x->scan.bad_string_len; i++)
+        if (x->scan.bad_string[i] == '\n')
             copy[o++] = '\n';
-    size_t tail = head + x->bad_string_len;
+    size_t tail = head + x->scan.bad_string_len;
     memcpy(copy + o, text + tail, len - tail + 1);
     return copy;
 }
@@ -2677,10 +2436,10 @@ load_text(const char *text, const char *name, struct agent_config *out,
     x->c = out;
     config_init(&cf);
     config_set_auto_convert(&cf, 0);
-    if (!prescan(x, text))
+    if (!cfg_scan(text, &x->scan, scan_problem, x))
         goto out;
-    if (x->bad_string != NULL) {
-        /* See prescan(): the same syntax error, without libconfig's leak. */
+    if (x->scan.bad_string != NULL) {
+        /* See config-scan.h: the same syntax error, without libconfig's leak. */
         if ((copy = without_bad_string(x, text)) == NULL) {
             r = -ENOMEM;
             goto out;
