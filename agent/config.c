@@ -55,8 +55,6 @@ static const char *const mode_names[] = {"auto", "confirm", "off", NULL};
 static const char *const source_names[] = {"iio", "hx711", "mqtt", NULL};
 static const char *const button_source_names[] = {"gpio", "evdev", "zigbee2mqtt", NULL};
 static const char *const action_names[] = {"none", "order", "cancel", "confirm", NULL};
-static const char *const log_names[] = {"error", "warning", "notice",
-                                        "info",  "debug",   NULL};
 static const char *const method_names[] = {"ses", "holt", "croston",
                                            "sba", "tsb",  NULL};
 
@@ -93,7 +91,7 @@ cfg_action_to_str(enum cfg_action a)
 const char *
 cfg_log_to_str(enum cfg_log l)
 {
-    return name_of(log_names, CFG_LOG_COUNT, (int)l);
+    return log_level_to_str(l);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -2031,7 +2029,7 @@ static const struct key top_keys[] = {
      .off = offsetof(struct agent_config, control_socket),
      .size = 108,
      .min = 1},
-    KENUM("log_level", struct agent_config, log_level, log_names),
+    KENUM("log_level", struct agent_config, log_level, log_level_names),
     KEY("monthly_budget", K_MONEY, false, struct agent_config, monthly_budget_cents, 0,
         100000000),
     KFN("currency", false, fn_currency, NULL),
