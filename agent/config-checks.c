@@ -7,14 +7,9 @@
  */
 #include "config-read.h"
 
-#include <errno.h>
-#include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
-#include "config-feeds.h"
 #include "text.h"
 
 /* ------------------------------------------------------------------------ */

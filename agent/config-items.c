@@ -7,18 +7,10 @@
  */
 #include "config-read.h"
 
-#include <errno.h>
-#include <limits.h>
-#include <stdarg.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "config-wishes.h"
 #include "config-feeds.h"
-#include "config-grocy.h"
-#include "evtrace.h"
-#include "text.h"
 
 /* ------------------------------------------------------------------------ */
 /* Channels */

@@ -8,15 +8,9 @@
  */
 #include "config-read.h"
 
-#include <errno.h>
-#include <limits.h>
-#include <stdarg.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "config-home.h"
-#include "config-grocy.h"
 #include "text.h"
 
 /* ------------------------------------------------------------------------ */

@@ -93,68 +93,131 @@ struct cfg_key {
 #define FIELD(type, member)                                                            \
     .off = offsetof(type, member), .size = sizeof(((type *)0)->member)
 
-/* config.c: the names of enumerated settings, NULL-terminated. */
+/* config.c: the names of enumerated settings, in enum order, NULL-terminated
+ * (KENUM tables take them). */
 extern const char *const cfg_mode_names[];
 extern const char *const cfg_action_names[];
 extern const char *const cfg_method_names[];
 
 /*
- * config-messages.c: messages, each "FILE:LINE: PATH: expected ..., found ...",
- * collected in x (all counted, the first CFG_ERR_MAX kept), and near misses.
+ * config-messages.c. Every problem is counted in x->n_errors; the first
+ * CFG_ERR_MAX are kept in x->errs (when not NULL), later ones only counted as
+ * dropped. Messages are cut to CFG_ERR_LEN - 1 bytes.
  */
+
+/* A message as it stands (the caller writes "FILE:LINE: ..."). */
 void cfg_add_message(struct cfg_ctx *x, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+
+/* "items.[1].pack": names joined by dots, list and array elements as [i];
+ * "" for the root. */
 void cfg_path_of(const config_setting_t *s, char *buf, size_t len);
+
+/* The line of s, 1 for the root (which has none of its own). */
 unsigned cfg_line_of(const config_setting_t *s);
+
+/* "FILE:LINE: PATH: " and the rest, about setting s. */
 void cfg_setting_error(struct cfg_ctx *x, const config_setting_t *s, const char *fmt,
                        ...) __attribute__((format(printf, 3, 4)));
+
+/* "FILE:LINE: G.NAME: expected EXPECTED, found nothing": a required setting
+ * absent from group g. */
 void cfg_missing_error(struct cfg_ctx *x, const config_setting_t *g, const char *name,
                        const char *expected);
+
+/* The literal the pre-pass found too large at s's path, or NULL. */
 const struct cfg_overflow *cfg_find_overflow(const struct cfg_ctx *x,
                                              const config_setting_t *s);
+
+/* "expected EXPECTED, found <what s holds, as written>" and note (may be NULL). */
 void cfg_value_error(struct cfg_ctx *x, const config_setting_t *s, const char *expected,
                      const char *note);
+
+/* " (did you mean 'x'?)" with quote q, for the closest of n candidates within
+ * two edits, or "" when none is that close. */
 void cfg_did_you_mean(const char *word, const char *const *cands, size_t n, char q,
                       char *buf, size_t len);
 
 /*
- * config-values.c: values of each kind, checked against their range, and the
- * tables of known settings read into a struct. Each get_ function reports
- * what is wrong and returns false (or NULL).
+ * config-values.c. A get_ function stores into *out only a value in range and
+ * returns true; otherwise it reports "expected ..., found ..." about s and
+ * returns false (or NULL).
  */
+
+/* Whether s is an integer setting (32 or 64 bits). */
 bool cfg_is_int(const config_setting_t *s);
+
+/* An integer from min to max; expected is the message's "expected" text. */
 bool cfg_get_int(struct cfg_ctx *x, const config_setting_t *s, int64_t min, int64_t max,
                  const char *expected, int64_t *out);
+
+/* The string of s (owned by libconfig, valid until config_destroy), or NULL. */
 const char *cfg_get_str(struct cfg_ctx *x, const config_setting_t *s,
                         const char *expected);
+
+/* d ms as a message writes it: "90s" when whole seconds, else "250ms". */
 void cfg_format_duration_ms(int64_t d, char *buf, size_t len);
+
+/* A duration string: a whole number and "ms" (when ms), "s", "m", "h" or "d";
+ * *out in ms when ms, else s. False for anything else. */
 bool cfg_parse_duration(const char *v, bool ms, int64_t *out);
+
+/* v in units of 1/scale (1000, 100 or 10000) as a decimal without trailing
+ * zeros: "2.5" for 2500 at 1000, "4.99" for 499 at 100. */
 void cfg_format_fixed(int64_t v, int64_t scale, char *buf, size_t len);
+
+/* Whether s is only a-z, 0-9 (A-Z too when upper) and characters of extra. */
 bool cfg_ascii_in(const char *s, const char *extra, bool upper);
+
+/* UTF-8 without overlong forms or surrogates, and without control characters
+ * (C0, DEL, C1) unless controls. */
 bool cfg_utf8_ok(const char *s, bool controls);
+
+/* Copy v into dst of cap bytes (checked to fit before; cut if not). */
 void cfg_put_str(char *dst, size_t cap, const char *v);
+
+/*
+ * Read group g against keys (at most 32) into obj: unknown settings are
+ * reported (with a near miss), known ones applied in file order, required ones
+ * that are missing reported last. Returns the set of keys seen (bit i:
+ * keys[i]).
+ */
 uint32_t cfg_read_group(struct cfg_ctx *x, config_setting_t *g,
                         const struct cfg_key *keys, size_t n, void *obj);
+
+/* s must be a group { WHAT }: otherwise a message, and false. */
 bool cfg_want_group(struct cfg_ctx *x, const config_setting_t *s, const char *what);
+
+/* The member name of group g, or NULL. */
 config_setting_t *cfg_member(config_setting_t *g, const char *name);
 
-/* config-links.c: the top-level settings with rules of their own, and the
- * retailer's and the home broker's groups. */
+/*
+ * config-links.c: K_FN readers of the top-level settings with rules of their
+ * own and of the two brokers' groups. Each reads s into obj (the struct the
+ * table is about) and reports what is wrong.
+ */
 void cfg_fn_top_device_id(struct cfg_ctx *x, config_setting_t *s, void *obj);
 void cfg_fn_topic_prefix(struct cfg_ctx *x, config_setting_t *s, void *obj);
 void cfg_fn_currency(struct cfg_ctx *x, config_setting_t *s, void *obj);
 void cfg_fn_broker(struct cfg_ctx *x, config_setting_t *s, void *obj);
 void cfg_fn_home(struct cfg_ctx *x, config_setting_t *s, void *obj);
 
-/* config-items.c: one channel, item or button, each read whole; the
- * references between them are checked later, in config-checks.c. */
+/*
+ * config-items.c: one element of channels, items or buttons read whole from
+ * its group s into the struct, and a delivery group (a K_FN reader, obj a
+ * struct cfg_delivery). References between elements are checked later, by
+ * config-checks.c, on the groups config.c keeps in x.
+ */
 void cfg_read_channel(struct cfg_ctx *x, config_setting_t *s, struct cfg_channel *ch);
 void cfg_fn_delivery(struct cfg_ctx *x, config_setting_t *s, void *obj);
 void cfg_read_item(struct cfg_ctx *x, config_setting_t *s, struct cfg_item *it);
 void cfg_read_button(struct cfg_ctx *x, config_setting_t *s, struct cfg_button *b);
 
-/* config-checks.c: the checks across the file, once every channel, item and
- * button is read (names unique, references resolved, lines not shared). */
+/*
+ * config-checks.c: the checks across the file, once every channel, item and
+ * button is read: names and indices unique, GPIO lines not shared, every
+ * item's channel and every button's item resolved, each action allowed.
+ */
 void cfg_check_channels(struct cfg_ctx *x);
 void cfg_check_gpio_lines(struct cfg_ctx *x);
 void cfg_check_items(struct cfg_ctx *x);

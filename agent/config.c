@@ -22,8 +22,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,8 +38,6 @@
 #include "config-grocy.h"
 #include "config-read.h"
 #include "config-scan.h"
-#include "evtrace.h"
-#include "text.h"
 
 /* A file bigger than this is not a configuration (32 items take about 30 KB). */
 #define CFG_FILE_MAX (1024 * 1024)

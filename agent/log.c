@@ -7,7 +7,6 @@
  */
 #include "log.h"
 
-#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
