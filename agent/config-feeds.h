@@ -4,9 +4,9 @@
  * gives them (CONFIG.md, "Scales and buttons over MQTT"): a channel's
  * mqtt = { topic; format; interval; } (an ESPHome sensor's state topic) and a
  * button's zigbee2mqtt = { topic; actions = { single = "order"; ... }; }.
- * config.c hands those groups here, so that file does not grow with them;
- * every function reports what is wrong and where, and config.c turns that
- * into the "FILE:LINE: PATH: ..." message. Nothing here keeps state.
+ * config-items.c hands those groups here, so that file does not grow with
+ * them; every function reports what is wrong and where, and the loader turns
+ * that into the "FILE:LINE: PATH: ..." message. Nothing here keeps state.
  */
 #ifndef PANTRY_AGENT_CONFIG_FEEDS_H
 #define PANTRY_AGENT_CONFIG_FEEDS_H

@@ -2,7 +2,7 @@
 /*
  * The home broker's settings (CONFIG.md, "Home broker"): the household's own
  * MQTT broker where the daemon publishes per-item state and Home Assistant
- * discovery, never the retailer's. config.c reads home = { ... } with the
+ * discovery, never the retailer's. config-links.c reads home = { ... } with the
  * broker's own setting table (the same struct cfg_broker, the same checks and
  * the same 0600 rule for credentials) and asks this file for what is the home
  * broker's alone: its defaults and the rule of its topic prefixes.

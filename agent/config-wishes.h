@@ -2,10 +2,10 @@
 /*
  * The household's wishes of an item in the configuration (CONFIG.md,
  * "Product preferences"): the product codes it accepts, ranked, and the checks
- * of a product code (a retailer's article number, a GS1 GTIN). config.c reads
- * an item's group and hands the settings of the wishes here, so that file does
- * not grow with them; every function here reports what is wrong and where,
- * and config.c turns that into the "FILE:LINE: PATH: ..." message.
+ * of a product code (a retailer's article number, a GS1 GTIN). config-items.c
+ * reads an item's group and hands the settings of the wishes here, so that
+ * file does not grow with them; every function here reports what is wrong and
+ * where, and the loader turns that into the "FILE:LINE: PATH: ..." message.
  */
 #ifndef PANTRY_AGENT_CONFIG_WISHES_H
 #define PANTRY_AGENT_CONFIG_WISHES_H

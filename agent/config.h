@@ -28,6 +28,7 @@
 
 #include "cond/cond.h"
 #include "delivery.h"
+#include "log.h" /* enum cfg_log, the log_level setting */
 #include "forecast.h"
 
 #define CFG_MAX_ITEMS 32
@@ -69,15 +70,6 @@ enum cfg_action {
     CFG_ACT_CONFIRM, /* confirm the item's planned order (no item: every one) */
 };
 #define CFG_ACTION_COUNT 4
-
-enum cfg_log {
-    CFG_LOG_ERROR,
-    CFG_LOG_WARNING,
-    CFG_LOG_NOTICE,
-    CFG_LOG_INFO,
-    CFG_LOG_DEBUG
-};
-#define CFG_LOG_COUNT 5
 
 struct cfg_broker {
     /* mqtt://, mqtts://, tcp://, ssl:// host[:port]; "" = no broker (orders wait

@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * stderr logging (see log.h). One write per line, so lines of concurrent
- * writers never interleave mid-line in the journal.
+ * writers never interleave mid-line in the journal. It depends on nothing of
+ * the daemon's: the clock and the UTC text form only, both leaves, so that any
+ * module may log and logging never calls back into one.
  */
 #include "log.h"
 
-#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,10 +14,20 @@
 #include <unistd.h>
 
 #include "clock.h"
-#include "evtrace.h"
+#include "utc.h"
+
+const char *const log_level_names[CFG_LOG_COUNT + 1] = {
+    "error", "warning", "notice", "info", "debug", NULL,
+};
 
 static enum cfg_log max_level = CFG_LOG_INFO;
 static bool to_journal;
+
+const char *
+log_level_to_str(enum cfg_log level)
+{
+    return (unsigned)level < CFG_LOG_COUNT ? log_level_names[level] : "?";
+}
 
 void
 log_setup(enum cfg_log level, bool journal)
@@ -52,10 +63,9 @@ log_msg(enum cfg_log level, const char *fmt, ...)
     if (to_journal) {
         n = snprintf(line, sizeof(line), "<%d>", prio[level]);
     } else {
-        char t[32];
-        int64_t ms = clock_wall_ms();
-        evtrace_format_time(ms / 1000, t, sizeof(t));
-        n = snprintf(line, sizeof(line), "%s %s: ", t, cfg_log_to_str(level));
+        char t[UTC_TEXT_LEN];
+        utc_format(clock_wall_ms() / 1000, t, sizeof(t));
+        n = snprintf(line, sizeof(line), "%s %s: ", t, log_level_to_str(level));
     }
     va_start(ap, fmt);
     n += vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);

@@ -10,7 +10,27 @@
 
 #include <stdbool.h>
 
-#include "config.h"
+/*
+ * The levels of log lines, most severe first. They live here, not in
+ * config.h, so that logging depends on nothing: the configuration's
+ * log_level setting takes their names (log_level_names), and config.h
+ * includes this header. The cfg_ names are the setting's, kept for its users.
+ */
+enum cfg_log {
+    CFG_LOG_ERROR,
+    CFG_LOG_WARNING,
+    CFG_LOG_NOTICE,
+    CFG_LOG_INFO,
+    CFG_LOG_DEBUG
+};
+#define CFG_LOG_COUNT 5
+
+/* "error" "warning" "notice" "info" "debug", in the order of enum cfg_log,
+ * and NULL after them. */
+extern const char *const log_level_names[CFG_LOG_COUNT + 1];
+
+/* The name of level, "?" when it is none of them. */
+const char *log_level_to_str(enum cfg_log level);
 
 /* Lines above level are dropped; journal: the "<N>" prefix instead of time. */
 void log_setup(enum cfg_log level, bool journal);
