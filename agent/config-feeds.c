@@ -14,9 +14,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "config-found.h"
 #include "cond.h"
-#include "evtrace.h"
+#include "config-found.h"
+#include "units.h"
+#include "utc.h"
 
 #define FEED_STALE_FLOOR_MS 30000
 
@@ -114,7 +115,7 @@ cfg_feeds_channel(const config_setting_t *s, struct cfg_channel *ch,
     if ((m = config_setting_get_member(s, "interval")) != NULL) {
         int64_t sec;
         if (config_setting_type(m) != CONFIG_TYPE_STRING ||
-            evtrace_parse_duration(config_setting_get_string(m), &sec) < 0 || sec < 1 ||
+            utc_parse_duration(config_setting_get_string(m), MODELS_DT_MAX_S, &sec) < 0 || sec < 1 ||
             sec > 3600)
             return cfg_expected(m, where, err, errlen,
                         "a duration from 1s to 1h (like \"60s\", \"5m\")");

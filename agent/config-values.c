@@ -11,8 +11,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "evtrace.h"
 #include "text.h"
+#include "units.h"
+#include "utc.h"
 
 /* ------------------------------------------------------------------------ */
 /* Values */
@@ -164,7 +165,7 @@ cfg_format_duration_ms(int64_t d, char *buf, size_t len)
 
 /*
  * A duration string: a whole number and a unit, "ms" (when ms), "s", "m", "h"
- * or "d". The s/m/h/d forms are evtrace_parse_duration's. Result in the unit
+ * or "d". The s/m/h/d forms are utc_parse_duration()'s (at most MODELS_DT_MAX_S). Result in the unit
  * of the range (ms or s).
  */
 bool
@@ -181,7 +182,7 @@ cfg_parse_duration(const char *v, bool ms, int64_t *out)
         num[n - 2] = '\0';
         return text_parse_uint(num, 9, true, out);
     }
-    if (evtrace_parse_duration(v, &d) < 0)
+    if (utc_parse_duration(v, MODELS_DT_MAX_S, &d) < 0)
         return false;
     *out = ms ? d * 1000 : d;
     return true;

@@ -20,7 +20,6 @@
 #include "config.h"
 #include "control.h"
 #include "daemon.h"
-#include "evtrace.h"
 #include "learn.h"
 #include "log.h"
 #include "pipeline.h"
@@ -28,6 +27,7 @@
 #include "store.h"
 #include "trace.h"
 #include "uplink.h"
+#include "utc.h"
 
 #ifndef PANTRY_VERSION
 #define PANTRY_VERSION "unknown"
@@ -54,7 +54,7 @@ start_recording(struct agent *a, int64_t now, int64_t seconds, char *path, size_
     if (a->rec != NULL)
         return snprintf(msg, msglen, "a recording is already running"), -EBUSY;
     snprintf(dir, sizeof(dir), "%s", a->cfg->store_path);
-    evtrace_format_time(now / 1000, t, sizeof(t));
+    utc_format(now / 1000, t, sizeof(t));
     snprintf(path, len, "%s/trace-%s.trace", dirname(dir), t);
     if ((a->rec = fopen(path, "wx")) == NULL)
         return snprintf(msg, msglen, "%s: %s", path, strerror(errno)), -errno;

@@ -18,14 +18,14 @@
 #include "clock.h"
 #include "config.h"
 #include "daemon.h"
-#include "evtrace.h"
 #include "hhsource.h"
 #include "log.h"
 #include "pipeline.h"
 #include "resume.h"
-#include "store.h"
 #include "store-io.h"
+#include "store.h"
 #include "uplink.h"
+#include "utc.h"
 
 /*
  * The store's writes since the start (store-io.h), cumulative: the store
@@ -116,7 +116,7 @@ replay_stopped(const struct agent *a)
         log_error("replay: stopped before any input of %s was used", a->replay_path);
         return;
     }
-    evtrace_format_time(a->replayed_ms / 1000, t, sizeof(t));
+    utc_format(a->replayed_ms / 1000, t, sizeof(t));
     log_error("replay: stopped; the store keeps the input of %s up to %s (%" PRId64
               " ms), and a replay into it goes on after that",
               a->replay_path, t, a->replayed_ms);
@@ -241,7 +241,7 @@ daemon_replay_start(struct agent *a, int64_t *start)
     }
     if (seen) {
         char t[32];
-        evtrace_format_time(a->resume_ms / 1000, t, sizeof(t));
+        utc_format(a->resume_ms / 1000, t, sizeof(t));
         log_notice("replay: the store has processed the trace up to %s; going on "
                    "from there",
                    t);
@@ -260,7 +260,7 @@ daemon_resume_replay(struct agent *a)
 
     a->resume_n = UINT32_MAX;
     if (a->resume_ms != INT64_MIN) {
-        evtrace_format_time(a->resume_ms / 1000, t, sizeof(t));
+        utc_format(a->resume_ms / 1000, t, sizeof(t));
         if (resume_load(a->pl, a->resume_ms, err, sizeof(err)) == 0) {
             a->resume_n = a->pl->in_t_ms == a->resume_ms ? a->pl->in_n : 0;
             log_info("replay: the state of %s restored: going on as if never "

@@ -18,7 +18,6 @@
 #define HEADER "# pantry-events v1"
 #define MAX_FIELDS 16
 #define DAY INT64_C(86400)
-#define MAX_GRAMS INT64_C(1000000) /* 1,000 kg: MODELS_MASS_MAX_MG */
 
 static const char *const kind_names[] = {"consume", "refill", "stock"};
 
@@ -45,53 +44,9 @@ evtrace_kind_to_str(enum evtrace_kind k)
     return kind_names[k];
 }
 
-int
-evtrace_parse_time(const char *s, int64_t *t_s)
-{
-    return utc_parse(s, t_s);
-}
 
-void
-evtrace_format_time(int64_t t_s, char *buf, size_t len)
-{
-    utc_format(t_s, buf, len);
-}
 
-int
-evtrace_parse_duration(const char *s, int64_t *sec)
-{
-    /* At most 4 years, the models' duration range. */
-    return utc_parse_duration(s, MODELS_DT_MAX_S, sec);
-}
 
-int
-evtrace_parse_grams(const char *s, int64_t *mg)
-{
-    char whole[16], frac[4] = "000";
-    const char *dot = strchr(s, '.');
-    size_t wn = dot ? (size_t)(dot - s) : strlen(s);
-    int64_t w, f;
-    if (wn == 0 || wn >= sizeof(whole))
-        return -EINVAL;
-    memcpy(whole, s, wn);
-    whole[wn] = '\0';
-    if (!text_parse_uint(whole, 7, true, &w))
-        return -EINVAL;
-    if (dot != NULL) {
-        size_t fn = strlen(dot + 1);
-        if (fn == 0 || fn > 3)
-            return -EINVAL;
-        memcpy(frac, dot + 1, fn);
-        if (!text_parse_uint(frac, 3, true, &f))
-            return -EINVAL;
-    } else {
-        f = 0;
-    }
-    if (w > MAX_GRAMS || (w == MAX_GRAMS && f > 0))
-        return -EINVAL;
-    *mg = w * 1000 + f;
-    return 0;
-}
 
 int
 evtrace_find_item(const struct evtrace *t, const char *id)
@@ -152,7 +107,7 @@ item_setting(struct evtrace_item *it, const char *key, const char *val, char *er
 {
     int64_t v;
     if (strcmp(key, "pack") == 0) {
-        if (evtrace_parse_grams(val, &it->pack_mg) < 0 || it->pack_mg == 0)
+        if (text_parse_grams(val, &it->pack_mg) < 0 || it->pack_mg == 0)
             return text_error(err, errlen,
                               "pack: expected grams > 0 (e.g. 500 or 2.5), found '%s'",
                               val);
@@ -173,7 +128,7 @@ item_setting(struct evtrace_item *it, const char *key, const char *val, char *er
     } else if (strcmp(key, "lead") == 0 || strcmp(key, "review") == 0 ||
                strcmp(key, "cover") == 0 || strcmp(key, "half-life") == 0 ||
                strcmp(key, "trend-half-life") == 0 || strcmp(key, "damping") == 0) {
-        if (evtrace_parse_duration(val, &v) < 0)
+        if (utc_parse_duration(val, MODELS_DT_MAX_S, &v) < 0)
             return text_error(
                 err, errlen,
                 "%s: expected a duration like 90s, 30m, 48h or 14d (at most 4 "
@@ -292,7 +247,7 @@ parse_event(struct evtrace *t, char **f, size_t n, char *err, size_t errlen)
         return text_error(
             err, errlen,
             "expected 'TIME ITEM consume|refill|stock GRAMS', found %zu fields", n);
-    if (evtrace_parse_time(f[0], &ts) < 0)
+    if (utc_parse(f[0], &ts) < 0)
         return text_error(
             err, errlen, "time: expected YYYY-MM-DDTHH:MM:SSZ (UTC), found '%s'", f[0]);
     int item = evtrace_find_item(t, f[1]);
@@ -307,13 +262,13 @@ parse_event(struct evtrace *t, char **f, size_t n, char *err, size_t errlen)
     if (kind < 0)
         return text_error(err, errlen,
                           "event: expected consume, refill or stock, found '%s'", f[2]);
-    if (evtrace_parse_grams(f[3], &e.mg) < 0)
+    if (text_parse_grams(f[3], &e.mg) < 0)
         return text_error(
             err, errlen,
             "grams: expected 0 to 1000000 with at most 3 decimals, found '%s'", f[3]);
     if (t->n_events > 0 && ts < t->events[t->n_events - 1].t_s) {
         char prev[32];
-        evtrace_format_time(t->events[t->n_events - 1].t_s, prev, sizeof(prev));
+        utc_format(t->events[t->n_events - 1].t_s, prev, sizeof(prev));
         return text_error(err, errlen,
                           "time: expected %s or later (the previous event's time; time "
                           "never goes backwards), found '%s'",

@@ -95,15 +95,4 @@ int evtrace_find_item(const struct evtrace *t, const char *id);
 /* "consume", "refill", "stock". */
 const char *evtrace_kind_to_str(enum evtrace_kind k);
 
-/*
- * Parsers shared with configuration: strict, whole-string, range-checked.
- * Each returns 0 or -EINVAL.
- */
-int evtrace_parse_time(const char *s, int64_t *t_s);      /* YYYY-MM-DDTHH:MM:SSZ */
-int evtrace_parse_duration(const char *s, int64_t *sec);  /* 90s 30m 48h 14d */
-int evtrace_parse_grams(const char *s, int64_t *mg);      /* 12 or 12.345 */
-
-/* Format t_s as YYYY-MM-DDTHH:MM:SSZ into buf (at least 21 bytes). */
-void evtrace_format_time(int64_t t_s, char *buf, size_t len);
-
 #endif

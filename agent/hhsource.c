@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "evtrace.h"
 #include "household.h"
 #include "text.h"
 
@@ -71,7 +70,7 @@ hh_read_demand(const char *path, int64_t epoch_s, struct cl_use **out, size_t *n
                            path, ln, u[*n - 1].t_s - epoch_s, line);
             goto out;
         }
-        if (evtrace_parse_grams(comma + 1, &mg) < 0 || mg <= 0 || mg > 100000000) {
+        if (text_parse_grams(comma + 1, &mg) < 0 || mg <= 0 || mg > 100000000) {
             e = text_error(err, errlen,
                            "%s:%zu: grams: expected grams from 0.001 to "
                            "100000, found '%s'",

@@ -33,7 +33,6 @@
 #include "config.h"
 #include "control.h"
 #include "daemon.h"
-#include "evtrace.h"
 #include "grocy-wire.h"
 #include "home.h"
 #include "keys.h"
@@ -42,8 +41,8 @@
 #include "pipeline.h"
 #include "resume.h"
 #include "status.h"
-#include "store.h"
 #include "store-io.h"
+#include "store.h"
 #include "text.h"
 #include "trace.h"
 #include "uplink.h"
@@ -168,7 +167,7 @@ on_queued(void *ctx, const char *order_id)
         log_notice("order %s %s: a signed cancel waits in the outbox", o.order_id,
                    store_order_state_to_str(o.state));
     } else {
-        evtrace_format_time(o.queued_ms / 1000, t, sizeof(t));
+        utc_format(o.queued_ms / 1000, t, sizeof(t));
         log_notice("order %s queued at %s: %d pack%s of %s (%s), sequence number "
                    "%" PRId64, o.order_id, t, o.packs, o.packs == 1 ? "" : "s", o.item,
                    o.reason, o.seq);

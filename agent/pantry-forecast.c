@@ -24,6 +24,7 @@
 #include "policy.h"
 #include "quantile.h"
 #include "simulate.h"
+#include "utc.h"
 
 #define MAX_ORDERS 8
 #define HOUR INT64_C(3600)
@@ -105,7 +106,7 @@ review(const struct evtrace_item *it, struct item_state *s, int64_t now, bool qu
     s->n_orders_total++;
     if (!quiet && !json) {
         char when[32];
-        evtrace_format_time(now, when, sizeof(when));
+        utc_format(now, when, sizeof(when));
         printf("%s  order %-12s %u x %.0f g  (stock %.0f g, reorder point %.0f g, "
                "rate %.1f g/day)\n",
                when, it->id, out.packs, it->pack_mg / 1000.0, s->stock_mg / 1000.0,
@@ -143,7 +144,7 @@ fmt_time(int64_t t, char *buf, size_t len)
     if (t == MODELS_NEVER)
         snprintf(buf, len, "never");
     else
-        evtrace_format_time(t, buf, len);
+        utc_format(t, buf, len);
 }
 
 /*
@@ -212,9 +213,9 @@ report(const struct evtrace_item *it, const struct item_state *s, int64_t now, b
            s->lead.mean_s / 86400.0, s->lead.n);
     for (size_t i = 0; i < s->n_orders; i++) {
         char when[32], got[32];
-        evtrace_format_time(s->orders[i].t_s, when, sizeof(when));
+        utc_format(s->orders[i].t_s, when, sizeof(when));
         if (s->orders[i].arrived_s)
-            evtrace_format_time(s->orders[i].arrived_s, got, sizeof(got));
+            utc_format(s->orders[i].arrived_s, got, sizeof(got));
         else
             snprintf(got, sizeof(got), "open");
         printf("  ordered    %s, %u pack(s), refilled %s\n", when, s->orders[i].packs, got);
@@ -289,7 +290,7 @@ main(int argc, char **argv)
     int64_t end = t.events[t.n_events - 1].t_s;
     if (!json) {
         char when[32];
-        evtrace_format_time(end, when, sizeof(when));
+        utc_format(end, when, sizeof(when));
         printf("\nAt the end of the trace, %s:\n", when);
     }
     for (size_t i = 0; i < t.n_items; i++)

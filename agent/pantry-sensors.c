@@ -25,13 +25,13 @@
 #include "cli-util.h"
 #include "clock.h"
 #include "evdev.h"
-#include "evtrace.h"
 #include "gpio.h"
 #include "hx711.h"
 #include "iio.h"
 #include "sensor.h"
 #include "text.h"
 #include "trace.h"
+#include "utc.h"
 #ifdef PANTRY_HAVE_GPIOD
 #include "gpio-gpiod.h"
 #endif
@@ -168,7 +168,7 @@ parse_cal(const char *s, struct cond_cal *cal)
     *a++ = '\0';
     *b++ = '\0';
     if (!text_parse_int(buf, 8, &zero) || !text_parse_int(a, 9, &span) ||
-        evtrace_parse_grams(b, &mg) < 0 || zero < -8388608 || zero > 8388607)
+        text_parse_grams(b, &mg) < 0 || zero < -8388608 || zero > 8388607)
         return false;
     return cond_cal_two_point(cal, (int32_t)zero, (int32_t)(zero + span), mg) == 0 &&
            span > -16777216 && span < 16777216;
@@ -308,7 +308,7 @@ parse_run_option(int c, struct opts *o)
         o->note = optarg;
         return 0;
     case O_WEIGHT:
-        if (evtrace_parse_grams(optarg, &o->weight_mg) < 0 || o->weight_mg == 0)
+        if (text_parse_grams(optarg, &o->weight_mg) < 0 || o->weight_mg == 0)
             return cli_usage_error("--weight: expected grams such as 500 or 499.5, "
                                    "found '%s'",
                                    optarg);
@@ -318,7 +318,7 @@ parse_run_option(int c, struct opts *o)
             return cli_usage_error("--samples: expected 5..10000, found '%s'", optarg);
         return 0;
     case O_SPREAD:
-        if (evtrace_parse_grams(optarg, &o->max_spread_mg) < 0)
+        if (text_parse_grams(optarg, &o->max_spread_mg) < 0)
             return cli_usage_error("--max-spread: expected grams, found '%s'", optarg);
         return 0;
     case O_JSON:
@@ -571,7 +571,7 @@ static void
 print_sample(const struct opts *o, const struct sample *s)
 {
     char t[32];
-    evtrace_format_time(s->t_ms / 1000, t, sizeof(t));
+    utc_format(s->t_ms / 1000, t, sizeof(t));
     printf("%s.%03d ch%u ", t, (int)(s->t_ms % 1000), s->channel);
     if (s->status != SAMPLE_OK) {
         printf("%s\n", sample_status_to_str(s->status));

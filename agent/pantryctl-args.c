@@ -15,8 +15,9 @@
 
 #include "config.h"
 #include "control.h"
-#include "evtrace.h"
 #include "pantryctl.h"
+#include "text.h"
+#include "utc.h"
 
 #ifndef PANTRY_VERSION
 #define PANTRY_VERSION "unknown"
@@ -130,7 +131,7 @@ parse_option(int c, const char *arg, struct opts *o, bool *help)
         o->json = true;
         return 0;
     case O_NOW:
-        if (evtrace_parse_time(arg, &t_s) < 0)
+        if (utc_parse(arg, &t_s) < 0)
             return cli_usage_error("--now: expected YYYY-MM-DDTHH:MM:SSZ, found '%s'",
                                    arg);
         o->now_ms = t_s * 1000;
@@ -140,7 +141,7 @@ parse_option(int c, const char *arg, struct opts *o, bool *help)
         o->given |= OPT_ASCII;
         return 0;
     case O_WEIGHT:
-        if (evtrace_parse_grams(arg, &o->weight_mg) < 0 ||
+        if (text_parse_grams(arg, &o->weight_mg) < 0 ||
             o->weight_mg < CONTROL_SPAN_MIN_MG || o->weight_mg > CONTROL_SPAN_MAX_MG)
             return cli_usage_error("--weight: expected grams from 0.001 to 1000000 "
                                    "such as 500 or 499.5, found '%s'",

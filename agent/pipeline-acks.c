@@ -10,12 +10,12 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "evtrace.h"
 #include "learn.h"
 #include "message.h"
 #include "orders.h"
 #include "pipeline-int.h"
 #include "text.h"
+#include "utc.h"
 
 int
 pipeline_published(struct pipeline *p, enum store_msg_kind kind, const char *order_id,
@@ -115,7 +115,7 @@ pipeline_ack(struct pipeline *p, const struct message_ack *a, int64_t now_ms, ch
     }
     bool eta_new = false;
     if (a->status == ACK_SHIPPED && a->eta_s > 0) {
-        evtrace_format_time(a->eta_s, eta, sizeof(eta));
+        utc_format(a->eta_s, eta, sizeof(eta));
         if (!store_order_state_final(o.state) && o.eta_ms != a->eta_s * 1000)
             eta_new = pl_note_err(p, store_order_set_eta(p->db, o.order_id,
                                                       a->eta_s * 1000)) == 0;

@@ -35,7 +35,6 @@
 #include <string.h>
 
 #include "config-wishes.h"
-#include "evtrace.h"
 #include "jws.h"
 #include "learn.h"
 #include "message.h"
@@ -44,6 +43,7 @@
 #include "runout.h"
 #include "text.h"
 #include "units.h"
+#include "utc.h"
 
 #define DAY_MS INT64_C(86400000)
 #define BATCH_MS 1000 /* an open batch is committed after this much time */
@@ -547,7 +547,7 @@ order_id(const struct pipeline *p, const struct pl_item *it, int64_t now_ms,
 
     for (const char *s = p->cfg->device_id; *s != '\0'; s++)
         h = (h ^ (uint8_t)*s) * 16777619u;
-    evtrace_format_time(now_ms / 1000, t, sizeof(t));
+    utc_format(now_ms / 1000, t, sizeof(t));
     for (const char *s = t; *s != '\0' && k + 1 < sizeof(c); s++)
         if (*s != '-' && *s != ':')
             c[k++] = *s;
@@ -843,7 +843,7 @@ refill(struct pipeline *p, struct pl_item *it, const struct stock_event *ev)
     struct open_order oo;
     char note[STORE_NOTE_MAX], when[32];
 
-    evtrace_format_time(ev->t_ms / 1000, when, sizeof(when));
+    utc_format(ev->t_ms / 1000, when, sizeof(when));
     /*
      * A refill of an empty shelf (2 % of a pack or less at the last review): the
      * time it stood empty was no silence of the household, only use it could

@@ -20,7 +20,6 @@
 
 #include "closedloop.h"
 #include "config.h"
-#include "evtrace.h"
 #include "hhsource.h"
 #include "text.h"
 #include "utc.h"
@@ -134,7 +133,7 @@ parse_args(int argc, char **argv, struct sim_args *a)
                 why = "--days: expected 1 to 3660";
             break;
         case 'p':
-            if (evtrace_parse_grams(optarg, &a->start_packs_milli) < 0 ||
+            if (text_parse_grams(optarg, &a->start_packs_milli) < 0 ||
                 a->start_packs_milli > 100000)
                 why = "--start-packs: expected packs from 0 to 100, like 1 or 0.5";
             break;

@@ -14,12 +14,12 @@
 
 #include "clock.h"
 #include "evdev.h"
-#include "evtrace.h"
 #include "gpio.h"
 #include "hx711.h"
 #include "iio.h"
 #include "log.h"
 #include "mqttfeed.h"
+#include "utc.h"
 #ifdef PANTRY_HAVE_GPIOD
 #include "gpio-gpiod.h"
 #endif
@@ -111,8 +111,8 @@ replay_checked(const struct agent *a, const struct sample_source *src)
                  "line stops the replay there (the store keeps what came before)",
                  a->replay_path);
     } else {
-        evtrace_format_time(sum->first_t_ms / 1000, t0, sizeof(t0));
-        evtrace_format_time(sum->last_t_ms / 1000, t1, sizeof(t1));
+        utc_format(sum->first_t_ms / 1000, t0, sizeof(t0));
+        utc_format(sum->last_t_ms / 1000, t1, sizeof(t1));
         log_info("replay: %s checked: %u lines, %" PRIu64 " samples, %" PRIu64
                  " button edges%s%s%s%s",
                  a->replay_path, sum->lines, sum->samples, sum->edges,

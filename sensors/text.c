@@ -154,3 +154,35 @@ text_utf8_count(const char *s, size_t len)
     }
     return count;
 }
+
+/* 1,000 kg: the models' MODELS_MASS_MAX_MG. */
+#define TEXT_GRAMS_MAX INT64_C(1000000)
+
+int
+text_parse_grams(const char *s, int64_t *mg)
+{
+    char whole[16], frac[4] = "000";
+    const char *dot = strchr(s, '.');
+    size_t wn = dot ? (size_t)(dot - s) : strlen(s);
+    int64_t w, f;
+    if (wn == 0 || wn >= sizeof(whole))
+        return -EINVAL;
+    memcpy(whole, s, wn);
+    whole[wn] = '\0';
+    if (!text_parse_uint(whole, 7, true, &w))
+        return -EINVAL;
+    if (dot != NULL) {
+        size_t fn = strlen(dot + 1);
+        if (fn == 0 || fn > 3)
+            return -EINVAL;
+        memcpy(frac, dot + 1, fn);
+        if (!text_parse_uint(frac, 3, true, &f))
+            return -EINVAL;
+    } else {
+        f = 0;
+    }
+    if (w > TEXT_GRAMS_MAX || (w == TEXT_GRAMS_MAX && f > 0))
+        return -EINVAL;
+    *mg = w * 1000 + f;
+    return 0;
+}

@@ -22,6 +22,12 @@
 bool text_parse_uint(const char *s, size_t max_digits, bool leading_zeros,
                      int64_t *out);
 
+/*
+ * Grams with up to three decimals ("12", "12.345"), at most 1,000,000 g (the
+ * models' mass range), into milligrams. 0 or -EINVAL; *mg untouched on error.
+ */
+int text_parse_grams(const char *s, int64_t *mg);
+
 /* The same with an optional '-' (no "-0"), leading zeros never allowed. */
 bool text_parse_int(const char *s, size_t max_digits, int64_t *out);
 

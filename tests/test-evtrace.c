@@ -10,6 +10,9 @@
 
 #include "evtrace.h"
 #include "harness.h"
+#include "text.h"
+#include "units.h"
+#include "utc.h"
 
 static int
 parse_all(struct evtrace *t, const char *const *lines, size_t n, char *err, size_t errlen)
@@ -303,40 +306,40 @@ test_time_against_libc(void)
         time_t tt = (time_t)t;
         gmtime_r(&tt, &tm);
         strftime(libc, sizeof(libc), "%Y-%m-%dT%H:%M:%SZ", &tm);
-        evtrace_format_time(t, buf, sizeof(buf));
+        utc_format(t, buf, sizeof(buf));
         CHECK_MSG(strcmp(buf, libc) == 0, "%s vs %s", buf, libc);
         int64_t back;
-        CHECK_EQ_I64(evtrace_parse_time(libc, &back), 0);
+        CHECK_EQ_I64(utc_parse(libc, &back), 0);
         CHECK_EQ_I64(back, (int64_t)timegm(&tm));
         if (th_failures > 10)
             return;
     }
     int64_t s;
-    CHECK_EQ_I64(evtrace_parse_time("2024-02-29T00:00:00Z", &s), 0);
-    CHECK_EQ_I64(evtrace_parse_time("2100-02-29T00:00:00Z", &s), -EINVAL);
-    CHECK_EQ_I64(evtrace_parse_time("2000-02-29T00:00:00Z", &s), 0);
+    CHECK_EQ_I64(utc_parse("2024-02-29T00:00:00Z", &s), 0);
+    CHECK_EQ_I64(utc_parse("2100-02-29T00:00:00Z", &s), -EINVAL);
+    CHECK_EQ_I64(utc_parse("2000-02-29T00:00:00Z", &s), 0);
 }
 
 static void
 test_numbers(void)
 {
     int64_t v;
-    CHECK_EQ_I64(evtrace_parse_grams("0", &v), 0);
+    CHECK_EQ_I64(text_parse_grams("0", &v), 0);
     CHECK_EQ_I64(v, 0);
-    CHECK_EQ_I64(evtrace_parse_grams("1000000", &v), 0);
+    CHECK_EQ_I64(text_parse_grams("1000000", &v), 0);
     CHECK_EQ_I64(v, MODELS_MASS_MAX_MG);
-    CHECK_EQ_I64(evtrace_parse_grams("1000000.001", &v), -EINVAL);
-    CHECK_EQ_I64(evtrace_parse_grams("12.05", &v), 0);
+    CHECK_EQ_I64(text_parse_grams("1000000.001", &v), -EINVAL);
+    CHECK_EQ_I64(text_parse_grams("12.05", &v), 0);
     CHECK_EQ_I64(v, 12050);
-    CHECK_EQ_I64(evtrace_parse_grams("", &v), -EINVAL);
-    CHECK_EQ_I64(evtrace_parse_grams("+5", &v), -EINVAL);
-    CHECK_EQ_I64(evtrace_parse_duration("90s", &v), 0);
+    CHECK_EQ_I64(text_parse_grams("", &v), -EINVAL);
+    CHECK_EQ_I64(text_parse_grams("+5", &v), -EINVAL);
+    CHECK_EQ_I64(utc_parse_duration("90s", MODELS_DT_MAX_S, &v), 0);
     CHECK_EQ_I64(v, 90);
-    CHECK_EQ_I64(evtrace_parse_duration("1461d", &v), 0);
+    CHECK_EQ_I64(utc_parse_duration("1461d", MODELS_DT_MAX_S, &v), 0);
     CHECK_EQ_I64(v, MODELS_DT_MAX_S);
-    CHECK_EQ_I64(evtrace_parse_duration("1462d", &v), -EINVAL);
-    CHECK_EQ_I64(evtrace_parse_duration("s", &v), -EINVAL);
-    CHECK_EQ_I64(evtrace_parse_duration("99999999999999d", &v), -EINVAL);
+    CHECK_EQ_I64(utc_parse_duration("1462d", MODELS_DT_MAX_S, &v), -EINVAL);
+    CHECK_EQ_I64(utc_parse_duration("s", MODELS_DT_MAX_S, &v), -EINVAL);
+    CHECK_EQ_I64(utc_parse_duration("99999999999999d", MODELS_DT_MAX_S, &v), -EINVAL);
 }
 
 int
