@@ -50,6 +50,10 @@ struct agent {
     int lockfd; /* the store's writer lock (store_lock()), held until exit */
     bool stop;
     int64_t wd_ms, next_wd_ms, next_maint_ms;
+    /* When the links want the loop again (wall ms; INT64_MAX: only on an
+     * event), from their last work: run_live()'s job table. */
+    int64_t up_due_ms, home_due_ms, grocy_due_ms;
+    int64_t next_status_ms; /* the next STATUS= line for systemd */
     FILE *rec;
     struct trace_writer recw;
     int64_t rec_until_ms;

@@ -169,8 +169,9 @@ on_queued(void *ctx, const char *order_id)
     } else {
         utc_format(o.queued_ms / 1000, t, sizeof(t));
         log_notice("order %s queued at %s: %d pack%s of %s (%s), sequence number "
-                   "%" PRId64, o.order_id, t, o.packs, o.packs == 1 ? "" : "s", o.item,
-                   o.reason, o.seq);
+                   "%" PRId64,
+                   o.order_id, t, o.packs, o.packs == 1 ? "" : "s", o.item, o.reason,
+                   o.seq);
         log_debug("order %s message: %s", o.order_id, o.message ? o.message : "");
     }
     store_order_fini(&o);
@@ -188,7 +189,8 @@ start_pipeline(struct agent *a, int64_t now)
                   store_errmsg(a->db));
     else if (r > 0)
         log_warning("%d away periods set with pantryctl away are left out: at most "
-                    "%d in all", r, DELIVERY_MAX_AWAY);
+                    "%d in all",
+                    r, DELIVERY_MAX_AWAY);
     if ((r = pipeline_init(a->pl, a->cfg, a->db, now, err, sizeof(err))) < 0) {
         log_error("%s", err);
         return r;
@@ -351,7 +353,8 @@ setup_fds(struct agent *a)
     signal(SIGPIPE, SIG_IGN);
     if ((a->epfd = epoll_create1(EPOLL_CLOEXEC)) < 0 ||
         (a->sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK)) < 0 ||
-        (a->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK)) < 0 ||
+        (a->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK)) <
+            0 ||
         (a->wakefd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0) {
         log_error("cannot set up the event loop: %s", strerror(errno));
         return -errno;
@@ -409,17 +412,182 @@ on_signals(struct agent *a)
     }
 }
 
+/* A relative wait (ms, INT64_MAX: none) as a wall-clock deadline. */
+static int64_t
+due_after(int64_t now, int64_t wait_ms)
+{
+    return wait_ms == INT64_MAX || wait_ms > INT64_MAX - now ? INT64_MAX
+                                                             : now + wait_ms;
+}
+
+static void
+run_pipeline(struct agent *a, int64_t now)
+{
+    pipeline_tick(a->pl, now);
+}
+
+static int64_t
+due_pipeline(struct agent *a, int64_t now)
+{
+    (void)now;
+    return pipeline_next_due_ms(a->pl);
+}
+
+static void
+run_recording(struct agent *a, int64_t now)
+{
+    if (a->rec != NULL && now >= a->rec_until_ms)
+        daemon_stop_recording(a);
+}
+
+static int64_t
+due_recording(struct agent *a, int64_t now)
+{
+    (void)now;
+    return a->rec != NULL ? a->rec_until_ms : INT64_MAX;
+}
+
+static void
+run_maintenance(struct agent *a, int64_t now)
+{
+    if (now >= a->next_maint_ms)
+        maintain(a, now);
+}
+
+static int64_t
+due_maintenance(struct agent *a, int64_t now)
+{
+    (void)now;
+    return a->next_maint_ms;
+}
+
+static void
+run_watchdog(struct agent *a, int64_t now)
+{
+    if (a->wd_ms > 0 && now >= a->next_wd_ms) {
+        /* Only a loop that gets here is healthy: the ping proves it. */
+        notify_send("WATCHDOG=1");
+        a->next_wd_ms = now + a->wd_ms / 2;
+    }
+}
+
+static int64_t
+due_watchdog(struct agent *a, int64_t now)
+{
+    (void)now;
+    return a->wd_ms > 0 ? a->next_wd_ms : INT64_MAX;
+}
+
+static void
+run_uplink(struct agent *a, int64_t now)
+{
+    a->up_due_ms = a->up
+                       ? due_after(now, uplink_work(a->up, clock_mono_us() / 1000, now))
+                       : INT64_MAX;
+}
+
+static int64_t
+due_uplink(struct agent *a, int64_t now)
+{
+    (void)now;
+    return a->up_due_ms;
+}
+
+static void
+run_home(struct agent *a, int64_t now)
+{
+    a->home_due_ms = due_after(now, daemon_home_work(a, now));
+}
+
+static int64_t
+due_home(struct agent *a, int64_t now)
+{
+    (void)now;
+    return a->home_due_ms;
+}
+
+static void
+run_grocy(struct agent *a, int64_t now)
+{
+    a->grocy_due_ms = due_after(now, grocy_due(a, now));
+}
+
+static int64_t
+due_grocy(struct agent *a, int64_t now)
+{
+    (void)now;
+    return a->grocy_due_ms;
+}
+
+/* A line for systemctl status once a minute, when the loop wakes anyway: it
+ * sets no deadline of its own. */
+static void
+run_status(struct agent *a, int64_t now)
+{
+    char status[128];
+
+    if (now < a->next_status_ms)
+        return;
+    snprintf(status, sizeof(status),
+             "STATUS=%" PRIu64 " samples, %" PRIu64 " events, %" PRIu64 " orders",
+             a->pl->samples, a->pl->events, a->pl->orders_created);
+    notify_send(status);
+    a->next_status_ms = now + 60000;
+}
+
+static int64_t
+due_sources(struct agent *a, int64_t now)
+{
+    return sources_due(a, now);
+}
+
+/*
+ * What the live loop does at each wake-up, in this order, once the sources
+ * were read: each job's run() does what is due at now, and once all have run,
+ * the loop sleeps until the earliest due() (wall-clock ms; INT64_MAX: only an
+ * event wakes it for this job). A new link or timer is one line here.
+ */
+static const struct job {
+    void (*run)(struct agent *a, int64_t now);    /* NULL: nothing to run */
+    int64_t (*due)(struct agent *a, int64_t now); /* NULL: no deadline */
+} jobs[] = {
+    {run_pipeline, NULL},
+    {run_recording, due_recording},
+    {run_maintenance, due_maintenance},
+    {run_watchdog, due_watchdog},
+    {run_uplink, due_uplink},
+    {run_home, due_home},
+    {run_grocy, due_grocy},
+    {run_status, NULL},
+    {NULL, due_sources},
+    {NULL, due_pipeline},
+};
+
+/* The earliest deadline of the jobs, INT64_MAX when none has one. */
+static int64_t
+next_deadline(struct agent *a, int64_t now)
+{
+    int64_t due = INT64_MAX;
+
+    for (size_t i = 0; i < sizeof(jobs) / sizeof(jobs[0]); i++)
+        if (jobs[i].due != NULL) {
+            int64_t d = jobs[i].due(a, now);
+            if (d < due)
+                due = d;
+        }
+    return due;
+}
+
 static int
 run_live(struct agent *a)
 {
     char cnt[96];
     struct epoll_event evs[16];
-    char status[128];
-    int64_t last_status = 0;
 
     a->wd_ms = notify_watchdog_usec() / 1000;
     a->next_wd_ms = 0;
     a->next_maint_ms = clock_wall_ms() + 60000;
+    a->next_status_ms = 0;
     notify_send("READY=1");
     log_notice("pantry-agent %s running: %s", PANTRY_VERSION,
                counts(a->cfg, cnt, sizeof(cnt)));
@@ -427,43 +595,10 @@ run_live(struct agent *a)
         int64_t now = clock_wall_ms();
         if (sources_read(a, now) < 0 && a->replay_path != NULL)
             return 1;
-        pipeline_tick(a->pl, now);
-        if (a->rec != NULL && now >= a->rec_until_ms)
-            daemon_stop_recording(a);
-        if (now >= a->next_maint_ms)
-            maintain(a, now);
-        if (a->wd_ms > 0 && now >= a->next_wd_ms) {
-            /* Only a loop that gets here is healthy: the ping proves it. */
-            notify_send("WATCHDOG=1");
-            a->next_wd_ms = now + a->wd_ms / 2;
-        }
-        int64_t up_wait = a->up ? uplink_work(a->up, clock_mono_us() / 1000, now)
-                                : INT64_MAX;
-        int64_t home_wait = daemon_home_work(a, now);
-        if (home_wait < up_wait)
-            up_wait = home_wait;
-        int64_t g_wait = grocy_due(a, now);
-        if (g_wait < up_wait)
-            up_wait = g_wait;
-        if (now - last_status >= 60000) {
-            snprintf(status, sizeof(status),
-                     "STATUS=%" PRIu64 " samples, %" PRIu64 " events, %" PRIu64
-                     " orders", a->pl->samples, a->pl->events, a->pl->orders_created);
-            notify_send(status);
-            last_status = now;
-        }
-        int64_t due = sources_due(a, now), d = pipeline_next_due_ms(a->pl);
-        if (d < due)
-            due = d;
-        if (a->wd_ms > 0 && a->next_wd_ms < due)
-            due = a->next_wd_ms;
-        if (a->next_maint_ms < due)
-            due = a->next_maint_ms;
-        if (a->rec != NULL && a->rec_until_ms < due)
-            due = a->rec_until_ms;
-        /* No sum that could overflow: compare the waits. */
-        if (up_wait != INT64_MAX && (due == INT64_MAX || up_wait < due - now))
-            due = now + up_wait;
+        for (size_t i = 0; i < sizeof(jobs) / sizeof(jobs[0]); i++)
+            if (jobs[i].run != NULL)
+                jobs[i].run(a, now);
+        int64_t due = next_deadline(a, now);
         arm(a, due == INT64_MAX ? 60000 : due - clock_wall_ms());
         int n = epoll_wait(a->epfd, evs, 16, -1);
         for (int i = 0; i < n; i++) {
@@ -748,8 +883,10 @@ parse_args(int argc, char **argv, struct agent *a)
         return 2;
     }
     if (optind != argc) {
-        fprintf(stderr, "pantry-agent: unexpected argument '%s'\nTry 'pantry-agent "
-                        "--help'.\n", argv[optind]);
+        fprintf(stderr,
+                "pantry-agent: unexpected argument '%s'\nTry 'pantry-agent "
+                "--help'.\n",
+                argv[optind]);
         return 2;
     }
     return check_household_args(a);
