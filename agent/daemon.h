@@ -49,6 +49,7 @@ struct agent {
     int lockfd; /* the store's writer lock (store_lock()), held until exit */
     bool stop;
     int64_t wd_ms, next_wd_ms, next_maint_ms;
+    int64_t next_trim_ms; /* memtrim_due(): when to hand back unused pages */
     FILE *rec;
     struct trace_writer recw;
     int64_t rec_until_ms;

@@ -39,6 +39,7 @@
 #include "home.h"
 #include "keys.h"
 #include "log.h"
+#include "memtrim.h"
 #include "notify.h"
 #include "learn.h"
 #include "pipeline.h"
@@ -56,6 +57,10 @@
 #endif
 
 #define MAINT_MS (INT64_C(6) * 3600 * 1000) /* prune and checkpoint this often */
+/* Hand back the library pages start-up and TLS handshakes mapped (memtrim.h):
+ * first once the broker had time to connect, then this often. */
+#define TRIM_FIRST_MS 5000
+#define TRIM_MS (INT64_C(10) * 60 * 1000)
 #define STOP_GRACE_MS 2000
 #define GOODBYE_MS 1000 /* of the stop's 2 s: the broker hears "offline" */
 #define LINGER_MS 10000 /* replay: waiting for the retailer's answers, at most */
@@ -538,6 +543,7 @@ run_live(struct agent *a)
     a->wd_ms = notify_watchdog_usec() / 1000;
     a->next_wd_ms = 0;
     a->next_maint_ms = clock_wall_ms() + 60000;
+    a->next_trim_ms = clock_wall_ms() + TRIM_FIRST_MS;
     notify_send("READY=1");
     log_notice("pantry-agent %s running: %s", PANTRY_VERSION,
                counts(a->cfg, cnt, sizeof(cnt)));
@@ -550,6 +556,8 @@ run_live(struct agent *a)
             stop_recording(a);
         if (now >= a->next_maint_ms)
             maintain(a, now);
+        if (memtrim_due(now, &a->next_trim_ms, TRIM_MS, NULL) < 0)
+            log_debug("memtrim: cannot read /proc/self/smaps");
         if (a->wd_ms > 0 && now >= a->next_wd_ms) {
             /* Only a loop that gets here is healthy: the ping proves it. */
             notify_send("WATCHDOG=1");
@@ -577,6 +585,8 @@ run_live(struct agent *a)
             due = a->next_wd_ms;
         if (a->next_maint_ms < due)
             due = a->next_maint_ms;
+        if (a->next_trim_ms < due)
+            due = a->next_trim_ms;
         if (a->rec != NULL && a->rec_until_ms < due)
             due = a->rec_until_ms;
         /* No sum that could overflow: compare the waits. */
