@@ -50,6 +50,7 @@ struct agent {
     bool stop;
     int64_t wd_ms, next_wd_ms, next_maint_ms;
     int64_t next_trim_ms; /* memtrim_due(): when to hand back unused pages */
+    bool was_linked;      /* a broker link was up at the last turn of the loop */
     FILE *rec;
     struct trace_writer recw;
     int64_t rec_until_ms;

@@ -57,10 +57,13 @@
 #endif
 
 #define MAINT_MS (INT64_C(6) * 3600 * 1000) /* prune and checkpoint this often */
-/* Hand back the library pages start-up and TLS handshakes mapped (memtrim.h):
- * first once the broker had time to connect, then this often. */
+/* Hand back the library pages the loop no longer runs (memtrim.h): after
+ * start-up, after each connection to a broker (a TLS handshake maps most of
+ * libcrypto), and every minute, since each page used again maps its 15
+ * neighbours back in; a trim costs about 0.3 ms of CPU (tests/agent/BENCH.md). */
 #define TRIM_FIRST_MS 5000
-#define TRIM_MS (INT64_C(10) * 60 * 1000)
+#define TRIM_AFTER_CONNECT_MS 2000
+#define TRIM_MS 60000
 #define STOP_GRACE_MS 2000
 #define GOODBYE_MS 1000 /* of the stop's 2 s: the broker hears "offline" */
 #define LINGER_MS 10000 /* replay: waiting for the retailer's answers, at most */
@@ -556,8 +559,13 @@ run_live(struct agent *a)
             stop_recording(a);
         if (now >= a->next_maint_ms)
             maintain(a, now);
-        if (memtrim_due(now, &a->next_trim_ms, TRIM_MS, NULL) < 0)
-            log_debug("memtrim: cannot read /proc/self/smaps");
+        struct memtrim_stats ts;
+        int tr = memtrim_due(now, &a->next_trim_ms, TRIM_MS, &ts);
+        if (tr < 0)
+            log_debug("memtrim: cannot read /proc/self/smaps: %s", strerror(-tr));
+        else if (tr > 0)
+            log_debug("memtrim: %u mappings (%zu kB) dropped, %u kept", ts.mappings,
+                      ts.bytes / 1024, ts.skipped);
         if (a->wd_ms > 0 && now >= a->next_wd_ms) {
             /* Only a loop that gets here is healthy: the ping proves it. */
             notify_send("WATCHDOG=1");
@@ -566,6 +574,11 @@ run_live(struct agent *a)
         int64_t up_wait = a->up ? uplink_work(a->up, clock_mono_us() / 1000, now)
                                 : INT64_MAX;
         int64_t home_wait = daemon_home_work(a, now);
+        bool linked = (a->up != NULL && uplink_connected(a->up)) ||
+                      (a->home != NULL && home_connected(a->home));
+        if (linked && !a->was_linked && a->next_trim_ms > now + TRIM_AFTER_CONNECT_MS)
+            a->next_trim_ms = now + TRIM_AFTER_CONNECT_MS;
+        a->was_linked = linked;
         if (home_wait < up_wait)
             up_wait = home_wait;
         int64_t g_wait = grocy_due(a, now);
