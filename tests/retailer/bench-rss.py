@@ -1,0 +1,89 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""The resident memory of an idle `pantry-retailer listen` (issue 17): one
+listener subscribed to a private mosquitto on loopback, no message, over
+mqtt:// and over mqtts:// (TLS 1.2, the test PKI of tests/broker.py). After it
+subscribed and WARMUP seconds more, reads VmRSS, RssFile, RssAnon
+(/proc/PID/status) and Pss (/proc/PID/smaps_rollup), and whether
+libpaho-mqtt3as, libpaho-mqtt3a and libssl are mapped (/proc/PID/maps). Nothing
+is timed against a threshold. Prints a Markdown table.
+
+usage: bench-rss.py RETAILER [RETAILER ...]   (one row per program and scheme)
+"""
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, ".."))
+from broker import Broker, make_pki  # noqa: E402
+from checks import wait_for  # noqa: E402
+
+WARMUP = 10
+
+
+def status(pid):
+    st = {}
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            k, _, v = line.partition(":")
+            st[k] = v.split()
+    with open("/proc/%d/smaps_rollup" % pid) as f:
+        for line in f:
+            if line.startswith("Pss:"):
+                st["Pss"] = line.split()[1:]
+    with open("/proc/%d/maps" % pid) as f:
+        maps = f.read()
+    libs = [n for n in ("libpaho-mqtt3as", "libpaho-mqtt3a.", "libssl")
+            if "/" + n in maps]
+    return (int(st["VmRSS"][0]), int(st["RssFile"][0]), int(st["RssAnon"][0]),
+            int(st["Pss"][0]), ", ".join(x.rstrip(".") for x in libs) or "-")
+
+
+def measure(retailer, d, broker, ca):
+    err = os.path.join(d, "err")
+    args = [retailer, "listen", "--url", broker.url, "--tofu", "--db",
+            os.path.join(d, "bench.db"), "--client-id", "bench-rss"]
+    if ca:
+        args += ["--ca-file", ca]
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=open(err, "w"))
+    try:
+        if not wait_for(lambda: "subscribed to" in open(err).read() or
+                        proc.poll() is not None, 30) or proc.poll() is not None:
+            raise RuntimeError("listener did not subscribe:\n" + open(err).read())
+        time.sleep(WARMUP)
+        return status(proc.pid)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def main():
+    root = tempfile.mkdtemp(prefix="pantry-retailer-rss.")
+    rows = []
+    try:
+        pki = make_pki(os.path.join(root, "pki"))
+        tls = {"cafile": pki["ca"], "certfile": pki["server_cert"],
+               "keyfile": pki["server_key"]}
+        for n, retailer in enumerate(sys.argv[1:]):
+            for scheme in ("mqtt", "mqtts"):
+                d = os.path.join(root, "%d-%s" % (n, scheme))
+                os.makedirs(d)
+                broker = Broker(os.path.join(d, "broker"),
+                                tls=tls if scheme == "mqtts" else None).start()
+                try:
+                    r = measure(retailer, d, broker, pki["ca"] if scheme == "mqtts" else None)
+                finally:
+                    broker.stop()
+                rows.append((retailer, scheme + "://") + r)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+    print("| program | broker | RSS | of it files | of it anonymous | PSS | mapped |")
+    print("|---|---|---:|---:|---:|---:|---|")
+    for r in rows:
+        print("| %s | %s | %d | %d | %d | %d | %s |" % r)
+
+
+main()
