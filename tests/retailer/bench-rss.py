@@ -5,11 +5,15 @@ mqtt:// and over mqtts:// (TLS 1.2, the test PKI of tests/broker.py). After it
 subscribed and WARMUP seconds more, reads VmRSS, RssFile, RssAnon
 (/proc/PID/status) and Pss (/proc/PID/smaps_rollup), and whether
 libpaho-mqtt3as, libpaho-mqtt3a and libssl are mapped (/proc/PID/maps). Nothing
-is timed against a threshold. Prints a Markdown table.
+is timed against a threshold. Writes the "## Memory of an idle listener"
+section at the end of OUT (run-bench.py keeps it when it rewrites the rest)
+and prints it; with more than one program (a comparison by hand), only
+prints.
 
-usage: bench-rss.py RETAILER [RETAILER ...]   (one row per program and scheme)
+usage: bench-rss.py OUT.md RETAILER [RETAILER ...]   (a row per program and scheme)
 """
 import os
+import platform
 import shutil
 import subprocess
 import sys
@@ -61,13 +65,16 @@ def measure(retailer, d, broker, ca):
 
 
 def main():
+    out_path, programs = sys.argv[1], sys.argv[2:]
+    rev = subprocess.run(["git", "-C", HERE, "describe", "--always", "--dirty"],
+                         capture_output=True, text=True).stdout.strip() or "?"
     root = tempfile.mkdtemp(prefix="pantry-retailer-rss.")
     rows = []
     try:
         pki = make_pki(os.path.join(root, "pki"))
         tls = {"cafile": pki["ca"], "certfile": pki["server_cert"],
                "keyfile": pki["server_key"]}
-        for n, retailer in enumerate(sys.argv[1:]):
+        for n, retailer in enumerate(programs):
             for scheme in ("mqtt", "mqtts"):
                 d = os.path.join(root, "%d-%s" % (n, scheme))
                 os.makedirs(d)
@@ -77,13 +84,34 @@ def main():
                     r = measure(retailer, d, broker, pki["ca"] if scheme == "mqtts" else None)
                 finally:
                     broker.stop()
-                rows.append((retailer, scheme + "://") + r)
+                rows.append((retailer if len(programs) > 1 else "pantry-retailer listen",
+                             scheme + "://") + r)
     finally:
         shutil.rmtree(root, ignore_errors=True)
-    print("| program | broker | RSS | of it files | of it anonymous | PSS | mapped |")
-    print("|---|---|---:|---:|---:|---:|---|")
+    out = ["## Memory of an idle listener", "",
+           "`tests/retailer/bench-rss.py` (`ninja -C BUILD bench-retailer-rss`), commit "
+           "%s, %s: one `pantry-retailer listen --tofu` subscribed to a private mosquitto "
+           "on loopback (TLS 1.2 with the test PKI for mqtts://), no message; %d s after "
+           "it subscribed: RSS (VmRSS, RssFile, RssAnon of /proc/PID/status) and PSS "
+           "(/proc/PID/smaps_rollup) in kB, and which of Paho's libraries and libssl "
+           "are mapped. Paho is loaded for the URL's scheme (agent/msg/paho-load.c); "
+           "libssl and libcrypto stay mapped for mqtt:// because libcurl (`--webhook`) "
+           "and libpq link them." % (rev, platform.machine(), WARMUP), "",
+           "| program | broker | RSS | of it files | of it anonymous | PSS | mapped |",
+           "|---|---|---:|---:|---:|---:|---|"]
     for r in rows:
-        print("| %s | %s | %d | %d | %d | %d | %s |" % r)
+        out.append("| %s | %s | %d | %d | %d | %d | %s |" % r)
+    text = "\n".join(out) + "\n"
+    if len(programs) == 1:
+        try:
+            with open(out_path) as f:
+                old = f.read()
+        except FileNotFoundError:
+            old = ""
+        head = old.split("## Memory of an idle listener", 1)[0].rstrip("\n")
+        with open(out_path, "w") as f:
+            f.write((head + "\n\n" if head else "") + text)
+    sys.stdout.write(text)
 
 
 main()
