@@ -11,8 +11,8 @@
  * broker gets libpaho-mqtt3a, which does not pull in OpenSSL. Paho with
  * OpenSSL costs about 2 MB of resident memory before it has sent a byte, and
  * 3 MB once a connection initialised OpenSSL (tests/bench/RESULTS.md); on a
- * Pi Zero that is a fifth of the free memory. Loaded libraries are never unloaded: Paho's
- * threads may still be running code in them.
+ * Pi Zero that is a fifth of the free memory. Loaded libraries are never unloaded:
+ * Paho's threads may still be running code in them.
  */
 #include "mqtt.h"
 

@@ -138,7 +138,8 @@ pump(struct ackout *q)
 
 int
 ackout_new(struct ackout **q, const struct paho_api *api, MQTTAsync client,
-           void (*on_idle)(void *), void (*on_fail)(void *, int, const char *), void *arg)
+           void (*on_idle)(void *), void (*on_fail)(void *, int, const char *),
+           void *arg)
 {
     struct ackout *a = calloc(1, sizeof(*a));
 

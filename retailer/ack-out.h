@@ -41,10 +41,10 @@ struct ackout;
 
 /*
  * A queue publishing through client with api (paho-load.h; neither owned:
- * client must outlive the queue's use). On the thread of the event: on_idle(arg) whenever the last ack in
- * flight or queued is done (delivered or failed); on_fail(arg, code, message)
- * for an ack Paho refused or failed before ackout_close, with Paho's result
- * code and its message (NULL when it gave none). Returns 0 or -ENOMEM.
+ * client must outlive the queue's use). On the thread of the event: on_idle(arg)
+ * whenever the last ack in flight or queued is done (delivered or failed); on_fail(arg,
+ * code, message) for an ack Paho refused or failed before ackout_close, with Paho's
+ * result code and its message (NULL when it gave none). Returns 0 or -ENOMEM.
  */
 int ackout_new(struct ackout **q, const struct paho_api *api, MQTTAsync client,
                void (*on_idle)(void *), void (*on_fail)(void *, int, const char *),

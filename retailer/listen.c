@@ -499,8 +499,8 @@ on_connected(void *ctx, char *cause)
     opts.onFailure5 = on_subscribe_failed;
     opts.context = l;
     logmsg("connected to %s", c->url);
-    rc = paho->subscribeMany(l->client, c->tofu || c->enrol ? 3 : 2, topics, qos,
-                                 &opts);
+    rc =
+        paho->subscribeMany(l->client, c->tofu || c->enrol ? 3 : 2, topics, qos, &opts);
     if (rc != MQTTASYNC_SUCCESS) {
         char what[200];
         snprintf(what, sizeof(what), "cannot subscribe: %s", paho_error(rc));
@@ -517,7 +517,7 @@ on_connect_ok(void *ctx, MQTTAsync_successData5 *s)
 
     if (paho->propertiesHas(&s->properties, MQTTPROPERTY_CODE_RECEIVE_MAXIMUM))
         max = paho->propertiesGetNumeric(&s->properties,
-                                             MQTTPROPERTY_CODE_RECEIVE_MAXIMUM);
+                                         MQTTPROPERTY_CODE_RECEIVE_MAXIMUM);
     ackout_window(l->acks, max);
 }
 
@@ -575,8 +575,7 @@ on_server_disconnect(void *ctx, MQTTProperties *props, enum MQTTReasonCodes rc)
     (void)props;
     metrics_broker(false);
     if (rc != MQTTREASONCODE_SESSION_TAKEN_OVER) {
-        logmsg("the broker disconnected us: %s; reconnecting",
-               paho->reasonString(rc));
+        logmsg("the broker disconnected us: %s; reconnecting", paho->reasonString(rc));
         return;
     }
     /* Reconnecting would take the session back and throw the other one out,
@@ -839,7 +838,7 @@ listen_run(const struct listen_config *c, char *err, size_t errlen)
     if ((r = paho_load(paho_url_tls(c->url), &paho, err, errlen)) < 0)
         goto out;
     rc = paho->createWithOptions(&l.client, c->url, c->client_id,
-                                     MQTTCLIENT_PERSISTENCE_NONE, NULL, &cr);
+                                 MQTTCLIENT_PERSISTENCE_NONE, NULL, &cr);
     if (rc != MQTTASYNC_SUCCESS) {
         r = text_error(err, errlen, "MQTT client for %s: %s", c->url, paho_error(rc));
         l.client = NULL;
@@ -849,10 +848,9 @@ listen_run(const struct listen_config *c, char *err, size_t errlen)
         r = -ENOMEM;
         goto out;
     }
-    if ((rc = paho->setCallbacks(l.client, &l, on_connection_lost, on_message,
-                                     NULL)) != MQTTASYNC_SUCCESS ||
-        (rc = paho->setConnected(l.client, &l, on_connected)) !=
+    if ((rc = paho->setCallbacks(l.client, &l, on_connection_lost, on_message, NULL)) !=
             MQTTASYNC_SUCCESS ||
+        (rc = paho->setConnected(l.client, &l, on_connected)) != MQTTASYNC_SUCCESS ||
         (rc = paho->setDisconnected(l.client, &l, on_server_disconnect)) !=
             MQTTASYNC_SUCCESS) {
         r = text_error(err, errlen, "MQTT callbacks: %s", paho_error(rc));
