@@ -54,6 +54,8 @@ struct agent {
      * event), from their last work: run_live()'s job table. */
     int64_t up_due_ms, home_due_ms, grocy_due_ms;
     int64_t next_status_ms; /* the next STATUS= line for systemd */
+    int64_t next_trim_ms; /* memtrim_due(): when to hand back unused pages */
+    bool was_linked;      /* a broker link was up at the last turn of the loop */
     FILE *rec;
     struct trace_writer recw;
     int64_t rec_until_ms;

@@ -6,20 +6,19 @@
  * both under one mutex; the connection state is the loop's alone, updated as
  * it takes events, so the loop never acts on a state it has not seen yet.
  *
- * Paho is loaded with dlopen() when the first client is made, not linked: a
- * shelf without a broker never maps it, and a plain mqtt:// broker gets
- * libpaho-mqtt3a, which does not pull in OpenSSL. Paho with OpenSSL costs
- * about 2 MB of resident memory before it has sent a byte, and 3 MB once a
- * connection initialised OpenSSL (tests/bench/RESULTS.md); on a Pi Zero that is
- * a fifth of the free memory. Loaded libraries are never unloaded: Paho's
- * threads may still be running code in them.
+ * Paho is loaded with dlopen() when the first client is made, not linked
+ * (paho-load.h): a shelf without a broker never maps it, and a plain mqtt://
+ * broker gets libpaho-mqtt3a, which does not pull in OpenSSL. Paho with
+ * OpenSSL costs about 2 MB of resident memory before it has sent a byte, and
+ * 3 MB once a connection initialised OpenSSL (tests/bench/RESULTS.md); on a
+ * Pi Zero that is a fifth of the free memory. Loaded libraries are never unloaded:
+ * Paho's threads may still be running code in them.
  */
 #include "mqtt.h"
 
 #include <MQTTAsync.h>
 #include <arpa/inet.h>
 #include <dirent.h>
-#include <dlfcn.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -31,76 +30,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "paho-load.h"
+
 #define URL_MAX 300
 #define FIELD_MAX 512
-
-/* The Paho functions we call, from the library dlopen()ed for the URL. */
-struct paho_api {
-    const char *soname;
-    bool loaded;
-    int (*createWithOptions)(MQTTAsync *, const char *, const char *, int, void *,
-                             MQTTAsync_createOptions *);
-    int (*setCallbacks)(MQTTAsync, void *, MQTTAsync_connectionLost *,
-                        MQTTAsync_messageArrived *, MQTTAsync_deliveryComplete *);
-    int (*connect)(MQTTAsync, const MQTTAsync_connectOptions *);
-    int (*sendMessage)(MQTTAsync, const char *, const MQTTAsync_message *,
-                       MQTTAsync_responseOptions *);
-    int (*subscribe)(MQTTAsync, const char *, int, MQTTAsync_responseOptions *);
-    int (*disconnect)(MQTTAsync, const MQTTAsync_disconnectOptions *);
-    void (*destroy)(MQTTAsync *);
-    void (*freeMessage)(MQTTAsync_message **);
-    void (*free)(void *);
-    int (*propertiesAdd)(MQTTProperties *, const MQTTProperty *);
-    void (*propertiesFree)(MQTTProperties *);
-    const char *(*reasonString)(enum MQTTReasonCodes);
-};
-
-static struct paho_api paho_tls = {.soname = "libpaho-mqtt3as.so.1"},
-                       paho_plain = {.soname = "libpaho-mqtt3a.so.1"};
-static pthread_mutex_t paho_lock = PTHREAD_MUTEX_INITIALIZER;
-
-/* Load a's library once; 0, or -ENOENT with dlerror()'s text in err. */
-static int
-paho_load(struct paho_api *a, char *err, size_t errlen)
-{
-    void *h;
-    int r = 0;
-
-    pthread_mutex_lock(&paho_lock);
-    if (a->loaded)
-        goto out;
-    if ((h = dlopen(a->soname, RTLD_NOW | RTLD_LOCAL)) == NULL) {
-        snprintf(err, errlen,
-                 "%s cannot be loaded (%s): install Debian's "
-                 "libpaho-mqtt1.3",
-                 a->soname, dlerror());
-        r = -ENOENT;
-        goto out;
-    }
-    /* POSIX lets a void * from dlsym() become a function pointer. */
-#define SYM(field, name)                                                               \
-    if (r == 0 && (*(void **)&a->field = dlsym(h, name)) == NULL) {                    \
-        snprintf(err, errlen, "%s has no %s: not Paho MQTT C 1.3", a->soname, name);   \
-        r = -ENOENT;                                                                   \
-    }
-    SYM(createWithOptions, "MQTTAsync_createWithOptions")
-    SYM(setCallbacks, "MQTTAsync_setCallbacks")
-    SYM(connect, "MQTTAsync_connect")
-    SYM(sendMessage, "MQTTAsync_sendMessage")
-    SYM(subscribe, "MQTTAsync_subscribe")
-    SYM(disconnect, "MQTTAsync_disconnect")
-    SYM(destroy, "MQTTAsync_destroy")
-    SYM(freeMessage, "MQTTAsync_freeMessage")
-    SYM(free, "MQTTAsync_free")
-    SYM(propertiesAdd, "MQTTProperties_add")
-    SYM(propertiesFree, "MQTTProperties_free")
-    SYM(reasonString, "MQTTReasonCode_toString")
-#undef SYM
-    a->loaded = r == 0;
-out:
-    pthread_mutex_unlock(&paho_lock);
-    return r;
-}
 
 struct ev_node {
     struct mqtt_event ev;
@@ -627,8 +560,8 @@ mqtt_new(const struct mqtt_options *o, struct mqtt **out, char *err, size_t errl
                -EINVAL;
     if (o->client_id == NULL || o->client_id[0] == '\0' || strlen(o->client_id) > 63)
         return snprintf(err, errlen, "client id: expected 1 to 63 bytes"), -EINVAL;
-    struct paho_api *api = tls ? &paho_tls : &paho_plain;
-    if ((r = paho_load(api, err, errlen)) < 0)
+    const struct paho_api *api;
+    if ((r = paho_load(tls, &api, err, errlen)) < 0)
         return r;
     if ((m = calloc(1, sizeof(*m))) == NULL)
         return snprintf(err, errlen, "out of memory"), -ENOMEM;

@@ -21,6 +21,7 @@ struct ack_item {
 };
 
 struct ackout {
+    const struct paho_api *api;
     MQTTAsync client;
     void (*on_idle)(void *);
     void (*on_fail)(void *, int, const char *);
@@ -115,7 +116,7 @@ pump(struct ackout *q)
             m.qos = 1;
             m.retained = 0;
             /* Paho copies topic and payload. */
-            rc = MQTTAsync_sendMessage(q->client, it.topic, &m, &opts);
+            rc = q->api->sendMessage(q->client, it.topic, &m, &opts);
             free(it.topic);
             free(it.payload);
             if (rc != MQTTASYNC_SUCCESS)
@@ -136,14 +137,16 @@ pump(struct ackout *q)
 }
 
 int
-ackout_new(struct ackout **q, MQTTAsync client, void (*on_idle)(void *),
-           void (*on_fail)(void *, int, const char *), void *arg)
+ackout_new(struct ackout **q, const struct paho_api *api, MQTTAsync client,
+           void (*on_idle)(void *), void (*on_fail)(void *, int, const char *),
+           void *arg)
 {
     struct ackout *a = calloc(1, sizeof(*a));
 
     *q = NULL;
     if (a == NULL)
         return -ENOMEM;
+    a->api = api;
     a->client = client;
     a->on_idle = on_idle;
     a->on_fail = on_fail;

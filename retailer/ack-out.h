@@ -31,6 +31,8 @@
 #include <MQTTAsync.h>
 #include <stddef.h>
 
+#include "paho-load.h"
+
 #define ACKOUT_QUEUE_MAX 10000   /* acks waiting for the window */
 #define ACKOUT_WINDOW_MAX 1000   /* in flight at most, whatever the broker allows */
 #define ACKOUT_WINDOW_DEFAULT 10 /* until a CONNACK said more */
@@ -38,14 +40,15 @@
 struct ackout;
 
 /*
- * A queue publishing through client (not owned; it must outlive the queue's
- * use). On the thread of the event: on_idle(arg) whenever the last ack in
- * flight or queued is done (delivered or failed); on_fail(arg, code, message)
- * for an ack Paho refused or failed before ackout_close, with Paho's result
- * code and its message (NULL when it gave none). Returns 0 or -ENOMEM.
+ * A queue publishing through client with api (paho-load.h; neither owned:
+ * client must outlive the queue's use). On the thread of the event: on_idle(arg)
+ * whenever the last ack in flight or queued is done (delivered or failed); on_fail(arg,
+ * code, message) for an ack Paho refused or failed before ackout_close, with Paho's
+ * result code and its message (NULL when it gave none). Returns 0 or -ENOMEM.
  */
-int ackout_new(struct ackout **q, MQTTAsync client, void (*on_idle)(void *),
-               void (*on_fail)(void *, int, const char *), void *arg);
+int ackout_new(struct ackout **q, const struct paho_api *api, MQTTAsync client,
+               void (*on_idle)(void *), void (*on_fail)(void *, int, const char *),
+               void *arg);
 
 void ackout_free(struct ackout *q);
 

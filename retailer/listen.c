@@ -25,6 +25,7 @@
 #include "message.h"
 #include "metrics.h"
 #include "out.h"
+#include "paho-load.h"
 #include "text.h"
 #include "logmsg.h"
 
@@ -65,10 +66,16 @@ struct listener {
     struct deliver *deliver; /* with --webhook: the worker that hands off */
 };
 
+/*
+ * Paho's API for the URL's scheme (paho-load.h): set by the main thread before
+ * Paho's threads start, and NULL until then.
+ */
+static const struct paho_api *paho;
+
 static const char *
 paho_error(int rc)
 {
-    const char *s = MQTTAsync_strerror(rc);
+    const char *s = paho != NULL ? paho->strerror(rc) : NULL;
 
     return s != NULL ? s : "unknown Paho error";
 }
@@ -432,8 +439,8 @@ on_message(void *ctx, char *topic, int tlen, MQTTAsync_message *m)
     pthread_mutex_unlock(&l->lock);
     if (!done)
         return 0; /* Paho keeps the message and calls again; no PUBACK yet */
-    MQTTAsync_freeMessage(&m);
-    MQTTAsync_free(topic);
+    paho->freeMessage(&m);
+    paho->free(topic);
     return 1;
 }
 
@@ -450,7 +457,7 @@ on_subscribed(void *ctx, MQTTAsync_successData5 *s)
             snprintf(what, sizeof(what),
                      "the broker refused subscription %d: %s "
                      "(does it support MQTT 5 shared subscriptions?)",
-                     i + 1, MQTTReasonCode_toString((enum MQTTReasonCodes)rc));
+                     i + 1, paho->reasonString((enum MQTTReasonCodes)rc));
             set_fatal(l, what);
             return;
         }
@@ -492,8 +499,8 @@ on_connected(void *ctx, char *cause)
     opts.onFailure5 = on_subscribe_failed;
     opts.context = l;
     logmsg("connected to %s", c->url);
-    rc = MQTTAsync_subscribeMany(l->client, c->tofu || c->enrol ? 3 : 2, topics, qos,
-                                 &opts);
+    rc =
+        paho->subscribeMany(l->client, c->tofu || c->enrol ? 3 : 2, topics, qos, &opts);
     if (rc != MQTTASYNC_SUCCESS) {
         char what[200];
         snprintf(what, sizeof(what), "cannot subscribe: %s", paho_error(rc));
@@ -508,9 +515,9 @@ on_connect_ok(void *ctx, MQTTAsync_successData5 *s)
     struct listener *l = ctx;
     int max = 0; /* absent: 65,535 (MQTT 5, 3.2.2.3.3) */
 
-    if (MQTTProperties_hasProperty(&s->properties, MQTTPROPERTY_CODE_RECEIVE_MAXIMUM))
-        max = MQTTProperties_getNumericValue(&s->properties,
-                                             MQTTPROPERTY_CODE_RECEIVE_MAXIMUM);
+    if (paho->propertiesHas(&s->properties, MQTTPROPERTY_CODE_RECEIVE_MAXIMUM))
+        max = paho->propertiesGetNumeric(&s->properties,
+                                         MQTTPROPERTY_CODE_RECEIVE_MAXIMUM);
     ackout_window(l->acks, max);
 }
 
@@ -544,7 +551,7 @@ on_connect_failed(void *ctx, MQTTAsync_failureData5 *f)
 
     logmsg("cannot connect to %s: %s%s%s", l->c->url,
            f->message ? f->message : paho_error(f->code), f->reasonCode ? ", " : "",
-           f->reasonCode ? MQTTReasonCode_toString(f->reasonCode) : "");
+           f->reasonCode ? paho->reasonString(f->reasonCode) : "");
     raise_flag(l, &l->connect_failed);
 }
 
@@ -568,8 +575,7 @@ on_server_disconnect(void *ctx, MQTTProperties *props, enum MQTTReasonCodes rc)
     (void)props;
     metrics_broker(false);
     if (rc != MQTTREASONCODE_SESSION_TAKEN_OVER) {
-        logmsg("the broker disconnected us: %s; reconnecting",
-               MQTTReasonCode_toString(rc));
+        logmsg("the broker disconnected us: %s; reconnecting", paho->reasonString(rc));
         return;
     }
     /* Reconnecting would take the session back and throw the other one out,
@@ -683,8 +689,8 @@ stop(struct listener *l, const sigset_t *set)
     d.onSuccess5 = on_disconnected;
     d.onFailure5 = on_disconnect_failed;
     d.context = l;
-    if (!MQTTAsync_isConnected(l->client) ||
-        MQTTAsync_disconnect(l->client, &d) != MQTTASYNC_SUCCESS)
+    if (!paho->isConnected(l->client) ||
+        paho->disconnect(l->client, &d) != MQTTASYNC_SUCCESS)
         return;
     for (;;) {
         pthread_mutex_lock(&l->lock);
@@ -701,19 +707,12 @@ static int
 start_connect(struct listener *l, MQTTAsync_connectOptions *co, char *err,
               size_t errlen)
 {
-    int rc = MQTTAsync_connect(l->client, co);
+    int rc = paho->connect(l->client, co);
 
     if (rc != MQTTASYNC_SUCCESS)
         return text_error(err, errlen, "cannot connect to %s: %s", l->c->url,
                           paho_error(rc));
     return 0;
-}
-
-static bool
-is_tls(const char *url)
-{
-    return strncmp(url, "mqtts://", 8) == 0 || strncmp(url, "ssl://", 6) == 0 ||
-           strncmp(url, "wss://", 6) == 0;
 }
 
 /*
@@ -836,22 +835,23 @@ listen_run(const struct listen_config *c, char *err, size_t errlen)
     /* The webhook's worker may answer an order left from a previous run
      * before the first CONNECT is even sent. */
     cr.allowDisconnectedSendAtAnyTime = c->webhook != NULL;
-    rc = MQTTAsync_createWithOptions(&l.client, c->url, c->client_id,
-                                     MQTTCLIENT_PERSISTENCE_NONE, NULL, &cr);
+    if ((r = paho_load(paho_url_tls(c->url), &paho, err, errlen)) < 0)
+        goto out;
+    rc = paho->createWithOptions(&l.client, c->url, c->client_id,
+                                 MQTTCLIENT_PERSISTENCE_NONE, NULL, &cr);
     if (rc != MQTTASYNC_SUCCESS) {
         r = text_error(err, errlen, "MQTT client for %s: %s", c->url, paho_error(rc));
         l.client = NULL;
         goto out;
     }
-    if (ackout_new(&l.acks, l.client, on_acks_idle, on_ack_failed, &l) < 0) {
+    if (ackout_new(&l.acks, paho, l.client, on_acks_idle, on_ack_failed, &l) < 0) {
         r = -ENOMEM;
         goto out;
     }
-    if ((rc = MQTTAsync_setCallbacks(l.client, &l, on_connection_lost, on_message,
-                                     NULL)) != MQTTASYNC_SUCCESS ||
-        (rc = MQTTAsync_setConnected(l.client, &l, on_connected)) !=
+    if ((rc = paho->setCallbacks(l.client, &l, on_connection_lost, on_message, NULL)) !=
             MQTTASYNC_SUCCESS ||
-        (rc = MQTTAsync_setDisconnected(l.client, &l, on_server_disconnect)) !=
+        (rc = paho->setConnected(l.client, &l, on_connected)) != MQTTASYNC_SUCCESS ||
+        (rc = paho->setDisconnected(l.client, &l, on_server_disconnect)) !=
             MQTTASYNC_SUCCESS) {
         r = text_error(err, errlen, "MQTT callbacks: %s", paho_error(rc));
         goto out;
@@ -870,7 +870,7 @@ listen_run(const struct listen_config *c, char *err, size_t errlen)
             goto out;
     }
     expiry.value.integer4 = (unsigned)c->session_expiry_s;
-    MQTTProperties_add(&props, &expiry);
+    paho->propertiesAdd(&props, &expiry);
     co.connectProperties = &props;
     co.cleanstart = 0; /* the session (and messages for it) outlives a restart */
     co.keepAliveInterval = 30;
@@ -882,7 +882,7 @@ listen_run(const struct listen_config *c, char *err, size_t errlen)
     co.onSuccess5 = on_connect_ok;
     co.onFailure5 = on_connect_failed;
     co.context = &l;
-    if (is_tls(c->url)) {
+    if (paho_url_tls(c->url)) {
         ssl.trustStore = c->ca_file;
         ssl.CApath = c->ca_path;
         ssl.keyStore = c->cert;
@@ -970,9 +970,10 @@ out:
     if (l.acks != NULL)
         ackout_close(l.acks);
     if (l.client != NULL)
-        MQTTAsync_destroy(&l.client);
+        paho->destroy(&l.client);
     ackout_free(l.acks); /* after Paho: no callback of it runs any more */
-    MQTTProperties_free(&props);
+    if (paho != NULL)
+        paho->propertiesFree(&props);
     free(l.buf);
     pthread_mutex_destroy(&l.lock);
     pthread_mutex_destroy(&l.judging);

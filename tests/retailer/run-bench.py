@@ -205,6 +205,15 @@ goal = ("Met: %.2f timed, %.2f in instructions. Base64url decoding costs %.0f "
 goal = "\n".join(textwrap.wrap(goal, 80))
 text = text.replace("GOAL_TEXT", goal)
 if OUT:
+    # bench-rss.py's section at the end is kept.
+    try:
+        with open(OUT) as f:
+            old = f.read()
+    except FileNotFoundError:
+        old = ""
+    if "## Memory of an idle listener" in old:
+        text += "\n## Memory of an idle listener" + \
+            old.split("## Memory of an idle listener", 1)[1]
     with open(OUT, "w") as f:
         f.write(text)
     print("wrote", OUT)
