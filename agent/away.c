@@ -6,7 +6,7 @@
  * reload that changes them takes effect and removing one is editing the
  * configuration.
  */
-#include "away.h"
+#include "agent/away.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -14,8 +14,8 @@
 
 #include <cjson/cJSON.h>
 
-#include "store-away.h"
-#include "utc.h"
+#include "agent/store-away.h"
+#include "agent/msg/utc.h"
 
 int
 away_merge(struct agent_config *c, struct store *db)

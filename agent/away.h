@@ -13,9 +13,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "config.h"
-#include "control.h"
-#include "store.h"
+#include "agent/agent-config.h"
+#include "agent/control.h"
+#include "agent/store.h"
 
 struct cJSON;
 

@@ -2,12 +2,12 @@
 /*
  * The MQTT client of a configured broker (see broker.h).
  */
-#include "broker.h"
+#include "agent/broker.h"
 
 #include <sodium.h>
 #include <stdbool.h>
 
-#include "keys.h"
+#include "agent/msg/keys.h"
 
 int
 broker_client_new(const struct cfg_broker *b, const char *client_id,

@@ -10,8 +10,8 @@
 
 #include <stddef.h>
 
-#include "config.h"
-#include "mqtt.h"
+#include "agent/agent-config.h"
+#include "agent/mqtt.h"
 
 /*
  * A client for b with client_id and a retained last will (will_topic,

@@ -7,8 +7,8 @@
 #include <stdarg.h>
 #include <stdio.h>
 
-#include "cli-util.h"
-#include "text.h"
+#include "agent/cli-util.h"
+#include "sensors/text.h"
 
 static const char *prog = "?";
 

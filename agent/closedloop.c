@@ -12,8 +12,8 @@
  * every idle_ms while nothing happens and every 100 ms from a second before a
  * change to 10 s after it.
  */
-#include "closedloop.h"
-#include "household.h"
+#include "agent/closedloop.h"
+#include "agent/household.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -23,10 +23,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "message.h"
-#include "pipeline.h"
-#include "store.h"
-#include "text.h"
+#include "agent/msg/message.h"
+#include "agent/pipeline.h"
+#include "agent/store.h"
+#include "sensors/text.h"
 
 #define HOUR_S INT64_C(3600)
 #define DAY_S INT64_C(86400)

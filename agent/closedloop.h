@@ -39,7 +39,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "config.h"
+#include "agent/agent-config.h"
 
 /* One use of an item: at t_s, mg wanted. */
 struct cl_use {

@@ -5,12 +5,12 @@
  * lines, the channel of every item and the item of every button resolved,
  * and the actions a button may take.
  */
-#include "config-read.h"
+#include "agent/config-read.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#include "text.h"
+#include "sensors/text.h"
 
 /* ------------------------------------------------------------------------ */
 /* References across the file */

@@ -7,17 +7,17 @@
  * button is known (one topic per feed, the calibration and the conditioning
  * timing of an item that stands on a feed).
  */
-#include "config-feeds.h"
+#include "agent/config-feeds.h"
 
 #include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "cond.h"
-#include "config-found.h"
-#include "units.h"
-#include "utc.h"
+#include "sensors/cond/cond.h"
+#include "agent/config-found.h"
+#include "models/units.h"
+#include "agent/msg/utc.h"
 
 #define FEED_STALE_FLOOR_MS 30000
 

@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "config.h"
+#include "agent/agent-config.h"
 
 /* A home broker is configured: scales and buttons on MQTT need one. */
 #define CFG_FEEDS_HOME_GIVEN(c) ((c)->home.broker.url[0] != '\0')

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The files a configuration names, checked as the daemon will use them at
- * start (config.h, cfg_check_files()): the device key (a key there must load:
+ * start (agent-config.h, cfg_check_files()): the device key (a key there must load:
  * a regular file of mode 0600 in the key format; a missing one is made on the
  * first start, so its folder must exist and be writable), the store (its
  * folder, or the file itself), and with a broker the credentials file (mode
@@ -10,8 +10,8 @@
  * whether the files behind them are there. Hardware is not probed here: that
  * is pantry-sensors' job.
  */
-#include "config.h"
-#include "config-grocy.h"
+#include "agent/agent-config.h"
+#include "agent/config-grocy.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -23,7 +23,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "keys.h"
+#include "agent/msg/keys.h"
 
 static void add(struct cfg_errors *e, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

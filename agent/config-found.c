@@ -2,7 +2,7 @@
 /*
  * "expected X, found Y" for a setting (see config-found.h).
  */
-#include "config-found.h"
+#include "agent/config-found.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -5,7 +5,7 @@
  * the API key file read with its mode checked. Nothing here keeps state; what
  * it reads goes into the configuration only when the whole group is right.
  */
-#include "config-grocy.h"
+#include "agent/config-grocy.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -15,8 +15,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "config-found.h"
-#include "utc.h"
+#include "agent/config-found.h"
+#include "agent/msg/utc.h"
 
 /* http:// or https://, a host of [A-Za-z0-9.-] or [v6], an optional port, an
  * optional path; printable ASCII without space, quote, backslash, '?', '#', '@'. */

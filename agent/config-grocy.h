@@ -13,7 +13,7 @@
 #include <libconfig.h>
 #include <stddef.h>
 
-#include "config.h"
+#include "agent/agent-config.h"
 
 /* The longest API key accepted (Grocy's are 50 characters). */
 #define CFG_GROCY_KEY_MAX 128

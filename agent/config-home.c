@@ -2,7 +2,7 @@
 /*
  * The home broker's defaults and topic rules (config-home.h). Pure: no I/O.
  */
-#include "config-home.h"
+#include "agent/config-home.h"
 
 #include <stdio.h>
 #include <string.h>

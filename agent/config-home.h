@@ -12,7 +12,7 @@
 
 #include <stdbool.h>
 
-#include "config.h"
+#include "agent/agent-config.h"
 
 /* The defaults of home: no url, prefix "pantry", discovery_prefix
  * "homeassistant", discovery on, commands off, TLS verification on, keepalive

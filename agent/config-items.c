@@ -5,12 +5,12 @@
  * delivery, calibration, forecast, conditioning) and a button, each read whole
  * from its group. References between them are resolved by config-checks.c.
  */
-#include "config-read.h"
+#include "agent/config-read.h"
 
 #include <string.h>
 
-#include "config-wishes.h"
-#include "config-feeds.h"
+#include "agent/config-wishes.h"
+#include "agent/config-feeds.h"
 
 /* ------------------------------------------------------------------------ */
 /* Channels */

@@ -6,12 +6,12 @@
  * their TLS, the session expiry, the 0600 credential files are checked by
  * config-files.c at start).
  */
-#include "config-read.h"
+#include "agent/config-read.h"
 
 #include <string.h>
 
-#include "config-home.h"
-#include "text.h"
+#include "agent/config-home.h"
+#include "sensors/text.h"
 
 /* ------------------------------------------------------------------------ */
 /* Top-level and broker settings with rules of their own */

@@ -6,7 +6,7 @@
  * for libconfig as it stands in the text), and an unknown name gets the
  * closest known one ("did you mean ...?").
  */
-#include "config-read.h"
+#include "agent/config-read.h"
 
 #include <stdarg.h>
 #include <stdio.h>

@@ -7,7 +7,7 @@
  * house form. config.c drives a load; config-values.c reads values and
  * tables, config-messages.c words the messages, config-links.c,
  * config-items.c and config-checks.c hold the sections' readers and the checks
- * across the file. Not a public header: use config.h.
+ * across the file. Not a public header: use agent-config.h.
  */
 #ifndef PANTRY_AGENT_CONFIG_READ_H
 #define PANTRY_AGENT_CONFIG_READ_H
@@ -17,8 +17,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "config.h"
-#include "config-scan.h"
+#include "agent/agent-config.h"
+#include "agent/config-scan.h"
 
 #define MIN_S INT64_C(60)
 #define HOUR_S INT64_C(3600)

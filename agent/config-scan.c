@@ -5,7 +5,7 @@
  * does not fit can be named by its setting's path, and the kind of each open
  * bracket, so that it knows where a value may start.
  */
-#include "config-scan.h"
+#include "agent/config-scan.h"
 
 #include <errno.h>
 #include <stdint.h>

@@ -6,14 +6,14 @@
  * settings that read a whole group into a struct: unknown settings reported
  * with a near miss, required ones that are missing reported last.
  */
-#include "config-read.h"
+#include "agent/config-read.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#include "text.h"
-#include "units.h"
-#include "utc.h"
+#include "sensors/text.h"
+#include "models/units.h"
+#include "agent/msg/utc.h"
 
 /* ------------------------------------------------------------------------ */
 /* Values */

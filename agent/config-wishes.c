@@ -6,9 +6,9 @@
  * it. Nothing here keeps state; what it reads goes into the item only when
  * the whole list is right.
  */
-#include "config-wishes.h"
-#include "config-found.h"
-#include "window.h"
+#include "agent/config-wishes.h"
+#include "agent/config-found.h"
+#include "agent/msg/window.h"
 
 #include <errno.h>
 #include <stdint.h>

@@ -14,8 +14,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "config.h"
-#include "message.h"
+#include "agent/agent-config.h"
+#include "agent/msg/message.h"
 
 /* A GTIN of 8, 12, 13 or 14 digits whose GS1 check digit is right. */
 bool cfg_gtin_ok(const char *v);

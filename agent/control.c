@@ -22,9 +22,9 @@
 
 #include <cJSON.h>
 
-#include "clock.h"
-#include "control.h"
-#include "jsonread.h"
+#include "sensors/clock.h"
+#include "agent/control.h"
+#include "agent/msg/jsonread.h"
 
 static const char *const cmd_names[CONTROL_CMD_COUNT] = {
     [CONTROL_PING] = "ping",     [CONTROL_STATUS] = "status",

@@ -15,19 +15,19 @@
 
 #include <cjson/cJSON.h>
 
-#include "away.h"
-#include "clock.h"
-#include "config.h"
-#include "control.h"
-#include "daemon.h"
-#include "learn.h"
-#include "log.h"
-#include "pipeline.h"
-#include "status.h"
-#include "store.h"
-#include "trace.h"
-#include "uplink.h"
-#include "utc.h"
+#include "agent/away.h"
+#include "sensors/clock.h"
+#include "agent/agent-config.h"
+#include "agent/control.h"
+#include "agent/daemon.h"
+#include "agent/learn.h"
+#include "agent/logging.h"
+#include "agent/pipeline.h"
+#include "agent/status.h"
+#include "agent/store.h"
+#include "sensors/cond/trace.h"
+#include "agent/uplink.h"
+#include "agent/msg/utc.h"
 
 #ifndef PANTRY_VERSION
 #define PANTRY_VERSION "unknown"

@@ -14,11 +14,11 @@
 #include <string.h>
 #include <sys/epoll.h>
 
-#include "clock.h"
-#include "daemon.h"
-#include "home.h"
-#include "log.h"
-#include "uplink.h"
+#include "sensors/clock.h"
+#include "agent/daemon.h"
+#include "agent/home.h"
+#include "agent/logging.h"
+#include "agent/uplink.h"
 
 #ifndef PANTRY_VERSION
 #define PANTRY_VERSION "unknown"

@@ -15,17 +15,17 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
-#include "clock.h"
-#include "config.h"
-#include "daemon.h"
-#include "hhsource.h"
-#include "log.h"
-#include "pipeline.h"
-#include "resume.h"
-#include "store-io.h"
-#include "store.h"
-#include "uplink.h"
-#include "utc.h"
+#include "sensors/clock.h"
+#include "agent/agent-config.h"
+#include "agent/daemon.h"
+#include "agent/hhsource.h"
+#include "agent/logging.h"
+#include "agent/pipeline.h"
+#include "agent/resume.h"
+#include "agent/store-io.h"
+#include "agent/store.h"
+#include "agent/uplink.h"
+#include "agent/msg/utc.h"
 
 /*
  * The store's writes since the start (store-io.h), cumulative: the store

@@ -13,16 +13,16 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "config.h"
-#include "hhsource.h"
-#include "keys.h"
-#include "mqttfeed.h"
-#include "pipeline.h"
-#include "sensor.h"
-#include "status.h"
-#include "store.h"
-#include "cond/trace.h"
-#include "uplink.h"
+#include "agent/agent-config.h"
+#include "agent/hhsource.h"
+#include "agent/msg/keys.h"
+#include "agent/mqttfeed.h"
+#include "agent/pipeline.h"
+#include "sensors/sensor.h"
+#include "agent/status.h"
+#include "agent/store.h"
+#include "sensors/cond/trace.h"
+#include "agent/uplink.h"
 
 #define ERRLEN 512
 

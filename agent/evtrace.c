@@ -4,10 +4,10 @@
  * space-separated fields; each field is checked against a closed grammar, so a
  * typo is an error, never a silently different value.
  */
-#include "evtrace.h"
+#include "agent/evtrace.h"
 
-#include "text.h"
-#include "utc.h"
+#include "sensors/text.h"
+#include "agent/msg/utc.h"
 
 #include <errno.h>
 #include <stdbool.h>

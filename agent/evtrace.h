@@ -21,7 +21,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "forecast.h"
+#include "models/forecast.h"
 
 #define EVTRACE_MAX_ITEMS 64
 #define EVTRACE_MAX_EVENTS 20000000

@@ -3,7 +3,7 @@
  * Grocy's answers, judged (grocy-answer.h). Apart from grocy.c so that the
  * fuzz target and the tests take them without a sender or a store.
  */
-#include "grocy-answer.h"
+#include "agent/grocy-answer.h"
 
 #include <stdbool.h>
 #include <stdint.h>

@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "store-grocy.h"
+#include "agent/store-grocy.h"
 
 /*
  * The body (len bytes) of a 200 to a stock call op of product: an array of

@@ -11,7 +11,7 @@
  * a server's answers runs without the device's signing key or the store in
  * its memory: it is a fresh exec of the daemon's executable, not a fork.
  */
-#include "grocy-wire.h"
+#include "agent/grocy-wire.h"
 
 #include <dlfcn.h>
 #include <errno.h>

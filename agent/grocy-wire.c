@@ -5,7 +5,7 @@
  * build writes: lengths within their fields, no NUL inside a string, nothing
  * after the last one (tests/agent/fuzz-grocy.c).
  */
-#include "grocy-wire.h"
+#include "agent/grocy-wire.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -21,8 +21,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "config-grocy.h"
-#include "config.h"
+#include "agent/config-grocy.h"
+#include "agent/agent-config.h"
 
 #define GROCY_SENDER_ARG "--grocy-sender"
 #define GROCY_SENDER_FD 3

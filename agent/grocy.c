@@ -14,7 +14,7 @@
  * The loop watches one epoll fd of ours (grocy_fd), which holds the sender's
  * socket while there is a sender: the loop's own registration never changes.
  */
-#include "grocy.h"
+#include "agent/grocy.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -36,12 +36,12 @@
 #include <cjson/cJSON.h>
 #include <curl/curl.h> /* CURLcode's values only: the sender loads libcurl */
 
-#include "config-grocy.h"
-#include "daemon.h"
-#include "grocy-answer.h"
-#include "grocy-wire.h"
-#include "log.h"
-#include "store-grocy.h"
+#include "agent/config-grocy.h"
+#include "agent/daemon.h"
+#include "agent/grocy-answer.h"
+#include "agent/grocy-wire.h"
+#include "agent/logging.h"
+#include "agent/store-grocy.h"
 
 #define BACKOFF_FIRST_MS 5000
 #define BACKOFF_MAX_MS (10 * 60000)

@@ -31,9 +31,9 @@
 
 #include <stdint.h>
 
-#include "config.h"
-#include "pipeline.h"
-#include "store.h"
+#include "agent/agent-config.h"
+#include "agent/pipeline.h"
+#include "agent/store.h"
 
 struct grocy;
 

@@ -5,7 +5,7 @@
  * their long form (state_topic, not stat_t) so a person reading the retained
  * messages understands them.
  */
-#include "hadisco.h"
+#include "agent/hadisco.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -14,7 +14,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "utc.h"
+#include "agent/msg/utc.h"
 
 const char *const hadisco_order_states[HADISCO_ORDER_STATES] = {
     "none", "planned", "queued", "published", "acknowledged"};

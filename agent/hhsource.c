@@ -3,7 +3,7 @@
  * The household as an input (see hhsource.h): demand files, and the shelf of
  * household.h as a sample source fed by the retailer's shipments.
  */
-#include "hhsource.h"
+#include "agent/hhsource.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -12,8 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "household.h"
-#include "text.h"
+#include "agent/household.h"
+#include "sensors/text.h"
 
 #define DEMAND_LINE_MAX 128
 #define DAY_S INT64_C(86400)

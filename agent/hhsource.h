@@ -18,10 +18,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "closedloop.h"
-#include "config.h"
-#include "sensor.h"
-#include "store.h"
+#include "agent/closedloop.h"
+#include "agent/agent-config.h"
+#include "sensors/sensor.h"
+#include "agent/store.h"
 
 #define HH_USES_MAX 2000000
 #define HH_EPOCH_S INT64_C(1767225600) /* 2026-01-01T00:00:00Z: the default start */

@@ -9,7 +9,7 @@
  * grams and percent, a tenth of a gram per day, times to the minute), so a
  * shelf that only drifts by milligrams says nothing.
  */
-#include "home.h"
+#include "agent/home.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -19,14 +19,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "broker.h"
-#include "clock.h"
-#include "hadisco.h"
-#include "keys.h"
-#include "log.h"
-#include "mqtt.h"
-#include "status.h"
-#include "text.h"
+#include "agent/broker.h"
+#include "sensors/clock.h"
+#include "agent/hadisco.h"
+#include "agent/msg/keys.h"
+#include "agent/logging.h"
+#include "agent/mqtt.h"
+#include "agent/status.h"
+#include "sensors/text.h"
 
 /* Of now_ms: states are looked at this often, and whenever what a person
  * reads of them may have changed (fingerprint()) or an order was queued

@@ -24,9 +24,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "config.h"
-#include "pipeline.h"
-#include "status.h"
+#include "agent/agent-config.h"
+#include "agent/pipeline.h"
+#include "agent/status.h"
 
 struct home;
 

@@ -3,13 +3,13 @@
  * The simulated household and its shelf (see household.h): a ledger per item,
  * and the load cell the agent weighs it on.
  */
-#include "household.h"
+#include "agent/household.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "text.h"
+#include "sensors/text.h"
 
 #define HOUR_S INT64_C(3600)
 #define DAY_S INT64_C(86400)

@@ -25,9 +25,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "closedloop.h"
-#include "config.h"
-#include "sensor.h"
+#include "agent/closedloop.h"
+#include "agent/agent-config.h"
+#include "sensors/sensor.h"
 
 #define HH_MAX_DELIVERIES 16 /* deliveries waiting to be poured, per item */
 

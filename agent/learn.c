@@ -3,15 +3,15 @@
  * Learning from corrections in the daemon (see learn.h): the adjustment moved,
  * saved with the model, and written to the audit trail.
  */
-#include "learn.h"
+#include "agent/learn.h"
 
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
-#include "forecast.h"
-#include "pipeline-int.h"
+#include "models/forecast.h"
+#include "agent/pipeline-int.h"
 
 #define DAY_S INT64_C(86400)
 

@@ -21,7 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "adjust.h"
+#include "models/adjust.h"
 
 struct pipeline;
 struct pl_item;

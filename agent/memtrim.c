@@ -22,7 +22,7 @@
  * mapping cannot gain a copy without mprotect(), which only the dynamic loader
  * does while it loads a library: hence "no dlopen() meanwhile" in memtrim.h.
  */
-#include "memtrim.h"
+#include "agent/memtrim.h"
 
 #include <errno.h>
 #include <inttypes.h>

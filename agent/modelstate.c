@@ -2,7 +2,7 @@
 /*
  * The learnt model saved field by field (see modelstate.h).
  */
-#include "modelstate.h"
+#include "agent/modelstate.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "text.h"
+#include "sensors/text.h"
 
 #define HEADER "pantry-model 2\n"
 #define T40 (INT64_C(1) << 40)

@@ -25,9 +25,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "config.h"
-#include "pipeline.h"
-#include "store.h"
+#include "agent/agent-config.h"
+#include "agent/pipeline.h"
+#include "agent/store.h"
 
 #define MS_FORMAT 2
 #define MS_TEXT_MAX 4096

@@ -14,7 +14,7 @@
  * Pi Zero that is a fifth of the free memory. Loaded libraries are never unloaded:
  * Paho's threads may still be running code in them.
  */
-#include "mqtt.h"
+#include "agent/mqtt.h"
 
 #include <MQTTAsync.h>
 #include <arpa/inet.h>
@@ -30,7 +30,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "paho-load.h"
+#include "agent/msg/paho-load.h"
 
 #define URL_MAX 300
 #define FIELD_MAX 512

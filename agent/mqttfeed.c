@@ -16,7 +16,7 @@
  *   now >= silent                  | sample TIMEOUT; silent again T later
  *   anything else                  | refused, logged; nothing changes
  */
-#include "mqttfeed.h"
+#include "agent/mqttfeed.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -25,8 +25,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config-feeds.h"
-#include "log.h"
+#include "agent/config-feeds.h"
+#include "agent/logging.h"
 
 struct feed_chan {
     const struct cfg_channel *cfg;

@@ -24,8 +24,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "config.h"
-#include "sensor.h"
+#include "agent/agent-config.h"
+#include "sensors/sensor.h"
 
 #define MQTTFEED_SCALE_MAX 32    /* bytes of a scale's payload, at most */
 #define MQTTFEED_BUTTON_MAX 8192 /* bytes of a zigbee2mqtt payload, at most */

@@ -13,11 +13,11 @@
  *
  *   * when old enough (EAGAIN before)   + inside the cancel window (ETIME after)
  */
-#include "orders.h"
+#include "agent/orders.h"
 
 #include <errno.h>
 
-#include "utc.h"
+#include "agent/msg/utc.h"
 
 #define DAY_S INT64_C(86400)
 

@@ -21,7 +21,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "store.h"
+#include "agent/store.h"
 
 /*
  * The states are the store's (enum store_order_state in store.h: the names as

@@ -4,7 +4,7 @@
  * store, no network: the daemon passes what the store says is pending and the
  * time, and does what the answer says.
  */
-#include "outbox.h"
+#include "agent/outbox.h"
 
 #include <string.h>
 

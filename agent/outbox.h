@@ -50,7 +50,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "store.h"
+#include "agent/store.h"
 
 #define OUTBOX_RESEND_MAX_MS 3600000 /* the longest wait between rounds */
 #define OUTBOX_INFLIGHT 16           /* tokens remembered (PUBACKs not yet seen) */

@@ -18,13 +18,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "evtrace.h"
-#include "forecast.h"
-#include "lead.h"
-#include "policy.h"
-#include "quantile.h"
-#include "simulate.h"
-#include "utc.h"
+#include "agent/evtrace.h"
+#include "models/forecast.h"
+#include "models/lead.h"
+#include "models/policy.h"
+#include "models/quantile.h"
+#include "agent/simulate.h"
+#include "agent/msg/utc.h"
 
 #define MAX_ORDERS 8
 #define HOUR INT64_C(3600)

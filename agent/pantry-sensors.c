@@ -21,19 +21,19 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "calib.h"
-#include "cli-util.h"
-#include "clock.h"
-#include "evdev.h"
-#include "gpio.h"
-#include "hx711.h"
-#include "iio.h"
-#include "sensor.h"
-#include "text.h"
-#include "trace.h"
-#include "utc.h"
+#include "sensors/cond/calib.h"
+#include "agent/cli-util.h"
+#include "sensors/clock.h"
+#include "sensors/hw/evdev.h"
+#include "sensors/hw/gpio.h"
+#include "sensors/hw/hx711.h"
+#include "sensors/hw/iio.h"
+#include "sensors/sensor.h"
+#include "sensors/text.h"
+#include "sensors/cond/trace.h"
+#include "agent/msg/utc.h"
 #ifdef PANTRY_HAVE_GPIOD
-#include "gpio-gpiod.h"
+#include "sensors/hw/gpio-gpiod.h"
 #endif
 
 #ifndef PANTRY_VERSION

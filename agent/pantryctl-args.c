@@ -13,11 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
-#include "control.h"
-#include "pantryctl.h"
-#include "text.h"
-#include "utc.h"
+#include "agent/agent-config.h"
+#include "agent/control.h"
+#include "agent/pantryctl.h"
+#include "sensors/text.h"
+#include "agent/msg/utc.h"
 
 #ifndef PANTRY_VERSION
 #define PANTRY_VERSION "unknown"

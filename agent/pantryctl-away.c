@@ -9,10 +9,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "config-wishes.h"
-#include "control.h"
-#include "pantryctl.h"
-#include "utc.h"
+#include "agent/config-wishes.h"
+#include "agent/control.h"
+#include "agent/pantryctl.h"
+#include "agent/msg/utc.h"
 
 /* Fill req from the options; 0, or EXIT_USAGE after a message. */
 static int

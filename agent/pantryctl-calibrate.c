@@ -14,9 +14,9 @@
 
 #include <cJSON.h>
 
-#include "config.h"
-#include "control.h"
-#include "pantryctl.h"
+#include "agent/agent-config.h"
+#include "agent/control.h"
+#include "agent/pantryctl.h"
 
 static bool
 wait_enter(const char *text, const struct opts *o)

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pantryctl.h"
+#include "agent/pantryctl.h"
 
 /* ---- forecast: the chart ---- */
 

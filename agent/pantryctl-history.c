@@ -8,10 +8,10 @@
 
 #include <cJSON.h>
 
-#include "config.h"
-#include "store.h"
-#include "text.h"
-#include "pantryctl.h"
+#include "agent/agent-config.h"
+#include "agent/store.h"
+#include "sensors/text.h"
+#include "agent/pantryctl.h"
 
 struct history_ctx {
     const struct opts *o;

@@ -10,10 +10,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "learn.h"
-#include "modelstate.h"
-#include "pantryctl.h"
-#include "text.h"
+#include "agent/learn.h"
+#include "agent/modelstate.h"
+#include "agent/pantryctl.h"
+#include "sensors/text.h"
 
 #define TRAIL_SCAN 100000 /* history rows looked through for the trail */
 

@@ -13,7 +13,7 @@
 
 #include <cJSON.h>
 
-#include "pantryctl.h"
+#include "agent/pantryctl.h"
 
 /* A time of the daemon's link object: 1 with *ms, 0 null or absent, -1 bad. */
 static int

@@ -13,8 +13,8 @@
 
 #include <cJSON.h>
 
-#include "keys.h"
-#include "pantryctl.h"
+#include "agent/msg/keys.h"
+#include "agent/pantryctl.h"
 
 int
 cmd_pubkey(const struct command *cmd, struct opts *o)

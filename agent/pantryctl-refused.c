@@ -9,8 +9,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "control.h"
-#include "pantryctl.h"
+#include "agent/control.h"
+#include "agent/pantryctl.h"
 
 /* What the daemon takes as a reason: text, no control characters, bounded. */
 static int

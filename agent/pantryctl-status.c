@@ -21,13 +21,13 @@
 
 #include <cJSON.h>
 
-#include "control.h"
-#include "learn.h"
-#include "modelstate.h"
-#include "pantryctl.h"
-#include "store-grocy.h"
-#include "status.h"
-#include "store.h"
+#include "agent/control.h"
+#include "agent/learn.h"
+#include "agent/modelstate.h"
+#include "agent/pantryctl.h"
+#include "agent/store-grocy.h"
+#include "agent/status.h"
+#include "agent/store.h"
 
 /* Without --timeout-ms, status waits this long for the daemon's answer. */
 #define STATUS_TIMEOUT_MS 1000

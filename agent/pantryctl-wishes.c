@@ -10,10 +10,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "away.h"
-#include "config-wishes.h"
-#include "pantryctl.h"
-#include "utc.h"
+#include "agent/away.h"
+#include "agent/config-wishes.h"
+#include "agent/pantryctl.h"
+#include "agent/msg/utc.h"
 
 static const char *
 money(int64_t cents, char *buf, size_t len)

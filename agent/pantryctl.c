@@ -29,15 +29,15 @@
 
 #include <cJSON.h>
 
-#include "clock.h"
-#include "config.h"
-#include "control.h"
-#include "keys.h"
-#include "modelstate.h"
-#include "store.h"
-#include "status.h"
-#include "text.h"
-#include "pantryctl.h"
+#include "sensors/clock.h"
+#include "agent/agent-config.h"
+#include "agent/control.h"
+#include "agent/msg/keys.h"
+#include "agent/modelstate.h"
+#include "agent/store.h"
+#include "agent/status.h"
+#include "sensors/text.h"
+#include "agent/pantryctl.h"
 
 #ifndef PANTRY_VERSION
 #define PANTRY_VERSION "unknown"

@@ -15,9 +15,9 @@
 
 #include <cjson/cJSON.h>
 
-#include "cli-util.h"
-#include "config.h"
-#include "store.h"
+#include "agent/cli-util.h"
+#include "agent/agent-config.h"
+#include "agent/store.h"
 
 #define EXIT_REFUSED 1
 #define EXIT_USAGE 2

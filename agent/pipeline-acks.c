@@ -10,12 +10,12 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "learn.h"
-#include "message.h"
-#include "orders.h"
-#include "pipeline-int.h"
-#include "text.h"
-#include "utc.h"
+#include "agent/learn.h"
+#include "agent/msg/message.h"
+#include "agent/orders.h"
+#include "agent/pipeline-int.h"
+#include "sensors/text.h"
+#include "agent/msg/utc.h"
 
 int
 pipeline_published(struct pipeline *p, enum store_msg_kind kind, const char *order_id,

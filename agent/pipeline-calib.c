@@ -11,7 +11,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 
-#include "pipeline-int.h"
+#include "agent/pipeline-int.h"
 
 static int64_t
 mag(int64_t v)

@@ -5,15 +5,15 @@
  * Grocy queue (store-grocy.h) in the batch that stores the event, so the event
  * and its call are kept or lost together. Sending is grocy.c's.
  */
-#include "pipeline-int.h"
-#include "store-grocy.h"
+#include "agent/pipeline-int.h"
+#include "agent/store-grocy.h"
 
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 
-#include "log.h"
-#include "shelf.h"
+#include "agent/logging.h"
+#include "sensors/cond/shelf.h"
 
 /* A call of item it with its product and unit; op and amounts are the
  * caller's. */

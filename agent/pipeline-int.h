@@ -10,7 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "pipeline.h"
+#include "agent/pipeline.h"
 
 /* r, and when it is < 0 the store's failure counted and kept (last_error). */
 int pl_note_err(struct pipeline *p, int r);

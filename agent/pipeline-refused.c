@@ -14,9 +14,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "learn.h"
-#include "pipeline-int.h"
-#include "text.h"
+#include "agent/learn.h"
+#include "agent/pipeline-int.h"
+#include "sensors/text.h"
 
 int
 pipeline_refused(struct pipeline *p, size_t item, const char *why, int64_t now_ms,

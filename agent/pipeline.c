@@ -21,11 +21,11 @@
  * an order a person asks for is queued at once. Queued means: signed (issue 5)
  * and in the outbox, with its sequence number, in one store transaction.
  */
-#include "pipeline.h"
-#include "modelstate.h"
-#include "pipeline-int.h"
-#include "resume.h"
-#include "status.h"
+#include "agent/pipeline.h"
+#include "agent/modelstate.h"
+#include "agent/pipeline-int.h"
+#include "agent/resume.h"
+#include "agent/status.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -34,16 +34,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config-wishes.h"
-#include "jws.h"
-#include "learn.h"
-#include "message.h"
-#include "policy.h"
-#include "quantile.h"
-#include "runout.h"
-#include "text.h"
-#include "units.h"
-#include "utc.h"
+#include "agent/config-wishes.h"
+#include "agent/msg/jws.h"
+#include "agent/learn.h"
+#include "agent/msg/message.h"
+#include "models/policy.h"
+#include "models/quantile.h"
+#include "models/runout.h"
+#include "sensors/text.h"
+#include "models/units.h"
+#include "agent/msg/utc.h"
 
 #define DAY_MS INT64_C(86400000)
 #define BATCH_MS 1000 /* an open batch is committed after this much time */

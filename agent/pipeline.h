@@ -22,20 +22,20 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "hw/button.h"
-#include "cond/calib.h"
-#include "cond/cond.h"
-#include "cond/shelf.h"
-#include "adjust.h"
-#include "config.h"
-#include "dayuse.h"
-#include "forecast.h"
-#include "keys.h"
-#include "lead.h"
-#include "message.h"
-#include "orders.h"
-#include "sensor.h"
-#include "store.h"
+#include "sensors/hw/button.h"
+#include "sensors/cond/calib.h"
+#include "sensors/cond/cond.h"
+#include "sensors/cond/shelf.h"
+#include "models/adjust.h"
+#include "agent/agent-config.h"
+#include "models/dayuse.h"
+#include "models/forecast.h"
+#include "agent/msg/keys.h"
+#include "models/lead.h"
+#include "agent/msg/message.h"
+#include "agent/orders.h"
+#include "sensors/sensor.h"
+#include "agent/store.h"
 
 /*
  * Learning period of a new item: no predicted order before this long after

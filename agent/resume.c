@@ -8,7 +8,7 @@
  * buttons), every value in its field's range (a bool 0 or 1), or nothing is
  * changed.
  */
-#include "resume.h"
+#include "agent/resume.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "text.h"
+#include "sensors/text.h"
 
 /* One integer field (or array) of a struct: its bytes copied as an integer. */
 struct field {

@@ -21,7 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "pipeline.h"
+#include "agent/pipeline.h"
 
 /* Bump when a table in resume.c changes. */
 #define RESUME_FORMAT 1

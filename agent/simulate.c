@@ -8,7 +8,7 @@
  * a true lead time. The same household is also run with threshold scales and
  * an oracle; the orders and the scores are printed (or --json).
  */
-#include "simulate.h"
+#include "agent/simulate.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -18,11 +18,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "closedloop.h"
-#include "config.h"
-#include "hhsource.h"
-#include "text.h"
-#include "utc.h"
+#include "agent/closedloop.h"
+#include "agent/agent-config.h"
+#include "agent/hhsource.h"
+#include "sensors/text.h"
+#include "agent/msg/utc.h"
 
 #define DAY_S INT64_C(86400)
 

@@ -5,23 +5,23 @@
  * an input device), or instead a recorded trace or a simulated household on a
  * virtual clock; read when due, into the pipeline and a recording.
  */
-#include "daemon.h"
+#include "agent/daemon.h"
 
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "clock.h"
-#include "evdev.h"
-#include "gpio.h"
-#include "hx711.h"
-#include "iio.h"
-#include "log.h"
-#include "mqttfeed.h"
-#include "utc.h"
+#include "sensors/clock.h"
+#include "sensors/hw/evdev.h"
+#include "sensors/hw/gpio.h"
+#include "sensors/hw/hx711.h"
+#include "sensors/hw/iio.h"
+#include "agent/logging.h"
+#include "agent/mqttfeed.h"
+#include "agent/msg/utc.h"
 #ifdef PANTRY_HAVE_GPIOD
-#include "gpio-gpiod.h"
+#include "sensors/hw/gpio-gpiod.h"
 #endif
 
 #define BATCH 64

@@ -7,11 +7,11 @@
  * are not known (yet) go out as JSON null, so that no reader takes a 0 for a
  * stock or an epoch for a date.
  */
-#include "status.h"
+#include "agent/status.h"
 
 #include <errno.h>
 
-#include "units.h"
+#include "models/units.h"
 
 void
 status_learning_of(const struct pl_model *m, int64_t now_ms,

@@ -17,8 +17,8 @@
 
 #include <cjson/cJSON.h>
 
-#include "config.h"
-#include "pipeline.h"
+#include "agent/agent-config.h"
+#include "agent/pipeline.h"
 
 /* Where an item is in its learning period (PL_WARMUP_EVENTS, PL_WARMUP_MS). */
 struct status_learning {

@@ -4,13 +4,13 @@
  * one row each, kept beside store.c so that file does not grow. Statements are
  * prepared per call: they run a few times a day at most.
  */
-#include "store-away.h"
+#include "agent/store-away.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "store-int.h"
+#include "agent/store-int.h"
 
 int
 store_away_add(struct store *db, const struct store_away *a, int64_t *id)

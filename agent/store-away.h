@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "store.h"
+#include "agent/store.h"
 
 struct store_away {
     int64_t id;                /* > 0, given by store_away_add() */

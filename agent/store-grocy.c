@@ -4,13 +4,13 @@
  * file does not grow. Statements are prepared per call: a call to Grocy costs
  * far more than a prepare.
  */
-#include "store-grocy.h"
+#include "agent/store-grocy.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "store-int.h"
+#include "agent/store-int.h"
 
 static const char *const op_names[] = {"consume", "add", "inventory", "shopping"};
 static const char *const state_names[] = {"pending", "sending", "done", "failed"};

@@ -14,7 +14,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "store.h"
+#include "agent/store.h"
 
 enum store_grocy_op {
     GROCY_OP_CONSUME,   /* POST /stock/products/{id}/consume {amount} */

@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "store.h"
+#include "agent/store.h"
 
 /* The final order states, for SQL: no transition leaves them. */
 #define FINAL_STATES "('fulfilled', 'cancelled', 'rejected', 'expired')"

@@ -6,7 +6,7 @@
  * same counting as tests/store/bench-store.c, so the daemon's figures and the
  * benchmark's can be read side by side.
  */
-#include "store-io.h"
+#include "agent/store-io.h"
 
 #include <errno.h>
 #include <stdbool.h>

@@ -9,7 +9,7 @@
  * drop them. The file is never removed (removing it would let a third process
  * lock a new file while the second still holds the old one).
  */
-#include "store.h"
+#include "agent/store.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -19,7 +19,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
-#include "text.h"
+#include "sensors/text.h"
 
 /* The pid written in the lock file, or 0 when it holds none. */
 static long

@@ -8,8 +8,8 @@
  * safety rests on (its creation, its queueing with a sequence number and a
  * message) commit with synchronous=FULL, so a power cut cannot lose them.
  */
-#include "store.h"
-#include "store-int.h"
+#include "agent/store.h"
+#include "agent/store-int.h"
 
 #include <errno.h>
 #include <stdio.h>

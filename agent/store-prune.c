@@ -5,8 +5,8 @@
  * oldest first, in one transaction; an item's latest calibration and orders
  * not yet final are never deleted.
  */
-#include "store.h"
-#include "store-int.h"
+#include "agent/store.h"
+#include "agent/store-int.h"
 
 #include <errno.h>
 

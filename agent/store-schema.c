@@ -7,8 +7,8 @@
  * continues from there. A fresh file is made by the same steps, so a migrated
  * schema and a fresh one cannot drift apart.
  */
-#include "store.h"
-#include "store-int.h"
+#include "agent/store.h"
+#include "agent/store-int.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -6,11 +6,11 @@
  * view of each item with its small named counters, and the resume snapshot.
  * Orders are in store-orders.c, retention in store-prune.c.
  */
-#include "store.h"
-#include "store-int.h"
+#include "agent/store.h"
+#include "agent/store-int.h"
 
-#include "cond.h"
-#include "sensor.h"
+#include "sensors/cond/cond.h"
+#include "sensors/sensor.h"
 
 #include <errno.h>
 #include <stdio.h>

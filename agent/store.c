@@ -8,10 +8,10 @@
  * migrations), store-state.c (items, readings, models, history, views),
  * store-orders.c (orders and their outbox), store-prune.c (retention).
  */
-#include "store.h"
-#include "store-int.h"
-#include "store-io.h"
-#include "text.h"
+#include "agent/store.h"
+#include "agent/store-int.h"
+#include "agent/store-io.h"
+#include "sensors/text.h"
 
 #include <errno.h>
 #include <fcntl.h>

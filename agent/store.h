@@ -44,7 +44,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "sensor.h"
+#include "sensors/sensor.h"
 
 struct cond_cal;
 

@@ -6,7 +6,7 @@
  * Every message of the outbox is already signed and stored; this module only
  * ever publishes those bytes, so a re-send is the same message.
  */
-#include "uplink.h"
+#include "agent/uplink.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -20,13 +20,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "broker.h"
-#include "clock.h"
-#include "jws.h"
-#include "log.h"
-#include "mqtt.h"
-#include "outbox.h"
-#include "text.h"
+#include "agent/broker.h"
+#include "sensors/clock.h"
+#include "agent/msg/jws.h"
+#include "agent/logging.h"
+#include "agent/mqtt.h"
+#include "agent/outbox.h"
+#include "sensors/text.h"
 
 #define STR_(x) #x
 #define STR(x) STR_(x)

@@ -26,11 +26,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "config.h"
-#include "keys.h"
-#include "pipeline.h"
-#include "status.h"
-#include "store.h"
+#include "agent/agent-config.h"
+#include "agent/msg/keys.h"
+#include "agent/pipeline.h"
+#include "agent/status.h"
+#include "agent/store.h"
 
 struct uplink;
 

@@ -4,10 +4,10 @@
  * horizon earlier, a ceiling on it later, and a bounded scale of the order
  * size, moved by each correction.
  */
-#include "adjust.h"
+#include "models/adjust.h"
 
-#include "fx.h"
-#include "units.h"
+#include "models/fx.h"
+#include "models/units.h"
 
 #define BP_ONE 10000u
 

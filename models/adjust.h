@@ -52,7 +52,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "policy.h"
+#include "models/policy.h"
 
 enum adjust_kind {
     ADJUST_CANCEL,   /* a predicted order cancelled by the household */

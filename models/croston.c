@@ -2,9 +2,9 @@
 /*
  * Croston, SBA and TSB smoothing (see croston.h).
  */
-#include "croston.h"
+#include "models/croston.h"
 
-#include "fx.h"
+#include "models/fx.h"
 
 void
 croston_init(struct croston *c)

@@ -20,9 +20,9 @@
 
 #include <stdint.h>
 
-#include "units.h"
+#include "models/units.h"
 
-#include "ses.h"
+#include "models/ses.h"
 
 enum croston_variant {
     CROSTON_CLASSIC,

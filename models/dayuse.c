@@ -2,9 +2,9 @@
 /*
  * Use per day and its peak windows (see dayuse.h).
  */
-#include "dayuse.h"
+#include "models/dayuse.h"
 
-#include "fx.h"
+#include "models/fx.h"
 
 static int64_t
 day_of(int64_t t_s)

@@ -19,7 +19,7 @@
 
 #include <stdint.h>
 
-#include "units.h"
+#include "models/units.h"
 
 #define DAYUSE_DAYS 28
 /* dayuse_peak_mg() says 0 until this many days have been seen. */

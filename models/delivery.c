@@ -5,11 +5,11 @@
  * negative count; every division goes through fx_udiv (no divide instruction
  * on a Cortex-M0) and every wide product through fx_mul_u32.
  */
-#include "delivery.h"
+#include "models/delivery.h"
 
 #include <stdbool.h>
 
-#include "fx.h"
+#include "models/fx.h"
 
 #define DAY_S 86400
 #define SHIFT_S (7 * DAY_S)        /* a whole week: weekdays do not move */

@@ -18,7 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "units.h"
+#include "models/units.h"
 
 #define DELIVERY_MAX_WINDOWS 8
 #define DELIVERY_MAX_AWAY 8

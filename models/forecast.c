@@ -5,10 +5,10 @@
  * Methods are chosen with if/else rather than a switch: a jump table on
  * ARMv6-M would pull in libgcc's __gnu_thumb1_case_* helpers.
  */
-#include "forecast.h"
+#include "models/forecast.h"
 
-#include "fx.h"
-#include "quantile.h"
+#include "models/fx.h"
+#include "models/quantile.h"
 
 /* sqrt(pi / 2) in Q32.32: standard deviation / mean absolute deviation of a normal. */
 #define SD_PER_MAD_Q32 UINT64_C(5382943231)

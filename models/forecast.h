@@ -36,12 +36,12 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "units.h"
+#include "models/units.h"
 
-#include "croston.h"
-#include "holt.h"
-#include "runout.h"
-#include "ses.h"
+#include "models/croston.h"
+#include "models/holt.h"
+#include "models/runout.h"
+#include "models/ses.h"
 
 enum fc_method {
     FC_SES,

@@ -9,7 +9,7 @@
  * compute exact integer results, so their outputs are equal bit for bit; the test
  * suite builds models/ both ways and compares them on the golden vectors.
  */
-#include "fx.h"
+#include "models/fx.h"
 
 /*
  * 2^32 * (1 - 2^(-i/256)) for i = 0..256, rounded to nearest. Generated with

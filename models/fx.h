@@ -17,7 +17,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "units.h"
+#include "models/units.h"
 
 #if defined(__ARM_ARCH_6M__) && !defined(FX_SOFT_ARITH)
 #define FX_SOFT_ARITH 1

@@ -7,9 +7,9 @@
  *     l'   = xhat + alpha * (y - xhat)
  *     b'   = carry * b + beta * ((l' - l) / dt - carry * b)
  */
-#include "holt.h"
+#include "models/holt.h"
 
-#include "fx.h"
+#include "models/fx.h"
 
 /* tau = 1 / ln 2 in Q32.32: a half-life of h days is a time constant of tau * h. */
 #define INV_LN2_Q32 UINT64_C(6196328019)

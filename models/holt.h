@@ -18,7 +18,7 @@
 
 #include <stdint.h>
 
-#include "units.h"
+#include "models/units.h"
 
 struct holt {
     int64_t level; /* caller's unit (ug/day for rates) */

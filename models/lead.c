@@ -2,9 +2,9 @@
 /*
  * Lead time learning (see lead.h).
  */
-#include "lead.h"
+#include "models/lead.h"
 
-#include "fx.h"
+#include "models/fx.h"
 
 #define VAR_MAX (MODELS_DT_MAX_S * MODELS_DT_MAX_S)
 

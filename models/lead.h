@@ -17,7 +17,7 @@
 
 #include <stdint.h>
 
-#include "units.h"
+#include "models/units.h"
 
 struct lead {
     int64_t mean_s; /* estimated mean lead, seconds, 0..MODELS_DT_MAX_S */

@@ -2,11 +2,11 @@
 /*
  * Reorder decision (see policy.h).
  */
-#include "policy.h"
+#include "models/policy.h"
 
-#include "fx.h"
-#include "quantile.h"
-#include "runout.h"
+#include "models/fx.h"
+#include "models/quantile.h"
+#include "models/runout.h"
 
 void
 policy_decide(const struct policy_in *in, struct policy_out *out)

@@ -19,7 +19,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "units.h"
+#include "models/units.h"
 
 struct policy_in {
     int64_t stock_mg;     /* settled net stock on the shelf, >= 0 */

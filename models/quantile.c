@@ -8,9 +8,9 @@
  * tests/test-quantile.c checks every entry and the interpolation against an
  * independent double-precision implementation.
  */
-#include "quantile.h"
+#include "models/quantile.h"
 
-#include "fx.h"
+#include "models/fx.h"
 
 struct qpoint {
     uint16_t bp;

@@ -7,7 +7,7 @@
 
 #include <stdint.h>
 
-#include "units.h"
+#include "models/units.h"
 
 /*
  * z such that P(Z <= z) = service level for a standard normal Z, in Q16.16.

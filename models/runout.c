@@ -2,9 +2,9 @@
 /*
  * Runout time and demand over a horizon (see runout.h for the model).
  */
-#include "runout.h"
+#include "models/runout.h"
 
-#include "fx.h"
+#include "models/fx.h"
 
 /* ug per mg, and ug/day -> mg/s scale: mg * 86.4e6 / (ug/day) = s. */
 #define UG_PER_MG 1000

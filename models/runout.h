@@ -20,7 +20,7 @@
 
 #include <stdint.h>
 
-#include "units.h"
+#include "models/units.h"
 
 struct runout {
     int64_t t_mid_s; /* expected runout time (absolute s), MODELS_NEVER if none */

@@ -2,9 +2,9 @@
 /*
  * Simple exponential smoothing (see ses.h; the update is inline there).
  */
-#include "ses.h"
+#include "models/ses.h"
 
-#include "fx.h"
+#include "models/fx.h"
 
 void
 ses_init(struct ses *s)

@@ -14,8 +14,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "fx.h"
-#include "units.h"
+#include "models/fx.h"
+#include "models/units.h"
 
 struct ses {
     int64_t level; /* smoothed value, caller's unit; the one-step forecast */

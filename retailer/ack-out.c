@@ -4,7 +4,7 @@
  * table). A ring of copies under one mutex; Paho is called with the mutex
  * released, as Paho may call our callbacks while it holds its own.
  */
-#include "ack-out.h"
+#include "retailer/ack-out.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "metrics.h"
+#include "retailer/metrics.h"
 
 struct ack_item {
     char *topic, *payload;

@@ -31,7 +31,7 @@
 #include <MQTTAsync.h>
 #include <stddef.h>
 
-#include "paho-load.h"
+#include "agent/msg/paho-load.h"
 
 #define ACKOUT_QUEUE_MAX 10000   /* acks waiting for the window */
 #define ACKOUT_WINDOW_MAX 1000   /* in flight at most, whatever the broker allows */

@@ -2,15 +2,15 @@
 /*
  * Acks (see ack.h), built with the shared message code and signed with jws_sign.
  */
-#include "ack.h"
+#include "retailer/ack.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "jws.h"
-#include "message.h"
+#include "agent/msg/jws.h"
+#include "agent/msg/message.h"
 
 /*
  * "<code>: <detail>" cut to what an ack's reason holds, at a UTF-8 character

@@ -19,8 +19,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "keys.h"
-#include "ledger.h"
+#include "agent/msg/keys.h"
+#include "retailer/ledger.h"
 
 struct ack_config {
     const struct keys *key; /* NULL: plain JSON */

@@ -3,7 +3,7 @@
  * The webhook's worker (see deliver.h). It is the top of its own call chain,
  * so it logs on stderr itself, one whole line at a time like the listener.
  */
-#include "deliver.h"
+#include "retailer/deliver.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -15,12 +15,12 @@
 #include <string.h>
 #include <time.h>
 
-#include "clock.h"
-#include "metrics.h"
-#include "out.h"
-#include "state.h"
-#include "text.h"
-#include "logmsg.h"
+#include "sensors/clock.h"
+#include "retailer/metrics.h"
+#include "retailer/out.h"
+#include "retailer/retailer-state.h"
+#include "sensors/text.h"
+#include "retailer/logmsg.h"
 
 struct deliver {
     struct deliver_config c;

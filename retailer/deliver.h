@@ -28,8 +28,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "ack.h"
-#include "webhook.h"
+#include "retailer/ack.h"
+#include "retailer/webhook.h"
 
 #define DELIVER_BACKOFF_MIN_MS 1000
 #define DELIVER_BACKOFF_MAX_MS (300 * 1000)

@@ -8,7 +8,7 @@
  * database failed, 2 for bad usage (an option, a device id, a kid, a file
  * that is not a public Ed25519 JWK).
  */
-#include "keys-cmd.h"
+#include "retailer/keys-cmd.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -17,13 +17,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "clock.h"
-#include "keys.h"
-#include "keytab.h"
-#include "message.h"
-#include "state.h"
-#include "trust.h"
-#include "utc.h"
+#include "sensors/clock.h"
+#include "agent/msg/keys.h"
+#include "retailer/keytab.h"
+#include "agent/msg/message.h"
+#include "retailer/retailer-state.h"
+#include "retailer/trust.h"
+#include "agent/msg/utc.h"
 
 #define EXIT_USAGE 2
 /* The largest time or duration an argument takes: 9999-12-31T23:59:59Z. */

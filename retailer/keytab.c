@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The table of device keys and the enrolments (keytab.h), over the generic
- * seam of state.h: one text of SQL for SQLite and PostgreSQL, numbers passed
+ * seam of retailer-state.h: one text of SQL for SQLite and PostgreSQL, numbers passed
  * as text and cast, each change one transaction that reads what it decides
  * on inside it. A device's keys are read into a small array and the rules
  * applied in C, where they can be read in one place.
  */
-#include "keytab.h"
+#include "retailer/keytab.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "text.h"
+#include "sensors/text.h"
 
 const char *
 keytab_source_to_str(enum keytab_source src)

@@ -26,8 +26,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "keys.h"
-#include "state.h"
+#include "agent/msg/keys.h"
+#include "retailer/retailer-state.h"
 
 /* keytab_lookup: the device has a valid key, but none with this kid. */
 #define KEYTAB_OTHER_KID 2

@@ -5,7 +5,7 @@
  * triples seen, one of each device's last sequence number. Keys are copied;
  * ids never contain '/', so "kind/device/order_id" is unambiguous.
  */
-#include "ledger.h"
+#include "retailer/ledger.h"
 
 #include <errno.h>
 #include <stdio.h>

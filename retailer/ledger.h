@@ -19,7 +19,7 @@
  *
  * "Recorded" rejections are remembered like accepted messages, so their re-sends
  * are duplicates too; they never move the device's last sequence number. The
- * listener keeps the same memory in SQLite (state.h) and uses ledger_decide.
+ * listener keeps the same memory in SQLite (retailer-state.h) and uses ledger_decide.
  */
 #ifndef PANTRY_RETAILER_LEDGER_H
 #define PANTRY_RETAILER_LEDGER_H
@@ -28,7 +28,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "check.h"
+#include "retailer/message-check.h"
 
 enum ledger_verdict {
     LEDGER_ACCEPTED,

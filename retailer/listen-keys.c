@@ -5,15 +5,15 @@
  * topic's messages under the enrolment rule or trust on first use. Split
  * from listen.c, which keeps the MQTT client and the message flow.
  */
-#include "listen-keys.h"
+#include "retailer/listen-keys.h"
 
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "keytab.h"
-#include "logmsg.h"
+#include "retailer/keytab.h"
+#include "retailer/logmsg.h"
 
 int
 listen_key_lookup(void *arg, const char *device, const char *kid, int64_t now_s,

@@ -11,8 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "check.h"
-#include "listen.h"
+#include "retailer/message-check.h"
+#include "retailer/listen.h"
 
 /*
  * check_pin_fn for check_config.pin, arg the listen_config: the device's key

@@ -3,7 +3,7 @@
  * The listener (see listen.h for its threads and connection states). The Paho
  * result codes are turned into messages in one place, paho_error().
  */
-#include "listen.h"
+#include "retailer/listen.h"
 
 #include <MQTTAsync.h>
 #include <errno.h>
@@ -18,16 +18,16 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "ack-out.h"
-#include "clock.h"
-#include "deliver.h"
-#include "listen-keys.h"
-#include "message.h"
-#include "metrics.h"
-#include "out.h"
-#include "paho-load.h"
-#include "text.h"
-#include "logmsg.h"
+#include "retailer/ack-out.h"
+#include "sensors/clock.h"
+#include "retailer/deliver.h"
+#include "retailer/listen-keys.h"
+#include "agent/msg/message.h"
+#include "retailer/metrics.h"
+#include "retailer/out.h"
+#include "agent/msg/paho-load.h"
+#include "sensors/text.h"
+#include "retailer/logmsg.h"
 
 #define BACKOFF_MIN_S 1
 #define BACKOFF_MAX_S 60

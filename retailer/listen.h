@@ -44,10 +44,10 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "ack.h"
-#include "check.h"
-#include "state.h"
-#include "webhook.h"
+#include "retailer/ack.h"
+#include "retailer/message-check.h"
+#include "retailer/retailer-state.h"
+#include "retailer/webhook.h"
 
 struct listen_config {
     const char *url;                                 /* mqtt://, mqtts:// or ssl:// */

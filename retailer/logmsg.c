@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The listener's log lines (see logmsg.h). */
-#include "logmsg.h"
+#include "retailer/logmsg.h"
 
 #include <stdarg.h>
 #include <stdio.h>

@@ -4,11 +4,11 @@
  * libmicrohttpd-dev missing): `listen --metrics` is refused with the reason,
  * before anything is touched.
  */
-#include "metrics-http.h"
+#include "retailer/metrics-http.h"
 
 #include <errno.h>
 
-#include "text.h"
+#include "sensors/text.h"
 
 static int
 refuse(char *err, size_t errlen)

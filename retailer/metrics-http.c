@@ -6,7 +6,7 @@
  * while bind() says why (a port in use, an address not ours), which is what
  * the user must read at start.
  */
-#include "metrics-http.h"
+#include "retailer/metrics-http.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -21,8 +21,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "metrics.h"
-#include "text.h"
+#include "retailer/metrics.h"
+#include "sensors/text.h"
 
 #define ADDR_MAX 64
 #define MEMORY_LIMIT (16 * 1024) /* per connection: headers of a GET */

@@ -5,7 +5,7 @@
  * built from them on each scrape. Durations are kept in whole nanoseconds so
  * that every value is an integer atomic (no atomic double, no lock).
  */
-#include "metrics.h"
+#include "retailer/metrics.h"
 
 #include <errno.h>
 #include <stdarg.h>

@@ -36,14 +36,14 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "check.h"
-#include "ledger.h"
+#include "retailer/message-check.h"
+#include "retailer/ledger.h"
 
 enum metrics_verdict {
     METRICS_ACCEPTED,  /* a new reorder or cancel, recorded and handed off */
     METRICS_DUPLICATE, /* seen before under its order id */
     METRICS_REJECTED,  /* answered "rejected" with a reason */
-    METRICS_DROPPED,   /* not answered: its signer is not known (check.h) */
+    METRICS_DROPPED,   /* not answered: its signer is not known (message-check.h) */
 };
 #define METRICS_VERDICT_COUNT 4
 

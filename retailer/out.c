@@ -7,7 +7,7 @@
  * loses the whitespace between its tokens, so a line never holds a raw
  * newline whatever the payload carried.
  */
-#include "out.h"
+#include "retailer/out.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -15,9 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "jws.h"
-#include "text.h"
-#include "utc.h"
+#include "agent/msg/jws.h"
+#include "sensors/text.h"
+#include "agent/msg/utc.h"
 
 /* A buffer sized once for the worst case, so appends never fail. */
 struct buf {

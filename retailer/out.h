@@ -24,7 +24,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "ledger.h"
+#include "retailer/ledger.h"
 
 /*
  * The accepted line of token (len bytes, accepted before, as recorded) of

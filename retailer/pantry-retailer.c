@@ -21,26 +21,26 @@
 
 #include <sodium.h>
 
-#include "ack.h"
-#include "check.h"
-#include "clock.h"
-#include "config.h"
-#include "keys-cmd.h"
-#include "keys.h"
-#include "keytab.h"
-#include "ledger.h"
-#include "listen.h"
-#include "message.h"
-#include "metrics-http.h"
-#include "metrics.h"
-#include "notify.h"
-#include "out.h"
-#include "state.h"
-#include "text.h"
-#include "trust.h"
-#include "utc.h"
-#include "webhook.h"
-#include "window.h"
+#include "retailer/ack.h"
+#include "retailer/message-check.h"
+#include "sensors/clock.h"
+#include "retailer/retailer-config.h"
+#include "retailer/keys-cmd.h"
+#include "agent/msg/keys.h"
+#include "retailer/keytab.h"
+#include "retailer/ledger.h"
+#include "retailer/listen.h"
+#include "agent/msg/message.h"
+#include "retailer/metrics-http.h"
+#include "retailer/metrics.h"
+#include "sensors/notify.h"
+#include "retailer/out.h"
+#include "retailer/retailer-state.h"
+#include "sensors/text.h"
+#include "retailer/trust.h"
+#include "agent/msg/utc.h"
+#include "retailer/webhook.h"
+#include "agent/msg/window.h"
 
 #ifndef RETAILER_VERSION
 #define RETAILER_VERSION "unknown"
@@ -185,7 +185,7 @@ static void die_usage(const char *usage, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 /* listen's configuration file, so that die_usage() can name the line of an
- * option the file set (config.h). */
+ * option the file set (retailer-config.h). */
 static struct config_args listen_conf;
 static const struct option *listen_opts;
 

@@ -5,16 +5,16 @@
  * required, and a check. An object is walked once: every member must be in
  * its table and appear once, then every required one must be there.
  */
-#include "payload.h"
+#include "retailer/payload.h"
 
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "jsonread.h"
-#include "message.h"
-#include "text.h"
+#include "agent/msg/jsonread.h"
+#include "agent/msg/message.h"
+#include "sensors/text.h"
 
 /* root 1, wishes 2, delivery 3, windows 4, a window 5, its days 6 */
 #define REORDER_DEPTH 6

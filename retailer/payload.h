@@ -28,7 +28,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "message.h"
+#include "agent/msg/message.h"
 
 #define PAYLOAD_MAX 8192 /* bytes of a payload; the agent's are under 1 KiB */
 

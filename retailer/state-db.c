@@ -5,7 +5,7 @@
  * logs: a connection string may hold a password, so it is never printed as
  * given, only its host, port, database and user.
  */
-#include "state.h"
+#include "retailer/retailer-state.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -7,7 +7,7 @@
  * quote it. Each transaction is a body function run by tx(), which retries it
  * whole, on a new connection when the old one is gone.
  */
-#include "state-pg.h"
+#include "retailer/state-pg.h"
 
 #include <errno.h>
 #include <libpq-fe.h>
@@ -16,9 +16,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "text.h"
+#include "sensors/text.h"
 
-/* The same tables as state.c's; rowid stands in for SQLite's own, the order
+/* The same tables as retailer-state.c's; rowid stands in for SQLite's own, the order
  * in which messages were recorded. */
 static const char schema_v1[] =
     "CREATE TABLE device ("
@@ -46,19 +46,19 @@ static const char schema_v1[] =
     " rowid BIGSERIAL,"
     " PRIMARY KEY (device, kind, order_id));";
 
-/* Version 2, as state.c's. */
+/* Version 2, as retailer-state.c's. */
 static const char schema_v2[] =
     "ALTER TABLE message ADD COLUMN handed_off BIGINT;"
     "UPDATE message SET handed_off = received WHERE verdict = 'accepted';"
     "CREATE INDEX message_received ON message (received);";
 
-/* Version 3, as state.c's: the webhook's queue, an index of the accepted
+/* Version 3, as retailer-state.c's: the webhook's queue, an index of the accepted
  * messages not handed off yet (state_pg_pending_first). */
 static const char schema_v3[] =
     "CREATE INDEX message_pending ON message (listener, received, rowid) "
     "WHERE verdict = 'accepted' AND handed_off IS NULL;";
 
-/* Version 4, as state.c's: the table of device keys and the enrolments. */
+/* Version 4, as retailer-state.c's: the table of device keys and the enrolments. */
 static const char schema_v4[] =
     "CREATE TABLE device_key ("
     " device TEXT NOT NULL,"
@@ -491,7 +491,7 @@ struct judge {
 /*
  * One message: the device's row locked first (created at last_seq 0 when
  * new, which means what no row means), so two listeners judging messages of
- * one device take turns; then the table of ledger.h as in state.c.
+ * one device take turns; then the table of ledger.h as in retailer-state.c.
  */
 static int
 judge_body(struct state_pg *p, void *arg)
@@ -581,7 +581,7 @@ struct handed {
 /*
  * One round trip: the mark is as cheap as it can be (it follows every
  * accepted order), so its four statements go as one string, the values quoted
- * by libpq. The mark may be lost to a crash of the server (see state.c): no
+ * by libpq. The mark may be lost to a crash of the server (see retailer-state.c): no
  * wait for the WAL flush, as SQLite's synchronous = NORMAL there.
  */
 static int
@@ -856,7 +856,7 @@ state_pg_refuse(struct state_pg *p, enum payload_kind kind, const char *device,
     return r;
 }
 
-/* The generic seam of state.h (state_query, state_tx), for keytab.c. */
+/* The generic seam of retailer-state.h (state_query, state_tx), for keytab.c. */
 
 int
 state_pg_query(struct state_pg *p, const char *sql, int n, const char *const *v,

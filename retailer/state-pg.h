@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The listener's ledger on a PostgreSQL server (libpq), for listeners on many
- * machines sharing one database: the functions of state.h, to which state.c
+ * machines sharing one database: the functions of retailer-state.h, to which retailer-state.c
  * hands a state opened with a connection string (state_db_is_pg). The same
  * tables and migrations as the SQLite file, the version in a schema_version
  * table; each message judged in one transaction that locks the device's row
@@ -13,7 +13,7 @@
 #ifndef PANTRY_RETAILER_STATE_PG_H
 #define PANTRY_RETAILER_STATE_PG_H
 
-#include "state.h"
+#include "retailer/retailer-state.h"
 
 struct state_pg;
 
@@ -46,7 +46,7 @@ int state_pg_refuse(struct state_pg *p, enum payload_kind kind, const char *devi
 int state_pg_pending_first(struct state_pg *p, const char *listener, state_order_fn *fn,
                            void *arg);
 
-/* state_query and state_tx (state.h): body(arg) runs in the transaction. */
+/* state_query and state_tx (retailer-state.h): body(arg) runs in the transaction. */
 int state_pg_query(struct state_pg *p, const char *sql, int n, const char *const *v,
                    state_row_fn *fn, void *arg);
 int state_pg_tx(struct state_pg *p, int (*body)(void *arg), void *arg);

@@ -5,7 +5,7 @@
  * file and sorts once; trust_add sorts again after each addition, which is
  * fine for the few keys tests and benchmarks add one by one.
  */
-#include "trust.h"
+#include "retailer/trust.h"
 
 #include <dirent.h>
 #include <stdio.h>
@@ -16,8 +16,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "message.h"
-#include "text.h"
+#include "agent/msg/message.h"
+#include "sensors/text.h"
 
 struct trust {
     struct trust_entry *e; /* sorted by device */

@@ -4,7 +4,7 @@
  * of files named <device-id>.jwk, each one public JWK (keys_jwk_parse), read
  * once at start into a table sorted by device id, with an index by kid (the
  * key's RFC 7638 thumbprint) for tokens whose device is not known from a topic
- * (`verify`). Keys pinned on first use live in the database (state.h), not
+ * (`verify`). Keys pinned on first use live in the database (retailer-state.h), not
  * here: the files are what a person configured, and they win.
  */
 #ifndef PANTRY_RETAILER_TRUST_H
@@ -13,8 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "keys.h"
-#include "message.h"
+#include "agent/msg/keys.h"
+#include "agent/msg/message.h"
 
 #define TRUST_MAX_DEVICES 100000
 

@@ -4,7 +4,7 @@
  * kept for the worker's life so connections are reused. libcurl's result
  * codes become messages in one place, post_error().
  */
-#include "webhook.h"
+#include "retailer/webhook.h"
 
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
@@ -15,8 +15,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "jsonread.h"
-#include "text.h"
+#include "agent/msg/jsonread.h"
+#include "sensors/text.h"
 
 struct webhook {
     CURL *curl;

@@ -39,7 +39,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "keys.h"
+#include "agent/msg/keys.h"
 
 #define WEBHOOK_ANSWER_MAX 4096
 #define WEBHOOK_REASON_MAX 100 /* "refused: " and this fit an ack's 127 bytes */

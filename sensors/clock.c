@@ -3,7 +3,7 @@
  * System clock readers (see clock.h). clock_gettime cannot fail for these clock
  * ids on Linux; a failure would be our bug, so it is asserted.
  */
-#include "clock.h"
+#include "sensors/clock.h"
 
 #include <assert.h>
 #include <time.h>

@@ -3,7 +3,7 @@
  * sd_notify(3) by hand (see notify.h). The socket path may be abstract ("@" for
  * the leading NUL), as systemd uses.
  */
-#include "notify.h"
+#include "sensors/notify.h"
 
 #include <errno.h>
 #include <stddef.h>
@@ -13,7 +13,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "text.h"
+#include "sensors/text.h"
 
 int
 notify_send(const char *state)

@@ -2,7 +2,7 @@
 /*
  * Names of the shared sensor types (see sensor.h).
  */
-#include "sensor.h"
+#include "sensors/sensor.h"
 
 #include <stdio.h>
 

@@ -2,7 +2,7 @@
 /*
  * Strict text helpers shared by the trace readers (see text.h).
  */
-#include "text.h"
+#include "sensors/text.h"
 
 #include <errno.h>
 #include <stdarg.h>

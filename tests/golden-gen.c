@@ -4,7 +4,7 @@
  * tests/golden/models.txt, only after a deliberate change to models/ whose new
  * results were checked against the references (see tests/README.md).
  */
-#include "golden.h"
+#include "tests/golden.h"
 
 int
 main(void)

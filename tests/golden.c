@@ -3,20 +3,20 @@
  * The golden vector generator (see golden.h). Inputs come from a fixed splitmix64
  * stream, so the file never depends on the machine that writes it.
  */
-#include "golden.h"
+#include "tests/golden.h"
 
 #include <inttypes.h>
 
-#include "croston.h"
-#include "forecast.h"
-#include "fx.h"
-#include "harness.h"
-#include "holt.h"
-#include "lead.h"
-#include "policy.h"
-#include "quantile.h"
-#include "runout.h"
-#include "ses.h"
+#include "models/croston.h"
+#include "models/forecast.h"
+#include "models/fx.h"
+#include "tests/harness.h"
+#include "models/holt.h"
+#include "models/lead.h"
+#include "models/policy.h"
+#include "models/quantile.h"
+#include "models/runout.h"
+#include "models/ses.h"
 
 #define DAY INT64_C(86400)
 

@@ -2,7 +2,7 @@
 /*
  * Test harness helpers (see harness.h).
  */
-#include "harness.h"
+#include "tests/harness.h"
 
 #include <string.h>
 

@@ -4,9 +4,9 @@
  * its bounds, and what the shift and size do to the reorder decision (the same
  * 100 g/day item as test-policy.c, whose reorder point is 300 g).
  */
-#include "adjust.h"
-#include "harness.h"
-#include "policy.h"
+#include "models/adjust.h"
+#include "tests/harness.h"
+#include "models/policy.h"
 
 #define DAY INT64_C(86400)
 #define G_PER_DAY INT64_C(1000000)

@@ -7,8 +7,8 @@
  * that closed today, weekends, local offsets of both signs, a window to
  * 24:00, away periods (one, and two back to back), and unusable input.
  */
-#include "delivery.h"
-#include "harness.h"
+#include "models/delivery.h"
+#include "tests/harness.h"
 
 #define T0 INT64_C(1790856000) /* 2026-10-01T12:00:00Z, a Thursday */
 #define H INT64_C(3600)

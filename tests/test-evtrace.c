@@ -8,11 +8,11 @@
 #include <string.h>
 #include <time.h>
 
-#include "evtrace.h"
-#include "harness.h"
-#include "text.h"
-#include "units.h"
-#include "utc.h"
+#include "agent/evtrace.h"
+#include "tests/harness.h"
+#include "sensors/text.h"
+#include "models/units.h"
+#include "agent/msg/utc.h"
 
 static int
 parse_all(struct evtrace *t, const char *const *lines, size_t n, char *err, size_t errlen)

@@ -22,8 +22,8 @@ main(void)
 
 #include <math.h>
 
-#include "fx.h"
-#include "harness.h"
+#include "models/fx.h"
+#include "tests/harness.h"
 
 static uint64_t rng;
 

@@ -6,8 +6,8 @@
  */
 #include <string.h>
 
-#include "golden.h"
-#include "harness.h"
+#include "tests/golden.h"
+#include "tests/harness.h"
 
 static char *
 slurp(FILE *f, size_t *len)

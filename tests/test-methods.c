@@ -6,12 +6,12 @@
  */
 #include <math.h>
 
-#include "croston.h"
-#include "forecast.h"
-#include "fx.h"
-#include "harness.h"
-#include "holt.h"
-#include "ses.h"
+#include "models/croston.h"
+#include "models/forecast.h"
+#include "models/fx.h"
+#include "tests/harness.h"
+#include "models/holt.h"
+#include "models/ses.h"
 
 #define HALF (UINT64_C(1) << 31)
 #define DAY INT64_C(86400)

@@ -2,11 +2,11 @@
 /*
  * The reorder decision and lead time learning, on scenarios worked by hand.
  */
-#include "dayuse.h"
-#include "harness.h"
-#include "lead.h"
-#include "policy.h"
-#include "quantile.h"
+#include "models/dayuse.h"
+#include "tests/harness.h"
+#include "models/lead.h"
+#include "models/policy.h"
+#include "models/quantile.h"
 
 #define DAY INT64_C(86400)
 #define G_PER_DAY INT64_C(1000000)

@@ -5,8 +5,8 @@
  */
 #include <math.h>
 
-#include "harness.h"
-#include "quantile.h"
+#include "tests/harness.h"
+#include "models/quantile.h"
 
 /* Phi(z) = erfc(-z / sqrt 2) / 2; bisection is slow but obviously right. */
 static double

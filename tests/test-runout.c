@@ -5,8 +5,8 @@
  */
 #include <math.h>
 
-#include "harness.h"
-#include "runout.h"
+#include "tests/harness.h"
+#include "models/runout.h"
 
 #define DAY INT64_C(86400)
 #define G_PER_DAY INT64_C(1000000) /* ug/day in one g/day */

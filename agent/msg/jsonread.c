@@ -5,7 +5,7 @@
  * every refusal names its byte; only text it accepts goes to cJSON, whose tree
  * is then searched for names given twice.
  */
-#include "jsonread.h"
+#include "agent/msg/jsonread.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -14,7 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "text.h"
+#include "sensors/text.h"
 
 struct lex {
     const unsigned char *s;

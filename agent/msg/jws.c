@@ -4,7 +4,7 @@
  * ASCII of BASE64URL(header) "." BASE64URL(payload) (RFC 7515 §5.1); the
  * signature is Ed25519 over exactly those bytes (RFC 8037 §3.1).
  */
-#include "jws.h"
+#include "agent/msg/jws.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -14,8 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "jsonread.h"
-#include "text.h"
+#include "agent/msg/jsonread.h"
+#include "sensors/text.h"
 
 #define B64 sodium_base64_VARIANT_URLSAFE_NO_PADDING
 

@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "keys.h"
+#include "agent/msg/keys.h"
 
 #define JWS_MAX_LEN 16384     /* a whole token, bytes */
 #define JWS_HEADER_MAX 1024   /* the decoded header, bytes */

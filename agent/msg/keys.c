@@ -3,7 +3,7 @@
  * Ed25519 device keys with libsodium (see keys.h). The seed alone is stored:
  * crypto_sign_seed_keypair() gives the same pair from it on every machine.
  */
-#include "keys.h"
+#include "agent/msg/keys.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -15,8 +15,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "jsonread.h"
-#include "text.h"
+#include "agent/msg/jsonread.h"
+#include "sensors/text.h"
 
 #define PREFIX "ed25519:"
 #define SEED_B64_LEN 43

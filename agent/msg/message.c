@@ -4,7 +4,7 @@
  * up to 17 significant digits and checks the round trip, so a mass of whole
  * milligrams divided by 1000 prints as exactly its three decimals.
  */
-#include "message.h"
+#include "agent/msg/message.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -14,10 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "jsonread.h"
-#include "text.h"
-#include "units.h"
-#include "utc.h"
+#include "agent/msg/jsonread.h"
+#include "sensors/text.h"
+#include "models/units.h"
+#include "agent/msg/utc.h"
 
 static bool
 add_str(cJSON *o, const char *key, const char *v)

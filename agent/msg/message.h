@@ -18,7 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "delivery.h"
+#include "models/delivery.h"
 
 #define MESSAGE_SCHEMA_VERSION 1
 /*

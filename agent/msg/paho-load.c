@@ -4,7 +4,7 @@
  * one copy the agent and the retailer share: which library, which symbols, and
  * the message when it cannot be loaded.
  */
-#include "paho-load.h"
+#include "agent/msg/paho-load.h"
 
 #include <dlfcn.h>
 #include <errno.h>

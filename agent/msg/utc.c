@@ -4,7 +4,7 @@
  * digits and separators of the one form, so a message or trace that says
  * another time zone, fractions or a leap second is refused, not reinterpreted.
  */
-#include "utc.h"
+#include "agent/msg/utc.h"
 
 #include <errno.h>
 #include <stdbool.h>

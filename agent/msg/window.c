@@ -4,7 +4,7 @@
  * and the retailer's --windows both use, its formatter, and the test of two
  * sets of windows against each other on the week, in minutes of UTC.
  */
-#include "window.h"
+#include "agent/msg/window.h"
 
 #include <stdio.h>
 #include <string.h>

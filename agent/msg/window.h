@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "delivery.h"
+#include "models/delivery.h"
 
 /*
  * "DAYS HH:MM-HH:MM" (untrusted): DAYS "daily" or a comma list of mon..sun and

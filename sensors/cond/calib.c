@@ -4,12 +4,12 @@
  * converts counts to milligrams with the calibration just found, so it speaks
  * the user's unit whatever the cell's sensitivity and the bridge's polarity.
  */
-#include "calib.h"
+#include "sensors/cond/calib.h"
 
 #include <errno.h>
 #include <stdio.h>
 
-#include "text.h"
+#include "sensors/text.h"
 
 #define RAW_SAT_HIGH 0x7FFFFF
 

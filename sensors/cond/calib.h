@@ -12,8 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cond.h"
-#include "sensor.h"
+#include "sensors/cond/cond.h"
+#include "sensors/sensor.h"
 
 /* Smallest |known - tare| in counts: less means the cell is not wired right. */
 #define CALIB_MIN_SPAN_RAW 100

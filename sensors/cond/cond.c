@@ -35,7 +35,7 @@
  * until the platform has held one level for the settle period. Several takes in
  * quick succession are one episode: their grams are its net change.
  */
-#include "cond.h"
+#include "sensors/cond/cond.h"
 
 #include <assert.h>
 #include <errno.h>

@@ -29,7 +29,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "sensor.h"
+#include "sensors/sensor.h"
 
 #define COND_MEDIAN 5                     /* samples in the spike filter */
 #define COND_MG_LIMIT INT64_C(1000000000) /* 1 t: any reading beyond is impossible */

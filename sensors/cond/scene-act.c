@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "scene-int.h"
+#include "sensors/cond/scene-int.h"
 
 static const char *const names[] = {
     "rice",  "coffee", "flour", "sugar", "oats",   "lentils",

@@ -18,7 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "scene.h"
+#include "sensors/cond/scene.h"
 
 #define SC_SEC INT64_C(1000)
 #define SC_MIN (60 * SC_SEC)

@@ -13,7 +13,7 @@
  * a minute; a phone is 150 to 250 g; a radio's burst lasts seconds; an HX711
  * whose data line sticks low reads code 0 as a valid sample.
  */
-#include "scene-int.h"
+#include "sensors/cond/scene-int.h"
 
 #define P(k) (st->par[k])
 

@@ -11,14 +11,14 @@
  * the sensor's own trouble: stuck codes, garbage, EIO, dropped samples, a
  * radio's spikes. Only integer arithmetic: the same bytes on every machine.
  */
-#include "scene.h"
+#include "sensors/cond/scene.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "scene-int.h"
-#include "trace.h"
+#include "sensors/cond/scene-int.h"
+#include "sensors/cond/trace.h"
 
 #define U_SUM_SD 37837 /* sd of a sum of four uniforms on [0, 65536) */
 

@@ -32,8 +32,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "cond.h"
-#include "sensor.h"
+#include "sensors/cond/cond.h"
+#include "sensors/sensor.h"
 
 #define SCENE_MAX_PLATFORMS 4
 #define SCENE_ID_MAX 16 /* item ids: [a-z], at most 15 characters */

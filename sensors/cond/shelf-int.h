@@ -6,7 +6,7 @@
 #ifndef PANTRY_SENSORS_SHELF_INT_H
 #define PANTRY_SENSORS_SHELF_INT_H
 
-#include "shelf.h"
+#include "sensors/cond/shelf.h"
 
 struct out {
     struct stock_event *ev;

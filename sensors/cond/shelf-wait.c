@@ -5,7 +5,7 @@
  * more, for a related open episode on another platform that could still make
  * a move or a foreign load with it.
  */
-#include "shelf-int.h"
+#include "sensors/cond/shelf-int.h"
 
 /*
  * When an episode changed the platform: it opened, and its last level began

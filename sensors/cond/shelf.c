@@ -47,12 +47,12 @@
  * tolerance of the one before changes nothing, another resets the platform's
  * ledger to the new level (FAULT_END), never a take or a refill.
  */
-#include "shelf.h"
+#include "sensors/cond/shelf.h"
 
 #include <errno.h>
 #include <string.h>
 
-#include "shelf-int.h"
+#include "sensors/cond/shelf-int.h"
 
 /* The platform's own item on it. */
 static int64_t

@@ -32,8 +32,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cond.h"
-#include "sensor.h"
+#include "sensors/cond/cond.h"
+#include "sensors/sensor.h"
 
 #define SHELF_LOADS 4 /* loads remembered per platform */
 /* Events one call can return, at most (the caller's buffer must be this large). */

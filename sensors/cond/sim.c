@@ -10,13 +10,13 @@
  * creep and approximately normal noise (a sum of four uniforms), then convert
  * grams to counts with the channel's calibration.
  */
-#include "sim.h"
+#include "sensors/cond/sim.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "trace.h"
+#include "sensors/cond/trace.h"
 
 #define DAY_MS INT64_C(86400000)
 #define HOUR_MS INT64_C(3600000)

@@ -21,8 +21,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "cond.h"
-#include "sensor.h"
+#include "sensors/cond/cond.h"
+#include "sensors/sensor.h"
 
 struct sim_config {
     uint64_t seed;

@@ -5,9 +5,9 @@
  * fields; each field is checked against its grammar, so a typo is an error and
  * never a silently different reading.
  */
-#include "trace.h"
+#include "sensors/cond/trace.h"
 
-#include "text.h"
+#include "sensors/text.h"
 
 #include <errno.h>
 #include <stdarg.h>

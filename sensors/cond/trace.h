@@ -30,7 +30,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "sensor.h"
+#include "sensors/sensor.h"
 
 #define TRACE_HEADER "# pantry-samples v1"
 #define TRACE_LINE_MAX 256 /* bytes of one line, without its newline */

@@ -36,7 +36,7 @@
 #include <assert.h>
 #include <errno.h>
 
-#include "button.h"
+#include "sensors/hw/button.h"
 
 const char *
 button_phase_to_str(enum button_phase p)

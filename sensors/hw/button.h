@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "sensor.h"
+#include "sensors/sensor.h"
 
 /* The most presses one call can report: two timeouts, each with two presses. */
 #define BUTTON_MAX_PRESSES 4

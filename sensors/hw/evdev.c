@@ -14,8 +14,8 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include "evdev.h"
-#include "text.h"
+#include "sensors/hw/evdev.h"
+#include "sensors/text.h"
 
 struct evdev_source {
     struct sample_source base; /* first */

@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "sensor.h"
+#include "sensors/sensor.h"
 
 /* KEY_POWER in <linux/input-event-codes.h>; never accepted. */
 #define EVDEV_KEY_POWER 116

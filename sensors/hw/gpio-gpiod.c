@@ -11,7 +11,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "gpio-gpiod.h"
+#include "sensors/hw/gpio-gpiod.h"
 
 struct gpiod_seam {
     struct gpiod_chip *chip;

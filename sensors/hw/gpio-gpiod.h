@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "gpio.h"
+#include "sensors/hw/gpio.h"
 
 /*
  * Open chip (a name such as "gpiochip0", a path, a label or a number, as v1's

@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gpio-gpiod.h"
+#include "sensors/hw/gpio-gpiod.h"
 
 /* More lines than any HX711 and button configuration asks for. */
 #define GPIOD2_MAX_LINES 64

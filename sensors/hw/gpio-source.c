@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gpio-source.h"
+#include "sensors/hw/gpio-source.h"
 
 int
 gpio_source_new(const struct gpio_source_kind *kind, const void *cfg,

@@ -10,8 +10,8 @@
 
 #include <stddef.h>
 
-#include "gpio.h"
-#include "sensor.h"
+#include "sensors/hw/gpio.h"
+#include "sensors/sensor.h"
 
 /* What one kind of GPIO source brings to gpio_source_new(). */
 struct gpio_source_kind {

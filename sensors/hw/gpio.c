@@ -13,9 +13,9 @@
 #include <sys/epoll.h>
 #include <unistd.h>
 
-#include "gpio.h"
-#include "gpio-source.h"
-#include "text.h"
+#include "sensors/hw/gpio.h"
+#include "sensors/hw/gpio-source.h"
+#include "sensors/text.h"
 
 struct gpio_buttons {
     struct sample_source base; /* first */

@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "sensor.h"
+#include "sensors/sensor.h"
 
 /*
  * The internal bias resistor asked for an input line. An input that nothing

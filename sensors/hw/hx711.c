@@ -11,9 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gpio-source.h"
-#include "hx711.h"
-#include "text.h"
+#include "sensors/hw/gpio-source.h"
+#include "sensors/hw/hx711.h"
+#include "sensors/text.h"
 
 /* Reset: hold PD_SCK high this long, well past the 60 us power-down time. */
 #define HX711_RESET_US 100

@@ -15,8 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "gpio.h"
-#include "sensor.h"
+#include "sensors/hw/gpio.h"
+#include "sensors/sensor.h"
 
 /* PD_SCK high for longer powers the chip down (datasheet: > 60 us). */
 #define HX711_POWER_DOWN_US 60

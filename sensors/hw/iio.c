@@ -15,8 +15,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "iio.h"
-#include "text.h"
+#include "sensors/hw/iio.h"
+#include "sensors/text.h"
 
 #define IIO_PATH_MAX 512
 #define IIO_TEXT_MAX 64

@@ -17,7 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "sensor.h"
+#include "sensors/sensor.h"
 
 #define IIO_SYSFS_ROOT "/sys/bus/iio/devices"
 

@@ -16,9 +16,9 @@
 
 #include <sodium.h>
 
-#include "fuzz.h"
-#include "message.h"
-#include "uplink.h"
+#include "tests/fuzz/fuzz.h"
+#include "agent/msg/message.h"
+#include "agent/uplink.h"
 
 static void
 check_ack(const struct message_ack *a)

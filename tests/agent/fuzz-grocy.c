@@ -20,9 +20,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fuzz.h"
-#include "grocy-answer.h"
-#include "grocy-wire.h"
+#include "tests/fuzz/fuzz.h"
+#include "agent/grocy-answer.h"
+#include "agent/grocy-wire.h"
 
 /* i past an optional UTF-8 byte order mark and what cJSON skips as blanks
  * (every byte up to 0x20, NUL included, within the length). */

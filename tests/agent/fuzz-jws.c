@@ -12,8 +12,8 @@
 
 #include <sodium.h>
 
-#include "fuzz.h"
-#include "jws.h"
+#include "tests/fuzz/fuzz.h"
+#include "agent/msg/jws.h"
 
 #define A4 "eyJhbGciOiJFZERTQSJ9.RXhhbXBsZSBvZiBFZDI1NTE5IHNpZ25pbmc." \
            "hgyY0il_MGCjP0JzlnLWG1PPOt7-09PGcvMg3AIbQR6dWbhijcNR4ki4iylGjg5BhVsPt9g7sVvpAr_MuM0KAg"

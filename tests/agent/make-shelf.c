@@ -20,9 +20,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sim.h"
-#include "text.h"
-#include "utc.h"
+#include "sensors/cond/sim.h"
+#include "sensors/text.h"
+#include "agent/msg/utc.h"
 
 static const char *const names[] = {
     "rice", "coffee", "flour", "sugar", "oats", "lentils", "pasta", "tea",

@@ -2,12 +2,12 @@
 /*
  * The pipeline tests' rig (rice-rig.h).
  */
-#include "rice-rig.h"
+#include "tests/agent/rice-rig.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#include "harness.h"
+#include "tests/harness.h"
 
 static const char conf_fmt[] =
     "device_id = \"kitchen\";\n"

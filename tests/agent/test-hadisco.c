@@ -12,8 +12,8 @@
 
 #include <cjson/cJSON.h>
 
-#include "hadisco.h"
-#include "harness.h"
+#include "agent/hadisco.h"
+#include "tests/harness.h"
 
 static const struct hadisco_device dev = {.device_id = "kitchen-pi",
                                           .prefix = "pantry",

@@ -8,8 +8,8 @@
 #include <errno.h>
 #include <string.h>
 
-#include "harness.h"
-#include "jsonread.h"
+#include "tests/harness.h"
+#include "agent/msg/jsonread.h"
 
 static void
 test_parse(void)

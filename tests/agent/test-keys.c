@@ -12,8 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "harness.h"
-#include "keys.h"
+#include "tests/harness.h"
+#include "agent/msg/keys.h"
 
 static char dir[256];
 

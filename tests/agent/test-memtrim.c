@@ -16,8 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "harness.h"
-#include "memtrim.h"
+#include "tests/harness.h"
+#include "agent/memtrim.h"
 
 /* RssFile of /proc/self/status, kB; -1 when it cannot be read. */
 static long

@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "harness.h"
-#include "message.h"
-#include "units.h"
+#include "tests/harness.h"
+#include "agent/msg/message.h"
+#include "models/units.h"
 
 static void
 check_text(const char *got, const char *want)

@@ -21,11 +21,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "config.h"
-#include "harness.h"
-#include "modelstate.h"
-#include "pipeline.h"
-#include "store.h"
+#include "agent/agent-config.h"
+#include "tests/harness.h"
+#include "agent/modelstate.h"
+#include "agent/pipeline.h"
+#include "agent/store.h"
 
 static const char *data_dir;
 static char dir[256];

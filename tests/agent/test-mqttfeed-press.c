@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "harness.h"
-#include "mqttfeed.h"
-#include "rice-rig.h"
+#include "tests/harness.h"
+#include "agent/mqttfeed.h"
+#include "tests/agent/rice-rig.h"
 
 #define BUTTON "zigbee2mqtt/pantry_button"
 

@@ -17,10 +17,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "config.h"
-#include "harness.h"
-#include "mqttfeed.h"
-#include "shelf.h"
+#include "agent/agent-config.h"
+#include "tests/harness.h"
+#include "agent/mqttfeed.h"
+#include "sensors/cond/shelf.h"
 
 #define SCALE "esphome-pantry/sensor/rice_scale/state"
 #define BUTTON "zigbee2mqtt/pantry_button"

@@ -9,8 +9,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "harness.h"
-#include "orders.h"
+#include "tests/harness.h"
+#include "agent/orders.h"
 
 static const char *
 state_name(enum store_order_state s)

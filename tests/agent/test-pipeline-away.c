@@ -18,11 +18,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
-#include "harness.h"
-#include "pipeline.h"
-#include "rice-rig.h"
-#include "store.h"
+#include "agent/agent-config.h"
+#include "tests/harness.h"
+#include "agent/pipeline.h"
+#include "tests/agent/rice-rig.h"
+#include "agent/store.h"
 
 static char dir[256];
 

@@ -23,12 +23,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "config.h"
-#include "harness.h"
-#include "learn.h"
-#include "pipeline.h"
-#include "rice-rig.h"
-#include "store.h"
+#include "agent/agent-config.h"
+#include "tests/harness.h"
+#include "agent/learn.h"
+#include "agent/pipeline.h"
+#include "tests/agent/rice-rig.h"
+#include "agent/store.h"
 
 static char dir[256];
 

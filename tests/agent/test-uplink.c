@@ -11,12 +11,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "harness.h"
-#include "jws.h"
-#include "keys.h"
-#include "mqtt.h"
-#include "outbox.h"
-#include "uplink.h"
+#include "tests/harness.h"
+#include "agent/msg/jws.h"
+#include "agent/msg/keys.h"
+#include "agent/mqtt.h"
+#include "agent/outbox.h"
+#include "agent/uplink.h"
 
 static struct outbox_msg
 msg(int64_t seq)

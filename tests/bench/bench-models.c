@@ -14,11 +14,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dayuse.h"
-#include "forecast.h"
-#include "fx.h"
-#include "harness.h"
-#include "ref.h"
+#include "models/dayuse.h"
+#include "models/forecast.h"
+#include "models/fx.h"
+#include "tests/harness.h"
+#include "tests/ref/ref.h"
 
 #define DAY INT64_C(86400)
 

@@ -24,7 +24,7 @@ done
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 arm-none-eabi-gcc -std=c11 "$opt" -mcpu=cortex-m0 -mthumb -ffreestanding -nostdlib \
-  -static -Wl,-e,_start -Wall -Wextra -Werror -I"$root/models" \
+  -static -Wl,-e,_start -Wall -Wextra -Werror -I"$root" \
   -DBENCH_METHOD="FC_$method" -DBENCH_N="$n" \
   -o "$tmp/m0-bench" "$root/tests/bench/m0-bench.c" "$root"/models/*.c -lgcc
 start=$(arm-none-eabi-nm "$tmp/m0-bench" | awk '$3 == "measure_m0_update" {print $1}')

@@ -46,9 +46,9 @@
 #include <cjson/cJSON.h>
 #include <sodium.h>
 
-#include "jws.h"
-#include "keys.h"
-#include "message.h"
+#include "agent/msg/jws.h"
+#include "agent/msg/keys.h"
+#include "agent/msg/message.h"
 
 #define MAX_DEVICES 100000
 #define MAX_ORDERS 100

@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "forecast.h"
+#include "models/forecast.h"
 
 #define DAY INT64_C(86400)
 

@@ -12,8 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "shelf.h"
-#include "sim.h"
+#include "sensors/cond/shelf.h"
+#include "sensors/cond/sim.h"
 
 long measure_shelf(struct shelf *sh, const struct sample *s, size_t n);
 

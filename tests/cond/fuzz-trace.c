@@ -14,8 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fuzz.h"
-#include "trace.h"
+#include "tests/fuzz/fuzz.h"
+#include "sensors/cond/trace.h"
 
 /* The input as a file through the replay source (see the comment at the top). */
 static void

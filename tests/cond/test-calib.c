@@ -7,8 +7,8 @@
 #include <errno.h>
 #include <string.h>
 
-#include "calib.h"
-#include "harness.h"
+#include "sensors/cond/calib.h"
+#include "tests/harness.h"
 
 static void
 feed(struct calib_avg *a, const int32_t *raw, size_t n)

@@ -24,10 +24,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cond.h"
-#include "harness.h"
-#include "shelf.h"
-#include "trace.h"
+#include "sensors/cond/cond.h"
+#include "tests/harness.h"
+#include "sensors/cond/shelf.h"
+#include "sensors/cond/trace.h"
 
 #define RAW(g) (100000 + (g)*100) /* whole grams to counts */
 #define NONE 0xff                 /* no sample in this segment */

@@ -34,11 +34,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cond.h"
-#include "harness.h"
-#include "shelf.h"
-#include "sim.h"
-#include "trace.h"
+#include "sensors/cond/cond.h"
+#include "tests/harness.h"
+#include "sensors/cond/shelf.h"
+#include "sensors/cond/sim.h"
+#include "sensors/cond/trace.h"
 
 #define MATCH_BEFORE_MS 2000
 #define FAULT_AFTER_MS (5 * 60000)

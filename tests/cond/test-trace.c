@@ -11,8 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "harness.h"
-#include "trace.h"
+#include "tests/harness.h"
+#include "sensors/cond/trace.h"
 
 static uint64_t seed;
 

@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
-#include "fuzz.h"
+#include "agent/agent-config.h"
+#include "tests/fuzz/fuzz.h"
 
 static struct agent_config cfg;
 static struct cfg_errors errs;

@@ -12,8 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config-scan.h"
-#include "harness.h"
+#include "agent/config-scan.h"
+#include "tests/harness.h"
 
 struct seen {
     unsigned n;

@@ -5,7 +5,7 @@
  * reach models/, so a forecast of 0.25 units is 250000 inside; smoothing weights
  * are Q32.32, rounded from the double-precision constants.
  */
-#include "carparts.h"
+#include "tests/eval/carparts.h"
 
 #include <errno.h>
 #include <math.h>
@@ -14,10 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "croston.h"
-#include "holt.h"
-#include "ses.h"
-#include "units.h"
+#include "models/croston.h"
+#include "models/holt.h"
+#include "models/ses.h"
+#include "models/units.h"
 
 #define LINE_MAX_CHARS 4096
 

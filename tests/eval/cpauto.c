@@ -7,7 +7,7 @@
  * of 30.4375 days, one unit as 1 kg so that rates stay in forecast.h's
  * accurate range), and its rate is turned back into units per month.
  */
-#include "cpauto.h"
+#include "tests/eval/cpauto.h"
 
 #include <errno.h>
 #include <math.h>
@@ -15,11 +15,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "croston.h"
-#include "forecast.h"
-#include "fx.h"
-#include "harness.h"
-#include "ses.h"
+#include "models/croston.h"
+#include "models/forecast.h"
+#include "models/fx.h"
+#include "tests/harness.h"
+#include "models/ses.h"
 
 static const double alphas[CPA_ALPHA_COUNT] = {0.02, 0.05, 0.1, 0.2, 0.3, 0.5};
 static const int ks[CPA_K_COUNT] = {1, 2, 4, 8};

@@ -17,7 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "carparts.h"
+#include "tests/eval/carparts.h"
 
 /* One-step errors from the month after CPA_FIT_FROM months (a year of warm-up). */
 #define CPA_FIT_FROM 12

@@ -4,7 +4,7 @@
  * one splitmix64 stream per (scenario, seed), in a fixed order, so a scenario is
  * the same on every machine. Sizes are in milligrams, times in seconds.
  */
-#include "demand.h"
+#include "tests/eval/demand.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -13,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
-#include "text.h"
+#include "agent/agent-config.h"
+#include "sensors/text.h"
 
 #define DAY_S INT64_C(86400)
 #define HOUR_S INT64_C(3600)

@@ -21,10 +21,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "carparts.h"
-#include "cpauto.h"
-#include "sim.h"
-#include "tracegen.h"
+#include "tests/eval/carparts.h"
+#include "tests/eval/cpauto.h"
+#include "tests/eval/sim.h"
+#include "tests/eval/tracegen.h"
 
 #ifndef EVAL_SOURCE_ROOT
 #define EVAL_SOURCE_ROOT "."

@@ -4,7 +4,7 @@
  * For every scenario of demand.h and every seed, the daemon's pipeline runs on
  * a simulated shelf (closedloop.h) with a configuration that says only what a
  * household must (the item's pack, container and calibration, mode "auto"):
- * every other setting is agent/config.c's default. Orders arrive after the
+ * every other setting is agent/agent-config.c's default. Orders arrive after the
  * shop's true lead time times U(0.8, 1.5); beside the agent, threshold scales
  * ordering a pack below 20 % and 30 % of one, and an oracle, on the same
  * household and the same lead draws.
@@ -34,10 +34,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "closedloop.h"
-#include "config.h"
-#include "demand.h"
-#include "text.h"
+#include "agent/closedloop.h"
+#include "agent/agent-config.h"
+#include "tests/eval/demand.h"
+#include "sensors/text.h"
 
 #define DAY_S INT64_C(86400)
 #define POLICIES 4 /* agent, 20 %, 30 %, oracle */

@@ -6,17 +6,17 @@
  * uses, the daily review of the forecast policy and hourly samples for the
  * excess-stock integral; at equal times in that order.
  */
-#include "sim.h"
+#include "tests/eval/sim.h"
 
 #include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "harness.h"
-#include "lead.h"
-#include "policy.h"
-#include "quantile.h"
+#include "tests/harness.h"
+#include "models/lead.h"
+#include "models/policy.h"
+#include "models/quantile.h"
 
 #define HOUR_S INT64_C(3600)
 

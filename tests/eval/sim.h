@@ -13,8 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "forecast.h"
-#include "tracegen.h"
+#include "models/forecast.h"
+#include "tests/eval/tracegen.h"
 
 #define SIM_DAY_S INT64_C(86400)
 

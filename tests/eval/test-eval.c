@@ -15,11 +15,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "carparts.h"
-#include "cpauto.h"
-#include "harness.h"
-#include "sim.h"
-#include "tracegen.h"
+#include "tests/eval/carparts.h"
+#include "tests/eval/cpauto.h"
+#include "tests/harness.h"
+#include "tests/eval/sim.h"
+#include "tests/eval/tracegen.h"
 
 #define DAY INT64_C(86400)
 #define SEEDS 10

@@ -29,9 +29,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "closedloop.h"
-#include "demand.h"
-#include "harness.h"
+#include "agent/closedloop.h"
+#include "tests/eval/demand.h"
+#include "tests/harness.h"
 
 #define DAY_S INT64_C(86400)
 #define SEEDS 5

@@ -35,15 +35,15 @@
 
 #include <sodium.h>
 
-#include "check.h"
-#include "clock.h"
-#include "closedloop.h"
-#include "demand.h"
-#include "harness.h"
-#include "jws.h"
-#include "message.h"
-#include "trust.h"
-#include "utc.h"
+#include "retailer/message-check.h"
+#include "sensors/clock.h"
+#include "agent/closedloop.h"
+#include "tests/eval/demand.h"
+#include "tests/harness.h"
+#include "agent/msg/jws.h"
+#include "agent/msg/message.h"
+#include "retailer/trust.h"
+#include "agent/msg/utc.h"
 
 #define DAY_S INT64_C(86400)
 #define T2038_S INT64_C(2147483648) /* 2^31 s: 2038-01-19T03:14:08Z */

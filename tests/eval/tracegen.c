@@ -8,7 +8,7 @@
  * and "the remainder from the new one". The parameters below are the ones
  * tests/eval/README.md documents; change both together.
  */
-#include "tracegen.h"
+#include "tests/eval/tracegen.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -16,8 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "harness.h"
-#include "text.h"
+#include "tests/harness.h"
+#include "sensors/text.h"
 
 #define DAY_S INT64_C(86400)
 #define HOUR_S INT64_C(3600)

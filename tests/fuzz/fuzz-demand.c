@@ -11,8 +11,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "fuzz.h"
-#include "hhsource.h"
+#include "tests/fuzz/fuzz.h"
+#include "agent/hhsource.h"
 
 #define EPOCH_S INT64_C(1767225600)
 

@@ -11,8 +11,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "evtrace.h"
-#include "fuzz.h"
+#include "agent/evtrace.h"
+#include "tests/fuzz/fuzz.h"
 
 /* The input as a file (see the comment at the top); lines is what they gave. */
 static void

@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fuzz.h"
-#include "jsonread.h"
+#include "tests/fuzz/fuzz.h"
+#include "agent/msg/jsonread.h"
 
 #define MAX_LEN 4096
 #define MAX_DEPTH 4

@@ -8,10 +8,10 @@
  */
 #include <string.h>
 
-#include "forecast.h"
-#include "fuzz.h"
-#include "lead.h"
-#include "policy.h"
+#include "models/forecast.h"
+#include "tests/fuzz/fuzz.h"
+#include "models/lead.h"
+#include "models/policy.h"
 
 struct reader {
     const uint8_t *p;

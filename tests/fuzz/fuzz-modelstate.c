@@ -9,9 +9,9 @@
 #include <errno.h>
 #include <string.h>
 
-#include "fuzz.h"
-#include "modelstate.h"
-#include "policy.h"
+#include "tests/fuzz/fuzz.h"
+#include "agent/modelstate.h"
+#include "models/policy.h"
 
 static void
 fresh(struct pl_model *m)

@@ -21,12 +21,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "config.h"
-#include "fuzz.h"
-#include "pipeline.h"
-#include "resume.h"
-#include "scene.h"
-#include "store.h"
+#include "agent/agent-config.h"
+#include "tests/fuzz/fuzz.h"
+#include "agent/pipeline.h"
+#include "agent/resume.h"
+#include "sensors/cond/scene.h"
+#include "agent/store.h"
 
 #define SCENE_SEED 11
 

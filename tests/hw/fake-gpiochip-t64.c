@@ -26,7 +26,7 @@
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 
-#include "fake-gpiochip.h"
+#include "tests/hw/fake-gpiochip.h"
 
 static int
 fill(const char *path, struct stat *st, const char *next)

@@ -32,7 +32,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "fake-gpiochip.h"
+#include "tests/hw/fake-gpiochip.h"
 
 #define MAX_FDS 64
 

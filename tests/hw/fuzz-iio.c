@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fuzz.h"
-#include "iio.h"
+#include "tests/fuzz/fuzz.h"
+#include "sensors/hw/iio.h"
 
 static bool
 well_formed(const char *s, size_t len)

@@ -8,8 +8,8 @@
 #include <errno.h>
 #include <string.h>
 
-#include "button.h"
-#include "harness.h"
+#include "sensors/hw/button.h"
+#include "tests/harness.h"
 
 #define MAX_OUT 256
 

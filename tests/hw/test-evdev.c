@@ -14,8 +14,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "evdev.h"
-#include "harness.h"
+#include "sensors/hw/evdev.h"
+#include "tests/harness.h"
 
 static char dir[256], fifo[300];
 

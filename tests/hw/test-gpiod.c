@@ -18,10 +18,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "fake-gpiochip.h"
-#include "gpio-gpiod.h"
-#include "harness.h"
-#include "hx711.h"
+#include "tests/hw/fake-gpiochip.h"
+#include "sensors/hw/gpio-gpiod.h"
+#include "tests/harness.h"
+#include "sensors/hw/hx711.h"
 
 /* The seam's clock: 1 us further at every reading, so no pulse looks long. */
 static int64_t clock_us;

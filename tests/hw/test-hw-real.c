@@ -14,11 +14,11 @@
 #include <string.h>
 #include <time.h>
 
-#include "evdev.h"
-#include "harness.h"
-#include "iio.h"
+#include "sensors/hw/evdev.h"
+#include "tests/harness.h"
+#include "sensors/hw/iio.h"
 #ifdef PANTRY_HAVE_GPIOD
-#include "gpio-gpiod.h"
+#include "sensors/hw/gpio-gpiod.h"
 #endif
 
 static int exercised;

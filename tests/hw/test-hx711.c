@@ -15,9 +15,9 @@
 #include <sys/epoll.h>
 #include <unistd.h>
 
-#include "gpio.h"
-#include "harness.h"
-#include "hx711.h"
+#include "sensors/hw/gpio.h"
+#include "tests/harness.h"
+#include "sensors/hw/hx711.h"
 
 #define SCK 5
 #define DOUT 6

@@ -12,8 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "harness.h"
-#include "iio.h"
+#include "tests/harness.h"
+#include "sensors/hw/iio.h"
 
 static char root[256];
 

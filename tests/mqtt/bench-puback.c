@@ -36,13 +36,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "clock.h"
-#include "config.h"
-#include "keys.h"
-#include "log.h"
-#include "pipeline.h"
-#include "store.h"
-#include "uplink.h"
+#include "sensors/clock.h"
+#include "agent/agent-config.h"
+#include "agent/msg/keys.h"
+#include "agent/logging.h"
+#include "agent/pipeline.h"
+#include "agent/store.h"
+#include "agent/uplink.h"
 
 #define DAY_MS INT64_C(86400000)
 

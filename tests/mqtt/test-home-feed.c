@@ -15,12 +15,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "clock.h"
-#include "config.h"
-#include "harness.h"
-#include "home.h"
-#include "mqtt.h"
-#include "pipeline.h"
+#include "sensors/clock.h"
+#include "agent/agent-config.h"
+#include "tests/harness.h"
+#include "agent/home.h"
+#include "agent/mqtt.h"
+#include "agent/pipeline.h"
 
 static struct home *h;
 static struct mqtt *peer;

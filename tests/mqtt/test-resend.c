@@ -17,15 +17,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "clock.h"
-#include "config.h"
-#include "harness.h"
-#include "keys.h"
-#include "log.h"
-#include "mqtt.h"
-#include "pipeline.h"
-#include "store.h"
-#include "uplink.h"
+#include "sensors/clock.h"
+#include "agent/agent-config.h"
+#include "tests/harness.h"
+#include "agent/msg/keys.h"
+#include "agent/logging.h"
+#include "agent/mqtt.h"
+#include "agent/pipeline.h"
+#include "agent/store.h"
+#include "agent/uplink.h"
 
 #define DAY_MS INT64_C(86400000)
 #define TOPIC "pantry/v1/resend-pi/"

@@ -13,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "control.h"
-#include "fuzz.h"
+#include "agent/control.h"
+#include "tests/fuzz/fuzz.h"
 
 static bool
 id_ok(const char *s)

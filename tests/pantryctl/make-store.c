@@ -27,9 +27,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "modelstate.h"
-#include "sensor.h"
-#include "store.h"
+#include "agent/modelstate.h"
+#include "sensors/sensor.h"
+#include "agent/store.h"
 
 #define MAX_FIELDS 16
 

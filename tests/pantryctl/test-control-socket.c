@@ -27,9 +27,9 @@
 
 #include <cJSON.h>
 
-#include "clock.h"
-#include "control.h"
-#include "harness.h"
+#include "sensors/clock.h"
+#include "agent/control.h"
+#include "tests/harness.h"
 
 #define CHECK_STR(a, b)                                                                \
     CHECK_MSG(strcmp((a), (b)) == 0, "%s == %s: \"%s\" != \"%s\"", #a, #b, (a), (b))

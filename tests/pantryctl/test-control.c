@@ -9,8 +9,8 @@
 #include <stdbool.h>
 #include <string.h>
 
-#include "control.h"
-#include "harness.h"
+#include "agent/control.h"
+#include "tests/harness.h"
 
 #define CHECK_STR(a, b)                                                                \
     CHECK_MSG(strcmp((a), (b)) == 0, "%s == %s: \"%s\" != \"%s\"", #a, #b, (a), (b))

@@ -7,7 +7,7 @@
  * an algorithm (R's simple start, damping by half-life, TSB's first probability,
  * the cap on the interval factor of runout) the comment says where it is written.
  */
-#include "ref.h"
+#include "tests/ref/ref.h"
 
 #include <math.h>
 #include <stddef.h>

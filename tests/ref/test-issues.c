@@ -42,12 +42,12 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "forecast.h"
-#include "fx.h"
-#include "harness.h"
-#include "quantile.h"
-#include "ref.h"
-#include "runout.h"
+#include "models/forecast.h"
+#include "models/fx.h"
+#include "tests/harness.h"
+#include "models/quantile.h"
+#include "tests/ref/ref.h"
+#include "models/runout.h"
 
 /* The promise for a rate: 0.1 % or 0.01 g/day, whichever is larger. */
 static double

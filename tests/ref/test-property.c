@@ -39,18 +39,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "croston.h"
-#include "forecast.h"
-#include "fx.h"
-#include "harness.h"
-#include "holt.h"
-#include "lead.h"
-#include "policy.h"
-#include "quantile.h"
-#include "ref.h"
-#include "runout.h"
-#include "ses.h"
-#include "units.h"
+#include "models/croston.h"
+#include "models/forecast.h"
+#include "models/fx.h"
+#include "tests/harness.h"
+#include "models/holt.h"
+#include "models/lead.h"
+#include "models/policy.h"
+#include "models/quantile.h"
+#include "tests/ref/ref.h"
+#include "models/runout.h"
+#include "models/ses.h"
+#include "models/units.h"
 
 #define DAY_S 86400.0
 #define YEAR_S (365.0 * 86400.0)

@@ -26,12 +26,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "croston.h"
-#include "harness.h"
-#include "holt.h"
-#include "ref.h"
-#include "ses.h"
-#include "units.h"
+#include "models/croston.h"
+#include "tests/harness.h"
+#include "models/holt.h"
+#include "tests/ref/ref.h"
+#include "models/ses.h"
+#include "models/units.h"
 
 #define MAX_N 64
 #define MAX_SERIES 4096

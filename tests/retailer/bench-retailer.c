@@ -27,10 +27,10 @@
 
 #include <sodium.h>
 
-#include "check.h"
-#include "jws.h"
-#include "ledger.h"
-#include "message.h"
+#include "retailer/message-check.h"
+#include "agent/msg/jws.h"
+#include "retailer/ledger.h"
+#include "agent/msg/message.h"
 
 #define ROUNDS 7
 #define NOW 1790856000 /* 2026-10-01T12:00:00Z */

@@ -11,9 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fuzz.h"
-#include "message.h"
-#include "payload.h"
+#include "tests/fuzz/fuzz.h"
+#include "agent/msg/message.h"
+#include "retailer/payload.h"
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

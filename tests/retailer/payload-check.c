@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "payload.h"
+#include "retailer/payload.h"
 
 int
 main(void)

@@ -15,13 +15,13 @@
 
 #include <sodium.h>
 
-#include "ack.h"
-#include "check.h"
-#include "harness.h"
-#include "jws.h"
-#include "ledger.h"
-#include "message.h"
-#include "state.h"
+#include "retailer/ack.h"
+#include "retailer/message-check.h"
+#include "tests/harness.h"
+#include "agent/msg/jws.h"
+#include "retailer/ledger.h"
+#include "agent/msg/message.h"
+#include "retailer/retailer-state.h"
 
 #define NOW 1790856000 /* 2026-10-01T12:00:00Z */
 #define WEEK (7 * 86400)

@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "harness.h"
-#include "metrics.h"
+#include "tests/harness.h"
+#include "retailer/metrics.h"
 
 static void
 test_escape(void)

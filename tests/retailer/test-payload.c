@@ -12,8 +12,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "harness.h"
-#include "payload.h"
+#include "tests/harness.h"
+#include "retailer/payload.h"
 
 #define ITEM                                                                           \
     "\"item\":{\"id\":\"rice\",\"name\":\"Basmati\",\"sku\":\"R-1\",\"gtin\":\"\"}"

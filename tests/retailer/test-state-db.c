@@ -8,8 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "harness.h"
-#include "state.h"
+#include "tests/harness.h"
+#include "retailer/retailer-state.h"
 
 static void
 test_is_pg(void)

@@ -19,7 +19,7 @@
  */
 #include <string.h>
 
-#include "situ.h"
+#include "tests/situations/situ.h"
 
 #define WINDOW_MS 15000
 #define BAND_MG 2000

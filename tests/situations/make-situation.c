@@ -22,9 +22,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
-#include "situ.h"
-#include "text.h"
+#include "agent/agent-config.h"
+#include "tests/situations/situ.h"
+#include "sensors/text.h"
 
 static int
 usage(void)

@@ -21,11 +21,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "config.h"
-#include "message.h"
-#include "pipeline.h"
-#include "situ.h"
-#include "store.h"
+#include "agent/agent-config.h"
+#include "agent/msg/message.h"
+#include "agent/pipeline.h"
+#include "tests/situations/situ.h"
+#include "agent/store.h"
 
 #define PUBLISH_AFTER_MS 1000
 #define ACK_AFTER_MS 60000

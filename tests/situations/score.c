@@ -48,8 +48,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "policy.h"
-#include "situ.h"
+#include "models/policy.h"
+#include "tests/situations/situ.h"
 
 #define MIN_MS INT64_C(60000)
 #define COVER_BEFORE_MS (10 * MIN_MS)

@@ -23,8 +23,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "cond/scene.h"
-#include "sensor.h"
+#include "sensors/cond/scene.h"
+#include "sensors/sensor.h"
 
 #define SITU_ID_MAX 64
 #define SITU_MAX_HOUSEHOLD 4 /* household orders per scene, at most */

@@ -19,9 +19,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cond/scene.h"
-#include "cond/trace.h"
-#include "harness.h"
+#include "sensors/cond/scene.h"
+#include "sensors/cond/trace.h"
+#include "tests/harness.h"
 
 #define MIN_MS INT64_C(60000)
 #define HOUR_MS (60 * MIN_MS)

@@ -33,9 +33,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "config.h"
-#include "harness.h"
-#include "situ.h"
+#include "agent/agent-config.h"
+#include "tests/harness.h"
+#include "tests/situations/situ.h"
 
 struct kind_total {
     struct situ_score a, b;

@@ -18,12 +18,12 @@
  * dirtied, as the kernel accounts them). Plus the files' final sizes. Usage:
  * bench-store [DIR] [DAYS] [CHECKPOINT_H] (defaults ., 30, 6).
  */
-#include "harness.h"
-#include "util.h"
+#include "tests/harness.h"
+#include "tests/store/util.h"
 
-#include "forecast.h"
-#include "lead.h"
-#include "store.h"
+#include "models/forecast.h"
+#include "models/lead.h"
+#include "agent/store.h"
 
 #include <stdbool.h>
 #include <stdio.h>

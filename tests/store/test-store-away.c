@@ -5,11 +5,11 @@
  * unknown id changes nothing, the table's CHECKs hold against raw SQL, the
  * periods survive closing and reopening, and a read-only store refuses writes.
  */
-#include "harness.h"
-#include "util.h"
+#include "tests/harness.h"
+#include "tests/store/util.h"
 
-#include "store-away.h"
-#include "store.h"
+#include "agent/store-away.h"
+#include "agent/store.h"
 
 #include <errno.h>
 #include <stdio.h>

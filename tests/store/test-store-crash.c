@@ -11,10 +11,10 @@
  * reported number, every reported order exists exactly once with its number,
  * no number is used twice. Nothing sleeps: the parent waits on the pipe.
  */
-#include "harness.h"
-#include "util.h"
+#include "tests/harness.h"
+#include "tests/store/util.h"
 
-#include "store.h"
+#include "agent/store.h"
 
 #include <errno.h>
 #include <signal.h>

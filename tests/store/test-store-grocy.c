@@ -7,17 +7,17 @@
  * failed rows and recent ones; a correction queues the newest stock as an
  * inventory; and the queue survives closing and reopening.
  */
-#include "harness.h"
-#include "util.h"
+#include "tests/harness.h"
+#include "tests/store/util.h"
 
-#include "store-grocy.h"
-#include "store.h"
+#include "agent/store-grocy.h"
+#include "agent/store.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "sensor.h"
+#include "sensors/sensor.h"
 
 #define T0 INT64_C(1798156800000) /* 2026-12-25 */
 

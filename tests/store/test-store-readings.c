@@ -18,11 +18,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "config.h"
-#include "harness.h"
-#include "pipeline.h"
-#include "store-io.h"
-#include "store.h"
+#include "agent/agent-config.h"
+#include "tests/harness.h"
+#include "agent/pipeline.h"
+#include "agent/store-io.h"
+#include "agent/store.h"
 
 #define T0 INT64_C(1790812800000) /* 2026-10-01T00:00:00Z, a quarter hour */
 #define SEC INT64_C(1000)

@@ -6,13 +6,13 @@
  * the first k steps to a raw file with rows in it. Expected values are written
  * out by hand or read back with raw SQL, never through the function under test.
  */
-#include "harness.h"
-#include "util.h"
+#include "tests/harness.h"
+#include "tests/store/util.h"
 
-#include "cond.h"
-#include "forecast.h"
-#include "lead.h"
-#include "store.h"
+#include "sensors/cond/cond.h"
+#include "models/forecast.h"
+#include "models/lead.h"
+#include "agent/store.h"
 
 #include <errno.h>
 #include <string.h>

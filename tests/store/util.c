@@ -2,7 +2,7 @@
 /*
  * Helpers of the store's tests (see util.h).
  */
-#include "util.h"
+#include "tests/store/util.h"
 
 #include <dirent.h>
 #include <errno.h>

@@ -26,10 +26,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cond/cond.h"
-#include "delivery.h"
-#include "log.h" /* enum cfg_log, the log_level setting */
-#include "forecast.h"
+#include "sensors/cond/cond.h"
+#include "models/delivery.h"
+#include "agent/logging.h" /* enum cfg_log, the log_level setting */
+#include "models/forecast.h"
 
 #define CFG_MAX_ITEMS 32
 #define CFG_MAX_CHANNELS 16 /* = SENSOR_MAX_CHANNELS */

@@ -31,13 +31,13 @@
 
 #include <libconfig.h>
 
-#include "config.h"
-#include "config-wishes.h"
-#include "config-feeds.h"
-#include "config-home.h"
-#include "config-grocy.h"
-#include "config-read.h"
-#include "config-scan.h"
+#include "agent/agent-config.h"
+#include "agent/config-wishes.h"
+#include "agent/config-feeds.h"
+#include "agent/config-home.h"
+#include "agent/config-grocy.h"
+#include "agent/config-read.h"
+#include "agent/config-scan.h"
 
 /* A file bigger than this is not a configuration (32 items take about 30 KB). */
 #define CFG_FILE_MAX (1024 * 1024)

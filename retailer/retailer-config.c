@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The configuration file of `pantry-retailer listen`, turned into option
- * arguments for listen's own parser (config.h). libconfig's result codes and
+ * arguments for listen's own parser (retailer-config.h). libconfig's result codes and
  * types are read here and nowhere else in the retailer. The file names
  * secrets by path (--key, --credentials, their own 0600 files) and holds
  * none, but it decides which broker to trust and which device keys: so it
  * must belong to root or the caller and be writable by no one else.
  */
-#include "config.h"
+#include "retailer/retailer-config.h"
 
 #include <errno.h>
 #include <fcntl.h>

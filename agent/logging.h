@@ -12,8 +12,8 @@
 
 /*
  * The levels of log lines, most severe first. They live here, not in
- * config.h, so that logging depends on nothing: the configuration's
- * log_level setting takes their names (log_level_names), and config.h
+ * agent-config.h, so that logging depends on nothing: the configuration's
+ * log_level setting takes their names (log_level_names), and agent-config.h
  * includes this header. The cfg_ names are the setting's, kept for its users.
  */
 enum cfg_log {

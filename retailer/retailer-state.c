@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The listener's SQLite file (see state.h); a state opened with a PostgreSQL
+ * The listener's SQLite file (see retailer-state.h); a state opened with a PostgreSQL
  * connection string hands every call to state-pg.c instead. Statements are
  * prepared once; the database handle is used by one thread at a time (the MQTT
  * client's callback thread, after the main thread opened it). SQLite result
  * codes are turned into errnos in one place, sq().
  */
-#include "state.h"
+#include "retailer/retailer-state.h"
 
 #include <errno.h>
 #include <sqlite3.h>
@@ -14,10 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "text.h"
+#include "sensors/text.h"
 
 #ifdef RETAILER_HAVE_LIBPQ
-#include "state-pg.h"
+#include "retailer/state-pg.h"
 /* A state opened with a connection string is PostgreSQL's: hand the call on.
  * Every public function starts with this; one that does not would run its
  * SQLite statements on a state that has none. */

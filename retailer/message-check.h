@@ -5,7 +5,7 @@
  * whose key it is (the trust store or a pin, and the kid), the signature, the
  * typ against the topic, the payload (payload.h), the device against the
  * topic and the key, and the issued-at window. What is left, the duplicate
- * and sequence rules, needs the ledger (ledger.h) or the database (state.h).
+ * and sequence rules, needs the ledger (ledger.h) or the database (retailer-state.h).
  *
  * The order of the checks decides which reason a message gets, and whether
  * the retailer may answer it at all:
@@ -39,10 +39,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "jws.h"
-#include "payload.h"
-#include "trust.h"
-#include "window.h"
+#include "agent/msg/jws.h"
+#include "retailer/payload.h"
+#include "retailer/trust.h"
+#include "agent/msg/window.h"
 
 /* Stable reason codes: printed, stored and documented; never renumber text. */
 enum check_reason {

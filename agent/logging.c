@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * stderr logging (see log.h). One write per line, so lines of concurrent
+ * stderr logging (see logging.h). One write per line, so lines of concurrent
  * writers never interleave mid-line in the journal. It depends on nothing of
  * the daemon's: the clock and the UTC text form only, both leaves, so that any
  * module may log and logging never calls back into one.
  */
-#include "log.h"
+#include "agent/logging.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -13,8 +13,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "clock.h"
-#include "utc.h"
+#include "sensors/clock.h"
+#include "agent/msg/utc.h"
 
 const char *const log_level_names[CFG_LOG_COUNT + 1] = {
     "error", "warning", "notice", "info", "debug", NULL,

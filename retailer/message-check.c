@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The stateless checks of one signed message, in the order of the table in
- * check.h. The key is chosen by the topic's device, or by the header's kid as
+ * message-check.h. The key is chosen by the topic's device, or by the header's kid as
  * a JOSE library does (RFC 7515 §4.1.4); the token is then verified with
  * jws_verify and that key, and only the verified payload is validated and
  * used. A token is parsed once when it is good: only a rejected one is
@@ -9,7 +9,7 @@
  * signature check is most of the cost of a message, a second parse the
  * largest part of the rest, tests/retailer/BENCH.md).
  */
-#include "check.h"
+#include "retailer/message-check.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -18,8 +18,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "jsonread.h"
-#include "message.h"
+#include "agent/msg/jsonread.h"
+#include "agent/msg/message.h"
 
 static const char *const reason_names[CHECK_REASON_COUNT] = {
     "ok",          "malformed", "alg",    "signature", "unknown-device",

@@ -25,8 +25,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "keys.h"
-#include "ledger.h"
+#include "agent/msg/keys.h"
+#include "retailer/ledger.h"
 
 #define STATE_SCHEMA_VERSION 4
 #define STATE_BUSY_TIMEOUT_MS 10000
