@@ -78,8 +78,8 @@ struct cfg_broker {
     /* Absolute paths, "" = unset; the credentials file holds "user\npassword\n". */
     char ca_file[CFG_PATH_MAX], ca_path[CFG_PATH_MAX], cert_file[CFG_PATH_MAX],
         cert_key_file[CFG_PATH_MAX], credentials_file[CFG_PATH_MAX];
-    bool verify;                     /* TLS server verification, default true */
-    int32_t keepalive_s;             /* 5..3600, default 60 */
+    bool verify;         /* TLS server verification, default true */
+    int32_t keepalive_s; /* 5..3600, default 60 */
     int32_t ack_wait_s;  /* 1..86400, default 600: no retailer known: the next goes */
     int32_t resend_s;    /* 1..86400, default 60: unanswered messages go again */
     int64_t session_expiry_s;        /* 0..2^32-1 (2^32-1: never), default 7 days */
@@ -107,8 +107,8 @@ struct cfg_feed {
  */
 #define CFG_HOME_PREFIX_MAX 128
 struct cfg_home {
-    struct cfg_broker broker; /* url "" (the default): no home broker */
-    char prefix[CFG_HOME_PREFIX_MAX];           /* default "pantry": state topics' root */
+    struct cfg_broker broker;         /* url "" (the default): no home broker */
+    char prefix[CFG_HOME_PREFIX_MAX]; /* default "pantry": state topics' root */
     char discovery_prefix[CFG_HOME_PREFIX_MAX]; /* default "homeassistant" */
     bool discovery;                             /* default true */
     bool commands;                              /* default false */
@@ -171,16 +171,16 @@ struct cfg_item {
     /* accepted in rank order after sku/gtin (which must be set to have any) */
     struct cfg_product substitutes[CFG_MAX_SUBSTITUTES];
     size_t n_substitutes;
-    int64_t price_max_cents;  /* ceiling per pack, 0..1000000, 0 = none (default) */
+    int64_t price_max_cents;      /* ceiling per pack, 0..1000000, 0 = none (default) */
     struct cfg_delivery delivery; /* the settings given override the household's */
-    int64_t lead_s;           /* default lead time, 1 h .. 60 d, default 2 d */
-    int64_t lead_spread_s;    /* its uncertainty (one sd), 0 .. 60 d, default lead_s */
-    int64_t review_s;         /* policy review period 1 h .. 60 d, default 1 d */
-    int64_t cover_s;          /* extra cover 0 .. 365 d, default 7 d */
-    uint32_t service_bp;      /* service_level 0.5..0.999 -> 5000..9990, default 9500 */
-    enum cfg_mode mode;       /* default confirm */
-    int64_t cooldown_s;       /* no new order this long after one, 0..60 d, def. 1 d */
-    uint32_t max_orders_30d;  /* 1..30, default 2 */
+    int64_t lead_s;               /* default lead time, 1 h .. 60 d, default 2 d */
+    int64_t lead_spread_s;   /* its uncertainty (one sd), 0 .. 60 d, default lead_s */
+    int64_t review_s;        /* policy review period 1 h .. 60 d, default 1 d */
+    int64_t cover_s;         /* extra cover 0 .. 365 d, default 7 d */
+    uint32_t service_bp;     /* service_level 0.5..0.999 -> 5000..9990, default 9500 */
+    enum cfg_mode mode;      /* default confirm */
+    int64_t cooldown_s;      /* no new order this long after one, 0..60 d, def. 1 d */
+    uint32_t max_orders_30d; /* 1..30, default 2 */
     int64_t price_cents;  /* price = 4.99 -> 499; 0..1000000; 0 = unknown (default) */
     int64_t budget_cents; /* per-item monthly budget 0..10000000, 0 = none (default) */
     bool learn;           /* corrections teach the policy (learn.h), default true */
@@ -235,8 +235,10 @@ enum cfg_grocy_mode {
 #define CFG_GROCY_URL_MAX 256
 struct cfg_grocy {
     enum cfg_grocy_mode mode;
-    char url[CFG_GROCY_URL_MAX];    /* http(s)://host[:port]/path of the API, no '/' at end */
-    char api_key_file[CFG_PATH_MAX]; /* absolute; the key on its first line, mode 0600 */
+    char url
+        [CFG_GROCY_URL_MAX]; /* http(s)://host[:port]/path of the API, no '/' at end */
+    char
+        api_key_file[CFG_PATH_MAX]; /* absolute; the key on its first line, mode 0600 */
     int64_t timeout_ms;             /* one request, 1 s .. 5 min, default 30 s */
     char ca_file[CFG_PATH_MAX];     /* absolute, or "": the system's CAs (default) */
 };
@@ -259,14 +261,14 @@ struct agent_config {
      * [from, until), from < until; arrive "after" (default) or "before" */
     struct delivery_away away[DELIVERY_MAX_AWAY];
     size_t n_away;
-    size_t n_away_conf; /* of them the configuration's; the daemon appends those
+    size_t n_away_conf;      /* of them the configuration's; the daemon appends those
                            set with pantryctl away (agent/away.h) */
-    int64_t cancel_window_s;      /* 0 .. 1 d, default 15 min */
-    int64_t order_expiry_s;       /* unconfirmed or unfulfilled orders expire, 1 h..60 d,
+    int64_t cancel_window_s; /* 0 .. 1 d, default 15 min */
+    int64_t order_expiry_s;  /* unconfirmed or unfulfilled orders expire, 1 h..60 d,
                                      default 7 d */
-    int64_t aggregate_s;          /* readings aggregated per interval, 1 min..1 d,
+    int64_t aggregate_s;     /* readings aggregated per interval, 1 min..1 d,
                                      default 15 min */
-    int64_t retention_s;          /* older readings and events are pruned, 1 d..4 y,
+    int64_t retention_s;     /* older readings and events are pruned, 1 d..4 y,
                                      default 400 d */
     struct cfg_channel channels[CFG_MAX_CHANNELS]; /* at least one */
     size_t n_channels;
@@ -274,7 +276,7 @@ struct agent_config {
     size_t n_items;
     struct cfg_button buttons[CFG_MAX_BUTTONS];
     size_t n_buttons;
-    struct cfg_home home; /* the household's broker, optional (config-home.h) */
+    struct cfg_home home;   /* the household's broker, optional (config-home.h) */
     struct cfg_grocy grocy; /* grocy = { url; api_key_file; mode; } (config-grocy.h) */
 };
 

@@ -155,14 +155,18 @@ decide(struct plain *pp, const struct hh_ledger *l, int64_t now)
         if (pp->policy == CL_THRESHOLD) {
             go = pp->n_way == 0 && l->contents * 100 < (int64_t)pp->pct * it->pack_mg;
         } else {
-            int64_t next = l->next_use < w->n_use ? w->use[l->next_use].t_s : pp->c->end_s;
+            int64_t next =
+                l->next_use < w->n_use ? w->use[l->next_use].t_s : pp->c->end_s;
             int64_t dry = runout_with(l, pp, it->pack_mg);
             go = dry != INT64_MAX && (next > now ? next : now) + lead > dry;
         }
         if (!go)
             return 0;
-        struct cl_order o = {.placed_s = now, .arrive_s = now + lead, .packs = 1,
-                             .item = (uint16_t)pp->item, .predicted = true};
+        struct cl_order o = {.placed_s = now,
+                             .arrive_s = now + lead,
+                             .packs = 1,
+                             .item = (uint16_t)pp->item,
+                             .predicted = true};
         if (pp->k++ == 0)
             pp->r->item[pp->item].first_lead_s = lead;
         /* Kept in order of arrival (leads differ). */
@@ -189,8 +193,8 @@ run_plain(const struct agent_config *cfg, const struct cl_item *items,
         struct hh_ledger l;
         int e;
 
-        if ((e = hh_ledger_init(&l, w, &r->item[i], c->start_s, hh_horizon_s(cfg, c, (unsigned)i),
-                             it->pack_mg)) < 0 ||
+        if ((e = hh_ledger_init(&l, w, &r->item[i], c->start_s,
+                                hh_horizon_s(cfg, c, (unsigned)i), it->pack_mg)) < 0 ||
             (e = decide(&pp, &l, c->start_s)) < 0)
             return e;
         for (;;) {
@@ -221,10 +225,10 @@ run_plain(const struct agent_config *cfg, const struct cl_item *items,
 struct track {
     char id[STORE_ID_MAX];
     uint16_t item;
-    unsigned k;       /* the item's k-th order */
+    unsigned k;                                        /* the item's k-th order */
     int64_t publish_ms, ack_ms, confirm_ms, arrive_ms; /* INT64_MAX: none */
-    size_t ord;       /* index into the result's orders */
-    bool confirmed;   /* by the household: it does not think again */
+    size_t ord;     /* index into the result's orders */
+    bool confirmed; /* by the household: it does not think again */
 };
 
 struct agent_run {
@@ -275,12 +279,16 @@ scan_cb(const struct store_order *o, void *ctx)
             a->cap_tr = cap;
         }
         t = &a->tr[a->n_tr++];
-        *t = (struct track){.item = sc->item, .k = a->n_orders[sc->item]++,
-                            .publish_ms = INT64_MAX, .ack_ms = INT64_MAX,
-                            .confirm_ms = INT64_MAX, .arrive_ms = INT64_MAX,
+        *t = (struct track){.item = sc->item,
+                            .k = a->n_orders[sc->item]++,
+                            .publish_ms = INT64_MAX,
+                            .ack_ms = INT64_MAX,
+                            .confirm_ms = INT64_MAX,
+                            .arrive_ms = INT64_MAX,
                             .ord = a->r->n_ord};
         snprintf(t->id, sizeof(t->id), "%s", o->order_id);
-        struct cl_order co = {.placed_s = o->created_ms / 1000, .packs = (uint32_t)o->packs,
+        struct cl_order co = {.placed_s = o->created_ms / 1000,
+                              .packs = (uint32_t)o->packs,
                               .item = sc->item,
                               .predicted = strcmp(o->reason, "predicted") == 0};
         if ((sc->err = add_order(a->r, &co)) < 0)
@@ -289,7 +297,8 @@ scan_cb(const struct store_order *o, void *ctx)
         if (o->state == ORDER_PLANNED)
             t->confirm_ms = o->created_ms + a->c->confirm_s * 1000;
     }
-    if (o->state == ORDER_QUEUED && t->publish_ms == INT64_MAX && t->ack_ms == INT64_MAX) {
+    if (o->state == ORDER_QUEUED && t->publish_ms == INT64_MAX &&
+        t->ack_ms == INT64_MAX) {
         int64_t lead = true_lead(a->cfg, a->c, t->item, t->k);
         t->publish_ms = o->queued_ms + PUBLISH_AFTER_MS;
         t->arrive_ms = o->queued_ms + lead * 1000;
@@ -459,8 +468,8 @@ orders_due(struct agent_run *a, int64_t now)
                 o->arrive_s = 0; /* the retailer was told in time: nothing comes */
                 continue;
             }
-            hh_shelf_deliver(&a->shelf, t->item,
-                             now, (int64_t)o->packs * a->cfg->items[t->item].pack_mg);
+            hh_shelf_deliver(&a->shelf, t->item, now,
+                             (int64_t)o->packs * a->cfg->items[t->item].pack_mg);
         }
     }
 }
@@ -501,10 +510,12 @@ agent_open(struct agent_run *a, struct agent_config *cfg, char *err, size_t errl
     snprintf(a->dir, sizeof(a->dir), "%s/pantry-loop-XXXXXX", base ? base : "/tmp");
     if (mkdtemp(a->dir) == NULL)
         return text_error(err, errlen, "a temporary folder in %s: %s",
-                          base ? base : "/tmp", strerror(errno)), -errno;
+                          base ? base : "/tmp", strerror(errno)),
+               -errno;
     if ((size_t)snprintf(cfg->store_path, sizeof(cfg->store_path), "%.200s/pantry.db",
                          a->dir) >= sizeof(cfg->store_path))
-        return text_error(err, errlen, "%s: the path is too long", a->dir), -ENAMETOOLONG;
+        return text_error(err, errlen, "%s: the path is too long", a->dir),
+               -ENAMETOOLONG;
     if ((e = store_open(cfg->store_path, 0, &a->db, err, errlen)) < 0)
         return e;
     a->pl = calloc(1, sizeof(*a->pl));
@@ -522,8 +533,9 @@ agent_close(struct agent_run *a, const struct agent_config *cfg)
     free(a->pl);
     store_close(a->db);
     if (a->dir[0] != '\0') {
-        for (const char *sfx = ""; sfx != NULL;
-             sfx = sfx[0] == '\0' ? "-wal" : sfx[1] == 'w' ? "-shm" : NULL) {
+        for (const char *sfx = ""; sfx != NULL; sfx = sfx[0] == '\0'  ? "-wal"
+                                                      : sfx[1] == 'w' ? "-shm"
+                                                                      : NULL) {
             snprintf(path, sizeof(path), "%s%s", cfg->store_path, sfx);
             unlink(path);
         }
@@ -592,16 +604,18 @@ cl_run(const struct agent_config *cfg, const struct cl_item *items,
     int e;
 
     memset(out, 0, sizeof(*out));
-    if (c->end_s <= c->start_s || c->lead_lo_pct < 1 || c->lead_hi_pct < c->lead_lo_pct ||
-        c->lead_hi_pct > 1000 || c->idle_ms < 100 || c->idle_ms > 600000 ||
-        c->confirm_s < 0 || c->noise_mg < 0 || c->early_s < 0 || cfg->n_items == 0 ||
+    if (c->end_s <= c->start_s || c->lead_lo_pct < 1 ||
+        c->lead_hi_pct < c->lead_lo_pct || c->lead_hi_pct > 1000 || c->idle_ms < 100 ||
+        c->idle_ms > 600000 || c->confirm_s < 0 || c->noise_mg < 0 || c->early_s < 0 ||
+        cfg->n_items == 0 ||
         (policy == CL_THRESHOLD && (threshold_pct < 1 || threshold_pct > 100)))
         return text_error(err, errlen, "closed loop: a setting out of range"), -EINVAL;
     for (size_t i = 0; i < cfg->n_items; i++)
         for (size_t k = 1; k < items[i].n_use; k++)
             if (items[i].use[k].t_s < items[i].use[k - 1].t_s || items[i].use[k].mg < 0)
                 return text_error(err, errlen, "item %s: uses out of time order",
-                                  cfg->items[i].id), -EINVAL;
+                                  cfg->items[i].id),
+                       -EINVAL;
     out->n_items = cfg->n_items;
     if (policy == CL_AGENT)
         e = run_agent(cfg, items, c, out, err, errlen);

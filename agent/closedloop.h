@@ -93,20 +93,20 @@ enum cl_policy {
 const char *cl_policy_to_str(enum cl_policy p);
 
 struct cl_order {
-    int64_t placed_s;  /* queued (the agent), or decided */
-    int64_t arrive_s;  /* when its packs arrive, or 0 if they never do */
+    int64_t placed_s; /* queued (the agent), or decided */
+    int64_t arrive_s; /* when its packs arrive, or 0 if they never do */
     uint32_t packs;
-    uint16_t item;     /* index into the configuration's items */
-    bool predicted;    /* not asked for by a person */
-    char state[16];    /* the agent's order state at the end, "" for baselines */
+    uint16_t item;  /* index into the configuration's items */
+    bool predicted; /* not asked for by a person */
+    char state[16]; /* the agent's order state at the end, "" for baselines */
 };
 
 struct cl_metrics {
     int64_t demand_mg, lost_mg;
     int32_t stockout_days;
     int32_t stockout_days_learnt; /* of them, after the first delivery arrived */
-    int32_t out_day[8]; /* the first stockout days, from 0 */
-    int64_t excess_mg_s; /* divide by pack_mg * 86400 for pack-days */
+    int32_t out_day[8];           /* the first stockout days, from 0 */
+    int64_t excess_mg_s;          /* divide by pack_mg * 86400 for pack-days */
     int32_t orders, delivered;
     int64_t delivered_mg;
     int64_t first_lead_s; /* the true lead of the first order, 0: none */

@@ -115,10 +115,11 @@ cfg_feeds_channel(const config_setting_t *s, struct cfg_channel *ch,
     if ((m = config_setting_get_member(s, "interval")) != NULL) {
         int64_t sec;
         if (config_setting_type(m) != CONFIG_TYPE_STRING ||
-            utc_parse_duration(config_setting_get_string(m), MODELS_DT_MAX_S, &sec) < 0 || sec < 1 ||
-            sec > 3600)
+            utc_parse_duration(config_setting_get_string(m), MODELS_DT_MAX_S, &sec) <
+                0 ||
+            sec < 1 || sec > 3600)
             return cfg_expected(m, where, err, errlen,
-                        "a duration from 1s to 1h (like \"60s\", \"5m\")");
+                                "a duration from 1s to 1h (like \"60s\", \"5m\")");
         f.interval_ms = (int32_t)(sec * 1000);
     }
     ch->source = CFG_SRC_MQTT;
@@ -173,8 +174,8 @@ cfg_feeds_button(const config_setting_t *s, struct cfg_button *b,
         int n = config_setting_length(a);
         if (config_setting_type(a) != CONFIG_TYPE_GROUP || n < 1 || n > CFG_Z2M_ACTIONS)
             return cfg_expected(a, where, err, errlen,
-                        "a group of 1 to 8 actions like { single = \"order\"; "
-                        "double = \"confirm\"; hold = \"cancel\"; }");
+                                "a group of 1 to 8 actions like { single = \"order\"; "
+                                "double = \"confirm\"; hold = \"cancel\"; }");
         z.n_actions = 0;
         for (int i = 0; i < n; i++) {
             const config_setting_t *m = config_setting_get_elem(a, (unsigned)i);
@@ -190,7 +191,7 @@ cfg_feeds_button(const config_setting_t *s, struct cfg_button *b,
             if (config_setting_type(m) != CONFIG_TYPE_STRING ||
                 !cfg_feeds_action(config_setting_get_string(m), &act))
                 return cfg_expected(m, where, err, errlen,
-                            "\"order\", \"cancel\", \"confirm\" or \"none\"");
+                                    "\"order\", \"cancel\", \"confirm\" or \"none\"");
             snprintf(z.names[z.n_actions], CFG_Z2M_ACTION_MAX, "%s", name);
             z.actions[z.n_actions++] = act;
         }

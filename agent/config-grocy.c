@@ -75,7 +75,7 @@ cfg_grocy_read(const config_setting_t *s, struct cfg_grocy *g,
 
     if (config_setting_type(s) != CONFIG_TYPE_GROUP)
         return cfg_expected(s, where, err, errlen,
-                   "a group { url = ...; api_key_file = ...; mode = ...; }");
+                            "a group { url = ...; api_key_file = ...; mode = ...; }");
     for (int i = 0; i < config_setting_length(s); i++) {
         const config_setting_t *m = config_setting_get_elem(s, (unsigned)i);
         const char *name = config_setting_name(m);
@@ -84,14 +84,15 @@ cfg_grocy_read(const config_setting_t *s, struct cfg_grocy *g,
                             : NULL;
         if (strcmp(name, "url") == 0) {
             if (v == NULL || !url_ok(v, r.url, sizeof(r.url)))
-                return cfg_expected(m, where, err, errlen,
-                           "the API's URL, http(s)://host[:port]/path (at most 255 "
-                           "bytes, no user, query or fragment)");
+                return cfg_expected(
+                    m, where, err, errlen,
+                    "the API's URL, http(s)://host[:port]/path (at most 255 "
+                    "bytes, no user, query or fragment)");
             have_url = true;
         } else if (strcmp(name, "api_key_file") == 0) {
             if (v == NULL || v[0] != '/' || strlen(v) >= sizeof(r.api_key_file))
                 return cfg_expected(m, where, err, errlen,
-                           "an absolute path of at most 255 bytes");
+                                    "an absolute path of at most 255 bytes");
             snprintf(r.api_key_file, sizeof(r.api_key_file), "%s", v);
             have_key = true;
         } else if (strcmp(name, "mode") == 0) {
@@ -100,15 +101,17 @@ cfg_grocy_read(const config_setting_t *s, struct cfg_grocy *g,
             else if (v != NULL && strcmp(v, "shopping_list") == 0)
                 r.mode = CFG_GROCY_SHOPPING;
             else
-                return cfg_expected(m, where, err, errlen, "\"stock\" or \"shopping_list\"");
+                return cfg_expected(m, where, err, errlen,
+                                    "\"stock\" or \"shopping_list\"");
         } else if (strcmp(name, "ca_file") == 0) {
             if (v == NULL || v[0] != '/' || strlen(v) >= sizeof(r.ca_file))
                 return cfg_expected(m, where, err, errlen,
-                           "an absolute path of at most 255 bytes");
+                                    "an absolute path of at most 255 bytes");
             snprintf(r.ca_file, sizeof(r.ca_file), "%s", v);
         } else if (strcmp(name, "timeout") == 0) {
             if (v == NULL || utc_parse_duration(v, 300, &sec) < 0 || sec < 1)
-                return cfg_expected(m, where, err, errlen, "a duration from \"1s\" to \"5m\"");
+                return cfg_expected(m, where, err, errlen,
+                                    "a duration from \"1s\" to \"5m\"");
             r.timeout_ms = sec * 1000;
         } else {
             *where = m;

@@ -56,17 +56,18 @@ cfg_wishes_windows(const config_setting_t *s, struct cfg_delivery *d,
     if (config_setting_type(s) != CONFIG_TYPE_LIST &&
         config_setting_type(s) != CONFIG_TYPE_ARRAY)
         return cfg_expected(s, where, err, errlen,
-                    "a list of windows like \"mon-fri 07:00-09:00\"");
+                            "a list of windows like \"mon-fri 07:00-09:00\"");
     if ((n = config_setting_length(s)) > DELIVERY_MAX_WINDOWS)
         return cfg_expected(s, where, err, errlen, "at most 8 windows");
     for (int i = 0; i < n; i++) {
         const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
         if (config_setting_type(e) != CONFIG_TYPE_STRING ||
             !window_parse(config_setting_get_string(e), &read[i]))
-            return cfg_expected(e, where, err, errlen,
-                        "days (\"daily\", or mon..sun, comma-separated, ranges like "
-                        "\"mon-fri\") and local hours HH:MM-HH:MM, like "
-                        "\"mon-fri 07:00-09:00\"");
+            return cfg_expected(
+                e, where, err, errlen,
+                "days (\"daily\", or mon..sun, comma-separated, ranges like "
+                "\"mon-fri\") and local hours HH:MM-HH:MM, like "
+                "\"mon-fri 07:00-09:00\"");
     }
     memcpy(d->windows, read, (size_t)n * sizeof(read[0]));
     d->n_windows = (size_t)n;
@@ -128,8 +129,9 @@ cfg_wishes_away(const config_setting_t *s, struct agent_config *c,
         const config_setting_t *arr;
         int members;
         if (config_setting_type(g) != CONFIG_TYPE_GROUP)
-            return cfg_expected(g, where, err, errlen,
-                        "a group { from = \"...\"; until = \"...\"; arrive = ...; }");
+            return cfg_expected(
+                g, where, err, errlen,
+                "a group { from = \"...\"; until = \"...\"; arrive = ...; }");
         if ((f = config_setting_get_member(g, "from")) == NULL ||
             (u = config_setting_get_member(g, "until")) == NULL) {
             *where = g;
@@ -217,15 +219,17 @@ read_product(const config_setting_t *g, struct cfg_product *p,
                             : NULL;
         if (strcmp(name, "sku") == 0) {
             if (v == NULL || !cfg_sku_ok(v))
-                return cfg_expected(m, where, err, errlen,
-                            "1 to 31 printable ASCII characters without quotes or "
-                            "backslashes");
+                return cfg_expected(
+                    m, where, err, errlen,
+                    "1 to 31 printable ASCII characters without quotes or "
+                    "backslashes");
             memcpy(p->sku, v, strlen(v) + 1);
         } else if (strcmp(name, "gtin") == 0) {
             if (v == NULL || !cfg_gtin_ok(v))
-                return cfg_expected(m, where, err, errlen,
-                            "a GTIN of 8, 12, 13 or 14 digits with a valid check "
-                            "digit");
+                return cfg_expected(
+                    m, where, err, errlen,
+                    "a GTIN of 8, 12, 13 or 14 digits with a valid check "
+                    "digit");
             memcpy(p->gtin, v, strlen(v) + 1);
         } else {
             *where = m;
@@ -251,8 +255,9 @@ cfg_wishes_substitutes(const config_setting_t *s, struct cfg_item *it,
 
     if (config_setting_type(s) != CONFIG_TYPE_LIST ||
         (n = config_setting_length(s)) > CFG_MAX_SUBSTITUTES)
-        return cfg_expected(s, where, err, errlen,
-                    "a list ( { sku = \"...\"; gtin = \"...\"; }, ... ) of at most 7");
+        return cfg_expected(
+            s, where, err, errlen,
+            "a list ( { sku = \"...\"; gtin = \"...\"; }, ... ) of at most 7");
     for (int i = 0; i < n; i++)
         if ((r = read_product(config_setting_get_elem(s, (unsigned)i), &read[i], where,
                               err, errlen)) < 0)

@@ -27,12 +27,17 @@
 #include "agent/msg/jsonread.h"
 
 static const char *const cmd_names[CONTROL_CMD_COUNT] = {
-    [CONTROL_PING] = "ping",     [CONTROL_STATUS] = "status",
-    [CONTROL_ORDER] = "order",   [CONTROL_CONFIRM] = "confirm",
-    [CONTROL_CANCEL] = "cancel", [CONTROL_TARE] = "tare",
-    [CONTROL_SPAN] = "span",     [CONTROL_RECORD] = "record",
+    [CONTROL_PING] = "ping",
+    [CONTROL_STATUS] = "status",
+    [CONTROL_ORDER] = "order",
+    [CONTROL_CONFIRM] = "confirm",
+    [CONTROL_CANCEL] = "cancel",
+    [CONTROL_TARE] = "tare",
+    [CONTROL_SPAN] = "span",
+    [CONTROL_RECORD] = "record",
     [CONTROL_RESET_LEARNING] = "reset-learning",
-    [CONTROL_AWAY] = "away",     [CONTROL_REFUSED] = "refused",
+    [CONTROL_AWAY] = "away",
+    [CONTROL_REFUSED] = "refused",
 };
 
 /* Which keys besides "cmd" each command takes: all of them are required. */
@@ -143,7 +148,8 @@ cmd_list(char *buf, size_t len)
 
     buf[0] = '\0';
     for (int c = 0; c < CONTROL_CMD_COUNT && n < len; c++)
-        n += (size_t)snprintf(buf + n, len - n, "%s%s", c > 0 ? ", " : "", cmd_names[c]);
+        n +=
+            (size_t)snprintf(buf + n, len - n, "%s%s", c > 0 ? ", " : "", cmd_names[c]);
     return buf;
 }
 

@@ -71,18 +71,18 @@ struct cJSON;
 #define CONTROL_REASON_MAX 121
 
 enum control_cmd {
-    CONTROL_PING,    /* is the daemon there? */
-    CONTROL_STATUS,  /* data: {"items": [views], "link": {...}} (status.h) */
-    CONTROL_ORDER,   /* item: order it now */
-    CONTROL_CONFIRM, /* item: confirm its planned order */
-    CONTROL_CANCEL,  /* item: cancel its open order (cancel window) */
-    CONTROL_TARE,    /* item: the platform as it is now becomes zero */
-    CONTROL_SPAN,    /* item, known_mg: that much is on the platform now */
-    CONTROL_RECORD,  /* seconds: record a trace; data: {"path": ...} */
+    CONTROL_PING,           /* is the daemon there? */
+    CONTROL_STATUS,         /* data: {"items": [views], "link": {...}} (status.h) */
+    CONTROL_ORDER,          /* item: order it now */
+    CONTROL_CONFIRM,        /* item: confirm its planned order */
+    CONTROL_CANCEL,         /* item: cancel its open order (cancel window) */
+    CONTROL_TARE,           /* item: the platform as it is now becomes zero */
+    CONTROL_SPAN,           /* item, known_mg: that much is on the platform now */
+    CONTROL_RECORD,         /* seconds: record a trace; data: {"path": ...} */
     CONTROL_RESET_LEARNING, /* item: forget what corrections taught (learn.h) */
-    CONTROL_AWAY,    /* from_s, until_s, before: add an away period; remove:
+    CONTROL_AWAY,           /* from_s, until_s, before: add an away period; remove:
                         remove one; neither: list them (data) */
-    CONTROL_REFUSED, /* item, reason (may be ""): its delivery was refused at the
+    CONTROL_REFUSED,        /* item, reason (may be ""): its delivery was refused at the
                         door (pipeline_refused()) */
 };
 #define CONTROL_CMD_COUNT 11
@@ -93,12 +93,12 @@ enum control_cmd {
 
 struct control_request {
     enum control_cmd cmd;
-    char item[CONTROL_ITEM_MAX]; /* order .. span; "" otherwise */
-    int64_t known_mg;            /* span: grams * 1000, rounded; 0 otherwise */
-    int64_t seconds;             /* record; 0 otherwise */
-    int64_t from_s, until_s;     /* away (add): from < until; 0 otherwise */
-    bool before;                 /* away (add): "arrive":"before" */
-    int64_t remove;              /* away: the period to remove; 0 otherwise */
+    char item[CONTROL_ITEM_MAX];     /* order .. span; "" otherwise */
+    int64_t known_mg;                /* span: grams * 1000, rounded; 0 otherwise */
+    int64_t seconds;                 /* record; 0 otherwise */
+    int64_t from_s, until_s;         /* away (add): from < until; 0 otherwise */
+    bool before;                     /* away (add): "arrive":"before" */
+    int64_t remove;                  /* away: the period to remove; 0 otherwise */
     char reason[CONTROL_REASON_MAX]; /* refused: "" for none given */
 };
 

@@ -37,7 +37,8 @@ struct src {
 struct agent {
     const char *config_path;
     const char *replay_path; /* the trace, or "the household": on a virtual clock */
-    bool hh_live; /* --household-live: the household on the real clock, replay_path NULL */
+    bool
+        hh_live; /* --household-live: the household on the real clock, replay_path NULL */
     const char *household[CFG_MAX_ITEMS]; /* --household arguments */
     struct hh_spec hh;
     bool foreground, verbose;
@@ -54,22 +55,22 @@ struct agent {
      * event), from their last work: run_live()'s job table. */
     int64_t up_due_ms, home_due_ms, grocy_due_ms;
     int64_t next_status_ms; /* the next STATUS= line for systemd */
-    int64_t next_trim_ms; /* memtrim_due(): when to hand back unused pages */
-    bool was_linked;      /* a broker link was up at the last turn of the loop */
+    int64_t next_trim_ms;   /* memtrim_due(): when to hand back unused pages */
+    bool was_linked;        /* a broker link was up at the last turn of the loop */
     FILE *rec;
     struct trace_writer recw;
     int64_t rec_until_ms;
-    int64_t resume_ms; /* replay: input up to this was committed by an earlier run */
-    uint32_t resume_n; /* and of the inputs of resume_ms itself, this many */
+    int64_t resume_ms;   /* replay: input up to this was committed by an earlier run */
+    uint32_t resume_n;   /* and of the inputs of resume_ms itself, this many */
     int64_t replayed_ms; /* replay: time of the last input given to the pipeline */
-    struct keys key;   /* the device key; wiped at exit */
-    struct uplink *up; /* NULL without a broker */
-    struct home *home; /* NULL without a home broker (daemon-home.c) */
+    struct keys key;     /* the device key; wiped at exit */
+    struct uplink *up;   /* NULL without a broker */
+    struct home *home;   /* NULL without a home broker (daemon-home.c) */
     /* Why a configured home link could not be made, and when (wall ms), for
      * pantryctl status; "" when it was made. */
     char home_error[256];
     int64_t home_error_ms;
-    bool queued;       /* the outbox got a message since the last look */
+    bool queued; /* the outbox got a message since the last look */
     int64_t linger_ms;
     bool linger_spent; /* replay: the retailer did not answer once: stop waiting */
     /* The scales and buttons on the home broker, or NULL; one of srcs. */

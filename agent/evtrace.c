@@ -44,10 +44,6 @@ evtrace_kind_to_str(enum evtrace_kind k)
     return kind_names[k];
 }
 
-
-
-
-
 int
 evtrace_find_item(const struct evtrace *t, const char *id)
 {

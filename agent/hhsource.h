@@ -53,7 +53,7 @@ struct hh_spec {
     int64_t days;              /* simulated, 0: until a day after the last use */
     int64_t start_packs_milli; /* every item's contents at the start (1000: a pack) */
     uint64_t seed;             /* the sensor noise */
-    int64_t period_ms;         /* sampling while nothing changes, 100..600000; 0: 30 s */
+    int64_t period_ms; /* sampling while nothing changes, 100..600000; 0: 30 s */
 };
 
 /*

@@ -33,7 +33,10 @@ struct ms_field {
     int64_t lo, hi;
 };
 
-#define F(name_, m_, t_, lo_, hi_) {name_, offsetof(struct pl_model, m_), t_, 1, lo_, hi_}
+#define F(name_, m_, t_, lo_, hi_)                                                     \
+    {                                                                                  \
+        name_, offsetof(struct pl_model, m_), t_, 1, lo_, hi_                          \
+    }
 #define SES(name_, m_, lo_, hi_)                                                       \
     F(name_ ".level", m_.level, MS_I64, lo_, hi_),                                     \
         F(name_ ".mad", m_.mad, MS_I64, 0, (hi_) - (lo_)),                             \
@@ -56,7 +59,7 @@ static const struct ms_field fields[] = {
     F("fc.holt.n", fc.holt.n, MS_U32, 0, UINT32_MAX),
     SES("fc.freq", fc.freq, 0, T62 / 2),
     F("lead.mean_s", lead.mean_s, MS_I64, 0, MODELS_DT_MAX_S),
-    F("lead.var_s2", lead.var_s2, MS_I64, 0, MODELS_DT_MAX_S * MODELS_DT_MAX_S),
+    F("lead.var_s2", lead.var_s2, MS_I64, 0, MODELS_DT_MAX_S *MODELS_DT_MAX_S),
     F("lead.n", lead.n, MS_U32, 0, UINT32_MAX),
     F("days.day", days.day, MS_I64, 0, UINT32_MAX),
     {"days.mg", offsetof(struct pl_model, days.mg), MS_U32, DAYUSE_DAYS, 0, UINT32_MAX},
@@ -68,7 +71,7 @@ static const struct ms_field fields[] = {
     /* Learnt from corrections (learn.h); absent in older saves: nothing learnt. */
     F("adj.shift_s", adj.shift_s, MS_I64, -MODELS_DT_MAX_S, MODELS_DT_MAX_S),
     F("adj.ceil_s", adj.ceil_s, MS_I64, 0, MODELS_DT_MAX_S), /* 0: none */
-    F("adj.size_bp", adj.size_bp, MS_U32, 0, 100000), /* 0: as planned */
+    F("adj.size_bp", adj.size_bp, MS_U32, 0, 100000),        /* 0: as planned */
     F("adj.streak", adj.streak, MS_U32, 0, UINT32_MAX),
     F("adj.ask_first", adj.ask_first, MS_U32, 0, 1),
     F("adj.events", adj.events, MS_U32, 0, UINT32_MAX),
@@ -144,7 +147,8 @@ ms_encode(const struct pl_model *m, char *buf, size_t cap)
         const struct ms_field *f = &fields[i];
         for (unsigned k = 0; k < f->count; k++) {
             w = snprintf(buf + n, cap - n, "%s%s%" PRId64 "%s", k == 0 ? f->name : "",
-                         k == 0 ? "=" : ",", get(m, f, k), k + 1 == f->count ? "\n" : "");
+                         k == 0 ? "=" : ",", get(m, f, k),
+                         k + 1 == f->count ? "\n" : "");
             if (w < 0 || (size_t)w >= cap - n)
                 return -ENOSPC;
             n += (size_t)w;
@@ -203,13 +207,14 @@ decode_text(const char *t, size_t len, struct pl_model *m, char *err, size_t err
         const char *eq = memchr(s, '=', ll);
         pos += ll + 1;
         if (eq == NULL || eq == s || (size_t)(eq - s) > NAME_MAX_LEN)
-            return text_error(err, errlen, "line %u: expected name=value", line), -EINVAL;
+            return text_error(err, errlen, "line %u: expected name=value", line),
+                   -EINVAL;
         size_t name_len = (size_t)(eq - s);
         for (size_t j = 0; j < name_len; j++)
             if (!((s[j] >= 'a' && s[j] <= 'z') || (s[j] >= '0' && s[j] <= '9') ||
                   s[j] == '_' || s[j] == '.'))
-                return text_error(err, errlen, "line %u: expected a field name",
-                                  line), -EINVAL;
+                return text_error(err, errlen, "line %u: expected a field name", line),
+                       -EINVAL;
         const struct ms_field *f = lookup(s, name_len);
         if (f == NULL)
             continue; /* a newer version's field */
@@ -225,15 +230,21 @@ decode_text(const char *t, size_t len, struct pl_model *m, char *err, size_t err
             int64_t x;
             if (c == NULL)
                 return text_error(err, errlen, "line %u: %s needs %u values", line,
-                                  f->name, f->count), -EINVAL;
+                                  f->name, f->count),
+                       -EINVAL;
             if (!parse_int(v, (size_t)(c - v), &x))
-                return text_error(err, errlen, "line %u: expected an integer%s after "
-                                  "'%c'", line, f->count > 1 ? " list" : "",
-                                  k == 0 ? '=' : ','), -EINVAL;
+                return text_error(err, errlen,
+                                  "line %u: expected an integer%s after "
+                                  "'%c'",
+                                  line, f->count > 1 ? " list" : "",
+                                  k == 0 ? '=' : ','),
+                       -EINVAL;
             if (x < f->lo || x > f->hi)
-                return text_error(err, errlen, "line %u: %s = %" PRId64 " is outside "
-                                  "%" PRId64 "..%" PRId64, line, f->name, x, f->lo,
-                                  f->hi), -EINVAL;
+                return text_error(err, errlen,
+                                  "line %u: %s = %" PRId64 " is outside "
+                                  "%" PRId64 "..%" PRId64,
+                                  line, f->name, x, f->lo, f->hi),
+                       -EINVAL;
             set(&tmp, f, k, x);
             v = c + 1;
         }
@@ -294,8 +305,11 @@ migrate_v1(const void *blob, size_t len, struct pl_model *m, char *err, size_t e
 {
     struct v1_model o;
     if (sizeof(o) != V1_BYTES || len != V1_BYTES)
-        return text_error(err, errlen, "format 1 of %zu bytes is not the %d bytes of "
-                          "this platform's layout", len, V1_BYTES), -EINVAL;
+        return text_error(err, errlen,
+                          "format 1 of %zu bytes is not the %d bytes of "
+                          "this platform's layout",
+                          len, V1_BYTES),
+               -EINVAL;
     memcpy(&o, blob, sizeof(o));
     struct pl_model t = *m;
     t.fc.t_last_s = o.fc.t_last_s;

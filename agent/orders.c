@@ -25,8 +25,8 @@ const char *
 order_event_to_str(enum order_event e)
 {
     static const char *const names[] = {
-        "confirm", "puback", "accepted", "shipped", "rejected", "refill", "cancel",
-        "expire",
+        "confirm",  "puback", "accepted", "shipped",
+        "rejected", "refill", "cancel",   "expire",
     };
     return (unsigned)e < sizeof(names) / sizeof(names[0]) ? names[e] : "?";
 }
@@ -36,8 +36,8 @@ orders_step(enum store_order_state from, enum order_event ev, int64_t created_ms
             int64_t queued_ms, int64_t now_ms, int64_t cancel_window_ms,
             int64_t expiry_ms, enum store_order_state *to)
 {
-    bool sent = from == ORDER_QUEUED || from == ORDER_PUBLISHED ||
-                from == ORDER_ACKNOWLEDGED;
+    bool sent =
+        from == ORDER_QUEUED || from == ORDER_PUBLISHED || from == ORDER_ACKNOWLEDGED;
 
     /* Final states (fulfilled and after) and anything out of range. */
     if ((unsigned)from >= ORDER_FULFILLED)

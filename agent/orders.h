@@ -66,34 +66,34 @@ int orders_step(enum store_order_state from, enum order_event ev, int64_t create
 
 /* Why an item is or is not ordered now. */
 enum order_verdict {
-    ORDER_GO,          /* order `packs` now */
-    ORDER_NOT_NEEDED,  /* the forecast says the stock lasts */
-    ORDER_MODE_OFF,    /* ordering is off for this item */
-    ORDER_OPEN,        /* an order is already open (one per item) */
-    ORDER_COOLDOWN,    /* too soon after the last order */
-    ORDER_CAP,         /* max orders in 30 days reached */
-    ORDER_BUDGET,      /* the item's or the household's monthly budget */
-    ORDER_NO_DATA,     /* no settled weight yet, or the sensor is faulty */
+    ORDER_GO,         /* order `packs` now */
+    ORDER_NOT_NEEDED, /* the forecast says the stock lasts */
+    ORDER_MODE_OFF,   /* ordering is off for this item */
+    ORDER_OPEN,       /* an order is already open (one per item) */
+    ORDER_COOLDOWN,   /* too soon after the last order */
+    ORDER_CAP,        /* max orders in 30 days reached */
+    ORDER_BUDGET,     /* the item's or the household's monthly budget */
+    ORDER_NO_DATA,    /* no settled weight yet, or the sensor is faulty */
 };
 
 /* "go", "not-needed", "mode-off", "open", "cooldown", "cap", "budget", "no-data". */
 const char *order_verdict_to_str(enum order_verdict v);
 
 struct order_guard_in {
-    bool need;                /* the policy wants an order (or a button asked) */
-    bool manual;              /* a person asked (button, pantryctl order) */
-    bool mode_off;            /* the item's mode is off (manual orders too) */
-    bool data_ok;             /* settled weight, no sensor fault */
-    bool open_order;          /* an order of the item is not final */
+    bool need;       /* the policy wants an order (or a button asked) */
+    bool manual;     /* a person asked (button, pantryctl order) */
+    bool mode_off;   /* the item's mode is off (manual orders too) */
+    bool data_ok;    /* settled weight, no sensor fault */
+    bool open_order; /* an order of the item is not final */
     int64_t now_ms;
-    int64_t last_order_ms;    /* creation of the item's last order, INT64_MIN: none */
+    int64_t last_order_ms; /* creation of the item's last order, INT64_MIN: none */
     int64_t cooldown_ms;
-    uint32_t orders_30d;      /* orders of the item created in the last 30 days */
+    uint32_t orders_30d; /* orders of the item created in the last 30 days */
     uint32_t max_orders_30d;
-    int64_t cost_cents;       /* of this order: packs * price, 0 if price unknown */
-    int64_t item_spent_cents; /* this calendar month (UTC), orders not cancelled */
-    int64_t item_budget_cents;     /* 0: none */
-    int64_t household_spent_cents; /* this month, every item */
+    int64_t cost_cents;        /* of this order: packs * price, 0 if price unknown */
+    int64_t item_spent_cents;  /* this calendar month (UTC), orders not cancelled */
+    int64_t item_budget_cents; /* 0: none */
+    int64_t household_spent_cents;  /* this month, every item */
     int64_t household_budget_cents; /* 0: none */
 };
 

@@ -58,8 +58,9 @@ outbox_next(const struct outbox *o, const struct outbox_msg *pending, size_t n,
         return 0; /* nothing sent on this connection yet: the lowest */
     /* The next may go when there is one and the last sent is answered, or (no
      * retailer known) it was taken by the broker ack_wait ago. */
-    blocked = next == n || (last_pending && (o->strict || !o->last_puback ||
-                                             now_ms - o->last_sent_ms < o->ack_wait_ms));
+    blocked =
+        next == n || (last_pending && (o->strict || !o->last_puback ||
+                                       now_ms - o->last_sent_ms < o->ack_wait_ms));
     if (!blocked)
         return (int)next;
     /* Waiting: for an answer, a PUBACK, ack_wait; or everything went out. What

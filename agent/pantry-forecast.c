@@ -50,25 +50,26 @@ struct item_state {
 static void
 usage(FILE *out)
 {
-    fprintf(out,
-            "Usage: pantry-forecast [OPTIONS] TRACE\n"
-            "       pantry-forecast COMMAND [OPTIONS] (pantry-forecast COMMAND --help)\n"
-            "Replay a stock event trace (format: agent/README.md) through the forecast\n"
-            "and the reorder policy, and report each item; or run a command.\n"
-            "\n"
-            "  -j, --json       one JSON object per item instead of the table\n"
-            "  -q, --quiet      no per-order lines\n"
-            "  -h, --help       this help\n"
-            "  -V, --version    the version\n"
-            "\n"
-            "Commands:\n"
-            "  simulate   try a configuration on a household's demand: the daemon's\n"
-            "             pipeline closed loop on a simulated shelf and shop\n"
-            "\n"
-            "A trace with a bad line anywhere is refused whole, with TRACE:LINE: what\n"
-            "was expected.\n"
-            "\n"
-            "Exit status: 0 on success, 1 if the trace cannot be read, 2 for bad usage.\n");
+    fprintf(
+        out,
+        "Usage: pantry-forecast [OPTIONS] TRACE\n"
+        "       pantry-forecast COMMAND [OPTIONS] (pantry-forecast COMMAND --help)\n"
+        "Replay a stock event trace (format: agent/README.md) through the forecast\n"
+        "and the reorder policy, and report each item; or run a command.\n"
+        "\n"
+        "  -j, --json       one JSON object per item instead of the table\n"
+        "  -q, --quiet      no per-order lines\n"
+        "  -h, --help       this help\n"
+        "  -V, --version    the version\n"
+        "\n"
+        "Commands:\n"
+        "  simulate   try a configuration on a household's demand: the daemon's\n"
+        "             pipeline closed loop on a simulated shelf and shop\n"
+        "\n"
+        "A trace with a bad line anywhere is refused whole, with TRACE:LINE: what\n"
+        "was expected.\n"
+        "\n"
+        "Exit status: 0 on success, 1 if the trace cannot be read, 2 for bad usage.\n");
 }
 
 static void
@@ -115,7 +116,8 @@ review(const struct evtrace_item *it, struct item_state *s, int64_t now, bool qu
 }
 
 static void
-apply(const struct evtrace_item *it, struct item_state *s, const struct evtrace_event *e)
+apply(const struct evtrace_item *it, struct item_state *s,
+      const struct evtrace_event *e)
 {
     if (!s->started) {
         fc_init(&s->fc, e->t_s);
@@ -161,10 +163,16 @@ next_order(const struct evtrace_item *it, const struct item_state *s, int64_t no
     int64_t lead = lead_plan_s(&s->lead, z);
     fc_rate(&s->fc, &it->fc, now, lead + it->review_s, &r);
     struct policy_in in = {
-        .stock_mg = s->stock_mg, .on_order_mg = s->on_order_mg,
-        .rate_ugpd = r.rate_ugpd, .sigma_ugpd = r.sigma_ugpd,
-        .interval_s = r.interval_s, .lead_time_s = lead, .review_s = it->review_s,
-        .cover_s = it->cover_s, .service_bp = it->service_bp, .pack_mg = it->pack_mg,
+        .stock_mg = s->stock_mg,
+        .on_order_mg = s->on_order_mg,
+        .rate_ugpd = r.rate_ugpd,
+        .sigma_ugpd = r.sigma_ugpd,
+        .interval_s = r.interval_s,
+        .lead_time_s = lead,
+        .review_s = it->review_s,
+        .cover_s = it->cover_s,
+        .service_bp = it->service_bp,
+        .pack_mg = it->pack_mg,
         .max_packs = it->max_packs,
     };
     policy_decide(&in, &out);
@@ -172,13 +180,14 @@ next_order(const struct evtrace_item *it, const struct item_state *s, int64_t no
         return MODELS_NEVER;
     if (out.order)
         return now;
-    double days = (double)(out.position_mg - out.reorder_point_mg) * 1000.0 /
-                  (double)r.rate_ugpd;
+    double days =
+        (double)(out.position_mg - out.reorder_point_mg) * 1000.0 / (double)r.rate_ugpd;
     return days > 3650 ? MODELS_NEVER : now + (int64_t)(days * 86400.0);
 }
 
 static void
-report(const struct evtrace_item *it, const struct item_state *s, int64_t now, bool json)
+report(const struct evtrace_item *it, const struct item_state *s, int64_t now,
+       bool json)
 {
     struct fc_rate r;
     struct runout ro;
@@ -203,12 +212,12 @@ report(const struct evtrace_item *it, const struct item_state *s, int64_t now, b
         return;
     }
     printf("\n%s (%s, %s)\n", it->name, it->id, fc_method_to_str(it->fc.method));
-    printf("  stock      %.0f g, %.0f%% of a %.0f g pack%s\n", s->stock_mg / 1000.0, pct,
-           it->pack_mg / 1000.0, s->on_order_mg > 0 ? ", an order is open" : "");
+    printf("  stock      %.0f g, %.0f%% of a %.0f g pack%s\n", s->stock_mg / 1000.0,
+           pct, it->pack_mg / 1000.0, s->on_order_mg > 0 ? ", an order is open" : "");
     printf("  rate       %.1f g/day (sd of one observation %.1f g/day, every %.1f h)\n",
            r.rate_ugpd / 1e6, r.sigma_ugpd / 1e6, r.interval_s / 3600.0);
-    printf("  runout     %s, %.0f%% interval %s .. %s\n", mid, it->service_bp / 100.0, lo,
-           hi);
+    printf("  runout     %s, %.0f%% interval %s .. %s\n", mid, it->service_bp / 100.0,
+           lo, hi);
     printf("  lead time  %.1f days (%u refills after orders measured)\n",
            s->lead.mean_s / 86400.0, s->lead.n);
     for (size_t i = 0; i < s->n_orders; i++) {
@@ -218,7 +227,8 @@ report(const struct evtrace_item *it, const struct item_state *s, int64_t now, b
             utc_format(s->orders[i].arrived_s, got, sizeof(got));
         else
             snprintf(got, sizeof(got), "open");
-        printf("  ordered    %s, %u pack(s), refilled %s\n", when, s->orders[i].packs, got);
+        printf("  ordered    %s, %u pack(s), refilled %s\n", when, s->orders[i].packs,
+               got);
     }
     if (s->n_orders == 0)
         printf("  ordered    never: the stock stayed above the reorder point\n");
@@ -233,8 +243,10 @@ int
 main(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"json", no_argument, NULL, 'j'},    {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},    {"version", no_argument, NULL, 'V'},
+        {"json", no_argument, NULL, 'j'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
     };
     bool json = false, quiet = false;
@@ -243,11 +255,21 @@ main(int argc, char **argv)
         return simulate_main(argc - 1, argv + 1);
     while ((c = getopt_long(argc, argv, "jqhV", opts, NULL)) != -1) {
         switch (c) {
-        case 'j': json = true; break;
-        case 'q': quiet = true; break;
-        case 'h': usage(stdout); return 0;
-        case 'V': printf("pantry-forecast %s\n", PANTRY_VERSION); return 0;
-        default: usage(stderr); return 2;
+        case 'j':
+            json = true;
+            break;
+        case 'q':
+            quiet = true;
+            break;
+        case 'h':
+            usage(stdout);
+            return 0;
+        case 'V':
+            printf("pantry-forecast %s\n", PANTRY_VERSION);
+            return 0;
+        default:
+            usage(stderr);
+            return 2;
         }
     }
     if (optind != argc - 1) {
@@ -282,7 +304,8 @@ main(int argc, char **argv)
         for (size_t i = 0; i < t.n_items; i++) {
             struct item_state *s = &st[i];
             while (s->started && s->last_review_s + t.items[i].review_s < e->t_s)
-                review(&t.items[i], s, s->last_review_s + t.items[i].review_s, quiet, json);
+                review(&t.items[i], s, s->last_review_s + t.items[i].review_s, quiet,
+                       json);
         }
         apply(&t.items[e->item], &st[e->item], e);
         review(&t.items[e->item], &st[e->item], e->t_s, quiet, json);

@@ -334,8 +334,12 @@ parse_args(int argc, char **argv, struct opts *o)
 {
     int c, r;
 
-    *o = (struct opts){.chip = "gpiochip0", .period_ms = 100, .count = -1,
-                       .seconds = -1, .samples = 50, .max_spread_mg = 2000};
+    *o = (struct opts){.chip = "gpiochip0",
+                       .period_ms = 100,
+                       .count = -1,
+                       .seconds = -1,
+                       .samples = 50,
+                       .max_spread_mg = 2000};
     while ((c = getopt_long(argc, argv, "hV", lopts, NULL)) != -1) {
         if (c == 'h') {
             fputs(usage_text, stdout);
@@ -371,15 +375,18 @@ open_cells(const struct opts *o, struct sample_source **out)
         return -EINVAL;
     }
     if (o->iio_device != NULL) {
-        struct iio_config c = {.sysfs_root = o->sysfs_root, .device = o->iio_device,
+        struct iio_config c = {.sysfs_root = o->sysfs_root,
+                               .device = o->iio_device,
                                .n_channels = o->n_inputs ? o->n_inputs : 1,
                                .period_ms = o->period_ms};
         memcpy(c.channels, o->inputs, sizeof(c.channels));
         r = iio_new(&c, out, err, sizeof(err));
     } else {
 #ifdef PANTRY_HAVE_GPIOD
-        struct hx711_config c = {.n_chips = o->n_chips, .period_ms = o->period_ms,
-                                 .timeout_ms = 1000, .max_tries = 3};
+        struct hx711_config c = {.n_chips = o->n_chips,
+                                 .period_ms = o->period_ms,
+                                 .timeout_ms = 1000,
+                                 .max_tries = 3};
         struct gpio_seam seam;
         memcpy(c.chips, o->chips, sizeof(c.chips));
         r = gpio_seam_gpiod_open(o->chip, "pantry-sensors", clock_mono_us_cb, NULL,
@@ -387,7 +394,8 @@ open_cells(const struct opts *o, struct sample_source **out)
         if (r == 0)
             r = hx711_new(&c, seam, out, err, sizeof(err));
 #else
-        r = text_error(err, sizeof(err), "--hx711 needs libgpiod, and this build has "
+        r = text_error(err, sizeof(err),
+                       "--hx711 needs libgpiod, and this build has "
                        "none (rebuild with -Dgpiod=enabled)");
 #endif
     }
@@ -419,8 +427,8 @@ open_buttons(const struct opts *o, struct sample_source **out)
         r = evdev_new(&c, out, err, sizeof(err));
     } else if (o->n_lines > 0) {
 #ifdef PANTRY_HAVE_GPIOD
-        struct gpio_buttons_config c = {.n_lines = o->n_lines, .active_low = true,
-                                        .poll_ms = 10};
+        struct gpio_buttons_config c = {
+            .n_lines = o->n_lines, .active_low = true, .poll_ms = 10};
         struct gpio_seam seam;
         memcpy(c.lines, o->lines, sizeof(c.lines));
         r = gpio_seam_gpiod_open(o->chip, "pantry-sensors", clock_mono_us_cb, NULL,
@@ -428,7 +436,8 @@ open_buttons(const struct opts *o, struct sample_source **out)
         if (r == 0)
             r = gpio_buttons_new(&c, seam, out, err, sizeof(err));
 #else
-        r = text_error(err, sizeof(err), "--button-line needs libgpiod, and this build "
+        r = text_error(err, sizeof(err),
+                       "--button-line needs libgpiod, and this build "
                        "has none (rebuild with -Dgpiod=enabled)");
 #endif
     }
@@ -458,8 +467,8 @@ wait_due(struct sample_source *const *srcs, size_t n, int64_t now_ms)
                 due = d;
         }
         if (srcs[i]->ops->poll_fd != NULL && srcs[i]->ops->poll_fd(srcs[i]) >= 0)
-            pfd[nfd++] = (struct pollfd){.fd = srcs[i]->ops->poll_fd(srcs[i]),
-                                         .events = POLLIN};
+            pfd[nfd++] =
+                (struct pollfd){.fd = srcs[i]->ops->poll_fd(srcs[i]), .events = POLLIN};
     }
     int64_t wait = due == INT64_MAX ? 1000 : due - now_ms;
     if (wait < 0)
@@ -505,9 +514,10 @@ cmd_probe(const struct opts *o)
     int n = scandir(root, &ents, NULL, alphasort), found = 0;
 
     if (n < 0) {
-        fprintf(stderr, "pantry-sensors: %s: %s (no IIO devices: is the hx711 "
-                        "overlay loaded? see sensors/WIRING.md)\n", root,
-                strerror(errno));
+        fprintf(stderr,
+                "pantry-sensors: %s: %s (no IIO devices: is the hx711 "
+                "overlay loaded? see sensors/WIRING.md)\n",
+                root, strerror(errno));
         return 1;
     }
     if (o->json)
@@ -535,8 +545,8 @@ cmd_probe(const struct opts *o)
             snprintf(attr, sizeof(attr), "in_voltage%u_raw", in);
             if (!read_attr(dir, attr, text, sizeof(text)))
                 continue;
-            enum sample_status st = iio_counts(text, strlen(text), offset_binary,
-                                               &counts);
+            enum sample_status st =
+                iio_counts(text, strlen(text), offset_binary, &counts);
             if (o->json && st == SAMPLE_OK)
                 printf("%s{\"input\":%u,\"counts\":%" PRId32 "}", k++ ? "," : "", in,
                        counts);
@@ -559,7 +569,8 @@ cmd_probe(const struct opts *o)
         printf("]\n");
     else if (found == 0)
         printf("no IIO devices under %s: is the hx711 overlay loaded? "
-               "(see sensors/WIRING.md)\n", root);
+               "(see sensors/WIRING.md)\n",
+               root);
     else
         printf("%s", counts_note);
     return 0;
@@ -671,15 +682,16 @@ cmd_record(const struct opts *o)
     }
     trace_write_note(&w, start, "recorded by pantry-sensors " PANTRY_VERSION);
     if (src[1] != NULL)
-        trace_write_note(&w, start, "button edges are never dated before the last "
-                                    "sample written");
+        trace_write_note(&w, start,
+                         "button edges are never dated before the last "
+                         "sample written");
     if (o->note != NULL && trace_write_note(&w, start, o->note) < 0) {
         fprintf(stderr, "pantry-sensors: --note: 1..200 printable ASCII characters\n");
         goto out;
     }
     fprintf(stderr, "recording to %s; Ctrl-C stops\n", o->output);
-    while (!stop_requested && (o->seconds < 0 || clock_wall_ms() - start <
-                                                     o->seconds * 1000)) {
+    while (!stop_requested &&
+           (o->seconds < 0 || clock_wall_ms() - start < o->seconds * 1000)) {
         int64_t now = clock_wall_ms();
         if (src[1] != NULL && (r = record_edges(&w, src[1], now)) < 0)
             break;
@@ -727,7 +739,8 @@ collect(struct sample_source *cells, int64_t samples, struct calib_avg *a)
 
     calib_avg_init(a);
     while (!stop_requested && (int64_t)a->n + a->bad < samples) {
-        int n = cells->ops->read_samples(cells, clock_wall_ms(), s, SENSOR_MAX_CHANNELS);
+        int n =
+            cells->ops->read_samples(cells, clock_wall_ms(), s, SENSOR_MAX_CHANNELS);
         if (n < 0)
             return n;
         for (int i = 0; i < n; i++)
@@ -771,15 +784,15 @@ cmd_calibrate(const struct opts *o)
     if ((r = collect(cells, o->samples, &known)) < 0)
         goto failed;
     fprintf(stderr, "  %u readings, %u faulty\n", known.n, known.bad);
-    if (calib_finish(&tare, &known, o->weight_mg, o->max_spread_mg, &cal, &spread,
-                     err, sizeof(err)) < 0) {
+    if (calib_finish(&tare, &known, o->weight_mg, o->max_spread_mg, &cal, &spread, err,
+                     sizeof(err)) < 0) {
         fprintf(stderr, "pantry-sensors: calibration failed: %s\n", err);
         goto out;
     }
     if (o->json)
         printf("{\"zero\":%" PRId32 ",\"span_raw\":%" PRId32 ",\"span_mg\":%" PRId64
-               ",\"spread_mg\":%" PRId64 "}\n", cal.raw_zero, cal.span_raw, cal.span_mg,
-               spread);
+               ",\"spread_mg\":%" PRId64 "}\n",
+               cal.raw_zero, cal.span_raw, cal.span_mg, spread);
     else
         printf("# noise while still: %" PRId64 " mg (max - min)\n"
                "calibration = { zero = %" PRId32 "; span_raw = %" PRId32
@@ -789,8 +802,7 @@ cmd_calibrate(const struct opts *o)
     rc = 0;
     goto out;
 failed:
-    fprintf(stderr, "pantry-sensors: %s\n",
-            r == -EINTR ? "interrupted" : strerror(-r));
+    fprintf(stderr, "pantry-sensors: %s\n", r == -EINTR ? "interrupted" : strerror(-r));
     goto out;
 eof:
     fprintf(stderr, "\npantry-sensors: calibration abandoned (end of input)\n");

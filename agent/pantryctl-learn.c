@@ -94,7 +94,8 @@ show_item(struct store *db, const struct cfg_item *c, struct opts *o, cJSON *arr
             printf("  learning off for this item (configuration)\n");
         char at_most[64] = "";
         if (a->ceil_s > 0)
-            snprintf(at_most, sizeof(at_most), " (orders with at most %.1f days of use left)",
+            snprintf(at_most, sizeof(at_most),
+                     " (orders with at most %.1f days of use left)",
                      (double)a->ceil_s / 86400);
         printf("  reorder point %+.1f days%s, order size %u %%, predicted orders %s, "
                "%u correction(s)\n",

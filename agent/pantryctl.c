@@ -172,7 +172,8 @@ open_store(struct store **db)
     char err[512];
     int r = store_open(pctl_cfg.store_path, STORE_RDONLY, db, err, sizeof(err));
 
-    if (r == -EACCES || (r < 0 && access(pctl_cfg.store_path, R_OK) < 0 && errno == EACCES))
+    if (r == -EACCES ||
+        (r < 0 && access(pctl_cfg.store_path, R_OK) < 0 && errno == EACCES))
         return cli_fail(
             "%s\n(the store is the daemon's; its group may read it: ask an "
             "administrator to add you, e.g. sudo adduser $USER pantry-agent, "
@@ -419,8 +420,8 @@ cmd_keygen(const struct command *cmd, struct opts *o)
         cJSON_AddItemToObject(j, "jwk", cJSON_Parse(jwk));
         return print_json(j) != 0 ? EXIT_REFUSED : 0;
     }
-    printf("private key %s (mode 0600, never shown)\nkid %s\njwk %s\n", pctl_cfg.key_path,
-           kid, jwk);
+    printf("private key %s (mode 0600, never shown)\nkid %s\njwk %s\n",
+           pctl_cfg.key_path, kid, jwk);
     return 0;
 }
 

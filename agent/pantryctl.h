@@ -141,8 +141,8 @@ int refused(const char *what, const struct control_response *resp);
  * its message, or refused(); with --json the answer with "command", "item"
  * (null when none) and, with_reason, "reason" (null when none). The exit code.
  */
-int item_call(const struct command *cmd, struct opts *o, const struct control_request *req,
-              bool with_reason);
+int item_call(const struct command *cmd, struct opts *o,
+              const struct control_request *req, bool with_reason);
 
 /* away: list, add or remove away periods over the daemon (pantryctl-away.c). */
 int cmd_away(const struct command *cmd, struct opts *o);

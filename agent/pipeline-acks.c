@@ -37,7 +37,7 @@ pipeline_published(struct pipeline *p, enum store_msg_kind kind, const char *ord
                     &to);
     if (r == 0 && to == ORDER_PUBLISHED)
         r = pl_note_err(p, store_order_published(p->db, order_id, now_ms,
-                                              "the broker has it (PUBACK)"));
+                                                 "the broker has it (PUBACK)"));
     else
         r = 0; /* a re-send of an order that is further on, or final */
     store_order_fini(&o);
@@ -53,20 +53,25 @@ cancel_ack(struct pipeline *p, const struct message_ack *a, const struct store_o
     int r;
 
     if (a->status != ACK_CANCELLED && a->status != ACK_REJECTED)
-        return text_error(msg, len, "ack of the cancel of %s: status %s means nothing "
-                          "for a cancel", o->order_id,
-                          message_ack_status_to_str(a->status)), -EINVAL;
+        return text_error(msg, len,
+                          "ack of the cancel of %s: status %s means nothing "
+                          "for a cancel",
+                          o->order_id, message_ack_status_to_str(a->status)),
+               -EINVAL;
     r = store_cancel_answered(p->db, o->order_id, now_ms, a->status == ACK_CANCELLED);
     if (r == -ENOENT)
         return text_error(msg, len, "the cancel of %s was answered before",
-                          o->order_id), -EALREADY;
+                          o->order_id),
+               -EALREADY;
     if (pl_note_err(p, r) < 0)
         return text_error(msg, len, "store: %s", store_errmsg(p->db)), r;
     if (a->status == ACK_CANCELLED) {
         snprintf(msg, len, "the retailer cancelled order %s", o->order_id);
     } else {
-        snprintf(msg, len, "the retailer refused to cancel order %s%s%s: it may still "
-                 "be delivered", o->order_id, a->reason[0] ? ": " : "", a->reason);
+        snprintf(msg, len,
+                 "the retailer refused to cancel order %s%s%s: it may still "
+                 "be delivered",
+                 o->order_id, a->reason[0] ? ": " : "", a->reason);
     }
     if (it >= 0)
         pl_audit(p, &p->items[it], now_ms, "%s", msg);
@@ -95,13 +100,15 @@ pipeline_ack(struct pipeline *p, const struct message_ack *a, int64_t now_ms, ch
         return text_error(msg, len, "store: %s", store_errmsg(p->db)), r;
     if ((r = store_order_get(p->db, a->order_id, &o)) < 0)
         return text_error(msg, len, "ack for order %s, which this device does not know",
-                          a->order_id), r;
+                          a->order_id),
+               r;
     if (o.seq == 0 || a->seq != o.seq) {
         /* Not the reorder's number: the cancel's, or nothing of ours. */
         if (store_cancel_get(p->db, a->order_id, &c) == 0 && c.seq == a->seq)
             r = cancel_ack(p, a, &o, now_ms, msg, len);
         else
-            r = (text_error(msg, len, "ack for order %s with sequence number %lld, "
+            r = (text_error(msg, len,
+                            "ack for order %s with sequence number %lld, "
                             "which is neither its reorder's nor its cancel's",
                             a->order_id, (long long)a->seq),
                  -ESTALE);
@@ -111,14 +118,15 @@ pipeline_ack(struct pipeline *p, const struct message_ack *a, int64_t now_ms, ch
     if (a->status == ACK_CANCELLED) {
         store_order_fini(&o);
         return text_error(msg, len, "ack of reorder %s: cancelled answers a cancel",
-                          a->order_id), -EINVAL;
+                          a->order_id),
+               -EINVAL;
     }
     bool eta_new = false;
     if (a->status == ACK_SHIPPED && a->eta_s > 0) {
         utc_format(a->eta_s, eta, sizeof(eta));
         if (!store_order_state_final(o.state) && o.eta_ms != a->eta_s * 1000)
             eta_new = pl_note_err(p, store_order_set_eta(p->db, o.order_id,
-                                                      a->eta_s * 1000)) == 0;
+                                                         a->eta_s * 1000)) == 0;
     }
     snprintf(note, sizeof(note), "%s%s%s%s%s%s%s", message_ack_status_to_str(a->status),
              a->retailer[0] ? " by " : "", a->retailer,
@@ -127,8 +135,8 @@ pipeline_ack(struct pipeline *p, const struct message_ack *a, int64_t now_ms, ch
     r = orders_step(o.state, events[a->status], o.created_ms, o.queued_ms, now_ms, 0, 0,
                     &to);
     if (r == 0) {
-        r = pl_note_err(p, store_order_transition(p->db, o.order_id, o.state, to, now_ms,
-                                               note));
+        r = pl_note_err(
+            p, store_order_transition(p->db, o.order_id, o.state, to, now_ms, note));
         snprintf(msg, len, "order %s %s: %s", o.order_id, store_order_state_to_str(to),
                  note);
         for (size_t i = 0; r == 0 && to == ORDER_REJECTED && i < p->n_items; i++)

@@ -215,8 +215,10 @@ load_model(struct pipeline *p, struct pl_item *it, int64_t now_ms)
     if (r == 1)
         return 0;
     if (r == 2) {
-        pl_audit(p, it, now_ms, "the saved forecast cannot be read (%s): learning starts "
-              "afresh", why);
+        pl_audit(p, it, now_ms,
+                 "the saved forecast cannot be read (%s): learning starts "
+                 "afresh",
+                 why);
         return 0;
     }
     if (r < 0)
@@ -225,13 +227,15 @@ load_model(struct pipeline *p, struct pl_item *it, int64_t now_ms)
     chan(p, it)->zero_at_ms = it->model.zero_at_ms;
     /* The next save writes the current format. */
     if (format != MS_FORMAT)
-        pl_audit(p, it, now_ms, "the saved forecast of format %d is migrated to format %d",
-              (int)format, MS_FORMAT);
+        pl_audit(p, it, now_ms,
+                 "the saved forecast of format %d is migrated to format %d",
+                 (int)format, MS_FORMAT);
     return 0;
 }
 
 int
-pl_audit(struct pipeline *p, const struct pl_item *it, int64_t now_ms, const char *fmt, ...)
+pl_audit(struct pipeline *p, const struct pl_item *it, int64_t now_ms, const char *fmt,
+         ...)
 {
     char text[STORE_NOTE_MAX];
     va_list ap;
@@ -295,7 +299,8 @@ cap_cb(const struct store_order *o, void *ctx)
 static int64_t
 cover_of(const struct cfg_item *c)
 {
-    int64_t spacing = c->max_orders_30d > 0 ? 30 * DAY_MS / 1000 / c->max_orders_30d : 0;
+    int64_t spacing =
+        c->max_orders_30d > 0 ? 30 * DAY_MS / 1000 / c->max_orders_30d : 0;
     return c->cover_s > spacing ? c->cover_s : spacing;
 }
 
@@ -309,7 +314,8 @@ cap_wait_s(struct pipeline *p, const struct cfg_item *c, int64_t now_ms)
 {
     struct cap_scan cs = {.n = 0};
     if (c->max_orders_30d == 0 ||
-        pl_note_err(p, store_orders_since(p->db, c->id, now_ms - 30 * DAY_MS, cap_cb, &cs)) < 0)
+        pl_note_err(
+            p, store_orders_since(p->db, c->id, now_ms - 30 * DAY_MS, cap_cb, &cs)) < 0)
         return 0;
     /* After this order, n + 1 count; the next may go once n + 2 - max have left. */
     size_t k = cs.n + 2 > c->max_orders_30d ? cs.n + 2 - c->max_orders_30d : 0;
@@ -493,7 +499,8 @@ pl_withdraw(struct pipeline *p, const struct store_order *o, enum store_order_st
 
     if ((r = pipeline_flush(p)) < 0)
         return r;
-    r = pl_note_err(p, store_order_withdraw(p->db, o->order_id, o->state, to, now_ms, note,
+    r = pl_note_err(p,
+                    store_order_withdraw(p->db, o->order_id, o->state, to, now_ms, note,
                                          tell ? build_cancel : NULL, &c, &seq));
     if (r == 0 && seq > 0)
         outbox_grew(p, o->order_id);
@@ -584,10 +591,11 @@ guard(struct pipeline *p, struct pl_item *it, bool need, bool manual, uint32_t p
     /* The cooldown counts from the newest order, whatever became of it. */
     if (pl_open_order(p, it, oo) < 0 ||
         pl_note_err(p, store_orders_since(p->db, c->id, now_ms - c->cooldown_s * 1000,
-                                       latest_cb, &last)) < 0 ||
+                                          latest_cb, &last)) < 0 ||
         pl_note_err(p, store_orders_counted(p->db, c->id, now_ms - 30 * DAY_MS, &n30,
-                                         NULL)) < 0 ||
-        pl_note_err(p, store_orders_counted(p->db, c->id, month, NULL, &item_cents)) < 0 ||
+                                            NULL)) < 0 ||
+        pl_note_err(p, store_orders_counted(p->db, c->id, month, NULL, &item_cents)) <
+            0 ||
         pl_note_err(p, store_orders_counted(p->db, NULL, month, NULL, &all_cents)) < 0)
         return ORDER_NO_DATA;
     struct order_guard_in in = {
@@ -689,18 +697,20 @@ review(struct pipeline *p, struct pl_item *it, int64_t now_ms)
         return;
     if (place(p, it, pol.packs, "predicted", planned, now_ms, id, sizeof(id)) == 0)
         /* In pantryctl status's units: g/day and days to one decimal. */
-        pl_audit(p, it, now_ms, "order %s: %u pack%s %s (stock %" PRId64
-              " g, reorder point %" PRId64 " g, use %.1f g/day ± %.1f, lead %.1f days)",
-              id, pol.packs, pol.packs == 1 ? "" : "s",
-              !planned ? "queued"
-              : it->cfg->mode == CFG_MODE_CONFIRM ? "planned, waiting for confirmation"
-              : it->model.expired_ms > 0 ? "planned, waiting for confirmation "
-                                           "(the last order expired)"
-                                         : "planned, waiting for confirmation "
-                                           "(learnt after repeated cancels)",
-              it->view.stock_mg / 1000, it->view.reorder_point_mg / 1000,
-              (double)it->view.rate_ugpd / 1e6, (double)it->view.sigma_ugpd / 1e6,
-              (double)it->view.lead_s / 86400.0);
+        pl_audit(p, it, now_ms,
+                 "order %s: %u pack%s %s (stock %" PRId64 " g, reorder point %" PRId64
+                 " g, use %.1f g/day ± %.1f, lead %.1f days)",
+                 id, pol.packs, pol.packs == 1 ? "" : "s",
+                 !planned ? "queued"
+                 : it->cfg->mode == CFG_MODE_CONFIRM
+                     ? "planned, waiting for confirmation"
+                 : it->model.expired_ms > 0 ? "planned, waiting for confirmation "
+                                              "(the last order expired)"
+                                            : "planned, waiting for confirmation "
+                                              "(learnt after repeated cancels)",
+                 it->view.stock_mg / 1000, it->view.reorder_point_mg / 1000,
+                 (double)it->view.rate_ugpd / 1e6, (double)it->view.sigma_ugpd / 1e6,
+                 (double)it->view.lead_s / 86400.0);
 }
 
 /* ---- stock events ---- */
@@ -711,13 +721,14 @@ review(struct pipeline *p, struct pl_item *it, int64_t now_ms)
  * review period), nor before two days after the retailer's shipped ETA.
  */
 static int64_t
-expiry_ms(const struct pipeline *p, const struct pl_item *it, const struct store_order *o)
+expiry_ms(const struct pipeline *p, const struct pl_item *it,
+          const struct store_order *o)
 {
     int64_t e = p->cfg->order_expiry_s * 1000;
     if (o->state == ORDER_PLANNED)
         return e;
-    int64_t bound = (lead_plan_s(&it->model.lead, LEAD_BOUND_Z_Q16) + it->cfg->review_s) *
-                    1000;
+    int64_t bound =
+        (lead_plan_s(&it->model.lead, LEAD_BOUND_Z_Q16) + it->cfg->review_s) * 1000;
     if (bound > e)
         e = bound;
     if (o->eta_ms > 0 && o->eta_ms - o->queued_ms + 2 * DAY_MS > e)
@@ -753,8 +764,8 @@ expire_or_close(struct pipeline *p, struct pl_item *it, enum order_event ev,
         return;
     }
     if (pipeline_flush(p) < 0 ||
-        pl_note_err(p, store_order_transition(p->db, oo.o.order_id, oo.o.state, to, now_ms,
-                                           note)) < 0)
+        pl_note_err(p, store_order_transition(p->db, oo.o.order_id, oo.o.state, to,
+                                              now_ms, note)) < 0)
         return;
     if (to == ORDER_FULFILLED && oo.o.queued_ms > 0 && now_ms > oo.o.queued_ms) {
         lead_observe(&it->model.lead, (now_ms - oo.o.queued_ms) / 1000, LEAD_FLOOR_Q32);
@@ -825,15 +836,17 @@ late_delivery(struct pipeline *p, struct pl_item *it, const struct stock_event *
     struct newest n;
     memset(&n, 0, sizeof(n));
     if (pl_note_err(p, store_orders_since(p->db, it->cfg->id, ev->t_ms - 60 * DAY_MS,
-                                       newest_cb, &n)) < 0 ||
+                                          newest_cb, &n)) < 0 ||
         !n.found || n.o.queued_ms <= 0 || ev->t_ms <= n.o.queued_ms ||
         packs_in(it, &n.o, ev->mg) == 0)
         return false;
     lead_observe(&it->model.lead, (ev->t_ms - n.o.queued_ms) / 1000, LEAD_FLOOR_Q32);
     pl_save_model(p, it, ev->t_ms);
-    pl_audit(p, it, ev->t_ms, "refill of %" PRId64 " g at %s: the late delivery of expired "
-          "order %s (lead %.1f days, learnt)", ev->mg / 1000, when, n.o.order_id,
-          (double)(ev->t_ms - n.o.queued_ms) / 86400000.0);
+    pl_audit(p, it, ev->t_ms,
+             "refill of %" PRId64 " g at %s: the late delivery of expired "
+             "order %s (lead %.1f days, learnt)",
+             ev->mg / 1000, when, n.o.order_id,
+             (double)(ev->t_ms - n.o.queued_ms) / 86400000.0);
     return true;
 }
 
@@ -859,11 +872,13 @@ refill(struct pipeline *p, struct pl_item *it, const struct stock_event *ev)
     if (pl_open_order(p, it, &oo) < 0)
         return;
     /* An order sent before the expired one arrived is delivered after it. */
-    bool late = (!oo.found || it->model.expired_ms > 0) && late_delivery(p, it, ev, when);
+    bool late =
+        (!oo.found || it->model.expired_ms > 0) && late_delivery(p, it, ev, when);
     /* It stood empty with no order on its way: the plan came too late (learn.h).
      * A sent order delivered late is the lead's to learn (lead.h), not this,
      * unless what was learnt had made the plan later. */
-    bool on_way = oo.found && (oo.o.state == ORDER_PUBLISHED || oo.o.state == ORDER_ACKNOWLEDGED);
+    bool on_way =
+        oo.found && (oo.o.state == ORDER_PUBLISHED || oo.o.state == ORDER_ACKNOWLEDGED);
     if (empty && !late && (!on_way || learn_made_later(it)))
         learn_correct(p, it, ADJUST_STOCKOUT, 0, ev->t_ms, NULL);
     if (it->model.expired_ms > 0) {
@@ -872,9 +887,11 @@ refill(struct pipeline *p, struct pl_item *it, const struct stock_event *ev)
         pl_save_model(p, it, ev->t_ms);
     }
     if (oo.found && late && oo.o.state != ORDER_PLANNED && oo.o.state != ORDER_QUEUED)
-        pl_audit(p, it, ev->t_ms, "order %s stays open: it was sent after the expired one",
-              oo.o.order_id);
-    if (!oo.found || (late && oo.o.state != ORDER_PLANNED && oo.o.state != ORDER_QUEUED))
+        pl_audit(p, it, ev->t_ms,
+                 "order %s stays open: it was sent after the expired one",
+                 oo.o.order_id);
+    if (!oo.found ||
+        (late && oo.o.state != ORDER_PLANNED && oo.o.state != ORDER_QUEUED))
         return;
     if (oo.o.state == ORDER_PLANNED) {
         snprintf(note, sizeof(note), "refill of %" PRId64 " g at %s", ev->mg / 1000,
@@ -883,23 +900,28 @@ refill(struct pipeline *p, struct pl_item *it, const struct stock_event *ev)
         return;
     }
     if (oo.o.state == ORDER_QUEUED) {
-        snprintf(note, sizeof(note), "refilled (%" PRId64 " g at %s) before it was "
-                 "sent", ev->mg / 1000, when);
+        snprintf(note, sizeof(note),
+                 "refilled (%" PRId64 " g at %s) before it was "
+                 "sent",
+                 ev->mg / 1000, when);
         pl_withdraw(p, &oo.o, ORDER_CANCELLED, "refilled", ev->t_ms, note);
         return;
     }
     bool sent = oo.o.state == ORDER_PUBLISHED || oo.o.state == ORDER_ACKNOWLEDGED;
     uint32_t j = packs_in(it, &oo.o, ev->mg);
     if (!sent || ev->t_ms <= oo.o.queued_ms || j == 0) {
-        pl_audit(p, it, ev->t_ms, "refill of %" PRId64 " g at %s is not order %s (%" PRId32
-              " x %" PRId64 " g%s): the order stays open", ev->mg / 1000, when,
-              oo.o.order_id, oo.o.packs, it->cfg->pack_mg / 1000,
-              sent ? "" : ", not sent yet");
+        pl_audit(p, it, ev->t_ms,
+                 "refill of %" PRId64 " g at %s is not order %s (%" PRId32 " x %" PRId64
+                 " g%s): the order stays open",
+                 ev->mg / 1000, when, oo.o.order_id, oo.o.packs,
+                 it->cfg->pack_mg / 1000, sent ? "" : ", not sent yet");
         return;
     }
     if (j < (uint32_t)oo.o.packs)
-        snprintf(note, sizeof(note), "fulfilled by the refill of %" PRId64 " g at %s "
-                 "(%u of its %" PRId32 " packs)", ev->mg / 1000, when, j, oo.o.packs);
+        snprintf(note, sizeof(note),
+                 "fulfilled by the refill of %" PRId64 " g at %s "
+                 "(%u of its %" PRId32 " packs)",
+                 ev->mg / 1000, when, j, oo.o.packs);
     else
         snprintf(note, sizeof(note), "fulfilled by the refill of %" PRId64 " g at %s",
                  ev->mg / 1000, when);
@@ -947,8 +969,10 @@ on_event(struct pipeline *p, struct pl_item *it, const struct stock_event *ev)
         it->view.t_ms = ev->t_ms;
         save_view(p, it);
         stock_flags_to_str(ev->flags, why, sizeof(why));
-        pl_audit(p, it, ev->t_ms, "sensor fault on channel %u (%s): no decisions until "
-              "it recovers", ev->channel, why[0] ? why : "bad readings");
+        pl_audit(p, it, ev->t_ms,
+                 "sensor fault on channel %u (%s): no decisions until "
+                 "it recovers",
+                 ev->channel, why[0] ? why : "bad readings");
         break;
     case STOCK_FAULT_END:
         it->fault = false;
@@ -956,7 +980,7 @@ on_event(struct pipeline *p, struct pl_item *it, const struct stock_event *ev)
         it->view.t_ms = ev->t_ms;
         save_view(p, it);
         pl_audit(p, it, ev->t_ms, "sensor recovered: %" PRId64 " g on the platform",
-              ev->mg / 1000);
+                 ev->mg / 1000);
         break;
     case STOCK_AWAY:
     case STOCK_BACK:
@@ -1080,26 +1104,33 @@ pipeline_init(struct pipeline *p, const struct agent_config *cfg, struct store *
         snprintf(si.gtin, sizeof(si.gtin), "%s", c->gtin);
         if ((r = store_item_put(db, &si)) < 0)
             return text_error(err, errlen, "store: item %s: %s", c->id,
-                              store_errmsg(db)), r;
+                              store_errmsg(db)),
+                   r;
         r = store_cal_latest(db, c->id, &cal, NULL);
         if (r == -ENOENT && c->has_cal) {
             cal = c->cal;
             r = 0;
         }
         if (r == -ENOENT)
-            return text_error(err, errlen, "item %s has no calibration: add one to "
+            return text_error(err, errlen,
+                              "item %s has no calibration: add one to "
                               "the configuration or run pantryctl calibrate %s",
-                              c->id, c->id), -EINVAL;
+                              c->id, c->id),
+                   -EINVAL;
         if (r < 0)
             return text_error(err, errlen, "store: item %s: %s", c->id,
-                              store_errmsg(db)), r;
+                              store_errmsg(db)),
+                   r;
         if ((r = shelf_add(&p->shelf, ch->index, &c->cond, &cal, now_ms)) < 0)
-            return text_error(err, errlen, "item %s: %s", c->id, r == -EEXIST
-                              ? "its channel has another item" : "the calibration is "
-                              "unusable (span 0 or out of range)"), r;
+            return text_error(err, errlen, "item %s: %s", c->id,
+                              r == -EEXIST ? "its channel has another item"
+                                           : "the calibration is "
+                                             "unusable (span 0 or out of range)"),
+                   r;
         if ((r = load_model(p, it, now_ms)) < 0)
             return text_error(err, errlen, "store: item %s: %s", c->id,
-                              store_errmsg(db)), r;
+                              store_errmsg(db)),
+                   r;
         /* An order sent before a restart is still on its way. */
         struct open_order oo;
         if (pl_open_order(p, it, &oo) == 0 && oo.found && oo.o.state != ORDER_PLANNED)
@@ -1245,7 +1276,7 @@ press(struct pipeline *p, const struct pl_button *b, const struct press *pr)
     else
         r = pipeline_confirm(p, i, pr->t_ms, msg, sizeof(msg));
     pl_audit(p, &p->items[i], pr->t_ms, "%s press: %s%s", press_kind_to_str(pr->kind),
-          r < 0 ? "refused: " : "", msg);
+             r < 0 ? "refused: " : "", msg);
 }
 
 int
@@ -1363,7 +1394,8 @@ pipeline_order(struct pipeline *p, size_t item, const char *reason, int64_t now_
 
     forecast(p, it, now_ms, &pol);
     /* How long before the plan's point a person orders: evidence it is late. */
-    int64_t gap = adjust_gap_s(it->view.stock_mg, pol.reorder_point_mg, it->view.rate_ugpd);
+    int64_t gap =
+        adjust_gap_s(it->view.stock_mg, pol.reorder_point_mg, it->view.rate_ugpd);
     uint32_t packs = pol.order && pol.packs > 0 ? pol.packs : 1;
     enum order_verdict v = guard(p, it, true, true, packs, now_ms, &oo);
     if (v != ORDER_GO) {
@@ -1372,7 +1404,8 @@ pipeline_order(struct pipeline *p, size_t item, const char *reason, int64_t now_
     }
     if ((r = place(p, it, packs, reason, false, now_ms, id, sizeof(id))) < 0)
         return text_error(msg, len, "%s: the store failed: %s", it->cfg->id,
-                          store_errmsg(p->db)), r;
+                          store_errmsg(p->db)),
+               r;
     snprintf(msg, len, "%s: order %s queued, %u pack%s", it->cfg->id, id, packs,
              packs == 1 ? "" : "s");
     /* Ordered by hand before the plan's point: the plan is late by the gap. On an
@@ -1399,7 +1432,8 @@ pipeline_confirm(struct pipeline *p, size_t item, int64_t now_ms, char *msg, siz
     if ((r = queue_order(p, it, oo.o.order_id, oo.o.reason, (uint32_t)oo.o.packs,
                          now_ms)) < 0)
         return text_error(msg, len, "%s: the store failed: %s", it->cfg->id,
-                          store_errmsg(p->db)), r;
+                          store_errmsg(p->db)),
+               r;
     snprintf(msg, len, "%s: order %s confirmed and queued", it->cfg->id, oo.o.order_id);
     return 0;
 }
@@ -1415,16 +1449,20 @@ pipeline_cancel(struct pipeline *p, size_t item, const char *reason, int64_t now
 
     if (pl_open_order(p, it, &oo) < 0 || !oo.found)
         return text_error(msg, len, "%s: no open order", it->cfg->id), -EPERM;
-    r = orders_step(oo.o.state, ORDER_EV_CANCEL, oo.o.created_ms, oo.o.queued_ms, now_ms,
-                    p->cfg->cancel_window_s * 1000, p->cfg->order_expiry_s * 1000, &to);
+    r = orders_step(oo.o.state, ORDER_EV_CANCEL, oo.o.created_ms, oo.o.queued_ms,
+                    now_ms, p->cfg->cancel_window_s * 1000,
+                    p->cfg->order_expiry_s * 1000, &to);
     if (r == -ETIME)
-        return text_error(msg, len, "%s: order %s can no longer be cancelled (the "
-                          "%" PRId64 "-minute window closed)", it->cfg->id,
-                          oo.o.order_id, p->cfg->cancel_window_s / 60), r;
+        return text_error(msg, len,
+                          "%s: order %s can no longer be cancelled (the "
+                          "%" PRId64 "-minute window closed)",
+                          it->cfg->id, oo.o.order_id, p->cfg->cancel_window_s / 60),
+               r;
     if (r < 0 || (r = pl_withdraw(p, &oo.o, to, reason, now_ms,
                                   "cancelled by the household")) < 0)
         return text_error(msg, len, "%s: cannot cancel: %s", it->cfg->id,
-                          r == -EPERM ? "not open" : store_errmsg(p->db)), r;
+                          r == -EPERM ? "not open" : store_errmsg(p->db)),
+               r;
     snprintf(msg, len, "%s: order %s cancelled%s", it->cfg->id, oo.o.order_id,
              oo.o.state == ORDER_PLANNED ? "" : "; the retailer is told");
     /* A predicted order the household did not want came too early (learn.h); a
@@ -1444,8 +1482,8 @@ recent(const struct pl_item *it, int64_t now_ms, int64_t window_ms, struct calib
     for (unsigned k = 0; k < PL_RAW_RING; k++)
         if (it->raw_t[k] > 0 && it->raw_t[k] > now_ms - window_ms &&
             it->raw_t[k] <= now_ms) {
-            struct sample s = {.t_ms = it->raw_t[k], .raw = it->raw[k],
-                               .status = it->raw_status[k]};
+            struct sample s = {
+                .t_ms = it->raw_t[k], .raw = it->raw[k], .status = it->raw_status[k]};
             calib_avg_add(a, &s);
         }
 }
@@ -1459,7 +1497,8 @@ set_cal(struct pipeline *p, struct pl_item *it, const struct cond_cal *cal,
     if ((r = pipeline_flush(p)) < 0 ||
         (r = pl_note_err(p, store_cal_add(p->db, it->cfg->id, now_ms, cal))) < 0)
         return text_error(msg, len, "%s: the store failed: %s", it->cfg->id,
-                          store_errmsg(p->db)), r;
+                          store_errmsg(p->db)),
+               r;
     /* A new zero: conditioning settles again from the new calibration. */
     shelf_recalibrate(&p->shelf, it->channel, cal, now_ms);
     it->model.zero_mg = 0;
@@ -1469,8 +1508,8 @@ set_cal(struct pipeline *p, struct pl_item *it, const struct cond_cal *cal,
         /* The fresh channel has no fault to end: the old one's ends here (a
          * wrong zero corrected), in the history too. Still faulty, it is
          * found again within the stuck time. */
-        struct stock_event ev = {.t_ms = now_ms, .channel = it->channel,
-                                 .kind = STOCK_FAULT_END};
+        struct stock_event ev = {
+            .t_ms = now_ms, .channel = it->channel, .kind = STOCK_FAULT_END};
         it->fault = false;
         if (batch(p, now_ms) == 0)
             pl_note_err(p, store_event_add(p->db, it->cfg->id, &ev));
@@ -1492,15 +1531,19 @@ pipeline_tare(struct pipeline *p, size_t item, int64_t now_ms, int64_t window_ms
 
     recent(it, now_ms, window_ms, &a);
     if (a.n < 5 || a.bad > a.n)
-        return text_error(msg, len, "%s: not enough good readings in the last %" PRId64
-                          " ms (%u good, %u faulty)", it->cfg->id, window_ms, a.n,
-                          a.bad), -EAGAIN;
+        return text_error(msg, len,
+                          "%s: not enough good readings in the last %" PRId64
+                          " ms (%u good, %u faulty)",
+                          it->cfg->id, window_ms, a.n, a.bad),
+               -EAGAIN;
     int64_t spread = calib_spread_mg(&a, &cal);
     char g[32];
     if (spread > it->cfg->cond.noise_band_mg)
-        return text_error(msg, len, "%s: the platform moved (readings spread over %s): "
-                          "keep still and try again", it->cfg->id,
-                          pl_cal_grams(spread, g, sizeof(g))), -ERANGE;
+        return text_error(msg, len,
+                          "%s: the platform moved (readings spread over %s): "
+                          "keep still and try again",
+                          it->cfg->id, pl_cal_grams(spread, g, sizeof(g))),
+               -ERANGE;
     calib_avg_mean(&a, &mean);
     /* What the platform read before: a loaded one gets a warning. */
     int64_t before_mg = cond_cal_mg(&cal, mean) - chan(p, it)->zero_mg;
@@ -1529,8 +1572,10 @@ pipeline_span(struct pipeline *p, size_t item, int64_t known_mg, int64_t now_ms,
     calib_avg_add(&tare, &z);
     recent(it, now_ms, window_ms, &known);
     if (known.n < 5)
-        return text_error(msg, len, "%s: not enough good readings in the last %" PRId64
-                          " ms", it->cfg->id, window_ms), -EAGAIN;
+        return text_error(msg, len,
+                          "%s: not enough good readings in the last %" PRId64 " ms",
+                          it->cfg->id, window_ms),
+               -EAGAIN;
     if ((r = calib_finish(&tare, &known, known_mg, it->cfg->cond.noise_band_mg, &cal,
                           &spread, msg, len)) < 0)
         return r;

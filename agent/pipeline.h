@@ -73,12 +73,12 @@ struct pl_model {
 
 /* The forecast and decision of one item at its last review. */
 struct pl_view {
-    int64_t t_ms;           /* of the review, 0: none yet */
-    int64_t stock_mg;       /* net of the container, >= 0 */
+    int64_t t_ms;     /* of the review, 0: none yet */
+    int64_t stock_mg; /* net of the container, >= 0 */
     int64_t uncertainty_mg;
     int64_t rate_ugpd, sigma_ugpd;
     int64_t runout_s, runout_lo_s, runout_hi_s; /* MODELS_NEVER: never */
-    int64_t lead_s;         /* planned lead time */
+    int64_t lead_s;                             /* planned lead time */
     int64_t reorder_point_mg;
     enum order_verdict verdict;
 };
@@ -88,10 +88,11 @@ struct pl_item {
     uint16_t channel; /* its platform on the shelf */
     struct pl_model model;
     struct pl_view view;
-    bool fault;             /* between FAULT and FAULT_END */
-    bool have_stock;        /* a settled weight was seen */
-    bool review_due;        /* a review waits for the shelf to settle */
-    bool grocy_checked;     /* its settled stock was held against Grocy's (pl_grocy_settled) */
+    bool fault;      /* between FAULT and FAULT_END */
+    bool have_stock; /* a settled weight was seen */
+    bool review_due; /* a review waits for the shelf to settle */
+    bool
+        grocy_checked; /* its settled stock was held against Grocy's (pl_grocy_settled) */
     int64_t next_review_ms;
     /* readings of the current aggregation interval */
     int64_t agg_start_ms, agg_n, agg_min, agg_max, agg_sum;
@@ -127,8 +128,8 @@ struct pipeline {
     size_t n_buttons;
     bool in_batch;
     unsigned reviews_due; /* items whose review waits for the shelf to settle */
-    int64_t batch_ms; /* when the open batch began */
-    int64_t now_ms;   /* latest time seen */
+    int64_t batch_ms;     /* when the open batch began */
+    int64_t now_ms;       /* latest time seen */
     /* Readings of intervals that began before this are written (0: none yet). */
     int64_t agg_closed_ms;
     /* The device key: queued payloads are stored as JWS signed with it (issue 5);
@@ -220,8 +221,8 @@ int pipeline_refused(struct pipeline *p, size_t item, const char *why, int64_t n
  * a queued reorder becomes published. A PUBACK of a message that is further
  * on (a re-send) changes nothing. 0 or a negative errno from the store.
  */
-int pipeline_published(struct pipeline *p, enum store_msg_kind kind, const char *order_id,
-                       int64_t now_ms);
+int pipeline_published(struct pipeline *p, enum store_msg_kind kind,
+                       const char *order_id, int64_t now_ms);
 
 /*
  * A retailer's ack (parsed, and authenticated when a retailer key is
@@ -251,6 +252,7 @@ int pipeline_span(struct pipeline *p, size_t item, int64_t known_mg, int64_t now
                   int64_t window_ms, char *msg, size_t len);
 
 /* The item's view, refreshed now (a review without deciding). */
-void pipeline_view(struct pipeline *p, size_t item, int64_t now_ms, struct pl_view *out);
+void pipeline_view(struct pipeline *p, size_t item, int64_t now_ms,
+                   struct pl_view *out);
 
 #endif

@@ -29,29 +29,36 @@
 static void
 usage(FILE *out)
 {
-    fprintf(out,
-            "Usage: pantry-forecast simulate --config FILE --demand [ITEM=]FILE... [OPTIONS]\n"
-            "Run the daemon's pipeline closed loop on a simulated shelf: the household\n"
-            "takes what the demand files say, orders are delivered after a true lead\n"
-            "time; beside it threshold scales and an oracle on the same household.\n"
-            "\n"
-            "  -c, --config FILE     pantry-agent's configuration (items need a calibration)\n"
-            "  -d, --demand [ITEM=]FILE\n"
-            "                        'seconds,grams' lines: when (from the start) and how\n"
-            "                        much is wanted; ITEM= may be left out with one item\n"
-            "  -l, --lead DURATION   the true mean lead time (default: each item's lead)\n"
-            "  -f, --lead-factor LO,HI\n"
-            "                        each order's lead is the mean times a factor drawn\n"
-            "                        uniformly in LO..HI percent (default 80,150)\n"
-            "  -s, --seed N          the draws of the lead times and the noise (default 1)\n"
-            "  -D, --days N          days simulated (default: until a day after the last use)\n"
-            "  -p, --start-packs X   contents at the start, in packs (default 1)\n"
-            "  -t, --threshold PCT   threshold scales to compare, e.g. 20,30 (default 20,30)\n"
-            "  -j, --json            one JSON object\n"
-            "  -q, --quiet           no per-order lines\n"
-            "  -h, --help            this help\n"
-            "\n"
-            "Exit status: 0, 1 when a file cannot be read or the run fails, 2 for bad usage.\n");
+    fprintf(
+        out,
+        "Usage: pantry-forecast simulate --config FILE --demand [ITEM=]FILE... "
+        "[OPTIONS]\n"
+        "Run the daemon's pipeline closed loop on a simulated shelf: the household\n"
+        "takes what the demand files say, orders are delivered after a true lead\n"
+        "time; beside it threshold scales and an oracle on the same household.\n"
+        "\n"
+        "  -c, --config FILE     pantry-agent's configuration (items need a "
+        "calibration)\n"
+        "  -d, --demand [ITEM=]FILE\n"
+        "                        'seconds,grams' lines: when (from the start) and how\n"
+        "                        much is wanted; ITEM= may be left out with one item\n"
+        "  -l, --lead DURATION   the true mean lead time (default: each item's lead)\n"
+        "  -f, --lead-factor LO,HI\n"
+        "                        each order's lead is the mean times a factor drawn\n"
+        "                        uniformly in LO..HI percent (default 80,150)\n"
+        "  -s, --seed N          the draws of the lead times and the noise (default "
+        "1)\n"
+        "  -D, --days N          days simulated (default: until a day after the last "
+        "use)\n"
+        "  -p, --start-packs X   contents at the start, in packs (default 1)\n"
+        "  -t, --threshold PCT   threshold scales to compare, e.g. 20,30 (default "
+        "20,30)\n"
+        "  -j, --json            one JSON object\n"
+        "  -q, --quiet           no per-order lines\n"
+        "  -h, --help            this help\n"
+        "\n"
+        "Exit status: 0, 1 when a file cannot be read or the run fails, 2 for bad "
+        "usage.\n");
 }
 
 struct sim_args {
@@ -77,19 +84,25 @@ parse_pair(const char *s, int64_t *a, int64_t *b, size_t digits)
     if ((comma = strchr(buf, ',')) == NULL)
         return false;
     *comma = '\0';
-    return text_parse_uint(buf, digits, false, a) && text_parse_uint(comma + 1, digits, false, b);
+    return text_parse_uint(buf, digits, false, a) &&
+           text_parse_uint(comma + 1, digits, false, b);
 }
 
 static int
 parse_args(int argc, char **argv, struct sim_args *a)
 {
     static const struct option opts[] = {
-        {"config", required_argument, NULL, 'c'}, {"demand", required_argument, NULL, 'd'},
-        {"lead", required_argument, NULL, 'l'}, {"lead-factor", required_argument, NULL, 'f'},
-        {"seed", required_argument, NULL, 's'}, {"days", required_argument, NULL, 'D'},
+        {"config", required_argument, NULL, 'c'},
+        {"demand", required_argument, NULL, 'd'},
+        {"lead", required_argument, NULL, 'l'},
+        {"lead-factor", required_argument, NULL, 'f'},
+        {"seed", required_argument, NULL, 's'},
+        {"days", required_argument, NULL, 'D'},
         {"start-packs", required_argument, NULL, 'p'},
-        {"threshold", required_argument, NULL, 't'}, {"json", no_argument, NULL, 'j'},
-        {"quiet", no_argument, NULL, 'q'}, {"help", no_argument, NULL, 'h'},
+        {"threshold", required_argument, NULL, 't'},
+        {"json", no_argument, NULL, 'j'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     int64_t x, y;
@@ -104,7 +117,9 @@ parse_args(int argc, char **argv, struct sim_args *a)
     while ((o = getopt_long(argc, argv, "c:d:l:f:s:D:p:t:jqh", opts, NULL)) != -1) {
         const char *why = NULL;
         switch (o) {
-        case 'c': a->config = optarg; break;
+        case 'c':
+            a->config = optarg;
+            break;
         case 'd':
             if (a->n_demand == CFG_MAX_ITEMS)
                 why = "--demand: at most one file per item";
@@ -145,16 +160,25 @@ parse_args(int argc, char **argv, struct sim_args *a)
                  tok = strtok(NULL, ",")) {
                 if (a->n_thresholds == 4 || !text_parse_uint(tok, 3, false, &x) ||
                     x < 1 || x > 100)
-                    why = "--threshold: expected up to 4 percentages 1..100, like 20,30";
+                    why =
+                        "--threshold: expected up to 4 percentages 1..100, like 20,30";
                 else
                     a->thresholds[a->n_thresholds++] = (uint32_t)x;
             }
             break;
         }
-        case 'j': a->json = true; break;
-        case 'q': a->quiet = true; break;
-        case 'h': usage(stdout); return 1;
-        default: usage(stderr); return -1;
+        case 'j':
+            a->json = true;
+            break;
+        case 'q':
+            a->quiet = true;
+            break;
+        case 'h':
+            usage(stdout);
+            return 1;
+        default:
+            usage(stderr);
+            return -1;
         }
         if (why != NULL) {
             fprintf(stderr, "pantry-forecast simulate: %s\n", why);
@@ -162,8 +186,9 @@ parse_args(int argc, char **argv, struct sim_args *a)
         }
     }
     if (a->config == NULL || a->n_demand == 0 || optind != argc) {
-        fprintf(stderr, "pantry-forecast simulate: --config and --demand are needed, and "
-                        "nothing else (see --help)\n");
+        fprintf(stderr,
+                "pantry-forecast simulate: --config and --demand are needed, and "
+                "nothing else (see --help)\n");
         return -1;
     }
     return 0;
@@ -175,18 +200,19 @@ print_metrics(const struct agent_config *cfg, const struct cl_result *r,
 {
     for (size_t i = 0; i < cfg->n_items; i++) {
         const struct cl_metrics *m = &r->item[i];
-        double lost = m->demand_mg > 0 ? 100.0 * (double)m->lost_mg / (double)m->demand_mg
-                                        : 0;
+        double lost =
+            m->demand_mg > 0 ? 100.0 * (double)m->lost_mg / (double)m->demand_mg : 0;
         double excess = cl_excess_pack_days(m, cfg->items[i].pack_mg);
         if (json)
-            printf("%s{\"item\":\"%s\",\"policy\":\"%s\",\"demand_g\":%.1f,"
-                   "\"lost_pct\":%.3f,\"stockout_days\":%d,"
-                   "\"stockout_days_after_first_delivery\":%d,\"excess_pack_days\":%.2f,"
-                   "\"orders\":%d,\"delivered\":%d,\"delivered_packs\":%.2f}",
-                   *first ? "" : ",", cfg->items[i].id, policy,
-                   (double)m->demand_mg / 1000.0, lost, m->stockout_days,
-                   m->stockout_days_learnt, excess, m->orders, m->delivered,
-                   (double)m->delivered_mg / (double)cfg->items[i].pack_mg);
+            printf(
+                "%s{\"item\":\"%s\",\"policy\":\"%s\",\"demand_g\":%.1f,"
+                "\"lost_pct\":%.3f,\"stockout_days\":%d,"
+                "\"stockout_days_after_first_delivery\":%d,\"excess_pack_days\":%.2f,"
+                "\"orders\":%d,\"delivered\":%d,\"delivered_packs\":%.2f}",
+                *first ? "" : ",", cfg->items[i].id, policy,
+                (double)m->demand_mg / 1000.0, lost, m->stockout_days,
+                m->stockout_days_learnt, excess, m->orders, m->delivered,
+                (double)m->delivered_mg / (double)cfg->items[i].pack_mg);
         else
             printf("%-16s %-14s %9.1f %7.2f %9d %14.2f %7d\n", cfg->items[i].id, policy,
                    (double)m->demand_mg / 1000.0, lost, m->stockout_days, excess,

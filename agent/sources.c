@@ -52,13 +52,17 @@ open_channel(const struct cfg_channel *c, struct src *s, char *err, size_t errle
     if (c->source == CFG_SRC_IIO) {
         /* PANTRY_IIO_SYSFS_ROOT: a fake sysfs tree, for tests (see --help). */
         struct iio_config ic = {.sysfs_root = getenv("PANTRY_IIO_SYSFS_ROOT"),
-                                .device = c->device, .n_channels = 1,
-                                .channels = {c->input}, .period_ms = c->period_ms};
+                                .device = c->device,
+                                .n_channels = 1,
+                                .channels = {c->input},
+                                .period_ms = c->period_ms};
         return iio_new(&ic, &s->s, err, errlen);
     }
 #ifdef PANTRY_HAVE_GPIOD
-    struct hx711_config hc = {.n_chips = 1, .chips = {{c->dout, c->sck, c->gain}},
-                              .period_ms = c->period_ms, .timeout_ms = 1000,
+    struct hx711_config hc = {.n_chips = 1,
+                              .chips = {{c->dout, c->sck, c->gain}},
+                              .period_ms = c->period_ms,
+                              .timeout_ms = 1000,
                               .max_tries = 3};
     struct gpio_seam seam;
     int r = open_seam(c->chip, &seam, err, errlen);
@@ -81,8 +85,8 @@ open_button(const struct cfg_button *b, uint16_t index, struct src *s, char *err
         return evdev_new(&ec, &s->s, err, errlen);
     }
 #ifdef PANTRY_HAVE_GPIOD
-    struct gpio_buttons_config gc = {.n_lines = 1, .lines = {b->line},
-                                     .active_low = b->active_low, .poll_ms = 10};
+    struct gpio_buttons_config gc = {
+        .n_lines = 1, .lines = {b->line}, .active_low = b->active_low, .poll_ms = 10};
     struct gpio_seam seam;
     int r = open_seam(b->device, &seam, err, errlen);
     return r < 0 ? r : gpio_buttons_new(&gc, seam, &s->s, err, errlen);

@@ -23,9 +23,9 @@ store_away_add(struct store *db, const struct store_away *a, int64_t *id)
     if (store_rdonly_(db))
         return -EROFS;
     st = store_prepare_(db,
-                 "INSERT INTO away (from_ms, until_ms, before, created_ms) "
-                 "VALUES (?, ?, ?, ?)",
-                 &e);
+                        "INSERT INTO away (from_ms, until_ms, before, created_ms) "
+                        "VALUES (?, ?, ?, ?)",
+                        &e);
     if (st == NULL)
         return e;
     sqlite3_bind_int64(st, 1, a->from_ms);
@@ -87,9 +87,9 @@ store_away_list(struct store *db, struct store_away *out, size_t cap, size_t *n)
 
     *n = 0;
     st = store_prepare_(db,
-                 "SELECT id, from_ms, until_ms, before, created_ms FROM away "
-                 "ORDER BY from_ms, id",
-                 &e);
+                        "SELECT id, from_ms, until_ms, before, created_ms FROM away "
+                        "ORDER BY from_ms, id",
+                        &e);
     if (st == NULL)
         return e;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {

@@ -47,11 +47,12 @@ store_grocy_add(struct store *db, const struct store_grocy_call *c)
         return -EINVAL;
     if (store_rdonly_(db))
         return -EROFS;
-    st = store_prepare_(db,
-                 "INSERT INTO grocy_calls (item, product, op, amount_mg, stock_mg, "
-                 "unit_mg, state, created_ms, updated_ms) "
-                 "VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?)",
-                 &e);
+    st = store_prepare_(
+        db,
+        "INSERT INTO grocy_calls (item, product, op, amount_mg, stock_mg, "
+        "unit_mg, state, created_ms, updated_ms) "
+        "VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?)",
+        &e);
     if (st == NULL)
         return e;
     sqlite3_bind_text(st, 1, c->item, -1, SQLITE_STATIC);
@@ -73,12 +74,13 @@ int
 store_grocy_next(struct store *db, struct store_grocy_call *out)
 {
     int e = 0, rc;
-    sqlite3_stmt *st = store_prepare_(db,
-                               "SELECT id, item, product, op, amount_mg, stock_mg, "
-                               "unit_mg, state, tries, next_ms, created_ms, detail "
-                               "FROM grocy_calls WHERE state IN ('pending', 'sending') "
-                               "ORDER BY id LIMIT 1",
-                               &e);
+    sqlite3_stmt *st =
+        store_prepare_(db,
+                       "SELECT id, item, product, op, amount_mg, stock_mg, "
+                       "unit_mg, state, tries, next_ms, created_ms, detail "
+                       "FROM grocy_calls WHERE state IN ('pending', 'sending') "
+                       "ORDER BY id LIMIT 1",
+                       &e);
 
     if (st == NULL)
         return e;
@@ -121,10 +123,11 @@ store_grocy_update(struct store *db, const struct store_grocy_call *c, int64_t n
 
     if (store_rdonly_(db))
         return -EROFS;
-    st = store_prepare_(db,
-                 "UPDATE grocy_calls SET op = ?, state = ?, tries = ?, next_ms = ?, "
-                 "detail = ?, updated_ms = ? WHERE id = ?",
-                 &e);
+    st = store_prepare_(
+        db,
+        "UPDATE grocy_calls SET op = ?, state = ?, tries = ?, next_ms = ?, "
+        "detail = ?, updated_ms = ? WHERE id = ?",
+        &e);
     if (st == NULL)
         return e;
     sqlite3_bind_text(st, 1, op_names[c->op], -1, SQLITE_STATIC);
@@ -204,8 +207,8 @@ store_grocy_prune(struct store *db, int64_t before_ms, int64_t *deleted)
 
     if (store_rdonly_(db))
         return -EROFS;
-    st = store_prepare_(db, "DELETE FROM grocy_calls WHERE state = 'done' AND updated_ms < ?",
-                 &e);
+    st = store_prepare_(
+        db, "DELETE FROM grocy_calls WHERE state = 'done' AND updated_ms < ?", &e);
     if (st == NULL)
         return e;
     sqlite3_bind_int64(st, 1, before_ms);
@@ -226,13 +229,14 @@ store_grocy_correct(struct store *db, const char *item, int64_t now_ms)
 
     if (store_rdonly_(db))
         return -EROFS;
-    st = store_prepare_(db,
-                 "INSERT INTO grocy_calls (item, product, op, amount_mg, stock_mg, "
-                 "unit_mg, state, created_ms, updated_ms) "
-                 "SELECT item, product, 'inventory', 0, stock_mg, unit_mg, 'pending', "
-                 "?2, ?2 FROM grocy_calls WHERE item = ?1 AND op <> 'shopping' "
-                 "ORDER BY id DESC LIMIT 1",
-                 &e);
+    st = store_prepare_(
+        db,
+        "INSERT INTO grocy_calls (item, product, op, amount_mg, stock_mg, "
+        "unit_mg, state, created_ms, updated_ms) "
+        "SELECT item, product, 'inventory', 0, stock_mg, unit_mg, 'pending', "
+        "?2, ?2 FROM grocy_calls WHERE item = ?1 AND op <> 'shopping' "
+        "ORDER BY id DESC LIMIT 1",
+        &e);
     if (st == NULL)
         return e;
     sqlite3_bind_text(st, 1, item, -1, SQLITE_STATIC);

@@ -166,8 +166,8 @@ uplink_new(const struct agent_config *cfg, const struct keys *key, struct store 
         goto fail;
     }
     keys_jwk_published(key->pk, u->jwk);
-    r = broker_client_new(b, b->client_id[0] ? b->client_id : cfg->device_id, u->t_status,
-                          u->offline, &u->mq, err, errlen);
+    r = broker_client_new(b, b->client_id[0] ? b->client_id : cfg->device_id,
+                          u->t_status, u->offline, &u->mq, err, errlen);
     if (r < 0)
         goto fail;
     *out = u;

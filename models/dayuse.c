@@ -49,7 +49,8 @@ void
 dayuse_add(struct dayuse *d, int64_t t_s, int64_t mg)
 {
     advance(d, day_of(t_s));
-    uint64_t sum = (uint64_t)d->mg[slot(d->day)] + (uint64_t)fx_clamp(mg, 0, MODELS_MASS_MAX_MG);
+    uint64_t sum =
+        (uint64_t)d->mg[slot(d->day)] + (uint64_t)fx_clamp(mg, 0, MODELS_MASS_MAX_MG);
     d->mg[slot(d->day)] = sum > UINT32_MAX ? UINT32_MAX : (uint32_t)sum;
 }
 

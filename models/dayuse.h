@@ -26,9 +26,9 @@
 #define DAYUSE_MIN_DAYS 14
 
 struct dayuse {
-    int64_t day;               /* the newest day seen (t / 86400) */
-    uint32_t mg[DAYUSE_DAYS];  /* use on day d in mg[d % DAYUSE_DAYS] */
-    uint32_t days;             /* days seen so far, at most DAYUSE_DAYS */
+    int64_t day;              /* the newest day seen (t / 86400) */
+    uint32_t mg[DAYUSE_DAYS]; /* use on day d in mg[d % DAYUSE_DAYS] */
+    uint32_t days;            /* days seen so far, at most DAYUSE_DAYS */
 };
 
 /* Start with no use, on the day of t0_s. */

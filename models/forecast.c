@@ -244,8 +244,8 @@ fc_consume(struct fc *f, const struct fc_params *p, int64_t t_s, int64_t mg)
     /* The same warm-up per event: 1 / n of the weight for the n-th interval. */
     uint64_t alpha_ev = MODELS_Q32_ONE;
     if (f->cr.interval.n > 0)
-        alpha_ev = warm_event(fx_alpha_q16(interval_q16(f), p->half_life_s),
-                              f->cr.interval.n);
+        alpha_ev =
+            warm_event(fx_alpha_q16(interval_q16(f), p->half_life_s), f->cr.interval.n);
     croston_demand(&f->cr, mg << Q16_SHIFT, dt << Q16_SHIFT, alpha_ev);
     /*
      * The time-aware weight, the warm-up share and the observed rate are only

@@ -64,18 +64,18 @@ struct fc_params {
 };
 
 struct fc {
-    int64_t t_last_s;   /* time of the last event, or of fc_init() */
-    int64_t span_s;     /* time covered by events so far (warm-up), <= 2^40 */
-    struct croston cr;  /* sizes (mg) and intervals (s) of events, both Q48.16 */
-    struct ses rate;    /* SES: observed rates (ug/day) */
-    struct ses fast;    /* SES: the same with a quarter of the half-life */
-    int32_t shift;      /* SES: events in a row with fast above (+) or under (-) */
-    struct holt holt;   /* Holt: observed rates (ug/day), trend per day */
-    struct ses freq;    /* TSB: events per day, Q32.32 */
+    int64_t t_last_s;  /* time of the last event, or of fc_init() */
+    int64_t span_s;    /* time covered by events so far (warm-up), <= 2^40 */
+    struct croston cr; /* sizes (mg) and intervals (s) of events, both Q48.16 */
+    struct ses rate;   /* SES: observed rates (ug/day) */
+    struct ses fast;   /* SES: the same with a quarter of the half-life */
+    int32_t shift;     /* SES: events in a row with fast above (+) or under (-) */
+    struct holt holt;  /* Holt: observed rates (ug/day), trend per day */
+    struct ses freq;   /* TSB: events per day, Q32.32 */
 };
 
 struct fc_rate {
-    int64_t rate_ugpd;  /* expected consumption rate, >= 0 */
+    int64_t rate_ugpd; /* expected consumption rate, >= 0 */
     /*
      * The spread of one event's use over its interval p, as a rate, >= 0:
      * sqrt(sd_size^2 + (rate sd_interval)^2) / p, so that the use over T has

@@ -130,8 +130,8 @@ fx_mul_q32(int64_t x, uint64_t w_q32)
 #else
     /* Common case: both fit 32 bits, the product 64. */
     if (((m | w_q32) >> 32) == 0)
-        return fx_signed_sat((fx_mul_u32((uint32_t)m, (uint32_t)w_q32) + (1u << 31)) >> 32,
-                             x < 0);
+        return fx_signed_sat(
+            (fx_mul_u32((uint32_t)m, (uint32_t)w_q32) + (1u << 31)) >> 32, x < 0);
     return fx_mul_q32_wide(x, w_q32);
 #endif
 }
@@ -166,7 +166,8 @@ fx_div_q32(int64_t x, int64_t d)
 {
     uint64_t m = fx_abs(x);
     if (d > 0 && (m >> 31) == 0)
-        return fx_signed_sat(fx_udiv((m << 32) + ((uint64_t)d >> 1), (uint64_t)d), x < 0);
+        return fx_signed_sat(fx_udiv((m << 32) + ((uint64_t)d >> 1), (uint64_t)d),
+                             x < 0);
     return fx_muldiv_wide(x, (int64_t)MODELS_Q32_ONE, d);
 }
 

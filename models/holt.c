@@ -114,9 +114,9 @@ step(struct holt *h, int64_t y, const struct holt_step *w)
     int64_t slope =
         w->dt_q32 == MODELS_Q32_ONE ? moved : fx_div_q32(moved, (int64_t)w->dt_q32);
     int64_t carried = fx_mul_q32(h->trend, w->carry_q32);
-    h->trend = fx_clamp(fx_add_sat(carried, fx_mul_q32(fx_sub_sat(slope, carried),
-                                                       w->beta_q32)),
-                        -MODELS_RATE_MAX_UGPD, MODELS_RATE_MAX_UGPD);
+    h->trend = fx_clamp(
+        fx_add_sat(carried, fx_mul_q32(fx_sub_sat(slope, carried), w->beta_q32)),
+        -MODELS_RATE_MAX_UGPD, MODELS_RATE_MAX_UGPD);
     h->level = fx_clamp(l, -MODELS_RATE_MAX_UGPD, MODELS_RATE_MAX_UGPD);
     uint64_t ae = fx_abs(e);
     int64_t abs_e = ae > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)ae;
@@ -140,8 +140,9 @@ holt_update(struct holt *h, int64_t y, const struct holt_step *w)
         /* R's "simple" start: l0 = y1, b0 = (y2 - y1) per period, then both */
         /* observations are smoothed in as the first two steps of the recursion. */
         h->level = h->first;
-        h->trend = w->dt_q32 == MODELS_Q32_ONE ? y - h->first
-                                               : fx_div_q32(y - h->first, (int64_t)w->dt_q32);
+        h->trend = w->dt_q32 == MODELS_Q32_ONE
+                       ? y - h->first
+                       : fx_div_q32(y - h->first, (int64_t)w->dt_q32);
         step(h, h->first, w);
     }
     step(h, y, w);

@@ -26,7 +26,8 @@ policy_decide(const struct policy_in *in, struct policy_out *out)
                                            in->interval_s, z, horizon + cover);
     int64_t peak = fx_clamp(in->peak_mg, 0, MODELS_MASS_MAX_MG);
     if (peak > out->reorder_point_mg) {
-        out->order_up_to_mg = fx_add_sat(out->order_up_to_mg, peak - out->reorder_point_mg);
+        out->order_up_to_mg =
+            fx_add_sat(out->order_up_to_mg, peak - out->reorder_point_mg);
         out->reorder_point_mg = peak;
     }
     if (in->rate_ugpd <= 0 || in->pack_mg <= 0 || in->max_packs == 0)
@@ -34,9 +35,10 @@ policy_decide(const struct policy_in *in, struct policy_out *out)
     if (out->position_mg > out->reorder_point_mg)
         return;
     int64_t gap = out->order_up_to_mg - out->position_mg;
-    int64_t packs = gap > 0 ? (int64_t)fx_udiv((uint64_t)gap + (uint64_t)in->pack_mg - 1,
-                                               (uint64_t)in->pack_mg)
-                            : 1;
+    int64_t packs = gap > 0
+                        ? (int64_t)fx_udiv((uint64_t)gap + (uint64_t)in->pack_mg - 1,
+                                           (uint64_t)in->pack_mg)
+                        : 1;
     if (packs < 1)
         packs = 1;
     out->packs = packs > (int64_t)in->max_packs ? in->max_packs : (uint32_t)packs;

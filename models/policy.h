@@ -22,24 +22,24 @@
 #include "models/units.h"
 
 struct policy_in {
-    int64_t stock_mg;     /* settled net stock on the shelf, >= 0 */
-    int64_t on_order_mg;  /* ordered and not yet arrived, >= 0 */
-    int64_t rate_ugpd;    /* forecast rate over the horizon */
-    int64_t sigma_ugpd;   /* standard deviation of one observed rate */
-    int64_t interval_s;   /* typical interval between consumption events */
-    int64_t lead_time_s;  /* planned lead time (lead_plan_s) */
-    int64_t review_s;     /* time until the next chance to order */
-    int64_t cover_s;      /* extra time an order should cover, >= 0 */
-    int64_t peak_mg;      /* the most used in a past window of lead + review, >= 0 */
-    uint32_t service_bp;  /* service level in basis points */
-    int64_t pack_mg;      /* net content of one pack, > 0 */
-    uint32_t max_packs;   /* packs per order at most, >= 1 */
+    int64_t stock_mg;    /* settled net stock on the shelf, >= 0 */
+    int64_t on_order_mg; /* ordered and not yet arrived, >= 0 */
+    int64_t rate_ugpd;   /* forecast rate over the horizon */
+    int64_t sigma_ugpd;  /* standard deviation of one observed rate */
+    int64_t interval_s;  /* typical interval between consumption events */
+    int64_t lead_time_s; /* planned lead time (lead_plan_s) */
+    int64_t review_s;    /* time until the next chance to order */
+    int64_t cover_s;     /* extra time an order should cover, >= 0 */
+    int64_t peak_mg;     /* the most used in a past window of lead + review, >= 0 */
+    uint32_t service_bp; /* service level in basis points */
+    int64_t pack_mg;     /* net content of one pack, > 0 */
+    uint32_t max_packs;  /* packs per order at most, >= 1 */
 };
 
 struct policy_out {
-    bool order;              /* order now */
-    uint32_t packs;          /* how many, 0 when not ordering */
-    int64_t position_mg;     /* stock + on order */
+    bool order;          /* order now */
+    uint32_t packs;      /* how many, 0 when not ordering */
+    int64_t position_mg; /* stock + on order */
     int64_t reorder_point_mg;
     int64_t order_up_to_mg;
 };

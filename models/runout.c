@@ -52,12 +52,13 @@ runout_predict(int64_t stock_mg, int64_t rate_ugpd, int64_t sigma_ugpd,
         uint64_t t = (uint64_t)(t_mid > 0 ? t_mid : 1);
         root_q24 = (int64_t)fx_isqrt(fx_udiv((uint64_t)interval_s << 32, t)) << 8;
     }
-    int64_t c_q24 = fx_muldiv(fx_muldiv(z_q16, rel_q24, 65536), root_q24, INT64_C(1) << 25);
+    int64_t c_q24 =
+        fx_muldiv(fx_muldiv(z_q16, rel_q24, 65536), root_q24, INT64_C(1) << 25);
     c_q24 = fx_clamp(c_q24, 0, INT64_C(1) << 44);
-    int64_t s_q24 = c_q24 < (INT64_C(181) << 24)
-                        ? (int64_t)fx_isqrt((UINT64_C(1) << 48) +
-                                            (uint64_t)fx_mul(c_q24, c_q24))
-                        : c_q24 + fx_div_round(INT64_C(1) << 47, c_q24);
+    int64_t s_q24 =
+        c_q24 < (INT64_C(181) << 24)
+            ? (int64_t)fx_isqrt((UINT64_C(1) << 48) + (uint64_t)fx_mul(c_q24, c_q24))
+            : c_q24 + fx_div_round(INT64_C(1) << 47, c_q24);
     int64_t m_q24 = s_q24 + c_q24;
     /* The intermediate T_mid * m (or T_mid / m) keeps 12 fractional bits. */
     int64_t hi_q12 = fx_muldiv(t_mid, m_q24, INT64_C(1) << 12);

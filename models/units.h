@@ -29,8 +29,8 @@
  * (1,000 kg eaten in one second is 8.64e16 ug/day); MODELS_RATE_MAX_UGPD bounds
  * every rate value so that products with Q32 weights fit in 96 bits.
  */
-#define MODELS_RATE_MAX_UGPD INT64_C(100000000000000000) /* 1e17 */
-#define MODELS_RATE_ACCURATE_MIN_UGPD INT64_C(10000)     /* 0.01 g/day */
+#define MODELS_RATE_MAX_UGPD INT64_C(100000000000000000)    /* 1e17 */
+#define MODELS_RATE_ACCURATE_MIN_UGPD INT64_C(10000)        /* 0.01 g/day */
 #define MODELS_RATE_ACCURATE_MAX_UGPD INT64_C(100000000000) /* 100 kg/day */
 
 /* Micrograms per day of a consumption of 1 mg spread over 1 s. */

@@ -92,7 +92,8 @@ ship_after(const struct ack_config *c, const char *order_id)
     uint64_t h = UINT64_C(14695981039346656037);
     for (const char *p = order_id; *p != '\0'; p++)
         h = (h ^ (uint8_t)*p) * UINT64_C(1099511628211);
-    return c->ship_eta_s + (int64_t)(h % (uint64_t)(c->ship_eta_max_s - c->ship_eta_s + 1));
+    return c->ship_eta_s +
+           (int64_t)(h % (uint64_t)(c->ship_eta_max_s - c->ship_eta_s + 1));
 }
 
 int
@@ -121,7 +122,8 @@ ack_make(const struct ack_config *c, const struct check_result *res,
     if (r == 0 && v == LEDGER_ACCEPTED && res->kind == PAYLOAD_REORDER &&
         c->ship_eta_s > 0) {
         a.status = ACK_SHIPPED;
-        a.eta_s = (c->eta_from_order ? res->p.iat_s : c->now_s) + ship_after(c, a.order_id);
+        a.eta_s =
+            (c->eta_from_order ? res->p.iat_s : c->now_s) + ship_after(c, a.order_id);
         r = append(c, &a, acks);
     }
     if (r < 0) {

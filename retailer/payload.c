@@ -599,8 +599,8 @@ check_cancel(const cJSON *root, struct payload *out, char *err, size_t errlen)
         {"iat", JR_NUMBER, true, "the time of issue"},
         {"reason", JR_STRING, true, "why"},
     };
-    static const char *const reasons[] = {"button", "manual", "expired", "refilled",
-                                          "refused", NULL};
+    static const char *const reasons[] = {"button",   "manual",  "expired",
+                                          "refilled", "refused", NULL};
     int r;
 
     if ((r = check_common(root, PAYLOAD_CANCEL, out, err, errlen)) < 0 ||
@@ -624,8 +624,8 @@ payload_parse(const char *text, size_t len, enum payload_kind kind, struct paylo
     out->kind = kind;
     out->iat_s = -1;
     root = jr_parse(text, len, PAYLOAD_MAX,
-                    kind == PAYLOAD_REORDER ? REORDER_DEPTH : CANCEL_DEPTH, "payload", err,
-                    errlen);
+                    kind == PAYLOAD_REORDER ? REORDER_DEPTH : CANCEL_DEPTH, "payload",
+                    err, errlen);
     if (root == NULL)
         goto out;
     /* The ids first, so a rejection of any later member can be acknowledged. */

@@ -12,7 +12,8 @@ name_of(const char *const *names, size_t n, unsigned v)
     return v < n ? names[v] : "?";
 }
 
-#define NAME_OF(names, v) name_of(names, sizeof(names) / sizeof(names[0]), (unsigned)(v))
+#define NAME_OF(names, v)                                                              \
+    name_of(names, sizeof(names) / sizeof(names[0]), (unsigned)(v))
 
 const char *
 sample_status_to_str(enum sample_status s)
@@ -39,7 +40,7 @@ stock_kind_to_str(enum stock_kind k)
 void
 stock_flags_to_str(unsigned flags, char *buf, size_t len)
 {
-    static const char *const names[] = {"slow",    "stuck",   "no data",
+    static const char *const names[] = {"slow",         "stuck",   "no data",
                                         "foreign load", "shifted", "taken away"};
     size_t k = 0;
 

@@ -40,8 +40,8 @@ struct sample {
 
 struct button_edge {
     int64_t t_ms;
-    uint16_t button;  /* < SENSOR_MAX_BUTTONS */
-    uint8_t pressed;  /* 1 pressed, 0 released (after inverting active-low lines) */
+    uint16_t button; /* < SENSOR_MAX_BUTTONS */
+    uint8_t pressed; /* 1 pressed, 0 released (after inverting active-low lines) */
 };
 
 enum press_kind {

@@ -72,7 +72,8 @@ write_forecasts(FILE *out, uint64_t *rng)
 {
     for (int m = 0; m < FC_METHOD_COUNT; m++)
         for (int seq = 0; seq < 4; seq++) {
-            struct fc_params p = {.method = (enum fc_method)m, .overdue_decay = seq != 3};
+            struct fc_params p = {.method = (enum fc_method)m,
+                                  .overdue_decay = seq != 3};
             p.half_life_s = pick(rng, 3600, 60 * DAY);
             p.trend_half_life_s = pick(rng, DAY, 90 * DAY);
             p.damp_half_life_s = seq % 2 ? pick(rng, DAY, 90 * DAY) : 0;

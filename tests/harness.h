@@ -44,7 +44,7 @@ extern int th_tests;
 
 #define CHECK_EQ_I64(a, b)                                                             \
     do {                                                                               \
-        int64_t th_a = (int64_t)(a), th_b = (int64_t)(b);                             \
+        int64_t th_a = (int64_t)(a), th_b = (int64_t)(b);                              \
         th_checks++;                                                                   \
         if (th_a != th_b)                                                              \
             TH_FAIL("%s == %s: %" PRId64 " != %" PRId64, #a, #b, th_a, th_b);          \
@@ -52,7 +52,7 @@ extern int th_tests;
 
 #define CHECK_EQ_U64(a, b)                                                             \
     do {                                                                               \
-        uint64_t th_a = (uint64_t)(a), th_b = (uint64_t)(b);                          \
+        uint64_t th_a = (uint64_t)(a), th_b = (uint64_t)(b);                           \
         th_checks++;                                                                   \
         if (th_a != th_b)                                                              \
             TH_FAIL("%s == %s: %" PRIu64 " != %" PRIu64, #a, #b, th_a, th_b);          \
@@ -60,7 +60,7 @@ extern int th_tests;
 
 #define CHECK_NEAR(a, b, tol)                                                          \
     do {                                                                               \
-        double th_a = (double)(a), th_b = (double)(b), th_t = (double)(tol);          \
+        double th_a = (double)(a), th_b = (double)(b), th_t = (double)(tol);           \
         th_checks++;                                                                   \
         if (!(th_a - th_b <= th_t && th_b - th_a <= th_t))                             \
             TH_FAIL("|%s - %s| <= %g: %.9g vs %.9g", #a, #b, th_t, th_a, th_b);        \

@@ -15,7 +15,8 @@
 #include "agent/msg/utc.h"
 
 static int
-parse_all(struct evtrace *t, const char *const *lines, size_t n, char *err, size_t errlen)
+parse_all(struct evtrace *t, const char *const *lines, size_t n, char *err,
+          size_t errlen)
 {
     for (size_t i = 0; i < n; i++) {
         int r = evtrace_parse_line(t, lines[i], strlen(lines[i]), (unsigned)i + 1, err,
@@ -160,8 +161,9 @@ test_header_and_limits(void)
                  "expected the header '# pantry-events v1', found '# pantry-events "
                  "v2'") == 0);
     memset(line, 'a', sizeof(line));
-    CHECK_EQ_I64(evtrace_parse_line(&t, line, EVTRACE_MAX_LINE + 1, 2, err, sizeof(err)),
-                 -EINVAL);
+    CHECK_EQ_I64(
+        evtrace_parse_line(&t, line, EVTRACE_MAX_LINE + 1, 2, err, sizeof(err)),
+        -EINVAL);
     CHECK(strcmp(err, "expected a line of at most 1024 bytes, found a longer one") ==
           0);
     CHECK_EQ_I64(evtrace_parse_line(&t, "item a\0b pack=1", 15, 2, err, sizeof(err)),
@@ -169,9 +171,11 @@ test_header_and_limits(void)
     CHECK(strstr(err, "NUL") != NULL);
     for (int i = 0; i < EVTRACE_MAX_ITEMS; i++) {
         snprintf(line, sizeof(line), "item i%d pack=1", i);
-        CHECK_EQ_I64(evtrace_parse_line(&t, line, strlen(line), 2, err, sizeof(err)), 0);
+        CHECK_EQ_I64(evtrace_parse_line(&t, line, strlen(line), 2, err, sizeof(err)),
+                     0);
     }
-    CHECK_EQ_I64(evtrace_parse_line(&t, "item x pack=1", 13, 2, err, sizeof(err)), -EINVAL);
+    CHECK_EQ_I64(evtrace_parse_line(&t, "item x pack=1", 13, 2, err, sizeof(err)),
+                 -EINVAL);
     CHECK(strstr(err, "more than 64 items") != NULL);
     evtrace_fini(&t);
 }
@@ -200,7 +204,8 @@ test_load_errors(void)
     int fd = mkstemp(path);
     CHECK(fd >= 0);
     FILE *f = fdopen(fd, "w");
-    fputs("# pantry-events v1\nitem coffee pack=1000\n2026-10-01T07:30:00Z coffee eat 5\n",
+    fputs("# pantry-events v1\nitem coffee pack=1000\n2026-10-01T07:30:00Z coffee eat "
+          "5\n",
           f);
     fclose(f);
     CHECK_EQ_I64(evtrace_load(&t, path, err, sizeof(err)), -EINVAL);

@@ -164,7 +164,8 @@ test_exp2_domain(void)
             worst_x = (double)x / 4294967296.0;
         }
     }
-    printf("# exp2(-x): max absolute error %.3g at x = %.6f (goal 1e-4)\n", worst, worst_x);
+    printf("# exp2(-x): max absolute error %.3g at x = %.6f (goal 1e-4)\n", worst,
+           worst_x);
     CHECK(worst <= 2e-9);
     CHECK_EQ_U64(fx_exp2_neg_q32(0), MODELS_Q32_ONE);
     CHECK_EQ_U64(fx_exp2_neg_q32(UINT64_C(1) << 32), UINT64_C(1) << 31);
@@ -194,10 +195,11 @@ test_alpha(void)
     /* 2 years against a 1 s half-life: all weight on the new observation. */
     CHECK_EQ_U64(fx_alpha_q32(2 * 366 * day, 1), MODELS_Q32_ONE);
     /* Beyond the documented range dt is clamped, never wrapped. */
-    CHECK_EQ_U64(fx_alpha_q32(INT64_MAX, INT64_MAX), fx_alpha_q32(MODELS_DT_MAX_S, INT64_MAX));
+    CHECK_EQ_U64(fx_alpha_q32(INT64_MAX, INT64_MAX),
+                 fx_alpha_q32(MODELS_DT_MAX_S, INT64_MAX));
     double worst_rel = 0;
-    const int64_t dts[] = {1, 2, 7, 60, 600, 3600, day, 7 * day, 30 * day, 365 * day,
-                           2 * 366 * day};
+    const int64_t dts[] = {1,   2,       7,        60,        600,          3600,
+                           day, 7 * day, 30 * day, 365 * day, 2 * 366 * day};
     const int64_t hls[] = {60, 3600, day, 7 * day, 30 * day, 365 * day};
     for (size_t i = 0; i < sizeof(dts) / sizeof(dts[0]); i++)
         for (size_t j = 0; j < sizeof(hls) / sizeof(hls[0]); j++) {
@@ -214,7 +216,8 @@ test_alpha(void)
                 worst_rel = rel;
         }
     printf("# alpha: worst relative error %.3g where alpha > 1e-4 (dt 1 s..2 y, "
-           "half-life 1 min..1 y)\n", worst_rel);
+           "half-life 1 min..1 y)\n",
+           worst_rel);
 }
 
 int

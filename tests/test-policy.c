@@ -228,7 +228,7 @@ test_peak_raises_reorder_point(void)
     struct policy_out out;
     in.stock_mg = 400000;
     policy_decide(&in, &out);
-    CHECK(!out.order); /* 400 g > 300 g */
+    CHECK(!out.order);   /* 400 g > 300 g */
     in.peak_mg = 450000; /* the household once used 450 g in 3 days */
     policy_decide(&in, &out);
     CHECK(out.order);

@@ -39,7 +39,8 @@ test_every_basis_point(void)
         CHECK_MSG(z >= prev, "quantile not monotone at %u bp", bp);
         prev = z;
     }
-    printf("# normal quantile: max error %.2g at %u bp (contract 0.001)\n", worst, worst_bp);
+    printf("# normal quantile: max error %.2g at %u bp (contract 0.001)\n", worst,
+           worst_bp);
     CHECK(worst <= 0.001);
 }
 

@@ -123,9 +123,9 @@ test_demand(void)
     /* 100 g/day for 2 days without noise: 200 g. */
     CHECK_EQ_I64(runout_demand_mg(100 * G_PER_DAY, 0, DAY, 107800, 2 * DAY), 200000);
     /* With sigma 40 g/day, p = 1 day, H = 4 days, z = 2: 400 g + 2*40*sqrt(4) = 560 g. */
-    CHECK_EQ_I64(runout_demand_mg(100 * G_PER_DAY, 40 * G_PER_DAY, DAY, 2 * 65536,
-                                  4 * DAY),
-                 560000);
+    CHECK_EQ_I64(
+        runout_demand_mg(100 * G_PER_DAY, 40 * G_PER_DAY, DAY, 2 * 65536, 4 * DAY),
+        560000);
     CHECK_EQ_I64(runout_demand_mg(100 * G_PER_DAY, 40 * G_PER_DAY, DAY, 65536, 0), 0);
     CHECK_EQ_I64(runout_demand_mg(-1, -1, -1, -1, -1), 0);
     /* Saturates at the mass range, never wraps. */

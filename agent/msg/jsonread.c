@@ -284,7 +284,8 @@ jr_parse(const char *text, size_t len, size_t max_len, int max_depth, const char
                           (size_t)(nul - text) + 1),
                NULL;
     if (text_utf8_count(text, len) < 0)
-        return text_error(err, errlen, "%s: not UTF-8 (RFC 8259, section 8.1)", what), NULL;
+        return text_error(err, errlen, "%s: not UTF-8 (RFC 8259, section 8.1)", what),
+               NULL;
     skip_ws(&l);
     if (l.i >= l.n || l.s[l.i] != '{')
         return bad_at(&l, "expected a JSON object, found %s", found(&l)), NULL;

@@ -72,8 +72,8 @@ jws_sign(const struct keys *k, const char *typ, const void *payload, size_t len,
     if (!plain_field(typ))
         return -EINVAL;
     keys_thumbprint(k->pk, kid);
-    snprintf(header, sizeof(header), "{\"alg\":\"EdDSA\",\"kid\":\"%s\",\"typ\":\"%s\"}",
-             kid, typ);
+    snprintf(header, sizeof(header),
+             "{\"alg\":\"EdDSA\",\"kid\":\"%s\",\"typ\":\"%s\"}", kid, typ);
     return jws_sign_header(k, header, payload, len, out);
 }
 
@@ -90,12 +90,12 @@ jws_fini(struct jws *j)
 static const uint8_t b64_value[256] = {
 #define X64 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64
     X64, X64, /* 0x00..0x1f */
-    64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 62, 64, 64,      /* '-' */
-    52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 64, 64, 64, 64, 64, 64,      /* 0-9 */
-    64, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14,                /* A-O */
-    15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 64, 64, 64, 64, 63,      /* P-Z _ */
-    64, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40,      /* a-o */
-    41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, 64, 64, 64, 64, 64,      /* p-z */
+    64,  64,  64,  64,  64,  64,  64,  64,  64, 64, 64, 64, 64, 62, 64, 64, /* '-' */
+    52,  53,  54,  55,  56,  57,  58,  59,  60, 61, 64, 64, 64, 64, 64, 64, /* 0-9 */
+    64,  0,   1,   2,   3,   4,   5,   6,   7,  8,  9,  10, 11, 12, 13, 14, /* A-O */
+    15,  16,  17,  18,  19,  20,  21,  22,  23, 24, 25, 64, 64, 64, 64, 63, /* P-Z _ */
+    64,  26,  27,  28,  29,  30,  31,  32,  33, 34, 35, 36, 37, 38, 39, 40, /* a-o */
+    41,  42,  43,  44,  45,  46,  47,  48,  49, 50, 51, 64, 64, 64, 64, 64, /* p-z */
     X64, X64, X64, X64, X64, X64, X64, X64, /* 0x80..0xff */
 #undef X64
 };
@@ -162,7 +162,8 @@ header_field(const cJSON *h, const char *name, char *dst, size_t cap, char *err,
         return 0;
     if (!cJSON_IsString(v) || strlen(v->valuestring) >= cap)
         return text_error(err, errlen, "header %s: expected a string under %zu bytes",
-                          name, cap), -EINVAL;
+                          name, cap),
+               -EINVAL;
     snprintf(dst, cap, "%s", v->valuestring);
     return 0;
 }
@@ -190,12 +191,17 @@ parse(const char *token, size_t len, struct jws *out, uint8_t sig[crypto_sign_BY
     d2 = d1 ? memchr(d1 + 1, '.', len - (size_t)(d1 + 1 - token)) : NULL;
     if (d1 == NULL || d2 == NULL ||
         memchr(d2 + 1, '.', len - (size_t)(d2 + 1 - token)) != NULL)
-        return text_error(err, errlen, "token: expected three parts separated by "
-                          "'.' (compact serialization)"), -EINVAL;
+        return text_error(err, errlen,
+                          "token: expected three parts separated by "
+                          "'.' (compact serialization)"),
+               -EINVAL;
     if (jws_b64url_decode(token, (size_t)(d1 - token), hbuf, JWS_HEADER_MAX, &hl) < 0 ||
         hl == 0)
-        return text_error(err, errlen, "header: not base64url (no padding) or over "
-                          "%d bytes", JWS_HEADER_MAX), -EINVAL;
+        return text_error(err, errlen,
+                          "header: not base64url (no padding) or over "
+                          "%d bytes",
+                          JWS_HEADER_MAX),
+               -EINVAL;
     /* Depth 2: a crit array reaches its own refusal below. */
     if ((h = jr_parse((const char *)hbuf, hl, JWS_HEADER_MAX, 2, "header", err,
                       errlen)) == NULL)

@@ -16,9 +16,9 @@
 
 #include "agent/msg/keys.h"
 
-#define JWS_MAX_LEN 16384     /* a whole token, bytes */
-#define JWS_HEADER_MAX 1024   /* the decoded header, bytes */
-#define JWS_FIELD_MAX 64      /* kid and typ, bytes with the NUL */
+#define JWS_MAX_LEN 16384   /* a whole token, bytes */
+#define JWS_HEADER_MAX 1024 /* the decoded header, bytes */
+#define JWS_FIELD_MAX 64    /* kid and typ, bytes with the NUL */
 
 /*
  * Sign payload (len bytes) with k: header {"alg":"EdDSA","kid":KID,"typ":typ}

@@ -46,8 +46,10 @@ keys_generate(const char *path, bool force, struct keys *out, char *err, size_t 
     if ((r = init_sodium(err, errlen)) < 0)
         return r;
     if (!force && access(path, F_OK) == 0)
-        return text_error(err, errlen, "%s exists: keep it, or replace it with "
-                          "--force (retailers must then trust the new key)", path),
+        return text_error(err, errlen,
+                          "%s exists: keep it, or replace it with "
+                          "--force (retailers must then trust the new key)",
+                          path),
                -EEXIST;
     if (snprintf(tmp, sizeof(tmp), "%s.new", path) >= (int)sizeof(tmp))
         return text_error(err, errlen, "%s: path too long", path), -ENAMETOOLONG;
@@ -119,10 +121,12 @@ keys_load(const char *path, struct keys *out, char *err, size_t errlen)
     }
     if (st.st_mode & 077) {
         close(fd);
-        return text_error(err, errlen, "%s: group or others may access the private "
+        return text_error(err, errlen,
+                          "%s: group or others may access the private "
                           "key (mode %03o): chmod 600 it, and make a new key if "
-                          "anyone could have read it", path,
-                          (unsigned)(st.st_mode & 0777)), -EACCES;
+                          "anyone could have read it",
+                          path, (unsigned)(st.st_mode & 0777)),
+               -EACCES;
     }
     n = read(fd, line, sizeof(line));
     close(fd);
@@ -136,8 +140,10 @@ keys_load(const char *path, struct keys *out, char *err, size_t errlen)
         crypto_sign_seed_keypair(out->pk, out->sk, seed);
         r = 0;
     } else {
-        text_error(err, errlen, "%s: not a pantry-agent key (expected one line "
-                   "\"ed25519:\" and 43 base64url characters)", path);
+        text_error(err, errlen,
+                   "%s: not a pantry-agent key (expected one line "
+                   "\"ed25519:\" and 43 base64url characters)",
+                   path);
     }
     sodium_memzero(seed, sizeof(seed));
     sodium_memzero(line, sizeof(line));
@@ -153,7 +159,8 @@ keys_jwk(const uint8_t pk[KEYS_PK_BYTES], char out[KEYS_JWK_MAX])
                       sodium_base64_VARIANT_URLSAFE_NO_PADDING);
     /* RFC 7638 §3.2: the required members only, in lexicographic order, no
      * whitespace; the same text is the JWK we publish. */
-    snprintf(out, KEYS_JWK_MAX, "{\"crv\":\"Ed25519\",\"kty\":\"OKP\",\"x\":\"%s\"}", x);
+    snprintf(out, KEYS_JWK_MAX, "{\"crv\":\"Ed25519\",\"kty\":\"OKP\",\"x\":\"%s\"}",
+             x);
 }
 
 void
@@ -222,7 +229,8 @@ keys_jwk_parse(const char *text, size_t len, uint8_t pk[KEYS_PK_BYTES], char *er
         goto out;
     }
     if (cJSON_GetObjectItemCaseSensitive(o, "d") != NULL) {
-        text_error(err, errlen, "JWK: holds a private key (\"d\"): give the public "
+        text_error(err, errlen,
+                   "JWK: holds a private key (\"d\"): give the public "
                    "key only, and keep the private one secret");
         goto out;
     }
@@ -300,7 +308,7 @@ keys_read_private(const char *path, const char *what, char *buf, size_t cap,
 
 int
 keys_parse_credentials(const char *text, size_t len, char user[KEYS_CRED_MAX],
-                         char pass[KEYS_CRED_MAX], char *err, size_t errlen)
+                       char pass[KEYS_CRED_MAX], char *err, size_t errlen)
 {
     const char *nl = memchr(text, '\n', len), *end;
     size_t ul, pl;

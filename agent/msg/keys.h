@@ -18,9 +18,9 @@
 #include <stdint.h>
 
 #define KEYS_PK_BYTES 32
-#define KEYS_SK_BYTES 64     /* libsodium's secret key: seed then public key */
-#define KEYS_B64_PK_LEN 43   /* base64url of 32 bytes, no padding */
-#define KEYS_JWK_MAX 128     /* {"crv":"Ed25519","kty":"OKP","x":"<43>"} and NUL */
+#define KEYS_SK_BYTES 64   /* libsodium's secret key: seed then public key */
+#define KEYS_B64_PK_LEN 43 /* base64url of 32 bytes, no padding */
+#define KEYS_JWK_MAX 128   /* {"crv":"Ed25519","kty":"OKP","x":"<43>"} and NUL */
 
 struct keys {
     uint8_t pk[KEYS_PK_BYTES];

@@ -257,14 +257,14 @@ message_cancel_json(const struct message_cancel *m, char **out)
         return -ENOMEM;
     ok = add_num(root, "v", MESSAGE_SCHEMA_VERSION) &&
          add_str(root, "type", "cancel") && add_str(root, "order_id", m->order_id) &&
-         add_str(root, "device", m->device_id) && add_num(root, "seq", (double)m->seq) &&
+         add_str(root, "device", m->device_id) &&
+         add_num(root, "seq", (double)m->seq) &&
          add_num(root, "iat", (double)m->iat_s) && add_str(root, "reason", m->reason);
     return finish(root, ok, out);
 }
 
 int
-message_status_json(const char *device_id, bool online, const char *version,
-                    char **out)
+message_status_json(const char *device_id, bool online, const char *version, char **out)
 {
     cJSON *root;
     bool ok;
@@ -281,7 +281,7 @@ message_status_json(const char *device_id, bool online, const char *version,
 /* ---- acks ---- */
 
 static const char *const ack_status_names[] = {"accepted", "shipped", "rejected",
-                                                "cancelled"};
+                                               "cancelled"};
 
 const char *
 message_ack_status_to_str(enum message_ack_status s)
@@ -389,8 +389,10 @@ message_ack_parse(const char *text, size_t len, struct message_ack *out, char *e
         goto out;
     }
     if (version != MESSAGE_SCHEMA_VERSION) {
-        text_error(err, errlen, "ack: schema version %lld is not known (this program "
-                   "reads %d)", (long long)version, MESSAGE_SCHEMA_VERSION);
+        text_error(err, errlen,
+                   "ack: schema version %lld is not known (this program "
+                   "reads %d)",
+                   (long long)version, MESSAGE_SCHEMA_VERSION);
         r = -EPROTO;
         goto out;
     }
@@ -404,15 +406,21 @@ message_ack_parse(const char *text, size_t len, struct message_ack *out, char *e
         goto out;
     }
     if (!get_text(cJSON_GetObjectItemCaseSensitive(root, "order_id"), out->order_id,
-                  sizeof(out->order_id), false) || !message_is_id(out->order_id, MESSAGE_ID_MAX)) {
-        text_error(err, errlen, "ack: order_id: expected 1 to %d characters of "
-                   "A-Z a-z 0-9 _ -", MESSAGE_ID_MAX - 1);
+                  sizeof(out->order_id), false) ||
+        !message_is_id(out->order_id, MESSAGE_ID_MAX)) {
+        text_error(err, errlen,
+                   "ack: order_id: expected 1 to %d characters of "
+                   "A-Z a-z 0-9 _ -",
+                   MESSAGE_ID_MAX - 1);
         goto out;
     }
     if (!get_text(cJSON_GetObjectItemCaseSensitive(root, "device"), out->device,
-                  sizeof(out->device), false) || !message_is_id(out->device, MESSAGE_ID_MAX)) {
-        text_error(err, errlen, "ack: device: expected 1 to %d characters of "
-                   "A-Z a-z 0-9 _ -", MESSAGE_ID_MAX - 1);
+                  sizeof(out->device), false) ||
+        !message_is_id(out->device, MESSAGE_ID_MAX)) {
+        text_error(err, errlen,
+                   "ack: device: expected 1 to %d characters of "
+                   "A-Z a-z 0-9 _ -",
+                   MESSAGE_ID_MAX - 1);
         goto out;
     }
     if (!get_int(cJSON_GetObjectItemCaseSensitive(root, "seq"), &out->seq) ||
@@ -430,28 +438,34 @@ message_ack_parse(const char *text, size_t len, struct message_ack *out, char *e
         if (strcmp(v->valuestring, ack_status_names[k]) == 0)
             out->status = (enum message_ack_status)k;
     if (out->status == ACK_STATUS_COUNT) {
-        text_error(err, errlen, "ack: status: expected accepted, shipped, rejected or "
+        text_error(err, errlen,
+                   "ack: status: expected accepted, shipped, rejected or "
                    "cancelled");
         goto out;
     }
     if ((v = cJSON_GetObjectItemCaseSensitive(root, "eta")) != NULL &&
         (out->status != ACK_SHIPPED || !cJSON_IsString(v) ||
          utc_parse(v->valuestring, &out->eta_s) < 0)) {
-        text_error(err, errlen, "ack: eta: only with status shipped, as "
+        text_error(err, errlen,
+                   "ack: eta: only with status shipped, as "
                    "YYYY-MM-DDTHH:MM:SSZ");
         goto out;
     }
     if ((v = cJSON_GetObjectItemCaseSensitive(root, "reason")) != NULL &&
         !get_text(v, out->reason, sizeof(out->reason), true)) {
-        text_error(err, errlen, "ack: reason: expected text under %d bytes without "
-                   "control characters", MESSAGE_REASON_MAX);
+        text_error(err, errlen,
+                   "ack: reason: expected text under %d bytes without "
+                   "control characters",
+                   MESSAGE_REASON_MAX);
         goto out;
     }
     if ((v = cJSON_GetObjectItemCaseSensitive(root, "retailer")) != NULL &&
         (!get_text(v, out->retailer, sizeof(out->retailer), false) ||
          !message_is_id(out->retailer, MESSAGE_ID_MAX))) {
-        text_error(err, errlen, "ack: retailer: expected 1 to %d characters of "
-                   "A-Z a-z 0-9 _ -", MESSAGE_ID_MAX - 1);
+        text_error(err, errlen,
+                   "ack: retailer: expected 1 to %d characters of "
+                   "A-Z a-z 0-9 _ -",
+                   MESSAGE_ID_MAX - 1);
         goto out;
     }
     r = 0;

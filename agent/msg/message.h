@@ -80,8 +80,8 @@ struct message_wishes {
 struct message_reorder {
     const char *order_id;
     const char *device_id;
-    int64_t seq;    /* per-device sequence number, >= 1 */
-    int64_t iat_s;  /* issued at */
+    int64_t seq;                                  /* per-device sequence number, >= 1 */
+    int64_t iat_s;                                /* issued at */
     const char *item_id, *item_name, *sku, *gtin; /* sku/gtin "" for none */
     uint32_t packs;
     int64_t pack_mg;
@@ -126,9 +126,9 @@ int message_status_json(const char *device_id, bool online, const char *version,
 
 /* ---- acks: a retailer's answer to a reorder or a cancel ---- */
 
-#define MESSAGE_ACK_MAX 4096  /* bytes of an ack as received, JSON or JWS */
-#define MESSAGE_ACK_DEPTH 1   /* JSON nesting: the object and nothing inside */
-#define MESSAGE_ID_MAX 64     /* order and device ids, with the NUL */
+#define MESSAGE_ACK_MAX 4096 /* bytes of an ack as received, JSON or JWS */
+#define MESSAGE_ACK_DEPTH 1  /* JSON nesting: the object and nothing inside */
+#define MESSAGE_ID_MAX 64    /* order and device ids, with the NUL */
 #define MESSAGE_REASON_MAX 128
 
 enum message_ack_status {
@@ -149,8 +149,8 @@ struct message_ack {
     int64_t iat_s; /* when the retailer answered, s since the epoch */
     enum message_ack_status status;
     int64_t eta_s; /* shipped: expected delivery, s since the epoch; 0: not given */
-    char reason[MESSAGE_REASON_MAX];   /* "" for none */
-    char retailer[MESSAGE_ID_MAX];     /* who answered, "" for not said */
+    char reason[MESSAGE_REASON_MAX]; /* "" for none */
+    char retailer[MESSAGE_ID_MAX];   /* who answered, "" for not said */
 };
 
 /*

@@ -17,13 +17,15 @@
 static const char *
 grams(int64_t mg, char *buf, size_t len)
 {
-    unsigned long long a = mg < 0 ? 0ULL - (unsigned long long)mg : (unsigned long long)mg;
+    unsigned long long a =
+        mg < 0 ? 0ULL - (unsigned long long)mg : (unsigned long long)mg;
     char frac[8];
     int n = snprintf(frac, sizeof(frac), "%03llu", a % 1000);
 
     while (n > 0 && frac[n - 1] == '0')
         frac[--n] = '\0';
-    snprintf(buf, len, "%s%llu%s%s g", mg < 0 ? "-" : "", a / 1000, n > 0 ? "." : "", frac);
+    snprintf(buf, len, "%s%llu%s%s g", mg < 0 ? "-" : "", a / 1000, n > 0 ? "." : "",
+             frac);
     return buf;
 }
 
@@ -80,13 +82,17 @@ static int
 check_step(const struct calib_avg *a, const char *what, char *err, size_t errlen)
 {
     if (a->n == 0) {
-        text_error(err, errlen, "no good reading %s (%u faulty): check the wiring and "
-                   "that the sensor is configured right", what, a->bad);
+        text_error(err, errlen,
+                   "no good reading %s (%u faulty): check the wiring and "
+                   "that the sensor is configured right",
+                   what, a->bad);
         return -ENODATA;
     }
     if (a->bad > a->n) {
-        text_error(err, errlen, "%u of %u readings %s were faulty: check the load "
-                   "cell and its wiring", a->bad, a->bad + a->n, what);
+        text_error(err, errlen,
+                   "%u of %u readings %s were faulty: check the load "
+                   "cell and its wiring",
+                   a->bad, a->bad + a->n, what);
         return -EIO;
     }
     return 0;
@@ -108,7 +114,8 @@ calib_finish(const struct calib_avg *tare, const struct calib_avg *known,
     calib_avg_mean(tare, &t);
     calib_avg_mean(known, &k);
     if ((int64_t)k - t < CALIB_MIN_SPAN_RAW && (int64_t)t - k < CALIB_MIN_SPAN_RAW) {
-        text_error(err, errlen, "the known weight changed the reading by only %lld "
+        text_error(err, errlen,
+                   "the known weight changed the reading by only %lld "
                    "counts (at least %d expected): is the weight on the platform, and "
                    "are the cell's signal wires (A+/A-) connected?",
                    (long long)k - t, CALIB_MIN_SPAN_RAW);
@@ -124,7 +131,8 @@ calib_finish(const struct calib_avg *tare, const struct calib_avg *known,
     s_known = calib_spread_mg(known, &c);
     if (s_tare > max_spread_mg || s_known > max_spread_mg) {
         char g[32], h[32];
-        text_error(err, errlen, "the readings %s spread over %s (at most %s "
+        text_error(err, errlen,
+                   "the readings %s spread over %s (at most %s "
                    "allowed): something moved or touched the platform; do it again",
                    s_tare > max_spread_mg ? "with the platform empty"
                                           : "with the known weight",

@@ -124,9 +124,9 @@ cond_config_check(const struct cond_config *c)
         c->settle_ms < c->plateau_ms || c->move_window_ms < 0 || c->away_ms < 0 ||
         c->empty_after_ms < c->away_ms || c->nodata_ms < 1 || c->bad_ms < 0 ||
         c->stuck_ms < 0 || c->recover_ms < 0 || c->zero_every_ms < 0 ||
-        c->drift_mg_per_h < 0 || c->drift_mg_per_h > 1000000 ||
-        c->slow_budget_mg < 0 || c->slow_window_ms < COND_SLOW_SLOTS ||
-        c->max_mg < 1 || c->max_mg > INT32_MAX / 2)
+        c->drift_mg_per_h < 0 || c->drift_mg_per_h > 1000000 || c->slow_budget_mg < 0 ||
+        c->slow_window_ms < COND_SLOW_SLOTS || c->max_mg < 1 ||
+        c->max_mg > INT32_MAX / 2)
         return -EINVAL;
     return 0;
 }
@@ -405,7 +405,8 @@ slow_check(struct cond_channel *ch, int64_t t, int64_t b, struct cond_note *out,
     const struct cond_config *c = ch->cfg;
     int64_t slot = c->slow_window_ms / COND_SLOW_SLOTS;
 
-    if (c->slow_budget_mg == 0 || ch->empty || t - ch->slow_slot_ms >= c->slow_window_ms) {
+    if (c->slow_budget_mg == 0 || ch->empty ||
+        t - ch->slow_slot_ms >= c->slow_window_ms) {
         slow_reset(ch, t, b);
         return n;
     }

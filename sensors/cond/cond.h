@@ -62,15 +62,16 @@ int64_t cond_cal_mg(const struct cond_cal *c, int32_t raw);
  * the configuration of the platform concerned.
  */
 struct cond_config {
-    int64_t noise_band_mg;  /* a plateau's recent mean stays this close to its mean */
-    int64_t min_step_mg;    /* changes below this are drift: no episode, no event */
-    int64_t empty_mg;       /* a platform at or below this carries nothing */
-    int64_t zero_band_mg;   /* zero tracking corrects at most this much at once */
-    int64_t move_mg;        /* an excursion this large that comes back: MOVED */
-    int64_t pack_mg;        /* one pack of the item, > 0 */
-    int64_t container_mg;   /* the item's container (its tare), 0..max_mg */
-    int64_t refill_pct;     /* a rise of at least this % of a pack: REFILL (1..100) */
-    int64_t refill_max_mg;  /* a larger rise is a foreign load; 0: 3.3 packs + container */
+    int64_t noise_band_mg; /* a plateau's recent mean stays this close to its mean */
+    int64_t min_step_mg;   /* changes below this are drift: no episode, no event */
+    int64_t empty_mg;      /* a platform at or below this carries nothing */
+    int64_t zero_band_mg;  /* zero tracking corrects at most this much at once */
+    int64_t move_mg;       /* an excursion this large that comes back: MOVED */
+    int64_t pack_mg;       /* one pack of the item, > 0 */
+    int64_t container_mg;  /* the item's container (its tare), 0..max_mg */
+    int64_t refill_pct;    /* a rise of at least this % of a pack: REFILL (1..100) */
+    int64_t
+        refill_max_mg; /* a larger rise is a foreign load; 0: 3.3 packs + container */
     int64_t refill_hold_ms; /* a refill set down must stay this long to count */
     int64_t memory_ms;      /* a load set down and taken away within this: no event */
     int64_t plateau_ms;     /* a plateau counts after this long (and 3 values) */
@@ -168,15 +169,15 @@ struct cond_note {
 struct cond_channel {
     const struct cond_config *cfg;
     struct cond_cal cal;
-    int64_t zero_mg;       /* zero tracking's correction, subtracted */
-    int64_t zero_at_ms;    /* when the zero was last tracked (or calibrated) */
-    int64_t base_mg;       /* the settled level (quiet) or the one left (episode) */
-    int64_t last_ms;       /* last sample of any status, INT64_MIN: none */
-    int64_t bad_since_ms;  /* first bad sample of the current streak, or -1 */
-    int64_t good_since_ms; /* first good sample after a fault, or -1 */
-    int64_t fault_ms;      /* when the fault began */
+    int64_t zero_mg;        /* zero tracking's correction, subtracted */
+    int64_t zero_at_ms;     /* when the zero was last tracked (or calibrated) */
+    int64_t base_mg;        /* the settled level (quiet) or the one left (episode) */
+    int64_t last_ms;        /* last sample of any status, INT64_MIN: none */
+    int64_t bad_since_ms;   /* first bad sample of the current streak, or -1 */
+    int64_t good_since_ms;  /* first good sample after a fault, or -1 */
+    int64_t fault_ms;       /* when the fault began */
     int64_t stuck_since_ms; /* first sample of the current run of one raw code */
-    int64_t ep_open_ms;    /* episode: when it opened */
+    int64_t ep_open_ms;     /* episode: when it opened */
     int64_t ep_lo_mg, ep_hi_mg;
     int64_t pl_start_ms; /* plateau candidate: start, sum, count, range */
     int64_t pl_sum;
@@ -185,19 +186,19 @@ struct cond_channel {
                                        pl_n_recent - 1 modulo COND_RECENT */
     uint8_t pl_n_recent;            /* values in pl_recent, <= COND_RECENT */
     uint8_t pl_pos;
-    uint8_t pl_off_n;  /* values in a row the recent mean was off the plateau */
-    int64_t pl_off_ms; /* the first of them */
+    uint8_t pl_off_n;   /* values in a row the recent mean was off the plateau */
+    int64_t pl_off_ms;  /* the first of them */
     int64_t pl_off_sum; /* and their sum */
-    int64_t noise_q8; /* mean |recent mean - level| on a quiet level, mg Q24.8 */
+    int64_t noise_q8;   /* mean |recent mean - level| on a quiet level, mg Q24.8 */
     int32_t win[COND_MEDIAN]; /* the median's window: the ring, and sorted */
     int32_t srt[COND_MEDIAN];
     int32_t stuck_raw; /* the raw code of the current run, and its length */
     int32_t stuck_n;
     /* slow loss: the highest quiet level per slot of slow_window / SLOTS */
-    int64_t slow_ref_mg;    /* the highest of slow_max[] */
-    int64_t slow_slot_ms;   /* start of the newest slot */
-    int64_t slow_last_ms;   /* when the last slow note was given, or -1 */
-    int64_t slow_tail_mg;   /* the level right after it */
+    int64_t slow_ref_mg;  /* the highest of slow_max[] */
+    int64_t slow_slot_ms; /* start of the newest slot */
+    int64_t slow_last_ms; /* when the last slow note was given, or -1 */
+    int64_t slow_tail_mg; /* the level right after it */
     int32_t slow_max[COND_SLOW_SLOTS];
     uint8_t slow_pos;
     uint8_t win_n, win_pos;

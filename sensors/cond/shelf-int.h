@@ -65,7 +65,8 @@ wait_max(const struct shelf_place *p)
  * Judge the settled episodes of the places g[0..ng) together (shelf.c, the
  * table at its top), emitting their events into o.
  */
-void shelf_judge(struct shelf *s, const unsigned *g, int ng, int64_t now, struct out *o);
+void shelf_judge(struct shelf *s, const unsigned *g, int ng, int64_t now,
+                 struct out *o);
 
 /*
  * Judge what waits and may be judged (shelf-wait.c); with force >= 0, the

@@ -76,7 +76,8 @@ refill_max(const struct shelf_place *p)
     const struct cond_config *c = cfg_of(p);
     int64_t m = cond_refill_max_mg(c);
     /* expect_mg <= COND_MG_LIMIT (shelf_expect()): no overflow. */
-    int64_t e = p->expect_mg > 0 ? p->expect_mg + p->expect_mg / 10 + c->container_mg : 0;
+    int64_t e =
+        p->expect_mg > 0 ? p->expect_mg + p->expect_mg / 10 + c->container_mg : 0;
     return e > m ? e : m;
 }
 
@@ -262,7 +263,8 @@ foreign_take(struct shelf_place *a, int64_t mg)
 static bool
 is_transient(const struct shelf_load *l)
 {
-    return l->kind == SHELF_LOAD_SMALL || (l->kind == SHELF_LOAD_REFILL && l->back_mg == 0);
+    return l->kind == SHELF_LOAD_SMALL ||
+           (l->kind == SHELF_LOAD_REFILL && l->back_mg == 0);
 }
 
 /* What stands on a platform that is not stock: foreign and transient loads. */
@@ -306,8 +308,10 @@ move(struct shelf *s, unsigned a, unsigned b, int64_t d, int64_t r, int64_t now,
         /* A foreign load shifting its weight (a cat): still foreign. */
         foreign_take(pa, d);
         pb->foreign_mg += r;
-        emit(o, now, a, STOCK_MOVED, pa->cand.level_mg, STOCK_F_FOREIGN | STOCK_F_SHIFT);
-        emit(o, now, b, STOCK_MOVED, pb->cand.level_mg, STOCK_F_FOREIGN | STOCK_F_SHIFT);
+        emit(o, now, a, STOCK_MOVED, pa->cand.level_mg,
+             STOCK_F_FOREIGN | STOCK_F_SHIFT);
+        emit(o, now, b, STOCK_MOVED, pb->cand.level_mg,
+             STOCK_F_FOREIGN | STOCK_F_SHIFT);
         return;
     }
     if (pa->guest_mg > 0 && d <= pa->guest_mg + t) {
@@ -365,8 +369,9 @@ drop(struct shelf *s, unsigned a, int64_t d, int64_t own_a, int64_t open_ms,
     int k = load_match(pa, d);
     bool whole = own_a > off_left(pa) && d >= own_a - off_left(pa);
 
-    if (k >= 0 && whole && (pa->load[k].kind == SHELF_LOAD_DONE ||
-                            pa->load[k].kind == SHELF_LOAD_REFILL)) {
+    if (k >= 0 && whole &&
+        (pa->load[k].kind == SHELF_LOAD_DONE ||
+         pa->load[k].kind == SHELF_LOAD_REFILL)) {
         /* The jar that came as a refill is lifted: the item is in hand. */
         if (pa->load[k].kind == SHELF_LOAD_DONE)
             pa->load[k].kind = SHELF_LOAD_NONE;
@@ -567,7 +572,8 @@ shelf_judge(struct shelf *s, const unsigned *g, int ng, int64_t now, struct out 
              * a step (a pinch of spice). Both levels held a plateau, so half the
              * band tells it from noise.
              */
-            if (ng == 1 && m[k].lifted && -m[k].d >= max64(cond_band_mg(&p->ch) / 2, 1000))
+            if (ng == 1 && m[k].lifted &&
+                -m[k].d >= max64(cond_band_mg(&p->ch) / 2, 1000))
                 emit(o, now, g[k], STOCK_CONSUME, -m[k].d, 0);
             else if (ex >= c->move_mg)
                 emit(o, now, g[k], STOCK_MOVED, p->cand.level_mg, 0);
@@ -583,7 +589,8 @@ shelf_judge(struct shelf *s, const unsigned *g, int ng, int64_t now, struct out 
             if (!m[k].done && m[k].d > 0 && (b < 0 || m[k].d > m[b].d))
                 b = k;
         for (int k = 0; k < ng; k++)
-            if (!m[k].done && m[k].d < 0 && -m[k].d + tol(&s->p[m[k].i], m[k].d) >= m[b].d &&
+            if (!m[k].done && m[k].d < 0 &&
+                -m[k].d + tol(&s->p[m[k].i], m[k].d) >= m[b].d &&
                 (a < 0 || -m[k].d < -m[a].d))
                 a = k;
         if (a < 0)
@@ -609,8 +616,8 @@ shelf_judge(struct shelf *s, const unsigned *g, int ng, int64_t now, struct out 
             sum_d -= m[k].d;
             sum_f += t;
         }
-    bool all_foreign = left >= 2 && foreign == left &&
-                       abs64(sum_d - sum_f) <= tol(&s->p[g[0]], sum_f);
+    bool all_foreign =
+        left >= 2 && foreign == left && abs64(sum_d - sum_f) <= tol(&s->p[g[0]], sum_f);
     for (int k = 0; k < ng; k++) {
         if (m[k].done || m[k].d >= 0)
             continue;
@@ -714,8 +721,8 @@ place_timers(struct shelf *s, unsigned i, int64_t now, struct out *o)
         if (l->kind == SHELF_LOAD_REFILL && now - l->since_ms >= c->refill_hold_ms) {
             int64_t contents = l->contents_mg;
             emit(o, now, i, STOCK_REFILL, contents, 0);
-            *l = (struct shelf_load){.mg = l->mg, .since_ms = now,
-                                     .kind = SHELF_LOAD_DONE};
+            *l = (struct shelf_load){
+                .mg = l->mg, .since_ms = now, .kind = SHELF_LOAD_DONE};
             remember_extra(p, contents, now);
         } else if (l->kind != SHELF_LOAD_NONE && l->kind != SHELF_LOAD_FOREIGN &&
                    l->kind != SHELF_LOAD_REFILL && now - l->since_ms >= c->memory_ms) {
@@ -744,14 +751,16 @@ place_due(const struct shelf_place *p)
         due = due < p->wait_ms + wait_max(p) ? due : p->wait_ms + wait_max(p);
     for (int k = 0; k < SHELF_LOADS; k++) {
         const struct shelf_load *l = &p->load[k];
-        int64_t t = l->kind == SHELF_LOAD_REFILL                            ? c->refill_hold_ms
-                    : l->kind == SHELF_LOAD_NONE || l->kind == SHELF_LOAD_FOREIGN ? -1
-                                                                            : c->memory_ms;
+        int64_t t = l->kind == SHELF_LOAD_REFILL ? c->refill_hold_ms
+                    : l->kind == SHELF_LOAD_NONE || l->kind == SHELF_LOAD_FOREIGN
+                        ? -1
+                        : c->memory_ms;
         if (t >= 0 && l->since_ms + t < due)
             due = l->since_ms + t;
     }
     if (p->inhand_mg > 0) {
-        int64_t t = p->inhand_since_ms + (p->away_said ? c->empty_after_ms : c->away_ms);
+        int64_t t =
+            p->inhand_since_ms + (p->away_said ? c->empty_after_ms : c->away_ms);
         if (t < due)
             due = t;
     }

@@ -62,13 +62,13 @@ struct shelf_load {
 struct shelf_place {
     struct cond_channel ch;
     bool used;
-    bool first;          /* the first level is known */
-    bool waiting;        /* an episode settled and waits for related ones */
-    bool away_said;      /* AWAY was reported for the item in hand */
-    int16_t guest_owner; /* the item (channel) of guest_mg, -1: none */
-    int64_t base_mg;     /* the ledger's level of the platform */
-    int64_t guest_mg;    /* another item's jar standing here */
-    int64_t foreign_mg;  /* foreign loads standing here */
+    bool first;            /* the first level is known */
+    bool waiting;          /* an episode settled and waits for related ones */
+    bool away_said;        /* AWAY was reported for the item in hand */
+    int16_t guest_owner;   /* the item (channel) of guest_mg, -1: none */
+    int64_t base_mg;       /* the ledger's level of the platform */
+    int64_t guest_mg;      /* another item's jar standing here */
+    int64_t foreign_mg;    /* foreign loads standing here */
     struct cond_note cand; /* the settled episode that waits */
     int64_t wait_ms;       /* since when it waits */
     /* the item of this platform, lifted off any platform and not back */

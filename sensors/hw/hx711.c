@@ -86,8 +86,8 @@ hx711_read_once(const struct gpio_seam *seam, const struct hx711_chip *chip,
          */
         if (r == 0 && i < 24)
             bit = ops->get_value(seam->ctx, chip->dout_line);
-        else if (r == 0 && i == 24 && (bit = ops->get_value(seam->ctx,
-                                                            chip->dout_line)) >= 0)
+        else if (r == 0 && i == 24 &&
+                 (bit = ops->get_value(seam->ctx, chip->dout_line)) >= 0)
             dout_high = bit, bit = 0;
         int r2 = ops->set_value(seam->ctx, chip->sck_line, 0);
         int64_t t1 = ops->now_us(seam->ctx);

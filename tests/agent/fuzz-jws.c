@@ -15,8 +15,10 @@
 #include "tests/fuzz/fuzz.h"
 #include "agent/msg/jws.h"
 
-#define A4 "eyJhbGciOiJFZERTQSJ9.RXhhbXBsZSBvZiBFZDI1NTE5IHNpZ25pbmc." \
-           "hgyY0il_MGCjP0JzlnLWG1PPOt7-09PGcvMg3AIbQR6dWbhijcNR4ki4iylGjg5BhVsPt9g7sVvpAr_MuM0KAg"
+#define A4                                                                             \
+    "eyJhbGciOiJFZERTQSJ9.RXhhbXBsZSBvZiBFZDI1NTE5IHNpZ25pbmc."                        \
+    "hgyY0il_MGCjP0JzlnLWG1PPOt7-09PGcvMg3AIbQR6dWbhijcNR4ki4iylGjg5BhVsPt9g7sVvpAr_"  \
+    "MuM0KAg"
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -36,8 +38,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     memcpy(token, data, size);
     int r = jws_verify(token, size, pk, &j, err, sizeof(err));
-    FUZZ_ASSERT(r == 0 || r == -EINVAL || r == -EPERM || r == -EBADMSG ||
-                r == -ENOMEM);
+    FUZZ_ASSERT(r == 0 || r == -EINVAL || r == -EPERM || r == -EBADMSG || r == -ENOMEM);
     if (r == 0) {
         FUZZ_ASSERT(strcmp(j.alg, "EdDSA") == 0 || strcmp(j.alg, "Ed25519") == 0);
         FUZZ_ASSERT(j.payload_len <= size && j.payload[j.payload_len] == '\0');

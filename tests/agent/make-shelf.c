@@ -25,18 +25,22 @@
 #include "agent/msg/utc.h"
 
 static const char *const names[] = {
-    "rice", "coffee", "flour", "sugar", "oats", "lentils", "pasta", "tea",
-    "salt", "beans", "detergent", "cocoa", "muesli", "polenta", "quinoa", "couscous",
+    "rice", "coffee", "flour",     "sugar", "oats",   "lentils", "pasta",  "tea",
+    "salt", "beans",  "detergent", "cocoa", "muesli", "polenta", "quinoa", "couscous",
 };
 
 int
 main(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"seed", required_argument, NULL, 's'}, {"days", required_argument, NULL, 'd'},
-        {"channels", required_argument, NULL, 'c'}, {"dir", required_argument, NULL, 'o'},
-        {"mode", required_argument, NULL, 'm'}, {"lead", required_argument, NULL, 'l'},
-        {"uses", required_argument, NULL, 'u'}, {"idle-ms", required_argument, NULL, 'i'},
+        {"seed", required_argument, NULL, 's'},
+        {"days", required_argument, NULL, 'd'},
+        {"channels", required_argument, NULL, 'c'},
+        {"dir", required_argument, NULL, 'o'},
+        {"mode", required_argument, NULL, 'm'},
+        {"lead", required_argument, NULL, 'l'},
+        {"uses", required_argument, NULL, 'u'},
+        {"idle-ms", required_argument, NULL, 'i'},
         {"start", required_argument, NULL, 'S'},
         {NULL, 0, NULL, 0},
     };
@@ -52,23 +56,38 @@ main(int argc, char **argv)
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         bool ok = true;
         switch (c) {
-        case 's': ok = text_parse_uint(optarg, 18, false, &seed); break;
-        case 'd': ok = text_parse_uint(optarg, 6, false, &days) && days >= 1; break;
+        case 's':
+            ok = text_parse_uint(optarg, 18, false, &seed);
+            break;
+        case 'd':
+            ok = text_parse_uint(optarg, 6, false, &days) && days >= 1;
+            break;
         case 'c':
             ok = text_parse_uint(optarg, 2, false, &channels) && channels >= 1 &&
                  channels <= 16;
             break;
-        case 'o': dir = optarg; break;
-        case 'm': mode = optarg; break;
-        case 'l': lead = optarg; break;
-        case 'u': ok = text_parse_uint(optarg, 3, false, &uses) && uses >= 1; break;
-        case 'i': ok = text_parse_uint(optarg, 6, false, &idle); break;
+        case 'o':
+            dir = optarg;
+            break;
+        case 'm':
+            mode = optarg;
+            break;
+        case 'l':
+            lead = optarg;
+            break;
+        case 'u':
+            ok = text_parse_uint(optarg, 3, false, &uses) && uses >= 1;
+            break;
+        case 'i':
+            ok = text_parse_uint(optarg, 6, false, &idle);
+            break;
         case 'S':
             ok = strlen(optarg) == 10 &&
                  snprintf(day, sizeof(day), "%sT00:00:00Z", optarg) > 0 &&
                  utc_parse(day, &start_s) == 0;
             break;
-        default: ok = false;
+        default:
+            ok = false;
         }
         if (!ok) {
             fprintf(stderr, "make-shelf: bad option (see the comment at the top of "
@@ -117,8 +136,9 @@ main(int argc, char **argv)
             "channels = (\n",
             seed, days, dir, dir, dir);
     for (int64_t i = 0; i < channels; i++)
-        fprintf(conf, "  { name = \"%s\"; index = %" PRId64 "; iio = { device = "
-                      "\"shelf-%s\"; input = 0; }; }%s\n",
+        fprintf(conf,
+                "  { name = \"%s\"; index = %" PRId64 "; iio = { device = "
+                "\"shelf-%s\"; input = 0; }; }%s\n",
                 names[i], i, names[i], i + 1 < channels ? "," : "");
     fprintf(conf, ");\nitems = (\n");
     for (int64_t i = 0; i < channels; i++) {

@@ -16,8 +16,10 @@
 #include "tests/harness.h"
 #include "agent/msg/jws.h"
 
-#define A4 "eyJhbGciOiJFZERTQSJ9.RXhhbXBsZSBvZiBFZDI1NTE5IHNpZ25pbmc." \
-           "hgyY0il_MGCjP0JzlnLWG1PPOt7-09PGcvMg3AIbQR6dWbhijcNR4ki4iylGjg5BhVsPt9g7sVvpAr_MuM0KAg"
+#define A4                                                                             \
+    "eyJhbGciOiJFZERTQSJ9.RXhhbXBsZSBvZiBFZDI1NTE5IHNpZ25pbmc."                        \
+    "hgyY0il_MGCjP0JzlnLWG1PPOt7-09PGcvMg3AIbQR6dWbhijcNR4ki4iylGjg5BhVsPt9g7sVvpAr_"  \
+    "MuM0KAg"
 
 static struct keys rfc;
 
@@ -28,9 +30,10 @@ rfc_key(void)
     size_t n;
 
     CHECK(sodium_init() >= 0);
-    CHECK(sodium_base642bin(seed, sizeof(seed), "nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A",
-                            43, NULL, &n, NULL,
-                            sodium_base64_VARIANT_URLSAFE_NO_PADDING) == 0 && n == 32);
+    CHECK(sodium_base642bin(seed, sizeof(seed),
+                            "nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A", 43, NULL, &n,
+                            NULL, sodium_base64_VARIANT_URLSAFE_NO_PADDING) == 0 &&
+          n == 32);
     crypto_sign_seed_keypair(rfc.pk, rfc.sk, seed);
 }
 
@@ -58,8 +61,9 @@ test_rfc8037(void)
     char *t = NULL;
     struct jws j;
 
-    CHECK_EQ_I64(jws_sign_header(&rfc, "{\"alg\":\"EdDSA\"}", "Example of Ed25519 signing",
-                                 26, &t), 0);
+    CHECK_EQ_I64(jws_sign_header(&rfc, "{\"alg\":\"EdDSA\"}",
+                                 "Example of Ed25519 signing", 26, &t),
+                 0);
     CHECK_MSG(t != NULL && strcmp(t, A4) == 0, "%s", t ? t : "(null)");
     free(t);
     CHECK_EQ_I64(verify(A4, &j), 0);
@@ -107,7 +111,10 @@ test_refusals(void)
     CHECK_EQ_I64(verify(t, &j), -EBADMSG);
     /* Algorithms other than EdDSA never reach the key. */
     static const char *const algs[] = {
-        "{\"alg\":\"none\"}", "{\"alg\":\"HS256\"}", "{\"alg\":\"ES256\"}", "{}",
+        "{\"alg\":\"none\"}",
+        "{\"alg\":\"HS256\"}",
+        "{\"alg\":\"ES256\"}",
+        "{}",
         "{\"alg\":\"EdDSA\",\"crit\":[\"b64\"]}",
     };
     for (size_t i = 0; i < sizeof(algs) / sizeof(algs[0]); i++) {
@@ -126,9 +133,15 @@ test_refusals(void)
     free(u);
     /* Malformed tokens. */
     static const char *const bad[] = {
-        "", "a", "a.b", "a.b.c.d", ".RXhh.", "eyJhbGciOiJFZERTQSJ9=.e30.AA",
+        "",
+        "a",
+        "a.b",
+        "a.b.c.d",
+        ".RXhh.",
+        "eyJhbGciOiJFZERTQSJ9=.e30.AA",
         "eyJhbGciOiJFZERTQSJ9.RXhhbXBsZSBvZiBFZDI1NTE5IHNpZ25pbmc=.AA",
-        "W10.e30.AA", "bnVsbA.e30.AA",
+        "W10.e30.AA",
+        "bnVsbA.e30.AA",
         /* a header with bytes after its object: {"alg":"EdDSA"}x */
         "eyJhbGciOiJFZERTQSJ9eA.e30.AA",
     };

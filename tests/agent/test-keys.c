@@ -43,7 +43,8 @@ test_rfc8037(void)
               "%s", jwk);
     /* A.3: its thumbprint. */
     keys_thumbprint(k.pk, kid);
-    CHECK_MSG(strcmp(kid, "kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k") == 0, "%s", kid);
+    CHECK_MSG(strcmp(kid, "kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k") == 0, "%s",
+              kid);
     keys_wipe(&k);
     for (size_t i = 0; i < sizeof(k.sk); i++)
         CHECK(k.sk[i] == 0);
@@ -57,8 +58,8 @@ test_rfc8037(void)
 
     /* Anything but the one line. */
     static const char *const bad[] = {
-        "ed25519:nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A",   /* no newline */
-        "ed25519:nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2\n",  /* short */
+        "ed25519:nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A",    /* no newline */
+        "ed25519:nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2\n",   /* short */
         "ed25519:nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A=\n", /* padding */
         "ed25519:nWGxne+9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A\n",  /* not url-safe */
         "ed448:nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A\n",
@@ -85,7 +86,8 @@ test_generate(void)
     CHECK_EQ_I64(keys_generate(path, false, &a, err, sizeof(err)), 0);
     CHECK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600 && st.st_size == 52);
     CHECK_EQ_I64(keys_load(path, &b, err, sizeof(err)), 0);
-    CHECK(memcmp(a.pk, b.pk, sizeof(a.pk)) == 0 && memcmp(a.sk, b.sk, sizeof(a.sk)) == 0);
+    CHECK(memcmp(a.pk, b.pk, sizeof(a.pk)) == 0 &&
+          memcmp(a.sk, b.sk, sizeof(a.sk)) == 0);
     /* Never overwritten without force; replaced with it. */
     CHECK_EQ_I64(keys_generate(path, false, &c, err, sizeof(err)), -EEXIST);
     CHECK(strstr(err, "--force") != NULL);
@@ -113,10 +115,12 @@ test_jwk_parse(void)
         const char *why; /* "" accepted */
     } cases[] = {
         {"{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"x\":\"" RFC_X "\"}", ""},
-        {"{\"crv\":\"Ed25519\",\"kty\":\"OKP\",\"x\":\"" RFC_X "\",\"kid\":\""
-         RFC_KID "\",\"alg\":\"EdDSA\",\"use\":\"sig\",\"note\":[1]}", ""},
+        {"{\"crv\":\"Ed25519\",\"kty\":\"OKP\",\"x\":\"" RFC_X "\",\"kid\":\"" RFC_KID
+         "\",\"alg\":\"EdDSA\",\"use\":\"sig\",\"note\":[1]}",
+         ""},
         {"{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"x\":\"" RFC_X "\",\"d\":"
-         "\"nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A\"}", "private key"},
+         "\"nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A\"}",
+         "private key"},
         {"{\"kty\":\"EC\",\"crv\":\"P-256\",\"x\":\"" RFC_X "\"}", "kty"},
         {"{\"kty\":\"OKP\",\"crv\":\"X25519\",\"x\":\"" RFC_X "\"}", "kty"},
         {"{\"kty\":\"OKP\",\"crv\":\"Ed25519\"}", "x:"},
@@ -124,16 +128,20 @@ test_jwk_parse(void)
          "x:"},
         /* the last character with a stray low bit: the same key, another text */
         {"{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"x\":"
-         "\"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURp\"}", "x:"},
+         "\"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURp\"}",
+         "x:"},
         {"{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"x\":\"" RFC_X "\",\"kid\":\"k\"}",
          "thumbprint"},
         {"{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"x\":\"" RFC_X "\",\"alg\":"
-         "\"HS256\"}", "alg"},
+         "\"HS256\"}",
+         "alg"},
         {"{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"x\":\"" RFC_X "\",\"use\":"
-         "\"enc\"}", "use"},
+         "\"enc\"}",
+         "use"},
         {"{\"kty\":1,\"crv\":\"Ed25519\",\"x\":\"" RFC_X "\"}", "strings"},
         {"[\"" RFC_X "\"]", "JSON object"},
-        {"{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"x\":\"" RFC_X "\"}{}", "text after the object"},
+        {"{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"x\":\"" RFC_X "\"}{}",
+         "text after the object"},
         {"", "bytes"},
     };
     uint8_t pk[KEYS_PK_BYTES];
@@ -141,8 +149,8 @@ test_jwk_parse(void)
 
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         err[0] = '\0';
-        int r = keys_jwk_parse(cases[i].text, strlen(cases[i].text), pk, err,
-                               sizeof(err));
+        int r =
+            keys_jwk_parse(cases[i].text, strlen(cases[i].text), pk, err, sizeof(err));
         if (cases[i].why[0] == '\0') {
             CHECK_MSG(r == 0, "case %zu: %s", i, err);
             keys_thumbprint(pk, kid);
@@ -153,12 +161,13 @@ test_jwk_parse(void)
         }
     }
     /* The published form reads back as the same key. */
-    CHECK_EQ_I64(keys_jwk_parse(cases[0].text, strlen(cases[0].text), pk, err,
-                                sizeof(err)), 0);
+    CHECK_EQ_I64(
+        keys_jwk_parse(cases[0].text, strlen(cases[0].text), pk, err, sizeof(err)), 0);
     keys_jwk_published(pk, pub);
     CHECK_MSG(strcmp(pub, "{\"crv\":\"Ed25519\",\"kty\":\"OKP\",\"x\":\"" RFC_X
                           "\",\"kid\":\"" RFC_KID "\",\"alg\":\"EdDSA\",\"use\":"
-                          "\"sig\"}") == 0, "%s", pub);
+                          "\"sig\"}") == 0,
+              "%s", pub);
     uint8_t again[KEYS_PK_BYTES];
     CHECK_EQ_I64(keys_jwk_parse(pub, strlen(pub), again, err, sizeof(err)), 0);
     CHECK(memcmp(pk, again, sizeof(pk)) == 0);

@@ -44,7 +44,8 @@ filled(struct pl_model *m)
     m->fc.rate = (struct ses){.level = 11011, .mad = 1212, .n = 13};
     m->fc.fast = (struct ses){.level = -14014, .mad = 1515, .n = 16};
     m->fc.shift = -3;
-    m->fc.holt = (struct holt){.level = 17, .trend = -18, .mad = 19, .first = 20, .n = 21};
+    m->fc.holt =
+        (struct holt){.level = 17, .trend = -18, .mad = 19, .first = 20, .n = 21};
     m->fc.freq = (struct ses){.level = 22, .mad = 23, .n = 24};
     m->lead = (struct lead){.mean_s = 250000, .var_s2 = 26000000, .n = 27};
     m->days.day = 20728;
@@ -55,8 +56,14 @@ filled(struct pl_model *m)
     m->zero_at_ms = 1790000000031;
     m->started_ms = 1790000000032;
     m->expired_ms = 33;
-    m->adj = (struct adjust){.shift_s = -34, .ceil_s = 40, .size_bp = 35, .streak = 36,
-                             .ask_first = 1, .events = 37, .last_t_s = 38, .last_kind = 3,
+    m->adj = (struct adjust){.shift_s = -34,
+                             .ceil_s = 40,
+                             .size_bp = 35,
+                             .streak = 36,
+                             .ask_first = 1,
+                             .events = 37,
+                             .last_t_s = 38,
+                             .last_kind = 3,
                              .last_delta_s = -39};
 }
 
@@ -79,7 +86,8 @@ test_round_trip(void)
     int n = ms_encode(&a, text, sizeof(text));
     CHECK(n > 0 && (size_t)n < sizeof(text));
     /* The documented text: a header, then name=value lines. */
-    CHECK(strncmp(text, "pantry-model 2\nfc.t_last_s=1790000001\nfc.span_s=2000002\n", 56) == 0);
+    CHECK(strncmp(text, "pantry-model 2\nfc.t_last_s=1790000001\nfc.span_s=2000002\n",
+                  56) == 0);
     CHECK(strstr(text, "\nfc.fast.level=-14014\n") != NULL);
     CHECK(strstr(text, "\nfc.shift=-3\n") != NULL);
     CHECK(strstr(text, "\nlead.var_s2=26000000\n") != NULL);
@@ -174,9 +182,11 @@ test_bad_text(void)
     bad("pantry-model 2\nlead.n=1\nlead.n=1\n", "line 3: lead.n given twice");
     bad("pantry-model 2\ndays.mg=1,2,3\n", "line 2: days.mg needs 28 values");
     bad("pantry-model 2\ndays.mg=1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,"
-        "21,22,23,24,25,26,27,28,29\n", "line 2: expected an integer list after ','");
+        "21,22,23,24,25,26,27,28,29\n",
+        "line 2: expected an integer list after ','");
     bad("pantry-model 2\ndays.mg=1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,"
-        "21,22,23,24,25,26,27,-28\n", "line 2: days.mg = -28 is outside 0..4294967295");
+        "21,22,23,24,25,26,27,-28\n",
+        "line 2: days.mg = -28 is outside 0..4294967295");
     /* A name of a newer version is skipped. */
     struct pl_model m;
     char err[256];
@@ -214,7 +224,8 @@ static int
 audit_cb(const struct store_history *h, void *ctx)
 {
     int *found = ctx;
-    if (h->note != NULL && strstr(h->note, "of format 1 is migrated to format 2") != NULL)
+    if (h->note != NULL &&
+        strstr(h->note, "of format 1 is migrated to format 2") != NULL)
         (*found)++;
     return 0;
 }
@@ -226,11 +237,14 @@ static const char conf_fmt[] =
     "key_path = \"%s/device.key\";\n"
     "control_socket = \"%s/control.sock\";\n"
     "channels = (\n"
-    "  { name = \"rice\"; index = 0; iio = { device = \"shelf-rice\"; input = 0; }; },\n"
-    "  { name = \"coffee\"; index = 1; iio = { device = \"shelf-coffee\"; input = 0; }; }\n"
+    "  { name = \"rice\"; index = 0; iio = { device = \"shelf-rice\"; input = 0; }; "
+    "},\n"
+    "  { name = \"coffee\"; index = 1; iio = { device = \"shelf-coffee\"; input = 0; "
+    "}; }\n"
     ");\n"
     "items = (\n"
-    "  { id = \"rice\"; channel = \"rice\"; pack = 1000.000; container = 250.000; mode ="
+    "  { id = \"rice\"; channel = \"rice\"; pack = 1000.000; container = 250.000; mode "
+    "="
     " \"auto\"; lead = \"2d\"; price = 3.49;\n"
     "    calibration = { zero = 120154; span_raw = -436331; span = 1000.000; }; },\n"
     "  { id = \"coffee\"; channel = \"coffee\"; pack = 1000.000; container = 250.000; "

@@ -15,8 +15,9 @@
 static const char *
 state_name(enum store_order_state s)
 {
-    static const char *const n[] = {"planned", "queued", "published", "acknowledged",
-                                    "fulfilled", "cancelled", "rejected", "expired"};
+    static const char *const n[] = {"planned",      "queued",    "published",
+                                    "acknowledged", "fulfilled", "cancelled",
+                                    "rejected",     "expired"};
     return (unsigned)s < 8 ? n[s] : "?";
 }
 
@@ -38,14 +39,10 @@ test_table(void)
     /* events: confirm puback accepted shipped rejected refill cancel expire
      * (timing: cancel inside the window, expire when old enough) */
     static const int want[8][8] = {
-        [P] = {Q, NP, NP, NP, NP, NP, C, X},
-        [Q] = {NP, U, A, A, R, F, C, X},
-        [U] = {NP, NA, A, A, R, F, C, X},
-        [A] = {NP, NA, NA, NA, R, F, C, X},
-        [F] = {NP, NP, NP, NP, NP, NP, NP, NP},
-        [C] = {NP, NP, NP, NP, NP, NP, NP, NP},
-        [R] = {NP, NP, NP, NP, NP, NP, NP, NP},
-        [X] = {NP, NP, NP, NP, NP, NP, NP, NP},
+        [P] = {Q, NP, NP, NP, NP, NP, C, X},    [Q] = {NP, U, A, A, R, F, C, X},
+        [U] = {NP, NA, A, A, R, F, C, X},       [A] = {NP, NA, NA, NA, R, F, C, X},
+        [F] = {NP, NP, NP, NP, NP, NP, NP, NP}, [C] = {NP, NP, NP, NP, NP, NP, NP, NP},
+        [R] = {NP, NP, NP, NP, NP, NP, NP, NP}, [X] = {NP, NP, NP, NP, NP, NP, NP, NP},
     };
     for (int s = 0; s < 8; s++)
         for (int e = 0; e < 8; e++) {
@@ -69,15 +66,17 @@ test_timing(void)
     enum store_order_state to;
 
     /* Cancel window: 15 min after queueing, inclusive. */
-    CHECK_EQ_I64(orders_step(Q, ORDER_EV_CANCEL, 0, 1000, 1000 + 900000, 900000,
-                             1 << 30, &to), 0);
-    CHECK_EQ_I64(orders_step(U, ORDER_EV_CANCEL, 0, 1000, 1001 + 900000, 900000,
-                             1 << 30, &to), -ETIME);
-    CHECK_EQ_I64(orders_step(A, ORDER_EV_CANCEL, 0, 1000, 1001 + 900000, 900000,
-                             1 << 30, &to), -ETIME);
+    CHECK_EQ_I64(
+        orders_step(Q, ORDER_EV_CANCEL, 0, 1000, 1000 + 900000, 900000, 1 << 30, &to),
+        0);
+    CHECK_EQ_I64(
+        orders_step(U, ORDER_EV_CANCEL, 0, 1000, 1001 + 900000, 900000, 1 << 30, &to),
+        -ETIME);
+    CHECK_EQ_I64(
+        orders_step(A, ORDER_EV_CANCEL, 0, 1000, 1001 + 900000, 900000, 1 << 30, &to),
+        -ETIME);
     /* A planned order can always be cancelled: it was never sent. */
-    CHECK_EQ_I64(orders_step(P, ORDER_EV_CANCEL, 0, 0, INT64_C(1) << 50, 0, 1, &to),
-                 0);
+    CHECK_EQ_I64(orders_step(P, ORDER_EV_CANCEL, 0, 0, INT64_C(1) << 50, 0, 1, &to), 0);
     CHECK_EQ_I64(to, C);
     /* Expiry counts from creation for planned, from queueing otherwise. */
     CHECK_EQ_I64(orders_step(P, ORDER_EV_EXPIRE, 100, 0, 100 + 4999, 0, 5000, &to),
@@ -88,8 +87,9 @@ test_timing(void)
     CHECK_EQ_I64(orders_step(A, ORDER_EV_EXPIRE, 0, 7000, 12000, 0, 5000, &to), 0);
     CHECK_EQ_I64(to, X);
     /* A state out of range is refused, not read past the table. */
-    CHECK_EQ_I64(orders_step((enum store_order_state)42, ORDER_EV_CONFIRM, 0, 0, 0, 0, 0,
-                             &to), -EPERM);
+    CHECK_EQ_I64(
+        orders_step((enum store_order_state)42, ORDER_EV_CONFIRM, 0, 0, 0, 0, 0, &to),
+        -EPERM);
 }
 
 static void
@@ -105,10 +105,17 @@ static struct order_guard_in
 go_in(void)
 {
     return (struct order_guard_in){
-        .need = true, .data_ok = true, .now_ms = 100 * 86400000LL,
-        .last_order_ms = INT64_MIN, .cooldown_ms = 86400000, .orders_30d = 1,
-        .max_orders_30d = 2, .cost_cents = 499, .item_spent_cents = 500,
-        .item_budget_cents = 1000, .household_spent_cents = 11000,
+        .need = true,
+        .data_ok = true,
+        .now_ms = 100 * 86400000LL,
+        .last_order_ms = INT64_MIN,
+        .cooldown_ms = 86400000,
+        .orders_30d = 1,
+        .max_orders_30d = 2,
+        .cost_cents = 499,
+        .item_spent_cents = 500,
+        .item_budget_cents = 1000,
+        .household_spent_cents = 11000,
         .household_budget_cents = 12000,
     };
 }
@@ -172,8 +179,8 @@ test_month(void)
 
     /* 1970 .. 2100 (.. 2038 where time_t has 32 bits: libc is the oracle), and a
      * few fixed points. */
-    int64_t span_ms = sizeof(time_t) >= 8 ? INT64_C(4102444800) * 1000
-                                          : INT64_C(0x7fffffff) * 1000;
+    int64_t span_ms =
+        sizeof(time_t) >= 8 ? INT64_C(4102444800) * 1000 : INT64_C(0x7fffffff) * 1000;
     CHECK_EQ_I64(orders_month_start_ms(0), 0);
     CHECK_EQ_I64(orders_month_start_ms(1772323199999), 1769904000000); /* Feb 2026 */
     /* Fixed points; the expected values are `date -u -d ... +%s`, pasted. */

@@ -116,7 +116,8 @@ test_refused_predicted_order(void)
     const struct adjust *a = &r.pl.items[0].model.adj;
     CHECK_EQ_U64(a->size_bp, 9000);
     CHECK_EQ_I64(a->shift_s, 0);
-    CHECK_EQ_I64(a->ceil_s, r.pl.items[0].view.lead_s + r.pl.items[0].cfg->review_s - 43200);
+    CHECK_EQ_I64(a->ceil_s,
+                 r.pl.items[0].view.lead_s + r.pl.items[0].cfg->review_s - 43200);
     CHECK_EQ_I64(a->last_delta_s, -43200);
     CHECK_EQ_U64(a->streak, 1);
     CHECK_EQ_U64(a->events, 1);

@@ -221,8 +221,8 @@ test_credentials(void)
     char user[KEYS_CRED_MAX], pass[KEYS_CRED_MAX], err[256], big[600];
 
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        int r = keys_parse_credentials(cases[i].text, strlen(cases[i].text), user,
-                                         pass, err, sizeof(err));
+        int r = keys_parse_credentials(cases[i].text, strlen(cases[i].text), user, pass,
+                                       err, sizeof(err));
         if (cases[i].user != NULL) {
             CHECK_MSG(r == 0 && strcmp(user, cases[i].user) == 0 &&
                           strcmp(pass, cases[i].pass) == 0,

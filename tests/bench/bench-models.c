@@ -111,7 +111,8 @@ int
 main(int argc, char **argv)
 {
     if (argc != 5) {
-        fprintf(stderr, "usage: bench-models fixed|ref update|forecast|weight|dayuse|peak METHOD N\n");
+        fprintf(stderr, "usage: bench-models fixed|ref "
+                        "update|forecast|weight|dayuse|peak METHOD N\n");
         return 2;
     }
     int fixed = strcmp(argv[1], "fixed") == 0;
@@ -135,13 +136,17 @@ main(int argc, char **argv)
         in[i].stock_mg = (int64_t)(th_rand(&rng) % 3000000);
     }
     struct fc_params p = {
-        .method = (enum fc_method)m, .half_life_s = 14 * DAY,
-        .trend_half_life_s = 28 * DAY, .damp_half_life_s = 30 * DAY,
+        .method = (enum fc_method)m,
+        .half_life_s = 14 * DAY,
+        .trend_half_life_s = 28 * DAY,
+        .damp_half_life_s = 30 * DAY,
         .overdue_decay = true,
     };
     struct ref_fc_params rp = {
-        .method = (enum ref_fc_method)m, .half_life_s = 14.0 * DAY,
-        .trend_half_life_s = 28.0 * DAY, .damp_half_life_s = 30.0 * DAY,
+        .method = (enum ref_fc_method)m,
+        .half_life_s = 14.0 * DAY,
+        .trend_half_life_s = 28.0 * DAY,
+        .damp_half_life_s = 30.0 * DAY,
         .overdue_decay = true,
     };
     struct fc f;

@@ -15,7 +15,8 @@ feed(struct calib_avg *a, const int32_t *raw, size_t n)
 {
     calib_avg_init(a);
     for (size_t i = 0; i < n; i++) {
-        struct sample s = {.t_ms = (int64_t)i * 100, .raw = raw[i], .status = SAMPLE_OK};
+        struct sample s = {
+            .t_ms = (int64_t)i * 100, .raw = raw[i], .status = SAMPLE_OK};
         calib_avg_add(a, &s);
     }
 }
@@ -69,8 +70,8 @@ test_finish(void)
 
     feed(&tare, tare_raw, 4);
     feed(&known, known_raw, 4);
-    CHECK_EQ_I64(calib_finish(&tare, &known, 500000, 2000, &cal, &spread, err,
-                              sizeof(err)), 0);
+    CHECK_EQ_I64(
+        calib_finish(&tare, &known, 500000, 2000, &cal, &spread, err, sizeof(err)), 0);
     CHECK_EQ_I64(cal.raw_zero, 1000);
     CHECK_EQ_I64(cal.span_raw, 210000);
     CHECK_EQ_I64(cal.span_mg, 500000);
@@ -81,16 +82,17 @@ test_finish(void)
     /* Bridge wired the other way: counts fall with weight. */
     static const int32_t inv_raw[] = {-209000, -209000};
     feed(&known, inv_raw, 2);
-    CHECK_EQ_I64(calib_finish(&tare, &known, 500000, 2000, &cal, &spread, err,
-                              sizeof(err)), 0);
+    CHECK_EQ_I64(
+        calib_finish(&tare, &known, 500000, 2000, &cal, &spread, err, sizeof(err)), 0);
     CHECK_EQ_I64(cal.span_raw, -210000);
     CHECK_EQ_I64(cond_cal_mg(&cal, -104000), 250000);
     CHECK_EQ_I64(spread, 47); /* the tare's spread, sign removed */
 
     /* Spread over the limit: 20 counts are 47 mg, allow 40. */
     cal = (struct cond_cal){0};
-    CHECK_EQ_I64(calib_finish(&tare, &known, 500000, 40, &cal, &spread, err,
-                              sizeof(err)), -ERANGE);
+    CHECK_EQ_I64(
+        calib_finish(&tare, &known, 500000, 40, &cal, &spread, err, sizeof(err)),
+        -ERANGE);
     CHECK(strstr(err, "with the platform empty spread over 0.047 g (at most 0.04 g "
                       "allowed)") != NULL);
     CHECK_EQ_I64(cal.span_raw, 0); /* unchanged */
@@ -98,28 +100,32 @@ test_finish(void)
     /* The weight barely moved the reading: 99 counts. */
     static const int32_t weak_raw[] = {1099};
     feed(&known, weak_raw, 1);
-    CHECK_EQ_I64(calib_finish(&tare, &known, 500000, 2000, &cal, &spread, err,
-                              sizeof(err)), -EINVAL);
+    CHECK_EQ_I64(
+        calib_finish(&tare, &known, 500000, 2000, &cal, &spread, err, sizeof(err)),
+        -EINVAL);
     CHECK(strstr(err, "by only 99 counts") != NULL);
     static const int32_t ok_raw[] = {1100}; /* exactly CALIB_MIN_SPAN_RAW */
     feed(&known, ok_raw, 1);
-    CHECK_EQ_I64(calib_finish(&tare, &known, 500000, INT64_MAX, &cal, &spread, err,
-                              sizeof(err)), 0);
-    CHECK_EQ_I64(calib_finish(&tare, &known, 0, 2000, &cal, &spread, err,
-                              sizeof(err)), -EINVAL);
+    CHECK_EQ_I64(
+        calib_finish(&tare, &known, 500000, INT64_MAX, &cal, &spread, err, sizeof(err)),
+        0);
+    CHECK_EQ_I64(calib_finish(&tare, &known, 0, 2000, &cal, &spread, err, sizeof(err)),
+                 -EINVAL);
     CHECK(strstr(err, "must be 0.001 g to 1000000 g, not 0 g") != NULL);
 
     /* No good reading; more bad than good. */
     struct calib_avg empty;
     calib_avg_init(&empty);
-    CHECK_EQ_I64(calib_finish(&empty, &known, 500000, 2000, &cal, &spread, err,
-                              sizeof(err)), -ENODATA);
+    CHECK_EQ_I64(
+        calib_finish(&empty, &known, 500000, 2000, &cal, &spread, err, sizeof(err)),
+        -ENODATA);
     CHECK(strstr(err, "no good reading with the platform empty") != NULL);
     struct sample bad = {.status = SAMPLE_TIMEOUT};
     calib_avg_add(&known, &bad);
     calib_avg_add(&known, &bad);
-    CHECK_EQ_I64(calib_finish(&tare, &known, 500000, 2000, &cal, &spread, err,
-                              sizeof(err)), -EIO);
+    CHECK_EQ_I64(
+        calib_finish(&tare, &known, 500000, 2000, &cal, &spread, err, sizeof(err)),
+        -EIO);
     CHECK(strstr(err, "2 of 3 readings with the known weight") != NULL);
 }
 

@@ -88,7 +88,9 @@ make_trace(const struct lane *lanes, unsigned nl)
             const struct seg *g = seg_at(&lanes[c], t);
             if (g == NULL || g->status == NONE)
                 continue;
-            struct sample s = {.t_ms = t, .raw = g->raw, .channel = (uint16_t)c,
+            struct sample s = {.t_ms = t,
+                               .raw = g->raw,
+                               .channel = (uint16_t)c,
                                .status = g->status == STUCK ? SAMPLE_OK : g->status};
             if (g->status == SAMPLE_OK)
                 s.raw += (int32_t)((t / 100) % 3) - 1;
@@ -152,8 +154,9 @@ expect_lanes(const char *name, const struct lane *lanes, unsigned nl,
     if (!ok) {
         TH_FAIL("%s: events differ", name);
         for (size_t i = 0; i < n; i++)
-            fprintf(stderr, "  got  %lld p%u %s %lld flags %u\n", (long long)got[i].t_ms,
-                    got[i].channel, stock_kind_to_str((enum stock_kind)got[i].kind),
+            fprintf(stderr, "  got  %lld p%u %s %lld flags %u\n",
+                    (long long)got[i].t_ms, got[i].channel,
+                    stock_kind_to_str((enum stock_kind)got[i].kind),
                     (long long)got[i].mg, got[i].flags);
         for (size_t i = 0; i < nwant; i++)
             fprintf(stderr, "  want %lld p%u %s %lld flags %u\n",
@@ -184,7 +187,10 @@ stock(const struct shelf *sh, unsigned ch, int64_t now, int want_r)
 #define N(a) (sizeof(a) / sizeof(a[0]))
 #define OK SAMPLE_OK
 #define LANES(...) ((const struct lane[]){__VA_ARGS__})
-#define L(a) {a, N(a)}
+#define L(a)                                                                           \
+    {                                                                                  \
+        a, N(a)                                                                        \
+    }
 
 static void
 test_calibration(void)
@@ -311,8 +317,9 @@ test_lift_and_top_up_then_packaging(void)
                             {T0 + 30000, RAW(0), OK},
                             {T0 + 300000, RAW(620), OK},
                             {T0 + 500000, RAW(600), OK}};
-    const struct ev w[] = {{T0 + 30000 + 120200, 0, STOCK_REFILL, 520000, 0},
-                           {T0 + 300000 + 120200, 0, STOCK_MOVED, 600000, STOCK_F_LEFT}};
+    const struct ev w[] = {
+        {T0 + 30000 + 120200, 0, STOCK_REFILL, 520000, 0},
+        {T0 + 300000 + 120200, 0, STOCK_MOVED, 600000, STOCK_F_LEFT}};
     expect("top-up", s, N(s), w, N(w), &sh);
 }
 
@@ -419,13 +426,14 @@ test_spikes_and_garbage(void)
     /* One 2 kg spike (median rejects it), single saturated, invalid, timeout and
      * EIO samples, and a raw saturation code with status ok: no event at all. */
     struct shelf sh;
-    const struct seg s[] = {{T0, RAW(800), OK},          {T0 + 100, RAW(2000), OK},
-                            {T0 + 2000, RAW(800), OK},   {T0 + 2100, 0, SAMPLE_SATURATED},
-                            {T0 + 4000, RAW(800), OK},   {T0 + 4100, 0, SAMPLE_INVALID},
-                            {T0 + 4200, RAW(800), OK},   {T0 + 4300, 0, SAMPLE_TIMEOUT},
-                            {T0 + 4400, RAW(800), OK},   {T0 + 4500, 8388607, STUCK},
-                            {T0 + 6000, RAW(800), OK},   {T0 + 6100, 0, SAMPLE_EIO},
-                            {T0 + 200000, RAW(800), OK}};
+    const struct seg s[] = {
+        {T0, RAW(800), OK},         {T0 + 100, RAW(2000), OK},
+        {T0 + 2000, RAW(800), OK},  {T0 + 2100, 0, SAMPLE_SATURATED},
+        {T0 + 4000, RAW(800), OK},  {T0 + 4100, 0, SAMPLE_INVALID},
+        {T0 + 4200, RAW(800), OK},  {T0 + 4300, 0, SAMPLE_TIMEOUT},
+        {T0 + 4400, RAW(800), OK},  {T0 + 4500, 8388607, STUCK},
+        {T0 + 6000, RAW(800), OK},  {T0 + 6100, 0, SAMPLE_EIO},
+        {T0 + 200000, RAW(800), OK}};
     expect("spikes", s, N(s), NULL, 0, &sh);
     CHECK_EQ_I64(stock(&sh, 0, T0 + 200000, 0), 800000);
 }
@@ -518,7 +526,8 @@ test_zero_tracking(void)
     /* The drift stops at 10 bands of 2 g: 1 g + 20 g, reached after 40 h. */
     CHECK_EQ_I64(cond_uncertainty_mg(&sh.p[0].ch, 180100 + 39 * INT64_C(3600000)),
                  1000 + 19500);
-    CHECK_EQ_I64(cond_uncertainty_mg(&sh.p[0].ch, 180100 + 41 * INT64_C(3600000)), 21000);
+    CHECK_EQ_I64(cond_uncertainty_mg(&sh.p[0].ch, 180100 + 41 * INT64_C(3600000)),
+                 21000);
     CHECK_EQ_I64(cond_uncertainty_mg(&sh.p[0].ch, 180100 + 3000 * INT64_C(3600000)),
                  21000);
 
@@ -608,9 +617,8 @@ test_move_and_straddle(void)
      * and the take of what it lacks, when p0 settles.
      */
     struct shelf sh;
-    const struct seg p0[] = {{T0, RAW(800), OK},
-                             {T0 + 610000, RAW(0), OK},
-                             {T0 + 900000, RAW(755), OK}};
+    const struct seg p0[] = {
+        {T0, RAW(800), OK}, {T0 + 610000, RAW(0), OK}, {T0 + 900000, RAW(755), OK}};
     const struct seg p1[] = {{T0 + 5000, RAW(500), OK},
                              {T0 + 600000, RAW(1300), OK},
                              {T0 + 900000, RAW(500), OK}};
@@ -630,8 +638,9 @@ test_move_and_straddle(void)
                              {T0 + 20000, RAW(0), OK},
                              {T0 + 600000, RAW(453), OK},
                              {T0 + 900000, RAW(755), OK}};
-    const struct seg q1[] = {
-        {T0 + 20000, RAW(500), OK}, {T0 + 600000, RAW(802), OK}, {T0 + 900000, RAW(500), OK}};
+    const struct seg q1[] = {{T0 + 20000, RAW(500), OK},
+                             {T0 + 600000, RAW(802), OK},
+                             {T0 + 900000, RAW(500), OK}};
     const struct ev w2[] = {{T0 + 140200, 0, STOCK_CONSUME, 45000, 0},
                             {T0 + 140200, 0, STOCK_MOVED, 302000, STOCK_F_SHIFT},
                             {T0 + 720200, 0, STOCK_MOVED, 302000, STOCK_F_SHIFT}};
@@ -639,8 +648,8 @@ test_move_and_straddle(void)
     CHECK_EQ_I64(stock(&sh, 0, T0 + 900000, 0), 755000);
     CHECK_EQ_I64(stock(&sh, 1, T0 + 900000, 0), 500000);
     /* During the straddle, p0's item stands on both platforms. */
-    const struct seg r0[] = {{T0, RAW(800), OK}, {T0 + 20000, RAW(0), OK},
-                             {T0 + 400000, RAW(453), OK}};
+    const struct seg r0[] = {
+        {T0, RAW(800), OK}, {T0 + 20000, RAW(0), OK}, {T0 + 400000, RAW(453), OK}};
     const struct seg r1[] = {{T0 + 20000, RAW(500), OK}, {T0 + 400000, RAW(802), OK}};
     expect_lanes("straddle-open", LANES(L(r0), L(r1)), 2, w2, 2, &sh);
     CHECK_EQ_I64(stock(&sh, 0, T0 + 400000, 0), 755000);
@@ -659,8 +668,9 @@ test_take_beside_refill(void)
      */
     struct shelf sh;
     const struct seg p0[] = {{T0, RAW(800), OK}, {T0 + 400000, RAW(770), OK}};
-    const struct seg p1[] = {
-        {T0 + 3000, RAW(200), OK}, {T0 + 5000, RAW(0), OK}, {T0 + 400000, RAW(700), OK}};
+    const struct seg p1[] = {{T0 + 3000, RAW(200), OK},
+                             {T0 + 5000, RAW(0), OK},
+                             {T0 + 400000, RAW(700), OK}};
     const struct ev w[] = {{T0 + 120200, 0, STOCK_CONSUME, 30000, 0},
                            {T0 + 125200, 1, STOCK_REFILL, 500000, 0}};
     expect_lanes("take-beside-refill", LANES(L(p0), L(p1)), 2, w, N(w), &sh);
@@ -708,8 +718,9 @@ test_cat(void)
     /* A cat on one platform, heavier than any refill (3 packs): foreign. */
     const struct seg c0[] = {
         {T0, RAW(800), OK}, {T0 + 300000, RAW(5100), OK}, {T0 + 600000, RAW(800), OK}};
-    const struct ev w2[] = {{T0 + 120200, 0, STOCK_MOVED, 5100000, f},
-                            {T0 + 300000 + 120200, 0, STOCK_MOVED, 800000, STOCK_F_LEFT}};
+    const struct ev w2[] = {
+        {T0 + 120200, 0, STOCK_MOVED, 5100000, f},
+        {T0 + 300000 + 120200, 0, STOCK_MOVED, 800000, STOCK_F_LEFT}};
     expect("cat-one", c0, N(c0), w2, N(w2), &sh);
 }
 
@@ -727,17 +738,23 @@ test_cat_late_share(void)
      * takes away on each platform the load it set down there, no take.
      */
     struct shelf sh;
-    const struct seg p0[] = {
-        {T0, RAW(800), OK}, {T0 + 2400000, RAW(1400), OK}, {T0 + 2700000, RAW(800), OK}};
-    const struct seg p1[] = {{T0, RAW(500), OK},          {T0 + 10000, RAW(4200), OK},
-                             {T0 + 20000, RAW(4300), OK}, {T0 + 30000, RAW(4200), OK},
-                             {T0 + 40000, RAW(4300), OK}, {T0 + 50000, RAW(4200), OK},
-                             {T0 + 2400000, RAW(4300), OK}, {T0 + 2700000, RAW(500), OK}};
+    const struct seg p0[] = {{T0, RAW(800), OK},
+                             {T0 + 2400000, RAW(1400), OK},
+                             {T0 + 2700000, RAW(800), OK}};
+    const struct seg p1[] = {{T0, RAW(500), OK},
+                             {T0 + 10000, RAW(4200), OK},
+                             {T0 + 20000, RAW(4300), OK},
+                             {T0 + 30000, RAW(4200), OK},
+                             {T0 + 40000, RAW(4300), OK},
+                             {T0 + 50000, RAW(4200), OK},
+                             {T0 + 2400000, RAW(4300), OK},
+                             {T0 + 2700000, RAW(500), OK}};
     unsigned f = STOCK_F_FOREIGN, fl = STOCK_F_FOREIGN | STOCK_F_LEFT;
-    const struct ev w[] = {{T0 + 50200 + 120000, 1, STOCK_MOVED, 4300000, f},
-                           {T0 + 50200 + 120000, 0, STOCK_MOVED, 1400000, f},
-                           {T0 + 2400000 + 120200, 0, STOCK_MOVED, 800000, STOCK_F_LEFT},
-                           {T0 + 2400000 + 120200, 1, STOCK_MOVED, 500000, STOCK_F_LEFT}};
+    const struct ev w[] = {
+        {T0 + 50200 + 120000, 1, STOCK_MOVED, 4300000, f},
+        {T0 + 50200 + 120000, 0, STOCK_MOVED, 1400000, f},
+        {T0 + 2400000 + 120200, 0, STOCK_MOVED, 800000, STOCK_F_LEFT},
+        {T0 + 2400000 + 120200, 1, STOCK_MOVED, 500000, STOCK_F_LEFT}};
     expect_lanes("cat-late-share", LANES(L(p0), L(p1)), 2, w, N(w), &sh);
     CHECK_EQ_I64(stock(&sh, 0, T0 + 2700000, 0), 800000);
     CHECK_EQ_I64(stock(&sh, 1, T0 + 2700000, 0), 500000);

@@ -246,14 +246,15 @@ score(const char *name, struct evlist *truth, struct evlist *det, int64_t band_m
            (double)band_mg / 1e3, s.off_band);
     qsort(s.lat, (size_t)s.n_lat, sizeof(*s.lat), by_i64);
     if (s.n_lat > 0)
-        printf("#   takes reported after %.1f s (median), %.1f s (99 %%), %.1f s (max)\n",
-               (double)s.lat[s.n_lat / 2] / 1e3, (double)s.lat[s.n_lat * 99 / 100] / 1e3,
-               (double)s.lat[s.n_lat - 1] / 1e3);
+        printf(
+            "#   takes reported after %.1f s (median), %.1f s (99 %%), %.1f s (max)\n",
+            (double)s.lat[s.n_lat / 2] / 1e3, (double)s.lat[s.n_lat * 99 / 100] / 1e3,
+            (double)s.lat[s.n_lat - 1] / 1e3);
     for (long i = 0; i < s.n_lat && late_ms > 0; i++)
         s.late += s.lat[i] > late_ms;
     if (late_ms > 0)
-        printf("#   takes reported later than %.1f s: %ld of %ld\n", (double)late_ms / 1e3,
-               s.late, s.n_lat);
+        printf("#   takes reported later than %.1f s: %ld of %ld\n",
+               (double)late_ms / 1e3, s.late, s.n_lat);
     free(s.lat);
     printf("#   refills seen %ld of %ld, false refills %ld\n", s.refills_seen,
            s.refills_true, s.false_refills);
@@ -286,7 +287,8 @@ run_start(struct run *r, const struct sim *s, const struct sim_config *sc,
           const struct cond_config *cc)
 {
     /* In the fast mode, a plateau is sampled every idle period once quiet. */
-    int64_t slack = 5000 + (sc->idle_period_ms > sc->period_ms ? sc->idle_period_ms : 0);
+    int64_t slack =
+        5000 + (sc->idle_period_ms > sc->period_ms ? sc->idle_period_ms : 0);
     memset(&r->det, 0, sizeof(r->det));
     r->channels = sc->channels;
     shelf_init(&r->shelf);

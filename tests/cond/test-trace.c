@@ -384,7 +384,8 @@ test_replay(void)
     CHECK_EQ_I64(piped_out[0].raw, 5);
     CHECK_EQ_I64(piped_out[1].t_ms, 2000);
     CHECK_EQ_I64(src->ops->read_samples(src, 10000, piped_out, 8), -EINVAL);
-    CHECK_MSG(strcmp(trace_replay_error(src), "pipe.trace:5: time: expected 2000 or "
+    CHECK_MSG(strcmp(trace_replay_error(src),
+                     "pipe.trace:5: time: expected 2000 or "
                      "later (time never goes backwards), found '1500'") == 0,
               "got '%s'", trace_replay_error(src));
     sample_source_free(src);
@@ -395,7 +396,8 @@ test_replay(void)
                                         sizeof(err)),
                  -EINVAL);
     CHECK_MSG(strcmp(err, "empty.trace:1: expected \"# pantry-samples v1\", found "
-                     "nothing") == 0, "got '%s'", err);
+                          "nothing") == 0,
+              "got '%s'", err);
 
     /* Bad declarations fail at open. */
     text = "# pantry-samples v1\nchannel 0 a\nchannel 0 a\n";

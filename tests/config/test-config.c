@@ -744,7 +744,8 @@ test_home(void)
     CHECK(h->commands);
     /* The 63-byte device id cut to 58, and "-home": 63 bytes. */
     CHECK(strcmp(h->broker.client_id,
-                 "abcdefghij0123456789abcdefghij0123456789abcdefghij01234567-home") == 0);
+                 "abcdefghij0123456789abcdefghij0123456789abcdefghij01234567-home") ==
+          0);
     /* The retailer's broker is untouched by it. */
     CHECK(strcmp(cfg.broker.url, "") == 0);
 }

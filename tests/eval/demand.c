@@ -21,7 +21,8 @@
 #define G INT64_C(1000)
 
 static const char *const names[DM_SCENARIO_COUNT] = {
-    "coffee", "rice", "laundry", "guests", "baby", "heavy", "small", "slow-shop", "jitter",
+    "coffee", "rice",  "laundry",   "guests", "baby",
+    "heavy",  "small", "slow-shop", "jitter",
 };
 
 static const char *const text[DM_SCENARIO_COUNT] = {
@@ -147,9 +148,11 @@ generate(struct dm_run *r, enum dm_scenario sc, uint64_t *s, size_t *cap)
         case DM_RICE:
         case DM_JITTER:
             if (weekend)
-                e = day_uses(r, cap, s, day0, (int)uni(s, 1, 2), 11, 20, 150 * G, 350 * G);
+                e = day_uses(r, cap, s, day0, (int)uni(s, 1, 2), 11, 20, 150 * G,
+                             350 * G);
             else
-                e = day_uses(r, cap, s, day0, (int)uni(s, 0, 1), 17, 20, 60 * G, 100 * G);
+                e = day_uses(r, cap, s, day0, (int)uni(s, 0, 1), 17, 20, 60 * G,
+                             100 * G);
             break;
         case DM_LAUNDRY:
             if (d % 7 == 0 && !(d >= 98 && d < 112))
@@ -231,8 +234,8 @@ dm_config(const struct dm_run *d, struct agent_config *cfg, char *err, size_t le
     snprintf(conf, sizeof(conf),
              "device_id = \"eval\";\n"
              "channels = ( { name = \"shelf\"; iio = { device = \"shelf\"; }; } );\n"
-             "items = ( { id = \"%s\"; channel = \"shelf\"; pack = %" PRId64 ".%03" PRId64
-             "; container = %" PRId64 ".%03" PRId64 "; mode = \"auto\";\n"
+             "items = ( { id = \"%s\"; channel = \"shelf\"; pack = %" PRId64
+             ".%03" PRId64 "; container = %" PRId64 ".%03" PRId64 "; mode = \"auto\";\n"
              "  calibration = { zero = 0; span_raw = 400000; span = 1000.0; }; } );\n",
              d->item, d->pack_mg / 1000, d->pack_mg % 1000, d->container_mg / 1000,
              d->container_mg % 1000);

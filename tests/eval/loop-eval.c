@@ -47,7 +47,7 @@ struct sums {
     long stockout_days, stockout_learnt;
     double excess_pd;
     long orders;
-    double packs; /* delivered, in packs */
+    double packs;           /* delivered, in packs */
     long worst_orders_over; /* max over seeds of orders - oracle's */
 };
 
@@ -58,7 +58,8 @@ struct fix_sums {
 };
 
 static int
-run_fix(enum dm_scenario sc, uint64_t seed, int64_t days, bool foresees, struct fix_sums *s)
+run_fix(enum dm_scenario sc, uint64_t seed, int64_t days, bool foresees,
+        struct fix_sums *s)
 {
     static struct agent_config cfg;
     struct dm_run d;
@@ -112,21 +113,25 @@ print_fix(int64_t seeds, int64_t days, const bool *want, bool any, bool foresees
                 return -1;
     }
     if (!foresees)
-        printf("\n## Learning from corrections\n\nThe agent again (%" PRId64 " seeds x "
-               "%" PRId64 " days), with a household that cancels a predicted order when "
-               "its contents would last beyond the shop's mean lead plus 3 days at its own "
-               "use of the last 28 days, and orders by hand when the jar is empty with "
-               "nothing on its way (agent/closedloop.h, `corrects`); with the shipped "
-               "learning (agent/learn.h) and without. Corrections (cancels and orders by "
-               "hand) per quarter of the run, sums over the seeds.\n\n",
-               seeds, days);
+        printf(
+            "\n## Learning from corrections\n\nThe agent again (%" PRId64 " seeds x "
+            "%" PRId64 " days), with a household that cancels a predicted order when "
+            "its contents would last beyond the shop's mean lead plus 3 days at its "
+            "own "
+            "use of the last 28 days, and orders by hand when the jar is empty with "
+            "nothing on its way (agent/closedloop.h, `corrects`); with the shipped "
+            "learning (agent/learn.h) and without. Corrections (cancels and orders by "
+            "hand) per quarter of the run, sums over the seeds.\n\n",
+            seeds, days);
     else
-        printf("\n### A household that foresees its use\n\nThe same, but the household "
-               "judges an order by the uses to come rather than by its past use "
-               "(`foresees`): its cancels carry what no forecast can know, and a policy "
-               "that learns to need fewer of them loses that knowledge.\n\n");
-    printf("| scenario | learning | Q1 | Q2 | Q3 | Q4 | cancels | by hand | stockout days "
-           "| excess pack-days |\n|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        printf(
+            "\n### A household that foresees its use\n\nThe same, but the household "
+            "judges an order by the uses to come rather than by its past use "
+            "(`foresees`): its cancels carry what no forecast can know, and a policy "
+            "that learns to need fewer of them loses that knowledge.\n\n");
+    printf(
+        "| scenario | learning | Q1 | Q2 | Q3 | Q4 | cancels | by hand | stockout days "
+        "| excess pack-days |\n|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     for (int sc = 0; sc < DM_SCENARIO_COUNT; sc++) {
         if (any && !want[sc])
             continue;
@@ -134,17 +139,18 @@ print_fix(int64_t seeds, int64_t days, const bool *want, bool any, bool foresees
             const struct fix_sums *s = &all[sc][k];
             printf("| %s | %s | %ld | %ld | %ld | %ld | %ld | %ld | %ld | %.1f |\n",
                    k == 0 ? dm_scenario_to_str((enum dm_scenario)sc) : "",
-                   k == 0 ? "on" : "off", s->q[0], s->q[1], s->q[2], s->q[3], s->cancels,
-                   s->manual, s->stockout_days, s->excess_pd);
+                   k == 0 ? "on" : "off", s->q[0], s->q[1], s->q[2], s->q[3],
+                   s->cancels, s->manual, s->stockout_days, s->excess_pd);
             for (int q = 0; q < 4; q++)
                 tot[k][q] += s->q[q];
             out[k] += s->stockout_days;
         }
     }
-    printf("| all | on | %ld | %ld | %ld | %ld | | | %ld | |\n| | off | %ld | %ld | %ld | "
-           "%ld | | | %ld | |\n",
-           tot[0][0], tot[0][1], tot[0][2], tot[0][3], out[0], tot[1][0], tot[1][1],
-           tot[1][2], tot[1][3], out[1]);
+    printf(
+        "| all | on | %ld | %ld | %ld | %ld | | | %ld | |\n| | off | %ld | %ld | %ld | "
+        "%ld | | | %ld | |\n",
+        tot[0][0], tot[0][1], tot[0][2], tot[0][3], out[0], tot[1][0], tot[1][1],
+        tot[1][2], tot[1][3], out[1]);
     return 0;
 }
 
@@ -185,7 +191,8 @@ run_one(enum dm_scenario sc, uint64_t seed, int64_t days, struct sums *s, bool v
     for (int p = 0; p < POLICIES; p++) {
         struct cl_result r;
         enum cl_policy pol = p == 0 ? CL_AGENT : p == 3 ? CL_ORACLE : CL_THRESHOLD;
-        if ((e = cl_run(&cfg, &item, &c, pol, p == 1 ? 20 : 30, &r, err, sizeof(err))) < 0) {
+        if ((e = cl_run(&cfg, &item, &c, pol, p == 1 ? 20 : 30, &r, err, sizeof(err))) <
+            0) {
             fprintf(stderr, "pantry-loop-eval: %s seed %" PRIu64 ": %s\n",
                     dm_scenario_to_str(sc), seed, err);
             dm_free(&d);
@@ -212,7 +219,8 @@ run_one(enum dm_scenario sc, uint64_t seed, int64_t days, struct sums *s, bool v
         for (size_t k = 0; verbose && p == 0 && k < r.n_ord; k++)
             printf("#   order placed day %.2f, %u pack(s), arrives day %.2f, %s\n",
                    (double)(r.ord[k].placed_s - DM_EPOCH_S) / DAY_S, r.ord[k].packs,
-                   r.ord[k].arrive_s ? (double)(r.ord[k].arrive_s - DM_EPOCH_S) / DAY_S : -1,
+                   r.ord[k].arrive_s ? (double)(r.ord[k].arrive_s - DM_EPOCH_S) / DAY_S
+                                     : -1,
                    r.ord[k].state);
         cl_result_fini(&r);
     }
@@ -226,10 +234,14 @@ int
 main(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"seeds", required_argument, NULL, 's'},    {"days", required_argument, NULL, 'd'},
-        {"scenario", required_argument, NULL, 'S'}, {"out", required_argument, NULL, 'o'},
-        {"check", no_argument, NULL, 'c'},          {"require", required_argument, NULL, 'r'},
-        {"verbose", no_argument, NULL, 'v'},        {"corrections", no_argument, NULL, 'C'},
+        {"seeds", required_argument, NULL, 's'},
+        {"days", required_argument, NULL, 'd'},
+        {"scenario", required_argument, NULL, 'S'},
+        {"out", required_argument, NULL, 'o'},
+        {"check", no_argument, NULL, 'c'},
+        {"require", required_argument, NULL, 'r'},
+        {"verbose", no_argument, NULL, 'v'},
+        {"corrections", no_argument, NULL, 'C'},
         {NULL, 0, NULL, 0},
     };
     int64_t seeds = 20, days = 365;
@@ -255,16 +267,25 @@ main(int argc, char **argv)
                 goto usage;
             want[sc] = any = true;
             break;
-        case 'o': out = optarg; break;
-        case 'c': check = true; break;
+        case 'o':
+            out = optarg;
+            break;
+        case 'c':
+            check = true;
+            break;
         case 'r':
             require[1] = strchr(optarg, '1') != NULL;
             require[2] = strchr(optarg, '2') != NULL;
             require[3] = strchr(optarg, '3') != NULL;
             break;
-        case 'v': verbose = true; break;
-        case 'C': only_fix = true; break;
-        default: goto usage;
+        case 'v':
+            verbose = true;
+            break;
+        case 'C':
+            only_fix = true;
+            break;
+        default:
+            goto usage;
         }
     }
     if (optind != argc)
@@ -297,13 +318,15 @@ main(int argc, char **argv)
                        dm_scenario_describe((enum dm_scenario)sc));
         printf("\n");
     }
-    printf("Closed loop, %" PRId64 " seeds x %" PRId64 " days per scenario, the daemon's "
-           "pipeline with its shipped defaults (mode auto), true leads the shop's mean x "
-           "U(0.8, 1.5). Sums over the seeds; orders and packs delivered per run on "
-           "average.\n\n",
-           seeds, days);
+    printf(
+        "Closed loop, %" PRId64 " seeds x %" PRId64 " days per scenario, the daemon's "
+        "pipeline with its shipped defaults (mode auto), true leads the shop's mean x "
+        "U(0.8, 1.5). Sums over the seeds; orders and packs delivered per run on "
+        "average.\n\n",
+        seeds, days);
     printf("| scenario | policy | stockout days | after the first delivery | lost "
-           "demand %% | excess pack-days | orders | packs |\n|---|---|---:|---:|---:|---:|---:|---:|\n");
+           "demand %% | excess pack-days | orders | packs "
+           "|\n|---|---|---:|---:|---:|---:|---:|---:|\n");
     bool goal1 = true, goal3 = true;
     double excess_agent = 0, excess_30 = 0;
     for (int sc = 0; sc < DM_SCENARIO_COUNT; sc++) {
@@ -312,8 +335,8 @@ main(int argc, char **argv)
         for (int p = 0; p < POLICIES; p++) {
             const struct sums *s = &all[sc][p];
             printf("| %s | %s | %ld | %ld | %.2f | %.1f | %.1f | %.1f |\n",
-                   p == 0 ? dm_scenario_to_str((enum dm_scenario)sc) : "", policy_names[p],
-                   s->stockout_days, s->stockout_learnt,
+                   p == 0 ? dm_scenario_to_str((enum dm_scenario)sc) : "",
+                   policy_names[p], s->stockout_days, s->stockout_learnt,
                    s->demand_mg ? 100.0 * (double)s->lost_mg / (double)s->demand_mg : 0,
                    s->excess_pd, (double)s->orders / (double)seeds,
                    s->packs / (double)seeds);
@@ -324,22 +347,25 @@ main(int argc, char **argv)
         excess_30 += all[sc][2].excess_pd;
     }
     bool goal2 = excess_agent < excess_30;
-    printf("\nGoals: (1) no stockout day after the first delivery: %s; (2) fewer excess "
-           "pack-days than the 30 %% threshold (%.1f against %.1f): %s; (3) no more "
-           "orders than the oracle plus one per run: %s.\n",
-           goal1 ? "met" : "NOT met", excess_agent, excess_30, goal2 ? "met" : "NOT met",
-           goal3 ? "met" : "NOT met");
+    printf(
+        "\nGoals: (1) no stockout day after the first delivery: %s; (2) fewer excess "
+        "pack-days than the 30 %% threshold (%.1f against %.1f): %s; (3) no more "
+        "orders than the oracle plus one per run: %s.\n",
+        goal1 ? "met" : "NOT met", excess_agent, excess_30, goal2 ? "met" : "NOT met",
+        goal3 ? "met" : "NOT met");
     if (out != NULL && print_fixes(seeds, days, want, any) < 0)
         return 1;
     fflush(stdout);
-    if (check && ((require[1] && !goal1) || (require[2] && !goal2) || (require[3] && !goal3))) {
+    if (check &&
+        ((require[1] && !goal1) || (require[2] && !goal2) || (require[3] && !goal3))) {
         fprintf(stderr, "pantry-loop-eval: a required goal is not met\n");
         return 1;
     }
     return 0;
 usage:
-    fprintf(stderr, "usage: pantry-loop-eval [--seeds N] [--days 120..1000] [--scenario "
-                    "NAME]... [--out FILE] [--check] [--require 1,2,3] [--verbose] "
-                    "[--corrections]\n");
+    fprintf(stderr,
+            "usage: pantry-loop-eval [--seeds N] [--days 120..1000] [--scenario "
+            "NAME]... [--out FILE] [--check] [--require 1,2,3] [--verbose] "
+            "[--corrections]\n");
     return 2;
 }

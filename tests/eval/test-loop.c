@@ -70,7 +70,8 @@ run(enum dm_scenario sc, uint64_t seed, struct outcome *out)
     out->pack_mg = d.pack_mg;
     for (int p = 0; p < 2 && e == 0; p++) {
         memset(&r, 0, sizeof(r));
-        e = cl_run(&cfg, &item, &c, p == 0 ? CL_AGENT : CL_ORACLE, 0, &r, err, sizeof(err));
+        e = cl_run(&cfg, &item, &c, p == 0 ? CL_AGENT : CL_ORACLE, 0, &r, err,
+                   sizeof(err));
         if (e < 0) {
             TH_FAIL("%s seed %" PRIu64 ": %s", dm_scenario_to_str(sc), seed, err);
         } else if (p == 0) {
@@ -99,16 +100,22 @@ test_long_first_lead(void)
     for (uint64_t seed = 1; seed <= seeds; seed++) {
         if (run(DM_SLOW_SHOP, seed, &o) < 0)
             continue;
-        CHECK_MSG(o.agent.stockout_days_learnt == 0, "seed %" PRIu64 ": %d stockout "
-                  "days after the first delivery", seed, o.agent.stockout_days_learnt);
-        CHECK_MSG(o.agent.orders <= o.oracle.orders + 1, "seed %" PRIu64 ": %d orders, "
-                  "the oracle %d", seed, o.agent.orders, o.oracle.orders);
+        CHECK_MSG(o.agent.stockout_days_learnt == 0,
+                  "seed %" PRIu64 ": %d stockout "
+                  "days after the first delivery",
+                  seed, o.agent.stockout_days_learnt);
+        CHECK_MSG(o.agent.orders <= o.oracle.orders + 1,
+                  "seed %" PRIu64 ": %d orders, "
+                  "the oracle %d",
+                  seed, o.agent.orders, o.oracle.orders);
         /* Once 2 deliveries taught the lead (9 days x 0.8..1.5), none expires. */
         for (size_t k = 2; k < o.n_ord; k++)
-            CHECK_MSG(strcmp(o.ord[k].state, "expired") != 0 || o.ord[k].arrive_s == 0 ||
+            CHECK_MSG(strcmp(o.ord[k].state, "expired") != 0 ||
+                          o.ord[k].arrive_s == 0 ||
                           o.ord[k].arrive_s > DM_EPOCH_S + 365 * DAY_S,
                       "seed %" PRIu64 ": order %zu (day %.1f) expired though the lead "
-                      "was learnt", seed, k, day_of(o.ord[k].placed_s));
+                      "was learnt",
+                      seed, k, day_of(o.ord[k].placed_s));
         /* Every delivery is stock: what came covers what was used, no more than
          * one order's packs beyond (4 packs at most). */
         double used = (double)o.agent.demand_mg - (double)o.agent.lost_mg;
@@ -133,8 +140,10 @@ test_cap_wait(void)
     for (uint64_t seed = 1; seed <= 20; seed++) {
         if (run(DM_SLOW_SHOP, seed, &o) < 0)
             continue;
-        CHECK_MSG(o.agent.stockout_days_learnt == 0, "seed %" PRIu64 ": %d stockout "
-                  "days after the first delivery", seed, o.agent.stockout_days_learnt);
+        CHECK_MSG(o.agent.stockout_days_learnt == 0,
+                  "seed %" PRIu64 ": %d stockout "
+                  "days after the first delivery",
+                  seed, o.agent.stockout_days_learnt);
     }
 }
 
@@ -145,15 +154,19 @@ test_holiday(void)
     for (uint64_t seed = 1; seed <= seeds; seed++) {
         if (run(DM_LAUNDRY, seed, &o) < 0)
             continue;
-        CHECK_MSG(o.agent.stockout_days_learnt == 0, "seed %" PRIu64 ": %d stockout "
-                  "days after the first delivery", seed, o.agent.stockout_days_learnt);
+        CHECK_MSG(o.agent.stockout_days_learnt == 0,
+                  "seed %" PRIu64 ": %d stockout "
+                  "days after the first delivery",
+                  seed, o.agent.stockout_days_learnt);
         /* Nobody washes from day 98 to day 112: nothing runs out then. */
         for (size_t k = 0; k < o.n_ord; k++)
             CHECK_MSG(day_of(o.ord[k].placed_s) < 99 || day_of(o.ord[k].placed_s) > 112,
                       "seed %" PRIu64 ": an order placed on day %.1f, on holiday", seed,
                       day_of(o.ord[k].placed_s));
-        CHECK_MSG(o.agent.orders <= o.oracle.orders + 1, "seed %" PRIu64 ": %d orders, "
-                  "the oracle %d", seed, o.agent.orders, o.oracle.orders);
+        CHECK_MSG(o.agent.orders <= o.oracle.orders + 1,
+                  "seed %" PRIu64 ": %d orders, "
+                  "the oracle %d",
+                  seed, o.agent.orders, o.oracle.orders);
     }
 }
 
@@ -164,11 +177,14 @@ test_step(void)
     for (uint64_t seed = 1; seed <= seeds; seed++) {
         if (run(DM_BABY, seed, &o) < 0)
             continue;
-        CHECK_MSG(o.agent.stockout_days_learnt == 0, "seed %" PRIu64 ": %d stockout "
-                  "days after the first delivery (the step is on day 70)", seed,
-                  o.agent.stockout_days_learnt);
-        CHECK_MSG(o.agent.orders <= o.oracle.orders + 1, "seed %" PRIu64 ": %d orders, "
-                  "the oracle %d", seed, o.agent.orders, o.oracle.orders);
+        CHECK_MSG(o.agent.stockout_days_learnt == 0,
+                  "seed %" PRIu64 ": %d stockout "
+                  "days after the first delivery (the step is on day 70)",
+                  seed, o.agent.stockout_days_learnt);
+        CHECK_MSG(o.agent.orders <= o.oracle.orders + 1,
+                  "seed %" PRIu64 ": %d orders, "
+                  "the oracle %d",
+                  seed, o.agent.orders, o.oracle.orders);
     }
 }
 
@@ -182,8 +198,10 @@ test_pinches(void)
         /* 2-4 g a day from 50 g packs: about 20 packs a year. */
         CHECK_MSG(o.agent.orders >= 5, "seed %" PRIu64 ": %d orders of spice in a year",
                   seed, o.agent.orders);
-        CHECK_MSG(o.agent.stockout_days_learnt == 0, "seed %" PRIu64 ": %d stockout "
-                  "days after the first delivery", seed, o.agent.stockout_days_learnt);
+        CHECK_MSG(o.agent.stockout_days_learnt == 0,
+                  "seed %" PRIu64 ": %d stockout "
+                  "days after the first delivery",
+                  seed, o.agent.stockout_days_learnt);
     }
 }
 
@@ -216,7 +234,8 @@ test_seeds_independent(void)
         for (int a = 0; a < 20; a++)
             for (int b = a + 1; b < 20; b++) {
                 size_t same = shared_uses(&d[a], &d[b]);
-                CHECK_MSG(same * 20 < d[a].n_use, "%s: seeds %d and %d share %zu of %zu uses",
+                CHECK_MSG(same * 20 < d[a].n_use,
+                          "%s: seeds %d and %d share %zu of %zu uses",
                           dm_scenario_to_str((enum dm_scenario)sc), a + 1, b + 1, same,
                           d[a].n_use);
             }

@@ -34,8 +34,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char err[256];
 
     err[0] = '\0';
-    cJSON *j = jr_parse((const char *)data, size, MAX_LEN, MAX_DEPTH, "fz", err,
-                        sizeof(err));
+    cJSON *j =
+        jr_parse((const char *)data, size, MAX_LEN, MAX_DEPTH, "fz", err, sizeof(err));
     if (j == NULL) {
         FUZZ_ASSERT(strncmp(err, "fz: ", 4) == 0);
         return 0;

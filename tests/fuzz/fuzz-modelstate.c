@@ -50,12 +50,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         fc_rate(&m.fc, &p, m.fc.t_last_s + 3600, 86400, &fr);
         FUZZ_ASSERT(fr.rate_ugpd >= 0 && fr.sigma_ugpd >= 0 && fr.interval_s >= 1);
         fc_consume(&m.fc, &p, m.fc.t_last_s + 3600, 50000);
-        struct policy_in in = {.stock_mg = 100000, .rate_ugpd = fr.rate_ugpd,
-                               .sigma_ugpd = fr.sigma_ugpd, .interval_s = fr.interval_s,
+        struct policy_in in = {.stock_mg = 100000,
+                               .rate_ugpd = fr.rate_ugpd,
+                               .sigma_ugpd = fr.sigma_ugpd,
+                               .interval_s = fr.interval_s,
                                .lead_time_s = lead_plan_s(&m.lead, 107800),
-                               .review_s = 86400, .service_bp = 9500, .pack_mg = 500000,
+                               .review_s = 86400,
+                               .service_bp = 9500,
+                               .pack_mg = 500000,
                                .max_packs = 4,
-                               .peak_mg = dayuse_peak_mg(&m.days, m.fc.t_last_s, 3 * 86400)};
+                               .peak_mg =
+                                   dayuse_peak_mg(&m.days, m.fc.t_last_s, 3 * 86400)};
         struct policy_out out;
         policy_decide(&in, &out);
         FUZZ_ASSERT(out.packs <= 4);

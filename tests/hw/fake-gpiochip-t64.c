@@ -35,7 +35,8 @@ fill(const char *path, struct stat *st, const char *next)
     int r = fake_gpiochip_path_rdev(path, &rdev);
 
     if (r == 0)
-        return ((int (*)(const char *, struct stat *))fake_gpiochip_real(next))(path, st);
+        return ((int (*)(const char *, struct stat *))fake_gpiochip_real(next))(path,
+                                                                                st);
     if (r < 0)
         return -1;
     memset(st, 0, sizeof(*st));
@@ -70,7 +71,8 @@ ioctl(int fd, unsigned long req, ...)
     va_end(ap);
     if (fake_gpiochip_ioctl(fd, req, arg, &r))
         return r;
-    return ((int (*)(int, unsigned long, ...))fake_gpiochip_real("__ioctl_time64"))(fd, req, arg);
+    return ((int (*)(int, unsigned long, ...))fake_gpiochip_real("__ioctl_time64"))(
+        fd, req, arg);
 }
 
 #else

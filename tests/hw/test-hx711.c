@@ -306,8 +306,9 @@ test_read_once(void)
         push(&f, 0x123456);
         for (int k = 0; k < 3; k++) {
             raw = 777;
-            CHECK_EQ_I64(hx711_read_once(&(struct gpio_seam){&fake_ops, &f}, &chip,
-                                         &raw), SAMPLE_INVALID);
+            CHECK_EQ_I64(
+                hx711_read_once(&(struct gpio_seam){&fake_ops, &f}, &chip, &raw),
+                SAMPLE_INVALID);
             CHECK_EQ_I64(raw, 777);
             settle(&f);
         }

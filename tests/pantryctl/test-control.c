@@ -404,9 +404,9 @@ test_round_trip(void)
 static void
 test_names(void)
 {
-    static const char *const cmds[] = {"ping",   "status", "order",          "confirm",
-                                       "cancel", "tare",   "span",           "record",
-                                       "reset-learning", "away", "refused"};
+    static const char *const cmds[] = {"ping",           "status", "order",  "confirm",
+                                       "cancel",         "tare",   "span",   "record",
+                                       "reset-learning", "away",   "refused"};
     for (int c = 0; c < CONTROL_CMD_COUNT; c++)
         CHECK_STR(control_cmd_to_str((enum control_cmd)c), cmds[c]);
     CHECK_STR(control_cmd_to_str((enum control_cmd)CONTROL_CMD_COUNT), "?");

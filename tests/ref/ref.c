@@ -512,9 +512,11 @@ ref_fc_sigma(double size_mad, double interval_mad, double size, double interval,
         sd_gap = fmax(sd_gap, interval / 2);
     }
     double cap = 2147483648.0;
-    double a = fmin(sd_size, cap), b = fmin(sd_gap * rate_ugpd / REF_UGPD_PER_MG_PER_S, cap);
+    double a = fmin(sd_size, cap),
+           b = fmin(sd_gap * rate_ugpd / REF_UGPD_PER_MG_PER_S, cap);
     /* Over T: variance (T / p)(a^2 + b^2) = (sigma^2 p T) with sigma as a rate. */
-    return clampd(sqrt(a * a + b * b) * REF_UGPD_PER_MG_PER_S / p_s, 0, REF_RATE_MAX_UGPD);
+    return clampd(sqrt(a * a + b * b) * REF_UGPD_PER_MG_PER_S / p_s, 0,
+                  REF_RATE_MAX_UGPD);
 }
 
 void

@@ -542,7 +542,8 @@ overdue_ambiguous(const struct fc *f, const struct ref_fc *r, const struct fc_pa
 static double
 away_interval(const struct fc *f, const struct ref_fc *r)
 {
-    double a = fmax(floor(fx_interval(f) + 0.5), 1), b = fmax(round(r->cr.interval.level), 1);
+    double a = fmax(floor(fx_interval(f) + 0.5), 1),
+           b = fmax(round(r->cr.interval.level), 1);
     return a == b ? a : 0;
 }
 
@@ -657,8 +658,12 @@ static void
 sigma_tols(const struct ref_fc *r, const struct qb *q, double rate, double d_rate,
            double p, double *spec, double *bound)
 {
-    double v[6] = {r->cr.size.mad, r->cr.interval.mad, r->cr.size.level,
-                   r->cr.interval.level, rate, p};
+    double v[6] = {r->cr.size.mad,
+                   r->cr.interval.mad,
+                   r->cr.size.level,
+                   r->cr.interval.level,
+                   rate,
+                   p};
     double d[6] = {q->smad, q->imad, q->size, q->interval, d_rate, q->interval + 0.5};
     unsigned long n = r->cr.size.n;
     double base = ref_fc_sigma(v[0], v[1], v[2], v[3], n, v[4], v[5]), dev = 0;
@@ -672,7 +677,8 @@ sigma_tols(const struct ref_fc *r, const struct qb *q, double rate, double d_rat
         double b = ref_fc_sigma(hi[0], hi[1], hi[2], hi[3], n, hi[4], hi[5]);
         dev += fmax(fabs(a - base), fabs(b - base));
     }
-    double round = (3 + rate / REF_UGPD_PER_MG_PER_S) * REF_UGPD_PER_MG_PER_S / fmax(p, 1) + 2;
+    double round =
+        (3 + rate / REF_UGPD_PER_MG_PER_S) * REF_UGPD_PER_MG_PER_S / fmax(p, 1) + 2;
     *bound = dev + round + 1e-9 * base;
     *spec = *bound + 1e-3 * base;
 }
@@ -904,8 +910,8 @@ test_event_sequences(void)
         "%ld queries on it skipped, %ld runouts at rates below 0.01 g/day skipped, "
         "%ld never; %ld silences taken as away, %ld sequences ended at a step "
         "threshold\n",
-        n_sequences, n_events, n_nudged, n_ambiguous, n_runout_low_rate, n_never, n_away,
-        n_step_ambiguous);
+        n_sequences, n_events, n_nudged, n_ambiguous, n_runout_low_rate, n_never,
+        n_away, n_step_ambiguous);
     for (int m = 0; m < FC_METHOD_COUNT; m++)
         stat_print(&st_rate[m]);
     for (int m = 0; m < FC_METHOD_COUNT; m++)

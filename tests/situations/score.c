@@ -343,12 +343,12 @@ score_orders(const struct situ_run *run, const struct situ_result *res,
             continue;
         bool delivered = false;
         for (size_t i = 0; i < n && !delivered; i++)
-            delivered = r[i].kind == SCENE_T_REFILL &&
-                        (r[i].flags & SCENE_TF_DELIVERY) && r[i].order >= 0 &&
-                        r[i].order < SITU_MAX_HOUSEHOLD &&
-                        res->household[r[i].order] == (int)j &&
-                        r[i].t_ms >= o->fulfilled_ms - run->policy[o->channel].close_ms &&
-                        r[i].t_ms <= o->fulfilled_ms + CLOCK_MS;
+            delivered =
+                r[i].kind == SCENE_T_REFILL && (r[i].flags & SCENE_TF_DELIVERY) &&
+                r[i].order >= 0 && r[i].order < SITU_MAX_HOUSEHOLD &&
+                res->household[r[i].order] == (int)j &&
+                r[i].t_ms >= o->fulfilled_ms - run->policy[o->channel].close_ms &&
+                r[i].t_ms <= o->fulfilled_ms + CLOCK_MS;
         sc->wrongly_closed += !delivered;
     }
     for (size_t i = 0; i < n; i++) {
@@ -359,9 +359,8 @@ score_orders(const struct situ_run *run, const struct situ_result *res,
                     ? res->household[r[i].order]
                     : -1;
         int64_t f = k >= 0 ? res->ord[k].fulfilled_ms : 0;
-        sc->deliveries_missed +=
-            !(f != 0 && f >= r[i].t_ms - CLOCK_MS &&
-              f <= r[i].t_ms + run->policy[r[i].channel].close_ms);
+        sc->deliveries_missed += !(f != 0 && f >= r[i].t_ms - CLOCK_MS &&
+                                   f <= r[i].t_ms + run->policy[r[i].channel].close_ms);
     }
 }
 

@@ -1279,9 +1279,11 @@ test_cancels(void)
     for (int i = 0; i < 4; i++)
         CHECK_EQ_I64(store_order_queue(db, ids[i], T0 + 10, su_build, "r"), 0);
     CHECK_EQ_I64(store_order_transition(db, "w2", ORDER_QUEUED, ORDER_PUBLISHED,
-                                        T0 + 20, "puback"), 0);
+                                        T0 + 20, "puback"),
+                 0);
     CHECK_EQ_I64(store_order_transition(db, "w3", ORDER_QUEUED, ORDER_ACKNOWLEDGED,
-                                        T0 + 20, "accepted"), 0);
+                                        T0 + 20, "accepted"),
+                 0);
 
     /* Pending: every reorder the retailer has not answered, by seq. */
     struct pend_list l = {0};
@@ -1296,7 +1298,8 @@ test_cancels(void)
      * same transaction as the transition. */
     int64_t cseq = -1;
     CHECK_EQ_I64(store_order_withdraw(db, "w2", ORDER_PUBLISHED, ORDER_CANCELLED,
-                                      T0 + 30, "by hand", su_build, "c", &cseq), 0);
+                                      T0 + 30, "by hand", su_build, "c", &cseq),
+                 0);
     CHECK_EQ_I64(cseq, 5);
     struct store_order got;
     CHECK_EQ_I64(store_order_get(db, "w2", &got), 0);
@@ -1313,7 +1316,8 @@ test_cancels(void)
 
     /* A planned order never left the device: no cancel, no number. */
     CHECK_EQ_I64(store_order_withdraw(db, "w5", ORDER_PLANNED, ORDER_CANCELLED, T0 + 31,
-                                      NULL, su_build, "c", &cseq), 0);
+                                      NULL, su_build, "c", &cseq),
+                 0);
     CHECK_EQ_I64(cseq, 0);
     CHECK_EQ_I64(store_cancel_get(db, "w5", &c), -ENOENT);
     CHECK_EQ_I64(store_seq_last(db, "dev", &last), 0);
@@ -1321,7 +1325,8 @@ test_cancels(void)
 
     /* A failing build changes nothing: state, number and outbox stay. */
     CHECK_EQ_I64(store_order_withdraw(db, "w4", ORDER_QUEUED, ORDER_EXPIRED, T0 + 32,
-                                      NULL, su_build_fail, NULL, &cseq), -EPIPE);
+                                      NULL, su_build_fail, NULL, &cseq),
+                 -EPIPE);
     CHECK_EQ_I64(cseq, 0);
     CHECK_EQ_I64(store_order_get(db, "w4", &got), 0);
     CHECK_EQ_I64(got.state, ORDER_QUEUED);
@@ -1330,18 +1335,23 @@ test_cancels(void)
     CHECK_EQ_I64(last, 5);
     /* Expiry of a queued order: a cancel too (it may have gone out). */
     CHECK_EQ_I64(store_order_withdraw(db, "w4", ORDER_QUEUED, ORDER_EXPIRED, T0 + 33,
-                                      "no refill", su_build, "e", &cseq), 0);
+                                      "no refill", su_build, "e", &cseq),
+                 0);
     CHECK_EQ_I64(cseq, 6);
     /* Refusals: a stale state, a state that is not a withdrawal, no such order. */
     CHECK_EQ_I64(store_order_withdraw(db, "w4", ORDER_QUEUED, ORDER_CANCELLED, T0 + 34,
-                                      NULL, su_build, "x", &cseq), -ESTALE);
+                                      NULL, su_build, "x", &cseq),
+                 -ESTALE);
     CHECK_EQ_I64(store_order_withdraw(db, "w1", ORDER_QUEUED, ORDER_FULFILLED, T0 + 34,
-                                      NULL, su_build, "x", &cseq), -EINVAL);
+                                      NULL, su_build, "x", &cseq),
+                 -EINVAL);
     CHECK_EQ_I64(store_order_withdraw(db, "nope", ORDER_QUEUED, ORDER_CANCELLED,
-                                      T0 + 34, NULL, su_build, "x", &cseq), -ENOENT);
+                                      T0 + 34, NULL, su_build, "x", &cseq),
+                 -ENOENT);
     /* Without a build function (an acknowledged order expiring): no cancel. */
     CHECK_EQ_I64(store_order_withdraw(db, "w3", ORDER_ACKNOWLEDGED, ORDER_EXPIRED,
-                                      T0 + 35, NULL, NULL, NULL, &cseq), 0);
+                                      T0 + 35, NULL, NULL, NULL, &cseq),
+                 0);
     CHECK_EQ_I64(cseq, 0);
 
     /* Made and queued in one transaction: all of it, or nothing. */
@@ -1360,16 +1370,19 @@ test_cancels(void)
     CHECK_EQ_I64(store_seq_last(db, "dev", &last), 0);
     CHECK_EQ_I64(last, 7);
     CHECK_EQ_I64(store_order_withdraw(db, "w6", ORDER_QUEUED, ORDER_CANCELLED, T0 + 39,
-                                      NULL, NULL, NULL, &cseq), 0);
+                                      NULL, NULL, NULL, &cseq),
+                 0);
 
     /* Pending now: w1's reorder (1), the cancels of w2 (5) and w4 (6). */
     memset(&l, 0, sizeof(l));
     CHECK_EQ_I64(store_outbox_pending(db, collect_pending, &l), 0);
     CHECK_EQ_I64(l.n, 3);
     CHECK(strcmp(l.ids[0], "w1") == 0 && l.kind[0] == STORE_MSG_REORDER);
-    CHECK(strcmp(l.ids[1], "w2") == 0 && l.kind[1] == STORE_MSG_CANCEL && l.seq[1] == 5);
+    CHECK(strcmp(l.ids[1], "w2") == 0 && l.kind[1] == STORE_MSG_CANCEL &&
+          l.seq[1] == 5);
     CHECK_EQ_I64(strcmp(l.msg[1], "msg-5-c"), 0);
-    CHECK(strcmp(l.ids[2], "w4") == 0 && l.kind[2] == STORE_MSG_CANCEL && l.seq[2] == 6);
+    CHECK(strcmp(l.ids[2], "w4") == 0 && l.kind[2] == STORE_MSG_CANCEL &&
+          l.seq[2] == 6);
 
     /* PUBACK and the retailer's answer; each only once. */
     CHECK_EQ_I64(store_cancel_published(db, "w2", T0 + 40), 0);
@@ -1402,9 +1415,11 @@ test_cancels(void)
     CHECK_EQ_I64(su_int(raw, "SELECT count(*) FROM cancels"), 2);
     CHECK_EQ_I64(su_int(raw, "SELECT seq FROM cancels WHERE order_id = 'w4'"), 6);
     CHECK_EQ_I64(su_int(raw, "SELECT count(*) FROM order_transitions WHERE "
-                             "order_id = 'w4' AND to_state = 'expired'"), 1);
+                             "order_id = 'w4' AND to_state = 'expired'"),
+                 1);
     CHECK_EQ_I64(su_int(raw, "SELECT count(*) FROM order_transitions WHERE "
-                             "order_id = 'w6'"), 3); /* planned, queued, cancelled */
+                             "order_id = 'w6'"),
+                 3); /* planned, queued, cancelled */
     /* Pruning an old final order takes its cancel with it. */
     sqlite3_close(raw);
     char err[256];
@@ -1459,9 +1474,10 @@ fill(sqlite3 *raw, int v)
         CHECK_EQ_I64(su_exec(raw, "INSERT INTO meta VALUES ('processed_ms', 42);"),
                      SQLITE_OK);
     if (v >= 5)
-        CHECK_EQ_I64(su_exec(raw, "INSERT INTO cancels (order_id, seq, message, "
-                                  "  created_ms) VALUES ('m1', 8, 'jws-8', 1);"
-                                  "UPDATE orders SET eta_ms = 5 WHERE order_id = 'm1';"),
+        CHECK_EQ_I64(su_exec(raw,
+                             "INSERT INTO cancels (order_id, seq, message, "
+                             "  created_ms) VALUES ('m1', 8, 'jws-8', 1);"
+                             "UPDATE orders SET eta_ms = 5 WHERE order_id = 'm1';"),
                      SQLITE_OK);
     if (v >= 7)
         CHECK_EQ_I64(su_exec(raw, "INSERT INTO resume VALUES (1, 42, 1, 'state');"),
