@@ -6,7 +6,8 @@
 #   BENCH_SKIP='bench-retailer-load' meson compile -C BUILD bench-all
 #
 # Runs the bench run_targets one after another, the deterministic instruction
-# counts first and the long timed runs last, each through tests/bench/stamp.py
+# counts first and the long timed runs after them, then `bench`, whose
+# RESULTS.md gathers the other documents, each through tests/bench/stamp.py
 # (which writes under the document's title the commit, build type, compiler,
 # machine, load average, date and this command). Stops at the first that fails,
 # naming it. BENCH_SKIP names targets not to run: their documents keep the
@@ -26,9 +27,9 @@ release | debugoptimized) ;;
   ;;
 esac
 
-# target and the document it rewrites, in the order they run.
-targets='bench tests/bench/RESULTS.md
-bench-cond tests/cond/BENCH.md
+# target and the document it rewrites, in the order they run. `bench` last:
+# besides its own counts, RESULTS.md gathers the other BENCH.md files (run.sh).
+targets='bench-cond tests/cond/BENCH.md
 bench-retailer tests/retailer/BENCH.md
 eval tests/eval/RESULTS.md
 loop-eval tests/eval/CLOSED-LOOP.md
@@ -38,7 +39,8 @@ bench-mqtt tests/mqtt/BENCH.md
 bench-rss tests/agent/BENCH.md
 bench-live tests/agent/BENCH.md
 bench-rss-home tests/agent/BENCH-rss-home.md
-bench-retailer-load tests/retailer/BENCH-load.md'
+bench-retailer-load tests/retailer/BENCH-load.md
+bench tests/bench/RESULTS.md'
 
 skip=" ${BENCH_SKIP:-} "
 done_list=''
