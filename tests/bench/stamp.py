@@ -98,6 +98,12 @@ def main():
              ("; " + a.note) if a.note else "", a.target))
     with open(a.doc) as f:
         lines = f.read().split("\n")
+    # Another target's line written while this one ran (two targets of one
+    # document run at once) is newer than the one taken at the start.
+    now = [ln for ln in lines
+           if ln.startswith(PREFIX) and not ln.startswith(PREFIX + a.target + "`")]
+    names = {ln.split("`")[1] for ln in now}
+    keep = now + [ln for ln in keep if ln.split("`")[1] not in names]
     lines = [ln for ln in lines if not ln.startswith(PREFIX)]
     # Under the title: "# Title", a blank line, the setup lines, a blank line.
     head = 1 if lines and lines[0].startswith("# ") else 0
