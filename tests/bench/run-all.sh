@@ -13,8 +13,8 @@
 # naming it. BENCH_SKIP names targets not to run: their documents keep the
 # setup line of the run that wrote them. Refuses a build that is not release or
 # debugoptimized: the documents state the build type, and a debug build's
-# figures would mislead. On this 2-core machine the whole run takes about
-# 55 minutes, 20 of them bench-retailer-load (tests/bench/README.md).
+# figures would mislead. On this 2-core machine, shared, the whole run took
+# about 65 minutes without bench-retailer-load (tests/bench/README.md).
 set -eu
 
 build=$1 buildtype=$2
