@@ -38,11 +38,15 @@ count_soft() {
   echo $((total / $4))
 }
 
-commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo "unknown")
-# RESULTS.md itself left out: an earlier run's rewrite is not a change of code.
-if [ -n "$(git -C "$root" status --porcelain -- models tests/bench/*.c \
-    tests/bench/*.sh 2>/dev/null)" ]; then
-  commit="$commit plus uncommitted changes"
+# BENCH_COMMIT: the commit stamp.py took before the run (meson compile bench).
+commit=${BENCH_COMMIT:-}
+if [ -z "$commit" ]; then
+  commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo "unknown")
+  # RESULTS.md itself left out: an earlier run's rewrite is not a change of code.
+  if [ -n "$(git -C "$root" status --porcelain -- models tests/bench/*.c \
+      tests/bench/*.sh 2>/dev/null)" ]; then
+    commit="$commit plus uncommitted changes"
+  fi
 fi
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo 2>/dev/null | head -n 1)
 m0cc=$(arm-none-eabi-gcc --version 2>/dev/null | head -n 1 || echo "no arm-none-eabi-gcc")
