@@ -38,6 +38,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, ".."))
 from broker import Broker, make_pki  # noqa: E402
 from checks import call, put, wait_for  # noqa: E402
+from procmem import proc_status  # noqa: E402
 
 AGENT, OUT = sys.argv[1], sys.argv[2]
 SECONDS = int(sys.argv[3]) if len(sys.argv) > 3 else 60
@@ -82,16 +83,7 @@ def demand(d, busy, seconds):
 
 
 def sample(pid):
-    st = {}
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            k, _, v = line.partition(":")
-            st[k] = v.split()
-    with open("/proc/%d/smaps_rollup" % pid) as f:
-        for line in f:
-            k, _, v = line.partition(":")
-            if k in ("Rss", "Pss"):
-                st["smaps_" + k] = v.split()
+    st = proc_status(pid)
     with open("/proc/%d/stat" % pid) as f:
         fields = f.read().rsplit(")", 1)[1].split()
     switches = run_ns = 0

@@ -42,6 +42,7 @@ sys.path.insert(0, os.path.join(HERE, ".."))
 sys.path.insert(0, HERE)
 from broker import Broker, make_pki  # noqa: E402
 from checks import children, call, put, wait_for  # noqa: E402
+from procmem import proc_status  # noqa: E402
 from grocyfake import FakeGrocy  # noqa: E402
 
 AGENT, OUT = sys.argv[1], sys.argv[2]
@@ -140,16 +141,7 @@ def child_memory(pid):
 
 
 def sample(pid):
-    st = {}
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            k, _, v = line.partition(":")
-            st[k] = v.split()
-    with open("/proc/%d/smaps_rollup" % pid) as f:
-        for line in f:
-            k, _, v = line.partition(":")
-            if k in ("Rss", "Pss"):
-                st["smaps_" + k] = v.split()
+    st = proc_status(pid)
     with open("/proc/%d/stat" % pid) as f:
         fields = f.read().rsplit(")", 1)[1].split()
     # utime, stime, cutime, cstime (fields 14 to 17): its own and its reaped senders'

@@ -24,26 +24,19 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, ".."))
 from broker import Broker, make_pki  # noqa: E402
 from checks import wait_for  # noqa: E402
+from procmem import proc_status  # noqa: E402
 
 WARMUP = 10
 
 
 def status(pid):
-    st = {}
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            k, _, v = line.partition(":")
-            st[k] = v.split()
-    with open("/proc/%d/smaps_rollup" % pid) as f:
-        for line in f:
-            if line.startswith("Pss:"):
-                st["Pss"] = line.split()[1:]
+    st = proc_status(pid)
     with open("/proc/%d/maps" % pid) as f:
         maps = f.read()
     libs = [n for n in ("libpaho-mqtt3as", "libpaho-mqtt3a.", "libssl")
             if "/" + n in maps]
     return (int(st["VmRSS"][0]), int(st["RssFile"][0]), int(st["RssAnon"][0]),
-            int(st["Pss"][0]), ", ".join(x.rstrip(".") for x in libs) or "-")
+            int(st["smaps_Pss"][0]), ", ".join(x.rstrip(".") for x in libs) or "-")
 
 
 def measure(retailer, d, broker, ca):
