@@ -270,38 +270,17 @@ cfg_ascii_in(const char *s, const char *extra, bool upper)
 bool
 cfg_utf8_ok(const char *s, bool controls)
 {
-    const unsigned char *p = (const unsigned char *)s;
+    size_t left = strlen(s);
 
-    while (*p != '\0') {
-        unsigned c = *p, n;
+    while (left > 0) {
         uint32_t cp;
-        if (c < 0x80) {
-            if (!controls && (c < 0x20 || c == 0x7f))
-                return false;
-            p++;
-            continue;
-        }
-        if (c >= 0xc2 && c <= 0xdf) {
-            n = 1;
-            cp = c & 0x1f;
-        } else if (c >= 0xe0 && c <= 0xef) {
-            n = 2;
-            cp = c & 0x0f;
-        } else if (c >= 0xf0 && c <= 0xf4) {
-            n = 3;
-            cp = c & 0x07;
-        } else {
+        int n = text_utf8_next(s, left, &cp);
+        if (n < 0)
             return false;
-        }
-        for (unsigned i = 1; i <= n; i++) {
-            if ((p[i] & 0xc0) != 0x80)
-                return false;
-            cp = cp << 6 | (p[i] & 0x3f);
-        }
-        if ((n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10ffff)) ||
-            (cp >= 0xd800 && cp <= 0xdfff) || (!controls && cp <= 0x9f))
+        if (!controls && (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f)))
             return false;
-        p += n + 1;
+        s += n;
+        left -= (size_t)n;
     }
     return true;
 }

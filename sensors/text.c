@@ -114,42 +114,54 @@ text_verror(char *err, size_t errlen, const char *fmt, va_list ap)
         vsnprintf(err, errlen, fmt, ap);
 }
 
+int
+text_utf8_next(const char *s, size_t left, uint32_t *cp)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    unsigned c, need;
+    uint32_t v, min;
+
+    if (left == 0)
+        return -1;
+    c = p[0];
+    if (c < 0x80) {
+        *cp = c;
+        return 1;
+    }
+    if (c >= 0xc2 && c <= 0xdf) {
+        need = 1, v = c & 0x1f, min = 0x80;
+    } else if (c >= 0xe0 && c <= 0xef) {
+        need = 2, v = c & 0x0f, min = 0x800;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+        need = 3, v = c & 0x07, min = 0x10000;
+    } else {
+        return -1;
+    }
+    if (left <= need)
+        return -1;
+    for (unsigned k = 1; k <= need; k++) {
+        if ((p[k] & 0xc0) != 0x80)
+            return -1;
+        v = (v << 6) | (p[k] & 0x3f);
+    }
+    if (v < min || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
+        return -1;
+    *cp = v;
+    return (int)need + 1;
+}
+
 long
 text_utf8_count(const char *s, size_t len)
 {
-    const unsigned char *p = (const unsigned char *)s;
     long count = 0;
     size_t i = 0;
+    uint32_t cp;
 
     while (i < len) {
-        unsigned c = p[i];
-        size_t need;
-        unsigned cp, min;
-
-        if (c < 0x80) {
-            i++;
-            count++;
-            continue;
-        }
-        if (c >= 0xc2 && c <= 0xdf) {
-            need = 1, cp = c & 0x1f, min = 0x80;
-        } else if (c >= 0xe0 && c <= 0xef) {
-            need = 2, cp = c & 0x0f, min = 0x800;
-        } else if (c >= 0xf0 && c <= 0xf4) {
-            need = 3, cp = c & 0x07, min = 0x10000;
-        } else {
+        int n = text_utf8_next(s + i, len - i, &cp);
+        if (n < 0)
             return -1;
-        }
-        if (len - i <= need)
-            return -1;
-        for (size_t k = 1; k <= need; k++) {
-            if ((p[i + k] & 0xc0) != 0x80)
-                return -1;
-            cp = (cp << 6) | (p[i + k] & 0x3f);
-        }
-        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-            return -1;
-        i += need + 1;
+        i += (size_t)n;
         count++;
     }
     return count;

@@ -75,4 +75,11 @@ void text_verror(char *err, size_t errlen, const char *fmt, va_list ap)
  */
 long text_utf8_count(const char *s, size_t len);
 
+/*
+ * The UTF-8 sequence at s, of the left bytes there: its length in bytes, its
+ * code point in *cp; -1 when it is not well-formed by the same rules (or is
+ * cut short).
+ */
+int text_utf8_next(const char *s, size_t left, uint32_t *cp);
+
 #endif
