@@ -22,9 +22,10 @@
 
 #include <cJSON.h>
 
-#include "sensors/clock.h"
 #include "agent/control.h"
 #include "agent/msg/jsonread.h"
+#include "sensors/clock.h"
+#include "sensors/text.h"
 
 static const char *const cmd_names[CONTROL_CMD_COUNT] = {
     [CONTROL_PING] = "ping",
@@ -151,19 +152,6 @@ cmd_list(char *buf, size_t len)
         n +=
             (size_t)snprintf(buf + n, len - n, "%s%s", c > 0 ? ", " : "", cmd_names[c]);
     return buf;
-}
-
-static bool
-item_id_ok(const char *s)
-{
-    size_t n = 0;
-
-    for (; s[n] != '\0'; n++) {
-        char c = s[n];
-        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-'))
-            return false;
-    }
-    return n >= 1 && n < CONTROL_ITEM_MAX;
 }
 
 /*
@@ -373,7 +361,7 @@ parse_object(const cJSON *root, struct control_request *out, char *err, size_t e
                     json_type(item));
             return -EINVAL;
         }
-        if (!item_id_ok(item->valuestring)) {
+        if (!text_is_id(item->valuestring, CONTROL_ITEM_MAX)) {
             set_err(err, errlen,
                     "\"item\" must be 1 to 31 characters of a-z, 0-9, _ "
                     "and -, found \"%s\"",
@@ -510,8 +498,8 @@ control_format_request(const struct control_request *r, char *buf, size_t len)
     if ((unsigned)r->cmd >= CONTROL_CMD_COUNT)
         return -EINVAL;
     keys = cmd_keys[r->cmd];
-    if ((keys & KEY_ITEM) &&
-        (memchr(r->item, '\0', sizeof(r->item)) == NULL || !item_id_ok(r->item)))
+    if ((keys & KEY_ITEM) && (memchr(r->item, '\0', sizeof(r->item)) == NULL ||
+                              !text_is_id(r->item, CONTROL_ITEM_MAX)))
         return -EINVAL;
     if ((keys & KEY_GRAMS) &&
         (r->known_mg < CONTROL_SPAN_MIN_MG || r->known_mg > CONTROL_SPAN_MAX_MG))

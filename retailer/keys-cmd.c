@@ -17,13 +17,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sensors/clock.h"
 #include "agent/msg/keys.h"
-#include "retailer/keytab.h"
 #include "agent/msg/message.h"
+#include "agent/msg/utc.h"
+#include "retailer/keytab.h"
 #include "retailer/retailer-state.h"
 #include "retailer/trust.h"
-#include "agent/msg/utc.h"
+#include "sensors/clock.h"
+#include "sensors/text.h"
 
 #define EXIT_USAGE 2
 /* The largest time or duration an argument takes: 9999-12-31T23:59:59Z. */
@@ -103,7 +104,7 @@ number_arg(const char *opt, const char *v)
 static void
 device_arg(const char *v)
 {
-    if (!message_is_id(v, MESSAGE_ID_MAX))
+    if (!text_is_name(v, MESSAGE_ID_MAX))
         die_usage("DEVICE: '%.80s' is not a device id (1 to 63 of A-Z a-z 0-9 _ -)", v);
 }
 

@@ -216,7 +216,7 @@ parse_topic(const struct listen_config *c, const char *topic, size_t n,
         return -1;
     memcpy(device, d, (size_t)(slash - d));
     device[slash - d] = '\0';
-    if (!message_is_id(device, MESSAGE_ID_MAX))
+    if (!text_is_name(device, MESSAGE_ID_MAX))
         return -1;
     n -= (size_t)(slash + 1 - topic);
     slash++;

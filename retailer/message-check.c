@@ -20,6 +20,7 @@
 
 #include "agent/msg/jsonread.h"
 #include "agent/msg/message.h"
+#include "sensors/text.h"
 
 static const char *const reason_names[CHECK_REASON_COUNT] = {
     "ok",          "malformed", "alg",    "signature", "unknown-device",
@@ -72,7 +73,7 @@ claimed_device(const struct jws *j, char out[MESSAGE_ID_MAX])
     out[0] = '\0';
     root = jr_parse(j->payload, j->payload_len, PAYLOAD_MAX, 6, "payload", NULL, 0);
     v = cJSON_GetObjectItemCaseSensitive(root, "device");
-    if (cJSON_IsString(v) && message_is_id(v->valuestring, MESSAGE_ID_MAX))
+    if (cJSON_IsString(v) && text_is_name(v->valuestring, MESSAGE_ID_MAX))
         snprintf(out, MESSAGE_ID_MAX, "%s", v->valuestring);
     cJSON_Delete(root);
 }

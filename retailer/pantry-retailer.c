@@ -638,7 +638,7 @@ cmd_listen(int argc, char **argv)
             key_path = optarg;
             break;
         case OPT_RETAILER_ID:
-            if (!message_is_id(optarg, MESSAGE_ID_MAX))
+            if (!text_is_name(optarg, MESSAGE_ID_MAX))
                 die_usage(usage_listen, "--retailer-id: 1 to 63 of A-Z a-z 0-9 _ -");
             c.ack.retailer = optarg;
             break;
@@ -715,7 +715,7 @@ cmd_listen(int argc, char **argv)
     if (c.prefix[0] == '\0' || strpbrk(c.prefix, "+#") != NULL ||
         strlen(c.prefix) > 200 || c.prefix[strlen(c.prefix) - 1] == '/')
         die_usage(usage_listen, "--prefix: a topic without wildcards or a final '/'");
-    if (!message_is_id(c.group, MESSAGE_ID_MAX))
+    if (!text_is_name(c.group, MESSAGE_ID_MAX))
         die_usage(usage_listen, "--group: 1 to 63 of A-Z a-z 0-9 _ -");
     if (c.session_expiry_s > UINT32_MAX - 1)
         die_usage(usage_listen, "--session-expiry: at most 4294967294 s");

@@ -523,13 +523,13 @@ check_common(const cJSON *root, enum payload_kind kind, struct payload *out, cha
     v = get(root, "order_id");
     if (!cJSON_IsString(v) ||
         !(kind == PAYLOAD_REORDER ? is_reorder_id(v->valuestring)
-                                  : message_is_id(v->valuestring, MESSAGE_ID_MAX)))
+                                  : text_is_name(v->valuestring, MESSAGE_ID_MAX)))
         return bad(err, errlen, "order_id",
                    kind == PAYLOAD_REORDER ? "<item>-YYYYMMDDTHHMMSSZ-<8 hex>[-<digit>]"
                                            : "1 to 63 characters of A-Z a-z 0-9 _ -");
     memcpy(out->order_id, v->valuestring, strlen(v->valuestring) + 1);
     v = get(root, "device");
-    if (!cJSON_IsString(v) || !message_is_id(v->valuestring, MESSAGE_ID_MAX))
+    if (!cJSON_IsString(v) || !text_is_name(v->valuestring, MESSAGE_ID_MAX))
         return bad(err, errlen, "device", "1 to 63 characters of A-Z a-z 0-9 _ -");
     memcpy(out->device, v->valuestring, strlen(v->valuestring) + 1);
     if (!is_int(get(root, "seq"), 1, MESSAGE_SEQ_MAX, &out->seq)) {

@@ -161,7 +161,7 @@ trust_add(struct trust *t, const char *device, const uint8_t pk[KEYS_PK_BYTES])
     size_t i;
     int r;
 
-    if (!message_is_id(device, MESSAGE_ID_MAX))
+    if (!text_is_name(device, MESSAGE_ID_MAX))
         return -EINVAL;
     i = lower_device(t, device);
     if (i < t->n && strcmp(t->e[i].device, device) == 0) {
@@ -230,7 +230,7 @@ trust_load(const char *dir, struct trust **out, char *err, size_t errlen)
             continue;
         if (n - 4 >= sizeof(device) ||
             (memcpy(device, de->d_name, n - 4), device[n - 4] = '\0',
-             !message_is_id(device, MESSAGE_ID_MAX))) {
+             !text_is_name(device, MESSAGE_ID_MAX))) {
             r = text_error(err, errlen,
                            "trust store %s: %s: the name is not "
                            "<device-id>.jwk with 1 to 63 of A-Z a-z 0-9 _ -",

@@ -38,18 +38,32 @@ text_parse_int(const char *s, size_t max_digits, int64_t *out)
     return true;
 }
 
-bool
-text_is_id(const char *s, size_t max_len)
+/* 1..max_len-1 characters of a-z (and A-Z when upper), 0-9, '_' and '-'. */
+static bool
+id_chars(const char *s, size_t max_len, bool upper)
 {
     size_t n = strlen(s);
     if (n == 0 || n >= max_len)
         return false;
     for (size_t i = 0; i < n; i++) {
         char c = s[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-'))
+        if (!((c >= 'a' && c <= 'z') || (upper && c >= 'A' && c <= 'Z') ||
+              (c >= '0' && c <= '9') || c == '_' || c == '-'))
             return false;
     }
     return true;
+}
+
+bool
+text_is_id(const char *s, size_t max_len)
+{
+    return id_chars(s, max_len, false);
+}
+
+bool
+text_is_name(const char *s, size_t max_len)
+{
+    return id_chars(s, max_len, true);
 }
 
 enum text_line

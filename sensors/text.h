@@ -34,6 +34,10 @@ bool text_parse_int(const char *s, size_t max_digits, int64_t *out);
 /* 1..max_len-1 characters of a-z, 0-9, '_' and '-'. */
 bool text_is_id(const char *s, size_t max_len);
 
+/* The same with A-Z too: the ids of the message contract (order, device,
+ * retailer, agent/msg/message.h). */
+bool text_is_name(const char *s, size_t max_len);
+
 /* What text_read_line() found. */
 enum text_line {
     TEXT_LINE_EOF,     /* the end of the file, nothing read */

@@ -345,20 +345,6 @@ get_int(const cJSON *v, int64_t *out)
     return true;
 }
 
-bool
-message_is_id(const char *s, size_t max_len)
-{
-    size_t n = 0;
-
-    for (; s[n] != '\0'; n++) {
-        char c = s[n];
-        if (n + 1 >= max_len || !((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                                  (c >= '0' && c <= '9') || c == '-' || c == '_'))
-            return false;
-    }
-    return n > 0;
-}
-
 int
 message_ack_parse(const char *text, size_t len, struct message_ack *out, char *err,
                   size_t errlen)
@@ -407,7 +393,7 @@ message_ack_parse(const char *text, size_t len, struct message_ack *out, char *e
     }
     if (!get_text(cJSON_GetObjectItemCaseSensitive(root, "order_id"), out->order_id,
                   sizeof(out->order_id), false) ||
-        !message_is_id(out->order_id, MESSAGE_ID_MAX)) {
+        !text_is_name(out->order_id, MESSAGE_ID_MAX)) {
         text_error(err, errlen,
                    "ack: order_id: expected 1 to %d characters of "
                    "A-Z a-z 0-9 _ -",
@@ -416,7 +402,7 @@ message_ack_parse(const char *text, size_t len, struct message_ack *out, char *e
     }
     if (!get_text(cJSON_GetObjectItemCaseSensitive(root, "device"), out->device,
                   sizeof(out->device), false) ||
-        !message_is_id(out->device, MESSAGE_ID_MAX)) {
+        !text_is_name(out->device, MESSAGE_ID_MAX)) {
         text_error(err, errlen,
                    "ack: device: expected 1 to %d characters of "
                    "A-Z a-z 0-9 _ -",
@@ -461,7 +447,7 @@ message_ack_parse(const char *text, size_t len, struct message_ack *out, char *e
     }
     if ((v = cJSON_GetObjectItemCaseSensitive(root, "retailer")) != NULL &&
         (!get_text(v, out->retailer, sizeof(out->retailer), false) ||
-         !message_is_id(out->retailer, MESSAGE_ID_MAX))) {
+         !text_is_name(out->retailer, MESSAGE_ID_MAX))) {
         text_error(err, errlen,
                    "ack: retailer: expected 1 to %d characters of "
                    "A-Z a-z 0-9 _ -",

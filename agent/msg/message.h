@@ -171,10 +171,6 @@ int message_ack_json(const struct message_ack *a, char **out);
 int message_ack_parse(const char *text, size_t len, struct message_ack *out, char *err,
                       size_t errlen);
 
-/* An id of the contract (order, device, retailer): 1..max_len-1 bytes of
- * [A-Za-z0-9_-], the whole string. */
-bool message_is_id(const char *s, size_t max_len);
-
 /*
  * Integers in messages are 0..2^53 - 1: every one is exact in a double, so no
  * JSON parser rounds it (2^53 + 1 would read as 2^53, and is refused as that).

@@ -11,9 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tests/fuzz/fuzz.h"
 #include "agent/msg/message.h"
 #include "retailer/payload.h"
+#include "sensors/text.h"
+#include "tests/fuzz/fuzz.h"
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -37,8 +38,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         goto out;
     }
     FUZZ_ASSERT(cJSON_IsObject(p.json));
-    FUZZ_ASSERT(message_is_id(p.device, MESSAGE_ID_MAX));
-    FUZZ_ASSERT(message_is_id(p.order_id, MESSAGE_ID_MAX));
+    FUZZ_ASSERT(text_is_name(p.device, MESSAGE_ID_MAX));
+    FUZZ_ASSERT(text_is_name(p.order_id, MESSAGE_ID_MAX));
     FUZZ_ASSERT(p.seq >= 1 && p.seq <= MESSAGE_INT_MAX);
     FUZZ_ASSERT(p.iat_s >= 0 && p.iat_s <= MESSAGE_INT_MAX);
     printed = cJSON_PrintUnformatted(p.json);
