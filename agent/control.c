@@ -10,7 +10,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -111,18 +110,6 @@ control_error_from_name(const char *name)
     return -EIO;
 }
 
-static void __attribute__((format(printf, 3, 4)))
-set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (err == NULL || errlen == 0)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
 /*
  * Untrusted text quoted in a message: printable ASCII, anything else as '?',
  * at most 40 bytes (with "..." when cut).
@@ -165,11 +152,11 @@ scan_line(const char *s, size_t n, char *err, size_t errlen)
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
         if (c == '\n') {
-            set_err(err, errlen, "more than one line: one request per connection");
+            text_error(err, errlen, "more than one line: one request per connection");
             return -EINVAL;
         }
         if (c < 0x20 && c != '\t') {
-            set_err(err, errlen, "control character 0x%02x at byte %zu", c, i + 1);
+            text_error(err, errlen, "control character 0x%02x at byte %zu", c, i + 1);
             return -EINVAL;
         }
     }
@@ -202,13 +189,14 @@ whole(const cJSON *v, const char *name, int64_t min, int64_t max, int64_t *out,
     double d = cJSON_IsNumber(v) ? v->valuedouble : 0;
 
     if (!cJSON_IsNumber(v)) {
-        set_err(err, errlen, "\"%s\" must be a number, found %s", name, json_type(v));
+        text_error(err, errlen, "\"%s\" must be a number, found %s", name,
+                   json_type(v));
         return -EINVAL;
     }
     if (!(d >= (double)min && d <= (double)max) || d != (double)(int64_t)d) {
-        set_err(err, errlen,
-                "\"%s\" must be a whole number from %lld to %lld, found %g", name,
-                (long long)min, (long long)max, d);
+        text_error(err, errlen,
+                   "\"%s\" must be a whole number from %lld to %lld, found %g", name,
+                   (long long)min, (long long)max, d);
         return -EINVAL;
     }
     *out = (int64_t)d;
@@ -233,7 +221,8 @@ check_away(const cJSON *from, const cJSON *until, const cJSON *arrive,
            const cJSON *remove, struct control_request *out, char *err, size_t errlen)
 {
     if (remove != NULL && (from != NULL || until != NULL || arrive != NULL)) {
-        set_err(err, errlen, "away takes \"remove\" alone, or \"from\" and \"until\"");
+        text_error(err, errlen,
+                   "away takes \"remove\" alone, or \"from\" and \"until\"");
         return -EINVAL;
     }
     if (remove != NULL)
@@ -242,20 +231,20 @@ check_away(const cJSON *from, const cJSON *until, const cJSON *arrive,
     if (from == NULL && until == NULL && arrive == NULL)
         return 0;
     if (from == NULL || until == NULL) {
-        set_err(err, errlen, "away needs \"from\" and \"until\" together");
+        text_error(err, errlen, "away needs \"from\" and \"until\" together");
         return -EINVAL;
     }
     if (whole(from, "from", 0, CONTROL_TIME_MAX_S, &out->from_s, err, errlen) < 0 ||
         whole(until, "until", 0, CONTROL_TIME_MAX_S, &out->until_s, err, errlen) < 0)
         return -EINVAL;
     if (out->until_s <= out->from_s) {
-        set_err(err, errlen, "\"until\" must be after \"from\"");
+        text_error(err, errlen, "\"until\" must be after \"from\"");
         return -EINVAL;
     }
     if (arrive != NULL) {
         if (!cJSON_IsString(arrive) || (strcmp(arrive->valuestring, "after") != 0 &&
                                         strcmp(arrive->valuestring, "before") != 0)) {
-            set_err(err, errlen, "\"arrive\" must be \"after\" or \"before\"");
+            text_error(err, errlen, "\"arrive\" must be \"after\" or \"before\"");
             return -EINVAL;
         }
         out->before = arrive->valuestring[0] == 'b';
@@ -274,10 +263,10 @@ parse_object(const cJSON *root, struct control_request *out, char *err, size_t e
     int c;
 
     if (!cJSON_IsObject(root)) {
-        set_err(err, errlen,
-                "expected a JSON object such as {\"cmd\":\"ping\"}, "
-                "found %s",
-                json_type(root));
+        text_error(err, errlen,
+                   "expected a JSON object such as {\"cmd\":\"ping\"}, "
+                   "found %s",
+                   json_type(root));
         return -EINVAL;
     }
     cJSON_ArrayForEach(v, root)
@@ -311,34 +300,35 @@ parse_object(const cJSON *root, struct control_request *out, char *err, size_t e
             slot = &reason;
             bit = KEY_REASON;
         } else {
-            set_err(err, errlen,
-                    "unknown key \"%s\" (known: cmd, item, grams, seconds, from, "
-                    "until, arrive, remove, reason)",
-                    quote(v->string, q, sizeof(q)));
+            text_error(err, errlen,
+                       "unknown key \"%s\" (known: cmd, item, grams, seconds, from, "
+                       "until, arrive, remove, reason)",
+                       quote(v->string, q, sizeof(q)));
             return -EINVAL;
         }
         if (*slot != NULL) {
-            set_err(err, errlen, "key \"%s\" given twice", v->string);
+            text_error(err, errlen, "key \"%s\" given twice", v->string);
             return -EINVAL;
         }
         *slot = v;
         have |= bit;
     }
     if (cmd == NULL) {
-        set_err(err, errlen, "no \"cmd\": expected one of %s",
-                cmd_list(names, sizeof(names)));
+        text_error(err, errlen, "no \"cmd\": expected one of %s",
+                   cmd_list(names, sizeof(names)));
         return -EINVAL;
     }
     if (!cJSON_IsString(cmd)) {
-        set_err(err, errlen, "\"cmd\" must be a string, found %s", json_type(cmd));
+        text_error(err, errlen, "\"cmd\" must be a string, found %s", json_type(cmd));
         return -EINVAL;
     }
     for (c = 0; c < CONTROL_CMD_COUNT; c++)
         if (strcmp(cmd->valuestring, cmd_names[c]) == 0)
             break;
     if (c == CONTROL_CMD_COUNT) {
-        set_err(err, errlen, "unknown command \"%s\" (known: %s)",
-                quote(cmd->valuestring, q, sizeof(q)), cmd_list(names, sizeof(names)));
+        text_error(err, errlen, "unknown command \"%s\" (known: %s)",
+                   quote(cmd->valuestring, q, sizeof(q)),
+                   cmd_list(names, sizeof(names)));
         return -EINVAL;
     }
     out->cmd = (enum control_cmd)c;
@@ -347,25 +337,25 @@ parse_object(const cJSON *root, struct control_request *out, char *err, size_t e
     for (unsigned k = 0; k < KEY_COUNT; k++) {
         unsigned bit = 1u << k;
         if ((have & bit) && !((cmd_keys[c] | cmd_optional[c]) & bit)) {
-            set_err(err, errlen, "%s takes no \"%s\"", cmd_names[c], key_names[k]);
+            text_error(err, errlen, "%s takes no \"%s\"", cmd_names[c], key_names[k]);
             return -EINVAL;
         }
         if (!(have & bit) && (cmd_keys[c] & bit)) {
-            set_err(err, errlen, "%s needs \"%s\"", cmd_names[c], key_names[k]);
+            text_error(err, errlen, "%s needs \"%s\"", cmd_names[c], key_names[k]);
             return -EINVAL;
         }
     }
     if (item != NULL) {
         if (!cJSON_IsString(item)) {
-            set_err(err, errlen, "\"item\" must be a string, found %s",
-                    json_type(item));
+            text_error(err, errlen, "\"item\" must be a string, found %s",
+                       json_type(item));
             return -EINVAL;
         }
         if (!text_is_id(item->valuestring, CONTROL_ITEM_MAX)) {
-            set_err(err, errlen,
-                    "\"item\" must be 1 to 31 characters of a-z, 0-9, _ "
-                    "and -, found \"%s\"",
-                    quote(item->valuestring, q, sizeof(q)));
+            text_error(err, errlen,
+                       "\"item\" must be 1 to 31 characters of a-z, 0-9, _ "
+                       "and -, found \"%s\"",
+                       quote(item->valuestring, q, sizeof(q)));
             return -EINVAL;
         }
         strcpy(out->item, item->valuestring);
@@ -373,14 +363,14 @@ parse_object(const cJSON *root, struct control_request *out, char *err, size_t e
     if (grams != NULL) {
         double g = cJSON_IsNumber(grams) ? grams->valuedouble : 0;
         if (!cJSON_IsNumber(grams)) {
-            set_err(err, errlen, "\"grams\" must be a number, found %s",
-                    json_type(grams));
+            text_error(err, errlen, "\"grams\" must be a number, found %s",
+                       json_type(grams));
             return -EINVAL;
         }
         /* Written as !(in range) so that NaN is refused too. */
         if (!(g >= 0.001 && g <= 1000000.0)) {
-            set_err(err, errlen, "\"grams\" must be from 0.001 to 1000000, found %g",
-                    g);
+            text_error(err, errlen, "\"grams\" must be from 0.001 to 1000000, found %g",
+                       g);
             return -EINVAL;
         }
         out->known_mg = (int64_t)(g * 1000.0 + 0.5);
@@ -392,35 +382,35 @@ parse_object(const cJSON *root, struct control_request *out, char *err, size_t e
     if (seconds != NULL) {
         double s = cJSON_IsNumber(seconds) ? seconds->valuedouble : 0;
         if (!cJSON_IsNumber(seconds)) {
-            set_err(err, errlen, "\"seconds\" must be a number, found %s",
-                    json_type(seconds));
+            text_error(err, errlen, "\"seconds\" must be a number, found %s",
+                       json_type(seconds));
             return -EINVAL;
         }
         if (!(s >= CONTROL_RECORD_MIN_S && s <= CONTROL_RECORD_MAX_S) ||
             s != (double)(int64_t)s) {
-            set_err(err, errlen,
-                    "\"seconds\" must be a whole number from %d to %d, "
-                    "found %g",
-                    CONTROL_RECORD_MIN_S, CONTROL_RECORD_MAX_S, s);
+            text_error(err, errlen,
+                       "\"seconds\" must be a whole number from %d to %d, "
+                       "found %g",
+                       CONTROL_RECORD_MIN_S, CONTROL_RECORD_MAX_S, s);
             return -EINVAL;
         }
         out->seconds = (int64_t)s;
     }
     if (reason != NULL && !cJSON_IsString(reason)) {
-        set_err(err, errlen, "\"reason\" must be a string, found %s",
-                json_type(reason));
+        text_error(err, errlen, "\"reason\" must be a string, found %s",
+                   json_type(reason));
         return -EINVAL;
     }
     if (reason != NULL && (reason->valuestring[0] == '\0' ||
                            strlen(reason->valuestring) >= CONTROL_REASON_MAX)) {
-        set_err(err, errlen, "\"reason\" must be 1 to %d bytes of text, found %zu",
-                CONTROL_REASON_MAX - 1, strlen(reason->valuestring));
+        text_error(err, errlen, "\"reason\" must be 1 to %d bytes of text, found %zu",
+                   CONTROL_REASON_MAX - 1, strlen(reason->valuestring));
         return -EINVAL;
     }
     /* jr_parse() let through well-formed UTF-8 only, but an escape such as
      * "\u0007" is a control character all the same. */
     if (reason != NULL && !reason_ok(reason->valuestring)) {
-        set_err(err, errlen, "\"reason\" must be text without control characters");
+        text_error(err, errlen, "\"reason\" must be text without control characters");
         return -EINVAL;
     }
     if (reason != NULL)
@@ -445,7 +435,7 @@ control_parse_request(const char *line, size_t len, struct control_request *out,
     if (len > 0 && line[len - 1] == '\r')
         len--;
     if (len > CONTROL_LINE_MAX) {
-        set_err(err, errlen, "request longer than %d bytes", CONTROL_LINE_MAX);
+        text_error(err, errlen, "request longer than %d bytes", CONTROL_LINE_MAX);
         return -E2BIG;
     }
     r = scan_line(line, len, err, errlen);
@@ -455,9 +445,9 @@ control_parse_request(const char *line, size_t len, struct control_request *out,
     buf[len] = '\0';
     size_t skip = strspn(buf, " \t");
     if (skip == len) {
-        set_err(err, errlen,
-                "empty request: expected a JSON object such as "
-                "{\"cmd\":\"ping\"}");
+        text_error(err, errlen,
+                   "empty request: expected a JSON object such as "
+                   "{\"cmd\":\"ping\"}");
         return -EINVAL;
     }
     if ((root = jr_parse(buf, len, CONTROL_LINE_MAX, CONTROL_DEPTH_MAX, "request", err,
@@ -653,24 +643,24 @@ control_listen(const char *path, int *fd_out, char *err, size_t errlen)
 
     *fd_out = -1;
     if (strlen(path) >= sizeof(sa.sun_path)) {
-        set_err(err, errlen, "%s: control socket path longer than %zu bytes", path,
-                sizeof(sa.sun_path) - 1);
+        text_error(err, errlen, "%s: control socket path longer than %zu bytes", path,
+                   sizeof(sa.sun_path) - 1);
         return -ENAMETOOLONG;
     }
     strcpy(sa.sun_path, path);
     if (lstat(path, &st) == 0) {
         if (!S_ISSOCK(st.st_mode)) {
-            set_err(err, errlen,
-                    "%s exists and is not a socket: not removed; move it "
-                    "away or set control_socket elsewhere",
-                    path);
+            text_error(err, errlen,
+                       "%s exists and is not a socket: not removed; move it "
+                       "away or set control_socket elsewhere",
+                       path);
             return -EEXIST;
         }
         /* A socket nobody answers on is what a crashed daemon leaves behind. */
         fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
         if (fd < 0) {
             r = -errno;
-            set_err(err, errlen, "socket: %s", strerror(errno));
+            text_error(err, errlen, "socket: %s", strerror(errno));
             return r;
         }
         r = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
@@ -678,25 +668,26 @@ control_listen(const char *path, int *fd_out, char *err, size_t errlen)
         close(fd);
         fd = -1;
         if (r == 0) {
-            set_err(err, errlen, "%s: another pantry-agent is listening on it", path);
+            text_error(err, errlen, "%s: another pantry-agent is listening on it",
+                       path);
             return -EADDRINUSE;
         }
         if (e != ECONNREFUSED) {
-            set_err(err, errlen, "%s: cannot check the old socket: %s", path,
-                    strerror(e));
+            text_error(err, errlen, "%s: cannot check the old socket: %s", path,
+                       strerror(e));
             return -e;
         }
         if (unlink(path) < 0 && errno != ENOENT) {
             r = -errno;
-            set_err(err, errlen, "%s: cannot remove the stale socket: %s", path,
-                    strerror(errno));
+            text_error(err, errlen, "%s: cannot remove the stale socket: %s", path,
+                       strerror(errno));
             return r;
         }
     }
     fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) {
         r = -errno;
-        set_err(err, errlen, "socket: %s", strerror(errno));
+        text_error(err, errlen, "socket: %s", strerror(errno));
         return r;
     }
     /* The socket's mode is the access control: rw for owner and group only. */
@@ -707,17 +698,17 @@ control_listen(const char *path, int *fd_out, char *err, size_t errlen)
     if (r < 0) {
         r = -e;
         if (e == ENOENT)
-            set_err(err, errlen,
-                    "%s: its directory does not exist (systemd creates "
-                    "it with RuntimeDirectory=)",
-                    path);
+            text_error(err, errlen,
+                       "%s: its directory does not exist (systemd creates "
+                       "it with RuntimeDirectory=)",
+                       path);
         else
-            set_err(err, errlen, "%s: cannot bind: %s", path, strerror(e));
+            text_error(err, errlen, "%s: cannot bind: %s", path, strerror(e));
         goto error;
     }
     if (listen(fd, 16) < 0) {
         r = -errno;
-        set_err(err, errlen, "%s: cannot listen: %s", path, strerror(errno));
+        text_error(err, errlen, "%s: cannot listen: %s", path, strerror(errno));
         unlink(path);
         goto error;
     }
@@ -867,18 +858,18 @@ parse_response(const char *text, size_t len, struct control_response *resp, char
     int r = -EPROTO;
 
     if (root == NULL || !cJSON_IsObject(root)) {
-        set_err(err, errlen, "the daemon's answer is not a JSON object");
+        text_error(err, errlen, "the daemon's answer is not a JSON object");
         goto out;
     }
     ok = cJSON_GetObjectItemCaseSensitive(root, "ok");
     if (!cJSON_IsBool(ok)) {
-        set_err(err, errlen, "the daemon's answer has no \"ok\"");
+        text_error(err, errlen, "the daemon's answer has no \"ok\"");
         goto out;
     }
     resp->ok = cJSON_IsTrue(ok);
     if (copy_str(root, "message", resp->message, sizeof(resp->message), true) < 0 ||
         copy_str(root, "error", resp->error, sizeof(resp->error), !resp->ok) < 0) {
-        set_err(err, errlen, "the daemon's answer lacks a \"message\" or \"error\"");
+        text_error(err, errlen, "the daemon's answer lacks a \"message\" or \"error\"");
         goto out;
     }
     /* Keys this client does not know are ignored: newer daemons may add some. */
@@ -906,20 +897,20 @@ control_call(const char *path, const struct control_request *req,
     int64_t deadline_us = clock_mono_us() + (int64_t)timeout_ms * 1000;
     r = control_format_request(req, line, sizeof(line));
     if (r < 0) {
-        set_err(err, errlen, "invalid request");
+        text_error(err, errlen, "invalid request");
         return -EINVAL;
     }
     size_t linelen = (size_t)r;
     if (strlen(path) >= sizeof(sa.sun_path)) {
-        set_err(err, errlen, "%s: control socket path longer than %zu bytes", path,
-                sizeof(sa.sun_path) - 1);
+        text_error(err, errlen, "%s: control socket path longer than %zu bytes", path,
+                   sizeof(sa.sun_path) - 1);
         return -ENAMETOOLONG;
     }
     strcpy(sa.sun_path, path);
     fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0) {
         r = -errno;
-        set_err(err, errlen, "socket: %s", strerror(errno));
+        text_error(err, errlen, "socket: %s", strerror(errno));
         return r;
     }
     /* A full backlog makes a blocking connect() wait; SO_SNDTIMEO bounds it. */
@@ -928,49 +919,49 @@ control_call(const char *path, const struct control_request *req,
     setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
     if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
         r = errno == EAGAIN || errno == EINPROGRESS ? -ETIMEDOUT : -errno;
-        set_err(err, errlen, "cannot connect to %s: %s", path, strerror(-r));
+        text_error(err, errlen, "cannot connect to %s: %s", path, strerror(-r));
         goto out;
     }
     if (fcntl(fd, F_SETFL, O_NONBLOCK) < 0) {
         r = -errno;
-        set_err(err, errlen, "fcntl: %s", strerror(errno));
+        text_error(err, errlen, "fcntl: %s", strerror(errno));
         goto out;
     }
     r = write_all(fd, line, linelen, deadline_us);
     if (r == -ETIMEDOUT) {
-        set_err(err, errlen, "%s: the daemon did not take the request within %d ms",
-                path, timeout_ms);
+        text_error(err, errlen, "%s: the daemon did not take the request within %d ms",
+                   path, timeout_ms);
         goto out;
     }
     /* Another error (EPIPE): the daemon may have answered why; read it. */
     in = malloc(CONTROL_RESPONSE_MAX + 1);
     if (in == NULL) {
         r = -ENOMEM;
-        set_err(err, errlen, "out of memory");
+        text_error(err, errlen, "out of memory");
         goto out;
     }
     ssize_t n = read_line(fd, in, CONTROL_RESPONSE_MAX + 1, deadline_us, &nl, &got);
     if (n == -ETIMEDOUT) {
         r = -ETIMEDOUT;
-        set_err(err, errlen, "%s: no answer from the daemon within %d ms", path,
-                timeout_ms);
+        text_error(err, errlen, "%s: no answer from the daemon within %d ms", path,
+                   timeout_ms);
         goto out;
     }
     if (n < 0) {
         r = (int)n;
-        set_err(err, errlen, "%s: %s", path, strerror((int)-n));
+        text_error(err, errlen, "%s: %s", path, strerror((int)-n));
         goto out;
     }
     if (n == 0) {
         r = -EPROTO;
-        set_err(err, errlen, "%s: the daemon closed the connection without an answer",
-                path);
+        text_error(err, errlen,
+                   "%s: the daemon closed the connection without an answer", path);
         goto out;
     }
     if (!nl) {
         r = -EPROTO;
-        set_err(err, errlen, "%s: the daemon's answer is %s", path,
-                (size_t)n > CONTROL_RESPONSE_MAX ? "too long" : "cut short");
+        text_error(err, errlen, "%s: the daemon's answer is %s", path,
+                   (size_t)n > CONTROL_RESPONSE_MAX ? "too long" : "cut short");
         goto out;
     }
     size_t len = (size_t)((char *)memchr(in, '\n', (size_t)n) - in);
