@@ -25,6 +25,14 @@ if [ -n "$bad" ]; then
   echo "$bad"
   fail=1
 fi
+# Its own headers only, named from the project root ("models/fx.h").
+bad=$(grep -nE '#include "' "$root"/models/*.c "$root"/models/*.h |
+      grep -vE '#include "models/[a-z0-9_-]+\.h"' || true)
+if [ -n "$bad" ]; then
+  echo "FAIL: models/ includes headers from outside models/:"
+  echo "$bad"
+  fail=1
+fi
 # Strip comments before looking for forbidden words.
 for f in "$root"/models/*.c "$root"/models/*.h; do
   hits=$(sed -e 's@/\*.*\*/@@g' -e '/\/\*/,/\*\//d' "$f" |
@@ -49,7 +57,7 @@ for opt in -O2 -Os; do
   for c in "$root"/models/*.c; do
     o="$tmp/$(basename "$c" .c)$opt.o"
     arm-none-eabi-gcc -std=c11 $opt -mcpu=cortex-m0 -mthumb -ffreestanding -nostdinc \
-      -isystem "$(arm-none-eabi-gcc -print-file-name=include)" \
+      -isystem "$(arm-none-eabi-gcc -print-file-name=include)" -iquote "$root" \
       -Wall -Wextra -Werror -c "$c" -o "$o"
     objs="$objs $o"
   done
