@@ -388,6 +388,10 @@ def test_fake(d):
           near(moved.stock[PRODUCT], 54.0, 0.05),
           "as an inventory of 540 g: %r" % moved.calls[-1])
     check("Grocy was last told 580 g" in shelf.text(), "logged")
+    # Grocy has the call once it answers; the daemon records the answer just
+    # after: stopping before that would leave the row "sending" (waiting).
+    check(wait_for(lambda: all(r[4] in ("done", "failed") for r in rows(d)), 30),
+          "the inventory's answer recorded: %r" % rows(d))
     check(shelf.stop() == 0, "stops cleanly")
     shelf.stop_noise.set()
     grocy.stop()
