@@ -78,6 +78,63 @@ parse_header(const char *line, struct vma *v)
     return true;
 }
 
+/* The next line of f into buf, the rest of an over-long line skipped. */
+static bool
+next_line(FILE *f, char *buf, int size)
+{
+    if (fgets(buf, size, f) == NULL)
+        return false;
+    if (strchr(buf, '\n') == NULL) {
+        int c;
+        while ((c = getc(f)) != EOF && c != '\n')
+            ;
+    }
+    return true;
+}
+
+/* The length of a mapping line's first two fields, "start-end perms". */
+static size_t
+head_len(const char *line)
+{
+    const char *sp = strchr(line, ' ');
+    if (sp == NULL || (sp = strchr(sp + 1, ' ')) == NULL)
+        return 0;
+    return (size_t)(sp - line);
+}
+
+/*
+ * Whether /proc/self/smaps lists the mappings of /proc/self/maps, range and
+ * permissions, in the same order. On Linux they are two views of one list.
+ * Under an emulator they may not be: qemu-user 7.2 answers maps with its
+ * guest's mappings but smaps with its own, the host's, whose ranges and
+ * permissions differ (guest code is read-only data to the host); dropping
+ * pages by that list dropped a guest's relocated data, and it crashed. So
+ * nothing is dropped unless the two agree (a mapping made between the two
+ * reads also makes them differ: that round drops nothing).
+ */
+static bool
+views_agree(void)
+{
+    FILE *m = fopen("/proc/self/maps", "re"), *s = fopen("/proc/self/smaps", "re");
+    char a[512], b[512];
+    bool agree = m != NULL && s != NULL;
+
+    while (agree && next_line(s, b, sizeof(b))) {
+        size_t n = head_len(b);
+        if (b[0] >= 'A' && b[0] <= 'Z')
+            continue; /* a field line of the mapping above */
+        agree = n > 0 && next_line(m, a, sizeof(a)) && head_len(a) == n &&
+                memcmp(a, b, n) == 0;
+    }
+    if (agree)
+        agree = !next_line(m, a, sizeof(a)); /* and no mapping more in maps */
+    if (m != NULL)
+        fclose(m);
+    if (s != NULL)
+        fclose(s);
+    return agree;
+}
+
 int
 memtrim_run(struct memtrim_stats *out)
 {
@@ -88,6 +145,13 @@ memtrim_run(struct memtrim_stats *out)
     unsigned long long kb;
     FILE *f;
 
+    if (!views_agree()) {
+        st.disagreed = true;
+        malloc_trim(0);
+        if (out != NULL)
+            *out = st;
+        return 0;
+    }
     if ((f = fopen("/proc/self/smaps", "re")) == NULL)
         return -errno;
     while (fgets(line, sizeof(line), f) != NULL) {

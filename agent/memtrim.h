@@ -9,6 +9,7 @@
 #ifndef PANTRY_MEMTRIM_H
 #define PANTRY_MEMTRIM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -17,6 +18,7 @@ struct memtrim_stats {
     unsigned mappings; /* read-only file mappings whose pages were dropped */
     size_t bytes;      /* their length, bytes (mapped or not) */
     unsigned skipped;  /* read-only file mappings kept: they hold copied pages */
+    bool disagreed;    /* /proc/self/maps and smaps differ: nothing dropped */
 };
 
 /*

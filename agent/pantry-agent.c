@@ -542,6 +542,9 @@ run_trim(struct agent *a, int64_t now)
     int tr = memtrim_due(now, &a->next_trim_ms, TRIM_MS, &ts);
     if (tr < 0)
         log_debug("memtrim: cannot read /proc/self/smaps: %s", strerror(-tr));
+    else if (tr > 0 && ts.disagreed)
+        log_debug("memtrim: /proc/self/maps and smaps differ (an emulator, or a "
+                  "mapping made meanwhile): no page dropped, malloc trimmed");
     else if (tr > 0)
         log_debug("memtrim: %u mappings (%zu kB) dropped, %u kept", ts.mappings,
                   ts.bytes / 1024, ts.skipped);

@@ -116,10 +116,19 @@ main(void)
     CHECK_EQ_I64(atomic_load(&wrong), 0);
     fprintf(stderr, "RssFile %ld kB -> %ld kB; %u mappings (%zu kB) dropped, %u kept\n",
             before, after, st.mappings, st.bytes / 1024, st.skipped);
-    CHECK(before > 0 && after > 0 && after < before);
-    CHECK(st.mappings > 0 && st.bytes > 0);
-    /* The RELRO mappings (relocated, then made read-only) are kept. */
-    CHECK(st.skipped > 0);
+    if (st.disagreed) {
+        /* Under qemu-user, smaps is the host's list, not the program's: then
+         * nothing may be dropped (memtrim.c, views_agree), and the checks
+         * around this call show the program intact. */
+        printf("# /proc/self/maps and smaps differ here (an emulator): nothing "
+               "dropped\n");
+        CHECK(st.mappings == 0 && st.bytes == 0);
+    } else {
+        CHECK(before > 0 && after > 0 && after < before);
+        CHECK(st.mappings > 0 && st.bytes > 0);
+        /* The RELRO mappings (relocated, then made read-only) are kept. */
+        CHECK(st.skipped > 0);
+    }
 
     /* The code faults back in: the same answers. */
     CHECK_EQ_I64(sqlite_sum(1000), 500500);
