@@ -516,8 +516,8 @@ on_connect_ok(void *ctx, MQTTAsync_successData5 *s)
     int max = 0; /* absent: 65,535 (MQTT 5, 3.2.2.3.3) */
 
     if (paho->propertiesHas(&s->properties, MQTTPROPERTY_CODE_RECEIVE_MAXIMUM))
-        max = paho->propertiesGetNumeric(&s->properties,
-                                         MQTTPROPERTY_CODE_RECEIVE_MAXIMUM);
+        max = (int)paho->propertiesGetNumeric(&s->properties,
+                                              MQTTPROPERTY_CODE_RECEIVE_MAXIMUM);
     ackout_window(l->acks, max);
 }
 

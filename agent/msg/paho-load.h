@@ -38,8 +38,10 @@ struct paho_api {
     const char *(*strerror)(int);
     int (*propertiesAdd)(MQTTProperties *, const MQTTProperty *);
     void (*propertiesFree)(MQTTProperties *);
-    int (*propertiesHas)(MQTTProperties *, enum MQTTPropertyCodes);
-    int (*propertiesGetNumeric)(MQTTProperties *, enum MQTTPropertyCodes);
+    /* Paho 1.3.14 (Debian 13) made these take a const and return int64_t:
+     * the fields take the type of the header the build sees. */
+    __typeof__(&MQTTProperties_hasProperty) propertiesHas;
+    __typeof__(&MQTTProperties_getNumericValue) propertiesGetNumeric;
     const char *(*reasonString)(enum MQTTReasonCodes);
 };
 
