@@ -132,15 +132,7 @@ orders_month_start_ms(int64_t t_ms)
     /* The agent never runs before 1970: a negative time is the epoch's month. */
     if (t_ms < 0)
         return 0;
-    int64_t days = t_ms / 1000 / DAY_S;
-    /* 146097 days make 400 Gregorian years, so this guess is the year or one off. */
-    int64_t y = 1970 + days * 400 / 146097;
-    while (utc_days_from_civil(y, 1, 1) > days)
-        y--;
-    while (utc_days_from_civil(y + 1, 1, 1) <= days)
-        y++;
-    int64_t m = 12;
-    while (utc_days_from_civil(y, m, 1) > days)
-        m--;
-    return utc_days_from_civil(y, m, 1) * DAY_S * 1000;
+    int64_t days = t_ms / 1000 / DAY_S, y, m, d;
+    utc_civil_from_days(days, &y, &m, &d);
+    return (days - (d - 1)) * DAY_S * 1000;
 }

@@ -95,21 +95,29 @@ utc_parse_duration(const char *s, int64_t max_s, int64_t *out_s)
 }
 
 void
-utc_format(int64_t t_s, char *buf, size_t len)
+utc_civil_from_days(int64_t days, int64_t *y, int64_t *m, int64_t *d)
 {
-    int64_t days = t_s >= 0 ? t_s / DAY : (t_s - DAY + 1) / DAY;
-    int64_t sod = t_s - days * DAY;
-    /* civil_from_days, the inverse of utc_days_from_civil. */
+    /* The inverse of utc_days_from_civil. */
     int64_t z = days + 719468;
     int64_t era = (z >= 0 ? z : z - 146096) / 146097;
     int64_t doe = z - era * 146097;
     int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t y = yoe + era * 400;
     int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
     int64_t mp = (5 * doy + 2) / 153;
-    int64_t d = doy - (153 * mp + 2) / 5 + 1;
-    int64_t m = mp + (mp < 10 ? 3 : -9);
-    y += m <= 2;
+
+    *d = doy - (153 * mp + 2) / 5 + 1;
+    *m = mp + (mp < 10 ? 3 : -9);
+    *y = yoe + era * 400 + (*m <= 2);
+}
+
+void
+utc_format(int64_t t_s, char *buf, size_t len)
+{
+    int64_t days = t_s >= 0 ? t_s / DAY : (t_s - DAY + 1) / DAY;
+    int64_t sod = t_s - days * DAY;
+    int64_t y, m, d;
+
+    utc_civil_from_days(days, &y, &m, &d);
     snprintf(buf, len, "%04lld-%02lld-%02lldT%02lld:%02lld:%02lldZ", (long long)y,
              (long long)m, (long long)d, (long long)(sod / 3600),
              (long long)(sod / 60 % 60), (long long)(sod % 60));

@@ -33,4 +33,7 @@ int utc_parse_duration(const char *s, int64_t max_s, int64_t *out_s);
 /* Days since 1970-01-01 of a proleptic Gregorian date (m 1..12, d 1..31). */
 int64_t utc_days_from_civil(int64_t y, int64_t m, int64_t d);
 
+/* The date of a day since 1970-01-01 (its inverse). */
+void utc_civil_from_days(int64_t days, int64_t *y, int64_t *m, int64_t *d);
+
 #endif
