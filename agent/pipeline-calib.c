@@ -1,17 +1,21 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * What a tare or a span did, told in grams (pipeline.h): the answer to the
- * person who asked (pantryctl tare, pantryctl calibrate) and a line of the
- * item's history (the audit log). A tare is meant for the empty platform: one
- * made with a load on it (more than the item's `empty` threshold by the
- * calibration it replaces) makes that load count as nothing, so the answer
- * warns and says what to do. A span says how much the new calibration changes
- * every reading: what the previous one read for the known weight.
+ * Calibration of an item's platform (pipeline.h): a tare or a span from the
+ * good raw readings of the last window, the new calibration in the store and
+ * on the shelf, and what it did, told in grams: the answer to the person who
+ * asked (pantryctl tare, pantryctl calibrate) and a line of the item's history
+ * (the audit log). A tare is meant for the empty platform: one made with a
+ * load on it (more than the item's `empty` threshold by the calibration it
+ * replaces) makes that load count as nothing, so the answer warns and says
+ * what to do. A span says how much the new calibration changes every reading:
+ * what the previous one read for the known weight.
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 
 #include "agent/pipeline-int.h"
+#include "sensors/text.h"
 
 static int64_t
 mag(int64_t v)
@@ -106,4 +110,119 @@ pl_cal_span_told(struct pipeline *p, const struct pl_item *it,
              "calibrated with %s, which the previous calibration read as "
              "%s%s",
              known, was, change);
+}
+
+/* ---- tare and span ---- */
+
+/* Good raw readings of the last window_ms into a. */
+static void
+recent(const struct pl_item *it, int64_t now_ms, int64_t window_ms, struct calib_avg *a)
+{
+    calib_avg_init(a);
+    for (unsigned k = 0; k < PL_RAW_RING; k++)
+        if (it->raw_t[k] > 0 && it->raw_t[k] > now_ms - window_ms &&
+            it->raw_t[k] <= now_ms) {
+            struct sample s = {
+                .t_ms = it->raw_t[k], .raw = it->raw[k], .status = it->raw_status[k]};
+            calib_avg_add(a, &s);
+        }
+}
+
+static int
+set_cal(struct pipeline *p, struct pl_item *it, const struct cond_cal *cal,
+        int64_t now_ms, char *msg, size_t len)
+{
+    int r;
+
+    if ((r = pipeline_flush(p)) < 0 ||
+        (r = pl_note_err(p, store_cal_add(p->db, it->cfg->id, now_ms, cal))) < 0)
+        return text_error(msg, len, "%s: the store failed: %s", it->cfg->id,
+                          store_errmsg(p->db)),
+               r;
+    /* A new zero: conditioning settles again from the new calibration. */
+    shelf_recalibrate(&p->shelf, it->channel, cal, now_ms);
+    it->model.zero_mg = 0;
+    it->model.zero_at_ms = now_ms;
+    pl_save_model(p, it, now_ms);
+    if (it->fault) {
+        /* The fresh channel has no fault to end: the old one's ends here (a
+         * wrong zero corrected), in the history too. Still faulty, it is
+         * found again within the stuck time. */
+        struct stock_event ev = {
+            .t_ms = now_ms, .channel = it->channel, .kind = STOCK_FAULT_END};
+        it->fault = false;
+        if (pl_batch(p, now_ms) == 0)
+            pl_note_err(p, store_event_add(p->db, it->cfg->id, &ev));
+        pl_audit(p, it, now_ms, "sensor fault ended by the new calibration");
+        it->view.t_ms = now_ms;
+        pl_save_view(p, it);
+    }
+    return 0;
+}
+
+int
+pipeline_tare(struct pipeline *p, size_t item, int64_t now_ms, int64_t window_ms,
+              char *msg, size_t len)
+{
+    struct pl_item *it = &p->items[item];
+    struct calib_avg a;
+    struct cond_cal cal = chan(p, it)->cal;
+    int32_t mean;
+
+    recent(it, now_ms, window_ms, &a);
+    if (a.n < 5 || a.bad > a.n)
+        return text_error(msg, len,
+                          "%s: not enough good readings in the last %" PRId64
+                          " ms (%u good, %u faulty)",
+                          it->cfg->id, window_ms, a.n, a.bad),
+               -EAGAIN;
+    int64_t spread = calib_spread_mg(&a, &cal);
+    char g[32];
+    if (spread > it->cfg->cond.noise_band_mg)
+        return text_error(msg, len,
+                          "%s: the platform moved (readings spread over %s): "
+                          "keep still and try again",
+                          it->cfg->id, pl_cal_grams(spread, g, sizeof(g))),
+               -ERANGE;
+    calib_avg_mean(&a, &mean);
+    /* What the platform read before: a loaded one gets a warning. */
+    int64_t before_mg = cond_cal_mg(&cal, mean) - chan(p, it)->zero_mg;
+    cal.raw_zero = mean;
+    int r = set_cal(p, it, &cal, now_ms, msg, len);
+    if (r == 0) {
+        pl_cal_tare_told(p, it, before_mg, now_ms, msg, len);
+        pipeline_flush(p); /* the audit line; a failure is noted, the tare stands */
+    }
+    return r;
+}
+
+int
+pipeline_span(struct pipeline *p, size_t item, int64_t known_mg, int64_t now_ms,
+              int64_t window_ms, char *msg, size_t len)
+{
+    struct pl_item *it = &p->items[item];
+    struct calib_avg tare, known;
+    struct cond_cal cal;
+    int64_t spread;
+    int r;
+
+    /* The zero is the current one: a tare of exactly the calibrated zero. */
+    calib_avg_init(&tare);
+    struct sample z = {.raw = chan(p, it)->cal.raw_zero, .status = SAMPLE_OK};
+    calib_avg_add(&tare, &z);
+    recent(it, now_ms, window_ms, &known);
+    if (known.n < 5)
+        return text_error(msg, len,
+                          "%s: not enough good readings in the last %" PRId64 " ms",
+                          it->cfg->id, window_ms),
+               -EAGAIN;
+    if ((r = calib_finish(&tare, &known, known_mg, it->cfg->cond.noise_band_mg, &cal,
+                          &spread, msg, len)) < 0)
+        return r;
+    struct cond_cal old = chan(p, it)->cal;
+    if ((r = set_cal(p, it, &cal, now_ms, msg, len)) == 0) {
+        pl_cal_span_told(p, it, &old, &cal, spread, now_ms, msg, len);
+        pipeline_flush(p);
+    }
+    return r;
 }

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "agent/pipeline.h"
+#include "models/policy.h"
 
 /* r, and when it is < 0 the store's failure counted and kept (last_error). */
 int pl_note_err(struct pipeline *p, int r);
@@ -87,5 +88,67 @@ bool pl_grocy_listed(struct pipeline *p, const struct pl_item *it, uint32_t pack
 
 /* Save item it's model (modelstate.h) in the open batch. */
 int pl_save_model(struct pipeline *p, struct pl_item *it, int64_t now_ms);
+
+#define DAY_MS INT64_C(86400000)
+
+/* Open a store transaction (a batch) unless one is open; it is committed when
+ * its window has passed (pipeline_tick) or by pipeline_flush. 0 or a negative
+ * errno of the store (noted). */
+int pl_batch(struct pipeline *p, int64_t now_ms);
+
+/* Save item it's view (pl_view) in the open batch. */
+void pl_save_view(struct pipeline *p, struct pl_item *it);
+
+/*
+ * The item's view at now_ms and the policy's answer; returns what shelf_stock()
+ * said of the stock (0: settled, -EBUSY: an episode is open, -EIO: fault).
+ */
+int pl_forecast(struct pipeline *p, struct pl_item *it, int64_t now_ms,
+                struct policy_out *pol);
+
+/*
+ * The guard's inputs from the store, then the verdict; *oo gets the open order.
+ * A store that fails gives ORDER_NO_DATA: never order blind.
+ */
+enum order_verdict pl_guard(struct pipeline *p, struct pl_item *it, bool need,
+                            bool manual, uint32_t packs, int64_t now_ms,
+                            struct open_order *oo);
+
+/* Create (and, unless planned, queue) an order of packs of the item; its id
+ * into id. 0 or a negative errno of the store (noted). */
+int pl_place(struct pipeline *p, struct pl_item *it, uint32_t packs, const char *reason,
+             bool planned, int64_t now_ms, char *id, size_t idlen);
+
+/* An order of packs of item it is on its way: the shelf takes a rise of them
+ * for a refill (shelf_expect()). */
+void pl_expect_delivery(struct pipeline *p, const struct pl_item *it, uint32_t packs);
+
+/* A refill event of item it: the open order it closes or withdraws, if any. */
+void pl_refill(struct pipeline *p, struct pl_item *it, const struct stock_event *ev);
+
+/* Event ev (expire, refill) on the item's open order, with note. */
+void pl_expire_or_close(struct pipeline *p, struct pl_item *it, enum order_event ev,
+                        int64_t now_ms, const char *note);
+
+static inline int64_t
+net_stock(const struct pl_item *it, int64_t weight_mg)
+{
+    int64_t net = weight_mg - it->cfg->container_mg;
+    return net > 0 ? net : 0;
+}
+
+/* The item's last view saw its shelf empty: at most 2 % of a pack left. */
+static inline bool
+view_empty(const struct pl_item *it)
+{
+    return it->view.stock_mg * 50 <= it->cfg->pack_mg;
+}
+
+/* The conditioning channel of the item's platform. */
+static inline struct cond_channel *
+chan(struct pipeline *p, const struct pl_item *it)
+{
+    return &p->shelf.p[it->channel].ch;
+}
 
 #endif
