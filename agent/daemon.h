@@ -107,6 +107,14 @@ void sources_feed_message(void *ctx, const char *topic, const char *payload, siz
  */
 struct control_request;
 struct cJSON;
+/* The command line into a (daemon-args.c): -1 to run the daemon, else the
+ * exit status (a usage error, --help, --version, or --check-config done). */
+int daemon_parse_args(int argc, char **argv, struct agent *a);
+/* A configuration's errors, on stderr or (to_log) in the log. */
+void daemon_print_errors(const struct cfg_errors *e, bool to_log);
+/* "N items, N channels, N buttons" of c into buf. */
+const char *daemon_counts(const struct agent_config *c, char *buf, size_t len);
+
 int daemon_control_request(void *ctx, const struct control_request *req, char *msg,
                            size_t len, struct cJSON **data);
 /* End a recording started over the control socket, flushed and synced;

@@ -211,6 +211,10 @@ def health(port):
         return e.code, e.read().decode()
     except urllib.error.URLError:
         return None, ""  # not listening yet
+    except ConnectionError:
+        # Reset: the server was still at its 16 connections when this one came
+        # (the client's closes reach it a moment later); wait_for asks again.
+        return None, ""
 
 
 def part_args(d, trust):
