@@ -40,6 +40,7 @@ bench-rss tests/agent/BENCH.md
 bench-live tests/agent/BENCH.md
 bench-rss-home tests/agent/BENCH-rss-home.md
 bench-retailer-load tests/retailer/BENCH-load.md
+bench-retailer-rss tests/retailer/BENCH.md
 bench tests/bench/RESULTS.md'
 
 skip=" ${BENCH_SKIP:-} "

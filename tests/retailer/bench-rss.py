@@ -59,8 +59,10 @@ def measure(retailer, d, broker, ca):
 
 def main():
     out_path, programs = sys.argv[1], sys.argv[2:]
-    rev = subprocess.run(["git", "-C", HERE, "describe", "--always", "--dirty"],
-                         capture_output=True, text=True).stdout.strip() or "?"
+    # The commit stamp.py took (bench-all, ninja bench-retailer-rss), else git's.
+    rev = os.environ.get("BENCH_COMMIT") or subprocess.run(
+        ["git", "-C", HERE, "describe", "--always", "--dirty"],
+        capture_output=True, text=True).stdout.strip() or "?"
     root = tempfile.mkdtemp(prefix="pantry-retailer-rss.")
     rows = []
     try:
