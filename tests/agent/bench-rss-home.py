@@ -246,7 +246,7 @@ def verdict(rows, what):
     ok = [what[r["name"]] for r in rows if r["rss_max"] <= BUDGET_KB]
     over = [r for r in rows if r["rss_max"] > BUDGET_KB]
     text = "Against the goal (RSS max <= %d kB): met for %s." % (
-        BUDGET_KB, ", ".join(ok) if ok else "no setup")
+        BUDGET_KB, "; ".join(ok) if ok else "no setup")
     if over:
         text += (" **Not met** for %s. Over TLS the daemon runs OpenSSL for each "
                  "broker, and the pages of libcrypto, libssl and libc it faults in "
