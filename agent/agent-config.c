@@ -106,19 +106,19 @@ cfg_item_defaults(struct cfg_item *it, int64_t pack_mg)
         .pack_mg = pack_mg,
         .packs_per_order = 4,
         .packs_min = 1,
-        .lead_s = 2 * DAY_S,
+        .lead_s = 2 * MODELS_DAY_S,
         .lead_spread_s = -1, /* the lead's own, once it is known */
-        .review_s = DAY_S,
+        .review_s = MODELS_DAY_S,
         .cover_s = 0,
         .service_bp = 9500,
         .mode = CFG_MODE_CONFIRM,
-        .cooldown_s = DAY_S,
+        .cooldown_s = MODELS_DAY_S,
         .max_orders_30d = 2,
         .learn = true,
         /* The forecaster's defaults are those of stock event traces (evtrace.c). */
         .fc = {.method = FC_SES,
-               .half_life_s = 14 * DAY_S,
-               .trend_half_life_s = 28 * DAY_S,
+               .half_life_s = 14 * MODELS_DAY_S,
+               .trend_half_life_s = 28 * MODELS_DAY_S,
                .damp_half_life_s = 0,
                .overdue_decay = false},
     };
@@ -169,13 +169,13 @@ cfg_defaults(struct agent_config *c)
     c->broker.keepalive_s = 60;
     c->broker.ack_wait_s = 600;
     c->broker.resend_s = 60;
-    c->broker.session_expiry_s = 7 * DAY_S;
+    c->broker.session_expiry_s = 7 * MODELS_DAY_S;
     snprintf(c->currency, sizeof(c->currency), "EUR");
     snprintf(c->delivery.place, sizeof(c->delivery.place), "home");
     c->cancel_window_s = 15 * MIN_S;
-    c->order_expiry_s = 7 * DAY_S;
+    c->order_expiry_s = 7 * MODELS_DAY_S;
     c->aggregate_s = 15 * MIN_S;
-    c->retention_s = 400 * DAY_S;
+    c->retention_s = 400 * MODELS_DAY_S;
     cfg_home_defaults(&c->home);
 }
 
@@ -335,12 +335,13 @@ static const struct cfg_key top_keys[] = {
     KFN("delivery", false, fn_top_delivery, NULL),
     KFN("away", false, fn_away, NULL),
     KEY("cancel_window", K_DUR_S, false, struct agent_config, cancel_window_s, 0,
-        DAY_S),
+        MODELS_DAY_S),
     KEY("order_expiry", K_DUR_S, false, struct agent_config, order_expiry_s, HOUR_S,
-        60 * DAY_S),
-    KEY("aggregate", K_DUR_S, false, struct agent_config, aggregate_s, MIN_S, DAY_S),
-    KEY("retention", K_DUR_S, false, struct agent_config, retention_s, DAY_S,
-        DUR_MAX_S / DAY_S * DAY_S),
+        60 * MODELS_DAY_S),
+    KEY("aggregate", K_DUR_S, false, struct agent_config, aggregate_s, MIN_S,
+        MODELS_DAY_S),
+    KEY("retention", K_DUR_S, false, struct agent_config, retention_s, MODELS_DAY_S,
+        DUR_MAX_S / MODELS_DAY_S * MODELS_DAY_S),
     KFN("broker", false, cfg_fn_broker, NULL),
     KFN("channels", true, fn_channels,
         "a list ( { name = ...; iio = { ... }; }, ... )"),

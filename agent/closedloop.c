@@ -27,9 +27,9 @@
 #include "agent/pipeline.h"
 #include "agent/store.h"
 #include "sensors/text.h"
+#include "models/units.h"
 
 #define HOUR_S INT64_C(3600)
-#define DAY_S INT64_C(86400)
 #define PUBLISH_AFTER_MS 1000
 #define ACK_AFTER_MS 60000
 
@@ -46,7 +46,7 @@ cl_config_default(struct cl_config *c, int64_t start_s, int64_t end_s)
         .idle_ms = 30000,
         .confirm_s = 12 * HOUR_S,
         .noise_mg = 300,
-        .early_s = 3 * DAY_S,
+        .early_s = 3 * MODELS_DAY_S,
     };
 }
 
@@ -69,7 +69,8 @@ cl_result_fini(struct cl_result *r)
 double
 cl_excess_pack_days(const struct cl_metrics *m, int64_t pack_mg)
 {
-    return pack_mg > 0 ? (double)m->excess_mg_s / (double)pack_mg / (double)DAY_S : 0;
+    return pack_mg > 0 ? (double)m->excess_mg_s / (double)pack_mg / (double)MODELS_DAY_S
+                       : 0;
 }
 
 /* The true lead of the k-th order of an item: the same for every policy. */
@@ -370,7 +371,7 @@ use_at(const struct cl_item *w, int64_t t_s, size_t lo, size_t hi)
     return lo;
 }
 
-#define JUDGE_PAST_S (28 * DAY_S)
+#define JUDGE_PAST_S (28 * MODELS_DAY_S)
 
 /* Whether the household finds an order of item too early at now (ms): the
  * contents last beyond the true mean lead and early_s, at its use of the last
@@ -418,7 +419,7 @@ manual_due(struct agent_run *a, int64_t now)
     for (size_t i = 0; a->c->corrects && i < a->cfg->n_items; i++) {
         if (a->shelf.led[i].contents > 0 || now < a->next_manual_ms[i])
             continue;
-        a->next_manual_ms[i] = now + DAY_S * 1000;
+        a->next_manual_ms[i] = now + MODELS_DAY_S * 1000;
         if (pipeline_order(a->pl, i, "manual", now, msg, sizeof(msg)) == 0)
             corrected(a, (unsigned)i, now, true);
     }

@@ -220,7 +220,8 @@ fn_windows(struct cfg_ctx *x, config_setting_t *s, void *obj)
 static const struct cfg_key delivery_keys[] = {
     KEY("place", K_ID, false, struct cfg_delivery, place, 0, 0),
     KFN("windows", false, fn_windows, NULL),
-    KEY("earliest", K_DUR_S, false, struct cfg_delivery, earliest_s, 0, 60 * DAY_S),
+    KEY("earliest", K_DUR_S, false, struct cfg_delivery, earliest_s, 0,
+        60 * MODELS_DAY_S),
 };
 
 void
@@ -299,7 +300,7 @@ fn_damp(struct cfg_ctx *x, config_setting_t *s, void *obj)
         return;
     if (strcmp(v, "off") == 0)
         it->fc.damp_half_life_s = 0;
-    else if (cfg_parse_duration(v, false, &d) && d >= HOUR_S && d <= 730 * DAY_S)
+    else if (cfg_parse_duration(v, false, &d) && d >= HOUR_S && d <= 730 * MODELS_DAY_S)
         it->fc.damp_half_life_s = d;
     else
         cfg_value_error(x, s, expected, NULL);
@@ -308,9 +309,9 @@ fn_damp(struct cfg_ctx *x, config_setting_t *s, void *obj)
 static const struct cfg_key forecast_keys[] = {
     KENUM("method", struct cfg_item, fc.method, cfg_method_names),
     KEY("half_life", K_DUR_S, false, struct cfg_item, fc.half_life_s, HOUR_S,
-        730 * DAY_S),
+        730 * MODELS_DAY_S),
     KEY("trend_half_life", K_DUR_S, false, struct cfg_item, fc.trend_half_life_s,
-        HOUR_S, 730 * DAY_S),
+        HOUR_S, 730 * MODELS_DAY_S),
     KFN("damp_half_life", false, fn_damp, NULL),
     KEY("overdue_decay", K_BOOL, false, struct cfg_item, fc.overdue_decay, 0, 0),
 };
@@ -333,28 +334,28 @@ static const struct cfg_key conditioning_keys[] = {
     KEY("refill_max", K_GRAMS, false, struct cfg_item, cond.refill_max_mg, 0,
         100000000),
     KEY("refill_hold", K_DUR_MS, false, struct cfg_item, cond.refill_hold_ms, 0,
-        DAY_S * 1000),
+        MODELS_DAY_S * 1000),
     KEY("memory", K_DUR_MS, false, struct cfg_item, cond.memory_ms, 0,
-        7 * DAY_S * 1000),
+        7 * MODELS_DAY_S * 1000),
     KEY("plateau", K_DUR_MS, false, struct cfg_item, cond.plateau_ms, 0, 60000),
     KEY("settle", K_DUR_MS, false, struct cfg_item, cond.settle_ms, 0, HOUR_S * 1000),
     KEY("move_window", K_DUR_MS, false, struct cfg_item, cond.move_window_ms, 0,
         HOUR_S * 1000),
-    KEY("away", K_DUR_MS, false, struct cfg_item, cond.away_ms, 0, DAY_S * 1000),
+    KEY("away", K_DUR_MS, false, struct cfg_item, cond.away_ms, 0, MODELS_DAY_S * 1000),
     KEY("empty_after", K_DUR_MS, false, struct cfg_item, cond.empty_after_ms, 0,
-        60 * DAY_S * 1000),
+        60 * MODELS_DAY_S * 1000),
     KEY("nodata", K_DUR_MS, false, struct cfg_item, cond.nodata_ms, 1, HOUR_S * 1000),
     KEY("bad", K_DUR_MS, false, struct cfg_item, cond.bad_ms, 0, HOUR_S * 1000),
     KEY("stuck", K_DUR_MS, false, struct cfg_item, cond.stuck_ms, 0, HOUR_S * 1000),
     KEY("recover", K_DUR_MS, false, struct cfg_item, cond.recover_ms, 0, HOUR_S * 1000),
     KEY("zero_every", K_DUR_MS, false, struct cfg_item, cond.zero_every_ms, 0,
-        DAY_S * 1000),
+        MODELS_DAY_S * 1000),
     KEYW("drift", K_GRAMS, false, struct cfg_item, cond.drift_mg_per_h, 0, 1000000,
          "grams per hour from 0 to 1000"),
     KEY("slow_budget", K_GRAMS, false, struct cfg_item, cond.slow_budget_mg, 0,
         10000000),
     KEY("slow_window", K_DUR_MS, false, struct cfg_item, cond.slow_window_ms, 60000,
-        DAY_S * 1000),
+        MODELS_DAY_S * 1000),
     KEY("max", K_GRAMS, false, struct cfg_item, cond.max_mg, 1, INT32_MAX / 2),
 };
 #undef COND
@@ -433,13 +434,14 @@ static const struct cfg_key item_keys[] = {
     KFN("substitutes", false, fn_substitutes, NULL),
     KEY("price_max", K_MONEY, false, struct cfg_item, price_max_cents, 0, 1000000),
     KFN("delivery", false, fn_item_delivery, NULL),
-    KEY("lead", K_DUR_S, false, struct cfg_item, lead_s, HOUR_S, 60 * DAY_S),
-    KEY("lead_spread", K_DUR_S, false, struct cfg_item, lead_spread_s, 0, 60 * DAY_S),
-    KEY("review", K_DUR_S, false, struct cfg_item, review_s, HOUR_S, 60 * DAY_S),
-    KEY("cover", K_DUR_S, false, struct cfg_item, cover_s, 0, 365 * DAY_S),
+    KEY("lead", K_DUR_S, false, struct cfg_item, lead_s, HOUR_S, 60 * MODELS_DAY_S),
+    KEY("lead_spread", K_DUR_S, false, struct cfg_item, lead_spread_s, 0,
+        60 * MODELS_DAY_S),
+    KEY("review", K_DUR_S, false, struct cfg_item, review_s, HOUR_S, 60 * MODELS_DAY_S),
+    KEY("cover", K_DUR_S, false, struct cfg_item, cover_s, 0, 365 * MODELS_DAY_S),
     KEY("service_level", K_BP, false, struct cfg_item, service_bp, 5000, 9990),
     KENUM("mode", struct cfg_item, mode, cfg_mode_names),
-    KEY("cooldown", K_DUR_S, false, struct cfg_item, cooldown_s, 0, 60 * DAY_S),
+    KEY("cooldown", K_DUR_S, false, struct cfg_item, cooldown_s, 0, 60 * MODELS_DAY_S),
     KEY("max_orders_30d", K_INT, false, struct cfg_item, max_orders_30d, 1, 30),
     KEY("price", K_MONEY, false, struct cfg_item, price_cents, 0, 1000000),
     KEY("budget", K_MONEY, false, struct cfg_item, budget_cents, 0, 10000000),

@@ -19,10 +19,10 @@
 
 #include "agent/agent-config.h"
 #include "agent/config-scan.h"
+#include "models/units.h"
 
 #define MIN_S INT64_C(60)
 #define HOUR_S INT64_C(3600)
-#define DAY_S INT64_C(86400)
 #define DUR_MAX_S INT64_C(126230400) /* evtrace_parse_duration's 4 years */
 
 #define PATH_LEN CFG_SCAN_PATH_LEN /* a setting's path in messages */

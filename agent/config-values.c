@@ -144,8 +144,8 @@ get_enum(struct cfg_ctx *x, const config_setting_t *s, const char *const *names,
 static void
 format_duration_s(int64_t d, char *buf, size_t len)
 {
-    if (d != 0 && d % DAY_S == 0)
-        snprintf(buf, len, "%lldd", (long long)(d / DAY_S));
+    if (d != 0 && d % MODELS_DAY_S == 0)
+        snprintf(buf, len, "%lldd", (long long)(d / MODELS_DAY_S));
     else if (d != 0 && d % HOUR_S == 0)
         snprintf(buf, len, "%lldh", (long long)(d / HOUR_S));
     else if (d != 0 && d % MIN_S == 0)

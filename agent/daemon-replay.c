@@ -26,6 +26,7 @@
 #include "agent/store.h"
 #include "agent/uplink.h"
 #include "agent/msg/utc.h"
+#include "models/units.h"
 
 /*
  * The store's writes since the start (store-io.h), cumulative: the store
@@ -176,7 +177,7 @@ daemon_run_replay(struct agent *a)
         if (now >= next_day) {
             if (next_day != INT64_MIN)
                 log_day(++day);
-            next_day = now + 86400000;
+            next_day = now + MODELS_DAY_MS;
         }
         if (++checked % 4096 == 0 && read(a->sigfd, &si, sizeof(si)) > 0 &&
             si.ssi_signo != SIGHUP) {

@@ -14,9 +14,9 @@
 
 #include "agent/household.h"
 #include "sensors/text.h"
+#include "models/units.h"
 
 #define DEMAND_LINE_MAX 128
-#define DAY_S INT64_C(86400)
 #define POLL_MS INT64_C(600000) /* how often the store is asked for shipments */
 #define SHIPPED_MAX 256         /* orders remembered as poured */
 
@@ -271,8 +271,8 @@ hh_source_open(const struct hh_spec *spec, const struct agent_config *cfg,
                              h->uses, &last, err, errlen)) < 0)
         goto fail;
     cl_config_default(&h->c, spec->start_s,
-                      spec->days > 0 ? spec->start_s + spec->days * DAY_S
-                                     : last + DAY_S);
+                      spec->days > 0 ? spec->start_s + spec->days * MODELS_DAY_S
+                                     : last + MODELS_DAY_S);
     h->c.seed = spec->seed;
     if (spec->period_ms > 0)
         h->c.idle_ms = spec->period_ms;

@@ -10,9 +10,9 @@
 #include <string.h>
 
 #include "sensors/text.h"
+#include "models/units.h"
 
 #define HOUR_S INT64_C(3600)
-#define DAY_S INT64_C(86400)
 #define LIFT_TAKE_MS 15000
 #define LIFT_DELIVERY_MS 30000
 #define BURST_BEFORE_MS 1000
@@ -110,7 +110,7 @@ hh_take(struct hh_ledger *l, int64_t t, int64_t mg)
     l->contents -= got;
     l->m->demand_mg += mg;
     if (got < mg) {
-        int64_t day = (t - l->start_s) / DAY_S;
+        int64_t day = (t - l->start_s) / MODELS_DAY_S;
         l->m->lost_mg += mg - got;
         if (day != l->lost_day) {
             if (l->m->stockout_days < 8)

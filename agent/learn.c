@@ -12,14 +12,14 @@
 
 #include "models/forecast.h"
 #include "agent/pipeline-int.h"
-
-#define DAY_S INT64_C(86400)
+#include "models/units.h"
 
 /* Signed days with one decimal, "+1.5", "-2.0", for the audit. */
 static void
 days_text(int64_t s, char *buf, size_t len)
 {
-    int64_t tenths = (s < 0 ? s - DAY_S / 20 : s + DAY_S / 20) / (DAY_S / 10);
+    int64_t tenths =
+        (s < 0 ? s - MODELS_DAY_S / 20 : s + MODELS_DAY_S / 20) / (MODELS_DAY_S / 10);
     int64_t a = tenths < 0 ? -tenths : tenths;
     snprintf(buf, len, "%c%" PRId64 ".%" PRId64, s < 0 ? '-' : '+', a / 10, a % 10);
 }
@@ -125,9 +125,7 @@ learn_reset_request(struct pipeline *p, size_t item, int64_t now_ms, char *msg,
     bool had = it->model.adj.events > 0;
     int r = learn_reset(p, it, now_ms);
     if (r < 0)
-        return snprintf(msg, len, "%s: the store failed: %s", it->cfg->id,
-                        store_errmsg(p->db)),
-               r;
+        return pl_store_failed(p, it, msg, len, r);
     snprintf(msg, len, "%s: %s", it->cfg->id,
              had ? "what its policy learnt from corrections is forgotten"
                  : "nothing was learnt; nothing to forget");
@@ -160,9 +158,9 @@ learn_status_line(const struct adjust *a, char *buf, size_t len)
     if (when[4] == ' ')
         memmove(when + 4, when + 5, strlen(when + 5) + 1);
     int64_t abs_s = a->shift_s < 0 ? -a->shift_s : a->shift_s;
-    int64_t nd = (abs_s + DAY_S / 2) / DAY_S;
+    int64_t nd = (abs_s + MODELS_DAY_S / 2) / MODELS_DAY_S;
     if (a->ceil_s > 0) {
-        int64_t cd = (a->ceil_s + DAY_S / 2) / DAY_S;
+        int64_t cd = (a->ceil_s + MODELS_DAY_S / 2) / MODELS_DAY_S;
         if (cd == 0)
             snprintf(days, sizeof(days), "with less than a day of use left");
         else

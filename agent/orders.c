@@ -18,8 +18,7 @@
 #include <errno.h>
 
 #include "agent/msg/utc.h"
-
-#define DAY_S INT64_C(86400)
+#include "models/units.h"
 
 const char *
 order_event_to_str(enum order_event e)
@@ -132,7 +131,7 @@ orders_month_start_ms(int64_t t_ms)
     /* The agent never runs before 1970: a negative time is the epoch's month. */
     if (t_ms < 0)
         return 0;
-    int64_t days = t_ms / 1000 / DAY_S, y, m, d;
+    int64_t days = t_ms / 1000 / MODELS_DAY_S, y, m, d;
     utc_civil_from_days(days, &y, &m, &d);
-    return (days - (d - 1)) * DAY_S * 1000;
+    return (days - (d - 1)) * MODELS_DAY_S * 1000;
 }

@@ -274,8 +274,8 @@ frame_chart(struct chart *c, const struct forecast_in *f, int64_t days_ms)
 
     if (end >= 0) {
         future = end - f->now;
-        if (future < MS_PER_DAY)
-            future = MS_PER_DAY;
+        if (future < MODELS_DAY_MS)
+            future = MODELS_DAY_MS;
         if (future > 4 * days_ms)
             future = 4 * days_ms;
     }
@@ -516,7 +516,7 @@ cmd_forecast(const struct command *cmd, struct opts *o)
     if ((f.have = get_view(db, f.it->id, &f.v)) < 0)
         goto out;
 
-    int64_t days_ms = o->days * MS_PER_DAY;
+    int64_t days_ms = o->days * MODELS_DAY_MS;
     c.t0_ms = f.now - days_ms;
     int r = store_readings(db, f.it->id, c.t0_ms, f.now + 1, reading_cb, &f.h);
     if (r < 0) {

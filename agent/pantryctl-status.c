@@ -101,7 +101,7 @@ last_rejected(struct store *db, const char *item, int64_t now_ms, struct rejecte
     int r;
 
     memset(rj, 0, sizeof(*rj));
-    r = store_orders_since(db, item, now_ms - 30 * MS_PER_DAY, last_order_cb, rj);
+    r = store_orders_since(db, item, now_ms - 30 * MODELS_DAY_MS, last_order_cb, rj);
     if (r == 0 && rj->found)
         r = store_history(db, item, 1000, rejection_note_cb, rj);
     return r;
@@ -313,7 +313,8 @@ status_view_json(const struct cfg_item *it, const struct item_status *s, int64_t
     else
         cJSON_AddNumberToObject(
             o, "days_left",
-            round((double)(s->runout_ms - now_ms) / (double)MS_PER_DAY * 10.0) / 10.0);
+            round((double)(s->runout_ms - now_ms) / (double)MODELS_DAY_MS * 10.0) /
+                10.0);
     status_add_ms(o, "runout_ms", s->runout_ms);
     status_add_ms(o, "runout_early_ms", s->early_ms);
     status_add_ms(o, "runout_late_ms", s->late_ms);
@@ -352,7 +353,7 @@ print_status_view(const struct cfg_item *it, const struct item_status *s,
     if (s->runout_ms < 0) {
         printf("  runs out  not foreseen yet\n");
     } else {
-        double days = (double)(s->runout_ms - now_ms) / (double)MS_PER_DAY;
+        double days = (double)(s->runout_ms - now_ms) / (double)MODELS_DAY_MS;
         if (days >= 0)
             printf("  runs out  in %.1f days, %s", days, fmt_time(s->runout_ms, a, 32));
         else

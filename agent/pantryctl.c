@@ -218,7 +218,7 @@ view_json(const struct cfg_item *it, const struct store_view *v, int64_t now_ms)
     else
         cJSON_AddNumberToObject(
             o, "days_left",
-            round((double)(ro - now_ms) / (double)MS_PER_DAY * 10.0) / 10.0);
+            round((double)(ro - now_ms) / (double)MODELS_DAY_MS * 10.0) / 10.0);
     status_add_ms(o, "runout_ms", ro);
     status_add_ms(o, "runout_early_ms", runout_ms(v->runout_lo_s));
     status_add_ms(o, "runout_late_ms", runout_ms(v->runout_hi_s));

@@ -18,12 +18,11 @@
 #include "agent/cli-util.h"
 #include "agent/agent-config.h"
 #include "agent/store.h"
+#include "models/units.h"
 
 #define EXIT_REFUSED 1
 #define EXIT_USAGE 2
 #define EXIT_UNREACHABLE 3
-
-#define MS_PER_DAY INT64_C(86400000)
 
 /* Options; each command accepts the global ones and those in its mask. */
 enum {

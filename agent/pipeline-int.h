@@ -12,6 +12,7 @@
 
 #include "agent/pipeline.h"
 #include "models/policy.h"
+#include "models/units.h"
 
 /* r, and when it is < 0 the store's failure counted and kept (last_error). */
 int pl_note_err(struct pipeline *p, int r);
@@ -62,6 +63,11 @@ struct open_order {
  * the store (noted). */
 int pl_open_order(struct pipeline *p, const struct pl_item *it, struct open_order *oo);
 
+/* A household request on item it that the store failed: "ITEM: the store
+ * failed: WHY" into msg; returns r (a negative errno). */
+int pl_store_failed(struct pipeline *p, const struct pl_item *it, char *msg, size_t len,
+                    int r);
+
 /* Stock event ev of item it as a call to the household's Grocy, queued in the
  * open batch (pipeline-grocy.c); nothing without a grocy group or product. */
 void pl_grocy_event(struct pipeline *p, const struct pl_item *it,
@@ -88,8 +94,6 @@ bool pl_grocy_listed(struct pipeline *p, const struct pl_item *it, uint32_t pack
 
 /* Save item it's model (modelstate.h) in the open batch. */
 int pl_save_model(struct pipeline *p, struct pl_item *it, int64_t now_ms);
-
-#define DAY_MS INT64_C(86400000)
 
 /* Open a store transaction (a batch) unless one is open; it is committed when
  * its window has passed (pipeline_tick) or by pipeline_flush. 0 or a negative

@@ -32,6 +32,7 @@
 #include "models/forecast.h"
 #include "agent/msg/keys.h"
 #include "models/lead.h"
+#include "models/units.h"
 #include "agent/msg/message.h"
 #include "agent/orders.h"
 #include "sensors/sensor.h"
@@ -41,7 +42,7 @@
  * Learning period of a new item: no predicted order before this long after
  * observation began and this many uses (a person can still order).
  */
-#define PL_WARMUP_MS (INT64_C(3) * 86400000)
+#define PL_WARMUP_MS (3 * MODELS_DAY_MS)
 #define PL_WARMUP_EVENTS 4
 
 /* The store's meta key holding the time of the last committed batch. */

@@ -23,8 +23,7 @@
 #include "agent/hhsource.h"
 #include "sensors/text.h"
 #include "agent/msg/utc.h"
-
-#define DAY_S INT64_C(86400)
+#include "models/units.h"
 
 static void
 usage(FILE *out)
@@ -108,7 +107,7 @@ parse_args(int argc, char **argv, struct sim_args *a)
     int64_t x, y;
     int o;
 
-    cl_config_default(&a->c, HH_EPOCH_S, HH_EPOCH_S + DAY_S);
+    cl_config_default(&a->c, HH_EPOCH_S, HH_EPOCH_S + MODELS_DAY_S);
     a->start_packs_milli = 1000;
     a->thresholds[0] = 20;
     a->thresholds[1] = 30;
@@ -127,7 +126,7 @@ parse_args(int argc, char **argv, struct sim_args *a)
                 a->demand[a->n_demand++] = optarg;
             break;
         case 'l':
-            if (utc_parse_duration(optarg, 60 * DAY_S, &a->c.lead_mean_s) < 0 ||
+            if (utc_parse_duration(optarg, 60 * MODELS_DAY_S, &a->c.lead_mean_s) < 0 ||
                 a->c.lead_mean_s < 60)
                 why = "--lead: expected a duration from 1m to 60d, like 9d or 36h";
             break;
@@ -270,7 +269,7 @@ simulate_main(int argc, char **argv)
     }
     for (size_t i = 0; i < cfg.n_items; i++)
         items[i].start_mg = cfg.items[i].pack_mg * a.start_packs_milli / 1000;
-    a.c.end_s = a.days > 0 ? HH_EPOCH_S + a.days * DAY_S : last + DAY_S;
+    a.c.end_s = a.days > 0 ? HH_EPOCH_S + a.days * MODELS_DAY_S : last + MODELS_DAY_S;
 
     bool first = true;
     if (a.json)

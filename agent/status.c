@@ -22,8 +22,8 @@ status_learning_of(const struct pl_model *m, int64_t now_ms,
 
     out->uses = fc_events(&m->fc);
     out->uses_needed = PL_WARMUP_EVENTS;
-    out->days = since / 86400000;
-    out->days_needed = PL_WARMUP_MS / 86400000;
+    out->days = since / MODELS_DAY_MS;
+    out->days_needed = PL_WARMUP_MS / MODELS_DAY_MS;
     out->done =
         m->started_ms > 0 && out->uses >= PL_WARMUP_EVENTS && since >= PL_WARMUP_MS;
 }

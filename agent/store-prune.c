@@ -7,6 +7,7 @@
  */
 #include "agent/store.h"
 #include "agent/store-int.h"
+#include "models/units.h"
 
 #include <errno.h>
 
@@ -98,7 +99,7 @@ store_prune(struct store *db, int64_t now_ms, int64_t keep_ms, int64_t *deleted)
     int64_t n = 0;
     if (keep_ms < STORE_KEEP_MIN_MS || now_ms < INT64_MIN + keep_ms)
         return store_failf_(db, -EINVAL, "keep at least %lld days, not %lld ms",
-                            (long long)(STORE_KEEP_MIN_MS / 86400000),
+                            (long long)(STORE_KEEP_MIN_MS / MODELS_DAY_MS),
                             (long long)keep_ms);
     if ((e = store_tx_begin_(db, false)) < 0)
         return e;

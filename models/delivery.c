@@ -10,9 +10,9 @@
 #include <stdbool.h>
 
 #include "models/fx.h"
+#include "models/units.h"
 
-#define DAY_S 86400
-#define SHIFT_S (7 * DAY_S)        /* a whole week: weekdays do not move */
+#define SHIFT_S (7 * MODELS_DAY_S) /* a whole week: weekdays do not move */
 #define T_MAX_S (INT64_C(1) << 40) /* 34,000 years: days fit in 32 bits */
 
 /* 1970-01-01 was a Thursday (3 with Monday 0); day counts start a week early. */
@@ -31,7 +31,8 @@ delivery_weekday(int64_t local_s)
 {
     if (local_s < 0 || local_s > T_MAX_S)
         return 0;
-    return weekday_of_day((uint32_t)fx_udiv((uint64_t)(local_s + SHIFT_S), DAY_S));
+    return weekday_of_day(
+        (uint32_t)fx_udiv((uint64_t)(local_s + SHIFT_S), MODELS_DAY_S));
 }
 
 static bool
@@ -49,10 +50,10 @@ next_window(const struct delivery_window *w, size_t n, int32_t off_s, int64_t t_
 
     if (n == 0)
         return t_s;
-    day = (uint32_t)fx_udiv((uint64_t)(t_s + off_s + SHIFT_S), DAY_S);
+    day = (uint32_t)fx_udiv((uint64_t)(t_s + off_s + SHIFT_S), MODELS_DAY_S);
     /* Eight days: a window on today's weekday may have closed an hour ago. */
     for (uint32_t d = day; d <= day + 7; d++) {
-        int64_t base = (int64_t)fx_mul_u32(d, DAY_S) - SHIFT_S - off_s;
+        int64_t base = (int64_t)fx_mul_u32(d, MODELS_DAY_S) - SHIFT_S - off_s;
         unsigned bit = 1u << weekday_of_day(d);
         int64_t best = MODELS_NEVER;
 

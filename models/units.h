@@ -21,7 +21,9 @@
 /* Time: seconds since the Unix epoch as int64_t. Durations: seconds as int64_t, */
 /* clamped to 1 s .. MODELS_DT_MAX_S (4 years; the contract asks for 1 s .. 2 years). */
 #define MODELS_DT_MAX_S INT64_C(126230400)
+/* A day, the one definition every part of the tree uses. */
 #define MODELS_DAY_S INT64_C(86400)
+#define MODELS_DAY_MS (MODELS_DAY_S * 1000)
 
 /*
  * Consumption rate: micrograms per day as int64_t. Accurate range 0.01 g/day ..
@@ -48,7 +50,7 @@
 #define MODELS_SERVICE_MAX_BP 9999u
 
 /* "Never": a predicted time that lies beyond MODELS_HORIZON_MAX_S from now. */
-#define MODELS_HORIZON_MAX_S (INT64_C(100) * 366 * 86400)
+#define MODELS_HORIZON_MAX_S (INT64_C(100) * 366 * MODELS_DAY_S)
 #define MODELS_NEVER INT64_MAX
 
 #endif

@@ -17,8 +17,8 @@
 #include <string.h>
 
 #include "sensors/cond/trace.h"
+#include "models/units.h"
 
-#define DAY_MS INT64_C(86400000)
 #define HOUR_MS INT64_C(3600000)
 #define CREEP_MS (20 * INT64_C(60000))
 #define MAX_SEG 4
@@ -201,7 +201,7 @@ plan_action(struct sim *s, unsigned i, int64_t t)
 {
     struct chan *c = &s->ch[i];
     const struct sim_config *cfg = &s->cfg;
-    int64_t mean = DAY_MS / cfg->uses_per_day, x = 0, aux = 0, end;
+    int64_t mean = MODELS_DAY_MS / cfg->uses_per_day, x = 0, aux = 0, end;
     enum act_kind k;
     uint64_t r = rnd(c) % 100;
     if (c->content_mg < cfg->pack_mg * 15 / 100 || c->content_mg < cfg->min_use_mg)
@@ -245,7 +245,7 @@ plan_unplug(struct sim *s, struct chan *c, int64_t after)
         c->unplug_start = c->unplug_end = INT64_MAX;
         return;
     }
-    int64_t mean = cfg->unplug_every_days * DAY_MS;
+    int64_t mean = cfg->unplug_every_days * MODELS_DAY_MS;
     c->unplug_start = after + uni(c, mean / 2, mean * 3 / 2);
     c->unplug_end = c->unplug_start + uni(c, HOUR_MS, 6 * HOUR_MS);
     c->unplug_mode = (int)(rnd(c) % 3);
@@ -271,7 +271,7 @@ sim_new(const struct sim_config *c, struct sim **out)
     if (s == NULL)
         return -ENOMEM;
     s->cfg = *c;
-    s->end_ms = c->start_ms + c->days * DAY_MS;
+    s->end_ms = c->start_ms + c->days * MODELS_DAY_MS;
     for (unsigned i = 0; i < c->channels; i++) {
         struct chan *ch = &s->ch[i];
         ch->rng = c->seed ^ (UINT64_C(0x5851f42d4c957f2d) * (i + 1));
@@ -279,7 +279,7 @@ sim_new(const struct sim_config *c, struct sim **out)
         ch->counts_per_kg = (int32_t)uni(ch, 200000, 450000);
         if (rnd(ch) & 1)
             ch->counts_per_kg = -ch->counts_per_kg; /* bridge wired the other way */
-        ch->phase_ms = uni(ch, 0, DAY_MS - 1);
+        ch->phase_ms = uni(ch, 0, MODELS_DAY_MS - 1);
         ch->content_mg = uni(ch, c->pack_mg / 2, c->pack_mg);
         ch->gross_mg = c->container_mg + ch->content_mg;
         ch->next_t = c->start_ms + uni(ch, 0, c->period_ms - 1);
@@ -376,7 +376,7 @@ sample_at(struct sim *s, unsigned i, struct sample *out)
             c->next_t = c->unplug_end;
         }
     } else {
-        int64_t ph = (t + c->phase_ms) % DAY_MS, half = DAY_MS / 2;
+        int64_t ph = (t + c->phase_ms) % MODELS_DAY_MS, half = MODELS_DAY_MS / 2;
         int64_t tri = ph > half ? ph - half : half - ph; /* 0..half */
         int64_t wander = cfg->wander_mg * (2 * tri - half) / half;
         int64_t dt = t - c->load_change_ms;
