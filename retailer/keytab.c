@@ -406,8 +406,7 @@ refuse(struct change *c, const char *fmt, ...)
     va_list ap;
 
     va_start(ap, fmt);
-    if (c->whylen > 0)
-        vsnprintf(c->why, c->whylen, fmt, ap);
+    text_verror(c->why, c->whylen, fmt, ap);
     va_end(ap);
     return -EPERM;
 }

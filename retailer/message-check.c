@@ -54,7 +54,7 @@ fail(struct check_result *res, enum check_reason reason, const char *fmt, ...)
     if (res->reason == CHECK_OK) {
         res->reason = reason;
         va_start(ap, fmt);
-        vsnprintf(res->detail, sizeof(res->detail), fmt, ap);
+        text_verror(res->detail, sizeof(res->detail), fmt, ap);
         va_end(ap);
     }
     return 0;

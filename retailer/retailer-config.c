@@ -12,7 +12,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,25 +21,14 @@
 
 #include <libconfig.h>
 
+#include "sensors/text.h"
+
 /* Options a file may give several values of, as a list of texts. */
 static const char *const repeatable[] = {"windows"};
 
 /* libconfig 1.5 saturates a literal beyond 64 bits at INT64_MAX; nothing of
  * listen counts that high, so a value this large is called a mistake. */
 #define INT_LIMIT (INT64_C(1) << 62)
-
-static void errf(char *err, size_t len, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-errf(char *err, size_t len, const char *fmt, ...)
-{
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(err, len, fmt, ap);
-    va_end(ap);
-}
 
 static bool
 is_repeatable(const char *name)
@@ -90,34 +78,36 @@ read_file(const char *path, char **text, char *err, size_t errlen)
     fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
     if (fd < 0) {
         r = errno == ENOENT ? -ENOENT : -EINVAL;
-        errf(err, errlen, "%s: %s", path, strerror(errno));
+        (void)text_error(err, errlen, "%s: %s", path, strerror(errno));
         return r;
     }
     if (fstat(fd, &st) < 0) {
-        errf(err, errlen, "%s: %s", path, strerror(errno));
+        (void)text_error(err, errlen, "%s: %s", path, strerror(errno));
         goto out;
     }
     if (!S_ISREG(st.st_mode)) {
-        errf(err, errlen, "%s: not a regular file", path);
+        (void)text_error(err, errlen, "%s: not a regular file", path);
         goto out;
     }
     if (st.st_uid != 0 && st.st_uid != geteuid()) {
-        errf(err, errlen,
-             "%s: owned by uid %u, neither root nor the user running this (uid %u): "
-             "its owner could change what the listener trusts",
-             path, (unsigned)st.st_uid, (unsigned)geteuid());
+        (void)text_error(
+            err, errlen,
+            "%s: owned by uid %u, neither root nor the user running this (uid %u): "
+            "its owner could change what the listener trusts",
+            path, (unsigned)st.st_uid, (unsigned)geteuid());
         goto out;
     }
     if (st.st_mode & (S_IWGRP | S_IWOTH)) {
-        errf(err, errlen,
-             "%s: writable by group or others (mode %04o): they could change what "
-             "the listener trusts; chmod go-w %s",
-             path, (unsigned)(st.st_mode & 07777), path);
+        (void)text_error(
+            err, errlen,
+            "%s: writable by group or others (mode %04o): they could change what "
+            "the listener trusts; chmod go-w %s",
+            path, (unsigned)(st.st_mode & 07777), path);
         goto out;
     }
     if (st.st_size > CONFIG_FILE_MAX) {
-        errf(err, errlen, "%s: %jd bytes, more than %d", path, (intmax_t)st.st_size,
-             CONFIG_FILE_MAX);
+        (void)text_error(err, errlen, "%s: %jd bytes, more than %d", path,
+                         (intmax_t)st.st_size, CONFIG_FILE_MAX);
         goto out;
     }
     if ((buf = malloc(CONFIG_FILE_MAX + 2)) == NULL) {
@@ -130,21 +120,22 @@ read_file(const char *path, char **text, char *err, size_t errlen)
         if (k < 0 && errno == EINTR)
             continue;
         if (k < 0) {
-            errf(err, errlen, "%s: %s", path, strerror(errno));
+            (void)text_error(err, errlen, "%s: %s", path, strerror(errno));
             goto out;
         }
         if (k == 0)
             break;
         n += (size_t)k;
         if (n > CONFIG_FILE_MAX) {
-            errf(err, errlen, "%s: more than %d bytes", path, CONFIG_FILE_MAX);
+            (void)text_error(err, errlen, "%s: more than %d bytes", path,
+                             CONFIG_FILE_MAX);
             goto out;
         }
     }
     buf[n] = '\0';
     if (memchr(buf, '\0', n) != NULL) {
-        errf(err, errlen, "%s: a NUL byte at byte %zu: not a text file", path,
-             (size_t)((char *)memchr(buf, '\0', n) - buf) + 1);
+        (void)text_error(err, errlen, "%s: a NUL byte at byte %zu: not a text file",
+                         path, (size_t)((char *)memchr(buf, '\0', n) - buf) + 1);
         goto out;
     }
     *text = buf;
@@ -199,8 +190,9 @@ prescan(const char *path, char *text, char *err, size_t errlen)
             continue;
         }
         if (ch == '@' && at_start && strncmp(p, "@include", 8) == 0) {
-            errf(err, errlen, "%s:%u: @include: every setting must be in this one file",
-                 path, line);
+            (void)text_error(err, errlen,
+                             "%s:%u: @include: every setting must be in this one file",
+                             path, line);
             return -EINVAL;
         }
         if (ch == '"') {
@@ -261,8 +253,9 @@ push_value(struct config_args *a, const char *path, const char *name,
     case CONFIG_TYPE_STRING:
         s = config_setting_get_string(v);
         if (strlen(s) > CONFIG_VALUE_MAX) {
-            errf(err, errlen, "%s:%u: %s: expected at most %d bytes, found %zu", path,
-                 line, name, CONFIG_VALUE_MAX, strlen(s));
+            (void)text_error(err, errlen,
+                             "%s:%u: %s: expected at most %d bytes, found %zu", path,
+                             line, name, CONFIG_VALUE_MAX, strlen(s));
             return -EINVAL;
         }
         return push(a, name, s);
@@ -270,16 +263,18 @@ push_value(struct config_args *a, const char *path, const char *name,
     case CONFIG_TYPE_INT64: {
         long long i = config_setting_get_int64(v);
         if (i >= INT_LIMIT || i <= -INT_LIMIT) {
-            errf(err, errlen, "%s:%u: %s: the number is too large", path, line, name);
+            (void)text_error(err, errlen, "%s:%u: %s: the number is too large", path,
+                             line, name);
             return -EINVAL;
         }
         snprintf(num, sizeof(num), "%lld", i);
         return push(a, name, num);
     }
     }
-    errf(err, errlen, "%s:%u: %s: expected a text%s, found %s", path, line, name,
-         is_repeatable(name) ? " or a list of texts" : " or a whole number",
-         type_to_str(config_setting_type(v)));
+    (void)text_error(err, errlen, "%s:%u: %s: expected a text%s, found %s", path, line,
+                     name,
+                     is_repeatable(name) ? " or a list of texts" : " or a whole number",
+                     type_to_str(config_setting_type(v)));
     return -EINVAL;
 }
 
@@ -293,8 +288,8 @@ push_setting(struct config_args *a, const char *path, const struct option *o,
 
     if (o->has_arg == no_argument) {
         if (type != CONFIG_TYPE_BOOL) {
-            errf(err, errlen, "%s:%u: %s: expected true or false, found %s", path, line,
-                 o->name, type_to_str(type));
+            (void)text_error(err, errlen, "%s:%u: %s: expected true or false, found %s",
+                             path, line, o->name, type_to_str(type));
             return -EINVAL;
         }
         return config_setting_get_bool(s) ? push(a, o->name, NULL) : 0;
@@ -304,9 +299,10 @@ push_setting(struct config_args *a, const char *path, const struct option *o,
         for (int i = 0; i < config_setting_length(s); i++) {
             const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
             if (config_setting_type(e) != CONFIG_TYPE_STRING) {
-                errf(err, errlen, "%s:%u: %s.[%d]: expected a text, found %s", path,
-                     config_setting_source_line(e), o->name, i,
-                     type_to_str(config_setting_type(e)));
+                (void)text_error(err, errlen,
+                                 "%s:%u: %s.[%d]: expected a text, found %s", path,
+                                 config_setting_source_line(e), o->name, i,
+                                 type_to_str(config_setting_type(e)));
                 return -EINVAL;
             }
             if ((r = push_value(a, path, o->name, e, err, errlen)) < 0)
@@ -387,8 +383,8 @@ config_args_make(const struct option *opts, int argc, char **argv,
     if ((r = prescan(path, text, err, errlen)) < 0)
         goto out;
     if (config_read_string(&cf, text) != CONFIG_TRUE) {
-        errf(err, errlen, "%s:%d: %s", path, config_error_line(&cf),
-             config_error_text(&cf));
+        (void)text_error(err, errlen, "%s:%d: %s", path, config_error_line(&cf),
+                         config_error_text(&cf));
         r = -EINVAL;
         goto out;
     }
@@ -406,8 +402,9 @@ config_args_make(const struct option *opts, int argc, char **argv,
             char hint[80] = "";
             if (strchr(name, '_') != NULL)
                 snprintf(hint, sizeof(hint), " (names use -, not _)");
-            errf(err, errlen, "%s:%u: %s: not a setting of pantry-retailer listen%s",
-                 path, line, name, hint);
+            (void)text_error(err, errlen,
+                             "%s:%u: %s: not a setting of pantry-retailer listen%s",
+                             path, line, name, hint);
             r = -EINVAL;
             goto out;
         }
@@ -434,7 +431,7 @@ argv_only:
     r = 0;
 out:
     if (r == -ENOMEM)
-        errf(err, errlen, "%s", strerror(ENOMEM));
+        (void)text_error(err, errlen, "%s", strerror(ENOMEM));
     config_destroy(&cf);
     free(text);
     free(given);
