@@ -183,28 +183,37 @@ static const struct cfg_key broker_keys[] = {
     KEY("retailer_key", K_PATH, false, struct cfg_broker, retailer_key, 0, 0),
 };
 
-void
-cfg_fn_broker(struct cfg_ctx *x, config_setting_t *s, void *obj)
+/* Certificates with a plain URL: the user believes the link is encrypted. One
+ * check for both brokers' groups. */
+static void
+check_tls_files(struct cfg_ctx *x, config_setting_t *s, const char *url)
 {
     static const char *const tls_only[] = {"ca_file", "ca_path", "cert_file",
                                            "cert_key_file"};
+
+    if (url[0] == '\0' || url_tls(url) != 0)
+        return;
+    for (size_t i = 0; i < ARRAY_SIZE(tls_only); i++) {
+        config_setting_t *t = cfg_member(s, tls_only[i]);
+        if (t != NULL && config_setting_type(t) == CONFIG_TYPE_STRING &&
+            config_setting_get_string(t)[0] != '\0')
+            cfg_setting_error(
+                x, t,
+                "expected no TLS file with the unencrypted url \"%.60s\", "
+                "found one (use mqtts:// or ssl://)",
+                url);
+    }
+}
+
+void
+cfg_fn_broker(struct cfg_ctx *x, config_setting_t *s, void *obj)
+{
     struct cfg_broker *b = &((struct agent_config *)obj)->broker;
 
     if (!cfg_want_group(x, s, "url = ...; ..."))
         return;
     cfg_read_group(x, s, broker_keys, ARRAY_SIZE(broker_keys), b);
-    /* Certificates with a plain URL: the user believes the link is encrypted. */
-    if (b->url[0] != '\0' && url_tls(b->url) == 0)
-        for (size_t i = 0; i < ARRAY_SIZE(tls_only); i++) {
-            config_setting_t *t = cfg_member(s, tls_only[i]);
-            if (t != NULL && config_setting_type(t) == CONFIG_TYPE_STRING &&
-                config_setting_get_string(t)[0] != '\0')
-                cfg_setting_error(
-                    x, t,
-                    "expected no TLS file with the unencrypted url \"%.60s\", "
-                    "found one (use mqtts:// or ssl://)",
-                    b->url);
-        }
+    check_tls_files(x, s, b->url);
 }
 
 /* The home broker (config-home.h): the broker's settings that make sense for
@@ -260,22 +269,10 @@ static const struct cfg_key home_keys[] = {
 void
 cfg_fn_home(struct cfg_ctx *x, config_setting_t *s, void *obj)
 {
-    static const char *const tls_only[] = {"ca_file", "ca_path", "cert_file",
-                                           "cert_key_file"};
     struct cfg_home *h = &((struct agent_config *)obj)->home;
 
     if (!cfg_want_group(x, s, "url = ...; ..."))
         return;
     cfg_read_group(x, s, home_keys, ARRAY_SIZE(home_keys), h);
-    if (h->broker.url[0] != '\0' && url_tls(h->broker.url) == 0)
-        for (size_t i = 0; i < ARRAY_SIZE(tls_only); i++) {
-            config_setting_t *t = cfg_member(s, tls_only[i]);
-            if (t != NULL && config_setting_type(t) == CONFIG_TYPE_STRING &&
-                config_setting_get_string(t)[0] != '\0')
-                cfg_setting_error(
-                    x, t,
-                    "expected no TLS file with the unencrypted url \"%.60s\", "
-                    "found one (use mqtts:// or ssl://)",
-                    h->broker.url);
-        }
+    check_tls_files(x, s, h->broker.url);
 }
