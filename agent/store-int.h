@@ -97,6 +97,15 @@ int store_run_(struct store *db, sqlite3_stmt *st);
 /* Run a cached statement without parameters. */
 int store_run_id_(struct store *db, enum stmt_id id);
 
+/* The end of a loop over a statement's rows: e, the callback's answer, or the
+ * error of a step (rc) that did not reach SQLITE_DONE; the statement reset. */
+int store_rows_end_(struct store *db, sqlite3_stmt *st, int e, int rc);
+
+/* A cached statement whose parameters are an item id (NULL for every item),
+ * then a time range from_ms..to_ms; NULL with the error as store_stmt_. */
+sqlite3_stmt *store_range_stmt_(struct store *db, enum stmt_id id, const char *item,
+                                int64_t from_ms, int64_t to_ms, int *e);
+
 /* Bind text, NULL as SQL NULL. The string must outlive the step (all ours do). */
 int store_bind_text_(struct store *db, sqlite3_stmt *st, int i, const char *s);
 

@@ -111,10 +111,7 @@ order_list(struct store *db, sqlite3_stmt *st,
         if ((e = order_row(db, st, &o)) != 0 || (e = cb(&o, ctx)) != 0)
             break;
     }
-    if (e == 0 && rc != SQLITE_DONE)
-        e = store_fail_(db, rc);
-    store_done_(st);
-    return e;
+    return store_rows_end_(db, st, e, rc);
 }
 
 static int

@@ -93,10 +93,7 @@ store_items(struct store *db, int (*cb)(const struct store_item *it, void *ctx),
         if ((e = item_row(db, st, &it)) != 0 || (e = cb(&it, ctx)) != 0)
             break;
     }
-    if (e == 0 && rc != SQLITE_DONE)
-        e = store_fail_(db, rc);
-    store_done_(st);
-    return e;
+    return store_rows_end_(db, st, e, rc);
 }
 
 /* ---- calibrations ---- */
@@ -199,12 +196,9 @@ store_events(struct store *db, const char *item, int64_t from_ms, int64_t to_ms,
     int e = 0, rc;
     if (item != NULL && !store_id_ok_(item))
         return store_bad_id_(db, "an item id");
-    sqlite3_stmt *st = store_stmt_(db, S_EVENTS, &e);
+    sqlite3_stmt *st = store_range_stmt_(db, S_EVENTS, item, from_ms, to_ms, &e);
     if (st == NULL)
         return e;
-    store_bind_text_(db, st, 1, item);
-    sqlite3_bind_int64(st, 2, from_ms);
-    sqlite3_bind_int64(st, 3, to_ms);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         struct store_event ev;
         memset(&ev, 0, sizeof(ev));
@@ -223,10 +217,7 @@ store_events(struct store *db, const char *item, int64_t from_ms, int64_t to_ms,
         if ((e = cb(&ev, ctx)) != 0)
             break;
     }
-    if (e == 0 && rc != SQLITE_DONE)
-        e = store_fail_(db, rc);
-    store_done_(st);
-    return e;
+    return store_rows_end_(db, st, e, rc);
 }
 
 /* ---- readings ---- */
@@ -261,12 +252,9 @@ store_readings(struct store *db, const char *item, int64_t from_ms, int64_t to_m
     int e = 0, rc;
     if (!store_id_ok_(item))
         return store_bad_id_(db, "an item id");
-    sqlite3_stmt *st = store_stmt_(db, S_READINGS, &e);
+    sqlite3_stmt *st = store_range_stmt_(db, S_READINGS, item, from_ms, to_ms, &e);
     if (st == NULL)
         return e;
-    store_bind_text_(db, st, 1, item);
-    sqlite3_bind_int64(st, 2, from_ms);
-    sqlite3_bind_int64(st, 3, to_ms);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         struct store_reading r = {
             .start_ms = sqlite3_column_int64(st, 0),
@@ -279,10 +267,7 @@ store_readings(struct store *db, const char *item, int64_t from_ms, int64_t to_m
         if ((e = cb(&r, ctx)) != 0)
             break;
     }
-    if (e == 0 && rc != SQLITE_DONE)
-        e = store_fail_(db, rc);
-    store_done_(st);
-    return e;
+    return store_rows_end_(db, st, e, rc);
 }
 
 /* ---- model states ---- */
@@ -428,10 +413,7 @@ store_history(struct store *db, const char *item, int limit,
         if ((e = cb(&h, ctx)) != 0)
             break;
     }
-    if (e == 0 && rc != SQLITE_DONE)
-        e = store_fail_(db, rc);
-    store_done_(st);
-    return e;
+    return store_rows_end_(db, st, e, rc);
 }
 
 int

@@ -300,6 +300,28 @@ store_run_id_(struct store *db, enum stmt_id id)
     return st != NULL ? store_run_(db, st) : e;
 }
 
+int
+store_rows_end_(struct store *db, sqlite3_stmt *st, int e, int rc)
+{
+    if (e == 0 && rc != SQLITE_DONE)
+        e = store_fail_(db, rc);
+    store_done_(st);
+    return e;
+}
+
+sqlite3_stmt *
+store_range_stmt_(struct store *db, enum stmt_id id, const char *item, int64_t from_ms,
+                  int64_t to_ms, int *e)
+{
+    sqlite3_stmt *st = store_stmt_(db, id, e);
+    if (st == NULL)
+        return NULL;
+    store_bind_text_(db, st, 1, item);
+    sqlite3_bind_int64(st, 2, from_ms);
+    sqlite3_bind_int64(st, 3, to_ms);
+    return st;
+}
+
 /* Bind text, NULL as SQL NULL. The string must outlive the step (all ours do). */
 int
 store_bind_text_(struct store *db, sqlite3_stmt *st, int i, const char *s)
