@@ -136,9 +136,7 @@ set_cal(struct pipeline *p, struct pl_item *it, const struct cond_cal *cal,
 
     if ((r = pipeline_flush(p)) < 0 ||
         (r = pl_note_err(p, store_cal_add(p->db, it->cfg->id, now_ms, cal))) < 0)
-        return text_error(msg, len, "%s: the store failed: %s", it->cfg->id,
-                          store_errmsg(p->db)),
-               r;
+        return pl_store_failed(p, it, msg, len, r);
     /* A new zero: conditioning settles again from the new calibration. */
     shelf_recalibrate(&p->shelf, it->channel, cal, now_ms);
     it->model.zero_mg = 0;

@@ -241,8 +241,8 @@ pl_guard(struct pipeline *p, struct pl_item *it, bool need, bool manual, uint32_
     if (pl_open_order(p, it, oo) < 0 ||
         pl_note_err(p, store_orders_since(p->db, c->id, now_ms - c->cooldown_s * 1000,
                                           latest_cb, &last)) < 0 ||
-        pl_note_err(p, store_orders_counted(p->db, c->id, now_ms - 30 * DAY_MS, &n30,
-                                            NULL)) < 0 ||
+        pl_note_err(p, store_orders_counted(p->db, c->id, now_ms - 30 * MODELS_DAY_MS,
+                                            &n30, NULL)) < 0 ||
         pl_note_err(p, store_orders_counted(p->db, c->id, month, NULL, &item_cents)) <
             0 ||
         pl_note_err(p, store_orders_counted(p->db, NULL, month, NULL, &all_cents)) < 0)
@@ -325,8 +325,8 @@ expiry_ms(const struct pipeline *p, const struct pl_item *it,
         (lead_plan_s(&it->model.lead, LEAD_BOUND_Z_Q16) + it->cfg->review_s) * 1000;
     if (bound > e)
         e = bound;
-    if (o->eta_ms > 0 && o->eta_ms - o->queued_ms + 2 * DAY_MS > e)
-        e = o->eta_ms - o->queued_ms + 2 * DAY_MS;
+    if (o->eta_ms > 0 && o->eta_ms - o->queued_ms + 2 * MODELS_DAY_MS > e)
+        e = o->eta_ms - o->queued_ms + 2 * MODELS_DAY_MS;
     return e;
 }
 
@@ -429,8 +429,9 @@ late_delivery(struct pipeline *p, struct pl_item *it, const struct stock_event *
 {
     struct newest n;
     memset(&n, 0, sizeof(n));
-    if (pl_note_err(p, store_orders_since(p->db, it->cfg->id, ev->t_ms - 60 * DAY_MS,
-                                          newest_cb, &n)) < 0 ||
+    if (pl_note_err(p, store_orders_since(p->db, it->cfg->id,
+                                          ev->t_ms - 60 * MODELS_DAY_MS, newest_cb,
+                                          &n)) < 0 ||
         !n.found || n.o.queued_ms <= 0 || ev->t_ms <= n.o.queued_ms ||
         packs_in(it, &n.o, ev->mg) == 0)
         return false;
@@ -440,7 +441,7 @@ late_delivery(struct pipeline *p, struct pl_item *it, const struct stock_event *
              "refill of %" PRId64 " g at %s: the late delivery of expired "
              "order %s (lead %.1f days, learnt)",
              ev->mg / 1000, when, n.o.order_id,
-             (double)(ev->t_ms - n.o.queued_ms) / 86400000.0);
+             (double)(ev->t_ms - n.o.queued_ms) / (double)MODELS_DAY_MS);
     return true;
 }
 
@@ -559,9 +560,7 @@ pipeline_order(struct pipeline *p, size_t item, const char *reason, int64_t now_
         return v == ORDER_OPEN ? -EEXIST : -EPERM;
     }
     if ((r = pl_place(p, it, packs, reason, false, now_ms, id, sizeof(id))) < 0)
-        return text_error(msg, len, "%s: the store failed: %s", it->cfg->id,
-                          store_errmsg(p->db)),
-               r;
+        return pl_store_failed(p, it, msg, len, r);
     snprintf(msg, len, "%s: order %s queued, %u pack%s", it->cfg->id, id, packs,
              packs == 1 ? "" : "s");
     /* Ordered by hand before the plan's point: the plan is late by the gap. On an
@@ -587,9 +586,7 @@ pipeline_confirm(struct pipeline *p, size_t item, int64_t now_ms, char *msg, siz
     pl_forecast(p, it, now_ms, &pol); /* the message carries the forecast of now */
     if ((r = queue_order(p, it, oo.o.order_id, oo.o.reason, (uint32_t)oo.o.packs,
                          now_ms)) < 0)
-        return text_error(msg, len, "%s: the store failed: %s", it->cfg->id,
-                          store_errmsg(p->db)),
-               r;
+        return pl_store_failed(p, it, msg, len, r);
     snprintf(msg, len, "%s: order %s confirmed and queued", it->cfg->id, oo.o.order_id);
     return 0;
 }

@@ -28,9 +28,7 @@ pipeline_refused(struct pipeline *p, size_t item, const char *why, int64_t now_m
     int r;
 
     if (pl_open_order(p, it, &oo) < 0)
-        return text_error(msg, len, "%s: the store failed: %s", it->cfg->id,
-                          store_errmsg(p->db)),
-               -EIO;
+        return pl_store_failed(p, it, msg, len, -EIO);
     const struct store_order *o = &oo.o;
     if (!oo.found)
         return text_error(msg, len, "%s: no open order: nothing was on its way",
@@ -45,9 +43,7 @@ pipeline_refused(struct pipeline *p, size_t item, const char *why, int64_t now_m
     snprintf(note, sizeof(note), "refused at the door%s%s", why && *why ? ": " : "",
              why && *why ? why : "");
     if ((r = pl_withdraw(p, o, ORDER_CANCELLED, "refused", now_ms, note)) < 0)
-        return text_error(msg, len, "%s: the store failed: %s", it->cfg->id,
-                          store_errmsg(p->db)),
-               r;
+        return pl_store_failed(p, it, msg, len, r);
     shelf_expect(&p->shelf, it->channel, 0); /* its packs are not coming */
     snprintf(msg, len,
              "%s: order %s closed as refused at the door; the retailer is told",

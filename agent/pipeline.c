@@ -241,6 +241,14 @@ pl_open_order(struct pipeline *p, const struct pl_item *it, struct open_order *o
     return pl_note_err(p, store_orders_open(p->db, it->cfg->id, open_cb, oo));
 }
 
+int
+pl_store_failed(struct pipeline *p, const struct pl_item *it, char *msg, size_t len,
+                int r)
+{
+    text_error(msg, len, "%s: the store failed: %s", it->cfg->id, store_errmsg(p->db));
+    return r;
+}
+
 /* ---- reviews ---- */
 
 #define CAP_SEEN 64
@@ -271,7 +279,7 @@ static int64_t
 cover_of(const struct cfg_item *c)
 {
     int64_t spacing =
-        c->max_orders_30d > 0 ? 30 * DAY_MS / 1000 / c->max_orders_30d : 0;
+        c->max_orders_30d > 0 ? 30 * MODELS_DAY_MS / 1000 / c->max_orders_30d : 0;
     return c->cover_s > spacing ? c->cover_s : spacing;
 }
 
@@ -285,14 +293,14 @@ cap_wait_s(struct pipeline *p, const struct cfg_item *c, int64_t now_ms)
 {
     struct cap_scan cs = {.n = 0};
     if (c->max_orders_30d == 0 ||
-        pl_note_err(
-            p, store_orders_since(p->db, c->id, now_ms - 30 * DAY_MS, cap_cb, &cs)) < 0)
+        pl_note_err(p, store_orders_since(p->db, c->id, now_ms - 30 * MODELS_DAY_MS,
+                                          cap_cb, &cs)) < 0)
         return 0;
     /* After this order, n + 1 count; the next may go once n + 2 - max have left. */
     size_t k = cs.n + 2 > c->max_orders_30d ? cs.n + 2 - c->max_orders_30d : 0;
     if (k == 0 || k > cs.n)
         return 0;
-    int64_t wait = (cs.t_ms[k - 1] + 30 * DAY_MS - now_ms) / 1000;
+    int64_t wait = (cs.t_ms[k - 1] + 30 * MODELS_DAY_MS - now_ms) / 1000;
     return wait > 0 ? wait : 0;
 }
 
