@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The store's schema: the migration steps and their runner (STORE.md has the
- * decisions). Migrations are an ordered array of SQL steps; step k takes
+ * The store's schema: the migration steps (STORE.md has the decisions), run by
+ * the runner the retailer's ledger uses too (agent/db/sql-migrate.h). Migrations
+ * are an ordered array of SQL steps; step k takes
  * user_version k - 1 to k inside its own transaction, so a crash during an
  * upgrade leaves a database at a version this code knows, and the next open
  * continues from there. A fresh file is made by the same steps, so a migrated
@@ -9,6 +10,7 @@
  */
 #include "agent/store.h"
 #include "agent/store-int.h"
+#include "agent/db/sql-migrate.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -216,49 +218,8 @@ store_migration_sql(int version)
 int
 store_migrate_(struct store *db)
 {
-    for (;;) {
-        int64_t v;
-        int e = store_exec_(db, "BEGIN IMMEDIATE");
-        if (e < 0)
-            return e;
-        /* Read inside the write lock: another process may have migrated. */
-        if ((e = store_query_int_(db, "PRAGMA user_version", &v)) < 0)
-            goto out;
-        if (v > STORE_SCHEMA_VERSION) {
-            e = store_failf_(db, -EPROTO,
-                             "schema version %lld is newer than this program's (%d): "
-                             "install a newer pantry-agent, or restore a backup",
-                             (long long)v, STORE_SCHEMA_VERSION);
-            goto out;
-        }
-        if (v < 0) {
-            e = store_failf_(db, -EPROTO, "schema version %lld is not ours",
-                             (long long)v);
-            goto out;
-        }
-        if (v == STORE_SCHEMA_VERSION)
-            return store_exec_(db, "COMMIT");
-        if ((e = store_exec_(db, migrations[v])) < 0) {
-            char msg[STORE_ERR_MAX];
-            snprintf(msg, sizeof(msg), "%s", db->err);
-            store_failf_(db, e, "migration to schema version %lld failed: %s",
-                         (long long)v + 1, msg);
-            goto out;
-        }
-        char sql[64];
-        snprintf(sql, sizeof(sql), "PRAGMA user_version = %lld", (long long)v + 1);
-        if ((e = store_exec_(db, sql)) < 0 || (e = store_exec_(db, "COMMIT")) < 0)
-            goto out;
-        continue;
-    out:
-        if (!sqlite3_get_autocommit(db->sql)) {
-            char keep[STORE_ERR_MAX];
-            memcpy(keep, db->err, sizeof(keep));
-            store_exec_(db, "ROLLBACK");
-            memcpy(db->err, keep, sizeof(keep));
-        }
-        return e;
-    }
+    return sql_migrate(store_sql_(db), migrations, STORE_SCHEMA_VERSION, "pantry-agent",
+                       db->err, sizeof(db->err));
 }
 
 int

@@ -2,7 +2,7 @@
 /*
  * The SQLite store's core (see store.h; schema and decisions in STORE.md): the
  * handle and its connection, every statement prepared once and cached in the
- * handle, every SQLite result code translated to an errno in sq_errno(), the
+ * handle, every SQLite result code translated to an errno by sql_errno(), the
  * transactions, and opening (checked, configured, migrated) and closing. What
  * the store holds is in its other files, one concern each: store-schema.c (the
  * migrations), store-state.c (items, readings, models, history, views),
@@ -11,6 +11,7 @@
 #include "agent/store.h"
 #include "agent/store-int.h"
 #include "agent/store-io.h"
+#include "agent/db/sql-migrate.h"
 #include "sensors/text.h"
 
 #include <errno.h>
@@ -140,73 +141,13 @@ static const char *const stmt_sql[S_COUNT] = {
     [S_AUDIT_ADD] = "INSERT INTO audit (t_ms, item, what) VALUES (?1, ?2, ?3)",
 };
 
-/* ---- errors: the one translation of SQLite result codes ---- */
-
-static int
-sq_errno(int rc, int sys_errno)
-{
-    switch (rc & 0xff) {
-    case SQLITE_OK:
-    case SQLITE_ROW:
-    case SQLITE_DONE:
-        return 0;
-    case SQLITE_BUSY:
-    case SQLITE_LOCKED:
-        return -EBUSY;
-    case SQLITE_NOMEM:
-        return -ENOMEM;
-    case SQLITE_READONLY:
-        return -EROFS;
-    case SQLITE_INTERRUPT:
-        return -EINTR;
-    case SQLITE_IOERR:
-    case SQLITE_CORRUPT:
-    case SQLITE_NOTADB:
-        return -EIO;
-    case SQLITE_FULL:
-        return -ENOSPC;
-    case SQLITE_CANTOPEN:
-        return sys_errno > 0 ? -sys_errno : -ENOENT;
-    case SQLITE_PERM:
-    case SQLITE_AUTH:
-        return -EACCES;
-    case SQLITE_TOOBIG:
-        return -E2BIG;
-    case SQLITE_NOLFS:
-        return -EFBIG;
-    case SQLITE_PROTOCOL:
-        return -EPROTO;
-    case SQLITE_ABORT:
-        return -ECANCELED;
-    case SQLITE_SCHEMA:
-        return -EAGAIN;
-    case SQLITE_MISMATCH:
-    case SQLITE_RANGE:
-        return -EINVAL;
-    case SQLITE_CONSTRAINT:
-        switch (rc) {
-        case SQLITE_CONSTRAINT_FOREIGNKEY:
-            return -ENOENT;
-        case SQLITE_CONSTRAINT_CHECK:
-        case SQLITE_CONSTRAINT_NOTNULL:
-        case SQLITE_CONSTRAINT_TRIGGER:
-#ifdef SQLITE_CONSTRAINT_DATATYPE
-        case SQLITE_CONSTRAINT_DATATYPE:
-#endif
-            return -EINVAL;
-        default: /* unique, primary key, rowid */
-            return -EEXIST;
-        }
-    default:
-        return -EIO;
-    }
-}
+/* ---- errors: SQLite result codes translated by sql_errno (sql-migrate.h) ---- */
 
 /* Translate rc, keeping SQLite's message for store_errmsg(). */
 int
 store_fail_(struct store *db, int rc)
 {
-    int e = sq_errno(rc, db->sql != NULL ? sqlite3_system_errno(db->sql) : 0);
+    int e = sql_errno(rc, db->sql != NULL ? sqlite3_system_errno(db->sql) : 0);
     snprintf(db->err, sizeof(db->err), "%s",
              db->sql != NULL ? sqlite3_errmsg(db->sql) : sqlite3_errstr(rc));
     return e != 0 ? e : -EIO;

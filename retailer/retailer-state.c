@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "sensors/text.h"
+#include "agent/db/sql-migrate.h"
 
 #ifdef RETAILER_HAVE_LIBPQ
 #include "retailer/state-pg.h"
@@ -98,7 +99,8 @@ static const char schema_v4[] =
     " expires INTEGER,"
     " added INTEGER NOT NULL);";
 
-/* Append-only: migrations[i] takes a file from version i to version i + 1. */
+/* Append-only: migrations[i] takes a file from version i to version i + 1, each
+ * in its own transaction (agent/db/sql-migrate.h). */
 static const char *const migrations[STATE_SCHEMA_VERSION] = {schema_v1, schema_v2,
                                                              schema_v3, schema_v4};
 
@@ -229,58 +231,6 @@ rollback(struct state *s)
 }
 
 static int
-user_version(struct state *s, int *v)
-{
-    sqlite3_stmt *st;
-    int r = sq(s, sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL),
-               "PRAGMA user_version");
-
-    if (r < 0)
-        return r;
-    if (sqlite3_step(st) == SQLITE_ROW)
-        *v = sqlite3_column_int(st, 0);
-    else
-        r = sq(s, sqlite3_errcode(s->db), "PRAGMA user_version");
-    sqlite3_finalize(st);
-    return r;
-}
-
-/*
- * Create the schema, or bring it up to date, in a write transaction: listeners
- * may race, and a migration that fails leaves the file as it was.
- */
-static int
-migrate(struct state *s, const char *path, char *err, size_t errlen)
-{
-    char sql[64];
-    int v = 0, r;
-
-    if ((r = exec(s, "BEGIN IMMEDIATE")) < 0)
-        return r;
-    if ((r = user_version(s, &v)) < 0)
-        goto out;
-    if (v > STATE_SCHEMA_VERSION) {
-        r = -EPROTO;
-        text_error(err, errlen,
-                   "%s: schema version %d was made by a newer "
-                   "pantry-retailer (this one knows %d)",
-                   path, v, STATE_SCHEMA_VERSION);
-        goto out;
-    }
-    for (; v < STATE_SCHEMA_VERSION; v++)
-        if ((r = exec(s, migrations[v])) < 0)
-            goto out;
-    snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", STATE_SCHEMA_VERSION);
-    if ((r = exec(s, sql)) < 0)
-        goto out;
-    r = exec(s, "COMMIT");
-out:
-    if (r < 0)
-        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-    return r;
-}
-
-static int
 open_file(const char *path, bool create, struct state **out, char *err, size_t errlen)
 {
     struct state *s = calloc(1, sizeof(*s));
@@ -322,7 +272,8 @@ open_file(const char *path, bool create, struct state **out, char *err, size_t e
          waited += 10)
         sqlite3_sleep(10);
     if (r < 0 || (r = exec(s, "PRAGMA synchronous = FULL")) < 0 ||
-        (r = migrate(s, path, err, errlen)) < 0)
+        (r = sql_migrate(s->db, migrations, STATE_SCHEMA_VERSION, "pantry-retailer",
+                         s->err, sizeof(s->err))) < 0)
         goto out;
     for (int i = 0; i < ST_COUNT; i++)
         if ((r = sq(s, sqlite3_prepare_v2(s->db, stmt_sql[i], -1, &s->st[i], NULL),
@@ -330,8 +281,7 @@ open_file(const char *path, bool create, struct state **out, char *err, size_t e
             goto out;
 out:
     if (r < 0) {
-        if (r != -EPROTO)
-            text_error(err, errlen, "database %s: %s", path, s->err);
+        text_error(err, errlen, "database %s: %s", path, s->err);
         state_close(s);
         return r;
     }
