@@ -150,13 +150,13 @@ void daemon_home_stop(struct agent *a, int64_t now);
 void daemon_home_status(const struct agent *a, struct status_home *out);
 
 /*
- * The household's Grocy (grocy.c): started in live mode when configured, with
+ * The household's Grocy (grocy.c, daemon-grocy.c): started in live mode when configured, with
  * its eventfd watched; 0, or a negative errno after the reason was logged
  * (a key file others may read is refused). Stopped (NULL is fine).
  */
-int grocy_start(struct agent *a);
-void grocy_stop(struct agent *a);
+int daemon_grocy_start(struct agent *a);
+void daemon_grocy_stop(struct agent *a);
 /* Its work at now (wall ms); how long it may wait (ms, INT64_MAX: no timer). */
-int64_t grocy_due(struct agent *a, int64_t now);
+int64_t daemon_grocy_due(struct agent *a, int64_t now);
 
 #endif

@@ -37,7 +37,6 @@
 #include <curl/curl.h> /* CURLcode's values only: the sender loads libcurl */
 
 #include "agent/config-grocy.h"
-#include "agent/daemon.h"
 #include "agent/grocy-answer.h"
 #include "agent/grocy-wire.h"
 #include "agent/logging.h"
@@ -620,50 +619,4 @@ grocy_work(struct grocy *g, struct pipeline *pl, int64_t now_ms)
         g->busy_end_ms = now_ms + g->cfg->timeout_ms + SENDER_GRACE_MS;
         return g->busy_end_ms - now_ms;
     }
-}
-
-/* ---- the daemon's glue (daemon.h) ---- */
-
-int
-grocy_start(struct agent *a)
-{
-    char err[ERRLEN];
-    int r;
-
-    /* A replay queues its calls in the store; a live daemon sends them. */
-    if (a->grocy != NULL || a->cfg->grocy.mode == CFG_GROCY_OFF ||
-        a->replay_path != NULL || a->epfd < 0)
-        return 0;
-    if ((r = grocy_new(a->cfg, a->db, &a->grocy, err, sizeof(err))) < 0) {
-        log_error("grocy: %s", err);
-        return r;
-    }
-    struct epoll_event ev = {.events = EPOLLIN, .data.fd = grocy_fd(a->grocy)};
-    if (epoll_ctl(a->epfd, EPOLL_CTL_ADD, ev.data.fd, &ev) < 0) {
-        r = -errno;
-        log_error("grocy: cannot watch its eventfd: %s", strerror(-r));
-        grocy_free(a->grocy);
-        a->grocy = NULL;
-        return r;
-    }
-    log_info("grocy: %s, %s", a->cfg->grocy.url,
-             a->cfg->grocy.mode == CFG_GROCY_SHOPPING ? "shopping list mode"
-                                                      : "stock mode");
-    return 0;
-}
-
-void
-grocy_stop(struct agent *a)
-{
-    if (a->grocy == NULL)
-        return;
-    epoll_ctl(a->epfd, EPOLL_CTL_DEL, grocy_fd(a->grocy), NULL);
-    grocy_free(a->grocy);
-    a->grocy = NULL;
-}
-
-int64_t
-grocy_due(struct agent *a, int64_t now)
-{
-    return a->grocy != NULL ? grocy_work(a->grocy, a->pl, now) : INT64_MAX;
 }

@@ -140,7 +140,7 @@ start_uplink(struct agent *a)
     /* The home broker and Grocy first (each says why it failed); their
      * failure keeps no order from the retailer's link, and is returned at the
      * end. Grocy's calls wait in the store meanwhile. */
-    int r, home_r = daemon_home_start(a), grocy_r = grocy_start(a);
+    int r, home_r = daemon_home_start(a), grocy_r = daemon_grocy_start(a);
 
     if (home_r == 0)
         home_r = grocy_r;
@@ -164,7 +164,7 @@ void
 daemon_stop_uplink(struct agent *a, int64_t now)
 {
     daemon_home_stop(a, now);
-    grocy_stop(a);
+    daemon_grocy_stop(a);
     if (a->up == NULL)
         return;
     uplink_stop(a->up, now, GOODBYE_MS);
@@ -423,7 +423,7 @@ due_home(struct agent *a, int64_t now)
 static void
 run_grocy(struct agent *a, int64_t now)
 {
-    a->grocy_due_ms = due_after(now, grocy_due(a, now));
+    a->grocy_due_ms = due_after(now, daemon_grocy_due(a, now));
 }
 
 static int64_t
@@ -630,7 +630,7 @@ static void
 close_all(struct agent *a)
 {
     home_free(a->home); /* stopped with the uplink, or never connected */
-    grocy_stop(a);
+    daemon_grocy_stop(a);
     uplink_free(a->up);
     sources_close(a);
     if (a->db != NULL) {
