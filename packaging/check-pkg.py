@@ -242,7 +242,7 @@ def agent_deb(x, release, arch):
     control = open(os.path.join(ctl, "control")).read()
     if not re.search(r"^Depends:.*systemd-sysusers", control, re.M):
         fail("Depends has no systemd-sysusers provider (postinst runs it)")
-    # Paho is dlopen()ed by soname (agent/mqtt.c): no shlibs dependency finds it.
+    # Paho is dlopen()ed by soname (agent/link/mqtt.c): no shlibs dependency finds it.
     if not re.search(r"^Depends:.*\blibpaho-mqtt", control, re.M):
         fail("Depends lacks Paho's library package, which the daemon dlopen()s")
     postrm = open(os.path.join(ctl, "postrm")).read()

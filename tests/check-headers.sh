@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Every header compiles on its own (it includes what it uses), and every
 # #include "..." in the tree names its file from the project root, the one
-# include directory of the build ("agent/store.h"). Usage:
+# include directory of the build ("agent/store/store.h"). Usage:
 #   check-headers.sh SOURCE_ROOT CC
 set -eu
 root=$1

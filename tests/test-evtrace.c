@@ -8,7 +8,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "agent/evtrace.h"
+#include "agent/cli/evtrace.h"
 #include "tests/harness.h"
 #include "sensors/text.h"
 #include "models/units.h"

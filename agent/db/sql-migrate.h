@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * One runner of append-only schema steps for every SQLite file the project
- * keeps: the agent's store (agent/store-schema.c) and the retailer's ledger
+ * keeps: the agent's store (agent/store/store-schema.c) and the retailer's ledger
  * (retailer/retailer-state.c). A file's PRAGMA user_version is the number of
  * steps it has; steps[k] takes it from version k to k + 1. Each step and its new
  * version commit in one IMMEDIATE transaction, so processes that open the file

@@ -2,7 +2,7 @@
 /*
  * Eclipse Paho MQTT C's asynchronous API, loaded with dlopen() for the scheme
  * of a broker's URL: libpaho-mqtt3as (with OpenSSL) only for TLS, else
- * libpaho-mqtt3a, which does not pull OpenSSL in. The agent (agent/mqtt.c)
+ * libpaho-mqtt3a, which does not pull OpenSSL in. The agent (agent/link/mqtt.c)
  * and the retailer (retailer/listen.c) call Paho through this table only, so
  * neither links Paho: a plain mqtt:// broker never maps OpenSSL, which is
  * 2 to 4 MB of resident memory once loaded (tests/agent/BENCH.md).

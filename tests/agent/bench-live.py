@@ -278,7 +278,7 @@ def main():
                 "the page cache around each page fault (16 at a time), so a TLS "
                 "handshake alone maps most of libcrypto; the daemon hands back the pages "
                 "it no longer runs after start-up, after each connect and every minute "
-                "(agent/memtrim.c), so its RSS is what it ran since the last trim: read "
+                "(agent/daemon/memtrim.c), so its RSS is what it ran since the last trim: read "
                 "RSS max, not the RSS at the end. Where the daemon has more than "
                 "mosquitto_sub: %s." % (
                     r_a["rss_max"], r_a["rss"], abs(r_a["rss_max"] - r_b["rss_max"]),

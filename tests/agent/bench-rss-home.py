@@ -18,7 +18,7 @@ After a warm-up it samples the process every second for the measured window:
 VmRSS and VmHWM (/proc/PID/status), Rss and Pss (/proc/PID/smaps_rollup),
 the CPU time (utime + stime of /proc/PID/stat) and the context switches of all
 its threads (their wake-ups). With Grocy, the HTTP goes through a child
-process, the Grocy sender (agent/grocy-sender.c), that lives while calls go
+process, the Grocy sender (agent/link/grocy-sender.c), that lives while calls go
 and ends 5 s after the last: each second the daemon's children are sampled
 too (RSS, PSS), and the CPU counts the senders it reaped (cutime, cstime).
 The goal (issue 15): RSS within 6 MB with both brokers and Grocy on. Writes a
@@ -250,7 +250,7 @@ def verdict(rows, what):
     if over:
         text += (" **Not met** for %s. Over TLS the daemon runs OpenSSL for each "
                  "broker, and the pages of libcrypto, libssl and libc it faults in "
-                 "between two trims (agent/memtrim.c, every minute) count in its RSS "
+                 "between two trims (agent/daemon/memtrim.c, every minute) count in its RSS "
                  "until the next; tests/agent/BENCH.md (\"Live\") shows where the "
                  "memory is with one TLS broker, and tests/agent/MEMTRIM.md what was "
                  "tried. Next step: find which code the loop faults in each minute." % (

@@ -67,7 +67,7 @@ per_day=$(( (w29 - w1) / 28 ))
   echo "at most 2 MB written a day: $(verdict "$([ "$per_day" -le 2000000 ] && echo yes)") ($per_day bytes)."
   if [ "$growth" -gt 0 ]; then
     echo "Why is not known yet. SQLite's page cache is capped at 256 KiB"
-    echo "(agent/store.c, \`PRAGMA cache_size = -256\`), so it can account for a"
+    echo "(agent/store/store.c, \`PRAGMA cache_size = -256\`), so it can account for a"
     echo "growth only while it fills; whether it is full by day 10 was not measured."
     echo "Next step: log malloc's heap (mallinfo2) and the cache's use"
     echo "(sqlite3_db_status) beside VmRSS each simulated day."

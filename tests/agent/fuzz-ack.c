@@ -18,7 +18,7 @@
 
 #include "tests/fuzz/fuzz.h"
 #include "agent/msg/message.h"
-#include "agent/uplink.h"
+#include "agent/link/uplink.h"
 
 static void
 check_ack(const struct message_ack *a)

@@ -21,8 +21,8 @@
 #include <string.h>
 
 #include "tests/fuzz/fuzz.h"
-#include "agent/grocy-answer.h"
-#include "agent/grocy-wire.h"
+#include "agent/link/grocy-answer.h"
+#include "agent/link/grocy-wire.h"
 
 /* i past an optional UTF-8 byte order mark and what cJSON skips as blanks
  * (every byte up to 0x20, NUL included, within the length). */

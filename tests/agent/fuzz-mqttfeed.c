@@ -13,9 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent/agent-config.h"
+#include "agent/config/agent-config.h"
 #include "tests/fuzz/fuzz.h"
-#include "agent/mqttfeed.h"
+#include "agent/link/mqttfeed.h"
 
 static const char conf_text[] =
     "device_id = \"fuzz\";\n"

@@ -10,9 +10,9 @@
 
 #include <stdint.h>
 
-#include "agent/agent-config.h"
-#include "agent/pipeline.h"
-#include "agent/store.h"
+#include "agent/config/agent-config.h"
+#include "agent/pipeline/pipeline.h"
+#include "agent/store/store.h"
 
 #define T0 INT64_C(1790812800000) /* 2026-10-01T00:00:00Z */
 #define MIN INT64_C(60000)

@@ -240,7 +240,7 @@ def test_lock(tmp):
                        (1800000000000,)).fetchone()[0]
         db.close()
         check(n == 0, "the refused replay wrote %d events of its trace" % n)
-        # reset-learning reaches the pipeline (agent/learn.h): nothing learnt yet.
+        # reset-learning reaches the pipeline (agent/pipeline/learn.h): nothing learnt yet.
         db = sqlite3.connect(store)
         item = db.execute("SELECT id FROM items ORDER BY id LIMIT 1").fetchone()[0]
         db.close()

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0-or-later
 """pantry-agent live with a scale and a button on the home broker only
-(agent/mqttfeed.c, agent/home.c), end to end on a real mosquitto driven with
+(agent/link/mqttfeed.c, agent/link/home.c), end to end on a real mosquitto driven with
 mosquitto_pub, as an ESPHome scale and a zigbee2mqtt button would:
 
 - nothing to probe, no hardware touched: the daemon starts on a machine

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0-or-later
-"""pantry-agent's Grocy link (agent/grocy.h), live on a fake IIO shelf, against
+"""pantry-agent's Grocy link (agent/link/grocy.h), live on a fake IIO shelf, against
 a stand-in Grocy (grocyfake.py: every request checked against Grocy 4.6.0's
 API description, counted, applied to a stock per product):
 

@@ -12,7 +12,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "agent/hadisco.h"
+#include "agent/link/hadisco.h"
 #include "tests/harness.h"
 
 static const struct hadisco_device dev = {.device_id = "kitchen-pi",

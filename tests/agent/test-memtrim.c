@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * memtrim (agent/memtrim.c) on this very process: after SQLite and libsodium
+ * memtrim (agent/daemon/memtrim.c) on this very process: after SQLite and libsodium
  * ran, memtrim_run() drops mapped library pages (RssFile falls), keeps the
  * mappings that hold relocated copies (calls through the GOT still work,
  * else this program crashes), and the same work gives the same answers
@@ -17,7 +17,7 @@
 #include <string.h>
 
 #include "tests/harness.h"
-#include "agent/memtrim.h"
+#include "agent/daemon/memtrim.h"
 
 /* RssFile of /proc/self/status, kB; -1 when it cannot be read. */
 static long

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The learnt model saved field by field (agent/modelstate.h):
+ * The learnt model saved field by field (agent/pipeline/modelstate.h):
  *
  *  - every field survives a save and a load, the text is the documented one;
  *  - a field missing keeps its fresh value, an unknown one is skipped;
@@ -21,11 +21,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "agent/agent-config.h"
+#include "agent/config/agent-config.h"
 #include "tests/harness.h"
-#include "agent/modelstate.h"
-#include "agent/pipeline.h"
-#include "agent/store.h"
+#include "agent/pipeline/modelstate.h"
+#include "agent/pipeline/pipeline.h"
+#include "agent/store/store.h"
 
 static const char *data_dir;
 static char dir[256];

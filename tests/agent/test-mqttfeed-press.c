@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "tests/harness.h"
-#include "agent/mqttfeed.h"
+#include "agent/link/mqttfeed.h"
 #include "tests/agent/rice-rig.h"
 
 #define BUTTON "zigbee2mqtt/pantry_button"

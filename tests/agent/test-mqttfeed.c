@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Scales and buttons on the home broker (agent/mqttfeed.c): every payload an
+ * Scales and buttons on the home broker (agent/link/mqttfeed.c): every payload an
  * ESPHome scale or a zigbee2mqtt button may send, and some they must not,
  * each checked for what it queues (samples, presses) and that a refused one
  * changes nothing; the silent-feed fault; and a 60 s feed through the real
@@ -17,9 +17,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "agent/agent-config.h"
+#include "agent/config/agent-config.h"
 #include "tests/harness.h"
-#include "agent/mqttfeed.h"
+#include "agent/link/mqttfeed.h"
 #include "sensors/cond/shelf.h"
 
 #define SCALE "esphome-pantry/sensor/rice_scale/state"

@@ -10,7 +10,7 @@
 #include <time.h>
 
 #include "tests/harness.h"
-#include "agent/orders.h"
+#include "agent/pipeline/orders.h"
 
 static const char *
 state_name(enum store_order_state s)

@@ -15,12 +15,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "agent/agent-config.h"
+#include "agent/config/agent-config.h"
 #include "tests/harness.h"
 #include "agent/msg/jws.h"
 #include "agent/msg/keys.h"
-#include "agent/pipeline.h"
-#include "agent/store.h"
+#include "agent/pipeline/pipeline.h"
+#include "agent/store/store.h"
 
 #define T0 INT64_C(1790812800000) /* 2026-10-01T00:00:00Z */
 

@@ -18,11 +18,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent/agent-config.h"
+#include "agent/config/agent-config.h"
 #include "tests/harness.h"
-#include "agent/pipeline.h"
+#include "agent/pipeline/pipeline.h"
 #include "tests/agent/rice-rig.h"
-#include "agent/store.h"
+#include "agent/store/store.h"
 
 static char dir[256];
 

@@ -24,10 +24,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "agent/agent-config.h"
+#include "agent/config/agent-config.h"
 #include "tests/harness.h"
-#include "agent/pipeline.h"
-#include "agent/store.h"
+#include "agent/pipeline/pipeline.h"
+#include "agent/store/store.h"
 
 #define T0 INT64_C(1790812800000) /* 2026-10-01T00:00:00Z */
 #define MIN INT64_C(60000)

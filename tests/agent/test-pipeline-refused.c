@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * A delivery refused at the door (pipeline_refused(), agent/pipeline-refused.c)
+ * A delivery refused at the door (pipeline_refused(), agent/pipeline/pipeline-refused.c)
  * on a real store in a temp folder, fed raw samples as the daemon feeds them: a
  * household of 100 g of rice a day (1 kg packs, no cooldown) after four days of
  * learning its rate.
@@ -23,12 +23,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "agent/agent-config.h"
+#include "agent/config/agent-config.h"
 #include "tests/harness.h"
-#include "agent/learn.h"
-#include "agent/pipeline.h"
+#include "agent/pipeline/learn.h"
+#include "agent/pipeline/pipeline.h"
 #include "tests/agent/rice-rig.h"
-#include "agent/store.h"
+#include "agent/store/store.h"
 
 static char dir[256];
 

@@ -14,9 +14,9 @@
 #include "tests/harness.h"
 #include "agent/msg/jws.h"
 #include "agent/msg/keys.h"
-#include "agent/mqtt.h"
-#include "agent/outbox.h"
-#include "agent/uplink.h"
+#include "agent/link/mqtt.h"
+#include "agent/link/outbox.h"
+#include "agent/link/uplink.h"
 
 static struct outbox_msg
 msg(int64_t seq)

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Tests of the pass over a configuration's text before libconfig parses it
- * (agent/config-scan.c), on its own: the paths it gives to literals too large
+ * (agent/config/config-scan.c), on its own: the paths it gives to literals too large
  * for libconfig, what it reports (an @include, too many lines) and on which
  * line, and the string libconfig would leak. Every expected value is worked out
  * by hand from libconfig 1.5's grammar and storage (32-bit int unless the
@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent/config-scan.h"
+#include "agent/config/config-scan.h"
 #include "tests/harness.h"
 
 struct seen {

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Tests of the configuration loader (agent/agent-config.c). Bad files in bad/ each
+ * Tests of the configuration loader (agent/config/agent-config.c). Bad files in bad/ each
  * come with the exact messages expected for them (bad/NAME.expect, written by
  * hand from CONFIG.md's rules, not copied from the loader); good files are
  * checked value by value against numbers worked out in the comments here; the
@@ -19,8 +19,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "agent/agent-config.h"
-#include "agent/config-wishes.h"
+#include "agent/config/agent-config.h"
+#include "agent/config/config-wishes.h"
 #include "tests/harness.h"
 
 static const char *src_dir;

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent/agent-config.h"
+#include "agent/config/agent-config.h"
 #include "sensors/text.h"
 
 #define DAY_S INT64_C(86400)

@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "agent/closedloop.h"
+#include "agent/sim/closedloop.h"
 
 /* 2026-01-05T00:00:00Z, a Monday: day 0 of every scenario. */
 #define DM_EPOCH_S INT64_C(1767571200)
@@ -62,7 +62,7 @@ void dm_free(struct dm_run *r);
 /*
  * The configuration a household of run r writes: its item's pack, container
  * and calibration, mode "auto", and nothing else (every other setting is
- * agent/agent-config.c's default). 0, or -EINVAL with a message in err.
+ * agent/config/agent-config.c's default). 0, or -EINVAL with a message in err.
  */
 int dm_config(const struct dm_run *r, struct agent_config *cfg, char *err, size_t len);
 

@@ -4,7 +4,7 @@
  * For every scenario of demand.h and every seed, the daemon's pipeline runs on
  * a simulated shelf (closedloop.h) with a configuration that says only what a
  * household must (the item's pack, container and calibration, mode "auto"):
- * every other setting is agent/agent-config.c's default. Orders arrive after the
+ * every other setting is agent/config/agent-config.c's default. Orders arrive after the
  * shop's true lead time times U(0.8, 1.5); beside the agent, threshold scales
  * ordering a pack below 20 % and 30 % of one, and an oracle, on the same
  * household and the same lead draws.
@@ -17,7 +17,7 @@
  *   3. no run where the agent places more orders than the oracle plus one.
  * With --check, exits 1 when a goal in --require does not hold.
  *
- * Then the policy learning from corrections (agent/learn.h): the agent again,
+ * Then the policy learning from corrections (agent/pipeline/learn.h): the agent again,
  * with a household that cancels predicted orders that come too early and
  * orders by hand when it runs out (closedloop.h, `corrects`), with learning and
  * without; the corrections per quarter of the run say whether it learns.
@@ -34,8 +34,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent/closedloop.h"
-#include "agent/agent-config.h"
+#include "agent/sim/closedloop.h"
+#include "agent/config/agent-config.h"
 #include "tests/eval/demand.h"
 #include "sensors/text.h"
 
@@ -119,8 +119,9 @@ print_fix(int64_t seeds, int64_t days, const bool *want, bool any, bool foresees
             "its contents would last beyond the shop's mean lead plus 3 days at its "
             "own "
             "use of the last 28 days, and orders by hand when the jar is empty with "
-            "nothing on its way (agent/closedloop.h, `corrects`); with the shipped "
-            "learning (agent/learn.h) and without. Corrections (cancels and orders by "
+            "nothing on its way (agent/sim/closedloop.h, `corrects`); with the shipped "
+            "learning (agent/pipeline/learn.h) and without. Corrections (cancels and "
+            "orders by "
             "hand) per quarter of the run, sums over the seeds.\n\n",
             seeds, days);
     else

@@ -5,7 +5,7 @@
  * rice, seeds 1..3), with a household that cancels predicted orders it finds
  * too early, by its jar and its use of the last 28 days, and orders by hand
  * when it runs out (closedloop.h, `corrects`),
- * once with the shipped learning (agent/learn.h) and once without. Asserted,
+ * once with the shipped learning (agent/pipeline/learn.h) and once without. Asserted,
  * over the seeds:
  *
  *  - it learns: the last quarter of the year sees at most half the
@@ -21,7 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent/closedloop.h"
+#include "agent/sim/closedloop.h"
 #include "tests/eval/demand.h"
 #include "tests/harness.h"
 

@@ -29,7 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent/closedloop.h"
+#include "agent/sim/closedloop.h"
 #include "tests/eval/demand.h"
 #include "tests/harness.h"
 

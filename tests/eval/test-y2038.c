@@ -37,7 +37,7 @@
 
 #include "retailer/message-check.h"
 #include "sensors/clock.h"
-#include "agent/closedloop.h"
+#include "agent/sim/closedloop.h"
 #include "tests/eval/demand.h"
 #include "tests/harness.h"
 #include "agent/msg/jws.h"

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Fuzz target: a demand file (agent/hhsource.h), as pantry-forecast simulate
+ * Fuzz target: a demand file (agent/sim/hhsource.h), as pantry-forecast simulate
  * and pantry-agent --household read it. A refused file names the file and a
  * line, and gives back nothing; an accepted one holds a use per line that is
  * neither empty nor a comment, in time order, with grams in range.
@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "tests/fuzz/fuzz.h"
-#include "agent/hhsource.h"
+#include "agent/sim/hhsource.h"
 
 #define EPOCH_S INT64_C(1767225600)
 

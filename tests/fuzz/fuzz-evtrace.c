@@ -11,7 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "agent/evtrace.h"
+#include "agent/cli/evtrace.h"
 #include "tests/fuzz/fuzz.h"
 
 /* The input as a file (see the comment at the top); lines is what they gave. */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Fuzz target: the saved model state (agent/modelstate.h), format 2 text and
+ * Fuzz target: the saved model state (agent/pipeline/modelstate.h), format 2 text and
  * format 1 bytes. A refused state leaves the model exactly as it was and says
  * why; an accepted one encodes again to text that decodes to the same model
  * (every field in range), and the forecast and policy run on it without
@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "tests/fuzz/fuzz.h"
-#include "agent/modelstate.h"
+#include "agent/pipeline/modelstate.h"
 #include "models/policy.h"
 
 static void

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Fuzz target: a replay's resume state (agent/resume.h) as resume_load() hands
+ * Fuzz target: a replay's resume state (agent/pipeline/resume.h) as resume_load() hands
  * it to resume_decode(), into a pipeline set up as a replay sets it up: the
  * configuration a household would write for a scene's shelf (two platforms,
  * an item on each, sensors/cond/scene.h) and a button per item, a real store
@@ -21,12 +21,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "agent/agent-config.h"
+#include "agent/config/agent-config.h"
 #include "tests/fuzz/fuzz.h"
-#include "agent/pipeline.h"
-#include "agent/resume.h"
+#include "agent/pipeline/pipeline.h"
+#include "agent/pipeline/resume.h"
 #include "sensors/cond/scene.h"
-#include "agent/store.h"
+#include "agent/store/store.h"
 
 #define SCENE_SEED 11
 

@@ -37,12 +37,12 @@
 #include <unistd.h>
 
 #include "sensors/clock.h"
-#include "agent/agent-config.h"
+#include "agent/config/agent-config.h"
 #include "agent/msg/keys.h"
 #include "agent/logging.h"
-#include "agent/pipeline.h"
-#include "agent/store.h"
-#include "agent/uplink.h"
+#include "agent/pipeline/pipeline.h"
+#include "agent/store/store.h"
+#include "agent/link/uplink.h"
 
 #define DAY_MS INT64_C(86400000)
 

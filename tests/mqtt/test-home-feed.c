@@ -16,11 +16,11 @@
 #include <string.h>
 
 #include "sensors/clock.h"
-#include "agent/agent-config.h"
+#include "agent/config/agent-config.h"
 #include "tests/harness.h"
-#include "agent/home.h"
-#include "agent/mqtt.h"
-#include "agent/pipeline.h"
+#include "agent/link/home.h"
+#include "agent/link/mqtt.h"
+#include "agent/pipeline/pipeline.h"
 
 static struct home *h;
 static struct mqtt *peer;

@@ -18,14 +18,14 @@
 #include <string.h>
 
 #include "sensors/clock.h"
-#include "agent/agent-config.h"
+#include "agent/config/agent-config.h"
 #include "tests/harness.h"
 #include "agent/msg/keys.h"
 #include "agent/logging.h"
-#include "agent/mqtt.h"
-#include "agent/pipeline.h"
-#include "agent/store.h"
-#include "agent/uplink.h"
+#include "agent/link/mqtt.h"
+#include "agent/pipeline/pipeline.h"
+#include "agent/store/store.h"
+#include "agent/link/uplink.h"
 
 #define DAY_MS INT64_C(86400000)
 #define TOPIC "pantry/v1/resend-pi/"

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent/control.h"
+#include "agent/control/control.h"
 #include "tests/fuzz/fuzz.h"
 
 static bool

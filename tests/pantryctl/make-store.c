@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * A test helper: fill a store file through the store API (agent/store.h) from
+ * A test helper: fill a store file through the store API (agent/store/store.h) from
  * commands on stdin, one per line, so the pantryctl test can build the exact
  * store it then reads back. Numbers are integers in the store's units (ms, mg,
  * ug/day, s); "never" stands for INT64_MAX; TEXT runs to the end of the line.
@@ -27,9 +27,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent/modelstate.h"
+#include "agent/pipeline/modelstate.h"
 #include "sensors/sensor.h"
-#include "agent/store.h"
+#include "agent/store/store.h"
 
 #define MAX_FIELDS 16
 

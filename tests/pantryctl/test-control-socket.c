@@ -28,7 +28,7 @@
 #include <cJSON.h>
 
 #include "sensors/clock.h"
-#include "agent/control.h"
+#include "agent/control/control.h"
 #include "tests/harness.h"
 
 #define CHECK_STR(a, b)                                                                \

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Unit test of the control protocol's request lines (agent/control.h): good
+ * Unit test of the control protocol's request lines (agent/control/control.h): good
  * requests with the fields written out by hand, bad ones with the message a
  * sender must get, the formatter's lines checked character for character, a
  * format-then-parse round trip of every command, and the errno names.
@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <string.h>
 
-#include "agent/control.h"
+#include "agent/control/control.h"
 #include "tests/harness.h"
 
 #define CHECK_STR(a, b)                                                                \

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0-or-later
-"""pantryctl policy and reset-learning (agent/learn.h) against a real store.
+"""pantryctl policy and reset-learning (agent/pipeline/learn.h) against a real store.
 
 make-store writes a model state whose adj.* fields (what the policy learnt
 from corrections) and audit lines ("learn: ...") are chosen here; `policy`

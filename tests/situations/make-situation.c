@@ -22,7 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent/agent-config.h"
+#include "agent/config/agent-config.h"
 #include "tests/situations/situ.h"
 #include "sensors/text.h"
 

@@ -4,7 +4,7 @@
  * situ.h). The agent's side does what `pantry-agent --replay` does with the
  * configuration a household would write: cfg_load_string(), store_open(),
  * pipeline_init() at the first sample, then the loop of run_replay() in
- * agent/pantry-agent.c: the next time is the next sample's, or the pipeline's
+ * agent/daemon/pantry-agent.c: the next time is the next sample's, or the pipeline's
  * next deadline when that comes first; every sample up to then goes to
  * pipeline_sample(); then pipeline_tick(). Besides, at the scene's times, the
  * household orders (pipeline_order(), "manual"), and a simulated broker takes
@@ -21,11 +21,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "agent/agent-config.h"
+#include "agent/config/agent-config.h"
 #include "agent/msg/message.h"
-#include "agent/pipeline.h"
+#include "agent/pipeline/pipeline.h"
 #include "tests/situations/situ.h"
-#include "agent/store.h"
+#include "agent/store/store.h"
 
 #define PUBLISH_AFTER_MS 1000
 #define ACK_AFTER_MS 60000

@@ -33,7 +33,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "agent/agent-config.h"
+#include "agent/config/agent-config.h"
 #include "tests/harness.h"
 #include "tests/situations/situ.h"
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0-or-later
 """The store's writes per day as pantry-agent makes them (issue 17), from the
-daemon's own counts (agent/store-io.h: the `store: day N, ...` lines of
+daemon's own counts (agent/store/store-io.h: the `store: day N, ...` lines of
 --verbose), written as tests/store/BENCH.md:
 
 - pantry-agent --household on the demo's shelf (tests/demo-household.py:
@@ -165,7 +165,7 @@ lines = [
     "    # or: tests/store/bench-daemon.py AGENT MAKE_SHELF STORE_BENCH OUT.md DAYS TRACE_DAYS",
     "",
     "`bench-daemon.py` runs pantry-agent with `--verbose` and reads its own counts",
-    "(`agent/store-io.h`), logged at every simulated day and at exit:",
+    "(`agent/store/store-io.h`), logged at every simulated day and at exit:",
     "",
     "- **commits**: write transactions (a commit hook on the store's connection);",
     "- **4 KiB pages**: the distinct 4 KiB pages of the database and WAL files",

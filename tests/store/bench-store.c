@@ -23,7 +23,7 @@
 
 #include "models/forecast.h"
 #include "models/lead.h"
-#include "agent/store.h"
+#include "agent/store/store.h"
 
 #include <stdbool.h>
 #include <stdio.h>

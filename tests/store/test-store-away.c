@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The store's away table (agent/store-away.h) on real files: periods added
+ * The store's away table (agent/store/store-away.h) on real files: periods added
  * come back by their start with their ids, a bad period or a removal of an
  * unknown id changes nothing, the table's CHECKs hold against raw SQL, the
  * periods survive closing and reopening, and a read-only store refuses writes.
@@ -8,8 +8,8 @@
 #include "tests/harness.h"
 #include "tests/store/util.h"
 
-#include "agent/store-away.h"
-#include "agent/store.h"
+#include "agent/store/store-away.h"
+#include "agent/store/store.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -14,7 +14,7 @@
 #include "tests/harness.h"
 #include "tests/store/util.h"
 
-#include "agent/store.h"
+#include "agent/store/store.h"
 
 #include <errno.h>
 #include <signal.h>

@@ -5,7 +5,7 @@
 auto mode, no broker, so orders wait in the outbox), a real SQLite file.
 
 Batching, from the daemon's own counts (the `store: day N, C commits, ...`
-lines of --verbose, agent/store-io.h), for every whole simulated day:
+lines of --verbose, agent/store/store-io.h), for every whole simulated day:
 - at least one commit per quarter hour that has readings rows (the counter
   counts: every window's rows were committed); the bytes counted agree with
   the kernel's wchar (/proc/self/io) less the log's own bytes;

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The store's Grocy queue (agent/store-grocy.h) on real files: rows come back
+ * The store's Grocy queue (agent/store/store-grocy.h) on real files: rows come back
  * oldest first, pending or sending only; a bad row is refused and changes
  * nothing; the table's CHECKs hold against raw SQL; an update moves a row;
  * counts and the last refusal; "listed since the last refill"; pruning keeps
@@ -10,8 +10,8 @@
 #include "tests/harness.h"
 #include "tests/store/util.h"
 
-#include "agent/store-grocy.h"
-#include "agent/store.h"
+#include "agent/store/store-grocy.h"
+#include "agent/store/store.h"
 
 #include <errno.h>
 #include <stdio.h>

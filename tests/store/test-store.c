@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Tests of the store (agent/store.h) on real SQLite files in a scratch directory
+ * Tests of the store (agent/store/store.h) on real SQLite files in a scratch directory
  * under the build directory: every function, the error paths the API promises,
  * and migrations from every earlier schema version, each built by applying only
  * the first k steps to a raw file with rows in it. Expected values are written
@@ -12,7 +12,7 @@
 #include "sensors/cond/cond.h"
 #include "models/forecast.h"
 #include "models/lead.h"
-#include "agent/store.h"
+#include "agent/store/store.h"
 
 #include <errno.h>
 #include <string.h>
