@@ -148,9 +148,11 @@ def part_cli(d, ledger):
     check(("pi-a\t%s\trevoked\t%d\t-\toperator\t%d\n" % (a2.kid, LATER, LATER)) in got,
           "the revoked key is listed so:\n%s" % got)
 
-    # A kid (base64url) or a device id may start with "-": not an option.
+    # A kid (base64url) or a device id may start with "-": not an option. A
+    # word starting with "--" is one (the usage says: none after "--"), so a
+    # kid such as "--D8M..." (one in 64 of these) is checked after "--" below.
     dash = jose.Device("-pi-dash")
-    while not dash.kid.startswith("-"):
+    while not dash.kid.startswith("-") or dash.kid.startswith("--"):
         dash = jose.Device("-pi-dash")
     p = keys(ledger, "add", "-pi-dash", jwk_file(d, dash))
     check(p.returncode == 0, "keys add of a device id starting with '-': %s" % p.stderr)
@@ -160,6 +162,20 @@ def part_cli(d, ledger):
     got = listing(ledger)
     check(got.startswith("-pi-dash\t%s\trevoked\t%d\t-\toperator\t%d\n" %
                          (dash.kid, NOW, NOW)), "listed first, revoked:\n%s" % got)
+    # A word starting with "--" is an option, and after "--" no word is: how a
+    # kid or a device id such as "--pi-dd" is given. Refused, it changes nothing.
+    dd = jose.Device("--pi-dd")
+    before = ledger.dump()
+    p = keys(ledger, "add", "--pi-dd", jwk_file(d, dd))
+    check(p.returncode == 2 and "unknown option '--pi-dd'" in p.stderr and
+          ledger.dump() == before,
+          "a word starting with -- before --: bad usage (exit 2): %d %s" %
+          (p.returncode, p.stderr))
+    p = keys(ledger, "add", "--", "--pi-dd", jwk_file(d, dd))
+    check(p.returncode == 0, "keys add -- --pi-dd: %s" % p.stderr)
+    p = keys(ledger, "revoke", "--", "--pi-dd", dd.kid)
+    check(p.returncode == 0 and "--pi-dd\t%s\trevoked" % dd.kid in listing(ledger),
+          "keys revoke -- --pi-dd KID: %s" % p.stderr)
 
     # Import of a trust folder: all or none.
     trust = os.path.join(d, "trust-" + os.path.basename(ledger.db)[-8:])
