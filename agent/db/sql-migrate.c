@@ -88,14 +88,18 @@ user_version(sqlite3 *db, sqlite3_int64 *v, char *err, size_t errlen)
 {
     sqlite3_stmt *st = NULL;
     int rc = sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL);
-    int e;
+    int e = 0;
 
-    if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
         *v = sqlite3_column_int64(st, 0);
-        rc = SQLITE_OK;
-    }
-    if ((e = sql_errno(rc, 0)) < 0)
+    } else {
+        /* No row (SQLITE_DONE) is no version either: an error all the same. */
+        e = sql_errno(rc, 0);
+        e = e < 0 ? e : -EIO;
         text_error(err, errlen, "PRAGMA user_version: %s", sqlite3_errmsg(db));
+    }
     sqlite3_finalize(st);
     return e;
 }

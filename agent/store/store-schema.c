@@ -12,10 +12,6 @@
 #include "agent/store/store-int.h"
 #include "agent/db/sql-migrate.h"
 
-#include <errno.h>
-#include <stdio.h>
-#include <string.h>
-
 #include <sqlite3.h>
 
 /* ---- schema ---- */
